@@ -1,0 +1,3 @@
+pub mod diag;
+pub mod selector;
+pub mod yaml;
