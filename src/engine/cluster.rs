@@ -1,0 +1,508 @@
+//! The simulated cluster: nodes, and pods built from workloads the way controllers
+//! would build them (§7), scheduled deterministically, with IPs from per-node CIDRs.
+//!
+//! Objects that carry status (a live `kubectl get -o yaml` dump) are used as given.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+
+use super::config::{fnv32a, stable_hash, Config, Ipv4Cidr};
+use super::diag::{Diagnostic, Source};
+use super::model::*;
+use super::selector::{LabelSelector, Labels};
+
+pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterNode {
+    pub name: String,
+    pub labels: Labels,
+    pub zone: Option<String>,
+    pub internal_ip: IpAddr,
+    pub ready: bool,
+    pub unschedulable: bool,
+    pub taints: Vec<Taint>,
+    pub pod_cidr: Option<Ipv4Cidr>,
+    pub simulated: bool,
+    pub source: Option<Source>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterPod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub node: Option<String>,
+    pub ips: Vec<IpAddr>,
+    pub phase: PodPhase,
+    pub ready: bool,
+    pub terminating: bool,
+    /// The direct controller, `Kind/name`, e.g. `ReplicaSet/frontend-5c6d8f7b9`.
+    pub owner: Option<String>,
+    /// The top-level workload, `Kind/name`, e.g. `Deployment/frontend`.
+    pub workload: Option<String>,
+    /// True when kubetopo made up this pod's existence or state.
+    pub simulated: bool,
+    pub hostname: Option<String>,
+    pub subdomain: Option<String>,
+    /// Shared with the template, so 100,000 pods of few templates stay small.
+    pub spec: Arc<PodSpec>,
+    pub source: Source,
+}
+
+impl ClusterPod {
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cluster {
+    pub nodes: Vec<ClusterNode>,
+    pub pods: Vec<ClusterPod>,
+}
+
+/// Alphabet of generated name suffixes (§7 `generateName`).
+const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// Five characters as the apiserver appends to `generateName`, but seeded, so runs agree.
+pub fn name_suffix(parts: &[&str], seed: u64) -> String {
+    let mut hash = stable_hash(parts) ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (0..5)
+        .map(|_| {
+            let index = (hash % NAME_SUFFIX_ALPHABET.len() as u64) as usize;
+            hash /= NAME_SUFFIX_ALPHABET.len() as u64;
+            NAME_SUFFIX_ALPHABET[index] as char
+        })
+        .collect()
+}
+
+/// `SafeEncodeString` of a decimal hash: digits map to consonants so no words form (§7).
+pub fn safe_encode(value: u32) -> String {
+    const DIGITS: &[u8; 10] = b"456789bcdf";
+    value.to_string().bytes().map(|digit| DIGITS[(digit - b'0') as usize] as char).collect()
+}
+
+/// Builds the cluster: nodes first, then pods given in the manifests, then pods from workloads.
+pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Cluster {
+    let nodes = build_nodes(manifests, config);
+    let mut builder = PodBuilder::new(&nodes, config);
+    let mut pods = Vec::new();
+
+    let mut given_pods: Vec<&Pod> = manifests.pods.iter().collect();
+    given_pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    for pod in &given_pods {
+        pods.push(builder.given_pod(pod));
+    }
+
+    let owned_by_pods: BTreeSet<(String, String)> = manifests
+        .pods
+        .iter()
+        .filter_map(|pod| pod.meta.owner.clone().map(|owner| (pod.meta.namespace.clone(), owner)))
+        .collect();
+    let mut workloads: Vec<&Workload> = manifests.workloads.iter().collect();
+    workloads.sort_by(|a, b| (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name)));
+    let present: BTreeSet<(String, String)> = workloads.iter().map(|w| (w.meta.namespace.clone(), format!("{}/{}", w.kind.as_str(), w.meta.name))).collect();
+    // Children present in the input (ReplicaSets of a Deployment, Jobs of a CronJob).
+    let parents_with_children: BTreeSet<(String, String)> = workloads
+        .iter()
+        .filter_map(|w| w.meta.owner.clone().map(|owner| (w.meta.namespace.clone(), owner)))
+        .collect();
+
+    for workload in workloads {
+        let key = (workload.meta.namespace.clone(), format!("{}/{}", workload.kind.as_str(), workload.meta.name));
+        if check_workload_selector(workload, diagnostics).is_none() {
+            continue;
+        }
+        if owned_by_pods.contains(&key) || parents_with_children.contains(&key) {
+            // A live dump: the pods (or the child that owns them) are already present.
+            continue;
+        }
+        if let Some(owner) = &workload.meta.owner {
+            if present.contains(&(workload.meta.namespace.clone(), owner.clone())) {
+                continue;
+            }
+        }
+        builder.workload_pods(workload, &mut pods, diagnostics);
+    }
+    Cluster { nodes, pods }
+}
+
+fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
+    let mut nodes: Vec<ClusterNode> = if manifests.nodes.is_empty() {
+        (0..config.n_nodes.max(1))
+            .map(|index| {
+                let name = format!("node-{}", index + 1);
+                let zone = (!config.zones.is_empty()).then(|| config.zones[index % config.zones.len()].clone());
+                let mut labels = Labels::new();
+                labels.insert("kubernetes.io/hostname".into(), name.clone());
+                labels.insert("kubernetes.io/os".into(), "linux".into());
+                if let Some(zone) = &zone {
+                    labels.insert(ZONE_LABEL.into(), zone.clone());
+                }
+                ClusterNode {
+                    internal_ip: IpAddr::V4(config.node_cidr.nth(10 + index as u64).unwrap_or(Ipv4Addr::UNSPECIFIED)),
+                    name,
+                    labels,
+                    zone,
+                    ready: true,
+                    unschedulable: false,
+                    taints: Vec::new(),
+                    pod_cidr: None,
+                    simulated: true,
+                    source: None,
+                }
+            })
+            .collect()
+    } else {
+        let mut given: Vec<&Node> = manifests.nodes.iter().collect();
+        given.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+        given
+            .iter()
+            .enumerate()
+            .map(|(index, node)| ClusterNode {
+                name: node.meta.name.clone(),
+                labels: node.meta.labels.clone(),
+                zone: node.meta.labels.get(ZONE_LABEL).or_else(|| node.meta.labels.get("failure-domain.beta.kubernetes.io/zone")).cloned(),
+                internal_ip: node.internal_ip.unwrap_or(IpAddr::V4(config.node_cidr.nth(10 + index as u64).unwrap_or(Ipv4Addr::UNSPECIFIED))),
+                ready: node.ready,
+                unschedulable: node.unschedulable,
+                taints: node.taints.clone(),
+                pod_cidr: node.pod_cidr.as_deref().and_then(|cidr| Ipv4Cidr::parse(cidr).ok()),
+                simulated: false,
+                source: Some(node.meta.source.clone()),
+            })
+            .collect()
+    };
+    // Carve per-node pod CIDRs: /24 like kube-controller-manager, smaller nodes' share when
+    // the cluster CIDR is too small for one /24 per node.
+    let bits_needed = (usize::BITS - (nodes.len().max(1) - 1).leading_zeros()) as u8;
+    let node_prefix = (config.pod_cidr.prefix + bits_needed).max(24).max(config.pod_cidr.prefix).min(30);
+    for (index, node) in nodes.iter_mut().enumerate() {
+        if node.pod_cidr.is_none() {
+            let block_size = 1u64 << (32 - node_prefix);
+            node.pod_cidr = config.pod_cidr.nth(index as u64 * block_size).map(|network| Ipv4Cidr { network, prefix: node_prefix });
+        }
+    }
+    nodes
+}
+
+/// Validates a workload's selector against its template (§1.3, §7). `None` means the
+/// API server would reject the workload, so it makes no pods.
+fn check_workload_selector(workload: &Workload, diagnostics: &mut Vec<Diagnostic>) -> Option<()> {
+    let object = format!("{}/{}/{}", workload.kind.as_str(), workload.meta.namespace, workload.meta.name);
+    let field = if workload.kind == WorkloadKind::CronJob { "spec.jobTemplate.spec.selector" } else { "spec.selector" };
+    let source = workload.meta.field_source(field);
+    let kind_lower = workload.kind.as_str().to_lowercase();
+    let reject = |diagnostics: &mut Vec<Diagnostic>, code: &'static str, message: String| {
+        diagnostics.push(Diagnostic::error(code, message).object(object.clone()).field(field).at(source.clone()));
+        None
+    };
+    match (&workload.selector, workload.kind) {
+        (WorkloadSelector::Absent, WorkloadKind::Job | WorkloadKind::CronJob) => Some(()),
+        (WorkloadSelector::Absent, WorkloadKind::ReplicationController) => Some(()),
+        (WorkloadSelector::Absent, _) => reject(diagnostics, "workload-selector-missing", format!("{} has no `spec.selector`; apps/v1 requires one that matches the template labels. No pods are simulated.", workload.meta.name)),
+        (WorkloadSelector::Map(map), _) => {
+            if map.is_empty() || map.iter().all(|(k, v)| workload.template.labels.get(k) == Some(v)) {
+                Some(())
+            } else {
+                reject(diagnostics, "workload-selector-mismatch", format!("`selector` does not match template `labels`: {} would be rejected by the API server. Make the template labels include every selector label. No pods are simulated.", workload.meta.name))
+            }
+        }
+        (WorkloadSelector::Set(LabelSelector::Nothing), _) => None,
+        (WorkloadSelector::Set(LabelSelector::Match(selector)), kind) => {
+            if selector.is_empty() && !matches!(kind, WorkloadKind::Job | WorkloadKind::CronJob) {
+                return reject(diagnostics, "workload-selector-empty", format!("empty selector is invalid for {kind_lower}: {} needs a selector that names its pod labels. No pods are simulated.", workload.meta.name));
+            }
+            if selector.matches(&workload.template.labels) {
+                Some(())
+            } else {
+                let detail = match selector.first_mismatch(&workload.template.labels) {
+                    Some(requirement) => format!(" (the template labels fail `{requirement}`)"),
+                    None => String::new(),
+                };
+                reject(diagnostics, "workload-selector-mismatch", format!("`selector` does not match template `labels`{detail}: the API server would reject {}. Make the template labels satisfy the selector. No pods are simulated.", workload.meta.name))
+            }
+        }
+    }
+}
+
+struct PodBuilder<'a> {
+    nodes: &'a [ClusterNode],
+    config: &'a Config,
+    /// Next free host index in each node's pod CIDR (starting at .2: .1 is the bridge).
+    next_host: Vec<u64>,
+    node_index: BTreeMap<&'a str, usize>,
+    /// Nodes ordered so that neighbours sit in different zones: round robin over zones.
+    zone_interleaved: Vec<usize>,
+}
+
+impl<'a> PodBuilder<'a> {
+    fn new(nodes: &'a [ClusterNode], config: &'a Config) -> PodBuilder<'a> {
+        let mut by_zone: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+        for (index, node) in nodes.iter().enumerate() {
+            by_zone.entry(node.zone.as_deref()).or_default().push(index);
+        }
+        let mut zone_interleaved = Vec::with_capacity(nodes.len());
+        let max_len = by_zone.values().map(Vec::len).max().unwrap_or(0);
+        for round in 0..max_len {
+            for members in by_zone.values() {
+                if let Some(&index) = members.get(round) {
+                    zone_interleaved.push(index);
+                }
+            }
+        }
+        PodBuilder {
+            nodes,
+            config,
+            next_host: vec![2; nodes.len()],
+            node_index: nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect(),
+            zone_interleaved,
+        }
+    }
+
+    fn allocate_ip(&mut self, node: usize) -> Option<IpAddr> {
+        let cidr = self.nodes[node].pod_cidr?;
+        let host = self.next_host[node];
+        if host + 1 >= cidr.size() {
+            return None;
+        }
+        self.next_host[node] += 1;
+        cidr.nth(host).map(IpAddr::V4)
+    }
+
+    fn eligible(&self, node: &ClusterNode, spec: &PodSpec, daemon: bool) -> bool {
+        if let Some(node_name) = &spec.node_name {
+            return *node_name == node.name;
+        }
+        if !daemon && (node.unschedulable || !node.ready) {
+            return false;
+        }
+        if !spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+            return false;
+        }
+        if !spec.required_node_affinity.is_empty() && !spec.required_node_affinity.iter().any(|term| term.matches(&node.labels)) {
+            return false;
+        }
+        node.taints.iter().all(|taint| {
+            taint.effect == TaintEffect::PreferNoSchedule
+                || spec.tolerations.iter().any(|t| t.tolerates(taint))
+                || (daemon && is_daemonset_auto_toleration(taint, spec.host_network))
+        })
+    }
+
+    fn given_pod(&mut self, pod: &Pod) -> ClusterPod {
+        let has_status = pod.status.phase.is_some() || !pod.status.pod_ips.is_empty();
+        let mut node = pod.spec.node_name.clone();
+        let mut ips = pod.status.pod_ips.clone();
+        if !has_status && node.is_none() {
+            let candidates: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| self.eligible(&self.nodes[i], &pod.spec, false)).collect();
+            if !candidates.is_empty() {
+                let pick = candidates[(stable_hash(&[&pod.meta.namespace, &pod.meta.name]) % candidates.len() as u64) as usize];
+                node = Some(self.nodes[pick].name.clone());
+            }
+        }
+        if !has_status {
+            if let Some(index) = node.as_deref().and_then(|n| self.node_index.get(n).copied()) {
+                ips.extend(self.allocate_ip(index));
+            }
+        }
+        let phase = pod.status.phase.unwrap_or(if node.is_some() { PodPhase::Running } else { PodPhase::Pending });
+        ClusterPod {
+            namespace: pod.meta.namespace.clone(),
+            name: pod.meta.name.clone(),
+            labels: pod.meta.labels.clone(),
+            node,
+            ips,
+            phase,
+            ready: pod.status.ready.unwrap_or(!has_status && phase == PodPhase::Running),
+            terminating: pod.meta.deletion_timestamp,
+            owner: pod.meta.owner.clone(),
+            workload: pod.meta.owner.clone(),
+            simulated: !has_status,
+            hostname: pod.spec.hostname.clone(),
+            subdomain: pod.spec.subdomain.clone(),
+            spec: Arc::new(pod.spec.clone()),
+            source: pod.meta.source.clone(),
+        }
+    }
+
+    fn workload_pods(&mut self, workload: &Workload, pods: &mut Vec<ClusterPod>, diagnostics: &mut Vec<Diagnostic>) {
+        let namespace = &workload.meta.namespace;
+        let name = &workload.meta.name;
+        let seed = self.config.seed;
+        let spec = Arc::new(workload.template.spec.clone());
+        let workload_ref = format!("{}/{}", workload.kind.as_str(), name);
+        let mut labels = workload.template.labels.clone();
+        let mut owner = workload_ref.clone();
+        // Each (pod name, extra labels, hostname, subdomain, pinned node).
+        let mut identities: Vec<(String, Labels, Option<String>, Option<String>, Option<usize>)> = Vec::new();
+        match workload.kind {
+            WorkloadKind::Deployment => {
+                let hash = safe_encode(fnv32a(format!("{:?}", workload.template).as_bytes()));
+                labels.insert("pod-template-hash".into(), hash.clone());
+                owner = format!("ReplicaSet/{name}-{hash}");
+                for index in 0..workload.replicas {
+                    let pod_name = format!("{name}-{hash}-{}", name_suffix(&[namespace, name, &index.to_string()], seed));
+                    identities.push((pod_name, Labels::new(), None, None, None));
+                }
+            }
+            WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => {
+                for index in 0..workload.replicas {
+                    identities.push((format!("{name}-{}", name_suffix(&[namespace, name, &index.to_string()], seed)), Labels::new(), None, None, None));
+                }
+            }
+            WorkloadKind::StatefulSet => {
+                for ordinal in workload.ordinal_start..workload.ordinal_start + workload.replicas {
+                    let pod_name = format!("{name}-{ordinal}");
+                    let mut extra = Labels::new();
+                    extra.insert("statefulset.kubernetes.io/pod-name".into(), pod_name.clone());
+                    extra.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
+                    identities.push((pod_name.clone(), extra, Some(pod_name), workload.service_name.clone(), None));
+                }
+            }
+            WorkloadKind::DaemonSet => {
+                for index in 0..self.nodes.len() {
+                    if self.eligible(&self.nodes[index], &spec, true) {
+                        let node_name = &self.nodes[index].name;
+                        identities.push((format!("{name}-{}", name_suffix(&[namespace, name, node_name], seed)), Labels::new(), None, None, Some(index)));
+                    }
+                }
+                if identities.is_empty() {
+                    diagnostics.push(
+                        Diagnostic::warning("daemonset-no-eligible-nodes", format!("DaemonSet {name} runs on no node: every node fails its nodeSelector, affinity or taints. Check the tolerations and node labels."))
+                            .object(format!("DaemonSet/{namespace}/{name}"))
+                            .at(workload.meta.source.clone()),
+                    );
+                }
+            }
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                let job_name = if workload.kind == WorkloadKind::CronJob {
+                    // The CronJob controller names Jobs `<cronjob>-<scheduled minutes>`; a fixed time keeps output stable.
+                    let job_name = format!("{name}-29000000");
+                    owner = format!("Job/{job_name}");
+                    job_name
+                } else {
+                    name.clone()
+                };
+                if !workload.manual_selector {
+                    let uid = format!("{:08x}-0000-4000-8000-{:012x}", stable_hash(&[namespace, &job_name]) as u32, stable_hash(&[&job_name]) & 0xffff_ffff_ffff);
+                    for key in ["batch.kubernetes.io/job-name", "job-name"] {
+                        labels.insert(key.into(), job_name.clone());
+                    }
+                    for key in ["batch.kubernetes.io/controller-uid", "controller-uid"] {
+                        labels.insert(key.into(), uid.clone());
+                    }
+                }
+                for index in 0..workload.replicas {
+                    let suffix = name_suffix(&[namespace, &job_name, &index.to_string()], seed);
+                    let pod_name = if workload.indexed { format!("{job_name}-{index}-{suffix}") } else { format!("{job_name}-{suffix}") };
+                    let mut extra = Labels::new();
+                    if workload.indexed {
+                        extra.insert("batch.kubernetes.io/job-completion-index".into(), index.to_string());
+                    }
+                    identities.push((pod_name, extra, None, None, None));
+                }
+            }
+        }
+        let candidates: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| self.eligible(&self.nodes[i], &spec, false)).collect();
+        if candidates.is_empty() && workload.kind != WorkloadKind::DaemonSet && workload.replicas > 0 {
+            diagnostics.push(
+                Diagnostic::warning("unschedulable", format!("No node can run the pods of {workload_ref}: every node fails its nodeName, nodeSelector, affinity or taints. Its pods stay Pending without an IP."))
+                    .object(format!("{}/{namespace}/{name}", workload.kind.as_str()))
+                    .field("spec.template.spec.nodeSelector")
+                    .at(workload.meta.source.clone()),
+            );
+        }
+        // Each workload starts at its own offset so that one workload's replicas spread
+        // over nodes and zones, independently of every other workload: an edit elsewhere
+        // never moves these pods.
+        let offset = if candidates.is_empty() { 0 } else { (stable_hash(&[namespace, name]) % candidates.len() as u64) as usize };
+        for (index, (pod_name, extra, hostname, subdomain, pinned)) in identities.into_iter().enumerate() {
+            let node_index = pinned.or_else(|| (!candidates.is_empty()).then(|| candidates[(offset + index) % candidates.len()]));
+            let ips: Vec<IpAddr> = node_index.and_then(|i| self.allocate_ip(i)).into_iter().collect();
+            if node_index.is_some() && ips.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning("pod-cidr-exhausted", format!("Node {}'s pod CIDR is full, so pod {pod_name} gets no IP. Simulate more nodes (--nodes) or a larger --pod-cidr.", self.nodes[node_index.unwrap()].name))
+                        .object(format!("Pod/{namespace}/{pod_name}"))
+                        .at(workload.meta.source.clone()),
+                );
+            }
+            let mut pod_labels = labels.clone();
+            pod_labels.extend(extra);
+            let running = node_index.is_some();
+            pods.push(ClusterPod {
+                namespace: namespace.clone(),
+                name: pod_name,
+                labels: pod_labels,
+                node: node_index.map(|i| self.nodes[i].name.clone()),
+                phase: if running { PodPhase::Running } else { PodPhase::Pending },
+                ready: running && !ips.is_empty(),
+                ips,
+                terminating: false,
+                owner: Some(owner.clone()),
+                workload: Some(workload_ref.clone()),
+                simulated: true,
+                hostname: hostname.or_else(|| spec.hostname.clone()),
+                subdomain: subdomain.or_else(|| spec.subdomain.clone()),
+                spec: Arc::clone(&spec),
+                source: workload.meta.source.clone(),
+            });
+        }
+    }
+}
+
+/// The tolerations the DaemonSet controller adds to every daemon pod (§7).
+fn is_daemonset_auto_toleration(taint: &Taint, host_network: bool) -> bool {
+    match taint.key.as_str() {
+        "node.kubernetes.io/not-ready" | "node.kubernetes.io/unreachable" => taint.effect == TaintEffect::NoExecute,
+        "node.kubernetes.io/disk-pressure" | "node.kubernetes.io/memory-pressure" | "node.kubernetes.io/pid-pressure" | "node.kubernetes.io/unschedulable" => {
+            taint.effect == TaintEffect::NoSchedule
+        }
+        "node.kubernetes.io/network-unavailable" => host_network && taint.effect == TaintEffect::NoSchedule,
+        _ => false,
+    }
+}
+
+/// Pods indexed by namespace and by label pair, so selecting is sub-linear in pods:
+/// a Service selector intersects the posting lists of its pairs instead of scanning
+/// every pod.
+#[derive(Clone, Debug, Default)]
+pub struct PodIndex {
+    by_namespace: BTreeMap<String, Vec<usize>>,
+    by_label: std::collections::HashMap<(String, String, String), Vec<usize>>,
+}
+
+impl PodIndex {
+    pub fn build(pods: &[ClusterPod]) -> PodIndex {
+        let mut index = PodIndex::default();
+        for (position, pod) in pods.iter().enumerate() {
+            index.by_namespace.entry(pod.namespace.clone()).or_default().push(position);
+            for (key, value) in &pod.labels {
+                index.by_label.entry((pod.namespace.clone(), key.clone(), value.clone())).or_default().push(position);
+            }
+        }
+        index
+    }
+
+    pub fn in_namespace(&self, namespace: &str) -> &[usize] {
+        self.by_namespace.get(namespace).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Pods in `namespace` whose labels contain every pair of `selector`, in pod order.
+    /// An empty selector yields nothing: callers decide what "empty" means.
+    pub fn select_map(&self, namespace: &str, selector: &Labels) -> Vec<usize> {
+        let mut lists: Vec<&Vec<usize>> = Vec::with_capacity(selector.len());
+        for (key, value) in selector {
+            match self.by_label.get(&(namespace.to_string(), key.clone(), value.clone())) {
+                Some(list) => lists.push(list),
+                None => return Vec::new(),
+            }
+        }
+        lists.sort_by_key(|list| list.len());
+        let Some((first, rest)) = lists.split_first() else { return Vec::new() };
+        first.iter().copied().filter(|position| rest.iter().all(|list| list.binary_search(position).is_ok())).collect()
+    }
+}

@@ -1,0 +1,1022 @@
+//! Ingest: documents in, a lenient typed model plus diagnostics out.
+//!
+//! Only the fields the engine uses are read. A field with the wrong type is reported
+//! at its own line and skipped; the rest of the object, and every other document,
+//! is still used. Nothing here fails as a whole.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::diag::{Diagnostic, Source};
+use super::model::*;
+use super::selector::{self, LabelSelector, Labels, MatchExpression};
+use super::yaml::{self, Node as YamlNode, Value};
+
+/// One input file: a name for diagnostics and its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        SourceFile { name: name.into(), text: text.into() }
+    }
+}
+
+/// Most replicas accepted for one workload; more is refused rather than simulated.
+pub const MAX_REPLICAS: i64 = 10_000;
+
+/// Reads every file into one model. Diagnostics are appended to `diagnostics`.
+pub fn ingest(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Manifests {
+    let mut manifests = Manifests::default();
+    let mut seen: BTreeMap<ObjectRef, Source> = BTreeMap::new();
+    for file in files {
+        for document in yaml::load_documents(&file.name, &file.text, diagnostics) {
+            let Some(root) = &document.root else { continue };
+            let context = DocumentContext { file: &file.name, document: document.index, end_line: last_line(root) };
+            read_document_root(root, &context, &mut manifests, &mut seen, diagnostics);
+        }
+    }
+    manifests
+}
+
+struct DocumentContext<'a> {
+    file: &'a str,
+    document: usize,
+    end_line: usize,
+}
+
+fn last_line(node: &YamlNode) -> usize {
+    let mut line = node.line;
+    let mut current = node;
+    loop {
+        let next = match &current.value {
+            Value::Seq(items) => items.last(),
+            Value::Map(entries) => entries.last().map(|(_, value)| value),
+            Value::Scalar(s) => {
+                line = line.max(current.line + s.text.matches('\n').count() as u32);
+                None
+            }
+        };
+        match next {
+            Some(next) => {
+                line = line.max(next.line);
+                current = next;
+            }
+            None => return line as usize,
+        }
+    }
+}
+
+fn read_document_root(
+    root: &YamlNode,
+    context: &DocumentContext,
+    manifests: &mut Manifests,
+    seen: &mut BTreeMap<ObjectRef, Source>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let source = Source { file: context.file.to_string(), document: context.document, line: root.line as usize, column: root.column as usize };
+    if root.as_map().is_none() {
+        diagnostics.push(
+            Diagnostic::error("not-an-object", format!("This document is {}, not a Kubernetes object. Each document must be a map with apiVersion, kind and metadata.", root.describe()))
+                .at(source),
+        );
+        return;
+    }
+    let kind = root.get("kind").and_then(YamlNode::as_str).unwrap_or("");
+    if kind.ends_with("List") {
+        if let Some(items) = root.get("items").and_then(YamlNode::as_seq) {
+            // `kubectl get -o yaml` wraps objects in a List; lists can nest.
+            let mut stack: Vec<&YamlNode> = items.iter().rev().collect();
+            while let Some(item) = stack.pop() {
+                let item_kind = item.get("kind").and_then(YamlNode::as_str).unwrap_or("");
+                if item_kind.ends_with("List") {
+                    if let Some(nested) = item.get("items").and_then(YamlNode::as_seq) {
+                        stack.extend(nested.iter().rev());
+                        continue;
+                    }
+                }
+                let item_context = DocumentContext { end_line: last_line(item), ..*context };
+                read_object(item, &item_context, manifests, seen, diagnostics);
+            }
+            return;
+        }
+    }
+    read_object(root, context, manifests, seen, diagnostics);
+}
+
+const CLUSTER_SCOPED: &[&str] = &["Namespace", "Node", "IngressClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "PersistentVolume", "StorageClass", "PriorityClass", "APIService"];
+
+fn read_object(
+    root: &YamlNode,
+    context: &DocumentContext,
+    manifests: &mut Manifests,
+    seen: &mut BTreeMap<ObjectRef, Source>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let source = Source { file: context.file.to_string(), document: context.document, line: root.line as usize, column: root.column as usize };
+    let Some(kind) = root.get("kind").and_then(YamlNode::as_str).map(str::to_string) else {
+        if root.as_map().is_none() {
+            diagnostics.push(Diagnostic::error("not-an-object", format!("This item is {}, not a Kubernetes object.", root.describe())).at(source));
+        } else {
+            diagnostics.push(Diagnostic::error("missing-kind", "This object has no `kind`, so kubetopo cannot tell what it is. Add `kind:` and `apiVersion:`.").at(source));
+        }
+        return;
+    };
+    let cluster_scoped = CLUSTER_SCOPED.contains(&kind.as_str());
+    let mut reader = Reader {
+        object: kind.clone(),
+        file: context.file,
+        document: context.document,
+        diagnostics,
+        positions: BTreeMap::new(),
+        record_positions: kind != "Pod" && kind != "EndpointSlice" && kind != "Endpoints",
+    };
+    let metadata = reader.map(root, "metadata", "metadata");
+    let name = metadata.and_then(|m| reader.string(m, "name", "metadata.name"));
+    let generate_name = metadata.and_then(|m| reader.string(m, "generateName", "metadata.generateName"));
+    let Some(name) = name.or(generate_name.map(|base| format!("{base}xxxxx"))) else {
+        reader.diagnostics.push(
+            Diagnostic::error("missing-name", format!("This {kind} has no metadata.name. Add a name so it can be referenced."))
+                .object(kind.clone())
+                .field("metadata.name")
+                .at(source),
+        );
+        return;
+    };
+    let namespace = if cluster_scoped {
+        String::new()
+    } else {
+        metadata.and_then(|m| reader.string(m, "namespace", "metadata.namespace")).unwrap_or_else(|| "default".to_string())
+    };
+    let object_ref = ObjectRef { kind: kind.clone(), namespace: (!cluster_scoped).then(|| namespace.clone()), name: name.clone() };
+    reader.object = object_ref.to_string();
+
+    let mut meta = Meta { name, namespace, source: source.clone(), end_line: context.end_line, ..Meta::default() };
+    if let Some(metadata) = metadata {
+        meta.labels = reader.labels(metadata, "labels", "metadata.labels");
+        meta.annotations = reader.labels(metadata, "annotations", "metadata.annotations");
+        meta.deletion_timestamp = metadata.get("deletionTimestamp").is_some_and(|n| !n.is_null());
+        for (index, owner) in reader.seq(metadata, "ownerReferences", "metadata.ownerReferences").iter().enumerate() {
+            let path = format!("metadata.ownerReferences[{index}]");
+            if reader.bool(owner, "controller", &path) == Some(true) {
+                let owner_kind = reader.string(owner, "kind", &path).unwrap_or_default();
+                let owner_name = reader.string(owner, "name", &path).unwrap_or_default();
+                meta.owner = Some(format!("{owner_kind}/{owner_name}"));
+            }
+        }
+    }
+
+    if let Some(previous) = seen.insert(object_ref.clone(), source.clone()) {
+        reader.diagnostics.push(
+            Diagnostic::warning(
+                "duplicate-object",
+                format!(
+                    "{object_ref} is defined twice; the earlier definition (document {}, line {}) is replaced by this one, as `kubectl apply` would. Remove one of them.",
+                    previous.document, previous.line
+                ),
+            )
+            .object(object_ref.to_string())
+            .at(source.clone()),
+        );
+        remove_object(manifests, &object_ref);
+    }
+
+    match kind.as_str() {
+        "Namespace" => manifests.namespaces.push(Namespace { meta: reader.finish(meta) }),
+        "Node" => {
+            let node = read_node(&mut reader, root);
+            manifests.nodes.push(Node { meta: reader.finish(meta), ..node });
+        }
+        "Pod" => {
+            let spec = reader.map(root, "spec", "spec").map(|spec| read_pod_spec(&mut reader, spec, "spec")).unwrap_or_default();
+            let status = reader.map(root, "status", "status").map(|status| read_pod_status(&mut reader, status)).unwrap_or_default();
+            manifests.pods.push(Pod { meta: reader.finish(meta), spec, status });
+        }
+        "Service" => {
+            let spec = read_service(&mut reader, root);
+            manifests.services.push(Service { meta: reader.finish(meta), spec });
+        }
+        "EndpointSlice" => {
+            let slice = read_endpoint_slice(&mut reader, root, &meta);
+            manifests.endpoint_slices.push(EndpointSlice { meta: reader.finish(meta), ..slice });
+        }
+        "Endpoints" => {
+            let slices = read_endpoints(&mut reader, root, &meta);
+            let meta = reader.finish(meta);
+            manifests.endpoint_slices.extend(slices.into_iter().map(|slice| EndpointSlice { meta: meta.clone(), ..slice }));
+        }
+        "Ingress" => {
+            let ingress = read_ingress(&mut reader, root, &meta);
+            manifests.ingresses.push(Ingress { meta: reader.finish(meta), ..ingress });
+        }
+        "IngressClass" => {
+            let controller = reader.map(root, "spec", "spec").and_then(|spec| reader.string(spec, "controller", "spec.controller")).unwrap_or_default();
+            let is_default = meta.annotations.get("ingressclass.kubernetes.io/is-default-class").is_some_and(|v| v == "true");
+            manifests.ingress_classes.push(IngressClass { meta: reader.finish(meta), controller, is_default });
+        }
+        "NetworkPolicy" => {
+            let policy = read_network_policy(&mut reader, root);
+            manifests.network_policies.push(NetworkPolicy { meta: reader.finish(meta), ..policy });
+        }
+        other => match WorkloadKind::parse(other) {
+            Some(workload_kind) => {
+                if let Some(workload) = read_workload(&mut reader, root, workload_kind, &meta) {
+                    manifests.workloads.push(Workload { meta: reader.finish(meta), ..workload });
+                }
+            }
+            None => {
+                reader.diagnostics.push(
+                    Diagnostic::info("ignored-kind", format!("{object_ref} is listed but not modelled: kubetopo draws Services, workloads, pods, nodes, ingresses and NetworkPolicies."))
+                        .object(object_ref.to_string())
+                        .at(source.clone()),
+                );
+                manifests.ignored.push((object_ref, source));
+            }
+        },
+    }
+}
+
+fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
+    let same = |meta: &Meta| meta.name == object_ref.name && object_ref.namespace.as_deref().unwrap_or("") == meta.namespace;
+    match object_ref.kind.as_str() {
+        "Namespace" => manifests.namespaces.retain(|o| !same(&o.meta)),
+        "Node" => manifests.nodes.retain(|o| !same(&o.meta)),
+        "Pod" => manifests.pods.retain(|o| !same(&o.meta)),
+        "Service" => manifests.services.retain(|o| !same(&o.meta)),
+        "EndpointSlice" => manifests.endpoint_slices.retain(|o| o.legacy || !same(&o.meta)),
+        "Endpoints" => manifests.endpoint_slices.retain(|o| !o.legacy || !same(&o.meta)),
+        "Ingress" => manifests.ingresses.retain(|o| !same(&o.meta)),
+        "IngressClass" => manifests.ingress_classes.retain(|o| !same(&o.meta)),
+        "NetworkPolicy" => manifests.network_policies.retain(|o| !same(&o.meta)),
+        kind => manifests.workloads.retain(|o| !(o.kind.as_str() == kind && same(&o.meta))),
+    }
+}
+
+/// Reads typed fields from one object, reporting wrong types at their own line.
+struct Reader<'a> {
+    object: String,
+    file: &'a str,
+    document: usize,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    positions: BTreeMap<String, (u32, u32)>,
+    record_positions: bool,
+}
+
+impl Reader<'_> {
+    fn finish(&mut self, mut meta: Meta) -> Meta {
+        meta.field_positions = std::mem::take(&mut self.positions);
+        meta
+    }
+
+    fn source(&self, node: &YamlNode) -> Source {
+        Source { file: self.file.to_string(), document: self.document, line: node.line as usize, column: node.column as usize }
+    }
+
+    fn record(&mut self, node: &YamlNode, path: &str) {
+        if self.record_positions {
+            self.positions.insert(path.to_string(), (node.line, node.column));
+        }
+    }
+
+    fn wrong_type(&mut self, node: &YamlNode, path: &str, expected: &str) {
+        let diagnostic = Diagnostic::error("field-type", format!("`{path}` should be {expected}, but it is {}. This field is ignored; fix its value.", node.describe()))
+            .object(self.object.clone())
+            .field(path)
+            .at(self.source(node));
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn invalid(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
+        let diagnostic = Diagnostic::error(code, message).object(self.object.clone()).field(path).at(self.source(node));
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn child<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+        let node = parent.get(key)?;
+        if node.is_null() {
+            return None;
+        }
+        self.record(node, path);
+        Some(node)
+    }
+
+    fn map<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+        let node = self.child(parent, key, path)?;
+        if node.as_map().is_some() {
+            Some(node)
+        } else {
+            self.wrong_type(node, path, "a map");
+            None
+        }
+    }
+
+    fn seq<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> &'n [YamlNode] {
+        let Some(node) = self.child(parent, key, path) else { return &[] };
+        match node.as_seq() {
+            Some(items) => items,
+            None => {
+                self.wrong_type(node, path, "a list");
+                &[]
+            }
+        }
+    }
+
+    fn string(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<String> {
+        let node = self.child(parent, key, path)?;
+        match node.as_str() {
+            Some(text) => Some(text.to_string()),
+            None => {
+                self.wrong_type(node, path, "a string");
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, parent: &YamlNode, key: &str, path: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        for (index, item) in self.seq(parent, key, path).iter().enumerate() {
+            match item.as_str() {
+                Some(text) => values.push(text.to_string()),
+                None => self.wrong_type(item, &format!("{path}[{index}]"), "a string"),
+            }
+        }
+        values
+    }
+
+    fn int(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<i64> {
+        let node = self.child(parent, key, path)?;
+        match node.as_i64() {
+            Some(value) => Some(value),
+            None => {
+                self.wrong_type(node, path, "an integer");
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<bool> {
+        let node = self.child(parent, key, path)?;
+        match node.as_bool() {
+            Some(value) => Some(value),
+            None => {
+                self.wrong_type(node, path, "true or false");
+                None
+            }
+        }
+    }
+
+    /// An `IntOrString`: plain integers are numbers, anything else is a name.
+    fn port_ref(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<PortRef> {
+        let node = self.child(parent, key, path)?;
+        if let Some(number) = node.as_i64() {
+            return Some(PortRef::Number(number));
+        }
+        match node.as_str() {
+            // A quoted number is still a number to the API's IntOrString decoder only
+            // when unquoted; a quoted "8080" is a (bad) port name, as in Kubernetes.
+            Some(text) => Some(PortRef::Name(text.to_string())),
+            None => {
+                self.wrong_type(node, path, "a port number or a port name");
+                None
+            }
+        }
+    }
+
+    fn labels(&mut self, parent: &YamlNode, key: &str, path: &str) -> Labels {
+        let mut labels = Labels::new();
+        let Some(node) = self.map(parent, key, path) else { return labels };
+        for (label_key, value) in node.as_map().unwrap_or_default() {
+            match value.as_str() {
+                Some(text) => {
+                    labels.insert(label_key.clone(), text.to_string());
+                }
+                None if value.is_null() => {
+                    labels.insert(label_key.clone(), String::new());
+                }
+                None => self.wrong_type(value, &format!("{path}.{label_key}"), "a string"),
+            }
+        }
+        labels
+    }
+
+    fn protocol(&mut self, parent: &YamlNode, path: &str) -> Protocol {
+        let field = format!("{path}.protocol");
+        match self.string(parent, "protocol", &field) {
+            None => Protocol::Tcp,
+            Some(text) => Protocol::parse(&text).unwrap_or_else(|| {
+                let node = parent.get("protocol").unwrap_or(parent);
+                self.invalid(node, &field, "invalid-protocol", format!("`{field}` is \"{text}\"; it must be TCP, UDP or SCTP. TCP is assumed."));
+                Protocol::Tcp
+            }),
+        }
+    }
+
+    fn ips(&mut self, items: &[YamlNode], key: &str, path: &str) -> Vec<IpAddr> {
+        let mut ips = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let field = format!("{path}[{index}].{key}");
+            if let Some(text) = self.string(item, key, &field) {
+                match text.parse() {
+                    Ok(ip) => ips.push(ip),
+                    Err(_) => self.invalid(item, &field, "invalid-ip", format!("`{field}` is \"{text}\", which is not an IP address.")),
+                }
+            }
+        }
+        ips
+    }
+
+    /// A `metav1.LabelSelector`. Absent or null is `None` (nil); `{}` selects everything.
+    fn label_selector(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<LabelSelector> {
+        let node = self.map(parent, key, path)?;
+        let match_labels = self.labels(node, "matchLabels", &format!("{path}.matchLabels"));
+        let mut expressions = Vec::new();
+        for (index, item) in self.seq(node, "matchExpressions", &format!("{path}.matchExpressions")).iter().enumerate() {
+            let item_path = format!("{path}.matchExpressions[{index}]");
+            expressions.push(MatchExpression {
+                key: self.string(item, "key", &item_path).unwrap_or_default(),
+                operator: self.string(item, "operator", &item_path).unwrap_or_default(),
+                values: self.strings(item, "values", &format!("{item_path}.values")),
+            });
+        }
+        match selector::label_selector_from_parts(&match_labels, &expressions) {
+            Ok(selector) => Some(LabelSelector::Match(selector)),
+            Err(errors) => {
+                for error in errors {
+                    self.invalid(node, path, "invalid-selector", format!("`{path}` is invalid: {error}. The selector matches nothing until this is fixed."));
+                }
+                Some(LabelSelector::Nothing)
+            }
+        }
+    }
+}
+
+fn read_node(reader: &mut Reader, root: &YamlNode) -> Node {
+    let mut node = Node { meta: Meta::default(), taints: Vec::new(), unschedulable: false, internal_ip: None, ready: true, pod_cidr: None };
+    if let Some(spec) = reader.map(root, "spec", "spec") {
+        node.unschedulable = reader.bool(spec, "unschedulable", "spec.unschedulable").unwrap_or(false);
+        node.pod_cidr = reader.string(spec, "podCIDR", "spec.podCIDR");
+        for (index, taint) in reader.seq(spec, "taints", "spec.taints").iter().enumerate() {
+            let path = format!("spec.taints[{index}]");
+            let effect = match reader.string(taint, "effect", &path).as_deref() {
+                Some("NoSchedule") => TaintEffect::NoSchedule,
+                Some("PreferNoSchedule") => TaintEffect::PreferNoSchedule,
+                Some("NoExecute") => TaintEffect::NoExecute,
+                _ => continue,
+            };
+            node.taints.push(Taint {
+                key: reader.string(taint, "key", &path).unwrap_or_default(),
+                value: reader.string(taint, "value", &path).unwrap_or_default(),
+                effect,
+            });
+        }
+    }
+    if let Some(status) = reader.map(root, "status", "status") {
+        for (index, address) in reader.seq(status, "addresses", "status.addresses").iter().enumerate() {
+            let path = format!("status.addresses[{index}]");
+            if reader.string(address, "type", &path).as_deref() == Some("InternalIP") {
+                node.internal_ip = reader.string(address, "address", &path).and_then(|text| text.parse().ok());
+            }
+        }
+        for (index, condition) in reader.seq(status, "conditions", "status.conditions").iter().enumerate() {
+            let path = format!("status.conditions[{index}]");
+            if reader.string(condition, "type", &path).as_deref() == Some("Ready") {
+                node.ready = reader.string(condition, "status", &path).as_deref() == Some("True");
+            }
+        }
+    }
+    node
+}
+
+fn read_container(reader: &mut Reader, node: &YamlNode, path: &str, restartable_init: bool) -> Container {
+    let mut container = Container {
+        name: reader.string(node, "name", &format!("{path}.name")).unwrap_or_default(),
+        ports: Vec::new(),
+        probes: Vec::new(),
+        address_hints: Vec::new(),
+        restartable_init,
+        field: path.to_string(),
+    };
+    for (index, port) in reader.seq(node, "ports", &format!("{path}.ports")).iter().enumerate() {
+        let port_path = format!("{path}.ports[{index}]");
+        let Some(container_port) = reader.int(port, "containerPort", &format!("{port_path}.containerPort")) else { continue };
+        container.ports.push(ContainerPort {
+            name: reader.string(port, "name", &format!("{port_path}.name")),
+            container_port,
+            protocol: reader.protocol(port, &port_path),
+            host_port: reader.int(port, "hostPort", &format!("{port_path}.hostPort")),
+        });
+    }
+    for kind in ["livenessProbe", "readinessProbe", "startupProbe"] {
+        let probe_path = format!("{path}.{kind}");
+        let Some(probe) = reader.map(node, kind, &probe_path) else { continue };
+        for handler in ["httpGet", "tcpSocket", "grpc"] {
+            let handler_path = format!("{probe_path}.{handler}");
+            if let Some(handler_node) = reader.map(probe, handler, &handler_path) {
+                let port_path = format!("{handler_path}.port");
+                if let Some(port) = reader.port_ref(handler_node, "port", &port_path) {
+                    let source = reader.source(handler_node.get("port").unwrap_or(handler_node));
+                    container.probes.push(Probe { kind, port, field: port_path, source });
+                }
+            }
+        }
+    }
+    for (index, env) in reader.seq(node, "env", &format!("{path}.env")).iter().enumerate() {
+        let env_path = format!("{path}.env[{index}]");
+        let name = reader.string(env, "name", &format!("{env_path}.name")).unwrap_or_default();
+        if let Some(value) = env.get("value").and_then(YamlNode::as_str) {
+            container.address_hints.push(AddressHint { evidence: format!("env {name}"), value: value.to_string() });
+        }
+    }
+    for key in ["command", "args"] {
+        for (index, arg) in reader.strings(node, key, &format!("{path}.{key}")).into_iter().enumerate() {
+            container.address_hints.push(AddressHint { evidence: format!("{key}[{index}]"), value: arg });
+        }
+    }
+    container
+}
+
+fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
+    let mut pod_spec = PodSpec::default();
+    for (index, container) in reader.seq(spec, "containers", &format!("{path}.containers")).iter().enumerate() {
+        pod_spec.containers.push(read_container(reader, container, &format!("{path}.containers[{index}]"), false));
+    }
+    for (index, container) in reader.seq(spec, "initContainers", &format!("{path}.initContainers")).iter().enumerate() {
+        let container_path = format!("{path}.initContainers[{index}]");
+        let restartable = reader.string(container, "restartPolicy", &format!("{container_path}.restartPolicy")).as_deref() == Some("Always");
+        if restartable {
+            pod_spec.containers.push(read_container(reader, container, &container_path, true));
+        }
+    }
+    pod_spec.node_name = reader.string(spec, "nodeName", &format!("{path}.nodeName"));
+    pod_spec.node_selector = reader.labels(spec, "nodeSelector", &format!("{path}.nodeSelector"));
+    pod_spec.hostname = reader.string(spec, "hostname", &format!("{path}.hostname"));
+    pod_spec.subdomain = reader.string(spec, "subdomain", &format!("{path}.subdomain"));
+    pod_spec.host_network = reader.bool(spec, "hostNetwork", &format!("{path}.hostNetwork")).unwrap_or(false);
+    for (index, toleration) in reader.seq(spec, "tolerations", &format!("{path}.tolerations")).iter().enumerate() {
+        let toleration_path = format!("{path}.tolerations[{index}]");
+        let effect = match reader.string(toleration, "effect", &toleration_path).as_deref() {
+            Some("NoSchedule") => Some(TaintEffect::NoSchedule),
+            Some("PreferNoSchedule") => Some(TaintEffect::PreferNoSchedule),
+            Some("NoExecute") => Some(TaintEffect::NoExecute),
+            _ => None,
+        };
+        pod_spec.tolerations.push(Toleration {
+            key: reader.string(toleration, "key", &toleration_path).unwrap_or_default(),
+            exists: reader.string(toleration, "operator", &toleration_path).as_deref() == Some("Exists"),
+            value: reader.string(toleration, "value", &toleration_path).unwrap_or_default(),
+            effect,
+        });
+    }
+    let affinity_path = format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+    let terms = spec
+        .get("affinity")
+        .and_then(|a| a.get("nodeAffinity"))
+        .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
+        .and_then(|a| a.get("nodeSelectorTerms"))
+        .and_then(YamlNode::as_seq)
+        .unwrap_or_default();
+    for (index, term) in terms.iter().enumerate() {
+        // Node selector terms use the LabelSelector operators plus Gt/Lt; reuse the
+        // matchExpressions reader by presenting the term as a selector.
+        let mut expressions = Vec::new();
+        for expression in term.get("matchExpressions").and_then(YamlNode::as_seq).unwrap_or_default() {
+            expressions.push(MatchExpression {
+                key: expression.get("key").and_then(YamlNode::as_str).unwrap_or_default().to_string(),
+                operator: expression.get("operator").and_then(YamlNode::as_str).unwrap_or_default().to_string(),
+                values: expression.get("values").and_then(YamlNode::as_seq).unwrap_or_default().iter().filter_map(YamlNode::as_str).map(str::to_string).collect(),
+            });
+        }
+        match selector::label_selector_from_parts(&Labels::new(), &expressions) {
+            Ok(term_selector) => pod_spec.required_node_affinity.push(LabelSelector::Match(term_selector)),
+            Err(_) => reader.invalid(term, &format!("{affinity_path}.nodeSelectorTerms[{index}]"), "unsupported-node-affinity", "This node affinity term uses an operator kubetopo does not simulate (Gt, Lt or matchFields); it is treated as matching every node.".to_string()),
+        }
+    }
+    pod_spec
+}
+
+fn read_pod_status(reader: &mut Reader, status: &YamlNode) -> PodStatus {
+    let mut pod_status = PodStatus {
+        phase: reader.string(status, "phase", "status.phase").and_then(|phase| match phase.as_str() {
+            "Pending" => Some(PodPhase::Pending),
+            "Running" => Some(PodPhase::Running),
+            "Succeeded" => Some(PodPhase::Succeeded),
+            "Failed" => Some(PodPhase::Failed),
+            "Unknown" => Some(PodPhase::Unknown),
+            _ => None,
+        }),
+        ..PodStatus::default()
+    };
+    let pod_ips_node = reader.seq(status, "podIPs", "status.podIPs");
+    pod_status.pod_ips = reader.ips(pod_ips_node, "ip", "status.podIPs");
+    if pod_status.pod_ips.is_empty() {
+        if let Some(ip) = reader.string(status, "podIP", "status.podIP").and_then(|text| text.parse().ok()) {
+            pod_status.pod_ips.push(ip);
+        }
+    }
+    pod_status.host_ip = reader.string(status, "hostIP", "status.hostIP").and_then(|text| text.parse().ok());
+    for (index, condition) in reader.seq(status, "conditions", "status.conditions").iter().enumerate() {
+        let path = format!("status.conditions[{index}]");
+        if reader.string(condition, "type", &path).as_deref() == Some("Ready") {
+            pod_status.ready = Some(reader.string(condition, "status", &path).as_deref() == Some("True"));
+        }
+    }
+    pod_status
+}
+
+fn read_workload(reader: &mut Reader, root: &YamlNode, kind: WorkloadKind, meta: &Meta) -> Option<Workload> {
+    let spec = reader.map(root, "spec", "spec")?;
+    // A CronJob wraps a Job spec: spec.jobTemplate.spec.
+    let (spec, prefix) = if kind == WorkloadKind::CronJob {
+        let job_template = reader.map(spec, "jobTemplate", "spec.jobTemplate")?;
+        (reader.map(job_template, "spec", "spec.jobTemplate.spec")?, "spec.jobTemplate.spec")
+    } else {
+        (spec, "spec")
+    };
+    let default_replicas = match kind {
+        WorkloadKind::Job | WorkloadKind::CronJob => reader.int(spec, "parallelism", &format!("{prefix}.parallelism")).unwrap_or(1),
+        _ => 1,
+    };
+    let replicas_field = format!("{prefix}.replicas");
+    let mut replicas = if matches!(kind, WorkloadKind::Job | WorkloadKind::CronJob | WorkloadKind::DaemonSet) {
+        default_replicas
+    } else {
+        reader.int(spec, "replicas", &replicas_field).unwrap_or(default_replicas)
+    };
+    if replicas < 0 {
+        let node = spec.get("replicas").unwrap_or(spec);
+        reader.invalid(node, &replicas_field, "invalid-replicas", format!("`{replicas_field}` is {replicas}; it must be 0 or more. No pods are simulated."));
+        replicas = 0;
+    } else if replicas > MAX_REPLICAS {
+        let node = spec.get("replicas").unwrap_or(spec);
+        reader.invalid(node, &replicas_field, "too-many-replicas", format!("`{replicas_field}` is {replicas}; kubetopo simulates at most {MAX_REPLICAS} replicas per workload. No pods are simulated for it; lower the count to see them."));
+        replicas = 0;
+    }
+    let selector_path = format!("{prefix}.selector");
+    let selector = match kind {
+        WorkloadKind::ReplicationController => match reader.map(spec, "selector", &selector_path) {
+            Some(_) => WorkloadSelector::Map(reader.labels(spec, "selector", &selector_path)),
+            None => WorkloadSelector::Absent,
+        },
+        _ => match reader.label_selector(spec, "selector", &selector_path) {
+            Some(label_selector) => WorkloadSelector::Set(label_selector),
+            None => WorkloadSelector::Absent,
+        },
+    };
+    let template_path = format!("{prefix}.template");
+    let template = match reader.map(spec, "template", &template_path) {
+        Some(template) => {
+            let metadata = reader.map(template, "metadata", &format!("{template_path}.metadata"));
+            let labels = metadata.map(|m| reader.labels(m, "labels", &format!("{template_path}.metadata.labels"))).unwrap_or_default();
+            let pod_spec = reader.map(template, "spec", &format!("{template_path}.spec")).map(|s| read_pod_spec(reader, s, &format!("{template_path}.spec"))).unwrap_or_default();
+            PodTemplate { labels, spec: pod_spec }
+        }
+        None => {
+            let diagnostic = Diagnostic::error("missing-template", format!("{} {} has no `{template_path}`, so it creates no pods. Add a pod template.", kind.as_str(), meta.name))
+                .object(reader.object.clone())
+                .field(template_path.clone())
+                .at(meta.source.clone());
+            reader.diagnostics.push(diagnostic);
+            PodTemplate::default()
+        }
+    };
+    let service_name = (kind == WorkloadKind::StatefulSet).then(|| reader.string(spec, "serviceName", "spec.serviceName")).flatten();
+    let ordinal_start = spec.get("ordinals").map(|ordinals| reader.int(ordinals, "start", "spec.ordinals.start").unwrap_or(0)).unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+    let indexed = reader.string(spec, "completionMode", &format!("{prefix}.completionMode")).as_deref() == Some("Indexed");
+    let manual_selector = reader.bool(spec, "manualSelector", &format!("{prefix}.manualSelector")).unwrap_or(false);
+    Some(Workload { meta: Meta::default(), kind, replicas: replicas as u32, selector, template, service_name, ordinal_start, indexed, manual_selector })
+}
+
+fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
+    let mut spec = ServiceSpec {
+        service_type: ServiceType::ClusterIP,
+        selector: None,
+        ports: Vec::new(),
+        cluster_ips: Vec::new(),
+        external_ips: Vec::new(),
+        external_name: None,
+        load_balancer_ips_status: Vec::new(),
+        load_balancer_ip_requested: None,
+        load_balancer_source_ranges: Vec::new(),
+        load_balancer_class: None,
+        external_traffic_policy: None,
+        internal_traffic_policy: None,
+        session_affinity: SessionAffinity::None,
+        session_affinity_timeout: None,
+        publish_not_ready_addresses: false,
+        allocate_load_balancer_node_ports: None,
+        health_check_node_port: None,
+        traffic_distribution: None,
+        ip_families: Vec::new(),
+        ip_family_policy: None,
+    };
+    if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
+        let ingress = reader.seq(status, "ingress", "status.loadBalancer.ingress");
+        spec.load_balancer_ips_status = ingress.iter().filter_map(|i| i.get("ip")).filter_map(YamlNode::as_str).filter_map(|t| t.parse().ok()).collect();
+    }
+    let Some(node) = reader.map(root, "spec", "spec") else { return spec };
+    if let Some(text) = reader.string(node, "type", "spec.type") {
+        match ServiceType::parse(&text) {
+            Some(service_type) => spec.service_type = service_type,
+            None => {
+                let at = node.get("type").unwrap_or(node);
+                reader.invalid(at, "spec.type", "service-invalid-type", format!("`spec.type` is \"{text}\"; it must be ClusterIP, NodePort, LoadBalancer or ExternalName. ClusterIP is assumed."));
+            }
+        }
+    }
+    if node.get("selector").is_some_and(|n| !n.is_null()) {
+        spec.selector = Some(reader.labels(node, "selector", "spec.selector"));
+    }
+    for (index, port) in reader.seq(node, "ports", "spec.ports").iter().enumerate() {
+        let path = format!("spec.ports[{index}]");
+        reader.record(port, &path);
+        let Some(number) = reader.int(port, "port", &format!("{path}.port")) else {
+            if port.get("port").is_none() {
+                reader.invalid(port, &format!("{path}.port"), "service-port-missing", format!("`{path}` has no `port`. Add the port number the Service listens on."));
+            }
+            continue;
+        };
+        let target_port = match reader.port_ref(port, "targetPort", &format!("{path}.targetPort")) {
+            None | Some(PortRef::Number(0)) => PortRef::Number(number),
+            Some(PortRef::Name(name)) if name.is_empty() => PortRef::Number(number),
+            Some(target) => target,
+        };
+        spec.ports.push(ServicePort {
+            name: reader.string(port, "name", &format!("{path}.name")),
+            protocol: reader.protocol(port, &path),
+            port: number,
+            target_port,
+            node_port: reader.int(port, "nodePort", &format!("{path}.nodePort")).filter(|&n| n != 0),
+            app_protocol: reader.string(port, "appProtocol", &format!("{path}.appProtocol")),
+        });
+    }
+    spec.cluster_ips = reader.strings(node, "clusterIPs", "spec.clusterIPs");
+    if let Some(cluster_ip) = reader.string(node, "clusterIP", "spec.clusterIP").filter(|ip| !ip.is_empty()) {
+        if spec.cluster_ips.is_empty() {
+            spec.cluster_ips.push(cluster_ip);
+        } else if spec.cluster_ips[0] != cluster_ip {
+            let at = node.get("clusterIP").unwrap_or(node);
+            reader.invalid(at, "spec.clusterIPs", "service-cluster-ips-mismatch", format!("`spec.clusterIPs[0]` must equal `spec.clusterIP` ({cluster_ip}) when both are set (§2)."));
+        }
+    }
+    spec.external_ips = reader.strings(node, "externalIPs", "spec.externalIPs");
+    spec.external_name = reader.string(node, "externalName", "spec.externalName");
+    spec.load_balancer_ip_requested = reader.string(node, "loadBalancerIP", "spec.loadBalancerIP");
+    spec.load_balancer_source_ranges = reader.strings(node, "loadBalancerSourceRanges", "spec.loadBalancerSourceRanges");
+    spec.load_balancer_class = reader.string(node, "loadBalancerClass", "spec.loadBalancerClass");
+    for (field, target) in [("externalTrafficPolicy", &mut spec.external_traffic_policy), ("internalTrafficPolicy", &mut spec.internal_traffic_policy)] {
+        let path = format!("spec.{field}");
+        if let Some(text) = reader.string(node, field, &path) {
+            // `Cluster`/`Local` only; the pre-1.20 spelling `Global` meant Cluster.
+            match TrafficPolicy::parse(&text).or_else(|| (text == "Global").then_some(TrafficPolicy::Cluster)) {
+                Some(policy) => *target = Some(policy),
+                None => {
+                    let at = node.get(field).unwrap_or(node);
+                    reader.invalid(at, &path, "service-invalid-traffic-policy", format!("`{path}` is \"{text}\"; it must be Cluster or Local."));
+                }
+            }
+        }
+    }
+    if let Some(text) = reader.string(node, "sessionAffinity", "spec.sessionAffinity") {
+        match text.as_str() {
+            "ClientIP" => spec.session_affinity = SessionAffinity::ClientIP,
+            "None" => {}
+            _ => {
+                let at = node.get("sessionAffinity").unwrap_or(node);
+                reader.invalid(at, "spec.sessionAffinity", "service-invalid-session-affinity", format!("`spec.sessionAffinity` is \"{text}\"; it must be ClientIP or None."));
+            }
+        }
+    }
+    if let Some(config) = node.get("sessionAffinityConfig").and_then(|c| c.get("clientIP")) {
+        spec.session_affinity_timeout = reader.int(config, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP.timeoutSeconds");
+        if node.get("sessionAffinityConfig").is_some() {
+            reader.record(node.get("sessionAffinityConfig").unwrap(), "spec.sessionAffinityConfig");
+        }
+    }
+    spec.publish_not_ready_addresses = reader.bool(node, "publishNotReadyAddresses", "spec.publishNotReadyAddresses").unwrap_or(false);
+    spec.allocate_load_balancer_node_ports = reader.bool(node, "allocateLoadBalancerNodePorts", "spec.allocateLoadBalancerNodePorts");
+    spec.health_check_node_port = reader.int(node, "healthCheckNodePort", "spec.healthCheckNodePort").filter(|&n| n != 0);
+    if let Some(text) = reader.string(node, "trafficDistribution", "spec.trafficDistribution") {
+        spec.traffic_distribution = match text.as_str() {
+            "PreferClose" | "PreferSameZone" => Some(TrafficDistribution::PreferSameZone),
+            "PreferSameNode" => Some(TrafficDistribution::PreferSameNode),
+            _ => {
+                let at = node.get("trafficDistribution").unwrap_or(node);
+                reader.invalid(at, "spec.trafficDistribution", "service-invalid-traffic-distribution", format!("`spec.trafficDistribution` is \"{text}\"; it must be PreferClose, PreferSameZone or PreferSameNode."));
+                None
+            }
+        };
+    }
+    spec.ip_families = reader.strings(node, "ipFamilies", "spec.ipFamilies");
+    spec.ip_family_policy = reader.string(node, "ipFamilyPolicy", "spec.ipFamilyPolicy");
+    spec
+}
+
+fn read_slice_ports(reader: &mut Reader, node: &YamlNode, path: &str) -> Vec<SlicePort> {
+    let mut ports = Vec::new();
+    for (index, port) in reader.seq(node, "ports", path).iter().enumerate() {
+        let port_path = format!("{path}[{index}]");
+        ports.push(SlicePort {
+            name: reader.string(port, "name", &format!("{port_path}.name")).filter(|n| !n.is_empty()),
+            port: reader.int(port, "port", &format!("{port_path}.port")),
+            protocol: reader.protocol(port, &port_path),
+        });
+    }
+    ports
+}
+
+fn target_pod(reader: &mut Reader, node: &YamlNode, path: &str, default_namespace: &str) -> Option<String> {
+    let target = node.get("targetRef")?;
+    if reader.string(target, "kind", path).as_deref() != Some("Pod") {
+        return None;
+    }
+    let name = reader.string(target, "name", path)?;
+    let namespace = reader.string(target, "namespace", path).unwrap_or_else(|| default_namespace.to_string());
+    Some(format!("{namespace}/{name}"))
+}
+
+fn read_endpoint_slice(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> EndpointSlice {
+    let service_name = meta.labels.get("kubernetes.io/service-name").cloned().unwrap_or_default();
+    let mut endpoints = Vec::new();
+    for (index, endpoint) in reader.seq(root, "endpoints", "endpoints").iter().enumerate() {
+        let path = format!("endpoints[{index}]");
+        let addresses = reader.strings(endpoint, "addresses", &format!("{path}.addresses")).iter().filter_map(|a| a.parse().ok()).collect();
+        let conditions = endpoint.get("conditions");
+        let condition = |reader: &mut Reader, key: &str| conditions.and_then(|c| reader.bool(c, key, &format!("{path}.conditions.{key}")));
+        endpoints.push(SliceEndpoint {
+            addresses,
+            ready: condition(reader, "ready"),
+            serving: condition(reader, "serving"),
+            terminating: condition(reader, "terminating"),
+            hostname: reader.string(endpoint, "hostname", &format!("{path}.hostname")),
+            node_name: reader.string(endpoint, "nodeName", &format!("{path}.nodeName")),
+            zone: reader.string(endpoint, "zone", &format!("{path}.zone")),
+            target_pod: target_pod(reader, endpoint, &path, &meta.namespace),
+        });
+    }
+    let ports = read_slice_ports(reader, root, "ports");
+    EndpointSlice { meta: Meta::default(), service_name, endpoints, ports, legacy: false }
+}
+
+/// Legacy Endpoints: one slice per subset; `notReadyAddresses` become not-ready endpoints.
+fn read_endpoints(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Vec<EndpointSlice> {
+    let mut slices = Vec::new();
+    for (index, subset) in reader.seq(root, "subsets", "subsets").iter().enumerate() {
+        let path = format!("subsets[{index}]");
+        let mut endpoints = Vec::new();
+        for (list, ready) in [("addresses", true), ("notReadyAddresses", false)] {
+            for (address_index, address) in reader.seq(subset, list, &format!("{path}.{list}")).iter().enumerate() {
+                let address_path = format!("{path}.{list}[{address_index}]");
+                let Some(ip) = reader.string(address, "ip", &format!("{address_path}.ip")).and_then(|t| t.parse().ok()) else { continue };
+                endpoints.push(SliceEndpoint {
+                    addresses: vec![ip],
+                    ready: Some(ready),
+                    serving: Some(ready),
+                    terminating: Some(false),
+                    hostname: reader.string(address, "hostname", &format!("{address_path}.hostname")),
+                    node_name: reader.string(address, "nodeName", &format!("{address_path}.nodeName")),
+                    zone: None,
+                    target_pod: target_pod(reader, address, &address_path, &meta.namespace),
+                });
+            }
+        }
+        let ports = read_slice_ports(reader, subset, &format!("{path}.ports"));
+        slices.push(EndpointSlice { meta: Meta::default(), service_name: meta.name.clone(), endpoints, ports, legacy: true });
+    }
+    slices
+}
+
+fn read_backend(reader: &mut Reader, node: &YamlNode, path: &str) -> Option<IngressBackend> {
+    let source = reader.source(node);
+    if let Some(service) = reader.map(node, "service", &format!("{path}.service")) {
+        let name = reader.string(service, "name", &format!("{path}.service.name"))?;
+        let port_node = reader.map(service, "port", &format!("{path}.service.port"));
+        let port = match port_node {
+            Some(port) => match reader.int(port, "number", &format!("{path}.service.port.number")) {
+                Some(number) => PortRef::Number(number),
+                None => PortRef::Name(reader.string(port, "name", &format!("{path}.service.port.name")).unwrap_or_default()),
+            },
+            None => PortRef::Name(String::new()),
+        };
+        return Some(IngressBackend { service: name, port, field: format!("{path}.service"), source });
+    }
+    // networking.k8s.io/v1beta1 and extensions/v1beta1.
+    let name = reader.string(node, "serviceName", &format!("{path}.serviceName"))?;
+    let port = reader.port_ref(node, "servicePort", &format!("{path}.servicePort")).unwrap_or(PortRef::Name(String::new()));
+    Some(IngressBackend { service: name, port, field: path.to_string(), source })
+}
+
+fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
+    let mut ingress = Ingress {
+        meta: Meta::default(),
+        class_name: meta.annotations.get("kubernetes.io/ingress.class").cloned(),
+        default_backend: None,
+        rules: Vec::new(),
+        tls_hosts: Vec::new(),
+        load_balancer_ips_status: Vec::new(),
+    };
+    if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
+        let items = reader.seq(status, "ingress", "status.loadBalancer.ingress");
+        ingress.load_balancer_ips_status = items.iter().filter_map(|i| i.get("ip")).filter_map(YamlNode::as_str).filter_map(|t| t.parse().ok()).collect();
+    }
+    let Some(spec) = reader.map(root, "spec", "spec") else { return ingress };
+    if let Some(class_name) = reader.string(spec, "ingressClassName", "spec.ingressClassName") {
+        ingress.class_name = Some(class_name);
+    }
+    for key in ["defaultBackend", "backend"] {
+        if let Some(backend) = reader.map(spec, key, &format!("spec.{key}")) {
+            ingress.default_backend = read_backend(reader, backend, &format!("spec.{key}"));
+        }
+    }
+    for (index, rule) in reader.seq(spec, "rules", "spec.rules").iter().enumerate() {
+        let path = format!("spec.rules[{index}]");
+        let host = reader.string(rule, "host", &format!("{path}.host"));
+        let mut paths = Vec::new();
+        if let Some(http) = reader.map(rule, "http", &format!("{path}.http")) {
+            for (path_index, http_path) in reader.seq(http, "paths", &format!("{path}.http.paths")).iter().enumerate() {
+                let item_path = format!("{path}.http.paths[{path_index}]");
+                let backend = reader.map(http_path, "backend", &format!("{item_path}.backend")).and_then(|b| read_backend(reader, b, &format!("{item_path}.backend")));
+                paths.push(IngressPath {
+                    path: reader.string(http_path, "path", &format!("{item_path}.path")).unwrap_or_else(|| "/".to_string()),
+                    path_type: reader.string(http_path, "pathType", &format!("{item_path}.pathType")).unwrap_or_else(|| "ImplementationSpecific".to_string()),
+                    backend,
+                });
+            }
+        }
+        ingress.rules.push(IngressRule { host, paths });
+    }
+    for (index, tls) in reader.seq(spec, "tls", "spec.tls").iter().enumerate() {
+        ingress.tls_hosts.extend(reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts")));
+    }
+    ingress
+}
+
+fn read_policy_rules(reader: &mut Reader, spec: &YamlNode, key: &str, peer_key: &str) -> Vec<PolicyRule> {
+    let mut rules = Vec::new();
+    for (index, rule) in reader.seq(spec, key, &format!("spec.{key}")).iter().enumerate() {
+        let path = format!("spec.{key}[{index}]");
+        let mut ports = Vec::new();
+        for (port_index, port) in reader.seq(rule, "ports", &format!("{path}.ports")).iter().enumerate() {
+            let port_path = format!("{path}.ports[{port_index}]");
+            ports.push(PolicyPort {
+                protocol: reader.protocol(port, &port_path),
+                port: reader.port_ref(port, "port", &format!("{port_path}.port")),
+                end_port: reader.int(port, "endPort", &format!("{port_path}.endPort")),
+            });
+        }
+        let mut peers = Vec::new();
+        for (peer_index, peer) in reader.seq(rule, peer_key, &format!("{path}.{peer_key}")).iter().enumerate() {
+            let peer_path = format!("{path}.{peer_key}[{peer_index}]");
+            let ip_block = reader.map(peer, "ipBlock", &format!("{peer_path}.ipBlock")).map(|block| IpBlock {
+                cidr: reader.string(block, "cidr", &format!("{peer_path}.ipBlock.cidr")).unwrap_or_default(),
+                except: reader.strings(block, "except", &format!("{peer_path}.ipBlock.except")),
+            });
+            peers.push(PolicyPeer {
+                pod_selector: reader.label_selector(peer, "podSelector", &format!("{peer_path}.podSelector")),
+                namespace_selector: reader.label_selector(peer, "namespaceSelector", &format!("{peer_path}.namespaceSelector")),
+                ip_block,
+            });
+        }
+        rules.push(PolicyRule { ports, peers });
+    }
+    rules
+}
+
+fn read_network_policy(reader: &mut Reader, root: &YamlNode) -> NetworkPolicy {
+    let mut policy = NetworkPolicy {
+        meta: Meta::default(),
+        pod_selector: LabelSelector::Match(selector::Selector::everything()),
+        policy_types: vec![PolicyDirection::Ingress],
+        ingress: Vec::new(),
+        egress: Vec::new(),
+    };
+    let Some(spec) = reader.map(root, "spec", "spec") else { return policy };
+    // An omitted podSelector defaults to empty, which selects every pod in the namespace.
+    if let Some(pod_selector) = reader.label_selector(spec, "podSelector", "spec.podSelector") {
+        policy.pod_selector = pod_selector;
+    }
+    policy.ingress = read_policy_rules(reader, spec, "ingress", "from");
+    policy.egress = read_policy_rules(reader, spec, "egress", "to");
+    let written_types = reader.strings(spec, "policyTypes", "spec.policyTypes");
+    if written_types.is_empty() {
+        // Defaulting: Ingress always; Egress only when egress rules are present.
+        if !policy.egress.is_empty() {
+            policy.policy_types.push(PolicyDirection::Egress);
+        }
+    } else {
+        policy.policy_types.clear();
+        for text in written_types {
+            match text.as_str() {
+                "Ingress" => policy.policy_types.push(PolicyDirection::Ingress),
+                "Egress" => policy.policy_types.push(PolicyDirection::Egress),
+                _ => {
+                    let at = spec.get("policyTypes").unwrap_or(spec);
+                    reader.invalid(at, "spec.policyTypes", "policy-invalid-type", format!("`spec.policyTypes` contains \"{text}\"; only Ingress and Egress are valid."));
+                }
+            }
+        }
+    }
+    policy
+}
