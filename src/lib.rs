@@ -1,1 +1,22 @@
+//! kubetopo: a Kubernetes Service topology visualizer.
+//!
+//! The [`engine`] is plain Rust: it reads manifests, simulates a cluster and
+//! resolves Services the way Kubernetes would. The CLI (`cli`, native only) and the
+//! web app (`web`, wasm only) are thin shells over it. Start at [`engine::analyze`].
+
 pub mod engine;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn engine_cli_trace(_topology: &engine::Topology, _args: &cli::Args, _stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
+    let _ = writeln!(stderr, "kubetopo: trace is not implemented yet");
+    2
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn engine_cli_render(_topology: &engine::Topology, _args: &cli::Args, _stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
+    let _ = writeln!(stderr, "kubetopo: render is not implemented yet");
+    2
+}

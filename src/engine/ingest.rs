@@ -229,7 +229,7 @@ fn read_object(
             }
             None => {
                 reader.diagnostics.push(
-                    Diagnostic::info("ignored-kind", format!("{object_ref} is listed but not modelled: kubetopo draws Services, workloads, pods, nodes, ingresses and NetworkPolicies."))
+                    Diagnostic::info("ignored-kind", format!("Kind {kind} is not modelled, so this object is listed and otherwise ignored; kubetopo draws Services, workloads, pods, nodes, ingresses and NetworkPolicies."))
                         .object(object_ref.to_string())
                         .at(source.clone()),
                 );

@@ -1,8 +1,85 @@
+//! The engine: manifests in, a resolved Service topology out.
+//!
+//! Plain Rust with no I/O, no clocks and no unseeded randomness, so it runs the same
+//! natively (tests, CLI) and in the browser. The pipeline:
+//!
+//! 1. [`yaml`] splits and parses the input into spanned trees;
+//! 2. [`ingest`] reads them leniently into the typed [`model`];
+//! 3. [`cluster`] simulates nodes and pods (§7);
+//! 4. [`resolve`] allocates addresses (§3), computes endpoints (§4) and DNS (§6);
+//! 5. [`ingress`], [`deps`], [`validate`] and [`explain`] add routes, inferred
+//!    dependencies and diagnostics.
+//!
+//! ```
+//! use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
+//! let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+//! let topology = analyze(&[SourceFile::new("web.yaml", yaml)], &Config::default());
+//! assert_eq!(topology.services[0].name, "web");
+//! assert!(topology.diagnostics.iter().any(|d| d.code == "service-selects-no-pods"));
+//! ```
+
 pub mod alloc;
 pub mod cluster;
 pub mod config;
+pub mod deps;
 pub mod diag;
+pub mod explain;
 pub mod ingest;
+pub mod ingress;
 pub mod model;
+pub mod output;
+pub mod resolve;
 pub mod selector;
+pub mod validate;
 pub mod yaml;
+
+use cluster::{Cluster, PodIndex};
+use config::Config;
+use deps::Dependency;
+use diag::Diagnostic;
+use ingest::SourceFile;
+use ingress::ResolvedIngress;
+use model::Manifests;
+use resolve::ResolvedService;
+
+/// Everything the engine knows about one input: the raw model, the simulated
+/// cluster and the resolved objects. The UI and the CLI only read this.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    pub config: Config,
+    pub manifests: Manifests,
+    pub cluster: Cluster,
+    pub pod_index: PodIndex,
+    pub services: Vec<ResolvedService>,
+    pub ingresses: Vec<ResolvedIngress>,
+    pub dependencies: Vec<Dependency>,
+    /// Diagnostics from reading the input; kept apart so re-resolving after a
+    /// what-if edit does not have to re-read the text.
+    pub ingest_diagnostics: Vec<Diagnostic>,
+    /// All diagnostics, sorted by source position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads, simulates and resolves. Never fails: problems are diagnostics.
+pub fn analyze(files: &[SourceFile], config: &Config) -> Topology {
+    let mut ingest_diagnostics = Vec::new();
+    let manifests = ingest::ingest(files, &mut ingest_diagnostics);
+    for service in &manifests.services {
+        validate::validate_service(service, &mut ingest_diagnostics);
+    }
+    let cluster = cluster::build_cluster(&manifests, config, &mut ingest_diagnostics);
+    resolve_topology(manifests, cluster, config.clone(), ingest_diagnostics)
+}
+
+/// Resolves a model and a cluster into a topology. What-if edits change the
+/// manifests or the cluster and call this again.
+pub fn resolve_topology(manifests: Manifests, cluster: Cluster, config: Config, ingest_diagnostics: Vec<Diagnostic>) -> Topology {
+    let mut diagnostics = ingest_diagnostics.clone();
+    let pod_index = PodIndex::build(&cluster.pods);
+    let services = resolve::resolve_services(&manifests, &cluster, &pod_index, &config, &mut diagnostics);
+    let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
+    let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
+    explain::explain(&manifests, &cluster, &pod_index, &services, &mut diagnostics);
+    diag::sort_diagnostics(&mut diagnostics);
+    Topology { config, manifests, cluster, pod_index, services, ingresses, dependencies, ingest_diagnostics, diagnostics }
+}

@@ -1,0 +1,137 @@
+//! Service dependencies inferred from what containers are told to talk to: env
+//! values and arguments such as `productcatalogservice:3550`,
+//! `http://cart.ns.svc.cluster.local:7070` or `cache.shop:6379`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::cluster::Cluster;
+use super::resolve::ResolvedService;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Dependency {
+    /// `namespace/workload` (the pod name for bare pods).
+    pub from: String,
+    /// `namespace/service`.
+    pub to: String,
+    pub port: Option<i64>,
+    /// Where the reference was found, e.g. `env PRODUCT_CATALOG_SERVICE_ADDR=productcatalogservice:3550`.
+    pub evidence: String,
+}
+
+/// Finds `host[:port]` references in container env values and args, and resolves
+/// each host through the pod's DNS search path (§6: `<ns>.svc.<zone> svc.<zone> <zone>`).
+pub fn infer_dependencies(cluster: &Cluster, services: &[ResolvedService], cluster_domain: &str) -> Vec<Dependency> {
+    let by_key: BTreeMap<(&str, &str), &ResolvedService> = services.iter().map(|s| ((s.namespace.as_str(), s.name.as_str()), s)).collect();
+    let mut dependencies = BTreeSet::new();
+    let mut seen_templates = BTreeSet::new();
+    for pod in &cluster.pods {
+        let from_name = pod.workload.as_deref().map(|w| w.split_once('/').map_or(w, |(_, name)| name)).unwrap_or(&pod.name);
+        let from = format!("{}/{}", pod.namespace, from_name);
+        // Replicas share a template; look at each (workload, spec) once.
+        if !seen_templates.insert((from.clone(), std::sync::Arc::as_ptr(&pod.spec) as usize)) {
+            continue;
+        }
+        for container in &pod.spec.containers {
+            for hint in &container.address_hints {
+                for (host, port) in candidate_addresses(&hint.value) {
+                    let Some(service) = lookup(&host, &pod.namespace, cluster_domain, &by_key) else { continue };
+                    if let Some(port) = port {
+                        if !service.ports.is_empty() && !service.ports.iter().any(|p| p.port == port) && service.service_type != super::model::ServiceType::ExternalName {
+                            continue;
+                        }
+                    }
+                    // A workload talking to its own Service is not a dependency edge.
+                    if service.endpoints.iter().any(|e| e.pod.as_deref() == Some(&pod.key())) {
+                        continue;
+                    }
+                    dependencies.insert(Dependency { from: from.clone(), to: service.key(), port, evidence: format!("{}={}", hint.evidence, hint.value) });
+                }
+            }
+        }
+    }
+    // One edge per (from, to, port): keep the first evidence in sorted order.
+    let mut unique: BTreeMap<(String, String, Option<i64>), Dependency> = BTreeMap::new();
+    for dependency in dependencies {
+        unique.entry((dependency.from.clone(), dependency.to.clone(), dependency.port)).or_insert(dependency);
+    }
+    unique.into_values().collect()
+}
+
+/// Resolves a host name the way a pod's resolver would: with fewer than 5 dots
+/// (`ndots:5`) the search domains are tried first, then the name as absolute.
+pub fn lookup<'s>(host: &str, namespace: &str, cluster_domain: &str, services: &BTreeMap<(&str, &str), &'s ResolvedService>) -> Option<&'s ResolvedService> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let mut candidates = Vec::new();
+    if !host.ends_with('.') && host.matches('.').count() < 5 {
+        for search in [format!("{namespace}.svc.{cluster_domain}"), format!("svc.{cluster_domain}"), cluster_domain.to_string()] {
+            candidates.push(format!("{host}.{search}"));
+        }
+    }
+    candidates.push(host);
+    let suffix = format!(".svc.{cluster_domain}");
+    for fqdn in candidates {
+        let Some(name_part) = fqdn.strip_suffix(&suffix) else { continue };
+        let labels: Vec<&str> = name_part.split('.').collect();
+        // `<svc>.<ns>` or `<hostname>.<svc>.<ns>` (a headless Service's member).
+        let (service, namespace) = match labels.as_slice() {
+            [service, namespace] => (*service, *namespace),
+            [_, service, namespace] => (*service, *namespace),
+            _ => continue,
+        };
+        if let Some(found) = services.get(&(namespace, service)) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Pulls `host[:port]` candidates out of a value: URLs, `host:port`, and
+/// comma or space separated lists of either. Bare words without a port are only
+/// taken when they look like a cluster name (contain `.svc`), to avoid matching
+/// ordinary words.
+pub fn candidate_addresses(value: &str) -> Vec<(String, Option<i64>)> {
+    let mut found = Vec::new();
+    for token in value.split([',', ' ', ';', '\t', '\n']) {
+        let token = token.trim().trim_matches(|c| c == '"' || c == '\'');
+        // `--flag=value` arguments carry the address after `=`.
+        let token = token.rsplit_once('=').map_or(token, |(_, v)| v);
+        let (had_scheme, rest) = match token.split_once("://") {
+            Some((_, rest)) => (true, rest),
+            None => (false, token),
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => match port.parse::<i64>() {
+                Ok(port) if (1..=65535).contains(&port) => (host, Some(port)),
+                _ => continue,
+            },
+            None => (authority, None),
+        };
+        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') || !host.as_bytes()[0].is_ascii_alphabetic() {
+            continue;
+        }
+        if port.is_none() && !had_scheme && !host.contains(".svc") {
+            continue;
+        }
+        found.push((host.to_string(), port));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_from_values() {
+        assert_eq!(candidate_addresses("productcatalogservice:3550"), vec![("productcatalogservice".into(), Some(3550))]);
+        assert_eq!(candidate_addresses("http://cart.ns.svc.cluster.local:7070/x"), vec![("cart.ns.svc.cluster.local".into(), Some(7070))]);
+        assert_eq!(candidate_addresses("cache.shop:6379"), vec![("cache.shop".into(), Some(6379))]);
+        assert_eq!(candidate_addresses("--addr=redis:6379"), vec![("redis".into(), Some(6379))]);
+        assert!(candidate_addresses("true").is_empty());
+        assert!(candidate_addresses("10.0.0.1:80").is_empty());
+    }
+}

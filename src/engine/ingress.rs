@@ -1,0 +1,173 @@
+//! Ingress resolution: rules and default backends to Service ports, and the
+//! IngressClass to the controller's own Service when its manifests are present.
+
+use serde::Serialize;
+
+use super::cluster::Cluster;
+use super::diag::{Diagnostic, Source};
+use super::model::*;
+use super::resolve::ResolvedService;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressRoute {
+    /// `None` matches every host.
+    pub host: Option<String>,
+    pub path: String,
+    pub path_type: String,
+    /// `namespace/name` of the backend Service.
+    pub service: String,
+    /// As written: a number or a port name.
+    pub service_port: PortRef,
+    /// The Service port it resolves to, or `None` when the Service or port is missing.
+    pub resolved_port: Option<i64>,
+    pub default_backend: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedIngress {
+    pub namespace: String,
+    pub name: String,
+    pub class_name: Option<String>,
+    /// The IngressClass's `spec.controller`, e.g. `k8s.io/ingress-nginx`.
+    pub controller: Option<String>,
+    /// `namespace/name` of the Service that exposes the controller, when present.
+    pub controller_service: Option<String>,
+    pub addresses: Vec<std::net::IpAddr>,
+    pub tls_hosts: Vec<String>,
+    pub routes: Vec<IngressRoute>,
+    #[serde(skip)]
+    pub source: Source,
+}
+
+pub fn resolve_ingresses(manifests: &Manifests, cluster: &Cluster, services: &[ResolvedService], diagnostics: &mut Vec<Diagnostic>) -> Vec<ResolvedIngress> {
+    let mut ingresses: Vec<&Ingress> = manifests.ingresses.iter().collect();
+    ingresses.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    let default_class = manifests.ingress_classes.iter().find(|c| c.is_default);
+    ingresses
+        .into_iter()
+        .map(|ingress| {
+            let class = ingress
+                .class_name
+                .as_deref()
+                .and_then(|name| manifests.ingress_classes.iter().find(|c| c.meta.name == name))
+                .or(if ingress.class_name.is_none() { default_class } else { None });
+            let class_name = ingress.class_name.clone().or_else(|| class.map(|c| c.meta.name.clone()));
+            let controller_service = class_name.as_deref().and_then(|name| controller_service(name, class, cluster, services));
+            let mut routes = Vec::new();
+            let mut backends: Vec<(Option<String>, String, String, &IngressBackend, bool)> = Vec::new();
+            for rule in &ingress.rules {
+                for path in &rule.paths {
+                    if let Some(backend) = &path.backend {
+                        backends.push((rule.host.clone(), path.path.clone(), path.path_type.clone(), backend, false));
+                    }
+                }
+            }
+            if let Some(backend) = &ingress.default_backend {
+                backends.push((None, "/".to_string(), "Prefix".to_string(), backend, true));
+            }
+            for (host, path, path_type, backend, default_backend) in backends {
+                let resolved_port = resolve_backend(ingress, backend, services, diagnostics);
+                routes.push(IngressRoute {
+                    host,
+                    path,
+                    path_type,
+                    service: format!("{}/{}", ingress.meta.namespace, backend.service),
+                    service_port: backend.port.clone(),
+                    resolved_port,
+                    default_backend,
+                });
+            }
+            let addresses = if !ingress.load_balancer_ips_status.is_empty() {
+                ingress.load_balancer_ips_status.clone()
+            } else {
+                controller_service
+                    .as_deref()
+                    .and_then(|key| services.iter().find(|s| s.key() == key))
+                    .map(|s| s.load_balancer_ips.clone())
+                    .unwrap_or_default()
+            };
+            ResolvedIngress {
+                namespace: ingress.meta.namespace.clone(),
+                name: ingress.meta.name.clone(),
+                class_name,
+                controller: class.map(|c| c.controller.clone()),
+                controller_service,
+                addresses,
+                tls_hosts: ingress.tls_hosts.clone(),
+                routes,
+                source: ingress.meta.source.clone(),
+            }
+        })
+        .collect()
+}
+
+fn resolve_backend(ingress: &Ingress, backend: &IngressBackend, services: &[ResolvedService], diagnostics: &mut Vec<Diagnostic>) -> Option<i64> {
+    let object = format!("Ingress/{}/{}", ingress.meta.namespace, ingress.meta.name);
+    let Some(service) = services.iter().find(|s| s.namespace == ingress.meta.namespace && s.name == backend.service) else {
+        diagnostics.push(
+            Diagnostic::warning("ingress-backend-service-missing", format!("The backend Service \"{}\" does not exist in namespace {}; requests routed here get a 503 from the controller. Create the Service or fix the name.", backend.service, ingress.meta.namespace))
+                .object(object)
+                .field(format!("{}.name", backend.field))
+                .at(backend.source.clone()),
+        );
+        return None;
+    };
+    let found = match &backend.port {
+        PortRef::Number(number) => service.ports.iter().find(|p| p.port == *number),
+        PortRef::Name(name) => service.ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())),
+    };
+    match found {
+        Some(port) => Some(port.port),
+        None if service.service_type == ServiceType::ExternalName => match &backend.port {
+            PortRef::Number(number) => Some(*number),
+            PortRef::Name(_) => None,
+        },
+        None => {
+            let available: Vec<String> = service.ports.iter().map(|p| match &p.name {
+                Some(name) => format!("{} ({name})", p.port),
+                None => p.port.to_string(),
+            }).collect();
+            diagnostics.push(
+                Diagnostic::warning("ingress-backend-port-missing", format!("Service {} has no port {}; it has {}. Point the backend at one of those.", backend.service, backend.port, if available.is_empty() { "none".to_string() } else { available.join(", ") }))
+                    .object(object)
+                    .field(format!("{}.port", backend.field))
+                    .at(backend.source.clone()),
+            );
+            None
+        }
+    }
+}
+
+/// Finds the Service that fronts an ingress controller. Controllers are told their
+/// class by flags (`--ingress-class=nginx`, `--controller-class=k8s.io/ingress-nginx`);
+/// the Service that selects those pods, preferring LoadBalancer, is the entry point.
+fn controller_service(class_name: &str, class: Option<&IngressClass>, cluster: &Cluster, services: &[ResolvedService]) -> Option<String> {
+    let flags: Vec<String> = std::iter::once(format!("--ingress-class={class_name}"))
+        .chain(class.map(|c| format!("--controller-class={}", c.controller)))
+        .collect();
+    let controller_pods: Vec<&super::cluster::ClusterPod> = cluster
+        .pods
+        .iter()
+        .filter(|pod| pod.spec.containers.iter().any(|c| c.address_hints.iter().any(|hint| flags.iter().any(|flag| hint.value == *flag))))
+        .collect();
+    let rank = |service: &ResolvedService| match service.service_type {
+        ServiceType::LoadBalancer => 0,
+        ServiceType::NodePort => 1,
+        _ => 2,
+    };
+    let mut candidates: Vec<&ResolvedService> = services
+        .iter()
+        .filter(|service| service.service_type != ServiceType::ExternalName)
+        .filter(|service| {
+            service.selector.as_ref().is_some_and(|selector| {
+                !selector.is_empty()
+                    && (controller_pods.iter().any(|pod| pod.namespace == service.namespace && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)))
+                        || class.is_some_and(|c| selector.iter().all(|(k, v)| c.meta.labels.get(k) == Some(v))))
+            })
+        })
+        .collect();
+    candidates.sort_by_key(|service| (rank(service), service.key()));
+    candidates.first().map(|service| service.key())
+}
