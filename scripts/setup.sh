@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything kubetopo's build and tests need. Idempotent: each step is
+# skipped when its tool is already present at the right version.
+#
+#   scripts/setup.sh          Rust wasm target, trunk, wasm-bindgen-cli, npm tools
+#   scripts/setup.sh browser  ... plus Debian's Chromium for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+  step "cargo install trunk $TRUNK_VERSION (about 6 minutes)"
+  # trunk 0.22 needs a newer rustc than this toolchain.
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+  step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
+  # Not --locked: the published lockfile pins a crate the registry no longer has.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/playwright ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci (binaryen 132 for wasm-opt, Playwright for browser tests)"
+  # Never `npx playwright install`: browsers come from Debian, not a download.
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${1:-}" = "browser" ] && ! [ -x /usr/bin/chromium ]; then
+  step "apt-get install chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver
+fi
+
+# trunk is offline: every crate must already be in the local registry.
+step "cargo fetch"
+cargo fetch --quiet
