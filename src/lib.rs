@@ -16,7 +16,16 @@ fn engine_cli_trace(_topology: &engine::Topology, _args: &cli::Args, _stdout: &m
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn engine_cli_render(_topology: &engine::Topology, _args: &cli::Args, _stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
-    let _ = writeln!(stderr, "kubetopo: render is not implemented yet");
-    2
+fn engine_cli_render(topology: &engine::Topology, args: &cli::Args, stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
+    let view = match args.options.get("view").map(String::as_str) {
+        None | Some("cluster") => engine::scene::View::Cluster,
+        Some("logical") => engine::scene::View::Logical,
+        Some(other) => {
+            let _ = writeln!(stderr, "kubetopo: --view must be cluster or logical, not '{other}'");
+            return 2;
+        }
+    };
+    let scene = engine::scene::build_scene(topology, view, &engine::scene::Filter::default());
+    let _ = write!(stdout, "{}", engine::scene::to_svg(&scene));
+    0
 }

@@ -29,6 +29,7 @@ pub mod ingress;
 pub mod model;
 pub mod output;
 pub mod resolve;
+pub mod scene;
 pub mod selector;
 pub mod validate;
 pub mod yaml;

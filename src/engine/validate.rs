@@ -175,7 +175,11 @@ fn check_ports(report: &mut Report) {
         }
 
         let target_port_field = format!("{path}.targetPort");
+        // An absent or zero targetPort was defaulted to `port`; when that is out of
+        // range, the port error above already says so.
+        let target_port_is_defaulted_bad_port = service_port.target_port == PortRef::Number(service_port.port) && !is_port_number(service_port.port);
         let target_port_valid = match &service_port.target_port {
+            PortRef::Number(_) if target_port_is_defaulted_bad_port => false,
             PortRef::Number(number) if !is_port_number(*number) => {
                 report.error(
                     "service-target-port-out-of-range",

@@ -1,0 +1,681 @@
+//! Layout and scene: from a topology to a backend-neutral list of shapes.
+//!
+//! Layout is column-based and deterministic: external clients and load balancers,
+//! then ingresses, then Services in namespace islands, then nodes holding their pods
+//! grouped by workload. Every position derives from sorted keys and the sizes of the
+//! objects before it in its own column, so adding a pod only grows its node box.
+//!
+//! The same [`Scene`] is drawn by the web app (SVG DOM) and by `kubetopo render`
+//! ([`to_svg`]), so the two pictures cannot drift apart.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::diag::Severity;
+use super::model::ServiceType;
+use super::Topology;
+
+/// Which picture to draw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum View {
+    /// External clients, ingresses, Services and nodes holding pods.
+    #[default]
+    Cluster,
+    /// Workloads and Services, without nodes.
+    Logical,
+}
+
+/// What to leave out of the picture.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only these namespaces, or all when empty.
+    pub namespaces: BTreeSet<String>,
+    /// Object kinds to hide: `ingress`, `service`, `pod`, `node`, `external`, `dependency`.
+    pub hidden_kinds: BTreeSet<String>,
+}
+
+impl Filter {
+    fn shows_namespace(&self, namespace: &str) -> bool {
+        self.namespaces.is_empty() || self.namespaces.contains(namespace)
+    }
+    fn shows(&self, kind: &str) -> bool {
+        !self.hidden_kinds.contains(kind)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn center(&self) -> (f64, f64) {
+        (self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x < other.x + other.w && other.x < self.x + self.w && self.y < other.y + other.h && other.y < self.y + self.h
+    }
+}
+
+/// One drawable object. `id` names the model object (`svc:ns/name`, `pod:ns/name`,
+/// `node:name`, ...); `class` carries its visual encoding for CSS.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Shape {
+    pub id: String,
+    pub kind: ShapeKind,
+    pub rect: Rect,
+    pub class: String,
+    pub label: String,
+    /// A second, smaller line (type, IP, zone).
+    pub sublabel: String,
+    /// Hover text.
+    pub tooltip: String,
+    /// The worst diagnostic on this object, drawn as a badge.
+    pub badge: Option<Severity>,
+    /// The enclosing shape (pod → node, service → namespace island).
+    pub parent: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ShapeKind {
+    /// A labelled container: namespace island, node box, workload group.
+    Group,
+    /// A box: service, ingress, load balancer, external client, workload.
+    Box,
+    /// A small square: a pod.
+    Chip,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    /// SVG path data, a cubic curve between the two shapes' sides.
+    pub path: String,
+    pub class: String,
+    pub tooltip: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Scene {
+    pub width: f64,
+    pub height: f64,
+    pub shapes: Vec<Shape>,
+    pub edges: Vec<Edge>,
+    #[serde(skip)]
+    index: BTreeMap<String, usize>,
+}
+
+impl Scene {
+    pub fn shape(&self, id: &str) -> Option<&Shape> {
+        self.index.get(id).map(|&i| &self.shapes[i])
+    }
+
+    /// Where a packet at this object is drawn.
+    pub fn anchor(&self, id: &str) -> Option<(f64, f64)> {
+        self.shape(id).map(|s| s.rect.center())
+    }
+
+    /// Everything one edge away from `id`, plus its parent and children: what a
+    /// selection highlights.
+    pub fn neighbours(&self, id: &str) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        for edge in &self.edges {
+            if edge.from == id {
+                found.insert(edge.to.clone());
+            } else if edge.to == id {
+                found.insert(edge.from.clone());
+            }
+        }
+        for shape in &self.shapes {
+            if shape.parent.as_deref() == Some(id) {
+                found.insert(shape.id.clone());
+            }
+        }
+        found
+    }
+
+    fn push(&mut self, shape: Shape) {
+        self.index.insert(shape.id.clone(), self.shapes.len());
+        self.shapes.push(shape);
+    }
+}
+
+// Geometry, in SVG user units.
+const MARGIN: f64 = 24.0;
+const COLUMN_GAP: f64 = 90.0;
+const EXTERNAL_W: f64 = 150.0;
+const INGRESS_W: f64 = 170.0;
+const SERVICE_W: f64 = 210.0;
+const BOX_H: f64 = 40.0;
+const ROW_H: f64 = 52.0;
+const ISLAND_HEADER: f64 = 28.0;
+const ISLAND_PAD: f64 = 10.0;
+const NODE_W: f64 = 250.0;
+const NODE_HEADER: f64 = 38.0;
+const CHIP: f64 = 14.0;
+const CHIP_GAP: f64 = 4.0;
+const GROUP_LABEL: f64 = 16.0;
+const WORKLOAD_W: f64 = 220.0;
+
+/// Ids of model objects in the scene.
+pub fn service_id(namespace: &str, name: &str) -> String {
+    format!("svc:{namespace}/{name}")
+}
+pub fn pod_id(namespace: &str, name: &str) -> String {
+    format!("pod:{namespace}/{name}")
+}
+pub fn node_id(name: &str) -> String {
+    format!("node:{name}")
+}
+pub fn ingress_id(namespace: &str, name: &str) -> String {
+    format!("ing:{namespace}/{name}")
+}
+pub fn load_balancer_id(namespace: &str, name: &str) -> String {
+    format!("lb:{namespace}/{name}")
+}
+/// A workload, e.g. `wl:default/Deployment/frontend`.
+pub fn workload_id(namespace: &str, workload: &str) -> String {
+    format!("wl:{namespace}/{workload}")
+}
+pub const EXTERNAL_ID: &str = "ext:internet";
+
+/// Builds the scene of `topology` for `view`, leaving out what `filter` hides.
+pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
+    let badges = badges(topology);
+    let mut scene = Scene::default();
+    let x_external = MARGIN;
+    let x_ingress = x_external + EXTERNAL_W + COLUMN_GAP;
+    let x_service = x_ingress + INGRESS_W + COLUMN_GAP;
+    let x_right = x_service + SERVICE_W + 2.0 * ISLAND_PAD + COLUMN_GAP;
+
+    let services: Vec<_> = topology.services.iter().filter(|s| filter.shows_namespace(&s.namespace) && filter.shows("service")).collect();
+
+    // Services, in namespace islands.
+    let mut y = MARGIN;
+    let mut service_rows: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_namespace: BTreeMap<&str, Vec<&super::resolve::ResolvedService>> = BTreeMap::new();
+    for service in &services {
+        by_namespace.entry(service.namespace.as_str()).or_default().push(service);
+    }
+    for (namespace, members) in &by_namespace {
+        let island_h = ISLAND_HEADER + members.len() as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H);
+        let island_id = format!("ns:{namespace}");
+        scene.push(Shape {
+            id: island_id.clone(),
+            kind: ShapeKind::Group,
+            rect: Rect { x: x_service - ISLAND_PAD, y, w: SERVICE_W + 2.0 * ISLAND_PAD, h: island_h },
+            class: "namespace".into(),
+            label: namespace.to_string(),
+            sublabel: String::new(),
+            tooltip: format!("namespace {namespace}"),
+            badge: None,
+            parent: None,
+        });
+        let mut row_y = y + ISLAND_HEADER;
+        for service in members {
+            let id = service_id(&service.namespace, &service.name);
+            let type_class = if service.headless { "headless" } else { service_type_class(service.service_type) };
+            let address = if service.headless {
+                "headless".to_string()
+            } else if let Some(name) = &service.external_name {
+                name.clone()
+            } else {
+                service.cluster_ips.first().map(ToString::to_string).unwrap_or_default()
+            };
+            let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
+            let n_ready = service.endpoints.iter().filter(|e| e.ready).count();
+            let no_endpoints = service.service_type != ServiceType::ExternalName && n_ready == 0;
+            scene.push(Shape {
+                id: id.clone(),
+                kind: ShapeKind::Box,
+                rect: Rect { x: x_service, y: row_y, w: SERVICE_W, h: BOX_H },
+                class: format!("service {type_class}{}", if no_endpoints { " no-endpoints" } else { "" }),
+                label: service.name.clone(),
+                sublabel: format!("{} · {}{}", type_label(service), address, if ports.is_empty() { String::new() } else { format!(" :{}", ports.join(",")) }),
+                tooltip: format!("Service {}/{} ({}), {} of {} endpoints ready", service.namespace, service.name, type_label(service), n_ready, service.endpoints.len()),
+                badge: badges.get(&format!("Service/{}/{}", service.namespace, service.name)).copied(),
+                parent: Some(island_id.clone()),
+            });
+            service_rows.insert(id, row_y);
+            row_y += ROW_H;
+        }
+        y += island_h + 16.0;
+    }
+    let services_bottom = y;
+
+    // Load balancers and external entry points, aligned with their Service.
+    let mut left_slots = SlotColumn::default();
+    let mut ingress_slots = SlotColumn::default();
+    if filter.shows("external") {
+        let exposed: Vec<_> = services.iter().filter(|s| s.externally_accessible()).collect();
+        if !exposed.is_empty() || !topology.ingresses.is_empty() {
+            let rect = left_slots.place(x_external, MARGIN, EXTERNAL_W, BOX_H);
+            scene.push(Shape {
+                id: EXTERNAL_ID.into(),
+                kind: ShapeKind::Box,
+                rect,
+                class: "external".into(),
+                label: "External clients".into(),
+                sublabel: "internet".into(),
+                tooltip: "Clients outside the cluster".into(),
+                badge: None,
+                parent: None,
+            });
+        }
+        for service in exposed {
+            let id = load_balancer_id(&service.namespace, &service.name);
+            let service_key = service_id(&service.namespace, &service.name);
+            let want_y = service_rows.get(&service_key).copied().unwrap_or(MARGIN);
+            let rect = left_slots.place(x_external, want_y, EXTERNAL_W, BOX_H);
+            let (label, sublabel) = match (service.load_balancer_ips.first(), service.external_ips.first()) {
+                (Some(ip), _) => ("Load balancer".to_string(), ip.to_string()),
+                (None, Some(ip)) => ("External IP".to_string(), ip.to_string()),
+                _ => ("NodePort".to_string(), service.ports.iter().filter_map(|p| p.node_port).map(|p| format!(":{p}")).collect::<Vec<_>>().join(" ")),
+            };
+            scene.push(Shape {
+                id: id.clone(),
+                kind: ShapeKind::Box,
+                rect,
+                class: "load-balancer".into(),
+                label,
+                sublabel,
+                tooltip: format!("Entry point of {}/{}", service.namespace, service.name),
+                badge: None,
+                parent: None,
+            });
+            scene.edges.push(edge(&scene, EXTERNAL_ID, &id, "external", "client traffic"));
+            scene.edges.push(edge(&scene, &id, &service_key, "capture", "captured by kube-proxy"));
+        }
+    }
+    if filter.shows("ingress") {
+        for ingress in topology.ingresses.iter().filter(|i| filter.shows_namespace(&i.namespace)) {
+            let id = ingress_id(&ingress.namespace, &ingress.name);
+            let targets: Vec<String> = ingress.routes.iter().map(|r| format!("svc:{}", r.service)).collect();
+            let want_y = targets.iter().filter_map(|t| service_rows.get(t)).copied().fold(f64::INFINITY, f64::min);
+            let rect = ingress_slots.place(x_ingress, if want_y.is_finite() { want_y } else { MARGIN }, INGRESS_W, BOX_H);
+            let hosts: BTreeSet<&str> = ingress.routes.iter().map(|r| r.host.as_deref().unwrap_or("*")).collect();
+            scene.push(Shape {
+                id: id.clone(),
+                kind: ShapeKind::Box,
+                rect,
+                class: "ingress".into(),
+                label: ingress.name.clone(),
+                sublabel: hosts.into_iter().collect::<Vec<_>>().join(", "),
+                tooltip: format!("Ingress {}/{} (class {})", ingress.namespace, ingress.name, ingress.class_name.as_deref().unwrap_or("none")),
+                badge: badges.get(&format!("Ingress/{}/{}", ingress.namespace, ingress.name)).copied(),
+                parent: None,
+            });
+            if scene.shape(EXTERNAL_ID).is_some() {
+                let from = match &ingress.controller_service {
+                    Some(controller) => {
+                        let (ns, name) = controller.split_once('/').unwrap_or(("", controller));
+                        load_balancer_id(ns, name)
+                    }
+                    None => EXTERNAL_ID.to_string(),
+                };
+                let from = if scene.shape(&from).is_some() { from } else { EXTERNAL_ID.to_string() };
+                scene.edges.push(edge(&scene, &from, &id, "external", "HTTP via the ingress controller"));
+            }
+            let mut seen = BTreeSet::new();
+            for (route, target) in ingress.routes.iter().zip(&targets) {
+                if scene.shape(target).is_some() && seen.insert(target.clone()) {
+                    scene.edges.push(edge(&scene, &id, target, "route", &format!("{}{} → {}", route.host.as_deref().unwrap_or("*"), route.path, route.service)));
+                }
+            }
+        }
+    }
+
+    let right_bottom = match view {
+        View::Cluster => place_nodes(topology, filter, &mut scene, x_right, services_bottom, &badges),
+        View::Logical => place_workloads(topology, filter, &mut scene, x_right, &badges),
+    };
+
+    // Service → endpoints and LB → node edges.
+    for service in &services {
+        let service_key = service_id(&service.namespace, &service.name);
+        let mut seen = BTreeSet::new();
+        for endpoint in &service.endpoints {
+            let Some(pod) = &endpoint.pod else { continue };
+            let target = match view {
+                View::Cluster => format!("pod:{pod}"),
+                View::Logical => match endpoint.pod_index.and_then(|i| topology.cluster.pods.get(i)).and_then(|p| p.workload.as_ref()) {
+                    Some(workload) => workload_id(&service.namespace, workload),
+                    None => format!("pod:{pod}"),
+                },
+            };
+            if scene.shape(&target).is_none() || !seen.insert(target.clone()) {
+                continue;
+            }
+            let state = if endpoint.terminating { "terminating" } else if endpoint.ready { "ready" } else { "not-ready" };
+            scene.edges.push(edge(&scene, &service_key, &target, &format!("endpoint {state}"), &format!("endpoint {pod} ({state})")));
+        }
+        if view == View::Cluster && service.externally_accessible() && filter.shows("external") {
+            let lb = load_balancer_id(&service.namespace, &service.name);
+            let local_nodes: BTreeSet<&str> = service.endpoints.iter().filter(|e| e.ready).filter_map(|e| e.node.as_deref()).collect();
+            let local = service.external_traffic_policy == Some(super::model::TrafficPolicy::Local);
+            for node in &topology.cluster.nodes {
+                let target = node_id(&node.name);
+                if scene.shape(&target).is_none() {
+                    continue;
+                }
+                let healthy = !local || local_nodes.contains(node.name.as_str());
+                let class = if healthy { "node-port" } else { "node-port unhealthy" };
+                let ports: Vec<String> = service.ports.iter().filter_map(|p| p.node_port).map(|p| p.to_string()).collect();
+                let tooltip = if healthy { format!("nodePort {} on {}", ports.join(","), node.name) } else { format!("{} has no local endpoint: health check fails, traffic is dropped (externalTrafficPolicy Local)", node.name) };
+                scene.edges.push(edge(&scene, &lb, &target, class, &tooltip));
+            }
+        }
+    }
+    // Inferred dependencies: workload → Service.
+    if filter.shows("dependency") {
+        for dependency in &topology.dependencies {
+            let to = format!("svc:{}", dependency.to);
+            let (namespace, name) = dependency.from.split_once('/').unwrap_or(("", &dependency.from));
+            let from = topology
+                .cluster
+                .pods
+                .iter()
+                .find(|p| p.namespace == namespace && p.workload.as_deref().map(|w| w.split_once('/').map_or(w, |(_, n)| n)).unwrap_or(&p.name) == name)
+                .map(|p| match view {
+                    View::Cluster => match &p.workload {
+                        Some(workload) => format!("grp:{}:{}/{}", p.node.as_deref().unwrap_or("unscheduled"), namespace, workload),
+                        None => pod_id(namespace, &p.name),
+                    },
+                    View::Logical => p.workload.as_ref().map(|w| workload_id(namespace, w)).unwrap_or_else(|| pod_id(namespace, &p.name)),
+                });
+            if let Some(from) = from {
+                if scene.shape(&from).is_some() && scene.shape(&to).is_some() {
+                    let port = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
+                    scene.edges.push(edge(&scene, &from, &to, "dependency", &format!("{} → {}{port} ({})", dependency.from, dependency.to, dependency.evidence)));
+                }
+            }
+        }
+    }
+    scene.width = scene.shapes.iter().map(|s| s.rect.x + s.rect.w).fold(0.0, f64::max) + MARGIN;
+    scene.height = services_bottom.max(right_bottom).max(left_slots.bottom).max(ingress_slots.bottom) + MARGIN;
+    scene
+}
+
+/// Places boxes in one column at their wanted y, pushed down past earlier boxes so
+/// nothing overlaps.
+#[derive(Default)]
+struct SlotColumn {
+    bottom: f64,
+}
+
+impl SlotColumn {
+    fn place(&mut self, x: f64, want_y: f64, w: f64, h: f64) -> Rect {
+        let y = want_y.max(self.bottom);
+        self.bottom = y + h + (ROW_H - BOX_H);
+        Rect { x, y, w, h }
+    }
+}
+
+fn place_nodes(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64, target_height: f64, badges: &BTreeMap<String, Severity>) -> f64 {
+    if !filter.shows("node") {
+        return 0.0;
+    }
+    let chips_per_row = ((NODE_W - 2.0 * ISLAND_PAD + CHIP_GAP) / (CHIP + CHIP_GAP)).floor().max(1.0) as usize;
+    // Pods per node, grouped by workload, in sorted order.
+    let mut groups: BTreeMap<&str, BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>> = BTreeMap::new();
+    for node in &topology.cluster.nodes {
+        groups.entry(node.name.as_str()).or_default();
+    }
+    let mut unscheduled = Vec::new();
+    if filter.shows("pod") {
+        for pod in topology.cluster.pods.iter().filter(|p| filter.shows_namespace(&p.namespace)) {
+            let group_key = (pod.namespace.clone(), pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name)));
+            match pod.node.as_deref() {
+                Some(node) if groups.contains_key(node) => groups.get_mut(node).unwrap().entry(group_key).or_default().push(pod),
+                _ => unscheduled.push(pod),
+            }
+        }
+    }
+    let node_height = |pods: &BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>| {
+        NODE_HEADER
+            + pods.values().map(|members| GROUP_LABEL + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP) + 6.0).sum::<f64>()
+            + ISLAND_PAD
+    };
+    let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
+    nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+    let total_height: f64 = nodes.iter().map(|n| node_height(&groups[n.name.as_str()]) + 16.0).sum();
+    let column_height = target_height.max(480.0);
+    let n_columns = ((total_height / column_height).ceil() as usize).clamp(1, 12);
+    let per_column = nodes.len().div_ceil(n_columns).max(1);
+    let mut bottom: f64 = 0.0;
+    for (column, chunk) in nodes.chunks(per_column).enumerate() {
+        let x = x0 + column as f64 * (NODE_W + 30.0);
+        let mut y = MARGIN;
+        for node in chunk {
+            let pods = &groups[node.name.as_str()];
+            let h = node_height(pods);
+            let id = node_id(&node.name);
+            let state = if !node.ready { " failed" } else if node.unschedulable { " cordoned" } else { "" };
+            scene.push(Shape {
+                id: id.clone(),
+                kind: ShapeKind::Group,
+                rect: Rect { x, y, w: NODE_W, h },
+                class: format!("node{state}"),
+                label: node.name.clone(),
+                sublabel: format!("{} · {}", node.zone.as_deref().unwrap_or("no zone"), node.internal_ip),
+                tooltip: format!("Node {} ({}), {} pods{}", node.name, node.internal_ip, pods.values().map(Vec::len).sum::<usize>(), if node.simulated { ", simulated" } else { "" }),
+                badge: None,
+                parent: None,
+            });
+            let mut group_y = y + NODE_HEADER;
+            for ((namespace, workload), members) in pods {
+                let group_id = format!("grp:{}:{}/{}", node.name, namespace, workload);
+                let rows = members.len().div_ceil(chips_per_row);
+                let group_h = GROUP_LABEL + rows as f64 * (CHIP + CHIP_GAP);
+                scene.push(Shape {
+                    id: group_id.clone(),
+                    kind: ShapeKind::Group,
+                    rect: Rect { x: x + ISLAND_PAD / 2.0, y: group_y, w: NODE_W - ISLAND_PAD, h: group_h },
+                    class: "workload-group".into(),
+                    label: workload.split_once('/').map_or(workload.as_str(), |(_, n)| n).to_string(),
+                    sublabel: namespace.clone(),
+                    tooltip: format!("{workload} in {namespace}: {} pods on {}", members.len(), node.name),
+                    badge: badges.get(&format!("{}/{}/{}", workload.split_once('/').map_or("", |(k, _)| k), namespace, workload.split_once('/').map_or(workload.as_str(), |(_, n)| n))).copied(),
+                    parent: Some(id.clone()),
+                });
+                for (position, pod) in members.iter().enumerate() {
+                    let row = position / chips_per_row;
+                    let column = position % chips_per_row;
+                    let state = if pod.terminating { "terminating" } else if pod.ready { "ready" } else { "not-ready" };
+                    scene.push(Shape {
+                        id: pod_id(&pod.namespace, &pod.name),
+                        kind: ShapeKind::Chip,
+                        rect: Rect { x: x + ISLAND_PAD + column as f64 * (CHIP + CHIP_GAP), y: group_y + GROUP_LABEL + row as f64 * (CHIP + CHIP_GAP), w: CHIP, h: CHIP },
+                        class: format!("pod {state}"),
+                        label: pod.name.clone(),
+                        sublabel: pod.ips.first().map(ToString::to_string).unwrap_or_default(),
+                        tooltip: format!("Pod {}/{} · {} · {}", pod.namespace, pod.name, pod.ips.first().map(ToString::to_string).unwrap_or_else(|| "no IP".into()), state),
+                        badge: badges.get(&format!("Pod/{}/{}", pod.namespace, pod.name)).copied(),
+                        parent: Some(group_id.clone()),
+                    });
+                }
+                group_y += group_h + 6.0;
+            }
+            y += h + 16.0;
+        }
+        bottom = bottom.max(y);
+    }
+    if !unscheduled.is_empty() {
+        let x = x0;
+        let y = bottom;
+        let rows = unscheduled.len().div_ceil(chips_per_row);
+        let h = NODE_HEADER + rows as f64 * (CHIP + CHIP_GAP) + ISLAND_PAD;
+        scene.push(Shape {
+            id: "node:unscheduled".into(),
+            kind: ShapeKind::Group,
+            rect: Rect { x, y, w: NODE_W, h },
+            class: "node unscheduled".into(),
+            label: "Pending".into(),
+            sublabel: "not scheduled".into(),
+            tooltip: "Pods no node can run".into(),
+            badge: None,
+            parent: None,
+        });
+        for (position, pod) in unscheduled.iter().enumerate() {
+            scene.push(Shape {
+                id: pod_id(&pod.namespace, &pod.name),
+                kind: ShapeKind::Chip,
+                rect: Rect { x: x + ISLAND_PAD + (position % chips_per_row) as f64 * (CHIP + CHIP_GAP), y: y + NODE_HEADER + (position / chips_per_row) as f64 * (CHIP + CHIP_GAP), w: CHIP, h: CHIP },
+                class: "pod pending".into(),
+                label: pod.name.clone(),
+                sublabel: String::new(),
+                tooltip: format!("Pod {}/{} · Pending", pod.namespace, pod.name),
+                badge: None,
+                parent: Some("node:unscheduled".into()),
+            });
+        }
+        bottom = y + h + 16.0;
+    }
+    bottom
+}
+
+fn place_workloads(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64, badges: &BTreeMap<String, Severity>) -> f64 {
+    let mut workloads: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for pod in topology.cluster.pods.iter().filter(|p| filter.shows_namespace(&p.namespace)) {
+        let workload = pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name));
+        let counts = workloads.entry((pod.namespace.clone(), workload)).or_default();
+        counts.0 += 1;
+        counts.1 += usize::from(pod.ready);
+    }
+    let mut y = MARGIN;
+    let mut current_namespace: Option<String> = None;
+    for ((namespace, workload), (n_pods, n_ready)) in &workloads {
+        if current_namespace.as_deref() != Some(namespace) {
+            if current_namespace.is_some() {
+                y += 16.0;
+            }
+            current_namespace = Some(namespace.clone());
+        }
+        let (kind, name) = workload.split_once('/').unwrap_or(("Pod", workload));
+        scene.push(Shape {
+            id: workload_id(namespace, workload),
+            kind: ShapeKind::Box,
+            rect: Rect { x: x0, y, w: WORKLOAD_W, h: BOX_H },
+            class: format!("workload{}", if n_ready < n_pods { " degraded" } else { "" }),
+            label: name.to_string(),
+            sublabel: format!("{kind} · {namespace} · {n_ready}/{n_pods} ready"),
+            tooltip: format!("{workload} in {namespace}: {n_ready} of {n_pods} pods ready"),
+            badge: badges.get(&format!("{kind}/{namespace}/{name}")).copied(),
+            parent: None,
+        });
+        y += ROW_H;
+    }
+    y
+}
+
+fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge {
+    let path = match (scene.shape(from), scene.shape(to)) {
+        (Some(a), Some(b)) => curve(&a.rect, &b.rect),
+        _ => String::new(),
+    };
+    Edge { from: from.to_string(), to: to.to_string(), path, class: class.to_string(), tooltip: tooltip.to_string() }
+}
+
+/// A horizontal S-curve from the facing sides of two boxes.
+fn curve(a: &Rect, b: &Rect) -> String {
+    let (ay, by) = (a.y + a.h / 2.0, b.y + b.h / 2.0);
+    let (ax, bx) = if a.x + a.w <= b.x { (a.x + a.w, b.x) } else if b.x + b.w <= a.x { (a.x, b.x + b.w) } else { (a.x + a.w / 2.0, b.x + b.w / 2.0) };
+    let bend = ((bx - ax).abs() / 2.0).max(30.0) * if bx >= ax { 1.0 } else { -1.0 };
+    format!("M{ax:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{by:.1} {bx:.1},{by:.1}", ax + bend, bx - bend)
+}
+
+fn service_type_class(service_type: ServiceType) -> &'static str {
+    match service_type {
+        ServiceType::ClusterIP => "cluster-ip",
+        ServiceType::NodePort => "node-port-type",
+        ServiceType::LoadBalancer => "load-balancer-type",
+        ServiceType::ExternalName => "external-name",
+    }
+}
+
+fn type_label(service: &super::resolve::ResolvedService) -> &'static str {
+    if service.headless {
+        "Headless"
+    } else {
+        service.service_type.as_str()
+    }
+}
+
+/// The worst severity of the diagnostics about each object (`Kind/ns/name`).
+fn badges(topology: &Topology) -> BTreeMap<String, Severity> {
+    let mut worst: BTreeMap<String, Severity> = BTreeMap::new();
+    for diagnostic in &topology.diagnostics {
+        if diagnostic.object.is_empty() || diagnostic.severity == Severity::Info {
+            continue;
+        }
+        let entry = worst.entry(diagnostic.object.clone()).or_insert(diagnostic.severity);
+        if diagnostic.severity < *entry {
+            *entry = diagnostic.severity;
+        }
+    }
+    worst
+}
+
+/// The scene as a standalone SVG document, styled like the web app.
+pub fn to_svg(scene: &Scene) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {:.0} {:.0}\" width=\"{:.0}\" height=\"{:.0}\" font-family=\"system-ui, sans-serif\">\n<style>{}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n",
+        scene.width, scene.height, scene.width, scene.height, SVG_STYLE
+    ));
+    for edge in &scene.edges {
+        out.push_str(&format!("<path class=\"edge {}\" d=\"{}\"><title>{}</title></path>\n", edge.class, edge.path, escape(&edge.tooltip)));
+    }
+    for shape in &scene.shapes {
+        let r = &shape.rect;
+        let radius = match shape.kind {
+            ShapeKind::Chip => 3.0,
+            ShapeKind::Box => 8.0,
+            ShapeKind::Group => 10.0,
+        };
+        out.push_str(&format!(
+            "<g class=\"shape {}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"{radius}\"/><title>{}</title>",
+            shape.class, r.x, r.y, r.w, r.h, escape(&shape.tooltip)
+        ));
+        if shape.kind != ShapeKind::Chip {
+            out.push_str(&format!("<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 16.0, escape(&fit(&shape.label, r.w - 20.0, 7.2))));
+            if !shape.sublabel.is_empty() && shape.kind == ShapeKind::Box || shape.class.starts_with("node") {
+                out.push_str(&format!("<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 30.0, escape(&fit(&shape.sublabel, r.w - 20.0, 6.0))));
+            }
+        }
+        if let Some(severity) = shape.badge {
+            out.push_str(&format!("<circle class=\"badge {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\"/>", severity.as_str(), r.x + r.w - 2.0, r.y + 2.0));
+        }
+        out.push_str("</g>\n");
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Truncates `text` with an ellipsis so it fits `width` at `char_width` per character.
+pub fn fit(text: &str, width: f64, char_width: f64) -> String {
+    let max_chars = (width / char_width).floor().max(1.0) as usize;
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Colours shared with `public/style.css` (light theme).
+const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#a855f7;stroke-dasharray:5 4}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}\
+.shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
+.service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
+.pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
+.label{font-size:12px;font-weight:600;fill:#0f172a}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}";
