@@ -9,6 +9,9 @@ pub mod engine;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
 #[cfg(not(target_arch = "wasm32"))]
 fn engine_cli_trace(_topology: &engine::Topology, _args: &cli::Args, _stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
     let _ = writeln!(stderr, "kubetopo: trace is not implemented yet");

@@ -132,30 +132,39 @@ pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut V
 
 fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
     let mut nodes: Vec<ClusterNode> = if manifests.nodes.is_empty() {
-        (0..config.n_nodes.max(1))
-            .map(|index| {
-                let name = format!("node-{}", index + 1);
-                let zone = (!config.zones.is_empty()).then(|| config.zones[index % config.zones.len()].clone());
-                let mut labels = Labels::new();
-                labels.insert("kubernetes.io/hostname".into(), name.clone());
-                labels.insert("kubernetes.io/os".into(), "linux".into());
-                if let Some(zone) = &zone {
-                    labels.insert(ZONE_LABEL.into(), zone.clone());
-                }
-                ClusterNode {
-                    internal_ip: IpAddr::V4(config.node_cidr.nth(10 + index as u64).unwrap_or(Ipv4Addr::UNSPECIFIED)),
-                    name,
-                    labels,
-                    zone,
-                    ready: true,
-                    unschedulable: false,
-                    taints: Vec::new(),
-                    pod_cidr: None,
-                    simulated: true,
-                    source: None,
-                }
-            })
-            .collect()
+        let simulated_node = |index: usize, name: String, zone: Option<String>, internal_ip: Option<IpAddr>| {
+            let mut labels = Labels::new();
+            labels.insert("kubernetes.io/hostname".into(), name.clone());
+            labels.insert("kubernetes.io/os".into(), "linux".into());
+            if let Some(zone) = &zone {
+                labels.insert(ZONE_LABEL.into(), zone.clone());
+            }
+            ClusterNode {
+                internal_ip: internal_ip.unwrap_or(IpAddr::V4(config.node_cidr.nth(10 + index as u64).unwrap_or(Ipv4Addr::UNSPECIFIED))),
+                name,
+                labels,
+                zone,
+                ready: true,
+                unschedulable: false,
+                taints: Vec::new(),
+                pod_cidr: None,
+                simulated: true,
+                source: None,
+            }
+        };
+        let mut nodes: Vec<ClusterNode> = (0..config.n_nodes.max(1))
+            .map(|index| simulated_node(index, format!("node-{}", index + 1), (!config.zones.is_empty()).then(|| config.zones[index % config.zones.len()].clone()), None))
+            .collect();
+        // Without Node objects, the nodes that given pods name are unknown, not missing
+        // (a dump of pods only): simulate them too, so those pods keep their node (§4).
+        let mut named: Vec<(&str, Option<IpAddr>)> = manifests.pods.iter().filter_map(|pod| pod.spec.node_name.as_deref().map(|name| (name, pod.status.host_ip))).collect();
+        named.sort();
+        for (name, host_ip) in named {
+            if !nodes.iter().any(|node| node.name == name) {
+                nodes.push(simulated_node(nodes.len(), name.to_string(), None, host_ip));
+            }
+        }
+        nodes
     } else {
         let mut given: Vec<&Node> = manifests.nodes.iter().collect();
         given.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));

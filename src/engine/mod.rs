@@ -27,6 +27,7 @@ pub mod explain;
 pub mod ingest;
 pub mod ingress;
 pub mod model;
+pub mod netpol;
 pub mod output;
 pub mod resolve;
 pub mod scene;

@@ -40,7 +40,7 @@ use super::cluster::{Cluster, ClusterPod};
 use super::config::Config;
 use super::diag::{Diagnostic, Source};
 use super::model::*;
-use super::selector::{LabelSelector, Labels};
+use super::selector::Labels;
 
 /// The label the API server puts on every namespace, set to its name.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -246,14 +246,14 @@ pub fn dns_diagnostics(engine: &PolicyEngine<'_>, dns_ip: IpAddr) -> Vec<Diagnos
         .into_iter()
         .map(|(object, (pod, pod_index))| {
             let policy_keys: Vec<String> = engine.policies_selecting(pod_index, PolicyDirection::Egress).map(policy_key).collect();
-            let subject = match &pod.workload {
-                Some(workload) => format!("Pods of {workload} in namespace {}", pod.namespace),
-                None => format!("Pod {}", pod.key()),
+            let (subject, possessive) = match &pod.workload {
+                Some(workload) => (format!("Pods of {workload} in namespace {}", pod.namespace), "their"),
+                None => (format!("Pod {}", pod.key()), "its"),
             };
             let policies = name_policies(&policy_keys);
             let verb = if policy_keys.len() == 1 { "isolates" } else { "isolate" };
             let message = format!(
-                "{subject} cannot resolve DNS names: {policies} {verb} their egress and no egress rule allows UDP port 53 to kube-system/kube-dns or to the cluster DNS address {dns_ip}, so connections by Service name fail. Add an egress rule allowing UDP and TCP port 53 to kube-system/kube-dns."
+                "{subject} cannot resolve DNS names: {policies} {verb} {possessive} egress and no egress rule allows UDP port 53 to kube-system/kube-dns or to the cluster DNS address {dns_ip}, so connections by Service name fail. Add an egress rule allowing UDP and TCP port 53 to kube-system/kube-dns."
             );
             Diagnostic::warning("network-policy-blocks-dns", message).object(object).at(pod.source.clone())
         })
@@ -414,7 +414,7 @@ impl<'a> PolicyEngine<'a> {
             (None, None) => false,
             (Some(pod_selector), None) => pod.namespace == policy_namespace && pod_selector.matches(&pod.labels),
             (pod_selector, Some(namespace_selector)) => {
-                pod_selector.as_ref().map_or(true, |selector| selector.matches(&pod.labels)) && namespace_selector.matches(&self.namespace_labels(&pod.namespace))
+                pod_selector.as_ref().is_none_or(|selector| selector.matches(&pod.labels)) && namespace_selector.matches(&self.namespace_labels(&pod.namespace))
             }
         }
     }
@@ -660,9 +660,4 @@ fn assumed_kube_dns_pod() -> ClusterPod {
         spec: Arc::new(PodSpec { containers: vec![container], ..PodSpec::default() }),
         source: Source::default(),
     }
-}
-
-#[allow(dead_code)]
-fn _assert_label_selector_is_used(selector: &LabelSelector) -> bool {
-    selector.selector().is_some()
 }

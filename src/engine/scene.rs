@@ -623,14 +623,31 @@ fn badges(topology: &Topology) -> BTreeMap<String, Severity> {
 
 /// The scene as a standalone SVG document, styled like the web app.
 pub fn to_svg(scene: &Scene) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {:.0} {:.0}\" width=\"{:.0}\" height=\"{:.0}\" font-family=\"system-ui, sans-serif\">\n<style>{}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n",
-        scene.width, scene.height, scene.width, scene.height, SVG_STYLE
-    ));
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" font-family=\"system-ui, sans-serif\">\n<style>{SVG_STYLE}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{}</svg>\n",
+        svg_elements(scene),
+        w = scene.width,
+        h = scene.height,
+    )
+}
+
+/// The edges and shapes as SVG elements. Each carries `data-id` (shapes) or
+/// `data-from`/`data-to` (edges), which the web app uses for hit testing and
+/// highlighting without re-rendering.
+pub fn svg_elements(scene: &Scene) -> String {
+    let mut out = String::with_capacity(scene.shapes.len() * 220 + scene.edges.len() * 160);
+    out.push_str("<g class=\"edges\">");
     for edge in &scene.edges {
-        out.push_str(&format!("<path class=\"edge {}\" d=\"{}\"><title>{}</title></path>\n", edge.class, edge.path, escape(&edge.tooltip)));
+        out.push_str(&format!(
+            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\"><title>{}</title></path>\n",
+            edge.class,
+            escape(&edge.from),
+            escape(&edge.to),
+            edge.path,
+            escape(&edge.tooltip)
+        ));
     }
+    out.push_str("</g><g class=\"shapes\">");
     for shape in &scene.shapes {
         let r = &shape.rect;
         let radius = match shape.kind {
@@ -639,21 +656,33 @@ pub fn to_svg(scene: &Scene) -> String {
             ShapeKind::Group => 10.0,
         };
         out.push_str(&format!(
-            "<g class=\"shape {}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"{radius}\"/><title>{}</title>",
-            shape.class, r.x, r.y, r.w, r.h, escape(&shape.tooltip)
+            "<g class=\"shape {}\" data-id=\"{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"{radius}\"/><title>{}</title>",
+            shape.class,
+            escape(&shape.id),
+            r.x,
+            r.y,
+            r.w,
+            r.h,
+            escape(&shape.tooltip)
         ));
-        if shape.kind != ShapeKind::Chip {
-            out.push_str(&format!("<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 16.0, escape(&fit(&shape.label, r.w - 20.0, 7.2))));
-            if !shape.sublabel.is_empty() && shape.kind == ShapeKind::Box || shape.class.starts_with("node") {
-                out.push_str(&format!("<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 30.0, escape(&fit(&shape.sublabel, r.w - 20.0, 6.0))));
+        match shape.kind {
+            ShapeKind::Chip => {}
+            ShapeKind::Group if shape.class == "workload-group" => {
+                out.push_str(&format!("<text class=\"group-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 5.0, r.y + 11.0, escape(&fit(&shape.label, r.w - 10.0, 6.0))));
+            }
+            _ => {
+                out.push_str(&format!("<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 16.0, escape(&fit(&shape.label, r.w - 24.0, 7.2))));
+                if !shape.sublabel.is_empty() && (shape.kind == ShapeKind::Box || shape.class.starts_with("node")) {
+                    out.push_str(&format!("<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 30.0, escape(&fit(&shape.sublabel, r.w - 20.0, 5.8))));
+                }
             }
         }
         if let Some(severity) = shape.badge {
-            out.push_str(&format!("<circle class=\"badge {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\"/>", severity.as_str(), r.x + r.w - 2.0, r.y + 2.0));
+            out.push_str(&format!("<circle class=\"badge {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\"><title>{} diagnostics</title></circle>", severity.as_str(), r.x + r.w - 2.0, r.y + 2.0, severity.as_str()));
         }
         out.push_str("</g>\n");
     }
-    out.push_str("</svg>\n");
+    out.push_str("</g>");
     out
 }
 
@@ -669,7 +698,7 @@ pub fn fit(text: &str, width: f64, char_width: f64) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -678,4 +707,4 @@ const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.d
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
-.label{font-size:12px;font-weight:600;fill:#0f172a}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}";
+.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}";

@@ -294,7 +294,8 @@ struct Problem {
 
 enum Frame {
     Seq { items: Vec<Node>, line: u32, column: u32, anchor: usize },
-    Map { entries: Vec<(String, Node)>, pending_key: Option<String>, line: u32, column: u32, anchor: usize },
+    /// `merged` holds the keys spliced in by `<<` merge keys, which explicit keys override.
+    Map { entries: Vec<(String, Node)>, pending_key: Option<String>, merged: Vec<String>, line: u32, column: u32, anchor: usize },
 }
 
 /// Builds the tree of one document with an explicit stack.
@@ -365,7 +366,7 @@ fn build_tree(text: String, first_line: usize) -> Result<Option<Node>, Problem> 
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq { items: Vec::new(), line, column, anchor }
                 } else {
-                    Frame::Map { entries: Vec::new(), pending_key: None, line, column, anchor }
+                    Frame::Map { entries: Vec::new(), pending_key: None, merged: Vec::new(), line, column, anchor }
                 });
                 None
             }
@@ -388,8 +389,13 @@ fn build_tree(text: String, first_line: usize) -> Result<Option<Node>, Problem> 
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, pending_key, merged, line: map_line, column: map_column, .. }) => match pending_key.take() {
                 None => {
+                    // yaml-rust2 marks a block mapping at the `:` after its first key; the
+                    // mapping starts at that key (a flow mapping's `{` comes first and stays).
+                    if entries.is_empty() && (node.line, node.column) < (*map_line, *map_column) {
+                        (*map_line, *map_column) = (node.line, node.column);
+                    }
                     let key = match &node.value {
                         Value::Scalar(s) => s.text.clone(),
                         _ => "<complex key>".to_string(),
@@ -399,14 +405,20 @@ fn build_tree(text: String, first_line: usize) -> Result<Option<Node>, Problem> 
                 Some(key) => {
                     // YAML merge keys (`<<: *base`) splice the aliased map's entries in.
                     if key == "<<" {
-                        if let Value::Map(merged) = node.value {
-                            for (merged_key, merged_value) in merged {
+                        if let Value::Map(merged_entries) = node.value {
+                            for (merged_key, merged_value) in merged_entries {
                                 if !entries.iter().any(|(k, _)| *k == merged_key) {
+                                    merged.push(merged_key.clone());
                                     entries.push((merged_key, merged_value));
                                 }
                             }
                             continue;
                         }
+                    }
+                    // An explicit key overrides a merged one even when written after `<<`.
+                    if let Some(position) = merged.iter().position(|k| *k == key) {
+                        merged.swap_remove(position);
+                        entries.retain(|(k, _)| *k != key);
                     }
                     entries.push((key, node));
                 }

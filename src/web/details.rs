@@ -1,0 +1,323 @@
+//! The details panel: everything about the selected object, from the engine's
+//! resolved topology, plus the what-if controls that apply to it.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+use crate::engine::diag::Diagnostic;
+use crate::engine::model::{ServiceType, TrafficPolicy};
+use crate::engine::Topology;
+
+#[component]
+pub fn DetailsPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let body = move || {
+        let topology = state.topology.get();
+        let t = topology.value.clone();
+        match state.selection.get() {
+            None => view! { <Overview /> }.into_any(),
+            Some(id) => object_details(&t, &id, state).into_any(),
+        }
+    };
+    view! {
+        <aside class="details" aria-label="Details" data-testid="details">
+            {body}
+            <super::traffic::TrafficPanel />
+        </aside>
+    }
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let policies = move || {
+        let topology = state.topology.get();
+        topology
+            .value
+            .manifests
+            .network_policies
+            .iter()
+            .map(|policy| {
+                let namespace = policy.meta.namespace.clone();
+                let name = policy.meta.name.clone();
+                let label = format!("{namespace}/{name}");
+                let disable = move |_| super::traffic::edit(state, super::traffic::Edit::RemoveNetworkPolicy { namespace: namespace.clone(), name: name.clone() });
+                view! { <li><span>{label.clone()}</span><button type="button" class="small" aria-label=format!("Disable policy {label}") on:click=disable>"Disable"</button></li> }
+            })
+            .collect_view()
+    };
+    view! {
+        <h2>"Overview"</h2>
+        <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move."</p>
+        <h3>"NetworkPolicies"</h3>
+        <ul class="policies" data-testid="policies">{policies}</ul>
+    }
+}
+
+fn diagnostics_list(topology: &Topology, object: &str, state: AppState) -> impl IntoView {
+    let diagnostics: Vec<Diagnostic> = topology.diagnostics.iter().filter(|d| d.object == object).cloned().collect();
+    if diagnostics.is_empty() {
+        return view! { <p class="hint">"No diagnostics."</p> }.into_any();
+    }
+    view! {
+        <ul class="object-diagnostics">
+            {diagnostics.into_iter().map(|d| {
+                let file = d.source.file.clone();
+                let line = d.source.line;
+                view! {
+                    <li class=format!("diagnostic {}", d.severity.as_str())>
+                        <button type="button" class="link" on:click=move |_| state.jump_to(&file, line)>{format!("{}:{}", d.source.file, d.source.line)}</button>
+                        " " <code>{d.code}</code> " " {d.message.clone()}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The YAML of an object, cut from its file, with a link to the editor.
+fn source_block(state: AppState, file: &str, first_line: usize, last_line: usize) -> impl IntoView {
+    let text = state.files.with_untracked(|files| {
+        files
+            .iter()
+            .find(|f| f.name == file)
+            .map(|f| f.text.lines().skip(first_line.saturating_sub(1)).take(last_line.saturating_sub(first_line) + 1).take(80).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    });
+    let file = file.to_string();
+    let label = format!("{file}:{first_line}");
+    view! {
+        <h3>"Source"</h3>
+        <button type="button" class="link" data-testid="source-link" on:click=move |_| state.jump_to(&file, first_line)>{format!("Open {label} in the editor")}</button>
+        <pre class="yaml">{text}</pre>
+    }
+}
+
+fn object_details(topology: &Topology, id: &str, state: AppState) -> impl IntoView {
+    let (kind, key) = id.split_once(':').unwrap_or(("", id));
+    match kind {
+        "svc" => service_details(topology, key, state).into_any(),
+        "pod" => pod_details(topology, key, state).into_any(),
+        "node" => node_details(topology, key, state).into_any(),
+        "wl" => workload_details(topology, key, state).into_any(),
+        "ing" => ingress_details(topology, key, state).into_any(),
+        "lb" => service_details(topology, key, state).into_any(),
+        "ns" => view! { <h2>{format!("Namespace {key}")}</h2> <Overview /> }.into_any(),
+        _ => view! { <h2>{id.to_string()}</h2> }.into_any(),
+    }
+}
+
+fn service_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
+    let Some(service) = topology.services.iter().find(|s| s.key() == key).cloned() else {
+        return view! { <p class="hint">"This Service no longer exists."</p> }.into_any();
+    };
+    let raw = topology.manifests.services.iter().find(|s| format!("{}/{}", s.meta.namespace, s.meta.name) == key).cloned();
+    let object = format!("Service/{key}");
+    let type_text = if service.headless { "ClusterIP (headless)".to_string() } else { service.service_type.as_str().to_string() };
+    let ips: Vec<String> = service.cluster_ips.iter().map(ToString::to_string).collect();
+    let external: Vec<String> = service.load_balancer_ips.iter().chain(&service.external_ips).map(ToString::to_string).collect();
+    let namespace = service.namespace.clone();
+    let name = service.name.clone();
+    let set_type = {
+        let (namespace, name) = (namespace.clone(), name.clone());
+        move |ev: leptos::ev::Event| {
+            if let Some(service_type) = ServiceType::parse(&event_target_value(&ev)) {
+                super::traffic::edit(state, super::traffic::Edit::SetServiceType { namespace: namespace.clone(), name: name.clone(), service_type });
+            }
+        }
+    };
+    let set_policy = move |external: bool| {
+        let (namespace, name) = (namespace.clone(), name.clone());
+        move |ev: leptos::ev::Event| {
+            let policy = TrafficPolicy::parse(&event_target_value(&ev));
+            let mutation = if external {
+                super::traffic::Edit::SetExternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
+            } else {
+                super::traffic::Edit::SetInternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
+            };
+            super::traffic::edit(state, mutation);
+        }
+    };
+    let etp = service.external_traffic_policy;
+    let itp = service.internal_traffic_policy;
+    let service_type = service.service_type;
+    let trace_target = service.fqdn(&topology.config.cluster_domain);
+    let first_port = service.ports.first().map(|p| p.port);
+    let trace = move |_| super::traffic::open_trace(state, first_port.map(|p| format!("{trace_target}:{p}")).unwrap_or(trace_target.clone()));
+    view! {
+        <h2 data-testid="details-title">{format!("Service {key}")}</h2>
+        <dl class="facts">
+            <dt>"Type"</dt><dd data-testid="service-type">{type_text}</dd>
+            <dt>"Cluster IPs"</dt><dd>{if service.headless { "None".to_string() } else { ips.join(", ") }}</dd>
+            <dt>"External"</dt><dd>{if external.is_empty() { service.external_name.clone().unwrap_or_else(|| "—".into()) } else { external.join(", ") }}</dd>
+            <dt>"Selector"</dt><dd>{service.selector.as_ref().map(|s| s.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")).unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Traffic"</dt><dd>{format!("external {}, internal {}, affinity {:?}", etp.map(|p| format!("{p:?}")).unwrap_or_else(|| "—".into()), itp.map(|p| format!("{p:?}")).unwrap_or_else(|| "—".into()), service.session_affinity)}</dd>
+        </dl>
+        <h3>"Ports"</h3>
+        <table class="compact" data-testid="service-ports">
+            <thead><tr><th>"Name"</th><th>"Port"</th><th>"Target"</th><th>"NodePort"</th><th>"Proto"</th></tr></thead>
+            <tbody>{service.ports.iter().map(|p| view! {
+                <tr><td>{p.name.clone().unwrap_or_default()}</td><td>{p.port}</td><td>{p.target_port.to_string()}</td><td>{p.node_port.map(|n| n.to_string()).unwrap_or_default()}</td><td>{p.protocol.as_str()}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+        <h3>{format!("Endpoints ({})", service.endpoints.len())}</h3>
+        <table class="compact" data-testid="endpoints">
+            <thead><tr><th>"Pod"</th><th>"Address"</th><th>"Node"</th><th>"State"</th><th>"Ports"</th></tr></thead>
+            <tbody>{service.endpoints.iter().map(|e| {
+                let state_text = if e.terminating { "terminating" } else if e.ready { "ready" } else { "not ready" };
+                let ports: Vec<String> = e.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
+                view! { <tr data-testid="endpoint-row"><td>{e.pod.clone().map(|p| p.split_once('/').map(|(_, n)| n.to_string()).unwrap_or(p)).unwrap_or_else(|| "—".into())}</td><td>{e.addresses.first().map(ToString::to_string).unwrap_or_default()}</td><td>{e.node.clone().unwrap_or_default()}</td><td class=format!("state {}", state_text.replace(' ', "-"))>{state_text}</td><td data-testid="endpoint-ports">{ports.join(", ")}</td></tr> }
+            }).collect_view()}</tbody>
+        </table>
+        <h3>"DNS"</h3>
+        <ul class="dns" data-testid="dns">{service.dns.iter().map(|r| view! { <li><code>{format!("{} {} {}", r.name, r.record_type, r.data)}</code></li> }).collect_view()}</ul>
+        <h3>"Diagnostics"</h3>
+        {diagnostics_list(topology, &object, state)}
+        <h3>"What if"</h3>
+        <div class="whatif">
+            <label>"Type "
+                <select aria-label="Service type" data-testid="whatif-service-type" on:change=set_type>
+                    {["ClusterIP", "NodePort", "LoadBalancer"].into_iter().map(|t| view! { <option value=t selected=service_type.as_str() == t>{t}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"externalTrafficPolicy "
+                <select aria-label="External traffic policy" data-testid="whatif-etp" on:change=set_policy(true)>
+                    {["Cluster", "Local"].into_iter().map(|p| view! { <option value=p selected=etp.map(|e| format!("{e:?}")) == Some(p.to_string())>{p}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"internalTrafficPolicy "
+                <select aria-label="Internal traffic policy" data-testid="whatif-itp" on:change=set_policy(false)>
+                    {["Cluster", "Local"].into_iter().map(|p| view! { <option value=p selected=itp.map(|e| format!("{e:?}")) == Some(p.to_string())>{p}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="button" data-testid="trace-service" on:click=trace>"Trace to this Service"</button>
+        </div>
+        {raw.map(|raw| source_block(state, &raw.meta.source.file, raw.meta.source.line, raw.meta.end_line))}
+    }
+    .into_any()
+}
+
+fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
+    let Some(pod) = topology.cluster.pods.iter().find(|p| p.key() == key).cloned() else {
+        return view! { <p class="hint">"This pod no longer exists."</p> }.into_any();
+    };
+    let services: Vec<String> = topology.services.iter().filter(|s| s.endpoints.iter().any(|e| e.pod.as_deref() == Some(key))).map(|s| s.key()).collect();
+    let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let (namespace, name) = (pod.namespace.clone(), pod.name.clone());
+    let mutate = move |make: fn(String, String) -> super::traffic::Edit| {
+        let (namespace, name) = (namespace.clone(), name.clone());
+        move |_| super::traffic::edit(state, make(namespace.clone(), name.clone()))
+    };
+    let object = format!("Pod/{key}");
+    view! {
+        <h2 data-testid="details-title">{format!("Pod {key}")}</h2>
+        <dl class="facts">
+            <dt>"Node"</dt><dd>{pod.node.clone().unwrap_or_else(|| "unscheduled".into())}</dd>
+            <dt>"IP"</dt><dd>{pod.ips.first().map(ToString::to_string).unwrap_or_else(|| "none".into())}</dd>
+            <dt>"State"</dt><dd>{format!("{:?}{}{}", pod.phase, if pod.ready { ", ready" } else { ", not ready" }, if pod.terminating { ", terminating" } else { "" })}</dd>
+            <dt>"Owner"</dt><dd>{pod.owner.clone().unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Labels"</dt><dd>{labels.join(", ")}</dd>
+            <dt>"Endpoint of"</dt><dd>{if services.is_empty() { "no Service".to_string() } else { services.join(", ") }}</dd>
+        </dl>
+        <h3>"What if"</h3>
+        <div class="whatif">
+            <button type="button" data-testid="kill-pod" on:click=mutate(|namespace, name| super::traffic::Edit::KillPod { namespace, name })>"Kill pod"</button>
+            <button type="button" data-testid="pod-not-ready" on:click=mutate(|namespace, name| super::traffic::Edit::SetPodReady { namespace, name, ready: false })>"Mark not ready"</button>
+            <button type="button" data-testid="pod-terminating" on:click=mutate(|namespace, name| super::traffic::Edit::MarkPodTerminating { namespace, name })>"Mark terminating"</button>
+        </div>
+        <h3>"Diagnostics"</h3>
+        {diagnostics_list(topology, &object, state)}
+        {source_block(state, &pod.source.file, pod.source.line, pod.source.line + 40)}
+    }
+    .into_any()
+}
+
+fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoView {
+    let Some(node) = topology.cluster.nodes.iter().find(|n| n.name == name).cloned() else {
+        return view! { <p class="hint">"No such node."</p> }.into_any();
+    };
+    let n_pods = topology.cluster.pods.iter().filter(|p| p.node.as_deref() == Some(name)).count();
+    let node_name = node.name.clone();
+    let mutate = move |make: fn(String) -> super::traffic::Edit| {
+        let node_name = node_name.clone();
+        move |_| super::traffic::edit(state, make(node_name.clone()))
+    };
+    view! {
+        <h2 data-testid="details-title">{format!("Node {name}")}</h2>
+        <dl class="facts">
+            <dt>"Zone"</dt><dd>{node.zone.clone().unwrap_or_else(|| "none".into())}</dd>
+            <dt>"InternalIP"</dt><dd>{node.internal_ip.to_string()}</dd>
+            <dt>"Pod CIDR"</dt><dd>{node.pod_cidr.map(|c| c.to_string()).unwrap_or_default()}</dd>
+            <dt>"State"</dt><dd>{format!("{}{}{}", if node.ready { "Ready" } else { "NotReady" }, if node.unschedulable { ", cordoned" } else { "" }, if node.simulated { ", simulated" } else { "" })}</dd>
+            <dt>"Pods"</dt><dd>{n_pods}</dd>
+        </dl>
+        <h3>"What if"</h3>
+        <div class="whatif">
+            <button type="button" data-testid="cordon-node" on:click=mutate(|node| super::traffic::Edit::CordonNode { node })>"Cordon"</button>
+            <button type="button" data-testid="drain-node" on:click=mutate(|node| super::traffic::Edit::DrainNode { node })>"Drain"</button>
+            <button type="button" data-testid="fail-node" on:click=mutate(|node| super::traffic::Edit::FailNode { node })>"Fail"</button>
+        </div>
+    }
+    .into_any()
+}
+
+fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
+    // key: namespace/Kind/name
+    let mut parts = key.splitn(3, '/');
+    let (namespace, kind, name) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let workload_ref = format!("{kind}/{name}");
+    let pods: Vec<_> = topology.cluster.pods.iter().filter(|p| p.namespace == namespace && p.workload.as_deref() == Some(workload_ref.as_str())).cloned().collect();
+    let n_ready = pods.iter().filter(|p| p.ready).count();
+    let raw = topology.manifests.workloads.iter().find(|w| w.meta.namespace == namespace && w.kind.as_str() == kind && w.meta.name == name).cloned();
+    let replicas = pods.len() as u32;
+    let scale = move |delta: i64| {
+        let (namespace, kind, name) = (namespace.clone(), kind.clone(), name.clone());
+        move |_| {
+            let replicas = (i64::from(replicas) + delta).max(0) as u32;
+            super::traffic::edit(state, super::traffic::Edit::ScaleWorkload { namespace: namespace.clone(), kind: kind.clone(), name: name.clone(), replicas });
+        }
+    };
+    let object = format!("{}/{}", workload_ref.split_once('/').map(|(k, _)| k).unwrap_or(""), key.split_once('/').map(|(ns, rest)| format!("{ns}/{}", rest.split_once('/').map(|(_, n)| n).unwrap_or(rest))).unwrap_or_default());
+    view! {
+        <h2 data-testid="details-title">{format!("{workload_ref}")}</h2>
+        <dl class="facts">
+            <dt>"Pods"</dt><dd data-testid="workload-pods">{format!("{n_ready}/{} ready", pods.len())}</dd>
+            <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")}</dd>
+        </dl>
+        <h3>"What if"</h3>
+        <div class="whatif">
+            <button type="button" data-testid="scale-down" aria-label="Scale down by one" on:click=scale(-1)>"Scale −1"</button>
+            <button type="button" data-testid="scale-up" aria-label="Scale up by one" on:click=scale(1)>"Scale +1"</button>
+        </div>
+        <h3>"Diagnostics"</h3>
+        {diagnostics_list(topology, &object, state)}
+        {raw.map(|raw| source_block(state, &raw.meta.source.file, raw.meta.source.line, raw.meta.end_line))}
+    }
+    .into_any()
+}
+
+fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
+    let Some(ingress) = topology.ingresses.iter().find(|i| format!("{}/{}", i.namespace, i.name) == key).cloned() else {
+        return view! { <p class="hint">"No such ingress."</p> }.into_any();
+    };
+    let object = format!("Ingress/{key}");
+    view! {
+        <h2 data-testid="details-title">{format!("Ingress {key}")}</h2>
+        <dl class="facts">
+            <dt>"Class"</dt><dd>{ingress.class_name.clone().unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Controller"</dt><dd>{ingress.controller_service.clone().unwrap_or_else(|| "not in the manifests".into())}</dd>
+            <dt>"Addresses"</dt><dd>{ingress.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")}</dd>
+        </dl>
+        <table class="compact">
+            <thead><tr><th>"Host"</th><th>"Path"</th><th>"Backend"</th></tr></thead>
+            <tbody>{ingress.routes.iter().map(|r| view! {
+                <tr><td>{r.host.clone().unwrap_or_else(|| "*".into())}</td><td>{format!("{} ({})", r.path, r.path_type)}</td><td>{format!("{}:{}", r.service, r.resolved_port.map(|p| p.to_string()).unwrap_or_else(|| format!("{} ✗", r.service_port)))}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+        <h3>"Diagnostics"</h3>
+        {diagnostics_list(topology, &object, state)}
+        {source_block(state, &ingress.source.file, ingress.source.line, ingress.source.line + 40)}
+    }
+    .into_any()
+}

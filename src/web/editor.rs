@@ -1,0 +1,311 @@
+//! The editor pane: file tabs, a textarea with a line-number gutter and diagnostic
+//! markers, and the diagnostics list. Typing re-analyses after a short pause;
+//! pasting, opening and dropping files re-analyse at once.
+
+use leptos::prelude::*;
+use leptos::leptos_dom::helpers::TimeoutHandle;
+use wasm_bindgen::JsCast;
+
+use super::state::{AppState, InputFile};
+use crate::engine::diag::Severity;
+
+/// Pixels per editor line; must match `.editor textarea` in style.css.
+const LINE_HEIGHT: f64 = 18.0;
+const TYPING_PAUSE_MS: u64 = 250;
+
+thread_local! {
+    static EDITOR: std::cell::RefCell<Option<web_sys::HtmlTextAreaElement>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Puts the active buffer into the textarea after the buffers changed from outside
+/// the editor (sample, file open, drop). Typing never goes through here, so the
+/// caret is never moved under the user.
+pub fn refresh_editor_text(state: AppState) {
+    let text = state.files.with_untracked(|files| files.get(state.active_file.get_untracked()).map(|f| f.text.clone()).unwrap_or_default());
+    EDITOR.with(|editor| {
+        if let Some(textarea) = editor.borrow().as_ref() {
+            textarea.set_value(&text);
+            textarea.set_scroll_top(0);
+        }
+    });
+}
+
+#[component]
+pub fn Editor() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let textarea_ref = NodeRef::<leptos::html::Textarea>::new();
+    let gutter_ref = NodeRef::<leptos::html::Div>::new();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let dragging = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        if let Some(textarea) = textarea_ref.get() {
+            EDITOR.with(|editor| *editor.borrow_mut() = Some(textarea.clone()));
+            refresh_editor_text(state);
+        }
+    });
+
+    let schedule = move |delay_ms: u64| {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(move || state.reanalyze(), std::time::Duration::from_millis(delay_ms)).ok();
+        pending.set_value(handle);
+    };
+    let set_active_text = move |text: String| {
+        let active = state.active_file.get_untracked();
+        state.files.update(|files| {
+            if files.is_empty() {
+                files.push(InputFile { name: "pasted.yaml".into(), text: String::new() });
+            }
+            let last = files.len() - 1;
+            if let Some(file) = files.get_mut(active.min(last)) {
+                file.text = text;
+            }
+        });
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        set_active_text(event_target_value(&ev));
+        schedule(TYPING_PAUSE_MS);
+    };
+    // A paste is a complete edit: analyse at once instead of waiting for a pause.
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let Some(textarea) = textarea_ref.get_untracked() else { return };
+        let Some(pasted) = ev.clipboard_data().and_then(|data| data.get_data("text/plain").ok()) else { return };
+        ev.prevent_default();
+        let value = textarea.value();
+        let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
+        let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
+        let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
+        let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
+        textarea.set_value(&text);
+        let caret = (value[..start].encode_utf16().count() + pasted.encode_utf16().count()) as u32;
+        let _ = textarea.set_selection_range(caret, caret);
+        set_active_text(text);
+        schedule(0);
+    };
+    let on_scroll = move |_| {
+        if let (Some(textarea), Some(gutter)) = (textarea_ref.get_untracked(), gutter_ref.get_untracked()) {
+            gutter.set_scroll_top(textarea.scroll_top());
+        }
+    };
+
+    // Jump to a line: select it, focus, and scroll it into the upper third.
+    Effect::new(move |_| {
+        let jump = state.jump.get();
+        if jump.serial == 0 {
+            return;
+        }
+        refresh_editor_text(state);
+        let Some(textarea) = textarea_ref.get_untracked() else { return };
+        let text = textarea.value();
+        let (start, end) = line_range_utf16(&text, jump.line);
+        let _ = textarea.focus();
+        let _ = textarea.set_selection_range(start, end);
+        let top = ((jump.line as f64 - 1.0) * LINE_HEIGHT - f64::from(textarea.client_height()) / 3.0).max(0.0);
+        textarea.set_scroll_top(top as i32);
+        if let Some(gutter) = gutter_ref.get_untracked() {
+            gutter.set_scroll_top(top as i32);
+        }
+    });
+
+    let open_files = move |list: web_sys::FileList| {
+        let files: Vec<gloo::file::File> = (0..list.length()).filter_map(|i| list.get(i)).map(gloo::file::File::from).collect();
+        if files.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let mut opened = Vec::new();
+            for file in files {
+                let name = file.name();
+                match gloo::file::futures::read_as_text(&file).await {
+                    Ok(text) => opened.push(InputFile { name, text }),
+                    Err(error) => web_sys::console::warn_1(&format!("cannot read {name}: {error}").into()),
+                }
+            }
+            if opened.is_empty() {
+                return;
+            }
+            state.files.set(opened);
+            state.active_file.set(0);
+            state.selection.set(None);
+            state.reanalyze();
+            refresh_editor_text(state);
+        });
+    };
+    let on_file_input = move |ev: leptos::ev::Event| {
+        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            if let Some(list) = input.files() {
+                open_files(list);
+            }
+            input.set_value("");
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+            open_files(list);
+        }
+    };
+
+    let line_count = Memo::new(move |_| state.files.with(|files| files.get(state.active_file.get()).map(|f| f.text.lines().count().max(1)).unwrap_or(1)));
+    let gutter_numbers = move || {
+        let n = line_count.get();
+        let mut text = String::with_capacity(n * 6);
+        for line in 1..=n {
+            text.push_str(&line.to_string());
+            text.push('\n');
+        }
+        text
+    };
+    let active_name = Memo::new(move |_| state.files.with(|files| files.get(state.active_file.get()).map(|f| f.name.clone()).unwrap_or_default()));
+    let markers = move || {
+        let name = active_name.get();
+        let topology = state.topology.get();
+        let mut worst: std::collections::BTreeMap<usize, Severity> = std::collections::BTreeMap::new();
+        for diagnostic in topology.value.diagnostics.iter().filter(|d| d.source.file == name) {
+            let entry = worst.entry(diagnostic.source.line).or_insert(diagnostic.severity);
+            *entry = (*entry).min(diagnostic.severity);
+        }
+        worst
+            .into_iter()
+            .map(|(line, severity)| {
+                let style = format!("top:{}px", (line as f64 - 1.0) * LINE_HEIGHT);
+                view! { <span class=format!("marker {}", severity.as_str()) data-testid="gutter-marker" data-line=line style=style title=format!("{} on line {line}", severity.as_str())></span> }
+            })
+            .collect_view()
+    };
+
+    let tabs = move || {
+        state
+            .files
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(index, file)| {
+                let selected = move || state.active_file.get() == index;
+                let close = move |ev: leptos::ev::MouseEvent| {
+                    ev.stop_propagation();
+                    state.files.update(|files| {
+                        if index < files.len() {
+                            files.remove(index);
+                        }
+                    });
+                    state.active_file.set(0);
+                    state.reanalyze();
+                    refresh_editor_text(state);
+                };
+                view! {
+                    <div class="file-tab" class:active=selected>
+                        <button type="button" role="tab" aria-selected=move || selected().to_string() title=file.name.clone()
+                            on:click=move |_| { state.active_file.set(index); refresh_editor_text(state); }>{file.name.clone()}</button>
+                        <button type="button" class="close" aria-label=format!("Close {}", file.name) on:click=close>"×"</button>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    let new_file = move |_| {
+        state.files.update(|files| {
+            let name = format!("untitled-{}.yaml", files.len() + 1);
+            files.push(InputFile { name, text: String::new() });
+        });
+        state.active_file.set(state.files.with_untracked(|f| f.len() - 1));
+        refresh_editor_text(state);
+    };
+
+    view! {
+        <section class="editor-pane" aria-label="Manifests">
+            <div class="file-tabs" role="tablist" aria-label="Open files">
+                {tabs}
+                <button type="button" class="icon" aria-label="New file" title="New file" on:click=new_file>"+"</button>
+                <label class="button open-files" title="Open YAML or JSON files">
+                    "Open…"
+                    <input type="file" multiple accept=".yaml,.yml,.json,application/json,text/yaml" data-testid="open-files" aria-label="Open manifest files" on:change=on_file_input />
+                </label>
+            </div>
+            <div class="editor" class:dragging=move || dragging.get()
+                on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop>
+                <div class="gutter" node_ref=gutter_ref aria-hidden="true">
+                    <div class="gutter-inner">
+                        <pre class="line-numbers">{gutter_numbers}</pre>
+                        {markers}
+                    </div>
+                </div>
+                <textarea node_ref=textarea_ref data-testid="editor" aria-label="Kubernetes manifests (YAML or JSON)" spellcheck="false" autocomplete="off" wrap="off"
+                    placeholder="Paste manifests here: multi-document YAML, JSON, a kubectl List, or Helm output. Or drop files."
+                    on:input=on_input on:paste=on_paste on:scroll=on_scroll></textarea>
+            </div>
+            <DiagnosticsList />
+        </section>
+    }
+}
+
+#[component]
+fn DiagnosticsList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let open = RwSignal::new(true);
+    let items = move || {
+        let topology = state.topology.get();
+        topology
+            .value
+            .diagnostics
+            .iter()
+            .take(500)
+            .map(|d| {
+                let file = d.source.file.clone();
+                let line = d.source.line;
+                let where_ = format!("{}:{}", file, line);
+                view! {
+                    <li>
+                        <button type="button" class=format!("diagnostic {}", d.severity.as_str()) data-testid="diagnostic" data-code=d.code data-line=line
+                            title=format!("{} (document {}, column {})", d.field, d.source.document, d.source.column)
+                            on:click=move |_| state.jump_to(&file, line)>
+                            <span class="severity">{d.severity.as_str()}</span>
+                            <span class="code">{d.code}</span>
+                            <span class="where">{where_}</span>
+                            <span class="message">{d.message.clone()}</span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let count = move || state.topology.with(|t| t.value.diagnostics.len());
+    view! {
+        <div class="diagnostics" class:collapsed=move || !open.get()>
+            <button type="button" class="diagnostics-header" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+                "Diagnostics (" {count} ")"
+            </button>
+            <ul data-testid="diagnostics">{items}</ul>
+        </div>
+    }
+}
+
+/// UTF-16 offset (what the DOM uses) to a byte offset in `text`.
+fn utf16_to_byte(text: &str, utf16_offset: usize) -> usize {
+    let mut units = 0;
+    for (byte, ch) in text.char_indices() {
+        if units >= utf16_offset {
+            return byte;
+        }
+        units += ch.len_utf16();
+    }
+    text.len()
+}
+
+/// The UTF-16 range of 1-based `line` in `text`.
+fn line_range_utf16(text: &str, line: usize) -> (u32, u32) {
+    let mut offset = 0u32;
+    for (index, content) in text.split('\n').enumerate() {
+        let length = content.encode_utf16().count() as u32;
+        if index + 1 == line {
+            return (offset, offset + length);
+        }
+        offset += length + 1;
+    }
+    (offset, offset)
+}

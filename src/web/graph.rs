@@ -1,0 +1,426 @@
+//! The graph: the engine's scene drawn as SVG, with pan, zoom, selection,
+//! search, a label-selector query, filters and the traffic animation overlay.
+//!
+//! The scene is rendered once per change as SVG markup (the same markup the CLI
+//! writes); selection and matches are shown by a generated stylesheet, so
+//! highlighting a 2,000-pod graph touches no SVG node.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::state::{AppState, Versioned};
+use crate::engine::scene::{self, build_scene, Scene, View};
+use crate::engine::selector;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Viewport {
+    tx: f64,
+    ty: f64,
+    k: f64,
+}
+
+#[component]
+pub fn Graph() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let counter = StoredValue::new(0u64);
+    let scene = Memo::new(move |_| {
+        let topology = state.topology.get();
+        let view = state.view.get();
+        let filter = state.filter.get();
+        counter.update_value(|c| *c += 1);
+        Versioned { version: counter.get_value(), value: Arc::new(build_scene(&topology.value, view, &filter)) }
+    });
+    provide_context(scene);
+    let markup = move || scene::svg_elements(&scene.get().value);
+    let viewport = RwSignal::new(Viewport { tx: 0.0, ty: 0.0, k: 1.0 });
+    let container = NodeRef::<leptos::html::Div>::new();
+    let search_ref = NodeRef::<leptos::html::Input>::new();
+
+    let fit = move || {
+        let Some(element) = container.get_untracked() else { return };
+        let (w, h) = (f64::from(element.client_width()), f64::from(element.client_height()));
+        let scene = scene.get_untracked();
+        let (sw, sh) = (scene.value.width.max(1.0), scene.value.height.max(1.0));
+        let k = ((w / sw).min(h / sh) * 0.96).clamp(0.05, 1.5);
+        viewport.set(Viewport { tx: (w - sw * k) / 2.0, ty: (h - sh * k) / 2.0, k });
+    };
+    // Fit when a different input is loaded, not on every edit: the view stays put while typing.
+    let last_files = StoredValue::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        let names: Vec<String> = state.files.with(|files| files.iter().map(|f| f.name.clone()).collect());
+        let _ = scene.get();
+        if names != last_files.get_value() || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0 {
+            last_files.set_value(names);
+            request_animation_frame(fit);
+        }
+    });
+
+    let zoom_at = move |factor: f64, cx: f64, cy: f64| {
+        viewport.update(|v| {
+            let k = (v.k * factor).clamp(0.05, 4.0);
+            let ratio = k / v.k;
+            v.tx = cx - (cx - v.tx) * ratio;
+            v.ty = cy - (cy - v.ty) * ratio;
+            v.k = k;
+        });
+    };
+    let zoom_center = move |factor: f64| {
+        if let Some(element) = container.get_untracked() {
+            zoom_at(factor, f64::from(element.client_width()) / 2.0, f64::from(element.client_height()) / 2.0);
+        }
+    };
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let Some(element) = container.get_untracked() else { return };
+        let rect = element.get_bounding_client_rect();
+        let factor = (-ev.delta_y() * if ev.ctrl_key() { 0.01 } else { 0.0015 }).exp();
+        zoom_at(factor, f64::from(ev.client_x()) - rect.left(), f64::from(ev.client_y()) - rect.top());
+    };
+
+    // Pointer state: one pointer pans, two pinch-zoom. A press that moves less than
+    // a few pixels is a click.
+    let pointers = StoredValue::new(Vec::<(i32, f64, f64)>::new());
+    let moved = StoredValue::new(0.0f64);
+    let on_pointer_down = move |ev: leptos::ev::PointerEvent| {
+        if let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+            let _ = target.set_pointer_capture(ev.pointer_id());
+        }
+        pointers.update_value(|p| p.push((ev.pointer_id(), f64::from(ev.client_x()), f64::from(ev.client_y()))));
+        moved.set_value(0.0);
+    };
+    let on_pointer_move = move |ev: leptos::ev::PointerEvent| {
+        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let current = pointers.get_value();
+        let Some(index) = current.iter().position(|p| p.0 == ev.pointer_id()) else { return };
+        if current.len() >= 2 {
+            let other = current[1 - index.min(1)];
+            let old = ((current[index].1 - other.1).powi(2) + (current[index].2 - other.2).powi(2)).sqrt();
+            let new = ((x - other.1).powi(2) + (y - other.2).powi(2)).sqrt();
+            if old > 1.0 {
+                if let Some(element) = container.get_untracked() {
+                    let rect = element.get_bounding_client_rect();
+                    zoom_at(new / old, (x + other.1) / 2.0 - rect.left(), (y + other.2) / 2.0 - rect.top());
+                }
+            }
+        } else {
+            let (dx, dy) = (x - current[index].1, y - current[index].2);
+            moved.update_value(|m| *m += dx.abs() + dy.abs());
+            viewport.update(|v| {
+                v.tx += dx;
+                v.ty += dy;
+            });
+        }
+        pointers.update_value(|p| p[index] = (ev.pointer_id(), x, y));
+    };
+    let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
+        pointers.update_value(|p| p.retain(|q| q.0 != ev.pointer_id()));
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if moved.get_value() > 4.0 {
+            return;
+        }
+        let id = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-id]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-id"));
+        state.selection.set(id.map(|id| selectable(&id)));
+    };
+
+    // Search by name and label-selector query.
+    let search = RwSignal::new(String::new());
+    let query = RwSignal::new(String::new());
+    let query_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let search = search.get().trim().to_lowercase();
+        let query = query.get();
+        let scene = scene.get();
+        let topology = state.topology.get();
+        let mut found = BTreeSet::new();
+        if !search.is_empty() {
+            for shape in &scene.value.shapes {
+                if matches!(shape.kind, scene::ShapeKind::Box | scene::ShapeKind::Chip) || shape.id.starts_with("node:") {
+                    if shape.label.to_lowercase().contains(&search) {
+                        found.insert(shape.id.clone());
+                    }
+                }
+            }
+        }
+        query_error.set(None);
+        if !query.trim().is_empty() {
+            match selector::parse(&query) {
+                Ok(parsed) => {
+                    for pod in &topology.value.cluster.pods {
+                        if parsed.matches(&pod.labels) {
+                            found.insert(scene::pod_id(&pod.namespace, &pod.name));
+                            if let Some(workload) = &pod.workload {
+                                found.insert(scene::workload_id(&pod.namespace, workload));
+                            }
+                        }
+                    }
+                    for service in &topology.value.manifests.services {
+                        if parsed.matches(&service.meta.labels) {
+                            found.insert(scene::service_id(&service.meta.namespace, &service.meta.name));
+                        }
+                    }
+                }
+                Err(error) => query_error.set(Some(error.to_string())),
+            }
+        }
+        state.matches.set(found);
+    });
+    let on_search_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            if let Some(first) = state.matches.get_untracked().into_iter().next() {
+                state.selection.set(Some(first.clone()));
+                center_on(&first, scene, viewport, container);
+            }
+        }
+    };
+
+    // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection.
+    let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+        let in_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if ev.key() == "Escape" {
+            state.selection.set(None);
+            search.set(String::new());
+            query.set(String::new());
+            if let Some(active) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()) {
+                if let Ok(element) = active.dyn_into::<web_sys::HtmlElement>() {
+                    if element.tag_name() == "INPUT" {
+                        let _ = element.blur();
+                    }
+                }
+            }
+            return;
+        }
+        if in_field || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        match ev.key().as_str() {
+            "/" => {
+                ev.prevent_default();
+                if let Some(input) = search_ref.get_untracked() {
+                    let _ = input.focus();
+                }
+            }
+            "f" => fit(),
+            "+" | "=" => zoom_center(1.25),
+            "-" => zoom_center(0.8),
+            key @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight") => {
+                ev.prevent_default();
+                let forward = matches!(key, "ArrowDown" | "ArrowRight");
+                let next = step_selection(&scene.get_untracked().value, state.selection.get_untracked().as_deref(), forward);
+                if let Some(next) = next {
+                    state.selection.set(Some(next.clone()));
+                    center_on(&next, scene, viewport, container);
+                }
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    let highlight_css = move || highlight_stylesheet(&scene.get().value, state.selection.get().as_deref(), &state.matches.get());
+    let transform = move || {
+        let v = viewport.get();
+        format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k)
+    };
+    let namespaces = move || {
+        let topology = state.topology.get();
+        let names: BTreeSet<String> = topology.value.services.iter().map(|s| s.namespace.clone()).chain(topology.value.cluster.pods.iter().map(|p| p.namespace.clone())).collect();
+        names.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()
+    };
+    let on_namespace = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        state.filter.update(|f| {
+            f.namespaces.clear();
+            if !value.is_empty() {
+                f.namespaces.insert(value);
+            }
+        });
+    };
+    let kind_toggle = move |kind: &'static str, label: &'static str| {
+        let checked = move || !state.filter.with(|f| f.hidden_kinds.contains(kind));
+        view! {
+            <label class="toggle">
+                <input type="checkbox" prop:checked=checked aria-label=format!("Show {label}") data-testid=format!("show-{kind}")
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        state.filter.update(|f| { if on { f.hidden_kinds.remove(kind); } else { f.hidden_kinds.insert(kind.to_string()); } });
+                    } />
+                {label}
+            </label>
+        }
+    };
+
+    view! {
+        <div class="graph-toolbar" role="toolbar" aria-label="Graph controls">
+            <div class="segmented" role="group" aria-label="View">
+                <button type="button" data-testid="view-cluster" aria-pressed=move || (state.view.get() == View::Cluster).to_string() on:click=move |_| state.view.set(View::Cluster)>"Cluster"</button>
+                <button type="button" data-testid="view-logical" aria-pressed=move || (state.view.get() == View::Logical).to_string() on:click=move |_| state.view.set(View::Logical)>"Logical"</button>
+            </div>
+            <input type="search" node_ref=search_ref class="search" placeholder="Search name  (/)" aria-label="Search by name" data-testid="search"
+                prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) on:keydown=on_search_key />
+            <div class="query">
+                <input type="text" class:invalid=move || query_error.get().is_some() placeholder="Label query: app=frontend,tier in (web)" aria-label="Label selector query" data-testid="query"
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+                <span class="query-error" role="status" data-testid="query-error">{move || query_error.get().unwrap_or_default()}</span>
+            </div>
+            <select aria-label="Filter by namespace" data-testid="namespace-filter" on:change=on_namespace>
+                <option value="">"All namespaces"</option>
+                {namespaces}
+            </select>
+            {kind_toggle("pod", "Pods")}
+            {kind_toggle("dependency", "Dependencies")}
+            {kind_toggle("external", "External")}
+            {kind_toggle("ingress", "Ingresses")}
+            <div class="zoom" role="group" aria-label="Zoom">
+                <button type="button" aria-label="Zoom out" title="Zoom out (-)" on:click=move |_| zoom_center(0.8)>"−"</button>
+                <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| zoom_center(1.25)>"+"</button>
+                <button type="button" aria-label="Fit to screen" title="Fit (f)" data-testid="fit" on:click=move |_| fit()>"Fit"</button>
+            </div>
+            <span class="match-count" data-testid="match-count">{move || { let n = state.matches.get().len(); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
+        </div>
+        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || !state.matches.get().is_empty()
+            on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
+            <style>{highlight_css}</style>
+            <svg class="scene" data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
+                data-version=move || scene.get().version.to_string()
+                data-services=move || scene.get().value.shapes.iter().filter(|s| s.id.starts_with("svc:")).count().to_string()
+                data-pods=move || scene.get().value.shapes.iter().filter(|s| s.id.starts_with("pod:")).count().to_string()
+                data-nodes=move || scene.get().value.shapes.iter().filter(|s| s.id.starts_with("node:") && s.id != "node:unscheduled").count().to_string()>
+                <g transform=transform>
+                    <g inner_html=markup></g>
+                </g>
+            </svg>
+            <Legend />
+        </div>
+    }
+}
+
+/// Workload groups inside node boxes select their workload.
+fn selectable(id: &str) -> String {
+    match id.strip_prefix("grp:").and_then(|rest| rest.split_once(':')) {
+        Some((_node, workload)) => format!("wl:{workload}"),
+        None => id.to_string(),
+    }
+}
+
+fn center_on(id: &str, scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>, container: NodeRef<leptos::html::Div>) {
+    let Some((x, y)) = scene.get_untracked().value.anchor(id) else { return };
+    let Some(element) = container.get_untracked() else { return };
+    viewport.update(|v| {
+        v.tx = f64::from(element.client_width()) / 2.0 - x * v.k;
+        v.ty = f64::from(element.client_height()) / 2.0 - y * v.k;
+    });
+}
+
+/// Next or previous shape of the same kind, in scene order.
+fn step_selection(scene: &Scene, current: Option<&str>, forward: bool) -> Option<String> {
+    let prefix = current.and_then(|id| id.split_once(':')).map(|(p, _)| format!("{p}:")).unwrap_or_else(|| "svc:".to_string());
+    let ids: Vec<&str> = scene.shapes.iter().map(|s| s.id.as_str()).filter(|id| id.starts_with(&prefix)).collect();
+    if ids.is_empty() {
+        return None;
+    }
+    let position = current.and_then(|c| ids.iter().position(|id| *id == c));
+    let next = match (position, forward) {
+        (None, _) => 0,
+        (Some(p), true) => (p + 1) % ids.len(),
+        (Some(p), false) => (p + ids.len() - 1) % ids.len(),
+    };
+    Some(ids[next].to_string())
+}
+
+fn css_string(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The stylesheet that shows a selection (and what it connects to) and the
+/// search/query matches, leaving everything else faded.
+fn highlight_stylesheet(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<String>) -> String {
+    let mut lit: BTreeSet<String> = BTreeSet::new();
+    let mut edge_rules = Vec::new();
+    if let Some(selected) = selection {
+        // A workload is drawn as groups inside node boxes in the cluster view.
+        let mut roots: Vec<String> = vec![selected.to_string()];
+        if let Some(workload) = selected.strip_prefix("wl:") {
+            roots.extend(scene.shapes.iter().filter(|s| s.id.starts_with("grp:") && s.id.ends_with(&format!(":{workload}"))).map(|s| s.id.clone()));
+        }
+        for root in &roots {
+            lit.insert(root.clone());
+            for neighbour in scene.neighbours(root) {
+                lit.insert(neighbour);
+            }
+            edge_rules.push(format!(".graph .edge[data-from=\"{0}\"],.graph .edge[data-to=\"{0}\"]", css_string(root)));
+            // The entry path of a Service: its load balancer's node edges.
+            if let Some(service) = root.strip_prefix("svc:") {
+                let lb = format!("lb:{service}");
+                if scene.shape(&lb).is_some() {
+                    edge_rules.push(format!(".graph .edge[data-from=\"{}\"]", css_string(&lb)));
+                    for neighbour in scene.neighbours(&lb) {
+                        lit.insert(neighbour);
+                    }
+                }
+            }
+        }
+    }
+    lit.extend(matches.iter().cloned());
+    // Keep the containers of lit shapes visible.
+    let parents: Vec<String> = lit.iter().filter_map(|id| scene.shape(id).and_then(|s| s.parent.clone())).collect();
+    for parent in parents {
+        if let Some(grandparent) = scene.shape(&parent).and_then(|s| s.parent.clone()) {
+            lit.insert(grandparent);
+        }
+        lit.insert(parent);
+    }
+    let mut css = String::new();
+    if !lit.is_empty() {
+        let selectors: Vec<String> = lit.iter().map(|id| format!(".graph .shape[data-id=\"{}\"]", css_string(id))).collect();
+        css.push_str(&selectors.join(","));
+        css.push_str("{opacity:1}");
+    }
+    if !edge_rules.is_empty() {
+        css.push_str(&edge_rules.join(","));
+        css.push_str("{opacity:1;stroke-width:2.4}");
+    }
+    if let Some(selected) = selection {
+        css.push_str(&format!(".graph .shape[data-id=\"{}\"]>rect{{stroke:var(--accent);stroke-width:3}}", css_string(selected)));
+    }
+    if !matches.is_empty() {
+        let selectors: Vec<String> = matches.iter().map(|id| format!(".graph .shape[data-id=\"{}\"]>rect", css_string(id))).collect();
+        css.push_str(&selectors.join(","));
+        css.push_str("{stroke:var(--match);stroke-width:3}");
+    }
+    css
+}
+
+#[component]
+fn Legend() -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <div class="legend" class:open=move || open.get()>
+            <button type="button" aria-expanded=move || open.get().to_string() data-testid="legend-toggle" on:click=move |ev: leptos::ev::MouseEvent| { ev.stop_propagation(); open.update(|o| *o = !*o); }>"Legend"</button>
+            <dl>
+                <dt><span class="swatch service cluster-ip"></span></dt><dd>"ClusterIP"</dd>
+                <dt><span class="swatch service node-port-type"></span></dt><dd>"NodePort"</dd>
+                <dt><span class="swatch service load-balancer-type"></span></dt><dd>"LoadBalancer"</dd>
+                <dt><span class="swatch service external-name"></span></dt><dd>"ExternalName"</dd>
+                <dt><span class="swatch service headless"></span></dt><dd>"Headless"</dd>
+                <dt><span class="swatch pod ready"></span></dt><dd>"Pod ready"</dd>
+                <dt><span class="swatch pod not-ready"></span></dt><dd>"Pod not ready"</dd>
+                <dt><span class="swatch pod terminating"></span></dt><dd>"Pod terminating"</dd>
+                <dt><span class="swatch line endpoint"></span></dt><dd>"Service → endpoint"</dd>
+                <dt><span class="swatch line dependency"></span></dt><dd>"Inferred dependency"</dd>
+                <dt><span class="swatch line unhealthy"></span></dt><dd>"Node drops (ETP Local)"</dd>
+                <dt><span class="swatch badge-error"></span></dt><dd>"Has errors / warnings"</dd>
+            </dl>
+        </div>
+    }
+}

@@ -1,0 +1,146 @@
+//! The app's state: signals handed out through context. Components read them and
+//! call engine functions; logic lives in the engine, tested natively.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::config::Config;
+use crate::engine::ingest::SourceFile;
+use crate::engine::scene::{Filter, View};
+use crate::engine::{analyze, Topology};
+
+/// One editor buffer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// A value compared by version, so large engine results can live in signals and
+/// memos without deep comparisons.
+#[derive(Clone, Debug)]
+pub struct Versioned<T> {
+    pub version: u64,
+    pub value: Arc<T>,
+}
+
+impl<T> PartialEq for Versioned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+    }
+}
+
+/// Which tab the main area shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MainTab {
+    Graph,
+    Table,
+}
+
+/// Where the editor should jump: file index and 1-based line. The counter makes
+/// a second click on the same line jump again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct JumpRequest {
+    pub file: usize,
+    pub line: usize,
+    pub serial: u64,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// What the editor shows, updated on every keystroke.
+    pub files: RwSignal<Vec<InputFile>>,
+    pub active_file: RwSignal<usize>,
+    /// The analysed topology, with what-if edits applied.
+    pub topology: RwSignal<Versioned<Topology>>,
+    /// The topology of the manifests alone, for "Reset".
+    pub base_topology: RwSignal<Versioned<Topology>>,
+    pub config: RwSignal<Config>,
+    pub view: RwSignal<View>,
+    pub tab: RwSignal<MainTab>,
+    pub filter: RwSignal<Filter>,
+    /// The selected scene id (`svc:ns/name`, `pod:ns/name`, ...).
+    pub selection: RwSignal<Option<String>>,
+    /// Ids highlighted by the search or the label query.
+    pub matches: RwSignal<BTreeSet<String>>,
+    pub jump: RwSignal<JumpRequest>,
+    /// A human-readable list of the what-if edits applied since the last reset.
+    pub edits: RwSignal<Vec<String>>,
+    /// Milliseconds the last analysis took, shown in the status bar.
+    pub last_analysis_ms: RwSignal<f64>,
+    version: StoredValue<u64>,
+}
+
+impl AppState {
+    pub fn new(files: Vec<InputFile>) -> AppState {
+        let config = Config::default();
+        let topology = Versioned { version: 0, value: Arc::new(analyze(&to_sources(&files), &config)) };
+        AppState {
+            files: RwSignal::new(files),
+            active_file: RwSignal::new(0),
+            topology: RwSignal::new(topology.clone()),
+            base_topology: RwSignal::new(topology),
+            config: RwSignal::new(config),
+            view: RwSignal::new(View::Cluster),
+            tab: RwSignal::new(MainTab::Graph),
+            filter: RwSignal::new(Filter::default()),
+            selection: RwSignal::new(None),
+            matches: RwSignal::new(BTreeSet::new()),
+            jump: RwSignal::new(JumpRequest::default()),
+            edits: RwSignal::new(Vec::new()),
+            last_analysis_ms: RwSignal::new(0.0),
+            version: StoredValue::new(0),
+        }
+    }
+
+    fn next_version(&self) -> u64 {
+        self.version.update_value(|v| *v += 1);
+        self.version.get_value()
+    }
+
+    /// Re-reads the editor buffers. What-if edits are dropped: they referred to the old input.
+    pub fn reanalyze(&self) {
+        let started = now_ms();
+        let files = self.files.get_untracked();
+        let config = self.config.get_untracked();
+        let topology = Arc::new(analyze(&to_sources(&files), &config));
+        let version = self.next_version();
+        self.base_topology.set(Versioned { version, value: Arc::clone(&topology) });
+        self.topology.set(Versioned { version, value: topology });
+        self.edits.set(Vec::new());
+        self.last_analysis_ms.set(now_ms() - started);
+        super::storage::save_files(&files);
+    }
+
+    /// Installs a topology changed by a what-if edit.
+    pub fn apply_edit(&self, topology: Topology, description: String) {
+        let version = self.next_version();
+        self.topology.set(Versioned { version, value: Arc::new(topology) });
+        self.edits.update(|edits| edits.push(description));
+    }
+
+    pub fn reset_edits(&self) {
+        let base = self.base_topology.get_untracked();
+        let version = self.next_version();
+        self.topology.set(Versioned { version, value: base.value });
+        self.edits.set(Vec::new());
+    }
+
+    /// Jumps the editor to a source position.
+    pub fn jump_to(&self, file_name: &str, line: usize) {
+        let file = self.files.with_untracked(|files| files.iter().position(|f| f.name == file_name)).unwrap_or(0);
+        self.active_file.set(file);
+        self.jump.update(|jump| *jump = JumpRequest { file, line, serial: jump.serial + 1 });
+    }
+}
+
+pub fn to_sources(files: &[InputFile]) -> Vec<SourceFile> {
+    files.iter().map(|f| SourceFile::new(f.name.clone(), f.text.clone())).collect()
+}
+
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}

@@ -1,0 +1,50 @@
+//! The table view: Services and their endpoints as plain tables, a
+//! non-graphical alternative to the graph.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+
+#[component]
+pub fn TableView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows = move || {
+        let topology = state.topology.get();
+        topology
+            .value
+            .services
+            .iter()
+            .map(|service| {
+                let id = format!("svc:{}", service.key());
+                let select = move |_| state.selection.set(Some(id.clone()));
+                let ports: Vec<String> = service.ports.iter().map(|p| match p.node_port {
+                    Some(n) => format!("{}:{}/{}", p.port, n, p.protocol),
+                    None => format!("{}/{}", p.port, p.protocol),
+                }).collect();
+                let endpoints: Vec<String> = service
+                    .endpoints
+                    .iter()
+                    .map(|e| format!("{} {}{}", e.pod.clone().unwrap_or_else(|| "manual".into()), e.addresses.first().map(ToString::to_string).unwrap_or_default(), if e.ready { "" } else { " (not ready)" }))
+                    .collect();
+                view! {
+                    <tr>
+                        <td><button type="button" class="link" on:click=select>{service.key()}</button></td>
+                        <td>{if service.headless { "Headless".to_string() } else { service.service_type.as_str().to_string() }}</td>
+                        <td>{service.cluster_ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")}</td>
+                        <td>{ports.join(", ")}</td>
+                        <td><ul class="plain">{endpoints.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="table-view" data-testid="table-view">
+            <table>
+                <caption>"Services and their endpoints"</caption>
+                <thead><tr><th scope="col">"Service"</th><th scope="col">"Type"</th><th scope="col">"Cluster IP"</th><th scope="col">"Ports"</th><th scope="col">"Endpoints"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
