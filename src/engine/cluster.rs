@@ -315,7 +315,11 @@ impl<'a> PodBuilder<'a> {
         }
         if !has_status {
             if let Some(index) = node.as_deref().and_then(|n| self.node_index.get(n).copied()) {
-                ips.extend(self.allocate_ip(index));
+                if pod.spec.host_network {
+                    ips.push(self.nodes[index].internal_ip);
+                } else {
+                    ips.extend(self.allocate_ip(index));
+                }
             }
         }
         let phase = pod.status.phase.unwrap_or(if node.is_some() { PodPhase::Running } else { PodPhase::Pending });
@@ -431,7 +435,12 @@ impl<'a> PodBuilder<'a> {
         let offset = if candidates.is_empty() { 0 } else { (stable_hash(&[namespace, name]) % candidates.len() as u64) as usize };
         for (index, (pod_name, extra, hostname, subdomain, pinned)) in identities.into_iter().enumerate() {
             let node_index = pinned.or_else(|| (!candidates.is_empty()).then(|| candidates[(offset + index) % candidates.len()]));
-            let ips: Vec<IpAddr> = node_index.and_then(|i| self.allocate_ip(i)).into_iter().collect();
+            // hostNetwork pods share their node's address and use no pod CIDR slot.
+            let ips: Vec<IpAddr> = if spec.host_network {
+                node_index.map(|i| self.nodes[i].internal_ip).into_iter().collect()
+            } else {
+                node_index.and_then(|i| self.allocate_ip(i)).into_iter().collect()
+            };
             if node_index.is_some() && ips.is_empty() {
                 diagnostics.push(
                     Diagnostic::warning("pod-cidr-exhausted", format!("Node {}'s pod CIDR is full, so pod {pod_name} gets no IP. Simulate more nodes (--nodes) or a larger --pod-cidr.", self.nodes[node_index.unwrap()].name))

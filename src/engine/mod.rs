@@ -32,7 +32,10 @@ pub mod output;
 pub mod resolve;
 pub mod scene;
 pub mod selector;
+pub mod sim;
+pub mod trace;
 pub mod validate;
+pub mod whatif;
 pub mod yaml;
 
 use cluster::{Cluster, PodIndex};
@@ -82,6 +85,8 @@ pub fn resolve_topology(manifests: Manifests, cluster: Cluster, config: Config, 
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
     explain::explain(&manifests, &cluster, &pod_index, &services, &mut diagnostics);
+    let policy_engine = netpol::PolicyEngine::new(&manifests, &cluster);
+    diagnostics.extend(netpol::dns_diagnostics(&policy_engine, netpol::cluster_dns_ip(&config)));
     diag::sort_diagnostics(&mut diagnostics);
     Topology { config, manifests, cluster, pod_index, services, ingresses, dependencies, ingest_diagnostics, diagnostics }
 }

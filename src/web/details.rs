@@ -65,7 +65,7 @@ fn diagnostics_list(topology: &Topology, object: &str, state: AppState) -> impl 
                 let file = d.source.file.clone();
                 let line = d.source.line;
                 view! {
-                    <li class=format!("diagnostic {}", d.severity.as_str())>
+                    <li class=format!("object-diagnostic {}", d.severity.as_str())>
                         <button type="button" class="link" on:click=move |_| state.jump_to(&file, line)>{format!("{}:{}", d.source.file, d.source.line)}</button>
                         " " <code>{d.code}</code> " " {d.message.clone()}
                     </li>

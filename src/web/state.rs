@@ -77,7 +77,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(files: Vec<InputFile>) -> AppState {
         let config = Config::default();
+        let started = now_ms();
         let topology = Versioned { version: 0, value: Arc::new(analyze(&to_sources(&files), &config)) };
+        let elapsed = now_ms() - started;
         AppState {
             files: RwSignal::new(files),
             active_file: RwSignal::new(0),
@@ -91,7 +93,7 @@ impl AppState {
             matches: RwSignal::new(BTreeSet::new()),
             jump: RwSignal::new(JumpRequest::default()),
             edits: RwSignal::new(Vec::new()),
-            last_analysis_ms: RwSignal::new(0.0),
+            last_analysis_ms: RwSignal::new(elapsed),
             version: StoredValue::new(0),
         }
     }
