@@ -5,17 +5,20 @@
 //! web app (`web`, wasm only) are thin shells over it. Start at [`engine::analyze`].
 
 pub mod engine;
+pub mod synth;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli_trace;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
 #[cfg(not(target_arch = "wasm32"))]
-fn engine_cli_trace(_topology: &engine::Topology, _args: &cli::Args, _stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
-    let _ = writeln!(stderr, "kubetopo: trace is not implemented yet");
-    2
+fn engine_cli_trace(topology: &engine::Topology, args: &cli::Args, stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
+    cli_trace::run(topology, args, stdout, stderr)
 }
 
 #[cfg(not(target_arch = "wasm32"))]

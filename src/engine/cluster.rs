@@ -246,6 +246,7 @@ struct PodBuilder<'a> {
     node_index: BTreeMap<&'a str, usize>,
     /// Nodes ordered so that neighbours sit in different zones: round robin over zones.
     zone_interleaved: Vec<usize>,
+    unconstrained_candidates: Option<Vec<usize>>,
 }
 
 impl<'a> PodBuilder<'a> {
@@ -269,6 +270,7 @@ impl<'a> PodBuilder<'a> {
             next_host: vec![2; nodes.len()],
             node_index: nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect(),
             zone_interleaved,
+            unconstrained_candidates: None,
         }
     }
 
@@ -280,6 +282,22 @@ impl<'a> PodBuilder<'a> {
         }
         self.next_host[node] += 1;
         cidr.nth(host).map(IpAddr::V4)
+    }
+
+    /// Nodes that can run `spec`, in zone-interleaved order. Most pods carry no
+    /// placement constraints; their answer is computed once and shared.
+    fn candidates(&mut self, spec: &PodSpec) -> Vec<usize> {
+        let unconstrained = spec.node_name.is_none() && spec.node_selector.is_empty() && spec.required_node_affinity.is_empty() && spec.tolerations.is_empty();
+        if unconstrained {
+            if let Some(cached) = &self.unconstrained_candidates {
+                return cached.clone();
+            }
+        }
+        let found: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| self.eligible(&self.nodes[i], spec, false)).collect();
+        if unconstrained {
+            self.unconstrained_candidates = Some(found.clone());
+        }
+        found
     }
 
     fn eligible(&self, node: &ClusterNode, spec: &PodSpec, daemon: bool) -> bool {
@@ -307,7 +325,7 @@ impl<'a> PodBuilder<'a> {
         let mut node = pod.spec.node_name.clone();
         let mut ips = pod.status.pod_ips.clone();
         if !has_status && node.is_none() {
-            let candidates: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| self.eligible(&self.nodes[i], &pod.spec, false)).collect();
+            let candidates = self.candidates(&pod.spec);
             if !candidates.is_empty() {
                 let pick = candidates[(stable_hash(&[&pod.meta.namespace, &pod.meta.name]) % candidates.len() as u64) as usize];
                 node = Some(self.nodes[pick].name.clone());
@@ -354,7 +372,13 @@ impl<'a> PodBuilder<'a> {
         let mut identities: Vec<(String, Labels, Option<String>, Option<String>, Option<usize>)> = Vec::new();
         match workload.kind {
             WorkloadKind::Deployment => {
-                let hash = safe_encode(fnv32a(format!("{:?}", workload.template).as_bytes()));
+                // ComputeHash covers the template only: not where it was written, so the
+                // same Deployment in another file or further down keeps its pod names.
+                let mut template = workload.template.clone();
+                for probe in template.spec.containers.iter_mut().flat_map(|container| container.probes.iter_mut()) {
+                    probe.source = Source::default();
+                }
+                let hash = safe_encode(fnv32a(format!("{template:?}").as_bytes()));
                 labels.insert("pod-template-hash".into(), hash.clone());
                 owner = format!("ReplicaSet/{name}-{hash}");
                 for index in 0..workload.replicas {
@@ -420,7 +444,7 @@ impl<'a> PodBuilder<'a> {
                 }
             }
         }
-        let candidates: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| self.eligible(&self.nodes[i], &spec, false)).collect();
+        let candidates = self.candidates(&spec);
         if candidates.is_empty() && workload.kind != WorkloadKind::DaemonSet && workload.replicas > 0 {
             diagnostics.push(
                 Diagnostic::warning("unschedulable", format!("No node can run the pods of {workload_ref}: every node fails its nodeName, nodeSelector, affinity or taints. Its pods stay Pending without an IP."))
@@ -486,23 +510,41 @@ fn is_daemonset_auto_toleration(taint: &Taint, host_network: bool) -> bool {
 
 /// Pods indexed by namespace and by label pair, so selecting is sub-linear in pods:
 /// a Service selector intersects the posting lists of its pairs instead of scanning
-/// every pod.
+/// every pod. Strings are interned so building the index allocates per distinct
+/// string, not per label.
 #[derive(Clone, Debug, Default)]
 pub struct PodIndex {
     by_namespace: BTreeMap<String, Vec<usize>>,
-    by_label: std::collections::HashMap<(String, String, String), Vec<usize>>,
+    by_label: std::collections::HashMap<(u32, u32, u32), Vec<usize>>,
+    interned: std::collections::HashMap<String, u32>,
 }
 
 impl PodIndex {
     pub fn build(pods: &[ClusterPod]) -> PodIndex {
         let mut index = PodIndex::default();
         for (position, pod) in pods.iter().enumerate() {
-            index.by_namespace.entry(pod.namespace.clone()).or_default().push(position);
+            match index.by_namespace.get_mut(&pod.namespace) {
+                Some(list) => list.push(position),
+                None => {
+                    index.by_namespace.insert(pod.namespace.clone(), vec![position]);
+                }
+            }
+            let namespace = index.intern(&pod.namespace);
             for (key, value) in &pod.labels {
-                index.by_label.entry((pod.namespace.clone(), key.clone(), value.clone())).or_default().push(position);
+                let pair = (namespace, index.intern(key), index.intern(value));
+                index.by_label.entry(pair).or_default().push(position);
             }
         }
         index
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.interned.get(text) {
+            return id;
+        }
+        let id = self.interned.len() as u32;
+        self.interned.insert(text.to_string(), id);
+        id
     }
 
     pub fn in_namespace(&self, namespace: &str) -> &[usize] {
@@ -512,9 +554,14 @@ impl PodIndex {
     /// Pods in `namespace` whose labels contain every pair of `selector`, in pod order.
     /// An empty selector yields nothing: callers decide what "empty" means.
     pub fn select_map(&self, namespace: &str, selector: &Labels) -> Vec<usize> {
+        let Some(&namespace_id) = self.interned.get(namespace) else { return Vec::new() };
         let mut lists: Vec<&Vec<usize>> = Vec::with_capacity(selector.len());
         for (key, value) in selector {
-            match self.by_label.get(&(namespace.to_string(), key.clone(), value.clone())) {
+            let list = match (self.interned.get(key.as_str()), self.interned.get(value.as_str())) {
+                (Some(&key_id), Some(&value_id)) => self.by_label.get(&(namespace_id, key_id, value_id)),
+                _ => None,
+            };
+            match list {
                 Some(list) => lists.push(list),
                 None => return Vec::new(),
             }

@@ -204,7 +204,7 @@ pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>)
     for chunk in split_documents(text) {
         let index = documents.len() + 1;
         let source = |line: usize, column: usize| Source { file: file.to_string(), document: index, line, column };
-        let root = match build_tree(chunk.text, chunk.first_line) {
+        let root = match build_tree(chunk.text, chunk.first_line, chunk.first_column_offset) {
             Ok(root) => root,
             Err(problem) => {
                 diagnostics.push(
@@ -218,70 +218,57 @@ pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>)
     documents
 }
 
+/// One document's slice of the stream. A document opened by `---` starts right
+/// after the marker, so content on the marker line keeps its place once
+/// `first_column_offset` is added back.
 struct Chunk<'a> {
-    text: String,
+    text: &'a str,
     first_line: usize,
+    first_column_offset: usize,
     helm_source: Option<String>,
-    _marker: std::marker::PhantomData<&'a ()>,
 }
 
 fn is_marker(line: &str, marker: &str) -> bool {
     line.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
 }
 
-/// Cuts the stream at `---` and `...` lines. Content after a `---` on the same line
-/// stays in the document, with the marker blanked so columns are unchanged.
+fn has_content(text: &str) -> bool {
+    text.lines().any(|line| {
+        let trimmed = line.trim_start();
+        !trimmed.is_empty() && !trimmed.starts_with('#') && !is_marker(line, "...")
+    })
+}
+
+/// Cuts the stream at `---` lines, without copying it.
 fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
-    let mut current = String::new();
-    let mut first_line = 1;
-    let mut helm_source = None;
-    let mut seen_marker = false;
-    let flush = |chunks: &mut Vec<Chunk>, current: &mut String, first_line: usize, helm_source: &mut Option<String>, keep_empty: bool| {
-        let has_content = current.lines().any(|l| {
-            let t = l.trim_start();
-            !t.is_empty() && !t.starts_with('#')
-        });
-        if has_content || keep_empty {
-            chunks.push(Chunk {
-                text: std::mem::take(current),
-                first_line,
-                helm_source: helm_source.take(),
-                _marker: std::marker::PhantomData,
-            });
-        }
-        current.clear();
-        *helm_source = None;
-    };
+    // (byte offset where the document's text starts, its first line, column offset, opened by a marker)
+    let mut start = (0usize, 1usize, 0usize, false);
+    let mut helm_source: Option<String> = None;
+    let mut offset = 0usize;
     for (line_index, line) in text.split('\n').enumerate() {
         let line_number = line_index + 1;
+        let line_start = offset;
+        offset += line.len() + 1;
         if is_marker(line, "---") {
+            let body = &text[start.0..line_start];
             // The part before the first marker counts only if it holds something.
-            flush(&mut chunks, &mut current, first_line, &mut helm_source, seen_marker);
-            seen_marker = true;
-            first_line = line_number;
-            current.push_str("   ");
-            current.push_str(&line[3..]);
-            current.push('\n');
-            continue;
-        }
-        if is_marker(line, "...") {
-            current.push('\n');
+            if has_content(body) || start.3 {
+                chunks.push(Chunk { text: body, first_line: start.1, first_column_offset: start.2, helm_source: helm_source.take() });
+            }
+            helm_source = None;
+            start = (line_start + 3, line_number, 3, true);
             continue;
         }
         if let Some(path) = line.strip_prefix("# Source: ") {
             helm_source = Some(path.trim().to_string());
         }
-        if current.is_empty() {
-            first_line = line_number;
-        }
-        current.push_str(line);
-        current.push('\n');
     }
-    // A trailing document is kept when it holds content, or when a marker opened it
-    // and something other than blank lines follows.
-    let keep_trailing = seen_marker && current.lines().skip(1).any(|l| !l.trim().is_empty());
-    flush(&mut chunks, &mut current, first_line, &mut helm_source, keep_trailing);
+    let body = &text[start.0.min(text.len())..];
+    // A trailing document opened by a marker is kept when anything but blank lines follows.
+    if has_content(body) || (start.3 && body.lines().skip(1).any(|l| !l.trim().is_empty())) {
+        chunks.push(Chunk { text: body, first_line: start.1, first_column_offset: start.2, helm_source });
+    }
     chunks
 }
 
@@ -299,9 +286,10 @@ enum Frame {
 }
 
 /// Builds the tree of one document with an explicit stack.
-fn build_tree(text: String, first_line: usize) -> Result<Option<Node>, Problem> {
+fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Result<Option<Node>, Problem> {
     let line_offset = first_line - 1;
-    let mut parser = Parser::new_from_str(&text);
+    let column = |line: usize, column: usize| column + 1 + if line == 1 { first_column_offset } else { 0 };
+    let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
     let mut root: Option<Node> = None;
@@ -315,10 +303,10 @@ fn build_tree(text: String, first_line: usize) -> Result<Option<Node>, Problem> 
             } else {
                 ("yaml-syntax", format!("YAML syntax error: {}. Fix the document; the other documents are still read.", error.info()))
             };
-            Problem { code, message, line: error.marker().line() + line_offset, column: error.marker().col() + 1 }
+            Problem { code, message, line: error.marker().line() + line_offset, column: column(error.marker().line(), error.marker().col()) }
         })?;
         let line = (marker.line() + line_offset) as u32;
-        let column = (marker.col() + 1) as u32;
+        let column = column(marker.line(), marker.col()) as u32;
         let finished: Option<(Node, usize)> = match event {
             Event::StreamEnd => break,
             Event::StreamStart | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => None,

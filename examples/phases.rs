@@ -1,0 +1,45 @@
+//! Times each engine phase on a file: `cargo run --release --example phases -- FILE`.
+use std::time::Instant;
+use kubetopo::engine::{self, config::Config, ingest::{self, SourceFile}};
+fn main() {
+    let path = std::env::args().nth(1).expect("file");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let files = vec![SourceFile::new(path, text)];
+    let config = Config::default();
+    let t = Instant::now();
+    let mut diagnostics = Vec::new();
+    let mut docs = 0;
+    for f in &files { docs += engine::yaml::load_documents(&f.name, &f.text, &mut diagnostics).len(); }
+    eprintln!("yaml: {:?} ({docs} docs)", t.elapsed());
+    let t = Instant::now();
+    let manifests = ingest::ingest(&files, &mut diagnostics);
+    eprintln!("ingest (incl yaml): {:?}", t.elapsed());
+    let t = Instant::now();
+    for s in &manifests.services { engine::validate::validate_service(s, &mut diagnostics); }
+    eprintln!("validate: {:?}", t.elapsed());
+    let t = Instant::now();
+    let cluster = engine::cluster::build_cluster(&manifests, &config, &mut diagnostics);
+    eprintln!("cluster: {:?}", t.elapsed());
+    let t = Instant::now();
+    let index = engine::cluster::PodIndex::build(&cluster.pods);
+    eprintln!("pod index: {:?}", t.elapsed());
+    let t = Instant::now();
+    let services = engine::resolve::resolve_services(&manifests, &cluster, &index, &config, &mut diagnostics);
+    eprintln!("resolve: {:?}", t.elapsed());
+    let t = Instant::now();
+    let deps = engine::deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
+    eprintln!("deps: {:?} ({})", t.elapsed(), deps.len());
+    let t = Instant::now();
+    engine::explain::explain(&manifests, &cluster, &index, &services, &mut diagnostics);
+    eprintln!("explain: {:?}", t.elapsed());
+    let t = Instant::now();
+    let pe = engine::netpol::PolicyEngine::new(&manifests, &cluster);
+    let d = engine::netpol::dns_diagnostics(&pe, engine::netpol::cluster_dns_ip(&config));
+    eprintln!("netpol dns: {:?} ({})", t.elapsed(), d.len());
+    let t = Instant::now();
+    let topology = engine::analyze(&files, &config);
+    eprintln!("analyze total: {:?}", t.elapsed());
+    let t = Instant::now();
+    let json = engine::output::to_json(&topology);
+    eprintln!("json: {:?} ({} bytes)", t.elapsed(), json.len());
+}
