@@ -143,7 +143,7 @@ fn dump(topology: &Topology) -> Vec<String> {
                 format!("{}{}/{}->{}", p.name.as_deref().map(|n| format!("{n}:")).unwrap_or_default(), p.port, p.protocol, target)
             })
             .collect();
-        let selector = service.spec.selector.as_ref().map(|s| pairs(s)).unwrap_or_else(|| "none".into());
+        let selector = service.spec.selector.as_ref().map(pairs).unwrap_or_else(|| "none".into());
         lines.push(format!(
             "service {}/{} type={} selector={} ports=[{}] labels={} {}",
             service.meta.namespace,
@@ -757,7 +757,7 @@ fn alias_bomb_is_refused_quickly() {
     let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..12 {
         let previous = format!("*a{}", level - 1);
-        bomb.push_str(&format!("  a{level}: &a{level} [{}]\n", vec![previous.as_str(); 10].join(", ")));
+        bomb.push_str(&format!("  a{level}: &a{level} [{}]\n", [previous.as_str(); 10].join(", ")));
     }
     let yaml = format!("{bomb}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: survivor}}\n");
     let (topology, elapsed) = timed(|| check(&[("bomb.yaml", &yaml)], &["diag error yaml-alias-bomb - - @bomb.yaml#1:* *", "namespace survivor @bomb.yaml#2:*", "!ignored *lol*"]));

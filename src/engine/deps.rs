@@ -74,13 +74,19 @@ pub fn lookup<'s>(host: &str, namespace: &str, cluster_domain: &str, services: &
     for fqdn in candidates {
         let Some(name_part) = fqdn.strip_suffix(&suffix) else { continue };
         let labels: Vec<&str> = name_part.split('.').collect();
-        // `<svc>.<ns>` or `<hostname>.<svc>.<ns>` (a headless Service's member).
-        let (service, namespace) = match labels.as_slice() {
-            [service, namespace] => (*service, *namespace),
-            [_, service, namespace] => (*service, *namespace),
+        // `<svc>.<ns>`, or `<hostname>.<svc>.<ns>` for a ready member of a headless
+        // Service. Any other name is NXDOMAIN, and the resolver tries the next candidate.
+        let (member, service, namespace) = match labels.as_slice() {
+            [service, namespace] => (None, *service, *namespace),
+            [member, service, namespace] => (Some(*member), *service, *namespace),
             _ => continue,
         };
-        if let Some(found) = services.get(&(namespace, service)) {
+        let Some(found) = services.get(&(namespace, service)) else { continue };
+        let is_member = |member: &str| {
+            found.headless
+                && found.endpoints.iter().filter(|e| e.ready).any(|e| e.hostname.as_deref() == Some(member) || (e.hostname.is_none() && e.addresses.first().map(super::resolve::dashed_ip).as_deref() == Some(member)))
+        };
+        if member.is_none_or(is_member) {
             return Some(found);
         }
     }

@@ -161,7 +161,9 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
             }
         }
         let n_selected = selected.len();
-        let n_missing: usize = missing.values().sum();
+        // Pods whose port exists under another protocol are reported as a mismatch
+        // instead, so they are not counted as lacking the name.
+        let n_missing: usize = missing.iter().filter(|(group, _)| !wrong_protocol.contains_key(*group)).map(|(_, n)| n).sum();
         if !wrong_protocol.is_empty() {
             let groups: Vec<String> = wrong_protocol.iter().map(|(g, p)| format!("{g} declare it as {p}")).collect();
             diagnostics.push(

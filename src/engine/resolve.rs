@@ -247,7 +247,7 @@ fn endpoints_from_slices(service: &ResolvedService, slices: &[EndpointSlice], zo
                 zone,
                 hostname: endpoint.hostname.clone(),
                 ready,
-                serving: endpoint.serving.unwrap_or(ready),
+                serving: endpoint.serving.unwrap_or(true),
                 terminating: endpoint.terminating.unwrap_or(false),
                 ports: ports.clone(),
                 hint_zones: Vec::new(),
@@ -265,7 +265,7 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
     let address_record = |name: &str, ip: &IpAddr| DnsRecord { name: name.to_string(), record_type: if ip.is_ipv4() { "A" } else { "AAAA" }, data: ip.to_string() };
     if let Some(external_name) = &service.external_name {
         if service.service_type == ServiceType::ExternalName {
-            records.push(DnsRecord { name: fqdn, record_type: "CNAME", data: external_name.clone() });
+            records.push(DnsRecord { name: fqdn, record_type: "CNAME", data: format!("{external_name}.") });
             return records;
         }
     }
@@ -275,13 +275,14 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
             for ip in &endpoint.addresses {
                 records.push(address_record(&fqdn, ip));
             }
-            // Endpoints without a hostname get a system-assigned one; CoreDNS uses the dashed IP.
+            // Endpoints without a hostname get a system-assigned one (§6 "hostname"
+            // precedence); CoreDNS uses the dashed IP. Either way the name resolves, so
+            // the SRV and PTR records below point at a name that exists.
             let host = endpoint.hostname.clone().unwrap_or_else(|| endpoint.addresses.first().map(dashed_ip).unwrap_or_default());
             let host_fqdn = format!("{host}.{fqdn}");
-            if endpoint.hostname.is_some() {
-                for ip in &endpoint.addresses {
-                    records.push(address_record(&host_fqdn, ip));
-                }
+            for ip in &endpoint.addresses {
+                records.push(address_record(&host_fqdn, ip));
+                records.push(DnsRecord { name: reverse_name(ip), record_type: "PTR", data: format!("{host_fqdn}.") });
             }
             for port in &named_ports {
                 if let Some(endpoint_port) = endpoint.ports.iter().find(|p| p.name == port.name && p.protocol == port.protocol) {
@@ -416,29 +417,30 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
         }
         let owner = format!("{}/{}", service.meta.namespace, service.meta.name);
         let object = format!("Service/{owner}");
-        let mut requested: Vec<(String, i64)> = spec.ports.iter().enumerate().filter_map(|(i, p)| p.node_port.map(|n| (format!("spec.ports[{i}].nodePort"), n))).collect();
+        // Each request is claimed for its port number (or the health check), so entries
+        // sharing a port number may share a nodePort but different ones may not (§3).
+        let mut requested: Vec<(String, i64, String, Option<usize>)> = spec
+            .ports
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.node_port.map(|n| (format!("spec.ports[{i}].nodePort"), n, format!("{owner} port {}", p.port), Some(i))))
+            .collect();
         if needs_health_check(spec) {
             if let Some(port) = spec.health_check_node_port {
-                requested.push(("spec.healthCheckNodePort".to_string(), port));
+                requested.push(("spec.healthCheckNodePort".to_string(), port, format!("{owner} healthCheckNodePort"), None));
             }
         }
-        for (field, node_port) in requested {
-            let claim = u64::try_from(node_port).map_err(|_| ClaimError::OutOfRange).and_then(|n| allocator.claim(n, &owner));
+        for (field, node_port, claimant, port_index) in requested {
+            let claim = u64::try_from(node_port).map_err(|_| ClaimError::OutOfRange).and_then(|n| allocator.claim(n, &claimant));
             let message = match claim {
                 Ok(()) => None,
-                Err(ClaimError::OutOfRange) => Some(("node-port-out-of-range", format!("{field}: Invalid value: {node_port}: provided port is not in the valid range. The range of valid ports is {NODE_PORT_FIRST}-{NODE_PORT_LAST}. Remove it to get one allocated, or pick one in range."))),
-                Err(ClaimError::AlreadyAllocated(holder)) => Some(("node-port-conflict", format!("{field}: Invalid value: {node_port}: provided port is already allocated (to {holder}). NodePorts are unique cluster-wide; pick another or remove it."))),
+                Err(ClaimError::OutOfRange) => Some(("node-port-out-of-range", format!("{field}: Invalid value: {node_port}: provided port is not in the valid range. The range of valid ports is {NODE_PORT_FIRST}-{NODE_PORT_LAST}. Remove it to get one allocated, or pick one in range. kubetopo allocates a free port so the Service can still be drawn."))),
+                Err(ClaimError::AlreadyAllocated(holder)) => Some(("node-port-conflict", format!("{field}: Invalid value: {node_port}: provided port is already allocated (to {holder}). NodePorts are unique cluster-wide; pick another or remove it. kubetopo allocates a free port so the Service can still be drawn."))),
             };
-            match message {
-                None if field == "spec.healthCheckNodePort" => result[position].1 = Some(node_port),
-                None => {
-                    for (port_index, port) in spec.ports.iter().enumerate() {
-                        if port.node_port == Some(node_port) {
-                            result[position].0[port_index].node_port = Some(node_port);
-                        }
-                    }
-                }
-                Some((code, text)) => diagnostics.push(Diagnostic::error(code, text).object(object.clone()).field(field.clone()).at(service.meta.field_source(&field))),
+            match (message, port_index) {
+                (None, None) => result[position].1 = Some(node_port),
+                (None, Some(port_index)) => result[position].0[port_index].node_port = Some(node_port),
+                (Some((code, text)), _) => diagnostics.push(Diagnostic::error(code, text).object(object.clone()).field(field.clone()).at(service.meta.field_source(&field))),
             }
         }
     }
@@ -460,8 +462,10 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
                 result[position].0[port_index].node_port = Some(shared);
                 continue;
             }
-            // With allocateLoadBalancerNodePorts=false only explicit requests get one.
-            if !allocate_all || spec.ports[port_index].node_port.is_some() {
+            // With allocateLoadBalancerNodePorts=false only explicit requests get one. A
+            // request refused above (taken or out of range) gets a free port, as a refused
+            // clusterIP does, so the Service can still be drawn.
+            if !allocate_all && spec.ports[port_index].node_port.is_none() {
                 continue;
             }
             if let Some(node_port) = allocator.allocate(&format!("{owner}:{port_number}")) {

@@ -1,0 +1,69 @@
+// Page object for kubetopo: every spec talks to the app through this.
+import { expect } from '@playwright/test';
+
+export class App {
+  constructor(page) {
+    this.page = page;
+    this.consoleErrors = [];
+    this.requests = [];
+    page.on('console', (message) => { if (message.type() === 'error') this.consoleErrors.push(message.text()); });
+    page.on('pageerror', (error) => this.consoleErrors.push(`pageerror: ${error.message}`));
+    page.on('request', (request) => this.requests.push(request.url()));
+    this.graph = page.getByTestId('graph');
+    this.editor = page.getByTestId('editor');
+    this.details = page.getByTestId('details');
+    this.diagnostics = page.getByTestId('diagnostics');
+  }
+
+  /** Opens the app with a clean localStorage, so the demo loads. */
+  async openFresh() {
+    await this.page.goto('/');
+    await this.page.evaluate(() => localStorage.clear());
+    await this.page.reload();
+    await this.waitForGraph();
+  }
+
+  async waitForGraph() {
+    await expect(this.graph).toHaveAttribute('data-pods', /\d+/);
+  }
+
+  async counts() {
+    const read = async (name) => Number(await this.graph.getAttribute(`data-${name}`));
+    return { services: await read('services'), pods: await read('pods'), nodes: await read('nodes') };
+  }
+
+  shape(id) {
+    return this.page.locator(`.graph .shape[data-id="${id}"]`);
+  }
+
+  async select(id) {
+    await this.shape(id).first().click();
+  }
+
+  /** Pastes text into the editor, replacing its content, the way a user would. */
+  async paste(text) {
+    await this.editor.click();
+    await this.editor.evaluate((textarea, text) => {
+      textarea.select();
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, text);
+  }
+
+  async version() {
+    return Number(await this.graph.getAttribute('data-version'));
+  }
+
+  async screenshot(name) {
+    await this.page.screenshot({ path: `tests/e2e/artifacts/${name}.png` });
+  }
+
+  /** No console errors, and no request left the page's origin. */
+  async assertClean() {
+    expect(this.consoleErrors, 'console errors').toEqual([]);
+    const origin = new URL(this.page.url()).origin;
+    const outside = this.requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+    expect(outside, 'requests that left the origin').toEqual([]);
+  }
+}

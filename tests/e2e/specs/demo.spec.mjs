@@ -1,0 +1,40 @@
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+test('the demo loads Online Boutique and draws every service, pod and node', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  // Online Boutique: 12 Services, 12 single-replica Deployments, on 3 simulated nodes.
+  expect(await app.counts()).toEqual({ services: 12, pods: 12, nodes: 3 });
+  await expect(app.shape('svc:default/frontend-external')).toHaveClass(/load-balancer-type/);
+  await expect(app.shape('lb:default/frontend-external')).toBeVisible();
+  await expect(page.getByTestId('status')).toContainText('12 services');
+  // The NetworkPolicies of the demo are listed, credited files are open in tabs.
+  await expect(page.getByTestId('policies').locator('li')).toHaveCount(13);
+  await expect(page.getByRole('tab', { name: 'online-boutique.yaml' })).toBeVisible();
+  await app.screenshot('demo');
+  await app.assertClean();
+});
+
+test('the logical view shows workloads without nodes, and the table view lists services', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('view-logical').click();
+  await expect(app.shape('wl:default/Deployment/frontend')).toBeVisible();
+  expect((await app.counts()).nodes).toBe(0);
+  await app.screenshot('logical');
+  await page.getByTestId('tab-table').click();
+  await expect(page.getByTestId('table-view').locator('tbody tr')).toHaveCount(12);
+  await app.assertClean();
+});
+
+test('a sample can be loaded from the samples menu', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('statefulset');
+  await expect(app.shape('pod:default/web-0')).toBeVisible();
+  await expect(app.shape('svc:default/nginx')).toHaveClass(/headless/);
+  await app.select('svc:default/nginx');
+  await expect(page.getByTestId('dns')).toContainText('web-0.nginx.default.svc.cluster.local A');
+  await app.assertClean();
+});
