@@ -190,7 +190,9 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     let mut scene = Scene::default();
     let x_external = MARGIN;
     let x_ingress = x_external + EXTERNAL_W + COLUMN_GAP;
-    let x_service = x_ingress + INGRESS_W + COLUMN_GAP;
+    // Without ingresses their column folds away.
+    let has_ingresses = filter.shows("ingress") && topology.ingresses.iter().any(|i| filter.shows_namespace(&i.namespace));
+    let x_service = if has_ingresses { x_ingress + INGRESS_W + COLUMN_GAP } else { x_ingress };
     let x_right = x_service + SERVICE_W + 2.0 * ISLAND_PAD + COLUMN_GAP;
 
     let services: Vec<_> = topology.services.iter().filter(|s| filter.shows_namespace(&s.namespace) && filter.shows("service")).collect();

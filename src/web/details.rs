@@ -41,7 +41,7 @@ fn Overview() -> impl IntoView {
                 let namespace = policy.meta.namespace.clone();
                 let name = policy.meta.name.clone();
                 let label = format!("{namespace}/{name}");
-                let disable = move |_| super::traffic::edit(state, super::traffic::Edit::RemoveNetworkPolicy { namespace: namespace.clone(), name: name.clone() });
+                let disable = move |_| super::traffic::edit(state, crate::engine::whatif::Mutation::RemoveNetworkPolicy { namespace: namespace.clone(), name: name.clone() });
                 view! { <li><span>{label.clone()}</span><button type="button" class="small" aria-label=format!("Disable policy {label}") on:click=disable>"Disable"</button></li> }
             })
             .collect_view()
@@ -123,18 +123,18 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         let (namespace, name) = (namespace.clone(), name.clone());
         move |ev: leptos::ev::Event| {
             if let Some(service_type) = ServiceType::parse(&event_target_value(&ev)) {
-                super::traffic::edit(state, super::traffic::Edit::SetServiceType { namespace: namespace.clone(), name: name.clone(), service_type });
+                super::traffic::edit(state, crate::engine::whatif::Mutation::SetServiceType { namespace: namespace.clone(), name: name.clone(), service_type });
             }
         }
     };
     let set_policy = move |external: bool| {
         let (namespace, name) = (namespace.clone(), name.clone());
         move |ev: leptos::ev::Event| {
-            let policy = TrafficPolicy::parse(&event_target_value(&ev));
+            let Some(policy) = TrafficPolicy::parse(&event_target_value(&ev)) else { return };
             let mutation = if external {
-                super::traffic::Edit::SetExternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
+                crate::engine::whatif::Mutation::SetExternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
             } else {
-                super::traffic::Edit::SetInternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
+                crate::engine::whatif::Mutation::SetInternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
             };
             super::traffic::edit(state, mutation);
         }
@@ -144,7 +144,8 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     let service_type = service.service_type;
     let trace_target = service.fqdn(&topology.config.cluster_domain);
     let first_port = service.ports.first().map(|p| p.port);
-    let trace = move |_| super::traffic::open_trace(state, first_port.map(|p| format!("{trace_target}:{p}")).unwrap_or(trace_target.clone()));
+    let trace_source = trace_source_for(topology, &service);
+    let trace = move |_| super::traffic::open_trace(state, trace_source.clone(), first_port.map(|p| format!("{trace_target}:{p}")).unwrap_or(trace_target.clone()));
     view! {
         <h2 data-testid="details-title">{format!("Service {key}")}</h2>
         <dl class="facts">
@@ -205,7 +206,7 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
     let services: Vec<String> = topology.services.iter().filter(|s| s.endpoints.iter().any(|e| e.pod.as_deref() == Some(key))).map(|s| s.key()).collect();
     let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let (namespace, name) = (pod.namespace.clone(), pod.name.clone());
-    let mutate = move |make: fn(String, String) -> super::traffic::Edit| {
+    let mutate = move |make: fn(String, String) -> crate::engine::whatif::Mutation| {
         let (namespace, name) = (namespace.clone(), name.clone());
         move |_| super::traffic::edit(state, make(namespace.clone(), name.clone()))
     };
@@ -222,9 +223,9 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
         </dl>
         <h3>"What if"</h3>
         <div class="whatif">
-            <button type="button" data-testid="kill-pod" on:click=mutate(|namespace, name| super::traffic::Edit::KillPod { namespace, name })>"Kill pod"</button>
-            <button type="button" data-testid="pod-not-ready" on:click=mutate(|namespace, name| super::traffic::Edit::SetPodReady { namespace, name, ready: false })>"Mark not ready"</button>
-            <button type="button" data-testid="pod-terminating" on:click=mutate(|namespace, name| super::traffic::Edit::MarkPodTerminating { namespace, name })>"Mark terminating"</button>
+            <button type="button" data-testid="kill-pod" on:click=mutate(|namespace, name| crate::engine::whatif::Mutation::KillPod { namespace, name })>"Kill pod"</button>
+            <button type="button" data-testid="pod-not-ready" on:click=mutate(|namespace, name| crate::engine::whatif::Mutation::MarkPodNotReady { namespace, name })>"Mark not ready"</button>
+            <button type="button" data-testid="pod-terminating" on:click=mutate(|namespace, name| crate::engine::whatif::Mutation::MarkPodTerminating { namespace, name })>"Mark terminating"</button>
         </div>
         <h3>"Diagnostics"</h3>
         {diagnostics_list(topology, &object, state)}
@@ -239,7 +240,7 @@ fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoVi
     };
     let n_pods = topology.cluster.pods.iter().filter(|p| p.node.as_deref() == Some(name)).count();
     let node_name = node.name.clone();
-    let mutate = move |make: fn(String) -> super::traffic::Edit| {
+    let mutate = move |make: fn(String) -> crate::engine::whatif::Mutation| {
         let node_name = node_name.clone();
         move |_| super::traffic::edit(state, make(node_name.clone()))
     };
@@ -254,9 +255,9 @@ fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoVi
         </dl>
         <h3>"What if"</h3>
         <div class="whatif">
-            <button type="button" data-testid="cordon-node" on:click=mutate(|node| super::traffic::Edit::CordonNode { node })>"Cordon"</button>
-            <button type="button" data-testid="drain-node" on:click=mutate(|node| super::traffic::Edit::DrainNode { node })>"Drain"</button>
-            <button type="button" data-testid="fail-node" on:click=mutate(|node| super::traffic::Edit::FailNode { node })>"Fail"</button>
+            <button type="button" data-testid="cordon-node" on:click=mutate(|node| crate::engine::whatif::Mutation::CordonNode { name: node })>"Cordon"</button>
+            <button type="button" data-testid="drain-node" on:click=mutate(|node| crate::engine::whatif::Mutation::DrainNode { name: node })>"Drain"</button>
+            <button type="button" data-testid="fail-node" on:click=mutate(|node| crate::engine::whatif::Mutation::FailNode { name: node })>"Fail"</button>
         </div>
     }
     .into_any()
@@ -275,7 +276,7 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         let (namespace, kind, name) = (namespace.clone(), kind.clone(), name.clone());
         move |_| {
             let replicas = (i64::from(replicas) + delta).max(0) as u32;
-            super::traffic::edit(state, super::traffic::Edit::ScaleWorkload { namespace: namespace.clone(), kind: kind.clone(), name: name.clone(), replicas });
+            super::traffic::edit(state, crate::engine::whatif::Mutation::ScaleWorkload { namespace: namespace.clone(), name: format!("{kind}/{name}"), replicas });
         }
     };
     let object = format!("{}/{}", workload_ref.split_once('/').map(|(k, _)| k).unwrap_or(""), key.split_once('/').map(|(ns, rest)| format!("{ns}/{}", rest.split_once('/').map(|(_, n)| n).unwrap_or(rest))).unwrap_or_default());
@@ -320,4 +321,27 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         {source_block(state, &ingress.source.file, ingress.source.line, ingress.source.line + 40)}
     }
     .into_any()
+}
+
+/// A natural client for tracing to `service`: a workload that depends on it, else
+/// an external client for exposed Services, else any pod of another workload.
+fn trace_source_for(topology: &Topology, service: &crate::engine::resolve::ResolvedService) -> String {
+    let key = service.key();
+    if let Some(dependency) = topology.dependencies.iter().find(|d| d.to == key) {
+        let (namespace, name) = dependency.from.split_once('/').unwrap_or(("default", &dependency.from));
+        if let Some(pod) = topology.cluster.pods.iter().find(|p| p.namespace == namespace && p.workload.as_deref().is_some_and(|w| w.ends_with(&format!("/{name}")))) {
+            return format!("pod/{}/{}", pod.namespace, pod.name);
+        }
+    }
+    if service.externally_accessible() {
+        return "external".to_string();
+    }
+    let own: std::collections::BTreeSet<&str> = service.endpoints.iter().filter_map(|e| e.pod.as_deref()).collect();
+    topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.namespace == service.namespace && !own.contains(p.key().as_str()))
+        .map(|p| format!("pod/{}/{}", p.namespace, p.name))
+        .unwrap_or_else(|| "external".to_string())
 }

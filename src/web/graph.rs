@@ -16,10 +16,10 @@ use crate::engine::scene::{self, build_scene, Scene, View};
 use crate::engine::selector;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Viewport {
-    tx: f64,
-    ty: f64,
-    k: f64,
+pub struct Viewport {
+    pub tx: f64,
+    pub ty: f64,
+    pub k: f64,
 }
 
 #[component]
@@ -300,6 +300,7 @@ pub fn Graph() -> impl IntoView {
                     <g inner_html=markup></g>
                 </g>
             </svg>
+            <super::traffic::PacketLayer scene=scene viewport=viewport />
             <Legend />
         </div>
     }

@@ -45,6 +45,7 @@ fn install_panic_banner() {
 fn App(files: Vec<InputFile>) -> impl IntoView {
     let state = AppState::new(files);
     provide_context(state);
+    traffic::provide_traffic(state);
     let load_sample = move |ev: leptos::ev::Event| {
         let Some(select) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else { return };
         let id = select.value();

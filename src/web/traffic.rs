@@ -1,32 +1,439 @@
-//! Traffic: the what-if edits, the trace panel and the packet animation, all
-//! driven by the engine's `whatif`, `trace` and `sim` modules.
+//! Traffic: what-if edits, the trace panel and the packet animation. The engine's
+//! `sim::Simulator` does all the work; this module drives its ticks from
+//! `requestAnimationFrame` and draws its packets on a canvas over the graph.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
-use super::state::AppState;
-use crate::engine::model::{ServiceType, TrafficPolicy};
+use super::graph::Viewport;
+use super::state::{AppState, Versioned};
+use crate::engine::scene::{self, Scene};
+use crate::engine::sim::{Flow, FlowOrigin, FlowSource, SimConfig, Simulator};
+use crate::engine::trace::{self, Place, Trace, TraceRequest, Verdict};
+use crate::engine::whatif::{self, Mutation};
 
-/// A what-if edit as the UI offers it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Edit {
-    KillPod { namespace: String, name: String },
-    SetPodReady { namespace: String, name: String, ready: bool },
-    MarkPodTerminating { namespace: String, name: String },
-    CordonNode { node: String },
-    DrainNode { node: String },
-    FailNode { node: String },
-    ScaleWorkload { namespace: String, kind: String, name: String, replicas: u32 },
-    SetServiceType { namespace: String, name: String, service_type: ServiceType },
-    SetExternalTrafficPolicy { namespace: String, name: String, policy: Option<TrafficPolicy> },
-    SetInternalTrafficPolicy { namespace: String, name: String, policy: Option<TrafficPolicy> },
-    RemoveNetworkPolicy { namespace: String, name: String },
+thread_local! {
+    /// The simulator lives outside the reactive graph: it changes every frame.
+    static SIMULATOR: RefCell<Option<Simulator>> = const { RefCell::new(None) };
 }
 
-pub fn edit(_state: AppState, _edit: Edit) {}
+/// Animation settings and the numbers shown beside them.
+#[derive(Clone, Copy)]
+pub struct TrafficState {
+    pub playing: RwSignal<bool>,
+    /// Simulator ticks per animation frame.
+    pub speed: RwSignal<f64>,
+    /// Connections per tick of every flow.
+    pub load: RwSignal<f64>,
+    pub counters: RwSignal<crate::engine::sim::Counters>,
+    pub n_packets: RwSignal<usize>,
+    /// Drops and rejects seen recently: (place, reason, verdict) → count.
+    pub drops: RwSignal<BTreeMap<(String, String), (Verdict, u64)>>,
+    pub trace: RwSignal<Option<Trace>>,
+    pub trace_error: RwSignal<Option<String>>,
+    pub trace_from: RwSignal<String>,
+    pub trace_to: RwSignal<String>,
+    pub message: RwSignal<Option<String>>,
+}
 
-pub fn open_trace(_state: AppState, _destination: String) {}
+impl TrafficState {
+    fn new() -> TrafficState {
+        TrafficState {
+            playing: RwSignal::new(true),
+            speed: RwSignal::new(1.0),
+            load: RwSignal::new(SimConfig::default().default_rate),
+            counters: RwSignal::new(Default::default()),
+            n_packets: RwSignal::new(0),
+            drops: RwSignal::new(BTreeMap::new()),
+            trace: RwSignal::new(None),
+            trace_error: RwSignal::new(None),
+            trace_from: RwSignal::new("external".into()),
+            trace_to: RwSignal::new(String::new()),
+            message: RwSignal::new(None),
+        }
+    }
+}
 
+/// Provides the traffic state and keeps the simulator in step with the input:
+/// a new analysis restarts it.
+pub fn provide_traffic(state: AppState) {
+    let traffic = TrafficState::new();
+    provide_context(traffic);
+    Effect::new(move |_| {
+        let base = state.base_topology.get();
+        let mut simulator = Simulator::new((*base.value).clone(), SimConfig { default_rate: traffic.load.get_untracked(), ..SimConfig::default() });
+        simulator.set_all_rates(traffic.load.get_untracked());
+        SIMULATOR.with(|slot| *slot.borrow_mut() = Some(simulator));
+        traffic.drops.set(BTreeMap::new());
+        traffic.counters.set(Default::default());
+    });
+    Effect::new(move |_| {
+        let load = traffic.load.get();
+        with_simulator(|simulator| simulator.set_all_rates(load));
+    });
+}
+
+fn with_simulator<R>(f: impl FnOnce(&mut Simulator) -> R) -> Option<R> {
+    SIMULATOR.with(|slot| slot.borrow_mut().as_mut().map(f))
+}
+
+/// Applies a what-if edit to the shown topology and to the simulator, so new
+/// packets follow the new topology at once.
+pub fn edit(state: AppState, mutation: Mutation) {
+    let traffic = expect_context::<TrafficState>();
+    let mut topology = (*state.topology.get_untracked().value).clone();
+    match whatif::apply(&mut topology, &mutation) {
+        Ok(report) => {
+            // The same mutation on the simulator's copy: deterministic, so both agree,
+            // and the simulator adds flows for newly exposed Services.
+            with_simulator(|simulator| simulator.apply(&mutation));
+            traffic.message.set(None);
+            state.apply_edit(topology, report.description);
+        }
+        Err(error) => traffic.message.set(Some(error.to_string())),
+    }
+}
+
+/// Restores the manifests' own state.
+pub fn reset(state: AppState) {
+    state.reset_edits();
+    let base = state.base_topology.get_untracked();
+    with_simulator(|simulator| simulator.set_topology((*base.value).clone()));
+}
+
+/// Opens the trace panel towards `destination` and runs the trace.
+pub fn open_trace(state: AppState, source: String, destination: String) {
+    let traffic = expect_context::<TrafficState>();
+    traffic.trace_from.set(source);
+    traffic.trace_to.set(destination);
+    run_trace(state, traffic);
+}
+
+fn run_trace(state: AppState, traffic: TrafficState) {
+    let topology = state.topology.get_untracked();
+    let source = match trace::parse_source(&traffic.trace_from.get_untracked(), None) {
+        Ok(source) => source,
+        Err(error) => {
+            traffic.trace_error.set(Some(error.to_string()));
+            traffic.trace.set(None);
+            return;
+        }
+    };
+    let destination = match trace::parse_destination(&traffic.trace_to.get_untracked()) {
+        Ok(destination) => destination,
+        Err(error) => {
+            traffic.trace_error.set(Some(error.to_string()));
+            traffic.trace.set(None);
+            return;
+        }
+    };
+    let request = TraceRequest { source, destination, protocol: crate::engine::model::Protocol::Tcp, seed: state.config.get_untracked().seed };
+    traffic.trace_error.set(None);
+    traffic.trace.set(Some(trace::trace(&topology.value, &request)));
+}
+
+/// Adds the trace form's source and destination as an animated flow.
+fn add_flow(traffic: TrafficState) {
+    let from = traffic.trace_from.get_untracked();
+    let to = traffic.trace_to.get_untracked();
+    let source = match trace::parse_source(&from, None) {
+        Ok(trace::TraceSource::External { .. }) => FlowSource::External { n_clients: SimConfig::default().n_external_clients },
+        Ok(trace::TraceSource::Node { name }) => FlowSource::Node { name },
+        Ok(trace::TraceSource::Pod { namespace, name }) => FlowSource::Pod { namespace, name },
+        Ok(trace::TraceSource::Workload { namespace, name }) => FlowSource::Workload { namespace, name },
+        Err(error) => return traffic.trace_error.set(Some(error.to_string())),
+    };
+    let destination = match trace::parse_destination(&to) {
+        Ok(destination) => destination,
+        Err(error) => return traffic.trace_error.set(Some(error.to_string())),
+    };
+    let rate = traffic.load.get_untracked();
+    with_simulator(|simulator| {
+        simulator.add_flow(Flow { label: format!("{from} → {to}"), origin: FlowOrigin::User, source, destination, protocol: crate::engine::model::Protocol::Tcp, rate })
+    });
+    traffic.message.set(Some(format!("Added flow {from} → {to}")));
+}
+
+/// Where each place of a path is drawn in the current scene.
+fn place_position(scene: &Scene, place: &Place) -> Option<(f64, f64)> {
+    match place {
+        Place::Client => scene.anchor(scene::EXTERNAL_ID),
+        Place::Dns => scene.shapes.iter().find(|s| s.id.starts_with("ns:")).map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y - 8.0)),
+        Place::LoadBalancer(service) => scene.anchor(&format!("lb:{service}")).or_else(|| scene.anchor(&format!("svc:{service}"))),
+        Place::Node(name) => scene.shape(&scene::node_id(name)).map(|s| (s.rect.x + 14.0, s.rect.y + 14.0)),
+        Place::Pod(key) => scene.anchor(&format!("pod:{key}")).or_else(|| {
+            // The logical view draws workloads, not pods.
+            let (namespace, name) = key.split_once('/')?;
+            scene.shapes.iter().find(|s| s.id.starts_with(&format!("wl:{namespace}/")) && name.starts_with(s.label.as_str())).map(|s| s.rect.center())
+        }),
+        Place::Outside(_) => scene.shape(scene::EXTERNAL_ID).map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y + s.rect.h + 20.0)),
+    }
+}
+
+fn flow_color(flow: u32) -> String {
+    format!("hsl({}, 75%, 48%)", (flow * 137) % 360)
+}
+
+/// The canvas over the graph, animated while playing.
+#[component]
+pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) -> impl IntoView {
+    let traffic = expect_context::<TrafficState>();
+    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let alive = StoredValue::new(true);
+    on_cleanup(move || alive.set_value(false));
+    let fractional = StoredValue::new(0.0f64);
+    let frame_count = StoredValue::new(0u64);
+    let last_packets = StoredValue::new(Vec::new());
+
+    fn schedule(step: std::rc::Rc<dyn Fn()>) {
+        request_animation_frame(move || step());
+    }
+    let step: std::rc::Rc<RefCell<Option<std::rc::Rc<dyn Fn()>>>> = std::rc::Rc::new(RefCell::new(None));
+    let step_clone = std::rc::Rc::clone(&step);
+    let frame = move || {
+        if !alive.get_value() {
+            return;
+        }
+        draw_frame(traffic, scene, viewport, canvas_ref, fractional, frame_count, last_packets);
+        if let Some(next) = step_clone.borrow().as_ref() {
+            schedule(std::rc::Rc::clone(next));
+        }
+    };
+    *step.borrow_mut() = Some(std::rc::Rc::new(frame));
+    if let Some(first) = step.borrow().as_ref() {
+        schedule(std::rc::Rc::clone(first));
+    }
+
+    view! {
+        <canvas class="packets" node_ref=canvas_ref data-testid="packets" data-packets=move || traffic.n_packets.get().to_string() aria-hidden="true"></canvas>
+        <svg class="drops" aria-label="Drops">
+            <g transform=move || { let v = viewport.get(); format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k) }>
+                {move || {
+                    let scene = scene.get();
+                    traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count))| {
+                        let position = place_position(&scene.value, &place_from_key(&place))?;
+                        let title = format!("{} ×{count} at {place}: {reason}", verdict.as_str());
+                        Some(view! {
+                            <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() transform=format!("translate({:.1},{:.1})", position.0, position.1)>
+                                <circle r="9"></circle>
+                                <path d="M-4,-4 L4,4 M4,-4 L-4,4"></path>
+                                <title>{title}</title>
+                            </g>
+                        })
+                    }).collect_view()
+                }}
+            </g>
+        </svg>
+    }
+}
+
+fn place_key(place: &Place) -> String {
+    match place {
+        Place::Client => "client".into(),
+        Place::Dns => "dns".into(),
+        Place::LoadBalancer(s) => format!("lb:{s}"),
+        Place::Node(n) => format!("node:{n}"),
+        Place::Pod(p) => format!("pod:{p}"),
+        Place::Outside(o) => format!("outside:{o}"),
+    }
+}
+
+fn place_from_key(key: &str) -> Place {
+    match key.split_once(':') {
+        Some(("lb", s)) => Place::LoadBalancer(s.into()),
+        Some(("node", n)) => Place::Node(n.into()),
+        Some(("pod", p)) => Place::Pod(p.into()),
+        Some(("outside", o)) => Place::Outside(o.into()),
+        _ if key == "dns" => Place::Dns,
+        _ => Place::Client,
+    }
+}
+
+fn draw_frame(
+    traffic: TrafficState,
+    scene: Memo<Versioned<Scene>>,
+    viewport: RwSignal<Viewport>,
+    canvas_ref: NodeRef<leptos::html::Canvas>,
+    fractional: StoredValue<f64>,
+    frame_count: StoredValue<u64>,
+    last_packets: StoredValue<Vec<crate::engine::sim::PacketInFlight>>,
+) {
+    let Some(canvas) = canvas_ref.get_untracked() else { return };
+    let playing = traffic.playing.get_untracked();
+    let (width, height) = (canvas.client_width() as u32, canvas.client_height() as u32);
+    if canvas.width() != width || canvas.height() != height {
+        canvas.set_width(width);
+        canvas.set_height(height);
+    }
+    let Some(context) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) else { return };
+    let scene = scene.get_untracked();
+    let view = viewport.get_untracked();
+    frame_count.update_value(|n| *n += 1);
+    let mut n_ticks = 0;
+    if playing {
+        fractional.update_value(|f| *f += traffic.speed.get_untracked());
+        n_ticks = fractional.get_value().floor() as usize;
+        fractional.update_value(|f| *f -= n_ticks as f64);
+    }
+    let mut ended: Vec<(u32, Verdict)> = Vec::new();
+    let mut new_drops: Vec<(String, String, Verdict)> = Vec::new();
+    let mut points: Vec<(f64, f64, u32)> = Vec::new();
+    let _ = with_simulator(|simulator| {
+        for tick in 0..n_ticks {
+            let output = simulator.tick();
+            ended.extend(output.events.iter().filter(|e| matches!(e.verdict, Verdict::Dropped | Verdict::Rejected)).map(|e| (e.path, e.verdict)));
+            if tick + 1 == n_ticks {
+                let packets = output.packets.clone();
+                last_packets.set_value(packets);
+            }
+        }
+        // Where and why each dropped or rejected connection ended.
+        for (path_id, verdict) in ended {
+            if let Some(path) = simulator.path(path_id) {
+                let place = path.hops.last().and_then(|h| simulator.place(h.to)).map(place_key).unwrap_or_else(|| "client".into());
+                new_drops.push((place, simulator.reason(path.reason).to_string(), verdict));
+            }
+        }
+        last_packets.with_value(|packets| {
+            for packet in packets {
+                let Some(path) = simulator.path(packet.path) else { continue };
+                let Some(hop) = path.hops.get(packet.hop as usize) else { continue };
+                let (Some(from), Some(to)) = (simulator.place(hop.from), simulator.place(hop.to)) else { continue };
+                let (Some(a), Some(b)) = (place_position(&scene.value, from), place_position(&scene.value, to)) else { continue };
+                let t = f64::from(packet.progress);
+                points.push((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, packet.flow));
+            }
+        });
+    });
+    context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok();
+    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    context.set_transform(view.k, 0.0, 0.0, view.k, view.tx, view.ty).ok();
+    let radius = (3.5 / view.k.max(0.3)).min(6.0);
+    let mut by_flow: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();
+    for (x, y, flow) in &points {
+        by_flow.entry(*flow).or_default().push((*x, *y));
+    }
+    for (flow, dots) in by_flow {
+        context.set_fill_style_str(&flow_color(flow));
+        context.begin_path();
+        for (x, y) in dots {
+            context.move_to(x + radius, y);
+            let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
+        }
+        context.fill();
+    }
+    if traffic.n_packets.get_untracked() != points.len() {
+        traffic.n_packets.set(points.len());
+    }
+    if !new_drops.is_empty() {
+        traffic.drops.update(|drops| {
+            for (place, reason, verdict) in new_drops {
+                drops.entry((place, reason)).or_insert((verdict, 0)).1 += 1;
+            }
+        });
+    }
+    if frame_count.get_value() % 15 == 0 {
+        if let Some(counters) = with_simulator(|simulator| simulator.counters()) {
+            traffic.counters.set(counters);
+        }
+    }
+}
+
+/// The traffic panel: animation controls, counters, what-if reset and the trace form.
 #[component]
 pub fn TrafficPanel() -> impl IntoView {
-    view! { <div></div> }
+    let state = expect_context::<AppState>();
+    let traffic = expect_context::<TrafficState>();
+    let counters = move || {
+        let counters = traffic.counters.get();
+        let verdicts: Vec<String> = counters.per_verdict.iter().map(|(v, n)| format!("{} {n}", v.as_str())).collect();
+        let rows = counters
+            .per_endpoint
+            .iter()
+            .map(|(endpoint, n)| view! { <tr data-testid="endpoint-counter" data-endpoint=endpoint.clone()><td>{endpoint.clone()}</td><td data-count=n.to_string()>{n.to_string()}</td></tr> })
+            .collect_view();
+        view! {
+            <p class="counters" data-testid="verdict-counters">{if verdicts.is_empty() { "No connections yet.".to_string() } else { verdicts.join(" · ") }}</p>
+            <table class="compact counters"><thead><tr><th>"Endpoint"</th><th>"Delivered"</th></tr></thead><tbody>{rows}</tbody></table>
+        }
+    };
+    let trace_view = move || {
+        if let Some(error) = traffic.trace_error.get() {
+            return view! { <p class="query-error" data-testid="trace-error">{error}</p> }.into_any();
+        }
+        let Some(trace) = traffic.trace.get() else { return view! { <p class="hint">"Pick a source and a destination, or use “Trace to this Service”."</p> }.into_any() };
+        view! {
+            <p data-testid="trace-verdict">
+                <span class=format!("verdict {}", trace.verdict.as_str())>{trace.verdict.as_str()}</span>
+                ": " {trace.reason.clone()}
+            </p>
+            <ol class="hops" data-testid="trace-hops">
+                {trace.hops.iter().map(|hop| view! {
+                    <li data-action=hop.action.as_str()>
+                        <strong>{hop.action.as_str()}</strong>
+                        {hop.node.clone().map(|n| format!(" on {n}")).unwrap_or_default()}
+                        " " <code>{format!("{} → {}", hop.src, hop.dst)}</code>
+                        <div class="hint">{hop.detail.clone()}</div>
+                    </li>
+                }).collect_view()}
+            </ol>
+        }
+        .into_any()
+    };
+    let sources = move || {
+        let topology = state.topology.get();
+        let mut options = vec![("external".to_string(), "External client".to_string())];
+        for pod in topology.value.cluster.pods.iter().take(300) {
+            options.push((format!("pod/{}/{}", pod.namespace, pod.name), format!("pod {}/{}", pod.namespace, pod.name)));
+        }
+        for node in &topology.value.cluster.nodes {
+            options.push((format!("node/{}", node.name), format!("node {}", node.name)));
+        }
+        options.into_iter().map(|(value, label)| {
+            let v = value.clone();
+            let selected = move || traffic.trace_from.get() == value;
+            view! { <option value=v selected=selected>{label}</option> }
+        }).collect_view()
+    };
+    let edits = move || state.edits.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view();
+    view! {
+        <section class="traffic" aria-label="Traffic">
+            <h3>"Traffic"</h3>
+            <div class="controls">
+                <button type="button" data-testid="play" aria-pressed=move || traffic.playing.get().to_string() on:click=move |_| traffic.playing.update(|p| *p = !*p)>
+                    {move || if traffic.playing.get() { "Pause" } else { "Play" }}
+                </button>
+                <label>"Speed "
+                    <select aria-label="Animation speed" data-testid="speed" on:change=move |ev| traffic.speed.set(event_target_value(&ev).parse().unwrap_or(1.0))>
+                        <option value="0.25">"¼×"</option><option value="0.5">"½×"</option><option value="1" selected>"1×"</option><option value="2">"2×"</option><option value="4">"4×"</option>
+                    </select>
+                </label>
+                <label>"Load "
+                    <input type="range" min="0.01" max="2" step="0.01" aria-label="Connections per tick per flow" data-testid="load"
+                        prop:value=move || traffic.load.get().to_string() on:input=move |ev| traffic.load.set(event_target_value(&ev).parse().unwrap_or(0.05)) />
+                </label>
+                <span data-testid="packet-count">{move || format!("{} packets", traffic.n_packets.get())}</span>
+            </div>
+            {counters}
+            <h3>"What-if edits"</h3>
+            <ul class="plain edits" data-testid="edits">{edits}</ul>
+            {move || traffic.message.get().map(|m| view! { <p class="notice" role="status" data-testid="traffic-message">{m}</p> })}
+            <button type="button" data-testid="reset" on:click=move |_| reset(state)>"Reset to the manifests"</button>
+            <h3>"Trace"</h3>
+            <div class="trace-form">
+                <label>"From " <select aria-label="Trace source" data-testid="trace-from" on:change=move |ev| traffic.trace_from.set(event_target_value(&ev))>{sources}</select></label>
+                <label>"To " <input type="text" aria-label="Trace destination" data-testid="trace-to" placeholder="name[:port], ip:port or http://host/path"
+                    prop:value=move || traffic.trace_to.get() on:input=move |ev| traffic.trace_to.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { run_trace(state, traffic) } /></label>
+                <div class="controls">
+                    <button type="button" data-testid="run-trace" on:click=move |_| run_trace(state, traffic)>"Trace"</button>
+                    <button type="button" data-testid="add-flow" title="Animate connections from this source to this destination" on:click=move |_| add_flow(traffic)>"Add as flow"</button>
+                </div>
+            </div>
+            {trace_view}
+        </section>
+    }
 }
