@@ -570,4 +570,37 @@ impl PodIndex {
         let Some((first, rest)) = lists.split_first() else { return Vec::new() };
         first.iter().copied().filter(|position| rest.iter().all(|list| list.binary_search(position).is_ok())).collect()
     }
+
+    /// Follows pods being removed, without a rebuild: `remap[old]` is the new position
+    /// of the pod that was at `old`, or `None` when it is gone. What-if edits use this.
+    pub fn remap(&mut self, remap: &[Option<usize>]) {
+        let update = |list: &mut Vec<usize>| {
+            list.retain_mut(|position| match remap.get(*position).copied().flatten() {
+                Some(new_position) => {
+                    *position = new_position;
+                    true
+                }
+                None => false,
+            })
+        };
+        self.by_namespace.values_mut().for_each(update);
+        self.by_label.values_mut().for_each(update);
+        self.by_namespace.retain(|_, list| !list.is_empty());
+        self.by_label.retain(|_, list| !list.is_empty());
+    }
+
+    /// Adds the pod at `position`, which must come after every pod already indexed.
+    pub fn push(&mut self, position: usize, pod: &ClusterPod) {
+        match self.by_namespace.get_mut(&pod.namespace) {
+            Some(list) => list.push(position),
+            None => {
+                self.by_namespace.insert(pod.namespace.clone(), vec![position]);
+            }
+        }
+        let namespace = self.intern(&pod.namespace);
+        for (key, value) in &pod.labels {
+            let pair = (namespace, self.intern(key), self.intern(value));
+            self.by_label.entry(pair).or_default().push(position);
+        }
+    }
 }

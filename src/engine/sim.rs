@@ -1,0 +1,688 @@
+//! A deterministic, seeded, tick-based packet-flow simulation: what the web app animates.
+//!
+//! The simulator owns a [`Topology`] and a list of [`Flow`]s. Each flow emits
+//! connections at a rate (connections per tick); each connection follows a
+//! [`trace`](super::trace) from its source to its destination, one hop after the other.
+//! There are no timers: the UI calls [`Simulator::tick`] and draws what it returns.
+//!
+//! Traces are cached per flow in a decision tree: a connection draws its random
+//! choices (client, node, endpoint) from the simulator's seeded generator while
+//! walking the tree, and only an unseen combination runs a trace. The generator is
+//! consumed the same way whether or not the tree already holds the path, so the same
+//! seed gives the same packets, cache or no cache. A what-if mutation
+//! ([`Simulator::apply`]) clears the trees, so new connections follow the new
+//! topology at once while packets in flight finish the path they started on.
+//!
+//! Load spreads as kube-proxy spreads it: uniformly over the endpoint set chosen on
+//! the routing node, and per client under sessionAffinity ClientIP.
+//!
+//! ```
+//! use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
+//! use kubetopo::engine::sim::{SimConfig, Simulator};
+//! let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+//! let topology = analyze(&[SourceFile::new("web.yaml", yaml)], &Config::default());
+//! let mut simulator = Simulator::new(topology, SimConfig::default());
+//! assert_eq!(simulator.flows().len(), 1);
+//! for _ in 0..100 {
+//!     simulator.tick();
+//! }
+//! // No pod backs the Service: every connection is refused (§5.2).
+//! assert!(simulator.counters().rejected() > 0);
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Serialize;
+
+use super::config::SplitMix64;
+use super::model::{Protocol, ServiceType};
+use super::trace::{Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict};
+use super::whatif::{self, Mutation, WhatIfError, WhatIfReport};
+use super::Topology;
+
+/// Knobs of the simulation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    pub seed: u64,
+    /// Ticks a packet takes on a hop that moves it between places.
+    pub ticks_per_hop: u32,
+    /// Ticks a packet spends on a hop that stays in one place (a rule, a check).
+    pub ticks_per_local_hop: u32,
+    /// Connections per tick of each default flow.
+    pub default_rate: f64,
+    /// Distinct client addresses of each external flow.
+    pub n_external_clients: u32,
+    /// At most this many packets in flight; a flow that would exceed it skips emitting.
+    pub max_packets: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig { seed: 0, ticks_per_hop: 8, ticks_per_local_hop: 2, default_rate: 0.05, n_external_clients: 8, max_packets: 200_000 }
+    }
+}
+
+/// Why a flow exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FlowOrigin {
+    /// An external client reaching something the cluster exposes.
+    Exposed,
+    /// A dependency the engine inferred from env and args.
+    Dependency,
+    /// Added by the user.
+    User,
+}
+
+/// Who opens a flow's connections.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FlowSource {
+    /// `n_clients` external clients with distinct addresses, one picked per connection.
+    External { n_clients: u32 },
+    Node { name: String },
+    Pod { namespace: String, name: String },
+    /// Any running pod of the workload, picked per connection.
+    Workload { namespace: String, name: String },
+}
+
+/// A stream of connections from one source to one destination.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Flow {
+    pub label: String,
+    pub origin: FlowOrigin,
+    pub source: FlowSource,
+    pub destination: Destination,
+    pub protocol: Protocol,
+    /// Connections per tick.
+    pub rate: f64,
+}
+
+/// A packet drawn this tick.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PacketInFlight {
+    pub flow: u32,
+    /// The [`SimPath`] it follows.
+    pub path: u32,
+    pub hop: u16,
+    /// 0 at the start of the hop, towards 1 at its end.
+    pub progress: f32,
+}
+
+/// A connection that ended this tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SimEvent {
+    pub flow: u32,
+    pub path: u32,
+    pub verdict: Verdict,
+}
+
+/// What one tick produced.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TickOutput {
+    pub tick: u64,
+    pub packets: Vec<PacketInFlight>,
+    pub events: Vec<SimEvent>,
+}
+
+/// One hop of a path, reduced to what animation needs. Places are ids; see
+/// [`Simulator::place`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PathHop {
+    pub action: HopAction,
+    pub from: u32,
+    pub to: u32,
+    pub ticks: u32,
+}
+
+/// One way through the cluster a flow's connection can take.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimPath {
+    pub flow: u32,
+    /// Which of the flow's external clients (0 for other sources).
+    pub client: u32,
+    pub verdict: Verdict,
+    /// Id of the reason; see [`Simulator::reason`].
+    pub reason: u32,
+    /// Id of the endpoint reached (`namespace/pod` or `ip:port`); see [`Simulator::endpoint_name`].
+    pub endpoint: Option<u32>,
+    pub hops: Vec<PathHop>,
+    /// The random choices that led here, to replay the full trace.
+    pub choices: Vec<u32>,
+    /// The topology generation (number of what-if mutations applied) it was traced on.
+    pub generation: u64,
+}
+
+/// Connections counted when they end.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Counters {
+    /// Delivered connections per endpoint, keyed `namespace/pod` (or `ip:port`).
+    pub per_endpoint: BTreeMap<String, u64>,
+    pub per_verdict: BTreeMap<Verdict, u64>,
+}
+
+impl Counters {
+    pub fn count(&self, verdict: Verdict) -> u64 {
+        self.per_verdict.get(&verdict).copied().unwrap_or(0)
+    }
+    pub fn delivered(&self) -> u64 {
+        self.count(Verdict::Delivered)
+    }
+    pub fn dropped(&self) -> u64 {
+        self.count(Verdict::Dropped)
+    }
+    pub fn rejected(&self) -> u64 {
+        self.count(Verdict::Rejected)
+    }
+    pub fn unresolved(&self) -> u64 {
+        self.count(Verdict::Unresolved)
+    }
+}
+
+/// The simulation. See the module documentation.
+pub struct Simulator {
+    world: World,
+    state: SimState,
+}
+
+/// What traces read.
+struct World {
+    topology: Topology,
+    index: TraceIndex,
+}
+
+/// What ticks change.
+struct SimState {
+    config: SimConfig,
+    flows: Vec<FlowState>,
+    rng: SplitMix64,
+    tick: u64,
+    generation: u64,
+    packets: Vec<Packet>,
+    paths: Vec<SimPath>,
+    places: Interner<Place>,
+    reasons: Interner<String>,
+    endpoints: Interner<String>,
+    endpoint_counts: Vec<u64>,
+    verdict_counts: [u64; 4],
+    output: TickOutput,
+}
+
+impl Simulator {
+    /// A simulator with the default flows of the topology ([`default_flows`]).
+    pub fn new(topology: Topology, config: SimConfig) -> Simulator {
+        let flows = default_flows(&topology, &config);
+        Simulator::with_flows(topology, config, flows)
+    }
+
+    /// A simulator with exactly these flows.
+    pub fn with_flows(topology: Topology, config: SimConfig, flows: Vec<Flow>) -> Simulator {
+        let index = TraceIndex::build(&topology);
+        let mut rng = SplitMix64::new(config.seed ^ 0x5eed_5eed_5eed_5eed);
+        // A random phase per flow, so that flows of equal rate do not fire in lockstep.
+        let flows = flows.into_iter().map(|flow| FlowState::new(flow, rng.next_f64())).collect();
+        let state = SimState {
+            config,
+            flows,
+            rng,
+            tick: 0,
+            generation: 0,
+            packets: Vec::new(),
+            paths: Vec::new(),
+            places: Interner::default(),
+            reasons: Interner::default(),
+            endpoints: Interner::default(),
+            endpoint_counts: Vec::new(),
+            verdict_counts: [0; 4],
+            output: TickOutput::default(),
+        };
+        Simulator { world: World { topology, index }, state }
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.world.topology
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.state.config
+    }
+
+    pub fn flows(&self) -> Vec<&Flow> {
+        self.state.flows.iter().map(|state| &state.flow).collect()
+    }
+
+    pub fn flow(&self, flow: usize) -> Option<&Flow> {
+        self.state.flows.get(flow).map(|state| &state.flow)
+    }
+
+    /// Adds a flow and returns its index.
+    pub fn add_flow(&mut self, flow: Flow) -> usize {
+        self.state.add_flow(flow)
+    }
+
+    /// Changes a flow's rate (connections per tick); 0 pauses it.
+    pub fn set_rate(&mut self, flow: usize, rate: f64) {
+        if let Some(state) = self.state.flows.get_mut(flow) {
+            state.flow.rate = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
+        }
+    }
+
+    /// Sets every flow's rate.
+    pub fn set_all_rates(&mut self, rate: f64) {
+        for flow in 0..self.state.flows.len() {
+            self.set_rate(flow, rate);
+        }
+    }
+
+    pub fn tick_count(&self) -> u64 {
+        self.state.tick
+    }
+
+    pub fn n_packets(&self) -> usize {
+        self.state.packets.len()
+    }
+
+    /// Advances one tick: moves every packet, ends those past their last hop, and lets
+    /// each flow emit its connections. Returns the packets in flight and the events.
+    pub fn tick(&mut self) -> &TickOutput {
+        let state = &mut self.state;
+        state.tick += 1;
+        state.output.tick = state.tick;
+        state.output.packets.clear();
+        state.output.events.clear();
+        state.advance_packets();
+
+        let mut tracer: Option<Tracer<'_>> = None;
+        for flow in 0..state.flows.len() {
+            let flow_state = &mut state.flows[flow];
+            flow_state.credit += flow_state.flow.rate;
+            let mut n_emit = 0u32;
+            // A bound, so an absurd rate cannot stall a tick.
+            while flow_state.credit >= 1.0 && n_emit < 10_000 {
+                flow_state.credit -= 1.0;
+                n_emit += 1;
+            }
+            for _ in 0..n_emit {
+                if state.packets.len() >= state.config.max_packets {
+                    break;
+                }
+                let path = state.open(&self.world, &mut tracer, flow);
+                state.launch(flow as u32, path);
+            }
+        }
+
+        for packet in &state.packets {
+            let path = &state.paths[packet.path as usize];
+            let ticks = path.hops.get(packet.hop as usize).map_or(1, |h| h.ticks.max(1));
+            state.output.packets.push(PacketInFlight { flow: packet.flow, path: packet.path, hop: packet.hop, progress: packet.elapsed as f32 / ticks as f32 });
+        }
+        &state.output
+    }
+
+    /// Opens one connection of `flow` now, as if the flow had emitted it, and returns
+    /// the id of the path it takes (see [`Simulator::path`]). Its packet starts moving
+    /// on the next tick.
+    pub fn open_connection(&mut self, flow: usize) -> Option<u32> {
+        if flow >= self.state.flows.len() {
+            return None;
+        }
+        let mut tracer = None;
+        let path = self.state.open(&self.world, &mut tracer, flow);
+        self.state.launch(flow as u32, path);
+        Some(path)
+    }
+
+    pub fn path(&self, path: u32) -> Option<&SimPath> {
+        self.state.paths.get(path as usize)
+    }
+
+    pub fn place(&self, place: u32) -> Option<&Place> {
+        self.state.places.items.get(place as usize)
+    }
+
+    pub fn reason(&self, reason: u32) -> &str {
+        self.state.reasons.items.get(reason as usize).map_or("", String::as_str)
+    }
+
+    pub fn endpoint_name(&self, endpoint: u32) -> &str {
+        self.state.endpoints.items.get(endpoint as usize).map_or("", String::as_str)
+    }
+
+    /// The full trace of a path, every hop explained, replayed on the current topology.
+    /// `None` when a what-if mutation happened since the path was traced (it could
+    /// then differ from what the packet did).
+    pub fn path_trace(&self, path: u32) -> Option<Trace> {
+        let sim_path = self.state.paths.get(path as usize)?;
+        if sim_path.generation != self.state.generation {
+            return None;
+        }
+        let flow = &self.state.flows.get(sim_path.flow as usize)?.flow;
+        let source = trace_source(&flow.source, sim_path.client);
+        let tracer = Tracer::with_index(&self.world.topology, Cow::Borrowed(&self.world.index));
+        let mut chooser = ReplayChooser { prefix: &sim_path.choices, position: 0, rng: None, record: Vec::new() };
+        Some(tracer.trace(&source, &flow.destination, flow.protocol, &mut chooser))
+    }
+
+    pub fn counters(&self) -> Counters {
+        let state = &self.state;
+        let per_endpoint = state.endpoints.items.iter().zip(&state.endpoint_counts).filter(|(_, &n)| n > 0).map(|(name, &n)| (name.clone(), n)).collect();
+        let per_verdict = Verdict::ALL.iter().map(|&verdict| (verdict, state.verdict_counts[verdict_slot(verdict)])).collect();
+        Counters { per_endpoint, per_verdict }
+    }
+
+    pub fn reset_counters(&mut self) {
+        self.state.endpoint_counts.iter_mut().for_each(|n| *n = 0);
+        self.state.verdict_counts = [0; 4];
+    }
+
+    /// Applies a what-if mutation to the topology and re-resolves it. New connections
+    /// follow the new topology from the next one on; packets in flight finish their
+    /// path. Flows for newly exposed Services are appended; no flow is removed (one
+    /// whose target is gone now ends `unresolved`, which is the point).
+    pub fn apply(&mut self, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
+        let report = whatif::apply(&mut self.world.topology, mutation)?;
+        self.topology_changed();
+        let known: std::collections::BTreeSet<String> = self.state.flows.iter().map(|state| state.flow.label.clone()).collect();
+        for flow in default_flows(&self.world.topology, &self.state.config) {
+            if !known.contains(&flow.label) {
+                self.state.add_flow(flow);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Replaces the topology (after an edit of the manifests), keeping flows and counters.
+    pub fn set_topology(&mut self, topology: Topology) {
+        self.world.topology = topology;
+        self.topology_changed();
+    }
+
+    fn topology_changed(&mut self) {
+        self.state.generation += 1;
+        self.world.index = TraceIndex::build(&self.world.topology);
+        for state in &mut self.state.flows {
+            state.roots.clear();
+        }
+    }
+}
+
+impl SimState {
+    fn add_flow(&mut self, flow: Flow) -> usize {
+        let phase = self.rng.next_f64();
+        self.flows.push(FlowState::new(flow, phase));
+        self.flows.len() - 1
+    }
+
+    fn launch(&mut self, flow: u32, path: u32) {
+        self.packets.push(Packet { flow, path, hop: 0, elapsed: 0 });
+    }
+
+    /// Moves every packet one tick; finished ones become events and counts.
+    fn advance_packets(&mut self) {
+        let paths = &self.paths;
+        let events = &mut self.output.events;
+        let endpoint_counts = &mut self.endpoint_counts;
+        let verdict_counts = &mut self.verdict_counts;
+        self.packets.retain_mut(|packet| {
+            let path = &paths[packet.path as usize];
+            packet.elapsed += 1;
+            if let Some(hop) = path.hops.get(packet.hop as usize) {
+                if packet.elapsed < hop.ticks {
+                    return true;
+                }
+            }
+            packet.elapsed = 0;
+            packet.hop += 1;
+            if (packet.hop as usize) < path.hops.len() {
+                return true;
+            }
+            events.push(SimEvent { flow: path.flow, path: packet.path, verdict: path.verdict });
+            verdict_counts[verdict_slot(path.verdict)] += 1;
+            if let (Verdict::Delivered, Some(endpoint)) = (path.verdict, path.endpoint) {
+                if let Some(count) = endpoint_counts.get_mut(endpoint as usize) {
+                    *count += 1;
+                }
+            }
+            false
+        });
+    }
+
+    /// Draws one connection of a flow: its client, then its choices along the cached
+    /// decision tree, tracing only when the tree has not seen this combination.
+    fn open<'w>(&mut self, world: &'w World, tracer: &mut Option<Tracer<'w>>, flow: usize) -> u32 {
+        let n_clients = match &self.flows[flow].flow.source {
+            FlowSource::External { n_clients } => (*n_clients).max(1),
+            _ => 1,
+        };
+        let client = if n_clients > 1 { self.rng.below(n_clients as usize) as u32 } else { 0 };
+        let flow_state = &mut self.flows[flow];
+        if flow_state.roots.len() < n_clients as usize {
+            flow_state.roots.resize_with(n_clients as usize, || DecisionNode::Unvisited);
+        }
+        // Walk the cached tree, drawing each choice.
+        let mut prefix: Vec<u32> = Vec::new();
+        {
+            let mut node = &mut flow_state.roots[client as usize];
+            loop {
+                match node {
+                    DecisionNode::Leaf(path) => return *path,
+                    DecisionNode::Branch(children) => {
+                        let choice = self.rng.below(children.len());
+                        prefix.push(choice as u32);
+                        node = &mut children[choice];
+                    }
+                    DecisionNode::Unvisited => break,
+                }
+            }
+        }
+        // Not seen yet: trace, replaying the choices drawn so far and drawing the rest.
+        let source = trace_source(&flow_state.flow.source, client);
+        let tracer = tracer.get_or_insert_with(|| Tracer::with_index(&world.topology, Cow::Borrowed(&world.index)));
+        let mut chooser = ReplayChooser { prefix: &prefix, position: 0, rng: Some(&mut self.rng), record: Vec::new() };
+        let trace = tracer.trace(&source, &flow_state.flow.destination, flow_state.flow.protocol, &mut chooser);
+        let record = chooser.record;
+        let path_id = self.paths.len() as u32;
+        let sim_path = self.summarize(flow as u32, client, &trace, record.iter().map(|&(_, choice)| choice).collect());
+        self.paths.push(sim_path);
+        // Remember the path in the tree.
+        let mut node = &mut self.flows[flow].roots[client as usize];
+        for &(n, choice) in &record {
+            if !matches!(node, DecisionNode::Branch(children) if children.len() == n as usize) {
+                *node = DecisionNode::Branch((0..n.max(1)).map(|_| DecisionNode::Unvisited).collect());
+            }
+            if let DecisionNode::Branch(children) = node {
+                let last = children.len() - 1;
+                node = &mut children[(choice as usize).min(last)];
+            }
+        }
+        *node = DecisionNode::Leaf(path_id);
+        path_id
+    }
+
+    fn summarize(&mut self, flow: u32, client: u32, trace: &Trace, choices: Vec<u32>) -> SimPath {
+        let hops = trace
+            .hops
+            .iter()
+            .map(|hop| {
+                let ticks = if hop.from == hop.to { self.config.ticks_per_local_hop } else { self.config.ticks_per_hop };
+                PathHop { action: hop.action, from: self.places.intern(&hop.from), to: self.places.intern(&hop.to), ticks: ticks.max(1) }
+            })
+            .collect();
+        let reason = self.reasons.intern(&trace.reason);
+        let endpoint = trace.endpoint.as_ref().map(|endpoint| {
+            let name = endpoint.pod.clone().unwrap_or_else(|| format!("{}:{}", endpoint.ip, endpoint.port));
+            let id = self.endpoints.intern(&name);
+            if self.endpoint_counts.len() <= id as usize {
+                self.endpoint_counts.resize(id as usize + 1, 0);
+            }
+            id
+        });
+        SimPath { flow, client, verdict: trace.verdict, reason, endpoint, hops, choices, generation: self.generation }
+    }
+}
+
+/// The flows the simulator starts with: an external client to each exposed Service
+/// (each LB IP, each externalIP, or the nodePort when it has neither) and each Ingress
+/// route, then each inferred dependency. Sorted as the topology is, so stable.
+pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
+    let external = FlowSource::External { n_clients: config.n_external_clients.max(1) };
+    let mut flows = Vec::new();
+    for service in &topology.services {
+        if service.headless || service.service_type == ServiceType::ExternalName {
+            continue;
+        }
+        for port in &service.ports {
+            let mut push = |label: String, destination: Destination| {
+                flows.push(Flow { label, origin: FlowOrigin::Exposed, source: external.clone(), destination, protocol: port.protocol, rate: config.default_rate });
+            };
+            for ip in &service.load_balancer_ips {
+                push(format!("external → {} LB {ip}:{}/{}", service.key(), port.port, port.protocol), Destination::Address { ip: *ip, port: port.port });
+            }
+            for ip in &service.external_ips {
+                push(format!("external → {} externalIP {ip}:{}/{}", service.key(), port.port, port.protocol), Destination::Address { ip: *ip, port: port.port });
+            }
+            if service.load_balancer_ips.is_empty() && service.external_ips.is_empty() {
+                if let Some(node_port) = port.node_port {
+                    push(format!("external → {} NodePort {node_port}/{}", service.key(), port.protocol), Destination::AnyNodePort { node_port });
+                }
+            }
+        }
+    }
+    for ingress in &topology.ingresses {
+        for route in &ingress.routes {
+            let host = route.host.clone().filter(|h| !h.starts_with('*')).or_else(|| ingress.addresses.first().map(ToString::to_string)).unwrap_or_else(|| format!("{}.{}.example", ingress.name, ingress.namespace));
+            let path = if route.path.is_empty() || !route.path.starts_with('/') { "/".to_string() } else { route.path.clone() };
+            let https = route.host.as_ref().is_some_and(|h| ingress.tls_hosts.contains(h));
+            let destination = Destination::Url { https, host, port: None, path };
+            let label = format!("external → Ingress {}/{} {destination}", ingress.namespace, ingress.name);
+            if flows.iter().any(|f: &Flow| f.label == label) {
+                continue;
+            }
+            flows.push(Flow { label, origin: FlowOrigin::Exposed, source: external.clone(), destination, protocol: Protocol::Tcp, rate: config.default_rate });
+        }
+    }
+    for dependency in &topology.dependencies {
+        let (Some((from_namespace, from_name)), Some((to_namespace, to_name))) = (dependency.from.split_once('/'), dependency.to.split_once('/')) else { continue };
+        let protocol = topology
+            .services
+            .iter()
+            .find(|s| s.namespace == to_namespace && s.name == to_name)
+            .and_then(|s| s.ports.iter().find(|p| Some(p.port) == dependency.port).or(s.ports.first()))
+            .map_or(Protocol::Tcp, |p| p.protocol);
+        let port_text = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
+        flows.push(Flow {
+            label: format!("{} → {}{port_text}", dependency.from, dependency.to),
+            origin: FlowOrigin::Dependency,
+            source: FlowSource::Workload { namespace: from_namespace.to_string(), name: from_name.to_string() },
+            destination: Destination::Name { host: format!("{to_name}.{to_namespace}"), port: dependency.port },
+            protocol,
+            rate: config.default_rate,
+        });
+    }
+    flows
+}
+
+/// The address of external client `client` of a flow: consecutive addresses from
+/// 198.51.100.10 (TEST-NET-2).
+pub fn external_client_ip(client: u32) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::from(u32::from(Ipv4Addr::new(198, 51, 100, 10)).wrapping_add(client)))
+}
+
+fn trace_source(source: &FlowSource, client: u32) -> TraceSource {
+    match source {
+        FlowSource::External { .. } => TraceSource::External { client_ip: external_client_ip(client) },
+        FlowSource::Node { name } => TraceSource::Node { name: name.clone() },
+        FlowSource::Pod { namespace, name } => TraceSource::Pod { namespace: namespace.clone(), name: name.clone() },
+        FlowSource::Workload { namespace, name } => TraceSource::Workload { namespace: namespace.clone(), name: name.clone() },
+    }
+}
+
+fn verdict_slot(verdict: Verdict) -> usize {
+    match verdict {
+        Verdict::Delivered => 0,
+        Verdict::Dropped => 1,
+        Verdict::Rejected => 2,
+        Verdict::Unresolved => 3,
+    }
+}
+
+struct FlowState {
+    flow: Flow,
+    /// Fractional connections owed; one is emitted per whole unit.
+    credit: f64,
+    /// One decision tree per external client (one root for other sources).
+    roots: Vec<DecisionNode>,
+}
+
+impl FlowState {
+    fn new(flow: Flow, phase: f64) -> FlowState {
+        FlowState { flow, credit: phase, roots: Vec::new() }
+    }
+}
+
+/// The cache of traces of one flow and client: each random choice a trace makes is
+/// a branch; each complete sequence of choices ends in the path it leads to.
+enum DecisionNode {
+    Unvisited,
+    Branch(Vec<DecisionNode>),
+    Leaf(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Packet {
+    flow: u32,
+    path: u32,
+    hop: u16,
+    elapsed: u32,
+}
+
+/// Replays a prefix of choices, then draws from the generator, recording `(n, choice)`.
+struct ReplayChooser<'p, 'r> {
+    prefix: &'p [u32],
+    position: usize,
+    rng: Option<&'r mut SplitMix64>,
+    record: Vec<(u32, u32)>,
+}
+
+impl Chooser for ReplayChooser<'_, '_> {
+    fn choose(&mut self, n: usize) -> usize {
+        let choice = if self.position < self.prefix.len() {
+            (self.prefix[self.position] as usize).min(n.saturating_sub(1))
+        } else {
+            match self.rng.as_deref_mut() {
+                Some(rng) => rng.below(n),
+                None => 0,
+            }
+        };
+        self.position += 1;
+        self.record.push((n as u32, choice as u32));
+        choice
+    }
+}
+
+/// Strings and places stored once, referred to by id.
+#[derive(Debug)]
+struct Interner<T: Ord + Clone> {
+    items: Vec<T>,
+    ids: BTreeMap<T, u32>,
+}
+
+impl<T: Ord + Clone> Default for Interner<T> {
+    fn default() -> Self {
+        Interner { items: Vec::new(), ids: BTreeMap::new() }
+    }
+}
+
+impl<T: Ord + Clone> Interner<T> {
+    fn intern(&mut self, item: &T) -> u32 {
+        if let Some(&id) = self.ids.get(item) {
+            return id;
+        }
+        let id = self.items.len() as u32;
+        self.items.push(item.clone());
+        self.ids.insert(item.clone(), id);
+        id
+    }
+}

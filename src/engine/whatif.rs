@@ -1,0 +1,875 @@
+//! What-if: change the cluster and see what traffic does.
+//!
+//! Each [`Mutation`] edits the model ([`Topology::manifests`] or
+//! [`Topology::cluster`]) and re-resolves it. Pod edits are incremental: only the
+//! Services whose selector matches a changed pod get new endpoints and DNS records,
+//! and only their explanations are recomputed; every other resolved object stays as
+//! it was. Edits that move allocations or policies (a Service's type, a
+//! NetworkPolicy) and pod edits that make a workload appear or vanish re-resolve the
+//! whole topology with [`resolve_topology`]. Either way the result equals what a full
+//! re-resolve of the edited model gives; `tests/whatif.rs` checks that.
+//!
+//! Pods that a controller would create (a scale-up, a replacement) are named and
+//! placed the way `cluster` simulates them (§7): `<deploy>-<hash>-<suffix>` for
+//! Deployments, `<sts>-<ordinal>` for StatefulSets, spread from the workload's own
+//! offset over schedulable nodes, with the next free IP of the node's pod CIDR.
+//!
+//! ```
+//! use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
+//! use kubetopo::engine::whatif::{apply, Mutation};
+//! let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+//! let mut topology = analyze(&[SourceFile::new("web.yaml", yaml)], &Config::default());
+//! apply(&mut topology, &Mutation::ScaleWorkload { namespace: "default".into(), name: "web".into(), replicas: 5 }).unwrap();
+//! assert_eq!(topology.services[0].endpoints.len(), 5);
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::cluster::{name_suffix, safe_encode, ClusterNode, ClusterPod, PodIndex};
+use super::config::{fnv32a, stable_hash};
+use super::diag::Diagnostic;
+use super::ingest::{self, SourceFile};
+use super::model::*;
+use super::selector::{map_matches, Labels};
+use super::{explain, netpol, resolve, resolve_topology, validate, Topology};
+
+/// One change to the cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mutation {
+    /// `kubectl delete pod`: the pod is gone; a Deployment's, ReplicaSet's or
+    /// StatefulSet's controller creates a replacement, which is not ready yet.
+    DeletePod { namespace: String, name: String },
+    /// The pod dies and is gone; its replacement (if any) is not there yet.
+    KillPod { namespace: String, name: String },
+    /// The pod's readiness probe fails: it stays an endpoint, not ready.
+    MarkPodNotReady { namespace: String, name: String },
+    MarkPodReady { namespace: String, name: String },
+    /// The pod gets a deletionTimestamp: terminating, still serving while ready.
+    MarkPodTerminating { namespace: String, name: String },
+    /// `kubectl cordon`: no new pods, traffic unchanged.
+    CordonNode { name: String },
+    UncordonNode { name: String },
+    /// `kubectl drain`: cordon, then evict every pod except DaemonSet pods; controller
+    /// pods come back, ready, on other nodes.
+    DrainNode { name: String },
+    /// The node goes NotReady: load balancers skip it and its pods become not ready.
+    FailNode { name: String },
+    /// The node is Ready again, and so are its running pods.
+    RecoverNode { name: String },
+    /// Scales a Deployment, ReplicaSet, ReplicationController or StatefulSet. `name` is
+    /// the workload name, or `Kind/name`.
+    ScaleWorkload { namespace: String, name: String, replicas: u32 },
+    SetServiceType { namespace: String, name: String, service_type: ServiceType },
+    SetExternalTrafficPolicy { namespace: String, name: String, policy: TrafficPolicy },
+    SetInternalTrafficPolicy { namespace: String, name: String, policy: TrafficPolicy },
+    SetSessionAffinity { namespace: String, name: String, affinity: SessionAffinity },
+    SetTrafficDistribution { namespace: String, name: String, distribution: Option<TrafficDistribution> },
+    /// Adds a NetworkPolicy, replacing one of the same namespace and name.
+    AddNetworkPolicy(Box<NetworkPolicy>),
+    /// Removes (disables) a NetworkPolicy; the report hands it back to re-add later.
+    RemoveNetworkPolicy { namespace: String, name: String },
+}
+
+/// How much was re-resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Resolution {
+    /// Nothing traffic depends on changed.
+    Nothing,
+    /// Only these Services (`namespace/name`) got new endpoints.
+    Incremental { services: Vec<String> },
+    Full,
+}
+
+/// What a mutation did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhatIfReport {
+    pub description: String,
+    pub resolution: Resolution,
+    /// Pods created by a controller in response (`namespace/name`).
+    pub created_pods: Vec<String>,
+    pub removed_pods: Vec<String>,
+    /// The policy [`Mutation::RemoveNetworkPolicy`] removed, to add back later.
+    pub removed_policy: Option<NetworkPolicy>,
+}
+
+/// Why a mutation could not be applied. The topology is left unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhatIfError {
+    kind: WhatIfErrorKind,
+    message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WhatIfErrorKind {
+    NotFound,
+    Invalid,
+}
+
+impl WhatIfError {
+    fn not_found(message: impl Into<String>) -> WhatIfError {
+        WhatIfError { kind: WhatIfErrorKind::NotFound, message: message.into() }
+    }
+    fn invalid(message: impl Into<String>) -> WhatIfError {
+        WhatIfError { kind: WhatIfErrorKind::Invalid, message: message.into() }
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// True when the named pod, node, workload, Service or policy does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == WhatIfErrorKind::NotFound
+    }
+}
+
+impl fmt::Display for WhatIfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WhatIfError {}
+
+/// Applies one mutation and re-resolves. On error nothing changed.
+pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
+    match mutation {
+        Mutation::DeletePod { namespace, name } => delete_pod(topology, namespace, name, Replacement::NotReady),
+        Mutation::KillPod { namespace, name } => delete_pod(topology, namespace, name, Replacement::None),
+        Mutation::MarkPodNotReady { namespace, name } => edit_pod(topology, namespace, name, "not ready", |pod| pod.ready = false),
+        Mutation::MarkPodReady { namespace, name } => edit_pod(topology, namespace, name, "ready", |pod| pod.ready = !pod.ips.is_empty() && !pod.phase.is_terminal()),
+        Mutation::MarkPodTerminating { namespace, name } => edit_pod(topology, namespace, name, "terminating", |pod| pod.terminating = true),
+        Mutation::CordonNode { name } => cordon(topology, name, true),
+        Mutation::UncordonNode { name } => cordon(topology, name, false),
+        Mutation::DrainNode { name } => drain(topology, name),
+        Mutation::FailNode { name } => set_node_health(topology, name, NodeHealth::Failed),
+        Mutation::RecoverNode { name } => set_node_health(topology, name, NodeHealth::Recovered),
+        Mutation::ScaleWorkload { namespace, name, replicas } => scale(topology, namespace, name, *replicas),
+        Mutation::SetServiceType { namespace, name, service_type } => edit_service(topology, namespace, name, |spec| set_service_type(spec, *service_type)),
+        Mutation::SetExternalTrafficPolicy { namespace, name, policy } => edit_service(topology, namespace, name, |spec| {
+            let externally_accessible = matches!(spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer) || !spec.external_ips.is_empty();
+            if !externally_accessible {
+                return Err(WhatIfError::invalid("externalTrafficPolicy only applies to NodePort and LoadBalancer Services, or Services with externalIPs"));
+            }
+            spec.external_traffic_policy = Some(*policy);
+            if *policy == TrafficPolicy::Cluster {
+                spec.health_check_node_port = None;
+            }
+            Ok(format!("externalTrafficPolicy {policy:?}"))
+        }),
+        Mutation::SetInternalTrafficPolicy { namespace, name, policy } => edit_service(topology, namespace, name, |spec| {
+            if spec.service_type == ServiceType::ExternalName {
+                return Err(WhatIfError::invalid("an ExternalName Service has no traffic policies"));
+            }
+            spec.internal_traffic_policy = Some(*policy);
+            Ok(format!("internalTrafficPolicy {policy:?}"))
+        }),
+        Mutation::SetSessionAffinity { namespace, name, affinity } => edit_service(topology, namespace, name, |spec| {
+            spec.session_affinity = *affinity;
+            if *affinity == SessionAffinity::None {
+                spec.session_affinity_timeout = None;
+            }
+            Ok(format!("sessionAffinity {affinity:?}"))
+        }),
+        Mutation::SetTrafficDistribution { namespace, name, distribution } => edit_service(topology, namespace, name, |spec| {
+            spec.traffic_distribution = *distribution;
+            Ok(match distribution {
+                Some(distribution) => format!("trafficDistribution {distribution:?}"),
+                None => "no trafficDistribution".to_string(),
+            })
+        }),
+        Mutation::AddNetworkPolicy(policy) => {
+            let policies = &mut topology.manifests.network_policies;
+            let replaced = policies.iter().position(|p| p.meta.namespace == policy.meta.namespace && p.meta.name == policy.meta.name);
+            match replaced {
+                Some(position) => policies[position] = (**policy).clone(),
+                None => policies.push((**policy).clone()),
+            }
+            refresh_policy_diagnostics(topology);
+            let verb = if replaced.is_some() { "replaced" } else { "added" };
+            Ok(report(format!("NetworkPolicy {}/{} {verb}", policy.meta.namespace, policy.meta.name), Resolution::Nothing))
+        }
+        Mutation::RemoveNetworkPolicy { namespace, name } => {
+            let policies = &mut topology.manifests.network_policies;
+            let position = policies
+                .iter()
+                .position(|p| p.meta.namespace == *namespace && p.meta.name == *name)
+                .ok_or_else(|| WhatIfError::not_found(format!("no NetworkPolicy {namespace}/{name}")))?;
+            let removed = policies.remove(position);
+            refresh_policy_diagnostics(topology);
+            let mut result = report(format!("NetworkPolicy {namespace}/{name} removed"), Resolution::Nothing);
+            result.removed_policy = Some(removed);
+            Ok(result)
+        }
+    }
+}
+
+/// Reads one NetworkPolicy from YAML, defaulted as ingest defaults it, for
+/// [`Mutation::AddNetworkPolicy`].
+pub fn network_policy_from_yaml(text: &str) -> Result<NetworkPolicy, WhatIfError> {
+    let mut diagnostics = Vec::new();
+    let manifests = ingest::ingest(&[SourceFile::new("what-if.yaml", text)], &mut diagnostics);
+    match manifests.network_policies.into_iter().next() {
+        Some(policy) => Ok(policy),
+        None => {
+            let problems: Vec<String> = diagnostics.iter().map(|d| d.message.clone()).collect();
+            Err(WhatIfError::invalid(format!("no NetworkPolicy in the text{}", if problems.is_empty() { String::new() } else { format!(": {}", problems.join("; ")) })))
+        }
+    }
+}
+
+/// Re-resolves everything from the model, as `analyze` would after ingest.
+pub fn resolve_fully(topology: &mut Topology) {
+    let manifests = std::mem::take(&mut topology.manifests);
+    let cluster = std::mem::take(&mut topology.cluster);
+    let ingest_diagnostics = std::mem::take(&mut topology.ingest_diagnostics);
+    let config = topology.config.clone();
+    *topology = resolve_topology(manifests, cluster, config, ingest_diagnostics);
+}
+
+// ---------------------------------------------------------------------------
+// Pods
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Replacement {
+    None,
+    NotReady,
+    Ready,
+}
+
+fn report(description: String, resolution: Resolution) -> WhatIfReport {
+    WhatIfReport { description, resolution, created_pods: Vec::new(), removed_pods: Vec::new(), removed_policy: None }
+}
+
+fn find_pod(topology: &Topology, namespace: &str, name: &str) -> Result<usize, WhatIfError> {
+    topology
+        .cluster
+        .pods
+        .iter()
+        .position(|pod| pod.namespace == namespace && pod.name == name)
+        .ok_or_else(|| WhatIfError::not_found(format!("no pod {namespace}/{name}")))
+}
+
+fn find_node(topology: &Topology, name: &str) -> Result<usize, WhatIfError> {
+    topology.cluster.nodes.iter().position(|node| node.name == name).ok_or_else(|| WhatIfError::not_found(format!("no node {name}")))
+}
+
+fn delete_pod(topology: &mut Topology, namespace: &str, name: &str, replacement: Replacement) -> Result<WhatIfReport, WhatIfError> {
+    let position = find_pod(topology, namespace, name)?;
+    let mut change = PodChange::new();
+    let pod = topology.cluster.pods[position].clone();
+    let created = match replacement {
+        Replacement::None => Vec::new(),
+        _ => replacement_pods(topology, std::slice::from_ref(&pod), &BTreeSet::new(), replacement),
+    };
+    change.remove(topology, &[position]);
+    change.add(topology, created.clone());
+    let verb = if replacement == Replacement::None { "killed" } else { "deleted" };
+    let mut description = format!("pod {} {verb}", pod.key());
+    if let Some(first) = created.first() {
+        description.push_str(&format!("; its controller creates {} (not ready yet)", first.key()));
+    }
+    let resolution = change.finish(topology);
+    let mut result = report(description, resolution);
+    result.removed_pods.push(pod.key());
+    result.created_pods = created.iter().map(ClusterPod::key).collect();
+    Ok(result)
+}
+
+fn edit_pod(topology: &mut Topology, namespace: &str, name: &str, what: &str, edit: impl Fn(&mut ClusterPod)) -> Result<WhatIfReport, WhatIfError> {
+    let position = find_pod(topology, namespace, name)?;
+    let mut change = PodChange::new();
+    change.modify(topology, &[position], edit);
+    let resolution = change.finish(topology);
+    Ok(report(format!("pod {namespace}/{name} marked {what}"), resolution))
+}
+
+fn cordon(topology: &mut Topology, name: &str, unschedulable: bool) -> Result<WhatIfReport, WhatIfError> {
+    let node = find_node(topology, name)?;
+    topology.cluster.nodes[node].unschedulable = unschedulable;
+    if let Some(raw) = topology.manifests.nodes.iter_mut().find(|n| n.meta.name == name) {
+        raw.unschedulable = unschedulable;
+    }
+    let verb = if unschedulable { "cordoned: no new pods land there; traffic is unchanged" } else { "uncordoned" };
+    Ok(report(format!("node {name} {verb}"), Resolution::Nothing))
+}
+
+fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfError> {
+    let node = find_node(topology, name)?;
+    topology.cluster.nodes[node].unschedulable = true;
+    if let Some(raw) = topology.manifests.nodes.iter_mut().find(|n| n.meta.name == name) {
+        raw.unschedulable = true;
+    }
+    let evicted: Vec<usize> = topology
+        .cluster
+        .pods
+        .iter()
+        .enumerate()
+        .filter(|(_, pod)| pod.node.as_deref() == Some(name) && !pod.phase.is_terminal())
+        .filter(|(_, pod)| !pod.workload.as_deref().is_some_and(|w| w.starts_with("DaemonSet/")))
+        .map(|(position, _)| position)
+        .collect();
+    let mut change = PodChange::new();
+    let evicted_pods: Vec<ClusterPod> = evicted.iter().map(|&p| topology.cluster.pods[p].clone()).collect();
+    let evicted_keys: BTreeSet<String> = evicted_pods.iter().map(ClusterPod::key).collect();
+    let created = replacement_pods(topology, &evicted_pods, &evicted_keys, Replacement::Ready);
+    change.remove(topology, &evicted);
+    change.add(topology, created.clone());
+    let resolution = change.finish(topology);
+    let mut result = report(format!("node {name} drained: {} pods evicted, {} recreated elsewhere", evicted.len(), created.len()), resolution);
+    result.removed_pods = evicted_keys.into_iter().collect();
+    result.created_pods = created.iter().map(ClusterPod::key).collect();
+    Ok(result)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeHealth {
+    Failed,
+    Recovered,
+}
+
+fn set_node_health(topology: &mut Topology, name: &str, health: NodeHealth) -> Result<WhatIfReport, WhatIfError> {
+    let node = find_node(topology, name)?;
+    let ready = health == NodeHealth::Recovered;
+    topology.cluster.nodes[node].ready = ready;
+    if let Some(raw) = topology.manifests.nodes.iter_mut().find(|n| n.meta.name == name) {
+        raw.ready = ready;
+    }
+    let on_node: Vec<usize> = topology.cluster.pods.iter().enumerate().filter(|(_, pod)| pod.node.as_deref() == Some(name)).map(|(position, _)| position).collect();
+    let mut change = PodChange::new();
+    change.modify(topology, &on_node, |pod| {
+        pod.ready = ready && pod.phase == PodPhase::Running && !pod.ips.is_empty() && !pod.terminating;
+    });
+    let resolution = change.finish(topology);
+    let description = match health {
+        NodeHealth::Failed => format!("node {name} failed (NotReady): load balancers skip it and its {} pods are not ready", on_node.len()),
+        NodeHealth::Recovered => format!("node {name} recovered: Ready again, with its running pods"),
+    };
+    Ok(report(description, resolution))
+}
+
+fn scale(topology: &mut Topology, namespace: &str, name: &str, replicas: u32) -> Result<WhatIfReport, WhatIfError> {
+    let (kind_filter, workload_name) = match name.split_once('/') {
+        Some((kind, workload_name)) => (WorkloadKind::parse(kind), workload_name),
+        None => (None, name),
+    };
+    let position = topology
+        .manifests
+        .workloads
+        .iter()
+        .position(|w| w.meta.namespace == namespace && w.meta.name == workload_name && kind_filter.is_none_or(|k| k == w.kind))
+        .ok_or_else(|| WhatIfError::not_found(format!("no workload {namespace}/{name}")))?;
+    let workload = topology.manifests.workloads[position].clone();
+    if !matches!(workload.kind, WorkloadKind::Deployment | WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController | WorkloadKind::StatefulSet) {
+        return Err(WhatIfError::invalid(format!("{} {namespace}/{workload_name} cannot be scaled: only Deployments, ReplicaSets, ReplicationControllers and StatefulSets have replicas", workload.kind.as_str())));
+    }
+    let workload_ref = format!("{}/{}", workload.kind.as_str(), workload.meta.name);
+    let current: Vec<usize> = topology
+        .cluster
+        .pods
+        .iter()
+        .enumerate()
+        .filter(|(_, pod)| pod.namespace == namespace && pod.workload.as_deref() == Some(workload_ref.as_str()) && !pod.phase.is_terminal())
+        .map(|(p, _)| p)
+        .collect();
+    let target = replicas as usize;
+    let mut change = PodChange::new();
+    let mut created = Vec::new();
+    let mut removed = Vec::new();
+    if target > current.len() {
+        let existing: BTreeSet<String> = topology.cluster.pods.iter().filter(|p| p.namespace == namespace).map(|p| p.name.clone()).collect();
+        let mut template = PodFactory::new(topology, &workload);
+        let mut index = 0u32;
+        while created.len() < target - current.len() && index < replicas.saturating_add(10_000) {
+            let pod = template.pod(topology, index, &created, Replacement::Ready);
+            if !existing.contains(&pod.name) {
+                created.push(pod);
+            }
+            index += 1;
+        }
+        change.add(topology, created.clone());
+    } else if target < current.len() {
+        // Controllers remove the newest pods; StatefulSets the highest ordinals.
+        let mut ordered = current.clone();
+        if workload.kind == WorkloadKind::StatefulSet {
+            ordered.sort_by_key(|&p| ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name));
+        }
+        let doomed: Vec<usize> = ordered[target..].to_vec();
+        removed = doomed.iter().map(|&p| topology.cluster.pods[p].key()).collect();
+        change.remove(topology, &doomed);
+    }
+    topology.manifests.workloads[position].replicas = replicas;
+    let resolution = change.finish(topology);
+    let mut result = report(format!("{workload_ref} in {namespace} scaled from {} to {replicas} replicas", current.len()), resolution);
+    result.created_pods = created.iter().map(ClusterPod::key).collect();
+    result.removed_pods = removed;
+    Ok(result)
+}
+
+fn ordinal_of(pod_name: &str, set_name: &str) -> u64 {
+    pod_name.strip_prefix(set_name).and_then(|rest| rest.strip_prefix('-')).and_then(|n| n.parse().ok()).unwrap_or(u64::MAX)
+}
+
+/// The pods controllers create to replace `gone` (already removed or about to be).
+/// Bare pods and pods of kinds kubetopo does not recreate get none.
+fn replacement_pods(topology: &Topology, gone: &[ClusterPod], gone_keys: &BTreeSet<String>, replacement: Replacement) -> Vec<ClusterPod> {
+    let mut created: Vec<ClusterPod> = Vec::new();
+    for pod in gone {
+        let Some(workload_ref) = pod.workload.as_deref() else { continue };
+        let Some((kind, workload_name)) = workload_ref.split_once('/') else { continue };
+        let Some(workload) = topology.manifests.workloads.iter().find(|w| w.meta.namespace == pod.namespace && w.meta.name == workload_name && w.kind.as_str() == kind) else { continue };
+        if !matches!(workload.kind, WorkloadKind::Deployment | WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController | WorkloadKind::StatefulSet) {
+            continue;
+        }
+        let mut factory = PodFactory::new(topology, workload);
+        if workload.kind == WorkloadKind::StatefulSet {
+            // The StatefulSet controller recreates the same identity.
+            let ordinal = ordinal_of(&pod.name, &workload.meta.name);
+            let index = (ordinal.saturating_sub(u64::from(workload.ordinal_start))).min(u64::from(u32::MAX)) as u32;
+            created.push(factory.pod(topology, index, &created, replacement));
+            continue;
+        }
+        let taken: BTreeSet<String> = topology.cluster.pods.iter().filter(|p| p.namespace == pod.namespace).map(|p| p.name.clone()).chain(created.iter().map(|p| p.name.clone())).collect();
+        let mut index = workload.replicas;
+        loop {
+            let candidate = factory.pod(topology, index, &created, replacement);
+            let key = candidate.key();
+            if !taken.contains(&candidate.name) && !gone_keys.contains(&key) {
+                created.push(candidate);
+                break;
+            }
+            index = index.saturating_add(1);
+            if index == u32::MAX {
+                break;
+            }
+        }
+    }
+    created
+}
+
+/// Builds pods of one workload as `cluster` would (§7): names, labels, placement.
+struct PodFactory<'w> {
+    workload: &'w Workload,
+    spec: Arc<PodSpec>,
+    labels: Labels,
+    owner: String,
+    workload_ref: String,
+    /// Pod-template hash of a Deployment.
+    hash: String,
+}
+
+impl<'w> PodFactory<'w> {
+    fn new(topology: &Topology, workload: &'w Workload) -> PodFactory<'w> {
+        let workload_ref = format!("{}/{}", workload.kind.as_str(), workload.meta.name);
+        // Share the template spec with existing replicas, as `cluster` does.
+        let existing = topology.cluster.pods.iter().find(|p| p.namespace == workload.meta.namespace && p.workload.as_deref() == Some(workload_ref.as_str()));
+        let spec = existing.map(|p| Arc::clone(&p.spec)).unwrap_or_else(|| Arc::new(workload.template.spec.clone()));
+        let mut labels = workload.template.labels.clone();
+        let mut owner = workload_ref.clone();
+        let mut hash = String::new();
+        if workload.kind == WorkloadKind::Deployment {
+            hash = existing.and_then(|p| p.labels.get("pod-template-hash").cloned()).unwrap_or_else(|| template_hash(workload));
+            labels.insert("pod-template-hash".into(), hash.clone());
+            owner = format!("ReplicaSet/{}-{hash}", workload.meta.name);
+        }
+        PodFactory { workload, spec, labels, owner, workload_ref, hash }
+    }
+
+    fn pod(&mut self, topology: &Topology, index: u32, also_placed: &[ClusterPod], replacement: Replacement) -> ClusterPod {
+        let workload = self.workload;
+        let namespace = &workload.meta.namespace;
+        let name = &workload.meta.name;
+        let seed = topology.config.seed;
+        let mut labels = self.labels.clone();
+        let (pod_name, hostname, subdomain) = match workload.kind {
+            WorkloadKind::Deployment => (format!("{name}-{}-{}", self.hash, name_suffix(&[namespace, name, &index.to_string()], seed)), None, None),
+            WorkloadKind::StatefulSet => {
+                let ordinal = u64::from(workload.ordinal_start) + u64::from(index);
+                let pod_name = format!("{name}-{ordinal}");
+                labels.insert("statefulset.kubernetes.io/pod-name".into(), pod_name.clone());
+                labels.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
+                (pod_name.clone(), Some(pod_name), workload.service_name.clone())
+            }
+            _ => (format!("{name}-{}", name_suffix(&[namespace, name, &index.to_string()], seed)), None, None),
+        };
+        let node = place(topology, workload, &self.spec, index);
+        let ip = node.and_then(|n| free_ip(topology, &topology.cluster.nodes[n], also_placed));
+        let running = node.is_some();
+        ClusterPod {
+            namespace: namespace.clone(),
+            name: pod_name,
+            labels,
+            node: node.map(|n| topology.cluster.nodes[n].name.clone()),
+            ips: ip.into_iter().collect(),
+            phase: if running { PodPhase::Running } else { PodPhase::Pending },
+            ready: running && ip.is_some() && replacement == Replacement::Ready,
+            terminating: false,
+            owner: Some(self.owner.clone()),
+            workload: Some(self.workload_ref.clone()),
+            simulated: true,
+            hostname: hostname.or_else(|| self.spec.hostname.clone()),
+            subdomain: subdomain.or_else(|| self.spec.subdomain.clone()),
+            spec: Arc::clone(&self.spec),
+            source: workload.meta.source.clone(),
+        }
+    }
+}
+
+/// The pod-template-hash `cluster` gives a Deployment's pods (§7): the template's
+/// hash, leaving out where its probes were written.
+fn template_hash(workload: &Workload) -> String {
+    let mut template = workload.template.clone();
+    for probe in template.spec.containers.iter_mut().flat_map(|container| container.probes.iter_mut()) {
+        probe.source = Default::default();
+    }
+    safe_encode(fnv32a(format!("{template:?}").as_bytes()))
+}
+
+/// Where `cluster` would put replica `index`: round robin from the workload's own
+/// offset over schedulable nodes, interleaved by zone.
+fn place(topology: &Topology, workload: &Workload, spec: &PodSpec, index: u32) -> Option<usize> {
+    let nodes = &topology.cluster.nodes;
+    let mut by_zone: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (position, node) in nodes.iter().enumerate() {
+        by_zone.entry(node.zone.as_deref()).or_default().push(position);
+    }
+    let max_len = by_zone.values().map(Vec::len).max().unwrap_or(0);
+    let mut candidates = Vec::new();
+    for round in 0..max_len {
+        for members in by_zone.values() {
+            if let Some(&position) = members.get(round) {
+                if schedulable(&nodes[position], spec) {
+                    candidates.push(position);
+                }
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return None;
+    }
+    let offset = (stable_hash(&[&workload.meta.namespace, &workload.meta.name]) % candidates.len() as u64) as usize;
+    Some(candidates[(offset + index as usize) % candidates.len()])
+}
+
+fn schedulable(node: &ClusterNode, spec: &PodSpec) -> bool {
+    if let Some(node_name) = &spec.node_name {
+        return *node_name == node.name;
+    }
+    if node.unschedulable || !node.ready {
+        return false;
+    }
+    if !spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+        return false;
+    }
+    if !spec.required_node_affinity.is_empty() && !spec.required_node_affinity.iter().any(|term| term.matches(&node.labels)) {
+        return false;
+    }
+    node.taints.iter().all(|taint| taint.effect == TaintEffect::PreferNoSchedule || spec.tolerations.iter().any(|t| t.tolerates(taint)))
+}
+
+/// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge).
+fn free_ip(topology: &Topology, node: &ClusterNode, also_placed: &[ClusterPod]) -> Option<IpAddr> {
+    let cidr = node.pod_cidr?;
+    let used: BTreeSet<IpAddr> = topology.cluster.pods.iter().chain(also_placed).filter(|p| !p.phase.is_terminal()).flat_map(|p| p.ips.iter().copied()).filter(|ip| matches!(ip, IpAddr::V4(v4) if cidr.contains(*v4))).collect();
+    (2..cidr.size().saturating_sub(1)).filter_map(|host| cidr.nth(host)).map(IpAddr::V4).find(|ip| !used.contains(ip))
+}
+
+/// Tracks one batch of pod edits and re-resolves what they touch.
+struct PodChange {
+    /// (namespace, labels) of every pod removed, added or edited: Services selecting
+    /// any of them are affected.
+    touched: Vec<(String, Labels)>,
+    /// Pod counts per (namespace, workload) before, to notice a workload vanishing or appearing.
+    presence_before: BTreeMap<(String, String), usize>,
+    /// Old position → new position, when pods were removed.
+    remap: Option<Vec<Option<usize>>>,
+    /// Pods appended at the end, after any removal.
+    n_added: usize,
+    /// A removal followed an addition: the index is rebuilt instead of patched.
+    index_stale: bool,
+}
+
+impl PodChange {
+    fn new() -> PodChange {
+        PodChange { touched: Vec::new(), presence_before: BTreeMap::new(), remap: None, n_added: 0, index_stale: false }
+    }
+
+    fn note(&mut self, topology: &Topology, pod: &ClusterPod) {
+        self.touched.push((pod.namespace.clone(), pod.labels.clone()));
+        let key = (pod.namespace.clone(), presence_key(pod));
+        if let std::collections::btree_map::Entry::Vacant(entry) = self.presence_before.entry(key) {
+            let (namespace, presence) = entry.key();
+            let count = count_present(topology, namespace, presence);
+            entry.insert(count);
+        }
+    }
+
+    fn remove(&mut self, topology: &mut Topology, positions: &[usize]) {
+        if positions.is_empty() {
+            return;
+        }
+        for &position in positions {
+            let pod = topology.cluster.pods[position].clone();
+            self.note(topology, &pod);
+        }
+        if self.n_added > 0 {
+            self.index_stale = true;
+        }
+        let doomed: BTreeSet<usize> = positions.iter().copied().collect();
+        let n_before = topology.cluster.pods.len();
+        let previous = self.remap.take().unwrap_or_else(|| (0..n_before).map(Some).collect());
+        let mut step = Vec::with_capacity(n_before);
+        let mut next = 0;
+        for old in 0..n_before {
+            if doomed.contains(&old) {
+                step.push(None);
+            } else {
+                step.push(Some(next));
+                next += 1;
+            }
+        }
+        // Compose with any earlier removal in this batch.
+        self.remap = Some(previous.into_iter().map(|p| p.and_then(|p| step.get(p).copied().flatten())).collect());
+        let mut position = 0;
+        topology.cluster.pods.retain(|_| {
+            let keep = !doomed.contains(&position);
+            position += 1;
+            keep
+        });
+    }
+
+    fn add(&mut self, topology: &mut Topology, pods: Vec<ClusterPod>) {
+        for pod in pods {
+            self.note(topology, &pod);
+            topology.cluster.pods.push(pod);
+            self.n_added += 1;
+        }
+    }
+
+    fn modify(&mut self, topology: &mut Topology, positions: &[usize], edit: impl Fn(&mut ClusterPod)) {
+        for &position in positions {
+            let pod = topology.cluster.pods[position].clone();
+            self.note(topology, &pod);
+            edit(&mut topology.cluster.pods[position]);
+        }
+    }
+
+    /// Re-resolves the affected Services, or everything when a workload appeared or vanished.
+    fn finish(self, topology: &mut Topology) -> Resolution {
+        if self.touched.is_empty() {
+            return Resolution::Nothing;
+        }
+        let presence_changed = self.presence_before.iter().any(|((namespace, key), &before)| {
+            let after = count_present(topology, namespace, key);
+            (before == 0) != (after == 0)
+        });
+        if presence_changed {
+            // Dependencies and workload-level diagnostics are keyed by workload: recompute all.
+            resolve_fully(topology);
+            return Resolution::Full;
+        }
+        if self.index_stale {
+            topology.pod_index = PodIndex::build(&topology.cluster.pods);
+        } else {
+            if let Some(remap) = &self.remap {
+                topology.pod_index.remap(remap);
+            }
+            let n_pods = topology.cluster.pods.len();
+            for position in n_pods.saturating_sub(self.n_added)..n_pods {
+                topology.pod_index.push(position, &topology.cluster.pods[position]);
+            }
+        }
+        if let Some(remap) = &self.remap {
+            for service in &mut topology.services {
+                for endpoint in &mut service.endpoints {
+                    endpoint.pod_index = endpoint.pod_index.and_then(|old| remap.get(old).copied().flatten());
+                }
+            }
+        }
+        let affected: Vec<usize> = topology
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, service)| service.service_type != ServiceType::ExternalName)
+            .filter(|(_, service)| {
+                service.selector.as_ref().is_some_and(|selector| {
+                    !selector.is_empty() && self.touched.iter().any(|(namespace, labels)| *namespace == service.namespace && map_matches(selector, labels))
+                })
+            })
+            .map(|(position, _)| position)
+            .collect();
+        reresolve_services(topology, &affected, &self.touched);
+        Resolution::Incremental { services: affected.iter().map(|&s| topology.services[s].key()).collect() }
+    }
+}
+
+/// What makes a pod count for its workload: the workload, or the pod itself when bare.
+fn presence_key(pod: &ClusterPod) -> String {
+    pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name))
+}
+
+/// Pods of `namespace` with this presence key, without allocating per pod.
+fn count_present(topology: &Topology, namespace: &str, key: &str) -> usize {
+    let bare = key.strip_prefix("Pod/");
+    topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.namespace == namespace)
+        .filter(|p| match (&p.workload, bare) {
+            (Some(workload), _) => workload == key,
+            (None, Some(name)) => p.name == name,
+            (None, None) => false,
+        })
+        .count()
+}
+
+/// The diagnostic codes `explain` attaches to a Service object. They are recomputed
+/// for re-resolved Services; the equivalence test in `tests/whatif.rs` notices a code
+/// added to `explain` and missing here.
+const SERVICE_EXPLAIN_CODES: &[&str] = &[
+    "service-selects-no-pods",
+    "service-selectorless-without-endpoints",
+    "service-single-endpoint",
+    "external-traffic-local-drops",
+    "target-port-protocol-mismatch",
+    "target-port-name-not-found",
+    "target-port-not-declared",
+];
+
+/// Diagnostic codes that depend on pods and NetworkPolicies together.
+const POLICY_CODES: &[&str] = &["network-policy-selects-no-pods", "network-policy-blocks-dns"];
+
+fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(String, Labels)]) {
+    let zones_by_node: BTreeMap<&str, Option<&str>> = topology.cluster.nodes.iter().map(|n| (n.name.as_str(), n.zone.as_deref())).collect();
+    let raw_services: BTreeMap<(&str, &str), &Service> = topology.manifests.services.iter().map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s)).collect();
+    let mut new_endpoints = Vec::with_capacity(affected.len());
+    for &position in affected {
+        let service = &topology.services[position];
+        let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str())) else {
+            new_endpoints.push(None);
+            continue;
+        };
+        let selector = service.selector.clone().unwrap_or_default();
+        let selected = topology.pod_index.select_map(&service.namespace, &selector);
+        new_endpoints.push(Some(resolve::endpoints_from_pods(service, raw, &selected, &topology.cluster.pods, &zones_by_node)));
+    }
+    for (&position, endpoints) in affected.iter().zip(new_endpoints) {
+        if let Some(endpoints) = endpoints {
+            let service = &mut topology.services[position];
+            service.endpoints = endpoints;
+            service.dns = resolve::dns_records(service, &topology.config.cluster_domain);
+        }
+    }
+
+    // Explanations: the re-resolved Services, plus Services without endpoints in the
+    // touched namespaces (their "nearest pods" hint looks at every pod there).
+    let namespaces: BTreeSet<&str> = touched.iter().map(|(namespace, _)| namespace.as_str()).collect();
+    let mut explained: BTreeSet<usize> = affected.iter().copied().collect();
+    for (position, service) in topology.services.iter().enumerate() {
+        if service.endpoints.is_empty() && namespaces.contains(service.namespace.as_str()) {
+            explained.insert(position);
+        }
+    }
+    let subset: Vec<resolve::ResolvedService> = explained.iter().map(|&p| topology.services[p].clone()).collect();
+    let objects: BTreeSet<String> = subset.iter().map(|s| format!("Service/{}/{}", s.namespace, s.name)).collect();
+    let keys: BTreeSet<(&str, &str)> = subset.iter().map(|s| (s.namespace.as_str(), s.name.as_str())).collect();
+    let mini = Manifests {
+        services: topology.manifests.services.iter().filter(|s| keys.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str()))).cloned().collect(),
+        endpoint_slices: topology.manifests.endpoint_slices.iter().filter(|s| keys.contains(&(s.meta.namespace.as_str(), s.service_name.as_str()))).cloned().collect(),
+        ..Manifests::default()
+    };
+    let mut fresh = Vec::new();
+    explain::explain(&mini, &topology.cluster, &topology.pod_index, &subset, &mut fresh);
+    topology.diagnostics.retain(|d| !(objects.contains(&d.object) && SERVICE_EXPLAIN_CODES.contains(&d.code)));
+    topology.diagnostics.extend(fresh);
+    if !topology.manifests.network_policies.is_empty() {
+        refresh_policy_diagnostics(topology);
+    } else {
+        super::diag::sort_diagnostics(&mut topology.diagnostics);
+    }
+}
+
+/// Recomputes the diagnostics that depend on NetworkPolicies: nothing else changes
+/// when a policy is added or removed.
+fn refresh_policy_diagnostics(topology: &mut Topology) {
+    let mini = Manifests { network_policies: topology.manifests.network_policies.clone(), ..Manifests::default() };
+    let mut fresh: Vec<Diagnostic> = Vec::new();
+    explain::explain(&mini, &topology.cluster, &topology.pod_index, &[], &mut fresh);
+    let engine = netpol::PolicyEngine::new(&topology.manifests, &topology.cluster);
+    fresh.extend(netpol::dns_diagnostics(&engine, netpol::cluster_dns_ip(&topology.config)));
+    topology.diagnostics.retain(|d| !POLICY_CODES.contains(&d.code));
+    topology.diagnostics.extend(fresh);
+    super::diag::sort_diagnostics(&mut topology.diagnostics);
+}
+
+// ---------------------------------------------------------------------------
+// Services
+// ---------------------------------------------------------------------------
+
+fn edit_service(topology: &mut Topology, namespace: &str, name: &str, edit: impl FnOnce(&mut ServiceSpec) -> Result<String, WhatIfError>) -> Result<WhatIfReport, WhatIfError> {
+    let position = topology
+        .manifests
+        .services
+        .iter()
+        .position(|s| s.meta.namespace == namespace && s.meta.name == name)
+        .ok_or_else(|| WhatIfError::not_found(format!("no Service {namespace}/{name}")))?;
+    let mut spec = topology.manifests.services[position].spec.clone();
+    let what = edit(&mut spec)?;
+    // Replace the old spec's validation findings with the new one's.
+    let mut old_findings = Vec::new();
+    validate::validate_service(&topology.manifests.services[position], &mut old_findings);
+    topology.manifests.services[position].spec = spec;
+    let mut new_findings = Vec::new();
+    validate::validate_service(&topology.manifests.services[position], &mut new_findings);
+    for finding in &old_findings {
+        if let Some(at) = topology.ingest_diagnostics.iter().position(|d| d == finding) {
+            topology.ingest_diagnostics.remove(at);
+        }
+    }
+    topology.ingest_diagnostics.extend(new_findings);
+    resolve_fully(topology);
+    Ok(report(format!("Service {namespace}/{name}: {what}"), Resolution::Full))
+}
+
+/// Changes the type the way the API server's `dropTypeDependentFields` would: fields
+/// the new type does not use are cleared.
+fn set_service_type(spec: &mut ServiceSpec, service_type: ServiceType) -> Result<String, WhatIfError> {
+    if service_type == ServiceType::ExternalName && spec.external_name.as_deref().is_none_or(str::is_empty) {
+        return Err(WhatIfError::invalid("an ExternalName Service needs spec.externalName; add it to the manifest first"));
+    }
+    let old_type = spec.service_type;
+    spec.service_type = service_type;
+    if !matches!(service_type, ServiceType::NodePort | ServiceType::LoadBalancer) {
+        for port in &mut spec.ports {
+            port.node_port = None;
+        }
+        spec.health_check_node_port = None;
+        if spec.external_ips.is_empty() {
+            spec.external_traffic_policy = None;
+        }
+    }
+    if service_type != ServiceType::LoadBalancer {
+        spec.load_balancer_ips_status.clear();
+        spec.load_balancer_ip_requested = None;
+        spec.load_balancer_source_ranges.clear();
+        spec.load_balancer_class = None;
+        spec.allocate_load_balancer_node_ports = None;
+        spec.health_check_node_port = None;
+        if spec.external_traffic_policy == Some(TrafficPolicy::Local) && service_type != ServiceType::NodePort && spec.external_ips.is_empty() {
+            spec.external_traffic_policy = None;
+        }
+    }
+    if service_type == ServiceType::ExternalName {
+        spec.cluster_ips.clear();
+        spec.internal_traffic_policy = None;
+    } else if old_type == ServiceType::ExternalName {
+        spec.cluster_ips.clear();
+    }
+    Ok(format!("type {} → {}", old_type.as_str(), service_type.as_str()))
+}
