@@ -28,6 +28,7 @@ OPTIONS:
     --lb-pool CIDR            simulated LoadBalancer address pool (default 203.0.113.0/24)
     --cluster-domain D        cluster DNS domain (default cluster.local)
     --seed N                  seed for generated names and traffic (default 0)
+    --max-pods N              most pods to simulate in the whole cluster (default 250000)
     --strict                  exit 1 when any error diagnostic exists
     -h, --help                this help
 
@@ -98,6 +99,10 @@ pub fn parse_args(raw: &[String]) -> Result<Args, UsageError> {
             "--seed" => {
                 let text = value("--seed")?;
                 args.config.seed = text.parse().map_err(|_| UsageError(format!("--seed must be a number, not '{text}'")))?;
+            }
+            "--max-pods" => {
+                let text = value("--max-pods")?;
+                args.config.max_pods = text.parse().map_err(|_| UsageError(format!("--max-pods must be a number, not '{text}'")))?;
             }
             "--from" | "--to" | "--client-ip" | "--protocol" | "--view" => {
                 let name = arg.trim_start_matches("--").to_string();

@@ -15,6 +15,9 @@ use super::selector::{LabelSelector, Labels};
 
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
+/// Most bytes of template labels copied into one workload's simulated pods.
+pub const MAX_POD_LABEL_BYTES: usize = 64 * 1024 * 1024;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterNode {
     pub name: String,
@@ -124,6 +127,28 @@ pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut V
             if present.contains(&(workload.meta.namespace.clone(), owner.clone())) {
                 continue;
             }
+        }
+        // Budgets keep a few kilobytes of YAML from asking for gigabytes of pods.
+        let n_pods = if workload.kind == WorkloadKind::DaemonSet { nodes.len() } else { workload.replicas as usize };
+        let label_bytes: usize = workload.template.labels.iter().map(|(k, v)| k.len() + v.len() + 64).sum();
+        let object = format!("{}/{}/{}", workload.kind.as_str(), workload.meta.namespace, workload.meta.name);
+        if pods.len() + n_pods > config.max_pods {
+            diagnostics.push(
+                Diagnostic::error("too-many-pods", format!("Simulating {} would bring the cluster past {} pods, the most kubetopo simulates (--max-pods), so its pods are left out. Lower replica counts, analyse fewer workloads at once, or raise --max-pods.", object, config.max_pods))
+                    .object(object)
+                    .field("spec.replicas")
+                    .at(workload.meta.field_source("spec.replicas")),
+            );
+            continue;
+        }
+        if n_pods.saturating_mul(label_bytes) > MAX_POD_LABEL_BYTES {
+            diagnostics.push(
+                Diagnostic::error("pod-labels-too-large", format!("{} would copy {} KB of template labels into each of {n_pods} pods, past kubetopo's budget of {} MB, so its pods are left out. Shorten the labels or lower the replica count.", object, label_bytes / 1024, MAX_POD_LABEL_BYTES / (1024 * 1024)))
+                    .object(object)
+                    .field("spec.template.metadata.labels")
+                    .at(workload.meta.field_source("spec.template.metadata.labels")),
+            );
+            continue;
         }
         builder.workload_pods(workload, &mut pods, diagnostics);
     }
@@ -457,6 +482,8 @@ impl<'a> PodBuilder<'a> {
         // over nodes and zones, independently of every other workload: an edit elsewhere
         // never moves these pods.
         let offset = if candidates.is_empty() { 0 } else { (stable_hash(&[namespace, name]) % candidates.len() as u64) as usize };
+        // Pods left without an IP, per node: one diagnostic per workload, not per pod.
+        let mut without_ip: BTreeMap<String, usize> = BTreeMap::new();
         for (index, (pod_name, extra, hostname, subdomain, pinned)) in identities.into_iter().enumerate() {
             let node_index = pinned.or_else(|| (!candidates.is_empty()).then(|| candidates[(offset + index) % candidates.len()]));
             // hostNetwork pods share their node's address and use no pod CIDR slot.
@@ -465,12 +492,8 @@ impl<'a> PodBuilder<'a> {
             } else {
                 node_index.and_then(|i| self.allocate_ip(i)).into_iter().collect()
             };
-            if node_index.is_some() && ips.is_empty() {
-                diagnostics.push(
-                    Diagnostic::warning("pod-cidr-exhausted", format!("Node {}'s pod CIDR is full, so pod {pod_name} gets no IP. Simulate more nodes (--nodes) or a larger --pod-cidr.", self.nodes[node_index.unwrap()].name))
-                        .object(format!("Pod/{namespace}/{pod_name}"))
-                        .at(workload.meta.source.clone()),
-                );
+            if let (Some(node), true) = (node_index, ips.is_empty()) {
+                *without_ip.entry(self.nodes[node].name.clone()).or_default() += 1;
             }
             let mut pod_labels = labels.clone();
             pod_labels.extend(extra);
@@ -492,6 +515,16 @@ impl<'a> PodBuilder<'a> {
                 spec: Arc::clone(&spec),
                 source: workload.meta.source.clone(),
             });
+        }
+        if !without_ip.is_empty() {
+            let n_pods: usize = without_ip.values().sum();
+            let nodes: Vec<String> = without_ip.iter().map(|(node, n)| format!("{node} ({n})")).collect();
+            diagnostics.push(
+                Diagnostic::warning("pod-cidr-exhausted", format!("The pod CIDRs of these nodes are full, so {n_pods} pods of {workload_ref} get no IP and serve no traffic: {}. Simulate more nodes (--nodes) or a larger --pod-cidr, or give the Node objects larger podCIDRs.", nodes.join(", ")))
+                    .object(format!("{}/{namespace}/{name}", workload.kind.as_str()))
+                    .field("spec.replicas")
+                    .at(workload.meta.field_source("spec.replicas")),
+            );
         }
     }
 }

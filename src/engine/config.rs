@@ -65,6 +65,8 @@ pub struct Config {
     pub cluster_domain: String,
     /// Seeds every pseudo-random choice: generated name suffixes and traffic simulation.
     pub seed: u64,
+    /// Most pods simulated in the whole cluster; workloads past it get no pods.
+    pub max_pods: usize,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
             load_balancer_pool: Ipv4Cidr::parse("203.0.113.0/24").unwrap(),
             cluster_domain: "cluster.local".into(),
             seed: 0,
+            max_pods: 250_000,
         }
     }
 }

@@ -683,7 +683,9 @@ fn read_workload(reader: &mut Reader, root: &YamlNode, kind: WorkloadKind, meta:
         }
     };
     let service_name = (kind == WorkloadKind::StatefulSet).then(|| reader.string(spec, "serviceName", "spec.serviceName")).flatten();
-    let ordinal_start = spec.get("ordinals").map(|ordinals| reader.int(ordinals, "start", "spec.ordinals.start").unwrap_or(0)).unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+    // `start` is an int32 in Kubernetes; clamping to i32::MAX (not u32::MAX) also keeps
+    // `start + replicas` (at most MAX_REPLICAS) within u32 when the pods are named.
+    let ordinal_start = spec.get("ordinals").map(|ordinals| reader.int(ordinals, "start", "spec.ordinals.start").unwrap_or(0)).unwrap_or(0).clamp(0, i64::from(i32::MAX)) as u32;
     let indexed = reader.string(spec, "completionMode", &format!("{prefix}.completionMode")).as_deref() == Some("Indexed");
     let manual_selector = reader.bool(spec, "manualSelector", &format!("{prefix}.manualSelector")).unwrap_or(false);
     Some(Workload { meta: Meta::default(), kind, replicas: replicas as u32, selector, template, service_name, ordinal_start, indexed, manual_selector })

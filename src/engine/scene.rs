@@ -623,11 +623,19 @@ fn badges(topology: &Topology) -> BTreeMap<String, Severity> {
     worst
 }
 
+/// Whether shapes carry their hover text as SVG `<title>` elements. Standalone
+/// SVG needs them; the web app shows its own tooltip and keeps the DOM small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tooltips {
+    Embedded,
+    Omitted,
+}
+
 /// The scene as a standalone SVG document, styled like the web app.
 pub fn to_svg(scene: &Scene) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" font-family=\"system-ui, sans-serif\">\n<style>{SVG_STYLE}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{}</svg>\n",
-        svg_elements(scene),
+        svg_elements(scene, Tooltips::Embedded),
         w = scene.width,
         h = scene.height,
     )
@@ -636,18 +644,15 @@ pub fn to_svg(scene: &Scene) -> String {
 /// The edges and shapes as SVG elements. Each carries `data-id` (shapes) or
 /// `data-from`/`data-to` (edges), which the web app uses for hit testing and
 /// highlighting without re-rendering.
-pub fn svg_elements(scene: &Scene) -> String {
+pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     let mut out = String::with_capacity(scene.shapes.len() * 220 + scene.edges.len() * 160);
     out.push_str("<g class=\"edges\">");
     for edge in &scene.edges {
-        out.push_str(&format!(
-            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\"><title>{}</title></path>\n",
-            edge.class,
-            escape(&edge.from),
-            escape(&edge.to),
-            edge.path,
-            escape(&edge.tooltip)
-        ));
+        out.push_str(&format!("<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\">", edge.class, escape(&edge.from), escape(&edge.to), edge.path));
+        if tooltips == Tooltips::Embedded {
+            out.push_str(&format!("<title>{}</title>", escape(&edge.tooltip)));
+        }
+        out.push_str("</path>\n");
     }
     out.push_str("</g><g class=\"shapes\">");
     for shape in &scene.shapes {
@@ -658,15 +663,17 @@ pub fn svg_elements(scene: &Scene) -> String {
             ShapeKind::Group => 10.0,
         };
         out.push_str(&format!(
-            "<g class=\"shape {}\" data-id=\"{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"{radius}\"/><title>{}</title>",
+            "<g class=\"shape {}\" data-id=\"{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"{radius}\"/>",
             shape.class,
             escape(&shape.id),
             r.x,
             r.y,
             r.w,
             r.h,
-            escape(&shape.tooltip)
         ));
+        if tooltips == Tooltips::Embedded {
+            out.push_str(&format!("<title>{}</title>", escape(&shape.tooltip)));
+        }
         match shape.kind {
             ShapeKind::Chip => {}
             ShapeKind::Group if shape.class == "workload-group" => {

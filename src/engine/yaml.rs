@@ -22,6 +22,9 @@ use super::diag::{Diagnostic, Source};
 pub const MAX_DEPTH: usize = 100;
 /// Nodes that aliases may add on top of the nodes written out in a document.
 pub const ALIAS_EXPANSION_ALLOWANCE: usize = 100_000;
+/// Bytes of scalars and keys that aliases may add on top of the document's own text:
+/// a few aliases of one long string expand to gigabytes without many nodes.
+pub const ALIAS_EXPANSION_BYTES_ALLOWANCE: usize = 16 * 1024 * 1024;
 /// Largest input accepted, in bytes.
 pub const MAX_INPUT_BYTES: usize = 50 * 1024 * 1024;
 
@@ -130,18 +133,22 @@ impl Node {
         }
     }
 
-    fn count_nodes(&self) -> usize {
-        let mut n_nodes = 0;
+    /// The number of nodes and the bytes of scalar text and keys in this subtree.
+    fn count_nodes(&self) -> (usize, usize) {
+        let (mut n_nodes, mut n_bytes) = (0, 0);
         let mut stack = vec![self];
         while let Some(node) = stack.pop() {
             n_nodes += 1;
             match &node.value {
-                Value::Scalar(_) => {}
+                Value::Scalar(s) => n_bytes += s.text.len(),
                 Value::Seq(items) => stack.extend(items.iter()),
-                Value::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+                Value::Map(entries) => {
+                    n_bytes += entries.iter().map(|(k, _)| k.len()).sum::<usize>();
+                    stack.extend(entries.iter().map(|(_, v)| v));
+                }
             }
         }
-        n_nodes
+        (n_nodes, n_bytes)
     }
 }
 
@@ -162,11 +169,20 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
+    // `from_str_radix` accepts its own sign, so `-0x-8000000000000000` would reach the
+    // negation below as i64::MIN and overflow; only bare digits are numbers.
+    let all_digits = |text: &str, radix: u32| !text.is_empty() && text.chars().all(|c| c.is_digit(radix));
     let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        if !all_digits(hex, 16) {
+            return None;
+        }
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(octal) = digits.strip_prefix("0o") {
+        if !all_digits(octal, 8) {
+            return None;
+        }
         i64::from_str_radix(octal, 8).ok()?
-    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+    } else if all_digits(digits, 10) {
         digits.parse().ok()?
     } else {
         return None;
@@ -291,10 +307,11 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
     let column = |line: usize, column: usize| column + 1 + if line == 1 { first_column_offset } else { 0 };
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut anchors: HashMap<usize, (Node, (usize, usize))> = HashMap::new();
     let mut root: Option<Node> = None;
     let mut n_nodes: usize = 0;
     let mut n_alias_nodes: usize = 0;
+    let mut n_alias_bytes: usize = 0;
     loop {
         let (event, marker) = parser.next_token().map_err(|error| {
             // The scanner has its own flow-nesting limit; report it like ours.
@@ -316,7 +333,7 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
                 Some((Node { value: Value::Scalar(Scalar { text, plain }), line, column }, anchor))
             }
             Event::Alias(anchor) => {
-                let Some((node, size)) = anchors.get(&anchor) else {
+                let Some((node, (size, bytes))) = anchors.get(&anchor) else {
                     return Err(Problem {
                         code: "yaml-syntax",
                         message: "YAML alias refers to an unknown anchor.".to_string(),
@@ -325,6 +342,18 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
                     });
                 };
                 n_alias_nodes += size;
+                n_alias_bytes += bytes;
+                if n_alias_bytes > ALIAS_EXPANSION_BYTES_ALLOWANCE + text.len() {
+                    return Err(Problem {
+                        code: "yaml-alias-bomb",
+                        message: format!(
+                            "YAML aliases expand to more than {} MB of text, which looks like an alias bomb (\"billion laughs\"). The document was refused; expand the aliases by hand if this is intended.",
+                            (ALIAS_EXPANSION_BYTES_ALLOWANCE + text.len()) / (1024 * 1024)
+                        ),
+                        line: line as usize,
+                        column: column as usize,
+                    });
+                }
                 if n_alias_nodes > ALIAS_EXPANSION_ALLOWANCE + n_nodes {
                     return Err(Problem {
                         code: "yaml-alias-bomb",

@@ -12,6 +12,11 @@ use crate::engine::diag::Severity;
 /// Pixels per editor line; must match `.editor textarea` in style.css.
 const LINE_HEIGHT: f64 = 18.0;
 const TYPING_PAUSE_MS: u64 = 250;
+/// Pastes larger than this update the graph before the editor text.
+const LARGE_TEXT_BYTES: usize = 256 * 1024;
+/// Line numbers drawn around the visible part of the editor; the gutter is
+/// virtual, so a 100,000-line file costs no more than a short one.
+const GUTTER_WINDOW: usize = 160;
 
 thread_local! {
     static EDITOR: std::cell::RefCell<Option<web_sys::HtmlTextAreaElement>> = const { std::cell::RefCell::new(None) };
@@ -26,6 +31,9 @@ pub fn refresh_editor_text(state: AppState) {
         if let Some(textarea) = editor.borrow().as_ref() {
             textarea.set_value(&text);
             textarea.set_scroll_top(0);
+            if let Some(gutter) = textarea.previous_element_sibling() {
+                gutter.set_scroll_top(0);
+            }
         }
     });
 }
@@ -78,15 +86,31 @@ pub fn Editor() -> impl IntoView {
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
         let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
-        textarea.set_value(&text);
         let caret = (value[..start].encode_utf16().count() + pasted.encode_utf16().count()) as u32;
-        let _ = textarea.set_selection_range(caret, caret);
+        let write_back = move |text: &str| {
+            textarea.set_value(text);
+            let _ = textarea.set_selection_range(caret, caret);
+        };
+        if text.len() > LARGE_TEXT_BYTES {
+            // Laying out a multi-megabyte textarea takes the browser about a second;
+            // draw the graph first and fill the editor in the frame after.
+            let deferred = text.clone();
+            request_animation_frame(move || set_timeout(move || write_back(&deferred), std::time::Duration::ZERO));
+        } else {
+            write_back(&text);
+        }
         set_active_text(text);
         schedule(0);
     };
+    let first_visible_line = RwSignal::new(0usize);
     let on_scroll = move |_| {
         if let (Some(textarea), Some(gutter)) = (textarea_ref.get_untracked(), gutter_ref.get_untracked()) {
             gutter.set_scroll_top(textarea.scroll_top());
+            let line = (f64::from(textarea.scroll_top()) / LINE_HEIGHT) as usize;
+            // Re-render the numbers only when the window must move.
+            if line.abs_diff(first_visible_line.get_untracked()) > GUTTER_WINDOW / 4 {
+                first_visible_line.set(line);
+            }
         }
     };
 
@@ -104,6 +128,7 @@ pub fn Editor() -> impl IntoView {
         let _ = textarea.set_selection_range(start, end);
         let top = ((jump.line as f64 - 1.0) * LINE_HEIGHT - f64::from(textarea.client_height()) / 3.0).max(0.0);
         textarea.set_scroll_top(top as i32);
+        first_visible_line.set((top / LINE_HEIGHT) as usize);
         if let Some(gutter) = gutter_ref.get_untracked() {
             gutter.set_scroll_top(top as i32);
         }
@@ -150,15 +175,20 @@ pub fn Editor() -> impl IntoView {
     };
 
     let line_count = Memo::new(move |_| state.files.with(|files| files.get(state.active_file.get()).map(|f| f.text.lines().count().max(1)).unwrap_or(1)));
+    let gutter_first = move || first_visible_line.get().saturating_sub(GUTTER_WINDOW / 4);
     let gutter_numbers = move || {
         let n = line_count.get();
-        let mut text = String::with_capacity(n * 6);
-        for line in 1..=n {
+        let first = gutter_first().min(n.saturating_sub(1));
+        let last = (first + GUTTER_WINDOW).min(n);
+        let mut text = String::with_capacity(GUTTER_WINDOW * 6);
+        for line in first + 1..=last {
             text.push_str(&line.to_string());
             text.push('\n');
         }
         text
     };
+    let gutter_style = move || format!("height:{}px", line_count.get() as f64 * LINE_HEIGHT + 200.0);
+    let numbers_style = move || format!("top:{}px", 6.0 + gutter_first().min(line_count.get().saturating_sub(1)) as f64 * LINE_HEIGHT);
     let active_name = Memo::new(move |_| state.files.with(|files| files.get(state.active_file.get()).map(|f| f.name.clone()).unwrap_or_default()));
     let markers = move || {
         let name = active_name.get();
@@ -230,8 +260,8 @@ pub fn Editor() -> impl IntoView {
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop>
                 <div class="gutter" node_ref=gutter_ref aria-hidden="true">
-                    <div class="gutter-inner">
-                        <pre class="line-numbers">{gutter_numbers}</pre>
+                    <div class="gutter-inner" style=gutter_style>
+                        <pre class="line-numbers" style=numbers_style>{gutter_numbers}</pre>
                         {markers}
                     </div>
                 </div>

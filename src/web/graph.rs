@@ -31,10 +31,18 @@ pub fn Graph() -> impl IntoView {
         let view = state.view.get();
         let filter = state.filter.get();
         counter.update_value(|c| *c += 1);
-        Versioned { version: counter.get_value(), value: Arc::new(build_scene(&topology.value, view, &filter)) }
+        let started = super::state::now_ms();
+        let scene = build_scene(&topology.value, view, &filter);
+        state.last_scene_ms.set(super::state::now_ms() - started);
+        Versioned { version: counter.get_value(), value: Arc::new(scene) }
     });
     provide_context(scene);
-    let markup = move || scene::svg_elements(&scene.get().value);
+    let markup = move || {
+        let started = super::state::now_ms();
+        let markup = scene::svg_elements(&scene.get().value, scene::Tooltips::Omitted);
+        state.last_scene_ms.set(state.last_scene_ms.get_untracked() + super::state::now_ms() - started);
+        markup
+    };
     let viewport = RwSignal::new(Viewport { tx: 0.0, ty: 0.0, k: 1.0 });
     let container = NodeRef::<leptos::html::Div>::new();
     let search_ref = NodeRef::<leptos::html::Input>::new();
@@ -114,6 +122,26 @@ pub fn Graph() -> impl IntoView {
             });
         }
         pointers.update_value(|p| p[index] = (ev.pointer_id(), x, y));
+    };
+    // Hover tooltips: one floating element, filled from the scene by id.
+    let tooltip = RwSignal::new(None::<(f64, f64, String)>);
+    let on_hover = move |ev: leptos::ev::PointerEvent| {
+        if !pointers.get_value().is_empty() {
+            return;
+        }
+        let Some(element) = container.get_untracked() else { return };
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let text = target.and_then(|target| {
+            let scene = scene.get_untracked();
+            if let Some(shape) = target.closest("[data-id]").ok().flatten().and_then(|e| e.get_attribute("data-id")) {
+                return scene.value.shape(&shape).map(|s| s.tooltip.clone());
+            }
+            let from = target.get_attribute("data-from")?;
+            let to = target.get_attribute("data-to")?;
+            scene.value.edges.iter().find(|e| e.from == from && e.to == to).map(|e| e.tooltip.clone())
+        });
+        let rect = element.get_bounding_client_rect();
+        tooltip.set(text.map(|text| (f64::from(ev.client_x()) - rect.left() + 14.0, f64::from(ev.client_y()) - rect.top() + 14.0, text)));
     };
     let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
         pointers.update_value(|p| p.retain(|q| q.0 != ev.pointer_id()));
@@ -289,7 +317,7 @@ pub fn Graph() -> impl IntoView {
             <span class="match-count" data-testid="match-count">{move || { let n = state.matches.get().len(); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
         <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || !state.matches.get().is_empty()
-            on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
+            on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <style>{highlight_css}</style>
             <svg class="scene" data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
                 data-version=move || scene.get().version.to_string()
@@ -301,6 +329,7 @@ pub fn Graph() -> impl IntoView {
                 </g>
             </svg>
             <super::traffic::PacketLayer scene=scene viewport=viewport />
+            {move || tooltip.get().map(|(x, y, text)| view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=format!("left:{x:.0}px;top:{y:.0}px")>{text}</div> })}
             <Legend />
         </div>
     }

@@ -64,14 +64,15 @@ fn App(files: Vec<InputFile>) -> impl IntoView {
         let n_errors = t.diagnostics.iter().filter(|d| d.severity == crate::engine::diag::Severity::Error).count();
         let n_warnings = t.diagnostics.iter().filter(|d| d.severity == crate::engine::diag::Severity::Warning).count();
         format!(
-            "{} nodes · {} pods · {} services · {} ingresses · {} errors · {} warnings · analysed in {:.0} ms",
+            "{} nodes · {} pods · {} services · {} ingresses · {} errors · {} warnings · analysed in {:.0} ms · drawn in {:.0} ms",
             t.cluster.nodes.len(),
             t.cluster.pods.len(),
             t.services.len(),
             t.ingresses.len(),
             n_errors,
             n_warnings,
-            state.last_analysis_ms.get()
+            state.last_analysis_ms.get(),
+            state.last_scene_ms.get()
         )
     };
     view! {

@@ -71,6 +71,8 @@ pub struct AppState {
     pub edits: RwSignal<Vec<String>>,
     /// Milliseconds the last analysis took, shown in the status bar.
     pub last_analysis_ms: RwSignal<f64>,
+    /// Milliseconds spent building and writing the scene for the last change.
+    pub last_scene_ms: RwSignal<f64>,
     version: StoredValue<u64>,
 }
 
@@ -94,6 +96,7 @@ impl AppState {
             jump: RwSignal::new(JumpRequest::default()),
             edits: RwSignal::new(Vec::new()),
             last_analysis_ms: RwSignal::new(elapsed),
+            last_scene_ms: RwSignal::new(0.0),
             version: StoredValue::new(0),
         }
     }

@@ -64,11 +64,20 @@ pub fn provide_traffic(state: AppState) {
     provide_context(traffic);
     Effect::new(move |_| {
         let base = state.base_topology.get();
-        let mut simulator = Simulator::new((*base.value).clone(), SimConfig { default_rate: traffic.load.get_untracked(), ..SimConfig::default() });
-        simulator.set_all_rates(traffic.load.get_untracked());
-        SIMULATOR.with(|slot| *slot.borrow_mut() = Some(simulator));
-        traffic.drops.set(BTreeMap::new());
-        traffic.counters.set(Default::default());
+        // Rebuild after the new graph is painted: the picture should not wait for traffic.
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    let load = traffic.load.get_untracked();
+                    let mut simulator = Simulator::new((*base.value).clone(), SimConfig { default_rate: load, ..SimConfig::default() });
+                    simulator.set_all_rates(load);
+                    SIMULATOR.with(|slot| *slot.borrow_mut() = Some(simulator));
+                    traffic.drops.set(BTreeMap::new());
+                    traffic.counters.set(Default::default());
+                },
+                std::time::Duration::ZERO,
+            )
+        });
     });
     Effect::new(move |_| {
         let load = traffic.load.get();
@@ -182,8 +191,10 @@ fn flow_color(flow: u32) -> String {
 pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) -> impl IntoView {
     let traffic = expect_context::<TrafficState>();
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
-    let alive = StoredValue::new(true);
-    on_cleanup(move || alive.set_value(false));
+    // Not a reactive value: the frame loop must be able to ask after the owner is gone.
+    let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let alive_flag = std::sync::Arc::clone(&alive);
+    on_cleanup(move || alive_flag.store(false, std::sync::atomic::Ordering::Relaxed));
     let fractional = StoredValue::new(0.0f64);
     let frame_count = StoredValue::new(0u64);
     let last_packets = StoredValue::new(Vec::new());
@@ -194,7 +205,7 @@ pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) 
     let step: std::rc::Rc<RefCell<Option<std::rc::Rc<dyn Fn()>>>> = std::rc::Rc::new(RefCell::new(None));
     let step_clone = std::rc::Rc::clone(&step);
     let frame = move || {
-        if !alive.get_value() {
+        if !alive.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
         draw_frame(traffic, scene, viewport, canvas_ref, fractional, frame_count, last_packets);

@@ -37,7 +37,8 @@ export class App {
   }
 
   async select(id) {
-    await this.shape(id).first().click();
+    // The top-left corner: a node box is mostly covered by its workload groups.
+    await this.shape(id).first().click({ position: { x: 8, y: 6 } });
   }
 
   /** Pastes text into the editor, replacing its content, the way a user would. */

@@ -1,0 +1,107 @@
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+const delivered = async (page, endpointPrefix) => {
+  const cells = page.locator(`[data-testid="endpoint-counter"][data-endpoint^="${endpointPrefix}"] td[data-count]`);
+  if ((await cells.count()) === 0) return 0;
+  return Number(await cells.first().getAttribute('data-count'));
+};
+
+test('packets animate along real paths and are counted per endpoint', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await expect.poll(async () => Number(await page.getByTestId('packets').getAttribute('data-packets'))).toBeGreaterThan(0);
+  await expect.poll(() => delivered(page, 'default/frontend-')).toBeGreaterThan(0);
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('play')).toHaveText('Play');
+  await app.screenshot('traffic');
+  await app.assertClean();
+});
+
+test('what-if: killing a pod removes its endpoint and packets stop reaching it', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  // Let traffic reach cartservice's only pod first.
+  await page.getByTestId('load').fill('0.5');
+  await expect.poll(() => delivered(page, 'default/cartservice-'), { timeout: 15_000 }).toBeGreaterThan(3);
+  const podId = await page.locator('.graph .shape.pod[data-id^="pod:default/cartservice-"]').getAttribute('data-id');
+  const podKey = podId.replace('pod:', '');
+  await app.select(podId);
+  await page.getByTestId('kill-pod').click();
+  await expect(page.getByTestId('edits')).toContainText(podKey.split('/')[1]);
+  // The endpoint disappears from the Service.
+  await app.select('svc:default/cartservice');
+  await expect(page.getByTestId('endpoints')).not.toContainText(podKey.split('/')[1]);
+  // Packets already in flight finish; after that the killed pod's counter stays put.
+  await page.waitForTimeout(2000);
+  const after = await delivered(page, podKey);
+  await page.waitForTimeout(3000);
+  expect(await delivered(page, podKey)).toBe(after);
+  // ...and connections to cartservice are now refused (rejected), shown where they happen.
+  await expect.poll(async () => page.getByTestId('verdict-counters').textContent()).toMatch(/rejected [1-9]/);
+  await expect(page.locator('[data-testid="drop-marker"][data-verdict="rejected"]').first()).toBeAttached();
+  await app.screenshot('whatif-kill');
+  // Reset restores the manifests' state.
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('edits')).toBeEmpty();
+  await app.assertClean();
+});
+
+test('externalTrafficPolicy Local: NodePort traffic to a node without a local endpoint is dropped', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('local-lb');
+  await expect(app.shape('svc:default/echo')).toBeVisible();
+  // The node without an echo pod is drawn as unhealthy for the load balancer.
+  await expect(page.locator('.graph .edge.node-port.unhealthy')).toHaveCount(1);
+  const node = (await page.locator('.graph .edge.node-port.unhealthy').getAttribute('data-to')).replace('node:', '');
+  await app.select(`node:${node}`);
+  const nodeIp = (await page.locator('.facts dd').nth(1).textContent()).trim();
+  await app.select('svc:default/echo');
+  const nodePort = (await page.getByTestId('service-ports').locator('tbody td').nth(3).textContent()).trim();
+  await page.getByTestId('trace-from').selectOption('external');
+  await page.getByTestId('trace-to').fill(`${nodeIp}:${nodePort}`);
+  await page.getByTestId('run-trace').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
+  await expect(page.getByTestId('trace-hops').locator('li[data-action="drop"]')).toHaveCount(1);
+  // Animate it: the drop shows on the graph, with its reason on hover.
+  await page.getByTestId('add-flow').click();
+  const marker = page.locator('[data-testid="drop-marker"][data-verdict="dropped"]').first();
+  await expect(marker).toBeAttached({ timeout: 15_000 });
+  await expect(marker.locator('title')).toContainText(/Local/);
+  await app.screenshot('etp-local-drop');
+  await app.assertClean();
+});
+
+test('trace panel: frontend to cartservice shows DNS, DNAT and delivery', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.select('svc:default/cartservice');
+  await page.getByTestId('trace-service').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('delivered');
+  const hops = page.getByTestId('trace-hops');
+  await expect(hops.locator('li[data-action="dns"]')).not.toHaveCount(0);
+  await expect(hops.locator('li[data-action="dnat"]')).not.toHaveCount(0);
+  await app.screenshot('trace');
+  await app.assertClean();
+});
+
+test('what-if from the graph: node failure, scaling, service type and policies', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.select('node:node-2');
+  await page.getByTestId('fail-node').click();
+  await expect(app.shape('node:node-2')).toHaveClass(/failed/);
+  await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/frontend"]').first().click({ position: { x: 30, y: 6 } });
+  await expect(page.getByTestId('details-title')).toHaveText('Deployment/frontend');
+  await page.getByTestId('scale-up').click();
+  await expect(page.locator('.graph .shape.pod[data-id^="pod:default/frontend-"]')).toHaveCount(2);
+  await app.select('svc:default/cartservice');
+  await page.getByTestId('whatif-service-type').selectOption('NodePort');
+  await expect(app.shape('svc:default/cartservice')).toHaveClass(/node-port-type/);
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Disable policy default/deny-all' }).click();
+  await expect(page.getByTestId('policies')).not.toContainText('default/deny-all');
+  await expect(page.getByTestId('edits').locator('li')).toHaveCount(4);
+  await app.assertClean();
+});
