@@ -16,11 +16,58 @@ use wasm_bindgen::JsCast;
 
 use state::{AppState, InputFile, MainTab};
 
+/// How the page was opened. Documentation embeds kubetopo in an iframe with
+/// `?embed` (no editor pane, nothing remembered) and picks the input with
+/// `?sample=ID` or `#manifests=BASE64` (never fetched: it is in the URL).
+#[derive(Clone, Debug, Default)]
+struct Launch {
+    embed: bool,
+    files: Option<Vec<InputFile>>,
+}
+
+fn read_launch() -> Launch {
+    let Some(location) = web_sys::window().map(|w| w.location()) else { return Launch::default() };
+    let query = location.search().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let params: Vec<(String, String)> = query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (k.to_string(), v.to_string())
+    }).collect();
+    let embed = params.iter().any(|(k, v)| k == "embed" && v != "0");
+    let mut files = params
+        .iter()
+        .find(|(k, _)| k == "sample")
+        .and_then(|(_, id)| samples::SAMPLES.iter().find(|s| s.id == id))
+        .map(sample_files);
+    if let Some(encoded) = hash.strip_prefix("#manifests=") {
+        let decoded = js_sys_atob(&encoded.replace('-', "+").replace('_', "/"));
+        if let Some(text) = decoded {
+            files = Some(vec![InputFile { name: "embedded.yaml".into(), text }]);
+        }
+    }
+    Launch { embed, files }
+}
+
+/// Base64 to UTF-8 text with the browser's decoder; `None` when it is not base64.
+fn js_sys_atob(encoded: &str) -> Option<String> {
+    let binary = web_sys::window()?.atob(encoded).ok()?;
+    // atob yields one char per byte; rebuild the UTF-8 bytes.
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
+    String::from_utf8(bytes).ok()
+}
+
 /// Entry point of the wasm binary.
 pub fn start() {
     install_panic_banner();
-    let files = storage::load_files().filter(|files| !files.is_empty()).unwrap_or_else(|| sample_files(samples::demo()));
-    leptos::mount::mount_to_body(move || view! { <App files=files.clone() /> });
+    let launch = read_launch();
+    let files = match launch.files.clone() {
+        Some(files) => files,
+        None if launch.embed => sample_files(samples::demo()),
+        None => storage::load_files().filter(|files| !files.is_empty()).unwrap_or_else(|| sample_files(samples::demo())),
+    };
+    storage::set_enabled(!launch.embed);
+    let embed = launch.embed;
+    leptos::mount::mount_to_body(move || view! { <App files=files.clone() embed=embed /> });
 }
 
 fn sample_files(sample: &samples::Sample) -> Vec<InputFile> {
@@ -42,7 +89,7 @@ fn install_panic_banner() {
 }
 
 #[component]
-fn App(files: Vec<InputFile>) -> impl IntoView {
+fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
     let state = AppState::new(files);
     provide_context(state);
     traffic::provide_traffic(state);
@@ -76,7 +123,7 @@ fn App(files: Vec<InputFile>) -> impl IntoView {
         )
     };
     view! {
-        <div class="app">
+        <div class="app" class:embed=embed>
             <header class="topbar">
                 <h1 class="brand">"kubetopo"<span class="tagline">"Kubernetes Service topology, in your browser"</span></h1>
                 <label class="sr-only" for="samples">"Load a sample"</label>

@@ -38,3 +38,19 @@ test('a sample can be loaded from the samples menu', async ({ page }) => {
   await expect(page.getByTestId('dns')).toContainText('web-0.nginx.default.svc.cluster.local A');
   await app.assertClean();
 });
+
+test('embedding: ?embed hides the editor, ?sample and #manifests pick the input, nothing is saved', async ({ page }) => {
+  const app = new App(page);
+  await page.goto('/?embed&sample=guestbook');
+  await app.waitForGraph();
+  await expect(app.editor).toBeHidden();
+  await expect(app.shape('svc:default/frontend')).toBeVisible();
+  expect(await page.evaluate(() => localStorage.getItem('kubetopo.files.v1'))).toBeNull();
+  const manifest = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: from-the-url\nspec:\n  ports: [{port: 80}]\n';
+  await page.goto(`/?embed#manifests=${Buffer.from(manifest).toString('base64')}`);
+  await page.reload();
+  await app.waitForGraph();
+  await expect(app.shape('svc:default/from-the-url')).toBeVisible();
+  await app.screenshot('embed');
+  await app.assertClean();
+});
