@@ -2355,3 +2355,16 @@ fn s7_pod_template_hash_depends_on_the_template_only() {
     let new_image = check(&deployment.replace("nginx:1.27", "nginx:1.28"), &[]);
     assert_eq!(names(&here), names(&new_image));
 }
+
+/// §2/§3: a single-stack IPv6 Service keeps only its IPv6 address; kubetopo's
+/// Service CIDR is IPv4, so it must not add one from there.
+#[test]
+fn s3_single_stack_ipv6_service_gets_no_ipv4_address() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: v6}\nspec:\n  ipFamilies: [IPv6]\n  clusterIP: fd00::10\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: dual}\nspec:\n  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv6, IPv4]\n  clusterIPs: [fd00::11]\n  ports: [{port: 80}]\n";
+    let topology = kubetopo::engine::analyze(&[kubetopo::engine::ingest::SourceFile::new("v6.yaml", yaml)], &kubetopo::engine::config::Config::default());
+    let ips = |name: &str| topology.services.iter().find(|s| s.name == name).unwrap().cluster_ips.iter().map(ToString::to_string).collect::<Vec<_>>();
+    assert_eq!(ips("v6"), ["fd00::10"]);
+    let dual = ips("dual");
+    assert_eq!(dual.len(), 2, "dual stack gets an IPv4 address too: {dual:?}");
+    assert!(dual.iter().any(|ip| ip == "fd00::11"));
+}

@@ -378,6 +378,13 @@ fn allocate_cluster_ips(services: &[&Service], config: &Config, diagnostics: &mu
         if spec.service_type == ServiceType::ExternalName || spec.is_headless() || result[position].iter().any(IpAddr::is_ipv4) {
             continue;
         }
+        // A single-stack IPv6 Service (by its families or its explicit address) gets no
+        // IPv4 address; kubetopo's Service CIDR is IPv4, so an unaddressed one stays so.
+        let single_stack = matches!(spec.ip_family_policy.as_deref(), None | Some("SingleStack"));
+        let ipv6_first = spec.ip_families.first().is_some_and(|f| f == "IPv6") || result[position].first().is_some_and(IpAddr::is_ipv6);
+        if single_stack && ipv6_first {
+            continue;
+        }
         let owner = format!("{}/{}", service.meta.namespace, service.meta.name);
         match allocator.allocate(&owner).and_then(|index| cidr.nth(index)) {
             Some(ip) => result[position].insert(0, IpAddr::V4(ip)),

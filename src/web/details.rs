@@ -51,6 +51,9 @@ fn Overview() -> impl IntoView {
         <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move."</p>
         <h3>"NetworkPolicies"</h3>
         <ul class="policies" data-testid="policies">{policies}</ul>
+        <p class="hint credits" data-testid="credits">
+            "Demo and samples: Online Boutique (GoogleCloudPlatform/microservices-demo), guestbook (kubernetes/examples) and ingress-nginx (kubernetes/ingress-nginx), each Apache-2.0, copied unchanged."
+        </p>
     }
 }
 

@@ -12,6 +12,7 @@ test('the demo loads Online Boutique and draws every service, pod and node', asy
   // The NetworkPolicies of the demo are listed, credited files are open in tabs.
   await expect(page.getByTestId('policies').locator('li')).toHaveCount(13);
   await expect(page.getByRole('tab', { name: 'online-boutique.yaml' })).toBeVisible();
+  await expect(page.getByTestId('credits')).toContainText('GoogleCloudPlatform/microservices-demo');
   await app.screenshot('demo');
   await app.assertClean();
 });
