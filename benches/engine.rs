@@ -5,10 +5,17 @@
 //! - the growth between them, which should be close to linear (×10 pods → about ×10 time)
 //!
 //! Memory and the whole CLI run are measured by `scripts/bench-cli.sh`.
+//!
+//! The bench uses the allocator the `kubetopo` binary ships with (mimalloc), so the
+//! figures are what the CLI does. Comment the two lines below out to measure with
+//! the system allocator.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
 use kubetopo::synth::SyntheticCluster;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn bench_analyze(c: &mut Criterion) {
     let mut group = c.benchmark_group("analyze");

@@ -1,6 +1,8 @@
 //! Times each engine phase on a file: `cargo run --release --example phases -- FILE`.
 use std::time::Instant;
 use kubetopo::engine::{self, config::Config, ingest::{self, SourceFile}};
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let path = std::env::args().nth(1).expect("file");
     let text = std::fs::read_to_string(&path).unwrap();

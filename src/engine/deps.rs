@@ -27,9 +27,13 @@ pub fn infer_dependencies(cluster: &Cluster, services: &[ResolvedService], clust
     let mut dependencies = BTreeSet::new();
     let mut seen_templates = BTreeSet::new();
     for pod in &cluster.pods {
+        // Replicas share one template spec; a spec without hints needs no work at all.
+        if pod.spec.containers.iter().all(|c| c.address_hints.is_empty()) {
+            continue;
+        }
         let from_name = pod.workload.as_deref().map(|w| w.split_once('/').map_or(w, |(_, name)| name)).unwrap_or(&pod.name);
         let from = format!("{}/{}", pod.namespace, from_name);
-        // Replicas share a template; look at each (workload, spec) once.
+        // Look at each (workload, spec) once.
         if !seen_templates.insert((from.clone(), std::sync::Arc::as_ptr(&pod.spec) as usize)) {
             continue;
         }

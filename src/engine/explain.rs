@@ -136,7 +136,8 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
         let mut seen_specs = BTreeSet::new();
         for &pod_index in selected {
             let pod = &cluster.pods[pod_index];
-            let group = pod.workload.clone().map(|w| format!("{w} pods")).unwrap_or_else(|| format!("pod {}", pod.name));
+            // Named only when something is wrong: most pods are fine.
+            let group = || pod.workload.clone().map(|w| format!("{w} pods")).unwrap_or_else(|| format!("pod {}", pod.name));
             let all_ports = || pod.spec.containers.iter().flat_map(|c| c.ports.iter());
             match &port.target_port {
                 PortRef::Name(name) => {
@@ -144,6 +145,7 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
                     if by_name.iter().any(|p| p.protocol == port.protocol) {
                         continue;
                     }
+                    let group = group();
                     *missing.entry(group.clone()).or_default() += 1;
                     if let Some(other) = by_name.first() {
                         wrong_protocol.insert(group, other.protocol);
@@ -155,7 +157,7 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
                     }
                     let declares_any = all_ports().next().is_some();
                     if declares_any && !all_ports().any(|p| p.container_port == *number && p.protocol == port.protocol) {
-                        *undeclared.entry(group).or_default() += 1;
+                        *undeclared.entry(group()).or_default() += 1;
                     }
                 }
             }

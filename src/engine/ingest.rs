@@ -131,7 +131,7 @@ fn read_object(
         file: context.file,
         document: context.document,
         diagnostics,
-        positions: BTreeMap::new(),
+        positions: FieldPositions::default(),
         record_positions: kind != "Pod" && kind != "EndpointSlice" && kind != "Endpoints",
     };
     let metadata = reader.map(root, "metadata", "metadata");
@@ -261,7 +261,7 @@ struct Reader<'a> {
     file: &'a str,
     document: usize,
     diagnostics: &'a mut Vec<Diagnostic>,
-    positions: BTreeMap<String, (u32, u32)>,
+    positions: FieldPositions,
     record_positions: bool,
 }
 
@@ -277,7 +277,7 @@ impl Reader<'_> {
 
     fn record(&mut self, node: &YamlNode, path: &str) {
         if self.record_positions {
-            self.positions.insert(path.to_string(), (node.line, node.column));
+            self.positions.insert(path, (node.line, node.column));
         }
     }
 

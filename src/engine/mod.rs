@@ -85,8 +85,11 @@ pub fn resolve_topology(manifests: Manifests, cluster: Cluster, config: Config, 
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
     explain::explain(&manifests, &cluster, &pod_index, &services, &mut diagnostics);
-    let policy_engine = netpol::PolicyEngine::new(&manifests, &cluster);
-    diagnostics.extend(netpol::dns_diagnostics(&policy_engine, netpol::cluster_dns_ip(&config)));
+    // Only egress isolation can block DNS; without it there is nothing to check.
+    if manifests.network_policies.iter().any(|policy| policy.policy_types.contains(&model::PolicyDirection::Egress)) {
+        let policy_engine = netpol::PolicyEngine::new(&manifests, &cluster);
+        diagnostics.extend(netpol::dns_diagnostics(&policy_engine, netpol::cluster_dns_ip(&config)));
+    }
     diag::sort_diagnostics(&mut diagnostics);
     Topology { config, manifests, cluster, pod_index, services, ingresses, dependencies, ingest_diagnostics, diagnostics }
 }

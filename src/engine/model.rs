@@ -3,7 +3,6 @@
 //! These are *raw* objects: what the manifests say, with defaults applied but no
 //! cross-object resolution. `cluster` and `resolve` turn them into a topology.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -111,7 +110,26 @@ pub struct Meta {
     pub end_line: usize,
     /// Line and column of each field read, keyed by path (`spec.ports[0].port`), so
     /// that diagnostics raised after ingest still point at the exact line.
-    pub field_positions: BTreeMap<String, (u32, u32)>,
+    pub field_positions: FieldPositions,
+}
+
+/// Where each field of one object was written. Filled once by ingest and read
+/// only when a diagnostic needs a position, so it is a flat list: pushing is cheap,
+/// and a lookup scans a few dozen entries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldPositions(Vec<(Box<str>, u32, u32)>);
+
+impl FieldPositions {
+    pub fn insert(&mut self, path: &str, position: (u32, u32)) {
+        self.0.push((path.into(), position.0, position.1));
+    }
+    /// The position of `path`; the last one recorded wins, as a later key would in YAML.
+    pub fn get(&self, path: &str) -> Option<(u32, u32)> {
+        self.0.iter().rev().find(|(p, _, _)| &**p == path).map(|&(_, line, column)| (line, column))
+    }
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.0.iter().any(|(p, _, _)| &**p == path)
+    }
 }
 
 impl Meta {
@@ -119,7 +137,7 @@ impl Meta {
     pub fn field_source(&self, field: &str) -> Source {
         let mut path = field;
         loop {
-            if let Some(&(line, column)) = self.field_positions.get(path) {
+            if let Some((line, column)) = self.field_positions.get(path) {
                 return Source { line: line as usize, column: column as usize, ..self.source.clone() };
             }
             match path.rfind(['.', '[']) {

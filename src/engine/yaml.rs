@@ -381,9 +381,9 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
                     });
                 }
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Seq { items: Vec::new(), line, column, anchor }
+                    Frame::Seq { items: Vec::with_capacity(4), line, column, anchor }
                 } else {
-                    Frame::Map { entries: Vec::new(), pending_key: None, merged: Vec::new(), line, column, anchor }
+                    Frame::Map { entries: Vec::with_capacity(6), pending_key: None, merged: Vec::new(), line, column, anchor }
                 });
                 None
             }
