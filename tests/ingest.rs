@@ -858,3 +858,21 @@ spec: {ports: [{port: 8080}]}
     assert_eq!(topology.diagnostics.iter().filter(|d| d.code == "duplicate-object").count(), 1);
     assert_eq!(topology.services.len(), 2);
 }
+
+/// A workload without `spec` is reported, not dropped silently.
+#[test]
+fn workload_without_spec_is_reported() {
+    let topology = kubetopo::engine::analyze(&[SourceFile::new("w.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bare}\n")], &kubetopo::engine::config::Config::default());
+    let diagnostic = topology.diagnostics.iter().find(|d| d.code == "missing-template").expect("missing-template");
+    assert_eq!((diagnostic.object.as_str(), diagnostic.field.as_str()), ("Deployment/default/bare", "spec"));
+    assert!(topology.cluster.pods.is_empty());
+}
+
+/// A duplicated object of an unmodelled kind is listed once, like any duplicate.
+#[test]
+fn duplicated_ignored_object_is_listed_once() {
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+    let topology = kubetopo::engine::analyze(&[SourceFile::new("c.yaml", yaml)], &kubetopo::engine::config::Config::default());
+    assert_eq!(topology.manifests.ignored.len(), 1);
+    assert!(topology.diagnostics.iter().any(|d| d.code == "duplicate-object"));
+}

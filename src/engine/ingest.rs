@@ -241,6 +241,7 @@ fn read_object(
 
 fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
     let same = |meta: &Meta| meta.name == object_ref.name && object_ref.namespace.as_deref().unwrap_or("") == meta.namespace;
+    manifests.ignored.retain(|(ignored, _)| ignored != object_ref);
     match object_ref.kind.as_str() {
         "Namespace" => manifests.namespaces.retain(|o| !same(&o.meta)),
         "Node" => manifests.nodes.retain(|o| !same(&o.meta)),
@@ -291,6 +292,12 @@ impl Reader<'_> {
 
     fn invalid(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
         let diagnostic = Diagnostic::error(code, message).object(self.object.clone()).field(path).at(self.source(node));
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Like `invalid`, for valid input kubetopo can only approximate.
+    fn warn(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
+        let diagnostic = Diagnostic::warning(code, message).object(self.object.clone()).field(path).at(self.source(node));
         self.diagnostics.push(diagnostic);
     }
 
@@ -591,7 +598,7 @@ fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
         }
         match selector::label_selector_from_parts(&Labels::new(), &expressions) {
             Ok(term_selector) => pod_spec.required_node_affinity.push(LabelSelector::Match(term_selector)),
-            Err(_) => reader.invalid(term, &format!("{affinity_path}.nodeSelectorTerms[{index}]"), "unsupported-node-affinity", "This node affinity term uses an operator kubetopo does not simulate (Gt, Lt or matchFields); it is treated as matching every node.".to_string()),
+            Err(_) => reader.warn(term, &format!("{affinity_path}.nodeSelectorTerms[{index}]"), "unsupported-node-affinity", "This node affinity term uses an operator kubetopo does not simulate (Gt or Lt); it is treated as matching every node.".to_string()),
         }
     }
     pod_spec
@@ -627,7 +634,14 @@ fn read_pod_status(reader: &mut Reader, status: &YamlNode) -> PodStatus {
 }
 
 fn read_workload(reader: &mut Reader, root: &YamlNode, kind: WorkloadKind, meta: &Meta) -> Option<Workload> {
-    let spec = reader.map(root, "spec", "spec")?;
+    let Some(spec) = reader.map(root, "spec", "spec") else {
+        let diagnostic = Diagnostic::error("missing-template", format!("{} {} has no `spec`, so it creates no pods. Add a spec with a selector and a pod template.", kind.as_str(), meta.name))
+            .object(reader.object.clone())
+            .field("spec")
+            .at(meta.source.clone());
+        reader.diagnostics.push(diagnostic);
+        return None;
+    };
     // A CronJob wraps a Job spec: spec.jobTemplate.spec.
     let (spec, prefix) = if kind == WorkloadKind::CronJob {
         let job_template = reader.map(spec, "jobTemplate", "spec.jobTemplate")?;
