@@ -88,6 +88,76 @@ pub fn safe_encode(value: u32) -> String {
     value.to_string().bytes().map(|digit| DIGITS[(digit - b'0') as usize] as char).collect()
 }
 
+/// The pod-template-hash of a Deployment's pods (§7 `ComputeHash`). It covers the
+/// template only, not where it was written, so the same Deployment in another file
+/// or further down keeps its pod names.
+pub fn pod_template_hash(template: &PodTemplate) -> String {
+    let mut template = template.clone();
+    for probe in template.spec.containers.iter_mut().flat_map(|container| container.probes.iter_mut()) {
+        probe.source = Source::default();
+    }
+    safe_encode(fnv32a(format!("{template:?}").as_bytes()))
+}
+
+/// Who places a pod: the scheduler, or the DaemonSet controller (which ignores
+/// cordons and NotReady nodes and adds its own tolerations, §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    Scheduled,
+    Daemon,
+}
+
+/// Whether `node` can run a pod with `spec`: nodeName, nodeSelector, required node
+/// affinity and taints.
+pub fn node_accepts(node: &ClusterNode, spec: &PodSpec, placement: Placement) -> bool {
+    if let Some(node_name) = &spec.node_name {
+        return *node_name == node.name;
+    }
+    let daemon = placement == Placement::Daemon;
+    if !daemon && (node.unschedulable || !node.ready) {
+        return false;
+    }
+    if !spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+        return false;
+    }
+    if !spec.required_node_affinity.is_empty() && !spec.required_node_affinity.iter().any(|term| term.matches(&node.labels)) {
+        return false;
+    }
+    node.taints.iter().all(|taint| {
+        taint.effect == TaintEffect::PreferNoSchedule || spec.tolerations.iter().any(|t| t.tolerates(taint)) || (daemon && is_daemonset_auto_toleration(taint, spec.host_network))
+    })
+}
+
+/// Node positions ordered so that neighbours sit in different zones: round robin
+/// over zones. Replicas placed in this order spread over zones first.
+pub fn zone_interleaved(nodes: &[ClusterNode]) -> Vec<usize> {
+    let mut by_zone: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (index, node) in nodes.iter().enumerate() {
+        by_zone.entry(node.zone.as_deref()).or_default().push(index);
+    }
+    let mut interleaved = Vec::with_capacity(nodes.len());
+    let max_len = by_zone.values().map(Vec::len).max().unwrap_or(0);
+    for round in 0..max_len {
+        for members in by_zone.values() {
+            if let Some(&index) = members.get(round) {
+                interleaved.push(index);
+            }
+        }
+    }
+    interleaved
+}
+
+/// The node of replica `index` of a workload among `candidates`: round robin from
+/// an offset of the workload's own, so one workload's placement never depends on
+/// another's.
+pub fn replica_node(candidates: &[usize], namespace: &str, name: &str, index: usize) -> Option<usize> {
+    if candidates.is_empty() {
+        return None;
+    }
+    let offset = (stable_hash(&[namespace, name]) % candidates.len() as u64) as usize;
+    Some(candidates[(offset + index) % candidates.len()])
+}
+
 /// Builds the cluster: nodes first, then pods given in the manifests, then pods from workloads.
 pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Cluster {
     let nodes = build_nodes(manifests, config);
@@ -276,25 +346,12 @@ struct PodBuilder<'a> {
 
 impl<'a> PodBuilder<'a> {
     fn new(nodes: &'a [ClusterNode], config: &'a Config) -> PodBuilder<'a> {
-        let mut by_zone: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-        for (index, node) in nodes.iter().enumerate() {
-            by_zone.entry(node.zone.as_deref()).or_default().push(index);
-        }
-        let mut zone_interleaved = Vec::with_capacity(nodes.len());
-        let max_len = by_zone.values().map(Vec::len).max().unwrap_or(0);
-        for round in 0..max_len {
-            for members in by_zone.values() {
-                if let Some(&index) = members.get(round) {
-                    zone_interleaved.push(index);
-                }
-            }
-        }
         PodBuilder {
             nodes,
             config,
             next_host: vec![2; nodes.len()],
             node_index: nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect(),
-            zone_interleaved,
+            zone_interleaved: zone_interleaved(nodes),
             unconstrained_candidates: None,
         }
     }
@@ -318,31 +375,11 @@ impl<'a> PodBuilder<'a> {
                 return cached.clone();
             }
         }
-        let found: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| self.eligible(&self.nodes[i], spec, false)).collect();
+        let found: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| node_accepts(&self.nodes[i], spec, Placement::Scheduled)).collect();
         if unconstrained {
             self.unconstrained_candidates = Some(found.clone());
         }
         found
-    }
-
-    fn eligible(&self, node: &ClusterNode, spec: &PodSpec, daemon: bool) -> bool {
-        if let Some(node_name) = &spec.node_name {
-            return *node_name == node.name;
-        }
-        if !daemon && (node.unschedulable || !node.ready) {
-            return false;
-        }
-        if !spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
-            return false;
-        }
-        if !spec.required_node_affinity.is_empty() && !spec.required_node_affinity.iter().any(|term| term.matches(&node.labels)) {
-            return false;
-        }
-        node.taints.iter().all(|taint| {
-            taint.effect == TaintEffect::PreferNoSchedule
-                || spec.tolerations.iter().any(|t| t.tolerates(taint))
-                || (daemon && is_daemonset_auto_toleration(taint, spec.host_network))
-        })
     }
 
     fn given_pod(&mut self, pod: &Pod) -> ClusterPod {
@@ -397,13 +434,7 @@ impl<'a> PodBuilder<'a> {
         let mut identities: Vec<(String, Labels, Option<String>, Option<String>, Option<usize>)> = Vec::new();
         match workload.kind {
             WorkloadKind::Deployment => {
-                // ComputeHash covers the template only: not where it was written, so the
-                // same Deployment in another file or further down keeps its pod names.
-                let mut template = workload.template.clone();
-                for probe in template.spec.containers.iter_mut().flat_map(|container| container.probes.iter_mut()) {
-                    probe.source = Source::default();
-                }
-                let hash = safe_encode(fnv32a(format!("{template:?}").as_bytes()));
+                let hash = pod_template_hash(&workload.template);
                 labels.insert("pod-template-hash".into(), hash.clone());
                 owner = format!("ReplicaSet/{name}-{hash}");
                 for index in 0..workload.replicas {
@@ -427,7 +458,7 @@ impl<'a> PodBuilder<'a> {
             }
             WorkloadKind::DaemonSet => {
                 for index in 0..self.nodes.len() {
-                    if self.eligible(&self.nodes[index], &spec, true) {
+                    if node_accepts(&self.nodes[index], &spec, Placement::Daemon) {
                         let node_name = &self.nodes[index].name;
                         identities.push((format!("{name}-{}", name_suffix(&[namespace, name, node_name], seed)), Labels::new(), None, None, Some(index)));
                     }
@@ -481,11 +512,10 @@ impl<'a> PodBuilder<'a> {
         // Each workload starts at its own offset so that one workload's replicas spread
         // over nodes and zones, independently of every other workload: an edit elsewhere
         // never moves these pods.
-        let offset = if candidates.is_empty() { 0 } else { (stable_hash(&[namespace, name]) % candidates.len() as u64) as usize };
         // Pods left without an IP, per node: one diagnostic per workload, not per pod.
         let mut without_ip: BTreeMap<String, usize> = BTreeMap::new();
         for (index, (pod_name, extra, hostname, subdomain, pinned)) in identities.into_iter().enumerate() {
-            let node_index = pinned.or_else(|| (!candidates.is_empty()).then(|| candidates[(offset + index) % candidates.len()]));
+            let node_index = pinned.or_else(|| replica_node(&candidates, namespace, name, index));
             // hostNetwork pods share their node's address and use no pod CIDR slot.
             let ips: Vec<IpAddr> = if spec.host_network {
                 node_index.map(|i| self.nodes[i].internal_ip).into_iter().collect()

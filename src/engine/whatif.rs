@@ -30,8 +30,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::cluster::{name_suffix, safe_encode, ClusterNode, ClusterPod, PodIndex};
-use super::config::{fnv32a, stable_hash};
+use super::cluster::{name_suffix, node_accepts, pod_template_hash, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIndex};
 use super::diag::Diagnostic;
 use super::ingest::{self, SourceFile};
 use super::model::*;
@@ -473,7 +472,7 @@ impl<'w> PodFactory<'w> {
         let mut owner = workload_ref.clone();
         let mut hash = String::new();
         if workload.kind == WorkloadKind::Deployment {
-            hash = existing.and_then(|p| p.labels.get("pod-template-hash").cloned()).unwrap_or_else(|| template_hash(workload));
+            hash = existing.and_then(|p| p.labels.get("pod-template-hash").cloned()).unwrap_or_else(|| pod_template_hash(&workload.template));
             labels.insert("pod-template-hash".into(), hash.clone());
             owner = format!("ReplicaSet/{}-{hash}", workload.meta.name);
         }
@@ -520,56 +519,11 @@ impl<'w> PodFactory<'w> {
     }
 }
 
-/// The pod-template-hash `cluster` gives a Deployment's pods (§7): the template's
-/// hash, leaving out where its probes were written.
-fn template_hash(workload: &Workload) -> String {
-    let mut template = workload.template.clone();
-    for probe in template.spec.containers.iter_mut().flat_map(|container| container.probes.iter_mut()) {
-        probe.source = Default::default();
-    }
-    safe_encode(fnv32a(format!("{template:?}").as_bytes()))
-}
-
-/// Where `cluster` would put replica `index`: round robin from the workload's own
-/// offset over schedulable nodes, interleaved by zone.
+/// Where `cluster` would put replica `index`.
 fn place(topology: &Topology, workload: &Workload, spec: &PodSpec, index: u32) -> Option<usize> {
     let nodes = &topology.cluster.nodes;
-    let mut by_zone: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-    for (position, node) in nodes.iter().enumerate() {
-        by_zone.entry(node.zone.as_deref()).or_default().push(position);
-    }
-    let max_len = by_zone.values().map(Vec::len).max().unwrap_or(0);
-    let mut candidates = Vec::new();
-    for round in 0..max_len {
-        for members in by_zone.values() {
-            if let Some(&position) = members.get(round) {
-                if schedulable(&nodes[position], spec) {
-                    candidates.push(position);
-                }
-            }
-        }
-    }
-    if candidates.is_empty() {
-        return None;
-    }
-    let offset = (stable_hash(&[&workload.meta.namespace, &workload.meta.name]) % candidates.len() as u64) as usize;
-    Some(candidates[(offset + index as usize) % candidates.len()])
-}
-
-fn schedulable(node: &ClusterNode, spec: &PodSpec) -> bool {
-    if let Some(node_name) = &spec.node_name {
-        return *node_name == node.name;
-    }
-    if node.unschedulable || !node.ready {
-        return false;
-    }
-    if !spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
-        return false;
-    }
-    if !spec.required_node_affinity.is_empty() && !spec.required_node_affinity.iter().any(|term| term.matches(&node.labels)) {
-        return false;
-    }
-    node.taints.iter().all(|taint| taint.effect == TaintEffect::PreferNoSchedule || spec.tolerations.iter().any(|t| t.tolerates(taint)))
+    let candidates: Vec<usize> = zone_interleaved(nodes).into_iter().filter(|&position| node_accepts(&nodes[position], spec, Placement::Scheduled)).collect();
+    replica_node(&candidates, &workload.meta.namespace, &workload.meta.name, index as usize)
 }
 
 /// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge).
