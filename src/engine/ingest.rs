@@ -310,36 +310,26 @@ impl Reader<'_> {
         Some(node)
     }
 
-    fn map<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+    /// Reads `key` with `convert`; a present value it refuses is reported as the wrong type.
+    fn typed<'n, T>(&mut self, parent: &'n YamlNode, key: &str, path: &str, expected: &str, convert: impl FnOnce(&'n YamlNode) -> Option<T>) -> Option<T> {
         let node = self.child(parent, key, path)?;
-        if node.as_map().is_some() {
-            Some(node)
-        } else {
-            self.wrong_type(node, path, "a map");
-            None
+        let value = convert(node);
+        if value.is_none() {
+            self.wrong_type(node, path, expected);
         }
+        value
+    }
+
+    fn map<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+        self.typed(parent, key, path, "a map", |node| node.as_map().map(|_| node))
     }
 
     fn seq<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> &'n [YamlNode] {
-        let Some(node) = self.child(parent, key, path) else { return &[] };
-        match node.as_seq() {
-            Some(items) => items,
-            None => {
-                self.wrong_type(node, path, "a list");
-                &[]
-            }
-        }
+        self.typed(parent, key, path, "a list", YamlNode::as_seq).unwrap_or_default()
     }
 
     fn string(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<String> {
-        let node = self.child(parent, key, path)?;
-        match node.as_str() {
-            Some(text) => Some(text.to_string()),
-            None => {
-                self.wrong_type(node, path, "a string");
-                None
-            }
-        }
+        self.typed(parent, key, path, "a string", |node| node.as_str().map(str::to_string))
     }
 
     fn strings(&mut self, parent: &YamlNode, key: &str, path: &str) -> Vec<String> {
@@ -354,42 +344,19 @@ impl Reader<'_> {
     }
 
     fn int(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<i64> {
-        let node = self.child(parent, key, path)?;
-        match node.as_i64() {
-            Some(value) => Some(value),
-            None => {
-                self.wrong_type(node, path, "an integer");
-                None
-            }
-        }
+        self.typed(parent, key, path, "an integer", YamlNode::as_i64)
     }
 
     fn bool(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<bool> {
-        let node = self.child(parent, key, path)?;
-        match node.as_bool() {
-            Some(value) => Some(value),
-            None => {
-                self.wrong_type(node, path, "true or false");
-                None
-            }
-        }
+        self.typed(parent, key, path, "true or false", YamlNode::as_bool)
     }
 
     /// An `IntOrString`: plain integers are numbers, anything else is a name.
+    /// A quoted "8080" is a (bad) port name, as it is to the API's IntOrString decoder.
     fn port_ref(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<PortRef> {
-        let node = self.child(parent, key, path)?;
-        if let Some(number) = node.as_i64() {
-            return Some(PortRef::Number(number));
-        }
-        match node.as_str() {
-            // A quoted number is still a number to the API's IntOrString decoder only
-            // when unquoted; a quoted "8080" is a (bad) port name, as in Kubernetes.
-            Some(text) => Some(PortRef::Name(text.to_string())),
-            None => {
-                self.wrong_type(node, path, "a port number or a port name");
-                None
-            }
-        }
+        self.typed(parent, key, path, "a port number or a port name", |node| {
+            node.as_i64().map(PortRef::Number).or_else(|| node.as_str().map(|text| PortRef::Name(text.to_string())))
+        })
     }
 
     fn labels(&mut self, parent: &YamlNode, key: &str, path: &str) -> Labels {

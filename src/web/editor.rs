@@ -207,13 +207,14 @@ pub fn Editor() -> impl IntoView {
             .collect_view()
     };
 
+    // Tabs depend on the file names only: typing must not clone every buffer.
+    let file_names = Memo::new(move |_| state.files.with(|files| files.iter().map(|f| f.name.clone()).collect::<Vec<_>>()));
     let tabs = move || {
-        state
-            .files
+        file_names
             .get()
             .into_iter()
             .enumerate()
-            .map(|(index, file)| {
+            .map(|(index, name)| {
                 let selected = move || state.active_file.get() == index;
                 let close = move |ev: leptos::ev::MouseEvent| {
                     ev.stop_propagation();
@@ -228,9 +229,9 @@ pub fn Editor() -> impl IntoView {
                 };
                 view! {
                     <div class="file-tab" class:active=selected>
-                        <button type="button" role="tab" aria-selected=move || selected().to_string() title=file.name.clone()
-                            on:click=move |_| { state.active_file.set(index); refresh_editor_text(state); }>{file.name.clone()}</button>
-                        <button type="button" class="close" aria-label=format!("Close {}", file.name) on:click=close>"×"</button>
+                        <button type="button" role="tab" aria-selected=move || selected().to_string() title=name.clone()
+                            on:click=move |_| { state.active_file.set(index); refresh_editor_text(state); }>{name.clone()}</button>
+                        <button type="button" class="close" aria-label=format!("Close {name}") on:click=close>"×"</button>
                     </div>
                 }
             })
