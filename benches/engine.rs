@@ -20,10 +20,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn bench_analyze(c: &mut Criterion) {
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);
-    for (label, cluster) in [("10k_pods", SyntheticCluster::ten_thousand_pods()), ("100k_pods", SyntheticCluster::hundred_thousand_pods())] {
+    for (label, cluster) in [
+        ("10k_pods", SyntheticCluster::ten_thousand_pods()),
+        ("100k_pods", SyntheticCluster::hundred_thousand_pods()),
+    ] {
         let files = vec![SourceFile::new("synthetic.yaml", cluster.to_yaml())];
         let topology = analyze(&files, &Config::default());
-        assert_eq!(topology.cluster.pods.len(), cluster.n_deployments * cluster.replicas);
+        assert_eq!(
+            topology.cluster.pods.len(),
+            cluster.n_deployments * cluster.replicas
+        );
         group.bench_function(label, |b| b.iter(|| analyze(&files, &Config::default())));
     }
     group.finish();

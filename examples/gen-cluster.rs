@@ -5,7 +5,10 @@
 use kubetopo::synth::SyntheticCluster;
 
 fn main() {
-    let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let numbers: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let defaults = SyntheticCluster::ten_thousand_pods();
     let cluster = SyntheticCluster {
         n_deployments: numbers.first().copied().unwrap_or(defaults.n_deployments),

@@ -1,6 +1,10 @@
 //! Times each engine phase on a file: `cargo run --release --example phases -- FILE`.
+use kubetopo::engine::{
+    self,
+    config::Config,
+    ingest::{self, SourceFile},
+};
 use std::time::Instant;
-use kubetopo::engine::{self, config::Config, ingest::{self, SourceFile}};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
@@ -11,13 +15,17 @@ fn main() {
     let t = Instant::now();
     let mut diagnostics = Vec::new();
     let mut docs = 0;
-    for f in &files { docs += engine::yaml::load_documents(&f.name, &f.text, &mut diagnostics).len(); }
+    for f in &files {
+        docs += engine::yaml::load_documents(&f.name, &f.text, &mut diagnostics).len();
+    }
     eprintln!("yaml: {:?} ({docs} docs)", t.elapsed());
     let t = Instant::now();
     let manifests = ingest::ingest(&files, &mut diagnostics);
     eprintln!("ingest (incl yaml): {:?}", t.elapsed());
     let t = Instant::now();
-    for s in &manifests.services { engine::validate::validate_service(s, &mut diagnostics); }
+    for s in &manifests.services {
+        engine::validate::validate_service(s, &mut diagnostics);
+    }
     eprintln!("validate: {:?}", t.elapsed());
     let t = Instant::now();
     let cluster = engine::cluster::build_cluster(&manifests, &config, &mut diagnostics);
@@ -26,7 +34,8 @@ fn main() {
     let index = engine::cluster::PodIndex::build(&cluster.pods);
     eprintln!("pod index: {:?}", t.elapsed());
     let t = Instant::now();
-    let services = engine::resolve::resolve_services(&manifests, &cluster, &index, &config, &mut diagnostics);
+    let services =
+        engine::resolve::resolve_services(&manifests, &cluster, &index, &config, &mut diagnostics);
     eprintln!("resolve: {:?}", t.elapsed());
     let t = Instant::now();
     let deps = engine::deps::infer_dependencies(&cluster, &services, &config.cluster_domain);

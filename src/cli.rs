@@ -66,7 +66,9 @@ pub struct UsageError(pub String);
 pub fn parse_args(raw: &[String]) -> Result<Args, UsageError> {
     let mut args = Args::default();
     let mut iter = raw.iter();
-    let Some(command) = iter.next() else { return Err(UsageError("missing command".into())) };
+    let Some(command) = iter.next() else {
+        return Err(UsageError("missing command".into()));
+    };
     if command == "-h" || command == "--help" || command == "help" {
         args.command = "help".into();
         return Ok(args);
@@ -76,7 +78,11 @@ pub fn parse_args(raw: &[String]) -> Result<Args, UsageError> {
     }
     args.command = command.clone();
     while let Some(arg) = iter.next() {
-        let mut value = |name: &str| iter.next().cloned().ok_or_else(|| UsageError(format!("{name} needs a value")));
+        let mut value = |name: &str| {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| UsageError(format!("{name} needs a value")))
+        };
         match arg.as_str() {
             "-h" | "--help" => args.command = "help".into(),
             "--strict" => args.strict = true,
@@ -84,37 +90,71 @@ pub fn parse_args(raw: &[String]) -> Result<Args, UsageError> {
                 args.format = match value("--format")?.as_str() {
                     "json" => Format::Json,
                     "text" => Format::Text,
-                    other => return Err(UsageError(format!("--format must be json or text, not '{other}'"))),
+                    other => {
+                        return Err(UsageError(format!(
+                            "--format must be json or text, not '{other}'"
+                        )))
+                    }
                 }
             }
             "--nodes" => {
                 let text = value("--nodes")?;
-                args.config.n_nodes = text.parse().ok().filter(|&n| (1..=5000).contains(&n)).ok_or_else(|| UsageError(format!("--nodes must be a number from 1 to 5000, not '{text}'")))?;
+                args.config.n_nodes = text
+                    .parse()
+                    .ok()
+                    .filter(|&n| (1..=5000).contains(&n))
+                    .ok_or_else(|| {
+                        UsageError(format!(
+                            "--nodes must be a number from 1 to 5000, not '{text}'"
+                        ))
+                    })?;
             }
-            "--zones" => args.config.zones = value("--zones")?.split(',').map(str::trim).filter(|z| !z.is_empty()).map(String::from).collect(),
-            "--service-cidr" => args.config.service_cidr = cidr(&value("--service-cidr")?, "--service-cidr")?,
+            "--zones" => {
+                args.config.zones = value("--zones")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|z| !z.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            "--service-cidr" => {
+                args.config.service_cidr = cidr(&value("--service-cidr")?, "--service-cidr")?
+            }
             "--pod-cidr" => args.config.pod_cidr = cidr(&value("--pod-cidr")?, "--pod-cidr")?,
-            "--lb-pool" => args.config.load_balancer_pool = cidr(&value("--lb-pool")?, "--lb-pool")?,
-            "--cluster-domain" => args.config.cluster_domain = value("--cluster-domain")?.trim_matches('.').to_string(),
+            "--lb-pool" => {
+                args.config.load_balancer_pool = cidr(&value("--lb-pool")?, "--lb-pool")?
+            }
+            "--cluster-domain" => {
+                args.config.cluster_domain =
+                    value("--cluster-domain")?.trim_matches('.').to_string()
+            }
             "--seed" => {
                 let text = value("--seed")?;
-                args.config.seed = text.parse().map_err(|_| UsageError(format!("--seed must be a number, not '{text}'")))?;
+                args.config.seed = text
+                    .parse()
+                    .map_err(|_| UsageError(format!("--seed must be a number, not '{text}'")))?;
             }
             "--max-pods" => {
                 let text = value("--max-pods")?;
-                args.config.max_pods = text.parse().map_err(|_| UsageError(format!("--max-pods must be a number, not '{text}'")))?;
+                args.config.max_pods = text.parse().map_err(|_| {
+                    UsageError(format!("--max-pods must be a number, not '{text}'"))
+                })?;
             }
             "--from" | "--to" | "--client-ip" | "--protocol" | "--view" => {
                 let name = arg.trim_start_matches("--").to_string();
                 let text = value(arg)?;
                 args.options.insert(name, text);
             }
-            flag if flag.starts_with("--") => return Err(UsageError(format!("unknown option '{flag}'"))),
+            flag if flag.starts_with("--") => {
+                return Err(UsageError(format!("unknown option '{flag}'")))
+            }
             input => args.inputs.push(input.to_string()),
         }
     }
     if args.config.service_cidr.size() < 8 {
-        return Err(UsageError("--service-cidr must hold at least 8 addresses".into()));
+        return Err(UsageError(
+            "--service-cidr must hold at least 8 addresses".into(),
+        ));
     }
     Ok(args)
 }
@@ -126,20 +166,25 @@ fn cidr(text: &str, flag: &str) -> Result<Ipv4Cidr, UsageError> {
 /// Reads every input. Directories are walked in sorted order for stable output.
 pub fn read_inputs(inputs: &[String]) -> Result<Vec<SourceFile>, UsageError> {
     if inputs.is_empty() {
-        return Err(UsageError("no input: give files, directories or '-' for stdin".into()));
+        return Err(UsageError(
+            "no input: give files, directories or '-' for stdin".into(),
+        ));
     }
     let mut files = Vec::new();
     for input in inputs {
         if input == "-" {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
             files.push(SourceFile::new("<stdin>", text));
             continue;
         }
         let path = Path::new(input);
         if path.is_dir() {
             let mut found = Vec::new();
-            collect_manifests(path, &mut found).map_err(|e| UsageError(format!("cannot read directory {input}: {e}")))?;
+            collect_manifests(path, &mut found)
+                .map_err(|e| UsageError(format!("cannot read directory {input}: {e}")))?;
             found.sort();
             for file in found {
                 files.push(read_file(&file)?);
@@ -156,7 +201,10 @@ fn collect_manifests(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()
         let path = entry?.path();
         if path.is_dir() {
             collect_manifests(&path, found)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
             found.push(path);
         }
     }
@@ -164,13 +212,21 @@ fn collect_manifests(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()
 }
 
 fn read_file(path: &Path) -> Result<SourceFile, UsageError> {
-    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
     // Invalid UTF-8 is replaced rather than refused; the YAML parser reports what it can.
-    Ok(SourceFile::new(path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(SourceFile::new(
+        path.display().to_string(),
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
 }
 
 /// Runs the CLI and returns the process exit status.
-pub fn run(raw: &[String], stdout: &mut dyn std::io::Write, stderr: &mut dyn std::io::Write) -> i32 {
+pub fn run(
+    raw: &[String],
+    stdout: &mut dyn std::io::Write,
+    stderr: &mut dyn std::io::Write,
+) -> i32 {
     let args = match parse_args(raw) {
         Ok(args) => args,
         Err(UsageError(message)) => {
@@ -205,7 +261,12 @@ pub fn run(raw: &[String], stdout: &mut dyn std::io::Write, stderr: &mut dyn std
     if status != 0 {
         return status;
     }
-    if args.strict && topology.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    if args.strict
+        && topology
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    {
         return 1;
     }
     0
@@ -214,7 +275,12 @@ pub fn run(raw: &[String], stdout: &mut dyn std::io::Write, stderr: &mut dyn std
 /// A kubectl-style summary: a Services table, then details per Service, then diagnostics.
 pub fn render_text(topology: &Topology) -> String {
     let mut out = String::new();
-    let n_simulated = topology.cluster.nodes.iter().filter(|n| n.simulated).count();
+    let n_simulated = topology
+        .cluster
+        .nodes
+        .iter()
+        .filter(|n| n.simulated)
+        .count();
     out.push_str(&format!(
         "{} nodes{}, {} pods, {} services, {} ingresses, {} dependencies\n\n",
         topology.cluster.nodes.len(),
@@ -224,7 +290,17 @@ pub fn render_text(topology: &Topology) -> String {
         topology.ingresses.len(),
         topology.dependencies.len()
     ));
-    let mut rows = vec![["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "ENDPOINTS"].map(String::from).to_vec()];
+    let mut rows = vec![[
+        "NAMESPACE",
+        "NAME",
+        "TYPE",
+        "CLUSTER-IP",
+        "EXTERNAL-IP",
+        "PORT(S)",
+        "ENDPOINTS",
+    ]
+    .map(String::from)
+    .to_vec()];
     for service in &topology.services {
         let cluster_ip = if service.headless {
             "None".to_string()
@@ -233,9 +309,19 @@ pub fn render_text(topology: &Topology) -> String {
         } else {
             join(&service.cluster_ips)
         };
-        let external: Vec<String> = service.load_balancer_ips.iter().chain(&service.external_ips).map(ToString::to_string).chain(service.external_name.clone()).collect();
+        let external: Vec<String> = service
+            .load_balancer_ips
+            .iter()
+            .chain(&service.external_ips)
+            .map(ToString::to_string)
+            .chain(service.external_name.clone())
+            .collect();
         let external = if external.is_empty() {
-            if service.service_type == crate::engine::model::ServiceType::LoadBalancer { "<pending>".into() } else { "<none>".into() }
+            if service.service_type == crate::engine::model::ServiceType::LoadBalancer {
+                "<pending>".into()
+            } else {
+                "<none>".into()
+            }
         } else {
             external.join(",")
         };
@@ -254,13 +340,23 @@ pub fn render_text(topology: &Topology) -> String {
             service.service_type.as_str().to_string(),
             cluster_ip,
             external,
-            if ports.is_empty() { "<none>".into() } else { ports.join(",") },
+            if ports.is_empty() {
+                "<none>".into()
+            } else {
+                ports.join(",")
+            },
             format!("{n_ready}/{}", service.endpoints.len()),
         ]);
     }
     out.push_str(&table(&rows));
     for service in &topology.services {
-        out.push_str(&format!("\n{}/{} ({}{})\n", service.namespace, service.name, service.service_type.as_str(), if service.headless { ", headless" } else { "" }));
+        out.push_str(&format!(
+            "\n{}/{} ({}{})\n",
+            service.namespace,
+            service.name,
+            service.service_type.as_str(),
+            if service.headless { ", headless" } else { "" }
+        ));
         if let Some(selector) = &service.selector {
             let text: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
             out.push_str(&format!("  selector: {}\n", text.join(",")));
@@ -273,10 +369,32 @@ pub fn render_text(topology: &Topology) -> String {
             out.push('\n');
         }
         if !service.endpoints.is_empty() {
-            let mut rows = vec![["  ENDPOINT", "ADDRESS", "NODE", "ZONE", "READY", "PORTS"].map(String::from).to_vec()];
+            let mut rows = vec![["  ENDPOINT", "ADDRESS", "NODE", "ZONE", "READY", "PORTS"]
+                .map(String::from)
+                .to_vec()];
             for endpoint in &service.endpoints {
-                let ports: Vec<String> = endpoint.ports.iter().map(|p| format!("{}{}/{}", p.name.as_deref().map(|n| format!("{n}:")).unwrap_or_default(), p.port, p.protocol)).collect();
-                let state = if endpoint.terminating { "terminating" } else if endpoint.ready { "ready" } else { "not-ready" };
+                let ports: Vec<String> = endpoint
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}{}/{}",
+                            p.name
+                                .as_deref()
+                                .map(|n| format!("{n}:"))
+                                .unwrap_or_default(),
+                            p.port,
+                            p.protocol
+                        )
+                    })
+                    .collect();
+                let state = if endpoint.terminating {
+                    "terminating"
+                } else if endpoint.ready {
+                    "ready"
+                } else {
+                    "not-ready"
+                };
                 rows.push(vec![
                     format!("  {}", endpoint.pod.as_deref().unwrap_or("-")),
                     join(&endpoint.addresses),
@@ -289,24 +407,44 @@ pub fn render_text(topology: &Topology) -> String {
             out.push_str(&table(&rows));
         }
         for record in &service.dns {
-            out.push_str(&format!("  dns: {} {} {}\n", record.name, record.record_type, record.data));
+            out.push_str(&format!(
+                "  dns: {} {} {}\n",
+                record.name, record.record_type, record.data
+            ));
         }
         let object = format!("Service/{}/{}", service.namespace, service.name);
         for diagnostic in topology.diagnostics.iter().filter(|d| d.object == object) {
-            out.push_str(&format!("  {}: [{}] {}\n", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message));
+            out.push_str(&format!(
+                "  {}: [{}] {}\n",
+                diagnostic.severity.as_str(),
+                diagnostic.code,
+                diagnostic.message
+            ));
         }
     }
     if !topology.ingresses.is_empty() {
         out.push_str("\nINGRESS ROUTES\n");
-        let mut rows = vec![["INGRESS", "HOST", "PATH", "BACKEND", "VIA"].map(String::from).to_vec()];
+        let mut rows = vec![["INGRESS", "HOST", "PATH", "BACKEND", "VIA"]
+            .map(String::from)
+            .to_vec()];
         for ingress in &topology.ingresses {
             for route in &ingress.routes {
                 rows.push(vec![
                     format!("{}/{}", ingress.namespace, ingress.name),
                     route.host.clone().unwrap_or_else(|| "*".into()),
                     format!("{} ({})", route.path, route.path_type),
-                    format!("{}:{}", route.service, route.resolved_port.map(|p| p.to_string()).unwrap_or_else(|| format!("{} (unresolved)", route.service_port))),
-                    ingress.controller_service.clone().unwrap_or_else(|| "-".into()),
+                    format!(
+                        "{}:{}",
+                        route.service,
+                        route
+                            .resolved_port
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| format!("{} (unresolved)", route.service_port))
+                    ),
+                    ingress
+                        .controller_service
+                        .clone()
+                        .unwrap_or_else(|| "-".into()),
                 ]);
             }
         }
@@ -316,28 +454,60 @@ pub fn render_text(topology: &Topology) -> String {
         out.push_str("\nDEPENDENCIES\n");
         for dependency in &topology.dependencies {
             let port = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
-            out.push_str(&format!("  {} -> {}{port}   ({})\n", dependency.from, dependency.to, dependency.evidence));
+            out.push_str(&format!(
+                "  {} -> {}{port}   ({})\n",
+                dependency.from, dependency.to, dependency.evidence
+            ));
         }
     }
     if !topology.diagnostics.is_empty() {
         out.push_str("\nDIAGNOSTICS\n");
         for d in &topology.diagnostics {
-            out.push_str(&format!("  {}:{}:{} (document {}) {}: [{}] {}{}\n", d.source.file, d.source.line, d.source.column, d.source.document, d.severity.as_str(), d.code, if d.object.is_empty() { String::new() } else { format!("{} ", d.object) }, d.message));
+            out.push_str(&format!(
+                "  {}:{}:{} (document {}) {}: [{}] {}{}\n",
+                d.source.file,
+                d.source.line,
+                d.source.column,
+                d.source.document,
+                d.severity.as_str(),
+                d.code,
+                if d.object.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} ", d.object)
+                },
+                d.message
+            ));
         }
     }
     out
 }
 
 fn join<T: ToString>(items: &[T]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn table(rows: &[Vec<String>]) -> String {
     let n_columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n_columns).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..n_columns)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for row in rows {
-        let cells: Vec<String> = row.iter().enumerate().map(|(c, cell)| format!("{cell:<width$}", width = widths[c])).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| format!("{cell:<width$}", width = widths[c]))
+            .collect();
         out.push_str(cells.join("   ").trim_end());
         out.push('\n');
     }

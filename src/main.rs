@@ -7,7 +7,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let status = kubetopo::cli::run(&args, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    let status = kubetopo::cli::run(
+        &args,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
     std::process::exit(status);
 }
 

@@ -16,11 +16,21 @@ pub struct SyntheticCluster {
 impl SyntheticCluster {
     /// The 10,000-pod case: 2,000 Deployments × 5 replicas on 100 nodes.
     pub fn ten_thousand_pods() -> SyntheticCluster {
-        SyntheticCluster { n_deployments: 2_000, replicas: 5, n_nodes: 100, n_namespaces: 10 }
+        SyntheticCluster {
+            n_deployments: 2_000,
+            replicas: 5,
+            n_nodes: 100,
+            n_namespaces: 10,
+        }
     }
     /// 100,000 pods: 20,000 Deployments × 5 replicas on 1,000 nodes.
     pub fn hundred_thousand_pods() -> SyntheticCluster {
-        SyntheticCluster { n_deployments: 20_000, replicas: 5, n_nodes: 1_000, n_namespaces: 50 }
+        SyntheticCluster {
+            n_deployments: 20_000,
+            replicas: 5,
+            n_nodes: 1_000,
+            n_namespaces: 50,
+        }
     }
 
     /// The manifests as one multi-document YAML stream.
@@ -40,8 +50,15 @@ impl SyntheticCluster {
         for index in 0..self.n_deployments {
             let namespace = format!("team-{:03}", index % self.n_namespaces.max(1));
             let name = format!("app-{index:05}");
-            let callee = format!("app-{:05}", (index + self.n_namespaces.max(1)) % self.n_deployments.max(1));
-            let calls = if index % 5 == 0 { format!("        env:\n        - name: UPSTREAM_ADDR\n          value: \"{callee}:8080\"\n") } else { String::new() };
+            let callee = format!(
+                "app-{:05}",
+                (index + self.n_namespaces.max(1)) % self.n_deployments.max(1)
+            );
+            let calls = if index % 5 == 0 {
+                format!("        env:\n        - name: UPSTREAM_ADDR\n          value: \"{callee}:8080\"\n")
+            } else {
+                String::new()
+            };
             let _ = write!(
                 out,
                 "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n        tier: backend\n    spec:\n      containers:\n      - name: main\n        image: example/app:1\n        ports:\n        - name: http\n          containerPort: 8080\n{calls}        readinessProbe:\n          httpGet:\n            path: /healthz\n            port: http\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  selector:\n    app: {name}\n  ports:\n  - name: http\n    port: 8080\n    targetPort: http\n",

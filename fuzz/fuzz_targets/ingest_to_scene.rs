@@ -7,11 +7,11 @@
 
 #![no_main]
 
+use kubetopo::engine::analyze;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::output::to_json;
 use kubetopo::engine::scene::{build_scene, to_svg, Filter, View};
-use kubetopo::engine::analyze;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,12 +21,18 @@ fuzz_target!(|data: &[u8]| {
 
     let json = to_json(&topology);
     // The JSON document must be well-formed whatever the input was.
-    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "to_json produced invalid JSON");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+        "to_json produced invalid JSON"
+    );
 
     let filter = Filter::default();
     for view in [View::Cluster, View::Logical] {
         let scene = build_scene(&topology, view, &filter);
         let svg = to_svg(&scene);
-        assert!(svg.starts_with("<svg"), "to_svg did not produce an <svg> element");
+        assert!(
+            svg.starts_with("<svg"),
+            "to_svg did not produce an <svg> element"
+        );
     }
 });

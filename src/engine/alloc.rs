@@ -28,7 +28,12 @@ pub struct BandAllocator {
 
 impl BandAllocator {
     pub fn new(first: u64, last: u64, band: u64) -> BandAllocator {
-        BandAllocator { first, last, band, used: BTreeMap::new() }
+        BandAllocator {
+            first,
+            last,
+            band,
+            used: BTreeMap::new(),
+        }
     }
 
     /// Band size for a Service CIDR with `size` addresses (`ipallocator.calculateRangeOffset`).
@@ -72,7 +77,10 @@ impl BandAllocator {
     pub fn allocate(&mut self, owner: &str) -> Option<u64> {
         let dynamic_first = (self.first + self.band).min(self.last + 1);
         let hash = stable_hash(&[owner]);
-        let bands = [(dynamic_first, self.last), (self.first, dynamic_first.saturating_sub(1))];
+        let bands = [
+            (dynamic_first, self.last),
+            (self.first, dynamic_first.saturating_sub(1)),
+        ];
         for (low, high) in bands {
             if high < low {
                 continue;
@@ -109,7 +117,9 @@ mod tests {
     #[test]
     fn s3_dynamic_allocation_prefers_upper_band_then_static() {
         let mut allocator = BandAllocator::new(1, 20, 16);
-        let mut values: Vec<u64> = (0..20).map(|i| allocator.allocate(&format!("svc-{i}")).unwrap()).collect();
+        let mut values: Vec<u64> = (0..20)
+            .map(|i| allocator.allocate(&format!("svc-{i}")).unwrap())
+            .collect();
         assert!(values[..4].iter().all(|v| *v >= 17), "{values:?}");
         values.sort();
         assert_eq!(values, (1..=20).collect::<Vec<_>>());
@@ -120,7 +130,10 @@ mod tests {
     fn s3_claim_conflicts_and_range() {
         let mut allocator = BandAllocator::new(30000, 32767, 86);
         assert_eq!(allocator.claim(30080, "a"), Ok(()));
-        assert_eq!(allocator.claim(30080, "b"), Err(ClaimError::AlreadyAllocated("a".into())));
+        assert_eq!(
+            allocator.claim(30080, "b"),
+            Err(ClaimError::AlreadyAllocated("a".into()))
+        );
         assert_eq!(allocator.claim(80, "b"), Err(ClaimError::OutOfRange));
     }
 }

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-
 use super::config::{fnv32a, stable_hash, Config, Ipv4Cidr};
 use super::diag::{Diagnostic, Source};
 use super::model::*;
@@ -85,7 +84,11 @@ pub fn name_suffix(parts: &[&str], seed: u64) -> String {
 /// `SafeEncodeString` of a decimal hash: digits map to consonants so no words form (§7).
 pub fn safe_encode(value: u32) -> String {
     const DIGITS: &[u8; 10] = b"456789bcdf";
-    value.to_string().bytes().map(|digit| DIGITS[(digit - b'0') as usize] as char).collect()
+    value
+        .to_string()
+        .bytes()
+        .map(|digit| DIGITS[(digit - b'0') as usize] as char)
+        .collect()
 }
 
 /// The pod-template-hash of a Deployment's pods (§7 `ComputeHash`). It covers the
@@ -93,7 +96,12 @@ pub fn safe_encode(value: u32) -> String {
 /// or further down keeps its pod names.
 pub fn pod_template_hash(template: &PodTemplate) -> String {
     let mut template = template.clone();
-    for probe in template.spec.containers.iter_mut().flat_map(|container| container.probes.iter_mut()) {
+    for probe in template
+        .spec
+        .containers
+        .iter_mut()
+        .flat_map(|container| container.probes.iter_mut())
+    {
         probe.source = Source::default();
     }
     safe_encode(fnv32a(format!("{template:?}").as_bytes()))
@@ -117,14 +125,25 @@ pub fn node_accepts(node: &ClusterNode, spec: &PodSpec, placement: Placement) ->
     if !daemon && (node.unschedulable || !node.ready) {
         return false;
     }
-    if !spec.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+    if !spec
+        .node_selector
+        .iter()
+        .all(|(k, v)| node.labels.get(k) == Some(v))
+    {
         return false;
     }
-    if !spec.required_node_affinity.is_empty() && !spec.required_node_affinity.iter().any(|term| term.matches(&node.labels)) {
+    if !spec.required_node_affinity.is_empty()
+        && !spec
+            .required_node_affinity
+            .iter()
+            .any(|term| term.matches(&node.labels))
+    {
         return false;
     }
     node.taints.iter().all(|taint| {
-        taint.effect == TaintEffect::PreferNoSchedule || spec.tolerations.iter().any(|t| t.tolerates(taint)) || (daemon && is_daemonset_auto_toleration(taint, spec.host_network))
+        taint.effect == TaintEffect::PreferNoSchedule
+            || spec.tolerations.iter().any(|t| t.tolerates(taint))
+            || (daemon && is_daemonset_auto_toleration(taint, spec.host_network))
     })
 }
 
@@ -150,7 +169,12 @@ pub fn zone_interleaved(nodes: &[ClusterNode]) -> Vec<usize> {
 /// The node of replica `index` of a workload among `candidates`: round robin from
 /// an offset of the workload's own, so one workload's placement never depends on
 /// another's.
-pub fn replica_node(candidates: &[usize], namespace: &str, name: &str, index: usize) -> Option<usize> {
+pub fn replica_node(
+    candidates: &[usize],
+    namespace: &str,
+    name: &str,
+    index: usize,
+) -> Option<usize> {
     if candidates.is_empty() {
         return None;
     }
@@ -159,13 +183,18 @@ pub fn replica_node(candidates: &[usize], namespace: &str, name: &str, index: us
 }
 
 /// Builds the cluster: nodes first, then pods given in the manifests, then pods from workloads.
-pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Cluster {
+pub fn build_cluster(
+    manifests: &Manifests,
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Cluster {
     let nodes = build_nodes(manifests, config);
     let mut builder = PodBuilder::new(&nodes, config);
     let mut pods = Vec::new();
 
     let mut given_pods: Vec<&Pod> = manifests.pods.iter().collect();
-    given_pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    given_pods
+        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     for pod in &given_pods {
         pods.push(builder.given_pod(pod));
     }
@@ -173,19 +202,42 @@ pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut V
     let owned_by_pods: BTreeSet<(String, String)> = manifests
         .pods
         .iter()
-        .filter_map(|pod| pod.meta.owner.clone().map(|owner| (pod.meta.namespace.clone(), owner)))
+        .filter_map(|pod| {
+            pod.meta
+                .owner
+                .clone()
+                .map(|owner| (pod.meta.namespace.clone(), owner))
+        })
         .collect();
     let mut workloads: Vec<&Workload> = manifests.workloads.iter().collect();
-    workloads.sort_by(|a, b| (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name)));
-    let present: BTreeSet<(String, String)> = workloads.iter().map(|w| (w.meta.namespace.clone(), format!("{}/{}", w.kind.as_str(), w.meta.name))).collect();
+    workloads.sort_by(|a, b| {
+        (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name))
+    });
+    let present: BTreeSet<(String, String)> = workloads
+        .iter()
+        .map(|w| {
+            (
+                w.meta.namespace.clone(),
+                format!("{}/{}", w.kind.as_str(), w.meta.name),
+            )
+        })
+        .collect();
     // Children present in the input (ReplicaSets of a Deployment, Jobs of a CronJob).
     let parents_with_children: BTreeSet<(String, String)> = workloads
         .iter()
-        .filter_map(|w| w.meta.owner.clone().map(|owner| (w.meta.namespace.clone(), owner)))
+        .filter_map(|w| {
+            w.meta
+                .owner
+                .clone()
+                .map(|owner| (w.meta.namespace.clone(), owner))
+        })
         .collect();
 
     for workload in workloads {
-        let key = (workload.meta.namespace.clone(), format!("{}/{}", workload.kind.as_str(), workload.meta.name));
+        let key = (
+            workload.meta.namespace.clone(),
+            format!("{}/{}", workload.kind.as_str(), workload.meta.name),
+        );
         if check_workload_selector(workload, diagnostics).is_none() {
             continue;
         }
@@ -199,9 +251,23 @@ pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut V
             }
         }
         // Budgets keep a few kilobytes of YAML from asking for gigabytes of pods.
-        let n_pods = if workload.kind == WorkloadKind::DaemonSet { nodes.len() } else { workload.replicas as usize };
-        let label_bytes: usize = workload.template.labels.iter().map(|(k, v)| k.len() + v.len() + 64).sum();
-        let object = format!("{}/{}/{}", workload.kind.as_str(), workload.meta.namespace, workload.meta.name);
+        let n_pods = if workload.kind == WorkloadKind::DaemonSet {
+            nodes.len()
+        } else {
+            workload.replicas as usize
+        };
+        let label_bytes: usize = workload
+            .template
+            .labels
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 64)
+            .sum();
+        let object = format!(
+            "{}/{}/{}",
+            workload.kind.as_str(),
+            workload.meta.namespace,
+            workload.meta.name
+        );
         if pods.len() + n_pods > config.max_pods {
             diagnostics.push(
                 Diagnostic::error("too-many-pods", format!("Simulating {} would bring the cluster past {} pods, the most kubetopo simulates (--max-pods), so its pods are left out. Lower replica counts, analyse fewer workloads at once, or raise --max-pods.", object, config.max_pods))
@@ -227,32 +293,55 @@ pub fn build_cluster(manifests: &Manifests, config: &Config, diagnostics: &mut V
 
 fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
     let mut nodes: Vec<ClusterNode> = if manifests.nodes.is_empty() {
-        let simulated_node = |index: usize, name: String, zone: Option<String>, internal_ip: Option<IpAddr>| {
-            let mut labels = Labels::new();
-            labels.insert("kubernetes.io/hostname".into(), name.clone());
-            labels.insert("kubernetes.io/os".into(), "linux".into());
-            if let Some(zone) = &zone {
-                labels.insert(ZONE_LABEL.into(), zone.clone());
-            }
-            ClusterNode {
-                internal_ip: internal_ip.unwrap_or(IpAddr::V4(config.node_cidr.nth(10 + index as u64).unwrap_or(Ipv4Addr::UNSPECIFIED))),
-                name,
-                labels,
-                zone,
-                ready: true,
-                unschedulable: false,
-                taints: Vec::new(),
-                pod_cidr: None,
-                simulated: true,
-                source: None,
-            }
-        };
+        let simulated_node =
+            |index: usize, name: String, zone: Option<String>, internal_ip: Option<IpAddr>| {
+                let mut labels = Labels::new();
+                labels.insert("kubernetes.io/hostname".into(), name.clone());
+                labels.insert("kubernetes.io/os".into(), "linux".into());
+                if let Some(zone) = &zone {
+                    labels.insert(ZONE_LABEL.into(), zone.clone());
+                }
+                ClusterNode {
+                    internal_ip: internal_ip.unwrap_or(IpAddr::V4(
+                        config
+                            .node_cidr
+                            .nth(10 + index as u64)
+                            .unwrap_or(Ipv4Addr::UNSPECIFIED),
+                    )),
+                    name,
+                    labels,
+                    zone,
+                    ready: true,
+                    unschedulable: false,
+                    taints: Vec::new(),
+                    pod_cidr: None,
+                    simulated: true,
+                    source: None,
+                }
+            };
         let mut nodes: Vec<ClusterNode> = (0..config.n_nodes.max(1))
-            .map(|index| simulated_node(index, format!("node-{}", index + 1), (!config.zones.is_empty()).then(|| config.zones[index % config.zones.len()].clone()), None))
+            .map(|index| {
+                simulated_node(
+                    index,
+                    format!("node-{}", index + 1),
+                    (!config.zones.is_empty())
+                        .then(|| config.zones[index % config.zones.len()].clone()),
+                    None,
+                )
+            })
             .collect();
         // Without Node objects, the nodes that given pods name are unknown, not missing
         // (a dump of pods only): simulate them too, so those pods keep their node (§4).
-        let mut named: Vec<(&str, Option<IpAddr>)> = manifests.pods.iter().filter_map(|pod| pod.spec.node_name.as_deref().map(|name| (name, pod.status.host_ip))).collect();
+        let mut named: Vec<(&str, Option<IpAddr>)> = manifests
+            .pods
+            .iter()
+            .filter_map(|pod| {
+                pod.spec
+                    .node_name
+                    .as_deref()
+                    .map(|name| (name, pod.status.host_ip))
+            })
+            .collect();
         named.sort();
         for (name, host_ip) in named {
             if !nodes.iter().any(|node| node.name == name) {
@@ -269,12 +358,29 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
             .map(|(index, node)| ClusterNode {
                 name: node.meta.name.clone(),
                 labels: node.meta.labels.clone(),
-                zone: node.meta.labels.get(ZONE_LABEL).or_else(|| node.meta.labels.get("failure-domain.beta.kubernetes.io/zone")).cloned(),
-                internal_ip: node.internal_ip.unwrap_or(IpAddr::V4(config.node_cidr.nth(10 + index as u64).unwrap_or(Ipv4Addr::UNSPECIFIED))),
+                zone: node
+                    .meta
+                    .labels
+                    .get(ZONE_LABEL)
+                    .or_else(|| {
+                        node.meta
+                            .labels
+                            .get("failure-domain.beta.kubernetes.io/zone")
+                    })
+                    .cloned(),
+                internal_ip: node.internal_ip.unwrap_or(IpAddr::V4(
+                    config
+                        .node_cidr
+                        .nth(10 + index as u64)
+                        .unwrap_or(Ipv4Addr::UNSPECIFIED),
+                )),
                 ready: node.ready,
                 unschedulable: node.unschedulable,
                 taints: node.taints.clone(),
-                pod_cidr: node.pod_cidr.as_deref().and_then(|cidr| Ipv4Cidr::parse(cidr).ok()),
+                pod_cidr: node
+                    .pod_cidr
+                    .as_deref()
+                    .and_then(|cidr| Ipv4Cidr::parse(cidr).ok()),
                 simulated: false,
                 source: Some(node.meta.source.clone()),
             })
@@ -283,11 +389,20 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
     // Carve per-node pod CIDRs: /24 like kube-controller-manager, smaller nodes' share when
     // the cluster CIDR is too small for one /24 per node.
     let bits_needed = (usize::BITS - (nodes.len().max(1) - 1).leading_zeros()) as u8;
-    let node_prefix = (config.pod_cidr.prefix + bits_needed).max(24).max(config.pod_cidr.prefix).min(30);
+    let node_prefix = (config.pod_cidr.prefix + bits_needed)
+        .max(24)
+        .max(config.pod_cidr.prefix)
+        .min(30);
     for (index, node) in nodes.iter_mut().enumerate() {
         if node.pod_cidr.is_none() {
             let block_size = 1u64 << (32 - node_prefix);
-            node.pod_cidr = config.pod_cidr.nth(index as u64 * block_size).map(|network| Ipv4Cidr { network, prefix: node_prefix });
+            node.pod_cidr = config
+                .pod_cidr
+                .nth(index as u64 * block_size)
+                .map(|network| Ipv4Cidr {
+                    network,
+                    prefix: node_prefix,
+                });
         }
     }
     nodes
@@ -296,12 +411,26 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
 /// Validates a workload's selector against its template (§1.3, §7). `None` means the
 /// API server would reject the workload, so it makes no pods.
 fn check_workload_selector(workload: &Workload, diagnostics: &mut Vec<Diagnostic>) -> Option<()> {
-    let object = format!("{}/{}/{}", workload.kind.as_str(), workload.meta.namespace, workload.meta.name);
-    let field = if workload.kind == WorkloadKind::CronJob { "spec.jobTemplate.spec.selector" } else { "spec.selector" };
+    let object = format!(
+        "{}/{}/{}",
+        workload.kind.as_str(),
+        workload.meta.namespace,
+        workload.meta.name
+    );
+    let field = if workload.kind == WorkloadKind::CronJob {
+        "spec.jobTemplate.spec.selector"
+    } else {
+        "spec.selector"
+    };
     let source = workload.meta.field_source(field);
     let kind_lower = workload.kind.as_str().to_lowercase();
     let reject = |diagnostics: &mut Vec<Diagnostic>, code: &'static str, message: String| {
-        diagnostics.push(Diagnostic::error(code, message).object(object.clone()).field(field).at(source.clone()));
+        diagnostics.push(
+            Diagnostic::error(code, message)
+                .object(object.clone())
+                .field(field)
+                .at(source.clone()),
+        );
         None
     };
     match (&workload.selector, workload.kind) {
@@ -350,7 +479,11 @@ impl<'a> PodBuilder<'a> {
             nodes,
             config,
             next_host: vec![2; nodes.len()],
-            node_index: nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect(),
+            node_index: nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name.as_str(), i))
+                .collect(),
             zone_interleaved: zone_interleaved(nodes),
             unconstrained_candidates: None,
         }
@@ -369,13 +502,21 @@ impl<'a> PodBuilder<'a> {
     /// Nodes that can run `spec`, in zone-interleaved order. Most pods carry no
     /// placement constraints; their answer is computed once and shared.
     fn candidates(&mut self, spec: &PodSpec) -> Vec<usize> {
-        let unconstrained = spec.node_name.is_none() && spec.node_selector.is_empty() && spec.required_node_affinity.is_empty() && spec.tolerations.is_empty();
+        let unconstrained = spec.node_name.is_none()
+            && spec.node_selector.is_empty()
+            && spec.required_node_affinity.is_empty()
+            && spec.tolerations.is_empty();
         if unconstrained {
             if let Some(cached) = &self.unconstrained_candidates {
                 return cached.clone();
             }
         }
-        let found: Vec<usize> = self.zone_interleaved.iter().copied().filter(|&i| node_accepts(&self.nodes[i], spec, Placement::Scheduled)).collect();
+        let found: Vec<usize> = self
+            .zone_interleaved
+            .iter()
+            .copied()
+            .filter(|&i| node_accepts(&self.nodes[i], spec, Placement::Scheduled))
+            .collect();
         if unconstrained {
             self.unconstrained_candidates = Some(found.clone());
         }
@@ -389,12 +530,16 @@ impl<'a> PodBuilder<'a> {
         if !has_status && node.is_none() {
             let candidates = self.candidates(&pod.spec);
             if !candidates.is_empty() {
-                let pick = candidates[(stable_hash(&[&pod.meta.namespace, &pod.meta.name]) % candidates.len() as u64) as usize];
+                let pick = candidates[(stable_hash(&[&pod.meta.namespace, &pod.meta.name])
+                    % candidates.len() as u64) as usize];
                 node = Some(self.nodes[pick].name.clone());
             }
         }
         if !has_status {
-            if let Some(index) = node.as_deref().and_then(|n| self.node_index.get(n).copied()) {
+            if let Some(index) = node
+                .as_deref()
+                .and_then(|n| self.node_index.get(n).copied())
+            {
                 if pod.spec.host_network {
                     ips.push(self.nodes[index].internal_ip);
                 } else {
@@ -402,7 +547,11 @@ impl<'a> PodBuilder<'a> {
                 }
             }
         }
-        let phase = pod.status.phase.unwrap_or(if node.is_some() { PodPhase::Running } else { PodPhase::Pending });
+        let phase = pod.status.phase.unwrap_or(if node.is_some() {
+            PodPhase::Running
+        } else {
+            PodPhase::Pending
+        });
         ClusterPod {
             namespace: pod.meta.namespace.clone(),
             name: pod.meta.name.clone(),
@@ -410,7 +559,10 @@ impl<'a> PodBuilder<'a> {
             node,
             ips,
             phase,
-            ready: pod.status.ready.unwrap_or(!has_status && phase == PodPhase::Running),
+            ready: pod
+                .status
+                .ready
+                .unwrap_or(!has_status && phase == PodPhase::Running),
             terminating: pod.meta.deletion_timestamp,
             owner: pod.meta.owner.clone(),
             workload: pod.meta.owner.clone(),
@@ -422,7 +574,12 @@ impl<'a> PodBuilder<'a> {
         }
     }
 
-    fn workload_pods(&mut self, workload: &Workload, pods: &mut Vec<ClusterPod>, diagnostics: &mut Vec<Diagnostic>) {
+    fn workload_pods(
+        &mut self,
+        workload: &Workload,
+        pods: &mut Vec<ClusterPod>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
         let namespace = &workload.meta.namespace;
         let name = &workload.meta.name;
         let seed = self.config.seed;
@@ -431,36 +588,72 @@ impl<'a> PodBuilder<'a> {
         let mut labels = workload.template.labels.clone();
         let mut owner = workload_ref.clone();
         // Each (pod name, extra labels, hostname, subdomain, pinned node).
-        let mut identities: Vec<(String, Labels, Option<String>, Option<String>, Option<usize>)> = Vec::new();
+        let mut identities: Vec<(
+            String,
+            Labels,
+            Option<String>,
+            Option<String>,
+            Option<usize>,
+        )> = Vec::new();
         match workload.kind {
             WorkloadKind::Deployment => {
                 let hash = pod_template_hash(&workload.template);
                 labels.insert("pod-template-hash".into(), hash.clone());
                 owner = format!("ReplicaSet/{name}-{hash}");
                 for index in 0..workload.replicas {
-                    let pod_name = format!("{name}-{hash}-{}", name_suffix(&[namespace, name, &index.to_string()], seed));
+                    let pod_name = format!(
+                        "{name}-{hash}-{}",
+                        name_suffix(&[namespace, name, &index.to_string()], seed)
+                    );
                     identities.push((pod_name, Labels::new(), None, None, None));
                 }
             }
             WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => {
                 for index in 0..workload.replicas {
-                    identities.push((format!("{name}-{}", name_suffix(&[namespace, name, &index.to_string()], seed)), Labels::new(), None, None, None));
+                    identities.push((
+                        format!(
+                            "{name}-{}",
+                            name_suffix(&[namespace, name, &index.to_string()], seed)
+                        ),
+                        Labels::new(),
+                        None,
+                        None,
+                        None,
+                    ));
                 }
             }
             WorkloadKind::StatefulSet => {
                 for ordinal in workload.ordinal_start..workload.ordinal_start + workload.replicas {
                     let pod_name = format!("{name}-{ordinal}");
                     let mut extra = Labels::new();
-                    extra.insert("statefulset.kubernetes.io/pod-name".into(), pod_name.clone());
+                    extra.insert(
+                        "statefulset.kubernetes.io/pod-name".into(),
+                        pod_name.clone(),
+                    );
                     extra.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
-                    identities.push((pod_name.clone(), extra, Some(pod_name), workload.service_name.clone(), None));
+                    identities.push((
+                        pod_name.clone(),
+                        extra,
+                        Some(pod_name),
+                        workload.service_name.clone(),
+                        None,
+                    ));
                 }
             }
             WorkloadKind::DaemonSet => {
                 for index in 0..self.nodes.len() {
                     if node_accepts(&self.nodes[index], &spec, Placement::Daemon) {
                         let node_name = &self.nodes[index].name;
-                        identities.push((format!("{name}-{}", name_suffix(&[namespace, name, node_name], seed)), Labels::new(), None, None, Some(index)));
+                        identities.push((
+                            format!(
+                                "{name}-{}",
+                                name_suffix(&[namespace, name, node_name], seed)
+                            ),
+                            Labels::new(),
+                            None,
+                            None,
+                            Some(index),
+                        ));
                     }
                 }
                 if identities.is_empty() {
@@ -481,7 +674,11 @@ impl<'a> PodBuilder<'a> {
                     name.clone()
                 };
                 if !workload.manual_selector {
-                    let uid = format!("{:08x}-0000-4000-8000-{:012x}", stable_hash(&[namespace, &job_name]) as u32, stable_hash(&[&job_name]) & 0xffff_ffff_ffff);
+                    let uid = format!(
+                        "{:08x}-0000-4000-8000-{:012x}",
+                        stable_hash(&[namespace, &job_name]) as u32,
+                        stable_hash(&[&job_name]) & 0xffff_ffff_ffff
+                    );
                     for key in ["batch.kubernetes.io/job-name", "job-name"] {
                         labels.insert(key.into(), job_name.clone());
                     }
@@ -491,17 +688,27 @@ impl<'a> PodBuilder<'a> {
                 }
                 for index in 0..workload.replicas {
                     let suffix = name_suffix(&[namespace, &job_name, &index.to_string()], seed);
-                    let pod_name = if workload.indexed { format!("{job_name}-{index}-{suffix}") } else { format!("{job_name}-{suffix}") };
+                    let pod_name = if workload.indexed {
+                        format!("{job_name}-{index}-{suffix}")
+                    } else {
+                        format!("{job_name}-{suffix}")
+                    };
                     let mut extra = Labels::new();
                     if workload.indexed {
-                        extra.insert("batch.kubernetes.io/job-completion-index".into(), index.to_string());
+                        extra.insert(
+                            "batch.kubernetes.io/job-completion-index".into(),
+                            index.to_string(),
+                        );
                     }
                     identities.push((pod_name, extra, None, None, None));
                 }
             }
         }
         let candidates = self.candidates(&spec);
-        if candidates.is_empty() && workload.kind != WorkloadKind::DaemonSet && workload.replicas > 0 {
+        if candidates.is_empty()
+            && workload.kind != WorkloadKind::DaemonSet
+            && workload.replicas > 0
+        {
             diagnostics.push(
                 Diagnostic::warning("unschedulable", format!("No node can run the pods of {workload_ref}: every node fails its nodeName, nodeSelector, affinity or taints. Its pods stay Pending without an IP."))
                     .object(format!("{}/{namespace}/{name}", workload.kind.as_str()))
@@ -514,13 +721,21 @@ impl<'a> PodBuilder<'a> {
         // never moves these pods.
         // Pods left without an IP, per node: one diagnostic per workload, not per pod.
         let mut without_ip: BTreeMap<String, usize> = BTreeMap::new();
-        for (index, (pod_name, extra, hostname, subdomain, pinned)) in identities.into_iter().enumerate() {
+        for (index, (pod_name, extra, hostname, subdomain, pinned)) in
+            identities.into_iter().enumerate()
+        {
             let node_index = pinned.or_else(|| replica_node(&candidates, namespace, name, index));
             // hostNetwork pods share their node's address and use no pod CIDR slot.
             let ips: Vec<IpAddr> = if spec.host_network {
-                node_index.map(|i| self.nodes[i].internal_ip).into_iter().collect()
+                node_index
+                    .map(|i| self.nodes[i].internal_ip)
+                    .into_iter()
+                    .collect()
             } else {
-                node_index.and_then(|i| self.allocate_ip(i)).into_iter().collect()
+                node_index
+                    .and_then(|i| self.allocate_ip(i))
+                    .into_iter()
+                    .collect()
             };
             if let (Some(node), true) = (node_index, ips.is_empty()) {
                 *without_ip.entry(self.nodes[node].name.clone()).or_default() += 1;
@@ -533,7 +748,11 @@ impl<'a> PodBuilder<'a> {
                 name: pod_name,
                 labels: pod_labels,
                 node: node_index.map(|i| self.nodes[i].name.clone()),
-                phase: if running { PodPhase::Running } else { PodPhase::Pending },
+                phase: if running {
+                    PodPhase::Running
+                } else {
+                    PodPhase::Pending
+                },
                 ready: running && !ips.is_empty(),
                 ips,
                 terminating: false,
@@ -548,7 +767,10 @@ impl<'a> PodBuilder<'a> {
         }
         if !without_ip.is_empty() {
             let n_pods: usize = without_ip.values().sum();
-            let nodes: Vec<String> = without_ip.iter().map(|(node, n)| format!("{node} ({n})")).collect();
+            let nodes: Vec<String> = without_ip
+                .iter()
+                .map(|(node, n)| format!("{node} ({n})"))
+                .collect();
             diagnostics.push(
                 Diagnostic::warning("pod-cidr-exhausted", format!("The pod CIDRs of these nodes are full, so {n_pods} pods of {workload_ref} get no IP and serve no traffic: {}. Simulate more nodes (--nodes) or a larger --pod-cidr, or give the Node objects larger podCIDRs.", nodes.join(", ")))
                     .object(format!("{}/{namespace}/{name}", workload.kind.as_str()))
@@ -562,11 +784,16 @@ impl<'a> PodBuilder<'a> {
 /// The tolerations the DaemonSet controller adds to every daemon pod (§7).
 fn is_daemonset_auto_toleration(taint: &Taint, host_network: bool) -> bool {
     match taint.key.as_str() {
-        "node.kubernetes.io/not-ready" | "node.kubernetes.io/unreachable" => taint.effect == TaintEffect::NoExecute,
-        "node.kubernetes.io/disk-pressure" | "node.kubernetes.io/memory-pressure" | "node.kubernetes.io/pid-pressure" | "node.kubernetes.io/unschedulable" => {
-            taint.effect == TaintEffect::NoSchedule
+        "node.kubernetes.io/not-ready" | "node.kubernetes.io/unreachable" => {
+            taint.effect == TaintEffect::NoExecute
         }
-        "node.kubernetes.io/network-unavailable" => host_network && taint.effect == TaintEffect::NoSchedule,
+        "node.kubernetes.io/disk-pressure"
+        | "node.kubernetes.io/memory-pressure"
+        | "node.kubernetes.io/pid-pressure"
+        | "node.kubernetes.io/unschedulable" => taint.effect == TaintEffect::NoSchedule,
+        "node.kubernetes.io/network-unavailable" => {
+            host_network && taint.effect == TaintEffect::NoSchedule
+        }
         _ => false,
     }
 }
@@ -617,7 +844,9 @@ impl PodIndex {
             match index.by_namespace.get_mut(&pod.namespace) {
                 Some(list) => list.push(position),
                 None => {
-                    index.by_namespace.insert(pod.namespace.clone(), vec![position]);
+                    index
+                        .by_namespace
+                        .insert(pod.namespace.clone(), vec![position]);
                 }
             }
             let namespace = index.intern(&pod.namespace);
@@ -639,17 +868,27 @@ impl PodIndex {
     }
 
     pub fn in_namespace(&self, namespace: &str) -> &[usize] {
-        self.by_namespace.get(namespace).map(Vec::as_slice).unwrap_or_default()
+        self.by_namespace
+            .get(namespace)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Pods in `namespace` whose labels contain every pair of `selector`, in pod order.
     /// An empty selector yields nothing: callers decide what "empty" means.
     pub fn select_map(&self, namespace: &str, selector: &Labels) -> Vec<usize> {
-        let Some(&namespace_id) = self.interned.get(namespace) else { return Vec::new() };
+        let Some(&namespace_id) = self.interned.get(namespace) else {
+            return Vec::new();
+        };
         let mut lists: Vec<&Vec<usize>> = Vec::with_capacity(selector.len());
         for (key, value) in selector {
-            let list = match (self.interned.get(key.as_str()), self.interned.get(value.as_str())) {
-                (Some(&key_id), Some(&value_id)) => self.by_label.get(&(namespace_id, key_id, value_id)),
+            let list = match (
+                self.interned.get(key.as_str()),
+                self.interned.get(value.as_str()),
+            ) {
+                (Some(&key_id), Some(&value_id)) => {
+                    self.by_label.get(&(namespace_id, key_id, value_id))
+                }
                 _ => None,
             };
             match list {
@@ -658,8 +897,14 @@ impl PodIndex {
             }
         }
         lists.sort_by_key(|list| list.len());
-        let Some((first, rest)) = lists.split_first() else { return Vec::new() };
-        first.iter().copied().filter(|position| rest.iter().all(|list| list.binary_search(position).is_ok())).collect()
+        let Some((first, rest)) = lists.split_first() else {
+            return Vec::new();
+        };
+        first
+            .iter()
+            .copied()
+            .filter(|position| rest.iter().all(|list| list.binary_search(position).is_ok()))
+            .collect()
     }
 
     /// Follows pods being removed, without a rebuild: `remap[old]` is the new position
@@ -685,7 +930,8 @@ impl PodIndex {
         match self.by_namespace.get_mut(&pod.namespace) {
             Some(list) => list.push(position),
             None => {
-                self.by_namespace.insert(pod.namespace.clone(), vec![position]);
+                self.by_namespace
+                    .insert(pod.namespace.clone(), vec![position]);
             }
         }
         let namespace = self.intern(&pod.namespace);

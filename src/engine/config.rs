@@ -13,11 +13,23 @@ pub struct Ipv4Cidr {
 
 impl Ipv4Cidr {
     pub fn parse(text: &str) -> Result<Ipv4Cidr, String> {
-        let (address, prefix) = text.trim().split_once('/').ok_or_else(|| format!("\"{text}\" is not a CIDR such as 10.96.0.0/12"))?;
-        let address: Ipv4Addr = address.parse().map_err(|_| format!("\"{address}\" is not an IPv4 address"))?;
-        let prefix: u8 = prefix.parse().ok().filter(|&p| p <= 32).ok_or_else(|| format!("\"{prefix}\" is not a prefix length between 0 and 32"))?;
+        let (address, prefix) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| format!("\"{text}\" is not a CIDR such as 10.96.0.0/12"))?;
+        let address: Ipv4Addr = address
+            .parse()
+            .map_err(|_| format!("\"{address}\" is not an IPv4 address"))?;
+        let prefix: u8 = prefix
+            .parse()
+            .ok()
+            .filter(|&p| p <= 32)
+            .ok_or_else(|| format!("\"{prefix}\" is not a prefix length between 0 and 32"))?;
         let mask = Ipv4Cidr::mask(prefix);
-        Ok(Ipv4Cidr { network: Ipv4Addr::from(u32::from(address) & mask), prefix })
+        Ok(Ipv4Cidr {
+            network: Ipv4Addr::from(u32::from(address) & mask),
+            prefix,
+        })
     }
     fn mask(prefix: u8) -> u32 {
         if prefix == 0 {
@@ -35,10 +47,12 @@ impl Ipv4Cidr {
     }
     /// The address at `index` from the network address.
     pub fn nth(&self, index: u64) -> Option<Ipv4Addr> {
-        (index < self.size()).then(|| Ipv4Addr::from(u32::from(self.network).wrapping_add(index as u32)))
+        (index < self.size())
+            .then(|| Ipv4Addr::from(u32::from(self.network).wrapping_add(index as u32)))
     }
     pub fn index_of(&self, address: Ipv4Addr) -> Option<u64> {
-        self.contains(address).then(|| u64::from(u32::from(address) - u32::from(self.network)))
+        self.contains(address)
+            .then(|| u64::from(u32::from(address) - u32::from(self.network)))
     }
 }
 

@@ -22,16 +22,32 @@ pub struct Dependency {
 
 /// Finds `host[:port]` references in container env values and args, and resolves
 /// each host through the pod's DNS search path (§6: `<ns>.svc.<zone> svc.<zone> <zone>`).
-pub fn infer_dependencies(cluster: &Cluster, services: &[ResolvedService], cluster_domain: &str) -> Vec<Dependency> {
-    let by_key: BTreeMap<(&str, &str), &ResolvedService> = services.iter().map(|s| ((s.namespace.as_str(), s.name.as_str()), s)).collect();
+pub fn infer_dependencies(
+    cluster: &Cluster,
+    services: &[ResolvedService],
+    cluster_domain: &str,
+) -> Vec<Dependency> {
+    let by_key: BTreeMap<(&str, &str), &ResolvedService> = services
+        .iter()
+        .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
+        .collect();
     let mut dependencies = BTreeSet::new();
     let mut seen_templates = BTreeSet::new();
     for pod in &cluster.pods {
         // Replicas share one template spec; a spec without hints needs no work at all.
-        if pod.spec.containers.iter().all(|c| c.address_hints.is_empty()) {
+        if pod
+            .spec
+            .containers
+            .iter()
+            .all(|c| c.address_hints.is_empty())
+        {
             continue;
         }
-        let from_name = pod.workload.as_deref().map(|w| w.split_once('/').map_or(w, |(_, name)| name)).unwrap_or(&pod.name);
+        let from_name = pod
+            .workload
+            .as_deref()
+            .map(|w| w.split_once('/').map_or(w, |(_, name)| name))
+            .unwrap_or(&pod.name);
         let from = format!("{}/{}", pod.namespace, from_name);
         // Look at each (workload, spec) once.
         if !seen_templates.insert((from.clone(), std::sync::Arc::as_ptr(&pod.spec) as usize)) {
@@ -40,17 +56,32 @@ pub fn infer_dependencies(cluster: &Cluster, services: &[ResolvedService], clust
         for container in &pod.spec.containers {
             for hint in &container.address_hints {
                 for (host, port) in candidate_addresses(&hint.value) {
-                    let Some(service) = lookup(&host, &pod.namespace, cluster_domain, &by_key) else { continue };
+                    let Some(service) = lookup(&host, &pod.namespace, cluster_domain, &by_key)
+                    else {
+                        continue;
+                    };
                     if let Some(port) = port {
-                        if !service.ports.is_empty() && !service.ports.iter().any(|p| p.port == port) && service.service_type != super::model::ServiceType::ExternalName {
+                        if !service.ports.is_empty()
+                            && !service.ports.iter().any(|p| p.port == port)
+                            && service.service_type != super::model::ServiceType::ExternalName
+                        {
                             continue;
                         }
                     }
                     // A workload talking to its own Service is not a dependency edge.
-                    if service.endpoints.iter().any(|e| e.pod.as_deref() == Some(&pod.key())) {
+                    if service
+                        .endpoints
+                        .iter()
+                        .any(|e| e.pod.as_deref() == Some(&pod.key()))
+                    {
                         continue;
                     }
-                    dependencies.insert(Dependency { from: from.clone(), to: service.key(), port, evidence: format!("{}={}", hint.evidence, hint.value) });
+                    dependencies.insert(Dependency {
+                        from: from.clone(),
+                        to: service.key(),
+                        port,
+                        evidence: format!("{}={}", hint.evidence, hint.value),
+                    });
                 }
             }
         }
@@ -58,25 +89,42 @@ pub fn infer_dependencies(cluster: &Cluster, services: &[ResolvedService], clust
     // One edge per (from, to, port): keep the first evidence in sorted order.
     let mut unique: BTreeMap<(String, String, Option<i64>), Dependency> = BTreeMap::new();
     for dependency in dependencies {
-        unique.entry((dependency.from.clone(), dependency.to.clone(), dependency.port)).or_insert(dependency);
+        unique
+            .entry((
+                dependency.from.clone(),
+                dependency.to.clone(),
+                dependency.port,
+            ))
+            .or_insert(dependency);
     }
     unique.into_values().collect()
 }
 
 /// Resolves a host name the way a pod's resolver would: with fewer than 5 dots
 /// (`ndots:5`) the search domains are tried first, then the name as absolute.
-pub fn lookup<'s>(host: &str, namespace: &str, cluster_domain: &str, services: &BTreeMap<(&str, &str), &'s ResolvedService>) -> Option<&'s ResolvedService> {
+pub fn lookup<'s>(
+    host: &str,
+    namespace: &str,
+    cluster_domain: &str,
+    services: &BTreeMap<(&str, &str), &'s ResolvedService>,
+) -> Option<&'s ResolvedService> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let mut candidates = Vec::new();
     if !host.ends_with('.') && host.matches('.').count() < 5 {
-        for search in [format!("{namespace}.svc.{cluster_domain}"), format!("svc.{cluster_domain}"), cluster_domain.to_string()] {
+        for search in [
+            format!("{namespace}.svc.{cluster_domain}"),
+            format!("svc.{cluster_domain}"),
+            cluster_domain.to_string(),
+        ] {
             candidates.push(format!("{host}.{search}"));
         }
     }
     candidates.push(host);
     let suffix = format!(".svc.{cluster_domain}");
     for fqdn in candidates {
-        let Some(name_part) = fqdn.strip_suffix(&suffix) else { continue };
+        let Some(name_part) = fqdn.strip_suffix(&suffix) else {
+            continue;
+        };
         let labels: Vec<&str> = name_part.split('.').collect();
         // `<svc>.<ns>`, or `<hostname>.<svc>.<ns>` for a ready member of a headless
         // Service. Any other name is NXDOMAIN, and the resolver tries the next candidate.
@@ -85,10 +133,20 @@ pub fn lookup<'s>(host: &str, namespace: &str, cluster_domain: &str, services: &
             [member, service, namespace] => (Some(*member), *service, *namespace),
             _ => continue,
         };
-        let Some(found) = services.get(&(namespace, service)) else { continue };
+        let Some(found) = services.get(&(namespace, service)) else {
+            continue;
+        };
         let is_member = |member: &str| {
             found.headless
-                && found.endpoints.iter().filter(|e| e.ready).any(|e| e.hostname.as_deref() == Some(member) || (e.hostname.is_none() && e.addresses.first().map(super::resolve::dashed_ip).as_deref() == Some(member)))
+                && found.endpoints.iter().filter(|e| e.ready).any(|e| {
+                    e.hostname.as_deref() == Some(member)
+                        || (e.hostname.is_none()
+                            && e.addresses
+                                .first()
+                                .map(super::resolve::dashed_ip)
+                                .as_deref()
+                                == Some(member))
+                })
         };
         if member.is_none_or(is_member) {
             return Some(found);
@@ -112,7 +170,9 @@ pub fn candidate_addresses(value: &str) -> Vec<(String, Option<i64>)> {
             None => (false, token),
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let authority = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) => match port.parse::<i64>() {
                 Ok(port) if (1..=65535).contains(&port) => (host, Some(port)),
@@ -120,7 +180,12 @@ pub fn candidate_addresses(value: &str) -> Vec<(String, Option<i64>)> {
             },
             None => (authority, None),
         };
-        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') || !host.as_bytes()[0].is_ascii_alphabetic() {
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            || !host.as_bytes()[0].is_ascii_alphabetic()
+        {
             continue;
         }
         if port.is_none() && !had_scheme && !host.contains(".svc") {
@@ -137,10 +202,22 @@ mod tests {
 
     #[test]
     fn candidates_from_values() {
-        assert_eq!(candidate_addresses("productcatalogservice:3550"), vec![("productcatalogservice".into(), Some(3550))]);
-        assert_eq!(candidate_addresses("http://cart.ns.svc.cluster.local:7070/x"), vec![("cart.ns.svc.cluster.local".into(), Some(7070))]);
-        assert_eq!(candidate_addresses("cache.shop:6379"), vec![("cache.shop".into(), Some(6379))]);
-        assert_eq!(candidate_addresses("--addr=redis:6379"), vec![("redis".into(), Some(6379))]);
+        assert_eq!(
+            candidate_addresses("productcatalogservice:3550"),
+            vec![("productcatalogservice".into(), Some(3550))]
+        );
+        assert_eq!(
+            candidate_addresses("http://cart.ns.svc.cluster.local:7070/x"),
+            vec![("cart.ns.svc.cluster.local".into(), Some(7070))]
+        );
+        assert_eq!(
+            candidate_addresses("cache.shop:6379"),
+            vec![("cache.shop".into(), Some(6379))]
+        );
+        assert_eq!(
+            candidate_addresses("--addr=redis:6379"),
+            vec![("redis".into(), Some(6379))]
+        );
         assert!(candidate_addresses("true").is_empty());
         assert!(candidate_addresses("10.0.0.1:80").is_empty());
     }

@@ -83,6 +83,7 @@ impl Diagnostic {
 /// Sorts diagnostics into their stable output order: by source position, then code.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.source, a.code, &a.object, &a.field, &a.message).cmp(&(&b.source, b.code, &b.object, &b.field, &b.message))
+        (&a.source, a.code, &a.object, &a.field, &a.message)
+            .cmp(&(&b.source, b.code, &b.object, &b.field, &b.message))
     });
 }

@@ -11,10 +11,23 @@ use super::resolve::ResolvedService;
 use super::selector::Labels;
 
 /// Adds the explanatory diagnostics for resolved Services and policies.
-pub fn explain(manifests: &Manifests, cluster: &Cluster, index: &PodIndex, services: &[ResolvedService], diagnostics: &mut Vec<Diagnostic>) {
-    let raw_services: BTreeMap<(&str, &str), &Service> = manifests.services.iter().map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s)).collect();
+pub fn explain(
+    manifests: &Manifests,
+    cluster: &Cluster,
+    index: &PodIndex,
+    services: &[ResolvedService],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let raw_services: BTreeMap<(&str, &str), &Service> = manifests
+        .services
+        .iter()
+        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+        .collect();
     for service in services {
-        let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str())) else { continue };
+        let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str()))
+        else {
+            continue;
+        };
         let object = format!("Service/{}/{}", service.namespace, service.name);
         if service.service_type == ServiceType::ExternalName {
             continue;
@@ -24,17 +37,22 @@ pub fn explain(manifests: &Manifests, cluster: &Cluster, index: &PodIndex, servi
                 let selected = index.select_map(&service.namespace, selector);
                 if selected.is_empty() {
                     diagnostics.push(
-                        Diagnostic::warning("service-selects-no-pods", explain_no_match(selector, &service.namespace, cluster))
-                            .object(object.clone())
-                            .field("spec.selector")
-                            .at(raw.meta.field_source("spec.selector")),
+                        Diagnostic::warning(
+                            "service-selects-no-pods",
+                            explain_no_match(selector, &service.namespace, cluster),
+                        )
+                        .object(object.clone())
+                        .field("spec.selector")
+                        .at(raw.meta.field_source("spec.selector")),
                     );
                 } else {
                     explain_ports(service, raw, &selected, cluster, &object, diagnostics);
                 }
             }
             _ => {
-                let has_slices = manifests.endpoint_slices.iter().any(|s| s.meta.namespace == service.namespace && s.service_name == service.name);
+                let has_slices = manifests.endpoint_slices.iter().any(|s| {
+                    s.meta.namespace == service.namespace && s.service_name == service.name
+                });
                 if !has_slices {
                     diagnostics.push(
                         Diagnostic::warning("service-selectorless-without-endpoints", format!("{} has no selector and no EndpointSlice or Endpoints names it, so it has no endpoints and connections are refused. Add a `spec.selector`, or an EndpointSlice labelled kubernetes.io/service-name={}.", service.name, service.name))
@@ -45,7 +63,11 @@ pub fn explain(manifests: &Manifests, cluster: &Cluster, index: &PodIndex, servi
                 }
             }
         }
-        let usable: Vec<_> = service.endpoints.iter().filter(|e| e.ready || (e.serving && e.terminating)).collect();
+        let usable: Vec<_> = service
+            .endpoints
+            .iter()
+            .filter(|e| e.ready || (e.serving && e.terminating))
+            .collect();
         if usable.len() == 1 && !service.headless {
             diagnostics.push(
                 Diagnostic::info("service-single-endpoint", format!("{} has a single endpoint ({}), so one pod restart interrupts it. Consider more replicas and a PodDisruptionBudget.", service.name, usable[0].pod.as_deref().unwrap_or("manual endpoint")))
@@ -53,9 +75,21 @@ pub fn explain(manifests: &Manifests, cluster: &Cluster, index: &PodIndex, servi
                     .at(raw.meta.source.clone()),
             );
         }
-        if service.external_traffic_policy == Some(TrafficPolicy::Local) && service.externally_accessible() {
-            let nodes_with_endpoints: BTreeSet<&str> = service.endpoints.iter().filter(|e| e.ready).filter_map(|e| e.node.as_deref()).collect();
-            let dropping: Vec<&str> = cluster.nodes.iter().map(|n| n.name.as_str()).filter(|n| !nodes_with_endpoints.contains(n)).collect();
+        if service.external_traffic_policy == Some(TrafficPolicy::Local)
+            && service.externally_accessible()
+        {
+            let nodes_with_endpoints: BTreeSet<&str> = service
+                .endpoints
+                .iter()
+                .filter(|e| e.ready)
+                .filter_map(|e| e.node.as_deref())
+                .collect();
+            let dropping: Vec<&str> = cluster
+                .nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .filter(|n| !nodes_with_endpoints.contains(n))
+                .collect();
             if !dropping.is_empty() {
                 let health = service.health_check_node_port.map(|p| format!(" The load balancer's health check on nodePort {p} fails there, so it should avoid them;")).unwrap_or_default();
                 diagnostics.push(
@@ -79,7 +113,9 @@ fn explain_no_match(selector: &Labels, namespace: &str, cluster: &Cluster) -> St
     let elsewhere: BTreeSet<&str> = cluster
         .pods
         .iter()
-        .filter(|p| p.namespace != namespace && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v)))
+        .filter(|p| {
+            p.namespace != namespace && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v))
+        })
         .map(|p| p.namespace.as_str())
         .collect();
     if !elsewhere.is_empty() {
@@ -92,11 +128,17 @@ fn explain_no_match(selector: &Labels, namespace: &str, cluster: &Cluster) -> St
     let mut best: Option<(usize, String, Vec<String>)> = None;
     let mut seen_groups = BTreeSet::new();
     for pod in cluster.pods.iter().filter(|p| p.namespace == namespace) {
-        let group = pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name));
+        let group = pod
+            .workload
+            .clone()
+            .unwrap_or_else(|| format!("Pod/{}", pod.name));
         if !seen_groups.insert(group.clone()) {
             continue;
         }
-        let n_matching = selector.iter().filter(|(k, v)| pod.labels.get(*k) == Some(v)).count();
+        let n_matching = selector
+            .iter()
+            .filter(|(k, v)| pod.labels.get(*k) == Some(v))
+            .count();
         let shares_a_key = selector.keys().any(|k| pod.labels.contains_key(k));
         if n_matching == 0 && !shares_a_key {
             continue;
@@ -109,7 +151,10 @@ fn explain_no_match(selector: &Labels, namespace: &str, cluster: &Cluster) -> St
                 None => format!("no {k} label (the selector wants {k}={v})"),
             })
             .collect();
-        if best.as_ref().is_none_or(|(score, _, _)| n_matching > *score) {
+        if best
+            .as_ref()
+            .is_none_or(|(score, _, _)| n_matching > *score)
+        {
             best = Some((n_matching, group, differences));
         }
     }
@@ -124,7 +169,14 @@ fn explain_no_match(selector: &Labels, namespace: &str, cluster: &Cluster) -> St
 
 /// Named targetPorts missing on some or all selected pods, protocol mismatches, and
 /// numeric targetPorts no container declares. Pods are grouped by workload.
-fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], cluster: &Cluster, object: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn explain_ports(
+    service: &ResolvedService,
+    raw: &Service,
+    selected: &[usize],
+    cluster: &Cluster,
+    object: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     if service.headless && service.ports.is_empty() {
         return;
     }
@@ -137,11 +189,18 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
         for &pod_index in selected {
             let pod = &cluster.pods[pod_index];
             // Named only when something is wrong: most pods are fine.
-            let group = || pod.workload.clone().map(|w| format!("{w} pods")).unwrap_or_else(|| format!("pod {}", pod.name));
+            let group = || {
+                pod.workload
+                    .clone()
+                    .map(|w| format!("{w} pods"))
+                    .unwrap_or_else(|| format!("pod {}", pod.name))
+            };
             let all_ports = || pod.spec.containers.iter().flat_map(|c| c.ports.iter());
             match &port.target_port {
                 PortRef::Name(name) => {
-                    let by_name: Vec<&ContainerPort> = all_ports().filter(|p| p.name.as_deref() == Some(name.as_str())).collect();
+                    let by_name: Vec<&ContainerPort> = all_ports()
+                        .filter(|p| p.name.as_deref() == Some(name.as_str()))
+                        .collect();
                     if by_name.iter().any(|p| p.protocol == port.protocol) {
                         continue;
                     }
@@ -156,7 +215,10 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
                         continue;
                     }
                     let declares_any = all_ports().next().is_some();
-                    if declares_any && !all_ports().any(|p| p.container_port == *number && p.protocol == port.protocol) {
+                    if declares_any
+                        && !all_ports()
+                            .any(|p| p.container_port == *number && p.protocol == port.protocol)
+                    {
                         *undeclared.entry(group()).or_default() += 1;
                     }
                 }
@@ -165,9 +227,16 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
         let n_selected = selected.len();
         // Pods whose port exists under another protocol are reported as a mismatch
         // instead, so they are not counted as lacking the name.
-        let n_missing: usize = missing.iter().filter(|(group, _)| !wrong_protocol.contains_key(*group)).map(|(_, n)| n).sum();
+        let n_missing: usize = missing
+            .iter()
+            .filter(|(group, _)| !wrong_protocol.contains_key(*group))
+            .map(|(_, n)| n)
+            .sum();
         if !wrong_protocol.is_empty() {
-            let groups: Vec<String> = wrong_protocol.iter().map(|(g, p)| format!("{g} declare it as {p}")).collect();
+            let groups: Vec<String> = wrong_protocol
+                .iter()
+                .map(|(g, p)| format!("{g} declare it as {p}"))
+                .collect();
             diagnostics.push(
                 Diagnostic::warning("target-port-protocol-mismatch", format!("targetPort \"{}\" ({}) is declared with another protocol: {}. A named port must match on name and protocol, so those pods are not endpoints for port {}. Make the protocols agree.", port.target_port, port.protocol, groups.join("; "), port.port))
                     .object(object.to_string())
@@ -175,9 +244,17 @@ fn explain_ports(service: &ResolvedService, raw: &Service, selected: &[usize], c
                     .at(raw.meta.field_source(&field)),
             );
         }
-        let missing_only_name: Vec<String> = missing.iter().filter(|(g, _)| !wrong_protocol.contains_key(*g)).map(|(g, n)| format!("{g} ({n})")).collect();
+        let missing_only_name: Vec<String> = missing
+            .iter()
+            .filter(|(g, _)| !wrong_protocol.contains_key(*g))
+            .map(|(g, n)| format!("{g} ({n})"))
+            .collect();
         if !missing_only_name.is_empty() {
-            let scope = if n_missing == n_selected { "any" } else { "some" };
+            let scope = if n_missing == n_selected {
+                "any"
+            } else {
+                "some"
+            };
             diagnostics.push(
                 Diagnostic::warning("target-port-name-not-found", format!("Named targetPort \"{}\" is not declared by {scope} selected pods: {}. Those pods are left out of port {} ({n_missing} of {n_selected} pods). Add a containerPort named \"{}\" or use a number.", port.target_port, missing_only_name.join(", "), port.port, port.target_port))
                     .object(object.to_string())
@@ -201,14 +278,36 @@ fn explain_probes(manifests: &Manifests, diagnostics: &mut Vec<Diagnostic>) {
     let specs = manifests
         .workloads
         .iter()
-        .map(|w| (format!("{}/{}/{}", w.kind.as_str(), w.meta.namespace, w.meta.name), &w.template.spec))
-        .chain(manifests.pods.iter().map(|p| (format!("Pod/{}/{}", p.meta.namespace, p.meta.name), &p.spec)));
+        .map(|w| {
+            (
+                format!("{}/{}/{}", w.kind.as_str(), w.meta.namespace, w.meta.name),
+                &w.template.spec,
+            )
+        })
+        .chain(
+            manifests
+                .pods
+                .iter()
+                .map(|p| (format!("Pod/{}/{}", p.meta.namespace, p.meta.name), &p.spec)),
+        );
     for (object, spec) in specs {
         for container in &spec.containers {
             for probe in &container.probes {
                 let (declared, code, severity_warning) = match &probe.port {
-                    PortRef::Name(name) => (container.ports.iter().any(|p| p.name.as_deref() == Some(name.as_str())), "probe-port-name-not-found", true),
-                    PortRef::Number(number) => (container.ports.is_empty() || container.ports.iter().any(|p| p.container_port == *number), "probe-port-not-declared", false),
+                    PortRef::Name(name) => (
+                        container
+                            .ports
+                            .iter()
+                            .any(|p| p.name.as_deref() == Some(name.as_str())),
+                        "probe-port-name-not-found",
+                        true,
+                    ),
+                    PortRef::Number(number) => (
+                        container.ports.is_empty()
+                            || container.ports.iter().any(|p| p.container_port == *number),
+                        "probe-port-not-declared",
+                        false,
+                    ),
                 };
                 if declared {
                     continue;
@@ -218,8 +317,17 @@ fn explain_probes(manifests: &Manifests, diagnostics: &mut Vec<Diagnostic>) {
                 } else {
                     format!("The {} of container {} targets port {}, which the container does not declare in `ports`. If nothing listens there the probe fails; check the port.", probe.kind, container.name, probe.port)
                 };
-                let diagnostic = if severity_warning { Diagnostic::warning(code, message) } else { Diagnostic::info(code, message) };
-                diagnostics.push(diagnostic.object(object.clone()).field(probe.field.clone()).at(probe.source.clone()));
+                let diagnostic = if severity_warning {
+                    Diagnostic::warning(code, message)
+                } else {
+                    Diagnostic::info(code, message)
+                };
+                diagnostics.push(
+                    diagnostic
+                        .object(object.clone())
+                        .field(probe.field.clone())
+                        .at(probe.source.clone()),
+                );
             }
         }
     }
@@ -227,7 +335,9 @@ fn explain_probes(manifests: &Manifests, diagnostics: &mut Vec<Diagnostic>) {
 
 fn explain_policies(manifests: &Manifests, cluster: &Cluster, diagnostics: &mut Vec<Diagnostic>) {
     for policy in &manifests.network_policies {
-        let selects_any = cluster.pods.iter().any(|p| p.namespace == policy.meta.namespace && policy.pod_selector.matches(&p.labels));
+        let selects_any = cluster.pods.iter().any(|p| {
+            p.namespace == policy.meta.namespace && policy.pod_selector.matches(&p.labels)
+        });
         if !selects_any {
             diagnostics.push(
                 Diagnostic::warning("network-policy-selects-no-pods", format!("NetworkPolicy {} selects no pod in namespace {} (podSelector {}), so it has no effect. Fix the podSelector or the pod labels.", policy.meta.name, policy.meta.namespace, describe_label_selector(&policy.pod_selector)))

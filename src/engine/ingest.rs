@@ -21,7 +21,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 }
 
@@ -35,7 +38,11 @@ pub fn ingest(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Manife
     for file in files {
         for document in yaml::load_documents(&file.name, &file.text, diagnostics) {
             let Some(root) = &document.root else { continue };
-            let context = DocumentContext { file: &file.name, document: document.index, end_line: last_line(root) };
+            let context = DocumentContext {
+                file: &file.name,
+                document: document.index,
+                end_line: last_line(root),
+            };
             read_document_root(root, &context, &mut manifests, &mut seen, diagnostics);
         }
     }
@@ -77,7 +84,12 @@ fn read_document_root(
     seen: &mut BTreeMap<ObjectRef, Source>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let source = Source { file: context.file.to_string(), document: context.document, line: root.line as usize, column: root.column as usize };
+    let source = Source {
+        file: context.file.to_string(),
+        document: context.document,
+        line: root.line as usize,
+        column: root.column as usize,
+    };
     if root.as_map().is_none() {
         diagnostics.push(
             Diagnostic::error("not-an-object", format!("This document is {}, not a Kubernetes object. Each document must be a map with apiVersion, kind and metadata.", root.describe()))
@@ -98,7 +110,10 @@ fn read_document_root(
                         continue;
                     }
                 }
-                let item_context = DocumentContext { end_line: last_line(item), ..*context };
+                let item_context = DocumentContext {
+                    end_line: last_line(item),
+                    ..*context
+                };
                 read_object(item, &item_context, manifests, seen, diagnostics);
             }
             return;
@@ -107,7 +122,20 @@ fn read_document_root(
     read_object(root, context, manifests, seen, diagnostics);
 }
 
-const CLUSTER_SCOPED: &[&str] = &["Namespace", "Node", "IngressClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "PersistentVolume", "StorageClass", "PriorityClass", "APIService"];
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "IngressClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "APIService",
+];
 
 fn read_object(
     root: &YamlNode,
@@ -116,10 +144,25 @@ fn read_object(
     seen: &mut BTreeMap<ObjectRef, Source>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let source = Source { file: context.file.to_string(), document: context.document, line: root.line as usize, column: root.column as usize };
-    let Some(kind) = root.get("kind").and_then(YamlNode::as_str).map(str::to_string) else {
+    let source = Source {
+        file: context.file.to_string(),
+        document: context.document,
+        line: root.line as usize,
+        column: root.column as usize,
+    };
+    let Some(kind) = root
+        .get("kind")
+        .and_then(YamlNode::as_str)
+        .map(str::to_string)
+    else {
         if root.as_map().is_none() {
-            diagnostics.push(Diagnostic::error("not-an-object", format!("This item is {}, not a Kubernetes object.", root.describe())).at(source));
+            diagnostics.push(
+                Diagnostic::error(
+                    "not-an-object",
+                    format!("This item is {}, not a Kubernetes object.", root.describe()),
+                )
+                .at(source),
+            );
         } else {
             diagnostics.push(Diagnostic::error("missing-kind", "This object has no `kind`, so kubetopo cannot tell what it is. Add `kind:` and `apiVersion:`.").at(source));
         }
@@ -136,30 +179,52 @@ fn read_object(
     };
     let metadata = reader.map(root, "metadata", "metadata");
     let name = metadata.and_then(|m| reader.string(m, "name", "metadata.name"));
-    let generate_name = metadata.and_then(|m| reader.string(m, "generateName", "metadata.generateName"));
+    let generate_name =
+        metadata.and_then(|m| reader.string(m, "generateName", "metadata.generateName"));
     let Some(name) = name.or(generate_name.map(|base| format!("{base}xxxxx"))) else {
         reader.diagnostics.push(
-            Diagnostic::error("missing-name", format!("This {kind} has no metadata.name. Add a name so it can be referenced."))
-                .object(kind.clone())
-                .field("metadata.name")
-                .at(source),
+            Diagnostic::error(
+                "missing-name",
+                format!("This {kind} has no metadata.name. Add a name so it can be referenced."),
+            )
+            .object(kind.clone())
+            .field("metadata.name")
+            .at(source),
         );
         return;
     };
     let namespace = if cluster_scoped {
         String::new()
     } else {
-        metadata.and_then(|m| reader.string(m, "namespace", "metadata.namespace")).unwrap_or_else(|| "default".to_string())
+        metadata
+            .and_then(|m| reader.string(m, "namespace", "metadata.namespace"))
+            .unwrap_or_else(|| "default".to_string())
     };
-    let object_ref = ObjectRef { kind: kind.clone(), namespace: (!cluster_scoped).then(|| namespace.clone()), name: name.clone() };
+    let object_ref = ObjectRef {
+        kind: kind.clone(),
+        namespace: (!cluster_scoped).then(|| namespace.clone()),
+        name: name.clone(),
+    };
     reader.object = object_ref.to_string();
 
-    let mut meta = Meta { name, namespace, source: source.clone(), end_line: context.end_line, ..Meta::default() };
+    let mut meta = Meta {
+        name,
+        namespace,
+        source: source.clone(),
+        end_line: context.end_line,
+        ..Meta::default()
+    };
     if let Some(metadata) = metadata {
         meta.labels = reader.labels(metadata, "labels", "metadata.labels");
         meta.annotations = reader.labels(metadata, "annotations", "metadata.annotations");
-        meta.deletion_timestamp = metadata.get("deletionTimestamp").is_some_and(|n| !n.is_null());
-        for (index, owner) in reader.seq(metadata, "ownerReferences", "metadata.ownerReferences").iter().enumerate() {
+        meta.deletion_timestamp = metadata
+            .get("deletionTimestamp")
+            .is_some_and(|n| !n.is_null());
+        for (index, owner) in reader
+            .seq(metadata, "ownerReferences", "metadata.ownerReferences")
+            .iter()
+            .enumerate()
+        {
             let path = format!("metadata.ownerReferences[{index}]");
             if reader.bool(owner, "controller", &path) == Some(true) {
                 let owner_kind = reader.string(owner, "kind", &path).unwrap_or_default();
@@ -185,46 +250,91 @@ fn read_object(
     }
 
     match kind.as_str() {
-        "Namespace" => manifests.namespaces.push(Namespace { meta: reader.finish(meta) }),
+        "Namespace" => manifests.namespaces.push(Namespace {
+            meta: reader.finish(meta),
+        }),
         "Node" => {
             let node = read_node(&mut reader, root);
-            manifests.nodes.push(Node { meta: reader.finish(meta), ..node });
+            manifests.nodes.push(Node {
+                meta: reader.finish(meta),
+                ..node
+            });
         }
         "Pod" => {
-            let spec = reader.map(root, "spec", "spec").map(|spec| read_pod_spec(&mut reader, spec, "spec")).unwrap_or_default();
-            let status = reader.map(root, "status", "status").map(|status| read_pod_status(&mut reader, status)).unwrap_or_default();
-            manifests.pods.push(Pod { meta: reader.finish(meta), spec, status });
+            let spec = reader
+                .map(root, "spec", "spec")
+                .map(|spec| read_pod_spec(&mut reader, spec, "spec"))
+                .unwrap_or_default();
+            let status = reader
+                .map(root, "status", "status")
+                .map(|status| read_pod_status(&mut reader, status))
+                .unwrap_or_default();
+            manifests.pods.push(Pod {
+                meta: reader.finish(meta),
+                spec,
+                status,
+            });
         }
         "Service" => {
             let spec = read_service(&mut reader, root);
-            manifests.services.push(Service { meta: reader.finish(meta), spec });
+            manifests.services.push(Service {
+                meta: reader.finish(meta),
+                spec,
+            });
         }
         "EndpointSlice" => {
             let slice = read_endpoint_slice(&mut reader, root, &meta);
-            manifests.endpoint_slices.push(EndpointSlice { meta: reader.finish(meta), ..slice });
+            manifests.endpoint_slices.push(EndpointSlice {
+                meta: reader.finish(meta),
+                ..slice
+            });
         }
         "Endpoints" => {
             let slices = read_endpoints(&mut reader, root, &meta);
             let meta = reader.finish(meta);
-            manifests.endpoint_slices.extend(slices.into_iter().map(|slice| EndpointSlice { meta: meta.clone(), ..slice }));
+            manifests
+                .endpoint_slices
+                .extend(slices.into_iter().map(|slice| EndpointSlice {
+                    meta: meta.clone(),
+                    ..slice
+                }));
         }
         "Ingress" => {
             let ingress = read_ingress(&mut reader, root, &meta);
-            manifests.ingresses.push(Ingress { meta: reader.finish(meta), ..ingress });
+            manifests.ingresses.push(Ingress {
+                meta: reader.finish(meta),
+                ..ingress
+            });
         }
         "IngressClass" => {
-            let controller = reader.map(root, "spec", "spec").and_then(|spec| reader.string(spec, "controller", "spec.controller")).unwrap_or_default();
-            let is_default = meta.annotations.get("ingressclass.kubernetes.io/is-default-class").is_some_and(|v| v == "true");
-            manifests.ingress_classes.push(IngressClass { meta: reader.finish(meta), controller, is_default });
+            let controller = reader
+                .map(root, "spec", "spec")
+                .and_then(|spec| reader.string(spec, "controller", "spec.controller"))
+                .unwrap_or_default();
+            let is_default = meta
+                .annotations
+                .get("ingressclass.kubernetes.io/is-default-class")
+                .is_some_and(|v| v == "true");
+            manifests.ingress_classes.push(IngressClass {
+                meta: reader.finish(meta),
+                controller,
+                is_default,
+            });
         }
         "NetworkPolicy" => {
             let policy = read_network_policy(&mut reader, root);
-            manifests.network_policies.push(NetworkPolicy { meta: reader.finish(meta), ..policy });
+            manifests.network_policies.push(NetworkPolicy {
+                meta: reader.finish(meta),
+                ..policy
+            });
         }
         other => match WorkloadKind::parse(other) {
             Some(workload_kind) => {
                 if let Some(workload) = read_workload(&mut reader, root, workload_kind, &meta) {
-                    manifests.workloads.push(Workload { meta: reader.finish(meta), ..workload });
+                    manifests.workloads.push(Workload {
+                        meta: reader.finish(meta),
+                        ..workload
+                    });
                 }
             }
             None => {
@@ -240,19 +350,30 @@ fn read_object(
 }
 
 fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
-    let same = |meta: &Meta| meta.name == object_ref.name && object_ref.namespace.as_deref().unwrap_or("") == meta.namespace;
-    manifests.ignored.retain(|(ignored, _)| ignored != object_ref);
+    let same = |meta: &Meta| {
+        meta.name == object_ref.name
+            && object_ref.namespace.as_deref().unwrap_or("") == meta.namespace
+    };
+    manifests
+        .ignored
+        .retain(|(ignored, _)| ignored != object_ref);
     match object_ref.kind.as_str() {
         "Namespace" => manifests.namespaces.retain(|o| !same(&o.meta)),
         "Node" => manifests.nodes.retain(|o| !same(&o.meta)),
         "Pod" => manifests.pods.retain(|o| !same(&o.meta)),
         "Service" => manifests.services.retain(|o| !same(&o.meta)),
-        "EndpointSlice" => manifests.endpoint_slices.retain(|o| o.legacy || !same(&o.meta)),
-        "Endpoints" => manifests.endpoint_slices.retain(|o| !o.legacy || !same(&o.meta)),
+        "EndpointSlice" => manifests
+            .endpoint_slices
+            .retain(|o| o.legacy || !same(&o.meta)),
+        "Endpoints" => manifests
+            .endpoint_slices
+            .retain(|o| !o.legacy || !same(&o.meta)),
         "Ingress" => manifests.ingresses.retain(|o| !same(&o.meta)),
         "IngressClass" => manifests.ingress_classes.retain(|o| !same(&o.meta)),
         "NetworkPolicy" => manifests.network_policies.retain(|o| !same(&o.meta)),
-        kind => manifests.workloads.retain(|o| !(o.kind.as_str() == kind && same(&o.meta))),
+        kind => manifests
+            .workloads
+            .retain(|o| !(o.kind.as_str() == kind && same(&o.meta))),
     }
 }
 
@@ -273,7 +394,12 @@ impl Reader<'_> {
     }
 
     fn source(&self, node: &YamlNode) -> Source {
-        Source { file: self.file.to_string(), document: self.document, line: node.line as usize, column: node.column as usize }
+        Source {
+            file: self.file.to_string(),
+            document: self.document,
+            line: node.line as usize,
+            column: node.column as usize,
+        }
     }
 
     fn record(&mut self, node: &YamlNode, path: &str) {
@@ -291,13 +417,19 @@ impl Reader<'_> {
     }
 
     fn invalid(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
-        let diagnostic = Diagnostic::error(code, message).object(self.object.clone()).field(path).at(self.source(node));
+        let diagnostic = Diagnostic::error(code, message)
+            .object(self.object.clone())
+            .field(path)
+            .at(self.source(node));
         self.diagnostics.push(diagnostic);
     }
 
     /// Like `invalid`, for valid input kubetopo can only approximate.
     fn warn(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
-        let diagnostic = Diagnostic::warning(code, message).object(self.object.clone()).field(path).at(self.source(node));
+        let diagnostic = Diagnostic::warning(code, message)
+            .object(self.object.clone())
+            .field(path)
+            .at(self.source(node));
         self.diagnostics.push(diagnostic);
     }
 
@@ -311,7 +443,14 @@ impl Reader<'_> {
     }
 
     /// Reads `key` with `convert`; a present value it refuses is reported as the wrong type.
-    fn typed<'n, T>(&mut self, parent: &'n YamlNode, key: &str, path: &str, expected: &str, convert: impl FnOnce(&'n YamlNode) -> Option<T>) -> Option<T> {
+    fn typed<'n, T>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+        expected: &str,
+        convert: impl FnOnce(&'n YamlNode) -> Option<T>,
+    ) -> Option<T> {
         let node = self.child(parent, key, path)?;
         let value = convert(node);
         if value.is_none() {
@@ -321,15 +460,20 @@ impl Reader<'_> {
     }
 
     fn map<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
-        self.typed(parent, key, path, "a map", |node| node.as_map().map(|_| node))
+        self.typed(parent, key, path, "a map", |node| {
+            node.as_map().map(|_| node)
+        })
     }
 
     fn seq<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> &'n [YamlNode] {
-        self.typed(parent, key, path, "a list", YamlNode::as_seq).unwrap_or_default()
+        self.typed(parent, key, path, "a list", YamlNode::as_seq)
+            .unwrap_or_default()
     }
 
     fn string(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<String> {
-        self.typed(parent, key, path, "a string", |node| node.as_str().map(str::to_string))
+        self.typed(parent, key, path, "a string", |node| {
+            node.as_str().map(str::to_string)
+        })
     }
 
     fn strings(&mut self, parent: &YamlNode, key: &str, path: &str) -> Vec<String> {
@@ -355,13 +499,17 @@ impl Reader<'_> {
     /// A quoted "8080" is a (bad) port name, as it is to the API's IntOrString decoder.
     fn port_ref(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<PortRef> {
         self.typed(parent, key, path, "a port number or a port name", |node| {
-            node.as_i64().map(PortRef::Number).or_else(|| node.as_str().map(|text| PortRef::Name(text.to_string())))
+            node.as_i64()
+                .map(PortRef::Number)
+                .or_else(|| node.as_str().map(|text| PortRef::Name(text.to_string())))
         })
     }
 
     fn labels(&mut self, parent: &YamlNode, key: &str, path: &str) -> Labels {
         let mut labels = Labels::new();
-        let Some(node) = self.map(parent, key, path) else { return labels };
+        let Some(node) = self.map(parent, key, path) else {
+            return labels;
+        };
         for (label_key, value) in node.as_map().unwrap_or_default() {
             match value.as_str() {
                 Some(text) => {
@@ -382,7 +530,14 @@ impl Reader<'_> {
             None => Protocol::Tcp,
             Some(text) => Protocol::parse(&text).unwrap_or_else(|| {
                 let node = parent.get("protocol").unwrap_or(parent);
-                self.invalid(node, &field, "invalid-protocol", format!("`{field}` is \"{text}\"; it must be TCP, UDP or SCTP. TCP is assumed."));
+                self.invalid(
+                    node,
+                    &field,
+                    "invalid-protocol",
+                    format!(
+                        "`{field}` is \"{text}\"; it must be TCP, UDP or SCTP. TCP is assumed."
+                    ),
+                );
                 Protocol::Tcp
             }),
         }
@@ -395,7 +550,12 @@ impl Reader<'_> {
             if let Some(text) = self.string(item, key, &field) {
                 match text.parse() {
                     Ok(ip) => ips.push(ip),
-                    Err(_) => self.invalid(item, &field, "invalid-ip", format!("`{field}` is \"{text}\", which is not an IP address.")),
+                    Err(_) => self.invalid(
+                        item,
+                        &field,
+                        "invalid-ip",
+                        format!("`{field}` is \"{text}\", which is not an IP address."),
+                    ),
                 }
             }
         }
@@ -403,15 +563,30 @@ impl Reader<'_> {
     }
 
     /// A `metav1.LabelSelector`. Absent or null is `None` (nil); `{}` selects everything.
-    fn label_selector(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<LabelSelector> {
+    fn label_selector(
+        &mut self,
+        parent: &YamlNode,
+        key: &str,
+        path: &str,
+    ) -> Option<LabelSelector> {
         let node = self.map(parent, key, path)?;
         let match_labels = self.labels(node, "matchLabels", &format!("{path}.matchLabels"));
         let mut expressions = Vec::new();
-        for (index, item) in self.seq(node, "matchExpressions", &format!("{path}.matchExpressions")).iter().enumerate() {
+        for (index, item) in self
+            .seq(
+                node,
+                "matchExpressions",
+                &format!("{path}.matchExpressions"),
+            )
+            .iter()
+            .enumerate()
+        {
             let item_path = format!("{path}.matchExpressions[{index}]");
             expressions.push(MatchExpression {
                 key: self.string(item, "key", &item_path).unwrap_or_default(),
-                operator: self.string(item, "operator", &item_path).unwrap_or_default(),
+                operator: self
+                    .string(item, "operator", &item_path)
+                    .unwrap_or_default(),
                 values: self.strings(item, "values", &format!("{item_path}.values")),
             });
         }
@@ -428,9 +603,18 @@ impl Reader<'_> {
 }
 
 fn read_node(reader: &mut Reader, root: &YamlNode) -> Node {
-    let mut node = Node { meta: Meta::default(), taints: Vec::new(), unschedulable: false, internal_ip: None, ready: true, pod_cidr: None };
+    let mut node = Node {
+        meta: Meta::default(),
+        taints: Vec::new(),
+        unschedulable: false,
+        internal_ip: None,
+        ready: true,
+        pod_cidr: None,
+    };
     if let Some(spec) = reader.map(root, "spec", "spec") {
-        node.unschedulable = reader.bool(spec, "unschedulable", "spec.unschedulable").unwrap_or(false);
+        node.unschedulable = reader
+            .bool(spec, "unschedulable", "spec.unschedulable")
+            .unwrap_or(false);
         node.pod_cidr = reader.string(spec, "podCIDR", "spec.podCIDR");
         for (index, taint) in reader.seq(spec, "taints", "spec.taints").iter().enumerate() {
             let path = format!("spec.taints[{index}]");
@@ -448,13 +632,23 @@ fn read_node(reader: &mut Reader, root: &YamlNode) -> Node {
         }
     }
     if let Some(status) = reader.map(root, "status", "status") {
-        for (index, address) in reader.seq(status, "addresses", "status.addresses").iter().enumerate() {
+        for (index, address) in reader
+            .seq(status, "addresses", "status.addresses")
+            .iter()
+            .enumerate()
+        {
             let path = format!("status.addresses[{index}]");
             if reader.string(address, "type", &path).as_deref() == Some("InternalIP") {
-                node.internal_ip = reader.string(address, "address", &path).and_then(|text| text.parse().ok());
+                node.internal_ip = reader
+                    .string(address, "address", &path)
+                    .and_then(|text| text.parse().ok());
             }
         }
-        for (index, condition) in reader.seq(status, "conditions", "status.conditions").iter().enumerate() {
+        for (index, condition) in reader
+            .seq(status, "conditions", "status.conditions")
+            .iter()
+            .enumerate()
+        {
             let path = format!("status.conditions[{index}]");
             if reader.string(condition, "type", &path).as_deref() == Some("Ready") {
                 node.ready = reader.string(condition, "status", &path).as_deref() == Some("True");
@@ -464,18 +658,33 @@ fn read_node(reader: &mut Reader, root: &YamlNode) -> Node {
     node
 }
 
-fn read_container(reader: &mut Reader, node: &YamlNode, path: &str, restartable_init: bool) -> Container {
+fn read_container(
+    reader: &mut Reader,
+    node: &YamlNode,
+    path: &str,
+    restartable_init: bool,
+) -> Container {
     let mut container = Container {
-        name: reader.string(node, "name", &format!("{path}.name")).unwrap_or_default(),
+        name: reader
+            .string(node, "name", &format!("{path}.name"))
+            .unwrap_or_default(),
         ports: Vec::new(),
         probes: Vec::new(),
         address_hints: Vec::new(),
         restartable_init,
         field: path.to_string(),
     };
-    for (index, port) in reader.seq(node, "ports", &format!("{path}.ports")).iter().enumerate() {
+    for (index, port) in reader
+        .seq(node, "ports", &format!("{path}.ports"))
+        .iter()
+        .enumerate()
+    {
         let port_path = format!("{path}.ports[{index}]");
-        let Some(container_port) = reader.int(port, "containerPort", &format!("{port_path}.containerPort")) else { continue };
+        let Some(container_port) =
+            reader.int(port, "containerPort", &format!("{port_path}.containerPort"))
+        else {
+            continue;
+        };
         container.ports.push(ContainerPort {
             name: reader.string(port, "name", &format!("{port_path}.name")),
             container_port,
@@ -485,28 +694,51 @@ fn read_container(reader: &mut Reader, node: &YamlNode, path: &str, restartable_
     }
     for kind in ["livenessProbe", "readinessProbe", "startupProbe"] {
         let probe_path = format!("{path}.{kind}");
-        let Some(probe) = reader.map(node, kind, &probe_path) else { continue };
+        let Some(probe) = reader.map(node, kind, &probe_path) else {
+            continue;
+        };
         for handler in ["httpGet", "tcpSocket", "grpc"] {
             let handler_path = format!("{probe_path}.{handler}");
             if let Some(handler_node) = reader.map(probe, handler, &handler_path) {
                 let port_path = format!("{handler_path}.port");
                 if let Some(port) = reader.port_ref(handler_node, "port", &port_path) {
                     let source = reader.source(handler_node.get("port").unwrap_or(handler_node));
-                    container.probes.push(Probe { kind, port, field: port_path, source });
+                    container.probes.push(Probe {
+                        kind,
+                        port,
+                        field: port_path,
+                        source,
+                    });
                 }
             }
         }
     }
-    for (index, env) in reader.seq(node, "env", &format!("{path}.env")).iter().enumerate() {
+    for (index, env) in reader
+        .seq(node, "env", &format!("{path}.env"))
+        .iter()
+        .enumerate()
+    {
         let env_path = format!("{path}.env[{index}]");
-        let name = reader.string(env, "name", &format!("{env_path}.name")).unwrap_or_default();
+        let name = reader
+            .string(env, "name", &format!("{env_path}.name"))
+            .unwrap_or_default();
         if let Some(value) = env.get("value").and_then(YamlNode::as_str) {
-            container.address_hints.push(AddressHint { evidence: format!("env {name}"), value: value.to_string() });
+            container.address_hints.push(AddressHint {
+                evidence: format!("env {name}"),
+                value: value.to_string(),
+            });
         }
     }
     for key in ["command", "args"] {
-        for (index, arg) in reader.strings(node, key, &format!("{path}.{key}")).into_iter().enumerate() {
-            container.address_hints.push(AddressHint { evidence: format!("{key}[{index}]"), value: arg });
+        for (index, arg) in reader
+            .strings(node, key, &format!("{path}.{key}"))
+            .into_iter()
+            .enumerate()
+        {
+            container.address_hints.push(AddressHint {
+                evidence: format!("{key}[{index}]"),
+                value: arg,
+            });
         }
     }
     container
@@ -514,37 +746,76 @@ fn read_container(reader: &mut Reader, node: &YamlNode, path: &str, restartable_
 
 fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
     let mut pod_spec = PodSpec::default();
-    for (index, container) in reader.seq(spec, "containers", &format!("{path}.containers")).iter().enumerate() {
-        pod_spec.containers.push(read_container(reader, container, &format!("{path}.containers[{index}]"), false));
+    for (index, container) in reader
+        .seq(spec, "containers", &format!("{path}.containers"))
+        .iter()
+        .enumerate()
+    {
+        pod_spec.containers.push(read_container(
+            reader,
+            container,
+            &format!("{path}.containers[{index}]"),
+            false,
+        ));
     }
-    for (index, container) in reader.seq(spec, "initContainers", &format!("{path}.initContainers")).iter().enumerate() {
+    for (index, container) in reader
+        .seq(spec, "initContainers", &format!("{path}.initContainers"))
+        .iter()
+        .enumerate()
+    {
         let container_path = format!("{path}.initContainers[{index}]");
-        let restartable = reader.string(container, "restartPolicy", &format!("{container_path}.restartPolicy")).as_deref() == Some("Always");
+        let restartable = reader
+            .string(
+                container,
+                "restartPolicy",
+                &format!("{container_path}.restartPolicy"),
+            )
+            .as_deref()
+            == Some("Always");
         if restartable {
-            pod_spec.containers.push(read_container(reader, container, &container_path, true));
+            pod_spec
+                .containers
+                .push(read_container(reader, container, &container_path, true));
         }
     }
     pod_spec.node_name = reader.string(spec, "nodeName", &format!("{path}.nodeName"));
     pod_spec.node_selector = reader.labels(spec, "nodeSelector", &format!("{path}.nodeSelector"));
     pod_spec.hostname = reader.string(spec, "hostname", &format!("{path}.hostname"));
     pod_spec.subdomain = reader.string(spec, "subdomain", &format!("{path}.subdomain"));
-    pod_spec.host_network = reader.bool(spec, "hostNetwork", &format!("{path}.hostNetwork")).unwrap_or(false);
-    for (index, toleration) in reader.seq(spec, "tolerations", &format!("{path}.tolerations")).iter().enumerate() {
+    pod_spec.host_network = reader
+        .bool(spec, "hostNetwork", &format!("{path}.hostNetwork"))
+        .unwrap_or(false);
+    for (index, toleration) in reader
+        .seq(spec, "tolerations", &format!("{path}.tolerations"))
+        .iter()
+        .enumerate()
+    {
         let toleration_path = format!("{path}.tolerations[{index}]");
-        let effect = match reader.string(toleration, "effect", &toleration_path).as_deref() {
+        let effect = match reader
+            .string(toleration, "effect", &toleration_path)
+            .as_deref()
+        {
             Some("NoSchedule") => Some(TaintEffect::NoSchedule),
             Some("PreferNoSchedule") => Some(TaintEffect::PreferNoSchedule),
             Some("NoExecute") => Some(TaintEffect::NoExecute),
             _ => None,
         };
         pod_spec.tolerations.push(Toleration {
-            key: reader.string(toleration, "key", &toleration_path).unwrap_or_default(),
-            exists: reader.string(toleration, "operator", &toleration_path).as_deref() == Some("Exists"),
-            value: reader.string(toleration, "value", &toleration_path).unwrap_or_default(),
+            key: reader
+                .string(toleration, "key", &toleration_path)
+                .unwrap_or_default(),
+            exists: reader
+                .string(toleration, "operator", &toleration_path)
+                .as_deref()
+                == Some("Exists"),
+            value: reader
+                .string(toleration, "value", &toleration_path)
+                .unwrap_or_default(),
             effect,
         });
     }
-    let affinity_path = format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+    let affinity_path =
+        format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
     let terms = spec
         .get("affinity")
         .and_then(|a| a.get("nodeAffinity"))
@@ -556,11 +827,30 @@ fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
         // Node selector terms use the LabelSelector operators plus Gt/Lt; reuse the
         // matchExpressions reader by presenting the term as a selector.
         let mut expressions = Vec::new();
-        for expression in term.get("matchExpressions").and_then(YamlNode::as_seq).unwrap_or_default() {
+        for expression in term
+            .get("matchExpressions")
+            .and_then(YamlNode::as_seq)
+            .unwrap_or_default()
+        {
             expressions.push(MatchExpression {
-                key: expression.get("key").and_then(YamlNode::as_str).unwrap_or_default().to_string(),
-                operator: expression.get("operator").and_then(YamlNode::as_str).unwrap_or_default().to_string(),
-                values: expression.get("values").and_then(YamlNode::as_seq).unwrap_or_default().iter().filter_map(YamlNode::as_str).map(str::to_string).collect(),
+                key: expression
+                    .get("key")
+                    .and_then(YamlNode::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                operator: expression
+                    .get("operator")
+                    .and_then(YamlNode::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                values: expression
+                    .get("values")
+                    .and_then(YamlNode::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(YamlNode::as_str)
+                    .map(str::to_string)
+                    .collect(),
             });
         }
         match selector::label_selector_from_parts(&Labels::new(), &expressions) {
@@ -573,34 +863,51 @@ fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
 
 fn read_pod_status(reader: &mut Reader, status: &YamlNode) -> PodStatus {
     let mut pod_status = PodStatus {
-        phase: reader.string(status, "phase", "status.phase").and_then(|phase| match phase.as_str() {
-            "Pending" => Some(PodPhase::Pending),
-            "Running" => Some(PodPhase::Running),
-            "Succeeded" => Some(PodPhase::Succeeded),
-            "Failed" => Some(PodPhase::Failed),
-            "Unknown" => Some(PodPhase::Unknown),
-            _ => None,
-        }),
+        phase: reader
+            .string(status, "phase", "status.phase")
+            .and_then(|phase| match phase.as_str() {
+                "Pending" => Some(PodPhase::Pending),
+                "Running" => Some(PodPhase::Running),
+                "Succeeded" => Some(PodPhase::Succeeded),
+                "Failed" => Some(PodPhase::Failed),
+                "Unknown" => Some(PodPhase::Unknown),
+                _ => None,
+            }),
         ..PodStatus::default()
     };
     let pod_ips_node = reader.seq(status, "podIPs", "status.podIPs");
     pod_status.pod_ips = reader.ips(pod_ips_node, "ip", "status.podIPs");
     if pod_status.pod_ips.is_empty() {
-        if let Some(ip) = reader.string(status, "podIP", "status.podIP").and_then(|text| text.parse().ok()) {
+        if let Some(ip) = reader
+            .string(status, "podIP", "status.podIP")
+            .and_then(|text| text.parse().ok())
+        {
             pod_status.pod_ips.push(ip);
         }
     }
-    pod_status.host_ip = reader.string(status, "hostIP", "status.hostIP").and_then(|text| text.parse().ok());
-    for (index, condition) in reader.seq(status, "conditions", "status.conditions").iter().enumerate() {
+    pod_status.host_ip = reader
+        .string(status, "hostIP", "status.hostIP")
+        .and_then(|text| text.parse().ok());
+    for (index, condition) in reader
+        .seq(status, "conditions", "status.conditions")
+        .iter()
+        .enumerate()
+    {
         let path = format!("status.conditions[{index}]");
         if reader.string(condition, "type", &path).as_deref() == Some("Ready") {
-            pod_status.ready = Some(reader.string(condition, "status", &path).as_deref() == Some("True"));
+            pod_status.ready =
+                Some(reader.string(condition, "status", &path).as_deref() == Some("True"));
         }
     }
     pod_status
 }
 
-fn read_workload(reader: &mut Reader, root: &YamlNode, kind: WorkloadKind, meta: &Meta) -> Option<Workload> {
+fn read_workload(
+    reader: &mut Reader,
+    root: &YamlNode,
+    kind: WorkloadKind,
+    meta: &Meta,
+) -> Option<Workload> {
     let Some(spec) = reader.map(root, "spec", "spec") else {
         let diagnostic = Diagnostic::error("missing-template", format!("{} {} has no `spec`, so it creates no pods. Add a spec with a selector and a pod template.", kind.as_str(), meta.name))
             .object(reader.object.clone())
@@ -612,23 +919,40 @@ fn read_workload(reader: &mut Reader, root: &YamlNode, kind: WorkloadKind, meta:
     // A CronJob wraps a Job spec: spec.jobTemplate.spec.
     let (spec, prefix) = if kind == WorkloadKind::CronJob {
         let job_template = reader.map(spec, "jobTemplate", "spec.jobTemplate")?;
-        (reader.map(job_template, "spec", "spec.jobTemplate.spec")?, "spec.jobTemplate.spec")
+        (
+            reader.map(job_template, "spec", "spec.jobTemplate.spec")?,
+            "spec.jobTemplate.spec",
+        )
     } else {
         (spec, "spec")
     };
     let default_replicas = match kind {
-        WorkloadKind::Job | WorkloadKind::CronJob => reader.int(spec, "parallelism", &format!("{prefix}.parallelism")).unwrap_or(1),
+        WorkloadKind::Job | WorkloadKind::CronJob => reader
+            .int(spec, "parallelism", &format!("{prefix}.parallelism"))
+            .unwrap_or(1),
         _ => 1,
     };
     let replicas_field = format!("{prefix}.replicas");
-    let mut replicas = if matches!(kind, WorkloadKind::Job | WorkloadKind::CronJob | WorkloadKind::DaemonSet) {
+    let mut replicas = if matches!(
+        kind,
+        WorkloadKind::Job | WorkloadKind::CronJob | WorkloadKind::DaemonSet
+    ) {
         default_replicas
     } else {
-        reader.int(spec, "replicas", &replicas_field).unwrap_or(default_replicas)
+        reader
+            .int(spec, "replicas", &replicas_field)
+            .unwrap_or(default_replicas)
     };
     if replicas < 0 {
         let node = spec.get("replicas").unwrap_or(spec);
-        reader.invalid(node, &replicas_field, "invalid-replicas", format!("`{replicas_field}` is {replicas}; it must be 0 or more. No pods are simulated."));
+        reader.invalid(
+            node,
+            &replicas_field,
+            "invalid-replicas",
+            format!(
+                "`{replicas_field}` is {replicas}; it must be 0 or more. No pods are simulated."
+            ),
+        );
         replicas = 0;
     } else if replicas > MAX_REPLICAS {
         let node = spec.get("replicas").unwrap_or(spec);
@@ -650,26 +974,66 @@ fn read_workload(reader: &mut Reader, root: &YamlNode, kind: WorkloadKind, meta:
     let template = match reader.map(spec, "template", &template_path) {
         Some(template) => {
             let metadata = reader.map(template, "metadata", &format!("{template_path}.metadata"));
-            let labels = metadata.map(|m| reader.labels(m, "labels", &format!("{template_path}.metadata.labels"))).unwrap_or_default();
-            let pod_spec = reader.map(template, "spec", &format!("{template_path}.spec")).map(|s| read_pod_spec(reader, s, &format!("{template_path}.spec"))).unwrap_or_default();
-            PodTemplate { labels, spec: pod_spec }
+            let labels = metadata
+                .map(|m| reader.labels(m, "labels", &format!("{template_path}.metadata.labels")))
+                .unwrap_or_default();
+            let pod_spec = reader
+                .map(template, "spec", &format!("{template_path}.spec"))
+                .map(|s| read_pod_spec(reader, s, &format!("{template_path}.spec")))
+                .unwrap_or_default();
+            PodTemplate {
+                labels,
+                spec: pod_spec,
+            }
         }
         None => {
-            let diagnostic = Diagnostic::error("missing-template", format!("{} {} has no `{template_path}`, so it creates no pods. Add a pod template.", kind.as_str(), meta.name))
-                .object(reader.object.clone())
-                .field(template_path.clone())
-                .at(meta.source.clone());
+            let diagnostic = Diagnostic::error(
+                "missing-template",
+                format!(
+                    "{} {} has no `{template_path}`, so it creates no pods. Add a pod template.",
+                    kind.as_str(),
+                    meta.name
+                ),
+            )
+            .object(reader.object.clone())
+            .field(template_path.clone())
+            .at(meta.source.clone());
             reader.diagnostics.push(diagnostic);
             PodTemplate::default()
         }
     };
-    let service_name = (kind == WorkloadKind::StatefulSet).then(|| reader.string(spec, "serviceName", "spec.serviceName")).flatten();
+    let service_name = (kind == WorkloadKind::StatefulSet)
+        .then(|| reader.string(spec, "serviceName", "spec.serviceName"))
+        .flatten();
     // `start` is an int32 in Kubernetes; clamping to i32::MAX (not u32::MAX) also keeps
     // `start + replicas` (at most MAX_REPLICAS) within u32 when the pods are named.
-    let ordinal_start = spec.get("ordinals").map(|ordinals| reader.int(ordinals, "start", "spec.ordinals.start").unwrap_or(0)).unwrap_or(0).clamp(0, i64::from(i32::MAX)) as u32;
-    let indexed = reader.string(spec, "completionMode", &format!("{prefix}.completionMode")).as_deref() == Some("Indexed");
-    let manual_selector = reader.bool(spec, "manualSelector", &format!("{prefix}.manualSelector")).unwrap_or(false);
-    Some(Workload { meta: Meta::default(), kind, replicas: replicas as u32, selector, template, service_name, ordinal_start, indexed, manual_selector })
+    let ordinal_start = spec
+        .get("ordinals")
+        .map(|ordinals| {
+            reader
+                .int(ordinals, "start", "spec.ordinals.start")
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+        .clamp(0, i64::from(i32::MAX)) as u32;
+    let indexed = reader
+        .string(spec, "completionMode", &format!("{prefix}.completionMode"))
+        .as_deref()
+        == Some("Indexed");
+    let manual_selector = reader
+        .bool(spec, "manualSelector", &format!("{prefix}.manualSelector"))
+        .unwrap_or(false);
+    Some(Workload {
+        meta: Meta::default(),
+        kind,
+        replicas: replicas as u32,
+        selector,
+        template,
+        service_name,
+        ordinal_start,
+        indexed,
+        manual_selector,
+    })
 }
 
 fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
@@ -697,9 +1061,16 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
     };
     if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
         let ingress = reader.seq(status, "ingress", "status.loadBalancer.ingress");
-        spec.load_balancer_ips_status = ingress.iter().filter_map(|i| i.get("ip")).filter_map(YamlNode::as_str).filter_map(|t| t.parse().ok()).collect();
+        spec.load_balancer_ips_status = ingress
+            .iter()
+            .filter_map(|i| i.get("ip"))
+            .filter_map(YamlNode::as_str)
+            .filter_map(|t| t.parse().ok())
+            .collect();
     }
-    let Some(node) = reader.map(root, "spec", "spec") else { return spec };
+    let Some(node) = reader.map(root, "spec", "spec") else {
+        return spec;
+    };
     if let Some(text) = reader.string(node, "type", "spec.type") {
         match ServiceType::parse(&text) {
             Some(service_type) => spec.service_type = service_type,
@@ -717,7 +1088,12 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
         reader.record(port, &path);
         let Some(number) = reader.int(port, "port", &format!("{path}.port")) else {
             if port.get("port").is_none() {
-                reader.invalid(port, &format!("{path}.port"), "service-port-missing", format!("`{path}` has no `port`. Add the port number the Service listens on."));
+                reader.invalid(
+                    port,
+                    &format!("{path}.port"),
+                    "service-port-missing",
+                    format!("`{path}` has no `port`. Add the port number the Service listens on."),
+                );
             }
             continue;
         };
@@ -731,12 +1107,17 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             protocol: reader.protocol(port, &path),
             port: number,
             target_port,
-            node_port: reader.int(port, "nodePort", &format!("{path}.nodePort")).filter(|&n| n != 0),
+            node_port: reader
+                .int(port, "nodePort", &format!("{path}.nodePort"))
+                .filter(|&n| n != 0),
             app_protocol: reader.string(port, "appProtocol", &format!("{path}.appProtocol")),
         });
     }
     spec.cluster_ips = reader.strings(node, "clusterIPs", "spec.clusterIPs");
-    if let Some(cluster_ip) = reader.string(node, "clusterIP", "spec.clusterIP").filter(|ip| !ip.is_empty()) {
+    if let Some(cluster_ip) = reader
+        .string(node, "clusterIP", "spec.clusterIP")
+        .filter(|ip| !ip.is_empty())
+    {
         if spec.cluster_ips.is_empty() {
             spec.cluster_ips.push(cluster_ip);
         } else if spec.cluster_ips[0] != cluster_ip {
@@ -747,17 +1128,31 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
     spec.external_ips = reader.strings(node, "externalIPs", "spec.externalIPs");
     spec.external_name = reader.string(node, "externalName", "spec.externalName");
     spec.load_balancer_ip_requested = reader.string(node, "loadBalancerIP", "spec.loadBalancerIP");
-    spec.load_balancer_source_ranges = reader.strings(node, "loadBalancerSourceRanges", "spec.loadBalancerSourceRanges");
+    spec.load_balancer_source_ranges = reader.strings(
+        node,
+        "loadBalancerSourceRanges",
+        "spec.loadBalancerSourceRanges",
+    );
     spec.load_balancer_class = reader.string(node, "loadBalancerClass", "spec.loadBalancerClass");
-    for (field, target) in [("externalTrafficPolicy", &mut spec.external_traffic_policy), ("internalTrafficPolicy", &mut spec.internal_traffic_policy)] {
+    for (field, target) in [
+        ("externalTrafficPolicy", &mut spec.external_traffic_policy),
+        ("internalTrafficPolicy", &mut spec.internal_traffic_policy),
+    ] {
         let path = format!("spec.{field}");
         if let Some(text) = reader.string(node, field, &path) {
             // `Cluster`/`Local` only; the pre-1.20 spelling `Global` meant Cluster.
-            match TrafficPolicy::parse(&text).or_else(|| (text == "Global").then_some(TrafficPolicy::Cluster)) {
+            match TrafficPolicy::parse(&text)
+                .or_else(|| (text == "Global").then_some(TrafficPolicy::Cluster))
+            {
                 Some(policy) => *target = Some(policy),
                 None => {
                     let at = node.get(field).unwrap_or(node);
-                    reader.invalid(at, &path, "service-invalid-traffic-policy", format!("`{path}` is \"{text}\"; it must be Cluster or Local."));
+                    reader.invalid(
+                        at,
+                        &path,
+                        "service-invalid-traffic-policy",
+                        format!("`{path}` is \"{text}\"; it must be Cluster or Local."),
+                    );
                 }
             }
         }
@@ -768,19 +1163,46 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             "None" => {}
             _ => {
                 let at = node.get("sessionAffinity").unwrap_or(node);
-                reader.invalid(at, "spec.sessionAffinity", "service-invalid-session-affinity", format!("`spec.sessionAffinity` is \"{text}\"; it must be ClientIP or None."));
+                reader.invalid(
+                    at,
+                    "spec.sessionAffinity",
+                    "service-invalid-session-affinity",
+                    format!("`spec.sessionAffinity` is \"{text}\"; it must be ClientIP or None."),
+                );
             }
         }
     }
-    if let Some(config) = node.get("sessionAffinityConfig").and_then(|c| c.get("clientIP")) {
-        spec.session_affinity_timeout = reader.int(config, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP.timeoutSeconds");
+    if let Some(config) = node
+        .get("sessionAffinityConfig")
+        .and_then(|c| c.get("clientIP"))
+    {
+        spec.session_affinity_timeout = reader.int(
+            config,
+            "timeoutSeconds",
+            "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+        );
         if node.get("sessionAffinityConfig").is_some() {
-            reader.record(node.get("sessionAffinityConfig").unwrap(), "spec.sessionAffinityConfig");
+            reader.record(
+                node.get("sessionAffinityConfig").unwrap(),
+                "spec.sessionAffinityConfig",
+            );
         }
     }
-    spec.publish_not_ready_addresses = reader.bool(node, "publishNotReadyAddresses", "spec.publishNotReadyAddresses").unwrap_or(false);
-    spec.allocate_load_balancer_node_ports = reader.bool(node, "allocateLoadBalancerNodePorts", "spec.allocateLoadBalancerNodePorts");
-    spec.health_check_node_port = reader.int(node, "healthCheckNodePort", "spec.healthCheckNodePort").filter(|&n| n != 0);
+    spec.publish_not_ready_addresses = reader
+        .bool(
+            node,
+            "publishNotReadyAddresses",
+            "spec.publishNotReadyAddresses",
+        )
+        .unwrap_or(false);
+    spec.allocate_load_balancer_node_ports = reader.bool(
+        node,
+        "allocateLoadBalancerNodePorts",
+        "spec.allocateLoadBalancerNodePorts",
+    );
+    spec.health_check_node_port = reader
+        .int(node, "healthCheckNodePort", "spec.healthCheckNodePort")
+        .filter(|&n| n != 0);
     if let Some(text) = reader.string(node, "trafficDistribution", "spec.trafficDistribution") {
         spec.traffic_distribution = match text.as_str() {
             "PreferClose" | "PreferSameZone" => Some(TrafficDistribution::PreferSameZone),
@@ -802,7 +1224,9 @@ fn read_slice_ports(reader: &mut Reader, node: &YamlNode, path: &str) -> Vec<Sli
     for (index, port) in reader.seq(node, "ports", path).iter().enumerate() {
         let port_path = format!("{path}[{index}]");
         ports.push(SlicePort {
-            name: reader.string(port, "name", &format!("{port_path}.name")).filter(|n| !n.is_empty()),
+            name: reader
+                .string(port, "name", &format!("{port_path}.name"))
+                .filter(|n| !n.is_empty()),
             port: reader.int(port, "port", &format!("{port_path}.port")),
             protocol: reader.protocol(port, &port_path),
         });
@@ -810,24 +1234,45 @@ fn read_slice_ports(reader: &mut Reader, node: &YamlNode, path: &str) -> Vec<Sli
     ports
 }
 
-fn target_pod(reader: &mut Reader, node: &YamlNode, path: &str, default_namespace: &str) -> Option<String> {
+fn target_pod(
+    reader: &mut Reader,
+    node: &YamlNode,
+    path: &str,
+    default_namespace: &str,
+) -> Option<String> {
     let target = node.get("targetRef")?;
     if reader.string(target, "kind", path).as_deref() != Some("Pod") {
         return None;
     }
     let name = reader.string(target, "name", path)?;
-    let namespace = reader.string(target, "namespace", path).unwrap_or_else(|| default_namespace.to_string());
+    let namespace = reader
+        .string(target, "namespace", path)
+        .unwrap_or_else(|| default_namespace.to_string());
     Some(format!("{namespace}/{name}"))
 }
 
 fn read_endpoint_slice(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> EndpointSlice {
-    let service_name = meta.labels.get("kubernetes.io/service-name").cloned().unwrap_or_default();
+    let service_name = meta
+        .labels
+        .get("kubernetes.io/service-name")
+        .cloned()
+        .unwrap_or_default();
     let mut endpoints = Vec::new();
-    for (index, endpoint) in reader.seq(root, "endpoints", "endpoints").iter().enumerate() {
+    for (index, endpoint) in reader
+        .seq(root, "endpoints", "endpoints")
+        .iter()
+        .enumerate()
+    {
         let path = format!("endpoints[{index}]");
-        let addresses = reader.strings(endpoint, "addresses", &format!("{path}.addresses")).iter().filter_map(|a| a.parse().ok()).collect();
+        let addresses = reader
+            .strings(endpoint, "addresses", &format!("{path}.addresses"))
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect();
         let conditions = endpoint.get("conditions");
-        let condition = |reader: &mut Reader, key: &str| conditions.and_then(|c| reader.bool(c, key, &format!("{path}.conditions.{key}")));
+        let condition = |reader: &mut Reader, key: &str| {
+            conditions.and_then(|c| reader.bool(c, key, &format!("{path}.conditions.{key}")))
+        };
         endpoints.push(SliceEndpoint {
             addresses,
             ready: condition(reader, "ready"),
@@ -840,7 +1285,13 @@ fn read_endpoint_slice(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> End
         });
     }
     let ports = read_slice_ports(reader, root, "ports");
-    EndpointSlice { meta: Meta::default(), service_name, endpoints, ports, legacy: false }
+    EndpointSlice {
+        meta: Meta::default(),
+        service_name,
+        endpoints,
+        ports,
+        legacy: false,
+    }
 }
 
 /// Legacy Endpoints: one slice per subset; `notReadyAddresses` become not-ready endpoints.
@@ -850,23 +1301,46 @@ fn read_endpoints(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Vec<Endp
         let path = format!("subsets[{index}]");
         let mut endpoints = Vec::new();
         for (list, ready) in [("addresses", true), ("notReadyAddresses", false)] {
-            for (address_index, address) in reader.seq(subset, list, &format!("{path}.{list}")).iter().enumerate() {
+            for (address_index, address) in reader
+                .seq(subset, list, &format!("{path}.{list}"))
+                .iter()
+                .enumerate()
+            {
                 let address_path = format!("{path}.{list}[{address_index}]");
-                let Some(ip) = reader.string(address, "ip", &format!("{address_path}.ip")).and_then(|t| t.parse().ok()) else { continue };
+                let Some(ip) = reader
+                    .string(address, "ip", &format!("{address_path}.ip"))
+                    .and_then(|t| t.parse().ok())
+                else {
+                    continue;
+                };
                 endpoints.push(SliceEndpoint {
                     addresses: vec![ip],
                     ready: Some(ready),
                     serving: Some(ready),
                     terminating: Some(false),
-                    hostname: reader.string(address, "hostname", &format!("{address_path}.hostname")),
-                    node_name: reader.string(address, "nodeName", &format!("{address_path}.nodeName")),
+                    hostname: reader.string(
+                        address,
+                        "hostname",
+                        &format!("{address_path}.hostname"),
+                    ),
+                    node_name: reader.string(
+                        address,
+                        "nodeName",
+                        &format!("{address_path}.nodeName"),
+                    ),
                     zone: None,
                     target_pod: target_pod(reader, address, &address_path, &meta.namespace),
                 });
             }
         }
         let ports = read_slice_ports(reader, subset, &format!("{path}.ports"));
-        slices.push(EndpointSlice { meta: Meta::default(), service_name: meta.name.clone(), endpoints, ports, legacy: true });
+        slices.push(EndpointSlice {
+            meta: Meta::default(),
+            service_name: meta.name.clone(),
+            endpoints,
+            ports,
+            legacy: true,
+        });
     }
     slices
 }
@@ -877,18 +1351,36 @@ fn read_backend(reader: &mut Reader, node: &YamlNode, path: &str) -> Option<Ingr
         let name = reader.string(service, "name", &format!("{path}.service.name"))?;
         let port_node = reader.map(service, "port", &format!("{path}.service.port"));
         let port = match port_node {
-            Some(port) => match reader.int(port, "number", &format!("{path}.service.port.number")) {
-                Some(number) => PortRef::Number(number),
-                None => PortRef::Name(reader.string(port, "name", &format!("{path}.service.port.name")).unwrap_or_default()),
-            },
+            Some(port) => {
+                match reader.int(port, "number", &format!("{path}.service.port.number")) {
+                    Some(number) => PortRef::Number(number),
+                    None => PortRef::Name(
+                        reader
+                            .string(port, "name", &format!("{path}.service.port.name"))
+                            .unwrap_or_default(),
+                    ),
+                }
+            }
             None => PortRef::Name(String::new()),
         };
-        return Some(IngressBackend { service: name, port, field: format!("{path}.service"), source });
+        return Some(IngressBackend {
+            service: name,
+            port,
+            field: format!("{path}.service"),
+            source,
+        });
     }
     // networking.k8s.io/v1beta1 and extensions/v1beta1.
     let name = reader.string(node, "serviceName", &format!("{path}.serviceName"))?;
-    let port = reader.port_ref(node, "servicePort", &format!("{path}.servicePort")).unwrap_or(PortRef::Name(String::new()));
-    Some(IngressBackend { service: name, port, field: path.to_string(), source })
+    let port = reader
+        .port_ref(node, "servicePort", &format!("{path}.servicePort"))
+        .unwrap_or(PortRef::Name(String::new()));
+    Some(IngressBackend {
+        service: name,
+        port,
+        field: path.to_string(),
+        source,
+    })
 }
 
 fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
@@ -902,9 +1394,16 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
     };
     if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
         let items = reader.seq(status, "ingress", "status.loadBalancer.ingress");
-        ingress.load_balancer_ips_status = items.iter().filter_map(|i| i.get("ip")).filter_map(YamlNode::as_str).filter_map(|t| t.parse().ok()).collect();
+        ingress.load_balancer_ips_status = items
+            .iter()
+            .filter_map(|i| i.get("ip"))
+            .filter_map(YamlNode::as_str)
+            .filter_map(|t| t.parse().ok())
+            .collect();
     }
-    let Some(spec) = reader.map(root, "spec", "spec") else { return ingress };
+    let Some(spec) = reader.map(root, "spec", "spec") else {
+        return ingress;
+    };
     if let Some(class_name) = reader.string(spec, "ingressClassName", "spec.ingressClassName") {
         ingress.class_name = Some(class_name);
     }
@@ -918,12 +1417,22 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
         let host = reader.string(rule, "host", &format!("{path}.host"));
         let mut paths = Vec::new();
         if let Some(http) = reader.map(rule, "http", &format!("{path}.http")) {
-            for (path_index, http_path) in reader.seq(http, "paths", &format!("{path}.http.paths")).iter().enumerate() {
+            for (path_index, http_path) in reader
+                .seq(http, "paths", &format!("{path}.http.paths"))
+                .iter()
+                .enumerate()
+            {
                 let item_path = format!("{path}.http.paths[{path_index}]");
-                let backend = reader.map(http_path, "backend", &format!("{item_path}.backend")).and_then(|b| read_backend(reader, b, &format!("{item_path}.backend")));
+                let backend = reader
+                    .map(http_path, "backend", &format!("{item_path}.backend"))
+                    .and_then(|b| read_backend(reader, b, &format!("{item_path}.backend")));
                 paths.push(IngressPath {
-                    path: reader.string(http_path, "path", &format!("{item_path}.path")).unwrap_or_else(|| "/".to_string()),
-                    path_type: reader.string(http_path, "pathType", &format!("{item_path}.pathType")).unwrap_or_else(|| "ImplementationSpecific".to_string()),
+                    path: reader
+                        .string(http_path, "path", &format!("{item_path}.path"))
+                        .unwrap_or_else(|| "/".to_string()),
+                    path_type: reader
+                        .string(http_path, "pathType", &format!("{item_path}.pathType"))
+                        .unwrap_or_else(|| "ImplementationSpecific".to_string()),
                     backend,
                 });
             }
@@ -931,17 +1440,32 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
         ingress.rules.push(IngressRule { host, paths });
     }
     for (index, tls) in reader.seq(spec, "tls", "spec.tls").iter().enumerate() {
-        ingress.tls_hosts.extend(reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts")));
+        ingress
+            .tls_hosts
+            .extend(reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts")));
     }
     ingress
 }
 
-fn read_policy_rules(reader: &mut Reader, spec: &YamlNode, key: &str, peer_key: &str) -> Vec<PolicyRule> {
+fn read_policy_rules(
+    reader: &mut Reader,
+    spec: &YamlNode,
+    key: &str,
+    peer_key: &str,
+) -> Vec<PolicyRule> {
     let mut rules = Vec::new();
-    for (index, rule) in reader.seq(spec, key, &format!("spec.{key}")).iter().enumerate() {
+    for (index, rule) in reader
+        .seq(spec, key, &format!("spec.{key}"))
+        .iter()
+        .enumerate()
+    {
         let path = format!("spec.{key}[{index}]");
         let mut ports = Vec::new();
-        for (port_index, port) in reader.seq(rule, "ports", &format!("{path}.ports")).iter().enumerate() {
+        for (port_index, port) in reader
+            .seq(rule, "ports", &format!("{path}.ports"))
+            .iter()
+            .enumerate()
+        {
             let port_path = format!("{path}.ports[{port_index}]");
             ports.push(PolicyPort {
                 protocol: reader.protocol(port, &port_path),
@@ -950,15 +1474,31 @@ fn read_policy_rules(reader: &mut Reader, spec: &YamlNode, key: &str, peer_key: 
             });
         }
         let mut peers = Vec::new();
-        for (peer_index, peer) in reader.seq(rule, peer_key, &format!("{path}.{peer_key}")).iter().enumerate() {
+        for (peer_index, peer) in reader
+            .seq(rule, peer_key, &format!("{path}.{peer_key}"))
+            .iter()
+            .enumerate()
+        {
             let peer_path = format!("{path}.{peer_key}[{peer_index}]");
-            let ip_block = reader.map(peer, "ipBlock", &format!("{peer_path}.ipBlock")).map(|block| IpBlock {
-                cidr: reader.string(block, "cidr", &format!("{peer_path}.ipBlock.cidr")).unwrap_or_default(),
-                except: reader.strings(block, "except", &format!("{peer_path}.ipBlock.except")),
-            });
+            let ip_block = reader
+                .map(peer, "ipBlock", &format!("{peer_path}.ipBlock"))
+                .map(|block| IpBlock {
+                    cidr: reader
+                        .string(block, "cidr", &format!("{peer_path}.ipBlock.cidr"))
+                        .unwrap_or_default(),
+                    except: reader.strings(block, "except", &format!("{peer_path}.ipBlock.except")),
+                });
             peers.push(PolicyPeer {
-                pod_selector: reader.label_selector(peer, "podSelector", &format!("{peer_path}.podSelector")),
-                namespace_selector: reader.label_selector(peer, "namespaceSelector", &format!("{peer_path}.namespaceSelector")),
+                pod_selector: reader.label_selector(
+                    peer,
+                    "podSelector",
+                    &format!("{peer_path}.podSelector"),
+                ),
+                namespace_selector: reader.label_selector(
+                    peer,
+                    "namespaceSelector",
+                    &format!("{peer_path}.namespaceSelector"),
+                ),
                 ip_block,
             });
         }
@@ -975,7 +1515,9 @@ fn read_network_policy(reader: &mut Reader, root: &YamlNode) -> NetworkPolicy {
         ingress: Vec::new(),
         egress: Vec::new(),
     };
-    let Some(spec) = reader.map(root, "spec", "spec") else { return policy };
+    let Some(spec) = reader.map(root, "spec", "spec") else {
+        return policy;
+    };
     // An omitted podSelector defaults to empty, which selects every pod in the namespace.
     if let Some(pod_selector) = reader.label_selector(spec, "podSelector", "spec.podSelector") {
         policy.pod_selector = pod_selector;

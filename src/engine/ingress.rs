@@ -41,9 +41,15 @@ pub struct ResolvedIngress {
     pub source: Source,
 }
 
-pub fn resolve_ingresses(manifests: &Manifests, cluster: &Cluster, services: &[ResolvedService], diagnostics: &mut Vec<Diagnostic>) -> Vec<ResolvedIngress> {
+pub fn resolve_ingresses(
+    manifests: &Manifests,
+    cluster: &Cluster,
+    services: &[ResolvedService],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ResolvedIngress> {
     let mut ingresses: Vec<&Ingress> = manifests.ingresses.iter().collect();
-    ingresses.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    ingresses
+        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     let default_class = manifests.ingress_classes.iter().find(|c| c.is_default);
     ingresses
         .into_iter()
@@ -51,16 +57,37 @@ pub fn resolve_ingresses(manifests: &Manifests, cluster: &Cluster, services: &[R
             let class = ingress
                 .class_name
                 .as_deref()
-                .and_then(|name| manifests.ingress_classes.iter().find(|c| c.meta.name == name))
-                .or(if ingress.class_name.is_none() { default_class } else { None });
-            let class_name = ingress.class_name.clone().or_else(|| class.map(|c| c.meta.name.clone()));
-            let controller_service = class_name.as_deref().and_then(|name| controller_service(name, class, cluster, services));
+                .and_then(|name| {
+                    manifests
+                        .ingress_classes
+                        .iter()
+                        .find(|c| c.meta.name == name)
+                })
+                .or(if ingress.class_name.is_none() {
+                    default_class
+                } else {
+                    None
+                });
+            let class_name = ingress
+                .class_name
+                .clone()
+                .or_else(|| class.map(|c| c.meta.name.clone()));
+            let controller_service = class_name
+                .as_deref()
+                .and_then(|name| controller_service(name, class, cluster, services));
             let mut routes = Vec::new();
-            let mut backends: Vec<(Option<String>, String, String, &IngressBackend, bool)> = Vec::new();
+            let mut backends: Vec<(Option<String>, String, String, &IngressBackend, bool)> =
+                Vec::new();
             for rule in &ingress.rules {
                 for path in &rule.paths {
                     if let Some(backend) = &path.backend {
-                        backends.push((rule.host.clone(), path.path.clone(), path.path_type.clone(), backend, false));
+                        backends.push((
+                            rule.host.clone(),
+                            path.path.clone(),
+                            path.path_type.clone(),
+                            backend,
+                            false,
+                        ));
                     }
                 }
             }
@@ -103,9 +130,17 @@ pub fn resolve_ingresses(manifests: &Manifests, cluster: &Cluster, services: &[R
         .collect()
 }
 
-fn resolve_backend(ingress: &Ingress, backend: &IngressBackend, services: &[ResolvedService], diagnostics: &mut Vec<Diagnostic>) -> Option<i64> {
+fn resolve_backend(
+    ingress: &Ingress,
+    backend: &IngressBackend,
+    services: &[ResolvedService],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<i64> {
     let object = format!("Ingress/{}/{}", ingress.meta.namespace, ingress.meta.name);
-    let Some(service) = services.iter().find(|s| s.namespace == ingress.meta.namespace && s.name == backend.service) else {
+    let Some(service) = services
+        .iter()
+        .find(|s| s.namespace == ingress.meta.namespace && s.name == backend.service)
+    else {
         diagnostics.push(
             Diagnostic::warning("ingress-backend-service-missing", format!("The backend Service \"{}\" does not exist in namespace {}; requests routed here get a 503 from the controller. Create the Service or fix the name.", backend.service, ingress.meta.namespace))
                 .object(object)
@@ -116,7 +151,10 @@ fn resolve_backend(ingress: &Ingress, backend: &IngressBackend, services: &[Reso
     };
     let found = match &backend.port {
         PortRef::Number(number) => service.ports.iter().find(|p| p.port == *number),
-        PortRef::Name(name) => service.ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())),
+        PortRef::Name(name) => service
+            .ports
+            .iter()
+            .find(|p| p.name.as_deref() == Some(name.as_str())),
     };
     match found {
         Some(port) => Some(port.port),
@@ -125,15 +163,31 @@ fn resolve_backend(ingress: &Ingress, backend: &IngressBackend, services: &[Reso
             PortRef::Name(_) => None,
         },
         None => {
-            let available: Vec<String> = service.ports.iter().map(|p| match &p.name {
-                Some(name) => format!("{} ({name})", p.port),
-                None => p.port.to_string(),
-            }).collect();
+            let available: Vec<String> = service
+                .ports
+                .iter()
+                .map(|p| match &p.name {
+                    Some(name) => format!("{} ({name})", p.port),
+                    None => p.port.to_string(),
+                })
+                .collect();
             diagnostics.push(
-                Diagnostic::warning("ingress-backend-port-missing", format!("Service {} has no port {}; it has {}. Point the backend at one of those.", backend.service, backend.port, if available.is_empty() { "none".to_string() } else { available.join(", ") }))
-                    .object(object)
-                    .field(format!("{}.port", backend.field))
-                    .at(backend.source.clone()),
+                Diagnostic::warning(
+                    "ingress-backend-port-missing",
+                    format!(
+                        "Service {} has no port {}; it has {}. Point the backend at one of those.",
+                        backend.service,
+                        backend.port,
+                        if available.is_empty() {
+                            "none".to_string()
+                        } else {
+                            available.join(", ")
+                        }
+                    ),
+                )
+                .object(object)
+                .field(format!("{}.port", backend.field))
+                .at(backend.source.clone()),
             );
             None
         }
@@ -143,14 +197,25 @@ fn resolve_backend(ingress: &Ingress, backend: &IngressBackend, services: &[Reso
 /// Finds the Service that fronts an ingress controller. Controllers are told their
 /// class by flags (`--ingress-class=nginx`, `--controller-class=k8s.io/ingress-nginx`);
 /// the Service that selects those pods, preferring LoadBalancer, is the entry point.
-fn controller_service(class_name: &str, class: Option<&IngressClass>, cluster: &Cluster, services: &[ResolvedService]) -> Option<String> {
+fn controller_service(
+    class_name: &str,
+    class: Option<&IngressClass>,
+    cluster: &Cluster,
+    services: &[ResolvedService],
+) -> Option<String> {
     let flags: Vec<String> = std::iter::once(format!("--ingress-class={class_name}"))
         .chain(class.map(|c| format!("--controller-class={}", c.controller)))
         .collect();
     let controller_pods: Vec<&super::cluster::ClusterPod> = cluster
         .pods
         .iter()
-        .filter(|pod| pod.spec.containers.iter().any(|c| c.address_hints.iter().any(|hint| flags.iter().any(|flag| hint.value == *flag))))
+        .filter(|pod| {
+            pod.spec.containers.iter().any(|c| {
+                c.address_hints
+                    .iter()
+                    .any(|hint| flags.iter().any(|flag| hint.value == *flag))
+            })
+        })
         .collect();
     let rank = |service: &ResolvedService| match service.service_type {
         ServiceType::LoadBalancer => 0,
@@ -163,8 +228,14 @@ fn controller_service(class_name: &str, class: Option<&IngressClass>, cluster: &
         .filter(|service| {
             service.selector.as_ref().is_some_and(|selector| {
                 !selector.is_empty()
-                    && (controller_pods.iter().any(|pod| pod.namespace == service.namespace && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)))
-                        || class.is_some_and(|c| selector.iter().all(|(k, v)| c.meta.labels.get(k) == Some(v))))
+                    && (controller_pods.iter().any(|pod| {
+                        pod.namespace == service.namespace
+                            && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+                    }) || class.is_some_and(|c| {
+                        selector
+                            .iter()
+                            .all(|(k, v)| c.meta.labels.get(k) == Some(v))
+                    }))
             })
         })
         .collect();

@@ -78,18 +78,47 @@ pub fn analyze(files: &[SourceFile], config: &Config) -> Topology {
 
 /// Resolves a model and a cluster into a topology. What-if edits change the
 /// manifests or the cluster and call this again.
-pub fn resolve_topology(manifests: Manifests, cluster: Cluster, config: Config, ingest_diagnostics: Vec<Diagnostic>) -> Topology {
+pub fn resolve_topology(
+    manifests: Manifests,
+    cluster: Cluster,
+    config: Config,
+    ingest_diagnostics: Vec<Diagnostic>,
+) -> Topology {
     let mut diagnostics = ingest_diagnostics.clone();
     let pod_index = PodIndex::build(&cluster.pods);
-    let services = resolve::resolve_services(&manifests, &cluster, &pod_index, &config, &mut diagnostics);
+    let services =
+        resolve::resolve_services(&manifests, &cluster, &pod_index, &config, &mut diagnostics);
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
-    explain::explain(&manifests, &cluster, &pod_index, &services, &mut diagnostics);
+    explain::explain(
+        &manifests,
+        &cluster,
+        &pod_index,
+        &services,
+        &mut diagnostics,
+    );
     // Only egress isolation can block DNS; without it there is nothing to check.
-    if manifests.network_policies.iter().any(|policy| policy.policy_types.contains(&model::PolicyDirection::Egress)) {
+    if manifests.network_policies.iter().any(|policy| {
+        policy
+            .policy_types
+            .contains(&model::PolicyDirection::Egress)
+    }) {
         let policy_engine = netpol::PolicyEngine::new(&manifests, &cluster);
-        diagnostics.extend(netpol::dns_diagnostics(&policy_engine, netpol::cluster_dns_ip(&config)));
+        diagnostics.extend(netpol::dns_diagnostics(
+            &policy_engine,
+            netpol::cluster_dns_ip(&config),
+        ));
     }
     diag::sort_diagnostics(&mut diagnostics);
-    Topology { config, manifests, cluster, pod_index, services, ingresses, dependencies, ingest_diagnostics, diagnostics }
+    Topology {
+        config,
+        manifests,
+        cluster,
+        pod_index,
+        services,
+        ingresses,
+        dependencies,
+        ingest_diagnostics,
+        diagnostics,
+    }
 }

@@ -125,7 +125,11 @@ impl FieldPositions {
     }
     /// The position of `path`; the last one recorded wins, as a later key would in YAML.
     pub fn get(&self, path: &str) -> Option<(u32, u32)> {
-        self.0.iter().rev().find(|(p, _, _)| &**p == path).map(|&(_, line, column)| (line, column))
+        self.0
+            .iter()
+            .rev()
+            .find(|(p, _, _)| &**p == path)
+            .map(|&(_, line, column)| (line, column))
     }
     pub fn contains_key(&self, path: &str) -> bool {
         self.0.iter().any(|(p, _, _)| &**p == path)
@@ -138,7 +142,11 @@ impl Meta {
         let mut path = field;
         loop {
             if let Some((line, column)) = self.field_positions.get(path) {
-                return Source { line: line as usize, column: column as usize, ..self.source.clone() };
+                return Source {
+                    line: line as usize,
+                    column: column as usize,
+                    ..self.source.clone()
+                };
             }
             match path.rfind(['.', '[']) {
                 Some(cut) => path = &path[..cut],

@@ -103,17 +103,26 @@ pub struct PolicyEngine<'a> {
 impl<'a> PolicyEngine<'a> {
     pub fn new(manifests: &'a Manifests, cluster: &'a Cluster) -> PolicyEngine<'a> {
         let mut sorted: Vec<&'a NetworkPolicy> = manifests.network_policies.iter().collect();
-        sorted.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
-        let policies: Vec<CompiledPolicy<'a>> = sorted.into_iter().map(CompiledPolicy::new).collect();
+        sorted.sort_by(|a, b| {
+            (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+        });
+        let policies: Vec<CompiledPolicy<'a>> =
+            sorted.into_iter().map(CompiledPolicy::new).collect();
 
         let mut policies_by_namespace: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
         for (policy_index, compiled) in policies.iter().enumerate() {
-            policies_by_namespace.entry(compiled.policy.meta.namespace.as_str()).or_default().push(policy_index as u32);
+            policies_by_namespace
+                .entry(compiled.policy.meta.namespace.as_str())
+                .or_default()
+                .push(policy_index as u32);
         }
 
         let mut namespace_labels: BTreeMap<String, Labels> = BTreeMap::new();
         for namespace in &manifests.namespaces {
-            namespace_labels.insert(namespace.meta.name.clone(), with_name_label(&namespace.meta.name, namespace.meta.labels.clone()));
+            namespace_labels.insert(
+                namespace.meta.name.clone(),
+                with_name_label(&namespace.meta.name, namespace.meta.labels.clone()),
+            );
         }
         // Namespaces that exist only because something lives in them still carry the
         // automatic name label.
@@ -121,19 +130,34 @@ impl<'a> PolicyEngine<'a> {
             .pods
             .iter()
             .map(|pod| pod.namespace.as_str())
-            .chain(manifests.network_policies.iter().map(|policy| policy.meta.namespace.as_str()))
+            .chain(
+                manifests
+                    .network_policies
+                    .iter()
+                    .map(|policy| policy.meta.namespace.as_str()),
+            )
             .chain(std::iter::once(KUBE_DNS_NAMESPACE));
         for namespace in implicit {
             if !namespace_labels.contains_key(namespace) {
-                namespace_labels.insert(namespace.to_string(), with_name_label(namespace, Labels::new()));
+                namespace_labels.insert(
+                    namespace.to_string(),
+                    with_name_label(namespace, Labels::new()),
+                );
             }
         }
 
         let mut pods_by_key: BTreeMap<&'a str, BTreeMap<&'a str, usize>> = BTreeMap::new();
         for (pod_index, pod) in cluster.pods.iter().enumerate() {
-            pods_by_key.entry(pod.namespace.as_str()).or_default().insert(pod.name.as_str(), pod_index);
+            pods_by_key
+                .entry(pod.namespace.as_str())
+                .or_default()
+                .insert(pod.name.as_str(), pod_index);
         }
-        let node_ips = cluster.nodes.iter().map(|node| (node.name.as_str(), node.internal_ip)).collect();
+        let node_ips = cluster
+            .nodes
+            .iter()
+            .map(|node| (node.name.as_str(), node.internal_ip))
+            .collect();
 
         let mut engine = PolicyEngine {
             cluster,
@@ -171,7 +195,8 @@ impl<'a> PolicyEngine<'a> {
     /// [`PolicyEngine::check`] without the explanation; does not allocate for pods of
     /// this engine's cluster.
     pub fn allows(&self, from: Peer<'_>, to: Peer<'_>, port: u16, protocol: Protocol) -> bool {
-        self.evaluate(self.party(from), self.party(to), port, protocol).allowed()
+        self.evaluate(self.party(from), self.party(to), port, protocol)
+            .allowed()
     }
 
     /// Whether `pod` may send DNS queries (UDP port 53) to cluster DNS. kube-dns pods
@@ -180,34 +205,84 @@ impl<'a> PolicyEngine<'a> {
     /// and `dns-tcp` (TCP 53) is tried, and so is the Service address `dns_ip`.
     pub fn egress_allows_dns(&self, pod: &ClusterPod, dns_ip: IpAddr) -> bool {
         let source = self.party(Peer::Pod(pod));
-        let Party::Pod { pod, index } = source else { return true };
-        let address = Party::Address { ip: Some(dns_ip), host_pod: None };
-        if self.side(PolicyDirection::Egress, pod, index, address, DNS_PORT, Protocol::Udp).allows() {
+        let Party::Pod { pod, index } = source else {
+            return true;
+        };
+        let address = Party::Address {
+            ip: Some(dns_ip),
+            host_pod: None,
+        };
+        if self
+            .side(
+                PolicyDirection::Egress,
+                pod,
+                index,
+                address,
+                DNS_PORT,
+                Protocol::Udp,
+            )
+            .allows()
+        {
             return true;
         }
-        let mut targets: Vec<Party<'_>> = self.kube_dns_pods.iter().map(|&dns_index| Party::Pod { pod: &self.cluster.pods[dns_index], index: Some(dns_index) }).collect();
+        let mut targets: Vec<Party<'_>> = self
+            .kube_dns_pods
+            .iter()
+            .map(|&dns_index| Party::Pod {
+                pod: &self.cluster.pods[dns_index],
+                index: Some(dns_index),
+            })
+            .collect();
         if targets.is_empty() {
-            targets.push(Party::Pod { pod: &self.assumed_kube_dns, index: None });
+            targets.push(Party::Pod {
+                pod: &self.assumed_kube_dns,
+                index: None,
+            });
         }
-        targets.into_iter().any(|target| self.side(PolicyDirection::Egress, pod, index, target, DNS_PORT, Protocol::Udp).allows())
+        targets.into_iter().any(|target| {
+            self.side(
+                PolicyDirection::Egress,
+                pod,
+                index,
+                target,
+                DNS_PORT,
+                Protocol::Udp,
+            )
+            .allows()
+        })
     }
 
     /// Which directions policies isolate for the pod at `pod_index` in the cluster.
     pub fn isolation(&self, pod_index: usize) -> Isolation {
         Isolation {
-            ingress: self.ingress_by_pod.get(pod_index).is_some_and(|list| !list.is_empty()),
-            egress: self.egress_by_pod.get(pod_index).is_some_and(|list| !list.is_empty()),
+            ingress: self
+                .ingress_by_pod
+                .get(pod_index)
+                .is_some_and(|list| !list.is_empty()),
+            egress: self
+                .egress_by_pod
+                .get(pod_index)
+                .is_some_and(|list| !list.is_empty()),
         }
     }
 
     /// The policies that select the pod at `pod_index` and list `direction` in their
     /// `policyTypes`, ordered by namespace and name.
-    pub fn policies_selecting(&self, pod_index: usize, direction: PolicyDirection) -> impl Iterator<Item = &'a NetworkPolicy> + '_ {
+    pub fn policies_selecting(
+        &self,
+        pod_index: usize,
+        direction: PolicyDirection,
+    ) -> impl Iterator<Item = &'a NetworkPolicy> + '_ {
         let lists = match direction {
             PolicyDirection::Ingress => &self.ingress_by_pod,
             PolicyDirection::Egress => &self.egress_by_pod,
         };
-        lists.get(pod_index).map(Vec::as_slice).unwrap_or_default().iter().map(|&policy_index| self.policies[policy_index as usize].policy)
+        lists
+            .get(pod_index)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&policy_index| self.policies[policy_index as usize].policy)
     }
 
     /// A namespace's labels as namespaceSelectors see them: its Namespace object's
@@ -227,7 +302,12 @@ impl<'a> PolicyEngine<'a> {
 /// The cluster DNS Service address kubeadm uses: the tenth address of the Service
 /// CIDR (10.96.0.10 by default).
 pub fn cluster_dns_ip(config: &Config) -> IpAddr {
-    IpAddr::V4(config.service_cidr.nth(10).unwrap_or(config.service_cidr.network))
+    IpAddr::V4(
+        config
+            .service_cidr
+            .nth(10)
+            .unwrap_or(config.service_cidr.network),
+    )
 }
 
 /// A `network-policy-blocks-dns` warning for each workload (or bare pod) whose egress
@@ -240,7 +320,9 @@ pub fn dns_diagnostics(engine: &PolicyEngine<'_>, dns_ip: IpAddr) -> Vec<Diagnos
         if !engine.isolation(pod_index).egress || engine.egress_allows_dns(pod, dns_ip) {
             continue;
         }
-        blocked.entry(workload_object(pod)).or_insert((pod, pod_index));
+        blocked
+            .entry(workload_object(pod))
+            .or_insert((pod, pod_index));
     }
     blocked
         .into_iter()
@@ -268,9 +350,15 @@ pub fn dns_diagnostics(engine: &PolicyEngine<'_>, dns_ip: IpAddr) -> Vec<Diagnos
 #[derive(Clone, Copy, Debug)]
 enum Party<'p> {
     /// A pod on the pod network; `index` is its position in the engine's cluster.
-    Pod { pod: &'p ClusterPod, index: Option<usize> },
+    Pod {
+        pod: &'p ClusterPod,
+        index: Option<usize>,
+    },
     /// An address: outside the cluster, a node, or a host-network pod (as its node IP).
-    Address { ip: Option<IpAddr>, host_pod: Option<&'p ClusterPod> },
+    Address {
+        ip: Option<IpAddr>,
+        host_pod: Option<&'p ClusterPod>,
+    },
 }
 
 /// What one direction says about a connection.
@@ -281,7 +369,10 @@ enum Side {
     NotIsolated,
     /// The peer is the node the pod runs on, which is always allowed.
     OwnNode,
-    Allowed { policy: u32, rule: usize },
+    Allowed {
+        policy: u32,
+        rule: usize,
+    },
     Denied,
 }
 
@@ -308,41 +399,86 @@ impl Evaluation {
 impl<'a> PolicyEngine<'a> {
     fn party<'p>(&self, peer: Peer<'p>) -> Party<'p> {
         match peer {
-            Peer::External(ip) => Party::Address { ip: Some(ip), host_pod: None },
-            Peer::Pod(pod) if pod.spec.host_network => Party::Address { ip: self.node_ip(pod).or_else(|| pod.ips.first().copied()), host_pod: Some(pod) },
-            Peer::Pod(pod) => Party::Pod { pod, index: self.pod_index(pod) },
+            Peer::External(ip) => Party::Address {
+                ip: Some(ip),
+                host_pod: None,
+            },
+            Peer::Pod(pod) if pod.spec.host_network => Party::Address {
+                ip: self.node_ip(pod).or_else(|| pod.ips.first().copied()),
+                host_pod: Some(pod),
+            },
+            Peer::Pod(pod) => Party::Pod {
+                pod,
+                index: self.pod_index(pod),
+            },
         }
     }
 
     /// The pod's index in the cluster, when it is one of the cluster's pods (not a copy).
     fn pod_index(&self, pod: &ClusterPod) -> Option<usize> {
-        let pod_index = *self.pods_by_key.get(pod.namespace.as_str())?.get(pod.name.as_str())?;
+        let pod_index = *self
+            .pods_by_key
+            .get(pod.namespace.as_str())?
+            .get(pod.name.as_str())?;
         std::ptr::eq(&self.cluster.pods[pod_index], pod).then_some(pod_index)
     }
 
     fn node_ip(&self, pod: &ClusterPod) -> Option<IpAddr> {
-        pod.node.as_deref().and_then(|node| self.node_ips.get(node).copied())
+        pod.node
+            .as_deref()
+            .and_then(|node| self.node_ips.get(node).copied())
     }
 
-    fn evaluate(&self, source: Party<'_>, destination: Party<'_>, port: u16, protocol: Protocol) -> Evaluation {
+    fn evaluate(
+        &self,
+        source: Party<'_>,
+        destination: Party<'_>,
+        port: u16,
+        protocol: Protocol,
+    ) -> Evaluation {
         if let (Party::Pod { pod: from, .. }, Party::Pod { pod: to, .. }) = (source, destination) {
             if from.namespace == to.namespace && from.name == to.name {
-                return Evaluation { self_traffic: true, egress: Side::NotApplicable, ingress: Side::NotApplicable };
+                return Evaluation {
+                    self_traffic: true,
+                    egress: Side::NotApplicable,
+                    ingress: Side::NotApplicable,
+                };
             }
         }
         let egress = match source {
-            Party::Pod { pod, index } => self.side(PolicyDirection::Egress, pod, index, destination, port, protocol),
+            Party::Pod { pod, index } => self.side(
+                PolicyDirection::Egress,
+                pod,
+                index,
+                destination,
+                port,
+                protocol,
+            ),
             Party::Address { .. } => Side::NotApplicable,
         };
         let ingress = match destination {
-            Party::Pod { pod, index } => self.side(PolicyDirection::Ingress, pod, index, source, port, protocol),
+            Party::Pod { pod, index } => {
+                self.side(PolicyDirection::Ingress, pod, index, source, port, protocol)
+            }
             Party::Address { .. } => Side::NotApplicable,
         };
-        Evaluation { self_traffic: false, egress, ingress }
+        Evaluation {
+            self_traffic: false,
+            egress,
+            ingress,
+        }
     }
 
     /// Evaluates `direction` of `subject` (the isolated pod) against `other`.
-    fn side(&self, direction: PolicyDirection, subject: &ClusterPod, subject_index: Option<usize>, other: Party<'_>, port: u16, protocol: Protocol) -> Side {
+    fn side(
+        &self,
+        direction: PolicyDirection,
+        subject: &ClusterPod,
+        subject_index: Option<usize>,
+        other: Party<'_>,
+        port: u16,
+        protocol: Protocol,
+    ) -> Side {
         let selecting = self.selecting(subject, subject_index, direction);
         if selecting.is_empty() {
             return Side::NotIsolated;
@@ -362,15 +498,30 @@ impl<'a> PolicyEngine<'a> {
             let compiled = &self.policies[policy_index as usize];
             let (rules, ip_blocks) = compiled.rules(direction);
             for (rule_index, (rule, rule_ip_blocks)) in rules.iter().zip(ip_blocks).enumerate() {
-                if ports_match(&rule.ports, port, protocol, destination) && self.peers_match(&compiled.policy.meta.namespace, &rule.peers, rule_ip_blocks, other) {
-                    return Side::Allowed { policy: policy_index, rule: rule_index };
+                if ports_match(&rule.ports, port, protocol, destination)
+                    && self.peers_match(
+                        &compiled.policy.meta.namespace,
+                        &rule.peers,
+                        rule_ip_blocks,
+                        other,
+                    )
+                {
+                    return Side::Allowed {
+                        policy: policy_index,
+                        rule: rule_index,
+                    };
                 }
             }
         }
         Side::Denied
     }
 
-    fn selecting(&self, pod: &ClusterPod, pod_index: Option<usize>, direction: PolicyDirection) -> Cow<'_, [u32]> {
+    fn selecting(
+        &self,
+        pod: &ClusterPod,
+        pod_index: Option<usize>,
+        direction: PolicyDirection,
+    ) -> Cow<'_, [u32]> {
         let lists = match direction {
             PolicyDirection::Ingress => &self.ingress_by_pod,
             PolicyDirection::Egress => &self.egress_by_pod,
@@ -385,7 +536,11 @@ impl<'a> PolicyEngine<'a> {
         if pod.spec.host_network {
             return Vec::new();
         }
-        let candidates = self.policies_by_namespace.get(pod.namespace.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let candidates = self
+            .policies_by_namespace
+            .get(pod.namespace.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         candidates
             .iter()
             .copied()
@@ -396,11 +551,26 @@ impl<'a> PolicyEngine<'a> {
             .collect()
     }
 
-    fn peers_match(&self, policy_namespace: &str, peers: &[PolicyPeer], ip_blocks: &[Option<CompiledIpBlock>], other: Party<'_>) -> bool {
-        peers.is_empty() || peers.iter().zip(ip_blocks).any(|(peer, ip_block)| self.peer_matches(policy_namespace, peer, ip_block.as_ref(), other))
+    fn peers_match(
+        &self,
+        policy_namespace: &str,
+        peers: &[PolicyPeer],
+        ip_blocks: &[Option<CompiledIpBlock>],
+        other: Party<'_>,
+    ) -> bool {
+        peers.is_empty()
+            || peers.iter().zip(ip_blocks).any(|(peer, ip_block)| {
+                self.peer_matches(policy_namespace, peer, ip_block.as_ref(), other)
+            })
     }
 
-    fn peer_matches(&self, policy_namespace: &str, peer: &PolicyPeer, ip_block: Option<&CompiledIpBlock>, other: Party<'_>) -> bool {
+    fn peer_matches(
+        &self,
+        policy_namespace: &str,
+        peer: &PolicyPeer,
+        ip_block: Option<&CompiledIpBlock>,
+        other: Party<'_>,
+    ) -> bool {
         // The API forbids combining ipBlock with selectors; when both are written the
         // ipBlock decides, as in kube-network-policies.
         if let Some(ip_block) = ip_block {
@@ -409,12 +579,19 @@ impl<'a> PolicyEngine<'a> {
                 Party::Address { ip, .. } => ip.is_some_and(|ip| ip_block.contains(ip)),
             };
         }
-        let Party::Pod { pod, .. } = other else { return false };
+        let Party::Pod { pod, .. } = other else {
+            return false;
+        };
         match (&peer.pod_selector, &peer.namespace_selector) {
             (None, None) => false,
-            (Some(pod_selector), None) => pod.namespace == policy_namespace && pod_selector.matches(&pod.labels),
+            (Some(pod_selector), None) => {
+                pod.namespace == policy_namespace && pod_selector.matches(&pod.labels)
+            }
             (pod_selector, Some(namespace_selector)) => {
-                pod_selector.as_ref().is_none_or(|selector| selector.matches(&pod.labels)) && namespace_selector.matches(&self.namespace_labels(&pod.namespace))
+                pod_selector
+                    .as_ref()
+                    .is_none_or(|selector| selector.matches(&pod.labels))
+                    && namespace_selector.matches(&self.namespace_labels(&pod.namespace))
             }
         }
     }
@@ -422,18 +599,34 @@ impl<'a> PolicyEngine<'a> {
 
 /// Whether a rule's ports admit `port`/`protocol` on `destination` (`None` for an
 /// address, where named ports cannot match).
-fn ports_match(ports: &[PolicyPort], port: u16, protocol: Protocol, destination: Option<&ClusterPod>) -> bool {
+fn ports_match(
+    ports: &[PolicyPort],
+    port: u16,
+    protocol: Protocol,
+    destination: Option<&ClusterPod>,
+) -> bool {
     let port = i64::from(port);
     ports.is_empty()
         || ports.iter().any(|policy_port| {
             policy_port.protocol == protocol
                 && match &policy_port.port {
                     None => true,
-                    Some(PortRef::Number(number)) => *number == port || policy_port.end_port.is_some_and(|end_port| *number <= port && port <= end_port),
+                    Some(PortRef::Number(number)) => {
+                        *number == port
+                            || policy_port
+                                .end_port
+                                .is_some_and(|end_port| *number <= port && port <= end_port)
+                    }
                     Some(PortRef::Name(name)) => destination.is_some_and(|pod| {
-                        pod.spec.containers.iter().flat_map(|container| container.ports.iter()).any(|container_port| {
-                            container_port.name.as_deref() == Some(name.as_str()) && container_port.protocol == protocol && container_port.container_port == port
-                        })
+                        pod.spec
+                            .containers
+                            .iter()
+                            .flat_map(|container| container.ports.iter())
+                            .any(|container_port| {
+                                container_port.name.as_deref() == Some(name.as_str())
+                                    && container_port.protocol == protocol
+                                    && container_port.container_port == port
+                            })
                     }),
                 }
         })
@@ -444,20 +637,53 @@ fn ports_match(ports: &[PolicyPort], port: u16, protocol: Protocol, destination:
 // ---------------------------------------------------------------------------
 
 impl<'a> PolicyEngine<'a> {
-    fn explain(&self, evaluation: &Evaluation, source: Party<'_>, destination: Party<'_>, port: u16, protocol: Protocol) -> Verdict {
+    fn explain(
+        &self,
+        evaluation: &Evaluation,
+        source: Party<'_>,
+        destination: Party<'_>,
+        port: u16,
+        protocol: Protocol,
+    ) -> Verdict {
         if evaluation.self_traffic {
-            return Verdict { allowed: true, direction: None, reason: format!("allowed: {} connects to itself, which NetworkPolicy never blocks", describe(source)), policy: None };
+            return Verdict {
+                allowed: true,
+                direction: None,
+                reason: format!(
+                    "allowed: {} connects to itself, which NetworkPolicy never blocks",
+                    describe(source)
+                ),
+                policy: None,
+            };
         }
         let traffic = format!("{protocol}/{port}");
-        let denial = |direction: PolicyDirection, subject: Party<'_>, other: Party<'_>| -> (String, String) {
-            let Party::Pod { pod, index } = subject else { return (String::new(), String::new()) };
-            let keys: Vec<String> = self.selecting(pod, index, direction).iter().map(|&i| self.policies[i as usize].key.clone()).collect();
-            let (noun, verb) = if keys.len() == 1 { ("NetworkPolicy", "selects") } else { ("NetworkPolicies", "select") };
+        let denial = |direction: PolicyDirection,
+                      subject: Party<'_>,
+                      other: Party<'_>|
+         -> (String, String) {
+            let Party::Pod { pod, index } = subject else {
+                return (String::new(), String::new());
+            };
+            let keys: Vec<String> = self
+                .selecting(pod, index, direction)
+                .iter()
+                .map(|&i| self.policies[i as usize].key.clone())
+                .collect();
+            let (noun, verb) = if keys.len() == 1 {
+                ("NetworkPolicy", "selects")
+            } else {
+                ("NetworkPolicies", "select")
+            };
             let what = match direction {
                 PolicyDirection::Ingress => format!("{} on {traffic}", describe(other)),
                 PolicyDirection::Egress => format!("traffic to {} on {traffic}", describe(other)),
             };
-            let reason = format!("denied by {} isolation of {}: {noun} {} {verb} it and none allows {what}", direction_word(direction), pod.key(), keys.join(", "));
+            let reason = format!(
+                "denied by {} isolation of {}: {noun} {} {verb} it and none allows {what}",
+                direction_word(direction),
+                pod.key(),
+                keys.join(", ")
+            );
             (reason, keys.join(", "))
         };
         match (evaluation.egress, evaluation.ingress) {
@@ -468,26 +694,47 @@ impl<'a> PolicyEngine<'a> {
                     reason.push_str("; it would also be ");
                     reason.push_str(&ingress_reason);
                 }
-                Verdict { allowed: false, direction: Some(PolicyDirection::Egress), reason, policy: Some(policy) }
+                Verdict {
+                    allowed: false,
+                    direction: Some(PolicyDirection::Egress),
+                    reason,
+                    policy: Some(policy),
+                }
             }
             (_, Side::Denied) => {
                 let (reason, policy) = denial(PolicyDirection::Ingress, destination, source);
-                Verdict { allowed: false, direction: Some(PolicyDirection::Ingress), reason, policy: Some(policy) }
+                Verdict {
+                    allowed: false,
+                    direction: Some(PolicyDirection::Ingress),
+                    reason,
+                    policy: Some(policy),
+                }
             }
             (egress, ingress) => {
                 let mut allowed_by = Vec::new();
                 let mut policy_keys = Vec::new();
                 let mut notes = Vec::new();
-                for (direction, side, subject) in [(PolicyDirection::Egress, egress, source), (PolicyDirection::Ingress, ingress, destination)] {
+                for (direction, side, subject) in [
+                    (PolicyDirection::Egress, egress, source),
+                    (PolicyDirection::Ingress, ingress, destination),
+                ] {
                     let subject_name = describe(subject);
                     match side {
                         Side::Allowed { policy, rule } => {
                             let key = &self.policies[policy as usize].key;
-                            allowed_by.push(format!("NetworkPolicy {key} ({} rule {rule})", direction_word(direction)));
+                            allowed_by.push(format!(
+                                "NetworkPolicy {key} ({} rule {rule})",
+                                direction_word(direction)
+                            ));
                             policy_keys.push(key.clone());
                         }
-                        Side::NotIsolated => notes.push(format!("no NetworkPolicy isolates {subject_name} for {}", direction_word(direction))),
-                        Side::OwnNode => notes.push(format!("{subject_name} may always exchange traffic with its own node")),
+                        Side::NotIsolated => notes.push(format!(
+                            "no NetworkPolicy isolates {subject_name} for {}",
+                            direction_word(direction)
+                        )),
+                        Side::OwnNode => notes.push(format!(
+                            "{subject_name} may always exchange traffic with its own node"
+                        )),
                         Side::NotApplicable | Side::Denied => {}
                     }
                 }
@@ -498,7 +745,12 @@ impl<'a> PolicyEngine<'a> {
                     (true, true) => "allowed: neither end is a pod on the pod network, so no NetworkPolicy applies".to_string(),
                 };
                 let policy = (!policy_keys.is_empty()).then(|| policy_keys.join(", "));
-                Verdict { allowed: true, direction: None, reason, policy }
+                Verdict {
+                    allowed: true,
+                    direction: None,
+                    reason,
+                    policy,
+                }
             }
         }
     }
@@ -507,10 +759,22 @@ impl<'a> PolicyEngine<'a> {
 fn describe(party: Party<'_>) -> String {
     match party {
         Party::Pod { pod, .. } => pod.key(),
-        Party::Address { ip: Some(ip), host_pod: Some(pod) } => format!("host-network pod {} (node address {ip})", pod.key()),
-        Party::Address { ip: None, host_pod: Some(pod) } => format!("host-network pod {} (no known address)", pod.key()),
-        Party::Address { ip: Some(ip), host_pod: None } => ip.to_string(),
-        Party::Address { ip: None, host_pod: None } => "an unknown address".to_string(),
+        Party::Address {
+            ip: Some(ip),
+            host_pod: Some(pod),
+        } => format!("host-network pod {} (node address {ip})", pod.key()),
+        Party::Address {
+            ip: None,
+            host_pod: Some(pod),
+        } => format!("host-network pod {} (no known address)", pod.key()),
+        Party::Address {
+            ip: Some(ip),
+            host_pod: None,
+        } => ip.to_string(),
+        Party::Address {
+            ip: None,
+            host_pod: None,
+        } => "an unknown address".to_string(),
     }
 }
 
@@ -534,7 +798,11 @@ fn name_policies(keys: &[String]) -> String {
 
 /// `Kind/namespace/name` of the pod's workload, or `Pod/namespace/name` for a bare pod.
 fn workload_object(pod: &ClusterPod) -> String {
-    match pod.workload.as_deref().and_then(|workload| workload.split_once('/')) {
+    match pod
+        .workload
+        .as_deref()
+        .and_then(|workload| workload.split_once('/'))
+    {
         Some((kind, name)) => format!("{kind}/{}/{name}", pod.namespace),
         None => format!("Pod/{}", pod.key()),
     }
@@ -557,12 +825,28 @@ struct CompiledPolicy<'a> {
 impl<'a> CompiledPolicy<'a> {
     fn new(policy: &'a NetworkPolicy) -> CompiledPolicy<'a> {
         let compile = |rules: &[PolicyRule]| -> Vec<Vec<Option<CompiledIpBlock>>> {
-            rules.iter().map(|rule| rule.peers.iter().map(|peer| peer.ip_block.as_ref().map(CompiledIpBlock::new)).collect()).collect()
+            rules
+                .iter()
+                .map(|rule| {
+                    rule.peers
+                        .iter()
+                        .map(|peer| peer.ip_block.as_ref().map(CompiledIpBlock::new))
+                        .collect()
+                })
+                .collect()
         };
-        CompiledPolicy { policy, key: policy_key(policy), ingress_ip_blocks: compile(&policy.ingress), egress_ip_blocks: compile(&policy.egress) }
+        CompiledPolicy {
+            policy,
+            key: policy_key(policy),
+            ingress_ip_blocks: compile(&policy.ingress),
+            egress_ip_blocks: compile(&policy.egress),
+        }
     }
 
-    fn rules(&self, direction: PolicyDirection) -> (&'a [PolicyRule], &[Vec<Option<CompiledIpBlock>>]) {
+    fn rules(
+        &self,
+        direction: PolicyDirection,
+    ) -> (&'a [PolicyRule], &[Vec<Option<CompiledIpBlock>>]) {
         match direction {
             PolicyDirection::Ingress => (&self.policy.ingress, &self.ingress_ip_blocks),
             PolicyDirection::Egress => (&self.policy.egress, &self.egress_ip_blocks),
@@ -579,11 +863,19 @@ struct CompiledIpBlock {
 
 impl CompiledIpBlock {
     fn new(ip_block: &IpBlock) -> CompiledIpBlock {
-        CompiledIpBlock { cidr: IpNet::parse(&ip_block.cidr), except: ip_block.except.iter().filter_map(|text| IpNet::parse(text)).collect() }
+        CompiledIpBlock {
+            cidr: IpNet::parse(&ip_block.cidr),
+            except: ip_block
+                .except
+                .iter()
+                .filter_map(|text| IpNet::parse(text))
+                .collect(),
+        }
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
-        self.cidr.is_some_and(|cidr| cidr.contains(ip)) && !self.except.iter().any(|except| except.contains(ip))
+        self.cidr.is_some_and(|cidr| cidr.contains(ip))
+            && !self.except.iter().any(|except| except.contains(ip))
     }
 }
 
@@ -606,11 +898,19 @@ impl IpNet {
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, ip) {
             (IpAddr::V4(network), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(self.prefix))
+                };
                 u32::from(network) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(network), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(self.prefix)) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - u32::from(self.prefix))
+                };
                 u128::from(network) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -625,14 +925,24 @@ fn with_name_label(namespace: &str, mut labels: Labels) -> Labels {
 }
 
 fn is_kube_dns(pod: &ClusterPod) -> bool {
-    pod.namespace == KUBE_DNS_NAMESPACE && !pod.spec.host_network && pod.labels.get(KUBE_DNS_LABEL.0).is_some_and(|value| value == KUBE_DNS_LABEL.1)
+    pod.namespace == KUBE_DNS_NAMESPACE
+        && !pod.spec.host_network
+        && pod
+            .labels
+            .get(KUBE_DNS_LABEL.0)
+            .is_some_and(|value| value == KUBE_DNS_LABEL.1)
 }
 
 /// A kube-dns pod as kubeadm's CoreDNS Deployment makes it, for clusters whose
 /// manifests do not include one. It has no address: ipBlocks are checked against
 /// the DNS Service address instead.
 fn assumed_kube_dns_pod() -> ClusterPod {
-    let port = |name: &str, protocol: Protocol| ContainerPort { name: Some(name.to_string()), container_port: i64::from(DNS_PORT), protocol, host_port: None };
+    let port = |name: &str, protocol: Protocol| ContainerPort {
+        name: Some(name.to_string()),
+        container_port: i64::from(DNS_PORT),
+        protocol,
+        host_port: None,
+    };
     let container = Container {
         name: "coredns".to_string(),
         ports: vec![port("dns", Protocol::Udp), port("dns-tcp", Protocol::Tcp)],
@@ -657,7 +967,10 @@ fn assumed_kube_dns_pod() -> ClusterPod {
         simulated: true,
         hostname: None,
         subdomain: None,
-        spec: Arc::new(PodSpec { containers: vec![container], ..PodSpec::default() }),
+        spec: Arc::new(PodSpec {
+            containers: vec![container],
+            ..PodSpec::default()
+        }),
         source: Source::default(),
     }
 }

@@ -97,12 +97,25 @@ impl<'t> AnalysisOutput<'t> {
                 simulated: pod.simulated,
                 hostname: pod.hostname.as_deref(),
                 subdomain: pod.subdomain.as_deref(),
-                dns_name: pod.ips.first().map(|ip| format!("{}.{}.pod.{domain}", super::resolve::dashed_ip(ip), pod.namespace)),
+                dns_name: pod.ips.first().map(|ip| {
+                    format!(
+                        "{}.{}.pod.{domain}",
+                        super::resolve::dashed_ip(ip),
+                        pod.namespace
+                    )
+                }),
                 ports: pod
                     .spec
                     .containers
                     .iter()
-                    .flat_map(|c| c.ports.iter().map(move |p| PodPortOutput { container: &c.name, name: p.name.as_deref(), container_port: p.container_port, protocol: p.protocol }))
+                    .flat_map(|c| {
+                        c.ports.iter().map(move |p| PodPortOutput {
+                            container: &c.name,
+                            name: p.name.as_deref(),
+                            container_port: p.container_port,
+                            protocol: p.protocol,
+                        })
+                    })
                     .collect(),
             })
             .collect();
@@ -130,7 +143,12 @@ impl<'t> AnalysisOutput<'t> {
             services: &topology.services,
             ingresses: &topology.ingresses,
             dependencies: &topology.dependencies,
-            ignored: topology.manifests.ignored.iter().map(|(object, _)| object.to_string()).collect(),
+            ignored: topology
+                .manifests
+                .ignored
+                .iter()
+                .map(|(object, _)| object.to_string())
+                .collect(),
             diagnostics: &topology.diagnostics,
         }
     }
@@ -138,5 +156,6 @@ impl<'t> AnalysisOutput<'t> {
 
 /// Pretty JSON of the whole analysis.
 pub fn to_json(topology: &Topology) -> String {
-    serde_json::to_string_pretty(&AnalysisOutput::new(topology)).unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
+    serde_json::to_string_pretty(&AnalysisOutput::new(topology))
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
 }

@@ -102,19 +102,32 @@ impl ResolvedService {
     }
     /// `ExternallyAccessible` (K/K pkg/proxy/serviceport.go, §5.1).
     pub fn externally_accessible(&self) -> bool {
-        self.ports.iter().any(|p| p.node_port.is_some()) || !self.load_balancer_ips.is_empty() || !self.external_ips.is_empty()
+        self.ports.iter().any(|p| p.node_port.is_some())
+            || !self.load_balancer_ips.is_empty()
+            || !self.external_ips.is_empty()
     }
 }
 
 /// Addresses, endpoints and DNS for every Service. Services are processed in
 /// (namespace, name) order so allocation is deterministic.
-pub fn resolve_services(manifests: &Manifests, cluster: &Cluster, index: &PodIndex, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<ResolvedService> {
+pub fn resolve_services(
+    manifests: &Manifests,
+    cluster: &Cluster,
+    index: &PodIndex,
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ResolvedService> {
     let mut services: Vec<&Service> = manifests.services.iter().collect();
-    services.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    services
+        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     let cluster_ips = allocate_cluster_ips(&services, config, diagnostics);
     let node_ports = allocate_node_ports(&services, diagnostics);
     let load_balancer_ips = allocate_load_balancer_ips(&services, config);
-    let zones_by_node: BTreeMap<&str, Option<&str>> = cluster.nodes.iter().map(|n| (n.name.as_str(), n.zone.as_deref())).collect();
+    let zones_by_node: BTreeMap<&str, Option<&str>> = cluster
+        .nodes
+        .iter()
+        .map(|n| (n.name.as_str(), n.zone.as_deref()))
+        .collect();
 
     services
         .iter()
@@ -123,7 +136,10 @@ pub fn resolve_services(manifests: &Manifests, cluster: &Cluster, index: &PodInd
             let spec = &service.spec;
             let (ports, health_check_node_port) = node_ports[position].clone();
             let externally_accessible = ports.iter().any(|p| p.node_port.is_some())
-                || matches!(spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer)
+                || matches!(
+                    spec.service_type,
+                    ServiceType::NodePort | ServiceType::LoadBalancer
+                )
                 || !spec.external_ips.is_empty();
             let mut resolved = ResolvedService {
                 namespace: service.meta.namespace.clone(),
@@ -131,17 +147,42 @@ pub fn resolve_services(manifests: &Manifests, cluster: &Cluster, index: &PodInd
                 service_type: spec.service_type,
                 headless: spec.is_headless() && spec.service_type != ServiceType::ExternalName,
                 cluster_ips: cluster_ips[position].clone(),
-                external_name: spec.external_name.as_ref().map(|n| n.trim_end_matches('.').to_string()),
-                external_ips: spec.external_ips.iter().filter_map(|ip| ip.parse().ok()).collect(),
+                external_name: spec
+                    .external_name
+                    .as_ref()
+                    .map(|n| n.trim_end_matches('.').to_string()),
+                external_ips: spec
+                    .external_ips
+                    .iter()
+                    .filter_map(|ip| ip.parse().ok())
+                    .collect(),
                 load_balancer_ips: load_balancer_ips[position].clone(),
-                load_balancer_source_ranges: spec.load_balancer_source_ranges.iter().map(|r| r.trim().to_string()).collect(),
-                selector: if spec.service_type == ServiceType::ExternalName { None } else { spec.selector.clone() },
+                load_balancer_source_ranges: spec
+                    .load_balancer_source_ranges
+                    .iter()
+                    .map(|r| r.trim().to_string())
+                    .collect(),
+                selector: if spec.service_type == ServiceType::ExternalName {
+                    None
+                } else {
+                    spec.selector.clone()
+                },
                 ports,
                 health_check_node_port,
-                external_traffic_policy: externally_accessible.then(|| spec.external_traffic_policy.unwrap_or(TrafficPolicy::Cluster)),
-                internal_traffic_policy: (spec.service_type != ServiceType::ExternalName).then(|| spec.internal_traffic_policy.unwrap_or(TrafficPolicy::Cluster)),
+                external_traffic_policy: externally_accessible.then(|| {
+                    spec.external_traffic_policy
+                        .unwrap_or(TrafficPolicy::Cluster)
+                }),
+                internal_traffic_policy: (spec.service_type != ServiceType::ExternalName).then(
+                    || {
+                        spec.internal_traffic_policy
+                            .unwrap_or(TrafficPolicy::Cluster)
+                    },
+                ),
                 session_affinity: spec.session_affinity,
-                session_affinity_timeout_seconds: (spec.session_affinity == SessionAffinity::ClientIP).then(|| spec.session_affinity_timeout.unwrap_or(10800)),
+                session_affinity_timeout_seconds: (spec.session_affinity
+                    == SessionAffinity::ClientIP)
+                    .then(|| spec.session_affinity_timeout.unwrap_or(10800)),
                 publish_not_ready_addresses: spec.publish_not_ready_addresses,
                 traffic_distribution: spec.traffic_distribution,
                 endpoints: Vec::new(),
@@ -152,7 +193,13 @@ pub fn resolve_services(manifests: &Manifests, cluster: &Cluster, index: &PodInd
                 (_, ServiceType::ExternalName) => Vec::new(),
                 (Some(selector), _) if !selector.is_empty() => {
                     let selected = index.select_map(&resolved.namespace, selector);
-                    endpoints_from_pods(&resolved, service, &selected, &cluster.pods, &zones_by_node)
+                    endpoints_from_pods(
+                        &resolved,
+                        service,
+                        &selected,
+                        &cluster.pods,
+                        &zones_by_node,
+                    )
                 }
                 _ => endpoints_from_slices(&resolved, &manifests.endpoint_slices, &zones_by_node),
             };
@@ -163,7 +210,13 @@ pub fn resolve_services(manifests: &Manifests, cluster: &Cluster, index: &PodInd
 }
 
 /// Computes the endpoints of one Service from the pods its selector picked (§4).
-pub fn endpoints_from_pods(service: &ResolvedService, raw: &Service, selected: &[usize], pods: &[ClusterPod], zones_by_node: &BTreeMap<&str, Option<&str>>) -> Vec<Endpoint> {
+pub fn endpoints_from_pods(
+    service: &ResolvedService,
+    raw: &Service,
+    selected: &[usize],
+    pods: &[ClusterPod],
+    zones_by_node: &BTreeMap<&str, Option<&str>>,
+) -> Vec<Endpoint> {
     let mut endpoints = Vec::with_capacity(selected.len());
     for &pod_index in selected {
         let pod = &pods[pod_index];
@@ -171,20 +224,35 @@ pub fn endpoints_from_pods(service: &ResolvedService, raw: &Service, selected: &
         if pod.phase.is_terminal() || pod.ips.is_empty() {
             continue;
         }
-        let node_known = pod.node.as_deref().is_some_and(|n| zones_by_node.contains_key(n));
+        let node_known = pod
+            .node
+            .as_deref()
+            .is_some_and(|n| zones_by_node.contains_key(n));
         if pod.node.is_some() && !node_known && !service.publish_not_ready_addresses {
             continue;
         }
         let serving = pod.ready;
         let terminating = pod.terminating;
         let ready = service.publish_not_ready_addresses || (serving && !terminating);
-        let zone = pod.node.as_deref().and_then(|n| zones_by_node.get(n).copied().flatten()).map(str::to_string);
-        let hostname = pod.hostname.clone().filter(|h| !h.is_empty() && pod.subdomain.as_deref() == Some(raw.meta.name.as_str()));
+        let zone = pod
+            .node
+            .as_deref()
+            .and_then(|n| zones_by_node.get(n).copied().flatten())
+            .map(str::to_string);
+        let hostname = pod
+            .hostname
+            .clone()
+            .filter(|h| !h.is_empty() && pod.subdomain.as_deref() == Some(raw.meta.name.as_str()));
         let ports = service
             .ports
             .iter()
             .filter_map(|service_port| {
-                resolve_target_port(&service_port.target_port, service_port.protocol, &pod.spec).map(|port| EndpointPort { name: service_port.name.clone(), port, protocol: service_port.protocol })
+                resolve_target_port(&service_port.target_port, service_port.protocol, &pod.spec)
+                    .map(|port| EndpointPort {
+                        name: service_port.name.clone(),
+                        port,
+                        protocol: service_port.protocol,
+                    })
             })
             .collect();
         let (hint_zones, hint_nodes) = hints(service, ready, zone.as_deref(), pod.node.as_deref());
@@ -206,11 +274,20 @@ pub fn endpoints_from_pods(service: &ResolvedService, raw: &Service, selected: &
     endpoints
 }
 
-fn hints(service: &ResolvedService, ready: bool, zone: Option<&str>, node: Option<&str>) -> (Vec<String>, Vec<String>) {
+fn hints(
+    service: &ResolvedService,
+    ready: bool,
+    zone: Option<&str>,
+    node: Option<&str>,
+) -> (Vec<String>, Vec<String>) {
     match (service.traffic_distribution, ready) {
         (Some(distribution), true) => {
             let zones = zone.map(|z| vec![z.to_string()]).unwrap_or_default();
-            let nodes = if distribution == TrafficDistribution::PreferSameNode { node.map(|n| vec![n.to_string()]).unwrap_or_default() } else { Vec::new() };
+            let nodes = if distribution == TrafficDistribution::PreferSameNode {
+                node.map(|n| vec![n.to_string()]).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
             (zones, nodes)
         }
         _ => (Vec::new(), Vec::new()),
@@ -219,7 +296,11 @@ fn hints(service: &ResolvedService, ready: bool, zone: Option<&str>, node: Optio
 
 /// `FindPort` (§4): a number is used as is; a name is looked up in the pod's
 /// containers, then restartable init containers, matching name *and* protocol.
-pub fn resolve_target_port(target_port: &PortRef, protocol: Protocol, spec: &PodSpec) -> Option<i64> {
+pub fn resolve_target_port(
+    target_port: &PortRef,
+    protocol: Protocol,
+    spec: &PodSpec,
+) -> Option<i64> {
     match target_port {
         PortRef::Number(number) => Some(*number),
         PortRef::Name(name) => spec
@@ -231,14 +312,37 @@ pub fn resolve_target_port(target_port: &PortRef, protocol: Protocol, spec: &Pod
     }
 }
 
-fn endpoints_from_slices(service: &ResolvedService, slices: &[EndpointSlice], zones_by_node: &BTreeMap<&str, Option<&str>>) -> Vec<Endpoint> {
+fn endpoints_from_slices(
+    service: &ResolvedService,
+    slices: &[EndpointSlice],
+    zones_by_node: &BTreeMap<&str, Option<&str>>,
+) -> Vec<Endpoint> {
     let mut endpoints = Vec::new();
-    for slice in slices.iter().filter(|s| s.meta.namespace == service.namespace && s.service_name == service.name) {
-        let ports: Vec<EndpointPort> = slice.ports.iter().filter_map(|p| p.port.map(|port| EndpointPort { name: p.name.clone(), port, protocol: p.protocol })).collect();
+    for slice in slices
+        .iter()
+        .filter(|s| s.meta.namespace == service.namespace && s.service_name == service.name)
+    {
+        let ports: Vec<EndpointPort> = slice
+            .ports
+            .iter()
+            .filter_map(|p| {
+                p.port.map(|port| EndpointPort {
+                    name: p.name.clone(),
+                    port,
+                    protocol: p.protocol,
+                })
+            })
+            .collect();
         for endpoint in &slice.endpoints {
             // Nil conditions read as ready/serving true and terminating false (discovery/v1).
             let ready = endpoint.ready.unwrap_or(true);
-            let zone = endpoint.zone.clone().or_else(|| endpoint.node_name.as_deref().and_then(|n| zones_by_node.get(n).copied().flatten()).map(str::to_string));
+            let zone = endpoint.zone.clone().or_else(|| {
+                endpoint
+                    .node_name
+                    .as_deref()
+                    .and_then(|n| zones_by_node.get(n).copied().flatten())
+                    .map(str::to_string)
+            });
             endpoints.push(Endpoint {
                 pod: endpoint.target_pod.clone(),
                 pod_index: None,
@@ -262,14 +366,26 @@ fn endpoints_from_slices(service: &ResolvedService, slices: &[EndpointSlice], zo
 pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRecord> {
     let fqdn = service.fqdn(cluster_domain);
     let mut records = Vec::new();
-    let address_record = |name: &str, ip: &IpAddr| DnsRecord { name: name.to_string(), record_type: if ip.is_ipv4() { "A" } else { "AAAA" }, data: ip.to_string() };
+    let address_record = |name: &str, ip: &IpAddr| DnsRecord {
+        name: name.to_string(),
+        record_type: if ip.is_ipv4() { "A" } else { "AAAA" },
+        data: ip.to_string(),
+    };
     if let Some(external_name) = &service.external_name {
         if service.service_type == ServiceType::ExternalName {
-            records.push(DnsRecord { name: fqdn, record_type: "CNAME", data: format!("{external_name}.") });
+            records.push(DnsRecord {
+                name: fqdn,
+                record_type: "CNAME",
+                data: format!("{external_name}."),
+            });
             return records;
         }
     }
-    let named_ports: Vec<&ResolvedPort> = service.ports.iter().filter(|p| p.name.as_deref().is_some_and(|n| !n.is_empty())).collect();
+    let named_ports: Vec<&ResolvedPort> = service
+        .ports
+        .iter()
+        .filter(|p| p.name.as_deref().is_some_and(|n| !n.is_empty()))
+        .collect();
     if service.headless {
         for endpoint in service.endpoints.iter().filter(|e| e.ready) {
             for ip in &endpoint.addresses {
@@ -278,14 +394,28 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
             // Endpoints without a hostname get a system-assigned one (§6 "hostname"
             // precedence); CoreDNS uses the dashed IP. Either way the name resolves, so
             // the SRV and PTR records below point at a name that exists.
-            let host = endpoint.hostname.clone().unwrap_or_else(|| endpoint.addresses.first().map(dashed_ip).unwrap_or_default());
+            let host = endpoint.hostname.clone().unwrap_or_else(|| {
+                endpoint
+                    .addresses
+                    .first()
+                    .map(dashed_ip)
+                    .unwrap_or_default()
+            });
             let host_fqdn = format!("{host}.{fqdn}");
             for ip in &endpoint.addresses {
                 records.push(address_record(&host_fqdn, ip));
-                records.push(DnsRecord { name: reverse_name(ip), record_type: "PTR", data: format!("{host_fqdn}.") });
+                records.push(DnsRecord {
+                    name: reverse_name(ip),
+                    record_type: "PTR",
+                    data: format!("{host_fqdn}."),
+                });
             }
             for port in &named_ports {
-                if let Some(endpoint_port) = endpoint.ports.iter().find(|p| p.name == port.name && p.protocol == port.protocol) {
+                if let Some(endpoint_port) = endpoint
+                    .ports
+                    .iter()
+                    .find(|p| p.name == port.name && p.protocol == port.protocol)
+                {
                     records.push(srv_record(port, &fqdn, endpoint_port.port, &host_fqdn));
                 }
             }
@@ -293,7 +423,11 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
     } else {
         for ip in &service.cluster_ips {
             records.push(address_record(&fqdn, ip));
-            records.push(DnsRecord { name: reverse_name(ip), record_type: "PTR", data: format!("{fqdn}.") });
+            records.push(DnsRecord {
+                name: reverse_name(ip),
+                record_type: "PTR",
+                data: format!("{fqdn}."),
+            });
         }
         for port in &named_ports {
             records.push(srv_record(port, &fqdn, port.port, &fqdn));
@@ -306,7 +440,11 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
 
 fn srv_record(port: &ResolvedPort, fqdn: &str, port_number: i64, target: &str) -> DnsRecord {
     DnsRecord {
-        name: format!("_{}._{}.{fqdn}", port.name.as_deref().unwrap_or_default(), port.protocol.lowercase()),
+        name: format!(
+            "_{}._{}.{fqdn}",
+            port.name.as_deref().unwrap_or_default(),
+            port.protocol.lowercase()
+        ),
         record_type: "SRV",
         data: format!("0 100 {port_number} {target}."),
     }
@@ -324,13 +462,23 @@ fn reverse_name(ip: &IpAddr) -> String {
             format!("{d}.{c}.{b}.{a}.in-addr.arpa")
         }
         IpAddr::V6(v6) => {
-            let nibbles: Vec<String> = v6.octets().iter().rev().flat_map(|byte| [byte & 0x0f, byte >> 4]).map(|n| format!("{n:x}")).collect();
+            let nibbles: Vec<String> = v6
+                .octets()
+                .iter()
+                .rev()
+                .flat_map(|byte| [byte & 0x0f, byte >> 4])
+                .map(|n| format!("{n:x}"))
+                .collect();
             format!("{}.ip6.arpa", nibbles.join("."))
         }
     }
 }
 
-fn allocate_cluster_ips(services: &[&Service], config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<Vec<IpAddr>> {
+fn allocate_cluster_ips(
+    services: &[&Service],
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Vec<IpAddr>> {
     let cidr = config.service_cidr;
     let size = cidr.size();
     // Index 0 (network) and the broadcast address are never allocated for IPv4.
@@ -338,7 +486,10 @@ fn allocate_cluster_ips(services: &[&Service], config: &Config, diagnostics: &mu
     let mut allocator = BandAllocator::new(1, last, BandAllocator::cluster_ip_band(size));
     // `default/kubernetes` always holds the first address; kube-dns conventionally holds .10.
     let _ = allocator.claim(1, "default/kubernetes");
-    if !services.iter().any(|s| s.meta.namespace == "kube-system" && s.meta.name == "kube-dns") {
+    if !services
+        .iter()
+        .any(|s| s.meta.namespace == "kube-system" && s.meta.name == "kube-dns")
+    {
         let _ = allocator.claim(10, "kube-system/kube-dns");
     }
     let mut result: Vec<Vec<IpAddr>> = vec![Vec::new(); services.len()];
@@ -350,8 +501,14 @@ fn allocate_cluster_ips(services: &[&Service], config: &Config, diagnostics: &mu
         }
         let owner = format!("{}/{}", service.meta.namespace, service.meta.name);
         for (ip_index, text) in spec.cluster_ips.iter().enumerate() {
-            let Ok(ip) = text.parse::<IpAddr>() else { continue };
-            let field = if spec.cluster_ips.len() > 1 { format!("spec.clusterIPs[{ip_index}]") } else { "spec.clusterIP".to_string() };
+            let Ok(ip) = text.parse::<IpAddr>() else {
+                continue;
+            };
+            let field = if spec.cluster_ips.len() > 1 {
+                format!("spec.clusterIPs[{ip_index}]")
+            } else {
+                "spec.clusterIP".to_string()
+            };
             let object = format!("Service/{owner}");
             match ip {
                 IpAddr::V6(_) => result[position].push(ip),
@@ -375,13 +532,17 @@ fn allocate_cluster_ips(services: &[&Service], config: &Config, diagnostics: &mu
     }
     for (position, service) in services.iter().enumerate() {
         let spec = &service.spec;
-        if spec.service_type == ServiceType::ExternalName || spec.is_headless() || result[position].iter().any(IpAddr::is_ipv4) {
+        if spec.service_type == ServiceType::ExternalName
+            || spec.is_headless()
+            || result[position].iter().any(IpAddr::is_ipv4)
+        {
             continue;
         }
         // A single-stack IPv6 Service (by its families or its explicit address) gets no
         // IPv4 address; kubetopo's Service CIDR is IPv4, so an unaddressed one stays so.
         let single_stack = matches!(spec.ip_family_policy.as_deref(), None | Some("SingleStack"));
-        let ipv6_first = spec.ip_families.first().is_some_and(|f| f == "IPv6") || result[position].first().is_some_and(IpAddr::is_ipv6);
+        let ipv6_first = spec.ip_families.first().is_some_and(|f| f == "IPv6")
+            || result[position].first().is_some_and(IpAddr::is_ipv6);
         if single_stack && ipv6_first {
             continue;
         }
@@ -400,10 +561,25 @@ fn allocate_cluster_ips(services: &[&Service], config: &Config, diagnostics: &mu
 
 type PortAllocation = (Vec<ResolvedPort>, Option<i64>);
 
-fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>) -> Vec<PortAllocation> {
-    let mut allocator = BandAllocator::new(NODE_PORT_FIRST, NODE_PORT_LAST, BandAllocator::node_port_band(NODE_PORT_LAST - NODE_PORT_FIRST + 1));
-    let needs_node_ports = |spec: &ServiceSpec| matches!(spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer);
-    let needs_health_check = |spec: &ServiceSpec| spec.service_type == ServiceType::LoadBalancer && spec.external_traffic_policy == Some(TrafficPolicy::Local);
+fn allocate_node_ports(
+    services: &[&Service],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PortAllocation> {
+    let mut allocator = BandAllocator::new(
+        NODE_PORT_FIRST,
+        NODE_PORT_LAST,
+        BandAllocator::node_port_band(NODE_PORT_LAST - NODE_PORT_FIRST + 1),
+    );
+    let needs_node_ports = |spec: &ServiceSpec| {
+        matches!(
+            spec.service_type,
+            ServiceType::NodePort | ServiceType::LoadBalancer
+        )
+    };
+    let needs_health_check = |spec: &ServiceSpec| {
+        spec.service_type == ServiceType::LoadBalancer
+            && spec.external_traffic_policy == Some(TrafficPolicy::Local)
+    };
     let mut result: Vec<PortAllocation> = services
         .iter()
         .map(|service| {
@@ -411,7 +587,13 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
                 .spec
                 .ports
                 .iter()
-                .map(|p| ResolvedPort { name: p.name.clone(), protocol: p.protocol, port: p.port, target_port: p.target_port.clone(), node_port: None })
+                .map(|p| ResolvedPort {
+                    name: p.name.clone(),
+                    protocol: p.protocol,
+                    port: p.port,
+                    target_port: p.target_port.clone(),
+                    node_port: None,
+                })
                 .collect();
             (ports, None)
         })
@@ -430,15 +612,31 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
             .ports
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.node_port.map(|n| (format!("spec.ports[{i}].nodePort"), n, format!("{owner} port {}", p.port), Some(i))))
+            .filter_map(|(i, p)| {
+                p.node_port.map(|n| {
+                    (
+                        format!("spec.ports[{i}].nodePort"),
+                        n,
+                        format!("{owner} port {}", p.port),
+                        Some(i),
+                    )
+                })
+            })
             .collect();
         if needs_health_check(spec) {
             if let Some(port) = spec.health_check_node_port {
-                requested.push(("spec.healthCheckNodePort".to_string(), port, format!("{owner} healthCheckNodePort"), None));
+                requested.push((
+                    "spec.healthCheckNodePort".to_string(),
+                    port,
+                    format!("{owner} healthCheckNodePort"),
+                    None,
+                ));
             }
         }
         for (field, node_port, claimant, port_index) in requested {
-            let claim = u64::try_from(node_port).map_err(|_| ClaimError::OutOfRange).and_then(|n| allocator.claim(n, &claimant));
+            let claim = u64::try_from(node_port)
+                .map_err(|_| ClaimError::OutOfRange)
+                .and_then(|n| allocator.claim(n, &claimant));
             let message = match claim {
                 Ok(()) => None,
                 Err(ClaimError::OutOfRange) => Some(("node-port-out-of-range", format!("{field}: Invalid value: {node_port}: provided port is not in the valid range. The range of valid ports is {NODE_PORT_FIRST}-{NODE_PORT_LAST}. Remove it to get one allocated, or pick one in range. kubetopo allocates a free port so the Service can still be drawn."))),
@@ -446,8 +644,15 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
             };
             match (message, port_index) {
                 (None, None) => result[position].1 = Some(node_port),
-                (None, Some(port_index)) => result[position].0[port_index].node_port = Some(node_port),
-                (Some((code, text)), _) => diagnostics.push(Diagnostic::error(code, text).object(object.clone()).field(field.clone()).at(service.meta.field_source(&field))),
+                (None, Some(port_index)) => {
+                    result[position].0[port_index].node_port = Some(node_port)
+                }
+                (Some((code, text)), _) => diagnostics.push(
+                    Diagnostic::error(code, text)
+                        .object(object.clone())
+                        .field(field.clone())
+                        .at(service.meta.field_source(&field)),
+                ),
             }
         }
     }
@@ -458,8 +663,13 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
             continue;
         }
         let owner = format!("{}/{}", service.meta.namespace, service.meta.name);
-        let allocate_all = spec.service_type == ServiceType::NodePort || spec.allocate_load_balancer_node_ports != Some(false);
-        let mut by_port_number: BTreeMap<i64, i64> = result[position].0.iter().filter_map(|p| p.node_port.map(|n| (p.port, n))).collect();
+        let allocate_all = spec.service_type == ServiceType::NodePort
+            || spec.allocate_load_balancer_node_ports != Some(false);
+        let mut by_port_number: BTreeMap<i64, i64> = result[position]
+            .0
+            .iter()
+            .filter_map(|p| p.node_port.map(|n| (p.port, n)))
+            .collect();
         for port_index in 0..result[position].0.len() {
             if result[position].0[port_index].node_port.is_some() {
                 continue;
@@ -482,7 +692,9 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
             }
         }
         if needs_health_check(spec) && result[position].1.is_none() {
-            result[position].1 = allocator.allocate(&format!("{owner}:healthz")).map(|p| p as i64);
+            result[position].1 = allocator
+                .allocate(&format!("{owner}:healthz"))
+                .map(|p| p as i64);
         }
     }
     result
@@ -490,7 +702,10 @@ fn allocate_node_ports(services: &[&Service], diagnostics: &mut Vec<Diagnostic>)
 
 fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec<IpAddr>> {
     let pool = config.load_balancer_pool;
-    let mut used: BTreeSet<IpAddr> = services.iter().flat_map(|s| s.spec.load_balancer_ips_status.iter().copied()).collect();
+    let mut used: BTreeSet<IpAddr> = services
+        .iter()
+        .flat_map(|s| s.spec.load_balancer_ips_status.iter().copied())
+        .collect();
     services
         .iter()
         .map(|service| {
@@ -501,13 +716,18 @@ fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec
             if !spec.load_balancer_ips_status.is_empty() {
                 return spec.load_balancer_ips_status.clone();
             }
-            if let Some(requested) = spec.load_balancer_ip_requested.as_deref().and_then(|t| t.parse::<IpAddr>().ok()) {
+            if let Some(requested) = spec
+                .load_balancer_ip_requested
+                .as_deref()
+                .and_then(|t| t.parse::<IpAddr>().ok())
+            {
                 used.insert(requested);
                 return vec![requested];
             }
             // Simulate the cloud's choice: a stable address from the pool, skipping used ones.
             let usable = pool.size().saturating_sub(2).max(1);
-            let start = super::config::stable_hash(&[&service.meta.namespace, &service.meta.name]) % usable;
+            let start =
+                super::config::stable_hash(&[&service.meta.namespace, &service.meta.name]) % usable;
             for step in 0..usable {
                 if let Some(ip) = pool.nth(1 + (start + step) % usable).map(IpAddr::V4) {
                     if used.insert(ip) {

@@ -57,7 +57,10 @@ impl Rect {
         (self.x + self.w / 2.0, self.y + self.h / 2.0)
     }
     pub fn overlaps(&self, other: &Rect) -> bool {
-        self.x < other.x + other.w && other.x < self.x + self.w && self.y < other.y + other.h && other.y < self.y + self.h
+        self.x < other.x + other.w
+            && other.x < self.x + self.w
+            && self.y < other.y + other.h
+            && other.y < self.y + self.h
     }
 }
 
@@ -191,18 +194,33 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     let x_external = MARGIN;
     let x_ingress = x_external + EXTERNAL_W + COLUMN_GAP;
     // Without ingresses their column folds away.
-    let has_ingresses = filter.shows("ingress") && topology.ingresses.iter().any(|i| filter.shows_namespace(&i.namespace));
-    let x_service = if has_ingresses { x_ingress + INGRESS_W + COLUMN_GAP } else { x_ingress };
+    let has_ingresses = filter.shows("ingress")
+        && topology
+            .ingresses
+            .iter()
+            .any(|i| filter.shows_namespace(&i.namespace));
+    let x_service = if has_ingresses {
+        x_ingress + INGRESS_W + COLUMN_GAP
+    } else {
+        x_ingress
+    };
     let x_right = x_service + SERVICE_W + 2.0 * ISLAND_PAD + COLUMN_GAP;
 
-    let services: Vec<_> = topology.services.iter().filter(|s| filter.shows_namespace(&s.namespace) && filter.shows("service")).collect();
+    let services: Vec<_> = topology
+        .services
+        .iter()
+        .filter(|s| filter.shows_namespace(&s.namespace) && filter.shows("service"))
+        .collect();
 
     // Services, in namespace islands.
     let mut y = MARGIN;
     let mut service_rows: BTreeMap<String, f64> = BTreeMap::new();
     let mut by_namespace: BTreeMap<&str, Vec<&super::resolve::ResolvedService>> = BTreeMap::new();
     for service in &services {
-        by_namespace.entry(service.namespace.as_str()).or_default().push(service);
+        by_namespace
+            .entry(service.namespace.as_str())
+            .or_default()
+            .push(service);
     }
     for (namespace, members) in &by_namespace {
         let island_h = ISLAND_HEADER + members.len() as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H);
@@ -210,7 +228,12 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
         scene.push(Shape {
             id: island_id.clone(),
             kind: ShapeKind::Group,
-            rect: Rect { x: x_service - ISLAND_PAD, y, w: SERVICE_W + 2.0 * ISLAND_PAD, h: island_h },
+            rect: Rect {
+                x: x_service - ISLAND_PAD,
+                y,
+                w: SERVICE_W + 2.0 * ISLAND_PAD,
+                h: island_h,
+            },
             class: "namespace".into(),
             label: namespace.to_string(),
             sublabel: String::new(),
@@ -221,13 +244,21 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
         let mut row_y = y + ISLAND_HEADER;
         for service in members {
             let id = service_id(&service.namespace, &service.name);
-            let type_class = if service.headless { "headless" } else { service_type_class(service.service_type) };
+            let type_class = if service.headless {
+                "headless"
+            } else {
+                service_type_class(service.service_type)
+            };
             let address = if service.headless {
                 "headless".to_string()
             } else if let Some(name) = &service.external_name {
                 name.clone()
             } else {
-                service.cluster_ips.first().map(ToString::to_string).unwrap_or_default()
+                service
+                    .cluster_ips
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             };
             let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
             let n_ready = service.endpoints.iter().filter(|e| e.ready).count();
@@ -235,12 +266,38 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             scene.push(Shape {
                 id: id.clone(),
                 kind: ShapeKind::Box,
-                rect: Rect { x: x_service, y: row_y, w: SERVICE_W, h: BOX_H },
-                class: format!("service {type_class}{}", if no_endpoints { " no-endpoints" } else { "" }),
+                rect: Rect {
+                    x: x_service,
+                    y: row_y,
+                    w: SERVICE_W,
+                    h: BOX_H,
+                },
+                class: format!(
+                    "service {type_class}{}",
+                    if no_endpoints { " no-endpoints" } else { "" }
+                ),
                 label: service.name.clone(),
-                sublabel: format!("{} · {}{}", type_label(service), address, if ports.is_empty() { String::new() } else { format!(" :{}", ports.join(",")) }),
-                tooltip: format!("Service {}/{} ({}), {} of {} endpoints ready", service.namespace, service.name, type_label(service), n_ready, service.endpoints.len()),
-                badge: badges.get(&format!("Service/{}/{}", service.namespace, service.name)).copied(),
+                sublabel: format!(
+                    "{} · {}{}",
+                    type_label(service),
+                    address,
+                    if ports.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" :{}", ports.join(","))
+                    }
+                ),
+                tooltip: format!(
+                    "Service {}/{} ({}), {} of {} endpoints ready",
+                    service.namespace,
+                    service.name,
+                    type_label(service),
+                    n_ready,
+                    service.endpoints.len()
+                ),
+                badge: badges
+                    .get(&format!("Service/{}/{}", service.namespace, service.name))
+                    .copied(),
                 parent: Some(island_id.clone()),
             });
             service_rows.insert(id, row_y);
@@ -254,7 +311,10 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     let mut left_slots = SlotColumn::default();
     let mut ingress_slots = SlotColumn::default();
     if filter.shows("external") {
-        let exposed: Vec<_> = services.iter().filter(|s| s.externally_accessible()).collect();
+        let exposed: Vec<_> = services
+            .iter()
+            .filter(|s| s.externally_accessible())
+            .collect();
         if !exposed.is_empty() || !topology.ingresses.is_empty() {
             let rect = left_slots.place(x_external, MARGIN, EXTERNAL_W, BOX_H);
             scene.push(Shape {
@@ -274,10 +334,22 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             let service_key = service_id(&service.namespace, &service.name);
             let want_y = service_rows.get(&service_key).copied().unwrap_or(MARGIN);
             let rect = left_slots.place(x_external, want_y, EXTERNAL_W, BOX_H);
-            let (label, sublabel) = match (service.load_balancer_ips.first(), service.external_ips.first()) {
+            let (label, sublabel) = match (
+                service.load_balancer_ips.first(),
+                service.external_ips.first(),
+            ) {
                 (Some(ip), _) => ("Load balancer".to_string(), ip.to_string()),
                 (None, Some(ip)) => ("External IP".to_string(), ip.to_string()),
-                _ => ("NodePort".to_string(), service.ports.iter().filter_map(|p| p.node_port).map(|p| format!(":{p}")).collect::<Vec<_>>().join(" ")),
+                _ => (
+                    "NodePort".to_string(),
+                    service
+                        .ports
+                        .iter()
+                        .filter_map(|p| p.node_port)
+                        .map(|p| format!(":{p}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
             };
             scene.push(Shape {
                 id: id.clone(),
@@ -290,17 +362,46 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 badge: None,
                 parent: None,
             });
-            scene.edges.push(edge(&scene, EXTERNAL_ID, &id, "external", "client traffic"));
-            scene.edges.push(edge(&scene, &id, &service_key, "capture", "captured by kube-proxy"));
+            scene
+                .edges
+                .push(edge(&scene, EXTERNAL_ID, &id, "external", "client traffic"));
+            scene.edges.push(edge(
+                &scene,
+                &id,
+                &service_key,
+                "capture",
+                "captured by kube-proxy",
+            ));
         }
     }
     if filter.shows("ingress") {
-        for ingress in topology.ingresses.iter().filter(|i| filter.shows_namespace(&i.namespace)) {
+        for ingress in topology
+            .ingresses
+            .iter()
+            .filter(|i| filter.shows_namespace(&i.namespace))
+        {
             let id = ingress_id(&ingress.namespace, &ingress.name);
-            let targets: Vec<String> = ingress.routes.iter().map(|r| format!("svc:{}", r.service)).collect();
-            let want_y = targets.iter().filter_map(|t| service_rows.get(t)).copied().fold(f64::INFINITY, f64::min);
-            let rect = ingress_slots.place(x_ingress, if want_y.is_finite() { want_y } else { MARGIN }, INGRESS_W, BOX_H);
-            let hosts: BTreeSet<&str> = ingress.routes.iter().map(|r| r.host.as_deref().unwrap_or("*")).collect();
+            let targets: Vec<String> = ingress
+                .routes
+                .iter()
+                .map(|r| format!("svc:{}", r.service))
+                .collect();
+            let want_y = targets
+                .iter()
+                .filter_map(|t| service_rows.get(t))
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            let rect = ingress_slots.place(
+                x_ingress,
+                if want_y.is_finite() { want_y } else { MARGIN },
+                INGRESS_W,
+                BOX_H,
+            );
+            let hosts: BTreeSet<&str> = ingress
+                .routes
+                .iter()
+                .map(|r| r.host.as_deref().unwrap_or("*"))
+                .collect();
             scene.push(Shape {
                 id: id.clone(),
                 kind: ShapeKind::Box,
@@ -308,8 +409,15 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 class: "ingress".into(),
                 label: ingress.name.clone(),
                 sublabel: hosts.into_iter().collect::<Vec<_>>().join(", "),
-                tooltip: format!("Ingress {}/{} (class {})", ingress.namespace, ingress.name, ingress.class_name.as_deref().unwrap_or("none")),
-                badge: badges.get(&format!("Ingress/{}/{}", ingress.namespace, ingress.name)).copied(),
+                tooltip: format!(
+                    "Ingress {}/{} (class {})",
+                    ingress.namespace,
+                    ingress.name,
+                    ingress.class_name.as_deref().unwrap_or("none")
+                ),
+                badge: badges
+                    .get(&format!("Ingress/{}/{}", ingress.namespace, ingress.name))
+                    .copied(),
                 parent: None,
             });
             if scene.shape(EXTERNAL_ID).is_some() {
@@ -320,20 +428,48 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     }
                     None => EXTERNAL_ID.to_string(),
                 };
-                let from = if scene.shape(&from).is_some() { from } else { EXTERNAL_ID.to_string() };
-                scene.edges.push(edge(&scene, &from, &id, "external", "HTTP via the ingress controller"));
+                let from = if scene.shape(&from).is_some() {
+                    from
+                } else {
+                    EXTERNAL_ID.to_string()
+                };
+                scene.edges.push(edge(
+                    &scene,
+                    &from,
+                    &id,
+                    "external",
+                    "HTTP via the ingress controller",
+                ));
             }
             let mut seen = BTreeSet::new();
             for (route, target) in ingress.routes.iter().zip(&targets) {
                 if scene.shape(target).is_some() && seen.insert(target.clone()) {
-                    scene.edges.push(edge(&scene, &id, target, "route", &format!("{}{} → {}", route.host.as_deref().unwrap_or("*"), route.path, route.service)));
+                    scene.edges.push(edge(
+                        &scene,
+                        &id,
+                        target,
+                        "route",
+                        &format!(
+                            "{}{} → {}",
+                            route.host.as_deref().unwrap_or("*"),
+                            route.path,
+                            route.service
+                        ),
+                    ));
                 }
             }
         }
     }
 
     let right_bottom = match view {
-        View::Cluster => place_nodes(topology, filter, &mut scene, x_right, services_bottom, &badges),
+        View::Cluster => place_nodes(
+            topology,
+            filter,
+            &mut scene,
+            x_right,
+            services_bottom,
+            &badges,
+        ),
         View::Logical => place_workloads(topology, filter, &mut scene, x_right, &badges),
     };
 
@@ -345,7 +481,11 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             let Some(pod) = &endpoint.pod else { continue };
             let target = match view {
                 View::Cluster => format!("pod:{pod}"),
-                View::Logical => match endpoint.pod_index.and_then(|i| topology.cluster.pods.get(i)).and_then(|p| p.workload.as_ref()) {
+                View::Logical => match endpoint
+                    .pod_index
+                    .and_then(|i| topology.cluster.pods.get(i))
+                    .and_then(|p| p.workload.as_ref())
+                {
                     Some(workload) => workload_id(&service.namespace, workload),
                     None => format!("pod:{pod}"),
                 },
@@ -353,12 +493,29 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             if scene.shape(&target).is_none() || !seen.insert(target.clone()) {
                 continue;
             }
-            let state = if endpoint.terminating { "terminating" } else if endpoint.ready { "ready" } else { "not-ready" };
-            scene.edges.push(edge(&scene, &service_key, &target, &format!("endpoint {state}"), &format!("endpoint {pod} ({state})")));
+            let state = if endpoint.terminating {
+                "terminating"
+            } else if endpoint.ready {
+                "ready"
+            } else {
+                "not-ready"
+            };
+            scene.edges.push(edge(
+                &scene,
+                &service_key,
+                &target,
+                &format!("endpoint {state}"),
+                &format!("endpoint {pod} ({state})"),
+            ));
         }
         if view == View::Cluster && service.externally_accessible() && filter.shows("external") {
             let lb = load_balancer_id(&service.namespace, &service.name);
-            let local_nodes: BTreeSet<&str> = service.endpoints.iter().filter(|e| e.ready).filter_map(|e| e.node.as_deref()).collect();
+            let local_nodes: BTreeSet<&str> = service
+                .endpoints
+                .iter()
+                .filter(|e| e.ready)
+                .filter_map(|e| e.node.as_deref())
+                .collect();
             let local = service.external_traffic_policy == Some(super::model::TrafficPolicy::Local);
             for node in &topology.cluster.nodes {
                 let target = node_id(&node.name);
@@ -366,10 +523,25 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     continue;
                 }
                 let healthy = !local || local_nodes.contains(node.name.as_str());
-                let class = if healthy { "node-port" } else { "node-port unhealthy" };
-                let ports: Vec<String> = service.ports.iter().filter_map(|p| p.node_port).map(|p| p.to_string()).collect();
-                let tooltip = if healthy { format!("nodePort {} on {}", ports.join(","), node.name) } else { format!("{} has no local endpoint: health check fails, traffic is dropped (externalTrafficPolicy Local)", node.name) };
-                scene.edges.push(edge(&scene, &lb, &target, class, &tooltip));
+                let class = if healthy {
+                    "node-port"
+                } else {
+                    "node-port unhealthy"
+                };
+                let ports: Vec<String> = service
+                    .ports
+                    .iter()
+                    .filter_map(|p| p.node_port)
+                    .map(|p| p.to_string())
+                    .collect();
+                let tooltip = if healthy {
+                    format!("nodePort {} on {}", ports.join(","), node.name)
+                } else {
+                    format!("{} has no local endpoint: health check fails, traffic is dropped (externalTrafficPolicy Local)", node.name)
+                };
+                scene
+                    .edges
+                    .push(edge(&scene, &lb, &target, class, &tooltip));
             }
         }
     }
@@ -377,29 +549,66 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     if filter.shows("dependency") {
         for dependency in &topology.dependencies {
             let to = format!("svc:{}", dependency.to);
-            let (namespace, name) = dependency.from.split_once('/').unwrap_or(("", &dependency.from));
+            let (namespace, name) = dependency
+                .from
+                .split_once('/')
+                .unwrap_or(("", &dependency.from));
             let from = topology
                 .cluster
                 .pods
                 .iter()
-                .find(|p| p.namespace == namespace && p.workload.as_deref().map(|w| w.split_once('/').map_or(w, |(_, n)| n)).unwrap_or(&p.name) == name)
+                .find(|p| {
+                    p.namespace == namespace
+                        && p.workload
+                            .as_deref()
+                            .map(|w| w.split_once('/').map_or(w, |(_, n)| n))
+                            .unwrap_or(&p.name)
+                            == name
+                })
                 .map(|p| match view {
                     View::Cluster => match &p.workload {
-                        Some(workload) => format!("grp:{}:{}/{}", p.node.as_deref().unwrap_or("unscheduled"), namespace, workload),
+                        Some(workload) => format!(
+                            "grp:{}:{}/{}",
+                            p.node.as_deref().unwrap_or("unscheduled"),
+                            namespace,
+                            workload
+                        ),
                         None => pod_id(namespace, &p.name),
                     },
-                    View::Logical => p.workload.as_ref().map(|w| workload_id(namespace, w)).unwrap_or_else(|| pod_id(namespace, &p.name)),
+                    View::Logical => p
+                        .workload
+                        .as_ref()
+                        .map(|w| workload_id(namespace, w))
+                        .unwrap_or_else(|| pod_id(namespace, &p.name)),
                 });
             if let Some(from) = from {
                 if scene.shape(&from).is_some() && scene.shape(&to).is_some() {
                     let port = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
-                    scene.edges.push(edge(&scene, &from, &to, "dependency", &format!("{} → {}{port} ({})", dependency.from, dependency.to, dependency.evidence)));
+                    scene.edges.push(edge(
+                        &scene,
+                        &from,
+                        &to,
+                        "dependency",
+                        &format!(
+                            "{} → {}{port} ({})",
+                            dependency.from, dependency.to, dependency.evidence
+                        ),
+                    ));
                 }
             }
         }
     }
-    scene.width = scene.shapes.iter().map(|s| s.rect.x + s.rect.w).fold(0.0, f64::max) + MARGIN;
-    scene.height = services_bottom.max(right_bottom).max(left_slots.bottom).max(ingress_slots.bottom) + MARGIN;
+    scene.width = scene
+        .shapes
+        .iter()
+        .map(|s| s.rect.x + s.rect.w)
+        .fold(0.0, f64::max)
+        + MARGIN;
+    scene.height = services_bottom
+        .max(right_bottom)
+        .max(left_slots.bottom)
+        .max(ingress_slots.bottom)
+        + MARGIN;
     scene
 }
 
@@ -418,34 +627,69 @@ impl SlotColumn {
     }
 }
 
-fn place_nodes(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64, target_height: f64, badges: &BTreeMap<String, Severity>) -> f64 {
+fn place_nodes(
+    topology: &Topology,
+    filter: &Filter,
+    scene: &mut Scene,
+    x0: f64,
+    target_height: f64,
+    badges: &BTreeMap<String, Severity>,
+) -> f64 {
     if !filter.shows("node") {
         return 0.0;
     }
-    let chips_per_row = ((NODE_W - 2.0 * ISLAND_PAD + CHIP_GAP) / (CHIP + CHIP_GAP)).floor().max(1.0) as usize;
+    let chips_per_row = ((NODE_W - 2.0 * ISLAND_PAD + CHIP_GAP) / (CHIP + CHIP_GAP))
+        .floor()
+        .max(1.0) as usize;
     // Pods per node, grouped by workload, in sorted order.
-    let mut groups: BTreeMap<&str, BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>> =
+        BTreeMap::new();
     for node in &topology.cluster.nodes {
         groups.entry(node.name.as_str()).or_default();
     }
     let mut unscheduled = Vec::new();
     if filter.shows("pod") {
-        for pod in topology.cluster.pods.iter().filter(|p| filter.shows_namespace(&p.namespace)) {
-            let group_key = (pod.namespace.clone(), pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name)));
+        for pod in topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| filter.shows_namespace(&p.namespace))
+        {
+            let group_key = (
+                pod.namespace.clone(),
+                pod.workload
+                    .clone()
+                    .unwrap_or_else(|| format!("Pod/{}", pod.name)),
+            );
             match pod.node.as_deref() {
-                Some(node) if groups.contains_key(node) => groups.get_mut(node).unwrap().entry(group_key).or_default().push(pod),
+                Some(node) if groups.contains_key(node) => groups
+                    .get_mut(node)
+                    .unwrap()
+                    .entry(group_key)
+                    .or_default()
+                    .push(pod),
                 _ => unscheduled.push(pod),
             }
         }
     }
     let node_height = |pods: &BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>| {
         NODE_HEADER
-            + pods.values().map(|members| GROUP_LABEL + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP) + 6.0).sum::<f64>()
+            + pods
+                .values()
+                .map(|members| {
+                    GROUP_LABEL
+                        + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP)
+                        + 6.0
+                })
+                .sum::<f64>()
             + ISLAND_PAD
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
     nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
-    let total_height: f64 = nodes.iter().map(|n| node_height(&groups[n.name.as_str()]) + 16.0).sum();
+    let total_height: f64 = nodes
+        .iter()
+        .map(|n| node_height(&groups[n.name.as_str()]) + 16.0)
+        .sum();
     let column_height = target_height.max(480.0);
     let n_columns = ((total_height / column_height).ceil() as usize).clamp(1, 12);
     let per_column = nodes.len().div_ceil(n_columns).max(1);
@@ -457,15 +701,31 @@ fn place_nodes(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64,
             let pods = &groups[node.name.as_str()];
             let h = node_height(pods);
             let id = node_id(&node.name);
-            let state = if !node.ready { " failed" } else if node.unschedulable { " cordoned" } else { "" };
+            let state = if !node.ready {
+                " failed"
+            } else if node.unschedulable {
+                " cordoned"
+            } else {
+                ""
+            };
             scene.push(Shape {
                 id: id.clone(),
                 kind: ShapeKind::Group,
                 rect: Rect { x, y, w: NODE_W, h },
                 class: format!("node{state}"),
                 label: node.name.clone(),
-                sublabel: format!("{} · {}", node.zone.as_deref().unwrap_or("no zone"), node.internal_ip),
-                tooltip: format!("Node {} ({}), {} pods{}", node.name, node.internal_ip, pods.values().map(Vec::len).sum::<usize>(), if node.simulated { ", simulated" } else { "" }),
+                sublabel: format!(
+                    "{} · {}",
+                    node.zone.as_deref().unwrap_or("no zone"),
+                    node.internal_ip
+                ),
+                tooltip: format!(
+                    "Node {} ({}), {} pods{}",
+                    node.name,
+                    node.internal_ip,
+                    pods.values().map(Vec::len).sum::<usize>(),
+                    if node.simulated { ", simulated" } else { "" }
+                ),
                 badge: None,
                 parent: None,
             });
@@ -477,27 +737,70 @@ fn place_nodes(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64,
                 scene.push(Shape {
                     id: group_id.clone(),
                     kind: ShapeKind::Group,
-                    rect: Rect { x: x + ISLAND_PAD / 2.0, y: group_y, w: NODE_W - ISLAND_PAD, h: group_h },
+                    rect: Rect {
+                        x: x + ISLAND_PAD / 2.0,
+                        y: group_y,
+                        w: NODE_W - ISLAND_PAD,
+                        h: group_h,
+                    },
                     class: "workload-group".into(),
-                    label: workload.split_once('/').map_or(workload.as_str(), |(_, n)| n).to_string(),
+                    label: workload
+                        .split_once('/')
+                        .map_or(workload.as_str(), |(_, n)| n)
+                        .to_string(),
                     sublabel: namespace.clone(),
-                    tooltip: format!("{workload} in {namespace}: {} pods on {}", members.len(), node.name),
-                    badge: badges.get(&format!("{}/{}/{}", workload.split_once('/').map_or("", |(k, _)| k), namespace, workload.split_once('/').map_or(workload.as_str(), |(_, n)| n))).copied(),
+                    tooltip: format!(
+                        "{workload} in {namespace}: {} pods on {}",
+                        members.len(),
+                        node.name
+                    ),
+                    badge: badges
+                        .get(&format!(
+                            "{}/{}/{}",
+                            workload.split_once('/').map_or("", |(k, _)| k),
+                            namespace,
+                            workload
+                                .split_once('/')
+                                .map_or(workload.as_str(), |(_, n)| n)
+                        ))
+                        .copied(),
                     parent: Some(id.clone()),
                 });
                 for (position, pod) in members.iter().enumerate() {
                     let row = position / chips_per_row;
                     let column = position % chips_per_row;
-                    let state = if pod.terminating { "terminating" } else if pod.ready { "ready" } else { "not-ready" };
+                    let state = if pod.terminating {
+                        "terminating"
+                    } else if pod.ready {
+                        "ready"
+                    } else {
+                        "not-ready"
+                    };
                     scene.push(Shape {
                         id: pod_id(&pod.namespace, &pod.name),
                         kind: ShapeKind::Chip,
-                        rect: Rect { x: x + ISLAND_PAD + column as f64 * (CHIP + CHIP_GAP), y: group_y + GROUP_LABEL + row as f64 * (CHIP + CHIP_GAP), w: CHIP, h: CHIP },
+                        rect: Rect {
+                            x: x + ISLAND_PAD + column as f64 * (CHIP + CHIP_GAP),
+                            y: group_y + GROUP_LABEL + row as f64 * (CHIP + CHIP_GAP),
+                            w: CHIP,
+                            h: CHIP,
+                        },
                         class: format!("pod {state}"),
                         label: pod.name.clone(),
                         sublabel: pod.ips.first().map(ToString::to_string).unwrap_or_default(),
-                        tooltip: format!("Pod {}/{} · {} · {}", pod.namespace, pod.name, pod.ips.first().map(ToString::to_string).unwrap_or_else(|| "no IP".into()), state),
-                        badge: badges.get(&format!("Pod/{}/{}", pod.namespace, pod.name)).copied(),
+                        tooltip: format!(
+                            "Pod {}/{} · {} · {}",
+                            pod.namespace,
+                            pod.name,
+                            pod.ips
+                                .first()
+                                .map(ToString::to_string)
+                                .unwrap_or_else(|| "no IP".into()),
+                            state
+                        ),
+                        badge: badges
+                            .get(&format!("Pod/{}/{}", pod.namespace, pod.name))
+                            .copied(),
                         parent: Some(group_id.clone()),
                     });
                 }
@@ -527,7 +830,12 @@ fn place_nodes(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64,
             scene.push(Shape {
                 id: pod_id(&pod.namespace, &pod.name),
                 kind: ShapeKind::Chip,
-                rect: Rect { x: x + ISLAND_PAD + (position % chips_per_row) as f64 * (CHIP + CHIP_GAP), y: y + NODE_HEADER + (position / chips_per_row) as f64 * (CHIP + CHIP_GAP), w: CHIP, h: CHIP },
+                rect: Rect {
+                    x: x + ISLAND_PAD + (position % chips_per_row) as f64 * (CHIP + CHIP_GAP),
+                    y: y + NODE_HEADER + (position / chips_per_row) as f64 * (CHIP + CHIP_GAP),
+                    w: CHIP,
+                    h: CHIP,
+                },
                 class: "pod pending".into(),
                 label: pod.name.clone(),
                 sublabel: String::new(),
@@ -541,11 +849,27 @@ fn place_nodes(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64,
     bottom
 }
 
-fn place_workloads(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: f64, badges: &BTreeMap<String, Severity>) -> f64 {
+fn place_workloads(
+    topology: &Topology,
+    filter: &Filter,
+    scene: &mut Scene,
+    x0: f64,
+    badges: &BTreeMap<String, Severity>,
+) -> f64 {
     let mut workloads: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
-    for pod in topology.cluster.pods.iter().filter(|p| filter.shows_namespace(&p.namespace)) {
-        let workload = pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name));
-        let counts = workloads.entry((pod.namespace.clone(), workload)).or_default();
+    for pod in topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| filter.shows_namespace(&p.namespace))
+    {
+        let workload = pod
+            .workload
+            .clone()
+            .unwrap_or_else(|| format!("Pod/{}", pod.name));
+        let counts = workloads
+            .entry((pod.namespace.clone(), workload))
+            .or_default();
         counts.0 += 1;
         counts.1 += usize::from(pod.ready);
     }
@@ -562,8 +886,16 @@ fn place_workloads(topology: &Topology, filter: &Filter, scene: &mut Scene, x0: 
         scene.push(Shape {
             id: workload_id(namespace, workload),
             kind: ShapeKind::Box,
-            rect: Rect { x: x0, y, w: WORKLOAD_W, h: BOX_H },
-            class: format!("workload{}", if n_ready < n_pods { " degraded" } else { "" }),
+            rect: Rect {
+                x: x0,
+                y,
+                w: WORKLOAD_W,
+                h: BOX_H,
+            },
+            class: format!(
+                "workload{}",
+                if n_ready < n_pods { " degraded" } else { "" }
+            ),
             label: name.to_string(),
             sublabel: format!("{kind} · {namespace} · {n_ready}/{n_pods} ready"),
             tooltip: format!("{workload} in {namespace}: {n_ready} of {n_pods} pods ready"),
@@ -580,15 +912,31 @@ fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge
         (Some(a), Some(b)) => curve(&a.rect, &b.rect),
         _ => String::new(),
     };
-    Edge { from: from.to_string(), to: to.to_string(), path, class: class.to_string(), tooltip: tooltip.to_string() }
+    Edge {
+        from: from.to_string(),
+        to: to.to_string(),
+        path,
+        class: class.to_string(),
+        tooltip: tooltip.to_string(),
+    }
 }
 
 /// A horizontal S-curve from the facing sides of two boxes.
 fn curve(a: &Rect, b: &Rect) -> String {
     let (ay, by) = (a.y + a.h / 2.0, b.y + b.h / 2.0);
-    let (ax, bx) = if a.x + a.w <= b.x { (a.x + a.w, b.x) } else if b.x + b.w <= a.x { (a.x, b.x + b.w) } else { (a.x + a.w / 2.0, b.x + b.w / 2.0) };
+    let (ax, bx) = if a.x + a.w <= b.x {
+        (a.x + a.w, b.x)
+    } else if b.x + b.w <= a.x {
+        (a.x, b.x + b.w)
+    } else {
+        (a.x + a.w / 2.0, b.x + b.w / 2.0)
+    };
     let bend = ((bx - ax).abs() / 2.0).max(30.0) * if bx >= ax { 1.0 } else { -1.0 };
-    format!("M{ax:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{by:.1} {bx:.1},{by:.1}", ax + bend, bx - bend)
+    format!(
+        "M{ax:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{by:.1} {bx:.1},{by:.1}",
+        ax + bend,
+        bx - bend
+    )
 }
 
 fn service_type_class(service_type: ServiceType) -> &'static str {
@@ -615,7 +963,9 @@ fn badges(topology: &Topology) -> BTreeMap<String, Severity> {
         if diagnostic.object.is_empty() || diagnostic.severity == Severity::Info {
             continue;
         }
-        let entry = worst.entry(diagnostic.object.clone()).or_insert(diagnostic.severity);
+        let entry = worst
+            .entry(diagnostic.object.clone())
+            .or_insert(diagnostic.severity);
         if diagnostic.severity < *entry {
             *entry = diagnostic.severity;
         }
@@ -648,7 +998,13 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     let mut out = String::with_capacity(scene.shapes.len() * 220 + scene.edges.len() * 160);
     out.push_str("<g class=\"edges\">");
     for edge in &scene.edges {
-        out.push_str(&format!("<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\">", edge.class, escape(&edge.from), escape(&edge.to), edge.path));
+        out.push_str(&format!(
+            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\">",
+            edge.class,
+            escape(&edge.from),
+            escape(&edge.to),
+            edge.path
+        ));
         if tooltips == Tooltips::Embedded {
             out.push_str(&format!("<title>{}</title>", escape(&edge.tooltip)));
         }
@@ -677,12 +1033,29 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
         match shape.kind {
             ShapeKind::Chip => {}
             ShapeKind::Group if shape.class == "workload-group" => {
-                out.push_str(&format!("<text class=\"group-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 5.0, r.y + 11.0, escape(&fit(&shape.label, r.w - 10.0, 6.0))));
+                out.push_str(&format!(
+                    "<text class=\"group-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                    r.x + 5.0,
+                    r.y + 11.0,
+                    escape(&fit(&shape.label, r.w - 10.0, 6.0))
+                ));
             }
             _ => {
-                out.push_str(&format!("<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 16.0, escape(&fit(&shape.label, r.w - 24.0, 7.2))));
-                if !shape.sublabel.is_empty() && (shape.kind == ShapeKind::Box || shape.class.starts_with("node")) {
-                    out.push_str(&format!("<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>", r.x + 10.0, r.y + 30.0, escape(&fit(&shape.sublabel, r.w - 20.0, 5.8))));
+                out.push_str(&format!(
+                    "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                    r.x + 10.0,
+                    r.y + 16.0,
+                    escape(&fit(&shape.label, r.w - 24.0, 7.2))
+                ));
+                if !shape.sublabel.is_empty()
+                    && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
+                {
+                    out.push_str(&format!(
+                        "<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                        r.x + 10.0,
+                        r.y + 30.0,
+                        escape(&fit(&shape.sublabel, r.w - 20.0, 5.8))
+                    ));
                 }
             }
         }
@@ -708,7 +1081,10 @@ pub fn fit(text: &str, width: f64, char_width: f64) -> String {
 }
 
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Colours shared with `public/style.css` (light theme).

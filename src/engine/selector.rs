@@ -249,7 +249,9 @@ pub struct Selector {
 impl Selector {
     /// `labels.Everything()`: no requirements, matches every label set.
     pub fn everything() -> Selector {
-        Selector { requirements: Vec::new() }
+        Selector {
+            requirements: Vec::new(),
+        }
     }
 
     /// A selector over the given requirements, sorted by key
@@ -311,21 +313,28 @@ impl Selector {
 
     /// True when every requirement matches. Does not allocate.
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.requirements.iter().all(|requirement| requirement.matches(labels))
+        self.requirements
+            .iter()
+            .all(|requirement| requirement.matches(labels))
     }
 
     /// The first requirement (in key order) that the labels fail, so a
     /// diagnostic can say which label is missing or different. `None` exactly
     /// when [`Selector::matches`] is true.
     pub fn first_mismatch(&self, labels: &Labels) -> Option<&Requirement> {
-        self.requirements.iter().find(|requirement| !requirement.matches(labels))
+        self.requirements
+            .iter()
+            .find(|requirement| !requirement.matches(labels))
     }
 
     /// `RequiresExactMatch`: the single value the selector demands for `key`
     /// through `=`, `==` or a one-value `in`, judged by the first requirement
     /// on that key. Lets a diagnostic print "wants app=web".
     pub fn requires_exact_match(&self, key: &str) -> Option<&str> {
-        let requirement = self.requirements.iter().find(|requirement| requirement.key == key)?;
+        let requirement = self
+            .requirements
+            .iter()
+            .find(|requirement| requirement.key == key)?;
         match requirement.operator {
             Operator::Equals | Operator::DoubleEquals | Operator::In
                 if requirement.values.len() == 1 =>
@@ -528,7 +537,11 @@ pub fn parse_equality_map(input: &str) -> Result<Labels, SelectorError> {
         if !value_problems.is_empty() {
             return Err(SelectorError::new(
                 ErrorKind::InvalidLabel,
-                field_invalid(&format!("[{key}]"), &go_quote(value), &value_problems.join("; ")),
+                field_invalid(
+                    &format!("[{key}]"),
+                    &go_quote(value),
+                    &value_problems.join("; "),
+                ),
             ));
         }
         labels.insert(key.to_string(), value.to_string());
@@ -797,7 +810,8 @@ const LABEL_KEY_FORMAT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const LABEL_KEY_MESSAGE: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_FORMAT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_MESSAGE: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FORMAT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FORMAT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const DNS1123_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 
 /// `IsLabelKey`: each problem as its own message, in apimachinery's order.
@@ -826,12 +840,19 @@ fn label_key_problems(key: &str) -> Vec<String> {
     if name.is_empty() {
         problems.push("name part must be non-empty".to_string());
     } else if name.len() > LABEL_NAME_MAX_LENGTH {
-        problems.push(format!("name part {}", max_length_error(LABEL_NAME_MAX_LENGTH)));
+        problems.push(format!(
+            "name part {}",
+            max_length_error(LABEL_NAME_MAX_LENGTH)
+        ));
     }
     if !is_label_name(name) {
         problems.push(format!(
             "name part {}",
-            regex_error(LABEL_KEY_MESSAGE, LABEL_KEY_FORMAT, &["MyName", "my.name", "123-abc"])
+            regex_error(
+                LABEL_KEY_MESSAGE,
+                LABEL_KEY_FORMAT,
+                &["MyName", "my.name", "123-abc"]
+            )
         ));
     }
     problems
@@ -867,7 +888,9 @@ fn dns1123_subdomain_problems(subdomain: &str) -> Vec<String> {
             (Some(first), Some(last)) => {
                 is_lower_alphanumeric(first)
                     && is_lower_alphanumeric(last)
-                    && bytes.iter().all(|byte| is_lower_alphanumeric(byte) || *byte == b'-')
+                    && bytes
+                        .iter()
+                        .all(|byte| is_lower_alphanumeric(byte) || *byte == b'-')
             }
             _ => false,
         }
@@ -925,7 +948,11 @@ fn requirement_problems(key: &str, operator: Operator, values: &[String]) -> Vec
     let mut problems = Vec::new();
     let key_problems = label_key_problems(key);
     if !key_problems.is_empty() {
-        problems.push(field_invalid("key", &go_quote(key), &key_problems.join("; ")));
+        problems.push(field_invalid(
+            "key",
+            &go_quote(key),
+            &key_problems.join("; "),
+        ));
     }
     let count_problem = match operator {
         Operator::In | Operator::NotIn if values.is_empty() => {
@@ -1119,7 +1146,10 @@ impl<'input> Lexer<'input> {
             }
             let candidate = &self.input[start..before + 1];
             if let Some(kind) = symbol_token_kind(candidate.as_bytes()) {
-                longest = Some(Token { kind, literal: candidate });
+                longest = Some(Token {
+                    kind,
+                    literal: candidate,
+                });
             } else if longest.is_some() {
                 self.unread();
                 break;
@@ -1149,7 +1179,10 @@ impl<'input> Parser<'input> {
                 break;
             }
         }
-        Parser { tokens, position: 0 }
+        Parser {
+            tokens,
+            position: 0,
+        }
     }
 
     fn in_context(token: Token<'input>, context: ParserContext) -> Token<'input> {
@@ -1165,7 +1198,11 @@ impl<'input> Parser<'input> {
     fn lookahead(&self, context: ParserContext) -> Token<'input> {
         // Go indexes without a check; the grammar never reads past the final
         // end-of-string token, and past it we keep answering end-of-string.
-        let token = self.tokens.get(self.position).copied().unwrap_or(END_OF_STRING);
+        let token = self
+            .tokens
+            .get(self.position)
+            .copied()
+            .unwrap_or(END_OF_STRING);
         Parser::in_context(token, context)
     }
 
@@ -1193,7 +1230,8 @@ impl<'input> Parser<'input> {
                         TokenKind::EndOfString => return Ok(requirements),
                         TokenKind::Comma => {
                             let next = self.lookahead(ParserContext::Values);
-                            if !matches!(next.kind, TokenKind::Identifier | TokenKind::DoesNotExist) {
+                            if !matches!(next.kind, TokenKind::Identifier | TokenKind::DoesNotExist)
+                            {
                                 return Err(syntax_error(format!(
                                     "found '{}', expected: identifier after ','",
                                     next.literal
@@ -1285,7 +1323,10 @@ impl<'input> Parser<'input> {
     fn parse_values(&mut self) -> Result<BTreeSet<String>, SelectorError> {
         let token = self.consume(ParserContext::Values);
         if token.kind != TokenKind::OpenParenthesis {
-            return Err(syntax_error(format!("found '{}' expected: '('", token.literal)));
+            return Err(syntax_error(format!(
+                "found '{}' expected: '('",
+                token.literal
+            )));
         }
         let first = self.lookahead(ParserContext::Values);
         match first.kind {

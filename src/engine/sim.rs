@@ -38,7 +38,9 @@ use serde::Serialize;
 
 use super::config::SplitMix64;
 use super::model::{Protocol, ServiceType};
-use super::trace::{Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict};
+use super::trace::{
+    Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict,
+};
 use super::whatif::{self, Mutation, WhatIfError, WhatIfReport};
 use super::Topology;
 
@@ -60,7 +62,14 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> SimConfig {
-        SimConfig { seed: 0, ticks_per_hop: 8, ticks_per_local_hop: 2, default_rate: 0.05, n_external_clients: 8, max_packets: 200_000 }
+        SimConfig {
+            seed: 0,
+            ticks_per_hop: 8,
+            ticks_per_local_hop: 2,
+            default_rate: 0.05,
+            n_external_clients: 8,
+            max_packets: 200_000,
+        }
     }
 }
 
@@ -81,11 +90,21 @@ pub enum FlowOrigin {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FlowSource {
     /// `n_clients` external clients with distinct addresses, one picked per connection.
-    External { n_clients: u32 },
-    Node { name: String },
-    Pod { namespace: String, name: String },
+    External {
+        n_clients: u32,
+    },
+    Node {
+        name: String,
+    },
+    Pod {
+        namespace: String,
+        name: String,
+    },
     /// Any running pod of the workload, picked per connection.
-    Workload { namespace: String, name: String },
+    Workload {
+        namespace: String,
+        name: String,
+    },
 }
 
 /// A stream of connections from one source to one destination.
@@ -222,7 +241,10 @@ impl Simulator {
         let index = TraceIndex::build(&topology);
         let mut rng = SplitMix64::new(config.seed ^ 0x5eed_5eed_5eed_5eed);
         // A random phase per flow, so that flows of equal rate do not fire in lockstep.
-        let flows = flows.into_iter().map(|flow| FlowState::new(flow, rng.next_f64())).collect();
+        let flows = flows
+            .into_iter()
+            .map(|flow| FlowState::new(flow, rng.next_f64()))
+            .collect();
         let state = SimState {
             config,
             flows,
@@ -238,7 +260,10 @@ impl Simulator {
             verdict_counts: [0; 4],
             output: TickOutput::default(),
         };
-        Simulator { world: World { topology, index }, state }
+        Simulator {
+            world: World { topology, index },
+            state,
+        }
     }
 
     pub fn topology(&self) -> &Topology {
@@ -315,8 +340,16 @@ impl Simulator {
 
         for packet in &state.packets {
             let path = &state.paths[packet.path as usize];
-            let ticks = path.hops.get(packet.hop as usize).map_or(1, |h| h.ticks.max(1));
-            state.output.packets.push(PacketInFlight { flow: packet.flow, path: packet.path, hop: packet.hop, progress: packet.elapsed as f32 / ticks as f32 });
+            let ticks = path
+                .hops
+                .get(packet.hop as usize)
+                .map_or(1, |h| h.ticks.max(1));
+            state.output.packets.push(PacketInFlight {
+                flow: packet.flow,
+                path: packet.path,
+                hop: packet.hop,
+                progress: packet.elapsed as f32 / ticks as f32,
+            });
         }
         &state.output
     }
@@ -343,11 +376,19 @@ impl Simulator {
     }
 
     pub fn reason(&self, reason: u32) -> &str {
-        self.state.reasons.items.get(reason as usize).map_or("", String::as_str)
+        self.state
+            .reasons
+            .items
+            .get(reason as usize)
+            .map_or("", String::as_str)
     }
 
     pub fn endpoint_name(&self, endpoint: u32) -> &str {
-        self.state.endpoints.items.get(endpoint as usize).map_or("", String::as_str)
+        self.state
+            .endpoints
+            .items
+            .get(endpoint as usize)
+            .map_or("", String::as_str)
     }
 
     /// The full trace of a path, every hop explained, replayed on the current topology.
@@ -361,15 +402,33 @@ impl Simulator {
         let flow = &self.state.flows.get(sim_path.flow as usize)?.flow;
         let source = trace_source(&flow.source, sim_path.client);
         let tracer = Tracer::with_index(&self.world.topology, Cow::Borrowed(&self.world.index));
-        let mut chooser = ReplayChooser { prefix: &sim_path.choices, position: 0, rng: None, record: Vec::new() };
+        let mut chooser = ReplayChooser {
+            prefix: &sim_path.choices,
+            position: 0,
+            rng: None,
+            record: Vec::new(),
+        };
         Some(tracer.trace(&source, &flow.destination, flow.protocol, &mut chooser))
     }
 
     pub fn counters(&self) -> Counters {
         let state = &self.state;
-        let per_endpoint = state.endpoints.items.iter().zip(&state.endpoint_counts).filter(|(_, &n)| n > 0).map(|(name, &n)| (name.clone(), n)).collect();
-        let per_verdict = Verdict::ALL.iter().map(|&verdict| (verdict, state.verdict_counts[verdict_slot(verdict)])).collect();
-        Counters { per_endpoint, per_verdict }
+        let per_endpoint = state
+            .endpoints
+            .items
+            .iter()
+            .zip(&state.endpoint_counts)
+            .filter(|(_, &n)| n > 0)
+            .map(|(name, &n)| (name.clone(), n))
+            .collect();
+        let per_verdict = Verdict::ALL
+            .iter()
+            .map(|&verdict| (verdict, state.verdict_counts[verdict_slot(verdict)]))
+            .collect();
+        Counters {
+            per_endpoint,
+            per_verdict,
+        }
     }
 
     pub fn reset_counters(&mut self) {
@@ -384,7 +443,12 @@ impl Simulator {
     pub fn apply(&mut self, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
         let report = whatif::apply(&mut self.world.topology, mutation)?;
         self.topology_changed();
-        let known: std::collections::BTreeSet<String> = self.state.flows.iter().map(|state| state.flow.label.clone()).collect();
+        let known: std::collections::BTreeSet<String> = self
+            .state
+            .flows
+            .iter()
+            .map(|state| state.flow.label.clone())
+            .collect();
         for flow in default_flows(&self.world.topology, &self.state.config) {
             if !known.contains(&flow.label) {
                 self.state.add_flow(flow);
@@ -416,7 +480,12 @@ impl SimState {
     }
 
     fn launch(&mut self, flow: u32, path: u32) {
-        self.packets.push(Packet { flow, path, hop: 0, elapsed: 0 });
+        self.packets.push(Packet {
+            flow,
+            path,
+            hop: 0,
+            elapsed: 0,
+        });
     }
 
     /// Moves every packet one tick; finished ones become events and counts.
@@ -438,7 +507,11 @@ impl SimState {
             if (packet.hop as usize) < path.hops.len() {
                 return true;
             }
-            events.push(SimEvent { flow: path.flow, path: packet.path, verdict: path.verdict });
+            events.push(SimEvent {
+                flow: path.flow,
+                path: packet.path,
+                verdict: path.verdict,
+            });
             verdict_counts[verdict_slot(path.verdict)] += 1;
             if let (Verdict::Delivered, Some(endpoint)) = (path.verdict, path.endpoint) {
                 if let Some(count) = endpoint_counts.get_mut(endpoint as usize) {
@@ -456,10 +529,16 @@ impl SimState {
             FlowSource::External { n_clients } => (*n_clients).max(1),
             _ => 1,
         };
-        let client = if n_clients > 1 { self.rng.below(n_clients as usize) as u32 } else { 0 };
+        let client = if n_clients > 1 {
+            self.rng.below(n_clients as usize) as u32
+        } else {
+            0
+        };
         let flow_state = &mut self.flows[flow];
         if flow_state.roots.len() < n_clients as usize {
-            flow_state.roots.resize_with(n_clients as usize, || DecisionNode::Unvisited);
+            flow_state
+                .roots
+                .resize_with(n_clients as usize, || DecisionNode::Unvisited);
         }
         // Walk the cached tree, drawing each choice.
         let mut prefix: Vec<u32> = Vec::new();
@@ -479,18 +558,36 @@ impl SimState {
         }
         // Not seen yet: trace, replaying the choices drawn so far and drawing the rest.
         let source = trace_source(&flow_state.flow.source, client);
-        let tracer = tracer.get_or_insert_with(|| Tracer::with_index(&world.topology, Cow::Borrowed(&world.index)));
-        let mut chooser = ReplayChooser { prefix: &prefix, position: 0, rng: Some(&mut self.rng), record: Vec::new() };
-        let trace = tracer.trace(&source, &flow_state.flow.destination, flow_state.flow.protocol, &mut chooser);
+        let tracer = tracer.get_or_insert_with(|| {
+            Tracer::with_index(&world.topology, Cow::Borrowed(&world.index))
+        });
+        let mut chooser = ReplayChooser {
+            prefix: &prefix,
+            position: 0,
+            rng: Some(&mut self.rng),
+            record: Vec::new(),
+        };
+        let trace = tracer.trace(
+            &source,
+            &flow_state.flow.destination,
+            flow_state.flow.protocol,
+            &mut chooser,
+        );
         let record = chooser.record;
         let path_id = self.paths.len() as u32;
-        let sim_path = self.summarize(flow as u32, client, &trace, record.iter().map(|&(_, choice)| choice).collect());
+        let sim_path = self.summarize(
+            flow as u32,
+            client,
+            &trace,
+            record.iter().map(|&(_, choice)| choice).collect(),
+        );
         self.paths.push(sim_path);
         // Remember the path in the tree.
         let mut node = &mut self.flows[flow].roots[client as usize];
         for &(n, choice) in &record {
             if !matches!(node, DecisionNode::Branch(children) if children.len() == n as usize) {
-                *node = DecisionNode::Branch((0..n.max(1)).map(|_| DecisionNode::Unvisited).collect());
+                *node =
+                    DecisionNode::Branch((0..n.max(1)).map(|_| DecisionNode::Unvisited).collect());
             }
             if let DecisionNode::Branch(children) = node {
                 let last = children.len() - 1;
@@ -506,20 +603,41 @@ impl SimState {
             .hops
             .iter()
             .map(|hop| {
-                let ticks = if hop.from == hop.to { self.config.ticks_per_local_hop } else { self.config.ticks_per_hop };
-                PathHop { action: hop.action, from: self.places.intern(&hop.from), to: self.places.intern(&hop.to), ticks: ticks.max(1) }
+                let ticks = if hop.from == hop.to {
+                    self.config.ticks_per_local_hop
+                } else {
+                    self.config.ticks_per_hop
+                };
+                PathHop {
+                    action: hop.action,
+                    from: self.places.intern(&hop.from),
+                    to: self.places.intern(&hop.to),
+                    ticks: ticks.max(1),
+                }
             })
             .collect();
         let reason = self.reasons.intern(&trace.reason);
         let endpoint = trace.endpoint.as_ref().map(|endpoint| {
-            let name = endpoint.pod.clone().unwrap_or_else(|| format!("{}:{}", endpoint.ip, endpoint.port));
+            let name = endpoint
+                .pod
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", endpoint.ip, endpoint.port));
             let id = self.endpoints.intern(&name);
             if self.endpoint_counts.len() <= id as usize {
                 self.endpoint_counts.resize(id as usize + 1, 0);
             }
             id
         });
-        SimPath { flow, client, verdict: trace.verdict, reason, endpoint, hops, choices, generation: self.generation }
+        SimPath {
+            flow,
+            client,
+            verdict: trace.verdict,
+            reason,
+            endpoint,
+            hops,
+            choices,
+            generation: self.generation,
+        }
     }
 }
 
@@ -527,7 +645,9 @@ impl SimState {
 /// (each LB IP, each externalIP, or the nodePort when it has neither) and each Ingress
 /// route, then each inferred dependency. Sorted as the topology is, so stable.
 pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
-    let external = FlowSource::External { n_clients: config.n_external_clients.max(1) };
+    let external = FlowSource::External {
+        n_clients: config.n_external_clients.max(1),
+    };
     let mut flows = Vec::new();
     for service in &topology.services {
         if service.headless || service.service_type == ServiceType::ExternalName {
@@ -535,48 +655,127 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
         }
         for port in &service.ports {
             let mut push = |label: String, destination: Destination| {
-                flows.push(Flow { label, origin: FlowOrigin::Exposed, source: external.clone(), destination, protocol: port.protocol, rate: config.default_rate });
+                flows.push(Flow {
+                    label,
+                    origin: FlowOrigin::Exposed,
+                    source: external.clone(),
+                    destination,
+                    protocol: port.protocol,
+                    rate: config.default_rate,
+                });
             };
             for ip in &service.load_balancer_ips {
-                push(format!("external → {} LB {ip}:{}/{}", service.key(), port.port, port.protocol), Destination::Address { ip: *ip, port: port.port });
+                push(
+                    format!(
+                        "external → {} LB {ip}:{}/{}",
+                        service.key(),
+                        port.port,
+                        port.protocol
+                    ),
+                    Destination::Address {
+                        ip: *ip,
+                        port: port.port,
+                    },
+                );
             }
             for ip in &service.external_ips {
-                push(format!("external → {} externalIP {ip}:{}/{}", service.key(), port.port, port.protocol), Destination::Address { ip: *ip, port: port.port });
+                push(
+                    format!(
+                        "external → {} externalIP {ip}:{}/{}",
+                        service.key(),
+                        port.port,
+                        port.protocol
+                    ),
+                    Destination::Address {
+                        ip: *ip,
+                        port: port.port,
+                    },
+                );
             }
             if service.load_balancer_ips.is_empty() && service.external_ips.is_empty() {
                 if let Some(node_port) = port.node_port {
-                    push(format!("external → {} NodePort {node_port}/{}", service.key(), port.protocol), Destination::AnyNodePort { node_port });
+                    push(
+                        format!(
+                            "external → {} NodePort {node_port}/{}",
+                            service.key(),
+                            port.protocol
+                        ),
+                        Destination::AnyNodePort { node_port },
+                    );
                 }
             }
         }
     }
     for ingress in &topology.ingresses {
         for route in &ingress.routes {
-            let host = route.host.clone().filter(|h| !h.starts_with('*')).or_else(|| ingress.addresses.first().map(ToString::to_string)).unwrap_or_else(|| format!("{}.{}.example", ingress.name, ingress.namespace));
-            let path = if route.path.is_empty() || !route.path.starts_with('/') { "/".to_string() } else { route.path.clone() };
-            let https = route.host.as_ref().is_some_and(|h| ingress.tls_hosts.contains(h));
-            let destination = Destination::Url { https, host, port: None, path };
-            let label = format!("external → Ingress {}/{} {destination}", ingress.namespace, ingress.name);
+            let host = route
+                .host
+                .clone()
+                .filter(|h| !h.starts_with('*'))
+                .or_else(|| ingress.addresses.first().map(ToString::to_string))
+                .unwrap_or_else(|| format!("{}.{}.example", ingress.name, ingress.namespace));
+            let path = if route.path.is_empty() || !route.path.starts_with('/') {
+                "/".to_string()
+            } else {
+                route.path.clone()
+            };
+            let https = route
+                .host
+                .as_ref()
+                .is_some_and(|h| ingress.tls_hosts.contains(h));
+            let destination = Destination::Url {
+                https,
+                host,
+                port: None,
+                path,
+            };
+            let label = format!(
+                "external → Ingress {}/{} {destination}",
+                ingress.namespace, ingress.name
+            );
             if flows.iter().any(|f: &Flow| f.label == label) {
                 continue;
             }
-            flows.push(Flow { label, origin: FlowOrigin::Exposed, source: external.clone(), destination, protocol: Protocol::Tcp, rate: config.default_rate });
+            flows.push(Flow {
+                label,
+                origin: FlowOrigin::Exposed,
+                source: external.clone(),
+                destination,
+                protocol: Protocol::Tcp,
+                rate: config.default_rate,
+            });
         }
     }
     for dependency in &topology.dependencies {
-        let (Some((from_namespace, from_name)), Some((to_namespace, to_name))) = (dependency.from.split_once('/'), dependency.to.split_once('/')) else { continue };
+        let (Some((from_namespace, from_name)), Some((to_namespace, to_name))) = (
+            dependency.from.split_once('/'),
+            dependency.to.split_once('/'),
+        ) else {
+            continue;
+        };
         let protocol = topology
             .services
             .iter()
             .find(|s| s.namespace == to_namespace && s.name == to_name)
-            .and_then(|s| s.ports.iter().find(|p| Some(p.port) == dependency.port).or(s.ports.first()))
+            .and_then(|s| {
+                s.ports
+                    .iter()
+                    .find(|p| Some(p.port) == dependency.port)
+                    .or(s.ports.first())
+            })
             .map_or(Protocol::Tcp, |p| p.protocol);
         let port_text = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
         flows.push(Flow {
             label: format!("{} → {}{port_text}", dependency.from, dependency.to),
             origin: FlowOrigin::Dependency,
-            source: FlowSource::Workload { namespace: from_namespace.to_string(), name: from_name.to_string() },
-            destination: Destination::Name { host: format!("{to_name}.{to_namespace}"), port: dependency.port },
+            source: FlowSource::Workload {
+                namespace: from_namespace.to_string(),
+                name: from_name.to_string(),
+            },
+            destination: Destination::Name {
+                host: format!("{to_name}.{to_namespace}"),
+                port: dependency.port,
+            },
             protocol,
             rate: config.default_rate,
         });
@@ -587,15 +786,25 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
 /// The address of external client `client` of a flow: consecutive addresses from
 /// 198.51.100.10 (TEST-NET-2).
 pub fn external_client_ip(client: u32) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::from(u32::from(Ipv4Addr::new(198, 51, 100, 10)).wrapping_add(client)))
+    IpAddr::V4(Ipv4Addr::from(
+        u32::from(Ipv4Addr::new(198, 51, 100, 10)).wrapping_add(client),
+    ))
 }
 
 fn trace_source(source: &FlowSource, client: u32) -> TraceSource {
     match source {
-        FlowSource::External { .. } => TraceSource::External { client_ip: external_client_ip(client) },
+        FlowSource::External { .. } => TraceSource::External {
+            client_ip: external_client_ip(client),
+        },
         FlowSource::Node { name } => TraceSource::Node { name: name.clone() },
-        FlowSource::Pod { namespace, name } => TraceSource::Pod { namespace: namespace.clone(), name: name.clone() },
-        FlowSource::Workload { namespace, name } => TraceSource::Workload { namespace: namespace.clone(), name: name.clone() },
+        FlowSource::Pod { namespace, name } => TraceSource::Pod {
+            namespace: namespace.clone(),
+            name: name.clone(),
+        },
+        FlowSource::Workload { namespace, name } => TraceSource::Workload {
+            namespace: namespace.clone(),
+            name: name.clone(),
+        },
     }
 }
 
@@ -618,7 +827,11 @@ struct FlowState {
 
 impl FlowState {
     fn new(flow: Flow, phase: f64) -> FlowState {
-        FlowState { flow, credit: phase, roots: Vec::new() }
+        FlowState {
+            flow,
+            credit: phase,
+            roots: Vec::new(),
+        }
     }
 }
 
@@ -671,7 +884,10 @@ struct Interner<T: Ord + Clone> {
 
 impl<T: Ord + Clone> Default for Interner<T> {
     fn default() -> Self {
-        Interner { items: Vec::new(), ids: BTreeMap::new() }
+        Interner {
+            items: Vec::new(),
+            ids: BTreeMap::new(),
+        }
     }
 }
 

@@ -22,7 +22,8 @@ use super::selector::{is_label_key, is_label_value};
 
 /// The annotation that predates `spec.loadBalancerSourceRanges` and is still honored
 /// when the field is empty.
-pub const LOAD_BALANCER_SOURCE_RANGES_ANNOTATION: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
+pub const LOAD_BALANCER_SOURCE_RANGES_ANNOTATION: &str =
+    "service.beta.kubernetes.io/load-balancer-source-ranges";
 
 /// `MaxClientIPServiceAffinitySeconds`: the longest ClientIP affinity timeout, one day.
 pub const MAX_SESSION_AFFINITY_TIMEOUT_SECONDS: i64 = 86_400;
@@ -72,7 +73,12 @@ struct Report<'a> {
 impl Report<'_> {
     fn add(&mut self, severity: Severity, code: &'static str, field: &str, message: String) {
         let source = self.service.meta.field_source(field);
-        self.diagnostics.push(Diagnostic::new(code, severity, message).object(self.object.clone()).field(field).at(source));
+        self.diagnostics.push(
+            Diagnostic::new(code, severity, message)
+                .object(self.object.clone())
+                .field(field)
+                .at(source),
+        );
     }
 
     fn error(&mut self, code: &'static str, field: &str, message: String) {
@@ -177,7 +183,9 @@ fn check_ports(report: &mut Report) {
         let target_port_field = format!("{path}.targetPort");
         // An absent or zero targetPort was defaulted to `port`; when that is out of
         // range, the port error above already says so.
-        let target_port_is_defaulted_bad_port = service_port.target_port == PortRef::Number(service_port.port) && !is_port_number(service_port.port);
+        let target_port_is_defaulted_bad_port = service_port.target_port
+            == PortRef::Number(service_port.port)
+            && !is_port_number(service_port.port);
         let target_port_valid = match &service_port.target_port {
             PortRef::Number(_) if target_port_is_defaulted_bad_port => false,
             PortRef::Number(number) if !is_port_number(*number) => {
@@ -193,7 +201,9 @@ fn check_ports(report: &mut Report) {
             PortRef::Name(port_name) => {
                 let problems = iana_svc_name_problems(port_name);
                 if !problems.is_empty() {
-                    let hint = if !port_name.is_empty() && port_name.bytes().all(|byte| byte.is_ascii_digit()) {
+                    let hint = if !port_name.is_empty()
+                        && port_name.bytes().all(|byte| byte.is_ascii_digit())
+                    {
                         format!(" A quoted number is a name to Kubernetes; to mean port {port_name}, write it without quotes.")
                     } else {
                         String::new()
@@ -239,7 +249,10 @@ fn check_ports(report: &mut Report) {
             }
         }
 
-        if headless && target_port_valid && service_port.target_port != PortRef::Number(service_port.port) {
+        if headless
+            && target_port_valid
+            && service_port.target_port != PortRef::Number(service_port.port)
+        {
             report.add(
                 Severity::Info,
                 "service-headless-target-port",
@@ -258,7 +271,9 @@ fn check_node_ports(report: &mut Report) {
     let port_paths = port_paths(service);
     let mut first_path_by_node_port: BTreeMap<(Protocol, i64), &str> = BTreeMap::new();
     for (service_port, path) in service.spec.ports.iter().zip(&port_paths) {
-        let Some(node_port) = service_port.node_port else { continue };
+        let Some(node_port) = service_port.node_port else {
+            continue;
+        };
         let field = format!("{path}.nodePort");
         if service.spec.service_type == ServiceType::ClusterIP {
             report.error(
@@ -298,15 +313,26 @@ fn check_node_ports(report: &mut Report) {
 fn port_paths(service: &Service) -> Vec<String> {
     let n_model_ports = service.spec.ports.len();
     let positions = &service.meta.field_positions;
-    let kept_indices: Vec<usize> = (0..n_written_ports(service)).filter(|index| positions.contains_key(&format!("spec.ports[{index}].port"))).collect();
-    let indices: Vec<usize> = if kept_indices.len() == n_model_ports { kept_indices } else { (0..n_model_ports).collect() };
-    indices.into_iter().map(|index| format!("spec.ports[{index}]")).collect()
+    let kept_indices: Vec<usize> = (0..n_written_ports(service))
+        .filter(|index| positions.contains_key(&format!("spec.ports[{index}].port")))
+        .collect();
+    let indices: Vec<usize> = if kept_indices.len() == n_model_ports {
+        kept_indices
+    } else {
+        (0..n_model_ports).collect()
+    };
+    indices
+        .into_iter()
+        .map(|index| format!("spec.ports[{index}]"))
+        .collect()
 }
 
 /// How many entries `spec.ports` has in the manifest, as ingest recorded them.
 fn n_written_ports(service: &Service) -> usize {
     let positions = &service.meta.field_positions;
-    (0..).take_while(|index| positions.contains_key(&format!("spec.ports[{index}]"))).count()
+    (0..)
+        .take_while(|index| positions.contains_key(&format!("spec.ports[{index}]")))
+        .count()
 }
 
 fn is_port_number(number: i64) -> bool {
@@ -343,7 +369,12 @@ fn cluster_ip_field(report: &Report, index: usize) -> String {
 
 fn check_headless_type(report: &mut Report) {
     let service_type = report.service.spec.service_type;
-    if is_headless(report.service) && matches!(service_type, ServiceType::NodePort | ServiceType::LoadBalancer) {
+    if is_headless(report.service)
+        && matches!(
+            service_type,
+            ServiceType::NodePort | ServiceType::LoadBalancer
+        )
+    {
         let type_name = service_type.as_str();
         let field = cluster_ip_field(report, 0);
         report.error(
@@ -415,7 +446,10 @@ fn check_cluster_ips(report: &mut Report) {
 
     // Ingest already reports `clusterIP` disagreeing with `clusterIPs[0]`; the other
     // half of the sync rule is that `clusterIPs` alone is refused.
-    if !cluster_ips.is_empty() && report.was_written("spec.clusterIPs") && !report.was_written("spec.clusterIP") {
+    if !cluster_ips.is_empty()
+        && report.was_written("spec.clusterIPs")
+        && !report.was_written("spec.clusterIP")
+    {
         report.error(
             "service-cluster-ips-invalid",
             "spec.clusterIPs",
@@ -430,7 +464,11 @@ fn check_cluster_ips(report: &mut Report) {
                 continue;
             }
             has_invalid_ip = true;
-            let field = if index == 0 { list_field.to_string() } else { cluster_ip_field(report, index) };
+            let field = if index == 0 {
+                list_field.to_string()
+            } else {
+                cluster_ip_field(report, index)
+            };
             report.error(
                 "service-cluster-ips-invalid",
                 &field,
@@ -460,7 +498,10 @@ fn check_cluster_ips(report: &mut Report) {
         return;
     }
     if cluster_ips.len() == 2 {
-        let families: Vec<Option<IpFamily>> = cluster_ips.iter().map(|text| go_parse_ip(text).map(ip_family)).collect();
+        let families: Vec<Option<IpFamily>> = cluster_ips
+            .iter()
+            .map(|text| go_parse_ip(text).map(ip_family))
+            .collect();
         if families[0] == families[1] {
             report.error(
                 "service-cluster-ips-invalid",
@@ -470,8 +511,14 @@ fn check_cluster_ips(report: &mut Report) {
         }
     }
     if !is_headless(service) {
-        for (index, (cluster_ip, ip_family_name)) in cluster_ips.iter().zip(&service.spec.ip_families).enumerate() {
-            let Some(ip) = go_parse_ip(cluster_ip) else { continue };
+        for (index, (cluster_ip, ip_family_name)) in cluster_ips
+            .iter()
+            .zip(&service.spec.ip_families)
+            .enumerate()
+        {
+            let Some(ip) = go_parse_ip(cluster_ip) else {
+                continue;
+            };
             let expected = match ip_family_name.as_str() {
                 "IPv4" => IpFamily::V4,
                 "IPv6" => IpFamily::V6,
@@ -518,7 +565,10 @@ fn check_ip_families(report: &mut Report) {
         }
     }
     if let Some(policy) = &spec.ip_family_policy {
-        if !matches!(policy.as_str(), "SingleStack" | "PreferDualStack" | "RequireDualStack") {
+        if !matches!(
+            policy.as_str(),
+            "SingleStack" | "PreferDualStack" | "RequireDualStack"
+        ) {
             report.error(
                 "service-ip-family-policy-invalid",
                 "spec.ipFamilyPolicy",
@@ -533,7 +583,9 @@ fn check_ip_families(report: &mut Report) {
 // ---------------------------------------------------------------------------
 
 fn check_selector(report: &mut Report) {
-    let Some(selector) = &report.service.spec.selector else { return };
+    let Some(selector) = &report.service.spec.selector else {
+        return;
+    };
     for (key, value) in selector {
         if let Err(problems) = is_label_key(key) {
             report.error(
@@ -558,7 +610,9 @@ fn check_session_affinity(report: &mut Report) {
     match spec.session_affinity {
         SessionAffinity::ClientIP => {
             // An absent timeout is defaulted, so only a written one can be wrong.
-            let Some(timeout_seconds) = spec.session_affinity_timeout else { return };
+            let Some(timeout_seconds) = spec.session_affinity_timeout else {
+                return;
+            };
             if timeout_seconds <= 0 || timeout_seconds > MAX_SESSION_AFFINITY_TIMEOUT_SECONDS {
                 let field = "spec.sessionAffinityConfig.clientIP.timeoutSeconds";
                 report.error(
@@ -571,7 +625,9 @@ fn check_session_affinity(report: &mut Report) {
             }
         }
         SessionAffinity::None => {
-            if spec.session_affinity_timeout.is_some() || report.was_written("spec.sessionAffinityConfig") {
+            if spec.session_affinity_timeout.is_some()
+                || report.was_written("spec.sessionAffinityConfig")
+            {
                 // Advisory: the API forbids the field, but defaulting clears it first,
                 // so the object is accepted and the setting silently has no effect.
                 report.add(
@@ -589,7 +645,9 @@ fn check_external_ips(report: &mut Report) {
     for (index, text) in report.service.spec.external_ips.iter().enumerate() {
         let field = format!("spec.externalIPs[{index}]");
         let problem = match go_parse_ip(text) {
-            None => Some("must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)".to_string()),
+            None => {
+                Some("must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)".to_string())
+            }
             Some(ip) => special_ip_problem(ip, text),
         };
         if let Some(problem) = problem {
@@ -606,8 +664,18 @@ fn check_external_ips(report: &mut Report) {
 /// source; other multicast addresses pass.
 fn special_ip_problem(ip: IpAddr, text: &str) -> Option<String> {
     let (unspecified, loopback, link_local, link_local_multicast) = match ip {
-        IpAddr::V4(v4) => (v4.is_unspecified(), v4.is_loopback(), v4.is_link_local(), is_ipv4_link_local_multicast(v4)),
-        IpAddr::V6(v6) => (v6.is_unspecified(), v6.is_loopback(), is_ipv6_link_local_unicast(v6), is_ipv6_link_local_multicast(v6)),
+        IpAddr::V4(v4) => (
+            v4.is_unspecified(),
+            v4.is_loopback(),
+            v4.is_link_local(),
+            is_ipv4_link_local_multicast(v4),
+        ),
+        IpAddr::V6(v6) => (
+            v6.is_unspecified(),
+            v6.is_loopback(),
+            is_ipv6_link_local_unicast(v6),
+            is_ipv6_link_local_multicast(v6),
+        ),
     };
     if unspecified {
         Some(format!("may not be unspecified ({text})"))
@@ -662,7 +730,12 @@ fn check_load_balancer_source_ranges(report: &mut Report) {
                 );
             }
         }
-    } else if let Some(value) = report.service.meta.annotations.get(LOAD_BALANCER_SOURCE_RANGES_ANNOTATION) {
+    } else if let Some(value) = report
+        .service
+        .meta
+        .annotations
+        .get(LOAD_BALANCER_SOURCE_RANGES_ANNOTATION)
+    {
         let field = format!("metadata.annotations[{LOAD_BALANCER_SOURCE_RANGES_ANNOTATION}]");
         if !is_load_balancer {
             report.error(
@@ -696,7 +769,9 @@ fn check_load_balancer_fields(report: &mut Report) {
             "`spec.allocateLoadBalancerNodePorts` may only be used when `type` is 'LoadBalancer'. Remove it.".to_string(),
         );
     }
-    let Some(load_balancer_class) = &spec.load_balancer_class else { return };
+    let Some(load_balancer_class) = &spec.load_balancer_class else {
+        return;
+    };
     if !is_load_balancer {
         report.error(
             "service-lb-class-forbidden",
@@ -737,7 +812,8 @@ fn check_external_traffic_fields(report: &mut Report) {
         }
     }
     // `NeedsHealthCheck`: an unset policy on a LoadBalancer defaults to Cluster.
-    let needs_health_check = spec.service_type == ServiceType::LoadBalancer && spec.external_traffic_policy == Some(TrafficPolicy::Local);
+    let needs_health_check = spec.service_type == ServiceType::LoadBalancer
+        && spec.external_traffic_policy == Some(TrafficPolicy::Local);
     if let Some(health_check_node_port) = spec.health_check_node_port {
         if !needs_health_check {
             report.error(
@@ -764,7 +840,13 @@ fn has_dns1123_label_shape(text: &str) -> bool {
     let bytes = text.as_bytes();
     let is_lower_alphanumeric = |byte: &u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
     match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => is_lower_alphanumeric(first) && is_lower_alphanumeric(last) && bytes.iter().all(|byte| is_lower_alphanumeric(byte) || *byte == b'-'),
+        (Some(first), Some(last)) => {
+            is_lower_alphanumeric(first)
+                && is_lower_alphanumeric(last)
+                && bytes
+                    .iter()
+                    .all(|byte| is_lower_alphanumeric(byte) || *byte == b'-')
+        }
         _ => false,
     }
 }
@@ -812,8 +894,14 @@ fn iana_svc_name_problems(text: &str) -> Vec<String> {
     if bytes.len() > 15 {
         problems.push("must be no more than 15 characters".to_string());
     }
-    if bytes.is_empty() || !bytes.iter().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || *byte == b'-') {
-        problems.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
+    if bytes.is_empty()
+        || !bytes
+            .iter()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || *byte == b'-')
+    {
+        problems.push(
+            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
+        );
     }
     if !bytes.iter().any(u8::is_ascii_lowercase) {
         problems.push("must contain at least one letter (a-z)".to_string());
@@ -851,11 +939,17 @@ fn go_parse_ip(text: &str) -> Option<IpAddr> {
 
 /// `IsValidCIDR`: an address, `/`, and a prefix length that fits its family.
 fn is_cidr(text: &str) -> bool {
-    let Some((address, prefix)) = text.split_once('/') else { return false };
-    let Ok(ip) = address.parse::<IpAddr>() else { return false };
+    let Some((address, prefix)) = text.split_once('/') else {
+        return false;
+    };
+    let Ok(ip) = address.parse::<IpAddr>() else {
+        return false;
+    };
     if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|byte| byte.is_ascii_digit()) {
         return false;
     }
-    let Ok(prefix_length) = prefix.parse::<u8>() else { return false };
+    let Ok(prefix_length) = prefix.parse::<u8>() else {
+        return false;
+    };
     prefix_length <= if ip.is_ipv4() { 32 } else { 128 }
 }

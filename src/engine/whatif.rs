@@ -30,7 +30,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::cluster::{name_suffix, node_accepts, pod_template_hash, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIndex};
+use super::cluster::{
+    name_suffix, node_accepts, pod_template_hash, replica_node, zone_interleaved, ClusterNode,
+    ClusterPod, Placement, PodIndex,
+};
 use super::diag::Diagnostic;
 use super::ingest::{self, SourceFile};
 use super::model::*;
@@ -42,36 +45,88 @@ use super::{explain, netpol, resolve, resolve_topology, validate, Topology};
 pub enum Mutation {
     /// `kubectl delete pod`: the pod is gone; a Deployment's, ReplicaSet's or
     /// StatefulSet's controller creates a replacement, which is not ready yet.
-    DeletePod { namespace: String, name: String },
+    DeletePod {
+        namespace: String,
+        name: String,
+    },
     /// The pod dies and is gone; its replacement (if any) is not there yet.
-    KillPod { namespace: String, name: String },
+    KillPod {
+        namespace: String,
+        name: String,
+    },
     /// The pod's readiness probe fails: it stays an endpoint, not ready.
-    MarkPodNotReady { namespace: String, name: String },
-    MarkPodReady { namespace: String, name: String },
+    MarkPodNotReady {
+        namespace: String,
+        name: String,
+    },
+    MarkPodReady {
+        namespace: String,
+        name: String,
+    },
     /// The pod gets a deletionTimestamp: terminating, still serving while ready.
-    MarkPodTerminating { namespace: String, name: String },
+    MarkPodTerminating {
+        namespace: String,
+        name: String,
+    },
     /// `kubectl cordon`: no new pods, traffic unchanged.
-    CordonNode { name: String },
-    UncordonNode { name: String },
+    CordonNode {
+        name: String,
+    },
+    UncordonNode {
+        name: String,
+    },
     /// `kubectl drain`: cordon, then evict every pod except DaemonSet pods; controller
     /// pods come back, ready, on other nodes.
-    DrainNode { name: String },
+    DrainNode {
+        name: String,
+    },
     /// The node goes NotReady: load balancers skip it and its pods become not ready.
-    FailNode { name: String },
+    FailNode {
+        name: String,
+    },
     /// The node is Ready again, and so are its running pods.
-    RecoverNode { name: String },
+    RecoverNode {
+        name: String,
+    },
     /// Scales a Deployment, ReplicaSet, ReplicationController or StatefulSet. `name` is
     /// the workload name, or `Kind/name`.
-    ScaleWorkload { namespace: String, name: String, replicas: u32 },
-    SetServiceType { namespace: String, name: String, service_type: ServiceType },
-    SetExternalTrafficPolicy { namespace: String, name: String, policy: TrafficPolicy },
-    SetInternalTrafficPolicy { namespace: String, name: String, policy: TrafficPolicy },
-    SetSessionAffinity { namespace: String, name: String, affinity: SessionAffinity },
-    SetTrafficDistribution { namespace: String, name: String, distribution: Option<TrafficDistribution> },
+    ScaleWorkload {
+        namespace: String,
+        name: String,
+        replicas: u32,
+    },
+    SetServiceType {
+        namespace: String,
+        name: String,
+        service_type: ServiceType,
+    },
+    SetExternalTrafficPolicy {
+        namespace: String,
+        name: String,
+        policy: TrafficPolicy,
+    },
+    SetInternalTrafficPolicy {
+        namespace: String,
+        name: String,
+        policy: TrafficPolicy,
+    },
+    SetSessionAffinity {
+        namespace: String,
+        name: String,
+        affinity: SessionAffinity,
+    },
+    SetTrafficDistribution {
+        namespace: String,
+        name: String,
+        distribution: Option<TrafficDistribution>,
+    },
     /// Adds a NetworkPolicy, replacing one of the same namespace and name.
     AddNetworkPolicy(Box<NetworkPolicy>),
     /// Removes (disables) a NetworkPolicy; the report hands it back to re-add later.
-    RemoveNetworkPolicy { namespace: String, name: String },
+    RemoveNetworkPolicy {
+        namespace: String,
+        name: String,
+    },
 }
 
 /// How much was re-resolved.
@@ -81,7 +136,9 @@ pub enum Resolution {
     /// Nothing traffic depends on changed.
     Nothing,
     /// Only these Services (`namespace/name`) got new endpoints.
-    Incremental { services: Vec<String> },
+    Incremental {
+        services: Vec<String>,
+    },
     Full,
 }
 
@@ -112,10 +169,16 @@ enum WhatIfErrorKind {
 
 impl WhatIfError {
     fn not_found(message: impl Into<String>) -> WhatIfError {
-        WhatIfError { kind: WhatIfErrorKind::NotFound, message: message.into() }
+        WhatIfError {
+            kind: WhatIfErrorKind::NotFound,
+            message: message.into(),
+        }
     }
     fn invalid(message: impl Into<String>) -> WhatIfError {
-        WhatIfError { kind: WhatIfErrorKind::Invalid, message: message.into() }
+        WhatIfError {
+            kind: WhatIfErrorKind::Invalid,
+            message: message.into(),
+        }
     }
     pub fn message(&self) -> &str {
         &self.message
@@ -137,20 +200,53 @@ impl std::error::Error for WhatIfError {}
 /// Applies one mutation and re-resolves. On error nothing changed.
 pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
     match mutation {
-        Mutation::DeletePod { namespace, name } => delete_pod(topology, namespace, name, Replacement::NotReady),
-        Mutation::KillPod { namespace, name } => delete_pod(topology, namespace, name, Replacement::None),
-        Mutation::MarkPodNotReady { namespace, name } => edit_pod(topology, namespace, name, "not ready", |pod| pod.ready = false),
-        Mutation::MarkPodReady { namespace, name } => edit_pod(topology, namespace, name, "ready", |pod| pod.ready = !pod.ips.is_empty() && !pod.phase.is_terminal()),
-        Mutation::MarkPodTerminating { namespace, name } => edit_pod(topology, namespace, name, "terminating", |pod| pod.terminating = true),
+        Mutation::DeletePod { namespace, name } => {
+            delete_pod(topology, namespace, name, Replacement::NotReady)
+        }
+        Mutation::KillPod { namespace, name } => {
+            delete_pod(topology, namespace, name, Replacement::None)
+        }
+        Mutation::MarkPodNotReady { namespace, name } => {
+            edit_pod(topology, namespace, name, "not ready", |pod| {
+                pod.ready = false
+            })
+        }
+        Mutation::MarkPodReady { namespace, name } => {
+            edit_pod(topology, namespace, name, "ready", |pod| {
+                pod.ready = !pod.ips.is_empty() && !pod.phase.is_terminal()
+            })
+        }
+        Mutation::MarkPodTerminating { namespace, name } => {
+            edit_pod(topology, namespace, name, "terminating", |pod| {
+                pod.terminating = true
+            })
+        }
         Mutation::CordonNode { name } => cordon(topology, name, true),
         Mutation::UncordonNode { name } => cordon(topology, name, false),
         Mutation::DrainNode { name } => drain(topology, name),
         Mutation::FailNode { name } => set_node_health(topology, name, NodeHealth::Failed),
         Mutation::RecoverNode { name } => set_node_health(topology, name, NodeHealth::Recovered),
-        Mutation::ScaleWorkload { namespace, name, replicas } => scale(topology, namespace, name, *replicas),
-        Mutation::SetServiceType { namespace, name, service_type } => edit_service(topology, namespace, name, |spec| set_service_type(spec, *service_type)),
-        Mutation::SetExternalTrafficPolicy { namespace, name, policy } => edit_service(topology, namespace, name, |spec| {
-            let externally_accessible = matches!(spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer) || !spec.external_ips.is_empty();
+        Mutation::ScaleWorkload {
+            namespace,
+            name,
+            replicas,
+        } => scale(topology, namespace, name, *replicas),
+        Mutation::SetServiceType {
+            namespace,
+            name,
+            service_type,
+        } => edit_service(topology, namespace, name, |spec| {
+            set_service_type(spec, *service_type)
+        }),
+        Mutation::SetExternalTrafficPolicy {
+            namespace,
+            name,
+            policy,
+        } => edit_service(topology, namespace, name, |spec| {
+            let externally_accessible = matches!(
+                spec.service_type,
+                ServiceType::NodePort | ServiceType::LoadBalancer
+            ) || !spec.external_ips.is_empty();
             if !externally_accessible {
                 return Err(WhatIfError::invalid("externalTrafficPolicy only applies to NodePort and LoadBalancer Services, or Services with externalIPs"));
             }
@@ -160,21 +256,35 @@ pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfRepor
             }
             Ok(format!("externalTrafficPolicy {policy:?}"))
         }),
-        Mutation::SetInternalTrafficPolicy { namespace, name, policy } => edit_service(topology, namespace, name, |spec| {
+        Mutation::SetInternalTrafficPolicy {
+            namespace,
+            name,
+            policy,
+        } => edit_service(topology, namespace, name, |spec| {
             if spec.service_type == ServiceType::ExternalName {
-                return Err(WhatIfError::invalid("an ExternalName Service has no traffic policies"));
+                return Err(WhatIfError::invalid(
+                    "an ExternalName Service has no traffic policies",
+                ));
             }
             spec.internal_traffic_policy = Some(*policy);
             Ok(format!("internalTrafficPolicy {policy:?}"))
         }),
-        Mutation::SetSessionAffinity { namespace, name, affinity } => edit_service(topology, namespace, name, |spec| {
+        Mutation::SetSessionAffinity {
+            namespace,
+            name,
+            affinity,
+        } => edit_service(topology, namespace, name, |spec| {
             spec.session_affinity = *affinity;
             if *affinity == SessionAffinity::None {
                 spec.session_affinity_timeout = None;
             }
             Ok(format!("sessionAffinity {affinity:?}"))
         }),
-        Mutation::SetTrafficDistribution { namespace, name, distribution } => edit_service(topology, namespace, name, |spec| {
+        Mutation::SetTrafficDistribution {
+            namespace,
+            name,
+            distribution,
+        } => edit_service(topology, namespace, name, |spec| {
             spec.traffic_distribution = *distribution;
             Ok(match distribution {
                 Some(distribution) => format!("trafficDistribution {distribution:?}"),
@@ -183,24 +293,41 @@ pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfRepor
         }),
         Mutation::AddNetworkPolicy(policy) => {
             let policies = &mut topology.manifests.network_policies;
-            let replaced = policies.iter().position(|p| p.meta.namespace == policy.meta.namespace && p.meta.name == policy.meta.name);
+            let replaced = policies.iter().position(|p| {
+                p.meta.namespace == policy.meta.namespace && p.meta.name == policy.meta.name
+            });
             match replaced {
                 Some(position) => policies[position] = (**policy).clone(),
                 None => policies.push((**policy).clone()),
             }
             refresh_policy_diagnostics(topology);
-            let verb = if replaced.is_some() { "replaced" } else { "added" };
-            Ok(report(format!("NetworkPolicy {}/{} {verb}", policy.meta.namespace, policy.meta.name), Resolution::Nothing))
+            let verb = if replaced.is_some() {
+                "replaced"
+            } else {
+                "added"
+            };
+            Ok(report(
+                format!(
+                    "NetworkPolicy {}/{} {verb}",
+                    policy.meta.namespace, policy.meta.name
+                ),
+                Resolution::Nothing,
+            ))
         }
         Mutation::RemoveNetworkPolicy { namespace, name } => {
             let policies = &mut topology.manifests.network_policies;
             let position = policies
                 .iter()
                 .position(|p| p.meta.namespace == *namespace && p.meta.name == *name)
-                .ok_or_else(|| WhatIfError::not_found(format!("no NetworkPolicy {namespace}/{name}")))?;
+                .ok_or_else(|| {
+                    WhatIfError::not_found(format!("no NetworkPolicy {namespace}/{name}"))
+                })?;
             let removed = policies.remove(position);
             refresh_policy_diagnostics(topology);
-            let mut result = report(format!("NetworkPolicy {namespace}/{name} removed"), Resolution::Nothing);
+            let mut result = report(
+                format!("NetworkPolicy {namespace}/{name} removed"),
+                Resolution::Nothing,
+            );
             result.removed_policy = Some(removed);
             Ok(result)
         }
@@ -216,7 +343,14 @@ pub fn network_policy_from_yaml(text: &str) -> Result<NetworkPolicy, WhatIfError
         Some(policy) => Ok(policy),
         None => {
             let problems: Vec<String> = diagnostics.iter().map(|d| d.message.clone()).collect();
-            Err(WhatIfError::invalid(format!("no NetworkPolicy in the text{}", if problems.is_empty() { String::new() } else { format!(": {}", problems.join("; ")) })))
+            Err(WhatIfError::invalid(format!(
+                "no NetworkPolicy in the text{}",
+                if problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", problems.join("; "))
+                }
+            )))
         }
     }
 }
@@ -242,7 +376,13 @@ enum Replacement {
 }
 
 fn report(description: String, resolution: Resolution) -> WhatIfReport {
-    WhatIfReport { description, resolution, created_pods: Vec::new(), removed_pods: Vec::new(), removed_policy: None }
+    WhatIfReport {
+        description,
+        resolution,
+        created_pods: Vec::new(),
+        removed_pods: Vec::new(),
+        removed_policy: None,
+    }
 }
 
 fn find_pod(topology: &Topology, namespace: &str, name: &str) -> Result<usize, WhatIfError> {
@@ -255,23 +395,45 @@ fn find_pod(topology: &Topology, namespace: &str, name: &str) -> Result<usize, W
 }
 
 fn find_node(topology: &Topology, name: &str) -> Result<usize, WhatIfError> {
-    topology.cluster.nodes.iter().position(|node| node.name == name).ok_or_else(|| WhatIfError::not_found(format!("no node {name}")))
+    topology
+        .cluster
+        .nodes
+        .iter()
+        .position(|node| node.name == name)
+        .ok_or_else(|| WhatIfError::not_found(format!("no node {name}")))
 }
 
-fn delete_pod(topology: &mut Topology, namespace: &str, name: &str, replacement: Replacement) -> Result<WhatIfReport, WhatIfError> {
+fn delete_pod(
+    topology: &mut Topology,
+    namespace: &str,
+    name: &str,
+    replacement: Replacement,
+) -> Result<WhatIfReport, WhatIfError> {
     let position = find_pod(topology, namespace, name)?;
     let mut change = PodChange::new();
     let pod = topology.cluster.pods[position].clone();
     let created = match replacement {
         Replacement::None => Vec::new(),
-        _ => replacement_pods(topology, std::slice::from_ref(&pod), &BTreeSet::new(), replacement),
+        _ => replacement_pods(
+            topology,
+            std::slice::from_ref(&pod),
+            &BTreeSet::new(),
+            replacement,
+        ),
     };
     change.remove(topology, &[position]);
     change.add(topology, created.clone());
-    let verb = if replacement == Replacement::None { "killed" } else { "deleted" };
+    let verb = if replacement == Replacement::None {
+        "killed"
+    } else {
+        "deleted"
+    };
     let mut description = format!("pod {} {verb}", pod.key());
     if let Some(first) = created.first() {
-        description.push_str(&format!("; its controller creates {} (not ready yet)", first.key()));
+        description.push_str(&format!(
+            "; its controller creates {} (not ready yet)",
+            first.key()
+        ));
     }
     let resolution = change.finish(topology);
     let mut result = report(description, resolution);
@@ -280,28 +442,55 @@ fn delete_pod(topology: &mut Topology, namespace: &str, name: &str, replacement:
     Ok(result)
 }
 
-fn edit_pod(topology: &mut Topology, namespace: &str, name: &str, what: &str, edit: impl Fn(&mut ClusterPod)) -> Result<WhatIfReport, WhatIfError> {
+fn edit_pod(
+    topology: &mut Topology,
+    namespace: &str,
+    name: &str,
+    what: &str,
+    edit: impl Fn(&mut ClusterPod),
+) -> Result<WhatIfReport, WhatIfError> {
     let position = find_pod(topology, namespace, name)?;
     let mut change = PodChange::new();
     change.modify(topology, &[position], edit);
     let resolution = change.finish(topology);
-    Ok(report(format!("pod {namespace}/{name} marked {what}"), resolution))
+    Ok(report(
+        format!("pod {namespace}/{name} marked {what}"),
+        resolution,
+    ))
 }
 
-fn cordon(topology: &mut Topology, name: &str, unschedulable: bool) -> Result<WhatIfReport, WhatIfError> {
+fn cordon(
+    topology: &mut Topology,
+    name: &str,
+    unschedulable: bool,
+) -> Result<WhatIfReport, WhatIfError> {
     let node = find_node(topology, name)?;
     topology.cluster.nodes[node].unschedulable = unschedulable;
-    if let Some(raw) = topology.manifests.nodes.iter_mut().find(|n| n.meta.name == name) {
+    if let Some(raw) = topology
+        .manifests
+        .nodes
+        .iter_mut()
+        .find(|n| n.meta.name == name)
+    {
         raw.unschedulable = unschedulable;
     }
-    let verb = if unschedulable { "cordoned: no new pods land there; traffic is unchanged" } else { "uncordoned" };
+    let verb = if unschedulable {
+        "cordoned: no new pods land there; traffic is unchanged"
+    } else {
+        "uncordoned"
+    };
     Ok(report(format!("node {name} {verb}"), Resolution::Nothing))
 }
 
 fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfError> {
     let node = find_node(topology, name)?;
     topology.cluster.nodes[node].unschedulable = true;
-    if let Some(raw) = topology.manifests.nodes.iter_mut().find(|n| n.meta.name == name) {
+    if let Some(raw) = topology
+        .manifests
+        .nodes
+        .iter_mut()
+        .find(|n| n.meta.name == name)
+    {
         raw.unschedulable = true;
     }
     let evicted: Vec<usize> = topology
@@ -310,17 +499,31 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .iter()
         .enumerate()
         .filter(|(_, pod)| pod.node.as_deref() == Some(name) && !pod.phase.is_terminal())
-        .filter(|(_, pod)| !pod.workload.as_deref().is_some_and(|w| w.starts_with("DaemonSet/")))
+        .filter(|(_, pod)| {
+            !pod.workload
+                .as_deref()
+                .is_some_and(|w| w.starts_with("DaemonSet/"))
+        })
         .map(|(position, _)| position)
         .collect();
     let mut change = PodChange::new();
-    let evicted_pods: Vec<ClusterPod> = evicted.iter().map(|&p| topology.cluster.pods[p].clone()).collect();
+    let evicted_pods: Vec<ClusterPod> = evicted
+        .iter()
+        .map(|&p| topology.cluster.pods[p].clone())
+        .collect();
     let evicted_keys: BTreeSet<String> = evicted_pods.iter().map(ClusterPod::key).collect();
     let created = replacement_pods(topology, &evicted_pods, &evicted_keys, Replacement::Ready);
     change.remove(topology, &evicted);
     change.add(topology, created.clone());
     let resolution = change.finish(topology);
-    let mut result = report(format!("node {name} drained: {} pods evicted, {} recreated elsewhere", evicted.len(), created.len()), resolution);
+    let mut result = report(
+        format!(
+            "node {name} drained: {} pods evicted, {} recreated elsewhere",
+            evicted.len(),
+            created.len()
+        ),
+        resolution,
+    );
     result.removed_pods = evicted_keys.into_iter().collect();
     result.created_pods = created.iter().map(ClusterPod::key).collect();
     Ok(result)
@@ -332,27 +535,54 @@ enum NodeHealth {
     Recovered,
 }
 
-fn set_node_health(topology: &mut Topology, name: &str, health: NodeHealth) -> Result<WhatIfReport, WhatIfError> {
+fn set_node_health(
+    topology: &mut Topology,
+    name: &str,
+    health: NodeHealth,
+) -> Result<WhatIfReport, WhatIfError> {
     let node = find_node(topology, name)?;
     let ready = health == NodeHealth::Recovered;
     topology.cluster.nodes[node].ready = ready;
-    if let Some(raw) = topology.manifests.nodes.iter_mut().find(|n| n.meta.name == name) {
+    if let Some(raw) = topology
+        .manifests
+        .nodes
+        .iter_mut()
+        .find(|n| n.meta.name == name)
+    {
         raw.ready = ready;
     }
-    let on_node: Vec<usize> = topology.cluster.pods.iter().enumerate().filter(|(_, pod)| pod.node.as_deref() == Some(name)).map(|(position, _)| position).collect();
+    let on_node: Vec<usize> = topology
+        .cluster
+        .pods
+        .iter()
+        .enumerate()
+        .filter(|(_, pod)| pod.node.as_deref() == Some(name))
+        .map(|(position, _)| position)
+        .collect();
     let mut change = PodChange::new();
     change.modify(topology, &on_node, |pod| {
-        pod.ready = ready && pod.phase == PodPhase::Running && !pod.ips.is_empty() && !pod.terminating;
+        pod.ready =
+            ready && pod.phase == PodPhase::Running && !pod.ips.is_empty() && !pod.terminating;
     });
     let resolution = change.finish(topology);
     let description = match health {
-        NodeHealth::Failed => format!("node {name} failed (NotReady): load balancers skip it and its {} pods are not ready", on_node.len()),
-        NodeHealth::Recovered => format!("node {name} recovered: Ready again, with its running pods"),
+        NodeHealth::Failed => format!(
+            "node {name} failed (NotReady): load balancers skip it and its {} pods are not ready",
+            on_node.len()
+        ),
+        NodeHealth::Recovered => {
+            format!("node {name} recovered: Ready again, with its running pods")
+        }
     };
     Ok(report(description, resolution))
 }
 
-fn scale(topology: &mut Topology, namespace: &str, name: &str, replicas: u32) -> Result<WhatIfReport, WhatIfError> {
+fn scale(
+    topology: &mut Topology,
+    namespace: &str,
+    name: &str,
+    replicas: u32,
+) -> Result<WhatIfReport, WhatIfError> {
     let (kind_filter, workload_name) = match name.split_once('/') {
         Some((kind, workload_name)) => (WorkloadKind::parse(kind), workload_name),
         None => (None, name),
@@ -361,10 +591,20 @@ fn scale(topology: &mut Topology, namespace: &str, name: &str, replicas: u32) ->
         .manifests
         .workloads
         .iter()
-        .position(|w| w.meta.namespace == namespace && w.meta.name == workload_name && kind_filter.is_none_or(|k| k == w.kind))
+        .position(|w| {
+            w.meta.namespace == namespace
+                && w.meta.name == workload_name
+                && kind_filter.is_none_or(|k| k == w.kind)
+        })
         .ok_or_else(|| WhatIfError::not_found(format!("no workload {namespace}/{name}")))?;
     let workload = topology.manifests.workloads[position].clone();
-    if !matches!(workload.kind, WorkloadKind::Deployment | WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController | WorkloadKind::StatefulSet) {
+    if !matches!(
+        workload.kind,
+        WorkloadKind::Deployment
+            | WorkloadKind::ReplicaSet
+            | WorkloadKind::ReplicationController
+            | WorkloadKind::StatefulSet
+    ) {
         return Err(WhatIfError::invalid(format!("{} {namespace}/{workload_name} cannot be scaled: only Deployments, ReplicaSets, ReplicationControllers and StatefulSets have replicas", workload.kind.as_str())));
     }
     let workload_ref = format!("{}/{}", workload.kind.as_str(), workload.meta.name);
@@ -373,7 +613,11 @@ fn scale(topology: &mut Topology, namespace: &str, name: &str, replicas: u32) ->
         .pods
         .iter()
         .enumerate()
-        .filter(|(_, pod)| pod.namespace == namespace && pod.workload.as_deref() == Some(workload_ref.as_str()) && !pod.phase.is_terminal())
+        .filter(|(_, pod)| {
+            pod.namespace == namespace
+                && pod.workload.as_deref() == Some(workload_ref.as_str())
+                && !pod.phase.is_terminal()
+        })
         .map(|(p, _)| p)
         .collect();
     let target = replicas as usize;
@@ -381,7 +625,13 @@ fn scale(topology: &mut Topology, namespace: &str, name: &str, replicas: u32) ->
     let mut created = Vec::new();
     let mut removed = Vec::new();
     if target > current.len() {
-        let existing: BTreeSet<String> = topology.cluster.pods.iter().filter(|p| p.namespace == namespace).map(|p| p.name.clone()).collect();
+        let existing: BTreeSet<String> = topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.namespace == namespace)
+            .map(|p| p.name.clone())
+            .collect();
         let mut template = PodFactory::new(topology, &workload);
         let mut index = 0u32;
         while created.len() < target - current.len() && index < replicas.saturating_add(10_000) {
@@ -396,44 +646,87 @@ fn scale(topology: &mut Topology, namespace: &str, name: &str, replicas: u32) ->
         // Controllers remove the newest pods; StatefulSets the highest ordinals.
         let mut ordered = current.clone();
         if workload.kind == WorkloadKind::StatefulSet {
-            ordered.sort_by_key(|&p| ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name));
+            ordered
+                .sort_by_key(|&p| ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name));
         }
         let doomed: Vec<usize> = ordered[target..].to_vec();
-        removed = doomed.iter().map(|&p| topology.cluster.pods[p].key()).collect();
+        removed = doomed
+            .iter()
+            .map(|&p| topology.cluster.pods[p].key())
+            .collect();
         change.remove(topology, &doomed);
     }
     topology.manifests.workloads[position].replicas = replicas;
     let resolution = change.finish(topology);
-    let mut result = report(format!("{workload_ref} in {namespace} scaled from {} to {replicas} replicas", current.len()), resolution);
+    let mut result = report(
+        format!(
+            "{workload_ref} in {namespace} scaled from {} to {replicas} replicas",
+            current.len()
+        ),
+        resolution,
+    );
     result.created_pods = created.iter().map(ClusterPod::key).collect();
     result.removed_pods = removed;
     Ok(result)
 }
 
 fn ordinal_of(pod_name: &str, set_name: &str) -> u64 {
-    pod_name.strip_prefix(set_name).and_then(|rest| rest.strip_prefix('-')).and_then(|n| n.parse().ok()).unwrap_or(u64::MAX)
+    pod_name
+        .strip_prefix(set_name)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 /// The pods controllers create to replace `gone` (already removed or about to be).
 /// Bare pods and pods of kinds kubetopo does not recreate get none.
-fn replacement_pods(topology: &Topology, gone: &[ClusterPod], gone_keys: &BTreeSet<String>, replacement: Replacement) -> Vec<ClusterPod> {
+fn replacement_pods(
+    topology: &Topology,
+    gone: &[ClusterPod],
+    gone_keys: &BTreeSet<String>,
+    replacement: Replacement,
+) -> Vec<ClusterPod> {
     let mut created: Vec<ClusterPod> = Vec::new();
     for pod in gone {
-        let Some(workload_ref) = pod.workload.as_deref() else { continue };
-        let Some((kind, workload_name)) = workload_ref.split_once('/') else { continue };
-        let Some(workload) = topology.manifests.workloads.iter().find(|w| w.meta.namespace == pod.namespace && w.meta.name == workload_name && w.kind.as_str() == kind) else { continue };
-        if !matches!(workload.kind, WorkloadKind::Deployment | WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController | WorkloadKind::StatefulSet) {
+        let Some(workload_ref) = pod.workload.as_deref() else {
+            continue;
+        };
+        let Some((kind, workload_name)) = workload_ref.split_once('/') else {
+            continue;
+        };
+        let Some(workload) = topology.manifests.workloads.iter().find(|w| {
+            w.meta.namespace == pod.namespace
+                && w.meta.name == workload_name
+                && w.kind.as_str() == kind
+        }) else {
+            continue;
+        };
+        if !matches!(
+            workload.kind,
+            WorkloadKind::Deployment
+                | WorkloadKind::ReplicaSet
+                | WorkloadKind::ReplicationController
+                | WorkloadKind::StatefulSet
+        ) {
             continue;
         }
         let mut factory = PodFactory::new(topology, workload);
         if workload.kind == WorkloadKind::StatefulSet {
             // The StatefulSet controller recreates the same identity.
             let ordinal = ordinal_of(&pod.name, &workload.meta.name);
-            let index = (ordinal.saturating_sub(u64::from(workload.ordinal_start))).min(u64::from(u32::MAX)) as u32;
+            let index = (ordinal.saturating_sub(u64::from(workload.ordinal_start)))
+                .min(u64::from(u32::MAX)) as u32;
             created.push(factory.pod(topology, index, &created, replacement));
             continue;
         }
-        let taken: BTreeSet<String> = topology.cluster.pods.iter().filter(|p| p.namespace == pod.namespace).map(|p| p.name.clone()).chain(created.iter().map(|p| p.name.clone())).collect();
+        let taken: BTreeSet<String> = topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.namespace == pod.namespace)
+            .map(|p| p.name.clone())
+            .chain(created.iter().map(|p| p.name.clone()))
+            .collect();
         let mut index = workload.replicas;
         loop {
             let candidate = factory.pod(topology, index, &created, replacement);
@@ -466,35 +759,77 @@ impl<'w> PodFactory<'w> {
     fn new(topology: &Topology, workload: &'w Workload) -> PodFactory<'w> {
         let workload_ref = format!("{}/{}", workload.kind.as_str(), workload.meta.name);
         // Share the template spec with existing replicas, as `cluster` does.
-        let existing = topology.cluster.pods.iter().find(|p| p.namespace == workload.meta.namespace && p.workload.as_deref() == Some(workload_ref.as_str()));
-        let spec = existing.map(|p| Arc::clone(&p.spec)).unwrap_or_else(|| Arc::new(workload.template.spec.clone()));
+        let existing = topology.cluster.pods.iter().find(|p| {
+            p.namespace == workload.meta.namespace
+                && p.workload.as_deref() == Some(workload_ref.as_str())
+        });
+        let spec = existing
+            .map(|p| Arc::clone(&p.spec))
+            .unwrap_or_else(|| Arc::new(workload.template.spec.clone()));
         let mut labels = workload.template.labels.clone();
         let mut owner = workload_ref.clone();
         let mut hash = String::new();
         if workload.kind == WorkloadKind::Deployment {
-            hash = existing.and_then(|p| p.labels.get("pod-template-hash").cloned()).unwrap_or_else(|| pod_template_hash(&workload.template));
+            hash = existing
+                .and_then(|p| p.labels.get("pod-template-hash").cloned())
+                .unwrap_or_else(|| pod_template_hash(&workload.template));
             labels.insert("pod-template-hash".into(), hash.clone());
             owner = format!("ReplicaSet/{}-{hash}", workload.meta.name);
         }
-        PodFactory { workload, spec, labels, owner, workload_ref, hash }
+        PodFactory {
+            workload,
+            spec,
+            labels,
+            owner,
+            workload_ref,
+            hash,
+        }
     }
 
-    fn pod(&mut self, topology: &Topology, index: u32, also_placed: &[ClusterPod], replacement: Replacement) -> ClusterPod {
+    fn pod(
+        &mut self,
+        topology: &Topology,
+        index: u32,
+        also_placed: &[ClusterPod],
+        replacement: Replacement,
+    ) -> ClusterPod {
         let workload = self.workload;
         let namespace = &workload.meta.namespace;
         let name = &workload.meta.name;
         let seed = topology.config.seed;
         let mut labels = self.labels.clone();
         let (pod_name, hostname, subdomain) = match workload.kind {
-            WorkloadKind::Deployment => (format!("{name}-{}-{}", self.hash, name_suffix(&[namespace, name, &index.to_string()], seed)), None, None),
+            WorkloadKind::Deployment => (
+                format!(
+                    "{name}-{}-{}",
+                    self.hash,
+                    name_suffix(&[namespace, name, &index.to_string()], seed)
+                ),
+                None,
+                None,
+            ),
             WorkloadKind::StatefulSet => {
                 let ordinal = u64::from(workload.ordinal_start) + u64::from(index);
                 let pod_name = format!("{name}-{ordinal}");
-                labels.insert("statefulset.kubernetes.io/pod-name".into(), pod_name.clone());
+                labels.insert(
+                    "statefulset.kubernetes.io/pod-name".into(),
+                    pod_name.clone(),
+                );
                 labels.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
-                (pod_name.clone(), Some(pod_name), workload.service_name.clone())
+                (
+                    pod_name.clone(),
+                    Some(pod_name),
+                    workload.service_name.clone(),
+                )
             }
-            _ => (format!("{name}-{}", name_suffix(&[namespace, name, &index.to_string()], seed)), None, None),
+            _ => (
+                format!(
+                    "{name}-{}",
+                    name_suffix(&[namespace, name, &index.to_string()], seed)
+                ),
+                None,
+                None,
+            ),
         };
         let node = place(topology, workload, &self.spec, index);
         let ip = node.and_then(|n| free_ip(topology, &topology.cluster.nodes[n], also_placed));
@@ -505,7 +840,11 @@ impl<'w> PodFactory<'w> {
             labels,
             node: node.map(|n| topology.cluster.nodes[n].name.clone()),
             ips: ip.into_iter().collect(),
-            phase: if running { PodPhase::Running } else { PodPhase::Pending },
+            phase: if running {
+                PodPhase::Running
+            } else {
+                PodPhase::Pending
+            },
             ready: running && ip.is_some() && replacement == Replacement::Ready,
             terminating: false,
             owner: Some(self.owner.clone()),
@@ -522,15 +861,34 @@ impl<'w> PodFactory<'w> {
 /// Where `cluster` would put replica `index`.
 fn place(topology: &Topology, workload: &Workload, spec: &PodSpec, index: u32) -> Option<usize> {
     let nodes = &topology.cluster.nodes;
-    let candidates: Vec<usize> = zone_interleaved(nodes).into_iter().filter(|&position| node_accepts(&nodes[position], spec, Placement::Scheduled)).collect();
-    replica_node(&candidates, &workload.meta.namespace, &workload.meta.name, index as usize)
+    let candidates: Vec<usize> = zone_interleaved(nodes)
+        .into_iter()
+        .filter(|&position| node_accepts(&nodes[position], spec, Placement::Scheduled))
+        .collect();
+    replica_node(
+        &candidates,
+        &workload.meta.namespace,
+        &workload.meta.name,
+        index as usize,
+    )
 }
 
 /// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge).
 fn free_ip(topology: &Topology, node: &ClusterNode, also_placed: &[ClusterPod]) -> Option<IpAddr> {
     let cidr = node.pod_cidr?;
-    let used: BTreeSet<IpAddr> = topology.cluster.pods.iter().chain(also_placed).filter(|p| !p.phase.is_terminal()).flat_map(|p| p.ips.iter().copied()).filter(|ip| matches!(ip, IpAddr::V4(v4) if cidr.contains(*v4))).collect();
-    (2..cidr.size().saturating_sub(1)).filter_map(|host| cidr.nth(host)).map(IpAddr::V4).find(|ip| !used.contains(ip))
+    let used: BTreeSet<IpAddr> = topology
+        .cluster
+        .pods
+        .iter()
+        .chain(also_placed)
+        .filter(|p| !p.phase.is_terminal())
+        .flat_map(|p| p.ips.iter().copied())
+        .filter(|ip| matches!(ip, IpAddr::V4(v4) if cidr.contains(*v4)))
+        .collect();
+    (2..cidr.size().saturating_sub(1))
+        .filter_map(|host| cidr.nth(host))
+        .map(IpAddr::V4)
+        .find(|ip| !used.contains(ip))
 }
 
 /// Tracks one batch of pod edits and re-resolves what they touch.
@@ -550,11 +908,18 @@ struct PodChange {
 
 impl PodChange {
     fn new() -> PodChange {
-        PodChange { touched: Vec::new(), presence_before: BTreeMap::new(), remap: None, n_added: 0, index_stale: false }
+        PodChange {
+            touched: Vec::new(),
+            presence_before: BTreeMap::new(),
+            remap: None,
+            n_added: 0,
+            index_stale: false,
+        }
     }
 
     fn note(&mut self, topology: &Topology, pod: &ClusterPod) {
-        self.touched.push((pod.namespace.clone(), pod.labels.clone()));
+        self.touched
+            .push((pod.namespace.clone(), pod.labels.clone()));
         let key = (pod.namespace.clone(), presence_key(pod));
         if let std::collections::btree_map::Entry::Vacant(entry) = self.presence_before.entry(key) {
             let (namespace, presence) = entry.key();
@@ -576,7 +941,10 @@ impl PodChange {
         }
         let doomed: BTreeSet<usize> = positions.iter().copied().collect();
         let n_before = topology.cluster.pods.len();
-        let previous = self.remap.take().unwrap_or_else(|| (0..n_before).map(Some).collect());
+        let previous = self
+            .remap
+            .take()
+            .unwrap_or_else(|| (0..n_before).map(Some).collect());
         let mut step = Vec::with_capacity(n_before);
         let mut next = 0;
         for old in 0..n_before {
@@ -588,7 +956,12 @@ impl PodChange {
             }
         }
         // Compose with any earlier removal in this batch.
-        self.remap = Some(previous.into_iter().map(|p| p.and_then(|p| step.get(p).copied().flatten())).collect());
+        self.remap = Some(
+            previous
+                .into_iter()
+                .map(|p| p.and_then(|p| step.get(p).copied().flatten()))
+                .collect(),
+        );
         let mut position = 0;
         topology.cluster.pods.retain(|_| {
             let keep = !doomed.contains(&position);
@@ -605,7 +978,12 @@ impl PodChange {
         }
     }
 
-    fn modify(&mut self, topology: &mut Topology, positions: &[usize], edit: impl Fn(&mut ClusterPod)) {
+    fn modify(
+        &mut self,
+        topology: &mut Topology,
+        positions: &[usize],
+        edit: impl Fn(&mut ClusterPod),
+    ) {
         for &position in positions {
             let pod = topology.cluster.pods[position].clone();
             self.note(topology, &pod);
@@ -618,10 +996,13 @@ impl PodChange {
         if self.touched.is_empty() {
             return Resolution::Nothing;
         }
-        let presence_changed = self.presence_before.iter().any(|((namespace, key), &before)| {
-            let after = count_present(topology, namespace, key);
-            (before == 0) != (after == 0)
-        });
+        let presence_changed = self
+            .presence_before
+            .iter()
+            .any(|((namespace, key), &before)| {
+                let after = count_present(topology, namespace, key);
+                (before == 0) != (after == 0)
+            });
         if presence_changed {
             // Dependencies and workload-level diagnostics are keyed by workload: recompute all.
             resolve_fully(topology);
@@ -635,13 +1016,17 @@ impl PodChange {
             }
             let n_pods = topology.cluster.pods.len();
             for position in n_pods.saturating_sub(self.n_added)..n_pods {
-                topology.pod_index.push(position, &topology.cluster.pods[position]);
+                topology
+                    .pod_index
+                    .push(position, &topology.cluster.pods[position]);
             }
         }
         if let Some(remap) = &self.remap {
             for service in &mut topology.services {
                 for endpoint in &mut service.endpoints {
-                    endpoint.pod_index = endpoint.pod_index.and_then(|old| remap.get(old).copied().flatten());
+                    endpoint.pod_index = endpoint
+                        .pod_index
+                        .and_then(|old| remap.get(old).copied().flatten());
                 }
             }
         }
@@ -652,19 +1037,29 @@ impl PodChange {
             .filter(|(_, service)| service.service_type != ServiceType::ExternalName)
             .filter(|(_, service)| {
                 service.selector.as_ref().is_some_and(|selector| {
-                    !selector.is_empty() && self.touched.iter().any(|(namespace, labels)| *namespace == service.namespace && map_matches(selector, labels))
+                    !selector.is_empty()
+                        && self.touched.iter().any(|(namespace, labels)| {
+                            *namespace == service.namespace && map_matches(selector, labels)
+                        })
                 })
             })
             .map(|(position, _)| position)
             .collect();
         reresolve_services(topology, &affected, &self.touched);
-        Resolution::Incremental { services: affected.iter().map(|&s| topology.services[s].key()).collect() }
+        Resolution::Incremental {
+            services: affected
+                .iter()
+                .map(|&s| topology.services[s].key())
+                .collect(),
+        }
     }
 }
 
 /// What makes a pod count for its workload: the workload, or the pod itself when bare.
 fn presence_key(pod: &ClusterPod) -> String {
-    pod.workload.clone().unwrap_or_else(|| format!("Pod/{}", pod.name))
+    pod.workload
+        .clone()
+        .unwrap_or_else(|| format!("Pod/{}", pod.name))
 }
 
 /// Pods of `namespace` with this presence key, without allocating per pod.
@@ -697,21 +1092,41 @@ const SERVICE_EXPLAIN_CODES: &[&str] = &[
 ];
 
 /// Diagnostic codes that depend on pods and NetworkPolicies together.
-const POLICY_CODES: &[&str] = &["network-policy-selects-no-pods", "network-policy-blocks-dns"];
+const POLICY_CODES: &[&str] = &[
+    "network-policy-selects-no-pods",
+    "network-policy-blocks-dns",
+];
 
 fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(String, Labels)]) {
-    let zones_by_node: BTreeMap<&str, Option<&str>> = topology.cluster.nodes.iter().map(|n| (n.name.as_str(), n.zone.as_deref())).collect();
-    let raw_services: BTreeMap<(&str, &str), &Service> = topology.manifests.services.iter().map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s)).collect();
+    let zones_by_node: BTreeMap<&str, Option<&str>> = topology
+        .cluster
+        .nodes
+        .iter()
+        .map(|n| (n.name.as_str(), n.zone.as_deref()))
+        .collect();
+    let raw_services: BTreeMap<(&str, &str), &Service> = topology
+        .manifests
+        .services
+        .iter()
+        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+        .collect();
     let mut new_endpoints = Vec::with_capacity(affected.len());
     for &position in affected {
         let service = &topology.services[position];
-        let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str())) else {
+        let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str()))
+        else {
             new_endpoints.push(None);
             continue;
         };
         let selector = service.selector.clone().unwrap_or_default();
         let selected = topology.pod_index.select_map(&service.namespace, &selector);
-        new_endpoints.push(Some(resolve::endpoints_from_pods(service, raw, &selected, &topology.cluster.pods, &zones_by_node)));
+        new_endpoints.push(Some(resolve::endpoints_from_pods(
+            service,
+            raw,
+            &selected,
+            &topology.cluster.pods,
+            &zones_by_node,
+        )));
     }
     for (&position, endpoints) in affected.iter().zip(new_endpoints) {
         if let Some(endpoints) = endpoints {
@@ -723,24 +1138,56 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
 
     // Explanations: the re-resolved Services, plus Services without endpoints in the
     // touched namespaces (their "nearest pods" hint looks at every pod there).
-    let namespaces: BTreeSet<&str> = touched.iter().map(|(namespace, _)| namespace.as_str()).collect();
+    let namespaces: BTreeSet<&str> = touched
+        .iter()
+        .map(|(namespace, _)| namespace.as_str())
+        .collect();
     let mut explained: BTreeSet<usize> = affected.iter().copied().collect();
     for (position, service) in topology.services.iter().enumerate() {
         if service.endpoints.is_empty() && namespaces.contains(service.namespace.as_str()) {
             explained.insert(position);
         }
     }
-    let subset: Vec<resolve::ResolvedService> = explained.iter().map(|&p| topology.services[p].clone()).collect();
-    let objects: BTreeSet<String> = subset.iter().map(|s| format!("Service/{}/{}", s.namespace, s.name)).collect();
-    let keys: BTreeSet<(&str, &str)> = subset.iter().map(|s| (s.namespace.as_str(), s.name.as_str())).collect();
+    let subset: Vec<resolve::ResolvedService> = explained
+        .iter()
+        .map(|&p| topology.services[p].clone())
+        .collect();
+    let objects: BTreeSet<String> = subset
+        .iter()
+        .map(|s| format!("Service/{}/{}", s.namespace, s.name))
+        .collect();
+    let keys: BTreeSet<(&str, &str)> = subset
+        .iter()
+        .map(|s| (s.namespace.as_str(), s.name.as_str()))
+        .collect();
     let mini = Manifests {
-        services: topology.manifests.services.iter().filter(|s| keys.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str()))).cloned().collect(),
-        endpoint_slices: topology.manifests.endpoint_slices.iter().filter(|s| keys.contains(&(s.meta.namespace.as_str(), s.service_name.as_str()))).cloned().collect(),
+        services: topology
+            .manifests
+            .services
+            .iter()
+            .filter(|s| keys.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str())))
+            .cloned()
+            .collect(),
+        endpoint_slices: topology
+            .manifests
+            .endpoint_slices
+            .iter()
+            .filter(|s| keys.contains(&(s.meta.namespace.as_str(), s.service_name.as_str())))
+            .cloned()
+            .collect(),
         ..Manifests::default()
     };
     let mut fresh = Vec::new();
-    explain::explain(&mini, &topology.cluster, &topology.pod_index, &subset, &mut fresh);
-    topology.diagnostics.retain(|d| !(objects.contains(&d.object) && SERVICE_EXPLAIN_CODES.contains(&d.code)));
+    explain::explain(
+        &mini,
+        &topology.cluster,
+        &topology.pod_index,
+        &subset,
+        &mut fresh,
+    );
+    topology
+        .diagnostics
+        .retain(|d| !(objects.contains(&d.object) && SERVICE_EXPLAIN_CODES.contains(&d.code)));
     topology.diagnostics.extend(fresh);
     if !topology.manifests.network_policies.is_empty() {
         refresh_policy_diagnostics(topology);
@@ -752,12 +1199,26 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
 /// Recomputes the diagnostics that depend on NetworkPolicies: nothing else changes
 /// when a policy is added or removed.
 fn refresh_policy_diagnostics(topology: &mut Topology) {
-    let mini = Manifests { network_policies: topology.manifests.network_policies.clone(), ..Manifests::default() };
+    let mini = Manifests {
+        network_policies: topology.manifests.network_policies.clone(),
+        ..Manifests::default()
+    };
     let mut fresh: Vec<Diagnostic> = Vec::new();
-    explain::explain(&mini, &topology.cluster, &topology.pod_index, &[], &mut fresh);
+    explain::explain(
+        &mini,
+        &topology.cluster,
+        &topology.pod_index,
+        &[],
+        &mut fresh,
+    );
     let engine = netpol::PolicyEngine::new(&topology.manifests, &topology.cluster);
-    fresh.extend(netpol::dns_diagnostics(&engine, netpol::cluster_dns_ip(&topology.config)));
-    topology.diagnostics.retain(|d| !POLICY_CODES.contains(&d.code));
+    fresh.extend(netpol::dns_diagnostics(
+        &engine,
+        netpol::cluster_dns_ip(&topology.config),
+    ));
+    topology
+        .diagnostics
+        .retain(|d| !POLICY_CODES.contains(&d.code));
     topology.diagnostics.extend(fresh);
     super::diag::sort_diagnostics(&mut topology.diagnostics);
 }
@@ -766,7 +1227,12 @@ fn refresh_policy_diagnostics(topology: &mut Topology) {
 // Services
 // ---------------------------------------------------------------------------
 
-fn edit_service(topology: &mut Topology, namespace: &str, name: &str, edit: impl FnOnce(&mut ServiceSpec) -> Result<String, WhatIfError>) -> Result<WhatIfReport, WhatIfError> {
+fn edit_service(
+    topology: &mut Topology,
+    namespace: &str,
+    name: &str,
+    edit: impl FnOnce(&mut ServiceSpec) -> Result<String, WhatIfError>,
+) -> Result<WhatIfReport, WhatIfError> {
     let position = topology
         .manifests
         .services
@@ -782,24 +1248,41 @@ fn edit_service(topology: &mut Topology, namespace: &str, name: &str, edit: impl
     let mut new_findings = Vec::new();
     validate::validate_service(&topology.manifests.services[position], &mut new_findings);
     for finding in &old_findings {
-        if let Some(at) = topology.ingest_diagnostics.iter().position(|d| d == finding) {
+        if let Some(at) = topology
+            .ingest_diagnostics
+            .iter()
+            .position(|d| d == finding)
+        {
             topology.ingest_diagnostics.remove(at);
         }
     }
     topology.ingest_diagnostics.extend(new_findings);
     resolve_fully(topology);
-    Ok(report(format!("Service {namespace}/{name}: {what}"), Resolution::Full))
+    Ok(report(
+        format!("Service {namespace}/{name}: {what}"),
+        Resolution::Full,
+    ))
 }
 
 /// Changes the type the way the API server's `dropTypeDependentFields` would: fields
 /// the new type does not use are cleared.
-fn set_service_type(spec: &mut ServiceSpec, service_type: ServiceType) -> Result<String, WhatIfError> {
-    if service_type == ServiceType::ExternalName && spec.external_name.as_deref().is_none_or(str::is_empty) {
-        return Err(WhatIfError::invalid("an ExternalName Service needs spec.externalName; add it to the manifest first"));
+fn set_service_type(
+    spec: &mut ServiceSpec,
+    service_type: ServiceType,
+) -> Result<String, WhatIfError> {
+    if service_type == ServiceType::ExternalName
+        && spec.external_name.as_deref().is_none_or(str::is_empty)
+    {
+        return Err(WhatIfError::invalid(
+            "an ExternalName Service needs spec.externalName; add it to the manifest first",
+        ));
     }
     let old_type = spec.service_type;
     spec.service_type = service_type;
-    if !matches!(service_type, ServiceType::NodePort | ServiceType::LoadBalancer) {
+    if !matches!(
+        service_type,
+        ServiceType::NodePort | ServiceType::LoadBalancer
+    ) {
         for port in &mut spec.ports {
             port.node_port = None;
         }
@@ -815,7 +1298,10 @@ fn set_service_type(spec: &mut ServiceSpec, service_type: ServiceType) -> Result
         spec.load_balancer_class = None;
         spec.allocate_load_balancer_node_ports = None;
         spec.health_check_node_port = None;
-        if spec.external_traffic_policy == Some(TrafficPolicy::Local) && service_type != ServiceType::NodePort && spec.external_ips.is_empty() {
+        if spec.external_traffic_policy == Some(TrafficPolicy::Local)
+            && service_type != ServiceType::NodePort
+            && spec.external_ips.is_empty()
+        {
             spec.external_traffic_policy = None;
         }
     }
@@ -825,5 +1311,9 @@ fn set_service_type(spec: &mut ServiceSpec, service_type: ServiceType) -> Result
     } else if old_type == ServiceType::ExternalName {
         spec.cluster_ips.clear();
     }
-    Ok(format!("type {} → {}", old_type.as_str(), service_type.as_str()))
+    Ok(format!(
+        "type {} → {}",
+        old_type.as_str(),
+        service_type.as_str()
+    ))
 }

@@ -93,7 +93,9 @@ impl Node {
 
     pub fn as_f64(&self) -> Option<f64> {
         match &self.value {
-            Value::Scalar(s) if s.plain => parse_int(&s.text).map(|i| i as f64).or_else(|| s.text.parse().ok()),
+            Value::Scalar(s) if s.plain => parse_int(&s.text)
+                .map(|i| i as f64)
+                .or_else(|| s.text.parse().ok()),
             _ => None,
         }
     }
@@ -171,7 +173,8 @@ fn parse_int(text: &str) -> Option<i64> {
     };
     // `from_str_radix` accepts its own sign, so `-0x-8000000000000000` would reach the
     // negation below as i64::MIN and overflow; only bare digits are numbers.
-    let all_digits = |text: &str, radix: u32| !text.is_empty() && text.chars().all(|c| c.is_digit(radix));
+    let all_digits =
+        |text: &str, radix: u32| !text.is_empty() && text.chars().all(|c| c.is_digit(radix));
     let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
         if !all_digits(hex, 16) {
             return None;
@@ -219,17 +222,27 @@ pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>)
     let mut documents = Vec::new();
     for chunk in split_documents(text) {
         let index = documents.len() + 1;
-        let source = |line: usize, column: usize| Source { file: file.to_string(), document: index, line, column };
+        let source = |line: usize, column: usize| Source {
+            file: file.to_string(),
+            document: index,
+            line,
+            column,
+        };
         let root = match build_tree(chunk.text, chunk.first_line, chunk.first_column_offset) {
             Ok(root) => root,
             Err(problem) => {
                 diagnostics.push(
-                    Diagnostic::error(problem.code, problem.message).at(source(problem.line, problem.column)),
+                    Diagnostic::error(problem.code, problem.message)
+                        .at(source(problem.line, problem.column)),
                 );
                 None
             }
         };
-        documents.push(Document { index, root, helm_source: chunk.helm_source });
+        documents.push(Document {
+            index,
+            root,
+            helm_source: chunk.helm_source,
+        });
     }
     documents
 }
@@ -245,7 +258,8 @@ struct Chunk<'a> {
 }
 
 fn is_marker(line: &str, marker: &str) -> bool {
-    line.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
 }
 
 fn has_content(text: &str) -> bool {
@@ -270,7 +284,12 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             let body = &text[start.0..line_start];
             // The part before the first marker counts only if it holds something.
             if has_content(body) || start.3 {
-                chunks.push(Chunk { text: body, first_line: start.1, first_column_offset: start.2, helm_source: helm_source.take() });
+                chunks.push(Chunk {
+                    text: body,
+                    first_line: start.1,
+                    first_column_offset: start.2,
+                    helm_source: helm_source.take(),
+                });
             }
             helm_source = None;
             start = (line_start + 3, line_number, 3, true);
@@ -283,7 +302,12 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let body = &text[start.0.min(text.len())..];
     // A trailing document opened by a marker is kept when anything but blank lines follows.
     if has_content(body) || (start.3 && body.lines().skip(1).any(|l| !l.trim().is_empty())) {
-        chunks.push(Chunk { text: body, first_line: start.1, first_column_offset: start.2, helm_source });
+        chunks.push(Chunk {
+            text: body,
+            first_line: start.1,
+            first_column_offset: start.2,
+            helm_source,
+        });
     }
     chunks
 }
@@ -296,15 +320,32 @@ struct Problem {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, line: u32, column: u32, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        line: u32,
+        column: u32,
+        anchor: usize,
+    },
     /// `merged` holds the keys spliced in by `<<` merge keys, which explicit keys override.
-    Map { entries: Vec<(String, Node)>, pending_key: Option<String>, merged: Vec<String>, line: u32, column: u32, anchor: usize },
+    Map {
+        entries: Vec<(String, Node)>,
+        pending_key: Option<String>,
+        merged: Vec<String>,
+        line: u32,
+        column: u32,
+        anchor: usize,
+    },
 }
 
 /// Builds the tree of one document with an explicit stack.
-fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Result<Option<Node>, Problem> {
+fn build_tree(
+    text: &str,
+    first_line: usize,
+    first_column_offset: usize,
+) -> Result<Option<Node>, Problem> {
     let line_offset = first_line - 1;
-    let column = |line: usize, column: usize| column + 1 + if line == 1 { first_column_offset } else { 0 };
+    let column =
+        |line: usize, column: usize| column + 1 + if line == 1 { first_column_offset } else { 0 };
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, (usize, usize))> = HashMap::new();
@@ -330,7 +371,14 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
             Event::Scalar(text, style, anchor, _tag) => {
                 n_nodes += 1;
                 let plain = matches!(style, TScalarStyle::Plain);
-                Some((Node { value: Value::Scalar(Scalar { text, plain }), line, column }, anchor))
+                Some((
+                    Node {
+                        value: Value::Scalar(Scalar { text, plain }),
+                        line,
+                        column,
+                    },
+                    anchor,
+                ))
             }
             Event::Alias(anchor) => {
                 let Some((node, (size, bytes))) = anchors.get(&anchor) else {
@@ -381,24 +429,61 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
                     });
                 }
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Seq { items: Vec::with_capacity(4), line, column, anchor }
+                    Frame::Seq {
+                        items: Vec::with_capacity(4),
+                        line,
+                        column,
+                        anchor,
+                    }
                 } else {
-                    Frame::Map { entries: Vec::with_capacity(6), pending_key: None, merged: Vec::new(), line, column, anchor }
+                    Frame::Map {
+                        entries: Vec::with_capacity(6),
+                        pending_key: None,
+                        merged: Vec::new(),
+                        line,
+                        column,
+                        anchor,
+                    }
                 });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, line, column, anchor }) => Some((Node { value: Value::Seq(items), line, column }, anchor)),
+                Some(Frame::Seq {
+                    items,
+                    line,
+                    column,
+                    anchor,
+                }) => Some((
+                    Node {
+                        value: Value::Seq(items),
+                        line,
+                        column,
+                    },
+                    anchor,
+                )),
                 _ => None,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { entries, line, column, anchor, .. }) => {
-                    Some((Node { value: Value::Map(entries), line, column }, anchor))
-                }
+                Some(Frame::Map {
+                    entries,
+                    line,
+                    column,
+                    anchor,
+                    ..
+                }) => Some((
+                    Node {
+                        value: Value::Map(entries),
+                        line,
+                        column,
+                    },
+                    anchor,
+                )),
                 _ => None,
             },
         };
-        let Some((node, anchor)) = finished else { continue };
+        let Some((node, anchor)) = finished else {
+            continue;
+        };
         if anchor != 0 {
             let size = node.count_nodes();
             anchors.insert(anchor, (node.clone(), size));
@@ -406,7 +491,14 @@ fn build_tree(text: &str, first_line: usize, first_column_offset: usize) -> Resu
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, merged, line: map_line, column: map_column, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                merged,
+                line: map_line,
+                column: map_column,
+                ..
+            }) => match pending_key.take() {
                 None => {
                     // yaml-rust2 marks a block mapping at the `:` after its first key; the
                     // mapping starts at that key (a flow mapping's `{` comes first and stays).
@@ -460,7 +552,14 @@ mod tests {
         let (documents, diagnostics) = load("a: 1\n---\nb:\n  c: x\n");
         assert!(diagnostics.is_empty());
         assert_eq!(documents.len(), 2);
-        let c = documents[1].root.as_ref().unwrap().get("b").unwrap().get("c").unwrap();
+        let c = documents[1]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("b")
+            .unwrap()
+            .get("c")
+            .unwrap();
         assert_eq!((c.line, c.column), (4, 6));
         assert_eq!(c.as_str(), Some("x"));
     }
@@ -470,7 +569,16 @@ mod tests {
         let (documents, diagnostics) = load("a: 1\n---\nb: [unclosed\n---\nc: 3\n");
         assert_eq!(documents.len(), 3);
         assert!(documents[1].root.is_none());
-        assert_eq!(documents[2].root.as_ref().unwrap().get("c").unwrap().as_i64(), Some(3));
+        assert_eq!(
+            documents[2]
+                .root
+                .as_ref()
+                .unwrap()
+                .get("c")
+                .unwrap()
+                .as_i64(),
+            Some(3)
+        );
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code, "yaml-syntax");
         assert_eq!(diagnostics[0].source.document, 2);
@@ -483,7 +591,16 @@ mod tests {
         assert!(diagnostics.is_empty());
         let with_roots: Vec<_> = documents.iter().filter(|d| d.root.is_some()).collect();
         assert_eq!(with_roots.len(), 1);
-        assert_eq!(with_roots[0].root.as_ref().unwrap().get("kind").unwrap().line, 4);
+        assert_eq!(
+            with_roots[0]
+                .root
+                .as_ref()
+                .unwrap()
+                .get("kind")
+                .unwrap()
+                .line,
+            4
+        );
     }
 
     #[test]
@@ -491,7 +608,10 @@ mod tests {
         let (documents, _) = load("base: &b {x: 1}\nuse: *b\nmerged:\n  <<: *b\n  y: 2\n");
         let root = documents[0].root.as_ref().unwrap();
         assert_eq!(root.get("use").unwrap().get("x").unwrap().as_i64(), Some(1));
-        assert_eq!(root.get("merged").unwrap().get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(
+            root.get("merged").unwrap().get("x").unwrap().as_i64(),
+            Some(1)
+        );
     }
 
     #[test]
@@ -516,8 +636,18 @@ mod tests {
 
     #[test]
     fn json_and_quoted_scalars() {
-        let (documents, _) = load(r#"{"kind": "Service", "spec": {"ports": [{"port": 80, "name": "0800"}]}}"#);
-        let port = &documents[0].root.as_ref().unwrap().get("spec").unwrap().get("ports").unwrap().as_seq().unwrap()[0];
+        let (documents, _) =
+            load(r#"{"kind": "Service", "spec": {"ports": [{"port": 80, "name": "0800"}]}}"#);
+        let port = &documents[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("spec")
+            .unwrap()
+            .get("ports")
+            .unwrap()
+            .as_seq()
+            .unwrap()[0];
         assert_eq!(port.get("port").unwrap().as_i64(), Some(80));
         assert_eq!(port.get("name").unwrap().as_i64(), None);
     }
@@ -525,6 +655,9 @@ mod tests {
     #[test]
     fn helm_source_comments() {
         let (documents, _) = load("---\n# Source: chart/templates/svc.yaml\nkind: Service\n");
-        assert_eq!(documents[0].helm_source.as_deref(), Some("chart/templates/svc.yaml"));
+        assert_eq!(
+            documents[0].helm_source.as_deref(),
+            Some("chart/templates/svc.yaml")
+        );
     }
 }

@@ -58,7 +58,12 @@ fn Overview() -> impl IntoView {
 }
 
 fn diagnostics_list(topology: &Topology, object: &str, state: AppState) -> impl IntoView {
-    let diagnostics: Vec<Diagnostic> = topology.diagnostics.iter().filter(|d| d.object == object).cloned().collect();
+    let diagnostics: Vec<Diagnostic> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.object == object)
+        .cloned()
+        .collect();
     if diagnostics.is_empty() {
         return view! { <p class="hint">"No diagnostics."</p> }.into_any();
     }
@@ -85,7 +90,15 @@ fn source_block(state: AppState, file: &str, first_line: usize, last_line: usize
         files
             .iter()
             .find(|f| f.name == file)
-            .map(|f| f.text.lines().skip(first_line.saturating_sub(1)).take(last_line.saturating_sub(first_line) + 1).take(80).collect::<Vec<_>>().join("\n"))
+            .map(|f| {
+                f.text
+                    .lines()
+                    .skip(first_line.saturating_sub(1))
+                    .take(last_line.saturating_sub(first_line) + 1)
+                    .take(80)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .unwrap_or_default()
     });
     let file = file.to_string();
@@ -115,29 +128,64 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     let Some(service) = topology.services.iter().find(|s| s.key() == key).cloned() else {
         return view! { <p class="hint">"This Service no longer exists."</p> }.into_any();
     };
-    let raw = topology.manifests.services.iter().find(|s| format!("{}/{}", s.meta.namespace, s.meta.name) == key).cloned();
+    let raw = topology
+        .manifests
+        .services
+        .iter()
+        .find(|s| format!("{}/{}", s.meta.namespace, s.meta.name) == key)
+        .cloned();
     let object = format!("Service/{key}");
-    let type_text = if service.headless { "ClusterIP (headless)".to_string() } else { service.service_type.as_str().to_string() };
-    let ips: Vec<String> = service.cluster_ips.iter().map(ToString::to_string).collect();
-    let external: Vec<String> = service.load_balancer_ips.iter().chain(&service.external_ips).map(ToString::to_string).collect();
+    let type_text = if service.headless {
+        "ClusterIP (headless)".to_string()
+    } else {
+        service.service_type.as_str().to_string()
+    };
+    let ips: Vec<String> = service
+        .cluster_ips
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let external: Vec<String> = service
+        .load_balancer_ips
+        .iter()
+        .chain(&service.external_ips)
+        .map(ToString::to_string)
+        .collect();
     let namespace = service.namespace.clone();
     let name = service.name.clone();
     let set_type = {
         let (namespace, name) = (namespace.clone(), name.clone());
         move |ev: leptos::ev::Event| {
             if let Some(service_type) = ServiceType::parse(&event_target_value(&ev)) {
-                super::traffic::edit(state, crate::engine::whatif::Mutation::SetServiceType { namespace: namespace.clone(), name: name.clone(), service_type });
+                super::traffic::edit(
+                    state,
+                    crate::engine::whatif::Mutation::SetServiceType {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        service_type,
+                    },
+                );
             }
         }
     };
     let set_policy = move |external: bool| {
         let (namespace, name) = (namespace.clone(), name.clone());
         move |ev: leptos::ev::Event| {
-            let Some(policy) = TrafficPolicy::parse(&event_target_value(&ev)) else { return };
+            let Some(policy) = TrafficPolicy::parse(&event_target_value(&ev)) else {
+                return;
+            };
             let mutation = if external {
-                crate::engine::whatif::Mutation::SetExternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
+                crate::engine::whatif::Mutation::SetExternalTrafficPolicy {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    policy,
+                }
             } else {
-                crate::engine::whatif::Mutation::SetInternalTrafficPolicy { namespace: namespace.clone(), name: name.clone(), policy }
+                crate::engine::whatif::Mutation::SetInternalTrafficPolicy {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    policy,
+                }
             };
             super::traffic::edit(state, mutation);
         }
@@ -148,7 +196,15 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     let trace_target = service.fqdn(&topology.config.cluster_domain);
     let first_port = service.ports.first().map(|p| p.port);
     let trace_source = trace_source_for(topology, &service);
-    let trace = move |_| super::traffic::open_trace(state, trace_source.clone(), first_port.map(|p| format!("{trace_target}:{p}")).unwrap_or(trace_target.clone()));
+    let trace = move |_| {
+        super::traffic::open_trace(
+            state,
+            trace_source.clone(),
+            first_port
+                .map(|p| format!("{trace_target}:{p}"))
+                .unwrap_or(trace_target.clone()),
+        )
+    };
     view! {
         <h2 data-testid="details-title">{format!("Service {key}")}</h2>
         <dl class="facts">
@@ -203,10 +259,21 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
 }
 
 fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
-    let Some(pod) = topology.cluster.pods.iter().find(|p| p.key() == key).cloned() else {
+    let Some(pod) = topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.key() == key)
+        .cloned()
+    else {
         return view! { <p class="hint">"This pod no longer exists."</p> }.into_any();
     };
-    let services: Vec<String> = topology.services.iter().filter(|s| s.endpoints.iter().any(|e| e.pod.as_deref() == Some(key))).map(|s| s.key()).collect();
+    let services: Vec<String> = topology
+        .services
+        .iter()
+        .filter(|s| s.endpoints.iter().any(|e| e.pod.as_deref() == Some(key)))
+        .map(|s| s.key())
+        .collect();
     let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let (namespace, name) = (pod.namespace.clone(), pod.name.clone());
     let mutate = move |make: fn(String, String) -> crate::engine::whatif::Mutation| {
@@ -238,10 +305,21 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
 }
 
 fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoView {
-    let Some(node) = topology.cluster.nodes.iter().find(|n| n.name == name).cloned() else {
+    let Some(node) = topology
+        .cluster
+        .nodes
+        .iter()
+        .find(|n| n.name == name)
+        .cloned()
+    else {
         return view! { <p class="hint">"No such node."</p> }.into_any();
     };
-    let n_pods = topology.cluster.pods.iter().filter(|p| p.node.as_deref() == Some(name)).count();
+    let n_pods = topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.node.as_deref() == Some(name))
+        .count();
     let node_name = node.name.clone();
     let mutate = move |make: fn(String) -> crate::engine::whatif::Mutation| {
         let node_name = node_name.clone();
@@ -269,20 +347,53 @@ fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoVi
 fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
     // key: namespace/Kind/name
     let mut parts = key.splitn(3, '/');
-    let (namespace, kind, name) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let (namespace, kind, name) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
     let workload_ref = format!("{kind}/{name}");
-    let pods: Vec<_> = topology.cluster.pods.iter().filter(|p| p.namespace == namespace && p.workload.as_deref() == Some(workload_ref.as_str())).cloned().collect();
+    let pods: Vec<_> = topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.namespace == namespace && p.workload.as_deref() == Some(workload_ref.as_str())
+        })
+        .cloned()
+        .collect();
     let n_ready = pods.iter().filter(|p| p.ready).count();
-    let raw = topology.manifests.workloads.iter().find(|w| w.meta.namespace == namespace && w.kind.as_str() == kind && w.meta.name == name).cloned();
+    let raw = topology
+        .manifests
+        .workloads
+        .iter()
+        .find(|w| w.meta.namespace == namespace && w.kind.as_str() == kind && w.meta.name == name)
+        .cloned();
     let replicas = pods.len() as u32;
     let scale = move |delta: i64| {
         let (namespace, kind, name) = (namespace.clone(), kind.clone(), name.clone());
         move |_| {
             let replicas = (i64::from(replicas) + delta).max(0) as u32;
-            super::traffic::edit(state, crate::engine::whatif::Mutation::ScaleWorkload { namespace: namespace.clone(), name: format!("{kind}/{name}"), replicas });
+            super::traffic::edit(
+                state,
+                crate::engine::whatif::Mutation::ScaleWorkload {
+                    namespace: namespace.clone(),
+                    name: format!("{kind}/{name}"),
+                    replicas,
+                },
+            );
         }
     };
-    let object = format!("{}/{}", workload_ref.split_once('/').map(|(k, _)| k).unwrap_or(""), key.split_once('/').map(|(ns, rest)| format!("{ns}/{}", rest.split_once('/').map(|(_, n)| n).unwrap_or(rest))).unwrap_or_default());
+    let object = format!(
+        "{}/{}",
+        workload_ref.split_once('/').map(|(k, _)| k).unwrap_or(""),
+        key.split_once('/')
+            .map(|(ns, rest)| format!(
+                "{ns}/{}",
+                rest.split_once('/').map(|(_, n)| n).unwrap_or(rest)
+            ))
+            .unwrap_or_default()
+    );
     view! {
         <h2 data-testid="details-title">{format!("{workload_ref}")}</h2>
         <dl class="facts">
@@ -302,7 +413,12 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
 }
 
 fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
-    let Some(ingress) = topology.ingresses.iter().find(|i| format!("{}/{}", i.namespace, i.name) == key).cloned() else {
+    let Some(ingress) = topology
+        .ingresses
+        .iter()
+        .find(|i| format!("{}/{}", i.namespace, i.name) == key)
+        .cloned()
+    else {
         return view! { <p class="hint">"No such ingress."</p> }.into_any();
     };
     let object = format!("Ingress/{key}");
@@ -328,18 +444,33 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
 
 /// A natural client for tracing to `service`: a workload that depends on it, else
 /// an external client for exposed Services, else any pod of another workload.
-fn trace_source_for(topology: &Topology, service: &crate::engine::resolve::ResolvedService) -> String {
+fn trace_source_for(
+    topology: &Topology,
+    service: &crate::engine::resolve::ResolvedService,
+) -> String {
     let key = service.key();
     if let Some(dependency) = topology.dependencies.iter().find(|d| d.to == key) {
-        let (namespace, name) = dependency.from.split_once('/').unwrap_or(("default", &dependency.from));
-        if let Some(pod) = topology.cluster.pods.iter().find(|p| p.namespace == namespace && p.workload.as_deref().is_some_and(|w| w.ends_with(&format!("/{name}")))) {
+        let (namespace, name) = dependency
+            .from
+            .split_once('/')
+            .unwrap_or(("default", &dependency.from));
+        if let Some(pod) = topology.cluster.pods.iter().find(|p| {
+            p.namespace == namespace
+                && p.workload
+                    .as_deref()
+                    .is_some_and(|w| w.ends_with(&format!("/{name}")))
+        }) {
             return format!("pod/{}/{}", pod.namespace, pod.name);
         }
     }
     if service.externally_accessible() {
         return "external".to_string();
     }
-    let own: std::collections::BTreeSet<&str> = service.endpoints.iter().filter_map(|e| e.pod.as_deref()).collect();
+    let own: std::collections::BTreeSet<&str> = service
+        .endpoints
+        .iter()
+        .filter_map(|e| e.pod.as_deref())
+        .collect();
     topology
         .cluster
         .pods

@@ -2,8 +2,8 @@
 //! markers, and the diagnostics list. Typing re-analyses after a short pause;
 //! pasting, opening and dropping files re-analyse at once.
 
-use leptos::prelude::*;
 use leptos::leptos_dom::helpers::TimeoutHandle;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::{AppState, InputFile};
@@ -26,7 +26,12 @@ thread_local! {
 /// the editor (sample, file open, drop). Typing never goes through here, so the
 /// caret is never moved under the user.
 pub fn refresh_editor_text(state: AppState) {
-    let text = state.files.with_untracked(|files| files.get(state.active_file.get_untracked()).map(|f| f.text.clone()).unwrap_or_default());
+    let text = state.files.with_untracked(|files| {
+        files
+            .get(state.active_file.get_untracked())
+            .map(|f| f.text.clone())
+            .unwrap_or_default()
+    });
     EDITOR.with(|editor| {
         if let Some(textarea) = editor.borrow().as_ref() {
             textarea.set_value(&text);
@@ -57,14 +62,21 @@ pub fn Editor() -> impl IntoView {
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
-        let handle = set_timeout_with_handle(move || state.reanalyze(), std::time::Duration::from_millis(delay_ms)).ok();
+        let handle = set_timeout_with_handle(
+            move || state.reanalyze(),
+            std::time::Duration::from_millis(delay_ms),
+        )
+        .ok();
         pending.set_value(handle);
     };
     let set_active_text = move |text: String| {
         let active = state.active_file.get_untracked();
         state.files.update(|files| {
             if files.is_empty() {
-                files.push(InputFile { name: "pasted.yaml".into(), text: String::new() });
+                files.push(InputFile {
+                    name: "pasted.yaml".into(),
+                    text: String::new(),
+                });
             }
             let last = files.len() - 1;
             if let Some(file) = files.get_mut(active.min(last)) {
@@ -78,8 +90,15 @@ pub fn Editor() -> impl IntoView {
     };
     // A paste is a complete edit: analyse at once instead of waiting for a pause.
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        let Some(textarea) = textarea_ref.get_untracked() else { return };
-        let Some(pasted) = ev.clipboard_data().and_then(|data| data.get_data("text/plain").ok()) else { return };
+        let Some(textarea) = textarea_ref.get_untracked() else {
+            return;
+        };
+        let Some(pasted) = ev
+            .clipboard_data()
+            .and_then(|data| data.get_data("text/plain").ok())
+        else {
+            return;
+        };
         ev.prevent_default();
         let value = textarea.value();
         let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
@@ -95,7 +114,9 @@ pub fn Editor() -> impl IntoView {
             // Laying out a multi-megabyte textarea takes the browser about a second;
             // draw the graph first and fill the editor in the frame after.
             let deferred = text.clone();
-            request_animation_frame(move || set_timeout(move || write_back(&deferred), std::time::Duration::ZERO));
+            request_animation_frame(move || {
+                set_timeout(move || write_back(&deferred), std::time::Duration::ZERO)
+            });
         } else {
             write_back(&text);
         }
@@ -104,7 +125,9 @@ pub fn Editor() -> impl IntoView {
     };
     let first_visible_line = RwSignal::new(0usize);
     let on_scroll = move |_| {
-        if let (Some(textarea), Some(gutter)) = (textarea_ref.get_untracked(), gutter_ref.get_untracked()) {
+        if let (Some(textarea), Some(gutter)) =
+            (textarea_ref.get_untracked(), gutter_ref.get_untracked())
+        {
             gutter.set_scroll_top(textarea.scroll_top());
             let line = (f64::from(textarea.scroll_top()) / LINE_HEIGHT) as usize;
             // Re-render the numbers only when the window must move.
@@ -121,12 +144,16 @@ pub fn Editor() -> impl IntoView {
             return;
         }
         refresh_editor_text(state);
-        let Some(textarea) = textarea_ref.get_untracked() else { return };
+        let Some(textarea) = textarea_ref.get_untracked() else {
+            return;
+        };
         let text = textarea.value();
         let (start, end) = line_range_utf16(&text, jump.line);
         let _ = textarea.focus();
         let _ = textarea.set_selection_range(start, end);
-        let top = ((jump.line as f64 - 1.0) * LINE_HEIGHT - f64::from(textarea.client_height()) / 3.0).max(0.0);
+        let top = ((jump.line as f64 - 1.0) * LINE_HEIGHT
+            - f64::from(textarea.client_height()) / 3.0)
+            .max(0.0);
         textarea.set_scroll_top(top as i32);
         first_visible_line.set((top / LINE_HEIGHT) as usize);
         if let Some(gutter) = gutter_ref.get_untracked() {
@@ -135,7 +162,10 @@ pub fn Editor() -> impl IntoView {
     });
 
     let open_files = move |list: web_sys::FileList| {
-        let files: Vec<gloo::file::File> = (0..list.length()).filter_map(|i| list.get(i)).map(gloo::file::File::from).collect();
+        let files: Vec<gloo::file::File> = (0..list.length())
+            .filter_map(|i| list.get(i))
+            .map(gloo::file::File::from)
+            .collect();
         if files.is_empty() {
             return;
         }
@@ -145,7 +175,9 @@ pub fn Editor() -> impl IntoView {
                 let name = file.name();
                 match gloo::file::futures::read_as_text(&file).await {
                     Ok(text) => opened.push(InputFile { name, text }),
-                    Err(error) => web_sys::console::warn_1(&format!("cannot read {name}: {error}").into()),
+                    Err(error) => {
+                        web_sys::console::warn_1(&format!("cannot read {name}: {error}").into())
+                    }
                 }
             }
             if opened.is_empty() {
@@ -159,7 +191,10 @@ pub fn Editor() -> impl IntoView {
         });
     };
     let on_file_input = move |ev: leptos::ev::Event| {
-        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
             if let Some(list) = input.files() {
                 open_files(list);
             }
@@ -174,7 +209,14 @@ pub fn Editor() -> impl IntoView {
         }
     };
 
-    let line_count = Memo::new(move |_| state.files.with(|files| files.get(state.active_file.get()).map(|f| f.text.lines().count().max(1)).unwrap_or(1)));
+    let line_count = Memo::new(move |_| {
+        state.files.with(|files| {
+            files
+                .get(state.active_file.get())
+                .map(|f| f.text.lines().count().max(1))
+                .unwrap_or(1)
+        })
+    });
     let gutter_first = move || first_visible_line.get().saturating_sub(GUTTER_WINDOW / 4);
     let gutter_numbers = move || {
         let n = line_count.get();
@@ -187,15 +229,36 @@ pub fn Editor() -> impl IntoView {
         }
         text
     };
-    let gutter_style = move || format!("height:{}px", line_count.get() as f64 * LINE_HEIGHT + 200.0);
-    let numbers_style = move || format!("top:{}px", 6.0 + gutter_first().min(line_count.get().saturating_sub(1)) as f64 * LINE_HEIGHT);
-    let active_name = Memo::new(move |_| state.files.with(|files| files.get(state.active_file.get()).map(|f| f.name.clone()).unwrap_or_default()));
+    let gutter_style =
+        move || format!("height:{}px", line_count.get() as f64 * LINE_HEIGHT + 200.0);
+    let numbers_style = move || {
+        format!(
+            "top:{}px",
+            6.0 + gutter_first().min(line_count.get().saturating_sub(1)) as f64 * LINE_HEIGHT
+        )
+    };
+    let active_name = Memo::new(move |_| {
+        state.files.with(|files| {
+            files
+                .get(state.active_file.get())
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        })
+    });
     let markers = move || {
         let name = active_name.get();
         let topology = state.topology.get();
-        let mut worst: std::collections::BTreeMap<usize, Severity> = std::collections::BTreeMap::new();
-        for diagnostic in topology.value.diagnostics.iter().filter(|d| d.source.file == name) {
-            let entry = worst.entry(diagnostic.source.line).or_insert(diagnostic.severity);
+        let mut worst: std::collections::BTreeMap<usize, Severity> =
+            std::collections::BTreeMap::new();
+        for diagnostic in topology
+            .value
+            .diagnostics
+            .iter()
+            .filter(|d| d.source.file == name)
+        {
+            let entry = worst
+                .entry(diagnostic.source.line)
+                .or_insert(diagnostic.severity);
             *entry = (*entry).min(diagnostic.severity);
         }
         worst
@@ -208,7 +271,11 @@ pub fn Editor() -> impl IntoView {
     };
 
     // Tabs depend on the file names only: typing must not clone every buffer.
-    let file_names = Memo::new(move |_| state.files.with(|files| files.iter().map(|f| f.name.clone()).collect::<Vec<_>>()));
+    let file_names = Memo::new(move |_| {
+        state
+            .files
+            .with(|files| files.iter().map(|f| f.name.clone()).collect::<Vec<_>>())
+    });
     let tabs = move || {
         file_names
             .get()
@@ -240,9 +307,14 @@ pub fn Editor() -> impl IntoView {
     let new_file = move |_| {
         state.files.update(|files| {
             let name = format!("untitled-{}.yaml", files.len() + 1);
-            files.push(InputFile { name, text: String::new() });
+            files.push(InputFile {
+                name,
+                text: String::new(),
+            });
         });
-        state.active_file.set(state.files.with_untracked(|f| f.len() - 1));
+        state
+            .active_file
+            .set(state.files.with_untracked(|f| f.len() - 1));
         refresh_editor_text(state);
     };
 

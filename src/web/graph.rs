@@ -34,33 +34,55 @@ pub fn Graph() -> impl IntoView {
         let started = super::state::now_ms();
         let scene = build_scene(&topology.value, view, &filter);
         state.last_scene_ms.set(super::state::now_ms() - started);
-        Versioned { version: counter.get_value(), value: Arc::new(scene) }
+        Versioned {
+            version: counter.get_value(),
+            value: Arc::new(scene),
+        }
     });
     provide_context(scene);
     let markup = move || {
         let started = super::state::now_ms();
         let markup = scene::svg_elements(&scene.get().value, scene::Tooltips::Omitted);
-        state.last_scene_ms.set(state.last_scene_ms.get_untracked() + super::state::now_ms() - started);
+        state
+            .last_scene_ms
+            .set(state.last_scene_ms.get_untracked() + super::state::now_ms() - started);
         markup
     };
-    let viewport = RwSignal::new(Viewport { tx: 0.0, ty: 0.0, k: 1.0 });
+    let viewport = RwSignal::new(Viewport {
+        tx: 0.0,
+        ty: 0.0,
+        k: 1.0,
+    });
     let container = NodeRef::<leptos::html::Div>::new();
     let search_ref = NodeRef::<leptos::html::Input>::new();
 
     let fit = move || {
-        let Some(element) = container.get_untracked() else { return };
-        let (w, h) = (f64::from(element.client_width()), f64::from(element.client_height()));
+        let Some(element) = container.get_untracked() else {
+            return;
+        };
+        let (w, h) = (
+            f64::from(element.client_width()),
+            f64::from(element.client_height()),
+        );
         let scene = scene.get_untracked();
         let (sw, sh) = (scene.value.width.max(1.0), scene.value.height.max(1.0));
         let k = ((w / sw).min(h / sh) * 0.96).clamp(0.05, 1.5);
-        viewport.set(Viewport { tx: (w - sw * k) / 2.0, ty: (h - sh * k) / 2.0, k });
+        viewport.set(Viewport {
+            tx: (w - sw * k) / 2.0,
+            ty: (h - sh * k) / 2.0,
+            k,
+        });
     };
     // Fit when a different input is loaded, not on every edit: the view stays put while typing.
     let last_files = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
-        let names: Vec<String> = state.files.with(|files| files.iter().map(|f| f.name.clone()).collect());
+        let names: Vec<String> = state
+            .files
+            .with(|files| files.iter().map(|f| f.name.clone()).collect());
         let _ = scene.get();
-        if names != last_files.get_value() || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0 {
+        if names != last_files.get_value()
+            || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
+        {
             last_files.set_value(names);
             request_animation_frame(fit);
         }
@@ -77,15 +99,25 @@ pub fn Graph() -> impl IntoView {
     };
     let zoom_center = move |factor: f64| {
         if let Some(element) = container.get_untracked() {
-            zoom_at(factor, f64::from(element.client_width()) / 2.0, f64::from(element.client_height()) / 2.0);
+            zoom_at(
+                factor,
+                f64::from(element.client_width()) / 2.0,
+                f64::from(element.client_height()) / 2.0,
+            );
         }
     };
     let on_wheel = move |ev: leptos::ev::WheelEvent| {
         ev.prevent_default();
-        let Some(element) = container.get_untracked() else { return };
+        let Some(element) = container.get_untracked() else {
+            return;
+        };
         let rect = element.get_bounding_client_rect();
         let factor = (-ev.delta_y() * if ev.ctrl_key() { 0.01 } else { 0.0015 }).exp();
-        zoom_at(factor, f64::from(ev.client_x()) - rect.left(), f64::from(ev.client_y()) - rect.top());
+        zoom_at(
+            factor,
+            f64::from(ev.client_x()) - rect.left(),
+            f64::from(ev.client_y()) - rect.top(),
+        );
     };
 
     // Pointer state: one pointer pans, two pinch-zoom. A press that moves less than
@@ -93,24 +125,40 @@ pub fn Graph() -> impl IntoView {
     let pointers = StoredValue::new(Vec::<(i32, f64, f64)>::new());
     let moved = StoredValue::new(0.0f64);
     let on_pointer_down = move |ev: leptos::ev::PointerEvent| {
-        if let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        if let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
             let _ = target.set_pointer_capture(ev.pointer_id());
         }
-        pointers.update_value(|p| p.push((ev.pointer_id(), f64::from(ev.client_x()), f64::from(ev.client_y()))));
+        pointers.update_value(|p| {
+            p.push((
+                ev.pointer_id(),
+                f64::from(ev.client_x()),
+                f64::from(ev.client_y()),
+            ))
+        });
         moved.set_value(0.0);
     };
     let on_pointer_move = move |ev: leptos::ev::PointerEvent| {
         let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
         let current = pointers.get_value();
-        let Some(index) = current.iter().position(|p| p.0 == ev.pointer_id()) else { return };
+        let Some(index) = current.iter().position(|p| p.0 == ev.pointer_id()) else {
+            return;
+        };
         if current.len() >= 2 {
             let other = current[1 - index.min(1)];
-            let old = ((current[index].1 - other.1).powi(2) + (current[index].2 - other.2).powi(2)).sqrt();
+            let old = ((current[index].1 - other.1).powi(2) + (current[index].2 - other.2).powi(2))
+                .sqrt();
             let new = ((x - other.1).powi(2) + (y - other.2).powi(2)).sqrt();
             if old > 1.0 {
                 if let Some(element) = container.get_untracked() {
                     let rect = element.get_bounding_client_rect();
-                    zoom_at(new / old, (x + other.1) / 2.0 - rect.left(), (y + other.2) / 2.0 - rect.top());
+                    zoom_at(
+                        new / old,
+                        (x + other.1) / 2.0 - rect.left(),
+                        (y + other.2) / 2.0 - rect.top(),
+                    );
                 }
             }
         } else {
@@ -129,19 +177,39 @@ pub fn Graph() -> impl IntoView {
         if !pointers.get_value().is_empty() {
             return;
         }
-        let Some(element) = container.get_untracked() else { return };
-        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let Some(element) = container.get_untracked() else {
+            return;
+        };
+        let target = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
         let text = target.and_then(|target| {
             let scene = scene.get_untracked();
-            if let Some(shape) = target.closest("[data-id]").ok().flatten().and_then(|e| e.get_attribute("data-id")) {
+            if let Some(shape) = target
+                .closest("[data-id]")
+                .ok()
+                .flatten()
+                .and_then(|e| e.get_attribute("data-id"))
+            {
                 return scene.value.shape(&shape).map(|s| s.tooltip.clone());
             }
             let from = target.get_attribute("data-from")?;
             let to = target.get_attribute("data-to")?;
-            scene.value.edges.iter().find(|e| e.from == from && e.to == to).map(|e| e.tooltip.clone())
+            scene
+                .value
+                .edges
+                .iter()
+                .find(|e| e.from == from && e.to == to)
+                .map(|e| e.tooltip.clone())
         });
         let rect = element.get_bounding_client_rect();
-        tooltip.set(text.map(|text| (f64::from(ev.client_x()) - rect.left() + 14.0, f64::from(ev.client_y()) - rect.top() + 14.0, text)));
+        tooltip.set(text.map(|text| {
+            (
+                f64::from(ev.client_x()) - rect.left() + 14.0,
+                f64::from(ev.client_y()) - rect.top() + 14.0,
+                text,
+            )
+        }));
     };
     let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
         pointers.update_value(|p| p.retain(|q| q.0 != ev.pointer_id()));
@@ -170,7 +238,9 @@ pub fn Graph() -> impl IntoView {
         let mut found = BTreeSet::new();
         if !search.is_empty() {
             for shape in &scene.value.shapes {
-                if matches!(shape.kind, scene::ShapeKind::Box | scene::ShapeKind::Chip) || shape.id.starts_with("node:") {
+                if matches!(shape.kind, scene::ShapeKind::Box | scene::ShapeKind::Chip)
+                    || shape.id.starts_with("node:")
+                {
                     if shape.label.to_lowercase().contains(&search) {
                         found.insert(shape.id.clone());
                     }
@@ -191,7 +261,10 @@ pub fn Graph() -> impl IntoView {
                     }
                     for service in &topology.value.manifests.services {
                         if parsed.matches(&service.meta.labels) {
-                            found.insert(scene::service_id(&service.meta.namespace, &service.meta.name));
+                            found.insert(scene::service_id(
+                                &service.meta.namespace,
+                                &service.meta.name,
+                            ));
                         }
                     }
                 }
@@ -219,7 +292,10 @@ pub fn Graph() -> impl IntoView {
             state.selection.set(None);
             search.set(String::new());
             query.set(String::new());
-            if let Some(active) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()) {
+            if let Some(active) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+            {
                 if let Ok(element) = active.dyn_into::<web_sys::HtmlElement>() {
                     if element.tag_name() == "INPUT" {
                         let _ = element.blur();
@@ -244,7 +320,11 @@ pub fn Graph() -> impl IntoView {
             key @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight") => {
                 ev.prevent_default();
                 let forward = matches!(key, "ArrowDown" | "ArrowRight");
-                let next = step_selection(&scene.get_untracked().value, state.selection.get_untracked().as_deref(), forward);
+                let next = step_selection(
+                    &scene.get_untracked().value,
+                    state.selection.get_untracked().as_deref(),
+                    forward,
+                );
                 if let Some(next) = next {
                     state.selection.set(Some(next.clone()));
                     center_on(&next, scene, viewport, container);
@@ -255,15 +335,37 @@ pub fn Graph() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
-    let highlight_css = move || highlight_stylesheet(&scene.get().value, state.selection.get().as_deref(), &state.matches.get());
+    let highlight_css = move || {
+        highlight_stylesheet(
+            &scene.get().value,
+            state.selection.get().as_deref(),
+            &state.matches.get(),
+        )
+    };
     let transform = move || {
         let v = viewport.get();
         format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k)
     };
     let namespaces = move || {
         let topology = state.topology.get();
-        let names: BTreeSet<String> = topology.value.services.iter().map(|s| s.namespace.clone()).chain(topology.value.cluster.pods.iter().map(|p| p.namespace.clone())).collect();
-        names.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()
+        let names: BTreeSet<String> = topology
+            .value
+            .services
+            .iter()
+            .map(|s| s.namespace.clone())
+            .chain(
+                topology
+                    .value
+                    .cluster
+                    .pods
+                    .iter()
+                    .map(|p| p.namespace.clone()),
+            )
+            .collect();
+        names
+            .into_iter()
+            .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+            .collect_view()
     };
     let on_namespace = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
@@ -337,15 +439,27 @@ pub fn Graph() -> impl IntoView {
 
 /// Workload groups inside node boxes select their workload.
 fn selectable(id: &str) -> String {
-    match id.strip_prefix("grp:").and_then(|rest| rest.split_once(':')) {
+    match id
+        .strip_prefix("grp:")
+        .and_then(|rest| rest.split_once(':'))
+    {
         Some((_node, workload)) => format!("wl:{workload}"),
         None => id.to_string(),
     }
 }
 
-fn center_on(id: &str, scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>, container: NodeRef<leptos::html::Div>) {
-    let Some((x, y)) = scene.get_untracked().value.anchor(id) else { return };
-    let Some(element) = container.get_untracked() else { return };
+fn center_on(
+    id: &str,
+    scene: Memo<Versioned<Scene>>,
+    viewport: RwSignal<Viewport>,
+    container: NodeRef<leptos::html::Div>,
+) {
+    let Some((x, y)) = scene.get_untracked().value.anchor(id) else {
+        return;
+    };
+    let Some(element) = container.get_untracked() else {
+        return;
+    };
     viewport.update(|v| {
         v.tx = f64::from(element.client_width()) / 2.0 - x * v.k;
         v.ty = f64::from(element.client_height()) / 2.0 - y * v.k;
@@ -354,8 +468,16 @@ fn center_on(id: &str, scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewpor
 
 /// Next or previous shape of the same kind, in scene order.
 fn step_selection(scene: &Scene, current: Option<&str>, forward: bool) -> Option<String> {
-    let prefix = current.and_then(|id| id.split_once(':')).map(|(p, _)| format!("{p}:")).unwrap_or_else(|| "svc:".to_string());
-    let ids: Vec<&str> = scene.shapes.iter().map(|s| s.id.as_str()).filter(|id| id.starts_with(&prefix)).collect();
+    let prefix = current
+        .and_then(|id| id.split_once(':'))
+        .map(|(p, _)| format!("{p}:"))
+        .unwrap_or_else(|| "svc:".to_string());
+    let ids: Vec<&str> = scene
+        .shapes
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|id| id.starts_with(&prefix))
+        .collect();
     if ids.is_empty() {
         return None;
     }
@@ -374,21 +496,34 @@ fn css_string(value: &str) -> String {
 
 /// The stylesheet that shows a selection (and what it connects to) and the
 /// search/query matches, leaving everything else faded.
-fn highlight_stylesheet(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<String>) -> String {
+fn highlight_stylesheet(
+    scene: &Scene,
+    selection: Option<&str>,
+    matches: &BTreeSet<String>,
+) -> String {
     let mut lit: BTreeSet<String> = BTreeSet::new();
     let mut edge_rules = Vec::new();
     if let Some(selected) = selection {
         // A workload is drawn as groups inside node boxes in the cluster view.
         let mut roots: Vec<String> = vec![selected.to_string()];
         if let Some(workload) = selected.strip_prefix("wl:") {
-            roots.extend(scene.shapes.iter().filter(|s| s.id.starts_with("grp:") && s.id.ends_with(&format!(":{workload}"))).map(|s| s.id.clone()));
+            roots.extend(
+                scene
+                    .shapes
+                    .iter()
+                    .filter(|s| s.id.starts_with("grp:") && s.id.ends_with(&format!(":{workload}")))
+                    .map(|s| s.id.clone()),
+            );
         }
         for root in &roots {
             lit.insert(root.clone());
             for neighbour in scene.neighbours(root) {
                 lit.insert(neighbour);
             }
-            edge_rules.push(format!(".graph .edge[data-from=\"{0}\"],.graph .edge[data-to=\"{0}\"]", css_string(root)));
+            edge_rules.push(format!(
+                ".graph .edge[data-from=\"{0}\"],.graph .edge[data-to=\"{0}\"]",
+                css_string(root)
+            ));
             // The entry path of a Service: its load balancer's node edges.
             if let Some(service) = root.strip_prefix("svc:") {
                 let lb = format!("lb:{service}");
@@ -403,7 +538,10 @@ fn highlight_stylesheet(scene: &Scene, selection: Option<&str>, matches: &BTreeS
     }
     lit.extend(matches.iter().cloned());
     // Keep the containers of lit shapes visible.
-    let parents: Vec<String> = lit.iter().filter_map(|id| scene.shape(id).and_then(|s| s.parent.clone())).collect();
+    let parents: Vec<String> = lit
+        .iter()
+        .filter_map(|id| scene.shape(id).and_then(|s| s.parent.clone()))
+        .collect();
     for parent in parents {
         if let Some(grandparent) = scene.shape(&parent).and_then(|s| s.parent.clone()) {
             lit.insert(grandparent);
@@ -412,7 +550,10 @@ fn highlight_stylesheet(scene: &Scene, selection: Option<&str>, matches: &BTreeS
     }
     let mut css = String::new();
     if !lit.is_empty() {
-        let selectors: Vec<String> = lit.iter().map(|id| format!(".graph .shape[data-id=\"{}\"]", css_string(id))).collect();
+        let selectors: Vec<String> = lit
+            .iter()
+            .map(|id| format!(".graph .shape[data-id=\"{}\"]", css_string(id)))
+            .collect();
         css.push_str(&selectors.join(","));
         css.push_str("{opacity:1}");
     }
@@ -421,10 +562,16 @@ fn highlight_stylesheet(scene: &Scene, selection: Option<&str>, matches: &BTreeS
         css.push_str("{opacity:1;stroke-width:2.4}");
     }
     if let Some(selected) = selection {
-        css.push_str(&format!(".graph .shape[data-id=\"{}\"]>rect{{stroke:var(--accent);stroke-width:3}}", css_string(selected)));
+        css.push_str(&format!(
+            ".graph .shape[data-id=\"{}\"]>rect{{stroke:var(--accent);stroke-width:3}}",
+            css_string(selected)
+        ));
     }
     if !matches.is_empty() {
-        let selectors: Vec<String> = matches.iter().map(|id| format!(".graph .shape[data-id=\"{}\"]>rect", css_string(id))).collect();
+        let selectors: Vec<String> = matches
+            .iter()
+            .map(|id| format!(".graph .shape[data-id=\"{}\"]>rect", css_string(id)))
+            .collect();
         css.push_str(&selectors.join(","));
         css.push_str("{stroke:var(--match);stroke-width:3}");
     }

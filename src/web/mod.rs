@@ -26,13 +26,20 @@ struct Launch {
 }
 
 fn read_launch() -> Launch {
-    let Some(location) = web_sys::window().map(|w| w.location()) else { return Launch::default() };
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return Launch::default();
+    };
     let query = location.search().unwrap_or_default();
     let hash = location.hash().unwrap_or_default();
-    let params: Vec<(String, String)> = query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()).map(|p| {
-        let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (k.to_string(), v.to_string())
-    }).collect();
+    let params: Vec<(String, String)> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect();
     let embed = params.iter().any(|(k, v)| k == "embed" && v != "0");
     let mut files = params
         .iter()
@@ -42,7 +49,10 @@ fn read_launch() -> Launch {
     if let Some(encoded) = hash.strip_prefix("#manifests=") {
         let decoded = js_sys_atob(&encoded.replace('-', "+").replace('_', "/"));
         if let Some(text) = decoded {
-            files = Some(vec![InputFile { name: "embedded.yaml".into(), text }]);
+            files = Some(vec![InputFile {
+                name: "embedded.yaml".into(),
+                text,
+            }]);
         }
     }
     Launch { embed, files }
@@ -63,7 +73,9 @@ pub fn start() {
     let files = match launch.files.clone() {
         Some(files) => files,
         None if launch.embed => sample_files(samples::demo()),
-        None => storage::load_files().filter(|files| !files.is_empty()).unwrap_or_else(|| sample_files(samples::demo())),
+        None => storage::load_files()
+            .filter(|files| !files.is_empty())
+            .unwrap_or_else(|| sample_files(samples::demo())),
     };
     storage::set_enabled(!launch.embed);
     let embed = launch.embed;
@@ -71,14 +83,23 @@ pub fn start() {
 }
 
 fn sample_files(sample: &samples::Sample) -> Vec<InputFile> {
-    sample.files.iter().map(|(name, text)| InputFile { name: name.to_string(), text: text.to_string() }).collect()
+    sample
+        .files
+        .iter()
+        .map(|(name, text)| InputFile {
+            name: name.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// A wasm panic kills the app; show what happened and offer a reload instead of a dead page.
 fn install_panic_banner() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("kubetopo panicked: {info}").into());
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
         if let Some(message) = document.get_element_by_id("panic-message") {
             message.set_text_content(Some(&info.to_string()));
         }
@@ -94,7 +115,12 @@ fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
     provide_context(state);
     traffic::provide_traffic(state);
     let load_sample = move |ev: leptos::ev::Event| {
-        let Some(select) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else { return };
+        let Some(select) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
         let id = select.value();
         if let Some(sample) = samples::SAMPLES.iter().find(|s| s.id == id) {
             state.files.set(sample_files(sample));
@@ -108,8 +134,16 @@ fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
     let status = move || {
         let topology = state.topology.get();
         let t = &topology.value;
-        let n_errors = t.diagnostics.iter().filter(|d| d.severity == crate::engine::diag::Severity::Error).count();
-        let n_warnings = t.diagnostics.iter().filter(|d| d.severity == crate::engine::diag::Severity::Warning).count();
+        let n_errors = t
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::engine::diag::Severity::Error)
+            .count();
+        let n_warnings = t
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::engine::diag::Severity::Warning)
+            .count();
         format!(
             "{} nodes · {} pods · {} services · {} ingresses · {} errors · {} warnings · analysed in {:.0} ms · drawn in {:.0} ms",
             t.cluster.nodes.len(),

@@ -12,14 +12,48 @@ pub const SAMPLES: &[Sample] = &[
         id: "boutique",
         title: "Online Boutique + NetworkPolicies",
         files: &[
-            ("online-boutique.yaml", include_str!("../../samples/online-boutique.yaml")),
-            ("online-boutique-netpol.yaml", include_str!("../../samples/online-boutique-netpol.yaml")),
+            (
+                "online-boutique.yaml",
+                include_str!("../../samples/online-boutique.yaml"),
+            ),
+            (
+                "online-boutique-netpol.yaml",
+                include_str!("../../samples/online-boutique-netpol.yaml"),
+            ),
         ],
     },
-    Sample { id: "guestbook", title: "Guestbook", files: &[("guestbook.yaml", include_str!("../../samples/guestbook.yaml"))] },
-    Sample { id: "ingress-nginx", title: "ingress-nginx (cloud)", files: &[("ingress-nginx-cloud.yaml", include_str!("../../samples/ingress-nginx-cloud.yaml"))] },
-    Sample { id: "statefulset", title: "Headless StatefulSet", files: &[("headless-statefulset.yaml", include_str!("../../samples/headless-statefulset.yaml"))] },
-    Sample { id: "local-lb", title: "LoadBalancer with externalTrafficPolicy Local", files: &[("local-loadbalancer.yaml", include_str!("../../samples/local-loadbalancer.yaml"))] },
+    Sample {
+        id: "guestbook",
+        title: "Guestbook",
+        files: &[(
+            "guestbook.yaml",
+            include_str!("../../samples/guestbook.yaml"),
+        )],
+    },
+    Sample {
+        id: "ingress-nginx",
+        title: "ingress-nginx (cloud)",
+        files: &[(
+            "ingress-nginx-cloud.yaml",
+            include_str!("../../samples/ingress-nginx-cloud.yaml"),
+        )],
+    },
+    Sample {
+        id: "statefulset",
+        title: "Headless StatefulSet",
+        files: &[(
+            "headless-statefulset.yaml",
+            include_str!("../../samples/headless-statefulset.yaml"),
+        )],
+    },
+    Sample {
+        id: "local-lb",
+        title: "LoadBalancer with externalTrafficPolicy Local",
+        files: &[(
+            "local-loadbalancer.yaml",
+            include_str!("../../samples/local-loadbalancer.yaml"),
+        )],
+    },
 ];
 
 /// The first-visit demo.

@@ -80,7 +80,10 @@ impl AppState {
     pub fn new(files: Vec<InputFile>) -> AppState {
         let config = Config::default();
         let started = now_ms();
-        let topology = Versioned { version: 0, value: Arc::new(analyze(&to_sources(&files), &config)) };
+        let topology = Versioned {
+            version: 0,
+            value: Arc::new(analyze(&to_sources(&files), &config)),
+        };
         let elapsed = now_ms() - started;
         AppState {
             files: RwSignal::new(files),
@@ -113,8 +116,14 @@ impl AppState {
         let config = self.config.get_untracked();
         let topology = Arc::new(analyze(&to_sources(&files), &config));
         let version = self.next_version();
-        self.base_topology.set(Versioned { version, value: Arc::clone(&topology) });
-        self.topology.set(Versioned { version, value: topology });
+        self.base_topology.set(Versioned {
+            version,
+            value: Arc::clone(&topology),
+        });
+        self.topology.set(Versioned {
+            version,
+            value: topology,
+        });
         self.edits.set(Vec::new());
         self.last_analysis_ms.set(now_ms() - started);
         super::storage::save_files(&files);
@@ -123,29 +132,50 @@ impl AppState {
     /// Installs a topology changed by a what-if edit.
     pub fn apply_edit(&self, topology: Topology, description: String) {
         let version = self.next_version();
-        self.topology.set(Versioned { version, value: Arc::new(topology) });
+        self.topology.set(Versioned {
+            version,
+            value: Arc::new(topology),
+        });
         self.edits.update(|edits| edits.push(description));
     }
 
     pub fn reset_edits(&self) {
         let base = self.base_topology.get_untracked();
         let version = self.next_version();
-        self.topology.set(Versioned { version, value: base.value });
+        self.topology.set(Versioned {
+            version,
+            value: base.value,
+        });
         self.edits.set(Vec::new());
     }
 
     /// Jumps the editor to a source position.
     pub fn jump_to(&self, file_name: &str, line: usize) {
-        let file = self.files.with_untracked(|files| files.iter().position(|f| f.name == file_name)).unwrap_or(0);
+        let file = self
+            .files
+            .with_untracked(|files| files.iter().position(|f| f.name == file_name))
+            .unwrap_or(0);
         self.active_file.set(file);
-        self.jump.update(|jump| *jump = JumpRequest { file, line, serial: jump.serial + 1 });
+        self.jump.update(|jump| {
+            *jump = JumpRequest {
+                file,
+                line,
+                serial: jump.serial + 1,
+            }
+        });
     }
 }
 
 pub fn to_sources(files: &[InputFile]) -> Vec<SourceFile> {
-    files.iter().map(|f| SourceFile::new(f.name.clone(), f.text.clone())).collect()
+    files
+        .iter()
+        .map(|f| SourceFile::new(f.name.clone(), f.text.clone()))
+        .collect()
 }
 
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }

@@ -24,7 +24,9 @@ pub fn save_files(files: &[InputFile]) {
     if !ENABLED.with(std::cell::Cell::get) {
         return;
     }
-    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return };
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
     if let Ok(text) = serde_json::to_string(files) {
         let _ = storage.set_item(KEY, &text);
     }

@@ -69,7 +69,13 @@ pub fn provide_traffic(state: AppState) {
             set_timeout(
                 move || {
                     let load = traffic.load.get_untracked();
-                    let mut simulator = Simulator::new((*base.value).clone(), SimConfig { default_rate: load, ..SimConfig::default() });
+                    let mut simulator = Simulator::new(
+                        (*base.value).clone(),
+                        SimConfig {
+                            default_rate: load,
+                            ..SimConfig::default()
+                        },
+                    );
                     simulator.set_all_rates(load);
                     SIMULATOR.with(|slot| *slot.borrow_mut() = Some(simulator));
                     traffic.drops.set(BTreeMap::new());
@@ -139,9 +145,16 @@ fn run_trace(state: AppState, traffic: TrafficState) {
             return;
         }
     };
-    let request = TraceRequest { source, destination, protocol: crate::engine::model::Protocol::Tcp, seed: state.config.get_untracked().seed };
+    let request = TraceRequest {
+        source,
+        destination,
+        protocol: crate::engine::model::Protocol::Tcp,
+        seed: state.config.get_untracked().seed,
+    };
     traffic.trace_error.set(None);
-    traffic.trace.set(Some(trace::trace(&topology.value, &request)));
+    traffic
+        .trace
+        .set(Some(trace::trace(&topology.value, &request)));
 }
 
 /// Adds the trace form's source and destination as an animated flow.
@@ -149,10 +162,14 @@ fn add_flow(traffic: TrafficState) {
     let from = traffic.trace_from.get_untracked();
     let to = traffic.trace_to.get_untracked();
     let source = match trace::parse_source(&from, None) {
-        Ok(trace::TraceSource::External { .. }) => FlowSource::External { n_clients: SimConfig::default().n_external_clients },
+        Ok(trace::TraceSource::External { .. }) => FlowSource::External {
+            n_clients: SimConfig::default().n_external_clients,
+        },
         Ok(trace::TraceSource::Node { name }) => FlowSource::Node { name },
         Ok(trace::TraceSource::Pod { namespace, name }) => FlowSource::Pod { namespace, name },
-        Ok(trace::TraceSource::Workload { namespace, name }) => FlowSource::Workload { namespace, name },
+        Ok(trace::TraceSource::Workload { namespace, name }) => {
+            FlowSource::Workload { namespace, name }
+        }
         Err(error) => return traffic.trace_error.set(Some(error.to_string())),
     };
     let destination = match trace::parse_destination(&to) {
@@ -161,24 +178,50 @@ fn add_flow(traffic: TrafficState) {
     };
     let rate = traffic.load.get_untracked();
     with_simulator(|simulator| {
-        simulator.add_flow(Flow { label: format!("{from} → {to}"), origin: FlowOrigin::User, source, destination, protocol: crate::engine::model::Protocol::Tcp, rate })
+        simulator.add_flow(Flow {
+            label: format!("{from} → {to}"),
+            origin: FlowOrigin::User,
+            source,
+            destination,
+            protocol: crate::engine::model::Protocol::Tcp,
+            rate,
+        })
     });
-    traffic.message.set(Some(format!("Added flow {from} → {to}")));
+    traffic
+        .message
+        .set(Some(format!("Added flow {from} → {to}")));
 }
 
 /// Where each place of a path is drawn in the current scene.
 fn place_position(scene: &Scene, place: &Place) -> Option<(f64, f64)> {
     match place {
         Place::Client => scene.anchor(scene::EXTERNAL_ID),
-        Place::Dns => scene.shapes.iter().find(|s| s.id.starts_with("ns:")).map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y - 8.0)),
-        Place::LoadBalancer(service) => scene.anchor(&format!("lb:{service}")).or_else(|| scene.anchor(&format!("svc:{service}"))),
-        Place::Node(name) => scene.shape(&scene::node_id(name)).map(|s| (s.rect.x + 14.0, s.rect.y + 14.0)),
+        Place::Dns => scene
+            .shapes
+            .iter()
+            .find(|s| s.id.starts_with("ns:"))
+            .map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y - 8.0)),
+        Place::LoadBalancer(service) => scene
+            .anchor(&format!("lb:{service}"))
+            .or_else(|| scene.anchor(&format!("svc:{service}"))),
+        Place::Node(name) => scene
+            .shape(&scene::node_id(name))
+            .map(|s| (s.rect.x + 14.0, s.rect.y + 14.0)),
         Place::Pod(key) => scene.anchor(&format!("pod:{key}")).or_else(|| {
             // The logical view draws workloads, not pods.
             let (namespace, name) = key.split_once('/')?;
-            scene.shapes.iter().find(|s| s.id.starts_with(&format!("wl:{namespace}/")) && name.starts_with(s.label.as_str())).map(|s| s.rect.center())
+            scene
+                .shapes
+                .iter()
+                .find(|s| {
+                    s.id.starts_with(&format!("wl:{namespace}/"))
+                        && name.starts_with(s.label.as_str())
+                })
+                .map(|s| s.rect.center())
         }),
-        Place::Outside(_) => scene.shape(scene::EXTERNAL_ID).map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y + s.rect.h + 20.0)),
+        Place::Outside(_) => scene
+            .shape(scene::EXTERNAL_ID)
+            .map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y + s.rect.h + 20.0)),
     }
 }
 
@@ -202,13 +245,22 @@ pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) 
     fn schedule(step: std::rc::Rc<dyn Fn()>) {
         request_animation_frame(move || step());
     }
-    let step: std::rc::Rc<RefCell<Option<std::rc::Rc<dyn Fn()>>>> = std::rc::Rc::new(RefCell::new(None));
+    let step: std::rc::Rc<RefCell<Option<std::rc::Rc<dyn Fn()>>>> =
+        std::rc::Rc::new(RefCell::new(None));
     let step_clone = std::rc::Rc::clone(&step);
     let frame = move || {
         if !alive.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        draw_frame(traffic, scene, viewport, canvas_ref, fractional, frame_count, last_packets);
+        draw_frame(
+            traffic,
+            scene,
+            viewport,
+            canvas_ref,
+            fractional,
+            frame_count,
+            last_packets,
+        );
         if let Some(next) = step_clone.borrow().as_ref() {
             schedule(std::rc::Rc::clone(next));
         }
@@ -272,14 +324,23 @@ fn draw_frame(
     frame_count: StoredValue<u64>,
     last_packets: StoredValue<Vec<crate::engine::sim::PacketInFlight>>,
 ) {
-    let Some(canvas) = canvas_ref.get_untracked() else { return };
+    let Some(canvas) = canvas_ref.get_untracked() else {
+        return;
+    };
     let playing = traffic.playing.get_untracked();
     let (width, height) = (canvas.client_width() as u32, canvas.client_height() as u32);
     if canvas.width() != width || canvas.height() != height {
         canvas.set_width(width);
         canvas.set_height(height);
     }
-    let Some(context) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) else { return };
+    let Some(context) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
     let scene = scene.get_untracked();
     let view = viewport.get_untracked();
     frame_count.update_value(|n| *n += 1);
@@ -295,7 +356,13 @@ fn draw_frame(
     let _ = with_simulator(|simulator| {
         for tick in 0..n_ticks {
             let output = simulator.tick();
-            ended.extend(output.events.iter().filter(|e| matches!(e.verdict, Verdict::Dropped | Verdict::Rejected)).map(|e| (e.path, e.verdict)));
+            ended.extend(
+                output
+                    .events
+                    .iter()
+                    .filter(|e| matches!(e.verdict, Verdict::Dropped | Verdict::Rejected))
+                    .map(|e| (e.path, e.verdict)),
+            );
             if tick + 1 == n_ticks {
                 let packets = output.packets.clone();
                 last_packets.set_value(packets);
@@ -304,16 +371,33 @@ fn draw_frame(
         // Where and why each dropped or rejected connection ended.
         for (path_id, verdict) in ended {
             if let Some(path) = simulator.path(path_id) {
-                let place = path.hops.last().and_then(|h| simulator.place(h.to)).map(place_key).unwrap_or_else(|| "client".into());
+                let place = path
+                    .hops
+                    .last()
+                    .and_then(|h| simulator.place(h.to))
+                    .map(place_key)
+                    .unwrap_or_else(|| "client".into());
                 new_drops.push((place, simulator.reason(path.reason).to_string(), verdict));
             }
         }
         last_packets.with_value(|packets| {
             for packet in packets {
-                let Some(path) = simulator.path(packet.path) else { continue };
-                let Some(hop) = path.hops.get(packet.hop as usize) else { continue };
-                let (Some(from), Some(to)) = (simulator.place(hop.from), simulator.place(hop.to)) else { continue };
-                let (Some(a), Some(b)) = (place_position(&scene.value, from), place_position(&scene.value, to)) else { continue };
+                let Some(path) = simulator.path(packet.path) else {
+                    continue;
+                };
+                let Some(hop) = path.hops.get(packet.hop as usize) else {
+                    continue;
+                };
+                let (Some(from), Some(to)) = (simulator.place(hop.from), simulator.place(hop.to))
+                else {
+                    continue;
+                };
+                let (Some(a), Some(b)) = (
+                    place_position(&scene.value, from),
+                    place_position(&scene.value, to),
+                ) else {
+                    continue;
+                };
                 let t = f64::from(packet.progress);
                 points.push((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, packet.flow));
             }
@@ -321,7 +405,9 @@ fn draw_frame(
     });
     context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok();
     context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
-    context.set_transform(view.k, 0.0, 0.0, view.k, view.tx, view.ty).ok();
+    context
+        .set_transform(view.k, 0.0, 0.0, view.k, view.tx, view.ty)
+        .ok();
     let radius = (3.5 / view.k.max(0.3)).min(6.0);
     let mut by_flow: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();
     for (x, y, flow) in &points {
@@ -360,7 +446,11 @@ pub fn TrafficPanel() -> impl IntoView {
     let traffic = expect_context::<TrafficState>();
     let counters = move || {
         let counters = traffic.counters.get();
-        let verdicts: Vec<String> = counters.per_verdict.iter().map(|(v, n)| format!("{} {n}", v.as_str())).collect();
+        let verdicts: Vec<String> = counters
+            .per_verdict
+            .iter()
+            .map(|(v, n)| format!("{} {n}", v.as_str()))
+            .collect();
         let rows = counters
             .per_endpoint
             .iter()
@@ -373,9 +463,12 @@ pub fn TrafficPanel() -> impl IntoView {
     };
     let trace_view = move || {
         if let Some(error) = traffic.trace_error.get() {
-            return view! { <p class="query-error" data-testid="trace-error">{error}</p> }.into_any();
+            return view! { <p class="query-error" data-testid="trace-error">{error}</p> }
+                .into_any();
         }
-        let Some(trace) = traffic.trace.get() else { return view! { <p class="hint">"Pick a source and a destination, or use “Trace to this Service”."</p> }.into_any() };
+        let Some(trace) = traffic.trace.get() else {
+            return view! { <p class="hint">"Pick a source and a destination, or use “Trace to this Service”."</p> }.into_any();
+        };
         view! {
             <p data-testid="trace-verdict">
                 <span class=format!("verdict {}", trace.verdict.as_str())>{trace.verdict.as_str()}</span>
@@ -398,18 +491,31 @@ pub fn TrafficPanel() -> impl IntoView {
         let topology = state.topology.get();
         let mut options = vec![("external".to_string(), "External client".to_string())];
         for pod in topology.value.cluster.pods.iter().take(300) {
-            options.push((format!("pod/{}/{}", pod.namespace, pod.name), format!("pod {}/{}", pod.namespace, pod.name)));
+            options.push((
+                format!("pod/{}/{}", pod.namespace, pod.name),
+                format!("pod {}/{}", pod.namespace, pod.name),
+            ));
         }
         for node in &topology.value.cluster.nodes {
             options.push((format!("node/{}", node.name), format!("node {}", node.name)));
         }
-        options.into_iter().map(|(value, label)| {
-            let v = value.clone();
-            let selected = move || traffic.trace_from.get() == value;
-            view! { <option value=v selected=selected>{label}</option> }
-        }).collect_view()
+        options
+            .into_iter()
+            .map(|(value, label)| {
+                let v = value.clone();
+                let selected = move || traffic.trace_from.get() == value;
+                view! { <option value=v selected=selected>{label}</option> }
+            })
+            .collect_view()
     };
-    let edits = move || state.edits.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view();
+    let edits = move || {
+        state
+            .edits
+            .get()
+            .into_iter()
+            .map(|e| view! { <li>{e}</li> })
+            .collect_view()
+    };
     view! {
         <section class="traffic" aria-label="Traffic">
             <h3>"Traffic"</h3>

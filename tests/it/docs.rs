@@ -20,7 +20,7 @@ use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::{analyze, output, yaml::MAX_INPUT_BYTES};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 
 /// Kebab-case string literals in files that pass codes around in variables, which
 /// are not diagnostic codes. A new literal of that shape in such a file (see
@@ -38,15 +38,25 @@ const NO_INLINE_EXAMPLE: &[&str] = &["input-too-large"];
 #[test]
 fn every_engine_code_is_documented() {
     let scan = engine_codes();
-    let documented: BTreeSet<String> = diagnostics_doc_sections().into_iter().map(|section| section.code).collect();
-    let undocumented: Vec<&String> = scan.codes.keys().filter(|code| !documented.contains(*code)).collect();
+    let documented: BTreeSet<String> = diagnostics_doc_sections()
+        .into_iter()
+        .map(|section| section.code)
+        .collect();
+    let undocumented: Vec<&String> = scan
+        .codes
+        .keys()
+        .filter(|code| !documented.contains(*code))
+        .collect();
     assert!(
         undocumented.is_empty(),
         "codes the engine can emit without a `### code` section in docs/diagnostics.md: {:?} (found in {:?}). Add a section with severity, meaning, what to change and a ```yaml example.",
         undocumented,
         undocumented.iter().map(|code| &scan.codes[*code]).collect::<Vec<_>>()
     );
-    let stale: Vec<&String> = documented.iter().filter(|code| !scan.codes.contains_key(*code)).collect();
+    let stale: Vec<&String> = documented
+        .iter()
+        .filter(|code| !scan.codes.contains_key(*code))
+        .collect();
     assert!(stale.is_empty(), "docs/diagnostics.md documents codes that no Diagnostic constructor in src/engine emits: {stale:?}. Remove the sections, or teach `engine_codes` the new way codes are passed.");
 }
 
@@ -55,7 +65,11 @@ fn the_index_lists_every_section() {
     let doc = read("docs/diagnostics.md");
     for section in diagnostics_doc_sections() {
         let entry = format!("[`{0}`](#{0})", section.code);
-        assert!(doc.contains(&entry), "the index of docs/diagnostics.md has no row for `{}`", section.code);
+        assert!(
+            doc.contains(&entry),
+            "the index of docs/diagnostics.md has no row for `{}`",
+            section.code
+        );
     }
 }
 
@@ -65,17 +79,21 @@ fn the_index_lists_every_section() {
 fn the_scanner_sees_every_way_of_passing_a_code() {
     let codes = engine_codes().codes;
     for code in [
-        "service-selects-no-pods",     // Diagnostic::warning("…", …)
-        "duplicate-object",            // Diagnostic::warning(\n "…", …)
-        "service-invalid-type",        // reader.invalid(node, path, "…", …)
-        "workload-selector-missing",   // a closure: reject(diagnostics, "…", …)
+        "service-selects-no-pods",      // Diagnostic::warning("…", …)
+        "duplicate-object",             // Diagnostic::warning(\n "…", …)
+        "service-invalid-type",         // reader.invalid(node, path, "…", …)
+        "workload-selector-missing",    // a closure: reject(diagnostics, "…", …)
         "service-headless-target-port", // report.add(Severity::Info, "…", …)
-        "service-name-invalid",        // report.error("…", …)
-        "node-port-conflict",          // a tuple, then Diagnostic::error(code, …)
-        "yaml-syntax",                 // Problem { code: "…" }, then Diagnostic::error(problem.code, …)
-        "unschedulable",               // a code without a hyphen
+        "service-name-invalid",         // report.error("…", …)
+        "node-port-conflict",           // a tuple, then Diagnostic::error(code, …)
+        "yaml-syntax", // Problem { code: "…" }, then Diagnostic::error(problem.code, …)
+        "unschedulable", // a code without a hyphen
     ] {
-        assert!(codes.contains_key(code), "the source scan no longer finds `{code}`: {:?}", codes.keys().collect::<Vec<_>>());
+        assert!(
+            codes.contains_key(code),
+            "the source scan no longer finds `{code}`: {:?}",
+            codes.keys().collect::<Vec<_>>()
+        );
     }
 }
 
@@ -85,7 +103,10 @@ fn the_scanner_sees_every_way_of_passing_a_code() {
 
 #[test]
 fn every_example_triggers_its_code() {
-    let documented: BTreeSet<String> = diagnostics_doc_sections().into_iter().map(|section| section.code).collect();
+    let documented: BTreeSet<String> = diagnostics_doc_sections()
+        .into_iter()
+        .map(|section| section.code)
+        .collect();
     let mut failures = Vec::new();
     let mut incidental = BTreeSet::new();
     for section in diagnostics_doc_sections() {
@@ -114,27 +135,54 @@ fn every_example_triggers_its_code() {
         incidental.extend(diagnostics.iter().map(|d| d.code.to_string()));
         if !diagnostics.iter().any(|d| d.code == code) {
             let got: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
-            failures.push(format!("the example under `### {code}` does not trigger it; it gives {got:?}"));
-        } else if !diagnostics.iter().any(|d| d.code == code && d.severity.as_str() == severity) {
-            let actual: Vec<&str> = diagnostics.iter().filter(|d| d.code == code).map(|d| d.severity.as_str()).collect();
-            failures.push(format!("`### {code}` says `Severity: {severity}.` but the example gives {actual:?}"));
+            failures.push(format!(
+                "the example under `### {code}` does not trigger it; it gives {got:?}"
+            ));
+        } else if !diagnostics
+            .iter()
+            .any(|d| d.code == code && d.severity.as_str() == severity)
+        {
+            let actual: Vec<&str> = diagnostics
+                .iter()
+                .filter(|d| d.code == code)
+                .map(|d| d.severity.as_str())
+                .collect();
+            failures.push(format!(
+                "`### {code}` says `Severity: {severity}.` but the example gives {actual:?}"
+            ));
         }
     }
-    let undocumented: Vec<&String> = incidental.iter().filter(|code| !documented.contains(*code)).collect();
+    let undocumented: Vec<&String> = incidental
+        .iter()
+        .filter(|code| !documented.contains(*code))
+        .collect();
     if !undocumented.is_empty() {
-        failures.push(format!("the examples also emit codes with no section: {undocumented:?}"));
+        failures.push(format!(
+            "the examples also emit codes with no section: {undocumented:?}"
+        ));
     }
-    assert!(failures.is_empty(), "docs/diagnostics.md is out of date:\n  {}", failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "docs/diagnostics.md is out of date:\n  {}",
+        failures.join("\n  ")
+    );
 }
 
 /// The corpus is real-world input: whatever it makes the engine say is documented.
 #[test]
 fn every_code_the_corpus_emits_is_documented() {
-    let documented: BTreeSet<String> = diagnostics_doc_sections().into_iter().map(|section| section.code).collect();
+    let documented: BTreeSet<String> = diagnostics_doc_sections()
+        .into_iter()
+        .map(|section| section.code)
+        .collect();
     for (name, text) in corpus_files() {
         let topology = analyze(&[SourceFile::new(name.clone(), text)], &Config::default());
         for diagnostic in &topology.diagnostics {
-            assert!(documented.contains(diagnostic.code), "{name} emits `{}`, which docs/diagnostics.md does not document", diagnostic.code);
+            assert!(
+                documented.contains(diagnostic.code),
+                "{name} emits `{}`, which docs/diagnostics.md does not document",
+                diagnostic.code
+            );
         }
     }
 }
@@ -142,7 +190,16 @@ fn every_code_the_corpus_emits_is_documented() {
 /// Inputs that cannot be pasted into a document, built here instead.
 fn trigger_without_example(code: &str) -> Vec<kubetopo::engine::diag::Diagnostic> {
     match code {
-        "input-too-large" => analyze(&[SourceFile::new("big.yaml", "\n".repeat(MAX_INPUT_BYTES + 1))], &Config::default()).diagnostics,
+        "input-too-large" => {
+            analyze(
+                &[SourceFile::new(
+                    "big.yaml",
+                    "\n".repeat(MAX_INPUT_BYTES + 1),
+                )],
+                &Config::default(),
+            )
+            .diagnostics
+        }
         other => panic!("no trigger for `{other}`: give its section a ```yaml example instead"),
     }
 }
@@ -154,18 +211,30 @@ fn trigger_without_example(code: &str) -> Vec<kubetopo::engine::diag::Diagnostic
 #[test]
 fn every_top_level_json_key_is_documented() {
     let doc = read("docs/json-output.md");
-    let guestbook = std::fs::read_to_string(format!("{CORPUS_DIR}/guestbook.yaml")).expect("shared/corpus/guestbook.yaml");
-    let topology = analyze(&[SourceFile::new("guestbook.yaml", guestbook)], &Config::default());
+    let guestbook = std::fs::read_to_string(format!("{CORPUS_DIR}/guestbook.yaml"))
+        .expect("samples/guestbook.yaml");
+    let topology = analyze(
+        &[SourceFile::new("guestbook.yaml", guestbook)],
+        &Config::default(),
+    );
     let json = output::to_json(&topology);
     let value: serde_json::Value = serde_json::from_str(&json).expect("analyze JSON parses");
     let object = value.as_object().expect("the document is an object");
     assert!(!object.is_empty());
     for key in object.keys() {
-        assert!(doc.contains(&format!("| `{key}` |")), "docs/json-output.md has no row for the top-level key `{key}`");
+        assert!(
+            doc.contains(&format!("| `{key}` |")),
+            "docs/json-output.md has no row for the top-level key `{key}`"
+        );
     }
     // The example in the doc is real output: the same top-level keys, in the same order.
-    let example = doc.split("```json\n").nth(1).and_then(|rest| rest.split("\n```").next()).expect("a ```json example in docs/json-output.md");
-    serde_json::from_str::<serde_json::Value>(example).expect("the ```json example in docs/json-output.md is valid JSON");
+    let example = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a ```json example in docs/json-output.md");
+    serde_json::from_str::<serde_json::Value>(example)
+        .expect("the ```json example in docs/json-output.md is valid JSON");
     assert_eq!(top_level_keys(example), top_level_keys(&json), "the example in docs/json-output.md does not have the keys `kubetopo analyze` prints, in its order");
 }
 
@@ -174,19 +243,29 @@ fn every_top_level_json_key_is_documented() {
 #[test]
 fn every_nested_json_key_is_documented() {
     let doc = read("docs/json-output.md");
-    let mut inputs: Vec<Vec<SourceFile>> = corpus_files().into_iter().map(|(name, text)| vec![SourceFile::new(name, text)]).collect();
+    let mut inputs: Vec<Vec<SourceFile>> = corpus_files()
+        .into_iter()
+        .map(|(name, text)| vec![SourceFile::new(name, text)])
+        .collect();
     let ingress = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{name: http, port: 80}]\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: shop}\nspec:\n  tls: [{hosts: [shop.example.com]}]\n  rules:\n  - host: shop.example.com\n    http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}\n";
     inputs.push(vec![SourceFile::new("ingress.yaml", ingress)]);
     let mut keys = BTreeMap::new();
     for files in &inputs {
         let topology = analyze(files, &Config::default());
-        let value: serde_json::Value = serde_json::from_str(&output::to_json(&topology)).expect("analyze JSON parses");
+        let value: serde_json::Value =
+            serde_json::from_str(&output::to_json(&topology)).expect("analyze JSON parses");
         collect_keys(&value, "", &mut keys);
     }
-    assert!(keys.contains_key("routes[].resolvedPort") && keys.contains_key("dependencies[].evidence"), "the inputs no longer exercise ingresses and dependencies");
+    assert!(
+        keys.contains_key("routes[].resolvedPort") && keys.contains_key("dependencies[].evidence"),
+        "the inputs no longer exercise ingresses and dependencies"
+    );
     for (path, key) in &keys {
         let documented = doc.contains(&format!("`{key}`")) || doc.contains(&format!("].{key}`"));
-        assert!(documented, "docs/json-output.md does not document `{key}` (at `{path}`)");
+        assert!(
+            documented,
+            "docs/json-output.md does not document `{key}` (at `{path}`)"
+        );
     }
 }
 
@@ -196,8 +275,17 @@ fn collect_keys(value: &serde_json::Value, path: &str, keys: &mut BTreeMap<Strin
     match value {
         serde_json::Value::Object(object) => {
             for (key, child) in object {
-                let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                let short = path.rsplit('.').next().filter(|last| last.ends_with("[]")).map(|last| format!("{last}.{key}")).unwrap_or_else(|| key.clone());
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                let short = path
+                    .rsplit('.')
+                    .next()
+                    .filter(|last| last.ends_with("[]"))
+                    .map(|last| format!("{last}.{key}"))
+                    .unwrap_or_else(|| key.clone());
                 keys.insert(short, key.clone());
                 if key != "labels" && key != "selector" {
                     collect_keys(child, &child_path, keys);
@@ -215,7 +303,11 @@ fn collect_keys(value: &serde_json::Value, path: &str, keys: &mut BTreeMap<Strin
 
 /// The keys of a pretty-printed document's top-level object, in order.
 fn top_level_keys(json: &str) -> Vec<String> {
-    json.lines().filter_map(|line| line.strip_prefix("  \"")).filter_map(|rest| rest.split_once('"')).map(|(key, _)| key.to_string()).collect()
+    json.lines()
+        .filter_map(|line| line.strip_prefix("  \""))
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(key, _)| key.to_string())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -231,23 +323,39 @@ struct Section {
 impl Section {
     /// `Severity: error.` → `error`.
     fn severity(&self) -> Option<&str> {
-        let line = self.body.lines().find_map(|line| line.strip_prefix("Severity: "))?;
+        let line = self
+            .body
+            .lines()
+            .find_map(|line| line.strip_prefix("Severity: "))?;
         let word = line.trim_end_matches('.').trim();
-        ["error", "warning", "info"].into_iter().find(|known| *known == word)
+        ["error", "warning", "info"]
+            .into_iter()
+            .find(|known| *known == word)
     }
 
     /// The first ```yaml block, which is what `tests/validation.rs` runs too.
     fn yaml_example(&self) -> Option<&str> {
-        self.body.split("```yaml\n").nth(1).and_then(|rest| rest.split("```").next())
+        self.body
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
     }
 
     /// Flags from "Run it with `kubetopo analyze example.yaml FLAGS`", parsed the
     /// way the CLI parses them.
     fn flags(&self) -> Result<Config, String> {
-        let Some(rest) = self.body.split("`kubetopo analyze example.yaml").nth(1) else { return Ok(Config::default()) };
+        let Some(rest) = self.body.split("`kubetopo analyze example.yaml").nth(1) else {
+            return Ok(Config::default());
+        };
         let flags = rest.split('`').next().unwrap_or("");
-        let raw: Vec<String> = ["analyze", "example.yaml"].into_iter().map(String::from).chain(flags.split_whitespace().map(String::from)).collect();
-        parse_args(&raw).map(|args| args.config).map_err(|error| format!("bad flags `{flags}`: {}", error.0))
+        let raw: Vec<String> = ["analyze", "example.yaml"]
+            .into_iter()
+            .map(String::from)
+            .chain(flags.split_whitespace().map(String::from))
+            .collect();
+        parse_args(&raw)
+            .map(|args| args.config)
+            .map_err(|error| format!("bad flags `{flags}`: {}", error.0))
     }
 }
 
@@ -268,7 +376,10 @@ fn diagnostics_doc_sections() -> Vec<Section> {
             if let Some(heading) = line.strip_prefix("### ") {
                 let heading = heading.trim();
                 if is_code(heading) {
-                    current = Some(Section { code: heading.to_string(), body: String::new() });
+                    current = Some(Section {
+                        code: heading.to_string(),
+                        body: String::new(),
+                    });
                 }
             }
             continue;
@@ -281,15 +392,27 @@ fn diagnostics_doc_sections() -> Vec<Section> {
     sections.extend(current);
     let mut seen = BTreeSet::new();
     for section in &sections {
-        assert!(seen.insert(section.code.clone()), "docs/diagnostics.md has two `### {}` sections", section.code);
+        assert!(
+            seen.insert(section.code.clone()),
+            "docs/diagnostics.md has two `### {}` sections",
+            section.code
+        );
     }
-    assert!(!sections.is_empty(), "docs/diagnostics.md has no `### code` sections");
+    assert!(
+        !sections.is_empty(),
+        "docs/diagnostics.md has no `### code` sections"
+    );
     sections
 }
 
 fn is_code(text: &str) -> bool {
     !text.is_empty()
-        && text.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && text.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
         && text.as_bytes()[0].is_ascii_lowercase()
 }
 
@@ -315,7 +438,9 @@ struct Scan {
 ///    string literal as a code, except those in `NOT_CODES`. Such codes must
 ///    contain a `-`.
 fn engine_codes() -> Scan {
-    let mut scan = Scan { codes: BTreeMap::new() };
+    let mut scan = Scan {
+        codes: BTreeMap::new(),
+    };
     let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(format!("{ROOT}/src/engine"))
         .expect("src/engine")
         .map(|entry| entry.expect("directory entry").path())
@@ -327,7 +452,10 @@ fn engine_codes() -> Scan {
         let text = std::fs::read_to_string(&path).expect("engine source");
         let tokens = without_test_items(tokenize(&text));
         let mut add = |code: &str| {
-            scan.codes.entry(code.to_string()).or_default().insert(file.clone());
+            scan.codes
+                .entry(code.to_string())
+                .or_default()
+                .insert(file.clone());
         };
         let helpers = helpers(&tokens);
         let mut indirect = false;
@@ -335,13 +463,20 @@ fn engine_codes() -> Scan {
         // its body, is a delegation; anything else is a variable (way 3).
         let mut judge = |argument: &[Token], at: usize, add: &mut dyn FnMut(&str)| match argument {
             [Token::Str(code)] => add(code),
-            [Token::Ident(name)] if helpers.iter().any(|h| h.parameter == *name && h.body.contains(&at)) => {}
+            [Token::Ident(name)]
+                if helpers
+                    .iter()
+                    .any(|h| h.parameter == *name && h.body.contains(&at)) => {}
             _ => indirect = true,
         };
         for at in 0..tokens.len() {
             // Way 1: Diagnostic::error|warning|info|new(
-            if let [Token::Ident(ty), Token::Punct(':'), Token::Punct(':'), Token::Ident(constructor), Token::Punct('(')] = &tokens[at..(at + 5).min(tokens.len())] {
-                if ty == "Diagnostic" && ["error", "warning", "info", "new"].contains(&constructor.as_str()) {
+            if let [Token::Ident(ty), Token::Punct(':'), Token::Punct(':'), Token::Ident(constructor), Token::Punct('(')] =
+                &tokens[at..(at + 5).min(tokens.len())]
+            {
+                if ty == "Diagnostic"
+                    && ["error", "warning", "info", "new"].contains(&constructor.as_str())
+                {
                     let arguments = call_arguments(&tokens, at + 4);
                     if let Some(first) = arguments.first() {
                         judge(first, at, &mut add);
@@ -350,7 +485,8 @@ fn engine_codes() -> Scan {
                 }
             }
             // Way 2: a call of a helper, not its definition.
-            if let [Token::Ident(name), Token::Punct('(')] = &tokens[at..(at + 2).min(tokens.len())] {
+            if let [Token::Ident(name), Token::Punct('(')] = &tokens[at..(at + 2).min(tokens.len())]
+            {
                 let defining = at > 0 && tokens[at - 1] == Token::Ident("fn".into());
                 let is_constructor = at >= 3 && tokens[at - 3] == Token::Ident("Diagnostic".into());
                 if defining || is_constructor {
@@ -462,7 +598,9 @@ fn tokenize(text: &str) -> Vec<Token> {
                     }
                     i += 1;
                 }
-                tokens.push(Token::Str(chars[start..i.min(chars.len())].iter().collect()));
+                tokens.push(Token::Str(
+                    chars[start..i.min(chars.len())].iter().collect(),
+                ));
                 i += 1 + hashes;
             } else if word == "b" && at(i) == '"' {
                 let (value, next) = plain_string(&chars, i + 1);
@@ -509,14 +647,25 @@ fn plain_string(chars: &[char], start: usize) -> (String, usize) {
 
 /// Drops every item marked `#[cfg(test)]`: test modules name codes in assertions.
 fn without_test_items(tokens: Vec<Token>) -> Vec<Token> {
-    let marker = [Token::Punct('#'), Token::Punct('['), Token::Ident("cfg".into()), Token::Punct('('), Token::Ident("test".into()), Token::Punct(')'), Token::Punct(']')];
+    let marker = [
+        Token::Punct('#'),
+        Token::Punct('['),
+        Token::Ident("cfg".into()),
+        Token::Punct('('),
+        Token::Ident("test".into()),
+        Token::Punct(')'),
+        Token::Punct(']'),
+    ];
     let mut kept = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
         if tokens[i..].starts_with(&marker) {
             // Skip to the item's first `{` (or `;`), then past its matching `}`.
             i += marker.len();
-            while i < tokens.len() && tokens[i] != Token::Punct('{') && tokens[i] != Token::Punct(';') {
+            while i < tokens.len()
+                && tokens[i] != Token::Punct('{')
+                && tokens[i] != Token::Punct(';')
+            {
                 i += 1;
             }
             if tokens.get(i) == Some(&Token::Punct('{')) {
@@ -565,7 +714,9 @@ fn split_top_level(tokens: &[Token], angle_brackets: bool) -> Vec<Vec<Token>> {
             Token::Punct('(' | '[' | '{') => depth += 1,
             Token::Punct(')' | ']' | '}') => depth -= 1,
             Token::Punct('<') if angle_brackets => depth += 1,
-            Token::Punct('>') if angle_brackets && previous != Some(&Token::Punct('-')) => depth -= 1,
+            Token::Punct('>') if angle_brackets && previous != Some(&Token::Punct('-')) => {
+                depth -= 1
+            }
             Token::Punct(',') if depth == 0 => {
                 parts.push(Vec::new());
                 previous = Some(token);
@@ -596,15 +747,31 @@ fn helpers(tokens: &[Token]) -> Vec<Helper> {
     for at in 0..tokens.len() {
         // fn NAME [<…>] ( PARAMS ) … { BODY }
         if tokens[at] == Token::Ident("fn".into()) {
-            let Some(Token::Ident(name)) = tokens.get(at + 1) else { continue };
-            let Some(open) = (at + 2..tokens.len()).find(|&i| tokens[i] == Token::Punct('(')) else { continue };
+            let Some(Token::Ident(name)) = tokens.get(at + 1) else {
+                continue;
+            };
+            let Some(open) = (at + 2..tokens.len()).find(|&i| tokens[i] == Token::Punct('('))
+            else {
+                continue;
+            };
             let close = matching(tokens, open, '(', ')');
-            let Some(body_open) = (close..tokens.len()).find(|&i| tokens[i] == Token::Punct('{') || tokens[i] == Token::Punct(';')) else { continue };
+            let Some(body_open) = (close..tokens.len())
+                .find(|&i| tokens[i] == Token::Punct('{') || tokens[i] == Token::Punct(';'))
+            else {
+                continue;
+            };
             if tokens[body_open] != Token::Punct('{') {
                 continue;
             }
             let body = body_open..matching(tokens, body_open, '{', '}');
-            found.extend(code_parameter(&tokens[open + 1..close]).map(|(parameter, index)| Helper { name: name.clone(), parameter, index, body }));
+            found.extend(
+                code_parameter(&tokens[open + 1..close]).map(|(parameter, index)| Helper {
+                    name: name.clone(),
+                    parameter,
+                    index,
+                    body,
+                }),
+            );
         }
         // let NAME = [move] | PARAMS | BODY
         if tokens[at] == Token::Ident("let".into()) {
@@ -612,7 +779,11 @@ fn helpers(tokens: &[Token]) -> Vec<Helper> {
             if tokens.get(i) == Some(&Token::Ident("mut".into())) {
                 i += 1;
             }
-            let (Some(Token::Ident(name)), Some(Token::Punct('='))) = (tokens.get(i), tokens.get(i + 1)) else { continue };
+            let (Some(Token::Ident(name)), Some(Token::Punct('='))) =
+                (tokens.get(i), tokens.get(i + 1))
+            else {
+                continue;
+            };
             let mut open = i + 2;
             if tokens.get(open) == Some(&Token::Ident("move".into())) {
                 open += 1;
@@ -620,13 +791,26 @@ fn helpers(tokens: &[Token]) -> Vec<Helper> {
             if tokens.get(open) != Some(&Token::Punct('|')) {
                 continue;
             }
-            let Some(close) = (open + 1..tokens.len()).find(|&j| tokens[j] == Token::Punct('|')) else { continue };
+            let Some(close) = (open + 1..tokens.len()).find(|&j| tokens[j] == Token::Punct('|'))
+            else {
+                continue;
+            };
             let body = if tokens.get(close + 1) == Some(&Token::Punct('{')) {
                 close + 1..matching(tokens, close + 1, '{', '}')
             } else {
-                close + 1..(close + 1..tokens.len()).find(|&j| tokens[j] == Token::Punct(';')).unwrap_or(tokens.len())
+                close + 1
+                    ..(close + 1..tokens.len())
+                        .find(|&j| tokens[j] == Token::Punct(';'))
+                        .unwrap_or(tokens.len())
             };
-            found.extend(code_parameter(&tokens[open + 1..close]).map(|(parameter, index)| Helper { name: name.clone(), parameter, index, body }));
+            found.extend(
+                code_parameter(&tokens[open + 1..close]).map(|(parameter, index)| Helper {
+                    name: name.clone(),
+                    parameter,
+                    index,
+                    body,
+                }),
+            );
         }
     }
     found
@@ -635,18 +819,30 @@ fn helpers(tokens: &[Token]) -> Vec<Helper> {
 /// The name and call position of a `…code: &'static str` parameter, if any.
 fn code_parameter(parameters: &[Token]) -> Option<(String, usize)> {
     let parameters = split_top_level(parameters, true);
-    let has_self = parameters.first().is_some_and(|first| first.contains(&Token::Ident("self".into())) && !first.contains(&Token::Punct(':')));
-    parameters.iter().enumerate().find_map(|(index, parameter)| {
-        let name = match parameter.as_slice() {
-            [Token::Ident(name), Token::Punct(':'), rest @ ..] | [Token::Ident(_), Token::Ident(name), Token::Punct(':'), rest @ ..]
-                if rest == [Token::Punct('&'), Token::Ident("'static".into()), Token::Ident("str".into())] =>
-            {
-                name
-            }
-            _ => return None,
-        };
-        (name == "code" || name.ends_with("_code")).then(|| (name.clone(), index - usize::from(has_self)))
-    })
+    let has_self = parameters.first().is_some_and(|first| {
+        first.contains(&Token::Ident("self".into())) && !first.contains(&Token::Punct(':'))
+    });
+    parameters
+        .iter()
+        .enumerate()
+        .find_map(|(index, parameter)| {
+            let name = match parameter.as_slice() {
+                [Token::Ident(name), Token::Punct(':'), rest @ ..]
+                | [Token::Ident(_), Token::Ident(name), Token::Punct(':'), rest @ ..]
+                    if rest
+                        == [
+                            Token::Punct('&'),
+                            Token::Ident("'static".into()),
+                            Token::Ident("str".into()),
+                        ] =>
+                {
+                    name
+                }
+                _ => return None,
+            };
+            (name == "code" || name.ends_with("_code"))
+                .then(|| (name.clone(), index - usize::from(has_self)))
+        })
 }
 
 // ---------------------------------------------------------------------------
@@ -654,16 +850,22 @@ fn code_parameter(parameters: &[Token]) -> Option<(String, usize)> {
 // ---------------------------------------------------------------------------
 
 fn read(path: &str) -> String {
-    std::fs::read_to_string(format!("{ROOT}/{path}")).unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
+    std::fs::read_to_string(format!("{ROOT}/{path}"))
+        .unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
 }
 
-/// Every manifest of `shared/corpus`, by bare file name, in sorted order.
+/// Every manifest of `samples/`, by bare file name, in sorted order.
 fn corpus_files() -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(CORPUS_DIR)
-        .expect("shared/corpus")
+        .expect("samples/")
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
-        .map(|path| (path.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&path).expect("corpus file")))
+        .map(|path| {
+            (
+                path.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read_to_string(&path).expect("corpus file"),
+            )
+        })
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no corpus files in {CORPUS_DIR}");

@@ -16,7 +16,10 @@ use kubetopo::engine::{analyze, Topology};
 fn run(text: &str) -> Topology {
     let topology = analyze(&[SourceFile::new("fuzz.yaml", text)], &Config::default());
     let json = to_json(&topology);
-    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "to_json produced invalid JSON");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+        "to_json produced invalid JSON"
+    );
     for view in [View::Cluster, View::Logical] {
         assert!(to_svg(&build_scene(&topology, view, &Filter::default())).starts_with("<svg"));
     }
@@ -33,18 +36,34 @@ fn codes(topology: &Topology) -> Vec<&str> {
 /// makes the scalar a string, not a number.
 #[test]
 fn hex_integer_with_a_sign_after_the_prefix_is_not_a_number() {
-    for replicas in ["-0x-8000000000000000", "0x-5", "0x+5", "-0o-1000000000000000000000"] {
+    for replicas in [
+        "-0x-8000000000000000",
+        "0x-5",
+        "0x+5",
+        "-0o-1000000000000000000000",
+    ] {
         let yaml = format!(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: web}}]}}\n"
         );
         let topology = run(&yaml);
         assert_eq!(topology.manifests.workloads.len(), 1, "{replicas}");
-        let diagnostic = topology.diagnostics.iter().find(|d| d.field == "spec.replicas");
-        assert!(diagnostic.is_some(), "{replicas}: spec.replicas should be reported as not an integer: {:?}", codes(&topology));
+        let diagnostic = topology
+            .diagnostics
+            .iter()
+            .find(|d| d.field == "spec.replicas");
+        assert!(
+            diagnostic.is_some(),
+            "{replicas}: spec.replicas should be reported as not an integer: {:?}",
+            codes(&topology)
+        );
     }
     // The forms that were numbers stay numbers.
     let topology = run("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: -0x2\n  selector: {matchLabels: {app: web}}\n  template: {metadata: {labels: {app: web}}}\n");
-    assert!(codes(&topology).contains(&"invalid-replicas"), "{:?}", codes(&topology));
+    assert!(
+        codes(&topology).contains(&"invalid-replicas"),
+        "{:?}",
+        codes(&topology)
+    );
 }
 
 /// Panicked with "attempt to add with overflow" in `cluster::PodBuilder::workload_pods`:
@@ -54,7 +73,12 @@ fn hex_integer_with_a_sign_after_the_prefix_is_not_a_number() {
 fn stateful_set_ordinals_start_at_the_top_of_the_range() {
     let yaml = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  ordinals: {start: 4294967295}\n  replicas: 2\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: db}]}\n";
     let topology = run(yaml);
-    let names: Vec<&str> = topology.cluster.pods.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = topology
+        .cluster
+        .pods
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
     assert_eq!(names, ["db-2147483647", "db-2147483648"]);
 }
 
@@ -69,13 +93,35 @@ fn aliases_of_a_long_string_are_refused_as_an_alias_bomb() {
     let yaml = format!("a: &a \"{long}\"\nb: &b [{list}]\nc: [{lists}]\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: survivor}}\n");
     let start = Instant::now();
     let topology = run(&yaml);
-    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
-    assert!(codes(&topology).contains(&"yaml-alias-bomb"), "{:?}", codes(&topology));
-    assert!(topology.manifests.namespaces.iter().any(|n| n.meta.name == "survivor"), "the next document is still read");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        codes(&topology).contains(&"yaml-alias-bomb"),
+        "{:?}",
+        codes(&topology)
+    );
+    assert!(
+        topology
+            .manifests
+            .namespaces
+            .iter()
+            .any(|n| n.meta.name == "survivor"),
+        "the next document is still read"
+    );
 
     // Aliases of ordinary size are still expanded.
     let topology = run("apiVersion: v1\nkind: Service\nmetadata: {name: web, labels: &l {app: web}}\nspec: {selector: *l, ports: [{port: 80}]}\n");
-    assert_eq!(topology.manifests.services[0].spec.selector.as_ref().map(|s| s.len()), Some(1));
+    assert_eq!(
+        topology.manifests.services[0]
+            .spec
+            .selector
+            .as_ref()
+            .map(|s| s.len()),
+        Some(1)
+    );
 }
 
 /// Found by reading what the fuzzer's out-of-memory inputs had in common: a few
@@ -90,9 +136,22 @@ fn many_large_workloads_are_held_to_the_pod_budget() {
             "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{index}}}\nspec:\n  replicas: 300\n  selector: {{matchLabels: {{app: w{index}}}}}\n  template:\n    metadata: {{labels: {{app: w{index}}}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n"
         ));
     }
-    let config = Config { max_pods: 1_000, n_nodes: 10, ..Config::default() };
+    let config = Config {
+        max_pods: 1_000,
+        n_nodes: 10,
+        ..Config::default()
+    };
     let topology = analyze(&[SourceFile::new("many.yaml", yaml)], &config);
-    assert_eq!(topology.cluster.pods.len(), 900, "three workloads fit, the last two do not");
-    let refused: Vec<&str> = topology.diagnostics.iter().filter(|d| d.code == "too-many-pods").map(|d| d.object.as_str()).collect();
+    assert_eq!(
+        topology.cluster.pods.len(),
+        900,
+        "three workloads fit, the last two do not"
+    );
+    let refused: Vec<&str> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "too-many-pods")
+        .map(|d| d.object.as_str())
+        .collect();
     assert_eq!(refused, ["Deployment/default/w3", "Deployment/default/w4"]);
 }

@@ -122,16 +122,19 @@ fn evaluate(rule: &str, selector: &SelectorUnderTest, label_set: &Labels) -> boo
             Selector::from_requirements(vec![Requirement::zero_value()]).matches(label_set)
         }
         SelectorUnderTest::NullLabelSelector => LabelSelector::Nothing.matches(label_set),
-        SelectorUnderTest::EmptyLabelSelector => match LabelSelector::from_parts(&Labels::new(), &[]) {
-            Ok(label_selector) => label_selector.matches(label_set),
-            Err(errors) => panic!("{rule}: {{}} did not resolve: {errors:?}"),
-        },
-        SelectorUnderTest::Parts { match_labels, match_expressions } => {
-            match build_parts(match_labels, match_expressions) {
-                Ok(resolved) => resolved.matches(label_set),
-                Err(errors) => panic!("{rule}: did not resolve: {errors:?}"),
+        SelectorUnderTest::EmptyLabelSelector => {
+            match LabelSelector::from_parts(&Labels::new(), &[]) {
+                Ok(label_selector) => label_selector.matches(label_set),
+                Err(errors) => panic!("{rule}: {{}} did not resolve: {errors:?}"),
             }
         }
+        SelectorUnderTest::Parts {
+            match_labels,
+            match_expressions,
+        } => match build_parts(match_labels, match_expressions) {
+            Ok(resolved) => resolved.matches(label_set),
+            Err(errors) => panic!("{rule}: did not resolve: {errors:?}"),
+        },
     }
 }
 
@@ -142,67 +145,236 @@ fn s1_5_matching_vectors() {
     let foo_bar_baz_blah: &[(&str, &str)] = &[("foo", "bar"), ("baz", "blah")];
     let x_foo_y_baz: &[(&str, &str)] = &[("x", "foo"), ("y", "baz")];
     let vectors = [
-        MatchingVector { rule: "§1.5 #1 T1", selector: Text(""), expected: Matches(&[("x", "y")], true) },
-        MatchingVector { rule: "§1.5 #2 T1", selector: Text("x=y"), expected: Matches(&[("x", "y")], true) },
-        MatchingVector { rule: "§1.5 #3 T1", selector: Text("x=y,z=w"), expected: Matches(&[("x", "y"), ("z", "w")], true) },
-        MatchingVector { rule: "§1.5 #4 T1", selector: Text("x!=y,z!=w"), expected: Matches(&[("x", "z"), ("z", "a")], true) },
-        MatchingVector { rule: "§1.5 #5 T1", selector: Text("notin=in"), expected: Matches(&[("notin", "in")], true) },
-        MatchingVector { rule: "§1.5 #6 T1", selector: Text("x"), expected: Matches(&[("x", "z")], true) },
-        MatchingVector { rule: "§1.5 #7 T1", selector: Text("!x"), expected: Matches(&[("y", "z")], true) },
-        MatchingVector { rule: "§1.5 #8 T1", selector: Text("x>1"), expected: Matches(&[("x", "2")], true) },
-        MatchingVector { rule: "§1.5 #9 T1", selector: Text("x<1"), expected: Matches(&[("x", "0")], true) },
-        MatchingVector { rule: "§1.5 #10 T1", selector: Text("x=z"), expected: Matches(&[], false) },
-        MatchingVector { rule: "§1.5 #11 T1", selector: Text("x=y"), expected: Matches(&[("x", "z")], false) },
-        MatchingVector { rule: "§1.5 #12 T1", selector: Text("x=y,z=w"), expected: Matches(&[("x", "w"), ("z", "w")], false) },
-        MatchingVector { rule: "§1.5 #13 T1", selector: Text("x!=y,z!=w"), expected: Matches(&[("x", "z"), ("z", "w")], false) },
-        MatchingVector { rule: "§1.5 #14 T1", selector: Text("x"), expected: Matches(&[("y", "z")], false) },
-        MatchingVector { rule: "§1.5 #15 T1", selector: Text("!x"), expected: Matches(&[("x", "z")], false) },
-        MatchingVector { rule: "§1.5 #16 T1", selector: Text("x>1"), expected: Matches(&[("x", "0")], false) },
-        MatchingVector { rule: "§1.5 #17 T1", selector: Text("x<1"), expected: Matches(&[("x", "2")], false) },
-        MatchingVector { rule: "§1.5 #18 T1", selector: Text("foo=bar"), expected: Matches(foo_bar_baz_blah, true) },
-        MatchingVector { rule: "§1.5 #19 T1", selector: Text("baz=blah"), expected: Matches(foo_bar_baz_blah, true) },
-        MatchingVector { rule: "§1.5 #20 T1", selector: Text("foo=bar,baz=blah"), expected: Matches(foo_bar_baz_blah, true) },
-        MatchingVector { rule: "§1.5 #21 T1", selector: Text("foo=blah"), expected: Matches(foo_bar_baz_blah, false) },
-        MatchingVector { rule: "§1.5 #22 T1", selector: Text("baz=bar"), expected: Matches(foo_bar_baz_blah, false) },
-        MatchingVector { rule: "§1.5 #23 T1", selector: Text("foo=bar,foobar=bar,baz=blah"), expected: Matches(foo_bar_baz_blah, false) },
+        MatchingVector {
+            rule: "§1.5 #1 T1",
+            selector: Text(""),
+            expected: Matches(&[("x", "y")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #2 T1",
+            selector: Text("x=y"),
+            expected: Matches(&[("x", "y")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #3 T1",
+            selector: Text("x=y,z=w"),
+            expected: Matches(&[("x", "y"), ("z", "w")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #4 T1",
+            selector: Text("x!=y,z!=w"),
+            expected: Matches(&[("x", "z"), ("z", "a")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #5 T1",
+            selector: Text("notin=in"),
+            expected: Matches(&[("notin", "in")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #6 T1",
+            selector: Text("x"),
+            expected: Matches(&[("x", "z")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #7 T1",
+            selector: Text("!x"),
+            expected: Matches(&[("y", "z")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #8 T1",
+            selector: Text("x>1"),
+            expected: Matches(&[("x", "2")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #9 T1",
+            selector: Text("x<1"),
+            expected: Matches(&[("x", "0")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #10 T1",
+            selector: Text("x=z"),
+            expected: Matches(&[], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #11 T1",
+            selector: Text("x=y"),
+            expected: Matches(&[("x", "z")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #12 T1",
+            selector: Text("x=y,z=w"),
+            expected: Matches(&[("x", "w"), ("z", "w")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #13 T1",
+            selector: Text("x!=y,z!=w"),
+            expected: Matches(&[("x", "z"), ("z", "w")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #14 T1",
+            selector: Text("x"),
+            expected: Matches(&[("y", "z")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #15 T1",
+            selector: Text("!x"),
+            expected: Matches(&[("x", "z")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #16 T1",
+            selector: Text("x>1"),
+            expected: Matches(&[("x", "0")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #17 T1",
+            selector: Text("x<1"),
+            expected: Matches(&[("x", "2")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #18 T1",
+            selector: Text("foo=bar"),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #19 T1",
+            selector: Text("baz=blah"),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #20 T1",
+            selector: Text("foo=bar,baz=blah"),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #21 T1",
+            selector: Text("foo=blah"),
+            expected: Matches(foo_bar_baz_blah, false),
+        },
+        MatchingVector {
+            rule: "§1.5 #22 T1",
+            selector: Text("baz=bar"),
+            expected: Matches(foo_bar_baz_blah, false),
+        },
+        MatchingVector {
+            rule: "§1.5 #23 T1",
+            selector: Text("foo=bar,foobar=bar,baz=blah"),
+            expected: Matches(foo_bar_baz_blah, false),
+        },
         // T2 is the map semantics: the empty map is a subset of everything. The
         // Service rule "empty selects nothing" is ServiceSelector's, see s1_2_*.
-        MatchingVector { rule: "§1.5 #24 T2", selector: Map(&[]), expected: Matches(foo_bar_baz_blah, true) },
-        MatchingVector { rule: "§1.5 #25 T2", selector: Map(&[("foo", "bar")]), expected: Matches(foo_bar_baz_blah, true) },
-        MatchingVector { rule: "§1.5 #26 T2", selector: Map(&[("baz", "blah")]), expected: Matches(foo_bar_baz_blah, true) },
-        MatchingVector { rule: "§1.5 #27 T2", selector: Map(&[("foo", "bar"), ("baz", "blah")]), expected: Matches(foo_bar_baz_blah, true) },
+        MatchingVector {
+            rule: "§1.5 #24 T2",
+            selector: Map(&[]),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #25 T2",
+            selector: Map(&[("foo", "bar")]),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #26 T2",
+            selector: Map(&[("baz", "blah")]),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #27 T2",
+            selector: Map(&[("foo", "bar"), ("baz", "blah")]),
+            expected: Matches(foo_bar_baz_blah, true),
+        },
         // Go's zero-value Requirement falls to `default: return false` in
         // Matches. Requirement::zero_value models it as `In` over the empty set,
         // which likewise matches no label set (see s1_5_zero_value_requirement).
-        MatchingVector { rule: "§1.5 #28 T3", selector: ZeroValueRequirement, expected: Matches(x_foo_y_baz, false) },
-        MatchingVector { rule: "§1.5 #29 T3", selector: Text("x in (foo),y notin (alpha)"), expected: Matches(x_foo_y_baz, true) },
-        MatchingVector { rule: "§1.5 #30 T3", selector: Text("x in (foo),y in (alpha)"), expected: Matches(x_foo_y_baz, false) },
-        MatchingVector { rule: "§1.5 #31 T3", selector: Text("x notin (),y"), expected: Matches(&[("y", "")], true) },
-        MatchingVector { rule: "§1.5 #32 T3", selector: Text("!x,y"), expected: Matches(&[("y", "")], true) },
-        MatchingVector { rule: "§1.5 #33 T3", selector: Text("x notin (),!y"), expected: Matches(&[("y", "")], false) },
-        MatchingVector { rule: "§1.5 #34 T3", selector: Text("x in ()"), expected: Matches(&[("y", "baz")], false) },
-        MatchingVector { rule: "§1.5 #35 T3", selector: Text("z>1"), expected: Matches(&[("z", "2")], true) },
-        MatchingVector { rule: "§1.5 #36 T3", selector: Text("z>1"), expected: Matches(&[("z", "v2")], false) },
-        MatchingVector { rule: "§1.5 #37 T4", selector: NullLabelSelector, expected: MatchesAny(false) },
-        MatchingVector { rule: "§1.5 #38 T4", selector: EmptyLabelSelector, expected: MatchesAny(true) },
+        MatchingVector {
+            rule: "§1.5 #28 T3",
+            selector: ZeroValueRequirement,
+            expected: Matches(x_foo_y_baz, false),
+        },
+        MatchingVector {
+            rule: "§1.5 #29 T3",
+            selector: Text("x in (foo),y notin (alpha)"),
+            expected: Matches(x_foo_y_baz, true),
+        },
+        MatchingVector {
+            rule: "§1.5 #30 T3",
+            selector: Text("x in (foo),y in (alpha)"),
+            expected: Matches(x_foo_y_baz, false),
+        },
+        MatchingVector {
+            rule: "§1.5 #31 T3",
+            selector: Text("x notin (),y"),
+            expected: Matches(&[("y", "")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #32 T3",
+            selector: Text("!x,y"),
+            expected: Matches(&[("y", "")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #33 T3",
+            selector: Text("x notin (),!y"),
+            expected: Matches(&[("y", "")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #34 T3",
+            selector: Text("x in ()"),
+            expected: Matches(&[("y", "baz")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #35 T3",
+            selector: Text("z>1"),
+            expected: Matches(&[("z", "2")], true),
+        },
+        MatchingVector {
+            rule: "§1.5 #36 T3",
+            selector: Text("z>1"),
+            expected: Matches(&[("z", "v2")], false),
+        },
+        MatchingVector {
+            rule: "§1.5 #37 T4",
+            selector: NullLabelSelector,
+            expected: MatchesAny(false),
+        },
+        MatchingVector {
+            rule: "§1.5 #38 T4",
+            selector: EmptyLabelSelector,
+            expected: MatchesAny(true),
+        },
         MatchingVector {
             rule: "§1.5 #39 T4",
-            selector: Parts { match_labels: &[("foo", "bar")], match_expressions: &[("baz", "In", &["qux", "norf"])] },
+            selector: Parts {
+                match_labels: &[("foo", "bar")],
+                match_expressions: &[("baz", "In", &["qux", "norf"])],
+            },
             expected: PrintsAs("baz in (norf,qux),foo=bar"),
         },
         MatchingVector {
             rule: "§1.5 #40 T4",
-            selector: Parts { match_labels: &[], match_expressions: &[("baz", "Exists", &["qux", "norf"])] },
+            selector: Parts {
+                match_labels: &[],
+                match_expressions: &[("baz", "Exists", &["qux", "norf"])],
+            },
             expected: IsError,
         },
     ];
-    assert_eq!(vectors.len(), 40, "every §1.5 matching vector is in the table");
+    assert_eq!(
+        vectors.len(),
+        40,
+        "every §1.5 matching vector is in the table"
+    );
     for (index, vector) in vectors.iter().enumerate() {
         let rule = vector.rule;
-        assert!(rule.contains(&format!("#{} ", index + 1)), "{rule} is out of order");
+        assert!(
+            rule.contains(&format!("#{} ", index + 1)),
+            "{rule} is out of order"
+        );
         match &vector.expected {
             Expected::Matches(pairs, expected) => {
-                assert_eq!(evaluate(rule, &vector.selector, &labels(pairs)), *expected, "{rule}");
+                assert_eq!(
+                    evaluate(rule, &vector.selector, &labels(pairs)),
+                    *expected,
+                    "{rule}"
+                );
             }
             Expected::MatchesAny(expected) => {
                 for label_set in assorted_label_sets() {
@@ -214,22 +386,31 @@ fn s1_5_matching_vectors() {
                 }
             }
             Expected::PrintsAs(expected_text) => {
-                let SelectorUnderTest::Parts { match_labels, match_expressions } = &vector.selector
+                let SelectorUnderTest::Parts {
+                    match_labels,
+                    match_expressions,
+                } = &vector.selector
                 else {
                     panic!("{rule}: PrintsAs needs Parts");
                 };
                 let resolved = build_parts(match_labels, match_expressions)
                     .unwrap_or_else(|errors| panic!("{rule}: {errors:?}"));
                 assert_eq!(resolved.to_string(), *expected_text, "{rule}");
-                assert_eq!(resolved, parse_ok(expected_text), "{rule}: ≡ its string form");
+                assert_eq!(
+                    resolved,
+                    parse_ok(expected_text),
+                    "{rule}: ≡ its string form"
+                );
             }
             Expected::IsError => {
-                let SelectorUnderTest::Parts { match_labels, match_expressions } = &vector.selector
+                let SelectorUnderTest::Parts {
+                    match_labels,
+                    match_expressions,
+                } = &vector.selector
                 else {
                     panic!("{rule}: IsError needs Parts");
                 };
-                let errors = build_parts(match_labels, match_expressions)
-                    .expect_err(rule);
+                let errors = build_parts(match_labels, match_expressions).expect_err(rule);
                 assert_eq!(
                     errors.iter().map(SelectorError::message).collect::<Vec<_>>(),
                     ["matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"],
@@ -251,8 +432,14 @@ fn s1_5_zero_value_requirement() {
         assert!(!zero_value.matches(&label_set), "{label_set:?}");
     }
     for operator in ALL_OPERATORS {
-        assert!(Requirement::new("", operator, NO_VALUES).is_err(), "{operator:?}");
-        assert!(Requirement::new("", operator, [""]).is_err(), "{operator:?}");
+        assert!(
+            Requirement::new("", operator, NO_VALUES).is_err(),
+            "{operator:?}"
+        );
+        assert!(
+            Requirement::new("", operator, [""]).is_err(),
+            "{operator:?}"
+        );
     }
     assert!(Requirement::new("x", Operator::In, NO_VALUES).is_err());
 }
@@ -316,7 +503,11 @@ fn s1_1_new_requirement_rules() {
     ];
     for (key, operator, values, valid) in cases {
         let result = Requirement::new(*key, *operator, values.iter().copied());
-        assert_eq!(result.is_ok(), *valid, "{key} {operator:?} {values:?}: {result:?}");
+        assert_eq!(
+            result.is_ok(),
+            *valid,
+            "{key} {operator:?} {values:?}: {result:?}"
+        );
     }
 }
 
@@ -344,7 +535,12 @@ fn s1_1_new_requirement_messages() {
 
     // Several problems come back as one aggregate, in brackets.
     let error = Requirement::new("-x", Operator::Equals, ["a", "b"]).unwrap_err();
-    assert!(error.message().starts_with("[key: Invalid value: \"-x\": name part must consist of"), "{error}");
+    assert!(
+        error
+            .message()
+            .starts_with("[key: Invalid value: \"-x\": name part must consist of"),
+        "{error}"
+    );
     assert!(error.message().contains(", values: Invalid value: []string{\"a\", \"b\"}: exact-match compatibility requires one single value]"), "{error}");
 }
 
@@ -371,7 +567,11 @@ fn s1_1_operator_semantics() {
         ("x>1", &[("x", "1")], false),
     ];
     for (text, pairs, expected) in cases {
-        assert_eq!(parse_ok(text).matches(&labels(pairs)), *expected, "{text} on {pairs:?}");
+        assert_eq!(
+            parse_ok(text).matches(&labels(pairs)),
+            *expected,
+            "{text} on {pairs:?}"
+        );
     }
 }
 
@@ -382,10 +582,31 @@ fn s1_1_label_key_and_value_syntax() {
     let long_name = "a".repeat(64);
     let max_prefix = format!("{}/x", "a".repeat(253));
     let long_prefix = format!("{}/x", "a".repeat(254));
-    for key in ["x", "X_y.z-1", "1234", "example.com/name", "a.b-c/Name", max_name.as_str(), max_prefix.as_str()] {
+    for key in [
+        "x",
+        "X_y.z-1",
+        "1234",
+        "example.com/name",
+        "a.b-c/Name",
+        max_name.as_str(),
+        max_prefix.as_str(),
+    ] {
         assert_eq!(is_label_key(key), Ok(()), "{key}");
     }
-    for key in ["", "-x", "x-", "x y", "a/b/c", "/x", "x/", "Example.com/x", "ex_ample.com/x", "é", long_name.as_str(), long_prefix.as_str()] {
+    for key in [
+        "",
+        "-x",
+        "x-",
+        "x y",
+        "a/b/c",
+        "/x",
+        "x/",
+        "Example.com/x",
+        "ex_ample.com/x",
+        "é",
+        long_name.as_str(),
+        long_prefix.as_str(),
+    ] {
         assert!(is_label_key(key).is_err(), "{key}");
     }
     for value in ["", "a", "A-b_c.d", "123", max_name.as_str()] {
@@ -407,7 +628,9 @@ fn s1_1_label_key_and_value_syntax() {
         is_label_key("app.kubernetes_io/name").unwrap_err(),
         "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
     );
-    assert!(is_label_key("a/b/c").unwrap_err().starts_with("a valid label key must consist of"));
+    assert!(is_label_key("a/b/c")
+        .unwrap_err()
+        .starts_with("a valid label key must consist of"));
     assert_eq!(
         is_label_value(&long_name).unwrap_err(),
         "must be no more than 63 characters"
@@ -425,10 +648,20 @@ fn s1_1_first_mismatch_names_the_failing_requirement() {
     let selector = parse_ok("tier=web,app=shop,!canary");
     let pod_labels = labels(&[("app", "shop"), ("tier", "db")]);
     assert!(!selector.matches(&pod_labels));
-    assert_eq!(selector.first_mismatch(&pod_labels).map(ToString::to_string), Some("tier=web".to_string()));
+    assert_eq!(
+        selector
+            .first_mismatch(&pod_labels)
+            .map(ToString::to_string),
+        Some("tier=web".to_string())
+    );
 
     let pod_labels = labels(&[("app", "shop"), ("tier", "web"), ("canary", "")]);
-    assert_eq!(selector.first_mismatch(&pod_labels).map(ToString::to_string), Some("!canary".to_string()));
+    assert_eq!(
+        selector
+            .first_mismatch(&pod_labels)
+            .map(ToString::to_string),
+        Some("!canary".to_string())
+    );
 
     let pod_labels = labels(&[("app", "shop"), ("tier", "web")]);
     assert!(selector.matches(&pod_labels));
@@ -495,12 +728,19 @@ fn allocations_during(work: impl FnOnce()) -> usize {
 
 #[test]
 fn s1_1_matching_does_not_allocate() {
-    let selector = parse_ok("app=shop,tier in (web,api),env notin (dev),!canary,team,replicas>2,zone!=b");
+    let selector =
+        parse_ok("app=shop,tier in (web,api),env notin (dev),!canary,team,replicas>2,zone!=b");
     let label_selector = LabelSelector::Match(selector.clone());
     let service_map = labels(&[("app", "shop"), ("tier", "web")]);
     let service_selector = ServiceSelector::from_spec(Some(&service_map));
     let pod_label_sets = [
-        labels(&[("app", "shop"), ("tier", "web"), ("team", "a"), ("replicas", "3"), ("zone", "a")]),
+        labels(&[
+            ("app", "shop"),
+            ("tier", "web"),
+            ("team", "a"),
+            ("replicas", "3"),
+            ("zone", "a"),
+        ]),
         labels(&[("app", "shop"), ("tier", "db")]),
         labels(&[]),
     ];
@@ -527,9 +767,15 @@ fn s1_1_matching_does_not_allocate() {
 #[test]
 fn s1_2_service_selector_empty_or_absent_selects_nothing() {
     let pod_labels = labels(&[("app", "shop")]);
-    assert!(map_matches(&Labels::new(), &pod_labels), "set semantics (§1.5 #24)");
+    assert!(
+        map_matches(&Labels::new(), &pod_labels),
+        "set semantics (§1.5 #24)"
+    );
     assert_eq!(ServiceSelector::from_spec(None), ServiceSelector::Unmanaged);
-    assert_eq!(ServiceSelector::from_spec(Some(&Labels::new())), ServiceSelector::Unmanaged);
+    assert_eq!(
+        ServiceSelector::from_spec(Some(&Labels::new())),
+        ServiceSelector::Unmanaged
+    );
     assert!(!ServiceSelector::from_spec(None).selects(&pod_labels));
     assert!(!ServiceSelector::from_spec(Some(&Labels::new())).selects(&pod_labels));
     assert!(!ServiceSelector::Unmanaged.selects(&Labels::new()));
@@ -546,9 +792,15 @@ fn s1_2_map_selector_equals_its_selector_form() {
     let service_map = labels(&[("foo", "bar"), ("baz", "blah")]);
     let selector = Selector::from_map(&service_map);
     assert_eq!(selector.to_string(), "baz=blah,foo=bar");
-    assert_eq!(Selector::from_map_validated(&service_map), Ok(selector.clone()));
+    assert_eq!(
+        Selector::from_map_validated(&service_map),
+        Ok(selector.clone())
+    );
     for label_set in assorted_label_sets() {
-        assert_eq!(selector.matches(&label_set), map_matches(&service_map, &label_set));
+        assert_eq!(
+            selector.matches(&label_set),
+            map_matches(&service_map, &label_set)
+        );
     }
     assert!(Selector::from_map(&Labels::new()).is_empty());
     assert!(Selector::from_map_validated(&labels(&[("bad key", "v")])).is_err());
@@ -585,7 +837,10 @@ fn s1_3_label_selector_validation_collects_every_problem() {
     ];
     assert_eq!(messages.len(), expected_prefixes.len(), "{messages:#?}");
     for (message, prefix) in messages.iter().zip(expected_prefixes) {
-        assert!(message.starts_with(prefix), "{message:?} should start with {prefix:?}");
+        assert!(
+            message.starts_with(prefix),
+            "{message:?} should start with {prefix:?}"
+        );
     }
     assert!(errors.iter().all(|error| !error.is_syntax_error()));
 }
@@ -602,9 +857,17 @@ fn s1_3_label_selector_operators() {
         ],
     )
     .unwrap();
-    assert_eq!(resolved.to_string(), "app=shop,!canary,env notin (dev),team,tier in (api,web)");
+    assert_eq!(
+        resolved.to_string(),
+        "app=shop,!canary,env notin (dev),team,tier in (api,web)"
+    );
     assert!(resolved.matches(&labels(&[("app", "shop"), ("tier", "api"), ("team", "")])));
-    assert!(!resolved.matches(&labels(&[("app", "shop"), ("tier", "api"), ("team", ""), ("env", "dev")])));
+    assert!(!resolved.matches(&labels(&[
+        ("app", "shop"),
+        ("tier", "api"),
+        ("team", ""),
+        ("env", "dev")
+    ])));
 
     let label_selector = LabelSelector::from_parts(&Labels::new(), &[]).unwrap();
     assert_eq!(label_selector, LabelSelector::Match(Selector::everything()));
@@ -628,9 +891,24 @@ fn s1_3_match_expression_reads_from_json() {
 /// (`TestSelectorParse`).
 #[test]
 fn s1_4_valid_strings_round_trip() {
-    let inputs = ["x=a,y=b,z=c", "", "x!=a,y=b", "x=", "x= ", "x=,z= ", "x= ,z= ", "!x", "x>1", "x>1,z<5"];
+    let inputs = [
+        "x=a,y=b,z=c",
+        "",
+        "x!=a,y=b",
+        "x=",
+        "x= ",
+        "x=,z= ",
+        "x= ,z= ",
+        "!x",
+        "x>1",
+        "x>1,z<5",
+    ];
     for input in inputs {
-        assert_eq!(parse_ok(input).to_string(), input.replace(' ', ""), "{input:?}");
+        assert_eq!(
+            parse_ok(input).to_string(),
+            input.replace(' ', ""),
+            "{input:?}"
+        );
     }
 }
 
@@ -641,14 +919,35 @@ fn s1_4_invalid_strings_exact_messages() {
         ("x==a==b", "found '==', expected: ',' or 'end of string'"),
         ("!x=a", "found '=', expected: ',' or 'end of string'"),
         ("x,,y", "found ',', expected: identifier after ','"),
-        (",x,y", "found ',', expected: !, identifier, or 'end of string'"),
-        ("x nott in (y)", "unable to parse requirement: found 'nott', expected: in, notin, =, ==, !=, gt, lt"),
+        (
+            ",x,y",
+            "found ',', expected: !, identifier, or 'end of string'",
+        ),
+        (
+            "x nott in (y)",
+            "unable to parse requirement: found 'nott', expected: in, notin, =, ==, !=, gt, lt",
+        ),
         ("a in (xyz),", "found '', expected: identifier after ','"),
-        ("a in (xyz)b notin ()", "found 'b', expected: ',' or 'end of string'"),
-        ("a in (xyz abc)", "unable to parse requirement: found 'abc', expected: ',' or ')'"),
-        ("a notin(", "unable to parse requirement: found '', expected: ',', ')' or identifier"),
-        ("a (", "unable to parse requirement: found '(', expected: in, notin, =, ==, !=, gt, lt"),
-        ("(", "found '(', expected: !, identifier, or 'end of string'"),
+        (
+            "a in (xyz)b notin ()",
+            "found 'b', expected: ',' or 'end of string'",
+        ),
+        (
+            "a in (xyz abc)",
+            "unable to parse requirement: found 'abc', expected: ',' or ')'",
+        ),
+        (
+            "a notin(",
+            "unable to parse requirement: found '', expected: ',', ')' or identifier",
+        ),
+        (
+            "a (",
+            "unable to parse requirement: found '(', expected: in, notin, =, ==, !=, gt, lt",
+        ),
+        (
+            "(",
+            "found '(', expected: !, identifier, or 'end of string'",
+        ),
     ];
     for (input, message) in exact {
         let error = parse_error(input);
@@ -659,13 +958,29 @@ fn s1_4_invalid_strings_exact_messages() {
 
     // §1.4 describes these two by kind rather than by exact text.
     let error = parse_error("x<a");
-    assert!(error.message().starts_with("unable to parse requirement: "), "{error}");
-    assert!(error.message().contains("for 'Gt', 'Lt' operators, the value must be an integer"), "{error}");
+    assert!(
+        error.message().starts_with("unable to parse requirement: "),
+        "{error}"
+    );
+    assert!(
+        error
+            .message()
+            .contains("for 'Gt', 'Lt' operators, the value must be an integer"),
+        "{error}"
+    );
     assert!(!error.is_syntax_error());
 
     let error = parse_error("x=a||y=b");
-    assert!(error.message().starts_with("unable to parse requirement: "), "{error}");
-    assert!(error.message().contains("\"a||y\": a valid label must be an empty string"), "{error}");
+    assert!(
+        error.message().starts_with("unable to parse requirement: "),
+        "{error}"
+    );
+    assert!(
+        error
+            .message()
+            .contains("\"a||y\": a valid label must be an empty string"),
+        "{error}"
+    );
     assert!(!error.is_syntax_error());
 }
 
@@ -689,11 +1004,26 @@ fn s1_4_requirement_errors_use_go_field_paths() {
         parse_error("x in (a b").message(),
         "unable to parse requirement: found 'b', expected: ',' or ')'"
     );
-    assert_eq!(parse_error("x in a").message(), "unable to parse requirement: found 'a' expected: '('");
-    assert_eq!(parse_error("x=(").message(), "unable to parse requirement: found '(', expected: identifier");
-    assert_eq!(parse_error("!").message(), "unable to parse requirement: found '', expected: identifier");
-    assert_eq!(parse_error("x in (a,=").message(), "unable to parse requirement: found '=', expected: ',', or identifier");
-    assert_eq!(parse_error("x in (a=").message(), "unable to parse requirement: found '=', expected: ',' or ')'");
+    assert_eq!(
+        parse_error("x in a").message(),
+        "unable to parse requirement: found 'a' expected: '('"
+    );
+    assert_eq!(
+        parse_error("x=(").message(),
+        "unable to parse requirement: found '(', expected: identifier"
+    );
+    assert_eq!(
+        parse_error("!").message(),
+        "unable to parse requirement: found '', expected: identifier"
+    );
+    assert_eq!(
+        parse_error("x in (a,=").message(),
+        "unable to parse requirement: found '=', expected: ',', or identifier"
+    );
+    assert_eq!(
+        parse_error("x in (a=").message(),
+        "unable to parse requirement: found '=', expected: ',' or ')'"
+    );
     assert!(parse_error("x\"=a").message().contains("\"x\\\"\""));
 }
 
@@ -706,9 +1036,26 @@ fn s1_4_valid_strings_parsed_result() {
         ("", &[]),
         ("\rx", &[("x", Exists, &[])]),
         ("a ", &[("a", Exists, &[])]),
-        ("this-is-a-dns.domain.com/key-with-dash", &[("this-is-a-dns.domain.com/key-with-dash", Exists, &[])]),
-        ("this-is-another-dns.domain.com/key-with-dash in (so,what)", &[("this-is-another-dns.domain.com/key-with-dash", In, &["so", "what"])]),
-        ("0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)", &[("0.1.2.domain/99", NotIn, &["10.10.100.1", "tick.tack.clock"])]),
+        (
+            "this-is-a-dns.domain.com/key-with-dash",
+            &[("this-is-a-dns.domain.com/key-with-dash", Exists, &[])],
+        ),
+        (
+            "this-is-another-dns.domain.com/key-with-dash in (so,what)",
+            &[(
+                "this-is-another-dns.domain.com/key-with-dash",
+                In,
+                &["so", "what"],
+            )],
+        ),
+        (
+            "0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)",
+            &[(
+                "0.1.2.domain/99",
+                NotIn,
+                &["10.10.100.1", "tick.tack.clock"],
+            )],
+        ),
         ("foo  in\t (abc)", &[("foo", In, &["abc"])]),
         ("x notin\n (abc)", &[("x", NotIn, &["abc"])]),
         ("x  notin\t\t\t(abc,def)", &[("x", NotIn, &["abc", "def"])]),
@@ -721,14 +1068,35 @@ fn s1_4_valid_strings_parsed_result() {
         ("x in (a,,a,,a,,a,,)", &[("x", In, &["a", ""])]),
         ("x notin ( )", &[("x", NotIn, &[""])]),
         ("x notin (, a)", &[("x", NotIn, &["", "a"])]),
-        ("x notin (abc,,def),bar,z in (),w", &[("bar", Exists, &[]), ("w", Exists, &[]), ("x", NotIn, &["abc", "", "def"]), ("z", In, &[""])]),
+        (
+            "x notin (abc,,def),bar,z in (),w",
+            &[
+                ("bar", Exists, &[]),
+                ("w", Exists, &[]),
+                ("x", NotIn, &["abc", "", "def"]),
+                ("z", In, &[""]),
+            ],
+        ),
         ("x,y in (a)", &[("x", Exists, &[]), ("y", In, &["a"])]),
-        ("a in (x,y,notin, z,in)", &[("a", In, &["in", "notin", "x", "y", "z"])]),
+        (
+            "a in (x,y,notin, z,in)",
+            &[("a", In, &["in", "notin", "x", "y", "z"])],
+        ),
         ("x=a", &[("x", Equals, &["a"])]),
         ("x>1", &[("x", GreaterThan, &["1"])]),
         ("x<7", &[("x", LessThan, &["7"])]),
-        ("x=a,y!=b", &[("x", Equals, &["a"]), ("y", NotEquals, &["b"])]),
-        ("x=a,y!=b,z in (h,i,j)", &[("x", Equals, &["a"]), ("y", NotEquals, &["b"]), ("z", In, &["h", "i", "j"])]),
+        (
+            "x=a,y!=b",
+            &[("x", Equals, &["a"]), ("y", NotEquals, &["b"])],
+        ),
+        (
+            "x=a,y!=b,z in (h,i,j)",
+            &[
+                ("x", Equals, &["a"]),
+                ("y", NotEquals, &["b"]),
+                ("z", In, &["h", "i", "j"]),
+            ],
+        ),
         ("notin=in", &[("notin", Equals, &["in"])]),
         ("in in (in)", &[("in", In, &["in"])]),
         ("!notin", &[("notin", DoesNotExist, &[])]),
@@ -753,7 +1121,10 @@ fn s1_4_valid_strings_parsed_result() {
 fn s1_4_lexer_nul_byte() {
     assert_eq!(parse_ok("x \0y,,,").to_string(), "x");
     assert_eq!(parse_ok("x\0,y").to_string(), "x,y");
-    assert_eq!(parse_error("x\0y").message(), "unable to parse requirement: found 'y', expected: in, notin, =, ==, !=, gt, lt");
+    assert_eq!(
+        parse_error("x\0y").message(),
+        "unable to parse requirement: found 'y', expected: in, notin, =, ==, !=, gt, lt"
+    );
 }
 
 /// §1.4 "Deterministic order" (`TestDeterministicParse`).
@@ -773,11 +1144,47 @@ fn s1_4_string_forms() {
     use Operator::*;
     type Requirements = &'static [(&'static str, Operator, &'static [&'static str])];
     let cases: &[(Requirements, &str)] = &[
-        (&[("x", In, &["abc", "def"]), ("y", NotIn, &["jkl"]), ("z", Exists, &[])], "x in (abc,def),y notin (jkl),z"),
-        (&[("x", NotIn, &["abc", "def"]), ("y", NotEquals, &["jkl"]), ("z", DoesNotExist, &[])], "x notin (abc,def),y!=jkl,!z"),
-        (&[("x", NotIn, &["abc"]), ("y", In, &["jkl", "mno"]), ("z", NotIn, &[""])], "x notin (abc),y in (jkl,mno),z notin ()"),
-        (&[("x", Equals, &["abc"]), ("y", DoubleEquals, &["jkl"]), ("z", NotEquals, &["a"]), ("z", Exists, &[])], "x=abc,y==jkl,z!=a,z"),
-        (&[("x", GreaterThan, &["2"]), ("y", LessThan, &["8"]), ("z", Exists, &[])], "x>2,y<8,z"),
+        (
+            &[
+                ("x", In, &["abc", "def"]),
+                ("y", NotIn, &["jkl"]),
+                ("z", Exists, &[]),
+            ],
+            "x in (abc,def),y notin (jkl),z",
+        ),
+        (
+            &[
+                ("x", NotIn, &["abc", "def"]),
+                ("y", NotEquals, &["jkl"]),
+                ("z", DoesNotExist, &[]),
+            ],
+            "x notin (abc,def),y!=jkl,!z",
+        ),
+        (
+            &[
+                ("x", NotIn, &["abc"]),
+                ("y", In, &["jkl", "mno"]),
+                ("z", NotIn, &[""]),
+            ],
+            "x notin (abc),y in (jkl,mno),z notin ()",
+        ),
+        (
+            &[
+                ("x", Equals, &["abc"]),
+                ("y", DoubleEquals, &["jkl"]),
+                ("z", NotEquals, &["a"]),
+                ("z", Exists, &[]),
+            ],
+            "x=abc,y==jkl,z!=a,z",
+        ),
+        (
+            &[
+                ("x", GreaterThan, &["2"]),
+                ("y", LessThan, &["8"]),
+                ("z", Exists, &[]),
+            ],
+            "x>2,y<8,z",
+        ),
         (&[("x", In, &["def", "abc"])], "x in (abc,def)"),
     ];
     for (requirements, expected) in cases {
@@ -804,8 +1211,14 @@ fn s1_4_equality_map_valid() {
         ("", &[]),
         ("x=a", &[("x", "a")]),
         ("x=a,y=b,z=c", &[("x", "a"), ("y", "b"), ("z", "c")]),
-        (" x = a , y = b , z = c ", &[("x", "a"), ("y", "b"), ("z", "c")]),
-        ("color=green, env=test, service=front", &[("color", "green"), ("env", "test"), ("service", "front")]),
+        (
+            " x = a , y = b , z = c ",
+            &[("x", "a"), ("y", "b"), ("z", "c")],
+        ),
+        (
+            "color=green, env=test, service=front",
+            &[("color", "green"), ("env", "test"), ("service", "front")],
+        ),
         ("x=a,x=b", &[("x", "b")]),
         ("x=", &[("x", "")]),
     ];
@@ -840,7 +1253,10 @@ fn s1_4_equality_map_invalid() {
 fn s1_4_set_formatting() {
     let label_set = labels(&[("foo", "bar"), ("baz", "qup")]);
     assert_eq!(labels_to_string(&label_set), "baz=qup,foo=bar");
-    assert_eq!(Selector::from_map(&label_set).to_string(), "baz=qup,foo=bar");
+    assert_eq!(
+        Selector::from_map(&label_set).to_string(),
+        "baz=qup,foo=bar"
+    );
     assert_eq!(labels_to_string(&Labels::new()), "");
 }
 
@@ -851,7 +1267,16 @@ fn s1_4_set_formatting() {
 /// Keys include `in`/`notin`, which are keywords only after a key.
 fn key_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec!["a", "b", "c", "in", "notin", "example.com/a", "x.y-z_1"]).prop_map(str::to_string),
+        prop::sample::select(vec![
+            "a",
+            "b",
+            "c",
+            "in",
+            "notin",
+            "example.com/a",
+            "x.y-z_1"
+        ])
+        .prop_map(str::to_string),
         "[a-z][a-z0-9]{0,2}",
         "[a-z]{1,3}(\\.[a-z]{1,3})?/[A-Za-z0-9]([-A-Za-z0-9_.]{0,3}[A-Za-z0-9])?",
     ]
@@ -859,14 +1284,20 @@ fn key_strategy() -> impl Strategy<Value = String> {
 
 fn value_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec!["", "v", "w", "in", "notin", "1", "007"]).prop_map(str::to_string),
+        prop::sample::select(vec!["", "v", "w", "in", "notin", "1", "007"])
+            .prop_map(str::to_string),
         "[A-Za-z0-9]([-A-Za-z0-9_.]{0,3}[A-Za-z0-9])?",
     ]
 }
 
 fn requirement_strategy() -> impl Strategy<Value = Requirement> {
     let operator = prop::sample::select(ALL_OPERATORS.to_vec());
-    (key_strategy(), operator, prop::collection::vec(value_strategy(), 1..4), "[0-9]{1,3}")
+    (
+        key_strategy(),
+        operator,
+        prop::collection::vec(value_strategy(), 1..4),
+        "[0-9]{1,3}",
+    )
         .prop_filter_map("a valid requirement", |(key, operator, values, integer)| {
             let values = match operator {
                 Operator::In | Operator::NotIn => values,
@@ -882,8 +1313,10 @@ fn requirement_strategy() -> impl Strategy<Value = Requirement> {
 
 fn label_set_strategy() -> impl Strategy<Value = Labels> {
     prop::collection::btree_map(
-        prop::sample::select(vec!["a", "b", "c", "in", "notin", "example.com/a"]).prop_map(str::to_string),
-        prop::sample::select(vec!["", "v", "w", "in", "1", "5", "007", "500", "x1"]).prop_map(str::to_string),
+        prop::sample::select(vec!["a", "b", "c", "in", "notin", "example.com/a"])
+            .prop_map(str::to_string),
+        prop::sample::select(vec!["", "v", "w", "in", "1", "5", "007", "500", "x1"])
+            .prop_map(str::to_string),
         0..5,
     )
 }
@@ -925,8 +1358,8 @@ fn reference_matches(requirements: &[Requirement], label_set: &Labels) -> bool {
 /// Pieces that exercise every branch of the lexer and parser.
 fn selector_like_text() -> impl Strategy<Value = String> {
     let pieces = vec![
-        "x", "y", "in", "notin", "!", "=", "==", "!=", "(", ")", ",", " ", "\t", "<", ">", "1", "\0",
-        "a/b", "-", "()", "in (", "é", "||",
+        "x", "y", "in", "notin", "!", "=", "==", "!=", "(", ")", ",", " ", "\t", "<", ">", "1",
+        "\0", "a/b", "-", "()", "in (", "é", "||",
     ];
     prop::collection::vec(prop::sample::select(pieces), 0..16).prop_map(|pieces| pieces.concat())
 }

@@ -9,6 +9,7 @@
 //! House rules from STYLE.md ("Parsing never fails as a whole", "Raw, then resolved")
 //! and the input forms a user pastes: `kubectl get -o yaml` dumps, Helm output, JSON.
 
+use crate::common::glob;
 use std::time::{Duration, Instant};
 
 use kubetopo::engine::config::Config;
@@ -25,7 +26,10 @@ use kubetopo::engine::{analyze, Topology};
 /// Analyzes `files` (name, text) and checks every expected fact; returns the topology
 /// for the few assertions that are easier written as code.
 fn check(files: &[(&str, &str)], expected: &[&str]) -> Topology {
-    let sources: Vec<SourceFile> = files.iter().map(|(name, text)| SourceFile::new(*name, *text)).collect();
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .map(|(name, text)| SourceFile::new(*name, *text))
+        .collect();
     let topology = analyze(&sources, &Config::default());
     let dump = dump(&topology);
     let mut failures = Vec::new();
@@ -36,22 +40,52 @@ fn check(files: &[(&str, &str)], expected: &[&str]) -> Topology {
         };
         let found = dump.iter().any(|line| glob(pattern, line));
         if found == negated {
-            failures.push(if negated { format!("unexpected: {pattern}") } else { format!("missing:    {pattern}") });
+            failures.push(if negated {
+                format!("unexpected: {pattern}")
+            } else {
+                format!("missing:    {pattern}")
+            });
         }
     }
-    assert!(failures.is_empty(), "\n{}\n\nfacts:\n{}\n", failures.join("\n"), dump.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "\n{}\n\nfacts:\n{}\n",
+        failures.join("\n"),
+        dump.join("\n")
+    );
     for diagnostic in &topology.diagnostics {
         // Whatever the input, a diagnostic is complete (§ STYLE "pointed at by file,
         // document index, line and column").
-        assert!(!diagnostic.code.is_empty() && diagnostic.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{diagnostic:?}");
+        assert!(
+            !diagnostic.code.is_empty()
+                && diagnostic
+                    .code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{diagnostic:?}"
+        );
         assert!(!diagnostic.message.is_empty(), "{diagnostic:?}");
-        assert!(sources.iter().any(|s| s.name == diagnostic.source.file), "{diagnostic:?}");
-        assert!(diagnostic.source.line >= 1 && diagnostic.source.column >= 1, "{diagnostic:?}");
+        assert!(
+            sources.iter().any(|s| s.name == diagnostic.source.file),
+            "{diagnostic:?}"
+        );
+        assert!(
+            diagnostic.source.line >= 1 && diagnostic.source.column >= 1,
+            "{diagnostic:?}"
+        );
         if diagnostic.code != "input-too-large" {
             assert!(diagnostic.source.document >= 1, "{diagnostic:?}");
         }
-        if !diagnostic.code.starts_with("yaml-") && !matches!(diagnostic.code, "not-an-object" | "missing-kind" | "missing-name" | "input-too-large") {
-            assert!(!diagnostic.object.is_empty(), "object-level diagnostic without an object: {diagnostic:?}");
+        if !diagnostic.code.starts_with("yaml-")
+            && !matches!(
+                diagnostic.code,
+                "not-an-object" | "missing-kind" | "missing-name" | "input-too-large"
+            )
+        {
+            assert!(
+                !diagnostic.object.is_empty(),
+                "object-level diagnostic without an object: {diagnostic:?}"
+            );
         }
         if diagnostic.code == "field-type" {
             assert!(!diagnostic.field.is_empty(), "{diagnostic:?}");
@@ -60,25 +94,11 @@ fn check(files: &[(&str, &str)], expected: &[&str]) -> Topology {
     topology
 }
 
-/// `*` matches any run of characters; everything else is literal.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(last)
-}
-
 fn at(meta: &Meta) -> String {
-    format!("@{}#{}:{}:{}", meta.source.file, meta.source.document, meta.source.line, meta.source.column)
+    format!(
+        "@{}#{}:{}:{}",
+        meta.source.file, meta.source.document, meta.source.line, meta.source.column
+    )
 }
 
 fn pairs<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
@@ -91,10 +111,19 @@ fn dump(topology: &Topology) -> Vec<String> {
     let manifests = &topology.manifests;
     let mut lines = Vec::new();
     for namespace in &manifests.namespaces {
-        lines.push(format!("namespace {} {}", namespace.meta.name, at(&namespace.meta)));
+        lines.push(format!(
+            "namespace {} {}",
+            namespace.meta.name,
+            at(&namespace.meta)
+        ));
     }
     for node in &manifests.nodes {
-        lines.push(format!("node {} labels={} {}", node.meta.name, pairs(&node.meta.labels), at(&node.meta)));
+        lines.push(format!(
+            "node {} labels={} {}",
+            node.meta.name,
+            pairs(&node.meta.labels),
+            at(&node.meta)
+        ));
     }
     for pod in &manifests.pods {
         let ips: Vec<String> = pod.status.pod_ips.iter().map(ToString::to_string).collect();
@@ -115,7 +144,21 @@ fn dump(topology: &Topology) -> Vec<String> {
             .containers
             .iter()
             .map(|c| {
-                let ports: Vec<String> = c.ports.iter().map(|p| format!("{}{}/{}", p.name.as_deref().map(|n| format!("{n}:")).unwrap_or_default(), p.container_port, p.protocol)).collect();
+                let ports: Vec<String> = c
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}{}/{}",
+                            p.name
+                                .as_deref()
+                                .map(|n| format!("{n}:"))
+                                .unwrap_or_default(),
+                            p.container_port,
+                            p.protocol
+                        )
+                    })
+                    .collect();
                 format!("{}[{}]", c.name, ports.join(","))
             })
             .collect();
@@ -140,10 +183,24 @@ fn dump(topology: &Topology) -> Vec<String> {
                     PortRef::Number(n) => n.to_string(),
                     PortRef::Name(name) => name.clone(),
                 };
-                format!("{}{}/{}->{}", p.name.as_deref().map(|n| format!("{n}:")).unwrap_or_default(), p.port, p.protocol, target)
+                format!(
+                    "{}{}/{}->{}",
+                    p.name
+                        .as_deref()
+                        .map(|n| format!("{n}:"))
+                        .unwrap_or_default(),
+                    p.port,
+                    p.protocol,
+                    target
+                )
             })
             .collect();
-        let selector = service.spec.selector.as_ref().map(pairs).unwrap_or_else(|| "none".into());
+        let selector = service
+            .spec
+            .selector
+            .as_ref()
+            .map(pairs)
+            .unwrap_or_else(|| "none".into());
         lines.push(format!(
             "service {}/{} type={} selector={} ports=[{}] labels={} {}",
             service.meta.namespace,
@@ -156,19 +213,47 @@ fn dump(topology: &Topology) -> Vec<String> {
         ));
     }
     for slice in &manifests.endpoint_slices {
-        lines.push(format!("slice {}/{} service={} endpoints={} legacy={} {}", slice.meta.namespace, slice.meta.name, slice.service_name, slice.endpoints.len(), slice.legacy, at(&slice.meta)));
+        lines.push(format!(
+            "slice {}/{} service={} endpoints={} legacy={} {}",
+            slice.meta.namespace,
+            slice.meta.name,
+            slice.service_name,
+            slice.endpoints.len(),
+            slice.legacy,
+            at(&slice.meta)
+        ));
     }
     for ingress in &manifests.ingresses {
-        lines.push(format!("ingress {}/{} class={:?} rules={} {}", ingress.meta.namespace, ingress.meta.name, ingress.class_name, ingress.rules.len(), at(&ingress.meta)));
+        lines.push(format!(
+            "ingress {}/{} class={:?} rules={} {}",
+            ingress.meta.namespace,
+            ingress.meta.name,
+            ingress.class_name,
+            ingress.rules.len(),
+            at(&ingress.meta)
+        ));
     }
     for class in &manifests.ingress_classes {
-        lines.push(format!("ingressclass {} controller={} {}", class.meta.name, class.controller, at(&class.meta)));
+        lines.push(format!(
+            "ingressclass {} controller={} {}",
+            class.meta.name,
+            class.controller,
+            at(&class.meta)
+        ));
     }
     for policy in &manifests.network_policies {
-        lines.push(format!("policy {}/{} {}", policy.meta.namespace, policy.meta.name, at(&policy.meta)));
+        lines.push(format!(
+            "policy {}/{} {}",
+            policy.meta.namespace,
+            policy.meta.name,
+            at(&policy.meta)
+        ));
     }
     for (object, source) in &manifests.ignored {
-        lines.push(format!("ignored {object} @{}#{}:{}:{}", source.file, source.document, source.line, source.column));
+        lines.push(format!(
+            "ignored {object} @{}#{}:{}:{}",
+            source.file, source.document, source.line, source.column
+        ));
     }
     lines.push(format!("pods {}", topology.cluster.pods.len()));
     for d in &topology.diagnostics {
@@ -189,7 +274,11 @@ fn dump(topology: &Topology) -> Vec<String> {
 }
 
 fn n_errors(topology: &Topology) -> usize {
-    topology.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count()
 }
 
 // ---------------------------------------------------------------------------
@@ -424,7 +513,11 @@ fn crlf_line_endings() {
             "!diag error *",
         ],
     );
-    assert!(topology.cluster.pods.iter().all(|pod| !pod.name.contains('\r')));
+    assert!(topology
+        .cluster
+        .pods
+        .iter()
+        .all(|pod| !pod.name.contains('\r')));
     assert_eq!(topology.services[0].endpoints.len(), 2);
 }
 
@@ -487,9 +580,23 @@ kind: Namespace
 metadata: {name: after-empties}
 ---
 ";
-    let topology = check(&[("empties.yaml", yaml)], &["namespace after-empties @empties.yaml#4:9:1"]);
-    assert!(topology.diagnostics.is_empty(), "{:?}", topology.diagnostics);
-    let empty = check(&[("empty.yaml", ""), ("comment.yaml", "# nothing here\n"), ("blank.yaml", "\n\n   \n")], &[]);
+    let topology = check(
+        &[("empties.yaml", yaml)],
+        &["namespace after-empties @empties.yaml#4:9:1"],
+    );
+    assert!(
+        topology.diagnostics.is_empty(),
+        "{:?}",
+        topology.diagnostics
+    );
+    let empty = check(
+        &[
+            ("empty.yaml", ""),
+            ("comment.yaml", "# nothing here\n"),
+            ("blank.yaml", "\n\n   \n"),
+        ],
+        &[],
+    );
     assert!(empty.diagnostics.is_empty(), "{:?}", empty.diagnostics);
 }
 
@@ -524,7 +631,14 @@ spec: {size: [1, 2, 3], nested: {deep: true}}
             "diag info ignored-kind Widget/default/gizmo - @kinds.yaml#3:11:1 *",
         ],
     );
-    assert!(topology.diagnostics.iter().all(|d| d.severity == Severity::Info), "{:?}", topology.diagnostics);
+    assert!(
+        topology
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == Severity::Info),
+        "{:?}",
+        topology.diagnostics
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -630,8 +744,15 @@ spec:
           limits: {cpu: 2}
         someFutureField: [1, {x: y}]
 ";
-    let topology = check(&[("cpu.yaml", yaml)], &["workload Deployment/default/calc replicas=1 *", "pods 1"]);
-    assert!(topology.diagnostics.is_empty(), "{:?}", topology.diagnostics);
+    let topology = check(
+        &[("cpu.yaml", yaml)],
+        &["workload Deployment/default/calc replicas=1 *", "pods 1"],
+    );
+    assert!(
+        topology.diagnostics.is_empty(),
+        "{:?}",
+        topology.diagnostics
+    );
 }
 
 /// A YAML syntax error refuses only its own document: the documents before and after it
@@ -658,9 +779,18 @@ spec:
 ";
     let topology = check(
         &[("broken.yaml", yaml)],
-        &["service default/before * @broken.yaml#1:1:1", "service default/after * @broken.yaml#3:11:1", "diag error yaml-syntax - - @broken.yaml#2:* YAML syntax error*", "!service default/broken*"],
+        &[
+            "service default/before * @broken.yaml#1:1:1",
+            "service default/after * @broken.yaml#3:11:1",
+            "diag error yaml-syntax - - @broken.yaml#2:* YAML syntax error*",
+            "!service default/broken*",
+        ],
     );
-    let syntax = topology.diagnostics.iter().find(|d| d.code == "yaml-syntax").unwrap();
+    let syntax = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "yaml-syntax")
+        .unwrap();
     assert!((6..=10).contains(&syntax.source.line), "{syntax:?}");
 }
 
@@ -757,10 +887,23 @@ fn alias_bomb_is_refused_quickly() {
     let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..12 {
         let previous = format!("*a{}", level - 1);
-        bomb.push_str(&format!("  a{level}: &a{level} [{}]\n", [previous.as_str(); 10].join(", ")));
+        bomb.push_str(&format!(
+            "  a{level}: &a{level} [{}]\n",
+            [previous.as_str(); 10].join(", ")
+        ));
     }
-    let yaml = format!("{bomb}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: survivor}}\n");
-    let (topology, elapsed) = timed(|| check(&[("bomb.yaml", &yaml)], &["diag error yaml-alias-bomb - - @bomb.yaml#1:* *", "namespace survivor @bomb.yaml#2:*", "!ignored *lol*"]));
+    let yaml =
+        format!("{bomb}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: survivor}}\n");
+    let (topology, elapsed) = timed(|| {
+        check(
+            &[("bomb.yaml", &yaml)],
+            &[
+                "diag error yaml-alias-bomb - - @bomb.yaml#1:* *",
+                "namespace survivor @bomb.yaml#2:*",
+                "!ignored *lol*",
+            ],
+        )
+    });
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
     assert_eq!(n_errors(&topology), 1);
 }
@@ -778,12 +921,33 @@ fn nesting_deeper_than_the_limit_is_refused() {
         text.push_str(&format!("{}leaf: 1\n", "  ".repeat(levels - 1)));
         text
     };
-    let ok = check(&[("deep.yaml", &nested_block(MAX_DEPTH))], &["ignored ConfigMap/default/deep *"]);
+    let ok = check(
+        &[("deep.yaml", &nested_block(MAX_DEPTH))],
+        &["ignored ConfigMap/default/deep *"],
+    );
     assert_eq!(n_errors(&ok), 0);
-    check(&[("deep.yaml", &nested_block(MAX_DEPTH + 1))], &["diag error yaml-too-deep - - @deep.yaml#1:* *", "!ignored *"]);
+    check(
+        &[("deep.yaml", &nested_block(MAX_DEPTH + 1))],
+        &[
+            "diag error yaml-too-deep - - @deep.yaml#1:* *",
+            "!ignored *",
+        ],
+    );
 
-    let flow = format!("{}1{}\n---\nkind: Namespace\napiVersion: v1\nmetadata: {{name: survivor}}\n", "[".repeat(10_000), "]".repeat(10_000));
-    let (_, elapsed) = timed(|| check(&[("flow.yaml", &flow)], &["diag error yaml-too-deep - - @flow.yaml#1:* *", "namespace survivor *"]));
+    let flow = format!(
+        "{}1{}\n---\nkind: Namespace\napiVersion: v1\nmetadata: {{name: survivor}}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let (_, elapsed) = timed(|| {
+        check(
+            &[("flow.yaml", &flow)],
+            &[
+                "diag error yaml-too-deep - - @flow.yaml#1:* *",
+                "namespace survivor *",
+            ],
+        )
+    });
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
 }
 
@@ -795,7 +959,9 @@ fn too_many_replicas_are_refused() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: huge}}\nspec:\n  replicas: {}\n  selector: {{matchLabels: {{app: huge}}}}\n  template:\n    metadata: {{labels: {{app: huge}}}}\n    spec: {{containers: [{{name: c}}]}}\n",
         MAX_REPLICAS + 1
     );
-    let (topology, elapsed) = timed(|| check(&[("huge.yaml", &yaml)], &["diag error too-many-replicas Deployment/default/huge spec.replicas @huge.yaml#1:5:13 *10001*", "pods 0"]));
+    let (topology, elapsed) = timed(|| {
+        check(&[("huge.yaml", &yaml)], &["diag error too-many-replicas Deployment/default/huge spec.replicas @huge.yaml#1:5:13 *10001*", "pods 0"])
+    });
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
     assert_eq!(topology.manifests.workloads.len(), 1);
 }
@@ -804,10 +970,25 @@ fn too_many_replicas_are_refused() {
 #[test]
 fn input_over_fifty_megabytes_is_refused() {
     // A comment line repeated: cheap to build, and it would parse to nothing anyway.
-    let line = "# padding padding padding padding padding padding padding padding padding padding\n";
+    let line =
+        "# padding padding padding padding padding padding padding padding padding padding\n";
     let big = line.repeat(MAX_INPUT_BYTES / line.len() + 1);
     assert!(big.len() > MAX_INPUT_BYTES);
-    let (topology, elapsed) = timed(|| check(&[("big.yaml", &big), ("small.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: fine}\n")], &["diag error input-too-large - - @big.yaml#0:1:1 The input is 50 MB*", "namespace fine @small.yaml#1:1:1"]));
+    let (topology, elapsed) = timed(|| {
+        check(
+            &[
+                ("big.yaml", &big),
+                (
+                    "small.yaml",
+                    "apiVersion: v1\nkind: Namespace\nmetadata: {name: fine}\n",
+                ),
+            ],
+            &[
+                "diag error input-too-large - - @big.yaml#0:1:1 The input is 50 MB*",
+                "namespace fine @small.yaml#1:1:1",
+            ],
+        )
+    });
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
     assert_eq!(topology.diagnostics.len(), 1);
 }
@@ -855,16 +1036,36 @@ spec: {ports: [{port: 8080}]}
             "workload Deployment/default/web *",
         ],
     );
-    assert_eq!(topology.diagnostics.iter().filter(|d| d.code == "duplicate-object").count(), 1);
+    assert_eq!(
+        topology
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "duplicate-object")
+            .count(),
+        1
+    );
     assert_eq!(topology.services.len(), 2);
 }
 
 /// A workload without `spec` is reported, not dropped silently.
 #[test]
 fn workload_without_spec_is_reported() {
-    let topology = kubetopo::engine::analyze(&[SourceFile::new("w.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bare}\n")], &kubetopo::engine::config::Config::default());
-    let diagnostic = topology.diagnostics.iter().find(|d| d.code == "missing-template").expect("missing-template");
-    assert_eq!((diagnostic.object.as_str(), diagnostic.field.as_str()), ("Deployment/default/bare", "spec"));
+    let topology = kubetopo::engine::analyze(
+        &[SourceFile::new(
+            "w.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bare}\n",
+        )],
+        &kubetopo::engine::config::Config::default(),
+    );
+    let diagnostic = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "missing-template")
+        .expect("missing-template");
+    assert_eq!(
+        (diagnostic.object.as_str(), diagnostic.field.as_str()),
+        ("Deployment/default/bare", "spec")
+    );
     assert!(topology.cluster.pods.is_empty());
 }
 
@@ -872,7 +1073,13 @@ fn workload_without_spec_is_reported() {
 #[test]
 fn duplicated_ignored_object_is_listed_once() {
     let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
-    let topology = kubetopo::engine::analyze(&[SourceFile::new("c.yaml", yaml)], &kubetopo::engine::config::Config::default());
+    let topology = kubetopo::engine::analyze(
+        &[SourceFile::new("c.yaml", yaml)],
+        &kubetopo::engine::config::Config::default(),
+    );
     assert_eq!(topology.manifests.ignored.len(), 1);
-    assert!(topology.diagnostics.iter().any(|d| d.code == "duplicate-object"));
+    assert!(topology
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "duplicate-object"));
 }

@@ -5,7 +5,9 @@
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
-use kubetopo::engine::trace::{self, Destination, HopAction, SeededChooser, Trace, TraceSource, Tracer, Verdict};
+use kubetopo::engine::trace::{
+    self, Destination, HopAction, SeededChooser, Trace, TraceSource, Tracer, Verdict,
+};
 use kubetopo::engine::{analyze, Topology};
 
 /// Three simulated nodes: node-1 (zone-a, 172.18.0.10), node-2 (zone-b, 172.18.0.11),
@@ -79,7 +81,12 @@ fn run(topology: &Topology, from: &str, client_ip: Option<&str>, to: &str, seed:
     let destination = trace::parse_destination(to).expect("valid destination");
     let tracer = Tracer::new(topology);
     tracer.validate_source(&source).expect("source exists");
-    tracer.trace(&source, &destination, Protocol::Tcp, &mut SeededChooser::new(seed))
+    tracer.trace(
+        &source,
+        &destination,
+        Protocol::Tcp,
+        &mut SeededChooser::new(seed),
+    )
 }
 
 fn check(case: Case) -> Trace {
@@ -88,7 +95,10 @@ fn check(case: Case) -> Trace {
     let dump = trace::render_text(&result);
     assert_eq!(result.verdict, case.verdict, "verdict\n{dump}");
     for fragment in case.reason {
-        assert!(result.reason.contains(fragment), "reason lacks {fragment:?}\n{dump}");
+        assert!(
+            result.reason.contains(fragment),
+            "reason lacks {fragment:?}\n{dump}"
+        );
     }
     let actions: Vec<HopAction> = result.hops.iter().map(|h| h.action).collect();
     let mut position = 0;
@@ -99,14 +109,25 @@ fn check(case: Case) -> Trace {
         }
     }
     for unexpected in case.no_hops {
-        assert!(!actions.contains(unexpected), "unexpected hop {unexpected:?}\n{dump}");
+        assert!(
+            !actions.contains(unexpected),
+            "unexpected hop {unexpected:?}\n{dump}"
+        );
     }
     if let Some(endpoint) = case.endpoint {
-        assert_eq!(result.endpoint.as_ref().and_then(|e| e.pod.as_deref()), Some(endpoint), "endpoint\n{dump}");
+        assert_eq!(
+            result.endpoint.as_ref().and_then(|e| e.pod.as_deref()),
+            Some(endpoint),
+            "endpoint\n{dump}"
+        );
     }
     for (index, hop) in result.hops.iter().enumerate() {
         assert_eq!(hop.step, index + 1);
-        assert!(!hop.detail.is_empty(), "hop {} has no explanation\n{dump}", hop.step);
+        assert!(
+            !hop.detail.is_empty(),
+            "hop {} has no explanation\n{dump}",
+            hop.step
+        );
     }
     result
 }
@@ -140,7 +161,11 @@ fn etp_local_drops_on_node_without_local_endpoints() {
         service: NODE_PORT_LOCAL,
         to: "172.18.0.12:30080",
         verdict: Verdict::Dropped,
-        reason: &["§5.2 ETP=Local", "node-3 has no local endpoints", "KUBE-EXTERNAL-SERVICES drops"],
+        reason: &[
+            "§5.2 ETP=Local",
+            "node-3 has no local endpoints",
+            "KUBE-EXTERNAL-SERVICES drops",
+        ],
         hops: &[HopAction::Send, HopAction::Capture, HopAction::Drop],
         ..CASE
     });
@@ -152,11 +177,19 @@ fn etp_local_delivers_to_the_local_endpoint_and_keeps_the_client_ip() {
         service: NODE_PORT_LOCAL,
         to: "172.18.0.10:30080",
         endpoint: Some("default/web-1"),
-        hops: &[HopAction::Capture, HopAction::ChooseEndpoint, HopAction::Dnat, HopAction::Deliver],
+        hops: &[
+            HopAction::Capture,
+            HopAction::ChooseEndpoint,
+            HopAction::Dnat,
+            HopAction::Deliver,
+        ],
         no_hops: &[HopAction::Snat, HopAction::Forward],
         ..CASE
     });
-    assert_eq!(result.hops.last().unwrap().src, trace::DEFAULT_CLIENT_IP.to_string());
+    assert_eq!(
+        result.hops.last().unwrap().src,
+        trace::DEFAULT_CLIENT_IP.to_string()
+    );
 }
 
 #[test]
@@ -166,12 +199,23 @@ fn etp_cluster_forwards_with_snat() {
             service: NODE_PORT_CLUSTER,
             to: "172.18.0.12:30080",
             seed,
-            hops: &[HopAction::Capture, HopAction::ChooseEndpoint, HopAction::Dnat, HopAction::Snat, HopAction::Forward, HopAction::Deliver],
+            hops: &[
+                HopAction::Capture,
+                HopAction::ChooseEndpoint,
+                HopAction::Dnat,
+                HopAction::Snat,
+                HopAction::Forward,
+                HopAction::Deliver,
+            ],
             ..CASE
         });
         // node-3 has no endpoint: the packet is masqueraded to node-3's IP and forwarded.
         assert_eq!(result.hops.last().unwrap().src, NODE_3);
-        let snat = result.hops.iter().find(|h| h.action == HopAction::Snat).unwrap();
+        let snat = result
+            .hops
+            .iter()
+            .find(|h| h.action == HopAction::Snat)
+            .unwrap();
         assert!(snat.detail.contains("§5.2 ETP=Cluster"), "{}", snat.detail);
     }
 }
@@ -189,12 +233,30 @@ spec:
   ports: [{name: http, port: 80, targetPort: 8080}]
 "#;
     let topology = topology_with(service, "");
-    let lb_ip = topology.services.iter().find(|s| s.name == "web").unwrap().load_balancer_ips[0];
+    let lb_ip = topology
+        .services
+        .iter()
+        .find(|s| s.name == "web")
+        .unwrap()
+        .load_balancer_ips[0];
     for seed in 0..16 {
         let result = run(&topology, "external", None, &format!("{lb_ip}:80"), seed);
-        assert_eq!(result.verdict, Verdict::Delivered, "{}", trace::render_text(&result));
-        let lb_hop = result.hops.iter().find(|h| h.action == HopAction::LoadBalancer).unwrap();
-        assert!(!lb_hop.dst.contains("node-3"), "node-3 has no local endpoint and fails healthCheckNodePort: {}", lb_hop.detail);
+        assert_eq!(
+            result.verdict,
+            Verdict::Delivered,
+            "{}",
+            trace::render_text(&result)
+        );
+        let lb_hop = result
+            .hops
+            .iter()
+            .find(|h| h.action == HopAction::LoadBalancer)
+            .unwrap();
+        assert!(
+            !lb_hop.dst.contains("node-3"),
+            "node-3 has no local endpoint and fails healthCheckNodePort: {}",
+            lb_hop.detail
+        );
         assert!(result.hops.iter().all(|h| h.action != HopAction::Snat));
     }
 }
@@ -202,7 +264,17 @@ spec:
 #[test]
 fn etp_local_pod_traffic_short_circuits_to_the_cluster_chain() {
     // A pod reaching a NodePort on its own node is not dropped under ETP=Local.
-    check(Case { service: NODE_PORT_LOCAL, from: "pod/default/client-3", to: "172.18.0.12:30080", hops: &[HopAction::Capture, HopAction::ChooseEndpoint, HopAction::Deliver], ..CASE });
+    check(Case {
+        service: NODE_PORT_LOCAL,
+        from: "pod/default/client-3",
+        to: "172.18.0.12:30080",
+        hops: &[
+            HopAction::Capture,
+            HopAction::ChooseEndpoint,
+            HopAction::Deliver,
+        ],
+        ..CASE
+    });
 }
 
 // --- §5.2 internalTrafficPolicy --------------------------------------------------
@@ -233,7 +305,15 @@ fn itp_local_drops_without_local_endpoints() {
 #[test]
 fn itp_local_uses_the_local_endpoint() {
     for seed in 0..8 {
-        check(Case { service: ITP_LOCAL, from: "pod/default/client-1", to: "web", seed, endpoint: Some("default/web-1"), no_hops: &[HopAction::Forward], ..CASE });
+        check(Case {
+            service: ITP_LOCAL,
+            from: "pod/default/client-1",
+            to: "web",
+            seed,
+            endpoint: Some("default/web-1"),
+            no_hops: &[HopAction::Forward],
+            ..CASE
+        });
     }
 }
 
@@ -272,7 +352,13 @@ spec:
   selector: {app: nothing-has-this}
   ports: [{port: 80, nodePort: 30080}]
 "#;
-    check(Case { service, to: "172.18.0.10:30080", verdict: Verdict::Rejected, reason: &["connection refused"], ..CASE });
+    check(Case {
+        service,
+        to: "172.18.0.10:30080",
+        verdict: Verdict::Rejected,
+        reason: &["connection refused"],
+        ..CASE
+    });
 }
 
 // --- §5.1 terminating fallback ------------------------------------------------------
@@ -294,9 +380,25 @@ kind: Pod
 metadata: {name: old-1, labels: {app: old}, deletionTimestamp: "2026-01-01T00:00:00Z"}
 spec: {nodeName: node-2, containers: [{name: old, image: nginx, ports: [{containerPort: 8080}]}]}
 "#;
-    let result = check(Case { service, extra_pods: pods, from: "pod/default/client-3", to: "old", endpoint: Some("default/old-1"), hops: &[HopAction::ChooseEndpoint, HopAction::Deliver], ..CASE });
-    let choice = result.hops.iter().find(|h| h.action == HopAction::ChooseEndpoint).unwrap();
-    assert!(choice.detail.contains("KEP-1669 fallback"), "{}", choice.detail);
+    let result = check(Case {
+        service,
+        extra_pods: pods,
+        from: "pod/default/client-3",
+        to: "old",
+        endpoint: Some("default/old-1"),
+        hops: &[HopAction::ChooseEndpoint, HopAction::Deliver],
+        ..CASE
+    });
+    let choice = result
+        .hops
+        .iter()
+        .find(|h| h.action == HopAction::ChooseEndpoint)
+        .unwrap();
+    assert!(
+        choice.detail.contains("KEP-1669 fallback"),
+        "{}",
+        choice.detail
+    );
 }
 
 // --- §5.1 topology hints -----------------------------------------------------------
@@ -313,13 +415,34 @@ spec:
   ports: [{name: http, port: 80, targetPort: 8080}]
 "#;
     for seed in 0..16 {
-        let result = check(Case { service, from: "pod/default/client-1", to: "web", seed, endpoint: Some("default/web-1"), ..CASE });
-        let choice = result.hops.iter().find(|h| h.action == HopAction::ChooseEndpoint).unwrap();
-        assert!(choice.detail.contains("PreferSameZone"), "{}", choice.detail);
+        let result = check(Case {
+            service,
+            from: "pod/default/client-1",
+            to: "web",
+            seed,
+            endpoint: Some("default/web-1"),
+            ..CASE
+        });
+        let choice = result
+            .hops
+            .iter()
+            .find(|h| h.action == HopAction::ChooseEndpoint)
+            .unwrap();
+        assert!(
+            choice.detail.contains("PreferSameZone"),
+            "{}",
+            choice.detail
+        );
     }
     // node-3 is in zone-c, where no endpoint is hinted: every ready endpoint is used.
     let topology = topology_with(service, "");
-    let endpoints: std::collections::BTreeSet<String> = (0..32).filter_map(|seed| run(&topology, "pod/default/client-3", None, "web", seed).endpoint.and_then(|e| e.pod)).collect();
+    let endpoints: std::collections::BTreeSet<String> = (0..32)
+        .filter_map(|seed| {
+            run(&topology, "pod/default/client-3", None, "web", seed)
+                .endpoint
+                .and_then(|e| e.pod)
+        })
+        .collect();
     assert_eq!(endpoints.len(), 2, "{endpoints:?}");
 }
 
@@ -335,9 +458,25 @@ spec:
   ports: [{name: http, port: 80, targetPort: 8080}]
 "#;
     for seed in 0..16 {
-        let result = check(Case { service, from: "pod/default/client-1", to: "web", seed, endpoint: Some("default/web-1"), no_hops: &[HopAction::Forward], ..CASE });
-        let choice = result.hops.iter().find(|h| h.action == HopAction::ChooseEndpoint).unwrap();
-        assert!(choice.detail.contains("PreferSameNode"), "{}", choice.detail);
+        let result = check(Case {
+            service,
+            from: "pod/default/client-1",
+            to: "web",
+            seed,
+            endpoint: Some("default/web-1"),
+            no_hops: &[HopAction::Forward],
+            ..CASE
+        });
+        let choice = result
+            .hops
+            .iter()
+            .find(|h| h.action == HopAction::ChooseEndpoint)
+            .unwrap();
+        assert!(
+            choice.detail.contains("PreferSameNode"),
+            "{}",
+            choice.detail
+        );
     }
 }
 
@@ -359,20 +498,47 @@ fn session_affinity_client_ip_ignores_the_seed() {
     let topology = topology_with(AFFINITY, "");
     for client in 1..20 {
         let client_ip = format!("203.0.113.{client}");
-        let endpoints: std::collections::BTreeSet<String> =
-            (0..10).map(|seed| run(&topology, "external", Some(&client_ip), "172.18.0.12:30080", seed)).map(|t| t.endpoint.and_then(|e| e.pod).unwrap()).collect();
-        assert_eq!(endpoints.len(), 1, "client {client_ip} moved between {endpoints:?}");
+        let endpoints: std::collections::BTreeSet<String> = (0..10)
+            .map(|seed| {
+                run(
+                    &topology,
+                    "external",
+                    Some(&client_ip),
+                    "172.18.0.12:30080",
+                    seed,
+                )
+            })
+            .map(|t| t.endpoint.and_then(|e| e.pod).unwrap())
+            .collect();
+        assert_eq!(
+            endpoints.len(),
+            1,
+            "client {client_ip} moved between {endpoints:?}"
+        );
     }
     // Different clients spread over both endpoints.
-    let by_client: std::collections::BTreeSet<String> =
-        (1..40).map(|client| run(&topology, "external", Some(&format!("203.0.113.{client}")), "172.18.0.12:30080", 0)).map(|t| t.endpoint.and_then(|e| e.pod).unwrap()).collect();
+    let by_client: std::collections::BTreeSet<String> = (1..40)
+        .map(|client| {
+            run(
+                &topology,
+                "external",
+                Some(&format!("203.0.113.{client}")),
+                "172.18.0.12:30080",
+                0,
+            )
+        })
+        .map(|t| t.endpoint.and_then(|e| e.pod).unwrap())
+        .collect();
     assert_eq!(by_client.len(), 2);
 }
 
 #[test]
 fn without_affinity_seeds_spread_over_endpoints() {
     let topology = topology_with(NODE_PORT_CLUSTER, "");
-    let endpoints: std::collections::BTreeSet<String> = (0..32).map(|seed| run(&topology, "external", None, "172.18.0.12:30080", seed)).map(|t| t.endpoint.and_then(|e| e.pod).unwrap()).collect();
+    let endpoints: std::collections::BTreeSet<String> = (0..32)
+        .map(|seed| run(&topology, "external", None, "172.18.0.12:30080", seed))
+        .map(|t| t.endpoint.and_then(|e| e.pod).unwrap())
+        .collect();
     assert_eq!(endpoints.len(), 2, "{endpoints:?}");
 }
 
@@ -391,12 +557,49 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: 8080}]
 "#;
-    check(Case { service, to: "203.0.113.50:80", verdict: Verdict::Dropped, reason: &["§5.2 loadBalancerSourceRanges", "198.51.100.7", "KUBE-PROXY-FIREWALL"], ..CASE });
-    check(Case { service, client_ip: Some("10.1.2.3"), to: "203.0.113.50:80", hops: &[HopAction::LoadBalancer, HopAction::Capture, HopAction::Deliver], ..CASE });
+    check(Case {
+        service,
+        to: "203.0.113.50:80",
+        verdict: Verdict::Dropped,
+        reason: &[
+            "§5.2 loadBalancerSourceRanges",
+            "198.51.100.7",
+            "KUBE-PROXY-FIREWALL",
+        ],
+        ..CASE
+    });
+    check(Case {
+        service,
+        client_ip: Some("10.1.2.3"),
+        to: "203.0.113.50:80",
+        hops: &[
+            HopAction::LoadBalancer,
+            HopAction::Capture,
+            HopAction::Deliver,
+        ],
+        ..CASE
+    });
     // NodePorts are not subject to loadBalancerSourceRanges.
     let topology = topology_with(service, "");
-    let node_port = topology.services.iter().find(|s| s.name == "web").unwrap().ports[0].node_port.unwrap();
-    assert_eq!(run(&topology, "external", None, &format!("{NODE_1}:{node_port}"), 0).verdict, Verdict::Delivered);
+    let node_port = topology
+        .services
+        .iter()
+        .find(|s| s.name == "web")
+        .unwrap()
+        .ports[0]
+        .node_port
+        .unwrap();
+    assert_eq!(
+        run(
+            &topology,
+            "external",
+            None,
+            &format!("{NODE_1}:{node_port}"),
+            0
+        )
+        .verdict,
+        Verdict::Delivered
+    );
 }
 
 // --- §5.2 hairpin ----------------------------------------------------------------------
@@ -414,8 +617,15 @@ spec:
     let pods = "";
     let topology = topology_with(service, pods);
     // Both client pods back `solo`; pick seeds until client-1 gets itself.
-    let hairpin = (0..32).map(|seed| run(&topology, "pod/default/client-1", None, "solo", seed)).find(|t| t.endpoint.as_ref().and_then(|e| e.pod.as_deref()) == Some("default/client-1")).expect("some seed picks client-1 itself");
-    let snat = hairpin.hops.iter().find(|h| h.action == HopAction::Snat).expect("hairpin SNAT hop");
+    let hairpin = (0..32)
+        .map(|seed| run(&topology, "pod/default/client-1", None, "solo", seed))
+        .find(|t| t.endpoint.as_ref().and_then(|e| e.pod.as_deref()) == Some("default/client-1"))
+        .expect("some seed picks client-1 itself");
+    let snat = hairpin
+        .hops
+        .iter()
+        .find(|h| h.action == HopAction::Snat)
+        .expect("hairpin SNAT hop");
     assert!(snat.detail.contains("hairpin"), "{}", snat.detail);
     assert_eq!(hairpin.hops.last().unwrap().src, NODE_1);
     assert_eq!(hairpin.verdict, Verdict::Delivered);
@@ -442,7 +652,11 @@ spec:
         no_hops: &[HopAction::Capture, HopAction::Dnat],
         ..CASE
     });
-    assert!(result.hops[0].detail.contains("CNAME db.example.com"), "{}", result.hops[0].detail);
+    assert!(
+        result.hops[0].detail.contains("CNAME db.example.com"),
+        "{}",
+        result.hops[0].detail
+    );
     assert!(result.endpoint.is_none());
 }
 
@@ -457,8 +671,24 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 8080}]
 "#;
-    let result = check(Case { service, from: "pod/default/client-3", to: "web", hops: &[HopAction::Dns, HopAction::Send, HopAction::Forward, HopAction::Deliver], no_hops: &[HopAction::Capture, HopAction::Dnat, HopAction::Snat], ..CASE });
-    assert!(result.hops[0].detail.contains("headless"), "{}", result.hops[0].detail);
+    let result = check(Case {
+        service,
+        from: "pod/default/client-3",
+        to: "web",
+        hops: &[
+            HopAction::Dns,
+            HopAction::Send,
+            HopAction::Forward,
+            HopAction::Deliver,
+        ],
+        no_hops: &[HopAction::Capture, HopAction::Dnat, HopAction::Snat],
+        ..CASE
+    });
+    assert!(
+        result.hops[0].detail.contains("headless"),
+        "{}",
+        result.hops[0].detail
+    );
     assert_eq!(result.endpoint.unwrap().port, 8080);
 }
 
@@ -466,27 +696,67 @@ spec:
 
 #[test]
 fn nxdomain_is_unresolved() {
-    check(Case { service: NODE_PORT_CLUSTER, from: "pod/default/client-3", to: "wbe:80", verdict: Verdict::Unresolved, reason: &["NXDOMAIN", "wbe.default.svc.cluster.local"], ..CASE });
+    check(Case {
+        service: NODE_PORT_CLUSTER,
+        from: "pod/default/client-3",
+        to: "wbe:80",
+        verdict: Verdict::Unresolved,
+        reason: &["NXDOMAIN", "wbe.default.svc.cluster.local"],
+        ..CASE
+    });
 }
 
 #[test]
 fn srv_names_give_the_port() {
-    check(Case { service: NODE_PORT_CLUSTER, from: "pod/default/client-3", to: "_http._tcp.web.default.svc.cluster.local", hops: &[HopAction::Dns, HopAction::Dns, HopAction::Capture, HopAction::Deliver], ..CASE });
+    check(Case {
+        service: NODE_PORT_CLUSTER,
+        from: "pod/default/client-3",
+        to: "_http._tcp.web.default.svc.cluster.local",
+        hops: &[
+            HopAction::Dns,
+            HopAction::Dns,
+            HopAction::Capture,
+            HopAction::Deliver,
+        ],
+        ..CASE
+    });
 }
 
 #[test]
 fn no_such_ip_port_is_unresolved() {
-    check(Case { service: NODE_PORT_CLUSTER, to: "172.18.0.12:31999", verdict: Verdict::Unresolved, reason: &["no such IP:port", "nodePort 31999"], ..CASE });
-    check(Case { service: NODE_PORT_CLUSTER, from: "pod/default/client-3", to: "10.99.99.99:80", verdict: Verdict::Unresolved, reason: &["no Service, node or pod owns 10.99.99.99"], ..CASE });
+    check(Case {
+        service: NODE_PORT_CLUSTER,
+        to: "172.18.0.12:31999",
+        verdict: Verdict::Unresolved,
+        reason: &["no such IP:port", "nodePort 31999"],
+        ..CASE
+    });
+    check(Case {
+        service: NODE_PORT_CLUSTER,
+        from: "pod/default/client-3",
+        to: "10.99.99.99:80",
+        verdict: Verdict::Unresolved,
+        reason: &["no Service, node or pod owns 10.99.99.99"],
+        ..CASE
+    });
 }
 
 #[test]
 fn cluster_ips_are_unreachable_from_outside() {
     let topology = topology_with(NODE_PORT_CLUSTER, "");
-    let cluster_ip = topology.services.iter().find(|s| s.name == "web").unwrap().cluster_ips[0];
+    let cluster_ip = topology
+        .services
+        .iter()
+        .find(|s| s.name == "web")
+        .unwrap()
+        .cluster_ips[0];
     let result = run(&topology, "external", None, &format!("{cluster_ip}:80"), 0);
     assert_eq!(result.verdict, Verdict::Unresolved);
-    assert!(result.reason.contains("only answer inside the cluster"), "{}", result.reason);
+    assert!(
+        result.reason.contains("only answer inside the cluster"),
+        "{}",
+        result.reason
+    );
 }
 
 // --- Ingress ----------------------------------------------------------------------------------
@@ -514,15 +784,44 @@ spec:
 
 #[test]
 fn ingress_without_a_known_controller_goes_straight_to_the_backend() {
-    let result = check(Case { service: INGRESS, to: "http://shop.example.com/cart", hops: &[HopAction::IngressRoute, HopAction::Proxy, HopAction::Deliver], ..CASE });
-    assert!(result.hops[1].detail.contains("unknown"), "{}", result.hops[1].detail);
-    check(Case { service: INGRESS, to: "http://shop.example.com/api", verdict: Verdict::Rejected, reason: &["does not exist", "503"], ..CASE });
-    check(Case { service: INGRESS, to: "http://other.example.com/", verdict: Verdict::Unresolved, reason: &["no Ingress rule matches"], ..CASE });
+    let result = check(Case {
+        service: INGRESS,
+        to: "http://shop.example.com/cart",
+        hops: &[
+            HopAction::IngressRoute,
+            HopAction::Proxy,
+            HopAction::Deliver,
+        ],
+        ..CASE
+    });
+    assert!(
+        result.hops[1].detail.contains("unknown"),
+        "{}",
+        result.hops[1].detail
+    );
+    check(Case {
+        service: INGRESS,
+        to: "http://shop.example.com/api",
+        verdict: Verdict::Rejected,
+        reason: &["does not exist", "503"],
+        ..CASE
+    });
+    check(Case {
+        service: INGRESS,
+        to: "http://other.example.com/",
+        verdict: Verdict::Unresolved,
+        reason: &["no Ingress rule matches"],
+        ..CASE
+    });
 }
 
 #[test]
 fn ingress_through_the_controller_service() {
-    let corpus = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/ingress-nginx-cloud.yaml")).unwrap();
+    let corpus = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/ingress-nginx-cloud.yaml"
+    ))
+    .unwrap();
     let ingress = r#"
 apiVersion: v1
 kind: Service
@@ -543,15 +842,32 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
 "#;
     let text = format!("{PODS}---\n{ingress}");
-    let topology = analyze(&[SourceFile::new("ingress-nginx-cloud.yaml", corpus), SourceFile::new("shop.yaml", text)], &Config::default());
+    let topology = analyze(
+        &[
+            SourceFile::new("ingress-nginx-cloud.yaml", corpus),
+            SourceFile::new("shop.yaml", text),
+        ],
+        &Config::default(),
+    );
     let result = run(&topology, "external", None, "http://shop.example.com/", 3);
     let dump = trace::render_text(&result);
     assert_eq!(result.verdict, Verdict::Delivered, "{dump}");
     let actions: Vec<HopAction> = result.hops.iter().map(|h| h.action).collect();
-    for action in [HopAction::IngressRoute, HopAction::LoadBalancer, HopAction::Capture, HopAction::Proxy, HopAction::Deliver] {
+    for action in [
+        HopAction::IngressRoute,
+        HopAction::LoadBalancer,
+        HopAction::Capture,
+        HopAction::Proxy,
+        HopAction::Deliver,
+    ] {
         assert!(actions.contains(&action), "{action:?} missing\n{dump}");
     }
-    assert!(result.endpoint.unwrap().pod.unwrap().starts_with("default/web-"));
+    assert!(result
+        .endpoint
+        .unwrap()
+        .pod
+        .unwrap()
+        .starts_with("default/web-"));
 }
 
 // --- Snapshots on the corpus --------------------------------------------------------------------
@@ -560,26 +876,68 @@ fn corpus(names: &[&str]) -> Topology {
     let files: Vec<SourceFile> = names
         .iter()
         .map(|name| {
-            let path = format!("{}/../shared/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
-            SourceFile::new(*name, std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+            let path = format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+            SourceFile::new(
+                *name,
+                std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+            )
         })
         .collect();
     analyze(&files, &Config::default())
 }
 
 fn pod_of(topology: &Topology, workload: &str) -> String {
-    let pod = topology.cluster.pods.iter().find(|p| p.workload.as_deref() == Some(workload)).unwrap_or_else(|| panic!("no pod of {workload}"));
+    let pod = topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.workload.as_deref() == Some(workload))
+        .unwrap_or_else(|| panic!("no pod of {workload}"));
     format!("pod/{}/{}", pod.namespace, pod.name)
 }
 
 fn snapshot_traces(topology: &Topology) -> Vec<(String, Trace)> {
-    let frontend_external = topology.services.iter().find(|s| s.name == "frontend-external").unwrap();
+    let frontend_external = topology
+        .services
+        .iter()
+        .find(|s| s.name == "frontend-external")
+        .unwrap();
     let lb = format!("{}:80", frontend_external.load_balancer_ips[0]);
     vec![
-        ("external_to_frontend_external".to_string(), run(topology, "external", None, &lb, 0)),
-        ("frontend_to_cartservice".to_string(), run(topology, &pod_of(topology, "Deployment/frontend"), None, "cartservice:7070", 0)),
-        ("cartservice_to_redis_cart".to_string(), run(topology, &pod_of(topology, "Deployment/cartservice"), None, "redis-cart:6379", 0)),
-        ("loadgenerator_to_cartservice".to_string(), run(topology, &pod_of(topology, "Deployment/loadgenerator"), None, "cartservice:7070", 0)),
+        (
+            "external_to_frontend_external".to_string(),
+            run(topology, "external", None, &lb, 0),
+        ),
+        (
+            "frontend_to_cartservice".to_string(),
+            run(
+                topology,
+                &pod_of(topology, "Deployment/frontend"),
+                None,
+                "cartservice:7070",
+                0,
+            ),
+        ),
+        (
+            "cartservice_to_redis_cart".to_string(),
+            run(
+                topology,
+                &pod_of(topology, "Deployment/cartservice"),
+                None,
+                "redis-cart:6379",
+                0,
+            ),
+        ),
+        (
+            "loadgenerator_to_cartservice".to_string(),
+            run(
+                topology,
+                &pod_of(topology, "Deployment/loadgenerator"),
+                None,
+                "cartservice:7070",
+                0,
+            ),
+        ),
     ]
 }
 
@@ -600,9 +958,17 @@ fn snapshot_json(topology: &Topology, result: &Trace) -> String {
 fn snapshot_online_boutique() {
     let topology = corpus(&["online-boutique.yaml"]);
     for (name, result) in snapshot_traces(&topology) {
-        assert_eq!(result.verdict, Verdict::Delivered, "{name}: {}", result.reason);
+        assert_eq!(
+            result.verdict,
+            Verdict::Delivered,
+            "{name}: {}",
+            result.reason
+        );
         assert!(result.hops.iter().all(|h| h.action != HopAction::Drop));
-        insta::assert_snapshot!(format!("online_boutique__{name}"), snapshot_json(&topology, &result));
+        insta::assert_snapshot!(
+            format!("online_boutique__{name}"),
+            snapshot_json(&topology, &result)
+        );
     }
 }
 
@@ -611,34 +977,82 @@ fn snapshot_online_boutique_with_network_policies() {
     let topology = corpus(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
     for (name, result) in snapshot_traces(&topology) {
         // The policies allow exactly the real call graph.
-        let expected = if name.starts_with("loadgenerator") { Verdict::Dropped } else { Verdict::Delivered };
+        let expected = if name.starts_with("loadgenerator") {
+            Verdict::Dropped
+        } else {
+            Verdict::Delivered
+        };
         assert_eq!(result.verdict, expected, "{name}: {}", result.reason);
-        insta::assert_snapshot!(format!("online_boutique_netpol__{name}"), snapshot_json(&topology, &result));
+        insta::assert_snapshot!(
+            format!("online_boutique_netpol__{name}"),
+            snapshot_json(&topology, &result)
+        );
     }
 }
 
 #[test]
 fn network_policy_drop_names_the_policy() {
     let topology = corpus(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
-    let result = run(&topology, &pod_of(&topology, "Deployment/loadgenerator"), None, "cartservice:7070", 0);
+    let result = run(
+        &topology,
+        &pod_of(&topology, "Deployment/loadgenerator"),
+        None,
+        "cartservice:7070",
+        0,
+    );
     assert_eq!(result.verdict, Verdict::Dropped);
-    assert!(result.reason.contains("NetworkPolicy ingress"), "{}", result.reason);
-    assert!(result.reason.contains("default/cartservice"), "{}", result.reason);
+    assert!(
+        result.reason.contains("NetworkPolicy ingress"),
+        "{}",
+        result.reason
+    );
+    assert!(
+        result.reason.contains("default/cartservice"),
+        "{}",
+        result.reason
+    );
 }
 
 #[test]
 fn json_has_the_documented_shape() {
     let topology = corpus(&["online-boutique.yaml"]);
-    let result = run(&topology, &pod_of(&topology, "Deployment/frontend"), None, "cartservice:7070", 0);
+    let result = run(
+        &topology,
+        &pod_of(&topology, "Deployment/frontend"),
+        None,
+        "cartservice:7070",
+        0,
+    );
     let value: serde_json::Value = serde_json::from_str(&trace::to_json(&result)).unwrap();
-    let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys, ["endpoint", "hops", "reason", "verdict"]);
-    let hop_keys: Vec<&str> = value["hops"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    let hop_keys: Vec<&str> = value["hops"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(hop_keys, ["action", "detail", "dst", "node", "src", "step"]);
-    let endpoint_keys: Vec<&str> = value["endpoint"].as_object().unwrap().keys().map(String::as_str).collect();
+    let endpoint_keys: Vec<&str> = value["endpoint"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(endpoint_keys, ["ip", "pod", "port"]);
     assert_eq!(value["verdict"], "delivered");
-    let unresolved = run(&topology, &pod_of(&topology, "Deployment/frontend"), None, "nope:1", 0);
+    let unresolved = run(
+        &topology,
+        &pod_of(&topology, "Deployment/frontend"),
+        None,
+        "nope:1",
+        0,
+    );
     let value: serde_json::Value = serde_json::from_str(&trace::to_json(&unresolved)).unwrap();
     assert!(value["endpoint"].is_null());
     assert_eq!(value["verdict"], "unresolved");
@@ -651,17 +1065,41 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let status = kubetopo::cli::run(&args, &mut stdout, &mut stderr);
-    (status, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+    (
+        status,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
 }
 
-const BOUTIQUE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/online-boutique.yaml");
+const BOUTIQUE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/online-boutique.yaml");
 
 #[test]
 fn cli_trace_prints_text_and_json() {
-    let (status, stdout, stderr) = cli(&["trace", BOUTIQUE, "--from", "external", "--to", "frontend-external"]);
+    let (status, stdout, stderr) = cli(&[
+        "trace",
+        BOUTIQUE,
+        "--from",
+        "external",
+        "--to",
+        "frontend-external",
+    ]);
     assert_eq!(status, 0, "{stderr}");
     assert!(stdout.contains("DELIVERED"), "{stdout}");
-    let (status, stdout, _) = cli(&["trace", BOUTIQUE, "--from", "external", "--client-ip", "192.0.2.1", "--to", "frontend-external:80", "--format", "json", "--seed", "4"]);
+    let (status, stdout, _) = cli(&[
+        "trace",
+        BOUTIQUE,
+        "--from",
+        "external",
+        "--client-ip",
+        "192.0.2.1",
+        "--to",
+        "frontend-external:80",
+        "--format",
+        "json",
+        "--seed",
+        "4",
+    ]);
     assert_eq!(status, 0);
     let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(value["verdict"], "delivered");
@@ -671,16 +1109,101 @@ fn cli_trace_prints_text_and_json() {
 #[test]
 fn cli_trace_rejects_bad_from_and_to_with_status_2() {
     for (args, needle) in [
-        (vec!["trace", BOUTIQUE, "--from", "pod/default/nope", "--to", "frontend:80"], "no pod default/nope"),
-        (vec!["trace", BOUTIQUE, "--from", "node/node-9", "--to", "frontend:80"], "no node named"),
-        (vec!["trace", BOUTIQUE, "--from", "somewhere", "--to", "frontend:80"], "not a source"),
-        (vec!["trace", BOUTIQUE, "--from", "external", "--to", "10.0.0.1"], "needs a port"),
-        (vec!["trace", BOUTIQUE, "--from", "external", "--to", "frontend:0"], "not a port"),
-        (vec!["trace", BOUTIQUE, "--from", "external", "--client-ip", "banana", "--to", "frontend:80"], "not an IP address"),
-        (vec!["trace", BOUTIQUE, "--from", "node/node-1", "--client-ip", "1.2.3.4", "--to", "frontend:80"], "only applies to --from external"),
-        (vec!["trace", BOUTIQUE, "--from", "external", "--to", "frontend:80", "--protocol", "ICMP"], "not TCP, UDP or SCTP"),
-        (vec!["trace", BOUTIQUE, "--to", "frontend:80"], "--from is required"),
-        (vec!["trace", BOUTIQUE, "--from", "external"], "--to is required"),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "pod/default/nope",
+                "--to",
+                "frontend:80",
+            ],
+            "no pod default/nope",
+        ),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "node/node-9",
+                "--to",
+                "frontend:80",
+            ],
+            "no node named",
+        ),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "somewhere",
+                "--to",
+                "frontend:80",
+            ],
+            "not a source",
+        ),
+        (
+            vec!["trace", BOUTIQUE, "--from", "external", "--to", "10.0.0.1"],
+            "needs a port",
+        ),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "external",
+                "--to",
+                "frontend:0",
+            ],
+            "not a port",
+        ),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "external",
+                "--client-ip",
+                "banana",
+                "--to",
+                "frontend:80",
+            ],
+            "not an IP address",
+        ),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "node/node-1",
+                "--client-ip",
+                "1.2.3.4",
+                "--to",
+                "frontend:80",
+            ],
+            "only applies to --from external",
+        ),
+        (
+            vec![
+                "trace",
+                BOUTIQUE,
+                "--from",
+                "external",
+                "--to",
+                "frontend:80",
+                "--protocol",
+                "ICMP",
+            ],
+            "not TCP, UDP or SCTP",
+        ),
+        (
+            vec!["trace", BOUTIQUE, "--to", "frontend:80"],
+            "--from is required",
+        ),
+        (
+            vec!["trace", BOUTIQUE, "--from", "external"],
+            "--to is required",
+        ),
     ] {
         let (status, stdout, stderr) = cli(&args);
         assert_eq!(status, 2, "{args:?}: {stdout}{stderr}");

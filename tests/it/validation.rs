@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use kubetopo::engine::diag::{Diagnostic, Severity};
 use kubetopo::engine::ingest::{ingest, SourceFile};
-use kubetopo::engine::model::{Meta, PortRef, Protocol, Service, ServicePort, ServiceSpec, ServiceType, SessionAffinity, TrafficPolicy};
+use kubetopo::engine::model::{
+    Meta, PortRef, Protocol, Service, ServicePort, ServiceSpec, ServiceType, SessionAffinity,
+    TrafficPolicy,
+};
 use kubetopo::engine::validate::validate_service;
 use proptest::prelude::*;
 
@@ -20,15 +23,28 @@ struct Case {
 }
 
 fn case(rule: &'static str, yaml: &str, expected: &[(&'static str, &'static str, usize)]) -> Case {
-    Case { rule, yaml: dedent(yaml), expected: expected.to_vec() }
+    Case {
+        rule,
+        yaml: dedent(yaml),
+        expected: expected.to_vec(),
+    }
 }
 
 /// Drops the first line break and the indentation shared by every line, so the
 /// manifests below can be indented with the code. Line 1 is `apiVersion`.
 fn dedent(text: &str) -> String {
     let text = text.strip_prefix('\n').unwrap_or(text);
-    let indent = text.lines().filter(|line| !line.trim().is_empty()).map(|line| line.len() - line.trim_start().len()).min().unwrap_or(0);
-    text.lines().map(|line| line.get(indent..).unwrap_or("").trim_end()).collect::<Vec<_>>().join("\n") + "\n"
+    let indent = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|line| line.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// Ingest then validate every Service, exactly as the brief and `analyze` do.
@@ -42,12 +58,16 @@ fn check(yaml: &str) -> Vec<Diagnostic> {
 }
 
 fn facts(diagnostics: &[Diagnostic]) -> Vec<(String, String, usize)> {
-    let mut facts: Vec<(String, String, usize)> = diagnostics.iter().map(|d| (d.code.to_string(), d.field.clone(), d.source.line)).collect();
+    let mut facts: Vec<(String, String, usize)> = diagnostics
+        .iter()
+        .map(|d| (d.code.to_string(), d.field.clone(), d.source.line))
+        .collect();
     facts.sort();
     facts
 }
 
-const SOURCE_RANGES: &str = "metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]";
+const SOURCE_RANGES: &str =
+    "metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]";
 
 fn cases() -> Vec<Case> {
     vec![
@@ -1038,19 +1058,36 @@ fn service_validation_table() {
     for case in &cases {
         let diagnostics = check(&case.yaml);
         let actual = facts(&diagnostics);
-        let mut expected: Vec<(String, String, usize)> = case.expected.iter().map(|(code, field, line)| (code.to_string(), field.to_string(), *line)).collect();
+        let mut expected: Vec<(String, String, usize)> = case
+            .expected
+            .iter()
+            .map(|(code, field, line)| (code.to_string(), field.to_string(), *line))
+            .collect();
         expected.sort();
         if actual != expected {
-            failures.push(format!("{}\n  expected: {expected:?}\n  actual:   {actual:?}\n  messages: {:#?}", case.rule, diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{}\n  expected: {expected:?}\n  actual:   {actual:?}\n  messages: {:#?}",
+                case.rule,
+                diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} rows failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// Every validation code appears in the table, so none is untested.
 #[test]
 fn every_code_has_a_row() {
-    let seen: Vec<&str> = cases().iter().flat_map(|case| case.expected.iter().map(|(code, _, _)| *code)).collect();
+    let seen: Vec<&str> = cases()
+        .iter()
+        .flat_map(|case| case.expected.iter().map(|(code, _, _)| *code))
+        .collect();
     for code in VALIDATION_CODES {
         assert!(seen.contains(&code.0), "no table row expects {}", code.0);
     }
@@ -1080,7 +1117,10 @@ const VALIDATION_CODES: &[(&str, Severity)] = &[
     ("service-ip-family-policy-invalid", Severity::Error),
     ("service-selector-invalid", Severity::Error),
     ("service-session-affinity-timeout", Severity::Error),
-    ("service-session-affinity-config-forbidden", Severity::Warning),
+    (
+        "service-session-affinity-config-forbidden",
+        Severity::Warning,
+    ),
     ("service-external-ips-invalid", Severity::Error),
     ("service-lb-source-ranges-forbidden", Severity::Error),
     ("service-lb-source-ranges-invalid", Severity::Error),
@@ -1099,9 +1139,20 @@ fn severities_object_and_source_file() {
             assert_eq!(diagnostic.source.file, "t.yaml", "{}", case.rule);
             assert_eq!(diagnostic.source.document, 1, "{}", case.rule);
             assert!(!diagnostic.message.is_empty());
-            let Some(severity) = severity_by_code.get(diagnostic.code) else { continue };
-            assert_eq!(diagnostic.severity, *severity, "{}: {}", case.rule, diagnostic.code);
-            assert!(diagnostic.object.starts_with("Service/default/"), "{}: {}", case.rule, diagnostic.object);
+            let Some(severity) = severity_by_code.get(diagnostic.code) else {
+                continue;
+            };
+            assert_eq!(
+                diagnostic.severity, *severity,
+                "{}: {}",
+                case.rule, diagnostic.code
+            );
+            assert!(
+                diagnostic.object.starts_with("Service/default/"),
+                "{}: {}",
+                case.rule,
+                diagnostic.object
+            );
         }
     }
 }
@@ -1116,7 +1167,10 @@ fn object_names_the_namespace_and_documents_are_counted() {
     assert_eq!(diagnostic.object, "Service/shop/web");
     assert_eq!(diagnostic.field, "spec.ports[0].port");
     // Lines count from the top of the file, not of the document.
-    assert_eq!((diagnostic.source.document, diagnostic.source.line), (2, 12));
+    assert_eq!(
+        (diagnostic.source.document, diagnostic.source.line),
+        (2, 12)
+    );
 }
 
 #[test]
@@ -1135,9 +1189,17 @@ fn messages_quote_kubernetes_and_say_what_to_change() {
         "#,
     );
     let diagnostics = check(&yaml);
-    let message = |code: &str| diagnostics.iter().find(|d| d.code == code).map(|d| d.message.clone()).unwrap_or_default();
-    assert!(message("service-external-traffic-policy-forbidden").contains("may only be set for externally-accessible services"));
-    assert!(message("service-node-port-forbidden").contains("may not be used when `type` is 'ClusterIP'"));
+    let message = |code: &str| {
+        diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(message("service-external-traffic-policy-forbidden")
+        .contains("may only be set for externally-accessible services"));
+    assert!(message("service-node-port-forbidden")
+        .contains("may not be used when `type` is 'ClusterIP'"));
     assert!(message("service-node-port-forbidden").contains("Remove it"));
 }
 
@@ -1146,20 +1208,42 @@ fn messages_quote_kubernetes_and_say_what_to_change() {
 #[test]
 fn service_built_without_positions() {
     let service = Service {
-        meta: Meta { name: String::new(), namespace: "default".to_string(), ..Meta::default() },
+        meta: Meta {
+            name: String::new(),
+            namespace: "default".to_string(),
+            ..Meta::default()
+        },
         spec: ServiceSpec {
             service_type: ServiceType::NodePort,
             selector: None,
             ports: vec![
-                ServicePort { name: None, protocol: Protocol::Tcp, port: -5, target_port: PortRef::Name(String::new()), node_port: Some(30000), app_protocol: Some(String::new()) },
-                ServicePort { name: Some("é".repeat(40)), protocol: Protocol::Tcp, port: -5, target_port: PortRef::Number(i64::MIN), node_port: Some(30000), app_protocol: None },
+                ServicePort {
+                    name: None,
+                    protocol: Protocol::Tcp,
+                    port: -5,
+                    target_port: PortRef::Name(String::new()),
+                    node_port: Some(30000),
+                    app_protocol: Some(String::new()),
+                },
+                ServicePort {
+                    name: Some("é".repeat(40)),
+                    protocol: Protocol::Tcp,
+                    port: -5,
+                    target_port: PortRef::Number(i64::MIN),
+                    node_port: Some(30000),
+                    app_protocol: None,
+                },
             ],
             cluster_ips: vec!["None".to_string(), String::new(), "None".to_string()],
             external_ips: vec![String::new()],
             external_name: Some(".".to_string()),
             load_balancer_ips_status: Vec::new(),
             load_balancer_ip_requested: None,
-            load_balancer_source_ranges: vec!["/".to_string(), "1.2.3.4/".to_string(), "::/999".to_string()],
+            load_balancer_source_ranges: vec![
+                "/".to_string(),
+                "1.2.3.4/".to_string(),
+                "::/999".to_string(),
+            ],
             load_balancer_class: Some(String::new()),
             external_traffic_policy: Some(TrafficPolicy::Local),
             internal_traffic_policy: None,
@@ -1176,10 +1260,30 @@ fn service_built_without_positions() {
     let mut diagnostics = Vec::new();
     validate_service(&service, &mut diagnostics);
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
-    for code in ["service-name-invalid", "service-port-name-required", "service-port-out-of-range", "service-target-port-name-invalid", "service-app-protocol-invalid", "service-port-duplicate", "service-node-port-duplicate", "service-cluster-ips-invalid", "service-ip-families-invalid", "service-ip-family-policy-invalid", "service-session-affinity-timeout", "service-external-ips-invalid", "service-lb-source-ranges-forbidden", "service-lb-source-ranges-invalid", "service-allocate-node-ports-forbidden", "service-lb-class-forbidden", "service-health-check-node-port-forbidden"] {
+    for code in [
+        "service-name-invalid",
+        "service-port-name-required",
+        "service-port-out-of-range",
+        "service-target-port-name-invalid",
+        "service-app-protocol-invalid",
+        "service-port-duplicate",
+        "service-node-port-duplicate",
+        "service-cluster-ips-invalid",
+        "service-ip-families-invalid",
+        "service-ip-family-policy-invalid",
+        "service-session-affinity-timeout",
+        "service-external-ips-invalid",
+        "service-lb-source-ranges-forbidden",
+        "service-lb-source-ranges-invalid",
+        "service-allocate-node-ports-forbidden",
+        "service-lb-class-forbidden",
+        "service-health-check-node-port-forbidden",
+    ] {
         assert!(codes.contains(&code), "missing {code} in {codes:?}");
     }
-    assert!(diagnostics.iter().all(|d| d.object == "Service/default/" && d.source == service.meta.source));
+    assert!(diagnostics
+        .iter()
+        .all(|d| d.object == "Service/default/" && d.source == service.meta.source));
 }
 
 /// The doc fragment (or the merged `docs/diagnostics.md`) has a section per code.
@@ -1191,13 +1295,23 @@ fn every_code_is_documented() {
         .expect("docs/diagnostics-validation.md or docs/diagnostics.md");
     for (code, _) in VALIDATION_CODES {
         let heading = format!("### {code}\n");
-        let Some(start) = text.find(&heading) else { panic!("no `### {code}` section") };
+        let Some(start) = text.find(&heading) else {
+            panic!("no `### {code}` section")
+        };
         let section = &text[start + heading.len()..];
         let section = &section[..section.find("\n#").unwrap_or(section.len())];
         // The section's minimal example must trigger the code it documents.
-        let example = section.split("```yaml\n").nth(1).and_then(|rest| rest.split("```").next()).unwrap_or_else(|| panic!("no yaml example under `### {code}`"));
+        let example = section
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("no yaml example under `### {code}`"));
         let diagnostics = check(example);
-        assert!(diagnostics.iter().any(|d| d.code == *code), "the example under `### {code}` gives {:?}", facts(&diagnostics));
+        assert!(
+            diagnostics.iter().any(|d| d.code == *code),
+            "the example under `### {code}` gives {:?}",
+            facts(&diagnostics)
+        );
     }
 }
 
@@ -1219,11 +1333,21 @@ fn odd_text() -> impl Strategy<Value = String> {
 }
 
 fn odd_number() -> impl Strategy<Value = String> {
-    prop_oneof![any::<i64>().prop_map(|n| n.to_string()), (-2i64..70_000).prop_map(|n| n.to_string()), odd_text().prop_map(|t| quoted(&t))]
+    prop_oneof![
+        any::<i64>().prop_map(|n| n.to_string()),
+        (-2i64..70_000).prop_map(|n| n.to_string()),
+        odd_text().prop_map(|t| quoted(&t))
+    ]
 }
 
 fn service_type() -> impl Strategy<Value = &'static str> {
-    prop_oneof![Just("ClusterIP"), Just("NodePort"), Just("LoadBalancer"), Just("ExternalName"), Just("Other")]
+    prop_oneof![
+        Just("ClusterIP"),
+        Just("NodePort"),
+        Just("LoadBalancer"),
+        Just("ExternalName"),
+        Just("Other")
+    ]
 }
 
 proptest! {

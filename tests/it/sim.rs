@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
-use kubetopo::engine::sim::{external_client_ip, Flow, FlowOrigin, FlowSource, SimConfig, Simulator};
+use kubetopo::engine::sim::{
+    external_client_ip, Flow, FlowOrigin, FlowSource, SimConfig, Simulator,
+};
 use kubetopo::engine::trace::{Destination, HopAction, Verdict};
 use kubetopo::engine::whatif::Mutation;
 use kubetopo::engine::{analyze, Topology};
@@ -64,19 +66,33 @@ spec:
 "#;
 
 fn quiet(config: SimConfig) -> SimConfig {
-    SimConfig { default_rate: 0.0, ..config }
+    SimConfig {
+        default_rate: 0.0,
+        ..config
+    }
 }
 
 fn endpoint_of(simulator: &Simulator, path: u32) -> Option<String> {
-    simulator.path(path).and_then(|p| p.endpoint).map(|e| simulator.endpoint_name(e).to_string())
+    simulator
+        .path(path)
+        .and_then(|p| p.endpoint)
+        .map(|e| simulator.endpoint_name(e).to_string())
 }
 
 /// Pearson's chi-square statistic of counts against a uniform expectation.
 fn chi_square(counts: &BTreeMap<String, u64>, n_categories: usize) -> f64 {
     let total: u64 = counts.values().sum();
     let expected = total as f64 / n_categories as f64;
-    let observed: Vec<f64> = counts.values().map(|&n| n as f64).chain(std::iter::repeat(0.0)).take(n_categories).collect();
-    observed.iter().map(|o| (o - expected).powi(2) / expected).sum()
+    let observed: Vec<f64> = counts
+        .values()
+        .map(|&n| n as f64)
+        .chain(std::iter::repeat(0.0))
+        .take(n_categories)
+        .collect();
+    observed
+        .iter()
+        .map(|o| (o - expected).powi(2) / expected)
+        .sum()
 }
 
 /// The 0.999 quantile of chi-square with 4 degrees of freedom: a fair spread fails
@@ -86,26 +102,51 @@ const CHI_SQUARE_4_DOF_999: f64 = 18.467;
 #[test]
 fn load_is_uniform_over_endpoints_chi_square() {
     let topology = topology_with(CLUSTER_LB);
-    let mut simulator = Simulator::new(topology, quiet(SimConfig { seed: 7, ..SimConfig::default() }));
-    let flow = simulator.flows().iter().position(|f| f.origin == FlowOrigin::Exposed).expect("an LB flow");
+    let mut simulator = Simulator::new(
+        topology,
+        quiet(SimConfig {
+            seed: 7,
+            ..SimConfig::default()
+        }),
+    );
+    let flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.origin == FlowOrigin::Exposed)
+        .expect("an LB flow");
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for _ in 0..10_000 {
         let path_id = simulator.open_connection(flow).expect("flow exists");
         let path = simulator.path(path_id).unwrap();
         assert_eq!(path.verdict, Verdict::Delivered);
         let endpoint = path.endpoint.expect("an endpoint");
-        *counts.entry(simulator.endpoint_name(endpoint).to_string()).or_default() += 1;
+        *counts
+            .entry(simulator.endpoint_name(endpoint).to_string())
+            .or_default() += 1;
     }
     assert_eq!(counts.len(), 5, "{counts:?}");
     let statistic = chi_square(&counts, 5);
-    assert!(statistic < CHI_SQUARE_4_DOF_999, "chi-square {statistic:.2} over {counts:?}");
+    assert!(
+        statistic < CHI_SQUARE_4_DOF_999,
+        "chi-square {statistic:.2} over {counts:?}"
+    );
 }
 
 #[test]
 fn counters_after_ticking_are_uniform_too() {
     let topology = topology_with(CLUSTER_LB);
-    let mut simulator = Simulator::new(topology, quiet(SimConfig { seed: 11, ..SimConfig::default() }));
-    let flow = simulator.flows().iter().position(|f| f.origin == FlowOrigin::Exposed).unwrap();
+    let mut simulator = Simulator::new(
+        topology,
+        quiet(SimConfig {
+            seed: 11,
+            ..SimConfig::default()
+        }),
+    );
+    let flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.origin == FlowOrigin::Exposed)
+        .unwrap();
     simulator.set_rate(flow, 5.0);
     for _ in 0..2_000 {
         simulator.tick();
@@ -119,7 +160,11 @@ fn counters_after_ticking_are_uniform_too() {
     assert_eq!(counters.delivered(), 10_000);
     assert_eq!(counters.per_endpoint.values().sum::<u64>(), 10_000);
     let statistic = chi_square(&counters.per_endpoint, 5);
-    assert!(statistic < CHI_SQUARE_4_DOF_999, "chi-square {statistic:.2} over {:?}", counters.per_endpoint);
+    assert!(
+        statistic < CHI_SQUARE_4_DOF_999,
+        "chi-square {statistic:.2} over {:?}",
+        counters.per_endpoint
+    );
 }
 
 #[test]
@@ -131,7 +176,10 @@ fn affinity_sticks_each_client_to_one_endpoint() {
         label: "clients → node-1 nodePort".into(),
         origin: FlowOrigin::User,
         source: FlowSource::External { n_clients: 40 },
-        destination: Destination::Address { ip: node_ip, port: 30080 },
+        destination: Destination::Address {
+            ip: node_ip,
+            port: 30080,
+        },
         protocol: Protocol::Tcp,
         rate: 0.0,
     };
@@ -140,15 +188,26 @@ fn affinity_sticks_each_client_to_one_endpoint() {
     for _ in 0..4_000 {
         let path_id = simulator.open_connection(0).unwrap();
         let path = simulator.path(path_id).unwrap().clone();
-        let endpoint = path.endpoint.map(|e| simulator.endpoint_name(e).to_string()).unwrap();
+        let endpoint = path
+            .endpoint
+            .map(|e| simulator.endpoint_name(e).to_string())
+            .unwrap();
         by_client.entry(path.client).or_default().insert(endpoint);
     }
     assert_eq!(by_client.len(), 40);
     for (client, endpoints) in &by_client {
-        assert_eq!(endpoints.len(), 1, "client {} moved: {endpoints:?}", external_client_ip(*client));
+        assert_eq!(
+            endpoints.len(),
+            1,
+            "client {} moved: {endpoints:?}",
+            external_client_ip(*client)
+        );
     }
     let used: std::collections::BTreeSet<&String> = by_client.values().flatten().collect();
-    assert!(used.len() >= 4, "40 clients should reach most of the 5 endpoints: {used:?}");
+    assert!(
+        used.len() >= 4,
+        "40 clients should reach most of the 5 endpoints: {used:?}"
+    );
 }
 
 #[test]
@@ -163,28 +222,50 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 "#;
     let mut simulator = Simulator::new(topology_with(service), quiet(SimConfig::default()));
-    let flow = simulator.flows().iter().position(|f| f.origin == FlowOrigin::Dependency).expect("client → web dependency");
+    let flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.origin == FlowOrigin::Dependency)
+        .expect("client → web dependency");
     let mut by_source: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for _ in 0..600 {
         let path_id = simulator.open_connection(flow).unwrap();
         let trace = simulator.path_trace(path_id).unwrap();
         let source = trace.hops[0].src.clone();
-        by_source.entry(source).or_default().insert(endpoint_of(&simulator, path_id).unwrap());
+        by_source
+            .entry(source)
+            .or_default()
+            .insert(endpoint_of(&simulator, path_id).unwrap());
     }
     assert_eq!(by_source.len(), 6, "{by_source:?}");
-    assert!(by_source.values().all(|endpoints| endpoints.len() == 1), "{by_source:?}");
+    assert!(
+        by_source.values().all(|endpoints| endpoints.len() == 1),
+        "{by_source:?}"
+    );
 }
 
 #[test]
 fn same_seed_same_sequence() {
     let run = |seed: u64| -> Vec<String> {
-        let mut simulator = Simulator::new(topology_with(CLUSTER_LB), SimConfig { seed, default_rate: 0.3, ..SimConfig::default() });
-        (0..300).map(|_| serde_json::to_string(simulator.tick()).unwrap()).collect()
+        let mut simulator = Simulator::new(
+            topology_with(CLUSTER_LB),
+            SimConfig {
+                seed,
+                default_rate: 0.3,
+                ..SimConfig::default()
+            },
+        );
+        (0..300)
+            .map(|_| serde_json::to_string(simulator.tick()).unwrap())
+            .collect()
     };
     let first = run(42);
     assert_eq!(first, run(42));
     assert_ne!(first, run(43));
-    assert!(first.iter().any(|tick| tick.contains("\"events\":[{")), "some connection ends within 300 ticks");
+    assert!(
+        first.iter().any(|tick| tick.contains("\"events\":[{")),
+        "some connection ends within 300 ticks"
+    );
 }
 
 #[test]
@@ -193,14 +274,47 @@ fn cached_and_fresh_traces_draw_the_same_sequence() {
     // (their path ids do, as the paths are traced again).
     let describe = |simulator: &mut Simulator| -> Vec<(u32, u16, u32, Option<String>)> {
         let output = simulator.tick().clone();
-        output.packets.iter().map(|p| (p.flow, p.hop, (p.progress * 1000.0) as u32, endpoint_of(simulator, p.path))).collect()
+        output
+            .packets
+            .iter()
+            .map(|p| {
+                (
+                    p.flow,
+                    p.hop,
+                    (p.progress * 1000.0) as u32,
+                    endpoint_of(simulator, p.path),
+                )
+            })
+            .collect()
     };
-    let mut plain = Simulator::new(topology_with(CLUSTER_LB), SimConfig { seed: 5, default_rate: 0.5, ..SimConfig::default() });
-    let mut cleared = Simulator::new(topology_with(CLUSTER_LB), SimConfig { seed: 5, default_rate: 0.5, ..SimConfig::default() });
+    let mut plain = Simulator::new(
+        topology_with(CLUSTER_LB),
+        SimConfig {
+            seed: 5,
+            default_rate: 0.5,
+            ..SimConfig::default()
+        },
+    );
+    let mut cleared = Simulator::new(
+        topology_with(CLUSTER_LB),
+        SimConfig {
+            seed: 5,
+            default_rate: 0.5,
+            ..SimConfig::default()
+        },
+    );
     for tick in 0..200 {
         if tick % 50 == 0 {
-            cleared.apply(&Mutation::CordonNode { name: "node-3".into() }).unwrap();
-            cleared.apply(&Mutation::UncordonNode { name: "node-3".into() }).unwrap();
+            cleared
+                .apply(&Mutation::CordonNode {
+                    name: "node-3".into(),
+                })
+                .unwrap();
+            cleared
+                .apply(&Mutation::UncordonNode {
+                    name: "node-3".into(),
+                })
+                .unwrap();
         }
         assert_eq!(describe(&mut plain), describe(&mut cleared), "tick {tick}");
     }
@@ -208,7 +322,13 @@ fn cached_and_fresh_traces_draw_the_same_sequence() {
 
 #[test]
 fn packets_report_hop_and_progress() {
-    let mut simulator = Simulator::new(topology_with(CLUSTER_LB), SimConfig { default_rate: 0.5, ..SimConfig::default() });
+    let mut simulator = Simulator::new(
+        topology_with(CLUSTER_LB),
+        SimConfig {
+            default_rate: 0.5,
+            ..SimConfig::default()
+        },
+    );
     let mut n_events = 0;
     for _ in 0..400 {
         let output = simulator.tick();
@@ -227,15 +347,28 @@ fn packets_report_hop_and_progress() {
         assert!(simulator.place(hop.from).is_some() && simulator.place(hop.to).is_some());
     }
     let counters = simulator.counters();
-    assert_eq!(counters.per_verdict.values().sum::<u64>() as usize, n_events + output.events.len());
+    assert_eq!(
+        counters.per_verdict.values().sum::<u64>() as usize,
+        n_events + output.events.len()
+    );
 }
 
 #[test]
 fn default_flows_cover_exposed_services_and_dependencies() {
     let simulator = Simulator::new(topology_with(CLUSTER_LB), SimConfig::default());
     let labels: Vec<String> = simulator.flows().iter().map(|f| f.label.clone()).collect();
-    assert!(labels.iter().any(|l| l.starts_with("external → default/web LB")), "{labels:?}");
-    assert!(labels.iter().any(|l| l == "default/client → default/web:80"), "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("external → default/web LB")),
+        "{labels:?}"
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l == "default/client → default/web:80"),
+        "{labels:?}"
+    );
 }
 
 #[test]
@@ -253,47 +386,108 @@ spec:
     let topology = topology_with(service);
     // A node with exactly one web replica.
     let mut per_node: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for pod in topology.cluster.pods.iter().filter(|p| p.labels.get("app").map(String::as_str) == Some("web")) {
-        per_node.entry(pod.node.clone().unwrap()).or_default().push(pod.name.clone());
+    for pod in topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.labels.get("app").map(String::as_str) == Some("web"))
+    {
+        per_node
+            .entry(pod.node.clone().unwrap())
+            .or_default()
+            .push(pod.name.clone());
     }
-    let (node_name, pods) = per_node.iter().find(|(_, pods)| pods.len() == 1).expect("a node with one replica");
-    let node_ip = topology.cluster.nodes.iter().find(|n| n.name == *node_name).unwrap().internal_ip;
+    let (node_name, pods) = per_node
+        .iter()
+        .find(|(_, pods)| pods.len() == 1)
+        .expect("a node with one replica");
+    let node_ip = topology
+        .cluster
+        .nodes
+        .iter()
+        .find(|n| n.name == *node_name)
+        .unwrap()
+        .internal_ip;
     let victim = pods[0].clone();
-    let flow = Flow { label: "to that node".into(), origin: FlowOrigin::User, source: FlowSource::External { n_clients: 4 }, destination: Destination::Address { ip: node_ip, port: 30080 }, protocol: Protocol::Tcp, rate: 0.0 };
+    let flow = Flow {
+        label: "to that node".into(),
+        origin: FlowOrigin::User,
+        source: FlowSource::External { n_clients: 4 },
+        destination: Destination::Address {
+            ip: node_ip,
+            port: 30080,
+        },
+        protocol: Protocol::Tcp,
+        rate: 0.0,
+    };
     let mut simulator = Simulator::new(topology, quiet(SimConfig::default()));
     let flow = simulator.add_flow(flow);
-    let lb_flow = simulator.flows().iter().position(|f| f.label.contains("LB")).unwrap();
+    let lb_flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.label.contains("LB"))
+        .unwrap();
     for _ in 0..20 {
         let path_id = simulator.open_connection(flow).unwrap();
         assert_eq!(simulator.path(path_id).unwrap().verdict, Verdict::Delivered);
     }
     let in_flight_before = simulator.n_packets();
-    simulator.apply(&Mutation::KillPod { namespace: "default".into(), name: victim }).unwrap();
-    assert_eq!(simulator.n_packets(), in_flight_before, "packets in flight keep going");
+    simulator
+        .apply(&Mutation::KillPod {
+            namespace: "default".into(),
+            name: victim,
+        })
+        .unwrap();
+    assert_eq!(
+        simulator.n_packets(),
+        in_flight_before,
+        "packets in flight keep going"
+    );
     for _ in 0..20 {
         let path_id = simulator.open_connection(flow).unwrap();
         let path = simulator.path(path_id).unwrap();
         assert_eq!(path.verdict, Verdict::Dropped);
         let reason = simulator.reason(path.reason).to_string();
-        assert!(reason.contains("ETP=Local") && reason.contains(node_name.as_str()), "{reason}");
+        assert!(
+            reason.contains("ETP=Local") && reason.contains(node_name.as_str()),
+            "{reason}"
+        );
     }
     // The load balancer's health check now skips that node: LB traffic still arrives.
     for _ in 0..50 {
         let path_id = simulator.open_connection(lb_flow).unwrap();
         assert_eq!(simulator.path(path_id).unwrap().verdict, Verdict::Delivered);
         let trace = simulator.path_trace(path_id).unwrap();
-        let lb_hop = trace.hops.iter().find(|h| h.action == HopAction::LoadBalancer).unwrap();
-        assert!(!lb_hop.dst.ends_with(node_name.as_str()), "{}", lb_hop.detail);
+        let lb_hop = trace
+            .hops
+            .iter()
+            .find(|h| h.action == HopAction::LoadBalancer)
+            .unwrap();
+        assert!(
+            !lb_hop.dst.ends_with(node_name.as_str()),
+            "{}",
+            lb_hop.detail
+        );
     }
 }
 
 #[test]
 fn scale_to_zero_then_connections_are_refused() {
     let mut simulator = Simulator::new(topology_with(CLUSTER_LB), quiet(SimConfig::default()));
-    let flow = simulator.flows().iter().position(|f| f.origin == FlowOrigin::Exposed).unwrap();
+    let flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.origin == FlowOrigin::Exposed)
+        .unwrap();
     let before = simulator.open_connection(flow).unwrap();
     assert_eq!(simulator.path(before).unwrap().verdict, Verdict::Delivered);
-    simulator.apply(&Mutation::ScaleWorkload { namespace: "default".into(), name: "web".into(), replicas: 0 }).unwrap();
+    simulator
+        .apply(&Mutation::ScaleWorkload {
+            namespace: "default".into(),
+            name: "web".into(),
+            replicas: 0,
+        })
+        .unwrap();
     let after = simulator.open_connection(flow).unwrap();
     assert_eq!(simulator.path(after).unwrap().verdict, Verdict::Rejected);
     // The old path's trace is not replayed on the new topology.

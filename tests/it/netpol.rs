@@ -88,7 +88,12 @@ fn find_pod<'t>(topology: &'t Topology, key: &str) -> &'t ClusterPod {
 }
 
 fn pod_index(topology: &Topology, key: &str) -> usize {
-    match topology.cluster.pods.iter().position(|pod| pod.key() == key) {
+    match topology
+        .cluster
+        .pods
+        .iter()
+        .position(|pod| pod.key() == key)
+    {
         Some(index) => index,
         None => panic!("no pod {key} in the test cluster"),
     }
@@ -112,7 +117,12 @@ fn check(topology: &Topology, cases: &[Case<'_>]) {
         let verdict = engine.check(peer(topology, from), peer(topology, to), port, protocol);
         let fast = engine.allows(peer(topology, from), peer(topology, to), port, protocol);
         if verdict.allowed != expected || fast != expected {
-            failures.push(format!("{from} -> {to} {protocol}/{port}: expected {}, got {} ({})", if expected { "allow" } else { "deny" }, if verdict.allowed { "allow" } else { "deny" }, verdict.reason));
+            failures.push(format!(
+                "{from} -> {to} {protocol}/{port}: expected {}, got {} ({})",
+                if expected { "allow" } else { "deny" },
+                if verdict.allowed { "allow" } else { "deny" },
+                verdict.reason
+            ));
         }
     }
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
@@ -125,17 +135,31 @@ fn check(topology: &Topology, cases: &[Case<'_>]) {
 #[test]
 fn networking_v1_pods_are_non_isolated_by_default() {
     let topology = with_pods("");
-    check(&topology, &[
-        ("default/a", "default/b", 80, Tcp, ALLOW),
-        ("default/a", "other/a", 5432, Udp, ALLOW),
-        ("203.0.113.7", "default/b", 8080, Tcp, ALLOW),
-        ("default/c", "198.51.100.1", 443, Tcp, ALLOW),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 80, Tcp, ALLOW),
+            ("default/a", "other/a", 5432, Udp, ALLOW),
+            ("203.0.113.7", "default/b", 8080, Tcp, ALLOW),
+            ("default/c", "198.51.100.1", 443, Tcp, ALLOW),
+        ],
+    );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    let verdict = engine.check(peer(&topology, "default/a"), peer(&topology, "default/b"), 80, Tcp);
+    let verdict = engine.check(
+        peer(&topology, "default/a"),
+        peer(&topology, "default/b"),
+        80,
+        Tcp,
+    );
     assert_eq!(verdict.reason, "allowed: no NetworkPolicy isolates default/a for egress; no NetworkPolicy isolates default/b for ingress");
     assert_eq!(verdict.policy, None);
-    assert_eq!(engine.isolation(pod_index(&topology, "default/a")), Isolation { ingress: false, egress: false });
+    assert_eq!(
+        engine.isolation(pod_index(&topology, "default/a")),
+        Isolation {
+            ingress: false,
+            egress: false
+        }
+    );
 }
 
 #[test]
@@ -145,15 +169,24 @@ fn networking_v1_ingress_isolation_leaves_egress_open() {
     let topology = with_pods(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-b-ingress}\nspec:\n  podSelector: {matchLabels: {app: b}}\n  policyTypes: [Ingress]\n",
     );
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, DENY),
-        ("203.0.113.7", "default/b", 8080, Tcp, DENY),
-        ("default/b", "default/a", 80, Tcp, ALLOW),
-        ("default/b", "198.51.100.1", 443, Tcp, ALLOW),
-        ("default/a", "default/c", 9090, Tcp, ALLOW),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, DENY),
+            ("203.0.113.7", "default/b", 8080, Tcp, DENY),
+            ("default/b", "default/a", 80, Tcp, ALLOW),
+            ("default/b", "198.51.100.1", 443, Tcp, ALLOW),
+            ("default/a", "default/c", 9090, Tcp, ALLOW),
+        ],
+    );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    assert_eq!(engine.isolation(pod_index(&topology, "default/b")), Isolation { ingress: true, egress: false });
+    assert_eq!(
+        engine.isolation(pod_index(&topology, "default/b")),
+        Isolation {
+            ingress: true,
+            egress: false
+        }
+    );
 }
 
 #[test]
@@ -161,16 +194,24 @@ fn networking_v1_egress_isolation_leaves_ingress_open() {
     let topology = with_pods(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-a-egress}\nspec:\n  podSelector: {matchLabels: {app: a}}\n  policyTypes: [Egress]\n",
     );
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, DENY),
-        ("default/a", "198.51.100.1", 443, Tcp, DENY),
-        ("default/b", "default/a", 80, Tcp, ALLOW),
-        ("203.0.113.7", "default/a", 80, Tcp, ALLOW),
-        // The policy lives in `default`, so it does not select other/a.
-        ("other/a", "default/b", 8080, Tcp, ALLOW),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, DENY),
+            ("default/a", "198.51.100.1", 443, Tcp, DENY),
+            ("default/b", "default/a", 80, Tcp, ALLOW),
+            ("203.0.113.7", "default/a", 80, Tcp, ALLOW),
+            // The policy lives in `default`, so it does not select other/a.
+            ("other/a", "default/b", 8080, Tcp, ALLOW),
+        ],
+    );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    let verdict = engine.check(peer(&topology, "default/a"), peer(&topology, "default/b"), 8080, Tcp);
+    let verdict = engine.check(
+        peer(&topology, "default/a"),
+        peer(&topology, "default/b"),
+        8080,
+        Tcp,
+    );
     assert_eq!(verdict.direction, Some(PolicyDirection::Egress));
     assert_eq!(verdict.reason, "denied by egress isolation of default/a: NetworkPolicy default/deny-a-egress selects it and none allows traffic to default/b on TCP/8080");
     assert_eq!(verdict.policy.as_deref(), Some("default/deny-a-egress"));
@@ -201,15 +242,30 @@ spec:
 "#,
     );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    assert_eq!(engine.isolation(pod_index(&topology, "default/a")), Isolation { ingress: true, egress: true });
-    assert_eq!(engine.isolation(pod_index(&topology, "default/c")), Isolation { ingress: true, egress: false });
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, ALLOW),
-        ("default/a", "default/b", 80, Tcp, DENY),
-        ("default/a", "default/c", 9090, Tcp, DENY),
-        ("default/b", "default/a", 80, Tcp, DENY),
-        ("default/c", "default/d", 9100, Tcp, ALLOW),
-    ]);
+    assert_eq!(
+        engine.isolation(pod_index(&topology, "default/a")),
+        Isolation {
+            ingress: true,
+            egress: true
+        }
+    );
+    assert_eq!(
+        engine.isolation(pod_index(&topology, "default/c")),
+        Isolation {
+            ingress: true,
+            egress: false
+        }
+    );
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, ALLOW),
+            ("default/a", "default/b", 80, Tcp, DENY),
+            ("default/a", "default/c", 9090, Tcp, DENY),
+            ("default/b", "default/a", 80, Tcp, DENY),
+            ("default/c", "default/d", 9100, Tcp, ALLOW),
+        ],
+    );
 }
 
 #[test]
@@ -219,17 +275,33 @@ fn networking_v1_empty_pod_selector_selects_all_in_namespace() {
     );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
     for key in ["default/a", "default/b", "default/c", "default/d"] {
-        assert_eq!(engine.isolation(pod_index(&topology, key)), Isolation { ingress: true, egress: true }, "{key}");
-        let names: Vec<&str> = engine.policies_selecting(pod_index(&topology, key), PolicyDirection::Egress).map(|p| p.meta.name.as_str()).collect();
+        assert_eq!(
+            engine.isolation(pod_index(&topology, key)),
+            Isolation {
+                ingress: true,
+                egress: true
+            },
+            "{key}"
+        );
+        let names: Vec<&str> = engine
+            .policies_selecting(pod_index(&topology, key), PolicyDirection::Egress)
+            .map(|p| p.meta.name.as_str())
+            .collect();
         assert_eq!(names, ["deny-all"]);
     }
-    assert_eq!(engine.isolation(pod_index(&topology, "other/a")), Isolation::default());
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, DENY),
-        ("other/a", "team/t", 80, Tcp, ALLOW),
-        ("other/a", "default/a", 80, Tcp, DENY),
-        ("default/a", "other/a", 80, Tcp, DENY),
-    ]);
+    assert_eq!(
+        engine.isolation(pod_index(&topology, "other/a")),
+        Isolation::default()
+    );
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, DENY),
+            ("other/a", "team/t", 80, Tcp, ALLOW),
+            ("other/a", "default/a", 80, Tcp, DENY),
+            ("default/a", "other/a", 80, Tcp, DENY),
+        ],
+    );
 }
 
 #[test]
@@ -252,19 +324,35 @@ spec:
   ingress: [{from: [{podSelector: {matchLabels: {app: c}}}]}]
 "#,
     );
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, ALLOW),
-        ("default/c", "default/b", 8080, Tcp, ALLOW),
-        ("default/d", "default/b", 8080, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, ALLOW),
+            ("default/c", "default/b", 8080, Tcp, ALLOW),
+            ("default/d", "default/b", 8080, Tcp, DENY),
+        ],
+    );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    let verdict = engine.check(peer(&topology, "default/c"), peer(&topology, "default/b"), 8080, Tcp);
+    let verdict = engine.check(
+        peer(&topology, "default/c"),
+        peer(&topology, "default/b"),
+        8080,
+        Tcp,
+    );
     assert_eq!(verdict.reason, "allowed by NetworkPolicy default/b-from-c (ingress rule 0); no NetworkPolicy isolates default/c for egress");
     assert_eq!(verdict.policy.as_deref(), Some("default/b-from-c"));
-    let verdict = engine.check(peer(&topology, "default/d"), peer(&topology, "default/b"), 8080, Tcp);
+    let verdict = engine.check(
+        peer(&topology, "default/d"),
+        peer(&topology, "default/b"),
+        8080,
+        Tcp,
+    );
     assert_eq!(verdict.reason, "denied by ingress isolation of default/b: NetworkPolicies default/b-from-a, default/b-from-c select it and none allows default/d on TCP/8080");
     assert_eq!(verdict.direction, Some(PolicyDirection::Ingress));
-    assert_eq!(verdict.policy.as_deref(), Some("default/b-from-a, default/b-from-c"));
+    assert_eq!(
+        verdict.policy.as_deref(),
+        Some("default/b-from-a, default/b-from-c")
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -276,11 +364,14 @@ fn networking_v1_peer_pod_selector_alone_means_policy_namespace() {
     let topology = with_pods(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: b}\nspec:\n  podSelector: {matchLabels: {app: b}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: a}}}]}]\n",
     );
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, ALLOW),
-        ("other/a", "default/b", 8080, Tcp, DENY),
-        ("team/a", "default/b", 8080, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, ALLOW),
+            ("other/a", "default/b", 8080, Tcp, DENY),
+            ("team/a", "default/b", 8080, Tcp, DENY),
+        ],
+    );
 }
 
 #[test]
@@ -307,20 +398,41 @@ spec:
   ingress: [{from: [{namespaceSelector: {}}]}]
 "#,
     );
-    check(&topology, &[
-        ("team/t", "default/b", 8080, Tcp, ALLOW),
-        ("team/a", "default/b", 8080, Tcp, ALLOW),
-        ("other/a", "default/b", 8080, Tcp, ALLOW),
-        ("default/a", "default/b", 8080, Tcp, DENY),
-        // An empty namespaceSelector selects every namespace, but only pods: not addresses.
-        ("default/a", "default/c", 9090, Tcp, ALLOW),
-        ("team/t", "default/c", 9090, Tcp, ALLOW),
-        ("203.0.113.7", "default/c", 9090, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("team/t", "default/b", 8080, Tcp, ALLOW),
+            ("team/a", "default/b", 8080, Tcp, ALLOW),
+            ("other/a", "default/b", 8080, Tcp, ALLOW),
+            ("default/a", "default/b", 8080, Tcp, DENY),
+            // An empty namespaceSelector selects every namespace, but only pods: not addresses.
+            ("default/a", "default/c", 9090, Tcp, ALLOW),
+            ("team/t", "default/c", 9090, Tcp, ALLOW),
+            ("203.0.113.7", "default/c", 9090, Tcp, DENY),
+        ],
+    );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    assert_eq!(engine.namespace_labels("team").get("team").map(String::as_str), Some("blue"));
-    assert_eq!(engine.namespace_labels("team").get("kubernetes.io/metadata.name").map(String::as_str), Some("team"));
-    assert_eq!(engine.namespace_labels("nowhere").get("kubernetes.io/metadata.name").map(String::as_str), Some("nowhere"));
+    assert_eq!(
+        engine
+            .namespace_labels("team")
+            .get("team")
+            .map(String::as_str),
+        Some("blue")
+    );
+    assert_eq!(
+        engine
+            .namespace_labels("team")
+            .get("kubernetes.io/metadata.name")
+            .map(String::as_str),
+        Some("team")
+    );
+    assert_eq!(
+        engine
+            .namespace_labels("nowhere")
+            .get("kubernetes.io/metadata.name")
+            .map(String::as_str),
+        Some("nowhere")
+    );
 }
 
 #[test]
@@ -348,18 +460,21 @@ spec:
     - podSelector: {matchLabels: {app: a}}
 "#,
     );
-    check(&topology, &[
-        // AND: app=a pods in namespaces labelled team=blue.
-        ("team/a", "default/b", 8080, Tcp, ALLOW),
-        ("team/t", "default/b", 8080, Tcp, DENY),
-        ("default/a", "default/b", 8080, Tcp, DENY),
-        ("other/a", "default/b", 8080, Tcp, DENY),
-        // OR: anything in team, or app=a in the policy's namespace.
-        ("team/t", "default/c", 9090, Tcp, ALLOW),
-        ("team/a", "default/c", 9090, Tcp, ALLOW),
-        ("default/a", "default/c", 9090, Tcp, ALLOW),
-        ("other/a", "default/c", 9090, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            // AND: app=a pods in namespaces labelled team=blue.
+            ("team/a", "default/b", 8080, Tcp, ALLOW),
+            ("team/t", "default/b", 8080, Tcp, DENY),
+            ("default/a", "default/b", 8080, Tcp, DENY),
+            ("other/a", "default/b", 8080, Tcp, DENY),
+            // OR: anything in team, or app=a in the policy's namespace.
+            ("team/t", "default/c", 9090, Tcp, ALLOW),
+            ("team/a", "default/c", 9090, Tcp, ALLOW),
+            ("default/a", "default/c", 9090, Tcp, ALLOW),
+            ("other/a", "default/c", 9090, Tcp, DENY),
+        ],
+    );
 }
 
 #[test]
@@ -389,17 +504,20 @@ spec:
   - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.244.0.0/16]}}]
 "#,
     );
-    check(&topology, &[
-        ("203.0.113.5", "default/b", 8080, Tcp, ALLOW),
-        ("203.0.113.200", "default/b", 8080, Tcp, DENY),
-        ("198.51.100.1", "default/b", 8080, Tcp, DENY),
-        ("2001:db8::1", "default/b", 8080, Tcp, ALLOW),
-        ("2001:db9::1", "default/b", 8080, Tcp, DENY),
-        ("default/c", "default/b", 8080, Tcp, ALLOW),
-        ("default/d", "default/b", 8080, Tcp, DENY),
-        ("default/a", "198.51.100.1", 443, Tcp, ALLOW),
-        ("default/a", "default/c", 9090, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("203.0.113.5", "default/b", 8080, Tcp, ALLOW),
+            ("203.0.113.200", "default/b", 8080, Tcp, DENY),
+            ("198.51.100.1", "default/b", 8080, Tcp, DENY),
+            ("2001:db8::1", "default/b", 8080, Tcp, ALLOW),
+            ("2001:db9::1", "default/b", 8080, Tcp, DENY),
+            ("default/c", "default/b", 8080, Tcp, ALLOW),
+            ("default/d", "default/b", 8080, Tcp, DENY),
+            ("default/a", "198.51.100.1", 443, Tcp, ALLOW),
+            ("default/a", "default/c", 9090, Tcp, DENY),
+        ],
+    );
 }
 
 #[test]
@@ -417,10 +535,13 @@ spec:
   - from: [{}, {ipBlock: {cidr: not-a-cidr}}, {ipBlock: {cidr: 10.0.0.0/99}}, {podSelector: {matchExpressions: [{key: app, operator: Bogus}]}}]
 "#,
     );
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, DENY),
-        ("10.0.0.1", "default/b", 8080, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, DENY),
+            ("10.0.0.1", "default/b", 8080, Tcp, DENY),
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -450,17 +571,20 @@ spec:
   egress: [{ports: [{port: metrics}]}]
 "#,
     );
-    check(&topology, &[
-        ("default/c", "default/b", 8080, Tcp, ALLOW),
-        ("default/c", "default/b", 80, Tcp, DENY),
-        ("default/a", "default/c", 9090, Tcp, ALLOW),
-        ("default/a", "default/c", 9100, Tcp, DENY),
-        ("default/a", "default/d", 9100, Tcp, ALLOW),
-        ("default/a", "default/d", 9090, Tcp, DENY),
-        ("default/a", "198.51.100.1", 9090, Tcp, DENY),
-        // `http` is TCP on b; the same number over UDP is not the named port.
-        ("default/c", "default/b", 8080, Udp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/c", "default/b", 8080, Tcp, ALLOW),
+            ("default/c", "default/b", 80, Tcp, DENY),
+            ("default/a", "default/c", 9090, Tcp, ALLOW),
+            ("default/a", "default/c", 9100, Tcp, DENY),
+            ("default/a", "default/d", 9100, Tcp, ALLOW),
+            ("default/a", "default/d", 9090, Tcp, DENY),
+            ("default/a", "198.51.100.1", 9090, Tcp, DENY),
+            // `http` is TCP on b; the same number over UDP is not the named port.
+            ("default/c", "default/b", 8080, Udp, DENY),
+        ],
+    );
 }
 
 #[test]
@@ -468,14 +592,17 @@ fn networking_v1_end_port_makes_an_inclusive_range() {
     let topology = with_pods(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: range}\nspec:\n  podSelector: {matchLabels: {app: b}}\n  ingress: [{ports: [{port: 8000, endPort: 8100}]}]\n",
     );
-    check(&topology, &[
-        ("default/a", "default/b", 7999, Tcp, DENY),
-        ("default/a", "default/b", 8000, Tcp, ALLOW),
-        ("default/a", "default/b", 8050, Tcp, ALLOW),
-        ("default/a", "default/b", 8100, Tcp, ALLOW),
-        ("default/a", "default/b", 8101, Tcp, DENY),
-        ("default/a", "default/b", 8050, Udp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 7999, Tcp, DENY),
+            ("default/a", "default/b", 8000, Tcp, ALLOW),
+            ("default/a", "default/b", 8050, Tcp, ALLOW),
+            ("default/a", "default/b", 8100, Tcp, ALLOW),
+            ("default/a", "default/b", 8101, Tcp, DENY),
+            ("default/a", "default/b", 8050, Udp, DENY),
+        ],
+    );
 }
 
 #[test]
@@ -497,15 +624,18 @@ spec:
   ingress: [{ports: [{protocol: UDP}]}]
 "#,
     );
-    check(&topology, &[
-        ("default/a", "default/b", 53, Tcp, ALLOW),
-        ("default/a", "default/b", 53, Udp, DENY),
-        ("default/a", "default/b", 53, Protocol::Sctp, DENY),
-        // A port entry without a number matches every port of its protocol.
-        ("default/a", "default/c", 53, Udp, ALLOW),
-        ("default/a", "default/c", 9999, Udp, ALLOW),
-        ("default/a", "default/c", 9090, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 53, Tcp, ALLOW),
+            ("default/a", "default/b", 53, Udp, DENY),
+            ("default/a", "default/b", 53, Protocol::Sctp, DENY),
+            // A port entry without a number matches every port of its protocol.
+            ("default/a", "default/c", 53, Udp, ALLOW),
+            ("default/a", "default/c", 9999, Udp, ALLOW),
+            ("default/a", "default/c", 9090, Tcp, DENY),
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -532,17 +662,30 @@ spec:
   ingress: [{from: [{podSelector: {matchLabels: {app: d}}}]}]
 "#,
     );
-    check(&topology, &[
-        ("default/a", "default/b", 8080, Tcp, ALLOW),
-        ("default/a", "default/c", 9090, Tcp, DENY),
-        ("default/d", "default/c", 9090, Tcp, ALLOW),
-        ("default/a", "default/d", 9100, Tcp, DENY),
-    ]);
+    check(
+        &topology,
+        &[
+            ("default/a", "default/b", 8080, Tcp, ALLOW),
+            ("default/a", "default/c", 9090, Tcp, DENY),
+            ("default/d", "default/c", 9090, Tcp, ALLOW),
+            ("default/a", "default/d", 9100, Tcp, DENY),
+        ],
+    );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    let verdict = engine.check(peer(&topology, "default/a"), peer(&topology, "default/c"), 9090, Tcp);
+    let verdict = engine.check(
+        peer(&topology, "default/a"),
+        peer(&topology, "default/c"),
+        9090,
+        Tcp,
+    );
     assert_eq!(verdict.direction, Some(PolicyDirection::Ingress));
     assert_eq!(verdict.reason, "denied by ingress isolation of default/c: NetworkPolicy default/c-ingress-from-d selects it and none allows default/a on TCP/9090");
-    let verdict = engine.check(peer(&topology, "default/a"), peer(&topology, "default/b"), 8080, Tcp);
+    let verdict = engine.check(
+        peer(&topology, "default/a"),
+        peer(&topology, "default/b"),
+        8080,
+        Tcp,
+    );
     assert_eq!(verdict.reason, "allowed by NetworkPolicy default/a-egress-to-b-and-c (egress rule 0); no NetworkPolicy isolates default/b for ingress");
 }
 
@@ -566,15 +709,37 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
     );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
     let locked = find_pod(&topology, "default/locked");
-    let node_ip = topology.cluster.nodes.iter().find(|node| Some(&node.name) == locked.node.as_ref()).map(|node| node.internal_ip);
-    let Some(node_ip) = node_ip else { panic!("the simulated pod was not scheduled") };
-    let other_node_ip = topology.cluster.nodes.iter().map(|node| node.internal_ip).find(|&ip| ip != node_ip);
-    let Some(other_node_ip) = other_node_ip else { panic!("expected several simulated nodes") };
+    let node_ip = topology
+        .cluster
+        .nodes
+        .iter()
+        .find(|node| Some(&node.name) == locked.node.as_ref())
+        .map(|node| node.internal_ip);
+    let Some(node_ip) = node_ip else {
+        panic!("the simulated pod was not scheduled")
+    };
+    let other_node_ip = topology
+        .cluster
+        .nodes
+        .iter()
+        .map(|node| node.internal_ip)
+        .find(|&ip| ip != node_ip);
+    let Some(other_node_ip) = other_node_ip else {
+        panic!("expected several simulated nodes")
+    };
 
     let verdict = engine.check(Peer::Pod(locked), Peer::Pod(locked), 80, Tcp);
     assert!(verdict.allowed, "{}", verdict.reason);
-    assert!(engine.check(Peer::External(node_ip), Peer::Pod(locked), 80, Tcp).allowed);
-    assert!(engine.check(Peer::Pod(locked), Peer::External(node_ip), 10250, Tcp).allowed);
+    assert!(
+        engine
+            .check(Peer::External(node_ip), Peer::Pod(locked), 80, Tcp)
+            .allowed
+    );
+    assert!(
+        engine
+            .check(Peer::Pod(locked), Peer::External(node_ip), 10250, Tcp)
+            .allowed
+    );
     let verdict = engine.check(Peer::External(other_node_ip), Peer::Pod(locked), 80, Tcp);
     assert!(!verdict.allowed, "{}", verdict.reason);
     assert_eq!(verdict.reason, format!("denied by ingress isolation of default/locked: NetworkPolicy default/deny-all selects it and none allows {other_node_ip} on TCP/80"));
@@ -623,17 +788,43 @@ spec:
 "#,
     );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    assert_eq!(engine.isolation(pod_index(&topology, "default/agent")), Isolation::default());
+    assert_eq!(
+        engine.isolation(pod_index(&topology, "default/agent")),
+        Isolation::default()
+    );
     let agent = find_pod(&topology, "default/agent");
     let web = find_pod(&topology, "default/web");
     let db = find_pod(&topology, "default/db");
-    assert!(engine.check(Peer::Pod(agent), Peer::Pod(web), 80, Tcp).allowed);
+    assert!(
+        engine
+            .check(Peer::Pod(agent), Peer::Pod(web), 80, Tcp)
+            .allowed
+    );
     let verdict = engine.check(Peer::Pod(agent), Peer::Pod(db), 5432, Tcp);
     assert!(!verdict.allowed, "{}", verdict.reason);
-    assert!(verdict.reason.contains("host-network pod default/agent (node address 172.18.0.10)"), "{}", verdict.reason);
+    assert!(
+        verdict
+            .reason
+            .contains("host-network pod default/agent (node address 172.18.0.10)"),
+        "{}",
+        verdict.reason
+    );
     // Nothing isolates the host-network pod, so ingress to it is up to the source.
-    assert!(!engine.check(Peer::Pod(web), Peer::Pod(agent), 9100, Tcp).allowed);
-    assert!(engine.check(Peer::External("198.51.100.1".parse().unwrap()), Peer::Pod(agent), 9100, Tcp).allowed);
+    assert!(
+        !engine
+            .check(Peer::Pod(web), Peer::Pod(agent), 9100, Tcp)
+            .allowed
+    );
+    assert!(
+        engine
+            .check(
+                Peer::External("198.51.100.1".parse().unwrap()),
+                Peer::Pod(agent),
+                9100,
+                Tcp
+            )
+            .allowed
+    );
 }
 
 #[test]
@@ -647,8 +838,21 @@ fn networking_v1_pods_outside_the_engine_cluster_are_evaluated_too() {
     let mut relabelled = find_pod(&topology, "default/a").clone();
     relabelled.labels.insert("app".into(), "z".into());
     let b = find_pod(&topology, "default/b").clone();
-    assert!(!engine.check(Peer::Pod(&relabelled), Peer::Pod(&b), 8080, Tcp).allowed);
-    assert!(engine.check(Peer::Pod(find_pod(&topology, "default/a")), Peer::Pod(&b), 8080, Tcp).allowed);
+    assert!(
+        !engine
+            .check(Peer::Pod(&relabelled), Peer::Pod(&b), 8080, Tcp)
+            .allowed
+    );
+    assert!(
+        engine
+            .check(
+                Peer::Pod(find_pod(&topology, "default/a")),
+                Peer::Pod(&b),
+                8080,
+                Tcp
+            )
+            .allowed
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -758,15 +962,31 @@ fn network_policy_blocks_dns_when_isolated_egress_has_no_port_53_to_kube_dns() {
         ("default/by-port-name", true),
     ];
     for (key, allowed) in expected {
-        assert_eq!(engine.egress_allows_dns(find_pod(&topology, key), dns_ip), allowed, "{key}");
+        assert_eq!(
+            engine.egress_allows_dns(find_pod(&topology, key), dns_ip),
+            allowed,
+            "{key}"
+        );
     }
     // The address matters for ipBlock peers only.
-    assert!(!engine.egress_allows_dns(find_pod(&topology, "default/by-ip"), "10.96.0.53".parse().unwrap()));
+    assert!(!engine.egress_allows_dns(
+        find_pod(&topology, "default/by-ip"),
+        "10.96.0.53".parse().unwrap()
+    ));
 
     let diagnostics = dns_diagnostics(&engine, dns_ip);
     let objects: Vec<&str> = diagnostics.iter().map(|d| d.object.as_str()).collect();
-    assert_eq!(objects, ["Pod/default/locked", "Pod/default/tcp-only", "Pod/default/wrong-pods"]);
-    assert!(diagnostics.iter().all(|d| d.code == "network-policy-blocks-dns"));
+    assert_eq!(
+        objects,
+        [
+            "Pod/default/locked",
+            "Pod/default/tcp-only",
+            "Pod/default/wrong-pods"
+        ]
+    );
+    assert!(diagnostics
+        .iter()
+        .all(|d| d.code == "network-policy-blocks-dns"));
     assert_eq!(
         diagnostics[0].message,
         "Pod default/locked cannot resolve DNS names: NetworkPolicy default/locked-egress isolates its egress and no egress rule allows UDP port 53 to kube-system/kube-dns or to the cluster DNS address 10.96.0.10, so connections by Service name fail. Add an egress rule allowing UDP and TCP port 53 to kube-system/kube-dns."
@@ -798,7 +1018,10 @@ spec:
 "#,
     );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    assert!(engine.egress_allows_dns(find_pod(&topology, "default/app"), cluster_dns_ip(&topology.config)));
+    assert!(engine.egress_allows_dns(
+        find_pod(&topology, "default/app"),
+        cluster_dns_ip(&topology.config)
+    ));
     assert!(dns_diagnostics(&engine, cluster_dns_ip(&topology.config)).is_empty());
 }
 
@@ -807,7 +1030,9 @@ spec:
 // ---------------------------------------------------------------------------
 
 fn read_corpus(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(error) => panic!("cannot read {}: {error}", path.display()),
@@ -816,7 +1041,13 @@ fn read_corpus(name: &str) -> String {
 
 fn boutique(policies: &str) -> Topology {
     let manifests = read_corpus("online-boutique.yaml");
-    analyze(&[SourceFile::new("online-boutique.yaml", &manifests), SourceFile::new("online-boutique-netpol.yaml", policies)], &Config::default())
+    analyze(
+        &[
+            SourceFile::new("online-boutique.yaml", &manifests),
+            SourceFile::new("online-boutique-netpol.yaml", policies),
+        ],
+        &Config::default(),
+    )
 }
 
 fn workload_name(pod: &ClusterPod) -> String {
@@ -831,12 +1062,23 @@ fn allowed_pairs(topology: &Topology, engine: &PolicyEngine<'_>) -> BTreeSet<(St
     let mut pairs = BTreeSet::new();
     for service in &topology.services {
         for endpoint in &service.endpoints {
-            let Some(server_index) = endpoint.pod_index else { continue };
+            let Some(server_index) = endpoint.pod_index else {
+                continue;
+            };
             let server = &topology.cluster.pods[server_index];
             for endpoint_port in &endpoint.ports {
-                let Ok(port) = u16::try_from(endpoint_port.port) else { continue };
+                let Ok(port) = u16::try_from(endpoint_port.port) else {
+                    continue;
+                };
                 for (client_index, client) in topology.cluster.pods.iter().enumerate() {
-                    if client_index != server_index && engine.allows(Peer::Pod(client), Peer::Pod(server), port, endpoint_port.protocol) {
+                    if client_index != server_index
+                        && engine.allows(
+                            Peer::Pod(client),
+                            Peer::Pod(server),
+                            port,
+                            endpoint_port.protocol,
+                        )
+                    {
                         pairs.insert((workload_name(client), service.name.clone()));
                     }
                 }
@@ -866,8 +1108,17 @@ fn online_boutique_policies_allow_exactly_the_call_graph() {
     let topology = boutique(&read_corpus("online-boutique-netpol.yaml"));
     assert_eq!(topology.manifests.network_policies.len(), 13);
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
-    let services: BTreeSet<&str> = topology.services.iter().filter(|s| !s.endpoints.is_empty()).map(|s| s.name.as_str()).collect();
-    assert_eq!(services.len(), 12, "every Service should have endpoints: {services:?}");
+    let services: BTreeSet<&str> = topology
+        .services
+        .iter()
+        .filter(|s| !s.endpoints.is_empty())
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        services.len(),
+        12,
+        "every Service should have endpoints: {services:?}"
+    );
 
     // The real call graph.
     let mut expected: BTreeSet<(String, String)> = [
@@ -902,54 +1153,121 @@ fn online_boutique_policies_allow_exactly_the_call_graph() {
     let allowed = allowed_pairs(&topology, &engine);
     let missing: Vec<_> = expected.difference(&allowed).collect();
     let extra: Vec<_> = allowed.difference(&expected).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}\nextra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}\nextra {extra:?}"
+    );
 
     // External clients reach frontend (through frontend-external) and nothing else.
     let external: IpAddr = "198.51.100.23".parse().unwrap();
     let mut externally_reachable = BTreeSet::new();
     for service in &topology.services {
         for endpoint in &service.endpoints {
-            let Some(server_index) = endpoint.pod_index else { continue };
+            let Some(server_index) = endpoint.pod_index else {
+                continue;
+            };
             for endpoint_port in &endpoint.ports {
                 let port = u16::try_from(endpoint_port.port).unwrap_or(0);
-                if engine.allows(Peer::External(external), Peer::Pod(&topology.cluster.pods[server_index]), port, endpoint_port.protocol) {
+                if engine.allows(
+                    Peer::External(external),
+                    Peer::Pod(&topology.cluster.pods[server_index]),
+                    port,
+                    endpoint_port.protocol,
+                ) {
                     externally_reachable.insert(service.name.as_str());
                 }
             }
         }
     }
-    assert_eq!(externally_reachable, BTreeSet::from(["frontend", "frontend-external"]));
+    assert_eq!(
+        externally_reachable,
+        BTreeSet::from(["frontend", "frontend-external"])
+    );
 
     // Explicit examples, with their reasons.
-    let pod_of = |workload: &str| match topology.cluster.pods.iter().find(|pod| workload_name(pod) == workload) {
+    let pod_of = |workload: &str| match topology
+        .cluster
+        .pods
+        .iter()
+        .find(|pod| workload_name(pod) == workload)
+    {
         Some(pod) => pod,
         None => panic!("no pod of {workload}"),
     };
-    let verdict = engine.check(Peer::Pod(pod_of("loadgenerator")), Peer::Pod(pod_of("frontend")), 8080, Tcp);
+    let verdict = engine.check(
+        Peer::Pod(pod_of("loadgenerator")),
+        Peer::Pod(pod_of("frontend")),
+        8080,
+        Tcp,
+    );
     assert!(verdict.allowed, "{}", verdict.reason);
     assert_eq!(verdict.reason, "allowed by NetworkPolicy default/loadgenerator (egress rule 0) and NetworkPolicy default/frontend (ingress rule 0)");
-    assert_eq!(verdict.policy.as_deref(), Some("default/loadgenerator, default/frontend"));
-    let verdict = engine.check(Peer::Pod(pod_of("loadgenerator")), Peer::Pod(pod_of("cartservice")), 7070, Tcp);
+    assert_eq!(
+        verdict.policy.as_deref(),
+        Some("default/loadgenerator, default/frontend")
+    );
+    let verdict = engine.check(
+        Peer::Pod(pod_of("loadgenerator")),
+        Peer::Pod(pod_of("cartservice")),
+        7070,
+        Tcp,
+    );
     assert!(!verdict.allowed);
     assert_eq!(verdict.direction, Some(PolicyDirection::Ingress));
     assert_eq!(
         verdict.reason,
         format!("denied by ingress isolation of {}: NetworkPolicies default/cartservice, default/deny-all select it and none allows {} on TCP/7070", pod_of("cartservice").key(), pod_of("loadgenerator").key())
     );
-    assert_eq!(verdict.policy.as_deref(), Some("default/cartservice, default/deny-all"));
-    let verdict = engine.check(Peer::Pod(pod_of("frontend")), Peer::Pod(pod_of("cartservice")), 7070, Tcp);
+    assert_eq!(
+        verdict.policy.as_deref(),
+        Some("default/cartservice, default/deny-all")
+    );
+    let verdict = engine.check(
+        Peer::Pod(pod_of("frontend")),
+        Peer::Pod(pod_of("cartservice")),
+        7070,
+        Tcp,
+    );
     assert_eq!(verdict.reason, "allowed by NetworkPolicy default/frontend (egress rule 0) and NetworkPolicy default/cartservice (ingress rule 0)");
     // The right peer on the wrong port is still denied.
-    assert!(!engine.check(Peer::Pod(pod_of("frontend")), Peer::Pod(pod_of("cartservice")), 7071, Tcp).allowed);
+    assert!(
+        !engine
+            .check(
+                Peer::Pod(pod_of("frontend")),
+                Peer::Pod(pod_of("cartservice")),
+                7071,
+                Tcp
+            )
+            .allowed
+    );
 
     // deny-all isolates every pod both ways, and every pod can still reach itself.
     for (pod_index, pod) in topology.cluster.pods.iter().enumerate() {
-        assert_eq!(engine.isolation(pod_index), Isolation { ingress: true, egress: true }, "{}", pod.key());
+        assert_eq!(
+            engine.isolation(pod_index),
+            Isolation {
+                ingress: true,
+                egress: true
+            },
+            "{}",
+            pod.key()
+        );
         assert!(engine.check(Peer::Pod(pod), Peer::Pod(pod), 1, Tcp).allowed);
     }
-    let loadgenerator_index = topology.cluster.pods.iter().position(|pod| workload_name(pod) == "loadgenerator").unwrap_or(usize::MAX);
-    let ingress: Vec<&str> = engine.policies_selecting(loadgenerator_index, PolicyDirection::Ingress).map(|p| p.meta.name.as_str()).collect();
-    let egress: Vec<&str> = engine.policies_selecting(loadgenerator_index, PolicyDirection::Egress).map(|p| p.meta.name.as_str()).collect();
+    let loadgenerator_index = topology
+        .cluster
+        .pods
+        .iter()
+        .position(|pod| workload_name(pod) == "loadgenerator")
+        .unwrap_or(usize::MAX);
+    let ingress: Vec<&str> = engine
+        .policies_selecting(loadgenerator_index, PolicyDirection::Ingress)
+        .map(|p| p.meta.name.as_str())
+        .collect();
+    let egress: Vec<&str> = engine
+        .policies_selecting(loadgenerator_index, PolicyDirection::Egress)
+        .map(|p| p.meta.name.as_str())
+        .collect();
     assert_eq!(ingress, ["deny-all"]);
     assert_eq!(egress, ["deny-all", "loadgenerator"]);
 
@@ -961,15 +1279,23 @@ fn online_boutique_policies_allow_exactly_the_call_graph() {
 fn online_boutique_deny_all_alone_blocks_everything_and_dns() {
     // A variant made here: only the deny-all policy from the upstream file.
     let all = read_corpus("online-boutique-netpol.yaml");
-    let deny_all = all.split("\n---").find(|document| document.contains("name: deny-all")).unwrap_or_default();
+    let deny_all = all
+        .split("\n---")
+        .find(|document| document.contains("name: deny-all"))
+        .unwrap_or_default();
     let topology = boutique(deny_all);
     assert_eq!(topology.manifests.network_policies.len(), 1);
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
     assert!(allowed_pairs(&topology, &engine).is_empty());
     let diagnostics = dns_diagnostics(&engine, cluster_dns_ip(&topology.config));
     let objects: Vec<String> = diagnostics.iter().map(|d| d.object.clone()).collect();
-    let expected: Vec<String> = BOUTIQUE_WORKLOADS.iter().map(|w| format!("Deployment/default/{w}")).collect();
+    let expected: Vec<String> = BOUTIQUE_WORKLOADS
+        .iter()
+        .map(|w| format!("Deployment/default/{w}"))
+        .collect();
     assert_eq!(objects, expected);
     assert!(diagnostics[0].message.starts_with("Pods of Deployment/adservice in namespace default cannot resolve DNS names: NetworkPolicy default/deny-all isolates their egress"), "{}", diagnostics[0].message);
-    assert!(diagnostics[0].message.ends_with("Add an egress rule allowing UDP and TCP port 53 to kube-system/kube-dns."));
+    assert!(diagnostics[0]
+        .message
+        .ends_with("Add an egress rule allowing UDP and TCP port 53 to kube-system/kube-dns."));
 }

@@ -11,6 +11,7 @@
 //! A few facts are properties rather than lines (hash alphabets, ranges, "nothing
 //! moved"); those tests assert on the returned topology after `check`.
 
+use crate::common::glob;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -28,10 +29,16 @@ use proptest::prelude::*;
 
 /// Analyzes `yaml` (file `t.yaml`) and checks every expected fact against the dump.
 fn check(yaml: &str, expected: &[&str]) -> Topology {
-    let config = match yaml.lines().next().and_then(|line| line.strip_prefix("# kubetopo ")) {
+    let config = match yaml
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("# kubetopo "))
+    {
         Some(command_line) => {
             let words: Vec<String> = command_line.split_whitespace().map(String::from).collect();
-            parse_args(&words).unwrap_or_else(|error| panic!("bad config line {command_line:?}: {error:?}")).config
+            parse_args(&words)
+                .unwrap_or_else(|error| panic!("bad config line {command_line:?}: {error:?}"))
+                .config
         }
         None => Config::default(),
     };
@@ -45,28 +52,20 @@ fn check(yaml: &str, expected: &[&str]) -> Topology {
         };
         let found = dump.iter().any(|line| glob(pattern, line));
         if found == negated {
-            failures.push(if negated { format!("unexpected: {pattern}") } else { format!("missing:    {pattern}") });
+            failures.push(if negated {
+                format!("unexpected: {pattern}")
+            } else {
+                format!("missing:    {pattern}")
+            });
         }
     }
-    assert!(failures.is_empty(), "\n{}\n\nfacts:\n{}\n", failures.join("\n"), dump.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "\n{}\n\nfacts:\n{}\n",
+        failures.join("\n"),
+        dump.join("\n")
+    );
     topology
-}
-
-/// `*` matches any run of characters; everything else is literal.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(last)
 }
 
 fn or_dash<T: ToString>(value: Option<T>) -> String {
@@ -77,7 +76,11 @@ fn list<T: ToString>(items: &[T]) -> String {
     if items.is_empty() {
         "-".into()
     } else {
-        items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+        items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -115,13 +118,28 @@ fn dump(topology: &Topology) -> Vec<String> {
             pod.simulated
         ));
         for (key, value) in pod.labels {
-            lines.push(format!("label {}/{} {key}={value}", pod.namespace, pod.name));
+            lines.push(format!(
+                "label {}/{} {key}={value}",
+                pod.namespace, pod.name
+            ));
         }
     }
-    let mut pods_per_workload: BTreeMap<String, usize> = topology.manifests.workloads.iter().map(|w| (format!("{}/{}/{}", w.kind.as_str(), w.meta.namespace, w.meta.name), 0)).collect();
+    let mut pods_per_workload: BTreeMap<String, usize> = topology
+        .manifests
+        .workloads
+        .iter()
+        .map(|w| {
+            (
+                format!("{}/{}/{}", w.kind.as_str(), w.meta.namespace, w.meta.name),
+                0,
+            )
+        })
+        .collect();
     for pod in &topology.cluster.pods {
         if let Some((kind, name)) = pod.workload.as_deref().and_then(|w| w.split_once('/')) {
-            *pods_per_workload.entry(format!("{kind}/{}/{name}", pod.namespace)).or_default() += 1;
+            *pods_per_workload
+                .entry(format!("{kind}/{}/{name}", pod.namespace))
+                .or_default() += 1;
         }
     }
     for (workload, n_pods) in &pods_per_workload {
@@ -157,7 +175,21 @@ fn dump(topology: &Topology) -> Vec<String> {
             ));
         }
         for endpoint in &service.endpoints {
-            let ports: Vec<String> = endpoint.ports.iter().map(|p| format!("{}{}/{}", p.name.as_deref().map(|n| format!("{n}:")).unwrap_or_default(), p.port, p.protocol)).collect();
+            let ports: Vec<String> = endpoint
+                .ports
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}{}/{}",
+                        p.name
+                            .as_deref()
+                            .map(|n| format!("{n}:"))
+                            .unwrap_or_default(),
+                        p.port,
+                        p.protocol
+                    )
+                })
+                .collect();
             lines.push(format!(
                 "endpoint {}/{} {} addresses={} node={} zone={} hostname={} ready={} serving={} terminating={} ports={} hintZones={} hintNodes={}",
                 service.namespace,
@@ -176,7 +208,10 @@ fn dump(topology: &Topology) -> Vec<String> {
             ));
         }
         for record in &service.dns {
-            lines.push(format!("dns {} {} {}", record.name, record.record_type, record.data));
+            lines.push(format!(
+                "dns {} {} {}",
+                record.name, record.record_type, record.data
+            ));
         }
     }
     for ingress in &topology.ingresses {
@@ -205,7 +240,13 @@ fn dump(topology: &Topology) -> Vec<String> {
         }
     }
     for dependency in &topology.dependencies {
-        lines.push(format!("dep {} -> {}:{} evidence={}", dependency.from, dependency.to, or_dash(dependency.port), dependency.evidence));
+        lines.push(format!(
+            "dep {} -> {}:{} evidence={}",
+            dependency.from,
+            dependency.to,
+            or_dash(dependency.port),
+            dependency.evidence
+        ));
     }
     for d in &topology.diagnostics {
         lines.push(format!(
@@ -225,7 +266,11 @@ fn dump(topology: &Topology) -> Vec<String> {
 }
 
 fn service<'t>(topology: &'t Topology, key: &str) -> &'t ResolvedService {
-    topology.services.iter().find(|s| s.key() == key).unwrap_or_else(|| panic!("no Service {key}"))
+    topology
+        .services
+        .iter()
+        .find(|s| s.key() == key)
+        .unwrap_or_else(|| panic!("no Service {key}"))
 }
 
 fn ipv4(ip: &IpAddr) -> Ipv4Addr {
@@ -276,7 +321,12 @@ spec:
 /// ReplicaSet `<deploy>-<hash>`. A different template gives a different hash.
 #[test]
 fn s7_deployment_pod_names() {
-    let yaml = format!("{DEPLOYMENT_WEB}---\n{}", DEPLOYMENT_WEB.replace("name: web, namespace", "name: api, namespace").replace("containerPort: 8080", "containerPort: 8081"));
+    let yaml = format!(
+        "{DEPLOYMENT_WEB}---\n{}",
+        DEPLOYMENT_WEB
+            .replace("name: web, namespace", "name: api, namespace")
+            .replace("containerPort: 8080", "containerPort: 8081")
+    );
     let topology = check(
         &yaml,
         &[
@@ -290,20 +340,41 @@ fn s7_deployment_pod_names() {
     );
     let mut hashes = BTreeSet::new();
     for deployment in ["web", "api"] {
-        let pods: Vec<_> = topology.cluster.pods.iter().filter(|p| p.workload.as_deref() == Some(&format!("Deployment/{deployment}"))).collect();
+        let pods: Vec<_> = topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.workload.as_deref() == Some(&format!("Deployment/{deployment}")))
+            .collect();
         let names: BTreeSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names.len(), 3, "pod names must be distinct: {names:?}");
         for pod in pods {
             let rest = pod.name.strip_prefix(&format!("{deployment}-")).unwrap();
             let (hash, suffix) = rest.rsplit_once('-').unwrap();
-            assert!(!hash.is_empty() && hash.len() <= 10 && hash.chars().all(|c| HASH_ALPHABET.contains(c)), "hash {hash:?} of {}", pod.name);
+            assert!(
+                !hash.is_empty()
+                    && hash.len() <= 10
+                    && hash.chars().all(|c| HASH_ALPHABET.contains(c)),
+                "hash {hash:?} of {}",
+                pod.name
+            );
             assert!(is_suffix(suffix), "suffix {suffix:?} of {}", pod.name);
-            assert_eq!(pod.labels.get("pod-template-hash").map(String::as_str), Some(hash));
-            assert_eq!(pod.owner.as_deref(), Some(format!("ReplicaSet/{deployment}-{hash}").as_str()));
+            assert_eq!(
+                pod.labels.get("pod-template-hash").map(String::as_str),
+                Some(hash)
+            );
+            assert_eq!(
+                pod.owner.as_deref(),
+                Some(format!("ReplicaSet/{deployment}-{hash}").as_str())
+            );
             hashes.insert(hash.to_string());
         }
     }
-    assert_eq!(hashes.len(), 2, "one hash per Deployment, and the templates differ: {hashes:?}");
+    assert_eq!(
+        hashes.len(),
+        2,
+        "one hash per Deployment, and the templates differ: {hashes:?}"
+    );
 }
 
 /// §7 StatefulSet: pods `<sts>-<ordinal>` from `spec.ordinals.start`, with hostname
@@ -397,9 +468,18 @@ fn s7_daemonset_one_pod_per_eligible_node() {
     let mut yaml = DAEMONSET_NODES.to_string();
     yaml.push_str(&daemonset("agent", ""));
     yaml.push_str(&daemonset("ssd-agent", "      nodeSelector: {disk: ssd}\n"));
-    yaml.push_str(&daemonset("gpu-agent", "      tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}]\n"));
-    yaml.push_str(&daemonset("wrong-value", "      tolerations: [{key: dedicated, operator: Equal, value: cpu}]\n"));
-    yaml.push_str(&daemonset("everywhere", "      tolerations: [{operator: Exists}]\n"));
+    yaml.push_str(&daemonset(
+        "gpu-agent",
+        "      tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}]\n",
+    ));
+    yaml.push_str(&daemonset(
+        "wrong-value",
+        "      tolerations: [{key: dedicated, operator: Equal, value: cpu}]\n",
+    ));
+    yaml.push_str(&daemonset(
+        "everywhere",
+        "      tolerations: [{operator: Exists}]\n",
+    ));
     yaml.push_str(&daemonset(
         "zonal",
         "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n            - matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [z2, z3]}]\n",
@@ -430,7 +510,12 @@ fn s7_daemonset_one_pod_per_eligible_node() {
     );
     for pod in &topology.cluster.pods {
         let (base, suffix) = pod.name.rsplit_once('-').unwrap();
-        assert_eq!(Some(format!("DaemonSet/{base}")), pod.workload, "{}", pod.name);
+        assert_eq!(
+            Some(format!("DaemonSet/{base}")),
+            pod.workload,
+            "{}",
+            pod.name
+        );
         assert!(is_suffix(suffix), "{}", pod.name);
     }
 }
@@ -504,7 +589,11 @@ spec:
         ],
     );
     for pod in &topology.cluster.pods {
-        assert!(is_suffix(pod.name.rsplit_once('-').unwrap().1), "{}", pod.name);
+        assert!(
+            is_suffix(pod.name.rsplit_once('-').unwrap().1),
+            "{}",
+            pod.name
+        );
         let uid = pod.labels.get("batch.kubernetes.io/controller-uid");
         assert_eq!(uid, pod.labels.get("controller-uid"), "{}", pod.name);
     }
@@ -568,7 +657,11 @@ spec:
     );
     for pod in &topology.cluster.pods {
         let (base, suffix) = pod.name.rsplit_once('-').unwrap();
-        assert!(["legacy", "implicit", "rs"].contains(&base) && is_suffix(suffix), "{}", pod.name);
+        assert!(
+            ["legacy", "implicit", "rs"].contains(&base) && is_suffix(suffix),
+            "{}",
+            pod.name
+        );
     }
 }
 
@@ -631,12 +724,28 @@ fn s7_scheduling_is_deterministic_and_spreads_over_zones() {
     let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
     for pod in &topology.cluster.pods {
         let node = pod.node.clone().unwrap();
-        let zone = topology.cluster.nodes.iter().find(|n| n.name == node).unwrap().zone.clone().unwrap();
+        let zone = topology
+            .cluster
+            .nodes
+            .iter()
+            .find(|n| n.name == node)
+            .unwrap()
+            .zone
+            .clone()
+            .unwrap();
         *per_node.entry(node).or_default() += 1;
         *per_zone.entry(zone).or_default() += 1;
     }
-    assert_eq!(per_node.values().copied().collect::<Vec<_>>(), vec![2, 2, 2], "{per_node:?}");
-    assert_eq!(per_zone.values().copied().collect::<Vec<_>>(), vec![2, 2, 2], "{per_zone:?}");
+    assert_eq!(
+        per_node.values().copied().collect::<Vec<_>>(),
+        vec![2, 2, 2],
+        "{per_node:?}"
+    );
+    assert_eq!(
+        per_zone.values().copied().collect::<Vec<_>>(),
+        vec![2, 2, 2],
+        "{per_zone:?}"
+    );
 
     // The same input gives the same output, byte for byte.
     let again = check(&base, &[]);
@@ -644,15 +753,49 @@ fn s7_scheduling_is_deterministic_and_spreads_over_zones() {
 
     // Another workload, sorted before and after this one, moves none of these pods.
     let placement = |topology: &Topology| -> BTreeMap<String, Option<String>> {
-        topology.cluster.pods.iter().filter(|p| p.workload.as_deref() == Some("Deployment/web")).map(|p| (p.name.clone(), p.node.clone())).collect()
+        topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.workload.as_deref() == Some("Deployment/web"))
+            .map(|p| (p.name.clone(), p.node.clone()))
+            .collect()
     };
-    let edited = check(&format!("{}{base}{}", deployment("aaa", 4), deployment("zzz", 2)), &["workload-pods Deployment/default/aaa 4"]);
+    let edited = check(
+        &format!("{}{base}{}", deployment("aaa", 4), deployment("zzz", 2)),
+        &["workload-pods Deployment/default/aaa 4"],
+    );
     assert_eq!(placement(&topology), placement(&edited));
 
     // Four replicas over six nodes in two zones: two per zone.
-    let two_zones = check(&format!("# kubetopo analyze --nodes 6 --zones east,west\n{}", deployment("api", 4)), &["node node-6 zone=west *"]);
-    let zones: Vec<String> = two_zones.cluster.pods.iter().map(|p| two_zones.cluster.nodes.iter().find(|n| Some(&n.name) == p.node.as_ref()).unwrap().zone.clone().unwrap()).collect();
-    assert_eq!(zones.iter().filter(|z| *z == "east").count(), 2, "{zones:?}");
+    let two_zones = check(
+        &format!(
+            "# kubetopo analyze --nodes 6 --zones east,west\n{}",
+            deployment("api", 4)
+        ),
+        &["node node-6 zone=west *"],
+    );
+    let zones: Vec<String> = two_zones
+        .cluster
+        .pods
+        .iter()
+        .map(|p| {
+            two_zones
+                .cluster
+                .nodes
+                .iter()
+                .find(|n| Some(&n.name) == p.node.as_ref())
+                .unwrap()
+                .zone
+                .clone()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        zones.iter().filter(|z| *z == "east").count(),
+        2,
+        "{zones:?}"
+    );
 }
 
 /// §7 with given Node objects: they replace the simulated ones; zone from
@@ -883,7 +1026,10 @@ spec:
 ";
     check(
         &format!("apiVersion: v1\nkind: Node\nmetadata: {{name: real-node}}\n{pod}"),
-        &["!endpoint default/api default/ghost *", "endpoint default/api-pnra default/ghost addresses=10.9.0.5 node=ip-10-0-0-1 zone=- *"],
+        &[
+            "!endpoint default/api default/ghost *",
+            "endpoint default/api-pnra default/ghost addresses=10.9.0.5 node=ip-10-0-0-1 zone=- *",
+        ],
     );
     check(
         pod,
@@ -1126,7 +1272,11 @@ spec: {type: ExternalName, externalName: example.com}
         let ips = &service(&topology, key).cluster_ips;
         assert_eq!(ips.len(), 1, "{key}: {ips:?}");
         let offset = service_cidr_offset(&ips[0]);
-        assert!(offset > 256 && offset < (1 << 20) - 1, "{key}: {} is not in the dynamic band", ips[0]);
+        assert!(
+            offset > 256 && offset < (1 << 20) - 1,
+            "{key}: {} is not in the dynamic band",
+            ips[0]
+        );
         assert!(seen.insert(ips[0]), "{} allocated twice", ips[0]);
     }
 }
@@ -1192,7 +1342,11 @@ spec:
     for service in &topology.services {
         assert_eq!(service.cluster_ips.len(), 1, "{}", service.key());
         service_cidr_offset(&service.cluster_ips[0]);
-        assert!(seen.insert(service.cluster_ips[0]), "{} allocated twice", service.cluster_ips[0]);
+        assert!(
+            seen.insert(service.cluster_ips[0]),
+            "{} allocated twice",
+            service.cluster_ips[0]
+        );
     }
 }
 
@@ -1203,15 +1357,42 @@ spec:
 fn s3_small_service_cidrs_and_range_full() {
     let names: Vec<String> = (0..13).map(|i| format!("svc-{i:02}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let topology = check(&format!("# kubetopo analyze --service-cidr 10.0.0.0/24\n{}", services_yaml(&names[..5])), &["!diag * cluster-ip-*"]);
+    let topology = check(
+        &format!(
+            "# kubetopo analyze --service-cidr 10.0.0.0/24\n{}",
+            services_yaml(&names[..5])
+        ),
+        &["!diag * cluster-ip-*"],
+    );
     for service in &topology.services {
         let last_octet = ipv4(&service.cluster_ips[0]).octets();
-        assert!(last_octet[..3] == [10, 0, 0] && (17..=254).contains(&last_octet[3]), "{}: {}", service.key(), service.cluster_ips[0]);
+        assert!(
+            last_octet[..3] == [10, 0, 0] && (17..=254).contains(&last_octet[3]),
+            "{}: {}",
+            service.key(),
+            service.cluster_ips[0]
+        );
     }
-    let full = check(&format!("# kubetopo analyze --service-cidr 10.0.0.0/28\n{}", services_yaml(&names)), &["diag error cluster-ip-range-full Service/default/svc-12 - * range is full*"]);
-    let allocated: BTreeSet<IpAddr> = full.services.iter().flat_map(|s| s.cluster_ips.iter().copied()).collect();
+    let full = check(
+        &format!(
+            "# kubetopo analyze --service-cidr 10.0.0.0/28\n{}",
+            services_yaml(&names)
+        ),
+        &["diag error cluster-ip-range-full Service/default/svc-12 - * range is full*"],
+    );
+    let allocated: BTreeSet<IpAddr> = full
+        .services
+        .iter()
+        .flat_map(|s| s.cluster_ips.iter().copied())
+        .collect();
     assert_eq!(allocated.len(), 12);
-    assert!(allocated.iter().all(|ip| { let d = ipv4(ip).octets()[3]; (1..=14).contains(&d) && d != 1 && d != 10 }), "{allocated:?}");
+    assert!(
+        allocated.iter().all(|ip| {
+            let d = ipv4(ip).octets()[3];
+            (1..=14).contains(&d) && d != 1 && d != 10
+        }),
+        "{allocated:?}"
+    );
 }
 
 /// §3 stability: allocation depends on the Service's identity, not on the others, so
@@ -1219,10 +1400,23 @@ fn s3_small_service_cidrs_and_range_full() {
 #[test]
 fn s3_adding_a_service_renumbers_nothing() {
     let before = check(&services_yaml(&["alpha", "gamma", "omega"]), &[]);
-    let after = check(&services_yaml(&["alpha", "beta", "gamma", "delta", "aaa", "omega", "zeta", "mu"]), &[]);
+    let after = check(
+        &services_yaml(&[
+            "alpha", "beta", "gamma", "delta", "aaa", "omega", "zeta", "mu",
+        ]),
+        &[],
+    );
     for key in ["default/alpha", "default/gamma", "default/omega"] {
-        assert_eq!(service(&before, key).cluster_ips, service(&after, key).cluster_ips, "{key}");
-        assert_eq!(service(&before, key).ports, service(&after, key).ports, "{key}");
+        assert_eq!(
+            service(&before, key).cluster_ips,
+            service(&after, key).cluster_ips,
+            "{key}"
+        );
+        assert_eq!(
+            service(&before, key).ports,
+            service(&after, key).ports,
+            "{key}"
+        );
     }
 }
 
@@ -1306,24 +1500,41 @@ spec: {ports: [{port: 80}]}
         ],
     );
     let dns = service(&topology, "default/dns");
-    assert_eq!(dns.ports[0].node_port, dns.ports[1].node_port, "53/UDP and 53/TCP share one nodePort");
+    assert_eq!(
+        dns.ports[0].node_port, dns.ports[1].node_port,
+        "53/UDP and 53/TCP share one nodePort"
+    );
     let mut owners: BTreeMap<i64, String> = BTreeMap::new();
     for service in &topology.services {
         let mut own: BTreeSet<i64> = BTreeSet::new();
         for port in &service.ports {
-            let Some(node_port) = port.node_port else { continue };
+            let Some(node_port) = port.node_port else {
+                continue;
+            };
             let requested = [30080, 30535, 30081].contains(&node_port);
-            assert!(requested || (30086..=32767).contains(&node_port), "{}: {node_port} is not in the dynamic band", service.key());
+            assert!(
+                requested || (30086..=32767).contains(&node_port),
+                "{}: {node_port} is not in the dynamic band",
+                service.key()
+            );
             own.insert(node_port);
         }
         own.extend(service.health_check_node_port);
         for node_port in own {
             if let Some(previous) = owners.insert(node_port, service.key()) {
-                panic!("nodePort {node_port} of {} is also {previous}'s", service.key());
+                panic!(
+                    "nodePort {node_port} of {} is also {previous}'s",
+                    service.key()
+                );
             }
         }
     }
-    assert!(["default/web", "default/lb", "default/lb-local"].iter().all(|key| service(&topology, key).ports.iter().all(|p| p.node_port.is_some())));
+    assert!(["default/web", "default/lb", "default/lb-local"]
+        .iter()
+        .all(|key| service(&topology, key)
+            .ports
+            .iter()
+            .all(|p| p.node_port.is_some())));
 }
 
 /// §3: a requested nodePort or healthCheckNodePort that is taken (cluster-wide, across
@@ -1387,10 +1598,22 @@ spec:
             "!service * hcnp=30080 *",
         ],
     );
-    let node_ports: Vec<i64> = topology.services.iter().flat_map(|s| s.ports.iter().filter_map(|p| p.node_port).chain(s.health_check_node_port)).collect();
+    let node_ports: Vec<i64> = topology
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.ports
+                .iter()
+                .filter_map(|p| p.node_port)
+                .chain(s.health_check_node_port)
+        })
+        .collect();
     let distinct: BTreeSet<i64> = node_ports.iter().copied().collect();
     assert_eq!(node_ports.len(), distinct.len(), "{node_ports:?}");
-    assert!(distinct.iter().all(|p| (30000..=32767).contains(p)), "{distinct:?}");
+    assert!(
+        distinct.iter().all(|p| (30000..=32767).contains(p)),
+        "{distinct:?}"
+    );
 }
 
 /// §3/§5.1: LoadBalancer addresses come from `status.loadBalancer.ingress`, else the
@@ -1435,11 +1658,21 @@ spec: {type: NodePort, ports: [{port: 80}]}
 ";
     let topology = check(
         yaml,
-        &["service default/from-status type=LoadBalancer * lb=34.1.2.3 *", "service default/requested * lb=35.0.0.9 *", "service default/pooled-1 * lb=198.51.100.* *", "service default/not-lb * lb=- *"],
+        &[
+            "service default/from-status type=LoadBalancer * lb=34.1.2.3 *",
+            "service default/requested * lb=35.0.0.9 *",
+            "service default/pooled-1 * lb=198.51.100.* *",
+            "service default/not-lb * lb=- *",
+        ],
     );
-    let pooled: BTreeSet<Ipv4Addr> = (1..=3).map(|i| ipv4(&service(&topology, &format!("default/pooled-{i}")).load_balancer_ips[0])).collect();
+    let pooled: BTreeSet<Ipv4Addr> = (1..=3)
+        .map(|i| ipv4(&service(&topology, &format!("default/pooled-{i}")).load_balancer_ips[0]))
+        .collect();
     assert_eq!(pooled.len(), 3, "{pooled:?}");
-    assert!(pooled.iter().all(|ip| (1..=6).contains(&ip.octets()[3])), "network and broadcast are never handed out: {pooled:?}");
+    assert!(
+        pooled.iter().all(|ip| (1..=6).contains(&ip.octets()[3])),
+        "network and broadcast are never handed out: {pooled:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1458,7 +1691,11 @@ fn shop_variant(variant: &str, replicas: u32, pod_spec: &str) -> String {
 #[test]
 fn s4_named_target_ports_resolve_per_pod() {
     let mut yaml = String::from("apiVersion: v1\nkind: Service\nmetadata: {name: shop}\nspec:\n  selector: {app: shop}\n  ports:\n  - {name: http, port: 80, targetPort: http}\n  - {name: admin, port: 9000, targetPort: 9000}\n");
-    yaml.push_str(&shop_variant("a", 2, "      containers: [{name: app, ports: [{name: http, containerPort: 8080}]}]\n"));
+    yaml.push_str(&shop_variant(
+        "a",
+        2,
+        "      containers: [{name: app, ports: [{name: http, containerPort: 8080}]}]\n",
+    ));
     yaml.push_str(&shop_variant("b", 1, "      containers:\n      - {name: app, ports: [{name: metrics, containerPort: 9100}, {name: http, containerPort: 9090}]}\n      - {name: other, ports: [{name: http, containerPort: 1111}]}\n"));
     yaml.push_str(&shop_variant("c", 1, "      containers: [{name: app, ports: [{name: http, containerPort: 7070, protocol: UDP}]}]\n"));
     yaml.push_str(&shop_variant(
@@ -1532,7 +1769,9 @@ spec: {hostname: stray, subdomain: elsewhere, nodeName: n1, containers: [{name: 
 /// not-ready endpoints are never hinted.
 #[test]
 fn s4_traffic_distribution_hints() {
-    let service = |name: &str, distribution: &str| format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {{selector: {{app: web}}, ports: [{{port: 80}}]{distribution}}}\n");
+    let service = |name: &str, distribution: &str| {
+        format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {{selector: {{app: web}}, ports: [{{port: 80}}]{distribution}}}\n")
+    };
     let unready = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: sick, labels: {app: web}}\nspec: {nodeName: node-1, containers: [{name: web}]}\nstatus: {phase: Running, podIP: 10.9.9.9, conditions: [{type: Ready, status: \"False\"}]}\n";
     let yaml = format!(
         "{WEB_PODS}{unready}{}{}{}{}",
@@ -1552,14 +1791,25 @@ fn s4_traffic_distribution_hints() {
     );
     for key in ["default/close", "default/same-zone", "default/same-node"] {
         for endpoint in service_endpoints(&topology, key).filter(|e| e.ready) {
-            assert_eq!(endpoint.hint_zones, vec![endpoint.zone.clone().unwrap()], "{key}");
-            let nodes = if key == "default/same-node" { vec![endpoint.node.clone().unwrap()] } else { Vec::new() };
+            assert_eq!(
+                endpoint.hint_zones,
+                vec![endpoint.zone.clone().unwrap()],
+                "{key}"
+            );
+            let nodes = if key == "default/same-node" {
+                vec![endpoint.node.clone().unwrap()]
+            } else {
+                Vec::new()
+            };
             assert_eq!(endpoint.hint_nodes, nodes, "{key}");
         }
     }
 }
 
-fn service_endpoints<'t>(topology: &'t Topology, key: &str) -> impl Iterator<Item = &'t kubetopo::engine::resolve::Endpoint> {
+fn service_endpoints<'t>(
+    topology: &'t Topology,
+    key: &str,
+) -> impl Iterator<Item = &'t kubetopo::engine::resolve::Endpoint> {
     service(topology, key).endpoints.iter()
 }
 
@@ -1731,7 +1981,12 @@ status: {phase: Running, podIP: 10.9.0.2, conditions: [{type: Ready, status: \"F
         ],
     );
     let records = &service(&topology, "default/web").dns;
-    let count = |record_type: &str, prefix: &str| records.iter().filter(|r| r.record_type == record_type && r.name.starts_with(prefix)).count();
+    let count = |record_type: &str, prefix: &str| {
+        records
+            .iter()
+            .filter(|r| r.record_type == record_type && r.name.starts_with(prefix))
+            .count()
+    };
     // Four ready endpoints (web-0..2 and `plain`), three of them with a hostname and
     // `plain` with the system-assigned dashed-IP one.
     assert_eq!(count("A", "web.default."), 4, "{records:#?}");
@@ -1871,7 +2126,10 @@ spec:
 /// Ingress without a class, when no class is the default, has no controller.
 #[test]
 fn ingress_class_resolves_to_the_controller_service() {
-    let corpus = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/ingress-nginx-cloud.yaml"));
+    let corpus = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/ingress-nginx-cloud.yaml"
+    ));
     let extra = "\
 ---
 apiVersion: v1
@@ -1910,7 +2168,11 @@ spec:
         ],
     );
     let controller = service(&topology, "ingress-nginx/ingress-nginx-controller");
-    let shop = topology.ingresses.iter().find(|i| i.name == "shop").unwrap();
+    let shop = topology
+        .ingresses
+        .iter()
+        .find(|i| i.name == "shop")
+        .unwrap();
     assert_eq!(shop.addresses, controller.load_balancer_ips);
 }
 
@@ -1959,9 +2221,18 @@ spec:
 /// name no Service has, is not an edge.
 #[test]
 fn dependencies_resolve_through_the_search_path() {
-    let service = |namespace: &str, name: &str, port: u16| format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec: {{selector: {{app: {name}}}, ports: [{{port: {port}}}]}}\n");
+    let service = |namespace: &str, name: &str, port: u16| {
+        format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec: {{selector: {{app: {name}}}, ports: [{{port: {port}}}]}}\n")
+    };
     let mut yaml = String::new();
-    for (namespace, name, port) in [("default", "productcatalogservice", 3550), ("ns", "cart", 7070), ("shop", "cache", 6379), ("default", "shop", 80), ("default", "db", 5432), ("other", "db", 5432)] {
+    for (namespace, name, port) in [
+        ("default", "productcatalogservice", 3550),
+        ("ns", "cart", 7070),
+        ("shop", "cache", 6379),
+        ("default", "shop", 80),
+        ("default", "db", 5432),
+        ("other", "db", 5432),
+    ] {
         yaml.push_str(&service(namespace, name, port));
     }
     yaml.push_str(
@@ -2016,7 +2287,12 @@ spec:
             "!dep *:9999 *",
         ],
     );
-    assert_eq!(topology.dependencies.len(), 6, "{:#?}", topology.dependencies);
+    assert_eq!(
+        topology.dependencies.len(),
+        6,
+        "{:#?}",
+        topology.dependencies
+    );
 }
 
 /// §6: `<hostname>.<svc>.<ns>` names a member of a headless Service only when that
@@ -2058,7 +2334,10 @@ spec:
   - name: c
     env: [{name: NOT_A_MEMBER, value: \"kafka-7.kafka:9092\"}]
 ",
-        &["dep default/producer -> default/kafka:9092 evidence=env BOOTSTRAP=*", "!dep default/confused *"],
+        &[
+            "dep default/producer -> default/kafka:9092 evidence=env BOOTSTRAP=*",
+            "!dep default/confused *",
+        ],
     );
 }
 
@@ -2111,8 +2390,17 @@ fn explain_single_endpoint() {
     let deployment = |name: &str, replicas: u32| {
         format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec: {{containers: [{{name: c}}]}}\n")
     };
-    let service = |name: &str, app: &str, cluster_ip: &str| format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {{{cluster_ip}selector: {{app: {app}}}, ports: [{{port: 80}}]}}\n");
-    let yaml = [deployment("one", 1), deployment("two", 2), service("one", "one", ""), service("two", "two", ""), service("headless", "one", "clusterIP: None, ")].concat();
+    let service = |name: &str, app: &str, cluster_ip: &str| {
+        format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {{{cluster_ip}selector: {{app: {app}}}, ports: [{{port: 80}}]}}\n")
+    };
+    let yaml = [
+        deployment("one", 1),
+        deployment("two", 2),
+        service("one", "one", ""),
+        service("two", "two", ""),
+        service("headless", "one", "clusterIP: None, "),
+    ]
+    .concat();
     check(
         &yaml,
         &[
@@ -2161,7 +2449,13 @@ spec:
             "!diag * external-traffic-local-drops Service/default/edge-cluster *",
         ],
     );
-    check(&format!("# kubetopo analyze --nodes 1\n{}", yaml.replace("node-2", "node-1")), &["!diag * external-traffic-local-drops *"]);
+    check(
+        &format!(
+            "# kubetopo analyze --nodes 1\n{}",
+            yaml.replace("node-2", "node-1")
+        ),
+        &["!diag * external-traffic-local-drops *"],
+    );
 }
 
 /// probe-port-*: a probe naming a port the container does not declare fails (warning);
@@ -2267,15 +2561,33 @@ fn service_case() -> impl Strategy<Value = ServiceCase> {
         1 => Just(Some("192.168.1.1".to_string())),
     ];
     let node_port = prop_oneof![6 => Just(None), 3 => (30000i64..30006).prop_map(Some), 1 => Just(Some(40000)), 1 => Just(Some(32767))];
-    let port = (prop::sample::select(vec![53u16, 80, 443, 8080]), prop::sample::select(vec!["TCP", "UDP"]), node_port);
-    (prop::sample::select(vec!["default", "other"]), prop::sample::select(vec!["ClusterIP", "NodePort", "LoadBalancer"]), cluster_ip, prop::collection::vec(port, 1..4), any::<bool>()).prop_map(
-        |(namespace, service_type, cluster_ip, ports, local)| {
+    let port = (
+        prop::sample::select(vec![53u16, 80, 443, 8080]),
+        prop::sample::select(vec!["TCP", "UDP"]),
+        node_port,
+    );
+    (
+        prop::sample::select(vec!["default", "other"]),
+        prop::sample::select(vec!["ClusterIP", "NodePort", "LoadBalancer"]),
+        cluster_ip,
+        prop::collection::vec(port, 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(namespace, service_type, cluster_ip, ports, local)| {
             // A Service may not repeat a (port, protocol) pair (§2).
             let mut seen = BTreeSet::new();
-            let ports = ports.into_iter().filter(|(port, protocol, _)| seen.insert((*port, *protocol))).collect();
-            ServiceCase { namespace, service_type, cluster_ip, ports, local }
-        },
-    )
+            let ports = ports
+                .into_iter()
+                .filter(|(port, protocol, _)| seen.insert((*port, *protocol)))
+                .collect();
+            ServiceCase {
+                namespace,
+                service_type,
+                cluster_ip,
+                ports,
+                local,
+            }
+        })
 }
 
 fn cases_yaml(cases: &[ServiceCase]) -> String {
@@ -2289,11 +2601,22 @@ fn cases_yaml(cases: &[ServiceCase]) -> String {
                     ("ClusterIP", _) | (_, None) => String::new(),
                     (_, Some(n)) => format!(", nodePort: {n}"),
                 };
-                format!("{{name: p{port}-{}, port: {port}, protocol: {protocol}{node_port}}}", protocol.to_lowercase())
+                format!(
+                    "{{name: p{port}-{}, port: {port}, protocol: {protocol}{node_port}}}",
+                    protocol.to_lowercase()
+                )
             })
             .collect();
-        let cluster_ip = case.cluster_ip.as_ref().map(|ip| format!("  clusterIP: {ip}\n")).unwrap_or_default();
-        let local = if case.local && case.service_type == "LoadBalancer" { "  externalTrafficPolicy: Local\n" } else { "" };
+        let cluster_ip = case
+            .cluster_ip
+            .as_ref()
+            .map(|ip| format!("  clusterIP: {ip}\n"))
+            .unwrap_or_default();
+        let local = if case.local && case.service_type == "LoadBalancer" {
+            "  externalTrafficPolicy: Local\n"
+        } else {
+            ""
+        };
         yaml.push_str(&format!(
             "---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc-{index}, namespace: {}}}\nspec:\n  type: {}\n{cluster_ip}{local}  ports: [{}]\n",
             case.namespace,
@@ -2342,13 +2665,36 @@ proptest! {
 fn s7_pod_template_hash_depends_on_the_template_only() {
     let deployment = DEPLOYMENT_WEB.replace("        ports: [{name: http, containerPort: 8080}]\n", "        ports: [{name: http, containerPort: 8080}]\n        readinessProbe: {httpGet: {path: /ready, port: http}}\n");
     let here = check(&deployment, &["workload-pods Deployment/shop/web 3"]);
-    let moved = check(&format!("# moved down\n\n{deployment}"), &["workload-pods Deployment/shop/web 3"]);
-    let elsewhere = analyze(&[SourceFile::new("some/other/dir/web.yaml", deployment.as_str())], &Config::default());
-    let names = |topology: &Topology| topology.cluster.pods.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    let moved = check(
+        &format!("# moved down\n\n{deployment}"),
+        &["workload-pods Deployment/shop/web 3"],
+    );
+    let elsewhere = analyze(
+        &[SourceFile::new(
+            "some/other/dir/web.yaml",
+            deployment.as_str(),
+        )],
+        &Config::default(),
+    );
+    let names = |topology: &Topology| {
+        topology
+            .cluster
+            .pods
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(&here), names(&moved));
     assert_eq!(names(&here), names(&elsewhere));
-    let edited = check(&deployment.replace("containerPort: 8080", "containerPort: 8081"), &[]);
-    assert_ne!(names(&here), names(&edited), "a template change is a new ReplicaSet");
+    let edited = check(
+        &deployment.replace("containerPort: 8080", "containerPort: 8081"),
+        &[],
+    );
+    assert_ne!(
+        names(&here),
+        names(&edited),
+        "a template change is a new ReplicaSet"
+    );
     // FIXME: §7 ComputeHash covers the whole template, but kubetopo hashes only the
     // fields it models, so a new image (or resources, a probe path...) keeps the old
     // pod-template-hash and pod names, where Kubernetes would roll out a new ReplicaSet.
@@ -2361,10 +2707,27 @@ fn s7_pod_template_hash_depends_on_the_template_only() {
 #[test]
 fn s3_single_stack_ipv6_service_gets_no_ipv4_address() {
     let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: v6}\nspec:\n  ipFamilies: [IPv6]\n  clusterIP: fd00::10\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: dual}\nspec:\n  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv6, IPv4]\n  clusterIPs: [fd00::11]\n  ports: [{port: 80}]\n";
-    let topology = kubetopo::engine::analyze(&[kubetopo::engine::ingest::SourceFile::new("v6.yaml", yaml)], &kubetopo::engine::config::Config::default());
-    let ips = |name: &str| topology.services.iter().find(|s| s.name == name).unwrap().cluster_ips.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let topology = kubetopo::engine::analyze(
+        &[kubetopo::engine::ingest::SourceFile::new("v6.yaml", yaml)],
+        &kubetopo::engine::config::Config::default(),
+    );
+    let ips = |name: &str| {
+        topology
+            .services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .cluster_ips
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ips("v6"), ["fd00::10"]);
     let dual = ips("dual");
-    assert_eq!(dual.len(), 2, "dual stack gets an IPv4 address too: {dual:?}");
+    assert_eq!(
+        dual.len(),
+        2,
+        "dual stack gets an IPv4 address too: {dual:?}"
+    );
     assert!(dual.iter().any(|ip| ip == "fd00::11"));
 }

@@ -1,0 +1,671 @@
+//! Corpus tests: real-world manifests nobody here wrote (`samples/`, see its
+//! SOURCES.md), analyzed end to end.
+//!
+//! Each file's `analyze --format json` document is an insta snapshot, so any change in
+//! what kubetopo says about them shows up in review. The files are read in place
+//! (never copied) from `samples/`, and are named by their bare file name so the
+//! snapshots do not depend on where the repository is checked out.
+//!
+//! Snapshots catch change, not mistakes, so the key facts of each file are also
+//! asserted here, checked by hand against the semantics spec: pod names (§7), address
+//! ranges (§3), endpoints (§4), DNS (§6), the ingress-nginx controller Service and the
+//! online-boutique call graph.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+use kubetopo::engine::config::{Config, Ipv4Cidr};
+use kubetopo::engine::diag::Severity;
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::model::{ServiceType, TrafficPolicy};
+use kubetopo::engine::output::to_json;
+use kubetopo::engine::resolve::ResolvedService;
+use kubetopo::engine::{analyze, Topology};
+
+const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+
+/// Every manifest in the corpus; `corpus_is_fully_covered` fails when one is added
+/// without a snapshot here.
+const CORPUS_FILES: &[&str] = &[
+    "guestbook.yaml",
+    "ingress-nginx-cloud.yaml",
+    "online-boutique-netpol.yaml",
+    "online-boutique.yaml",
+];
+
+fn read(file: &str) -> SourceFile {
+    let path = format!("{CORPUS_DIR}/{file}");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {path}: {error}"));
+    // The bare file name, not the path: snapshots must not depend on the checkout.
+    SourceFile::new(file, text)
+}
+
+/// Analyzes the files with the default (kubeadm-like) cluster and snapshots the JSON.
+fn check(snapshot: &str, files: &[&str]) -> Topology {
+    let sources: Vec<SourceFile> = files.iter().map(|file| read(file)).collect();
+    let topology = analyze(&sources, &Config::default());
+    let json = to_json(&topology);
+    assert!(
+        !json.contains(CORPUS_DIR) && !json.contains("/samples/"),
+        "the snapshot must not contain the checkout path"
+    );
+    insta::assert_snapshot!(snapshot, json);
+    topology
+}
+
+fn service<'t>(topology: &'t Topology, key: &str) -> &'t ResolvedService {
+    topology
+        .services
+        .iter()
+        .find(|s| s.key() == key)
+        .unwrap_or_else(|| panic!("no Service {key}"))
+}
+
+fn v4(ip: &IpAddr) -> Ipv4Addr {
+    match ip {
+        IpAddr::V4(v4) => *v4,
+        IpAddr::V6(_) => panic!("unexpected IPv6 {ip}"),
+    }
+}
+
+/// Facts every corpus file must satisfy, whatever it contains (§3, §4, §6, §7).
+fn check_invariants(topology: &Topology) {
+    let service_cidr = Ipv4Cidr::parse("10.96.0.0/12").unwrap();
+    let pod_cidr = Ipv4Cidr::parse("10.244.0.0/16").unwrap();
+    // Nodes: simulated (the corpus carries no Node objects), three zones, /24 pod CIDRs.
+    assert_eq!(
+        topology
+            .cluster
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect::<Vec<_>>(),
+        ["node-1", "node-2", "node-3"]
+    );
+    assert!(topology
+        .cluster
+        .nodes
+        .iter()
+        .all(|n| n.simulated && n.ready));
+    // Pods: scheduled, with a unique IP from their own node's pod CIDR.
+    let mut pod_ips = BTreeSet::new();
+    for pod in &topology.cluster.pods {
+        let node = topology
+            .cluster
+            .nodes
+            .iter()
+            .find(|n| Some(&n.name) == pod.node.as_ref())
+            .unwrap_or_else(|| panic!("{} is not scheduled", pod.name));
+        assert_eq!(pod.ips.len(), 1, "{}", pod.name);
+        let ip = v4(&pod.ips[0]);
+        assert!(
+            pod_cidr.contains(ip) && node.pod_cidr.unwrap().contains(ip),
+            "{} has {ip}, outside {}'s pod CIDR",
+            pod.name,
+            node.name
+        );
+        assert!(
+            ip.octets()[3] >= 2,
+            "{}: .0 and .1 are not pod addresses",
+            pod.name
+        );
+        assert!(pod_ips.insert(ip), "{ip} is used twice");
+        assert!(pod.ready && pod.simulated && !pod.terminating);
+    }
+    // Services: distinct ClusterIPs in the dynamic band of 10.96.0.0/12 (§3), DNS A and
+    // PTR for each, SRV only for named ports (§6); nodePorts unique and in range.
+    let mut cluster_ips = BTreeSet::new();
+    let mut node_ports = BTreeSet::new();
+    for service in &topology.services {
+        assert_eq!(service.cluster_ips.len(), 1, "{}", service.key());
+        let ip = v4(&service.cluster_ips[0]);
+        let offset = service_cidr
+            .index_of(ip)
+            .unwrap_or_else(|| panic!("{ip} of {} is outside the Service CIDR", service.key()));
+        assert!(
+            offset > 256,
+            "{}: {ip} is in the static band",
+            service.key()
+        );
+        assert!(cluster_ips.insert(ip), "{ip} allocated twice");
+        let fqdn = format!("{}.{}.svc.cluster.local", service.name, service.namespace);
+        assert!(
+            service
+                .dns
+                .iter()
+                .any(|r| r.record_type == "A" && r.name == fqdn && r.data == ip.to_string()),
+            "{}: {:?}",
+            service.key(),
+            service.dns
+        );
+        assert!(
+            service
+                .dns
+                .iter()
+                .any(|r| r.record_type == "PTR" && r.data == format!("{fqdn}.")),
+            "{}",
+            service.key()
+        );
+        let n_named = service.ports.iter().filter(|p| p.name.is_some()).count();
+        assert_eq!(
+            service
+                .dns
+                .iter()
+                .filter(|r| r.record_type == "SRV")
+                .count(),
+            n_named,
+            "{}",
+            service.key()
+        );
+        for node_port in service
+            .ports
+            .iter()
+            .filter_map(|p| p.node_port)
+            .chain(service.health_check_node_port)
+        {
+            assert!(
+                (30086..=32767).contains(&node_port),
+                "{}: nodePort {node_port} outside the dynamic band",
+                service.key()
+            );
+            assert!(
+                node_ports.insert(node_port),
+                "nodePort {node_port} allocated twice"
+            );
+        }
+        assert_eq!(
+            service.ports.iter().any(|p| p.node_port.is_some()),
+            service.service_type != ServiceType::ClusterIP,
+            "{}",
+            service.key()
+        );
+        // Endpoints: selected pods only, in the Service's namespace, ready, with a zone.
+        for endpoint in &service.endpoints {
+            let pod_key = endpoint.pod.as_deref().unwrap();
+            let pod = topology
+                .cluster
+                .pods
+                .iter()
+                .find(|p| p.key() == pod_key)
+                .unwrap();
+            assert_eq!(pod.namespace, service.namespace);
+            assert!(
+                service
+                    .selector
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .all(|(k, v)| pod.labels.get(k) == Some(v)),
+                "{pod_key} does not match {}",
+                service.key()
+            );
+            assert!(
+                endpoint.ready
+                    && endpoint.serving
+                    && !endpoint.terminating
+                    && endpoint.zone.is_some()
+            );
+            assert_eq!(endpoint.addresses, pod.ips);
+        }
+    }
+    // The corpus is valid Kubernetes: nothing kubetopo reports about it is an error.
+    let errors: Vec<_> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// `<deploy>-<hash>-<5>` with the §7 alphabets; returns the hash.
+fn check_deployment_pod_name(pod_name: &str, deployment: &str) -> String {
+    let rest = pod_name
+        .strip_prefix(&format!("{deployment}-"))
+        .unwrap_or_else(|| panic!("{pod_name} is not a pod of {deployment}"));
+    let (hash, suffix) = rest.rsplit_once('-').unwrap();
+    assert!(
+        !hash.is_empty() && hash.len() <= 10 && hash.chars().all(|c| "456789bcdf".contains(c)),
+        "{pod_name}"
+    );
+    assert!(
+        suffix.len() == 5
+            && suffix
+                .chars()
+                .all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)),
+        "{pod_name}"
+    );
+    hash.to_string()
+}
+
+fn endpoint_ports(service: &ResolvedService) -> Vec<Vec<(Option<String>, i64)>> {
+    service
+        .endpoints
+        .iter()
+        .map(|e| e.ports.iter().map(|p| (p.name.clone(), p.port)).collect())
+        .collect()
+}
+
+fn dependency_edges(topology: &Topology) -> BTreeMap<String, BTreeSet<String>> {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for dependency in &topology.dependencies {
+        let from = dependency
+            .from
+            .strip_prefix("default/")
+            .unwrap()
+            .to_string();
+        let to = format!(
+            "{}:{}",
+            dependency.to.strip_prefix("default/").unwrap(),
+            dependency.port.unwrap()
+        );
+        edges.entry(from).or_default().insert(to);
+    }
+    edges
+}
+
+// ---------------------------------------------------------------------------
+
+#[test]
+fn corpus_is_fully_covered() {
+    let mut found: Vec<String> = std::fs::read_dir(CORPUS_DIR)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found, CORPUS_FILES,
+        "a corpus file was added or removed: give it a snapshot test here"
+    );
+}
+
+/// guestbook: three Deployments (frontend ×3, redis-leader ×1, redis-follower ×2) and
+/// three Services, `frontend` of type NodePort.
+#[test]
+fn guestbook() {
+    let topology = check("guestbook", &["guestbook.yaml"]);
+    check_invariants(&topology);
+    let pods_of = |deployment: &str| {
+        topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.workload.as_deref() == Some(&format!("Deployment/{deployment}")))
+            .count()
+    };
+    let deployments: BTreeSet<&str> = topology
+        .manifests
+        .workloads
+        .iter()
+        .map(|w| w.meta.name.as_str())
+        .collect();
+    assert_eq!(topology.cluster.pods.len(), 6);
+    for workload in &topology.manifests.workloads {
+        let replicas = workload.replicas as usize;
+        assert_eq!(
+            pods_of(&workload.meta.name),
+            replicas,
+            "{}",
+            workload.meta.name
+        );
+        for pod in topology.cluster.pods.iter().filter(|p| {
+            p.workload.as_deref() == Some(&format!("Deployment/{}", workload.meta.name))
+        }) {
+            check_deployment_pod_name(&pod.name, &workload.meta.name);
+        }
+    }
+    assert_eq!(deployments.len(), 3);
+    let frontend = service(&topology, "default/frontend");
+    assert_eq!(frontend.service_type, ServiceType::NodePort);
+    assert_eq!(
+        frontend.external_traffic_policy,
+        Some(TrafficPolicy::Cluster)
+    );
+    assert_eq!(frontend.endpoints.len(), 3);
+    // Three replicas spread over the three zones (§7 scheduling).
+    let zones: BTreeSet<&str> = frontend
+        .endpoints
+        .iter()
+        .map(|e| e.zone.as_deref().unwrap())
+        .collect();
+    assert_eq!(zones.len(), 3);
+    let master = service(&topology, "default/redis-master");
+    assert_eq!(master.endpoints.len(), 1);
+    assert_eq!(endpoint_ports(master), vec![vec![(None, 6379)]]);
+    assert_eq!(
+        service(&topology, "default/redis-replica").endpoints.len(),
+        2
+    );
+    // Unnamed ports: an A and a PTR record, no SRV (§6).
+    assert_eq!(frontend.dns.len(), 2);
+    assert!(
+        topology.dependencies.is_empty(),
+        "{:?}",
+        topology.dependencies
+    );
+    let codes: BTreeSet<&str> = topology.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from(["service-single-endpoint"]),
+        "{:#?}",
+        topology.diagnostics
+    );
+}
+
+/// ingress-nginx (cloud): the controller Deployment with named ports behind a
+/// LoadBalancer Service with externalTrafficPolicy Local (so a healthCheckNodePort and
+/// dropping nodes), the admission ClusterIP Service (targetPort `webhook` → 8443), two
+/// Jobs, the `nginx` IngressClass, and RBAC/config objects listed as ignored.
+#[test]
+fn ingress_nginx_cloud() {
+    let topology = check("ingress-nginx-cloud", &["ingress-nginx-cloud.yaml"]);
+    check_invariants(&topology);
+    assert_eq!(topology.manifests.namespaces.len(), 1);
+    assert_eq!(topology.manifests.ingress_classes.len(), 1);
+    assert_eq!(
+        topology.manifests.ingress_classes[0].controller,
+        "k8s.io/ingress-nginx"
+    );
+
+    let pods: BTreeMap<&str, &str> = topology
+        .cluster
+        .pods
+        .iter()
+        .map(|p| (p.workload.as_deref().unwrap(), p.name.as_str()))
+        .collect();
+    assert_eq!(pods.len(), 3, "{pods:?}");
+    check_deployment_pod_name(
+        pods["Deployment/ingress-nginx-controller"],
+        "ingress-nginx-controller",
+    );
+    for job in [
+        "ingress-nginx-admission-create",
+        "ingress-nginx-admission-patch",
+    ] {
+        let pod = topology
+            .cluster
+            .pods
+            .iter()
+            .find(|p| p.workload.as_deref() == Some(&format!("Job/{job}")))
+            .unwrap();
+        let suffix = pod.name.strip_prefix(&format!("{job}-")).unwrap();
+        assert_eq!(suffix.len(), 5, "{}", pod.name);
+        assert_eq!(
+            pod.labels
+                .get("batch.kubernetes.io/job-name")
+                .map(String::as_str),
+            Some(job)
+        );
+    }
+
+    let controller = service(&topology, "ingress-nginx/ingress-nginx-controller");
+    assert_eq!(controller.service_type, ServiceType::LoadBalancer);
+    assert_eq!(
+        controller.external_traffic_policy,
+        Some(TrafficPolicy::Local)
+    );
+    assert!(
+        controller.health_check_node_port.is_some(),
+        "LB + ETP Local needs a healthCheckNodePort (§3)"
+    );
+    assert_eq!(controller.load_balancer_ips.len(), 1);
+    assert!(Ipv4Cidr::parse("203.0.113.0/24")
+        .unwrap()
+        .contains(v4(&controller.load_balancer_ips[0])));
+    // Named targetPorts http/https resolve on the controller pod (§4).
+    assert_eq!(
+        endpoint_ports(controller),
+        vec![vec![(Some("http".into()), 80), (Some("https".into()), 443)]]
+    );
+    let admission = service(
+        &topology,
+        "ingress-nginx/ingress-nginx-controller-admission",
+    );
+    assert_eq!(
+        endpoint_ports(admission),
+        vec![vec![(Some("https-webhook".into()), 8443)]]
+    );
+    assert_eq!(admission.endpoints[0].pod, controller.endpoints[0].pod);
+
+    // One controller replica: ETP Local drops external traffic on the two other nodes.
+    let drops = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "external-traffic-local-drops")
+        .unwrap();
+    let controller_node = controller.endpoints[0].node.as_deref().unwrap();
+    for node in &topology.cluster.nodes {
+        assert_eq!(
+            drops.message.contains(&node.name),
+            node.name != controller_node,
+            "{}",
+            drops.message
+        );
+    }
+    assert!(drops
+        .message
+        .contains(&controller.health_check_node_port.unwrap().to_string()));
+    assert_eq!(
+        topology.manifests.ignored.len(),
+        12,
+        "{:?}",
+        topology.manifests.ignored
+    );
+    assert!(
+        topology.dependencies.is_empty(),
+        "{:?}",
+        topology.dependencies
+    );
+}
+
+const BOUTIQUE_BACKENDS: &[(&str, i64, &str, i64)] = &[
+    // (Service, port, container port name, targetPort it resolves to)
+    ("adservice", 9555, "grpc", 9555),
+    ("cartservice", 7070, "grpc", 7070),
+    ("checkoutservice", 5050, "grpc", 5050),
+    ("currencyservice", 7000, "grpc", 7000),
+    ("emailservice", 5000, "grpc", 8080),
+    ("frontend", 80, "http", 8080),
+    ("paymentservice", 50051, "grpc", 50051),
+    ("productcatalogservice", 3550, "grpc", 3550),
+    ("recommendationservice", 8080, "grpc", 8080),
+    ("redis-cart", 6379, "tcp-redis", 6379),
+    ("shippingservice", 50051, "grpc", 50051),
+];
+
+fn check_boutique(topology: &Topology) {
+    check_invariants(topology);
+    // Eleven Deployments plus the load generator, one replica each.
+    assert_eq!(topology.cluster.pods.len(), 12);
+    for workload in &topology.manifests.workloads {
+        let pods: Vec<_> = topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| {
+                p.workload.as_deref() == Some(&format!("Deployment/{}", workload.meta.name))
+            })
+            .collect();
+        assert_eq!(pods.len(), 1, "{}", workload.meta.name);
+        let hash = check_deployment_pod_name(&pods[0].name, &workload.meta.name);
+        assert_eq!(pods[0].labels.get("pod-template-hash"), Some(&hash));
+    }
+    assert_eq!(topology.services.len(), 12);
+    for &(name, port, port_name, target) in BOUTIQUE_BACKENDS {
+        let service = service(topology, &format!("default/{name}"));
+        assert_eq!(service.service_type, ServiceType::ClusterIP, "{name}");
+        assert_eq!(
+            service.ports.iter().map(|p| p.port).collect::<Vec<_>>(),
+            [port],
+            "{name}"
+        );
+        assert_eq!(
+            endpoint_ports(service),
+            vec![vec![(Some(port_name.to_string()), target)]],
+            "{name}"
+        );
+        let pod = service.endpoints[0].pod.as_deref().unwrap();
+        assert!(
+            pod.starts_with(&format!("default/{name}-")),
+            "{name} is served by {pod}"
+        );
+        assert!(
+            service.dns.iter().any(|r| r.record_type == "SRV"
+                && r.name == format!("_{port_name}._tcp.{name}.default.svc.cluster.local")
+                && r.data == format!("0 100 {port} {name}.default.svc.cluster.local.")),
+            "{name}: {:?}",
+            service.dns
+        );
+    }
+    let external = service(topology, "default/frontend-external");
+    assert_eq!(external.service_type, ServiceType::LoadBalancer);
+    assert_eq!(
+        external.external_traffic_policy,
+        Some(TrafficPolicy::Cluster)
+    );
+    assert_eq!(external.health_check_node_port, None);
+    assert!(Ipv4Cidr::parse("203.0.113.0/24")
+        .unwrap()
+        .contains(v4(&external.load_balancer_ips[0])));
+    assert_eq!(
+        external.endpoints[0].pod,
+        service(topology, "default/frontend").endpoints[0].pod
+    );
+    assert_eq!(
+        endpoint_ports(external),
+        vec![vec![(Some("http".into()), 8080)]]
+    );
+
+    // The call graph, from the *_ADDR env values (§6 search path: short names in default).
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        (
+            "frontend",
+            &[
+                "adservice:9555",
+                "cartservice:7070",
+                "checkoutservice:5050",
+                "currencyservice:7000",
+                "productcatalogservice:3550",
+                "recommendationservice:8080",
+                "shippingservice:50051",
+            ][..],
+        ),
+        (
+            "checkoutservice",
+            &[
+                "cartservice:7070",
+                "currencyservice:7000",
+                "emailservice:5000",
+                "paymentservice:50051",
+                "productcatalogservice:3550",
+                "shippingservice:50051",
+            ][..],
+        ),
+        ("recommendationservice", &["productcatalogservice:3550"][..]),
+        ("cartservice", &["redis-cart:6379"][..]),
+        ("loadgenerator", &["frontend:80"][..]),
+    ]
+    .into_iter()
+    .map(|(from, to)| (from.to_string(), to.iter().map(|t| t.to_string()).collect()))
+    .collect();
+    assert_eq!(dependency_edges(topology), expected);
+    assert_eq!(topology.dependencies.len(), 16);
+    assert!(
+        topology
+            .dependencies
+            .iter()
+            .all(|d| d.evidence.starts_with("env ") && d.evidence.contains("_ADDR=")),
+        "{:#?}",
+        topology.dependencies
+    );
+}
+
+/// online-boutique: eleven services, one LoadBalancer, and the call graph:
+/// frontend → 7 backends, checkout → 6, recommendation → productcatalog,
+/// cart → redis-cart, loadgenerator → frontend.
+#[test]
+fn online_boutique() {
+    let topology = check("online-boutique", &["online-boutique.yaml"]);
+    check_boutique(&topology);
+    let codes: BTreeSet<&str> = topology.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from(["ignored-kind", "service-single-endpoint"]),
+        "{:#?}",
+        topology.diagnostics
+    );
+    assert!(topology
+        .manifests
+        .ignored
+        .iter()
+        .all(|(object, _)| object.kind == "ServiceAccount"));
+}
+
+/// The network policies alone: a deny-all plus one policy per service, and no pods to
+/// select, so every policy is reported as selecting nothing.
+#[test]
+fn online_boutique_netpol_alone() {
+    let topology = check("online-boutique-netpol", &["online-boutique-netpol.yaml"]);
+    check_invariants(&topology);
+    assert!(topology.cluster.pods.is_empty() && topology.services.is_empty());
+    let n_policies = topology.manifests.network_policies.len();
+    assert_eq!(n_policies, 13, "a deny-all plus one per workload");
+    let n_unused = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "network-policy-selects-no-pods")
+        .count();
+    assert_eq!(n_unused, n_policies);
+}
+
+/// online-boutique with its network policies: the same topology, and every policy now
+/// selects pods, so none is reported.
+#[test]
+fn online_boutique_with_netpol() {
+    let topology = check(
+        "online-boutique+netpol",
+        &["online-boutique.yaml", "online-boutique-netpol.yaml"],
+    );
+    check_boutique(&topology);
+    assert_eq!(topology.manifests.network_policies.len(), 13);
+    assert!(
+        !topology
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "network-policy-selects-no-pods"),
+        "{:#?}",
+        topology.diagnostics
+    );
+    // The policies change no address: the boutique alone allocates the same ones.
+    let alone = analyze(&[read("online-boutique.yaml")], &Config::default());
+    for service in &topology.services {
+        assert_eq!(
+            service.cluster_ips,
+            self::service(&alone, &service.key()).cluster_ips
+        );
+    }
+}
+
+/// The CLI is a thin shell: `kubetopo analyze FILE --format json` prints exactly the
+/// engine's JSON, the file named as given on the command line.
+#[test]
+fn cli_prints_the_engine_json() {
+    let path = format!("{CORPUS_DIR}/guestbook.yaml");
+    let args: Vec<String> = ["analyze", path.as_str(), "--format", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    assert_eq!(
+        kubetopo::cli::run(&args, &mut stdout, &mut stderr),
+        0,
+        "{}",
+        String::from_utf8_lossy(&stderr)
+    );
+    let printed = String::from_utf8(stdout)
+        .unwrap()
+        .replace(&path, "guestbook.yaml");
+    let expected = to_json(&analyze(&[read("guestbook.yaml")], &Config::default()));
+    assert_eq!(printed.trim_end(), expected);
+}

@@ -1,0 +1,20 @@
+//! kubetopo's native tests, as one test crate: one link step instead of thirteen, and
+//! helpers shared through `common`.
+//!
+//! Each module tests one part of the engine or a shell against the rules of
+//! `docs/semantics.md`, citing the section it follows.
+
+mod common;
+
+mod corpus;
+mod docs;
+mod engine_rules;
+mod fuzz_regressions;
+mod ingest;
+mod netpol;
+mod scene;
+mod selector;
+mod sim;
+mod trace;
+mod validation;
+mod whatif;

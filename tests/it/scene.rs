@@ -1,0 +1,269 @@
+//! Layout and scene: deterministic, readable (no overlapping boxes or labels in a
+//! column) and stable under small edits (issue: the web app, "Layout").
+
+use kubetopo::engine::config::Config;
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::scene::{build_scene, to_svg, Filter, Scene, ShapeKind, View};
+use kubetopo::engine::{analyze, Topology};
+
+fn corpus(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("corpus file")
+}
+
+fn topology(files: &[(&str, String)]) -> Topology {
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .map(|(name, text)| SourceFile::new(*name, text.clone()))
+        .collect();
+    analyze(&sources, &Config::default())
+}
+
+fn boutique() -> Topology {
+    topology(&[
+        ("online-boutique.yaml", corpus("online-boutique.yaml")),
+        ("netpol.yaml", corpus("online-boutique-netpol.yaml")),
+    ])
+}
+
+/// Shapes that sit side by side in one container must not overlap: boxes in a
+/// column, pods in a group, groups and nodes.
+fn assert_no_overlaps(scene: &Scene) {
+    let mut by_parent: std::collections::BTreeMap<
+        Option<&str>,
+        Vec<&kubetopo::engine::scene::Shape>,
+    > = Default::default();
+    for shape in &scene.shapes {
+        by_parent
+            .entry(shape.parent.as_deref())
+            .or_default()
+            .push(shape);
+    }
+    for (parent, siblings) in by_parent {
+        for (i, a) in siblings.iter().enumerate() {
+            for b in &siblings[i + 1..] {
+                assert!(
+                    !a.rect.overlaps(&b.rect),
+                    "{} and {} overlap (inside {parent:?})",
+                    a.id,
+                    b.id
+                );
+            }
+        }
+    }
+    for shape in scene.shapes.iter().filter(|s| s.parent.is_some()) {
+        let parent = scene
+            .shape(shape.parent.as_deref().unwrap())
+            .expect("parent exists");
+        let (r, p) = (&shape.rect, &parent.rect);
+        assert!(
+            r.x >= p.x
+                && r.y >= p.y
+                && r.x + r.w <= p.x + p.w + 0.01
+                && r.y + r.h <= p.y + p.h + 0.01,
+            "{} sticks out of {}",
+            shape.id,
+            parent.id
+        );
+    }
+}
+
+#[test]
+fn cluster_view_of_the_demo_draws_every_object_once_without_overlaps() {
+    let topology = boutique();
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let count = |prefix: &str| {
+        scene
+            .shapes
+            .iter()
+            .filter(|s| s.id.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(count("svc:"), 12);
+    assert_eq!(count("pod:"), 12);
+    assert_eq!(count("node:"), 3);
+    assert_eq!(count("lb:"), 1, "frontend-external's load balancer");
+    assert_eq!(count("ns:"), 1);
+    let ids: std::collections::BTreeSet<&str> =
+        scene.shapes.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.len(), scene.shapes.len(), "ids are unique");
+    assert_no_overlaps(&scene);
+    // Every edge joins two drawn shapes.
+    for edge in &scene.edges {
+        assert!(
+            scene.shape(&edge.from).is_some() && scene.shape(&edge.to).is_some(),
+            "{} → {}",
+            edge.from,
+            edge.to
+        );
+        assert!(edge.path.starts_with('M'));
+    }
+    // Service → endpoint edges and the 16 inferred dependencies are drawn.
+    assert_eq!(
+        scene
+            .edges
+            .iter()
+            .filter(|e| e.class.starts_with("endpoint"))
+            .count(),
+        12
+    );
+    assert_eq!(
+        scene
+            .edges
+            .iter()
+            .filter(|e| e.class == "dependency")
+            .count(),
+        16
+    );
+}
+
+#[test]
+fn columns_run_left_to_right_external_ingress_services_nodes() {
+    let topology = topology(&[
+        ("ingress-nginx.yaml", corpus("ingress-nginx-cloud.yaml")),
+        ("guestbook.yaml", corpus("guestbook.yaml")),
+    ]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let x = |prefix: &str| {
+        scene
+            .shapes
+            .iter()
+            .filter(|s| s.id.starts_with(prefix))
+            .map(|s| s.rect.x)
+            .fold(f64::NAN, f64::min)
+    };
+    assert!(x("ext:") < x("svc:"));
+    assert!(x("lb:") < x("svc:"));
+    assert!(x("svc:") < x("node:"));
+    assert_no_overlaps(&scene);
+}
+
+#[test]
+fn the_same_input_gives_the_same_scene() {
+    let a = build_scene(&boutique(), View::Cluster, &Filter::default());
+    let b = build_scene(&boutique(), View::Cluster, &Filter::default());
+    assert_eq!(a, b);
+    assert_eq!(to_svg(&a), to_svg(&b));
+}
+
+#[test]
+fn adding_a_pod_does_not_reshuffle_the_picture() {
+    let base = corpus("guestbook.yaml");
+    let before = build_scene(
+        &topology(&[("g.yaml", base.clone())]),
+        View::Cluster,
+        &Filter::default(),
+    );
+    let extra = "\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  namespace: tools\nspec:\n  nodeName: node-2\n  containers: [{name: sh, image: busybox}]\n";
+    let after = build_scene(
+        &topology(&[("g.yaml", format!("{base}{extra}"))]),
+        View::Cluster,
+        &Filter::default(),
+    );
+    assert!(after.shape("pod:tools/debug").is_some());
+    // Services, load balancers and every existing pod keep their exact place; only
+    // node-2's box may grow, and what sits below it in its column may shift down.
+    for shape in before
+        .shapes
+        .iter()
+        .filter(|s| s.id.starts_with("svc:") || s.id.starts_with("lb:") || s.id.starts_with("ns:"))
+    {
+        assert_eq!(
+            Some(&shape.rect),
+            after.shape(&shape.id).map(|s| &s.rect),
+            "{} moved",
+            shape.id
+        );
+    }
+    let node_2 = before.shape("node:node-2").unwrap().rect;
+    for shape in before.shapes.iter().filter(|s| s.id.starts_with("pod:")) {
+        let moved = after.shape(&shape.id).unwrap().rect;
+        if shape.rect.y < node_2.y + node_2.h
+            && shape.rect.x >= node_2.x
+            && shape.rect.x < node_2.x + node_2.w
+            && shape.rect.y >= node_2.y
+        {
+            continue;
+        }
+        assert_eq!(shape.rect.x, moved.x, "{} moved sideways", shape.id);
+        assert!(moved.y >= shape.rect.y, "{} moved up", shape.id);
+    }
+    assert_no_overlaps(&after);
+}
+
+#[test]
+fn logical_view_draws_workloads_and_no_nodes() {
+    let scene = build_scene(&boutique(), View::Logical, &Filter::default());
+    assert!(scene
+        .shapes
+        .iter()
+        .all(|s| !s.id.starts_with("node:") && !s.id.starts_with("pod:")));
+    assert_eq!(
+        scene
+            .shapes
+            .iter()
+            .filter(|s| s.kind == ShapeKind::Box && s.id.starts_with("wl:"))
+            .count(),
+        12
+    );
+    assert!(scene.edges.iter().any(
+        |e| e.from == "svc:default/cartservice" && e.to == "wl:default/Deployment/cartservice"
+    ));
+    assert!(scene
+        .edges
+        .iter()
+        .any(|e| e.from == "wl:default/Deployment/frontend"
+            && e.to == "svc:default/cartservice"
+            && e.class == "dependency"));
+    assert_no_overlaps(&scene);
+}
+
+#[test]
+fn filters_hide_namespaces_and_kinds() {
+    let topology = topology(&[
+        ("ingress-nginx.yaml", corpus("ingress-nginx-cloud.yaml")),
+        ("guestbook.yaml", corpus("guestbook.yaml")),
+    ]);
+    let mut filter = Filter::default();
+    filter.namespaces.insert("ingress-nginx".into());
+    filter.hidden_kinds.insert("pod".into());
+    let scene = build_scene(&topology, View::Cluster, &filter);
+    assert!(scene
+        .shapes
+        .iter()
+        .filter(|s| s.id.starts_with("svc:"))
+        .all(|s| s.id.starts_with("svc:ingress-nginx/")));
+    assert!(!scene.shapes.iter().any(|s| s.id.starts_with("pod:")));
+}
+
+#[test]
+fn encoding_service_types_pod_states_and_badges() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  clusterIP: None\n  selector: {app: db}\n  ports: [{port: 5432}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: ext}\nspec: {type: ExternalName, externalName: example.com}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: np}\nspec: {type: NodePort, selector: {app: nothing}, ports: [{port: 80}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: db-0, labels: {app: db}, deletionTimestamp: \"2026-01-01T00:00:00Z\"}\nspec: {nodeName: node-1, containers: [{name: db}]}\nstatus: {phase: Running, podIP: 10.244.0.9, conditions: [{type: Ready, status: \"True\"}]}\n";
+    let scene = build_scene(
+        &topology(&[("t.yaml", yaml.to_string())]),
+        View::Cluster,
+        &Filter::default(),
+    );
+    assert!(scene
+        .shape("svc:default/db")
+        .unwrap()
+        .class
+        .contains("headless"));
+    assert!(scene
+        .shape("svc:default/ext")
+        .unwrap()
+        .class
+        .contains("external-name"));
+    let node_port = scene.shape("svc:default/np").unwrap();
+    assert!(node_port.class.contains("node-port-type") && node_port.class.contains("no-endpoints"));
+    assert_eq!(
+        node_port.badge,
+        Some(kubetopo::engine::diag::Severity::Warning),
+        "service-selects-no-pods"
+    );
+    assert!(scene
+        .shape("pod:default/db-0")
+        .unwrap()
+        .class
+        .contains("terminating"));
+}
