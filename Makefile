@@ -2,14 +2,14 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test setup setup-browser build web cli test-native test-e2e bench bench-web fuzz fmt lint
+.PHONY: serve test setup setup-browser web cli test-native test-e2e bench bench-web fuzz fmt lint
 
 ## serve: build the web app and serve it with the demo cluster on http://127.0.0.1:8080
 serve: setup
 	trunk serve --release
 
-## test: every test: native engine tests, CLI tests, doc tests and the browser e2e tests
-test: setup-browser test-native test-e2e
+## test: every test: lint, native engine tests, CLI tests, doc tests and the browser e2e tests
+test: setup-browser lint test-native test-e2e
 
 setup:
 	@scripts/setup.sh
@@ -17,9 +17,23 @@ setup:
 setup-browser:
 	@scripts/setup.sh browser
 
+# Benchmarks are left out on purpose: `--all-targets` would run each of them once in
+# debug mode, which is slow and measures nothing. `make bench` runs them.
 test-native:
-	cargo test --all-targets --locked
+	cargo test --lib --bins --tests --examples --locked
 	cargo test --doc --locked
+
+## fmt: format the code (rustfmt.toml)
+fmt:
+	cargo fmt --all
+	cd fuzz && cargo fmt
+
+## lint: formatting and clippy, native and wasm32, warnings are errors
+lint: setup
+	cargo fmt --all --check
+	cd fuzz && cargo fmt --check
+	cargo clippy --all-targets --locked -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
 
 ## web: release build of the web app into dist/
 web: setup

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::refs::KindRef;
 use kubetopo::engine::sim::{SimConfig, Simulator};
 use kubetopo::engine::whatif::{self, Mutation, Resolution};
 use kubetopo::engine::{analyze, Topology};
@@ -86,7 +87,9 @@ fn whatif_kill_pod(c: &mut Criterion) {
                     .cluster
                     .pods
                     .iter()
-                    .find(|p| p.workload.as_deref() == Some(&format!("Deployment/app-{workload}")))
+                    .find(|p| {
+                        p.workload == Some(KindRef::new("Deployment", format!("app-{workload}")))
+                    })
                     .map(|p| p.name.clone())
                     .expect("a replica");
                 let start = Instant::now();

@@ -18,6 +18,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# `make lint` needs rustfmt and clippy; a minimal rustup profile lacks them.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    step "rustup component add $component"
+    rustup component add "$component"
+  fi
+done
+
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
   step "cargo install trunk $TRUNK_VERSION (about 6 minutes)"
   # trunk 0.22 needs a newer rustc than this toolchain.

@@ -396,7 +396,7 @@ pub fn render_text(topology: &Topology) -> String {
                     "not-ready"
                 };
                 rows.push(vec![
-                    format!("  {}", endpoint.pod.as_deref().unwrap_or("-")),
+                    format!("  {}", or_dash(endpoint.pod.as_ref())),
                     join(&endpoint.addresses),
                     endpoint.node.clone().unwrap_or_else(|| "-".into()),
                     endpoint.zone.clone().unwrap_or_else(|| "-".into()),
@@ -441,10 +441,7 @@ pub fn render_text(topology: &Topology) -> String {
                             .map(|p| p.to_string())
                             .unwrap_or_else(|| format!("{} (unresolved)", route.service_port))
                     ),
-                    ingress
-                        .controller_service
-                        .clone()
-                        .unwrap_or_else(|| "-".into()),
+                    or_dash(ingress.controller_service.as_ref()),
                 ]);
             }
         }
@@ -512,4 +509,9 @@ fn table(rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The value's text, or `-` when there is none, as kubectl prints missing values.
+fn or_dash(value: Option<&impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "-".to_string(), ToString::to_string)
 }

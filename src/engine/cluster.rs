@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::config::{fnv32a, stable_hash, Config, Ipv4Cidr};
 use super::diag::{Diagnostic, Source};
 use super::model::*;
+use super::refs::{KindRef, NamespacedName};
 use super::selector::{LabelSelector, Labels};
 
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
@@ -42,9 +43,9 @@ pub struct ClusterPod {
     pub ready: bool,
     pub terminating: bool,
     /// The direct controller, `Kind/name`, e.g. `ReplicaSet/frontend-5c6d8f7b9`.
-    pub owner: Option<String>,
+    pub owner: Option<KindRef>,
     /// The top-level workload, `Kind/name`, e.g. `Deployment/frontend`.
-    pub workload: Option<String>,
+    pub workload: Option<KindRef>,
     /// True when kubetopo made up this pod's existence or state.
     pub simulated: bool,
     pub hostname: Option<String>,
@@ -55,8 +56,8 @@ pub struct ClusterPod {
 }
 
 impl ClusterPod {
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+    pub fn key(&self) -> NamespacedName {
+        NamespacedName::new(&self.namespace, &self.name)
     }
 }
 
@@ -199,7 +200,7 @@ pub fn build_cluster(
         pods.push(builder.given_pod(pod));
     }
 
-    let owned_by_pods: BTreeSet<(String, String)> = manifests
+    let owned_by_pods: BTreeSet<(String, KindRef)> = manifests
         .pods
         .iter()
         .filter_map(|pod| {
@@ -213,17 +214,12 @@ pub fn build_cluster(
     workloads.sort_by(|a, b| {
         (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name))
     });
-    let present: BTreeSet<(String, String)> = workloads
+    let present: BTreeSet<(String, KindRef)> = workloads
         .iter()
-        .map(|w| {
-            (
-                w.meta.namespace.clone(),
-                format!("{}/{}", w.kind.as_str(), w.meta.name),
-            )
-        })
+        .map(|w| (w.meta.namespace.clone(), w.kind_ref()))
         .collect();
     // Children present in the input (ReplicaSets of a Deployment, Jobs of a CronJob).
-    let parents_with_children: BTreeSet<(String, String)> = workloads
+    let parents_with_children: BTreeSet<(String, KindRef)> = workloads
         .iter()
         .filter_map(|w| {
             w.meta
@@ -234,10 +230,7 @@ pub fn build_cluster(
         .collect();
 
     for workload in workloads {
-        let key = (
-            workload.meta.namespace.clone(),
-            format!("{}/{}", workload.kind.as_str(), workload.meta.name),
-        );
+        let key = (workload.meta.namespace.clone(), workload.kind_ref());
         if check_workload_selector(workload, diagnostics).is_none() {
             continue;
         }
@@ -584,7 +577,7 @@ impl<'a> PodBuilder<'a> {
         let name = &workload.meta.name;
         let seed = self.config.seed;
         let spec = Arc::new(workload.template.spec.clone());
-        let workload_ref = format!("{}/{}", workload.kind.as_str(), name);
+        let workload_ref = workload.kind_ref();
         let mut labels = workload.template.labels.clone();
         let mut owner = workload_ref.clone();
         // Each (pod name, extra labels, hostname, subdomain, pinned node).
@@ -599,7 +592,7 @@ impl<'a> PodBuilder<'a> {
             WorkloadKind::Deployment => {
                 let hash = pod_template_hash(&workload.template);
                 labels.insert("pod-template-hash".into(), hash.clone());
-                owner = format!("ReplicaSet/{name}-{hash}");
+                owner = KindRef::new("ReplicaSet", format!("{name}-{hash}"));
                 for index in 0..workload.replicas {
                     let pod_name = format!(
                         "{name}-{hash}-{}",
@@ -668,7 +661,7 @@ impl<'a> PodBuilder<'a> {
                 let job_name = if workload.kind == WorkloadKind::CronJob {
                     // The CronJob controller names Jobs `<cronjob>-<scheduled minutes>`; a fixed time keeps output stable.
                     let job_name = format!("{name}-29000000");
-                    owner = format!("Job/{job_name}");
+                    owner = KindRef::new("Job", job_name.clone());
                     job_name
                 } else {
                     name.clone()

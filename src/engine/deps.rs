@@ -7,14 +7,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::cluster::Cluster;
+use super::refs::NamespacedName;
 use super::resolve::ResolvedService;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Dependency {
-    /// `namespace/workload` (the pod name for bare pods).
-    pub from: String,
-    /// `namespace/service`.
-    pub to: String,
+    /// The calling workload (the pod, for bare pods).
+    pub from: NamespacedName,
+    /// The Service called.
+    pub to: NamespacedName,
     pub port: Option<i64>,
     /// Where the reference was found, e.g. `env PRODUCT_CATALOG_SERVICE_ADDR=productcatalogservice:3550`.
     pub evidence: String,
@@ -45,10 +46,9 @@ pub fn infer_dependencies(
         }
         let from_name = pod
             .workload
-            .as_deref()
-            .map(|w| w.split_once('/').map_or(w, |(_, name)| name))
-            .unwrap_or(&pod.name);
-        let from = format!("{}/{}", pod.namespace, from_name);
+            .as_ref()
+            .map_or(&pod.name, |workload| &workload.name);
+        let from = NamespacedName::new(&pod.namespace, from_name);
         // Look at each (workload, spec) once.
         if !seen_templates.insert((from.clone(), std::sync::Arc::as_ptr(&pod.spec) as usize)) {
             continue;
@@ -72,7 +72,7 @@ pub fn infer_dependencies(
                     if service
                         .endpoints
                         .iter()
-                        .any(|e| e.pod.as_deref() == Some(&pod.key()))
+                        .any(|e| e.pod.as_ref() == Some(&pod.key()))
                     {
                         continue;
                     }
@@ -87,7 +87,8 @@ pub fn infer_dependencies(
         }
     }
     // One edge per (from, to, port): keep the first evidence in sorted order.
-    let mut unique: BTreeMap<(String, String, Option<i64>), Dependency> = BTreeMap::new();
+    let mut unique: BTreeMap<(NamespacedName, NamespacedName, Option<i64>), Dependency> =
+        BTreeMap::new();
     for dependency in dependencies {
         unique
             .entry((

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::cluster::{Cluster, PodIndex};
 use super::diag::Diagnostic;
 use super::model::*;
+use super::refs::{KindRef, NamespacedName};
 use super::resolve::ResolvedService;
 use super::selector::Labels;
 
@@ -70,7 +71,7 @@ pub fn explain(
             .collect();
         if usable.len() == 1 && !service.headless {
             diagnostics.push(
-                Diagnostic::info("service-single-endpoint", format!("{} has a single endpoint ({}), so one pod restart interrupts it. Consider more replicas and a PodDisruptionBudget.", service.name, usable[0].pod.as_deref().unwrap_or("manual endpoint")))
+                Diagnostic::info("service-single-endpoint", format!("{} has a single endpoint ({}), so one pod restart interrupts it. Consider more replicas and a PodDisruptionBudget.", service.name, usable[0].pod.as_ref().map_or_else(|| "manual endpoint".to_string(), NamespacedName::to_string)))
                     .object(object.clone())
                     .at(raw.meta.source.clone()),
             );
@@ -125,13 +126,13 @@ fn explain_no_match(selector: &Labels, namespace: &str, cluster: &Cluster) -> St
         );
     }
     // Nearest: pods (grouped by workload) sharing the most selector pairs.
-    let mut best: Option<(usize, String, Vec<String>)> = None;
+    let mut best: Option<(usize, KindRef, Vec<String>)> = None;
     let mut seen_groups = BTreeSet::new();
     for pod in cluster.pods.iter().filter(|p| p.namespace == namespace) {
         let group = pod
             .workload
             .clone()
-            .unwrap_or_else(|| format!("Pod/{}", pod.name));
+            .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
         if !seen_groups.insert(group.clone()) {
             continue;
         }

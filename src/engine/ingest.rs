@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use super::diag::{Diagnostic, Source};
 use super::model::*;
+use super::refs::{KindRef, NamespacedName};
 use super::selector::{self, LabelSelector, Labels, MatchExpression};
 use super::yaml::{self, Node as YamlNode, Value};
 
@@ -229,7 +230,7 @@ fn read_object(
             if reader.bool(owner, "controller", &path) == Some(true) {
                 let owner_kind = reader.string(owner, "kind", &path).unwrap_or_default();
                 let owner_name = reader.string(owner, "name", &path).unwrap_or_default();
-                meta.owner = Some(format!("{owner_kind}/{owner_name}"));
+                meta.owner = Some(KindRef::new(owner_kind, owner_name));
             }
         }
     }
@@ -1239,7 +1240,7 @@ fn target_pod(
     node: &YamlNode,
     path: &str,
     default_namespace: &str,
-) -> Option<String> {
+) -> Option<NamespacedName> {
     let target = node.get("targetRef")?;
     if reader.string(target, "kind", path).as_deref() != Some("Pod") {
         return None;
@@ -1248,7 +1249,7 @@ fn target_pod(
     let namespace = reader
         .string(target, "namespace", path)
         .unwrap_or_else(|| default_namespace.to_string());
-    Some(format!("{namespace}/{name}"))
+    Some(NamespacedName::new(namespace, name))
 }
 
 fn read_endpoint_slice(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> EndpointSlice {

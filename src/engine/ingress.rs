@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::cluster::Cluster;
 use super::diag::{Diagnostic, Source};
 use super::model::*;
+use super::refs::NamespacedName;
 use super::resolve::ResolvedService;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -15,8 +16,8 @@ pub struct IngressRoute {
     pub host: Option<String>,
     pub path: String,
     pub path_type: String,
-    /// `namespace/name` of the backend Service.
-    pub service: String,
+    /// The backend Service.
+    pub service: NamespacedName,
     /// As written: a number or a port name.
     pub service_port: PortRef,
     /// The Service port it resolves to, or `None` when the Service or port is missing.
@@ -32,8 +33,8 @@ pub struct ResolvedIngress {
     pub class_name: Option<String>,
     /// The IngressClass's `spec.controller`, e.g. `k8s.io/ingress-nginx`.
     pub controller: Option<String>,
-    /// `namespace/name` of the Service that exposes the controller, when present.
-    pub controller_service: Option<String>,
+    /// The Service that exposes the controller, when present.
+    pub controller_service: Option<NamespacedName>,
     pub addresses: Vec<std::net::IpAddr>,
     pub tls_hosts: Vec<String>,
     pub routes: Vec<IngressRoute>,
@@ -100,7 +101,7 @@ pub fn resolve_ingresses(
                     host,
                     path,
                     path_type,
-                    service: format!("{}/{}", ingress.meta.namespace, backend.service),
+                    service: NamespacedName::new(&ingress.meta.namespace, &backend.service),
                     service_port: backend.port.clone(),
                     resolved_port,
                     default_backend,
@@ -110,8 +111,8 @@ pub fn resolve_ingresses(
                 ingress.load_balancer_ips_status.clone()
             } else {
                 controller_service
-                    .as_deref()
-                    .and_then(|key| services.iter().find(|s| s.key() == key))
+                    .as_ref()
+                    .and_then(|key| services.iter().find(|s| s.key() == *key))
                     .map(|s| s.load_balancer_ips.clone())
                     .unwrap_or_default()
             };
@@ -202,7 +203,7 @@ fn controller_service(
     class: Option<&IngressClass>,
     cluster: &Cluster,
     services: &[ResolvedService],
-) -> Option<String> {
+) -> Option<NamespacedName> {
     let flags: Vec<String> = std::iter::once(format!("--ingress-class={class_name}"))
         .chain(class.map(|c| format!("--controller-class={}", c.controller)))
         .collect();

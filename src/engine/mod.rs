@@ -29,6 +29,7 @@ pub mod ingress;
 pub mod model;
 pub mod netpol;
 pub mod output;
+pub mod refs;
 pub mod resolve;
 pub mod scene;
 pub mod selector;

@@ -9,6 +9,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::diag::Source;
+pub use super::refs::ObjectRef;
+use super::refs::{KindRef, NamespacedName};
 use super::selector::{LabelSelector, Labels};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,23 +79,6 @@ impl Serialize for PortRef {
     }
 }
 
-/// Identifies an object for diagnostics and cross references.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectRef {
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.namespace {
-            Some(namespace) => write!(f, "{}/{}/{}", self.kind, namespace, self.name),
-            None => write!(f, "{}/{}", self.kind, self.name),
-        }
-    }
-}
-
 /// Object metadata, plus where the object was written.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Meta {
@@ -104,7 +89,7 @@ pub struct Meta {
     pub annotations: Labels,
     pub deletion_timestamp: bool,
     /// `Kind/name` of the controller owner, when the manifest records one.
-    pub owner: Option<String>,
+    pub owner: Option<KindRef>,
     pub source: Source,
     /// 1-based last line of the object's document or list item, for showing its YAML.
     pub end_line: usize,
@@ -347,6 +332,13 @@ pub struct Workload {
     pub manual_selector: bool,
 }
 
+impl Workload {
+    /// `Kind/name`, the way pods and diagnostics name their workload.
+    pub fn kind_ref(&self) -> KindRef {
+        KindRef::new(self.kind.as_str(), &self.meta.name)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum ServiceType {
     ClusterIP,
@@ -473,8 +465,8 @@ pub struct SliceEndpoint {
     pub hostname: Option<String>,
     pub node_name: Option<String>,
     pub zone: Option<String>,
-    /// `namespace/name` of the target pod, when the slice names one.
-    pub target_pod: Option<String>,
+    /// The target pod, when the slice names one.
+    pub target_pod: Option<NamespacedName>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -40,6 +40,7 @@ use super::cluster::{Cluster, ClusterPod};
 use super::config::Config;
 use super::diag::{Diagnostic, Source};
 use super::model::*;
+use super::refs::KindRef;
 use super::selector::Labels;
 
 /// The label the API server puts on every namespace, set to its name.
@@ -758,7 +759,7 @@ impl<'a> PolicyEngine<'a> {
 
 fn describe(party: Party<'_>) -> String {
     match party {
-        Party::Pod { pod, .. } => pod.key(),
+        Party::Pod { pod, .. } => pod.key().to_string(),
         Party::Address {
             ip: Some(ip),
             host_pod: Some(pod),
@@ -798,12 +799,8 @@ fn name_policies(keys: &[String]) -> String {
 
 /// `Kind/namespace/name` of the pod's workload, or `Pod/namespace/name` for a bare pod.
 fn workload_object(pod: &ClusterPod) -> String {
-    match pod
-        .workload
-        .as_deref()
-        .and_then(|workload| workload.split_once('/'))
-    {
-        Some((kind, name)) => format!("{kind}/{}/{name}", pod.namespace),
+    match &pod.workload {
+        Some(workload) => format!("{}/{}/{}", workload.kind, pod.namespace, workload.name),
         None => format!("Pod/{}", pod.key()),
     }
 }
@@ -963,7 +960,7 @@ fn assumed_kube_dns_pod() -> ClusterPod {
         ready: true,
         terminating: false,
         owner: None,
-        workload: Some("Deployment/coredns".to_string()),
+        workload: Some(KindRef::new("Deployment", "coredns")),
         simulated: true,
         hostname: None,
         subdomain: None,

@@ -11,6 +11,7 @@ use super::deps::Dependency;
 use super::diag::Diagnostic;
 use super::ingress::ResolvedIngress;
 use super::model::{PodPhase, Protocol};
+use super::refs::KindRef;
 use super::resolve::ResolvedService;
 use super::selector::Labels;
 use super::Topology;
@@ -57,8 +58,8 @@ pub struct PodOutput<'t> {
     pub phase: PodPhase,
     pub ready: bool,
     pub terminating: bool,
-    pub owner: Option<&'t str>,
-    pub workload: Option<&'t str>,
+    pub owner: Option<&'t KindRef>,
+    pub workload: Option<&'t KindRef>,
     pub simulated: bool,
     pub hostname: Option<&'t str>,
     pub subdomain: Option<&'t str>,
@@ -92,8 +93,8 @@ impl<'t> AnalysisOutput<'t> {
                 phase: pod.phase,
                 ready: pod.ready,
                 terminating: pod.terminating,
-                owner: pod.owner.as_deref(),
-                workload: pod.workload.as_deref(),
+                owner: pod.owner.as_ref(),
+                workload: pod.workload.as_ref(),
                 simulated: pod.simulated,
                 hostname: pod.hostname.as_deref(),
                 subdomain: pod.subdomain.as_deref(),

@@ -10,6 +10,7 @@ use super::cluster::{Cluster, ClusterPod, PodIndex};
 use super::config::Config;
 use super::diag::Diagnostic;
 use super::model::*;
+use super::refs::NamespacedName;
 use super::selector::Labels;
 
 pub const NODE_PORT_FIRST: u64 = 30000;
@@ -36,8 +37,8 @@ pub struct EndpointPort {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
-    /// `namespace/name` of the backing pod, or `None` for manual endpoints.
-    pub pod: Option<String>,
+    /// The backing pod, or `None` for manual endpoints.
+    pub pod: Option<NamespacedName>,
     #[serde(skip)]
     pub pod_index: Option<usize>,
     pub addresses: Vec<IpAddr>,
@@ -94,8 +95,8 @@ pub struct ResolvedService {
 }
 
 impl ResolvedService {
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+    pub fn key(&self) -> NamespacedName {
+        NamespacedName::new(&self.namespace, &self.name)
     }
     pub fn fqdn(&self, cluster_domain: &str) -> String {
         format!("{}.{}.svc.{}", self.name, self.namespace, cluster_domain)

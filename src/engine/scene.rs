@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::diag::Severity;
 use super::model::ServiceType;
+use super::refs::KindRef;
 use super::Topology;
 
 /// Which picture to draw.
@@ -182,7 +183,7 @@ pub fn load_balancer_id(namespace: &str, name: &str) -> String {
     format!("lb:{namespace}/{name}")
 }
 /// A workload, e.g. `wl:default/Deployment/frontend`.
-pub fn workload_id(namespace: &str, workload: &str) -> String {
+pub fn workload_id(namespace: &str, workload: &KindRef) -> String {
     format!("wl:{namespace}/{workload}")
 }
 pub const EXTERNAL_ID: &str = "ext:internet";
@@ -422,10 +423,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             });
             if scene.shape(EXTERNAL_ID).is_some() {
                 let from = match &ingress.controller_service {
-                    Some(controller) => {
-                        let (ns, name) = controller.split_once('/').unwrap_or(("", controller));
-                        load_balancer_id(ns, name)
-                    }
+                    Some(controller) => load_balancer_id(&controller.namespace, &controller.name),
                     None => EXTERNAL_ID.to_string(),
                 };
                 let from = if scene.shape(&from).is_some() {
@@ -549,21 +547,14 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     if filter.shows("dependency") {
         for dependency in &topology.dependencies {
             let to = format!("svc:{}", dependency.to);
-            let (namespace, name) = dependency
-                .from
-                .split_once('/')
-                .unwrap_or(("", &dependency.from));
+            let namespace = dependency.from.namespace.as_str();
             let from = topology
                 .cluster
                 .pods
                 .iter()
                 .find(|p| {
                     p.namespace == namespace
-                        && p.workload
-                            .as_deref()
-                            .map(|w| w.split_once('/').map_or(w, |(_, n)| n))
-                            .unwrap_or(&p.name)
-                            == name
+                        && *p.workload.as_ref().map_or(&p.name, |w| &w.name) == dependency.from.name
                 })
                 .map(|p| match view {
                     View::Cluster => match &p.workload {
@@ -642,7 +633,7 @@ fn place_nodes(
         .floor()
         .max(1.0) as usize;
     // Pods per node, grouped by workload, in sorted order.
-    let mut groups: BTreeMap<&str, BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>> =
+    let mut groups: BTreeMap<&str, BTreeMap<(String, KindRef), Vec<&super::cluster::ClusterPod>>> =
         BTreeMap::new();
     for node in &topology.cluster.nodes {
         groups.entry(node.name.as_str()).or_default();
@@ -659,7 +650,7 @@ fn place_nodes(
                 pod.namespace.clone(),
                 pod.workload
                     .clone()
-                    .unwrap_or_else(|| format!("Pod/{}", pod.name)),
+                    .unwrap_or_else(|| KindRef::new("Pod", &pod.name)),
             );
             match pod.node.as_deref() {
                 Some(node) if groups.contains_key(node) => groups
@@ -672,7 +663,7 @@ fn place_nodes(
             }
         }
     }
-    let node_height = |pods: &BTreeMap<(String, String), Vec<&super::cluster::ClusterPod>>| {
+    let node_height = |pods: &BTreeMap<(String, KindRef), Vec<&super::cluster::ClusterPod>>| {
         NODE_HEADER
             + pods
                 .values()
@@ -744,10 +735,7 @@ fn place_nodes(
                         h: group_h,
                     },
                     class: "workload-group".into(),
-                    label: workload
-                        .split_once('/')
-                        .map_or(workload.as_str(), |(_, n)| n)
-                        .to_string(),
+                    label: workload.name.clone(),
                     sublabel: namespace.clone(),
                     tooltip: format!(
                         "{workload} in {namespace}: {} pods on {}",
@@ -757,11 +745,7 @@ fn place_nodes(
                     badge: badges
                         .get(&format!(
                             "{}/{}/{}",
-                            workload.split_once('/').map_or("", |(k, _)| k),
-                            namespace,
-                            workload
-                                .split_once('/')
-                                .map_or(workload.as_str(), |(_, n)| n)
+                            workload.kind, namespace, workload.name
                         ))
                         .copied(),
                     parent: Some(id.clone()),
@@ -856,7 +840,7 @@ fn place_workloads(
     x0: f64,
     badges: &BTreeMap<String, Severity>,
 ) -> f64 {
-    let mut workloads: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    let mut workloads: BTreeMap<(String, KindRef), (usize, usize)> = BTreeMap::new();
     for pod in topology
         .cluster
         .pods
@@ -866,7 +850,7 @@ fn place_workloads(
         let workload = pod
             .workload
             .clone()
-            .unwrap_or_else(|| format!("Pod/{}", pod.name));
+            .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
         let counts = workloads
             .entry((pod.namespace.clone(), workload))
             .or_default();
@@ -882,7 +866,7 @@ fn place_workloads(
             }
             current_namespace = Some(namespace.clone());
         }
-        let (kind, name) = workload.split_once('/').unwrap_or(("Pod", workload));
+        let (kind, name) = (workload.kind.as_str(), workload.name.as_str());
         scene.push(Shape {
             id: workload_id(namespace, workload),
             kind: ShapeKind::Box,

@@ -38,6 +38,7 @@ use serde::Serialize;
 
 use super::config::SplitMix64;
 use super::model::{Protocol, ServiceType};
+use super::refs::NamespacedName;
 use super::trace::{
     Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict,
 };
@@ -618,10 +619,10 @@ impl SimState {
             .collect();
         let reason = self.reasons.intern(&trace.reason);
         let endpoint = trace.endpoint.as_ref().map(|endpoint| {
-            let name = endpoint
-                .pod
-                .clone()
-                .unwrap_or_else(|| format!("{}:{}", endpoint.ip, endpoint.port));
+            let name = endpoint.pod.as_ref().map_or_else(
+                || format!("{}:{}", endpoint.ip, endpoint.port),
+                NamespacedName::to_string,
+            );
             let id = self.endpoints.intern(&name);
             if self.endpoint_counts.len() <= id as usize {
                 self.endpoint_counts.resize(id as usize + 1, 0);
@@ -747,16 +748,11 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
         }
     }
     for dependency in &topology.dependencies {
-        let (Some((from_namespace, from_name)), Some((to_namespace, to_name))) = (
-            dependency.from.split_once('/'),
-            dependency.to.split_once('/'),
-        ) else {
-            continue;
-        };
+        let (from, to) = (&dependency.from, &dependency.to);
         let protocol = topology
             .services
             .iter()
-            .find(|s| s.namespace == to_namespace && s.name == to_name)
+            .find(|s| s.key() == *to)
             .and_then(|s| {
                 s.ports
                     .iter()
@@ -769,11 +765,11 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
             label: format!("{} → {}{port_text}", dependency.from, dependency.to),
             origin: FlowOrigin::Dependency,
             source: FlowSource::Workload {
-                namespace: from_namespace.to_string(),
-                name: from_name.to_string(),
+                namespace: from.namespace.clone(),
+                name: from.name.clone(),
             },
             destination: Destination::Name {
-                host: format!("{to_name}.{to_namespace}"),
+                host: format!("{}.{}", to.name, to.namespace),
                 port: dependency.port,
             },
             protocol,

@@ -50,6 +50,7 @@ use super::config::{stable_hash, SplitMix64};
 use super::ingress::{IngressRoute, ResolvedIngress};
 use super::model::*;
 use super::netpol::{self, Peer, PolicyEngine};
+use super::refs::NamespacedName;
 use super::resolve::{Endpoint, ResolvedPort, ResolvedService};
 use super::Topology;
 
@@ -202,12 +203,12 @@ pub enum Place {
     Client,
     /// Cluster DNS.
     Dns,
-    /// The cloud load balancer of a Service (`namespace/name`).
-    LoadBalancer(String),
+    /// The cloud load balancer of a Service.
+    LoadBalancer(NamespacedName),
     /// A node, by name.
     Node(String),
-    /// A pod, `namespace/name`.
-    Pod(String),
+    /// A pod.
+    Pod(NamespacedName),
     /// Something outside the cluster: a host name or an address.
     Outside(String),
 }
@@ -235,8 +236,8 @@ pub struct Hop {
 /// The endpoint the connection reached.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct TraceEndpoint {
-    /// `namespace/name`, or `None` for a manual endpoint.
-    pub pod: Option<String>,
+    /// The pod, or `None` for a manual endpoint.
+    pub pod: Option<NamespacedName>,
     #[serde(serialize_with = "serialize_display")]
     pub ip: IpAddr,
     pub port: i64,
@@ -526,7 +527,10 @@ pub fn render_text(trace: &Trace) -> String {
     if let Some(endpoint) = &trace.endpoint {
         out.push_str(&format!(
             "endpoint: {} {}\n",
-            endpoint.pod.as_deref().unwrap_or("(manual endpoint)"),
+            endpoint.pod.as_ref().map_or_else(
+                || "(manual endpoint)".to_string(),
+                NamespacedName::to_string
+            ),
             socket(endpoint.ip, endpoint.port)
         ));
     }
@@ -614,16 +618,14 @@ impl TraceIndex {
                 Some(workload) => {
                     index
                         .workloads
-                        .entry((pod.namespace.clone(), workload.clone()))
+                        .entry((pod.namespace.clone(), workload.to_string()))
                         .or_default()
                         .push(position);
-                    if let Some((_, name)) = workload.split_once('/') {
-                        index
-                            .workloads
-                            .entry((pod.namespace.clone(), name.to_string()))
-                            .or_default()
-                            .push(position);
-                    }
+                    index
+                        .workloads
+                        .entry((pod.namespace.clone(), workload.name.clone()))
+                        .or_default()
+                        .push(position);
                 }
                 None => index
                     .workloads
@@ -2224,17 +2226,13 @@ impl<'r, 't> Run<'r, 't> {
             .pod_index
             .filter(|&p| p < self.topology().cluster.pods.len())
             .or_else(|| {
-                endpoint
-                    .pod
-                    .as_deref()
-                    .and_then(|key| key.split_once('/'))
-                    .and_then(|(namespace, name)| {
-                        self.tracer
-                            .index
-                            .pods
-                            .get(&(namespace.to_string(), name.to_string()))
-                            .copied()
-                    })
+                endpoint.pod.as_ref().and_then(|pod| {
+                    self.tracer
+                        .index
+                        .pods
+                        .get(&(pod.namespace.clone(), pod.name.clone()))
+                        .copied()
+                })
             });
         let target_node = endpoint
             .node
@@ -2415,10 +2413,10 @@ impl<'r, 't> Run<'r, 't> {
             Some(node) => Place::Node(self.node(node).name.clone()),
             None => client.place.clone(),
         };
-        let who = endpoint
-            .pod
-            .clone()
-            .unwrap_or_else(|| format!("manual endpoint {endpoint_ip}"));
+        let who = endpoint.pod.as_ref().map_or_else(
+            || format!("manual endpoint {endpoint_ip}"),
+            NamespacedName::to_string,
+        );
         let reason = format!(
             "delivered to {who} at {endpoint_dst} via {via}{}",
             if container_note.is_empty() {
@@ -2655,9 +2653,8 @@ impl<'r, 't> Run<'r, 't> {
         let dial_port = port.unwrap_or(if https { 443 } else { 80 });
         let controller = ingress_ref
             .controller_service
-            .as_deref()
-            .and_then(|key| key.split_once('/'))
-            .and_then(|(namespace, name)| self.tracer.index.service(namespace, name));
+            .as_ref()
+            .and_then(|key| self.tracer.index.service(&key.namespace, &key.name));
         let Some(controller) = controller else {
             self.hop(
                 client.node,
@@ -2677,7 +2674,7 @@ impl<'r, 't> Run<'r, 't> {
                 client.node,
                 HopAction::Proxy,
                 client.ip.to_string(),
-                route.service.clone(),
+                route.service.to_string(),
                 note,
                 client_place.clone(),
                 client_place.clone(),
@@ -2800,13 +2797,12 @@ impl<'r, 't> Run<'r, 't> {
         let controller_pod = first_leg
             .endpoint
             .as_ref()
-            .and_then(|e| e.pod.as_deref())
-            .and_then(|key| key.split_once('/'))
-            .and_then(|(namespace, name)| {
+            .and_then(|e| e.pod.as_ref())
+            .and_then(|pod| {
                 self.tracer
                     .index
                     .pods
-                    .get(&(namespace.to_string(), name.to_string()))
+                    .get(&(pod.namespace.clone(), pod.name.clone()))
                     .copied()
             });
         let Some(controller_pod) = controller_pod else {
@@ -2840,19 +2836,17 @@ impl<'r, 't> Run<'r, 't> {
         route: &IngressRoute,
         ingress_key: &str,
     ) -> Outcome {
-        let Some((namespace, name)) = route.service.split_once('/') else {
-            return Outcome::new(
-                Verdict::Unresolved,
-                format!("malformed backend {}", route.service),
-            );
-        };
-        let Some(service) = self.tracer.index.service(namespace, name) else {
+        let Some(service) = self
+            .tracer
+            .index
+            .service(&route.service.namespace, &route.service.name)
+        else {
             let reason = format!("Ingress {ingress_key} routes to Service {}, which does not exist: the controller answers 503", route.service);
             return self.stop(
                 proxy.node,
                 HopAction::Reject,
                 proxy.ip.to_string(),
-                route.service.clone(),
+                route.service.to_string(),
                 Verdict::Rejected,
                 reason,
                 proxy.place.clone(),
@@ -2881,7 +2875,7 @@ impl<'r, 't> Run<'r, 't> {
                 proxy.node,
                 HopAction::Reject,
                 proxy.ip.to_string(),
-                route.service.clone(),
+                route.service.to_string(),
                 Verdict::Rejected,
                 reason,
                 proxy.place.clone(),
@@ -2921,7 +2915,7 @@ impl<'r, 't> Run<'r, 't> {
                 proxy.node,
                 HopAction::Reject,
                 proxy.ip.to_string(),
-                route.service.clone(),
+                route.service.to_string(),
                 Verdict::Rejected,
                 reason,
                 proxy.place.clone(),
@@ -3304,7 +3298,7 @@ fn describe_container_port(pod: &ClusterPod, port: i64, protocol: Protocol) -> S
 fn side_detail(
     verdict: &netpol::Verdict,
     direction: PolicyDirection,
-    pod_key: &str,
+    pod_key: &NamespacedName,
     isolating: &[String],
 ) -> String {
     let word = match direction {

@@ -37,6 +37,7 @@ use super::cluster::{
 use super::diag::Diagnostic;
 use super::ingest::{self, SourceFile};
 use super::model::*;
+use super::refs::{KindRef, NamespacedName};
 use super::selector::{map_matches, Labels};
 use super::{explain, netpol, resolve, resolve_topology, validate, Topology};
 
@@ -137,7 +138,7 @@ pub enum Resolution {
     Nothing,
     /// Only these Services (`namespace/name`) got new endpoints.
     Incremental {
-        services: Vec<String>,
+        services: Vec<NamespacedName>,
     },
     Full,
 }
@@ -148,8 +149,8 @@ pub struct WhatIfReport {
     pub description: String,
     pub resolution: Resolution,
     /// Pods created by a controller in response (`namespace/name`).
-    pub created_pods: Vec<String>,
-    pub removed_pods: Vec<String>,
+    pub created_pods: Vec<NamespacedName>,
+    pub removed_pods: Vec<NamespacedName>,
     /// The policy [`Mutation::RemoveNetworkPolicy`] removed, to add back later.
     pub removed_policy: Option<NetworkPolicy>,
 }
@@ -501,8 +502,8 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .filter(|(_, pod)| pod.node.as_deref() == Some(name) && !pod.phase.is_terminal())
         .filter(|(_, pod)| {
             !pod.workload
-                .as_deref()
-                .is_some_and(|w| w.starts_with("DaemonSet/"))
+                .as_ref()
+                .is_some_and(|w| w.kind == WorkloadKind::DaemonSet.as_str())
         })
         .map(|(position, _)| position)
         .collect();
@@ -511,7 +512,7 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .iter()
         .map(|&p| topology.cluster.pods[p].clone())
         .collect();
-    let evicted_keys: BTreeSet<String> = evicted_pods.iter().map(ClusterPod::key).collect();
+    let evicted_keys: BTreeSet<NamespacedName> = evicted_pods.iter().map(ClusterPod::key).collect();
     let created = replacement_pods(topology, &evicted_pods, &evicted_keys, Replacement::Ready);
     change.remove(topology, &evicted);
     change.add(topology, created.clone());
@@ -583,9 +584,11 @@ fn scale(
     name: &str,
     replicas: u32,
 ) -> Result<WhatIfReport, WhatIfError> {
-    let (kind_filter, workload_name) = match name.split_once('/') {
-        Some((kind, workload_name)) => (WorkloadKind::parse(kind), workload_name),
-        None => (None, name),
+    // The name may carry its kind, `Deployment/frontend`, to tell apart workloads of
+    // different kinds that share a name.
+    let (kind_filter, workload_name) = match KindRef::parse(name) {
+        Some(kind_ref) => (WorkloadKind::parse(&kind_ref.kind), kind_ref.name),
+        None => (None, name.to_string()),
     };
     let position = topology
         .manifests
@@ -607,7 +610,7 @@ fn scale(
     ) {
         return Err(WhatIfError::invalid(format!("{} {namespace}/{workload_name} cannot be scaled: only Deployments, ReplicaSets, ReplicationControllers and StatefulSets have replicas", workload.kind.as_str())));
     }
-    let workload_ref = format!("{}/{}", workload.kind.as_str(), workload.meta.name);
+    let workload_ref = workload.kind_ref();
     let current: Vec<usize> = topology
         .cluster
         .pods
@@ -615,7 +618,7 @@ fn scale(
         .enumerate()
         .filter(|(_, pod)| {
             pod.namespace == namespace
-                && pod.workload.as_deref() == Some(workload_ref.as_str())
+                && pod.workload.as_ref() == Some(&workload_ref)
                 && !pod.phase.is_terminal()
         })
         .map(|(p, _)| p)
@@ -683,21 +686,18 @@ fn ordinal_of(pod_name: &str, set_name: &str) -> u64 {
 fn replacement_pods(
     topology: &Topology,
     gone: &[ClusterPod],
-    gone_keys: &BTreeSet<String>,
+    gone_keys: &BTreeSet<NamespacedName>,
     replacement: Replacement,
 ) -> Vec<ClusterPod> {
     let mut created: Vec<ClusterPod> = Vec::new();
     for pod in gone {
-        let Some(workload_ref) = pod.workload.as_deref() else {
-            continue;
-        };
-        let Some((kind, workload_name)) = workload_ref.split_once('/') else {
+        let Some(workload_ref) = &pod.workload else {
             continue;
         };
         let Some(workload) = topology.manifests.workloads.iter().find(|w| {
             w.meta.namespace == pod.namespace
-                && w.meta.name == workload_name
-                && w.kind.as_str() == kind
+                && w.meta.name == workload_ref.name
+                && w.kind.as_str() == workload_ref.kind
         }) else {
             continue;
         };
@@ -749,19 +749,18 @@ struct PodFactory<'w> {
     workload: &'w Workload,
     spec: Arc<PodSpec>,
     labels: Labels,
-    owner: String,
-    workload_ref: String,
+    owner: KindRef,
+    workload_ref: KindRef,
     /// Pod-template hash of a Deployment.
     hash: String,
 }
 
 impl<'w> PodFactory<'w> {
     fn new(topology: &Topology, workload: &'w Workload) -> PodFactory<'w> {
-        let workload_ref = format!("{}/{}", workload.kind.as_str(), workload.meta.name);
+        let workload_ref = workload.kind_ref();
         // Share the template spec with existing replicas, as `cluster` does.
         let existing = topology.cluster.pods.iter().find(|p| {
-            p.namespace == workload.meta.namespace
-                && p.workload.as_deref() == Some(workload_ref.as_str())
+            p.namespace == workload.meta.namespace && p.workload.as_ref() == Some(&workload_ref)
         });
         let spec = existing
             .map(|p| Arc::clone(&p.spec))
@@ -774,7 +773,7 @@ impl<'w> PodFactory<'w> {
                 .and_then(|p| p.labels.get("pod-template-hash").cloned())
                 .unwrap_or_else(|| pod_template_hash(&workload.template));
             labels.insert("pod-template-hash".into(), hash.clone());
-            owner = format!("ReplicaSet/{}-{hash}", workload.meta.name);
+            owner = KindRef::new("ReplicaSet", format!("{}-{hash}", workload.meta.name));
         }
         PodFactory {
             workload,
@@ -897,7 +896,7 @@ struct PodChange {
     /// any of them are affected.
     touched: Vec<(String, Labels)>,
     /// Pod counts per (namespace, workload) before, to notice a workload vanishing or appearing.
-    presence_before: BTreeMap<(String, String), usize>,
+    presence_before: BTreeMap<(String, KindRef), usize>,
     /// Old position → new position, when pods were removed.
     remap: Option<Vec<Option<usize>>>,
     /// Pods appended at the end, after any removal.
@@ -1056,24 +1055,22 @@ impl PodChange {
 }
 
 /// What makes a pod count for its workload: the workload, or the pod itself when bare.
-fn presence_key(pod: &ClusterPod) -> String {
+fn presence_key(pod: &ClusterPod) -> KindRef {
     pod.workload
         .clone()
-        .unwrap_or_else(|| format!("Pod/{}", pod.name))
+        .unwrap_or_else(|| KindRef::new("Pod", &pod.name))
 }
 
 /// Pods of `namespace` with this presence key, without allocating per pod.
-fn count_present(topology: &Topology, namespace: &str, key: &str) -> usize {
-    let bare = key.strip_prefix("Pod/");
+fn count_present(topology: &Topology, namespace: &str, key: &KindRef) -> usize {
     topology
         .cluster
         .pods
         .iter()
         .filter(|p| p.namespace == namespace)
-        .filter(|p| match (&p.workload, bare) {
-            (Some(workload), _) => workload == key,
-            (None, Some(name)) => p.name == name,
-            (None, None) => false,
+        .filter(|p| match &p.workload {
+            Some(workload) => workload == key,
+            None => key.kind == "Pod" && p.name == key.name,
         })
         .count()
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::AppState;
 use crate::engine::diag::Diagnostic;
 use crate::engine::model::{ServiceType, TrafficPolicy};
+use crate::engine::refs::{KindRef, NamespacedName};
 use crate::engine::Topology;
 
 #[component]
@@ -125,7 +126,12 @@ fn object_details(topology: &Topology, id: &str, state: AppState) -> impl IntoVi
 }
 
 fn service_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
-    let Some(service) = topology.services.iter().find(|s| s.key() == key).cloned() else {
+    let Some(service) = topology
+        .services
+        .iter()
+        .find(|s| s.key().to_string() == key)
+        .cloned()
+    else {
         return view! { <p class="hint">"This Service no longer exists."</p> }.into_any();
     };
     let raw = topology
@@ -227,7 +233,7 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
             <tbody>{service.endpoints.iter().map(|e| {
                 let state_text = if e.terminating { "terminating" } else if e.ready { "ready" } else { "not ready" };
                 let ports: Vec<String> = e.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
-                view! { <tr data-testid="endpoint-row"><td>{e.pod.clone().map(|p| p.split_once('/').map(|(_, n)| n.to_string()).unwrap_or(p)).unwrap_or_else(|| "—".into())}</td><td>{e.addresses.first().map(ToString::to_string).unwrap_or_default()}</td><td>{e.node.clone().unwrap_or_default()}</td><td class=format!("state {}", state_text.replace(' ', "-"))>{state_text}</td><td data-testid="endpoint-ports">{ports.join(", ")}</td></tr> }
+                view! { <tr data-testid="endpoint-row"><td>{e.pod.as_ref().map_or_else(|| "—".to_string(), |pod| pod.name.clone())}</td><td>{e.addresses.first().map(ToString::to_string).unwrap_or_default()}</td><td>{e.node.clone().unwrap_or_default()}</td><td class=format!("state {}", state_text.replace(' ', "-"))>{state_text}</td><td data-testid="endpoint-ports">{ports.join(", ")}</td></tr> }
             }).collect_view()}</tbody>
         </table>
         <h3>"DNS"</h3>
@@ -263,7 +269,7 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
         .cluster
         .pods
         .iter()
-        .find(|p| p.key() == key)
+        .find(|p| p.key().to_string() == key)
         .cloned()
     else {
         return view! { <p class="hint">"This pod no longer exists."</p> }.into_any();
@@ -271,8 +277,12 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
     let services: Vec<String> = topology
         .services
         .iter()
-        .filter(|s| s.endpoints.iter().any(|e| e.pod.as_deref() == Some(key)))
-        .map(|s| s.key())
+        .filter(|s| {
+            s.endpoints
+                .iter()
+                .any(|e| e.pod.as_ref().is_some_and(|pod| pod.to_string() == key))
+        })
+        .map(|s| s.key().to_string())
         .collect();
     let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let (namespace, name) = (pod.namespace.clone(), pod.name.clone());
@@ -287,7 +297,7 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
             <dt>"Node"</dt><dd>{pod.node.clone().unwrap_or_else(|| "unscheduled".into())}</dd>
             <dt>"IP"</dt><dd>{pod.ips.first().map(ToString::to_string).unwrap_or_else(|| "none".into())}</dd>
             <dt>"State"</dt><dd>{format!("{:?}{}{}", pod.phase, if pod.ready { ", ready" } else { ", not ready" }, if pod.terminating { ", terminating" } else { "" })}</dd>
-            <dt>"Owner"</dt><dd>{pod.owner.clone().unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Owner"</dt><dd>{pod.owner.as_ref().map_or_else(|| "none".to_string(), ToString::to_string)}</dd>
             <dt>"Labels"</dt><dd>{labels.join(", ")}</dd>
             <dt>"Endpoint of"</dt><dd>{if services.is_empty() { "no Service".to_string() } else { services.join(", ") }}</dd>
         </dl>
@@ -352,14 +362,13 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         parts.next().unwrap_or("").to_string(),
         parts.next().unwrap_or("").to_string(),
     );
-    let workload_ref = format!("{kind}/{name}");
+    let workload_ref = KindRef::new(&kind, &name);
+    let object = format!("{kind}/{namespace}/{name}");
     let pods: Vec<_> = topology
         .cluster
         .pods
         .iter()
-        .filter(|p| {
-            p.namespace == namespace && p.workload.as_deref() == Some(workload_ref.as_str())
-        })
+        .filter(|p| p.namespace == namespace && p.workload.as_ref() == Some(&workload_ref))
         .cloned()
         .collect();
     let n_ready = pods.iter().filter(|p| p.ready).count();
@@ -384,16 +393,6 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
             );
         }
     };
-    let object = format!(
-        "{}/{}",
-        workload_ref.split_once('/').map(|(k, _)| k).unwrap_or(""),
-        key.split_once('/')
-            .map(|(ns, rest)| format!(
-                "{ns}/{}",
-                rest.split_once('/').map(|(_, n)| n).unwrap_or(rest)
-            ))
-            .unwrap_or_default()
-    );
     view! {
         <h2 data-testid="details-title">{format!("{workload_ref}")}</h2>
         <dl class="facts">
@@ -426,7 +425,7 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         <h2 data-testid="details-title">{format!("Ingress {key}")}</h2>
         <dl class="facts">
             <dt>"Class"</dt><dd>{ingress.class_name.clone().unwrap_or_else(|| "none".into())}</dd>
-            <dt>"Controller"</dt><dd>{ingress.controller_service.clone().unwrap_or_else(|| "not in the manifests".into())}</dd>
+            <dt>"Controller"</dt><dd>{ingress.controller_service.as_ref().map_or_else(|| "not in the manifests".to_string(), ToString::to_string)}</dd>
             <dt>"Addresses"</dt><dd>{ingress.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")}</dd>
         </dl>
         <table class="compact">
@@ -450,15 +449,10 @@ fn trace_source_for(
 ) -> String {
     let key = service.key();
     if let Some(dependency) = topology.dependencies.iter().find(|d| d.to == key) {
-        let (namespace, name) = dependency
-            .from
-            .split_once('/')
-            .unwrap_or(("default", &dependency.from));
+        let from = &dependency.from;
         if let Some(pod) = topology.cluster.pods.iter().find(|p| {
-            p.namespace == namespace
-                && p.workload
-                    .as_deref()
-                    .is_some_and(|w| w.ends_with(&format!("/{name}")))
+            p.namespace == from.namespace
+                && p.workload.as_ref().is_some_and(|w| w.name == from.name)
         }) {
             return format!("pod/{}/{}", pod.namespace, pod.name);
         }
@@ -466,16 +460,16 @@ fn trace_source_for(
     if service.externally_accessible() {
         return "external".to_string();
     }
-    let own: std::collections::BTreeSet<&str> = service
+    let own: std::collections::BTreeSet<&NamespacedName> = service
         .endpoints
         .iter()
-        .filter_map(|e| e.pod.as_deref())
+        .filter_map(|e| e.pod.as_ref())
         .collect();
     topology
         .cluster
         .pods
         .iter()
-        .find(|p| p.namespace == service.namespace && !own.contains(p.key().as_str()))
+        .find(|p| p.namespace == service.namespace && !own.contains(&p.key()))
         .map(|p| format!("pod/{}/{}", p.namespace, p.name))
         .unwrap_or_else(|| "external".to_string())
 }

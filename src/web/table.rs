@@ -24,11 +24,11 @@ pub fn TableView() -> impl IntoView {
                 let endpoints: Vec<String> = service
                     .endpoints
                     .iter()
-                    .map(|e| format!("{} {}{}", e.pod.clone().unwrap_or_else(|| "manual".into()), e.addresses.first().map(ToString::to_string).unwrap_or_default(), if e.ready { "" } else { " (not ready)" }))
+                    .map(|e| format!("{} {}{}", e.pod.as_ref().map_or_else(|| "manual".to_string(), ToString::to_string), e.addresses.first().map(ToString::to_string).unwrap_or_default(), if e.ready { "" } else { " (not ready)" }))
                     .collect();
                 view! {
                     <tr>
-                        <td><button type="button" class="link" on:click=select>{service.key()}</button></td>
+                        <td><button type="button" class="link" on:click=select>{service.key().to_string()}</button></td>
                         <td>{if service.headless { "Headless".to_string() } else { service.service_type.as_str().to_string() }}</td>
                         <td>{service.cluster_ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")}</td>
                         <td>{ports.join(", ")}</td>

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use super::graph::Viewport;
 use super::state::{AppState, Versioned};
+use crate::engine::refs::NamespacedName;
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, FlowSource, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, Verdict};
@@ -209,7 +210,7 @@ fn place_position(scene: &Scene, place: &Place) -> Option<(f64, f64)> {
             .map(|s| (s.rect.x + 14.0, s.rect.y + 14.0)),
         Place::Pod(key) => scene.anchor(&format!("pod:{key}")).or_else(|| {
             // The logical view draws workloads, not pods.
-            let (namespace, name) = key.split_once('/')?;
+            let (namespace, name) = (&key.namespace, &key.name);
             scene
                 .shapes
                 .iter()
@@ -306,9 +307,9 @@ fn place_key(place: &Place) -> String {
 
 fn place_from_key(key: &str) -> Place {
     match key.split_once(':') {
-        Some(("lb", s)) => Place::LoadBalancer(s.into()),
+        Some(("lb", s)) => NamespacedName::parse(s).map_or(Place::Client, Place::LoadBalancer),
         Some(("node", n)) => Place::Node(n.into()),
-        Some(("pod", p)) => Place::Pod(p.into()),
+        Some(("pod", p)) => NamespacedName::parse(p).map_or(Place::Client, Place::Pod),
         Some(("outside", o)) => Place::Outside(o.into()),
         _ if key == "dns" => Place::Dns,
         _ => Place::Client,

@@ -19,6 +19,7 @@ use kubetopo::engine::diag::Severity;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::{ServiceType, TrafficPolicy};
 use kubetopo::engine::output::to_json;
+use kubetopo::engine::refs::KindRef;
 use kubetopo::engine::resolve::ResolvedService;
 use kubetopo::engine::{analyze, Topology};
 
@@ -28,7 +29,9 @@ const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 /// without a snapshot here.
 const CORPUS_FILES: &[&str] = &[
     "guestbook.yaml",
+    "headless-statefulset.yaml",
     "ingress-nginx-cloud.yaml",
+    "local-loadbalancer.yaml",
     "online-boutique-netpol.yaml",
     "online-boutique.yaml",
 ];
@@ -58,7 +61,7 @@ fn service<'t>(topology: &'t Topology, key: &str) -> &'t ResolvedService {
     topology
         .services
         .iter()
-        .find(|s| s.key() == key)
+        .find(|s| s.key().to_string() == key)
         .unwrap_or_else(|| panic!("no Service {key}"))
 }
 
@@ -118,6 +121,11 @@ fn check_invariants(topology: &Topology) {
     let mut cluster_ips = BTreeSet::new();
     let mut node_ports = BTreeSet::new();
     for service in &topology.services {
+        // Headless Services get no ClusterIP and per-pod records instead; the
+        // `headless_statefulset` test checks those.
+        if service.headless {
+            continue;
+        }
         assert_eq!(service.cluster_ips.len(), 1, "{}", service.key());
         let ip = v4(&service.cluster_ips[0]);
         let offset = service_cidr
@@ -182,12 +190,12 @@ fn check_invariants(topology: &Topology) {
         );
         // Endpoints: selected pods only, in the Service's namespace, ready, with a zone.
         for endpoint in &service.endpoints {
-            let pod_key = endpoint.pod.as_deref().unwrap();
+            let pod_key = endpoint.pod.as_ref().unwrap().to_string();
             let pod = topology
                 .cluster
                 .pods
                 .iter()
-                .find(|p| p.key() == pod_key)
+                .find(|p| p.key().to_string() == pod_key)
                 .unwrap();
             assert_eq!(pod.namespace, service.namespace);
             assert!(
@@ -249,16 +257,10 @@ fn endpoint_ports(service: &ResolvedService) -> Vec<Vec<(Option<String>, i64)>> 
 fn dependency_edges(topology: &Topology) -> BTreeMap<String, BTreeSet<String>> {
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for dependency in &topology.dependencies {
-        let from = dependency
-            .from
-            .strip_prefix("default/")
-            .unwrap()
-            .to_string();
-        let to = format!(
-            "{}:{}",
-            dependency.to.strip_prefix("default/").unwrap(),
-            dependency.port.unwrap()
-        );
+        assert_eq!(dependency.from.namespace, "default");
+        assert_eq!(dependency.to.namespace, "default");
+        let from = dependency.from.name.clone();
+        let to = format!("{}:{}", dependency.to.name, dependency.port.unwrap());
         edges.entry(from).or_default().insert(to);
     }
     edges
@@ -280,6 +282,80 @@ fn corpus_is_fully_covered() {
     );
 }
 
+/// headless-statefulset: a headless Service governing a 3-replica StatefulSet, and a
+/// client pod that calls `web-0.nginx`. Pods are named by ordinal (§7), the Service
+/// gets no ClusterIP (§3), and DNS has an A record per pod plus per-pod hostnames
+/// under the Service (§6).
+#[test]
+fn headless_statefulset() {
+    let topology = check("headless-statefulset", &["headless-statefulset.yaml"]);
+    check_invariants(&topology);
+    let nginx = service(&topology, "default/nginx");
+    assert!(nginx.headless);
+    assert!(nginx.cluster_ips.is_empty(), "{:?}", nginx.cluster_ips);
+    let mut pods: Vec<String> = nginx
+        .endpoints
+        .iter()
+        .map(|e| e.pod.as_ref().unwrap().name.clone())
+        .collect();
+    pods.sort();
+    assert_eq!(pods, ["web-0", "web-1", "web-2"]);
+    for endpoint in &nginx.endpoints {
+        assert_eq!(
+            endpoint.hostname.as_deref(),
+            Some(endpoint.pod.as_ref().unwrap().name.as_str()),
+            "a StatefulSet pod under its governing Service has its own hostname"
+        );
+    }
+    let fqdn = "nginx.default.svc.cluster.local";
+    let service_a = nginx
+        .dns
+        .iter()
+        .filter(|r| r.record_type == "A" && r.name == fqdn)
+        .count();
+    assert_eq!(service_a, 3, "one A record per ready pod: {:?}", nginx.dns);
+    assert!(
+        nginx
+            .dns
+            .iter()
+            .any(|r| r.record_type == "A" && r.name == format!("web-0.{fqdn}")),
+        "{:?}",
+        nginx.dns
+    );
+}
+
+/// local-loadbalancer: a LoadBalancer Service with `externalTrafficPolicy: Local` over
+/// two replicas. It gets a load balancer address, a NodePort and a
+/// healthCheckNodePort (§3), and a diagnostic explains which nodes drop external
+/// traffic (§5.1).
+#[test]
+fn local_loadbalancer() {
+    let topology = check("local-loadbalancer", &["local-loadbalancer.yaml"]);
+    check_invariants(&topology);
+    let echo = service(&topology, "default/echo");
+    assert_eq!(echo.service_type, ServiceType::LoadBalancer);
+    assert_eq!(echo.external_traffic_policy, Some(TrafficPolicy::Local));
+    assert_eq!(echo.load_balancer_ips.len(), 1);
+    assert!(echo.ports[0].node_port.is_some());
+    assert!(echo.health_check_node_port.is_some());
+    assert_eq!(
+        endpoint_ports(echo),
+        vec![vec![(Some("http".to_string()), 8080)]; 2]
+    );
+    assert!(
+        topology
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "external-traffic-local-drops"),
+        "{:?}",
+        topology
+            .diagnostics
+            .iter()
+            .map(|d| &d.code)
+            .collect::<Vec<_>>()
+    );
+}
+
 /// guestbook: three Deployments (frontend ×3, redis-leader ×1, redis-follower ×2) and
 /// three Services, `frontend` of type NodePort.
 #[test]
@@ -291,7 +367,7 @@ fn guestbook() {
             .cluster
             .pods
             .iter()
-            .filter(|p| p.workload.as_deref() == Some(&format!("Deployment/{deployment}")))
+            .filter(|p| p.workload == Some(KindRef::new("Deployment", deployment)))
             .count()
     };
     let deployments: BTreeSet<&str> = topology
@@ -309,9 +385,12 @@ fn guestbook() {
             "{}",
             workload.meta.name
         );
-        for pod in topology.cluster.pods.iter().filter(|p| {
-            p.workload.as_deref() == Some(&format!("Deployment/{}", workload.meta.name))
-        }) {
+        for pod in topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.workload == Some(workload.kind_ref()))
+        {
             check_deployment_pod_name(&pod.name, &workload.meta.name);
         }
     }
@@ -368,11 +447,11 @@ fn ingress_nginx_cloud() {
         "k8s.io/ingress-nginx"
     );
 
-    let pods: BTreeMap<&str, &str> = topology
+    let pods: BTreeMap<String, &str> = topology
         .cluster
         .pods
         .iter()
-        .map(|p| (p.workload.as_deref().unwrap(), p.name.as_str()))
+        .map(|p| (p.workload.as_ref().unwrap().to_string(), p.name.as_str()))
         .collect();
     assert_eq!(pods.len(), 3, "{pods:?}");
     check_deployment_pod_name(
@@ -387,7 +466,7 @@ fn ingress_nginx_cloud() {
             .cluster
             .pods
             .iter()
-            .find(|p| p.workload.as_deref() == Some(&format!("Job/{job}")))
+            .find(|p| p.workload == Some(KindRef::new("Job", job)))
             .unwrap();
         let suffix = pod.name.strip_prefix(&format!("{job}-")).unwrap();
         assert_eq!(suffix.len(), 5, "{}", pod.name);
@@ -483,9 +562,7 @@ fn check_boutique(topology: &Topology) {
             .cluster
             .pods
             .iter()
-            .filter(|p| {
-                p.workload.as_deref() == Some(&format!("Deployment/{}", workload.meta.name))
-            })
+            .filter(|p| p.workload == Some(workload.kind_ref()))
             .collect();
         assert_eq!(pods.len(), 1, "{}", workload.meta.name);
         let hash = check_deployment_pod_name(&pods[0].name, &workload.meta.name);
@@ -505,7 +582,7 @@ fn check_boutique(topology: &Topology) {
             vec![vec![(Some(port_name.to_string()), target)]],
             "{name}"
         );
-        let pod = service.endpoints[0].pod.as_deref().unwrap();
+        let pod = service.endpoints[0].pod.as_ref().unwrap().to_string();
         assert!(
             pod.starts_with(&format!("default/{name}-")),
             "{name} is served by {pod}"
@@ -642,7 +719,7 @@ fn online_boutique_with_netpol() {
     for service in &topology.services {
         assert_eq!(
             service.cluster_ips,
-            self::service(&alone, &service.key()).cluster_ips
+            self::service(&alone, &service.key().to_string()).cluster_ips
         );
     }
 }

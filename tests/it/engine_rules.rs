@@ -19,6 +19,7 @@ use kubetopo::cli::parse_args;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::output::{to_json, AnalysisOutput};
+use kubetopo::engine::refs::{KindRef, NamespacedName};
 use kubetopo::engine::resolve::ResolvedService;
 use kubetopo::engine::{analyze, Topology};
 use proptest::prelude::*;
@@ -136,9 +137,12 @@ fn dump(topology: &Topology) -> Vec<String> {
         })
         .collect();
     for pod in &topology.cluster.pods {
-        if let Some((kind, name)) = pod.workload.as_deref().and_then(|w| w.split_once('/')) {
+        if let Some(workload) = &pod.workload {
             *pods_per_workload
-                .entry(format!("{kind}/{}/{name}", pod.namespace))
+                .entry(format!(
+                    "{}/{}/{}",
+                    workload.kind, pod.namespace, workload.name
+                ))
                 .or_default() += 1;
         }
     }
@@ -269,7 +273,7 @@ fn service<'t>(topology: &'t Topology, key: &str) -> &'t ResolvedService {
     topology
         .services
         .iter()
-        .find(|s| s.key() == key)
+        .find(|s| s.key().to_string() == key)
         .unwrap_or_else(|| panic!("no Service {key}"))
 }
 
@@ -344,7 +348,7 @@ fn s7_deployment_pod_names() {
             .cluster
             .pods
             .iter()
-            .filter(|p| p.workload.as_deref() == Some(&format!("Deployment/{deployment}")))
+            .filter(|p| p.workload == Some(KindRef::new("Deployment", deployment)))
             .collect();
         let names: BTreeSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names.len(), 3, "pod names must be distinct: {names:?}");
@@ -364,8 +368,8 @@ fn s7_deployment_pod_names() {
                 Some(hash)
             );
             assert_eq!(
-                pod.owner.as_deref(),
-                Some(format!("ReplicaSet/{deployment}-{hash}").as_str())
+                pod.owner,
+                Some(KindRef::new("ReplicaSet", format!("{deployment}-{hash}")))
             );
             hashes.insert(hash.to_string());
         }
@@ -511,7 +515,7 @@ fn s7_daemonset_one_pod_per_eligible_node() {
     for pod in &topology.cluster.pods {
         let (base, suffix) = pod.name.rsplit_once('-').unwrap();
         assert_eq!(
-            Some(format!("DaemonSet/{base}")),
+            Some(KindRef::new("DaemonSet", base)),
             pod.workload,
             "{}",
             pod.name
@@ -757,7 +761,7 @@ fn s7_scheduling_is_deterministic_and_spreads_over_zones() {
             .cluster
             .pods
             .iter()
-            .filter(|p| p.workload.as_deref() == Some("Deployment/web"))
+            .filter(|p| p.workload == Some(KindRef::new("Deployment", "web")))
             .map(|p| (p.name.clone(), p.node.clone()))
             .collect()
     };
@@ -1504,7 +1508,7 @@ spec: {ports: [{port: 80}]}
         dns.ports[0].node_port, dns.ports[1].node_port,
         "53/UDP and 53/TCP share one nodePort"
     );
-    let mut owners: BTreeMap<i64, String> = BTreeMap::new();
+    let mut owners: BTreeMap<i64, NamespacedName> = BTreeMap::new();
     for service in &topology.services {
         let mut own: BTreeSet<i64> = BTreeSet::new();
         for port in &service.ports {
@@ -2639,7 +2643,7 @@ proptest! {
     fn s3_allocations_are_unique_and_in_range(cases in prop::collection::vec(service_case(), 1..25)) {
         let topology = analyze(&[SourceFile::new("p.yaml", cases_yaml(&cases))], &Config::default());
         let mut cluster_ips = BTreeSet::new();
-        let mut node_ports: BTreeMap<i64, (String, Option<i64>)> = BTreeMap::new();
+        let mut node_ports: BTreeMap<i64, (NamespacedName, Option<i64>)> = BTreeMap::new();
         for service in &topology.services {
             prop_assert_eq!(service.cluster_ips.len(), 1, "{}", service.key());
             let offset = service_cidr_offset(&service.cluster_ips[0]);

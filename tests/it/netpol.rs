@@ -81,7 +81,12 @@ fn with_pods(policies: &str) -> Topology {
 }
 
 fn find_pod<'t>(topology: &'t Topology, key: &str) -> &'t ClusterPod {
-    match topology.cluster.pods.iter().find(|pod| pod.key() == key) {
+    match topology
+        .cluster
+        .pods
+        .iter()
+        .find(|pod| pod.key().to_string() == key)
+    {
         Some(pod) => pod,
         None => panic!("no pod {key} in the test cluster"),
     }
@@ -92,7 +97,7 @@ fn pod_index(topology: &Topology, key: &str) -> usize {
         .cluster
         .pods
         .iter()
-        .position(|pod| pod.key() == key)
+        .position(|pod| pod.key().to_string() == key)
     {
         Some(index) => index,
         None => panic!("no pod {key} in the test cluster"),
@@ -1051,8 +1056,10 @@ fn boutique(policies: &str) -> Topology {
 }
 
 fn workload_name(pod: &ClusterPod) -> String {
-    let workload = pod.workload.as_deref().unwrap_or(&pod.name);
-    workload.rsplit('/').next().unwrap_or(workload).to_string()
+    pod.workload
+        .as_ref()
+        .map_or(&pod.name, |workload| &workload.name)
+        .clone()
 }
 
 /// Every (client workload, Service) pair some client pod may reach on some endpoint

@@ -5,6 +5,7 @@
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
+use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::trace::{
     self, Destination, HopAction, SeededChooser, Trace, TraceSource, Tracer, Verdict,
 };
@@ -116,7 +117,12 @@ fn check(case: Case) -> Trace {
     }
     if let Some(endpoint) = case.endpoint {
         assert_eq!(
-            result.endpoint.as_ref().and_then(|e| e.pod.as_deref()),
+            result
+                .endpoint
+                .as_ref()
+                .and_then(|e| e.pod.as_ref())
+                .map(ToString::to_string)
+                .as_deref(),
             Some(endpoint),
             "endpoint\n{dump}"
         );
@@ -441,6 +447,7 @@ spec:
             run(&topology, "pod/default/client-3", None, "web", seed)
                 .endpoint
                 .and_then(|e| e.pod)
+                .map(|pod| pod.to_string())
         })
         .collect();
     assert_eq!(endpoints.len(), 2, "{endpoints:?}");
@@ -508,7 +515,7 @@ fn session_affinity_client_ip_ignores_the_seed() {
                     seed,
                 )
             })
-            .map(|t| t.endpoint.and_then(|e| e.pod).unwrap())
+            .map(|t| t.endpoint.and_then(|e| e.pod).unwrap().to_string())
             .collect();
         assert_eq!(
             endpoints.len(),
@@ -527,7 +534,7 @@ fn session_affinity_client_ip_ignores_the_seed() {
                 0,
             )
         })
-        .map(|t| t.endpoint.and_then(|e| e.pod).unwrap())
+        .map(|t| t.endpoint.and_then(|e| e.pod).unwrap().to_string())
         .collect();
     assert_eq!(by_client.len(), 2);
 }
@@ -537,7 +544,7 @@ fn without_affinity_seeds_spread_over_endpoints() {
     let topology = topology_with(NODE_PORT_CLUSTER, "");
     let endpoints: std::collections::BTreeSet<String> = (0..32)
         .map(|seed| run(&topology, "external", None, "172.18.0.12:30080", seed))
-        .map(|t| t.endpoint.and_then(|e| e.pod).unwrap())
+        .map(|t| t.endpoint.and_then(|e| e.pod).unwrap().to_string())
         .collect();
     assert_eq!(endpoints.len(), 2, "{endpoints:?}");
 }
@@ -619,7 +626,10 @@ spec:
     // Both client pods back `solo`; pick seeds until client-1 gets itself.
     let hairpin = (0..32)
         .map(|seed| run(&topology, "pod/default/client-1", None, "solo", seed))
-        .find(|t| t.endpoint.as_ref().and_then(|e| e.pod.as_deref()) == Some("default/client-1"))
+        .find(|t| {
+            t.endpoint.as_ref().and_then(|e| e.pod.as_ref())
+                == Some(&NamespacedName::new("default", "client-1"))
+        })
         .expect("some seed picks client-1 itself");
     let snat = hairpin
         .hops
@@ -867,6 +877,7 @@ spec:
         .unwrap()
         .pod
         .unwrap()
+        .to_string()
         .starts_with("default/web-"));
 }
 
@@ -891,7 +902,7 @@ fn pod_of(topology: &Topology, workload: &str) -> String {
         .cluster
         .pods
         .iter()
-        .find(|p| p.workload.as_deref() == Some(workload))
+        .find(|p| p.workload.as_ref().map(ToString::to_string).as_deref() == Some(workload))
         .unwrap_or_else(|| panic!("no pod of {workload}"));
     format!("pod/{}/{}", pod.namespace, pod.name)
 }

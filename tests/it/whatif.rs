@@ -5,6 +5,7 @@
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
+use kubetopo::engine::refs::{KindRef, NamespacedName};
 use kubetopo::engine::trace::{self, Destination, TraceRequest, TraceSource, Verdict};
 use kubetopo::engine::whatif::{self, apply, Mutation, Resolution};
 use kubetopo::engine::{analyze, Topology};
@@ -32,7 +33,7 @@ fn pod_named(topology: &Topology, workload: &str) -> (String, String) {
         .cluster
         .pods
         .iter()
-        .find(|p| p.workload.as_deref() == Some(workload))
+        .find(|p| p.workload.as_ref().map(ToString::to_string).as_deref() == Some(workload))
         .unwrap_or_else(|| panic!("no pod of {workload}"));
     (pod.namespace.clone(), pod.name.clone())
 }
@@ -115,7 +116,7 @@ fn kill_pod_is_incremental_and_equivalent() {
     assert_eq!(
         report.resolution,
         Resolution::Incremental {
-            services: vec!["default/cartservice".into()]
+            services: vec![NamespacedName::new("default", "cartservice")]
         }
     );
     assert!(!topology.cluster.pods.iter().any(|p| p.name == name));
@@ -157,10 +158,13 @@ fn delete_pod_gets_a_replacement_that_is_not_ready_yet() {
             name: name.clone(),
         },
     );
-    assert_eq!(report.removed_pods, vec![format!("{namespace}/{name}")]);
+    assert_eq!(
+        report.removed_pods,
+        vec![NamespacedName::new(&namespace, &name)]
+    );
     assert_eq!(report.created_pods.len(), 1);
-    let replacement = report.created_pods[0].split_once('/').unwrap().1;
-    assert!(replacement.starts_with("frontend-") && replacement != name);
+    let replacement = &report.created_pods[0].name;
+    assert!(replacement.starts_with("frontend-") && *replacement != name);
     let frontend = topology
         .services
         .iter()
@@ -356,7 +360,7 @@ fn scaling_names_and_places_pods_as_the_cluster_simulation_does() {
             .cluster
             .pods
             .iter()
-            .filter(|p| p.workload.as_deref() == Some("Deployment/frontend"))
+            .filter(|p| p.workload == Some(KindRef::new("Deployment", "frontend")))
             .map(|p| (p.name.clone(), p.node.clone()))
             .collect();
         pods.sort();
@@ -472,7 +476,7 @@ spec:
     let report = check_equivalent(&mut topology, &Mutation::DeletePod { namespace, name });
     assert_eq!(
         report.created_pods,
-        vec!["default/db-0".to_string()],
+        vec![NamespacedName::new("default", "db-0")],
         "a StatefulSet recreates the same identity"
     );
 }
