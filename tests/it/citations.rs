@@ -250,16 +250,15 @@ fn dotted_number(text: &str) -> Option<(String, &str)> {
     let mut end = 0;
     let bytes = text.as_bytes();
     while end < bytes.len() {
-        if bytes[end].is_ascii_digit() {
-            end += 1;
-        } else if bytes[end] == b'.'
-            && end > 0
-            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)
-        {
-            end += 1;
-        } else {
+        // A dot belongs to the number only between two digits.
+        let continues_number = bytes[end].is_ascii_digit()
+            || (bytes[end] == b'.'
+                && end > 0
+                && bytes.get(end + 1).is_some_and(u8::is_ascii_digit));
+        if !continues_number {
             break;
         }
+        end += 1;
     }
     (end > 0).then(|| (text[..end].to_string(), &text[end..]))
 }
