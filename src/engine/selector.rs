@@ -1,5 +1,5 @@
 //! Kubernetes label selectors, reproduced from `k8s.io/apimachinery`
-//! `pkg/labels` (spec: `k8s-service-semantics.md` §1).
+//! `pkg/labels` (spec: `docs/semantics.md` §1).
 //!
 //! Three selector shapes exist in the API and they disagree about what
 //! "empty" means, so each gets its own type here:

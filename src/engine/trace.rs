@@ -2,7 +2,7 @@
 //!
 //! A trace follows what kube-proxy (iptables mode), cluster DNS and NetworkPolicy
 //! would do with one connection, using the rules of
-//! `docs/k8s-service-semantics.md` §5 and §6:
+//! `docs/semantics.md` §5 and §6:
 //!
 //! 1. DNS: names resolve through the client pod's search path (§6), to a ClusterIP
 //!    (A), an ExternalName target (CNAME), headless pod IPs, or a SRV port.

@@ -1,5 +1,5 @@
 //! Samples embedded at build time. The corpus files are copies of
-//! `../shared/corpus` (see samples/SOURCES.md for their origin and licence).
+//! upstream manifests (see samples/SOURCES.md for their origin and licence).
 
 pub struct Sample {
     pub id: &'static str,

@@ -1,4 +1,4 @@
-//! The engine against the Kubernetes rules of `shared/docs/k8s-service-semantics.md`.
+//! The engine against the Kubernetes rules of `docs/semantics.md`.
 //!
 //! Every test is a table row: manifests in, expected facts out, and names the rule
 //! (section) it checks. `check` analyzes the YAML and renders the topology as one

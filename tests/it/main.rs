@@ -6,6 +6,8 @@
 
 mod common;
 
+mod boundary;
+mod citations;
 mod corpus;
 mod docs;
 mod engine_rules;

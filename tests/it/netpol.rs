@@ -1,4 +1,4 @@
-//! NetworkPolicy (networking/v1) semantics. Each test names the rule it checks, from
+//! NetworkPolicy (networking/v1), `docs/semantics.md` §8. Each test names the rule it checks, from
 //! `kubernetes/api` `networking/v1/types.go` and the website's
 //! `concepts/services-networking/network-policies.md`. Cases are data: a YAML
 //! cluster, then rows of (from, to, port, protocol, expected verdict), run by `check`.

@@ -1,5 +1,5 @@
 //! Label selector semantics, checked against the vectors of
-//! `k8s-service-semantics.md` §1 (which come from apimachinery's
+//! `docs/semantics.md` §1 (which come from apimachinery's
 //! `pkg/labels` and `pkg/apis/meta/v1` tests). Each table row names the
 //! section, vector number and upstream test it reproduces.
 

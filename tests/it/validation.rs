@@ -1,4 +1,4 @@
-//! Service validation (§2 of `k8s-service-semantics.md`) as a table: each row is a
+//! Service validation (§2 of `docs/semantics.md`) as a table: each row is a
 //! Service manifest and the exact (code, field, line) facts it must produce, and
 //! each row names the rule it checks. Ingest runs first, as in `analyze`, so a row
 //! also shows that validation does not repeat what ingest already reported.
