@@ -91,8 +91,10 @@ impl BandAllocator {
             // enough for the sizes involved (≤ 2^20 in practice).
             for step in 0..width {
                 let candidate = low + (start + step) % width;
-                if !self.used.contains_key(&candidate) {
-                    self.used.insert(candidate, owner.to_string());
+                if let std::collections::btree_map::Entry::Vacant(entry) =
+                    self.used.entry(candidate)
+                {
+                    entry.insert(owner.to_string());
                     return Some(candidate);
                 }
             }

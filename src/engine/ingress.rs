@@ -214,7 +214,7 @@ fn controller_service(
             pod.spec.containers.iter().any(|c| {
                 c.address_hints
                     .iter()
-                    .any(|hint| flags.iter().any(|flag| hint.value == *flag))
+                    .any(|hint| flags.contains(&hint.value))
             })
         })
         .collect();

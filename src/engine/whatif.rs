@@ -501,9 +501,9 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .enumerate()
         .filter(|(_, pod)| pod.node.as_deref() == Some(name) && !pod.phase.is_terminal())
         .filter(|(_, pod)| {
-            !pod.workload
+            pod.workload
                 .as_ref()
-                .is_some_and(|w| w.kind == WorkloadKind::DaemonSet.as_str())
+                .is_none_or(|w| w.kind != WorkloadKind::DaemonSet.as_str())
         })
         .map(|(position, _)| position)
         .collect();
