@@ -1395,11 +1395,19 @@ fn s1_4_sort_like_go_vectors() {
         ),
     ];
     for (keys, expected_positions) in rows {
-        let mut pairs: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
-        sort_like_go(&mut pairs, |left, right| left.0 < right.0);
-        let positions: Vec<usize> = pairs.iter().map(|pair| pair.1).collect();
-        assert_eq!(positions, expected_positions, "keys {keys:?}");
+        assert_eq!(
+            go_sorted_positions(keys),
+            expected_positions,
+            "keys {keys:?}"
+        );
     }
+}
+
+/// The input positions of `keys` in the order `sort_like_go` leaves them.
+fn go_sorted_positions(keys: &[u8]) -> Vec<usize> {
+    let mut pairs: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
+    sort_like_go(&mut pairs, |left, right| left.0 < right.0);
+    pairs.iter().map(|pair| pair.1).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -1675,16 +1683,15 @@ proptest! {
     fn s1_4_sort_like_go_sorts_and_is_stable_up_to_twelve(
         keys in prop::collection::vec(0u8..4, 0..120),
     ) {
-        let mut pairs: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
-        sort_like_go(&mut pairs, |left, right| left.0 < right.0);
-        prop_assert!(pairs.windows(2).all(|window| window[0].0 <= window[1].0));
-        let mut positions: Vec<usize> = pairs.iter().map(|pair| pair.1).collect();
-        positions.sort_unstable();
-        prop_assert_eq!(positions, (0..keys.len()).collect::<Vec<_>>());
+        let positions = go_sorted_positions(&keys);
+        prop_assert!(positions.windows(2).all(|window| keys[window[0]] <= keys[window[1]]));
+        let mut every_position = positions.clone();
+        every_position.sort_unstable();
+        prop_assert_eq!(every_position, (0..keys.len()).collect::<Vec<_>>());
         if keys.len() <= 12 {
-            let mut stable: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
-            stable.sort_by_key(|pair| pair.0);
-            prop_assert_eq!(pairs, stable);
+            let mut stable_positions: Vec<usize> = (0..keys.len()).collect();
+            stable_positions.sort_by_key(|&position| keys[position]);
+            prop_assert_eq!(positions, stable_positions);
         }
     }
 

@@ -1297,18 +1297,10 @@ fn every_code_is_documented() {
         .or_else(|_| std::fs::read_to_string(format!("{root}/docs/diagnostics.md")))
         .expect("docs/diagnostics-validation.md or docs/diagnostics.md");
     for (code, _) in VALIDATION_CODES {
-        let heading = format!("### {code}\n");
-        let Some(start) = text.find(&heading) else {
-            panic!("no `### {code}` section")
-        };
-        let section = &text[start + heading.len()..];
-        let section = &section[..section.find("\n#").unwrap_or(section.len())];
+        let section = documented_section(&text, code);
         // The section's minimal example must trigger the code it documents.
-        let example = section
-            .split("```yaml\n")
-            .nth(1)
-            .and_then(|rest| rest.split("```").next())
-            .unwrap_or_else(|| panic!("no yaml example under `### {code}`"));
+        let example =
+            yaml_example(section).unwrap_or_else(|| panic!("no yaml example under `### {code}`"));
         let diagnostics = check(example);
         assert!(
             diagnostics.iter().any(|d| d.code == *code),
@@ -1316,6 +1308,25 @@ fn every_code_is_documented() {
             facts(&diagnostics)
         );
     }
+}
+
+/// The text of the `### code` section of the diagnostics reference, up to the
+/// next heading.
+fn documented_section<'doc>(text: &'doc str, code: &str) -> &'doc str {
+    let heading = format!("### {code}\n");
+    let Some(start) = text.find(&heading) else {
+        panic!("no `### {code}` section")
+    };
+    let section = &text[start + heading.len()..];
+    &section[..section.find("\n#").unwrap_or(section.len())]
+}
+
+/// The first ```yaml block of a section: its minimal example.
+fn yaml_example(section: &str) -> Option<&str> {
+    section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
 }
 
 /// The message example under each validation code in `docs/diagnostics.md`
@@ -1327,17 +1338,8 @@ fn every_documented_message_is_the_one_printed() {
         .expect("docs/diagnostics.md");
     let mut n_checked = 0;
     for (code, _) in VALIDATION_CODES {
-        let heading = format!("### {code}\n");
-        let Some(start) = text.find(&heading) else {
-            panic!("no `### {code}` section")
-        };
-        let section = &text[start + heading.len()..];
-        let section = &section[..section.find("\n#").unwrap_or(section.len())];
-        let Some(example) = section
-            .split("```yaml\n")
-            .nth(1)
-            .and_then(|rest| rest.split("```").next())
-        else {
+        let section = documented_section(&text, code);
+        let Some(example) = yaml_example(section) else {
             continue;
         };
         let Some(documented_message) = section

@@ -196,19 +196,10 @@ where
         self.swap(start, pivot);
         let mut low = start + 1;
         let mut high = end - 1;
-        while low <= high && self.less(low, start) {
-            low += 1;
-        }
-        while low <= high && !self.less(high, start) {
-            high -= 1;
-        }
-        if low > high {
-            self.swap(high, start);
-            return (high, true);
-        }
-        self.swap(low, high);
-        low += 1;
-        high -= 1;
+        // Go scans once before its loop only to learn whether the range was
+        // already partitioned; one loop with a flag makes the same comparisons
+        // and swaps in the same order.
+        let mut already_partitioned = true;
         loop {
             while low <= high && self.less(low, start) {
                 low += 1;
@@ -219,12 +210,13 @@ where
             if low > high {
                 break;
             }
+            already_partitioned = false;
             self.swap(low, high);
             low += 1;
             high -= 1;
         }
         self.swap(high, start);
-        (high, false)
+        (high, already_partitioned)
     }
 
     /// Moves the elements equal to the pivot to the front of a range that holds
