@@ -125,6 +125,13 @@ pub struct PodNaming {
     /// The name the random-looking suffix is derived from: the Job name for
     /// Jobs, the workload name otherwise.
     suffix_owner: String,
+    /// What naming one replica needs from the workload itself.
+    kind: WorkloadKind,
+    namespace: String,
+    workload_name: String,
+    ordinal_start: u32,
+    indexed: bool,
+    service_name: Option<String>,
 }
 
 /// Which replica of a workload a pod is.
@@ -215,34 +222,40 @@ impl PodNaming {
             owner,
             name_prefix,
             suffix_owner,
+            kind: workload.kind,
+            namespace: namespace.clone(),
+            workload_name: name.clone(),
+            ordinal_start: workload.ordinal_start,
+            indexed: workload.indexed,
+            service_name: workload.service_name.clone(),
         }
     }
 
-    /// Names one replica of `workload` (the workload this naming was built
-    /// for) as its controller would: `<statefulset>-<ordinal>`,
-    /// `<job>-<index>-<suffix>` for an indexed Job, otherwise the prefix and
-    /// five characters seeded by the replica's index or node.
-    pub fn replica(&self, workload: &Workload, slot: ReplicaSlot<'_>, seed: u64) -> PodIdentity {
-        let namespace = workload.meta.namespace.as_str();
+    /// Names one replica as the workload's controller would:
+    /// `<statefulset>-<ordinal>`, `<job>-<index>-<suffix>` for an indexed Job,
+    /// otherwise the prefix and five characters seeded by the replica's index
+    /// or node.
+    pub fn replica(&self, slot: ReplicaSlot<'_>, seed: u64) -> PodIdentity {
+        let namespace = self.namespace.as_str();
         let suffix_owner = self.suffix_owner.as_str();
         let mut labels = self.labels.clone();
         let mut hostname = None;
         let mut subdomain = None;
-        let name = match (workload.kind, slot) {
+        let name = match (self.kind, slot) {
             (WorkloadKind::StatefulSet, ReplicaSlot::Index(index)) => {
-                let ordinal = u64::from(workload.ordinal_start) + u64::from(index);
-                let pod_name = format!("{}-{ordinal}", workload.meta.name);
+                let ordinal = u64::from(self.ordinal_start) + u64::from(index);
+                let pod_name = format!("{}-{ordinal}", self.workload_name);
                 labels.insert(
                     "statefulset.kubernetes.io/pod-name".into(),
                     pod_name.clone(),
                 );
                 labels.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
                 hostname = Some(pod_name.clone());
-                subdomain = workload.service_name.clone();
+                subdomain = self.service_name.clone();
                 pod_name
             }
             (WorkloadKind::Job | WorkloadKind::CronJob, ReplicaSlot::Index(index))
-                if workload.indexed =>
+                if self.indexed =>
             {
                 labels.insert(
                     "batch.kubernetes.io/job-completion-index".into(),
@@ -754,7 +767,7 @@ impl<'a> PodBuilder<'a> {
             for index in 0..self.nodes.len() {
                 if node_accepts(&self.nodes[index], &spec, Placement::Daemon) {
                     let slot = ReplicaSlot::Node(&self.nodes[index].name);
-                    identities.push((naming.replica(workload, slot, seed), Some(index)));
+                    identities.push((naming.replica(slot, seed), Some(index)));
                 }
             }
             if identities.is_empty() {
@@ -767,7 +780,7 @@ impl<'a> PodBuilder<'a> {
         } else {
             for index in 0..workload.replicas {
                 let slot = ReplicaSlot::Index(index);
-                identities.push((naming.replica(workload, slot, seed), None));
+                identities.push((naming.replica(slot, seed), None));
             }
         }
         let candidates = self.candidates(&spec);

@@ -788,9 +788,9 @@ impl<'w> PodFactory<'w> {
         replacement: Replacement,
     ) -> ClusterPod {
         let workload = self.workload;
-        let identity =
-            self.naming
-                .replica(workload, ReplicaSlot::Index(index), topology.config.seed);
+        let identity = self
+            .naming
+            .replica(ReplicaSlot::Index(index), topology.config.seed);
         let node = place(topology, workload, &self.spec, index);
         let ip = node.and_then(|n| free_ip(topology, &topology.cluster.nodes[n], also_placed));
         let running = node.is_some();
