@@ -147,6 +147,7 @@ pub enum ReplicaSlot<'node> {
 /// The name of one replica and what sets it apart from its siblings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodIdentity {
+    /// The pod's `metadata.name`.
     pub name: String,
     /// Every label of the pod: the shared ones plus its own (a StatefulSet
     /// pod's name and index, an indexed Job pod's completion index).
