@@ -108,6 +108,182 @@ pub fn pod_template_hash(template: &PodTemplate) -> String {
     safe_encode(fnv32a(format!("{template:?}").as_bytes()))
 }
 
+/// How a workload's controller names and labels its pods (§7): what every
+/// replica shares, built once per workload. [`PodNaming::replica`] then names
+/// one replica. `cluster` and `whatif` both name pods through it, so a pod a
+/// what-if edit recreates has the name and labels the first simulation gave it.
+#[derive(Clone, Debug)]
+pub struct PodNaming {
+    /// The template labels plus what the controller adds to every pod:
+    /// `pod-template-hash` for a Deployment, the Job labels for a Job.
+    pub labels: Labels,
+    /// The pod's owner: the ReplicaSet of a Deployment, the Job of a CronJob,
+    /// otherwise the workload itself (`Kind/name`).
+    pub owner: KindRef,
+    /// What generated names start with: `<deployment>-<hash>`, the Job name,
+    /// or the workload name.
+    name_prefix: String,
+    /// The name the random-looking suffix is derived from: the Job name for
+    /// Jobs, the workload name otherwise.
+    suffix_owner: String,
+    /// What naming one replica needs from the workload itself.
+    kind: WorkloadKind,
+    namespace: String,
+    workload_name: String,
+    ordinal_start: u32,
+    indexed: bool,
+    service_name: Option<String>,
+}
+
+/// Which replica of a workload a pod is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaSlot<'node> {
+    /// The replica's position, from 0: a StatefulSet's ordinal offset, a Job's
+    /// completion index, or just the n-th pod of a ReplicaSet.
+    Index(u32),
+    /// The node a DaemonSet pod runs on: there is one pod per node.
+    Node(&'node str),
+}
+
+/// The name of one replica and what sets it apart from its siblings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodIdentity {
+    /// The pod's `metadata.name`.
+    pub name: String,
+    /// Every label of the pod: the shared ones plus its own (a StatefulSet
+    /// pod's name and index, an indexed Job pod's completion index).
+    pub labels: Labels,
+    /// The hostname a StatefulSet gives each pod (its name); otherwise none.
+    pub hostname: Option<String>,
+    /// The governing Service of a StatefulSet; otherwise none.
+    pub subdomain: Option<String>,
+}
+
+impl PodNaming {
+    /// The naming of `workload`'s pods, with a Deployment's pod-template-hash
+    /// computed from its template.
+    pub fn new(workload: &Workload) -> PodNaming {
+        // Hashing the template costs a clone and a format; only Deployments need it.
+        let template_hash = if workload.kind == WorkloadKind::Deployment {
+            pod_template_hash(&workload.template)
+        } else {
+            String::new()
+        };
+        PodNaming::with_template_hash(workload, template_hash)
+    }
+
+    /// The naming of `workload`'s pods, with the given pod-template-hash for a
+    /// Deployment (ignored for other kinds). A what-if edit passes the hash the
+    /// existing pods carry, so new replicas join the same ReplicaSet.
+    pub fn with_template_hash(workload: &Workload, template_hash: String) -> PodNaming {
+        let namespace = &workload.meta.namespace;
+        let name = &workload.meta.name;
+        let mut labels = workload.template.labels.clone();
+        let mut owner = workload.kind_ref();
+        let mut name_prefix = name.clone();
+        let mut suffix_owner = name.clone();
+        match workload.kind {
+            WorkloadKind::Deployment => {
+                labels.insert("pod-template-hash".into(), template_hash.clone());
+                owner = KindRef::new("ReplicaSet", format!("{name}-{template_hash}"));
+                name_prefix = format!("{name}-{template_hash}");
+            }
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                let job_name = if workload.kind == WorkloadKind::CronJob {
+                    // The CronJob controller names Jobs `<cronjob>-<scheduled minutes>`;
+                    // a fixed time keeps the output stable.
+                    let job_name = format!("{name}-29000000");
+                    owner = KindRef::new("Job", job_name.clone());
+                    job_name
+                } else {
+                    name.clone()
+                };
+                if !workload.manual_selector {
+                    let uid = format!(
+                        "{:08x}-0000-4000-8000-{:012x}",
+                        stable_hash(&[namespace, &job_name]) as u32,
+                        stable_hash(&[&job_name]) & 0xffff_ffff_ffff
+                    );
+                    for key in ["batch.kubernetes.io/job-name", "job-name"] {
+                        labels.insert(key.into(), job_name.clone());
+                    }
+                    for key in ["batch.kubernetes.io/controller-uid", "controller-uid"] {
+                        labels.insert(key.into(), uid.clone());
+                    }
+                }
+                name_prefix = job_name.clone();
+                suffix_owner = job_name;
+            }
+            WorkloadKind::ReplicaSet
+            | WorkloadKind::ReplicationController
+            | WorkloadKind::StatefulSet
+            | WorkloadKind::DaemonSet => {}
+        }
+        PodNaming {
+            labels,
+            owner,
+            name_prefix,
+            suffix_owner,
+            kind: workload.kind,
+            namespace: namespace.clone(),
+            workload_name: name.clone(),
+            ordinal_start: workload.ordinal_start,
+            indexed: workload.indexed,
+            service_name: workload.service_name.clone(),
+        }
+    }
+
+    /// Names one replica as the workload's controller would:
+    /// `<statefulset>-<ordinal>`, `<job>-<index>-<suffix>` for an indexed Job,
+    /// otherwise the prefix and five characters seeded by the replica's index
+    /// or node.
+    pub fn replica(&self, slot: ReplicaSlot<'_>, seed: u64) -> PodIdentity {
+        let namespace = self.namespace.as_str();
+        let suffix_owner = self.suffix_owner.as_str();
+        let mut labels = self.labels.clone();
+        let mut hostname = None;
+        let mut subdomain = None;
+        let name = match (self.kind, slot) {
+            (WorkloadKind::StatefulSet, ReplicaSlot::Index(index)) => {
+                let ordinal = u64::from(self.ordinal_start) + u64::from(index);
+                let pod_name = format!("{}-{ordinal}", self.workload_name);
+                labels.insert(
+                    "statefulset.kubernetes.io/pod-name".into(),
+                    pod_name.clone(),
+                );
+                labels.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
+                hostname = Some(pod_name.clone());
+                subdomain = self.service_name.clone();
+                pod_name
+            }
+            (WorkloadKind::Job | WorkloadKind::CronJob, ReplicaSlot::Index(index))
+                if self.indexed =>
+            {
+                labels.insert(
+                    "batch.kubernetes.io/job-completion-index".into(),
+                    index.to_string(),
+                );
+                let suffix = name_suffix(&[namespace, suffix_owner, &index.to_string()], seed);
+                format!("{}-{index}-{suffix}", self.name_prefix)
+            }
+            (_, ReplicaSlot::Index(index)) => {
+                let suffix = name_suffix(&[namespace, suffix_owner, &index.to_string()], seed);
+                format!("{}-{suffix}", self.name_prefix)
+            }
+            (_, ReplicaSlot::Node(node_name)) => {
+                let suffix = name_suffix(&[namespace, suffix_owner, node_name], seed);
+                format!("{}-{suffix}", self.name_prefix)
+            }
+        };
+        PodIdentity {
+            name,
+            labels,
+            hostname,
+            subdomain,
+        }
+    }
+}
+
 /// Who places a pod: the scheduler, or the DaemonSet controller (which ignores
 /// cordons and NotReady nodes and adds its own tolerations, §7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -578,123 +754,27 @@ impl<'a> PodBuilder<'a> {
         let seed = self.config.seed;
         let spec = Arc::new(workload.template.spec.clone());
         let workload_ref = workload.kind_ref();
-        let mut labels = workload.template.labels.clone();
-        let mut owner = workload_ref.clone();
-        // Each (pod name, extra labels, hostname, subdomain, pinned node).
-        let mut identities: Vec<(
-            String,
-            Labels,
-            Option<String>,
-            Option<String>,
-            Option<usize>,
-        )> = Vec::new();
-        match workload.kind {
-            WorkloadKind::Deployment => {
-                let hash = pod_template_hash(&workload.template);
-                labels.insert("pod-template-hash".into(), hash.clone());
-                owner = KindRef::new("ReplicaSet", format!("{name}-{hash}"));
-                for index in 0..workload.replicas {
-                    let pod_name = format!(
-                        "{name}-{hash}-{}",
-                        name_suffix(&[namespace, name, &index.to_string()], seed)
-                    );
-                    identities.push((pod_name, Labels::new(), None, None, None));
+        let naming = PodNaming::new(workload);
+        // Each replica's identity, and the node a DaemonSet pins it to.
+        let mut identities: Vec<(PodIdentity, Option<usize>)> = Vec::new();
+        if workload.kind == WorkloadKind::DaemonSet {
+            for index in 0..self.nodes.len() {
+                if node_accepts(&self.nodes[index], &spec, Placement::Daemon) {
+                    let slot = ReplicaSlot::Node(&self.nodes[index].name);
+                    identities.push((naming.replica(slot, seed), Some(index)));
                 }
             }
-            WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController => {
-                for index in 0..workload.replicas {
-                    identities.push((
-                        format!(
-                            "{name}-{}",
-                            name_suffix(&[namespace, name, &index.to_string()], seed)
-                        ),
-                        Labels::new(),
-                        None,
-                        None,
-                        None,
-                    ));
-                }
+            if identities.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning("daemonset-no-eligible-nodes", format!("DaemonSet {name} runs on no node: every node fails its nodeSelector, affinity or taints. Check the tolerations and node labels."))
+                        .object(format!("DaemonSet/{namespace}/{name}"))
+                        .at(workload.meta.source.clone()),
+                );
             }
-            WorkloadKind::StatefulSet => {
-                for ordinal in workload.ordinal_start..workload.ordinal_start + workload.replicas {
-                    let pod_name = format!("{name}-{ordinal}");
-                    let mut extra = Labels::new();
-                    extra.insert(
-                        "statefulset.kubernetes.io/pod-name".into(),
-                        pod_name.clone(),
-                    );
-                    extra.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
-                    identities.push((
-                        pod_name.clone(),
-                        extra,
-                        Some(pod_name),
-                        workload.service_name.clone(),
-                        None,
-                    ));
-                }
-            }
-            WorkloadKind::DaemonSet => {
-                for index in 0..self.nodes.len() {
-                    if node_accepts(&self.nodes[index], &spec, Placement::Daemon) {
-                        let node_name = &self.nodes[index].name;
-                        identities.push((
-                            format!(
-                                "{name}-{}",
-                                name_suffix(&[namespace, name, node_name], seed)
-                            ),
-                            Labels::new(),
-                            None,
-                            None,
-                            Some(index),
-                        ));
-                    }
-                }
-                if identities.is_empty() {
-                    diagnostics.push(
-                        Diagnostic::warning("daemonset-no-eligible-nodes", format!("DaemonSet {name} runs on no node: every node fails its nodeSelector, affinity or taints. Check the tolerations and node labels."))
-                            .object(format!("DaemonSet/{namespace}/{name}"))
-                            .at(workload.meta.source.clone()),
-                    );
-                }
-            }
-            WorkloadKind::Job | WorkloadKind::CronJob => {
-                let job_name = if workload.kind == WorkloadKind::CronJob {
-                    // The CronJob controller names Jobs `<cronjob>-<scheduled minutes>`; a fixed time keeps output stable.
-                    let job_name = format!("{name}-29000000");
-                    owner = KindRef::new("Job", job_name.clone());
-                    job_name
-                } else {
-                    name.clone()
-                };
-                if !workload.manual_selector {
-                    let uid = format!(
-                        "{:08x}-0000-4000-8000-{:012x}",
-                        stable_hash(&[namespace, &job_name]) as u32,
-                        stable_hash(&[&job_name]) & 0xffff_ffff_ffff
-                    );
-                    for key in ["batch.kubernetes.io/job-name", "job-name"] {
-                        labels.insert(key.into(), job_name.clone());
-                    }
-                    for key in ["batch.kubernetes.io/controller-uid", "controller-uid"] {
-                        labels.insert(key.into(), uid.clone());
-                    }
-                }
-                for index in 0..workload.replicas {
-                    let suffix = name_suffix(&[namespace, &job_name, &index.to_string()], seed);
-                    let pod_name = if workload.indexed {
-                        format!("{job_name}-{index}-{suffix}")
-                    } else {
-                        format!("{job_name}-{suffix}")
-                    };
-                    let mut extra = Labels::new();
-                    if workload.indexed {
-                        extra.insert(
-                            "batch.kubernetes.io/job-completion-index".into(),
-                            index.to_string(),
-                        );
-                    }
-                    identities.push((pod_name, extra, None, None, None));
-                }
+        } else {
+            for index in 0..workload.replicas {
+                let slot = ReplicaSlot::Index(index);
+                identities.push((naming.replica(slot, seed), None));
             }
         }
         let candidates = self.candidates(&spec);
@@ -714,9 +794,7 @@ impl<'a> PodBuilder<'a> {
         // never moves these pods.
         // Pods left without an IP, per node: one diagnostic per workload, not per pod.
         let mut without_ip: BTreeMap<String, usize> = BTreeMap::new();
-        for (index, (pod_name, extra, hostname, subdomain, pinned)) in
-            identities.into_iter().enumerate()
-        {
+        for (index, (identity, pinned)) in identities.into_iter().enumerate() {
             let node_index = pinned.or_else(|| replica_node(&candidates, namespace, name, index));
             // hostNetwork pods share their node's address and use no pod CIDR slot.
             let ips: Vec<IpAddr> = if spec.host_network {
@@ -733,13 +811,11 @@ impl<'a> PodBuilder<'a> {
             if let (Some(node), true) = (node_index, ips.is_empty()) {
                 *without_ip.entry(self.nodes[node].name.clone()).or_default() += 1;
             }
-            let mut pod_labels = labels.clone();
-            pod_labels.extend(extra);
             let running = node_index.is_some();
             pods.push(ClusterPod {
                 namespace: namespace.clone(),
-                name: pod_name,
-                labels: pod_labels,
+                name: identity.name,
+                labels: identity.labels,
                 node: node_index.map(|i| self.nodes[i].name.clone()),
                 phase: if running {
                     PodPhase::Running
@@ -749,11 +825,11 @@ impl<'a> PodBuilder<'a> {
                 ready: running && !ips.is_empty(),
                 ips,
                 terminating: false,
-                owner: Some(owner.clone()),
+                owner: Some(naming.owner.clone()),
                 workload: Some(workload_ref.clone()),
                 simulated: true,
-                hostname: hostname.or_else(|| spec.hostname.clone()),
-                subdomain: subdomain.or_else(|| spec.subdomain.clone()),
+                hostname: identity.hostname.or_else(|| spec.hostname.clone()),
+                subdomain: identity.subdomain.or_else(|| spec.subdomain.clone()),
                 spec: Arc::clone(&spec),
                 source: workload.meta.source.clone(),
             });

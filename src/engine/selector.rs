@@ -31,6 +31,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use super::golang::quote::{go_json_strings, go_quote};
+use super::golang::sort::sort_like_go;
+use super::k8s_names::{label_key_problems, label_value_problems};
+
 /// A label set: the `metadata.labels` of an object. A `BTreeMap` so that
 /// everything printed from it is sorted and deterministic.
 pub type Labels = BTreeMap<String, String>;
@@ -239,8 +243,13 @@ impl fmt::Display for Requirement {
 /// An AND of requirements (apimachinery `internalSelector`). No
 /// requirements means "everything".
 ///
-/// Requirements are kept sorted by key, stably, as `parse` and `Add` leave
-/// them in Go: two requirements on the same key keep their written order.
+/// Requirements are kept sorted by key exactly as `parse` and `Add` leave
+/// them in Go, which sorts with `sort.Sort` on the key alone. That sort is
+/// stable for up to 12 requirements, so two requirements on the same key keep
+/// their written order there; in a longer selector they may trade places, and
+/// they do here too (see [`crate::engine::golang::sort`]). The order decides
+/// what [`fmt::Display`] prints and what [`Selector::requires_exact_match`]
+/// answers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Selector {
     requirements: Vec<Requirement>,
@@ -254,12 +263,10 @@ impl Selector {
         }
     }
 
-    /// A selector over the given requirements, sorted by key
-    /// (`NewSelector().Add(...)`).
+    /// A selector over the given requirements, sorted by key as
+    /// `NewSelector().Add(...)` sorts them.
     pub fn from_requirements(mut requirements: Vec<Requirement>) -> Selector {
-        // A stable sort, so equal keys keep their order; Go's sort.Sort is
-        // insertion sort (also stable) for the short lists selectors are.
-        requirements.sort_by(|left, right| left.key.cmp(&right.key));
+        sort_requirements_by_key(&mut requirements);
         Selector { requirements }
     }
 
@@ -291,13 +298,12 @@ impl Selector {
         Ok(Selector { requirements })
     }
 
-    /// Adds one requirement, keeping the key order (`Selector.Add`). A
-    /// requirement whose key is already present goes after the existing ones.
+    /// Adds one requirement (`Selector.Add`): Go appends it and sorts the whole
+    /// list again. Up to 12 requirements, one whose key is already present goes
+    /// after the existing ones; in a longer list the sort decides.
     pub fn add(&mut self, requirement: Requirement) {
-        let insert_at = self
-            .requirements
-            .partition_point(|existing| existing.key <= requirement.key);
-        self.requirements.insert(insert_at, requirement);
+        self.requirements.push(requirement);
+        sort_requirements_by_key(&mut self.requirements);
     }
 
     /// The requirements, sorted by key.
@@ -550,9 +556,9 @@ pub fn parse_equality_map(input: &str) -> Result<Labels, SelectorError> {
 }
 
 /// `IsLabelKey` / `IsQualifiedName`: `[prefix/]name`, where the prefix is a
-/// lowercase DNS-1123 subdomain of at most 253 characters and the name is at
-/// most 63 characters of `[-A-Za-z0-9_.]` starting and ending alphanumeric.
-/// The error joins apimachinery's messages with `"; "`.
+/// lowercase DNS-1123 subdomain of at most 253 bytes and the name is at most
+/// 63 bytes of `[-A-Za-z0-9_.]` starting and ending alphanumeric. The error
+/// joins apimachinery's messages with `"; "`.
 pub fn is_label_key(key: &str) -> Result<(), String> {
     let problems = label_key_problems(key);
     if problems.is_empty() {
@@ -562,8 +568,8 @@ pub fn is_label_key(key: &str) -> Result<(), String> {
     }
 }
 
-/// `IsValidLabelValue`: empty, or at most 63 characters with the same
-/// pattern as a key's name part. The error joins apimachinery's messages
+/// `IsValidLabelValue`: empty, or at most 63 bytes with the same pattern as
+/// a key's name part. The error joins apimachinery's messages
 /// with `"; "`.
 pub fn is_label_value(value: &str) -> Result<(), String> {
     let problems = label_value_problems(value);
@@ -735,6 +741,13 @@ impl SelectorError {
     }
 }
 
+/// `ByKey` sorted with `sort.Sort`: Go's unstable sort, comparing keys only
+/// (`internalSelector.Less` is `a[i].key < a[j].key`, a byte-wise comparison,
+/// as Rust's `str` ordering is).
+fn sort_requirements_by_key(requirements: &mut [Requirement]) {
+    sort_like_go(requirements, |left, right| left.key < right.key);
+}
+
 /// `field.Invalid(path, value, detail).Error()`.
 fn field_invalid(path: &str, quoted_value: &str, detail: &str) -> String {
     format!("{path}: Invalid value: {quoted_value}: {detail}")
@@ -754,193 +767,6 @@ fn aggregate_messages(messages: &[String]) -> String {
     } else {
         format!("[{}]", distinct.join(", "))
     }
-}
-
-/// Go's `%q` (`strconv.Quote`), which field errors use for string values.
-/// Printability is approximated with Rust's character classes: controls and
-/// non-ASCII whitespace are escaped, everything else is kept.
-fn go_quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\u{7}' => quoted.push_str("\\a"),
-            '\u{8}' => quoted.push_str("\\b"),
-            '\u{c}' => quoted.push_str("\\f"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            '\u{b}' => quoted.push_str("\\v"),
-            ' ' => quoted.push(' '),
-            _ if (character as u32) < 0x20 || character == '\u{7f}' => {
-                quoted.push_str(&format!("\\x{:02x}", character as u32));
-            }
-            _ if character.is_control() || character.is_whitespace() || character == '\u{feff}' => {
-                if (character as u32) < 0x10000 {
-                    quoted.push_str(&format!("\\u{:04x}", character as u32));
-                } else {
-                    quoted.push_str(&format!("\\U{:08x}", character as u32));
-                }
-            }
-            _ => quoted.push(character),
-        }
-    }
-    quoted.push('"');
-    quoted
-}
-
-/// Go's `%#v` of a `[]string`, used when `NewRequirement` rejects the whole
-/// value list.
-fn go_string_slice(values: &[String]) -> String {
-    let quoted: Vec<String> = values.iter().map(|value| go_quote(value)).collect();
-    format!("[]string{{{}}}", quoted.join(", "))
-}
-
-// ---------------------------------------------------------------------------
-// Validation (`IsLabelKey`, `IsValidLabelValue`, `IsDNS1123Subdomain`)
-// ---------------------------------------------------------------------------
-
-const LABEL_NAME_MAX_LENGTH: usize = 63;
-const LABEL_VALUE_MAX_LENGTH: usize = 63;
-const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
-
-const LABEL_KEY_FORMAT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const LABEL_KEY_MESSAGE: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_FORMAT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
-const LABEL_VALUE_MESSAGE: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FORMAT: &str =
-    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-/// `IsLabelKey`: each problem as its own message, in apimachinery's order.
-fn label_key_problems(key: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    let name = match key.split_once('/') {
-        None => key,
-        Some((_, suffix)) if suffix.contains('/') => {
-            problems.push(format!(
-                "a valid label key {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-                regex_error(LABEL_KEY_MESSAGE, LABEL_KEY_FORMAT, &["MyName", "my.name", "123-abc"])
-            ));
-            return problems;
-        }
-        Some((prefix, suffix)) => {
-            if prefix.is_empty() {
-                problems.push("prefix part must be non-empty".to_string());
-            } else {
-                for problem in dns1123_subdomain_problems(prefix) {
-                    problems.push(format!("prefix part {problem}"));
-                }
-            }
-            suffix
-        }
-    };
-    if name.is_empty() {
-        problems.push("name part must be non-empty".to_string());
-    } else if name.len() > LABEL_NAME_MAX_LENGTH {
-        problems.push(format!(
-            "name part {}",
-            max_length_error(LABEL_NAME_MAX_LENGTH)
-        ));
-    }
-    if !is_label_name(name) {
-        problems.push(format!(
-            "name part {}",
-            regex_error(
-                LABEL_KEY_MESSAGE,
-                LABEL_KEY_FORMAT,
-                &["MyName", "my.name", "123-abc"]
-            )
-        ));
-    }
-    problems
-}
-
-/// `IsValidLabelValue`: each problem as its own message.
-fn label_value_problems(value: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if value.len() > LABEL_VALUE_MAX_LENGTH {
-        problems.push(max_length_error(LABEL_VALUE_MAX_LENGTH));
-    }
-    if !value.is_empty() && !is_label_name(value) {
-        problems.push(regex_error(
-            LABEL_VALUE_MESSAGE,
-            LABEL_VALUE_FORMAT,
-            &["MyValue", "my_value", "12345"],
-        ));
-    }
-    problems
-}
-
-/// `IsDNS1123Subdomain`. Like apimachinery it checks the total length and
-/// the pattern, not the 63-character limit of each dot-separated label.
-fn dns1123_subdomain_problems(subdomain: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if subdomain.len() > DNS1123_SUBDOMAIN_MAX_LENGTH {
-        problems.push(max_length_error(DNS1123_SUBDOMAIN_MAX_LENGTH));
-    }
-    let matches_pattern = subdomain.split('.').all(|dns_label| {
-        let bytes = dns_label.as_bytes();
-        let is_lower_alphanumeric = |byte: &u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
-        match (bytes.first(), bytes.last()) {
-            (Some(first), Some(last)) => {
-                is_lower_alphanumeric(first)
-                    && is_lower_alphanumeric(last)
-                    && bytes
-                        .iter()
-                        .all(|byte| is_lower_alphanumeric(byte) || *byte == b'-')
-            }
-            _ => false,
-        }
-    });
-    if !matches_pattern {
-        problems.push(regex_error(
-            DNS1123_SUBDOMAIN_MESSAGE,
-            DNS1123_SUBDOMAIN_FORMAT,
-            &["example.com"],
-        ));
-    }
-    problems
-}
-
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, anchored.
-fn is_label_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && bytes
-                    .iter()
-                    .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
-        }
-        _ => false,
-    }
-}
-
-/// `validation.MaxLenError`.
-fn max_length_error(max_length: usize) -> String {
-    format!("must be no more than {max_length} characters")
-}
-
-/// `validation.RegexError`, including its double space before "or".
-fn regex_error(message: &str, format: &str, examples: &[&str]) -> String {
-    let mut text = message.to_string();
-    if examples.is_empty() {
-        text.push_str(&format!(" (regex used for validation is '{format}')"));
-        return text;
-    }
-    text.push_str(" (e.g. ");
-    for (index, example) in examples.iter().enumerate() {
-        if index > 0 {
-            text.push_str(" or ");
-        }
-        text.push_str(&format!("'{example}', "));
-    }
-    text.push_str(&format!("regex used for validation is '{format}')"));
-    text
 }
 
 /// `NewRequirement`'s checks, each problem as its own field error.
@@ -970,7 +796,9 @@ fn requirement_problems(key: &str, operator: Operator, values: &[String]) -> Vec
         _ => None,
     };
     if let Some(detail) = count_problem {
-        problems.push(field_invalid("values", &go_string_slice(values), detail));
+        // A field error prints a bad value that is not a string or a number as
+        // JSON (`json.Marshal`), so the whole list reads `["a","b"]`.
+        problems.push(field_invalid("values", &go_json_strings(values), detail));
     }
     if matches!(operator, Operator::GreaterThan | Operator::LessThan) {
         for (index, value) in values.iter().enumerate() {

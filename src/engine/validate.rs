@@ -17,6 +17,10 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::diag::{Diagnostic, Severity};
+use super::golang::quote::go_quote;
+use super::k8s_names::{
+    dns1035_label_problems, dns1123_label_problems, dns1123_subdomain_problems, port_name_problems,
+};
 use super::model::{PortRef, Protocol, Service, ServiceType, SessionAffinity, TrafficPolicy};
 use super::selector::{is_label_key, is_label_value};
 
@@ -105,7 +109,8 @@ fn check_name(report: &mut Report) {
             "service-name-invalid",
             "metadata.name",
             format!(
-                "The Service name \"{name}\" is not valid: {}. A Service name becomes a DNS label, so it must be a DNS-1035 label. Rename it using at most 63 lowercase letters, digits and '-', starting with a letter.",
+                "The Service name {} is not valid: {}. A Service name becomes a DNS label, so it must be a DNS-1035 label. Rename it using at most 63 lowercase letters, digits and '-', starting with a letter.",
+                go_quote(name),
                 problems.join("; ")
             ),
         );
@@ -153,7 +158,8 @@ fn check_ports(report: &mut Report) {
                     "service-port-name-invalid",
                     &format!("{path}.name"),
                     format!(
-                        "The port name \"{name}\" is not valid: {}. Use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.",
+                        "The port name {} is not valid: {}. Use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.",
+                        go_quote(name),
                         problems.join("; ")
                     ),
                 );
@@ -199,7 +205,7 @@ fn check_ports(report: &mut Report) {
                 false
             }
             PortRef::Name(port_name) => {
-                let problems = iana_svc_name_problems(port_name);
+                let problems = port_name_problems(port_name);
                 if !problems.is_empty() {
                     let hint = if !port_name.is_empty()
                         && port_name.bytes().all(|byte| byte.is_ascii_digit())
@@ -212,7 +218,8 @@ fn check_ports(report: &mut Report) {
                         "service-target-port-name-invalid",
                         &target_port_field,
                         format!(
-                            "`{target_port_field}` \"{port_name}\" is not a valid port name (IANA_SVC_NAME): {}. A named targetPort must match the `name` of a container port: at most 15 characters of a-z, 0-9 and '-', with at least one letter.{hint}",
+                            "`{target_port_field}` {} is not a valid port name (IANA_SVC_NAME): {}. A named targetPort must match the `name` of a container port: at most 15 characters of a-z, 0-9 and '-', with at least one letter.{hint}",
+                            go_quote(port_name),
                             problems.join("; ")
                         ),
                     );
@@ -228,7 +235,8 @@ fn check_ports(report: &mut Report) {
                     "service-app-protocol-invalid",
                     &format!("{path}.appProtocol"),
                     format!(
-                        "`{path}.appProtocol` \"{app_protocol}\" is not a qualified name: {problems}. Use a standard name such as `http`, `https`, `h2c` or `kubernetes.io/ws`, or a domain-prefixed one such as `example.com/custom`."
+                        "`{path}.appProtocol` {} is not a qualified name: {problems}. Use a standard name such as `http`, `https`, `h2c` or `kubernetes.io/ws`, or a domain-prefixed one such as `example.com/custom`.",
+                        go_quote(app_protocol)
                     ),
                 );
             }
@@ -427,7 +435,8 @@ fn check_external_name(report: &mut Report) {
                 "service-external-name-invalid",
                 "spec.externalName",
                 format!(
-                    "`spec.externalName` \"{external_name}\" is not a valid DNS name: {}. Write a lowercase host name such as `db.example.com`, without a scheme, port or path.",
+                    "`spec.externalName` {} is not a valid DNS name: {}. Write a lowercase host name such as `db.example.com`, without a scheme, port or path.",
+                    go_quote(external_name),
                     problems.join("; ")
                 ),
             );
@@ -591,7 +600,7 @@ fn check_selector(report: &mut Report) {
             report.error(
                 "service-selector-invalid",
                 "spec.selector",
-                format!("The selector key \"{key}\" is not a valid label key: {problems}. Kubernetes rejects the Service; use the exact label key the Pods carry."),
+                format!("The selector key {} is not a valid label key: {problems}. Kubernetes rejects the Service; use the exact label key the Pods carry.", go_quote(key)),
             );
         }
         if let Err(problems) = is_label_value(value) {
@@ -599,7 +608,7 @@ fn check_selector(report: &mut Report) {
             report.error(
                 "service-selector-invalid",
                 &field,
-                format!("The selector value \"{value}\" for \"{key}\" is not a valid label value: {problems}. Kubernetes rejects the Service; use the exact label value the Pods carry."),
+                format!("The selector value {} for {} is not a valid label value: {problems}. Kubernetes rejects the Service; use the exact label value the Pods carry.", go_quote(value), go_quote(key)),
             );
         }
     }
@@ -783,7 +792,8 @@ fn check_load_balancer_fields(report: &mut Report) {
             "service-lb-class-invalid",
             "spec.loadBalancerClass",
             format!(
-                "`spec.loadBalancerClass` \"{load_balancer_class}\" is not a qualified name: {problems}. Use the class your load-balancer controller announces, usually prefixed by a domain, e.g. `example.com/internal-vip`."
+                "`spec.loadBalancerClass` {} is not a qualified name: {problems}. Use the class your load-balancer controller announces, usually prefixed by a domain, e.g. `example.com/internal-vip`.",
+                go_quote(load_balancer_class)
             ),
         );
     }
@@ -828,92 +838,8 @@ fn check_external_traffic_fields(report: &mut Report) {
 }
 
 // ---------------------------------------------------------------------------
-// Name and address syntax (apimachinery `pkg/util/validation`)
+// Addresses
 // ---------------------------------------------------------------------------
-
-const DNS1123_LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-const DNS1035_LABEL_MESSAGE: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, without the length limit.
-fn has_dns1123_label_shape(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let is_lower_alphanumeric = |byte: &u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            is_lower_alphanumeric(first)
-                && is_lower_alphanumeric(last)
-                && bytes
-                    .iter()
-                    .all(|byte| is_lower_alphanumeric(byte) || *byte == b'-')
-        }
-        _ => false,
-    }
-}
-
-/// `IsDNS1123Label`. Lengths are in bytes, as in Go.
-fn dns1123_label_problems(text: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if text.len() > 63 {
-        problems.push("must be no more than 63 characters".to_string());
-    }
-    if !has_dns1123_label_shape(text) {
-        problems.push(DNS1123_LABEL_MESSAGE.to_string());
-    }
-    problems
-}
-
-/// `IsDNS1035Label`: a DNS-1123 label that starts with a letter.
-fn dns1035_label_problems(text: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if text.len() > 63 {
-        problems.push("must be no more than 63 characters".to_string());
-    }
-    if !has_dns1123_label_shape(text) || !text.as_bytes()[0].is_ascii_lowercase() {
-        problems.push(DNS1035_LABEL_MESSAGE.to_string());
-    }
-    problems
-}
-
-/// `IsDNS1123Subdomain`: the total length and the pattern, not each label's length.
-fn dns1123_subdomain_problems(text: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if text.len() > 253 {
-        problems.push("must be no more than 253 characters".to_string());
-    }
-    if !text.split('.').all(has_dns1123_label_shape) {
-        problems.push(DNS1123_SUBDOMAIN_MESSAGE.to_string());
-    }
-    problems
-}
-
-/// `IsValidPortName` (IANA_SVC_NAME): each problem as its own message.
-fn iana_svc_name_problems(text: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    let bytes = text.as_bytes();
-    if bytes.len() > 15 {
-        problems.push("must be no more than 15 characters".to_string());
-    }
-    if bytes.is_empty()
-        || !bytes
-            .iter()
-            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || *byte == b'-')
-    {
-        problems.push(
-            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
-        );
-    }
-    if !bytes.iter().any(u8::is_ascii_lowercase) {
-        problems.push("must contain at least one letter (a-z)".to_string());
-    }
-    if text.contains("--") {
-        problems.push("must not contain consecutive hyphens".to_string());
-    }
-    if bytes.first() == Some(&b'-') || bytes.last() == Some(&b'-') {
-        problems.push("must not begin or end with a hyphen".to_string());
-    }
-    problems
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum IpFamily {

@@ -31,8 +31,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::cluster::{
-    name_suffix, node_accepts, pod_template_hash, replica_node, zone_interleaved, ClusterNode,
-    ClusterPod, Placement, PodIndex,
+    node_accepts, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIndex,
+    PodNaming, ReplicaSlot,
 };
 use super::diag::Diagnostic;
 use super::ingest::{self, SourceFile};
@@ -744,15 +744,13 @@ fn replacement_pods(
     created
 }
 
-/// Builds pods of one workload as `cluster` would (§7): names, labels, placement.
+/// Builds pods of one workload as `cluster` would (§7): names and labels come
+/// from `cluster`'s [`PodNaming`], placement from its placement functions.
 struct PodFactory<'w> {
     workload: &'w Workload,
     spec: Arc<PodSpec>,
-    labels: Labels,
-    owner: KindRef,
+    naming: PodNaming,
     workload_ref: KindRef,
-    /// Pod-template hash of a Deployment.
-    hash: String,
 }
 
 impl<'w> PodFactory<'w> {
@@ -765,23 +763,19 @@ impl<'w> PodFactory<'w> {
         let spec = existing
             .map(|p| Arc::clone(&p.spec))
             .unwrap_or_else(|| Arc::new(workload.template.spec.clone()));
-        let mut labels = workload.template.labels.clone();
-        let mut owner = workload_ref.clone();
-        let mut hash = String::new();
-        if workload.kind == WorkloadKind::Deployment {
-            hash = existing
-                .and_then(|p| p.labels.get("pod-template-hash").cloned())
-                .unwrap_or_else(|| pod_template_hash(&workload.template));
-            labels.insert("pod-template-hash".into(), hash.clone());
-            owner = KindRef::new("ReplicaSet", format!("{}-{hash}", workload.meta.name));
-        }
+        // New replicas of a Deployment join the ReplicaSet its pods already belong to.
+        let existing_template_hash = existing
+            .filter(|_| workload.kind == WorkloadKind::Deployment)
+            .and_then(|p| p.labels.get("pod-template-hash").cloned());
+        let naming = match existing_template_hash {
+            Some(template_hash) => PodNaming::with_template_hash(workload, template_hash),
+            None => PodNaming::new(workload),
+        };
         PodFactory {
             workload,
             spec,
-            labels,
-            owner,
+            naming,
             workload_ref,
-            hash,
         }
     }
 
@@ -793,50 +787,16 @@ impl<'w> PodFactory<'w> {
         replacement: Replacement,
     ) -> ClusterPod {
         let workload = self.workload;
-        let namespace = &workload.meta.namespace;
-        let name = &workload.meta.name;
-        let seed = topology.config.seed;
-        let mut labels = self.labels.clone();
-        let (pod_name, hostname, subdomain) = match workload.kind {
-            WorkloadKind::Deployment => (
-                format!(
-                    "{name}-{}-{}",
-                    self.hash,
-                    name_suffix(&[namespace, name, &index.to_string()], seed)
-                ),
-                None,
-                None,
-            ),
-            WorkloadKind::StatefulSet => {
-                let ordinal = u64::from(workload.ordinal_start) + u64::from(index);
-                let pod_name = format!("{name}-{ordinal}");
-                labels.insert(
-                    "statefulset.kubernetes.io/pod-name".into(),
-                    pod_name.clone(),
-                );
-                labels.insert("apps.kubernetes.io/pod-index".into(), ordinal.to_string());
-                (
-                    pod_name.clone(),
-                    Some(pod_name),
-                    workload.service_name.clone(),
-                )
-            }
-            _ => (
-                format!(
-                    "{name}-{}",
-                    name_suffix(&[namespace, name, &index.to_string()], seed)
-                ),
-                None,
-                None,
-            ),
-        };
+        let identity = self
+            .naming
+            .replica(ReplicaSlot::Index(index), topology.config.seed);
         let node = place(topology, workload, &self.spec, index);
         let ip = node.and_then(|n| free_ip(topology, &topology.cluster.nodes[n], also_placed));
         let running = node.is_some();
         ClusterPod {
-            namespace: namespace.clone(),
-            name: pod_name,
-            labels,
+            namespace: workload.meta.namespace.clone(),
+            name: identity.name,
+            labels: identity.labels,
             node: node.map(|n| topology.cluster.nodes[n].name.clone()),
             ips: ip.into_iter().collect(),
             phase: if running {
@@ -846,11 +806,11 @@ impl<'w> PodFactory<'w> {
             },
             ready: running && ip.is_some() && replacement == Replacement::Ready,
             terminating: false,
-            owner: Some(self.owner.clone()),
+            owner: Some(self.naming.owner.clone()),
             workload: Some(self.workload_ref.clone()),
             simulated: true,
-            hostname: hostname.or_else(|| self.spec.hostname.clone()),
-            subdomain: subdomain.or_else(|| self.spec.subdomain.clone()),
+            hostname: identity.hostname.or_else(|| self.spec.hostname.clone()),
+            subdomain: identity.subdomain.or_else(|| self.spec.subdomain.clone()),
             spec: Arc::clone(&self.spec),
             source: workload.meta.source.clone(),
         }

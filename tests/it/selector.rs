@@ -7,6 +7,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::BTreeSet;
 
+use kubetopo::engine::golang::quote::{go_json_strings, go_quote, go_quote_bytes, is_go_printable};
+use kubetopo::engine::golang::sort::sort_like_go;
 use kubetopo::engine::selector::{
     is_label_key, is_label_value, label_selector_from_parts, labels_to_string, map_matches, parse,
     parse_equality_map, LabelSelector, Labels, MatchExpression, Operator, Requirement, Selector,
@@ -511,7 +513,9 @@ fn s1_1_new_requirement_rules() {
     }
 }
 
-/// §1.1 `NewRequirement` reports every problem, in Go's field-error form.
+/// §1.1 `NewRequirement` reports every problem, in Go's field-error form. A
+/// bad value list is not a string, so the field error prints it as JSON
+/// (`json.Marshal`), not with Go's `%#v`.
 #[test]
 fn s1_1_new_requirement_messages() {
     let error = Requirement::new("x", Operator::GreaterThan, ["a"]).unwrap_err();
@@ -524,13 +528,13 @@ fn s1_1_new_requirement_messages() {
     let error = Requirement::new("x", Operator::Exists, ["qux", "norf"]).unwrap_err();
     assert_eq!(
         error.message(),
-        "values: Invalid value: []string{\"qux\", \"norf\"}: values set must be empty for exists and does not exist"
+        "values: Invalid value: [\"qux\",\"norf\"]: values set must be empty for exists and does not exist"
     );
 
     let error = Requirement::new("x", Operator::In, NO_VALUES).unwrap_err();
     assert_eq!(
         error.message(),
-        "values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty"
+        "values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty"
     );
 
     // Several problems come back as one aggregate, in brackets.
@@ -541,7 +545,7 @@ fn s1_1_new_requirement_messages() {
             .starts_with("[key: Invalid value: \"-x\": name part must consist of"),
         "{error}"
     );
-    assert!(error.message().contains(", values: Invalid value: []string{\"a\", \"b\"}: exact-match compatibility requires one single value]"), "{error}");
+    assert!(error.message().contains(", values: Invalid value: [\"a\",\"b\"]: exact-match compatibility requires one single value]"), "{error}");
 }
 
 /// §1.1 per-operator semantics, including absent keys and int64 parsing.
@@ -633,7 +637,7 @@ fn s1_1_label_key_and_value_syntax() {
         .starts_with("a valid label key must consist of"));
     assert_eq!(
         is_label_value(&long_name).unwrap_err(),
-        "must be no more than 63 characters"
+        "must be no more than 63 bytes"
     );
     assert_eq!(
         is_label_value("a b").unwrap_err(),
@@ -1261,6 +1265,293 @@ fn s1_4_set_formatting() {
 }
 
 // ---------------------------------------------------------------------------
+// Go's sort.Sort order of requirements (§1.4 "sorted by key")
+// ---------------------------------------------------------------------------
+
+/// The text of `b,a=0,a=1,...,a=<last>`: one `b` requirement written first,
+/// then requirements on key `a` with the values 0 to `last`.
+fn b_then_a_requirements(last: usize) -> String {
+    let mut text = String::from("b");
+    for value in 0..=last {
+        text.push_str(&format!(",a={value}"));
+    }
+    text
+}
+
+/// §1.4: `parse` sorts requirements by key with Go's `sort.Sort`, which is
+/// insertion sort, and so stable, for up to 12 requirements.
+///
+/// Obtained by hand: with 12 elements `pdqsort` goes straight to
+/// `insertionSort`, which moves each `a` requirement left past `b` and never
+/// past another `a`, so the `a` requirements keep their written order.
+#[test]
+fn s1_4_twelve_requirements_keep_the_written_order_of_equal_keys() {
+    let selector = parse_ok(&b_then_a_requirements(10));
+    assert_eq!(selector.requirements().len(), 12);
+    assert_eq!(
+        selector.to_string(),
+        "a=0,a=1,a=2,a=3,a=4,a=5,a=6,a=7,a=8,a=9,a=10,b"
+    );
+    assert_eq!(selector.requires_exact_match("a"), Some("0"));
+}
+
+/// Regression for issue #11 §6 "Sort order": with 13 requirements that repeat
+/// a key, kubetopo's stable sort printed `a=0,...` where Go prints `a=5,...`,
+/// and `RequiresExactMatch("a")` answered "0" where Go answers "5" (§1.4).
+///
+/// Obtained by hand-simulating Go's `pdqsort` on the 13 requirements
+/// `[b, a0, a1, ..., a11]` (`aN` is `a=N`), `limit = bits.Len(13) = 4`:
+/// 1. 13 > 12, so no insertion sort yet. `choosePivot`: `l/4 = 3`, so the
+///    candidates are indices 3, 6 and 9 (`a2`, `a5`, `a8`). They compare
+///    equal, `order2` never swaps, so the pivot is index 6 with an increasing
+///    hint.
+/// 2. `partialInsertionSort` finds `Less(1, 0)` (`a0 < b`) at once, and 13 is
+///    shorter than 50, so it gives up without moving anything.
+/// 3. `a == 0`, so no `partitionEqual`. `partition` swaps the pivot `a5` to
+///    index 0, giving `[a5, a0, a1, a2, a3, a4, b, a6, ..., a11]`. Nothing is
+///    less than `a5`, so the left scan stops at once and the right scan runs
+///    down to index 0; the pivot stays at 0 and the range counts as already
+///    partitioned.
+/// 4. The left part is empty; the right part, indices 1 to 12, has 12
+///    elements and is insertion-sorted: `b` moves behind `a11`, and no `a`
+///    passes another.
+///
+/// Result: `[a5, a0, a1, a2, a3, a4, a6, ..., a11, b]`. The same input run
+/// through Go 1.19's `sort.Sort` (whose `pdqsort` is the one current Go
+/// ships) printed the same permutation.
+#[test]
+fn s1_4_regression_issue_11_thirteen_requirements_follow_go_sort_sort() {
+    let selector = parse_ok(&b_then_a_requirements(11));
+    assert_eq!(selector.requirements().len(), 13);
+    assert_eq!(
+        selector.to_string(),
+        "a=5,a=0,a=1,a=2,a=3,a=4,a=6,a=7,a=8,a=9,a=10,a=11,b"
+    );
+    assert_eq!(selector.requires_exact_match("a"), Some("5"));
+    // Printing and parsing again is stable: `pdqsort` leaves a range that is
+    // already sorted by key untouched (`partialInsertionSort` finds no pair
+    // out of order), so the printed order survives a round trip.
+    assert_eq!(parse_ok(&selector.to_string()), selector);
+}
+
+/// §1.4 `Selector.Add` appends, then sorts the whole list with `sort.Sort`.
+///
+/// Obtained by hand: the 12 requirements `a=0..a=10,b` are insertion-sorted to
+/// `[a0, ..., a10, b]`. Adding `a=11` gives 13 elements,
+/// `[a0, ..., a10, b, a11]`. `choosePivot` samples `a3`, `a6`, `a9` (equal,
+/// so pivot index 6, increasing hint); `partialInsertionSort` stops at
+/// `a11 < b` and gives up (13 < 50); `partition` swaps `a6` to the front,
+/// `[a6, a1, ..., a5, a0, a7, ..., a10, b, a11]`, and leaves it there; the 12
+/// elements after it are insertion-sorted, which only swaps `b` and `a11`.
+/// Go 1.19's `sort.Sort` gives the same permutation.
+#[test]
+fn s1_4_add_sorts_like_go_past_twelve_requirements() {
+    let mut text = String::new();
+    for value in 0..=10 {
+        text.push_str(&format!("a={value},"));
+    }
+    text.push('b');
+    let mut selector = parse_ok(&text);
+    assert_eq!(
+        selector.to_string(),
+        "a=0,a=1,a=2,a=3,a=4,a=5,a=6,a=7,a=8,a=9,a=10,b"
+    );
+    selector.add(requirement("a", Operator::Equals, &["11"]));
+    assert_eq!(
+        selector.to_string(),
+        "a=6,a=1,a=2,a=3,a=4,a=5,a=0,a=7,a=8,a=9,a=10,a=11,b"
+    );
+    assert_eq!(selector.requires_exact_match("a"), Some("6"));
+}
+
+/// §1.4: `sort_like_go` on plain pairs, through the paths of `pdqsort` that
+/// the selector vectors above do not reach.
+#[test]
+fn s1_4_sort_like_go_vectors() {
+    // Each row: the keys in input order, and the input positions in the order
+    // Go's `sort.Sort` leaves them.
+    let rows: [(&[u8], &[usize]); 4] = [
+        // All equal: `partialInsertionSort` sees a sorted range and returns
+        // before anything moves (by hand: no pair is out of order).
+        (&[0; 13], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+        // Already sorted by key: left alone for the same reason (by hand).
+        (
+            &[0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        ),
+        // The 13-requirement case above, as keys (by hand, see there).
+        (
+            &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[6, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 0],
+        ),
+        // Unbalanced partitions trigger `breakPatterns`, whose swaps come from
+        // Go's xorshift generator. Not simulated by hand: this row is the
+        // output of Go 1.19's `sort.Sort` with the generator's shifts set to
+        // (13, 7, 17) as in current Go; with Go 1.19's own (13, 17, 5) the
+        // order differs, which is what makes the row a test of the generator.
+        (
+            &[0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0],
+            &[9, 1, 13, 11, 4, 0, 8, 6, 12, 5, 10, 3, 7, 2],
+        ),
+    ];
+    for (keys, expected_positions) in rows {
+        assert_eq!(
+            go_sorted_positions(keys),
+            expected_positions,
+            "keys {keys:?}"
+        );
+    }
+}
+
+/// The input positions of `keys` in the order `sort_like_go` leaves them.
+fn go_sorted_positions(keys: &[u8]) -> Vec<usize> {
+    let mut pairs: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
+    sort_like_go(&mut pairs, |left, right| left.0 < right.0);
+    pairs.iter().map(|pair| pair.1).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Go's strconv.Quote in `Invalid value: "..."` (§1.4 messages)
+// ---------------------------------------------------------------------------
+
+/// Regression for issue #11 §6 "Quoting": field errors quote values with
+/// Go's `strconv.Quote`, which escapes every rune `unicode.IsPrint` rejects.
+/// kubetopo escaped only control characters and whitespace, so a soft hyphen
+/// or a zero-width space stayed invisible in the message.
+///
+/// Expected texts: Go 1.19's `strconv.Quote` printed each of them (all these
+/// runes predate Unicode 13, so every Go since agrees), and the rules say the
+/// same: printable runes stay, `\a \b \f \n \r \t \v` are short, other
+/// runes below U+0080 are `\xNN`, the rest `\uNNNN` or `\UNNNNNNNN`.
+#[test]
+fn s1_4_regression_issue_11_go_quote_escapes_what_go_cannot_print() {
+    let rows: [(&str, &str); 17] = [
+        ("plain", r#""plain""#),
+        ("", r#""""#),
+        ("a b", r#""a b""#),
+        ("say \"hi\"", r#""say \"hi\"""#),
+        ("back\\slash", r#""back\\slash""#),
+        ("\u{7}\u{8}\u{c}\n\r\t\u{b}", r#""\a\b\f\n\r\t\v""#),
+        ("x\0y\u{7f}", r#""x\x00y\x7f""#),
+        ("\u{1b}[31m", r#""\x1b[31m""#),
+        // Soft hyphen (Cf), zero-width space (Cf), byte order mark (Cf).
+        ("soft\u{ad}hyphen", r#""soft\u00adhyphen""#),
+        ("zero\u{200b}width", r#""zero\u200bwidth""#),
+        ("\u{feff}bom", r#""\ufeffbom""#),
+        // No-break space and line separator are spaces, not printable to Go.
+        ("no\u{a0}break", r#""no\u00a0break""#),
+        ("line\u{2028}separator", r#""line\u2028separator""#),
+        // Outside the Basic Multilingual Plane: a language tag is escaped
+        // with a capital U, an emoji is printable.
+        ("tag\u{e0001}", r#""tag\U000e0001""#),
+        ("smile\u{1f600}", "\"smile\u{1f600}\""),
+        // Letters and marks of any script are printable.
+        ("café-ñ", "\"café-ñ\""),
+        ("e\u{301}", "\"e\u{301}\""),
+    ];
+    for (text, expected) in rows {
+        assert_eq!(go_quote(text), expected, "{text:?}");
+    }
+    assert!(is_go_printable(' '));
+    assert!(!is_go_printable('\u{3000}'), "an ideographic space is Zs");
+    assert!(!is_go_printable('\u{e000}'), "private use is not printable");
+    assert!(
+        !is_go_printable('\u{378}'),
+        "an unassigned code point is not"
+    );
+}
+
+/// §1.4: a Go string may hold bytes that are not UTF-8; `strconv.Quote`
+/// prints each byte that does not start a valid rune as `\xNN`. Expected
+/// texts are Go 1.19's `strconv.Quote` of the same bytes.
+#[test]
+fn s1_4_go_quote_of_invalid_utf8() {
+    let rows: [(&[u8], &str); 6] = [
+        (b"\xff", r#""\xff""#),
+        (b"a\xe2\x82", r#""a\xe2\x82""#),
+        (b"\xe2\x82\xac", "\"\u{20ac}\""),
+        (b"\xed\xa0\x80", r#""\xed\xa0\x80""#),
+        (b"\xf0\x9f\x98", r#""\xf0\x9f\x98""#),
+        (b"\xc0\xaf", r#""\xc0\xaf""#),
+    ];
+    for (bytes, expected) in rows {
+        assert_eq!(go_quote_bytes(bytes), expected, "{bytes:?}");
+    }
+}
+
+/// §1.4: invisible runes in a selector reach the message escaped.
+#[test]
+fn s1_4_invisible_runes_are_escaped_in_parse_errors() {
+    assert_eq!(
+        parse_error("app\u{200b}=web").message(),
+        "unable to parse requirement: <nil>: Invalid value: \"app\\u200b\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    );
+    let error = parse_equality_map("tier=front\u{ad}end").unwrap_err();
+    assert!(
+        error
+            .message()
+            .starts_with("[tier]: Invalid value: \"front\\u00adend\": "),
+        "{error}"
+    );
+}
+
+/// §1.1: a list of bad values is printed as JSON, with `encoding/json`'s
+/// escapes (HTML-safe `<`, `>`, `&`; U+2028 and U+2029; short escapes for the
+/// common control characters).
+#[test]
+fn s1_1_bad_value_lists_print_as_json() {
+    let values: Vec<String> = ["a<b>&c", "tab\t", "q\"\\", "\u{1}", "\u{2028}", "é"]
+        .iter()
+        .map(|value| value.to_string())
+        .collect();
+    assert_eq!(
+        go_json_strings(&values),
+        r#"["a\u003cb\u003e\u0026c","tab\t","q\"\\","\u0001","\u2028","é"]"#
+    );
+    assert_eq!(go_json_strings(&[]), "[]");
+}
+
+// ---------------------------------------------------------------------------
+// Bytes, not characters (§1.1)
+// ---------------------------------------------------------------------------
+
+/// Regression for issue #11 §6 "bytes": apimachinery counts a label's length
+/// with Go's `len`, in bytes, and since 1.35 says "bytes". A value of 32
+/// two-byte characters is 64 bytes: too long, although it has 32 characters.
+#[test]
+fn s1_1_regression_issue_11_lengths_are_bytes() {
+    let two_byte_value = "é".repeat(32);
+    assert_eq!(two_byte_value.len(), 64);
+    let problems = is_label_value(&two_byte_value).unwrap_err();
+    assert!(
+        problems.starts_with("must be no more than 63 bytes; a valid label must be"),
+        "{problems}"
+    );
+    let ascii_value = "a".repeat(64);
+    assert_eq!(
+        is_label_value(&ascii_value).unwrap_err(),
+        "must be no more than 63 bytes"
+    );
+    assert_eq!(
+        is_label_key(&"k".repeat(64)).unwrap_err(),
+        "name part must be no more than 63 bytes"
+    );
+    let long_prefix = format!("{}/name", "p".repeat(254));
+    assert_eq!(
+        is_label_key(&long_prefix).unwrap_err(),
+        "prefix part must be no more than 253 bytes"
+    );
+    let error = parse_error(&format!("x={}", "b".repeat(64)));
+    assert_eq!(
+        error.message(),
+        format!(
+            "unable to parse requirement: values[0][x]: Invalid value: \"{}\": must be no more than 63 bytes",
+            "b".repeat(64)
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Property tests
 // ---------------------------------------------------------------------------
 
@@ -1383,6 +1674,24 @@ proptest! {
             prop_assert_eq!(selector.matches(label_set), expected, "{} on {:?}", printed, label_set);
             prop_assert_eq!(reparsed.matches(label_set), expected, "{} on {:?}", printed, label_set);
             prop_assert_eq!(selector.first_mismatch(label_set).is_none(), expected);
+        }
+    }
+
+    /// §1.4: `sort_like_go` sorts by key and keeps every element; up to 12
+    /// elements it is insertion sort, so it agrees with a stable sort there.
+    #[test]
+    fn s1_4_sort_like_go_sorts_and_is_stable_up_to_twelve(
+        keys in prop::collection::vec(0u8..4, 0..120),
+    ) {
+        let positions = go_sorted_positions(&keys);
+        prop_assert!(positions.windows(2).all(|window| keys[window[0]] <= keys[window[1]]));
+        let mut every_position = positions.clone();
+        every_position.sort_unstable();
+        prop_assert_eq!(every_position, (0..keys.len()).collect::<Vec<_>>());
+        if keys.len() <= 12 {
+            let mut stable_positions: Vec<usize> = (0..keys.len()).collect();
+            stable_positions.sort_by_key(|&position| keys[position]);
+            prop_assert_eq!(positions, stable_positions);
         }
     }
 

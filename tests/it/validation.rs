@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use kubetopo::engine::diag::{Diagnostic, Severity};
 use kubetopo::engine::ingest::{ingest, SourceFile};
+use kubetopo::engine::k8s_names::{
+    dns1035_label_problems, dns1123_label_problems, dns1123_subdomain_problems, port_name_problems,
+};
 use kubetopo::engine::model::{
     Meta, PortRef, Protocol, Service, ServicePort, ServiceSpec, ServiceType, SessionAffinity,
     TrafficPolicy,
@@ -1294,18 +1297,10 @@ fn every_code_is_documented() {
         .or_else(|_| std::fs::read_to_string(format!("{root}/docs/diagnostics.md")))
         .expect("docs/diagnostics-validation.md or docs/diagnostics.md");
     for (code, _) in VALIDATION_CODES {
-        let heading = format!("### {code}\n");
-        let Some(start) = text.find(&heading) else {
-            panic!("no `### {code}` section")
-        };
-        let section = &text[start + heading.len()..];
-        let section = &section[..section.find("\n#").unwrap_or(section.len())];
+        let section = documented_section(&text, code);
         // The section's minimal example must trigger the code it documents.
-        let example = section
-            .split("```yaml\n")
-            .nth(1)
-            .and_then(|rest| rest.split("```").next())
-            .unwrap_or_else(|| panic!("no yaml example under `### {code}`"));
+        let example =
+            yaml_example(section).unwrap_or_else(|| panic!("no yaml example under `### {code}`"));
         let diagnostics = check(example);
         assert!(
             diagnostics.iter().any(|d| d.code == *code),
@@ -1313,6 +1308,366 @@ fn every_code_is_documented() {
             facts(&diagnostics)
         );
     }
+}
+
+/// The text of the `### code` section of the diagnostics reference, up to the
+/// next heading.
+fn documented_section<'doc>(text: &'doc str, code: &str) -> &'doc str {
+    let heading = format!("### {code}\n");
+    let Some(start) = text.find(&heading) else {
+        panic!("no `### {code}` section")
+    };
+    let section = &text[start + heading.len()..];
+    &section[..section.find("\n#").unwrap_or(section.len())]
+}
+
+/// The first ```yaml block of a section: its minimal example.
+fn yaml_example(section: &str) -> Option<&str> {
+    section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+}
+
+/// The message example under each validation code in `docs/diagnostics.md`
+/// is, word for word, a message validation prints for that section's YAML.
+#[test]
+fn every_documented_message_is_the_one_printed() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/docs/diagnostics.md"))
+        .expect("docs/diagnostics.md");
+    let mut n_checked = 0;
+    for (code, _) in VALIDATION_CODES {
+        let section = documented_section(&text, code);
+        let Some(example) = yaml_example(section) else {
+            continue;
+        };
+        let Some(documented_message) = section
+            .split("reports it")
+            .nth(1)
+            .and_then(|rest| rest.split("```text\n").nth(1))
+            .and_then(|rest| rest.split("\n```").next())
+        else {
+            continue;
+        };
+        let printed: Vec<String> = check(example)
+            .into_iter()
+            .filter(|diagnostic| diagnostic.code == *code)
+            .map(|diagnostic| diagnostic.message)
+            .collect();
+        assert!(
+            printed.iter().any(|message| message == documented_message),
+            "the message documented under `### {code}` is not printed; validation prints {printed:#?}"
+        );
+        n_checked += 1;
+    }
+    assert!(
+        n_checked >= 10,
+        "only {n_checked} documented messages found"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// apimachinery's name checks, message by message (issue #11 §6)
+// ---------------------------------------------------------------------------
+
+const DNS1123_LABEL_REGEX_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_LABEL_REGEX_MESSAGE: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const DNS1123_SUBDOMAIN_REGEX_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const PORT_NAME_CHARSET_MESSAGE: &str =
+    "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
+const PORT_NAME_LETTER_MESSAGE: &str = "must contain at least one letter (a-z)";
+
+/// Regression for issue #11 §6: the DNS label and subdomain messages lacked
+/// the `(e.g. ..., regex used for validation is '...')` suffix that
+/// apimachinery's `RegexError` adds, with examples that differ per check; a
+/// label that is a valid subdomain gets "must not contain dots" instead; and
+/// lengths are bytes. Every row is the list Go's function returns (§2 "Name",
+/// "ports.name", "ports.targetPort", "ExternalName").
+#[test]
+fn regression_issue_11_name_checks_use_apimachinery_messages() {
+    type Check = fn(&str) -> Vec<String>;
+    let label_64_bytes = "a".repeat(64);
+    let label_with_dots_64_bytes = "a.".repeat(32) + "a";
+    let two_byte_label = "é".repeat(32);
+    let subdomain_254_bytes = "a".repeat(254);
+    let port_name_16_bytes = "abcdefghijklmnop";
+    let rows: Vec<(&str, Check, &str, Vec<&str>)> = vec![
+        // IsDNS1123Label (Service port names).
+        ("IsDNS1123Label", dns1123_label_problems, "http", vec![]),
+        ("IsDNS1123Label", dns1123_label_problems, "a-1", vec![]),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            "HTTP",
+            vec![DNS1123_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            "-web",
+            vec![DNS1123_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            "",
+            vec![DNS1123_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            "http.v2",
+            vec!["must not contain dots"],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            "web.",
+            vec![DNS1123_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            &label_64_bytes,
+            vec!["must be no more than 63 bytes"],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            &label_with_dots_64_bytes,
+            vec!["must be no more than 63 bytes", "must not contain dots"],
+        ),
+        (
+            "IsDNS1123Label",
+            dns1123_label_problems,
+            &two_byte_label,
+            vec!["must be no more than 63 bytes", DNS1123_LABEL_REGEX_MESSAGE],
+        ),
+        // IsDNS1035Label (Service names).
+        ("IsDNS1035Label", dns1035_label_problems, "web", vec![]),
+        (
+            "IsDNS1035Label",
+            dns1035_label_problems,
+            "1web",
+            vec![DNS1035_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1035Label",
+            dns1035_label_problems,
+            "Web_Svc",
+            vec![DNS1035_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1035Label",
+            dns1035_label_problems,
+            "web.svc",
+            vec![DNS1035_LABEL_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1035Label",
+            dns1035_label_problems,
+            &label_64_bytes,
+            vec!["must be no more than 63 bytes"],
+        ),
+        // IsDNS1123Subdomain (ExternalName, label key prefixes).
+        (
+            "IsDNS1123Subdomain",
+            dns1123_subdomain_problems,
+            "db.example.com",
+            vec![],
+        ),
+        (
+            "IsDNS1123Subdomain",
+            dns1123_subdomain_problems,
+            "https://db.example.com",
+            vec![DNS1123_SUBDOMAIN_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1123Subdomain",
+            dns1123_subdomain_problems,
+            "a..b",
+            vec![DNS1123_SUBDOMAIN_REGEX_MESSAGE],
+        ),
+        (
+            "IsDNS1123Subdomain",
+            dns1123_subdomain_problems,
+            &subdomain_254_bytes,
+            vec!["must be no more than 253 bytes"],
+        ),
+        // IsValidPortName (named targetPorts): every rule adds its own message.
+        ("IsValidPortName", port_name_problems, "http", vec![]),
+        ("IsValidPortName", port_name_problems, "h2c-8080", vec![]),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "8080",
+            vec![PORT_NAME_LETTER_MESSAGE],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "web.http",
+            vec![PORT_NAME_CHARSET_MESSAGE],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "HTTP",
+            vec![PORT_NAME_CHARSET_MESSAGE, PORT_NAME_LETTER_MESSAGE],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "",
+            vec![PORT_NAME_CHARSET_MESSAGE, PORT_NAME_LETTER_MESSAGE],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "-web--http-",
+            vec![
+                "must not contain consecutive hyphens",
+                "must not begin or end with a hyphen",
+            ],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "--",
+            vec![
+                PORT_NAME_LETTER_MESSAGE,
+                "must not contain consecutive hyphens",
+                "must not begin or end with a hyphen",
+            ],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            port_name_16_bytes,
+            vec!["must be no more than 15 bytes"],
+        ),
+        (
+            "IsValidPortName",
+            port_name_problems,
+            "ñ",
+            vec![PORT_NAME_CHARSET_MESSAGE, PORT_NAME_LETTER_MESSAGE],
+        ),
+    ];
+    for (rule, check_name, text, expected) in rows {
+        assert_eq!(check_name(text), expected, "{rule}({text:?})");
+    }
+}
+
+/// The first message validation gives `code` for this Service.
+fn message_for(yaml: &str, code: &str) -> String {
+    check(&dedent(yaml))
+        .into_iter()
+        .find(|diagnostic| diagnostic.code == code)
+        .map(|diagnostic| diagnostic.message)
+        .unwrap_or_else(|| panic!("no {code} for {yaml}"))
+}
+
+/// Regression for issue #11 §6 "Port names": a port name with a dot got the
+/// generic label message; apimachinery says "must not contain dots" (§2
+/// "ports.name"). A named targetPort with a dot gets `IsValidPortName`'s
+/// message instead (§2 "ports.targetPort").
+#[test]
+fn regression_issue_11_port_name_with_a_dot_says_it_must_not_contain_dots() {
+    let message = message_for(
+        r#"
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          ports:
+          - {name: http.v2, port: 80, targetPort: web.http}
+        "#,
+        "service-port-name-invalid",
+    );
+    assert!(
+        message.starts_with("The port name \"http.v2\" is not valid: must not contain dots. "),
+        "{message}"
+    );
+    let message = message_for(
+        r#"
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          ports:
+          - {name: http, port: 80, targetPort: web.http}
+        "#,
+        "service-target-port-name-invalid",
+    );
+    assert!(
+        message.starts_with(&format!(
+            "`spec.ports[0].targetPort` \"web.http\" is not a valid port name (IANA_SVC_NAME): {PORT_NAME_CHARSET_MESSAGE}. "
+        )),
+        "{message}"
+    );
+}
+
+/// §2 "Name" and "ExternalName": the Service-level messages carry
+/// apimachinery's full text, in bytes, and quote the value as Go does, so
+/// an invisible character is visible.
+#[test]
+fn service_messages_carry_apimachinery_text_and_go_quoting() {
+    let message = message_for(
+        &format!(
+            "
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: {}
+            spec:
+              ports: [{{port: 80}}]
+            ",
+            "a".repeat(64)
+        ),
+        "service-name-invalid",
+    );
+    assert!(
+        message.contains(" is not valid: must be no more than 63 bytes. "),
+        "{message}"
+    );
+    let message = message_for(
+        r#"
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: "web\u200b"
+        spec:
+          ports: [{port: 80}]
+        "#,
+        "service-name-invalid",
+    );
+    assert!(
+        message.starts_with(&format!(
+            "The Service name \"web\\u200b\" is not valid: {DNS1035_LABEL_REGEX_MESSAGE}. "
+        )),
+        "{message}"
+    );
+    let message = message_for(
+        r#"
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: db
+        spec:
+          type: ExternalName
+          externalName: Db.Example.com
+        "#,
+        "service-external-name-invalid",
+    );
+    assert!(
+        message.starts_with(&format!(
+            "`spec.externalName` \"Db.Example.com\" is not a valid DNS name: {DNS1123_SUBDOMAIN_REGEX_MESSAGE}. "
+        )),
+        "{message}"
+    );
 }
 
 /// Text that YAML reads as a string whatever it holds: a JSON string literal.
