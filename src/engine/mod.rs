@@ -32,6 +32,7 @@ pub mod output;
 pub mod resolve;
 pub mod scene;
 pub mod selector;
+mod sha256;
 pub mod sim;
 pub mod trace;
 pub mod validate;
