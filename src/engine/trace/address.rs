@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::index::AddressOwner;
 use super::kube_proxy::Entry;
-use super::{describe_ports, socket, Client, ClientKind, HopAction, Outcome, Place, Run, Verdict};
+use super::{describe_ports, socket, Client, ClientKind, Outcome, Run};
 use crate::engine::model::*;
 use crate::engine::resolve::ResolvedPort;
 
@@ -27,7 +27,7 @@ impl<'r, 't> Run<'r, 't> {
                     Some(service_port) => {
                         if client.kind == ClientKind::External {
                             let reason = format!("{ip} is the ClusterIP of Service {}: cluster IPs are virtual and only answer inside the cluster, so an external client has no route to it", self.service(service).key());
-                            return self.stop(None, HopAction::Unresolved, client.ip.to_string(), dst, Verdict::Unresolved, reason, Place::Client);
+                            return self.hops.unresolved(&client.at, dst, reason);
                         }
                         return self.route_service(client, service, Entry::ClusterIp, ip, service_port);
                     }
@@ -57,7 +57,7 @@ impl<'r, 't> Run<'r, 't> {
                 AddressOwner::Pod(pod) => {
                     if client.kind == ClientKind::External {
                         let reason = format!("{ip} is the IP of pod {}: pod IPs are only routable inside the cluster network, so an external client has no route to it", self.pod(pod).key());
-                        return self.stop(None, HopAction::Unresolved, client.ip.to_string(), dst, Verdict::Unresolved, reason, Place::Client);
+                        return self.hops.unresolved(&client.at, dst, reason);
                     }
                     return self.direct_to_pod(client, pod, ip, port, String::new());
                 }
@@ -68,15 +68,7 @@ impl<'r, 't> Run<'r, 't> {
         } else {
             format!("no such IP:port: {}", problems.join("; "))
         };
-        self.stop(
-            client.node,
-            HopAction::Unresolved,
-            client.ip.to_string(),
-            dst,
-            Verdict::Unresolved,
-            reason,
-            client.place.clone(),
-        )
+        self.hops.unresolved(&client.at, dst, reason)
     }
 
     fn find_port(

@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 
 use super::{
-    endpoint_label, socket, Client, ClientKind, HopAction, Outcome, Place, Run, TraceEndpoint,
-    Verdict,
+    endpoint_label, socket, Client, ClientKind, Here, HopAction, Outcome, Place, Run,
+    TraceEndpoint, Verdict,
 };
 use crate::engine::cluster::ClusterPod;
 use crate::engine::model::*;
@@ -35,14 +35,7 @@ impl<'r, 't> Run<'r, 't> {
                 endpoint
                     .pod
                     .as_deref()
-                    .and_then(|key| key.split_once('/'))
-                    .and_then(|(namespace, name)| {
-                        self.tracer
-                            .index
-                            .pods
-                            .get(&(namespace.to_string(), name.to_string()))
-                            .copied()
-                    })
+                    .and_then(|key| self.tracer.index.pod_by_key(key))
             });
         let target_node = endpoint
             .node
@@ -66,81 +59,41 @@ impl<'r, 't> Run<'r, 't> {
             };
             let verdict =
                 self.policy_check(Peer::Pod(self.pod(source_pod)), to_peer, endpoint_port);
-            let isolated = self.isolated(source_pod, PolicyDirection::Egress);
-            match verdict {
-                Some(v) if !v.allowed && v.direction == Some(PolicyDirection::Egress) => {
-                    let reason = format!("NetworkPolicy egress: {}", v.reason);
-                    return self.stop(
-                        client.node,
-                        HopAction::Drop,
-                        client.ip.to_string(),
-                        endpoint_dst,
-                        Verdict::Dropped,
-                        reason,
-                        client.place.clone(),
-                    );
-                }
-                Some(v) if isolated => {
-                    let detail = side_detail(
-                        &v,
-                        PolicyDirection::Egress,
-                        &self.pod(source_pod).key(),
-                        &self.isolating(source_pod, PolicyDirection::Egress),
-                    );
-                    self.hop(
-                        client.node,
-                        HopAction::PolicyEgress,
-                        client.ip.to_string(),
-                        endpoint_dst.clone(),
-                        detail,
-                        client.place.clone(),
-                        client.place.clone(),
-                    );
-                }
-                _ => {
-                    let detail = self.not_isolated_note(source_pod, PolicyDirection::Egress);
-                    self.hop(
-                        client.node,
-                        HopAction::PolicyEgress,
-                        client.ip.to_string(),
-                        endpoint_dst.clone(),
-                        detail,
-                        client.place.clone(),
-                        client.place.clone(),
-                    );
-                }
+            let side = PolicySide {
+                pod: source_pod,
+                direction: PolicyDirection::Egress,
+            };
+            if let Some(outcome) = self.policy_step(&client.at, side, verdict, &endpoint_dst) {
+                return outcome;
             }
         }
 
+        // From here on the packet carries the source the endpoint will see.
+        let at_endpoint = Here {
+            node: target_node,
+            src: seen_source.to_string(),
+            place: target_place,
+        };
+
         // Across nodes.
-        let current_node = routing_node.or(client.node);
-        match (current_node, target_node) {
+        let current_node = routing_node.or(client.at.node);
+        let forward = match (current_node, target_node) {
             (Some(from), Some(to)) if from != to => {
                 let to_name = self.node(to).name.clone();
                 let detail = format!("{} → {to_name}: {endpoint_ip} lives on {to_name}, so the packet crosses the pod network", self.node(from).name);
-                self.hop(
-                    Some(from),
-                    HopAction::Forward,
-                    seen_source.to_string(),
-                    endpoint_dst.clone(),
-                    detail,
-                    Place::Node(self.node(from).name.clone()),
-                    Place::Node(to_name),
-                );
+                Some((from, detail, Place::Node(to_name)))
             }
             (Some(from), None) if target_pod.is_none() => {
                 let detail = format!("{endpoint_ip} is not a pod kubetopo knows (a manual endpoint): the packet leaves {} for it", self.node(from).name);
-                self.hop(
-                    Some(from),
-                    HopAction::Forward,
-                    seen_source.to_string(),
-                    endpoint_dst.clone(),
-                    detail,
-                    Place::Node(self.node(from).name.clone()),
-                    target_place.clone(),
-                );
+                Some((from, detail, at_endpoint.place.clone()))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some((from, detail, to)) = forward {
+            let at_from =
+                at_endpoint.elsewhere(Some(from), Place::Node(self.node(from).name.clone()));
+            self.hops
+                .go(&at_from, HopAction::Forward, &endpoint_dst, detail, to);
         }
 
         // Ingress at the destination pod, from the source as the pod sees it.
@@ -154,15 +107,7 @@ impl<'r, 't> Run<'r, 't> {
                         self.node(node).name,
                         pod_ref.key()
                     );
-                    return self.stop(
-                        Some(node),
-                        HopAction::Drop,
-                        seen_source.to_string(),
-                        endpoint_dst,
-                        Verdict::Dropped,
-                        reason,
-                        target_place,
-                    );
+                    return self.hops.dropped(&at_endpoint, endpoint_dst, reason);
                 }
             }
             let from_peer = match client.kind {
@@ -172,56 +117,19 @@ impl<'r, 't> Run<'r, 't> {
                 _ => Peer::External(seen_source),
             };
             let verdict = self.policy_check(from_peer, Peer::Pod(pod_ref), endpoint_port);
-            let isolated = self.isolated(pod, PolicyDirection::Ingress);
-            match verdict {
-                Some(v) if !v.allowed => {
-                    let reason = format!("NetworkPolicy ingress: {}", v.reason);
-                    return self.stop(
-                        target_node,
-                        HopAction::Drop,
-                        seen_source.to_string(),
-                        endpoint_dst,
-                        Verdict::Dropped,
-                        reason,
-                        target_place,
-                    );
-                }
-                Some(v) if isolated => {
-                    let detail = side_detail(
-                        &v,
-                        PolicyDirection::Ingress,
-                        &pod_ref.key(),
-                        &self.isolating(pod, PolicyDirection::Ingress),
-                    );
-                    self.hop(
-                        target_node,
-                        HopAction::PolicyIngress,
-                        seen_source.to_string(),
-                        endpoint_dst.clone(),
-                        detail,
-                        target_place.clone(),
-                        target_place.clone(),
-                    );
-                }
-                _ => {
-                    let detail = self.not_isolated_note(pod, PolicyDirection::Ingress);
-                    self.hop(
-                        target_node,
-                        HopAction::PolicyIngress,
-                        seen_source.to_string(),
-                        endpoint_dst.clone(),
-                        detail,
-                        target_place.clone(),
-                        target_place.clone(),
-                    );
-                }
+            let side = PolicySide {
+                pod,
+                direction: PolicyDirection::Ingress,
+            };
+            if let Some(outcome) = self.policy_step(&at_endpoint, side, verdict, &endpoint_dst) {
+                return outcome;
             }
             container_note = describe_container_port(pod_ref, endpoint_port, self.protocol);
         }
 
         let arrive_from = match target_node.or(current_node) {
             Some(node) => Place::Node(self.node(node).name.clone()),
-            None => client.place.clone(),
+            None => client.at.place.clone(),
         };
         let who = endpoint
             .pod
@@ -235,14 +143,13 @@ impl<'r, 't> Run<'r, 't> {
                 format!("; {container_note}")
             }
         );
-        self.hop(
-            target_node,
+        let arriving = at_endpoint.elsewhere(target_node, arrive_from);
+        self.hops.go(
+            &arriving,
             HopAction::Deliver,
-            seen_source.to_string(),
             endpoint_dst,
             reason.clone(),
-            arrive_from,
-            target_place,
+            at_endpoint.place,
         );
         Outcome {
             verdict: Verdict::Delivered,
@@ -253,6 +160,38 @@ impl<'r, 't> Run<'r, 't> {
                 port: endpoint_port,
             }),
         }
+    }
+
+    /// The NetworkPolicy step on one side of the connection, at `here`: a drop that
+    /// ends the trace when that side denies it, otherwise a hop that says why it may
+    /// pass.
+    fn policy_step(
+        &mut self,
+        here: &Here,
+        side: PolicySide,
+        verdict: Option<netpol::Verdict>,
+        dst: &str,
+    ) -> Option<Outcome> {
+        let PolicySide { pod, direction } = side;
+        let (action, word) = match direction {
+            PolicyDirection::Egress => (HopAction::PolicyEgress, "egress"),
+            PolicyDirection::Ingress => (HopAction::PolicyIngress, "ingress"),
+        };
+        let detail = match verdict {
+            Some(verdict) if side.denies(&verdict) => {
+                let reason = format!("NetworkPolicy {word}: {}", verdict.reason);
+                return Some(self.hops.dropped(here, dst, reason));
+            }
+            Some(verdict) if self.isolated(pod, direction) => side_detail(
+                &verdict,
+                direction,
+                &self.pod(pod).key(),
+                &self.isolating(pod, direction),
+            ),
+            _ => self.not_isolated_note(pod, direction),
+        };
+        self.hops.stay(here, action, dst, detail);
+        None
     }
 
     fn policy_check(&self, from: Peer<'_>, to: Peer<'_>, port: i64) -> Option<netpol::Verdict> {
@@ -274,7 +213,7 @@ impl<'r, 't> Run<'r, 't> {
         }
     }
 
-    fn isolating(&self, pod: usize, direction: PolicyDirection) -> Vec<String> {
+    pub(super) fn isolating(&self, pod: usize, direction: PolicyDirection) -> Vec<String> {
         match &self.tracer.policies {
             Some(policies) => policies
                 .policies_selecting(pod, direction)
@@ -332,15 +271,7 @@ impl<'r, 't> Run<'r, 't> {
                         service_ref.key(),
                         self.protocol
                     );
-                    return self.stop(
-                        client.node,
-                        HopAction::Unresolved,
-                        client.ip.to_string(),
-                        ip.to_string(),
-                        Verdict::Unresolved,
-                        reason,
-                        client.place.clone(),
-                    );
+                    return self.hops.unresolved(&client.at, ip.to_string(), reason);
                 }
             },
         };
@@ -397,21 +328,34 @@ impl<'r, 't> Run<'r, 't> {
             .clone()
             .map(Place::Pod)
             .unwrap_or_else(|| Place::Outside(ip.to_string()));
-        let to = match client.node {
+        let to = match client.at.node {
             Some(node) => Place::Node(self.node(node).name.clone()),
             None => target_place,
         };
-        self.hop(
-            client.node,
-            HopAction::Send,
-            client.ip.to_string(),
-            dst,
-            note,
-            client.place.clone(),
-            to,
-        );
+        self.hops.go(&client.at, HopAction::Send, dst, note, to);
         let via = "a direct connection".to_string();
-        self.reach_endpoint(client, client.ip, client.node, &endpoint, ip, port, &via)
+        self.reach_endpoint(client, client.ip, client.at.node, &endpoint, ip, port, &via)
+    }
+}
+
+/// One end of a connection as NetworkPolicy sees it: the source pod for egress, the
+/// endpoint pod for ingress.
+#[derive(Clone, Copy)]
+struct PolicySide {
+    pod: usize,
+    direction: PolicyDirection,
+}
+
+impl PolicySide {
+    /// Whether this side stops the packet. At the source only an egress rule can:
+    /// a denial by the destination's ingress rules is applied there, after forwarding.
+    fn denies(self, verdict: &netpol::Verdict) -> bool {
+        match self.direction {
+            PolicyDirection::Egress => {
+                !verdict.allowed && verdict.direction == Some(PolicyDirection::Egress)
+            }
+            PolicyDirection::Ingress => !verdict.allowed,
+        }
     }
 }
 

@@ -68,25 +68,14 @@ impl<'r, 't> Run<'r, 't> {
         {
             let pod_ref = self.pod(pod);
             if !policies.egress_allows_dns(pod_ref, self.tracer.dns_ip) {
-                let isolating: Vec<String> = policies
-                    .policies_selecting(pod, PolicyDirection::Egress)
-                    .map(|p| format!("{}/{}", p.meta.namespace, p.meta.name))
-                    .collect();
+                let isolating = self.isolating(pod, PolicyDirection::Egress);
                 let reason = format!(
                     "NetworkPolicy {} isolates egress of {} and no egress rule allows UDP 53 to kube-system/kube-dns or {}: the DNS query for {host} is dropped, so the name never resolves",
                     isolating.join(", "),
                     pod_ref.key(),
                     self.tracer.dns_ip
                 );
-                return self.stop(
-                    client.node,
-                    HopAction::Drop,
-                    client.ip.to_string(),
-                    dns_dst,
-                    Verdict::Dropped,
-                    reason,
-                    client.place.clone(),
-                );
+                return self.hops.dropped(&client.at, dns_dst, reason);
             }
         }
         let answer = self.resolve_dns(&host, &namespace, &domain);
@@ -97,15 +86,7 @@ impl<'r, 't> Run<'r, 't> {
                     "NXDOMAIN: no record for {host} ({search}; tried {}) (§6)",
                     tried.join(", ")
                 );
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    reason.clone(),
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, reason.clone());
                 Outcome::new(Verdict::Unresolved, reason)
             }
             answer => self.follow_dns_answer(client, &host, port, answer, &search, &dns_dst),
@@ -130,26 +111,14 @@ impl<'r, 't> Run<'r, 't> {
                     "{host} → {fqdn} {record} {ip} (ClusterIP of Service {}; {search}) (§6)",
                     self.service(service).key()
                 );
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 let service_port = match self.pick_service_port(service, port) {
                     Ok(service_port) => service_port,
                     Err(reason) => {
-                        return self.stop(
-                            client.node,
-                            HopAction::Unresolved,
-                            client.ip.to_string(),
+                        return self.hops.unresolved(
+                            &client.at,
                             format!("{ip}:{}", port.map_or("?".to_string(), |p| p.to_string())),
-                            Verdict::Unresolved,
                             reason,
-                            client.place.clone(),
                         )
                     }
                 };
@@ -161,28 +130,12 @@ impl<'r, 't> Run<'r, 't> {
                     "{host} → {fqdn} CNAME {target}. (ExternalName Service {}; {search}) (§6)",
                     self.service(service).key()
                 );
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 self.leave_cluster(client, &target, port, format!("ExternalName Service {} is only a CNAME to {target}: no proxy rules, no endpoints (§5.1, §6)", self.service(service).key()))
             }
             DnsAnswer::Upstream { host: name } => {
                 let detail = format!("{name} is not under the cluster domain: after the search path ({search}) fails, cluster DNS forwards it upstream");
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 self.leave_cluster(
                     client,
                     &name,
@@ -214,15 +167,7 @@ impl<'r, 't> Run<'r, 't> {
                     if ips.len() == 1 { "" } else { "s" },
                     ips.join(", ")
                 );
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 self.direct_to_endpoint(client, service, endpoint, port)
             }
             DnsAnswer::HeadlessMember { service, endpoint } => {
@@ -233,30 +178,14 @@ impl<'r, 't> Run<'r, 't> {
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 let detail = format!("{host} → A {ip}: the hostname record of a ready endpoint of headless Service {} (§6)", service_ref.key());
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 self.direct_to_endpoint(client, service, endpoint, port)
             }
             DnsAnswer::PodRecord { pod } => {
                 let pod_ref = self.pod(pod);
                 let ip = pod_ref.ips.first().copied();
                 let detail = format!("{host} → A {}: the pod A record of {} (a-b-c-d.<ns>.pod.<zone>, a kube-dns/CoreDNS extension) (§6)", ip.map(|i| i.to_string()).unwrap_or_default(), pod_ref.key());
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst,
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 match (ip, port) {
                     (Some(ip), Some(port)) => {
                         self.direct_to_pod(client, pod, ip, port, String::new())
@@ -264,15 +193,7 @@ impl<'r, 't> Run<'r, 't> {
                     _ => {
                         let reason =
                             format!("{host} is a pod address; give a port (--to {host}:PORT)");
-                        self.stop(
-                            client.node,
-                            HopAction::Unresolved,
-                            client.ip.to_string(),
-                            host.to_string(),
-                            Verdict::Unresolved,
-                            reason,
-                            client.place.clone(),
-                        )
+                        self.hops.unresolved(&client.at, host.to_string(), reason)
                     }
                 }
             }
@@ -286,15 +207,7 @@ impl<'r, 't> Run<'r, 't> {
                     self.service(service).fqdn(&domain),
                     self.service(service).key()
                 );
-                self.hop(
-                    client.node,
-                    HopAction::Dns,
-                    client.ip.to_string(),
-                    dns_dst.to_string(),
-                    detail,
-                    client.place.clone(),
-                    Place::Dns,
-                );
+                self.hops.dns(&client.at, dns_dst, detail);
                 let target = self.service(service).fqdn(&domain);
                 self.follow_dns_answer(client, &target, Some(srv_port), *inner, search, dns_dst)
             }
@@ -463,30 +376,12 @@ impl<'r, 't> Run<'r, 't> {
                 DnsAnswer::Upstream { host } => format!("{host} is not a name kubetopo knows: public DNS is outside the model"),
                 _ => format!("NXDOMAIN: {host} is not a Service, and an external client cannot query cluster DNS anyway (§6)"),
             };
-            return self.stop(
-                None,
-                HopAction::Unresolved,
-                client.ip.to_string(),
-                host.to_string(),
-                Verdict::Unresolved,
-                reason,
-                Place::Client,
-            );
+            return self.hops.unresolved(&client.at, host.to_string(), reason);
         };
         let service_ref = self.service(service);
         let service_port = match self.pick_service_port(service, port) {
             Ok(service_port) => service_port,
-            Err(reason) => {
-                return self.stop(
-                    None,
-                    HopAction::Unresolved,
-                    client.ip.to_string(),
-                    host.to_string(),
-                    Verdict::Unresolved,
-                    reason,
-                    Place::Client,
-                )
-            }
+            Err(reason) => return self.hops.unresolved(&client.at, host.to_string(), reason),
         };
         let (ip, dial_port, what) = if let Some(ip) = service_ref.load_balancer_ips.first() {
             (*ip, service_port.port, "LoadBalancer IP")
@@ -503,26 +398,12 @@ impl<'r, 't> Run<'r, 't> {
             )
         } else {
             let reason = format!("{host}: Service {} is {} with no external address, and cluster DNS is not reachable from outside the cluster (§6); it cannot be reached from outside", service_ref.key(), service_ref.service_type.as_str());
-            return self.stop(
-                None,
-                HopAction::Unresolved,
-                client.ip.to_string(),
-                host.to_string(),
-                Verdict::Unresolved,
-                reason,
-                Place::Client,
-            );
+            return self.hops.unresolved(&client.at, host.to_string(), reason);
         };
         let detail = format!("{host}: cluster DNS is not reachable from outside; kubetopo assumes a public record for Service {}'s {what}: {ip}", service_ref.key());
-        self.hop(
-            None,
-            HopAction::Dns,
-            client.ip.to_string(),
-            host.to_string(),
-            detail,
-            Place::Client,
-            Place::Client,
-        );
+        // An external client has no node and no cluster DNS: the lookup happens at the
+        // client itself.
+        self.hops.stay(&client.at, HopAction::Dns, host, detail);
         self.connect_address(client, ip, dial_port)
     }
 
@@ -549,12 +430,8 @@ impl<'r, 't> Run<'r, 't> {
         why: String,
     ) -> Outcome {
         let dst = port.map_or(host.to_string(), |p| format!("{host}:{p}"));
-        if let (ClientKind::Pod(pod), Some(policies)) = (client.kind, self.tracer.policies.as_ref())
-        {
-            let isolating: Vec<String> = policies
-                .policies_selecting(pod, PolicyDirection::Egress)
-                .map(|p| format!("{}/{}", p.meta.namespace, p.meta.name))
-                .collect();
+        if let (ClientKind::Pod(pod), Some(_)) = (client.kind, self.tracer.policies.as_ref()) {
+            let isolating = self.isolating(pod, PolicyDirection::Egress);
             let detail = if isolating.is_empty() {
                 format!(
                     "no NetworkPolicy isolates {} for egress",
@@ -563,25 +440,16 @@ impl<'r, 't> Run<'r, 't> {
             } else {
                 format!("NetworkPolicy {} isolates egress of {}; only ipBlock rules can allow {host}, and its address is only known outside the cluster, so kubetopo cannot check it", isolating.join(", "), self.pod(pod).key())
             };
-            self.hop(
-                client.node,
-                HopAction::PolicyEgress,
-                client.ip.to_string(),
-                dst.clone(),
-                detail,
-                client.place.clone(),
-                client.place.clone(),
-            );
+            self.hops
+                .stay(&client.at, HopAction::PolicyEgress, &dst, detail);
         }
         let reason =
             format!("leaves the cluster: {why}; the connection goes to {dst} outside the cluster");
-        self.hop(
-            client.node,
+        self.hops.go(
+            &client.at,
             HopAction::Leave,
-            client.ip.to_string(),
-            dst.clone(),
+            &dst,
             reason.clone(),
-            client.place.clone(),
             Place::Outside(host.to_string()),
         );
         Outcome::new(Verdict::Delivered, reason)

@@ -40,43 +40,23 @@ impl TraceIndex {
                 .insert((service.namespace.clone(), service.name.clone()), position);
             index.namespaces.insert(service.namespace.clone());
             for ip in &service.cluster_ips {
-                index
-                    .owners
-                    .entry(*ip)
-                    .or_default()
-                    .push(AddressOwner::ClusterIp(position));
+                index.add_owner(*ip, AddressOwner::ClusterIp(position));
             }
             for ip in &service.load_balancer_ips {
-                index
-                    .owners
-                    .entry(*ip)
-                    .or_default()
-                    .push(AddressOwner::LoadBalancerIp(position));
+                index.add_owner(*ip, AddressOwner::LoadBalancerIp(position));
             }
             for ip in &service.external_ips {
-                index
-                    .owners
-                    .entry(*ip)
-                    .or_default()
-                    .push(AddressOwner::ExternalIp(position));
+                index.add_owner(*ip, AddressOwner::ExternalIp(position));
             }
         }
         for (position, ingress) in topology.ingresses.iter().enumerate() {
             for ip in &ingress.addresses {
-                index
-                    .owners
-                    .entry(*ip)
-                    .or_default()
-                    .push(AddressOwner::IngressAddress(position));
+                index.add_owner(*ip, AddressOwner::IngressAddress(position));
             }
         }
         for (position, node) in topology.cluster.nodes.iter().enumerate() {
             index.nodes.insert(node.name.clone(), position);
-            index
-                .owners
-                .entry(node.internal_ip)
-                .or_default()
-                .push(AddressOwner::Node(position));
+            index.add_owner(node.internal_ip, AddressOwner::Node(position));
         }
         for (position, pod) in topology.cluster.pods.iter().enumerate() {
             index
@@ -108,11 +88,7 @@ impl TraceIndex {
                 continue;
             }
             for ip in &pod.ips {
-                index
-                    .owners
-                    .entry(*ip)
-                    .or_default()
-                    .push(AddressOwner::Pod(position));
+                index.add_owner(*ip, AddressOwner::Pod(position));
             }
         }
         for owners in index.owners.values_mut() {
@@ -120,6 +96,18 @@ impl TraceIndex {
             owners.dedup();
         }
         index
+    }
+
+    /// The pod of a `namespace/name` key.
+    pub(super) fn pod_by_key(&self, key: &str) -> Option<usize> {
+        let (namespace, name) = key.split_once('/')?;
+        self.pods
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    fn add_owner(&mut self, ip: IpAddr, owner: AddressOwner) {
+        self.owners.entry(ip).or_default().push(owner);
     }
 
     pub(super) fn service(&self, namespace: &str, name: &str) -> Option<usize> {

@@ -32,15 +32,7 @@ impl<'r, 't> Run<'r, 't> {
                 .map(|i| i.routes.len())
                 .sum();
             let reason = format!("no Ingress rule matches host {host} and path {path} ({n_routes} routes in {} Ingresses); the controller would answer 404", self.topology().ingresses.len());
-            return self.stop(
-                client.node,
-                HopAction::Unresolved,
-                client.ip.to_string(),
-                url,
-                Verdict::Unresolved,
-                reason,
-                client.place.clone(),
-            );
+            return self.hops.unresolved(&client.at, url, reason);
         };
         let ingress_ref: &ResolvedIngress = &self.topology().ingresses[ingress];
         let route: IngressRoute = ingress_ref.routes[route].clone();
@@ -52,7 +44,6 @@ impl<'r, 't> Run<'r, 't> {
             "Ingress {}/{}: {why} → Service {}:{backend_port}",
             ingress_ref.namespace, ingress_ref.name, route.service,
         );
-        let client_place = client.place.clone();
         let ingress_key = format!("{}/{}", ingress_ref.namespace, ingress_ref.name);
 
         let dial_port = port.unwrap_or(if https { 443 } else { 80 });
@@ -62,29 +53,15 @@ impl<'r, 't> Run<'r, 't> {
             .and_then(|key| key.split_once('/'))
             .and_then(|(namespace, name)| self.tracer.index.service(namespace, name));
         let Some(controller) = controller else {
-            self.hop(
-                client.node,
-                HopAction::IngressRoute,
-                client.ip.to_string(),
-                url.clone(),
-                detail,
-                client_place.clone(),
-                client_place.clone(),
-            );
+            self.hops
+                .stay(&client.at, HopAction::IngressRoute, &url, detail);
             let class = ingress_ref
                 .class_name
                 .clone()
                 .unwrap_or_else(|| "(none)".to_string());
             let note = format!("the ingress controller's Service for class {class} is unknown (not in the input), so kubetopo goes straight to the backend Service {} as the controller would", route.service);
-            self.hop(
-                client.node,
-                HopAction::Proxy,
-                client.ip.to_string(),
-                route.service.clone(),
-                note,
-                client_place.clone(),
-                client_place.clone(),
-            );
+            self.hops
+                .stay(&client.at, HopAction::Proxy, route.service.clone(), note);
             return self.proxy_to_backend(client, None, &route, &ingress_key);
         };
         let controller_ref = self.service(controller);
@@ -114,15 +91,7 @@ impl<'r, 't> Run<'r, 't> {
                 "the ingress controller Service {} has no ports",
                 controller_ref.key()
             );
-            return self.stop(
-                client.node,
-                HopAction::Unresolved,
-                client.ip.to_string(),
-                url,
-                Verdict::Unresolved,
-                reason,
-                client_place,
-            );
+            return self.hops.unresolved(&client.at, url, reason);
         };
         let (ip, _dial_port, entry) = match (address, client.kind) {
             (Some((ip, _)), _) => (
@@ -145,15 +114,7 @@ impl<'r, 't> Run<'r, 't> {
                 ),
                 _ => {
                     let reason = format!("the ingress controller Service {} has no external address or nodePort, so {host} cannot be reached from outside", controller_ref.key());
-                    return self.stop(
-                        None,
-                        HopAction::Unresolved,
-                        client.ip.to_string(),
-                        url,
-                        Verdict::Unresolved,
-                        reason,
-                        client_place,
-                    );
+                    return self.hops.unresolved(&client.at, url, reason);
                 }
             },
             (None, _) => match controller_ref.cluster_ips.first() {
@@ -163,39 +124,17 @@ impl<'r, 't> Run<'r, 't> {
                         "the ingress controller Service {} has no address",
                         controller_ref.key()
                     );
-                    return self.stop(
-                        client.node,
-                        HopAction::Unresolved,
-                        client.ip.to_string(),
-                        url,
-                        Verdict::Unresolved,
-                        reason,
-                        client_place,
-                    );
+                    return self.hops.unresolved(&client.at, url, reason);
                 }
             },
         };
         if host.parse::<IpAddr>().is_err() {
             let dns_detail = format!("{host} resolves (public DNS, assumed) to {ip}, the address of ingress controller Service {}", controller_ref.key());
-            self.hop(
-                client.node,
-                HopAction::Dns,
-                client.ip.to_string(),
-                host.to_string(),
-                dns_detail,
-                client_place.clone(),
-                client_place.clone(),
-            );
+            self.hops
+                .stay(&client.at, HopAction::Dns, host.to_string(), dns_detail);
         }
-        self.hop(
-            client.node,
-            HopAction::IngressRoute,
-            client.ip.to_string(),
-            url,
-            detail,
-            client_place.clone(),
-            client_place,
-        );
+        self.hops
+            .stay(&client.at, HopAction::IngressRoute, url, detail);
         let first_leg = self.route_service(client, controller, entry, ip, controller_port);
         if first_leg.verdict != Verdict::Delivered {
             return first_leg;
@@ -204,14 +143,7 @@ impl<'r, 't> Run<'r, 't> {
             .endpoint
             .as_ref()
             .and_then(|e| e.pod.as_deref())
-            .and_then(|key| key.split_once('/'))
-            .and_then(|(namespace, name)| {
-                self.tracer
-                    .index
-                    .pods
-                    .get(&(namespace.to_string(), name.to_string()))
-                    .copied()
-            });
+            .and_then(|key| self.tracer.index.pod_by_key(key));
         let Some(controller_pod) = controller_pod else {
             return Outcome::new(
                 Verdict::Delivered,
@@ -251,15 +183,7 @@ impl<'r, 't> Run<'r, 't> {
         };
         let Some(service) = self.tracer.index.service(namespace, name) else {
             let reason = format!("Ingress {ingress_key} routes to Service {}, which does not exist: the controller answers 503", route.service);
-            return self.stop(
-                proxy.node,
-                HopAction::Reject,
-                proxy.ip.to_string(),
-                route.service.clone(),
-                Verdict::Rejected,
-                reason,
-                proxy.place.clone(),
-            );
+            return self.hops.rejected(&proxy.at, &route.service, reason);
         };
         let service_ref = self.service(service);
         if service_ref.service_type == ServiceType::ExternalName {
@@ -280,15 +204,7 @@ impl<'r, 't> Run<'r, 't> {
             .cloned()
         else {
             let reason = format!("Ingress {ingress_key} names port {} of Service {}, which it does not have: the controller answers 503", route.service_port, route.service);
-            return self.stop(
-                proxy.node,
-                HopAction::Reject,
-                proxy.ip.to_string(),
-                route.service.clone(),
-                Verdict::Rejected,
-                reason,
-                proxy.place.clone(),
-            );
+            return self.hops.rejected(&proxy.at, &route.service, reason);
         };
         let usable: Vec<usize> = service_ref
             .endpoints
@@ -320,15 +236,7 @@ impl<'r, 't> Run<'r, 't> {
         };
         if candidates.is_empty() {
             let reason = format!("Service {} has no ready endpoint for port {}: the ingress controller answers 503 Service Unavailable", service_ref.key(), port_label(&service_port));
-            return self.stop(
-                proxy.node,
-                HopAction::Reject,
-                proxy.ip.to_string(),
-                route.service.clone(),
-                Verdict::Rejected,
-                reason,
-                proxy.place.clone(),
-            );
+            return self.hops.rejected(&proxy.at, &route.service, reason);
         }
         let endpoint = candidates[self.choose(candidates.len())];
         let endpoint_ref = &service_ref.endpoints[endpoint];
@@ -348,22 +256,18 @@ impl<'r, 't> Run<'r, 't> {
             endpoint_label(endpoint_ref),
             socket(endpoint_ip, endpoint_port_number)
         );
-        let proxy_place = proxy.place.clone();
-        self.hop(
-            proxy.node,
+        self.hops.stay(
+            &proxy.at,
             HopAction::Proxy,
-            proxy.ip.to_string(),
             socket(endpoint_ip, endpoint_port_number),
             detail,
-            proxy_place.clone(),
-            proxy_place,
         );
         let via = format!("Ingress {ingress_key} and Service {}", service_ref.key());
         let source_ip = proxy.ip;
         self.reach_endpoint(
             proxy,
             source_ip,
-            proxy.node,
+            proxy.at.node,
             &endpoint_ref.clone(),
             endpoint_ip,
             endpoint_port_number,

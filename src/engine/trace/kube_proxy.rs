@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::chain_hash::{endpoint_chain_hash, port_proto_hash};
 use super::{
-    endpoint_label, port_label, socket, Client, ClientKind, HopAction, Outcome, Place, Run, Verdict,
+    endpoint_label, port_label, socket, Client, ClientKind, Here, HopAction, Outcome, Place, Run,
 };
 use crate::engine::cluster::ClusterNode;
 use crate::engine::config::stable_hash;
@@ -78,34 +78,11 @@ impl<'r, 't> Run<'r, 't> {
                     service_ref.load_balancer_source_ranges.join(", "),
                     service_ref.key()
                 );
-                let (node, place) = match client.kind {
-                    ClientKind::External => (None, Place::LoadBalancer(service_ref.key())),
-                    _ => (client.node, client.place.clone()),
+                let dropped_at = match client.kind {
+                    ClientKind::External => self.send_to_load_balancer(client, service, &dst),
+                    _ => client.at.clone(),
                 };
-                if client.kind == ClientKind::External {
-                    self.hop(
-                        None,
-                        HopAction::Send,
-                        client.ip.to_string(),
-                        dst.clone(),
-                        format!(
-                            "{} sends to the LoadBalancer IP of Service {}",
-                            client.label,
-                            service_ref.key()
-                        ),
-                        Place::Client,
-                        place.clone(),
-                    );
-                }
-                return self.stop(
-                    node,
-                    HopAction::Drop,
-                    client.ip.to_string(),
-                    dst,
-                    Verdict::Dropped,
-                    reason,
-                    place,
-                );
+                return self.hops.dropped(&dropped_at, dst, reason);
             }
         }
 
@@ -119,7 +96,7 @@ impl<'r, 't> Run<'r, 't> {
         let node_place = Place::Node(node_name.clone());
         let arrive_from = match (client.kind, entry) {
             (ClientKind::External, Entry::LoadBalancer) => Place::LoadBalancer(service_ref.key()),
-            _ => client.place.clone(),
+            _ => client.at.place.clone(),
         };
 
         // Capture.
@@ -147,14 +124,16 @@ impl<'r, 't> Run<'r, 't> {
                 service_ref.external_traffic_policy.unwrap_or(TrafficPolicy::Cluster)
             ),
         };
-        self.hop(
-            Some(routing_node),
+        // Every later step of kube-proxy happens on the routing node, still from the
+        // client's address until SNAT.
+        let on_node = client.at.elsewhere(Some(routing_node), node_place.clone());
+        let arriving = on_node.elsewhere(Some(routing_node), arrive_from);
+        self.hops.go(
+            &arriving,
             HopAction::Capture,
-            client.ip.to_string(),
-            dst.clone(),
+            &dst,
             capture_detail,
-            arrive_from,
-            node_place.clone(),
+            node_place,
         );
 
         // Zero usable endpoints anywhere: the filter table rejects (§5.2).
@@ -164,21 +143,13 @@ impl<'r, 't> Run<'r, 't> {
                 service_ref.key(),
                 port_label(&service_port)
             );
-            return self.stop(
-                Some(routing_node),
-                HopAction::Reject,
-                client.ip.to_string(),
-                dst,
-                Verdict::Rejected,
-                reason,
-                node_place,
-            );
+            return self.hops.rejected(&on_node, dst, reason);
         }
 
         // Which set, and whether to masquerade.
         let client_is_pod = matches!(client.kind, ClientKind::Pod(_));
         let client_is_this_node =
-            client.kind == ClientKind::Node && client.node == Some(routing_node);
+            client.kind == ClientKind::Node && client.at.node == Some(routing_node);
         let (use_local, mut masquerade, policy_note) = match entry {
             Entry::ClusterIp => {
                 let local = service_ref.internal_traffic_policy == Some(TrafficPolicy::Local);
@@ -204,15 +175,7 @@ impl<'r, 't> Run<'r, 't> {
                 Entry::ClusterIp => format!("§5.2 ITP=Local: {node_name} has no local endpoints for Service {}; the filter table drops ClusterIP traffic from this node", service_ref.key()),
                 _ => format!("§5.2 ETP=Local: {node_name} has no local endpoints for Service {}; KUBE-EXTERNAL-SERVICES drops", service_ref.key()),
             };
-            return self.stop(
-                Some(routing_node),
-                HopAction::Drop,
-                client.ip.to_string(),
-                dst,
-                Verdict::Dropped,
-                reason,
-                node_place,
-            );
+            return self.hops.dropped(&on_node, dst, reason);
         }
         let chosen_set = chosen_set.clone();
         let set_note = set_note.clone();
@@ -243,45 +206,31 @@ impl<'r, 't> Run<'r, 't> {
                 endpoint_label(endpoint_ref),
                 port_label(&service_port)
             );
-            return self.stop(
-                Some(routing_node),
-                HopAction::Reject,
-                client.ip.to_string(),
-                dst,
-                Verdict::Rejected,
-                reason,
-                node_place,
-            );
+            return self.hops.rejected(&on_node, dst, reason);
         };
         let endpoint_ip = endpoint_address(endpoint_ref, dst_ip);
         let endpoint_dst = socket(endpoint_ip, endpoint_port);
-        self.hop(
-            Some(routing_node),
+        self.hops.stay(
+            &on_node,
             HopAction::ChooseEndpoint,
-            client.ip.to_string(),
-            dst.clone(),
+            &dst,
             format!(
                 "{policy_note}. {set_note} (§5.1). {pick_note}; picked {} ({endpoint_dst})",
                 endpoint_label(endpoint_ref)
             ),
-            node_place.clone(),
-            node_place.clone(),
         );
         let sep_chain = format!(
             "KUBE-SEP-{}",
             endpoint_chain_hash(&port_name, proto, &endpoint_dst)
         );
-        self.hop(
-            Some(routing_node),
+        self.hops.stay(
+            &on_node,
             HopAction::Dnat,
-            client.ip.to_string(),
-            endpoint_dst.clone(),
+            &endpoint_dst,
             format!(
                 "{sep_chain}: DNAT {dst} → {endpoint_dst} (targetPort {} resolved on the endpoint)",
                 service_port.target_port
             ),
-            node_place.clone(),
-            node_place.clone(),
         );
 
         // Hairpin: the client is its own endpoint, KUBE-SEP masquerades `-s endpointIP`.
@@ -304,15 +253,12 @@ impl<'r, 't> Run<'r, 't> {
             client.ip
         };
         if let Some(note) = snat_note {
-            self.hop(
-                Some(routing_node),
-                HopAction::Snat,
-                format!("{} → {}", client.ip, seen_source),
-                endpoint_dst.clone(),
-                note,
-                node_place.clone(),
-                node_place.clone(),
-            );
+            let rewriting = Here {
+                src: format!("{} → {}", client.ip, seen_source),
+                ..on_node
+            };
+            self.hops
+                .stay(&rewriting, HopAction::Snat, &endpoint_dst, note);
         }
 
         let outcome = self.reach_endpoint(
@@ -325,6 +271,26 @@ impl<'r, 't> Run<'r, 't> {
             &format!("Service {} ({})", service_ref.key(), entry.describe()),
         );
         outcome
+    }
+
+    /// An external client sends to a Service's LoadBalancer IP; returns where the
+    /// packet then is: at the cloud load balancer, on no node yet.
+    fn send_to_load_balancer(&mut self, client: &Client, service: usize, dst: &str) -> Here {
+        let service_key = self.service(service).key();
+        let at_load_balancer = client
+            .at
+            .elsewhere(None, Place::LoadBalancer(service_key.clone()));
+        self.hops.go(
+            &client.at,
+            HopAction::Send,
+            dst,
+            format!(
+                "{} sends to the LoadBalancer IP of Service {service_key}",
+                client.label
+            ),
+            at_load_balancer.place.clone(),
+        );
+        at_load_balancer
     }
 
     /// Picks the node whose kube-proxy handles the packet, adding the hops that get it there.
@@ -340,57 +306,32 @@ impl<'r, 't> Run<'r, 't> {
         let nodes = &self.topology().cluster.nodes;
         match (client.kind, entry) {
             (_, Entry::NodePort { node }) => {
-                if client.node != Some(node) {
+                if client.at.node != Some(node) {
                     let from_where = client
+                        .at
                         .node
                         .map(|n| format!(" from {}", self.node(n).name))
                         .unwrap_or_default();
-                    self.hop(client.node, HopAction::Send, client.ip.to_string(), dst.to_string(), format!("{}{from_where} sends to node {}'s address; that node's kube-proxy handles it", client.label, self.node(node).name), client.place.clone(), Place::Node(self.node(node).name.clone()));
+                    self.hops.go(&client.at, HopAction::Send, dst, format!("{}{from_where} sends to node {}'s address; that node's kube-proxy handles it", client.label, self.node(node).name), Place::Node(self.node(node).name.clone()));
                 }
+                let at_node = client
+                    .at
+                    .elsewhere(Some(node), Place::Node(self.node(node).name.clone()));
                 if !self.node(node).ready {
                     let reason = format!(
                         "node {} is NotReady (failed): nothing answers on {dst}",
                         self.node(node).name
                     );
-                    return Err(self.stop(
-                        Some(node),
-                        HopAction::Drop,
-                        client.ip.to_string(),
-                        dst.to_string(),
-                        Verdict::Dropped,
-                        reason,
-                        Place::Node(self.node(node).name.clone()),
-                    ));
+                    return Err(self.hops.dropped(&at_node, dst, reason));
                 }
                 Ok(node)
             }
             (ClientKind::External, Entry::LoadBalancer) => {
                 let ready: Vec<usize> = (0..nodes.len()).filter(|&n| nodes[n].ready).collect();
-                let lb_place = Place::LoadBalancer(service_ref.key());
-                self.hop(
-                    None,
-                    HopAction::Send,
-                    client.ip.to_string(),
-                    dst.to_string(),
-                    format!(
-                        "{} sends to the LoadBalancer IP of Service {}",
-                        client.label,
-                        service_ref.key()
-                    ),
-                    Place::Client,
-                    lb_place.clone(),
-                );
+                let at_load_balancer = self.send_to_load_balancer(client, service, dst);
                 if ready.is_empty() {
                     let reason = "the load balancer has no Ready node to send to".to_string();
-                    return Err(self.stop(
-                        None,
-                        HopAction::Drop,
-                        client.ip.to_string(),
-                        dst.to_string(),
-                        Verdict::Dropped,
-                        reason,
-                        lb_place,
-                    ));
+                    return Err(self.hops.dropped(&at_load_balancer, dst, reason));
                 }
                 let policy = service_ref
                     .external_traffic_policy
@@ -417,7 +358,7 @@ impl<'r, 't> Run<'r, 't> {
                 };
                 let node = candidates[self.choose(candidates.len())];
                 let node_name = nodes[node].name.clone();
-                self.hop(None, HopAction::LoadBalancer, client.ip.to_string(), format!("{dst} via {node_name}"), format!("{note}; the load balancer picks {node_name} and delivers the packet still addressed to {dst}"), lb_place, Place::Node(node_name));
+                self.hops.go(&at_load_balancer, HopAction::LoadBalancer, format!("{dst} via {node_name}"), format!("{note}; the load balancer picks {node_name} and delivers the packet still addressed to {dst}"), Place::Node(node_name));
                 Ok(node)
             }
             (ClientKind::External, Entry::ExternalIp) => {
@@ -425,50 +366,26 @@ impl<'r, 't> Run<'r, 't> {
                 if ready.is_empty() {
                     let reason =
                         "no node is Ready to receive traffic for the externalIP".to_string();
-                    return Err(self.stop(
-                        None,
-                        HopAction::Drop,
-                        client.ip.to_string(),
-                        dst.to_string(),
-                        Verdict::Dropped,
-                        reason,
-                        Place::Client,
-                    ));
+                    return Err(self.hops.dropped(&client.at, dst, reason));
                 }
                 let node = ready[self.choose(ready.len())];
                 let node_name = nodes[node].name.clone();
-                self.hop(None, HopAction::Send, client.ip.to_string(), dst.to_string(), format!("externalIPs are not managed by Kubernetes: the network must route {dst} to some node; kubetopo assumes it reaches {node_name}"), Place::Client, Place::Node(node_name));
+                self.hops.go(&client.at, HopAction::Send, dst, format!("externalIPs are not managed by Kubernetes: the network must route {dst} to some node; kubetopo assumes it reaches {node_name}"), Place::Node(node_name));
                 Ok(node)
             }
             (ClientKind::External, Entry::ClusterIp) => {
                 let reason =
                     format!("{dst} is a ClusterIP: virtual, only answered inside the cluster");
-                Err(self.stop(
-                    None,
-                    HopAction::Unresolved,
-                    client.ip.to_string(),
-                    dst.to_string(),
-                    Verdict::Unresolved,
-                    reason,
-                    Place::Client,
-                ))
+                Err(self.hops.unresolved(&client.at, dst, reason))
             }
-            (_, _) => match client.node {
+            (_, _) => match client.at.node {
                 Some(node) => Ok(node),
                 None => {
                     let reason = format!(
                         "{} is not on any node, so no kube-proxy handles {dst}",
                         client.label
                     );
-                    Err(self.stop(
-                        None,
-                        HopAction::Drop,
-                        client.ip.to_string(),
-                        dst.to_string(),
-                        Verdict::Dropped,
-                        reason,
-                        client.place.clone(),
-                    ))
+                    Err(self.hops.dropped(&client.at, dst, reason))
                 }
             },
         }

@@ -24,7 +24,8 @@
 //! text), `index` (who owns each address), `dns`, `address` (a destination given as
 //! an address), `kube_proxy` (capture, endpoint choice, NAT), `ingress`, `delivery`
 //! (forwarding, NetworkPolicy, arrival) and `chain_hash` (kube-proxy's chain names).
-//! This module holds the public types and the [`Tracer`].
+//! This module holds the public types, the [`Tracer`] and the hop recorder (`Hops`)
+//! the submodules write to.
 //!
 //! ```
 //! use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
@@ -406,7 +407,10 @@ impl<'t> Tracer<'t> {
         let mut run = Run {
             tracer: self,
             chooser,
-            hops: Vec::new(),
+            hops: Hops {
+                nodes: &self.topology.cluster.nodes,
+                recorded: Vec::new(),
+            },
             protocol,
         };
         let outcome = run.connect(source, destination);
@@ -418,7 +422,7 @@ impl<'t> Tracer<'t> {
         Trace {
             verdict,
             reason,
-            hops: run.hops,
+            hops: run.hops.recorded,
             endpoint,
         }
     }
@@ -471,11 +475,33 @@ impl Outcome {
 struct Client {
     kind: ClientKind,
     ip: IpAddr,
-    /// The node the client sits on (pods and nodes).
-    node: Option<usize>,
     /// `external client 198.51.100.7`, `pod default/web-x`, `node node-1`.
     label: String,
-    place: Place,
+    /// Where the client sits (its node, for pods and nodes) with its address as a hop
+    /// source: where the packet starts.
+    at: Here,
+}
+
+impl Client {
+    /// `node` is the node the client sits on (pods and nodes).
+    fn new(
+        kind: ClientKind,
+        ip: IpAddr,
+        node: Option<usize>,
+        label: String,
+        place: Place,
+    ) -> Client {
+        Client {
+            kind,
+            ip,
+            label,
+            at: Here {
+                node,
+                src: ip.to_string(),
+                place,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -488,8 +514,123 @@ enum ClientKind {
 struct Run<'r, 't> {
     tracer: &'r Tracer<'t>,
     chooser: &'r mut dyn Chooser,
-    hops: Vec<Hop>,
+    hops: Hops<'t>,
     protocol: Protocol,
+}
+
+/// Where a packet is during one stretch of its path, and the source address it
+/// carries there: what consecutive hops have in common. A stretch is described once,
+/// so its source address is formatted once rather than at every hop.
+#[derive(Clone, Debug)]
+struct Here {
+    /// The node the hops happen on, when they happen on one.
+    node: Option<usize>,
+    /// The packet's source as these hops show it: an address, or `before → after`
+    /// where a hop rewrites it.
+    src: String,
+    place: Place,
+}
+
+impl Here {
+    /// The same source address, seen somewhere else.
+    fn elsewhere(&self, node: Option<usize>, place: Place) -> Here {
+        Here {
+            node,
+            src: self.src.clone(),
+            place,
+        }
+    }
+}
+
+/// Records the hops of one trace in order, one method per kind of step, so that a
+/// call site says what happens and where, and the recorder numbers the hops and
+/// names their nodes.
+struct Hops<'t> {
+    nodes: &'t [ClusterNode],
+    recorded: Vec<Hop>,
+}
+
+impl Hops<'_> {
+    /// A step that leaves the packet where it is: a rule matches, a policy is checked,
+    /// an address is rewritten.
+    fn stay(
+        &mut self,
+        here: &Here,
+        action: HopAction,
+        dst: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.record(here, action, dst.into(), detail.into(), here.place.clone());
+    }
+
+    /// A step that carries the packet from `here` to `to`.
+    fn go(
+        &mut self,
+        here: &Here,
+        action: HopAction,
+        dst: impl Into<String>,
+        detail: impl Into<String>,
+        to: Place,
+    ) {
+        self.record(here, action, dst.into(), detail.into(), to);
+    }
+
+    /// A query to cluster DNS and its answer.
+    fn dns(&mut self, here: &Here, dst: impl Into<String>, detail: impl Into<String>) {
+        self.go(here, HopAction::Dns, dst, detail, Place::Dns);
+    }
+
+    /// Ends the trace where the packet is: it is silently dropped.
+    fn dropped(&mut self, here: &Here, dst: impl Into<String>, reason: String) -> Outcome {
+        self.end(here, HopAction::Drop, dst.into(), Verdict::Dropped, reason)
+    }
+
+    /// Ends the trace where the packet is: it is refused at once.
+    fn rejected(&mut self, here: &Here, dst: impl Into<String>, reason: String) -> Outcome {
+        self.end(
+            here,
+            HopAction::Reject,
+            dst.into(),
+            Verdict::Rejected,
+            reason,
+        )
+    }
+
+    /// Ends the trace where the packet is: the name or address leads nowhere.
+    fn unresolved(&mut self, here: &Here, dst: impl Into<String>, reason: String) -> Outcome {
+        self.end(
+            here,
+            HopAction::Unresolved,
+            dst.into(),
+            Verdict::Unresolved,
+            reason,
+        )
+    }
+
+    fn end(
+        &mut self,
+        here: &Here,
+        action: HopAction,
+        dst: String,
+        verdict: Verdict,
+        reason: String,
+    ) -> Outcome {
+        self.record(here, action, dst, reason.clone(), here.place.clone());
+        Outcome::new(verdict, reason)
+    }
+
+    fn record(&mut self, here: &Here, action: HopAction, dst: String, detail: String, to: Place) {
+        self.recorded.push(Hop {
+            step: self.recorded.len() + 1,
+            node: here.node.map(|node| self.nodes[node].name.clone()),
+            action,
+            src: here.src.clone(),
+            dst,
+            detail,
+            from: here.place.clone(),
+            to,
+        });
+    }
 }
 
 impl<'r, 't> Run<'r, 't> {
@@ -503,49 +644,6 @@ impl<'r, 't> Run<'r, 't> {
         } else {
             self.chooser.choose(n).min(n - 1)
         }
-    }
-
-    // A hop has seven fields; a struct literal at each of the many call sites would
-    // read worse than these positional arguments, which all differ in type or role.
-    #[allow(clippy::too_many_arguments)]
-    fn hop(
-        &mut self,
-        node: Option<usize>,
-        action: HopAction,
-        src: impl Into<String>,
-        dst: impl Into<String>,
-        detail: impl Into<String>,
-        from: Place,
-        to: Place,
-    ) {
-        let node = node.map(|n| self.topology().cluster.nodes[n].name.clone());
-        let step = self.hops.len() + 1;
-        self.hops.push(Hop {
-            step,
-            node,
-            action,
-            src: src.into(),
-            dst: dst.into(),
-            detail: detail.into(),
-            from,
-            to,
-        });
-    }
-
-    /// Ends the trace with a final hop of `action` at `place` and the given verdict.
-    #[allow(clippy::too_many_arguments)]
-    fn stop(
-        &mut self,
-        node: Option<usize>,
-        action: HopAction,
-        src: String,
-        dst: String,
-        verdict: Verdict,
-        reason: String,
-        place: Place,
-    ) -> Outcome {
-        self.hop(node, action, src, dst, reason.clone(), place.clone(), place);
-        Outcome::new(verdict, reason)
     }
 
     fn node(&self, position: usize) -> &'t ClusterNode {
@@ -569,18 +667,12 @@ impl<'r, 't> Run<'r, 't> {
             Ok(client) => client,
             Err(outcome) => return outcome,
         };
-        if let Some(node) = client.node {
+        if let Some(node) = client.at.node {
             if !self.node(node).ready {
                 let reason = format!("{} is on node {}, which is NotReady (failed): nothing it sends leaves the node", client.label, self.node(node).name);
-                return self.stop(
-                    Some(node),
-                    HopAction::Drop,
-                    client.ip.to_string(),
-                    destination_text(destination),
-                    Verdict::Dropped,
-                    reason,
-                    client.place.clone(),
-                );
+                return self
+                    .hops
+                    .dropped(&client.at, destination_text(destination), reason);
             }
         }
         match destination {
@@ -598,15 +690,11 @@ impl<'r, 't> Run<'r, 't> {
                     .collect();
                 if ready.is_empty() {
                     let reason = "no node is Ready, so nothing answers on any nodePort".to_string();
-                    return self.stop(
-                        None,
-                        HopAction::Drop,
-                        client.ip.to_string(),
-                        format!("*:{node_port}"),
-                        Verdict::Dropped,
-                        reason,
-                        client.place.clone(),
-                    );
+                    // No node's rules see the packet, so the drop happens on none of them.
+                    let nowhere = client.at.elsewhere(None, client.at.place.clone());
+                    return self
+                        .hops
+                        .dropped(&nowhere, format!("*:{node_port}"), reason);
                 }
                 let node = ready[self.choose(ready.len())];
                 let ip = self.node(node).internal_ip;
@@ -618,21 +706,21 @@ impl<'r, 't> Run<'r, 't> {
     fn client(&mut self, source: &TraceSource) -> Result<Client, Outcome> {
         let index = &self.tracer.index;
         match source {
-            TraceSource::External { client_ip } => Ok(Client {
-                kind: ClientKind::External,
-                ip: *client_ip,
-                node: None,
-                label: format!("external client {client_ip}"),
-                place: Place::Client,
-            }),
+            TraceSource::External { client_ip } => Ok(Client::new(
+                ClientKind::External,
+                *client_ip,
+                None,
+                format!("external client {client_ip}"),
+                Place::Client,
+            )),
             TraceSource::Node { name } => match index.nodes.get(name) {
-                Some(&node) => Ok(Client {
-                    kind: ClientKind::Node,
-                    ip: self.node(node).internal_ip,
-                    node: Some(node),
-                    label: format!("node {name}"),
-                    place: Place::Node(name.clone()),
-                }),
+                Some(&node) => Ok(Client::new(
+                    ClientKind::Node,
+                    self.node(node).internal_ip,
+                    Some(node),
+                    format!("node {name}"),
+                    Place::Node(name.clone()),
+                )),
                 None => Err(Outcome::new(
                     Verdict::Unresolved,
                     format!("no node named {name}"),
@@ -663,23 +751,23 @@ impl<'r, 't> Run<'r, 't> {
         let node = pod.node.as_deref().and_then(|n| self.node_position(n));
         if pod.spec.host_network {
             if let Some(node) = node {
-                return Ok(Client {
-                    kind: ClientKind::Node,
-                    ip: self.node(node).internal_ip,
-                    node: Some(node),
-                    label: format!("host-network pod {}", pod.key()),
-                    place: Place::Pod(pod.key()),
-                });
+                return Ok(Client::new(
+                    ClientKind::Node,
+                    self.node(node).internal_ip,
+                    Some(node),
+                    format!("host-network pod {}", pod.key()),
+                    Place::Pod(pod.key()),
+                ));
             }
         }
         match pod.ips.first() {
-            Some(ip) => Ok(Client {
-                kind: ClientKind::Pod(position),
-                ip: *ip,
+            Some(ip) => Ok(Client::new(
+                ClientKind::Pod(position),
+                *ip,
                 node,
-                label: format!("pod {}", pod.key()),
-                place: Place::Pod(pod.key()),
-            }),
+                format!("pod {}", pod.key()),
+                Place::Pod(pod.key()),
+            )),
             None => Err(Outcome::new(
                 Verdict::Unresolved,
                 format!(
