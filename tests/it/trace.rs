@@ -6,7 +6,8 @@ use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::trace::{
-    self, Destination, HopAction, SeededChooser, Trace, TraceSource, Tracer, Verdict,
+    self, Destination, HopAction, RequestPart, SeededChooser, Trace, TraceErrorKind, TraceSource,
+    Tracer, Verdict,
 };
 use kubetopo::engine::{analyze, Topology};
 
@@ -1181,7 +1182,8 @@ fn cli_trace_rejects_bad_from_and_to_with_status_2() {
                 "--to",
                 "frontend:80",
             ],
-            "only applies to --from external",
+            // The engine's message names the request's parts, not the CLI's flags (#11).
+            "only applies to an external source",
         ),
         (
             vec![
@@ -1208,6 +1210,58 @@ fn cli_trace_rejects_bad_from_and_to_with_status_2() {
         let (status, stdout, stderr) = cli(&args);
         assert_eq!(status, 2, "{args:?}: {stdout}{stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+/// Issue #11: errors about a source missing from the topology named the CLI's flags
+/// (`--client-ip`, `--from`), which the web app showed too.
+#[test]
+fn regression_issue_11_source_errors_named_cli_flags() {
+    let topology = topology_with("", "");
+    let tracer = Tracer::new(&topology);
+    let cases = [
+        (
+            TraceSource::External {
+                client_ip: NODE_1.parse().unwrap(),
+            },
+            TraceErrorKind::ClientIpInCluster,
+            RequestPart::ClientIp,
+            "client IP 172.18.0.10 belongs to a node or pod of the cluster",
+        ),
+        (
+            TraceSource::Node {
+                name: "node-9".into(),
+            },
+            TraceErrorKind::NoSuchNode,
+            RequestPart::Source,
+            "no node named \"node-9\"; nodes are node-1, node-2, node-3",
+        ),
+        (
+            TraceSource::Pod {
+                namespace: "default".into(),
+                name: "nope".into(),
+            },
+            TraceErrorKind::NoSuchPod,
+            RequestPart::Source,
+            "no pod default/nope; pods in default: ",
+        ),
+        (
+            TraceSource::Workload {
+                namespace: "default".into(),
+                name: "nothing".into(),
+            },
+            TraceErrorKind::WorkloadWithoutPod,
+            RequestPart::Source,
+            "workload default/nothing has no running pod with an IP",
+        ),
+    ];
+    for (source, kind, part, message) in cases {
+        let error = tracer.validate_source(&source).expect_err("invalid source");
+        assert_eq!(error.kind(), kind, "{error}");
+        assert_eq!(error.part(), part, "{error}");
+        let text = error.to_string();
+        assert!(text.starts_with(message), "{text:?}");
+        assert!(!text.contains("--"), "a flag in {text:?}");
     }
 }
 

@@ -57,8 +57,8 @@ pub use chain_hash::{endpoint_chain_hash, port_proto_hash};
 pub use index::TraceIndex;
 pub use kube_proxy::endpoint_port;
 pub use request::{
-    parse_destination, parse_protocol, parse_source, Destination, TraceError, TraceRequest,
-    TraceSource, DEFAULT_CLIENT_IP,
+    parse_destination, parse_protocol, parse_source, Destination, RequestPart, TraceError,
+    TraceErrorKind, TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
 };
 
 use std::borrow::Cow;
@@ -345,24 +345,32 @@ impl<'t> Tracer<'t> {
                         .iter()
                         .any(|o| matches!(o, AddressOwner::Node(_) | AddressOwner::Pod(_)))
                     {
-                        return Err(TraceError::source(format!("--client-ip {client_ip} belongs to a node or pod of the cluster; use --from node/NAME or pod/NS/NAME")));
+                        return Err(TraceError::new(
+                            TraceErrorKind::ClientIpInCluster,
+                            client_ip.to_string(),
+                        ));
                     }
                 }
                 Ok(())
             }
             TraceSource::Node { name } => match self.index.nodes.get(name) {
                 Some(_) => Ok(()),
-                None => Err(TraceError::source(format!(
-                    "no node named \"{name}\"; nodes are {}",
-                    list_or_none(self.topology.cluster.nodes.iter().map(|n| n.name.clone()))
-                ))),
+                None => Err(
+                    TraceError::new(TraceErrorKind::NoSuchNode, name).with_context(list_or_none(
+                        self.topology.cluster.nodes.iter().map(|n| n.name.clone()),
+                    )),
+                ),
             },
             TraceSource::Pod { namespace, name } => {
                 match self.index.pods.get(&(namespace.clone(), name.clone())) {
                     Some(&position) => {
                         let pod = &self.topology.cluster.pods[position];
                         if pod.ips.is_empty() {
-                            Err(TraceError::source(format!("pod {namespace}/{name} has no IP (phase {:?}, not scheduled or not started), so it cannot send", pod.phase)))
+                            Err(TraceError::new(
+                                TraceErrorKind::PodWithoutIp,
+                                format!("{namespace}/{name}"),
+                            )
+                            .with_context(format!("{:?}", pod.phase)))
                         } else {
                             Ok(())
                         }
@@ -377,8 +385,12 @@ impl<'t> Tracer<'t> {
                             .map(|p| p.name.clone())
                             .take(8)
                             .collect();
-                        Err(TraceError::source(format!(
-                            "no pod {namespace}/{name}; pods in {namespace}: {}",
+                        Err(TraceError::new(
+                            TraceErrorKind::NoSuchPod,
+                            format!("{namespace}/{name}"),
+                        )
+                        .with_context(format!(
+                            "pods in {namespace}: {}",
                             list_or_none(in_namespace.into_iter())
                         )))
                     }
@@ -386,9 +398,10 @@ impl<'t> Tracer<'t> {
             }
             TraceSource::Workload { namespace, name } => {
                 if self.workload_pods(namespace, name).is_empty() {
-                    Err(TraceError::source(format!(
-                        "workload {namespace}/{name} has no running pod with an IP"
-                    )))
+                    Err(TraceError::new(
+                        TraceErrorKind::WorkloadWithoutPod,
+                        format!("{namespace}/{name}"),
+                    ))
                 } else {
                     Ok(())
                 }

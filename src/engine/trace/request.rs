@@ -92,70 +92,208 @@ impl fmt::Display for TraceSource {
     }
 }
 
-/// Why a `--from` or `--to` could not be used.
+/// Why a trace request cannot be traced: a source, destination or protocol that does
+/// not parse, or a source that is not in the topology.
+///
+/// Messages speak of the source, the destination, the client IP and the protocol,
+/// the engine's own terms. A shell that reads these from flags or form fields names
+/// them in its own words; [`TraceError::part`] says which part is at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceError {
     kind: TraceErrorKind,
-    message: String,
+    /// The text or name at fault, as given.
+    input: String,
+    /// What the topology offers instead or why the input cannot send, for errors
+    /// about a source that does not exist or cannot send.
+    context: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TraceErrorKind {
+/// What is wrong with a trace request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TraceErrorKind {
+    /// The source is none of `external`, `node/NAME`, `pod/NAMESPACE/NAME`.
+    SourceSyntax,
+    /// The client IP is not an IP address.
+    ClientIpSyntax,
+    /// A client IP was given with a node or pod source, which sends from its own address.
+    ClientIpWithoutExternalSource,
+    /// The client IP of an external source belongs to a node or pod of the cluster.
+    ClientIpInCluster,
+    /// The source names a node that does not exist.
+    NoSuchNode,
+    /// The source names a pod that does not exist.
+    NoSuchPod,
+    /// The source pod exists but has no IP address to send from.
+    PodWithoutIp,
+    /// The source workload has no running pod with an IP address.
+    WorkloadWithoutPod,
+    /// The destination is empty.
+    EmptyDestination,
+    /// A URL destination has no host.
+    UrlWithoutHost,
+    /// A URL destination whose scheme is not http or https.
+    UnsupportedScheme,
+    /// An address destination without a port.
+    AddressWithoutPort,
+    /// A destination that looks like an address and port but is not a valid one.
+    AddressSyntax,
+    /// A destination host is not a DNS name.
+    HostSyntax,
+    /// A bracketed destination is not `[IPv6]` or `[IPv6]:PORT`.
+    BracketSyntax,
+    /// A destination port is not a number from 1 to 65535.
+    PortOutOfRange,
+    /// The protocol is not TCP, UDP or SCTP.
+    ProtocolSyntax,
+}
+
+/// The part of a trace request an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestPart {
     Source,
+    /// The address of an external source.
+    ClientIp,
     Destination,
     Protocol,
 }
 
+impl TraceErrorKind {
+    /// The part of the request at fault.
+    pub fn part(self) -> RequestPart {
+        match self {
+            TraceErrorKind::SourceSyntax
+            | TraceErrorKind::NoSuchNode
+            | TraceErrorKind::NoSuchPod
+            | TraceErrorKind::PodWithoutIp
+            | TraceErrorKind::WorkloadWithoutPod => RequestPart::Source,
+            TraceErrorKind::ClientIpSyntax
+            | TraceErrorKind::ClientIpWithoutExternalSource
+            | TraceErrorKind::ClientIpInCluster => RequestPart::ClientIp,
+            TraceErrorKind::EmptyDestination
+            | TraceErrorKind::UrlWithoutHost
+            | TraceErrorKind::UnsupportedScheme
+            | TraceErrorKind::AddressWithoutPort
+            | TraceErrorKind::AddressSyntax
+            | TraceErrorKind::HostSyntax
+            | TraceErrorKind::BracketSyntax
+            | TraceErrorKind::PortOutOfRange => RequestPart::Destination,
+            TraceErrorKind::ProtocolSyntax => RequestPart::Protocol,
+        }
+    }
+}
+
 impl TraceError {
-    pub(super) fn source(message: impl Into<String>) -> TraceError {
+    pub(super) fn new(kind: TraceErrorKind, input: impl Into<String>) -> TraceError {
         TraceError {
-            kind: TraceErrorKind::Source,
-            message: message.into(),
+            kind,
+            input: input.into(),
+            context: String::new(),
         }
     }
-    fn destination(message: impl Into<String>) -> TraceError {
-        TraceError {
-            kind: TraceErrorKind::Destination,
-            message: message.into(),
-        }
+
+    pub(super) fn with_context(mut self, context: impl Into<String>) -> TraceError {
+        self.context = context.into();
+        self
     }
-    pub fn message(&self) -> &str {
-        &self.message
+
+    pub fn kind(&self) -> TraceErrorKind {
+        self.kind
     }
-    /// True when the source (`--from`, `--client-ip`) is at fault.
-    pub fn is_source_error(&self) -> bool {
-        self.kind == TraceErrorKind::Source
+
+    /// The part of the request at fault: what a shell names with its own flag or field.
+    pub fn part(&self) -> RequestPart {
+        self.kind.part()
     }
-    /// True when the destination (`--to`) is at fault.
-    pub fn is_destination_error(&self) -> bool {
-        self.kind == TraceErrorKind::Destination
+
+    /// The text or name at fault, as given.
+    pub fn input(&self) -> &str {
+        &self.input
     }
 }
 
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let flag = match self.kind {
-            TraceErrorKind::Source => "--from",
-            TraceErrorKind::Destination => "--to",
-            TraceErrorKind::Protocol => "--protocol",
-        };
-        write!(f, "{flag}: {}", self.message)
+        let TraceError {
+            kind,
+            input,
+            context,
+        } = self;
+        match kind {
+            TraceErrorKind::SourceSyntax => write!(
+                f,
+                "\"{input}\" is not a source; use external, node/NAME or pod/NAMESPACE/NAME"
+            ),
+            TraceErrorKind::ClientIpSyntax => {
+                write!(f, "client IP \"{input}\" is not an IP address")
+            }
+            TraceErrorKind::ClientIpWithoutExternalSource => write!(
+                f,
+                "a client IP only applies to an external source; {input} sends from its own address"
+            ),
+            TraceErrorKind::ClientIpInCluster => write!(
+                f,
+                "client IP {input} belongs to a node or pod of the cluster; use that node or pod as the source (node/NAME or pod/NAMESPACE/NAME)"
+            ),
+            TraceErrorKind::NoSuchNode => {
+                write!(f, "no node named \"{input}\"; nodes are {context}")
+            }
+            TraceErrorKind::NoSuchPod => write!(f, "no pod {input}; {context}"),
+            TraceErrorKind::PodWithoutIp => write!(
+                f,
+                "pod {input} has no IP (phase {context}, not scheduled or not started), so it cannot send"
+            ),
+            TraceErrorKind::WorkloadWithoutPod => {
+                write!(f, "workload {input} has no running pod with an IP")
+            }
+            TraceErrorKind::EmptyDestination => write!(
+                f,
+                "the destination is empty; use NAME[:PORT], IP:PORT or http://host/path"
+            ),
+            TraceErrorKind::UrlWithoutHost => write!(f, "destination \"{input}\" has no host"),
+            TraceErrorKind::UnsupportedScheme => write!(
+                f,
+                "destination \"{input}\": only http:// and https:// URLs are traced"
+            ),
+            TraceErrorKind::AddressWithoutPort => {
+                write!(f, "destination \"{input}\" needs a port: use IP:PORT")
+            }
+            TraceErrorKind::AddressSyntax => {
+                write!(f, "destination \"{input}\" is not a valid IP:PORT")
+            }
+            TraceErrorKind::HostSyntax => {
+                write!(f, "destination host \"{input}\" is not a DNS name")
+            }
+            TraceErrorKind::BracketSyntax => write!(
+                f,
+                "destination \"{input}\" is not [IPv6] or [IPv6]:PORT"
+            ),
+            TraceErrorKind::PortOutOfRange => write!(
+                f,
+                "destination port \"{input}\" is not a port: ports run from 1 to 65535"
+            ),
+            TraceErrorKind::ProtocolSyntax => {
+                write!(f, "protocol \"{input}\" is not TCP, UDP or SCTP")
+            }
+        }
     }
 }
 
 impl std::error::Error for TraceError {}
 
-/// Parses `--from`: `external`, `node/NAME` or `pod/NS/NAME` (`pod/NAME` means
-/// namespace `default`). `client_ip` is `--client-ip`, only valid with `external`.
+/// Parses a source: `external`, `node/NAME` or `pod/NAMESPACE/NAME` (`pod/NAME` means
+/// namespace `default`). `client_ip` is the address of an external client, and only
+/// valid with `external`.
 pub fn parse_source(text: &str, client_ip: Option<&str>) -> Result<TraceSource, TraceError> {
     let text = text.trim();
     let parts: Vec<&str> = text.split('/').collect();
     let source = match parts.as_slice() {
         ["external"] => {
             let client_ip = match client_ip {
-                Some(ip) => ip.trim().parse::<IpAddr>().map_err(|_| {
-                    TraceError::source(format!("--client-ip \"{ip}\" is not an IP address"))
-                })?,
+                Some(ip) => ip
+                    .trim()
+                    .parse::<IpAddr>()
+                    .map_err(|_| TraceError::new(TraceErrorKind::ClientIpSyntax, ip))?,
                 None => DEFAULT_CLIENT_IP,
             };
             return Ok(TraceSource::External { client_ip });
@@ -171,35 +309,29 @@ pub fn parse_source(text: &str, client_ip: Option<&str>) -> Result<TraceSource, 
             namespace: "default".to_string(),
             name: name.to_string(),
         },
-        _ => {
-            return Err(TraceError::source(format!(
-                "\"{text}\" is not a source; use external, node/NAME or pod/NAMESPACE/NAME"
-            )))
-        }
+        _ => return Err(TraceError::new(TraceErrorKind::SourceSyntax, text)),
     };
     if client_ip.is_some() {
-        return Err(TraceError::source(
-            "--client-ip only applies to --from external; a node or pod uses its own address",
+        return Err(TraceError::new(
+            TraceErrorKind::ClientIpWithoutExternalSource,
+            text,
         ));
     }
     Ok(source)
 }
 
-/// Parses `--protocol`: `TCP`, `UDP` or `SCTP` (any case).
+/// Parses a protocol: `TCP`, `UDP` or `SCTP` (any case).
 pub fn parse_protocol(text: &str) -> Result<Protocol, TraceError> {
-    Protocol::parse(&text.trim().to_ascii_uppercase()).ok_or_else(|| TraceError {
-        kind: TraceErrorKind::Protocol,
-        message: format!("\"{text}\" is not TCP, UDP or SCTP"),
-    })
+    Protocol::parse(&text.trim().to_ascii_uppercase())
+        .ok_or_else(|| TraceError::new(TraceErrorKind::ProtocolSyntax, text))
 }
 
-/// Parses `--to`: `NAME[:PORT]`, `IP:PORT` (`[IPv6]:PORT`), or `http(s)://host[:port]/path`.
+/// Parses a destination: `NAME[:PORT]`, `IP:PORT` (`[IPv6]:PORT`), or
+/// `http(s)://host[:port]/path`.
 pub fn parse_destination(text: &str) -> Result<Destination, TraceError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(TraceError::destination(
-            "the destination is empty; use NAME[:PORT], IP:PORT or http://host/path",
-        ));
+        return Err(TraceError::new(TraceErrorKind::EmptyDestination, text));
     }
     for (scheme, https) in [("http://", false), ("https://", true)] {
         if let Some(rest) = text.strip_prefix(scheme).or_else(|| {
@@ -215,7 +347,7 @@ pub fn parse_destination(text: &str) -> Result<Destination, TraceError> {
             let path = if path.is_empty() { "/" } else { path };
             let (host, port) = split_host_port(authority)?;
             if host.is_empty() {
-                return Err(TraceError::destination(format!("\"{text}\" has no host")));
+                return Err(TraceError::new(TraceErrorKind::UrlWithoutHost, text));
             }
             return Ok(Destination::Url {
                 https,
@@ -226,9 +358,7 @@ pub fn parse_destination(text: &str) -> Result<Destination, TraceError> {
         }
     }
     if text.contains("://") {
-        return Err(TraceError::destination(format!(
-            "\"{text}\": only http:// and https:// URLs are traced"
-        )));
+        return Err(TraceError::new(TraceErrorKind::UnsupportedScheme, text));
     }
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(Destination::Address {
@@ -237,15 +367,11 @@ pub fn parse_destination(text: &str) -> Result<Destination, TraceError> {
         });
     }
     if text.parse::<IpAddr>().is_ok() || text.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
-        return Err(TraceError::destination(format!(
-            "\"{text}\" needs a port: use IP:PORT"
-        )));
+        return Err(TraceError::new(TraceErrorKind::AddressWithoutPort, text));
     }
     let (host, port) = split_host_port(text)?;
     if host.parse::<IpAddr>().is_ok() {
-        return Err(TraceError::destination(format!(
-            "\"{text}\" is not a valid IP:PORT"
-        )));
+        return Err(TraceError::new(TraceErrorKind::AddressSyntax, text));
     }
     Ok(Destination::Name {
         host: host.to_ascii_lowercase(),
@@ -258,17 +384,13 @@ fn split_host_port(authority: &str) -> Result<(String, Option<i64>), TraceError>
         .rsplit_once('@')
         .map_or(authority, |(_, host)| host);
     if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| TraceError::destination(format!("\"{authority}\": unclosed '['")))?;
+        // An unclosed bracket or text after the closing one: not `[IPv6]` or `[IPv6]:PORT`.
+        let not_host_port = || TraceError::new(TraceErrorKind::BracketSyntax, authority);
+        let (host, after) = rest.split_once(']').ok_or_else(not_host_port)?;
         let port = match after.strip_prefix(':') {
             Some(port) => Some(parse_port(port)?),
             None if after.is_empty() => None,
-            None => {
-                return Err(TraceError::destination(format!(
-                    "\"{authority}\" is not host:port"
-                )))
-            }
+            None => return Err(not_host_port()),
         };
         return Ok((host.to_string(), port));
     }
@@ -282,9 +404,7 @@ fn split_host_port(authority: &str) -> Result<(String, Option<i64>), TraceError>
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b == b'*');
     if !valid {
-        return Err(TraceError::destination(format!(
-            "\"{host}\" is not a DNS name"
-        )));
+        return Err(TraceError::new(TraceErrorKind::HostSyntax, host));
     }
     Ok((host.to_string(), port))
 }
@@ -293,7 +413,7 @@ fn parse_port(text: &str) -> Result<i64, TraceError> {
     text.parse::<i64>()
         .ok()
         .filter(|port| (1..=65535).contains(port))
-        .ok_or_else(|| TraceError::destination(format!("\"{text}\" is not a port from 1 to 65535")))
+        .ok_or_else(|| TraceError::new(TraceErrorKind::PortOutOfRange, text))
 }
 
 #[cfg(test)]
@@ -329,5 +449,106 @@ mod tests {
         assert!(parse_destination("web:99999").is_err());
         assert!(parse_destination("").is_err());
         assert!(parse_destination("ftp://x").is_err());
+    }
+
+    /// Issue #11: the messages named the CLI's flags (`--from`, `--to`), and the web
+    /// app showed them too. They now name the part of the request, and `part()` says
+    /// which one, so each shell can add its own words.
+    #[test]
+    fn regression_issue_11_trace_errors_named_cli_flags() {
+        let cases = [
+            (
+                parse_source("somewhere", None).err(),
+                TraceErrorKind::SourceSyntax,
+                RequestPart::Source,
+            ),
+            (
+                parse_source("external", Some("banana")).err(),
+                TraceErrorKind::ClientIpSyntax,
+                RequestPart::ClientIp,
+            ),
+            (
+                parse_source("node/node-1", Some("192.0.2.1")).err(),
+                TraceErrorKind::ClientIpWithoutExternalSource,
+                RequestPart::ClientIp,
+            ),
+            (
+                parse_destination("").err(),
+                TraceErrorKind::EmptyDestination,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("http://[]/cart").err(),
+                TraceErrorKind::UrlWithoutHost,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("ftp://files.example").err(),
+                TraceErrorKind::UnsupportedScheme,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("10.96.0.1").err(),
+                TraceErrorKind::AddressWithoutPort,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("10.96.0.1.:443").err(),
+                TraceErrorKind::AddressSyntax,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("web server:80").err(),
+                TraceErrorKind::HostSyntax,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("[web").err(),
+                TraceErrorKind::BracketSyntax,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("[::1]x").err(),
+                TraceErrorKind::BracketSyntax,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("web:0").err(),
+                TraceErrorKind::PortOutOfRange,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("web:99999").err(),
+                TraceErrorKind::PortOutOfRange,
+                RequestPart::Destination,
+            ),
+        ];
+        for (error, kind, part) in cases {
+            let error = error.expect("invalid request text");
+            assert_eq!(error.kind(), kind, "{error}");
+            assert_eq!(error.part(), part, "{error}");
+            let message = error.to_string();
+            assert!(!message.contains("--"), "a flag in {message:?}");
+            assert!(
+                message.contains(error.input()),
+                "{message:?} lacks {:?}",
+                error.input()
+            );
+        }
+        let protocol = parse_protocol("ICMP").expect_err("not a protocol");
+        assert_eq!(protocol.kind(), TraceErrorKind::ProtocolSyntax);
+        assert_eq!(protocol.part(), RequestPart::Protocol);
+        assert_eq!(
+            protocol.to_string(),
+            "protocol \"ICMP\" is not TCP, UDP or SCTP"
+        );
+        assert_eq!(
+            parse_destination("web:0").unwrap_err().to_string(),
+            "destination port \"0\" is not a port: ports run from 1 to 65535"
+        );
+        assert_eq!(
+            parse_source("node/node-1", Some("192.0.2.1")).unwrap_err().to_string(),
+            "a client IP only applies to an external source; node/node-1 sends from its own address"
+        );
     }
 }
