@@ -57,8 +57,8 @@ pub use chain_hash::{endpoint_chain_hash, port_proto_hash};
 pub use index::TraceIndex;
 pub use kube_proxy::endpoint_port;
 pub use request::{
-    parse_destination, parse_protocol, parse_source, Destination, RequestPart, TraceError,
-    TraceErrorKind, TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
+    external_client_ip, parse_destination, parse_protocol, parse_source, Destination, RequestPart,
+    TraceError, TraceErrorKind, TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
 };
 
 use std::borrow::Cow;
@@ -340,18 +340,20 @@ impl<'t> Tracer<'t> {
     pub fn validate_source(&self, source: &TraceSource) -> Result<(), TraceError> {
         match source {
             TraceSource::External { client_ip } => {
-                if let Some(owners) = self.index.owners.get(client_ip) {
-                    if owners
-                        .iter()
-                        .any(|o| matches!(o, AddressOwner::Node(_) | AddressOwner::Pod(_)))
-                    {
-                        return Err(TraceError::new(
-                            TraceErrorKind::ClientIpInCluster,
-                            client_ip.to_string(),
-                        ));
-                    }
+                self.check_external_clients(*client_ip..=*client_ip)
+            }
+            TraceSource::ExternalClients { .. } => {
+                let first = external_client_ip(0);
+                let last = external_client_ip(source.n_clients() - 1);
+                if first <= last {
+                    self.check_external_clients(first..=last)
+                } else {
+                    // The addresses wrap around the end of the IPv4 space.
+                    let end = IpAddr::V4(std::net::Ipv4Addr::BROADCAST);
+                    let start = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+                    self.check_external_clients(first..=end)?;
+                    self.check_external_clients(start..=last)
                 }
-                Ok(())
             }
             TraceSource::Node { name } => match self.index.nodes.get(name) {
                 Some(_) => Ok(()),
@@ -406,6 +408,26 @@ impl<'t> Tracer<'t> {
                     Ok(())
                 }
             }
+        }
+    }
+
+    /// An external client must not use the address of a node or pod: it would then be
+    /// that node or pod, which sends from inside the cluster.
+    fn check_external_clients(
+        &self,
+        addresses: std::ops::RangeInclusive<IpAddr>,
+    ) -> Result<(), TraceError> {
+        let taken = self.index.owners.range(addresses).find(|(_, owners)| {
+            owners
+                .iter()
+                .any(|o| matches!(o, AddressOwner::Node(_) | AddressOwner::Pod(_)))
+        });
+        match taken {
+            Some((ip, _)) => Err(TraceError::new(
+                TraceErrorKind::ClientIpInCluster,
+                ip.to_string(),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -726,6 +748,10 @@ impl<'r, 't> Run<'r, 't> {
                 format!("external client {client_ip}"),
                 Place::Client,
             )),
+            TraceSource::ExternalClients { .. } => {
+                let client = self.choose(source.n_clients() as usize) as u32;
+                self.client(&source.with_client(client))
+            }
             TraceSource::Node { name } => match index.nodes.get(name) {
                 Some(&node) => Ok(Client::new(
                     ClientKind::Node,

@@ -18,6 +18,10 @@ pub const DEFAULT_CLIENT_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7))
 pub enum TraceSource {
     /// A client outside the cluster.
     External { client_ip: IpAddr },
+    /// One of `n_clients` clients outside the cluster, at consecutive addresses from
+    /// [`external_client_ip`]`(0)`, chosen per connection: how the simulator spreads
+    /// a flow over several clients, which matters under sessionAffinity ClientIP.
+    ExternalClients { n_clients: u32 },
     /// A node's own network namespace (host network), using its InternalIP.
     Node { name: String },
     /// One pod.
@@ -25,6 +29,39 @@ pub enum TraceSource {
     /// Any running pod of a workload, chosen per connection. `name` is the workload
     /// name, or `Kind/name` to disambiguate.
     Workload { namespace: String, name: String },
+}
+
+impl TraceSource {
+    /// How many distinct clients the source stands for: `n_clients` of
+    /// [`TraceSource::ExternalClients`] (at least 1), otherwise 1.
+    pub fn n_clients(&self) -> u32 {
+        match self {
+            TraceSource::ExternalClients { n_clients } => (*n_clients).max(1),
+            _ => 1,
+        }
+    }
+
+    /// The source with its client number `client` fixed: for
+    /// [`TraceSource::ExternalClients`] the external client at
+    /// [`external_client_ip`]`(client)`, the one a trace would pick for that choice;
+    /// any other source as it is.
+    pub fn with_client(&self, client: u32) -> TraceSource {
+        match self {
+            TraceSource::ExternalClients { .. } => TraceSource::External {
+                client_ip: external_client_ip(client),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// The address of external client number `client` of
+/// [`TraceSource::ExternalClients`]: consecutive addresses from 198.51.100.10
+/// (TEST-NET-2).
+pub fn external_client_ip(client: u32) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::from(
+        u32::from(Ipv4Addr::new(198, 51, 100, 10)).wrapping_add(client),
+    ))
 }
 
 /// Where a connection goes.
@@ -85,6 +122,9 @@ impl fmt::Display for TraceSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TraceSource::External { client_ip } => write!(f, "external {client_ip}"),
+            TraceSource::ExternalClients { n_clients } => {
+                write!(f, "external ({n_clients} clients)")
+            }
             TraceSource::Node { name } => write!(f, "node/{name}"),
             TraceSource::Pod { namespace, name } => write!(f, "pod/{namespace}/{name}"),
             TraceSource::Workload { namespace, name } => write!(f, "{namespace}/{name}"),
