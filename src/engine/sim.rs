@@ -640,33 +640,25 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
                     rate: config.default_rate,
                 });
             };
-            for ip in &service.load_balancer_ips {
-                push(
-                    format!(
-                        "external → {} LB {ip}:{}/{}",
-                        service.key(),
-                        port.port,
-                        port.protocol
-                    ),
-                    Destination::Address {
-                        ip: *ip,
-                        port: port.port,
-                    },
-                );
-            }
-            for ip in &service.external_ips {
-                push(
-                    format!(
-                        "external → {} externalIP {ip}:{}/{}",
-                        service.key(),
-                        port.port,
-                        port.protocol
-                    ),
-                    Destination::Address {
-                        ip: *ip,
-                        port: port.port,
-                    },
-                );
+            let exposed = [
+                ("LB", &service.load_balancer_ips),
+                ("externalIP", &service.external_ips),
+            ];
+            for (what, ips) in exposed {
+                for ip in ips {
+                    push(
+                        format!(
+                            "external → {} {what} {ip}:{}/{}",
+                            service.key(),
+                            port.port,
+                            port.protocol
+                        ),
+                        Destination::Address {
+                            ip: *ip,
+                            port: port.port,
+                        },
+                    );
+                }
             }
             if service.load_balancer_ips.is_empty() && service.external_ips.is_empty() {
                 if let Some(node_port) = port.node_port {
