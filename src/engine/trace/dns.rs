@@ -53,11 +53,11 @@ impl<'r, 't> Run<'r, 't> {
         host: &str,
         port: Option<i64>,
     ) -> Outcome {
-        let domain = self.topology().config.cluster_domain.clone();
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         if client.kind == ClientKind::External {
             return self.connect_name_from_outside(client, &host, port);
         }
+        let domain = self.topology().config.cluster_domain.clone();
         // Nodes resolve like a host-network pod with dnsPolicy ClusterFirstWithHostNet in `default`.
         let namespace = match client.kind {
             ClientKind::Pod(pod) => self.pod(pod).namespace.clone(),
