@@ -35,6 +35,7 @@ pub mod refs;
 pub mod resolve;
 pub mod scene;
 pub mod selector;
+mod sha256;
 pub mod sim;
 pub mod trace;
 pub mod validate;

@@ -32,7 +32,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
@@ -86,34 +85,14 @@ pub enum FlowOrigin {
     User,
 }
 
-/// Who opens a flow's connections.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum FlowSource {
-    /// `n_clients` external clients with distinct addresses, one picked per connection.
-    External {
-        n_clients: u32,
-    },
-    Node {
-        name: String,
-    },
-    Pod {
-        namespace: String,
-        name: String,
-    },
-    /// Any running pod of the workload, picked per connection.
-    Workload {
-        namespace: String,
-        name: String,
-    },
-}
-
 /// A stream of connections from one source to one destination.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flow {
     pub label: String,
     pub origin: FlowOrigin,
-    pub source: FlowSource,
+    /// Who opens the connections; [`TraceSource::ExternalClients`] spreads them over
+    /// several client addresses.
+    pub source: TraceSource,
     pub destination: Destination,
     pub protocol: Protocol,
     /// Connections per tick.
@@ -401,7 +380,7 @@ impl Simulator {
             return None;
         }
         let flow = &self.state.flows.get(sim_path.flow as usize)?.flow;
-        let source = trace_source(&flow.source, sim_path.client);
+        let source = flow.source.with_client(sim_path.client);
         let tracer = Tracer::with_index(&self.world.topology, Cow::Borrowed(&self.world.index));
         let mut chooser = ReplayChooser {
             prefix: &sim_path.choices,
@@ -526,10 +505,7 @@ impl SimState {
     /// Draws one connection of a flow: its client, then its choices along the cached
     /// decision tree, tracing only when the tree has not seen this combination.
     fn open<'w>(&mut self, world: &'w World, tracer: &mut Option<Tracer<'w>>, flow: usize) -> u32 {
-        let n_clients = match &self.flows[flow].flow.source {
-            FlowSource::External { n_clients } => (*n_clients).max(1),
-            _ => 1,
-        };
+        let n_clients = self.flows[flow].flow.source.n_clients();
         let client = if n_clients > 1 {
             self.rng.below(n_clients as usize) as u32
         } else {
@@ -558,7 +534,7 @@ impl SimState {
             }
         }
         // Not seen yet: trace, replaying the choices drawn so far and drawing the rest.
-        let source = trace_source(&flow_state.flow.source, client);
+        let source = flow_state.flow.source.with_client(client);
         let tracer = tracer.get_or_insert_with(|| {
             Tracer::with_index(&world.topology, Cow::Borrowed(&world.index))
         });
@@ -646,7 +622,7 @@ impl SimState {
 /// (each LB IP, each externalIP, or the nodePort when it has neither) and each Ingress
 /// route, then each inferred dependency. Sorted as the topology is, so stable.
 pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
-    let external = FlowSource::External {
+    let external = TraceSource::ExternalClients {
         n_clients: config.n_external_clients.max(1),
     };
     let mut flows = Vec::new();
@@ -665,33 +641,25 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
                     rate: config.default_rate,
                 });
             };
-            for ip in &service.load_balancer_ips {
-                push(
-                    format!(
-                        "external → {} LB {ip}:{}/{}",
-                        service.key(),
-                        port.port,
-                        port.protocol
-                    ),
-                    Destination::Address {
-                        ip: *ip,
-                        port: port.port,
-                    },
-                );
-            }
-            for ip in &service.external_ips {
-                push(
-                    format!(
-                        "external → {} externalIP {ip}:{}/{}",
-                        service.key(),
-                        port.port,
-                        port.protocol
-                    ),
-                    Destination::Address {
-                        ip: *ip,
-                        port: port.port,
-                    },
-                );
+            let exposed = [
+                ("LB", &service.load_balancer_ips),
+                ("externalIP", &service.external_ips),
+            ];
+            for (what, ips) in exposed {
+                for ip in ips {
+                    push(
+                        format!(
+                            "external → {} {what} {ip}:{}/{}",
+                            service.key(),
+                            port.port,
+                            port.protocol
+                        ),
+                        Destination::Address {
+                            ip: *ip,
+                            port: port.port,
+                        },
+                    );
+                }
             }
             if service.load_balancer_ips.is_empty() && service.external_ips.is_empty() {
                 if let Some(node_port) = port.node_port {
@@ -764,7 +732,7 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
         flows.push(Flow {
             label: format!("{} → {}{port_text}", dependency.from, dependency.to),
             origin: FlowOrigin::Dependency,
-            source: FlowSource::Workload {
+            source: TraceSource::Workload {
                 namespace: from.namespace.clone(),
                 name: from.name.clone(),
             },
@@ -777,31 +745,6 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
         });
     }
     flows
-}
-
-/// The address of external client `client` of a flow: consecutive addresses from
-/// 198.51.100.10 (TEST-NET-2).
-pub fn external_client_ip(client: u32) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::from(
-        u32::from(Ipv4Addr::new(198, 51, 100, 10)).wrapping_add(client),
-    ))
-}
-
-fn trace_source(source: &FlowSource, client: u32) -> TraceSource {
-    match source {
-        FlowSource::External { .. } => TraceSource::External {
-            client_ip: external_client_ip(client),
-        },
-        FlowSource::Node { name } => TraceSource::Node { name: name.clone() },
-        FlowSource::Pod { namespace, name } => TraceSource::Pod {
-            namespace: namespace.clone(),
-            name: name.clone(),
-        },
-        FlowSource::Workload { namespace, name } => TraceSource::Workload {
-            namespace: namespace.clone(),
-            name: name.clone(),
-        },
-    }
 }
 
 fn verdict_slot(verdict: Verdict) -> usize {

@@ -12,8 +12,8 @@ use super::graph::Viewport;
 use super::state::{AppState, Versioned};
 use crate::engine::refs::NamespacedName;
 use crate::engine::scene::{self, Scene};
-use crate::engine::sim::{Flow, FlowOrigin, FlowSource, SimConfig, Simulator};
-use crate::engine::trace::{self, Place, Trace, TraceRequest, Verdict};
+use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
+use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
 use crate::engine::whatif::{self, Mutation};
 
 thread_local! {
@@ -163,14 +163,12 @@ fn add_flow(traffic: TrafficState) {
     let from = traffic.trace_from.get_untracked();
     let to = traffic.trace_to.get_untracked();
     let source = match trace::parse_source(&from, None) {
-        Ok(trace::TraceSource::External { .. }) => FlowSource::External {
+        // An animated flow from outside comes from several clients, as the default
+        // flows do, rather than from the one address a single trace uses.
+        Ok(TraceSource::External { .. }) => TraceSource::ExternalClients {
             n_clients: SimConfig::default().n_external_clients,
         },
-        Ok(trace::TraceSource::Node { name }) => FlowSource::Node { name },
-        Ok(trace::TraceSource::Pod { namespace, name }) => FlowSource::Pod { namespace, name },
-        Ok(trace::TraceSource::Workload { namespace, name }) => {
-            FlowSource::Workload { namespace, name }
-        }
+        Ok(source) => source,
         Err(error) => return traffic.trace_error.set(Some(error.to_string())),
     };
     let destination = match trace::parse_destination(&to) {

@@ -7,10 +7,8 @@ use std::collections::BTreeMap;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
-use kubetopo::engine::sim::{
-    external_client_ip, Flow, FlowOrigin, FlowSource, SimConfig, Simulator,
-};
-use kubetopo::engine::trace::{Destination, HopAction, Verdict};
+use kubetopo::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
+use kubetopo::engine::trace::{external_client_ip, Destination, HopAction, TraceSource, Verdict};
 use kubetopo::engine::whatif::Mutation;
 use kubetopo::engine::{analyze, Topology};
 
@@ -175,7 +173,7 @@ fn affinity_sticks_each_client_to_one_endpoint() {
     let flow = Flow {
         label: "clients → node-1 nodePort".into(),
         origin: FlowOrigin::User,
-        source: FlowSource::External { n_clients: 40 },
+        source: TraceSource::ExternalClients { n_clients: 40 },
         destination: Destination::Address {
             ip: node_ip,
             port: 30080,
@@ -412,7 +410,7 @@ spec:
     let flow = Flow {
         label: "to that node".into(),
         origin: FlowOrigin::User,
-        source: FlowSource::External { n_clients: 4 },
+        source: TraceSource::ExternalClients { n_clients: 4 },
         destination: Destination::Address {
             ip: node_ip,
             port: 30080,

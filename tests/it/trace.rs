@@ -7,7 +7,8 @@ use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::trace::{
-    self, Destination, HopAction, SeededChooser, Trace, TraceSource, Tracer, Verdict,
+    self, Destination, HopAction, RequestPart, SeededChooser, Trace, TraceErrorKind, TraceSource,
+    Tracer, Verdict,
 };
 use kubetopo::engine::{analyze, Topology};
 
@@ -1192,7 +1193,8 @@ fn cli_trace_rejects_bad_from_and_to_with_status_2() {
                 "--to",
                 "frontend:80",
             ],
-            "only applies to --from external",
+            // The engine's message names the request's parts, not the CLI's flags (#11).
+            "only applies to an external source",
         ),
         (
             vec![
@@ -1220,6 +1222,132 @@ fn cli_trace_rejects_bad_from_and_to_with_status_2() {
         assert_eq!(status, 2, "{args:?}: {stdout}{stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
+}
+
+/// Issue #11: errors about a source missing from the topology named the CLI's flags
+/// (`--client-ip`, `--from`), which the web app showed too.
+#[test]
+fn regression_issue_11_source_errors_named_cli_flags() {
+    let topology = topology_with("", "");
+    let tracer = Tracer::new(&topology);
+    let cases = [
+        (
+            TraceSource::External {
+                client_ip: NODE_1.parse().unwrap(),
+            },
+            TraceErrorKind::ClientIpInCluster,
+            RequestPart::ClientIp,
+            "client IP 172.18.0.10 belongs to a node or pod of the cluster",
+        ),
+        (
+            TraceSource::Node {
+                name: "node-9".into(),
+            },
+            TraceErrorKind::NoSuchNode,
+            RequestPart::Source,
+            "no node named \"node-9\"; nodes are node-1, node-2, node-3",
+        ),
+        (
+            TraceSource::Pod {
+                namespace: "default".into(),
+                name: "nope".into(),
+            },
+            TraceErrorKind::NoSuchPod,
+            RequestPart::Source,
+            "no pod default/nope; pods in default: ",
+        ),
+        (
+            TraceSource::Workload {
+                namespace: "default".into(),
+                name: "nothing".into(),
+            },
+            TraceErrorKind::WorkloadWithoutPod,
+            RequestPart::Source,
+            "workload default/nothing has no running pod with an IP",
+        ),
+    ];
+    for (source, kind, part, message) in cases {
+        let error = tracer.validate_source(&source).expect_err("invalid source");
+        assert_eq!(error.kind(), kind, "{error}");
+        assert_eq!(error.part(), part, "{error}");
+        let text = error.to_string();
+        assert!(text.starts_with(message), "{text:?}");
+        assert!(!text.contains("--"), "a flag in {text:?}");
+    }
+}
+
+/// Hands out a fixed sequence of choices, then 0.
+struct ScriptedChooser(std::collections::VecDeque<usize>);
+
+impl trace::Chooser for ScriptedChooser {
+    fn choose(&mut self, n: usize) -> usize {
+        self.0.pop_front().unwrap_or(0).min(n - 1)
+    }
+}
+
+/// A flow's source of several external clients is one trace source: a trace picks
+/// one client per connection with its first choice, and gets what that client alone
+/// would get. Under ClientIP affinity the client decides the endpoint, so this shows
+/// that the pick really changes the address.
+#[test]
+fn external_clients_trace_as_the_client_they_pick() {
+    let topology = topology_with(AFFINITY, "");
+    let tracer = Tracer::new(&topology);
+    let destination = Destination::Address {
+        ip: NODE_1.parse().unwrap(),
+        port: 30080,
+    };
+    let several = TraceSource::ExternalClients { n_clients: 6 };
+    assert_eq!(several.n_clients(), 6);
+    tracer
+        .validate_source(&several)
+        .expect("clients outside the cluster");
+    let mut endpoints = std::collections::BTreeSet::new();
+    for client in 0..6u32 {
+        let picked = tracer.trace(
+            &several,
+            &destination,
+            Protocol::Tcp,
+            &mut ScriptedChooser([client as usize].into()),
+        );
+        let alone = tracer.trace(
+            &several.with_client(client),
+            &destination,
+            Protocol::Tcp,
+            &mut ScriptedChooser(Default::default()),
+        );
+        assert_eq!(picked, alone, "client {client}");
+        assert_eq!(
+            several.with_client(client),
+            TraceSource::External {
+                client_ip: trace::external_client_ip(client)
+            }
+        );
+        assert_eq!(
+            picked.hops[0].src,
+            trace::external_client_ip(client).to_string()
+        );
+        endpoints.insert(picked.endpoint.expect("delivered").pod);
+    }
+    assert!(
+        endpoints.len() > 1,
+        "one endpoint for all clients: {endpoints:?}"
+    );
+}
+
+#[test]
+fn external_clients_may_not_use_cluster_addresses() {
+    let topology = topology_with(AFFINITY, "");
+    let tracer = Tracer::new(&topology);
+    // Every IPv4 address: the range wraps past 255.255.255.255 and meets the nodes.
+    let everyone = TraceSource::ExternalClients {
+        n_clients: u32::MAX,
+    };
+    let error = tracer
+        .validate_source(&everyone)
+        .expect_err("covers node IPs");
+    assert_eq!(error.kind(), TraceErrorKind::ClientIpInCluster, "{error}");
+    assert_eq!(error.part(), RequestPart::ClientIp, "{error}");
 }
 
 // --- Never panic ----------------------------------------------------------------------------------

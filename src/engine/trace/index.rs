@@ -1,0 +1,116 @@
+//! Lookup tables a trace reads: who owns each address, and pods, nodes, Services
+//! and workloads by name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use crate::engine::refs::NamespacedName;
+use crate::engine::Topology;
+
+/// Lookup tables over one topology: what owns each address, and pods, nodes and
+/// Services by name. Owned, so a simulator can keep it next to its topology.
+#[derive(Clone, Debug, Default)]
+pub struct TraceIndex {
+    pub(super) services: BTreeMap<(String, String), usize>,
+    pub(super) pods: BTreeMap<(String, String), usize>,
+    pub(super) nodes: BTreeMap<String, usize>,
+    pub(super) owners: BTreeMap<IpAddr, Vec<AddressOwner>>,
+    pub(super) namespaces: BTreeSet<String>,
+    /// Pods by (namespace, workload): keyed both `Kind/name` and `name`; bare pods by their own name.
+    pub(super) workloads: BTreeMap<(String, String), Vec<usize>>,
+}
+
+/// Who answers on an address. Ordered by how kube-proxy and routing look at it:
+/// Service VIPs first, then nodes, then pods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum AddressOwner {
+    ClusterIp(usize),
+    LoadBalancerIp(usize),
+    ExternalIp(usize),
+    IngressAddress(usize),
+    Node(usize),
+    Pod(usize),
+}
+
+impl TraceIndex {
+    pub fn build(topology: &Topology) -> TraceIndex {
+        let mut index = TraceIndex::default();
+        for (position, service) in topology.services.iter().enumerate() {
+            index
+                .services
+                .insert((service.namespace.clone(), service.name.clone()), position);
+            index.namespaces.insert(service.namespace.clone());
+            for ip in &service.cluster_ips {
+                index.add_owner(*ip, AddressOwner::ClusterIp(position));
+            }
+            for ip in &service.load_balancer_ips {
+                index.add_owner(*ip, AddressOwner::LoadBalancerIp(position));
+            }
+            for ip in &service.external_ips {
+                index.add_owner(*ip, AddressOwner::ExternalIp(position));
+            }
+        }
+        for (position, ingress) in topology.ingresses.iter().enumerate() {
+            for ip in &ingress.addresses {
+                index.add_owner(*ip, AddressOwner::IngressAddress(position));
+            }
+        }
+        for (position, node) in topology.cluster.nodes.iter().enumerate() {
+            index.nodes.insert(node.name.clone(), position);
+            index.add_owner(node.internal_ip, AddressOwner::Node(position));
+        }
+        for (position, pod) in topology.cluster.pods.iter().enumerate() {
+            index
+                .pods
+                .insert((pod.namespace.clone(), pod.name.clone()), position);
+            index.namespaces.insert(pod.namespace.clone());
+            match &pod.workload {
+                Some(workload) => {
+                    index
+                        .workloads
+                        .entry((pod.namespace.clone(), workload.to_string()))
+                        .or_default()
+                        .push(position);
+                    index
+                        .workloads
+                        .entry((pod.namespace.clone(), workload.name.clone()))
+                        .or_default()
+                        .push(position);
+                }
+                None => index
+                    .workloads
+                    .entry((pod.namespace.clone(), pod.name.clone()))
+                    .or_default()
+                    .push(position),
+            }
+            if pod.phase.is_terminal() || pod.spec.host_network {
+                continue;
+            }
+            for ip in &pod.ips {
+                index.add_owner(*ip, AddressOwner::Pod(position));
+            }
+        }
+        for owners in index.owners.values_mut() {
+            owners.sort();
+            owners.dedup();
+        }
+        index
+    }
+
+    /// The pod of a `namespace/name` key.
+    pub(super) fn pod_by_key(&self, key: &NamespacedName) -> Option<usize> {
+        self.pods
+            .get(&(key.namespace.clone(), key.name.clone()))
+            .copied()
+    }
+
+    fn add_owner(&mut self, ip: IpAddr, owner: AddressOwner) {
+        self.owners.entry(ip).or_default().push(owner);
+    }
+
+    pub(super) fn service(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.services
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+}
