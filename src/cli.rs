@@ -6,7 +6,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::engine::config::{Config, Ipv4Cidr};
+use crate::engine::cidr::Cidr;
+use crate::engine::config::Config;
 use crate::engine::diag::Severity;
 use crate::engine::ingest::SourceFile;
 use crate::engine::{analyze, output, Topology};
@@ -159,8 +160,8 @@ pub fn parse_args(raw: &[String]) -> Result<Args, UsageError> {
     Ok(args)
 }
 
-fn cidr(text: &str, flag: &str) -> Result<Ipv4Cidr, UsageError> {
-    Ipv4Cidr::parse(text).map_err(|e| UsageError(format!("{flag}: {e}")))
+fn cidr(text: &str, flag: &str) -> Result<Cidr, UsageError> {
+    Cidr::parse(text.trim()).map_err(|e| UsageError(format!("{flag}: {e}")))
 }
 
 /// Reads every input. Directories are walked in sorted order for stable output.
