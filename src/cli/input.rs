@@ -117,7 +117,7 @@ impl Inputs {
             return Ok(());
         }
         let file = File::open(path).map_err(|error| cannot_read(path, &error))?;
-        let size_hint = metadata.is_file().then(|| metadata.len());
+        let size_hint = metadata.is_file().then_some(metadata.len());
         let contents = read_bounded(file, size_hint).map_err(|error| cannot_read(path, &error))?;
         self.add(&name, contents);
         Ok(())

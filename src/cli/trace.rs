@@ -33,7 +33,7 @@ pub fn write(
 ) -> Result<io::Result<()>, UsageError> {
     let client_ip = request.client_ip.map(|ip| ip.to_string());
     let source = trace::parse_source(&request.from, client_ip.as_deref())
-        .map_err(|error| UsageError(format!("--from: {}", error.message())))?;
+        .map_err(|error| UsageError(format!("--from: {}", terminal::escape(error.message()))))?;
     let tracer = Tracer::new(topology);
     tracer.validate_source(&source).map_err(|error| {
         let flags = if request.client_ip.is_some() {
@@ -41,7 +41,8 @@ pub fn write(
         } else {
             "--from"
         };
-        UsageError(format!("{flags}: {}", error.message()))
+        // The engine's message lists pod names from the manifests: escape them too.
+        UsageError(format!("{flags}: {}", terminal::escape(error.message())))
     })?;
     let mut result = tracer.trace(
         &source,

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod cli;
 mod corpus;
 mod docs;
 mod engine_rules;
