@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use super::config::{fnv32a, stable_hash, Config, Ipv4Cidr};
+use super::cidr::Cidr;
+use super::config::{fnv32a, stable_hash, Config};
 use super::diag::{Diagnostic, Source};
 use super::model::*;
 use super::refs::{KindRef, NamespacedName};
@@ -27,7 +28,7 @@ pub struct ClusterNode {
     pub ready: bool,
     pub unschedulable: bool,
     pub taints: Vec<Taint>,
-    pub pod_cidr: Option<Ipv4Cidr>,
+    pub pod_cidr: Option<Cidr>,
     pub simulated: bool,
     pub source: Option<Source>,
 }
@@ -471,12 +472,12 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
                     labels.insert(ZONE_LABEL.into(), zone.clone());
                 }
                 ClusterNode {
-                    internal_ip: internal_ip.unwrap_or(IpAddr::V4(
+                    internal_ip: internal_ip.unwrap_or_else(|| {
                         config
                             .node_cidr
-                            .nth(10 + index as u64)
-                            .unwrap_or(Ipv4Addr::UNSPECIFIED),
-                    )),
+                            .nth(10 + index as u128)
+                            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+                    }),
                     name,
                     labels,
                     zone,
@@ -537,19 +538,21 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
                             .get("failure-domain.beta.kubernetes.io/zone")
                     })
                     .cloned(),
-                internal_ip: node.internal_ip.unwrap_or(IpAddr::V4(
+                internal_ip: node.internal_ip.unwrap_or_else(|| {
                     config
                         .node_cidr
-                        .nth(10 + index as u64)
-                        .unwrap_or(Ipv4Addr::UNSPECIFIED),
-                )),
+                        .nth(10 + index as u128)
+                        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+                }),
                 ready: node.ready,
                 unschedulable: node.unschedulable,
                 taints: node.taints.clone(),
                 pod_cidr: node
                     .pod_cidr
                     .as_deref()
-                    .and_then(|cidr| Ipv4Cidr::parse(cidr).ok()),
+                    .and_then(|cidr| Cidr::parse(cidr.trim()).ok())
+                    // Pod addresses are simulated as IPv4 only, like the rest of the cluster.
+                    .filter(Cidr::is_ipv4),
                 simulated: false,
                 source: Some(node.meta.source.clone()),
             })
@@ -558,20 +561,17 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
     // Carve per-node pod CIDRs: /24 like kube-controller-manager, smaller nodes' share when
     // the cluster CIDR is too small for one /24 per node.
     let bits_needed = (usize::BITS - (nodes.len().max(1) - 1).leading_zeros()) as u8;
-    let node_prefix = (config.pod_cidr.prefix + bits_needed)
+    let node_prefix = (config.pod_cidr.prefix() + bits_needed)
         .max(24)
-        .max(config.pod_cidr.prefix)
+        .max(config.pod_cidr.prefix())
         .min(30);
     for (index, node) in nodes.iter_mut().enumerate() {
         if node.pod_cidr.is_none() {
-            let block_size = 1u64 << (32 - node_prefix);
+            let block_size = 1u128 << (32 - node_prefix);
             node.pod_cidr = config
                 .pod_cidr
-                .nth(index as u64 * block_size)
-                .map(|network| Ipv4Cidr {
-                    network,
-                    prefix: node_prefix,
-                });
+                .nth(index as u128 * block_size)
+                .map(|network| Cidr::new(network, node_prefix));
         }
     }
     nodes
@@ -661,11 +661,11 @@ impl<'a> PodBuilder<'a> {
     fn allocate_ip(&mut self, node: usize) -> Option<IpAddr> {
         let cidr = self.nodes[node].pod_cidr?;
         let host = self.next_host[node];
-        if host + 1 >= cidr.size() {
+        if u128::from(host) + 1 >= cidr.size() {
             return None;
         }
         self.next_host[node] += 1;
-        cidr.nth(host).map(IpAddr::V4)
+        cidr.nth(u128::from(host))
     }
 
     /// Nodes that can run `spec`, in zone-interleaved order. Most pods carry no

@@ -1,66 +1,11 @@
-//! Knobs for the simulated cluster. The CLI flags and the web app's settings map onto this.
+//! Knobs for the simulated cluster. The CLI flags and the web app's settings map onto
+//! this, and `Config::validate` checks them the way the matching Kubernetes flags are
+//! checked, so both shells refuse the same settings with the same words.
 
-use std::net::Ipv4Addr;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 
-use serde::Serialize;
-
-/// An IPv4 prefix, e.g. `10.96.0.0/12`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Ipv4Cidr {
-    pub network: Ipv4Addr,
-    pub prefix: u8,
-}
-
-impl Ipv4Cidr {
-    pub fn parse(text: &str) -> Result<Ipv4Cidr, String> {
-        let (address, prefix) = text
-            .trim()
-            .split_once('/')
-            .ok_or_else(|| format!("\"{text}\" is not a CIDR such as 10.96.0.0/12"))?;
-        let address: Ipv4Addr = address
-            .parse()
-            .map_err(|_| format!("\"{address}\" is not an IPv4 address"))?;
-        let prefix: u8 = prefix
-            .parse()
-            .ok()
-            .filter(|&p| p <= 32)
-            .ok_or_else(|| format!("\"{prefix}\" is not a prefix length between 0 and 32"))?;
-        let mask = Ipv4Cidr::mask(prefix);
-        Ok(Ipv4Cidr {
-            network: Ipv4Addr::from(u32::from(address) & mask),
-            prefix,
-        })
-    }
-    fn mask(prefix: u8) -> u32 {
-        if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        }
-    }
-    /// Number of addresses in the prefix (at most 2^32, so u64).
-    pub fn size(&self) -> u64 {
-        1u64 << (32 - self.prefix)
-    }
-    pub fn contains(&self, address: Ipv4Addr) -> bool {
-        u32::from(address) & Ipv4Cidr::mask(self.prefix) == u32::from(self.network)
-    }
-    /// The address at `index` from the network address.
-    pub fn nth(&self, index: u64) -> Option<Ipv4Addr> {
-        (index < self.size())
-            .then(|| Ipv4Addr::from(u32::from(self.network).wrapping_add(index as u32)))
-    }
-    pub fn index_of(&self, address: Ipv4Addr) -> Option<u64> {
-        self.contains(address)
-            .then(|| u64::from(u32::from(address) - u32::from(self.network)))
-    }
-}
-
-impl std::fmt::Display for Ipv4Cidr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
-    }
-}
+use super::cidr::Cidr;
 
 /// Settings of the simulated cluster. `Config::default()` matches a kubeadm cluster.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,13 +14,14 @@ pub struct Config {
     pub n_nodes: usize,
     /// Zones the simulated nodes are spread over, round robin.
     pub zones: Vec<String>,
-    pub service_cidr: Ipv4Cidr,
-    /// The cluster pod CIDR; each node gets a slice of it.
-    pub pod_cidr: Ipv4Cidr,
-    /// Where simulated node InternalIPs come from.
-    pub node_cidr: Ipv4Cidr,
-    /// Where simulated LoadBalancer ingress IPs come from.
-    pub load_balancer_pool: Ipv4Cidr,
+    /// The Service CIDR ClusterIPs come from. IPv4: `Config::validate` says so.
+    pub service_cidr: Cidr,
+    /// The cluster pod CIDR; each node gets a slice of it. IPv4.
+    pub pod_cidr: Cidr,
+    /// Where simulated node InternalIPs come from. IPv4.
+    pub node_cidr: Cidr,
+    /// Where simulated LoadBalancer ingress IPs come from. IPv4.
+    pub load_balancer_pool: Cidr,
     pub cluster_domain: String,
     /// Seeds every pseudo-random choice: generated name suffixes and traffic simulation.
     pub seed: u64,
@@ -88,15 +34,194 @@ impl Default for Config {
         Config {
             n_nodes: 3,
             zones: vec!["zone-a".into(), "zone-b".into(), "zone-c".into()],
-            service_cidr: Ipv4Cidr::parse("10.96.0.0/12").unwrap(),
-            pod_cidr: Ipv4Cidr::parse("10.244.0.0/16").unwrap(),
-            node_cidr: Ipv4Cidr::parse("172.18.0.0/16").unwrap(),
-            load_balancer_pool: Ipv4Cidr::parse("203.0.113.0/24").unwrap(),
+            service_cidr: ipv4_cidr([10, 96, 0, 0], 12),
+            pod_cidr: ipv4_cidr([10, 244, 0, 0], 16),
+            node_cidr: ipv4_cidr([172, 18, 0, 0], 16),
+            load_balancer_pool: ipv4_cidr([203, 0, 113, 0], 24),
             cluster_domain: "cluster.local".into(),
             seed: 0,
             max_pods: 250_000,
         }
     }
+}
+
+/// Which setting of `Config` a problem is about. Each shell names it in its own terms:
+/// the CLI as a flag (`--pod-cidr`), the web app as a field of its settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Setting {
+    Nodes,
+    ServiceCidr,
+    PodCidr,
+    NodeCidr,
+    LoadBalancerPool,
+    ClusterDomain,
+}
+
+/// One setting that a real cluster would refuse, or that would make the simulation
+/// meaningless. The message is in the engine's terms and names no flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    setting: Setting,
+    message: String,
+}
+
+impl ConfigProblem {
+    fn new(setting: Setting, message: String) -> ConfigProblem {
+        ConfigProblem { setting, message }
+    }
+    pub fn setting(&self) -> Setting {
+        self.setting
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The most simulated nodes: enough for any manifest set a person pastes, and few
+/// enough that the per-node pod CIDRs and the picture stay small.
+pub const MAX_SIMULATED_NODES: usize = 5000;
+
+/// The per-node pod CIDR size kube-controller-manager hands out for IPv4
+/// (`--node-cidr-mask-size`, default 24).
+pub const NODE_CIDR_MASK_SIZE: u8 = 24;
+
+/// kube-controller-manager's `CIDRSet` refuses a cluster CIDR more than 16 bits
+/// shorter than the node mask: it would have more than 65,536 node slices.
+const MAX_NODE_CIDR_BITS: u8 = 16;
+
+/// kube-apiserver refuses a Service CIDR with more than 20 host bits
+/// (`--service-cluster-ip-range` "is too large"), so an IPv4 prefix below /12.
+const MAX_SERVICE_CIDR_HOST_BITS: u8 = 20;
+
+/// The allocator keeps the network address, the broadcast address, `.1` for
+/// `default/kubernetes` and `.10` for kube-dns, so a usable range needs a few more.
+const MIN_SERVICE_CIDR_SIZE: u128 = 8;
+
+impl Config {
+    /// Every problem with these settings, in a stable order (by setting). Empty when
+    /// the settings are usable. Shells call this before `analyze` and refuse to run
+    /// with problems; `analyze` itself does not, so a library user is never stopped.
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        let mut problems = Vec::new();
+        if !(1..=MAX_SIMULATED_NODES).contains(&self.n_nodes) {
+            problems.push(ConfigProblem::new(
+                Setting::Nodes,
+                format!(
+                    "the number of simulated nodes must be from 1 to {MAX_SIMULATED_NODES}, not {}",
+                    self.n_nodes
+                ),
+            ));
+        }
+        let ranges = [
+            (Setting::ServiceCidr, "Service CIDR", self.service_cidr),
+            (Setting::PodCidr, "pod CIDR", self.pod_cidr),
+            (Setting::NodeCidr, "node address range", self.node_cidr),
+            (
+                Setting::LoadBalancerPool,
+                "LoadBalancer pool",
+                self.load_balancer_pool,
+            ),
+        ];
+        for (setting, what, cidr) in ranges {
+            // The simulated cluster is single-stack IPv4: every range it allocates
+            // from must be IPv4. Requested IPv6 addresses in manifests are still kept.
+            if !cidr.is_ipv4() {
+                problems.push(ConfigProblem::new(
+                    setting,
+                    format!("the {what} {cidr} is IPv6; kubetopo simulates an IPv4 cluster, so use an IPv4 range"),
+                ));
+            }
+        }
+        let service_cidr = self.service_cidr;
+        if service_cidr.is_ipv4() {
+            let host_bits = service_cidr.address_bits() - service_cidr.prefix();
+            if host_bits > MAX_SERVICE_CIDR_HOST_BITS {
+                problems.push(ConfigProblem::new(
+                    Setting::ServiceCidr,
+                    format!(
+                        "the Service CIDR {service_cidr} is too large; for 32-bit addresses, the mask must be >= {} (kube-apiserver allows at most {MAX_SERVICE_CIDR_HOST_BITS} host bits)",
+                        service_cidr.address_bits() - MAX_SERVICE_CIDR_HOST_BITS
+                    ),
+                ));
+            }
+            if service_cidr.size() < MIN_SERVICE_CIDR_SIZE {
+                problems.push(ConfigProblem::new(
+                    Setting::ServiceCidr,
+                    format!("the Service CIDR {service_cidr} must hold at least {MIN_SERVICE_CIDR_SIZE} addresses (a /29 or larger)"),
+                ));
+            }
+        }
+        let pod_cidr = self.pod_cidr;
+        if pod_cidr.is_ipv4() {
+            if pod_cidr.prefix() > NODE_CIDR_MASK_SIZE {
+                problems.push(ConfigProblem::new(
+                    Setting::PodCidr,
+                    format!(
+                        "the pod CIDR {pod_cidr} is smaller than one node's /{NODE_CIDR_MASK_SIZE}: the mask size of the cluster CIDR must be less than or equal to the node CIDR mask size ({NODE_CIDR_MASK_SIZE}), as kube-controller-manager requires"
+                    ),
+                ));
+            } else if NODE_CIDR_MASK_SIZE - pod_cidr.prefix() > MAX_NODE_CIDR_BITS {
+                problems.push(ConfigProblem::new(
+                    Setting::PodCidr,
+                    format!(
+                        "the pod CIDR {pod_cidr} is too large: kube-controller-manager splits it into /{NODE_CIDR_MASK_SIZE} node ranges and allows at most {MAX_NODE_CIDR_BITS} bits between the two masks, so the prefix must be /{} or longer",
+                        NODE_CIDR_MASK_SIZE - MAX_NODE_CIDR_BITS
+                    ),
+                ));
+            }
+        }
+        if pod_cidr.overlaps(&service_cidr) {
+            problems.push(ConfigProblem::new(
+                Setting::PodCidr,
+                format!(
+                    "the pod CIDR {pod_cidr} overlaps the Service CIDR {service_cidr}: a pod and a Service could get the same address, and kube-proxy would capture connections meant for the pod. Pick ranges that do not overlap"
+                ),
+            ));
+        }
+        if let Some(message) = cluster_domain_problem(&self.cluster_domain) {
+            problems.push(ConfigProblem::new(Setting::ClusterDomain, message));
+        }
+        problems.sort_by_key(ConfigProblem::setting);
+        problems
+    }
+}
+
+/// The cluster domain must be a DNS-1123 subdomain, as kubeadm checks
+/// `networking.dnsDomain`: lowercase labels of letters, digits and `-`, joined by
+/// dots, each starting and ending with a letter or digit, 253 bytes at most.
+fn cluster_domain_problem(domain: &str) -> Option<String> {
+    if domain.is_empty() {
+        return Some(
+            "the cluster domain is empty; Service names would end in `svc.` with nothing after it. Use a domain such as cluster.local".to_string(),
+        );
+    }
+    let is_label = |label: &str| {
+        let bytes = label.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 63
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+    };
+    if domain.len() > 253 || !domain.split('.').all(is_label) {
+        return Some(format!(
+            "the cluster domain \"{}\" is not a DNS-1123 subdomain: it must consist of lower case alphanumeric characters, '-' or '.', with labels of at most 63 and a total of at most 253 characters, each label starting and ending with an alphanumeric character (e.g. 'cluster.local')",
+            domain.escape_debug()
+        ));
+    }
+    None
+}
+
+fn ipv4_cidr(octets: [u8; 4], prefix: u8) -> Cidr {
+    Cidr::new(IpAddr::V4(Ipv4Addr::from(octets)), prefix)
 }
 
 /// FNV-1a, 64-bit: a small stable hash for deterministic choices. `std`'s hasher is

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod alloc;
+pub mod cidr;
 pub mod cluster;
 pub mod config;
 pub mod deps;

@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::cidr::Cidr;
 use super::cluster::{Cluster, ClusterPod};
 use super::config::Config;
 use super::diag::{Diagnostic, Source};
@@ -303,12 +304,10 @@ impl<'a> PolicyEngine<'a> {
 /// The cluster DNS Service address kubeadm uses: the tenth address of the Service
 /// CIDR (10.96.0.10 by default).
 pub fn cluster_dns_ip(config: &Config) -> IpAddr {
-    IpAddr::V4(
-        config
-            .service_cidr
-            .nth(10)
-            .unwrap_or(config.service_cidr.network),
-    )
+    config
+        .service_cidr
+        .nth(10)
+        .unwrap_or(config.service_cidr.network())
 }
 
 /// A `network-policy-blocks-dns` warning for each workload (or bare pod) whose egress
@@ -854,18 +853,18 @@ impl<'a> CompiledPolicy<'a> {
 #[derive(Clone, Debug)]
 struct CompiledIpBlock {
     /// `None` when the CIDR does not parse: the API would reject it, so it matches nothing.
-    cidr: Option<IpNet>,
-    except: Vec<IpNet>,
+    cidr: Option<Cidr>,
+    except: Vec<Cidr>,
 }
 
 impl CompiledIpBlock {
     fn new(ip_block: &IpBlock) -> CompiledIpBlock {
         CompiledIpBlock {
-            cidr: IpNet::parse(&ip_block.cidr),
+            cidr: Cidr::parse(ip_block.cidr.trim()).ok(),
             except: ip_block
                 .except
                 .iter()
-                .filter_map(|text| IpNet::parse(text))
+                .filter_map(|text| Cidr::parse(text.trim()).ok())
                 .collect(),
         }
     }
@@ -873,45 +872,6 @@ impl CompiledIpBlock {
     fn contains(&self, ip: IpAddr) -> bool {
         self.cidr.is_some_and(|cidr| cidr.contains(ip))
             && !self.except.iter().any(|except| except.contains(ip))
-    }
-}
-
-/// An IPv4 or IPv6 prefix. `Ipv4Cidr` covers only IPv4, and ipBlocks may be either.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct IpNet {
-    network: IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    fn parse(text: &str) -> Option<IpNet> {
-        let (address, prefix) = text.trim().split_once('/')?;
-        let network: IpAddr = address.parse().ok()?;
-        let prefix: u8 = prefix.parse().ok()?;
-        let max_prefix = if network.is_ipv4() { 32 } else { 128 };
-        (prefix <= max_prefix).then_some(IpNet { network, prefix })
-    }
-
-    fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, ip) {
-            (IpAddr::V4(network), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - u32::from(self.prefix))
-                };
-                u32::from(network) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(network), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - u32::from(self.prefix))
-                };
-                u128::from(network) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
     }
 }
 

@@ -481,7 +481,8 @@ fn allocate_cluster_ips(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Vec<IpAddr>> {
     let cidr = config.service_cidr;
-    let size = cidr.size();
+    // The allocator counts in u64; `Config::validate` keeps the range far below that.
+    let size = u64::try_from(cidr.size()).unwrap_or(u64::MAX);
     // Index 0 (network) and the broadcast address are never allocated for IPv4.
     let last = size.saturating_sub(2).max(1);
     let mut allocator = BandAllocator::new(1, last, BandAllocator::cluster_ip_band(size));
@@ -513,7 +514,7 @@ fn allocate_cluster_ips(
             let object = format!("Service/{owner}");
             match ip {
                 IpAddr::V6(_) => result[position].push(ip),
-                IpAddr::V4(v4) => match cidr.index_of(v4).map(|index| allocator.claim(index, &owner)) {
+                IpAddr::V4(_) => match cidr.index_of(ip).and_then(|index| u64::try_from(index).ok()).map(|index| allocator.claim(index, &owner)) {
                     Some(Ok(())) => result[position].push(ip),
                     Some(Err(ClaimError::AlreadyAllocated(holder))) => diagnostics.push(
                         Diagnostic::error("cluster-ip-conflict", format!("failed to allocate IP {ip}: provided IP is already allocated (to {holder}). Remove `clusterIP` to get a free address, or pick another one. kubetopo allocates a free address so the Service can still be drawn."))
@@ -548,8 +549,8 @@ fn allocate_cluster_ips(
             continue;
         }
         let owner = format!("{}/{}", service.meta.namespace, service.meta.name);
-        match allocator.allocate(&owner).and_then(|index| cidr.nth(index)) {
-            Some(ip) => result[position].insert(0, IpAddr::V4(ip)),
+        match allocator.allocate(&owner).and_then(|index| cidr.nth(u128::from(index))) {
+            Some(ip) => result[position].insert(0, ip),
             None => diagnostics.push(
                 Diagnostic::error("cluster-ip-range-full", format!("range is full: the Service CIDR {cidr} has no free address for {owner}. Use a larger --service-cidr."))
                     .object(format!("Service/{owner}"))
@@ -727,10 +728,12 @@ fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec
             }
             // Simulate the cloud's choice: a stable address from the pool, skipping used ones.
             let usable = pool.size().saturating_sub(2).max(1);
-            let start =
-                super::config::stable_hash(&[&service.meta.namespace, &service.meta.name]) % usable;
+            let start = u128::from(super::config::stable_hash(&[
+                &service.meta.namespace,
+                &service.meta.name,
+            ])) % usable;
             for step in 0..usable {
-                if let Some(ip) = pool.nth(1 + (start + step) % usable).map(IpAddr::V4) {
+                if let Some(ip) = pool.nth(1 + (start + step) % usable) {
                     if used.insert(ip) {
                         return vec![ip];
                     }

@@ -1064,11 +1064,24 @@ pub fn fit(text: &str, width: f64, char_width: f64) -> String {
     }
 }
 
+/// Escapes `text` for SVG text and double-quoted attributes. Characters XML 1.0
+/// does not allow at all, even as references (C0 controls other than tab, newline
+/// and carriage return, and U+FFFE/U+FFFF), become U+FFFD: names come from
+/// manifests, and one such character would make the whole document unreadable.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\t' | '\n' | '\r' => escaped.push(character),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => escaped.push('\u{fffd}'),
+            character => escaped.push(character),
+        }
+    }
+    escaped
 }
 
 /// Colours shared with `public/style.css` (light theme).

@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::cidr::Cidr;
 use super::diag::{Diagnostic, Severity};
 use super::golang::quote::go_quote;
 use super::k8s_names::{
@@ -865,17 +866,5 @@ fn go_parse_ip(text: &str) -> Option<IpAddr> {
 
 /// `IsValidCIDR`: an address, `/`, and a prefix length that fits its family.
 fn is_cidr(text: &str) -> bool {
-    let Some((address, prefix)) = text.split_once('/') else {
-        return false;
-    };
-    let Ok(ip) = address.parse::<IpAddr>() else {
-        return false;
-    };
-    if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|byte| byte.is_ascii_digit()) {
-        return false;
-    }
-    let Ok(prefix_length) = prefix.parse::<u8>() else {
-        return false;
-    };
-    prefix_length <= if ip.is_ipv4() { 32 } else { 128 }
+    Cidr::parse(text).is_ok()
 }

@@ -842,11 +842,10 @@ fn free_ip(topology: &Topology, node: &ClusterNode, also_placed: &[ClusterPod]) 
         .chain(also_placed)
         .filter(|p| !p.phase.is_terminal())
         .flat_map(|p| p.ips.iter().copied())
-        .filter(|ip| matches!(ip, IpAddr::V4(v4) if cidr.contains(*v4)))
+        .filter(|ip| ip.is_ipv4() && cidr.contains(*ip))
         .collect();
     (2..cidr.size().saturating_sub(1))
         .filter_map(|host| cidr.nth(host))
-        .map(IpAddr::V4)
         .find(|ip| !used.contains(ip))
 }
 

@@ -14,7 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use kubetopo::engine::config::{Config, Ipv4Cidr};
+use kubetopo::engine::cidr::Cidr;
+use kubetopo::engine::config::Config;
 use kubetopo::engine::diag::Severity;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::{ServiceType, TrafficPolicy};
@@ -74,8 +75,8 @@ fn v4(ip: &IpAddr) -> Ipv4Addr {
 
 /// Facts every corpus file must satisfy, whatever it contains (§3, §4, §6, §7).
 fn check_invariants(topology: &Topology) {
-    let service_cidr = Ipv4Cidr::parse("10.96.0.0/12").unwrap();
-    let pod_cidr = Ipv4Cidr::parse("10.244.0.0/16").unwrap();
+    let service_cidr = Cidr::parse("10.96.0.0/12").unwrap();
+    let pod_cidr = Cidr::parse("10.244.0.0/16").unwrap();
     // Nodes: simulated (the corpus carries no Node objects), three zones, /24 pod CIDRs.
     assert_eq!(
         topology
@@ -103,7 +104,7 @@ fn check_invariants(topology: &Topology) {
         assert_eq!(pod.ips.len(), 1, "{}", pod.name);
         let ip = v4(&pod.ips[0]);
         assert!(
-            pod_cidr.contains(ip) && node.pod_cidr.unwrap().contains(ip),
+            pod_cidr.contains(IpAddr::V4(ip)) && node.pod_cidr.unwrap().contains(IpAddr::V4(ip)),
             "{} has {ip}, outside {}'s pod CIDR",
             pod.name,
             node.name
@@ -129,7 +130,7 @@ fn check_invariants(topology: &Topology) {
         assert_eq!(service.cluster_ips.len(), 1, "{}", service.key());
         let ip = v4(&service.cluster_ips[0]);
         let offset = service_cidr
-            .index_of(ip)
+            .index_of(IpAddr::V4(ip))
             .unwrap_or_else(|| panic!("{ip} of {} is outside the Service CIDR", service.key()));
         assert!(
             offset > 256,
@@ -489,9 +490,9 @@ fn ingress_nginx_cloud() {
         "LB + ETP Local needs a healthCheckNodePort (§3)"
     );
     assert_eq!(controller.load_balancer_ips.len(), 1);
-    assert!(Ipv4Cidr::parse("203.0.113.0/24")
+    assert!(Cidr::parse("203.0.113.0/24")
         .unwrap()
-        .contains(v4(&controller.load_balancer_ips[0])));
+        .contains(IpAddr::V4(v4(&controller.load_balancer_ips[0]))));
     // Named targetPorts http/https resolve on the controller pod (§4).
     assert_eq!(
         endpoint_ports(controller),
@@ -602,9 +603,9 @@ fn check_boutique(topology: &Topology) {
         Some(TrafficPolicy::Cluster)
     );
     assert_eq!(external.health_check_node_port, None);
-    assert!(Ipv4Cidr::parse("203.0.113.0/24")
+    assert!(Cidr::parse("203.0.113.0/24")
         .unwrap()
-        .contains(v4(&external.load_balancer_ips[0])));
+        .contains(IpAddr::V4(v4(&external.load_balancer_ips[0]))));
     assert_eq!(
         external.endpoints[0].pod,
         service(topology, "default/frontend").endpoints[0].pod

@@ -8,6 +8,7 @@ mod common;
 
 mod boundary;
 mod citations;
+mod cli;
 mod corpus;
 mod docs;
 mod engine_rules;

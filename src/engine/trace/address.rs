@@ -43,7 +43,7 @@ impl<'r, 't> Run<'r, 't> {
                 },
                 AddressOwner::IngressAddress(ingress) => {
                     let ingress_ref = &self.topology().ingresses[ingress];
-                    problems.push(format!("{ip} is the address of Ingress {}/{}, but its controller Service is unknown; trace it with --to http://HOST/PATH", ingress_ref.namespace, ingress_ref.name));
+                    problems.push(format!("{ip} is the address of Ingress {}/{}, but its controller Service is unknown; trace a URL to it instead (http://HOST/PATH)", ingress_ref.namespace, ingress_ref.name));
                 }
                 AddressOwner::Node(node) => {
                     if let Some((service, service_port)) = self.node_port_owner(port) {

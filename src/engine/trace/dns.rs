@@ -191,8 +191,9 @@ impl<'r, 't> Run<'r, 't> {
                         self.direct_to_pod(client, pod, ip, port, String::new())
                     }
                     _ => {
-                        let reason =
-                            format!("{host} is a pod address; give a port (--to {host}:PORT)");
+                        let reason = format!(
+                            "{host} is a pod address; give the destination a port ({host}:PORT)"
+                        );
                         self.hops.unresolved(&client.at, host.to_string(), reason)
                     }
                 }
@@ -416,7 +417,7 @@ impl<'r, 't> Run<'r, 't> {
             }),
             None => match service_ref.ports.iter().find(|p| p.protocol == protocol) {
                 Some(first) => Ok(first.clone()),
-                None => Err(format!("Service {} has no {protocol} port (it has {}); give one with :PORT or --protocol", service_ref.key(), describe_ports(&service_ref.ports))),
+                None => Err(format!("Service {} has no {protocol} port (it has {}); give the destination a port (:PORT) or another protocol", service_ref.key(), describe_ports(&service_ref.ports))),
             },
         }
     }

@@ -401,6 +401,10 @@ pub fn parse_destination(text: &str) -> Result<Destination, TraceError> {
         return Err(TraceError::new(TraceErrorKind::UnsupportedScheme, text));
     }
     if let Ok(address) = text.parse::<SocketAddr>() {
+        // Port 0 parses as a socket address, but nothing can be dialled on it.
+        if address.port() == 0 {
+            return Err(TraceError::new(TraceErrorKind::PortOutOfRange, "0"));
+        }
         return Ok(Destination::Address {
             ip: address.ip(),
             port: i64::from(address.port()),
@@ -554,6 +558,11 @@ mod tests {
             ),
             (
                 parse_destination("web:0").err(),
+                TraceErrorKind::PortOutOfRange,
+                RequestPart::Destination,
+            ),
+            (
+                parse_destination("10.96.0.1:0").err(),
                 TraceErrorKind::PortOutOfRange,
                 RequestPart::Destination,
             ),

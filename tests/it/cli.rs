@@ -1,0 +1,756 @@
+//! The `kubetopo` command end to end: the built binary is run as a user runs it,
+//! with real files, pipes and devices. Each regression test is named after the
+//! defect of issue #12 it covers (items 10, 11, 12, 15, 16, 21 and 22), and the
+//! `Config::validate` tests cite the rule they follow in `docs/semantics.md`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use kubetopo::cli::parse_args;
+use kubetopo::engine::cidr::Cidr;
+use kubetopo::engine::config::{Config, Setting};
+use kubetopo::engine::yaml::MAX_INPUT_BYTES;
+
+const KUBETOPO: &str = env!("CARGO_BIN_EXE_kubetopo");
+const BOUTIQUE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/online-boutique.yaml");
+const GUESTBOOK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/guestbook.yaml");
+
+/// A Service in front of one Deployment whose name holds a terminal title command
+/// (OSC 0, ended by BEL). The name is invalid, which the engine reports, but it is
+/// still simulated, so its pods' names carry the escape into every output.
+const HOSTILE_NAMES: &str = r#"apiVersion: v1
+kind: Service
+metadata: {name: "web\e]0;owned\a\nFORGED ROW"}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: "web\e[2J\x01\x7f\u0085"}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}
+"#;
+
+// ---------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------
+
+fn kubetopo(args: &[&str]) -> Output {
+    Command::new(KUBETOPO)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the kubetopo binary runs")
+}
+
+fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh directory under the system temp dir, removed when dropped. Named after
+/// the test and the process, so parallel tests and runs never share one.
+struct ScratchDirectory {
+    path: PathBuf,
+}
+
+impl ScratchDirectory {
+    fn new(test_name: &str) -> ScratchDirectory {
+        let path =
+            std::env::temp_dir().join(format!("kubetopo-cli-{test_name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create a scratch directory");
+        ScratchDirectory { path }
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path.join(name);
+        std::fs::write(&path, text).expect("write a scratch file");
+        path
+    }
+
+    fn path_text(&self) -> &str {
+        self.path.to_str().expect("a UTF-8 temp path")
+    }
+}
+
+impl Drop for ScratchDirectory {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn symlink(target: &str, link: &Path) {
+    std::os::unix::fs::symlink(target, link).expect("create a symbolic link");
+}
+
+const ONE_SERVICE: &str =
+    "apiVersion: v1\nkind: Service\nmetadata: {name: solo}\nspec:\n  ports: [{port: 80}]\n";
+
+// ---------------------------------------------------------------------------
+// Flags, help and exit codes
+// ---------------------------------------------------------------------------
+
+#[test]
+fn default_flags_give_the_default_config() {
+    let args = parse_args(&["analyze".to_string()]).expect("bare analyze parses");
+    assert_eq!(args.config, Config::default());
+}
+
+#[test]
+fn help_goes_to_stdout_with_status_0_and_a_missing_command_is_status_2() {
+    let help = kubetopo(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    for command in ["analyze", "trace", "render", "completions"] {
+        assert!(stdout_of(&help).contains(command), "{}", stdout_of(&help));
+    }
+    let trace_help = kubetopo(&["trace", "--help"]);
+    assert_eq!(trace_help.status.code(), Some(0));
+    assert!(stdout_of(&trace_help).contains("--client-ip"));
+    assert_eq!(kubetopo(&[]).status.code(), Some(2));
+    let unknown = kubetopo(&["analyze", GUESTBOOK, "--frobnicate"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr_of(&unknown).contains("--frobnicate"));
+    let no_input = kubetopo(&["analyze"]);
+    assert_eq!(no_input.status.code(), Some(2));
+    assert!(stderr_of(&no_input).contains("no input"));
+}
+
+#[test]
+fn strict_exits_1_only_when_an_error_diagnostic_exists() {
+    let scratch = ScratchDirectory::new("strict");
+    let broken = scratch.write(
+        "broken.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: Bad_Name}\nspec:\n  ports: [{port: 80}]\n",
+    );
+    let broken = broken.to_str().unwrap();
+    assert_eq!(kubetopo(&["analyze", broken]).status.code(), Some(0));
+    assert_eq!(
+        kubetopo(&["analyze", broken, "--strict"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        kubetopo(&["analyze", GUESTBOOK, "--strict"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef kubetopo"),
+        ("fish", "complete -c kubetopo"),
+    ] {
+        let output = kubetopo(&["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        assert!(stdout_of(&output).contains(marker), "{shell}");
+        assert!(stdout_of(&output).contains("service-cidr"), "{shell}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// #12.10: input size is checked before reading
+// ---------------------------------------------------------------------------
+
+#[test]
+fn input_too_large_a_1_gb_sparse_file_is_refused_from_its_size_without_reading_it() {
+    let scratch = ScratchDirectory::new("sparse");
+    let big = scratch.path.join("big.yaml");
+    std::fs::File::create(&big)
+        .and_then(|file| file.set_len(1 << 30))
+        .expect("a sparse 1 GiB file");
+    let small = scratch.write("small.yaml", ONE_SERVICE);
+    let output = kubetopo(&[
+        "analyze",
+        big.to_str().unwrap(),
+        small.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let too_large: Vec<&serde_json::Value> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "input-too-large")
+        .collect();
+    assert_eq!(too_large.len(), 1, "{json}");
+    assert_eq!(too_large[0]["source"]["file"], big.to_str().unwrap());
+    assert_eq!(too_large[0]["source"]["document"], 0);
+    assert!(too_large[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1024 MB"));
+    // The other input is still analyzed.
+    assert_eq!(json["services"][0]["name"], "solo");
+    assert_eq!(
+        kubetopo(&["analyze", big.to_str().unwrap(), "--strict"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn input_too_large_stdin_is_refused_after_a_bounded_read() {
+    let mut child = Command::new(KUBETOPO)
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the kubetopo binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'\n'; 1 << 20];
+        // One MiB past the limit; kubetopo stops reading after the limit and a byte,
+        // so the last writes may fail with a closed pipe, which is expected.
+        for _ in 0..=(MAX_INPUT_BYTES >> 20) {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let output = child.wait_with_output().expect("kubetopo finishes");
+    writer.join().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let diagnostic = &json["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "input-too-large");
+    assert_eq!(diagnostic["source"]["file"], "<stdin>");
+    assert!(diagnostic["message"]
+        .as_str()
+        .unwrap()
+        .contains("more than 50 MB"));
+}
+
+#[test]
+fn input_at_the_limit_is_read() {
+    let scratch = ScratchDirectory::new("at-limit");
+    let mut text = ONE_SERVICE.to_string();
+    text.push_str(&" ".repeat(MAX_INPUT_BYTES - text.len()));
+    let exact = scratch.write("exact.yaml", &text);
+    let output = kubetopo(&["analyze", exact.to_str().unwrap(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["services"][0]["name"], "solo");
+}
+
+// ---------------------------------------------------------------------------
+// #12.11 and #12.12: output is streamed, and write errors are reported
+// ---------------------------------------------------------------------------
+
+#[test]
+fn streamed_json_is_byte_identical_to_the_engine_document() {
+    use kubetopo::engine::ingest::SourceFile;
+    use kubetopo::engine::{analyze, output};
+    let output = kubetopo(&["analyze", BOUTIQUE, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = std::fs::read_to_string(BOUTIQUE).unwrap();
+    let topology = analyze(&[SourceFile::new(BOUTIQUE, text)], &Config::default());
+    let mut expected = output::to_json(&topology).into_bytes();
+    expected.push(b'\n');
+    assert_eq!(output.stdout, expected);
+}
+
+#[test]
+fn write_errors_to_dev_full_exit_3_with_a_message_for_every_command() {
+    for args in [
+        vec!["analyze", BOUTIQUE],
+        vec!["analyze", BOUTIQUE, "--format", "json"],
+        vec![
+            "trace",
+            BOUTIQUE,
+            "--from",
+            "external",
+            "--to",
+            "frontend-external",
+        ],
+        vec!["render", BOUTIQUE],
+        vec!["completions", "bash"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full exists on Linux");
+        let output = Command::new(KUBETOPO)
+            .args(&args)
+            .stdout(full)
+            .output()
+            .expect("the kubetopo binary runs");
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the output") && stderr.contains("No space left"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn broken_pipe_stops_quietly_without_a_panic() {
+    // Enough pods that the JSON is far larger than a pipe's buffer, so kubetopo is
+    // still writing when the reader goes away.
+    let scratch = ScratchDirectory::new("broken-pipe");
+    let many = scratch.write(
+        "many.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2000\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: x}]}\n",
+    );
+    for format in ["json", "text"] {
+        let mut child = Command::new(KUBETOPO)
+            .args(["analyze", many.to_str().unwrap(), "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the kubetopo binary runs");
+        let mut first_byte = [0u8; 1];
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_exact(&mut first_byte)
+            .expect("one byte of output");
+        // The read end is dropped here, as `| head -c1` does.
+        let output = child.wait_with_output().expect("kubetopo finishes");
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{format}: {stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// #12.15 and #12.16: names cannot reach the terminal raw or break the SVG
+// ---------------------------------------------------------------------------
+
+/// True when `text` holds a control character other than the newlines and the
+/// spaces of its own layout.
+fn has_raw_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c != '\n' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)))
+}
+
+#[test]
+fn terminal_output_escapes_control_characters_in_names_for_analyze_and_trace() {
+    let scratch = ScratchDirectory::new("terminal");
+    let hostile = scratch.write("hostile.yaml", HOSTILE_NAMES);
+    let hostile = hostile.to_str().unwrap();
+    let analyze = stdout_of(&kubetopo(&["analyze", hostile]));
+    assert!(!has_raw_control_characters(&analyze), "{analyze:?}");
+    assert!(
+        analyze.contains(r"web\x1b]0;owned\x07\nFORGED ROW"),
+        "{analyze}"
+    );
+    assert!(analyze.contains(r"web\x1b[2J\x01\x7f\u{85}"), "{analyze}");
+    // The forged row stays inside its own line.
+    assert!(!analyze.lines().any(|line| line.starts_with("FORGED ROW")));
+
+    let trace = kubetopo(&["trace", hostile, "--from", "node/node-1", "--to", "web:80"]);
+    let trace_text = stdout_of(&trace);
+    assert!(trace_text.contains("DELIVERED"), "{trace_text}");
+    assert!(!has_raw_control_characters(&trace_text), "{trace_text:?}");
+    assert!(trace_text.contains(r"\x1b[2J"), "{trace_text}");
+
+    // An engine message naming pods on stderr is escaped as well.
+    let refused = kubetopo(&[
+        "trace",
+        hostile,
+        "--from",
+        "pod/default/nope",
+        "--to",
+        "web:80",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = stderr_of(&refused);
+    assert!(!has_raw_control_characters(&stderr), "{stderr:?}");
+    assert!(stderr.contains("--from:"), "{stderr}");
+}
+
+#[test]
+fn svg_with_control_characters_in_names_is_well_formed_xml() {
+    let scratch = ScratchDirectory::new("svg");
+    let hostile = scratch.write("hostile.yaml", HOSTILE_NAMES);
+    for view in ["cluster", "logical"] {
+        let output = kubetopo(&["render", hostile.to_str().unwrap(), "--view", view]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        let svg = stdout_of(&output);
+        let document = roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|error| panic!("{view}: the SVG is not well-formed XML: {error}"));
+        let texts: Vec<&str> = document
+            .descendants()
+            .filter_map(|node| node.text())
+            .collect();
+        assert!(
+            texts.iter().any(|text| text.contains("web\u{fffd}")),
+            "{view}: the hostile name is drawn with its control characters replaced"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// #12.21: directories
+// ---------------------------------------------------------------------------
+
+#[test]
+fn directories_with_two_self_links_neither_hang_nor_read_a_file_twice() {
+    let scratch = ScratchDirectory::new("self-links");
+    scratch.write("a.yaml", ONE_SERVICE);
+    std::fs::create_dir(scratch.path.join("sub")).unwrap();
+    scratch.write("sub/b.yaml", &ONE_SERVICE.replace("solo", "other"));
+    symlink(".", &scratch.path.join("again"));
+    symlink(".", &scratch.path.join("once-more"));
+    symlink("..", &scratch.path.join("sub/up"));
+    symlink("a.yaml", &scratch.path.join("alias.yaml"));
+    let output = kubetopo(&["analyze", scratch.path_text(), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"duplicate-object"), "{codes:?}");
+    let names: Vec<&str> = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["other", "solo"]);
+}
+
+#[test]
+fn directories_skip_a_fifo_named_yaml_with_a_note() {
+    let scratch = ScratchDirectory::new("fifo");
+    scratch.write("a.yaml", ONE_SERVICE);
+    let fifo = scratch.path.join("pipe.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let output = kubetopo(&["analyze", scratch.path_text()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("note: skipping") && stderr.contains("pipe.yaml"),
+        "{stderr}"
+    );
+    assert!(stdout_of(&output).contains("solo"));
+}
+
+#[test]
+fn directories_name_the_unreadable_entry_not_the_top_directory() {
+    // A link to itself cannot be followed. (A directory without read permission
+    // would be the usual case, but tests may run as root, who reads everything.)
+    let scratch = ScratchDirectory::new("unreadable");
+    std::fs::create_dir(scratch.path.join("nested")).unwrap();
+    scratch.write("nested/a.yaml", ONE_SERVICE);
+    symlink("loop", &scratch.path.join("nested/loop"));
+    let output = kubetopo(&["analyze", scratch.path_text()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("nested/loop"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// #12.22: options are validated as the kube flags are
+// ---------------------------------------------------------------------------
+
+/// Runs `analyze` on the guestbook with `flags` and returns the status and stderr.
+fn analyze_with(flags: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec!["analyze", GUESTBOOK];
+    args.extend_from_slice(flags);
+    let output = kubetopo(&args);
+    (output.status.code(), stderr_of(&output))
+}
+
+#[test]
+fn options_pod_cidr_slash_32_is_refused_because_a_node_24_cannot_fit() {
+    let (status, stderr) = analyze_with(&["--pod-cidr", "10.244.0.0/32"]);
+    assert_eq!(status, Some(2));
+    assert!(
+        stderr.contains("--pod-cidr:") && stderr.contains("/24"),
+        "{stderr}"
+    );
+    let (status, _) = analyze_with(&["--pod-cidr", "10.244.0.0/24"]);
+    assert_eq!(status, Some(0));
+}
+
+#[test]
+fn options_overlapping_pod_and_service_cidrs_are_a_usage_error() {
+    let (status, stderr) = analyze_with(&["--pod-cidr", "10.0.0.0/8"]);
+    assert_eq!(status, Some(2));
+    assert!(
+        stderr.contains("--pod-cidr:") && stderr.contains("overlaps the Service CIDR 10.96.0.0/12"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn options_empty_or_invalid_cluster_domain_is_refused() {
+    for domain in ["", ".", "Cluster.Local", "a..b", "-x.local", "bad_domain"] {
+        let flag = format!("--cluster-domain={domain}");
+        let (status, stderr) = analyze_with(&[&flag]);
+        assert_eq!(status, Some(2), "{domain:?}");
+        assert!(stderr.contains("--cluster-domain:"), "{domain:?}: {stderr}");
+    }
+    let (status, _) = analyze_with(&["--cluster-domain", "corp.example."]);
+    assert_eq!(status, Some(0));
+}
+
+#[test]
+fn options_trace_to_an_address_with_port_0_is_refused_like_a_name() {
+    for destination in [
+        "10.96.0.1:0",
+        "10.96.0.1:65536",
+        "[fd00::1]:0",
+        "frontend:99999",
+    ] {
+        let output = kubetopo(&["trace", BOUTIQUE, "--from", "external", "--to", destination]);
+        assert_eq!(output.status.code(), Some(2), "{destination}");
+        assert!(stderr_of(&output).contains("--to"), "{destination}");
+    }
+}
+
+#[test]
+fn options_bad_cidr_text_and_ipv6_ranges_are_usage_errors() {
+    let (status, stderr) = analyze_with(&["--service-cidr", "10.96.0.0"]);
+    assert_eq!(status, Some(2));
+    assert!(stderr.contains("--service-cidr"), "{stderr}");
+    let (status, stderr) = analyze_with(&["--lb-pool", "fd00::/120"]);
+    assert_eq!(status, Some(2));
+    assert!(
+        stderr.contains("--lb-pool:") && stderr.contains("IPv6"),
+        "{stderr}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Config::validate, which the web app uses too
+// ---------------------------------------------------------------------------
+
+fn settings_with_problems(config: &Config) -> Vec<Setting> {
+    config
+        .validate()
+        .iter()
+        .map(|problem| problem.setting())
+        .collect()
+}
+
+fn cidr(text: &str) -> Cidr {
+    Cidr::parse(text).unwrap()
+}
+
+#[test]
+fn config_default_is_valid() {
+    assert_eq!(Config::default().validate(), Vec::new());
+}
+
+/// §7: each node gets a /24 of the pod CIDR (kube-controller-manager's
+/// `--node-cidr-mask-size`), and at most 16 bits separate the two masks.
+#[test]
+fn config_pod_cidr_must_leave_room_for_node_slices_s7() {
+    for (pod_cidr, valid) in [
+        ("10.244.0.0/16", true),
+        ("10.244.0.0/24", true),
+        ("10.0.0.0/8", false),
+        ("10.244.0.0/25", false),
+        ("10.244.0.0/32", false),
+        ("100.64.0.0/10", true),
+    ] {
+        let config = Config {
+            pod_cidr: cidr(pod_cidr),
+            ..Config::default()
+        };
+        let problems = settings_with_problems(&config);
+        assert_eq!(problems.is_empty(), valid, "{pod_cidr}: {problems:?}");
+    }
+}
+
+/// §3: kube-apiserver allows at most 20 host bits in the Service CIDR; kubetopo
+/// also needs 8 addresses to allocate from.
+#[test]
+fn config_service_cidr_size_is_bounded_on_both_sides_s3() {
+    for (service_cidr, valid) in [
+        ("10.96.0.0/12", true),
+        ("10.96.0.0/29", true),
+        ("10.96.0.0/30", false),
+        ("10.0.0.0/11", false),
+    ] {
+        let config = Config {
+            service_cidr: cidr(service_cidr),
+            ..Config::default()
+        };
+        assert_eq!(
+            settings_with_problems(&config),
+            if valid {
+                vec![]
+            } else {
+                vec![Setting::ServiceCidr]
+            },
+            "{service_cidr}"
+        );
+    }
+}
+
+/// §6: Service names are `<service>.<namespace>.svc.<cluster domain>`, so the
+/// domain must be a DNS-1123 subdomain, as kubeadm checks it.
+#[test]
+fn config_cluster_domain_must_be_a_dns_subdomain_s6() {
+    for (domain, valid) in [
+        ("cluster.local", true),
+        ("corp.example", true),
+        ("k8s", true),
+        ("", false),
+        ("Cluster.local", false),
+        ("a..b", false),
+        ("a.-b", false),
+        ("x".repeat(64).as_str(), false),
+    ] {
+        let config = Config {
+            cluster_domain: domain.to_string(),
+            ..Config::default()
+        };
+        assert_eq!(
+            settings_with_problems(&config),
+            if valid {
+                vec![]
+            } else {
+                vec![Setting::ClusterDomain]
+            },
+            "{domain:?}"
+        );
+    }
+}
+
+#[test]
+fn config_problems_name_no_flag_so_each_shell_adds_its_own_words() {
+    let config = Config {
+        n_nodes: 0,
+        pod_cidr: cidr("10.96.0.0/16"),
+        cluster_domain: String::new(),
+        load_balancer_pool: cidr("fd00::/64"),
+        ..Config::default()
+    };
+    let problems = config.validate();
+    let settings: Vec<Setting> = problems.iter().map(|p| p.setting()).collect();
+    assert_eq!(
+        settings,
+        [
+            Setting::Nodes,
+            Setting::PodCidr,
+            Setting::LoadBalancerPool,
+            Setting::ClusterDomain
+        ]
+    );
+    for problem in &problems {
+        assert!(!problem.message().contains("--"), "{problem}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// NetworkPolicies in the JSON (§8)
+// ---------------------------------------------------------------------------
+
+/// §8: every NetworkPolicy is in the JSON with its rules after defaulting and the
+/// pods it selects, sorted by namespace and name.
+#[test]
+fn network_policies_are_in_the_json_with_rules_and_selected_pods_s8() {
+    let scratch = ScratchDirectory::new("netpol");
+    let manifests = scratch.write(
+        "netpol.yaml",
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: x, ports: [{name: pg, containerPort: 5432}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: z-db}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {role: api}}
+      namespaceSelector: {}
+    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}
+    ports:
+    - {port: pg}
+    - {protocol: UDP, port: 1000, endPort: 1010}
+  egress: [{}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: a-deny-all}
+spec:
+  podSelector: {}
+"#,
+    );
+    let output = kubetopo(&["analyze", manifests.to_str().unwrap(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let policies = json["networkPolicies"].as_array().expect("networkPolicies");
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a-deny-all", "z-db"]);
+    let deny_all = &policies[0];
+    assert_eq!(deny_all["podSelector"], "");
+    assert_eq!(deny_all["policyTypes"], serde_json::json!(["Ingress"]));
+    assert_eq!(deny_all["ingress"], serde_json::json!([]));
+    assert_eq!(deny_all["selectedPods"].as_array().unwrap().len(), 2);
+    let db = &policies[1];
+    assert_eq!(db["podSelector"], "app=db");
+    assert_eq!(db["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    assert_eq!(
+        db["ingress"][0]["peers"],
+        serde_json::json!([
+            {"podSelector": "role=api", "namespaceSelector": "", "ipBlock": null},
+            {"podSelector": null, "namespaceSelector": null, "ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}
+        ])
+    );
+    assert_eq!(
+        db["ingress"][0]["ports"],
+        serde_json::json!([
+            {"protocol": "TCP", "port": "pg", "endPort": null},
+            {"protocol": "UDP", "port": 1000, "endPort": 1010}
+        ])
+    );
+    assert_eq!(
+        db["egress"],
+        serde_json::json!([{"peers": [], "ports": []}])
+    );
+    let selected: Vec<&str> = db["selectedPods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(selected.len(), 2);
+    assert!(selected.windows(2).all(|pair| pair[0] < pair[1]));
+    assert!(selected.iter().all(|pod| pod.starts_with("default/db-")));
+}
