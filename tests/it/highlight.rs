@@ -203,7 +203,7 @@ fn nothing_selected_and_nothing_matched_lights_nothing() {
 /// positions of shapes, so such a name lights exactly its own shape.
 #[test]
 fn css_injection_through_an_object_name_lights_only_that_object() {
-    let hostile = "x\\\"]\n}*{display:none}";
+    let hostile = "x\\\"\n]{}*{display:none}";
     let text = format!(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name:?}\nspec:\n  selector: {{app: x}}\n  ports: [{{port: 80}}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: plain\nspec:\n  selector: {{app: y}}\n  ports: [{{port: 80}}]\n",
         name = hostile
