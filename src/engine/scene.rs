@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::diag::Severity;
 use super::model::ServiceType;
 use super::refs::KindRef;
+use super::trace::Place;
 use super::Topology;
 
 /// Which picture to draw.
@@ -119,6 +120,27 @@ impl Scene {
         self.index.get(id).map(|&i| &self.shapes[i])
     }
 
+    /// The position of shape `id` in [`Scene::shapes`], which is also its position
+    /// among the shapes of [`svg_elements`].
+    pub fn shape_index(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The workload (`wl:namespace/Kind/name`) whose pods a workload group inside a
+    /// node box holds. The node name is read from the group's parent rather than
+    /// cut at a colon, so a node name with a colon in it cannot shift the cut.
+    pub fn workload_of_group(&self, group_id: &str) -> Option<String> {
+        let group = self.shape(group_id)?;
+        let (IdKind::Node, node) = parse_id(group.parent.as_deref()?)? else {
+            return None;
+        };
+        let (IdKind::WorkloadGroup, key) = parse_id(group_id)? else {
+            return None;
+        };
+        let workload_key = key.strip_prefix(node)?.strip_prefix(':')?;
+        Some(id_from_key(IdKind::Workload, workload_key))
+    }
+
     /// Where a packet at this object is drawn.
     pub fn anchor(&self, id: &str) -> Option<(f64, f64)> {
         self.shape(id).map(|s| s.rect.center())
@@ -166,27 +188,143 @@ const CHIP_GAP: f64 = 4.0;
 const GROUP_LABEL: f64 = 16.0;
 const WORKLOAD_W: f64 = 220.0;
 
+/// What a scene id names. The id is the kind's prefix, a colon and the object's
+/// key (`namespace/name` for namespaced objects, the name for nodes and namespaces),
+/// so that shells can go from an id to the object without knowing the format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IdKind {
+    Service,
+    Pod,
+    Node,
+    Ingress,
+    /// The entry point (load balancer, external IP or NodePort) of a Service; its
+    /// key is the Service's key.
+    LoadBalancer,
+    /// A workload box of the logical view; its key is `namespace/Kind/name`.
+    Workload,
+    /// A namespace island around Services; its key is the namespace.
+    Namespace,
+    /// The pods of one workload inside one node box.
+    WorkloadGroup,
+    /// The external clients.
+    External,
+}
+
+impl IdKind {
+    pub const ALL: [IdKind; 9] = [
+        IdKind::Service,
+        IdKind::Pod,
+        IdKind::Node,
+        IdKind::Ingress,
+        IdKind::LoadBalancer,
+        IdKind::Workload,
+        IdKind::Namespace,
+        IdKind::WorkloadGroup,
+        IdKind::External,
+    ];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            IdKind::Service => "svc:",
+            IdKind::Pod => "pod:",
+            IdKind::Node => "node:",
+            IdKind::Ingress => "ing:",
+            IdKind::LoadBalancer => "lb:",
+            IdKind::Workload => "wl:",
+            IdKind::Namespace => "ns:",
+            IdKind::WorkloadGroup => "grp:",
+            IdKind::External => "ext:",
+        }
+    }
+}
+
+/// Splits a scene id into its kind and its key; `None` for text that is not a
+/// scene id.
+pub fn parse_id(id: &str) -> Option<(IdKind, &str)> {
+    IdKind::ALL
+        .into_iter()
+        .find_map(|kind| id.strip_prefix(kind.prefix()).map(|key| (kind, key)))
+}
+
+/// The kind of a scene id, if it is one.
+pub fn id_kind(id: &str) -> Option<IdKind> {
+    parse_id(id).map(|(kind, _)| kind)
+}
+
+/// The id of the object of `kind` whose key (`namespace/name`, or a bare name for
+/// nodes and namespaces) is `key`: the inverse of [`parse_id`].
+pub fn id_from_key(kind: IdKind, key: &str) -> String {
+    format!("{}{key}", kind.prefix())
+}
+
 /// Ids of model objects in the scene.
 pub fn service_id(namespace: &str, name: &str) -> String {
-    format!("svc:{namespace}/{name}")
+    id_from_key(IdKind::Service, &format!("{namespace}/{name}"))
 }
 pub fn pod_id(namespace: &str, name: &str) -> String {
-    format!("pod:{namespace}/{name}")
+    id_from_key(IdKind::Pod, &format!("{namespace}/{name}"))
 }
 pub fn node_id(name: &str) -> String {
-    format!("node:{name}")
+    id_from_key(IdKind::Node, name)
 }
 pub fn ingress_id(namespace: &str, name: &str) -> String {
-    format!("ing:{namespace}/{name}")
+    id_from_key(IdKind::Ingress, &format!("{namespace}/{name}"))
 }
 pub fn load_balancer_id(namespace: &str, name: &str) -> String {
-    format!("lb:{namespace}/{name}")
+    id_from_key(IdKind::LoadBalancer, &format!("{namespace}/{name}"))
 }
 /// A workload, e.g. `wl:default/Deployment/frontend`.
 pub fn workload_id(namespace: &str, workload: &KindRef) -> String {
-    format!("wl:{namespace}/{workload}")
+    id_from_key(IdKind::Workload, &format!("{namespace}/{workload}"))
+}
+/// A namespace island.
+pub fn namespace_id(namespace: &str) -> String {
+    id_from_key(IdKind::Namespace, namespace)
+}
+/// The pods of `workload` (`Kind/name`) in `namespace` on `node`.
+pub fn workload_group_id(node: &str, namespace: &str, workload: &KindRef) -> String {
+    id_from_key(
+        IdKind::WorkloadGroup,
+        &format!("{node}:{namespace}/{workload}"),
+    )
 }
 pub const EXTERNAL_ID: &str = "ext:internet";
+/// The box of pods that no node can run.
+pub const UNSCHEDULED_NODE_ID: &str = "node:unscheduled";
+
+/// Where a packet at `place` (a place of a traced path) is drawn in `scene`, or
+/// `None` when the scene does not show it. In the logical view a pod is drawn at
+/// its workload's box; `topology` says which workload that is.
+pub fn place_anchor(scene: &Scene, topology: &Topology, place: &Place) -> Option<(f64, f64)> {
+    match place {
+        Place::Client => scene.anchor(EXTERNAL_ID),
+        // Cluster DNS has no box of its own: packets ask it just above the first
+        // namespace island.
+        Place::Dns => scene
+            .shapes
+            .iter()
+            .find(|shape| id_kind(&shape.id) == Some(IdKind::Namespace))
+            .map(|shape| (shape.rect.x + shape.rect.w / 2.0, shape.rect.y - 8.0)),
+        Place::LoadBalancer(service_key) => scene
+            .anchor(&id_from_key(IdKind::LoadBalancer, &service_key.to_string()))
+            .or_else(|| scene.anchor(&id_from_key(IdKind::Service, &service_key.to_string()))),
+        Place::Node(name) => scene
+            .shape(&node_id(name))
+            .map(|shape| (shape.rect.x + 14.0, shape.rect.y + 14.0)),
+        Place::Pod(pod_key) => scene
+            .anchor(&id_from_key(IdKind::Pod, &pod_key.to_string()))
+            .or_else(|| {
+                let pod = topology.cluster.pods.iter().find(|p| p.key() == *pod_key)?;
+                scene.anchor(&workload_id(&pod.namespace, pod.workload.as_ref()?))
+            }),
+        Place::Outside(_) => scene.shape(EXTERNAL_ID).map(|shape| {
+            (
+                shape.rect.x + shape.rect.w / 2.0,
+                shape.rect.y + shape.rect.h + 20.0,
+            )
+        }),
+    }
+}
 
 /// Builds the scene of `topology` for `view`, leaving out what `filter` hides.
 pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
@@ -225,7 +363,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     }
     for (namespace, members) in &by_namespace {
         let island_h = ISLAND_HEADER + members.len() as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H);
-        let island_id = format!("ns:{namespace}");
+        let island_id = namespace_id(namespace);
         scene.push(Shape {
             id: island_id.clone(),
             kind: ShapeKind::Group,
@@ -385,7 +523,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             let targets: Vec<String> = ingress
                 .routes
                 .iter()
-                .map(|r| format!("svc:{}", r.service))
+                .map(|r| id_from_key(IdKind::Service, &r.service.to_string()))
                 .collect();
             let want_y = targets
                 .iter()
@@ -478,14 +616,14 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
         for endpoint in &service.endpoints {
             let Some(pod) = &endpoint.pod else { continue };
             let target = match view {
-                View::Cluster => format!("pod:{pod}"),
+                View::Cluster => id_from_key(IdKind::Pod, &pod.to_string()),
                 View::Logical => match endpoint
                     .pod_index
                     .and_then(|i| topology.cluster.pods.get(i))
                     .and_then(|p| p.workload.as_ref())
                 {
                     Some(workload) => workload_id(&service.namespace, workload),
-                    None => format!("pod:{pod}"),
+                    None => id_from_key(IdKind::Pod, &pod.to_string()),
                 },
             };
             if scene.shape(&target).is_none() || !seen.insert(target.clone()) {
@@ -546,7 +684,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     // Inferred dependencies: workload → Service.
     if filter.shows("dependency") {
         for dependency in &topology.dependencies {
-            let to = format!("svc:{}", dependency.to);
+            let to = id_from_key(IdKind::Service, &dependency.to.to_string());
             let namespace = dependency.from.namespace.as_str();
             let from = topology
                 .cluster
@@ -558,11 +696,10 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 })
                 .map(|p| match view {
                     View::Cluster => match &p.workload {
-                        Some(workload) => format!(
-                            "grp:{}:{}/{}",
+                        Some(workload) => workload_group_id(
                             p.node.as_deref().unwrap_or("unscheduled"),
                             namespace,
-                            workload
+                            workload,
                         ),
                         None => pod_id(namespace, &p.name),
                     },
@@ -722,7 +859,7 @@ fn place_nodes(
             });
             let mut group_y = y + NODE_HEADER;
             for ((namespace, workload), members) in pods {
-                let group_id = format!("grp:{}:{}/{}", node.name, namespace, workload);
+                let group_id = workload_group_id(&node.name, namespace, workload);
                 let rows = members.len().div_ceil(chips_per_row);
                 let group_h = GROUP_LABEL + rows as f64 * (CHIP + CHIP_GAP);
                 scene.push(Shape {
@@ -800,7 +937,7 @@ fn place_nodes(
         let rows = unscheduled.len().div_ceil(chips_per_row);
         let h = NODE_HEADER + rows as f64 * (CHIP + CHIP_GAP) + ISLAND_PAD;
         scene.push(Shape {
-            id: "node:unscheduled".into(),
+            id: UNSCHEDULED_NODE_ID.into(),
             kind: ShapeKind::Group,
             rect: Rect { x, y, w: NODE_W, h },
             class: "node unscheduled".into(),
@@ -825,7 +962,7 @@ fn place_nodes(
                 sublabel: String::new(),
                 tooltip: format!("Pod {}/{} · Pending", pod.namespace, pod.name),
                 badge: None,
-                parent: Some("node:unscheduled".into()),
+                parent: Some(UNSCHEDULED_NODE_ID.into()),
             });
         }
         bottom = y + h + 16.0;

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use super::state::AppState;
 use crate::engine::diag::Diagnostic;
 use crate::engine::model::{ServiceType, TrafficPolicy};
-use crate::engine::refs::{KindRef, NamespacedName};
+use crate::engine::refs::KindRef;
+use crate::engine::scene::{self, IdKind};
+use crate::engine::sources;
 use crate::engine::Topology;
 
 #[component]
@@ -112,16 +114,20 @@ fn source_block(state: AppState, file: &str, first_line: usize, last_line: usize
 }
 
 fn object_details(topology: &Topology, id: &str, state: AppState) -> impl IntoView {
-    let (kind, key) = id.split_once(':').unwrap_or(("", id));
-    match kind {
-        "svc" => service_details(topology, key, state).into_any(),
-        "pod" => pod_details(topology, key, state).into_any(),
-        "node" => node_details(topology, key, state).into_any(),
-        "wl" => workload_details(topology, key, state).into_any(),
-        "ing" => ingress_details(topology, key, state).into_any(),
-        "lb" => service_details(topology, key, state).into_any(),
-        "ns" => view! { <h2>{format!("Namespace {key}")}</h2> <Overview /> }.into_any(),
-        _ => view! { <h2>{id.to_string()}</h2> }.into_any(),
+    match scene::parse_id(id) {
+        Some((IdKind::Service | IdKind::LoadBalancer, key)) => {
+            service_details(topology, key, state).into_any()
+        }
+        Some((IdKind::Pod, key)) => pod_details(topology, key, state).into_any(),
+        Some((IdKind::Node, key)) => node_details(topology, key, state).into_any(),
+        Some((IdKind::Workload, key)) => workload_details(topology, key, state).into_any(),
+        Some((IdKind::Ingress, key)) => ingress_details(topology, key, state).into_any(),
+        Some((IdKind::Namespace, key)) => {
+            view! { <h2>{format!("Namespace {key}")}</h2> <Overview /> }.into_any()
+        }
+        Some((IdKind::WorkloadGroup | IdKind::External, _)) | None => {
+            view! { <h2>{id.to_string()}</h2> }.into_any()
+        }
     }
 }
 
@@ -201,7 +207,7 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     let service_type = service.service_type;
     let trace_target = service.fqdn(&topology.config.cluster_domain);
     let first_port = service.ports.first().map(|p| p.port);
-    let trace_source = trace_source_for(topology, &service);
+    let trace_source = sources::natural_client(topology, &service).to_string();
     let trace = move |_| {
         super::traffic::open_trace(
             state,
@@ -394,7 +400,7 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         }
     };
     view! {
-        <h2 data-testid="details-title">{format!("{workload_ref}")}</h2>
+        <h2 data-testid="details-title">{workload_ref.to_string()}</h2>
         <dl class="facts">
             <dt>"Pods"</dt><dd data-testid="workload-pods">{format!("{n_ready}/{} ready", pods.len())}</dd>
             <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")}</dd>
@@ -439,37 +445,4 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         {source_block(state, &ingress.source.file, ingress.source.line, ingress.source.line + 40)}
     }
     .into_any()
-}
-
-/// A natural client for tracing to `service`: a workload that depends on it, else
-/// an external client for exposed Services, else any pod of another workload.
-fn trace_source_for(
-    topology: &Topology,
-    service: &crate::engine::resolve::ResolvedService,
-) -> String {
-    let key = service.key();
-    if let Some(dependency) = topology.dependencies.iter().find(|d| d.to == key) {
-        let from = &dependency.from;
-        if let Some(pod) = topology.cluster.pods.iter().find(|p| {
-            p.namespace == from.namespace
-                && p.workload.as_ref().is_some_and(|w| w.name == from.name)
-        }) {
-            return format!("pod/{}/{}", pod.namespace, pod.name);
-        }
-    }
-    if service.externally_accessible() {
-        return "external".to_string();
-    }
-    let own: std::collections::BTreeSet<&NamespacedName> = service
-        .endpoints
-        .iter()
-        .filter_map(|e| e.pod.as_ref())
-        .collect();
-    topology
-        .cluster
-        .pods
-        .iter()
-        .find(|p| p.namespace == service.namespace && !own.contains(&p.key()))
-        .map(|p| format!("pod/{}/{}", p.namespace, p.name))
-        .unwrap_or_else(|| "external".to_string())
 }

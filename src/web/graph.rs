@@ -2,18 +2,37 @@
 //! search, a label-selector query, filters and the traffic animation overlay.
 //!
 //! The scene is rendered once per change as SVG markup (the same markup the CLI
-//! writes); selection and matches are shown by a generated stylesheet, so
-//! highlighting a 2,000-pod graph touches no SVG node.
+//! writes). Selection and matches are shown by data attributes on the shapes and
+//! edges that change, styled by a fixed stylesheet: highlighting a 2,000-pod graph
+//! touches only the elements whose state flips, and no object name is ever
+//! written into CSS (issue #12, item 13).
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::{AppState, Versioned};
-use crate::engine::scene::{self, build_scene, Scene, View};
-use crate::engine::selector;
+use super::state::AppState;
+use crate::engine::highlight::{self, Highlight, StepDirection};
+use crate::engine::scene::{self, build_scene, IdKind, Scene, View};
+
+/// A built scene and how long building it took. Compared by version, so the
+/// scene itself is never compared deeply.
+#[derive(Clone, Debug)]
+pub struct SceneBuild {
+    pub version: u64,
+    pub scene: Arc<Scene>,
+    pub build_ms: f64,
+}
+
+impl PartialEq for SceneBuild {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Viewport {
@@ -25,29 +44,22 @@ pub struct Viewport {
 #[component]
 pub fn Graph() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let counter = StoredValue::new(0u64);
-    let scene = Memo::new(move |_| {
+    // A pure derivation: the version counts the memo's own recomputations, and the
+    // time it took travels with the value instead of being written to a signal.
+    let scene = Memo::new(move |previous: Option<&SceneBuild>| {
         let topology = state.topology.get();
         let view = state.view.get();
         let filter = state.filter.get();
-        counter.update_value(|c| *c += 1);
         let started = super::state::now_ms();
         let scene = build_scene(&topology.value, view, &filter);
-        state.last_scene_ms.set(super::state::now_ms() - started);
-        Versioned {
-            version: counter.get_value(),
-            value: Arc::new(scene),
+        SceneBuild {
+            version: previous.map_or(1, |previous| previous.version + 1),
+            scene: Arc::new(scene),
+            build_ms: super::state::now_ms() - started,
         }
     });
     provide_context(scene);
-    let markup = move || {
-        let started = super::state::now_ms();
-        let markup = scene::svg_elements(&scene.get().value, scene::Tooltips::Omitted);
-        state
-            .last_scene_ms
-            .set(state.last_scene_ms.get_untracked() + super::state::now_ms() - started);
-        markup
-    };
+    let markup_ref = NodeRef::<leptos::svg::G>::new();
     let viewport = RwSignal::new(Viewport {
         tx: 0.0,
         ty: 0.0,
@@ -65,7 +77,7 @@ pub fn Graph() -> impl IntoView {
             f64::from(element.client_height()),
         );
         let scene = scene.get_untracked();
-        let (sw, sh) = (scene.value.width.max(1.0), scene.value.height.max(1.0));
+        let (sw, sh) = (scene.scene.width.max(1.0), scene.scene.height.max(1.0));
         let k = ((w / sw).min(h / sh) * 0.96).clamp(0.05, 1.5);
         viewport.set(Viewport {
             tx: (w - sw * k) / 2.0,
@@ -191,12 +203,12 @@ pub fn Graph() -> impl IntoView {
                 .flatten()
                 .and_then(|e| e.get_attribute("data-id"))
             {
-                return scene.value.shape(&shape).map(|s| s.tooltip.clone());
+                return scene.scene.shape(&shape).map(|s| s.tooltip.clone());
             }
             let from = target.get_attribute("data-from")?;
             let to = target.get_attribute("data-to")?;
             scene
-                .value
+                .scene
                 .edges
                 .iter()
                 .find(|e| e.from == from && e.to == to)
@@ -223,59 +235,22 @@ pub fn Graph() -> impl IntoView {
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .and_then(|e| e.closest("[data-id]").ok().flatten())
             .and_then(|e| e.get_attribute("data-id"));
-        state.selection.set(id.map(|id| selectable(&id)));
+        state
+            .selection
+            .set(id.map(|id| highlight::selection_target(&scene.get_untracked().scene, &id)));
     };
 
     // Search by name and label-selector query.
     let search = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
-    let query_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        let search = search.get().trim().to_lowercase();
-        let query = query.get();
+    let found = Memo::new(move |_| {
         let scene = scene.get();
         let topology = state.topology.get();
-        let mut found = BTreeSet::new();
-        if !search.is_empty() {
-            for shape in &scene.value.shapes {
-                if matches!(shape.kind, scene::ShapeKind::Box | scene::ShapeKind::Chip)
-                    || shape.id.starts_with("node:")
-                {
-                    if shape.label.to_lowercase().contains(&search) {
-                        found.insert(shape.id.clone());
-                    }
-                }
-            }
-        }
-        query_error.set(None);
-        if !query.trim().is_empty() {
-            match selector::parse(&query) {
-                Ok(parsed) => {
-                    for pod in &topology.value.cluster.pods {
-                        if parsed.matches(&pod.labels) {
-                            found.insert(scene::pod_id(&pod.namespace, &pod.name));
-                            if let Some(workload) = &pod.workload {
-                                found.insert(scene::workload_id(&pod.namespace, workload));
-                            }
-                        }
-                    }
-                    for service in &topology.value.manifests.services {
-                        if parsed.matches(&service.meta.labels) {
-                            found.insert(scene::service_id(
-                                &service.meta.namespace,
-                                &service.meta.name,
-                            ));
-                        }
-                    }
-                }
-                Err(error) => query_error.set(Some(error.to_string())),
-            }
-        }
-        state.matches.set(found);
+        highlight::search(&scene.scene, &topology.value, &search.get(), &query.get())
     });
     let on_search_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" {
-            if let Some(first) = state.matches.get_untracked().into_iter().next() {
+            if let Some(first) = found.with_untracked(|found| found.matches.first().cloned()) {
                 state.selection.set(Some(first.clone()));
                 center_on(&first, scene, viewport, container);
             }
@@ -319,11 +294,15 @@ pub fn Graph() -> impl IntoView {
             "-" => zoom_center(0.8),
             key @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight") => {
                 ev.prevent_default();
-                let forward = matches!(key, "ArrowDown" | "ArrowRight");
-                let next = step_selection(
-                    &scene.get_untracked().value,
+                let direction = if matches!(key, "ArrowDown" | "ArrowRight") {
+                    StepDirection::Forward
+                } else {
+                    StepDirection::Backward
+                };
+                let next = highlight::step_selection(
+                    &scene.get_untracked().scene,
                     state.selection.get_untracked().as_deref(),
-                    forward,
+                    direction,
                 );
                 if let Some(next) = next {
                     state.selection.set(Some(next.clone()));
@@ -335,13 +314,28 @@ pub fn Graph() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
-    let highlight_css = move || {
-        highlight_stylesheet(
-            &scene.get().value,
-            state.selection.get().as_deref(),
-            &state.matches.get(),
-        )
-    };
+    // Draws the scene's markup when it changes and applies the highlight, in one
+    // effect so that the highlight always refers to the elements on screen.
+    let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    Effect::new(move |_| {
+        let Some(group) = markup_ref.get() else {
+            return;
+        };
+        let build = scene.get();
+        let selection = state.selection.get();
+        let mut drawn = drawn.borrow_mut();
+        if drawn.version != build.version {
+            let started = super::state::now_ms();
+            group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
+            *drawn = DrawnScene::read(&group, build.version);
+            state
+                .last_scene_ms
+                .set(build.build_ms + super::state::now_ms() - started);
+        }
+        let wanted = found
+            .with(|found| highlight::highlight(&build.scene, selection.as_deref(), &found.matches));
+        drawn.apply(wanted);
+    });
     let transform = move || {
         let v = viewport.get();
         format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k)
@@ -399,9 +393,9 @@ pub fn Graph() -> impl IntoView {
             <input type="search" node_ref=search_ref class="search" placeholder="Search name  (/)" aria-label="Search by name" data-testid="search"
                 prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) on:keydown=on_search_key />
             <div class="query">
-                <input type="text" class:invalid=move || query_error.get().is_some() placeholder="Label query: app=frontend,tier in (web)" aria-label="Label selector query" data-testid="query"
+                <input type="text" class:invalid=move || found.with(|found| found.query_error.is_some()) placeholder="Label query: app=frontend,tier in (web)" aria-label="Label selector query" data-testid="query"
                     prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
-                <span class="query-error" role="status" data-testid="query-error">{move || query_error.get().unwrap_or_default()}</span>
+                <span class="query-error" role="status" data-testid="query-error">{move || found.with(|found| found.query_error.clone().unwrap_or_default())}</span>
             </div>
             <select aria-label="Filter by namespace" data-testid="namespace-filter" on:change=on_namespace>
                 <option value="">"All namespaces"</option>
@@ -416,18 +410,17 @@ pub fn Graph() -> impl IntoView {
                 <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| zoom_center(1.25)>"+"</button>
                 <button type="button" aria-label="Fit to screen" title="Fit (f)" data-testid="fit" on:click=move |_| fit()>"Fit"</button>
             </div>
-            <span class="match-count" data-testid="match-count">{move || { let n = state.matches.get().len(); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
+            <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
-        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || !state.matches.get().is_empty()
+        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty())
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
-            <style>{highlight_css}</style>
             <svg class="scene" data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
                 data-version=move || scene.get().version.to_string()
-                data-services=move || scene.get().value.shapes.iter().filter(|s| s.id.starts_with("svc:")).count().to_string()
-                data-pods=move || scene.get().value.shapes.iter().filter(|s| s.id.starts_with("pod:")).count().to_string()
-                data-nodes=move || scene.get().value.shapes.iter().filter(|s| s.id.starts_with("node:") && s.id != "node:unscheduled").count().to_string()>
+                data-services=move || count_shapes(&scene.get().scene, IdKind::Service).to_string()
+                data-pods=move || count_shapes(&scene.get().scene, IdKind::Pod).to_string()
+                data-nodes=move || count_shapes(&scene.get().scene, IdKind::Node).to_string()>
                 <g transform=transform>
-                    <g inner_html=markup></g>
+                    <g node_ref=markup_ref></g>
                 </g>
             </svg>
             <super::traffic::PacketLayer scene=scene viewport=viewport />
@@ -437,24 +430,13 @@ pub fn Graph() -> impl IntoView {
     }
 }
 
-/// Workload groups inside node boxes select their workload.
-fn selectable(id: &str) -> String {
-    match id
-        .strip_prefix("grp:")
-        .and_then(|rest| rest.split_once(':'))
-    {
-        Some((_node, workload)) => format!("wl:{workload}"),
-        None => id.to_string(),
-    }
-}
-
 fn center_on(
     id: &str,
-    scene: Memo<Versioned<Scene>>,
+    scene: Memo<SceneBuild>,
     viewport: RwSignal<Viewport>,
     container: NodeRef<leptos::html::Div>,
 ) {
-    let Some((x, y)) = scene.get_untracked().value.anchor(id) else {
+    let Some((x, y)) = scene.get_untracked().scene.anchor(id) else {
         return;
     };
     let Some(element) = container.get_untracked() else {
@@ -466,116 +448,99 @@ fn center_on(
     });
 }
 
-/// Next or previous shape of the same kind, in scene order.
-fn step_selection(scene: &Scene, current: Option<&str>, forward: bool) -> Option<String> {
-    let prefix = current
-        .and_then(|id| id.split_once(':'))
-        .map(|(p, _)| format!("{p}:"))
-        .unwrap_or_else(|| "svc:".to_string());
-    let ids: Vec<&str> = scene
+/// How many shapes of `kind` the scene draws; the Pending box is not a node.
+fn count_shapes(scene: &Scene, kind: IdKind) -> usize {
+    scene
         .shapes
         .iter()
-        .map(|s| s.id.as_str())
-        .filter(|id| id.starts_with(&prefix))
-        .collect();
-    if ids.is_empty() {
-        return None;
-    }
-    let position = current.and_then(|c| ids.iter().position(|id| *id == c));
-    let next = match (position, forward) {
-        (None, _) => 0,
-        (Some(p), true) => (p + 1) % ids.len(),
-        (Some(p), false) => (p + ids.len() - 1) % ids.len(),
-    };
-    Some(ids[next].to_string())
+        .filter(|shape| scene::id_kind(&shape.id) == Some(kind))
+        .filter(|shape| shape.id != scene::UNSCHEDULED_NODE_ID)
+        .count()
 }
 
-fn css_string(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"")
+/// The SVG elements of the scene on screen, by position, and the highlight they
+/// show. Positions match [`Scene::shapes`] and [`Scene::edges`] because
+/// `svg_elements` writes one element per shape and per edge, in order.
+#[derive(Default)]
+struct DrawnScene {
+    version: u64,
+    shapes: Vec<web_sys::Element>,
+    edges: Vec<web_sys::Element>,
+    shown: Highlight,
 }
 
-/// The stylesheet that shows a selection (and what it connects to) and the
-/// search/query matches, leaving everything else faded.
-fn highlight_stylesheet(
-    scene: &Scene,
-    selection: Option<&str>,
-    matches: &BTreeSet<String>,
-) -> String {
-    let mut lit: BTreeSet<String> = BTreeSet::new();
-    let mut edge_rules = Vec::new();
-    if let Some(selected) = selection {
-        // A workload is drawn as groups inside node boxes in the cluster view.
-        let mut roots: Vec<String> = vec![selected.to_string()];
-        if let Some(workload) = selected.strip_prefix("wl:") {
-            roots.extend(
-                scene
-                    .shapes
-                    .iter()
-                    .filter(|s| s.id.starts_with("grp:") && s.id.ends_with(&format!(":{workload}")))
-                    .map(|s| s.id.clone()),
-            );
-        }
-        for root in &roots {
-            lit.insert(root.clone());
-            for neighbour in scene.neighbours(root) {
-                lit.insert(neighbour);
+impl DrawnScene {
+    /// Reads the elements just written into `group`: the children of its
+    /// `g.edges` and `g.shapes` containers, in document order.
+    fn read(group: &web_sys::Element, version: u64) -> DrawnScene {
+        let children = |container: Option<web_sys::Element>| -> Vec<web_sys::Element> {
+            let mut elements = Vec::new();
+            let mut next = container.and_then(|c| c.first_element_child());
+            while let Some(element) = next {
+                next = element.next_element_sibling();
+                elements.push(element);
             }
-            edge_rules.push(format!(
-                ".graph .edge[data-from=\"{0}\"],.graph .edge[data-to=\"{0}\"]",
-                css_string(root)
-            ));
-            // The entry path of a Service: its load balancer's node edges.
-            if let Some(service) = root.strip_prefix("svc:") {
-                let lb = format!("lb:{service}");
-                if scene.shape(&lb).is_some() {
-                    edge_rules.push(format!(".graph .edge[data-from=\"{}\"]", css_string(&lb)));
-                    for neighbour in scene.neighbours(&lb) {
-                        lit.insert(neighbour);
-                    }
-                }
-            }
+            elements
+        };
+        let edges_container = group.first_element_child();
+        let shapes_container = edges_container
+            .as_ref()
+            .and_then(|edges| edges.next_element_sibling());
+        DrawnScene {
+            version,
+            shapes: children(shapes_container),
+            edges: children(edges_container),
+            shown: Highlight::default(),
         }
     }
-    lit.extend(matches.iter().cloned());
-    // Keep the containers of lit shapes visible.
-    let parents: Vec<String> = lit
-        .iter()
-        .filter_map(|id| scene.shape(id).and_then(|s| s.parent.clone()))
-        .collect();
-    for parent in parents {
-        if let Some(grandparent) = scene.shape(&parent).and_then(|s| s.parent.clone()) {
-            lit.insert(grandparent);
+
+    /// Sets and clears the data attributes of the elements whose state differs
+    /// between the shown highlight and `wanted`, and nothing else.
+    fn apply(&mut self, wanted: Highlight) {
+        flip(
+            &self.shapes,
+            &self.shown.lit_shapes,
+            &wanted.lit_shapes,
+            "data-lit",
+        );
+        flip(
+            &self.edges,
+            &self.shown.lit_edges,
+            &wanted.lit_edges,
+            "data-lit",
+        );
+        flip(
+            &self.shapes,
+            &self.shown.selected_shapes,
+            &wanted.selected_shapes,
+            "data-selected",
+        );
+        flip(
+            &self.shapes,
+            &self.shown.matched_shapes,
+            &wanted.matched_shapes,
+            "data-matched",
+        );
+        self.shown = wanted;
+    }
+}
+
+fn flip(
+    elements: &[web_sys::Element],
+    shown: &BTreeSet<usize>,
+    wanted: &BTreeSet<usize>,
+    attribute: &str,
+) {
+    for &position in shown.difference(wanted) {
+        if let Some(element) = elements.get(position) {
+            let _ = element.remove_attribute(attribute);
         }
-        lit.insert(parent);
     }
-    let mut css = String::new();
-    if !lit.is_empty() {
-        let selectors: Vec<String> = lit
-            .iter()
-            .map(|id| format!(".graph .shape[data-id=\"{}\"]", css_string(id)))
-            .collect();
-        css.push_str(&selectors.join(","));
-        css.push_str("{opacity:1}");
+    for &position in wanted.difference(shown) {
+        if let Some(element) = elements.get(position) {
+            let _ = element.set_attribute(attribute, "");
+        }
     }
-    if !edge_rules.is_empty() {
-        css.push_str(&edge_rules.join(","));
-        css.push_str("{opacity:1;stroke-width:2.4}");
-    }
-    if let Some(selected) = selection {
-        css.push_str(&format!(
-            ".graph .shape[data-id=\"{}\"]>rect{{stroke:var(--accent);stroke-width:3}}",
-            css_string(selected)
-        ));
-    }
-    if !matches.is_empty() {
-        let selectors: Vec<String> = matches
-            .iter()
-            .map(|id| format!(".graph .shape[data-id=\"{}\"]>rect", css_string(id)))
-            .collect();
-        css.push_str(&selectors.join(","));
-        css.push_str("{stroke:var(--match);stroke-width:3}");
-    }
-    css
 }
 
 #[component]

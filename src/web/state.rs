@@ -1,7 +1,6 @@
 //! The app's state: signals handed out through context. Components read them and
 //! call engine functions; logic lives in the engine, tested natively.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -64,8 +63,6 @@ pub struct AppState {
     pub filter: RwSignal<Filter>,
     /// The selected scene id (`svc:ns/name`, `pod:ns/name`, ...).
     pub selection: RwSignal<Option<String>>,
-    /// Ids highlighted by the search or the label query.
-    pub matches: RwSignal<BTreeSet<String>>,
     pub jump: RwSignal<JumpRequest>,
     /// A human-readable list of the what-if edits applied since the last reset.
     pub edits: RwSignal<Vec<String>>,
@@ -95,7 +92,6 @@ impl AppState {
             tab: RwSignal::new(MainTab::Graph),
             filter: RwSignal::new(Filter::default()),
             selection: RwSignal::new(None),
-            matches: RwSignal::new(BTreeSet::new()),
             jump: RwSignal::new(JumpRequest::default()),
             edits: RwSignal::new(Vec::new()),
             last_analysis_ms: RwSignal::new(elapsed),

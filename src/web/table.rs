@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
+use crate::engine::scene;
 
 #[component]
 pub fn TableView() -> impl IntoView {
@@ -15,7 +16,7 @@ pub fn TableView() -> impl IntoView {
             .services
             .iter()
             .map(|service| {
-                let id = format!("svc:{}", service.key());
+                let id = scene::service_id(&service.namespace, &service.name);
                 let select = move |_| state.selection.set(Some(id.clone()));
                 let ports: Vec<String> = service.ports.iter().map(|p| match p.node_port {
                     Some(n) => format!("{}:{}/{}", p.port, n, p.protocol),

@@ -8,17 +8,19 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::graph::Viewport;
-use super::state::{AppState, Versioned};
-use crate::engine::refs::NamespacedName;
+use super::graph::{SceneBuild, Viewport};
+use super::state::AppState;
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
-use crate::engine::whatif::{self, Mutation};
+use crate::engine::whatif::Mutation;
 
 thread_local! {
     /// The simulator lives outside the reactive graph: it changes every frame.
     static SIMULATOR: RefCell<Option<Simulator>> = const { RefCell::new(None) };
+    /// Counts the simulators installed, so that caches keyed by the simulator's
+    /// place ids know when those ids stop meaning the same places.
+    static SIMULATOR_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Animation settings and the numbers shown beside them.
@@ -31,8 +33,8 @@ pub struct TrafficState {
     pub load: RwSignal<f64>,
     pub counters: RwSignal<crate::engine::sim::Counters>,
     pub n_packets: RwSignal<usize>,
-    /// Drops and rejects seen recently: (place, reason, verdict) → count.
-    pub drops: RwSignal<BTreeMap<(String, String), (Verdict, u64)>>,
+    /// Drops and rejects seen recently: (place, reason) → (verdict, count).
+    pub drops: RwSignal<BTreeMap<(Place, String), (Verdict, u64)>>,
     pub trace: RwSignal<Option<Trace>>,
     pub trace_error: RwSignal<Option<String>>,
     pub trace_from: RwSignal<String>,
@@ -78,7 +80,7 @@ pub fn provide_traffic(state: AppState) {
                         },
                     );
                     simulator.set_all_rates(load);
-                    SIMULATOR.with(|slot| *slot.borrow_mut() = Some(simulator));
+                    install_simulator(simulator);
                     traffic.drops.set(BTreeMap::new());
                     traffic.counters.set(Default::default());
                 },
@@ -96,20 +98,37 @@ fn with_simulator<R>(f: impl FnOnce(&mut Simulator) -> R) -> Option<R> {
     SIMULATOR.with(|slot| slot.borrow_mut().as_mut().map(f))
 }
 
-/// Applies a what-if edit to the shown topology and to the simulator, so new
-/// packets follow the new topology at once.
+fn install_simulator(simulator: Simulator) {
+    SIMULATOR.with(|slot| *slot.borrow_mut() = Some(simulator));
+    SIMULATOR_SERIAL.with(|serial| serial.set(serial.get() + 1));
+}
+
+fn simulator_serial() -> u64 {
+    SIMULATOR_SERIAL.with(std::cell::Cell::get)
+}
+
+/// Applies a what-if edit to the simulator, so new packets follow the new
+/// topology at once, and shows the simulator's edited topology. The mutation runs
+/// once, on the simulator's topology; the shown topology is a copy of the result,
+/// because the previous one stays on screen (and in "Reset") until it is replaced.
 pub fn edit(state: AppState, mutation: Mutation) {
     let traffic = expect_context::<TrafficState>();
-    let mut topology = (*state.topology.get_untracked().value).clone();
-    match whatif::apply(&mut topology, &mutation) {
-        Ok(report) => {
-            // The same mutation on the simulator's copy: deterministic, so both agree,
-            // and the simulator adds flows for newly exposed Services.
-            with_simulator(|simulator| simulator.apply(&mutation));
+    let outcome = with_simulator(|simulator| {
+        simulator
+            .apply(&mutation)
+            .map(|report| (report, simulator.topology().clone()))
+    });
+    match outcome {
+        Some(Ok((report, topology))) => {
             traffic.message.set(None);
             state.apply_edit(topology, report.description);
         }
-        Err(error) => traffic.message.set(Some(error.to_string())),
+        Some(Err(error)) => traffic.message.set(Some(error.to_string())),
+        // The simulator starts one frame after an analysis; an edit in that frame
+        // is refused rather than applied to a topology the traffic does not see.
+        None => traffic.message.set(Some(
+            "The traffic simulation is starting; try again.".into(),
+        )),
     }
 }
 
@@ -191,46 +210,53 @@ fn add_flow(traffic: TrafficState) {
         .set(Some(format!("Added flow {from} → {to}")));
 }
 
-/// Where each place of a path is drawn in the current scene.
-fn place_position(scene: &Scene, place: &Place) -> Option<(f64, f64)> {
-    match place {
-        Place::Client => scene.anchor(scene::EXTERNAL_ID),
-        Place::Dns => scene
-            .shapes
-            .iter()
-            .find(|s| s.id.starts_with("ns:"))
-            .map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y - 8.0)),
-        Place::LoadBalancer(service) => scene
-            .anchor(&format!("lb:{service}"))
-            .or_else(|| scene.anchor(&format!("svc:{service}"))),
-        Place::Node(name) => scene
-            .shape(&scene::node_id(name))
-            .map(|s| (s.rect.x + 14.0, s.rect.y + 14.0)),
-        Place::Pod(key) => scene.anchor(&format!("pod:{key}")).or_else(|| {
-            // The logical view draws workloads, not pods.
-            let (namespace, name) = (&key.namespace, &key.name);
-            scene
-                .shapes
-                .iter()
-                .find(|s| {
-                    s.id.starts_with(&format!("wl:{namespace}/"))
-                        && name.starts_with(s.label.as_str())
-                })
-                .map(|s| s.rect.center())
-        }),
-        Place::Outside(_) => scene
-            .shape(scene::EXTERNAL_ID)
-            .map(|s| (s.rect.x + s.rect.w / 2.0, s.rect.y + s.rect.h + 20.0)),
+/// Positions of the simulator's places in the scene on screen, by place id, so
+/// that a frame looks each place up once instead of building ids per packet.
+#[derive(Default)]
+struct PlacePositions {
+    scene_version: u64,
+    simulator_serial: u64,
+    /// `None` until looked up; then the position, or `None` when not drawn.
+    positions: Vec<Option<Option<(f64, f64)>>>,
+}
+
+impl PlacePositions {
+    /// Forgets every position when the scene or the simulator has changed.
+    fn refresh(&mut self, scene_version: u64, simulator_serial: u64) {
+        if self.scene_version != scene_version || self.simulator_serial != simulator_serial {
+            self.scene_version = scene_version;
+            self.simulator_serial = simulator_serial;
+            self.positions.clear();
+        }
+    }
+
+    fn position(
+        &mut self,
+        scene: &Scene,
+        simulator: &Simulator,
+        place_id: u32,
+    ) -> Option<(f64, f64)> {
+        let index = place_id as usize;
+        if index >= self.positions.len() {
+            self.positions.resize(index + 1, None);
+        }
+        *self.positions[index].get_or_insert_with(|| {
+            simulator
+                .place(place_id)
+                .and_then(|place| scene::place_anchor(scene, simulator.topology(), place))
+        })
     }
 }
 
+/// A flow's colour: hues spread by the golden angle, so neighbours differ.
 fn flow_color(flow: u32) -> String {
-    format!("hsl({}, 75%, 48%)", (flow * 137) % 360)
+    format!("hsl({}, 75%, 48%)", (flow.wrapping_mul(137)) % 360)
 }
 
 /// The canvas over the graph, animated while playing.
 #[component]
-pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) -> impl IntoView {
+pub fn PacketLayer(scene: Memo<SceneBuild>, viewport: RwSignal<Viewport>) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let traffic = expect_context::<TrafficState>();
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     // Not a reactive value: the frame loop must be able to ask after the owner is gone.
@@ -240,12 +266,14 @@ pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) 
     let fractional = StoredValue::new(0.0f64);
     let frame_count = StoredValue::new(0u64);
     let last_packets = StoredValue::new(Vec::new());
+    let place_positions = std::rc::Rc::new(RefCell::new(PlacePositions::default()));
 
-    fn schedule(step: std::rc::Rc<dyn Fn()>) {
+    /// The frame callback, which schedules itself again for the next frame.
+    type FrameCallback = std::rc::Rc<dyn Fn()>;
+    fn schedule(step: FrameCallback) {
         request_animation_frame(move || step());
     }
-    let step: std::rc::Rc<RefCell<Option<std::rc::Rc<dyn Fn()>>>> =
-        std::rc::Rc::new(RefCell::new(None));
+    let step: std::rc::Rc<RefCell<Option<FrameCallback>>> = std::rc::Rc::new(RefCell::new(None));
     let step_clone = std::rc::Rc::clone(&step);
     let frame = move || {
         if !alive.load(std::sync::atomic::Ordering::Relaxed) {
@@ -256,9 +284,12 @@ pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) 
             scene,
             viewport,
             canvas_ref,
-            fractional,
-            frame_count,
-            last_packets,
+            FrameState {
+                fractional,
+                frame_count,
+                last_packets,
+                place_positions: &mut place_positions.borrow_mut(),
+            },
         );
         if let Some(next) = step_clone.borrow().as_ref() {
             schedule(std::rc::Rc::clone(next));
@@ -275,9 +306,10 @@ pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) 
             <g transform=move || { let v = viewport.get(); format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k) }>
                 {move || {
                     let scene = scene.get();
+                    let topology = state.topology.get();
                     traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count))| {
-                        let position = place_position(&scene.value, &place_from_key(&place))?;
-                        let title = format!("{} ×{count} at {place}: {reason}", verdict.as_str());
+                        let position = scene::place_anchor(&scene.scene, &topology.value, &place)?;
+                        let title = format!("{} ×{count} at {}: {reason}", verdict.as_str(), place_label(&place));
                         Some(view! {
                             <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() transform=format!("translate({:.1},{:.1})", position.0, position.1)>
                                 <circle r="9"></circle>
@@ -292,37 +324,39 @@ pub fn PacketLayer(scene: Memo<Versioned<Scene>>, viewport: RwSignal<Viewport>) 
     }
 }
 
-fn place_key(place: &Place) -> String {
+/// How a drop marker's hover text names the place.
+fn place_label(place: &Place) -> String {
     match place {
-        Place::Client => "client".into(),
-        Place::Dns => "dns".into(),
-        Place::LoadBalancer(s) => format!("lb:{s}"),
-        Place::Node(n) => format!("node:{n}"),
-        Place::Pod(p) => format!("pod:{p}"),
-        Place::Outside(o) => format!("outside:{o}"),
+        Place::Client => "the client".into(),
+        Place::Dns => "cluster DNS".into(),
+        Place::LoadBalancer(service) => format!("the load balancer of {service}"),
+        Place::Node(node) => format!("node {node}"),
+        Place::Pod(pod) => format!("pod {pod}"),
+        Place::Outside(outside) => outside.clone(),
     }
 }
 
-fn place_from_key(key: &str) -> Place {
-    match key.split_once(':') {
-        Some(("lb", s)) => NamespacedName::parse(s).map_or(Place::Client, Place::LoadBalancer),
-        Some(("node", n)) => Place::Node(n.into()),
-        Some(("pod", p)) => NamespacedName::parse(p).map_or(Place::Client, Place::Pod),
-        Some(("outside", o)) => Place::Outside(o.into()),
-        _ if key == "dns" => Place::Dns,
-        _ => Place::Client,
-    }
+/// What the frame loop keeps from one frame to the next.
+struct FrameState<'a> {
+    fractional: StoredValue<f64>,
+    frame_count: StoredValue<u64>,
+    last_packets: StoredValue<Vec<crate::engine::sim::PacketInFlight>>,
+    place_positions: &'a mut PlacePositions,
 }
 
 fn draw_frame(
     traffic: TrafficState,
-    scene: Memo<Versioned<Scene>>,
+    scene: Memo<SceneBuild>,
     viewport: RwSignal<Viewport>,
     canvas_ref: NodeRef<leptos::html::Canvas>,
-    fractional: StoredValue<f64>,
-    frame_count: StoredValue<u64>,
-    last_packets: StoredValue<Vec<crate::engine::sim::PacketInFlight>>,
+    frame: FrameState<'_>,
 ) {
+    let FrameState {
+        fractional,
+        frame_count,
+        last_packets,
+        place_positions,
+    } = frame;
     let Some(canvas) = canvas_ref.get_untracked() else {
         return;
     };
@@ -350,7 +384,7 @@ fn draw_frame(
         fractional.update_value(|f| *f -= n_ticks as f64);
     }
     let mut ended: Vec<(u32, Verdict)> = Vec::new();
-    let mut new_drops: Vec<(String, String, Verdict)> = Vec::new();
+    let mut new_drops: Vec<(Place, String, Verdict)> = Vec::new();
     let mut points: Vec<(f64, f64, u32)> = Vec::new();
     let _ = with_simulator(|simulator| {
         for tick in 0..n_ticks {
@@ -374,11 +408,12 @@ fn draw_frame(
                     .hops
                     .last()
                     .and_then(|h| simulator.place(h.to))
-                    .map(place_key)
-                    .unwrap_or_else(|| "client".into());
+                    .cloned()
+                    .unwrap_or(Place::Client);
                 new_drops.push((place, simulator.reason(path.reason).to_string(), verdict));
             }
         }
+        place_positions.refresh(scene.version, simulator_serial());
         last_packets.with_value(|packets| {
             for packet in packets {
                 let Some(path) = simulator.path(packet.path) else {
@@ -387,13 +422,9 @@ fn draw_frame(
                 let Some(hop) = path.hops.get(packet.hop as usize) else {
                     continue;
                 };
-                let (Some(from), Some(to)) = (simulator.place(hop.from), simulator.place(hop.to))
-                else {
-                    continue;
-                };
                 let (Some(a), Some(b)) = (
-                    place_position(&scene.value, from),
-                    place_position(&scene.value, to),
+                    place_positions.position(&scene.scene, simulator, hop.from),
+                    place_positions.position(&scene.scene, simulator, hop.to),
                 ) else {
                     continue;
                 };

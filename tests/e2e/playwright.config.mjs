@@ -1,7 +1,11 @@
 // Browser end-to-end tests in Debian's headless Chromium (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
 
-const port = 8765;
+// KUBETOPO_E2E_PORT lets several checkouts run their specs side by side.
+const port = Number(process.env.KUBETOPO_E2E_PORT || 8765);
+// dist/ is also served under this nested prefix, to check that it works from any
+// sub-path (specs/subpath.spec.mjs).
+export const SUBPATH = '/docs/tools/kubetopo/';
 export default defineConfig({
   testDir: './specs',
   outputDir: './artifacts/results',
@@ -25,7 +29,7 @@ export default defineConfig({
     command: `node tests/e2e/serve.mjs`,
     cwd: '../..',
     url: `http://127.0.0.1:${port}/`,
-    env: { PORT: String(port) },
+    env: { PORT: String(port), MOUNTS: `/,${SUBPATH}` },
     reuseExistingServer: false,
     timeout: 30_000,
   },

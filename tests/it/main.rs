@@ -13,6 +13,7 @@ mod corpus;
 mod docs;
 mod engine_rules;
 mod fuzz_regressions;
+mod highlight;
 mod ingest;
 mod netpol;
 mod scene;

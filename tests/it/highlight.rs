@@ -1,0 +1,434 @@
+//! Highlighting, keyboard stepping, search and the other pure helpers the web
+//! shell calls: scene ids, where traffic places are drawn, and the natural client
+//! of a trace. The shell only applies what these return.
+
+use std::collections::BTreeSet;
+
+use kubetopo::engine::config::Config;
+use kubetopo::engine::highlight::{
+    highlight, search, selection_target, step_selection, Highlight, StepDirection,
+};
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::refs::{KindRef, NamespacedName};
+use kubetopo::engine::scene::{
+    self, build_scene, id_from_key, parse_id, place_anchor, Filter, IdKind, Scene, View,
+};
+use kubetopo::engine::sources::{natural_client, NaturalClient};
+use kubetopo::engine::trace::Place;
+use kubetopo::engine::{analyze, Topology};
+
+fn sample(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("sample file")
+}
+
+fn analyze_text(text: &str) -> Topology {
+    analyze(&[SourceFile::new("input.yaml", text)], &Config::default())
+}
+
+fn boutique() -> Topology {
+    analyze_text(&sample("online-boutique.yaml"))
+}
+
+fn cluster_scene(topology: &Topology) -> Scene {
+    build_scene(topology, View::Cluster, &Filter::default())
+}
+
+/// The ids of the shapes at `positions`, for readable assertions.
+fn shape_ids(scene: &Scene, positions: &BTreeSet<usize>) -> BTreeSet<String> {
+    positions
+        .iter()
+        .map(|&position| scene.shapes[position].id.clone())
+        .collect()
+}
+
+fn edge_ends(scene: &Scene, positions: &BTreeSet<usize>) -> Vec<(String, String)> {
+    positions
+        .iter()
+        .map(|&position| {
+            let edge = &scene.edges[position];
+            (edge.from.clone(), edge.to.clone())
+        })
+        .collect()
+}
+
+fn pod_ids_of(scene: &Scene, prefix: &str) -> Vec<String> {
+    scene
+        .shapes
+        .iter()
+        .filter(|shape| shape.id.starts_with(prefix))
+        .map(|shape| shape.id.clone())
+        .collect()
+}
+
+#[test]
+fn every_kind_of_scene_id_parses_back_to_its_kind_and_key() {
+    for kind in IdKind::ALL {
+        let id = id_from_key(kind, "team-a/web");
+        assert_eq!(parse_id(&id), Some((kind, "team-a/web")), "{id}");
+    }
+    assert_eq!(
+        scene::service_id("default", "frontend"),
+        "svc:default/frontend"
+    );
+    assert_eq!(parse_id("not an id"), None);
+}
+
+#[test]
+fn every_shape_of_the_demo_has_an_id_of_a_known_kind() {
+    let topology = boutique();
+    for view in [View::Cluster, View::Logical] {
+        let scene = build_scene(&topology, view, &Filter::default());
+        for shape in &scene.shapes {
+            assert!(scene::id_kind(&shape.id).is_some(), "{}", shape.id);
+        }
+    }
+}
+
+#[test]
+fn selecting_a_service_lights_its_endpoints_their_containers_and_its_edges() {
+    let topology = boutique();
+    let scene = cluster_scene(&topology);
+    let selected = scene::service_id("default", "cartservice");
+    let shown = highlight(&scene, Some(&selected), &BTreeSet::new());
+    let lit = shape_ids(&scene, &shown.lit_shapes);
+    let cart_pods = pod_ids_of(&scene, "pod:default/cartservice-");
+    assert!(!cart_pods.is_empty());
+    for pod in &cart_pods {
+        assert!(lit.contains(pod), "{pod} is an endpoint and must be lit");
+        // The pod's workload group and node stay visible around it.
+        let group = scene.shape(pod).and_then(|s| s.parent.clone()).unwrap();
+        let node = scene.shape(&group).and_then(|s| s.parent.clone()).unwrap();
+        assert!(
+            lit.contains(&group) && lit.contains(&node),
+            "{group} {node}"
+        );
+    }
+    for pod in pod_ids_of(&scene, "pod:default/redis-cart-") {
+        assert!(!lit.contains(&pod), "{pod} is not connected to cartservice");
+    }
+    assert!(lit.contains("ns:default"), "the Service's namespace island");
+    assert_eq!(
+        shape_ids(&scene, &shown.selected_shapes),
+        BTreeSet::from([selected.clone()])
+    );
+    let edges = edge_ends(&scene, &shown.lit_edges);
+    assert!(!edges.is_empty());
+    for (from, to) in edges {
+        assert!(from == selected || to == selected, "{from} → {to}");
+    }
+    assert!(shown.matched_shapes.is_empty());
+}
+
+#[test]
+fn selecting_an_exposed_service_lights_the_edges_from_its_load_balancer() {
+    let topology = analyze_text(&sample("local-loadbalancer.yaml"));
+    let scene = cluster_scene(&topology);
+    let service = topology
+        .services
+        .iter()
+        .find(|service| service.externally_accessible())
+        .expect("the sample exposes a Service");
+    let selected = scene::service_id(&service.namespace, &service.name);
+    let load_balancer = scene::load_balancer_id(&service.namespace, &service.name);
+    let shown = highlight(&scene, Some(&selected), &BTreeSet::new());
+    let edges = edge_ends(&scene, &shown.lit_edges);
+    let node_edges: Vec<_> = edges
+        .iter()
+        .filter(|(from, to)| *from == load_balancer && to.starts_with("node:"))
+        .collect();
+    assert_eq!(node_edges.len(), topology.cluster.nodes.len(), "{edges:?}");
+    let lit = shape_ids(&scene, &shown.lit_shapes);
+    for node in &topology.cluster.nodes {
+        assert!(lit.contains(&scene::node_id(&node.name)));
+    }
+}
+
+#[test]
+fn selecting_a_workload_in_the_cluster_view_lights_its_groups_in_every_node() {
+    let topology = boutique();
+    let scene = cluster_scene(&topology);
+    let workload = scene::workload_id("default", &KindRef::new("Deployment", "frontend"));
+    let groups: Vec<String> = scene
+        .shapes
+        .iter()
+        .filter(|shape| scene.workload_of_group(&shape.id).as_deref() == Some(workload.as_str()))
+        .map(|shape| shape.id.clone())
+        .collect();
+    assert!(!groups.is_empty());
+    let shown = highlight(&scene, Some(&workload), &BTreeSet::new());
+    let lit = shape_ids(&scene, &shown.lit_shapes);
+    for group in &groups {
+        assert!(lit.contains(group), "{group}");
+        assert_eq!(selection_target(&scene, group), workload);
+    }
+    // The workload has no shape of its own in the cluster view.
+    assert!(shown.selected_shapes.is_empty());
+}
+
+#[test]
+fn matches_are_lit_and_outlined_and_nothing_else_is_selected() {
+    let topology = boutique();
+    let scene = cluster_scene(&topology);
+    let matches = BTreeSet::from([
+        scene::service_id("default", "adservice"),
+        scene::service_id("default", "emailservice"),
+    ]);
+    let shown = highlight(&scene, None, &matches);
+    assert_eq!(shape_ids(&scene, &shown.matched_shapes), matches);
+    let lit = shape_ids(&scene, &shown.lit_shapes);
+    assert_eq!(
+        lit,
+        BTreeSet::from([
+            "ns:default".to_string(),
+            scene::service_id("default", "adservice"),
+            scene::service_id("default", "emailservice"),
+        ])
+    );
+    assert!(shown.lit_edges.is_empty() && shown.selected_shapes.is_empty());
+}
+
+#[test]
+fn nothing_selected_and_nothing_matched_lights_nothing() {
+    let scene = cluster_scene(&boutique());
+    assert_eq!(
+        highlight(&scene, None, &BTreeSet::new()),
+        Highlight::default()
+    );
+    let unknown = highlight(&scene, Some("svc:default/not-there"), &BTreeSet::new());
+    assert!(unknown.selected_shapes.is_empty() && unknown.lit_edges.is_empty());
+}
+
+/// Issue #12, item 13: an object name with a newline and CSS syntax in it once
+/// ended a generated CSS string and added rules of its own. Highlighting is now
+/// positions of shapes, so such a name lights exactly its own shape.
+#[test]
+fn css_injection_through_an_object_name_lights_only_that_object() {
+    let hostile = "x\\\"\n]{}*{display:none}";
+    let text = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name:?}\nspec:\n  selector: {{app: x}}\n  ports: [{{port: 80}}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: plain\nspec:\n  selector: {{app: y}}\n  ports: [{{port: 80}}]\n",
+        name = hostile
+    );
+    let topology = analyze_text(&text);
+    let scene = cluster_scene(&topology);
+    let hostile_id = scene::service_id("default", hostile);
+    assert!(
+        scene.shape(&hostile_id).is_some(),
+        "the Service is drawn despite its name"
+    );
+    assert_eq!(
+        parse_id(&hostile_id),
+        Some((IdKind::Service, &hostile_id[4..]))
+    );
+    let searched = search(&scene, &topology, "display:none", "");
+    assert_eq!(searched.matches, BTreeSet::from([hostile_id.clone()]));
+    let shown = highlight(&scene, Some(&hostile_id), &searched.matches);
+    assert_eq!(
+        shape_ids(&scene, &shown.lit_shapes),
+        BTreeSet::from([hostile_id.clone(), "ns:default".to_string()])
+    );
+    assert_eq!(
+        shape_ids(&scene, &shown.selected_shapes),
+        BTreeSet::from([hostile_id])
+    );
+    assert!(!shape_ids(&scene, &shown.lit_shapes).contains(&scene::service_id("default", "plain")));
+}
+
+#[test]
+fn arrow_keys_step_through_shapes_of_the_same_kind_and_wrap_around() {
+    let scene = cluster_scene(&boutique());
+    let services: Vec<String> = pod_ids_of(&scene, "svc:");
+    let first = step_selection(&scene, None, StepDirection::Forward).unwrap();
+    assert_eq!(first, services[0], "without a selection the first Service");
+    let second = step_selection(&scene, Some(&first), StepDirection::Forward).unwrap();
+    assert_eq!(second, services[1]);
+    let back = step_selection(&scene, Some(&first), StepDirection::Backward).unwrap();
+    assert_eq!(
+        back,
+        *services.last().unwrap(),
+        "backward from the first wraps"
+    );
+    let last = services.last().unwrap();
+    assert_eq!(
+        step_selection(&scene, Some(last), StepDirection::Forward).unwrap(),
+        services[0]
+    );
+    let pods = pod_ids_of(&scene, "pod:");
+    let next_pod = step_selection(&scene, Some(&pods[0]), StepDirection::Forward).unwrap();
+    assert_eq!(next_pod, pods[1], "a pod steps to the next pod");
+    let empty = Scene::default();
+    assert_eq!(step_selection(&empty, None, StepDirection::Forward), None);
+}
+
+#[test]
+fn name_search_is_case_insensitive_and_ignores_groups() {
+    let topology = boutique();
+    let scene = cluster_scene(&topology);
+    let found = search(&scene, &topology, "  CartService ", "");
+    assert!(found.query_error.is_none());
+    assert!(found
+        .matches
+        .contains(&scene::service_id("default", "cartservice")));
+    assert!(found
+        .matches
+        .iter()
+        .all(|id| scene::id_kind(id) != Some(IdKind::WorkloadGroup)));
+    assert!(found
+        .matches
+        .iter()
+        .any(|id| id.starts_with("pod:default/cartservice-")));
+    assert!(search(&scene, &topology, "   ", "").matches.is_empty());
+}
+
+/// §1.2: the query box takes kubectl's selector syntax and reports its errors in
+/// kubectl's words.
+#[test]
+fn label_query_matches_pods_workloads_and_services_and_reports_parse_errors() {
+    let topology = boutique();
+    let scene = cluster_scene(&topology);
+    let found = search(&scene, &topology, "", "app in (frontend,cartservice)");
+    assert!(found.query_error.is_none());
+    assert!(found
+        .matches
+        .contains(&scene::service_id("default", "frontend")));
+    assert!(found.matches.contains(&scene::workload_id(
+        "default",
+        &KindRef::new("Deployment", "cartservice")
+    )));
+    assert!(found
+        .matches
+        .iter()
+        .any(|id| id.starts_with("pod:default/frontend-")));
+    assert!(!found
+        .matches
+        .iter()
+        .any(|id| id.starts_with("pod:default/adservice-")));
+    let broken = search(&scene, &topology, "", "x nott in (y)");
+    assert!(broken.matches.is_empty());
+    assert_eq!(
+        broken.query_error.as_deref(),
+        Some("unable to parse requirement: found 'nott', expected: in, notin, =, ==, !=, gt, lt")
+    );
+}
+
+#[test]
+fn a_workload_group_is_read_from_its_parent_node_even_with_a_colon_in_the_node_name() {
+    let text = "apiVersion: v1\nkind: Node\nmetadata:\n  name: \"odd:node\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx}]\n";
+    let topology = analyze_text(text);
+    let scene = cluster_scene(&topology);
+    let group = scene::workload_group_id("odd:node", "default", &KindRef::new("Deployment", "web"));
+    assert!(
+        scene.shape(&group).is_some(),
+        "{:?}",
+        scene.shapes.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        scene.workload_of_group(&group),
+        Some(scene::workload_id(
+            "default",
+            &KindRef::new("Deployment", "web")
+        ))
+    );
+    assert_eq!(
+        selection_target(&scene, &group),
+        "wl:default/Deployment/web"
+    );
+    assert_eq!(selection_target(&scene, "svc:default/x"), "svc:default/x");
+}
+
+#[test]
+fn traffic_places_are_drawn_at_their_shapes_in_both_views() {
+    let topology = boutique();
+    let pod = &topology.cluster.pods[0];
+    let cluster = cluster_scene(&topology);
+    let chip = cluster
+        .shape(&scene::pod_id(&pod.namespace, &pod.name))
+        .unwrap();
+    assert_eq!(
+        place_anchor(&cluster, &topology, &Place::Pod(pod.key())),
+        Some(chip.rect.center())
+    );
+    // The logical view has no pods: a pod's packets are drawn at its workload.
+    let logical = build_scene(&topology, View::Logical, &Filter::default());
+    let workload = logical
+        .shape(&scene::workload_id(
+            &pod.namespace,
+            pod.workload.as_ref().unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(
+        place_anchor(&logical, &topology, &Place::Pod(pod.key())),
+        Some(workload.rect.center())
+    );
+    let node = &topology.cluster.nodes[0];
+    assert!(place_anchor(&cluster, &topology, &Place::Node(node.name.clone())).is_some());
+    assert_eq!(
+        place_anchor(&logical, &topology, &Place::Node(node.name.clone())),
+        None
+    );
+    assert!(place_anchor(&cluster, &topology, &Place::Dns).is_some());
+    // frontend-external is a LoadBalancer: its entry point has a box of its own.
+    let entry = cluster
+        .shape(&scene::load_balancer_id("default", "frontend-external"))
+        .unwrap();
+    assert_eq!(
+        place_anchor(
+            &cluster,
+            &topology,
+            &Place::LoadBalancer(NamespacedName::new("default", "frontend-external"))
+        ),
+        Some(entry.rect.center())
+    );
+    assert_eq!(
+        place_anchor(
+            &cluster,
+            &topology,
+            &Place::Pod(NamespacedName::new("default", "not-there"))
+        ),
+        None
+    );
+}
+
+/// §6: dependencies are inferred from env and args; a trace to a Service starts
+/// from a workload that depends on it.
+#[test]
+fn the_natural_client_of_a_service_is_a_pod_that_depends_on_it() {
+    let topology = boutique();
+    let service = |name: &str| {
+        topology
+            .services
+            .iter()
+            .find(|service| service.name == name)
+            .unwrap()
+    };
+    // The first workload found to depend on cartservice gives the client pod.
+    let first_dependent = topology
+        .dependencies
+        .iter()
+        .find(|dependency| dependency.to == NamespacedName::new("default", "cartservice"))
+        .map(|dependency| dependency.from.clone())
+        .expect("frontend and checkoutservice call cartservice");
+    let NaturalClient::Pod { namespace, name } = natural_client(&topology, service("cartservice"))
+    else {
+        panic!("a Service with dependents is traced from one of their pods");
+    };
+    let pod = topology
+        .cluster
+        .pods
+        .iter()
+        .find(|pod| pod.namespace == namespace && pod.name == name)
+        .expect("the client pod exists");
+    let workload_name = pod.workload.as_ref().map(|workload| workload.name.clone());
+    assert_eq!(
+        Some(first_dependent),
+        workload_name.map(|name| NamespacedName::new(&namespace, name))
+    );
+    assert_eq!(
+        natural_client(&topology, service("cartservice")).to_string(),
+        format!("pod/{namespace}/{name}")
+    );
+    assert_eq!(
+        natural_client(&topology, service("frontend-external")).to_string(),
+        "external"
+    );
+}
