@@ -201,10 +201,20 @@ fn WorkspaceSwitcher() -> impl IntoView {
             workspaces::switch_to(state, id);
         }
     };
+    // Options are rebuilt when the list changes; the browser may then keep a stale
+    // choice (such as the "new" entry), so the shown workspace is selected explicitly.
+    let select_ref = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let id = state.workspace.get().id;
+        state.workspaces.track();
+        if let Some(select) = select_ref.get() {
+            select.set_value(&id);
+        }
+    });
     view! {
         <label class="workspace-switcher">
             <span class="sr-only">"Workspace"</span>
-            <select data-testid="workspaces" aria-label="Workspace" title="Your saved workspaces: samples and shared links open as new ones" on:change=on_change>
+            <select node_ref=select_ref data-testid="workspaces" data-current=move || state.workspace.get().id aria-label="Workspace" title="Your saved workspaces: samples and shared links open as new ones" on:change=on_change>
                 {options}
                 <option value=NEW_WORKSPACE_VALUE>"+ New empty workspace"</option>
             </select>
@@ -219,6 +229,7 @@ fn SaveStatusBadge() -> impl IntoView {
     let label = move || match state.save_status.get() {
         SaveStatus::Off => "Embedded: nothing is saved",
         SaveStatus::Unchanged => "Not edited",
+        SaveStatus::Pending => "Unsaved changes",
         SaveStatus::Saving => "Saving…",
         SaveStatus::Saved => "Saved",
         SaveStatus::Failed(_) => "Not saved",
@@ -226,6 +237,7 @@ fn SaveStatusBadge() -> impl IntoView {
     let kind = move || match state.save_status.get() {
         SaveStatus::Off => "off",
         SaveStatus::Unchanged => "unchanged",
+        SaveStatus::Pending => "pending",
         SaveStatus::Saving => "saving",
         SaveStatus::Saved => "saved",
         SaveStatus::Failed(_) => "failed",

@@ -173,6 +173,12 @@ impl AppState {
     /// Records that the user changed the buffers; the next save writes them.
     pub fn mark_edited(&self) {
         self.edit_serial.update_value(|serial| *serial += 1);
+        if matches!(
+            self.save_status.get_untracked(),
+            SaveStatus::Saved | SaveStatus::Unchanged
+        ) {
+            self.save_status.set(SaveStatus::Pending);
+        }
     }
 
     /// Installs a topology changed by a what-if edit.

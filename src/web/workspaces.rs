@@ -42,6 +42,8 @@ pub enum SaveStatus {
     Off,
     /// Nothing edited yet (the demo, untouched).
     Unchanged,
+    /// Edited; the save waits for a pause in the typing.
+    Pending,
     Saving,
     Saved,
     /// The reason, in words for the user; stays up until a save succeeds.
@@ -154,6 +156,9 @@ pub async fn boot(launch: &Launch) -> Boot {
         .and_then(|id| workspaces.iter().find(|w| w.id == id))
         .or_else(|| workspaces.first())
     {
+        if save_status == SaveStatus::Unchanged {
+            save_status = SaveStatus::Saved;
+        }
         (
             WorkspaceIdentity {
                 id: workspace.id.clone(),

@@ -1,7 +1,8 @@
 // Browser end-to-end tests in Debian's headless Chromium (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
 
-const port = 8765;
+// E2E_PORT lets several checkouts run their specs at once on one machine.
+const port = Number(process.env.E2E_PORT || 8765);
 export default defineConfig({
   testDir: './specs',
   outputDir: './artifacts/results',
