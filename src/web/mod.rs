@@ -27,8 +27,9 @@ pub fn start() {
     install_panic_banner();
     let launch = launch::read_launch();
     let embed = launch.embed;
-    // IndexedDB is asynchronous: the app mounts once the saved work is read.
-    leptos::task::spawn_local(async move {
+    // IndexedDB is asynchronous: the app mounts once the saved work is read. This
+    // runs before Leptos sets up its executor, so it uses wasm-bindgen's directly.
+    wasm_bindgen_futures::spawn_local(async move {
         let boot = workspaces::boot(&launch).await;
         let boot = std::rc::Rc::new(std::cell::RefCell::new(Some(boot)));
         leptos::mount::mount_to_body(move || {

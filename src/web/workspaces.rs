@@ -313,7 +313,7 @@ pub fn save_now(state: AppState) {
     state.save_status.set(SaveStatus::Saving);
     storage::write_tab_workspace(&identity.id);
     upsert_summary(state, summary.clone());
-    leptos::task::spawn_local(async move {
+    wasm_bindgen_futures::spawn_local(async move {
         match storage::put_workspace(&database, &json, &identity.id).await {
             Ok(()) => {
                 state
@@ -361,7 +361,7 @@ pub fn switch_to(state: AppState, id: String) {
     let Some(database) = DATABASE.with(|cell| cell.borrow().clone()) else {
         return;
     };
-    leptos::task::spawn_local(async move {
+    wasm_bindgen_futures::spawn_local(async move {
         let loaded = storage::load_workspaces(&database).await;
         let workspace = match loaded {
             Ok((workspaces, _)) => workspaces.into_iter().find(|w| w.id == id),
