@@ -116,8 +116,8 @@ fn App(boot: Boot, embed: bool) -> impl IntoView {
                     <option value="" selected>"Samples…"</option>
                     {samples::SAMPLES.iter().map(|s| view! { <option value=s.id>{s.title}</option> }).collect_view()}
                 </select>
-                <WorkspaceSwitcher />
-                <SaveStatusBadge />
+                // Embedded copies neither read nor write saved work: nothing to switch or save.
+                {(!embed).then(|| view! { <WorkspaceSwitcher /><SaveStatusBadge /> })}
                 <nav class="tabs" aria-label="Main view">
                     <button type="button" data-testid="tab-graph" aria-pressed=move || (state.tab.get() == MainTab::Graph).to_string() on:click=move |_| state.tab.set(MainTab::Graph)>"Graph"</button>
                     <button type="button" data-testid="tab-table" aria-pressed=move || (state.tab.get() == MainTab::Table).to_string() on:click=move |_| state.tab.set(MainTab::Table)>"Table"</button>
