@@ -445,7 +445,7 @@ pub fn Editor() -> impl IntoView {
                     {format!(
                         "{name} is {:.1} MB with {} lines: too large to edit here. The whole file is analysed and saved; the editor shows its first {PREVIEW_LINES} lines, read-only. Paste or open files to add more.",
                         large.n_bytes as f64 / (1024.0 * 1024.0),
-                        large.n_lines
+                        with_thousands_separators(large.n_lines)
                     )}
                 </p>
             }
@@ -563,7 +563,7 @@ fn after_large_change(state: AppState) {
             state.progress.set(Some(format!(
                 "Analysing {name} ({:.1} MB, {} lines)… the page answers again when it is done.",
                 large.n_bytes as f64 / (1024.0 * 1024.0),
-                large.n_lines
+                with_thousands_separators(large.n_lines)
             )));
             reanalyze_after_paint(state);
         }
@@ -584,4 +584,17 @@ fn unique_name(files: &[InputFile], wanted: &str) -> String {
         .map(|n| format!("{stem} ({n}){extension}"))
         .find(|candidate| !files.iter().any(|f| f.name == *candidate))
         .expect("some number is free")
+}
+
+/// 1200008 as "1,200,008": a line count people can read at a glance.
+fn with_thousands_separators(number: usize) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }

@@ -215,7 +215,7 @@ fn WorkspaceSwitcher() -> impl IntoView {
     view! {
         <label class="workspace-switcher">
             <span class="sr-only">"Workspace"</span>
-            <select node_ref=select_ref data-testid="workspaces" data-current=move || state.workspace.get().id aria-label="Workspace" title="Your saved workspaces: samples and shared links open as new ones" on:change=on_change>
+            <select node_ref=select_ref data-testid="workspaces" data-current=move || state.workspace.get().id title=move || format!("Workspace: {}. Samples and shared links open as new workspaces; pick one to switch.", state.workspace.get().name) aria-label="Workspace" on:change=on_change>
                 {options}
                 <option value=NEW_WORKSPACE_VALUE>"+ New empty workspace"</option>
             </select>
