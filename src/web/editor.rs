@@ -6,7 +6,7 @@ use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::{AppState, InputFile};
+use super::state::{AppState, ClosedFile, InputFile};
 use crate::engine::diag::Severity;
 
 /// Pixels per editor line; must match `.editor textarea` in style.css.
@@ -17,6 +17,66 @@ const LARGE_TEXT_BYTES: usize = 256 * 1024;
 /// Line numbers drawn around the visible part of the editor; the gutter is
 /// virtual, so a 100,000-line file costs no more than a short one.
 const GUTTER_WINDOW: usize = 160;
+/// Above either size a file is analysed but not put into the textarea: Chromium
+/// needs seconds and gigabytes to lay out a multi-megabyte textarea (issue #12.9).
+const LARGE_FILE_BYTES: usize = 2 * 1024 * 1024;
+const LARGE_FILE_LINES: usize = 50_000;
+/// What the read-only preview of a large file shows.
+const PREVIEW_LINES: usize = 200;
+const PREVIEW_BYTES: usize = 64 * 1024;
+
+/// Size of a file too large for the textarea.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LargeFile {
+    pub n_bytes: usize,
+    pub n_lines: usize,
+}
+
+/// `Some` when the text is past the thresholds and is shown as a read-only preview.
+pub fn large_file(text: &str) -> Option<LargeFile> {
+    let n_lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
+    (text.len() > LARGE_FILE_BYTES || n_lines > LARGE_FILE_LINES).then_some(LargeFile {
+        n_bytes: text.len(),
+        n_lines,
+    })
+}
+
+/// The head of a large file: at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes.
+fn preview_of(text: &str) -> &str {
+    let mut end = text.len().min(PREVIEW_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    match head.match_indices('\n').nth(PREVIEW_LINES - 1) {
+        Some((index, _)) => &head[..index],
+        None => head,
+    }
+}
+
+/// Puts a closed file tab back where it was.
+pub fn undo_close(state: AppState) {
+    let Some(closed) = state.closed_file.get_untracked() else {
+        return;
+    };
+    state.closed_file.set(None);
+    let index = state
+        .files
+        .with_untracked(|files| closed.index.min(files.len()));
+    state.files.update(|files| files.insert(index, closed.file));
+    state.active_file.set(index);
+    state.mark_edited();
+    state.reanalyze();
+    refresh_editor_text(state);
+}
+
+/// Analyses after the browser has painted, so a progress note shown just before a
+/// long analysis is visible while it runs.
+pub fn reanalyze_after_paint(state: AppState) {
+    request_animation_frame(move || {
+        set_timeout(move || state.reanalyze(), std::time::Duration::ZERO)
+    });
+}
 
 thread_local! {
     static EDITOR: std::cell::RefCell<Option<web_sys::HtmlTextAreaElement>> = const { std::cell::RefCell::new(None) };
@@ -26,14 +86,20 @@ thread_local! {
 /// the editor (sample, file open, drop). Typing never goes through here, so the
 /// caret is never moved under the user.
 pub fn refresh_editor_text(state: AppState) {
-    let text = state.files.with_untracked(|files| {
-        files
-            .get(state.active_file.get_untracked())
-            .map(|f| f.text.clone())
-            .unwrap_or_default()
-    });
+    // A large file shows only its head, read-only; the engine still reads all of it.
+    let (text, read_only) =
+        state
+            .files
+            .with_untracked(|files| match files.get(state.active_file.get_untracked()) {
+                Some(file) if large_file(&file.text).is_some() => {
+                    (preview_of(&file.text).to_string(), true)
+                }
+                Some(file) => (file.text.clone(), false),
+                None => (String::new(), false),
+            });
     EDITOR.with(|editor| {
         if let Some(textarea) = editor.borrow().as_ref() {
+            textarea.set_read_only(read_only);
             textarea.set_value(&text);
             textarea.set_scroll_top(0);
             if let Some(gutter) = textarea.previous_element_sibling() {
@@ -86,6 +152,7 @@ pub fn Editor() -> impl IntoView {
     };
     let on_input = move |ev: leptos::ev::Event| {
         set_active_text(event_target_value(&ev));
+        state.mark_edited();
         schedule(TYPING_PAUSE_MS);
     };
     // A paste is a complete edit: analyse at once instead of waiting for a pause.
@@ -100,11 +167,35 @@ pub fn Editor() -> impl IntoView {
             return;
         };
         ev.prevent_default();
+        state.mark_edited();
+        let active_is_large = state.files.with_untracked(|files| {
+            files
+                .get(state.active_file.get_untracked())
+                .is_some_and(|f| large_file(&f.text).is_some())
+        });
+        if active_is_large {
+            // The textarea holds only a preview of the large file, so a paste cannot
+            // be merged into it: it goes into a new file beside it, and nothing is lost.
+            state.files.update(|files| {
+                let name = unique_name(files, "pasted.yaml");
+                files.push(InputFile { name, text: pasted });
+            });
+            state
+                .active_file
+                .set(state.files.with_untracked(|f| f.len() - 1));
+            after_large_change(state);
+            return;
+        }
         let value = textarea.value();
         let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
         let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
+        if large_file(&text).is_some() {
+            set_active_text(text);
+            after_large_change(state);
+            return;
+        }
         let caret = (value[..start].encode_utf16().count() + pasted.encode_utf16().count()) as u32;
         let write_back = move |text: &str| {
             textarea.set_value(text);
@@ -183,11 +274,18 @@ pub fn Editor() -> impl IntoView {
             if opened.is_empty() {
                 return;
             }
-            state.files.set(opened);
-            state.active_file.set(0);
+            // Opened files join the open ones; a clashing name gets a number.
+            let first_opened = state.files.with_untracked(Vec::len);
+            state.files.update(|files| {
+                for mut file in opened {
+                    file.name = unique_name(files, &file.name);
+                    files.push(file);
+                }
+            });
+            state.active_file.set(first_opened);
             state.selection.set(None);
-            state.reanalyze();
-            refresh_editor_text(state);
+            state.mark_edited();
+            after_large_change(state);
         });
     };
     let on_file_input = move |ev: leptos::ev::Event| {
@@ -209,11 +307,22 @@ pub fn Editor() -> impl IntoView {
         }
     };
 
+    let active_large_file = Memo::new(move |_| {
+        state.files.with(|files| {
+            files
+                .get(state.active_file.get())
+                .and_then(|f| large_file(&f.text))
+        })
+    });
+    // A large file's gutter numbers its preview, which is all the textarea holds.
     let line_count = Memo::new(move |_| {
         state.files.with(|files| {
             files
                 .get(state.active_file.get())
-                .map(|f| f.text.lines().count().max(1))
+                .map(|f| match large_file(&f.text) {
+                    Some(_) => preview_of(&f.text).lines().count().max(1),
+                    None => f.text.lines().count().max(1),
+                })
                 .unwrap_or(1)
         })
     });
@@ -261,8 +370,10 @@ pub fn Editor() -> impl IntoView {
                 .or_insert(diagnostic.severity);
             *entry = (*entry).min(diagnostic.severity);
         }
+        let n_lines_shown = line_count.get();
         worst
             .into_iter()
+            .filter(|(line, _)| *line <= n_lines_shown)
             .map(|(line, severity)| {
                 let style = format!("top:{}px", (line as f64 - 1.0) * LINE_HEIGHT);
                 view! { <span class=format!("marker {}", severity.as_str()) data-testid="gutter-marker" data-line=line style=style title=format!("{} on line {line}", severity.as_str())></span> }
@@ -283,14 +394,21 @@ pub fn Editor() -> impl IntoView {
             .enumerate()
             .map(|(index, name)| {
                 let selected = move || state.active_file.get() == index;
+                // Closing is one click and can be undone from the notice it leaves.
                 let close = move |ev: leptos::ev::MouseEvent| {
                     ev.stop_propagation();
+                    let mut closed = None;
                     state.files.update(|files| {
                         if index < files.len() {
-                            files.remove(index);
+                            closed = Some(files.remove(index));
                         }
                     });
-                    state.active_file.set(0);
+                    let Some(file) = closed else {
+                        return;
+                    };
+                    state.closed_file.set(Some(ClosedFile { index, file }));
+                    state.active_file.set(index.saturating_sub(1));
+                    state.mark_edited();
                     state.reanalyze();
                     refresh_editor_text(state);
                 };
@@ -298,7 +416,7 @@ pub fn Editor() -> impl IntoView {
                     <div class="file-tab" class:active=selected>
                         <button type="button" role="tab" aria-selected=move || selected().to_string() title=name.clone()
                             on:click=move |_| { state.active_file.set(index); refresh_editor_text(state); }>{name.clone()}</button>
-                        <button type="button" class="close" aria-label=format!("Close {name}") on:click=close>"×"</button>
+                        <button type="button" class="close" data-testid="close-file" aria-label=format!("Close {name}") title=format!("Close {name} (you can undo)") on:click=close>"×"</button>
                     </div>
                 }
             })
@@ -306,7 +424,7 @@ pub fn Editor() -> impl IntoView {
     };
     let new_file = move |_| {
         state.files.update(|files| {
-            let name = format!("untitled-{}.yaml", files.len() + 1);
+            let name = unique_name(files, &format!("untitled-{}.yaml", files.len() + 1));
             files.push(InputFile {
                 name,
                 text: String::new(),
@@ -315,7 +433,23 @@ pub fn Editor() -> impl IntoView {
         state
             .active_file
             .set(state.files.with_untracked(|f| f.len() - 1));
+        state.mark_edited();
+        super::workspaces::save_now(state);
         refresh_editor_text(state);
+    };
+    let large_note = move || {
+        active_large_file.get().map(|large| {
+            let name = active_name.get();
+            view! {
+                <p class="large-file-note" data-testid="large-file-note" data-bytes=large.n_bytes data-lines=large.n_lines>
+                    {format!(
+                        "{name} is {:.1} MB with {} lines: too large to edit here. The whole file is analysed and saved; the editor shows its first {PREVIEW_LINES} lines, read-only. Paste or open files to add more.",
+                        large.n_bytes as f64 / (1024.0 * 1024.0),
+                        with_thousands_separators(large.n_lines)
+                    )}
+                </p>
+            }
+        })
     };
 
     view! {
@@ -328,6 +462,7 @@ pub fn Editor() -> impl IntoView {
                     <input type="file" multiple accept=".yaml,.yml,.json,application/json,text/yaml" data-testid="open-files" aria-label="Open manifest files" on:change=on_file_input />
                 </label>
             </div>
+            {large_note}
             <div class="editor" class:dragging=move || dragging.get()
                 on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
                 on:dragleave=move |_| dragging.set(false)
@@ -411,4 +546,55 @@ fn line_range_utf16(text: &str, line: usize) -> (u32, u32) {
         offset += length + 1;
     }
     (offset, offset)
+}
+
+/// After the buffers changed by more than typing: show the active one, and analyse
+/// after a paint with a progress note when the input is large.
+fn after_large_change(state: AppState) {
+    refresh_editor_text(state);
+    let large = state.files.with_untracked(|files| {
+        files
+            .iter()
+            .filter_map(|f| large_file(&f.text).map(|large| (f.name.clone(), large)))
+            .next()
+    });
+    match large {
+        Some((name, large)) => {
+            state.progress.set(Some(format!(
+                "Analysing {name} ({:.1} MB, {} lines)… the page answers again when it is done.",
+                large.n_bytes as f64 / (1024.0 * 1024.0),
+                with_thousands_separators(large.n_lines)
+            )));
+            reanalyze_after_paint(state);
+        }
+        None => state.reanalyze(),
+    }
+}
+
+/// `wanted`, or `wanted` with a number before its extension when a file has that name.
+fn unique_name(files: &[InputFile], wanted: &str) -> String {
+    if !files.iter().any(|f| f.name == wanted) {
+        return wanted.to_string();
+    }
+    let (stem, extension) = match wanted.rfind('.') {
+        Some(dot) if dot > 0 => (&wanted[..dot], &wanted[dot..]),
+        _ => (wanted, ""),
+    };
+    (2..)
+        .map(|n| format!("{stem} ({n}){extension}"))
+        .find(|candidate| !files.iter().any(|f| f.name == *candidate))
+        .expect("some number is free")
+}
+
+/// 1200008 as "1,200,008": a line count people can read at a glance.
+fn with_thousands_separators(number: usize) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }

@@ -2,116 +2,66 @@
 //! keeps the editor buffers and the view state in signals, calls `engine::analyze`
 //! and draws `engine::scene`. Nothing is sent over the network.
 
+mod crash;
 mod details;
 mod editor;
 mod graph;
+mod launch;
 mod samples;
 mod state;
 mod storage;
 mod table;
 mod traffic;
+mod workspaces;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use state::{AppState, InputFile, MainTab};
+use workspaces::{Boot, SaveStatus};
 
-/// How the page was opened. Documentation embeds kubetopo in an iframe with
-/// `?embed` (no editor pane, nothing remembered) and picks the input with
-/// `?sample=ID` or `#manifests=BASE64` (never fetched: it is in the URL).
-#[derive(Clone, Debug, Default)]
-struct Launch {
-    embed: bool,
-    files: Option<Vec<InputFile>>,
-}
-
-fn read_launch() -> Launch {
-    let Some(location) = web_sys::window().map(|w| w.location()) else {
-        return Launch::default();
-    };
-    let query = location.search().unwrap_or_default();
-    let hash = location.hash().unwrap_or_default();
-    let params: Vec<(String, String)> = query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
-    let embed = params.iter().any(|(k, v)| k == "embed" && v != "0");
-    let mut files = params
-        .iter()
-        .find(|(k, _)| k == "sample")
-        .and_then(|(_, id)| samples::SAMPLES.iter().find(|s| s.id == id))
-        .map(sample_files);
-    if let Some(encoded) = hash.strip_prefix("#manifests=") {
-        let decoded = js_sys_atob(&encoded.replace('-', "+").replace('_', "/"));
-        if let Some(text) = decoded {
-            files = Some(vec![InputFile {
-                name: "embedded.yaml".into(),
-                text,
-            }]);
-        }
-    }
-    Launch { embed, files }
-}
-
-/// Base64 to UTF-8 text with the browser's decoder; `None` when it is not base64.
-fn js_sys_atob(encoded: &str) -> Option<String> {
-    let binary = web_sys::window()?.atob(encoded).ok()?;
-    // atob yields one char per byte; rebuild the UTF-8 bytes.
-    let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
-    String::from_utf8(bytes).ok()
-}
-
-/// Entry point of the wasm binary.
+/// Entry point of the wasm binary. The crash guard goes first, so that a trap in
+/// anything after it still shows the banner with the user's text.
 pub fn start() {
+    crash::install_crash_guard();
     install_panic_banner();
-    let launch = read_launch();
-    let files = match launch.files.clone() {
-        Some(files) => files,
-        None if launch.embed => sample_files(samples::demo()),
-        None => storage::load_files()
-            .filter(|files| !files.is_empty())
-            .unwrap_or_else(|| sample_files(samples::demo())),
-    };
-    storage::set_enabled(!launch.embed);
+    let launch = launch::read_launch();
     let embed = launch.embed;
-    leptos::mount::mount_to_body(move || view! { <App files=files.clone() embed=embed /> });
+    // IndexedDB is asynchronous: the app mounts once the saved work is read. This
+    // runs before Leptos sets up its executor, so it uses wasm-bindgen's directly.
+    wasm_bindgen_futures::spawn_local(async move {
+        let boot = workspaces::boot(&launch).await;
+        let boot = std::rc::Rc::new(std::cell::RefCell::new(Some(boot)));
+        leptos::mount::mount_to_body(move || {
+            let boot = boot.borrow_mut().take().expect("the app mounts once");
+            view! { <App boot=boot embed=embed /> }
+        });
+    });
 }
 
-fn sample_files(sample: &samples::Sample) -> Vec<InputFile> {
-    sample
-        .files
-        .iter()
-        .map(|(name, text)| InputFile {
-            name: name.to_string(),
-            text: text.to_string(),
-        })
-        .collect()
-}
-
-/// A wasm panic kills the app; show what happened and offer a reload instead of a dead page.
+/// A panic aborts the wasm; the hook runs first and hands the message to the crash
+/// guard, which shows the banner with the user's text.
 fn install_panic_banner() {
     std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&format!("kubetopo panicked: {info}").into());
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        if let Some(message) = document.get_element_by_id("panic-message") {
-            message.set_text_content(Some(&info.to_string()));
-        }
-        if let Some(banner) = document.get_element_by_id("panic-banner") {
-            let _ = banner.remove_attribute("hidden");
-        }
+        crash::show_crash_banner(&format!("kubetopo panicked: {info}"));
     }));
 }
 
 #[component]
-fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
-    let state = AppState::new(files);
+fn App(boot: Boot, embed: bool) -> impl IntoView {
+    let state = AppState::new(boot.files);
+    state.workspace.set(boot.identity);
+    state.workspaces.set(boot.summaries);
+    state.save_status.set(boot.save_status);
+    state.link_error.set(boot.link_error);
+    state.edit_serial.set_value(boot.revision);
+    state.saved_serial.set_value(boot.revision);
+    state.loaded_serial.set_value(boot.revision);
+    if boot.save_at_once {
+        state.saved_serial.set_value(0);
+        workspaces::save_now(state);
+    }
+    workspaces::install(state);
     provide_context(state);
     traffic::provide_traffic(state);
     let load_sample = move |ev: leptos::ev::Event| {
@@ -122,12 +72,13 @@ fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
             return;
         };
         let id = select.value();
+        // A sample opens as a new workspace: the user's work stays one click away.
         if let Some(sample) = samples::SAMPLES.iter().find(|s| s.id == id) {
-            state.files.set(sample_files(sample));
-            state.active_file.set(0);
-            state.selection.set(None);
-            state.reanalyze();
-            editor::refresh_editor_text(state);
+            workspaces::open_as_new_workspace(
+                state,
+                format!("Sample: {}", sample.title),
+                samples::sample_files(sample),
+            );
         }
         select.set_value("");
     };
@@ -165,12 +116,15 @@ fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
                     <option value="" selected>"Samples…"</option>
                     {samples::SAMPLES.iter().map(|s| view! { <option value=s.id>{s.title}</option> }).collect_view()}
                 </select>
+                // Embedded copies neither read nor write saved work: nothing to switch or save.
+                {(!embed).then(|| view! { <WorkspaceSwitcher /><SaveStatusBadge /> })}
                 <nav class="tabs" aria-label="Main view">
                     <button type="button" data-testid="tab-graph" aria-pressed=move || (state.tab.get() == MainTab::Graph).to_string() on:click=move |_| state.tab.set(MainTab::Graph)>"Graph"</button>
                     <button type="button" data-testid="tab-table" aria-pressed=move || (state.tab.get() == MainTab::Table).to_string() on:click=move |_| state.tab.set(MainTab::Table)>"Table"</button>
                 </nav>
                 <span class="privacy" title="kubetopo runs entirely in this page; a Content-Security-Policy forbids outside connections.">"Offline: nothing leaves your browser"</span>
             </header>
+            <Notices />
             <main class="panes">
                 <editor::Editor />
                 <section class="center" aria-label="Topology">
@@ -183,5 +137,196 @@ fn App(files: Vec<InputFile>, embed: bool) -> impl IntoView {
             </main>
             <footer class="statusbar" data-testid="status" aria-live="polite">{status}</footer>
         </div>
+    }
+}
+
+/// Label of the switcher entry that starts an empty workspace.
+const NEW_WORKSPACE_VALUE: &str = "new-workspace";
+
+/// Every saved workspace, one click away; the shown one is selected.
+#[component]
+fn WorkspaceSwitcher() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let options = move || {
+        let current = state.workspace.get();
+        let mut summaries = state.workspaces.get();
+        if !summaries.iter().any(|s| s.id == current.id) {
+            let (n_files, n_bytes) = state
+                .files
+                .with_untracked(|files| (files.len(), files.iter().map(|f| f.text.len()).sum()));
+            summaries.insert(
+                0,
+                workspaces::WorkspaceSummary {
+                    id: current.id.clone(),
+                    name: current.name.clone(),
+                    n_files,
+                    n_bytes,
+                    updated_ms: 0.0,
+                },
+            );
+        }
+        summaries
+            .into_iter()
+            .map(|summary| {
+                let selected = summary.id == current.id;
+                let label = format!(
+                    "{} · {} file{} · {}",
+                    summary.name,
+                    summary.n_files,
+                    if summary.n_files == 1 { "" } else { "s" },
+                    human_bytes(summary.n_bytes)
+                );
+                view! { <option value=summary.id selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(select) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        let id = select.value();
+        if id == NEW_WORKSPACE_VALUE {
+            let n_workspaces = state.workspaces.with_untracked(Vec::len);
+            workspaces::open_as_new_workspace(
+                state,
+                format!("Workspace {}", n_workspaces + 1),
+                vec![InputFile {
+                    name: "untitled-1.yaml".into(),
+                    text: String::new(),
+                }],
+            );
+        } else {
+            workspaces::switch_to(state, id);
+        }
+    };
+    // Options are rebuilt when the list changes; the browser may then keep a stale
+    // choice (such as the "new" entry), so the shown workspace is selected explicitly.
+    let select_ref = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let id = state.workspace.get().id;
+        state.workspaces.track();
+        if let Some(select) = select_ref.get() {
+            select.set_value(&id);
+        }
+    });
+    view! {
+        <label class="workspace-switcher">
+            <span class="sr-only">"Workspace"</span>
+            <select node_ref=select_ref data-testid="workspaces" data-current=move || state.workspace.get().id title=move || format!("Workspace: {}. Samples and shared links open as new workspaces; pick one to switch.", state.workspace.get().name) aria-label="Workspace" on:change=on_change>
+                {options}
+                <option value=NEW_WORKSPACE_VALUE>"+ New empty workspace"</option>
+            </select>
+        </label>
+    }
+}
+
+/// Whether the work is saved, in a word; failures get a banner of their own.
+#[component]
+fn SaveStatusBadge() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let label = move || match state.save_status.get() {
+        SaveStatus::Off => "Embedded: nothing is saved",
+        SaveStatus::Unchanged => "Not edited",
+        SaveStatus::Pending => "Unsaved changes",
+        SaveStatus::Saving => "Saving…",
+        SaveStatus::Saved => "Saved",
+        SaveStatus::Failed(_) => "Not saved",
+    };
+    let kind = move || match state.save_status.get() {
+        SaveStatus::Off => "off",
+        SaveStatus::Unchanged => "unchanged",
+        SaveStatus::Pending => "pending",
+        SaveStatus::Saving => "saving",
+        SaveStatus::Saved => "saved",
+        SaveStatus::Failed(_) => "failed",
+    };
+    view! { <span class="save-status" data-testid="save-status" data-state=kind>{label}</span> }
+}
+
+/// Messages the user must see: a save that failed, a link that could not be read,
+/// another tab's save, a long analysis, and "Undo" for a closed file tab.
+#[component]
+fn Notices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let save_error = move || match state.save_status.get() {
+        SaveStatus::Failed(reason) => Some(view! {
+            <div class="notice-bar error" role="alert" data-testid="save-error">
+                <span>{reason}</span>
+                <a class="button small" download="kubetopo-workspace.yaml" href=download_href(state)>"Download your text"</a>
+            </div>
+        }),
+        _ => None,
+    };
+    let link_error = move || {
+        state.link_error.get().map(|message| {
+            view! {
+                <div class="notice-bar error" role="alert" data-testid="link-error">
+                    <span>{message}</span>
+                    <button type="button" class="small" on:click=move |_| state.link_error.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    };
+    let tab_note = move || {
+        state.tab_note.get().map(|message| {
+            view! {
+                <div class="notice-bar warning" role="status" data-testid="tab-note">
+                    <span>{message}</span>
+                    <button type="button" class="small" on:click=move |_| state.tab_note.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    };
+    let progress = move || {
+        state.progress.get().map(|message| {
+            view! {
+                <div class="notice-bar info" role="status" data-testid="progress">
+                    <span class="spinner" aria-hidden="true"></span>
+                    <span>{message}</span>
+                </div>
+            }
+        })
+    };
+    let undo_close = move || {
+        state.closed_file.get().map(|closed| {
+            view! {
+                <div class="notice-bar info" role="status" data-testid="closed-file-toast">
+                    <span>{format!("Closed {}.", closed.file.name)}</span>
+                    <button type="button" class="small" data-testid="undo-close" on:click=move |_| editor::undo_close(state)>"Undo close"</button>
+                    <button type="button" class="small" on:click=move |_| state.closed_file.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    };
+    view! { <div class="notices">{link_error}{save_error}{tab_note}{progress}{undo_close}</div> }
+}
+
+/// A `data:` address holding the buffers, for the "Download" link of a failed save.
+/// It is built when the banner appears, not on every keystroke.
+fn download_href(state: AppState) -> String {
+    let text = state.files.with_untracked(|files| {
+        files
+            .iter()
+            .map(|f| format!("# ---- file: {} ----\n{}", f.name, f.text))
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    });
+    format!(
+        "data:text/yaml;charset=utf-8,{}",
+        js_sys::encode_uri_component(&text)
+    )
+}
+
+/// 1234567 bytes as "1.2 MB".
+fn human_bytes(n_bytes: usize) -> String {
+    if n_bytes >= 1024 * 1024 {
+        format!("{:.1} MB", n_bytes as f64 / (1024.0 * 1024.0))
+    } else if n_bytes >= 1024 {
+        format!("{} KB", n_bytes / 1024)
+    } else {
+        format!("{n_bytes} B")
     }
 }

@@ -60,3 +60,15 @@ pub const SAMPLES: &[Sample] = &[
 pub fn demo() -> &'static Sample {
     &SAMPLES[0]
 }
+
+/// The editor buffers of a sample.
+pub fn sample_files(sample: &Sample) -> Vec<super::state::InputFile> {
+    sample
+        .files
+        .iter()
+        .map(|(name, text)| super::state::InputFile {
+            name: name.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
+}

@@ -11,6 +11,8 @@ use crate::engine::ingest::SourceFile;
 use crate::engine::scene::{Filter, View};
 use crate::engine::{analyze, Topology};
 
+use super::workspaces::{SaveStatus, WorkspaceIdentity, WorkspaceSummary};
+
 /// One editor buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
@@ -70,7 +72,33 @@ pub struct AppState {
     pub last_analysis_ms: RwSignal<f64>,
     /// Milliseconds spent building and writing the scene for the last change.
     pub last_scene_ms: RwSignal<f64>,
+    /// The workspace this tab shows, and every saved one for the switcher.
+    pub workspace: RwSignal<WorkspaceIdentity>,
+    pub workspaces: RwSignal<Vec<WorkspaceSummary>>,
+    pub save_status: RwSignal<SaveStatus>,
+    /// Why the page's link could not be shown (a malformed `#manifests=`, an unknown sample).
+    pub link_error: RwSignal<Option<String>>,
+    /// What another tab did to the shown workspace, and what this tab did about it.
+    pub tab_note: RwSignal<Option<String>>,
+    /// A long job in progress (analysing a huge paste), shown until it ends.
+    pub progress: RwSignal<Option<String>>,
+    /// The last closed file tab, which "Undo" puts back.
+    pub closed_file: RwSignal<Option<ClosedFile>>,
+    /// Counts the user's edits; a save records the count it wrote.
+    pub edit_serial: StoredValue<u64>,
+    pub saved_serial: StoredValue<u64>,
+    /// The count when this tab loaded the workspace: above it, this tab has edits of its own.
+    pub loaded_serial: StoredValue<u64>,
+    /// Another tab saved the shown workspace: the next save goes to a copy.
+    pub conflict: StoredValue<bool>,
     version: StoredValue<u64>,
+}
+
+/// A closed file tab and where it was, for "Undo close".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosedFile {
+    pub index: usize,
+    pub file: InputFile,
 }
 
 impl AppState {
@@ -96,6 +124,17 @@ impl AppState {
             edits: RwSignal::new(Vec::new()),
             last_analysis_ms: RwSignal::new(elapsed),
             last_scene_ms: RwSignal::new(0.0),
+            workspace: RwSignal::new(WorkspaceIdentity::default()),
+            workspaces: RwSignal::new(Vec::new()),
+            save_status: RwSignal::new(SaveStatus::Unchanged),
+            link_error: RwSignal::new(None),
+            tab_note: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            closed_file: RwSignal::new(None),
+            edit_serial: StoredValue::new(0),
+            saved_serial: StoredValue::new(0),
+            loaded_serial: StoredValue::new(0),
+            conflict: StoredValue::new(false),
             version: StoredValue::new(0),
         }
     }
@@ -105,7 +144,8 @@ impl AppState {
         self.version.get_value()
     }
 
-    /// Re-reads the editor buffers. What-if edits are dropped: they referred to the old input.
+    /// Re-reads the editor buffers, then saves them if the user changed them.
+    /// What-if edits are dropped: they referred to the old input.
     pub fn reanalyze(&self) {
         let started = now_ms();
         let files = self.files.get_untracked();
@@ -122,7 +162,19 @@ impl AppState {
         });
         self.edits.set(Vec::new());
         self.last_analysis_ms.set(now_ms() - started);
-        super::storage::save_files(&files);
+        self.progress.set(None);
+        super::workspaces::save_now(*self);
+    }
+
+    /// Records that the user changed the buffers; the next save writes them.
+    pub fn mark_edited(&self) {
+        self.edit_serial.update_value(|serial| *serial += 1);
+        if matches!(
+            self.save_status.get_untracked(),
+            SaveStatus::Saved | SaveStatus::Unchanged
+        ) {
+            self.save_status.set(SaveStatus::Pending);
+        }
     }
 
     /// Installs a topology changed by a what-if edit.

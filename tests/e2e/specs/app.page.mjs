@@ -68,3 +68,30 @@ export class App {
     expect(outside, 'requests that left the origin').toEqual([]);
   }
 }
+
+// ---- Work is never lost (issue #12): workspaces, saving, links, crash ----
+
+/** Waits until the app reports the shown workspace as saved. */
+App.prototype.waitForSaved = async function waitForSaved() {
+  await expect(this.page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 30_000 });
+};
+
+/** The labels of the workspace switcher's entries, without the "new" entry. */
+App.prototype.workspaceLabels = async function workspaceLabels() {
+  const labels = await this.page.getByTestId('workspaces').locator('option').allTextContents();
+  return labels.filter((label) => !label.startsWith('+ '));
+};
+
+/** Switches to the workspace whose label starts with `name`. */
+App.prototype.switchWorkspace = async function switchWorkspace(name) {
+  const labels = await this.workspaceLabels();
+  const label = labels.find((l) => l.startsWith(name));
+  expect(label, `a workspace named ${name} in ${JSON.stringify(labels)}`).toBeTruthy();
+  await this.page.getByTestId('workspaces').selectOption({ label });
+};
+
+/** No console errors except the ones a test provokes on purpose. */
+App.prototype.assertCleanExcept = async function assertCleanExcept(expected) {
+  const unexpected = this.consoleErrors.filter((message) => !expected.some((pattern) => pattern.test(message)));
+  expect(unexpected, 'console errors').toEqual([]);
+};

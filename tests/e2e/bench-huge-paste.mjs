@@ -1,0 +1,108 @@
+// Huge pastes in Chromium (issue #12.9): time from the paste until the graph is drawn
+// and until the page answers again, and the peak resident memory of the browser's
+// processes meanwhile. Usage, after a release build into dist/ (or DIST=other/dist):
+//   node tests/e2e/bench-huge-paste.mjs LIST_YAML_FILE
+// LIST_YAML_FILE is a `kind: List` made from gen-cluster output (see the report in
+// the pull request); the 4.7 MB, 1.2M-line paste is generated here.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const port = Number(process.env.KUBETOPO_E2E_PORT || 8767);
+const listFile = process.argv[2];
+
+/** The resident set of a process and all its descendants, in MB. */
+function treeRssMb(rootPid) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch { /* the process ended */ }
+  }
+  const inTree = (pid) => { for (let p = pid; p; p = parents.get(p)) if (p === rootPid) return true; return false; };
+  let kb = 0;
+  for (const pid of parents.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+      if (match) kb += Number(match[1]);
+    } catch { /* the process ended */ }
+  }
+  return Math.round(kb / 1024);
+}
+
+const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+await new Promise((resolve) => setTimeout(resolve, 500));
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+// Playwright starts Chromium from this Node process, so its process tree holds the browser.
+const browserPid = process.pid;
+
+async function measure(name, text) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForSelector('svg.scene[data-pods]');
+  await page.getByTestId('play').click().catch(() => {});
+  const baselineMb = treeRssMb(browserPid);
+  let peakMb = baselineMb;
+  const sampler = setInterval(() => { peakMb = Math.max(peakMb, treeRssMb(browserPid)); }, 100);
+  const started = Date.now();
+  // Resolves once the graph shows the new input, then once the main thread is free
+  // again (a timer and two frames later: the textarea's layout happens in between).
+  const timings = await page.evaluate((text) => new Promise((resolve) => {
+    const svg = document.querySelector('svg.scene');
+    const before = svg.getAttribute('data-version');
+    const textarea = document.querySelector('[data-testid="editor"]');
+    textarea.focus();
+    textarea.select();
+    const start = performance.now();
+    const observer = new MutationObserver(() => {
+      const current = document.querySelector('svg.scene');
+      if (current && current.getAttribute('data-version') !== before) {
+        observer.disconnect();
+        const drawn = performance.now() - start;
+        setTimeout(() => requestAnimationFrame(() => setTimeout(() => requestAnimationFrame(() => resolve({ drawn, idle: performance.now() - start })), 0)), 0);
+      }
+    });
+    observer.observe(document.body, { attributes: true, subtree: true, attributeFilter: ['data-version'] });
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }), text).catch((error) => ({ error: String(error) }));
+  // One more second to catch memory that peaks after the frame.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  clearInterval(sampler);
+  const pods = await page.locator('svg.scene').getAttribute('data-pods').catch(() => null);
+  const result = {
+    name,
+    megabytes: Math.round(text.length / 1e5) / 10,
+    lines: text.split('\n').length,
+    drawnMs: Math.round(timings.drawn ?? -1),
+    idleMs: Math.round(timings.idle ?? -1),
+    wallMs: Date.now() - started,
+    peakRssMb: peakMb,
+    baselineRssMb: baselineMb,
+    pods: Number(pods),
+    error: timings.error,
+  };
+  console.log(JSON.stringify(result));
+  await context.close();
+  return result;
+}
+
+try {
+  const service = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: huge\nspec:\n  ports: [{port: 80}]\n';
+  await measure('4.7 MB, 1.2M lines', service + '#ab\n'.repeat(1_200_000));
+  if (listFile) await measure('100k-item List', readFileSync(listFile, 'utf8'));
+} finally {
+  await browser.close();
+  server.kill();
+}
