@@ -18,3 +18,4 @@ mod sim;
 mod trace;
 mod validation;
 mod whatif;
+mod yaml;
