@@ -2,9 +2,9 @@
 //!
 //! bytes → (lossy UTF-8, with a generated nested-anchor or large-alias document in
 //! front of one input in eight; see `common`) → `analyze` → `to_json` →
-//! `build_scene` (cluster and logical views) → `to_svg`. The engine promises never to fail on any input
-//! (problems are diagnostics), so any panic, hang or runaway allocation here is a bug.
-//! See docs/fuzzing.md.
+//! `build_scene` (cluster and logical views) → `to_svg`. The engine promises never
+//! to fail on any input (problems are diagnostics), so any panic, hang or runaway
+//! allocation here is a bug. See docs/fuzzing.md.
 
 #![no_main]
 
