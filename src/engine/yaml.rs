@@ -735,6 +735,16 @@ impl Frame {
     }
 }
 
+/// A finished sequence's or map's items without the spare room reserved while it was
+/// built: most maps in hostile input hold one entry, and the spare room of six made
+/// a tree of nested maps take about 70 bytes per byte of input instead of about 40.
+fn fitted<T>(mut items: Vec<T>) -> Vec<T> {
+    if items.capacity() > items.len() {
+        items.shrink_to_fit();
+    }
+    items
+}
+
 /// Builds the tree of one document with an explicit stack. Problems that refuse
 /// the document are the `Err`; problems that keep it are pushed on `notes`.
 fn build_tree(
@@ -872,7 +882,7 @@ fn build_tree(
                     size,
                 }) => Some((
                     Node {
-                        value: Value::Seq(Rc::new(items)),
+                        value: Value::Seq(Rc::new(fitted(items))),
                         line,
                         column,
                     },
@@ -891,7 +901,7 @@ fn build_tree(
                     ..
                 }) => Some((
                     Node {
-                        value: Value::Map(Rc::new(map.entries)),
+                        value: Value::Map(Rc::new(fitted(map.entries))),
                         line,
                         column,
                     },
