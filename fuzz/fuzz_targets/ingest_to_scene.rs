@@ -1,11 +1,14 @@
 //! Fuzz target: arbitrary bytes through the whole engine.
 //!
-//! bytes → (lossy UTF-8) → `analyze` → `to_json` → `build_scene` (cluster and
-//! logical views) → `to_svg`. The engine promises never to fail on any input
-//! (problems are diagnostics), so any panic, hang or runaway allocation here is a bug.
-//! See docs/fuzzing.md.
+//! bytes → (lossy UTF-8, with a generated nested-anchor or large-alias document in
+//! front of one input in eight; see `common`) → `analyze` → `to_json` →
+//! `build_scene` (cluster and logical views) → `to_svg`. The engine promises never
+//! to fail on any input (problems are diagnostics), so any panic, hang or runaway
+//! allocation here is a bug. See docs/fuzzing.md.
 
 #![no_main]
+
+mod common;
 
 use kubetopo::engine::analyze;
 use kubetopo::engine::config::Config;
@@ -15,8 +18,8 @@ use kubetopo::engine::scene::{build_scene, to_svg, Filter, View};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let files = [SourceFile::new("fuzz.yaml", text.as_ref())];
+    let input = common::FuzzInput::new(data);
+    let files = [SourceFile::new("fuzz.yaml", input.text.as_str())];
     let topology = analyze(&files, &Config::default());
 
     let json = to_json(&topology);

@@ -440,7 +440,34 @@ impl Reader<'_> {
             return None;
         }
         self.record(node, path);
+        self.check_yaml_version_reading(node, path);
         Some(node)
+    }
+
+    /// Warns where Kubernetes, which reads YAML 1.1, and YAML 1.2 tools read a plain
+    /// scalar differently (`docs/semantics.md` §10): `0120` is 80 to the API server
+    /// but 120 to a YAML 1.2 linter, `yes` is a boolean to one and a string to the
+    /// other. kubetopo reads numbers and booleans as Kubernetes does.
+    fn check_yaml_version_reading(&mut self, node: &YamlNode, path: &str) {
+        let Some((yaml_1_1, yaml_1_2)) = node.yaml_1_2_reading_differs() else {
+            return;
+        };
+        let text = node.as_str().unwrap_or_default();
+        let advice = match &yaml_1_1 {
+            yaml::ScalarReading::Bool(value) => format!(
+                "Write `{value}` for a boolean, or quote the value (\"{text}\") for a string"
+            ),
+            yaml::ScalarReading::Int(value) => format!(
+                "Write `{value}` for that number, or quote the value (\"{text}\") for a string"
+            ),
+            _ => format!("Quote the value (\"{text}\") if it is a string"),
+        };
+        let message = format!(
+            "`{path}` is written `{text}`. Kubernetes reads manifests as YAML 1.1, where that is {}; YAML 1.2 tools (editors, linters, most libraries) read {}. kubetopo reads numbers and booleans as Kubernetes does. {advice}, so that every tool agrees.",
+            yaml_1_1.describe(text),
+            yaml_1_2.describe(text),
+        );
+        self.warn(node, path, "yaml11-scalar", message);
     }
 
     /// Reads `key` with `convert`; a present value it refuses is reported as the wrong type.
@@ -481,7 +508,10 @@ impl Reader<'_> {
         let mut values = Vec::new();
         for (index, item) in self.seq(parent, key, path).iter().enumerate() {
             match item.as_str() {
-                Some(text) => values.push(text.to_string()),
+                Some(text) => {
+                    self.check_yaml_version_reading(item, &format!("{path}[{index}]"));
+                    values.push(text.to_string());
+                }
                 None => self.wrong_type(item, &format!("{path}[{index}]"), "a string"),
             }
         }
@@ -514,6 +544,7 @@ impl Reader<'_> {
         for (label_key, value) in node.as_map().unwrap_or_default() {
             match value.as_str() {
                 Some(text) => {
+                    self.check_yaml_version_reading(value, &format!("{path}.{label_key}"));
                     labels.insert(label_key.clone(), text.to_string());
                 }
                 None if value.is_null() => {

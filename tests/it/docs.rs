@@ -29,7 +29,7 @@ const NOT_CODES: &[&str] = &["kube-system", "kube-dns"];
 
 /// Sections without an inline example, because the input that triggers them
 /// cannot be written down. Each is triggered in code by `trigger_without_example`.
-const NO_INLINE_EXAMPLE: &[&str] = &["input-too-large"];
+const NO_INLINE_EXAMPLE: &[&str] = &["input-too-large", "yaml-nul-byte"];
 
 // ---------------------------------------------------------------------------
 // (a) Every code the engine can emit has a section, and no section is stale.
@@ -195,6 +195,18 @@ fn trigger_without_example(code: &str) -> Vec<kubetopo::engine::diag::Diagnostic
                 &[SourceFile::new(
                     "big.yaml",
                     "\n".repeat(MAX_INPUT_BYTES + 1),
+                )],
+                &Config::default(),
+            )
+            .diagnostics
+        }
+        // A NUL byte cannot be shown in a Markdown code block; this is the `printf`
+        // line of its section.
+        "yaml-nul-byte" => {
+            analyze(
+                &[SourceFile::new(
+                    "nul.yaml",
+                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\0\n  namespace: prod\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{port: 80}]\n",
                 )],
                 &Config::default(),
             )

@@ -22,3 +22,4 @@ mod sim;
 mod trace;
 mod validation;
 mod whatif;
+mod yaml;
