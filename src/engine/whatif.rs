@@ -638,8 +638,9 @@ fn scale(
         let mut template = PodFactory::new(topology, &workload);
         let mut index = 0u32;
         while created.len() < target - current.len() && index < replicas.saturating_add(10_000) {
-            let pod = template.pod(topology, index, &created, Replacement::Ready);
-            if !existing.contains(&pod.name) {
+            // Name first: a replica whose name is taken gets no address.
+            if !existing.contains(&template.name(topology, index)) {
+                let pod = template.pod(topology, index, &created, Replacement::Ready);
                 created.push(pod);
             }
             index += 1;
@@ -729,10 +730,10 @@ fn replacement_pods(
             .collect();
         let mut index = workload.replicas;
         loop {
-            let candidate = factory.pod(topology, index, &created, replacement);
-            let key = candidate.key();
-            if !taken.contains(&candidate.name) && !gone_keys.contains(&key) {
-                created.push(candidate);
+            let name = factory.name(topology, index);
+            let key = NamespacedName::new(&pod.namespace, &name);
+            if !taken.contains(&name) && !gone_keys.contains(&key) {
+                created.push(factory.pod(topology, index, &created, replacement));
                 break;
             }
             index = index.saturating_add(1);
@@ -751,6 +752,10 @@ struct PodFactory<'w> {
     spec: Arc<PodSpec>,
     naming: PodNaming,
     workload_ref: KindRef,
+    /// Pod addresses in use, gathered once on the first placement and kept up to
+    /// date as the factory hands out addresses: scaling to thousands of replicas
+    /// must not look at every pod of the cluster for each new one.
+    used_ips: Option<BTreeSet<IpAddr>>,
 }
 
 impl<'w> PodFactory<'w> {
@@ -776,7 +781,15 @@ impl<'w> PodFactory<'w> {
             spec,
             naming,
             workload_ref,
+            used_ips: None,
         }
+    }
+
+    /// The name replica `index` would get.
+    fn name(&self, topology: &Topology, index: u32) -> String {
+        self.naming
+            .replica(ReplicaSlot::Index(index), topology.config.seed)
+            .name
     }
 
     fn pod(
@@ -791,7 +804,18 @@ impl<'w> PodFactory<'w> {
             .naming
             .replica(ReplicaSlot::Index(index), topology.config.seed);
         let node = place(topology, workload, &self.spec, index);
-        let ip = node.and_then(|n| free_ip(topology, &topology.cluster.nodes[n], also_placed));
+        let used_ips = self.used_ips.get_or_insert_with(|| {
+            topology
+                .cluster
+                .pods
+                .iter()
+                .chain(also_placed)
+                .filter(|p| !p.phase.is_terminal())
+                .flat_map(|p| p.ips.iter().copied())
+                .collect()
+        });
+        let ip = node.and_then(|n| free_ip(&topology.cluster.nodes[n], used_ips));
+        used_ips.extend(ip);
         let running = node.is_some();
         ClusterPod {
             namespace: workload.meta.namespace.clone(),
@@ -833,20 +857,11 @@ fn place(topology: &Topology, workload: &Workload, spec: &PodSpec, index: u32) -
 }
 
 /// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge).
-fn free_ip(topology: &Topology, node: &ClusterNode, also_placed: &[ClusterPod]) -> Option<IpAddr> {
+fn free_ip(node: &ClusterNode, used_ips: &BTreeSet<IpAddr>) -> Option<IpAddr> {
     let cidr = node.pod_cidr?;
-    let used: BTreeSet<IpAddr> = topology
-        .cluster
-        .pods
-        .iter()
-        .chain(also_placed)
-        .filter(|p| !p.phase.is_terminal())
-        .flat_map(|p| p.ips.iter().copied())
-        .filter(|ip| ip.is_ipv4() && cidr.contains(*ip))
-        .collect();
     (2..cidr.size().saturating_sub(1))
         .filter_map(|host| cidr.nth(host))
-        .find(|ip| !used.contains(ip))
+        .find(|ip| !used_ips.contains(ip))
 }
 
 /// Tracks one batch of pod edits and re-resolves what they touch.

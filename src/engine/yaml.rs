@@ -301,7 +301,7 @@ pub fn resolve_yaml_1_1(text: &str) -> ScalarReading {
     }
 }
 
-/// Reads a plain scalar with the YAML 1.2 core schema (YAML 1.2.2, §10.3.2), as
+/// Reads a plain scalar with the YAML 1.2 core schema (section 10.3.2 of the YAML 1.2.2 specification), as
 /// YAML 1.2 tools do. Only used to tell the user where Kubernetes reads differently.
 pub fn resolve_yaml_1_2_core(text: &str) -> ScalarReading {
     match text {
