@@ -18,6 +18,7 @@ pub fn write(topology: &Topology, format: Format, stdout: &mut dyn Write) -> io:
             output::write_json(topology, &mut *stdout)?;
             stdout.write_all(b"\n")
         }
+        Format::Yaml => output::write_yaml(topology, &mut *stdout),
         Format::Text => writeln!(stdout, "{}", render_text(topology)),
     }
 }

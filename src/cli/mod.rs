@@ -80,6 +80,9 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    /// The JSON document's content as YAML, the way `kubectl -o yaml` complements
+    /// `-o json`.
+    Yaml,
 }
 
 /// A usage error: the message for stderr, exit status 2.

@@ -46,6 +46,7 @@ pub fn write(
     );
     let text = match format {
         Format::Json => trace::to_json(&result),
+        Format::Yaml => trace::to_yaml(&result),
         Format::Text => {
             escape_for_terminal(&mut result);
             trace::render_text(&result)

@@ -156,6 +156,20 @@ pub fn write_json(topology: &Topology, writer: impl io::Write) -> io::Result<()>
         .map_err(io::Error::from)
 }
 
+/// The same document as [`write_json`], as YAML, also streamed to the writer.
+pub fn write_yaml(topology: &Topology, writer: impl io::Write) -> io::Result<()> {
+    serde_yaml::to_writer(writer, &AnalysisOutput::new(topology)).map_err(|error| {
+        // serde_yaml wraps the writer's own error; keep its kind (a full disk, a
+        // closed pipe) so the CLI reports it as such.
+        match std::error::Error::source(&error)
+            .and_then(|source| source.downcast_ref::<io::Error>())
+        {
+            Some(io_error) => io::Error::new(io_error.kind(), io_error.to_string()),
+            None => io::Error::other(error),
+        }
+    })
+}
+
 /// The pods, sorted by namespace and name, each turned into its `PodOutput` only
 /// while it is written.
 pub struct PodsOutput<'t> {

@@ -270,11 +270,42 @@ fn streamed_json_is_byte_identical_to_the_engine_document() {
     assert_eq!(output.stdout, expected);
 }
 
+/// `--format yaml` writes the JSON document's content as YAML: read back, both are
+/// the same value, for `analyze` and for `trace`.
+#[test]
+fn yaml_output_holds_the_same_document_as_json() {
+    for args in [
+        vec!["analyze", BOUTIQUE],
+        vec![
+            "trace",
+            BOUTIQUE,
+            "--from",
+            "external",
+            "--to",
+            "frontend-external",
+        ],
+    ] {
+        let as_json = kubetopo(&[args.as_slice(), &["--format", "json"]].concat());
+        let as_yaml = kubetopo(&[args.as_slice(), &["--format", "yaml"]].concat());
+        assert_eq!(
+            as_yaml.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr_of(&as_yaml)
+        );
+        let from_json: serde_json::Value = serde_json::from_slice(&as_json.stdout).unwrap();
+        let from_yaml: serde_json::Value = serde_yaml::from_slice(&as_yaml.stdout).unwrap();
+        assert_eq!(from_yaml, from_json, "{args:?}");
+        assert!(stdout_of(&as_yaml).starts_with("schemaVersion:") || args[0] == "trace");
+    }
+}
+
 #[test]
 fn write_errors_to_dev_full_exit_3_with_a_message_for_every_command() {
     for args in [
         vec!["analyze", BOUTIQUE],
         vec!["analyze", BOUTIQUE, "--format", "json"],
+        vec!["analyze", BOUTIQUE, "--format", "yaml"],
         vec![
             "trace",
             BOUTIQUE,

@@ -271,6 +271,11 @@ pub fn to_json(trace: &Trace) -> String {
     serde_json::to_string_pretty(trace).unwrap_or_else(|_| "{}".to_string())
 }
 
+/// The same document as [`to_json`], as YAML.
+pub fn to_yaml(trace: &Trace) -> String {
+    serde_yaml::to_string(trace).unwrap_or_else(|_| "{}\n".to_string())
+}
+
 /// The text form the CLI prints.
 pub fn render_text(trace: &Trace) -> String {
     let mut out = String::new();
