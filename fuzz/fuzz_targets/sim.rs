@@ -17,8 +17,8 @@ use kubetopo::engine::analyze;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
-use kubetopo::engine::sim::{Flow, FlowOrigin, FlowSource, SimConfig, Simulator};
-use kubetopo::engine::trace::Destination;
+use kubetopo::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
+use kubetopo::engine::trace::{Destination, TraceSource};
 use libfuzzer_sys::fuzz_target;
 
 use common::pick;
@@ -62,14 +62,16 @@ fuzz_target!(|data: &[u8]| {
             1 => {
                 let topology = simulator.topology();
                 let source = match control.int_in_range(0..=2).unwrap_or(0) {
-                    0 => pick(&topology.cluster.pods, &mut control).map(|pod| FlowSource::Pod {
+                    0 => pick(&topology.cluster.pods, &mut control).map(|pod| TraceSource::Pod {
                         namespace: pod.namespace.clone(),
                         name: pod.name.clone(),
                     }),
-                    1 => pick(&topology.cluster.nodes, &mut control).map(|node| FlowSource::Node {
-                        name: node.name.clone(),
-                    }),
-                    _ => Some(FlowSource::External {
+                    1 => {
+                        pick(&topology.cluster.nodes, &mut control).map(|node| TraceSource::Node {
+                            name: node.name.clone(),
+                        })
+                    }
+                    _ => Some(TraceSource::ExternalClients {
                         n_clients: control.int_in_range(0..=16).unwrap_or(1),
                     }),
                 };

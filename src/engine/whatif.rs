@@ -756,6 +756,10 @@ struct PodFactory<'w> {
     /// date as the factory hands out addresses: scaling to thousands of replicas
     /// must not look at every pod of the cluster for each new one.
     used_ips: Option<BTreeSet<IpAddr>>,
+    /// Per node, the host number below which every address is taken. Addresses
+    /// are only ever taken here, so the search for a free one resumes where the
+    /// last one ended instead of walking a full pod CIDR again for each replica.
+    first_free_host: BTreeMap<usize, u128>,
 }
 
 impl<'w> PodFactory<'w> {
@@ -782,6 +786,7 @@ impl<'w> PodFactory<'w> {
             naming,
             workload_ref,
             used_ips: None,
+            first_free_host: BTreeMap::new(),
         }
     }
 
@@ -814,7 +819,10 @@ impl<'w> PodFactory<'w> {
                 .flat_map(|p| p.ips.iter().copied())
                 .collect()
         });
-        let ip = node.and_then(|n| free_ip(&topology.cluster.nodes[n], used_ips));
+        let ip = node.and_then(|n| {
+            let first_free = self.first_free_host.entry(n).or_insert(2);
+            free_ip(&topology.cluster.nodes[n], used_ips, first_free)
+        });
         used_ips.extend(ip);
         let running = node.is_some();
         ClusterPod {
@@ -857,11 +865,24 @@ fn place(topology: &Topology, workload: &Workload, spec: &PodSpec, index: u32) -
 }
 
 /// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge).
-fn free_ip(node: &ClusterNode, used_ips: &BTreeSet<IpAddr>) -> Option<IpAddr> {
+/// `first_free` is where to start looking, and is moved past the address found (or
+/// to the end of the range when there is none).
+fn free_ip(
+    node: &ClusterNode,
+    used_ips: &BTreeSet<IpAddr>,
+    first_free: &mut u128,
+) -> Option<IpAddr> {
     let cidr = node.pod_cidr?;
-    (2..cidr.size().saturating_sub(1))
-        .filter_map(|host| cidr.nth(host))
-        .find(|ip| !used_ips.contains(ip))
+    let last = cidr.size().saturating_sub(1);
+    while *first_free < last {
+        let host = *first_free;
+        *first_free += 1;
+        match cidr.nth(host) {
+            Some(ip) if !used_ips.contains(&ip) => return Some(ip),
+            _ => continue,
+        }
+    }
+    None
 }
 
 /// Tracks one batch of pod edits and re-resolves what they touch.
