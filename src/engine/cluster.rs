@@ -283,6 +283,20 @@ impl PodNaming {
             subdomain,
         }
     }
+
+    /// Another name for a replica whose generated name is taken: the same prefix with
+    /// a suffix seeded by the attempt, as a controller's retry would get. Only
+    /// generated names collide; a StatefulSet's ordinal names are unique by
+    /// construction.
+    pub fn retry_name(&self, taken_name: &str, attempt: u32, seed: u64) -> String {
+        let suffix = name_suffix(&[&self.namespace, taken_name, &attempt.to_string()], seed);
+        let prefix = taken_name
+            .char_indices()
+            .rev()
+            .nth(4)
+            .map_or(taken_name, |(cut, _)| &taken_name[..cut]);
+        format!("{prefix}{suffix}")
+    }
 }
 
 /// Who places a pod: the scheduler, or the DaemonSet controller (which ignores
@@ -775,6 +789,17 @@ impl<'a> PodBuilder<'a> {
             for index in 0..workload.replicas {
                 let slot = ReplicaSlot::Index(index);
                 identities.push((naming.replica(slot, seed), None));
+            }
+        }
+        // Five random characters collide now and then (about once in 14 million
+        // pairs, so a few times among 10,000 replicas). The API server refuses a
+        // generated name that exists and the controller tries again; so do we.
+        let mut taken = BTreeSet::new();
+        for (identity, _) in &mut identities {
+            let mut attempt = 1;
+            while !taken.insert(identity.name.clone()) {
+                identity.name = naming.retry_name(&identity.name, attempt, seed);
+                attempt += 1;
             }
         }
         let candidates = self.candidates(&spec);

@@ -610,6 +610,14 @@ fn scale(
     ) {
         return Err(WhatIfError::invalid(format!("{} {namespace}/{workload_name} cannot be scaled: only Deployments, ReplicaSets, ReplicationControllers and StatefulSets have replicas", workload.kind.as_str())));
     }
+    // The same budgets as reading the manifests (§10.5): a what-if edit must not ask
+    // for more pods than a manifest could.
+    if i64::from(replicas) > ingest::MAX_REPLICAS {
+        return Err(WhatIfError::invalid(format!(
+            "{replicas} replicas is more than the {} per workload kubetopo simulates",
+            ingest::MAX_REPLICAS
+        )));
+    }
     let workload_ref = workload.kind_ref();
     let current: Vec<usize> = topology
         .cluster
@@ -624,11 +632,21 @@ fn scale(
         .map(|(p, _)| p)
         .collect();
     let target = replicas as usize;
+    let n_pods_after = topology.cluster.pods.len() - current.len() + target;
+    if target > current.len() && n_pods_after > topology.config.max_pods {
+        return Err(WhatIfError::invalid(format!(
+            "scaling to {replicas} would bring the cluster to {n_pods_after} pods, past the {} kubetopo simulates",
+            topology.config.max_pods
+        )));
+    }
     let mut change = PodChange::new();
     let mut created = Vec::new();
     let mut removed = Vec::new();
     if target > current.len() {
-        let existing: BTreeSet<String> = topology
+        // Names in use, the new replicas' included: a replica whose name is taken
+        // (an existing replica's, or a rare collision of generated suffixes) is
+        // skipped before it gets an address.
+        let mut taken: BTreeSet<String> = topology
             .cluster
             .pods
             .iter()
@@ -638,8 +656,7 @@ fn scale(
         let mut template = PodFactory::new(topology, &workload);
         let mut index = 0u32;
         while created.len() < target - current.len() && index < replicas.saturating_add(10_000) {
-            // Name first: a replica whose name is taken gets no address.
-            if !existing.contains(&template.name(topology, index)) {
+            if taken.insert(template.name(topology, index)) {
                 let pod = template.pod(topology, index, &created, Replacement::Ready);
                 created.push(pod);
             }

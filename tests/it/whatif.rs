@@ -703,3 +703,75 @@ mod random_sequences {
         }
     }
 }
+
+/// Fuzzing found scaling far past the replica limit stuck in the address search and
+/// then out of memory (`fuzz/regressions/whatif-timeout-scale-free-ip`). A what-if
+/// scale obeys the same budgets as the manifests (§10.5): past them it is refused and
+/// the topology is unchanged.
+#[test]
+fn whatif_timeout_scale_free_ip_scaling_past_the_budgets_is_refused() {
+    let mut topology = corpus(&["guestbook.yaml"]);
+    let pods_before = topology.cluster.pods.len();
+    let past_the_replica_limit = Mutation::ScaleWorkload {
+        namespace: "default".into(),
+        name: "frontend".into(),
+        replicas: 10_001,
+    };
+    let error = apply(&mut topology, &past_the_replica_limit).unwrap_err();
+    assert!(error.to_string().contains("10000 per workload"), "{error}");
+    assert_eq!(topology.cluster.pods.len(), pods_before);
+
+    let mut small_budget = Config::default();
+    small_budget.max_pods = pods_before + 2;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/guestbook.yaml"
+    ))
+    .unwrap();
+    let mut topology = analyze(&[SourceFile::new("guestbook.yaml", text)], &small_budget);
+    let past_the_pod_budget = Mutation::ScaleWorkload {
+        namespace: "default".into(),
+        name: "frontend".into(),
+        replicas: 10,
+    };
+    let error = apply(&mut topology, &past_the_pod_budget).unwrap_err();
+    assert!(error.to_string().contains("past the"), "{error}");
+    assert_eq!(topology.cluster.pods.len(), pods_before);
+}
+
+/// The other half of the same regression: scaling to the limit itself works, gives
+/// every replica a distinct name, and hands each node's addresses out once, leaving
+/// the replicas that find no free address without one (§7).
+#[test]
+fn whatif_timeout_scale_free_ip_scaling_to_the_replica_limit_works() {
+    let mut topology = corpus(&["guestbook.yaml"]);
+    let report = apply(
+        &mut topology,
+        &Mutation::ScaleWorkload {
+            namespace: "default".into(),
+            name: "frontend".into(),
+            replicas: 10_000,
+        },
+    )
+    .unwrap();
+    let frontend = KindRef::new("Deployment", "frontend");
+    let pods: Vec<_> = topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.workload.as_ref() == Some(&frontend))
+        .collect();
+    assert_eq!(pods.len(), 10_000);
+    assert_eq!(report.created_pods.len(), 10_000 - 3);
+    let names: std::collections::BTreeSet<_> = pods.iter().map(|p| &p.name).collect();
+    assert_eq!(names.len(), 10_000, "replica names are distinct");
+    let addresses: Vec<_> = topology.cluster.pods.iter().flat_map(|p| &p.ips).collect();
+    let distinct: std::collections::BTreeSet<_> = addresses.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        addresses.len(),
+        "no address is handed out twice"
+    );
+    // Three /24 node CIDRs hold 253 pods each: the rest wait without an address.
+    assert!(pods.iter().filter(|p| p.ips.is_empty()).count() >= 10_000 - 3 * 253);
+}
