@@ -721,8 +721,10 @@ fn whatif_timeout_scale_free_ip_scaling_past_the_budgets_is_refused() {
     assert!(error.to_string().contains("10000 per workload"), "{error}");
     assert_eq!(topology.cluster.pods.len(), pods_before);
 
-    let mut small_budget = Config::default();
-    small_budget.max_pods = pods_before + 2;
+    let small_budget = Config {
+        max_pods: pods_before + 2,
+        ..Config::default()
+    };
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/samples/guestbook.yaml"
