@@ -12,8 +12,9 @@
 //! online-boutique call graph.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
+use crate::common::{ipv4 as v4, service};
 use kubetopo::engine::cidr::Cidr;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::diag::Severity;
@@ -56,21 +57,6 @@ fn check(snapshot: &str, files: &[&str]) -> Topology {
     );
     insta::assert_snapshot!(snapshot, json);
     topology
-}
-
-fn service<'t>(topology: &'t Topology, key: &str) -> &'t ResolvedService {
-    topology
-        .services
-        .iter()
-        .find(|s| s.key().to_string() == key)
-        .unwrap_or_else(|| panic!("no Service {key}"))
-}
-
-fn v4(ip: &IpAddr) -> Ipv4Addr {
-    match ip {
-        IpAddr::V4(v4) => *v4,
-        IpAddr::V6(_) => panic!("unexpected IPv6 {ip}"),
-    }
 }
 
 /// Facts every corpus file must satisfy, whatever it contains (§3, §4, §6, §7).

@@ -11,7 +11,7 @@
 //! A few facts are properties rather than lines (hash alphabets, ranges, "nothing
 //! moved"); those tests assert on the returned topology after `check`.
 
-use crate::common::glob;
+use crate::common::{check_facts, ipv4, service};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -20,7 +20,6 @@ use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::output::{to_json, AnalysisOutput};
 use kubetopo::engine::refs::{KindRef, NamespacedName};
-use kubetopo::engine::resolve::ResolvedService;
 use kubetopo::engine::{analyze, Topology};
 use proptest::prelude::*;
 
@@ -45,27 +44,7 @@ fn check(yaml: &str, expected: &[&str]) -> Topology {
     };
     let topology = analyze(&[SourceFile::new("t.yaml", yaml)], &config);
     let dump = dump(&topology);
-    let mut failures = Vec::new();
-    for fact in expected {
-        let (negated, pattern) = match fact.strip_prefix('!') {
-            Some(pattern) => (true, pattern),
-            None => (false, *fact),
-        };
-        let found = dump.iter().any(|line| glob(pattern, line));
-        if found == negated {
-            failures.push(if negated {
-                format!("unexpected: {pattern}")
-            } else {
-                format!("missing:    {pattern}")
-            });
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "\n{}\n\nfacts:\n{}\n",
-        failures.join("\n"),
-        dump.join("\n")
-    );
+    check_facts(&dump, expected);
     topology
 }
 
@@ -267,21 +246,6 @@ fn dump(topology: &Topology) -> Vec<String> {
         ));
     }
     lines
-}
-
-fn service<'t>(topology: &'t Topology, key: &str) -> &'t ResolvedService {
-    topology
-        .services
-        .iter()
-        .find(|s| s.key().to_string() == key)
-        .unwrap_or_else(|| panic!("no Service {key}"))
-}
-
-fn ipv4(ip: &IpAddr) -> Ipv4Addr {
-    match ip {
-        IpAddr::V4(v4) => *v4,
-        IpAddr::V6(_) => panic!("expected IPv4, got {ip}"),
-    }
 }
 
 /// Offset of `ip` inside 10.96.0.0/12, the default Service CIDR.

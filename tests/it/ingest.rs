@@ -9,7 +9,7 @@
 //! House rules from STYLE.md ("Parsing never fails as a whole", "Raw, then resolved")
 //! and the input forms a user pastes: `kubectl get -o yaml` dumps, Helm output, JSON.
 
-use crate::common::glob;
+use crate::common::check_facts;
 use std::time::{Duration, Instant};
 
 use kubetopo::engine::config::Config;
@@ -32,27 +32,7 @@ fn check(files: &[(&str, &str)], expected: &[&str]) -> Topology {
         .collect();
     let topology = analyze(&sources, &Config::default());
     let dump = dump(&topology);
-    let mut failures = Vec::new();
-    for fact in expected {
-        let (negated, pattern) = match fact.strip_prefix('!') {
-            Some(pattern) => (true, pattern),
-            None => (false, *fact),
-        };
-        let found = dump.iter().any(|line| glob(pattern, line));
-        if found == negated {
-            failures.push(if negated {
-                format!("unexpected: {pattern}")
-            } else {
-                format!("missing:    {pattern}")
-            });
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "\n{}\n\nfacts:\n{}\n",
-        failures.join("\n"),
-        dump.join("\n")
-    );
+    check_facts(&dump, expected);
     for diagnostic in &topology.diagnostics {
         // Whatever the input, a diagnostic is complete (§ STYLE "pointed at by file,
         // document index, line and column").

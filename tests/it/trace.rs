@@ -885,17 +885,7 @@ spec:
 // --- Snapshots on the corpus --------------------------------------------------------------------
 
 fn corpus(names: &[&str]) -> Topology {
-    let files: Vec<SourceFile> = names
-        .iter()
-        .map(|name| {
-            let path = format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"));
-            SourceFile::new(
-                *name,
-                std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
-            )
-        })
-        .collect();
-    analyze(&files, &Config::default())
+    crate::common::samples(names)
 }
 
 fn pod_of(topology: &Topology, workload: &str) -> String {

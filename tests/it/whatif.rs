@@ -11,17 +11,7 @@ use kubetopo::engine::whatif::{self, apply, Mutation, Resolution};
 use kubetopo::engine::{analyze, Topology};
 
 fn corpus(names: &[&str]) -> Topology {
-    let files: Vec<SourceFile> = names
-        .iter()
-        .map(|name| {
-            let path = format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"));
-            SourceFile::new(
-                *name,
-                std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
-            )
-        })
-        .collect();
-    analyze(&files, &Config::default())
+    crate::common::samples(names)
 }
 
 fn boutique() -> Topology {
