@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::cidr::Cidr;
+use super::k8s_names;
 
 /// Settings of the simulated cluster. `Config::default()` matches a kubeadm cluster.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,31 +194,21 @@ impl Config {
 }
 
 /// The cluster domain must be a DNS-1123 subdomain, as kubeadm checks
-/// `networking.dnsDomain`: lowercase labels of letters, digits and `-`, joined by
-/// dots, each starting and ending with a letter or digit, 253 bytes at most.
+/// `networking.dnsDomain`, with apimachinery's words for what is wrong.
 fn cluster_domain_problem(domain: &str) -> Option<String> {
     if domain.is_empty() {
         return Some(
             "the cluster domain is empty; Service names would end in `svc.` with nothing after it. Use a domain such as cluster.local".to_string(),
         );
     }
-    let is_label = |label: &str| {
-        let bytes = label.as_bytes();
-        !bytes.is_empty()
-            && bytes.len() <= 63
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-            && bytes[0] != b'-'
-            && bytes[bytes.len() - 1] != b'-'
-    };
-    if domain.len() > 253 || !domain.split('.').all(is_label) {
-        return Some(format!(
-            "the cluster domain \"{}\" is not a DNS-1123 subdomain: it must consist of lower case alphanumeric characters, '-' or '.', with labels of at most 63 and a total of at most 253 characters, each label starting and ending with an alphanumeric character (e.g. 'cluster.local')",
-            domain.escape_debug()
-        ));
-    }
-    None
+    let problems = k8s_names::dns1123_subdomain_problems(domain);
+    (!problems.is_empty()).then(|| {
+        format!(
+            "the cluster domain \"{}\" is not valid: {}",
+            domain.escape_debug(),
+            problems.join("; ")
+        )
+    })
 }
 
 fn ipv4_cidr(octets: [u8; 4], prefix: u8) -> Cidr {

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::alloc::{BandAllocator, ClaimError};
+use super::cidr::Cidr;
 use super::cluster::{Cluster, ClusterPod, PodIndex};
 use super::config::Config;
 use super::diag::Diagnostic;
@@ -77,7 +78,7 @@ pub struct ResolvedService {
     pub external_ips: Vec<IpAddr>,
     #[serde(rename = "loadBalancerIPs")]
     pub load_balancer_ips: Vec<IpAddr>,
-    pub load_balancer_source_ranges: Vec<String>,
+    pub load_balancer_source_ranges: Vec<Cidr>,
     pub selector: Option<Labels>,
     pub ports: Vec<ResolvedPort>,
     pub health_check_node_port: Option<i64>,
@@ -158,10 +159,12 @@ pub fn resolve_services(
                     .filter_map(|ip| ip.parse().ok())
                     .collect(),
                 load_balancer_ips: load_balancer_ips[position].clone(),
+                // Parsed once here; ranges that are not CIDRs are reported by
+                // validation (§2) and, like kube-proxy, left out.
                 load_balancer_source_ranges: spec
                     .load_balancer_source_ranges
                     .iter()
-                    .map(|r| r.trim().to_string())
+                    .filter_map(|range| Cidr::parse(range.trim()).ok())
                     .collect(),
                 selector: if spec.service_type == ServiceType::ExternalName {
                     None

@@ -644,7 +644,8 @@ fn config_service_cidr_size_is_bounded_on_both_sides_s3() {
 }
 
 /// §6: Service names are `<service>.<namespace>.svc.<cluster domain>`, so the
-/// domain must be a DNS-1123 subdomain, as kubeadm checks it.
+/// domain must be a DNS-1123 subdomain, as kubeadm checks it (apimachinery's
+/// `IsDNS1123Subdomain`, the same check as everywhere else).
 #[test]
 fn config_cluster_domain_must_be_a_dns_subdomain_s6() {
     for (domain, valid) in [
@@ -655,7 +656,9 @@ fn config_cluster_domain_must_be_a_dns_subdomain_s6() {
         ("Cluster.local", false),
         ("a..b", false),
         ("a.-b", false),
-        ("x".repeat(64).as_str(), false),
+        // IsDNS1123Subdomain limits the whole name, not each label.
+        ("x".repeat(64).as_str(), true),
+        ("x".repeat(254).as_str(), false),
     ] {
         let config = Config {
             cluster_domain: domain.to_string(),

@@ -70,12 +70,17 @@ impl<'r, 't> Run<'r, 't> {
             let allowed = service_ref
                 .load_balancer_source_ranges
                 .iter()
-                .any(|range| cidr_contains(range, client.ip));
+                .any(|range| range.contains(client.ip));
             if !allowed {
                 let reason = format!(
                     "§5.2 loadBalancerSourceRanges: {} is not in [{}] of Service {}; {fw_chain} sends it to KUBE-PROXY-FIREWALL, which drops",
                     client.ip,
-                    service_ref.load_balancer_source_ranges.join(", "),
+                    service_ref
+                        .load_balancer_source_ranges
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     service_ref.key()
                 );
                 let dropped_at = match client.kind {
@@ -604,36 +609,5 @@ fn service_port_name(service: &ResolvedService, port: &ResolvedPort) -> String {
     match port.name.as_deref().filter(|n| !n.is_empty()) {
         Some(name) => format!("{}/{}:{name}", service.namespace, service.name),
         None => format!("{}/{}", service.namespace, service.name),
-    }
-}
-
-fn cidr_contains(range: &str, ip: IpAddr) -> bool {
-    let Some((address, prefix)) = range.trim().split_once('/') else {
-        return range
-            .trim()
-            .parse::<IpAddr>()
-            .is_ok_and(|single| single == ip);
-    };
-    let (Ok(network), Ok(prefix)) = (address.parse::<IpAddr>(), prefix.parse::<u32>()) else {
-        return false;
-    };
-    match (network, ip) {
-        (IpAddr::V4(network), IpAddr::V4(ip)) if prefix <= 32 => {
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u32::MAX << (32 - prefix)
-            };
-            u32::from(network) & mask == u32::from(ip) & mask
-        }
-        (IpAddr::V6(network), IpAddr::V6(ip)) if prefix <= 128 => {
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u128::MAX << (128 - prefix)
-            };
-            u128::from(network) & mask == u128::from(ip) & mask
-        }
-        _ => false,
     }
 }
