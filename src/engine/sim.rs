@@ -32,6 +32,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -188,7 +189,9 @@ pub struct Simulator {
 
 /// What traces read.
 struct World {
-    topology: Topology,
+    /// Shared with whoever else shows it (the web app's graph): an edit copies it
+    /// only while someone else still holds the old one.
+    topology: Arc<Topology>,
     index: TraceIndex,
 }
 
@@ -211,13 +214,19 @@ struct SimState {
 
 impl Simulator {
     /// A simulator with the default flows of the topology ([`default_flows`]).
-    pub fn new(topology: Topology, config: SimConfig) -> Simulator {
+    pub fn new(topology: impl Into<Arc<Topology>>, config: SimConfig) -> Simulator {
+        let topology = topology.into();
         let flows = default_flows(&topology, &config);
         Simulator::with_flows(topology, config, flows)
     }
 
     /// A simulator with exactly these flows.
-    pub fn with_flows(topology: Topology, config: SimConfig, flows: Vec<Flow>) -> Simulator {
+    pub fn with_flows(
+        topology: impl Into<Arc<Topology>>,
+        config: SimConfig,
+        flows: Vec<Flow>,
+    ) -> Simulator {
+        let topology = topology.into();
         let index = TraceIndex::build(&topology);
         let mut rng = SplitMix64::new(config.seed ^ 0x5eed_5eed_5eed_5eed);
         // A random phase per flow, so that flows of equal rate do not fire in lockstep.
@@ -248,6 +257,11 @@ impl Simulator {
 
     pub fn topology(&self) -> &Topology {
         &self.world.topology
+    }
+
+    /// The topology, shared rather than copied.
+    pub fn shared_topology(&self) -> Arc<Topology> {
+        Arc::clone(&self.world.topology)
     }
 
     pub fn config(&self) -> &SimConfig {
@@ -421,7 +435,7 @@ impl Simulator {
     /// path. Flows for newly exposed Services are appended; no flow is removed (one
     /// whose target is gone now ends `unresolved`, which is the point).
     pub fn apply(&mut self, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
-        let report = whatif::apply(&mut self.world.topology, mutation)?;
+        let report = whatif::apply(Arc::make_mut(&mut self.world.topology), mutation)?;
         self.topology_changed();
         let known: std::collections::BTreeSet<String> = self
             .state
@@ -438,8 +452,8 @@ impl Simulator {
     }
 
     /// Replaces the topology (after an edit of the manifests), keeping flows and counters.
-    pub fn set_topology(&mut self, topology: Topology) {
-        self.world.topology = topology;
+    pub fn set_topology(&mut self, topology: impl Into<Arc<Topology>>) {
+        self.world.topology = topology.into();
         self.topology_changed();
     }
 

@@ -178,11 +178,11 @@ impl AppState {
     }
 
     /// Installs a topology changed by a what-if edit.
-    pub fn apply_edit(&self, topology: Topology, description: String) {
+    pub fn apply_edit(&self, topology: Arc<Topology>, description: String) {
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
-            value: Arc::new(topology),
+            value: topology,
         });
         self.edits.update(|edits| edits.push(description));
     }

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -73,7 +74,7 @@ pub fn provide_traffic(state: AppState) {
                 move || {
                     let load = traffic.load.get_untracked();
                     let mut simulator = Simulator::new(
-                        (*base.value).clone(),
+                        Arc::clone(&base.value),
                         SimConfig {
                             default_rate: load,
                             ..SimConfig::default()
@@ -108,15 +109,16 @@ fn simulator_serial() -> u64 {
 }
 
 /// Applies a what-if edit to the simulator, so new packets follow the new
-/// topology at once, and shows the simulator's edited topology. The mutation runs
-/// once, on the simulator's topology; the shown topology is a copy of the result,
-/// because the previous one stays on screen (and in "Reset") until it is replaced.
+/// topology at once, and shows the simulator's edited topology. The app and the
+/// simulator share one topology: the mutation runs once, on the simulator's, which
+/// copies it only while the previous one is still on screen (or kept for "Reset"),
+/// and the graph then shows the very same edited topology.
 pub fn edit(state: AppState, mutation: Mutation) {
     let traffic = expect_context::<TrafficState>();
     let outcome = with_simulator(|simulator| {
         simulator
             .apply(&mutation)
-            .map(|report| (report, simulator.topology().clone()))
+            .map(|report| (report, simulator.shared_topology()))
     });
     match outcome {
         Some(Ok((report, topology))) => {
@@ -136,7 +138,7 @@ pub fn edit(state: AppState, mutation: Mutation) {
 pub fn reset(state: AppState) {
     state.reset_edits();
     let base = state.base_topology.get_untracked();
-    with_simulator(|simulator| simulator.set_topology((*base.value).clone()));
+    with_simulator(|simulator| simulator.set_topology(Arc::clone(&base.value)));
 }
 
 /// Opens the trace panel towards `destination` and runs the trace.
