@@ -280,6 +280,18 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
+    /// Whether `spec.replicas` sets the pod count, so that the workload can be scaled
+    /// and its controller replaces lost pods under a new name or the same ordinal.
+    pub fn has_replicas(self) -> bool {
+        matches!(
+            self,
+            WorkloadKind::Deployment
+                | WorkloadKind::ReplicaSet
+                | WorkloadKind::ReplicationController
+                | WorkloadKind::StatefulSet
+        )
+    }
+
     pub fn parse(kind: &str) -> Option<WorkloadKind> {
         Some(match kind {
             "Deployment" => WorkloadKind::Deployment,

@@ -601,13 +601,7 @@ fn scale(
         })
         .ok_or_else(|| WhatIfError::not_found(format!("no workload {namespace}/{name}")))?;
     let workload = topology.manifests.workloads[position].clone();
-    if !matches!(
-        workload.kind,
-        WorkloadKind::Deployment
-            | WorkloadKind::ReplicaSet
-            | WorkloadKind::ReplicationController
-            | WorkloadKind::StatefulSet
-    ) {
+    if !workload.kind.has_replicas() {
         return Err(WhatIfError::invalid(format!("{} {namespace}/{workload_name} cannot be scaled: only Deployments, ReplicaSets, ReplicationControllers and StatefulSets have replicas", workload.kind.as_str())));
     }
     // The same budgets as reading the manifests (§10.5): a what-if edit must not ask
@@ -719,13 +713,7 @@ fn replacement_pods(
         }) else {
             continue;
         };
-        if !matches!(
-            workload.kind,
-            WorkloadKind::Deployment
-                | WorkloadKind::ReplicaSet
-                | WorkloadKind::ReplicationController
-                | WorkloadKind::StatefulSet
-        ) {
+        if !workload.kind.has_replicas() {
             continue;
         }
         let mut factory = PodFactory::new(topology, workload);

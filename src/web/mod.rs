@@ -260,26 +260,8 @@ fn Notices() -> impl IntoView {
         }),
         _ => None,
     };
-    let link_error = move || {
-        state.link_error.get().map(|message| {
-            view! {
-                <div class="notice-bar error" role="alert" data-testid="link-error">
-                    <span>{message}</span>
-                    <button type="button" class="small" on:click=move |_| state.link_error.set(None)>"Dismiss"</button>
-                </div>
-            }
-        })
-    };
-    let tab_note = move || {
-        state.tab_note.get().map(|message| {
-            view! {
-                <div class="notice-bar warning" role="status" data-testid="tab-note">
-                    <span>{message}</span>
-                    <button type="button" class="small" on:click=move |_| state.tab_note.set(None)>"Dismiss"</button>
-                </div>
-            }
-        })
-    };
+    let link_error = move || dismissible_notice(state.link_error, "error", "alert", "link-error");
+    let tab_note = move || dismissible_notice(state.tab_note, "warning", "status", "tab-note");
     let progress = move || {
         state.progress.get().map(|message| {
             view! {
@@ -329,4 +311,21 @@ fn human_bytes(n_bytes: usize) -> String {
     } else {
         format!("{n_bytes} B")
     }
+}
+
+/// A notice bar showing `message` while it is set, with a Dismiss button that clears it.
+fn dismissible_notice(
+    message: RwSignal<Option<String>>,
+    tone: &'static str,
+    role: &'static str,
+    test_id: &'static str,
+) -> Option<impl IntoView> {
+    message.get().map(|text| {
+        view! {
+            <div class=format!("notice-bar {tone}") role=role data-testid=test_id>
+                <span>{text}</span>
+                <button type="button" class="small" on:click=move |_| message.set(None)>"Dismiss"</button>
+            </div>
+        }
+    })
 }
