@@ -127,21 +127,7 @@ pub fn render_text(topology: &Topology) -> String {
                 .map(String::from)
                 .to_vec()];
             for endpoint in &service.endpoints {
-                let ports: Vec<String> = endpoint
-                    .ports
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}{}/{}",
-                            p.name
-                                .as_deref()
-                                .map(|n| format!("{n}:"))
-                                .unwrap_or_default(),
-                            p.port,
-                            p.protocol
-                        )
-                    })
-                    .collect();
+                let ports: Vec<String> = endpoint.ports.iter().map(ToString::to_string).collect();
                 let state = if endpoint.terminating {
                     "terminating"
                 } else if endpoint.ready {

@@ -35,6 +35,16 @@ pub struct EndpointPort {
     pub protocol: Protocol,
 }
 
+/// `name:port/PROTOCOL`, or `port/PROTOCOL` for an unnamed port.
+impl std::fmt::Display for EndpointPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(name) = &self.name {
+            write!(f, "{name}:")?;
+        }
+        write!(f, "{}/{}", self.port, self.protocol)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {

@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use kubetopo::engine::config::Config;
+use kubetopo::engine::diag::Diagnostic;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::resolve::ResolvedService;
 use kubetopo::engine::{analyze, Topology};
@@ -83,4 +84,21 @@ pub fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     rest.ends_with(last)
+}
+
+/// A diagnostic as one fact line for [`check_facts`]:
+/// `diag SEVERITY CODE OBJECT FIELD @FILE#DOCUMENT:LINE:COLUMN MESSAGE`.
+pub fn diagnostic_fact(d: &Diagnostic) -> String {
+    format!(
+        "diag {} {} {} {} @{}#{}:{}:{} {}",
+        d.severity.as_str(),
+        d.code,
+        if d.object.is_empty() { "-" } else { &d.object },
+        if d.field.is_empty() { "-" } else { &d.field },
+        d.source.file,
+        d.source.document,
+        d.source.line,
+        d.source.column,
+        d.message
+    )
 }

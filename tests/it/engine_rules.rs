@@ -11,7 +11,7 @@
 //! A few facts are properties rather than lines (hash alphabets, ranges, "nothing
 //! moved"); those tests assert on the returned topology after `check`.
 
-use crate::common::{check_facts, ipv4, service};
+use crate::common::{check_facts, diagnostic_fact, ipv4, service};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -158,21 +158,7 @@ fn dump(topology: &Topology) -> Vec<String> {
             ));
         }
         for endpoint in &service.endpoints {
-            let ports: Vec<String> = endpoint
-                .ports
-                .iter()
-                .map(|p| {
-                    format!(
-                        "{}{}/{}",
-                        p.name
-                            .as_deref()
-                            .map(|n| format!("{n}:"))
-                            .unwrap_or_default(),
-                        p.port,
-                        p.protocol
-                    )
-                })
-                .collect();
+            let ports: Vec<String> = endpoint.ports.iter().map(ToString::to_string).collect();
             lines.push(format!(
                 "endpoint {}/{} {} addresses={} node={} zone={} hostname={} ready={} serving={} terminating={} ports={} hintZones={} hintNodes={}",
                 service.namespace,
@@ -231,20 +217,7 @@ fn dump(topology: &Topology) -> Vec<String> {
             dependency.evidence
         ));
     }
-    for d in &topology.diagnostics {
-        lines.push(format!(
-            "diag {} {} {} {} @{}#{}:{}:{} {}",
-            d.severity.as_str(),
-            d.code,
-            if d.object.is_empty() { "-" } else { &d.object },
-            if d.field.is_empty() { "-" } else { &d.field },
-            d.source.file,
-            d.source.document,
-            d.source.line,
-            d.source.column,
-            d.message
-        ));
-    }
+    lines.extend(topology.diagnostics.iter().map(diagnostic_fact));
     lines
 }
 

@@ -9,7 +9,7 @@
 //! House rules from STYLE.md ("Parsing never fails as a whole", "Raw, then resolved")
 //! and the input forms a user pastes: `kubectl get -o yaml` dumps, Helm output, JSON.
 
-use crate::common::check_facts;
+use crate::common::{check_facts, diagnostic_fact};
 use std::time::{Duration, Instant};
 
 use kubetopo::engine::config::Config;
@@ -236,20 +236,7 @@ fn dump(topology: &Topology) -> Vec<String> {
         ));
     }
     lines.push(format!("pods {}", topology.cluster.pods.len()));
-    for d in &topology.diagnostics {
-        lines.push(format!(
-            "diag {} {} {} {} @{}#{}:{}:{} {}",
-            d.severity.as_str(),
-            d.code,
-            if d.object.is_empty() { "-" } else { &d.object },
-            if d.field.is_empty() { "-" } else { &d.field },
-            d.source.file,
-            d.source.document,
-            d.source.line,
-            d.source.column,
-            d.message
-        ));
-    }
+    lines.extend(topology.diagnostics.iter().map(diagnostic_fact));
     lines
 }
 
