@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use super::terminal::escape;
 use super::Format;
+use crate::engine::model::Readiness;
 use crate::engine::{output, Topology};
 
 /// Writes the analysis in `format`.
@@ -128,13 +129,7 @@ pub fn render_text(topology: &Topology) -> String {
                 .to_vec()];
             for endpoint in &service.endpoints {
                 let ports: Vec<String> = endpoint.ports.iter().map(ToString::to_string).collect();
-                let state = if endpoint.terminating {
-                    "terminating"
-                } else if endpoint.ready {
-                    "ready"
-                } else {
-                    "not-ready"
-                };
+                let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
                 rows.push(vec![
                     format!("  {}", or_dash(endpoint.pod.as_ref())),
                     join(&endpoint.addresses),

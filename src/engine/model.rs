@@ -54,6 +54,34 @@ impl fmt::Display for Protocol {
     }
 }
 
+/// How a pod or an endpoint stands, as the picture, the CLI table and the details
+/// name it. Terminating wins over ready, as it does for traffic (§4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    NotReady,
+    Terminating,
+}
+
+impl Readiness {
+    pub fn of(terminating: bool, ready: bool) -> Readiness {
+        match (terminating, ready) {
+            (true, _) => Readiness::Terminating,
+            (false, true) => Readiness::Ready,
+            (false, false) => Readiness::NotReady,
+        }
+    }
+
+    /// `ready`, `not-ready` or `terminating`: also the CSS class of a drawn pod.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::NotReady => "not-ready",
+            Readiness::Terminating => "terminating",
+        }
+    }
+}
+
 /// `intstr.IntOrString`, as used by targetPort, probe ports and policy ports.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PortRef {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::diag::Severity;
-use super::model::ServiceType;
+use super::model::{Readiness, ServiceType};
 use super::refs::KindRef;
 use super::trace::Place;
 use super::Topology;
@@ -629,13 +629,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             if scene.shape(&target).is_none() || !seen.insert(target.clone()) {
                 continue;
             }
-            let state = if endpoint.terminating {
-                "terminating"
-            } else if endpoint.ready {
-                "ready"
-            } else {
-                "not-ready"
-            };
+            let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
             scene.edges.push(edge(
                 &scene,
                 &service_key,
@@ -890,13 +884,7 @@ fn place_nodes(
                 for (position, pod) in members.iter().enumerate() {
                     let row = position / chips_per_row;
                     let column = position % chips_per_row;
-                    let state = if pod.terminating {
-                        "terminating"
-                    } else if pod.ready {
-                        "ready"
-                    } else {
-                        "not-ready"
-                    };
+                    let state = Readiness::of(pod.terminating, pod.ready).as_str();
                     scene.push(Shape {
                         id: pod_id(&pod.namespace, &pod.name),
                         kind: ShapeKind::Chip,

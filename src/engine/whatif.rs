@@ -31,8 +31,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::cluster::{
-    node_accepts, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIndex,
-    PodNaming, ReplicaSlot,
+    node_accepts, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIdentity,
+    PodIndex, PodNaming, ReplicaSlot,
 };
 use super::diag::Diagnostic;
 use super::ingest::{self, SourceFile};
@@ -650,8 +650,9 @@ fn scale(
         let mut template = PodFactory::new(topology, &workload);
         let mut index = 0u32;
         while created.len() < target - current.len() && index < replicas.saturating_add(10_000) {
-            if taken.insert(template.name(topology, index)) {
-                let pod = template.pod(topology, index, &created, Replacement::Ready);
+            let identity = template.identity(topology, index);
+            if taken.insert(identity.name.clone()) {
+                let pod = template.pod(topology, index, identity, &created, Replacement::Ready);
                 created.push(pod);
             }
             index += 1;
@@ -722,7 +723,8 @@ fn replacement_pods(
             let ordinal = ordinal_of(&pod.name, &workload.meta.name);
             let index = (ordinal.saturating_sub(u64::from(workload.ordinal_start)))
                 .min(u64::from(u32::MAX)) as u32;
-            created.push(factory.pod(topology, index, &created, replacement));
+            let identity = factory.identity(topology, index);
+            created.push(factory.pod(topology, index, identity, &created, replacement));
             continue;
         }
         let taken: BTreeSet<String> = topology
@@ -735,10 +737,10 @@ fn replacement_pods(
             .collect();
         let mut index = workload.replicas;
         loop {
-            let name = factory.name(topology, index);
-            let key = NamespacedName::new(&pod.namespace, &name);
-            if !taken.contains(&name) && !gone_keys.contains(&key) {
-                created.push(factory.pod(topology, index, &created, replacement));
+            let identity = factory.identity(topology, index);
+            let key = NamespacedName::new(&pod.namespace, &identity.name);
+            if !taken.contains(&identity.name) && !gone_keys.contains(&key) {
+                created.push(factory.pod(topology, index, identity, &created, replacement));
                 break;
             }
             index = index.saturating_add(1);
@@ -795,24 +797,23 @@ impl<'w> PodFactory<'w> {
         }
     }
 
-    /// The name replica `index` would get.
-    fn name(&self, topology: &Topology, index: u32) -> String {
+    /// The name and labels replica `index` gets: looked at before the pod is
+    /// placed, so that a replica whose name is taken gets no address.
+    fn identity(&self, topology: &Topology, index: u32) -> PodIdentity {
         self.naming
             .replica(ReplicaSlot::Index(index), topology.config.seed)
-            .name
     }
 
+    /// Places replica `index`, named `identity`, and gives it an address.
     fn pod(
         &mut self,
         topology: &Topology,
         index: u32,
+        identity: PodIdentity,
         also_placed: &[ClusterPod],
         replacement: Replacement,
     ) -> ClusterPod {
         let workload = self.workload;
-        let identity = self
-            .naming
-            .replica(ReplicaSlot::Index(index), topology.config.seed);
         let node = place(topology, workload, &self.spec, index);
         let used_ips = self.used_ips.get_or_insert_with(|| {
             topology

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::state::AppState;
 use crate::engine::diag::Diagnostic;
-use crate::engine::model::{ServiceType, TrafficPolicy};
+use crate::engine::model::{Readiness, ServiceType, TrafficPolicy};
 use crate::engine::refs::KindRef;
 use crate::engine::scene::{self, IdKind};
 use crate::engine::sources;
@@ -237,9 +237,10 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         <table class="compact" data-testid="endpoints">
             <thead><tr><th>"Pod"</th><th>"Address"</th><th>"Node"</th><th>"State"</th><th>"Ports"</th></tr></thead>
             <tbody>{service.endpoints.iter().map(|e| {
-                let state_text = if e.terminating { "terminating" } else if e.ready { "ready" } else { "not ready" };
+                let state = Readiness::of(e.terminating, e.ready).as_str();
+                let state_text = state.replace('-', " ");
                 let ports: Vec<String> = e.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
-                view! { <tr data-testid="endpoint-row"><td>{e.pod.as_ref().map_or_else(|| "—".to_string(), |pod| pod.name.clone())}</td><td>{e.addresses.first().map(ToString::to_string).unwrap_or_default()}</td><td>{e.node.clone().unwrap_or_default()}</td><td class=format!("state {}", state_text.replace(' ', "-"))>{state_text}</td><td data-testid="endpoint-ports">{ports.join(", ")}</td></tr> }
+                view! { <tr data-testid="endpoint-row"><td>{e.pod.as_ref().map_or_else(|| "—".to_string(), |pod| pod.name.clone())}</td><td>{e.addresses.first().map(ToString::to_string).unwrap_or_default()}</td><td>{e.node.clone().unwrap_or_default()}</td><td class=format!("state {state}")>{state_text}</td><td data-testid="endpoint-ports">{ports.join(", ")}</td></tr> }
             }).collect_view()}</tbody>
         </table>
         <h3>"DNS"</h3>

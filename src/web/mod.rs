@@ -181,13 +181,7 @@ fn WorkspaceSwitcher() -> impl IntoView {
             .collect_view()
     };
     let on_change = move |ev: leptos::ev::Event| {
-        let Some(select) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        else {
-            return;
-        };
-        let id = select.value();
+        let id = event_target_value(&ev);
         if id == NEW_WORKSPACE_VALUE {
             let n_workspaces = state.workspaces.with_untracked(Vec::len);
             workspaces::open_as_new_workspace(

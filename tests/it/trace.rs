@@ -2,6 +2,7 @@
 //! tests of `kubetopo trace` on the corpus; the CLI's usage errors; and a property
 //! test that no destination or seed makes a trace panic.
 
+use crate::common::samples as corpus;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
@@ -883,10 +884,6 @@ spec:
 }
 
 // --- Snapshots on the corpus --------------------------------------------------------------------
-
-fn corpus(names: &[&str]) -> Topology {
-    crate::common::samples(names)
-}
 
 fn pod_of(topology: &Topology, workload: &str) -> String {
     let pod = topology

@@ -2,6 +2,7 @@
 //! of the edited model, scaling must name and place pods as the cluster simulation
 //! does, and traffic must follow at once.
 
+use crate::common::samples as corpus;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
@@ -9,10 +10,6 @@ use kubetopo::engine::refs::{KindRef, NamespacedName};
 use kubetopo::engine::trace::{self, Destination, TraceRequest, TraceSource, Verdict};
 use kubetopo::engine::whatif::{self, apply, Mutation, Resolution};
 use kubetopo::engine::{analyze, Topology};
-
-fn corpus(names: &[&str]) -> Topology {
-    crate::common::samples(names)
-}
 
 fn boutique() -> Topology {
     corpus(&["online-boutique.yaml", "online-boutique-netpol.yaml"])
