@@ -3,11 +3,13 @@
 # skipped when its tool is already present at the right version.
 #
 #   scripts/setup.sh          Rust wasm target, trunk, wasm-bindgen-cli, npm tools
-#   scripts/setup.sh browser  ... plus Debian's Chromium for the browser tests
+#   scripts/setup.sh browser  ... plus Debian's Chromium and mdbook for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+# mdbook builds the book of the documentation-embed test (tests/e2e/book/).
+MDBOOK_VERSION=0.4.52
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
 
@@ -49,6 +51,12 @@ if [ "${1:-}" = "browser" ] && ! [ -x /usr/bin/chromium ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium chromium-driver
+fi
+
+if [ "${1:-}" = "browser" ] && ! mdbook --version 2>/dev/null | grep -q " v$MDBOOK_VERSION"; then
+  step "cargo install mdbook $MDBOOK_VERSION (about 3 minutes)"
+  # Without its default features (serve, watch, search): the test only builds a book.
+  cargo install --locked mdbook --version "$MDBOOK_VERSION" --no-default-features
 fi
 
 # trunk is offline: every crate must already be in the local registry.

@@ -5,6 +5,7 @@
 //! web app (`web`, wasm only) are thin shells over it. Start at [`engine::analyze`].
 
 pub mod engine;
+pub mod launch_options;
 pub mod synth;
 
 #[cfg(not(target_arch = "wasm32"))]

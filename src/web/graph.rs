@@ -85,6 +85,35 @@ pub fn Graph() -> impl IntoView {
             k,
         });
     };
+    // Embedded, the page sizes itself to the scene: it reports the height it would
+    // like after each new scene, and fits the scene again when the frame is resized.
+    let embedded = super::embed::is_embedded();
+    let toolbar_ref = NodeRef::<leptos::html::Div>::new();
+    let report_height = move || {
+        let (Some(element), Some(toolbar)) =
+            (container.get_untracked(), toolbar_ref.get_untracked())
+        else {
+            return;
+        };
+        let scene = scene.get_untracked();
+        let wanted = super::embed::wanted_graph_height(
+            f64::from(element.client_width()),
+            scene.scene.width,
+            scene.scene.height,
+        );
+        super::embed::report_height(f64::from(toolbar.offset_height()) + wanted);
+    };
+    if embedded {
+        Effect::new(move |_| {
+            let _ = scene.get();
+            request_animation_frame(report_height);
+        });
+        let handle = window_event_listener(leptos::ev::resize, move |_| {
+            fit();
+            report_height();
+        });
+        on_cleanup(move || handle.remove());
+    }
     // Fit when a different input is loaded, not on every edit: the view stays put while typing.
     let last_files = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
@@ -385,7 +414,7 @@ pub fn Graph() -> impl IntoView {
     };
 
     view! {
-        <div class="graph-toolbar" role="toolbar" aria-label="Graph controls">
+        <div class="graph-toolbar" node_ref=toolbar_ref role="toolbar" aria-label="Graph controls">
             <div class="segmented" role="group" aria-label="View">
                 <button type="button" data-testid="view-cluster" aria-pressed=move || (state.view.get() == View::Cluster).to_string() on:click=move |_| state.view.set(View::Cluster)>"Cluster"</button>
                 <button type="button" data-testid="view-logical" aria-pressed=move || (state.view.get() == View::Logical).to_string() on:click=move |_| state.view.set(View::Logical)>"Logical"</button>

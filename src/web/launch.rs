@@ -1,9 +1,10 @@
-//! Launch options read from the page address: `?embed`, `?sample=ID` and
-//! `#manifests=BASE64`. Reading them never falls back to the demo in silence: a
+//! Launch options read from the page address: `?embed`, `?sample=ID`, `?view=`,
+//! `?traffic=` and `#manifests=BASE64`. Reading them never falls back to the demo in silence: a
 //! link that cannot be read becomes a `LaunchError` the app shows to the user.
 
 use super::samples;
 use super::state::InputFile;
+use crate::launch_options::{parse_display_options, DisplayOptions};
 
 /// How the page was opened. Documentation embeds kubetopo in an iframe with
 /// `?embed` (no editor pane, nothing remembered) and picks the input with
@@ -11,10 +12,15 @@ use super::state::InputFile;
 #[derive(Clone, Debug, Default)]
 pub struct Launch {
     pub embed: bool,
+    /// The view and traffic the link asks for (`?view=`, `?traffic=`).
+    pub display: DisplayOptions,
     /// What the link asks to show, and a name for the workspace that holds it.
     pub linked: Option<LinkedInput>,
     /// Why the link's input could not be shown, in words meant for the user.
     pub error: Option<String>,
+    /// The `?view=` or `?traffic=` values the app does not know, in words meant
+    /// for the user.
+    pub option_error: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -49,8 +55,11 @@ pub fn parse_launch(query: &str, hash: &str) -> Launch {
         .iter()
         .filter(|(k, _)| k == "embed")
         .any(|(_, v)| embed_value_turns_on(v));
+    let (display, option_errors) =
+        parse_display_options(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let mut launch = Launch {
         embed,
+        display,
         ..Launch::default()
     };
     if let Some((_, id)) = params.iter().find(|(k, _)| k == "sample") {
@@ -89,7 +98,26 @@ pub fn parse_launch(query: &str, hash: &str) -> Launch {
             }
         }
     }
+    if !option_errors.is_empty() {
+        let messages: Vec<String> = option_errors.iter().map(ToString::to_string).collect();
+        launch.option_error = Some(messages.join(" "));
+    }
     launch
+}
+
+impl Launch {
+    /// Everything the user must be told about the link: why its input cannot be
+    /// shown, then the display options it gets wrong (those keep their defaults,
+    /// and the input still shows).
+    pub fn message(&self) -> Option<String> {
+        let messages: Vec<&str> = self
+            .error
+            .iter()
+            .chain(self.option_error.iter())
+            .map(String::as_str)
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
 }
 
 /// `?embed`, `?embed=1`, `?embed=true` turn embedding on; `0`, `false`, `no` and

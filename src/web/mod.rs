@@ -5,6 +5,7 @@
 mod crash;
 mod details;
 mod editor;
+mod embed;
 mod graph;
 mod launch;
 mod samples;
@@ -17,6 +18,8 @@ mod workspaces;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::engine::scene::View;
+use crate::launch_options::{DisplayOptions, TrafficOption, ViewOption};
 use state::{AppState, InputFile, MainTab};
 use workspaces::{Boot, SaveStatus};
 
@@ -27,6 +30,7 @@ pub fn start() {
     install_panic_banner();
     let launch = launch::read_launch();
     let embed = launch.embed;
+    let display = launch.display;
     // IndexedDB is asynchronous: the app mounts once the saved work is read. This
     // runs before Leptos sets up its executor, so it uses wasm-bindgen's directly.
     wasm_bindgen_futures::spawn_local(async move {
@@ -34,7 +38,7 @@ pub fn start() {
         let boot = std::rc::Rc::new(std::cell::RefCell::new(Some(boot)));
         leptos::mount::mount_to_body(move || {
             let boot = boot.borrow_mut().take().expect("the app mounts once");
-            view! { <App boot=boot embed=embed /> }
+            view! { <App boot=boot embed=embed display=display /> }
         });
     });
 }
@@ -48,8 +52,13 @@ fn install_panic_banner() {
 }
 
 #[component]
-fn App(boot: Boot, embed: bool) -> impl IntoView {
+fn App(boot: Boot, embed: bool, display: DisplayOptions) -> impl IntoView {
     let state = AppState::new(boot.files);
+    match display.view {
+        Some(ViewOption::Cluster) | None => {}
+        Some(ViewOption::Logical) => state.view.set(View::Logical),
+        Some(ViewOption::Table) => state.tab.set(MainTab::Table),
+    }
     state.workspace.set(boot.identity);
     state.workspaces.set(boot.summaries);
     state.save_status.set(boot.save_status);
@@ -63,7 +72,13 @@ fn App(boot: Boot, embed: bool) -> impl IntoView {
     }
     workspaces::install(state);
     provide_context(state);
+    if embed {
+        provide_context(embed::Embedded);
+    }
     traffic::provide_traffic(state);
+    if display.traffic == Some(TrafficOption::Off) {
+        expect_context::<traffic::TrafficState>().playing.set(false);
+    }
     let load_sample = move |ev: leptos::ev::Event| {
         let Some(select) = ev
             .target()

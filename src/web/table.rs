@@ -39,8 +39,20 @@ pub fn TableView() -> impl IntoView {
             })
             .collect_view()
     };
+    // Embedded, the page sizes itself to the table (see `embed`).
+    let table_ref = NodeRef::<leptos::html::Div>::new();
+    if super::embed::is_embedded() {
+        Effect::new(move |_| {
+            let _ = state.topology.get();
+            request_animation_frame(move || {
+                if let Some(element) = table_ref.get_untracked() {
+                    super::embed::report_height(super::embed::content_height(&element));
+                }
+            });
+        });
+    }
     view! {
-        <div class="table-view" data-testid="table-view">
+        <div class="table-view" node_ref=table_ref data-testid="table-view">
             <table>
                 <caption>"Services and their endpoints"</caption>
                 <thead><tr><th scope="col">"Service"</th><th scope="col">"Type"</th><th scope="col">"Cluster IP"</th><th scope="col">"Ports"</th><th scope="col">"Endpoints"</th></tr></thead>

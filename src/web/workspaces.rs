@@ -92,7 +92,7 @@ pub async fn boot(launch: &Launch) -> Boot {
             revision: 0,
             summaries: Vec::new(),
             save_status: SaveStatus::Off,
-            link_error: launch.error.clone(),
+            link_error: launch.message(),
             save_at_once: false,
         };
     }
@@ -191,7 +191,7 @@ pub async fn boot(launch: &Launch) -> Boot {
         revision,
         summaries,
         save_status,
-        link_error: launch.error.clone(),
+        link_error: launch.message(),
         save_at_once,
     }
 }

@@ -6,6 +6,12 @@ const port = Number(process.env.KUBETOPO_E2E_PORT || 8765);
 // dist/ is also served under this nested prefix, to check that it works from any
 // sub-path (specs/subpath.spec.mjs).
 export const SUBPATH = '/docs/tools/kubetopo/';
+// Documentation sites that embed the app (specs/mdbook.spec.mjs, specs/embed.spec.mjs):
+// the book built from tests/e2e/book/ and the plain pages of tests/e2e/pages/, each
+// with dist/ beside it in a kubetopo/ folder, where the embed script expects the app.
+export const BOOK_PATH = '/docs/guide/';
+export const PAGES_PATH = '/site/';
+const DOCS_MOUNTS = [`${BOOK_PATH}=tests/e2e/book/out`, `${BOOK_PATH}kubetopo/`, `${PAGES_PATH}=tests/e2e/pages`, `${PAGES_PATH}kubetopo/`];
 export default defineConfig({
   testDir: './specs',
   outputDir: './artifacts/results',
@@ -29,7 +35,7 @@ export default defineConfig({
     command: `node tests/e2e/serve.mjs`,
     cwd: '../..',
     url: `http://127.0.0.1:${port}/`,
-    env: { PORT: String(port), MOUNTS: `/,${SUBPATH}` },
+    env: { PORT: String(port), MOUNTS: ['/', SUBPATH, ...DOCS_MOUNTS].join(',') },
     reuseExistingServer: false,
     timeout: 30_000,
   },

@@ -15,6 +15,7 @@ mod engine_rules;
 mod fuzz_regressions;
 mod highlight;
 mod ingest;
+mod launch_options;
 mod netpol;
 mod scene;
 mod selector;
