@@ -139,6 +139,8 @@
 
   /** Puts the viewer beside the block. The block stays until the app reports it has drawn. */
   function load(pre) {
+    // A single-page site may have replaced the page since the block was seen.
+    if (!pre.isConnected) return;
     const address = frameAddress(pre);
     if (!address) return;
     const holder = document.createElement('div');

@@ -38,8 +38,9 @@ pub fn wanted_graph_height(graph_width: f64, scene_width: f64, scene_height: f64
 }
 
 /// Tells the parent page how tall the app would like to be when its center area
-/// (graph with toolbar, or table) is `center_height` tall: the bars above and
-/// below the panes are measured as they are drawn. Does nothing outside a frame.
+/// (graph with toolbar, or table) is `center_height` tall. The bars above and below
+/// the panes, and the details panel when a narrow frame stacks it under the center,
+/// are measured as they are drawn. Does nothing outside a frame.
 pub fn report_height(center_height: f64) {
     let Some(window) = web_sys::window() else {
         return;
@@ -50,21 +51,45 @@ pub fn report_height(center_height: f64) {
     if js_sys::Object::is(&parent, &window) {
         return;
     }
-    let Some(app) = window
-        .document()
-        .and_then(|document| document.query_selector(".app").ok().flatten())
-    else {
+    let Some(document) = window.document() else {
+        return;
+    };
+    let (Some(app), Some(center)) = (
+        document.query_selector(".app").ok().flatten(),
+        document.query_selector(".panes > .center").ok().flatten(),
+    ) else {
         return;
     };
     let bars: f64 = element_children(&app)
         .filter(|child| !child.matches(".panes").unwrap_or(false))
         .map(|child| offset_height(&child))
         .sum();
+    let stacked: f64 = center
+        .parent_element()
+        .into_iter()
+        .flat_map(|panes| element_children(&panes))
+        .filter(|pane| pane != &center && stacked_under(pane, &center))
+        .map(|pane| offset_height(&pane))
+        .sum();
     let message = js_sys::Object::new();
-    let height = (bars + center_height).ceil();
+    let height = (bars + center_height + stacked).ceil();
     let _ = js_sys::Reflect::set(&message, &"type".into(), &HEIGHT_MESSAGE.into());
     let _ = js_sys::Reflect::set(&message, &"height".into(), &JsValue::from_f64(height));
     let _ = parent.post_message(&message, "*");
+}
+
+/// Whether `pane` shares the center's columns (a narrow frame stacks the panes)
+/// rather than standing beside it. A hidden pane has no width and never does.
+fn stacked_under(pane: &web_sys::Element, center: &web_sys::Element) -> bool {
+    let (Some(pane), Some(center)) = (
+        pane.dyn_ref::<web_sys::HtmlElement>(),
+        center.dyn_ref::<web_sys::HtmlElement>(),
+    ) else {
+        return false;
+    };
+    pane.offset_width() > 0
+        && pane.offset_left() < center.offset_left() + center.offset_width()
+        && center.offset_left() < pane.offset_left() + pane.offset_width()
 }
 
 /// The height of an element's content as laid out, for the table view.

@@ -16,9 +16,15 @@ export class DocsPage {
     this.frames = page.locator('iframe[data-kubetopo-frame]');
   }
 
-  /** The holder the script made around the code block `block` (a locator). */
+  /** The holder the script made around the code block `block` (a locator that
+   *  finds the block by itself, such as by id or text, not by position). */
   viewerOf(block) {
     return this.viewers.filter({ has: block });
+  }
+
+  /** Scrolls a code block into view, or its viewer once the block is hidden. */
+  async scrollTo(block) {
+    await block.evaluate((element) => (element.closest('.kubetopo-embed') || element).scrollIntoView({ block: 'center' }));
   }
 
   /** The app inside a viewer. */

@@ -35,9 +35,11 @@ test('an mdBook page with two kubetopo fences draws both diagrams', async ({ pag
   await page.goto(CHAPTER);
   const fences = page.locator('pre:has(> code.language-kubetopo)');
   await expect(fences).toHaveCount(2);
-  const [shop, orders] = [docs.viewerOf(fences.nth(0)), docs.viewerOf(fences.nth(1))];
+  const [shopFence, ordersFence] = [fences.filter({ hasText: 'name: storefront' }), fences.filter({ hasText: 'serviceName: orders' })];
+  const [shop, orders] = [docs.viewerOf(shopFence), docs.viewerOf(ordersFence)];
   await docs.waitForDrawn(shop);
-  await orders.scrollIntoViewIfNeeded();
+  // The second viewer loads when its fence comes near the screen.
+  await docs.scrollTo(ordersFence);
   await docs.waitForDrawn(orders);
 
   const shopApp = docs.app(shop);
@@ -51,8 +53,8 @@ test('an mdBook page with two kubetopo fences draws both diagrams', async ({ pag
 
   // The fences are hidden only now that their viewers have drawn, and each frame
   // is the app beside the script, in embed mode, with its fence's text.
-  await expect(fences.nth(0)).toBeHidden();
-  await expect(fences.nth(1)).toBeHidden();
+  await expect(shopFence).toBeHidden();
+  await expect(ordersFence).toBeHidden();
   for (const viewer of [shop, orders]) {
     const src = await viewer.locator('iframe').getAttribute('src');
     expect(src.startsWith(new URL(`${BOOK_PATH}kubetopo/?embed=`, baseURL).href), src).toBe(true);
@@ -62,18 +64,27 @@ test('an mdBook page with two kubetopo fences draws both diagrams', async ({ pag
 
   // Each viewer is as tall as its diagram asks (the app reports it), not a fixed box.
   const heights = await docs.frames.evaluateAll((frames) => frames.map((frame) => frame.getBoundingClientRect().height));
-  for (const height of heights) expect(height).toBeGreaterThan(300);
+  for (const height of heights) {
+    expect(height).toBeGreaterThan(300);
+    expect(height).toBeLessThan(1200);
+  }
+  // ... and stays so: the frame's height does not feed back into what the app asks.
+  await page.waitForTimeout(500);
+  expect(await docs.frames.evaluateAll((frames) => frames.map((frame) => frame.getBoundingClientRect().height))).toEqual(heights);
   await docs.assertClean();
 });
 
 test('clicking a Service in one mdBook viewer opens its details there', async ({ page }) => {
   const docs = new DocsPage(page);
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto(CHAPTER);
   const fences = page.locator('pre:has(> code.language-kubetopo)');
-  const [shop, orders] = [docs.viewerOf(fences.nth(0)), docs.viewerOf(fences.nth(1))];
+  const [shopFence, ordersFence] = [fences.filter({ hasText: 'name: storefront' }), fences.filter({ hasText: 'serviceName: orders' })];
+  const [shop, orders] = [docs.viewerOf(shopFence), docs.viewerOf(ordersFence)];
   await docs.waitForDrawn(shop);
+  await docs.scrollTo(ordersFence);
   await docs.waitForDrawn(orders);
+  await docs.scrollTo(shopFence);
   const shopApp = docs.app(shop);
   await shopApp.locator('.graph .shape[data-id="svc:shop/storefront"]').click({ position: { x: 8, y: 6 } });
   await expect(shopApp.getByTestId('details-title')).toHaveText('Service shop/storefront');
@@ -83,6 +94,7 @@ test('clicking a Service in one mdBook viewer opens its details there', async ({
 
   // The README's picture: the chapter's heading, its text and the live viewer. It
   // goes to docs/ only when asked, so that a test run leaves the tree clean.
+  await page.mouse.move(5, 5);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(300);
   await docs.screenshot('embed-mdbook');
