@@ -1,6 +1,7 @@
 //! Launch options read from the page address: `?embed`, `?sample=ID`, `?view=`,
-//! `?traffic=` and `#manifests=BASE64`. Reading them never falls back to the demo in silence: a
-//! link that cannot be read becomes a `LaunchError` the app shows to the user.
+//! `?traffic=` and `#manifests=BASE64`. Reading them never falls back to the demo
+//! in silence: a link that cannot be read becomes an error the app shows to the
+//! user.
 
 use super::samples;
 use super::state::InputFile;

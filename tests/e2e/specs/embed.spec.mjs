@@ -103,6 +103,18 @@ test('only a frame the script made, from the app origin, resizes a viewer', asyn
   await docs.assertClean();
 });
 
+test('a view the app does not know is said in the viewer, and the input still shows', async ({ page }) => {
+  const docs = new DocsPage(page);
+  // What the script makes of <pre class="kubetopo" data-view="graph" data-sample="local-lb">.
+  await page.goto(`${PAGES_PATH}kubetopo/?embed=&view=graph&sample=local-lb`);
+  await expect(page.getByTestId('link-error')).toContainText('view="graph"');
+  await expect(page.getByTestId('link-error')).toContainText('cluster, logical or table');
+  await expect(page.getByTestId('graph')).toHaveAttribute('data-pods', /\d+/);
+  await expect(page.getByTestId('view-cluster')).toHaveAttribute('aria-pressed', 'true');
+  expect(Number(await page.getByTestId('graph').getAttribute('data-services'))).toBeGreaterThan(0);
+  await docs.assertClean();
+});
+
 test('without the script, the code blocks stay as they were', async ({ page }) => {
   const docs = new DocsPage(page);
   await page.route('**/kubetopo-embed.js', (route) => route.abort());
