@@ -89,6 +89,32 @@ test('a viewer loads only when its block scrolls into view, and sizes itself to 
   await docs.assertClean();
 });
 
+test('a block that the page adds later, as single-page docs do, becomes a viewer too', async ({ page }) => {
+  const docs = new DocsPage(page);
+  await page.goto(PAGES_PATH);
+  await docs.waitForDrawn(docs.viewerOf(page.locator('#logical')));
+  // Docusaurus's shape: one <span> per line, each ended by a <br>, not a newline.
+  await page.evaluate(() => {
+    const pre = document.createElement('pre');
+    pre.className = 'prism-code language-kubetopo';
+    pre.id = 'added';
+    const code = document.createElement('code');
+    for (const line of ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: added-later', 'spec:', '  ports: [{port: 80}]']) {
+      const span = document.createElement('span');
+      span.className = 'token-line';
+      span.append(line, document.createElement('br'));
+      code.append(span);
+    }
+    pre.append(code);
+    document.getElementById('title').after(pre);
+  });
+  const viewer = docs.viewerOf(page.locator('#added'));
+  await docs.waitForDrawn(viewer);
+  await expect(docs.app(viewer).locator('.graph .shape[data-id="svc:default/added-later"]')).toBeVisible();
+  expect(await docs.manifestsOf(viewer)).toBe('apiVersion: v1\nkind: Service\nmetadata:\n  name: added-later\nspec:\n  ports: [{port: 80}]');
+  await docs.assertClean();
+});
+
 test('only a frame the script made, from the app origin, resizes a viewer', async ({ page }) => {
   const docs = new DocsPage(page);
   await page.goto(PAGES_PATH);
