@@ -38,6 +38,7 @@ pub mod resolve;
 pub mod scene;
 pub mod selector;
 mod sha256;
+pub mod share;
 pub mod sim;
 pub mod sources;
 pub mod trace;

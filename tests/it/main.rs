@@ -19,6 +19,7 @@ mod launch_options;
 mod netpol;
 mod scene;
 mod selector;
+mod share;
 mod sim;
 mod trace;
 mod validation;
