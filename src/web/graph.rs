@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::AppState;
+pub use super::state::Viewport;
 use crate::engine::highlight::{self, Highlight, StepDirection};
 use crate::engine::scene::{self, build_scene, IdKind, Scene, View};
 
@@ -32,13 +33,6 @@ impl PartialEq for SceneBuild {
     fn eq(&self, other: &Self) -> bool {
         self.version == other.version
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Viewport {
-    pub tx: f64,
-    pub ty: f64,
-    pub k: f64,
 }
 
 #[component]
@@ -60,12 +54,8 @@ pub fn Graph() -> impl IntoView {
     });
     provide_context(scene);
     let markup_ref = NodeRef::<leptos::svg::G>::new();
-    let viewport = RwSignal::new(Viewport {
-        tx: 0.0,
-        ty: 0.0,
-        k: 1.0,
-    });
-    let container = NodeRef::<leptos::html::Div>::new();
+    let viewport = state.viewport;
+    let container = state.graph_area;
     let search_ref = NodeRef::<leptos::html::Input>::new();
 
     let fit = move || {
@@ -125,7 +115,23 @@ pub fn Graph() -> impl IntoView {
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
             last_files.set_value(names);
-            request_animation_frame(fit);
+            request_animation_frame(move || {
+                // A share link's viewport replaces the first fit.
+                match (
+                    state
+                        .restore_viewport
+                        .try_update_value(Option::take)
+                        .flatten(),
+                    container.get_untracked(),
+                ) {
+                    (Some(shared), Some(element)) => viewport.set(Viewport::from_shared(
+                        shared,
+                        f64::from(element.client_width()),
+                        f64::from(element.client_height()),
+                    )),
+                    _ => fit(),
+                }
+            });
         }
     });
 
@@ -270,8 +276,8 @@ pub fn Graph() -> impl IntoView {
     };
 
     // Search by name and label-selector query.
-    let search = RwSignal::new(String::new());
-    let query = RwSignal::new(String::new());
+    let search = state.search;
+    let query = state.query;
     let found = Memo::new(move |_| {
         let scene = scene.get();
         let topology = state.topology.get();
@@ -387,7 +393,10 @@ pub fn Graph() -> impl IntoView {
             .collect();
         names
             .into_iter()
-            .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+            .map(|n| {
+                let selected = state.filter.with_untracked(|f| f.namespaces.contains(&n));
+                view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+            })
             .collect_view()
     };
     let on_namespace = move |ev: leptos::ev::Event| {

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::config::Config;
 use crate::engine::ingest::SourceFile;
 use crate::engine::scene::{Filter, View};
+use crate::engine::share::SharedViewport;
+use crate::engine::whatif::Mutation;
 use crate::engine::{analyze, Topology};
 
 use super::workspaces::{SaveStatus, WorkspaceIdentity, WorkspaceSummary};
@@ -32,6 +34,45 @@ impl<T> PartialEq for Versioned<T> {
     fn eq(&self, other: &Self) -> bool {
         self.version == other.version
     }
+}
+
+/// The graph's pan and zoom: screen = scene × `k` + (`tx`, `ty`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub tx: f64,
+    pub ty: f64,
+    pub k: f64,
+}
+
+impl Viewport {
+    /// The viewport as a share link holds it: the scene point at the centre of a
+    /// graph area `width` × `height` pixels, and the zoom.
+    pub fn to_shared(self, width: f64, height: f64) -> SharedViewport {
+        SharedViewport::from_scene(
+            (width / 2.0 - self.tx) / self.k,
+            (height / 2.0 - self.ty) / self.k,
+            self.k,
+        )
+    }
+
+    /// The viewport that shows `shared` in a graph area `width` × `height` pixels.
+    pub fn from_shared(shared: SharedViewport, width: f64, height: f64) -> Viewport {
+        let k = shared.scale();
+        let (x, y) = shared.center();
+        Viewport {
+            tx: width / 2.0 - x * k,
+            ty: height / 2.0 - y * k,
+            k,
+        }
+    }
+}
+
+/// A what-if edit as applied: the mutation (what a share link carries) and how
+/// the engine described it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppliedEdit {
+    pub mutation: Mutation,
+    pub description: String,
 }
 
 /// Which tab the main area shows.
@@ -65,9 +106,19 @@ pub struct AppState {
     pub filter: RwSignal<Filter>,
     /// The selected scene id (`svc:ns/name`, `pod:ns/name`, ...).
     pub selection: RwSignal<Option<String>>,
+    /// The graph's name search and label query, as typed.
+    pub search: RwSignal<String>,
+    pub query: RwSignal<String>,
+    /// The graph's pan and zoom, and its drawing area (for share links).
+    pub viewport: RwSignal<Viewport>,
+    pub graph_area: NodeRef<leptos::html::Div>,
+    /// A share link's viewport, applied instead of "fit" when the graph first draws.
+    pub restore_viewport: StoredValue<Option<SharedViewport>>,
+    /// A share link's what-if edits, applied once the traffic simulator starts.
+    pub restore_edits: StoredValue<Vec<Mutation>>,
     pub jump: RwSignal<JumpRequest>,
-    /// A human-readable list of the what-if edits applied since the last reset.
-    pub edits: RwSignal<Vec<String>>,
+    /// The what-if edits applied since the last reset, in order.
+    pub edits: RwSignal<Vec<AppliedEdit>>,
     /// Milliseconds the last analysis took, shown in the status bar.
     pub last_analysis_ms: RwSignal<f64>,
     /// Milliseconds spent building and writing the scene for the last change.
@@ -84,6 +135,8 @@ pub struct AppState {
     pub progress: RwSignal<Option<String>>,
     /// The last closed file tab, which "Undo" puts back.
     pub closed_file: RwSignal<Option<ClosedFile>>,
+    /// What the last click on Share produced.
+    pub share_note: RwSignal<Option<super::share::ShareNote>>,
     /// Counts the user's edits; a save records the count it wrote.
     pub edit_serial: StoredValue<u64>,
     pub saved_serial: StoredValue<u64>,
@@ -120,6 +173,16 @@ impl AppState {
             tab: RwSignal::new(MainTab::Graph),
             filter: RwSignal::new(Filter::default()),
             selection: RwSignal::new(None),
+            search: RwSignal::new(String::new()),
+            query: RwSignal::new(String::new()),
+            viewport: RwSignal::new(Viewport {
+                tx: 0.0,
+                ty: 0.0,
+                k: 1.0,
+            }),
+            graph_area: NodeRef::new(),
+            restore_viewport: StoredValue::new(None),
+            restore_edits: StoredValue::new(Vec::new()),
             jump: RwSignal::new(JumpRequest::default()),
             edits: RwSignal::new(Vec::new()),
             last_analysis_ms: RwSignal::new(elapsed),
@@ -131,6 +194,7 @@ impl AppState {
             tab_note: RwSignal::new(None),
             progress: RwSignal::new(None),
             closed_file: RwSignal::new(None),
+            share_note: RwSignal::new(None),
             edit_serial: StoredValue::new(0),
             saved_serial: StoredValue::new(0),
             loaded_serial: StoredValue::new(0),
@@ -178,13 +242,13 @@ impl AppState {
     }
 
     /// Installs a topology changed by a what-if edit.
-    pub fn apply_edit(&self, topology: Arc<Topology>, description: String) {
+    pub fn apply_edit(&self, topology: Arc<Topology>, edit: AppliedEdit) {
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
             value: topology,
         });
-        self.edits.update(|edits| edits.push(description));
+        self.edits.update(|edits| edits.push(edit));
     }
 
     pub fn reset_edits(&self) {

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::graph::{SceneBuild, Viewport};
-use super::state::AppState;
+use super::state::{AppState, AppliedEdit};
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
@@ -84,6 +84,7 @@ pub fn provide_traffic(state: AppState) {
                     install_simulator(simulator);
                     traffic.drops.set(BTreeMap::new());
                     traffic.counters.set(Default::default());
+                    apply_restored_edits(state, traffic);
                 },
                 std::time::Duration::ZERO,
             )
@@ -115,6 +116,12 @@ fn simulator_serial() -> u64 {
 /// and the graph then shows the very same edited topology.
 pub fn edit(state: AppState, mutation: Mutation) {
     let traffic = expect_context::<TrafficState>();
+    let message = apply_mutation(state, mutation).err();
+    traffic.message.set(message);
+}
+
+/// Applies one edit through the simulator; the error is in words for the user.
+fn apply_mutation(state: AppState, mutation: Mutation) -> Result<(), String> {
     let outcome = with_simulator(|simulator| {
         simulator
             .apply(&mutation)
@@ -122,15 +129,42 @@ pub fn edit(state: AppState, mutation: Mutation) {
     });
     match outcome {
         Some(Ok((report, topology))) => {
-            traffic.message.set(None);
-            state.apply_edit(topology, report.description);
+            state.apply_edit(
+                topology,
+                AppliedEdit {
+                    mutation,
+                    description: report.description,
+                },
+            );
+            Ok(())
         }
-        Some(Err(error)) => traffic.message.set(Some(error.to_string())),
+        Some(Err(error)) => Err(error.to_string()),
         // The simulator starts one frame after an analysis; an edit in that frame
         // is refused rather than applied to a topology the traffic does not see.
-        None => traffic.message.set(Some(
-            "The traffic simulation is starting; try again.".into(),
-        )),
+        None => Err("The traffic simulation is starting; try again.".into()),
+    }
+}
+
+/// Applies a share link's edits, in order, once the simulator for its manifests
+/// runs (§12.3). An edit that no longer applies is skipped and reported.
+fn apply_restored_edits(state: AppState, traffic: TrafficState) {
+    let Some(mutations) = state
+        .restore_edits
+        .try_update_value(std::mem::take)
+        .filter(|mutations| !mutations.is_empty())
+    else {
+        return;
+    };
+    let failures: Vec<String> = mutations
+        .into_iter()
+        .filter_map(|mutation| apply_mutation(state, mutation).err())
+        .collect();
+    if !failures.is_empty() {
+        traffic.message.set(Some(format!(
+            "{} of the link's what-if edits could not be applied: {}",
+            failures.len(),
+            failures.join("; ")
+        )));
     }
 }
 
@@ -545,7 +579,7 @@ pub fn TrafficPanel() -> impl IntoView {
             .edits
             .get()
             .into_iter()
-            .map(|e| view! { <li>{e}</li> })
+            .map(|edit| view! { <li>{edit.description}</li> })
             .collect_view()
     };
     view! {
