@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::diag::Severity;
 use super::model::{Readiness, ServiceType};
@@ -19,7 +19,7 @@ use super::trace::Place;
 use super::Topology;
 
 /// Which picture to draw.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub enum View {
     /// External clients, ingresses, Services and nodes holding pods.
     #[default]

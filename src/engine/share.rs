@@ -31,6 +31,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
 use super::scene::View;
 use super::whatif::Mutation;
 
@@ -57,12 +58,11 @@ pub const MIN_ZOOM: f64 = 0.05;
 pub const MAX_ZOOM: f64 = 4.0;
 
 /// Everything a share link restores.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SharedState {
     /// The editor buffers, in tab order.
     pub files: Vec<SharedFile>,
-    /// What the app showed; every field has a default, so a link may leave it out.
-    #[serde(default)]
+    /// What the app showed.
     pub view: SharedView,
 }
 
@@ -74,8 +74,7 @@ pub struct SharedFile {
 }
 
 /// The view state of the app when the link was made.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SharedView {
     /// The graph or the table.
     pub tab: SharedTab,
@@ -98,8 +97,7 @@ pub struct SharedView {
 }
 
 /// Which tab the main area shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SharedTab {
     #[default]
     Graph,
@@ -107,8 +105,7 @@ pub enum SharedTab {
 }
 
 /// Whether the traffic animation runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SharedTraffic {
     #[default]
     Running,
@@ -117,7 +114,7 @@ pub enum SharedTraffic {
 
 /// Zoom and pan, independent of the window size: the scene point at the centre of
 /// the graph area and the zoom factor. Integers, so that a link reads back exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SharedViewport {
     /// The scene point at the centre of the graph area, in hundredths of a scene unit.
     pub x: i64,
@@ -160,7 +157,8 @@ impl SharedState {
     /// The state as compact JSON, the bytes a link compresses. Fails only for an
     /// edit that cannot travel in a link (a whole added NetworkPolicy).
     pub fn to_json(&self) -> Result<Vec<u8>, ShareError> {
-        serde_json::to_vec(self)
+        let wire = WireState::from_state(self)?;
+        serde_json::to_vec(&wire)
             .map_err(|error| ShareError::new(ErrorKind::Unshareable(error.to_string())))
     }
 
@@ -174,12 +172,398 @@ impl SharedState {
                 offset: error.valid_up_to(),
             })
         })?;
-        let state: SharedState = serde_json::from_str(text)
+        let wire: WireState = serde_json::from_str(text)
             .map_err(|error| ShareError::new(ErrorKind::BadState(error.to_string())))?;
+        let state = wire
+            .into_state()
+            .map_err(|reason| ShareError::new(ErrorKind::BadState(reason)))?;
         if state.files.is_empty() {
             return Err(ShareError::new(ErrorKind::NoFiles));
         }
         Ok(state)
+    }
+}
+
+// The JSON is read into plain strings, numbers and lists, and turned into the typed
+// state by hand. Deriving `Deserialize` for `Mutation` and the enums instead costs
+// about 70 KB of wasm before optimisation (serde's visitors for 18 variants), more
+// than the whole budget left; these few matches cost a fraction of that.
+
+#[derive(Serialize, Deserialize)]
+struct WireState {
+    files: Vec<SharedFile>,
+    #[serde(default)]
+    view: WireView,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct WireView {
+    tab: String,
+    picture: String,
+    selection: Option<String>,
+    namespaces: Vec<String>,
+    hidden_kinds: Vec<String>,
+    search: String,
+    query: String,
+    viewport: Option<WireViewport>,
+    edits: Vec<WireEdit>,
+    traffic: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireViewport {
+    x: i64,
+    y: i64,
+    zoom: i64,
+}
+
+/// One `whatif::Mutation`: its variant's name and its fields. `value` holds the
+/// Service type, traffic policy, session affinity or traffic distribution.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+struct WireEdit {
+    op: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+impl WireState {
+    fn from_state(state: &SharedState) -> Result<WireState, ShareError> {
+        let view = &state.view;
+        Ok(WireState {
+            files: state.files.clone(),
+            view: WireView {
+                tab: match view.tab {
+                    SharedTab::Graph => "graph",
+                    SharedTab::Table => "table",
+                }
+                .into(),
+                picture: match view.picture {
+                    View::Cluster => "cluster",
+                    View::Logical => "logical",
+                }
+                .into(),
+                selection: view.selection.clone(),
+                namespaces: view.namespaces.iter().cloned().collect(),
+                hidden_kinds: view.hidden_kinds.iter().cloned().collect(),
+                search: view.search.clone(),
+                query: view.query.clone(),
+                viewport: view.viewport.map(|viewport| WireViewport {
+                    x: viewport.x,
+                    y: viewport.y,
+                    zoom: i64::from(viewport.zoom),
+                }),
+                edits: view
+                    .edits
+                    .iter()
+                    .map(WireEdit::from_mutation)
+                    .collect::<Result<_, _>>()?,
+                traffic: match view.traffic {
+                    SharedTraffic::Running => "running",
+                    SharedTraffic::Paused => "paused",
+                }
+                .into(),
+            },
+        })
+    }
+
+    fn into_state(self) -> Result<SharedState, String> {
+        let view = self.view;
+        let choice = |field: &str, text: &str, choices: &[&str]| -> Result<usize, String> {
+            if text.is_empty() {
+                return Ok(0);
+            }
+            choices
+                .iter()
+                .position(|choice| *choice == text)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown {field} {text:?} (expected {})",
+                        choices.join(" or ")
+                    )
+                })
+        };
+        let tab =
+            [SharedTab::Graph, SharedTab::Table][choice("tab", &view.tab, &["graph", "table"])?];
+        let picture = [View::Cluster, View::Logical]
+            [choice("picture", &view.picture, &["cluster", "logical"])?];
+        let traffic = [SharedTraffic::Running, SharedTraffic::Paused]
+            [choice("traffic", &view.traffic, &["running", "paused"])?];
+        let viewport = match view.viewport {
+            None => None,
+            Some(WireViewport { x, y, zoom }) => Some(SharedViewport {
+                x,
+                y,
+                zoom: u32::try_from(zoom)
+                    .map_err(|_| format!("the viewport's zoom {zoom} is out of range"))?,
+            }),
+        };
+        let edits = view
+            .edits
+            .into_iter()
+            .enumerate()
+            .map(|(index, edit)| {
+                edit.into_mutation()
+                    .map_err(|reason| format!("edit {}: {reason}", index + 1))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(SharedState {
+            files: self.files,
+            view: SharedView {
+                tab,
+                picture,
+                selection: view.selection,
+                namespaces: view.namespaces.into_iter().collect(),
+                hidden_kinds: view.hidden_kinds.into_iter().collect(),
+                search: view.search,
+                query: view.query,
+                viewport,
+                edits,
+                traffic,
+            },
+        })
+    }
+}
+
+impl WireEdit {
+    fn from_mutation(mutation: &Mutation) -> Result<WireEdit, ShareError> {
+        let pod = |op: &str, namespace: &str, name: &str| WireEdit {
+            op: op.into(),
+            namespace: Some(namespace.into()),
+            name: name.into(),
+            ..WireEdit::default()
+        };
+        let node = |op: &str, name: &str| WireEdit {
+            op: op.into(),
+            name: name.into(),
+            ..WireEdit::default()
+        };
+        let valued = |op: &str, namespace: &str, name: &str, value: Option<&str>| WireEdit {
+            value: value.map(Into::into),
+            ..pod(op, namespace, name)
+        };
+        Ok(match mutation {
+            Mutation::DeletePod { namespace, name } => pod("DeletePod", namespace, name),
+            Mutation::KillPod { namespace, name } => pod("KillPod", namespace, name),
+            Mutation::MarkPodNotReady { namespace, name } => {
+                pod("MarkPodNotReady", namespace, name)
+            }
+            Mutation::MarkPodReady { namespace, name } => pod("MarkPodReady", namespace, name),
+            Mutation::MarkPodTerminating { namespace, name } => {
+                pod("MarkPodTerminating", namespace, name)
+            }
+            Mutation::CordonNode { name } => node("CordonNode", name),
+            Mutation::UncordonNode { name } => node("UncordonNode", name),
+            Mutation::DrainNode { name } => node("DrainNode", name),
+            Mutation::FailNode { name } => node("FailNode", name),
+            Mutation::RecoverNode { name } => node("RecoverNode", name),
+            Mutation::ScaleWorkload {
+                namespace,
+                name,
+                replicas,
+            } => WireEdit {
+                replicas: Some(*replicas),
+                ..pod("ScaleWorkload", namespace, name)
+            },
+            Mutation::SetServiceType {
+                namespace,
+                name,
+                service_type,
+            } => valued(
+                "SetServiceType",
+                namespace,
+                name,
+                Some(service_type.as_str()),
+            ),
+            Mutation::SetExternalTrafficPolicy {
+                namespace,
+                name,
+                policy,
+            } => valued(
+                "SetExternalTrafficPolicy",
+                namespace,
+                name,
+                Some(policy_text(*policy)),
+            ),
+            Mutation::SetInternalTrafficPolicy {
+                namespace,
+                name,
+                policy,
+            } => valued(
+                "SetInternalTrafficPolicy",
+                namespace,
+                name,
+                Some(policy_text(*policy)),
+            ),
+            Mutation::SetSessionAffinity {
+                namespace,
+                name,
+                affinity,
+            } => valued(
+                "SetSessionAffinity",
+                namespace,
+                name,
+                Some(affinity_text(*affinity)),
+            ),
+            Mutation::SetTrafficDistribution {
+                namespace,
+                name,
+                distribution,
+            } => valued(
+                "SetTrafficDistribution",
+                namespace,
+                name,
+                distribution.map(distribution_text),
+            ),
+            Mutation::RemoveNetworkPolicy { namespace, name } => {
+                pod("RemoveNetworkPolicy", namespace, name)
+            }
+            Mutation::AddNetworkPolicy(_) => {
+                return Err(ShareError::new(ErrorKind::Unshareable(
+                    "adding a whole NetworkPolicy (AddNetworkPolicy) is not a shareable edit"
+                        .into(),
+                )))
+            }
+        })
+    }
+
+    fn into_mutation(self) -> Result<Mutation, String> {
+        let WireEdit {
+            op,
+            namespace,
+            name,
+            replicas,
+            value,
+        } = self;
+        let namespace = || {
+            namespace
+                .clone()
+                .ok_or_else(|| format!("{op} needs \"namespace\""))
+        };
+        let value_of = |what: &str| {
+            value
+                .clone()
+                .ok_or_else(|| format!("{op} needs \"value\" ({what})"))
+        };
+        let unknown = |what: &str, text: &str| format!("{op} has an unknown {what} {text:?}");
+        Ok(match op.as_str() {
+            "DeletePod" => Mutation::DeletePod {
+                namespace: namespace()?,
+                name,
+            },
+            "KillPod" => Mutation::KillPod {
+                namespace: namespace()?,
+                name,
+            },
+            "MarkPodNotReady" => Mutation::MarkPodNotReady {
+                namespace: namespace()?,
+                name,
+            },
+            "MarkPodReady" => Mutation::MarkPodReady {
+                namespace: namespace()?,
+                name,
+            },
+            "MarkPodTerminating" => Mutation::MarkPodTerminating {
+                namespace: namespace()?,
+                name,
+            },
+            "CordonNode" => Mutation::CordonNode { name },
+            "UncordonNode" => Mutation::UncordonNode { name },
+            "DrainNode" => Mutation::DrainNode { name },
+            "FailNode" => Mutation::FailNode { name },
+            "RecoverNode" => Mutation::RecoverNode { name },
+            "ScaleWorkload" => Mutation::ScaleWorkload {
+                namespace: namespace()?,
+                name,
+                replicas: replicas.ok_or_else(|| format!("{op} needs \"replicas\""))?,
+            },
+            "SetServiceType" => {
+                let text = value_of("a Service type")?;
+                Mutation::SetServiceType {
+                    namespace: namespace()?,
+                    name,
+                    service_type: ServiceType::parse(&text)
+                        .ok_or_else(|| unknown("Service type", &text))?,
+                }
+            }
+            "SetExternalTrafficPolicy" | "SetInternalTrafficPolicy" => {
+                let text = value_of("Cluster or Local")?;
+                let policy =
+                    TrafficPolicy::parse(&text).ok_or_else(|| unknown("traffic policy", &text))?;
+                if op == "SetExternalTrafficPolicy" {
+                    Mutation::SetExternalTrafficPolicy {
+                        namespace: namespace()?,
+                        name,
+                        policy,
+                    }
+                } else {
+                    Mutation::SetInternalTrafficPolicy {
+                        namespace: namespace()?,
+                        name,
+                        policy,
+                    }
+                }
+            }
+            "SetSessionAffinity" => {
+                let text = value_of("None or ClientIP")?;
+                Mutation::SetSessionAffinity {
+                    namespace: namespace()?,
+                    name,
+                    affinity: [SessionAffinity::None, SessionAffinity::ClientIP]
+                        .into_iter()
+                        .find(|affinity| affinity_text(*affinity) == text)
+                        .ok_or_else(|| unknown("session affinity", &text))?,
+                }
+            }
+            "SetTrafficDistribution" => Mutation::SetTrafficDistribution {
+                namespace: namespace()?,
+                name,
+                distribution: match &value {
+                    None => None,
+                    Some(text) => Some(
+                        [
+                            TrafficDistribution::PreferSameZone,
+                            TrafficDistribution::PreferSameNode,
+                        ]
+                        .into_iter()
+                        .find(|distribution| distribution_text(*distribution) == text)
+                        .ok_or_else(|| unknown("traffic distribution", text))?,
+                    ),
+                },
+            },
+            "RemoveNetworkPolicy" => Mutation::RemoveNetworkPolicy {
+                namespace: namespace()?,
+                name,
+            },
+            other => return Err(format!("unknown what-if edit {other:?}")),
+        })
+    }
+}
+
+fn policy_text(policy: TrafficPolicy) -> &'static str {
+    match policy {
+        TrafficPolicy::Cluster => "Cluster",
+        TrafficPolicy::Local => "Local",
+    }
+}
+
+fn affinity_text(affinity: SessionAffinity) -> &'static str {
+    match affinity {
+        SessionAffinity::None => "None",
+        SessionAffinity::ClientIP => "ClientIP",
+    }
+}
+
+fn distribution_text(distribution: TrafficDistribution) -> &'static str {
+    match distribution {
+        TrafficDistribution::PreferSameZone => "PreferSameZone",
+        TrafficDistribution::PreferSameNode => "PreferSameNode",
     }
 }
 

@@ -28,7 +28,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::cluster::{
     node_accepts, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIdentity,
@@ -41,10 +41,9 @@ use super::refs::{KindRef, NamespacedName};
 use super::selector::{map_matches, Labels};
 use super::{explain, netpol, resolve, resolve_topology, validate, Topology};
 
-/// One change to the cluster. Share links carry a list of them as JSON in serde's
-/// default form (`{"KillPod":{"namespace":"default","name":"web-0"}}`), so a
-/// variant's name and fields are part of the link format (§12): rename neither.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One change to the cluster. Share links carry a list of them (`share.rs`, §12),
+/// each as its variant's name and fields: renaming either breaks old links.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Mutation {
     /// `kubectl delete pod`: the pod is gone; a Deployment's, ReplicaSet's or
     /// StatefulSet's controller creates a replacement, which is not ready yet.
@@ -123,9 +122,7 @@ pub enum Mutation {
         name: String,
         distribution: Option<TrafficDistribution>,
     },
-    /// Adds a NetworkPolicy, replacing one of the same namespace and name. Not in
-    /// share links: the app never makes this edit (a link's manifests carry policies).
-    #[serde(skip)]
+    /// Adds a NetworkPolicy, replacing one of the same namespace and name.
     AddNetworkPolicy(Box<NetworkPolicy>),
     /// Removes (disables) a NetworkPolicy; the report hands it back to re-add later.
     RemoveNetworkPolicy {

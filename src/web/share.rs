@@ -266,53 +266,60 @@ pub fn ShareButton() -> impl IntoView {
     }
 }
 
-/// The outcome of the last Share, until dismissed.
+/// The outcome of the last Share, until dismissed. One shape for every outcome:
+/// each view macro costs wasm bytes.
 pub fn share_notice(state: AppState) -> Option<impl IntoView> {
     let note = state.share_note.get()?;
-    let dismiss = move |_| state.share_note.set(None);
     let kilobytes = |n_bytes: usize| format!("{:.1} KB", n_bytes as f64 / 1024.0);
-    let (tone, role, body) = match note {
+    let (kind, tone, message, url, n_bytes) = match note {
         ShareNote::Copied { url } => (
+            "copied",
             "info",
-            "status",
-            view! {
-                <span>{format!("Link copied ({}). It holds the manifests and this view; it opens as a new workspace.", kilobytes(url.len()))}</span>
-                <input type="text" readonly class="share-url" aria-label="Share link" data-testid="share-url" data-bytes=url.len().to_string() prop:value=url />
-            }
-            .into_any(),
+            format!(
+                "Link copied ({}). It holds the manifests and this view; it opens as a new workspace.",
+                kilobytes(url.len())
+            ),
+            Some(url.clone()),
+            url.len(),
         ),
         ShareNote::NotCopied { url, reason } => (
+            "not-copied",
             "warning",
-            "status",
-            view! {
-                <span>{format!("The link ({}) could not be copied ({reason}): select it and copy it yourself.", kilobytes(url.len()))}</span>
-                <input type="text" readonly class="share-url" aria-label="Share link" data-testid="share-url" data-bytes=url.len().to_string() prop:value=url />
-            }
-            .into_any(),
+            format!(
+                "The link ({}) could not be copied ({reason}): select it and copy it yourself.",
+                kilobytes(url.len())
+            ),
+            Some(url.clone()),
+            url.len(),
         ),
         ShareNote::TooLong { n_bytes } => (
+            "too-long",
             "warning",
-            "alert",
-            view! {
-                <span data-testid="share-too-long" data-bytes=n_bytes.to_string()>{format!(
-                    "This view's link would be {}, more than the {} KB that browsers and chat tools pass on reliably. Download the manifests instead.",
-                    kilobytes(n_bytes),
-                    MAX_LINK_BYTES / 1024
-                )}</span>
-                <a class="button small" data-testid="share-download" download="kubetopo-manifests.yaml" href=super::download_href(state)>"Download .yaml"</a>
-            }
-            .into_any(),
+            format!(
+                "This view's link would be {}, more than the {} KB that browsers and chat tools pass on reliably. Download the manifests instead.",
+                kilobytes(n_bytes),
+                MAX_LINK_BYTES / 1024
+            ),
+            None,
+            n_bytes,
         ),
         ShareNote::Failed { reason } => (
+            "failed",
             "error",
-            "alert",
-            view! { <span>{format!("No link was made: {reason}.")}</span> }.into_any(),
+            format!("No link was made: {reason}."),
+            None,
+            0,
         ),
     };
+    let download = (kind == "too-long").then(|| {
+        view! { <a class="button small" data-testid="share-download" download="kubetopo-manifests.yaml" href=super::download_href(state)>"Download .yaml"</a> }
+    });
     Some(view! {
-        <div class=format!("notice-bar {tone}") role=role data-testid="share-result">
-            {body}
-            <button type="button" class="small" on:click=dismiss>"Dismiss"</button>
+        <div class=format!("notice-bar {tone}") role=if tone == "info" { "status" } else { "alert" } data-testid="share-result" data-kind=kind data-bytes=n_bytes.to_string()>
+            <span>{message}</span>
+            {url.map(|url| view! { <input type="text" readonly class="share-url" aria-label="Share link" data-testid="share-url" prop:value=url /> })}
+            {download}
+            <button type="button" class="small" on:click=move |_| state.share_note.set(None)>"Dismiss"</button>
         </div>
     })
 }

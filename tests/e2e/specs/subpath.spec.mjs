@@ -5,7 +5,7 @@ import { SUBPATH } from '../playwright.config.mjs';
 
 const MANIFEST = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: from-the-url\nspec:\n  ports: [{port: 80}]\n';
 // A share link (docs/share-links.md) as the Share button writes it.
-const SHARED = { files: [{ name: 'shared.yaml', text: MANIFEST.replace('from-the-url', 'from-a-share') }], view: { picture: 'Logical', selection: 'svc:default/from-a-share' } };
+const SHARED = { files: [{ name: 'shared.yaml', text: MANIFEST.replace('from-the-url', 'from-a-share') }], view: { picture: 'logical', selection: 'svc:default/from-a-share' } };
 const SHARE_FRAGMENT = `#share=1.${deflateRawSync(Buffer.from(JSON.stringify(SHARED))).toString('base64url')}`;
 
 // Issue #7 §1: dist/ copied under a nested sub-path of a docs site works unchanged.
