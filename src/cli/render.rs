@@ -112,9 +112,13 @@ pub fn svg_to_png(svg: &str, scale: f32) -> io::Result<Vec<u8>> {
     let mut options = resvg::usvg::Options::default();
     let fontdb = options.fontdb_mut();
     fontdb.load_system_fonts();
-    if let Some(family) = sans_serif_family(fontdb) {
-        fontdb.set_sans_serif_family(family);
-    }
+    // Without a font every label would silently vanish from the picture.
+    let family = sans_serif_family(fontdb).ok_or_else(|| {
+        io::Error::other(
+            "no fonts found on this system to draw the labels with: install some (on Debian, apt-get install fonts-dejavu-core; scripts/setup.sh browser does it)",
+        )
+    })?;
+    fontdb.set_sans_serif_family(family);
     let tree = resvg::usvg::Tree::from_str(svg, &options)
         .map_err(|error| io::Error::other(format!("the SVG could not be read: {error}")))?;
     let size = tree.size().to_int_size().scale_by(scale).ok_or_else(|| {

@@ -293,7 +293,7 @@ impl Diagram {
             .enumerate()
             .map(|(position, item)| format!("{}{position}", if item.cluster { "s" } else { "n" }))
             .collect();
-        let mut edges = Vec::new();
+        let mut edges: Vec<DiagramEdge> = Vec::new();
         let mut seen = BTreeMap::new();
         for edge in &scene.edges {
             let end = |id: &str| {
@@ -303,15 +303,26 @@ impl Diagram {
             let (Some(from), Some(to)) = (end(&edge.from), end(&edge.to)) else {
                 continue;
             };
-            if from == to || seen.insert((from, to, edge.class.as_str()), ()).is_some() {
+            if from == to {
                 continue;
             }
-            edges.push(DiagramEdge {
-                from,
-                to,
-                tooltip: edge.tooltip.clone(),
-                style: EdgeStyle::of_class(&edge.class),
-            });
+            // Edges to pods folded into one box become one edge that names them all.
+            match seen.get(&(from, to, edge.class.as_str())) {
+                Some(&position) => {
+                    let merged: &mut DiagramEdge = &mut edges[position];
+                    merged.tooltip.push_str("; ");
+                    merged.tooltip.push_str(&edge.tooltip);
+                }
+                None => {
+                    seen.insert((from, to, edge.class.as_str()), edges.len());
+                    edges.push(DiagramEdge {
+                        from,
+                        to,
+                        tooltip: edge.tooltip.clone(),
+                        style: EdgeStyle::of_class(&edge.class),
+                    });
+                }
+            }
         }
         Diagram {
             items,
