@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::scene::{parse_id, IdKind, Scene, ShapeKind};
+use super::scene::{parse_id, IdKind, Scene, ShapeKind, View};
 
 /// The scene as Mermaid flowchart text (`flowchart LR`).
 pub fn to_mermaid(scene: &Scene) -> String {
@@ -110,6 +110,32 @@ pub fn to_dot(scene: &Scene) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The name of an exported file: the workspace's name made safe for any file
+/// system (lower-case ASCII letters, digits and single dashes, at most 60), then
+/// the view for pictures and graphs, then `extension`. An empty result falls back
+/// to `kubetopo`. `Sample: Online Boutique`, logical view, `svg` gives
+/// `sample-online-boutique-logical.svg`.
+pub fn file_name(workspace_name: &str, view: Option<View>, extension: &str) -> String {
+    let mut stem = String::new();
+    for character in workspace_name.chars().flat_map(char::to_lowercase) {
+        if character.is_ascii_alphanumeric() {
+            stem.push(character);
+        } else if !stem.is_empty() && !stem.ends_with('-') {
+            stem.push('-');
+        }
+        if stem.len() >= 60 {
+            break;
+        }
+    }
+    let stem = stem.trim_end_matches('-');
+    let stem = if stem.is_empty() { "kubetopo" } else { stem };
+    match view {
+        Some(View::Cluster) => format!("{stem}-cluster.{extension}"),
+        Some(View::Logical) => format!("{stem}-logical.{extension}"),
+        None => format!("{stem}.{extension}"),
+    }
 }
 
 /// Escapes `text` for the inside of a double-quoted Mermaid label.

@@ -589,3 +589,34 @@ fn render_rejects_an_unknown_format_as_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn exported_files_are_named_after_the_workspace() {
+    use kubetopo::engine::export::file_name;
+    let cases = [
+        (
+            "Sample: Online Boutique",
+            Some(View::Logical),
+            "svg",
+            "sample-online-boutique-logical.svg",
+        ),
+        (
+            "Workspace 2",
+            Some(View::Cluster),
+            "mmd",
+            "workspace-2-cluster.mmd",
+        ),
+        ("Workspace 2", None, "json", "workspace-2.json"),
+        ("../../etc/passwd\u{0}", None, "json", "etc-passwd.json"),
+        ("日本語", Some(View::Cluster), "png", "kubetopo-cluster.png"),
+        ("", None, "dot", "kubetopo.dot"),
+    ];
+    for (workspace, view, extension, expected) in cases {
+        assert_eq!(
+            file_name(workspace, view, extension),
+            expected,
+            "{workspace:?}"
+        );
+    }
+    assert!(file_name(&"a".repeat(500), None, "svg").len() <= 64);
+}
