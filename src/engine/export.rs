@@ -32,16 +32,23 @@ pub fn to_mermaid(scene: &Scene) -> String {
             diagram.ids[edge.from], diagram.ids[edge.to]
         );
     }
-    // Styles: one class per look, then one `linkStyle` per edge colour.
-    let mut looks: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
-    for (item, id) in diagram.items.iter().zip(&diagram.ids) {
-        looks.entry(item.look.name).or_default().push(id);
-    }
-    for (name, ids) in &looks {
-        let look = Look::named(name);
+    // Styles: one class per look, then one `linkStyle` per edge colour, in the
+    // order of `LOOKS` and `EDGE_COLOURS`.
+    for look in LOOKS {
+        let ids: Vec<&str> = diagram
+            .items
+            .iter()
+            .zip(&diagram.ids)
+            .filter(|(item, _)| item.look.name == look.name)
+            .map(|(_, id)| id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             out,
-            "  classDef {name} fill:{},stroke:{},color:#0f172a{}",
+            "  classDef {} fill:{},stroke:{},color:#0f172a{}",
+            look.name,
             look.fill,
             look.stroke,
             if look.dashed {
@@ -50,21 +57,23 @@ pub fn to_mermaid(scene: &Scene) -> String {
                 ""
             }
         );
-        let _ = writeln!(out, "  class {} {name}", ids.join(","));
+        let _ = writeln!(out, "  class {} {}", ids.join(","), look.name);
     }
-    let mut by_colour: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    for (position, edge) in diagram.edges.iter().enumerate() {
-        by_colour
-            .entry(edge.style.colour)
-            .or_default()
-            .push(position.to_string());
-    }
-    for (colour, positions) in &by_colour {
-        let _ = writeln!(
-            out,
-            "  linkStyle {} stroke:{colour},stroke-width:1.5px",
-            positions.join(",")
-        );
+    for colour in EDGE_COLOURS {
+        let positions: Vec<String> = diagram
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, edge)| edge.style.colour == colour)
+            .map(|(position, _)| position.to_string())
+            .collect();
+        if !positions.is_empty() {
+            let _ = writeln!(
+                out,
+                "  linkStyle {} stroke:{colour},stroke-width:1.5px",
+                positions.join(",")
+            );
+        }
     }
     out
 }
@@ -230,33 +239,43 @@ enum BoxShape {
 }
 
 impl Diagram {
+    // Shapes are found by their position in the scene (`Scene::shape_index`), and
+    // per-shape facts are kept in vectors by that position: this code also runs in
+    // the browser, where every new map type adds to the download.
     fn of(scene: &Scene) -> Diagram {
+        let n_shapes = scene.shapes.len();
+        let index_of = |id: &str| scene.shape_index(id);
         // Pods inside a workload group fold into the group: counted, not drawn.
-        let mut folded_into: BTreeMap<&str, &str> = BTreeMap::new();
-        let mut pod_counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for shape in &scene.shapes {
+        let mut folded_into: Vec<Option<usize>> = vec![None; n_shapes];
+        let mut pod_counts: Vec<(usize, usize)> = vec![(0, 0); n_shapes];
+        for (position, shape) in scene.shapes.iter().enumerate() {
             let Some(parent) = shape.parent.as_deref() else {
                 continue;
             };
             if shape.kind == ShapeKind::Chip
                 && parse_id(parent).map(|(kind, _)| kind) == Some(IdKind::WorkloadGroup)
             {
-                folded_into.insert(&shape.id, parent);
-                let counts = pod_counts.entry(parent).or_default();
-                counts.0 += 1;
-                counts.1 += usize::from(shape.class.split(' ').any(|word| word == "ready"));
+                if let Some(group) = index_of(parent) {
+                    folded_into[position] = Some(group);
+                    pod_counts[group].0 += 1;
+                    pod_counts[group].1 +=
+                        usize::from(shape.class.split(' ').any(|word| word == "ready"));
+                }
             }
         }
-        let has_children: BTreeMap<&str, ()> = scene
-            .shapes
-            .iter()
-            .filter(|shape| !folded_into.contains_key(shape.id.as_str()))
-            .filter_map(|shape| shape.parent.as_deref().map(|parent| (parent, ())))
-            .collect();
-        let mut position_of: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut has_children = vec![false; n_shapes];
+        for (position, shape) in scene.shapes.iter().enumerate() {
+            if folded_into[position].is_none() {
+                if let Some(parent) = shape.parent.as_deref().and_then(index_of) {
+                    has_children[parent] = true;
+                }
+            }
+        }
+        // The item each shape is drawn as.
+        let mut item_of: Vec<Option<usize>> = vec![None; n_shapes];
         let mut items = Vec::new();
-        for shape in &scene.shapes {
-            if folded_into.contains_key(shape.id.as_str()) {
+        for (position, shape) in scene.shapes.iter().enumerate() {
+            if folded_into[position].is_some() {
                 continue;
             }
             let kind = parse_id(&shape.id).map(|(kind, _)| kind);
@@ -264,11 +283,13 @@ impl Diagram {
             // would vanish in DOT and look odd in Mermaid.
             let cluster = shape.kind == ShapeKind::Group
                 && kind != Some(IdKind::WorkloadGroup)
-                && has_children.contains_key(shape.id.as_str());
+                && has_children[position];
             let mut lines = vec![shape.label.clone()];
             let mut look = Look::of_class(&shape.class);
-            match pod_counts.get(shape.id.as_str()) {
-                Some(&(n_pods, n_ready)) => {
+            match pod_counts[position] {
+                (0, _) if !shape.sublabel.is_empty() => lines.push(shape.sublabel.clone()),
+                (0, _) => {}
+                (n_pods, n_ready) => {
                     lines.push(format!(
                         "{} · {n_pods} pod{}, {n_ready} ready",
                         shape.sublabel,
@@ -278,8 +299,6 @@ impl Diagram {
                         look = Look::named("podsNotReady");
                     }
                 }
-                None if !shape.sublabel.is_empty() => lines.push(shape.sublabel.clone()),
-                None => {}
             }
             let shape_of_box = match kind {
                 Some(IdKind::Service) => BoxShape::Rounded,
@@ -288,7 +307,7 @@ impl Diagram {
                 Some(IdKind::Ingress) => BoxShape::Parallelogram,
                 _ => BoxShape::Rectangle,
             };
-            position_of.insert(&shape.id, items.len());
+            item_of[position] = Some(items.len());
             items.push(Item {
                 cluster,
                 parent: None,
@@ -298,20 +317,21 @@ impl Diagram {
                 shape: shape_of_box,
             });
         }
-        // Parents come before their children in the scene, but look them up after
-        // all are placed anyway, so order never matters.
         let mut children = vec![Vec::new(); items.len()];
-        for shape in &scene.shapes {
-            let (Some(&position), Some(parent)) =
-                (position_of.get(shape.id.as_str()), shape.parent.as_deref())
-            else {
+        for (position, shape) in scene.shapes.iter().enumerate() {
+            let (Some(item), Some(parent_item)) = (
+                item_of[position],
+                shape
+                    .parent
+                    .as_deref()
+                    .and_then(index_of)
+                    .and_then(|parent| item_of[parent]),
+            ) else {
                 continue;
             };
-            if let Some(&parent_position) = position_of.get(parent) {
-                if items[parent_position].cluster && parent_position != position {
-                    items[position].parent = Some(parent_position);
-                    children[parent_position].push(position);
-                }
+            if items[parent_item].cluster && parent_item != item {
+                items[item].parent = Some(parent_item);
+                children[parent_item].push(item);
             }
         }
         let ids = items
@@ -319,36 +339,35 @@ impl Diagram {
             .enumerate()
             .map(|(position, item)| format!("{}{position}", if item.cluster { "s" } else { "n" }))
             .collect();
+        let end = |id: &str| {
+            let position = index_of(id)?;
+            item_of[folded_into[position].unwrap_or(position)]
+        };
         let mut edges: Vec<DiagramEdge> = Vec::new();
-        let mut seen = BTreeMap::new();
+        // Edges to pods folded into one box become one edge that names them all.
+        // Keyed by text, the kind of map the scene already has.
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for edge in &scene.edges {
-            let end = |id: &str| {
-                let id = folded_into.get(id).copied().unwrap_or(id);
-                position_of.get(id).copied()
-            };
             let (Some(from), Some(to)) = (end(&edge.from), end(&edge.to)) else {
                 continue;
             };
             if from == to {
                 continue;
             }
-            // Edges to pods folded into one box become one edge that names them all.
-            match seen.get(&(from, to, edge.class.as_str())) {
-                Some(&position) => {
-                    let merged: &mut DiagramEdge = &mut edges[position];
-                    merged.tooltip.push_str("; ");
-                    merged.tooltip.push_str(&edge.tooltip);
-                }
-                None => {
-                    seen.insert((from, to, edge.class.as_str()), edges.len());
-                    edges.push(DiagramEdge {
-                        from,
-                        to,
-                        tooltip: edge.tooltip.clone(),
-                        style: EdgeStyle::of_class(&edge.class),
-                    });
-                }
+            let key = format!("{from} {to} {}", edge.class);
+            if let Some(&position) = seen.get(&key) {
+                let merged = &mut edges[position];
+                merged.tooltip.push_str("; ");
+                merged.tooltip.push_str(&edge.tooltip);
+                continue;
             }
+            seen.insert(key, edges.len());
+            edges.push(DiagramEdge {
+                from,
+                to,
+                tooltip: edge.tooltip.clone(),
+                style: EdgeStyle::of_class(&edge.class),
+            });
         }
         Diagram {
             items,
@@ -536,6 +555,11 @@ impl Look {
         Look::named(name)
     }
 }
+
+/// Every colour an edge can have, in the order Mermaid's `linkStyle` lines list them.
+const EDGE_COLOURS: [&str; 6] = [
+    "#64748b", "#94a3b8", "#0ea5e9", "#f59e0b", "#ef4444", "#a855f7",
+];
 
 /// The colour and dash of an edge, by the scene class it has.
 #[derive(Clone, Copy)]

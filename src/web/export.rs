@@ -79,9 +79,7 @@ pub fn ExportMenu() -> impl IntoView {
         let written = output::write_json(&topology.value, &mut json)
             .map_err(|e| e.to_string())
             .and_then(|()| String::from_utf8(json).map_err(|e| e.to_string()))
-            .and_then(|text| {
-                download_text(&file_name(None, "json"), "application/json", &text)
-            });
+            .and_then(|text| download_text(&file_name(None, "json"), "application/json", &text));
         finish(written);
     };
     let on_png = move |_| {
@@ -126,8 +124,8 @@ fn download_text(file_name: &str, media_type: &str, text: &str) -> Result<(), St
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(media_type);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(describe)?;
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(describe)?;
     download_blob(file_name, &blob)
 }
 
@@ -162,10 +160,7 @@ fn download_png(
     file_name: String,
     error: RwSignal<Option<String>>,
 ) -> Result<(), String> {
-    let (canvas_width, canvas_height) = (
-        (width * PNG_SCALE).round(),
-        (height * PNG_SCALE).round(),
-    );
+    let (canvas_width, canvas_height) = ((width * PNG_SCALE).round(), (height * PNG_SCALE).round());
     if canvas_width * canvas_height > MAX_PNG_PIXELS {
         return Err(format!(
             "This view would be a {canvas_width} by {canvas_height} pixel PNG, larger than a browser can draw. Export it as SVG, or filter it first."
@@ -180,7 +175,9 @@ fn download_png(
         }
     });
     let on_error = wasm_bindgen::closure::Closure::once_into_js(move || {
-        error.set(Some("The browser could not draw the SVG as an image.".into()));
+        error.set(Some(
+            "The browser could not draw the SVG as an image.".into(),
+        ));
     });
     image.set_onload(Some(on_load.unchecked_ref()));
     image.set_onerror(Some(on_error.unchecked_ref()));
@@ -226,9 +223,7 @@ fn draw_and_download(
             error.set(Some(message));
         }
     });
-    canvas
-        .to_blob(on_blob.unchecked_ref())
-        .map_err(describe)
+    canvas.to_blob(on_blob.unchecked_ref()).map_err(describe)
 }
 
 /// A JavaScript exception as text.
