@@ -24,6 +24,26 @@ const MAX_PNG_PIXELS: f64 = 100_000_000.0;
 /// How much larger than the scene a PNG is drawn, as `kubetopo render` does.
 const PNG_SCALE: f64 = 2.0;
 
+/// One entry of the menu.
+#[derive(Clone, Copy)]
+enum Format {
+    Svg,
+    Png,
+    Json,
+    Mermaid,
+    Dot,
+}
+
+/// The menu's entries: format, `data-testid` and label. One loop draws them all,
+/// so the menu costs one button's code in the wasm, not five.
+const FORMATS: [(Format, &str, &str); 5] = [
+    (Format::Svg, "export-svg", "SVG image"),
+    (Format::Png, "export-png", "PNG image (2x)"),
+    (Format::Json, "export-json", "Analysis JSON"),
+    (Format::Mermaid, "export-mermaid", "Mermaid"),
+    (Format::Dot, "export-dot", "Graphviz DOT"),
+];
+
 /// The Export button and its list of formats. Keyboard: Enter or Space opens it,
 /// Tab moves through the formats, Escape closes it and returns to the button.
 #[component]
@@ -33,65 +53,13 @@ pub fn ExportMenu() -> impl IntoView {
     let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let toggle_ref = NodeRef::<leptos::html::Button>::new();
-    let file_name = move |view: Option<View>, extension: &str| {
-        export::file_name(
-            &state.workspace.with_untracked(|w| w.name.clone()),
-            view,
-            extension,
-        )
-    };
-    let finish = move |result: Result<(), String>| {
+    let run = move |format: Format| {
+        let workspace_name = state.workspace.with_untracked(|w| w.name.clone());
+        let view = state.view.get_untracked();
+        let build = scene.get_untracked();
+        let result = export_as(format, &workspace_name, view, &build, state, error);
         error.set(result.err());
         open.set(false);
-    };
-    let save = move |extension: &'static str, media_type: &'static str, text: String| {
-        let view = state.view.get_untracked();
-        finish(download_text(
-            &file_name(Some(view), extension),
-            media_type,
-            &text,
-        ));
-    };
-    let on_svg = move |_| {
-        save(
-            "svg",
-            "image/svg+xml",
-            scene::to_svg(&scene.get_untracked().scene),
-        )
-    };
-    let on_mermaid = move |_| {
-        save(
-            "mmd",
-            "text/vnd.mermaid",
-            export::to_mermaid(&scene.get_untracked().scene),
-        )
-    };
-    let on_dot = move |_| {
-        save(
-            "dot",
-            "text/vnd.graphviz",
-            export::to_dot(&scene.get_untracked().scene),
-        )
-    };
-    let on_json = move |_| {
-        let topology = state.topology.get_untracked();
-        let mut json = Vec::new();
-        let written = output::write_json(&topology.value, &mut json)
-            .map_err(|e| e.to_string())
-            .and_then(|()| String::from_utf8(json).map_err(|e| e.to_string()))
-            .and_then(|text| download_text(&file_name(None, "json"), "application/json", &text));
-        finish(written);
-    };
-    let on_png = move |_| {
-        let build = scene.get_untracked();
-        let name = file_name(Some(state.view.get_untracked()), "png");
-        finish(download_png(
-            scene::to_svg(&build.scene),
-            build.scene.width,
-            build.scene.height,
-            name,
-            error,
-        ));
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" && open.get_untracked() {
@@ -102,20 +70,70 @@ pub fn ExportMenu() -> impl IntoView {
             }
         }
     };
+    let items = FORMATS
+        .into_iter()
+        .map(|(format, test_id, label)| {
+            view! { <button type="button" data-testid=test_id on:click=move |_| run(format)>{label}</button> }
+        })
+        .collect_view();
     view! {
         <div class="export-menu" on:keydown=on_key>
             <button type="button" node_ref=toggle_ref data-testid="export" aria-haspopup="true" aria-controls="export-formats"
                 aria-expanded=move || open.get().to_string() title="Export this view or the analysis"
                 on:click=move |_| open.update(|o| *o = !*o)>"Export ▾"</button>
             <div id="export-formats" class="export-items" role="group" aria-label="Export formats" hidden=move || !open.get()>
-                <button type="button" data-testid="export-svg" on:click=on_svg>"SVG image"</button>
-                <button type="button" data-testid="export-png" on:click=on_png>"PNG image (2x)"</button>
-                <button type="button" data-testid="export-json" on:click=on_json>"Analysis JSON"</button>
-                <button type="button" data-testid="export-mermaid" on:click=on_mermaid>"Mermaid"</button>
-                <button type="button" data-testid="export-dot" on:click=on_dot>"Graphviz DOT"</button>
+                {items}
             </div>
             <span class="export-error" role="alert" data-testid="export-error">{move || error.get().unwrap_or_default()}</span>
         </div>
+    }
+}
+
+/// Makes the file for `format` and starts its download. A PNG finishes later; a
+/// failure then is shown in `error`.
+fn export_as(
+    format: Format,
+    workspace_name: &str,
+    view: View,
+    build: &SceneBuild,
+    state: AppState,
+    error: RwSignal<Option<String>>,
+) -> Result<(), String> {
+    let picture_name = |extension| export::file_name(workspace_name, Some(view), extension);
+    match format {
+        Format::Svg => download_text(
+            &picture_name("svg"),
+            "image/svg+xml",
+            &scene::to_svg(&build.scene),
+        ),
+        Format::Png => download_png(
+            scene::to_svg(&build.scene),
+            build.scene.width,
+            build.scene.height,
+            picture_name("png"),
+            error,
+        ),
+        Format::Mermaid => download_text(
+            &picture_name("mmd"),
+            "text/vnd.mermaid",
+            &export::to_mermaid(&build.scene),
+        ),
+        Format::Dot => download_text(
+            &picture_name("dot"),
+            "text/vnd.graphviz",
+            &export::to_dot(&build.scene),
+        ),
+        Format::Json => {
+            let topology = state.topology.get_untracked();
+            let mut json = Vec::new();
+            output::write_json(&topology.value, &mut json).map_err(|e| e.to_string())?;
+            let text = String::from_utf8(json).map_err(|e| e.to_string())?;
+            download_text(
+                &export::file_name(workspace_name, None, "json"),
+                "application/json",
+                &text,
+            )
+        }
     }
 }
 
