@@ -149,8 +149,11 @@ test('mermaid parses and draws the Mermaid export of every sample and of hostile
       exports.push({ name: `${id}-${view}`, text: (await exportAs(page, 'mermaid')).text, services });
     }
   }
+  // A fresh document: from '/' a hash alone would not reload the page.
+  await page.goto('about:blank');
   await page.goto(`/#manifests=${Buffer.from(HOSTILE).toString('base64')}`);
   await app.waitForGraph();
+  await expect(page.locator('.graph .shape.service[data-id^="svc:ns\\"[]/web"]')).toHaveCount(1);
   for (const view of ['cluster', 'logical']) {
     await page.getByTestId(`view-${view}`).click();
     exports.push({ name: `hostile-${view}`, text: (await exportAs(page, 'mermaid')).text, services: [] });
