@@ -68,6 +68,9 @@ pub enum Command {
     },
     Render {
         view: View,
+        format: render::RenderFormat,
+        /// `-o`: the file to write instead of standard output.
+        output: Option<String>,
     },
     Completions {
         shell: clap_complete::Shell,
@@ -150,7 +153,24 @@ pub fn run(raw: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
                 }
             }
         }
-        Command::Render { view } => render::write(&topology, *view, stdout),
+        Command::Render {
+            view,
+            format,
+            output: Some(path),
+        } => {
+            return match render::write_file(&topology, *view, *format, path) {
+                Ok(()) => strict_status(&args, &topology),
+                Err(error) => {
+                    let _ = writeln!(stderr, "kubetopo: cannot write {path}: {error}");
+                    EXIT_WRITE_FAILED
+                }
+            };
+        }
+        Command::Render {
+            view,
+            format,
+            output: None,
+        } => render::write(&topology, *view, *format, stdout),
         Command::Completions { .. } => Ok(()),
     };
     let status = finish(written, stdout, stderr);
@@ -236,6 +256,17 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
                     ViewFlag::Cluster => View::Cluster,
                     ViewFlag::Logical => View::Logical,
                 },
+                // Without --format, `-o topology.png` says what it wants by its name.
+                format: flags
+                    .format
+                    .or_else(|| {
+                        flags
+                            .output
+                            .as_deref()
+                            .and_then(render::RenderFormat::from_file_name)
+                    })
+                    .unwrap_or_default(),
+                output: flags.output,
             },
             Some(flags.common),
         ),
@@ -305,7 +336,7 @@ enum CommandLineCommand {
     Analyze(AnalyzeFlags),
     /// Follow one connection: DNS, kube-proxy, NetworkPolicy, delivery.
     Trace(TraceFlags),
-    /// Draw the topology as SVG on standard output.
+    /// Draw the topology as SVG or PNG, or write it as Mermaid, DOT or JSON.
     Render(RenderFlags),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsFlags),
@@ -346,6 +377,12 @@ struct RenderFlags {
     /// Nodes holding their pods, or workloads and Services without nodes.
     #[arg(long, value_enum, default_value_t = ViewFlag::Cluster)]
     view: ViewFlag,
+    /// Output format [default: from the -o file's extension, else svg].
+    #[arg(long, value_enum)]
+    format: Option<render::RenderFormat>,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<String>,
     #[command(flatten)]
     common: CommonFlags,
 }

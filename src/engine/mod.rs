@@ -25,6 +25,7 @@ pub mod config;
 pub mod deps;
 pub mod diag;
 pub mod explain;
+pub mod export;
 pub mod golang;
 pub mod highlight;
 pub mod ingest;

@@ -428,6 +428,7 @@ pub fn Graph() -> impl IntoView {
                 <button type="button" data-testid="view-cluster" aria-pressed=move || (state.view.get() == View::Cluster).to_string() on:click=move |_| state.view.set(View::Cluster)>"Cluster"</button>
                 <button type="button" data-testid="view-logical" aria-pressed=move || (state.view.get() == View::Logical).to_string() on:click=move |_| state.view.set(View::Logical)>"Logical"</button>
             </div>
+            <super::export::ExportMenu />
             <input type="search" node_ref=search_ref class="search" placeholder="Search name  (/)" aria-label="Search by name" data-testid="search"
                 prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) on:keydown=on_search_key />
             <div class="query">

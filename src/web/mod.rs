@@ -6,6 +6,7 @@ mod crash;
 mod details;
 mod editor;
 mod embed;
+mod export;
 mod graph;
 mod launch;
 mod samples;
