@@ -26,6 +26,7 @@ pub mod deps;
 pub mod diag;
 pub mod explain;
 pub mod export;
+pub mod gateway;
 pub mod golang;
 pub mod highlight;
 pub mod ingest;
@@ -66,6 +67,8 @@ pub struct Topology {
     pub pod_index: PodIndex,
     pub services: Vec<ResolvedService>,
     pub ingresses: Vec<ResolvedIngress>,
+    /// Gateways and Routes with their status (§11).
+    pub gateway: gateway::GatewayTopology,
     pub dependencies: Vec<Dependency>,
     /// Diagnostics from reading the input; kept apart so re-resolving after a
     /// what-if edit does not have to re-read the text.
@@ -77,7 +80,8 @@ pub struct Topology {
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
 pub fn analyze(files: &[SourceFile], config: &Config) -> Topology {
     let mut ingest_diagnostics = Vec::new();
-    let manifests = ingest::ingest(files, &mut ingest_diagnostics);
+    let mut manifests = ingest::ingest(files, &mut ingest_diagnostics);
+    gateway::dataplane::synthesize(&mut manifests);
     for service in &manifests.services {
         validate::validate_service(service, &mut ingest_diagnostics);
     }
@@ -98,6 +102,7 @@ pub fn resolve_topology(
     let services =
         resolve::resolve_services(&manifests, &cluster, &pod_index, &config, &mut diagnostics);
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
+    let gateway = gateway::resolve_gateways(&manifests, &services, &mut diagnostics);
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
     explain::explain(
         &manifests,
@@ -118,6 +123,17 @@ pub fn resolve_topology(
             netpol::cluster_dns_ip(&config),
         ));
     }
+    // The proxy objects kubetopo simulates for Gateways are its own; advice about
+    // them (a single replica) is not the user's to act on.
+    let simulated: std::collections::BTreeSet<String> = manifests
+        .services
+        .iter()
+        .filter(|s| s.meta.annotations.contains_key(gateway::dataplane::SIMULATED_ANNOTATION))
+        .map(|s| format!("Service/{}/{}", s.meta.namespace, s.meta.name))
+        .collect();
+    if !simulated.is_empty() {
+        diagnostics.retain(|d| !simulated.contains(&d.object));
+    }
     diag::sort_diagnostics(&mut diagnostics);
     Topology {
         config,
@@ -126,6 +142,7 @@ pub fn resolve_topology(
         pod_index,
         services,
         ingresses,
+        gateway,
         dependencies,
         ingest_diagnostics,
         diagnostics,
