@@ -233,7 +233,7 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
             })?;
             let to = flags.to.ok_or_else(|| {
                 ParseFailure::Usage(
-                    "--to is required: NAME[:PORT], IP:PORT or http://host/path".to_string(),
+                    "--to is required: NAME[:PORT], IP:PORT, http://host/path or grpc://host/Service/Method".to_string(),
                 )
             })?;
             let request = trace::TraceRequest {
@@ -241,6 +241,12 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
                 client_ip: flags.client_ip,
                 to,
                 protocol: flags.protocol,
+                http: crate::engine::trace::HttpOptions {
+                    method: flags.method,
+                    headers: flags.header,
+                    host: flags.host,
+                    sni: flags.sni,
+                },
             };
             (
                 Command::Trace {
@@ -356,7 +362,7 @@ struct TraceFlags {
     /// Where the connection starts: external, node/NAME, pod/NAME or pod/NAMESPACE/NAME. Required.
     #[arg(long, value_name = "SOURCE", help_heading = "Trace")]
     from: Option<String>,
-    /// Where it goes: NAME[:PORT], IP:PORT, [IPv6]:PORT or http(s)://host[:port]/path. Required.
+    /// Where it goes: NAME[:PORT], IP:PORT, [IPv6]:PORT, http(s)://host[:port]/path?query or grpc://host[:port]/package.Service/Method. Required.
     #[arg(long, value_name = "DEST", value_parser = trace::parse_destination_flag, help_heading = "Trace")]
     to: Option<Destination>,
     /// Source address of an external client [default: 198.51.100.7].
@@ -365,6 +371,18 @@ struct TraceFlags {
     /// TCP, UDP or SCTP (any case).
     #[arg(long, value_name = "PROTOCOL", value_parser = trace::parse_protocol_flag, default_value = "TCP", help_heading = "Trace")]
     protocol: Protocol,
+    /// The HTTP method of a URL request.
+    #[arg(long, value_name = "METHOD", value_parser = trace::parse_method_flag, default_value = "GET", help_heading = "Trace")]
+    method: String,
+    /// A request header, 'Name: value' (repeatable; gRPC metadata for grpc://).
+    #[arg(long, value_name = "'NAME: VALUE'", value_parser = trace::parse_header_flag, help_heading = "Trace")]
+    header: Vec<(String, String)>,
+    /// The Host header (or :authority), when the URL's host is an address.
+    #[arg(long, value_name = "HOST", help_heading = "Trace")]
+    host: Option<String>,
+    /// The TLS SNI of an https:// request [default: the URL's host].
+    #[arg(long, value_name = "NAME", help_heading = "Trace")]
+    sni: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,

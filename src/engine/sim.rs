@@ -208,7 +208,7 @@ struct SimState {
     reasons: Interner<String>,
     endpoints: Interner<String>,
     endpoint_counts: Vec<u64>,
-    verdict_counts: [u64; 4],
+    verdict_counts: [u64; 5],
     output: TickOutput,
 }
 
@@ -246,7 +246,7 @@ impl Simulator {
             reasons: Interner::default(),
             endpoints: Interner::default(),
             endpoint_counts: Vec::new(),
-            verdict_counts: [0; 4],
+            verdict_counts: [0; 5],
             output: TickOutput::default(),
         };
         Simulator {
@@ -427,7 +427,7 @@ impl Simulator {
 
     pub fn reset_counters(&mut self) {
         self.state.endpoint_counts.iter_mut().for_each(|n| *n = 0);
-        self.state.verdict_counts = [0; 4];
+        self.state.verdict_counts = [0; 5];
     }
 
     /// Applies a what-if mutation to the topology and re-resolves it. New connections
@@ -707,10 +707,15 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
                 .as_ref()
                 .is_some_and(|h| ingress.tls_hosts.contains(h));
             let destination = Destination::Url {
-                https,
+                scheme: if https {
+                    crate::engine::trace::Scheme::Https
+                } else {
+                    crate::engine::trace::Scheme::Http
+                },
                 host,
                 port: None,
                 path,
+                query: None,
             };
             let label = format!(
                 "external → Ingress {}/{} {destination}",
@@ -767,6 +772,7 @@ fn verdict_slot(verdict: Verdict) -> usize {
         Verdict::Dropped => 1,
         Verdict::Rejected => 2,
         Verdict::Unresolved => 3,
+        Verdict::Redirected => 4,
     }
 }
 

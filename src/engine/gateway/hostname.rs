@@ -1,4 +1,4 @@
-//! Hostnames (§11.2, §11.5): the format, the intersection of a listener's and a
+//! Hostnames (§11.1, §11.4): the format, the intersection of a listener's and a
 //! Route's hostnames, and matching a request's host against the result.
 
 /// Whether a `*.` first label is allowed.
