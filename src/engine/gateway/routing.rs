@@ -73,6 +73,8 @@ pub enum StepKind {
 pub enum Answer {
     /// Forward to this Service port (the caller picks an endpoint).
     Forward { service: usize, port: i64 },
+    /// A TLS connection no TLSRoute serves: refused, with no HTTP status.
+    Refuse { why: String },
     /// The proxy answers itself: 404, 421, 500, or a redirect (3xx with a Location).
     Respond {
         status: u16,
@@ -494,7 +496,8 @@ fn route_tls(
     }
     let Some((_, _, position)) = best else {
         let why = format!("no TLSRoute on listener {} serves SNI {sni}: the connection is rejected (§11.9)", topology.gateways[gateway_index].listeners[listener_index].name);
-        return respond(decision, 404, None, why);
+        decision.answer = Answer::Refuse { why };
+        return decision;
     };
     let resolved = &topology.routes[position];
     let route = &manifests.gateway.routes[resolved.route_index];

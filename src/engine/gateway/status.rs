@@ -416,6 +416,7 @@ pub fn resolve_gateways(
         let route = &gateway_manifests.routes[resolved.route_index];
         let mut refs_problem: Option<(&'static str, String)> = None;
         let valid_rules = route.rules.iter().filter(|r| r.unsupported.is_none()).count();
+        let attached = resolved.parents.iter().any(|p| !p.attachments.is_empty());
         for rule in &route.rules {
             let mut backends = Vec::new();
             for backend in &rule.backend_refs {
@@ -455,7 +456,7 @@ pub fn resolve_gateways(
                 backends,
                 dropped: rule.unsupported.clone(),
             });
-            if !resolved.parents.is_empty() && rule.unsupported.is_none() {
+            if attached && rule.unsupported.is_none() {
                 let has_redirect = rule.filters.iter().any(|f| matches!(f, Filter::RequestRedirect(_)));
                 let total_weight: i64 = rule.backend_refs.iter().map(|b| b.weight).sum();
                 if !has_redirect && (rule.backend_refs.is_empty() || total_weight == 0) {
@@ -476,7 +477,7 @@ pub fn resolve_gateways(
         }
         for (index, rule) in route.rules.iter().enumerate() {
             if let Some(why) = &rule.unsupported {
-                if !resolved.parents.is_empty() {
+                if attached {
                     let what = if valid_rules == 0 { "Every rule is invalid, so the Route is not accepted (Accepted=False/UnsupportedValue)" } else { "The rule is dropped (PartiallyInvalid=True) and the other rules still work" };
                     diagnostics.push(
                         Diagnostic::error("gateway-route-unsupported-value", format!("{} {} rule {index} uses a value the API does not know ({why}). {what}.", route.kind, route.key()))

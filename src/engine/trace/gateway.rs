@@ -42,7 +42,7 @@ impl<'r, 't> Run<'r, 't> {
             query.map(|q| format!("?{q}")).unwrap_or_default()
         );
         let mut result = HttpResult {
-            status: 0,
+            status: None,
             grpc_status: None,
             gateway: gateway.key(),
             listener: None,
@@ -130,8 +130,12 @@ impl<'r, 't> Run<'r, 't> {
         result.request_headers = decision.request_headers.clone();
         let grpc_call = scheme == Scheme::Grpc;
         let outcome = match &decision.answer {
+            Answer::Refuse { why } => {
+                let reason = format!("Gateway {} refuses the connection: {why}", gateway.key());
+                self.hops.rejected(&proxy.at, url.clone(), reason)
+            }
             Answer::Respond { status, grpc_status, location, why } => {
-                result.status = *status;
+                result.status = Some(*status);
                 result.grpc_status = *grpc_status;
                 result.location = location.clone();
                 let reason = format!("Gateway {} answers {status}{}: {why}", gateway.key(), grpc_status.map(|g| format!(" ({g})")).unwrap_or_default());
@@ -147,11 +151,11 @@ impl<'r, 't> Run<'r, 't> {
                 let outcome = self.gateway_to_endpoint(&proxy, *service, *port, &gateway.key());
                 match outcome.verdict {
                     Verdict::Delivered => {
-                        result.status = 200;
+                        result.status = Some(200);
                         result.grpc_status = grpc_call.then_some("OK");
                     }
                     _ => {
-                        result.status = 503;
+                        result.status = Some(503);
                         result.grpc_status = grpc_call.then_some("UNAVAILABLE");
                     }
                 }

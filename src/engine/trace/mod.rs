@@ -257,7 +257,8 @@ pub struct Trace {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpResult {
-    pub status: u16,
+    /// `None` for a TLS connection refused before any HTTP is spoken.
+    pub status: Option<u16>,
     pub grpc_status: Option<&'static str>,
     pub gateway: NamespacedName,
     pub listener: Option<String>,
