@@ -330,14 +330,15 @@ fn read_object(
                 ..policy
             });
         }
-        other if super::gateway::read::served_versions(other).is_some()
-            && super::gateway::read::read_gateway_object(
-                &mut reader,
-                root,
-                other,
-                meta.clone(),
-                manifests,
-            ) => {}
+        other
+            if super::gateway::read::served_versions(other).is_some()
+                && super::gateway::read::read_gateway_object(
+                    &mut reader,
+                    root,
+                    other,
+                    meta.clone(),
+                    manifests,
+                ) => {}
         other => match WorkloadKind::parse(other) {
             Some(workload_kind) => {
                 if let Some(workload) = read_workload(&mut reader, root, workload_kind, &meta) {
@@ -433,7 +434,13 @@ impl Reader<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    pub(crate) fn invalid(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
+    pub(crate) fn invalid(
+        &mut self,
+        node: &YamlNode,
+        path: &str,
+        code: &'static str,
+        message: String,
+    ) {
         let diagnostic = Diagnostic::error(code, message)
             .object(self.object.clone())
             .field(path)
@@ -442,7 +449,13 @@ impl Reader<'_> {
     }
 
     /// Like `invalid`, for valid input kubetopo can only approximate.
-    pub(crate) fn warn(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
+    pub(crate) fn warn(
+        &mut self,
+        node: &YamlNode,
+        path: &str,
+        code: &'static str,
+        message: String,
+    ) {
         let diagnostic = Diagnostic::warning(code, message)
             .object(self.object.clone())
             .field(path)
@@ -450,7 +463,12 @@ impl Reader<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    pub(crate) fn child<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+    pub(crate) fn child<'n>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+    ) -> Option<&'n YamlNode> {
         let node = parent.get(key)?;
         if node.is_null() {
             return None;
@@ -503,13 +521,23 @@ impl Reader<'_> {
         value
     }
 
-    pub(crate) fn map<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+    pub(crate) fn map<'n>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+    ) -> Option<&'n YamlNode> {
         self.typed(parent, key, path, "a map", |node| {
             node.as_map().map(|_| node)
         })
     }
 
-    pub(crate) fn seq<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> &'n [YamlNode] {
+    pub(crate) fn seq<'n>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+    ) -> &'n [YamlNode] {
         self.typed(parent, key, path, "a list", YamlNode::as_seq)
             .unwrap_or_default()
     }

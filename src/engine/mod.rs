@@ -128,7 +128,11 @@ pub fn resolve_topology(
     let simulated: std::collections::BTreeSet<String> = manifests
         .services
         .iter()
-        .filter(|s| s.meta.annotations.contains_key(gateway::dataplane::SIMULATED_ANNOTATION))
+        .filter(|s| {
+            s.meta
+                .annotations
+                .contains_key(gateway::dataplane::SIMULATED_ANNOTATION)
+        })
         .map(|s| format!("Service/{}/{}", s.meta.namespace, s.meta.name))
         .collect();
     if !simulated.is_empty() {

@@ -440,16 +440,25 @@ fn gateway_canary() {
         .filter(|d| d.severity == Severity::Error)
         .map(|d| (d.code, d.object.as_str()))
         .collect();
-    assert_eq!(errors, [("gateway-route-not-allowed", "HTTPRoute/legacy/old-shop")]);
+    assert_eq!(
+        errors,
+        [("gateway-route-not-allowed", "HTTPRoute/legacy/old-shop")]
+    );
     let gateways = &topology.gateway.gateways;
     assert_eq!(gateways.len(), 1);
     let web = &gateways[0];
     assert_eq!(web.key().to_string(), "shop/web");
-    assert_eq!(web.proxy_service.as_ref().unwrap().to_string(), "shop/web-kubetopo");
+    assert_eq!(
+        web.proxy_service.as_ref().unwrap().to_string(),
+        "shop/web-kubetopo"
+    );
     assert!(web.proxy_simulated);
     let proxy = service(&topology, "shop/web-kubetopo");
     assert_eq!(proxy.service_type, ServiceType::LoadBalancer);
-    assert_eq!(web.addresses[0].value, proxy.load_balancer_ips[0].to_string());
+    assert_eq!(
+        web.addresses[0].value,
+        proxy.load_balancer_ips[0].to_string()
+    );
     // Only the storefront is attached; the legacy Route is refused by `from: Same`.
     assert_eq!(web.listeners[0].attached_routes, 1);
     let routes: BTreeMap<String, (&str, &str)> = topology
@@ -458,16 +467,34 @@ fn gateway_canary() {
         .iter()
         .map(|r| {
             let accepted = &r.parents[0].conditions[0];
-            (r.key().to_string(), (accepted.status.as_str(), accepted.reason))
+            (
+                r.key().to_string(),
+                (accepted.status.as_str(), accepted.reason),
+            )
         })
         .collect();
     assert_eq!(routes["shop/storefront"], ("True", "Accepted"));
-    assert_eq!(routes["legacy/old-shop"], ("False", "NotAllowedByListeners"));
-    let storefront = topology.gateway.routes.iter().find(|r| r.name == "storefront").unwrap();
-    assert!(storefront.rules.iter().flat_map(|r| &r.backends).all(|b| b.problem.is_none()));
+    assert_eq!(
+        routes["legacy/old-shop"],
+        ("False", "NotAllowedByListeners")
+    );
+    let storefront = topology
+        .gateway
+        .routes
+        .iter()
+        .find(|r| r.name == "storefront")
+        .unwrap();
+    assert!(storefront
+        .rules
+        .iter()
+        .flat_map(|r| &r.backends)
+        .all(|b| b.problem.is_none()));
     let codes: BTreeSet<&str> = topology.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.contains("gateway-route-not-allowed"), "{codes:?}");
-    assert!(!codes.contains("gateway-referencegrant-unused"), "{codes:?}");
+    assert!(
+        !codes.contains("gateway-referencegrant-unused"),
+        "{codes:?}"
+    );
     assert!(!codes.contains("ignored-kind"), "{codes:?}");
 }
 

@@ -30,7 +30,11 @@ fn every_served_version_is_read_and_others_are_refused() {
         ("Gateway", &["v1", "v1beta1"], &["v1alpha2", "v2"]),
         ("HTTPRoute", &["v1", "v1beta1"], &["v1alpha2"]),
         ("GRPCRoute", &["v1", "v1alpha2"], &["v1beta1"]),
-        ("ReferenceGrant", &["v1", "v1beta1", "v1alpha2"], &["v1alpha1"]),
+        (
+            "ReferenceGrant",
+            &["v1", "v1beta1", "v1alpha2"],
+            &["v1alpha1"],
+        ),
         ("TLSRoute", &["v1", "v1alpha3", "v1alpha2"], &["v1beta1"]),
         ("TCPRoute", &["v1", "v1alpha2"], &["v1beta1"]),
         ("UDPRoute", &["v1", "v1alpha2"], &["v1beta1"]),
@@ -39,15 +43,31 @@ fn every_served_version_is_read_and_others_are_refused() {
         for version in *good {
             let topology = run(&object(kind, version));
             let gateway = &topology.manifests.gateway;
-            let n = gateway.classes.len() + gateway.gateways.len() + gateway.routes.len() + gateway.grants.len();
+            let n = gateway.classes.len()
+                + gateway.gateways.len()
+                + gateway.routes.len()
+                + gateway.grants.len();
             assert_eq!(n, 1, "{kind} {version}: {:?}", topology.diagnostics);
-            assert!(topology.diagnostics.iter().all(|d| d.code != "ignored-kind" && d.code != "gateway-unserved-version" && d.code != "gateway-invalid-spec"), "{kind} {version}: {:?}", topology.diagnostics);
+            assert!(
+                topology.diagnostics.iter().all(|d| d.code != "ignored-kind"
+                    && d.code != "gateway-unserved-version"
+                    && d.code != "gateway-invalid-spec"),
+                "{kind} {version}: {:?}",
+                topology.diagnostics
+            );
         }
         for version in *bad {
             let topology = run(&object(kind, version));
-            let diagnostic = topology.diagnostics.iter().find(|d| d.code == "gateway-unserved-version");
-            let diagnostic = diagnostic.unwrap_or_else(|| panic!("{kind} {version}: {:?}", topology.diagnostics));
-            assert_eq!((diagnostic.source.line, diagnostic.field.as_str()), (1, "apiVersion"));
+            let diagnostic = topology
+                .diagnostics
+                .iter()
+                .find(|d| d.code == "gateway-unserved-version");
+            let diagnostic = diagnostic
+                .unwrap_or_else(|| panic!("{kind} {version}: {:?}", topology.diagnostics));
+            assert_eq!(
+                (diagnostic.source.line, diagnostic.field.as_str()),
+                (1, "apiVersion")
+            );
             assert!(topology.manifests.gateway.is_empty());
         }
     }
@@ -58,7 +78,10 @@ fn every_served_version_is_read_and_others_are_refused() {
 fn an_istio_gateway_is_not_a_gateway_api_gateway() {
     let topology = run("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: x}\nspec: {selector: {istio: ingressgateway}}\n");
     assert!(topology.manifests.gateway.is_empty());
-    assert!(topology.diagnostics.iter().any(|d| d.code == "ignored-kind"));
+    assert!(topology
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "ignored-kind"));
 }
 
 /// §11.1: the API server's defaults are applied while reading.
@@ -99,7 +122,10 @@ spec:
     assert_eq!(gateway.listeners[0].tls_mode.as_deref(), Some("Terminate"));
     assert_eq!(gateway.listeners[0].certificate_refs[0].namespace, "infra");
     assert_eq!(gateway.listeners[0].certificate_refs[0].kind, "Secret");
-    assert_eq!(gateway.listeners[1].allowed_namespaces, FromNamespaces::Same);
+    assert_eq!(
+        gateway.listeners[1].allowed_namespaces,
+        FromNamespaces::Same
+    );
     assert_eq!(gateway.listeners[1].allowed_kinds[0].group, GROUP);
     // The first route is refused (RequestRedirect with backendRefs), so only `empty` is read.
     let routes = &topology.manifests.gateway.routes;
@@ -110,11 +136,21 @@ spec:
     assert_eq!(empty.rules.len(), 1);
     match &empty.rules[0].matches[..] {
         [RouteMatch::Http(http)] => {
-            assert_eq!(http.path, PathMatch { kind: MatchKind::PathPrefix, value: "/".into() });
+            assert_eq!(
+                http.path,
+                PathMatch {
+                    kind: MatchKind::PathPrefix,
+                    value: "/".into()
+                }
+            );
         }
         other => panic!("{other:?}"),
     }
-    let rejection = topology.diagnostics.iter().find(|d| d.code == "gateway-invalid-spec").unwrap();
+    let rejection = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "gateway-invalid-spec")
+        .unwrap();
     assert_eq!((rejection.source.document, rejection.source.line), (2, 22));
 
     let route = run("apiVersion: gateway.networking.k8s.io/v1
@@ -128,12 +164,22 @@ spec:
   - filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]
 ");
     let route = &route.manifests.gateway.routes[0];
-    let RouteMatch::Http(http) = &route.rules[0].matches[0] else { panic!() };
+    let RouteMatch::Http(http) = &route.rules[0].matches[0] else {
+        panic!()
+    };
     assert_eq!(http.path.kind, MatchKind::PathPrefix);
     assert_eq!(http.headers[0].kind, MatchKind::Exact);
     assert_eq!(http.query_params[0].kind, MatchKind::Exact);
     let backend = &route.rules[0].backend_refs[0];
-    assert_eq!((backend.group.as_str(), backend.kind.as_str(), backend.namespace.as_str(), backend.weight), ("", "Service", "default", 1));
+    assert_eq!(
+        (
+            backend.group.as_str(),
+            backend.kind.as_str(),
+            backend.namespace.as_str(),
+            backend.weight
+        ),
+        ("", "Service", "default", 1)
+    );
     match &route.rules[1].filters[0] {
         Filter::RequestRedirect(redirect) => assert_eq!(redirect.status_code, 302),
         other => panic!("{other:?}"),
@@ -160,10 +206,25 @@ fn api_server_rejections_point_at_the_field() {
     ];
     for (what, yaml, line) in cases {
         let topology = run(yaml);
-        let found: Vec<_> = topology.diagnostics.iter().filter(|d| d.code == "gateway-invalid-spec").collect();
+        let found: Vec<_> = topology
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "gateway-invalid-spec")
+            .collect();
         assert!(!found.is_empty(), "{what}: {:?}", topology.diagnostics);
-        assert!(found.iter().any(|d| d.source.line == *line), "{what}: expected line {line}, got {:?}", found.iter().map(|d| (d.source.line, &d.message)).collect::<Vec<_>>());
-        assert!(topology.manifests.gateway.gateways.is_empty() && topology.manifests.gateway.routes.is_empty(), "{what}: the object must be left out");
+        assert!(
+            found.iter().any(|d| d.source.line == *line),
+            "{what}: expected line {line}, got {:?}",
+            found
+                .iter()
+                .map(|d| (d.source.line, &d.message))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            topology.manifests.gateway.gateways.is_empty()
+                && topology.manifests.gateway.routes.is_empty(),
+            "{what}: the object must be left out"
+        );
     }
 }
 
@@ -172,9 +233,19 @@ fn api_server_rejections_point_at_the_field() {
 #[test]
 fn a_wrong_type_is_reported_at_its_line_and_the_rest_is_kept() {
     let topology = run("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  hostnames: shop.example.com\n  parentRefs: [{name: g}]\n");
-    let wrong = topology.diagnostics.iter().find(|d| d.code == "field-type").expect("field-type");
-    assert_eq!((wrong.source.line, wrong.field.as_str()), (5, "spec.hostnames"));
-    assert_eq!(topology.manifests.gateway.routes[0].parent_refs[0].name, "g");
+    let wrong = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "field-type")
+        .expect("field-type");
+    assert_eq!(
+        (wrong.source.line, wrong.field.as_str()),
+        (5, "spec.hostnames")
+    );
+    assert_eq!(
+        topology.manifests.gateway.routes[0].parent_refs[0].name,
+        "g"
+    );
 }
 
 /// §11.4: an unknown match type drops the rule instead of refusing the object.
@@ -182,7 +253,10 @@ fn a_wrong_type_is_reported_at_its_line_and_the_rest_is_kept() {
 fn an_unknown_enum_value_drops_the_rule() {
     let topology = run("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - matches: [{path: {type: Glob, value: /a}}]\n    backendRefs: [{name: s, port: 80}]\n  - backendRefs: [{name: s, port: 80}]\n");
     let rules = &topology.manifests.gateway.routes[0].rules;
-    assert_eq!(rules[0].unsupported.as_deref(), Some("path match type Glob"));
+    assert_eq!(
+        rules[0].unsupported.as_deref(),
+        Some("path match type Glob")
+    );
     assert_eq!(rules[1].unsupported, None);
 }
 
@@ -193,6 +267,12 @@ fn a_duplicate_route_replaces_the_earlier_one() {
     let two = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {hostnames: [b.example.com]}\n";
     let topology = run(&format!("{one}---\n{two}"));
     assert_eq!(topology.manifests.gateway.routes.len(), 1);
-    assert_eq!(topology.manifests.gateway.routes[0].hostnames, ["b.example.com"]);
-    assert!(topology.diagnostics.iter().any(|d| d.code == "duplicate-object"));
+    assert_eq!(
+        topology.manifests.gateway.routes[0].hostnames,
+        ["b.example.com"]
+    );
+    assert!(topology
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "duplicate-object"));
 }

@@ -8,7 +8,9 @@ use kubetopo::engine::gateway::model::PathModifier;
 use kubetopo::engine::gateway::routing::modify_path;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
-use kubetopo::engine::trace::{parse_destination, HopAction, HttpOptions, SeededChooser, Trace, TraceSource, Tracer, Verdict};
+use kubetopo::engine::trace::{
+    parse_destination, HopAction, HttpOptions, SeededChooser, Trace, TraceSource, Tracer, Verdict,
+};
 use kubetopo::engine::{analyze, Topology};
 
 const NS: &str = "gateway-conformance-infra";
@@ -40,7 +42,10 @@ fn http_route(name: &str, spec: &str) -> String {
 fn run(yaml: &str) -> Topology {
     let topology = analyze(&[SourceFile::new("gw.yaml", yaml)], &Config::default());
     assert!(
-        !topology.diagnostics.iter().any(|d| d.code == "gateway-invalid-spec"),
+        !topology
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "gateway-invalid-spec"),
         "{:?}",
         topology.diagnostics
     );
@@ -59,7 +64,14 @@ struct Request<'a> {
 
 impl<'a> Request<'a> {
     fn get(url: &'a str) -> Request<'a> {
-        Request { url, host: None, sni: None, method: "GET", headers: &[], seed: 0 }
+        Request {
+            url,
+            host: None,
+            sni: None,
+            method: "GET",
+            headers: &[],
+            seed: 0,
+        }
     }
 }
 
@@ -67,12 +79,18 @@ fn send(topology: &Topology, request: &Request) -> Trace {
     let destination = parse_destination(request.url).expect("a URL");
     let options = HttpOptions {
         method: request.method.to_string(),
-        headers: request.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+        headers: request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
         host: request.host.map(str::to_string),
         sni: request.sni.map(str::to_string),
     };
     Tracer::new(topology).trace_http(
-        &TraceSource::External { client_ip: "198.51.100.7".parse().unwrap() },
+        &TraceSource::External {
+            client_ip: "198.51.100.7".parse().unwrap(),
+        },
         &destination,
         Protocol::Tcp,
         &options,
@@ -82,15 +100,29 @@ fn send(topology: &Topology, request: &Request) -> Trace {
 
 /// What the client gets: the backend Service's name, or the status.
 fn outcome(trace: &Trace) -> String {
-    let http = trace.http.as_ref().unwrap_or_else(|| panic!("no http result: {}", trace.reason));
+    let http = trace
+        .http
+        .as_ref()
+        .unwrap_or_else(|| panic!("no http result: {}", trace.reason));
     match (trace.verdict, &http.backend_service) {
-        (Verdict::Delivered, Some(service)) => service.name.trim_start_matches("infra-backend-").to_string(),
+        (Verdict::Delivered, Some(service)) => service
+            .name
+            .trim_start_matches("infra-backend-")
+            .to_string(),
         _ => http.status.map_or("refused".to_string(), |s| s.to_string()),
     }
 }
 
 fn address(topology: &Topology, name: &str) -> String {
-    topology.gateway.gateways.iter().find(|g| g.name == name).unwrap().addresses[0].value.clone()
+    topology
+        .gateway
+        .gateways
+        .iter()
+        .find(|g| g.name == name)
+        .unwrap()
+        .addresses[0]
+        .value
+        .clone()
 }
 
 /// §11.3 and upstream's HTTPS listener test: the listener is chosen by SNI, and a
@@ -107,8 +139,19 @@ fn https_listener_hostnames() {
     let topology = run(&yaml);
     let ip = address(&topology, "same-namespace-with-https-listener");
     let url = format!("https://{ip}/");
-    for (name, expected) in [("example.org", "v1"), ("unknown-example.org", "404"), ("second-example.org", "v2")] {
-        let trace = send(&topology, &Request { sni: Some(name), host: Some(name), ..Request::get(&url) });
+    for (name, expected) in [
+        ("example.org", "v1"),
+        ("unknown-example.org", "404"),
+        ("second-example.org", "v2"),
+    ] {
+        let trace = send(
+            &topology,
+            &Request {
+                sni: Some(name),
+                host: Some(name),
+                ..Request::get(&url)
+            },
+        );
         assert_eq!(outcome(&trace), expected, "{name}: {}", trace.reason);
     }
 }
@@ -130,7 +173,10 @@ fn https_misdirected_requests() {
         route("d", "https-with-hostname-matching-wildcard", "", "v1"),
     );
     let topology = run(&yaml);
-    let url = format!("https://{}/detect-misdirected-requests", address(&topology, "gw"));
+    let url = format!(
+        "https://{}/detect-misdirected-requests",
+        address(&topology, "gw")
+    );
     let table: &[(&str, &str, &str)] = &[
         ("example.org", "example.org", "v1"),
         ("example.org", "second-example.org", "421"),
@@ -138,18 +184,50 @@ fn https_misdirected_requests() {
         ("second-example.org", "second-example.org", "v2"),
         ("second-example.org", "example.org", "421"),
         ("second-example.org", "unknown-example.org", "421"),
-        ("third-example.wildcard.org", "third-example.wildcard.org", "v3"),
-        ("third-example.wildcard.org", "fith-example.wildcard.org", "v3"),
-        ("third-example.wildcard.org", "fourth-example.wildcard.org", "421"),
+        (
+            "third-example.wildcard.org",
+            "third-example.wildcard.org",
+            "v3",
+        ),
+        (
+            "third-example.wildcard.org",
+            "fith-example.wildcard.org",
+            "v3",
+        ),
+        (
+            "third-example.wildcard.org",
+            "fourth-example.wildcard.org",
+            "421",
+        ),
         ("third-example.wildcard.org", "second-example.org", "421"),
-        ("fourth-example.wildcard.org", "fourth-example.wildcard.org", "v1"),
-        ("fourth-example.wildcard.org", "fith-example.wildcard.org", "421"),
+        (
+            "fourth-example.wildcard.org",
+            "fourth-example.wildcard.org",
+            "v1",
+        ),
+        (
+            "fourth-example.wildcard.org",
+            "fith-example.wildcard.org",
+            "421",
+        ),
         ("unknown-example.org", "example.org", "v1"),
         ("unknown-example.org", "unknown-example.org", "404"),
     ];
     for (sni, host, expected) in table {
-        let trace = send(&topology, &Request { sni: Some(sni), host: Some(host), ..Request::get(&url) });
-        assert_eq!(outcome(&trace), *expected, "SNI {sni}, Host {host}: {}", trace.reason);
+        let trace = send(
+            &topology,
+            &Request {
+                sni: Some(sni),
+                host: Some(host),
+                ..Request::get(&url)
+            },
+        );
+        assert_eq!(
+            outcome(&trace),
+            *expected,
+            "SNI {sni}, Host {host}: {}",
+            trace.reason
+        );
     }
 }
 
@@ -162,10 +240,20 @@ fn request_redirects() {
         ("http", "statusCode: 301, ", "301", "http://example.org/x"),
         ("http", "port: 8080, ", "302", "http://example.org:8080/x"),
         ("http", "scheme: https, ", "302", "https://example.org/x"),
-        ("http", "scheme: https, port: 8443, ", "302", "https://example.org:8443/x"),
+        (
+            "http",
+            "scheme: https, port: 8443, ",
+            "302",
+            "https://example.org:8443/x",
+        ),
         ("http-8080", "", "302", "http://example.org:8080/x"),
         ("http-8080", "port: 80, ", "302", "http://example.org/x"),
-        ("http-8080", "scheme: https, ", "302", "https://example.org/x"),
+        (
+            "http-8080",
+            "scheme: https, ",
+            "302",
+            "https://example.org/x",
+        ),
         ("https", "", "302", "https://example.org/x"),
         ("https", "scheme: http, ", "302", "http://example.org/x"),
         ("https", "port: 8443, ", "302", "https://example.org:8443/x"),
@@ -185,11 +273,27 @@ fn request_redirects() {
             _ => format!("https://{ip}/x"),
         };
         let trace = send(&topology, &Request::get(&url));
-        assert_eq!(trace.verdict, Verdict::Redirected, "{section} {filter}: {}", trace.reason);
+        assert_eq!(
+            trace.verdict,
+            Verdict::Redirected,
+            "{section} {filter}: {}",
+            trace.reason
+        );
         let http = trace.http.as_ref().unwrap();
-        assert_eq!(http.status.unwrap().to_string(), *status, "{section} {filter}");
-        assert_eq!(http.location.as_deref(), Some(*location), "{section} {filter}");
-        assert!(trace.hops.iter().any(|h| h.action == HopAction::GatewayFilter));
+        assert_eq!(
+            http.status.unwrap().to_string(),
+            *status,
+            "{section} {filter}"
+        );
+        assert_eq!(
+            http.location.as_deref(),
+            Some(*location),
+            "{section} {filter}"
+        );
+        assert!(trace
+            .hops
+            .iter()
+            .any(|h| h.action == HopAction::GatewayFilter));
         assert!(trace.endpoint.is_none());
     }
 }
@@ -206,15 +310,47 @@ fn request_header_modifier() {
     let topology = run(&yaml);
     let url = format!("http://{}/", address(&topology, "gw"));
     let cases: &[(&[(&str, &str)], &[(&str, &str)])] = &[
-        (&[("Some-Other-Header", "val")], &[("Some-Other-Header", "val"), ("X-Header-Add", "add-appends-values"), ("X-Header-Set", "set-overwrites-values")]),
-        (&[("X-Header-Set", "some-other-value")], &[("X-Header-Add", "add-appends-values"), ("X-Header-Set", "set-overwrites-values")]),
-        (&[("x-header-add", "foo"), ("X-Header-Remove", "gone")], &[("X-Header-Set", "set-overwrites-values"), ("x-header-add", "foo,add-appends-values")]),
+        (
+            &[("Some-Other-Header", "val")],
+            &[
+                ("Some-Other-Header", "val"),
+                ("X-Header-Add", "add-appends-values"),
+                ("X-Header-Set", "set-overwrites-values"),
+            ],
+        ),
+        (
+            &[("X-Header-Set", "some-other-value")],
+            &[
+                ("X-Header-Add", "add-appends-values"),
+                ("X-Header-Set", "set-overwrites-values"),
+            ],
+        ),
+        (
+            &[("x-header-add", "foo"), ("X-Header-Remove", "gone")],
+            &[
+                ("X-Header-Set", "set-overwrites-values"),
+                ("x-header-add", "foo,add-appends-values"),
+            ],
+        ),
     ];
     for (sent, seen) in cases {
-        let trace = send(&topology, &Request { headers: sent, ..Request::get(&url) });
+        let trace = send(
+            &topology,
+            &Request {
+                headers: sent,
+                ..Request::get(&url)
+            },
+        );
         assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
-        let expected: BTreeMap<String, String> = seen.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-        assert_eq!(trace.http.as_ref().unwrap().request_headers, expected, "{sent:?}");
+        let expected: BTreeMap<String, String> = seen
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            trace.http.as_ref().unwrap().request_headers,
+            expected,
+            "{sent:?}"
+        );
     }
 }
 
@@ -230,9 +366,20 @@ fn url_rewrites() {
         ("/foo", "/foo/", "/xyz", "/xyz"),
     ];
     for (path, prefix, replacement, expected) in table {
-        assert_eq!(modify_path(path, &PathModifier::ReplacePrefixMatch(replacement.into()), Some(prefix)), expected, "{path} {prefix} {replacement}");
+        assert_eq!(
+            modify_path(
+                path,
+                &PathModifier::ReplacePrefixMatch(replacement.into()),
+                Some(prefix)
+            ),
+            expected,
+            "{path} {prefix} {replacement}"
+        );
     }
-    assert_eq!(modify_path("/a/b", &PathModifier::ReplaceFullPath("/c".into()), None), "/c");
+    assert_eq!(
+        modify_path("/a/b", &PathModifier::ReplaceFullPath("/c".into()), None),
+        "/c"
+    );
 
     let yaml = format!(
         "{}{}{}",
@@ -241,7 +388,13 @@ fn url_rewrites() {
         http_route("rewrite", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /api}}]\n    filters: [{type: URLRewrite, urlRewrite: {hostname: backend.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n"),
     );
     let topology = run(&yaml);
-    let trace = send(&topology, &Request::get(&format!("http://{}/api/items?x=1", address(&topology, "gw"))));
+    let trace = send(
+        &topology,
+        &Request::get(&format!(
+            "http://{}/api/items?x=1",
+            address(&topology, "gw")
+        )),
+    );
     assert_eq!(outcome(&trace), "v2", "{}", trace.reason);
     assert_eq!(trace.http.as_ref().unwrap().request_path, "/v2/items");
 }
@@ -256,7 +409,11 @@ fn precedence() {
         http_route("specific", "  parentRefs: [{name: gw}]\n  hostnames: [a.example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /only}}]\n    backendRefs: [{name: infra-backend-v3, port: 8080}]\n"),
         http_route("query", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /q}, queryParams: [{name: v, value: \"2\"}]}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n  - matches: [{path: {type: PathPrefix, value: /q}}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"),
     );
-    let topology = run(&format!("{}{}{routes}", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")));
+    let topology = run(&format!(
+        "{}{}{routes}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
+    ));
     let ip = address(&topology, "gw");
     let cases: &[(&str, &str, &[(&str, &str)], Option<&str>, &str)] = &[
         // PathPrefix / against a header match whose path defaults to /: the header wins (key 4).
@@ -277,8 +434,21 @@ fn precedence() {
     ];
     for (path, method, headers, host, expected) in cases {
         let url = format!("http://{ip}{path}");
-        let trace = send(&topology, &Request { method, headers, host: *host, ..Request::get(&url) });
-        assert_eq!(outcome(&trace), *expected, "{method} {path} {headers:?} {host:?}: {}", trace.reason);
+        let trace = send(
+            &topology,
+            &Request {
+                method,
+                headers,
+                host: *host,
+                ..Request::get(&url)
+            },
+        );
+        assert_eq!(
+            outcome(&trace),
+            *expected,
+            "{method} {path} {headers:?} {host:?}: {}",
+            trace.reason
+        );
     }
 }
 
@@ -287,12 +457,27 @@ fn precedence() {
 fn oldest_route_wins_a_tie() {
     let route = |name: &str, stamp: &str, backend: &str| {
         let spec = format!("  parentRefs: [{{name: gw}}]\n  rules:\n  - matches: [{{path: {{value: /same}}}}]\n    backendRefs: [{{name: infra-backend-{backend}, port: 8080}}]\n");
-        http_route(name, &spec).replace(&format!("{{name: {name}, "), &format!("{{name: {name}, {stamp}"))
+        http_route(name, &spec).replace(
+            &format!("{{name: {name}, "),
+            &format!("{{name: {name}, {stamp}"),
+        )
     };
-    let stamped = run(&format!("{}{}{}{}", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"), route("a", "creationTimestamp: \"2026-03-01T00:00:00Z\", ", "v1"), route("b", "creationTimestamp: \"2026-01-01T00:00:00Z\", ", "v2")));
+    let stamped = run(&format!(
+        "{}{}{}{}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+        route("a", "creationTimestamp: \"2026-03-01T00:00:00Z\", ", "v1"),
+        route("b", "creationTimestamp: \"2026-01-01T00:00:00Z\", ", "v2")
+    ));
     let url = format!("http://{}/same", address(&stamped, "gw"));
     assert_eq!(outcome(&send(&stamped, &Request::get(&url))), "v2");
-    let unstamped = run(&format!("{}{}{}{}", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"), route("a", "", "v1"), route("b", "", "v2")));
+    let unstamped = run(&format!(
+        "{}{}{}{}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+        route("a", "", "v1"),
+        route("b", "", "v2")
+    ));
     let url = format!("http://{}/same", address(&unstamped, "gw"));
     assert_eq!(outcome(&send(&unstamped, &Request::get(&url))), "v1");
 }
@@ -304,39 +489,100 @@ fn weights_and_backend_failures() {
     let topology = kubetopo_sample();
     let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     for seed in 0..1000 {
-        let trace = send(&topology, &Request { seed, ..Request::get("http://shop.example.com/cart") });
-        *counts.entry(trace.http.unwrap().backend_service.unwrap().name).or_default() += 1;
+        let trace = send(
+            &topology,
+            &Request {
+                seed,
+                ..Request::get("http://shop.example.com/cart")
+            },
+        );
+        *counts
+            .entry(trace.http.unwrap().backend_service.unwrap().name)
+            .or_default() += 1;
     }
     let canary = counts["cart-canary"];
-    assert!((50..=150).contains(&canary), "90/10 split within ±5 %: {counts:?}");
+    assert!(
+        (50..=150).contains(&canary),
+        "90/10 split within ±5 %: {counts:?}"
+    );
     assert_eq!(counts["cart"] + canary, 1000);
 
     let route = |backends: &str| {
-        run(&format!("{}{}{}", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"), http_route("r", &format!("  parentRefs: [{{name: gw}}]\n  rules:\n  - backendRefs: {backends}\n"))))
+        run(&format!(
+            "{}{}{}",
+            base(),
+            gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+            http_route(
+                "r",
+                &format!("  parentRefs: [{{name: gw}}]\n  rules:\n  - backendRefs: {backends}\n")
+            )
+        ))
     };
-    let zero = route("[{name: infra-backend-v1, port: 8080, weight: 0}, {name: infra-backend-v2, port: 8080}]");
+    let zero = route(
+        "[{name: infra-backend-v1, port: 8080, weight: 0}, {name: infra-backend-v2, port: 8080}]",
+    );
     let url = format!("http://{}/", address(&zero, "gw"));
     for seed in 0..50 {
-        assert_eq!(outcome(&send(&zero, &Request { seed, ..Request::get(&url) })), "v2");
+        assert_eq!(
+            outcome(&send(
+                &zero,
+                &Request {
+                    seed,
+                    ..Request::get(&url)
+                }
+            )),
+            "v2"
+        );
     }
     let all_zero = route("[{name: infra-backend-v1, port: 8080, weight: 0}]");
-    let trace = send(&all_zero, &Request::get(&format!("http://{}/", address(&all_zero, "gw"))));
-    assert_eq!((trace.verdict, outcome(&trace).as_str()), (Verdict::Rejected, "500"));
-    assert!(all_zero.diagnostics.iter().any(|d| d.code == "gateway-rule-no-backends"));
+    let trace = send(
+        &all_zero,
+        &Request::get(&format!("http://{}/", address(&all_zero, "gw"))),
+    );
+    assert_eq!(
+        (trace.verdict, outcome(&trace).as_str()),
+        (Verdict::Rejected, "500")
+    );
+    assert!(all_zero
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "gateway-rule-no-backends"));
 
     let invalid = route("[{name: missing, port: 8080}]");
-    let trace = send(&invalid, &Request::get(&format!("http://{}/", address(&invalid, "gw"))));
-    assert_eq!((trace.verdict, outcome(&trace).as_str()), (Verdict::Rejected, "500"));
+    let trace = send(
+        &invalid,
+        &Request::get(&format!("http://{}/", address(&invalid, "gw"))),
+    );
+    assert_eq!(
+        (trace.verdict, outcome(&trace).as_str()),
+        (Verdict::Rejected, "500")
+    );
 
     let empty = run(&format!("{}{}{}apiVersion: v1\nkind: Service\nmetadata: {{name: idle, namespace: {NS}}}\nspec:\n  selector: {{app: nothing}}\n  ports: [{{port: 80}}]\n", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"), http_route("r", "  parentRefs: [{name: gw}]\n  rules:\n  - backendRefs: [{name: idle, port: 80}]\n")));
-    let trace = send(&empty, &Request::get(&format!("http://{}/", address(&empty, "gw"))));
-    assert_eq!((trace.verdict, outcome(&trace).as_str()), (Verdict::Rejected, "503"));
-    assert!(empty.diagnostics.iter().any(|d| d.code == "gateway-backend-no-endpoints"));
+    let trace = send(
+        &empty,
+        &Request::get(&format!("http://{}/", address(&empty, "gw"))),
+    );
+    assert_eq!(
+        (trace.verdict, outcome(&trace).as_str()),
+        (Verdict::Rejected, "503")
+    );
+    assert!(empty
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "gateway-backend-no-endpoints"));
 }
 
 fn kubetopo_sample() -> Topology {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/gateway-canary.yaml")).unwrap();
-    analyze(&[SourceFile::new("gateway-canary.yaml", text)], &Config::default())
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/gateway-canary.yaml"
+    ))
+    .unwrap();
+    analyze(
+        &[SourceFile::new("gateway-canary.yaml", text)],
+        &Config::default(),
+    )
 }
 
 /// §11.7, upstream's service-types test: the proxy goes to endpoints, so a headless
@@ -345,7 +591,11 @@ fn kubetopo_sample() -> Topology {
 fn the_proxy_goes_straight_to_endpoints() {
     let services = format!("apiVersion: v1\nkind: Service\nmetadata: {{name: headless, namespace: {NS}}}\nspec:\n  clusterIP: None\n  selector: {{app: infra-backend-v1}}\n  ports: [{{port: 8080, targetPort: 3000}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: manual, namespace: {NS}}}\nspec:\n  ports: [{{name: first-port, port: 8080, targetPort: 3000}}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: manual-1, namespace: {NS}, labels: {{kubernetes.io/service-name: manual}}}}\naddressType: IPv4\nports: [{{name: first-port, port: 3000, protocol: TCP}}]\nendpoints:\n- addresses: [10.244.9.9]\n  conditions: {{ready: true}}\n---\n");
     let routes = http_route("r", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {value: /headless}}]\n    backendRefs: [{name: headless, port: 8080}]\n  - matches: [{path: {value: /manual}}]\n    backendRefs: [{name: manual, port: 8080}]\n");
-    let topology = run(&format!("{}{}{services}{routes}", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")));
+    let topology = run(&format!(
+        "{}{}{services}{routes}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
+    ));
     let ip = address(&topology, "gw");
     let headless = send(&topology, &Request::get(&format!("http://{ip}/headless")));
     assert_eq!(headless.verdict, Verdict::Delivered, "{}", headless.reason);
@@ -353,23 +603,44 @@ fn the_proxy_goes_straight_to_endpoints() {
     let manual = send(&topology, &Request::get(&format!("http://{ip}/manual")));
     assert_eq!(manual.verdict, Verdict::Delivered, "{}", manual.reason);
     let endpoint = manual.endpoint.as_ref().unwrap();
-    assert_eq!((endpoint.ip.to_string(), endpoint.port), ("10.244.9.9".to_string(), 3000));
+    assert_eq!(
+        (endpoint.ip.to_string(), endpoint.port),
+        ("10.244.9.9".to_string(), 3000)
+    );
     // The proxy's leg has no DNAT: it connects to the endpoint itself.
-    let proxy = headless.hops.iter().position(|h| h.action == HopAction::Proxy).unwrap();
-    assert!(headless.hops[proxy..].iter().all(|h| h.action != HopAction::Dnat && h.action != HopAction::Snat));
+    let proxy = headless
+        .hops
+        .iter()
+        .position(|h| h.action == HopAction::Proxy)
+        .unwrap();
+    assert!(headless.hops[proxy..]
+        .iter()
+        .all(|h| h.action != HopAction::Dnat && h.action != HopAction::Snat));
 }
 
 /// §11.9: gRPC calls through a GRPCRoute, and UNIMPLEMENTED when none matches.
 #[test]
 fn grpc_calls() {
     let route = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: echo, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  hostnames: [grpc.example.com]\n  rules:\n  - matches: [{{method: {{service: pkg.Echo}}}}]\n    backendRefs: [{{name: infra-backend-v1, port: 8080}}]\n  - matches: [{{method: {{service: pkg.Echo, method: Stream}}}}]\n    backendRefs: [{{name: infra-backend-v2, port: 8080}}]\n---\n");
-    let topology = run(&format!("{}{}{route}", base(), gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")));
-    let call = |path: &str| send(&topology, &Request::get(&format!("grpc://grpc.example.com{path}")));
+    let topology = run(&format!(
+        "{}{}{route}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
+    ));
+    let call = |path: &str| {
+        send(
+            &topology,
+            &Request::get(&format!("grpc://grpc.example.com{path}")),
+        )
+    };
     assert_eq!(outcome(&call("/pkg.Echo/Say")), "v1");
     assert_eq!(outcome(&call("/pkg.Echo/Stream")), "v2");
     let missing = call("/pkg.Other/Say");
     assert_eq!(missing.verdict, Verdict::Unresolved);
-    assert_eq!(missing.http.as_ref().unwrap().grpc_status, Some("UNIMPLEMENTED"));
+    assert_eq!(
+        missing.http.as_ref().unwrap().grpc_status,
+        Some("UNIMPLEMENTED")
+    );
     assert_eq!(call("/pkg.Echo/Say").http.unwrap().grpc_status, Some("OK"));
 }
 
@@ -379,8 +650,18 @@ fn tls_passthrough() {
     let routes = format!("apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata: {{name: a, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  hostnames: [a.example.com]\n  rules: [{{backendRefs: [{{name: infra-backend-v1, port: 8080}}]}}]\n---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata: {{name: b, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  hostnames: [\"*.com\"]\n  rules: [{{backendRefs: [{{name: infra-backend-v2, port: 8080}}]}}]\n---\n");
     let topology = run(&format!("{}{}{routes}", base(), gateway("gw", "  - {name: tls, port: 443, protocol: TLS, hostname: \"*.example.com\", tls: {mode: Passthrough}}\n")));
     let url = format!("https://{}/", address(&topology, "gw"));
-    for (sni, expected) in [("a.example.com", "v1"), ("b.example.com", "v2"), ("x.org", "404")] {
-        let trace = send(&topology, &Request { sni: Some(sni), ..Request::get(&url) });
+    for (sni, expected) in [
+        ("a.example.com", "v1"),
+        ("b.example.com", "v2"),
+        ("x.org", "404"),
+    ] {
+        let trace = send(
+            &topology,
+            &Request {
+                sni: Some(sni),
+                ..Request::get(&url)
+            },
+        );
         if expected == "404" {
             // No listener claims x.org at all: listener isolation answers it.
             assert_ne!(trace.verdict, Verdict::Delivered, "{sni}");
@@ -394,12 +675,27 @@ fn tls_passthrough() {
 #[test]
 fn trace_hops_and_json() {
     let topology = kubetopo_sample();
-    let trace = send(&topology, &Request { seed: 3, ..Request::get("http://shop.example.com/pay/now") });
+    let trace = send(
+        &topology,
+        &Request {
+            seed: 3,
+            ..Request::get("http://shop.example.com/pay/now")
+        },
+    );
     let actions: Vec<HopAction> = trace.hops.iter().map(|h| h.action).collect();
-    for action in [HopAction::Dns, HopAction::LoadBalancer, HopAction::GatewayListener, HopAction::GatewayRoute, HopAction::GatewayBackend, HopAction::Proxy, HopAction::Deliver] {
+    for action in [
+        HopAction::Dns,
+        HopAction::LoadBalancer,
+        HopAction::GatewayListener,
+        HopAction::GatewayRoute,
+        HopAction::GatewayBackend,
+        HopAction::Proxy,
+        HopAction::Deliver,
+    ] {
         assert!(actions.contains(&action), "{action:?} in {actions:?}");
     }
-    let json: serde_json::Value = serde_json::from_str(&kubetopo::engine::trace::to_json(&trace)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&kubetopo::engine::trace::to_json(&trace)).unwrap();
     assert_eq!(json["schemaVersion"], 2);
     assert_eq!(json["http"]["status"], 200);
     assert_eq!(json["http"]["route"], "HTTPRoute/shop/storefront");
@@ -409,7 +705,10 @@ fn trace_hops_and_json() {
 
     let redirected = send(&topology, &Request::get("http://shop.example.com/basket/7"));
     assert_eq!(redirected.verdict, Verdict::Redirected);
-    assert_eq!(redirected.http.unwrap().location.as_deref(), Some("http://shop.example.com/cart/7"));
+    assert_eq!(
+        redirected.http.unwrap().location.as_deref(),
+        Some("http://shop.example.com/cart/7")
+    );
 
     // A host no Gateway claims still goes through Ingress rules (none here): no `http`.
     let elsewhere = send(&topology, &Request::get("http://nowhere.example.net/"));

@@ -21,11 +21,18 @@ pub fn synthesize(manifests: &mut Manifests) {
         if !class_known(manifests, gateway) {
             continue;
         }
-        if gateway.addresses.iter().any(|a| a.address_type != "IPAddress") {
+        if gateway
+            .addresses
+            .iter()
+            .any(|a| a.address_type != "IPAddress")
+        {
             continue;
         }
         let states = listener_states(gateway);
-        if states.iter().all(|s| s.protocol.is_none() || s.conflict.is_some()) {
+        if states
+            .iter()
+            .all(|s| s.protocol.is_none() || s.conflict.is_some())
+        {
             continue;
         }
         let has_proxy = manifests.services.iter().any(|s| {
@@ -36,8 +43,14 @@ pub fn synthesize(manifests: &mut Manifests) {
             continue;
         }
         let name = format!("{}-{}", gateway.meta.name, gateway.class_name);
-        let taken = manifests.services.iter().any(|s| s.meta.namespace == gateway.meta.namespace && s.meta.name == name)
-            || manifests.workloads.iter().any(|w| w.meta.namespace == gateway.meta.namespace && w.meta.name == name);
+        let taken = manifests
+            .services
+            .iter()
+            .any(|s| s.meta.namespace == gateway.meta.namespace && s.meta.name == name)
+            || manifests
+                .workloads
+                .iter()
+                .any(|w| w.meta.namespace == gateway.meta.namespace && w.meta.name == name);
         if taken {
             continue;
         }
@@ -49,15 +62,24 @@ pub fn synthesize(manifests: &mut Manifests) {
             name: name.clone(),
             namespace: gateway.meta.namespace.clone(),
             labels: labels.clone(),
-            annotations: Labels::from([(SIMULATED_ANNOTATION.to_string(), format!("Gateway/{}", gateway.key()))]),
+            annotations: Labels::from([(
+                SIMULATED_ANNOTATION.to_string(),
+                format!("Gateway/{}", gateway.key()),
+            )]),
             source: gateway.meta.source.clone(),
             end_line: gateway.meta.end_line,
             ..Meta::default()
         };
         let mut ports: BTreeSet<(i64, Protocol)> = BTreeSet::new();
         for (listener, state) in gateway.listeners.iter().zip(&states) {
-            let Some(protocol) = state.protocol else { continue };
-            let l4 = if protocol == ListenerProtocol::Udp { Protocol::Udp } else { Protocol::Tcp };
+            let Some(protocol) = state.protocol else {
+                continue;
+            };
+            let l4 = if protocol == ListenerProtocol::Udp {
+                Protocol::Udp
+            } else {
+                Protocol::Tcp
+            };
             ports.insert((listener.port, l4));
         }
         let service_ports: Vec<ServicePort> = ports
@@ -89,7 +111,10 @@ pub fn synthesize(manifests: &mut Manifests) {
             meta: meta.clone(),
             spec: ServiceSpec {
                 service_type: ServiceType::LoadBalancer,
-                selector: Some(Labels::from([(GATEWAY_NAME_LABEL.to_string(), gateway.meta.name.clone())])),
+                selector: Some(Labels::from([(
+                    GATEWAY_NAME_LABEL.to_string(),
+                    gateway.meta.name.clone(),
+                )])),
                 ports: service_ports,
                 cluster_ips: Vec::new(),
                 external_ips: Vec::new(),
@@ -114,10 +139,9 @@ pub fn synthesize(manifests: &mut Manifests) {
             meta,
             kind: WorkloadKind::Deployment,
             replicas: 1,
-            selector: WorkloadSelector::Set(LabelSelector::Match(Selector::from_map(&Labels::from([(
-                GATEWAY_NAME_LABEL.to_string(),
-                gateway.meta.name.clone(),
-            )])))),
+            selector: WorkloadSelector::Set(LabelSelector::Match(Selector::from_map(
+                &Labels::from([(GATEWAY_NAME_LABEL.to_string(), gateway.meta.name.clone())]),
+            ))),
             template: PodTemplate {
                 labels,
                 spec: PodSpec {

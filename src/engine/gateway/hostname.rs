@@ -34,7 +34,9 @@ pub fn validate(text: &str, wildcard: Wildcard) -> Result<(), &'static str> {
             && bytes[0] != b'-'
             && bytes[bytes.len() - 1] != b'-';
         if !valid {
-            return Err("is not a lower-case DNS name (a wildcard may only be the whole first label, `*.`)");
+            return Err(
+                "is not a lower-case DNS name (a wildcard may only be the whole first label, `*.`)",
+            );
         }
     }
     Ok(())
@@ -98,7 +100,9 @@ pub fn strip_port(host: &str) -> &str {
         return rest.split(']').next().unwrap_or(rest);
     }
     match host.rsplit_once(':') {
-        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
         _ => host,
     }
 }

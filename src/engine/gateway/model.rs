@@ -368,7 +368,14 @@ impl BackendRef {
 impl fmt::Display for BackendRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.is_core_service() {
-            write!(f, "{} ", GroupKind { group: self.group.clone(), kind: self.kind.clone() })?;
+            write!(
+                f,
+                "{} ",
+                GroupKind {
+                    group: self.group.clone(),
+                    kind: self.kind.clone()
+                }
+            )?;
         }
         write!(f, "{}/{}", self.namespace, self.name)?;
         if let Some(port) = self.port {

@@ -47,7 +47,8 @@ pub(crate) fn read_gateway_object(
     };
     if !served.contains(&version) {
         let node = root.get("apiVersion").unwrap_or(root);
-        reader.invalid(
+        refuse(
+            reader,
             node,
             "apiVersion",
             "gateway-unserved-version",
@@ -70,7 +71,11 @@ pub(crate) fn read_gateway_object(
                 .map(root, "spec", "spec")
                 .and_then(|spec| reader.string(spec, "controllerName", "spec.controllerName"));
             let Some(controller_name) = controller_name else {
-                problems.add(root, "spec.controllerName", "`spec.controllerName` is required".into());
+                problems.add(
+                    root,
+                    "spec.controllerName",
+                    "`spec.controllerName` is required".into(),
+                );
                 problems.report(reader, kind);
                 return true;
             };
@@ -119,6 +124,11 @@ pub(crate) fn read_gateway_object(
     true
 }
 
+/// Reports an object (or a field of it) the API server refuses.
+fn refuse(reader: &mut Reader, node: &YamlNode, field: &str, code: &'static str, message: String) {
+    reader.invalid(node, field, code, message);
+}
+
 /// What the API server would refuse, collected so that every problem is reported.
 #[derive(Default)]
 struct Problems<'n> {
@@ -134,7 +144,8 @@ impl<'n> Problems<'n> {
     fn report(self, reader: &mut Reader, kind: &str) -> bool {
         let any = !self.found.is_empty();
         for (node, field, message) in self.found {
-            reader.invalid(
+            refuse(
+                reader,
                 node,
                 &field,
                 "gateway-invalid-spec",
@@ -164,9 +175,17 @@ fn read_gateway<'n>(
     };
     match reader.string(spec, "gatewayClassName", "spec.gatewayClassName") {
         Some(name) => gateway.class_name = name,
-        None => problems.add(spec, "spec.gatewayClassName", "`spec.gatewayClassName` is required".into()),
+        None => problems.add(
+            spec,
+            "spec.gatewayClassName",
+            "`spec.gatewayClassName` is required".into(),
+        ),
     }
-    for (index, address) in reader.seq(spec, "addresses", "spec.addresses").iter().enumerate() {
+    for (index, address) in reader
+        .seq(spec, "addresses", "spec.addresses")
+        .iter()
+        .enumerate()
+    {
         let path = format!("spec.addresses[{index}]");
         gateway.addresses.push(GatewayAddress {
             address_type: reader
@@ -182,7 +201,10 @@ fn read_gateway<'n>(
         problems.add(
             spec.get("listeners").unwrap_or(spec),
             "spec.listeners",
-            format!("a Gateway needs 1 to 64 listeners, and this one has {}", listener_nodes.len()),
+            format!(
+                "a Gateway needs 1 to 64 listeners, and this one has {}",
+                listener_nodes.len()
+            ),
         );
     }
     let mut seen_names: Vec<String> = Vec::new();
@@ -192,10 +214,21 @@ fn read_gateway<'n>(
         reader.record(node, &path);
         let listener = read_listener(reader, node, &path, &meta.namespace, problems);
         if seen_names.contains(&listener.name) {
-            problems.add(node, &format!("{path}.name"), format!("listener name \"{}\" is used twice; names must be unique", listener.name));
+            problems.add(
+                node,
+                &format!("{path}.name"),
+                format!(
+                    "listener name \"{}\" is used twice; names must be unique",
+                    listener.name
+                ),
+            );
         }
         seen_names.push(listener.name.clone());
-        let triple = (listener.port, listener.protocol.clone(), listener.hostname.clone());
+        let triple = (
+            listener.port,
+            listener.protocol.clone(),
+            listener.hostname.clone(),
+        );
         if seen_triples.contains(&triple) {
             problems.add(node, &path, format!("two listeners have port {}, protocol {} and {}; that combination must be unique", listener.port, listener.protocol, listener.hostname.as_deref().map_or("no hostname".to_string(), |h| format!("hostname {h}"))));
         }
@@ -212,23 +245,45 @@ fn read_listener<'n>(
     namespace: &str,
     problems: &mut Problems<'n>,
 ) -> Listener {
-    let name = reader.string(node, "name", &format!("{path}.name")).unwrap_or_default();
+    let name = reader
+        .string(node, "name", &format!("{path}.name"))
+        .unwrap_or_default();
     if name.is_empty() {
-        problems.add(node, &format!("{path}.name"), format!("`{path}.name` is required"));
+        problems.add(
+            node,
+            &format!("{path}.name"),
+            format!("`{path}.name` is required"),
+        );
     }
     let hostname = reader.string(node, "hostname", &format!("{path}.hostname"));
     if let Some(text) = &hostname {
         if let Err(why) = hostname::validate(text, hostname::Wildcard::Allowed) {
-            problems.add(node.get("hostname").unwrap_or(node), &format!("{path}.hostname"), format!("`{path}.hostname` \"{text}\" {why}"));
+            problems.add(
+                node.get("hostname").unwrap_or(node),
+                &format!("{path}.hostname"),
+                format!("`{path}.hostname` \"{text}\" {why}"),
+            );
         }
     }
-    let port = reader.int(node, "port", &format!("{path}.port")).unwrap_or(0);
+    let port = reader
+        .int(node, "port", &format!("{path}.port"))
+        .unwrap_or(0);
     if !(1..=65535).contains(&port) {
-        problems.add(node.get("port").unwrap_or(node), &format!("{path}.port"), format!("`{path}.port` must be 1 to 65535, not {port}"));
+        problems.add(
+            node.get("port").unwrap_or(node),
+            &format!("{path}.port"),
+            format!("`{path}.port` must be 1 to 65535, not {port}"),
+        );
     }
-    let protocol = reader.string(node, "protocol", &format!("{path}.protocol")).unwrap_or_default();
+    let protocol = reader
+        .string(node, "protocol", &format!("{path}.protocol"))
+        .unwrap_or_default();
     if protocol.is_empty() {
-        problems.add(node, &format!("{path}.protocol"), format!("`{path}.protocol` is required"));
+        problems.add(
+            node,
+            &format!("{path}.protocol"),
+            format!("`{path}.protocol` is required"),
+        );
     }
     let mut listener = Listener {
         name,
@@ -251,45 +306,79 @@ fn read_listener<'n>(
         );
         listener.tls_options = tls.get("options").is_some_and(|o| !o.is_null());
         for (index, reference) in reader
-            .seq(tls, "certificateRefs", &format!("{tls_path}.certificateRefs"))
+            .seq(
+                tls,
+                "certificateRefs",
+                &format!("{tls_path}.certificateRefs"),
+            )
             .iter()
             .enumerate()
         {
             let field = format!("{tls_path}.certificateRefs[{index}]");
             listener.certificate_refs.push(SecretRef {
-                group: reader.string(reference, "group", &format!("{field}.group")).unwrap_or_default(),
+                group: reader
+                    .string(reference, "group", &format!("{field}.group"))
+                    .unwrap_or_default(),
                 kind: reader
                     .string(reference, "kind", &format!("{field}.kind"))
                     .unwrap_or_else(|| "Secret".to_string()),
                 namespace: reader
                     .string(reference, "namespace", &format!("{field}.namespace"))
                     .unwrap_or_else(|| namespace.to_string()),
-                name: reader.string(reference, "name", &format!("{field}.name")).unwrap_or_default(),
+                name: reader
+                    .string(reference, "name", &format!("{field}.name"))
+                    .unwrap_or_default(),
                 field,
             });
         }
     }
     let tls_node = node.get("tls").filter(|t| !t.is_null()).unwrap_or(node);
     match (listener.protocol.as_str(), listener.tls_mode.as_deref()) {
-        ("HTTP" | "TCP" | "UDP", Some(_)) => problems.add(tls_node, &tls_path, format!("`tls` is not allowed on a {} listener", listener.protocol)),
-        ("HTTPS" | "TLS", None) => problems.add(node, &tls_path, format!("a {} listener needs `tls`", listener.protocol)),
-        ("HTTPS", Some(mode)) if mode != "Terminate" => problems.add(tls_node, &format!("{tls_path}.mode"), format!("an HTTPS listener needs tls mode Terminate, not {mode}")),
+        ("HTTP" | "TCP" | "UDP", Some(_)) => problems.add(
+            tls_node,
+            &tls_path,
+            format!("`tls` is not allowed on a {} listener", listener.protocol),
+        ),
+        ("HTTPS" | "TLS", None) => problems.add(
+            node,
+            &tls_path,
+            format!("a {} listener needs `tls`", listener.protocol),
+        ),
+        ("HTTPS", Some(mode)) if mode != "Terminate" => problems.add(
+            tls_node,
+            &format!("{tls_path}.mode"),
+            format!("an HTTPS listener needs tls mode Terminate, not {mode}"),
+        ),
         _ => {}
     }
     if listener.tls_mode.as_deref() == Some("Terminate")
         && listener.certificate_refs.is_empty()
         && !listener.tls_options
     {
-        problems.add(tls_node, &tls_path, "tls mode Terminate needs `certificateRefs` or `options`".into());
+        problems.add(
+            tls_node,
+            &tls_path,
+            "tls mode Terminate needs `certificateRefs` or `options`".into(),
+        );
     }
     if matches!(listener.protocol.as_str(), "TCP" | "UDP") && listener.hostname.is_some() {
-        problems.add(node.get("hostname").unwrap_or(node), &format!("{path}.hostname"), format!("a {} listener may not set `hostname`", listener.protocol));
+        problems.add(
+            node.get("hostname").unwrap_or(node),
+            &format!("{path}.hostname"),
+            format!("a {} listener may not set `hostname`", listener.protocol),
+        );
     }
     let allowed_path = format!("{path}.allowedRoutes");
     if let Some(allowed) = reader.map(node, "allowedRoutes", &allowed_path) {
-        if let Some(namespaces) = reader.map(allowed, "namespaces", &format!("{allowed_path}.namespaces")) {
+        if let Some(namespaces) =
+            reader.map(allowed, "namespaces", &format!("{allowed_path}.namespaces"))
+        {
             let from = reader
-                .string(namespaces, "from", &format!("{allowed_path}.namespaces.from"))
+                .string(
+                    namespaces,
+                    "from",
+                    &format!("{allowed_path}.namespaces.from"),
+                )
                 .unwrap_or_else(|| "Same".to_string());
             listener.allowed_namespaces = match from.as_str() {
                 "Same" => FromNamespaces::Same,
@@ -315,14 +404,20 @@ fn read_listener<'n>(
                 group: reader
                     .string(kind, "group", &format!("{field}.group"))
                     .unwrap_or_else(|| GROUP.to_string()),
-                kind: reader.string(kind, "kind", &format!("{field}.kind")).unwrap_or_default(),
+                kind: reader
+                    .string(kind, "kind", &format!("{field}.kind"))
+                    .unwrap_or_default(),
             });
         }
     }
     listener
 }
 
-fn read_grant<'n>(reader: &mut Reader, root: &'n YamlNode, problems: &mut Problems<'n>) -> ReferenceGrant {
+fn read_grant<'n>(
+    reader: &mut Reader,
+    root: &'n YamlNode,
+    problems: &mut Problems<'n>,
+) -> ReferenceGrant {
     let mut grant = ReferenceGrant {
         meta: Meta::default(),
         from: Vec::new(),
@@ -335,21 +430,37 @@ fn read_grant<'n>(reader: &mut Reader, root: &'n YamlNode, problems: &mut Proble
     for (index, from) in reader.seq(spec, "from", "spec.from").iter().enumerate() {
         let path = format!("spec.from[{index}]");
         grant.from.push(GrantFrom {
-            group: reader.string(from, "group", &format!("{path}.group")).unwrap_or_default(),
-            kind: reader.string(from, "kind", &format!("{path}.kind")).unwrap_or_default(),
-            namespace: reader.string(from, "namespace", &format!("{path}.namespace")).unwrap_or_default(),
+            group: reader
+                .string(from, "group", &format!("{path}.group"))
+                .unwrap_or_default(),
+            kind: reader
+                .string(from, "kind", &format!("{path}.kind"))
+                .unwrap_or_default(),
+            namespace: reader
+                .string(from, "namespace", &format!("{path}.namespace"))
+                .unwrap_or_default(),
         });
     }
     for (index, to) in reader.seq(spec, "to", "spec.to").iter().enumerate() {
         let path = format!("spec.to[{index}]");
         grant.to.push(GrantTo {
-            group: reader.string(to, "group", &format!("{path}.group")).unwrap_or_default(),
-            kind: reader.string(to, "kind", &format!("{path}.kind")).unwrap_or_default(),
-            name: reader.string(to, "name", &format!("{path}.name")).filter(|n| !n.is_empty()),
+            group: reader
+                .string(to, "group", &format!("{path}.group"))
+                .unwrap_or_default(),
+            kind: reader
+                .string(to, "kind", &format!("{path}.kind"))
+                .unwrap_or_default(),
+            name: reader
+                .string(to, "name", &format!("{path}.name"))
+                .filter(|n| !n.is_empty()),
         });
     }
     if grant.from.is_empty() || grant.from.len() > 16 {
-        problems.add(spec, "spec.from", "`spec.from` needs 1 to 16 entries".into());
+        problems.add(
+            spec,
+            "spec.from",
+            "`spec.from` needs 1 to 16 entries".into(),
+        );
     }
     if grant.to.is_empty() || grant.to.len() > 16 {
         problems.add(spec, "spec.to", "`spec.to` needs 1 to 16 entries".into());
@@ -380,18 +491,38 @@ fn read_route<'n>(
         return route;
     };
     if kind.has_hostnames() {
-        for (index, text) in reader.strings(spec, "hostnames", "spec.hostnames").into_iter().enumerate() {
+        for (index, text) in reader
+            .strings(spec, "hostnames", "spec.hostnames")
+            .into_iter()
+            .enumerate()
+        {
             if let Err(why) = hostname::validate(&text, hostname::Wildcard::Allowed) {
-                let node = spec.get("hostnames").and_then(|h| h.as_seq()).and_then(|h| h.get(index)).unwrap_or(spec);
-                problems.add(node, &format!("spec.hostnames[{index}]"), format!("`spec.hostnames[{index}]` \"{text}\" {why}"));
+                let node = spec
+                    .get("hostnames")
+                    .and_then(|h| h.as_seq())
+                    .and_then(|h| h.get(index))
+                    .unwrap_or(spec);
+                problems.add(
+                    node,
+                    &format!("spec.hostnames[{index}]"),
+                    format!("`spec.hostnames[{index}]` \"{text}\" {why}"),
+                );
             }
             route.hostnames.push(text.to_ascii_lowercase());
         }
         if kind == RouteKind::Tls && route.hostnames.is_empty() {
-            problems.add(spec, "spec.hostnames", "a TLSRoute needs at least one hostname".into());
+            problems.add(
+                spec,
+                "spec.hostnames",
+                "a TLSRoute needs at least one hostname".into(),
+            );
         }
     }
-    for (index, parent) in reader.seq(spec, "parentRefs", "spec.parentRefs").iter().enumerate() {
+    for (index, parent) in reader
+        .seq(spec, "parentRefs", "spec.parentRefs")
+        .iter()
+        .enumerate()
+    {
         let path = format!("spec.parentRefs[{index}]");
         let parent_ref = ParentRef {
             group: reader
@@ -403,14 +534,21 @@ fn read_route<'n>(
             namespace: reader
                 .string(parent, "namespace", &format!("{path}.namespace"))
                 .unwrap_or_else(|| meta.namespace.clone()),
-            name: reader.string(parent, "name", &format!("{path}.name")).unwrap_or_default(),
+            name: reader
+                .string(parent, "name", &format!("{path}.name"))
+                .unwrap_or_default(),
             section_name: reader.string(parent, "sectionName", &format!("{path}.sectionName")),
             port: reader.int(parent, "port", &format!("{path}.port")),
             field: path.clone(),
         };
         let same_parent = route.parent_refs.iter().find(|other: &&ParentRef| {
             (&other.group, &other.kind, &other.namespace, &other.name)
-                == (&parent_ref.group, &parent_ref.kind, &parent_ref.namespace, &parent_ref.name)
+                == (
+                    &parent_ref.group,
+                    &parent_ref.kind,
+                    &parent_ref.namespace,
+                    &parent_ref.name,
+                )
         });
         if let Some(other) = same_parent {
             if other.section_name == parent_ref.section_name && other.port == parent_ref.port {
@@ -420,16 +558,40 @@ fn read_route<'n>(
         route.parent_refs.push(parent_ref);
     }
     let rule_nodes = reader.seq(spec, "rules", "spec.rules");
-    if version == "v1" && matches!(kind, RouteKind::Tls | RouteKind::Tcp | RouteKind::Udp) && rule_nodes.len() != 1 {
-        problems.add(spec.get("rules").unwrap_or(spec), "spec.rules", format!("a {kind} of version v1 has exactly 1 rule, and this one has {}", rule_nodes.len()));
+    if version == "v1"
+        && matches!(kind, RouteKind::Tls | RouteKind::Tcp | RouteKind::Udp)
+        && rule_nodes.len() != 1
+    {
+        problems.add(
+            spec.get("rules").unwrap_or(spec),
+            "spec.rules",
+            format!(
+                "a {kind} of version v1 has exactly 1 rule, and this one has {}",
+                rule_nodes.len()
+            ),
+        );
     }
     if rule_nodes.len() > 16 {
-        problems.add(spec.get("rules").unwrap_or(spec), "spec.rules", format!("a {kind} has at most 16 rules, and this one has {}", rule_nodes.len()));
+        problems.add(
+            spec.get("rules").unwrap_or(spec),
+            "spec.rules",
+            format!(
+                "a {kind} has at most 16 rules, and this one has {}",
+                rule_nodes.len()
+            ),
+        );
     }
     for (index, node) in rule_nodes.iter().enumerate() {
         let path = format!("spec.rules[{index}]");
         reader.record(node, &path);
-        route.rules.push(read_rule(reader, node, kind, &path, &meta.namespace, problems));
+        route.rules.push(read_rule(
+            reader,
+            node,
+            kind,
+            &path,
+            &meta.namespace,
+            problems,
+        ));
     }
     if rule_nodes.is_empty() && spec.get("rules").is_none() && kind == RouteKind::Http {
         // The API server's default: one rule matching every path, with no backends.
@@ -491,25 +653,54 @@ fn read_rule<'n>(
         match kind {
             RouteKind::Http => {
                 let mut http_match = default_http_match();
-                if let Some(path_node) = reader.map(match_node, "path", &format!("{match_path}.path")) {
-                    let kind_text = reader.string(path_node, "type", &format!("{match_path}.path.type"));
+                if let Some(path_node) =
+                    reader.map(match_node, "path", &format!("{match_path}.path"))
+                {
+                    let kind_text =
+                        reader.string(path_node, "type", &format!("{match_path}.path.type"));
                     match match_kind(kind_text, MatchKind::PathPrefix) {
                         Ok(kind) => http_match.path.kind = kind,
                         Err(other) => unsupported.push(format!("path match type {other}")),
                     }
-                    if let Some(value) = reader.string(path_node, "value", &format!("{match_path}.path.value")) {
+                    if let Some(value) =
+                        reader.string(path_node, "value", &format!("{match_path}.path.value"))
+                    {
                         http_match.path.value = value;
                     }
                     if http_match.path.kind != MatchKind::RegularExpression {
                         if let Err(why) = check_path_value(&http_match.path.value) {
-                            problems.add(path_node, &format!("{match_path}.path.value"), format!("`{match_path}.path.value` \"{}\" {why}", http_match.path.value));
+                            problems.add(
+                                path_node,
+                                &format!("{match_path}.path.value"),
+                                format!(
+                                    "`{match_path}.path.value` \"{}\" {why}",
+                                    http_match.path.value
+                                ),
+                            );
                         }
                     }
                 }
-                http_match.headers = read_value_matches(reader, match_node, "headers", &match_path, &mut unsupported);
-                http_match.query_params = read_value_matches(reader, match_node, "queryParams", &match_path, &mut unsupported);
-                if let Some(method) = reader.string(match_node, "method", &format!("{match_path}.method")) {
-                    const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+                http_match.headers = read_value_matches(
+                    reader,
+                    match_node,
+                    "headers",
+                    &match_path,
+                    &mut unsupported,
+                );
+                http_match.query_params = read_value_matches(
+                    reader,
+                    match_node,
+                    "queryParams",
+                    &match_path,
+                    &mut unsupported,
+                );
+                if let Some(method) =
+                    reader.string(match_node, "method", &format!("{match_path}.method"))
+                {
+                    const METHODS: &[&str] = &[
+                        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                        "PATCH",
+                    ];
                     if !METHODS.contains(&method.as_str()) {
                         unsupported.push(format!("method {method}"));
                     }
@@ -524,19 +715,40 @@ fn read_rule<'n>(
                     kind: MatchKind::Exact,
                     headers: Vec::new(),
                 };
-                if let Some(method_node) = reader.map(match_node, "method", &format!("{match_path}.method")) {
-                    let kind_text = reader.string(method_node, "type", &format!("{match_path}.method.type"));
+                if let Some(method_node) =
+                    reader.map(match_node, "method", &format!("{match_path}.method"))
+                {
+                    let kind_text =
+                        reader.string(method_node, "type", &format!("{match_path}.method.type"));
                     match match_kind(kind_text, MatchKind::Exact) {
                         Ok(kind) => grpc_match.kind = kind,
                         Err(other) => unsupported.push(format!("method match type {other}")),
                     }
-                    grpc_match.service = reader.string(method_node, "service", &format!("{match_path}.method.service"));
-                    grpc_match.method = reader.string(method_node, "method", &format!("{match_path}.method.method"));
+                    grpc_match.service = reader.string(
+                        method_node,
+                        "service",
+                        &format!("{match_path}.method.service"),
+                    );
+                    grpc_match.method = reader.string(
+                        method_node,
+                        "method",
+                        &format!("{match_path}.method.method"),
+                    );
                     if grpc_match.service.is_none() && grpc_match.method.is_none() {
-                        problems.add(method_node, &format!("{match_path}.method"), "a gRPC method match needs `service` or `method`".into());
+                        problems.add(
+                            method_node,
+                            &format!("{match_path}.method"),
+                            "a gRPC method match needs `service` or `method`".into(),
+                        );
                     }
                 }
-                grpc_match.headers = read_value_matches(reader, match_node, "headers", &match_path, &mut unsupported);
+                grpc_match.headers = read_value_matches(
+                    reader,
+                    match_node,
+                    "headers",
+                    &match_path,
+                    &mut unsupported,
+                );
                 rule.matches.push(RouteMatch::Grpc(grpc_match));
             }
             _ => {}
@@ -545,7 +757,14 @@ fn read_rule<'n>(
     if kind == RouteKind::Http && match_nodes.is_empty() {
         rule.matches.push(RouteMatch::Http(default_http_match()));
     }
-    rule.filters = read_filters(reader, node, &format!("{path}.filters"), namespace, &mut unsupported, problems);
+    rule.filters = read_filters(
+        reader,
+        node,
+        &format!("{path}.filters"),
+        namespace,
+        &mut unsupported,
+        problems,
+    );
     for (index, backend) in reader
         .seq(node, "backendRefs", &format!("{path}.backendRefs"))
         .iter()
@@ -554,28 +773,63 @@ fn read_rule<'n>(
         let backend_path = format!("{path}.backendRefs[{index}]");
         reader.record(backend, &backend_path);
         let mut backend_ref = read_backend_ref(reader, backend, &backend_path, namespace, problems);
-        backend_ref.filters = read_filters(reader, backend, &format!("{backend_path}.filters"), namespace, &mut unsupported, problems);
+        backend_ref.filters = read_filters(
+            reader,
+            backend,
+            &format!("{backend_path}.filters"),
+            namespace,
+            &mut unsupported,
+            problems,
+        );
         rule.backend_refs.push(backend_ref);
     }
     // The CEL rules on filters (§11.1).
-    let count = |name: &str| rule.filters.iter().filter(|f| f.type_name() == name).count();
+    let count = |name: &str| {
+        rule.filters
+            .iter()
+            .filter(|f| f.type_name() == name)
+            .count()
+    };
     let filters_node = node.get("filters").unwrap_or(node);
     if count("RequestRedirect") > 0 && !rule.backend_refs.is_empty() {
-        problems.add(filters_node, &format!("{path}.filters"), "RequestRedirect and backendRefs cannot be used together".into());
+        problems.add(
+            filters_node,
+            &format!("{path}.filters"),
+            "RequestRedirect and backendRefs cannot be used together".into(),
+        );
     }
     if count("RequestRedirect") > 0 && count("URLRewrite") > 0 {
-        problems.add(filters_node, &format!("{path}.filters"), "RequestRedirect and URLRewrite cannot be used together".into());
+        problems.add(
+            filters_node,
+            &format!("{path}.filters"),
+            "RequestRedirect and URLRewrite cannot be used together".into(),
+        );
     }
-    for once in ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite", "CORS"] {
+    for once in [
+        "RequestHeaderModifier",
+        "ResponseHeaderModifier",
+        "RequestRedirect",
+        "URLRewrite",
+        "CORS",
+    ] {
         if count(once) > 1 {
-            problems.add(filters_node, &format!("{path}.filters"), format!("{once} may appear at most once in a rule"));
+            problems.add(
+                filters_node,
+                &format!("{path}.filters"),
+                format!("{once} may appear at most once in a rule"),
+            );
         }
     }
     let replaces_prefix = rule.filters.iter().any(|filter| {
         matches!(
             filter,
-            Filter::RequestRedirect(Redirect { path: Some(PathModifier::ReplacePrefixMatch(_)), .. })
-                | Filter::UrlRewrite { path: Some(PathModifier::ReplacePrefixMatch(_)), .. }
+            Filter::RequestRedirect(Redirect {
+                path: Some(PathModifier::ReplacePrefixMatch(_)),
+                ..
+            }) | Filter::UrlRewrite {
+                path: Some(PathModifier::ReplacePrefixMatch(_)),
+                ..
+            }
         )
     });
     if replaces_prefix {
@@ -584,7 +838,11 @@ fn read_rule<'n>(
             _ => false,
         };
         if !one_prefix || match_nodes.len() > 1 {
-            problems.add(filters_node, &format!("{path}.filters"), "ReplacePrefixMatch needs exactly one match, of type PathPrefix".into());
+            problems.add(
+                filters_node,
+                &format!("{path}.filters"),
+                "ReplacePrefixMatch needs exactly one match, of type PathPrefix".into(),
+            );
         }
     }
     if !unsupported.is_empty() {
@@ -617,17 +875,28 @@ fn read_value_matches(
     unsupported: &mut Vec<String>,
 ) -> Vec<ValueMatch> {
     let mut matches: Vec<ValueMatch> = Vec::new();
-    for (index, item) in reader.seq(node, key, &format!("{path}.{key}")).iter().enumerate() {
+    for (index, item) in reader
+        .seq(node, key, &format!("{path}.{key}"))
+        .iter()
+        .enumerate()
+    {
         let item_path = format!("{path}.{key}[{index}]");
-        let kind = match match_kind(reader.string(item, "type", &format!("{item_path}.type")), MatchKind::Exact) {
+        let kind = match match_kind(
+            reader.string(item, "type", &format!("{item_path}.type")),
+            MatchKind::Exact,
+        ) {
             Ok(kind) => kind,
             Err(other) => {
                 unsupported.push(format!("{key} match type {other}"));
                 MatchKind::Exact
             }
         };
-        let name = reader.string(item, "name", &format!("{item_path}.name")).unwrap_or_default();
-        let value = reader.string(item, "value", &format!("{item_path}.value")).unwrap_or_default();
+        let name = reader
+            .string(item, "name", &format!("{item_path}.name"))
+            .unwrap_or_default();
+        let value = reader
+            .string(item, "value", &format!("{item_path}.value"))
+            .unwrap_or_default();
         // Only the first entry per header name counts (§11.5); query names are exact.
         let duplicate = matches.iter().any(|m| {
             if key == "queryParams" {
@@ -651,27 +920,48 @@ fn read_backend_ref<'n>(
     problems: &mut Problems<'n>,
 ) -> BackendRef {
     let backend_ref = BackendRef {
-        group: reader.string(node, "group", &format!("{path}.group")).unwrap_or_default(),
+        group: reader
+            .string(node, "group", &format!("{path}.group"))
+            .unwrap_or_default(),
         kind: reader
             .string(node, "kind", &format!("{path}.kind"))
             .unwrap_or_else(|| "Service".to_string()),
         namespace: reader
             .string(node, "namespace", &format!("{path}.namespace"))
             .unwrap_or_else(|| namespace.to_string()),
-        name: reader.string(node, "name", &format!("{path}.name")).unwrap_or_default(),
+        name: reader
+            .string(node, "name", &format!("{path}.name"))
+            .unwrap_or_default(),
         port: reader.int(node, "port", &format!("{path}.port")),
-        weight: reader.int(node, "weight", &format!("{path}.weight")).unwrap_or(1),
+        weight: reader
+            .int(node, "weight", &format!("{path}.weight"))
+            .unwrap_or(1),
         filters: Vec::new(),
         field: path.to_string(),
     };
     if backend_ref.is_core_service() && backend_ref.port.is_none() {
-        problems.add(node, &format!("{path}.port"), format!("`{path}` names a Service without a `port`; a Service backend must have one"));
+        problems.add(
+            node,
+            &format!("{path}.port"),
+            format!("`{path}` names a Service without a `port`; a Service backend must have one"),
+        );
     }
     if !(0..=1_000_000).contains(&backend_ref.weight) {
-        problems.add(node.get("weight").unwrap_or(node), &format!("{path}.weight"), format!("`{path}.weight` must be 0 to 1000000, not {}", backend_ref.weight));
+        problems.add(
+            node.get("weight").unwrap_or(node),
+            &format!("{path}.weight"),
+            format!(
+                "`{path}.weight` must be 0 to 1000000, not {}",
+                backend_ref.weight
+            ),
+        );
     }
     if backend_ref.name.is_empty() {
-        problems.add(node, &format!("{path}.name"), format!("`{path}.name` is required"));
+        problems.add(
+            node,
+            &format!("{path}.name"),
+            format!("`{path}.name` is required"),
+        );
     }
     backend_ref
 }
@@ -690,10 +980,16 @@ fn read_filters<'n>(
     };
     for (index, filter_node) in reader.seq(node, key, path).iter().enumerate() {
         let filter_path = format!("{path}[{index}]");
-        let filter_type = reader.string(filter_node, "type", &format!("{filter_path}.type")).unwrap_or_default();
+        let filter_type = reader
+            .string(filter_node, "type", &format!("{filter_path}.type"))
+            .unwrap_or_default();
         let filter = match filter_type.as_str() {
             "RequestHeaderModifier" | "ResponseHeaderModifier" => {
-                let key = if filter_type == "RequestHeaderModifier" { "requestHeaderModifier" } else { "responseHeaderModifier" };
+                let key = if filter_type == "RequestHeaderModifier" {
+                    "requestHeaderModifier"
+                } else {
+                    "responseHeaderModifier"
+                };
                 let modifier = read_header_modifier(reader, filter_node, key, &filter_path);
                 if filter_type == "RequestHeaderModifier" {
                     Filter::RequestHeaderModifier(modifier)
@@ -710,14 +1006,27 @@ fn read_filters<'n>(
                     port: None,
                     status_code: 302,
                 };
-                if let Some(redirect_node) = reader.map(filter_node, "requestRedirect", &redirect_path) {
-                    redirect.scheme = reader.string(redirect_node, "scheme", &format!("{redirect_path}.scheme"));
-                    redirect.hostname = reader.string(redirect_node, "hostname", &format!("{redirect_path}.hostname"));
-                    redirect.port = reader.int(redirect_node, "port", &format!("{redirect_path}.port"));
+                if let Some(redirect_node) =
+                    reader.map(filter_node, "requestRedirect", &redirect_path)
+                {
+                    redirect.scheme =
+                        reader.string(redirect_node, "scheme", &format!("{redirect_path}.scheme"));
+                    redirect.hostname = reader.string(
+                        redirect_node,
+                        "hostname",
+                        &format!("{redirect_path}.hostname"),
+                    );
+                    redirect.port =
+                        reader.int(redirect_node, "port", &format!("{redirect_path}.port"));
                     redirect.status_code = reader
-                        .int(redirect_node, "statusCode", &format!("{redirect_path}.statusCode"))
+                        .int(
+                            redirect_node,
+                            "statusCode",
+                            &format!("{redirect_path}.statusCode"),
+                        )
                         .unwrap_or(302);
-                    redirect.path = read_path_modifier(reader, redirect_node, &redirect_path, unsupported);
+                    redirect.path =
+                        read_path_modifier(reader, redirect_node, &redirect_path, unsupported);
                     if let Some(scheme) = &redirect.scheme {
                         if scheme != "http" && scheme != "https" {
                             unsupported.push(format!("redirect scheme {scheme}"));
@@ -733,23 +1042,46 @@ fn read_filters<'n>(
                 let rewrite_path = format!("{filter_path}.urlRewrite");
                 match reader.map(filter_node, "urlRewrite", &rewrite_path) {
                     Some(rewrite) => Filter::UrlRewrite {
-                        hostname: reader.string(rewrite, "hostname", &format!("{rewrite_path}.hostname")),
+                        hostname: reader.string(
+                            rewrite,
+                            "hostname",
+                            &format!("{rewrite_path}.hostname"),
+                        ),
                         path: read_path_modifier(reader, rewrite, &rewrite_path, unsupported),
                     },
-                    None => Filter::UrlRewrite { hostname: None, path: None },
+                    None => Filter::UrlRewrite {
+                        hostname: None,
+                        path: None,
+                    },
                 }
             }
             "RequestMirror" => {
                 let mirror_path = format!("{filter_path}.requestMirror");
                 let Some(mirror) = reader.map(filter_node, "requestMirror", &mirror_path) else {
-                    problems.add(filter_node, &mirror_path, "a RequestMirror filter needs `requestMirror`".into());
+                    problems.add(
+                        filter_node,
+                        &mirror_path,
+                        "a RequestMirror filter needs `requestMirror`".into(),
+                    );
                     continue;
                 };
-                let Some(backend) = reader.map(mirror, "backendRef", &format!("{mirror_path}.backendRef")) else {
-                    problems.add(mirror, &format!("{mirror_path}.backendRef"), "a RequestMirror filter needs `backendRef`".into());
+                let Some(backend) =
+                    reader.map(mirror, "backendRef", &format!("{mirror_path}.backendRef"))
+                else {
+                    problems.add(
+                        mirror,
+                        &format!("{mirror_path}.backendRef"),
+                        "a RequestMirror filter needs `backendRef`".into(),
+                    );
                     continue;
                 };
-                Filter::RequestMirror(read_backend_ref(reader, backend, &format!("{mirror_path}.backendRef"), namespace, problems))
+                Filter::RequestMirror(read_backend_ref(
+                    reader,
+                    backend,
+                    &format!("{mirror_path}.backendRef"),
+                    namespace,
+                    problems,
+                ))
             }
             "CORS" => Filter::Cors,
             "ExtensionRef" => {
@@ -779,16 +1111,26 @@ fn read_path_modifier(
 ) -> Option<PathModifier> {
     let modifier_path = format!("{path}.path");
     let modifier = reader.map(node, "path", &modifier_path)?;
-    let modifier_type = reader.string(modifier, "type", &format!("{modifier_path}.type")).unwrap_or_default();
+    let modifier_type = reader
+        .string(modifier, "type", &format!("{modifier_path}.type"))
+        .unwrap_or_default();
     match modifier_type.as_str() {
         "ReplaceFullPath" => Some(PathModifier::ReplaceFullPath(
             reader
-                .string(modifier, "replaceFullPath", &format!("{modifier_path}.replaceFullPath"))
+                .string(
+                    modifier,
+                    "replaceFullPath",
+                    &format!("{modifier_path}.replaceFullPath"),
+                )
                 .unwrap_or_default(),
         )),
         "ReplacePrefixMatch" => Some(PathModifier::ReplacePrefixMatch(
             reader
-                .string(modifier, "replacePrefixMatch", &format!("{modifier_path}.replacePrefixMatch"))
+                .string(
+                    modifier,
+                    "replacePrefixMatch",
+                    &format!("{modifier_path}.replacePrefixMatch"),
+                )
                 .unwrap_or_default(),
         )),
         other => {
@@ -798,17 +1140,30 @@ fn read_path_modifier(
     }
 }
 
-fn read_header_modifier(reader: &mut Reader, node: &YamlNode, key: &str, path: &str) -> HeaderModifier {
+fn read_header_modifier(
+    reader: &mut Reader,
+    node: &YamlNode,
+    key: &str,
+    path: &str,
+) -> HeaderModifier {
     let mut modifier = HeaderModifier::default();
     let modifier_path = format!("{path}.{key}");
     let Some(modifier_node) = reader.map(node, key, &modifier_path) else {
         return modifier;
     };
     for (list, target) in [("set", &mut modifier.set), ("add", &mut modifier.add)] {
-        for (index, item) in reader.seq(modifier_node, list, &format!("{modifier_path}.{list}")).iter().enumerate() {
+        for (index, item) in reader
+            .seq(modifier_node, list, &format!("{modifier_path}.{list}"))
+            .iter()
+            .enumerate()
+        {
             let item_path = format!("{modifier_path}.{list}[{index}]");
-            let name = reader.string(item, "name", &format!("{item_path}.name")).unwrap_or_default();
-            let value = reader.string(item, "value", &format!("{item_path}.value")).unwrap_or_default();
+            let name = reader
+                .string(item, "name", &format!("{item_path}.name"))
+                .unwrap_or_default();
+            let value = reader
+                .string(item, "value", &format!("{item_path}.value"))
+                .unwrap_or_default();
             target.push((name, value));
         }
     }

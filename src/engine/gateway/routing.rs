@@ -111,7 +111,12 @@ pub fn route_request(
     let host = hostname::strip_port(&request.host).to_ascii_lowercase();
     let mut decision = Decision {
         steps: Vec::new(),
-        answer: Answer::Respond { status: 404, grpc_status: grpc(request, "UNIMPLEMENTED"), location: None, why: String::new() },
+        answer: Answer::Respond {
+            status: 404,
+            grpc_status: grpc(request, "UNIMPLEMENTED"),
+            location: None,
+            why: String::new(),
+        },
         listener: None,
         route: None,
         rule: None,
@@ -126,13 +131,25 @@ pub fn route_request(
     let on_port: Vec<usize> = (0..gateway.listeners.len())
         .filter(|&i| {
             let listener = &gateway.listeners[i];
-            listener.port == request.port && listener.active && listener.protocol_kind.is_some_and(|p| wanted.contains(&p))
+            listener.port == request.port
+                && listener.active
+                && listener.protocol_kind.is_some_and(|p| wanted.contains(&p))
         })
         .collect();
     if on_port.is_empty() {
-        let inactive: Vec<&str> = gateway.listeners.iter().filter(|l| l.port == request.port).map(|l| l.name.as_str()).collect();
+        let inactive: Vec<&str> = gateway
+            .listeners
+            .iter()
+            .filter(|l| l.port == request.port)
+            .map(|l| l.name.as_str())
+            .collect();
         let why = if inactive.is_empty() {
-            format!("Gateway {} has no {} listener on port {}", gateway.key(), wanted_names(wanted), request.port)
+            format!(
+                "Gateway {} has no {} listener on port {}",
+                gateway.key(),
+                wanted_names(wanted),
+                request.port
+            )
         } else {
             format!("Gateway {} has no accepted {} listener on port {} (listeners there: {}, not accepted or of another protocol)", gateway.key(), wanted_names(wanted), request.port, inactive.join(", "))
         };
@@ -157,31 +174,71 @@ pub fn route_request(
             listener.name,
             listener.protocol,
             listener.port,
-            listener.hostname.as_deref().map(|h| format!(", hostname {h}")).unwrap_or_default(),
-            if request.scheme == Scheme::Https { "SNI" } else { "host" },
-            listener.hostname.as_deref().map_or("any host (the listener has no hostname)".to_string(), |h| format!("hostname {h}"))
+            listener
+                .hostname
+                .as_deref()
+                .map(|h| format!(", hostname {h}"))
+                .unwrap_or_default(),
+            if request.scheme == Scheme::Https {
+                "SNI"
+            } else {
+                "host"
+            },
+            listener.hostname.as_deref().map_or(
+                "any host (the listener has no hostname)".to_string(),
+                |h| format!("hostname {h}")
+            )
         ),
     });
     if listener.protocol_kind == Some(ListenerProtocol::Tls) {
-        return route_tls(manifests, topology, gateway_index, listener_index, &key, decision, choose);
+        return route_tls(
+            manifests,
+            topology,
+            gateway_index,
+            listener_index,
+            &key,
+            decision,
+            choose,
+        );
     }
     if request.scheme == Scheme::Https {
         // A request whose Host another listener claims more specifically is misdirected.
-        let https_listeners: Vec<usize> = on_port.iter().copied().filter(|&i| gateway.listeners[i].protocol_kind == Some(ListenerProtocol::Https)).collect();
+        let https_listeners: Vec<usize> = on_port
+            .iter()
+            .copied()
+            .filter(|&i| gateway.listeners[i].protocol_kind == Some(ListenerProtocol::Https))
+            .collect();
         match best_listener(gateway, &https_listeners, &host) {
             Some(other) if other != listener_index => {
                 let why = format!("SNI {key} chose listener {}, but Host {host} belongs to listener {}: the request is misdirected (§11.3)", listener.name, gateway.listeners[other].name);
                 return respond(decision, 421, None, why);
             }
             None => {
-                let why = format!("no HTTPS listener of Gateway {} claims Host {host} (§11.3)", gateway.key());
+                let why = format!(
+                    "no HTTPS listener of Gateway {} claims Host {host} (§11.3)",
+                    gateway.key()
+                );
                 return respond(decision, 404, None, why);
             }
             _ => {}
         }
     }
-    let route_kind = if request.scheme == Scheme::Grpc { RouteKind::Grpc } else { RouteKind::Http };
-    route_http(manifests, topology, gateway_index, listener_index, route_kind, request, &host, decision, choose)
+    let route_kind = if request.scheme == Scheme::Grpc {
+        RouteKind::Grpc
+    } else {
+        RouteKind::Http
+    };
+    route_http(
+        manifests,
+        topology,
+        gateway_index,
+        listener_index,
+        route_kind,
+        request,
+        &host,
+        decision,
+        choose,
+    )
 }
 
 fn wanted_names(wanted: &[ListenerProtocol]) -> &'static str {
@@ -192,12 +249,22 @@ fn wanted_names(wanted: &[ListenerProtocol]) -> &'static str {
     }
 }
 
-fn grpc(request: &GatewayRequest, code: &'static str) -> Option<&'static str> {
-    (request.scheme == Scheme::Grpc).then_some(code)
+fn grpc(request: &GatewayRequest, status_name: &'static str) -> Option<&'static str> {
+    (request.scheme == Scheme::Grpc).then_some(status_name)
 }
 
-fn respond(mut decision: Decision, status: u16, grpc_status: Option<&'static str>, why: String) -> Decision {
-    decision.answer = Answer::Respond { status, grpc_status, location: None, why };
+fn respond(
+    mut decision: Decision,
+    status: u16,
+    grpc_status: Option<&'static str>,
+    why: String,
+) -> Decision {
+    decision.answer = Answer::Respond {
+        status,
+        grpc_status,
+        location: None,
+        why,
+    };
     decision
 }
 
@@ -209,13 +276,20 @@ fn best_listener(gateway: &ResolvedGateway, candidates: &[usize], key: &str) -> 
         .filter(|&i| hostname::host_matches(gateway.listeners[i].hostname.as_deref(), key))
         .max_by(|&a, &b| {
             hostname::listener_rank(gateway.listeners[a].hostname.as_deref())
-                .cmp(&hostname::listener_rank(gateway.listeners[b].hostname.as_deref()))
+                .cmp(&hostname::listener_rank(
+                    gateway.listeners[b].hostname.as_deref(),
+                ))
                 .then(b.cmp(&a))
         })
 }
 
 /// Routes attached to one listener: (position in `topology.routes`, served hostnames).
-fn attached(topology: &GatewayTopology, gateway_index: usize, listener_index: usize, kind: RouteKind) -> Vec<(usize, Vec<Option<String>>)> {
+fn attached(
+    topology: &GatewayTopology,
+    gateway_index: usize,
+    listener_index: usize,
+    kind: RouteKind,
+) -> Vec<(usize, Vec<Option<String>>)> {
     let mut found = Vec::new();
     for (position, route) in topology.routes.iter().enumerate() {
         if route.kind != kind.as_str() {
@@ -286,12 +360,25 @@ fn route_http(
             if rule.unsupported.is_some() {
                 continue;
             }
-            let holding: Vec<(MatchRank, String)> = if kind == RouteKind::Grpc && rule.matches.is_empty() {
-                vec![(MatchRank { rank: ((0, 0), false, 0, 0) }, "any call".to_string())]
-            } else {
-                rule.matches.iter().filter_map(|m| match_holds(m, request)).collect()
-            };
-            let Some(((path_rank, method, n_headers, n_query), why)) = holding.into_iter().max_by(|a, b| a.0.cmp(&b.0)).map(|(rank, why)| (rank.tuple(), why)) else {
+            let holding: Vec<(MatchRank, String)> =
+                if kind == RouteKind::Grpc && rule.matches.is_empty() {
+                    vec![(
+                        MatchRank {
+                            rank: ((0, 0), false, 0, 0),
+                        },
+                        "any call".to_string(),
+                    )]
+                } else {
+                    rule.matches
+                        .iter()
+                        .filter_map(|m| match_holds(m, request))
+                        .collect()
+                };
+            let Some(((path_rank, method, n_headers, n_query), why)) = holding
+                .into_iter()
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .map(|(rank, why)| (rank.tuple(), why))
+            else {
                 continue;
             };
             let rank: Rank = (
@@ -304,14 +391,17 @@ fn route_http(
                 std::cmp::Reverse((route.meta.namespace.clone(), route.meta.name.clone())),
                 std::cmp::Reverse(rule_index),
             );
-            let host_text = served.as_deref().map_or("any host".to_string(), |h| format!("hostname {h}"));
+            let host_text = served
+                .as_deref()
+                .map_or("any host".to_string(), |h| format!("hostname {h}"));
             if best.as_ref().is_none_or(|(b, ..)| rank > *b) {
                 best = Some((rank, *position, rule_index, why, host_text));
             }
         }
     }
     let Some((_, position, rule_index, why, host_text)) = best else {
-        let why = format!(
+        let why =
+            format!(
             "no rule of the {} {}(s) attached to listener {} matches host {host}, {} {}{} (§11.6)",
             candidates.len(),
             kind,
@@ -342,38 +432,66 @@ fn route_http(
     let mut headers = request.headers.clone();
     let mut backend_host = host.to_string();
     let prefix_value = rule.matches.iter().find_map(|m| match m {
-        RouteMatch::Http(http) if http.path.kind == MatchKind::PathPrefix => Some(http.path.value.clone()),
+        RouteMatch::Http(http) if http.path.kind == MatchKind::PathPrefix => {
+            Some(http.path.value.clone())
+        }
         _ => None,
     });
     for filter in &rule.filters {
         match filter {
             Filter::RequestHeaderModifier(modifier) => {
                 apply_headers(&mut headers, modifier);
-                decision.steps.push(Step { kind: StepKind::Filter, detail: format!("RequestHeaderModifier: {}", describe_modifier(modifier)) });
+                decision.steps.push(Step {
+                    kind: StepKind::Filter,
+                    detail: format!("RequestHeaderModifier: {}", describe_modifier(modifier)),
+                });
             }
             Filter::ResponseHeaderModifier(modifier) => {
-                decision.steps.push(Step { kind: StepKind::Filter, detail: format!("ResponseHeaderModifier changes the response only: {}", describe_modifier(modifier)) });
+                decision.steps.push(Step {
+                    kind: StepKind::Filter,
+                    detail: format!(
+                        "ResponseHeaderModifier changes the response only: {}",
+                        describe_modifier(modifier)
+                    ),
+                });
             }
             Filter::RequestRedirect(redirect) => {
-                let scheme = redirect.scheme.clone().unwrap_or_else(|| match request.scheme {
-                    Scheme::Https => "https".to_string(),
-                    _ => "http".to_string(),
-                });
-                let target_host = redirect.hostname.clone().unwrap_or_else(|| host.to_string());
+                let scheme = redirect
+                    .scheme
+                    .clone()
+                    .unwrap_or_else(|| match request.scheme {
+                        Scheme::Https => "https".to_string(),
+                        _ => "http".to_string(),
+                    });
+                let target_host = redirect
+                    .hostname
+                    .clone()
+                    .unwrap_or_else(|| host.to_string());
                 let target_path = match &redirect.path {
                     Some(modifier) => modify_path(&path, modifier, prefix_value.as_deref()),
                     None => path.clone(),
                 };
-                let port = redirect.port.unwrap_or_else(|| match redirect.scheme.as_deref() {
-                    Some("https") => 443,
-                    Some(_) => 80,
-                    None => listener_port,
-                });
-                let show_port = !((scheme == "http" && port == 80) || (scheme == "https" && port == 443));
+                let port = redirect
+                    .port
+                    .unwrap_or_else(|| match redirect.scheme.as_deref() {
+                        Some("https") => 443,
+                        Some(_) => 80,
+                        None => listener_port,
+                    });
+                let show_port =
+                    !((scheme == "http" && port == 80) || (scheme == "https" && port == 443));
                 let location = format!(
                     "{scheme}://{target_host}{}{target_path}{}",
-                    if show_port { format!(":{port}") } else { String::new() },
-                    request.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
+                    if show_port {
+                        format!(":{port}")
+                    } else {
+                        String::new()
+                    },
+                    request
+                        .query
+                        .as_deref()
+                        .map(|q| format!("?{q}"))
+                        .unwrap_or_default()
                 );
                 decision.steps.push(Step { kind: StepKind::Filter, detail: format!("RequestRedirect answers {} with Location {location}, without contacting a backend (§11.8)", redirect.status_code) });
                 decision.request_path = path;
@@ -382,11 +500,18 @@ fn route_http(
                     status: u16::try_from(redirect.status_code).unwrap_or(302),
                     grpc_status: None,
                     location: Some(location.clone()),
-                    why: format!("{} {} rule {rule_index} redirects to {location}", route.kind, route.key()),
+                    why: format!(
+                        "{} {} rule {rule_index} redirects to {location}",
+                        route.kind,
+                        route.key()
+                    ),
                 };
                 return decision;
             }
-            Filter::UrlRewrite { hostname: new_host, path: modifier } => {
+            Filter::UrlRewrite {
+                hostname: new_host,
+                path: modifier,
+            } => {
                 let mut changes = Vec::new();
                 if let Some(new_host) = new_host {
                     backend_host = new_host.clone();
@@ -397,17 +522,33 @@ fn route_http(
                     changes.push(format!("path {path} becomes {new_path}"));
                     path = new_path;
                 }
-                decision.steps.push(Step { kind: StepKind::Filter, detail: format!("URLRewrite: {} (routing used the original request; §11.8)", if changes.is_empty() { "no change".to_string() } else { changes.join(", ") }) });
+                decision.steps.push(Step {
+                    kind: StepKind::Filter,
+                    detail: format!(
+                        "URLRewrite: {} (routing used the original request; §11.8)",
+                        if changes.is_empty() {
+                            "no change".to_string()
+                        } else {
+                            changes.join(", ")
+                        }
+                    ),
+                });
             }
             Filter::RequestMirror(mirror) => {
                 decision.steps.push(Step { kind: StepKind::Filter, detail: format!("RequestMirror sends a copy to {mirror} and ignores its reply; the main request is unaffected (§11.8)") });
             }
             Filter::Cors => {
-                decision.steps.push(Step { kind: StepKind::Filter, detail: "CORS changes only response headers and preflight answers".to_string() });
+                decision.steps.push(Step {
+                    kind: StepKind::Filter,
+                    detail: "CORS changes only response headers and preflight answers".to_string(),
+                });
             }
             Filter::ExtensionRef(name) => {
                 let why = format!("{} {} rule {rule_index} has an ExtensionRef filter ({name}) that kubetopo cannot run; a filter may not be skipped, so the request fails (§11.8)", route.kind, route.key());
-                decision.steps.push(Step { kind: StepKind::Filter, detail: why.clone() });
+                decision.steps.push(Step {
+                    kind: StepKind::Filter,
+                    detail: why.clone(),
+                });
                 decision.request_path = path;
                 decision.request_headers = headers.into_iter().collect();
                 return respond(decision, 500, grpc(request, "UNAVAILABLE"), why);
@@ -417,7 +558,14 @@ fn route_http(
     decision.request_host = backend_host;
     decision.request_path = path;
     decision.request_headers = headers.iter().cloned().collect();
-    choose_backend(route, rule, &resolved.rules[rule_index].backends, request.scheme == Scheme::Grpc, decision, choose)
+    choose_backend(
+        route,
+        rule,
+        &resolved.rules[rule_index].backends,
+        request.scheme == Scheme::Grpc,
+        decision,
+        choose,
+    )
 }
 
 fn choose_backend(
@@ -431,7 +579,12 @@ fn choose_backend(
     let rule_index = decision.rule.unwrap_or(0);
     let (error_status, error_grpc) = (500, grpc_call.then_some("UNAVAILABLE"));
     if rule.backend_refs.is_empty() {
-        let why = format!("{} {} rule {rule_index} has no backends, so the Gateway answers {} (§11.7)", route.kind, route.key(), if grpc_call { "UNAVAILABLE" } else { "500" });
+        let why = format!(
+            "{} {} rule {rule_index} has no backends, so the Gateway answers {} (§11.7)",
+            route.kind,
+            route.key(),
+            if grpc_call { "UNAVAILABLE" } else { "500" }
+        );
         return respond(decision, error_status, error_grpc, why);
     }
     let total: i64 = rule.backend_refs.iter().map(|b| b.weight.max(0)).sum();
@@ -440,7 +593,11 @@ fn choose_backend(
         return respond(decision, error_status, error_grpc, why);
     }
     let total_usize = usize::try_from(total).unwrap_or(usize::MAX);
-    let mut pick = if total_usize > 1 { choose(total_usize).min(total_usize - 1) } else { 0 } as i64;
+    let mut pick = if total_usize > 1 {
+        choose(total_usize).min(total_usize - 1)
+    } else {
+        0
+    } as i64;
     let mut chosen = 0;
     for (index, backend) in rule.backend_refs.iter().enumerate() {
         if pick < backend.weight {
@@ -450,7 +607,11 @@ fn choose_backend(
         pick -= backend.weight.max(0);
     }
     let backend = &rule.backend_refs[chosen];
-    let shares: Vec<String> = rule.backend_refs.iter().map(|b| format!("{}/{} weight {}", b.namespace, b.name, b.weight)).collect();
+    let shares: Vec<String> = rule
+        .backend_refs
+        .iter()
+        .map(|b| format!("{}/{} weight {}", b.namespace, b.name, b.weight))
+        .collect();
     let status = &backends[chosen];
     decision.steps.push(Step {
         kind: StepKind::Backend,
@@ -458,12 +619,18 @@ fn choose_backend(
             "weighted choice among [{}] picks {backend} ({} of {total}; §11.7){}",
             shares.join(", "),
             backend.weight,
-            status.problem.map(|p| format!(", which is invalid ({p})")).unwrap_or_default()
+            status
+                .problem
+                .map(|p| format!(", which is invalid ({p})"))
+                .unwrap_or_default()
         ),
     });
     match (status.problem, status.service) {
         (None, Some(service)) => {
-            decision.answer = Answer::Forward { service, port: backend.port.unwrap_or(0) };
+            decision.answer = Answer::Forward {
+                service,
+                port: backend.port.unwrap_or(0),
+            };
             decision
         }
         (problem, _) => {
@@ -486,16 +653,30 @@ fn route_tls(
     let mut best: Option<((usize, usize), std::cmp::Reverse<(bool, String)>, usize)> = None;
     for (position, hostnames) in attached(topology, gateway_index, listener_index, RouteKind::Tls) {
         let route = &manifests.gateway.routes[topology.routes[position].route_index];
-        let Some(served) = hostnames.iter().filter(|h| hostname::host_matches(h.as_deref(), sni)).max_by_key(|h| hostname::specificity(h.as_deref())) else {
+        let Some(served) = hostnames
+            .iter()
+            .filter(|h| hostname::host_matches(h.as_deref(), sni))
+            .max_by_key(|h| hostname::specificity(h.as_deref()))
+        else {
             continue;
         };
-        let rank = (hostname::specificity(served.as_deref()), std::cmp::Reverse(age_key(route.creation_timestamp.as_deref())), position);
-        if best.as_ref().is_none_or(|b| (rank.0, &rank.1) > (b.0, &b.1)) {
+        let rank = (
+            hostname::specificity(served.as_deref()),
+            std::cmp::Reverse(age_key(route.creation_timestamp.as_deref())),
+            position,
+        );
+        if best
+            .as_ref()
+            .is_none_or(|b| (rank.0, &rank.1) > (b.0, &b.1))
+        {
             best = Some(rank);
         }
     }
     let Some((_, _, position)) = best else {
-        let why = format!("no TLSRoute on listener {} serves SNI {sni}: the connection is rejected (§11.9)", topology.gateways[gateway_index].listeners[listener_index].name);
+        let why = format!(
+            "no TLSRoute on listener {} serves SNI {sni}: the connection is rejected (§11.9)",
+            topology.gateways[gateway_index].listeners[listener_index].name
+        );
         decision.answer = Answer::Refuse { why };
         return decision;
     };
@@ -505,8 +686,20 @@ fn route_tls(
     decision.rule = Some(0);
     decision.steps.push(Step { kind: StepKind::Route, detail: format!("TLSRoute {} serves SNI {sni} (the most specific hostname, then the oldest; §11.9); TLS passes through", route.key()) });
     match route.rules.first() {
-        Some(rule) => choose_backend(route, rule, &resolved.rules[0].backends, false, decision, choose),
-        None => respond(decision, 500, None, format!("TLSRoute {} has no rule", route.key())),
+        Some(rule) => choose_backend(
+            route,
+            rule,
+            &resolved.rules[0].backends,
+            false,
+            decision,
+            choose,
+        ),
+        None => respond(
+            decision,
+            500,
+            None,
+            format!("TLSRoute {} has no rule", route.key()),
+        ),
     }
 }
 
@@ -543,9 +736,13 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
     match route_match {
         RouteMatch::Http(http) => {
             let path_rank = match http.path.kind {
-                MatchKind::Exact => (http.path.value == request.path).then_some((3, http.path.value.len()))?,
-                MatchKind::RegularExpression => regex_full_match(&http.path.value, &request.path)?.then_some((2, http.path.value.len()))?,
-                MatchKind::PathPrefix => prefix_matches(&http.path.value, &request.path).then_some((1, http.path.value.trim_end_matches('/').len()))?,
+                MatchKind::Exact => {
+                    (http.path.value == request.path).then_some((3, http.path.value.len()))?
+                }
+                MatchKind::RegularExpression => regex_full_match(&http.path.value, &request.path)?
+                    .then_some((2, http.path.value.len()))?,
+                MatchKind::PathPrefix => prefix_matches(&http.path.value, &request.path)
+                    .then_some((1, http.path.value.trim_end_matches('/').len()))?,
             };
             if let Some(method) = &http.method {
                 if *method != request.method {
@@ -553,7 +750,11 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
                 }
             }
             for header in &http.headers {
-                let value = request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case(&header.name)).map(|(_, v)| v.as_str())?;
+                let value = request
+                    .headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
+                    .map(|(_, v)| v.as_str())?;
                 if !value_matches(header, value) {
                     return None;
                 }
@@ -565,7 +766,14 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
                 }
             }
             Some((
-                MatchRank { rank: (path_rank, http.method.is_some(), http.headers.len(), http.query_params.len()) },
+                MatchRank {
+                    rank: (
+                        path_rank,
+                        http.method.is_some(),
+                        http.headers.len(),
+                        http.query_params.len(),
+                    ),
+                },
                 super::status::describe_match(route_match),
             ))
         }
@@ -574,7 +782,9 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
             let part = |want: &Option<String>, have: &str| -> Option<bool> {
                 match want {
                     None => Some(true),
-                    Some(want) if grpc.kind == MatchKind::RegularExpression => regex_full_match(want, have),
+                    Some(want) if grpc.kind == MatchKind::RegularExpression => {
+                        regex_full_match(want, have)
+                    }
                     Some(want) => Some(want == have),
                 }
             };
@@ -582,7 +792,11 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
                 return None;
             }
             for header in &grpc.headers {
-                let value = request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case(&header.name)).map(|(_, v)| v.as_str())?;
+                let value = request
+                    .headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
+                    .map(|(_, v)| v.as_str())?;
                 if !value_matches(header, value) {
                     return None;
                 }
@@ -590,7 +804,14 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
             let service_len = grpc.service.as_ref().map_or(0, String::len);
             let method_len = grpc.method.as_ref().map_or(0, String::len);
             Some((
-                MatchRank { rank: ((0, service_len * 1000 + method_len), false, grpc.headers.len(), 0) },
+                MatchRank {
+                    rank: (
+                        (0, service_len * 1000 + method_len),
+                        false,
+                        grpc.headers.len(),
+                        0,
+                    ),
+                },
                 super::status::describe_match(route_match),
             ))
         }
@@ -608,7 +829,9 @@ fn value_matches(want: &ValueMatch, value: &str) -> bool {
 /// does not compile: such a match never holds.
 fn regex_full_match(pattern: &str, text: &str) -> Option<bool> {
     let anchored = format!("^(?:{pattern})$");
-    regex_lite::Regex::new(&anchored).ok().map(|re| re.is_match(text))
+    regex_lite::Regex::new(&anchored)
+        .ok()
+        .map(|re| re.is_match(text))
 }
 
 /// The first value of a query parameter (§11.5: a repeated parameter uses the first).
@@ -657,7 +880,10 @@ pub fn apply_headers(headers: &mut Vec<(String, String)>, modifier: &HeaderModif
         headers.push((name.clone(), value.clone()));
     }
     for (name, value) in &modifier.add {
-        match headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some((_, existing)) => {
                 existing.push(',');
                 existing.push_str(value);

@@ -27,7 +27,12 @@ pub struct Condition {
 }
 
 impl Condition {
-    fn new(condition_type: &'static str, status: ConditionStatus, reason: &'static str, message: impl Into<String>) -> Condition {
+    fn new(
+        condition_type: &'static str,
+        status: ConditionStatus,
+        reason: &'static str,
+        message: impl Into<String>,
+    ) -> Condition {
         Condition {
             condition_type,
             status,
@@ -239,7 +244,10 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
                 } else {
                     for group_kind in &listener.allowed_kinds {
                         match RouteKind::parse(&group_kind.kind) {
-                            Some(kind) if group_kind.group == GROUP && protocol.route_kinds().contains(&kind) => {
+                            Some(kind)
+                                if group_kind.group == GROUP
+                                    && protocol.route_kinds().contains(&kind) =>
+                            {
                                 if !supported.contains(&kind) {
                                     supported.push(kind);
                                 }
@@ -260,15 +268,27 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
         .collect();
     let mut by_port: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (index, listener) in gateway.listeners.iter().enumerate() {
-        if states[index].protocol.is_some_and(|p| p != ListenerProtocol::Udp) {
+        if states[index]
+            .protocol
+            .is_some_and(|p| p != ListenerProtocol::Udp)
+        {
             by_port.entry(listener.port).or_default().push(index);
         }
     }
     for members in by_port.values() {
-        let has = |protocol| members.iter().any(|&i| states[i].protocol == Some(protocol));
-        let n_tcp = members.iter().filter(|&&i| states[i].protocol == Some(ListenerProtocol::Tcp)).count();
+        let has = |protocol| {
+            members
+                .iter()
+                .any(|&i| states[i].protocol == Some(protocol))
+        };
+        let n_tcp = members
+            .iter()
+            .filter(|&&i| states[i].protocol == Some(ListenerProtocol::Tcp))
+            .count();
         let protocol_conflict = (has(ListenerProtocol::Http)
-            && (has(ListenerProtocol::Https) || has(ListenerProtocol::Tls) || has(ListenerProtocol::Tcp)))
+            && (has(ListenerProtocol::Https)
+                || has(ListenerProtocol::Tls)
+                || has(ListenerProtocol::Tcp)))
             || (n_tcp > 0 && members.len() > 1);
         if protocol_conflict {
             for &i in members {
@@ -278,18 +298,30 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
         }
         for (position, &a) in members.iter().enumerate() {
             for &b in &members[position + 1..] {
-                let tls_like = |i: usize| matches!(states[i].protocol, Some(ListenerProtocol::Https | ListenerProtocol::Tls));
+                let tls_like = |i: usize| {
+                    matches!(
+                        states[i].protocol,
+                        Some(ListenerProtocol::Https | ListenerProtocol::Tls)
+                    )
+                };
                 if !(tls_like(a) && tls_like(b)) {
                     continue;
                 }
-                let (host_a, host_b) = (gateway.listeners[a].hostname.as_deref(), gateway.listeners[b].hostname.as_deref());
+                let (host_a, host_b) = (
+                    gateway.listeners[a].hostname.as_deref(),
+                    gateway.listeners[b].hostname.as_deref(),
+                );
                 if host_a == host_b {
                     states[a].conflict = Some("HostnameConflict");
                     states[b].conflict = Some("HostnameConflict");
                 } else if let (Some(x), Some(y)) = (host_a, host_b) {
                     if hostname::intersect(Some(x), Some(y)).is_some() {
-                        states[a].overlapping_tls.push(gateway.listeners[b].name.clone());
-                        states[b].overlapping_tls.push(gateway.listeners[a].name.clone());
+                        states[a]
+                            .overlapping_tls
+                            .push(gateway.listeners[b].name.clone());
+                        states[b]
+                            .overlapping_tls
+                            .push(gateway.listeners[a].name.clone());
                     }
                 }
             }
@@ -321,7 +353,15 @@ impl<'m> Grants<'m> {
         }
     }
 
-    pub fn permits(&mut self, from_kind: &str, from_namespace: &str, to_group: &str, to_kind: &str, to_namespace: &str, to_name: &str) -> bool {
+    pub fn permits(
+        &mut self,
+        from_kind: &str,
+        from_namespace: &str,
+        to_group: &str,
+        to_kind: &str,
+        to_namespace: &str,
+        to_name: &str,
+    ) -> bool {
         let mut permitted = false;
         for (index, grant) in self.grants.iter().enumerate() {
             if grant.meta.namespace != to_namespace {
@@ -331,7 +371,9 @@ impl<'m> Grants<'m> {
                 from.group == GROUP && from.kind == from_kind && from.namespace == from_namespace
             });
             let to_ok = grant.to.iter().any(|to| {
-                to.group == to_group && to.kind == to_kind && to.name.as_deref().is_none_or(|name| name == to_name)
+                to.group == to_group
+                    && to.kind == to_kind
+                    && to.name.as_deref().is_none_or(|name| name == to_name)
             });
             if from_ok && to_ok {
                 self.used.insert(index);
@@ -363,7 +405,12 @@ pub fn resolve_gateways(
         .ignored
         .iter()
         .filter(|(object, _)| object.kind == "Secret")
-        .map(|(object, _)| (object.namespace.as_deref().unwrap_or(""), object.name.as_str()))
+        .map(|(object, _)| {
+            (
+                object.namespace.as_deref().unwrap_or(""),
+                object.name.as_str(),
+            )
+        })
         .collect();
 
     // Gateways, in namespace/name order.
@@ -374,11 +421,23 @@ pub fn resolve_gateways(
     for &index in &gateway_order {
         let gateway = &gateway_manifests.gateways[index];
         let states = listener_states(gateway);
-        gateways.push(resolve_gateway(manifests, gateway, &states, services, &service_index, &secrets, &mut grants, diagnostics));
+        gateways.push(resolve_gateway(
+            manifests,
+            gateway,
+            &states,
+            services,
+            &service_index,
+            &secrets,
+            &mut grants,
+            diagnostics,
+        ));
         gateway_states.push(states);
     }
-    let gateway_position: BTreeMap<NamespacedName, usize> =
-        gateways.iter().enumerate().map(|(i, g)| (g.key(), i)).collect();
+    let gateway_position: BTreeMap<NamespacedName, usize> = gateways
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.key(), i))
+        .collect();
 
     // Routes, in kind, namespace, name order.
     let mut route_order: Vec<usize> = (0..gateway_manifests.routes.len()).collect();
@@ -401,7 +460,17 @@ pub fn resolve_gateways(
                 route_index: index,
             };
             for parent_ref in &route.parent_refs {
-                if let Some(parent) = attach(manifests, route, parent_ref, &gateways, &gateway_manifests.gateways, &gateway_states, &gateway_position, &namespaces, diagnostics) {
+                if let Some(parent) = attach(
+                    manifests,
+                    route,
+                    parent_ref,
+                    &gateways,
+                    &gateway_manifests.gateways,
+                    &gateway_states,
+                    &gateway_position,
+                    &namespaces,
+                    diagnostics,
+                ) {
                     resolved.parents.push(parent);
                 }
             }
@@ -415,12 +484,23 @@ pub fn resolve_gateways(
     for resolved in &mut routes {
         let route = &gateway_manifests.routes[resolved.route_index];
         let mut refs_problem: Option<(&'static str, String)> = None;
-        let valid_rules = route.rules.iter().filter(|r| r.unsupported.is_none()).count();
+        let valid_rules = route
+            .rules
+            .iter()
+            .filter(|r| r.unsupported.is_none())
+            .count();
         let attached = resolved.parents.iter().any(|p| !p.attachments.is_empty());
         for rule in &route.rules {
             let mut backends = Vec::new();
             for backend in &rule.backend_refs {
-                let check = check_backend(manifests, route, backend, services, &service_index, &mut grants);
+                let check = check_backend(
+                    manifests,
+                    route,
+                    backend,
+                    services,
+                    &service_index,
+                    &mut grants,
+                );
                 let (problem, service) = match check {
                     Ok(service) => (None, Some(service)),
                     Err((reason, message)) => {
@@ -439,9 +519,20 @@ pub fn resolve_gateways(
                     service,
                 });
             }
-            for filter in rule.filters.iter().chain(rule.backend_refs.iter().flat_map(|b| b.filters.iter())) {
+            for filter in rule
+                .filters
+                .iter()
+                .chain(rule.backend_refs.iter().flat_map(|b| b.filters.iter()))
+            {
                 if let Filter::RequestMirror(mirror) = filter {
-                    if let Err((reason, message)) = check_backend(manifests, route, mirror, services, &service_index, &mut grants) {
+                    if let Err((reason, message)) = check_backend(
+                        manifests,
+                        route,
+                        mirror,
+                        services,
+                        &service_index,
+                        &mut grants,
+                    ) {
                         if !resolved.parents.is_empty() {
                             diagnostics.push(backend_diagnostic(route, mirror, reason, &format!("{message}; the mirror is dropped and the main request is unaffected")));
                         }
@@ -457,7 +548,10 @@ pub fn resolve_gateways(
                 dropped: rule.unsupported.clone(),
             });
             if attached && rule.unsupported.is_none() {
-                let has_redirect = rule.filters.iter().any(|f| matches!(f, Filter::RequestRedirect(_)));
+                let has_redirect = rule
+                    .filters
+                    .iter()
+                    .any(|f| matches!(f, Filter::RequestRedirect(_)));
                 let total_weight: i64 = rule.backend_refs.iter().map(|b| b.weight).sum();
                 if !has_redirect && (rule.backend_refs.is_empty() || total_weight == 0) {
                     let why = if rule.backend_refs.is_empty() {
@@ -465,7 +559,11 @@ pub fn resolve_gateways(
                     } else {
                         "gives every backend weight 0".to_string()
                     };
-                    let answer = if route.kind == RouteKind::Grpc { "UNAVAILABLE" } else { "500" };
+                    let answer = if route.kind == RouteKind::Grpc {
+                        "UNAVAILABLE"
+                    } else {
+                        "500"
+                    };
                     diagnostics.push(
                         Diagnostic::warning("gateway-rule-no-backends", format!("{} {} rule {} {why}, so every request it matches is answered {answer} by the Gateway (§11.7).", route.kind, route.key(), rule_label(rule, &route.rules)))
                             .object(object_name(&route.meta, route.kind.as_str()))
@@ -478,7 +576,11 @@ pub fn resolve_gateways(
         for (index, rule) in route.rules.iter().enumerate() {
             if let Some(why) = &rule.unsupported {
                 if attached {
-                    let what = if valid_rules == 0 { "Every rule is invalid, so the Route is not accepted (Accepted=False/UnsupportedValue)" } else { "The rule is dropped (PartiallyInvalid=True) and the other rules still work" };
+                    let what = if valid_rules == 0 {
+                        "Every rule is invalid, so the Route is not accepted (Accepted=False/UnsupportedValue)"
+                    } else {
+                        "The rule is dropped (PartiallyInvalid=True) and the other rules still work"
+                    };
                     diagnostics.push(
                         Diagnostic::error("gateway-route-unsupported-value", format!("{} {} rule {index} uses a value the API does not know ({why}). {what}.", route.kind, route.key()))
                             .object(object_name(&route.meta, route.kind.as_str()))
@@ -489,18 +591,47 @@ pub fn resolve_gateways(
             }
         }
         for parent in &mut resolved.parents {
-            let accepted = parent.conditions.first().is_some_and(|c| c.status == ConditionStatus::True);
+            let accepted = parent
+                .conditions
+                .first()
+                .is_some_and(|c| c.status == ConditionStatus::True);
             if accepted && !route.rules.is_empty() && valid_rules == 0 {
-                parent.conditions[0] = Condition::new("Accepted", ConditionStatus::False, "UnsupportedValue", "every rule uses an unsupported value");
+                parent.conditions[0] = Condition::new(
+                    "Accepted",
+                    ConditionStatus::False,
+                    "UnsupportedValue",
+                    "every rule uses an unsupported value",
+                );
                 parent.attachments.clear();
             }
             parent.conditions.push(match &refs_problem {
-                None => Condition::new("ResolvedRefs", ConditionStatus::True, "ResolvedRefs", "All references resolved"),
-                Some((reason, message)) => Condition::new("ResolvedRefs", ConditionStatus::False, reason, message.clone()),
+                None => Condition::new(
+                    "ResolvedRefs",
+                    ConditionStatus::True,
+                    "ResolvedRefs",
+                    "All references resolved",
+                ),
+                Some((reason, message)) => Condition::new(
+                    "ResolvedRefs",
+                    ConditionStatus::False,
+                    reason,
+                    message.clone(),
+                ),
             });
             if valid_rules > 0 && valid_rules < route.rules.len() {
-                let dropped: Vec<String> = route.rules.iter().enumerate().filter(|(_, r)| r.unsupported.is_some()).map(|(i, _)| i.to_string()).collect();
-                parent.conditions.push(Condition::new("PartiallyInvalid", ConditionStatus::True, "UnsupportedValue", format!("Dropped Rule(s): {}", dropped.join(", "))));
+                let dropped: Vec<String> = route
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.unsupported.is_some())
+                    .map(|(i, _)| i.to_string())
+                    .collect();
+                parent.conditions.push(Condition::new(
+                    "PartiallyInvalid",
+                    ConditionStatus::True,
+                    "UnsupportedValue",
+                    format!("Dropped Rule(s): {}", dropped.join(", ")),
+                ));
             }
         }
     }
@@ -508,7 +639,9 @@ pub fn resolve_gateways(
     // attachedRoutes, counted once per listener a Route attached to.
     for resolved in &routes {
         for parent in &resolved.parents {
-            let Some(gateway) = parent.gateway_index else { continue };
+            let Some(gateway) = parent.gateway_index else {
+                continue;
+            };
             for attachment in &parent.attachments {
                 gateways[gateway].listeners[attachment.listener].attached_routes += 1;
             }
@@ -538,7 +671,10 @@ fn object_name(meta: &Meta, kind: &str) -> String {
 }
 
 fn rule_label(rule: &RouteRule, rules: &[RouteRule]) -> String {
-    let index = rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0);
+    let index = rules
+        .iter()
+        .position(|r| std::ptr::eq(r, rule))
+        .unwrap_or(0);
     match &rule.name {
         Some(name) => format!("{index} ({name})"),
         None => index.to_string(),
@@ -556,7 +692,10 @@ impl NamespaceLabels {
         let mut labels = BTreeMap::new();
         for namespace in &manifests.namespaces {
             let mut own = namespace.meta.labels.clone();
-            own.insert(NAMESPACE_NAME_LABEL.to_string(), namespace.meta.name.clone());
+            own.insert(
+                NAMESPACE_NAME_LABEL.to_string(),
+                namespace.meta.name.clone(),
+            );
             labels.insert(namespace.meta.name.clone(), own);
         }
         NamespaceLabels { labels }
@@ -602,8 +741,18 @@ fn resolve_gateway(
                 .field("spec.gatewayClassName")
                 .at(gateway.meta.field_source("spec.gatewayClassName")),
         );
-        resolved.conditions.push(Condition::new("Accepted", ConditionStatus::Unknown, "Pending", "Waiting for controller"));
-        resolved.conditions.push(Condition::new("Programmed", ConditionStatus::Unknown, "Pending", "Waiting for controller"));
+        resolved.conditions.push(Condition::new(
+            "Accepted",
+            ConditionStatus::Unknown,
+            "Pending",
+            "Waiting for controller",
+        ));
+        resolved.conditions.push(Condition::new(
+            "Programmed",
+            ConditionStatus::Unknown,
+            "Pending",
+            "Waiting for controller",
+        ));
         for listener in &gateway.listeners {
             resolved.listeners.push(ResolvedListener {
                 name: listener.name.clone(),
@@ -633,8 +782,16 @@ fn resolve_gateway(
             );
         }
         if !state.invalid_kinds.is_empty() {
-            let kinds: Vec<String> = state.invalid_kinds.iter().map(ToString::to_string).collect();
-            let message = format!("kinds {} are not supported on a {} listener", kinds.join(", "), listener.protocol);
+            let kinds: Vec<String> = state
+                .invalid_kinds
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let message = format!(
+                "kinds {} are not supported on a {} listener",
+                kinds.join(", "),
+                listener.protocol
+            );
             diagnostics.push(
                 Diagnostic::warning("gateway-listener-invalid-route-kinds", format!("Listener {} of Gateway {} allows route kinds it cannot serve ({}): ResolvedRefs=False/InvalidRouteKinds, and only the valid kinds are listed as supported (§11.3).", listener.name, gateway.key(), kinds.join(", ")))
                     .object(object.clone())
@@ -645,13 +802,37 @@ fn resolve_gateway(
         }
         for certificate in &listener.certificate_refs {
             let problem = if !(certificate.group.is_empty() && certificate.kind == "Secret") {
-                Some(("InvalidCertificateRef", format!("certificate ref {}/{} is a {} {}, not a core Secret", certificate.namespace, certificate.name, certificate.group, certificate.kind)))
+                Some((
+                    "InvalidCertificateRef",
+                    format!(
+                        "certificate ref {}/{} is a {} {}, not a core Secret",
+                        certificate.namespace,
+                        certificate.name,
+                        certificate.group,
+                        certificate.kind
+                    ),
+                ))
             } else if certificate.namespace != gateway.meta.namespace
-                && !grants.permits("Gateway", &gateway.meta.namespace, "", "Secret", &certificate.namespace, &certificate.name)
+                && !grants.permits(
+                    "Gateway",
+                    &gateway.meta.namespace,
+                    "",
+                    "Secret",
+                    &certificate.namespace,
+                    &certificate.name,
+                )
             {
                 Some(("RefNotPermitted", format!("Secret {}/{} is in another namespace and no ReferenceGrant there permits Gateways from {}", certificate.namespace, certificate.name, gateway.meta.namespace)))
-            } else if !secrets.contains(&(certificate.namespace.as_str(), certificate.name.as_str())) {
-                Some(("InvalidCertificateRef", format!("Secret {}/{} is not in the input", certificate.namespace, certificate.name)))
+            } else if !secrets
+                .contains(&(certificate.namespace.as_str(), certificate.name.as_str()))
+            {
+                Some((
+                    "InvalidCertificateRef",
+                    format!(
+                        "Secret {}/{} is not in the input",
+                        certificate.namespace, certificate.name
+                    ),
+                ))
             } else {
                 None
             };
@@ -710,23 +891,69 @@ fn resolve_gateway(
             (_, Some(reason)) => (false, reason),
             _ => (true, "Accepted"),
         };
-        conditions.push(Condition::new("Accepted", ConditionStatus::of(accepted), accepted_reason, if accepted { "Listener is accepted".to_string() } else { format!("Listener is not accepted: {accepted_reason}") }));
+        conditions.push(Condition::new(
+            "Accepted",
+            ConditionStatus::of(accepted),
+            accepted_reason,
+            if accepted {
+                "Listener is accepted".to_string()
+            } else {
+                format!("Listener is not accepted: {accepted_reason}")
+            },
+        ));
         let programmed_reason = match accepted_reason {
             "Accepted" => "Programmed",
             "UnsupportedProtocol" => "Invalid",
             other => other,
         };
-        conditions.push(Condition::new("Programmed", ConditionStatus::of(accepted), programmed_reason, if accepted { "Listener is programmed" } else { "Listener is not programmed" }));
+        conditions.push(Condition::new(
+            "Programmed",
+            ConditionStatus::of(accepted),
+            programmed_reason,
+            if accepted {
+                "Listener is programmed"
+            } else {
+                "Listener is not programmed"
+            },
+        ));
         conditions.push(match &refs {
-            None => Condition::new("ResolvedRefs", ConditionStatus::True, "ResolvedRefs", "All references resolved"),
-            Some((reason, message)) => Condition::new("ResolvedRefs", ConditionStatus::False, reason, message.clone()),
+            None => Condition::new(
+                "ResolvedRefs",
+                ConditionStatus::True,
+                "ResolvedRefs",
+                "All references resolved",
+            ),
+            Some((reason, message)) => Condition::new(
+                "ResolvedRefs",
+                ConditionStatus::False,
+                reason,
+                message.clone(),
+            ),
         });
         conditions.push(match state.conflict {
-            Some(reason) => Condition::new("Conflicted", ConditionStatus::True, reason, "Listener conflicts with another listener on the same port"),
-            None => Condition::new("Conflicted", ConditionStatus::False, "NoConflicts", "No conflicts"),
+            Some(reason) => Condition::new(
+                "Conflicted",
+                ConditionStatus::True,
+                reason,
+                "Listener conflicts with another listener on the same port",
+            ),
+            None => Condition::new(
+                "Conflicted",
+                ConditionStatus::False,
+                "NoConflicts",
+                "No conflicts",
+            ),
         });
         if !state.overlapping_tls.is_empty() {
-            conditions.push(Condition::new("OverlappingTLSConfig", ConditionStatus::True, "OverlappingHostnames", format!("Hostname overlaps with listener(s) {}", state.overlapping_tls.join(", "))));
+            conditions.push(Condition::new(
+                "OverlappingTLSConfig",
+                ConditionStatus::True,
+                "OverlappingHostnames",
+                format!(
+                    "Hostname overlaps with listener(s) {}",
+                    state.overlapping_tls.join(", ")
+                ),
+            ));
         }
         resolved.listeners.push(ResolvedListener {
             name: listener.name.clone(),
@@ -737,7 +964,10 @@ fn resolve_gateway(
             supported_kinds: state
                 .supported
                 .iter()
-                .map(|kind| SupportedKind { group: GROUP, kind: kind.as_str() })
+                .map(|kind| SupportedKind {
+                    group: GROUP,
+                    kind: kind.as_str(),
+                })
                 .collect(),
             conditions,
             active: accepted,
@@ -755,42 +985,84 @@ fn resolve_gateway(
                 .find(|m| m.meta.namespace == s.namespace && m.meta.name == s.name)
                 .is_some_and(|m| m.meta.labels.get(GATEWAY_NAME_LABEL) == Some(&gateway.meta.name))
     });
-    let unsupported_address = gateway.addresses.iter().find(|a| a.address_type != "IPAddress");
-    let unusable_address = gateway.addresses.iter().find(|a| a.address_type == "IPAddress" && a.value.parse::<IpAddr>().is_err());
+    let unsupported_address = gateway
+        .addresses
+        .iter()
+        .find(|a| a.address_type != "IPAddress");
+    let unusable_address = gateway
+        .addresses
+        .iter()
+        .find(|a| a.address_type == "IPAddress" && a.value.parse::<IpAddr>().is_err());
     if let Some((position, service)) = proxy {
         resolved.proxy_service = Some(service.key());
         resolved.proxy_simulated = manifests
             .services
             .iter()
             .find(|m| m.meta.namespace == service.namespace && m.meta.name == service.name)
-            .is_some_and(|m| m.meta.annotations.contains_key(super::dataplane::SIMULATED_ANNOTATION));
+            .is_some_and(|m| {
+                m.meta
+                    .annotations
+                    .contains_key(super::dataplane::SIMULATED_ANNOTATION)
+            });
         let _ = service_index;
-        let ips: Vec<IpAddr> = if service.service_type == ServiceType::LoadBalancer && !service.load_balancer_ips.is_empty() {
+        let ips: Vec<IpAddr> = if service.service_type == ServiceType::LoadBalancer
+            && !service.load_balancer_ips.is_empty()
+        {
             service.load_balancer_ips.clone()
         } else {
             services[position].cluster_ips.clone()
         };
         resolved.address_ips = ips.clone();
-        resolved.addresses = ips.iter().map(|ip| StatusAddress { address_type: "IPAddress", value: ip.to_string() }).collect();
+        resolved.addresses = ips
+            .iter()
+            .map(|ip| StatusAddress {
+                address_type: "IPAddress",
+                value: ip.to_string(),
+            })
+            .collect();
     }
-    let (accepted_status, accepted_reason, accepted_message) = if let Some(address) = unsupported_address {
+    let (accepted_status, accepted_reason, accepted_message) = if let Some(address) =
+        unsupported_address
+    {
         diagnostics.push(
             Diagnostic::warning("gateway-address-unsupported", format!("Gateway {} requests an address of type {}, which kubetopo's controller does not support (only IPAddress): Accepted=False/UnsupportedAddress (§11.2).", gateway.key(), address.address_type))
                 .object(object.clone())
                 .field("spec.addresses")
                 .at(gateway.meta.field_source("spec.addresses")),
         );
-        (false, "UnsupportedAddress", format!("address type {} is not supported", address.address_type))
+        (
+            false,
+            "UnsupportedAddress",
+            format!("address type {} is not supported", address.address_type),
+        )
     } else if n_valid == 0 {
-        (false, "ListenersNotValid", "No listener is valid".to_string())
+        (
+            false,
+            "ListenersNotValid",
+            "No listener is valid".to_string(),
+        )
     } else if n_valid < gateway.listeners.len() {
-        (true, "ListenersNotValid", "Some listeners are not valid".to_string())
+        (
+            true,
+            "ListenersNotValid",
+            "Some listeners are not valid".to_string(),
+        )
     } else {
         (true, "Accepted", "Gateway is accepted".to_string())
     };
-    resolved.conditions.push(Condition::new("Accepted", ConditionStatus::of(accepted_status), accepted_reason, accepted_message));
+    resolved.conditions.push(Condition::new(
+        "Accepted",
+        ConditionStatus::of(accepted_status),
+        accepted_reason,
+        accepted_message,
+    ));
     let programmed = if !accepted_status {
-        Condition::new("Programmed", ConditionStatus::False, "Invalid", "Gateway is not accepted")
+        Condition::new(
+            "Programmed",
+            ConditionStatus::False,
+            "Invalid",
+            "Gateway is not accepted",
+        )
     } else if let Some(address) = unusable_address {
         diagnostics.push(
             Diagnostic::warning("gateway-address-unsupported", format!("Gateway {} requests the address \"{}\", which is not an IP address: Programmed=False/AddressNotUsable (§11.2).", gateway.key(), address.value))
@@ -798,11 +1070,26 @@ fn resolve_gateway(
                 .field("spec.addresses")
                 .at(gateway.meta.field_source("spec.addresses")),
         );
-        Condition::new("Programmed", ConditionStatus::False, "AddressNotUsable", format!("address {} is not usable", address.value))
+        Condition::new(
+            "Programmed",
+            ConditionStatus::False,
+            "AddressNotUsable",
+            format!("address {} is not usable", address.value),
+        )
     } else if resolved.addresses.is_empty() {
-        Condition::new("Programmed", ConditionStatus::False, "AddressNotAssigned", "No address is assigned yet")
+        Condition::new(
+            "Programmed",
+            ConditionStatus::False,
+            "AddressNotAssigned",
+            "No address is assigned yet",
+        )
     } else {
-        Condition::new("Programmed", ConditionStatus::True, "Programmed", "Gateway is programmed")
+        Condition::new(
+            "Programmed",
+            ConditionStatus::True,
+            "Programmed",
+            "Gateway is programmed",
+        )
     };
     resolved.programmed = programmed.status == ConditionStatus::True;
     resolved.conditions.push(programmed);
@@ -834,19 +1121,27 @@ fn attach(
         let what = if parent_ref.group.is_empty() && parent_ref.kind == "Service" {
             format!("Service {key} (the mesh profile, which kubetopo does not model)")
         } else {
-            format!("{} {} {key}, which is not a Gateway", parent_ref.group, parent_ref.kind)
+            format!(
+                "{} {} {key}, which is not a Gateway",
+                parent_ref.group, parent_ref.kind
+            )
         };
         diagnostics.push(not_found(what));
         return None;
     }
     let Some(&gateway_index) = gateway_position.get(&key) else {
-        diagnostics.push(not_found(format!("Gateway {key}, which is not in the input")));
+        diagnostics.push(not_found(format!(
+            "Gateway {key}, which is not in the input"
+        )));
         return None;
     };
     let gateway = &gateways[gateway_index];
     let gateway_object = gateway_objects.iter().find(|g| g.key() == key)?;
     if !class_known(manifests, gateway_object) {
-        diagnostics.push(not_found(format!("Gateway {key}, whose GatewayClass {} is not in the input", gateway.gateway_class)));
+        diagnostics.push(not_found(format!(
+            "Gateway {key}, whose GatewayClass {} is not in the input",
+            gateway.gateway_class
+        )));
         return None;
     }
     let states = &gateway_states[gateway_index];
@@ -861,27 +1156,54 @@ fn attach(
     let relevant: Vec<usize> = (0..gateway_object.listeners.len())
         .filter(|&i| {
             let listener = &gateway_object.listeners[i];
-            parent_ref.section_name.as_ref().is_none_or(|s| *s == listener.name)
+            parent_ref
+                .section_name
+                .as_ref()
+                .is_none_or(|s| *s == listener.name)
                 && parent_ref.port.is_none_or(|p| p == listener.port)
         })
         .collect();
-    let fail = |parent: &mut ParentStatus, diagnostics: &mut Vec<Diagnostic>, code: &'static str, reason: &'static str, why: String| {
+    let fail = |parent: &mut ParentStatus,
+                diagnostics: &mut Vec<Diagnostic>,
+                code: &'static str,
+                reason: &'static str,
+                why: String| {
         diagnostics.push(
-            Diagnostic::error(code, format!("{} {} cannot attach to Gateway {key}: {why}. Accepted=False/{reason} (§11.4).", route.kind, route.key()))
-                .object(object.clone())
-                .field(parent_ref.field.clone())
-                .at(route.meta.field_source(&parent_ref.field)),
+            Diagnostic::error(
+                code,
+                format!(
+                    "{} {} cannot attach to Gateway {key}: {why}. Accepted=False/{reason} (§11.4).",
+                    route.kind,
+                    route.key()
+                ),
+            )
+            .object(object.clone())
+            .field(parent_ref.field.clone())
+            .at(route.meta.field_source(&parent_ref.field)),
         );
-        parent.conditions.push(Condition::new("Accepted", ConditionStatus::False, reason, why));
+        parent.conditions.push(Condition::new(
+            "Accepted",
+            ConditionStatus::False,
+            reason,
+            why,
+        ));
     };
     if relevant.is_empty() {
         let what = match (&parent_ref.section_name, parent_ref.port) {
-            (Some(section), Some(port)) => format!("no listener is named {section} with port {port}"),
+            (Some(section), Some(port)) => {
+                format!("no listener is named {section} with port {port}")
+            }
             (Some(section), None) => format!("no listener is named {section}"),
             (None, Some(port)) => format!("no listener has port {port}"),
             (None, None) => "the Gateway has no listeners".to_string(),
         };
-        fail(&mut parent, diagnostics, "gateway-route-no-matching-parent", "NoMatchingParent", what);
+        fail(
+            &mut parent,
+            diagnostics,
+            "gateway-route-no-matching-parent",
+            "NoMatchingParent",
+            what,
+        );
         return Some(parent);
     }
     let route_namespace = namespaces.get(&route.meta.namespace);
@@ -907,59 +1229,108 @@ fn attach(
                 let listener = &gateway_object.listeners[i];
                 if !states[i].supported.contains(&route.kind) {
                     let kinds: Vec<&str> = states[i].supported.iter().map(|k| k.as_str()).collect();
-                    format!("listener {} takes [{}], not {}", listener.name, kinds.join(", "), route.kind)
+                    format!(
+                        "listener {} takes [{}], not {}",
+                        listener.name,
+                        kinds.join(", "),
+                        route.kind
+                    )
                 } else {
                     let from = match &listener.allowed_namespaces {
-                        FromNamespaces::Same => format!("only namespace {}", gateway_object.meta.namespace),
-                        FromNamespaces::Selector(_) => "namespaces matching its selector".to_string(),
+                        FromNamespaces::Same => {
+                            format!("only namespace {}", gateway_object.meta.namespace)
+                        }
+                        FromNamespaces::Selector(_) => {
+                            "namespaces matching its selector".to_string()
+                        }
                         FromNamespaces::All => "all namespaces".to_string(),
                         FromNamespaces::Other(other) => format!("`from: {other}`"),
                     };
-                    format!("listener {} allows Routes from {from}, not {}", listener.name, route.meta.namespace)
+                    format!(
+                        "listener {} allows Routes from {from}, not {}",
+                        listener.name, route.meta.namespace
+                    )
                 }
             })
             .collect();
-        fail(&mut parent, diagnostics, "gateway-route-not-allowed", "NotAllowedByListeners", reasons.join("; "));
+        fail(
+            &mut parent,
+            diagnostics,
+            "gateway-route-not-allowed",
+            "NotAllowedByListeners",
+            reasons.join("; "),
+        );
         return Some(parent);
     }
     let mut attachments = Vec::new();
     for &i in &allowed {
         let listener = &gateway_object.listeners[i];
-        let listener_host = if states[i].protocol.is_some_and(ListenerProtocol::has_hostname) {
+        let listener_host = if states[i]
+            .protocol
+            .is_some_and(ListenerProtocol::has_hostname)
+        {
             listener.hostname.as_deref()
         } else {
             None
         };
-        let served: Vec<Option<String>> = if !route.kind.has_hostnames() || route.hostnames.is_empty() {
-            vec![listener_host.map(str::to_string)]
-        } else {
-            route
-                .hostnames
-                .iter()
-                .filter_map(|h| hostname::intersect(listener_host, Some(h)))
-                .collect()
-        };
+        let served: Vec<Option<String>> =
+            if !route.kind.has_hostnames() || route.hostnames.is_empty() {
+                vec![listener_host.map(str::to_string)]
+            } else {
+                route
+                    .hostnames
+                    .iter()
+                    .filter_map(|h| hostname::intersect(listener_host, Some(h)))
+                    .collect()
+            };
         if !served.is_empty() {
-            attachments.push(Attachment { listener: i, hostnames: served });
+            attachments.push(Attachment {
+                listener: i,
+                hostnames: served,
+            });
         }
     }
     if attachments.is_empty() {
         let listener_hosts: Vec<String> = allowed
             .iter()
-            .map(|&i| gateway_object.listeners[i].hostname.clone().unwrap_or_else(|| "(any)".into()))
+            .map(|&i| {
+                gateway_object.listeners[i]
+                    .hostname
+                    .clone()
+                    .unwrap_or_else(|| "(any)".into())
+            })
             .collect();
-        fail(&mut parent, diagnostics, "gateway-route-no-matching-hostname", "NoMatchingListenerHostname", format!("none of its hostnames [{}] intersects the listener hostnames [{}]", route.hostnames.join(", "), listener_hosts.join(", ")));
+        fail(
+            &mut parent,
+            diagnostics,
+            "gateway-route-no-matching-hostname",
+            "NoMatchingListenerHostname",
+            format!(
+                "none of its hostnames [{}] intersects the listener hostnames [{}]",
+                route.hostnames.join(", "),
+                listener_hosts.join(", ")
+            ),
+        );
         return Some(parent);
     }
     let _ = gateway;
     parent.attachments = attachments;
-    parent.conditions.push(Condition::new("Accepted", ConditionStatus::True, "Accepted", "Route is accepted"));
+    parent.conditions.push(Condition::new(
+        "Accepted",
+        ConditionStatus::True,
+        "Accepted",
+        "Route is accepted",
+    ));
     Some(parent)
 }
 
 /// An HTTPRoute and a GRPCRoute on one listener with overlapping hostnames: only
 /// the older (then the first by namespace/name) is accepted there (§11.4).
-fn http_grpc_precedence(manifests: &Manifests, routes: &mut [ResolvedRoute], diagnostics: &mut Vec<Diagnostic>) {
+fn http_grpc_precedence(
+    manifests: &Manifests,
+    routes: &mut [ResolvedRoute],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let route_objects = &manifests.gateway.routes;
     let rank = |resolved: &ResolvedRoute| {
         let route = &route_objects[resolved.route_index];
@@ -986,11 +1357,21 @@ fn http_grpc_precedence(manifests: &Manifests, routes: &mut [ResolvedRoute], dia
                                 continue;
                             }
                             let overlap = attach_a.hostnames.iter().any(|x| {
-                                attach_b.hostnames.iter().any(|y| hostname::intersect(x.as_deref(), y.as_deref()).is_some())
+                                attach_b.hostnames.iter().any(|y| {
+                                    hostname::intersect(x.as_deref(), y.as_deref()).is_some()
+                                })
                             });
                             if overlap {
-                                let (loser, winner) = if rank(route_a) <= rank(route_b) { (b, a) } else { (a, b) };
-                                losers.push((loser, attach_a.listener, format!("{} {}", routes[winner].kind, routes[winner].key())));
+                                let (loser, winner) = if rank(route_a) <= rank(route_b) {
+                                    (b, a)
+                                } else {
+                                    (a, b)
+                                };
+                                losers.push((
+                                    loser,
+                                    attach_a.listener,
+                                    format!("{} {}", routes[winner].kind, routes[winner].key()),
+                                ));
                             }
                         }
                     }
@@ -1012,7 +1393,12 @@ fn http_grpc_precedence(manifests: &Manifests, routes: &mut [ResolvedRoute], dia
                         .field("spec.parentRefs")
                         .at(route.meta.field_source("spec.parentRefs")),
                 );
-                parent.conditions = vec![Condition::new("Accepted", ConditionStatus::False, "NotAllowedByListeners", why)];
+                parent.conditions = vec![Condition::new(
+                    "Accepted",
+                    ConditionStatus::False,
+                    "NotAllowedByListeners",
+                    why,
+                )];
             }
         }
     }
@@ -1038,26 +1424,62 @@ pub(crate) fn check_backend(
     grants: &mut Grants,
 ) -> Result<usize, (&'static str, String)> {
     if backend.namespace != route.meta.namespace
-        && !grants.permits(route.kind.as_str(), &route.meta.namespace, &backend.group, &backend.kind, &backend.namespace, &backend.name)
+        && !grants.permits(
+            route.kind.as_str(),
+            &route.meta.namespace,
+            &backend.group,
+            &backend.kind,
+            &backend.namespace,
+            &backend.name,
+        )
     {
         return Err(("RefNotPermitted", format!("backend {backend} is in another namespace, and no ReferenceGrant in {} permits {} from {}", backend.namespace, route.kind, route.meta.namespace)));
     }
     if !backend.is_core_service() {
-        return Err(("InvalidKind", format!("backend {backend} is not a core Service, the only backend kind kubetopo models")));
+        return Err((
+            "InvalidKind",
+            format!(
+                "backend {backend} is not a core Service, the only backend kind kubetopo models"
+            ),
+        ));
     }
-    let Some(&position) = service_index.get(&(backend.namespace.as_str(), backend.name.as_str())) else {
-        return Err(("BackendNotFound", format!("Service {}/{} is not in the input", backend.namespace, backend.name)));
+    let Some(&position) = service_index.get(&(backend.namespace.as_str(), backend.name.as_str()))
+    else {
+        return Err((
+            "BackendNotFound",
+            format!(
+                "Service {}/{} is not in the input",
+                backend.namespace, backend.name
+            ),
+        ));
     };
     let service = &services[position];
     if service.service_type == ServiceType::ExternalName {
-        return Err(("InvalidKind", format!("Service {} is ExternalName, which Gateways do not route to", service.key())));
+        return Err((
+            "InvalidKind",
+            format!(
+                "Service {} is ExternalName, which Gateways do not route to",
+                service.key()
+            ),
+        ));
     }
     let Some(port) = backend.port else {
         return Err(("BackendNotFound", format!("backend {backend} has no port")));
     };
     if !service.ports.iter().any(|p| p.port == port) {
         let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
-        return Err(("BackendNotFound", format!("Service {} has no port {port} (it has {})", service.key(), if ports.is_empty() { "none".to_string() } else { ports.join(", ") })));
+        return Err((
+            "BackendNotFound",
+            format!(
+                "Service {} has no port {port} (it has {})",
+                service.key(),
+                if ports.is_empty() {
+                    "none".to_string()
+                } else {
+                    ports.join(", ")
+                }
+            ),
+        ));
     }
     let app_protocol = manifests
         .services
@@ -1079,7 +1501,12 @@ pub(crate) fn check_backend(
     Ok(position)
 }
 
-fn backend_diagnostic(route: &Route, backend: &BackendRef, reason: &'static str, message: &str) -> Diagnostic {
+fn backend_diagnostic(
+    route: &Route,
+    backend: &BackendRef,
+    reason: &'static str,
+    message: &str,
+) -> Diagnostic {
     let code = match reason {
         "RefNotPermitted" => "gateway-backend-ref-not-permitted",
         "InvalidKind" => "gateway-backend-invalid-kind",
@@ -1099,7 +1526,12 @@ fn backend_diagnostic(route: &Route, backend: &BackendRef, reason: &'static str,
 }
 
 /// A valid backend whose Service has no ready endpoint for the port (§11.7: 503).
-fn backend_endpoints(manifests: &Manifests, routes: &[ResolvedRoute], services: &[ResolvedService], diagnostics: &mut Vec<Diagnostic>) {
+fn backend_endpoints(
+    manifests: &Manifests,
+    routes: &[ResolvedRoute],
+    services: &[ResolvedService],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for resolved in routes {
         if !resolved.parents.iter().any(|p| !p.attachments.is_empty()) {
             continue;
@@ -1107,11 +1539,15 @@ fn backend_endpoints(manifests: &Manifests, routes: &[ResolvedRoute], services: 
         let route = &manifests.gateway.routes[resolved.route_index];
         for (rule, rule_status) in route.rules.iter().zip(&resolved.rules) {
             for (backend, status) in rule.backend_refs.iter().zip(&rule_status.backends) {
-                let Some(service) = status.service.map(|s| &services[s]) else { continue };
+                let Some(service) = status.service.map(|s| &services[s]) else {
+                    continue;
+                };
                 if backend.weight == 0 {
                     continue;
                 }
-                let Some(port) = service.ports.iter().find(|p| Some(p.port) == backend.port) else { continue };
+                let Some(port) = service.ports.iter().find(|p| Some(p.port) == backend.port) else {
+                    continue;
+                };
                 let ready = service.endpoints.iter().any(|e| {
                     (e.ready || (e.serving && e.terminating))
                         && !e.addresses.is_empty()
@@ -1136,16 +1572,25 @@ fn backend_endpoints(manifests: &Manifests, routes: &[ResolvedRoute], services: 
 }
 
 /// TCPRoutes and UDPRoutes sharing a listener: only the oldest gets traffic (§11.9).
-fn l4_shadowing(manifests: &Manifests, routes: &[ResolvedRoute], gateways: &[ResolvedGateway], diagnostics: &mut Vec<Diagnostic>) {
+fn l4_shadowing(
+    manifests: &Manifests,
+    routes: &[ResolvedRoute],
+    gateways: &[ResolvedGateway],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut by_listener: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (index, resolved) in routes.iter().enumerate() {
         if resolved.kind != "TCPRoute" && resolved.kind != "UDPRoute" {
             continue;
         }
         for parent in &resolved.parents {
-            let Some(gateway) = parent.gateway_index else { continue };
+            let Some(gateway) = parent.gateway_index else {
+                continue;
+            };
             for attachment in &parent.attachments {
-                let list = by_listener.entry((gateway, attachment.listener)).or_default();
+                let list = by_listener
+                    .entry((gateway, attachment.listener))
+                    .or_default();
                 if !list.contains(&index) {
                     list.push(index);
                 }
@@ -1174,7 +1619,11 @@ fn l4_shadowing(manifests: &Manifests, routes: &[ResolvedRoute], gateways: &[Res
 
 /// A rule whose every match repeats a match of an earlier rule of the same Route
 /// never wins (§11.6: the first rule wins ties).
-fn rule_shadowing(manifests: &Manifests, routes: &[ResolvedRoute], diagnostics: &mut Vec<Diagnostic>) {
+fn rule_shadowing(
+    manifests: &Manifests,
+    routes: &[ResolvedRoute],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for resolved in routes {
         if resolved.parents.iter().all(|p| p.attachments.is_empty()) {
             continue;
@@ -1185,7 +1634,8 @@ fn rule_shadowing(manifests: &Manifests, routes: &[ResolvedRoute], diagnostics: 
                 continue;
             }
             let earlier = route.rules[..index].iter().position(|other| {
-                other.unsupported.is_none() && rule.matches.iter().all(|m| other.matches.contains(m))
+                other.unsupported.is_none()
+                    && rule.matches.iter().all(|m| other.matches.contains(m))
             });
             if let Some(earlier) = earlier {
                 diagnostics.push(
@@ -1208,10 +1658,28 @@ pub fn describe_match(route_match: &RouteMatch) -> String {
                 parts.push(format!("method {method}"));
             }
             for header in &http.headers {
-                parts.push(format!("header {}{}{}", header.name, if header.kind == MatchKind::RegularExpression { "~" } else { "=" }, header.value));
+                parts.push(format!(
+                    "header {}{}{}",
+                    header.name,
+                    if header.kind == MatchKind::RegularExpression {
+                        "~"
+                    } else {
+                        "="
+                    },
+                    header.value
+                ));
             }
             for query in &http.query_params {
-                parts.push(format!("query {}{}{}", query.name, if query.kind == MatchKind::RegularExpression { "~" } else { "=" }, query.value));
+                parts.push(format!(
+                    "query {}{}{}",
+                    query.name,
+                    if query.kind == MatchKind::RegularExpression {
+                        "~"
+                    } else {
+                        "="
+                    },
+                    query.value
+                ));
             }
             parts.join(", ")
         }

@@ -54,24 +54,48 @@ impl<'r, 't> Run<'r, 't> {
             request_headers: self.http_options.headers.iter().cloned().collect(),
         };
         if !gateway.programmed {
-            let reason = format!("{how}, but Gateway {} is not programmed ({}), so nothing answers", gateway.key(), gateway.conditions.iter().map(|c| format!("{}={}/{}", c.condition_type, c.status, c.reason)).collect::<Vec<_>>().join(", "));
+            let reason = format!(
+                "{how}, but Gateway {} is not programmed ({}), so nothing answers",
+                gateway.key(),
+                gateway
+                    .conditions
+                    .iter()
+                    .map(|c| format!("{}={}/{}", c.condition_type, c.status, c.reason))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             return Some(self.hops.unresolved(&client.at, url, reason));
         }
         let Some(proxy_key) = gateway.proxy_service.clone() else {
             let reason = format!("{how}, but Gateway {} has no proxy Service", gateway.key());
             return Some(self.hops.unresolved(&client.at, url, reason));
         };
-        let Some(proxy_service) = self.tracer.index.service(&proxy_key.namespace, &proxy_key.name) else {
-            let reason = format!("{how}, but the proxy Service {proxy_key} of Gateway {} is unknown", gateway.key());
+        let Some(proxy_service) = self
+            .tracer
+            .index
+            .service(&proxy_key.namespace, &proxy_key.name)
+        else {
+            let reason = format!(
+                "{how}, but the proxy Service {proxy_key} of Gateway {} is unknown",
+                gateway.key()
+            );
             return Some(self.hops.unresolved(&client.at, url, reason));
         };
         let service_ref = self.service(proxy_service);
         let l4 = Protocol::Tcp;
-        let Some(service_port) = service_ref.ports.iter().find(|p| p.port == dial_port && p.protocol == l4).cloned() else {
+        let Some(service_port) = service_ref
+            .ports
+            .iter()
+            .find(|p| p.port == dial_port && p.protocol == l4)
+            .cloned()
+        else {
             let reason = format!("{how}, but Gateway {} has no listener on port {dial_port}: its Service {proxy_key} does not listen there", gateway.key());
             return Some(self.hops.rejected(&client.at, url, reason));
         };
-        let (ip, entry) = match (gateway.address_ips.first(), service_ref.load_balancer_ips.first()) {
+        let (ip, entry) = match (
+            gateway.address_ips.first(),
+            service_ref.load_balancer_ips.first(),
+        ) {
             (Some(ip), Some(lb)) if ip == lb => (*ip, Entry::LoadBalancer),
             (Some(ip), _) => (*ip, Entry::ClusterIp),
             (None, _) => {
@@ -81,7 +105,8 @@ impl<'r, 't> Run<'r, 't> {
         };
         if host.parse::<IpAddr>().is_err() {
             let detail = format!("{host} resolves (public DNS, assumed) to {ip}: {how}");
-            self.hops.stay(&client.at, HopAction::Dns, host.to_string(), detail);
+            self.hops
+                .stay(&client.at, HopAction::Dns, host.to_string(), detail);
         }
         let first_leg = self.route_service(client, proxy_service, entry, ip, service_port);
         if first_leg.verdict != Verdict::Delivered {
@@ -93,7 +118,13 @@ impl<'r, 't> Run<'r, 't> {
             .and_then(|e| e.pod.as_ref())
             .and_then(|key| self.tracer.index.pod_by_key(key));
         let Some(proxy_pod) = proxy_pod else {
-            return Some(Outcome::new(Verdict::Delivered, format!("{}; the Gateway's proxy is not a known pod, so its routing is not traced", first_leg.reason)));
+            return Some(Outcome::new(
+                Verdict::Delivered,
+                format!(
+                    "{}; the Gateway's proxy is not a known pod, so its routing is not traced",
+                    first_leg.reason
+                ),
+            ));
         };
         let proxy = match self.pod_client(proxy_pod) {
             Ok(proxy) => proxy,
@@ -102,17 +133,38 @@ impl<'r, 't> Run<'r, 't> {
         let request = GatewayRequest {
             scheme,
             host: header_host.clone(),
-            sni: (scheme == Scheme::Https).then(|| self.http_options.sni.clone().unwrap_or_else(|| host.to_string())),
+            sni: (scheme == Scheme::Https).then(|| {
+                self.http_options
+                    .sni
+                    .clone()
+                    .unwrap_or_else(|| host.to_string())
+            }),
             port: dial_port,
             path: path.to_string(),
             query: query.map(str::to_string),
-            method: if scheme == Scheme::Grpc { "POST".to_string() } else { self.http_options.method.clone() },
+            method: if scheme == Scheme::Grpc {
+                "POST".to_string()
+            } else {
+                self.http_options.method.clone()
+            },
             headers: self.http_options.headers.clone(),
         };
         let decision = {
             let chooser = &mut *self.chooser;
-            let mut choose = |n: usize| if n <= 1 { 0 } else { chooser.choose(n).min(n - 1) };
-            routing::route_request(&topology.manifests, &topology.gateway, gateway_index, &request, &mut choose)
+            let mut choose = |n: usize| {
+                if n <= 1 {
+                    0
+                } else {
+                    chooser.choose(n).min(n - 1)
+                }
+            };
+            routing::route_request(
+                &topology.manifests,
+                &topology.gateway,
+                gateway_index,
+                &request,
+                &mut choose,
+            )
         };
         for step in &decision.steps {
             let action = match step.kind {
@@ -121,7 +173,8 @@ impl<'r, 't> Run<'r, 't> {
                 StepKind::Filter => HopAction::GatewayFilter,
                 StepKind::Backend => HopAction::GatewayBackend,
             };
-            self.hops.stay(&proxy.at, action, url.clone(), step.detail.clone());
+            self.hops
+                .stay(&proxy.at, action, url.clone(), step.detail.clone());
         }
         result.listener = decision.listener.clone();
         result.route = decision.route.clone();
@@ -134,11 +187,20 @@ impl<'r, 't> Run<'r, 't> {
                 let reason = format!("Gateway {} refuses the connection: {why}", gateway.key());
                 self.hops.rejected(&proxy.at, url.clone(), reason)
             }
-            Answer::Respond { status, grpc_status, location, why } => {
+            Answer::Respond {
+                status,
+                grpc_status,
+                location,
+                why,
+            } => {
                 result.status = Some(*status);
                 result.grpc_status = *grpc_status;
                 result.location = location.clone();
-                let reason = format!("Gateway {} answers {status}{}: {why}", gateway.key(), grpc_status.map(|g| format!(" ({g})")).unwrap_or_default());
+                let reason = format!(
+                    "Gateway {} answers {status}{}: {why}",
+                    gateway.key(),
+                    grpc_status.map(|g| format!(" ({g})")).unwrap_or_default()
+                );
                 match status {
                     300..=399 => Outcome::new(Verdict::Redirected, reason),
                     404 => self.hops.unresolved(&proxy.at, url.clone(), reason),
@@ -175,47 +237,81 @@ impl<'r, 't> Run<'r, 't> {
             return gateways
                 .iter()
                 .position(|g| g.address_ips.contains(&ip))
-                .map(|i| (i, format!("{ip} is the address of Gateway {}", gateways[i].key())));
+                .map(|i| {
+                    (
+                        i,
+                        format!("{ip} is the address of Gateway {}", gateways[i].key()),
+                    )
+                });
         }
         let _ = header_host;
         let routes = &self.topology().gateway.routes;
         let claims = |index: usize| -> bool {
             let gateway = &gateways[index];
-            gateway.listeners.iter().enumerate().any(|(listener_index, listener)| {
-                if listener.port != port || !listener.active {
-                    return false;
-                }
-                if listener.hostname.is_some() && hostname::host_matches(listener.hostname.as_deref(), host) {
-                    return true;
-                }
-                routes.iter().any(|route| {
-                    route.parents.iter().any(|parent| {
-                        parent.gateway_index == Some(index)
-                            && parent.attachments.iter().any(|a| {
-                                a.listener == listener_index
-                                    && a.hostnames.iter().any(|h| h.is_some() && hostname::host_matches(h.as_deref(), host))
-                            })
+            gateway
+                .listeners
+                .iter()
+                .enumerate()
+                .any(|(listener_index, listener)| {
+                    if listener.port != port || !listener.active {
+                        return false;
+                    }
+                    if listener.hostname.is_some()
+                        && hostname::host_matches(listener.hostname.as_deref(), host)
+                    {
+                        return true;
+                    }
+                    routes.iter().any(|route| {
+                        route.parents.iter().any(|parent| {
+                            parent.gateway_index == Some(index)
+                                && parent.attachments.iter().any(|a| {
+                                    a.listener == listener_index
+                                        && a.hostnames.iter().any(|h| {
+                                            h.is_some()
+                                                && hostname::host_matches(h.as_deref(), host)
+                                        })
+                                })
+                        })
                     })
                 })
-            })
         };
         let claiming: Vec<usize> = (0..gateways.len()).filter(|&i| claims(i)).collect();
         let first = *claiming.first()?;
-        let mut how = format!("Gateway {} claims {host} on port {port}", gateways[first].key());
+        let mut how = format!(
+            "Gateway {} claims {host} on port {port}",
+            gateways[first].key()
+        );
         if claiming.len() > 1 {
-            let others: Vec<String> = claiming[1..].iter().map(|&i| gateways[i].key().to_string()).collect();
-            how.push_str(&format!(" (so do {}; kubetopo takes the first by namespace/name)", others.join(", ")));
+            let others: Vec<String> = claiming[1..]
+                .iter()
+                .map(|&i| gateways[i].key().to_string())
+                .collect();
+            how.push_str(&format!(
+                " (so do {}; kubetopo takes the first by namespace/name)",
+                others.join(", ")
+            ));
         }
         Some((first, how))
     }
 
     /// The proxy opens its own connection to one endpoint of the backend Service:
     /// no ClusterIP, no kube-proxy, no SNAT (§11.7).
-    fn gateway_to_endpoint(&mut self, proxy: &Client, service: usize, port: i64, gateway: &NamespacedName) -> Outcome {
+    fn gateway_to_endpoint(
+        &mut self,
+        proxy: &Client,
+        service: usize,
+        port: i64,
+        gateway: &NamespacedName,
+    ) -> Outcome {
         let service_ref = self.service(service);
         let Some(service_port) = service_ref.ports.iter().find(|p| p.port == port).cloned() else {
-            let reason = format!("Service {} has no port {port}: the Gateway answers 500", service_ref.key());
-            return self.hops.rejected(&proxy.at, service_ref.key().to_string(), reason);
+            let reason = format!(
+                "Service {} has no port {port}: the Gateway answers 500",
+                service_ref.key()
+            );
+            return self
+                .hops
+                .rejected(&proxy.at, service_ref.key().to_string(), reason);
         };
         let usable = |fallback: bool| -> Vec<usize> {
             service_ref
@@ -223,17 +319,29 @@ impl<'r, 't> Run<'r, 't> {
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| {
-                    let state = if fallback { e.serving && e.terminating } else { e.ready };
-                    state && !e.addresses.is_empty() && (endpoint_port(e, &service_port).is_some() || e.ports.len() == 1)
+                    let state = if fallback {
+                        e.serving && e.terminating
+                    } else {
+                        e.ready
+                    };
+                    state
+                        && !e.addresses.is_empty()
+                        && (endpoint_port(e, &service_port).is_some() || e.ports.len() == 1)
                 })
                 .map(|(i, _)| i)
                 .collect()
         };
         let ready = usable(false);
-        let (candidates, fallback) = if ready.is_empty() { (usable(true), true) } else { (ready, false) };
+        let (candidates, fallback) = if ready.is_empty() {
+            (usable(true), true)
+        } else {
+            (ready, false)
+        };
         if candidates.is_empty() {
             let reason = format!("Service {} has no ready endpoint for port {}: Gateway {gateway} answers 503 (§11.7)", service_ref.key(), port_label(&service_port));
-            return self.hops.rejected(&proxy.at, service_ref.key().to_string(), reason);
+            return self
+                .hops
+                .rejected(&proxy.at, service_ref.key().to_string(), reason);
         }
         let endpoint = candidates[self.choose(candidates.len())];
         let endpoint_ref = service_ref.endpoints[endpoint].clone();
@@ -252,8 +360,21 @@ impl<'r, 't> Run<'r, 't> {
             endpoint_label(&endpoint_ref),
             socket(endpoint_ip, endpoint_port_number)
         );
-        self.hops.stay(&proxy.at, HopAction::Proxy, socket(endpoint_ip, endpoint_port_number), detail);
+        self.hops.stay(
+            &proxy.at,
+            HopAction::Proxy,
+            socket(endpoint_ip, endpoint_port_number),
+            detail,
+        );
         let via = format!("Gateway {gateway} and Service {}", service_ref.key());
-        self.reach_endpoint(proxy, proxy.ip, proxy.at.node, &endpoint_ref, endpoint_ip, endpoint_port_number, &via)
+        self.reach_endpoint(
+            proxy,
+            proxy.ip,
+            proxy.at.node,
+            &endpoint_ref,
+            endpoint_ip,
+            endpoint_port_number,
+            &via,
+        )
     }
 }

@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::Serialize;
 
-pub use crate::engine::gateway::routing::Scheme;
 use super::socket;
+pub use crate::engine::gateway::routing::Scheme;
 use crate::engine::model::Protocol;
 
 /// The source address of an external client when none is given (TEST-NET-2).
@@ -117,7 +117,10 @@ impl fmt::Display for Destination {
                 "{}://{host}{}{path}{}",
                 scheme.as_str(),
                 port.map(|p| format!(":{p}")).unwrap_or_default(),
-                query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
+                query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default()
             ),
             Destination::AnyNodePort { node_port } => write!(f, "any node:{node_port}"),
         }
