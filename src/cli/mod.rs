@@ -58,6 +58,9 @@ pub struct Args {
 
 /// One command with its own options.
 #[derive(Debug)]
+// Built once per run, so the size of the `Trace` variant (its HTTP options) costs
+// nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Analyze {
         format: Format,
@@ -337,6 +340,7 @@ struct CommandLine {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)]
 enum CommandLineCommand {
     /// Print every Service with its addresses, ports, endpoints and DNS records.
     Analyze(AnalyzeFlags),

@@ -15,6 +15,9 @@ use kubetopo::engine::{analyze, Topology};
 
 const NS: &str = "gateway-conformance-infra";
 
+/// Request or backend headers, `(name, value)`.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 /// The conformance base: namespace, class, and Services infra-backend-v1..v3 on port
 /// 8080 → 3000 with two pods each.
 fn base() -> String {
@@ -309,7 +312,7 @@ fn request_header_modifier() {
     );
     let topology = run(&yaml);
     let url = format!("http://{}/", address(&topology, "gw"));
-    let cases: &[(&[(&str, &str)], &[(&str, &str)])] = &[
+    let cases: &[(Headers, Headers)] = &[
         (
             &[("Some-Other-Header", "val")],
             &[
@@ -415,7 +418,8 @@ fn precedence() {
         gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
     ));
     let ip = address(&topology, "gw");
-    let cases: &[(&str, &str, &[(&str, &str)], Option<&str>, &str)] = &[
+    // (path, method, headers, Host, expected backend)
+    let cases: &[(&str, &str, Headers, Option<&str>, &str)] = &[
         // PathPrefix / against a header match whose path defaults to /: the header wins (key 4).
         ("/", "GET", &[("x-canary", "1")], None, "v2"),
         ("/", "GET", &[], None, "v1"),

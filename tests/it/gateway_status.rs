@@ -362,7 +362,9 @@ spec:
 /// §11.4: hostname intersection, with the vectors of the hostnames documentation.
 #[test]
 fn hostname_intersection() {
-    let cases: &[(Option<&str>, Option<&str>, Option<Option<&str>>)] = &[
+    // (listener, route, intersection: None when disjoint, Some(None) for any host)
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<Option<&'a str>>);
+    let cases: &[Case] = &[
         (None, Some("a.example.com"), Some(Some("a.example.com"))),
         (Some("a.example.com"), None, Some(Some("a.example.com"))),
         (

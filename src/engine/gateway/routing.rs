@@ -471,13 +471,11 @@ fn route_http(
                     Some(modifier) => modify_path(&path, modifier, prefix_value.as_deref()),
                     None => path.clone(),
                 };
-                let port = redirect
-                    .port
-                    .unwrap_or_else(|| match redirect.scheme.as_deref() {
-                        Some("https") => 443,
-                        Some(_) => 80,
-                        None => listener_port,
-                    });
+                let port = redirect.port.unwrap_or(match redirect.scheme.as_deref() {
+                    Some("https") => 443,
+                    Some(_) => 80,
+                    None => listener_port,
+                });
                 let show_port =
                     !((scheme == "http" && port == 80) || (scheme == "https" && port == 443));
                 let location = format!(
@@ -640,6 +638,9 @@ fn choose_backend(
     }
 }
 
+/// (hostname specificity, age, position in `topology.routes`) of a TLSRoute.
+type TlsRank = ((usize, usize), std::cmp::Reverse<(bool, String)>, usize);
+
 /// TLSRoutes on a TLS listener: the most specific hostname for the SNI, then the oldest.
 fn route_tls(
     manifests: &Manifests,
@@ -650,7 +651,7 @@ fn route_tls(
     mut decision: Decision,
     choose: &mut dyn FnMut(usize) -> usize,
 ) -> Decision {
-    let mut best: Option<((usize, usize), std::cmp::Reverse<(bool, String)>, usize)> = None;
+    let mut best: Option<TlsRank> = None;
     for (position, hostnames) in attached(topology, gateway_index, listener_index, RouteKind::Tls) {
         let route = &manifests.gateway.routes[topology.routes[position].route_index];
         let Some(served) = hostnames
