@@ -10,7 +10,7 @@ use serde::{Serialize, Serializer};
 use super::hostname;
 use super::model::*;
 use crate::engine::diag::{Diagnostic, Source};
-use crate::engine::model::{Manifests, Meta, ServiceType};
+use crate::engine::model::{Manifests, Meta, Service, ServiceType};
 use crate::engine::netpol::NAMESPACE_NAME_LABEL;
 use crate::engine::refs::NamespacedName;
 use crate::engine::resolve::ResolvedService;
@@ -401,6 +401,11 @@ pub fn resolve_gateways(
         .enumerate()
         .map(|(i, s)| ((s.namespace.as_str(), s.name.as_str()), i))
         .collect();
+    let service_objects: BTreeMap<(&str, &str), &Service> = manifests
+        .services
+        .iter()
+        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+        .collect();
     let secrets: BTreeSet<(&str, &str)> = manifests
         .ignored
         .iter()
@@ -494,7 +499,7 @@ pub fn resolve_gateways(
             let mut backends = Vec::new();
             for backend in &rule.backend_refs {
                 let check = check_backend(
-                    manifests,
+                    &service_objects,
                     route,
                     backend,
                     services,
@@ -526,7 +531,7 @@ pub fn resolve_gateways(
             {
                 if let Filter::RequestMirror(mirror) = filter {
                     if let Err((reason, message)) = check_backend(
-                        manifests,
+                        &service_objects,
                         route,
                         mirror,
                         services,
@@ -977,13 +982,14 @@ fn resolve_gateway(
     let n_valid = resolved.listeners.iter().filter(|l| l.active).count();
 
     // The proxy Service: one labelled gateway-name in the Gateway's namespace (§11.2).
-    let proxy = services.iter().enumerate().find(|(_, s)| {
-        s.namespace == gateway.meta.namespace
-            && manifests
-                .services
-                .iter()
-                .find(|m| m.meta.namespace == s.namespace && m.meta.name == s.name)
-                .is_some_and(|m| m.meta.labels.get(GATEWAY_NAME_LABEL) == Some(&gateway.meta.name))
+    let proxy_object = manifests.services.iter().find(|m| {
+        m.meta.namespace == gateway.meta.namespace
+            && m.meta.labels.get(GATEWAY_NAME_LABEL) == Some(&gateway.meta.name)
+    });
+    let proxy = proxy_object.and_then(|object| {
+        service_index
+            .get(&(object.meta.namespace.as_str(), object.meta.name.as_str()))
+            .map(|&position| (position, &services[position]))
     });
     let unsupported_address = gateway
         .addresses
@@ -995,16 +1001,11 @@ fn resolve_gateway(
         .find(|a| a.address_type == "IPAddress" && a.value.parse::<IpAddr>().is_err());
     if let Some((position, service)) = proxy {
         resolved.proxy_service = Some(service.key());
-        resolved.proxy_simulated = manifests
-            .services
-            .iter()
-            .find(|m| m.meta.namespace == service.namespace && m.meta.name == service.name)
-            .is_some_and(|m| {
-                m.meta
-                    .annotations
-                    .contains_key(super::dataplane::SIMULATED_ANNOTATION)
-            });
-        let _ = service_index;
+        resolved.proxy_simulated = proxy_object.is_some_and(|m| {
+            m.meta
+                .annotations
+                .contains_key(super::dataplane::SIMULATED_ANNOTATION)
+        });
         let ips: Vec<IpAddr> = if service.service_type == ServiceType::LoadBalancer
             && !service.load_balancer_ips.is_empty()
         {
@@ -1416,7 +1417,7 @@ pub fn age_key(timestamp: Option<&str>) -> (bool, String) {
 /// Checks one backendRef (§11.7), in the order the spec gives: RefNotPermitted,
 /// InvalidKind, BackendNotFound, UnsupportedProtocol. Ok is the Service's position.
 pub(crate) fn check_backend(
-    manifests: &Manifests,
+    service_objects: &BTreeMap<(&str, &str), &Service>,
     route: &Route,
     backend: &BackendRef,
     services: &[ResolvedService],
@@ -1481,10 +1482,8 @@ pub(crate) fn check_backend(
             ),
         ));
     }
-    let app_protocol = manifests
-        .services
-        .iter()
-        .find(|s| s.meta.namespace == service.namespace && s.meta.name == service.name)
+    let app_protocol = service_objects
+        .get(&(service.namespace.as_str(), service.name.as_str()))
         .and_then(|s| s.spec.ports.iter().find(|p| p.port == port))
         .and_then(|p| p.app_protocol.clone());
     if let Some(app_protocol) = app_protocol {
