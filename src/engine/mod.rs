@@ -7,8 +7,8 @@
 //! 2. [`ingest`] reads them leniently into the typed [`model`];
 //! 3. [`cluster`] simulates nodes and pods (§7);
 //! 4. [`resolve`] allocates addresses (§3), computes endpoints (§4) and DNS (§6);
-//! 5. [`ingress`], [`deps`], [`validate`] and [`explain`] add routes, inferred
-//!    dependencies and diagnostics.
+//! 5. [`ingress`], [`gateway`], [`deps`], [`validate`] and [`explain`] add routes,
+//!    Gateway API status, inferred dependencies and diagnostics.
 //!
 //! ```
 //! use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
