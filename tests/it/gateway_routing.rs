@@ -719,3 +719,49 @@ fn trace_hops_and_json() {
     assert_eq!(elsewhere.verdict, Verdict::Unresolved);
     assert!(elsewhere.http.is_none());
 }
+
+/// §11.8: a mirror copies the request and never changes the answer; an invalid
+/// mirror target is dropped and reported in ResolvedRefs.
+#[test]
+fn request_mirror() {
+    let mirror = |target: &str| {
+        run(&format!(
+            "{}{}{}",
+            base(),
+            gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+            http_route("mirror", &format!("  parentRefs: [{{name: gw}}]\n  rules:\n  - filters: [{{type: RequestMirror, requestMirror: {{backendRef: {{name: {target}, port: 8080}}}}}}]\n    backendRefs: [{{name: infra-backend-v1, port: 8080}}]\n")),
+        ))
+    };
+    for (target, copied, resolved_refs) in [
+        ("infra-backend-v2", true, "ResolvedRefs"),
+        ("missing", false, "BackendNotFound"),
+    ] {
+        let topology = mirror(target);
+        let trace = send(
+            &topology,
+            &Request::get(&format!("http://{}/", address(&topology, "gw"))),
+        );
+        assert_eq!(outcome(&trace), "v1", "{target}: {}", trace.reason);
+        let filter = trace
+            .hops
+            .iter()
+            .find(|h| h.action == HopAction::GatewayFilter)
+            .expect("a filter hop");
+        assert_eq!(
+            filter.detail.contains("sends a copy"),
+            copied,
+            "{}",
+            filter.detail
+        );
+        let route = topology
+            .gateway
+            .routes
+            .iter()
+            .find(|r| r.name == "mirror")
+            .unwrap();
+        assert_eq!(
+            route.parents[0].conditions[1].reason, resolved_refs,
+            "{target}"
+        );
+    }
+}

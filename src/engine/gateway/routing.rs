@@ -533,7 +533,15 @@ fn route_http(
                 });
             }
             Filter::RequestMirror(mirror) => {
-                decision.steps.push(Step { kind: StepKind::Filter, detail: format!("RequestMirror sends a copy to {mirror} and ignores its reply; the main request is unaffected (§11.8)") });
+                let target = mirror.to_string();
+                let detail = match resolved.rules[rule_index].dropped_mirrors.iter().find(|(t, _)| *t == target) {
+                    Some((_, reason)) => format!("RequestMirror to {target} is dropped: the target is invalid ({reason}); the main request is unaffected (§11.8)"),
+                    None => format!("RequestMirror sends a copy to {target} and ignores its reply; the main request is unaffected (§11.8)"),
+                };
+                decision.steps.push(Step {
+                    kind: StepKind::Filter,
+                    detail,
+                });
             }
             Filter::Cors => {
                 decision.steps.push(Step {

@@ -192,6 +192,10 @@ pub struct RuleStatus {
     pub backends: Vec<BackendStatus>,
     /// Why the rule is dropped, when it is (`PartiallyInvalid`).
     pub dropped: Option<String>,
+    /// The ResolvedRefs reason of each invalid RequestMirror target, by its
+    /// `namespace/name`: such a mirror is dropped (§11.8).
+    #[serde(skip)]
+    pub dropped_mirrors: Vec<(String, &'static str)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -524,6 +528,7 @@ pub fn resolve_gateways(
                     service,
                 });
             }
+            let mut dropped_mirrors = Vec::new();
             for filter in rule
                 .filters
                 .iter()
@@ -541,6 +546,7 @@ pub fn resolve_gateways(
                         if !resolved.parents.is_empty() {
                             diagnostics.push(backend_diagnostic(route, mirror, reason, &format!("{message}; the mirror is dropped and the main request is unaffected")));
                         }
+                        dropped_mirrors.push((mirror.to_string(), reason));
                         refs_problem.get_or_insert((reason, message));
                     }
                 }
@@ -551,6 +557,7 @@ pub fn resolve_gateways(
                 filters: rule.filters.iter().map(Filter::type_name).collect(),
                 backends,
                 dropped: rule.unsupported.clone(),
+                dropped_mirrors,
             });
             if attached && rule.unsupported.is_none() {
                 let has_redirect = rule
