@@ -35,9 +35,10 @@ fn bench_analyze(c: &mut Criterion) {
     ] {
         let files = vec![SourceFile::new("synthetic.yaml", cluster.to_yaml())];
         let topology = analyze(&files, &Config::default());
+        // With HTTPRoutes, the Gateway's simulated proxy adds one pod (§11.2).
         assert_eq!(
             topology.cluster.pods.len(),
-            cluster.n_deployments * cluster.replicas
+            cluster.n_deployments * cluster.replicas + usize::from(cluster.n_http_routes > 0)
         );
         group.bench_function(label, |b| b.iter(|| analyze(&files, &Config::default())));
     }

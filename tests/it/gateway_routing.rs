@@ -765,3 +765,41 @@ fn request_mirror() {
         );
     }
 }
+
+/// §11.9, upstream's multiple-TCPRoutes test: both Routes are attached, and only the
+/// older one's backend gets the listener's connections.
+#[test]
+fn tcp_traffic_goes_to_the_oldest_route() {
+    let tcp_route = |name: &str, stamp: &str, backend: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {{name: {name}, namespace: {NS}, creationTimestamp: \"{stamp}\"}}\nspec:\n  parentRefs: [{{name: gw}}]\n  rules: [{{backendRefs: [{{name: infra-backend-{backend}, port: 8080}}]}}]\n---\n")
+    };
+    let topology = run(&format!(
+        "{}{}{}{}",
+        base(),
+        gateway("gw", "  - {name: tcp, port: 9000, protocol: TCP}\n"),
+        tcp_route("newer", "2026-02-01T00:00:00Z", "v2"),
+        tcp_route("older", "2026-01-01T00:00:00Z", "v1"),
+    ));
+    let ip = address(&topology, "gw");
+    for seed in 0..20 {
+        let destination = parse_destination(&format!("{ip}:9000")).unwrap();
+        let trace = Tracer::new(&topology).trace(
+            &TraceSource::External {
+                client_ip: "198.51.100.7".parse().unwrap(),
+            },
+            &destination,
+            Protocol::Tcp,
+            &mut SeededChooser::new(seed),
+        );
+        assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+        assert!(
+            trace.reason.contains("infra-backend-v1"),
+            "{}",
+            trace.reason
+        );
+        assert!(trace
+            .hops
+            .iter()
+            .any(|h| h.action == HopAction::GatewayRoute && h.detail.contains("older")));
+    }
+}

@@ -241,6 +241,107 @@ pub fn route_request(
     )
 }
 
+/// A TCP connection or UDP datagram to a Gateway's TCP or UDP listener (§11.9):
+/// the oldest attached Route of the matching kind takes it, and its rule's backends
+/// share it by weight. `None` when the Gateway has no active listener of that
+/// transport on the port, so the connection is not the Gateway's to route.
+pub fn route_l4(
+    manifests: &Manifests,
+    topology: &GatewayTopology,
+    gateway_index: usize,
+    port: i64,
+    udp: bool,
+    choose: &mut dyn FnMut(usize) -> usize,
+) -> Option<Decision> {
+    let gateway = &topology.gateways[gateway_index];
+    let (protocol, kind) = if udp {
+        (ListenerProtocol::Udp, RouteKind::Udp)
+    } else {
+        (ListenerProtocol::Tcp, RouteKind::Tcp)
+    };
+    let listener_index = (0..gateway.listeners.len()).find(|&i| {
+        let listener = &gateway.listeners[i];
+        listener.port == port && listener.active && listener.protocol_kind == Some(protocol)
+    })?;
+    let listener = &gateway.listeners[listener_index];
+    let mut decision = Decision {
+        steps: vec![Step {
+            kind: StepKind::Listener,
+            detail: format!(
+                "Gateway {} listener {} ({} {}) takes the {} (§11.3)",
+                gateway.key(),
+                listener.name,
+                listener.protocol,
+                listener.port,
+                if udp { "datagram" } else { "connection" }
+            ),
+        }],
+        answer: Answer::Refuse { why: String::new() },
+        listener: Some(listener.name.clone()),
+        route: None,
+        rule: None,
+        request_path: String::new(),
+        request_headers: BTreeMap::new(),
+        request_host: String::new(),
+    };
+    let mut candidates: Vec<usize> = attached(topology, gateway_index, listener_index, kind)
+        .into_iter()
+        .map(|(position, _)| position)
+        .collect();
+    candidates.sort_by_key(|&position| {
+        let route = &manifests.gateway.routes[topology.routes[position].route_index];
+        (age_key(route.creation_timestamp.as_deref()), route.key())
+    });
+    let Some(&position) = candidates.first() else {
+        decision.answer = Answer::Refuse {
+            why: format!("no {kind} is attached to listener {}", listener.name),
+        };
+        return Some(decision);
+    };
+    let resolved = &topology.routes[position];
+    let route = &manifests.gateway.routes[resolved.route_index];
+    decision.route = Some(format!("{}/{}", route.kind, route.key()));
+    decision.rule = Some(0);
+    let others = if candidates.len() > 1 {
+        format!(
+            "; {} other {kind}(s) on the listener get nothing, as the oldest (then first by namespace/name) takes all",
+            candidates.len() - 1
+        )
+    } else {
+        String::new()
+    };
+    decision.steps.push(Step {
+        kind: StepKind::Route,
+        detail: format!(
+            "{kind} {} takes the listener's traffic{others} (§11.9)",
+            route.key()
+        ),
+    });
+    let Some(rule) = route.rules.first() else {
+        decision.answer = Answer::Refuse {
+            why: format!("{kind} {} has no rule", route.key()),
+        };
+        return Some(decision);
+    };
+    let mut decision = choose_backend(
+        route,
+        rule,
+        &resolved.rules[0].backends,
+        false,
+        decision,
+        choose,
+    );
+    // Without HTTP, a backend that cannot take the connection refuses it (§11.7).
+    if let Answer::Respond { why, .. } = &decision.answer {
+        decision.answer = Answer::Refuse {
+            why: why
+                .replace("answered 500", "refused")
+                .replace("answers 500", "refuses it"),
+        };
+    }
+    Some(decision)
+}
+
 fn wanted_names(wanted: &[ListenerProtocol]) -> &'static str {
     if wanted.contains(&ListenerProtocol::Https) {
         "HTTPS or TLS"

@@ -10,6 +10,7 @@ use super::{
     Verdict,
 };
 use crate::engine::gateway::hostname;
+use crate::engine::gateway::model::ListenerProtocol;
 use crate::engine::gateway::routing::{self, Answer, GatewayRequest, StepKind};
 use crate::engine::model::Protocol;
 use crate::engine::refs::NamespacedName;
@@ -225,6 +226,122 @@ impl<'r, 't> Run<'r, 't> {
             }
         };
         self.http_result = Some(result);
+        Some(outcome)
+    }
+
+    /// A connection to a Gateway's address on a TCP or UDP listener's port: to a
+    /// proxy pod through the Gateway's Service, then to the backend of the oldest
+    /// attached TCPRoute or UDPRoute (§11.9). `None` when no Gateway listens so.
+    pub(super) fn connect_gateway_l4(
+        &mut self,
+        client: &Client,
+        ip: IpAddr,
+        port: i64,
+    ) -> Option<Outcome> {
+        let topology = self.topology();
+        let udp = match self.protocol {
+            Protocol::Tcp => false,
+            Protocol::Udp => true,
+            Protocol::Sctp => return None,
+        };
+        let wanted = if udp {
+            ListenerProtocol::Udp
+        } else {
+            ListenerProtocol::Tcp
+        };
+        let gateway_index = topology.gateway.gateways.iter().position(|g| {
+            g.programmed
+                && g.address_ips.contains(&ip)
+                && g.listeners
+                    .iter()
+                    .any(|l| l.port == port && l.active && l.protocol_kind == Some(wanted))
+        })?;
+        let gateway = &topology.gateway.gateways[gateway_index];
+        let proxy_key = gateway.proxy_service.clone()?;
+        let proxy_service = self
+            .tracer
+            .index
+            .service(&proxy_key.namespace, &proxy_key.name)?;
+        let service_ref = self.service(proxy_service);
+        let service_port = service_ref
+            .ports
+            .iter()
+            .find(|p| p.port == port && p.protocol == self.protocol)
+            .cloned()?;
+        let entry = if service_ref.load_balancer_ips.contains(&ip) {
+            Entry::LoadBalancer
+        } else {
+            Entry::ClusterIp
+        };
+        let first_leg = self.route_service(client, proxy_service, entry, ip, service_port);
+        if first_leg.verdict != Verdict::Delivered {
+            return Some(first_leg);
+        }
+        let proxy_pod = first_leg
+            .endpoint
+            .as_ref()
+            .and_then(|e| e.pod.as_ref())
+            .and_then(|key| self.tracer.index.pod_by_key(key));
+        let Some(proxy_pod) = proxy_pod else {
+            return Some(first_leg);
+        };
+        let proxy = match self.pod_client(proxy_pod) {
+            Ok(proxy) => proxy,
+            Err(outcome) => return Some(outcome),
+        };
+        let decision = {
+            let chooser = &mut *self.chooser;
+            let mut choose = |n: usize| {
+                if n <= 1 {
+                    0
+                } else {
+                    chooser.choose(n).min(n - 1)
+                }
+            };
+            routing::route_l4(
+                &topology.manifests,
+                &topology.gateway,
+                gateway_index,
+                port,
+                udp,
+                &mut choose,
+            )
+        };
+        let Some(decision) = decision else {
+            return Some(first_leg);
+        };
+        let dst = socket(ip, port);
+        for step in &decision.steps {
+            let action = match step.kind {
+                StepKind::Listener => HopAction::GatewayListener,
+                StepKind::Route => HopAction::GatewayRoute,
+                StepKind::Filter => HopAction::GatewayFilter,
+                StepKind::Backend => HopAction::GatewayBackend,
+            };
+            self.hops
+                .stay(&proxy.at, action, dst.clone(), step.detail.clone());
+        }
+        let outcome = match &decision.answer {
+            Answer::Forward { service, port } => {
+                self.gateway_to_endpoint(&proxy, *service, *port, &gateway.key())
+            }
+            Answer::Refuse { why } | Answer::Respond { why, .. } => {
+                let reason = format!(
+                    "Gateway {} {}: {why}",
+                    gateway.key(),
+                    if udp {
+                        "drops the datagram"
+                    } else {
+                        "refuses the connection"
+                    }
+                );
+                if udp {
+                    self.hops.dropped(&proxy.at, dst, reason)
+                } else {
+                    self.hops.rejected(&proxy.at, dst, reason)
+                }
+            }
+        };
         Some(outcome)
     }
 
