@@ -856,8 +856,8 @@ pub struct IslandBlock {
 }
 
 /// Places namespace islands holding `sizes[i]` Services each, from `x0`. In a grid,
-/// a large island spreads its Services over several columns (at most half the grid's
-/// height tall), and islands fill columns of the grid's height, left to right.
+/// an island spreads its Services over as many columns as make it about as wide as
+/// tall, and islands fill columns of the grid's height, left to right.
 pub fn pack_islands(sizes: &[usize], x0: f64, packing: Packing) -> IslandBlock {
     let single_w = SERVICE_W + 2.0 * ISLAND_PAD;
     let mut block = IslandBlock {
@@ -871,8 +871,14 @@ pub fn pack_islands(sizes: &[usize], x0: f64, packing: Packing) -> IslandBlock {
         let n_columns = match packing {
             Packing::Column => 1,
             Packing::Grid { height } => {
-                let rows_cap = ((height / 2.0 - ISLAND_HEADER) / ROW_H).floor().max(1.0) as usize;
-                n.div_ceil(rows_cap).max(1)
+                // About as wide as tall, and never taller than the grid.
+                let square = (n as f64 * ROW_H / (SERVICE_W + SERVICE_COLUMN_GAP))
+                    .sqrt()
+                    .ceil() as usize;
+                let rows_cap = ((height - ISLAND_HEADER - ISLAND_PAD) / ROW_H)
+                    .floor()
+                    .max(1.0) as usize;
+                square.max(n.div_ceil(rows_cap)).max(1)
             }
         };
         let rows = n.div_ceil(n_columns).max(1);

@@ -27,6 +27,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_BENCH_PORT || process.env.KUBETOPO_E2E_PORT || 8766);
 const sizes = (process.env.BENCH_SIZES || '10k,100k').split(',').map((s) => s.trim()).filter(Boolean);
 const outFile = process.env.BENCH_OUT || `${root}tests/e2e/artifacts/bench.json`;
+const log = (...args) => console.error(new Date().toISOString().slice(11, 19), ...args);
 const SIZE_ARGS = { '10k': [2000, 5, 100, 10], '100k': [20000, 5, 1000, 50] };
 
 const quantile = (xs, q) => {
@@ -100,6 +101,7 @@ const waitDrawn = (page, before, timeout) => page.waitForFunction((before) => {
 
 async function pasteAndTime(page, text, timeout) {
   await page.evaluate((text) => navigator.clipboard.writeText(text), text);
+  log('clipboard written');
   const before = await page.locator('svg.scene').getAttribute('data-version');
   await page.getByTestId('editor').click();
   await page.keyboard.press('Control+A');
@@ -107,7 +109,7 @@ async function pasteAndTime(page, text, timeout) {
   await page.evaluate((before) => {
     window.__paste = new Promise((resolve) => {
       let start = null;
-      document.addEventListener('keydown', (e) => { if (e.key === 'v' && start === null) start = e.timeStamp; }, { capture: true, once: true });
+      document.addEventListener('keydown', (e) => { if (e.key.toLowerCase() === 'v' && start === null) start = e.timeStamp; }, { capture: true });
       const check = () => {
         const svg = document.querySelector('svg.scene');
         if (start !== null && svg && svg.getAttribute('data-version') !== before) {
@@ -118,21 +120,42 @@ async function pasteAndTime(page, text, timeout) {
     });
   }, before);
   const wall = Date.now();
-  await page.keyboard.press('Control+V', { timeout });
-  const ms = await page.evaluate(() => window.__paste, null, { timeout });
+  await page.keyboard.press('Control+V');
+  log('pasted, waiting for the picture');
+  const ms = await page.evaluate(() => window.__paste);
   return { ms, wallMs: Date.now() - wall };
 }
+
+/** No phase runs longer than this: a frozen page ends the phase, and the result
+ * says how much of it was done. */
+const PHASE_CAP_MS = Number(process.env.BENCH_PHASE_CAP_MS || 90_000);
 
 async function dragPan(page, box, moves) {
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
+  const started = Date.now();
   await page.mouse.move(cx, cy);
   await page.mouse.down();
   for (let i = 0; i < moves; i++) {
+    if (Date.now() - started > PHASE_CAP_MS) {
+      await page.mouse.up();
+      return i;
+    }
     const angle = (i / moves) * Math.PI * 2;
     await page.mouse.move(cx + Math.cos(angle) * 150, cy + Math.sin(angle) * 100, { steps: 1 });
   }
   await page.mouse.up();
+  return moves;
+}
+
+/** Types `text` key by key, until done or past the phase cap; returns the keys typed. */
+async function typeCapped(page, text, delay) {
+  const started = Date.now();
+  for (let i = 0; i < text.length; i++) {
+    if (Date.now() - started > PHASE_CAP_MS) return i;
+    await page.keyboard.type(text[i], { delay });
+  }
+  return text.length;
 }
 
 async function benchSize(browser, name, text) {
@@ -150,6 +173,7 @@ async function benchSize(browser, name, text) {
   await page.getByTestId('play').click(); // pause the animation while timing analysis
   const timeout = name === '100k' ? 600_000 : 120_000;
 
+  log(name, 'paste');
   // 1. Paste → first useful picture (twice: the second paste replaces the first).
   const pastes = [];
   for (let i = 0; i < (name === '100k' ? 1 : 3); i++) {
@@ -165,32 +189,36 @@ async function benchSize(browser, name, text) {
   const graph = page.getByTestId('graph');
   const box = await graph.boundingBox();
 
+  log(name, 'drag and wheel');
   // 2. Drag-pan and wheel-zoom frame times.
   let t0 = await now(page);
   let wall = Date.now();
-  await dragPan(page, box, 60);
+  result.dragPanMoves = await dragPan(page, box, 60);
   let t1 = await now(page);
   result.dragPanWallMs = Date.now() - wall;
   result.dragPanFrameMs = stats(await frameGaps(page, t0, t1));
   t0 = await now(page);
   wall = Date.now();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < 30; i++) {
-    await page.mouse.wheel(0, i < 15 ? -120 : 120);
+  let wheels = 0;
+  for (; wheels < 30 && Date.now() - wall < PHASE_CAP_MS; wheels++) {
+    await page.mouse.wheel(0, wheels < 15 ? -120 : 120);
     await page.waitForTimeout(16);
   }
+  result.wheelSteps = wheels;
   t1 = await now(page);
   result.wheelZoomWallMs = Date.now() - wall;
   result.wheelZoomFrameMs = stats(await frameGaps(page, t0, t1));
   await page.keyboard.press('Escape');
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-after-zoom.png` });
 
+  log(name, 'search');
   // 3. Search keystrokes → highlight.
   const search = page.getByTestId('search');
   await search.click();
   t0 = await now(page);
   wall = Date.now();
-  await page.keyboard.type('app-00012', { delay: 40 });
+  result.searchKeys = await typeCapped(page, 'app-00012', 40);
   await page.waitForTimeout(300);
   t1 = await now(page);
   result.searchWallMs = Date.now() - wall;
@@ -199,6 +227,7 @@ async function benchSize(browser, name, text) {
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-search.png` });
   await page.keyboard.press('Escape');
 
+  log(name, 'input while analysing');
   // 4. Input latency while an analysis runs: paste again, then type into the search
   // box at once and pan, then type into the editor.
   await page.evaluate((text) => navigator.clipboard.writeText(`# bench edit\n${text}`), text);
@@ -209,11 +238,11 @@ async function benchSize(browser, name, text) {
   wall = Date.now();
   await page.keyboard.press('Control+V');
   await search.click({ timeout });
-  await page.keyboard.type('app-1', { delay: 40 });
+  await typeCapped(page, 'app-1', 40);
   await dragPan(page, box, 20);
   await page.getByTestId('editor').click({ timeout });
   await page.keyboard.press('Control+Home');
-  await page.keyboard.type('# typing', { delay: 40 });
+  await typeCapped(page, '# typing', 40);
   await waitDrawn(page, before, timeout).catch(() => {});
   await page.waitForTimeout(500);
   t1 = await now(page);
@@ -226,6 +255,7 @@ async function benchSize(browser, name, text) {
   const tasks = await longTasks(page, afterFirstDraw);
   result.longTasksAfterFirstDraw = { count: tasks.length, over100: tasks.filter((d) => d > 100).length, over200: tasks.filter((d) => d > 200).length, maxMs: round(tasks.length ? Math.max(...tasks) : 0) };
 
+  log(name, 'animation');
   // 6. Idle animation with >= 1,000 packets.
   await page.getByTestId('load').fill('2');
   await page.getByTestId('play').click();
@@ -242,6 +272,7 @@ async function benchSize(browser, name, text) {
   };
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-animation.png` });
 
+  log(name, 'memory');
   // 7. Memory.
   const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   result.jsHeapUsedMb = Math.round(metrics.JSHeapUsedSize / 1048576);
