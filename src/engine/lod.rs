@@ -12,7 +12,6 @@ use super::diag::Severity;
 use super::model::Readiness;
 use super::scene::{id_from_key, id_kind, node_id, parse_id, IdKind, Rect, Scene, ShapeKind};
 use super::trace::Place;
-use super::Topology;
 
 /// Below this zoom (screen pixels per scene unit), islands and nodes are tiles
 /// unless the user expanded them.
@@ -78,28 +77,19 @@ pub struct Tile {
 }
 
 /// The tiles of `scene`, in scene order: one per namespace island and per node box.
-pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
-    let readiness: BTreeMap<(&str, &str), Readiness> = topology
-        .cluster
-        .pods
-        .iter()
-        .filter(|p| p.node.is_some())
-        .map(|p| {
-            (
-                (p.namespace.as_str(), p.name.as_str()),
-                Readiness::of(p.terminating, p.ready),
-            )
-        })
-        .collect();
+/// A pod's state is read from its chip's class, which is the [`Readiness`] the scene
+/// drew (or `pending` for a pod no node runs).
+pub fn tiles(scene: &Scene) -> Vec<Tile> {
     let mut tiles: Vec<Tile> = Vec::new();
-    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    // The tile of each shape position that is an island or a node.
+    let mut tile_at: Vec<Option<usize>> = vec![None; scene.shapes.len()];
     for (position, shape) in scene.shapes.iter().enumerate() {
         let kind = match id_kind(&shape.id) {
             Some(IdKind::Namespace) => TileKind::Namespace,
             Some(IdKind::Node) => TileKind::Node,
             _ => continue,
         };
-        by_id.insert(shape.id.as_str(), tiles.len());
+        tile_at[position] = Some(tiles.len());
         tiles.push(Tile {
             id: shape.id.clone(),
             kind,
@@ -113,58 +103,51 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
             worst: shape.badge,
         });
     }
-    let mut workloads: BTreeSet<(usize, &str)> = BTreeSet::new();
+    let tile_of = |id: &str| scene.shape_index(id).and_then(|p| tile_at[p]);
+    // (namespace tile, workload) pairs, counted once each at the end.
+    let mut workloads: Vec<(usize, &str)> = Vec::new();
     for shape in &scene.shapes {
         let Some((kind, key)) = parse_id(&shape.id) else {
             continue;
         };
-        let mut touched: Vec<usize> = Vec::new();
+        let parent = shape.parent.as_deref();
+        let mut touched: [Option<usize>; 2] = [None, None];
         match kind {
-            IdKind::Service => {
-                if let Some(&tile) = shape.parent.as_deref().and_then(|p| by_id.get(p)) {
-                    tiles[tile].n_services += 1;
-                    touched.push(tile);
-                }
-            }
-            IdKind::WorkloadGroup => {
-                if let Some(&tile) = shape.parent.as_deref().and_then(|p| by_id.get(p)) {
-                    tiles[tile].n_workloads += 1;
-                    touched.push(tile);
+            IdKind::Service | IdKind::WorkloadGroup => {
+                touched[0] = parent.and_then(tile_of);
+                if let Some(tile) = touched[0] {
+                    if kind == IdKind::Service {
+                        tiles[tile].n_services += 1;
+                    } else {
+                        tiles[tile].n_workloads += 1;
+                    }
                 }
             }
             IdKind::Pod => {
-                let Some((namespace, name)) = key.split_once('/') else {
+                let Some((namespace, _)) = key.split_once('/') else {
                     continue;
                 };
-                let state = readiness.get(&(namespace, name)).copied();
-                // The node box holding the pod: its group's parent, or its parent.
-                let parent = shape.parent.as_deref();
-                let node = parent
-                    .filter(|p| id_kind(p) == Some(IdKind::Node))
-                    .or_else(|| {
-                        scene
-                            .shape(parent?)
-                            .and_then(|group| group.parent.as_deref())
-                    });
-                if let Some(&tile) = node.and_then(|n| by_id.get(n)) {
+                let state = chip_readiness(&shape.class);
+                // The node box holding the pod: its parent, or its group's parent.
+                let node = parent.and_then(|p| match id_kind(p) {
+                    Some(IdKind::Node) => Some(p),
+                    _ => scene.shape(p).and_then(|group| group.parent.as_deref()),
+                });
+                touched[0] = node.and_then(tile_of);
+                touched[1] = tile_of(&id_from_key(IdKind::Namespace, namespace));
+                for tile in touched.into_iter().flatten() {
                     tiles[tile].pods.add(state);
-                    touched.push(tile);
                 }
-                if let Some(&tile) = by_id.get(id_from_key(IdKind::Namespace, namespace).as_str()) {
-                    tiles[tile].pods.add(state);
-                    touched.push(tile);
-                    if let Some(group) =
-                        parent.filter(|p| id_kind(p) == Some(IdKind::WorkloadGroup))
-                    {
-                        let workload = group.rsplit_once(':').map_or(group, |(_, w)| w);
-                        workloads.insert((tile, workload));
+                if let (Some(tile), Some(group)) = (touched[1], parent) {
+                    if id_kind(group) == Some(IdKind::WorkloadGroup) {
+                        workloads.push((tile, group.rsplit_once(':').map_or(group, |(_, w)| w)));
                     }
                 }
             }
             _ => continue,
         }
         if let Some(badge) = shape.badge {
-            for tile in touched {
+            for tile in touched.into_iter().flatten() {
                 let worst = &mut tiles[tile].worst;
                 if worst.is_none_or(|w| badge < w) {
                     *worst = Some(badge);
@@ -172,10 +155,25 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
             }
         }
     }
+    workloads.sort_unstable();
+    workloads.dedup();
     for (tile, _) in workloads {
         tiles[tile].n_workloads += 1;
     }
     tiles
+}
+
+/// The state a pod chip's class shows: `pod ready`, `pod not-ready`,
+/// `pod terminating`, or `None` for `pod pending`.
+fn chip_readiness(class: &str) -> Option<Readiness> {
+    let state = class.rsplit(' ').next().unwrap_or_default();
+    [
+        Readiness::Ready,
+        Readiness::NotReady,
+        Readiness::Terminating,
+    ]
+    .into_iter()
+    .find(|readiness| readiness.as_str() == state)
 }
 
 /// Adds drop counts to the tiles where they happened: a node's drops to its tile,

@@ -5,8 +5,6 @@
 //! smaller than 9 screen pixels. Panning, zooming and highlighting redraw the
 //! canvas and touch no DOM node; hit testing goes through the spatial index.
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Path2d};
 
@@ -104,19 +102,13 @@ pub struct CanvasScene {
     edge_ends: Vec<Option<(usize, usize)>>,
     paths: Vec<Option<Path2d>>,
     pub tiles: Vec<Tile>,
-    tile_of_shape: BTreeMap<usize, usize>,
     levels: Vec<Level>,
     levels_for: Option<(Collapse, bool)>,
 }
 
 impl CanvasScene {
-    pub fn new(version: u64, scene: &Scene, topology: &crate::engine::Topology) -> CanvasScene {
-        let tiles = lod::tiles(scene, topology);
-        let tile_of_shape = tiles
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.shape, i))
-            .collect();
+    pub fn new(version: u64, scene: &Scene) -> CanvasScene {
+        let tiles = lod::tiles(scene);
         CanvasScene {
             version,
             shapes: SpatialIndex::of_shapes(scene),
@@ -128,7 +120,6 @@ impl CanvasScene {
                 .collect(),
             paths: vec![None; scene.edges.len()],
             tiles,
-            tile_of_shape,
             levels: Vec::new(),
             levels_for: None,
         }
@@ -207,7 +198,7 @@ pub fn draw(
     let _ = context.set_transform(k, 0.0, 0.0, k, view.tx, view.ty);
 
     // Edges whose two ends are drawn in detail, one stroke per style.
-    let mut by_style: BTreeMap<EdgeStyle, Path2d> = BTreeMap::new();
+    let mut by_style: [Option<Path2d>; EdgeStyle::ALL.len()] = Default::default();
     let lit = Path2d::new().ok();
     for position in cache.edges.query(&visible) {
         let Some((a, b)) = cache.edge_ends[position] else {
@@ -230,18 +221,18 @@ pub fn draw(
             }
             continue;
         }
-        let style = EdgeStyle::of(&edge.class);
-        if let std::collections::btree_map::Entry::Vacant(slot) = by_style.entry(style) {
-            let Ok(batch) = Path2d::new() else { continue };
-            slot.insert(batch);
+        let slot = &mut by_style[EdgeStyle::of(&edge.class) as usize];
+        if slot.is_none() {
+            *slot = Path2d::new().ok();
         }
-        if let Some(batch) = by_style.get(&style) {
+        if let Some(batch) = slot {
             batch.add_path(path);
         }
     }
     let line = (1.2f64).max(1.0 / k);
     context.set_global_alpha(if focus { 0.15 } else { 1.0 });
-    for (style, path) in &by_style {
+    for (style, path) in EdgeStyle::ALL.iter().zip(&by_style) {
+        let Some(path) = path else { continue };
         context.set_stroke_style_str(style.colour(palette));
         context.set_line_width(line * style.width());
         let _ = context.set_line_dash(&style.dash(k));
@@ -258,7 +249,8 @@ pub fn draw(
     // Shapes: containers and tiles, then boxes, then chips (batched per colour).
     let positions = cache.shapes.query(&visible);
     let faded = |position: usize| focus && !highlight.lit_shapes.contains(&position);
-    let mut chips: BTreeMap<&str, Vec<Rect>> = BTreeMap::new();
+    // Chips by colour: ready, not ready, terminating, pending, faded.
+    let mut chips: [Vec<Rect>; 5] = Default::default();
     let mut texts: Vec<usize> = Vec::new();
     let mut tiles: Vec<usize> = Vec::new();
     for &position in &positions {
@@ -288,17 +280,18 @@ pub fn draw(
         stats.detailed += 1;
         match shape.kind {
             ShapeKind::Chip => {
-                let colour = if shape.class.ends_with("not-ready") {
-                    palette.not_ready.as_str()
+                let bucket = if faded(position) {
+                    4
+                } else if shape.class.ends_with("not-ready") {
+                    1
                 } else if shape.class.ends_with("terminating") {
-                    palette.terminating.as_str()
+                    2
                 } else if shape.class.ends_with("pending") {
-                    palette.border.as_str()
+                    3
                 } else {
-                    palette.ready.as_str()
+                    0
                 };
-                let key = if faded(position) { "faded" } else { colour };
-                chips.entry(key).or_default().push(*r);
+                chips[bucket].push(*r);
             }
             ShapeKind::Group => {
                 if shape.class == "workload-group" {
@@ -330,13 +323,19 @@ pub fn draw(
         }
     }
     context.set_global_alpha(1.0);
-    for (colour, rects) in &chips {
-        if *colour == "faded" {
-            context.set_global_alpha(0.25);
-            context.set_fill_style_str(&palette.muted);
-        } else {
-            context.set_fill_style_str(colour);
+    let chip_colours = [
+        &palette.ready,
+        &palette.not_ready,
+        &palette.terminating,
+        &palette.border,
+        &palette.muted,
+    ];
+    for (bucket, rects) in chips.iter().enumerate() {
+        if rects.is_empty() {
+            continue;
         }
+        context.set_global_alpha(if bucket == 4 { 0.25 } else { 1.0 });
+        context.set_fill_style_str(chip_colours[bucket]);
         context.begin_path();
         for r in rects {
             context.rect(r.x, r.y, r.w, r.h);
@@ -411,7 +410,7 @@ pub fn draw(
     }
     context.set_global_alpha(1.0);
     for &position in &tiles {
-        if let Some(&tile) = cache.tile_of_shape.get(&position) {
+        if let Ok(tile) = cache.tiles.binary_search_by_key(&position, |t| t.shape) {
             draw_tile(context, &cache.tiles[tile], view, palette);
         }
     }
@@ -603,7 +602,7 @@ fn dash_array(values: &[f64]) -> js_sys::Array {
 }
 
 /// How an edge is stroked, from its class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EdgeStyle {
     Plain,
     NotReady,
@@ -614,6 +613,15 @@ enum EdgeStyle {
 }
 
 impl EdgeStyle {
+    const ALL: [EdgeStyle; 6] = [
+        EdgeStyle::Plain,
+        EdgeStyle::NotReady,
+        EdgeStyle::Terminating,
+        EdgeStyle::Dependency,
+        EdgeStyle::Route,
+        EdgeStyle::Unhealthy,
+    ];
+
     fn of(class: &str) -> EdgeStyle {
         let has = |name: &str| class.split(' ').any(|c| c == name);
         if has("dependency") {

@@ -62,8 +62,10 @@ pub fn Graph() -> impl IntoView {
     let container = state.graph_area;
     let search_ref = NodeRef::<leptos::html::Input>::new();
     // Large scenes are drawn on a canvas, at the level of detail the engine gives.
-    let large =
-        Memo::new(move |_| scene.with(|build| build.scene.shapes.len() > LARGE_SCENE_SHAPES));
+    // Set when a scene is drawn; read, untracked, by the pointer and key handlers.
+    let large = StoredValue::new(false);
+    let lod_tools = NodeRef::<leptos::html::Div>::new();
+    let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     let collapse = RwSignal::new(Collapse::default());
     let canvas_scene: Rc<RefCell<Option<CanvasScene>>> = Rc::new(RefCell::new(None));
     let scene_canvas = NodeRef::<leptos::html::Canvas>::new();
@@ -259,7 +261,7 @@ pub fn Graph() -> impl IntoView {
         let target = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        let text = if large.get_untracked() {
+        let text = if large.get_value() {
             hit(ev.client_x(), ev.client_y()).and_then(|(position, _)| {
                 scene.with_untracked(|build| {
                     build.scene.shapes.get(position).map(|s| s.tooltip.clone())
@@ -302,7 +304,7 @@ pub fn Graph() -> impl IntoView {
         if moved.get_value() > 4.0 {
             return;
         }
-        if large.get_untracked() {
+        if large.get_value() {
             let Some((position, level)) = hit_for_click(ev.client_x(), ev.client_y()) else {
                 state.selection.set(None);
                 return;
@@ -379,7 +381,7 @@ pub fn Graph() -> impl IntoView {
             }
             "f" => fit(),
             // Collapses or expands the selected namespace or node.
-            "c" if large.get_untracked() => {
+            "c" if large.get_value() => {
                 if let Some(selected) = state.selection.get_untracked() {
                     if matches!(
                         scene::id_kind(&selected),
@@ -414,41 +416,10 @@ pub fn Graph() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
-    // Draws the scene's markup when it changes and applies the highlight, in one
-    // effect so that the highlight always refers to the elements on screen.
-    let wanted = Memo::new(move |_| {
-        let build = scene.get();
-        let selection = state.selection.get();
-        found.with(|found| highlight::highlight(&build.scene, selection.as_deref(), &found.matches))
-    });
-    let drawn = Rc::new(RefCell::new(DrawnScene::default()));
-    Effect::new(move |_| {
-        let Some(group) = markup_ref.get() else {
-            return;
-        };
-        let build = scene.get();
-        let mut drawn = drawn.borrow_mut();
-        if large.get() {
-            // The canvas draws it; the SVG keeps only its attributes.
-            if drawn.version != build.version {
-                group.set_inner_html("");
-                *drawn = DrawnScene::read(&group, build.version);
-            }
-            return;
-        }
-        if drawn.version != build.version {
-            group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
-            *drawn = DrawnScene::read(&group, build.version);
-            let started = build.started_at;
-            request_animation_frame(move || {
-                state.last_scene_ms.set(super::state::now_ms() - started)
-            });
-        }
-        drawn.apply(wanted.get());
-    });
     // Large scenes: one canvas frame per change of the view, the scene, the highlight
     // or the collapsed tiles, coalesced into the next animation frame.
     let frame_pending = StoredValue::new(false);
+    let highlight_store = StoredValue::new(Highlight::default());
     let palette: Rc<RefCell<Option<(u64, Palette)>>> = Rc::new(RefCell::new(None));
     let draw_cache = Rc::clone(&canvas_scene);
     let draw_now = Rc::new(move || {
@@ -470,19 +441,14 @@ pub fn Graph() -> impl IntoView {
         let Some(context) = canvas::context_of(&canvas_element) else {
             return;
         };
-        if !large.get_untracked() {
+        if !large.get_value() {
             context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
             return;
         }
         let mut cache = draw_cache.borrow_mut();
         let first_frame = cache.as_ref().is_none_or(|c| c.version != build.version);
         if first_frame {
-            let topology = state.topology.get_untracked();
-            *cache = Some(CanvasScene::new(
-                build.version,
-                &build.scene,
-                &topology.value,
-            ));
+            *cache = Some(CanvasScene::new(build.version, &build.scene));
         }
         let Some(cache) = cache.as_mut() else {
             return;
@@ -498,21 +464,22 @@ pub fn Graph() -> impl IntoView {
             return;
         };
         let view = viewport.get_untracked();
-        let highlight = wanted.get_untracked();
         let stats = collapse.with_untracked(|collapse| {
-            canvas::draw(
-                &context,
-                cache,
-                &canvas::Frame {
-                    scene: &build.scene,
-                    highlight: &highlight,
-                    collapse,
-                    view,
-                    width: f64::from(width),
-                    height: f64::from(height),
-                    palette,
-                },
-            )
+            highlight_store.with_value(|highlight| {
+                canvas::draw(
+                    &context,
+                    cache,
+                    &canvas::Frame {
+                        scene: &build.scene,
+                        highlight,
+                        collapse,
+                        view,
+                        width: f64::from(width),
+                        height: f64::from(height),
+                        palette,
+                    },
+                )
+            })
         });
         for (name, value) in [
             ("data-tiles", stats.tiles),
@@ -557,14 +524,66 @@ pub fn Graph() -> impl IntoView {
                 .set(super::state::now_ms() - build.started_at);
         }
     });
-    Effect::new(move |_| {
-        let _ = (viewport.get(), scene.get(), wanted.get(), large.get());
-        collapse.track();
+    let request_frame: Rc<dyn Fn()> = Rc::new(move || {
         if !frame_pending.get_value() {
             frame_pending.set_value(true);
             let draw_now = Rc::clone(&draw_now);
             request_animation_frame(move || draw_now());
         }
+    });
+    let frame_for_view = Rc::clone(&request_frame);
+    Effect::new(move |_| {
+        viewport.track();
+        collapse.track();
+        frame_for_view();
+    });
+    // Draws the scene's markup when it changes and applies the highlight, in one
+    // effect so that the highlight always refers to the elements on screen. Large
+    // scenes keep no markup: the highlight is kept for the canvas, which redraws.
+    let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    let frame_for_scene = Rc::clone(&request_frame);
+    Effect::new(move |_| {
+        let Some(group) = markup_ref.get() else {
+            return;
+        };
+        let build = scene.get();
+        let selection = state.selection.get();
+        let wanted = found
+            .with(|found| highlight::highlight(&build.scene, selection.as_deref(), &found.matches));
+        let mut drawn = drawn.borrow_mut();
+        let is_large = build.scene.shapes.len() > LARGE_SCENE_SHAPES;
+        if drawn.version != build.version {
+            large.set_value(is_large);
+            for element in [
+                lod_tools.get_untracked().map(web_sys::Element::from),
+                minimap.get_untracked().map(web_sys::Element::from),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let _ = element.toggle_attribute_with_force("hidden", !is_large);
+            }
+            if let Some(svg) = svg_ref.get_untracked() {
+                let _ = svg.set_attribute("data-large", if is_large { "true" } else { "false" });
+            }
+            if is_large {
+                // The canvas draws it; the SVG keeps only its attributes.
+                group.set_inner_html("");
+            } else {
+                group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
+                let started = build.started_at;
+                request_animation_frame(move || {
+                    state.last_scene_ms.set(super::state::now_ms() - started)
+                });
+            }
+            *drawn = DrawnScene::read(&group, build.version);
+        }
+        if is_large {
+            highlight_store.set_value(wanted);
+        } else {
+            drawn.apply(wanted);
+        }
+        frame_for_scene();
     });
     // The minimap: a press or a drag on it centres the view there.
     let minimap_move = move |ev: &leptos::ev::PointerEvent| {
@@ -678,42 +697,30 @@ pub fn Graph() -> impl IntoView {
                 <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| zoom_center(1.25)>"+"</button>
                 <button type="button" aria-label="Fit to screen" title="Fit (f)" data-testid="fit" on:click=move |_| fit()>"Fit"</button>
             </div>
-            <Show when=move || large.get()>
-                <div class="segmented" role="group" aria-label="Level of detail">
-                    <button type="button" data-testid="lod-collapse" title="Show every namespace and node as a tile" on:click=move |_| {
-                        let tiles = canvas_scene_tiles(&scene.get_untracked().scene, state);
-                        collapse.update(|c| c.set_all(&tiles, true));
-                    }>"Collapse all"</button>
-                    <button type="button" data-testid="lod-expand" title="Draw everything inside every namespace and node" on:click=move |_| {
-                        let tiles = canvas_scene_tiles(&scene.get_untracked().scene, state);
-                        collapse.update(|c| c.set_all(&tiles, false));
-                    }>"Expand all"</button>
-                    <button type="button" data-testid="lod-auto" title="Tiles when zoomed out, details when zoomed in" on:click=move |_| collapse.update(Collapse::follow_zoom)>"By zoom"</button>
-                </div>
-            </Show>
+            <div class="segmented" role="group" aria-label="Level of detail" node_ref=lod_tools hidden>
+                <button type="button" data-testid="lod-collapse" title="Show every namespace and node as a tile" on:click=move |_| set_all_tiles(scene, collapse, true)>"Collapse all"</button>
+                <button type="button" data-testid="lod-expand" title="Draw everything inside every namespace and node" on:click=move |_| set_all_tiles(scene, collapse, false)>"Expand all"</button>
+                <button type="button" data-testid="lod-auto" title="Tiles when zoomed out, details when zoomed in" on:click=move |_| collapse.update(Collapse::follow_zoom)>"By zoom"</button>
+            </div>
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
         <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty())
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
-            <svg class="scene" data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
+            <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
                 data-version=move || scene.get().version.to_string()
                 data-services=move || count_shapes(&scene.get().scene, IdKind::Service).to_string()
                 data-pods=move || count_shapes(&scene.get().scene, IdKind::Pod).to_string()
-                data-nodes=move || count_shapes(&scene.get().scene, IdKind::Node).to_string()
-                data-large=move || large.get().to_string()
-                data-zoom=move || format!("{:.3}", viewport.get().k)>
+                data-nodes=move || count_shapes(&scene.get().scene, IdKind::Node).to_string()>
                 <g transform=transform>
                     <g node_ref=markup_ref></g>
                 </g>
             </svg>
             <super::traffic::PacketLayer scene=scene viewport=viewport />
-            <Show when=move || large.get()>
-                <canvas class="minimap" node_ref=minimap data-testid="minimap" aria-label="Minimap: press or drag to move the view"
-                    on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
-                    on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
-                    on:wheel=|ev: leptos::ev::WheelEvent| ev.stop_propagation()></canvas>
-            </Show>
+            <canvas class="minimap" node_ref=minimap data-testid="minimap" aria-label="Minimap: press or drag to move the view" hidden
+                on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
+                on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
+                on:wheel=|ev: leptos::ev::WheelEvent| ev.stop_propagation()></canvas>
             {move || tooltip.get().map(|(x, y, text)| view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=format!("left:{x:.0}px;top:{y:.0}px")>{text}</div> })}
             <Legend />
         </div>
@@ -723,10 +730,10 @@ pub fn Graph() -> impl IntoView {
 /// The smallest zoom: a 100,000-pod picture fits a screen at about 0.02.
 const MIN_ZOOM: f64 = 0.01;
 
-/// The tiles of a scene, for "Collapse all" and "Expand all".
-fn canvas_scene_tiles(scene: &Scene, state: AppState) -> Vec<crate::engine::lod::Tile> {
-    let topology = state.topology.get_untracked();
-    crate::engine::lod::tiles(scene, &topology.value)
+/// "Collapse all" (`collapsed`) and "Expand all".
+fn set_all_tiles(scene: Memo<SceneBuild>, collapse: RwSignal<Collapse>, collapsed: bool) {
+    let tiles = scene.with_untracked(|build| crate::engine::lod::tiles(&build.scene));
+    collapse.update(|c| c.set_all(&tiles, collapsed));
 }
 
 fn center_on(

@@ -158,8 +158,9 @@ async function typeCapped(page, text, delay) {
   return text.length;
 }
 
-async function benchSize(browser, name, text) {
-  const result = { name };
+/** Fills `result` phase by phase, so that a phase that fails leaves the others. */
+async function benchSize(browser, name, text, result) {
+  result.name = name;
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
   const page = await context.newPage();
@@ -257,8 +258,8 @@ async function benchSize(browser, name, text) {
 
   log(name, 'animation');
   // 6. Idle animation with >= 1,000 packets.
-  await page.getByTestId('load').fill('2');
-  await page.getByTestId('play').click();
+  await page.getByTestId('load').fill('2', { timeout: PHASE_CAP_MS });
+  await page.getByTestId('play').click({ timeout: PHASE_CAP_MS });
   const enough = await page.waitForFunction(() => Number(document.querySelector('[data-testid="packets"]').getAttribute('data-packets')) >= 1000, null, { timeout: 90_000 }).then(() => true, () => false);
   t0 = await now(page);
   await page.waitForTimeout(5000);
@@ -278,7 +279,6 @@ async function benchSize(browser, name, text) {
   result.jsHeapUsedMb = Math.round(metrics.JSHeapUsedSize / 1048576);
   result.browserRssMb = treeRssMb(process.pid);
   await context.close();
-  return result;
 }
 
 const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
@@ -292,10 +292,11 @@ try {
   for (const size of sizes) {
     const text = generate(SIZE_ARGS[size]);
     console.error(`bench ${size}: ${(text.length / 1e6).toFixed(1)} MB`);
+    results.sizes[size] = {};
     try {
-      results.sizes[size] = await benchSize(browser, size, text);
+      await benchSize(browser, size, text, results.sizes[size]);
     } catch (error) {
-      results.sizes[size] = { name: size, error: String(error).slice(0, 500) };
+      results.sizes[size].error = String(error).slice(0, 500);
     }
     console.error(JSON.stringify(results.sizes[size], null, 2));
   }

@@ -172,8 +172,7 @@ proptest! {
         prop_assert_eq!(&a, &b);
         assert_no_overlaps(&a);
         // Collapsing everything never makes tiles overlap either.
-        let topology = analyze_text(&text);
-        let tiles = lod::tiles(&a, &topology);
+        let tiles = lod::tiles(&a);
         for (i, x) in tiles.iter().enumerate() {
             for y in &tiles[i + 1..] {
                 prop_assert!(!x.rect.overlaps(&y.rect), "{} overlaps {}", x.id, y.id);
@@ -279,7 +278,7 @@ fn s12_2_tiles_aggregate_counts_and_health() {
     );
     let topology = analyze_text(&text);
     let scene = build_scene(&topology, View::Cluster, &Filter::default());
-    let tiles = lod::tiles(&scene, &topology);
+    let tiles = lod::tiles(&scene);
     let namespaces: Vec<_> = tiles
         .iter()
         .filter(|t| t.kind == TileKind::Namespace)
@@ -351,7 +350,7 @@ fn s12_2_collapse_and_expand() {
     assert_eq!(level(&levels, "ns:team-000"), Level::Detail);
     collapse.toggle("ns:team-001", near);
     assert!(!collapse.is_collapsed("ns:team-001", near));
-    let tiles = lod::tiles(&scene, &topology);
+    let tiles = lod::tiles(&scene);
     collapse.set_all(&tiles, true);
     assert!(tiles.iter().all(|t| collapse.is_collapsed(&t.id, near)));
     collapse.follow_zoom();

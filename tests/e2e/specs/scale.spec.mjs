@@ -81,7 +81,8 @@ test('tiles collapse and expand: all at once, by click, by key, and by zoom', as
   // only what the viewport shows.
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
   for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -300);
-  await expect.poll(async () => Number(await app.graph.getAttribute('data-zoom'))).toBeGreaterThan(0.35);
+  const zoom = async () => Number((await page.locator('svg.scene > g').getAttribute('transform')).match(/scale\(([\d.]+)\)/)[1]);
+  await expect.poll(zoom).toBeGreaterThan(0.35);
   await expect(canvas(page)).toHaveAttribute('data-tiles', '0');
   const detailed = await attribute(canvas(page), 'data-detailed');
   expect(detailed).toBeGreaterThan(0);
