@@ -200,7 +200,13 @@ pub fn draw(
     // Edges whose two ends are drawn in detail, one stroke per style.
     let mut by_style: [Option<Path2d>; EdgeStyle::ALL.len()] = Default::default();
     let lit = Path2d::new().ok();
-    for position in cache.edges.query(&visible) {
+    // Zoomed out past the tiles' zoom, edges are a haze: they are drawn from there in.
+    let edge_positions = if k >= TILE_BELOW_ZOOM {
+        cache.edges.query(&visible)
+    } else {
+        Vec::new()
+    };
+    for position in edge_positions {
         let Some((a, b)) = cache.edge_ends[position] else {
             continue;
         };
