@@ -1,4 +1,4 @@
-//! Drawing large clusters (§12): the packed layout, the level of detail and the
+//! Drawing large clusters (§13): the packed layout, the level of detail and the
 //! spatial index the web app hit-tests through.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,10 +73,10 @@ fn rect_of(scene: &Scene, id: &str) -> Rect {
     scene.shape(id).unwrap_or_else(|| panic!("no {id}")).rect
 }
 
-/// §12.1: the 10,000-pod cluster is packed into a picture about as wide as a screen,
+/// §13.1: the 10,000-pod cluster is packed into a picture about as wide as a screen,
 /// so that Fit shows every namespace; the small samples keep one column.
 #[test]
-fn s12_1_ten_thousand_pods_pack_into_a_landscape_picture() {
+fn s13_1_ten_thousand_pods_pack_into_a_landscape_picture() {
     let topology = analyze_text(&synthetic(2_000, 5, 100, 10));
     let scene = build_scene(&topology, View::Cluster, &Filter::default());
     let aspect = scene.width / scene.height;
@@ -114,9 +114,9 @@ fn s12_1_ten_thousand_pods_pack_into_a_landscape_picture() {
     assert_no_overlaps(&logical);
 }
 
-/// §12.1: small inputs keep the classic single column of islands.
+/// §13.1: small inputs keep the classic single column of islands.
 #[test]
-fn s12_1_small_inputs_keep_one_column() {
+fn s13_1_small_inputs_keep_one_column() {
     let sizes = [12, 3, 5];
     let block = pack_islands(&sizes, 100.0, Packing::Column);
     let xs: BTreeSet<i64> = block.islands.iter().map(|i| i.rect.x as i64).collect();
@@ -135,10 +135,10 @@ fn s12_1_small_inputs_keep_one_column() {
     assert_eq!(service_xs.len(), 1, "one column of Services");
 }
 
-/// §12.1: a packed node stacks its workload groups in columns no taller than the
+/// §13.1: a packed node stacks its workload groups in columns no taller than the
 /// limit, and its box holds them all.
 #[test]
-fn s12_1_group_flow_wraps_into_columns() {
+fn s13_1_group_flow_wraps_into_columns() {
     let flow = GroupFlow::new([34.0; 40], 200.0);
     let (w, h) = flow.node_size();
     let columns: BTreeSet<i64> = flow.offsets.iter().map(|o| o.0 as i64).collect();
@@ -155,10 +155,10 @@ fn s12_1_group_flow_wraps_into_columns() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// §12.1: packed or not, no two blocks overlap, every child lies in its parent,
+    /// §13.1: packed or not, no two blocks overlap, every child lies in its parent,
     /// and the same input gives the same picture.
     #[test]
-    fn s12_1_no_overlaps_and_deterministic(
+    fn s13_1_no_overlaps_and_deterministic(
         n_deployments in 1usize..400,
         replicas in 1usize..6,
         n_nodes in 1usize..40,
@@ -180,10 +180,10 @@ proptest! {
         }
     }
 
-    /// §12.1: adding a pod moves no Service, island or entry point, and no node box
+    /// §13.1: adding a pod moves no Service, island or entry point, and no node box
     /// placed before the pod's node.
     #[test]
-    fn s12_1_adding_a_pod_moves_nothing_unrelated(
+    fn s13_1_adding_a_pod_moves_nothing_unrelated(
         n_deployments in 60usize..300,
         n_nodes in 4usize..30,
         node in 0usize..4,
@@ -206,9 +206,9 @@ proptest! {
         }
     }
 
-    /// §12.3: the spatial index finds exactly what a scan of every rectangle finds.
+    /// §13.3: the spatial index finds exactly what a scan of every rectangle finds.
     #[test]
-    fn s12_3_spatial_index_matches_a_scan(
+    fn s13_3_spatial_index_matches_a_scan(
         rects in prop::collection::vec((-500.0f64..5000.0, -500.0f64..5000.0, 0.0f64..3000.0, 0.0f64..400.0), 0..200),
         area in (-1000.0f64..6000.0, -1000.0f64..6000.0, 0.0f64..2000.0, 0.0f64..2000.0),
         cell in 10.0f64..500.0,
@@ -234,10 +234,10 @@ proptest! {
     }
 }
 
-/// §12.3: a click on a pod chip hits the chip, its group and its node, topmost last;
+/// §13.3: a click on a pod chip hits the chip, its group and its node, topmost last;
 /// edges are found by the box around their ends.
 #[test]
-fn s12_3_hit_testing_a_scene() {
+fn s13_3_hit_testing_a_scene() {
     let topology = analyze_text(&synthetic(300, 5, 20, 4));
     let scene = build_scene(&topology, View::Cluster, &Filter::default());
     let index = SpatialIndex::of_shapes(&scene);
@@ -268,10 +268,10 @@ fn s12_3_hit_testing_a_scene() {
     }
 }
 
-/// §12.2: the tiles count what their island or node holds; every pod is counted once
+/// §13.2: the tiles count what their island or node holds; every pod is counted once
 /// per node and once per namespace.
 #[test]
-fn s12_2_tiles_aggregate_counts_and_health() {
+fn s13_2_tiles_aggregate_counts_and_health() {
     let text = format!(
         "{}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: stuck\n  namespace: team-001\nspec:\n  nodeSelector: {{disk: none}}\n  containers: [{{name: c, image: x}}]\n",
         synthetic(40, 3, 6, 2)
@@ -315,10 +315,10 @@ fn s12_2_tiles_aggregate_counts_and_health() {
     assert_eq!(find(&format!("ns:{}", pod.namespace)), 3);
 }
 
-/// §12.2: zoomed out, islands and nodes are tiles and what they hold is hidden;
+/// §13.2: zoomed out, islands and nodes are tiles and what they hold is hidden;
 /// zoomed in, everything is drawn; a choice by hand wins over the zoom.
 #[test]
-fn s12_2_collapse_and_expand() {
+fn s13_2_collapse_and_expand() {
     let topology = analyze_text(&synthetic(30, 2, 4, 2));
     let scene = build_scene(&topology, View::Cluster, &Filter::default());
     let mut collapse = Collapse::default();
@@ -360,9 +360,9 @@ fn s12_2_collapse_and_expand() {
     assert!(!lod::text_visible(12.0, 0.7));
 }
 
-/// §12.1: classic node columns are unchanged: up to twelve, as tall as the Services.
+/// §13.1: classic node columns are unchanged: up to twelve, as tall as the Services.
 #[test]
-fn s12_1_classic_node_columns() {
+fn s13_1_classic_node_columns() {
     let sizes = vec![(250.0, 300.0); 10];
     let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column);
     let xs: BTreeSet<i64> = places.iter().map(|r| r.x as i64).collect();
