@@ -2,6 +2,7 @@
 //! keeps the editor buffers and the view state in signals, calls `engine::analyze`
 //! and draws `engine::scene`. Nothing is sent over the network.
 
+mod canvas;
 mod crash;
 mod details;
 mod editor;

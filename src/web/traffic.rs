@@ -505,6 +505,9 @@ fn draw_frame(
     }
 }
 
+/// At most this many rows in the endpoint counters table.
+const MAX_COUNTER_ROWS: usize = 100;
+
 /// The traffic panel: animation controls, counters, what-if reset and the trace form.
 #[component]
 pub fn TrafficPanel() -> impl IntoView {
@@ -517,14 +520,19 @@ pub fn TrafficPanel() -> impl IntoView {
             .iter()
             .map(|(v, n)| format!("{} {n}", v.as_str()))
             .collect();
+        // A large cluster has thousands of endpoints: the table lists the first ones,
+        // so that refreshing it stays cheap (issue #9), and says how many it left out.
         let rows = counters
             .per_endpoint
             .iter()
+            .take(MAX_COUNTER_ROWS)
             .map(|(endpoint, n)| view! { <tr data-testid="endpoint-counter" data-endpoint=endpoint.clone()><td>{endpoint.clone()}</td><td data-count=n.to_string()>{n.to_string()}</td></tr> })
             .collect_view();
+        let n_more = counters.per_endpoint.len().saturating_sub(MAX_COUNTER_ROWS);
         view! {
             <p class="counters" data-testid="verdict-counters">{if verdicts.is_empty() { "No connections yet.".to_string() } else { verdicts.join(" · ") }}</p>
             <table class="compact counters"><thead><tr><th>"Endpoint"</th><th>"Delivered"</th></tr></thead><tbody>{rows}</tbody></table>
+            {(n_more > 0).then(|| view! { <p class="hint" data-testid="more-counters">{format!("… and {n_more} more endpoints")}</p> })}
         }
     };
     let trace_view = move || {

@@ -21,6 +21,7 @@ mod highlight;
 mod ingest;
 mod launch_options;
 mod netpol;
+mod scale;
 mod scene;
 mod selector;
 mod share;
