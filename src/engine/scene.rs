@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::diag::Severity;
+use super::layer_order::{order_layers, Layer, ROOT};
 use super::model::{Readiness, ServiceType};
 use super::refs::KindRef;
 use super::trace::Place;
@@ -187,6 +188,11 @@ const CHIP: f64 = 14.0;
 const CHIP_GAP: f64 = 4.0;
 const GROUP_LABEL: f64 = 16.0;
 const WORKLOAD_W: f64 = 220.0;
+/// How far right of a column the lanes of edges drawn around the picture run.
+const LANE_OFFSET: f64 = 16.0;
+/// The height of the lane above everything that edges around the picture follow.
+const TOP_LANE_Y: f64 = 10.0;
+const CORNER_RADIUS: f64 = 8.0;
 
 /// What a scene id names. The id is the kind's prefix, a colon and the object's
 /// key (`namespace/name` for namespaced objects, the name for nodes and namespaces),
@@ -361,7 +367,14 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             .or_default()
             .push(service);
     }
-    for (namespace, members) in &by_namespace {
+    let ranks = column_ranks(topology, view, filter);
+    let mut islands: Vec<(&str, Vec<&super::resolve::ResolvedService>)> =
+        by_namespace.into_iter().collect();
+    islands.sort_by_key(|(namespace, _)| rank(&ranks, &namespace_id(namespace)));
+    for (_, members) in &mut islands {
+        members.sort_by_key(|service| rank(&ranks, &service_id(&service.namespace, &service.name)));
+    }
+    for (namespace, members) in &islands {
         let island_h = ISLAND_HEADER + members.len() as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H);
         let island_id = namespace_id(namespace);
         scene.push(Shape {
@@ -605,8 +618,9 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             x_right,
             services_bottom,
             &badges,
+            &ranks,
         ),
-        View::Logical => place_workloads(topology, filter, &mut scene, x_right, &badges),
+        View::Logical => place_workloads(topology, filter, &mut scene, x_right, &badges, &ranks),
     };
 
     // Service → endpoints and LB → node edges.
@@ -669,40 +683,18 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 } else {
                     format!("{} has no local endpoint: health check fails, traffic is dropped (externalTrafficPolicy Local)", node.name)
                 };
-                scene
-                    .edges
-                    .push(edge(&scene, &lb, &target, class, &tooltip));
+                let mut node_port = edge(&scene, &lb, &target, class, &tooltip);
+                node_port.path = around_the_top(&scene, &lb, &target);
+                scene.edges.push(node_port);
             }
         }
     }
     // Inferred dependencies: workload → Service.
     if filter.shows("dependency") {
-        for dependency in &topology.dependencies {
+        let dependency_sources = dependency_sources(topology, view);
+        for (index, dependency) in topology.dependencies.iter().enumerate() {
             let to = id_from_key(IdKind::Service, &dependency.to.to_string());
-            let namespace = dependency.from.namespace.as_str();
-            let from = topology
-                .cluster
-                .pods
-                .iter()
-                .find(|p| {
-                    p.namespace == namespace
-                        && *p.workload.as_ref().map_or(&p.name, |w| &w.name) == dependency.from.name
-                })
-                .map(|p| match view {
-                    View::Cluster => match &p.workload {
-                        Some(workload) => workload_group_id(
-                            p.node.as_deref().unwrap_or("unscheduled"),
-                            namespace,
-                            workload,
-                        ),
-                        None => pod_id(namespace, &p.name),
-                    },
-                    View::Logical => p
-                        .workload
-                        .as_ref()
-                        .map(|w| workload_id(namespace, w))
-                        .unwrap_or_else(|| pod_id(namespace, &p.name)),
-                });
+            let from = dependency_sources.get(index).cloned().flatten();
             if let Some(from) = from {
                 if scene.shape(&from).is_some() && scene.shape(&to).is_some() {
                     let port = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
@@ -734,6 +726,221 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     scene
 }
 
+/// The shape each inferred dependency is drawn from, by position in
+/// `topology.dependencies`: the workload group of the workload's first pod in the
+/// cluster view (a bare pod's chip), its workload box in the logical view.
+fn dependency_sources(topology: &Topology, view: View) -> Vec<Option<String>> {
+    // The first pod of each (namespace, workload name), found once rather than
+    // by a scan of every pod per dependency.
+    let mut first_pod: BTreeMap<(&str, &str), &super::cluster::ClusterPod> = BTreeMap::new();
+    for pod in &topology.cluster.pods {
+        let name = pod.workload.as_ref().map_or(&pod.name, |w| &w.name);
+        first_pod
+            .entry((pod.namespace.as_str(), name.as_str()))
+            .or_insert(pod);
+    }
+    topology
+        .dependencies
+        .iter()
+        .map(|dependency| {
+            let namespace = dependency.from.namespace.as_str();
+            let pod = first_pod.get(&(namespace, dependency.from.name.as_str()))?;
+            Some(match (view, &pod.workload) {
+                (View::Cluster, Some(workload)) => workload_group_id(
+                    pod.node.as_deref().unwrap_or("unscheduled"),
+                    namespace,
+                    workload,
+                ),
+                (View::Logical, Some(workload)) => workload_id(namespace, workload),
+                (_, None) => pod_id(namespace, &pod.name),
+            })
+        })
+        .collect()
+}
+
+/// The place of an id in its column's order (see [`column_ranks`]); ids the order
+/// does not know come last, in the order they had.
+fn rank(ranks: &BTreeMap<String, usize>, id: &str) -> usize {
+    ranks.get(id).copied().unwrap_or(usize::MAX)
+}
+
+/// The order of the Services column and of the column facing it (nodes, their
+/// workload groups and pods; or workloads in the logical view), chosen by
+/// [`layer_order::order_layers`] to reduce the crossings of endpoint and
+/// dependency edges. Namespace islands, zones, nodes and workload groups stay
+/// contiguous. Returns each scene id's position in a depth-first walk of its
+/// column; the placement functions sort by it.
+fn column_ranks(topology: &Topology, view: View, filter: &Filter) -> BTreeMap<String, usize> {
+    let mut services = Layer::default();
+    let mut facing = Layer::default();
+    let mut ids: [Vec<String>; 2] = [vec![String::new()], vec![String::new()]];
+    let mut items: [BTreeMap<String, usize>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    let mut add = |side: usize, layer: &mut Layer, parent: usize, id: String| {
+        if let Some(&item) = items[side].get(&id) {
+            return item;
+        }
+        let item = layer.add(parent);
+        items[side].insert(id.clone(), item);
+        ids[side].push(id);
+        item
+    };
+    // The Services column: namespace islands holding Services, sorted.
+    if filter.shows("service") {
+        let mut by_namespace: BTreeMap<&str, Vec<&super::resolve::ResolvedService>> =
+            BTreeMap::new();
+        for service in topology
+            .services
+            .iter()
+            .filter(|s| filter.shows_namespace(&s.namespace))
+        {
+            by_namespace
+                .entry(&service.namespace)
+                .or_default()
+                .push(service);
+        }
+        for (namespace, members) in by_namespace {
+            let island = add(0, &mut services, ROOT, namespace_id(namespace));
+            for service in members {
+                add(
+                    0,
+                    &mut services,
+                    island,
+                    service_id(&service.namespace, &service.name),
+                );
+            }
+        }
+    }
+    // The facing column, in the placement functions' initial order.
+    let pods = topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| filter.shows_namespace(&p.namespace));
+    match view {
+        View::Cluster if filter.shows("node") => {
+            let mut nodes: Vec<&super::cluster::ClusterNode> =
+                topology.cluster.nodes.iter().collect();
+            nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+            let mut node_items = BTreeMap::new();
+            for node in nodes {
+                let zone = add(
+                    1,
+                    &mut facing,
+                    ROOT,
+                    format!("zone:{}", node.zone.as_deref().unwrap_or_default()),
+                );
+                node_items.insert(
+                    node.name.as_str(),
+                    add(1, &mut facing, zone, node_id(&node.name)),
+                );
+            }
+            if filter.shows("pod") {
+                let mut grouped: BTreeMap<
+                    (&str, String, KindRef),
+                    Vec<&super::cluster::ClusterPod>,
+                > = BTreeMap::new();
+                for pod in pods {
+                    let Some(node) = pod.node.as_deref().filter(|n| node_items.contains_key(n))
+                    else {
+                        continue;
+                    };
+                    let workload = pod
+                        .workload
+                        .clone()
+                        .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
+                    grouped
+                        .entry((node, pod.namespace.clone(), workload))
+                        .or_default()
+                        .push(pod);
+                }
+                for ((node, namespace, workload), members) in grouped {
+                    let group = add(
+                        1,
+                        &mut facing,
+                        node_items[node],
+                        workload_group_id(node, &namespace, &workload),
+                    );
+                    for pod in members {
+                        add(1, &mut facing, group, pod_id(&pod.namespace, &pod.name));
+                    }
+                }
+            }
+        }
+        View::Cluster => {}
+        View::Logical => {
+            let workloads: BTreeSet<(String, KindRef)> = pods
+                .map(|pod| {
+                    let workload = pod
+                        .workload
+                        .clone()
+                        .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
+                    (pod.namespace.clone(), workload)
+                })
+                .collect();
+            for (namespace, workload) in workloads {
+                // Not a scene id: the Services column already ranks `ns:` ids.
+                let island = add(1, &mut facing, ROOT, format!("workloads-in:{namespace}"));
+                add(1, &mut facing, island, workload_id(&namespace, &workload));
+            }
+        }
+    }
+    // Links: Service → endpoint, and dependency (workload → Service).
+    let mut links = Vec::new();
+    for service in &topology.services {
+        let Some(&service_item) = items[0].get(&service_id(&service.namespace, &service.name))
+        else {
+            continue;
+        };
+        for endpoint in &service.endpoints {
+            let Some(pod) = &endpoint.pod else { continue };
+            let target = match view {
+                View::Cluster => id_from_key(IdKind::Pod, &pod.to_string()),
+                View::Logical => match endpoint
+                    .pod_index
+                    .and_then(|i| topology.cluster.pods.get(i))
+                    .and_then(|p| p.workload.as_ref())
+                {
+                    Some(workload) => workload_id(&service.namespace, workload),
+                    None => continue,
+                },
+            };
+            if let Some(&target_item) = items[1].get(&target) {
+                links.push((service_item, target_item));
+            }
+        }
+    }
+    if filter.shows("dependency") {
+        for (dependency, source) in topology
+            .dependencies
+            .iter()
+            .zip(dependency_sources(topology, view))
+        {
+            let target = id_from_key(IdKind::Service, &dependency.to.to_string());
+            if let (Some(&target_item), Some(&source_item)) = (
+                items[0].get(&target),
+                source.and_then(|source| items[1].get(&source)),
+            ) {
+                links.push((target_item, source_item));
+            }
+        }
+    }
+    links.sort_unstable();
+    links.dedup();
+    order_layers(&mut services, &mut facing, &links);
+    let mut ranks = BTreeMap::new();
+    for (side, layer) in [services, facing].iter().enumerate() {
+        let mut stack = vec![ROOT];
+        while let Some(item) = stack.pop() {
+            if item != ROOT {
+                let position = ranks.len();
+                ranks.insert(ids[side][item].clone(), position);
+            }
+            stack.extend(layer.children(item).iter().rev());
+        }
+    }
+    ranks
+}
+
 /// Places boxes in one column at their wanted y, pushed down past earlier boxes so
 /// nothing overlaps.
 #[derive(Default)]
@@ -756,6 +963,7 @@ fn place_nodes(
     x0: f64,
     target_height: f64,
     badges: &BTreeMap<String, Severity>,
+    ranks: &BTreeMap<String, usize>,
 ) -> f64 {
     if !filter.shows("node") {
         return 0.0;
@@ -808,6 +1016,7 @@ fn place_nodes(
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
     nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+    nodes.sort_by_key(|node| rank(ranks, &node_id(&node.name)));
     let total_height: f64 = nodes
         .iter()
         .map(|n| node_height(&groups[n.name.as_str()]) + 16.0)
@@ -852,8 +1061,21 @@ fn place_nodes(
                 parent: None,
             });
             let mut group_y = y + NODE_HEADER;
-            for ((namespace, workload), members) in pods {
-                let group_id = workload_group_id(&node.name, namespace, workload);
+            let mut ordered_groups: Vec<_> = pods
+                .iter()
+                .map(|((namespace, workload), members)| {
+                    let mut members = members.clone();
+                    members.sort_by_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
+                    (
+                        workload_group_id(&node.name, namespace, workload),
+                        namespace,
+                        workload,
+                        members,
+                    )
+                })
+                .collect();
+            ordered_groups.sort_by_key(|(group_id, ..)| rank(ranks, group_id));
+            for (group_id, namespace, workload, members) in ordered_groups {
                 let rows = members.len().div_ceil(chips_per_row);
                 let group_h = GROUP_LABEL + rows as f64 * (CHIP + CHIP_GAP);
                 scene.push(Shape {
@@ -964,6 +1186,7 @@ fn place_workloads(
     scene: &mut Scene,
     x0: f64,
     badges: &BTreeMap<String, Severity>,
+    ranks: &BTreeMap<String, usize>,
 ) -> f64 {
     let mut workloads: BTreeMap<(String, KindRef), (usize, usize)> = BTreeMap::new();
     for pod in topology
@@ -984,6 +1207,9 @@ fn place_workloads(
     }
     let mut y = MARGIN;
     let mut current_namespace: Option<String> = None;
+    let mut workloads: Vec<_> = workloads.into_iter().collect();
+    workloads
+        .sort_by_key(|((namespace, workload), _)| rank(ranks, &workload_id(namespace, workload)));
     for ((namespace, workload), (n_pods, n_ready)) in &workloads {
         if current_namespace.as_deref() != Some(namespace) {
             if current_namespace.is_some() {
@@ -1018,7 +1244,7 @@ fn place_workloads(
 
 fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge {
     let path = match (scene.shape(from), scene.shape(to)) {
-        (Some(a), Some(b)) => curve(&a.rect, &b.rect),
+        (Some(a), Some(b)) => curve(&attachment(a), &attachment(b)),
         _ => String::new(),
     };
     Edge {
@@ -1027,6 +1253,75 @@ fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge
         path,
         class: class.to_string(),
         tooltip: tooltip.to_string(),
+    }
+}
+
+/// The path of an edge from a load balancer to a node, around the picture: out of
+/// the load balancer's right side, up a lane beside its column, along the top,
+/// down a lane right of the node and into the node's header from the right. Drawn
+/// straight across, every such edge would cross the Service → pod and dependency
+/// edges between it and the node; this way it crosses none of them.
+fn around_the_top(scene: &Scene, from: &str, to: &str) -> String {
+    let (Some(from), Some(to)) = (scene.shape(from), scene.shape(to)) else {
+        return String::new();
+    };
+    let (a, b) = (from.rect, attachment(to));
+    let start = (a.x + a.w, a.y + a.h / 2.0);
+    let end = (b.x + b.w, b.y + b.h / 2.0);
+    let lane_left = start.0 + LANE_OFFSET;
+    let lane_right = end.0 + LANE_OFFSET;
+    rounded_polyline(&[
+        start,
+        (lane_left, start.1),
+        (lane_left, TOP_LANE_Y),
+        (lane_right, TOP_LANE_Y),
+        (lane_right, end.1),
+        end,
+    ])
+}
+
+/// SVG path data through `points`, each inner corner rounded by a quarter curve of
+/// up to [`CORNER_RADIUS`].
+fn rounded_polyline(points: &[(f64, f64)]) -> String {
+    let Some(&(x0, y0)) = points.first() else {
+        return String::new();
+    };
+    let mut path = format!("M{x0:.1},{y0:.1}");
+    for window in points.windows(3) {
+        let [previous, corner, next] = [window[0], window[1], window[2]];
+        let toward = |from: (f64, f64), to: (f64, f64)| {
+            let length = ((to.0 - from.0).powi(2) + (to.1 - from.1).powi(2)).sqrt();
+            let radius = CORNER_RADIUS.min(length / 2.0);
+            if length == 0.0 {
+                from
+            } else {
+                (
+                    from.0 + (to.0 - from.0) * radius / length,
+                    from.1 + (to.1 - from.1) * radius / length,
+                )
+            }
+        };
+        let (enter, leave) = (toward(corner, previous), toward(corner, next));
+        path.push_str(&format!(
+            " L{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+            enter.0, enter.1, corner.0, corner.1, corner.0, corner.1, leave.0, leave.1
+        ));
+    }
+    if let Some(&(x, y)) = points.last() {
+        path.push_str(&format!(" L{x:.1},{y:.1}"));
+    }
+    path
+}
+
+/// The part of a shape edges attach to: a node's header, where its packets are
+/// drawn, so that edges to the node stay clear of the workload groups below it.
+fn attachment(shape: &Shape) -> Rect {
+    match id_kind(&shape.id) {
+        Some(IdKind::Node) => Rect {
+            h: NODE_HEADER.min(shape.rect.h),
+            ..shape.rect
+        },
+        _ => shape.rect,
     }
 }
 
