@@ -103,7 +103,27 @@ pub struct Edge {
     /// SVG path data, a cubic curve between the two shapes' sides.
     pub path: String,
     pub class: String,
+    /// Hover text; every edge has one.
     pub tooltip: String,
+    /// Ports or paths written beside the edge (`:80 → 8080`, `/api`), if any.
+    pub label: Option<EdgeLabel>,
+}
+
+/// Text drawn beside an edge, at a point the layout chose so that the labels of a
+/// fan of edges out of one shape coincide rather than overlap.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EdgeLabel {
+    pub text: String,
+    pub x: f64,
+    pub y: f64,
+    /// Which end of the text sits at `x`.
+    pub anchor: LabelAnchor,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LabelAnchor {
+    Start,
+    End,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -193,6 +213,10 @@ const LANE_OFFSET: f64 = 16.0;
 /// The height of the lane above everything that edges around the picture follow.
 const TOP_LANE_Y: f64 = 10.0;
 const CORNER_RADIUS: f64 = 8.0;
+/// How far right of the Services a bundle of dependencies splits into branches.
+const BUNDLE_SPLIT: f64 = 16.0;
+const BUNDLE_LANES: usize = 4;
+const BUNDLE_LANE_GAP: f64 = 10.0;
 
 /// What a scene id names. The id is the kind's prefix, a colon and the object's
 /// key (`namespace/name` for namespaced objects, the name for nodes and namespaces),
@@ -590,22 +614,46 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     "HTTP via the ingress controller",
                 ));
             }
-            let mut seen = BTreeSet::new();
+            // One edge per target Service, labelled with every path that leads there.
+            let mut by_target: Vec<(&String, Vec<&super::ingress::IngressRoute>)> = Vec::new();
             for (route, target) in ingress.routes.iter().zip(&targets) {
-                if scene.shape(target).is_some() && seen.insert(target.clone()) {
-                    scene.edges.push(edge(
-                        &scene,
-                        &id,
-                        target,
-                        "route",
-                        &format!(
-                            "{}{} → {}",
-                            route.host.as_deref().unwrap_or("*"),
-                            route.path,
-                            route.service
-                        ),
-                    ));
+                if scene.shape(target).is_none() {
+                    continue;
                 }
+                match by_target.iter_mut().find(|(t, _)| *t == target) {
+                    Some((_, routes)) => routes.push(route),
+                    None => by_target.push((target, vec![route])),
+                }
+            }
+            for (target, routes) in by_target {
+                let matches: Vec<String> = routes
+                    .iter()
+                    .map(|route| format!("{}{}", route.host.as_deref().unwrap_or(""), route.path))
+                    .collect();
+                let mut route_edge = edge(
+                    &scene,
+                    &id,
+                    target,
+                    "route",
+                    &routes
+                        .iter()
+                        .map(|route| {
+                            format!(
+                                "{}{} → {}{}",
+                                route.host.as_deref().unwrap_or("*"),
+                                route.path,
+                                route.service,
+                                route
+                                    .resolved_port
+                                    .map(|p| format!(":{p}"))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+                route_edge.label = label_at(&route_edge, matches.join(", "), LabelAnchor::End);
+                scene.edges.push(route_edge);
             }
         }
     }
@@ -644,13 +692,23 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 continue;
             }
             let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
-            scene.edges.push(edge(
+            let ports = port_mapping(service, endpoint);
+            let mut endpoint_edge = edge(
                 &scene,
                 &service_key,
                 &target,
                 &format!("endpoint {state}"),
-                &format!("endpoint {pod} ({state})"),
-            ));
+                &format!(
+                    "endpoint {pod} ({state}){}",
+                    if ports.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {ports}")
+                    }
+                ),
+            );
+            endpoint_edge.label = label_at(&endpoint_edge, ports, LabelAnchor::Start);
+            scene.edges.push(endpoint_edge);
         }
         if view == View::Cluster && service.externally_accessible() && filter.shows("external") {
             let lb = load_balancer_id(&service.namespace, &service.name);
@@ -711,6 +769,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 }
             }
         }
+        bundle_dependencies(&mut scene);
     }
     scene.width = scene
         .shapes
@@ -1253,7 +1312,53 @@ fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge
         path,
         class: class.to_string(),
         tooltip: tooltip.to_string(),
+        label: None,
     }
+}
+
+/// A label just past the start of `edge` (its first point), or just before its
+/// end (its last point), in the direction the edge leaves or arrives.
+fn label_at(edge: &Edge, text: String, end: LabelAnchor) -> Option<EdgeLabel> {
+    if text.is_empty() {
+        return None;
+    }
+    let numbers: Vec<f64> = edge
+        .path
+        .split(|c: char| c == ',' || c.is_whitespace() || c.is_ascii_alphabetic())
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let point = match end {
+        LabelAnchor::Start => (numbers.first()?, numbers.get(1)?),
+        LabelAnchor::End => (numbers.get(numbers.len().checked_sub(2)?)?, numbers.last()?),
+    };
+    Some(EdgeLabel {
+        text,
+        x: point.0 + if end == LabelAnchor::Start { 6.0 } else { -8.0 },
+        y: point.1 - 4.0,
+        anchor: end,
+    })
+}
+
+/// `:80 → 8080` for each port of `service`, the target port as `endpoint`
+/// resolved it (EndpointSlice ports carry the Service port's name).
+fn port_mapping(
+    service: &super::resolve::ResolvedService,
+    endpoint: &super::resolve::Endpoint,
+) -> String {
+    service
+        .ports
+        .iter()
+        .map(|service_port| {
+            let target = endpoint
+                .ports
+                .iter()
+                .find(|p| p.name == service_port.name)
+                .map(|p| p.port.to_string())
+                .unwrap_or_else(|| service_port.target_port.to_string());
+            format!(":{} → {target}", service_port.port)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The path of an edge from a load balancer to a node, around the picture: out of
@@ -1311,6 +1416,87 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
         path.push_str(&format!(" L{x:.1},{y:.1}"));
     }
     path
+}
+
+/// Draws the dependencies out of each workload as one bundle: a single trunk from
+/// the workload to a split point just right of the Services it calls, level with
+/// the workload (or the nearest of its targets), then one short branch per
+/// Service. A workload that calls many Services is then one line across the
+/// endpoint edges instead of a fan of them, and the branches spread only where
+/// the Services are.
+fn bundle_dependencies(scene: &mut Scene) {
+    let mut by_source: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (position, edge) in scene.edges.iter().enumerate() {
+        if edge.class == "dependency" {
+            by_source
+                .entry(edge.from.clone())
+                .or_default()
+                .push(position);
+        }
+    }
+    // Bundles split in one of a few lanes, by the order of their workloads from
+    // the top, so that neighbouring bundles branch side by side, not on top of
+    // each other.
+    let mut sources: Vec<(f64, String, Vec<usize>)> = by_source
+        .into_iter()
+        .filter_map(|(source, members)| {
+            let rect = attachment(scene.shape(&source)?);
+            Some((rect.y, source, members))
+        })
+        .collect();
+    sources.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    for (lane, (_, source, members)) in sources.into_iter().enumerate() {
+        let Some(source_shape) = scene.shape(&source) else {
+            continue;
+        };
+        let source_rect = attachment(source_shape);
+        let start = (source_rect.x, source_rect.y + source_rect.h / 2.0);
+        let targets: Vec<(f64, f64)> = members
+            .iter()
+            .filter_map(|&position| scene.shape(&scene.edges[position].to))
+            .map(|shape| {
+                (
+                    shape.rect.x + shape.rect.w,
+                    shape.rect.y + shape.rect.h / 2.0,
+                )
+            })
+            .collect();
+        let right_of_targets = targets
+            .iter()
+            .map(|t| t.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let split_x =
+            right_of_targets + BUNDLE_SPLIT + (lane % BUNDLE_LANES) as f64 * BUNDLE_LANE_GAP;
+        // Only a workload right of every Service it calls is bundled; any other
+        // keeps its plain curves.
+        if targets.len() != members.len() || split_x + 2.0 * BUNDLE_SPLIT > start.0 {
+            continue;
+        }
+        let (low, high) = targets
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), t| {
+                (low.min(t.1), high.max(t.1))
+            });
+        let split_y = start.1.clamp(low, high);
+        let bend = (start.0 - split_x) / 2.0;
+        let trunk = format!(
+            "M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {split_x:.1},{split_y:.1}",
+            start.0,
+            start.1,
+            start.0 - bend,
+            start.1,
+            split_x + bend,
+            split_y
+        );
+        for (&position, &(target_x, target_y)) in members.iter().zip(&targets) {
+            let reach = (split_x - target_x) / 2.0;
+            scene.edges[position].path = format!(
+                "{trunk} C{:.1},{split_y:.1} {:.1},{target_y:.1} {target_x:.1},{target_y:.1}",
+                split_x - reach,
+                target_x + reach
+            );
+        }
+    }
 }
 
 /// The part of a shape edges attach to: a node's header, where its packets are
@@ -1403,11 +1589,12 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     out.push_str("<g class=\"edges\">");
     for edge in &scene.edges {
         out.push_str(&format!(
-            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\">",
+            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\" marker-end=\"url(#{})\">",
             edge.class,
             escape(&edge.from),
             escape(&edge.to),
-            edge.path
+            edge.path,
+            arrow_marker(&edge.class).id(),
         ));
         if tooltips == Tooltips::Embedded {
             out.push_str(&format!("<title>{}</title>", escape(&edge.tooltip)));
@@ -1469,6 +1656,107 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
         out.push_str("</g>\n");
     }
     out.push_str("</g>");
+    out.push_str(&edge_labels(scene));
+    out.push_str(&arrow_markers());
+    out
+}
+
+/// The arrowheads, one marker per edge colour, each defined once. They come after
+/// the `g.edges` and `g.shapes` containers, which the web app reads by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ArrowMarker {
+    Plain,
+    Dependency,
+    Route,
+    Warning,
+    Error,
+}
+
+impl ArrowMarker {
+    const ALL: [ArrowMarker; 5] = [
+        ArrowMarker::Plain,
+        ArrowMarker::Dependency,
+        ArrowMarker::Route,
+        ArrowMarker::Warning,
+        ArrowMarker::Error,
+    ];
+
+    fn id(self) -> &'static str {
+        match self {
+            ArrowMarker::Plain => "kt-arrow",
+            ArrowMarker::Dependency => "kt-arrow-dependency",
+            ArrowMarker::Route => "kt-arrow-route",
+            ArrowMarker::Warning => "kt-arrow-warning",
+            ArrowMarker::Error => "kt-arrow-error",
+        }
+    }
+
+    /// The class of the arrowhead's path, coloured by the stylesheet like its edge.
+    fn class(self) -> &'static str {
+        match self {
+            ArrowMarker::Plain => "arrow",
+            ArrowMarker::Dependency => "arrow dependency",
+            ArrowMarker::Route => "arrow route",
+            ArrowMarker::Warning => "arrow warning",
+            ArrowMarker::Error => "arrow error",
+        }
+    }
+}
+
+/// The arrowhead of an edge of `class`, matching the colour the stylesheet gives it.
+fn arrow_marker(class: &str) -> ArrowMarker {
+    let has = |word: &str| class.split(' ').any(|c| c == word);
+    if has("dependency") {
+        ArrowMarker::Dependency
+    } else if has("route") {
+        ArrowMarker::Route
+    } else if has("terminating") || has("unhealthy") {
+        ArrowMarker::Error
+    } else if has("not-ready") {
+        ArrowMarker::Warning
+    } else {
+        ArrowMarker::Plain
+    }
+}
+
+fn arrow_markers() -> String {
+    let mut out = String::from("<defs>");
+    for marker in ArrowMarker::ALL {
+        out.push_str(&format!(
+            "<marker id=\"{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path class=\"{}\" d=\"M0,1 L10,5 L0,9 z\"/></marker>",
+            marker.id(),
+            marker.class()
+        ));
+    }
+    out.push_str("</defs>");
+    out
+}
+
+/// The edges' labels, above the shapes so that they stay readable. A fan of edges
+/// out of one Service carries the same label at the same point: it is written once.
+fn edge_labels(scene: &Scene) -> String {
+    let mut out = String::from("<g class=\"edge-labels\">");
+    let mut written = BTreeSet::new();
+    for label in scene.edges.iter().filter_map(|edge| edge.label.as_ref()) {
+        let key = (
+            format!("{:.1},{:.1}", label.x, label.y),
+            label.text.as_str(),
+        );
+        if !written.insert(key) {
+            continue;
+        }
+        out.push_str(&format!(
+            "<text class=\"edge-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{}</text>",
+            label.x,
+            label.y,
+            match label.anchor {
+                LabelAnchor::Start => "start",
+                LabelAnchor::End => "end",
+            },
+            escape(&label.text)
+        ));
+    }
+    out.push_str("</g>");
     out
 }
 
@@ -1505,8 +1793,9 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Colours shared with `public/style.css` (light theme).
-const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#a855f7;stroke-dasharray:5 4}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}\
+const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}\
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
-.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}";
+.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
+.arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";
