@@ -118,24 +118,57 @@ struct Polyline {
 }
 
 impl Polyline {
+    /// Whether the two curves cross. A crossing strictly inside two pieces is one.
+    /// Where the curves meet exactly at a corner of a piece (two S-curves that
+    /// swap places often meet at their middle points), a point on the other's
+    /// line is taken to lie on its left, so that a curve passing through meets
+    /// the other an odd number of times and one that only touches it an even
+    /// number; the curves' own end points are left out, so an edge ending on
+    /// another is not a crossing.
     fn crosses(&self, other: &Polyline) -> bool {
         if !self.bounds.overlaps(&other.bounds) {
             return false;
         }
-        self.points.windows(2).any(|a| {
-            let piece = Bounds::of(a);
-            piece.overlaps(&other.bounds)
-                && other
-                    .points
-                    .windows(2)
-                    .any(|b| pieces_cross(a[0], a[1], b[0], b[1]))
-        })
+        let mut n_corner_meetings = 0usize;
+        let (last_a, last_b) = (self.points.len() - 1, other.points.len() - 1);
+        for (i, a) in self.points.windows(2).enumerate() {
+            if !Bounds::of(a).overlaps(&other.bounds) {
+                continue;
+            }
+            for (j, b) in other.points.windows(2).enumerate() {
+                match pieces_meet(a[0], a[1], b[0], b[1]) {
+                    Meeting::Apart => {}
+                    Meeting::Cross => return true,
+                    Meeting::AtACorner { corners } => {
+                        let ends = [i == 0, i + 1 == last_a, j == 0, j + 1 == last_b];
+                        if !corners
+                            .iter()
+                            .zip(ends)
+                            .any(|(&on_line, end)| on_line && end)
+                        {
+                            n_corner_meetings += 1;
+                        }
+                    }
+                }
+            }
+        }
+        n_corner_meetings % 2 == 1
     }
 }
 
-/// Whether segments `p1 p2` and `q1 q2` cross at a point inside both: each
-/// segment's ends lie strictly on opposite sides of the other's line.
-fn pieces_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool {
+enum Meeting {
+    Apart,
+    /// The pieces cross at a point inside both.
+    Cross,
+    /// The pieces meet where a corner (an end of a piece) lies on the other's
+    /// line; `corners` says which of `p1`, `p2`, `q1`, `q2` do.
+    AtACorner {
+        corners: [bool; 4],
+    },
+}
+
+/// How segments `p1 p2` and `q1 q2` meet.
+fn pieces_meet(p1: Point, p2: Point, q1: Point, q2: Point) -> Meeting {
     let side = |a: Point, b: Point, c: Point| {
         let cross = (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0);
         // Below this, three points are taken as collinear: path data has one
@@ -150,7 +183,22 @@ fn pieces_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool {
     };
     let (d1, d2) = (side(q1, q2, p1), side(q1, q2, p2));
     let (d3, d4) = (side(p1, p2, q1), side(p1, p2, q2));
-    d1 * d2 < 0 && d3 * d4 < 0
+    if d1 * d2 < 0 && d3 * d4 < 0 {
+        return Meeting::Cross;
+    }
+    if d1 == 0 && d2 == 0 {
+        // Collinear pieces overlap or not; either way they do not cross.
+        return Meeting::Apart;
+    }
+    // A point on the other's line counts as on its left.
+    let left = |d: i32| if d == 0 { 1 } else { d };
+    if left(d1) != left(d2) && left(d3) != left(d4) {
+        Meeting::AtACorner {
+            corners: [d1 == 0, d2 == 0, d3 == 0, d4 == 0],
+        }
+    } else {
+        Meeting::Apart
+    }
 }
 
 /// The points of the path `data`, cubic segments flattened.

@@ -89,6 +89,40 @@ fn cubic_curves_between_two_columns_cross_when_their_ends_swap_order() {
 }
 
 #[test]
+fn curves_that_meet_exactly_at_a_corner_of_their_pieces() {
+    // Both polylines have a corner at (5,5): crossing through it is one crossing.
+    assert_eq!(
+        count(&[
+            ("a", "b", "M0,0 L5,5 L10,10"),
+            ("c", "d", "M0,10 L5,5 L10,0")
+        ]),
+        1
+    );
+    // Touching there and turning back is none.
+    assert_eq!(
+        count(&[
+            ("a", "b", "M0,0 L5,5 L10,0"),
+            ("c", "d", "M0,10 L5,5 L10,10")
+        ]),
+        0
+    );
+    // One curve's corner on the other's piece, passing through, then touching.
+    assert_eq!(
+        count(&[("a", "b", "M0,0 L10,0"), ("c", "d", "M5,5 L5,0 L5,-5")]),
+        1
+    );
+    assert_eq!(
+        count(&[("a", "b", "M0,0 L10,0"), ("c", "d", "M4,5 L5,0 L6,5")]),
+        0
+    );
+    // An edge ending on another, from either side, is not a crossing.
+    assert_eq!(
+        count(&[("a", "b", "M0,0 L10,0"), ("c", "d", "M5,-5 L5,0")]),
+        0
+    );
+}
+
+#[test]
 fn unreadable_path_data_is_no_curve() {
     assert_eq!(count(&[("a", "b", ""), ("c", "d", "M0,10 L10,0")]), 0);
     assert_eq!(
@@ -322,18 +356,57 @@ fn endpoint_edges_carry_the_port_mapping_and_routes_their_paths() {
         "frontend and frontend-external"
     );
 
-    let ingress = cluster_scene(&samples(&["ingress-nginx-cloud.yaml"]));
+    let ingress = cluster_scene(&analyze(
+        &[SourceFile::new("ingress.yaml", INGRESS_TWO_PATHS)],
+        &Config::default(),
+    ));
     let routes: Vec<_> = ingress
         .edges
         .iter()
         .filter(|e| e.class == "route")
         .collect();
     assert!(!routes.is_empty());
-    for route in routes {
-        let label = route.label.as_ref().expect("a route has its path as label");
-        assert!(label.text.contains('/'), "{}", label.text);
-    }
+    let labels: BTreeSet<(&str, &str)> = routes
+        .iter()
+        .map(|route| {
+            let label = route.label.as_ref().expect("a route has its path as label");
+            (route.to.as_str(), label.text.as_str())
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        BTreeSet::from([
+            ("svc:default/api", "shop.example/api, shop.example/v2"),
+            ("svc:default/web", "shop.example/")
+        ])
+    );
+    let svg = svg_elements(&ingress, Tooltips::Omitted);
+    assert!(svg.contains(">shop.example/api, shop.example/v2</text>"));
 }
+
+/// An Ingress with three paths to two Services.
+const INGRESS_TWO_PATHS: &str = "apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  rules:
+  - host: shop.example
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+      - {path: /v2, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec: {selector: {app: api}, ports: [{port: 80}]}
+";
 
 #[test]
 fn dependencies_of_one_workload_leave_it_as_one_bundle() {
