@@ -247,7 +247,7 @@ fn every_sample_and_a_generated_cluster_cross_no_more_than_dot() {
         (
             "online-boutique + netpol",
             samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]),
-            76,
+            82,
         ),
         ("guestbook", samples(&["guestbook.yaml"]), 6),
         (
@@ -265,7 +265,7 @@ fn every_sample_and_a_generated_cluster_cross_no_more_than_dot() {
             samples(&["local-loadbalancer.yaml"]),
             0,
         ),
-        ("synthetic:200,2,12,5", generated_200(), 44_856),
+        ("synthetic:200,2,12,5", generated_200(), 44_976),
     ];
     let mut report = Vec::new();
     for (name, topology, dot_figure) in cases {
