@@ -15,12 +15,16 @@
 pub const ROOT: usize = 0;
 
 /// Most barycenter sweeps; the loop stops earlier once a sweep finds nothing better.
-const MAX_SWEEPS: usize = 12;
+const MAX_SWEEPS: usize = 8;
 /// Most transposition passes over one layer per sweep.
 const MAX_TRANSPOSE_PASSES: usize = 6;
 /// Siblings up to this many are sifted (each tried at every place); larger sets of
 /// siblings only swap neighbours, which costs linear time per pass.
 const SIFT_LIMIT: usize = 64;
+/// Sifting compares every sibling with every other through their links: it runs
+/// only while siblings × their links stay below this, so that a few namespace
+/// islands of thousands of pods each do not cost seconds.
+const SIFT_BUDGET: usize = 100_000;
 
 /// A column as a tree of items. Items are added under a parent in their initial
 /// (sorted) order; [`Layer::children`] reads the order chosen by [`order_layers`].
@@ -217,13 +221,21 @@ fn transpose(
     for positions in &mut reach {
         positions.sort_by(f64::total_cmp);
     }
+    // Small sets of siblings are sifted once; the others swap neighbours, pass
+    // after pass, while a swap helps.
+    let mut swapping = Vec::new();
+    for (item, children) in layer.children.iter_mut().enumerate() {
+        let reach_of_children: usize = children.iter().map(|&c| reach[c].len()).sum();
+        if children.len() <= SIFT_LIMIT && children.len() * reach_of_children <= SIFT_BUDGET {
+            sift(children, &reach);
+        } else {
+            swapping.push(item);
+        }
+    }
     for _ in 0..MAX_TRANSPOSE_PASSES {
         let mut swapped = false;
-        for children in &mut layer.children {
-            if children.len() <= SIFT_LIMIT {
-                swapped |= sift(children, &reach);
-                continue;
-            }
+        for &item in &swapping {
+            let children = &mut layer.children[item];
             for i in 1..children.len() {
                 let (u, v) = (children[i - 1], children[i]);
                 if reach[u].is_empty() || reach[v].is_empty() {
@@ -242,13 +254,12 @@ fn transpose(
 }
 
 /// Moves each linked child, in turn, to the place among its linked siblings where
-/// its links cross the fewest of theirs (sifting). Returns whether anything moved.
-fn sift(children: &mut [usize], reach: &[Vec<f64>]) -> bool {
+/// its links cross the fewest of theirs (sifting).
+fn sift(children: &mut [usize], reach: &[Vec<f64>]) {
     let n_linked = children
         .iter()
         .take_while(|&&c| !reach[c].is_empty())
         .count();
-    let mut moved = false;
     for item in children[..n_linked].to_vec() {
         let from = children.iter().position(|&c| c == item).unwrap_or_default();
         let others: Vec<usize> = children[..n_linked]
@@ -281,10 +292,8 @@ fn sift(children: &mut [usize], reach: &[Vec<f64>]) -> bool {
             let mut reordered = others;
             reordered.insert(best.1, item);
             children[..n_linked].copy_from_slice(&reordered);
-            moved = true;
         }
     }
-    moved
 }
 
 /// The number of pairs (x in `upper`, y in `lower`) with x > y; both sorted.

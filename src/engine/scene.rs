@@ -394,9 +394,11 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     let ranks = column_ranks(topology, view, filter);
     let mut islands: Vec<(&str, Vec<&super::resolve::ResolvedService>)> =
         by_namespace.into_iter().collect();
-    islands.sort_by_key(|(namespace, _)| rank(&ranks, &namespace_id(namespace)));
+    islands.sort_by_cached_key(|(namespace, _)| rank(&ranks, &namespace_id(namespace)));
     for (_, members) in &mut islands {
-        members.sort_by_key(|service| rank(&ranks, &service_id(&service.namespace, &service.name)));
+        members.sort_by_cached_key(|service| {
+            rank(&ranks, &service_id(&service.namespace, &service.name))
+        });
     }
     for (namespace, members) in &islands {
         let island_h = ISLAND_HEADER + members.len() as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H);
@@ -1075,7 +1077,7 @@ fn place_nodes(
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
     nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
-    nodes.sort_by_key(|node| rank(ranks, &node_id(&node.name)));
+    nodes.sort_by_cached_key(|node| rank(ranks, &node_id(&node.name)));
     let total_height: f64 = nodes
         .iter()
         .map(|n| node_height(&groups[n.name.as_str()]) + 16.0)
@@ -1124,7 +1126,8 @@ fn place_nodes(
                 .iter()
                 .map(|((namespace, workload), members)| {
                     let mut members = members.clone();
-                    members.sort_by_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
+                    members
+                        .sort_by_cached_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
                     (
                         workload_group_id(&node.name, namespace, workload),
                         namespace,
@@ -1133,7 +1136,7 @@ fn place_nodes(
                     )
                 })
                 .collect();
-            ordered_groups.sort_by_key(|(group_id, ..)| rank(ranks, group_id));
+            ordered_groups.sort_by_cached_key(|(group_id, ..)| rank(ranks, group_id));
             for (group_id, namespace, workload, members) in ordered_groups {
                 let rows = members.len().div_ceil(chips_per_row);
                 let group_h = GROUP_LABEL + rows as f64 * (CHIP + CHIP_GAP);
@@ -1267,8 +1270,9 @@ fn place_workloads(
     let mut y = MARGIN;
     let mut current_namespace: Option<String> = None;
     let mut workloads: Vec<_> = workloads.into_iter().collect();
-    workloads
-        .sort_by_key(|((namespace, workload), _)| rank(ranks, &workload_id(namespace, workload)));
+    workloads.sort_by_cached_key(|((namespace, workload), _)| {
+        rank(ranks, &workload_id(namespace, workload))
+    });
     for ((namespace, workload), (n_pods, n_ready)) in &workloads {
         if current_namespace.as_deref() != Some(namespace) {
             if current_namespace.is_some() {
@@ -1322,14 +1326,15 @@ fn label_at(edge: &Edge, text: String, end: LabelAnchor) -> Option<EdgeLabel> {
     if text.is_empty() {
         return None;
     }
-    let numbers: Vec<f64> = edge
-        .path
-        .split(|c: char| c == ',' || c.is_whitespace() || c.is_ascii_alphabetic())
-        .filter_map(|t| t.parse().ok())
-        .collect();
+    let separator = |c: char| c == ',' || c.is_whitespace() || c.is_ascii_alphabetic();
+    let mut numbers: Box<dyn Iterator<Item = f64>> = match end {
+        LabelAnchor::Start => Box::new(edge.path.split(separator).filter_map(|t| t.parse().ok())),
+        LabelAnchor::End => Box::new(edge.path.rsplit(separator).filter_map(|t| t.parse().ok())),
+    };
+    let (first, second) = (numbers.next()?, numbers.next()?);
     let point = match end {
-        LabelAnchor::Start => (numbers.first()?, numbers.get(1)?),
-        LabelAnchor::End => (numbers.get(numbers.len().checked_sub(2)?)?, numbers.last()?),
+        LabelAnchor::Start => (first, second),
+        LabelAnchor::End => (second, first),
     };
     Some(EdgeLabel {
         text,

@@ -283,13 +283,14 @@ fn every_sample_and_a_generated_cluster_cross_no_more_than_dot() {
 
 #[test]
 fn online_boutique_crosses_far_less_than_in_sorted_order() {
-    // Issue 9: in name order the cluster view had 189 crossing pairs.
+    // Issue 9: in name order the cluster view had 189 crossing pairs; the
+    // ordering and the load balancer lanes bring it to 63.
     let scene = cluster_scene(&samples(&[
         "online-boutique.yaml",
         "online-boutique-netpol.yaml",
     ]));
     let crossings = scene_crossings(&scene);
-    assert!(crossings <= 75, "{crossings}");
+    assert!(crossings <= 63, "{crossings}");
 }
 
 fn boutique_svg() -> (Scene, String) {
