@@ -260,7 +260,9 @@ fn sift(children: &mut [usize], reach: &[Vec<f64>]) {
         .iter()
         .take_while(|&&c| !reach[c].is_empty())
         .count();
-    for item in children[..n_linked].to_vec() {
+    // Each child in its place before this pass; the loop body reorders `children`.
+    let initial: Vec<usize> = children[..n_linked].to_vec();
+    for item in initial {
         let from = children.iter().position(|&c| c == item).unwrap_or_default();
         let others: Vec<usize> = children[..n_linked]
             .iter()
