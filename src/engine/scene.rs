@@ -1307,7 +1307,7 @@ fn place_workloads(
 
 fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge {
     let path = match (scene.shape(from), scene.shape(to)) {
-        (Some(a), Some(b)) => curve(&attachment(a), &attachment(b)),
+        (Some(a), Some(b)) => curve(&attachment(scene, a), &attachment(scene, b)),
         _ => String::new(),
     };
     Edge {
@@ -1375,7 +1375,7 @@ fn around_the_top(scene: &Scene, from: &str, to: &str) -> String {
     let (Some(from), Some(to)) = (scene.shape(from), scene.shape(to)) else {
         return String::new();
     };
-    let (a, b) = (from.rect, attachment(to));
+    let (a, b) = (attachment(scene, from), attachment(scene, to));
     let start = (a.x + a.w, a.y + a.h / 2.0);
     let end = (b.x + b.w, b.y + b.h / 2.0);
     let lane_left = start.0 + LANE_OFFSET;
@@ -1445,7 +1445,7 @@ fn bundle_dependencies(scene: &mut Scene) {
     let mut sources: Vec<(f64, String, Vec<usize>)> = by_source
         .into_iter()
         .filter_map(|(source, members)| {
-            let rect = attachment(scene.shape(&source)?);
+            let rect = attachment(scene, scene.shape(&source)?);
             Some((rect.y, source, members))
         })
         .collect();
@@ -1454,16 +1454,14 @@ fn bundle_dependencies(scene: &mut Scene) {
         let Some(source_shape) = scene.shape(&source) else {
             continue;
         };
-        let source_rect = attachment(source_shape);
+        let source_rect = attachment(scene, source_shape);
         let start = (source_rect.x, source_rect.y + source_rect.h / 2.0);
         let targets: Vec<(f64, f64)> = members
             .iter()
             .filter_map(|&position| scene.shape(&scene.edges[position].to))
             .map(|shape| {
-                (
-                    shape.rect.x + shape.rect.w,
-                    shape.rect.y + shape.rect.h / 2.0,
-                )
+                let rect = attachment(scene, shape);
+                (rect.x + rect.w, rect.y + rect.h / 2.0)
             })
             .collect();
         let right_of_targets = targets
@@ -1505,14 +1503,36 @@ fn bundle_dependencies(scene: &mut Scene) {
 }
 
 /// The part of a shape edges attach to: a node's header, where its packets are
-/// drawn, so that edges to the node stay clear of the workload groups below it.
-fn attachment(shape: &Shape) -> Rect {
-    match id_kind(&shape.id) {
+/// drawn, so that edges to the node stay clear of the workload groups below it;
+/// and for a shape inside a container (a Service in its namespace island, a pod
+/// in its node), its own rows widened to the outermost container's sides, so that
+/// edges and their arrowheads end on the container's border, level with the
+/// shape, instead of under the container's fill.
+fn attachment(scene: &Scene, shape: &Shape) -> Rect {
+    let own = match id_kind(&shape.id) {
         Some(IdKind::Node) => Rect {
             h: NODE_HEADER.min(shape.rect.h),
             ..shape.rect
         },
         _ => shape.rect,
+    };
+    let mut outermost = None;
+    let mut parent = shape.parent.as_deref();
+    // Containers nest at most three deep; the bound guards against a cycle.
+    for _ in 0..8 {
+        let Some(container) = parent.and_then(|id| scene.shape(id)) else {
+            break;
+        };
+        outermost = Some(container.rect);
+        parent = container.parent.as_deref();
+    }
+    match outermost {
+        Some(container) => Rect {
+            x: container.x,
+            w: container.w,
+            ..own
+        },
+        None => own,
     }
 }
 
