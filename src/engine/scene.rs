@@ -654,7 +654,8 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                         .collect::<Vec<_>>()
                         .join("; "),
                 );
-                route_edge.label = label_at(&route_edge, matches.join(", "), LabelAnchor::End);
+                route_edge.label =
+                    label_at(&scene, &route_edge, matches.join(", "), LabelAnchor::End);
                 scene.edges.push(route_edge);
             }
         }
@@ -709,7 +710,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     }
                 ),
             );
-            endpoint_edge.label = label_at(&endpoint_edge, ports, LabelAnchor::Start);
+            endpoint_edge.label = label_at(&scene, &endpoint_edge, ports, LabelAnchor::Start);
             scene.edges.push(endpoint_edge);
         }
         if view == View::Cluster && service.externally_accessible() && filter.shows("external") {
@@ -1321,20 +1322,16 @@ fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge
 }
 
 /// A label just past the start of `edge` (its first point), or just before its
-/// end (its last point), in the direction the edge leaves or arrives.
-fn label_at(edge: &Edge, text: String, end: LabelAnchor) -> Option<EdgeLabel> {
+/// end (its last point), for an edge drawn by [`curve`].
+fn label_at(scene: &Scene, edge: &Edge, text: String, end: LabelAnchor) -> Option<EdgeLabel> {
     if text.is_empty() {
         return None;
     }
-    let separator = |c: char| c == ',' || c.is_whitespace() || c.is_ascii_alphabetic();
-    let mut numbers: Box<dyn Iterator<Item = f64>> = match end {
-        LabelAnchor::Start => Box::new(edge.path.split(separator).filter_map(|t| t.parse().ok())),
-        LabelAnchor::End => Box::new(edge.path.rsplit(separator).filter_map(|t| t.parse().ok())),
-    };
-    let (first, second) = (numbers.next()?, numbers.next()?);
+    let (from, to) = (scene.shape(&edge.from)?, scene.shape(&edge.to)?);
+    let (start, finish) = curve_ends(&attachment(scene, from), &attachment(scene, to));
     let point = match end {
-        LabelAnchor::Start => (first, second),
-        LabelAnchor::End => (second, first),
+        LabelAnchor::Start => start,
+        LabelAnchor::End => finish,
     };
     Some(EdgeLabel {
         text,
@@ -1536,8 +1533,8 @@ fn attachment(scene: &Scene, shape: &Shape) -> Rect {
     }
 }
 
-/// A horizontal S-curve from the facing sides of two boxes.
-fn curve(a: &Rect, b: &Rect) -> String {
+/// Where [`curve`] starts and ends: the middles of the facing sides.
+fn curve_ends(a: &Rect, b: &Rect) -> ((f64, f64), (f64, f64)) {
     let (ay, by) = (a.y + a.h / 2.0, b.y + b.h / 2.0);
     let (ax, bx) = if a.x + a.w <= b.x {
         (a.x + a.w, b.x)
@@ -1546,6 +1543,12 @@ fn curve(a: &Rect, b: &Rect) -> String {
     } else {
         (a.x + a.w / 2.0, b.x + b.w / 2.0)
     };
+    ((ax, ay), (bx, by))
+}
+
+/// A horizontal S-curve from the facing sides of two boxes.
+fn curve(a: &Rect, b: &Rect) -> String {
+    let ((ax, ay), (bx, by)) = curve_ends(a, b);
     let bend = ((bx - ax).abs() / 2.0).max(30.0) * if bx >= ax { 1.0 } else { -1.0 };
     format!(
         "M{ax:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{by:.1} {bx:.1},{by:.1}",
