@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::diag::Severity;
+use super::layer_order::{order_layers, Layer, ROOT};
 use super::model::{Readiness, ServiceType};
 use super::refs::KindRef;
 use super::trace::Place;
@@ -102,7 +103,27 @@ pub struct Edge {
     /// SVG path data, a cubic curve between the two shapes' sides.
     pub path: String,
     pub class: String,
+    /// Hover text; every edge has one.
     pub tooltip: String,
+    /// Ports or paths written beside the edge (`:80 → 8080`, `/api`), if any.
+    pub label: Option<EdgeLabel>,
+}
+
+/// Text drawn beside an edge, at a point the layout chose so that the labels of a
+/// fan of edges out of one shape coincide rather than overlap.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EdgeLabel {
+    pub text: String,
+    pub x: f64,
+    pub y: f64,
+    /// Which end of the text sits at `x`.
+    pub anchor: LabelAnchor,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LabelAnchor {
+    Start,
+    End,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -187,6 +208,15 @@ const CHIP: f64 = 14.0;
 const CHIP_GAP: f64 = 4.0;
 const GROUP_LABEL: f64 = 16.0;
 const WORKLOAD_W: f64 = 220.0;
+/// How far right of a column the lanes of edges drawn around the picture run.
+const LANE_OFFSET: f64 = 16.0;
+/// The height of the lane above everything that edges around the picture follow.
+const TOP_LANE_Y: f64 = 10.0;
+const CORNER_RADIUS: f64 = 8.0;
+/// How far right of the Services a bundle of dependencies splits into branches.
+const BUNDLE_SPLIT: f64 = 16.0;
+const BUNDLE_LANES: usize = 4;
+const BUNDLE_LANE_GAP: f64 = 10.0;
 
 /// What a scene id names. The id is the kind's prefix, a colon and the object's
 /// key (`namespace/name` for namespaced objects, the name for nodes and namespaces),
@@ -360,9 +390,24 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             .push(service);
     }
     let packing = packing(topology, filter, &by_namespace);
-    let island_sizes: Vec<usize> = by_namespace.values().map(Vec::len).collect();
+    // Layer ordering (crossing reduction) for the classic picture only: a packed
+    // picture is read by its tiles, and must not reorder when a pod is added (§13.1).
+    let ranks = if packing == Packing::Column {
+        column_ranks(topology, view, filter)
+    } else {
+        BTreeMap::new()
+    };
+    let mut ordered: Vec<(&str, Vec<&super::resolve::ResolvedService>)> =
+        by_namespace.into_iter().collect();
+    ordered.sort_by_cached_key(|(namespace, _)| rank(&ranks, &namespace_id(namespace)));
+    for (_, members) in &mut ordered {
+        members.sort_by_cached_key(|service| {
+            rank(&ranks, &service_id(&service.namespace, &service.name))
+        });
+    }
+    let island_sizes: Vec<usize> = ordered.iter().map(|(_, members)| members.len()).collect();
     let islands = pack_islands(&island_sizes, x_service - ISLAND_PAD, packing);
-    for ((namespace, members), island) in by_namespace.iter().zip(&islands.islands) {
+    for ((namespace, members), island) in ordered.iter().zip(&islands.islands) {
         let island_id = namespace_id(namespace);
         scene.push(Shape {
             id: island_id.clone(),
@@ -571,22 +616,47 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     "HTTP via the ingress controller",
                 ));
             }
-            let mut seen = BTreeSet::new();
+            // One edge per target Service, labelled with every path that leads there.
+            let mut by_target: Vec<(&String, Vec<&super::ingress::IngressRoute>)> = Vec::new();
             for (route, target) in ingress.routes.iter().zip(&targets) {
-                if scene.shape(target).is_some() && seen.insert(target.clone()) {
-                    scene.edges.push(edge(
-                        &scene,
-                        &id,
-                        target,
-                        "route",
-                        &format!(
-                            "{}{} → {}",
-                            route.host.as_deref().unwrap_or("*"),
-                            route.path,
-                            route.service
-                        ),
-                    ));
+                if scene.shape(target).is_none() {
+                    continue;
                 }
+                match by_target.iter_mut().find(|(t, _)| *t == target) {
+                    Some((_, routes)) => routes.push(route),
+                    None => by_target.push((target, vec![route])),
+                }
+            }
+            for (target, routes) in by_target {
+                let matches: Vec<String> = routes
+                    .iter()
+                    .map(|route| format!("{}{}", route.host.as_deref().unwrap_or(""), route.path))
+                    .collect();
+                let mut route_edge = edge(
+                    &scene,
+                    &id,
+                    target,
+                    "route",
+                    &routes
+                        .iter()
+                        .map(|route| {
+                            format!(
+                                "{}{} → {}{}",
+                                route.host.as_deref().unwrap_or("*"),
+                                route.path,
+                                route.service,
+                                route
+                                    .resolved_port
+                                    .map(|p| format!(":{p}"))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+                route_edge.label =
+                    label_at(&scene, &route_edge, matches.join(", "), LabelAnchor::End);
+                scene.edges.push(route_edge);
             }
         }
     }
@@ -602,8 +672,11 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 packing,
             },
             &badges,
+            &ranks,
         ),
-        View::Logical => place_workloads(topology, filter, &mut scene, x_right, packing, &badges),
+        View::Logical => place_workloads(
+            topology, filter, &mut scene, x_right, packing, &badges, &ranks,
+        ),
     };
 
     // Service → endpoints and LB → node edges.
@@ -627,13 +700,23 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 continue;
             }
             let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
-            scene.edges.push(edge(
+            let ports = port_mapping(service, endpoint);
+            let mut endpoint_edge = edge(
                 &scene,
                 &service_key,
                 &target,
                 &format!("endpoint {state}"),
-                &format!("endpoint {pod} ({state})"),
-            ));
+                &format!(
+                    "endpoint {pod} ({state}){}",
+                    if ports.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {ports}")
+                    }
+                ),
+            );
+            endpoint_edge.label = label_at(&scene, &endpoint_edge, ports, LabelAnchor::Start);
+            scene.edges.push(endpoint_edge);
         }
         if view == View::Cluster && service.externally_accessible() && filter.shows("external") {
             let lb = load_balancer_id(&service.namespace, &service.name);
@@ -666,40 +749,18 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 } else {
                     format!("{} has no local endpoint: health check fails, traffic is dropped (externalTrafficPolicy Local)", node.name)
                 };
-                scene
-                    .edges
-                    .push(edge(&scene, &lb, &target, class, &tooltip));
+                let mut node_port = edge(&scene, &lb, &target, class, &tooltip);
+                node_port.path = around_the_top(&scene, &lb, &target);
+                scene.edges.push(node_port);
             }
         }
     }
     // Inferred dependencies: workload → Service.
     if filter.shows("dependency") {
-        for dependency in &topology.dependencies {
+        let dependency_sources = dependency_sources(topology, view);
+        for (index, dependency) in topology.dependencies.iter().enumerate() {
             let to = id_from_key(IdKind::Service, &dependency.to.to_string());
-            let namespace = dependency.from.namespace.as_str();
-            let from = topology
-                .cluster
-                .pods
-                .iter()
-                .find(|p| {
-                    p.namespace == namespace
-                        && *p.workload.as_ref().map_or(&p.name, |w| &w.name) == dependency.from.name
-                })
-                .map(|p| match view {
-                    View::Cluster => match &p.workload {
-                        Some(workload) => workload_group_id(
-                            p.node.as_deref().unwrap_or("unscheduled"),
-                            namespace,
-                            workload,
-                        ),
-                        None => pod_id(namespace, &p.name),
-                    },
-                    View::Logical => p
-                        .workload
-                        .as_ref()
-                        .map(|w| workload_id(namespace, w))
-                        .unwrap_or_else(|| pod_id(namespace, &p.name)),
-                });
+            let from = dependency_sources.get(index).cloned().flatten();
             if let Some(from) = from {
                 if scene.shape(&from).is_some() && scene.shape(&to).is_some() {
                     let port = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
@@ -716,6 +777,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 }
             }
         }
+        bundle_dependencies(&mut scene);
     }
     scene.width = scene
         .shapes
@@ -729,6 +791,221 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
         .max(ingress_slots.bottom)
         + MARGIN;
     scene
+}
+
+/// The shape each inferred dependency is drawn from, by position in
+/// `topology.dependencies`: the workload group of the workload's first pod in the
+/// cluster view (a bare pod's chip), its workload box in the logical view.
+fn dependency_sources(topology: &Topology, view: View) -> Vec<Option<String>> {
+    // The first pod of each (namespace, workload name), found once rather than
+    // by a scan of every pod per dependency.
+    let mut first_pod: BTreeMap<(&str, &str), &super::cluster::ClusterPod> = BTreeMap::new();
+    for pod in &topology.cluster.pods {
+        let name = pod.workload.as_ref().map_or(&pod.name, |w| &w.name);
+        first_pod
+            .entry((pod.namespace.as_str(), name.as_str()))
+            .or_insert(pod);
+    }
+    topology
+        .dependencies
+        .iter()
+        .map(|dependency| {
+            let namespace = dependency.from.namespace.as_str();
+            let pod = first_pod.get(&(namespace, dependency.from.name.as_str()))?;
+            Some(match (view, &pod.workload) {
+                (View::Cluster, Some(workload)) => workload_group_id(
+                    pod.node.as_deref().unwrap_or("unscheduled"),
+                    namespace,
+                    workload,
+                ),
+                (View::Logical, Some(workload)) => workload_id(namespace, workload),
+                (_, None) => pod_id(namespace, &pod.name),
+            })
+        })
+        .collect()
+}
+
+/// The place of an id in its column's order (see [`column_ranks`]); ids the order
+/// does not know come last, in the order they had.
+fn rank(ranks: &BTreeMap<String, usize>, id: &str) -> usize {
+    ranks.get(id).copied().unwrap_or(usize::MAX)
+}
+
+/// The order of the Services column and of the column facing it (nodes, their
+/// workload groups and pods; or workloads in the logical view), chosen by
+/// [`layer_order::order_layers`] to reduce the crossings of endpoint and
+/// dependency edges. Namespace islands, zones, nodes and workload groups stay
+/// contiguous. Returns each scene id's position in a depth-first walk of its
+/// column; the placement functions sort by it.
+fn column_ranks(topology: &Topology, view: View, filter: &Filter) -> BTreeMap<String, usize> {
+    let mut services = Layer::default();
+    let mut facing = Layer::default();
+    let mut ids: [Vec<String>; 2] = [vec![String::new()], vec![String::new()]];
+    let mut items: [BTreeMap<String, usize>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    let mut add = |side: usize, layer: &mut Layer, parent: usize, id: String| {
+        if let Some(&item) = items[side].get(&id) {
+            return item;
+        }
+        let item = layer.add(parent);
+        items[side].insert(id.clone(), item);
+        ids[side].push(id);
+        item
+    };
+    // The Services column: namespace islands holding Services, sorted.
+    if filter.shows("service") {
+        let mut by_namespace: BTreeMap<&str, Vec<&super::resolve::ResolvedService>> =
+            BTreeMap::new();
+        for service in topology
+            .services
+            .iter()
+            .filter(|s| filter.shows_namespace(&s.namespace))
+        {
+            by_namespace
+                .entry(&service.namespace)
+                .or_default()
+                .push(service);
+        }
+        for (namespace, members) in by_namespace {
+            let island = add(0, &mut services, ROOT, namespace_id(namespace));
+            for service in members {
+                add(
+                    0,
+                    &mut services,
+                    island,
+                    service_id(&service.namespace, &service.name),
+                );
+            }
+        }
+    }
+    // The facing column, in the placement functions' initial order.
+    let pods = topology
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| filter.shows_namespace(&p.namespace));
+    match view {
+        View::Cluster if filter.shows("node") => {
+            let mut nodes: Vec<&super::cluster::ClusterNode> =
+                topology.cluster.nodes.iter().collect();
+            nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+            let mut node_items = BTreeMap::new();
+            for node in nodes {
+                let zone = add(
+                    1,
+                    &mut facing,
+                    ROOT,
+                    format!("zone:{}", node.zone.as_deref().unwrap_or_default()),
+                );
+                node_items.insert(
+                    node.name.as_str(),
+                    add(1, &mut facing, zone, node_id(&node.name)),
+                );
+            }
+            if filter.shows("pod") {
+                let mut grouped: BTreeMap<
+                    (&str, String, KindRef),
+                    Vec<&super::cluster::ClusterPod>,
+                > = BTreeMap::new();
+                for pod in pods {
+                    let Some(node) = pod.node.as_deref().filter(|n| node_items.contains_key(n))
+                    else {
+                        continue;
+                    };
+                    let workload = pod
+                        .workload
+                        .clone()
+                        .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
+                    grouped
+                        .entry((node, pod.namespace.clone(), workload))
+                        .or_default()
+                        .push(pod);
+                }
+                for ((node, namespace, workload), members) in grouped {
+                    let group = add(
+                        1,
+                        &mut facing,
+                        node_items[node],
+                        workload_group_id(node, &namespace, &workload),
+                    );
+                    for pod in members {
+                        add(1, &mut facing, group, pod_id(&pod.namespace, &pod.name));
+                    }
+                }
+            }
+        }
+        View::Cluster => {}
+        View::Logical => {
+            let workloads: BTreeSet<(String, KindRef)> = pods
+                .map(|pod| {
+                    let workload = pod
+                        .workload
+                        .clone()
+                        .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
+                    (pod.namespace.clone(), workload)
+                })
+                .collect();
+            for (namespace, workload) in workloads {
+                // Not a scene id: the Services column already ranks `ns:` ids.
+                let island = add(1, &mut facing, ROOT, format!("workloads-in:{namespace}"));
+                add(1, &mut facing, island, workload_id(&namespace, &workload));
+            }
+        }
+    }
+    // Links: Service → endpoint, and dependency (workload → Service).
+    let mut links = Vec::new();
+    for service in &topology.services {
+        let Some(&service_item) = items[0].get(&service_id(&service.namespace, &service.name))
+        else {
+            continue;
+        };
+        for endpoint in &service.endpoints {
+            let Some(pod) = &endpoint.pod else { continue };
+            let target = match view {
+                View::Cluster => id_from_key(IdKind::Pod, &pod.to_string()),
+                View::Logical => match endpoint
+                    .pod_index
+                    .and_then(|i| topology.cluster.pods.get(i))
+                    .and_then(|p| p.workload.as_ref())
+                {
+                    Some(workload) => workload_id(&service.namespace, workload),
+                    None => continue,
+                },
+            };
+            if let Some(&target_item) = items[1].get(&target) {
+                links.push((service_item, target_item));
+            }
+        }
+    }
+    if filter.shows("dependency") {
+        for (dependency, source) in topology
+            .dependencies
+            .iter()
+            .zip(dependency_sources(topology, view))
+        {
+            let target = id_from_key(IdKind::Service, &dependency.to.to_string());
+            if let (Some(&target_item), Some(&source_item)) = (
+                items[0].get(&target),
+                source.and_then(|source| items[1].get(&source)),
+            ) {
+                links.push((target_item, source_item));
+            }
+        }
+    }
+    links.sort_unstable();
+    links.dedup();
+    order_layers(&mut services, &mut facing, &links);
+    let mut ranks = BTreeMap::new();
+    for (side, layer) in [services, facing].iter().enumerate() {
+        let mut stack = vec![ROOT];
+        while let Some(item) = stack.pop() {
+            if item != ROOT {
+                let position = ranks.len();
+                ranks.insert(ids[side][item].clone(), position);
+            }
+            stack.extend(layer.children(item).iter().rev());
+        }
+    }
+    ranks
 }
 
 /// Places boxes in one column at their wanted y, pushed down past earlier boxes so
@@ -1014,6 +1291,7 @@ fn place_nodes(
     scene: &mut Scene,
     block: NodeBlock,
     badges: &BTreeMap<String, Severity>,
+    ranks: &BTreeMap<String, usize>,
 ) -> f64 {
     let NodeBlock {
         x0,
@@ -1061,14 +1339,46 @@ fn place_nodes(
         GROUP_LABEL + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP)
     };
     let group_column_height = packing.group_column_height();
-    let node_layout = |pods: &BTreeMap<(String, KindRef), Vec<&super::cluster::ClusterPod>>| {
-        GroupFlow::new(pods.values().map(group_height), group_column_height)
+    // Each node's workload groups, and their pods, in the layer order (`column_ranks`).
+    type Group<'a> = (
+        String,
+        &'a String,
+        &'a KindRef,
+        Vec<&'a super::cluster::ClusterPod>,
+    );
+    let ordered: BTreeMap<&str, Vec<Group>> = groups
+        .iter()
+        .map(|(node, pods)| {
+            let mut list: Vec<Group> = pods
+                .iter()
+                .map(|((namespace, workload), members)| {
+                    let mut members = members.clone();
+                    members
+                        .sort_by_cached_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
+                    (
+                        workload_group_id(node, namespace, workload),
+                        namespace,
+                        workload,
+                        members,
+                    )
+                })
+                .collect();
+            list.sort_by_cached_key(|(group_id, ..)| rank(ranks, group_id));
+            (*node, list)
+        })
+        .collect();
+    let node_layout = |list: &[Group]| {
+        GroupFlow::new(
+            list.iter().map(|(.., members)| group_height(members)),
+            group_column_height,
+        )
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
     nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+    nodes.sort_by_cached_key(|node| rank(ranks, &node_id(&node.name)));
     let layouts: Vec<GroupFlow> = nodes
         .iter()
-        .map(|n| node_layout(&groups[n.name.as_str()]))
+        .map(|n| node_layout(&ordered[n.name.as_str()]))
         .collect();
     let sizes: Vec<(f64, f64)> = layouts.iter().map(GroupFlow::node_size).collect();
     let places = pack_nodes(&sizes, x0, target_height, packing);
@@ -1106,10 +1416,9 @@ fn place_nodes(
                 badge: None,
                 parent: None,
             });
-            for (((namespace, workload), members), (group_dx, group_dy)) in
-                pods.iter().zip(&layout.offsets)
+            for ((group_id, namespace, workload, members), (group_dx, group_dy)) in
+                ordered[node.name.as_str()].iter().zip(&layout.offsets)
             {
-                let group_id = workload_group_id(&node.name, namespace, workload);
                 let group_h = group_height(members);
                 let group_x = x + group_dx;
                 let group_y = y + NODE_HEADER + group_dy;
@@ -1124,7 +1433,7 @@ fn place_nodes(
                     },
                     class: "workload-group".into(),
                     label: workload.name.clone(),
-                    sublabel: namespace.clone(),
+                    sublabel: namespace.to_string(),
                     tooltip: format!(
                         "{workload} in {namespace}: {} pods on {}",
                         members.len(),
@@ -1219,6 +1528,7 @@ fn place_workloads(
     x0: f64,
     packing: Packing,
     badges: &BTreeMap<String, Severity>,
+    ranks: &BTreeMap<String, usize>,
 ) -> f64 {
     let mut workloads: BTreeMap<(String, KindRef), (usize, usize)> = BTreeMap::new();
     for pod in topology
@@ -1241,6 +1551,10 @@ fn place_workloads(
     let mut x = x0;
     let mut bottom = MARGIN;
     let mut current_namespace: Option<String> = None;
+    let mut workloads: Vec<_> = workloads.into_iter().collect();
+    workloads.sort_by_cached_key(|((namespace, workload), _)| {
+        rank(ranks, &workload_id(namespace, workload))
+    });
     for ((namespace, workload), (n_pods, n_ready)) in &workloads {
         if current_namespace.as_deref() != Some(namespace) {
             if current_namespace.is_some() {
@@ -1283,7 +1597,7 @@ fn place_workloads(
 
 fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge {
     let path = match (scene.shape(from), scene.shape(to)) {
-        (Some(a), Some(b)) => curve(&a.rect, &b.rect),
+        (Some(a), Some(b)) => curve(&attachment(scene, a), &attachment(scene, b)),
         _ => String::new(),
     };
     Edge {
@@ -1292,11 +1606,224 @@ fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge
         path,
         class: class.to_string(),
         tooltip: tooltip.to_string(),
+        label: None,
     }
 }
 
-/// A horizontal S-curve from the facing sides of two boxes.
-fn curve(a: &Rect, b: &Rect) -> String {
+/// A label just past the start of `edge` (its first point), or just before its
+/// end (its last point), for an edge drawn by [`curve`].
+fn label_at(scene: &Scene, edge: &Edge, text: String, end: LabelAnchor) -> Option<EdgeLabel> {
+    if text.is_empty() {
+        return None;
+    }
+    let (from, to) = (scene.shape(&edge.from)?, scene.shape(&edge.to)?);
+    let (start, finish) = curve_ends(&attachment(scene, from), &attachment(scene, to));
+    let point = match end {
+        LabelAnchor::Start => start,
+        LabelAnchor::End => finish,
+    };
+    Some(EdgeLabel {
+        text,
+        x: point.0 + if end == LabelAnchor::Start { 6.0 } else { -8.0 },
+        y: point.1 - 4.0,
+        anchor: end,
+    })
+}
+
+/// `:80 → 8080` for each port of `service`, the target port as `endpoint`
+/// resolved it (EndpointSlice ports carry the Service port's name).
+fn port_mapping(
+    service: &super::resolve::ResolvedService,
+    endpoint: &super::resolve::Endpoint,
+) -> String {
+    service
+        .ports
+        .iter()
+        .map(|service_port| {
+            let target = endpoint
+                .ports
+                .iter()
+                .find(|p| p.name == service_port.name)
+                .map(|p| p.port.to_string())
+                .unwrap_or_else(|| service_port.target_port.to_string());
+            format!(":{} → {target}", service_port.port)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The path of an edge from a load balancer to a node, around the picture: out of
+/// the load balancer's right side, up a lane beside its column, along the top,
+/// down a lane right of the node and into the node's header from the right. Drawn
+/// straight across, every such edge would cross the Service → pod and dependency
+/// edges between it and the node; this way it crosses none of them.
+fn around_the_top(scene: &Scene, from: &str, to: &str) -> String {
+    let (Some(from), Some(to)) = (scene.shape(from), scene.shape(to)) else {
+        return String::new();
+    };
+    let (a, b) = (attachment(scene, from), attachment(scene, to));
+    let start = (a.x + a.w, a.y + a.h / 2.0);
+    let end = (b.x + b.w, b.y + b.h / 2.0);
+    let lane_left = start.0 + LANE_OFFSET;
+    let lane_right = end.0 + LANE_OFFSET;
+    rounded_polyline(&[
+        start,
+        (lane_left, start.1),
+        (lane_left, TOP_LANE_Y),
+        (lane_right, TOP_LANE_Y),
+        (lane_right, end.1),
+        end,
+    ])
+}
+
+/// SVG path data through `points`, each inner corner rounded by a quarter curve of
+/// up to [`CORNER_RADIUS`].
+fn rounded_polyline(points: &[(f64, f64)]) -> String {
+    let Some(&(x0, y0)) = points.first() else {
+        return String::new();
+    };
+    let mut path = format!("M{x0:.1},{y0:.1}");
+    for window in points.windows(3) {
+        let [previous, corner, next] = [window[0], window[1], window[2]];
+        let toward = |from: (f64, f64), to: (f64, f64)| {
+            let length = ((to.0 - from.0).powi(2) + (to.1 - from.1).powi(2)).sqrt();
+            let radius = CORNER_RADIUS.min(length / 2.0);
+            if length == 0.0 {
+                from
+            } else {
+                (
+                    from.0 + (to.0 - from.0) * radius / length,
+                    from.1 + (to.1 - from.1) * radius / length,
+                )
+            }
+        };
+        let (enter, leave) = (toward(corner, previous), toward(corner, next));
+        path.push_str(&format!(
+            " L{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+            enter.0, enter.1, corner.0, corner.1, corner.0, corner.1, leave.0, leave.1
+        ));
+    }
+    if let Some(&(x, y)) = points.last() {
+        path.push_str(&format!(" L{x:.1},{y:.1}"));
+    }
+    path
+}
+
+/// Draws the dependencies out of each workload as one bundle: a single trunk from
+/// the workload to a split point just right of the Services it calls, level with
+/// the workload (or the nearest of its targets), then one short branch per
+/// Service. A workload that calls many Services is then one line across the
+/// endpoint edges instead of a fan of them, and the branches spread only where
+/// the Services are.
+fn bundle_dependencies(scene: &mut Scene) {
+    let mut by_source: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (position, edge) in scene.edges.iter().enumerate() {
+        if edge.class == "dependency" {
+            by_source
+                .entry(edge.from.clone())
+                .or_default()
+                .push(position);
+        }
+    }
+    // Bundles split in one of a few lanes, by the order of their workloads from
+    // the top, so that neighbouring bundles branch side by side, not on top of
+    // each other.
+    let mut sources: Vec<(f64, String, Vec<usize>)> = by_source
+        .into_iter()
+        .filter_map(|(source, members)| {
+            let rect = attachment(scene, scene.shape(&source)?);
+            Some((rect.y, source, members))
+        })
+        .collect();
+    sources.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    for (lane, (_, source, members)) in sources.into_iter().enumerate() {
+        let Some(source_shape) = scene.shape(&source) else {
+            continue;
+        };
+        let source_rect = attachment(scene, source_shape);
+        let start = (source_rect.x, source_rect.y + source_rect.h / 2.0);
+        let targets: Vec<(f64, f64)> = members
+            .iter()
+            .filter_map(|&position| scene.shape(&scene.edges[position].to))
+            .map(|shape| {
+                let rect = attachment(scene, shape);
+                (rect.x + rect.w, rect.y + rect.h / 2.0)
+            })
+            .collect();
+        let right_of_targets = targets
+            .iter()
+            .map(|t| t.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let split_x =
+            right_of_targets + BUNDLE_SPLIT + (lane % BUNDLE_LANES) as f64 * BUNDLE_LANE_GAP;
+        // Only a workload right of every Service it calls is bundled; any other
+        // keeps its plain curves.
+        if targets.len() != members.len() || split_x + 2.0 * BUNDLE_SPLIT > start.0 {
+            continue;
+        }
+        let (low, high) = targets
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), t| {
+                (low.min(t.1), high.max(t.1))
+            });
+        let split_y = start.1.clamp(low, high);
+        let bend = (start.0 - split_x) / 2.0;
+        let trunk = format!(
+            "M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {split_x:.1},{split_y:.1}",
+            start.0,
+            start.1,
+            start.0 - bend,
+            start.1,
+            split_x + bend,
+            split_y
+        );
+        for (&position, &(target_x, target_y)) in members.iter().zip(&targets) {
+            let reach = (split_x - target_x) / 2.0;
+            scene.edges[position].path = format!(
+                "{trunk} C{:.1},{split_y:.1} {:.1},{target_y:.1} {target_x:.1},{target_y:.1}",
+                split_x - reach,
+                target_x + reach
+            );
+        }
+    }
+}
+
+/// The part of a shape edges attach to: a node's header, where its packets are
+/// drawn, so that edges to the node stay clear of the workload groups below it;
+/// and for a shape inside a container (a Service in its namespace island, a pod
+/// in its node), its own rows widened to the outermost container's sides, so that
+/// edges and their arrowheads end on the container's border, level with the
+/// shape, instead of under the container's fill.
+fn attachment(scene: &Scene, shape: &Shape) -> Rect {
+    let own = match id_kind(&shape.id) {
+        Some(IdKind::Node) => Rect {
+            h: NODE_HEADER.min(shape.rect.h),
+            ..shape.rect
+        },
+        _ => shape.rect,
+    };
+    let mut outermost = None;
+    let mut parent = shape.parent.as_deref();
+    // Containers nest at most three deep; the bound guards against a cycle.
+    for _ in 0..8 {
+        let Some(container) = parent.and_then(|id| scene.shape(id)) else {
+            break;
+        };
+        outermost = Some(container.rect);
+        parent = container.parent.as_deref();
+    }
+    match outermost {
+        Some(container) => Rect {
+            x: container.x,
+            w: container.w,
+            ..own
+        },
+        None => own,
+    }
+}
+
+/// Where [`curve`] starts and ends: the middles of the facing sides.
+fn curve_ends(a: &Rect, b: &Rect) -> ((f64, f64), (f64, f64)) {
     let (ay, by) = (a.y + a.h / 2.0, b.y + b.h / 2.0);
     let (ax, bx) = if a.x + a.w <= b.x {
         (a.x + a.w, b.x)
@@ -1305,6 +1832,12 @@ fn curve(a: &Rect, b: &Rect) -> String {
     } else {
         (a.x + a.w / 2.0, b.x + b.w / 2.0)
     };
+    ((ax, ay), (bx, by))
+}
+
+/// A horizontal S-curve from the facing sides of two boxes.
+fn curve(a: &Rect, b: &Rect) -> String {
+    let ((ax, ay), (bx, by)) = curve_ends(a, b);
     let bend = ((bx - ax).abs() / 2.0).max(30.0) * if bx >= ax { 1.0 } else { -1.0 };
     format!(
         "M{ax:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{by:.1} {bx:.1},{by:.1}",
@@ -1373,11 +1906,12 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     out.push_str("<g class=\"edges\">");
     for edge in &scene.edges {
         out.push_str(&format!(
-            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\">",
+            "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\" marker-end=\"url(#{})\">",
             edge.class,
             escape(&edge.from),
             escape(&edge.to),
-            edge.path
+            edge.path,
+            arrow_marker(&edge.class).id(),
         ));
         if tooltips == Tooltips::Embedded {
             out.push_str(&format!("<title>{}</title>", escape(&edge.tooltip)));
@@ -1439,6 +1973,107 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
         out.push_str("</g>\n");
     }
     out.push_str("</g>");
+    out.push_str(&edge_labels(scene));
+    out.push_str(&arrow_markers());
+    out
+}
+
+/// The arrowheads, one marker per edge colour, each defined once. They come after
+/// the `g.edges` and `g.shapes` containers, which the web app reads by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ArrowMarker {
+    Plain,
+    Dependency,
+    Route,
+    Warning,
+    Error,
+}
+
+impl ArrowMarker {
+    const ALL: [ArrowMarker; 5] = [
+        ArrowMarker::Plain,
+        ArrowMarker::Dependency,
+        ArrowMarker::Route,
+        ArrowMarker::Warning,
+        ArrowMarker::Error,
+    ];
+
+    fn id(self) -> &'static str {
+        match self {
+            ArrowMarker::Plain => "kt-arrow",
+            ArrowMarker::Dependency => "kt-arrow-dependency",
+            ArrowMarker::Route => "kt-arrow-route",
+            ArrowMarker::Warning => "kt-arrow-warning",
+            ArrowMarker::Error => "kt-arrow-error",
+        }
+    }
+
+    /// The class of the arrowhead's path, coloured by the stylesheet like its edge.
+    fn class(self) -> &'static str {
+        match self {
+            ArrowMarker::Plain => "arrow",
+            ArrowMarker::Dependency => "arrow dependency",
+            ArrowMarker::Route => "arrow route",
+            ArrowMarker::Warning => "arrow warning",
+            ArrowMarker::Error => "arrow error",
+        }
+    }
+}
+
+/// The arrowhead of an edge of `class`, matching the colour the stylesheet gives it.
+fn arrow_marker(class: &str) -> ArrowMarker {
+    let has = |word: &str| class.split(' ').any(|c| c == word);
+    if has("dependency") {
+        ArrowMarker::Dependency
+    } else if has("route") {
+        ArrowMarker::Route
+    } else if has("terminating") || has("unhealthy") {
+        ArrowMarker::Error
+    } else if has("not-ready") {
+        ArrowMarker::Warning
+    } else {
+        ArrowMarker::Plain
+    }
+}
+
+fn arrow_markers() -> String {
+    let mut out = String::from("<defs>");
+    for marker in ArrowMarker::ALL {
+        out.push_str(&format!(
+            "<marker id=\"{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path class=\"{}\" d=\"M0,1 L10,5 L0,9 z\"/></marker>",
+            marker.id(),
+            marker.class()
+        ));
+    }
+    out.push_str("</defs>");
+    out
+}
+
+/// The edges' labels, above the shapes so that they stay readable. A fan of edges
+/// out of one Service carries the same label at the same point: it is written once.
+fn edge_labels(scene: &Scene) -> String {
+    let mut out = String::from("<g class=\"edge-labels\">");
+    let mut written = BTreeSet::new();
+    for label in scene.edges.iter().filter_map(|edge| edge.label.as_ref()) {
+        let key = (
+            format!("{:.1},{:.1}", label.x, label.y),
+            label.text.as_str(),
+        );
+        if !written.insert(key) {
+            continue;
+        }
+        out.push_str(&format!(
+            "<text class=\"edge-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{}</text>",
+            label.x,
+            label.y,
+            match label.anchor {
+                LabelAnchor::Start => "start",
+                LabelAnchor::End => "end",
+            },
+            escape(&label.text)
+        ));
+    }
+    out.push_str("</g>");
     out
 }
 
@@ -1475,8 +2110,9 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Colours shared with `public/style.css` (light theme).
-const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#a855f7;stroke-dasharray:5 4}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}\
+const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}\
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
-.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}";
+.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
+.arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";

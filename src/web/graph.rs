@@ -864,9 +864,12 @@ fn Legend() -> impl IntoView {
                 <dt><span class="swatch pod ready"></span></dt><dd>"Pod ready"</dd>
                 <dt><span class="swatch pod not-ready"></span></dt><dd>"Pod not ready"</dd>
                 <dt><span class="swatch pod terminating"></span></dt><dd>"Pod terminating"</dd>
-                <dt><span class="swatch line endpoint"></span></dt><dd>"Service → endpoint"</dd>
-                <dt><span class="swatch line dependency"></span></dt><dd>"Inferred dependency"</dd>
-                <dt><span class="swatch line unhealthy"></span></dt><dd>"Node drops (ETP Local)"</dd>
+                <dt><span class="swatch line endpoint arrow"></span></dt><dd>"Service → endpoint, labelled :port → target port"</dd>
+                <dt><span class="swatch line not-ready arrow"></span></dt><dd>"Endpoint not ready"</dd>
+                <dt><span class="swatch line route arrow"></span></dt><dd>"Ingress route, labelled with its path"</dd>
+                <dt><span class="swatch line dependency arrow"></span></dt><dd>"Inferred dependency: workload → Service, one bundle per workload"</dd>
+                <dt><span class="swatch line node-port arrow"></span></dt><dd>"Load balancer → node (around the top)"</dd>
+                <dt><span class="swatch line unhealthy arrow"></span></dt><dd>"Node drops (ETP Local)"</dd>
                 <dt><span class="swatch badge-error"></span></dt><dd>"Has errors / warnings"</dd>
             </dl>
         </div>

@@ -10,6 +10,7 @@ mod boundary;
 mod citations;
 mod cli;
 mod corpus;
+mod crossings;
 mod docs;
 mod engine_rules;
 mod export;

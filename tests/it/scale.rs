@@ -21,6 +21,7 @@ fn synthetic(n_deployments: usize, replicas: usize, n_nodes: usize, n_namespaces
         replicas,
         n_nodes,
         n_namespaces,
+        n_http_routes: 0,
     }
     .to_yaml()
 }
