@@ -437,7 +437,10 @@ fn render_svg_parses_and_names_every_service_without_outside_references() {
                 }
             }
             let outside = svg.replace("url(#", "");
-            assert!(!outside.contains("@import") && !outside.contains("url("), "{file}");
+            assert!(
+                !outside.contains("@import") && !outside.contains("url("),
+                "{file}"
+            );
             let titles: Vec<&str> = document
                 .descendants()
                 .filter(|node| node.tag_name().name() == "title")
