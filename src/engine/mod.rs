@@ -33,6 +33,7 @@ pub mod k8s_names;
 pub mod model;
 pub mod netpol;
 pub mod output;
+pub mod policy_graph;
 pub mod refs;
 pub mod resolve;
 pub mod scene;

@@ -17,6 +17,7 @@ mod highlight;
 mod ingest;
 mod launch_options;
 mod netpol;
+mod policy_graph;
 mod scene;
 mod selector;
 mod sim;
