@@ -71,6 +71,9 @@ pub struct Topology {
     pub ingest_diagnostics: Vec<Diagnostic>,
     /// All diagnostics, sorted by source position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The what-if edits applied since the manifests were read, and what they
+    /// caused; empty for a fresh analysis.
+    pub what_if: whatif::WhatIfLog,
 }
 
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
@@ -128,5 +131,6 @@ pub fn resolve_topology(
         dependencies,
         ingest_diagnostics,
         diagnostics,
+        what_if: whatif::WhatIfLog::default(),
     }
 }

@@ -12,6 +12,7 @@ mod cli;
 mod corpus;
 mod docs;
 mod engine_rules;
+mod explain;
 mod fuzz_regressions;
 mod highlight;
 mod ingest;
