@@ -66,8 +66,9 @@ pub struct AppState {
     /// The selected scene id (`svc:ns/name`, `pod:ns/name`, ...).
     pub selection: RwSignal<Option<String>>,
     pub jump: RwSignal<JumpRequest>,
-    /// A human-readable list of the what-if edits applied since the last reset.
-    pub edits: RwSignal<Vec<String>>,
+    /// The what-if edits applied since the last reset, in order; undoing one
+    /// replays the others on `base_topology`.
+    pub edits: RwSignal<Vec<EditEntry>>,
     /// Milliseconds the last analysis took, shown in the status bar.
     pub last_analysis_ms: RwSignal<f64>,
     /// Milliseconds spent building and writing the scene for the last change.
@@ -92,6 +93,13 @@ pub struct AppState {
     /// Another tab saved the shown workspace: the next save goes to a copy.
     pub conflict: StoredValue<bool>,
     version: StoredValue<u64>,
+}
+
+/// One what-if edit: what it was, to replay it, and what it did, to list it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EditEntry {
+    pub mutation: crate::engine::whatif::Mutation,
+    pub description: String,
 }
 
 /// A closed file tab and where it was, for "Undo close".
@@ -178,13 +186,23 @@ impl AppState {
     }
 
     /// Installs a topology changed by a what-if edit.
-    pub fn apply_edit(&self, topology: Arc<Topology>, description: String) {
+    pub fn apply_edit(&self, topology: Arc<Topology>, entry: EditEntry) {
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
             value: topology,
         });
-        self.edits.update(|edits| edits.push(description));
+        self.edits.update(|edits| edits.push(entry));
+    }
+
+    /// Installs a topology re-derived from the base with `edits` (after an undo).
+    pub fn replace_edits(&self, topology: Arc<Topology>, edits: Vec<EditEntry>) {
+        let version = self.next_version();
+        self.topology.set(Versioned {
+            version,
+            value: topology,
+        });
+        self.edits.set(edits);
     }
 
     pub fn reset_edits(&self) {

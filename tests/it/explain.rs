@@ -406,3 +406,35 @@ fn local_lb_flows_show_drops_per_node_and_service() {
         .per_endpoint
         .contains_key(&victim.to_string()));
 }
+
+/// Find: a name search ranks Services, then workloads, then pods, so Enter goes
+/// to the Service rather than to a pod of the same name.
+#[test]
+fn search_ranks_services_then_workloads_then_pods() {
+    use kubetopo::engine::highlight;
+    use kubetopo::engine::scene::{build_scene, id_kind, Filter, IdKind, View};
+    let topology = boutique();
+    for view in [View::Cluster, View::Logical] {
+        let scene = build_scene(&topology, view, &Filter::default());
+        let found = highlight::search(&scene, &topology, "CartService", "");
+        assert_eq!(found.best(), Some("svc:default/cartservice"), "{view:?}");
+        let kinds: Vec<IdKind> = found.ranked.iter().filter_map(|id| id_kind(id)).collect();
+        let rank = |kind: &IdKind| match kind {
+            IdKind::Service | IdKind::LoadBalancer => 0,
+            IdKind::Workload | IdKind::WorkloadGroup => 1,
+            IdKind::Pod => 2,
+            _ => 3,
+        };
+        assert!(
+            kinds.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+            "{view:?}: {:?}",
+            found.ranked
+        );
+        assert_eq!(found.ranked.len(), found.matches.len());
+        assert!(
+            kinds.iter().any(|k| rank(k) > 0),
+            "{view:?}: something besides the Service matches: {:?}",
+            found.ranked
+        );
+    }
+}
