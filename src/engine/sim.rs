@@ -254,6 +254,9 @@ struct SimState {
     endpoints: Interner<String>,
     /// The pod behind each interned endpoint, to forget the counts of deleted pods.
     endpoint_pods: Vec<Option<NamespacedName>>,
+    /// Endpoints whose pod an edit deleted: packets still in flight to them are
+    /// not counted for them.
+    endpoint_gone: Vec<bool>,
     endpoint_counts: Vec<u64>,
     verdict_counts: [u64; 4],
     node_counts: BTreeMap<String, VerdictCounts>,
@@ -299,6 +302,7 @@ impl Simulator {
             reasons: Interner::default(),
             endpoints: Interner::default(),
             endpoint_pods: Vec::new(),
+            endpoint_gone: Vec::new(),
             endpoint_counts: Vec::new(),
             verdict_counts: [0; 4],
             node_counts: BTreeMap::new(),
@@ -541,13 +545,15 @@ impl Simulator {
             .iter()
             .map(|pod| pod.key())
             .collect();
-        for (pod, count) in self
-            .state
+        let state = &mut self.state;
+        for ((pod, count), gone) in state
             .endpoint_pods
             .iter()
-            .zip(self.state.endpoint_counts.iter_mut())
+            .zip(state.endpoint_counts.iter_mut())
+            .zip(state.endpoint_gone.iter_mut())
         {
-            if pod.as_ref().is_some_and(|pod| !pods.contains(pod)) {
+            *gone = pod.as_ref().is_some_and(|pod| !pods.contains(pod));
+            if *gone {
                 *count = 0;
             }
         }
@@ -575,6 +581,7 @@ impl SimState {
         let paths = &self.paths;
         let events = &mut self.output.events;
         let endpoint_counts = &mut self.endpoint_counts;
+        let endpoint_gone = &self.endpoint_gone;
         let verdict_counts = &mut self.verdict_counts;
         let node_counts = &mut self.node_counts;
         let service_counts = &mut self.service_counts;
@@ -629,7 +636,8 @@ impl SimState {
                 verdict: path.verdict,
             });
             if let (Verdict::Delivered, Some(endpoint)) = (path.verdict, path.endpoint) {
-                if let Some(count) = endpoint_counts.get_mut(endpoint as usize) {
+                let gone = endpoint_gone.get(endpoint as usize).copied() == Some(true);
+                if let (false, Some(count)) = (gone, endpoint_counts.get_mut(endpoint as usize)) {
                     *count += 1;
                 }
             }
@@ -738,6 +746,7 @@ impl SimState {
             if self.endpoint_counts.len() <= id as usize {
                 self.endpoint_counts.resize(id as usize + 1, 0);
                 self.endpoint_pods.resize(id as usize + 1, None);
+                self.endpoint_gone.resize(id as usize + 1, false);
             }
             self.endpoint_pods[id as usize] = endpoint.pod.clone();
             id

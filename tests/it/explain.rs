@@ -405,6 +405,14 @@ fn local_lb_flows_show_drops_per_node_and_service() {
         .counters()
         .per_endpoint
         .contains_key(&victim.to_string()));
+    // Packets in flight to it finish their path, but do not bring its count back.
+    for _ in 0..200 {
+        simulator.tick();
+    }
+    assert!(!simulator
+        .counters()
+        .per_endpoint
+        .contains_key(&victim.to_string()));
 }
 
 /// Find: a name search ranks Services, then workloads, then pods, so Enter goes
