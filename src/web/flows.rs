@@ -13,42 +13,20 @@ use crate::engine::sim::VerdictCounts;
 pub fn FlowsPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let traffic = expect_context::<TrafficState>();
-    let count_cells = |counts: &VerdictCounts| {
-        view! {
-            <td data-kind="delivered">{counts.delivered.to_string()}</td>
-            <td data-kind="dropped" class:bad={counts.dropped > 0}>{counts.dropped.to_string()}</td>
-            <td data-kind="rejected" class:bad={counts.rejected > 0}>{counts.rejected.to_string()}</td>
-        }
-    };
     let services = move || {
-        traffic
-            .counters
-            .get()
-            .per_service
-            .iter()
-            .map(|(service, counts)| {
-                view! {
-                    <tr data-testid="service-counter" data-service=service.to_string() data-dropped=counts.dropped.to_string() data-delivered=counts.delivered.to_string() data-rejected=counts.rejected.to_string()>
-                        <td>{service.to_string()}</td>{count_cells(counts)}
-                    </tr>
-                }
-            })
-            .collect_view()
+        let rows = traffic.counters.with(|c| {
+            c.per_service
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect()
+        });
+        counter_table("service-counter", "Service", rows)
     };
     let nodes = move || {
-        traffic
+        let rows = traffic
             .counters
-            .get()
-            .per_node
-            .iter()
-            .map(|(node, counts)| {
-                view! {
-                    <tr data-testid="node-counter" data-node=node.clone() data-dropped=counts.dropped.to_string() data-delivered=counts.delivered.to_string() data-rejected=counts.rejected.to_string()>
-                        <td>{node.clone()}</td>{count_cells(counts)}
-                    </tr>
-                }
-            })
-            .collect_view()
+            .with(|c| c.per_node.iter().map(|(k, v)| (k.clone(), *v)).collect());
+        counter_table("node-counter", "Node", rows)
     };
     let recent = move || {
         traffic
@@ -58,35 +36,55 @@ pub fn FlowsPanel() -> impl IntoView {
             .take(25)
             .map(|row| {
                 let path = row.path;
-                let verdict = row.verdict.as_str();
-                let place = row.node.clone().map(|n| format!(" on {n}")).unwrap_or_default();
+                let text = match &row.node {
+                    Some(node) => format!("{} · {} · on {node}", row.label, row.flow),
+                    None => format!("{} · {}", row.label, row.flow),
+                };
                 view! {
-                    <li>
-                        <button type="button" class="flow-row" data-testid="flow-row" data-verdict=verdict data-label=row.label.clone()
-                            title="Show every hop of this connection in the trace panel" on:click=move |_| trace_connection(state, path)>
-                            <span class=format!("verdict {verdict}")>{row.label.clone()}</span>
-                            " " <span class="flow-label">{row.flow.clone()}</span>
-                            <span class="hint">{place}</span>
-                        </button>
-                    </li>
+                    <li class=row.verdict.as_str()><button type="button" class="flow-row" data-testid="flow-row" data-verdict=row.verdict.as_str() data-label=row.label
+                        title="Show every hop of this connection in the trace panel" on:click=move |_| trace_connection(state, path)>{text}</button></li>
                 }
+                .into_any()
             })
             .collect_view()
     };
     view! {
         <section class="flows" aria-label="Drops and flows">
             <h3>"Drops and flows"</h3>
-            <table class="compact counters" data-testid="service-counters">
-                <thead><tr><th>"Service"</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th></tr></thead>
-                <tbody>{services}</tbody>
-            </table>
-            <table class="compact counters" data-testid="node-counters">
-                <thead><tr><th>"Node"</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th></tr></thead>
-                <tbody>{nodes}</tbody>
-            </table>
+            {services}
+            {nodes}
             <h4>"Recent connections"</h4>
             <p class="hint">"Newest first; click one to see its trace."</p>
             <ul class="plain recent-flows" data-testid="flows">{recent}</ul>
         </section>
     }
+}
+
+/// A table of counters, one row per Service or node: `data-testid=test_id` and
+/// `data-key`, `data-delivered`, `data-dropped`, `data-rejected` on each row.
+fn counter_table(
+    test_id: &'static str,
+    heading: &'static str,
+    rows: Vec<(String, VerdictCounts)>,
+) -> AnyView {
+    let rows = rows
+        .into_iter()
+        .map(|(key, counts)| {
+            let bad = if counts.dropped + counts.rejected > 0 { "bad" } else { "" };
+            let label = key.clone();
+            view! {
+                <tr data-testid=test_id data-key=key data-delivered=counts.delivered data-dropped=counts.dropped data-rejected=counts.rejected class=bad>
+                    <td>{label}</td><td>{counts.delivered}</td><td>{counts.dropped}</td><td>{counts.rejected}</td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect_view();
+    view! {
+        <table class="compact counters">
+            <thead><tr><th>{heading}</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
 }

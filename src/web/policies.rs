@@ -19,190 +19,160 @@ pub fn PoliciesPanel() -> impl IntoView {
         let topology = state.topology.get();
         std::sync::Arc::new(policy_graph::policy_graph(&topology.value))
     });
+    // The selected policy; one that an edit removed simply shows nothing.
     let selected = RwSignal::new(None::<NamespacedName>);
-    // A policy that an edit removed is no longer selected.
-    Effect::new(move |_| {
+    let body = move || {
         let graph = graph.get();
-        if let Some(name) = selected.get_untracked() {
-            if !graph.policies.iter().any(|p| p.name == name) {
-                selected.set(None);
-            }
-        }
-    });
-    let policies = move || {
-        let graph = graph.get();
-        graph
+        let chosen = selected.get();
+        let policies = graph
             .policies
             .iter()
             .map(|policy| {
                 let name = policy.name.clone();
                 let label = name.to_string();
-                let pick = name.clone();
-                let pressed = pick.clone();
-                let is_selected = move || selected.get().as_ref() == Some(&pick);
-                let is_pressed = move || (selected.get().as_ref() == Some(&pressed)).to_string();
+                let is_selected = chosen.as_ref() == Some(&name);
                 let toggle_name = name.clone();
                 let toggle = move |_| {
                     let name = toggle_name.clone();
                     selected.update(|current| {
-                        *current = if current.as_ref() == Some(&name) {
-                            None
-                        } else {
-                            Some(name)
-                        }
+                        *current = (current.as_ref() != Some(&name)).then_some(name)
                     })
                 };
-                let (namespace, policy_name) = (name.namespace.clone(), name.name.clone());
                 let disable = move |_| {
                     super::traffic::edit(
                         state,
                         crate::engine::whatif::Mutation::RemoveNetworkPolicy {
-                            namespace: namespace.clone(),
-                            name: policy_name.clone(),
+                            namespace: name.namespace.clone(),
+                            name: name.name.clone(),
                         },
                     )
                 };
-                let summary = format!(
-                    "selects {} · allows {} · denies {}",
-                    policy.selects.len(),
-                    policy.allows.len(),
-                    policy.denies.len()
-                );
                 view! {
                     <li data-testid="policy" data-policy=label.clone() class:selected=is_selected>
-                        <button type="button" class="link" aria-pressed=is_pressed title=summary on:click=toggle>{label.clone()}</button>
+                        <button type="button" class="link" aria-pressed=is_selected.to_string() on:click=toggle>{label.clone()}</button>
                         <button type="button" class="small" aria-label=format!("Disable policy {label}") on:click=disable>"Disable"</button>
                     </li>
                 }
+                .into_any()
             })
-            .collect_view()
-    };
-    let selected_view = move || {
-        let name = selected.get()?;
-        let graph = graph.get();
-        let policy = graph.policies.iter().find(|p| p.name == name)?;
-        let directions: Vec<&str> = policy
-            .directions
-            .iter()
-            .map(|d| match d {
-                crate::engine::model::PolicyDirection::Ingress => "Ingress",
-                crate::engine::model::PolicyDirection::Egress => "Egress",
-            })
-            .collect();
-        let selects = policy
-            .selects
-            .iter()
-            .map(|key| view! { <li data-testid="policy-selects">{key.to_string()}</li> })
             .collect_view();
-        let allows = connection_rows(&graph, &policy.allows);
-        let denies = connection_rows(&graph, &policy.denies);
-        Some(view! {
-            <div class="policy-detail" data-testid="policy-detail" data-policy=name.to_string()>
-                <h4>{format!("NetworkPolicy {name}")}</h4>
-                <p class="hint">{format!("Isolates {} of the pods it selects.", directions.join(" and "))}</p>
-                <h5>{format!("Selects {} workload(s)", policy.selects.len())}</h5>
-                <ul class="plain">{selects}</ul>
-                <h5>{format!("Allows {} connection(s)", policy.allows.len())}</h5>
-                <ul class="plain connections" data-testid="policy-allows">{allows}</ul>
-                <h5>{format!("Isolates, without allowing, {} connection(s)", policy.denies.len())}</h5>
-                <ul class="plain connections" data-testid="policy-denies">{denies}</ul>
-            </div>
-        })
-    };
-    let isolation = move || {
-        let graph = graph.get();
-        graph
+        let detail = chosen
+            .and_then(|name| graph.policies.iter().find(|p| p.name == name))
+            .map(|policy| policy_detail(&graph, policy));
+        let isolation = graph
             .workloads
             .iter()
             .map(|workload| {
-                let names = |list: &[NamespacedName]| {
-                    list.iter()
-                        .map(|n| n.name.clone())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let text = if workload.isolated() {
-                    let mut parts = Vec::new();
-                    if !workload.ingress.is_empty() {
-                        parts.push(format!("ingress by {}", names(&workload.ingress)));
-                    }
-                    if !workload.egress.is_empty() {
-                        parts.push(format!("egress by {}", names(&workload.egress)));
-                    }
-                    format!("isolated: {}", parts.join("; "))
-                } else {
-                    "not isolated: no policy selects it".to_string()
-                };
+                let text = format!("{}: {}", workload.key.workload.name, isolation_text(workload));
                 view! {
-                    <li data-testid="isolation" data-workload=workload.key.to_string() data-isolated=workload.isolated().to_string() class:isolated=workload.isolated()>
-                        <strong>{workload.key.workload.name.clone()}</strong>" " {text}
-                    </li>
+                    <li data-testid="isolation" data-workload=workload.key.to_string() data-isolated=workload.isolated().to_string() class:isolated=workload.isolated()>{text}</li>
                 }
+                .into_any()
             })
-            .collect_view()
-    };
-    let connections = move |allowed: bool| {
-        let graph = graph.get();
-        let positions: Vec<usize> = graph
-            .connections
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.allowed == allowed)
-            .map(|(position, _)| position)
+            .collect_view();
+        let allowed: Vec<usize> = (0..graph.connections.len())
+            .filter(|&i| graph.connections[i].allowed)
             .collect();
-        connection_rows(&graph, &positions)
-    };
-    let counts = move || {
-        let graph = graph.get();
-        let n_allowed = graph.connections.iter().filter(|c| c.allowed).count();
-        let n_denied = graph.connections.len() - n_allowed;
-        (n_allowed, n_denied, graph.truncated)
+        let denied: Vec<usize> = (0..graph.connections.len())
+            .filter(|&i| !graph.connections[i].allowed)
+            .collect();
+        let cut = if graph.truncated { ", list cut" } else { "" };
+        view! {
+            <ul class="policies plain" data-testid="policies">{policies}</ul>
+            {detail}
+            <details data-testid="policy-isolation">
+                <summary>"Isolation per workload"</summary>
+                <ul class="plain isolation">{isolation}</ul>
+            </details>
+            <details data-testid="policy-allowed">
+                <summary>{format!("Allowed connections ({})", allowed.len())}</summary>
+                <ul class="plain connections">{connection_rows(&graph, &allowed)}</ul>
+            </details>
+            <details data-testid="policy-denied">
+                <summary>{format!("Denied connections ({}){cut}", denied.len())}</summary>
+                <ul class="plain connections">{connection_rows(&graph, &denied)}</ul>
+            </details>
+        }
+        .into_any()
     };
     view! {
         <section class="policies-panel" aria-label="NetworkPolicies">
             <h3>"NetworkPolicies"</h3>
-            <ul class="policies plain" data-testid="policies">{policies}</ul>
-            {selected_view}
-            {move || (!graph.get().workloads.is_empty()).then(|| view! {
-                <details data-testid="policy-isolation">
-                    <summary>"Isolation per workload"</summary>
-                    <ul class="plain isolation">{isolation}</ul>
-                </details>
-                <details data-testid="policy-allowed">
-                    <summary>{move || format!("Allowed connections ({})", counts().0)}</summary>
-                    <ul class="plain connections">{move || connections(true)}</ul>
-                </details>
-                <details data-testid="policy-denied">
-                    <summary>{move || format!("Denied connections ({}){}", counts().1, if counts().2 { ", list cut" } else { "" })}</summary>
-                    <ul class="plain connections">{move || connections(false)}</ul>
-                </details>
-            })}
+            {body}
         </section>
     }
 }
 
-/// One line per connection: `from → to :port/PROTO` and the engine's label.
-fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> impl IntoView {
-    let rows = positions
+/// What a selected policy selects, allows, and isolates without allowing.
+fn policy_detail(graph: &PolicyGraph, policy: &policy_graph::PolicySummary) -> AnyView {
+    let directions: Vec<&str> = policy
+        .directions
+        .iter()
+        .map(|d| match d {
+            crate::engine::model::PolicyDirection::Ingress => "Ingress",
+            crate::engine::model::PolicyDirection::Egress => "Egress",
+        })
+        .collect();
+    let selects = policy
+        .selects
+        .iter()
+        .map(|key| view! { <li data-testid="policy-selects">{key.to_string()}</li> }.into_any())
+        .collect_view();
+    view! {
+        <div class="policy-detail" data-testid="policy-detail" data-policy=policy.name.to_string()>
+            <h4>{format!("NetworkPolicy {}", policy.name)}</h4>
+            <p class="hint">{format!("Isolates {} of the pods it selects.", directions.join(" and "))}</p>
+            <h5>{format!("Selects {} workload(s)", policy.selects.len())}</h5>
+            <ul class="plain">{selects}</ul>
+            <h5>{format!("Allows {} connection(s)", policy.allows.len())}</h5>
+            <ul class="plain connections" data-testid="policy-allows">{connection_rows(graph, &policy.allows)}</ul>
+            <h5>{format!("Isolates, without allowing, {} connection(s)", policy.denies.len())}</h5>
+            <ul class="plain connections" data-testid="policy-denies">{connection_rows(graph, &policy.denies)}</ul>
+        </div>
+    }
+    .into_any()
+}
+
+fn isolation_text(workload: &policy_graph::WorkloadIsolation) -> String {
+    let names = |list: &[NamespacedName]| {
+        list.iter()
+            .map(|n| n.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !workload.isolated() {
+        return "not isolated: no policy selects it".to_string();
+    }
+    let mut parts = Vec::new();
+    if !workload.ingress.is_empty() {
+        parts.push(format!("ingress by {}", names(&workload.ingress)));
+    }
+    if !workload.egress.is_empty() {
+        parts.push(format!("egress by {}", names(&workload.egress)));
+    }
+    format!("isolated: {}", parts.join("; "))
+}
+
+/// One line per connection: `allowed from → to :port/PROTO (label)`.
+fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
+    let mut rows: Vec<AnyView> = positions
         .iter()
         .take(MAX_ROWS)
         .filter_map(|&position| graph.connections.get(position))
         .map(|connection| {
-            let text = connection_text(connection);
             let verdict = if connection.allowed { "allowed" } else { "denied" };
+            let text = format!("{verdict} {} · {}", connection_text(connection), connection.label);
             view! {
-                <li data-testid="policy-connection" data-verdict=verdict data-from=end_name(&connection.from) data-to=connection.to.workload.name.clone() data-port=connection.port.to_string()>
-                    <span class=format!("verdict {verdict}")>{verdict}</span>" " {text}
-                    <span class="hint">{format!(" {}", connection.label)}</span>
-                </li>
+                <li data-testid="policy-connection" class=verdict data-verdict=verdict data-from=end_name(&connection.from) data-to=connection.to.workload.name.clone() data-port=connection.port>{text}</li>
             }
+            .into_any()
         })
-        .collect_view();
+        .collect();
     let n_more = positions.len().saturating_sub(MAX_ROWS);
-    view! {
-        {rows}
-        {(n_more > 0).then(|| view! { <li class="hint">{format!("… and {n_more} more")}</li> })}
+    if n_more > 0 {
+        rows.push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
     }
+    rows.collect_view().into_any()
 }
 
 fn end_name(end: &PolicyEnd) -> String {

@@ -70,7 +70,7 @@ test('state: each what-if edit can be undone; scaling to 0 speaks of the edit; a
   await expect(app.shape('svc:default/frontend')).toBeVisible();
   await expect(edits).toHaveCount(0);
   await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
-  await expect(page.locator('[data-testid="service-counter"][data-service^="default/cartservice"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).toHaveCount(0);
   await app.screenshot('explain-sample-clean');
   await app.assertClean();
 });
@@ -81,14 +81,14 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await page.getByTestId('samples').selectOption('local-lb');
   await expect(app.shape('svc:default/echo')).toBeVisible();
   await page.getByTestId('load').fill('0.5');
-  const echo = page.locator('[data-testid="service-counter"][data-service="default/echo"]');
+  const echo = page.locator('[data-testid="service-counter"][data-key="default/echo"]');
   await expect.poll(async () => Number(await echo.getAttribute('data-dropped')), { timeout: 20_000 }).toBeGreaterThan(0);
   await expect.poll(async () => Number(await echo.getAttribute('data-delivered')), { timeout: 20_000 }).toBeGreaterThan(0);
   // The node without an echo pod drops; the nodes with one deliver.
   const unhealthy = (await page.locator('.graph .edge.node-port.unhealthy').getAttribute('data-to')).replace('node:', '');
-  const dropping = page.locator(`[data-testid="node-counter"][data-node="${unhealthy}"]`);
+  const dropping = page.locator(`[data-testid="node-counter"][data-key="${unhealthy}"]`);
   await expect.poll(async () => Number(await dropping.getAttribute('data-dropped')), { timeout: 20_000 }).toBeGreaterThan(0);
-  await expect(dropping.locator('td[data-kind="delivered"]')).toHaveText('0');
+  await expect(dropping).toHaveAttribute('data-delivered', '0');
   // A labelled marker where it happens.
   const marker = page.locator('[data-testid="drop-marker"][data-label="no local endpoint"]').first();
   await expect(marker).toBeAttached();
