@@ -3,6 +3,9 @@
 //! - analyze, 10,000 pods: 2,000 Deployments × 5 replicas with Services on 100 nodes (target < 150 ms)
 //! - analyze, 100,000 pods (target < 2 s)
 //! - the growth between them, which should be close to linear (×10 pods → about ×10 time)
+//! - analyze, 10,000 pods with 500 HTTPRoutes through one Gateway (§11)
+//! - trace at 10,000 pods: a pod to a Service, and an external client through the
+//!   Gateway to a Route's backend (building the tracer's index included)
 //!
 //! Memory and the whole CLI run are measured by `scripts/bench-cli.sh`.
 //!
@@ -11,6 +14,8 @@
 //! the system allocator.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use kubetopo::engine::model::Protocol;
+use kubetopo::engine::trace::{parse_destination, HttpOptions, SeededChooser, TraceSource, Tracer};
 use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
 use kubetopo::synth::SyntheticCluster;
 
@@ -22,18 +27,77 @@ fn bench_analyze(c: &mut Criterion) {
     group.sample_size(10);
     for (label, cluster) in [
         ("10k_pods", SyntheticCluster::ten_thousand_pods()),
+        (
+            "10k_pods_500_httproutes",
+            SyntheticCluster::ten_thousand_pods_with_routes(),
+        ),
         ("100k_pods", SyntheticCluster::hundred_thousand_pods()),
     ] {
         let files = vec![SourceFile::new("synthetic.yaml", cluster.to_yaml())];
         let topology = analyze(&files, &Config::default());
+        // With HTTPRoutes, the Gateway's simulated proxy adds one pod (§11.2).
         assert_eq!(
             topology.cluster.pods.len(),
-            cluster.n_deployments * cluster.replicas
+            cluster.n_deployments * cluster.replicas + usize::from(cluster.n_http_routes > 0)
         );
         group.bench_function(label, |b| b.iter(|| analyze(&files, &Config::default())));
     }
     group.finish();
 }
 
-criterion_group!(benches, bench_analyze);
+fn bench_trace(c: &mut Criterion) {
+    let mut group = c.benchmark_group("trace");
+    group.sample_size(20);
+    let cluster = SyntheticCluster::ten_thousand_pods_with_routes();
+    let files = vec![SourceFile::new("synthetic.yaml", cluster.to_yaml())];
+    let topology = analyze(&files, &Config::default());
+    assert_eq!(topology.gateway.routes.len(), 500);
+    let pod = topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.namespace == "team-001")
+        .expect("a pod");
+    let from_pod = TraceSource::Pod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+    };
+    let external = TraceSource::External {
+        client_ip: "198.51.100.7".parse().expect("an IP"),
+    };
+    let to_service = parse_destination("app-00001.team-001:8080").expect("a name");
+    let to_route = parse_destination("http://app-00123.example.com/api/x").expect("a URL");
+    let options = HttpOptions {
+        headers: vec![("x-canary".to_string(), "1".to_string())],
+        ..HttpOptions::default()
+    };
+    for (label, source, destination) in [
+        ("10k_pods_pod_to_service", &from_pod, &to_service),
+        ("10k_pods_external_through_gateway", &external, &to_route),
+    ] {
+        let tracer = Tracer::new(&topology);
+        let check = tracer.trace_http(
+            source,
+            destination,
+            Protocol::Tcp,
+            &options,
+            &mut SeededChooser::new(0),
+        );
+        assert_eq!(check.verdict.as_str(), "delivered", "{}", check.reason);
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                Tracer::new(&topology).trace_http(
+                    source,
+                    destination,
+                    Protocol::Tcp,
+                    &options,
+                    &mut SeededChooser::new(0),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_analyze, bench_trace);
 criterion_main!(benches);

@@ -3,7 +3,10 @@
 # skipped when its tool is already present at the right version.
 #
 #   scripts/setup.sh          Rust wasm target, trunk, wasm-bindgen-cli, npm tools
-#   scripts/setup.sh browser  ... plus Debian's Chromium and mdbook for the browser tests
+#   scripts/setup.sh browser  ... plus what the tests need: Debian's Chromium and
+#                             mdbook for the browser tests, Graphviz (`dot` reads
+#                             the DOT export) and fonts when the system has none
+#                             (the PNG export draws its text with the system's fonts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,17 +43,26 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/playwright ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci (binaryen 132 for wasm-opt, Playwright for browser tests)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/playwright ] || [ ! -f node_modules/mermaid/dist/mermaid.min.js ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci (binaryen 132 for wasm-opt, Playwright for browser tests, mermaid to check the Mermaid export)"
   # Never `npx playwright install`: browsers come from Debian, not a download.
   npm ci --no-audit --no-fund
 fi
 
-if [ "${1:-}" = "browser" ] && ! [ -x /usr/bin/chromium ]; then
-  step "apt-get install chromium"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver
+if [ "${1:-}" = "browser" ]; then
+  debian_packages=()
+  [ -x /usr/bin/chromium ] || debian_packages+=(chromium chromium-driver)
+  command -v dot >/dev/null || debian_packages+=(graphviz)
+  command -v fc-list >/dev/null || debian_packages+=(fontconfig)
+  if ! command -v fc-list >/dev/null || [ -z "$(fc-list 2>/dev/null)" ]; then
+    debian_packages+=(fonts-dejavu-core)
+  fi
+  if [ ${#debian_packages[@]} -gt 0 ]; then
+    step "apt-get install ${debian_packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${debian_packages[@]}"
+  fi
 fi
 
 if [ "${1:-}" = "browser" ] && ! mdbook --version 2>/dev/null | grep -q " v$MDBOOK_VERSION"; then

@@ -1,6 +1,8 @@
 //! Synthetic clusters for benchmarks and scale tests: N Deployments × R replicas,
 //! each with a ClusterIP Service, on M Node objects spread over three zones.
 //! Every fifth Deployment calls the next one, so dependency inference has work.
+//! Optionally, a Gateway with HTTPRoutes to the first Services (§11), so Gateway
+//! attachment and routing have work too.
 
 use std::fmt::Write;
 
@@ -11,6 +13,8 @@ pub struct SyntheticCluster {
     pub replicas: usize,
     pub n_nodes: usize,
     pub n_namespaces: usize,
+    /// HTTPRoutes through one shared Gateway, each to one Service (0: no Gateway API objects).
+    pub n_http_routes: usize,
 }
 
 impl SyntheticCluster {
@@ -21,6 +25,14 @@ impl SyntheticCluster {
             replicas: 5,
             n_nodes: 100,
             n_namespaces: 10,
+            n_http_routes: 0,
+        }
+    }
+    /// The 10,000-pod case with 500 HTTPRoutes through one Gateway.
+    pub fn ten_thousand_pods_with_routes() -> SyntheticCluster {
+        SyntheticCluster {
+            n_http_routes: 500,
+            ..SyntheticCluster::ten_thousand_pods()
         }
     }
     /// 100,000 pods: 20,000 Deployments × 5 replicas on 1,000 nodes.
@@ -30,6 +42,7 @@ impl SyntheticCluster {
             replicas: 5,
             n_nodes: 1_000,
             n_namespaces: 50,
+            n_http_routes: 0,
         }
     }
 
@@ -63,6 +76,17 @@ impl SyntheticCluster {
                 out,
                 "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n        tier: backend\n    spec:\n      containers:\n      - name: main\n        image: example/app:1\n        ports:\n        - name: http\n          containerPort: 8080\n{calls}        readinessProbe:\n          httpGet:\n            path: /healthz\n            port: http\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  selector:\n    app: {name}\n  ports:\n  - name: http\n    port: 8080\n    targetPort: http\n",
                 replicas = self.replicas,
+            );
+        }
+        if self.n_http_routes > 0 {
+            out.push_str("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: synthetic\nspec:\n  controllerName: example.net/gateway\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: edge\n  namespace: team-000\nspec:\n  gatewayClassName: synthetic\n  listeners:\n  - name: http\n    port: 80\n    protocol: HTTP\n    hostname: \"*.example.com\"\n    allowedRoutes:\n      namespaces:\n        from: All\n");
+        }
+        for index in 0..self.n_http_routes.min(self.n_deployments) {
+            let namespace = format!("team-{:03}", index % self.n_namespaces.max(1));
+            let name = format!("app-{index:05}");
+            let _ = write!(
+                out,
+                "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  parentRefs:\n  - name: edge\n    namespace: team-000\n  hostnames:\n  - {name}.example.com\n  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n        value: /api\n      headers:\n      - name: x-canary\n        value: \"1\"\n    backendRefs:\n    - name: {name}\n      port: 8080\n  - matches:\n    - path:\n        type: PathPrefix\n        value: /\n    backendRefs:\n    - name: {name}\n      port: 8080\n      weight: 90\n    - name: {name}\n      port: 8080\n      weight: 10\n"
             );
         }
         out

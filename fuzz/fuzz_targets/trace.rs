@@ -159,7 +159,12 @@ fn pick_destination(topology: &Topology, control: &mut Unstructured) -> Option<D
             let ingress = pick(&topology.ingresses, control)?;
             let route = pick(&ingress.routes, control)?;
             Destination::Url {
-                https: control.arbitrary().unwrap_or(false),
+                scheme: if control.arbitrary().unwrap_or(false) {
+                    kubetopo::engine::trace::Scheme::Https
+                } else {
+                    kubetopo::engine::trace::Scheme::Http
+                },
+                query: None,
                 host: route
                     .host
                     .clone()

@@ -58,6 +58,9 @@ pub struct Args {
 
 /// One command with its own options.
 #[derive(Debug)]
+// Built once per run, so the size of the `Trace` variant (its HTTP options) costs
+// nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Analyze {
         format: Format,
@@ -68,6 +71,9 @@ pub enum Command {
     },
     Render {
         view: View,
+        format: render::RenderFormat,
+        /// `-o`: the file to write instead of standard output.
+        output: Option<String>,
     },
     Completions {
         shell: clap_complete::Shell,
@@ -150,7 +156,24 @@ pub fn run(raw: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
                 }
             }
         }
-        Command::Render { view } => render::write(&topology, *view, stdout),
+        Command::Render {
+            view,
+            format,
+            output: Some(path),
+        } => {
+            return match render::write_file(&topology, *view, *format, path) {
+                Ok(()) => strict_status(&args, &topology),
+                Err(error) => {
+                    let _ = writeln!(stderr, "kubetopo: cannot write {path}: {error}");
+                    EXIT_WRITE_FAILED
+                }
+            };
+        }
+        Command::Render {
+            view,
+            format,
+            output: None,
+        } => render::write(&topology, *view, *format, stdout),
         Command::Completions { .. } => Ok(()),
     };
     let status = finish(written, stdout, stderr);
@@ -213,7 +236,7 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
             })?;
             let to = flags.to.ok_or_else(|| {
                 ParseFailure::Usage(
-                    "--to is required: NAME[:PORT], IP:PORT or http://host/path".to_string(),
+                    "--to is required: NAME[:PORT], IP:PORT, http://host/path or grpc://host/Service/Method".to_string(),
                 )
             })?;
             let request = trace::TraceRequest {
@@ -221,6 +244,12 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
                 client_ip: flags.client_ip,
                 to,
                 protocol: flags.protocol,
+                http: crate::engine::trace::HttpOptions {
+                    method: flags.method,
+                    headers: flags.header,
+                    host: flags.host,
+                    sni: flags.sni,
+                },
             };
             (
                 Command::Trace {
@@ -236,6 +265,17 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
                     ViewFlag::Cluster => View::Cluster,
                     ViewFlag::Logical => View::Logical,
                 },
+                // Without --format, `-o topology.png` says what it wants by its name.
+                format: flags
+                    .format
+                    .or_else(|| {
+                        flags
+                            .output
+                            .as_deref()
+                            .and_then(render::RenderFormat::from_file_name)
+                    })
+                    .unwrap_or_default(),
+                output: flags.output,
             },
             Some(flags.common),
         ),
@@ -300,12 +340,13 @@ struct CommandLine {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)]
 enum CommandLineCommand {
     /// Print every Service with its addresses, ports, endpoints and DNS records.
     Analyze(AnalyzeFlags),
     /// Follow one connection: DNS, kube-proxy, NetworkPolicy, delivery.
     Trace(TraceFlags),
-    /// Draw the topology as SVG on standard output.
+    /// Draw the topology as SVG or PNG, or write it as Mermaid, DOT or JSON.
     Render(RenderFlags),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsFlags),
@@ -325,7 +366,7 @@ struct TraceFlags {
     /// Where the connection starts: external, node/NAME, pod/NAME or pod/NAMESPACE/NAME. Required.
     #[arg(long, value_name = "SOURCE", help_heading = "Trace")]
     from: Option<String>,
-    /// Where it goes: NAME[:PORT], IP:PORT, [IPv6]:PORT or http(s)://host[:port]/path. Required.
+    /// Where it goes: NAME[:PORT], IP:PORT, [IPv6]:PORT, http(s)://host[:port]/path?query or grpc://host[:port]/package.Service/Method. Required.
     #[arg(long, value_name = "DEST", value_parser = trace::parse_destination_flag, help_heading = "Trace")]
     to: Option<Destination>,
     /// Source address of an external client [default: 198.51.100.7].
@@ -334,6 +375,18 @@ struct TraceFlags {
     /// TCP, UDP or SCTP (any case).
     #[arg(long, value_name = "PROTOCOL", value_parser = trace::parse_protocol_flag, default_value = "TCP", help_heading = "Trace")]
     protocol: Protocol,
+    /// The HTTP method of a URL request.
+    #[arg(long, value_name = "METHOD", value_parser = trace::parse_method_flag, default_value = "GET", help_heading = "Trace")]
+    method: String,
+    /// A request header, 'Name: value' (repeatable; gRPC metadata for grpc://).
+    #[arg(long, value_name = "'NAME: VALUE'", value_parser = trace::parse_header_flag, help_heading = "Trace")]
+    header: Vec<(String, String)>,
+    /// The Host header (or :authority), when the URL's host is an address.
+    #[arg(long, value_name = "HOST", help_heading = "Trace")]
+    host: Option<String>,
+    /// The TLS SNI of an https:// request [default: the URL's host].
+    #[arg(long, value_name = "NAME", help_heading = "Trace")]
+    sni: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -346,6 +399,12 @@ struct RenderFlags {
     /// Nodes holding their pods, or workloads and Services without nodes.
     #[arg(long, value_enum, default_value_t = ViewFlag::Cluster)]
     view: ViewFlag,
+    /// Output format [default: from the -o file's extension, else svg].
+    #[arg(long, value_enum)]
+    format: Option<render::RenderFormat>,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<String>,
     #[command(flatten)]
     common: CommonFlags,
 }

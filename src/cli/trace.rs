@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use super::terminal;
 use super::{Format, UsageError};
 use crate::engine::model::Protocol;
-use crate::engine::trace::{self, Destination, SeededChooser, Trace, Tracer};
+use crate::engine::trace::{self, Destination, HttpOptions, SeededChooser, Trace, Tracer};
 use crate::engine::Topology;
 
 /// The typed trace flags. `from` stays text until the topology exists, because
@@ -20,6 +20,8 @@ pub struct TraceRequest {
     pub client_ip: Option<IpAddr>,
     pub to: Destination,
     pub protocol: Protocol,
+    /// `--method`, `--header`, `--host` and `--sni`, for URL destinations.
+    pub http: HttpOptions,
 }
 
 /// Traces the request over `topology` and writes it. A source the engine refuses
@@ -38,10 +40,11 @@ pub fn write(
     tracer
         .validate_source(&source)
         .map_err(|error| usage_error(&error))?;
-    let mut result = tracer.trace(
+    let mut result = tracer.trace_http(
         &source,
         &request.to,
         request.protocol,
+        &request.http,
         &mut SeededChooser::new(seed),
     );
     let text = match format {
@@ -59,6 +62,34 @@ pub fn write(
 /// ports outside 1–65535 for addresses and URLs as for names.
 pub fn parse_destination_flag(text: &str) -> Result<Destination, String> {
     trace::parse_destination(text).map_err(|error| error.to_string())
+}
+
+/// clap's parser for `--method`: the methods an HTTPRoute can match, in upper case.
+pub fn parse_method_flag(text: &str) -> Result<String, String> {
+    const METHODS: &[&str] = &[
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    let method = text.trim().to_ascii_uppercase();
+    if METHODS.contains(&method.as_str()) {
+        Ok(method)
+    } else {
+        Err(format!(
+            "\"{text}\" is not an HTTP method; use one of {}",
+            METHODS.join(", ")
+        ))
+    }
+}
+
+/// clap's parser for `--header`: `Name: value`.
+pub fn parse_header_flag(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!(
+            "\"{text}\" is not a header; write it as 'Name: value'"
+        )),
+    }
 }
 
 /// clap's parser for `--protocol`.

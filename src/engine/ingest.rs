@@ -136,6 +136,7 @@ const CLUSTER_SCOPED: &[&str] = &[
     "StorageClass",
     "PriorityClass",
     "APIService",
+    "GatewayClass",
 ];
 
 fn read_object(
@@ -329,6 +330,15 @@ fn read_object(
                 ..policy
             });
         }
+        other
+            if super::gateway::read::served_versions(other).is_some()
+                && super::gateway::read::read_gateway_object(
+                    &mut reader,
+                    root,
+                    other,
+                    meta.clone(),
+                    manifests,
+                ) => {}
         other => match WorkloadKind::parse(other) {
             Some(workload_kind) => {
                 if let Some(workload) = read_workload(&mut reader, root, workload_kind, &meta) {
@@ -372,6 +382,13 @@ fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
         "Ingress" => manifests.ingresses.retain(|o| !same(&o.meta)),
         "IngressClass" => manifests.ingress_classes.retain(|o| !same(&o.meta)),
         "NetworkPolicy" => manifests.network_policies.retain(|o| !same(&o.meta)),
+        "GatewayClass" => manifests.gateway.classes.retain(|o| !same(&o.meta)),
+        "Gateway" => manifests.gateway.gateways.retain(|o| !same(&o.meta)),
+        "ReferenceGrant" => manifests.gateway.grants.retain(|o| !same(&o.meta)),
+        "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute" => manifests
+            .gateway
+            .routes
+            .retain(|o| !(o.kind.as_str() == object_ref.kind && same(&o.meta))),
         kind => manifests
             .workloads
             .retain(|o| !(o.kind.as_str() == kind && same(&o.meta))),
@@ -379,7 +396,7 @@ fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
 }
 
 /// Reads typed fields from one object, reporting wrong types at their own line.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     object: String,
     file: &'a str,
     document: usize,
@@ -389,12 +406,12 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn finish(&mut self, mut meta: Meta) -> Meta {
+    pub(crate) fn finish(&mut self, mut meta: Meta) -> Meta {
         meta.field_positions = std::mem::take(&mut self.positions);
         meta
     }
 
-    fn source(&self, node: &YamlNode) -> Source {
+    pub(crate) fn source(&self, node: &YamlNode) -> Source {
         Source {
             file: self.file.to_string(),
             document: self.document,
@@ -403,13 +420,13 @@ impl Reader<'_> {
         }
     }
 
-    fn record(&mut self, node: &YamlNode, path: &str) {
+    pub(crate) fn record(&mut self, node: &YamlNode, path: &str) {
         if self.record_positions {
             self.positions.insert(path, (node.line, node.column));
         }
     }
 
-    fn wrong_type(&mut self, node: &YamlNode, path: &str, expected: &str) {
+    pub(crate) fn wrong_type(&mut self, node: &YamlNode, path: &str, expected: &str) {
         let diagnostic = Diagnostic::error("field-type", format!("`{path}` should be {expected}, but it is {}. This field is ignored; fix its value.", node.describe()))
             .object(self.object.clone())
             .field(path)
@@ -417,7 +434,13 @@ impl Reader<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn invalid(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
+    pub(crate) fn invalid(
+        &mut self,
+        node: &YamlNode,
+        path: &str,
+        code: &'static str,
+        message: String,
+    ) {
         let diagnostic = Diagnostic::error(code, message)
             .object(self.object.clone())
             .field(path)
@@ -426,7 +449,13 @@ impl Reader<'_> {
     }
 
     /// Like `invalid`, for valid input kubetopo can only approximate.
-    fn warn(&mut self, node: &YamlNode, path: &str, code: &'static str, message: String) {
+    pub(crate) fn warn(
+        &mut self,
+        node: &YamlNode,
+        path: &str,
+        code: &'static str,
+        message: String,
+    ) {
         let diagnostic = Diagnostic::warning(code, message)
             .object(self.object.clone())
             .field(path)
@@ -434,7 +463,12 @@ impl Reader<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn child<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+    pub(crate) fn child<'n>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+    ) -> Option<&'n YamlNode> {
         let node = parent.get(key)?;
         if node.is_null() {
             return None;
@@ -448,7 +482,7 @@ impl Reader<'_> {
     /// scalar differently (`docs/semantics.md` §10): `0120` is 80 to the API server
     /// but 120 to a YAML 1.2 linter, `yes` is a boolean to one and a string to the
     /// other. kubetopo reads numbers and booleans as Kubernetes does.
-    fn check_yaml_version_reading(&mut self, node: &YamlNode, path: &str) {
+    pub(crate) fn check_yaml_version_reading(&mut self, node: &YamlNode, path: &str) {
         let Some((yaml_1_1, yaml_1_2)) = node.yaml_1_2_reading_differs() else {
             return;
         };
@@ -471,7 +505,7 @@ impl Reader<'_> {
     }
 
     /// Reads `key` with `convert`; a present value it refuses is reported as the wrong type.
-    fn typed<'n, T>(
+    pub(crate) fn typed<'n, T>(
         &mut self,
         parent: &'n YamlNode,
         key: &str,
@@ -487,24 +521,34 @@ impl Reader<'_> {
         value
     }
 
-    fn map<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> Option<&'n YamlNode> {
+    pub(crate) fn map<'n>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+    ) -> Option<&'n YamlNode> {
         self.typed(parent, key, path, "a map", |node| {
             node.as_map().map(|_| node)
         })
     }
 
-    fn seq<'n>(&mut self, parent: &'n YamlNode, key: &str, path: &str) -> &'n [YamlNode] {
+    pub(crate) fn seq<'n>(
+        &mut self,
+        parent: &'n YamlNode,
+        key: &str,
+        path: &str,
+    ) -> &'n [YamlNode] {
         self.typed(parent, key, path, "a list", YamlNode::as_seq)
             .unwrap_or_default()
     }
 
-    fn string(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<String> {
         self.typed(parent, key, path, "a string", |node| {
             node.as_str().map(str::to_string)
         })
     }
 
-    fn strings(&mut self, parent: &YamlNode, key: &str, path: &str) -> Vec<String> {
+    pub(crate) fn strings(&mut self, parent: &YamlNode, key: &str, path: &str) -> Vec<String> {
         let mut values = Vec::new();
         for (index, item) in self.seq(parent, key, path).iter().enumerate() {
             match item.as_str() {
@@ -518,17 +562,17 @@ impl Reader<'_> {
         values
     }
 
-    fn int(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<i64> {
+    pub(crate) fn int(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<i64> {
         self.typed(parent, key, path, "an integer", YamlNode::as_i64)
     }
 
-    fn bool(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<bool> {
         self.typed(parent, key, path, "true or false", YamlNode::as_bool)
     }
 
     /// An `IntOrString`: plain integers are numbers, anything else is a name.
     /// A quoted "8080" is a (bad) port name, as it is to the API's IntOrString decoder.
-    fn port_ref(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<PortRef> {
+    pub(crate) fn port_ref(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<PortRef> {
         self.typed(parent, key, path, "a port number or a port name", |node| {
             node.as_i64()
                 .map(PortRef::Number)
@@ -536,7 +580,7 @@ impl Reader<'_> {
         })
     }
 
-    fn labels(&mut self, parent: &YamlNode, key: &str, path: &str) -> Labels {
+    pub(crate) fn labels(&mut self, parent: &YamlNode, key: &str, path: &str) -> Labels {
         let mut labels = Labels::new();
         let Some(node) = self.map(parent, key, path) else {
             return labels;
@@ -556,7 +600,7 @@ impl Reader<'_> {
         labels
     }
 
-    fn protocol(&mut self, parent: &YamlNode, path: &str) -> Protocol {
+    pub(crate) fn protocol(&mut self, parent: &YamlNode, path: &str) -> Protocol {
         let field = format!("{path}.protocol");
         match self.string(parent, "protocol", &field) {
             None => Protocol::Tcp,
@@ -575,7 +619,7 @@ impl Reader<'_> {
         }
     }
 
-    fn ips(&mut self, items: &[YamlNode], key: &str, path: &str) -> Vec<IpAddr> {
+    pub(crate) fn ips(&mut self, items: &[YamlNode], key: &str, path: &str) -> Vec<IpAddr> {
         let mut ips = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let field = format!("{path}[{index}].{key}");
@@ -595,7 +639,7 @@ impl Reader<'_> {
     }
 
     /// A `metav1.LabelSelector`. Absent or null is `None` (nil); `{}` selects everything.
-    fn label_selector(
+    pub(crate) fn label_selector(
         &mut self,
         parent: &YamlNode,
         key: &str,

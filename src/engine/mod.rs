@@ -7,8 +7,8 @@
 //! 2. [`ingest`] reads them leniently into the typed [`model`];
 //! 3. [`cluster`] simulates nodes and pods (§7);
 //! 4. [`resolve`] allocates addresses (§3), computes endpoints (§4) and DNS (§6);
-//! 5. [`ingress`], [`deps`], [`validate`] and [`explain`] add routes, inferred
-//!    dependencies and diagnostics.
+//! 5. [`ingress`], [`gateway`], [`deps`], [`validate`] and [`explain`] add routes,
+//!    Gateway API status, inferred dependencies and diagnostics.
 //!
 //! ```
 //! use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
@@ -25,11 +25,14 @@ pub mod config;
 pub mod deps;
 pub mod diag;
 pub mod explain;
+pub mod export;
+pub mod gateway;
 pub mod golang;
 pub mod highlight;
 pub mod ingest;
 pub mod ingress;
 pub mod k8s_names;
+pub mod lod;
 pub mod model;
 pub mod netpol;
 pub mod output;
@@ -39,8 +42,10 @@ pub mod resolve;
 pub mod scene;
 pub mod selector;
 mod sha256;
+pub mod share;
 pub mod sim;
 pub mod sources;
+pub mod spatial;
 pub mod trace;
 pub mod validate;
 pub mod whatif;
@@ -65,6 +70,8 @@ pub struct Topology {
     pub pod_index: PodIndex,
     pub services: Vec<ResolvedService>,
     pub ingresses: Vec<ResolvedIngress>,
+    /// Gateways and Routes with their status (§11).
+    pub gateway: gateway::GatewayTopology,
     pub dependencies: Vec<Dependency>,
     /// Diagnostics from reading the input; kept apart so re-resolving after a
     /// what-if edit does not have to re-read the text.
@@ -79,7 +86,8 @@ pub struct Topology {
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
 pub fn analyze(files: &[SourceFile], config: &Config) -> Topology {
     let mut ingest_diagnostics = Vec::new();
-    let manifests = ingest::ingest(files, &mut ingest_diagnostics);
+    let mut manifests = ingest::ingest(files, &mut ingest_diagnostics);
+    gateway::dataplane::synthesize(&mut manifests);
     for service in &manifests.services {
         validate::validate_service(service, &mut ingest_diagnostics);
     }
@@ -100,6 +108,7 @@ pub fn resolve_topology(
     let services =
         resolve::resolve_services(&manifests, &cluster, &pod_index, &config, &mut diagnostics);
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
+    let gateway = gateway::resolve_gateways(&manifests, &services, &mut diagnostics);
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
     explain::explain(
         &manifests,
@@ -120,6 +129,21 @@ pub fn resolve_topology(
             netpol::cluster_dns_ip(&config),
         ));
     }
+    // The proxy objects kubetopo simulates for Gateways are its own; advice about
+    // them (a single replica) is not the user's to act on.
+    let simulated: std::collections::BTreeSet<String> = manifests
+        .services
+        .iter()
+        .filter(|s| {
+            s.meta
+                .annotations
+                .contains_key(gateway::dataplane::SIMULATED_ANNOTATION)
+        })
+        .map(|s| format!("Service/{}/{}", s.meta.namespace, s.meta.name))
+        .collect();
+    if !simulated.is_empty() {
+        diagnostics.retain(|d| !simulated.contains(&d.object));
+    }
     diag::sort_diagnostics(&mut diagnostics);
     Topology {
         config,
@@ -128,6 +152,7 @@ pub fn resolve_topology(
         pod_index,
         services,
         ingresses,
+        gateway,
         dependencies,
         ingest_diagnostics,
         diagnostics,

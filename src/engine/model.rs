@@ -627,6 +627,8 @@ pub struct Manifests {
     pub ingresses: Vec<Ingress>,
     pub ingress_classes: Vec<IngressClass>,
     pub network_policies: Vec<NetworkPolicy>,
+    /// Gateway API objects (§11).
+    pub gateway: super::gateway::GatewayManifests,
     /// Objects of kinds the engine does not model, listed for the UI.
     pub ignored: Vec<(ObjectRef, Source)>,
 }

@@ -15,6 +15,7 @@ use serde::{Serialize, Serializer};
 use super::cluster::ClusterPod;
 use super::deps::Dependency;
 use super::diag::Diagnostic;
+use super::gateway::status::{ResolvedGateway, ResolvedRoute};
 use super::ingress::ResolvedIngress;
 use super::model::{
     NetworkPolicy, PodPhase, PolicyDirection, PolicyPeer, PolicyPort, PolicyRule, PortRef, Protocol,
@@ -27,7 +28,9 @@ use super::Topology;
 
 /// Bumped on any incompatible change to this document. Adding a key is compatible
 /// (readers ignore keys they do not know), so `networkPolicies` left it at 1.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added `gateways` and `routes` (Gateway API, §11), and Gateway API
+/// objects no longer appear in `ignored`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,6 +41,8 @@ pub struct AnalysisOutput<'t> {
     pub pods: PodsOutput<'t>,
     pub services: &'t [ResolvedService],
     pub ingresses: &'t [ResolvedIngress],
+    pub gateways: &'t [ResolvedGateway],
+    pub routes: &'t [ResolvedRoute],
     pub network_policies: Vec<NetworkPolicyOutput<'t>>,
     pub dependencies: &'t [Dependency],
     pub ignored: Vec<String>,
@@ -122,6 +127,8 @@ impl<'t> AnalysisOutput<'t> {
             },
             services: &topology.services,
             ingresses: &topology.ingresses,
+            gateways: &topology.gateway.gateways,
+            routes: &topology.gateway.routes,
             network_policies: network_policies(topology),
             dependencies: &topology.dependencies,
             ignored: topology

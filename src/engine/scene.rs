@@ -343,7 +343,6 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     } else {
         x_ingress
     };
-    let x_right = x_service + SERVICE_W + 2.0 * ISLAND_PAD + COLUMN_GAP;
 
     let services: Vec<_> = topology
         .services
@@ -351,8 +350,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
         .filter(|s| filter.shows_namespace(&s.namespace) && filter.shows("service"))
         .collect();
 
-    // Services, in namespace islands.
-    let mut y = MARGIN;
+    // Services, in namespace islands, placed by `pack_islands`.
     let mut service_rows: BTreeMap<String, f64> = BTreeMap::new();
     let mut by_namespace: BTreeMap<&str, Vec<&super::resolve::ResolvedService>> = BTreeMap::new();
     for service in &services {
@@ -361,18 +359,15 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             .or_default()
             .push(service);
     }
-    for (namespace, members) in &by_namespace {
-        let island_h = ISLAND_HEADER + members.len() as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H);
+    let packing = packing(topology, filter, &by_namespace);
+    let island_sizes: Vec<usize> = by_namespace.values().map(Vec::len).collect();
+    let islands = pack_islands(&island_sizes, x_service - ISLAND_PAD, packing);
+    for ((namespace, members), island) in by_namespace.iter().zip(&islands.islands) {
         let island_id = namespace_id(namespace);
         scene.push(Shape {
             id: island_id.clone(),
             kind: ShapeKind::Group,
-            rect: Rect {
-                x: x_service - ISLAND_PAD,
-                y,
-                w: SERVICE_W + 2.0 * ISLAND_PAD,
-                h: island_h,
-            },
+            rect: island.rect,
             class: "namespace".into(),
             label: namespace.to_string(),
             sublabel: String::new(),
@@ -380,8 +375,8 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             badge: None,
             parent: None,
         });
-        let mut row_y = y + ISLAND_HEADER;
-        for service in members {
+        for (position, service) in members.iter().enumerate() {
+            let (service_x, service_y) = island.service_position(position);
             let id = service_id(&service.namespace, &service.name);
             let type_class = if service.headless {
                 "headless"
@@ -406,8 +401,8 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 id: id.clone(),
                 kind: ShapeKind::Box,
                 rect: Rect {
-                    x: x_service,
-                    y: row_y,
+                    x: service_x,
+                    y: service_y,
                     w: SERVICE_W,
                     h: BOX_H,
                 },
@@ -439,12 +434,11 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     .copied(),
                 parent: Some(island_id.clone()),
             });
-            service_rows.insert(id, row_y);
-            row_y += ROW_H;
+            service_rows.insert(id, service_y);
         }
-        y += island_h + 16.0;
     }
-    let services_bottom = y;
+    let services_bottom = islands.bottom;
+    let x_right = islands.right + ISLAND_PAD + COLUMN_GAP;
 
     // Load balancers and external entry points, aligned with their Service.
     let mut left_slots = SlotColumn::default();
@@ -602,11 +596,14 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             topology,
             filter,
             &mut scene,
-            x_right,
-            services_bottom,
+            NodeBlock {
+                x0: x_right,
+                target_height: services_bottom,
+                packing,
+            },
             &badges,
         ),
-        View::Logical => place_workloads(topology, filter, &mut scene, x_right, &badges),
+        View::Logical => place_workloads(topology, filter, &mut scene, x_right, packing, &badges),
     };
 
     // Service → endpoints and LB → node edges.
@@ -749,14 +746,280 @@ impl SlotColumn {
     }
 }
 
+// Block packing. Small inputs keep the classic picture: one column of namespace
+// islands and up to twelve columns of nodes. Large ones are packed into columns of
+// one common height, chosen from the number of Services and nodes (never from the
+// pods, so that adding a pod cannot repack the picture), so that the whole picture
+// is about as wide as a screen is and Fit shows all of it.
+
+/// Above this height, one column of namespace islands is packed into a grid.
+const GRID_TRIGGER_HEIGHT: f64 = 3_000.0;
+/// Above this many pods shown, nodes are packed into a grid too.
+const GRID_TRIGGER_PODS: usize = 1_500;
+/// The packed picture's width over its height: a landscape screen.
+const GRID_ASPECT: f64 = 1.6;
+/// The area a packed node box takes, on average, before its pods are counted.
+const GRID_NODE_AREA: f64 = 1_000_000.0;
+/// A packed node box stacks its workload groups into columns this high.
+const GROUP_COLUMN_H: f64 = 640.0;
+/// Between two columns of Services inside one packed island.
+const SERVICE_COLUMN_GAP: f64 = 20.0;
+/// Between two columns of packed blocks.
+const BLOCK_COLUMN_GAP: f64 = 30.0;
+/// Below each block in a column.
+const BLOCK_GAP: f64 = 16.0;
+
+/// How blocks (namespace islands, nodes, workloads) are placed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Packing {
+    /// One column of islands; nodes in up to twelve columns as tall as it.
+    Column,
+    /// Columns of at most `height`, side by side.
+    Grid { height: f64 },
+}
+
+impl Packing {
+    fn group_column_height(self) -> f64 {
+        match self {
+            Packing::Column => f64::INFINITY,
+            Packing::Grid { .. } => GROUP_COLUMN_H,
+        }
+    }
+}
+
+/// The packing of `topology` as `filter` shows it: a grid once one column of islands
+/// or the pods would make the picture far taller than wide.
+fn packing(
+    topology: &Topology,
+    filter: &Filter,
+    by_namespace: &BTreeMap<&str, Vec<&super::resolve::ResolvedService>>,
+) -> Packing {
+    let column_height: f64 = by_namespace
+        .values()
+        .map(|members| island_height(members.len(), 1) + BLOCK_GAP)
+        .sum();
+    let n_pods = if filter.shows("pod") {
+        topology
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| filter.shows_namespace(&p.namespace))
+            .count()
+    } else {
+        0
+    };
+    if column_height <= GRID_TRIGGER_HEIGHT && n_pods <= GRID_TRIGGER_PODS {
+        return Packing::Column;
+    }
+    let n_services: usize = by_namespace.values().map(Vec::len).sum();
+    let service_area = n_services as f64 * (SERVICE_W + SERVICE_COLUMN_GAP) * ROW_H;
+    let node_area = topology.cluster.nodes.len() as f64 * GRID_NODE_AREA;
+    let height = ((service_area + node_area) / GRID_ASPECT)
+        .sqrt()
+        .max(1_200.0);
+    Packing::Grid {
+        height: height.round(),
+    }
+}
+
+fn island_height(n_services: usize, n_columns: usize) -> f64 {
+    let rows = n_services.div_ceil(n_columns.max(1));
+    ISLAND_HEADER + rows as f64 * ROW_H + ISLAND_PAD - (ROW_H - BOX_H)
+}
+
+/// One placed namespace island: its box and how its Services are arranged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedIsland {
+    pub rect: Rect,
+    /// Services per column (the island is filled column by column).
+    pub rows: usize,
+}
+
+impl PlacedIsland {
+    /// The top-left corner of the island's `position`-th Service.
+    pub fn service_position(&self, position: usize) -> (f64, f64) {
+        let rows = self.rows.max(1);
+        let (column, row) = (position / rows, position % rows);
+        (
+            self.rect.x + ISLAND_PAD + column as f64 * (SERVICE_W + SERVICE_COLUMN_GAP),
+            self.rect.y + ISLAND_HEADER + row as f64 * ROW_H,
+        )
+    }
+}
+
+/// Placed islands, and the bottom and right edge of the block they make.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IslandBlock {
+    pub islands: Vec<PlacedIsland>,
+    pub bottom: f64,
+    pub right: f64,
+}
+
+/// Places namespace islands holding `sizes[i]` Services each, from `x0`. In a grid,
+/// an island spreads its Services over as many columns as make it about as wide as
+/// tall, and islands fill columns of the grid's height, left to right.
+pub fn pack_islands(sizes: &[usize], x0: f64, packing: Packing) -> IslandBlock {
+    let single_w = SERVICE_W + 2.0 * ISLAND_PAD;
+    let mut block = IslandBlock {
+        islands: Vec::with_capacity(sizes.len()),
+        bottom: MARGIN,
+        right: x0 + single_w,
+    };
+    let (mut x, mut y) = (x0, MARGIN);
+    let mut column_w: f64 = 0.0;
+    for &n in sizes {
+        let n_columns = match packing {
+            Packing::Column => 1,
+            Packing::Grid { height } => {
+                // About as wide as tall, and never taller than the grid.
+                let square = (n as f64 * ROW_H / (SERVICE_W + SERVICE_COLUMN_GAP))
+                    .sqrt()
+                    .ceil() as usize;
+                let rows_cap = ((height - ISLAND_HEADER - ISLAND_PAD) / ROW_H)
+                    .floor()
+                    .max(1.0) as usize;
+                square.max(n.div_ceil(rows_cap)).max(1)
+            }
+        };
+        let rows = n.div_ceil(n_columns).max(1);
+        let w = single_w + (n_columns - 1) as f64 * (SERVICE_W + SERVICE_COLUMN_GAP);
+        let h = island_height(n, n_columns);
+        if let Packing::Grid { height } = packing {
+            if y > MARGIN && y + h > MARGIN + height {
+                x += column_w + BLOCK_COLUMN_GAP;
+                y = MARGIN;
+                column_w = 0.0;
+            }
+        }
+        let rect = Rect { x, y, w, h };
+        column_w = column_w.max(w);
+        block.right = block.right.max(x + w);
+        y += h + BLOCK_GAP;
+        block.bottom = block.bottom.max(y);
+        block.islands.push(PlacedIsland { rect, rows });
+    }
+    block
+}
+
+/// Where the node block starts and how tall the classic columns may grow.
+#[derive(Clone, Copy, Debug)]
+struct NodeBlock {
+    x0: f64,
+    /// The Services' column height, which classic node columns match.
+    target_height: f64,
+    packing: Packing,
+}
+
+/// A node box's workload groups, stacked into columns no taller than a limit:
+/// each group's offset from the top-left of the box's body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupFlow {
+    pub offsets: Vec<(f64, f64)>,
+    n_columns: usize,
+    column_h: f64,
+}
+
+impl GroupFlow {
+    /// Stacks groups of these heights; a group that would pass `column_limit` starts
+    /// a new column (unless it is the first of its column).
+    pub fn new(heights: impl IntoIterator<Item = f64>, column_limit: f64) -> GroupFlow {
+        let mut flow = GroupFlow {
+            offsets: Vec::new(),
+            n_columns: 1,
+            column_h: 0.0,
+        };
+        let mut y: f64 = 0.0;
+        for h in heights {
+            if y > 0.0 && y + h > column_limit {
+                flow.n_columns += 1;
+                y = 0.0;
+            }
+            let dx = (flow.n_columns - 1) as f64 * (NODE_W - ISLAND_PAD / 2.0);
+            flow.offsets.push((dx, y));
+            y += h + 6.0;
+            flow.column_h = flow.column_h.max(y);
+        }
+        flow
+    }
+
+    /// The node box's width and height.
+    pub fn node_size(&self) -> (f64, f64) {
+        (
+            NODE_W + (self.n_columns - 1) as f64 * (NODE_W - ISLAND_PAD / 2.0),
+            NODE_HEADER + self.column_h + ISLAND_PAD,
+        )
+    }
+}
+
+/// Places node boxes of `sizes` (width, height) from `x0`. Classic: up to twelve
+/// columns, each about `target_height` tall. Grid: columns of the grid's height.
+pub fn pack_nodes(
+    sizes: &[(f64, f64)],
+    x0: f64,
+    target_height: f64,
+    packing: Packing,
+) -> Vec<Rect> {
+    let mut places = Vec::with_capacity(sizes.len());
+    match packing {
+        Packing::Column => {
+            let total_height: f64 = sizes.iter().map(|(_, h)| h + BLOCK_GAP).sum();
+            let column_height = target_height.max(480.0);
+            let n_columns = ((total_height / column_height).ceil() as usize).clamp(1, 12);
+            let per_column = sizes.len().div_ceil(n_columns).max(1);
+            for (column, chunk) in sizes.chunks(per_column).enumerate() {
+                let x = x0 + column as f64 * (NODE_W + BLOCK_COLUMN_GAP);
+                let mut y = MARGIN;
+                for &(w, h) in chunk {
+                    places.push(Rect { x, y, w, h });
+                    y += h + BLOCK_GAP;
+                }
+            }
+        }
+        Packing::Grid { height } => {
+            let (mut x, mut y) = (x0, MARGIN);
+            let mut column_w: f64 = 0.0;
+            for &(w, h) in sizes {
+                if y > MARGIN && y + h > MARGIN + height {
+                    x += column_w + BLOCK_COLUMN_GAP;
+                    y = MARGIN;
+                    column_w = 0.0;
+                }
+                places.push(Rect { x, y, w, h });
+                column_w = column_w.max(w);
+                y += h + BLOCK_GAP;
+            }
+        }
+    }
+    places
+}
+
+/// Where the box of unscheduled pods goes: below the first column (classic), or in
+/// a column of its own right of the last node (grid).
+fn unscheduled_corner(places: &[Rect], x0: f64, bottom: f64, packing: Packing) -> (f64, f64) {
+    match packing {
+        Packing::Column => (x0, bottom),
+        Packing::Grid { .. } => (
+            places
+                .iter()
+                .map(|r| r.x + r.w + BLOCK_COLUMN_GAP)
+                .fold(x0, f64::max),
+            MARGIN,
+        ),
+    }
+}
+
 fn place_nodes(
     topology: &Topology,
     filter: &Filter,
     scene: &mut Scene,
-    x0: f64,
-    target_height: f64,
+    block: NodeBlock,
     badges: &BTreeMap<String, Severity>,
 ) -> f64 {
+    let NodeBlock {
+        x0,
+        target_height,
+        packing,
+    } = block;
     if !filter.shows("node") {
         return 0.0;
     }
@@ -794,34 +1057,26 @@ fn place_nodes(
             }
         }
     }
-    let node_height = |pods: &BTreeMap<(String, KindRef), Vec<&super::cluster::ClusterPod>>| {
-        NODE_HEADER
-            + pods
-                .values()
-                .map(|members| {
-                    GROUP_LABEL
-                        + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP)
-                        + 6.0
-                })
-                .sum::<f64>()
-            + ISLAND_PAD
+    let group_height = |members: &Vec<&super::cluster::ClusterPod>| {
+        GROUP_LABEL + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP)
+    };
+    let group_column_height = packing.group_column_height();
+    let node_layout = |pods: &BTreeMap<(String, KindRef), Vec<&super::cluster::ClusterPod>>| {
+        GroupFlow::new(pods.values().map(group_height), group_column_height)
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
     nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
-    let total_height: f64 = nodes
+    let layouts: Vec<GroupFlow> = nodes
         .iter()
-        .map(|n| node_height(&groups[n.name.as_str()]) + 16.0)
-        .sum();
-    let column_height = target_height.max(480.0);
-    let n_columns = ((total_height / column_height).ceil() as usize).clamp(1, 12);
-    let per_column = nodes.len().div_ceil(n_columns).max(1);
+        .map(|n| node_layout(&groups[n.name.as_str()]))
+        .collect();
+    let sizes: Vec<(f64, f64)> = layouts.iter().map(GroupFlow::node_size).collect();
+    let places = pack_nodes(&sizes, x0, target_height, packing);
     let mut bottom: f64 = 0.0;
-    for (column, chunk) in nodes.chunks(per_column).enumerate() {
-        let x = x0 + column as f64 * (NODE_W + 30.0);
-        let mut y = MARGIN;
-        for node in chunk {
+    for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
+        let (x, y, w, h) = (place.x, place.y, place.w, place.h);
+        {
             let pods = &groups[node.name.as_str()];
-            let h = node_height(pods);
             let id = node_id(&node.name);
             let state = if !node.ready {
                 " failed"
@@ -833,7 +1088,7 @@ fn place_nodes(
             scene.push(Shape {
                 id: id.clone(),
                 kind: ShapeKind::Group,
-                rect: Rect { x, y, w: NODE_W, h },
+                rect: Rect { x, y, w, h },
                 class: format!("node{state}"),
                 label: node.name.clone(),
                 sublabel: format!(
@@ -851,16 +1106,18 @@ fn place_nodes(
                 badge: None,
                 parent: None,
             });
-            let mut group_y = y + NODE_HEADER;
-            for ((namespace, workload), members) in pods {
+            for (((namespace, workload), members), (group_dx, group_dy)) in
+                pods.iter().zip(&layout.offsets)
+            {
                 let group_id = workload_group_id(&node.name, namespace, workload);
-                let rows = members.len().div_ceil(chips_per_row);
-                let group_h = GROUP_LABEL + rows as f64 * (CHIP + CHIP_GAP);
+                let group_h = group_height(members);
+                let group_x = x + group_dx;
+                let group_y = y + NODE_HEADER + group_dy;
                 scene.push(Shape {
                     id: group_id.clone(),
                     kind: ShapeKind::Group,
                     rect: Rect {
-                        x: x + ISLAND_PAD / 2.0,
+                        x: group_x + ISLAND_PAD / 2.0,
                         y: group_y,
                         w: NODE_W - ISLAND_PAD,
                         h: group_h,
@@ -889,7 +1146,7 @@ fn place_nodes(
                         id: pod_id(&pod.namespace, &pod.name),
                         kind: ShapeKind::Chip,
                         rect: Rect {
-                            x: x + ISLAND_PAD + column as f64 * (CHIP + CHIP_GAP),
+                            x: group_x + ISLAND_PAD + column as f64 * (CHIP + CHIP_GAP),
                             y: group_y + GROUP_LABEL + row as f64 * (CHIP + CHIP_GAP),
                             w: CHIP,
                             h: CHIP,
@@ -913,15 +1170,12 @@ fn place_nodes(
                         parent: Some(group_id.clone()),
                     });
                 }
-                group_y += group_h + 6.0;
             }
-            y += h + 16.0;
+            bottom = bottom.max(y + h + 16.0);
         }
-        bottom = bottom.max(y);
     }
     if !unscheduled.is_empty() {
-        let x = x0;
-        let y = bottom;
+        let (x, y) = unscheduled_corner(&places, x0, bottom, packing);
         let rows = unscheduled.len().div_ceil(chips_per_row);
         let h = NODE_HEADER + rows as f64 * (CHIP + CHIP_GAP) + ISLAND_PAD;
         scene.push(Shape {
@@ -963,6 +1217,7 @@ fn place_workloads(
     filter: &Filter,
     scene: &mut Scene,
     x0: f64,
+    packing: Packing,
     badges: &BTreeMap<String, Severity>,
 ) -> f64 {
     let mut workloads: BTreeMap<(String, KindRef), (usize, usize)> = BTreeMap::new();
@@ -983,6 +1238,8 @@ fn place_workloads(
         counts.1 += usize::from(pod.ready);
     }
     let mut y = MARGIN;
+    let mut x = x0;
+    let mut bottom = MARGIN;
     let mut current_namespace: Option<String> = None;
     for ((namespace, workload), (n_pods, n_ready)) in &workloads {
         if current_namespace.as_deref() != Some(namespace) {
@@ -991,12 +1248,19 @@ fn place_workloads(
             }
             current_namespace = Some(namespace.clone());
         }
+        // Packed: a column that would grow past the grid's height starts a new one.
+        if let Packing::Grid { height } = packing {
+            if y > MARGIN && y + BOX_H > MARGIN + height {
+                x += WORKLOAD_W + 30.0;
+                y = MARGIN;
+            }
+        }
         let (kind, name) = (workload.kind.as_str(), workload.name.as_str());
         scene.push(Shape {
             id: workload_id(namespace, workload),
             kind: ShapeKind::Box,
             rect: Rect {
-                x: x0,
+                x,
                 y,
                 w: WORKLOAD_W,
                 h: BOX_H,
@@ -1012,8 +1276,9 @@ fn place_workloads(
             parent: None,
         });
         y += ROW_H;
+        bottom = bottom.max(y);
     }
-    y
+    bottom
 }
 
 fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge {

@@ -32,6 +32,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -170,6 +171,9 @@ pub struct VerdictCounts {
     pub dropped: u64,
     pub rejected: u64,
     pub unresolved: u64,
+    /// Answered by a Gateway with a redirect (3xx): an answer, but not the backend's
+    /// (§11.8). Its own column, neither delivered nor dropped.
+    pub redirected: u64,
 }
 
 impl VerdictCounts {
@@ -179,6 +183,7 @@ impl VerdictCounts {
             Verdict::Dropped => self.dropped += 1,
             Verdict::Rejected => self.rejected += 1,
             Verdict::Unresolved => self.unresolved += 1,
+            Verdict::Redirected => self.redirected += 1,
         }
     }
 }
@@ -258,7 +263,7 @@ struct SimState {
     /// not counted for them.
     endpoint_gone: Vec<bool>,
     endpoint_counts: Vec<u64>,
-    verdict_counts: [u64; 4],
+    verdict_counts: [u64; 5],
     node_counts: BTreeMap<String, VerdictCounts>,
     service_counts: BTreeMap<NamespacedName, VerdictCounts>,
     recent: VecDeque<RecentConnection>,
@@ -304,7 +309,7 @@ impl Simulator {
             endpoint_pods: Vec::new(),
             endpoint_gone: Vec::new(),
             endpoint_counts: Vec::new(),
-            verdict_counts: [0; 4],
+            verdict_counts: [0; 5],
             node_counts: BTreeMap::new(),
             service_counts: BTreeMap::new(),
             recent: VecDeque::with_capacity(N_RECENT),
@@ -491,7 +496,7 @@ impl Simulator {
 
     pub fn reset_counters(&mut self) {
         self.state.endpoint_counts.iter_mut().for_each(|n| *n = 0);
-        self.state.verdict_counts = [0; 4];
+        self.state.verdict_counts = [0; 5];
         self.state.node_counts.clear();
         self.state.service_counts.clear();
         self.state.recent.clear();
@@ -864,10 +869,15 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
                 .as_ref()
                 .is_some_and(|h| ingress.tls_hosts.contains(h));
             let destination = Destination::Url {
-                https,
+                scheme: if https {
+                    crate::engine::trace::Scheme::Https
+                } else {
+                    crate::engine::trace::Scheme::Http
+                },
                 host,
                 port: None,
                 path,
+                query: None,
             };
             let label = format!(
                 "external → Ingress {}/{} {destination}",
@@ -950,7 +960,9 @@ pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> 
             .services
             .iter()
             .find(|s| s.ports.iter().any(|p| p.node_port == Some(*node_port))),
-        Destination::Url { host, path, .. } => {
+        Destination::Url {
+            host, path, port, ..
+        } => {
             let route = topology.ingresses.iter().find_map(|ingress| {
                 ingress.routes.iter().find(|route| {
                     let host_matches = route.host.as_deref() == Some(host.as_str())
@@ -959,7 +971,15 @@ pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> 
                     host_matches && route.path == *path
                 })
             });
-            return route.map(|route| route.service.clone());
+            if let Some(route) = route {
+                return Some(route.service.clone());
+            }
+            // A Gateway's address (§11.2): the flow targets the Gateway's Service.
+            let ip: IpAddr = host.parse().ok()?;
+            topology.services.iter().find(|s| {
+                (s.load_balancer_ips.contains(&ip) || s.external_ips.contains(&ip))
+                    && port.is_none_or(|port| s.ports.iter().any(|p| p.port == port))
+            })
         }
     };
     found.map(|service| service.key())
@@ -971,6 +991,7 @@ fn verdict_slot(verdict: Verdict) -> usize {
         Verdict::Dropped => 1,
         Verdict::Rejected => 2,
         Verdict::Unresolved => 3,
+        Verdict::Redirected => 4,
     }
 }
 

@@ -41,7 +41,8 @@ use super::refs::{KindRef, NamespacedName};
 use super::selector::{map_matches, Labels};
 use super::{explain, netpol, resolve, resolve_topology, validate, Topology};
 
-/// One change to the cluster.
+/// One change to the cluster. Share links carry a list of them (`share.rs`, §12),
+/// each as its variant's name and fields: renaming either breaks old links.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Mutation {
     /// `kubectl delete pod`: the pod is gone; a Deployment's, ReplicaSet's or

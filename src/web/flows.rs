@@ -1,5 +1,6 @@
 //! Drops you cannot miss: the simulator's counters per Service and per node
-//! (delivered, dropped, rejected) and the list of recent connections with their
+//! (delivered, dropped, rejected, and redirected: a Gateway's 3xx answer, counted in
+//! its own column) and the list of recent connections with their
 //! verdicts and the engine's short reasons. Clicking a connection shows its full
 //! trace in the trace panel.
 
@@ -61,7 +62,8 @@ pub fn FlowsPanel() -> impl IntoView {
 }
 
 /// A table of counters, one row per Service or node: `data-testid=test_id` and
-/// `data-key`, `data-delivered`, `data-dropped`, `data-rejected` on each row.
+/// `data-key`, `data-delivered`, `data-dropped`, `data-rejected`, `data-redirected` on
+/// each row.
 fn counter_table(
     test_id: &'static str,
     heading: &'static str,
@@ -73,8 +75,8 @@ fn counter_table(
             let bad = if counts.dropped + counts.rejected > 0 { "bad" } else { "" };
             let label = key.clone();
             view! {
-                <tr data-testid=test_id data-key=key data-delivered=counts.delivered data-dropped=counts.dropped data-rejected=counts.rejected class=bad>
-                    <td>{label}</td><td>{counts.delivered}</td><td>{counts.dropped}</td><td>{counts.rejected}</td>
+                <tr data-testid=test_id data-key=key data-delivered=counts.delivered data-dropped=counts.dropped data-rejected=counts.rejected data-redirected=counts.redirected class=bad>
+                    <td>{label}</td><td>{counts.delivered}</td><td>{counts.dropped}</td><td>{counts.rejected}</td><td>{counts.redirected}</td>
                 </tr>
             }
             .into_any()
@@ -82,7 +84,7 @@ fn counter_table(
         .collect_view();
     view! {
         <table class="compact counters">
-            <thead><tr><th>{heading}</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th></tr></thead>
+            <thead><tr><th>{heading}</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th><th>"Redirected"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }

@@ -15,8 +15,11 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::canvas::{self, CanvasScene, Palette, LARGE_SCENE_SHAPES};
 use super::state::AppState;
+pub use super::state::Viewport;
 use crate::engine::highlight::{self, Highlight, StepDirection};
+use crate::engine::lod::{Collapse, Level};
 use crate::engine::scene::{self, build_scene, IdKind, Scene, View};
 
 /// A built scene and how long building it took. Compared by version, so the
@@ -25,20 +28,15 @@ use crate::engine::scene::{self, build_scene, IdKind, Scene, View};
 pub struct SceneBuild {
     pub version: u64,
     pub scene: Arc<Scene>,
-    pub build_ms: f64,
+    /// When building started (`performance.now()`): the status bar measures from
+    /// here to the frame that shows the scene.
+    pub started_at: f64,
 }
 
 impl PartialEq for SceneBuild {
     fn eq(&self, other: &Self) -> bool {
         self.version == other.version
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Viewport {
-    pub tx: f64,
-    pub ty: f64,
-    pub k: f64,
 }
 
 #[component]
@@ -55,18 +53,23 @@ pub fn Graph() -> impl IntoView {
         SceneBuild {
             version: previous.map_or(1, |previous| previous.version + 1),
             scene: Arc::new(scene),
-            build_ms: super::state::now_ms() - started,
+            started_at: started,
         }
     });
     provide_context(scene);
     let markup_ref = NodeRef::<leptos::svg::G>::new();
-    let viewport = RwSignal::new(Viewport {
-        tx: 0.0,
-        ty: 0.0,
-        k: 1.0,
-    });
-    let container = NodeRef::<leptos::html::Div>::new();
+    let viewport = state.viewport;
+    let container = state.graph_area;
     let search_ref = NodeRef::<leptos::html::Input>::new();
+    // Large scenes are drawn on a canvas, at the level of detail the engine gives.
+    // Set when a scene is drawn; read, untracked, by the pointer and key handlers.
+    let large = StoredValue::new(false);
+    let lod_tools = NodeRef::<leptos::html::Div>::new();
+    let svg_ref = NodeRef::<leptos::svg::Svg>::new();
+    let collapse = RwSignal::new(Collapse::default());
+    let canvas_scene: Rc<RefCell<Option<CanvasScene>>> = Rc::new(RefCell::new(None));
+    let scene_canvas = NodeRef::<leptos::html::Canvas>::new();
+    let minimap = NodeRef::<leptos::html::Canvas>::new();
 
     let fit = move || {
         let Some(element) = container.get_untracked() else {
@@ -78,7 +81,7 @@ pub fn Graph() -> impl IntoView {
         );
         let scene = scene.get_untracked();
         let (sw, sh) = (scene.scene.width.max(1.0), scene.scene.height.max(1.0));
-        let k = ((w / sw).min(h / sh) * 0.96).clamp(0.05, 1.5);
+        let k = ((w / sw).min(h / sh) * 0.96).clamp(MIN_ZOOM, 1.5);
         viewport.set(Viewport {
             tx: (w - sw * k) / 2.0,
             ty: (h - sh * k) / 2.0,
@@ -125,13 +128,30 @@ pub fn Graph() -> impl IntoView {
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
             last_files.set_value(names);
-            request_animation_frame(fit);
+            collapse.update_untracked(Collapse::follow_zoom);
+            request_animation_frame(move || {
+                // A share link's viewport replaces the first fit.
+                match (
+                    state
+                        .restore_viewport
+                        .try_update_value(Option::take)
+                        .flatten(),
+                    container.get_untracked(),
+                ) {
+                    (Some(shared), Some(element)) => viewport.set(Viewport::from_shared(
+                        shared,
+                        f64::from(element.client_width()),
+                        f64::from(element.client_height()),
+                    )),
+                    _ => fit(),
+                }
+            });
         }
     });
 
     let zoom_at = move |factor: f64, cx: f64, cy: f64| {
         viewport.update(|v| {
-            let k = (v.k * factor).clamp(0.05, 4.0);
+            let k = (v.k * factor).clamp(MIN_ZOOM, 4.0);
             let ratio = k / v.k;
             v.tx = cx - (cx - v.tx) * ratio;
             v.ty = cy - (cy - v.ty) * ratio;
@@ -212,6 +232,23 @@ pub fn Graph() -> impl IntoView {
         }
         pointers.update_value(|p| p[index] = (ev.pointer_id(), x, y));
     };
+    // Large scenes: what is under the pointer, through the engine's spatial index.
+    let hit_cache = Rc::clone(&canvas_scene);
+    let hit = Rc::new(
+        move |client_x: i32, client_y: i32| -> Option<(usize, Level)> {
+            let element = container.get_untracked()?;
+            let rect = element.get_bounding_client_rect();
+            let v = viewport.get_untracked();
+            let x = (f64::from(client_x) - rect.left() - v.tx) / v.k;
+            let y = (f64::from(client_y) - rect.top() - v.ty) / v.k;
+            let build = scene.get_untracked();
+            let mut cache = hit_cache.borrow_mut();
+            let cache = cache.as_mut().filter(|c| c.version == build.version)?;
+            let position = collapse.with_untracked(|c| cache.hit(&build.scene, c, v.k, x, y))?;
+            Some((position, cache.level(position)?))
+        },
+    );
+    let hit_for_click = Rc::clone(&hit);
     // Hover tooltips: one floating element, filled from the scene by id.
     let tooltip = RwSignal::new(None::<(f64, f64, String)>);
     let on_hover = move |ev: leptos::ev::PointerEvent| {
@@ -224,25 +261,33 @@ pub fn Graph() -> impl IntoView {
         let target = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        let text = target.and_then(|target| {
-            let scene = scene.get_untracked();
-            if let Some(shape) = target
-                .closest("[data-id]")
-                .ok()
-                .flatten()
-                .and_then(|e| e.get_attribute("data-id"))
-            {
-                return scene.scene.shape(&shape).map(|s| s.tooltip.clone());
-            }
-            let from = target.get_attribute("data-from")?;
-            let to = target.get_attribute("data-to")?;
-            scene
-                .scene
-                .edges
-                .iter()
-                .find(|e| e.from == from && e.to == to)
-                .map(|e| e.tooltip.clone())
-        });
+        let text = if large.get_value() {
+            hit(ev.client_x(), ev.client_y()).and_then(|(position, _)| {
+                scene.with_untracked(|build| {
+                    build.scene.shapes.get(position).map(|s| s.tooltip.clone())
+                })
+            })
+        } else {
+            target.and_then(|target| {
+                let scene = scene.get_untracked();
+                if let Some(shape) = target
+                    .closest("[data-id]")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.get_attribute("data-id"))
+                {
+                    return scene.scene.shape(&shape).map(|s| s.tooltip.clone());
+                }
+                let from = target.get_attribute("data-from")?;
+                let to = target.get_attribute("data-to")?;
+                scene
+                    .scene
+                    .edges
+                    .iter()
+                    .find(|e| e.from == from && e.to == to)
+                    .map(|e| e.tooltip.clone())
+            })
+        };
         let rect = element.get_bounding_client_rect();
         tooltip.set(text.map(|text| {
             (
@@ -259,6 +304,22 @@ pub fn Graph() -> impl IntoView {
         if moved.get_value() > 4.0 {
             return;
         }
+        if large.get_value() {
+            let Some((position, level)) = hit_for_click(ev.client_x(), ev.client_y()) else {
+                state.selection.set(None);
+                return;
+            };
+            let id = scene.with_untracked(|build| build.scene.shapes[position].id.clone());
+            // A click on a tile opens it.
+            if level == Level::Tile {
+                collapse.update(|c| c.set(&id, false));
+            }
+            state.selection.set(Some(highlight::selection_target(
+                &scene.get_untracked().scene,
+                &id,
+            )));
+            return;
+        }
         let id = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -270,8 +331,8 @@ pub fn Graph() -> impl IntoView {
     };
 
     // Search by name and label-selector query.
-    let search = RwSignal::new(String::new());
-    let query = RwSignal::new(String::new());
+    let search = state.search;
+    let query = state.query;
     let found = Memo::new(move |_| {
         let scene = scene.get();
         let topology = state.topology.get();
@@ -320,6 +381,18 @@ pub fn Graph() -> impl IntoView {
                 }
             }
             "f" => fit(),
+            // Collapses or expands the selected namespace or node.
+            "c" if large.get_value() => {
+                if let Some(selected) = state.selection.get_untracked() {
+                    if matches!(
+                        scene::id_kind(&selected),
+                        Some(IdKind::Namespace | IdKind::Node)
+                    ) {
+                        let k = viewport.get_untracked().k;
+                        collapse.update(|c| c.toggle(&selected, k));
+                    }
+                }
+            }
             "+" | "=" => zoom_center(1.25),
             "-" => zoom_center(0.8),
             key @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight") => {
@@ -344,28 +417,209 @@ pub fn Graph() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
+    // Large scenes: one canvas frame per change of the view, the scene, the highlight
+    // or the collapsed tiles, coalesced into the next animation frame.
+    let frame_pending = StoredValue::new(false);
+    let highlight_store = StoredValue::new(Highlight::default());
+    let palette: Rc<RefCell<Option<(u64, Palette)>>> = Rc::new(RefCell::new(None));
+    let draw_cache = Rc::clone(&canvas_scene);
+    let draw_now = Rc::new(move || {
+        frame_pending.set_value(false);
+        let (Some(canvas_element), Some(graph)) =
+            (scene_canvas.get_untracked(), container.get_untracked())
+        else {
+            return;
+        };
+        let build = scene.get_untracked();
+        let (width, height) = (
+            graph.client_width().max(1) as u32,
+            graph.client_height().max(1) as u32,
+        );
+        if canvas_element.width() != width || canvas_element.height() != height {
+            canvas_element.set_width(width);
+            canvas_element.set_height(height);
+        }
+        let Some(context) = canvas::context_of(&canvas_element) else {
+            return;
+        };
+        if !large.get_value() {
+            context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+            return;
+        }
+        let mut cache = draw_cache.borrow_mut();
+        let first_frame = cache.as_ref().is_none_or(|c| c.version != build.version);
+        if first_frame {
+            *cache = Some(CanvasScene::new(build.version, &build.scene));
+        }
+        let Some(cache) = cache.as_mut() else {
+            return;
+        };
+        let mut palette = palette.borrow_mut();
+        if palette
+            .as_ref()
+            .is_none_or(|(version, _)| *version != build.version)
+        {
+            *palette = Some((build.version, Palette::read(&graph)));
+        }
+        let Some((_, palette)) = palette.as_ref() else {
+            return;
+        };
+        let view = viewport.get_untracked();
+        let stats = collapse.with_untracked(|collapse| {
+            highlight_store.with_value(|highlight| {
+                canvas::draw(
+                    &context,
+                    cache,
+                    &canvas::Frame {
+                        scene: &build.scene,
+                        highlight,
+                        collapse,
+                        view,
+                        width: f64::from(width),
+                        height: f64::from(height),
+                        palette,
+                    },
+                )
+            })
+        });
+        for (name, value) in [
+            ("data-tiles", stats.tiles),
+            ("data-detailed", stats.detailed),
+            ("data-edges", stats.edges),
+            ("data-namespaces", stats.namespaces),
+            ("data-namespaces-in-view", stats.namespaces_in_view),
+        ] {
+            let value = value.to_string();
+            if canvas_element.get_attribute(name).as_deref() != Some(value.as_str()) {
+                let _ = canvas_element.set_attribute(name, &value);
+            }
+        }
+        if let Some(minimap) = minimap.get_untracked() {
+            if let Some(mini) = canvas::context_of(&minimap) {
+                let (w, h) = (
+                    minimap.client_width().max(1) as u32,
+                    minimap.client_height().max(1) as u32,
+                );
+                if minimap.width() != w || minimap.height() != h {
+                    minimap.set_width(w);
+                    minimap.set_height(h);
+                }
+                canvas::draw_minimap(
+                    &mini,
+                    &build.scene,
+                    cache,
+                    &view,
+                    (
+                        f64::from(w),
+                        f64::from(h),
+                        f64::from(width),
+                        f64::from(height),
+                    ),
+                    palette,
+                );
+            }
+        }
+        if first_frame {
+            state
+                .last_scene_ms
+                .set(super::state::now_ms() - build.started_at);
+        }
+    });
+    let request_frame: Rc<dyn Fn()> = Rc::new(move || {
+        if !frame_pending.get_value() {
+            frame_pending.set_value(true);
+            let draw_now = Rc::clone(&draw_now);
+            request_animation_frame(move || draw_now());
+        }
+    });
+    let frame_for_view = Rc::clone(&request_frame);
+    Effect::new(move |_| {
+        viewport.track();
+        collapse.track();
+        frame_for_view();
+    });
     // Draws the scene's markup when it changes and applies the highlight, in one
-    // effect so that the highlight always refers to the elements on screen.
+    // effect so that the highlight always refers to the elements on screen. Large
+    // scenes keep no markup: the highlight is kept for the canvas, which redraws.
     let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    let frame_for_scene = Rc::clone(&request_frame);
     Effect::new(move |_| {
         let Some(group) = markup_ref.get() else {
             return;
         };
         let build = scene.get();
         let selection = state.selection.get();
-        let mut drawn = drawn.borrow_mut();
-        if drawn.version != build.version {
-            let started = super::state::now_ms();
-            group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
-            *drawn = DrawnScene::read(&group, build.version);
-            state
-                .last_scene_ms
-                .set(build.build_ms + super::state::now_ms() - started);
-        }
         let wanted = found
             .with(|found| highlight::highlight(&build.scene, selection.as_deref(), &found.matches));
-        drawn.apply(wanted);
+        let mut drawn = drawn.borrow_mut();
+        let is_large = build.scene.shapes.len() > LARGE_SCENE_SHAPES;
+        if drawn.version != build.version {
+            large.set_value(is_large);
+            for element in [
+                lod_tools.get_untracked().map(web_sys::Element::from),
+                minimap.get_untracked().map(web_sys::Element::from),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let _ = element.toggle_attribute_with_force("hidden", !is_large);
+            }
+            if let Some(svg) = svg_ref.get_untracked() {
+                let _ = svg.set_attribute("data-large", if is_large { "true" } else { "false" });
+            }
+            if is_large {
+                // The canvas draws it; the SVG keeps only its attributes.
+                group.set_inner_html("");
+            } else {
+                group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
+                let started = build.started_at;
+                request_animation_frame(move || {
+                    state.last_scene_ms.set(super::state::now_ms() - started)
+                });
+            }
+            *drawn = DrawnScene::read(&group, build.version);
+        }
+        if is_large {
+            highlight_store.set_value(wanted);
+        } else {
+            drawn.apply(wanted);
+        }
+        frame_for_scene();
     });
+    // The minimap: a press or a drag on it centres the view there.
+    let minimap_move = move |ev: &leptos::ev::PointerEvent| {
+        let (Some(element), Some(graph)) = (minimap.get_untracked(), container.get_untracked())
+        else {
+            return;
+        };
+        let rect = element.get_bounding_client_rect();
+        let s = scene.with_untracked(|build| {
+            canvas::minimap_scale(
+                &build.scene,
+                f64::from(element.client_width()),
+                f64::from(element.client_height()),
+            )
+        });
+        let x = (f64::from(ev.client_x()) - rect.left()) / s;
+        let y = (f64::from(ev.client_y()) - rect.top()) / s;
+        viewport.update(|v| {
+            v.tx = f64::from(graph.client_width()) / 2.0 - x * v.k;
+            v.ty = f64::from(graph.client_height()) / 2.0 - y * v.k;
+        });
+    };
+    let on_minimap_down = move |ev: leptos::ev::PointerEvent| {
+        ev.stop_propagation();
+        if let Some(element) = minimap.get_untracked() {
+            let _ = element.set_pointer_capture(ev.pointer_id());
+        }
+        minimap_move(&ev);
+    };
+    let on_minimap_move = move |ev: leptos::ev::PointerEvent| {
+        ev.stop_propagation();
+        if ev.buttons() & 1 == 1 {
+            minimap_move(&ev);
+        }
+    };
     let transform = move || {
         let v = viewport.get();
         format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k)
@@ -388,7 +642,10 @@ pub fn Graph() -> impl IntoView {
             .collect();
         names
             .into_iter()
-            .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+            .map(|n| {
+                let selected = state.filter.with_untracked(|f| f.namespaces.contains(&n));
+                view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
+            })
             .collect_view()
     };
     let on_namespace = move |ev: leptos::ev::Event| {
@@ -420,6 +677,7 @@ pub fn Graph() -> impl IntoView {
                 <button type="button" data-testid="view-cluster" aria-pressed=move || (state.view.get() == View::Cluster).to_string() on:click=move |_| state.view.set(View::Cluster)>"Cluster"</button>
                 <button type="button" data-testid="view-logical" aria-pressed=move || (state.view.get() == View::Logical).to_string() on:click=move |_| state.view.set(View::Logical)>"Logical"</button>
             </div>
+            <super::export::ExportMenu />
             <input type="search" node_ref=search_ref class="search" placeholder="Search name  (/)" aria-label="Search by name" data-testid="search"
                 prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) on:keydown=on_search_key />
             <div class="query">
@@ -440,11 +698,17 @@ pub fn Graph() -> impl IntoView {
                 <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| zoom_center(1.25)>"+"</button>
                 <button type="button" aria-label="Fit to screen" title="Fit (f)" data-testid="fit" on:click=move |_| fit()>"Fit"</button>
             </div>
+            <div class="segmented" role="group" aria-label="Level of detail" node_ref=lod_tools hidden>
+                <button type="button" data-testid="lod-collapse" title="Show every namespace and node as a tile" on:click=move |_| set_all_tiles(scene, collapse, true)>"Collapse all"</button>
+                <button type="button" data-testid="lod-expand" title="Draw everything inside every namespace and node" on:click=move |_| set_all_tiles(scene, collapse, false)>"Expand all"</button>
+                <button type="button" data-testid="lod-auto" title="Tiles when zoomed out, details when zoomed in" on:click=move |_| collapse.update(Collapse::follow_zoom)>"By zoom"</button>
+            </div>
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
         <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty())
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
-            <svg class="scene" data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
+            <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
+            <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
                 data-version=move || scene.get().version.to_string()
                 data-services=move || count_shapes(&scene.get().scene, IdKind::Service).to_string()
                 data-pods=move || count_shapes(&scene.get().scene, IdKind::Pod).to_string()
@@ -454,10 +718,23 @@ pub fn Graph() -> impl IntoView {
                 </g>
             </svg>
             <super::traffic::PacketLayer scene=scene viewport=viewport />
+            <canvas class="minimap" node_ref=minimap data-testid="minimap" aria-label="Minimap: press or drag to move the view" hidden
+                on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
+                on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
+                on:wheel=|ev: leptos::ev::WheelEvent| ev.stop_propagation()></canvas>
             {move || tooltip.get().map(|(x, y, text)| view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=format!("left:{x:.0}px;top:{y:.0}px")>{text}</div> })}
             <Legend />
         </div>
     }
+}
+
+/// The smallest zoom: a 100,000-pod picture fits a screen at about 0.02.
+const MIN_ZOOM: f64 = 0.01;
+
+/// "Collapse all" (`collapsed`) and "Expand all".
+fn set_all_tiles(scene: Memo<SceneBuild>, collapse: RwSignal<Collapse>, collapsed: bool) {
+    let tiles = scene.with_untracked(|build| crate::engine::lod::tiles(&build.scene));
+    collapse.update(|c| c.set_all(&tiles, collapsed));
 }
 
 fn center_on(

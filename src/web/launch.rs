@@ -1,10 +1,11 @@
 //! Launch options read from the page address: `?embed`, `?sample=ID`, `?view=`,
-//! `?traffic=` and `#manifests=BASE64`. Reading them never falls back to the demo
-//! in silence: a link that cannot be read becomes an error the app shows to the
-//! user.
+//! `?traffic=`, `#share=1.…` (a shared view, §12) and `#manifests=BASE64`. Reading
+//! them never falls back to the demo in silence: a link that cannot be read becomes
+//! an error the app shows to the user.
 
 use super::samples;
 use super::state::InputFile;
+use crate::engine::share::{self, ShareError, SharedView};
 use crate::launch_options::{parse_display_options, DisplayOptions};
 
 /// How the page was opened. Documentation embeds kubetopo in an iframe with
@@ -22,6 +23,10 @@ pub struct Launch {
     /// The `?view=` or `?traffic=` values the app does not know, in words meant
     /// for the user.
     pub option_error: Option<String>,
+    /// A share link's compressed payload, until [`open_share`] inflates it.
+    pub share_payload: Option<Vec<u8>>,
+    /// The view a share link restores.
+    pub shared_view: Option<SharedView>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,7 +85,14 @@ pub fn parse_launch(query: &str, hash: &str) -> Launch {
             }
         }
     }
-    if let Some(encoded) = hash.trim_start_matches('#').strip_prefix("manifests=") {
+    let fragment = hash.trim_start_matches('#');
+    if let Some(payload) = share::parse_share_fragment(fragment) {
+        launch.linked = None;
+        match payload {
+            Ok(payload) => launch.share_payload = Some(payload),
+            Err(error) => launch.error = Some(share_error_message(&error)),
+        }
+    } else if let Some(encoded) = fragment.strip_prefix("manifests=") {
         match decode_manifests(encoded) {
             Ok(text) => {
                 launch.linked = Some(LinkedInput {
@@ -121,6 +133,41 @@ impl Launch {
     }
 }
 
+/// Inflates and reads a share link's payload (the browser decompresses, so this
+/// is asynchronous): the link's files become the linked input and its view the
+/// view to restore, or the launch gets the reason it cannot be read.
+pub async fn open_share(launch: &mut Launch) {
+    let Some(payload) = launch.share_payload.take() else {
+        return;
+    };
+    let opened = super::share::inflate(&payload)
+        .await
+        .and_then(|json| share::SharedState::from_json(&json));
+    match opened {
+        Ok(state) => {
+            launch.linked = Some(LinkedInput {
+                workspace_name: "Shared view".into(),
+                files: state
+                    .files
+                    .into_iter()
+                    .map(|file| InputFile {
+                        name: file.name,
+                        text: file.text,
+                    })
+                    .collect(),
+            });
+            launch.shared_view = Some(state.view);
+        }
+        Err(error) => launch.error = Some(share_error_message(&error)),
+    }
+}
+
+fn share_error_message(error: &ShareError) -> String {
+    format!(
+        "This shared link (#share=…) cannot be opened: {error}. Ask whoever shared it for a new link."
+    )
+}
+
 /// `?embed`, `?embed=1`, `?embed=true` turn embedding on; `0`, `false`, `no` and
 /// `off` (in any case) leave it off, so a link can say so explicitly.
 fn embed_value_turns_on(value: &str) -> bool {
@@ -136,62 +183,13 @@ fn embed_value_turns_on(value: &str) -> bool {
 pub fn decode_manifests(encoded: &str) -> Result<String, String> {
     let unescaped =
         percent_decode(encoded).ok_or_else(|| "it contains a broken percent escape".to_string())?;
-    let bytes = decode_base64(&unescaped)?;
+    let bytes = share::decode_base64(&unescaped).map_err(|error| error.to_string())?;
     String::from_utf8(bytes).map_err(|error| {
         format!(
             "the decoded bytes are not UTF-8 text (byte {} is invalid)",
             error.utf8_error().valid_up_to()
         )
     })
-}
-
-/// Standard and URL-safe base64, padding optional, whitespace ignored.
-fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
-    let mut sextets = Vec::with_capacity(text.len());
-    let mut padding_seen = 0usize;
-    for (position, ch) in text.chars().enumerate() {
-        let value = match ch {
-            'A'..='Z' => ch as u32 - 'A' as u32,
-            'a'..='z' => ch as u32 - 'a' as u32 + 26,
-            '0'..='9' => ch as u32 - '0' as u32 + 52,
-            '+' | '-' => 62,
-            '/' | '_' => 63,
-            '=' => {
-                padding_seen += 1;
-                continue;
-            }
-            ' ' | '\n' | '\r' | '\t' => continue,
-            other => {
-                return Err(format!(
-                    "it is not base64 (character {:?} at position {})",
-                    other,
-                    position + 1
-                ))
-            }
-        };
-        if padding_seen > 0 {
-            return Err("it is not base64 (text after the = padding)".into());
-        }
-        sextets.push(value as u8);
-    }
-    if sextets.is_empty() {
-        return Err("it is empty".into());
-    }
-    if sextets.len() % 4 == 1 || padding_seen > 2 {
-        return Err("it is not base64 (its length is wrong: was it cut short?)".into());
-    }
-    let mut bytes = Vec::with_capacity(sextets.len() * 3 / 4);
-    for chunk in sextets.chunks(4) {
-        let mut buffer = 0u32;
-        for (index, sextet) in chunk.iter().enumerate() {
-            buffer |= u32::from(*sextet) << (18 - 6 * index);
-        }
-        let n_bytes = chunk.len() * 6 / 8;
-        for index in 0..n_bytes {
-            bytes.push((buffer >> (16 - 8 * index)) as u8);
-        }
-    }
-    Ok(bytes)
 }
 
 /// `%XX` escapes to bytes, then UTF-8; `None` when an escape is broken.

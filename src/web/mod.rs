@@ -2,15 +2,18 @@
 //! keeps the editor buffers and the view state in signals, calls `engine::analyze`
 //! and draws `engine::scene`. Nothing is sent over the network.
 
+mod canvas;
 mod crash;
 mod details;
 mod editor;
 mod embed;
+mod export;
 mod flows;
 mod graph;
 mod launch;
 mod policies;
 mod samples;
+mod share;
 mod state;
 mod storage;
 mod table;
@@ -21,6 +24,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::engine::scene::View;
+use crate::engine::share::SharedView;
 use crate::launch_options::{DisplayOptions, TrafficOption, ViewOption};
 use state::{AppState, InputFile, MainTab};
 use workspaces::{Boot, SaveStatus};
@@ -30,17 +34,20 @@ use workspaces::{Boot, SaveStatus};
 pub fn start() {
     crash::install_crash_guard();
     install_panic_banner();
-    let launch = launch::read_launch();
+    let mut launch = launch::read_launch();
     let embed = launch.embed;
     let display = launch.display;
-    // IndexedDB is asynchronous: the app mounts once the saved work is read. This
-    // runs before Leptos sets up its executor, so it uses wasm-bindgen's directly.
+    // IndexedDB and the browser's decompressor are asynchronous: the app mounts once
+    // the link and the saved work are read. This runs before Leptos sets up its
+    // executor, so it uses wasm-bindgen's directly.
     wasm_bindgen_futures::spawn_local(async move {
+        launch::open_share(&mut launch).await;
+        let shared_view = launch.shared_view.take();
         let boot = workspaces::boot(&launch).await;
-        let boot = std::rc::Rc::new(std::cell::RefCell::new(Some(boot)));
+        let boot = std::rc::Rc::new(std::cell::RefCell::new(Some((boot, shared_view))));
         leptos::mount::mount_to_body(move || {
-            let boot = boot.borrow_mut().take().expect("the app mounts once");
-            view! { <App boot=boot embed=embed display=display /> }
+            let (boot, shared_view) = boot.borrow_mut().take().expect("the app mounts once");
+            view! { <App boot=boot embed=embed display=display shared_view=shared_view /> }
         });
     });
 }
@@ -54,13 +61,13 @@ fn install_panic_banner() {
 }
 
 #[component]
-fn App(boot: Boot, embed: bool, display: DisplayOptions) -> impl IntoView {
+fn App(
+    boot: Boot,
+    embed: bool,
+    display: DisplayOptions,
+    shared_view: Option<SharedView>,
+) -> impl IntoView {
     let state = AppState::new(boot.files);
-    match display.view {
-        Some(ViewOption::Cluster) | None => {}
-        Some(ViewOption::Logical) => state.view.set(View::Logical),
-        Some(ViewOption::Table) => state.tab.set(MainTab::Table),
-    }
     state.workspace.set(boot.identity);
     state.workspaces.set(boot.summaries);
     state.save_status.set(boot.save_status);
@@ -78,6 +85,16 @@ fn App(boot: Boot, embed: bool, display: DisplayOptions) -> impl IntoView {
         provide_context(embed::Embedded);
     }
     traffic::provide_traffic(state);
+    // A share link's view first; options in the query (`?view=`, `?traffic=`) are
+    // the embedding page's explicit choice and win over it.
+    if let Some(view) = shared_view {
+        share::restore(state, expect_context::<traffic::TrafficState>(), view);
+    }
+    match display.view {
+        Some(ViewOption::Cluster) | None => {}
+        Some(ViewOption::Logical) => state.view.set(View::Logical),
+        Some(ViewOption::Table) => state.tab.set(MainTab::Table),
+    }
     if display.traffic == Some(TrafficOption::Off) {
         expect_context::<traffic::TrafficState>().playing.set(false);
     }
@@ -139,6 +156,7 @@ fn App(boot: Boot, embed: bool, display: DisplayOptions) -> impl IntoView {
                     <button type="button" data-testid="tab-graph" aria-pressed=move || (state.tab.get() == MainTab::Graph).to_string() on:click=move |_| state.tab.set(MainTab::Graph)>"Graph"</button>
                     <button type="button" data-testid="tab-table" aria-pressed=move || (state.tab.get() == MainTab::Table).to_string() on:click=move |_| state.tab.set(MainTab::Table)>"Table"</button>
                 </nav>
+                <share::ShareButton />
                 <span class="privacy" title="kubetopo runs entirely in this page; a Content-Security-Policy forbids outside connections.">"Offline: nothing leaves your browser"</span>
             </header>
             <Notices />
@@ -294,7 +312,8 @@ fn Notices() -> impl IntoView {
             }
         })
     };
-    view! { <div class="notices">{link_error}{save_error}{tab_note}{progress}{undo_close}</div> }
+    let share_result = move || share::share_notice(state);
+    view! { <div class="notices">{link_error}{save_error}{tab_note}{share_result}{progress}{undo_close}</div> }
 }
 
 /// A `data:` address holding the buffers, for the "Download" link of a failed save.

@@ -47,6 +47,14 @@ pub const SAMPLES: &[Sample] = &[
         )],
     },
     Sample {
+        id: "gateway-canary",
+        title: "Gateway API canary (90/10)",
+        files: &[(
+            "gateway-canary.yaml",
+            include_str!("../../samples/gateway-canary.yaml"),
+        )],
+    },
+    Sample {
         id: "local-lb",
         title: "LoadBalancer with externalTrafficPolicy Local",
         files: &[(

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::config::Config;
 use crate::engine::ingest::SourceFile;
 use crate::engine::scene::{Filter, View};
+use crate::engine::share::SharedViewport;
+use crate::engine::whatif::Mutation;
 use crate::engine::{analyze, Topology};
 
 use super::workspaces::{SaveStatus, WorkspaceIdentity, WorkspaceSummary};
@@ -32,6 +34,46 @@ impl<T> PartialEq for Versioned<T> {
     fn eq(&self, other: &Self) -> bool {
         self.version == other.version
     }
+}
+
+/// The graph's pan and zoom: screen = scene × `k` + (`tx`, `ty`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub tx: f64,
+    pub ty: f64,
+    pub k: f64,
+}
+
+impl Viewport {
+    /// The viewport as a share link holds it: the scene point at the centre of a
+    /// graph area `width` × `height` pixels, and the zoom.
+    pub fn to_shared(self, width: f64, height: f64) -> SharedViewport {
+        SharedViewport::from_scene(
+            (width / 2.0 - self.tx) / self.k,
+            (height / 2.0 - self.ty) / self.k,
+            self.k,
+        )
+    }
+
+    /// The viewport that shows `shared` in a graph area `width` × `height` pixels.
+    pub fn from_shared(shared: SharedViewport, width: f64, height: f64) -> Viewport {
+        let k = shared.scale();
+        let (x, y) = shared.center();
+        Viewport {
+            tx: width / 2.0 - x * k,
+            ty: height / 2.0 - y * k,
+            k,
+        }
+    }
+}
+
+/// A what-if edit as applied: the mutation (what a share link carries, and what is
+/// replayed on the base when another edit is undone) and how the engine described it
+/// (what the edits list shows).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppliedEdit {
+    pub mutation: Mutation,
+    pub description: String,
 }
 
 /// Which tab the main area shows.
@@ -65,10 +107,20 @@ pub struct AppState {
     pub filter: RwSignal<Filter>,
     /// The selected scene id (`svc:ns/name`, `pod:ns/name`, ...).
     pub selection: RwSignal<Option<String>>,
+    /// The graph's name search and label query, as typed.
+    pub search: RwSignal<String>,
+    pub query: RwSignal<String>,
+    /// The graph's pan and zoom, and its drawing area (for share links).
+    pub viewport: RwSignal<Viewport>,
+    pub graph_area: NodeRef<leptos::html::Div>,
+    /// A share link's viewport, applied instead of "fit" when the graph first draws.
+    pub restore_viewport: StoredValue<Option<SharedViewport>>,
+    /// A share link's what-if edits, applied once the traffic simulator starts.
+    pub restore_edits: StoredValue<Vec<Mutation>>,
     pub jump: RwSignal<JumpRequest>,
     /// The what-if edits applied since the last reset, in order; undoing one
-    /// replays the others on `base_topology`.
-    pub edits: RwSignal<Vec<EditEntry>>,
+    /// replays the others on `base_topology`. Share links carry their mutations.
+    pub edits: RwSignal<Vec<AppliedEdit>>,
     /// Milliseconds the last analysis took, shown in the status bar.
     pub last_analysis_ms: RwSignal<f64>,
     /// Milliseconds spent building and writing the scene for the last change.
@@ -85,6 +137,8 @@ pub struct AppState {
     pub progress: RwSignal<Option<String>>,
     /// The last closed file tab, which "Undo" puts back.
     pub closed_file: RwSignal<Option<ClosedFile>>,
+    /// What the last click on Share produced.
+    pub share_note: RwSignal<Option<super::share::ShareNote>>,
     /// Counts the user's edits; a save records the count it wrote.
     pub edit_serial: StoredValue<u64>,
     pub saved_serial: StoredValue<u64>,
@@ -93,13 +147,6 @@ pub struct AppState {
     /// Another tab saved the shown workspace: the next save goes to a copy.
     pub conflict: StoredValue<bool>,
     version: StoredValue<u64>,
-}
-
-/// One what-if edit: what it was, to replay it, and what it did, to list it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EditEntry {
-    pub mutation: crate::engine::whatif::Mutation,
-    pub description: String,
 }
 
 /// A closed file tab and where it was, for "Undo close".
@@ -128,6 +175,16 @@ impl AppState {
             tab: RwSignal::new(MainTab::Graph),
             filter: RwSignal::new(Filter::default()),
             selection: RwSignal::new(None),
+            search: RwSignal::new(String::new()),
+            query: RwSignal::new(String::new()),
+            viewport: RwSignal::new(Viewport {
+                tx: 0.0,
+                ty: 0.0,
+                k: 1.0,
+            }),
+            graph_area: NodeRef::new(),
+            restore_viewport: StoredValue::new(None),
+            restore_edits: StoredValue::new(Vec::new()),
             jump: RwSignal::new(JumpRequest::default()),
             edits: RwSignal::new(Vec::new()),
             last_analysis_ms: RwSignal::new(elapsed),
@@ -139,6 +196,7 @@ impl AppState {
             tab_note: RwSignal::new(None),
             progress: RwSignal::new(None),
             closed_file: RwSignal::new(None),
+            share_note: RwSignal::new(None),
             edit_serial: StoredValue::new(0),
             saved_serial: StoredValue::new(0),
             loaded_serial: StoredValue::new(0),
@@ -186,17 +244,17 @@ impl AppState {
     }
 
     /// Installs a topology changed by a what-if edit.
-    pub fn apply_edit(&self, topology: Arc<Topology>, entry: EditEntry) {
+    pub fn apply_edit(&self, topology: Arc<Topology>, edit: AppliedEdit) {
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
             value: topology,
         });
-        self.edits.update(|edits| edits.push(entry));
+        self.edits.update(|edits| edits.push(edit));
     }
 
     /// Installs a topology re-derived from the base with `edits` (after an undo).
-    pub fn replace_edits(&self, topology: Arc<Topology>, edits: Vec<EditEntry>) {
+    pub fn replace_edits(&self, topology: Arc<Topology>, edits: Vec<AppliedEdit>) {
         let version = self.next_version();
         self.topology.set(Versioned {
             version,

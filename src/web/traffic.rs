@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::graph::{SceneBuild, Viewport};
-use super::state::{AppState, EditEntry};
+use super::state::{AppState, AppliedEdit};
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
@@ -113,6 +113,7 @@ pub fn provide_traffic(state: AppState) {
                     simulator.set_all_rates(load);
                     install_simulator(simulator);
                     clear_traffic(traffic);
+                    apply_restored_edits(state, traffic);
                 },
                 std::time::Duration::ZERO,
             )
@@ -144,6 +145,12 @@ fn simulator_serial() -> u64 {
 /// and the graph then shows the very same edited topology.
 pub fn edit(state: AppState, mutation: Mutation) {
     let traffic = expect_context::<TrafficState>();
+    let message = apply_mutation(state, mutation).err();
+    traffic.message.set(message);
+}
+
+/// Applies one edit through the simulator; the error is in words for the user.
+fn apply_mutation(state: AppState, mutation: Mutation) -> Result<(), String> {
     let outcome = with_simulator(|simulator| {
         simulator
             .apply(&mutation)
@@ -151,21 +158,42 @@ pub fn edit(state: AppState, mutation: Mutation) {
     });
     match outcome {
         Some(Ok((report, topology))) => {
-            traffic.message.set(None);
             state.apply_edit(
                 topology,
-                EditEntry {
+                AppliedEdit {
                     mutation,
                     description: report.description,
                 },
             );
+            Ok(())
         }
-        Some(Err(error)) => traffic.message.set(Some(error.to_string())),
+        Some(Err(error)) => Err(error.to_string()),
         // The simulator starts one frame after an analysis; an edit in that frame
         // is refused rather than applied to a topology the traffic does not see.
-        None => traffic.message.set(Some(
-            "The traffic simulation is starting; try again.".into(),
-        )),
+        None => Err("The traffic simulation is starting; try again.".into()),
+    }
+}
+
+/// Applies a share link's edits, in order, once the simulator for its manifests
+/// runs (§12.3). An edit that no longer applies is skipped and reported.
+fn apply_restored_edits(state: AppState, traffic: TrafficState) {
+    let Some(mutations) = state
+        .restore_edits
+        .try_update_value(std::mem::take)
+        .filter(|mutations| !mutations.is_empty())
+    else {
+        return;
+    };
+    let failures: Vec<String> = mutations
+        .into_iter()
+        .filter_map(|mutation| apply_mutation(state, mutation).err())
+        .collect();
+    if !failures.is_empty() {
+        traffic.message.set(Some(format!(
+            "{} of the link's what-if edits could not be applied: {}",
+            failures.len(),
+            failures.join("; ")
+        )));
     }
 }
 
@@ -186,7 +214,7 @@ pub fn undo_edit(state: AppState, position: usize) {
     let mut dropped = Vec::new();
     for (entry, result) in remaining.into_iter().zip(replayed.results) {
         match result {
-            Ok(report) => kept.push(EditEntry {
+            Ok(report) => kept.push(AppliedEdit {
                 mutation: entry.mutation,
                 description: report.description,
             }),
@@ -630,6 +658,9 @@ pub fn trace_connection(state: AppState, path: u32) {
     }
 }
 
+/// At most this many rows in the endpoint counters table.
+const MAX_COUNTER_ROWS: usize = 100;
+
 /// The traffic panel: animation controls, counters, what-if reset and the trace form.
 #[component]
 pub fn TrafficPanel() -> impl IntoView {
@@ -642,14 +673,19 @@ pub fn TrafficPanel() -> impl IntoView {
             .iter()
             .map(|(v, n)| format!("{} {n}", v.as_str()))
             .collect();
+        // A large cluster has thousands of endpoints: the table lists the first ones,
+        // so that refreshing it stays cheap (issue #9), and says how many it left out.
         let rows = counters
             .per_endpoint
             .iter()
+            .take(MAX_COUNTER_ROWS)
             .map(|(endpoint, n)| view! { <tr data-testid="endpoint-counter" data-endpoint=endpoint.clone()><td>{endpoint.clone()}</td><td data-count=n.to_string()>{n.to_string()}</td></tr> })
             .collect_view();
+        let n_more = counters.per_endpoint.len().saturating_sub(MAX_COUNTER_ROWS);
         view! {
             <p class="counters" data-testid="verdict-counters">{if verdicts.is_empty() { "No connections yet.".to_string() } else { verdicts.join(" · ") }}</p>
             <table class="compact counters"><thead><tr><th>"Endpoint"</th><th>"Delivered"</th></tr></thead><tbody>{rows}</tbody></table>
+            {(n_more > 0).then(|| view! { <p class="hint" data-testid="more-counters">{format!("… and {n_more} more endpoints")}</p> })}
         }
     };
     let trace_view = move || {

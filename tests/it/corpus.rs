@@ -30,6 +30,7 @@ const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 /// Every manifest in the corpus; `corpus_is_fully_covered` fails when one is added
 /// without a snapshot here.
 const CORPUS_FILES: &[&str] = &[
+    "gateway-canary.yaml",
     "guestbook.yaml",
     "headless-statefulset.yaml",
     "ingress-nginx-cloud.yaml",
@@ -59,8 +60,21 @@ fn check(snapshot: &str, files: &[&str]) -> Topology {
     topology
 }
 
-/// Facts every corpus file must satisfy, whatever it contains (§3, §4, §6, §7).
+/// Facts every corpus file must satisfy, whatever it contains (§3, §4, §6, §7),
+/// and no error: the corpus is valid Kubernetes.
 fn check_invariants(topology: &Topology) {
+    check_structure(topology);
+    let errors: Vec<_> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The address, endpoint and naming facts of `check_invariants`, for a sample that
+/// holds a deliberate mistake.
+fn check_structure(topology: &Topology) {
     let service_cidr = Cidr::parse("10.96.0.0/12").unwrap();
     let pod_cidr = Cidr::parse("10.244.0.0/16").unwrap();
     // Nodes: simulated (the corpus carries no Node objects), three zones, /24 pod CIDRs.
@@ -204,13 +218,6 @@ fn check_invariants(topology: &Topology) {
             assert_eq!(endpoint.addresses, pod.ips);
         }
     }
-    // The corpus is valid Kubernetes: nothing kubetopo reports about it is an error.
-    let errors: Vec<_> = topology
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 /// `<deploy>-<hash>-<5>` with the §7 alphabets; returns the hash.
@@ -417,6 +424,78 @@ fn guestbook() {
         "{:#?}",
         topology.diagnostics
     );
+}
+
+/// gateway-canary: a Gateway whose simulated proxy (§11.2) fronts an HTTPRoute with
+/// a 90/10 split, a cross-namespace backend allowed by a ReferenceGrant (§11.7), a
+/// redirect (§11.8), and one Route rejected by `allowedRoutes` (§11.4).
+#[test]
+fn gateway_canary() {
+    let topology = check("gateway-canary", &["gateway-canary.yaml"]);
+    check_structure(&topology);
+    // The one error is the deliberate one.
+    let errors: Vec<(&str, &str)> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.code, d.object.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [("gateway-route-not-allowed", "HTTPRoute/legacy/old-shop")]
+    );
+    let gateways = &topology.gateway.gateways;
+    assert_eq!(gateways.len(), 1);
+    let web = &gateways[0];
+    assert_eq!(web.key().to_string(), "shop/web");
+    assert_eq!(
+        web.proxy_service.as_ref().unwrap().to_string(),
+        "shop/web-kubetopo"
+    );
+    assert!(web.proxy_simulated);
+    let proxy = service(&topology, "shop/web-kubetopo");
+    assert_eq!(proxy.service_type, ServiceType::LoadBalancer);
+    assert_eq!(
+        web.addresses[0].value,
+        proxy.load_balancer_ips[0].to_string()
+    );
+    // Only the storefront is attached; the legacy Route is refused by `from: Same`.
+    assert_eq!(web.listeners[0].attached_routes, 1);
+    let routes: BTreeMap<String, (&str, &str)> = topology
+        .gateway
+        .routes
+        .iter()
+        .map(|r| {
+            let accepted = &r.parents[0].conditions[0];
+            (
+                r.key().to_string(),
+                (accepted.status.as_str(), accepted.reason),
+            )
+        })
+        .collect();
+    assert_eq!(routes["shop/storefront"], ("True", "Accepted"));
+    assert_eq!(
+        routes["legacy/old-shop"],
+        ("False", "NotAllowedByListeners")
+    );
+    let storefront = topology
+        .gateway
+        .routes
+        .iter()
+        .find(|r| r.name == "storefront")
+        .unwrap();
+    assert!(storefront
+        .rules
+        .iter()
+        .flat_map(|r| &r.backends)
+        .all(|b| b.problem.is_none()));
+    let codes: BTreeSet<&str> = topology.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains("gateway-route-not-allowed"), "{codes:?}");
+    assert!(
+        !codes.contains("gateway-referencegrant-unused"),
+        "{codes:?}"
+    );
+    assert!(!codes.contains("ignored-kind"), "{codes:?}");
 }
 
 /// ingress-nginx (cloud): the controller Deployment with named ports behind a

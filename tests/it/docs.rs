@@ -468,7 +468,7 @@ struct Scan {
     codes: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// Reads `src/engine/*.rs` (without `#[cfg(test)]` items) and collects every code
+/// Reads every `.rs` file under `src/engine` (without `#[cfg(test)]` items) and collects every code
 /// passed to a `Diagnostic` constructor. Codes reach a constructor in three ways:
 ///
 /// 1. as a string literal: `Diagnostic::warning("service-selects-no-pods", …)`;
@@ -484,14 +484,26 @@ fn engine_codes() -> Scan {
     let mut scan = Scan {
         codes: BTreeMap::new(),
     };
-    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(format!("{ROOT}/src/engine"))
-        .expect("src/engine")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
-        .collect();
+    // Every `.rs` file under src/engine, subdirectories (`gateway/`, `trace/`) included.
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    let mut directories = vec![std::path::PathBuf::from(format!("{ROOT}/src/engine"))];
+    while let Some(directory) = directories.pop() {
+        for entry in std::fs::read_dir(&directory).expect("src/engine") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                directories.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                paths.push(path);
+            }
+        }
+    }
     paths.sort();
     for path in paths {
-        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let file = path
+            .strip_prefix(format!("{ROOT}/src/engine"))
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .to_string();
         let text = std::fs::read_to_string(&path).expect("engine source");
         let tokens = without_test_items(tokenize(&text));
         let mut add = |code: &str| {

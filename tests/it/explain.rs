@@ -446,3 +446,69 @@ fn search_ranks_services_then_workloads_then_pods() {
         );
     }
 }
+
+/// §11.10, §11.8: a Gateway's redirect (3xx) is its own verdict, and the counters give
+/// it its own column: neither delivered nor dropped, counted on the node of the proxy
+/// that answered and on the Gateway's Service the flow targets (§11.2), while a
+/// request the same Gateway forwards counts as delivered there.
+#[test]
+fn gateway_redirects_have_their_own_counter_column() {
+    let yaml = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: c}\nspec: {controllerName: example.net/gw}\n---\n\
+apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}\n---\n\
+apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /old}}]\n    filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org}}]\n  - backendRefs: [{name: web, port: 8080}]\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  selector: {app: web}\n  ports: [{port: 8080, targetPort: 3000}]\n---\n\
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: echo, ports: [{containerPort: 3000}]}]}\n";
+    let topology = analyze(&[SourceFile::new("gw.yaml", yaml)], &Config::default());
+    let ip = topology.gateway.gateways[0].addresses[0].value.clone();
+    let gateway_service = topology
+        .services
+        .iter()
+        .find(|s| s.load_balancer_ips.iter().any(|a| a.to_string() == ip))
+        .map(|s| s.key())
+        .expect("the Gateway's Service");
+    let mut simulator = Simulator::new(
+        topology,
+        SimConfig {
+            default_rate: 0.0,
+            ..SimConfig::default()
+        },
+    );
+    let mut add = |path: &str| {
+        let destination = trace::parse_destination(&format!("http://{ip}{path}")).unwrap();
+        simulator.add_flow(kubetopo::engine::sim::Flow {
+            label: path.to_string(),
+            origin: kubetopo::engine::sim::FlowOrigin::User,
+            source: TraceSource::ExternalClients { n_clients: 4 },
+            destination,
+            protocol: Protocol::Tcp,
+            rate: 0.5,
+        })
+    };
+    add("/old/page");
+    add("/new/page");
+    for _ in 0..400 {
+        simulator.tick();
+    }
+    let counters = simulator.counters();
+    let redirected = counters.count(Verdict::Redirected);
+    assert!(redirected > 0, "{counters:?}");
+    assert!(counters.delivered() > 0, "{counters:?}");
+    let service = counters
+        .per_service
+        .get(&gateway_service)
+        .unwrap_or_else(|| panic!("{gateway_service} counted: {counters:?}"));
+    assert_eq!(service.redirected, redirected, "{service:?}");
+    assert_eq!(service.delivered, counters.delivered(), "{service:?}");
+    assert_eq!(service.dropped + service.rejected, 0, "{service:?}");
+    let on_nodes: u64 = counters.per_node.values().map(|c| c.redirected).sum();
+    assert_eq!(on_nodes, redirected, "{:?}", counters.per_node);
+    let recent = simulator
+        .recent_connections()
+        .find(|c| c.verdict == Verdict::Redirected)
+        .copied()
+        .expect("a recent redirect");
+    assert_eq!(
+        simulator.path(recent.path).unwrap().cause.label(),
+        "redirected"
+    );
+}

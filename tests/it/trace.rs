@@ -1029,7 +1029,12 @@ fn json_has_the_documented_shape() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["endpoint", "hops", "reason", "verdict"]);
+    // `http` appears only for requests through a Gateway (§11.10).
+    assert_eq!(
+        keys,
+        ["endpoint", "hops", "reason", "schemaVersion", "verdict"]
+    );
+    assert_eq!(value["schemaVersion"], trace::TRACE_SCHEMA_VERSION);
     let hop_keys: Vec<&str> = value["hops"][0]
         .as_object()
         .unwrap()

@@ -11,6 +11,10 @@ use crate::engine::resolve::ResolvedPort;
 
 impl<'r, 't> Run<'r, 't> {
     pub(super) fn connect_address(&mut self, client: &Client, ip: IpAddr, port: i64) -> Outcome {
+        // A Gateway's TCP or UDP listener routes the connection itself (§11.9).
+        if let Some(outcome) = self.connect_gateway_l4(client, ip, port) {
+            return outcome;
+        }
         let owners: Vec<AddressOwner> = self
             .tracer
             .index

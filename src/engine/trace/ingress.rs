@@ -5,7 +5,8 @@ use std::net::IpAddr;
 
 use super::kube_proxy::{endpoint_port, Entry};
 use super::{
-    endpoint_label, port_label, socket, Cause, Client, ClientKind, HopAction, Outcome, Run, Verdict,
+    endpoint_label, port_label, socket, Cause, Client, ClientKind, HopAction, Outcome, Run, Scheme,
+    Verdict,
 };
 use crate::engine::ingress::{IngressRoute, ResolvedIngress};
 use crate::engine::model::*;
@@ -14,16 +15,26 @@ impl<'r, 't> Run<'r, 't> {
     pub(super) fn connect_url(
         &mut self,
         client: &Client,
-        https: bool,
+        scheme: Scheme,
         host: &str,
         port: Option<i64>,
         path: &str,
+        query: Option<&str>,
     ) -> Outcome {
+        // A Gateway that owns the address or claims the host comes first (§11.10).
+        if let Some(outcome) = self.connect_gateway(client, scheme, host, port, path, query) {
+            return outcome;
+        }
+        let https = scheme == Scheme::Https;
         let url = format!(
             "{}://{host}{}{path}",
-            if https { "https" } else { "http" },
+            scheme.as_str(),
             port.map(|p| format!(":{p}")).unwrap_or_default()
         );
+        if scheme == Scheme::Grpc {
+            let reason = format!("no Gateway owns {host} or claims it on port {} with an HTTP listener, and Ingress does not carry gRPC calls here", port.unwrap_or(80));
+            return self.hops.unresolved(&client.at, url, reason);
+        }
         let Some((ingress, route, why)) = self.match_ingress(host, path) else {
             let n_routes: usize = self
                 .topology()

@@ -48,6 +48,7 @@ mod address;
 mod chain_hash;
 mod delivery;
 mod dns;
+mod gateway;
 mod index;
 mod ingress;
 mod kube_proxy;
@@ -58,7 +59,7 @@ pub use index::TraceIndex;
 pub use kube_proxy::endpoint_port;
 pub use request::{
     external_client_ip, parse_destination, parse_protocol, parse_source, Destination, RequestPart,
-    TraceError, TraceErrorKind, TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
+    Scheme, TraceError, TraceErrorKind, TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
 };
 
 use std::borrow::Cow;
@@ -85,8 +86,10 @@ pub enum Verdict {
     Dropped,
     /// Refused at once (ICMP port unreachable, or an HTTP error from a proxy).
     Rejected,
-    /// The name or address leads nowhere.
+    /// The name or address leads nowhere (or a proxy answers 404).
     Unresolved,
+    /// A Gateway answers with a redirect (3xx) instead of forwarding (§11.8).
+    Redirected,
 }
 
 impl Verdict {
@@ -96,13 +99,15 @@ impl Verdict {
             Verdict::Dropped => "dropped",
             Verdict::Rejected => "rejected",
             Verdict::Unresolved => "unresolved",
+            Verdict::Redirected => "redirected",
         }
     }
-    pub const ALL: [Verdict; 4] = [
+    pub const ALL: [Verdict; 5] = [
         Verdict::Delivered,
         Verdict::Dropped,
         Verdict::Rejected,
         Verdict::Unresolved,
+        Verdict::Redirected,
     ];
 }
 
@@ -134,7 +139,15 @@ pub enum HopAction {
     PolicyIngress,
     /// An Ingress rule matches the host and path.
     IngressRoute,
-    /// A proxy (an ingress controller) opens a new connection to a backend.
+    /// A Gateway's proxy chooses the listener (§11.3).
+    GatewayListener,
+    /// A Gateway's proxy chooses the Route and rule (§11.6).
+    GatewayRoute,
+    /// A Route filter changes or answers the request (§11.8).
+    GatewayFilter,
+    /// A Gateway's proxy chooses a backend by weight (§11.7).
+    GatewayBackend,
+    /// A proxy (an ingress controller or a Gateway) opens a new connection to a backend.
     Proxy,
     /// The connection leaves the cluster.
     Leave,
@@ -159,6 +172,10 @@ impl HopAction {
             HopAction::PolicyEgress => "policy-egress",
             HopAction::PolicyIngress => "policy-ingress",
             HopAction::IngressRoute => "ingress-route",
+            HopAction::GatewayListener => "gateway-listener",
+            HopAction::GatewayRoute => "gateway-route",
+            HopAction::GatewayFilter => "gateway-filter",
+            HopAction::GatewayBackend => "gateway-backend",
             HopAction::Proxy => "proxy",
             HopAction::Leave => "leave",
             HopAction::Deliver => "deliver",
@@ -217,9 +234,15 @@ pub struct TraceEndpoint {
     pub port: i64,
 }
 
+/// The version of the trace document (`docs/trace.md`). Version 2 added the
+/// `redirected` verdict, the `gateway-*` hop actions and the `http` object.
+pub const TRACE_SCHEMA_VERSION: u32 = 2;
+
 /// One connection, every hop explained.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Trace {
+    pub schema_version: u32,
     pub verdict: Verdict,
     /// The outcome in plain words, naming the rule that decided it.
     pub reason: String,
@@ -228,6 +251,9 @@ pub struct Trace {
     /// Why it ended so, typed; not part of the JSON, whose `reason` says it in full.
     #[serde(skip)]
     pub cause: Cause,
+    /// What a Gateway answered, for requests through one (§11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpResult>,
 }
 
 /// Why a connection ended as it did, typed, so that the shells can label a drop in a
@@ -268,6 +294,48 @@ impl Cause {
             Cause::NodeNotReady => "node not ready".to_string(),
             Cause::Other(Verdict::Unresolved) => "nothing answers".to_string(),
             Cause::Other(verdict) => verdict.as_str().to_string(),
+        }
+    }
+}
+
+/// The HTTP (or gRPC) side of a request through a Gateway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpResult {
+    /// `None` for a TLS connection refused before any HTTP is spoken.
+    pub status: Option<u16>,
+    pub grpc_status: Option<&'static str>,
+    pub gateway: NamespacedName,
+    pub listener: Option<String>,
+    /// `Kind/namespace/name`.
+    pub route: Option<String>,
+    pub rule: Option<usize>,
+    pub backend_service: Option<NamespacedName>,
+    pub location: Option<String>,
+    /// The path and headers as the backend sees them, after filters.
+    pub request_path: String,
+    pub request_headers: std::collections::BTreeMap<String, String>,
+}
+
+/// The HTTP parts of a request that a URL does not carry (`--method`, `--header`,
+/// `--host`, `--sni`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpOptions {
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    /// The Host header (or `:authority`), when it differs from the URL's host.
+    pub host: Option<String>,
+    /// The TLS SNI, when it differs from the URL's host.
+    pub sni: Option<String>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> HttpOptions {
+        HttpOptions {
+            method: "GET".to_string(),
+            headers: Vec::new(),
+            host: None,
+            sni: None,
         }
     }
 }
@@ -493,7 +561,28 @@ impl<'t> Tracer<'t> {
         protocol: Protocol,
         chooser: &mut dyn Chooser,
     ) -> Trace {
+        self.trace_http(
+            source,
+            destination,
+            protocol,
+            &HttpOptions::default(),
+            chooser,
+        )
+    }
+
+    /// Like [`Tracer::trace`], with the HTTP parts of a URL request: method, headers,
+    /// Host and SNI.
+    pub fn trace_http(
+        &self,
+        source: &TraceSource,
+        destination: &Destination,
+        protocol: Protocol,
+        http: &HttpOptions,
+        chooser: &mut dyn Chooser,
+    ) -> Trace {
         let mut run = Run {
+            http_options: http.clone(),
+            http_result: None,
             tracer: self,
             chooser,
             hops: Hops {
@@ -515,11 +604,13 @@ impl<'t> Tracer<'t> {
             (None, verdict) => Cause::Other(verdict),
         };
         Trace {
+            schema_version: TRACE_SCHEMA_VERSION,
             verdict,
             reason,
             hops: run.hops.recorded,
             endpoint,
             cause,
+            http: run.http_result,
         }
     }
 
@@ -609,6 +700,8 @@ enum ClientKind {
 
 struct Run<'r, 't> {
     tracer: &'r Tracer<'t>,
+    http_options: HttpOptions,
+    http_result: Option<HttpResult>,
     chooser: &'r mut dyn Chooser,
     hops: Hops<'t>,
     protocol: Protocol,
@@ -783,11 +876,12 @@ impl<'r, 't> Run<'r, 't> {
             Destination::Name { host, port } => self.connect_name(&client, host, *port),
             Destination::Address { ip, port } => self.connect_address(&client, *ip, *port),
             Destination::Url {
-                https,
+                scheme,
                 host,
                 port,
                 path,
-            } => self.connect_url(&client, *https, host, *port, path),
+                query,
+            } => self.connect_url(&client, *scheme, host, *port, path, query.as_deref()),
             Destination::AnyNodePort { node_port } => {
                 let ready: Vec<usize> = (0..self.topology().cluster.nodes.len())
                     .filter(|&n| self.node(n).ready)

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use serde::Serialize;
 
 use super::socket;
+pub use crate::engine::gateway::routing::Scheme;
 use crate::engine::model::Protocol;
 
 /// The source address of an external client when none is given (TEST-NET-2).
@@ -73,12 +74,15 @@ pub enum Destination {
     Name { host: String, port: Option<i64> },
     /// An address: a cluster IP, external IP, LB IP, node IP (with a nodePort) or pod IP.
     Address { ip: IpAddr, port: i64 },
-    /// `http://host/path` (or https) through an Ingress.
+    /// `http://host/path?query`, `https://…` or `grpc://host/package.Service/Method`,
+    /// through a Gateway (§11) or an Ingress (§9).
     Url {
-        https: bool,
+        scheme: Scheme,
         host: String,
         port: Option<i64>,
+        /// The path, without the query string.
         path: String,
+        query: Option<String>,
     },
     /// A nodePort on a node the client picks per connection: how the simulator sends
     /// external traffic to NodePort Services.
@@ -103,15 +107,20 @@ impl fmt::Display for Destination {
             },
             Destination::Address { ip, port } => f.write_str(&socket(*ip, *port)),
             Destination::Url {
-                https,
+                scheme,
                 host,
                 port,
                 path,
+                query,
             } => write!(
                 f,
-                "{}://{host}{}{path}",
-                if *https { "https" } else { "http" },
-                port.map(|p| format!(":{p}")).unwrap_or_default()
+                "{}://{host}{}{path}{}",
+                scheme.as_str(),
+                port.map(|p| format!(":{p}")).unwrap_or_default(),
+                query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default()
             ),
             Destination::AnyNodePort { node_port } => write!(f, "any node:{node_port}"),
         }
@@ -293,7 +302,7 @@ impl fmt::Display for TraceError {
             TraceErrorKind::UrlWithoutHost => write!(f, "destination \"{input}\" has no host"),
             TraceErrorKind::UnsupportedScheme => write!(
                 f,
-                "destination \"{input}\": only http:// and https:// URLs are traced"
+                "destination \"{input}\": only http://, https:// and grpc:// URLs are traced"
             ),
             TraceErrorKind::AddressWithoutPort => {
                 write!(f, "destination \"{input}\" needs a port: use IP:PORT")
@@ -373,27 +382,36 @@ pub fn parse_destination(text: &str) -> Result<Destination, TraceError> {
     if text.is_empty() {
         return Err(TraceError::new(TraceErrorKind::EmptyDestination, text));
     }
-    for (scheme, https) in [("http://", false), ("https://", true)] {
-        if let Some(rest) = text.strip_prefix(scheme).or_else(|| {
+    for (prefix, scheme) in [
+        ("http://", Scheme::Http),
+        ("https://", Scheme::Https),
+        ("grpc://", Scheme::Grpc),
+    ] {
+        if let Some(rest) = text.strip_prefix(prefix).or_else(|| {
             text.to_ascii_lowercase()
-                .starts_with(scheme)
-                .then(|| &text[scheme.len()..])
+                .starts_with(prefix)
+                .then(|| &text[prefix.len()..])
         }) {
             let (authority, path) = match rest.find(['/', '?', '#']) {
                 Some(cut) => (&rest[..cut], &rest[cut..]),
                 None => (rest, "/"),
             };
-            let path = path.split(['?', '#']).next().unwrap_or("/");
+            let path = path.split('#').next().unwrap_or("/");
+            let (path, query) = match path.split_once('?') {
+                Some((path, query)) => (path, Some(query.to_string())),
+                None => (path, None),
+            };
             let path = if path.is_empty() { "/" } else { path };
             let (host, port) = split_host_port(authority)?;
             if host.is_empty() {
                 return Err(TraceError::new(TraceErrorKind::UrlWithoutHost, text));
             }
             return Ok(Destination::Url {
-                https,
+                scheme,
                 host: host.to_ascii_lowercase(),
                 port,
                 path: path.to_string(),
+                query,
             });
         }
     }
@@ -483,10 +501,11 @@ mod tests {
         assert_eq!(
             parse_destination("http://shop.example.com/cart?x=1").unwrap(),
             Destination::Url {
-                https: false,
+                scheme: Scheme::Http,
                 host: "shop.example.com".into(),
                 port: None,
-                path: "/cart".into()
+                path: "/cart".into(),
+                query: Some("x=1".into()),
             }
         );
         assert!(parse_destination("10.96.0.1").is_err());

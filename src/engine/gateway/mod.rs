@@ -1,0 +1,21 @@
+//! Gateway API (`gateway.networking.k8s.io`), following `docs/semantics.md` §11.
+//!
+//! - [`model`]: GatewayClass, Gateway, the five Route kinds and ReferenceGrant, as
+//!   read with the API server's defaults; [`read`] reads them from the manifests and
+//!   refuses what the API server would refuse.
+//! - [`dataplane`]: the proxy Deployment and LoadBalancer Service kubetopo simulates
+//!   for each Gateway, added before the cluster is simulated.
+//! - [`status`]: listeners and their conflicts, Route attachment, backends and
+//!   ReferenceGrants, and the status conditions a conformant controller writes.
+//! - [`routing`]: what the proxy does with one request; the trace follows it.
+//! - [`hostname`]: hostname format, intersection and matching.
+
+pub mod dataplane;
+pub mod hostname;
+pub mod model;
+pub mod read;
+pub mod routing;
+pub mod status;
+
+pub use model::GatewayManifests;
+pub use status::{resolve_gateways, GatewayTopology};

@@ -1,0 +1,680 @@
+//! Large scenes on a canvas (issue #9). Above [`LARGE_SCENE_SHAPES`] shapes the
+//! graph draws the engine's scene here instead of as SVG markup: only what the
+//! viewport shows (through the engine's spatial index), at the level of detail the
+//! engine's `lod` module gives (aggregate tiles when zoomed out), with no text
+//! smaller than 9 screen pixels. Panning, zooming and highlighting redraw the
+//! canvas and touch no DOM node; hit testing goes through the spatial index.
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, Path2d};
+
+use super::graph::Viewport;
+use crate::engine::diag::Severity;
+use crate::engine::highlight::Highlight;
+use crate::engine::lod::{self, Collapse, Level, Tile, TileKind, TILE_BELOW_ZOOM};
+use crate::engine::scene::{self, Rect, Scene, ShapeKind};
+use crate::engine::spatial::SpatialIndex;
+
+/// Scenes with more shapes than this are drawn on the canvas.
+pub const LARGE_SCENE_SHAPES: usize = 2_500;
+
+/// The colours of the page's stylesheet, read once per scene so the canvas
+/// follows the light and dark themes.
+#[derive(Clone, Debug)]
+pub struct Palette {
+    panel: String,
+    text: String,
+    muted: String,
+    border: String,
+    accent: String,
+    matched: String,
+    error: String,
+    warning: String,
+    island: String,
+    node: String,
+    cluster_ip: String,
+    node_port: String,
+    load_balancer: String,
+    external_name: String,
+    headless: String,
+    ready: String,
+    not_ready: String,
+    terminating: String,
+    edge: String,
+    dependency: String,
+    route: String,
+}
+
+impl Palette {
+    pub fn read(element: &web_sys::Element) -> Palette {
+        let style = web_sys::window().and_then(|w| w.get_computed_style(element).ok().flatten());
+        let var = |name: &str, fallback: &str| -> String {
+            style
+                .as_ref()
+                .and_then(|s| s.get_property_value(name).ok())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| fallback.to_string())
+        };
+        Palette {
+            panel: var("--panel", "#ffffff"),
+            text: var("--text", "#0f172a"),
+            muted: var("--muted", "#64748b"),
+            border: var("--border", "#e2e8f0"),
+            accent: var("--accent", "#2563eb"),
+            matched: var("--match", "#eab308"),
+            error: var("--error", "#dc2626"),
+            warning: var("--warning", "#d97706"),
+            island: var("--island", "#f1f5f9"),
+            node: var("--node", "#f8fafc"),
+            cluster_ip: var("--svc-clusterip", "#3b82f6"),
+            node_port: var("--svc-nodeport", "#10b981"),
+            load_balancer: var("--svc-lb", "#f97316"),
+            external_name: var("--svc-external", "#a855f7"),
+            headless: var("--svc-headless", "#64748b"),
+            ready: var("--pod-ready", "#22c55e"),
+            not_ready: var("--pod-notready", "#fbbf24"),
+            terminating: var("--pod-terminating", "#f87171"),
+            edge: var("--edge", "#94a3b8"),
+            dependency: var("--dependency", "#a855f7"),
+            route: var("--route", "#0ea5e9"),
+        }
+    }
+}
+
+/// What one drawn frame showed, written to the canvas's data attributes for tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DrawStats {
+    pub tiles: usize,
+    pub detailed: usize,
+    pub edges: usize,
+    pub namespaces: usize,
+    /// Namespaces whose island or tile lies wholly inside the viewport.
+    pub namespaces_in_view: usize,
+}
+
+/// Everything derived from one scene that frames reuse: the spatial indexes, the
+/// tiles, edge paths (parsed by the browser on first use) and the current levels.
+pub struct CanvasScene {
+    pub version: u64,
+    shapes: SpatialIndex,
+    edges: SpatialIndex,
+    edge_ends: Vec<Option<(usize, usize)>>,
+    paths: Vec<Option<Path2d>>,
+    pub tiles: Vec<Tile>,
+    levels: Vec<Level>,
+    levels_for: Option<(Collapse, bool)>,
+}
+
+impl CanvasScene {
+    pub fn new(version: u64, scene: &Scene) -> CanvasScene {
+        let tiles = lod::tiles(scene);
+        CanvasScene {
+            version,
+            shapes: SpatialIndex::of_shapes(scene),
+            edges: SpatialIndex::of_edges(scene),
+            edge_ends: scene
+                .edges
+                .iter()
+                .map(|e| Some((scene.shape_index(&e.from)?, scene.shape_index(&e.to)?)))
+                .collect(),
+            paths: vec![None; scene.edges.len()],
+            tiles,
+            levels: Vec::new(),
+            levels_for: None,
+        }
+    }
+
+    /// Recomputes the levels when the collapse choice or the zoom band changed.
+    fn update_levels(&mut self, scene: &Scene, collapse: &Collapse, zoom: f64) {
+        let key = (collapse.clone(), zoom < TILE_BELOW_ZOOM);
+        if self.levels_for.as_ref() != Some(&key) {
+            self.levels = lod::shape_levels(scene, collapse, zoom);
+            self.levels_for = Some(key);
+        }
+    }
+
+    /// The drawn shape under a scene point, topmost first: a tile, or a shape drawn
+    /// in detail.
+    pub fn hit(
+        &mut self,
+        scene: &Scene,
+        collapse: &Collapse,
+        zoom: f64,
+        x: f64,
+        y: f64,
+    ) -> Option<usize> {
+        self.update_levels(scene, collapse, zoom);
+        self.shapes
+            .at(x, y)
+            .into_iter()
+            .rev()
+            .find(|&p| self.levels.get(p).is_some_and(|l| *l != Level::Hidden))
+    }
+
+    pub fn level(&self, position: usize) -> Option<Level> {
+        self.levels.get(position).copied()
+    }
+}
+
+/// One frame's inputs.
+pub struct Frame<'a> {
+    pub scene: &'a Scene,
+    pub highlight: &'a Highlight,
+    pub collapse: &'a Collapse,
+    pub view: Viewport,
+    pub width: f64,
+    pub height: f64,
+    pub palette: &'a Palette,
+}
+
+/// Draws one frame of `frame.scene` on `context`.
+pub fn draw(
+    context: &CanvasRenderingContext2d,
+    cache: &mut CanvasScene,
+    frame: &Frame<'_>,
+) -> DrawStats {
+    let Frame {
+        scene,
+        highlight,
+        collapse,
+        view,
+        width,
+        height,
+        palette,
+    } = frame;
+    let k = view.k;
+    cache.update_levels(scene, collapse, k);
+    let mut stats = DrawStats::default();
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    context.clear_rect(0.0, 0.0, *width, *height);
+    let visible = Rect {
+        x: -view.tx / k,
+        y: -view.ty / k,
+        w: width / k,
+        h: height / k,
+    };
+    let focus = !highlight.is_empty();
+    let _ = context.set_transform(k, 0.0, 0.0, k, view.tx, view.ty);
+
+    // Edges whose two ends are drawn in detail, one stroke per style.
+    let mut by_style: [Option<Path2d>; EdgeStyle::ALL.len()] = Default::default();
+    let lit = Path2d::new().ok();
+    // Zoomed out past the tiles' zoom, edges are a haze: they are drawn from there in.
+    let edge_positions = if k >= TILE_BELOW_ZOOM {
+        cache.edges.query(&visible)
+    } else {
+        Vec::new()
+    };
+    for position in edge_positions {
+        let Some((a, b)) = cache.edge_ends[position] else {
+            continue;
+        };
+        if cache.levels[a] != Level::Detail || cache.levels[b] != Level::Detail {
+            continue;
+        }
+        let edge = &scene.edges[position];
+        if cache.paths[position].is_none() {
+            cache.paths[position] = Path2d::new_with_path_string(&edge.path).ok();
+        }
+        let Some(path) = &cache.paths[position] else {
+            continue;
+        };
+        stats.edges += 1;
+        if focus && highlight.lit_edges.contains(&position) {
+            if let Some(lit) = &lit {
+                lit.add_path(path);
+            }
+            continue;
+        }
+        let slot = &mut by_style[EdgeStyle::of(&edge.class) as usize];
+        if slot.is_none() {
+            *slot = Path2d::new().ok();
+        }
+        if let Some(batch) = slot {
+            batch.add_path(path);
+        }
+    }
+    let line = (1.2f64).max(1.0 / k);
+    context.set_global_alpha(if focus { 0.15 } else { 1.0 });
+    for (style, path) in EdgeStyle::ALL.iter().zip(&by_style) {
+        let Some(path) = path else { continue };
+        context.set_stroke_style_str(style.colour(palette));
+        context.set_line_width(line * style.width());
+        let _ = context.set_line_dash(&style.dash(k));
+        context.stroke_with_path(path);
+    }
+    let _ = context.set_line_dash(&js_sys::Array::new());
+    context.set_global_alpha(1.0);
+    if let Some(lit) = &lit {
+        context.set_stroke_style_str(&palette.accent);
+        context.set_line_width(line * 2.0);
+        context.stroke_with_path(lit);
+    }
+
+    // Shapes: containers and tiles, then boxes, then chips (batched per colour).
+    let positions = cache.shapes.query(&visible);
+    let faded = |position: usize| focus && !highlight.lit_shapes.contains(&position);
+    // Chips by colour: ready, not ready, terminating, pending, faded.
+    let mut chips: [Vec<Rect>; 5] = Default::default();
+    let mut texts: Vec<usize> = Vec::new();
+    let mut tiles: Vec<usize> = Vec::new();
+    for &position in &positions {
+        let shape = &scene.shapes[position];
+        let level = cache.levels[position];
+        if level == Level::Hidden {
+            continue;
+        }
+        let r = &shape.rect;
+        if r.w * k < 0.6 && r.h * k < 0.6 {
+            continue;
+        }
+        context.set_global_alpha(if faded(position) { 0.25 } else { 1.0 });
+        if level == Level::Tile {
+            stats.tiles += 1;
+            tiles.push(position);
+            let fill = if shape.class.contains("failed") {
+                "#fee2e2"
+            } else if shape.class == "namespace" {
+                palette.island.as_str()
+            } else {
+                palette.node.as_str()
+            };
+            fill_rect(context, r, fill, &palette.muted, 1.5 / k);
+            continue;
+        }
+        stats.detailed += 1;
+        match shape.kind {
+            ShapeKind::Chip => {
+                let bucket = if faded(position) {
+                    4
+                } else if shape.class.ends_with("not-ready") {
+                    1
+                } else if shape.class.ends_with("terminating") {
+                    2
+                } else if shape.class.ends_with("pending") {
+                    3
+                } else {
+                    0
+                };
+                chips[bucket].push(*r);
+            }
+            ShapeKind::Group => {
+                if shape.class == "workload-group" {
+                    texts.push(position);
+                    continue;
+                }
+                let (fill, stroke, dash) = if shape.class == "namespace" {
+                    (palette.island.as_str(), palette.border.as_str(), true)
+                } else if shape.class.contains("failed") {
+                    ("#fee2e2", palette.error.as_str(), false)
+                } else if shape.class.contains("cordoned") {
+                    (palette.node.as_str(), palette.warning.as_str(), true)
+                } else {
+                    (palette.node.as_str(), palette.border.as_str(), false)
+                };
+                if dash {
+                    let _ =
+                        context.set_line_dash(&dash_array(&[4.0 / k.max(0.3), 3.0 / k.max(0.3)]));
+                }
+                fill_rect(context, r, fill, stroke, 1.0 / k.max(0.5));
+                let _ = context.set_line_dash(&js_sys::Array::new());
+                texts.push(position);
+            }
+            ShapeKind::Box => {
+                let stroke = box_stroke(&shape.class, palette);
+                fill_rect(context, r, &palette.panel, stroke, 1.5 / k.max(0.5));
+                texts.push(position);
+            }
+        }
+    }
+    context.set_global_alpha(1.0);
+    let chip_colours = [
+        &palette.ready,
+        &palette.not_ready,
+        &palette.terminating,
+        &palette.border,
+        &palette.muted,
+    ];
+    for (bucket, rects) in chips.iter().enumerate() {
+        if rects.is_empty() {
+            continue;
+        }
+        context.set_global_alpha(if bucket == 4 { 0.25 } else { 1.0 });
+        context.set_fill_style_str(chip_colours[bucket]);
+        context.begin_path();
+        for r in rects {
+            context.rect(r.x, r.y, r.w, r.h);
+        }
+        context.fill();
+        context.set_global_alpha(1.0);
+    }
+    // Selection and matches, outlined.
+    for (set, colour) in [
+        (&highlight.matched_shapes, &palette.matched),
+        (&highlight.selected_shapes, &palette.accent),
+    ] {
+        context.set_stroke_style_str(colour);
+        context.set_line_width(3.0 / k);
+        for &position in set {
+            if cache.levels.get(position) == Some(&Level::Hidden) {
+                continue;
+            }
+            let r = &scene.shapes[position].rect;
+            context.stroke_rect(r.x, r.y, r.w, r.h);
+        }
+    }
+
+    // Text, in screen pixels: only what is at least 9 px tall.
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    context.set_text_baseline("alphabetic");
+    let screen = |x: f64, y: f64| (x * k + view.tx, y * k + view.ty);
+    for &position in &texts {
+        let shape = &scene.shapes[position];
+        let r = &shape.rect;
+        context.set_global_alpha(if faded(position) { 0.35 } else { 1.0 });
+        if shape.class == "workload-group" {
+            if lod::text_visible(9.5, k) {
+                text(
+                    context,
+                    &scene::fit(&shape.label, r.w - 10.0, 6.0),
+                    screen(r.x + 5.0, r.y + 11.0),
+                    9.5 * k,
+                    400,
+                    &palette.muted,
+                );
+            }
+            continue;
+        }
+        if lod::text_visible(12.0, k) {
+            text(
+                context,
+                &scene::fit(&shape.label, r.w - 24.0, 7.2),
+                screen(r.x + 10.0, r.y + 16.0),
+                12.0 * k,
+                600,
+                &palette.text,
+            );
+        }
+        if !shape.sublabel.is_empty()
+            && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
+            && lod::text_visible(10.0, k)
+        {
+            text(
+                context,
+                &scene::fit(&shape.sublabel, r.w - 20.0, 5.8),
+                screen(r.x + 10.0, r.y + 30.0),
+                10.0 * k,
+                400,
+                &palette.muted,
+            );
+        }
+        if let Some(severity) = shape.badge {
+            let (x, y) = screen(r.x + r.w - 2.0, r.y + 2.0);
+            badge(context, x, y, severity, palette);
+        }
+    }
+    context.set_global_alpha(1.0);
+    for &position in &tiles {
+        if let Ok(tile) = cache.tiles.binary_search_by_key(&position, |t| t.shape) {
+            draw_tile(context, &cache.tiles[tile], view, palette);
+        }
+    }
+    for tile in &cache.tiles {
+        if tile.kind == TileKind::Namespace {
+            stats.namespaces += 1;
+            let r = &tile.rect;
+            if r.x >= visible.x
+                && r.y >= visible.y
+                && r.x + r.w <= visible.x + visible.w
+                && r.y + r.h <= visible.y + visible.h
+            {
+                stats.namespaces_in_view += 1;
+            }
+        }
+    }
+    stats
+}
+
+/// An aggregate tile: the name, the counts and a health bar, in screen pixels, as
+/// far as the tile's size on screen allows.
+fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, palette: &Palette) {
+    let r = &tile.rect;
+    let (x, y) = (r.x * view.k + view.tx, r.y * view.k + view.ty);
+    let (w, h) = (r.w * view.k, r.h * view.k);
+    let pad = 4.0f64.min(w / 8.0);
+    let bar_h = 6.0f64.min(h / 3.0);
+    let total = tile.pods.total();
+    if total > 0 && w > 8.0 && bar_h >= 2.0 {
+        let bar_w = w - 2.0 * pad;
+        let bar_y = y + h - pad - bar_h;
+        let mut bar_x = x + pad;
+        for (n, colour) in [
+            (tile.pods.ready, &palette.ready),
+            (tile.pods.not_ready, &palette.not_ready),
+            (tile.pods.terminating, &palette.terminating),
+            (tile.pods.pending, &palette.border),
+        ] {
+            if n == 0 {
+                continue;
+            }
+            let part = bar_w * n as f64 / total as f64;
+            context.set_fill_style_str(colour);
+            context.fill_rect(bar_x, bar_y, part.max(1.0), bar_h);
+            bar_x += part;
+        }
+    }
+    if w >= 40.0 && h >= 16.0 {
+        let chars = |px: f64| ((w - 2.0 * pad) / (px * 0.6)).max(1.0);
+        text(
+            context,
+            &scene::fit(&tile.label, chars(11.0) * 7.2, 7.2),
+            (x + pad, y + 13.0),
+            11.0,
+            600,
+            &palette.text,
+        );
+        if h >= 30.0 {
+            let mut counts = match tile.kind {
+                TileKind::Namespace => format!("{} svc · {} pods", tile.n_services, total),
+                TileKind::Node => format!("{} pods · {} workloads", total, tile.n_workloads),
+            };
+            if tile.pods.ready < total {
+                counts.push_str(&format!(" · {} not ready", total - tile.pods.ready));
+            }
+            if tile.n_drops > 0 {
+                counts.push_str(&format!(" · {} drops", tile.n_drops));
+            }
+            text(
+                context,
+                &scene::fit(&counts, chars(9.5) * 5.8, 5.8),
+                (x + pad, y + 25.0),
+                9.5,
+                400,
+                &palette.muted,
+            );
+        }
+    }
+    if let Some(severity) = tile.worst {
+        badge(context, x + w - 3.0, y + 3.0, severity, palette);
+    }
+}
+
+/// The scene in miniature, every tile, and the viewport's outline.
+pub fn draw_minimap(
+    context: &CanvasRenderingContext2d,
+    scene: &Scene,
+    cache: &CanvasScene,
+    view: &Viewport,
+    size: (f64, f64, f64, f64),
+    palette: &Palette,
+) {
+    let (width, height, graph_w, graph_h) = size;
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    context.clear_rect(0.0, 0.0, width, height);
+    context.set_fill_style_str(&palette.panel);
+    context.fill_rect(0.0, 0.0, width, height);
+    let s = minimap_scale(scene, width, height);
+    for tile in &cache.tiles {
+        let r = &tile.rect;
+        let unhealthy = tile.pods.total() > tile.pods.ready;
+        let colour = match (tile.kind, unhealthy) {
+            (_, true) => palette.warning.as_str(),
+            (TileKind::Namespace, false) => palette.cluster_ip.as_str(),
+            (TileKind::Node, false) => palette.ready.as_str(),
+        };
+        context.set_fill_style_str(colour);
+        context.set_global_alpha(0.55);
+        context.fill_rect(r.x * s, r.y * s, (r.w * s).max(1.0), (r.h * s).max(1.0));
+    }
+    context.set_global_alpha(1.0);
+    context.set_stroke_style_str(&palette.accent);
+    context.set_line_width(1.5);
+    context.stroke_rect(
+        -view.tx / view.k * s,
+        -view.ty / view.k * s,
+        graph_w / view.k * s,
+        graph_h / view.k * s,
+    );
+}
+
+/// Minimap pixels per scene unit.
+pub fn minimap_scale(scene: &Scene, width: f64, height: f64) -> f64 {
+    (width / scene.width.max(1.0)).min(height / scene.height.max(1.0))
+}
+
+fn fill_rect(context: &CanvasRenderingContext2d, r: &Rect, fill: &str, stroke: &str, line: f64) {
+    context.set_fill_style_str(fill);
+    context.fill_rect(r.x, r.y, r.w, r.h);
+    context.set_stroke_style_str(stroke);
+    context.set_line_width(line);
+    context.stroke_rect(r.x, r.y, r.w, r.h);
+}
+
+fn text(
+    context: &CanvasRenderingContext2d,
+    value: &str,
+    at: (f64, f64),
+    px: f64,
+    weight: u16,
+    colour: &str,
+) {
+    context.set_font(&format!("{weight} {px:.1}px system-ui, sans-serif"));
+    context.set_fill_style_str(colour);
+    let _ = context.fill_text(value, at.0, at.1);
+}
+
+fn badge(
+    context: &CanvasRenderingContext2d,
+    x: f64,
+    y: f64,
+    severity: Severity,
+    palette: &Palette,
+) {
+    context.set_fill_style_str(if severity == Severity::Error {
+        &palette.error
+    } else {
+        &palette.warning
+    });
+    context.begin_path();
+    let _ = context.arc(x, y, 4.0, 0.0, std::f64::consts::TAU);
+    context.fill();
+}
+
+fn box_stroke<'p>(class: &str, palette: &'p Palette) -> &'p str {
+    let has = |name: &str| class.split(' ').any(|c| c == name);
+    if has("cluster-ip") {
+        &palette.cluster_ip
+    } else if has("node-port-type") {
+        &palette.node_port
+    } else if has("load-balancer-type") || has("load-balancer") {
+        &palette.load_balancer
+    } else if has("external-name") || has("workload") {
+        &palette.external_name
+    } else if has("headless") || has("external") {
+        &palette.headless
+    } else if has("ingress") {
+        &palette.route
+    } else {
+        &palette.border
+    }
+}
+
+fn dash_array(values: &[f64]) -> js_sys::Array {
+    values
+        .iter()
+        .map(|v| wasm_bindgen::JsValue::from_f64(*v))
+        .collect()
+}
+
+/// How an edge is stroked, from its class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EdgeStyle {
+    Plain,
+    NotReady,
+    Terminating,
+    Dependency,
+    Route,
+    Unhealthy,
+}
+
+impl EdgeStyle {
+    const ALL: [EdgeStyle; 6] = [
+        EdgeStyle::Plain,
+        EdgeStyle::NotReady,
+        EdgeStyle::Terminating,
+        EdgeStyle::Dependency,
+        EdgeStyle::Route,
+        EdgeStyle::Unhealthy,
+    ];
+
+    fn of(class: &str) -> EdgeStyle {
+        let has = |name: &str| class.split(' ').any(|c| c == name);
+        if has("dependency") {
+            EdgeStyle::Dependency
+        } else if has("route") {
+            EdgeStyle::Route
+        } else if has("unhealthy") {
+            EdgeStyle::Unhealthy
+        } else if has("not-ready") {
+            EdgeStyle::NotReady
+        } else if has("terminating") {
+            EdgeStyle::Terminating
+        } else {
+            EdgeStyle::Plain
+        }
+    }
+
+    fn colour(self, palette: &Palette) -> &str {
+        match self {
+            EdgeStyle::Plain => &palette.edge,
+            EdgeStyle::NotReady => &palette.warning,
+            EdgeStyle::Terminating | EdgeStyle::Unhealthy => &palette.error,
+            EdgeStyle::Dependency => &palette.dependency,
+            EdgeStyle::Route => &palette.route,
+        }
+    }
+
+    fn width(self) -> f64 {
+        1.0
+    }
+
+    fn dash(self, k: f64) -> js_sys::Array {
+        let unit = 1.0 / k.max(0.3);
+        match self {
+            EdgeStyle::Dependency => dash_array(&[5.0 * unit, 4.0 * unit]),
+            EdgeStyle::Unhealthy => dash_array(&[3.0 * unit, 3.0 * unit]),
+            EdgeStyle::Terminating => dash_array(&[2.0 * unit, 3.0 * unit]),
+            _ => js_sys::Array::new(),
+        }
+    }
+}
+
+/// The canvas's 2D context.
+pub fn context_of(canvas: &web_sys::HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+}

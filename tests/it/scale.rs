@@ -1,0 +1,379 @@
+//! Drawing large clusters (§13): the packed layout, the level of detail and the
+//! spatial index the web app hit-tests through.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kubetopo::engine::config::Config;
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::lod::{self, Collapse, Level, TileKind, TILE_BELOW_ZOOM};
+use kubetopo::engine::scene::{
+    build_scene, pack_islands, pack_nodes, Filter, GroupFlow, Packing, Rect, Scene, View,
+};
+use kubetopo::engine::spatial::SpatialIndex;
+use kubetopo::engine::trace::Place;
+use kubetopo::engine::{analyze, Topology};
+use kubetopo::synth::SyntheticCluster;
+use proptest::prelude::*;
+
+fn synthetic(n_deployments: usize, replicas: usize, n_nodes: usize, n_namespaces: usize) -> String {
+    SyntheticCluster {
+        n_deployments,
+        replicas,
+        n_nodes,
+        n_namespaces,
+        n_http_routes: 0,
+    }
+    .to_yaml()
+}
+
+fn analyze_text(text: &str) -> Topology {
+    analyze(
+        &[SourceFile::new("c.yaml", text.to_string())],
+        &Config::default(),
+    )
+}
+
+/// No two siblings overlap, and every child lies inside its parent.
+fn assert_no_overlaps(scene: &Scene) {
+    let mut by_parent: BTreeMap<Option<&str>, Vec<&Rect>> = BTreeMap::new();
+    for shape in &scene.shapes {
+        by_parent
+            .entry(shape.parent.as_deref())
+            .or_default()
+            .push(&shape.rect);
+    }
+    // Siblings, through the spatial index (the picture has thousands of them).
+    for siblings in by_parent.values() {
+        let index = SpatialIndex::new(siblings.iter().map(|r| **r).collect(), 256.0);
+        for (i, rect) in siblings.iter().enumerate() {
+            for j in index.query(rect) {
+                assert!(
+                    j == i || !rect.overlaps(siblings[j]),
+                    "{rect:?} overlaps {:?}",
+                    siblings[j]
+                );
+            }
+        }
+    }
+    for shape in scene.shapes.iter().filter(|s| s.parent.is_some()) {
+        let parent = scene.shape(shape.parent.as_deref().unwrap()).unwrap();
+        let (r, p) = (&shape.rect, &parent.rect);
+        assert!(
+            r.x >= p.x - 0.01
+                && r.y >= p.y - 0.01
+                && r.x + r.w <= p.x + p.w + 0.01
+                && r.y + r.h <= p.y + p.h + 0.01,
+            "{} sticks out of {}",
+            shape.id,
+            parent.id
+        );
+    }
+}
+
+fn rect_of(scene: &Scene, id: &str) -> Rect {
+    scene.shape(id).unwrap_or_else(|| panic!("no {id}")).rect
+}
+
+/// §13.1: the 10,000-pod cluster is packed into a picture about as wide as a screen,
+/// so that Fit shows every namespace; the small samples keep one column.
+#[test]
+fn s13_1_ten_thousand_pods_pack_into_a_landscape_picture() {
+    let topology = analyze_text(&synthetic(2_000, 5, 100, 10));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let aspect = scene.width / scene.height;
+    assert!(
+        (0.6..=3.0).contains(&aspect),
+        "the picture is {:.0} × {:.0}",
+        scene.width,
+        scene.height
+    );
+    // At Fit on a 1440 × 900 screen, the islands are at least 40 px wide and tall.
+    let k = (1440.0 / scene.width).min(900.0 / scene.height);
+    let islands: Vec<_> = scene
+        .shapes
+        .iter()
+        .filter(|s| s.id.starts_with("ns:"))
+        .collect();
+    assert_eq!(islands.len(), 10);
+    for island in islands {
+        assert!(
+            island.rect.w * k >= 40.0 && island.rect.h * k >= 40.0,
+            "{} is {:.0} × {:.0} px at Fit",
+            island.id,
+            island.rect.w * k,
+            island.rect.h * k
+        );
+    }
+    assert_no_overlaps(&scene);
+    // The logical view is packed too.
+    let logical = build_scene(&topology, View::Logical, &Filter::default());
+    assert!(
+        logical.height < 20_000.0,
+        "logical height {:.0}",
+        logical.height
+    );
+    assert_no_overlaps(&logical);
+}
+
+/// §13.1: small inputs keep the classic single column of islands.
+#[test]
+fn s13_1_small_inputs_keep_one_column() {
+    let sizes = [12, 3, 5];
+    let block = pack_islands(&sizes, 100.0, Packing::Column);
+    let xs: BTreeSet<i64> = block.islands.iter().map(|i| i.rect.x as i64).collect();
+    assert_eq!(xs.len(), 1);
+    for pair in block.islands.windows(2) {
+        assert!(pair[1].rect.y >= pair[0].rect.y + pair[0].rect.h);
+    }
+    let topology = analyze_text(&synthetic(20, 2, 3, 2));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let service_xs: BTreeSet<i64> = scene
+        .shapes
+        .iter()
+        .filter(|s| s.id.starts_with("svc:"))
+        .map(|s| s.rect.x as i64)
+        .collect();
+    assert_eq!(service_xs.len(), 1, "one column of Services");
+}
+
+/// §13.1: a packed node stacks its workload groups in columns no taller than the
+/// limit, and its box holds them all.
+#[test]
+fn s13_1_group_flow_wraps_into_columns() {
+    let flow = GroupFlow::new([34.0; 40], 200.0);
+    let (w, h) = flow.node_size();
+    let columns: BTreeSet<i64> = flow.offsets.iter().map(|o| o.0 as i64).collect();
+    assert!(columns.len() > 1);
+    assert!(h < 300.0, "height {h}");
+    for &(dx, dy) in &flow.offsets {
+        assert!(dx + 240.0 <= w + 0.01 && dy + 34.0 <= 200.0 + 0.01);
+    }
+    let classic = GroupFlow::new([34.0; 40], f64::INFINITY);
+    assert_eq!(classic.node_size().0, 250.0);
+    assert!(classic.offsets.iter().all(|o| o.0 == 0.0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// §13.1: packed or not, no two blocks overlap, every child lies in its parent,
+    /// and the same input gives the same picture.
+    #[test]
+    fn s13_1_no_overlaps_and_deterministic(
+        n_deployments in 1usize..400,
+        replicas in 1usize..6,
+        n_nodes in 1usize..40,
+        n_namespaces in 1usize..12,
+        logical in any::<bool>(),
+    ) {
+        let text = synthetic(n_deployments, replicas, n_nodes, n_namespaces);
+        let view = if logical { View::Logical } else { View::Cluster };
+        let a = build_scene(&analyze_text(&text), view, &Filter::default());
+        let b = build_scene(&analyze_text(&text), view, &Filter::default());
+        prop_assert_eq!(&a, &b);
+        assert_no_overlaps(&a);
+        // Collapsing everything never makes tiles overlap either.
+        let tiles = lod::tiles(&a);
+        for (i, x) in tiles.iter().enumerate() {
+            for y in &tiles[i + 1..] {
+                prop_assert!(!x.rect.overlaps(&y.rect), "{} overlaps {}", x.id, y.id);
+            }
+        }
+    }
+
+    /// §13.1: adding a pod moves no Service, island or entry point, and no node box
+    /// placed before the pod's node.
+    #[test]
+    fn s13_1_adding_a_pod_moves_nothing_unrelated(
+        n_deployments in 60usize..300,
+        n_nodes in 4usize..30,
+        node in 0usize..4,
+    ) {
+        let base = synthetic(n_deployments, 5, n_nodes, 6);
+        let extra = format!("---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  namespace: team-000\nspec:\n  nodeName: node-{node:04}\n  containers: [{{name: sh, image: busybox}}]\n");
+        let before = build_scene(&analyze_text(&base), View::Cluster, &Filter::default());
+        let after = build_scene(&analyze_text(&format!("{base}{extra}")), View::Cluster, &Filter::default());
+        prop_assert!(after.shape("pod:team-000/debug").is_some());
+        let node_id = format!("node:node-{node:04}");
+        let node_position = before.shape_index(&node_id).unwrap();
+        for (position, shape) in before.shapes.iter().enumerate() {
+            let unrelated = shape.id.starts_with("svc:")
+                || shape.id.starts_with("ns:")
+                || shape.id.starts_with("lb:")
+                || (shape.id.starts_with("node:") && position < node_position);
+            if unrelated {
+                prop_assert_eq!(Some(&shape.rect), after.shape(&shape.id).map(|s| &s.rect), "{} moved", shape.id);
+            }
+        }
+    }
+
+    /// §13.3: the spatial index finds exactly what a scan of every rectangle finds.
+    #[test]
+    fn s13_3_spatial_index_matches_a_scan(
+        rects in prop::collection::vec((-500.0f64..5000.0, -500.0f64..5000.0, 0.0f64..3000.0, 0.0f64..400.0), 0..200),
+        area in (-1000.0f64..6000.0, -1000.0f64..6000.0, 0.0f64..2000.0, 0.0f64..2000.0),
+        cell in 10.0f64..500.0,
+    ) {
+        let rects: Vec<Rect> = rects.into_iter().map(|(x, y, w, h)| Rect { x, y, w, h }).collect();
+        let index = SpatialIndex::new(rects.clone(), cell);
+        let area = Rect { x: area.0, y: area.1, w: area.2, h: area.3 };
+        let scanned: Vec<usize> = rects
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.x <= area.x + area.w && area.x <= r.x + r.w && r.y <= area.y + area.h && area.y <= r.y + r.h)
+            .map(|(i, _)| i)
+            .collect();
+        prop_assert_eq!(index.query(&area), scanned);
+        let (px, py) = (area.x, area.y);
+        let containing: Vec<usize> = rects
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| px >= r.x && px <= r.x + r.w && py >= r.y && py <= r.y + r.h)
+            .map(|(i, _)| i)
+            .collect();
+        prop_assert_eq!(index.at(px, py), containing);
+    }
+}
+
+/// §13.3: a click on a pod chip hits the chip, its group and its node, topmost last;
+/// edges are found by the box around their ends.
+#[test]
+fn s13_3_hit_testing_a_scene() {
+    let topology = analyze_text(&synthetic(300, 5, 20, 4));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let index = SpatialIndex::of_shapes(&scene);
+    let chip = scene
+        .shapes
+        .iter()
+        .find(|s| s.id.starts_with("pod:"))
+        .unwrap();
+    let (x, y) = chip.rect.center();
+    let hits: Vec<&str> = index
+        .at(x, y)
+        .into_iter()
+        .map(|p| scene.shapes[p].id.as_str())
+        .collect();
+    assert_eq!(hits.last(), Some(&chip.id.as_str()));
+    assert!(hits.iter().any(|id| id.starts_with("node:")));
+    assert!(hits.iter().any(|id| id.starts_with("grp:")));
+    // Nothing is hit in the margin.
+    assert!(index.at(1.0, 1.0).is_empty());
+    let edges = SpatialIndex::of_edges(&scene);
+    assert_eq!(edges.len(), scene.edges.len());
+    let service = rect_of(&scene, "svc:team-000/app-00000");
+    let around: BTreeSet<usize> = edges.query(&service).into_iter().collect();
+    for (position, edge) in scene.edges.iter().enumerate() {
+        if edge.from == "svc:team-000/app-00000" {
+            assert!(around.contains(&position), "{} → {}", edge.from, edge.to);
+        }
+    }
+}
+
+/// §13.2: the tiles count what their island or node holds; every pod is counted once
+/// per node and once per namespace.
+#[test]
+fn s13_2_tiles_aggregate_counts_and_health() {
+    let text = format!(
+        "{}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: stuck\n  namespace: team-001\nspec:\n  nodeSelector: {{disk: none}}\n  containers: [{{name: c, image: x}}]\n",
+        synthetic(40, 3, 6, 2)
+    );
+    let topology = analyze_text(&text);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let tiles = lod::tiles(&scene);
+    let namespaces: Vec<_> = tiles
+        .iter()
+        .filter(|t| t.kind == TileKind::Namespace)
+        .collect();
+    let nodes: Vec<_> = tiles.iter().filter(|t| t.kind == TileKind::Node).collect();
+    assert_eq!(namespaces.len(), 2);
+    assert_eq!(nodes.len(), 7, "six nodes and the Pending box");
+    assert_eq!(namespaces.iter().map(|t| t.n_services).sum::<usize>(), 40);
+    assert_eq!(namespaces.iter().map(|t| t.n_workloads).sum::<usize>(), 40);
+    let in_namespaces: usize = namespaces.iter().map(|t| t.pods.total()).sum();
+    let on_nodes: usize = nodes.iter().map(|t| t.pods.total()).sum();
+    assert_eq!(in_namespaces, 121);
+    assert_eq!(on_nodes, 121);
+    let pending = tiles.iter().find(|t| t.id == "node:unscheduled").unwrap();
+    assert_eq!(pending.pods.pending, 1);
+    // Pods of the synthetic cluster are ready (no probe failures are simulated).
+    assert_eq!(namespaces.iter().map(|t| t.pods.ready).sum::<usize>(), 120);
+    // Drops land on the node and the namespace of the pod, and on nodes.
+    let mut tiles = tiles;
+    let pod = topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.node.is_some())
+        .unwrap();
+    let node = pod.node.clone().unwrap();
+    let places = [
+        (Place::Pod(pod.key()), 3u64),
+        (Place::Node(node.clone()), 2u64),
+    ];
+    lod::add_drops(&mut tiles, &scene, places.iter().map(|(p, n)| (p, *n)));
+    let find = |id: &str| tiles.iter().find(|t| t.id == id).unwrap().n_drops;
+    assert_eq!(find(&format!("node:{node}")), 5);
+    assert_eq!(find(&format!("ns:{}", pod.namespace)), 3);
+}
+
+/// §13.2: zoomed out, islands and nodes are tiles and what they hold is hidden;
+/// zoomed in, everything is drawn; a choice by hand wins over the zoom.
+#[test]
+fn s13_2_collapse_and_expand() {
+    let topology = analyze_text(&synthetic(30, 2, 4, 2));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let mut collapse = Collapse::default();
+    let far = TILE_BELOW_ZOOM / 2.0;
+    let near = TILE_BELOW_ZOOM * 2.0;
+    let level = |levels: &[Level], id: &str| levels[scene.shape_index(id).unwrap()];
+    let levels = lod::shape_levels(&scene, &collapse, far);
+    assert_eq!(level(&levels, "node:node-0000"), Level::Tile);
+    assert_eq!(level(&levels, "ns:team-000"), Level::Tile);
+    assert_eq!(level(&levels, "svc:team-000/app-00000"), Level::Hidden);
+    assert!(scene
+        .shapes
+        .iter()
+        .zip(&levels)
+        .filter(|(s, _)| s.id.starts_with("pod:"))
+        .all(|(_, l)| *l == Level::Hidden));
+    assert!(lod::shape_levels(&scene, &collapse, near)
+        .iter()
+        .all(|l| *l == Level::Detail));
+    // Expand one node while zoomed out; collapse one namespace while zoomed in.
+    collapse.set("node:node-0001", false);
+    collapse.set("ns:team-001", true);
+    let levels = lod::shape_levels(&scene, &collapse, far);
+    assert_eq!(level(&levels, "node:node-0001"), Level::Detail);
+    assert_eq!(level(&levels, "node:node-0000"), Level::Tile);
+    let levels = lod::shape_levels(&scene, &collapse, near);
+    assert_eq!(level(&levels, "ns:team-001"), Level::Tile);
+    assert_eq!(level(&levels, "svc:team-001/app-00001"), Level::Hidden);
+    assert_eq!(level(&levels, "ns:team-000"), Level::Detail);
+    collapse.toggle("ns:team-001", near);
+    assert!(!collapse.is_collapsed("ns:team-001", near));
+    let tiles = lod::tiles(&scene);
+    collapse.set_all(&tiles, true);
+    assert!(tiles.iter().all(|t| collapse.is_collapsed(&t.id, near)));
+    collapse.follow_zoom();
+    assert!(tiles.iter().all(|t| !collapse.is_collapsed(&t.id, near)));
+    // Text smaller than 9 px on screen is not drawn.
+    assert!(lod::text_visible(12.0, 0.75));
+    assert!(!lod::text_visible(12.0, 0.7));
+}
+
+/// §13.1: classic node columns are unchanged: up to twelve, as tall as the Services.
+#[test]
+fn s13_1_classic_node_columns() {
+    let sizes = vec![(250.0, 300.0); 10];
+    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column);
+    let xs: BTreeSet<i64> = places.iter().map(|r| r.x as i64).collect();
+    assert_eq!(
+        xs.len(),
+        4,
+        "ten 316-high nodes in columns about 1,000 high"
+    );
+    let grid = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Grid { height: 1_000.0 });
+    for r in &grid {
+        assert!(r.y + r.h <= 24.0 + 1_000.0);
+    }
+}
