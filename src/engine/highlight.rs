@@ -155,6 +155,10 @@ pub fn step_selection(
 pub struct SearchResult {
     /// Scene ids of the matching shapes.
     pub matches: BTreeSet<String>,
+    /// The same ids, best first: Services (and their load balancers), then
+    /// workloads, then pods, then everything else; within each, an exact name
+    /// before a partial one, then by label. Enter goes to the first.
+    pub ranked: Vec<String>,
     /// Why the label query does not parse, in kubectl's words (§1.2).
     pub query_error: Option<String>,
 }
@@ -200,5 +204,37 @@ pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> 
             Err(error) => result.query_error = Some(error.to_string()),
         }
     }
+    result.ranked = rank_matches(scene, &result.matches, &search);
     result
+}
+
+impl SearchResult {
+    /// The match Enter goes to.
+    pub fn best(&self) -> Option<&str> {
+        self.ranked.first().map(String::as_str)
+    }
+}
+
+/// Orders matches as [`SearchResult::ranked`] describes.
+fn rank_matches(scene: &Scene, matches: &BTreeSet<String>, search: &str) -> Vec<String> {
+    let kind_rank = |id: &str| match scene::id_kind(id) {
+        Some(IdKind::Service) => 0,
+        Some(IdKind::LoadBalancer) => 1,
+        Some(IdKind::Workload) => 2,
+        Some(IdKind::WorkloadGroup) => 3,
+        Some(IdKind::Pod) => 4,
+        _ => 5,
+    };
+    let mut ranked: Vec<(u8, bool, String, &String)> = matches
+        .iter()
+        .map(|id| {
+            let label = scene
+                .shape(id)
+                .map(|shape| shape.label.to_lowercase())
+                .unwrap_or_default();
+            (kind_rank(id), label != search, label, id)
+        })
+        .collect();
+    ranked.sort();
+    ranked.into_iter().map(|(_, _, _, id)| id.clone()).collect()
 }

@@ -38,6 +38,7 @@ pub mod lod;
 pub mod model;
 pub mod netpol;
 pub mod output;
+pub mod policy_graph;
 pub mod refs;
 pub mod resolve;
 pub mod scene;
@@ -79,6 +80,9 @@ pub struct Topology {
     pub ingest_diagnostics: Vec<Diagnostic>,
     /// All diagnostics, sorted by source position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The what-if edits applied since the manifests were read, and what they
+    /// caused; empty for a fresh analysis.
+    pub what_if: whatif::WhatIfLog,
 }
 
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
@@ -154,5 +158,6 @@ pub fn resolve_topology(
         dependencies,
         ingest_diagnostics,
         diagnostics,
+        what_if: whatif::WhatIfLog::default(),
     }
 }

@@ -41,7 +41,7 @@ use super::cluster::{Cluster, ClusterPod};
 use super::config::Config;
 use super::diag::{Diagnostic, Source};
 use super::model::*;
-use super::refs::KindRef;
+use super::refs::{KindRef, NamespacedName};
 use super::selector::Labels;
 
 /// The label the API server puts on every namespace, set to its name.
@@ -71,6 +71,32 @@ pub struct Verdict {
     /// When allowed, the `namespace/name` of each allowing policy (egress first),
     /// comma-separated; when denied, the policies that isolate the denying side.
     pub policy: Option<String>,
+}
+
+/// How one direction of a connection was decided; see [`PolicyEngine::decide`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SideDecision {
+    /// No policy applies on this side: it is not a pod on the pod network (an
+    /// address, a host-network pod), or the pod connects to itself.
+    NotApplicable,
+    /// The pod is a pod on the pod network, but no policy isolates this direction.
+    NotIsolated,
+    /// The other end is the pod's own node, which is always allowed (§8.3).
+    OwnNode,
+    /// Rule `rule` (0-based) of this direction of `policy` allows it.
+    Allowed { policy: NamespacedName, rule: usize },
+    /// These policies isolate this side and none of their rules allows it.
+    Denied { isolating: Vec<NamespacedName> },
+}
+
+/// Both directions of one connection, typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// At the source pod.
+    pub egress: SideDecision,
+    /// At the destination pod.
+    pub ingress: SideDecision,
 }
 
 /// Which directions of a pod some policy isolates.
@@ -199,6 +225,49 @@ impl<'a> PolicyEngine<'a> {
     pub fn allows(&self, from: Peer<'_>, to: Peer<'_>, port: u16, protocol: Protocol) -> bool {
         self.evaluate(self.party(from), self.party(to), port, protocol)
             .allowed()
+    }
+
+    /// [`PolicyEngine::check`] as typed values: how each direction decided, naming
+    /// the allowing policy and rule, or the policies that isolate the denying side.
+    pub fn decide(&self, from: Peer<'_>, to: Peer<'_>, port: u16, protocol: Protocol) -> Decision {
+        let source = self.party(from);
+        let destination = self.party(to);
+        let evaluation = self.evaluate(source, destination, port, protocol);
+        let side = |side: Side, subject: Party<'_>, direction: PolicyDirection| match side {
+            Side::NotApplicable => SideDecision::NotApplicable,
+            Side::NotIsolated => SideDecision::NotIsolated,
+            Side::OwnNode => SideDecision::OwnNode,
+            Side::Allowed { policy, rule } => SideDecision::Allowed {
+                policy: self.policy_name(policy),
+                rule,
+            },
+            Side::Denied => {
+                let isolating = match subject {
+                    Party::Pod { pod, index } => self
+                        .selecting(pod, index, direction)
+                        .iter()
+                        .map(|&policy| self.policy_name(policy))
+                        .collect(),
+                    Party::Address { .. } => Vec::new(),
+                };
+                SideDecision::Denied { isolating }
+            }
+        };
+        Decision {
+            allowed: evaluation.allowed(),
+            egress: side(evaluation.egress, source, PolicyDirection::Egress),
+            ingress: side(evaluation.ingress, destination, PolicyDirection::Ingress),
+        }
+    }
+
+    /// The policies, ordered by namespace and name.
+    pub fn policies(&self) -> impl Iterator<Item = &'a NetworkPolicy> + '_ {
+        self.policies.iter().map(|compiled| compiled.policy)
+    }
+
+    fn policy_name(&self, policy_index: u32) -> NamespacedName {
+        let policy = self.policies[policy_index as usize].policy;
+        NamespacedName::new(&policy.meta.namespace, &policy.meta.name)
     }
 
     /// Whether `pod` may send DNS queries (UDP port 53) to cluster DNS. kube-dns pods

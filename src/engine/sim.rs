@@ -31,16 +31,17 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::config::SplitMix64;
-use super::model::{Protocol, ServiceType};
+use super::model::{Protocol, ServiceType, TrafficPolicy};
 use super::refs::NamespacedName;
 use super::trace::{
-    Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict,
+    Cause, Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict,
 };
 use super::whatif::{self, Mutation, WhatIfError, WhatIfReport};
 use super::Topology;
@@ -153,7 +154,52 @@ pub struct SimPath {
     pub choices: Vec<u32>,
     /// The topology generation (number of what-if mutations applied) it was traced on.
     pub generation: u64,
+    /// Why it ends so, typed; [`Cause::label`] says it in a few words.
+    #[serde(skip)]
+    pub cause: Cause,
+    /// The last node the connection touched: where it was dropped, rejected or
+    /// delivered.
+    pub node: Option<String>,
+    /// The Service its flow targets, when the flow's destination names one.
+    pub service: Option<NamespacedName>,
 }
+
+/// Connections of one node or Service, by how they ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VerdictCounts {
+    pub delivered: u64,
+    pub dropped: u64,
+    pub rejected: u64,
+    pub unresolved: u64,
+    /// Answered by a Gateway with a redirect (3xx): an answer, but not the backend's
+    /// (§11.8). Its own column, neither delivered nor dropped.
+    pub redirected: u64,
+}
+
+impl VerdictCounts {
+    fn add(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Delivered => self.delivered += 1,
+            Verdict::Dropped => self.dropped += 1,
+            Verdict::Rejected => self.rejected += 1,
+            Verdict::Unresolved => self.unresolved += 1,
+            Verdict::Redirected => self.redirected += 1,
+        }
+    }
+}
+
+/// A connection that ended recently: the flow list shows these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RecentConnection {
+    pub tick: u64,
+    pub flow: u32,
+    /// The [`SimPath`] it took; [`Simulator::path_trace`] explains it hop by hop.
+    pub path: u32,
+    pub verdict: Verdict,
+}
+
+/// How many ended connections [`Simulator::recent_connections`] keeps.
+pub const N_RECENT: usize = 50;
 
 /// Connections counted when they end.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -161,6 +207,10 @@ pub struct Counters {
     /// Delivered connections per endpoint, keyed `namespace/pod` (or `ip:port`).
     pub per_endpoint: BTreeMap<String, u64>,
     pub per_verdict: BTreeMap<Verdict, u64>,
+    /// Per node: where each connection ended (the last node it touched).
+    pub per_node: BTreeMap<String, VerdictCounts>,
+    /// Per Service its flow targets.
+    pub per_service: BTreeMap<NamespacedName, VerdictCounts>,
 }
 
 impl Counters {
@@ -207,8 +257,16 @@ struct SimState {
     places: Interner<Place>,
     reasons: Interner<String>,
     endpoints: Interner<String>,
+    /// The pod behind each interned endpoint, to forget the counts of deleted pods.
+    endpoint_pods: Vec<Option<NamespacedName>>,
+    /// Endpoints whose pod an edit deleted: packets still in flight to them are
+    /// not counted for them.
+    endpoint_gone: Vec<bool>,
     endpoint_counts: Vec<u64>,
     verdict_counts: [u64; 5],
+    node_counts: BTreeMap<String, VerdictCounts>,
+    service_counts: BTreeMap<NamespacedName, VerdictCounts>,
+    recent: VecDeque<RecentConnection>,
     output: TickOutput,
 }
 
@@ -232,7 +290,10 @@ impl Simulator {
         // A random phase per flow, so that flows of equal rate do not fire in lockstep.
         let flows = flows
             .into_iter()
-            .map(|flow| FlowState::new(flow, rng.next_f64()))
+            .map(|flow| {
+                let service = flow_service(&topology, &flow);
+                FlowState::new(flow, rng.next_f64(), service)
+            })
             .collect();
         let state = SimState {
             config,
@@ -245,8 +306,13 @@ impl Simulator {
             places: Interner::default(),
             reasons: Interner::default(),
             endpoints: Interner::default(),
+            endpoint_pods: Vec::new(),
+            endpoint_gone: Vec::new(),
             endpoint_counts: Vec::new(),
             verdict_counts: [0; 5],
+            node_counts: BTreeMap::new(),
+            service_counts: BTreeMap::new(),
+            recent: VecDeque::with_capacity(N_RECENT),
             output: TickOutput::default(),
         };
         Simulator {
@@ -278,7 +344,8 @@ impl Simulator {
 
     /// Adds a flow and returns its index.
     pub fn add_flow(&mut self, flow: Flow) -> usize {
-        self.state.add_flow(flow)
+        let service = flow_service(&self.world.topology, &flow);
+        self.state.add_flow(flow, service)
     }
 
     /// Changes a flow's rate (connections per tick); 0 pauses it.
@@ -422,12 +489,22 @@ impl Simulator {
         Counters {
             per_endpoint,
             per_verdict,
+            per_node: state.node_counts.clone(),
+            per_service: state.service_counts.clone(),
         }
     }
 
     pub fn reset_counters(&mut self) {
         self.state.endpoint_counts.iter_mut().for_each(|n| *n = 0);
         self.state.verdict_counts = [0; 5];
+        self.state.node_counts.clear();
+        self.state.service_counts.clear();
+        self.state.recent.clear();
+    }
+
+    /// The last [`N_RECENT`] connections that ended, newest first.
+    pub fn recent_connections(&self) -> impl Iterator<Item = &RecentConnection> + '_ {
+        self.state.recent.iter().rev()
     }
 
     /// Applies a what-if mutation to the topology and re-resolves it. New connections
@@ -445,7 +522,8 @@ impl Simulator {
             .collect();
         for flow in default_flows(&self.world.topology, &self.state.config) {
             if !known.contains(&flow.label) {
-                self.state.add_flow(flow);
+                let service = flow_service(&self.world.topology, &flow);
+                self.state.add_flow(flow, service);
             }
         }
         Ok(report)
@@ -463,13 +541,34 @@ impl Simulator {
         for state in &mut self.state.flows {
             state.roots.clear();
         }
+        // A deleted pod's count goes with it: the counters show what exists.
+        let pods: BTreeSet<NamespacedName> = self
+            .world
+            .topology
+            .cluster
+            .pods
+            .iter()
+            .map(|pod| pod.key())
+            .collect();
+        let state = &mut self.state;
+        for ((pod, count), gone) in state
+            .endpoint_pods
+            .iter()
+            .zip(state.endpoint_counts.iter_mut())
+            .zip(state.endpoint_gone.iter_mut())
+        {
+            *gone = pod.as_ref().is_some_and(|pod| !pods.contains(pod));
+            if *gone {
+                *count = 0;
+            }
+        }
     }
 }
 
 impl SimState {
-    fn add_flow(&mut self, flow: Flow) -> usize {
+    fn add_flow(&mut self, flow: Flow, service: Option<NamespacedName>) -> usize {
         let phase = self.rng.next_f64();
-        self.flows.push(FlowState::new(flow, phase));
+        self.flows.push(FlowState::new(flow, phase, service));
         self.flows.len() - 1
     }
 
@@ -487,7 +586,12 @@ impl SimState {
         let paths = &self.paths;
         let events = &mut self.output.events;
         let endpoint_counts = &mut self.endpoint_counts;
+        let endpoint_gone = &self.endpoint_gone;
         let verdict_counts = &mut self.verdict_counts;
+        let node_counts = &mut self.node_counts;
+        let service_counts = &mut self.service_counts;
+        let recent = &mut self.recent;
+        let tick = self.tick;
         self.packets.retain_mut(|packet| {
             let path = &paths[packet.path as usize];
             packet.elapsed += 1;
@@ -507,8 +611,38 @@ impl SimState {
                 verdict: path.verdict,
             });
             verdict_counts[verdict_slot(path.verdict)] += 1;
+            if let Some(node) = &path.node {
+                match node_counts.get_mut(node) {
+                    Some(counts) => counts.add(path.verdict),
+                    None => {
+                        let mut counts = VerdictCounts::default();
+                        counts.add(path.verdict);
+                        node_counts.insert(node.clone(), counts);
+                    }
+                }
+            }
+            if let Some(service) = &path.service {
+                match service_counts.get_mut(service) {
+                    Some(counts) => counts.add(path.verdict),
+                    None => {
+                        let mut counts = VerdictCounts::default();
+                        counts.add(path.verdict);
+                        service_counts.insert(service.clone(), counts);
+                    }
+                }
+            }
+            if recent.len() == N_RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(RecentConnection {
+                tick,
+                flow: path.flow,
+                path: packet.path,
+                verdict: path.verdict,
+            });
             if let (Verdict::Delivered, Some(endpoint)) = (path.verdict, path.endpoint) {
-                if let Some(count) = endpoint_counts.get_mut(endpoint as usize) {
+                let gone = endpoint_gone.get(endpoint as usize).copied() == Some(true);
+                if let (false, Some(count)) = (gone, endpoint_counts.get_mut(endpoint as usize)) {
                     *count += 1;
                 }
             }
@@ -616,9 +750,13 @@ impl SimState {
             let id = self.endpoints.intern(&name);
             if self.endpoint_counts.len() <= id as usize {
                 self.endpoint_counts.resize(id as usize + 1, 0);
+                self.endpoint_pods.resize(id as usize + 1, None);
+                self.endpoint_gone.resize(id as usize + 1, false);
             }
+            self.endpoint_pods[id as usize] = endpoint.pod.clone();
             id
         });
+        let node = trace.hops.iter().rev().find_map(|hop| hop.node.clone());
         SimPath {
             flow,
             client,
@@ -628,6 +766,9 @@ impl SimState {
             hops,
             choices,
             generation: self.generation,
+            cause: trace.cause.clone(),
+            node,
+            service: self.flows[flow as usize].service.clone(),
         }
     }
 }
@@ -674,6 +815,27 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
                         },
                     );
                 }
+            }
+            // Under externalTrafficPolicy Local a node without a local endpoint drops
+            // what reaches its NodePort (§5.2): send to every node's NodePort, so the
+            // drops show beside the load balancer's path, which avoids them.
+            let local = service.external_traffic_policy == Some(TrafficPolicy::Local);
+            if let (true, Some(node_port)) = (local, port.node_port) {
+                for node in &topology.cluster.nodes {
+                    push(
+                        format!(
+                            "external → {} NodePort {node_port}/{} on {}",
+                            service.key(),
+                            port.protocol,
+                            node.name
+                        ),
+                        Destination::Address {
+                            ip: node.internal_ip,
+                            port: node_port,
+                        },
+                    );
+                }
+                continue;
             }
             if service.load_balancer_ips.is_empty() && service.external_ips.is_empty() {
                 if let Some(node_port) = port.node_port {
@@ -766,6 +928,63 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
     flows
 }
 
+/// The Service a flow's destination names: by DNS name, by one of its addresses
+/// and ports, by a nodePort, or through the Ingress route of a URL.
+pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> {
+    let source_namespace = match &flow.source {
+        TraceSource::Workload { namespace, .. } => namespace.as_str(),
+        _ => "default",
+    };
+    let found = match &flow.destination {
+        Destination::Name { host, .. } => {
+            let mut labels = host.trim_end_matches('.').split('.');
+            let name = labels.next().unwrap_or_default();
+            let namespace = labels.next().unwrap_or(source_namespace);
+            topology
+                .services
+                .iter()
+                .find(|s| s.name == name && s.namespace == namespace)
+        }
+        Destination::Address { ip, port } => {
+            let is_node = topology.cluster.nodes.iter().any(|n| n.internal_ip == *ip);
+            topology.services.iter().find(|s| {
+                let owns_address = s.cluster_ips.contains(ip)
+                    || s.load_balancer_ips.contains(ip)
+                    || s.external_ips.contains(ip);
+                s.ports.iter().any(|p| {
+                    (owns_address && p.port == *port) || (is_node && p.node_port == Some(*port))
+                })
+            })
+        }
+        Destination::AnyNodePort { node_port } => topology
+            .services
+            .iter()
+            .find(|s| s.ports.iter().any(|p| p.node_port == Some(*node_port))),
+        Destination::Url {
+            host, path, port, ..
+        } => {
+            let route = topology.ingresses.iter().find_map(|ingress| {
+                ingress.routes.iter().find(|route| {
+                    let host_matches = route.host.as_deref() == Some(host.as_str())
+                        || ingress.addresses.iter().any(|a| a.to_string() == *host)
+                        || route.host.is_none();
+                    host_matches && route.path == *path
+                })
+            });
+            if let Some(route) = route {
+                return Some(route.service.clone());
+            }
+            // A Gateway's address (§11.2): the flow targets the Gateway's Service.
+            let ip: IpAddr = host.parse().ok()?;
+            topology.services.iter().find(|s| {
+                (s.load_balancer_ips.contains(&ip) || s.external_ips.contains(&ip))
+                    && port.is_none_or(|port| s.ports.iter().any(|p| p.port == port))
+            })
+        }
+    };
+    found.map(|service| service.key())
+}
+
 fn verdict_slot(verdict: Verdict) -> usize {
     match verdict {
         Verdict::Delivered => 0,
@@ -778,6 +997,8 @@ fn verdict_slot(verdict: Verdict) -> usize {
 
 struct FlowState {
     flow: Flow,
+    /// The Service the flow targets, for the per-Service counters.
+    service: Option<NamespacedName>,
     /// Fractional connections owed; one is emitted per whole unit.
     credit: f64,
     /// One decision tree per external client (one root for other sources).
@@ -785,9 +1006,10 @@ struct FlowState {
 }
 
 impl FlowState {
-    fn new(flow: Flow, phase: f64) -> FlowState {
+    fn new(flow: Flow, phase: f64, service: Option<NamespacedName>) -> FlowState {
         FlowState {
             flow,
+            service,
             credit: phase,
             roots: Vec::new(),
         }

@@ -51,7 +51,9 @@ pub enum Mutation {
         namespace: String,
         name: String,
     },
-    /// The pod dies and is gone; its replacement (if any) is not there yet.
+    /// The pod dies and is gone. Its controller creates a replacement, ready: a
+    /// new name for a Deployment's, ReplicaSet's or DaemonSet's pod (a DaemonSet's
+    /// on the same node), the same name for a StatefulSet's. A bare pod stays gone.
     KillPod {
         namespace: String,
         name: String,
@@ -152,6 +154,8 @@ pub struct WhatIfReport {
     /// Pods created by a controller in response (`namespace/name`).
     pub created_pods: Vec<NamespacedName>,
     pub removed_pods: Vec<NamespacedName>,
+    /// (gone pod, the pod its controller created in its place).
+    pub replaced_pods: Vec<(NamespacedName, NamespacedName)>,
     /// The policy [`Mutation::RemoveNetworkPolicy`] removed, to add back later.
     pub removed_policy: Option<NetworkPolicy>,
 }
@@ -200,13 +204,300 @@ impl fmt::Display for WhatIfError {
 impl std::error::Error for WhatIfError {}
 
 /// Applies one mutation and re-resolves. On error nothing changed.
+///
+/// The edit is recorded in [`Topology::what_if`], and the diagnostics it causes
+/// speak of it (see [`WhatIfLog`]).
 pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
+    if topology.what_if.base.is_none() {
+        topology.what_if.base = Some(Arc::new(BaseState::of(topology)));
+    }
+    let past = mutation.past_tense();
+    topology.what_if.pending = Some(past.clone());
+    let result = apply_mutation(topology, mutation);
+    topology.what_if.pending = None;
+    let report = result?;
+    // A removed replacement is no longer one; a StatefulSet's comes back under the
+    // same name, so removals go first.
+    for gone in &report.removed_pods {
+        topology.what_if.replaced_pods.remove(gone);
+    }
+    for (gone, created) in &report.replaced_pods {
+        topology.what_if.replaced_pods.insert(
+            created.clone(),
+            ReplacedPod {
+                gone: gone.clone(),
+                past: past.clone(),
+            },
+        );
+    }
+    topology.what_if.edits.push(past.clone());
+    topology.what_if.pending = Some(past);
+    attribute_diagnostics(topology);
+    topology.what_if.pending = None;
+    Ok(report)
+}
+
+/// The outcome of [`replay`].
+#[derive(Clone, Debug)]
+pub struct Replay {
+    pub topology: Topology,
+    /// One result per mutation, in order: an edit that no longer applies (it named
+    /// a pod an undone edit created) is skipped and says why.
+    pub results: Vec<Result<WhatIfReport, WhatIfError>>,
+}
+
+/// Applies `mutations` in order to a copy of `base`: how the app undoes one edit
+/// of a list, by replaying the others on the manifests' own topology.
+pub fn replay(base: &Topology, mutations: &[Mutation]) -> Replay {
+    let mut topology = base.clone();
+    let results = mutations
+        .iter()
+        .map(|mutation| apply(&mut topology, mutation))
+        .collect();
+    Replay { topology, results }
+}
+
+impl Mutation {
+    /// What the user did, as the diagnostics it causes say it: "you scaled
+    /// Deployment/cartservice in default to 0".
+    pub fn past_tense(&self) -> String {
+        match self {
+            Mutation::DeletePod { namespace, name } => {
+                format!("you deleted pod {namespace}/{name}")
+            }
+            Mutation::KillPod { namespace, name } => format!("you killed pod {namespace}/{name}"),
+            Mutation::MarkPodNotReady { namespace, name } => {
+                format!("you marked pod {namespace}/{name} not ready")
+            }
+            Mutation::MarkPodReady { namespace, name } => {
+                format!("you marked pod {namespace}/{name} ready")
+            }
+            Mutation::MarkPodTerminating { namespace, name } => {
+                format!("you marked pod {namespace}/{name} terminating")
+            }
+            Mutation::CordonNode { name } => format!("you cordoned node {name}"),
+            Mutation::UncordonNode { name } => format!("you uncordoned node {name}"),
+            Mutation::DrainNode { name } => format!("you drained node {name}"),
+            Mutation::FailNode { name } => format!("you failed node {name}"),
+            Mutation::RecoverNode { name } => format!("you recovered node {name}"),
+            Mutation::ScaleWorkload {
+                namespace,
+                name,
+                replicas,
+            } => format!("you scaled {name} in {namespace} to {replicas}"),
+            Mutation::SetServiceType {
+                namespace,
+                name,
+                service_type,
+            } => format!(
+                "you changed Service {namespace}/{name} to type {}",
+                service_type.as_str()
+            ),
+            Mutation::SetExternalTrafficPolicy {
+                namespace,
+                name,
+                policy,
+            } => format!("you set externalTrafficPolicy {policy:?} on Service {namespace}/{name}"),
+            Mutation::SetInternalTrafficPolicy {
+                namespace,
+                name,
+                policy,
+            } => format!("you set internalTrafficPolicy {policy:?} on Service {namespace}/{name}"),
+            Mutation::SetSessionAffinity {
+                namespace,
+                name,
+                affinity,
+            } => format!("you set sessionAffinity {affinity:?} on Service {namespace}/{name}"),
+            Mutation::SetTrafficDistribution {
+                namespace,
+                name,
+                distribution,
+            } => match distribution {
+                Some(distribution) => format!(
+                    "you set trafficDistribution {distribution:?} on Service {namespace}/{name}"
+                ),
+                None => format!("you removed trafficDistribution from Service {namespace}/{name}"),
+            },
+            Mutation::AddNetworkPolicy(policy) => format!(
+                "you added NetworkPolicy {}/{}",
+                policy.meta.namespace, policy.meta.name
+            ),
+            Mutation::RemoveNetworkPolicy { namespace, name } => {
+                format!("you disabled NetworkPolicy {namespace}/{name}")
+            }
+        }
+    }
+}
+
+/// The what-if edits applied to a topology and what they caused, so that
+/// diagnostics speak of the edit ("after you scaled cartservice in default to 0,
+/// Service default/cartservice has no ready endpoints") rather than of the
+/// manifests, and a trace can say that a pod is a controller's replacement.
+///
+/// Diagnostics present before the first edit are the manifests' own and stay as
+/// they are. A diagnostic that appears after an edit is the edit's: those that
+/// would tell the user to fix the manifests (a selector that selects no pods, a
+/// NetworkPolicy that selects none) are dropped, and `what-if-no-endpoints` names
+/// each Service that had ready endpoints before the edits and has none now; every
+/// other one is kept, its message starting with "After you …:".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhatIfLog {
+    /// What each applied edit did, in order ("you killed pod default/web-1").
+    pub edits: Vec<String>,
+    /// Pods a controller created for a pod an edit removed, by the new pod.
+    pub replaced_pods: BTreeMap<NamespacedName, ReplacedPod>,
+    /// The diagnostics and served Services before the first edit.
+    base: Option<Arc<BaseState>>,
+    /// The edit in progress, while it is applied.
+    pending: Option<String>,
+    /// The edit that first caused each diagnostic, by (code, object).
+    first_seen: BTreeMap<(&'static str, String), String>,
+}
+
+/// A pod a controller created in place of one an edit removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplacedPod {
+    pub gone: NamespacedName,
+    /// The edit that removed it ("you killed pod default/web-1").
+    pub past: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct BaseState {
+    problems: BTreeSet<(&'static str, String)>,
+    /// Services with at least one ready endpoint.
+    served: BTreeSet<NamespacedName>,
+}
+
+impl BaseState {
+    fn of(topology: &Topology) -> BaseState {
+        BaseState {
+            problems: topology
+                .diagnostics
+                .iter()
+                .map(|d| (d.code, d.object.clone()))
+                .collect(),
+            served: served_services(topology),
+        }
+    }
+}
+
+fn served_services(topology: &Topology) -> BTreeSet<NamespacedName> {
+    topology
+        .services
+        .iter()
+        .filter(|s| s.endpoints.iter().any(|e| e.ready))
+        .map(|s| s.key())
+        .collect()
+}
+
+/// Diagnostic codes that tell the user to fix the manifests; when an edit causes
+/// them, the manifests are not to blame.
+const BLAMES_THE_MANIFESTS: &[&str] = &[
+    "service-selects-no-pods",
+    "service-selectorless-without-endpoints",
+    "network-policy-selects-no-pods",
+];
+
+/// Makes the diagnostics speak of the edits; see [`WhatIfLog`]. Idempotent: it
+/// runs after every edit and after every full re-resolve.
+fn attribute_diagnostics(topology: &mut Topology) {
+    let Some(base) = topology.what_if.base.clone() else {
+        return;
+    };
+    let served_now = served_services(topology);
+    let mut log = std::mem::take(&mut topology.what_if);
+    let fallback = || "your what-if edits".to_string();
+    let mut diagnostics = std::mem::take(&mut topology.diagnostics);
+    diagnostics.retain(|d| !d.code.starts_with("what-if-"));
+    diagnostics.retain_mut(|d| {
+        let key = (d.code, d.object.clone());
+        if base.problems.contains(&key) {
+            return true;
+        }
+        let past = log
+            .first_seen
+            .entry(key)
+            .or_insert_with(|| log.pending.clone().unwrap_or_else(fallback))
+            .clone();
+        if BLAMES_THE_MANIFESTS.contains(&d.code) {
+            return false;
+        }
+        if !d.message.starts_with("After you") {
+            let mut message = String::with_capacity(past.len() + d.message.len() + 8);
+            message.push_str("After ");
+            message.push_str(&past);
+            message.push_str(": ");
+            message.push_str(&d.message);
+            d.message = message;
+        }
+        true
+    });
+    for key in base.served.difference(&served_now) {
+        let object = format!("Service/{key}");
+        let past = log
+            .first_seen
+            .entry(("what-if-no-endpoints", object.clone()))
+            .or_insert_with(|| log.pending.clone().unwrap_or_else(fallback))
+            .clone();
+        let source = topology
+            .manifests
+            .services
+            .iter()
+            .find(|s| s.meta.namespace == key.namespace && s.meta.name == key.name)
+            .map(|s| s.meta.source.clone())
+            .unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::warning(
+                "what-if-no-endpoints",
+                format!("After {past}, Service {key} has no ready endpoints, so connections to it fail. This is the what-if edit's doing, not the manifests'; undo the edit to bring them back."),
+            )
+            .object(object)
+            .at(source),
+        );
+    }
+    for (created, replaced) in &log.replaced_pods {
+        let Some(pod) = topology
+            .cluster
+            .pods
+            .iter()
+            .find(|p| p.namespace == created.namespace && p.name == created.name)
+        else {
+            continue;
+        };
+        let controller = pod.owner.as_ref().map_or_else(
+            || "its controller".to_string(),
+            |owner| format!("its controller {owner}"),
+        );
+        let what = if replaced.gone == *created {
+            format!("{controller} recreated pod {created} under the same name")
+        } else {
+            format!("{controller} created pod {created} in its place")
+        };
+        diagnostics.push(
+            Diagnostic::info(
+                "what-if-pod-replaced",
+                format!("After {}, {what}.", replaced.past),
+            )
+            .object(format!("Pod/{created}"))
+            .at(pod.source.clone()),
+        );
+    }
+    super::diag::sort_diagnostics(&mut diagnostics);
+    topology.diagnostics = diagnostics;
+    topology.what_if = log;
+}
+
+fn apply_mutation(
+    topology: &mut Topology,
+    mutation: &Mutation,
+) -> Result<WhatIfReport, WhatIfError> {
     match mutation {
         Mutation::DeletePod { namespace, name } => {
             delete_pod(topology, namespace, name, Replacement::NotReady)
         }
         Mutation::KillPod { namespace, name } => {
-            delete_pod(topology, namespace, name, Replacement::None)
+            delete_pod(topology, namespace, name, Replacement::Ready)
         }
         Mutation::MarkPodNotReady { namespace, name } => {
             edit_pod(topology, namespace, name, "not ready", |pod| {
@@ -363,7 +654,10 @@ pub fn resolve_fully(topology: &mut Topology) {
     let cluster = std::mem::take(&mut topology.cluster);
     let ingest_diagnostics = std::mem::take(&mut topology.ingest_diagnostics);
     let config = topology.config.clone();
+    let what_if = std::mem::take(&mut topology.what_if);
     *topology = resolve_topology(manifests, cluster, config, ingest_diagnostics);
+    topology.what_if = what_if;
+    attribute_diagnostics(topology);
 }
 
 // ---------------------------------------------------------------------------
@@ -372,7 +666,6 @@ pub fn resolve_fully(topology: &mut Topology) {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Replacement {
-    None,
     NotReady,
     Ready,
 }
@@ -383,6 +676,7 @@ fn report(description: String, resolution: Resolution) -> WhatIfReport {
         resolution,
         created_pods: Vec::new(),
         removed_pods: Vec::new(),
+        replaced_pods: Vec::new(),
         removed_policy: None,
     }
 }
@@ -414,33 +708,47 @@ fn delete_pod(
     let position = find_pod(topology, namespace, name)?;
     let mut change = PodChange::new();
     let pod = topology.cluster.pods[position].clone();
-    let created = match replacement {
-        Replacement::None => Vec::new(),
-        _ => replacement_pods(
-            topology,
-            std::slice::from_ref(&pod),
-            &BTreeSet::new(),
-            replacement,
-        ),
-    };
+    let created = replacement_pods(
+        topology,
+        std::slice::from_ref(&pod),
+        &BTreeSet::new(),
+        replacement,
+    );
     change.remove(topology, &[position]);
-    change.add(topology, created.clone());
-    let verb = if replacement == Replacement::None {
+    change.add(
+        topology,
+        created.iter().map(|(_, created)| created.clone()).collect(),
+    );
+    let verb = if replacement == Replacement::Ready {
         "killed"
     } else {
         "deleted"
     };
     let mut description = format!("pod {} {verb}", pod.key());
-    if let Some(first) = created.first() {
+    if let Some((_, first)) = created.first() {
+        let state = if replacement == Replacement::Ready {
+            "in its place"
+        } else {
+            "(not ready yet)"
+        };
+        let same = if first.key() == pod.key() {
+            " again"
+        } else {
+            ""
+        };
         description.push_str(&format!(
-            "; its controller creates {} (not ready yet)",
+            "; its controller creates {}{same} {state}",
             first.key()
         ));
     }
     let resolution = change.finish(topology);
     let mut result = report(description, resolution);
     result.removed_pods.push(pod.key());
-    result.created_pods = created.iter().map(ClusterPod::key).collect();
+    result.created_pods = created.iter().map(|(_, p)| p.key()).collect();
+    result.replaced_pods = created
+        .iter()
+        .map(|(gone, p)| (gone.clone(), p.key()))
+        .collect();
     Ok(result)
 }
 
@@ -514,7 +822,8 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .map(|&p| topology.cluster.pods[p].clone())
         .collect();
     let evicted_keys: BTreeSet<NamespacedName> = evicted_pods.iter().map(ClusterPod::key).collect();
-    let created = replacement_pods(topology, &evicted_pods, &evicted_keys, Replacement::Ready);
+    let replaced = replacement_pods(topology, &evicted_pods, &evicted_keys, Replacement::Ready);
+    let created: Vec<ClusterPod> = replaced.iter().map(|(_, p)| p.clone()).collect();
     change.remove(topology, &evicted);
     change.add(topology, created.clone());
     let resolution = change.finish(topology);
@@ -528,6 +837,10 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
     );
     result.removed_pods = evicted_keys.into_iter().collect();
     result.created_pods = created.iter().map(ClusterPod::key).collect();
+    result.replaced_pods = replaced
+        .iter()
+        .map(|(gone, p)| (gone.clone(), p.key()))
+        .collect();
     Ok(result)
 }
 
@@ -695,16 +1008,22 @@ fn ordinal_of(pod_name: &str, set_name: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-/// The pods controllers create to replace `gone` (already removed or about to be).
-/// Bare pods and pods of kinds kubetopo does not recreate get none.
+/// The pods controllers create to replace `gone` (already removed or about to be),
+/// each with the pod it replaces. Bare pods and pods of Jobs get none; a
+/// DaemonSet's replacement stays on its node, under a new name.
 fn replacement_pods(
     topology: &Topology,
     gone: &[ClusterPod],
     gone_keys: &BTreeSet<NamespacedName>,
     replacement: Replacement,
-) -> Vec<ClusterPod> {
-    let mut created: Vec<ClusterPod> = Vec::new();
+) -> Vec<(NamespacedName, ClusterPod)> {
+    let mut pairs: Vec<(NamespacedName, ClusterPod)> = Vec::new();
     for pod in gone {
+        let created: Vec<ClusterPod> = pairs.iter().map(|(_, p)| p.clone()).collect();
+        if let Some(daemon) = daemon_replacement(topology, pod, gone_keys, &created, replacement) {
+            pairs.push((pod.key(), daemon));
+            continue;
+        }
         let Some(workload_ref) = &pod.workload else {
             continue;
         };
@@ -725,7 +1044,8 @@ fn replacement_pods(
             let index = (ordinal.saturating_sub(u64::from(workload.ordinal_start)))
                 .min(u64::from(u32::MAX)) as u32;
             let identity = factory.identity(topology, index);
-            created.push(factory.pod(topology, index, identity, &created, replacement));
+            let recreated = factory.pod(topology, index, identity, &created, replacement);
+            pairs.push((pod.key(), recreated));
             continue;
         }
         let taken: BTreeSet<String> = topology
@@ -741,7 +1061,8 @@ fn replacement_pods(
             let identity = factory.identity(topology, index);
             let key = NamespacedName::new(&pod.namespace, &identity.name);
             if !taken.contains(&identity.name) && !gone_keys.contains(&key) {
-                created.push(factory.pod(topology, index, identity, &created, replacement));
+                let replacement_pod = factory.pod(topology, index, identity, &created, replacement);
+                pairs.push((pod.key(), replacement_pod));
                 break;
             }
             index = index.saturating_add(1);
@@ -750,7 +1071,64 @@ fn replacement_pods(
             }
         }
     }
-    created
+    pairs
+}
+
+/// A DaemonSet's replacement for `pod`: on the same node, under a new generated
+/// name. `None` when `pod` is not a DaemonSet's, or its node is gone.
+fn daemon_replacement(
+    topology: &Topology,
+    pod: &ClusterPod,
+    gone_keys: &BTreeSet<NamespacedName>,
+    also_placed: &[ClusterPod],
+    replacement: Replacement,
+) -> Option<ClusterPod> {
+    let workload_ref = pod.workload.as_ref()?;
+    let workload = topology.manifests.workloads.iter().find(|w| {
+        w.kind == WorkloadKind::DaemonSet
+            && w.meta.namespace == pod.namespace
+            && w.meta.name == workload_ref.name
+            && w.kind.as_str() == workload_ref.kind
+    })?;
+    let node_index = topology
+        .cluster
+        .nodes
+        .iter()
+        .position(|n| Some(n.name.as_str()) == pod.node.as_deref())?;
+    // The DaemonSet controller tolerates `unschedulable`: a cordoned node keeps its daemon.
+    let mut factory = PodFactory::new(topology, workload);
+    let mut identity = factory.naming.replica(
+        ReplicaSlot::Node(pod.node.as_deref()?),
+        topology.config.seed,
+    );
+    let taken: BTreeSet<&str> = topology
+        .cluster
+        .pods
+        .iter()
+        .chain(also_placed)
+        .filter(|p| p.namespace == pod.namespace)
+        .map(|p| p.name.as_str())
+        .collect();
+    let mut attempt = 1;
+    while taken.contains(identity.name.as_str())
+        || gone_keys.contains(&NamespacedName::new(&pod.namespace, &identity.name))
+        || identity.name == pod.name
+    {
+        identity.name = factory
+            .naming
+            .retry_name(&identity.name, attempt, topology.config.seed);
+        attempt += 1;
+        if attempt > 1_000 {
+            return None;
+        }
+    }
+    Some(factory.pod_at(
+        topology,
+        Some(node_index),
+        identity,
+        also_placed,
+        replacement,
+    ))
 }
 
 /// Builds pods of one workload as `cluster` would (§7): names and labels come
@@ -814,8 +1192,20 @@ impl<'w> PodFactory<'w> {
         also_placed: &[ClusterPod],
         replacement: Replacement,
     ) -> ClusterPod {
+        let node = place(topology, self.workload, &self.spec, index);
+        self.pod_at(topology, node, identity, also_placed, replacement)
+    }
+
+    /// A pod named `identity` on the node at `node` (or Pending without one).
+    fn pod_at(
+        &mut self,
+        topology: &Topology,
+        node: Option<usize>,
+        identity: PodIdentity,
+        also_placed: &[ClusterPod],
+        replacement: Replacement,
+    ) -> ClusterPod {
         let workload = self.workload;
-        let node = place(topology, workload, &self.spec, index);
         let used_ips = self.used_ips.get_or_insert_with(|| {
             topology
                 .cluster
@@ -826,11 +1216,17 @@ impl<'w> PodFactory<'w> {
                 .flat_map(|p| p.ips.iter().copied())
                 .collect()
         });
-        let ip = node.and_then(|n| {
-            let first_free = self.first_free_host.entry(n).or_insert(2);
-            free_ip(&topology.cluster.nodes[n], used_ips, first_free)
-        });
-        used_ips.extend(ip);
+        // hostNetwork pods share their node's address, as `cluster` gives it.
+        let ip = if self.spec.host_network {
+            node.map(|n| topology.cluster.nodes[n].internal_ip)
+        } else {
+            let ip = node.and_then(|n| {
+                let first_free = self.first_free_host.entry(n).or_insert(2);
+                free_ip(&topology.cluster.nodes[n], used_ips, first_free)
+            });
+            used_ips.extend(ip);
+            ip
+        };
         let running = node.is_some();
         ClusterPod {
             namespace: workload.meta.namespace.clone(),

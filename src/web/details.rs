@@ -26,34 +26,17 @@ pub fn DetailsPanel() -> impl IntoView {
         <aside class="details" aria-label="Details" data-testid="details">
             {body}
             <super::traffic::TrafficPanel />
+            <super::flows::FlowsPanel />
         </aside>
     }
 }
 
 #[component]
 fn Overview() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let policies = move || {
-        let topology = state.topology.get();
-        topology
-            .value
-            .manifests
-            .network_policies
-            .iter()
-            .map(|policy| {
-                let namespace = policy.meta.namespace.clone();
-                let name = policy.meta.name.clone();
-                let label = format!("{namespace}/{name}");
-                let disable = move |_| super::traffic::edit(state, crate::engine::whatif::Mutation::RemoveNetworkPolicy { namespace: namespace.clone(), name: name.clone() });
-                view! { <li><span>{label.clone()}</span><button type="button" class="small" aria-label=format!("Disable policy {label}") on:click=disable>"Disable"</button></li> }
-            })
-            .collect_view()
-    };
     view! {
         <h2>"Overview"</h2>
         <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move."</p>
-        <h3>"NetworkPolicies"</h3>
-        <ul class="policies" data-testid="policies">{policies}</ul>
+        <super::policies::PoliciesPanel />
         <p class="hint credits" data-testid="credits">
             "Demo and samples: Online Boutique (GoogleCloudPlatform/microservices-demo), guestbook (kubernetes/examples) and ingress-nginx (kubernetes/ingress-nginx), each Apache-2.0, copied unchanged."
         </p>

@@ -340,9 +340,10 @@ pub fn Graph() -> impl IntoView {
     });
     let on_search_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" {
-            if let Some(first) = found.with_untracked(|found| found.matches.first().cloned()) {
-                state.selection.set(Some(first.clone()));
-                center_on(&first, scene, viewport, container);
+            // Services first, then workloads, then pods (the engine ranks them).
+            if let Some(best) = found.with_untracked(|found| found.best().map(str::to_string)) {
+                state.selection.set(Some(best.clone()));
+                zoom_to(&best, scene, viewport, container);
             }
         }
     };
@@ -751,6 +752,40 @@ fn center_on(
     viewport.update(|v| {
         v.tx = f64::from(element.client_width()) / 2.0 - x * v.k;
         v.ty = f64::from(element.client_height()) / 2.0 - y * v.k;
+    });
+}
+
+/// Centres on `id` and zooms so that it fills about half the view, readable
+/// however small it is drawn.
+fn zoom_to(
+    id: &str,
+    scene: Memo<SceneBuild>,
+    viewport: RwSignal<Viewport>,
+    container: NodeRef<leptos::html::Div>,
+) {
+    let Some(rect) = scene
+        .get_untracked()
+        .scene
+        .shape(id)
+        .map(|shape| shape.rect)
+    else {
+        return center_on(id, scene, viewport, container);
+    };
+    let Some(element) = container.get_untracked() else {
+        return;
+    };
+    let (w, h) = (
+        f64::from(element.client_width()),
+        f64::from(element.client_height()),
+    );
+    let k = (w * 0.5 / rect.w.max(1.0))
+        .min(h * 0.5 / rect.h.max(1.0))
+        .clamp(0.2, 2.5);
+    let (x, y) = rect.center();
+    viewport.set(Viewport {
+        tx: w / 2.0 - x * k,
+        ty: h / 2.0 - y * k,
+        k,
     });
 }
 

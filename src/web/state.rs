@@ -67,8 +67,9 @@ impl Viewport {
     }
 }
 
-/// A what-if edit as applied: the mutation (what a share link carries) and how
-/// the engine described it.
+/// A what-if edit as applied: the mutation (what a share link carries, and what is
+/// replayed on the base when another edit is undone) and how the engine described it
+/// (what the edits list shows).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppliedEdit {
     pub mutation: Mutation,
@@ -117,7 +118,8 @@ pub struct AppState {
     /// A share link's what-if edits, applied once the traffic simulator starts.
     pub restore_edits: StoredValue<Vec<Mutation>>,
     pub jump: RwSignal<JumpRequest>,
-    /// The what-if edits applied since the last reset, in order.
+    /// The what-if edits applied since the last reset, in order; undoing one
+    /// replays the others on `base_topology`. Share links carry their mutations.
     pub edits: RwSignal<Vec<AppliedEdit>>,
     /// Milliseconds the last analysis took, shown in the status bar.
     pub last_analysis_ms: RwSignal<f64>,
@@ -249,6 +251,16 @@ impl AppState {
             value: topology,
         });
         self.edits.update(|edits| edits.push(edit));
+    }
+
+    /// Installs a topology re-derived from the base with `edits` (after an undo).
+    pub fn replace_edits(&self, topology: Arc<Topology>, edits: Vec<AppliedEdit>) {
+        let version = self.next_version();
+        self.topology.set(Versioned {
+            version,
+            value: topology,
+        });
+        self.edits.set(edits);
     }
 
     pub fn reset_edits(&self) {

@@ -14,7 +14,7 @@ use super::state::{AppState, AppliedEdit};
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
-use crate::engine::whatif::Mutation;
+use crate::engine::whatif::{self, Mutation};
 
 thread_local! {
     /// The simulator lives outside the reactive graph: it changes every frame.
@@ -34,8 +34,10 @@ pub struct TrafficState {
     pub load: RwSignal<f64>,
     pub counters: RwSignal<crate::engine::sim::Counters>,
     pub n_packets: RwSignal<usize>,
-    /// Drops and rejects seen recently: (place, reason) → (verdict, count).
-    pub drops: RwSignal<BTreeMap<(Place, String), (Verdict, u64)>>,
+    /// Drops and rejects seen recently: (place, reason) → (verdict, count, short label).
+    pub drops: RwSignal<BTreeMap<(Place, String), DropMark>>,
+    /// The connections that ended last, newest first, for the flow list.
+    pub recent: RwSignal<Vec<RecentRow>>,
     pub trace: RwSignal<Option<Trace>>,
     pub trace_error: RwSignal<Option<String>>,
     pub trace_from: RwSignal<String>,
@@ -52,6 +54,7 @@ impl TrafficState {
             counters: RwSignal::new(Default::default()),
             n_packets: RwSignal::new(0),
             drops: RwSignal::new(BTreeMap::new()),
+            recent: RwSignal::new(Vec::new()),
             trace: RwSignal::new(None),
             trace_error: RwSignal::new(None),
             trace_from: RwSignal::new("external".into()),
@@ -59,6 +62,33 @@ impl TrafficState {
             message: RwSignal::new(None),
         }
     }
+}
+
+/// A drop marker: the verdict, how many, and the engine's short label.
+pub type DropMark = (Verdict, u64, String);
+
+/// One ended connection as the flow list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecentRow {
+    pub tick: u64,
+    pub path: u32,
+    pub flow: String,
+    pub verdict: Verdict,
+    /// The engine's few words: "delivered", "no local endpoint", "denied by policy X".
+    pub label: String,
+    /// Where it ended: a node, when it reached one.
+    pub node: Option<String>,
+}
+
+/// Forgets what the previous input's traffic showed: counters, drops, the flow
+/// list, the trace and any message. A new input or sample starts clean.
+fn clear_traffic(traffic: TrafficState) {
+    traffic.drops.set(BTreeMap::new());
+    traffic.counters.set(Default::default());
+    traffic.recent.set(Vec::new());
+    traffic.trace.set(None);
+    traffic.trace_error.set(None);
+    traffic.message.set(None);
 }
 
 /// Provides the traffic state and keeps the simulator in step with the input:
@@ -82,8 +112,7 @@ pub fn provide_traffic(state: AppState) {
                     );
                     simulator.set_all_rates(load);
                     install_simulator(simulator);
-                    traffic.drops.set(BTreeMap::new());
-                    traffic.counters.set(Default::default());
+                    clear_traffic(traffic);
                     apply_restored_edits(state, traffic);
                 },
                 std::time::Duration::ZERO,
@@ -166,6 +195,44 @@ fn apply_restored_edits(state: AppState, traffic: TrafficState) {
             failures.join("; ")
         )));
     }
+}
+
+/// Undoes the edit at `position`: the others are replayed on the manifests' own
+/// topology (`whatif::replay`), and the simulator follows. An edit that no longer
+/// applies without the undone one is dropped too, and the message says so.
+pub fn undo_edit(state: AppState, position: usize) {
+    let traffic = expect_context::<TrafficState>();
+    let mut remaining = state.edits.get_untracked();
+    if position >= remaining.len() {
+        return;
+    }
+    let undone = remaining.remove(position);
+    let base = state.base_topology.get_untracked();
+    let mutations: Vec<Mutation> = remaining.iter().map(|e| e.mutation.clone()).collect();
+    let replayed = whatif::replay(&base.value, &mutations);
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for (entry, result) in remaining.into_iter().zip(replayed.results) {
+        match result {
+            Ok(report) => kept.push(AppliedEdit {
+                mutation: entry.mutation,
+                description: report.description,
+            }),
+            Err(error) => dropped.push(format!("{} ({error})", entry.description)),
+        }
+    }
+    let topology = Arc::new(replayed.topology);
+    with_simulator(|simulator| simulator.set_topology(Arc::clone(&topology)));
+    state.replace_edits(topology, kept);
+    traffic.message.set(Some(if dropped.is_empty() {
+        format!("Undid: {}", undone.description)
+    } else {
+        format!(
+            "Undid: {}. Also dropped, as it no longer applies: {}",
+            undone.description,
+            dropped.join("; ")
+        )
+    }));
 }
 
 /// Restores the manifests' own state.
@@ -343,13 +410,14 @@ pub fn PacketLayer(scene: Memo<SceneBuild>, viewport: RwSignal<Viewport>) -> imp
                 {move || {
                     let scene = scene.get();
                     let topology = state.topology.get();
-                    traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count))| {
+                    traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count, label))| {
                         let position = scene::place_anchor(&scene.scene, &topology.value, &place)?;
                         let title = format!("{} ×{count} at {}: {reason}", verdict.as_str(), place_label(&place));
                         Some(view! {
-                            <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() transform=format!("translate({:.1},{:.1})", position.0, position.1)>
+                            <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() data-label=label.clone() transform=format!("translate({:.1},{:.1})", position.0, position.1)>
                                 <circle r="9"></circle>
                                 <path d="M-4,-4 L4,4 M4,-4 L-4,4"></path>
+                                <text class="drop-label" x="12" y="4">{format!("{label} ×{count}")}</text>
                                 <title>{title}</title>
                             </g>
                         })
@@ -420,7 +488,7 @@ fn draw_frame(
         fractional.update_value(|f| *f -= n_ticks as f64);
     }
     let mut ended: Vec<(u32, Verdict)> = Vec::new();
-    let mut new_drops: Vec<(Place, String, Verdict)> = Vec::new();
+    let mut new_drops: Vec<(Place, String, Verdict, String)> = Vec::new();
     let mut points: Vec<(f64, f64, u32)> = Vec::new();
     let _ = with_simulator(|simulator| {
         for tick in 0..n_ticks {
@@ -446,7 +514,12 @@ fn draw_frame(
                     .and_then(|h| simulator.place(h.to))
                     .cloned()
                     .unwrap_or(Place::Client);
-                new_drops.push((place, simulator.reason(path.reason).to_string(), verdict));
+                new_drops.push((
+                    place,
+                    simulator.reason(path.reason).to_string(),
+                    verdict,
+                    path.cause.label(),
+                ));
             }
         }
         place_positions.refresh(scene.version, simulator_serial());
@@ -493,15 +566,95 @@ fn draw_frame(
     }
     if !new_drops.is_empty() {
         traffic.drops.update(|drops| {
-            for (place, reason, verdict) in new_drops {
-                drops.entry((place, reason)).or_insert((verdict, 0)).1 += 1;
+            for (place, reason, verdict, label) in new_drops {
+                drops
+                    .entry((place, reason))
+                    .or_insert((verdict, 0, label))
+                    .1 += 1;
             }
         });
     }
     if frame_count.get_value() % 15 == 0 {
-        if let Some(counters) = with_simulator(|simulator| simulator.counters()) {
+        if let Some((counters, recent)) =
+            with_simulator(|simulator| (simulator.counters(), recent_rows(simulator)))
+        {
             traffic.counters.set(counters);
+            if traffic.recent.with_untracked(|shown| *shown != recent) {
+                traffic.recent.set(recent);
+            }
         }
+    }
+}
+
+/// The simulator's recent connections, for the flow list.
+fn recent_rows(simulator: &Simulator) -> Vec<RecentRow> {
+    simulator
+        .recent_connections()
+        .filter_map(|connection| {
+            let path = simulator.path(connection.path)?;
+            Some(RecentRow {
+                tick: connection.tick,
+                path: connection.path,
+                flow: simulator
+                    .flow(connection.flow as usize)
+                    .map(|flow| flow.label.clone())
+                    .unwrap_or_default(),
+                verdict: connection.verdict,
+                label: path.cause.label(),
+                node: path.node.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Shows the full trace of a connection the simulator made, in the trace panel.
+/// A connection made before the last edit is traced again on today's topology.
+pub fn trace_connection(state: AppState, path: u32) {
+    let traffic = expect_context::<TrafficState>();
+    let found = with_simulator(|simulator| {
+        let flow = simulator
+            .path(path)
+            .and_then(|p| simulator.flow(p.flow as usize))
+            .cloned();
+        (simulator.path_trace(path), flow)
+    });
+    let Some((replayed, Some(flow))) = found else {
+        traffic
+            .trace_error
+            .set(Some("That connection is no longer known.".into()));
+        return;
+    };
+    // The trace form names one pod or "external"; a workload's flow is shown from
+    // its first pod.
+    let source = match &flow.source {
+        TraceSource::ExternalClients { .. } | TraceSource::External { .. } => {
+            "external".to_string()
+        }
+        TraceSource::Workload { namespace, name } => state
+            .topology
+            .with_untracked(|topology| {
+                topology
+                    .value
+                    .cluster
+                    .pods
+                    .iter()
+                    .find(|pod| {
+                        pod.namespace == *namespace
+                            && pod.workload.as_ref().is_some_and(|w| w.name == *name)
+                    })
+                    .map(|pod| format!("pod/{}/{}", pod.namespace, pod.name))
+            })
+            .unwrap_or_else(|| "external".to_string()),
+        source => source.to_string(),
+    };
+    traffic.trace_from.set(source);
+    traffic.trace_to.set(flow.destination.to_string());
+    match replayed {
+        Some(trace) => {
+            traffic.trace_error.set(None);
+            traffic.trace.set(Some(trace));
+        }
+        None => run_trace(state, traffic),
     }
 }
 
@@ -587,7 +740,16 @@ pub fn TrafficPanel() -> impl IntoView {
             .edits
             .get()
             .into_iter()
-            .map(|edit| view! { <li>{edit.description}</li> })
+            .enumerate()
+            .map(|(position, entry)| {
+                let label = format!("Undo: {}", entry.description);
+                view! {
+                    <li data-testid="edit">
+                        <span>{entry.description}</span>
+                        <button type="button" class="small" data-testid="undo-edit" aria-label=label title="Undo this edit; the others stay" on:click=move |_| undo_edit(state, position)>"Undo"</button>
+                    </li>
+                }
+            })
             .collect_view()
     };
     view! {

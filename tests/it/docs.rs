@@ -29,7 +29,12 @@ const NOT_CODES: &[&str] = &["kube-system", "kube-dns"];
 
 /// Sections without an inline example, because the input that triggers them
 /// cannot be written down. Each is triggered in code by `trigger_without_example`.
-const NO_INLINE_EXAMPLE: &[&str] = &["input-too-large", "yaml-nul-byte"];
+const NO_INLINE_EXAMPLE: &[&str] = &[
+    "input-too-large",
+    "yaml-nul-byte",
+    "what-if-no-endpoints",
+    "what-if-pod-replaced",
+];
 
 // ---------------------------------------------------------------------------
 // (a) Every code the engine can emit has a section, and no section is stale.
@@ -211,6 +216,32 @@ fn trigger_without_example(code: &str) -> Vec<kubetopo::engine::diag::Diagnostic
                 &Config::default(),
             )
             .diagnostics
+        }
+        // What-if findings come from an edit of the Online Boutique sample (§7.5).
+        "what-if-no-endpoints" | "what-if-pod-replaced" => {
+            let mut topology = crate::common::samples(&["online-boutique.yaml"]);
+            let mutation = if code == "what-if-no-endpoints" {
+                kubetopo::engine::whatif::Mutation::ScaleWorkload {
+                    namespace: "default".into(),
+                    name: "cartservice".into(),
+                    replicas: 0,
+                }
+            } else {
+                let pod = topology
+                    .cluster
+                    .pods
+                    .iter()
+                    .find(|p| p.name.starts_with("redis-cart-"))
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+                kubetopo::engine::whatif::Mutation::KillPod {
+                    namespace: "default".into(),
+                    name: pod,
+                }
+            };
+            kubetopo::engine::whatif::apply(&mut topology, &mutation)
+                .unwrap_or_else(|e| panic!("{code}: {e}"));
+            topology.diagnostics
         }
         other => panic!("no trigger for `{other}`: give its section a ```yaml example instead"),
     }

@@ -370,7 +370,7 @@ fn default_flows_cover_exposed_services_and_dependencies() {
 }
 
 #[test]
-fn killing_the_only_local_endpoint_under_etp_local_makes_that_node_drop() {
+fn the_only_local_endpoint_going_not_ready_under_etp_local_makes_that_node_drop() {
     let service = r#"
 apiVersion: v1
 kind: Service
@@ -431,7 +431,7 @@ spec:
     }
     let in_flight_before = simulator.n_packets();
     simulator
-        .apply(&Mutation::KillPod {
+        .apply(&Mutation::MarkPodNotReady {
             namespace: "default".into(),
             name: victim,
         })

@@ -107,23 +107,33 @@ fn kill_pod_is_incremental_and_equivalent() {
         }
     );
     assert!(!topology.cluster.pods.iter().any(|p| p.name == name));
-    assert_eq!(
-        topology
-            .services
-            .iter()
-            .find(|s| s.name == "cartservice")
-            .unwrap()
-            .endpoints
-            .len(),
-        2
-    );
+    // §7.1: the ReplicaSet replaces the killed pod at once, under a new name.
+    assert_eq!(report.replaced_pods.len(), 1);
+    let (gone, created) = &report.replaced_pods[0];
+    assert_eq!(gone.name, name);
+    assert_ne!(created.name, name);
+    assert!(created.name.starts_with("cartservice-"), "{created}");
+    let endpoints = &topology
+        .services
+        .iter()
+        .find(|s| s.name == "cartservice")
+        .unwrap()
+        .endpoints;
+    assert_eq!(endpoints.len(), 3);
+    assert!(endpoints.iter().all(|e| e.ready));
 }
 
 #[test]
-fn killing_the_last_pod_of_a_workload_re_resolves_fully() {
+fn scaling_a_workload_to_zero_re_resolves_fully_and_blames_the_edit() {
     let mut topology = boutique();
-    let (namespace, name) = pod_named(&topology, "Deployment/redis-cart");
-    let report = check_equivalent(&mut topology, &Mutation::KillPod { namespace, name });
+    let report = check_equivalent(
+        &mut topology,
+        &Mutation::ScaleWorkload {
+            namespace: "default".into(),
+            name: "redis-cart".into(),
+            replicas: 0,
+        },
+    );
     assert_eq!(report.resolution, Resolution::Full);
     assert!(topology
         .services

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use super::{
-    endpoint_label, socket, Client, ClientKind, Here, HopAction, Outcome, Place, Run,
+    endpoint_label, socket, Cause, Client, ClientKind, Here, HopAction, Outcome, Place, Run,
     TraceEndpoint, Verdict,
 };
 use crate::engine::cluster::ClusterPod;
@@ -108,7 +108,11 @@ impl<'r, 't> Run<'r, 't> {
                         self.node(node).name,
                         pod_ref.key()
                     );
-                    return self.hops.dropped(&at_endpoint, endpoint_dst, reason);
+                    return self.hops.because(Cause::NodeNotReady).dropped(
+                        &at_endpoint,
+                        endpoint_dst,
+                        reason,
+                    );
                 }
             }
             let from_peer = match client.kind {
@@ -126,6 +130,28 @@ impl<'r, 't> Run<'r, 't> {
                 return outcome;
             }
             container_note = describe_container_port(pod_ref, endpoint_port, self.protocol);
+            // A pod a controller created after a what-if edit says so.
+            if let Some(replaced) = self.topology().what_if.replaced_pods.get(&pod_ref.key()) {
+                let note = if replaced.gone == pod_ref.key() {
+                    format!(
+                        "{} was recreated by its controller after {}",
+                        pod_ref.key(),
+                        replaced.past
+                    )
+                } else {
+                    format!(
+                        "{} is the controller's replacement for {}, created after {}",
+                        pod_ref.key(),
+                        replaced.gone,
+                        replaced.past
+                    )
+                };
+                if container_note.is_empty() {
+                    container_note = note;
+                } else {
+                    container_note = format!("{container_note}; {note}");
+                }
+            }
         }
 
         let arrive_from = match target_node.or(current_node) {
@@ -181,7 +207,18 @@ impl<'r, 't> Run<'r, 't> {
         let detail = match verdict {
             Some(verdict) if side.denies(&verdict) => {
                 let reason = format!("NetworkPolicy {word}: {}", verdict.reason);
-                return Some(self.hops.dropped(here, dst, reason));
+                let policies = verdict
+                    .policy
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(", ")
+                    .filter_map(NamespacedName::parse)
+                    .collect();
+                return Some(
+                    self.hops
+                        .because(Cause::DeniedByPolicy(policies))
+                        .dropped(here, dst, reason),
+                );
             }
             Some(verdict) if self.isolated(pod, direction) => side_detail(
                 &verdict,

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::kube_proxy::{endpoint_port, Entry};
 use super::{
-    endpoint_label, port_label, socket, Client, ClientKind, HopAction, Outcome, Run, Scheme,
+    endpoint_label, port_label, socket, Cause, Client, ClientKind, HopAction, Outcome, Run, Scheme,
     Verdict,
 };
 use crate::engine::ingress::{IngressRoute, ResolvedIngress};
@@ -252,9 +252,11 @@ impl<'r, 't> Run<'r, 't> {
         };
         if candidates.is_empty() {
             let reason = format!("Service {} has no ready endpoint for port {}: the ingress controller answers 503 Service Unavailable", service_ref.key(), port_label(&service_port));
-            return self
-                .hops
-                .rejected(&proxy.at, route.service.to_string(), reason);
+            return self.hops.because(Cause::NoEndpoints).rejected(
+                &proxy.at,
+                route.service.to_string(),
+                reason,
+            );
         }
         let endpoint = candidates[self.choose(candidates.len())];
         let endpoint_ref = &service_ref.endpoints[endpoint];

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use super::chain_hash::{endpoint_chain_hash, port_proto_hash};
 use super::{
-    endpoint_label, port_label, socket, Client, ClientKind, Here, HopAction, Outcome, Place, Run,
+    endpoint_label, port_label, socket, Cause, Client, ClientKind, Here, HopAction, Outcome, Place,
+    Run,
 };
 use crate::engine::cluster::ClusterNode;
 use crate::engine::config::stable_hash;
@@ -87,7 +88,10 @@ impl<'r, 't> Run<'r, 't> {
                     ClientKind::External => self.send_to_load_balancer(client, service, &dst),
                     _ => client.at.clone(),
                 };
-                return self.hops.dropped(&dropped_at, dst, reason);
+                return self
+                    .hops
+                    .because(Cause::SourceRange)
+                    .dropped(&dropped_at, dst, reason);
             }
         }
 
@@ -148,7 +152,10 @@ impl<'r, 't> Run<'r, 't> {
                 service_ref.key(),
                 port_label(&service_port)
             );
-            return self.hops.rejected(&on_node, dst, reason);
+            return self
+                .hops
+                .because(Cause::NoEndpoints)
+                .rejected(&on_node, dst, reason);
         }
 
         // Which set, and whether to masquerade.
@@ -180,7 +187,10 @@ impl<'r, 't> Run<'r, 't> {
                 Entry::ClusterIp => format!("§5.2 ITP=Local: {node_name} has no local endpoints for Service {}; the filter table drops ClusterIP traffic from this node", service_ref.key()),
                 _ => format!("§5.2 ETP=Local: {node_name} has no local endpoints for Service {}; KUBE-EXTERNAL-SERVICES drops", service_ref.key()),
             };
-            return self.hops.dropped(&on_node, dst, reason);
+            return self
+                .hops
+                .because(Cause::NoLocalEndpoint)
+                .dropped(&on_node, dst, reason);
         }
         let chosen_set = chosen_set.clone();
         let set_note = set_note.clone();
@@ -327,7 +337,10 @@ impl<'r, 't> Run<'r, 't> {
                         "node {} is NotReady (failed): nothing answers on {dst}",
                         self.node(node).name
                     );
-                    return Err(self.hops.dropped(&at_node, dst, reason));
+                    return Err(self
+                        .hops
+                        .because(Cause::NodeNotReady)
+                        .dropped(&at_node, dst, reason));
                 }
                 Ok(node)
             }

@@ -248,9 +248,54 @@ pub struct Trace {
     pub reason: String,
     pub hops: Vec<Hop>,
     pub endpoint: Option<TraceEndpoint>,
+    /// Why it ended so, typed; not part of the JSON, whose `reason` says it in full.
+    #[serde(skip)]
+    pub cause: Cause,
     /// What a Gateway answered, for requests through one (§11).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpResult>,
+}
+
+/// Why a connection ended as it did, typed, so that the shells can label a drop in a
+/// few words ([`Cause::label`]) without reading the reason.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    Delivered,
+    /// The Service has no ready or serving endpoint at all (§5.2).
+    NoEndpoints,
+    /// Traffic policy Local and no endpoint on the routing node (§5.2).
+    NoLocalEndpoint,
+    /// NetworkPolicies isolating the denying side, none of which allows it (§8).
+    DeniedByPolicy(Vec<NamespacedName>),
+    /// The client is outside the Service's `loadBalancerSourceRanges` (§5.2).
+    SourceRange,
+    /// The node the packet reached is NotReady.
+    NodeNotReady,
+    /// Anything else, by its verdict; the reason says more.
+    Other(Verdict),
+}
+
+impl Cause {
+    /// A few words: "no endpoints", "no local endpoint", "denied by policy cartservice, deny-all".
+    pub fn label(&self) -> String {
+        match self {
+            Cause::Delivered => "delivered".to_string(),
+            Cause::NoEndpoints => "no endpoints".to_string(),
+            Cause::NoLocalEndpoint => "no local endpoint".to_string(),
+            Cause::DeniedByPolicy(policies) => {
+                let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
+                if names.is_empty() {
+                    "denied by policy".to_string()
+                } else {
+                    format!("denied by policy {}", names.join(", "))
+                }
+            }
+            Cause::SourceRange => "outside loadBalancerSourceRanges".to_string(),
+            Cause::NodeNotReady => "node not ready".to_string(),
+            Cause::Other(Verdict::Unresolved) => "nothing answers".to_string(),
+            Cause::Other(verdict) => verdict.as_str().to_string(),
+        }
+    }
 }
 
 /// The HTTP (or gRPC) side of a request through a Gateway.
@@ -543,6 +588,7 @@ impl<'t> Tracer<'t> {
             hops: Hops {
                 nodes: &self.topology.cluster.nodes,
                 recorded: Vec::new(),
+                cause: None,
             },
             protocol,
         };
@@ -552,12 +598,18 @@ impl<'t> Tracer<'t> {
             reason,
             endpoint,
         } = outcome;
+        let cause = match (run.hops.cause.take(), verdict) {
+            (_, Verdict::Delivered) => Cause::Delivered,
+            (Some(cause), _) => cause,
+            (None, verdict) => Cause::Other(verdict),
+        };
         Trace {
             schema_version: TRACE_SCHEMA_VERSION,
             verdict,
             reason,
             hops: run.hops.recorded,
             endpoint,
+            cause,
             http: run.http_result,
         }
     }
@@ -685,9 +737,17 @@ impl Here {
 struct Hops<'t> {
     nodes: &'t [ClusterNode],
     recorded: Vec<Hop>,
+    /// Set just before a drop or reject whose cause has a name.
+    cause: Option<Cause>,
 }
 
 impl Hops<'_> {
+    /// Names the cause of the drop or reject that follows.
+    fn because(&mut self, cause: Cause) -> &mut Self {
+        self.cause = Some(cause);
+        self
+    }
+
     /// A step that leaves the packet where it is: a rule matches, a policy is checked,
     /// an address is rewritten.
     fn stay(

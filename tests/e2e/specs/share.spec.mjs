@@ -167,7 +167,7 @@ test('share: malformed links show what is wrong, never the demo', async ({ page 
   await app.assertClean();
 });
 
-test('share: an edit that no longer applies is reported; the others are applied', async ({ page }) => {
+test('share: an edit that no longer applies is reported; the others are applied and can be undone', async ({ page }) => {
   const app = new App(page);
   const text = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n';
   const edits = [
@@ -179,5 +179,10 @@ test('share: an edit that no longer applies is reported; the others are applied'
   await expect(page.getByTestId('traffic-message')).toContainText('1 of the link\'s what-if edits could not be applied');
   await expect.poll(async () => (await app.counts()).pods).toBe(3);
   await expect(page.getByTestId('edits').locator('li')).toHaveCount(1);
+  // A link's edits are the same list as edits made by hand: each can be undone.
+  await page.getByTestId('undo-edit').click();
+  await expect(page.getByTestId('edits').locator('li')).toHaveCount(0);
+  await expect.poll(async () => (await app.counts()).pods).toBe(1);
+  await expect(page.getByTestId('traffic-message')).toContainText('Undid:');
   await app.assertClean();
 });

@@ -1,0 +1,92 @@
+//! Drops you cannot miss: the simulator's counters per Service and per node
+//! (delivered, dropped, rejected, and redirected: a Gateway's 3xx answer, counted in
+//! its own column) and the list of recent connections with their
+//! verdicts and the engine's short reasons. Clicking a connection shows its full
+//! trace in the trace panel.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+use super::traffic::{trace_connection, TrafficState};
+use crate::engine::sim::VerdictCounts;
+
+#[component]
+pub fn FlowsPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let traffic = expect_context::<TrafficState>();
+    let services = move || {
+        let rows = traffic.counters.with(|c| {
+            c.per_service
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect()
+        });
+        counter_table("service-counter", "Service", rows)
+    };
+    let nodes = move || {
+        let rows = traffic
+            .counters
+            .with(|c| c.per_node.iter().map(|(k, v)| (k.clone(), *v)).collect());
+        counter_table("node-counter", "Node", rows)
+    };
+    let recent = move || {
+        traffic
+            .recent
+            .get()
+            .into_iter()
+            .take(25)
+            .map(|row| {
+                let path = row.path;
+                let text = match &row.node {
+                    Some(node) => format!("{} · {} · on {node}", row.label, row.flow),
+                    None => format!("{} · {}", row.label, row.flow),
+                };
+                view! {
+                    <li class=row.verdict.as_str()><button type="button" class="flow-row" data-testid="flow-row" data-verdict=row.verdict.as_str() data-label=row.label
+                        title="Show every hop of this connection in the trace panel" on:click=move |_| trace_connection(state, path)>{text}</button></li>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="flows" aria-label="Drops and flows">
+            <h3>"Drops and flows"</h3>
+            {services}
+            {nodes}
+            <h4>"Recent connections"</h4>
+            <p class="hint">"Newest first; click one to see its trace."</p>
+            <ul class="plain recent-flows" data-testid="flows">{recent}</ul>
+        </section>
+    }
+}
+
+/// A table of counters, one row per Service or node: `data-testid=test_id` and
+/// `data-key`, `data-delivered`, `data-dropped`, `data-rejected`, `data-redirected` on
+/// each row.
+fn counter_table(
+    test_id: &'static str,
+    heading: &'static str,
+    rows: Vec<(String, VerdictCounts)>,
+) -> AnyView {
+    let rows = rows
+        .into_iter()
+        .map(|(key, counts)| {
+            let bad = if counts.dropped + counts.rejected > 0 { "bad" } else { "" };
+            let label = key.clone();
+            view! {
+                <tr data-testid=test_id data-key=key data-delivered=counts.delivered data-dropped=counts.dropped data-rejected=counts.rejected data-redirected=counts.redirected class=bad>
+                    <td>{label}</td><td>{counts.delivered}</td><td>{counts.dropped}</td><td>{counts.rejected}</td><td>{counts.redirected}</td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect_view();
+    view! {
+        <table class="compact counters">
+            <thead><tr><th>{heading}</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th><th>"Redirected"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}

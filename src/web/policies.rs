@@ -1,0 +1,193 @@
+//! The NetworkPolicies panel: each policy (select one to see what it selects and
+//! what it allows, or disable it as a what-if edit), each workload's isolation, and
+//! every connection the policies decide, allowed or denied, per port. The engine's
+//! `policy_graph` computes all of it.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+use crate::engine::policy_graph::{self, PolicyConnection, PolicyEnd, PolicyGraph};
+use crate::engine::refs::NamespacedName;
+
+/// At most this many connections are listed per section; the rest are counted.
+const MAX_ROWS: usize = 300;
+
+#[component]
+pub fn PoliciesPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let graph = Memo::new(move |_| {
+        let topology = state.topology.get();
+        std::sync::Arc::new(policy_graph::policy_graph(&topology.value))
+    });
+    // The selected policy; one that an edit removed simply shows nothing.
+    let selected = RwSignal::new(None::<NamespacedName>);
+    let body = move || {
+        let graph = graph.get();
+        let chosen = selected.get();
+        let policies = graph
+            .policies
+            .iter()
+            .map(|policy| {
+                let name = policy.name.clone();
+                let label = name.to_string();
+                let is_selected = chosen.as_ref() == Some(&name);
+                let toggle_name = name.clone();
+                let toggle = move |_| {
+                    let name = toggle_name.clone();
+                    selected.update(|current| {
+                        *current = (current.as_ref() != Some(&name)).then_some(name)
+                    })
+                };
+                let disable = move |_| {
+                    super::traffic::edit(
+                        state,
+                        crate::engine::whatif::Mutation::RemoveNetworkPolicy {
+                            namespace: name.namespace.clone(),
+                            name: name.name.clone(),
+                        },
+                    )
+                };
+                view! {
+                    <li data-testid="policy" data-policy=label.clone() class:selected=is_selected>
+                        <button type="button" class="link" aria-pressed=is_selected.to_string() on:click=toggle>{label.clone()}</button>
+                        <button type="button" class="small" aria-label=format!("Disable policy {label}") on:click=disable>"Disable"</button>
+                    </li>
+                }
+                .into_any()
+            })
+            .collect_view();
+        let detail = chosen
+            .and_then(|name| graph.policies.iter().find(|p| p.name == name))
+            .map(|policy| policy_detail(&graph, policy));
+        let isolation = graph
+            .workloads
+            .iter()
+            .map(|workload| {
+                let text = format!("{}: {}", workload.key.workload.name, isolation_text(workload));
+                view! {
+                    <li data-testid="isolation" data-workload=workload.key.to_string() data-isolated=workload.isolated().to_string() class:isolated=workload.isolated()>{text}</li>
+                }
+                .into_any()
+            })
+            .collect_view();
+        let allowed: Vec<usize> = (0..graph.connections.len())
+            .filter(|&i| graph.connections[i].allowed)
+            .collect();
+        let denied: Vec<usize> = (0..graph.connections.len())
+            .filter(|&i| !graph.connections[i].allowed)
+            .collect();
+        let cut = if graph.truncated { ", list cut" } else { "" };
+        view! {
+            <ul class="policies plain" data-testid="policies">{policies}</ul>
+            {detail}
+            <details data-testid="policy-isolation">
+                <summary>"Isolation per workload"</summary>
+                <ul class="plain isolation">{isolation}</ul>
+            </details>
+            <details data-testid="policy-allowed">
+                <summary>{format!("Allowed connections ({})", allowed.len())}</summary>
+                <ul class="plain connections">{connection_rows(&graph, &allowed)}</ul>
+            </details>
+            <details data-testid="policy-denied">
+                <summary>{format!("Denied connections ({}){cut}", denied.len())}</summary>
+                <ul class="plain connections">{connection_rows(&graph, &denied)}</ul>
+            </details>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="policies-panel" aria-label="NetworkPolicies">
+            <h3>"NetworkPolicies"</h3>
+            {body}
+        </section>
+    }
+}
+
+/// What a selected policy selects, allows, and isolates without allowing.
+fn policy_detail(graph: &PolicyGraph, policy: &policy_graph::PolicySummary) -> AnyView {
+    let directions: Vec<&str> = policy
+        .directions
+        .iter()
+        .map(|d| match d {
+            crate::engine::model::PolicyDirection::Ingress => "Ingress",
+            crate::engine::model::PolicyDirection::Egress => "Egress",
+        })
+        .collect();
+    let selects = policy
+        .selects
+        .iter()
+        .map(|key| view! { <li data-testid="policy-selects">{key.to_string()}</li> }.into_any())
+        .collect_view();
+    view! {
+        <div class="policy-detail" data-testid="policy-detail" data-policy=policy.name.to_string()>
+            <h4>{format!("NetworkPolicy {}", policy.name)}</h4>
+            <p class="hint">{format!("Isolates {} of the pods it selects.", directions.join(" and "))}</p>
+            <h5>{format!("Selects {} workload(s)", policy.selects.len())}</h5>
+            <ul class="plain">{selects}</ul>
+            <h5>{format!("Allows {} connection(s)", policy.allows.len())}</h5>
+            <ul class="plain connections" data-testid="policy-allows">{connection_rows(graph, &policy.allows)}</ul>
+            <h5>{format!("Isolates, without allowing, {} connection(s)", policy.denies.len())}</h5>
+            <ul class="plain connections" data-testid="policy-denies">{connection_rows(graph, &policy.denies)}</ul>
+        </div>
+    }
+    .into_any()
+}
+
+fn isolation_text(workload: &policy_graph::WorkloadIsolation) -> String {
+    let names = |list: &[NamespacedName]| {
+        list.iter()
+            .map(|n| n.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !workload.isolated() {
+        return "not isolated: no policy selects it".to_string();
+    }
+    let mut parts = Vec::new();
+    if !workload.ingress.is_empty() {
+        parts.push(format!("ingress by {}", names(&workload.ingress)));
+    }
+    if !workload.egress.is_empty() {
+        parts.push(format!("egress by {}", names(&workload.egress)));
+    }
+    format!("isolated: {}", parts.join("; "))
+}
+
+/// One line per connection: `allowed from → to :port/PROTO (label)`.
+fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
+    let mut rows: Vec<AnyView> = positions
+        .iter()
+        .take(MAX_ROWS)
+        .filter_map(|&position| graph.connections.get(position))
+        .map(|connection| {
+            let verdict = if connection.allowed { "allowed" } else { "denied" };
+            let text = format!("{verdict} {} · {}", connection_text(connection), connection.label);
+            view! {
+                <li data-testid="policy-connection" class=verdict data-verdict=verdict data-from=end_name(&connection.from) data-to=connection.to.workload.name.clone() data-port=connection.port>{text}</li>
+            }
+            .into_any()
+        })
+        .collect();
+    let n_more = positions.len().saturating_sub(MAX_ROWS);
+    if n_more > 0 {
+        rows.push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
+    }
+    rows.collect_view().into_any()
+}
+
+fn end_name(end: &PolicyEnd) -> String {
+    match end {
+        PolicyEnd::External => "external".to_string(),
+        PolicyEnd::Workload(key) => key.workload.name.clone(),
+    }
+}
+
+fn connection_text(connection: &PolicyConnection) -> String {
+    format!(
+        "{} → {} :{}/{}",
+        end_name(&connection.from),
+        connection.to.workload.name,
+        connection.port,
+        connection.protocol
+    )
+}

@@ -1,0 +1,121 @@
+// The picture explains itself (issue #10): NetworkPolicies as the engine decides
+// them, what-if state you can trust, drops you cannot miss, and find.
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+test('policies: selecting a policy shows what it selects and allows; isolation and denied connections are listed', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  const policies = page.getByTestId('policies');
+  await expect(policies.getByTestId('policy')).toHaveCount(13);
+  await policies.locator('[data-policy="default/cartservice"] button.link').click();
+  const detail = page.getByTestId('policy-detail');
+  await expect(detail).toHaveAttribute('data-policy', 'default/cartservice');
+  await expect(detail.getByTestId('policy-selects')).toHaveText(['Deployment/default/cartservice']);
+  const allows = detail.getByTestId('policy-allows');
+  await expect(allows.locator('[data-from="frontend"][data-to="cartservice"][data-port="7070"]')).toHaveCount(1);
+  await expect(allows.locator('[data-from="checkoutservice"][data-to="cartservice"][data-port="7070"]')).toHaveCount(1);
+  await expect(allows.locator('[data-from="loadgenerator"][data-to="cartservice"]')).toHaveCount(0);
+  const denies = detail.getByTestId('policy-denies');
+  await expect(denies.locator('[data-from="loadgenerator"][data-to="cartservice"][data-port="7070"]')).toContainText('denied by policy default/cartservice, default/deny-all');
+  // deny-all selects every workload: all are isolated.
+  await page.getByTestId('policy-isolation').locator('summary').click();
+  await expect(page.locator('[data-testid="isolation"][data-isolated="true"]')).toHaveCount(12);
+  await page.getByTestId('policy-allowed').locator('summary').click();
+  await expect(page.getByTestId('policy-allowed').locator('[data-testid="policy-connection"][data-from="loadgenerator"][data-to="frontend"]')).toHaveCount(1);
+  await app.screenshot('explain-policies');
+  // Disabling deny-all as a what-if: the graph follows, loadgenerator's pods are less isolated.
+  await page.getByRole('button', { name: 'Disable policy default/deny-all' }).click();
+  await expect(policies.getByTestId('policy')).toHaveCount(12);
+  await expect(page.locator('[data-testid="isolation"][data-workload="Deployment/default/loadgenerator"]')).toContainText('egress by loadgenerator');
+  await app.assertClean();
+});
+
+test('state: each what-if edit can be undone; scaling to 0 speaks of the edit; a sample clears edits, trace and counters', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  // Edit 1: cordon a node. Edit 2: scale cartservice to 0.
+  await app.select('node:node-3');
+  await page.getByTestId('cordon-node').click();
+  await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/cartservice"]').first().click({ position: { x: 30, y: 6 } });
+  await expect(page.getByTestId('details-title')).toHaveText('Deployment/cartservice');
+  await page.getByTestId('scale-down').click();
+  const edits = page.getByTestId('edits').getByTestId('edit');
+  await expect(edits).toHaveCount(2);
+  // The Service's diagnostics blame the edit, not the YAML.
+  await app.select('svc:default/cartservice');
+  await expect(page.getByTestId('details')).toContainText('After you scaled Deployment/cartservice in default to 0, Service default/cartservice has no ready endpoints');
+  await expect(page.getByTestId('details')).not.toContainText('service-selects-no-pods');
+  await page.getByTestId('trace-service').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('rejected');
+  await app.screenshot('explain-whatif-scaled');
+  // Undo the first edit only: the scale stays.
+  await edits.first().getByTestId('undo-edit').click();
+  await expect(edits).toHaveCount(1);
+  await expect(edits.first()).toContainText('scaled from 1 to 0');
+  await expect(page.locator('.graph .shape.pod[data-id^="pod:default/cartservice-"]')).toHaveCount(0);
+  await expect(page.getByTestId('traffic-message')).toContainText('Undid: node node-3 cordoned');
+  // Undo the scale too: cartservice has its pod again.
+  await edits.first().getByTestId('undo-edit').click();
+  await expect(edits).toHaveCount(0);
+  await expect(page.locator('.graph .shape.pod[data-id^="pod:default/cartservice-"]')).toHaveCount(1);
+  // A sample replaces everything: no edits, no trace, fresh counters.
+  await app.select('svc:default/cartservice');
+  await page.getByTestId('trace-service').click();
+  await expect(page.getByTestId('trace-verdict')).toBeVisible();
+  await app.select(await page.locator('.graph .shape.pod[data-id^="pod:default/redis-cart-"]').getAttribute('data-id'));
+  await page.getByTestId('kill-pod').click();
+  await expect(edits).toHaveCount(1);
+  await page.getByTestId('samples').selectOption('guestbook');
+  await expect(app.shape('svc:default/frontend')).toBeVisible();
+  await expect(edits).toHaveCount(0);
+  await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
+  await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).toHaveCount(0);
+  await app.screenshot('explain-sample-clean');
+  await app.assertClean();
+});
+
+test('drops: local-lb sends to every NodePort and the LB; counters per node and Service, labelled markers, click a flow to trace it', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('local-lb');
+  await expect(app.shape('svc:default/echo')).toBeVisible();
+  await page.getByTestId('load').fill('0.5');
+  const echo = page.locator('[data-testid="service-counter"][data-key="default/echo"]');
+  await expect.poll(async () => Number(await echo.getAttribute('data-dropped')), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await echo.getAttribute('data-delivered')), { timeout: 20_000 }).toBeGreaterThan(0);
+  // The node without an echo pod drops; the nodes with one deliver.
+  const unhealthy = (await page.locator('.graph .edge.node-port.unhealthy').getAttribute('data-to')).replace('node:', '');
+  const dropping = page.locator(`[data-testid="node-counter"][data-key="${unhealthy}"]`);
+  await expect.poll(async () => Number(await dropping.getAttribute('data-dropped')), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect(dropping).toHaveAttribute('data-delivered', '0');
+  // A labelled marker where it happens.
+  const marker = page.locator('[data-testid="drop-marker"][data-label="no local endpoint"]').first();
+  await expect(marker).toBeAttached();
+  await expect(marker.locator('text')).toContainText('no local endpoint');
+  // The flow list: click a dropped connection to see its trace.
+  const row = page.locator('[data-testid="flow-row"][data-verdict="dropped"]').first();
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('no local endpoint');
+  await app.screenshot('explain-drops');
+  // Pause, so the list holds still while we click.
+  await page.getByTestId('play').click();
+  await row.click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
+  await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
+  await expect(page.getByTestId('trace-hops').locator('li[data-action="drop"]')).toHaveCount(1);
+  await app.assertClean();
+});
+
+test('find: Enter goes to the Service before a pod of the same name and zooms to fit it', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  const search = page.getByTestId('search');
+  await search.fill('cartservice');
+  await search.press('Enter');
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/cartservice');
+  const box = await app.shape('svc:default/cartservice').boundingBox();
+  expect(box.width).toBeGreaterThan(150);
+  await app.screenshot('explain-find');
+  await app.assertClean();
+});
