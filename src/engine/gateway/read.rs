@@ -241,7 +241,7 @@ fn read_listener<'n>(
     namespace: &str,
     problems: &mut Problems<'n>,
 ) -> Listener {
-    let name = string_or(reader, node, &path, "name", "");
+    let name = string_or(reader, node, path, "name", "");
     if name.is_empty() {
         problems.add(
             node,
@@ -269,7 +269,7 @@ fn read_listener<'n>(
             format!("`{path}.port` must be 1 to 65535, not {port}"),
         );
     }
-    let protocol = string_or(reader, node, &path, "protocol", "");
+    let protocol = string_or(reader, node, path, "protocol", "");
     if protocol.is_empty() {
         problems.add(
             node,
@@ -874,10 +874,10 @@ fn read_backend_ref<'n>(
     problems: &mut Problems<'n>,
 ) -> BackendRef {
     let backend_ref = BackendRef {
-        group: string_or(reader, node, &path, "group", ""),
-        kind: string_or(reader, node, &path, "kind", "Service"),
-        namespace: string_or(reader, node, &path, "namespace", namespace),
-        name: string_or(reader, node, &path, "name", ""),
+        group: string_or(reader, node, path, "group", ""),
+        kind: string_or(reader, node, path, "kind", "Service"),
+        namespace: string_or(reader, node, path, "namespace", namespace),
+        name: string_or(reader, node, path, "name", ""),
         port: reader.int(node, "port", &format!("{path}.port")),
         weight: reader
             .int(node, "weight", &format!("{path}.weight"))
