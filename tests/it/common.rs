@@ -102,3 +102,40 @@ pub fn diagnostic_fact(d: &Diagnostic) -> String {
         d.message
     )
 }
+
+/// Online Boutique's twelve workloads (`samples/online-boutique.yaml`).
+pub const BOUTIQUE_WORKLOADS: [&str; 12] = [
+    "adservice",
+    "cartservice",
+    "checkoutservice",
+    "currencyservice",
+    "emailservice",
+    "frontend",
+    "loadgenerator",
+    "paymentservice",
+    "productcatalogservice",
+    "recommendationservice",
+    "redis-cart",
+    "shippingservice",
+];
+
+/// Online Boutique's call graph, client → server, as its manifests' env values name
+/// the servers: what its NetworkPolicies are written to allow.
+pub const BOUTIQUE_CALL_GRAPH: [(&str, &str); 16] = [
+    ("loadgenerator", "frontend"),
+    ("frontend", "adservice"),
+    ("frontend", "cartservice"),
+    ("frontend", "checkoutservice"),
+    ("frontend", "currencyservice"),
+    ("frontend", "productcatalogservice"),
+    ("frontend", "recommendationservice"),
+    ("frontend", "shippingservice"),
+    ("checkoutservice", "cartservice"),
+    ("checkoutservice", "currencyservice"),
+    ("checkoutservice", "emailservice"),
+    ("checkoutservice", "paymentservice"),
+    ("checkoutservice", "productcatalogservice"),
+    ("checkoutservice", "shippingservice"),
+    ("recommendationservice", "productcatalogservice"),
+    ("cartservice", "redis-cart"),
+];

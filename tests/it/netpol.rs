@@ -15,6 +15,8 @@ use kubetopo::engine::{analyze, config::Config, ingest::SourceFile, Topology};
 
 use Protocol::{Tcp, Udp};
 
+use crate::common::{BOUTIQUE_CALL_GRAPH, BOUTIQUE_WORKLOADS};
+
 const ALLOW: bool = true;
 const DENY: bool = false;
 
@@ -1095,21 +1097,6 @@ fn allowed_pairs(topology: &Topology, engine: &PolicyEngine<'_>) -> BTreeSet<(St
     pairs
 }
 
-const BOUTIQUE_WORKLOADS: [&str; 12] = [
-    "adservice",
-    "cartservice",
-    "checkoutservice",
-    "currencyservice",
-    "emailservice",
-    "frontend",
-    "loadgenerator",
-    "paymentservice",
-    "productcatalogservice",
-    "recommendationservice",
-    "redis-cart",
-    "shippingservice",
-];
-
 #[test]
 fn online_boutique_policies_allow_exactly_the_call_graph() {
     let topology = boutique(&read_corpus("online-boutique-netpol.yaml"));
@@ -1128,27 +1115,10 @@ fn online_boutique_policies_allow_exactly_the_call_graph() {
     );
 
     // The real call graph.
-    let mut expected: BTreeSet<(String, String)> = [
-        ("loadgenerator", "frontend"),
-        ("frontend", "adservice"),
-        ("frontend", "cartservice"),
-        ("frontend", "checkoutservice"),
-        ("frontend", "currencyservice"),
-        ("frontend", "productcatalogservice"),
-        ("frontend", "recommendationservice"),
-        ("frontend", "shippingservice"),
-        ("checkoutservice", "cartservice"),
-        ("checkoutservice", "currencyservice"),
-        ("checkoutservice", "emailservice"),
-        ("checkoutservice", "paymentservice"),
-        ("checkoutservice", "productcatalogservice"),
-        ("checkoutservice", "shippingservice"),
-        ("recommendationservice", "productcatalogservice"),
-        ("cartservice", "redis-cart"),
-    ]
-    .into_iter()
-    .map(|(client, server)| (client.to_string(), server.to_string()))
-    .collect();
+    let mut expected: BTreeSet<(String, String)> = BOUTIQUE_CALL_GRAPH
+        .into_iter()
+        .map(|(client, server)| (client.to_string(), server.to_string()))
+        .collect();
     // Faithful to the file: the frontend policy's ingress is `- {}` (every source,
     // every port), so every other workload may reach frontend, through both its
     // ClusterIP Service and the frontend-external LoadBalancer (same pods, port 8080).

@@ -188,12 +188,8 @@ fn read_gateway<'n>(
     {
         let path = format!("spec.addresses[{index}]");
         gateway.addresses.push(GatewayAddress {
-            address_type: reader
-                .string(address, "type", &format!("{path}.type"))
-                .unwrap_or_else(|| "IPAddress".to_string()),
-            value: reader
-                .string(address, "value", &format!("{path}.value"))
-                .unwrap_or_default(),
+            address_type: string_or(reader, address, &path, "type", "IPAddress"),
+            value: string_or(reader, address, &path, "value", ""),
         });
     }
     let listener_nodes = reader.seq(spec, "listeners", "spec.listeners");
@@ -245,9 +241,7 @@ fn read_listener<'n>(
     namespace: &str,
     problems: &mut Problems<'n>,
 ) -> Listener {
-    let name = reader
-        .string(node, "name", &format!("{path}.name"))
-        .unwrap_or_default();
+    let name = string_or(reader, node, path, "name", "");
     if name.is_empty() {
         problems.add(
             node,
@@ -275,9 +269,7 @@ fn read_listener<'n>(
             format!("`{path}.port` must be 1 to 65535, not {port}"),
         );
     }
-    let protocol = reader
-        .string(node, "protocol", &format!("{path}.protocol"))
-        .unwrap_or_default();
+    let protocol = string_or(reader, node, path, "protocol", "");
     if protocol.is_empty() {
         problems.add(
             node,
@@ -299,11 +291,7 @@ fn read_listener<'n>(
     };
     let tls_path = format!("{path}.tls");
     if let Some(tls) = reader.map(node, "tls", &tls_path) {
-        listener.tls_mode = Some(
-            reader
-                .string(tls, "mode", &format!("{tls_path}.mode"))
-                .unwrap_or_else(|| "Terminate".to_string()),
-        );
+        listener.tls_mode = Some(string_or(reader, tls, &tls_path, "mode", "Terminate"));
         listener.tls_options = tls.get("options").is_some_and(|o| !o.is_null());
         for (index, reference) in reader
             .seq(
@@ -316,18 +304,10 @@ fn read_listener<'n>(
         {
             let field = format!("{tls_path}.certificateRefs[{index}]");
             listener.certificate_refs.push(SecretRef {
-                group: reader
-                    .string(reference, "group", &format!("{field}.group"))
-                    .unwrap_or_default(),
-                kind: reader
-                    .string(reference, "kind", &format!("{field}.kind"))
-                    .unwrap_or_else(|| "Secret".to_string()),
-                namespace: reader
-                    .string(reference, "namespace", &format!("{field}.namespace"))
-                    .unwrap_or_else(|| namespace.to_string()),
-                name: reader
-                    .string(reference, "name", &format!("{field}.name"))
-                    .unwrap_or_default(),
+                group: string_or(reader, reference, &field, "group", ""),
+                kind: string_or(reader, reference, &field, "kind", "Secret"),
+                namespace: string_or(reader, reference, &field, "namespace", namespace),
+                name: string_or(reader, reference, &field, "name", ""),
                 field,
             });
         }
@@ -401,12 +381,8 @@ fn read_listener<'n>(
         {
             let field = format!("{allowed_path}.kinds[{index}]");
             listener.allowed_kinds.push(GroupKind {
-                group: reader
-                    .string(kind, "group", &format!("{field}.group"))
-                    .unwrap_or_else(|| GROUP.to_string()),
-                kind: reader
-                    .string(kind, "kind", &format!("{field}.kind"))
-                    .unwrap_or_default(),
+                group: string_or(reader, kind, &field, "group", GROUP),
+                kind: string_or(reader, kind, &field, "kind", ""),
             });
         }
     }
@@ -430,26 +406,16 @@ fn read_grant<'n>(
     for (index, from) in reader.seq(spec, "from", "spec.from").iter().enumerate() {
         let path = format!("spec.from[{index}]");
         grant.from.push(GrantFrom {
-            group: reader
-                .string(from, "group", &format!("{path}.group"))
-                .unwrap_or_default(),
-            kind: reader
-                .string(from, "kind", &format!("{path}.kind"))
-                .unwrap_or_default(),
-            namespace: reader
-                .string(from, "namespace", &format!("{path}.namespace"))
-                .unwrap_or_default(),
+            group: string_or(reader, from, &path, "group", ""),
+            kind: string_or(reader, from, &path, "kind", ""),
+            namespace: string_or(reader, from, &path, "namespace", ""),
         });
     }
     for (index, to) in reader.seq(spec, "to", "spec.to").iter().enumerate() {
         let path = format!("spec.to[{index}]");
         grant.to.push(GrantTo {
-            group: reader
-                .string(to, "group", &format!("{path}.group"))
-                .unwrap_or_default(),
-            kind: reader
-                .string(to, "kind", &format!("{path}.kind"))
-                .unwrap_or_default(),
+            group: string_or(reader, to, &path, "group", ""),
+            kind: string_or(reader, to, &path, "kind", ""),
             name: reader
                 .string(to, "name", &format!("{path}.name"))
                 .filter(|n| !n.is_empty()),
@@ -525,18 +491,10 @@ fn read_route<'n>(
     {
         let path = format!("spec.parentRefs[{index}]");
         let parent_ref = ParentRef {
-            group: reader
-                .string(parent, "group", &format!("{path}.group"))
-                .unwrap_or_else(|| GROUP.to_string()),
-            kind: reader
-                .string(parent, "kind", &format!("{path}.kind"))
-                .unwrap_or_else(|| "Gateway".to_string()),
-            namespace: reader
-                .string(parent, "namespace", &format!("{path}.namespace"))
-                .unwrap_or_else(|| meta.namespace.clone()),
-            name: reader
-                .string(parent, "name", &format!("{path}.name"))
-                .unwrap_or_default(),
+            group: string_or(reader, parent, &path, "group", GROUP),
+            kind: string_or(reader, parent, &path, "kind", "Gateway"),
+            namespace: string_or(reader, parent, &path, "namespace", &meta.namespace),
+            name: string_or(reader, parent, &path, "name", ""),
             section_name: reader.string(parent, "sectionName", &format!("{path}.sectionName")),
             port: reader.int(parent, "port", &format!("{path}.port")),
             field: path.clone(),
@@ -891,12 +849,8 @@ fn read_value_matches(
                 MatchKind::Exact
             }
         };
-        let name = reader
-            .string(item, "name", &format!("{item_path}.name"))
-            .unwrap_or_default();
-        let value = reader
-            .string(item, "value", &format!("{item_path}.value"))
-            .unwrap_or_default();
+        let name = string_or(reader, item, &item_path, "name", "");
+        let value = string_or(reader, item, &item_path, "value", "");
         // Only the first entry per header name counts (§11.5); query names are exact.
         let duplicate = matches.iter().any(|m| {
             if key == "queryParams" {
@@ -920,18 +874,10 @@ fn read_backend_ref<'n>(
     problems: &mut Problems<'n>,
 ) -> BackendRef {
     let backend_ref = BackendRef {
-        group: reader
-            .string(node, "group", &format!("{path}.group"))
-            .unwrap_or_default(),
-        kind: reader
-            .string(node, "kind", &format!("{path}.kind"))
-            .unwrap_or_else(|| "Service".to_string()),
-        namespace: reader
-            .string(node, "namespace", &format!("{path}.namespace"))
-            .unwrap_or_else(|| namespace.to_string()),
-        name: reader
-            .string(node, "name", &format!("{path}.name"))
-            .unwrap_or_default(),
+        group: string_or(reader, node, path, "group", ""),
+        kind: string_or(reader, node, path, "kind", "Service"),
+        namespace: string_or(reader, node, path, "namespace", namespace),
+        name: string_or(reader, node, path, "name", ""),
         port: reader.int(node, "port", &format!("{path}.port")),
         weight: reader
             .int(node, "weight", &format!("{path}.weight"))
@@ -980,9 +926,7 @@ fn read_filters<'n>(
     };
     for (index, filter_node) in reader.seq(node, key, path).iter().enumerate() {
         let filter_path = format!("{path}[{index}]");
-        let filter_type = reader
-            .string(filter_node, "type", &format!("{filter_path}.type"))
-            .unwrap_or_default();
+        let filter_type = string_or(reader, filter_node, &filter_path, "type", "");
         let filter = match filter_type.as_str() {
             "RequestHeaderModifier" | "ResponseHeaderModifier" => {
                 let key = if filter_type == "RequestHeaderModifier" {
@@ -1111,9 +1055,7 @@ fn read_path_modifier(
 ) -> Option<PathModifier> {
     let modifier_path = format!("{path}.path");
     let modifier = reader.map(node, "path", &modifier_path)?;
-    let modifier_type = reader
-        .string(modifier, "type", &format!("{modifier_path}.type"))
-        .unwrap_or_default();
+    let modifier_type = string_or(reader, modifier, &modifier_path, "type", "");
     match modifier_type.as_str() {
         "ReplaceFullPath" => Some(PathModifier::ReplaceFullPath(
             reader
@@ -1158,15 +1100,19 @@ fn read_header_modifier(
             .enumerate()
         {
             let item_path = format!("{modifier_path}.{list}[{index}]");
-            let name = reader
-                .string(item, "name", &format!("{item_path}.name"))
-                .unwrap_or_default();
-            let value = reader
-                .string(item, "value", &format!("{item_path}.value"))
-                .unwrap_or_default();
+            let name = string_or(reader, item, &item_path, "name", "");
+            let value = string_or(reader, item, &item_path, "value", "");
             target.push((name, value));
         }
     }
     modifier.remove = reader.strings(modifier_node, "remove", &format!("{modifier_path}.remove"));
     modifier
+}
+
+/// The string field `key` of `node` (reported at `{path}.{key}`), or `default`
+/// when it is unset: the defaulted fields of every Gateway API reference.
+fn string_or(reader: &mut Reader, node: &YamlNode, path: &str, key: &str, default: &str) -> String {
+    reader
+        .string(node, key, &format!("{path}.{key}"))
+        .unwrap_or_else(|| default.to_string())
 }

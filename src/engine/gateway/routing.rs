@@ -859,15 +859,8 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
                     return None;
                 }
             }
-            for header in &http.headers {
-                let value = request
-                    .headers
-                    .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
-                    .map(|(_, v)| v.as_str())?;
-                if !value_matches(header, value) {
-                    return None;
-                }
+            if !headers_match(&http.headers, &request.headers) {
+                return None;
             }
             for param in &http.query_params {
                 let value = query_value(request.query.as_deref(), &param.name)?;
@@ -901,15 +894,8 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
             if !part(&grpc.service, service)? || !part(&grpc.method, method)? {
                 return None;
             }
-            for header in &grpc.headers {
-                let value = request
-                    .headers
-                    .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
-                    .map(|(_, v)| v.as_str())?;
-                if !value_matches(header, value) {
-                    return None;
-                }
+            if !headers_match(&grpc.headers, &request.headers) {
+                return None;
             }
             let service_len = grpc.service.as_ref().map_or(0, String::len);
             let method_len = grpc.method.as_ref().map_or(0, String::len);
@@ -926,6 +912,17 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
             ))
         }
     }
+}
+
+/// Every wanted header is present (names compare without case) with a value that
+/// matches.
+fn headers_match(wanted: &[ValueMatch], headers: &[(String, String)]) -> bool {
+    wanted.iter().all(|want| {
+        headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&want.name))
+            .is_some_and(|(_, value)| value_matches(want, value))
+    })
 }
 
 fn value_matches(want: &ValueMatch, value: &str) -> bool {

@@ -40,6 +40,24 @@ impl Condition {
             message: message.into(),
         }
     }
+
+    /// `ResolvedRefs`: True, or False with the first problem's reason and message.
+    fn resolved_refs(problem: &Option<(&'static str, String)>) -> Condition {
+        match problem {
+            None => Condition::new(
+                "ResolvedRefs",
+                ConditionStatus::True,
+                "ResolvedRefs",
+                "All references resolved",
+            ),
+            Some((reason, message)) => Condition::new(
+                "ResolvedRefs",
+                ConditionStatus::False,
+                reason,
+                message.clone(),
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -616,20 +634,9 @@ pub fn resolve_gateways(
                 );
                 parent.attachments.clear();
             }
-            parent.conditions.push(match &refs_problem {
-                None => Condition::new(
-                    "ResolvedRefs",
-                    ConditionStatus::True,
-                    "ResolvedRefs",
-                    "All references resolved",
-                ),
-                Some((reason, message)) => Condition::new(
-                    "ResolvedRefs",
-                    ConditionStatus::False,
-                    reason,
-                    message.clone(),
-                ),
-            });
+            parent
+                .conditions
+                .push(Condition::resolved_refs(&refs_problem));
             if valid_rules > 0 && valid_rules < route.rules.len() {
                 let dropped: Vec<String> = route
                     .rules
@@ -928,20 +935,7 @@ fn resolve_gateway(
                 "Listener is not programmed"
             },
         ));
-        conditions.push(match &refs {
-            None => Condition::new(
-                "ResolvedRefs",
-                ConditionStatus::True,
-                "ResolvedRefs",
-                "All references resolved",
-            ),
-            Some((reason, message)) => Condition::new(
-                "ResolvedRefs",
-                ConditionStatus::False,
-                reason,
-                message.clone(),
-            ),
-        });
+        conditions.push(Condition::resolved_refs(&refs));
         conditions.push(match state.conflict {
             Some(reason) => Condition::new(
                 "Conflicted",

@@ -152,13 +152,7 @@ impl<'r, 't> Run<'r, 't> {
         };
         let decision = {
             let chooser = &mut *self.chooser;
-            let mut choose = |n: usize| {
-                if n <= 1 {
-                    0
-                } else {
-                    chooser.choose(n).min(n - 1)
-                }
-            };
+            let mut choose = |n: usize| chooser.pick(n);
             routing::route_request(
                 &topology.manifests,
                 &topology.gateway,
@@ -291,13 +285,7 @@ impl<'r, 't> Run<'r, 't> {
         };
         let decision = {
             let chooser = &mut *self.chooser;
-            let mut choose = |n: usize| {
-                if n <= 1 {
-                    0
-                } else {
-                    chooser.choose(n).min(n - 1)
-                }
-            };
+            let mut choose = |n: usize| chooser.pick(n);
             routing::route_l4(
                 &topology.manifests,
                 &topology.gateway,

@@ -344,6 +344,16 @@ impl Default for HttpOptions {
 /// is only called with `n >= 2`.
 pub trait Chooser {
     fn choose(&mut self, n: usize) -> usize;
+
+    /// An index below `n` for any `n`: 0 when there is nothing to choose, and never
+    /// past the end whatever `choose` returns.
+    fn pick(&mut self, n: usize) -> usize {
+        if n <= 1 {
+            0
+        } else {
+            self.choose(n).min(n - 1)
+        }
+    }
 }
 
 /// The CLI's chooser: a SplitMix64 stream from `--seed`.
@@ -836,11 +846,7 @@ impl<'r, 't> Run<'r, 't> {
     }
 
     fn choose(&mut self, n: usize) -> usize {
-        if n <= 1 {
-            0
-        } else {
-            self.chooser.choose(n).min(n - 1)
-        }
+        self.chooser.pick(n)
     }
 
     fn node(&self, position: usize) -> &'t ClusterNode {
