@@ -113,11 +113,7 @@ impl<'r, 't> Run<'r, 't> {
         if first_leg.verdict != Verdict::Delivered {
             return Some(first_leg);
         }
-        let proxy_pod = first_leg
-            .endpoint
-            .as_ref()
-            .and_then(|e| e.pod.as_ref())
-            .and_then(|key| self.tracer.index.pod_by_key(key));
+        let proxy_pod = self.reached_pod(&first_leg);
         let Some(proxy_pod) = proxy_pod else {
             return Some(Outcome::new(
                 Verdict::Delivered,
@@ -271,11 +267,7 @@ impl<'r, 't> Run<'r, 't> {
         if first_leg.verdict != Verdict::Delivered {
             return Some(first_leg);
         }
-        let proxy_pod = first_leg
-            .endpoint
-            .as_ref()
-            .and_then(|e| e.pod.as_ref())
-            .and_then(|key| self.tracer.index.pod_by_key(key));
+        let proxy_pod = self.reached_pod(&first_leg);
         let Some(proxy_pod) = proxy_pod else {
             return Some(first_leg);
         };

@@ -153,11 +153,7 @@ impl<'r, 't> Run<'r, 't> {
         if first_leg.verdict != Verdict::Delivered {
             return first_leg;
         }
-        let controller_pod = first_leg
-            .endpoint
-            .as_ref()
-            .and_then(|e| e.pod.as_ref())
-            .and_then(|key| self.tracer.index.pod_by_key(key));
+        let controller_pod = self.reached_pod(&first_leg);
         let Some(controller_pod) = controller_pod else {
             return Outcome::new(
                 Verdict::Delivered,

@@ -849,6 +849,15 @@ impl<'r, 't> Run<'r, 't> {
         self.chooser.pick(n)
     }
 
+    /// The pod a delivered leg reached (an ingress controller's or a Gateway's proxy),
+    /// when its endpoint names one the index knows.
+    fn reached_pod(&self, leg: &Outcome) -> Option<usize> {
+        leg.endpoint
+            .as_ref()
+            .and_then(|e| e.pod.as_ref())
+            .and_then(|key| self.tracer.index.pod_by_key(key))
+    }
+
     fn node(&self, position: usize) -> &'t ClusterNode {
         &self.topology().cluster.nodes[position]
     }
