@@ -34,10 +34,30 @@ pub const MAX_REPLICAS: i64 = 10_000;
 
 /// Reads every file into one model. Diagnostics are appended to `diagnostics`.
 pub fn ingest(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> Manifests {
+    let parsed: Vec<ParsedFile> = files
+        .iter()
+        .map(|file| ParsedFile {
+            name: file.name.clone(),
+            documents: yaml::load_documents(&file.name, &file.text, diagnostics),
+        })
+        .collect();
+    ingest_parsed(&parsed, diagnostics)
+}
+
+/// One file's documents as `yaml` parsed them: what the web app's worker hands
+/// back (`engine::codec`), so that the page never parses YAML itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedFile {
+    pub name: String,
+    pub documents: Vec<yaml::Document>,
+}
+
+/// [`ingest`] after the parsing: reads parsed documents into one model.
+pub fn ingest_parsed(files: &[ParsedFile], diagnostics: &mut Vec<Diagnostic>) -> Manifests {
     let mut manifests = Manifests::default();
     let mut seen: BTreeMap<ObjectRef, Source> = BTreeMap::new();
     for file in files {
-        for document in yaml::load_documents(&file.name, &file.text, diagnostics) {
+        for document in &file.documents {
             let Some(root) = &document.root else { continue };
             let context = DocumentContext {
                 file: &file.name,

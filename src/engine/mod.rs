@@ -21,6 +21,7 @@
 pub mod alloc;
 pub mod cidr;
 pub mod cluster;
+pub mod codec;
 pub mod config;
 pub mod crossings;
 pub mod deps;
@@ -48,6 +49,7 @@ pub mod share;
 pub mod sim;
 pub mod sources;
 pub mod spatial;
+pub mod stages;
 pub mod trace;
 pub mod validate;
 pub mod whatif;
@@ -86,15 +88,9 @@ pub struct Topology {
 }
 
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
+/// [`stages::analyze_with_progress`] says how far it got while it runs.
 pub fn analyze(files: &[SourceFile], config: &Config) -> Topology {
-    let mut ingest_diagnostics = Vec::new();
-    let mut manifests = ingest::ingest(files, &mut ingest_diagnostics);
-    gateway::dataplane::synthesize(&mut manifests);
-    for service in &manifests.services {
-        validate::validate_service(service, &mut ingest_diagnostics);
-    }
-    let cluster = cluster::build_cluster(&manifests, config, &mut ingest_diagnostics);
-    resolve_topology(manifests, cluster, config.clone(), ingest_diagnostics)
+    stages::analyze_with_progress(files, config, &mut |_| {})
 }
 
 /// Resolves a model and a cluster into a topology. What-if edits change the

@@ -109,7 +109,7 @@ impl ScalarReading {
 }
 
 /// One document of a stream.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Document {
     /// 1-based index of the document in its file.
     pub index: usize,
@@ -449,6 +449,17 @@ fn is_yaml_1_1_timestamp(text: &str) -> bool {
 /// Splits `text` into documents and parses each one. Problems become diagnostics on
 /// `diagnostics`; the documents that could be read are returned.
 pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
+    load_documents_counted(file, text, diagnostics, &mut |_, _| {})
+}
+
+/// [`load_documents`], telling `documents_read` how many of the file's documents
+/// are read after each one (read, of all), so that a shell can show progress.
+pub fn load_documents_counted(
+    file: &str,
+    text: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+    documents_read: &mut dyn FnMut(usize, usize),
+) -> Vec<Document> {
     if text.len() > MAX_INPUT_BYTES {
         diagnostics.push(
             Diagnostic::error(
@@ -473,7 +484,9 @@ pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>)
     };
 
     let mut documents = Vec::new();
-    for chunk in split_documents(text) {
+    let chunks = split_documents(text);
+    let n_chunks = chunks.len();
+    for chunk in chunks {
         let index = documents.len() + 1;
         let source = |line: usize, column: usize| Source {
             file: file.to_string(),
@@ -506,6 +519,7 @@ pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>)
             root,
             helm_source: chunk.helm_source,
         });
+        documents_read(index, n_chunks);
     }
     documents
 }

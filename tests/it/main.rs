@@ -29,6 +29,7 @@ mod scene;
 mod selector;
 mod share;
 mod sim;
+mod stages;
 mod trace;
 mod validation;
 mod whatif;

@@ -1,0 +1,123 @@
+//! [`analyze`](super::analyze) in stages, for a shell that runs them apart and
+//! shows how far it got.
+//!
+//! The web app parses in a worker ([`parse`]) and hands the parsed documents to the
+//! page through [`codec`](super::codec); the page then simulates ([`simulate`]) and
+//! resolves ([`resolve_topology`]) between two frames. Each stage reports what it
+//! did through a callback with counts only: the engine has no clock, so the shell
+//! decides when a notice is worth showing.
+
+use super::cluster::{self, Cluster};
+use super::config::Config;
+use super::diag::Diagnostic;
+use super::ingest::{self, ParsedFile, SourceFile};
+use super::model::Manifests;
+use super::{gateway, resolve_topology, validate, yaml, Topology};
+
+/// How far an analysis got, in counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// `n_read` of the `n_documents` documents of file `file_index` (0-based, of
+    /// `n_files`) are parsed.
+    DocumentsRead {
+        file_index: usize,
+        n_files: usize,
+        n_read: usize,
+        n_documents: usize,
+    },
+    /// The objects are read and the cluster simulated, with this many pods.
+    ClusterBuilt { n_pods: usize },
+    /// Addresses, endpoints, DNS and diagnostics are resolved for this many Services.
+    ServicesResolved { n_services: usize },
+}
+
+/// Every file parsed into spanned documents, with the parser's diagnostics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parsed {
+    pub files: Vec<ParsedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The objects read and the cluster simulated: what [`resolve_topology`] takes.
+#[derive(Clone, Debug)]
+pub struct Simulated {
+    pub manifests: Manifests,
+    pub cluster: Cluster,
+    pub ingest_diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses every file (the first stage, and the costliest for large inputs),
+/// reporting [`Stage::DocumentsRead`] after each document.
+pub fn parse(files: &[SourceFile], progress: &mut dyn FnMut(Stage)) -> Parsed {
+    let mut diagnostics = Vec::new();
+    let n_files = files.len();
+    let files = files
+        .iter()
+        .enumerate()
+        .map(|(file_index, file)| ParsedFile {
+            name: file.name.clone(),
+            documents: yaml::load_documents_counted(
+                &file.name,
+                &file.text,
+                &mut diagnostics,
+                &mut |n_read, n_documents| {
+                    progress(Stage::DocumentsRead {
+                        file_index,
+                        n_files,
+                        n_read,
+                        n_documents,
+                    })
+                },
+            ),
+        })
+        .collect();
+    Parsed { files, diagnostics }
+}
+
+/// Reads the parsed objects into the model, adds the simulated Gateway proxies,
+/// validates Services and simulates the cluster (§7).
+pub fn simulate(parsed: Parsed, config: &Config) -> Simulated {
+    let Parsed {
+        files,
+        diagnostics: mut ingest_diagnostics,
+    } = parsed;
+    let mut manifests = ingest::ingest_parsed(&files, &mut ingest_diagnostics);
+    drop(files);
+    gateway::dataplane::synthesize(&mut manifests);
+    for service in &manifests.services {
+        validate::validate_service(service, &mut ingest_diagnostics);
+    }
+    let cluster = cluster::build_cluster(&manifests, config, &mut ingest_diagnostics);
+    Simulated {
+        manifests,
+        cluster,
+        ingest_diagnostics,
+    }
+}
+
+/// The last stage: resolves a simulated cluster into the topology.
+pub fn resolve(simulated: Simulated, config: &Config) -> Topology {
+    let Simulated {
+        manifests,
+        cluster,
+        ingest_diagnostics,
+    } = simulated;
+    resolve_topology(manifests, cluster, config.clone(), ingest_diagnostics)
+}
+
+/// [`analyze`](super::analyze), reporting each stage as it ends.
+pub fn analyze_with_progress(
+    files: &[SourceFile],
+    config: &Config,
+    progress: &mut dyn FnMut(Stage),
+) -> Topology {
+    let simulated = simulate(parse(files, progress), config);
+    progress(Stage::ClusterBuilt {
+        n_pods: simulated.cluster.pods.len(),
+    });
+    let topology = resolve(simulated, config);
+    progress(Stage::ServicesResolved {
+        n_services: topology.services.len(),
+    });
+    topology
+}

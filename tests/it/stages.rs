@@ -1,0 +1,256 @@
+//! The analysis in stages (`engine::stages`) and the bytes the web app's worker
+//! hands the page (`engine::codec`): the staged analysis is `analyze`, its progress
+//! comes in order with the right counts, and parsed documents survive the codec
+//! exactly, anchors still shared, and hostile bytes never panic.
+
+use std::rc::Rc;
+
+use kubetopo::engine::codec::{decode, encode};
+use kubetopo::engine::config::Config;
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::output::to_json;
+use kubetopo::engine::stages::{self, Parsed, Stage};
+use kubetopo::engine::yaml::Value;
+use kubetopo::engine::{analyze, Topology};
+use kubetopo::synth::SyntheticCluster;
+use proptest::prelude::*;
+
+/// Every sample, one file each, as the app holds them.
+fn sample_files() -> Vec<SourceFile> {
+    let directory = format!("{}/samples", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&directory)
+        .expect("samples/")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(format!("{directory}/{name}")).expect("sample");
+            SourceFile::new(name, text)
+        })
+        .collect()
+}
+
+/// Parses, crosses the codec, and finishes the analysis, as the app does with a worker.
+fn analyze_through_codec(files: &[SourceFile], config: &Config) -> Topology {
+    let parsed = stages::parse(files, &mut |_| {});
+    let bytes = encode(&parsed);
+    let decoded = decode(&bytes).expect("the codec reads what it wrote");
+    assert_eq!(
+        decoded, parsed,
+        "documents and diagnostics survive the codec"
+    );
+    stages::resolve(stages::simulate(decoded, config), config)
+}
+
+/// One check per input: the worker's way gives the same analysis, byte for byte in
+/// the JSON, as `analyze`.
+fn check_same_analysis(files: &[SourceFile]) {
+    let config = Config::default();
+    let direct = analyze(files, &config);
+    let through_codec = analyze_through_codec(files, &config);
+    assert_eq!(to_json(&through_codec), to_json(&direct));
+    assert_eq!(through_codec.diagnostics, direct.diagnostics);
+}
+
+#[test]
+fn every_sample_analyses_the_same_through_the_codec() {
+    let files = sample_files();
+    assert!(files.len() >= 6, "the samples are found");
+    for file in &files {
+        check_same_analysis(std::slice::from_ref(file));
+    }
+    // All of them at once, as several editor tabs.
+    check_same_analysis(&files);
+}
+
+#[test]
+fn a_generated_cluster_analyses_the_same_through_the_codec() {
+    let cluster = SyntheticCluster {
+        n_deployments: 200,
+        replicas: 3,
+        n_nodes: 12,
+        n_namespaces: 4,
+        n_http_routes: 20,
+    };
+    check_same_analysis(&[SourceFile::new("generated.yaml", cluster.to_yaml())]);
+}
+
+#[test]
+fn parser_diagnostics_cross_the_codec_with_their_codes_and_positions() {
+    // A syntax error, a NUL byte, a duplicate key, a document that is not a map, a
+    // Helm source comment and an empty document, in two files.
+    let broken = "apiVersion: v1\nkind: Service\nmetadata: {name: a\n---\n# Source: chart/templates/b.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n  name: c\nspec:\n  ports: [{port: 80}]\n---\n---\n- just\n- a list\n";
+    let nul = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\u{0}ul\n";
+    let files = [
+        SourceFile::new("broken.yaml", broken),
+        SourceFile::new("nul.yaml", nul),
+    ];
+    let parsed = stages::parse(&files, &mut |_| {});
+    let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code).collect();
+    for expected in ["yaml-syntax", "yaml-duplicate-key", "yaml-nul-byte"] {
+        assert!(codes.contains(&expected), "{expected} in {codes:?}");
+    }
+    assert_eq!(
+        parsed.files[0].documents[1].helm_source.as_deref(),
+        Some("chart/templates/b.yaml")
+    );
+    assert_eq!(decode(&encode(&parsed)).as_ref(), Some(&parsed));
+    check_same_analysis(&files);
+}
+
+/// The root map's value at `key`.
+fn value_at<'p>(parsed: &'p Parsed, key: &str) -> &'p Value {
+    let root = parsed.files[0].documents[0].root.as_ref().expect("a root");
+    &root.get(key).expect("the key").value
+}
+
+#[test]
+fn anchors_stay_shared_through_the_codec() {
+    let text = "base: &base {a: [1, 2], b: &list [x, y]}\nsame: *base\nlist: *list\n";
+    let parsed = stages::parse(&[SourceFile::new("anchors.yaml", text)], &mut |_| {});
+    let decoded = decode(&encode(&parsed)).expect("decodes");
+    assert_eq!(decoded, parsed);
+    match (value_at(&decoded, "base"), value_at(&decoded, "same")) {
+        (Value::Map(base), Value::Map(same)) => assert!(Rc::ptr_eq(base, same)),
+        other => panic!("two maps expected, got {other:?}"),
+    }
+    let Value::Map(base) = value_at(&decoded, "base") else {
+        panic!("a map")
+    };
+    match (&base[1].1.value, value_at(&decoded, "list")) {
+        (Value::Seq(inner), Value::Seq(list)) => assert!(Rc::ptr_eq(inner, list)),
+        other => panic!("two sequences expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn nested_anchors_give_bytes_linear_in_the_input() {
+    // Each level holds the one before it twice: expanded, 2^40 nodes; shared, 40.
+    let mut text = String::from("l0: &l0 [leaf]\n");
+    for level in 1..=40 {
+        text.push_str(&format!(
+            "l{level}: &l{level} [*l{}, *l{}]\n",
+            level - 1,
+            level - 1
+        ));
+    }
+    let parsed = stages::parse(&[SourceFile::new("nested.yaml", &text)], &mut |_| {});
+    let bytes = encode(&parsed);
+    assert!(
+        bytes.len() < 2 * text.len(),
+        "{} bytes for {} bytes of input",
+        bytes.len(),
+        text.len()
+    );
+    assert_eq!(decode(&bytes).as_ref(), Some(&parsed));
+}
+
+#[test]
+fn truncated_or_foreign_bytes_decode_to_none() {
+    let parsed = stages::parse(&sample_files()[..1], &mut |_| {});
+    let bytes = encode(&parsed);
+    for length in (0..bytes.len()).step_by(97) {
+        assert_eq!(decode(&bytes[..length]), None, "cut at {length}");
+    }
+    let mut other_version = bytes.clone();
+    other_version[0] = 99;
+    assert_eq!(decode(&other_version), None);
+    let mut trailing = bytes;
+    trailing.push(0);
+    assert_eq!(decode(&trailing), None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever bytes arrive, decoding returns, and never panics.
+    #[test]
+    fn decoding_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let mut versioned = vec![1u8];
+        versioned.extend_from_slice(&bytes);
+        let _ = decode(&versioned);
+        let _ = decode(&bytes);
+    }
+
+    /// A valid encoding with one byte changed decodes to something or to nothing,
+    /// never a panic.
+    #[test]
+    fn a_flipped_byte_never_panics(position in any::<prop::sample::Index>(), value in any::<u8>()) {
+        let text = "a: &a {k: [1, 2, 3]}\nb: *a\nc: \"quoted\"\n---\nd: [x, {e: f}]\n";
+        let mut bytes = encode(&stages::parse(&[SourceFile::new("f.yaml", text)], &mut |_| {}));
+        let at = position.index(bytes.len());
+        bytes[at] = value;
+        let _ = decode(&bytes);
+    }
+}
+
+#[test]
+fn progress_reports_every_document_then_the_cluster_then_the_services() {
+    let files = [
+        SourceFile::new(
+            "first.yaml",
+            SyntheticCluster {
+                n_deployments: 3,
+                replicas: 2,
+                n_nodes: 2,
+                n_namespaces: 1,
+                n_http_routes: 0,
+            }
+            .to_yaml(),
+        ),
+        SourceFile::new(
+            "second.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: extra}\n",
+        ),
+    ];
+    let mut stages_seen = Vec::new();
+    let config = Config::default();
+    let topology =
+        stages::analyze_with_progress(&files, &config, &mut |stage| stages_seen.push(stage));
+    assert_eq!(to_json(&topology), to_json(&analyze(&files, &config)));
+
+    // Two nodes, three Deployments and three Services: eight documents, then one.
+    let first_file: Vec<Stage> = (1..=8)
+        .map(|n_read| Stage::DocumentsRead {
+            file_index: 0,
+            n_files: 2,
+            n_read,
+            n_documents: 8,
+        })
+        .collect();
+    let mut expected = first_file;
+    expected.push(Stage::DocumentsRead {
+        file_index: 1,
+        n_files: 2,
+        n_read: 1,
+        n_documents: 1,
+    });
+    expected.push(Stage::ClusterBuilt { n_pods: 6 });
+    expected.push(Stage::ServicesResolved { n_services: 3 });
+    assert_eq!(stages_seen, expected);
+}
+
+#[test]
+fn an_empty_input_reports_only_the_last_stages() {
+    let mut stages_seen = Vec::new();
+    let topology = stages::analyze_with_progress(&[], &Config::default(), &mut |stage| {
+        stages_seen.push(stage)
+    });
+    assert!(topology.services.is_empty());
+    assert_eq!(
+        stages_seen,
+        [
+            Stage::ClusterBuilt { n_pods: 0 },
+            Stage::ServicesResolved { n_services: 0 }
+        ]
+    );
+}
