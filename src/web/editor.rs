@@ -73,9 +73,7 @@ pub fn undo_close(state: AppState) {
 /// Analyses after the browser has painted, so a progress note shown just before a
 /// long analysis is visible while it runs.
 pub fn reanalyze_after_paint(state: AppState) {
-    request_animation_frame(move || {
-        set_timeout(move || state.reanalyze(), std::time::Duration::ZERO)
-    });
+    super::worker::after_paint(move || state.reanalyze());
 }
 
 thread_local! {
@@ -560,8 +558,13 @@ fn after_large_change(state: AppState) {
     });
     match large {
         Some((name, large)) => {
+            let until = if super::worker::available() {
+                "in the background; you can keep working."
+            } else {
+                "the page answers again when it is done."
+            };
             state.progress.set(Some(format!(
-                "Analysing {name} ({:.1} MB, {} lines)… the page answers again when it is done.",
+                "Analysing {name} ({:.1} MB, {} lines)… {until}",
                 large.n_bytes as f64 / (1024.0 * 1024.0),
                 with_thousands_separators(large.n_lines)
             )));

@@ -18,6 +18,7 @@ mod state;
 mod storage;
 mod table;
 mod traffic;
+mod worker;
 mod workspaces;
 
 use leptos::prelude::*;
@@ -32,6 +33,10 @@ use workspaces::{Boot, SaveStatus};
 /// Entry point of the wasm binary. The crash guard goes first, so that a trap in
 /// anything after it still shows the banner with the user's text.
 pub fn start() {
+    // In the analysis worker the same module only parses (`worker.rs`): no app.
+    if web_sys::window().is_none() {
+        return;
+    }
     crash::install_crash_guard();
     install_panic_banner();
     let mut launch = launch::read_launch();

@@ -13,6 +13,7 @@ use crate::engine::share::SharedViewport;
 use crate::engine::whatif::Mutation;
 use crate::engine::{analyze, Topology};
 
+use super::worker;
 use super::workspaces::{SaveStatus, WorkspaceIdentity, WorkspaceSummary};
 
 /// One editor buffer.
@@ -146,6 +147,10 @@ pub struct AppState {
     pub loaded_serial: StoredValue<u64>,
     /// Another tab saved the shown workspace: the next save goes to a copy.
     pub conflict: StoredValue<bool>,
+    /// Numbers the analyses asked for: only the latest one's result is shown.
+    pub analysis_serial: StoredValue<u64>,
+    /// When the latest analysis was asked for (`now_ms`).
+    pub analysis_started: StoredValue<f64>,
     version: StoredValue<u64>,
 }
 
@@ -201,6 +206,8 @@ impl AppState {
             saved_serial: StoredValue::new(0),
             loaded_serial: StoredValue::new(0),
             conflict: StoredValue::new(false),
+            analysis_serial: StoredValue::new(0),
+            analysis_started: StoredValue::new(started),
             version: StoredValue::new(0),
         }
     }
@@ -210,13 +217,37 @@ impl AppState {
         self.version.get_value()
     }
 
-    /// Re-reads the editor buffers, then saves them if the user changed them.
-    /// What-if edits are dropped: they referred to the old input.
+    /// Saves the editor buffers if the user changed them, and analyses them again.
+    /// A large input is parsed in the worker and shown when it is done; a newer
+    /// call supersedes an analysis still running. What-if edits are dropped when
+    /// the new topology is shown: they referred to the old input.
     pub fn reanalyze(&self) {
-        let started = now_ms();
+        let serial = self.analysis_serial.get_value() + 1;
+        self.analysis_serial.set_value(serial);
+        self.analysis_started.set_value(now_ms());
+        super::workspaces::save_now(*self);
+        let sent_to_worker = self.files.with_untracked(|files| {
+            files.iter().map(|file| file.text.len()).sum::<usize>() >= worker::WORKER_MIN_BYTES
+                && worker::request(*self, serial, files)
+        });
+        if !sent_to_worker {
+            // What the worker may still be doing is stale now.
+            worker::cancel();
+            self.analyze_here();
+        }
+    }
+
+    /// Analyses the editor buffers on the page's main thread.
+    pub fn analyze_here(&self) {
         let files = self.files.get_untracked();
         let config = self.config.get_untracked();
-        let topology = Arc::new(analyze(&to_sources(&files), &config));
+        let topology = analyze(&to_sources(&files), &config);
+        self.install(topology);
+    }
+
+    /// Shows the topology of the latest analysis.
+    pub fn install(&self, topology: Topology) {
+        let topology = Arc::new(topology);
         let version = self.next_version();
         self.base_topology.set(Versioned {
             version,
@@ -227,9 +258,9 @@ impl AppState {
             value: topology,
         });
         self.edits.set(Vec::new());
-        self.last_analysis_ms.set(now_ms() - started);
+        self.last_analysis_ms
+            .set(now_ms() - self.analysis_started.get_value());
         self.progress.set(None);
-        super::workspaces::save_now(*self);
     }
 
     /// Records that the user changed the buffers; the next save writes them.

@@ -1,0 +1,189 @@
+//! Analysis off the main thread (issue #9). A large input is parsed in a Web Worker
+//! running this same wasm module (`public/analysis-worker.js`, driven by the
+//! snippet `public/worker-host.js`); the parsed documents come back as bytes
+//! (`engine::codec`), and the page simulates and resolves them in two tasks with a
+//! frame between, dropping any answer a newer input has superseded.
+//!
+//! Where no worker can run, `request` answers false and the caller analyses on the
+//! page, as before.
+
+use std::cell::RefCell;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use super::state::{now_ms, AppState, InputFile};
+use crate::engine::codec;
+use crate::engine::ingest::SourceFile;
+use crate::engine::stages::{self, Stage};
+
+/// Inputs from this size on are analysed through the worker: below it the whole
+/// analysis takes a few frames, less than a round trip to the worker would add.
+pub const WORKER_MIN_BYTES: usize = 192 * 1024;
+/// Progress is shown only for analyses that take longer than this.
+const PROGRESS_AFTER_MS: f64 = 300.0;
+
+const PROGRESS: u32 = 0;
+const PARSED: u32 = 1;
+
+#[wasm_bindgen(module = "/public/worker-host.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = requestParse)]
+    fn request_parse(
+        serial: u32,
+        names: js_sys::Array,
+        texts: js_sys::Array,
+        callback: &Callback,
+    ) -> bool;
+    #[wasm_bindgen(js_name = cancelParse)]
+    pub fn cancel();
+    #[wasm_bindgen(js_name = workerAvailable)]
+    pub fn available() -> bool;
+}
+
+/// How the worker host answers: the request's serial, what kind of answer, its payload.
+type Callback = Closure<dyn FnMut(u32, u32, JsValue)>;
+
+thread_local! {
+    /// The one callback the worker host answers through, made on first use.
+    static CALLBACK: RefCell<Option<Callback>> = const { RefCell::new(None) };
+}
+
+/// The worker's entry point: parses the files, reporting progress, and returns the
+/// parsed documents as bytes. The page never calls it.
+#[wasm_bindgen(js_name = kubetopo_parse_in_worker)]
+pub fn parse_in_worker(
+    names: Vec<String>,
+    texts: Vec<String>,
+    progress: &js_sys::Function,
+) -> Vec<u8> {
+    let files: Vec<SourceFile> = names
+        .into_iter()
+        .zip(texts)
+        .map(|(name, text)| SourceFile::new(name, text))
+        .collect();
+    let parsed = stages::parse(&files, &mut |stage| {
+        if let Stage::DocumentsRead {
+            file_index,
+            n_files,
+            n_read,
+            n_documents,
+        } = stage
+        {
+            let counts =
+                [file_index, n_files, n_read, n_documents].map(|n| JsValue::from(n as u32));
+            let _ = progress.call4(
+                &JsValue::NULL,
+                &counts[0],
+                &counts[1],
+                &counts[2],
+                &counts[3],
+            );
+        }
+    });
+    drop(files);
+    codec::encode(&parsed)
+}
+
+/// Sends `files` to the worker for the analysis numbered `serial`; false when no
+/// worker can run here.
+pub fn request(state: AppState, serial: u64, files: &[InputFile]) -> bool {
+    let names = js_sys::Array::new();
+    let texts = js_sys::Array::new();
+    for file in files {
+        names.push(&JsValue::from_str(&file.name));
+        texts.push(&JsValue::from_str(&file.text));
+    }
+    CALLBACK.with(|callback| {
+        let mut callback = callback.borrow_mut();
+        let callback = callback.get_or_insert_with(|| {
+            Closure::new(move |serial: u32, kind: u32, payload: JsValue| {
+                answer(state, u64::from(serial), kind, payload)
+            })
+        });
+        request_parse(serial as u32, names, texts, callback)
+    })
+}
+
+/// What the worker host said about request `serial`.
+fn answer(state: AppState, serial: u64, kind: u32, payload: JsValue) {
+    if serial != state.analysis_serial.get_value() {
+        return; // A newer input superseded it.
+    }
+    match kind {
+        PROGRESS => {
+            let counts = js_sys::Uint32Array::new(&payload).to_vec();
+            if let [file_index, n_files, n_read, n_documents] = counts[..] {
+                let of_files = if n_files > 1 {
+                    format!(" of file {} of {n_files}", file_index + 1)
+                } else {
+                    String::new()
+                };
+                show_progress(
+                    state,
+                    format!("Reading documents{of_files}: {n_read} of {n_documents}. You can keep working."),
+                );
+            }
+        }
+        PARSED => {
+            let bytes = js_sys::Uint8Array::new(&payload).to_vec();
+            drop(payload);
+            finish(state, serial, bytes);
+        }
+        _ => {
+            // The worker stopped (it ran out of memory, or could not start): this
+            // input is analysed on the page, as without a worker.
+            state.progress.set(Some(
+                "Analysing on this page: the background worker could not run here. The page pauses until it is done; nothing you typed is lost.".into(),
+            ));
+            after_paint(move || {
+                if serial == state.analysis_serial.get_value() {
+                    state.analyze_here();
+                }
+            });
+        }
+    }
+}
+
+/// Shows a progress note once the analysis has run long enough to deserve one.
+fn show_progress(state: AppState, message: String) {
+    if now_ms() - state.analysis_started.get_value() > PROGRESS_AFTER_MS {
+        state.progress.set(Some(message));
+    }
+}
+
+/// The page's part: decodes and simulates in this task, resolves in the next one
+/// after a frame (so keys and paints get in between), and installs the topology
+/// unless a newer input came meanwhile.
+fn finish(state: AppState, serial: u64, bytes: Vec<u8>) {
+    let Some(parsed) = codec::decode(&bytes) else {
+        // Not the bytes this build writes (it cannot happen with one wasm module for
+        // both sides): analyse here rather than show nothing.
+        state.analyze_here();
+        return;
+    };
+    drop(bytes);
+    let config = state.config.get_untracked();
+    let simulated = stages::simulate(parsed, &config);
+    show_progress(
+        state,
+        format!(
+            "Resolving {} Services over {} pods…",
+            simulated.manifests.services.len(),
+            simulated.cluster.pods.len()
+        ),
+    );
+    after_paint(move || {
+        if serial != state.analysis_serial.get_value() {
+            return;
+        }
+        let topology = stages::resolve(simulated, &config);
+        state.install(topology);
+    });
+}
+
+/// Runs `task` after the browser has painted (a frame, then a task), so that a
+/// note set just before is visible and input queued meanwhile is handled first.
+pub fn after_paint(task: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(task, std::time::Duration::ZERO));
+}
