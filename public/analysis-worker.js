@@ -27,14 +27,17 @@ self.onmessage = async ({ data }) => {
   }
   const { serial, names, texts } = data;
   try {
-    // Progress goes out about a hundred times per file at most: counts only, the
-    // page decides whether they are worth showing.
+    // Progress goes out about a hundred times per file at most, as the words the
+    // page shows (formatted here, which costs the wasm nothing); the page decides
+    // whether it is worth showing.
     let last = -1;
     const progress = (fileIndex, nFiles, nRead, nDocuments) => {
       const step = Math.floor((nRead * 100) / Math.max(1, nDocuments));
       if (step === last && nRead !== nDocuments) return;
       last = step;
-      self.postMessage({ serial, progress: [fileIndex, nFiles, nRead, nDocuments] });
+      const file = nFiles > 1 ? ` of file ${fileIndex + 1} of ${nFiles}` : '';
+      const count = (n) => n.toLocaleString('en');
+      self.postMessage({ serial, progress: `Reading documents${file}: ${count(nRead)} of ${count(nDocuments)}. You can keep working.` });
     };
     const bytes = glue.kubetopo_parse_in_worker(names, texts, progress);
     self.postMessage({ serial, bytes, memory: wasm.memory.buffer.byteLength }, [bytes.buffer]);

@@ -10,7 +10,7 @@
 // it), requestParse answers false and the page analyses on its main thread.
 
 const MEMORY_LIMIT = 64 * 1024 * 1024;
-// What the callback gets, with the request's serial: progress counts, the parsed
+// What the callback gets, with the request's serial: a progress note, the parsed
 // bytes, or a failure (the page then analyses that request itself).
 const PROGRESS = 0;
 const PARSED = 1;
@@ -71,7 +71,7 @@ function spawn(callback) {
       return;
     }
     if (data.progress) {
-      callback(data.serial, PROGRESS, Uint32Array.from(data.progress));
+      callback(data.serial, PROGRESS, data.progress);
       return;
     }
     answered = true;

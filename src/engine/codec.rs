@@ -154,7 +154,7 @@ pub fn decode(bytes: &[u8]) -> Option<Parsed> {
 struct Encoder {
     bytes: Vec<u8>,
     /// Shared sequences and maps already written, by address, with their number.
-    shared: HashMap<*const (), usize>,
+    shared: HashMap<usize, usize>,
 }
 
 impl Encoder {
@@ -173,7 +173,7 @@ impl Encoder {
 
     /// Writes the tag of a sequence or map, or a reference when it was written
     /// before; returns whether its content must follow.
-    fn container(&mut self, address: *const (), n_owners: usize, tags: (u8, u8)) -> bool {
+    fn container(&mut self, address: usize, n_owners: usize, tags: (u8, u8)) -> bool {
         if n_owners < 2 {
             self.bytes.push(tags.0);
             return true;
@@ -197,12 +197,12 @@ impl Encoder {
                 true
             }
             Value::Seq(items) => self.container(
-                Rc::as_ptr(items).cast(),
+                Rc::as_ptr(items) as usize,
                 Rc::strong_count(items),
                 (TAG_SEQ, TAG_SEQ_SHARED),
             ),
             Value::Map(entries) => self.container(
-                Rc::as_ptr(entries).cast(),
+                Rc::as_ptr(entries) as usize,
                 Rc::strong_count(entries),
                 (TAG_MAP, TAG_MAP_SHARED),
             ),

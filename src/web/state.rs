@@ -165,12 +165,22 @@ impl AppState {
     pub fn new(files: Vec<InputFile>) -> AppState {
         let config = Config::default();
         let started = now_ms();
+        // A large input (a saved workspace, an embed's `#manifests=`) is analysed by
+        // the worker once the app is up, so the page answers from the start.
+        let in_background = files.iter().map(|file| file.text.len()).sum::<usize>()
+            >= worker::WORKER_MIN_BYTES
+            && worker::available();
+        let first_sources = if in_background {
+            Vec::new()
+        } else {
+            to_sources(&files)
+        };
         let topology = Versioned {
             version: 0,
-            value: Arc::new(analyze(&to_sources(&files), &config)),
+            value: Arc::new(analyze(&first_sources, &config)),
         };
         let elapsed = now_ms() - started;
-        AppState {
+        let state = AppState {
             files: RwSignal::new(files),
             active_file: RwSignal::new(0),
             topology: RwSignal::new(topology.clone()),
@@ -209,7 +219,14 @@ impl AppState {
             analysis_serial: StoredValue::new(0),
             analysis_started: StoredValue::new(started),
             version: StoredValue::new(0),
+        };
+        if in_background {
+            state.progress.set(Some(
+                "Analysing the manifests in the background; the picture follows.".into(),
+            ));
+            state.reanalyze();
         }
+        state
     }
 
     fn next_version(&self) -> u64 {
@@ -226,13 +243,21 @@ impl AppState {
         self.analysis_serial.set_value(serial);
         self.analysis_started.set_value(now_ms());
         super::workspaces::save_now(*self);
-        let sent_to_worker = self.files.with_untracked(|files| {
+        let large = self.files.with_untracked(|files| {
             files.iter().map(|file| file.text.len()).sum::<usize>() >= worker::WORKER_MIN_BYTES
-                && worker::request(*self, serial, files)
         });
-        if !sent_to_worker {
-            // What the worker may still be doing is stale now.
-            worker::cancel();
+        if large
+            && self
+                .files
+                .with_untracked(|files| worker::request(*self, serial, files))
+        {
+            return;
+        }
+        // What the worker may still be doing is stale now.
+        worker::cancel();
+        if large {
+            worker::analyze_on_the_page(*self, serial);
+        } else {
             self.analyze_here();
         }
     }

@@ -112,17 +112,8 @@ fn answer(state: AppState, serial: u64, kind: u32, payload: JsValue) {
     }
     match kind {
         PROGRESS => {
-            let counts = js_sys::Uint32Array::new(&payload).to_vec();
-            if let [file_index, n_files, n_read, n_documents] = counts[..] {
-                let of_files = if n_files > 1 {
-                    format!(" of file {} of {n_files}", file_index + 1)
-                } else {
-                    String::new()
-                };
-                show_progress(
-                    state,
-                    format!("Reading documents{of_files}: {n_read} of {n_documents}. You can keep working."),
-                );
+            if let Some(note) = payload.as_string() {
+                show_progress(state, note);
             }
         }
         PARSED => {
@@ -130,19 +121,21 @@ fn answer(state: AppState, serial: u64, kind: u32, payload: JsValue) {
             drop(payload);
             finish(state, serial, bytes);
         }
-        _ => {
-            // The worker stopped (it ran out of memory, or could not start): this
-            // input is analysed on the page, as without a worker.
-            state.progress.set(Some(
-                "Analysing on this page: the background worker could not run here. The page pauses until it is done; nothing you typed is lost.".into(),
-            ));
-            after_paint(move || {
-                if serial == state.analysis_serial.get_value() {
-                    state.analyze_here();
-                }
-            });
-        }
+        _ => analyze_on_the_page(state, serial),
     }
+}
+
+/// Analyses request `serial` on the page, where the worker stopped (it ran out of
+/// memory) or cannot run at all, after a paint that shows why the page pauses.
+pub fn analyze_on_the_page(state: AppState, serial: u64) {
+    state.progress.set(Some(
+        "Analysing on this page: no background worker can run here, so the page pauses until it is done. Nothing you typed is lost.".into(),
+    ));
+    after_paint(move || {
+        if serial == state.analysis_serial.get_value() {
+            state.analyze_here();
+        }
+    });
 }
 
 /// Shows a progress note once the analysis has run long enough to deserve one.

@@ -1,0 +1,210 @@
+// Analysis off the main thread (issue #9): a large input is parsed in a Web Worker
+// running the same wasm module, so the page keeps answering; a newer input
+// supersedes an analysis still running; where no worker can start, the page
+// analyses by itself and says so. Every check is on the order of events in the
+// page, never on wall-clock time.
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+import { SUBPATH } from '../playwright.config.mjs';
+
+/** The synthetic cluster of `src/synth.rs` (as in scale.spec.mjs): N Deployments
+ * × R replicas, a Service each, on M nodes, in K namespaces. */
+function synthetic(nDeployments, replicas, nNodes, nNamespaces, prefix = 'app') {
+  const parts = [];
+  for (let node = 0; node < nNodes; node++) {
+    const name = `node-${String(node).padStart(4, '0')}`;
+    parts.push(`apiVersion: v1\nkind: Node\nmetadata:\n  name: ${name}\n  labels:\n    kubernetes.io/hostname: ${name}\n    topology.kubernetes.io/zone: zone-${'abc'[node % 3]}\nstatus:\n  addresses:\n  - type: InternalIP\n    address: 172.16.${Math.floor(node / 256)}.${node % 256}\n  conditions:\n  - type: Ready\n    status: "True"\n`);
+  }
+  for (let index = 0; index < nDeployments; index++) {
+    const namespace = `team-${String(index % nNamespaces).padStart(3, '0')}`;
+    const name = `${prefix}-${String(index).padStart(5, '0')}`;
+    parts.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n      - name: main\n        image: example/app:1\n        ports:\n        - name: http\n          containerPort: 8080\n`);
+    parts.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  selector:\n    app: ${name}\n  ports:\n  - name: http\n    port: 8080\n    targetPort: http\n`);
+  }
+  return parts.map((part) => `---\n${part}`).join('');
+}
+
+const TEN_K = synthetic(2000, 5, 100, 10);
+// 6,000 pods in 43,000 lines: under the 50,000 lines past which the editor shows a
+// read-only preview (and a paste goes into a new file), so a paste replaces it.
+const SIX_K = synthetic(1200, 5, 60, 10);
+// Large enough for the worker (over 192 KB), small enough to tell apart: 800 pods.
+const SECOND = synthetic(400, 2, 20, 4, 'second');
+
+/** Records, in the page, what happens in order: each new picture (its version and
+ * pod count), each value of the search box and each edit of the editor, and each
+ * progress note. */
+async function recordEvents(page) {
+  await page.evaluate(() => {
+    const events = [];
+    window.__events = events;
+    const svg = document.querySelector('svg.scene');
+    new MutationObserver(() => {
+      events.push({ kind: 'drawn', version: Number(svg.getAttribute('data-version')), pods: Number(svg.getAttribute('data-pods')) });
+    }).observe(svg, { attributes: true, attributeFilter: ['data-version'] });
+    document.addEventListener('input', (event) => {
+      const testid = event.target.dataset && event.target.dataset.testid;
+      if (testid === 'search') events.push({ kind: 'search', value: event.target.value });
+      if (testid === 'editor') events.push({ kind: 'editor' });
+    }, { capture: true });
+    new MutationObserver(() => {
+      const note = document.querySelector('[data-testid="progress"]');
+      if (note) events.push({ kind: 'progress', text: note.textContent });
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+const events = (page) => page.evaluate(() => window.__events);
+
+/** Opens the app with the traffic paused, and counts the workers the page starts. */
+async function open(page, path = '/') {
+  const app = new App(page);
+  app.workers = [];
+  page.on('worker', (worker) => app.workers.push(worker.url()));
+  await page.goto(path);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await app.waitForGraph();
+  await page.getByTestId('play').click();
+  await recordEvents(page);
+  return app;
+}
+
+test('keys typed into the search box and the editor while a 10,000-pod paste is analysed show up before its picture', async ({ page }) => {
+  const app = await open(page);
+  const search = page.getByTestId('search');
+  const version = await app.version();
+  await app.paste(TEN_K);
+  await search.click();
+  await page.keyboard.type('app-0001', { delay: 10 });
+  await expect(search).toHaveValue('app-0001');
+  await expect.poll(() => app.version(), { timeout: 60_000 }).toBeGreaterThan(version);
+  await expect(app.graph).toHaveAttribute('data-pods', '10000');
+  const log = await events(page);
+  const drawn = log.findIndex((event) => event.kind === 'drawn' && event.pods === 10000);
+  const lastKey = log.findLastIndex((event) => event.kind === 'search');
+  expect(log.filter((event) => event.kind === 'search').map((event) => event.value)).toEqual(
+    ['a', 'ap', 'app', 'app-', 'app-0', 'app-00', 'app-000', 'app-0001'],
+  );
+  expect(lastKey, 'every search key showed before the 10,000 pods were drawn').toBeLessThan(drawn);
+  // The worker did the parsing: one started, from beside the page.
+  expect(app.workers).toEqual([expect.stringMatching(/\/analysis-worker\.js$/)]);
+  await expect(page.getByTestId('match-count')).toContainText('matches');
+  await expect(page.getByTestId('progress')).toHaveCount(0);
+  await app.screenshot('worker-10k-search');
+  await app.assertClean();
+});
+
+test('typing into the editor during the analysis supersedes it, and the typed text wins', async ({ page }) => {
+  const app = await open(page);
+  const version = await app.version();
+  await app.paste(SIX_K);
+  // Into the editor at once: a new Service at the top of the pasted text.
+  await app.editor.click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.type('apiVersion: v1\nkind: Service\nmetadata: {name: typed-while-busy}\nspec: {ports: [{port: 80}]}\n', { delay: 5 });
+  await expect.poll(() => app.version(), { timeout: 60_000 }).toBeGreaterThan(version);
+  await expect(app.graph).toHaveAttribute('data-services', '1201', { timeout: 60_000 });
+  const log = await events(page);
+  const edits = log.filter((event) => event.kind === 'editor').length;
+  expect(edits, 'every key reached the editor').toBeGreaterThan(50);
+  // Every edit came in before the last picture, which holds the typed Service.
+  const lastEdit = log.findLastIndex((event) => event.kind === 'editor');
+  const lastDrawn = log.findLastIndex((event) => event.kind === 'drawn');
+  expect(lastEdit).toBeLessThan(lastDrawn);
+  await expect(app.editor).toHaveValue(/^apiVersion: v1\nkind: Service\nmetadata: \{name: typed-while-busy\}/);
+  await app.assertClean();
+});
+
+/** Pastes `first`, then `second` as soon as the editor shows `first` (a large paste
+ * is written into it a frame later), all in the page: the worker has just been
+ * asked to parse `first` then, and is still loading or parsing. */
+async function pasteTwice(app, first, second) {
+  await app.editor.click();
+  await app.editor.evaluate(async (textarea, [first, second]) => {
+    const paste = (text) => {
+      textarea.select();
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    };
+    paste(first);
+    while (textarea.value !== first) await new Promise((resolve) => requestAnimationFrame(resolve));
+    paste(second);
+  }, [first, second]);
+}
+
+test('a second paste supersedes the first: only the second is drawn, by a fresh worker', async ({ page }) => {
+  const app = await open(page);
+  await pasteTwice(app, SIX_K, SECOND);
+  await expect(app.graph).toHaveAttribute('data-pods', '800', { timeout: 60_000 });
+  // The busy worker was stopped rather than waited for: a second one was loaded.
+  // (Playwright reports no worker stopped before it attached, so count the loads.)
+  expect(app.requests.filter((url) => url.endsWith('/analysis-worker.js'))).toHaveLength(2);
+  // Give a stale answer every chance to arrive; it must be dropped.
+  await page.waitForTimeout(1500);
+  await expect(app.graph).toHaveAttribute('data-pods', '800');
+  const drawnPods = (await events(page)).filter((event) => event.kind === 'drawn').map((event) => event.pods);
+  expect(drawnPods).toEqual([800]);
+  await expect(app.shape('svc:team-000/second-00000')).toHaveCount(1);
+  await expect(app.editor).toHaveValue(SECOND);
+  await app.assertClean();
+});
+
+test('a small edit after a large paste supersedes the worker too', async ({ page }) => {
+  const app = await open(page);
+  // A small input is analysed at once on the page; the worker's work is stale.
+  const small = 'apiVersion: v1\nkind: Service\nmetadata: {name: small}\nspec: {ports: [{port: 80}]}\n';
+  await pasteTwice(app, SIX_K, small);
+  await expect(app.shape('svc:default/small')).toHaveCount(1);
+  await page.waitForTimeout(1500);
+  await expect(app.graph).toHaveAttribute('data-services', '1');
+  expect((await events(page)).filter((event) => event.kind === 'drawn').map((event) => event.pods)).toEqual([0]);
+  await expect(app.editor).toHaveValue(small);
+  await app.assertClean();
+});
+
+test('a long analysis shows its stages in the progress bar, then clears it', async ({ page }) => {
+  const app = await open(page);
+  await app.paste(TEN_K);
+  await expect.poll(async () => (await events(page)).filter((event) => event.kind === 'progress').length, { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 60_000 });
+  const notes = (await events(page)).filter((event) => event.kind === 'progress').map((event) => event.text);
+  // The editor's note for a file past its size limit, then the worker's stages.
+  for (const note of notes) expect(note).toMatch(/^(Analysing online-boutique\.yaml \(1\.\d MB, 71,501 lines\)… in the background; you can keep working\.|Reading documents( of file [12] of 2)?: [\d,]+ of [\d,]+\. You can keep working\.|Resolving 2000 Services over 10000 pods…)$/);
+  await expect(app.graph).toHaveAttribute('data-pods', '10000');
+  await app.assertClean();
+});
+
+test('where no Worker exists, the page analyses by itself and says nothing is lost', async ({ page }) => {
+  await page.addInitScript(() => { delete window.Worker; });
+  const app = await open(page);
+  expect(await page.evaluate(() => typeof Worker)).toBe('undefined');
+  await app.paste(SECOND);
+  await expect(page.getByTestId('progress')).toContainText('Nothing you typed is lost');
+  await expect(app.graph).toHaveAttribute('data-pods', '800', { timeout: 60_000 });
+  await expect(page.getByTestId('progress')).toHaveCount(0);
+  expect(app.workers).toEqual([]);
+  await app.screenshot('worker-fallback');
+  await app.assertClean();
+});
+
+test('the worker starts from a sub-path', async ({ page, baseURL }) => {
+  const app = await open(page, SUBPATH);
+  await app.paste(SECOND);
+  await expect(app.graph).toHaveAttribute('data-pods', '800', { timeout: 60_000 });
+  expect(app.workers).toEqual([new URL(`${SUBPATH}analysis-worker.js`, baseURL).href]);
+  const prefix = new URL(SUBPATH, baseURL).href;
+  expect(app.requests.filter((url) => !url.startsWith(prefix) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([]);
+  await app.assertClean();
+});
+
+test('an embed of a large input from a sub-path is analysed by the worker', async ({ page, baseURL }) => {
+  const app = new App(page);
+  const workers = [];
+  page.on('worker', (worker) => workers.push(worker.url()));
+  await page.goto(`${SUBPATH}?embed#manifests=${Buffer.from(SECOND).toString('base64')}`);
+  await expect(app.graph).toHaveAttribute('data-pods', '800', { timeout: 60_000 });
+  expect(workers).toEqual([new URL(`${SUBPATH}analysis-worker.js`, baseURL).href]);
+  await expect(page.getByTestId('progress')).toHaveCount(0);
+  await app.assertClean();
+});
