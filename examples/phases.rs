@@ -47,6 +47,28 @@ fn main() {
     let pe = engine::netpol::PolicyEngine::new(&manifests, &cluster);
     let d = engine::netpol::dns_diagnostics(&pe, engine::netpol::cluster_dns_ip(&config));
     eprintln!("netpol dns: {:?} ({})", t.elapsed(), d.len());
+    // The web app's worker split (engine::stages, engine::codec): parse in the
+    // worker, encode; decode, simulate and resolve on the page.
+    let t = Instant::now();
+    let parsed = engine::stages::parse(&files, &mut |_| {});
+    eprintln!("worker: parse: {:?}", t.elapsed());
+    let t = Instant::now();
+    let bytes = engine::codec::encode(&parsed);
+    eprintln!("worker: encode: {:?} ({} bytes)", t.elapsed(), bytes.len());
+    drop(parsed);
+    let t = Instant::now();
+    let decoded = engine::codec::decode(&bytes).expect("decodes");
+    eprintln!("page: decode: {:?}", t.elapsed());
+    let t = Instant::now();
+    let simulated = engine::stages::simulate(decoded, &config);
+    eprintln!("page: simulate: {:?}", t.elapsed());
+    let t = Instant::now();
+    let resolved = engine::stages::resolve(simulated, &config);
+    eprintln!(
+        "page: resolve: {:?} ({} services)",
+        t.elapsed(),
+        resolved.services.len()
+    );
     let t = Instant::now();
     let topology = engine::analyze(&files, &config);
     eprintln!("analyze total: {:?}", t.elapsed());
