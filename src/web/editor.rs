@@ -78,12 +78,18 @@ pub fn reanalyze_after_paint(state: AppState) {
 
 thread_local! {
     static EDITOR: std::cell::RefCell<Option<web_sys::HtmlTextAreaElement>> = const { std::cell::RefCell::new(None) };
+    /// A large paste's text and caret, written into the textarea a frame after the
+    /// buffer took it (see `on_paste`). Until then the textarea shows older text, so
+    /// anything that reads or changes it first writes this, and a change from
+    /// outside the editor drops it.
+    static DEFERRED_WRITE: std::cell::RefCell<Option<(String, u32)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Puts the active buffer into the textarea after the buffers changed from outside
 /// the editor (sample, file open, drop). Typing never goes through here, so the
 /// caret is never moved under the user.
 pub fn refresh_editor_text(state: AppState) {
+    DEFERRED_WRITE.with(|pending| pending.borrow_mut().take());
     // A large file shows only its head, read-only; the engine still reads all of it.
     let (text, read_only) =
         state
@@ -105,6 +111,20 @@ pub fn refresh_editor_text(state: AppState) {
             }
         }
     });
+}
+
+/// Writes a deferred paste into the textarea now, if one is waiting, so that what
+/// the user does next (a key, another paste) applies to the text the buffer holds.
+/// Returns the caret it put after the text, `None` when nothing was waiting.
+fn flush_deferred_write() -> Option<u32> {
+    let (text, caret) = DEFERRED_WRITE.with(|pending| pending.borrow_mut().take())?;
+    EDITOR.with(|editor| {
+        if let Some(textarea) = editor.borrow().as_ref() {
+            textarea.set_value(&text);
+            let _ = textarea.set_selection_range(caret, caret);
+        }
+    });
+    Some(caret)
 }
 
 #[component]
@@ -153,6 +173,30 @@ pub fn Editor() -> impl IntoView {
         state.mark_edited();
         schedule(TYPING_PAUSE_MS);
     };
+    // A key pressed while a large paste still waits for its frame: the textarea
+    // shows the older text, so the browser would apply the key there. Write the
+    // paste first, then apply the key to it here; a deletion is dropped rather
+    // than applied to text the user no longer sees.
+    let on_beforeinput = move |ev: leptos::ev::InputEvent| {
+        let Some(caret) = flush_deferred_write() else {
+            return;
+        };
+        ev.prevent_default();
+        let inserted = match ev.input_type().as_str() {
+            "insertLineBreak" | "insertParagraph" => Some("\n".to_string()),
+            kind if kind.starts_with("insert") => ev.data(),
+            _ => None,
+        };
+        let (Some(inserted), Some(textarea)) = (inserted, textarea_ref.get_untracked()) else {
+            return;
+        };
+        let _ = textarea.set_range_text(&inserted);
+        let caret = caret + inserted.encode_utf16().count() as u32;
+        let _ = textarea.set_selection_range(caret, caret);
+        set_active_text(textarea.value());
+        state.mark_edited();
+        schedule(TYPING_PAUSE_MS);
+    };
     // A paste is a complete edit: analyse at once instead of waiting for a pause.
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
         let Some(textarea) = textarea_ref.get_untracked() else {
@@ -165,6 +209,7 @@ pub fn Editor() -> impl IntoView {
             return;
         };
         ev.prevent_default();
+        let _ = flush_deferred_write();
         state.mark_edited();
         let active_is_large = state.files.with_untracked(|files| {
             files
@@ -195,19 +240,22 @@ pub fn Editor() -> impl IntoView {
             return;
         }
         let caret = (value[..start].encode_utf16().count() + pasted.encode_utf16().count()) as u32;
-        let write_back = move |text: &str| {
-            textarea.set_value(text);
-            let _ = textarea.set_selection_range(caret, caret);
-        };
         if text.len() > LARGE_TEXT_BYTES {
             // Laying out a multi-megabyte textarea takes the browser about a second;
-            // draw the graph first and fill the editor in the frame after.
-            let deferred = text.clone();
+            // draw the graph first and fill the editor in the frame after. A key or
+            // paste before then writes it first (`flush_deferred_write`).
+            DEFERRED_WRITE.with(|pending| *pending.borrow_mut() = Some((text.clone(), caret)));
             request_animation_frame(move || {
-                set_timeout(move || write_back(&deferred), std::time::Duration::ZERO)
+                set_timeout(
+                    || {
+                        flush_deferred_write();
+                    },
+                    std::time::Duration::ZERO,
+                )
             });
         } else {
-            write_back(&text);
+            textarea.set_value(&text);
+            let _ = textarea.set_selection_range(caret, caret);
         }
         set_active_text(text);
         schedule(0);
@@ -473,7 +521,7 @@ pub fn Editor() -> impl IntoView {
                 </div>
                 <textarea node_ref=textarea_ref data-testid="editor" aria-label="Kubernetes manifests (YAML or JSON)" spellcheck="false" autocomplete="off" wrap="off"
                     placeholder="Paste manifests here: multi-document YAML, JSON, a kubectl List, or Helm output. Or drop files."
-                    on:input=on_input on:paste=on_paste on:scroll=on_scroll></textarea>
+                    on:beforeinput=on_beforeinput on:input=on_input on:paste=on_paste on:scroll=on_scroll></textarea>
             </div>
             <DiagnosticsList />
         </section>

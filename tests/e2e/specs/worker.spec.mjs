@@ -208,3 +208,35 @@ test('an embed of a large input from a sub-path is analysed by the worker', asyn
   await expect(page.getByTestId('progress')).toHaveCount(0);
   await app.assertClean();
 });
+
+/** Pastes `first` over everything, then at once (in the same task, before the
+ * frame in which a large paste reaches the textarea) does `then` to the editor. */
+async function pasteThenAtOnce(app, first, then) {
+  await app.editor.click();
+  await app.editor.evaluate((textarea, [first, then]) => {
+    textarea.select();
+    const data = new DataTransfer();
+    data.setData('text/plain', first);
+    textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    if (then.paste !== undefined) {
+      const more = new DataTransfer();
+      more.setData('text/plain', then.paste);
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: more, bubbles: true, cancelable: true }));
+    } else {
+      // As typing does: beforeinput, the edit, input.
+      document.execCommand('insertText', false, then.type);
+    }
+  }, [first, then]);
+}
+
+const AFTER = '---\napiVersion: v1\nkind: Service\nmetadata: {name: after}\nspec: {ports: [{port: 80}]}\n';
+
+test('a paste right after a large paste adds to it: neither is lost', async ({ page }) => {
+  const app = await open(page);
+  await pasteThenAtOnce(app, SIX_K, { paste: AFTER });
+  await expect(app.editor).toHaveValue(SIX_K + AFTER);
+  // 1,200 Services pasted, and the one added after them (drawn on the canvas).
+  await expect(app.graph).toHaveAttribute('data-services', '1201', { timeout: 60_000 });
+  await expect(app.graph).toHaveAttribute('data-pods', '6000');
+  await app.assertClean();
+});
