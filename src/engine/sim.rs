@@ -896,12 +896,19 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
             });
         }
     }
+    // Each dependency's Service by name, looked up once instead of by a scan of
+    // every Service (2,000 of them for 400 dependencies at 10,000 pods).
+    let mut services_by_name: BTreeMap<(&str, &str), &super::resolve::ResolvedService> =
+        BTreeMap::new();
+    for service in &topology.services {
+        services_by_name
+            .entry((service.namespace.as_str(), service.name.as_str()))
+            .or_insert(service);
+    }
     for dependency in &topology.dependencies {
         let (from, to) = (&dependency.from, &dependency.to);
-        let protocol = topology
-            .services
-            .iter()
-            .find(|s| s.key() == *to)
+        let protocol = services_by_name
+            .get(&(to.namespace.as_str(), to.name.as_str()))
             .and_then(|s| {
                 s.ports
                     .iter()
