@@ -638,7 +638,12 @@ fn draw_frame(
         });
     });
     draw_packets(&context, view, (width, height), &points);
-    if traffic.n_packets.get_untracked() != points.len() {
+    // The count is text on the page: changed every frame, it would have the page laid
+    // out and painted again every frame. A few times a second is enough to read it.
+    let shown = traffic.n_packets.get_untracked();
+    if shown != points.len()
+        && (frame_count.get_value() % 15 == 0 || (shown == 0) != points.is_empty())
+    {
         traffic.n_packets.set(points.len());
     }
     if !new_drops.is_empty() {
