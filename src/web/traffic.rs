@@ -83,6 +83,7 @@ pub struct RecentRow {
 /// Forgets what the previous input's traffic showed: counters, drops, the flow
 /// list, the trace and any message. A new input or sample starts clean.
 fn clear_traffic(traffic: TrafficState) {
+    PENDING_DROPS.with(|pending| pending.borrow_mut().clear());
     traffic.drops.set(BTreeMap::new());
     traffic.counters.set(Default::default());
     traffic.recent.set(Vec::new());
@@ -370,7 +371,12 @@ fn flow_rgba(flow: u32) -> [u8; 4] {
     [byte(r), byte(g), byte(b), 255]
 }
 
+/// A drop or reject as the frame loop saw it: place, reason, verdict, short label.
+type SeenDrop = (Place, String, Verdict, String);
+
 thread_local! {
+    /// Drops seen since the drop markers were last updated.
+    static PENDING_DROPS: RefCell<Vec<SeenDrop>> = const { RefCell::new(Vec::new()) };
     /// The packets' pixels, kept from frame to frame so that a frame does not allocate.
     static PACKET_PIXELS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -583,7 +589,7 @@ fn draw_frame(
         fractional.update_value(|f| *f -= n_ticks as f64);
     }
     let mut ended: Vec<(u32, Verdict)> = Vec::new();
-    let mut new_drops: Vec<(Place, String, Verdict, String)> = Vec::new();
+    let mut new_drops: Vec<SeenDrop> = Vec::new();
     let mut points: Vec<(f64, f64, u32)> = Vec::new();
     let _ = with_simulator(|simulator| {
         for tick in 0..n_ticks {
@@ -646,7 +652,17 @@ fn draw_frame(
     {
         traffic.n_packets.set(points.len());
     }
-    if !new_drops.is_empty() {
+    // Drop markers are page elements too: new drops are kept and shown together a
+    // few times a second (the first at once), not re-drawn every frame.
+    let n_pending = PENDING_DROPS.with(|pending| {
+        let mut pending = pending.borrow_mut();
+        pending.extend(new_drops);
+        pending.len()
+    });
+    if n_pending > 0
+        && (frame_count.get_value() % 15 == 0 || traffic.drops.with_untracked(BTreeMap::is_empty))
+    {
+        let new_drops = PENDING_DROPS.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
         traffic.drops.update(|drops| {
             for (place, reason, verdict, label) in new_drops {
                 drops
