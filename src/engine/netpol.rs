@@ -120,7 +120,6 @@ pub struct PolicyEngine<'a> {
     egress_by_pod: Vec<Vec<u32>>,
     policies_by_namespace: BTreeMap<&'a str, Vec<u32>>,
     namespace_labels: BTreeMap<String, Labels>,
-    pods_by_key: BTreeMap<&'a str, BTreeMap<&'a str, usize>>,
     node_ips: BTreeMap<&'a str, IpAddr>,
     /// kube-dns pods present in the cluster, by index.
     kube_dns_pods: Vec<usize>,
@@ -165,7 +164,13 @@ impl<'a> PolicyEngine<'a> {
                     .map(|policy| policy.meta.namespace.as_str()),
             )
             .chain(std::iter::once(KUBE_DNS_NAMESPACE));
+        // Pods come grouped by namespace: look each run up once, not once per pod.
+        let mut previous: Option<&str> = None;
         for namespace in implicit {
+            if previous == Some(namespace) {
+                continue;
+            }
+            previous = Some(namespace);
             if !namespace_labels.contains_key(namespace) {
                 namespace_labels.insert(
                     namespace.to_string(),
@@ -174,13 +179,6 @@ impl<'a> PolicyEngine<'a> {
             }
         }
 
-        let mut pods_by_key: BTreeMap<&'a str, BTreeMap<&'a str, usize>> = BTreeMap::new();
-        for (pod_index, pod) in cluster.pods.iter().enumerate() {
-            pods_by_key
-                .entry(pod.namespace.as_str())
-                .or_default()
-                .insert(pod.name.as_str(), pod_index);
-        }
         let node_ips = cluster
             .nodes
             .iter()
@@ -194,14 +192,33 @@ impl<'a> PolicyEngine<'a> {
             egress_by_pod: Vec::with_capacity(cluster.pods.len()),
             policies_by_namespace,
             namespace_labels,
-            pods_by_key,
             node_ips,
             kube_dns_pods: Vec::new(),
             assumed_kube_dns: assumed_kube_dns_pod(),
         };
+        // A tracer builds one engine per tick of the traffic simulator: with 10,000
+        // pods, looking the namespace's policies up once per run of pods, and not
+        // allocating for pods no policy can select, is what keeps that cheap.
+        let mut candidates: (Option<&str>, &[u32]) = (None, &[]);
         for (pod_index, pod) in cluster.pods.iter().enumerate() {
-            let ingress = engine.compute_selecting(pod, PolicyDirection::Ingress);
-            let egress = engine.compute_selecting(pod, PolicyDirection::Egress);
+            if candidates.0 != Some(pod.namespace.as_str()) {
+                candidates = (
+                    Some(pod.namespace.as_str()),
+                    engine
+                        .policies_by_namespace
+                        .get(pod.namespace.as_str())
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                );
+            }
+            let (ingress, egress) = if candidates.1.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                (
+                    engine.selecting_among(candidates.1, pod, PolicyDirection::Ingress),
+                    engine.selecting_among(candidates.1, pod, PolicyDirection::Egress),
+                )
+            };
             engine.ingress_by_pod.push(ingress);
             engine.egress_by_pod.push(egress);
             if is_kube_dns(pod) {
@@ -484,12 +501,17 @@ impl<'a> PolicyEngine<'a> {
     }
 
     /// The pod's index in the cluster, when it is one of the cluster's pods (not a copy).
+    /// Found by the pod's address in the cluster's list: no lookup by name, so that
+    /// building an engine needs no index of every pod.
     fn pod_index(&self, pod: &ClusterPod) -> Option<usize> {
-        let pod_index = *self
-            .pods_by_key
-            .get(pod.namespace.as_str())?
-            .get(pod.name.as_str())?;
-        std::ptr::eq(&self.cluster.pods[pod_index], pod).then_some(pod_index)
+        let offset =
+            (pod as *const ClusterPod as usize).checked_sub(self.cluster.pods.as_ptr() as usize)?;
+        let pod_index = offset / std::mem::size_of::<ClusterPod>();
+        self.cluster
+            .pods
+            .get(pod_index)
+            .filter(|candidate| std::ptr::eq(*candidate, pod))
+            .map(|_| pod_index)
     }
 
     fn node_ip(&self, pod: &ClusterPod) -> Option<IpAddr> {
@@ -602,14 +624,25 @@ impl<'a> PolicyEngine<'a> {
     }
 
     fn compute_selecting(&self, pod: &ClusterPod, direction: PolicyDirection) -> Vec<u32> {
-        if pod.spec.host_network {
-            return Vec::new();
-        }
         let candidates = self
             .policies_by_namespace
             .get(pod.namespace.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
+        self.selecting_among(candidates, pod, direction)
+    }
+
+    /// The policies among `candidates` (of the pod's namespace) that select the pod
+    /// for `direction`.
+    fn selecting_among(
+        &self,
+        candidates: &[u32],
+        pod: &ClusterPod,
+        direction: PolicyDirection,
+    ) -> Vec<u32> {
+        if pod.spec.host_network {
+            return Vec::new();
+        }
         candidates
             .iter()
             .copied()

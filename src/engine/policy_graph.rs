@@ -197,6 +197,8 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
     }
 
     let mut workloads = Vec::with_capacity(representatives.len());
+    // The representative pod of each workload, by position in `workloads`.
+    let mut workload_pods: Vec<&ClusterPod> = Vec::with_capacity(representatives.len());
     for (key, &pod_index) in &representatives {
         let pod = &topology.cluster.pods[pod_index];
         let mut ports = served.remove(key).unwrap_or_default();
@@ -221,6 +223,7 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
                 .map(|p| NamespacedName::new(&p.meta.namespace, &p.meta.name))
                 .collect()
         };
+        workload_pods.push(pod);
         workloads.push(WorkloadIsolation {
             key: key.clone(),
             ingress: names(PolicyDirection::Ingress),
@@ -231,26 +234,27 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
 
     let mut connections = Vec::new();
     let mut truncated = false;
-    'destinations: for destination in &workloads {
-        let to_pod = &topology.cluster.pods[representatives[&destination.key]];
-        let sources = std::iter::once(None).chain(workloads.iter().map(Some));
-        for source in sources {
-            let (from, from_peer, from_isolated) = match source {
-                None => (
-                    PolicyEnd::External,
-                    Peer::External(EXTERNAL_CLIENT_IP),
-                    false,
-                ),
-                Some(source) if source.key == destination.key => continue,
-                Some(source) => (
-                    PolicyEnd::Workload(source.key.clone()),
-                    Peer::Pod(&topology.cluster.pods[representatives[&source.key]]),
-                    !source.egress.is_empty(),
-                ),
+    // Only pairs with an isolated end are listed: with thousands of workloads and a
+    // few policies, most pairs are skipped before anything is looked up or copied.
+    let any_egress_isolated = workloads.iter().any(|w| !w.egress.is_empty());
+    'destinations: for (destination_position, destination) in workloads.iter().enumerate() {
+        let destination_isolated = !destination.ingress.is_empty();
+        if !destination_isolated && !any_egress_isolated {
+            continue;
+        }
+        let to_pod = workload_pods[destination_position];
+        let sources = std::iter::once(None).chain(workloads.iter().zip(&workload_pods).map(Some));
+        for (source_position, source) in sources.enumerate() {
+            let (from, from_peer) = match source {
+                None if !destination_isolated => continue,
+                None => (PolicyEnd::External, Peer::External(EXTERNAL_CLIENT_IP)),
+                // Position 0 is the external client: workload n is source n + 1.
+                Some(_) if source_position == destination_position + 1 => continue,
+                Some((source, _)) if source.egress.is_empty() && !destination_isolated => continue,
+                Some((source, &from_pod)) => {
+                    (PolicyEnd::Workload(source.key.clone()), Peer::Pod(from_pod))
+                }
             };
-            if !from_isolated && destination.ingress.is_empty() {
-                continue;
-            }
             for served_port in &destination.ports {
                 if connections.len() >= MAX_CONNECTIONS {
                     truncated = true;

@@ -632,10 +632,9 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                     .iter()
                     .map(|route| format!("{}{}", route.host.as_deref().unwrap_or(""), route.path))
                     .collect();
-                let mut route_edge = edge(
+                let route_edge = labelled_edge(
                     &scene,
-                    &id,
-                    target,
+                    (&id, target),
                     "route",
                     &routes
                         .iter()
@@ -653,9 +652,8 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                         })
                         .collect::<Vec<_>>()
                         .join("; "),
+                    (matches.join(", "), LabelAnchor::End),
                 );
-                route_edge.label =
-                    label_at(&scene, &route_edge, matches.join(", "), LabelAnchor::End);
                 scene.edges.push(route_edge);
             }
         }
@@ -701,21 +699,21 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             }
             let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
             let ports = port_mapping(service, endpoint);
-            let mut endpoint_edge = edge(
-                &scene,
-                &service_key,
-                &target,
-                &format!("endpoint {state}"),
-                &format!(
-                    "endpoint {pod} ({state}){}",
-                    if ports.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {ports}")
-                    }
-                ),
+            let tooltip = format!(
+                "endpoint {pod} ({state}){}",
+                if ports.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {ports}")
+                }
             );
-            endpoint_edge.label = label_at(&scene, &endpoint_edge, ports, LabelAnchor::Start);
+            let endpoint_edge = labelled_edge(
+                &scene,
+                (&service_key, &target),
+                &format!("endpoint {state}"),
+                &tooltip,
+                (ports, LabelAnchor::Start),
+            );
             scene.edges.push(endpoint_edge);
         }
         if view == View::Cluster && service.externally_accessible() && filter.shows("external") {
@@ -1596,38 +1594,54 @@ fn place_workloads(
 }
 
 fn edge(scene: &Scene, from: &str, to: &str, class: &str, tooltip: &str) -> Edge {
-    let path = match (scene.shape(from), scene.shape(to)) {
-        (Some(a), Some(b)) => curve(&attachment(scene, a), &attachment(scene, b)),
-        _ => String::new(),
+    labelled_edge(
+        scene,
+        (from, to),
+        class,
+        tooltip,
+        (String::new(), LabelAnchor::Start),
+    )
+}
+
+/// An edge as [`edge`] draws it, with `label` just past its start
+/// ([`LabelAnchor::Start`]) or just before its end. The two ends are looked up and
+/// attached once for the path and the label: a 10,000-pod scene has as many
+/// labelled endpoint edges.
+fn labelled_edge(
+    scene: &Scene,
+    (from, to): (&str, &str),
+    class: &str,
+    tooltip: &str,
+    (text, end): (String, LabelAnchor),
+) -> Edge {
+    let attached = match (scene.shape(from), scene.shape(to)) {
+        (Some(a), Some(b)) => Some((attachment(scene, a), attachment(scene, b))),
+        _ => None,
     };
+    let label = attached
+        .as_ref()
+        .filter(|_| !text.is_empty())
+        .map(|(a, b)| {
+            let (start, finish) = curve_ends(a, b);
+            let point = match end {
+                LabelAnchor::Start => start,
+                LabelAnchor::End => finish,
+            };
+            EdgeLabel {
+                text,
+                x: point.0 + if end == LabelAnchor::Start { 6.0 } else { -8.0 },
+                y: point.1 - 4.0,
+                anchor: end,
+            }
+        });
     Edge {
         from: from.to_string(),
         to: to.to_string(),
-        path,
+        path: attached.map_or_else(String::new, |(a, b)| curve(&a, &b)),
         class: class.to_string(),
         tooltip: tooltip.to_string(),
-        label: None,
+        label,
     }
-}
-
-/// A label just past the start of `edge` (its first point), or just before its
-/// end (its last point), for an edge drawn by [`curve`].
-fn label_at(scene: &Scene, edge: &Edge, text: String, end: LabelAnchor) -> Option<EdgeLabel> {
-    if text.is_empty() {
-        return None;
-    }
-    let (from, to) = (scene.shape(&edge.from)?, scene.shape(&edge.to)?);
-    let (start, finish) = curve_ends(&attachment(scene, from), &attachment(scene, to));
-    let point = match end {
-        LabelAnchor::Start => start,
-        LabelAnchor::End => finish,
-    };
-    Some(EdgeLabel {
-        text,
-        x: point.0 + if end == LabelAnchor::Start { 6.0 } else { -8.0 },
-        y: point.1 - 4.0,
-        anchor: end,
-    })
 }
 
 /// `:80 → 8080` for each port of `service`, the target port as `endpoint`

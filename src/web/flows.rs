@@ -69,6 +69,9 @@ fn counter_table(
     heading: &'static str,
     rows: Vec<(String, VerdictCounts)>,
 ) -> AnyView {
+    let n_rows = rows.len();
+    let rows = shown_rows(rows);
+    let n_more = n_rows - rows.len();
     let rows = rows
         .into_iter()
         .map(|(key, counts)| {
@@ -87,6 +90,31 @@ fn counter_table(
             <thead><tr><th>{heading}</th><th>"Delivered"</th><th>"Dropped"</th><th>"Rejected"</th><th>"Redirected"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        {(n_more > 0).then(|| view! { <p class="hint">{format!("… and {n_more} more without drops")}</p> })}
     }
     .into_any()
+}
+
+/// At most this many rows per table: the tables are rebuilt a few times a second
+/// while traffic runs, and a 10,000-pod cluster has thousands of Services (issue #9).
+const MAX_ROWS: usize = 100;
+
+/// The rows a table shows, in their order: every row with drops, rejects or
+/// redirects first, then the others while there is room.
+fn shown_rows(rows: Vec<(String, VerdictCounts)>) -> Vec<(String, VerdictCounts)> {
+    let notable = |counts: &VerdictCounts| counts.dropped + counts.rejected + counts.redirected > 0;
+    let n_notable = rows.iter().filter(|(_, counts)| notable(counts)).count();
+    let mut room = MAX_ROWS.saturating_sub(n_notable);
+    rows.into_iter()
+        .filter(|(_, counts)| {
+            if notable(counts) {
+                return true;
+            }
+            if room == 0 {
+                return false;
+            }
+            room -= 1;
+            true
+        })
+        .collect()
 }

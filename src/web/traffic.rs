@@ -83,6 +83,7 @@ pub struct RecentRow {
 /// Forgets what the previous input's traffic showed: counters, drops, the flow
 /// list, the trace and any message. A new input or sample starts clean.
 fn clear_traffic(traffic: TrafficState) {
+    PENDING_DROPS.with(|pending| pending.borrow_mut().clear());
     traffic.drops.set(BTreeMap::new());
     traffic.counters.set(Default::default());
     traffic.recent.set(Vec::new());
@@ -351,9 +352,109 @@ impl PlacePositions {
     }
 }
 
-/// A flow's colour: hues spread by the golden angle, so neighbours differ.
-fn flow_color(flow: u32) -> String {
-    format!("hsl({}, 75%, 48%)", (flow.wrapping_mul(137)) % 360)
+/// A flow's colour, `hsl(hue, 75%, 48%)` with hues spread by the golden angle so
+/// that neighbours differ, as RGBA bytes.
+fn flow_rgba(flow: u32) -> [u8; 4] {
+    let hue = f64::from(flow.wrapping_mul(137) % 360) / 60.0;
+    let (saturation, lightness) = (0.75, 0.48);
+    let chroma = (1.0 - (2.0 * lightness - 1.0f64).abs()) * saturation;
+    let second = chroma * (1.0 - (hue % 2.0 - 1.0).abs());
+    let (r, g, b) = match hue as u32 {
+        0 => (chroma, second, 0.0),
+        1 => (second, chroma, 0.0),
+        2 => (0.0, chroma, second),
+        3 => (0.0, second, chroma),
+        4 => (second, 0.0, chroma),
+        _ => (chroma, 0.0, second),
+    };
+    let byte = |v: f64| ((v + lightness - chroma / 2.0) * 255.0).round() as u8;
+    [byte(r), byte(g), byte(b), 255]
+}
+
+/// A drop or reject as the frame loop saw it: place, reason, verdict, short label.
+type SeenDrop = (Place, String, Verdict, String);
+
+thread_local! {
+    /// Drops seen since the drop markers were last updated.
+    static PENDING_DROPS: RefCell<Vec<SeenDrop>> = const { RefCell::new(Vec::new()) };
+    /// The packets' pixels, kept from frame to frame so that a frame does not allocate.
+    static PACKET_PIXELS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Draws the packets (scene coordinates and flow) as dots into one image, put on
+/// the canvas in one call: tens of thousands of packets cost a pass over memory,
+/// not a canvas path each (issue #9). Packets that fall on the same pixels, as
+/// they do zoomed out, simply share them.
+fn draw_packets(
+    context: &web_sys::CanvasRenderingContext2d,
+    view: Viewport,
+    (width, height): (u32, u32),
+    points: &[(f64, f64, u32)],
+) {
+    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    // 3.5 px on screen zoomed in, shrinking with the picture zoomed out; one pixel at least.
+    let radius = ((3.5 / view.k.max(0.3)).min(6.0) * view.k).max(0.5);
+    let reach = radius.ceil() as i64;
+    let (width, height) = (i64::from(width), i64::from(height));
+    let on_screen: Vec<(i64, i64, u32)> = points
+        .iter()
+        .map(|&(x, y, flow)| {
+            let sx = (x * view.k + view.tx).round() as i64;
+            let sy = (y * view.k + view.ty).round() as i64;
+            (sx, sy, flow)
+        })
+        .filter(|&(sx, sy, _)| {
+            sx > -reach && sy > -reach && sx < width + reach && sy < height + reach
+        })
+        .collect();
+    // The box the dots cover, within the canvas.
+    let Some((left, top, right, bottom)) = on_screen.iter().fold(None, |bounds, &(sx, sy, _)| {
+        let (l, t, r, b) = bounds.unwrap_or((sx, sy, sx, sy));
+        Some((l.min(sx), t.min(sy), r.max(sx), b.max(sy)))
+    }) else {
+        return;
+    };
+    let (left, top) = ((left - reach).max(0), (top - reach).max(0));
+    let (right, bottom) = (
+        (right + reach).min(width - 1),
+        (bottom + reach).min(height - 1),
+    );
+    if right < left || bottom < top {
+        return;
+    }
+    let (box_width, box_height) = ((right - left + 1) as usize, (bottom - top + 1) as usize);
+    let disc: Vec<(i64, i64)> = (-reach..=reach)
+        .flat_map(|dy| (-reach..=reach).map(move |dx| (dx, dy)))
+        .filter(|&(dx, dy)| ((dx * dx + dy * dy) as f64) <= (radius * radius).max(0.25))
+        .collect();
+    let mut colors: Vec<Option<[u8; 4]>> = Vec::new();
+    PACKET_PIXELS.with(|pixels| {
+        let mut pixels = pixels.borrow_mut();
+        pixels.clear();
+        pixels.resize(box_width * box_height * 4, 0);
+        for (sx, sy, flow) in on_screen {
+            let slot = flow as usize;
+            if slot >= colors.len() {
+                colors.resize(slot + 1, None);
+            }
+            let rgba = *colors[slot].get_or_insert_with(|| flow_rgba(flow));
+            for &(dx, dy) in &disc {
+                let (px, py) = (sx + dx, sy + dy);
+                if px < left || px > right || py < top || py > bottom {
+                    continue;
+                }
+                let at = ((py - top) as usize * box_width + (px - left) as usize) * 4;
+                pixels[at..at + 4].copy_from_slice(&rgba);
+            }
+        }
+        if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&pixels[..]),
+            box_width as u32,
+            box_height as u32,
+        ) {
+            let _ = context.put_image_data(&image, left as f64, top as f64);
+        }
+    });
 }
 
 /// The canvas over the graph, animated while playing.
@@ -488,7 +589,7 @@ fn draw_frame(
         fractional.update_value(|f| *f -= n_ticks as f64);
     }
     let mut ended: Vec<(u32, Verdict)> = Vec::new();
-    let mut new_drops: Vec<(Place, String, Verdict, String)> = Vec::new();
+    let mut new_drops: Vec<SeenDrop> = Vec::new();
     let mut points: Vec<(f64, f64, u32)> = Vec::new();
     let _ = with_simulator(|simulator| {
         for tick in 0..n_ticks {
@@ -542,29 +643,26 @@ fn draw_frame(
             }
         });
     });
-    context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok();
-    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
-    context
-        .set_transform(view.k, 0.0, 0.0, view.k, view.tx, view.ty)
-        .ok();
-    let radius = (3.5 / view.k.max(0.3)).min(6.0);
-    let mut by_flow: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();
-    for (x, y, flow) in &points {
-        by_flow.entry(*flow).or_default().push((*x, *y));
-    }
-    for (flow, dots) in by_flow {
-        context.set_fill_style_str(&flow_color(flow));
-        context.begin_path();
-        for (x, y) in dots {
-            context.move_to(x + radius, y);
-            let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
-        }
-        context.fill();
-    }
-    if traffic.n_packets.get_untracked() != points.len() {
+    draw_packets(&context, view, (width, height), &points);
+    // The count is text on the page: changed every frame, it would have the page laid
+    // out and painted again every frame. A few times a second is enough to read it.
+    let shown = traffic.n_packets.get_untracked();
+    if shown != points.len()
+        && (frame_count.get_value() % 15 == 0 || (shown == 0) != points.is_empty())
+    {
         traffic.n_packets.set(points.len());
     }
-    if !new_drops.is_empty() {
+    // Drop markers are page elements too: new drops are kept and shown together a
+    // few times a second (the first at once), not re-drawn every frame.
+    let n_pending = PENDING_DROPS.with(|pending| {
+        let mut pending = pending.borrow_mut();
+        pending.extend(new_drops);
+        pending.len()
+    });
+    if n_pending > 0
+        && (frame_count.get_value() % 15 == 0 || traffic.drops.with_untracked(BTreeMap::is_empty))
+    {
+        let new_drops = PENDING_DROPS.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
         traffic.drops.update(|drops| {
             for (place, reason, verdict, label) in new_drops {
                 drops

@@ -1014,6 +1014,91 @@ spec: {ports: [{port: 8080}]}
     assert_eq!(topology.services.len(), 2);
 }
 
+/// Pasting a cluster beside itself (issue #9: the benchmark's second paste): every
+/// object is a duplicate, the second file's definitions replace the first's, and the
+/// model is the one file's, in its order. Each object is defined three times here,
+/// the last time in `c.yaml`, Endpoints and EndpointSlices of one name included.
+#[test]
+fn a_cluster_pasted_beside_itself_keeps_the_last_copy_of_each_object() {
+    let yaml = "\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web, namespace: shop}
+subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web, namespace: shop}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.2]}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+";
+    let files: Vec<SourceFile> = ["a.yaml", "b.yaml", "c.yaml"]
+        .into_iter()
+        .map(|name| SourceFile::new(name, yaml))
+        .collect();
+    let config = kubetopo::engine::config::Config::default();
+    let tripled = kubetopo::engine::analyze(&files, &config);
+    let single = kubetopo::engine::analyze(&[SourceFile::new("c.yaml", yaml)], &config);
+    let n_duplicates = tripled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "duplicate-object")
+        .count();
+    // Six objects, each defined twice more.
+    assert_eq!(n_duplicates, 12);
+    assert_eq!(tripled.manifests.namespaces.len(), 1);
+    assert_eq!(tripled.manifests.services.len(), 1);
+    assert_eq!(tripled.manifests.workloads.len(), 1);
+    assert_eq!(tripled.manifests.ignored.len(), 1);
+    assert_eq!(
+        tripled.manifests.endpoint_slices.len(),
+        single.manifests.endpoint_slices.len()
+    );
+    // What is kept is the last file's, and the result is the single file's.
+    assert!(tripled
+        .manifests
+        .endpoint_slices
+        .iter()
+        .all(|slice| slice.meta.source.file == "c.yaml"));
+    assert_eq!(tripled.manifests.ignored[0].1.file, "c.yaml");
+    assert_eq!(tripled.manifests.workloads[0].meta.source.file, "c.yaml");
+    let pod_names = |topology: &Topology| -> Vec<String> {
+        topology
+            .cluster
+            .pods
+            .iter()
+            .map(|pod| pod.name.clone())
+            .collect()
+    };
+    assert_eq!(pod_names(&tripled), pod_names(&single));
+    assert_eq!(pod_names(&tripled).len(), 2);
+    assert_eq!(
+        tripled.services[0].endpoints.len(),
+        single.services[0].endpoints.len()
+    );
+}
+
 /// A workload without `spec` is reported, not dropped silently.
 #[test]
 fn workload_without_spec_is_reported() {

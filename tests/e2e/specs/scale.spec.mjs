@@ -5,8 +5,9 @@ import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
 
 /** The synthetic cluster of `src/synth.rs`: N Deployments × R replicas, a Service
- * each, on M nodes over three zones, in K namespaces. */
-function synthetic(nDeployments, replicas, nNodes, nNamespaces) {
+ * each, on M nodes over three zones, in K namespaces. With `calls`, every Deployment
+ * calls another one in its namespace, so that every Service gets traffic. */
+function synthetic(nDeployments, replicas, nNodes, nNamespaces, { calls = false } = {}) {
   const parts = [];
   const zones = ['zone-a', 'zone-b', 'zone-c'];
   for (let node = 0; node < nNodes; node++) {
@@ -16,7 +17,9 @@ function synthetic(nDeployments, replicas, nNodes, nNamespaces) {
   for (let index = 0; index < nDeployments; index++) {
     const namespace = `team-${String(index % nNamespaces).padStart(3, '0')}`;
     const name = `app-${String(index).padStart(5, '0')}`;
-    parts.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n      - name: main\n        image: example/app:1\n        ports:\n        - name: http\n          containerPort: 8080\n`);
+    const callee = `app-${String((index + nNamespaces) % nDeployments).padStart(5, '0')}`;
+    const env = calls ? `        env:\n        - name: UPSTREAM_ADDR\n          value: "${callee}:8080"\n` : '';
+    parts.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n      - name: main\n        image: example/app:1\n        ports:\n        - name: http\n          containerPort: 8080\n${env}`);
     parts.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  selector:\n    app: ${name}\n  ports:\n  - name: http\n    port: 8080\n    targetPort: http\n`);
   }
   return parts.map((part) => `---\n${part}`).join('');
@@ -143,5 +146,27 @@ test('the page answers while a 10,000-pod paste is analysed', async ({ page }) =
   await expect.poll(() => app.version()).toBeGreaterThan(version);
   await expect(page.getByTestId('match-count')).toContainText('matches');
   await app.screenshot('scale-10k-search');
+  await app.assertClean();
+});
+
+test('traffic over 10,000 pods: thousands of packets on the canvas, and the flows tables list 100 rows with the rest counted', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.paste(synthetic(2000, 5, 100, 10, { calls: true }));
+  await expect(app.graph).toHaveAttribute('data-pods', '10000', { timeout: 30_000 });
+  // Two thousand dependency flows at the default load: thousands of packets in flight,
+  // drawn as dots into one image on the packets canvas.
+  const packets = () => page.getByTestId('packets').getAttribute('data-packets').then(Number);
+  await expect.poll(packets, { timeout: 60_000 }).toBeGreaterThan(1000);
+  // Far more Services get traffic than a table lists: 100 rows, every one with drops
+  // among them, and the others counted.
+  const services = page.getByTestId('service-counter');
+  await expect.poll(() => services.count(), { timeout: 30_000 }).toBe(100);
+  await expect(page.locator('.flows .hint', { hasText: /… and \d+ more without drops/ }).first()).toBeVisible();
+  const dropping = page.locator('[data-testid="service-counter"].bad');
+  const withDrops = await dropping.count();
+  for (let i = 0; i < withDrops; i++) expect(Number(await dropping.nth(i).getAttribute('data-dropped')) + Number(await dropping.nth(i).getAttribute('data-rejected'))).toBeGreaterThan(0);
+  await pressOnGraph(page, 'f');
+  await app.screenshot('scale-10k-traffic');
   await app.assertClean();
 });

@@ -1,0 +1,112 @@
+// Chromium CPU profiles of the web app at scale (issue #9): a paste of a generated
+// cluster until its first picture and the seconds after it, then idle animation with
+// the load at its maximum. Prints the top functions by self time and by total time,
+// and writes the raw profiles (`.cpuprofile`, which Chromium's DevTools open) under
+// tests/e2e/artifacts/.
+//
+// Function names need a build that keeps them: `scripts/profile-web.sh` makes one in
+// dist-profile/ and runs this script on it (docs/performance.md). By hand:
+//   DIST=dist-profile PROFILE_SIZE=10k node tests/e2e/profile.mjs
+//
+// Environment: DIST (default dist), KUBETOPO_BENCH_PORT (default 8766), PROFILE_SIZE
+// (10k or 100k, default 10k), PROFILE_TOP (rows per table, default 25).
+import { chromium } from 'playwright-core';
+import { spawn, execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const port = Number(process.env.KUBETOPO_BENCH_PORT || process.env.KUBETOPO_E2E_PORT || 8766);
+const dist = process.env.DIST || 'dist';
+const size = process.env.PROFILE_SIZE || '10k';
+const top = Number(process.env.PROFILE_TOP || 25);
+const SIZE_ARGS = { '10k': [2000, 5, 100, 10], '100k': [20000, 5, 1000, 50] };
+const log = (...args) => console.error(new Date().toISOString().slice(11, 19), ...args);
+
+/** Self and total milliseconds per function (name and script), from a CPU profile. */
+function summarize(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children || []) parent.set(child, node.id);
+  const selfMs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfMs.set(id, (selfMs.get(id) || 0) + (profile.timeDeltas[i] || 0) / 1000);
+  }
+  const label = (node) => {
+    const frame = node.callFrame;
+    const script = frame.url ? frame.url.split('/').pop() : '';
+    return `${frame.functionName || '(anonymous)'}${script ? ` [${script}]` : ''}`;
+  };
+  const self = new Map();
+  const total = new Map();
+  for (const [id, ms] of selfMs) {
+    const node = byId.get(id);
+    self.set(label(node), (self.get(label(node)) || 0) + ms);
+    // Each function once per stack, so recursion is not counted twice.
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const name = label(byId.get(at));
+      if (seen.has(name)) continue;
+      seen.add(name);
+      total.set(name, (total.get(name) || 0) + ms);
+    }
+  }
+  const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => `${ms.toFixed(0).padStart(8)} ms  ${name}`);
+  const wall = (profile.endTime - profile.startTime) / 1000;
+  return { wallMs: Math.round(wall), self: sorted(self), total: sorted(total) };
+}
+
+async function record(cdp, name, run) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await run();
+  const { profile } = await cdp.send('Profiler.stop');
+  mkdirSync(`${root}tests/e2e/artifacts`, { recursive: true });
+  writeFileSync(`${root}tests/e2e/artifacts/profile-${size}-${name}.cpuprofile`, JSON.stringify(profile));
+  const summary = summarize(profile);
+  console.log(`\n## ${name} (${summary.wallMs} ms recorded)\n\nSelf time:\n${summary.self.join('\n')}\n\nTotal time:\n${summary.total.join('\n')}`);
+}
+
+execFileSync('cargo', ['build', '--release', '--quiet', '--example', 'gen-cluster'], { cwd: root, stdio: 'inherit' });
+const text = execFileSync(`${root}target/release/examples/gen-cluster`, SIZE_ARGS[size].map(String), { maxBuffer: 2 ** 31 }).toString();
+const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process.env, PORT: String(port), MOUNTS: `/=${dist}` }, stdio: 'ignore' });
+await new Promise((resolve) => setTimeout(resolve, 500));
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
+  const page = await context.newPage();
+  page.on('console', (message) => { if (message.type() === 'error') log('console error:', message.text()); });
+  const cdp = await context.newCDPSession(page);
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.waitForSelector('svg.scene[data-pods]');
+  await page.getByTestId('play').click(); // paused while the paste is analysed, as in the bench
+  await page.evaluate((text) => navigator.clipboard.writeText(text), `# profile paste\n${text}`);
+  const before = await page.locator('svg.scene').getAttribute('data-version');
+  await page.getByTestId('editor').click();
+  await page.keyboard.press('Control+A');
+  log(size, 'paste');
+  await record(cdp, 'paste', async () => {
+    await page.keyboard.press('Control+V');
+    await page.waitForFunction((before) => document.querySelector('svg.scene').getAttribute('data-version') !== before, before, { timeout: 600_000, polling: 50 });
+    // The seconds after the first picture: whatever still runs on the main thread.
+    await page.waitForTimeout(3000);
+  });
+  log(size, 'status:', await page.getByTestId('status').textContent());
+  await page.getByTestId('load').fill('2');
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="packets"]').getAttribute('data-packets')) >= 1000, null, { timeout: 120_000 }).catch(() => log('fewer than 1,000 packets'));
+  log(size, 'animation');
+  await record(cdp, 'animation', () => page.waitForTimeout(5000));
+  log(size, 'packets:', await page.getByTestId('packets').getAttribute('data-packets'));
+} finally {
+  await browser.close();
+  server.kill();
+}
