@@ -11,6 +11,7 @@ mod export;
 mod flows;
 mod graph;
 mod launch;
+mod loads;
 mod policies;
 mod samples;
 mod share;
@@ -46,6 +47,7 @@ pub fn start() {
     // the link and the saved work are read. This runs before Leptos sets up its
     // executor, so it uses wasm-bindgen's directly.
     wasm_bindgen_futures::spawn_local(async move {
+        launch::open_sample(&mut launch).await;
         launch::open_share(&mut launch).await;
         let shared_view = launch.shared_view.take();
         let boot = workspaces::boot(&launch).await;
@@ -103,6 +105,7 @@ fn App(
     if display.traffic == Some(TrafficOption::Off) {
         expect_context::<traffic::TrafficState>().playing.set(false);
     }
+    let loads = loads::provide_loads();
     let load_sample = move |ev: leptos::ev::Event| {
         let Some(select) = ev
             .target()
@@ -110,15 +113,8 @@ fn App(
         else {
             return;
         };
-        let id = select.value();
         // A sample opens as a new workspace: the user's work stays one click away.
-        if let Some(sample) = samples::SAMPLES.iter().find(|s| s.id == id) {
-            workspaces::open_as_new_workspace(
-                state,
-                format!("Sample: {}", sample.title),
-                samples::sample_files(sample),
-            );
-        }
+        loads::load_sample(state, loads, select.value());
         select.set_value("");
     };
     let status = move || {
@@ -318,7 +314,7 @@ fn Notices() -> impl IntoView {
         })
     };
     let share_result = move || share::share_notice(state);
-    view! { <div class="notices">{link_error}{save_error}{tab_note}{share_result}{progress}{undo_close}</div> }
+    view! { <div class="notices">{link_error}{save_error}{tab_note}{share_result}{progress}{undo_close}<loads::LoadNotices /></div> }
 }
 
 /// A `data:` address holding the buffers, for the "Download" link of a failed save.

@@ -78,10 +78,11 @@ pub async fn boot(launch: &Launch) -> Boot {
     if launch.embed {
         // Embedded copies show the link (or its error) and neither read nor write
         // the user's saved work.
+        let mut link_error = launch.message();
         let files = match (&launch.linked, &launch.error) {
             (Some(linked), _) => linked.files.clone(),
             (None, Some(_)) => Vec::new(),
-            (None, None) => samples::sample_files(samples::demo()),
+            (None, None) => fetch_demo(&mut link_error).await,
         };
         return Boot {
             identity: WorkspaceIdentity {
@@ -92,7 +93,7 @@ pub async fn boot(launch: &Launch) -> Boot {
             revision: 0,
             summaries: Vec::new(),
             save_status: SaveStatus::Off,
-            link_error: launch.message(),
+            link_error,
             save_at_once: false,
         };
     }
@@ -139,6 +140,7 @@ pub async fn boot(launch: &Launch) -> Boot {
     workspaces.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
     let summaries: Vec<WorkspaceSummary> = workspaces.iter().map(summarize).collect();
     let remembered_tab_workspace = storage::read_tab_workspace();
+    let mut link_error = launch.message();
     let (identity, files, revision, save_at_once) = if let Some(linked) = &launch.linked {
         // A shared link never replaces saved work: it becomes a workspace of its own,
         // and the address loses the link so a reload comes back to that workspace.
@@ -175,7 +177,7 @@ pub async fn boot(launch: &Launch) -> Boot {
                 // The demo is where a first-time user starts typing: it is their workspace.
                 name: "My workspace".into(),
             },
-            samples::sample_files(samples::demo()),
+            fetch_demo(&mut link_error).await,
             0,
             false,
         )
@@ -191,8 +193,28 @@ pub async fn boot(launch: &Launch) -> Boot {
         revision,
         summaries,
         save_status,
-        link_error: launch.message(),
+        link_error,
         save_at_once,
+    }
+}
+
+/// The demo's files for a first visit. When they cannot be fetched, the app starts
+/// empty and says why; this only happens when there is no saved work to show, so
+/// nothing the user typed is hidden or overwritten.
+async fn fetch_demo(message: &mut Option<String>) -> Vec<InputFile> {
+    match samples::fetch_files(samples::demo()).await {
+        Ok(files) => files,
+        Err(reason) => {
+            let reason = format!("{reason} The editor starts empty: paste or open your manifests.");
+            *message = Some(match message.take() {
+                Some(earlier) => format!("{earlier} {reason}"),
+                None => reason,
+            });
+            vec![InputFile {
+                name: "untitled-1.yaml".into(),
+                text: String::new(),
+            }]
+        }
     }
 }
 
