@@ -71,6 +71,9 @@ pub fn Graph() -> impl IntoView {
     let scene_canvas = NodeRef::<leptos::html::Canvas>::new();
     let minimap = NodeRef::<leptos::html::Canvas>::new();
 
+    // The view the last fit chose: while it is still shown, the user has not panned
+    // or zoomed, and a scene that grew out of it, or a resized pane, fits again.
+    let last_fit = StoredValue::new(None::<Viewport>);
     let fit = move || {
         let Some(element) = container.get_untracked() else {
             return;
@@ -82,11 +85,13 @@ pub fn Graph() -> impl IntoView {
         let scene = scene.get_untracked();
         let (sw, sh) = (scene.scene.width.max(1.0), scene.scene.height.max(1.0));
         let k = ((w / sw).min(h / sh) * 0.96).clamp(MIN_ZOOM, 1.5);
-        viewport.set(Viewport {
+        let fitted = Viewport {
             tx: (w - sw * k) / 2.0,
             ty: (h - sh * k) / 2.0,
             k,
-        });
+        };
+        last_fit.set_value(Some(fitted));
+        viewport.set(fitted);
     };
     // Embedded, the page sizes itself to the scene: it reports the height it would
     // like after each new scene, and fits the scene again when the frame is resized.
@@ -146,8 +151,33 @@ pub fn Graph() -> impl IntoView {
                     _ => fit(),
                 }
             });
+        } else if last_fit.get_value() == Some(viewport.get_untracked()) {
+            request_animation_frame(move || {
+                if let Some(element) = container.get_untracked() {
+                    let area = (element.client_width(), element.client_height());
+                    if super::panes::out_of_view(
+                        viewport.get_untracked(),
+                        &scene.get_untracked().scene,
+                        area,
+                    ) {
+                        fit();
+                    }
+                }
+            });
         }
     });
+    if let Some(panes) = use_context::<super::panes::PaneState>() {
+        Effect::new(move |previous: Option<(f64, f64, f64)>| {
+            let widths = panes.widths();
+            let layout = (widths.editor_px, widths.details_px, panes.window_px.get());
+            if previous.is_some_and(|previous| previous != layout)
+                && last_fit.get_value() == Some(viewport.get_untracked())
+            {
+                request_animation_frame(fit);
+            }
+            layout
+        });
+    }
 
     let zoom_at = move |factor: f64, cx: f64, cy: f64| {
         viewport.update(|v| {

@@ -12,6 +12,7 @@ mod flows;
 mod graph;
 mod launch;
 mod loads;
+mod panes;
 mod policies;
 mod samples;
 mod share;
@@ -28,6 +29,7 @@ use wasm_bindgen::JsCast;
 use crate::engine::scene::View;
 use crate::engine::share::SharedView;
 use crate::launch_options::{DisplayOptions, TrafficOption, ViewOption};
+use crate::pane_layout::Pane;
 use state::{AppState, InputFile, MainTab};
 use workspaces::{Boot, SaveStatus};
 
@@ -74,6 +76,17 @@ fn App(
     display: DisplayOptions,
     shared_view: Option<SharedView>,
 ) -> impl IntoView {
+    // A link opened over the saved work: "Undo load" brings that back.
+    let replaced_by_link = boot.replaced.map(|replaced| loads::Replaced {
+        loaded_name: boot.identity.name.clone(),
+        loaded_id: boot.identity.id.clone(),
+        identity: workspaces::WorkspaceIdentity {
+            id: replaced.id,
+            name: replaced.name,
+        },
+        files: replaced.files,
+        revision: replaced.revision,
+    });
     let state = AppState::new(boot.files);
     state.workspace.set(boot.identity);
     state.workspaces.set(boot.summaries);
@@ -106,6 +119,10 @@ fn App(
         expect_context::<traffic::TrafficState>().playing.set(false);
     }
     let loads = loads::provide_loads();
+    let panes = panes::provide_panes();
+    if let Some(replaced) = replaced_by_link {
+        loads.undo.set(Some(replaced));
+    }
     let load_sample = move |ev: leptos::ev::Event| {
         let Some(select) = ev
             .target()
@@ -153,6 +170,7 @@ fn App(
                 </select>
                 // Embedded copies neither read nor write saved work: nothing to switch or save.
                 {(!embed).then(|| view! { <WorkspaceSwitcher /><SaveStatusBadge /> })}
+                {(!embed).then(|| view! { <panes::PaneToggles /> })}
                 <nav class="tabs" aria-label="Main view">
                     <button type="button" data-testid="tab-graph" aria-pressed=move || (state.tab.get() == MainTab::Graph).to_string() on:click=move |_| state.tab.set(MainTab::Graph)>"Graph"</button>
                     <button type="button" data-testid="tab-table" aria-pressed=move || (state.tab.get() == MainTab::Table).to_string() on:click=move |_| state.tab.set(MainTab::Table)>"Table"</button>
@@ -161,14 +179,19 @@ fn App(
                 <span class="privacy" title="kubetopo runs entirely in this page; a Content-Security-Policy forbids outside connections.">"Offline: nothing leaves your browser"</span>
             </header>
             <Notices />
-            <main class="panes">
+            <main class="panes" class:resizable=!embed
+                class:editor-closed=move || !panes.prefs.get().editor_open
+                class:details-closed=move || !panes.prefs.get().details_open
+                style=move || (!embed).then(|| panes::grid_style(panes))>
                 <editor::Editor />
+                {(!embed).then(|| view! { <panes::Splitter pane=Pane::Editor /> })}
                 <section class="center" aria-label="Topology">
                     {move || match state.tab.get() {
                         MainTab::Graph => view! { <graph::Graph /> }.into_any(),
                         MainTab::Table => view! { <table::TableView /> }.into_any(),
                     }}
                 </section>
+                {(!embed).then(|| view! { <panes::Splitter pane=Pane::Details /> })}
                 <details::DetailsPanel />
             </main>
             <footer class="statusbar" data-testid="status" aria-live="polite">{status}</footer>

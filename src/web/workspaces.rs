@@ -60,6 +60,9 @@ pub struct Boot {
     pub link_error: Option<String>,
     /// A workspace opened from a link is saved at once, so it survives a reload.
     pub save_at_once: bool,
+    /// The saved workspace a link's input was opened instead of, which "Undo load"
+    /// brings back.
+    pub replaced: Option<Workspace>,
 }
 
 const CHANNEL_NAME: &str = "kubetopo.workspaces";
@@ -95,6 +98,7 @@ pub async fn boot(launch: &Launch) -> Boot {
             save_status: SaveStatus::Off,
             link_error,
             save_at_once: false,
+            replaced: None,
         };
     }
     ENABLED.with(|enabled| enabled.set(true));
@@ -140,6 +144,10 @@ pub async fn boot(launch: &Launch) -> Boot {
     workspaces.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
     let summaries: Vec<WorkspaceSummary> = workspaces.iter().map(summarize).collect();
     let remembered_tab_workspace = storage::read_tab_workspace();
+    let shown_without_link = remembered_tab_workspace
+        .and_then(|id| workspaces.iter().find(|w| w.id == id))
+        .or_else(|| workspaces.first());
+    let replaced = launch.linked.as_ref().and(shown_without_link).cloned();
     let mut link_error = launch.message();
     let (identity, files, revision, save_at_once) = if let Some(linked) = &launch.linked {
         // A shared link never replaces saved work: it becomes a workspace of its own,
@@ -154,10 +162,7 @@ pub async fn boot(launch: &Launch) -> Boot {
             1,
             true,
         )
-    } else if let Some(workspace) = remembered_tab_workspace
-        .and_then(|id| workspaces.iter().find(|w| w.id == id))
-        .or_else(|| workspaces.first())
-    {
+    } else if let Some(workspace) = shown_without_link {
         if save_status == SaveStatus::Unchanged {
             save_status = SaveStatus::Saved;
         }
@@ -195,6 +200,7 @@ pub async fn boot(launch: &Launch) -> Boot {
         save_status,
         link_error,
         save_at_once,
+        replaced,
     }
 }
 
@@ -397,21 +403,53 @@ pub fn switch_to(state: AppState, id: String) {
         let Some(workspace) = workspace else {
             return;
         };
-        storage::write_tab_workspace(&workspace.id);
-        state.workspace.set(WorkspaceIdentity {
-            id: workspace.id,
-            name: workspace.name,
-        });
-        state.conflict.set_value(false);
-        state.tab_note.set(None);
-        state.edit_serial.set_value(workspace.revision);
-        state.saved_serial.set_value(workspace.revision);
-        state.loaded_serial.set_value(workspace.revision);
-        state.save_status.set(SaveStatus::Saved);
-        crash::remember_files(&workspace.files);
-        show_files(state, workspace.files);
-        state.reanalyze();
+        install_workspace(
+            state,
+            WorkspaceIdentity {
+                id: workspace.id,
+                name: workspace.name,
+            },
+            workspace.files,
+            workspace.revision,
+        );
     });
+}
+
+/// Shows a workspace held in memory ("Undo load" brings back the one a sample
+/// replaced, saved or not); the shown one is saved first.
+pub fn show_workspace(
+    state: AppState,
+    identity: WorkspaceIdentity,
+    files: Vec<InputFile>,
+    revision: u64,
+) {
+    save_now(state);
+    install_workspace(state, identity, files, revision);
+}
+
+/// Makes `files` at `revision` the shown workspace; a revision of 0 was never
+/// saved (the untouched demo), and stays unsaved until edited.
+fn install_workspace(
+    state: AppState,
+    identity: WorkspaceIdentity,
+    files: Vec<InputFile>,
+    revision: u64,
+) {
+    storage::write_tab_workspace(&identity.id);
+    state.workspace.set(identity);
+    state.conflict.set_value(false);
+    state.tab_note.set(None);
+    state.edit_serial.set_value(revision);
+    state.saved_serial.set_value(revision);
+    state.loaded_serial.set_value(revision);
+    state.save_status.set(if revision == 0 {
+        SaveStatus::Unchanged
+    } else {
+        SaveStatus::Saved
+    });
+    crash::remember_files(&files);
+    show_files(state, files);
+    state.reanalyze();
 }
 
 /// Puts files into the editor, as a whole new set of buffers.

@@ -23,6 +23,7 @@ mod highlight;
 mod ingest;
 mod launch_options;
 mod netpol;
+mod pane_layout;
 mod policy_graph;
 mod scale;
 mod scene;
