@@ -15,6 +15,7 @@ mod docs;
 mod engine_rules;
 mod explain;
 mod export;
+mod focus;
 mod fuzz_regressions;
 mod gateway_ingest;
 mod gateway_routing;
