@@ -26,7 +26,8 @@ impl Hops {
 /// The scene ids in the neighbourhood of `id` (a shape of `scene`, or a workload
 /// `wl:…` drawn as groups inside node boxes), by the rules of §13.4: the object
 /// with its contents, what lies within `hops` edges of it in either direction (a
-/// workload group reached brings its pods), and the containers of all of them.
+/// workload group and its pods are reached together), and the containers of all
+/// of them.
 /// Empty when `id` is not in the scene.
 pub fn neighbourhood(scene: &Scene, id: &str, hops: Hops) -> BTreeSet<String> {
     let mut seeds: Vec<String> = Vec::new();
@@ -68,15 +69,9 @@ pub fn neighbourhood(scene: &Scene, id: &str, hops: Hops) -> BTreeSet<String> {
         let mut next = BTreeSet::new();
         for current in &frontier {
             for neighbour in adjacent.get(current.as_str()).into_iter().flatten() {
-                if kept.insert(neighbour.to_string()) {
-                    next.insert(neighbour.to_string());
-                    // A workload group is its pods: they are as near as it is.
-                    if scene::id_kind(neighbour) == Some(IdKind::WorkloadGroup) {
-                        for pod in children.get(*neighbour).into_iter().flatten() {
-                            if kept.insert(pod.clone()) {
-                                next.insert(pod.clone());
-                            }
-                        }
+                for reached in unit(scene, &children, neighbour) {
+                    if kept.insert(reached.clone()) {
+                        next.insert(reached);
                     }
                 }
             }
@@ -137,6 +132,28 @@ pub fn restrict(scene: &Scene, ids: &BTreeSet<String>) -> Scene {
 
 /// The space kept around a focused scene, as around a whole one.
 const MARGIN: f64 = 24.0;
+
+/// What one hop reaches when it reaches `id`: a workload group and its pods are
+/// one thing (the group's dependency edges are its pods' calls), anything else is
+/// itself.
+fn unit(scene: &Scene, children: &BTreeMap<&str, Vec<String>>, id: &str) -> Vec<String> {
+    let group = match scene::id_kind(id) {
+        Some(IdKind::WorkloadGroup) => Some(id.to_string()),
+        Some(IdKind::Pod) => scene
+            .shape(id)
+            .and_then(|pod| pod.parent.clone())
+            .filter(|parent| scene::id_kind(parent) == Some(IdKind::WorkloadGroup)),
+        _ => None,
+    };
+    match group {
+        Some(group) => {
+            let mut found = children.get(group.as_str()).cloned().unwrap_or_default();
+            found.push(group);
+            found
+        }
+        None => vec![id.to_string()],
+    }
+}
 
 fn adjacency(scene: &Scene) -> BTreeMap<&str, BTreeSet<&str>> {
     let mut adjacent: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();

@@ -44,12 +44,19 @@ pub fn Graph() -> impl IntoView {
     let state = expect_context::<AppState>();
     // A pure derivation: the version counts the memo's own recomputations, and the
     // time it took travels with the value instead of being written to a signal.
+    let focus = use_context::<super::focus::FocusState>();
     let scene = Memo::new(move |previous: Option<&SceneBuild>| {
         let topology = state.topology.get();
         let view = state.view.get();
         let filter = state.filter.get();
         let started = super::state::now_ms();
-        let scene = build_scene(&topology.value, view, &filter);
+        let mut scene = build_scene(&topology.value, view, &filter);
+        if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {
+            let ids = crate::engine::focus::neighbourhood(&scene, &id, hops);
+            if !ids.is_empty() {
+                scene = crate::engine::focus::restrict(&scene, &ids);
+            }
+        }
         SceneBuild {
             version: previous.map_or(1, |previous| previous.version + 1),
             scene: Arc::new(scene),
@@ -125,9 +132,15 @@ pub fn Graph() -> impl IntoView {
     // Fit when a different input is loaded, not on every edit: the view stays put while typing.
     let last_files = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
-        let names: Vec<String> = state
+        let mut names: Vec<String> = state
             .files
             .with(|files| files.iter().map(|f| f.name.clone()).collect());
+        // Entering or leaving a focus shows another picture: fit it too.
+        names.extend(
+            focus
+                .and_then(|focus| focus.focus.get())
+                .map(|(id, hops)| format!("focus {id} {hops:?}")),
+        );
         let _ = scene.get();
         if names != last_files.get_value()
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0

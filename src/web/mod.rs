@@ -9,6 +9,7 @@ mod editor;
 mod embed;
 mod export;
 mod flows;
+mod focus;
 mod graph;
 mod launch;
 mod loads;
@@ -120,6 +121,7 @@ fn App(
     }
     let loads = loads::provide_loads();
     let panes = panes::provide_panes();
+    focus::provide_focus();
     if let Some(replaced) = replaced_by_link {
         loads.undo.set(Some(replaced));
     }
@@ -186,6 +188,7 @@ fn App(
                 <editor::Editor />
                 {(!embed).then(|| view! { <panes::Splitter pane=Pane::Editor /> })}
                 <section class="center" aria-label="Topology">
+                    {move || (state.tab.get() == MainTab::Graph).then(|| view! { <focus::FocusBar /> })}
                     {move || match state.tab.get() {
                         MainTab::Graph => view! { <graph::Graph /> }.into_any(),
                         MainTab::Table => view! { <table::TableView /> }.into_any(),

@@ -202,3 +202,28 @@ fn an_unknown_id_has_no_neighbourhood_and_restrict_keeps_only_the_focus() {
     }
     assert_eq!(restrict(&scene, &BTreeSet::new()).shapes.len(), 0);
 }
+
+/// §13.4: a workload group and its pods are reached together, so two hops from the
+/// frontend Service reach, through its pod, the seven Services the frontend calls.
+#[test]
+fn two_hops_from_a_service_reach_its_workloads_callees() {
+    let (_, scene) = boutique();
+    let one = neighbourhood(&scene, "svc:default/frontend", Hops::One);
+    assert_eq!(
+        of_kind(&one, IdKind::Service),
+        BTreeSet::from(["default/frontend".to_string()])
+    );
+    let groups = of_kind(&one, IdKind::WorkloadGroup);
+    assert_eq!(groups.len(), 2, "frontend's and its caller's: {groups:?}");
+    let two = neighbourhood(&scene, "svc:default/frontend", Hops::Two);
+    let mut services: BTreeSet<String> = BOUTIQUE_CALL_GRAPH
+        .iter()
+        .filter(|(client, _)| *client == "frontend")
+        .map(|(_, server)| format!("default/{server}"))
+        .collect();
+    services.extend([
+        "default/frontend".to_string(),
+        "default/frontend-external".to_string(),
+    ]);
+    assert_eq!(of_kind(&two, IdKind::Service), services);
+}
