@@ -4,8 +4,6 @@
 //! every target, so `tests/it/pane_layout.rs` checks it natively; `web/panes.rs`
 //! draws the splitters and stores the preferences.
 
-use serde::{Deserialize, Serialize};
-
 /// The width of a splitter between two panes, in CSS pixels.
 pub const SPLITTER_PX: f64 = 8.0;
 /// The narrowest an open side pane gets.
@@ -21,8 +19,8 @@ pub enum Pane {
 }
 
 /// What the user chose: a width per pane (`None` until dragged: the default for
-/// the window) and whether it is open. Stored as JSON in the browser.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// the window) and whether it is open. Stored in the browser as [`PanePrefs::to_text`].
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PanePrefs {
     pub editor_px: Option<f64>,
     pub details_px: Option<f64>,
@@ -67,6 +65,35 @@ pub fn default_width(pane: Pane, window_px: f64) -> f64 {
 }
 
 impl PanePrefs {
+    /// `editor,details,editor open,details open` in whole pixels and 0 or 1, with an
+    /// empty width for the default: `240,,1,0`. Small, and no JSON code in the wasm.
+    pub fn to_text(&self) -> String {
+        let width =
+            |px: Option<f64>| px.map_or(String::new(), |px| (px.round() as i64).to_string());
+        format!(
+            "{},{},{},{}",
+            width(self.editor_px),
+            width(self.details_px),
+            u8::from(self.editor_open),
+            u8::from(self.details_open)
+        )
+    }
+
+    /// Reads [`PanePrefs::to_text`]; anything else gives the defaults.
+    pub fn from_text(text: &str) -> PanePrefs {
+        let parts: Vec<&str> = text.split(',').collect();
+        let width = |part: &str| part.parse::<u32>().ok().map(f64::from);
+        match parts[..] {
+            [editor, details, editor_open @ ("0" | "1"), details_open @ ("0" | "1")] => PanePrefs {
+                editor_px: width(editor),
+                details_px: width(details),
+                editor_open: editor_open == "1",
+                details_open: details_open == "1",
+            },
+            _ => PanePrefs::default(),
+        }
+    }
+
     pub fn is_open(&self, pane: Pane) -> bool {
         match pane {
             Pane::Editor => self.editor_open,

@@ -31,10 +31,8 @@ impl PaneState {
     fn update(&self, change: impl FnOnce(&mut PanePrefs, f64)) {
         let window_px = self.window_px.get_untracked();
         self.prefs.update(|prefs| change(prefs, window_px));
-        if let Ok(json) = serde_json::to_string(&self.prefs.get_untracked()) {
-            if let Some(storage) = local_storage() {
-                let _ = storage.set_item(STORAGE_KEY, &json);
-            }
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(STORAGE_KEY, &self.prefs.get_untracked().to_text());
         }
     }
 }
@@ -43,7 +41,7 @@ impl PaneState {
 pub fn provide_panes() -> PaneState {
     let prefs = local_storage()
         .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str::<PanePrefs>(&json).ok())
+        .map(|text| PanePrefs::from_text(&text))
         .unwrap_or_default();
     let panes = PaneState {
         prefs: RwSignal::new(prefs),
@@ -61,8 +59,10 @@ pub fn provide_panes() -> PaneState {
 pub fn grid_style(panes: PaneState) -> String {
     let widths = panes.widths();
     format!(
-        "grid-template-columns: {}px {SPLITTER_PX}px minmax(0, 1fr) {SPLITTER_PX}px {}px",
-        widths.editor_px, widths.details_px
+        "grid-template-columns: {}px {splitter}px minmax(0, 1fr) {splitter}px {}px",
+        whole(widths.editor_px),
+        whole(widths.details_px),
+        splitter = whole(SPLITTER_PX)
     )
 }
 
@@ -114,6 +114,13 @@ pub fn Splitter(pane: Pane) -> impl IntoView {
             .max_width(pane, panes.window_px.get())
             .round()
     };
+    let min = move || {
+        if panes.prefs.get().is_open(pane) {
+            MIN_PANE_PX
+        } else {
+            0.0
+        }
+    };
     // The pointer's x and the pane's width when the drag began.
     let drag = StoredValue::new(None::<(f64, f64)>);
     let on_pointer_down = move |ev: leptos::ev::PointerEvent| {
@@ -162,14 +169,19 @@ pub fn Splitter(pane: Pane) -> impl IntoView {
         <div class=format!("splitter splitter-{}", if sign > 0.0 { "editor" } else { "details" })
             role="separator" tabindex="0" aria-orientation="vertical" aria-label=label
             data-testid=test_id
-            aria-valuemin=move || if panes.prefs.get().is_open(pane) { MIN_PANE_PX } else { 0.0 }
-            aria-valuemax=max aria-valuenow=width
+            aria-valuemin=move || whole(min()) aria-valuemax=move || whole(max()) aria-valuenow=move || whole(width())
             title="Drag, or focus and use the arrow keys, to resize; Enter or double-click collapses or opens the pane"
             on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
             on:pointerup=on_pointer_up on:pointercancel=on_pointer_up
             on:dblclick=move |_| panes.update(|prefs, _| prefs.toggle(pane))
             on:keydown=on_key></div>
     }
+}
+
+/// Pixels as a whole number: attributes and styles need no fractions, and integer
+/// formatting costs the wasm far less than a float's.
+fn whole(px: f64) -> i64 {
+    px.round() as i64
 }
 
 fn window_width() -> f64 {

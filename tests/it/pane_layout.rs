@@ -88,3 +88,28 @@ fn a_collapsed_pane_is_zero_wide_and_keeps_its_size_for_later() {
     assert!(prefs.editor_open);
     assert_eq!(widths(prefs, 1024.0), (250.0, 300.0, 458.0));
 }
+
+#[test]
+fn the_preferences_round_trip_through_their_stored_text_and_anything_else_is_the_default() {
+    let mut prefs = PanePrefs::default();
+    assert_eq!(prefs.to_text(), ",,1,1");
+    prefs.resize(Pane::Editor, 240.4, 1440.0);
+    prefs.toggle(Pane::Details);
+    assert_eq!(prefs.to_text(), "240,,1,0");
+    assert_eq!(PanePrefs::from_text("240,,1,0"), prefs);
+    for corrupt in [
+        "",
+        "x",
+        "240,,1",
+        "240,,1,0,9",
+        "-5,,1,1x",
+        "{\"editor_px\":1}",
+    ] {
+        let read = PanePrefs::from_text(corrupt);
+        assert!(
+            read == PanePrefs::default() || read.editor_px.is_none(),
+            "{corrupt:?}: {read:?}"
+        );
+    }
+    assert_eq!(PanePrefs::from_text("abc,12,0,1").editor_px, None);
+}
