@@ -3,7 +3,7 @@
 //! draws [`restrict`]'s scene while a focus is on, with a breadcrumb back to the
 //! whole picture.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::scene::{self, IdKind, Rect, Scene};
 
@@ -30,58 +30,56 @@ impl Hops {
 /// of them.
 /// Empty when `id` is not in the scene.
 pub fn neighbourhood(scene: &Scene, id: &str, hops: Hops) -> BTreeSet<String> {
-    let mut seeds: Vec<String> = Vec::new();
-    if scene.shape(id).is_some() {
-        seeds.push(id.to_string());
-    }
+    // Shapes by position in `scene.shapes`, as the highlight works.
+    let mut seeds: Vec<usize> = scene.shape_index(id).into_iter().collect();
     if scene::id_kind(id) == Some(IdKind::Workload) {
-        seeds.extend(
-            scene
-                .shapes
-                .iter()
-                .filter(|shape| {
-                    scene::id_kind(&shape.id) == Some(IdKind::WorkloadGroup)
-                        && scene.workload_of_group(&shape.id).as_deref() == Some(id)
-                })
-                .map(|shape| shape.id.clone()),
-        );
+        seeds.extend((0..scene.shapes.len()).filter(|&position| {
+            let group = &scene.shapes[position].id;
+            scene::id_kind(group) == Some(IdKind::WorkloadGroup)
+                && scene.workload_of_group(group).as_deref() == Some(id)
+        }));
     }
-    let children = children_of(scene);
-    let mut kept: BTreeSet<String> = BTreeSet::new();
-    let mut frontier: BTreeSet<String> = BTreeSet::new();
+    let (children, parents) = containment(scene);
+    let adjacent = adjacency(scene);
+    let mut kept: BTreeSet<usize> = BTreeSet::new();
+    let mut frontier: Vec<usize> = Vec::new();
     // The object with everything inside it: a node's groups and pods, an island's
     // Services, a group's pods.
     let mut stack = seeds;
     while let Some(current) = stack.pop() {
-        if kept.insert(current.clone()) {
-            frontier.insert(current.clone());
-            stack.extend(
-                children
-                    .get(current.as_str())
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
+        if kept.insert(current) {
+            frontier.push(current);
+            stack.extend(&children[current]);
         }
     }
-    let adjacent = adjacency(scene);
     for _ in 0..hops.count() {
-        let mut next = BTreeSet::new();
-        for current in &frontier {
-            for neighbour in adjacent.get(current.as_str()).into_iter().flatten() {
-                for reached in unit(scene, &children, neighbour) {
-                    if kept.insert(reached.clone()) {
-                        next.insert(reached);
+        let mut next = Vec::new();
+        for &current in &frontier {
+            for &neighbour in &adjacent[current] {
+                for reached in unit(scene, &children, &parents, neighbour) {
+                    if kept.insert(reached) {
+                        next.push(reached);
                     }
                 }
             }
         }
         frontier = next;
     }
-    // Containers give context and are no hop: a pod's group and node, a Service's island.
-    let containers: Vec<String> = kept.iter().flat_map(|id| ancestors(scene, id)).collect();
-    kept.extend(containers);
-    kept
+    // Containers give context and are no hop: a pod's node, a Service's island.
+    let mut ids = BTreeSet::new();
+    for &position in &kept {
+        let mut current = Some(position);
+        // Stop at a container already added (its own containers are too), and never
+        // loop on a malformed chain.
+        for _ in 0..16 {
+            let Some(shown) = current else { break };
+            if !ids.insert(scene.shapes[shown].id.clone()) {
+                break;
+            }
+            current = parents[shown];
+        }
+    }
+    ids
 }
 
 /// The part of `scene` that shows only `ids`: their shapes, and the edges between
@@ -133,59 +131,58 @@ pub fn restrict(scene: &Scene, ids: &BTreeSet<String>) -> Scene {
 /// The space kept around a focused scene, as around a whole one.
 const MARGIN: f64 = 24.0;
 
-/// What one hop reaches when it reaches `id`: a workload group and its pods are
-/// one thing (the group's dependency edges are its pods' calls), anything else is
-/// itself.
-fn unit(scene: &Scene, children: &BTreeMap<&str, Vec<String>>, id: &str) -> Vec<String> {
-    let group = match scene::id_kind(id) {
-        Some(IdKind::WorkloadGroup) => Some(id.to_string()),
-        Some(IdKind::Pod) => scene
-            .shape(id)
-            .and_then(|pod| pod.parent.clone())
-            .filter(|parent| scene::id_kind(parent) == Some(IdKind::WorkloadGroup)),
-        _ => None,
+/// What one hop reaches when it reaches the shape at `position`: a workload group
+/// and its pods are one thing (the group's dependency edges are its pods' calls),
+/// anything else is itself.
+fn unit(
+    scene: &Scene,
+    children: &[Vec<usize>],
+    parents: &[Option<usize>],
+    position: usize,
+) -> Vec<usize> {
+    let is_group =
+        |position: usize| scene::id_kind(&scene.shapes[position].id) == Some(IdKind::WorkloadGroup);
+    let group = if is_group(position) {
+        Some(position)
+    } else if scene::id_kind(&scene.shapes[position].id) == Some(IdKind::Pod) {
+        parents[position].filter(|&parent| is_group(parent))
+    } else {
+        None
     };
     match group {
         Some(group) => {
-            let mut found = children.get(group.as_str()).cloned().unwrap_or_default();
+            let mut found = children[group].clone();
             found.push(group);
             found
         }
-        None => vec![id.to_string()],
+        None => vec![position],
     }
 }
 
-fn adjacency(scene: &Scene) -> BTreeMap<&str, BTreeSet<&str>> {
-    let mut adjacent: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+/// The shapes each shape is joined to by an edge, either way, by position.
+fn adjacency(scene: &Scene) -> Vec<Vec<usize>> {
+    let mut adjacent = vec![Vec::new(); scene.shapes.len()];
     for edge in &scene.edges {
-        adjacent.entry(&edge.from).or_default().insert(&edge.to);
-        adjacent.entry(&edge.to).or_default().insert(&edge.from);
+        if let (Some(from), Some(to)) = (scene.shape_index(&edge.from), scene.shape_index(&edge.to))
+        {
+            adjacent[from].push(to);
+            adjacent[to].push(from);
+        }
     }
     adjacent
 }
 
-fn children_of(scene: &Scene) -> BTreeMap<&str, Vec<String>> {
-    let mut children: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for shape in &scene.shapes {
-        if let Some(parent) = shape.parent.as_deref() {
-            children.entry(parent).or_default().push(shape.id.clone());
+/// Each shape's contents and container, by position.
+fn containment(scene: &Scene) -> (Vec<Vec<usize>>, Vec<Option<usize>>) {
+    let mut children = vec![Vec::new(); scene.shapes.len()];
+    let mut parents = vec![None; scene.shapes.len()];
+    for (position, shape) in scene.shapes.iter().enumerate() {
+        if let Some(parent) = shape.parent.as_deref().and_then(|id| scene.shape_index(id)) {
+            children[parent].push(position);
+            parents[position] = Some(parent);
         }
     }
-    children
-}
-
-fn ancestors(scene: &Scene, id: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut current = scene.shape(id).and_then(|shape| shape.parent.clone());
-    while let Some(parent) = current {
-        // A parent that names itself, directly or not, must not loop.
-        if found.contains(&parent) {
-            break;
-        }
-        current = scene.shape(&parent).and_then(|shape| shape.parent.clone());
-        found.push(parent);
-    }
-    found
+    (children, parents)
 }
 
 fn union(a: Rect, b: Rect) -> Rect {
