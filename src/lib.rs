@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod launch_options;
+pub mod pane_layout;
 pub mod synth;
 
 #[cfg(not(target_arch = "wasm32"))]

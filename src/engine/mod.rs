@@ -28,6 +28,7 @@ pub mod deps;
 pub mod diag;
 pub mod explain;
 pub mod export;
+pub mod focus;
 pub mod gateway;
 pub mod golang;
 pub mod highlight;

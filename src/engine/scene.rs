@@ -186,6 +186,21 @@ impl Scene {
         found
     }
 
+    /// A scene of these shapes and edges (the ids of the edges' ends among the
+    /// shapes), such as a part of another scene (`focus::restrict`).
+    pub fn from_parts(width: f64, height: f64, shapes: Vec<Shape>, edges: Vec<Edge>) -> Scene {
+        let mut scene = Scene {
+            width,
+            height,
+            edges,
+            ..Scene::default()
+        };
+        for shape in shapes {
+            scene.push(shape);
+        }
+        scene
+    }
+
     fn push(&mut self, shape: Shape) {
         self.index.insert(shape.id.clone(), self.shapes.len());
         self.shapes.push(shape);

@@ -44,12 +44,19 @@ pub fn Graph() -> impl IntoView {
     let state = expect_context::<AppState>();
     // A pure derivation: the version counts the memo's own recomputations, and the
     // time it took travels with the value instead of being written to a signal.
+    let focus = use_context::<super::focus::FocusState>();
     let scene = Memo::new(move |previous: Option<&SceneBuild>| {
         let topology = state.topology.get();
         let view = state.view.get();
         let filter = state.filter.get();
         let started = super::state::now_ms();
-        let scene = build_scene(&topology.value, view, &filter);
+        let mut scene = build_scene(&topology.value, view, &filter);
+        if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {
+            let ids = crate::engine::focus::neighbourhood(&scene, &id, hops);
+            if !ids.is_empty() {
+                scene = crate::engine::focus::restrict(&scene, &ids);
+            }
+        }
         SceneBuild {
             version: previous.map_or(1, |previous| previous.version + 1),
             scene: Arc::new(scene),
@@ -71,6 +78,9 @@ pub fn Graph() -> impl IntoView {
     let scene_canvas = NodeRef::<leptos::html::Canvas>::new();
     let minimap = NodeRef::<leptos::html::Canvas>::new();
 
+    // The view the last fit chose: while it is still shown, the user has not panned
+    // or zoomed, and a scene that grew out of it, or a resized pane, fits again.
+    let last_fit = StoredValue::new(None::<Viewport>);
     let fit = move || {
         let Some(element) = container.get_untracked() else {
             return;
@@ -82,11 +92,13 @@ pub fn Graph() -> impl IntoView {
         let scene = scene.get_untracked();
         let (sw, sh) = (scene.scene.width.max(1.0), scene.scene.height.max(1.0));
         let k = ((w / sw).min(h / sh) * 0.96).clamp(MIN_ZOOM, 1.5);
-        viewport.set(Viewport {
+        let fitted = Viewport {
             tx: (w - sw * k) / 2.0,
             ty: (h - sh * k) / 2.0,
             k,
-        });
+        };
+        last_fit.set_value(Some(fitted));
+        viewport.set(fitted);
     };
     // Embedded, the page sizes itself to the scene: it reports the height it would
     // like after each new scene, and fits the scene again when the frame is resized.
@@ -120,9 +132,15 @@ pub fn Graph() -> impl IntoView {
     // Fit when a different input is loaded, not on every edit: the view stays put while typing.
     let last_files = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
-        let names: Vec<String> = state
+        let mut names: Vec<String> = state
             .files
             .with(|files| files.iter().map(|f| f.name.clone()).collect());
+        // Entering or leaving a focus shows another picture: fit it too.
+        names.extend(
+            focus
+                .and_then(|focus| focus.focus.get())
+                .map(|(id, hops)| format!("focus {id} {hops:?}")),
+        );
         let _ = scene.get();
         if names != last_files.get_value()
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
@@ -146,8 +164,33 @@ pub fn Graph() -> impl IntoView {
                     _ => fit(),
                 }
             });
+        } else if last_fit.get_value() == Some(viewport.get_untracked()) {
+            request_animation_frame(move || {
+                if let Some(element) = container.get_untracked() {
+                    let area = (element.client_width(), element.client_height());
+                    if super::panes::out_of_view(
+                        viewport.get_untracked(),
+                        &scene.get_untracked().scene,
+                        area,
+                    ) {
+                        fit();
+                    }
+                }
+            });
         }
     });
+    if let Some(panes) = use_context::<super::panes::PaneState>() {
+        Effect::new(move |previous: Option<(f64, f64, f64)>| {
+            let widths = panes.widths();
+            let layout = (widths.editor_px, widths.details_px, panes.window_px.get());
+            if previous.is_some_and(|previous| previous != layout)
+                && last_fit.get_value() == Some(viewport.get_untracked())
+            {
+                request_animation_frame(fit);
+            }
+            layout
+        });
+    }
 
     let zoom_at = move |factor: f64, cx: f64, cy: f64| {
         viewport.update(|v| {

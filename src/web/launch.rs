@@ -10,7 +10,7 @@ use crate::launch_options::{parse_display_options, DisplayOptions};
 
 /// How the page was opened. Documentation embeds kubetopo in an iframe with
 /// `?embed` (no editor pane, nothing remembered) and picks the input with
-/// `?sample=ID` or `#manifests=BASE64` (never fetched: it is in the URL).
+/// `?sample=ID` (fetched from beside the page) or `#manifests=BASE64` (in the URL).
 #[derive(Clone, Debug, Default)]
 pub struct Launch {
     pub embed: bool,
@@ -27,6 +27,8 @@ pub struct Launch {
     pub share_payload: Option<Vec<u8>>,
     /// The view a share link restores.
     pub shared_view: Option<SharedView>,
+    /// A `?sample=` link's sample, until [`open_sample`] fetches its files.
+    pub sample: Option<&'static samples::Sample>,
 }
 
 #[derive(Clone, Debug)]
@@ -69,13 +71,8 @@ pub fn parse_launch(query: &str, hash: &str) -> Launch {
         ..Launch::default()
     };
     if let Some((_, id)) = params.iter().find(|(k, _)| k == "sample") {
-        match samples::SAMPLES.iter().find(|s| s.id == id) {
-            Some(sample) => {
-                launch.linked = Some(LinkedInput {
-                    workspace_name: format!("Sample: {}", sample.title),
-                    files: samples::sample_files(sample),
-                })
-            }
+        match samples::find(id) {
+            Some(sample) => launch.sample = Some(sample),
             None => {
                 let known: Vec<&str> = samples::SAMPLES.iter().map(|s| s.id).collect();
                 launch.error = Some(format!(
@@ -88,11 +85,13 @@ pub fn parse_launch(query: &str, hash: &str) -> Launch {
     let fragment = hash.trim_start_matches('#');
     if let Some(payload) = share::parse_share_fragment(fragment) {
         launch.linked = None;
+        launch.sample = None;
         match payload {
             Ok(payload) => launch.share_payload = Some(payload),
             Err(error) => launch.error = Some(share_error_message(&error)),
         }
     } else if let Some(encoded) = fragment.strip_prefix("manifests=") {
+        launch.sample = None;
         match decode_manifests(encoded) {
             Ok(text) => {
                 launch.linked = Some(LinkedInput {
@@ -130,6 +129,24 @@ impl Launch {
             .map(String::as_str)
             .collect();
         (!messages.is_empty()).then(|| messages.join(" "))
+    }
+}
+
+/// Fetches a `?sample=` link's files (they are served beside the page): the sample
+/// becomes the linked input, or the launch gets the reason it cannot be shown, and
+/// the saved work is shown instead.
+pub async fn open_sample(launch: &mut Launch) {
+    let Some(sample) = launch.sample.take() else {
+        return;
+    };
+    match samples::fetch_files(sample).await {
+        Ok(files) => {
+            launch.linked = Some(LinkedInput {
+                workspace_name: format!("Sample: {}", sample.title),
+                files,
+            })
+        }
+        Err(reason) => launch.error = Some(reason),
     }
 }
 

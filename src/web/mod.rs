@@ -9,8 +9,11 @@ mod editor;
 mod embed;
 mod export;
 mod flows;
+mod focus;
 mod graph;
 mod launch;
+mod loads;
+mod panes;
 mod policies;
 mod samples;
 mod share;
@@ -27,6 +30,7 @@ use wasm_bindgen::JsCast;
 use crate::engine::scene::View;
 use crate::engine::share::SharedView;
 use crate::launch_options::{DisplayOptions, TrafficOption, ViewOption};
+use crate::pane_layout::Pane;
 use state::{AppState, InputFile, MainTab};
 use workspaces::{Boot, SaveStatus};
 
@@ -46,6 +50,7 @@ pub fn start() {
     // the link and the saved work are read. This runs before Leptos sets up its
     // executor, so it uses wasm-bindgen's directly.
     wasm_bindgen_futures::spawn_local(async move {
+        launch::open_sample(&mut launch).await;
         launch::open_share(&mut launch).await;
         let shared_view = launch.shared_view.take();
         let boot = workspaces::boot(&launch).await;
@@ -72,6 +77,17 @@ fn App(
     display: DisplayOptions,
     shared_view: Option<SharedView>,
 ) -> impl IntoView {
+    // A link opened over the saved work: "Undo load" brings that back.
+    let replaced_by_link = boot.replaced.map(|replaced| loads::Replaced {
+        loaded_name: boot.identity.name.clone(),
+        loaded_id: boot.identity.id.clone(),
+        identity: workspaces::WorkspaceIdentity {
+            id: replaced.id,
+            name: replaced.name,
+        },
+        files: replaced.files,
+        revision: replaced.revision,
+    });
     let state = AppState::new(boot.files);
     state.workspace.set(boot.identity);
     state.workspaces.set(boot.summaries);
@@ -103,6 +119,12 @@ fn App(
     if display.traffic == Some(TrafficOption::Off) {
         expect_context::<traffic::TrafficState>().playing.set(false);
     }
+    let loads = loads::provide_loads();
+    let panes = panes::provide_panes();
+    focus::provide_focus();
+    if let Some(replaced) = replaced_by_link {
+        loads.undo.set(Some(replaced));
+    }
     let load_sample = move |ev: leptos::ev::Event| {
         let Some(select) = ev
             .target()
@@ -110,15 +132,8 @@ fn App(
         else {
             return;
         };
-        let id = select.value();
         // A sample opens as a new workspace: the user's work stays one click away.
-        if let Some(sample) = samples::SAMPLES.iter().find(|s| s.id == id) {
-            workspaces::open_as_new_workspace(
-                state,
-                format!("Sample: {}", sample.title),
-                samples::sample_files(sample),
-            );
-        }
+        loads::load_sample(state, loads, select.value());
         select.set_value("");
     };
     let status = move || {
@@ -157,6 +172,7 @@ fn App(
                 </select>
                 // Embedded copies neither read nor write saved work: nothing to switch or save.
                 {(!embed).then(|| view! { <WorkspaceSwitcher /><SaveStatusBadge /> })}
+                {(!embed).then(|| view! { <panes::PaneToggles /> })}
                 <nav class="tabs" aria-label="Main view">
                     <button type="button" data-testid="tab-graph" aria-pressed=move || (state.tab.get() == MainTab::Graph).to_string() on:click=move |_| state.tab.set(MainTab::Graph)>"Graph"</button>
                     <button type="button" data-testid="tab-table" aria-pressed=move || (state.tab.get() == MainTab::Table).to_string() on:click=move |_| state.tab.set(MainTab::Table)>"Table"</button>
@@ -165,14 +181,20 @@ fn App(
                 <span class="privacy" title="kubetopo runs entirely in this page; a Content-Security-Policy forbids outside connections.">"Offline: nothing leaves your browser"</span>
             </header>
             <Notices />
-            <main class="panes">
+            <main class="panes" class:resizable=!embed
+                class:editor-closed=move || !panes.prefs.get().editor_open
+                class:details-closed=move || !panes.prefs.get().details_open
+                style=move || (!embed).then(|| panes::grid_style(panes))>
                 <editor::Editor />
+                {(!embed).then(|| view! { <panes::Splitter pane=Pane::Editor /> })}
                 <section class="center" aria-label="Topology">
+                    {move || (state.tab.get() == MainTab::Graph).then(|| view! { <focus::FocusBar /> })}
                     {move || match state.tab.get() {
                         MainTab::Graph => view! { <graph::Graph /> }.into_any(),
                         MainTab::Table => view! { <table::TableView /> }.into_any(),
                     }}
                 </section>
+                {(!embed).then(|| view! { <panes::Splitter pane=Pane::Details /> })}
                 <details::DetailsPanel />
             </main>
             <footer class="statusbar" data-testid="status" aria-live="polite">{status}</footer>
@@ -318,7 +340,7 @@ fn Notices() -> impl IntoView {
         })
     };
     let share_result = move || share::share_notice(state);
-    view! { <div class="notices">{link_error}{save_error}{tab_note}{share_result}{progress}{undo_close}</div> }
+    view! { <div class="notices">{link_error}{save_error}{tab_note}{share_result}{progress}{undo_close}<loads::LoadNotices /></div> }
 }
 
 /// A `data:` address holding the buffers, for the "Download" link of a failed save.

@@ -60,6 +60,9 @@ pub struct Boot {
     pub link_error: Option<String>,
     /// A workspace opened from a link is saved at once, so it survives a reload.
     pub save_at_once: bool,
+    /// The saved workspace a link's input was opened instead of, which "Undo load"
+    /// brings back.
+    pub replaced: Option<Workspace>,
 }
 
 const CHANNEL_NAME: &str = "kubetopo.workspaces";
@@ -78,10 +81,11 @@ pub async fn boot(launch: &Launch) -> Boot {
     if launch.embed {
         // Embedded copies show the link (or its error) and neither read nor write
         // the user's saved work.
+        let mut link_error = launch.message();
         let files = match (&launch.linked, &launch.error) {
             (Some(linked), _) => linked.files.clone(),
             (None, Some(_)) => Vec::new(),
-            (None, None) => samples::sample_files(samples::demo()),
+            (None, None) => fetch_demo(&mut link_error).await,
         };
         return Boot {
             identity: WorkspaceIdentity {
@@ -92,8 +96,9 @@ pub async fn boot(launch: &Launch) -> Boot {
             revision: 0,
             summaries: Vec::new(),
             save_status: SaveStatus::Off,
-            link_error: launch.message(),
+            link_error,
             save_at_once: false,
+            replaced: None,
         };
     }
     ENABLED.with(|enabled| enabled.set(true));
@@ -139,6 +144,11 @@ pub async fn boot(launch: &Launch) -> Boot {
     workspaces.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
     let summaries: Vec<WorkspaceSummary> = workspaces.iter().map(summarize).collect();
     let remembered_tab_workspace = storage::read_tab_workspace();
+    let shown_without_link = remembered_tab_workspace
+        .and_then(|id| workspaces.iter().find(|w| w.id == id))
+        .or_else(|| workspaces.first());
+    let replaced = launch.linked.as_ref().and(shown_without_link).cloned();
+    let mut link_error = launch.message();
     let (identity, files, revision, save_at_once) = if let Some(linked) = &launch.linked {
         // A shared link never replaces saved work: it becomes a workspace of its own,
         // and the address loses the link so a reload comes back to that workspace.
@@ -152,10 +162,7 @@ pub async fn boot(launch: &Launch) -> Boot {
             1,
             true,
         )
-    } else if let Some(workspace) = remembered_tab_workspace
-        .and_then(|id| workspaces.iter().find(|w| w.id == id))
-        .or_else(|| workspaces.first())
-    {
+    } else if let Some(workspace) = shown_without_link {
         if save_status == SaveStatus::Unchanged {
             save_status = SaveStatus::Saved;
         }
@@ -175,7 +182,7 @@ pub async fn boot(launch: &Launch) -> Boot {
                 // The demo is where a first-time user starts typing: it is their workspace.
                 name: "My workspace".into(),
             },
-            samples::sample_files(samples::demo()),
+            fetch_demo(&mut link_error).await,
             0,
             false,
         )
@@ -191,8 +198,29 @@ pub async fn boot(launch: &Launch) -> Boot {
         revision,
         summaries,
         save_status,
-        link_error: launch.message(),
+        link_error,
         save_at_once,
+        replaced,
+    }
+}
+
+/// The demo's files for a first visit. When they cannot be fetched, the app starts
+/// empty and says why; this only happens when there is no saved work to show, so
+/// nothing the user typed is hidden or overwritten.
+async fn fetch_demo(message: &mut Option<String>) -> Vec<InputFile> {
+    match samples::fetch_files(samples::demo()).await {
+        Ok(files) => files,
+        Err(reason) => {
+            let reason = format!("{reason} The editor starts empty: paste or open your manifests.");
+            *message = Some(match message.take() {
+                Some(earlier) => format!("{earlier} {reason}"),
+                None => reason,
+            });
+            vec![InputFile {
+                name: "untitled-1.yaml".into(),
+                text: String::new(),
+            }]
+        }
     }
 }
 
@@ -375,21 +403,53 @@ pub fn switch_to(state: AppState, id: String) {
         let Some(workspace) = workspace else {
             return;
         };
-        storage::write_tab_workspace(&workspace.id);
-        state.workspace.set(WorkspaceIdentity {
-            id: workspace.id,
-            name: workspace.name,
-        });
-        state.conflict.set_value(false);
-        state.tab_note.set(None);
-        state.edit_serial.set_value(workspace.revision);
-        state.saved_serial.set_value(workspace.revision);
-        state.loaded_serial.set_value(workspace.revision);
-        state.save_status.set(SaveStatus::Saved);
-        crash::remember_files(&workspace.files);
-        show_files(state, workspace.files);
-        state.reanalyze();
+        install_workspace(
+            state,
+            WorkspaceIdentity {
+                id: workspace.id,
+                name: workspace.name,
+            },
+            workspace.files,
+            workspace.revision,
+        );
     });
+}
+
+/// Shows a workspace held in memory ("Undo load" brings back the one a sample
+/// replaced, saved or not); the shown one is saved first.
+pub fn show_workspace(
+    state: AppState,
+    identity: WorkspaceIdentity,
+    files: Vec<InputFile>,
+    revision: u64,
+) {
+    save_now(state);
+    install_workspace(state, identity, files, revision);
+}
+
+/// Makes `files` at `revision` the shown workspace; a revision of 0 was never
+/// saved (the untouched demo), and stays unsaved until edited.
+fn install_workspace(
+    state: AppState,
+    identity: WorkspaceIdentity,
+    files: Vec<InputFile>,
+    revision: u64,
+) {
+    storage::write_tab_workspace(&identity.id);
+    state.workspace.set(identity);
+    state.conflict.set_value(false);
+    state.tab_note.set(None);
+    state.edit_serial.set_value(revision);
+    state.saved_serial.set_value(revision);
+    state.loaded_serial.set_value(revision);
+    state.save_status.set(if revision == 0 {
+        SaveStatus::Unchanged
+    } else {
+        SaveStatus::Saved
+    });
+    crash::remember_files(&files);
+    show_files(state, files);
+    state.reanalyze();
 }
 
 /// Puts files into the editor, as a whole new set of buffers.

@@ -1,0 +1,63 @@
+// Issue #10 point 7, "find and focus": Focus on a selection shows only its
+// neighbourhood (engine/focus.rs, §13.4 of docs/semantics.md), one or two hops
+// out, and the breadcrumb leads back to the whole picture. Keyboard only.
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+const shapes = (page, prefix) => page.locator(`.graph .shape[data-id^="${prefix}"]`);
+
+for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }]) {
+  test(`focus on the frontend: 1 hop, 2 hops, and back (${size.width}x${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    const app = new App(page);
+    await app.openFresh();
+    const { services } = await app.counts();
+    expect(services).toBe(12);
+    await expect(page.getByTestId('focus')).toBeDisabled();
+    await app.select('svc:default/frontend');
+    // 1 hop of a Service: its endpoints (the frontend pod, with group and node)
+    // and its caller (the load generator, with its pod).
+    await page.getByTestId('focus').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('focus-crumb')).toHaveText('default/frontend · 1 hop');
+    await expect(shapes(page, 'svc:')).toHaveCount(1);
+    await expect(app.shape('svc:default/frontend')).toBeVisible();
+    await expect(shapes(page, 'pod:default/frontend-')).toHaveCount(1);
+    await expect(shapes(page, 'pod:default/loadgenerator-')).toHaveCount(1);
+    await expect(shapes(page, 'pod:')).toHaveCount(2);
+    await app.screenshot(`focus-frontend-service-1-hop-${size.width}x${size.height}`);
+    // 2 hops: through the frontend pod (with its workload group) to
+    // frontend-external and to the seven Services the frontend calls.
+    await page.getByTestId('focus-hops').selectOption('2');
+    await expect(page.getByTestId('focus-crumb')).toHaveText('default/frontend · 2 hops');
+    await expect(app.shape('svc:default/frontend-external')).toBeVisible();
+    await expect(app.shape('svc:default/cartservice')).toBeVisible();
+    await expect(shapes(page, 'svc:')).toHaveCount(9);
+    await expect(app.shape('svc:default/emailservice')).toHaveCount(0);
+    await app.screenshot(`focus-frontend-service-2-hops-${size.width}x${size.height}`);
+    // The breadcrumb leads back to the whole picture.
+    await page.getByTestId('focus-leave').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('focus-crumb')).toHaveCount(0);
+    await expect(shapes(page, 'svc:')).toHaveCount(12);
+    await app.assertClean();
+  });
+}
+
+test('focus on a workload: its callees, its Services, its pod and its node; a new input leaves the focus', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/frontend"]').first().click({ position: { x: 30, y: 6 } });
+  await expect(page.getByTestId('details-title')).toHaveText('Deployment/frontend');
+  await page.getByTestId('focus-hops').selectOption('1');
+  await page.getByTestId('focus').click();
+  await expect(page.getByTestId('focus-crumb')).toContainText('Deployment/frontend · 1 hop');
+  await expect(shapes(page, 'svc:')).toHaveCount(9);
+  await expect(shapes(page, 'pod:')).toHaveCount(1);
+  await expect(shapes(page, 'node:')).toHaveCount(1);
+  await expect(page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/loadgenerator"]')).toHaveCount(0);
+  await page.getByTestId('samples').selectOption('guestbook');
+  await expect(app.shape('svc:default/redis-master')).toBeVisible();
+  await expect(page.getByTestId('focus-crumb')).toHaveCount(0);
+  await app.assertClean();
+});

@@ -1,0 +1,81 @@
+// Issue #10 point 5, "state you can trust": loading a sample or opening a link shows
+// a new workspace, and "Undo load" brings the one it replaced back in one step.
+// Replacing the input clears what-if edits, the trace and the counters.
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+const service = (name) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  selector: {app: ${name}}\n  ports: [{port: 80}]\n`;
+
+for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }]) {
+  test(`undo load: a sample from the menu, then a ?sample= link, each undone in one step (${size.width}x${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    const app = new App(page);
+    await app.openFresh();
+    await app.paste(service('mine'));
+    await expect(app.shape('svc:default/mine')).toBeVisible();
+    await app.waitForSaved();
+    await page.getByTestId('samples').selectOption('guestbook');
+    await expect(app.shape('svc:default/frontend')).toBeVisible();
+    const toast = page.getByTestId('undo-load-toast');
+    await expect(toast).toContainText('Opened "Sample: Guestbook" as a new workspace; "My workspace" is kept.');
+    await app.screenshot(`undo-load-offered-${size.width}x${size.height}`);
+    await page.getByTestId('undo-load').click();
+    await expect(app.shape('svc:default/mine')).toBeVisible();
+    await expect(app.shape('svc:default/frontend')).toHaveCount(0);
+    expect(await app.editor.inputValue()).toBe(service('mine'));
+    await expect(toast).toHaveCount(0);
+    await expect(page.getByTestId('workspaces')).toHaveAttribute('data-current', /.+/);
+    expect(await app.workspaceLabels()).toEqual([
+      expect.stringMatching(/^My workspace · 2 files/),
+      expect.stringMatching(/^Sample: Guestbook · 1 file/),
+    ]);
+    await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
+    await app.screenshot(`undo-load-undone-${size.width}x${size.height}`);
+    // A link opens as a new workspace too, and offers the same way back.
+    await page.goto('/?sample=statefulset');
+    await app.waitForGraph();
+    await expect(toast).toContainText('"My workspace" is kept.');
+    await page.getByTestId('undo-load').click();
+    await expect(app.shape('svc:default/mine')).toBeVisible();
+    expect(await app.editor.inputValue()).toBe(service('mine'));
+    // Undone once; a reload stays on the restored workspace.
+    await page.reload();
+    await expect(app.shape('svc:default/mine')).toBeVisible();
+    await expect(toast).toHaveCount(0);
+    await app.assertClean();
+  });
+}
+
+test('undo load brings back the untouched demo too, and switching workspaces withdraws the offer', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('local-lb');
+  await expect(app.shape('svc:default/echo')).toBeVisible();
+  await page.getByTestId('undo-load').click();
+  await expect(app.shape('svc:default/frontend')).toBeVisible();
+  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'unchanged');
+  await page.getByTestId('samples').selectOption('guestbook');
+  await expect(page.getByTestId('undo-load-toast')).toBeVisible();
+  await app.switchWorkspace('Sample: LoadBalancer');
+  await expect(app.shape('svc:default/echo')).toBeVisible();
+  await expect(page.getByTestId('undo-load-toast')).toHaveCount(0);
+  await app.assertClean();
+});
+
+test('replacing the input clears what-if edits, the trace and the counters', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.select(await page.locator('.graph .shape.pod[data-id^="pod:default/redis-cart-"]').getAttribute('data-id'));
+  await page.getByTestId('kill-pod').click();
+  await expect(page.getByTestId('edits').getByTestId('edit')).toHaveCount(1);
+  await app.select('svc:default/cartservice');
+  await page.getByTestId('trace-service').click();
+  await expect(page.getByTestId('trace-verdict')).toBeVisible();
+  await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).not.toHaveCount(0);
+  await app.paste(service('mine'));
+  await expect(app.shape('svc:default/mine')).toBeVisible();
+  await expect(page.getByTestId('edits').getByTestId('edit')).toHaveCount(0);
+  await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
+  await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).toHaveCount(0);
+  await app.assertClean();
+});
