@@ -51,6 +51,7 @@ pub mod sources;
 pub mod spatial;
 pub mod stages;
 pub mod trace;
+pub mod trace_overlay;
 pub mod validate;
 pub mod whatif;
 pub mod yaml;

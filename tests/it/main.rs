@@ -31,6 +31,7 @@ mod share;
 mod sim;
 mod stages;
 mod trace;
+mod trace_overlay;
 mod validation;
 mod whatif;
 mod yaml;
