@@ -40,6 +40,7 @@ pub mod model;
 pub mod netpol;
 pub mod output;
 pub mod policy_graph;
+pub mod policy_overlay;
 pub mod refs;
 pub mod resolve;
 pub mod scene;

@@ -57,6 +57,7 @@ pub fn Graph() -> impl IntoView {
         }
     });
     provide_context(scene);
+    let trace_overlay = super::trace_overlay::overlay(scene);
     let markup_ref = NodeRef::<leptos::svg::G>::new();
     let viewport = state.viewport;
     let container = state.graph_area;
@@ -549,8 +550,13 @@ pub fn Graph() -> impl IntoView {
         };
         let build = scene.get();
         let selection = state.selection.get();
-        let wanted = found
+        let mut wanted = found
             .with(|found| highlight::highlight(&build.scene, selection.as_deref(), &found.matches));
+        // A trace on the picture lights its own path; the selection keeps its outline.
+        if let Some(overlay) = trace_overlay.get() {
+            wanted.lit_shapes = overlay.highlight.lit_shapes.clone();
+            wanted.lit_edges = overlay.highlight.lit_edges.clone();
+        }
         let mut drawn = drawn.borrow_mut();
         let is_large = build.scene.shapes.len() > LARGE_SCENE_SHAPES;
         if drawn.version != build.version {
@@ -705,7 +711,7 @@ pub fn Graph() -> impl IntoView {
             </div>
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
-        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty())
+        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty()) || trace_overlay.with(Option::is_some)
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
             <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
@@ -718,6 +724,7 @@ pub fn Graph() -> impl IntoView {
                 </g>
             </svg>
             <super::traffic::PacketLayer scene=scene viewport=viewport />
+            <super::trace_overlay::TraceLayer scene=scene overlay=trace_overlay viewport=viewport />
             <canvas class="minimap" node_ref=minimap data-testid="minimap" aria-label="Minimap: press or drag to move the view" hidden
                 on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
                 on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()

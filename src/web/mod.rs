@@ -17,6 +17,7 @@ mod share;
 mod state;
 mod storage;
 mod table;
+mod trace_overlay;
 mod traffic;
 mod worker;
 mod workspaces;

@@ -24,6 +24,7 @@ mod ingest;
 mod launch_options;
 mod netpol;
 mod policy_graph;
+mod policy_overlay;
 mod scale;
 mod scene;
 mod selector;
