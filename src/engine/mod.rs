@@ -44,6 +44,7 @@ pub mod policy_overlay;
 pub mod refs;
 pub mod resolve;
 pub mod scene;
+pub mod scene_motion;
 pub mod selector;
 mod sha256;
 pub mod share;

@@ -3,8 +3,6 @@
 //! ports), and a shield on each workload's shapes, closed when policies isolate its
 //! pods and open when none selects them.
 
-use std::collections::BTreeMap;
-
 use super::policy_graph::{PolicyEnd, PolicyGraph, WorkloadKey};
 use super::refs::NamespacedName;
 use super::scene::{self, IdKind, Scene};
@@ -75,7 +73,8 @@ pub fn policy_overlay(
     scene: &Scene,
     policy: Option<&NamespacedName>,
 ) -> PolicyOverlay {
-    let mut shapes_of: BTreeMap<&WorkloadKey, Vec<&str>> = BTreeMap::new();
+    // The shapes of each workload, in the order of `graph.workloads`.
+    let mut shapes_of: Vec<Vec<&str>> = Vec::with_capacity(graph.workloads.len());
     let mut shields = Vec::new();
     for workload in &graph.workloads {
         let shapes = workload_shapes(scene, &workload.key);
@@ -89,8 +88,13 @@ pub fn policy_overlay(
                 });
             }
         }
-        shapes_of.insert(&workload.key, shapes);
+        shapes_of.push(shapes);
     }
+    let first_shape = |key: &WorkloadKey| -> Option<&str> {
+        // The graph's workloads are sorted by key.
+        let position = graph.workloads.binary_search_by(|w| w.key.cmp(key)).ok()?;
+        shapes_of[position].first().copied()
+    };
     let chosen: Option<Vec<usize>> = policy.map(|name| {
         graph
             .policies
@@ -99,8 +103,7 @@ pub fn policy_overlay(
             .flat_map(|summary| summary.allows.iter().chain(&summary.denies).copied())
             .collect()
     });
-    // (from, to, allowed) → ports, in the graph's order.
-    let mut grouped: BTreeMap<(&str, &str, bool), Vec<String>> = BTreeMap::new();
+    let mut edges: Vec<PolicyEdge> = Vec::new();
     for (index, connection) in graph.connections.iter().enumerate() {
         if chosen
             .as_ref()
@@ -108,19 +111,12 @@ pub fn policy_overlay(
         {
             continue;
         }
-        let from = match &connection.from {
-            PolicyEnd::External => scene
-                .shape(scene::EXTERNAL_ID)
-                .map(|s| s.id.as_str())
-                .into_iter()
-                .collect(),
-            PolicyEnd::Workload(key) => shapes_of.get(key).cloned().unwrap_or_default(),
-        };
         // One edge per pair of workloads: from the first shape of each.
-        let (Some(from), Some(to)) = (
-            from.first(),
-            shapes_of.get(&connection.to).and_then(|s| s.first()),
-        ) else {
+        let from = match &connection.from {
+            PolicyEnd::External => scene.shape(scene::EXTERNAL_ID).map(|s| s.id.as_str()),
+            PolicyEnd::Workload(key) => first_shape(key),
+        };
+        let (Some(from), Some(to)) = (from, first_shape(&connection.to)) else {
             continue;
         };
         let port = if connection.protocol == super::model::Protocol::Tcp {
@@ -128,23 +124,32 @@ pub fn policy_overlay(
         } else {
             format!(":{}/{}", connection.port, connection.protocol)
         };
-        let ports = grouped.entry((from, to, connection.allowed)).or_default();
-        if !ports.contains(&port) {
-            ports.push(port);
+        // Connections come sorted by destination and source: a pair's ports are
+        // next to each other.
+        let same = edges
+            .iter_mut()
+            .rev()
+            .find(|e| e.from == from && e.to == to && e.allowed == connection.allowed);
+        match same {
+            Some(edge) if edge.ports.split(", ").any(|p| p == port) => {}
+            Some(edge) => {
+                edge.ports.push_str(", ");
+                edge.ports.push_str(&port);
+            }
+            None => {
+                let (Some(start), Some(end)) = (scene.anchor(from), scene.anchor(to)) else {
+                    continue;
+                };
+                edges.push(PolicyEdge {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    allowed: connection.allowed,
+                    ports: port,
+                    start,
+                    end,
+                });
+            }
         }
     }
-    let edges = grouped
-        .into_iter()
-        .filter_map(|((from, to, allowed), ports)| {
-            Some(PolicyEdge {
-                from: from.to_string(),
-                to: to.to_string(),
-                allowed,
-                ports: ports.join(", "),
-                start: scene.anchor(from)?,
-                end: scene.anchor(to)?,
-            })
-        })
-        .collect();
     PolicyOverlay { edges, shields }
 }

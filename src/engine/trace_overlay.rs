@@ -218,21 +218,18 @@ fn lit(scene: &Scene, crossed: &[String]) -> Highlight {
     };
     let first = |id: &str| crossed.iter().position(|c| stands_for(c, id));
     let last = |id: &str| crossed.iter().rposition(|c| stands_for(c, id));
-    let mut lit_ids: BTreeSet<&str> = crossed.iter().map(String::as_str).collect();
+    // Each crossed shape, its parent and its grandparent (a pod's group and node).
+    let mut lit_shapes = BTreeSet::new();
     for id in crossed {
-        let parent = scene.shape(id).and_then(|s| s.parent.as_deref());
-        if let Some(parent) = parent {
-            lit_ids.insert(parent);
-            if let Some(grandparent) = scene.shape(parent).and_then(|s| s.parent.as_deref()) {
-                lit_ids.insert(grandparent);
-            }
+        let mut next = Some(id.as_str());
+        for _ in 0..3 {
+            let Some(id) = next else { break };
+            lit_shapes.extend(scene.shape_index(id));
+            next = scene.shape(id).and_then(|s| s.parent.as_deref());
         }
     }
     Highlight {
-        lit_shapes: lit_ids
-            .into_iter()
-            .filter_map(|id| scene.shape_index(id))
-            .collect(),
+        lit_shapes,
         lit_edges: scene
             .edges
             .iter()

@@ -350,12 +350,14 @@ pub fn Graph() -> impl IntoView {
     };
 
     // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection.
+    let traffic = expect_context::<super::traffic::TrafficState>();
     let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
         let in_field = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
         if ev.key() == "Escape" {
+            super::trace_overlay::clear(traffic);
             state.selection.set(None);
             search.set(String::new());
             query.set(String::new());
@@ -699,6 +701,7 @@ pub fn Graph() -> impl IntoView {
             {kind_toggle("dependency", "Dependencies")}
             {kind_toggle("external", "External")}
             {kind_toggle("ingress", "Ingresses")}
+            <super::trace_overlay::PolicyToggle />
             <div class="zoom" role="group" aria-label="Zoom">
                 <button type="button" aria-label="Zoom out" title="Zoom out (-)" on:click=move |_| zoom_center(0.8)>"−"</button>
                 <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| zoom_center(1.25)>"+"</button>
@@ -913,6 +916,10 @@ fn Legend() -> impl IntoView {
                 <dt><span class="swatch line node-port arrow"></span></dt><dd>"Load balancer → node (around the top)"</dd>
                 <dt><span class="swatch line unhealthy arrow"></span></dt><dd>"Node drops (ETP Local)"</dd>
                 <dt><span class="swatch badge-error"></span></dt><dd>"Has errors / warnings"</dd>
+                <dt><span class="swatch line policy-allowed"></span></dt><dd>"Policies: allowed, per port"</dd>
+                <dt><span class="swatch line policy-denied"></span></dt><dd>"Policies: denied (×)"</dd>
+                <dt><span class="swatch shield isolated"></span></dt><dd>"Isolated by a NetworkPolicy"</dd>
+                <dt><span class="swatch shield"></span></dt><dd>"Not selected by any policy: not isolated"</dd>
             </dl>
         </div>
     }

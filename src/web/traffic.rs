@@ -41,6 +41,10 @@ pub struct TrafficState {
     pub trace: RwSignal<Option<Trace>>,
     /// The hop (its step) hovered in the trace panel or on the picture.
     pub trace_hover: RwSignal<Option<usize>>,
+    /// Whether the policy overlay is on, and the policy selected in the policies
+    /// panel (whose connections the overlay then draws alone).
+    pub policy_overlay: RwSignal<bool>,
+    pub policy_selected: RwSignal<Option<crate::engine::refs::NamespacedName>>,
     pub trace_error: RwSignal<Option<String>>,
     pub trace_from: RwSignal<String>,
     pub trace_to: RwSignal<String>,
@@ -59,6 +63,8 @@ impl TrafficState {
             recent: RwSignal::new(Vec::new()),
             trace: RwSignal::new(None),
             trace_hover: RwSignal::new(None),
+            policy_overlay: RwSignal::new(false),
+            policy_selected: RwSignal::new(None),
             trace_error: RwSignal::new(None),
             trace_from: RwSignal::new("external".into()),
             trace_to: RwSignal::new(String::new()),

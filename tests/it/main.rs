@@ -27,6 +27,7 @@ mod policy_graph;
 mod policy_overlay;
 mod scale;
 mod scene;
+mod scene_motion;
 mod selector;
 mod share;
 mod sim;
