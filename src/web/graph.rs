@@ -545,6 +545,7 @@ pub fn Graph() -> impl IntoView {
     // effect so that the highlight always refers to the elements on screen. Large
     // scenes keep no markup: the highlight is kept for the canvas, which redraws.
     let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    let shown: Rc<RefCell<Option<Arc<Scene>>>> = Rc::new(RefCell::new(None));
     let frame_for_scene = Rc::clone(&request_frame);
     Effect::new(move |_| {
         let Some(group) = markup_ref.get() else {
@@ -585,7 +586,21 @@ pub fn Graph() -> impl IntoView {
                     state.last_scene_ms.set(super::state::now_ms() - started)
                 });
             }
+            let old_shapes = std::mem::take(&mut drawn.shapes);
             *drawn = DrawnScene::read(&group, build.version);
+            // An edit moves, adds and removes shapes in view of the user (§13.5).
+            if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
+                if !is_large && !old_shapes.is_empty() {
+                    super::motion::animate(
+                        &group,
+                        &old,
+                        &old_shapes,
+                        &build.scene,
+                        &drawn.shapes,
+                        &drawn.edges,
+                    );
+                }
+            }
         }
         if is_large {
             highlight_store.set_value(wanted);

