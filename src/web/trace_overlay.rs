@@ -65,11 +65,10 @@ fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
         .and_then(|step| step.parse().ok())
 }
 
-/// What the layer drew last: the trace's overlay it brought into view, and the
-/// policy overlay with the scene version and selected policy it was placed for.
+/// The policy overlay the layer drew last, with the scene version and selected
+/// policy it was placed for.
 #[derive(Default)]
 struct Drawn {
-    trace: Option<Arc<TraceOverlay>>,
     policies: Option<(u64, Option<NamespacedName>, PolicyOverlay)>,
 }
 
@@ -93,20 +92,7 @@ pub fn TraceLayer(
             f64::from(svg.client_width()),
             f64::from(svg.client_height()),
         );
-        // A new trace that leaves the view is brought into it.
         let trace = overlay.get();
-        if let Some(new) = trace.as_ref() {
-            if !drawn
-                .trace
-                .as_ref()
-                .is_some_and(|old| Arc::ptr_eq(old, new))
-            {
-                drawn.trace = trace.clone();
-                if let Some(view) = bring_into_view(new, viewport.get_untracked(), size) {
-                    return viewport.set(view);
-                }
-            }
-        }
         let view = viewport.get();
         let hovered = traffic.trace_hover.get();
         let build = scene.get();
@@ -133,6 +119,25 @@ pub fn TraceLayer(
             out.push_str(&markup(trace, &build.scene, view, size.0, hovered));
         }
         svg.set_inner_html(&out);
+    });
+    // A new trace that leaves the view is brought into it.
+    let brought = std::rc::Rc::new(std::cell::RefCell::new(None::<Arc<TraceOverlay>>));
+    Effect::new(move |_| {
+        let (Some(svg), Some(new)) = (layer.get_untracked(), overlay.get()) else {
+            return;
+        };
+        let mut brought = brought.borrow_mut();
+        if brought.as_ref().is_some_and(|old| Arc::ptr_eq(old, &new)) {
+            return;
+        }
+        let size = (
+            f64::from(svg.client_width()),
+            f64::from(svg.client_height()),
+        );
+        if let Some(view) = bring_into_view(&new, viewport.get_untracked(), size) {
+            viewport.set(view);
+        }
+        *brought = Some(new);
     });
     view! {
         <svg class="trace-layer" node_ref=layer data-testid="trace-layer" aria-hidden="true"
