@@ -24,6 +24,7 @@ pub fn DetailsPanel() -> impl IntoView {
     };
     view! {
         <aside class="details" aria-label="Details" data-testid="details">
+            <super::trace_overlay::TracePanel />
             {body}
             <super::traffic::TrafficPanel />
             <super::flows::FlowsPanel />

@@ -64,6 +64,7 @@ pub fn Graph() -> impl IntoView {
         }
     });
     provide_context(scene);
+    let trace_overlay = super::trace_overlay::overlay(scene);
     let markup_ref = NodeRef::<leptos::svg::G>::new();
     let viewport = state.viewport;
     let container = state.graph_area;
@@ -392,12 +393,14 @@ pub fn Graph() -> impl IntoView {
     };
 
     // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection.
+    let traffic = expect_context::<super::traffic::TrafficState>();
     let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
         let in_field = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
         if ev.key() == "Escape" {
+            super::trace_overlay::clear(traffic);
             state.selection.set(None);
             search.set(String::new());
             query.set(String::new());
@@ -585,6 +588,7 @@ pub fn Graph() -> impl IntoView {
     // effect so that the highlight always refers to the elements on screen. Large
     // scenes keep no markup: the highlight is kept for the canvas, which redraws.
     let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    let shown: Rc<RefCell<Option<Arc<Scene>>>> = Rc::new(RefCell::new(None));
     let frame_for_scene = Rc::clone(&request_frame);
     Effect::new(move |_| {
         let Some(group) = markup_ref.get() else {
@@ -592,8 +596,13 @@ pub fn Graph() -> impl IntoView {
         };
         let build = scene.get();
         let selection = state.selection.get();
-        let wanted = found
+        let mut wanted = found
             .with(|found| highlight::highlight(&build.scene, selection.as_deref(), &found.matches));
+        // A trace on the picture lights its own path; the selection keeps its outline.
+        if let Some(overlay) = trace_overlay.get() {
+            wanted.lit_shapes = overlay.highlight.lit_shapes.clone();
+            wanted.lit_edges = overlay.highlight.lit_edges.clone();
+        }
         let mut drawn = drawn.borrow_mut();
         let is_large = build.scene.shapes.len() > LARGE_SCENE_SHAPES;
         if drawn.version != build.version {
@@ -620,7 +629,21 @@ pub fn Graph() -> impl IntoView {
                     state.last_scene_ms.set(super::state::now_ms() - started)
                 });
             }
+            let old_shapes = std::mem::take(&mut drawn.shapes);
             *drawn = DrawnScene::read(&group, build.version);
+            // An edit moves, adds and removes shapes in view of the user (§13.5).
+            if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
+                if !is_large && !old_shapes.is_empty() {
+                    super::motion::animate(
+                        &group,
+                        &old,
+                        &old_shapes,
+                        &build.scene,
+                        &drawn.shapes,
+                        &drawn.edges,
+                    );
+                }
+            }
         }
         if is_large {
             highlight_store.set_value(wanted);
@@ -736,6 +759,7 @@ pub fn Graph() -> impl IntoView {
             {kind_toggle("dependency", "Dependencies")}
             {kind_toggle("external", "External")}
             {kind_toggle("ingress", "Ingresses")}
+            <super::trace_overlay::PolicyToggle />
             <div class="zoom" role="group" aria-label="Zoom">
                 <button type="button" aria-label="Zoom out" title="Zoom out (-)" on:click=move |_| zoom_center(0.8)>"−"</button>
                 <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| zoom_center(1.25)>"+"</button>
@@ -748,7 +772,7 @@ pub fn Graph() -> impl IntoView {
             </div>
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
-        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty())
+        <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty()) || trace_overlay.with(Option::is_some)
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
             <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
@@ -761,6 +785,7 @@ pub fn Graph() -> impl IntoView {
                 </g>
             </svg>
             <super::traffic::PacketLayer scene=scene viewport=viewport />
+            <super::trace_overlay::TraceLayer scene=scene overlay=trace_overlay viewport=viewport />
             <canvas class="minimap" node_ref=minimap data-testid="minimap" aria-label="Minimap: press or drag to move the view" hidden
                 on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
                 on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
@@ -949,6 +974,10 @@ fn Legend() -> impl IntoView {
                 <dt><span class="swatch line node-port arrow"></span></dt><dd>"Load balancer → node (around the top)"</dd>
                 <dt><span class="swatch line unhealthy arrow"></span></dt><dd>"Node drops (ETP Local)"</dd>
                 <dt><span class="swatch badge-error"></span></dt><dd>"Has errors / warnings"</dd>
+                <dt><span class="swatch line policy-allowed"></span></dt><dd>"Policies: allowed, per port"</dd>
+                <dt><span class="swatch line policy-denied"></span></dt><dd>"Policies: denied (×)"</dd>
+                <dt><span class="swatch shield isolated"></span></dt><dd>"Isolated by a NetworkPolicy"</dd>
+                <dt><span class="swatch shield"></span></dt><dd>"Not selected by any policy: not isolated"</dd>
             </dl>
         </div>
     }

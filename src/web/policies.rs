@@ -19,8 +19,9 @@ pub fn PoliciesPanel() -> impl IntoView {
         let topology = state.topology.get();
         std::sync::Arc::new(policy_graph::policy_graph(&topology.value))
     });
-    // The selected policy; one that an edit removed simply shows nothing.
-    let selected = RwSignal::new(None::<NamespacedName>);
+    // The selected policy, which the graph's overlay also draws; one that an edit
+    // removed simply shows nothing.
+    let selected = expect_context::<super::traffic::TrafficState>().policy_selected;
     let body = move || {
         let graph = graph.get();
         let chosen = selected.get();

@@ -39,6 +39,12 @@ pub struct TrafficState {
     /// The connections that ended last, newest first, for the flow list.
     pub recent: RwSignal<Vec<RecentRow>>,
     pub trace: RwSignal<Option<Trace>>,
+    /// The hop (its step) hovered in the trace panel or on the picture.
+    pub trace_hover: RwSignal<Option<usize>>,
+    /// Whether the policy overlay is on, and the policy selected in the policies
+    /// panel (whose connections the overlay then draws alone).
+    pub policy_overlay: RwSignal<bool>,
+    pub policy_selected: RwSignal<Option<crate::engine::refs::NamespacedName>>,
     pub trace_error: RwSignal<Option<String>>,
     pub trace_from: RwSignal<String>,
     pub trace_to: RwSignal<String>,
@@ -56,6 +62,9 @@ impl TrafficState {
             drops: RwSignal::new(BTreeMap::new()),
             recent: RwSignal::new(Vec::new()),
             trace: RwSignal::new(None),
+            trace_hover: RwSignal::new(None),
+            policy_overlay: RwSignal::new(false),
+            policy_selected: RwSignal::new(None),
             trace_error: RwSignal::new(None),
             trace_from: RwSignal::new("external".into()),
             trace_to: RwSignal::new(String::new()),
@@ -759,7 +768,8 @@ pub fn trace_connection(state: AppState, path: u32) {
 /// At most this many rows in the endpoint counters table.
 const MAX_COUNTER_ROWS: usize = 100;
 
-/// The traffic panel: animation controls, counters, what-if reset and the trace form.
+/// The traffic panel: animation controls, counters, what-if reset and the trace
+/// form; the trace itself shows at the top of the pane (`trace_overlay.rs`).
 #[component]
 pub fn TrafficPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -785,32 +795,6 @@ pub fn TrafficPanel() -> impl IntoView {
             <table class="compact counters"><thead><tr><th>"Endpoint"</th><th>"Delivered"</th></tr></thead><tbody>{rows}</tbody></table>
             {(n_more > 0).then(|| view! { <p class="hint" data-testid="more-counters">{format!("… and {n_more} more endpoints")}</p> })}
         }
-    };
-    let trace_view = move || {
-        if let Some(error) = traffic.trace_error.get() {
-            return view! { <p class="query-error" data-testid="trace-error">{error}</p> }
-                .into_any();
-        }
-        let Some(trace) = traffic.trace.get() else {
-            return view! { <p class="hint">"Pick a source and a destination, or use “Trace to this Service”."</p> }.into_any();
-        };
-        view! {
-            <p data-testid="trace-verdict">
-                <span class=format!("verdict {}", trace.verdict.as_str())>{trace.verdict.as_str()}</span>
-                ": " {trace.reason.clone()}
-            </p>
-            <ol class="hops" data-testid="trace-hops">
-                {trace.hops.iter().map(|hop| view! {
-                    <li data-action=hop.action.as_str()>
-                        <strong>{hop.action.as_str()}</strong>
-                        {hop.node.clone().map(|n| format!(" on {n}")).unwrap_or_default()}
-                        " " <code>{format!("{} → {}", hop.src, hop.dst)}</code>
-                        <div class="hint">{hop.detail.clone()}</div>
-                    </li>
-                }).collect_view()}
-            </ol>
-        }
-        .into_any()
     };
     let sources = move || {
         let topology = state.topology.get();
@@ -884,7 +868,6 @@ pub fn TrafficPanel() -> impl IntoView {
                     <button type="button" data-testid="add-flow" title="Animate connections from this source to this destination" on:click=move |_| add_flow(traffic)>"Add as flow"</button>
                 </div>
             </div>
-            {trace_view}
         </section>
     }
 }

@@ -144,6 +144,7 @@ impl<'r, 't> Run<'r, 't> {
             capture_detail,
             node_place,
         );
+        self.hops.of_service(service_ref.key());
 
         // Zero usable endpoints anywhere: the filter table rejects (§5.2).
         if !sets.has_endpoints {

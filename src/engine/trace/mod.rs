@@ -222,6 +222,10 @@ pub struct Hop {
     pub from: Place,
     #[serde(skip)]
     pub to: Place,
+    /// The Service whose rules this hop applies (kube-proxy's capture), so that a
+    /// drawing can light the Service up; not part of the JSON, whose `detail` names it.
+    #[serde(skip)]
+    pub service: Option<NamespacedName>,
 }
 
 /// The endpoint the connection reached.
@@ -836,7 +840,15 @@ impl Hops<'_> {
             detail,
             from: here.place.clone(),
             to,
+            service: None,
         });
+    }
+
+    /// Names the Service whose rules the last recorded hop applied.
+    fn of_service(&mut self, service: NamespacedName) {
+        if let Some(hop) = self.recorded.last_mut() {
+            hop.service = Some(service);
+        }
     }
 }
 

@@ -1,0 +1,246 @@
+//! A trace drawn on the picture (§13.5): which shapes and edges of a scene one
+//! traced connection crosses, a numbered badge per hop at the place it happens, and
+//! where its verdict is written.
+//!
+//! The shells draw what [`trace_overlay`] returns and decide nothing: the SVG and
+//! the canvas renderer dim everything but [`TraceOverlay::highlight`], and one
+//! overlay layer draws the path, the badges and the verdict over either of them.
+
+use std::collections::BTreeSet;
+
+use super::highlight::Highlight;
+use super::scene::{self, IdKind, Scene};
+use super::trace::{HopAction, Place, Trace, Verdict};
+use super::Topology;
+
+/// One traced connection, placed on one scene.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceOverlay {
+    /// The shapes the connection crosses (with their containers) and the edges it
+    /// follows, at full strength; everything else is faded.
+    pub highlight: Highlight,
+    /// The path, in scene units: where the packet starts, then each hop's badge and
+    /// where the hop leaves the packet (a DNS answer returns to the asker), without
+    /// a point repeated twice in a row.
+    pub path: Vec<(f64, f64)>,
+    /// One badge per hop the scene can place, in hop order.
+    pub badges: Vec<HopBadge>,
+    /// Where the verdict is written, when the scene shows any place of the trace.
+    pub verdict: Option<VerdictMark>,
+}
+
+/// The numbered badge of one hop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HopBadge {
+    /// The hop's 1-based step, as the trace panel numbers it.
+    pub step: usize,
+    pub action: HopAction,
+    /// The scene shape the hop happens at, when the scene draws one.
+    pub shape: Option<String>,
+    /// Where the badges of this place are stacked, in scene units.
+    pub x: f64,
+    pub y: f64,
+    /// The badge's position in the stack of badges at the same point: the shell
+    /// draws slot `n` one badge height below slot `n - 1`, at any zoom.
+    pub slot: usize,
+}
+
+/// The verdict, written large where the connection ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerdictMark {
+    pub verdict: Verdict,
+    /// "dropped: no local endpoint on node-2", "delivered to default/cart-1".
+    pub text: String,
+    pub x: f64,
+    pub y: f64,
+    /// The slot under the last badge at this point.
+    pub slot: usize,
+}
+
+/// The short word a hop's badge shows beside its number.
+pub fn badge_label(action: HopAction) -> &'static str {
+    match action {
+        HopAction::Dns => "DNS",
+        HopAction::Send => "send",
+        HopAction::LoadBalancer => "LB",
+        HopAction::Capture => "node",
+        HopAction::ChooseEndpoint => "endpoint",
+        HopAction::Dnat => "DNAT",
+        HopAction::Snat => "SNAT",
+        HopAction::Forward => "forward",
+        HopAction::PolicyEgress | HopAction::PolicyIngress => "policy",
+        HopAction::IngressRoute => "ingress",
+        HopAction::GatewayListener
+        | HopAction::GatewayRoute
+        | HopAction::GatewayFilter
+        | HopAction::GatewayBackend => "gateway",
+        HopAction::Proxy => "proxy",
+        HopAction::Leave => "leave",
+        HopAction::Deliver => "pod",
+        HopAction::Drop => "drop",
+        HopAction::Reject => "reject",
+        HopAction::Unresolved => "no answer",
+    }
+}
+
+/// The verdict in a few words, naming where it happened: "dropped: no local
+/// endpoint on node-2", "delivered to default/cartservice-1".
+pub fn verdict_text(trace: &Trace) -> String {
+    if trace.verdict == Verdict::Delivered {
+        return match trace.endpoint.as_ref().and_then(|e| e.pod.as_ref()) {
+            Some(pod) => format!("delivered to {pod}"),
+            None => "delivered".to_string(),
+        };
+    }
+    let node = trace
+        .hops
+        .last()
+        .and_then(|hop| hop.node.as_deref())
+        .map(|node| format!(" on {node}"))
+        .unwrap_or_default();
+    format!("{}: {}{node}", trace.verdict, trace.cause.label())
+}
+
+/// The scene shape that stands for `place`: the one [`scene::place_anchor`] draws
+/// a packet at. In the logical view a pod stands as its workload's box.
+pub fn place_shape(scene: &Scene, topology: &Topology, place: &Place) -> Option<String> {
+    let found = |id: String| scene.shape(&id).map(|shape| shape.id.clone());
+    match place {
+        Place::Client => found(scene::EXTERNAL_ID.to_string()),
+        Place::Dns | Place::Outside(_) => None,
+        Place::LoadBalancer(service) => found(scene::id_from_key(
+            IdKind::LoadBalancer,
+            &service.to_string(),
+        ))
+        .or_else(|| found(scene::id_from_key(IdKind::Service, &service.to_string()))),
+        Place::Node(name) => found(scene::node_id(name)),
+        Place::Pod(pod_key) => found(scene::id_from_key(IdKind::Pod, &pod_key.to_string()))
+            .or_else(|| {
+                let pod = topology.cluster.pods.iter().find(|p| p.key() == *pod_key)?;
+                found(scene::workload_id(&pod.namespace, pod.workload.as_ref()?))
+            }),
+    }
+}
+
+/// Places `trace` on `scene` (§13.5). A hop happens where it leaves the packet,
+/// except sending and the load balancer's choice, which happen where the packet
+/// was; a hop at a place the scene does not draw (a node in the logical view) sits
+/// at the Service it names, else at the previous badge. The verdict goes under
+/// the badges of the last hop.
+pub fn trace_overlay(trace: &Trace, scene: &Scene, topology: &Topology) -> TraceOverlay {
+    let anchor = |place: &Place| scene::place_anchor(scene, topology, place);
+    let mut crossed: Vec<String> = Vec::new();
+    let mut path: Vec<(f64, f64)> = Vec::new();
+    let mut badges: Vec<HopBadge> = Vec::new();
+    let mut previous: Option<((f64, f64), Option<String>)> = None;
+    for hop in &trace.hops {
+        let service_shape = hop
+            .service
+            .as_ref()
+            .map(|service| scene::id_from_key(IdKind::Service, &service.to_string()))
+            .filter(|id| scene.shape(id).is_some());
+        let at = match hop.action {
+            HopAction::Send | HopAction::LoadBalancer => &hop.from,
+            _ => &hop.to,
+        };
+        let placed = anchor(at)
+            .map(|point| (point, place_shape(scene, topology, at)))
+            .or_else(|| {
+                let id = service_shape.clone()?;
+                Some((scene.anchor(&id)?, Some(id)))
+            })
+            .or_else(|| anchor(&hop.from).map(|p| (p, place_shape(scene, topology, &hop.from))))
+            .or_else(|| previous.clone());
+        for id in [
+            place_shape(scene, topology, &hop.from),
+            service_shape,
+            place_shape(scene, topology, &hop.to),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if crossed.last() != Some(&id) {
+                crossed.push(id);
+            }
+        }
+        // The packet starts where the first hop starts; a DNS answer comes back to
+        // the asker.
+        let start = path.is_empty().then(|| anchor(&hop.from)).flatten();
+        let back = (hop.action == HopAction::Dns)
+            .then(|| anchor(&hop.from))
+            .flatten();
+        for point in [start, placed.as_ref().map(|p| p.0), anchor(&hop.to), back]
+            .into_iter()
+            .flatten()
+        {
+            if path.last() != Some(&point) {
+                path.push(point);
+            }
+        }
+        let Some(((x, y), shape)) = placed else {
+            continue;
+        };
+        let slot = badges.iter().filter(|b| (b.x, b.y) == (x, y)).count();
+        badges.push(HopBadge {
+            step: hop.step,
+            action: hop.action,
+            shape: shape.clone(),
+            x,
+            y,
+            slot,
+        });
+        previous = Some(((x, y), shape));
+    }
+    let verdict = badges.last().map(|last| VerdictMark {
+        verdict: trace.verdict,
+        text: verdict_text(trace),
+        x: last.x,
+        y: last.y,
+        slot: last.slot + 1,
+    });
+    TraceOverlay {
+        highlight: lit(scene, &crossed),
+        path,
+        badges,
+        verdict,
+    }
+}
+
+/// The shapes in `crossed` with their containers, and the edges that go forward
+/// along it: from a shape crossed before a later crossing of the edge's other end
+/// (a pod's workload group stands for the pod, as the cluster view draws
+/// dependencies from groups).
+fn lit(scene: &Scene, crossed: &[String]) -> Highlight {
+    let stands_for = |crossing: &String, id: &str| {
+        crossing == id
+            || scene::id_kind(crossing) == Some(IdKind::Pod)
+                && scene.shape(crossing).and_then(|s| s.parent.as_deref()) == Some(id)
+    };
+    let first = |id: &str| crossed.iter().position(|c| stands_for(c, id));
+    let last = |id: &str| crossed.iter().rposition(|c| stands_for(c, id));
+    // Each crossed shape, its parent and its grandparent (a pod's group and node).
+    let mut lit_shapes = BTreeSet::new();
+    for id in crossed {
+        let mut next = Some(id.as_str());
+        for _ in 0..3 {
+            let Some(id) = next else { break };
+            lit_shapes.extend(scene.shape_index(id));
+            next = scene.shape(id).and_then(|s| s.parent.as_deref());
+        }
+    }
+    Highlight {
+        lit_shapes,
+        lit_edges: scene
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, edge)| match (first(&edge.from), last(&edge.to)) {
+                (Some(from), Some(to)) => from < to,
+                _ => false,
+            })
+            .map(|(position, _)| position)
+            .collect(),
+        selected_shapes: BTreeSet::new(),
+        matched_shapes: BTreeSet::new(),
+    }
+}

@@ -1,0 +1,342 @@
+//! The trace on the picture (§13.5) and the policies on it (§8.6): the trace panel
+//! at the top of the details pane, and one layer over the graph (either renderer)
+//! with the trace's path, a numbered badge per hop and the verdict, and the policy
+//! edges and shields. The engine's `trace_overlay` and `policy_overlay` place
+//! everything; this module writes it as markup in screen pixels, so badges and
+//! labels keep their size at any zoom, and keeps the panel's hovered hop and the
+//! hovered badge in step.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::graph::{SceneBuild, Viewport};
+use super::state::AppState;
+use super::traffic::TrafficState;
+use crate::engine::policy_graph::policy_graph;
+use crate::engine::policy_overlay::{policy_overlay, PolicyOverlay};
+use crate::engine::refs::NamespacedName;
+use crate::engine::scene::{escape, Scene};
+use crate::engine::trace_overlay::{badge_label, trace_overlay, TraceOverlay};
+
+/// The shown trace placed on the shown scene; `None` without a trace.
+pub fn overlay(scene: Memo<SceneBuild>) -> Memo<Option<Arc<TraceOverlay>>> {
+    let state = expect_context::<AppState>();
+    let traffic = expect_context::<TrafficState>();
+    Memo::new(move |_| {
+        let trace = traffic.trace.get()?;
+        let build = scene.get();
+        let topology = state.topology.get();
+        Some(Arc::new(trace_overlay(
+            &trace,
+            &build.scene,
+            &topology.value,
+        )))
+    })
+}
+
+/// The toolbar's switch for the policy overlay.
+#[component]
+pub fn PolicyToggle() -> impl IntoView {
+    let traffic = expect_context::<TrafficState>();
+    view! {
+        <label class="toggle" title="Draw the connections NetworkPolicies allow (solid) and deny (dashed, ×), and a shield on each workload: closed when isolated">
+            <input type="checkbox" data-testid="show-policies" prop:checked=move || traffic.policy_overlay.get()
+                on:change=move |ev| traffic.policy_overlay.set(event_target_checked(&ev)) />
+            "Policies"
+        </label>
+    }
+}
+
+/// Removes the trace from the panel and the picture.
+pub fn clear(traffic: TrafficState) {
+    traffic.trace.set(None);
+    traffic.trace_error.set(None);
+    traffic.trace_hover.set(None);
+}
+
+/// The hop step named by the `data-step` of the element under an event, if any.
+fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("[data-step]").ok().flatten())
+        .and_then(|e| e.get_attribute("data-step"))
+        .and_then(|step| step.parse().ok())
+}
+
+/// The policy overlay the layer drew last, with the scene version and selected
+/// policy it was placed for.
+#[derive(Default)]
+struct Drawn {
+    policies: Option<(u64, Option<NamespacedName>, PolicyOverlay)>,
+}
+
+/// The layer over the graph.
+#[component]
+pub fn TraceLayer(
+    scene: Memo<SceneBuild>,
+    overlay: Memo<Option<Arc<TraceOverlay>>>,
+    viewport: RwSignal<Viewport>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let traffic = expect_context::<TrafficState>();
+    let layer = NodeRef::<leptos::svg::Svg>::new();
+    let drawn = std::rc::Rc::new(std::cell::RefCell::new(Drawn::default()));
+    Effect::new(move |_| {
+        let Some(svg) = layer.get() else {
+            return;
+        };
+        let mut drawn = drawn.borrow_mut();
+        let size = (
+            f64::from(svg.client_width()),
+            f64::from(svg.client_height()),
+        );
+        let trace = overlay.get();
+        let view = viewport.get();
+        let hovered = traffic.trace_hover.get();
+        let build = scene.get();
+        // The policy graph is computed only while the overlay is on or a policy is
+        // selected, and once per scene and selection.
+        let selected = traffic.policy_selected.get();
+        let mut out = String::new();
+        if traffic.policy_overlay.get() || selected.is_some() {
+            let fresh = drawn.policies.as_ref().is_some_and(|(version, policy, _)| {
+                *version == build.version && *policy == selected
+            });
+            if !fresh {
+                let graph = state
+                    .topology
+                    .with_untracked(|topology| policy_graph(&topology.value));
+                let placed = policy_overlay(&graph, &build.scene, selected.as_ref());
+                drawn.policies = Some((build.version, selected, placed));
+            }
+            if let Some((_, _, policies)) = &drawn.policies {
+                out = policy_markup(policies, view);
+            }
+        }
+        if let Some(trace) = &trace {
+            out.push_str(&markup(trace, &build.scene, view, size.0, hovered));
+        }
+        svg.set_inner_html(&out);
+    });
+    // A new trace that leaves the view is brought into it.
+    let brought = std::rc::Rc::new(std::cell::RefCell::new(None::<Arc<TraceOverlay>>));
+    Effect::new(move |_| {
+        let (Some(svg), Some(new)) = (layer.get_untracked(), overlay.get()) else {
+            return;
+        };
+        let mut brought = brought.borrow_mut();
+        if brought.as_ref().is_some_and(|old| Arc::ptr_eq(old, &new)) {
+            return;
+        }
+        let size = (
+            f64::from(svg.client_width()),
+            f64::from(svg.client_height()),
+        );
+        if let Some(view) = bring_into_view(&new, viewport.get_untracked(), size) {
+            viewport.set(view);
+        }
+        *brought = Some(new);
+    });
+    view! {
+        <svg class="trace-layer" node_ref=layer data-testid="trace-layer" aria-hidden="true"
+            on:pointerover=move |ev| traffic.trace_hover.set(hovered_step(&ev))
+            on:pointerout=move |_| traffic.trace_hover.set(None)></svg>
+    }
+}
+
+/// The viewport that shows all of the trace's path, centred, when `view` does
+/// not (keeping some room for the badges right of and below their points);
+/// `None` when it does. It only zooms out.
+fn bring_into_view(
+    overlay: &TraceOverlay,
+    view: Viewport,
+    (width, height): (f64, f64),
+) -> Option<Viewport> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for &(x, y) in &overlay.path {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    let inside = |x: f64, y: f64| {
+        let (x, y) = (x * view.k + view.tx, y * view.k + view.ty);
+        x >= 10.0 && y >= 10.0 && x <= width - 60.0 && y <= height - 40.0
+    };
+    if overlay.path.is_empty() || inside(x0, y0) && inside(x1, y1) {
+        return None;
+    }
+    let k = view
+        .k
+        .min((width - 200.0) / (x1 - x0).max(1.0))
+        .min((height - 160.0) / (y1 - y0).max(1.0))
+        .max(0.02);
+    Some(Viewport {
+        tx: (width - 200.0) / 2.0 - (x0 + x1) / 2.0 * k,
+        ty: (height - 120.0) / 2.0 - (y0 + y1) / 2.0 * k,
+        k,
+    })
+}
+
+/// Height of a badge and the step between stacked badges, in screen pixels.
+const BADGE_H: f64 = 20.0;
+const BADGE_STEP: f64 = 23.0;
+
+/// The overlay as SVG markup in screen pixels for `view` on a layer `width` pixels
+/// wide; the hovered hop's badge and shape are outlined.
+fn markup(
+    overlay: &TraceOverlay,
+    scene: &Scene,
+    view: Viewport,
+    width: f64,
+    hovered: Option<usize>,
+) -> String {
+    let screen = |x: f64, y: f64| (x * view.k + view.tx, y * view.k + view.ty);
+    let points: Vec<String> = overlay
+        .path
+        .iter()
+        .map(|&(x, y)| {
+            let (x, y) = screen(x, y);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let mut out = format!(
+        "<polyline class=\"trace-path\" points=\"{}\"></polyline>",
+        points.join(" ")
+    );
+    // Where each stack starts: right of its point, so the shape stays visible, and
+    // moved left where a box `w` wide would leave the layer.
+    let stack = |x: f64, y: f64, slot: usize, w: f64| {
+        let (x, y) = screen(x, y);
+        (
+            (x + 10.0).min(width - w - 4.0).max(4.0),
+            y - BADGE_H / 2.0 + slot as f64 * BADGE_STEP,
+        )
+    };
+    for badge in &overlay.badges {
+        let is_hovered = hovered == Some(badge.step);
+        if is_hovered {
+            if let Some(rect) = badge.shape.as_deref().and_then(|id| scene.shape(id)) {
+                let (x, y) = screen(rect.rect.x, rect.rect.y);
+                out.push_str(&format!(
+                    "<rect class=\"trace-focus\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\"></rect>",
+                    x - 4.0,
+                    y - 4.0,
+                    rect.rect.w * view.k + 8.0,
+                    rect.rect.h * view.k + 8.0
+                ));
+            }
+        }
+        let label = badge_label(badge.action);
+        let w = 28.0 + 7.0 * label.len() as f64;
+        let (x, y) = stack(badge.x, badge.y, badge.slot, w);
+        out.push_str(&format!(
+            "<g class=\"trace-badge{}\" data-testid=\"trace-badge\" data-step=\"{}\" data-action=\"{}\" transform=\"translate({x:.1},{y:.1})\"><rect width=\"{:.0}\" height=\"{BADGE_H}\" rx=\"10\"></rect><circle cx=\"10\" cy=\"10\" r=\"8\"></circle><text class=\"step\" x=\"10\" y=\"14\">{}</text><text x=\"22\" y=\"14\">{label}</text></g>",
+            if is_hovered { " hovered" } else { "" },
+            badge.step,
+            badge.action.as_str(),
+            w,
+            badge.step,
+        ));
+    }
+    if let Some(verdict) = &overlay.verdict {
+        let w = 20.0 + 10.0 * verdict.text.chars().count() as f64;
+        let (x, y) = stack(verdict.x, verdict.y, verdict.slot, w);
+        let text = escape(&verdict.text);
+        out.push_str(&format!(
+            "<g class=\"trace-verdict {}\" data-testid=\"trace-verdict-mark\" transform=\"translate({x:.1},{:.1})\"><rect width=\"{:.0}\" height=\"28\" rx=\"6\"></rect><text x=\"10\" y=\"19\">{text}</text></g>",
+            verdict.verdict.as_str(),
+            y + 2.0,
+            w,
+        ));
+    }
+    out
+}
+
+/// The policy edges (arrows, with their ports; denied ones dashed with a cross at
+/// their middle) and the shields, in screen pixels. An edge runs a few pixels to
+/// the right of the line between its ends, so that the two directions of a pair
+/// stay apart.
+fn policy_markup(overlay: &PolicyOverlay, view: Viewport) -> String {
+    let screen = |(x, y): (f64, f64)| (x * view.k + view.tx, y * view.k + view.ty);
+    let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
+    for edge in &overlay.edges {
+        let ((x1, y1), (x2, y2)) = (screen(edge.start), screen(edge.end));
+        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+        let (nx, ny) = (-(y2 - y1) / length * 4.0, (x2 - x1) / length * 4.0);
+        let (x1, y1, x2, y2) = (x1 + nx, y1 + ny, x2 + nx, y2 + ny);
+        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        let kind = if edge.allowed { "allowed" } else { "denied" };
+        out.push_str(&format!(
+            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" marker-end=\"url(#kt-{})\"></line>{}<text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
+            escape(&edge.from),
+            escape(&edge.to),
+            escape(&edge.ports),
+            if edge.allowed { "allow" } else { "deny" },
+            if edge.allowed {
+                String::new()
+            } else {
+                format!("<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>", mx - 4.0, my - 4.0)
+            },
+            mx + 7.0,
+            my - 5.0,
+            escape(&edge.ports),
+        ));
+    }
+    for shield in &overlay.shields {
+        let (x, y) = screen((shield.x, shield.y));
+        out.push_str(&format!(
+            "<path class=\"shield{}\" data-testid=\"policy-shield\" data-shape=\"{}\" d=\"M{:.1},{:.1}h12v6q0,7-6,10q-6,-3-6,-10z\"></path>",
+            if shield.isolated { " isolated" } else { "" },
+            escape(&shield.shape),
+            x - 16.0,
+            y + 2.0,
+        ));
+    }
+    out
+}
+
+/// The trace panel, at the top of the details pane: the verdict, every hop, and a
+/// button that clears the trace. Hovering a hop outlines its badge and shape.
+#[component]
+pub fn TracePanel() -> impl IntoView {
+    let traffic = expect_context::<TrafficState>();
+    move || {
+        let error = traffic.trace_error.get();
+        let trace = traffic.trace.get();
+        if error.is_none() && trace.is_none() {
+            return None;
+        }
+        let body = match (error, trace) {
+            (Some(error), _) => view! { <p class="query-error" data-testid="trace-error">{error}</p> }.into_any(),
+            (None, Some(trace)) => view! {
+                <p data-testid="trace-verdict">
+                    <span class=format!("verdict {}", trace.verdict.as_str())>{trace.verdict.as_str()}</span>
+                    ": " {trace.reason.clone()}
+                </p>
+                <ol class="hops" data-testid="trace-hops"
+                    on:pointerover=move |ev| traffic.trace_hover.set(hovered_step(&ev))
+                    on:pointerleave=move |_| traffic.trace_hover.set(None)>
+                    {trace.hops.iter().map(|hop| {
+                        let step = hop.step;
+                        view! {
+                            <li data-action=hop.action.as_str() data-step=step class:hovered=move || traffic.trace_hover.get() == Some(step)>
+                                <strong>{hop.action.as_str()}</strong>
+                                {hop.node.clone().map(|n| format!(" on {n}")).unwrap_or_default()}
+                                " " <code>{format!("{} → {}", hop.src, hop.dst)}</code>
+                                <div class="hint">{hop.detail.clone()}</div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            }
+            .into_any(),
+            (None, None) => ().into_any(),
+        };
+        Some(view! {
+            <section class="trace-panel" aria-label="Trace" data-testid="trace-panel">
+                <h3>"Trace " <button type="button" class="small" data-testid="clear-trace" title="Remove the trace from the picture (Esc)" on:click=move |_| clear(traffic)>"Clear"</button></h3>
+                {body}
+            </section>
+        })
+    }
+}

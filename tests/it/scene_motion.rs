@@ -1,0 +1,96 @@
+//! Edits you can follow (§13.6): what moves, appears and goes between the scene
+//! before a what-if edit and the scene after it.
+
+use kubetopo::engine::scene::{build_scene, parse_id, Filter, IdKind, Scene, View};
+use kubetopo::engine::scene_motion::scene_motion;
+use kubetopo::engine::whatif::{apply, Mutation};
+
+use crate::common::samples;
+
+fn id_kinds(scene: &Scene, positions: impl Iterator<Item = usize>) -> Vec<String> {
+    positions.map(|p| scene.shapes[p].id.clone()).collect()
+}
+
+/// §13.6: scaling cartservice from 1 to 3 adds two pods (and the groups that hold
+/// them on other nodes) and removes nothing. The classic picture's crossing
+/// reduction may reorder Services and node contents (`docs/layout.md`), and the
+/// motion says so; the namespace island and the external column stay put.
+#[test]
+fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
+    let before = samples(&["online-boutique.yaml"]);
+    let mut after = before.clone();
+    apply(
+        &mut after,
+        &Mutation::ScaleWorkload {
+            namespace: "default".into(),
+            name: "cartservice".into(),
+            replicas: 3,
+        },
+    )
+    .expect("scale applies");
+    let (old, new) = (
+        build_scene(&before, View::Cluster, &Filter::default()),
+        build_scene(&after, View::Cluster, &Filter::default()),
+    );
+    let motion = scene_motion(&old, &new);
+    let added = id_kinds(&new, motion.added.iter().copied());
+    let added_pods: Vec<&String> = added.iter().filter(|id| id.starts_with("pod:")).collect();
+    assert_eq!(added_pods.len(), 2, "{added:?}");
+    assert!(added_pods
+        .iter()
+        .all(|id| id.starts_with("pod:default/cartservice-")));
+    assert!(motion.removed.is_empty());
+    // Islands, the external clients and the load balancers' column stay put.
+    for (position, _, _) in &motion.moved {
+        let kind = parse_id(&new.shapes[*position].id).map(|(kind, _)| kind);
+        assert!(
+            !matches!(kind, Some(IdKind::Namespace | IdKind::External)),
+            "{} moved",
+            new.shapes[*position].id
+        );
+    }
+    // The edges to the new pods are new.
+    assert!(motion
+        .redrawn_edges
+        .iter()
+        .any(|&e| new.edges[e].to.starts_with("pod:default/cartservice-")));
+}
+
+/// §13.6: scaling to 0 removes the pod (positions in the old scene); an unchanged
+/// scene has no motion at all.
+#[test]
+fn scaling_to_zero_removes_the_pod_and_an_unchanged_scene_is_still() {
+    let before = samples(&["online-boutique.yaml"]);
+    let old = build_scene(&before, View::Cluster, &Filter::default());
+    assert!(scene_motion(&old, &old.clone()).is_empty());
+    let mut after = before.clone();
+    apply(
+        &mut after,
+        &Mutation::ScaleWorkload {
+            namespace: "default".into(),
+            name: "cartservice".into(),
+            replicas: 0,
+        },
+    )
+    .expect("scale applies");
+    let new = build_scene(&after, View::Cluster, &Filter::default());
+    let motion = scene_motion(&old, &new);
+    let removed = id_kinds(&old, motion.removed.iter().copied());
+    assert!(
+        removed
+            .iter()
+            .any(|id| id.starts_with("pod:default/cartservice-")),
+        "{removed:?}"
+    );
+    assert!(
+        removed.iter().all(|id| id.contains("cartservice")),
+        "{removed:?}"
+    );
+    assert!(motion.added.is_empty());
+    // Every moved shape really is elsewhere, by the offset given.
+    for &(position, dx, dy) in &motion.moved {
+        let shape = &new.shapes[position];
+        let was = old.shape(&shape.id).expect("in both").rect;
+        assert_eq!((was.x - shape.rect.x, was.y - shape.rect.y), (dx, dy));
+    }
+}

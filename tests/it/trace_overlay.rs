@@ -1,0 +1,346 @@
+//! A trace on the picture (§13.5): the hops of a traced connection mapped to the
+//! shapes of a scene, with their badges, the lit path and the verdict's place.
+
+use std::collections::BTreeSet;
+
+use kubetopo::engine::model::Protocol;
+use kubetopo::engine::scene::{build_scene, place_anchor, Filter, Scene, View};
+use kubetopo::engine::trace::{
+    self, parse_destination, parse_source, Place, Trace, TraceRequest, Verdict,
+};
+use kubetopo::engine::trace_overlay::{trace_overlay, TraceOverlay};
+use kubetopo::engine::Topology;
+
+use crate::common::samples;
+
+fn run_trace(topology: &Topology, from: &str, to: &str) -> Trace {
+    let request = TraceRequest {
+        source: parse_source(from, None).expect("source"),
+        destination: parse_destination(to).expect("destination"),
+        protocol: Protocol::Tcp,
+        seed: 0,
+    };
+    trace::trace(topology, &request)
+}
+
+/// One line per badge, `step label @ shape #slot`, then the verdict's line.
+fn dump(overlay: &TraceOverlay) -> Vec<String> {
+    let mut lines: Vec<String> = overlay
+        .badges
+        .iter()
+        .map(|badge| {
+            format!(
+                "{} {} @ {} #{}",
+                badge.step,
+                kubetopo::engine::trace_overlay::badge_label(badge.action),
+                badge.shape.as_deref().unwrap_or("-"),
+                badge.slot
+            )
+        })
+        .collect();
+    if let Some(verdict) = &overlay.verdict {
+        lines.push(format!("verdict {} #{}", verdict.text, verdict.slot));
+    }
+    lines
+}
+
+fn ids(scene: &Scene, positions: &BTreeSet<usize>) -> BTreeSet<String> {
+    positions
+        .iter()
+        .map(|&p| scene.shapes[p].id.clone())
+        .collect()
+}
+
+fn edge_ends(scene: &Scene, positions: &BTreeSet<usize>) -> Vec<String> {
+    positions
+        .iter()
+        .map(|&p| format!("{} → {}", scene.edges[p].from, scene.edges[p].to))
+        .collect()
+}
+
+/// The sample's NodePort on `node`, from outside.
+fn echo_node_port_trace(topology: &Topology, node: &str) -> Trace {
+    let service = topology
+        .services
+        .iter()
+        .find(|s| s.name == "echo")
+        .expect("echo");
+    let node_port = service.ports[0].node_port.expect("a NodePort");
+    let node = topology
+        .cluster
+        .nodes
+        .iter()
+        .find(|n| n.name == node)
+        .expect("node");
+    run_trace(
+        topology,
+        "external",
+        &format!("{}:{node_port}", node.internal_ip),
+    )
+}
+
+/// The node of the local-lb sample that runs no echo pod.
+fn node_without_echo(topology: &Topology) -> String {
+    topology
+        .cluster
+        .nodes
+        .iter()
+        .find(|node| {
+            !topology
+                .cluster
+                .pods
+                .iter()
+                .any(|pod| pod.node.as_deref() == Some(node.name.as_str()))
+        })
+        .expect("a node without pods")
+        .name
+        .clone()
+}
+
+/// §5.2, §13.5: a NodePort on a node without a local endpoint under
+/// externalTrafficPolicy Local: the badges sit on the client and that node, and the
+/// verdict names the cause and the node, under the node's badges.
+#[test]
+fn etp_local_drop_is_drawn_at_the_node_without_endpoint() {
+    let topology = samples(&["local-loadbalancer.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let node = node_without_echo(&topology);
+    let trace = echo_node_port_trace(&topology, &node);
+    let overlay = trace_overlay(&trace, &scene, &topology);
+    assert_eq!(
+        dump(&overlay),
+        [
+            "1 send @ ext:internet #0".to_string(),
+            format!("2 node @ node:{node} #0"),
+            format!("3 drop @ node:{node} #1"),
+            format!("verdict dropped: no local endpoint on {node} #2"),
+        ]
+    );
+    // Badges sit where the animation draws the packet.
+    let node_place = Place::Node(node.clone());
+    let anchor = place_anchor(&scene, &topology, &node_place).expect("node drawn");
+    assert_eq!((overlay.badges[1].x, overlay.badges[1].y), anchor);
+    let verdict = overlay.verdict.as_ref().expect("verdict");
+    assert_eq!((verdict.x, verdict.y), anchor);
+    // The path goes from the client to the node; the Service whose rules dropped
+    // it is lit, the echo pods are not.
+    assert_eq!(
+        overlay.path,
+        vec![
+            place_anchor(&scene, &topology, &Place::Client).expect("client drawn"),
+            anchor
+        ]
+    );
+    let lit = ids(&scene, &overlay.highlight.lit_shapes);
+    assert!(lit.contains(&format!("node:{node}")), "{lit:?}");
+    assert!(lit.contains("svc:default/echo"), "{lit:?}");
+    assert!(!lit.iter().any(|id| id.starts_with("pod:")), "{lit:?}");
+}
+
+/// §5.2, §13.5: through the cloud load balancer, the LB badge sits on the Service's
+/// entry point, and the lit edges are exactly client → LB → chosen node and
+/// Service → the pod reached, never the load balancer's other nodes.
+#[test]
+fn load_balancer_path_lights_the_chosen_node_only() {
+    let topology = samples(&["local-loadbalancer.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let service = topology
+        .services
+        .iter()
+        .find(|s| s.name == "echo")
+        .expect("echo");
+    let lb_ip = service.load_balancer_ips.first().expect("an LB address");
+    let trace = run_trace(&topology, "external", &format!("{lb_ip}:80"));
+    assert_eq!(trace.verdict, Verdict::Delivered);
+    let overlay = trace_overlay(&trace, &scene, &topology);
+    let pod = trace
+        .endpoint
+        .as_ref()
+        .and_then(|e| e.pod.as_ref())
+        .expect("a pod")
+        .to_string();
+    let node = trace
+        .hops
+        .last()
+        .and_then(|h| h.node.clone())
+        .expect("node");
+    let lines = dump(&overlay);
+    assert_eq!(lines[0], "1 send @ ext:internet #0");
+    assert_eq!(lines[1], "2 LB @ lb:default/echo #0");
+    assert_eq!(lines[2], format!("3 node @ node:{node} #0"));
+    assert_eq!(
+        lines.last(),
+        Some(&format!("verdict delivered to {pod} #2"))
+    );
+    let mut lit_edges = edge_ends(&scene, &overlay.highlight.lit_edges);
+    lit_edges.sort();
+    let mut expected = vec![
+        "ext:internet → lb:default/echo".to_string(),
+        "lb:default/echo → svc:default/echo".to_string(),
+        format!("lb:default/echo → node:{node}"),
+        format!("svc:default/echo → pod:{pod}"),
+    ];
+    expected.sort();
+    assert_eq!(lit_edges, expected);
+}
+
+/// §6, §8.1, §13.5: a pod-to-Service connection denied at the destination pod by
+/// the Online Boutique policies: DNS sits above the first island, the capture and
+/// DNAT stack on the client's node, and the drop is written at the denying pod,
+/// naming the policies.
+#[test]
+fn policy_denial_is_drawn_at_the_denying_pod() {
+    let topology = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let frontend = pod_of(&topology, "frontend");
+    let redis = pod_of(&topology, "redis-cart");
+    let trace = run_trace(
+        &topology,
+        &format!("pod/default/{frontend}"),
+        "redis-cart:6379",
+    );
+    let overlay = trace_overlay(&trace, &scene, &topology);
+    let lines = dump(&overlay);
+    assert_eq!(lines[0], "1 DNS @ - #0");
+    assert_eq!(
+        lines.last(),
+        Some(&format!(
+            "verdict dropped: denied by policy deny-all, redis-cart on {} #1",
+            node_of(&topology, &redis)
+        ))
+    );
+    assert_eq!(
+        lines[lines.len() - 2],
+        format!("7 drop @ pod:default/{redis} #0")
+    );
+    assert_eq!(
+        (overlay.badges[0].x, overlay.badges[0].y),
+        place_anchor(&scene, &topology, &Place::Dns).expect("DNS drawn")
+    );
+    // Every step is numbered once, in order, as the trace panel numbers them.
+    let steps: Vec<usize> = overlay.badges.iter().map(|b| b.step).collect();
+    assert_eq!(steps, (1..=trace.hops.len()).collect::<Vec<_>>());
+    // The edge followed from the Service to the pod is lit; its other edges are not.
+    let lit_edges = edge_ends(&scene, &overlay.highlight.lit_edges);
+    assert!(lit_edges.contains(&format!("svc:default/redis-cart → pod:default/{redis}")));
+    assert!(
+        lit_edges
+            .iter()
+            .all(|edge| !edge.contains("checkoutservice")),
+        "{lit_edges:?}"
+    );
+}
+
+/// §13.5: in the logical view nodes are not drawn: kube-proxy's hops sit at the
+/// Service whose rules they apply, pods at their workload's box, and the lit edges
+/// are the dependency from the client's workload and the endpoint edge.
+#[test]
+fn logical_view_places_node_hops_at_the_service() {
+    let topology = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+    let scene = build_scene(&topology, View::Logical, &Filter::default());
+    let frontend = pod_of(&topology, "frontend");
+    let trace = run_trace(
+        &topology,
+        &format!("pod/default/{frontend}"),
+        "cartservice:7070",
+    );
+    assert_eq!(trace.verdict, Verdict::Delivered);
+    let overlay = trace_overlay(&trace, &scene, &topology);
+    let lines = dump(&overlay);
+    assert_eq!(
+        &lines[1..4],
+        [
+            "2 node @ svc:default/cartservice #0",
+            "3 endpoint @ svc:default/cartservice #1",
+            "4 DNAT @ svc:default/cartservice #2",
+        ]
+    );
+    assert_eq!(lines[4], "5 policy @ wl:default/Deployment/frontend #0");
+    assert_eq!(lines[7], "8 pod @ wl:default/Deployment/cartservice #1");
+    let mut lit_edges = edge_ends(&scene, &overlay.highlight.lit_edges);
+    lit_edges.sort();
+    assert_eq!(
+        lit_edges,
+        [
+            "svc:default/cartservice → wl:default/Deployment/cartservice",
+            "wl:default/Deployment/frontend → svc:default/cartservice",
+        ]
+    );
+    assert_eq!(
+        ids(&scene, &overlay.highlight.lit_shapes),
+        [
+            "ns:default",
+            "svc:default/cartservice",
+            "wl:default/Deployment/cartservice",
+            "wl:default/Deployment/frontend",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect()
+    );
+}
+
+/// §13.5: a connection to a pod that is its own endpoint (hairpin) still lights
+/// the Service → pod edge, crossed after the Service although the pod came first.
+#[test]
+fn hairpin_lights_the_endpoint_edge() {
+    let topology = samples(&["online-boutique.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let frontend = pod_of(&topology, "frontend");
+    let trace = run_trace(&topology, &format!("pod/default/{frontend}"), "frontend:80");
+    let overlay = trace_overlay(&trace, &scene, &topology);
+    let lit_edges = edge_ends(&scene, &overlay.highlight.lit_edges);
+    assert!(
+        lit_edges.contains(&format!("svc:default/frontend → pod:default/{frontend}")),
+        "{lit_edges:?}"
+    );
+}
+
+/// §13.5: a trace whose places the scene does not draw (everything filtered out)
+/// has no badges and no verdict mark, and never panics.
+#[test]
+fn nothing_drawn_gives_no_badges() {
+    let topology = samples(&["local-loadbalancer.yaml"]);
+    let filter = Filter {
+        namespaces: ["elsewhere".to_string()].into_iter().collect(),
+        hidden_kinds: [
+            "external".to_string(),
+            "pod".to_string(),
+            "node".to_string(),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let scene = build_scene(&topology, View::Cluster, &filter);
+    let node = node_without_echo(&topology);
+    let trace = echo_node_port_trace(&topology, &node);
+    let overlay = trace_overlay(&trace, &scene, &topology);
+    assert_eq!(
+        dump(&overlay),
+        Vec::<String>::new(),
+        "{:?}",
+        scene.shapes.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+    assert!(overlay.highlight.lit_shapes.is_empty());
+}
+
+fn pod_of(topology: &Topology, workload: &str) -> String {
+    topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.workload.as_ref().is_some_and(|w| w.name == workload))
+        .expect("pod")
+        .name
+        .clone()
+}
+
+fn node_of(topology: &Topology, pod: &str) -> String {
+    topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.name == pod)
+        .and_then(|p| p.node.clone())
+        .expect("node")
+}
