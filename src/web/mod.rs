@@ -9,6 +9,7 @@ mod editor;
 mod embed;
 mod export;
 mod flows;
+mod gateway;
 mod graph;
 mod launch;
 mod policies;
