@@ -415,10 +415,12 @@ fn gather_route(
                 } else if let Some(problem) = backend.problem {
                     tooltip.push_str(&format!("\nResolvedRefs False ({problem}): this backend's share is answered 500"));
                 }
-                let label = if let Some(condition) = refused {
-                    format!("✗ {}", condition.reason)
-                } else if let Some(problem) = backend.problem {
-                    format!("✗ {problem}")
+                // Short, so that it stays in the gap between the columns: the
+                // reason is in the hover text.
+                let label = if refused.is_some() {
+                    format!("✗ {}", route.name)
+                } else if backend.problem.is_some() {
+                    format!("✗ {label}")
                 } else {
                     label
                 };
