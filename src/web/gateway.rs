@@ -1,297 +1,135 @@
-//! The details of Gateway API objects (§11): a Gateway with its listeners and the
-//! Routes attached to them, and a Route with its rules in precedence order, its
-//! parents' conditions and its YAML. Everything shown comes from the engine's
-//! `GatewayTopology`; the panel only lays it out.
+//! The details of Gateway API objects (§11.14): the engine's
+//! `gateway::panel::Panel` drawn as titled lists of lines, each with at most one
+//! action (select a Route, a what-if button, a weight field). One generic
+//! component, so the Gateway API costs little wasm.
 
 use leptos::prelude::*;
 
 use super::details::{diagnostics_list, source_block};
 use super::state::AppState;
-use crate::engine::gateway::routing::rules_in_precedence;
-use crate::engine::gateway::status::{Condition, ResolvedRoute};
-use crate::engine::scene::gateway::{parse_listener_key, route_id, short_match, weight_share};
-use crate::engine::scene::{self, IdKind};
-use crate::engine::whatif::Mutation;
+use crate::engine::gateway::panel::{panel, Action, Line};
 use crate::engine::Topology;
 
 /// The details of the Gateway, listener or Route that `id` names.
 pub fn details(topology: &Topology, id: &str, state: AppState) -> AnyView {
-    match scene::parse_id(id) {
-        Some((IdKind::Gateway, key)) => gateway_details(topology, key, None, state),
-        Some((IdKind::Listener, key)) => match parse_listener_key(key) {
-            Some((gateway, listener)) => {
-                gateway_details(topology, &gateway.to_string(), Some(listener), state)
-            }
-            None => missing("No such listener."),
-        },
-        Some((IdKind::Route, key)) => route_details(topology, key, state),
-        _ => missing("Not a Gateway API object."),
-    }
-}
-
-fn missing(text: &'static str) -> AnyView {
-    view! { <p class="hint">{text}</p> }.into_any()
-}
-
-fn conditions_table(conditions: &[Condition], testid: &'static str) -> impl IntoView {
-    view! {
-        <table class="compact conditions" data-testid=testid>
-            <thead><tr><th>"Type"</th><th>"Status"</th><th>"Reason"</th><th>"Message"</th></tr></thead>
-            <tbody>{conditions.iter().map(|c| view! {
-                <tr data-testid="condition" data-type=c.condition_type data-status=c.status.as_str()>
-                    <td>{c.condition_type}</td><td class=format!("status {}", c.status.as_str().to_lowercase())>{c.status.as_str()}</td><td>{c.reason}</td><td>{c.message.clone()}</td>
-                </tr>
-            }).collect_view()}</tbody>
-        </table>
-    }
-}
-
-fn select_button(state: AppState, id: String, text: String) -> impl IntoView {
-    view! { <button type="button" class="link" data-testid="select-route" on:click=move |_| state.selection.set(Some(id.clone()))>{text}</button> }
-}
-
-fn gateway_details(
-    topology: &Topology,
-    key: &str,
-    listener: Option<&str>,
-    state: AppState,
-) -> AnyView {
-    let Some((gateway_index, gateway)) = topology
-        .gateway
-        .gateways
-        .iter()
-        .enumerate()
-        .find(|(_, g)| g.key().to_string() == key)
-    else {
-        return missing("This Gateway no longer exists.");
+    let Some(panel) = panel(topology, id) else {
+        return view! { <p class="hint">"This Gateway API object no longer exists."</p> }
+            .into_any();
     };
-    let raw = topology
-        .manifests
-        .gateway
-        .gateways
-        .iter()
-        .find(|g| g.key() == gateway.key());
-    let object = format!("Gateway/{key}");
-    let routes: Vec<&ResolvedRoute> = topology
-        .gateway
-        .routes
-        .iter()
-        .filter(|r| r.parents.iter().any(|p| p.gateway_index == Some(gateway_index)))
-        .collect();
-    let listeners = gateway
-        .listeners
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| listener.is_none_or(|name| name == l.name))
-        .map(|(position, l)| {
-            let on_listener: Vec<_> = routes
-                .iter()
-                .filter(|r| {
-                    r.parents.iter().any(|p| {
-                        p.gateway_index == Some(gateway_index)
-                            && p.attachments.iter().any(|a| a.listener == position)
-                    })
-                })
-                .map(|r| select_button(state, route_id(r), format!("{} {}", r.kind, r.key())))
-                .collect_view();
-            view! {
-                <div class="listener" data-testid="listener" data-listener=l.name.clone()>
-                    <h4>{format!("{} · {} :{} · {}", l.name, l.protocol, l.port, l.hostname.as_deref().unwrap_or("any hostname"))}</h4>
-                    <p data-testid="attached-routes">{format!("{} attached Route{}", l.attached_routes, if l.attached_routes == 1 { "" } else { "s" })} " " {on_listener}</p>
-                    {conditions_table(&l.conditions, "listener-conditions")}
-                </div>
-            }
-        })
-        .collect_view();
-    let route_rows = routes
-        .iter()
-        .map(|route| {
-            let accepted = route
-                .parents
-                .iter()
-                .filter(|p| p.gateway_index == Some(gateway_index))
-                .flat_map(|p| p.conditions.iter().filter(|c| c.condition_type == "Accepted"))
-                .map(|c| format!("Accepted {} ({})", c.status, c.reason))
-                .collect::<Vec<_>>()
-                .join(", ");
-            view! { <li>{select_button(state, route_id(route), format!("{} {}", route.kind, route.key()))} " " {accepted}</li> }
-        })
-        .collect_view();
-    let addresses: Vec<String> = gateway.addresses.iter().map(|a| a.value.clone()).collect();
-    let proxy = gateway.proxy_service.clone();
-    view! {
-        <h2 data-testid="details-title">{format!("Gateway {key}")}</h2>
-        <dl class="facts">
-            <dt>"Class"</dt><dd>{gateway.gateway_class.clone()}</dd>
-            <dt>"Addresses"</dt><dd>{if addresses.is_empty() { "none".to_string() } else { addresses.join(", ") }}</dd>
-            <dt>"Proxy"</dt><dd>{proxy.map_or_else(|| "none".to_string(), |p| format!("{p}{}", if gateway.proxy_simulated { " (simulated)" } else { "" }))}</dd>
-        </dl>
-        {conditions_table(&gateway.conditions, "gateway-conditions")}
-        <h3>{if listener.is_some() { "Listener" } else { "Listeners" }}</h3>
-        {listeners}
-        <h3>"Routes"</h3>
-        <ul class="plain" data-testid="gateway-routes">{route_rows}</ul>
-        <h3>"Diagnostics"</h3>
-        {diagnostics_list(topology, &object, state)}
-        {raw.map(|raw| source_block(state, &raw.meta.source.file, raw.meta.source.line, raw.meta.end_line))}
-    }
-    .into_any()
-}
-
-fn route_details(topology: &Topology, key: &str, state: AppState) -> AnyView {
-    let Some(route) = topology
-        .gateway
-        .routes
-        .iter()
-        .find(|r| format!("{}/{}", r.kind, r.key()) == key)
-    else {
-        return missing("This Route no longer exists.");
-    };
-    let Some(raw) = topology.manifests.gateway.routes.get(route.route_index) else {
-        return missing("This Route no longer exists.");
-    };
-    let object = format!("{}/{}", route.kind, route.key());
-    let parents = route
-        .parents
-        .iter()
-        .map(|parent| {
-            let mut title = format!("Gateway {}", parent.gateway);
-            if let Some(section) = &parent.section_name {
-                title.push_str(&format!(", listener {section}"));
-            }
-            if let Some(port) = parent.port {
-                title.push_str(&format!(", port {port}"));
-            }
-            let detach = {
-                let (kind, namespace, name) =
-                    (raw.kind, route.namespace.clone(), route.name.clone());
-                let gateway = parent.gateway.clone();
-                move |_| {
-                    super::traffic::edit(
-                        state,
-                        Mutation::DetachRoute {
-                            kind,
-                            namespace: namespace.clone(),
-                            name: name.clone(),
-                            gateway: gateway.clone(),
-                        },
-                    )
-                }
-            };
-            view! {
-                <div class="parent" data-testid="route-parent">
-                    <h4>{title}</h4>
-                    {conditions_table(&parent.conditions, "parent-conditions")}
-                    <button type="button" data-testid="detach-route" on:click=detach>"Detach from this Gateway"</button>
-                </div>
-            }
-        })
-        .collect_view();
-    let rules = rules_in_precedence(raw)
+    let sections = panel
+        .sections
         .into_iter()
-        .filter_map(|index| Some((index, route.rules.get(index)?, raw.rules.get(index)?)))
-        .map(|(index, rule, raw_rule)| {
-            let total: i64 = rule.backends.iter().map(|b| b.weight.max(0)).sum();
-            let matches = if raw_rule.matches.is_empty() {
-                "every request".to_string()
-            } else {
-                raw_rule.matches.iter().map(short_match).collect::<Vec<_>>().join(" | ")
-            };
-            let backends = rule
-                .backends
-                .iter()
-                .enumerate()
-                .map(|(backend_index, backend)| {
-                    let share = weight_share(backend.weight.max(0), total);
-                    let problem = backend.problem.map(|p| format!(" ✗ {p}")).unwrap_or_default();
-                    let set_weight = {
-                        let (kind, namespace, name) =
-                            (raw.kind, route.namespace.clone(), route.name.clone());
-                        move |ev: leptos::ev::Event| {
-                            let Ok(weight) = event_target_value(&ev).trim().parse::<i64>() else {
-                                return;
-                            };
-                            super::traffic::edit(
-                                state,
-                                Mutation::SetBackendWeight {
-                                    kind,
-                                    namespace: namespace.clone(),
-                                    name: name.clone(),
-                                    rule: index,
-                                    backend: backend_index,
-                                    weight,
-                                },
-                            );
-                        }
-                    };
-                    view! {
-                        <li data-testid="rule-backend" data-backend=backend.backend.clone()>
-                            {format!("{} {}{problem}", backend.backend, if share.is_empty() { String::new() } else { format!("· {share}") })}
-                            " " <label>"weight "
-                                <input type="number" min="0" max="1000000" class="weight" aria-label=format!("Weight of {}", backend.backend) data-testid="backend-weight" prop:value=backend.weight.to_string() on:change=set_weight />
-                            </label>
-                        </li>
-                    }
-                })
-                .collect_view();
-            let filters = if rule.filters.is_empty() {
-                String::new()
-            } else {
-                format!("filters: {}", rule.filters.join(", "))
-            };
+        .map(|section| {
             view! {
-                <li data-testid="route-rule" data-rule=index.to_string()>
-                    <strong>{format!("rule {index}")}</strong> " " <code>{matches}</code>
-                    {rule.dropped.clone().map(|why| view! { <span class="hint">{format!(" dropped: {why}")}</span> })}
-                    <div class="hint">{filters}</div>
-                    <ul class="plain">{backends}</ul>
-                </li>
+                <h3>{section.title}</h3>
+                <ul class="plain gateway-lines" data-testid=section.testid>
+                    {section.lines.into_iter().map(|line| line_view(state, line)).collect_view()}
+                </ul>
             }
         })
         .collect_view();
-    // The ReferenceGrants in the namespaces of this Route's cross-namespace backends.
-    let backend_namespaces: std::collections::BTreeSet<&str> = raw
-        .rules
-        .iter()
-        .flat_map(|rule| &rule.backend_refs)
-        .map(|backend| backend.namespace.as_str())
-        .filter(|namespace| *namespace != route.namespace)
-        .collect();
-    let grants = topology
-        .manifests
-        .gateway
-        .grants
-        .iter()
-        .filter(|grant| backend_namespaces.contains(grant.meta.namespace.as_str()))
-        .map(|grant| {
-            let (namespace, name) = (grant.meta.namespace.clone(), grant.meta.name.clone());
-            let label = format!("ReferenceGrant {namespace}/{name}");
-            let delete = move |_| {
-                super::traffic::edit(
-                    state,
-                    Mutation::DeleteReferenceGrant {
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                    },
-                )
-            };
-            view! { <li data-testid="reference-grant">{label} " " <button type="button" class="small" data-testid="delete-grant" on:click=delete>"Delete"</button></li> }
-        })
-        .collect_view();
     view! {
-        <h2 data-testid="details-title">{format!("{} {}", route.kind, route.key())}</h2>
-        <dl class="facts">
-            <dt>"Hostnames"</dt><dd>{if route.hostnames.is_empty() { "any (the listener's)".to_string() } else { route.hostnames.join(", ") }}</dd>
-        </dl>
-        <h3>"Parents"</h3>
-        {parents}
-        <h3>"Rules, in precedence order"</h3>
-        <ol class="plain rules" data-testid="route-rules">{rules}</ol>
-        <h3>"ReferenceGrants"</h3>
-        <ul class="plain" data-testid="reference-grants">{grants}</ul>
+        <h2 data-testid="details-title">{panel.title}</h2>
+        {sections}
         <h3>"Diagnostics"</h3>
-        {diagnostics_list(topology, &object, state)}
-        {source_block(state, &raw.meta.source.file, raw.meta.source.line, raw.meta.end_line)}
+        {diagnostics_list(topology, &panel.object, state)}
+        {panel.source.map(|(source, end_line)| source_block(state, &source.file, source.line, end_line))}
     }
     .into_any()
+}
+
+fn line_view(state: AppState, line: Line) -> impl IntoView {
+    let Line {
+        text,
+        testid,
+        action,
+    } = line;
+    let action = match action {
+        // A Route's line is itself the link to the Route.
+        Some(Action::Select(id)) => {
+            return view! { <li data-testid=testid><button type="button" class="link" data-testid="select" on:click=move |_| state.selection.set(Some(id.clone()))>{text}</button></li> }
+                .into_any()
+        }
+        Some(Action::Edit(label, mutation)) => view! {
+            <button type="button" class="small" data-testid="edit-button" on:click=move |_| super::traffic::edit(state, mutation.clone())>{label}</button>
+        }
+        .into_any(),
+        Some(Action::Weight(mutation)) => {
+            let current = match &mutation {
+                crate::engine::whatif::Mutation::SetBackendWeight { weight, .. } => *weight,
+                _ => 0,
+            };
+            view! {
+                <input type="number" min="0" max="1000000" class="weight" aria-label="Weight" data-testid="backend-weight" prop:value=current.to_string()
+                    on:change=move |ev| { if let Ok(weight) = event_target_value(&ev).trim().parse::<i64>() { super::traffic::edit(state, mutation.with_weight(weight)) } } />
+            }
+            .into_any()
+        }
+        None => ().into_any(),
+    };
+    view! { <li data-testid=testid>{text} " " {action}</li> }.into_any()
+}
+
+/// The request form of the trace panel: host, path, method and headers, traced
+/// from the form's source through the Gateway (or Ingress) that takes the host,
+/// with the engine's HTTP trace, as `kubetopo trace --to URL --method --header`.
+/// The result shows where every trace shows.
+#[component]
+pub fn RequestForm() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let traffic = expect_context::<super::traffic::TrafficState>();
+    let (host, path, method, headers) = (
+        RwSignal::new(String::new()),
+        RwSignal::new("/".to_string()),
+        RwSignal::new("GET".to_string()),
+        RwSignal::new(String::new()),
+    );
+    let send = move |_| {
+        use crate::engine::trace;
+        let parsed = trace::parse_source(&traffic.trace_from.get_untracked(), None)
+            .map_err(|error| error.to_string())
+            .and_then(|source| {
+                trace::parse_http_request(
+                    &host.get_untracked(),
+                    &path.get_untracked(),
+                    &method.get_untracked(),
+                    &headers.get_untracked(),
+                )
+                .map(|(destination, options)| (source, destination, options))
+            });
+        match parsed {
+            Ok((source, destination, options)) => {
+                let topology = state.topology.get_untracked();
+                let result = trace::Tracer::new(&topology.value).trace_http(
+                    &source,
+                    &destination,
+                    crate::engine::model::Protocol::Tcp,
+                    &options,
+                    &mut trace::SeededChooser::new(state.config.get_untracked().seed),
+                );
+                traffic.trace_to.set(destination.to_string());
+                traffic.trace_error.set(None);
+                traffic.trace.set(Some(result));
+            }
+            Err(error) => {
+                traffic.trace.set(None);
+                traffic.trace_error.set(Some(error));
+            }
+        }
+    };
+    let field = move |label: &'static str, testid: &'static str, value: RwSignal<String>| {
+        view! { <label>{label} <input type="text" data-testid=testid prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) /></label> }
+    };
+    view! {
+        <details class="request-form" data-testid="request-form">
+            <summary>"HTTP request"</summary>
+            {field("Host ", "request-host", host)}
+            {field("Path ", "request-path", path)}
+            {field("Method ", "request-method", method)}
+            <label>"Headers, one Name: value per line"
+                <textarea rows="2" data-testid="request-headers" prop:value=move || headers.get() on:input=move |ev| headers.set(event_target_value(&ev))></textarea>
+            </label>
+            <button type="button" data-testid="send-request" on:click=send>"Send request"</button>
+        </details>
+    }
 }

@@ -786,6 +786,7 @@ pub fn TrafficPanel() -> impl IntoView {
                     <button type="button" data-testid="add-flow" title="Animate connections from this source to this destination" on:click=move |_| add_flow(traffic)>"Add as flow"</button>
                 </div>
             </div>
+            <super::gateway::RequestForm />
             {trace_view}
         </section>
     }
