@@ -5,12 +5,14 @@
 //! split (§11.7), and the three Gateway API edits.
 
 use kubetopo::engine::gateway::model::RouteKind;
+use kubetopo::engine::gateway::panel::{panel, Action};
 use kubetopo::engine::gateway::routing::rules_in_precedence;
+use kubetopo::engine::model::Protocol;
 use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::scene::gateway::weight_share;
 use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
 use kubetopo::engine::sim::{default_flows, flow_service, SimConfig, Simulator};
-use kubetopo::engine::trace::Verdict;
+use kubetopo::engine::trace::{parse_http_request, SeededChooser, TraceSource, Tracer, Verdict};
 use kubetopo::engine::whatif::{apply, Mutation};
 use kubetopo::engine::Topology;
 
@@ -350,4 +352,132 @@ fn s11_14_traffic_follows_the_routes_with_the_weighted_split() {
     let counters = simulator.counters();
     assert!(counters.count(Verdict::Redirected) > 0);
     assert_eq!(counters.delivered(), 0);
+}
+
+/// The details panel's lines for `id`, as `SECTION | LINE [action]` facts.
+fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
+    let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
+    let mut lines = vec![format!("title {}", panel.title), format!("object {}", panel.object)];
+    for section in &panel.sections {
+        for line in &section.lines {
+            let action = match &line.action {
+                None => String::new(),
+                Some(Action::Select(id)) => format!(" [select {id}]"),
+                Some(Action::Edit(label, mutation)) => format!(" [{label}: {}]", mutation.past_tense()),
+                Some(Action::Weight(mutation)) => format!(" [weight: {}]", mutation.past_tense()),
+            };
+            lines.push(format!("{} | {}{action}", section.title, line.text));
+        }
+    }
+    lines
+}
+
+/// §11.14 and §11.6: a Route's panel lists its rules in precedence order with
+/// their backends and shares, its parent's conditions, a detach button, and the
+/// ReferenceGrant its cross-namespace backend needs.
+#[test]
+fn s11_14_route_panel() {
+    let topology = canary();
+    let facts = panel_facts(&topology, "route:HTTPRoute/shop/storefront");
+    check_facts(
+        &facts,
+        &[
+            "title HTTPRoute shop/storefront",
+            "object HTTPRoute/shop/storefront",
+            "Route | hostnames shop.example.com",
+            "Parent Gateway shop/web, listener http | Accepted True (Accepted): *",
+            "Parent Gateway shop/web, listener http | ResolvedRefs True (ResolvedRefs): *",
+            "Parent Gateway shop/web, listener http |  [Detach from this Gateway: you detached HTTPRoute shop/storefront from Gateway shop/web]",
+            "Rules, in precedence order | → shop/cart:80 · 90% [weight: you set the weight of backend 0 in rule 0 of HTTPRoute shop/storefront to 90]",
+            "ReferenceGrants | ReferenceGrant payments/allow-shop-routes [Delete: you deleted ReferenceGrant payments/allow-shop-routes]",
+        ],
+    );
+    let rules: Vec<&String> = facts
+        .iter()
+        .filter(|f| f.starts_with("Rules, in precedence order | rule"))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "Rules, in precedence order | rule 2: /basket, filters RequestRedirect",
+            "Rules, in precedence order | rule 0: /cart",
+            "Rules, in precedence order | rule 1: /pay",
+            "Rules, in precedence order | rule 3: /",
+        ]
+    );
+    assert!(panel(&topology, "route:HTTPRoute/shop/nothing").is_none());
+}
+
+/// §11.14 and §11.3: a Gateway's panel (also opened from one of its listeners)
+/// gives its conditions, each listener with its conditions and attached Routes,
+/// and every Route that names it with its verdict there.
+#[test]
+fn s11_14_gateway_panel() {
+    let topology = canary();
+    let facts = panel_facts(&topology, "gwl:shop/web/http");
+    check_facts(
+        &facts,
+        &[
+            "title Gateway shop/web",
+            "object Gateway/shop/web",
+            "Gateway | class kubetopo",
+            "Gateway | proxy Service shop/web-kubetopo (simulated)",
+            "Conditions | Accepted True (Accepted): *",
+            "Conditions | Programmed True (Programmed): *",
+            "Listener http | HTTP on port 80, hostname *.example.com, 1 attached Route",
+            "Listener http | Conflicted False (NoConflicts): *",
+            "Listener http | HTTPRoute shop/storefront [select route:HTTPRoute/shop/storefront]",
+            "!Listener http | HTTPRoute legacy/old-shop*",
+            "Routes | HTTPRoute legacy/old-shop: Accepted False (NotAllowedByListeners) [select route:HTTPRoute/legacy/old-shop]",
+            "Routes | HTTPRoute shop/storefront: Accepted True (Accepted) [select *]",
+        ],
+    );
+    assert_eq!(panel_facts(&topology, "gw:shop/web").len(), facts.len());
+}
+
+/// §11.10: the request form reads as `kubetopo trace --to URL --method --header`.
+#[test]
+fn s11_10_request_form_parses_like_the_cli() {
+    let (destination, options) =
+        parse_http_request("shop.example.com", "/cart?x=1", "post", "X-A: 1\n\nx-b:two").unwrap();
+    assert_eq!(destination.to_string(), "http://shop.example.com/cart?x=1");
+    assert_eq!(options.method, "POST");
+    assert_eq!(
+        options.headers,
+        [("X-A".to_string(), "1".to_string()), ("x-b".to_string(), "two".to_string())]
+    );
+    let (destination, options) = parse_http_request("https://shop.example.com:8443", "", "", "").unwrap();
+    assert_eq!(destination.to_string(), "https://shop.example.com:8443/");
+    assert_eq!(options.method, "GET");
+    assert_eq!(
+        parse_http_request("", "/", "GET", "").unwrap_err(),
+        "the request needs a host"
+    );
+    assert_eq!(
+        parse_http_request("a.example", "cart", "GET", "").unwrap_err(),
+        "the path \"cart\" must start with /"
+    );
+    assert_eq!(
+        parse_http_request("a.example", "/", "FETCH", "").unwrap_err(),
+        "\"FETCH\" is not an HTTP method; use one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH"
+    );
+    assert_eq!(
+        parse_http_request("a.example", "/", "GET", "no colon").unwrap_err(),
+        "\"no colon\" is not a header; write it as 'Name: value'"
+    );
+    // Traced, it goes where the CLI's trace goes.
+    let topology = canary();
+    let (destination, options) = parse_http_request("shop.example.com", "/pay", "GET", "").unwrap();
+    let trace = Tracer::new(&topology).trace_http(
+        &TraceSource::External {
+            client_ip: kubetopo::engine::trace::DEFAULT_CLIENT_IP,
+        },
+        &destination,
+        Protocol::Tcp,
+        &options,
+        &mut SeededChooser::new(0),
+    );
+    assert_eq!(trace.verdict, Verdict::Delivered);
+    let http = trace.http.expect("an HTTP result");
+    assert_eq!(http.backend_service, Some(NamespacedName::new("payments", "payments")));
 }
