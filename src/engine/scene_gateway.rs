@@ -25,7 +25,7 @@ use crate::engine::Topology;
 /// The height of a Gateway box above its first listener row.
 const GATEWAY_HEADER: f64 = 24.0;
 /// How far listener rows sit inside their Gateway's box.
-const GATEWAY_PAD: f64 = 8.0;
+const GATEWAY_PAD: f64 = 4.0;
 
 /// The scene id of a Gateway: `gw:namespace/name`.
 pub fn gateway_id(gateway: &NamespacedName) -> String {

@@ -45,15 +45,21 @@ fn line_view(state: AppState, line: Line) -> impl IntoView {
         action,
     } = line;
     let action = match action {
-        // A Route's line is itself the link to the Route.
-        Some(Action::Select(id)) => {
-            return view! { <li data-testid=testid><button type="button" class="link" data-testid="select" on:click=move |_| state.selection.set(Some(id.clone()))>{text}</button></li> }
-                .into_any()
+        // One button for both: a Route's line selects the Route, an edit's applies it.
+        Some(action @ (Action::Select(_) | Action::Edit(..))) => {
+            let label = match &action {
+                Action::Edit(label, _) => *label,
+                _ => "Show",
+            };
+            view! {
+                <button type="button" class="small" on:click=move |_| match &action {
+                    Action::Select(id) => state.selection.set(Some(id.clone())),
+                    Action::Edit(_, mutation) => super::traffic::edit(state, mutation.clone()),
+                    Action::Weight(_) => {}
+                }>{label}</button>
+            }
+            .into_any()
         }
-        Some(Action::Edit(label, mutation)) => view! {
-            <button type="button" class="small" data-testid="edit-button" on:click=move |_| super::traffic::edit(state, mutation.clone())>{label}</button>
-        }
-        .into_any(),
         Some(Action::Weight(mutation)) => {
             let current = match &mutation {
                 crate::engine::whatif::Mutation::SetBackendWeight { weight, .. } => *weight,

@@ -69,7 +69,7 @@ fn s11_14_gateway_listeners_and_routes_are_drawn() {
         &facts(&scene),
         &[
             "shape gw:shop/web [gateway] web · * @264,* in -",
-            "shape gwl:shop/web/http [ingress listener] http :80 HTTP | *.example.com · 1 route @272,* in gw:shop/web",
+            "shape gwl:shop/web/http [ingress listener] http :80 HTTP | *.example.com · 1 route @268,* in gw:shop/web",
             "edge lb:shop/web-kubetopo -> gw:shop/web [external] ",
             "edge gwl:shop/web/http -> svc:shop/cart [route gateway-route] /cart · 90%",
             "edge gwl:shop/web/http -> svc:shop/cart-canary [route gateway-route] /cart · 10%",

@@ -874,16 +874,22 @@ fn match_rank(route_match: &RouteMatch) -> ((u8, usize), bool, usize, usize) {
 /// best match, ties kept in the Route's order. A rule without matches (a GRPCRoute
 /// rule that takes every call) ranks last.
 pub fn rules_in_precedence(route: &Route) -> Vec<usize> {
-    let mut order: Vec<(usize, Option<((u8, usize), bool, usize, usize)>)> = route
+    let ranks: Vec<_> = route
         .rules
         .iter()
-        .enumerate()
-        .map(|(index, rule)| (index, rule.matches.iter().map(match_rank).max()))
+        .map(|rule| rule.matches.iter().map(match_rank).max())
         .collect();
-    order.sort_by(|(a_index, a_rank), (b_index, b_rank)| {
-        b_rank.cmp(a_rank).then(a_index.cmp(b_index))
-    });
-    order.into_iter().map(|(index, _)| index).collect()
+    // An insertion sort, stable: a Route has at most 16 rules (§11.1), and a
+    // library sort would add its own code to the wasm for this one use.
+    let mut order: Vec<usize> = Vec::with_capacity(ranks.len());
+    for index in 0..ranks.len() {
+        let at = order
+            .iter()
+            .position(|&placed| ranks[placed] < ranks[index])
+            .unwrap_or(order.len());
+        order.insert(at, index);
+    }
+    order
 }
 
 /// Whether one match holds for the request; its rank and description if so (§11.5, §11.9).

@@ -76,7 +76,7 @@ test('details: a Gateway lists its listener and Routes; a Route its rules in pre
   await expect(listener).toContainText('Accepted True (Accepted)');
   await expect(listener).toContainText('Conflicted False (NoConflicts)');
   await expect(app.details.getByTestId('gateway-routes')).toContainText('HTTPRoute legacy/old-shop: Accepted False (NotAllowedByListeners)');
-  await listener.getByRole('button', { name: 'HTTPRoute shop/storefront' }).click();
+  await listener.locator('[data-testid="route"]', { hasText: 'HTTPRoute shop/storefront' }).getByRole('button', { name: 'Show' }).click();
   await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute shop/storefront');
   // §11.6: /basket before /cart before /pay before the catch-all.
   await expect(app.details.locator('[data-testid="route-rule"]')).toHaveText([
@@ -129,7 +129,7 @@ test('traffic through the Gateway splits /cart 90/10 in the endpoint counters', 
 test('what-if: change a weight, delete the ReferenceGrant, detach a Route, each undoable', async ({ page }) => {
   const app = await openSample(page);
   await app.select('gwl:shop/web/http');
-  await app.details.getByRole('button', { name: 'HTTPRoute shop/storefront' }).first().click();
+  await app.details.getByTestId('listener').locator('[data-testid="route"]', { hasText: 'HTTPRoute shop/storefront' }).getByRole('button', { name: 'Show' }).click();
   // rule 0's first backend is cart (weight 90).
   const weights = app.details.getByTestId('backend-weight');
   const cartWeight = app.details.locator('[data-testid="rule-backend"]', { hasText: 'shop/cart:80' }).getByTestId('backend-weight');
@@ -150,7 +150,7 @@ test('what-if: change a weight, delete the ReferenceGrant, detach a Route, each 
   await expect(page.locator('.graph path.edge.rejected[data-to="svc:payments/payments"]')).toHaveCount(1);
   // Detach the Route: its edges go and the listener counts no Route.
   await app.select('gwl:shop/web/http');
-  await app.details.getByRole('button', { name: 'HTTPRoute shop/storefront' }).first().click();
+  await app.details.getByTestId('listener').locator('[data-testid="route"]', { hasText: 'HTTPRoute shop/storefront' }).getByRole('button', { name: 'Show' }).click();
   await app.details.getByRole('button', { name: 'Detach from this Gateway' }).click();
   await expect(page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]')).toHaveCount(0);
   await expect(app.shape('gwl:shop/web/http')).toContainText('0 routes');
