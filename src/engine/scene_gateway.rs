@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    edge, id_from_key, Filter, label_at, load_balancer_id, service_id, IdKind, LabelAnchor, Rect, Scene,
-    Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
+    edge, id_from_key, label_at, load_balancer_id, service_id, Filter, IdKind, LabelAnchor, Rect,
+    Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
 };
 use crate::engine::diag::Severity;
 use crate::engine::gateway::model::{MatchKind, Route, RouteMatch};
@@ -70,10 +70,20 @@ pub fn short_match(route_match: &RouteMatch) -> String {
                 text.push_str(&format!(" {method}"));
             }
             for header in &http.headers {
-                text.push_str(&format!(" {}{}{}", header.name, marker_value(header.kind), header.value));
+                text.push_str(&format!(
+                    " {}{}{}",
+                    header.name,
+                    marker_value(header.kind),
+                    header.value
+                ));
             }
             for query in &http.query_params {
-                text.push_str(&format!(" ?{}{}{}", query.name, marker_value(query.kind), query.value));
+                text.push_str(&format!(
+                    " ?{}{}{}",
+                    query.name,
+                    marker_value(query.kind),
+                    query.value
+                ));
             }
             text
         }
@@ -198,7 +208,15 @@ pub(super) fn place_gateways(
                 w: rect.w - 2.0 * GATEWAY_PAD,
                 h: BOX_H,
             };
-            push_listener(scene, &key, listener, &attached, gateway_index, position, listener_rect);
+            push_listener(
+                scene,
+                &key,
+                listener,
+                &attached,
+                gateway_index,
+                position,
+                listener_rect,
+            );
         }
         if scene.shape(EXTERNAL_ID).is_some() {
             let from = gateway
@@ -230,7 +248,12 @@ pub(super) fn place_gateways(
                 class,
                 &route_edge.tooltips.join("\n"),
             );
-            drawn.label = label_at(scene, &drawn, route_edge.labels.join(", "), LabelAnchor::End);
+            drawn.label = label_at(
+                scene,
+                &drawn,
+                route_edge.labels.join(", "),
+                LabelAnchor::End,
+            );
             scene.edges.push(drawn);
         }
     }
@@ -369,7 +392,11 @@ fn gather_route(
             None => parent
                 .attachments
                 .iter()
-                .filter_map(|a| topology.gateway.gateways[gateway_index].listeners.get(a.listener))
+                .filter_map(|a| {
+                    topology.gateway.gateways[gateway_index]
+                        .listeners
+                        .get(a.listener)
+                })
                 .map(|listener| listener_id(gateway, &listener.name))
                 .collect(),
         };
@@ -413,7 +440,9 @@ fn gather_route(
                         condition_text(condition)
                     ));
                 } else if let Some(problem) = backend.problem {
-                    tooltip.push_str(&format!("\nResolvedRefs False ({problem}): this backend's share is answered 500"));
+                    tooltip.push_str(&format!(
+                        "\nResolvedRefs False ({problem}): this backend's share is answered 500"
+                    ));
                 }
                 // Short, so that it stays in the gap between the columns: the
                 // reason is in the hover text.

@@ -31,10 +31,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
-use super::scene::View;
 use super::gateway::model::RouteKind;
+use super::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
 use super::refs::NamespacedName;
+use super::scene::View;
 use super::whatif::Mutation;
 
 /// The format version this build writes and reads.

@@ -995,7 +995,8 @@ fn gateway_flows(topology: &Topology, external: &TraceSource, config: &SimConfig
                             path: http.path.value.clone(),
                             query: None,
                         };
-                        let label = format!("external → {} {} {destination}", route.kind, route.key());
+                        let label =
+                            format!("external → {} {} {destination}", route.kind, route.key());
                         if flows.iter().any(|f: &Flow| f.label == label) {
                             continue;
                         }

@@ -307,7 +307,11 @@ pub fn draw(
                 let (fill, stroke, dash) = if shape.class == "namespace" {
                     (palette.island.as_str(), palette.border.as_str(), true)
                 } else if shape.class.starts_with("gateway") {
-                    (palette.panel.as_str(), box_stroke(&shape.class, palette), false)
+                    (
+                        palette.panel.as_str(),
+                        box_stroke(&shape.class, palette),
+                        false,
+                    )
                 } else if shape.class.contains("failed") {
                     ("#fee2e2", palette.error.as_str(), false)
                 } else if shape.class.contains("cordoned") {

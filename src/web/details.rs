@@ -43,7 +43,11 @@ fn Overview() -> impl IntoView {
     }
 }
 
-pub(super) fn diagnostics_list(topology: &Topology, object: &str, state: AppState) -> impl IntoView {
+pub(super) fn diagnostics_list(
+    topology: &Topology,
+    object: &str,
+    state: AppState,
+) -> impl IntoView {
     let diagnostics: Vec<Diagnostic> = topology
         .diagnostics
         .iter()
@@ -71,7 +75,12 @@ pub(super) fn diagnostics_list(topology: &Topology, object: &str, state: AppStat
 }
 
 /// The YAML of an object, cut from its file, with a link to the editor.
-pub(super) fn source_block(state: AppState, file: &str, first_line: usize, last_line: usize) -> impl IntoView {
+pub(super) fn source_block(
+    state: AppState,
+    file: &str,
+    first_line: usize,
+    last_line: usize,
+) -> impl IntoView {
     let text = state.files.with_untracked(|files| {
         files
             .iter()

@@ -357,13 +357,18 @@ fn s11_14_traffic_follows_the_routes_with_the_weighted_split() {
 /// The details panel's lines for `id`, as `SECTION | LINE [action]` facts.
 fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
     let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
-    let mut lines = vec![format!("title {}", panel.title), format!("object {}", panel.object)];
+    let mut lines = vec![
+        format!("title {}", panel.title),
+        format!("object {}", panel.object),
+    ];
     for section in &panel.sections {
         for line in &section.lines {
             let action = match &line.action {
                 None => String::new(),
                 Some(Action::Select(id)) => format!(" [select {id}]"),
-                Some(Action::Edit(label, mutation)) => format!(" [{label}: {}]", mutation.past_tense()),
+                Some(Action::Edit(label, mutation)) => {
+                    format!(" [{label}: {}]", mutation.past_tense())
+                }
                 Some(Action::Weight(mutation)) => format!(" [weight: {}]", mutation.past_tense()),
             };
             lines.push(format!("{} | {}{action}", section.title, line.text));
@@ -444,9 +449,13 @@ fn s11_10_request_form_parses_like_the_cli() {
     assert_eq!(options.method, "POST");
     assert_eq!(
         options.headers,
-        [("X-A".to_string(), "1".to_string()), ("x-b".to_string(), "two".to_string())]
+        [
+            ("X-A".to_string(), "1".to_string()),
+            ("x-b".to_string(), "two".to_string())
+        ]
     );
-    let (destination, options) = parse_http_request("https://shop.example.com:8443", "", "", "").unwrap();
+    let (destination, options) =
+        parse_http_request("https://shop.example.com:8443", "", "", "").unwrap();
     assert_eq!(destination.to_string(), "https://shop.example.com:8443/");
     assert_eq!(options.method, "GET");
     assert_eq!(
@@ -479,5 +488,8 @@ fn s11_10_request_form_parses_like_the_cli() {
     );
     assert_eq!(trace.verdict, Verdict::Delivered);
     let http = trace.http.expect("an HTTP result");
-    assert_eq!(http.backend_service, Some(NamespacedName::new("payments", "payments")));
+    assert_eq!(
+        http.backend_service,
+        Some(NamespacedName::new("payments", "payments"))
+    );
 }

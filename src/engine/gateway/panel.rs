@@ -163,7 +163,7 @@ fn gateway_panel(topology: &Topology, key: &str, listener: Option<&str>) -> Opti
         lines.extend(
             routes_on(&topology.gateway, gateway_index, Some(position))
                 .into_iter()
-                .map(|route| route_line(route)),
+                .map(route_line),
         );
         sections.push(Section {
             title: format!("Listener {}", resolved.name),

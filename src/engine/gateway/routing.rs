@@ -898,9 +898,7 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
         RouteMatch::Http(http) => {
             let path_holds = match http.path.kind {
                 MatchKind::Exact => http.path.value == request.path,
-                MatchKind::RegularExpression => {
-                    regex_full_match(&http.path.value, &request.path)?
-                }
+                MatchKind::RegularExpression => regex_full_match(&http.path.value, &request.path)?,
                 MatchKind::PathPrefix => prefix_matches(&http.path.value, &request.path),
             };
             if !path_holds {
