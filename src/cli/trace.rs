@@ -66,30 +66,12 @@ pub fn parse_destination_flag(text: &str) -> Result<Destination, String> {
 
 /// clap's parser for `--method`: the methods an HTTPRoute can match, in upper case.
 pub fn parse_method_flag(text: &str) -> Result<String, String> {
-    const METHODS: &[&str] = &[
-        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-    ];
-    let method = text.trim().to_ascii_uppercase();
-    if METHODS.contains(&method.as_str()) {
-        Ok(method)
-    } else {
-        Err(format!(
-            "\"{text}\" is not an HTTP method; use one of {}",
-            METHODS.join(", ")
-        ))
-    }
+    trace::parse_method(text)
 }
 
 /// clap's parser for `--header`: `Name: value`.
 pub fn parse_header_flag(text: &str) -> Result<(String, String), String> {
-    match text.split_once(':') {
-        Some((name, value)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
-            Ok((name.trim().to_string(), value.trim().to_string()))
-        }
-        _ => Err(format!(
-            "\"{text}\" is not a header; write it as 'Name: value'"
-        )),
-    }
+    trace::parse_header(text)
 }
 
 /// clap's parser for `--protocol`.

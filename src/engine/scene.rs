@@ -19,6 +19,9 @@ use super::refs::KindRef;
 use super::trace::Place;
 use super::Topology;
 
+#[path = "scene_gateway.rs"]
+pub mod gateway;
+
 /// Which picture to draw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub enum View {
@@ -253,10 +256,16 @@ pub enum IdKind {
     WorkloadGroup,
     /// The external clients.
     External,
+    /// A Gateway (§11.2); its key is `namespace/name`.
+    Gateway,
+    /// One listener of a Gateway (§11.3); its key is `namespace/name/listener`.
+    Listener,
+    /// A Route, drawn as edges rather than a shape; its key is `Kind/namespace/name`.
+    Route,
 }
 
 impl IdKind {
-    pub const ALL: [IdKind; 9] = [
+    pub const ALL: [IdKind; 12] = [
         IdKind::Service,
         IdKind::Pod,
         IdKind::Node,
@@ -266,6 +275,9 @@ impl IdKind {
         IdKind::Namespace,
         IdKind::WorkloadGroup,
         IdKind::External,
+        IdKind::Gateway,
+        IdKind::Listener,
+        IdKind::Route,
     ];
 
     fn prefix(self) -> &'static str {
@@ -279,6 +291,9 @@ impl IdKind {
             IdKind::Namespace => "ns:",
             IdKind::WorkloadGroup => "grp:",
             IdKind::External => "ext:",
+            IdKind::Gateway => "gw:",
+            IdKind::Listener => "gwl:",
+            IdKind::Route => "route:",
         }
     }
 }
@@ -377,12 +392,17 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     let mut scene = Scene::default();
     let x_external = MARGIN;
     let x_ingress = x_external + EXTERNAL_W + COLUMN_GAP;
-    // Without ingresses their column folds away.
+    // Without ingresses and Gateways their column folds away.
     let has_ingresses = filter.shows("ingress")
-        && topology
+        && (topology
             .ingresses
             .iter()
-            .any(|i| filter.shows_namespace(&i.namespace));
+            .any(|i| filter.shows_namespace(&i.namespace))
+            || topology
+                .gateway
+                .gateways
+                .iter()
+                .any(|g| filter.shows_namespace(&g.namespace)));
     let x_service = if has_ingresses {
         x_ingress + INGRESS_W + COLUMN_GAP
     } else {
@@ -508,7 +528,10 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
             .iter()
             .filter(|s| s.externally_accessible())
             .collect();
-        if !exposed.is_empty() || !topology.ingresses.is_empty() {
+        if !exposed.is_empty()
+            || !topology.ingresses.is_empty()
+            || !topology.gateway.gateways.is_empty()
+        {
             let rect = left_slots.place(x_external, MARGIN, EXTERNAL_W, BOX_H);
             scene.push(Shape {
                 id: EXTERNAL_ID.into(),
@@ -672,6 +695,21 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 scene.edges.push(route_edge);
             }
         }
+    }
+
+    if filter.shows("ingress") {
+        gateway::place_gateways(
+            topology,
+            filter,
+            &mut scene,
+            &mut ingress_slots,
+            &gateway::GatewayColumn {
+                x: x_ingress,
+                width: INGRESS_W,
+                service_rows: &service_rows,
+                badges: &badges,
+            },
+        );
     }
 
     let right_bottom = match view {
@@ -2052,7 +2090,9 @@ impl ArrowMarker {
 /// The arrowhead of an edge of `class`, matching the colour the stylesheet gives it.
 fn arrow_marker(class: &str) -> ArrowMarker {
     let has = |word: &str| class.split(' ').any(|c| c == word);
-    if has("dependency") {
+    if has("rejected") {
+        ArrowMarker::Error
+    } else if has("dependency") {
         ArrowMarker::Dependency
     } else if has("route") {
         ArrowMarker::Route
@@ -2139,9 +2179,9 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Colours shared with `public/style.css` (light theme).
-const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}\
+const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}.edge.rejected{stroke:#ef4444;stroke-dasharray:5 3}\
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
-.pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
+.pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
 .label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
 .arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";

@@ -31,7 +31,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::gateway::model::RouteKind;
 use super::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
+use super::refs::NamespacedName;
 use super::scene::View;
 use super::whatif::Mutation;
 
@@ -231,6 +233,16 @@ struct WireEdit {
     replicas: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<String>,
+    /// The Gateway API edits: a Route's rule and backend positions, the new
+    /// weight, and the Gateway (`namespace/name`) a Route is detached from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backend: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weight: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gateway: Option<String>,
 }
 
 impl WireState {
@@ -424,6 +436,33 @@ impl WireEdit {
             Mutation::RemoveNetworkPolicy { namespace, name } => {
                 pod("RemoveNetworkPolicy", namespace, name)
             }
+            Mutation::SetBackendWeight {
+                kind,
+                namespace,
+                name,
+                rule,
+                backend,
+                weight,
+            } => WireEdit {
+                value: Some(kind.as_str().into()),
+                rule: Some(*rule),
+                backend: Some(*backend),
+                weight: Some(*weight),
+                ..pod("SetBackendWeight", namespace, name)
+            },
+            Mutation::DetachRoute {
+                kind,
+                namespace,
+                name,
+                gateway,
+            } => WireEdit {
+                value: Some(kind.as_str().into()),
+                gateway: Some(gateway.to_string()),
+                ..pod("DetachRoute", namespace, name)
+            },
+            Mutation::DeleteReferenceGrant { namespace, name } => {
+                pod("DeleteReferenceGrant", namespace, name)
+            }
             Mutation::AddNetworkPolicy(_) => {
                 return Err(ShareError::new(ErrorKind::Unshareable(
                     "adding a whole NetworkPolicy (AddNetworkPolicy) is not a shareable edit"
@@ -440,6 +479,10 @@ impl WireEdit {
             name,
             replicas,
             value,
+            rule,
+            backend,
+            weight,
+            gateway,
         } = self;
         let namespace = || {
             namespace
@@ -538,6 +581,32 @@ impl WireEdit {
                 },
             },
             "RemoveNetworkPolicy" => Mutation::RemoveNetworkPolicy {
+                namespace: namespace()?,
+                name,
+            },
+            "SetBackendWeight" => Mutation::SetBackendWeight {
+                kind: RouteKind::parse(&value_of("a Route kind")?)
+                    .ok_or_else(|| unknown("Route kind", value.as_deref().unwrap_or("")))?,
+                namespace: namespace()?,
+                name,
+                rule: rule.ok_or_else(|| format!("{op} needs \"rule\""))?,
+                backend: backend.ok_or_else(|| format!("{op} needs \"backend\""))?,
+                weight: weight.ok_or_else(|| format!("{op} needs \"weight\""))?,
+            },
+            "DetachRoute" => {
+                let gateway = gateway.ok_or_else(|| format!("{op} needs \"gateway\""))?;
+                let (gateway_namespace, gateway_name) = gateway
+                    .split_once('/')
+                    .ok_or_else(|| unknown("Gateway", &gateway))?;
+                Mutation::DetachRoute {
+                    kind: RouteKind::parse(&value_of("a Route kind")?)
+                        .ok_or_else(|| unknown("Route kind", value.as_deref().unwrap_or("")))?,
+                    namespace: namespace()?,
+                    name,
+                    gateway: NamespacedName::new(gateway_namespace, gateway_name),
+                }
+            }
+            "DeleteReferenceGrant" => Mutation::DeleteReferenceGrant {
                 namespace: namespace()?,
                 name,
             },

@@ -895,6 +895,11 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
             });
         }
     }
+    for flow in gateway_flows(topology, &external, config) {
+        if !flows.iter().any(|f: &Flow| f.label == flow.label) {
+            flows.push(flow);
+        }
+    }
     // Each dependency's Service by name, looked up once instead of by a scan of
     // every Service (2,000 of them for 400 dependencies at 10,000 pods).
     let mut services_by_name: BTreeMap<(&str, &str), &super::resolve::ResolvedService> =
@@ -934,8 +939,92 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
     flows
 }
 
+/// An external client's GET requests through each Gateway (§11.10, §11.13): one
+/// flow per path match of each rule of an HTTPRoute attached to an HTTP or HTTPS
+/// listener, to a hostname the Route serves there (a wildcard's `www` name, or the
+/// Gateway's address when it serves every host). Rules that also match on method,
+/// headers or query parameters, or on a regular expression, get no flow: a URL
+/// alone would not reach them.
+fn gateway_flows(topology: &Topology, external: &TraceSource, config: &SimConfig) -> Vec<Flow> {
+    use crate::engine::gateway::model::{ListenerProtocol, MatchKind, RouteMatch};
+    use crate::engine::trace::Scheme;
+    let gateways = &topology.gateway.gateways;
+    let mut flows = Vec::new();
+    for route in &topology.gateway.routes {
+        let Some(raw) = topology.manifests.gateway.routes.get(route.route_index) else {
+            continue;
+        };
+        for parent in &route.parents {
+            let Some(gateway) = parent.gateway_index.and_then(|i| gateways.get(i)) else {
+                continue;
+            };
+            for attachment in &parent.attachments {
+                let Some(listener) = gateway.listeners.get(attachment.listener) else {
+                    continue;
+                };
+                let scheme = match listener.protocol_kind {
+                    Some(ListenerProtocol::Http) => Scheme::Http,
+                    Some(ListenerProtocol::Https) => Scheme::Https,
+                    _ => continue,
+                };
+                let host = attachment
+                    .hostnames
+                    .iter()
+                    .flatten()
+                    .map(|h| match h.strip_prefix("*.") {
+                        Some(domain) => format!("www.{domain}"),
+                        None => h.clone(),
+                    })
+                    .next()
+                    .or_else(|| gateway.address_ips.first().map(ToString::to_string));
+                let Some(host) = host else { continue };
+                let port = (listener.port != scheme.default_port()).then_some(listener.port);
+                for (rule, status) in raw.rules.iter().zip(&route.rules) {
+                    if status.dropped.is_some() {
+                        continue;
+                    }
+                    for route_match in &rule.matches {
+                        let RouteMatch::Http(http) = route_match else {
+                            continue;
+                        };
+                        let plain = http.method.as_deref().is_none_or(|m| m == "GET")
+                            && http.headers.is_empty()
+                            && http.query_params.is_empty()
+                            && http.path.kind != MatchKind::RegularExpression;
+                        if !plain {
+                            continue;
+                        }
+                        let destination = Destination::Url {
+                            scheme,
+                            host: host.clone(),
+                            port,
+                            path: http.path.value.clone(),
+                            query: None,
+                        };
+                        let label =
+                            format!("external → {} {} {destination}", route.kind, route.key());
+                        if flows.iter().any(|f: &Flow| f.label == label) {
+                            continue;
+                        }
+                        flows.push(Flow {
+                            label,
+                            origin: FlowOrigin::Exposed,
+                            source: external.clone(),
+                            destination,
+                            protocol: Protocol::Tcp,
+                            rate: config.default_rate,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    flows
+}
+
 /// The Service a flow's destination names: by DNS name, by one of its addresses
-/// and ports, by a nodePort, or through the Ingress route of a URL.
+/// and ports, by a nodePort, or through the Ingress route of a URL; a URL to a
+/// hostname a Gateway claims counts under the Gateway's Service (§11.10).
 pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> {
     let source_namespace = match &flow.source {
         TraceSource::Workload { namespace, .. } => namespace.as_str(),
@@ -967,7 +1056,11 @@ pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> 
             .iter()
             .find(|s| s.ports.iter().any(|p| p.node_port == Some(*node_port))),
         Destination::Url {
-            host, path, port, ..
+            scheme,
+            host,
+            path,
+            port,
+            ..
         } => {
             let route = topology.ingresses.iter().find_map(|ingress| {
                 ingress.routes.iter().find(|route| {
@@ -981,7 +1074,14 @@ pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> 
                 return Some(route.service.clone());
             }
             // A Gateway's address (§11.2): the flow targets the Gateway's Service.
-            let ip: IpAddr = host.parse().ok()?;
+            let Ok(ip) = host.parse::<IpAddr>() else {
+                let dial_port = port.unwrap_or_else(|| scheme.default_port());
+                let claiming = topology.gateway.claiming(host, dial_port);
+                let gateway = claiming
+                    .first()
+                    .and_then(|&i| topology.gateway.gateways.get(i))?;
+                return gateway.proxy_service.clone();
+            };
             topology.services.iter().find(|s| {
                 (s.load_balancer_ips.contains(&ip) || s.external_ips.contains(&ip))
                     && port.is_none_or(|port| s.ports.iter().any(|p| p.port == port))

@@ -35,6 +35,7 @@ use super::cluster::{
     PodIndex, PodNaming, ReplicaSlot,
 };
 use super::diag::Diagnostic;
+use super::gateway::model::{Route, RouteKind};
 use super::ingest::{self, SourceFile};
 use super::model::*;
 use super::refs::{KindRef, NamespacedName};
@@ -128,6 +129,29 @@ pub enum Mutation {
     AddNetworkPolicy(Box<NetworkPolicy>),
     /// Removes (disables) a NetworkPolicy; the report hands it back to re-add later.
     RemoveNetworkPolicy {
+        namespace: String,
+        name: String,
+    },
+    /// Sets the weight of one backendRef of a Route (§11.7): `rule` and `backend`
+    /// are positions in the Route's rules and in that rule's backendRefs.
+    SetBackendWeight {
+        kind: RouteKind,
+        namespace: String,
+        name: String,
+        rule: usize,
+        backend: usize,
+        weight: i64,
+    },
+    /// Removes a Route's parentRefs to one Gateway (§11.4): the Route no longer
+    /// asks to attach there.
+    DetachRoute {
+        kind: RouteKind,
+        namespace: String,
+        name: String,
+        gateway: NamespacedName,
+    },
+    /// Deletes a ReferenceGrant (§11.7): references it permitted are refused.
+    DeleteReferenceGrant {
         namespace: String,
         name: String,
     },
@@ -324,6 +348,25 @@ impl Mutation {
             ),
             Mutation::RemoveNetworkPolicy { namespace, name } => {
                 format!("you disabled NetworkPolicy {namespace}/{name}")
+            }
+            Mutation::SetBackendWeight {
+                kind,
+                namespace,
+                name,
+                rule,
+                backend,
+                weight,
+            } => format!(
+                "you set the weight of backend {backend} in rule {rule} of {kind} {namespace}/{name} to {weight}"
+            ),
+            Mutation::DetachRoute {
+                kind,
+                namespace,
+                name,
+                gateway,
+            } => format!("you detached {kind} {namespace}/{name} from Gateway {gateway}"),
+            Mutation::DeleteReferenceGrant { namespace, name } => {
+                format!("you deleted ReferenceGrant {namespace}/{name}")
             }
         }
     }
@@ -624,7 +667,91 @@ fn apply_mutation(
             result.removed_policy = Some(removed);
             Ok(result)
         }
+        Mutation::SetBackendWeight {
+            kind,
+            namespace,
+            name,
+            rule,
+            backend,
+            weight,
+        } => {
+            if !(0..=1_000_000).contains(weight) {
+                return Err(WhatIfError::invalid(format!(
+                    "a backendRef's weight is 0 to 1000000, not {weight}"
+                )));
+            }
+            let route = find_route(topology, *kind, namespace, name)?;
+            let backend_ref = route
+                .rules
+                .get_mut(*rule)
+                .and_then(|r| r.backend_refs.get_mut(*backend))
+                .ok_or_else(|| {
+                    WhatIfError::not_found(format!(
+                        "{kind} {namespace}/{name} has no backend {backend} in rule {rule}"
+                    ))
+                })?;
+            backend_ref.weight = *weight;
+            let description = format!("backend {backend_ref} weight {weight}");
+            resolve_fully(topology);
+            Ok(report(description, Resolution::Full))
+        }
+        Mutation::DetachRoute {
+            kind,
+            namespace,
+            name,
+            gateway,
+        } => {
+            let route = find_route(topology, *kind, namespace, name)?;
+            let before = route.parent_refs.len();
+            route.parent_refs.retain(|parent| {
+                !(parent.group == crate::engine::gateway::model::GROUP
+                    && parent.kind == "Gateway"
+                    && parent.namespace == gateway.namespace
+                    && parent.name == gateway.name)
+            });
+            if route.parent_refs.len() == before {
+                return Err(WhatIfError::not_found(format!(
+                    "{kind} {namespace}/{name} has no parentRef to Gateway {gateway}"
+                )));
+            }
+            resolve_fully(topology);
+            Ok(report(
+                format!("{kind} {namespace}/{name} detached from Gateway {gateway}"),
+                Resolution::Full,
+            ))
+        }
+        Mutation::DeleteReferenceGrant { namespace, name } => {
+            let grants = &mut topology.manifests.gateway.grants;
+            let position = grants
+                .iter()
+                .position(|g| g.meta.namespace == *namespace && g.meta.name == *name)
+                .ok_or_else(|| {
+                    WhatIfError::not_found(format!("no ReferenceGrant {namespace}/{name}"))
+                })?;
+            grants.remove(position);
+            resolve_fully(topology);
+            Ok(report(
+                format!("ReferenceGrant {namespace}/{name} deleted"),
+                Resolution::Full,
+            ))
+        }
     }
+}
+
+/// The Route of `kind` named `namespace/name` in the model, for the Gateway API edits.
+fn find_route<'t>(
+    topology: &'t mut Topology,
+    kind: RouteKind,
+    namespace: &str,
+    name: &str,
+) -> Result<&'t mut Route, WhatIfError> {
+    topology
+        .manifests
+        .gateway
+        .routes
+        .iter_mut()
+        .find(|r| r.kind == kind && r.meta.namespace == namespace && r.meta.name == name)
+        .ok_or_else(|| WhatIfError::not_found(format!("no {kind} {namespace}/{name}")))
 }
 
 /// Reads one NetworkPolicy from YAML, defaulted as ingest defaults it, for

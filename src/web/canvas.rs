@@ -306,6 +306,12 @@ pub fn draw(
                 }
                 let (fill, stroke, dash) = if shape.class == "namespace" {
                     (palette.island.as_str(), palette.border.as_str(), true)
+                } else if shape.class.starts_with("gateway") {
+                    (
+                        palette.panel.as_str(),
+                        box_stroke(&shape.class, palette),
+                        false,
+                    )
                 } else if shape.class.contains("failed") {
                     ("#fee2e2", palette.error.as_str(), false)
                 } else if shape.class.contains("cordoned") {
@@ -583,7 +589,9 @@ fn badge(
 
 fn box_stroke<'p>(class: &str, palette: &'p Palette) -> &'p str {
     let has = |name: &str| class.split(' ').any(|c| c == name);
-    if has("cluster-ip") {
+    if has("rejected") || has("unresolved") {
+        &palette.error
+    } else if has("cluster-ip") {
         &palette.cluster_ip
     } else if has("node-port-type") {
         &palette.node_port
@@ -593,7 +601,7 @@ fn box_stroke<'p>(class: &str, palette: &'p Palette) -> &'p str {
         &palette.external_name
     } else if has("headless") || has("external") {
         &palette.headless
-    } else if has("ingress") {
+    } else if has("ingress") || has("gateway") {
         &palette.route
     } else {
         &palette.border
@@ -630,7 +638,9 @@ impl EdgeStyle {
 
     fn of(class: &str) -> EdgeStyle {
         let has = |name: &str| class.split(' ').any(|c| c == name);
-        if has("dependency") {
+        if has("rejected") {
+            EdgeStyle::Unhealthy
+        } else if has("dependency") {
             EdgeStyle::Dependency
         } else if has("route") {
             EdgeStyle::Route

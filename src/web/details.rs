@@ -44,7 +44,11 @@ fn Overview() -> impl IntoView {
     }
 }
 
-fn diagnostics_list(topology: &Topology, object: &str, state: AppState) -> impl IntoView {
+pub(super) fn diagnostics_list(
+    topology: &Topology,
+    object: &str,
+    state: AppState,
+) -> impl IntoView {
     let diagnostics: Vec<Diagnostic> = topology
         .diagnostics
         .iter()
@@ -72,7 +76,12 @@ fn diagnostics_list(topology: &Topology, object: &str, state: AppState) -> impl 
 }
 
 /// The YAML of an object, cut from its file, with a link to the editor.
-fn source_block(state: AppState, file: &str, first_line: usize, last_line: usize) -> impl IntoView {
+pub(super) fn source_block(
+    state: AppState,
+    file: &str,
+    first_line: usize,
+    last_line: usize,
+) -> impl IntoView {
     let text = state.files.with_untracked(|files| {
         files
             .iter()
@@ -106,6 +115,9 @@ fn object_details(topology: &Topology, id: &str, state: AppState) -> impl IntoVi
         Some((IdKind::Node, key)) => node_details(topology, key, state).into_any(),
         Some((IdKind::Workload, key)) => workload_details(topology, key, state).into_any(),
         Some((IdKind::Ingress, key)) => ingress_details(topology, key, state).into_any(),
+        Some((IdKind::Gateway | IdKind::Listener | IdKind::Route, _)) => {
+            super::gateway::details(topology, id, state)
+        }
         Some((IdKind::Namespace, key)) => {
             view! { <h2>{format!("Namespace {key}")}</h2> <Overview /> }.into_any()
         }

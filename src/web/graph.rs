@@ -969,7 +969,9 @@ fn Legend() -> impl IntoView {
                 <dt><span class="swatch pod terminating"></span></dt><dd>"Pod terminating"</dd>
                 <dt><span class="swatch line endpoint arrow"></span></dt><dd>"Service → endpoint, labelled :port → target port"</dd>
                 <dt><span class="swatch line not-ready arrow"></span></dt><dd>"Endpoint not ready"</dd>
-                <dt><span class="swatch line route arrow"></span></dt><dd>"Ingress route, labelled with its path"</dd>
+                <dt><span class="swatch line route arrow"></span></dt><dd>"Ingress or Gateway route, labelled with its match and weight"</dd>
+                <dt><span class="swatch gateway"></span></dt><dd>"Gateway, one row per listener: port, protocol, hostname, Routes"</dd>
+                <dt><span class="swatch line rejected arrow"></span></dt><dd>"Route not accepted, or backend not resolved (reason on hover)"</dd>
                 <dt><span class="swatch line dependency arrow"></span></dt><dd>"Inferred dependency: workload → Service, one bundle per workload"</dd>
                 <dt><span class="swatch line node-port arrow"></span></dt><dd>"Load balancer → node (around the top)"</dd>
                 <dt><span class="swatch line unhealthy arrow"></span></dt><dd>"Node drops (ETP Local)"</dd>

@@ -10,6 +10,7 @@ mod embed;
 mod export;
 mod flows;
 mod focus;
+mod gateway;
 mod graph;
 mod launch;
 mod loads;

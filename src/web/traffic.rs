@@ -867,6 +867,7 @@ pub fn TrafficPanel() -> impl IntoView {
                     <button type="button" data-testid="run-trace" on:click=move |_| run_trace(state, traffic)>"Trace"</button>
                     <button type="button" data-testid="add-flow" title="Animate connections from this source to this destination" on:click=move |_| add_flow(traffic)>"Add as flow"</button>
                 </div>
+                <super::gateway::RequestForm />
             </div>
         </section>
     }

@@ -20,6 +20,7 @@ mod fuzz_regressions;
 mod gateway_ingest;
 mod gateway_routing;
 mod gateway_status;
+mod gateway_web;
 mod highlight;
 mod ingest;
 mod launch_options;

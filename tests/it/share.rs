@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use kubetopo::engine::gateway::model::RouteKind;
 use kubetopo::engine::model::{ServiceType, SessionAffinity, TrafficDistribution, TrafficPolicy};
+use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::scene::View;
 use kubetopo::engine::share::{
     decode_base64, encode_base64url, parse_share_fragment, share_fragment, SharedFile, SharedState,
@@ -106,6 +108,48 @@ fn s12_1_json_form_is_pinned() {
             r#""edits":[{"op":"ScaleWorkload","namespace":"default","name":"frontend","replicas":3}],"#,
             r#""traffic":"paused"}}"#
         )
+    );
+}
+
+/// §12.1 and §11.14: the Gateway API edits' wire form is pinned, and reads back.
+#[test]
+fn s12_1_gateway_edits_wire_form() {
+    let edits = vec![
+        Mutation::SetBackendWeight {
+            kind: RouteKind::Http,
+            namespace: "shop".into(),
+            name: "storefront".into(),
+            rule: 0,
+            backend: 0,
+            weight: 50,
+        },
+        Mutation::DetachRoute {
+            kind: RouteKind::Http,
+            namespace: "shop".into(),
+            name: "storefront".into(),
+            gateway: NamespacedName::new("shop", "web"),
+        },
+        Mutation::DeleteReferenceGrant {
+            namespace: "payments".into(),
+            name: "allow-shop-routes".into(),
+        },
+    ];
+    let mut state = SharedState::with_files(vec![sample("gateway-canary.yaml")]);
+    state.view.edits = edits.clone();
+    let json = String::from_utf8(state.to_json().unwrap()).unwrap();
+    for record in [
+        r#"{"op":"SetBackendWeight","namespace":"shop","name":"storefront","value":"HTTPRoute","rule":0,"backend":0,"weight":50}"#,
+        r#"{"op":"DetachRoute","namespace":"shop","name":"storefront","value":"HTTPRoute","gateway":"shop/web"}"#,
+        r#"{"op":"DeleteReferenceGrant","namespace":"payments","name":"allow-shop-routes"}"#,
+    ] {
+        assert!(json.contains(record), "{record} not in {json}");
+    }
+    assert_eq!(open_link(&link_fragment(&state)).unwrap().view.edits, edits);
+    // A missing field is an error naming it.
+    let broken = br#"{"files":[],"view":{"edits":[{"op":"DetachRoute","namespace":"shop","name":"r","value":"HTTPRoute"}]}}"#;
+    assert_eq!(
+        SharedState::from_json(broken).unwrap_err().to_string(),
+        "its content cannot be read: edit 1: DetachRoute needs \"gateway\""
     );
 }
 
@@ -344,7 +388,44 @@ fn mutation() -> impl Strategy<Value = Mutation> {
                     distribution,
                 }
             }),
-        pod.prop_map(|(namespace, name)| Mutation::RemoveNetworkPolicy { namespace, name }),
+        pod.clone()
+            .prop_map(|(namespace, name)| Mutation::RemoveNetworkPolicy { namespace, name }),
+        (
+            pod.clone(),
+            route_kind(),
+            any::<usize>(),
+            any::<usize>(),
+            any::<i64>()
+        )
+            .prop_map(|((namespace, name), kind, rule, backend, weight)| {
+                Mutation::SetBackendWeight {
+                    kind,
+                    namespace,
+                    name,
+                    rule,
+                    backend,
+                    weight,
+                }
+            }),
+        (pod.clone(), route_kind(), name(), name()).prop_map(
+            |((namespace, name), kind, gateway_namespace, gateway_name)| Mutation::DetachRoute {
+                kind,
+                namespace,
+                name,
+                gateway: NamespacedName::new(&gateway_namespace, &gateway_name),
+            }
+        ),
+        pod.prop_map(|(namespace, name)| Mutation::DeleteReferenceGrant { namespace, name }),
+    ]
+}
+
+fn route_kind() -> impl Strategy<Value = RouteKind> {
+    prop_oneof![
+        Just(RouteKind::Http),
+        Just(RouteKind::Grpc),
+        Just(RouteKind::Tls),
+        Just(RouteKind::Tcp),
+        Just(RouteKind::Udp)
     ]
 }
 

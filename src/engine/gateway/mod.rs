@@ -9,10 +9,12 @@
 //!   ReferenceGrants, and the status conditions a conformant controller writes.
 //! - [`routing`]: what the proxy does with one request; the trace follows it.
 //! - [`hostname`]: hostname format, intersection and matching.
+//! - [`panel`]: what the details panel shows for a Gateway, listener or Route.
 
 pub mod dataplane;
 pub mod hostname;
 pub mod model;
+pub mod panel;
 pub mod read;
 pub mod routing;
 pub mod status;

@@ -841,19 +841,69 @@ impl Ord for MatchRank {
     }
 }
 
+/// The precedence keys of one match after the hostname (§11.6 keys 2 to 5, §11.9
+/// for gRPC): the path kind and length, a method, the number of header matches and
+/// of query matches. Greater ranks first.
+fn match_rank(route_match: &RouteMatch) -> ((u8, usize), bool, usize, usize) {
+    match route_match {
+        RouteMatch::Http(http) => (
+            match http.path.kind {
+                MatchKind::Exact => (3, http.path.value.len()),
+                MatchKind::RegularExpression => (2, http.path.value.len()),
+                MatchKind::PathPrefix => (1, http.path.value.trim_end_matches('/').len()),
+            },
+            http.method.is_some(),
+            http.headers.len(),
+            http.query_params.len(),
+        ),
+        RouteMatch::Grpc(grpc) => {
+            let service_len = grpc.service.as_ref().map_or(0, String::len);
+            let method_len = grpc.method.as_ref().map_or(0, String::len);
+            (
+                (0, service_len * 1000 + method_len),
+                false,
+                grpc.headers.len(),
+                0,
+            )
+        }
+    }
+}
+
+/// The positions of a Route's rules in the order the proxy prefers them when
+/// several hold for one request (§11.6 keys 2 to 5 and 8): each rule ranked by its
+/// best match, ties kept in the Route's order. A rule without matches (a GRPCRoute
+/// rule that takes every call) ranks last.
+pub fn rules_in_precedence(route: &Route) -> Vec<usize> {
+    let ranks: Vec<_> = route
+        .rules
+        .iter()
+        .map(|rule| rule.matches.iter().map(match_rank).max())
+        .collect();
+    // An insertion sort, stable: a Route has at most 16 rules (§11.1), and a
+    // library sort would add its own code to the wasm for this one use.
+    let mut order: Vec<usize> = Vec::with_capacity(ranks.len());
+    for index in 0..ranks.len() {
+        let at = order
+            .iter()
+            .position(|&placed| ranks[placed] < ranks[index])
+            .unwrap_or(order.len());
+        order.insert(at, index);
+    }
+    order
+}
+
 /// Whether one match holds for the request; its rank and description if so (§11.5, §11.9).
 fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(MatchRank, String)> {
     match route_match {
         RouteMatch::Http(http) => {
-            let path_rank = match http.path.kind {
-                MatchKind::Exact => {
-                    (http.path.value == request.path).then_some((3, http.path.value.len()))?
-                }
-                MatchKind::RegularExpression => regex_full_match(&http.path.value, &request.path)?
-                    .then_some((2, http.path.value.len()))?,
-                MatchKind::PathPrefix => prefix_matches(&http.path.value, &request.path)
-                    .then_some((1, http.path.value.trim_end_matches('/').len()))?,
+            let path_holds = match http.path.kind {
+                MatchKind::Exact => http.path.value == request.path,
+                MatchKind::RegularExpression => regex_full_match(&http.path.value, &request.path)?,
+                MatchKind::PathPrefix => prefix_matches(&http.path.value, &request.path),
             };
+            if !path_holds {
+                return None;
+            }
             if let Some(method) = &http.method {
                 if *method != request.method {
                     return None;
@@ -870,12 +920,7 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
             }
             Some((
                 MatchRank {
-                    rank: (
-                        path_rank,
-                        http.method.is_some(),
-                        http.headers.len(),
-                        http.query_params.len(),
-                    ),
+                    rank: match_rank(route_match),
                 },
                 super::status::describe_match(route_match),
             ))
@@ -897,16 +942,9 @@ fn match_holds(route_match: &RouteMatch, request: &GatewayRequest) -> Option<(Ma
             if !headers_match(&grpc.headers, &request.headers) {
                 return None;
             }
-            let service_len = grpc.service.as_ref().map_or(0, String::len);
-            let method_len = grpc.method.as_ref().map_or(0, String::len);
             Some((
                 MatchRank {
-                    rank: (
-                        (0, service_len * 1000 + method_len),
-                        false,
-                        grpc.headers.len(),
-                        0,
-                    ),
+                    rank: match_rank(route_match),
                 },
                 super::status::describe_match(route_match),
             ))

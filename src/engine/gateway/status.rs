@@ -237,6 +237,45 @@ pub struct GatewayTopology {
     pub routes: Vec<ResolvedRoute>,
 }
 
+impl GatewayTopology {
+    /// The Gateways that claim a hostname on a port (§11.10), by position: those
+    /// with an active listener on the port whose hostname, or the hostname of a
+    /// Route attached to it, matches `host`. Sorted as the Gateways are, by
+    /// namespace/name, so the first is the one a request goes to.
+    pub fn claiming(&self, host: &str, port: i64) -> Vec<usize> {
+        let claims = |index: usize| -> bool {
+            let gateway = &self.gateways[index];
+            gateway
+                .listeners
+                .iter()
+                .enumerate()
+                .any(|(listener_index, listener)| {
+                    if listener.port != port || !listener.active {
+                        return false;
+                    }
+                    if listener.hostname.is_some()
+                        && hostname::host_matches(listener.hostname.as_deref(), host)
+                    {
+                        return true;
+                    }
+                    self.routes.iter().any(|route| {
+                        route.parents.iter().any(|parent| {
+                            parent.gateway_index == Some(index)
+                                && parent.attachments.iter().any(|a| {
+                                    a.listener == listener_index
+                                        && a.hostnames.iter().any(|h| {
+                                            h.is_some()
+                                                && hostname::host_matches(h.as_deref(), host)
+                                        })
+                                })
+                        })
+                    })
+                })
+        };
+        (0..self.gateways.len()).filter(|&i| claims(i)).collect()
+    }
+}
+
 /// The labels both the proxy Deployment and Service carry (§11.2).
 pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
 pub const GATEWAY_CLASS_LABEL: &str = "gateway.networking.k8s.io/gateway-class-name";

@@ -9,7 +9,6 @@ use super::{
     endpoint_label, port_label, socket, Client, HopAction, HttpResult, Outcome, Run, Scheme,
     Verdict,
 };
-use crate::engine::gateway::hostname;
 use crate::engine::gateway::model::ListenerProtocol;
 use crate::engine::gateway::routing::{self, Answer, GatewayRequest, StepKind};
 use crate::engine::model::Protocol;
@@ -342,37 +341,7 @@ impl<'r, 't> Run<'r, 't> {
                 });
         }
         let _ = header_host;
-        let routes = &self.topology().gateway.routes;
-        let claims = |index: usize| -> bool {
-            let gateway = &gateways[index];
-            gateway
-                .listeners
-                .iter()
-                .enumerate()
-                .any(|(listener_index, listener)| {
-                    if listener.port != port || !listener.active {
-                        return false;
-                    }
-                    if listener.hostname.is_some()
-                        && hostname::host_matches(listener.hostname.as_deref(), host)
-                    {
-                        return true;
-                    }
-                    routes.iter().any(|route| {
-                        route.parents.iter().any(|parent| {
-                            parent.gateway_index == Some(index)
-                                && parent.attachments.iter().any(|a| {
-                                    a.listener == listener_index
-                                        && a.hostnames.iter().any(|h| {
-                                            h.is_some()
-                                                && hostname::host_matches(h.as_deref(), host)
-                                        })
-                                })
-                        })
-                    })
-                })
-        };
-        let claiming: Vec<usize> = (0..gateways.len()).filter(|&i| claims(i)).collect();
+        let claiming = self.topology().gateway.claiming(host, port);
         let first = *claiming.first()?;
         let mut how = format!(
             "Gateway {} claims {host} on port {port}",

@@ -58,8 +58,9 @@ pub use chain_hash::{endpoint_chain_hash, port_proto_hash};
 pub use index::TraceIndex;
 pub use kube_proxy::endpoint_port;
 pub use request::{
-    external_client_ip, parse_destination, parse_protocol, parse_source, Destination, RequestPart,
-    Scheme, TraceError, TraceErrorKind, TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
+    external_client_ip, parse_destination, parse_header, parse_http_request, parse_method,
+    parse_protocol, parse_source, Destination, RequestPart, Scheme, TraceError, TraceErrorKind,
+    TraceRequest, TraceSource, DEFAULT_CLIENT_IP,
 };
 
 use std::borrow::Cow;

@@ -478,6 +478,87 @@ fn parse_port(text: &str) -> Result<i64, TraceError> {
         .ok_or_else(|| TraceError::new(TraceErrorKind::PortOutOfRange, text))
 }
 
+/// The methods an HTTPRoute can match (§11.5).
+const HTTP_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// An HTTP method, in upper case: one an HTTPRoute can match (§11.5). The CLI's
+/// `--method` and the app's request form both read it here.
+pub fn parse_method(text: &str) -> Result<String, String> {
+    let method = text.trim().to_ascii_uppercase();
+    if HTTP_METHODS.contains(&method.as_str()) {
+        Ok(method)
+    } else {
+        Err(format!(
+            "\"{text}\" is not an HTTP method; use one of {}",
+            HTTP_METHODS.join(", ")
+        ))
+    }
+}
+
+/// A request header written `Name: value` (the CLI's `--header`, a line of the
+/// app's request form).
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!(
+            "\"{text}\" is not a header; write it as 'Name: value'"
+        )),
+    }
+}
+
+/// The app's request form: a host (with `https://` or `grpc://` in front for
+/// those schemes, and a `:port` if not the scheme's), a path with its query, a
+/// method, and headers one per line. Gives the URL destination and the HTTP parts
+/// [`super::Tracer::trace_http`] takes, exactly as `kubetopo trace --to URL
+/// --method --header` would.
+pub fn parse_http_request(
+    host: &str,
+    path: &str,
+    method: &str,
+    headers: &str,
+) -> Result<(Destination, super::HttpOptions), String> {
+    let host = host.trim();
+    if host.is_empty() {
+        return Err("the request needs a host".to_string());
+    }
+    let path = path.trim();
+    let path = if path.is_empty() { "/" } else { path };
+    if !path.starts_with('/') {
+        return Err(format!("the path \"{path}\" must start with /"));
+    }
+    let url = if host.contains("://") {
+        format!("{host}{path}")
+    } else {
+        format!("http://{host}{path}")
+    };
+    let destination = parse_destination(&url).map_err(|error| error.to_string())?;
+    if !matches!(destination, Destination::Url { .. }) {
+        return Err(format!("\"{url}\" is not a URL"));
+    }
+    let headers = headers
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(parse_header)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        destination,
+        super::HttpOptions {
+            method: if method.trim().is_empty() {
+                "GET".to_string()
+            } else {
+                parse_method(method)?
+            },
+            headers,
+            host: None,
+            sni: None,
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,7 @@ test('edges carry arrowheads, port labels and tooltips, and the legend explains 
   await page.mouse.move(point.x, point.y);
   await expect(page.getByTestId('tooltip')).toContainText('→');
   await page.getByTestId('legend-toggle').click();
-  await expect(page.locator('.legend')).toContainText('Ingress route, labelled with its path');
+  await expect(page.locator('.legend')).toContainText('Ingress or Gateway route, labelled with its match and weight');
   await expect(page.locator('.legend')).toContainText('Inferred dependency: workload → Service');
   await app.screenshot('edges-legend');
   await app.assertClean();

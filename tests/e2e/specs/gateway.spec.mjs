@@ -1,22 +1,160 @@
 import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
 
-// Gateway API (issue #8): the app does not draw Gateways yet, but a Gateway sample
-// loads, its simulated proxy Service and pods are drawn like any LoadBalancer, and the
-// deliberately rejected Route is listed with its line.
-test('the Gateway API sample loads with its proxy and the rejected Route', async ({ page }) => {
+// Gateway API in the app (issue #8, "Web app"; docs/semantics.md §11.14): the
+// Gateway with its listener in the entry-point column, Routes as labelled edges,
+// the rejected Route marked with its reason on hover, the details of a Gateway and
+// a Route, the request form, the weighted split in the counters, and the three
+// what-if edits.
+
+const openSample = async (page) => {
   const app = new App(page);
   await app.openFresh();
   await page.getByTestId('samples').selectOption('gateway-canary');
-  await expect(app.shape('svc:shop/web-kubetopo')).toBeVisible();
+  await expect(app.shape('gw:shop/web')).toBeVisible();
+  return app;
+};
+
+/** The point a quarter along an SVG path, in page coordinates. */
+const pointOn = (locator) => locator.evaluate((path) => {
+  const at = path.getPointAtLength(path.getTotalLength() * 0.3);
+  const matrix = path.getScreenCTM();
+  return { x: at.x * matrix.a + at.y * matrix.c + matrix.e, y: at.x * matrix.b + at.y * matrix.d + matrix.f };
+});
+
+const delivered = async (page, prefix) => {
+  const cells = page.locator(`[data-testid="endpoint-counter"][data-endpoint^="${prefix}"] td[data-count]`);
+  let sum = 0;
+  for (const cell of await cells.all()) sum += Number(await cell.getAttribute('data-count'));
+  return sum;
+};
+
+test('the Gateway sample draws the Gateway, its listener, the Routes and the rejected Route', async ({ page }) => {
+  const app = await openSample(page);
+  // The simulated proxy is still drawn like any LoadBalancer, and no Gateway API
+  // object is an unknown kind.
   await expect(app.shape('svc:shop/web-kubetopo')).toHaveClass(/load-balancer-type/);
-  await expect(app.shape('svc:shop/cart-canary')).toBeVisible();
-  await expect(app.shape('svc:payments/payments')).toBeVisible();
+  await expect(app.diagnostics.locator('[data-code="ignored-kind"]')).toHaveCount(0);
   const rejected = app.diagnostics.locator('[data-code="gateway-route-not-allowed"]');
   await expect(rejected).toHaveCount(1);
   await expect(rejected).toContainText('NotAllowedByListeners');
-  // No Gateway API object is reported as an unknown kind any more.
-  await expect(app.diagnostics.locator('[data-code="ignored-kind"]')).toHaveCount(0);
-  await app.screenshot('gateway-canary');
+
+  const listener = app.shape('gwl:shop/web/http');
+  await expect(listener).toContainText('http :80 HTTP');
+  await expect(listener).toContainText('*.example.com · 1 route');
+  for (const label of ['/cart · 90%', '/cart · 10%', '/pay', '✗ old-shop']) {
+    await expect(page.locator('.graph .edge-label', { hasText: label })).toHaveCount(1);
+  }
+  const routes = page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]');
+  await expect(routes).toHaveCount(4);
+  // The rejected Route: red, dashed, from the Gateway, its reason on hover.
+  const refused = page.locator('.graph path.edge.rejected[data-from="gw:shop/web"][data-to="svc:legacy/old-frontend"]');
+  await expect(refused).toHaveCount(1);
+  await expect(refused).toHaveCSS('stroke', 'rgb(220, 38, 38)');
+  await expect(refused).toHaveCSS('stroke-dasharray', '5px, 3px');
+  const point = await pointOn(refused);
+  await page.mouse.move(point.x, point.y);
+  await expect(page.getByTestId('tooltip')).toContainText('NotAllowedByListeners');
+  await page.getByTestId('legend-toggle').click();
+  await expect(page.locator('.legend')).toContainText('Gateway, one row per listener');
+  await expect(page.locator('.legend')).toContainText('Route not accepted, or backend not resolved');
+  await page.getByTestId('legend-toggle').click();
+  await page.keyboard.press('f');
+  await app.screenshot('gateway-1440x900');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.keyboard.press('f');
+  await app.screenshot('gateway-1024x768');
+  await app.assertClean();
+});
+
+test('details: a Gateway lists its listener and Routes; a Route its rules in precedence order, conditions and YAML', async ({ page }) => {
+  const app = await openSample(page);
+  await app.select('gwl:shop/web/http');
+  await expect(page.getByTestId('details-title')).toHaveText('Gateway shop/web');
+  const listener = app.details.getByTestId('listener');
+  await expect(listener).toContainText('HTTP on port 80, hostname *.example.com, 1 attached Route');
+  await expect(listener).toContainText('Accepted True (Accepted)');
+  await expect(listener).toContainText('Conflicted False (NoConflicts)');
+  await expect(app.details.getByTestId('gateway-routes')).toContainText('HTTPRoute legacy/old-shop: Accepted False (NotAllowedByListeners)');
+  await listener.locator('[data-testid="route"]', { hasText: 'HTTPRoute shop/storefront' }).getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute shop/storefront');
+  // §11.6: /basket before /cart before /pay before the catch-all.
+  await expect(app.details.locator('[data-testid="route-rule"]')).toHaveText([
+    /^rule 2: \/basket, filters RequestRedirect/,
+    /^rule 0: \/cart/,
+    /^rule 1: \/pay/,
+    /^rule 3: \//,
+  ]);
+  await expect(app.details.getByTestId('route-parent')).toContainText('Accepted True (Accepted)');
+  await expect(app.details.getByTestId('route-parent')).toContainText('ResolvedRefs True (ResolvedRefs)');
+  await expect(app.details.locator('pre.yaml')).toContainText('name: storefront');
+  await app.screenshot('gateway-route-details');
+  await app.assertClean();
+});
+
+test('the request form traces host, path, method and headers through the Gateway', async ({ page }) => {
+  const app = await openSample(page);
+  await page.getByTestId('request-form').locator('summary').click();
+  await page.getByTestId('request-host').fill('shop.example.com');
+  await page.getByTestId('request-path').fill('/pay');
+  await page.getByTestId('request-method').fill('post');
+  await page.getByTestId('request-headers').fill('X-Trace: 1');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('delivered');
+  await expect(page.locator('[data-testid="trace-hops"] li[data-action="gateway-route"]')).toContainText('storefront');
+  await expect(page.getByTestId('trace-hops')).toContainText('payments');
+  await page.getByTestId('request-path').fill('/basket/x');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('redirected');
+  await page.getByTestId('request-method').fill('FETCH');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-error')).toContainText('is not an HTTP method');
+  await app.screenshot('gateway-request-form');
+  await app.assertClean();
+});
+
+test('traffic through the Gateway splits /cart 90/10 in the endpoint counters', async ({ page }) => {
+  const app = await openSample(page);
+  await page.getByTestId('load').fill('2');
+  await expect.poll(async () => (await delivered(page, 'shop/cart-')), { timeout: 60_000 }).toBeGreaterThan(400);
+  const all = await delivered(page, 'shop/cart-');
+  const canary = await delivered(page, 'shop/cart-canary-');
+  const share = canary / all;
+  expect(share).toBeGreaterThan(0.04);
+  expect(share).toBeLessThan(0.18);
+  await app.screenshot('gateway-traffic');
+  await app.assertClean();
+});
+
+test('what-if: change a weight, delete the ReferenceGrant, detach a Route, each undoable', async ({ page }) => {
+  const app = await openSample(page);
+  await app.select('gwl:shop/web/http');
+  await app.details.getByTestId('listener').locator('[data-testid="route"]', { hasText: 'HTTPRoute shop/storefront' }).getByRole('button', { name: 'Show' }).click();
+  // rule 0's first backend is cart (weight 90).
+  const weights = app.details.getByTestId('backend-weight');
+  const cartWeight = app.details.locator('[data-testid="rule-backend"]', { hasText: 'shop/cart:80' }).getByTestId('backend-weight');
+  await expect(weights).toHaveCount(4);
+  await cartWeight.fill('10');
+  await cartWeight.press('Enter');
+  await expect(page.locator('.graph .edge-label', { hasText: '/cart · 50%' })).toHaveCount(2);
+  await expect(page.getByTestId('edits')).toContainText('weight');
+  // Without the grant the cross-namespace backend is refused, and says why.
+  await app.details.locator('[data-testid="reference-grant"]').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.locator('.graph path.edge.rejected[data-to="svc:payments/payments"]')).toHaveCount(1);
+  await expect(app.diagnostics.locator('[data-code="gateway-backend-ref-not-permitted"]')).toContainText('After you deleted ReferenceGrant payments/allow-shop-routes');
+  await expect(page.getByTestId('edit')).toHaveCount(2);
+  await app.screenshot('gateway-whatif');
+  // Undo the weight: the other edit stays.
+  await page.getByTestId('undo-edit').first().click();
+  await expect(page.locator('.graph .edge-label', { hasText: '/cart · 90%' })).toHaveCount(1);
+  await expect(page.locator('.graph path.edge.rejected[data-to="svc:payments/payments"]')).toHaveCount(1);
+  // Detach the Route: its edges go and the listener counts no Route.
+  await app.select('gwl:shop/web/http');
+  await app.details.getByTestId('listener').locator('[data-testid="route"]', { hasText: 'HTTPRoute shop/storefront' }).getByRole('button', { name: 'Show' }).click();
+  await app.details.getByRole('button', { name: 'Detach from this Gateway' }).click();
+  await expect(page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]')).toHaveCount(0);
+  await expect(app.shape('gwl:shop/web/http')).toContainText('0 routes');
+  await page.getByTestId('reset').click();
+  await expect(page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]')).toHaveCount(4);
   await app.assertClean();
 });

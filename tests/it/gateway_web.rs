@@ -1,0 +1,495 @@
+//! Gateway API in the picture, the traffic and the what-if edits (§11.14): Gateways
+//! with their listeners in the entry-point column, Routes as labelled edges,
+//! rejected attachments and unresolved references marked, rules in precedence
+//! order (§11.6), the simulator's requests through a Gateway with the weighted
+//! split (§11.7), and the three Gateway API edits.
+
+use kubetopo::engine::gateway::model::RouteKind;
+use kubetopo::engine::gateway::panel::{panel, Action};
+use kubetopo::engine::gateway::routing::rules_in_precedence;
+use kubetopo::engine::model::Protocol;
+use kubetopo::engine::refs::NamespacedName;
+use kubetopo::engine::scene::gateway::weight_share;
+use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
+use kubetopo::engine::sim::{default_flows, flow_service, SimConfig, Simulator};
+use kubetopo::engine::trace::{parse_http_request, SeededChooser, TraceSource, Tracer, Verdict};
+use kubetopo::engine::whatif::{apply, Mutation};
+use kubetopo::engine::Topology;
+
+use crate::common::{check_facts, samples};
+
+fn canary() -> Topology {
+    samples(&["gateway-canary.yaml"])
+}
+
+/// The scene as fact lines: `shape ID [CLASS] LABEL | SUBLABEL @x,y` and
+/// `edge FROM -> TO [CLASS] LABEL`, then the edge's hover text on `  hover …` lines.
+fn facts(scene: &Scene) -> Vec<String> {
+    let mut lines = Vec::new();
+    for shape in &scene.shapes {
+        lines.push(format!(
+            "shape {} [{}] {} | {} @{:.0},{:.0} in {}",
+            shape.id,
+            shape.class,
+            shape.label,
+            shape.sublabel,
+            shape.rect.x,
+            shape.rect.y,
+            shape.parent.as_deref().unwrap_or("-")
+        ));
+    }
+    for edge in &scene.edges {
+        lines.push(format!(
+            "edge {} -> {} [{}] {}",
+            edge.from,
+            edge.to,
+            edge.class,
+            edge.label.as_ref().map_or("", |l| l.text.as_str())
+        ));
+        for line in edge.tooltip.lines() {
+            lines.push(format!("  hover {} -> {}: {line}", edge.from, edge.to));
+        }
+    }
+    lines
+}
+
+fn cluster_scene(topology: &Topology) -> Scene {
+    build_scene(topology, View::Cluster, &Filter::default())
+}
+
+/// §11.14: the Gateway sits in the Ingresses' column (x = 264, right of the
+/// external clients), its one listener inside it, and each accepted Route is one
+/// edge per backend Service from the listener, labelled with the match and, for a
+/// split, the share (§11.7). The Route the listener refused (§11.4 step 3) is a
+/// rejected edge from the Gateway itself, its reason on hover.
+#[test]
+fn s11_14_gateway_listeners_and_routes_are_drawn() {
+    let scene = cluster_scene(&canary());
+    check_facts(
+        &facts(&scene),
+        &[
+            "shape gw:shop/web [gateway] web · * @264,* in -",
+            "shape gwl:shop/web/http [ingress listener] http :80 HTTP | *.example.com · 1 route @268,* in gw:shop/web",
+            "edge lb:shop/web-kubetopo -> gw:shop/web [external] ",
+            "edge gwl:shop/web/http -> svc:shop/cart [route gateway-route] /cart · 90%",
+            "edge gwl:shop/web/http -> svc:shop/cart-canary [route gateway-route] /cart · 10%",
+            "edge gwl:shop/web/http -> svc:payments/payments [route gateway-route] /pay",
+            "edge gwl:shop/web/http -> svc:shop/frontend [route gateway-route] /",
+            "  hover gwl:shop/web/http -> svc:shop/cart: HTTPRoute shop/storefront rule 0 (PathPrefix /cart) → shop/cart:80, weight 90 of 100",
+            "edge gw:shop/web -> svc:legacy/old-frontend [route gateway-route rejected] ✗ old-shop",
+            "  hover gw:shop/web -> svc:legacy/old-frontend: not attached to shop/web: Accepted False (NotAllowedByListeners): *",
+            // The redirect rule has no backend, so no edge; the rejected Route has
+            // no edge from the listener.
+            "!edge gwl:shop/web/http -> svc:legacy/old-frontend *",
+        ],
+    );
+    // The same scene for the same input (determinism).
+    assert_eq!(scene, cluster_scene(&canary()));
+}
+
+/// §11.14: the Gateway box and its listener rows never overlap the Ingresses or
+/// each other, and the column is only there when something is in it.
+#[test]
+fn s11_14_entry_point_column_holds_ingresses_and_gateways() {
+    let topology = samples(&["gateway-canary.yaml", "ingress-nginx-cloud.yaml"]);
+    let scene = cluster_scene(&topology);
+    let entry_points: Vec<_> = scene
+        .shapes
+        .iter()
+        .filter(|s| s.parent.is_none() && (s.id.starts_with("ing:") || s.id.starts_with("gw:")))
+        .collect();
+    assert!(entry_points.iter().any(|s| s.id.starts_with("gw:")));
+    for (i, a) in entry_points.iter().enumerate() {
+        for b in &entry_points[i + 1..] {
+            assert!(!a.rect.overlaps(&b.rect), "{} overlaps {}", a.id, b.id);
+        }
+    }
+    // Hiding entry points hides the Gateways and folds their column away.
+    let mut filter = Filter::default();
+    filter.hidden_kinds.insert("ingress".into());
+    let hidden = build_scene(&canary(), View::Cluster, &filter);
+    assert!(hidden.shapes.iter().all(|s| !s.id.starts_with("gw")));
+    assert!(hidden
+        .edges
+        .iter()
+        .all(|e| !e.class.contains("gateway-route")));
+}
+
+/// §11.14 and §11.7: without the ReferenceGrant the cross-namespace backend does
+/// not resolve. Its edge is marked rejected with the reason on hover, and the
+/// diagnostic speaks of the edit.
+#[test]
+fn s11_14_deleting_the_reference_grant_marks_the_backend_unresolved() {
+    let mut topology = canary();
+    apply(
+        &mut topology,
+        &Mutation::DeleteReferenceGrant {
+            namespace: "payments".into(),
+            name: "allow-shop-routes".into(),
+        },
+    )
+    .unwrap();
+    let scene = cluster_scene(&topology);
+    check_facts(
+        &facts(&scene),
+        &[
+            "edge gwl:shop/web/http -> svc:payments/payments [route gateway-route rejected] ✗ /pay",
+            "  hover gwl:shop/web/http -> svc:payments/payments: ResolvedRefs False (RefNotPermitted): *",
+            "edge gwl:shop/web/http -> svc:shop/cart [route gateway-route] /cart · 90%",
+        ],
+    );
+    let diagnostic = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "gateway-backend-ref-not-permitted")
+        .expect("the backend is refused");
+    assert!(
+        diagnostic
+            .message
+            .starts_with("After you deleted ReferenceGrant payments/allow-shop-routes"),
+        "{}",
+        diagnostic.message
+    );
+    assert_eq!(
+        topology.what_if.edits,
+        ["you deleted ReferenceGrant payments/allow-shop-routes"]
+    );
+}
+
+/// §11.14 and §11.7: a new weight changes the split the labels show; a weight
+/// outside 0–1,000,000 is refused, as the API server refuses it.
+#[test]
+fn s11_14_changing_a_weight_changes_the_split() {
+    let mut topology = canary();
+    let set = |weight| Mutation::SetBackendWeight {
+        kind: RouteKind::Http,
+        namespace: "shop".into(),
+        name: "storefront".into(),
+        rule: 0,
+        backend: 0,
+        weight,
+    };
+    apply(&mut topology, &set(50)).unwrap();
+    check_facts(
+        &facts(&cluster_scene(&topology)),
+        &[
+            "edge gwl:shop/web/http -> svc:shop/cart [route gateway-route] /cart · 83.3%",
+            "edge gwl:shop/web/http -> svc:shop/cart-canary [route gateway-route] /cart · 16.7%",
+        ],
+    );
+    let error = apply(&mut topology, &set(1_000_001)).unwrap_err();
+    assert_eq!(
+        error.message(),
+        "a backendRef's weight is 0 to 1000000, not 1000001"
+    );
+    let error = apply(
+        &mut topology,
+        &Mutation::SetBackendWeight {
+            kind: RouteKind::Http,
+            namespace: "shop".into(),
+            name: "storefront".into(),
+            rule: 9,
+            backend: 0,
+            weight: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(error.is_not_found(), "{error}");
+}
+
+/// §11.14 and §11.4: a detached Route asks no Gateway to attach it: no edges, and
+/// the listener counts no Route.
+#[test]
+fn s11_14_detaching_a_route_removes_its_edges() {
+    let mut topology = canary();
+    apply(
+        &mut topology,
+        &Mutation::DetachRoute {
+            kind: RouteKind::Http,
+            namespace: "shop".into(),
+            name: "storefront".into(),
+            gateway: NamespacedName::new("shop", "web"),
+        },
+    )
+    .unwrap();
+    check_facts(
+        &facts(&cluster_scene(&topology)),
+        &[
+            "shape gwl:shop/web/http [ingress listener] http :80 HTTP | *.example.com · 0 routes @*",
+            "!edge gwl:shop/web/http -> *",
+            // The rejected Route is still drawn as rejected.
+            "edge gw:shop/web -> svc:legacy/old-frontend [route gateway-route rejected] ✗ old-shop",
+        ],
+    );
+    let again = apply(
+        &mut topology,
+        &Mutation::DetachRoute {
+            kind: RouteKind::Http,
+            namespace: "shop".into(),
+            name: "storefront".into(),
+            gateway: NamespacedName::new("shop", "web"),
+        },
+    )
+    .unwrap_err();
+    assert!(again.is_not_found(), "{again}");
+}
+
+/// §11.6: a Route's rules in the order the proxy prefers them: Exact, then the
+/// longer regular expression, then the longer PathPrefix, then a method, more
+/// header and query matches, and the Route's own order for ties.
+#[test]
+fn s11_6_rules_in_precedence_order() {
+    let yaml = "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: default}
+spec:
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+  - matches: [{path: {type: PathPrefix, value: /abc}}]
+  - matches: [{path: {type: Exact, value: /a}}]
+  - matches: [{path: {type: RegularExpression, value: /x.*}}]
+  - matches: [{path: {type: PathPrefix, value: /abc}, headers: [{name: x, value: '1'}]}]
+  - matches: [{path: {type: PathPrefix, value: /abc}, method: GET}]
+  - matches: [{path: {type: PathPrefix, value: /abc/}}]
+  - matches: [{path: {type: PathPrefix, value: /}}, {path: {type: Exact, value: /zz}}]
+";
+    let topology = kubetopo::engine::analyze(
+        &[kubetopo::engine::ingest::SourceFile::new("r.yaml", yaml)],
+        &kubetopo::engine::config::Config::default(),
+    );
+    let route = &topology.manifests.gateway.routes[0];
+    // Rule 7's best match is Exact /zz (longer than /a); `/abc/` ties `/abc`.
+    assert_eq!(rules_in_precedence(route), [7, 2, 3, 5, 4, 1, 6, 0]);
+}
+
+/// §11.14: a backend's share of its rule's weights, as the edge labels write it.
+#[test]
+fn s11_14_weight_share_words() {
+    assert_eq!(weight_share(90, 100), "90%");
+    assert_eq!(weight_share(1, 1), "");
+    assert_eq!(weight_share(1, 3), "33.3%");
+    assert_eq!(weight_share(0, 10), "0%");
+    assert_eq!(weight_share(0, 0), "0%");
+}
+
+/// §11.14 and §11.7: the simulator sends an external client's GET requests
+/// through the Gateway for each path match, counts them under the Gateway's
+/// Service, and the seeded weighted choice splits `/cart` 90/10 between the
+/// stable and the canary pods over enough requests. The redirect counts as
+/// redirected, not delivered.
+#[test]
+fn s11_14_traffic_follows_the_routes_with_the_weighted_split() {
+    let topology = canary();
+    let config = SimConfig {
+        default_rate: 1.0,
+        ..SimConfig::default()
+    };
+    let flows = default_flows(&topology, &config);
+    let labels: Vec<&str> = flows.iter().map(|f| f.label.as_str()).collect();
+    for wanted in [
+        "external → HTTPRoute shop/storefront http://shop.example.com/cart",
+        "external → HTTPRoute shop/storefront http://shop.example.com/pay",
+        "external → HTTPRoute shop/storefront http://shop.example.com/basket",
+        "external → HTTPRoute shop/storefront http://shop.example.com/",
+    ] {
+        assert!(labels.contains(&wanted), "{wanted} not in {labels:#?}");
+    }
+    let cart = flows
+        .iter()
+        .find(|f| f.label.ends_with("http://shop.example.com/cart"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        flow_service(&topology, &cart),
+        Some(NamespacedName::new("shop", "web-kubetopo"))
+    );
+    let split = |seed: u64| {
+        let mut simulator = Simulator::with_flows(
+            topology.clone(),
+            SimConfig {
+                seed,
+                ..config.clone()
+            },
+            vec![cart.clone()],
+        );
+        for _ in 0..2_000 {
+            simulator.tick();
+        }
+        let counters = simulator.counters();
+        let sum = |prefix: &str| -> u64 {
+            counters
+                .per_endpoint
+                .iter()
+                .filter(|(endpoint, _)| endpoint.starts_with(prefix))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let (canary, all) = (sum("shop/cart-canary-"), sum("shop/cart-"));
+        (canary, all - canary, counters)
+    };
+    let (canary, stable, counters) = split(1);
+    let total = canary + stable;
+    assert!(total > 1_000, "{total} requests delivered");
+    let share = canary as f64 / total as f64;
+    assert!((0.07..=0.13).contains(&share), "canary share {share}");
+    assert_eq!(counters.count(Verdict::Delivered), total);
+    assert_eq!(
+        counters.per_service[&NamespacedName::new("shop", "web-kubetopo")].delivered,
+        total
+    );
+    // Seeded: the same seed gives the same counts.
+    assert_eq!(split(1).0, canary);
+
+    let basket = flows
+        .iter()
+        .find(|f| f.label.ends_with("/basket"))
+        .unwrap()
+        .clone();
+    let mut simulator = Simulator::with_flows(topology.clone(), config.clone(), vec![basket]);
+    for _ in 0..200 {
+        simulator.tick();
+    }
+    let counters = simulator.counters();
+    assert!(counters.count(Verdict::Redirected) > 0);
+    assert_eq!(counters.delivered(), 0);
+}
+
+/// The details panel's lines for `id`, as `SECTION | LINE [action]` facts.
+fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
+    let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
+    let mut lines = vec![
+        format!("title {}", panel.title),
+        format!("object {}", panel.object),
+    ];
+    for section in &panel.sections {
+        for line in &section.lines {
+            let action = match &line.action {
+                None => String::new(),
+                Some(Action::Select(id)) => format!(" [select {id}]"),
+                Some(Action::Edit(label, mutation)) => {
+                    format!(" [{label}: {}]", mutation.past_tense())
+                }
+                Some(Action::Weight(mutation)) => format!(" [weight: {}]", mutation.past_tense()),
+            };
+            lines.push(format!("{} | {}{action}", section.title, line.text));
+        }
+    }
+    lines
+}
+
+/// §11.14 and §11.6: a Route's panel lists its rules in precedence order with
+/// their backends and shares, its parent's conditions, a detach button, and the
+/// ReferenceGrant its cross-namespace backend needs.
+#[test]
+fn s11_14_route_panel() {
+    let topology = canary();
+    let facts = panel_facts(&topology, "route:HTTPRoute/shop/storefront");
+    check_facts(
+        &facts,
+        &[
+            "title HTTPRoute shop/storefront",
+            "object HTTPRoute/shop/storefront",
+            "Route | hostnames shop.example.com",
+            "Parent Gateway shop/web, listener http | Accepted True (Accepted): *",
+            "Parent Gateway shop/web, listener http | ResolvedRefs True (ResolvedRefs): *",
+            "Parent Gateway shop/web, listener http |  [Detach from this Gateway: you detached HTTPRoute shop/storefront from Gateway shop/web]",
+            "Rules, in precedence order | → shop/cart:80 · 90% [weight: you set the weight of backend 0 in rule 0 of HTTPRoute shop/storefront to 90]",
+            "ReferenceGrants | ReferenceGrant payments/allow-shop-routes [Delete: you deleted ReferenceGrant payments/allow-shop-routes]",
+        ],
+    );
+    let rules: Vec<&String> = facts
+        .iter()
+        .filter(|f| f.starts_with("Rules, in precedence order | rule"))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "Rules, in precedence order | rule 2: /basket, filters RequestRedirect",
+            "Rules, in precedence order | rule 0: /cart",
+            "Rules, in precedence order | rule 1: /pay",
+            "Rules, in precedence order | rule 3: /",
+        ]
+    );
+    assert!(panel(&topology, "route:HTTPRoute/shop/nothing").is_none());
+}
+
+/// §11.14 and §11.3: a Gateway's panel (also opened from one of its listeners)
+/// gives its conditions, each listener with its conditions and attached Routes,
+/// and every Route that names it with its verdict there.
+#[test]
+fn s11_14_gateway_panel() {
+    let topology = canary();
+    let facts = panel_facts(&topology, "gwl:shop/web/http");
+    check_facts(
+        &facts,
+        &[
+            "title Gateway shop/web",
+            "object Gateway/shop/web",
+            "Gateway | class kubetopo",
+            "Gateway | proxy Service shop/web-kubetopo (simulated)",
+            "Conditions | Accepted True (Accepted): *",
+            "Conditions | Programmed True (Programmed): *",
+            "Listener http | HTTP on port 80, hostname *.example.com, 1 attached Route",
+            "Listener http | Conflicted False (NoConflicts): *",
+            "Listener http | HTTPRoute shop/storefront [select route:HTTPRoute/shop/storefront]",
+            "!Listener http | HTTPRoute legacy/old-shop*",
+            "Routes | HTTPRoute legacy/old-shop: Accepted False (NotAllowedByListeners) [select route:HTTPRoute/legacy/old-shop]",
+            "Routes | HTTPRoute shop/storefront: Accepted True (Accepted) [select *]",
+        ],
+    );
+    assert_eq!(panel_facts(&topology, "gw:shop/web").len(), facts.len());
+}
+
+/// §11.10: the request form reads as `kubetopo trace --to URL --method --header`.
+#[test]
+fn s11_10_request_form_parses_like_the_cli() {
+    let (destination, options) =
+        parse_http_request("shop.example.com", "/cart?x=1", "post", "X-A: 1\n\nx-b:two").unwrap();
+    assert_eq!(destination.to_string(), "http://shop.example.com/cart?x=1");
+    assert_eq!(options.method, "POST");
+    assert_eq!(
+        options.headers,
+        [
+            ("X-A".to_string(), "1".to_string()),
+            ("x-b".to_string(), "two".to_string())
+        ]
+    );
+    let (destination, options) =
+        parse_http_request("https://shop.example.com:8443", "", "", "").unwrap();
+    assert_eq!(destination.to_string(), "https://shop.example.com:8443/");
+    assert_eq!(options.method, "GET");
+    assert_eq!(
+        parse_http_request("", "/", "GET", "").unwrap_err(),
+        "the request needs a host"
+    );
+    assert_eq!(
+        parse_http_request("a.example", "cart", "GET", "").unwrap_err(),
+        "the path \"cart\" must start with /"
+    );
+    assert_eq!(
+        parse_http_request("a.example", "/", "FETCH", "").unwrap_err(),
+        "\"FETCH\" is not an HTTP method; use one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH"
+    );
+    assert_eq!(
+        parse_http_request("a.example", "/", "GET", "no colon").unwrap_err(),
+        "\"no colon\" is not a header; write it as 'Name: value'"
+    );
+    // Traced, it goes where the CLI's trace goes.
+    let topology = canary();
+    let (destination, options) = parse_http_request("shop.example.com", "/pay", "GET", "").unwrap();
+    let trace = Tracer::new(&topology).trace_http(
+        &TraceSource::External {
+            client_ip: kubetopo::engine::trace::DEFAULT_CLIENT_IP,
+        },
+        &destination,
+        Protocol::Tcp,
+        &options,
+        &mut SeededChooser::new(0),
+    );
+    assert_eq!(trace.verdict, Verdict::Delivered);
+    let http = trace.http.expect("an HTTP result");
+    assert_eq!(
+        http.backend_service,
+        Some(NamespacedName::new("payments", "payments"))
+    );
+}
