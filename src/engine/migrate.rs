@@ -325,6 +325,7 @@ fn unique(base: String, used: &mut BTreeSet<String>) -> String {
 }
 
 /// The YAML value tree the objects are built as.
+#[derive(Clone)]
 enum Y {
     Str(String),
     Int(i64),
@@ -454,8 +455,8 @@ fn routes_for(
             let backends = backend_refs(entry, route, entries, merged_canaries, diagnostics);
             let mut rule = Vec::new();
             if let Some(path_match) = &path_match {
-                rule.push(("matches", Y::Seq(vec![path_match.clone_y()])));
-                redirect_matches.push(Some(path_match.clone_y()));
+                rule.push(("matches", Y::Seq(vec![path_match.to_y()])));
+                redirect_matches.push(Some(path_match.to_y()));
             } else {
                 redirect_matches.push(None);
             }
@@ -498,28 +499,69 @@ fn routes_for(
                 .map(|h| format!("host {h}"))
                 .unwrap_or_else(|| "rules without a host and the default backend".to_string())
         );
-        let https_sections: Vec<&str> = https
+        // The forward routes: (parent sections, hostnames).
+        let mut forwards: Vec<(Vec<Option<&str>>, Vec<String>)> = Vec::new();
+        match &host {
+            Some(_) if redirect => forwards.push((
+                https
+                    .iter()
+                    .filter(|l| l.hostname.is_none() || l.hostname == host)
+                    .map(|l| Some(l.name.as_str()))
+                    .collect(),
+                host.iter().cloned().collect(),
+            )),
+            Some(_) => forwards.push((vec![None], host.iter().cloned().collect())),
+            None => {
+                // Not on the HTTPS listeners for one host: there these rules would tie
+                // with the host's own on hostname (§11.6) and then win by path, where
+                // ingress-nginx prefers the host's rules (§9.2).
+                let mut plain: Vec<Option<&str>> = Vec::new();
+                if !redirect {
+                    plain.push(Some("http"));
+                }
+                plain.extend(
+                    https
+                        .iter()
+                        .filter(|l| l.hostname.is_none())
+                        .map(|l| Some(l.name.as_str())),
+                );
+                forwards.push((plain, Vec::new()));
+                let named: Vec<&str> = https
+                    .iter()
+                    .filter_map(|l| l.hostname.as_deref())
+                    .collect();
+                if !named.is_empty() {
+                    diagnostics.push(at(entry, "spec.rules".to_string(), Diagnostic::warning("migrate-hostless-rules-on-https", format!("The rules without a host (and the default backend) are not attached to the HTTPS listeners of {}: there a Gateway would rank them against those hosts' own rules by path, where ingress-nginx tries the host's rules first. Over HTTPS to those hosts, a path only these rules match gets 404 instead; add such paths to the host's rules if they must be served.", named.join(", ")))));
+                }
+            }
+        }
+        let mut chunks: Vec<Vec<Y>> = chunk(rules);
+        let n_forwards = forwards.iter().filter(|(p, _)| !p.is_empty()).count();
+        for (forward_index, (parents, hostnames)) in forwards
             .iter()
-            .filter(|l| host.is_none() || l.hostname.is_none() || l.hostname == host)
-            .map(|l| l.name.as_str())
-            .collect();
-        let forward_parents: Vec<Option<&str>> = if redirect {
-            https_sections.iter().map(|s| Some(*s)).collect()
-        } else {
-            vec![None]
-        };
-        // Gateway API allows 16 rules per HTTPRoute; more become further routes.
-        let chunks: Vec<Vec<Y>> = chunk(rules);
-        for (index, chunk_rules) in chunks.into_iter().enumerate() {
-            let name = unique(suffix(&base, index), used_names);
-            if !forward_parents.is_empty() {
+            .filter(|(parents, _)| !parents.is_empty())
+            .enumerate()
+        {
+            let forward_base = if forward_index == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{}", forward_index + 1)
+            };
+            // The rules are built once; a second forward route gets a copy.
+            let these: Vec<Vec<Y>> = if forward_index + 1 == n_forwards {
+                std::mem::take(&mut chunks)
+            } else {
+                chunks.clone()
+            };
+            for (index, chunk_rules) in these.into_iter().enumerate() {
+                let name = unique(suffix(&forward_base, index), used_names);
                 objects.push(http_route(
                     &comment,
                     &name,
                     &entry.key.namespace,
                     gateway_name,
-                    &forward_parents,
-                    host.as_deref(),
+                    parents,
+                    hostnames,
                     chunk_rules,
                 ));
             }
@@ -556,7 +598,7 @@ fn routes_for(
                     &entry.key.namespace,
                     gateway_name,
                     &[Some("http")],
-                    host.as_deref(),
+                    &host.iter().cloned().collect::<Vec<_>>(),
                     chunk_rules,
                 ));
             }
@@ -589,7 +631,7 @@ fn http_route(
     namespace: &str,
     gateway_name: &str,
     sections: &[Option<&str>],
-    host: Option<&str>,
+    hostnames: &[String],
     rules: Vec<Y>,
 ) -> MigratedObject {
     let parents = sections
@@ -603,8 +645,8 @@ fn http_route(
         })
         .collect();
     let mut spec = vec![("parentRefs", Y::Seq(parents))];
-    if let Some(host) = host {
-        spec.push(("hostnames", Y::Seq(vec![s(host)])));
+    if !hostnames.is_empty() {
+        spec.push(("hostnames", Y::Seq(hostnames.iter().map(s).collect())));
     }
     spec.push(("rules", Y::Seq(rules)));
     let tree = Y::Map(vec![
@@ -627,7 +669,7 @@ struct PathMatch {
 }
 
 impl PathMatch {
-    fn clone_y(&self) -> Y {
+    fn to_y(&self) -> Y {
         Y::Map(vec![(
             "path",
             Y::Map(vec![("type", s(self.kind)), ("value", s(&self.value))]),

@@ -22,6 +22,7 @@ mod gateway_status;
 mod highlight;
 mod ingest;
 mod launch_options;
+mod migrate;
 mod netpol;
 mod policy_graph;
 mod scale;
