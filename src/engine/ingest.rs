@@ -1549,7 +1549,8 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
     }
     for (index, tls) in reader.seq(spec, "tls", "spec.tls").iter().enumerate() {
         let hosts = reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts"));
-        let secret_name = reader.string(tls, "secretName", &format!("spec.tls[{index}].secretName"));
+        let secret_name =
+            reader.string(tls, "secretName", &format!("spec.tls[{index}].secretName"));
         ingress.tls_hosts.extend(hosts.iter().cloned());
         ingress.tls.push(IngressTls { hosts, secret_name });
     }

@@ -196,7 +196,10 @@ const SUPPORTED: [&str; 6] = [
 fn at(entry: &Entry, field: String, diagnostic: Diagnostic) -> Diagnostic {
     let source: Source = entry.ingress.meta.field_source(&field);
     diagnostic
-        .object(format!("Ingress/{}/{}", entry.key.namespace, entry.key.name))
+        .object(format!(
+            "Ingress/{}/{}",
+            entry.key.namespace, entry.key.name
+        ))
         .field(field)
         .at(source)
 }
@@ -389,7 +392,10 @@ fn gateway(namespace: &str, class: &str, https: &[HttpsListener]) -> MigratedObj
             .collect();
         fields.push((
             "tls",
-            Y::Map(vec![("mode", s("Terminate")), ("certificateRefs", Y::Seq(refs))]),
+            Y::Map(vec![
+                ("mode", s("Terminate")),
+                ("certificateRefs", Y::Seq(refs)),
+            ]),
         ));
         listeners.push(Y::Map(fields));
     }
@@ -526,10 +532,7 @@ fn routes_for(
                         .map(|l| Some(l.name.as_str())),
                 );
                 forwards.push((plain, Vec::new()));
-                let named: Vec<&str> = https
-                    .iter()
-                    .filter_map(|l| l.hostname.as_deref())
-                    .collect();
+                let named: Vec<&str> = https.iter().filter_map(|l| l.hostname.as_deref()).collect();
                 if !named.is_empty() {
                     diagnostics.push(at(entry, "spec.rules".to_string(), Diagnostic::warning("migrate-hostless-rules-on-https", format!("The rules without a host (and the default backend) are not attached to the HTTPS listeners of {}: there a Gateway would rank them against those hosts' own rules by path, where ingress-nginx tries the host's rules first. Over HTTPS to those hosts, a path only these rules match gets 404 instead; add such paths to the host's rules if they must be served.", named.join(", ")))));
                 }

@@ -95,7 +95,11 @@ fn requests(before: &Topology, tls_hosts: &[String]) -> Vec<Request> {
                 hosts.push(host.to_ascii_lowercase().replace("*.", "x."));
             }
             let base = route.path.trim_end_matches('/');
-            paths.extend([route.path.clone(), format!("{base}/sub"), format!("{base}x")]);
+            paths.extend([
+                route.path.clone(),
+                format!("{base}/sub"),
+                format!("{base}x"),
+            ]);
         }
     }
     hosts.sort();
@@ -164,7 +168,10 @@ fn mismatches(files: &[SourceFile], indices: &[usize]) -> Vec<String> {
             );
             // After: to the Gateway's address, with the host as Host header and SNI.
             let Some(gateway) = after.gateway.gateways.first() else {
-                problems.push(format!("no Gateway after migration:\n{}", migration.to_yaml()));
+                problems.push(format!(
+                    "no Gateway after migration:\n{}",
+                    migration.to_yaml()
+                ));
                 return problems;
             };
             let address = gateway.address_ips.first().map(ToString::to_string);
@@ -188,9 +195,8 @@ fn mismatches(files: &[SourceFile], indices: &[usize]) -> Vec<String> {
                 &mut Constant(index),
             );
             let (a, b) = (answer_before(&traced_before), answer_after(&traced_after));
-            let diagnosed = https_gap
-                && request.scheme == Scheme::Https
-                && b.verdict == Verdict::Unresolved;
+            let diagnosed =
+                https_gap && request.scheme == Scheme::Https && b.verdict == Verdict::Unresolved;
             if a != b && !diagnosed {
                 problems.push(format!(
                     "{}://{}{} (choice {index}): before {a:?}, after {b:?}\nbefore: {}\nafter: {}",
@@ -338,14 +344,7 @@ fn annotations_that_cannot_be_expressed_are_diagnosed_at_their_line() {
     let found: Vec<(&str, &str, usize, usize)> = migration
         .diagnostics
         .iter()
-        .map(|d| {
-            (
-                d.code,
-                d.field.as_str(),
-                d.source.document,
-                d.source.line,
-            )
-        })
+        .map(|d| (d.code, d.field.as_str(), d.source.document, d.source.line))
         .collect();
     assert_eq!(
         found,
@@ -384,7 +383,10 @@ fn annotations_that_cannot_be_expressed_are_diagnosed_at_their_line() {
 fn output_is_deterministic_and_scoped() {
     let topology = analyze(&corpus_files(), &Config::default());
     let all = migrate::migrate(&topology, Scope::All);
-    assert_eq!(all.to_yaml(), migrate::migrate(&topology, Scope::All).to_yaml());
+    assert_eq!(
+        all.to_yaml(),
+        migrate::migrate(&topology, Scope::All).to_yaml()
+    );
     let key = NamespacedName::new("default", "guestbook");
     let one = migrate::migrate(&topology, Scope::One(&key));
     let names: Vec<String> = one
@@ -401,7 +403,9 @@ fn output_is_deterministic_and_scoped() {
             "HTTPRoute default/guestbook-guestbook-example-com-redirect",
         ]
     );
-    assert!(one.to_yaml().contains("name: frontend-canary\n      port: 8080\n      weight: 20"));
+    assert!(one
+        .to_yaml()
+        .contains("name: frontend-canary\n      port: 8080\n      weight: 20"));
 }
 
 /// §9.5: `kubetopo migrate --out DIR` writes one file per object and reports the
@@ -423,7 +427,9 @@ fn cli_migrate_writes_files_and_diagnostics() {
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("guestbook-ingresses.yaml:73:50 (document 6) warning: [migrate-annotation-unsupported]"),
+        stderr.contains(
+            "guestbook-ingresses.yaml:73:50 (document 6) warning: [migrate-annotation-unsupported]"
+        ),
         "{stderr}"
     );
     let mut files: Vec<String> = std::fs::read_dir(&out)
@@ -431,7 +437,10 @@ fn cli_migrate_writes_files_and_diagnostics() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert!(files.contains(&"gateway-default-nginx.yaml".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"gateway-default-nginx.yaml".to_string()),
+        "{files:?}"
+    );
     assert!(files.contains(&"httproute-default-legacy-all-hosts.yaml".to_string()));
     let _ = std::fs::remove_dir_all(&out);
 }
@@ -527,17 +536,25 @@ const HOSTS: [Option<&str>; 4] = [
 ];
 const PATHS: [&str; 5] = ["/", "/a", "/a/b", "/ab", "/b/"];
 const PATH_TYPES: [&str; 3] = ["Prefix", "Exact", "ImplementationSpecific"];
-const BACKENDS: [(&str, &str); 3] = [("one", "number: 80"), ("two", "name: http"), ("three", "number: 82")];
+const BACKENDS: [(&str, &str); 3] = [
+    ("one", "number: 80"),
+    ("two", "name: http"),
+    ("three", "number: 82"),
+];
 
 fn gen_path() -> impl Strategy<Value = GenPath> {
-    (0..HOSTS.len(), 0..PATHS.len(), 0..PATH_TYPES.len(), 0..3usize).prop_map(
-        |(host, path, path_type, service)| GenPath {
+    (
+        0..HOSTS.len(),
+        0..PATHS.len(),
+        0..PATH_TYPES.len(),
+        0..3usize,
+    )
+        .prop_map(|(host, path, path_type, service)| GenPath {
             host: HOSTS[host],
             path: PATHS[path],
             path_type: PATH_TYPES[path_type],
             service,
-        },
-    )
+        })
 }
 
 fn gen_ingress() -> impl Strategy<Value = GenIngress> {
@@ -569,7 +586,9 @@ fn backend(service: usize) -> String {
 fn ingress_yaml(ingress: &GenIngress) -> String {
     let mut text = String::from("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: main\n  annotations:\n");
     if let Some(target) = ingress.rewrite {
-        text.push_str(&format!("    nginx.ingress.kubernetes.io/rewrite-target: {target}\n"));
+        text.push_str(&format!(
+            "    nginx.ingress.kubernetes.io/rewrite-target: {target}\n"
+        ));
     }
     if ingress.force_ssl_redirect {
         text.push_str("    nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\"\n");

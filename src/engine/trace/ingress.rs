@@ -79,12 +79,12 @@ impl<'r, 't> Run<'r, 't> {
         let ingress_key = format!("{}/{}", ingress_ref.namespace, ingress_ref.name);
         self.ingress_result = Some(IngressResult {
             ingress: NamespacedName::new(&ingress_ref.namespace, &ingress_ref.name),
-            backend_service: decision
-                .redirect
-                .is_none()
-                .then(|| route.service.clone()),
+            backend_service: decision.redirect.is_none().then(|| route.service.clone()),
             canary: decision.canary,
-            location: decision.redirect.as_ref().map(|(location, _)| location.clone()),
+            location: decision
+                .redirect
+                .as_ref()
+                .map(|(location, _)| location.clone()),
             request_path: decision.request_path.clone(),
         });
 
@@ -327,8 +327,12 @@ impl<'r, 't> Run<'r, 't> {
     ) -> Option<Outcome> {
         if let Some((location, why)) = &decision.redirect {
             let reason = format!("Ingress {ingress_key}: ingress-nginx answers 308 with Location {location} because {why} (§9.4)");
-            self.hops
-                .stay(&proxy.at, HopAction::IngressRoute, location.clone(), reason.clone());
+            self.hops.stay(
+                &proxy.at,
+                HopAction::IngressRoute,
+                location.clone(),
+                reason.clone(),
+            );
             return Some(Outcome::new(Verdict::Redirected, reason));
         }
         if let Some(note) = &decision.rewrite_note {
