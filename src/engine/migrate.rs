@@ -1,5 +1,5 @@
 //! Off Ingress: the Gateway API objects that do what the input's Ingresses do
-//! (`kubetopo migrate`, the app's "Migrate to Gateway API"; `docs/migrate.md`).
+//! (`kubetopo migrate`; `docs/migrate.md`).
 //!
 //! The mapping follows what ingress2gateway does for ingress-nginx (§9.5): one
 //! Gateway per namespace and IngressClass with an HTTP listener and an HTTPS listener
@@ -33,7 +33,7 @@ use super::Topology;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope<'a> {
     All,
-    /// One Ingress, with the canaries merged into it (the app's action).
+    /// One Ingress, with the canaries merged into it.
     One(&'a NamespacedName),
 }
 
