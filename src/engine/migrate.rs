@@ -18,8 +18,6 @@
 //! assert!(migration.to_yaml().contains("kind: HTTPRoute"));
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::diag::{Diagnostic, Source};
 use super::ingress::{
     nginx_annotations, CanaryWeight, IngressRoute, NginxAnnotations, ResolvedIngress,
@@ -82,19 +80,18 @@ pub const SSL_REDIRECT_STATUS: i64 = 308;
 
 /// Migrates the Ingresses of an analysed input.
 pub fn migrate(topology: &Topology, scope: Scope) -> Migration {
-    let raw: BTreeMap<NamespacedName, &Ingress> = topology
-        .manifests
-        .ingresses
-        .iter()
-        .map(|i| (NamespacedName::new(&i.meta.namespace, &i.meta.name), i))
-        .collect();
     let mut diagnostics = Vec::new();
     let entries: Vec<Entry> = topology
         .ingresses
         .iter()
         .filter_map(|resolved| {
             let key = NamespacedName::new(&resolved.namespace, &resolved.name);
-            let ingress = raw.get(&key).copied()?;
+            // Ingest keeps one object per identity, so the first is the one.
+            let ingress = topology
+                .manifests
+                .ingresses
+                .iter()
+                .find(|i| i.meta.namespace == key.namespace && i.meta.name == key.name)?;
             Some(Entry {
                 key,
                 nginx: nginx_annotations(&ingress.meta.annotations),
@@ -107,9 +104,11 @@ pub fn migrate(topology: &Topology, scope: Scope) -> Migration {
         Scope::All => true,
         Scope::One(key) => entry.key == *key,
     };
-    let mut merged_canaries: BTreeSet<(NamespacedName, usize)> = BTreeSet::new();
-    // Gateways by (namespace, class), in that order.
-    let mut groups: BTreeMap<(String, String), Vec<&Entry>> = BTreeMap::new();
+    // Plain vectors rather than ordered maps: the inputs are small, and each map
+    // type would add its own code to the wasm.
+    let mut merged_canaries: Vec<(NamespacedName, usize)> = Vec::new();
+    // Gateways by (namespace, class), sorted so.
+    let mut groups: Vec<((String, String), Vec<&Entry>)> = Vec::new();
     for entry in entries.iter().filter(|e| main_in_scope(e)) {
         check_annotations(entry, &mut diagnostics);
         if entry.nginx.canary.is_some() {
@@ -120,20 +119,24 @@ pub fn migrate(topology: &Topology, scope: Scope) -> Migration {
             .class_name
             .clone()
             .unwrap_or_else(|| "default".to_string());
-        groups
-            .entry((entry.key.namespace.clone(), class))
-            .or_default()
-            .push(entry);
+        let group_key = (entry.key.namespace.clone(), class);
+        match groups.iter_mut().find(|(k, _)| *k == group_key) {
+            Some((_, members)) => members.push(entry),
+            None => groups.push((group_key, vec![entry])),
+        }
     }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut objects = Vec::new();
-    let classes: BTreeSet<&String> = groups.keys().map(|(_, class)| class).collect();
+    let mut classes: Vec<&String> = groups.iter().map(|((_, class), _)| class).collect();
+    classes.sort();
+    classes.dedup();
     for class in classes {
         objects.push(gateway_class(class));
     }
     for ((namespace, class), members) in &groups {
         let listeners = https_listeners(members, &mut diagnostics);
         objects.push(gateway(namespace, class, &listeners));
-        let mut used_names = BTreeSet::new();
+        let mut used_names = Vec::new();
         for entry in members {
             routes_for(
                 entry,
@@ -271,7 +274,7 @@ fn unsupported_reason(name: &str) -> String {
 /// The HTTPS listeners of one Gateway: one per TLS host of its Ingresses (one
 /// without a hostname for a `tls` entry without hosts), with every Secret named for it.
 fn https_listeners(members: &[&Entry], diagnostics: &mut Vec<Diagnostic>) -> Vec<HttpsListener> {
-    let mut by_host: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+    let mut by_host: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for entry in members {
         for (index, tls) in entry.ingress.tls.iter().enumerate() {
             let Some(secret) = tls.secret_name.clone().filter(|s| !s.is_empty()) else {
@@ -287,19 +290,27 @@ fn https_listeners(members: &[&Entry], diagnostics: &mut Vec<Diagnostic>) -> Vec
                     .collect()
             };
             for host in hosts {
-                by_host.entry(host).or_default().insert(secret.clone());
+                match by_host.iter_mut().find(|(h, _)| *h == host) {
+                    Some((_, secrets)) => secrets.push(secret.clone()),
+                    None => by_host.push((host, vec![secret.clone()])),
+                }
             }
         }
     }
+    by_host.sort_by(|a, b| a.0.cmp(&b.0));
     by_host
         .into_iter()
-        .map(|(hostname, secrets)| HttpsListener {
+        .map(|(hostname, mut secrets)| HttpsListener {
             name: match &hostname {
                 Some(host) => format!("https-{}", slug(host)),
                 None => "https".to_string(),
             },
             hostname,
-            secrets: secrets.into_iter().collect(),
+            secrets: {
+                secrets.sort();
+                secrets.dedup();
+                secrets
+            },
         })
         .collect()
 }
@@ -317,13 +328,14 @@ fn slug(host: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-fn unique(base: String, used: &mut BTreeSet<String>) -> String {
+fn unique(base: String, used: &mut Vec<String>) -> String {
     let mut name = base.clone();
     let mut n = 2;
-    while !used.insert(name.clone()) {
+    while used.contains(&name) {
         name = format!("{base}-{n}");
         n += 1;
     }
+    used.push(name.clone());
     name
 }
 
@@ -426,8 +438,8 @@ fn routes_for(
     gateway_name: &str,
     https: &[HttpsListener],
     entries: &[Entry],
-    merged_canaries: &mut BTreeSet<(NamespacedName, usize)>,
-    used_names: &mut BTreeSet<String>,
+    merged_canaries: &mut Vec<(NamespacedName, usize)>,
+    used_names: &mut Vec<String>,
     objects: &mut Vec<MigratedObject>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -722,7 +734,7 @@ fn backend_refs(
     entry: &Entry,
     route: &IngressRoute,
     entries: &[Entry],
-    merged_canaries: &mut BTreeSet<(NamespacedName, usize)>,
+    merged_canaries: &mut Vec<(NamespacedName, usize)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Y> {
     let canary = (!route.default_backend)
@@ -746,7 +758,7 @@ fn backend_refs(
     match canary {
         None => refs.extend(backend_ref(entry, route, None, diagnostics)),
         Some((canary_entry, index, weight)) => {
-            merged_canaries.insert((canary_entry.key.clone(), index));
+            merged_canaries.push((canary_entry.key.clone(), index));
             let share = weight.clamped();
             refs.extend(backend_ref(
                 entry,
