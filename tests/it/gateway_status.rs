@@ -669,3 +669,44 @@ fn every_gateway_diagnostic_points_at_a_line() {
         assert!(!diagnostic.object.is_empty(), "{diagnostic:?}");
     }
 }
+
+/// §11.6: across Routes on one listener, a rule whose matches an older (or
+/// alphabetically first) Route repeats for every hostname it serves never wins;
+/// a more specific hostname, or a match the other Route lacks, keeps it reachable.
+#[test]
+fn a_rule_repeated_by_an_older_route_on_the_listener_is_reported() {
+    let routes = |second_hostnames: &str, second_path: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: web}}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {{name: http, port: 80, protocol: HTTP}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: a-old}}\nspec:\n  parentRefs: [{{name: web}}]\n  hostnames: [shop.example.com, admin.example.com]\n  rules:\n  - matches: [{{path: {{value: /api}}}}, {{path: {{value: /v2}}}}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: b-new}}\nspec:\n  parentRefs: [{{name: web}}]\n  hostnames: [{second_hostnames}]\n  rules:\n  - matches: [{{path: {{value: /other}}}}]\n  - matches: [{{path: {{value: {second_path}}}}}]\n"
+        )
+    };
+    let shadowed = |topology: &Topology| -> Vec<(String, String)> {
+        topology
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "gateway-rule-shadowed-by-route")
+            .map(|d| (d.object.clone(), d.field.clone()))
+            .collect()
+    };
+    // Same hostname, a subset of the older Route's matches: rule 1 is shadowed.
+    let topology = run(&routes("shop.example.com", "/api"));
+    assert_eq!(
+        shadowed(&topology),
+        [(
+            "HTTPRoute/default/b-new".to_string(),
+            "spec.rules[1]".to_string()
+        )]
+    );
+    let message = &topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "gateway-rule-shadowed-by-route")
+        .unwrap()
+        .message;
+    assert!(message.contains("HTTPRoute default/a-old"), "{message}");
+    assert!(message.contains("listener http"), "{message}");
+    // A hostname the older Route does not serve keeps the rule reachable there.
+    assert!(shadowed(&run(&routes("shop.example.com, other.example.com", "/api"))).is_empty());
+    // A match the older Route lacks keeps the rule reachable.
+    assert!(shadowed(&run(&routes("shop.example.com", "/api/x"))).is_empty());
+}
