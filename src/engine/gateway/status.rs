@@ -1700,17 +1700,10 @@ fn cross_route_shadowing(
             .iter()
             .map(|&position| served(position, gateway, listener))
             .collect();
-        let ranks: Vec<_> = members
-            .iter()
-            .map(|&position| {
-                let route = &manifests.gateway.routes[routes[position].route_index];
-                (age_key(route.creation_timestamp.as_deref()), route.key())
-            })
-            .collect();
         for (loser_slot, &loser_position) in members.iter().enumerate() {
             let loser = &manifests.gateway.routes[routes[loser_position].route_index];
             let loser_hostnames = &hostnames[loser_slot];
-            let loser_rank = &ranks[loser_slot];
+            let loser_rank = (age_key(loser.creation_timestamp.as_deref()), loser.key());
             for (rule_index, rule) in loser.rules.iter().enumerate() {
                 if rule.unsupported.is_some() || rule.matches.is_empty() {
                     continue;
@@ -1723,7 +1716,8 @@ fn cross_route_shadowing(
                             let winner =
                                 &manifests.gateway.routes[routes[winner_position].route_index];
                             let winner_hostnames = &hostnames[winner_slot];
-                            let winner_rank = &ranks[winner_slot];
+                            let winner_rank =
+                                (age_key(winner.creation_timestamp.as_deref()), winner.key());
                             if winner.kind != loser.kind
                                 || winner_rank >= loser_rank
                                 || !loser_hostnames.iter().all(|h| winner_hostnames.contains(h))
