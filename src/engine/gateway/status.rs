@@ -1695,41 +1695,30 @@ fn cross_route_shadowing(
             .collect::<Vec<_>>()
     };
     for (&(gateway, listener), members) in &by_listener {
-        // Once per listener, not per pair: 500 Routes on one listener are 250,000 pairs.
-        let hostnames: Vec<Vec<&Option<String>>> = members
-            .iter()
-            .map(|&position| served(position, gateway, listener))
-            .collect();
-        for (loser_slot, &loser_position) in members.iter().enumerate() {
+        for &loser_position in members {
             let loser = &manifests.gateway.routes[routes[loser_position].route_index];
-            let loser_hostnames = &hostnames[loser_slot];
+            let loser_hostnames = served(loser_position, gateway, listener);
             let loser_rank = (age_key(loser.creation_timestamp.as_deref()), loser.key());
             for (rule_index, rule) in loser.rules.iter().enumerate() {
                 if rule.unsupported.is_some() || rule.matches.is_empty() {
                     continue;
                 }
-                let shadow =
-                    members
-                        .iter()
-                        .enumerate()
-                        .find_map(|(winner_slot, &winner_position)| {
-                            let winner =
-                                &manifests.gateway.routes[routes[winner_position].route_index];
-                            let winner_hostnames = &hostnames[winner_slot];
-                            let winner_rank =
-                                (age_key(winner.creation_timestamp.as_deref()), winner.key());
-                            if winner.kind != loser.kind
-                                || winner_rank >= loser_rank
-                                || !loser_hostnames.iter().all(|h| winner_hostnames.contains(h))
-                            {
-                                return None;
-                            }
-                            let winner_rule = winner.rules.iter().position(|other| {
-                                other.unsupported.is_none()
-                                    && rule.matches.iter().all(|m| other.matches.contains(m))
-                            })?;
-                            Some((winner, winner_rule))
-                        });
+                let shadow = members.iter().find_map(|&winner_position| {
+                    let winner = &manifests.gateway.routes[routes[winner_position].route_index];
+                    let winner_hostnames = served(winner_position, gateway, listener);
+                    let winner_rank = (age_key(winner.creation_timestamp.as_deref()), winner.key());
+                    if winner.kind != loser.kind
+                        || winner_rank >= loser_rank
+                        || !loser_hostnames.iter().all(|h| winner_hostnames.contains(h))
+                    {
+                        return None;
+                    }
+                    let winner_rule = winner.rules.iter().position(|other| {
+                        other.unsupported.is_none()
+                            && rule.matches.iter().all(|m| other.matches.contains(m))
+                    })?;
+                    Some((winner, winner_rule))
+                });
                 if let Some((winner, winner_rule)) = shadow {
                     diagnostics.push(
                         Diagnostic::warning("gateway-rule-shadowed-by-route", format!("On listener {} of Gateway {}, {} {} rule {rule_index} never receives a request: {} {} serves every hostname this Route serves there, its rule {winner_rule} repeats every match of this rule, and it is older (or as old and first by namespace/name), so it wins every such request (§11.6).", gateways[gateway].listeners[listener].name, gateways[gateway].key(), loser.kind, loser.key(), winner.kind, winner.key()))
