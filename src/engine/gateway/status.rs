@@ -1662,9 +1662,9 @@ fn cross_route_shadowing(
     gateways: &[ResolvedGateway],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    // (gateway, listener) → positions in `routes`: the map type of `l4_shadowing`,
-    // so that the wasm carries no second instance of it.
-    let mut by_listener: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    // (gateway, listener) → (position in `routes`, hostnames served there).
+    type Served = Vec<(usize, Vec<Option<String>>)>;
+    let mut by_listener: BTreeMap<(usize, usize), Served> = BTreeMap::new();
     for (index, resolved) in routes.iter().enumerate() {
         if resolved.kind != "HTTPRoute" && resolved.kind != "GRPCRoute" {
             continue;
@@ -1677,51 +1677,49 @@ fn cross_route_shadowing(
                 let list = by_listener
                     .entry((gateway, attachment.listener))
                     .or_default();
-                if !list.contains(&index) {
-                    list.push(index);
+                match list.iter_mut().find(|(i, _)| *i == index) {
+                    Some((_, hostnames)) => {
+                        for hostname in &attachment.hostnames {
+                            if !hostnames.contains(hostname) {
+                                hostnames.push(hostname.clone());
+                            }
+                        }
+                    }
+                    None => list.push((index, attachment.hostnames.clone())),
                 }
             }
         }
     }
-    // The hostnames a Route serves on one listener, over all its parentRefs.
-    let served = |position: usize, gateway: usize, listener: usize| {
-        routes[position]
-            .parents
-            .iter()
-            .filter(|p| p.gateway_index == Some(gateway))
-            .flat_map(|p| &p.attachments)
-            .filter(|a| a.listener == listener)
-            .flat_map(|a| &a.hostnames)
-            .collect::<Vec<_>>()
-    };
-    for (&(gateway, listener), members) in &by_listener {
-        for &loser_position in members {
-            let loser = &manifests.gateway.routes[routes[loser_position].route_index];
-            let loser_hostnames = served(loser_position, gateway, listener);
+    for ((gateway, listener), members) in &by_listener {
+        for (loser_position, loser_hostnames) in members {
+            let loser = &manifests.gateway.routes[routes[*loser_position].route_index];
             let loser_rank = (age_key(loser.creation_timestamp.as_deref()), loser.key());
             for (rule_index, rule) in loser.rules.iter().enumerate() {
                 if rule.unsupported.is_some() || rule.matches.is_empty() {
                     continue;
                 }
-                let shadow = members.iter().find_map(|&winner_position| {
-                    let winner = &manifests.gateway.routes[routes[winner_position].route_index];
-                    let winner_hostnames = served(winner_position, gateway, listener);
-                    let winner_rank = (age_key(winner.creation_timestamp.as_deref()), winner.key());
-                    if winner.kind != loser.kind
-                        || winner_rank >= loser_rank
-                        || !loser_hostnames.iter().all(|h| winner_hostnames.contains(h))
-                    {
-                        return None;
-                    }
-                    let winner_rule = winner.rules.iter().position(|other| {
-                        other.unsupported.is_none()
-                            && rule.matches.iter().all(|m| other.matches.contains(m))
-                    })?;
-                    Some((winner, winner_rule))
-                });
+                let shadow = members
+                    .iter()
+                    .find_map(|(winner_position, winner_hostnames)| {
+                        let winner =
+                            &manifests.gateway.routes[routes[*winner_position].route_index];
+                        let winner_rank =
+                            (age_key(winner.creation_timestamp.as_deref()), winner.key());
+                        if winner.kind != loser.kind
+                            || winner_rank >= loser_rank
+                            || !loser_hostnames.iter().all(|h| winner_hostnames.contains(h))
+                        {
+                            return None;
+                        }
+                        let winner_rule = winner.rules.iter().position(|other| {
+                            other.unsupported.is_none()
+                                && rule.matches.iter().all(|m| other.matches.contains(m))
+                        })?;
+                        Some((winner, winner_rule))
+                    });
                 if let Some((winner, winner_rule)) = shadow {
                     diagnostics.push(
-                        Diagnostic::warning("gateway-rule-shadowed-by-route", format!("On listener {} of Gateway {}, {} {} rule {rule_index} never receives a request: {} {} serves every hostname this Route serves there, its rule {winner_rule} repeats every match of this rule, and it is older (or as old and first by namespace/name), so it wins every such request (§11.6).", gateways[gateway].listeners[listener].name, gateways[gateway].key(), loser.kind, loser.key(), winner.kind, winner.key()))
+                        Diagnostic::warning("gateway-rule-shadowed-by-route", format!("On listener {} of Gateway {}, {} {} rule {rule_index} never receives a request: {} {} serves every hostname this Route serves there, its rule {winner_rule} repeats every match of this rule, and it is older (or as old and first by namespace/name), so it wins every such request (§11.6).", gateways[*gateway].listeners[*listener].name, gateways[*gateway].key(), loser.kind, loser.key(), winner.kind, winner.key()))
                             .object(object_name(&loser.meta, loser.kind.as_str()))
                             .field(rule.field.clone())
                             .at(loser.meta.field_source(&rule.field)),
