@@ -668,7 +668,6 @@ pub fn resolve_gateways(
     }
     l4_shadowing(manifests, &routes, &gateways, diagnostics);
     rule_shadowing(manifests, &routes, diagnostics);
-    cross_route_shadowing(manifests, &routes, &gateways, diagnostics);
     backend_endpoints(manifests, &routes, services, diagnostics);
     for (index, grant) in gateway_manifests.grants.iter().enumerate() {
         if !grants.used.contains(&index) {
@@ -1645,86 +1644,6 @@ fn rule_shadowing(
                         .field(rule.field.clone())
                         .at(route.meta.field_source(&rule.field)),
                 );
-            }
-        }
-    }
-}
-
-/// A rule of one Route that never receives a request on a listener because another
-/// Route of the same kind there wins every request it could take (§11.6): the other
-/// serves every hostname this one serves on the listener, so it ranks at least as
-/// high on hostname; one of its rules repeats every match of this rule, so it ties on
-/// the match keys; and it is older, or as old and first by namespace/name. Reported
-/// per listener, since the rule may still be reached through another one.
-fn cross_route_shadowing(
-    manifests: &Manifests,
-    routes: &[ResolvedRoute],
-    gateways: &[ResolvedGateway],
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    // (gateway, listener) → (position in `routes`, hostnames served there).
-    type Served = Vec<(usize, Vec<Option<String>>)>;
-    let mut by_listener: BTreeMap<(usize, usize), Served> = BTreeMap::new();
-    for (index, resolved) in routes.iter().enumerate() {
-        if resolved.kind != "HTTPRoute" && resolved.kind != "GRPCRoute" {
-            continue;
-        }
-        for parent in &resolved.parents {
-            let Some(gateway) = parent.gateway_index else {
-                continue;
-            };
-            for attachment in &parent.attachments {
-                let list = by_listener
-                    .entry((gateway, attachment.listener))
-                    .or_default();
-                match list.iter_mut().find(|(i, _)| *i == index) {
-                    Some((_, hostnames)) => {
-                        for hostname in &attachment.hostnames {
-                            if !hostnames.contains(hostname) {
-                                hostnames.push(hostname.clone());
-                            }
-                        }
-                    }
-                    None => list.push((index, attachment.hostnames.clone())),
-                }
-            }
-        }
-    }
-    for ((gateway, listener), members) in &by_listener {
-        for (loser_position, loser_hostnames) in members {
-            let loser = &manifests.gateway.routes[routes[*loser_position].route_index];
-            let loser_rank = (age_key(loser.creation_timestamp.as_deref()), loser.key());
-            for (rule_index, rule) in loser.rules.iter().enumerate() {
-                if rule.unsupported.is_some() || rule.matches.is_empty() {
-                    continue;
-                }
-                let shadow = members
-                    .iter()
-                    .find_map(|(winner_position, winner_hostnames)| {
-                        let winner =
-                            &manifests.gateway.routes[routes[*winner_position].route_index];
-                        let winner_rank =
-                            (age_key(winner.creation_timestamp.as_deref()), winner.key());
-                        if winner.kind != loser.kind
-                            || winner_rank >= loser_rank
-                            || !loser_hostnames.iter().all(|h| winner_hostnames.contains(h))
-                        {
-                            return None;
-                        }
-                        let winner_rule = winner.rules.iter().position(|other| {
-                            other.unsupported.is_none()
-                                && rule.matches.iter().all(|m| other.matches.contains(m))
-                        })?;
-                        Some((winner, winner_rule))
-                    });
-                if let Some((winner, winner_rule)) = shadow {
-                    diagnostics.push(
-                        Diagnostic::warning("gateway-rule-shadowed-by-route", format!("On listener {} of Gateway {}, {} {} rule {rule_index} never receives a request: {} {} serves every hostname this Route serves there, its rule {winner_rule} repeats every match of this rule, and it is older (or as old and first by namespace/name), so it wins every such request (§11.6).", gateways[*gateway].listeners[*listener].name, gateways[*gateway].key(), loser.kind, loser.key(), winner.kind, winner.key()))
-                            .object(object_name(&loser.meta, loser.kind.as_str()))
-                            .field(rule.field.clone())
-                            .at(loser.meta.field_source(&rule.field)),
-                    );
-                }
             }
         }
     }
