@@ -71,11 +71,28 @@ fn bench_trace(c: &mut Criterion) {
         headers: vec![("x-canary".to_string(), "1".to_string())],
         ..HttpOptions::default()
     };
-    for (label, source, destination) in [
-        ("10k_pods_pod_to_service", &from_pod, &to_service),
-        ("10k_pods_external_through_gateway", &external, &to_route),
+    // The same pod-to-Service trace in the cluster without HTTPRoutes, to compare.
+    let plain_files = vec![SourceFile::new(
+        "synthetic.yaml",
+        SyntheticCluster::ten_thousand_pods().to_yaml(),
+    )];
+    let plain = analyze(&plain_files, &Config::default());
+    for (label, topology, source, destination) in [
+        (
+            "10k_pods_no_routes_pod_to_service",
+            &plain,
+            &from_pod,
+            &to_service,
+        ),
+        ("10k_pods_pod_to_service", &topology, &from_pod, &to_service),
+        (
+            "10k_pods_external_through_gateway",
+            &topology,
+            &external,
+            &to_route,
+        ),
     ] {
-        let tracer = Tracer::new(&topology);
+        let tracer = Tracer::new(topology);
         let check = tracer.trace_http(
             source,
             destination,
@@ -86,7 +103,7 @@ fn bench_trace(c: &mut Criterion) {
         assert_eq!(check.verdict.as_str(), "delivered", "{}", check.reason);
         group.bench_function(label, |b| {
             b.iter(|| {
-                Tracer::new(&topology).trace_http(
+                Tracer::new(topology).trace_http(
                     source,
                     destination,
                     Protocol::Tcp,

@@ -19,6 +19,7 @@
 
 pub mod analyze;
 pub mod input;
+pub mod migrate;
 pub mod render;
 pub mod terminal;
 pub mod trace;
@@ -74,6 +75,10 @@ pub enum Command {
         format: render::RenderFormat,
         /// `-o`: the file to write instead of standard output.
         output: Option<String>,
+    },
+    Migrate {
+        /// `--out`: a directory to write one file per object into.
+        out: Option<String>,
     },
     Completions {
         shell: clap_complete::Shell,
@@ -174,6 +179,29 @@ pub fn run(raw: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             format,
             output: None,
         } => render::write(&topology, *view, *format, stdout),
+        Command::Migrate { out } => {
+            let migration = migrate::migration(&topology);
+            let _ = migrate::write_diagnostics(&migration, stderr);
+            match out {
+                None => migrate::write(&migration, stdout),
+                Some(directory) => match migrate::write_dir(&migration, directory) {
+                    Ok(paths) => {
+                        for path in paths {
+                            let _ = writeln!(stderr, "wrote {}", terminal::escape(&path));
+                        }
+                        Ok(())
+                    }
+                    Err(error) => {
+                        let _ = writeln!(
+                            stderr,
+                            "kubetopo: cannot write into {}: {error}",
+                            terminal::escape(directory)
+                        );
+                        return EXIT_WRITE_FAILED;
+                    }
+                },
+            }
+        }
         Command::Completions { .. } => Ok(()),
     };
     let status = finish(written, stdout, stderr);
@@ -279,6 +307,9 @@ fn parse_command_line(raw: &[String]) -> Result<Args, ParseFailure> {
             },
             Some(flags.common),
         ),
+        CommandLineCommand::Migrate(flags) => {
+            (Command::Migrate { out: flags.out }, Some(flags.common))
+        }
         CommandLineCommand::Completions(flags) => {
             (Command::Completions { shell: flags.shell }, None)
         }
@@ -348,6 +379,8 @@ enum CommandLineCommand {
     Trace(TraceFlags),
     /// Draw the topology as SVG or PNG, or write it as Mermaid, DOT or JSON.
     Render(RenderFlags),
+    /// Write the Gateway API objects (Gateway, HTTPRoutes) that replace the Ingresses.
+    Migrate(MigrateFlags),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsFlags),
 }
@@ -405,6 +438,15 @@ struct RenderFlags {
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<String>,
+    #[command(flatten)]
+    common: CommonFlags,
+}
+
+#[derive(clap::Args, Debug)]
+struct MigrateFlags {
+    /// Write one file per object into this directory instead of standard output.
+    #[arg(long, value_name = "DIR")]
+    out: Option<String>,
     #[command(flatten)]
     common: CommonFlags,
 }

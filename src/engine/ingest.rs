@@ -1575,8 +1575,20 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
         default_backend: None,
         rules: Vec::new(),
         tls_hosts: Vec::new(),
+        tls: Vec::new(),
         load_balancer_ips_status: Vec::new(),
     };
+    // Where each annotation was written, so that `migrate` points at the line of an
+    // annotation it cannot carry over.
+    if let Some(annotations) = root
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(YamlNode::as_map)
+    {
+        for (key, value) in annotations {
+            reader.record(value, &format!("metadata.annotations.{key}"));
+        }
+    }
     if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
         let items = reader.seq(status, "ingress", "status.loadBalancer.ingress");
         ingress.load_balancer_ips_status = items
@@ -1625,9 +1637,11 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
         ingress.rules.push(IngressRule { host, paths });
     }
     for (index, tls) in reader.seq(spec, "tls", "spec.tls").iter().enumerate() {
-        ingress
-            .tls_hosts
-            .extend(reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts")));
+        let hosts = reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts"));
+        let secret_name =
+            reader.string(tls, "secretName", &format!("spec.tls[{index}].secretName"));
+        ingress.tls_hosts.extend(hosts.iter().cloned());
+        ingress.tls.push(IngressTls { hosts, secret_name });
     }
     ingress
 }

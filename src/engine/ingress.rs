@@ -8,6 +8,7 @@ use super::diag::{Diagnostic, Source};
 use super::model::*;
 use super::refs::NamespacedName;
 use super::resolve::ResolvedService;
+use super::selector::Labels;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,8 +39,107 @@ pub struct ResolvedIngress {
     pub addresses: Vec<std::net::IpAddr>,
     pub tls_hosts: Vec<String>,
     pub routes: Vec<IngressRoute>,
+    /// The ingress-nginx annotations the trace follows (§9.4); not in the JSON.
+    #[serde(skip)]
+    pub nginx: NginxAnnotations,
     #[serde(skip)]
     pub source: Source,
+}
+
+/// The prefix of ingress-nginx's annotations.
+pub const NGINX_ANNOTATION_PREFIX: &str = "nginx.ingress.kubernetes.io/";
+
+/// What ingress-nginx does with one Ingress's annotations, as far as kubetopo
+/// models it (§9.4): the path rewrite, the redirect to HTTPS and the canary weight.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NginxAnnotations {
+    pub rewrite_target: Option<RewriteTarget>,
+    /// `ssl-redirect`: redirect plain HTTP to HTTPS when the host has TLS (default on).
+    pub ssl_redirect: bool,
+    /// `force-ssl-redirect`: redirect plain HTTP to HTTPS even without TLS.
+    pub force_ssl_redirect: bool,
+    /// Set when `canary: "true"`: this Ingress is merged into the main Ingress of the
+    /// same host and path and takes a share of its requests.
+    pub canary: Option<CanaryWeight>,
+}
+
+/// `rewrite-target`. ingress-nginx turns the path into a regular expression and
+/// rewrites the whole request path to the target, so a target without capture
+/// references replaces the path outright.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RewriteTarget {
+    /// No `$n` reference: every matched path becomes this path.
+    FullPath(String),
+    /// The target refers to capture groups of a regular-expression path, which
+    /// kubetopo does not evaluate.
+    WithCaptures(String),
+}
+
+/// A canary's share: `weight` of `total` requests (`canary-weight`,
+/// `canary-weight-total`, 100 by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CanaryWeight {
+    pub weight: i64,
+    pub total: i64,
+}
+
+impl CanaryWeight {
+    /// The weight the canary really gets: ingress-nginx sends every request to it
+    /// from `weight >= total` on, and none below 0.
+    pub fn clamped(self) -> i64 {
+        self.weight.clamp(0, self.total)
+    }
+}
+
+/// The annotation `nginx.ingress.kubernetes.io/<name>`, when set.
+pub fn nginx_annotation<'a>(annotations: &'a Labels, name: &str) -> Option<&'a str> {
+    annotations
+        .get(&format!("{NGINX_ANNOTATION_PREFIX}{name}"))
+        .map(String::as_str)
+}
+
+/// Reads the annotations of §9.4 as ingress-nginx parses them: booleans as Go's
+/// `strconv.ParseBool` (an unreadable value keeps the default), numbers as integers
+/// (an unreadable weight is 0, an unreadable or non-positive total is 100).
+pub fn nginx_annotations(annotations: &Labels) -> NginxAnnotations {
+    let flag = |name: &str, default: bool| {
+        nginx_annotation(annotations, name)
+            .and_then(parse_go_bool)
+            .unwrap_or(default)
+    };
+    let canary = flag("canary", false).then(|| CanaryWeight {
+        weight: nginx_annotation(annotations, "canary-weight")
+            .and_then(|w| w.trim().parse().ok())
+            .unwrap_or(0),
+        total: nginx_annotation(annotations, "canary-weight-total")
+            .and_then(|w| w.trim().parse().ok())
+            .filter(|total: &i64| *total > 0)
+            .unwrap_or(100),
+    });
+    let rewrite_target = nginx_annotation(annotations, "rewrite-target")
+        .filter(|target| !target.is_empty())
+        .map(|target| {
+            if target.contains('$') {
+                RewriteTarget::WithCaptures(target.to_string())
+            } else {
+                RewriteTarget::FullPath(target.to_string())
+            }
+        });
+    NginxAnnotations {
+        rewrite_target,
+        ssl_redirect: flag("ssl-redirect", true),
+        force_ssl_redirect: flag("force-ssl-redirect", false),
+        canary,
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 pub fn resolve_ingresses(
@@ -125,6 +225,7 @@ pub fn resolve_ingresses(
                 addresses,
                 tls_hosts: ingress.tls_hosts.clone(),
                 routes,
+                nginx: nginx_annotations(&ingress.meta.annotations),
                 source: ingress.meta.source.clone(),
             }
         })

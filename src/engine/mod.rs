@@ -37,6 +37,7 @@ pub mod ingress;
 pub mod k8s_names;
 pub mod layer_order;
 pub mod lod;
+pub mod migrate;
 pub mod model;
 pub mod netpol;
 pub mod output;

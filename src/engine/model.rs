@@ -555,7 +555,15 @@ pub struct Ingress {
     pub default_backend: Option<IngressBackend>,
     pub rules: Vec<IngressRule>,
     pub tls_hosts: Vec<String>,
+    /// `spec.tls` as written: hosts and the Secret holding their certificate.
+    pub tls: Vec<IngressTls>,
     pub load_balancer_ips_status: Vec<IpAddr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngressTls {
+    pub hosts: Vec<String>,
+    pub secret_name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -129,7 +129,19 @@ fn every_example_triggers_its_code() {
                         continue;
                     }
                 };
-                analyze(&[SourceFile::new("example.yaml", yaml)], &config).diagnostics
+                let topology = analyze(&[SourceFile::new("example.yaml", yaml)], &config);
+                let mut diagnostics = topology.diagnostics.clone();
+                // `kubetopo migrate`'s findings come from migrating the example.
+                if code.starts_with("migrate-") {
+                    diagnostics.extend(
+                        kubetopo::engine::migrate::migrate(
+                            &topology,
+                            kubetopo::engine::migrate::Scope::All,
+                        )
+                        .diagnostics,
+                    );
+                }
+                diagnostics
             }
             None if NO_INLINE_EXAMPLE.contains(&code) => trigger_without_example(code),
             None => {

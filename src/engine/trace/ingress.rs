@@ -5,10 +5,23 @@ use std::net::IpAddr;
 
 use super::kube_proxy::{endpoint_port, Entry};
 use super::{
-    endpoint_label, port_label, socket, Cause, Client, ClientKind, HopAction, Outcome, Run, Scheme,
-    Verdict,
+    endpoint_label, port_label, socket, Cause, Client, ClientKind, HopAction, IngressResult,
+    Outcome, Run, Scheme, Verdict,
 };
-use crate::engine::ingress::{IngressRoute, ResolvedIngress};
+use crate::engine::ingress::{IngressRoute, ResolvedIngress, RewriteTarget};
+use crate::engine::refs::NamespacedName;
+
+/// What ingress-nginx decided for one request, before any packet reaches it.
+struct IngressDecision {
+    /// The route whose backend takes the request: the matched one, or its canary's.
+    route: IngressRoute,
+    canary: bool,
+    canary_note: Option<String>,
+    /// Location and why, when the controller redirects to HTTPS.
+    redirect: Option<(String, String)>,
+    request_path: String,
+    rewrite_note: Option<String>,
+}
 use crate::engine::model::*;
 
 impl<'r, 't> Run<'r, 't> {
@@ -46,16 +59,34 @@ impl<'r, 't> Run<'r, 't> {
             return self.hops.unresolved(&client.at, url, reason);
         };
         let ingress_ref: &ResolvedIngress = &self.topology().ingresses[ingress];
-        let route: IngressRoute = ingress_ref.routes[route].clone();
+        let decision = self.ingress_decision(ingress, route, scheme, host, path, query);
+        let route: IngressRoute = decision.route.clone();
         let backend_port = route
             .resolved_port
             .map(|p| p.to_string())
             .unwrap_or_else(|| format!("{} (unresolved)", route.service_port));
         let detail = format!(
-            "Ingress {}/{}: {why} → Service {}:{backend_port}",
-            ingress_ref.namespace, ingress_ref.name, route.service,
+            "Ingress {}/{}: {why} → Service {}:{backend_port}{}",
+            ingress_ref.namespace,
+            ingress_ref.name,
+            route.service,
+            decision
+                .canary_note
+                .as_deref()
+                .map(|note| format!("; {note}"))
+                .unwrap_or_default()
         );
         let ingress_key = format!("{}/{}", ingress_ref.namespace, ingress_ref.name);
+        self.ingress_result = Some(IngressResult {
+            ingress: NamespacedName::new(&ingress_ref.namespace, &ingress_ref.name),
+            backend_service: decision.redirect.is_none().then(|| route.service.clone()),
+            canary: decision.canary,
+            location: decision
+                .redirect
+                .as_ref()
+                .map(|(location, _)| location.clone()),
+            request_path: decision.request_path.clone(),
+        });
 
         let dial_port = port.unwrap_or(if https { 443 } else { 80 });
         let controller = ingress_ref
@@ -76,6 +107,9 @@ impl<'r, 't> Run<'r, 't> {
                 route.service.to_string(),
                 note,
             );
+            if let Some(outcome) = self.apply_nginx_decision(client, &decision, &ingress_key) {
+                return outcome;
+            }
             return self.proxy_to_backend(client, None, &route, &ingress_key);
         };
         let controller_ref = self.service(controller);
@@ -167,12 +201,149 @@ impl<'r, 't> Run<'r, 't> {
             Ok(c) => c,
             Err(outcome) => return outcome,
         };
+        if let Some(outcome) =
+            self.apply_nginx_decision(&controller_client, &decision, &ingress_key)
+        {
+            return outcome;
+        }
         self.proxy_to_backend(
             &controller_client,
             Some(&controller_client.label.clone()),
             &route,
             &ingress_key,
         )
+    }
+
+    /// What ingress-nginx makes of the matched route (§9.4): the canary's share, the
+    /// redirect to HTTPS and the path rewrite. The canary is chosen here, through the
+    /// chooser, with the main backend first, as a Gateway orders weighted backends.
+    fn ingress_decision(
+        &mut self,
+        ingress: usize,
+        route: usize,
+        scheme: Scheme,
+        host: &str,
+        path: &str,
+        query: Option<&str>,
+    ) -> IngressDecision {
+        let topology = self.topology();
+        let ingress_ref = &topology.ingresses[ingress];
+        let main = ingress_ref.routes[route].clone();
+        let host = host.to_ascii_lowercase();
+        let nginx = &ingress_ref.nginx;
+        // The matched rule's host must be listed under some Ingress's spec.tls.
+        let tls_host = main
+            .host
+            .as_deref()
+            .filter(|_| !main.default_backend)
+            .is_some_and(|rule_host| {
+                topology.ingresses.iter().any(|i| {
+                    i.tls_hosts
+                        .iter()
+                        .any(|tls_host| tls_host.eq_ignore_ascii_case(rule_host))
+                })
+            });
+        let redirect = (scheme == Scheme::Http
+            && (nginx.force_ssl_redirect || (nginx.ssl_redirect && tls_host)))
+            .then(|| {
+                let why = if nginx.force_ssl_redirect {
+                    "force-ssl-redirect is set".to_string()
+                } else {
+                    format!("the rule's host {} has TLS in spec.tls and ssl-redirect is on (its default)", main.host.as_deref().unwrap_or_default())
+                };
+                let location = format!(
+                    "https://{host}{path}{}",
+                    query.map(|q| format!("?{q}")).unwrap_or_default()
+                );
+                (location, why)
+            });
+        let mut decision = IngressDecision {
+            route: main.clone(),
+            canary: false,
+            canary_note: None,
+            redirect,
+            request_path: path.to_string(),
+            rewrite_note: None,
+        };
+        if decision.redirect.is_some() {
+            return decision;
+        }
+        // ingress-nginx merges a canary Ingress into the main one of the same host and
+        // path; the first canary by namespace/name takes the share.
+        let canary = (!main.default_backend)
+            .then(|| {
+                topology.ingresses.iter().find_map(|other| {
+                    let weight = other.nginx.canary?;
+                    let canary_route = other.routes.iter().find(|r| {
+                        !r.default_backend
+                            && r.path == main.path
+                            && r.host.as_deref().map(str::to_ascii_lowercase)
+                                == main.host.as_deref().map(str::to_ascii_lowercase)
+                    })?;
+                    Some((other, canary_route.clone(), weight))
+                })
+            })
+            .flatten();
+        if let Some((canary_ingress, canary_route, weight)) = canary {
+            let total = weight.total;
+            let share = weight.clamped();
+            let pick = self.choose(usize::try_from(total).unwrap_or(usize::MAX)) as i64;
+            let to_canary = pick >= total - share;
+            decision.canary_note = Some(format!(
+                "canary Ingress {}/{} takes {share} of {total} requests (canary-weight), and this one goes to {}",
+                canary_ingress.namespace,
+                canary_ingress.name,
+                if to_canary {
+                    format!("the canary, Service {}", canary_route.service)
+                } else {
+                    format!("the main backend, Service {}", main.service)
+                }
+            ));
+            if to_canary {
+                decision.route = canary_route;
+                decision.canary = true;
+            }
+        }
+        match &nginx.rewrite_target {
+            Some(RewriteTarget::FullPath(target)) => {
+                decision.rewrite_note = Some(format!("rewrite-target: ingress-nginx rewrites the whole path {path} to {target} (§9.4)"));
+                decision.request_path = target.clone();
+            }
+            Some(RewriteTarget::WithCaptures(target)) => {
+                decision.rewrite_note = Some(format!("rewrite-target {target} refers to capture groups of a regular-expression path, which kubetopo does not evaluate: the path {path} is passed on unchanged (§9.4)"));
+            }
+            None => {}
+        }
+        decision
+    }
+
+    /// At the controller: answers the redirect, or notes the rewrite and lets the
+    /// request go on to the backend (`None`).
+    fn apply_nginx_decision(
+        &mut self,
+        proxy: &Client,
+        decision: &IngressDecision,
+        ingress_key: &str,
+    ) -> Option<Outcome> {
+        if let Some((location, why)) = &decision.redirect {
+            let reason = format!("Ingress {ingress_key}: ingress-nginx answers 308 with Location {location} because {why} (§9.4)");
+            self.hops.stay(
+                &proxy.at,
+                HopAction::IngressRoute,
+                location.clone(),
+                reason.clone(),
+            );
+            return Some(Outcome::new(Verdict::Redirected, reason));
+        }
+        if let Some(note) = &decision.rewrite_note {
+            self.hops.stay(
+                &proxy.at,
+                HopAction::IngressRoute,
+                decision.request_path.clone(),
+                note.clone(),
+            );
+        }
+        None
     }
 
     /// The controller (or, when unknown, the client in its place) opens a connection to
@@ -300,6 +471,10 @@ impl<'r, 't> Run<'r, 't> {
         type Candidate = ((u8, u8, usize), usize, usize, String);
         let mut best: Option<Candidate> = None;
         for (ingress_index, ingress) in self.topology().ingresses.iter().enumerate() {
+            // A canary only takes a share of its main Ingress's requests (§9.4).
+            if ingress.nginx.canary.is_some() {
+                continue;
+            }
             for (route_index, route) in ingress.routes.iter().enumerate() {
                 let host_rank = match route.host.as_deref().map(str::to_ascii_lowercase) {
                     _ if route.default_backend => 0,

@@ -259,6 +259,25 @@ pub struct Trace {
     /// What a Gateway answered, for requests through one (§11).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpResult>,
+    /// What an ingress controller decided, for URLs through an Ingress (§9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<IngressResult>,
+}
+
+/// The decision of an ingress controller for one URL (§9.2, §9.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressResult {
+    /// The Ingress whose rule matched (the main one when a canary took the request).
+    pub ingress: NamespacedName,
+    /// The Service the controller proxies to; `None` when it redirects.
+    pub backend_service: Option<NamespacedName>,
+    /// True when a canary Ingress's backend took the request.
+    pub canary: bool,
+    /// Where a redirect sends the client.
+    pub location: Option<String>,
+    /// The path as the backend sees it, after `rewrite-target`.
+    pub request_path: String,
 }
 
 /// Why a connection ended as it did, typed, so that the shells can label a drop in a
@@ -598,6 +617,7 @@ impl<'t> Tracer<'t> {
         let mut run = Run {
             http_options: http.clone(),
             http_result: None,
+            ingress_result: None,
             tracer: self,
             chooser,
             hops: Hops {
@@ -626,6 +646,7 @@ impl<'t> Tracer<'t> {
             endpoint,
             cause,
             http: run.http_result,
+            ingress: run.ingress_result,
         }
     }
 
@@ -717,6 +738,7 @@ struct Run<'r, 't> {
     tracer: &'r Tracer<'t>,
     http_options: HttpOptions,
     http_result: Option<HttpResult>,
+    ingress_result: Option<IngressResult>,
     chooser: &'r mut dyn Chooser,
     hops: Hops<'t>,
     protocol: Protocol,
