@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    edge, id_from_key, label_at, load_balancer_id, service_id, Filter, IdKind, LabelAnchor, Rect,
+    edge, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind, LabelAnchor, Rect,
     Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
 };
 use crate::engine::diag::Severity;
@@ -241,18 +241,12 @@ pub(super) fn place_gateways(
             } else {
                 "route gateway-route"
             };
-            let mut drawn = edge(
+            let drawn = labelled_edge(
                 scene,
-                &route_edge.from,
-                &route_edge.to,
+                (&route_edge.from, &route_edge.to),
                 class,
                 &route_edge.tooltips.join("\n"),
-            );
-            drawn.label = label_at(
-                scene,
-                &drawn,
-                route_edge.labels.join(", "),
-                LabelAnchor::End,
+                (route_edge.labels.join(", "), LabelAnchor::End),
             );
             scene.edges.push(drawn);
         }
