@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    edge, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind, LabelAnchor, Rect,
-    Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
+    edge, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind, LabelAnchor,
+    Rect, Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
 };
 use crate::engine::diag::Severity;
 use crate::engine::gateway::model::{MatchKind, Route, RouteMatch};
