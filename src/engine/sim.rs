@@ -882,24 +882,10 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
                 "external → Ingress {}/{} {destination}",
                 ingress.namespace, ingress.name
             );
-            if flows.iter().any(|f: &Flow| f.label == label) {
-                continue;
-            }
-            flows.push(Flow {
-                label,
-                origin: FlowOrigin::Exposed,
-                source: external.clone(),
-                destination,
-                protocol: Protocol::Tcp,
-                rate: config.default_rate,
-            });
+            push_exposed(&mut flows, label, &external, destination, config);
         }
     }
-    for flow in gateway_flows(topology, &external, config) {
-        if !flows.iter().any(|f: &Flow| f.label == flow.label) {
-            flows.push(flow);
-        }
-    }
+    gateway_flows(topology, &external, config, &mut flows);
     // Each dependency's Service by name, looked up once instead of by a scan of
     // every Service (2,000 of them for 400 dependencies at 10,000 pods).
     let mut services_by_name: BTreeMap<(&str, &str), &super::resolve::ResolvedService> =
@@ -945,11 +931,15 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
 /// Gateway's address when it serves every host). Rules that also match on method,
 /// headers or query parameters, or on a regular expression, get no flow: a URL
 /// alone would not reach them.
-fn gateway_flows(topology: &Topology, external: &TraceSource, config: &SimConfig) -> Vec<Flow> {
+fn gateway_flows(
+    topology: &Topology,
+    external: &TraceSource,
+    config: &SimConfig,
+    flows: &mut Vec<Flow>,
+) {
     use crate::engine::gateway::model::{ListenerProtocol, MatchKind, RouteMatch};
     use crate::engine::trace::Scheme;
     let gateways = &topology.gateway.gateways;
-    let mut flows = Vec::new();
     for route in &topology.gateway.routes {
         let Some(raw) = topology.manifests.gateway.routes.get(route.route_index) else {
             continue;
@@ -1003,23 +993,33 @@ fn gateway_flows(topology: &Topology, external: &TraceSource, config: &SimConfig
                         };
                         let label =
                             format!("external → {} {} {destination}", route.kind, route.key());
-                        if flows.iter().any(|f: &Flow| f.label == label) {
-                            continue;
-                        }
-                        flows.push(Flow {
-                            label,
-                            origin: FlowOrigin::Exposed,
-                            source: external.clone(),
-                            destination,
-                            protocol: Protocol::Tcp,
-                            rate: config.default_rate,
-                        });
+                        push_exposed(flows, label, external, destination, config);
                     }
                 }
             }
         }
     }
-    flows
+}
+
+/// Adds a flow from outside the cluster, unless one with the same label is there.
+fn push_exposed(
+    flows: &mut Vec<Flow>,
+    label: String,
+    external: &TraceSource,
+    destination: Destination,
+    config: &SimConfig,
+) {
+    if flows.iter().any(|f| f.label == label) {
+        return;
+    }
+    flows.push(Flow {
+        label,
+        origin: FlowOrigin::Exposed,
+        source: external.clone(),
+        destination,
+        protocol: Protocol::Tcp,
+        rate: config.default_rate,
+    });
 }
 
 /// The Service a flow's destination names: by DNS name, by one of its addresses
