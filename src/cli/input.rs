@@ -13,6 +13,7 @@
 //! Files that are not regular files (a FIFO or a socket named `*.yaml`) are skipped
 //! with a note on stderr, since opening one could block forever.
 
+use crate::engine::sort::SortCompact;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -73,7 +74,7 @@ pub fn read_inputs(inputs: &[String], stderr: &mut dyn Write) -> Result<Inputs, 
         if metadata.is_dir() {
             let mut walk = DirectoryWalk::default();
             walk.visit(path, stderr)?;
-            walk.files.sort();
+            walk.files.sort_compact();
             for file in walk.files {
                 read.add_file(&file)?;
             }
@@ -201,7 +202,7 @@ impl DirectoryWalk {
             let entry = entry.map_err(|error| cannot_read_directory(directory, &error))?;
             paths.push(entry.path());
         }
-        paths.sort();
+        paths.sort_compact();
         for path in paths {
             // Follow links: a linked directory or manifest is read like a real one,
             // once. A dangling link is reported by name like any unreadable file.

@@ -3,6 +3,7 @@
 //!
 //! Objects that carry status (a live `kubectl get -o yaml` dump) are used as given.
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -386,7 +387,7 @@ pub fn build_cluster(
 
     let mut given_pods: Vec<&Pod> = manifests.pods.iter().collect();
     given_pods
-        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+        .sort_compact_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     for pod in &given_pods {
         pods.push(builder.given_pod(pod));
     }
@@ -402,7 +403,7 @@ pub fn build_cluster(
         })
         .collect();
     let mut workloads: Vec<&Workload> = manifests.workloads.iter().collect();
-    workloads.sort_by(|a, b| {
+    workloads.sort_compact_by(|a, b| {
         (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name))
     });
     let present: BTreeSet<(String, KindRef)> = workloads
@@ -526,7 +527,7 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
                     .map(|name| (name, pod.status.host_ip))
             })
             .collect();
-        named.sort();
+        named.sort_compact();
         for (name, host_ip) in named {
             if !nodes.iter().any(|node| node.name == name) {
                 nodes.push(simulated_node(nodes.len(), name.to_string(), None, host_ip));
@@ -535,7 +536,7 @@ fn build_nodes(manifests: &Manifests, config: &Config) -> Vec<ClusterNode> {
         nodes
     } else {
         let mut given: Vec<&Node> = manifests.nodes.iter().collect();
-        given.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+        given.sort_compact_by(|a, b| a.meta.name.cmp(&b.meta.name));
         given
             .iter()
             .enumerate()
@@ -990,7 +991,7 @@ impl PodIndex {
                 None => return Vec::new(),
             }
         }
-        lists.sort_by_key(|list| list.len());
+        lists.sort_compact_by_key(|list| list.len());
         let Some((first, rest)) = lists.split_first() else {
             return Vec::new();
         };

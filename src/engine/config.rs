@@ -2,6 +2,7 @@
 //! this, and `Config::validate` checks them the way the matching Kubernetes flags are
 //! checked, so both shells refuse the same settings with the same words.
 
+use crate::engine::sort::SortCompact;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -188,7 +189,7 @@ impl Config {
         if let Some(message) = cluster_domain_problem(&self.cluster_domain) {
             problems.push(ConfigProblem::new(Setting::ClusterDomain, message));
         }
-        problems.sort_by_key(ConfigProblem::setting);
+        problems.sort_compact_by_key(ConfigProblem::setting);
         problems
     }
 }

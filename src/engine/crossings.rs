@@ -12,6 +12,7 @@
 //! that strictly cross each other are. The same function counts the curves of
 //! Graphviz `dot` (`scripts/dot-crossings.sh`), so the two figures compare.
 
+use crate::engine::sort::SortCompact;
 use super::scene::Scene;
 
 /// How many straight pieces approximate one cubic Bézier segment.
@@ -49,7 +50,7 @@ pub fn count_crossings(edges: &[DrawnEdge]) -> usize {
     let mut by_left: Vec<usize> = (0..edges.len())
         .filter(|&i| polylines[i].points.len() >= 2)
         .collect();
-    by_left.sort_by(|&a, &b| {
+    by_left.sort_compact_by(|&a, &b| {
         polylines[a]
             .bounds
             .min_x

@@ -3,6 +3,7 @@
 //! A diagnostic never stops the pipeline. Each stage pushes what it finds and
 //! carries on, so a half-valid paste still renders.
 
+use crate::engine::sort::SortCompact;
 use serde::Serialize;
 
 /// How bad a diagnostic is.
@@ -82,7 +83,7 @@ impl Diagnostic {
 
 /// Sorts diagnostics into their stable output order: by source position, then code.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
+    diagnostics.sort_compact_by(|a, b| {
         (&a.source, a.code, &a.object, &a.field, &a.message)
             .cmp(&(&b.source, b.code, &b.object, &b.field, &b.message))
     });

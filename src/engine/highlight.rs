@@ -7,6 +7,7 @@
 //! toggles fixed class names on exactly those elements, and no text from the input
 //! ever reaches a style sheet.
 
+use crate::engine::sort::SortCompact;
 use std::collections::BTreeSet;
 
 use super::scene::{self, IdKind, Scene, ShapeKind};
@@ -235,6 +236,6 @@ fn rank_matches(scene: &Scene, matches: &BTreeSet<String>, search: &str) -> Vec<
             (kind_rank(id), label != search, label, id)
         })
         .collect();
-    ranked.sort();
+    ranked.sort_compact();
     ranked.into_iter().map(|(_, _, _, id)| id.clone()).collect()
 }

@@ -1,6 +1,7 @@
 //! Ingress resolution: rules and default backends to Service ports, and the
 //! IngressClass to the controller's own Service when its manifests are present.
 
+use crate::engine::sort::SortCompact;
 use serde::Serialize;
 
 use super::cluster::Cluster;
@@ -150,7 +151,7 @@ pub fn resolve_ingresses(
 ) -> Vec<ResolvedIngress> {
     let mut ingresses: Vec<&Ingress> = manifests.ingresses.iter().collect();
     ingresses
-        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+        .sort_compact_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     let default_class = manifests.ingress_classes.iter().find(|c| c.is_default);
     ingresses
         .into_iter()
@@ -341,6 +342,6 @@ fn controller_service(
             })
         })
         .collect();
-    candidates.sort_by_key(|service| (rank(service), service.key()));
+    candidates.sort_compact_by_key(|service| (rank(service), service.key()));
     candidates.first().map(|service| service.key())
 }

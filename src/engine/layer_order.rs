@@ -11,6 +11,7 @@
 //! is deterministic, and an item with no links keeps its sorted place after the
 //! linked ones, so adding an unlinked pod moves nothing else.
 
+use crate::engine::sort::SortCompact;
 /// The root item of every [`Layer`].
 pub const ROOT: usize = 0;
 
@@ -116,7 +117,7 @@ pub fn order_layers(left: &mut Layer, right: &mut Layer, links: &[(usize, usize)
         (&mut *right, &right_subtree_linked),
     ] {
         for children in &mut layer.children {
-            children.sort_by_key(|&child| !subtree_linked[child]);
+            children.sort_compact_by_key(|&child| !subtree_linked[child]);
         }
     }
     let flipped: Vec<(usize, usize)> = links.iter().map(|&(a, b)| (b, a)).collect();
@@ -152,12 +153,12 @@ pub fn order_layers(left: &mut Layer, right: &mut Layer, links: &[(usize, usize)
 /// positions: `(a1 - a2) (b1 - b2) < 0`. Links that share an end never cross.
 pub fn crossings(links: &[(usize, usize)], left: &[f64], right: &[f64]) -> usize {
     let mut ends: Vec<(f64, f64)> = links.iter().map(|&(a, b)| (left[a], right[b])).collect();
-    ends.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    ends.sort_compact_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
     // Ranks of the right ends, then a Fenwick tree counts, for each link, the
     // earlier links (left end smaller, or equal with a smaller right end) whose
     // right end is larger. Equal left ends are sorted by right end, so they add none.
     let mut right_values: Vec<f64> = ends.iter().map(|e| e.1).collect();
-    right_values.sort_by(f64::total_cmp);
+    right_values.sort_compact_by(f64::total_cmp);
     right_values.dedup();
     let mut tree = vec![0usize; right_values.len() + 1];
     let mut n_crossings = 0;
@@ -199,7 +200,7 @@ fn barycenter_sweep(
     for children in &mut layer.children {
         let n_linked = children.iter().take_while(|&&c| n[c] > 0).count();
         children[..n_linked]
-            .sort_by(|&a, &b| (sum[a] / n[a] as f64).total_cmp(&(sum[b] / n[b] as f64)));
+            .sort_compact_by(|&a, &b| (sum[a] / n[a] as f64).total_cmp(&(sum[b] / n[b] as f64)));
     }
 }
 
@@ -219,7 +220,7 @@ fn transpose(
         }
     }
     for positions in &mut reach {
-        positions.sort_by(f64::total_cmp);
+        positions.sort_compact_by(f64::total_cmp);
     }
     // Small sets of siblings are sifted once; the others swap neighbours, pass
     // after pass, while a swap helps.

@@ -6,6 +6,7 @@
 //! Pure functions of a [`Scene`] and its [`Topology`]: the web app only draws what
 //! [`shape_levels`] says, and reads the counts from [`tiles`].
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diag::Severity;
@@ -155,7 +156,7 @@ pub fn tiles(scene: &Scene) -> Vec<Tile> {
             }
         }
     }
-    workloads.sort_unstable();
+    workloads.sort_compact();
     workloads.dedup();
     for (tile, _) in workloads {
         tiles[tile].n_workloads += 1;

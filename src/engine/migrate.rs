@@ -18,6 +18,7 @@
 //! assert!(migration.to_yaml().contains("kind: HTTPRoute"));
 //! ```
 
+use crate::engine::sort::SortCompact;
 use super::diag::{Diagnostic, Source};
 use super::ingress::{
     nginx_annotations, CanaryWeight, IngressRoute, NginxAnnotations, ResolvedIngress,
@@ -125,10 +126,10 @@ pub fn migrate(topology: &Topology, scope: Scope) -> Migration {
             None => groups.push((group_key, vec![entry])),
         }
     }
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    groups.sort_compact_by(|a, b| a.0.cmp(&b.0));
     let mut objects = Vec::new();
     let mut classes: Vec<&String> = groups.iter().map(|((_, class), _)| class).collect();
-    classes.sort();
+    classes.sort_compact();
     classes.dedup();
     for class in classes {
         objects.push(gateway_class(class));
@@ -297,7 +298,7 @@ fn https_listeners(members: &[&Entry], diagnostics: &mut Vec<Diagnostic>) -> Vec
             }
         }
     }
-    by_host.sort_by(|a, b| a.0.cmp(&b.0));
+    by_host.sort_compact_by(|a, b| a.0.cmp(&b.0));
     by_host
         .into_iter()
         .map(|(hostname, mut secrets)| HttpsListener {
@@ -307,7 +308,7 @@ fn https_listeners(members: &[&Entry], diagnostics: &mut Vec<Diagnostic>) -> Vec
             },
             hostname,
             secrets: {
-                secrets.sort();
+                secrets.sort_compact();
                 secrets.dedup();
                 secrets
             },
@@ -455,7 +456,7 @@ fn routes_for(
             hosts.push(host);
         }
     }
-    hosts.sort_by_key(Option::is_none);
+    hosts.sort_compact_by_key(Option::is_none);
     for host in hosts {
         let mut rules = Vec::new();
         let mut redirect_matches = Vec::new();

@@ -50,6 +50,7 @@ pub mod scene_motion;
 pub mod selector;
 mod sha256;
 pub mod share;
+pub mod sort;
 pub mod sim;
 pub mod sources;
 pub mod spatial;

@@ -31,6 +31,7 @@
 //! - Peers the API would reject (no selector and no ipBlock, an unparsable CIDR)
 //!   match nothing.
 
+use crate::engine::sort::SortCompact;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -130,7 +131,7 @@ pub struct PolicyEngine<'a> {
 impl<'a> PolicyEngine<'a> {
     pub fn new(manifests: &'a Manifests, cluster: &'a Cluster) -> PolicyEngine<'a> {
         let mut sorted: Vec<&'a NetworkPolicy> = manifests.network_policies.iter().collect();
-        sorted.sort_by(|a, b| {
+        sorted.sort_compact_by(|a, b| {
             (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
         });
         let policies: Vec<CompiledPolicy<'a>> =

@@ -6,6 +6,7 @@
 //! The document can be large (250,000 pods), so `write_json` streams it to a writer
 //! and the pod list is built one pod at a time while it is written, never whole.
 
+use crate::engine::sort::SortCompact;
 use std::io;
 use std::net::IpAddr;
 
@@ -97,7 +98,7 @@ impl<'t> AnalysisOutput<'t> {
     pub fn new(topology: &'t Topology) -> AnalysisOutput<'t> {
         let domain = topology.config.cluster_domain.as_str();
         let mut pod_order: Vec<usize> = (0..topology.cluster.pods.len()).collect();
-        pod_order.sort_by(|&a, &b| {
+        pod_order.sort_compact_by(|&a, &b| {
             let (a, b) = (&topology.cluster.pods[a], &topology.cluster.pods[b]);
             (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
         });
@@ -115,7 +116,7 @@ impl<'t> AnalysisOutput<'t> {
                 simulated: node.simulated,
             })
             .collect();
-        nodes.sort_by(|a, b| a.name.cmp(b.name));
+        nodes.sort_compact_by(|a, b| a.name.cmp(b.name));
         AnalysisOutput {
             schema_version: SCHEMA_VERSION,
             cluster_domain: domain,
@@ -322,7 +323,7 @@ fn network_policies(topology: &Topology) -> Vec<NetworkPolicyOutput<'_>> {
         let mut keys: Vec<(&str, &str)> = selecting
             .map(|policy| (policy.meta.namespace.as_str(), policy.meta.name.as_str()))
             .collect();
-        keys.sort_unstable();
+        keys.sort_compact();
         keys.dedup();
         for key in keys {
             selected
@@ -336,11 +337,11 @@ fn network_policies(topology: &Topology) -> Vec<NetworkPolicyOutput<'_>> {
         .map(|policy| {
             let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
             let mut selected_pods = selected.remove(&key).unwrap_or_default();
-            selected_pods.sort();
+            selected_pods.sort_compact();
             network_policy_output(policy, selected_pods)
         })
         .collect();
-    outputs.sort_by(|a, b| (a.namespace, a.name).cmp(&(b.namespace, b.name)));
+    outputs.sort_compact_by(|a, b| (a.namespace, a.name).cmp(&(b.namespace, b.name)));
     outputs
 }
 

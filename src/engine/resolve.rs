@@ -1,5 +1,6 @@
 //! Resolution: Services get their addresses (§3), endpoints (§4) and DNS records (§6).
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -131,7 +132,7 @@ pub fn resolve_services(
 ) -> Vec<ResolvedService> {
     let mut services: Vec<&Service> = manifests.services.iter().collect();
     services
-        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+        .sort_compact_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     let cluster_ips = allocate_cluster_ips(&services, config, diagnostics);
     let node_ports = allocate_node_ports(&services, diagnostics);
     let load_balancer_ips = allocate_load_balancer_ips(&services, config);
@@ -447,7 +448,7 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
             records.push(srv_record(port, &fqdn, port.port, &fqdn));
         }
     }
-    records.sort();
+    records.sort_compact();
     records.dedup();
     records
 }

@@ -8,6 +8,7 @@
 //! The same [`Scene`] is drawn by the web app (SVG DOM) and by `kubetopo render`
 //! ([`to_svg`]), so the two pictures cannot drift apart.
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -434,9 +435,9 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     };
     let mut ordered: Vec<(&str, Vec<&super::resolve::ResolvedService>)> =
         by_namespace.into_iter().collect();
-    ordered.sort_by_cached_key(|(namespace, _)| rank(&ranks, &namespace_id(namespace)));
+    ordered.sort_compact_by_cached_key(|(namespace, _)| rank(&ranks, &namespace_id(namespace)));
     for (_, members) in &mut ordered {
-        members.sort_by_cached_key(|service| {
+        members.sort_compact_by_cached_key(|service| {
             rank(&ranks, &service_id(&service.namespace, &service.name))
         });
     }
@@ -938,7 +939,7 @@ fn column_ranks(topology: &Topology, view: View, filter: &Filter) -> BTreeMap<St
         View::Cluster if filter.shows("node") => {
             let mut nodes: Vec<&super::cluster::ClusterNode> =
                 topology.cluster.nodes.iter().collect();
-            nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+            nodes.sort_compact_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
             let mut node_items = BTreeMap::new();
             for node in nodes {
                 let zone = add(
@@ -1042,7 +1043,7 @@ fn column_ranks(topology: &Topology, view: View, filter: &Filter) -> BTreeMap<St
             }
         }
     }
-    links.sort_unstable();
+    links.sort_compact();
     links.dedup();
     order_layers(&mut services, &mut facing, &links);
     let mut ranks = BTreeMap::new();
@@ -1405,7 +1406,7 @@ fn place_nodes(
                 .map(|((namespace, workload), members)| {
                     let mut members = members.clone();
                     members
-                        .sort_by_cached_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
+                        .sort_compact_by_cached_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
                     (
                         workload_group_id(node, namespace, workload),
                         namespace,
@@ -1414,7 +1415,7 @@ fn place_nodes(
                     )
                 })
                 .collect();
-            list.sort_by_cached_key(|(group_id, ..)| rank(ranks, group_id));
+            list.sort_compact_by_cached_key(|(group_id, ..)| rank(ranks, group_id));
             (*node, list)
         })
         .collect();
@@ -1425,8 +1426,8 @@ fn place_nodes(
         )
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();
-    nodes.sort_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
-    nodes.sort_by_cached_key(|node| rank(ranks, &node_id(&node.name)));
+    nodes.sort_compact_by(|a, b| (&a.zone, &a.name).cmp(&(&b.zone, &b.name)));
+    nodes.sort_compact_by_cached_key(|node| rank(ranks, &node_id(&node.name)));
     let layouts: Vec<GroupFlow> = nodes
         .iter()
         .map(|n| node_layout(&ordered[n.name.as_str()]))
@@ -1603,7 +1604,7 @@ fn place_workloads(
     let mut bottom = MARGIN;
     let mut current_namespace: Option<String> = None;
     let mut workloads: Vec<_> = workloads.into_iter().collect();
-    workloads.sort_by_cached_key(|((namespace, workload), _)| {
+    workloads.sort_compact_by_cached_key(|((namespace, workload), _)| {
         rank(ranks, &workload_id(namespace, workload))
     });
     for ((namespace, workload), (n_pods, n_ready)) in &workloads {
@@ -1802,7 +1803,7 @@ fn bundle_dependencies(scene: &mut Scene) {
             Some((rect.y, source, members))
         })
         .collect();
-    sources.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    sources.sort_compact_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     for (lane, (_, source, members)) in sources.into_iter().enumerate() {
         let Some(source_shape) = scene.shape(&source) else {
             continue;

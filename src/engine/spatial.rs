@@ -8,6 +8,7 @@
 //! ascending order, which is also drawing order, so results are deterministic and a
 //! point query can return the topmost shape.
 
+use crate::engine::sort::SortCompact;
 use super::scene::{Rect, Scene, Shape};
 
 /// Items that would cover more buckets than this are kept in a short list that
@@ -132,7 +133,7 @@ impl SpatialIndex {
                 .map(|&p| p as usize)
                 .filter(|&p| touches(&self.rects[p], area)),
         );
-        found.sort_unstable();
+        found.sort_compact();
         found.dedup();
         found
     }

@@ -23,6 +23,7 @@
 //! assert_eq!(topology.services[0].endpoints.len(), 5);
 //! ```
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -1104,7 +1105,7 @@ fn scale(
         let mut ordered = current.clone();
         if workload.kind == WorkloadKind::StatefulSet {
             ordered
-                .sort_by_key(|&p| ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name));
+                .sort_compact_by_key(|&p| ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name));
         }
         let doomed: Vec<usize> = ordered[target..].to_vec();
         removed = doomed

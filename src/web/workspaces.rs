@@ -4,6 +4,7 @@
 //! learns (through a BroadcastChannel) that another tab saved the same workspace
 //! keeps its own version as a separate copy instead of overwriting the other.
 
+use crate::engine::sort::SortCompact;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -141,7 +142,7 @@ pub async fn boot(launch: &Launch) -> Boot {
             }
         }
     }
-    workspaces.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
+    workspaces.sort_compact_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
     let summaries: Vec<WorkspaceSummary> = workspaces.iter().map(summarize).collect();
     let remembered_tab_workspace = storage::read_tab_workspace();
     let shown_without_link = remembered_tab_workspace

@@ -2,6 +2,7 @@
 //! listener, the Route and rule, apply the filters, and choose a backend by weight.
 //! Pure: the one random choice goes through the caller's chooser.
 
+use crate::engine::sort::SortCompact;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -288,7 +289,7 @@ pub fn route_l4(
         .into_iter()
         .map(|(position, _)| position)
         .collect();
-    candidates.sort_by_key(|&position| {
+    candidates.sort_compact_by_key(|&position| {
         let route = &manifests.gateway.routes[topology.routes[position].route_index];
         (age_key(route.creation_timestamp.as_deref()), route.key())
     });

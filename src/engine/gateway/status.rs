@@ -1,6 +1,7 @@
 //! Listeners, Route attachment and the status a conformant controller writes
 //! (§11.2 to §11.8), with a diagnostic for each problem.
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -481,7 +482,7 @@ pub fn resolve_gateways(
 
     // Gateways, in namespace/name order.
     let mut gateway_order: Vec<usize> = (0..gateway_manifests.gateways.len()).collect();
-    gateway_order.sort_by_key(|&i| gateway_manifests.gateways[i].key());
+    gateway_order.sort_compact_by_key(|&i| gateway_manifests.gateways[i].key());
     let mut gateways: Vec<ResolvedGateway> = Vec::new();
     let mut gateway_states: Vec<Vec<ListenerState>> = Vec::new();
     for &index in &gateway_order {
@@ -507,7 +508,7 @@ pub fn resolve_gateways(
 
     // Routes, in kind, namespace, name order.
     let mut route_order: Vec<usize> = (0..gateway_manifests.routes.len()).collect();
-    route_order.sort_by_key(|&i| {
+    route_order.sort_compact_by_key(|&i| {
         let route = &gateway_manifests.routes[i];
         (route.kind, route.key())
     });
@@ -1640,7 +1641,7 @@ fn l4_shadowing(
         if members.len() < 2 {
             continue;
         }
-        members.sort_by_key(|&i| {
+        members.sort_compact_by_key(|&i| {
             let route = &manifests.gateway.routes[routes[i].route_index];
             (age_key(route.creation_timestamp.as_deref()), route.key())
         });

@@ -1,6 +1,7 @@
 //! Lookup tables a trace reads: who owns each address, and pods, nodes, Services
 //! and workloads by name.
 
+use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -91,7 +92,7 @@ impl TraceIndex {
             }
         }
         for owners in index.owners.values_mut() {
-            owners.sort();
+            owners.sort_compact();
             owners.dedup();
         }
         index
