@@ -105,8 +105,8 @@ impl BandAllocator {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::sort::SortCompact;
     use super::*;
+    use crate::engine::sort::SortCompact;
 
     /// §3: the worked band sizes for /24, /20 and /16 Service CIDRs, and the NodePort band.
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! Objects that carry status (a live `kubectl get -o yaml` dump) are used as given.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -386,8 +386,9 @@ pub fn build_cluster(
     let mut pods = Vec::new();
 
     let mut given_pods: Vec<&Pod> = manifests.pods.iter().collect();
-    given_pods
-        .sort_compact_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    given_pods.sort_compact_by(|a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     for pod in &given_pods {
         pods.push(builder.given_pod(pod));
     }
@@ -401,7 +402,7 @@ pub fn build_cluster(
                 .clone()
                 .map(|owner| (pod.meta.namespace.clone(), owner))
         })
-        .collect();
+        .collect_set();
     let mut workloads: Vec<&Workload> = manifests.workloads.iter().collect();
     workloads.sort_compact_by(|a, b| {
         (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name))
@@ -409,7 +410,7 @@ pub fn build_cluster(
     let present: BTreeSet<(String, KindRef)> = workloads
         .iter()
         .map(|w| (w.meta.namespace.clone(), w.kind_ref()))
-        .collect();
+        .collect_set();
     // Children present in the input (ReplicaSets of a Deployment, Jobs of a CronJob).
     let parents_with_children: BTreeSet<(String, KindRef)> = workloads
         .iter()
@@ -419,7 +420,7 @@ pub fn build_cluster(
                 .clone()
                 .map(|owner| (w.meta.namespace.clone(), owner))
         })
-        .collect();
+        .collect_set();
 
     for workload in workloads {
         let key = (workload.meta.namespace.clone(), workload.kind_ref());

@@ -12,8 +12,8 @@
 //! that strictly cross each other are. The same function counts the curves of
 //! Graphviz `dot` (`scripts/dot-crossings.sh`), so the two figures compare.
 
-use crate::engine::sort::SortCompact;
 use super::scene::Scene;
+use crate::engine::sort::SortCompact;
 
 /// How many straight pieces approximate one cubic Bézier segment.
 pub const SEGMENTS_PER_CUBIC: usize = 16;

@@ -2,6 +2,7 @@
 //! values and arguments such as `productcatalogservice:3550`,
 //! `http://cart.ns.svc.cluster.local:7070` or `cache.shop:6379`.
 
+use crate::engine::sort::CollectCompact;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -31,7 +32,7 @@ pub fn infer_dependencies(
     let by_key: BTreeMap<(&str, &str), &ResolvedService> = services
         .iter()
         .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
-        .collect();
+        .collect_map();
     let mut dependencies = BTreeSet::new();
     let mut seen_templates = BTreeSet::new();
     for pod in &cluster.pods {

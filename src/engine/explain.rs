@@ -2,6 +2,7 @@
 //! differs, named ports missing on some pods, probes aimed at undeclared ports,
 //! nodes that drop traffic under externalTrafficPolicy Local, and more.
 
+use crate::engine::sort::CollectCompact;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::cluster::{Cluster, PodIndex};
@@ -23,7 +24,7 @@ pub fn explain(
         .services
         .iter()
         .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect();
+        .collect_map();
     for service in services {
         let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str()))
         else {
@@ -84,7 +85,7 @@ pub fn explain(
                 .iter()
                 .filter(|e| e.ready)
                 .filter_map(|e| e.node.as_deref())
-                .collect();
+                .collect_set();
             let dropping: Vec<&str> = cluster
                 .nodes
                 .iter()
@@ -118,7 +119,7 @@ fn explain_no_match(selector: &Labels, namespace: &str, cluster: &Cluster) -> St
             p.namespace != namespace && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v))
         })
         .map(|p| p.namespace.as_str())
-        .collect();
+        .collect_set();
     if !elsewhere.is_empty() {
         return format!(
             "The selector {selector_text} matches no pod in namespace {namespace}; matching pods exist in namespace {}, but a Service only selects pods in its own namespace. Move the Service or the workload into the same namespace.",

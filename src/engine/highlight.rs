@@ -7,7 +7,7 @@
 //! toggles fixed class names on exactly those elements, and no text from the input
 //! ever reaches a style sheet.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::BTreeSet;
 
 use super::scene::{self, IdKind, Scene, ShapeKind};
@@ -87,7 +87,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<Stri
         lit_ids.insert(container);
     }
     let positions = |ids: &mut dyn Iterator<Item = &str>| -> BTreeSet<usize> {
-        ids.filter_map(|id| scene.shape_index(id)).collect()
+        ids.filter_map(|id| scene.shape_index(id)).collect_set()
     };
     Highlight {
         lit_shapes: positions(&mut lit_ids.iter().map(String::as_str)),

@@ -150,8 +150,9 @@ pub fn resolve_ingresses(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ResolvedIngress> {
     let mut ingresses: Vec<&Ingress> = manifests.ingresses.iter().collect();
-    ingresses
-        .sort_compact_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    ingresses.sort_compact_by(|a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     let default_class = manifests.ingress_classes.iter().find(|c| c.is_default);
     ingresses
         .into_iter()

@@ -6,7 +6,7 @@
 //! Pure functions of a [`Scene`] and its [`Topology`]: the web app only draws what
 //! [`shape_levels`] says, and reads the counts from [`tiles`].
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diag::Severity;
@@ -188,7 +188,7 @@ pub fn add_drops<'a>(
         .iter()
         .enumerate()
         .map(|(i, t)| (t.id.clone(), i))
-        .collect();
+        .collect_map();
     for (place, count) in drops {
         let mut ids: Vec<String> = Vec::new();
         match place {

@@ -18,7 +18,6 @@
 //! assert!(migration.to_yaml().contains("kind: HTTPRoute"));
 //! ```
 
-use crate::engine::sort::SortCompact;
 use super::diag::{Diagnostic, Source};
 use super::ingress::{
     nginx_annotations, CanaryWeight, IngressRoute, NginxAnnotations, ResolvedIngress,
@@ -27,6 +26,7 @@ use super::ingress::{
 use super::model::{Ingress, PortRef};
 use super::refs::NamespacedName;
 use super::Topology;
+use crate::engine::sort::SortCompact;
 
 /// Which Ingresses to migrate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -50,8 +50,8 @@ pub mod scene_motion;
 pub mod selector;
 mod sha256;
 pub mod share;
-pub mod sort;
 pub mod sim;
+pub mod sort;
 pub mod sources;
 pub mod spatial;
 pub mod stages;
@@ -61,6 +61,7 @@ pub mod validate;
 pub mod whatif;
 pub mod yaml;
 
+use crate::engine::sort::CollectCompact;
 use cluster::{Cluster, PodIndex};
 use config::Config;
 use deps::Dependency;
@@ -144,7 +145,7 @@ pub fn resolve_topology(
                 .contains_key(gateway::dataplane::SIMULATED_ANNOTATION)
         })
         .map(|s| format!("Service/{}/{}", s.meta.namespace, s.meta.name))
-        .collect();
+        .collect_set();
     if !simulated.is_empty() {
         diagnostics.retain(|d| !simulated.contains(&d.object));
     }

@@ -31,7 +31,7 @@
 //! - Peers the API would reject (no selector and no ipBlock, an unparsable CIDR)
 //!   match nothing.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -184,7 +184,7 @@ impl<'a> PolicyEngine<'a> {
             .nodes
             .iter()
             .map(|node| (node.name.as_str(), node.internal_ip))
-            .collect();
+            .collect_map();
 
         let mut engine = PolicyEngine {
             cluster,

@@ -14,6 +14,7 @@
 //! assert_eq!(allowed, ["Pod/default/web → Pod/default/db:5432"]);
 //! ```
 
+use crate::engine::sort::CollectCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -293,10 +294,13 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
         .iter()
         .enumerate()
         .map(|(i, p)| (p.name.clone(), i))
-        .collect();
+        .collect_map();
     for workload in &workloads {
-        let selecting: BTreeSet<&NamespacedName> =
-            workload.ingress.iter().chain(&workload.egress).collect();
+        let selecting: BTreeSet<&NamespacedName> = workload
+            .ingress
+            .iter()
+            .chain(&workload.egress)
+            .collect_set();
         for name in selecting {
             if let Some(&i) = position.get(name) {
                 policies[i].selects.push(workload.key.clone());

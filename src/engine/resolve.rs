@@ -1,6 +1,6 @@
 //! Resolution: Services get their addresses (§3), endpoints (§4) and DNS records (§6).
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -131,8 +131,9 @@ pub fn resolve_services(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ResolvedService> {
     let mut services: Vec<&Service> = manifests.services.iter().collect();
-    services
-        .sort_compact_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    services.sort_compact_by(|a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     let cluster_ips = allocate_cluster_ips(&services, config, diagnostics);
     let node_ports = allocate_node_ports(&services, diagnostics);
     let load_balancer_ips = allocate_load_balancer_ips(&services, config);
@@ -140,7 +141,7 @@ pub fn resolve_services(
         .nodes
         .iter()
         .map(|n| (n.name.as_str(), n.zone.as_deref()))
-        .collect();
+        .collect_map();
 
     services
         .iter()
@@ -685,7 +686,7 @@ fn allocate_node_ports(
             .0
             .iter()
             .filter_map(|p| p.node_port.map(|n| (p.port, n)))
-            .collect();
+            .collect_map();
         for port_index in 0..result[position].0.len() {
             if result[position].0[port_index].node_port.is_some() {
                 continue;
@@ -721,7 +722,7 @@ fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec
     let mut used: BTreeSet<IpAddr> = services
         .iter()
         .flat_map(|s| s.spec.load_balancer_ips_status.iter().copied())
-        .collect();
+        .collect_set();
     services
         .iter()
         .map(|service| {

@@ -8,7 +8,7 @@
 //! The same [`Scene`] is drawn by the web app (SVG DOM) and by `kubetopo render`
 //! ([`to_svg`]), so the two pictures cannot drift apart.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -618,7 +618,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 .routes
                 .iter()
                 .map(|r| r.host.as_deref().unwrap_or("*"))
-                .collect();
+                .collect_set();
             scene.push(Shape {
                 id: id.clone(),
                 kind: ShapeKind::Box,
@@ -777,7 +777,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
                 .iter()
                 .filter(|e| e.ready)
                 .filter_map(|e| e.node.as_deref())
-                .collect();
+                .collect_set();
             let local = service.external_traffic_policy == Some(super::model::TrafficPolicy::Local);
             for node in &topology.cluster.nodes {
                 let target = node_id(&node.name);
@@ -1405,8 +1405,9 @@ fn place_nodes(
                 .iter()
                 .map(|((namespace, workload), members)| {
                     let mut members = members.clone();
-                    members
-                        .sort_compact_by_cached_key(|pod| rank(ranks, &pod_id(&pod.namespace, &pod.name)));
+                    members.sort_compact_by_cached_key(|pod| {
+                        rank(ranks, &pod_id(&pod.namespace, &pod.name))
+                    });
                     (
                         workload_group_id(node, namespace, workload),
                         namespace,

@@ -28,6 +28,7 @@
 //! Matching never allocates: a topology with 100k Pods runs every selector
 //! against every Pod in its namespace.
 
+use crate::engine::sort::CollectCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -281,7 +282,7 @@ impl Selector {
             .map(|(key, value)| Requirement {
                 key: key.clone(),
                 operator: Operator::Equals,
-                values: BTreeSet::from([value.clone()]),
+                values: std::iter::once(value.clone()).collect_set(),
             })
             .collect();
         // A BTreeMap iterates in key order, so no sort is needed.
@@ -1172,7 +1173,7 @@ impl<'input> Parser<'input> {
             }
             TokenKind::ClosedParenthesis => {
                 self.consume(ParserContext::Values);
-                Ok(BTreeSet::from([String::new()]))
+                Ok(std::iter::once(String::new()).collect_set())
             }
             _ => Err(syntax_error(format!(
                 "found '{}', expected: ',', ')' or identifier",
@@ -1240,11 +1241,11 @@ impl<'input> Parser<'input> {
     fn parse_exact_value(&mut self) -> Result<BTreeSet<String>, SelectorError> {
         let next = self.lookahead(ParserContext::Values);
         if matches!(next.kind, TokenKind::EndOfString | TokenKind::Comma) {
-            return Ok(BTreeSet::from([String::new()]));
+            return Ok(std::iter::once(String::new()).collect_set());
         }
         let token = self.consume(ParserContext::Values);
         if token.kind == TokenKind::Identifier {
-            return Ok(BTreeSet::from([token.literal.to_string()]));
+            return Ok(std::iter::once(token.literal.to_string()).collect_set());
         }
         Err(syntax_error(format!(
             "found '{}', expected: identifier",

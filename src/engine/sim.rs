@@ -30,6 +30,7 @@
 //! assert!(simulator.counters().rejected() > 0);
 //! ```
 
+use crate::engine::sort::CollectCompact;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
@@ -514,7 +515,7 @@ impl Simulator {
             .flows
             .iter()
             .map(|state| state.flow.label.clone())
-            .collect();
+            .collect_set();
         for flow in default_flows(&self.world.topology, &self.state.config) {
             if !known.contains(&flow.label) {
                 let service = flow_service(&self.world.topology, &flow);
@@ -544,7 +545,7 @@ impl Simulator {
             .pods
             .iter()
             .map(|pod| pod.key())
-            .collect();
+            .collect_set();
         let state = &mut self.state;
         for ((pod, count), gone) in state
             .endpoint_pods

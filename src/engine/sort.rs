@@ -18,6 +18,7 @@
 //! new code uses [`SortCompact`] too.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Stable sorting of slices with one shared copy of the sorting code.
 pub trait SortCompact<T> {
@@ -62,6 +63,34 @@ impl<T> SortCompact<T> for [T] {
         permute(self, &order);
     }
 }
+
+/// Collecting into B-trees without `FromIterator`, which sorts its input first and
+/// so compiles one more copy of the sort for each element type. These insert one
+/// by one instead: the same map or set, and a later duplicate key wins, as with
+/// `collect`.
+pub trait CollectCompact: Iterator + Sized {
+    /// As `collect::<BTreeMap<_, _>>()`.
+    fn collect_map<K: Ord, V>(self) -> BTreeMap<K, V>
+    where
+        Self: Iterator<Item = (K, V)>,
+    {
+        let mut map = BTreeMap::new();
+        map.extend(self);
+        map
+    }
+
+    /// As `collect::<BTreeSet<_>>()`.
+    fn collect_set(self) -> BTreeSet<Self::Item>
+    where
+        Self::Item: Ord,
+    {
+        let mut set = BTreeSet::new();
+        set.extend(self);
+        set
+    }
+}
+
+impl<I: Iterator> CollectCompact for I {}
 
 /// The positions `0..len` in stably sorted order: `order[k]` is the position of the
 /// element that belongs at `k`. The one instance of the standard library's sort.

@@ -1,6 +1,7 @@
 //! Who would naturally connect to a Service: the default source the shells offer
 //! when a user asks to trace traffic to it.
 
+use crate::engine::sort::CollectCompact;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -57,7 +58,7 @@ pub fn natural_client(topology: &Topology, service: &ResolvedService) -> Natural
         .endpoints
         .iter()
         .filter_map(|endpoint| endpoint.pod.as_ref())
-        .collect();
+        .collect_set();
     topology
         .cluster
         .pods

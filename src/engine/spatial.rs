@@ -8,8 +8,8 @@
 //! ascending order, which is also drawing order, so results are deterministic and a
 //! point query can return the topmost shape.
 
-use crate::engine::sort::SortCompact;
 use super::scene::{Rect, Scene, Shape};
+use crate::engine::sort::SortCompact;
 
 /// Items that would cover more buckets than this are kept in a short list that
 /// every query scans instead (long edges across the picture).

@@ -23,7 +23,7 @@
 //! assert_eq!(topology.services[0].endpoints.len(), 5);
 //! ```
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -420,7 +420,7 @@ impl BaseState {
                 .diagnostics
                 .iter()
                 .map(|d| (d.code, d.object.clone()))
-                .collect(),
+                .collect_set(),
             served: served_services(topology),
         }
     }
@@ -432,7 +432,7 @@ fn served_services(topology: &Topology) -> BTreeSet<NamespacedName> {
         .iter()
         .filter(|s| s.endpoints.iter().any(|e| e.ready))
         .map(|s| s.key())
-        .collect()
+        .collect_set()
 }
 
 /// Diagnostic codes that tell the user to fix the manifests; when an edit causes
@@ -949,7 +949,8 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .iter()
         .map(|&p| topology.cluster.pods[p].clone())
         .collect();
-    let evicted_keys: BTreeSet<NamespacedName> = evicted_pods.iter().map(ClusterPod::key).collect();
+    let evicted_keys: BTreeSet<NamespacedName> =
+        evicted_pods.iter().map(ClusterPod::key).collect_set();
     let replaced = replacement_pods(topology, &evicted_pods, &evicted_keys, Replacement::Ready);
     let created: Vec<ClusterPod> = replaced.iter().map(|(_, p)| p.clone()).collect();
     change.remove(topology, &evicted);
@@ -1088,7 +1089,7 @@ fn scale(
             .iter()
             .filter(|p| p.namespace == namespace)
             .map(|p| p.name.clone())
-            .collect();
+            .collect_set();
         let mut template = PodFactory::new(topology, &workload);
         let mut index = 0u32;
         while created.len() < target - current.len() && index < replicas.saturating_add(10_000) {
@@ -1104,8 +1105,9 @@ fn scale(
         // Controllers remove the newest pods; StatefulSets the highest ordinals.
         let mut ordered = current.clone();
         if workload.kind == WorkloadKind::StatefulSet {
-            ordered
-                .sort_compact_by_key(|&p| ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name));
+            ordered.sort_compact_by_key(|&p| {
+                ordinal_of(&topology.cluster.pods[p].name, &workload.meta.name)
+            });
         }
         let doomed: Vec<usize> = ordered[target..].to_vec();
         removed = doomed
@@ -1183,7 +1185,7 @@ fn replacement_pods(
             .filter(|p| p.namespace == pod.namespace)
             .map(|p| p.name.clone())
             .chain(created.iter().map(|p| p.name.clone()))
-            .collect();
+            .collect_set();
         let mut index = workload.replicas;
         loop {
             let identity = factory.identity(topology, index);
@@ -1236,7 +1238,7 @@ fn daemon_replacement(
         .chain(also_placed)
         .filter(|p| p.namespace == pod.namespace)
         .map(|p| p.name.as_str())
-        .collect();
+        .collect_set();
     let mut attempt = 1;
     while taken.contains(identity.name.as_str())
         || gone_keys.contains(&NamespacedName::new(&pod.namespace, &identity.name))
@@ -1464,7 +1466,7 @@ impl PodChange {
         if self.n_added > 0 {
             self.index_stale = true;
         }
-        let doomed: BTreeSet<usize> = positions.iter().copied().collect();
+        let doomed: BTreeSet<usize> = positions.iter().copied().collect_set();
         let n_before = topology.cluster.pods.len();
         let previous = self
             .remap
@@ -1626,13 +1628,13 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
         .nodes
         .iter()
         .map(|n| (n.name.as_str(), n.zone.as_deref()))
-        .collect();
+        .collect_map();
     let raw_services: BTreeMap<(&str, &str), &Service> = topology
         .manifests
         .services
         .iter()
         .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect();
+        .collect_map();
     let mut new_endpoints = Vec::with_capacity(affected.len());
     for &position in affected {
         let service = &topology.services[position];
@@ -1664,8 +1666,8 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
     let namespaces: BTreeSet<&str> = touched
         .iter()
         .map(|(namespace, _)| namespace.as_str())
-        .collect();
-    let mut explained: BTreeSet<usize> = affected.iter().copied().collect();
+        .collect_set();
+    let mut explained: BTreeSet<usize> = affected.iter().copied().collect_set();
     for (position, service) in topology.services.iter().enumerate() {
         if service.endpoints.is_empty() && namespaces.contains(service.namespace.as_str()) {
             explained.insert(position);
@@ -1678,11 +1680,11 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
     let objects: BTreeSet<String> = subset
         .iter()
         .map(|s| format!("Service/{}/{}", s.namespace, s.name))
-        .collect();
+        .collect_set();
     let keys: BTreeSet<(&str, &str)> = subset
         .iter()
         .map(|s| (s.namespace.as_str(), s.name.as_str()))
-        .collect();
+        .collect_set();
     let mini = Manifests {
         services: topology
             .manifests

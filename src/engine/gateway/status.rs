@@ -1,7 +1,7 @@
 //! Listeners, Route attachment and the status a conformant controller writes
 //! (§11.2 to §11.8), with a diagnostic for each problem.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -462,12 +462,12 @@ pub fn resolve_gateways(
         .iter()
         .enumerate()
         .map(|(i, s)| ((s.namespace.as_str(), s.name.as_str()), i))
-        .collect();
+        .collect_map();
     let service_objects: BTreeMap<(&str, &str), &Service> = manifests
         .services
         .iter()
         .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect();
+        .collect_map();
     let secrets: BTreeSet<(&str, &str)> = manifests
         .ignored
         .iter()
@@ -478,7 +478,7 @@ pub fn resolve_gateways(
                 object.name.as_str(),
             )
         })
-        .collect();
+        .collect_set();
 
     // Gateways, in namespace/name order.
     let mut gateway_order: Vec<usize> = (0..gateway_manifests.gateways.len()).collect();
@@ -504,7 +504,7 @@ pub fn resolve_gateways(
         .iter()
         .enumerate()
         .map(|(i, g)| (g.key(), i))
-        .collect();
+        .collect_map();
 
     // Routes, in kind, namespace, name order.
     let mut route_order: Vec<usize> = (0..gateway_manifests.routes.len()).collect();
@@ -914,7 +914,7 @@ fn resolve_gateway(
             ),
             FromNamespaces::Selector(Some(selector)) => {
                 let namespaces = NamespaceLabels::new(manifests);
-                let mut names: BTreeSet<&str> = manifests.namespaces.iter().map(|n| n.meta.name.as_str()).collect();
+                let mut names: BTreeSet<&str> = manifests.namespaces.iter().map(|n| n.meta.name.as_str()).collect_set();
                 for route in &manifests.gateway.routes {
                     names.insert(route.meta.namespace.as_str());
                 }
