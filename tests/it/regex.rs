@@ -445,7 +445,7 @@ fn patterns_are_bounded_and_matching_is_linear() {
         format!("{}a{}", "(".repeat(101), ")".repeat(101)),
     ];
     for pattern in &too_big {
-        let error = Regex::new(pattern).err().expect("too big");
+        let error = Regex::new(pattern).expect_err("too big");
         assert_eq!(error.kind(), ErrorKind::TooBig, "{pattern}");
     }
     let deep = format!("{}a{}", "(".repeat(100), ")".repeat(100));
