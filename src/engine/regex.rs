@@ -22,11 +22,11 @@
 //! Only whole matches are asked for, so no capture positions are kept and
 //! greediness is ignored: `a*?` and `a*` hold for the same texts.
 //!
-//! The syntax is the part of RE2 that routes use, and only where RE2 and the
-//! `regex` crates read it alike (the native tests check this one against
-//! `regex-lite`); the list is in §11.13. Anything else is an [`Error`], and a match
-//! whose pattern is an error never holds. This module exists for the wasm's size
-//! budget: `regex-lite` cost about 25 KB of code there for this one use.
+//! The syntax is the part of RE2 that routes use, and only where RE2 and
+//! `regex-lite` read it alike (the native tests hold this matcher to `regex-lite`);
+//! the list is in §11.13. Anything else is an [`Error`], and a match whose pattern
+//! is an error never holds. This module exists for the wasm's size budget: in place
+//! of `regex-lite`, it made the release wasm 11.3 KB brotli smaller.
 
 use std::fmt;
 
