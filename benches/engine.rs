@@ -6,6 +6,9 @@
 //! - analyze, 10,000 pods with 500 HTTPRoutes through one Gateway (§11)
 //! - trace at 10,000 pods: a pod to a Service, and an external client through the
 //!   Gateway to a Route's backend (building the tracer's index included)
+//! - a Gateway API regular expression compiled and matched once, as routing does
+//!   (§11.13), by `engine::regex` and by `regex-lite` it replaced: typical route
+//!   patterns, and patterns that are exponential for a backtracking matcher
 //!
 //! Memory and the whole CLI run are measured by `scripts/bench-cli.sh`.
 //!
@@ -15,6 +18,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kubetopo::engine::model::Protocol;
+use kubetopo::engine::regex::Regex;
 use kubetopo::engine::trace::{parse_destination, HttpOptions, SeededChooser, TraceSource, Tracer};
 use kubetopo::engine::{analyze, config::Config, ingest::SourceFile};
 use kubetopo::synth::SyntheticCluster;
@@ -116,5 +120,41 @@ fn bench_trace(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_analyze, bench_trace);
+fn bench_regex(c: &mut Criterion) {
+    let mut group = c.benchmark_group("regex");
+    let many_a = "a".repeat(10_000);
+    let cases = [
+        ("path", "/api/v[0-9]+/users/[^/]+", "/api/v2/users/alice"),
+        (
+            "uuid",
+            "/v1/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
+            "/v1/123e4567-e89b-12d3-a456-426614174000",
+        ),
+        (
+            "header",
+            "(?i)bearer [A-Za-z0-9._~+/-]+=*",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-123==",
+        ),
+        ("nested_star_10k", "(a*)*b", many_a.as_str()),
+        ("counted_1000", "[a-z]{1,1000}", &many_a[..1000]),
+    ];
+    for (label, pattern, text) in cases {
+        let reference = format!("^(?:{pattern})$");
+        assert_eq!(
+            Regex::new(pattern).expect("compiles").is_full_match(text),
+            regex_lite::Regex::new(&reference)
+                .expect("compiles")
+                .is_match(text)
+        );
+        group.bench_function(format!("{label}_ours"), |b| {
+            b.iter(|| Regex::new(pattern).map(|regex| regex.is_full_match(text)))
+        });
+        group.bench_function(format!("{label}_regex_lite"), |b| {
+            b.iter(|| regex_lite::Regex::new(&reference).map(|regex| regex.is_match(text)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_analyze, bench_trace, bench_regex);
 criterion_main!(benches);

@@ -44,6 +44,7 @@ pub mod output;
 pub mod policy_graph;
 pub mod policy_overlay;
 pub mod refs;
+pub mod regex;
 pub mod resolve;
 pub mod scene;
 pub mod scene_motion;

@@ -31,6 +31,7 @@ mod netpol;
 mod pane_layout;
 mod policy_graph;
 mod policy_overlay;
+mod regex;
 mod scale;
 mod scene;
 mod scene_motion;

@@ -11,6 +11,7 @@ use super::hostname;
 use super::model::*;
 use super::status::{age_key, GatewayTopology, ResolvedGateway};
 use crate::engine::model::Manifests;
+use crate::engine::regex::Regex;
 
 /// The scheme of a traced request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -971,13 +972,12 @@ fn value_matches(want: &ValueMatch, value: &str) -> bool {
     }
 }
 
-/// RE2-style syntax, anchored to the whole text (§11.13). `None` when the pattern
+/// RE2 syntax, matched against the whole text (§11.13). `None` when the pattern
 /// does not compile: such a match never holds.
 fn regex_full_match(pattern: &str, text: &str) -> Option<bool> {
-    let anchored = format!("^(?:{pattern})$");
-    regex_lite::Regex::new(&anchored)
+    Regex::new(pattern)
         .ok()
-        .map(|re| re.is_match(text))
+        .map(|regex| regex.is_full_match(text))
 }
 
 /// The first value of a query parameter (§11.5: a repeated parameter uses the first).
