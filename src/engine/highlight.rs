@@ -78,10 +78,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
             }
         }
     }
-    let matched_shapes: BTreeSet<usize> = matches
-        .range(..scene.shapes.len())
-        .copied()
-        .collect();
+    let matched_shapes: BTreeSet<usize> = matches.range(..scene.shapes.len()).copied().collect();
     let mut lit_shapes: BTreeSet<usize> = lit_ids
         .iter()
         .filter_map(|id| scene.shape_index(id))
@@ -274,7 +271,10 @@ impl SearchResult {
             })
             .collect();
         ranked.sort();
-        ranked.into_iter().map(|(_, _, _, position)| position).collect()
+        ranked
+            .into_iter()
+            .map(|(_, _, _, position)| position)
+            .collect()
     }
 
     /// The id of the match Enter goes to.

@@ -405,10 +405,7 @@ impl Simulator {
         // full tick stopped at, so no flow is starved by the flows listed before it.
         let n_flows = emits.len();
         let wanted: usize = emits.iter().map(|&n| n as usize).sum();
-        let free = state
-            .config
-            .max_packets
-            .saturating_sub(state.packets.len());
+        let free = state.config.max_packets.saturating_sub(state.packets.len());
         let first = if wanted > free && n_flows > 0 {
             state.next_flow % n_flows
         } else {

@@ -583,7 +583,13 @@ async fn migrate_legacy_files(
     let Ok(json) = serde_json::to_string(&workspace) else {
         return;
     };
-    match storage::put_workspace(database, &wasm_bindgen::JsValue::from_str(&json), &workspace.id).await {
+    match storage::put_workspace(
+        database,
+        &wasm_bindgen::JsValue::from_str(&json),
+        &workspace.id,
+    )
+    .await
+    {
         Ok(()) => {
             // Removed only once the copy is safe in IndexedDB.
             storage::remove_legacy_files();
@@ -634,7 +640,13 @@ async fn replay_journal(
     let Ok(json) = serde_json::to_string(&*workspace) else {
         return;
     };
-    match storage::put_workspace(database, &wasm_bindgen::JsValue::from_str(&json), &workspace.id).await {
+    match storage::put_workspace(
+        database,
+        &wasm_bindgen::JsValue::from_str(&json),
+        &workspace.id,
+    )
+    .await
+    {
         Ok(()) => storage::remove_journal(),
         Err(error) => {
             *save_status = SaveStatus::Failed(format!(

@@ -296,10 +296,12 @@ fn label_query_matches_pods_workloads_and_services_and_reports_parse_errors() {
     assert!(matched.contains(&scene::service_id("default", "frontend")));
     let logical = build_scene(&topology, View::Logical, &Filter::default());
     let found_logical = search(&logical, &topology, "", "app in (frontend,cartservice)");
-    assert!(shape_ids(&logical, &found_logical.matches).contains(&scene::workload_id(
-        "default",
-        &KindRef::new("Deployment", "cartservice")
-    )));
+    assert!(
+        shape_ids(&logical, &found_logical.matches).contains(&scene::workload_id(
+            "default",
+            &KindRef::new("Deployment", "cartservice")
+        ))
+    );
     assert!(matched
         .iter()
         .any(|id| id.starts_with("pod:default/frontend-")));

@@ -499,12 +499,13 @@ fn scale_to_zero_then_connections_are_refused() {
 #[test]
 fn a_full_packet_budget_is_shared_by_every_flow_in_turn() {
     let topology = topology_with(CLUSTER_LB);
-    let template = Simulator::new(topology.clone(), SimConfig::default())
+    let exposed = Simulator::new(topology.clone(), SimConfig::default());
+    let template: Flow = exposed
         .flows()
         .iter()
         .find(|flow| flow.origin == FlowOrigin::Exposed)
-        .expect("an LB flow")
-        .clone();
+        .map(|flow| (*flow).clone())
+        .expect("an LB flow");
     let flows: Vec<Flow> = (0..12)
         .map(|n| Flow {
             label: format!("client {n}"),
@@ -523,7 +524,11 @@ fn a_full_packet_budget_is_shared_by_every_flow_in_turn() {
     let mut flows_with_packets = std::collections::BTreeSet::new();
     for _ in 0..600 {
         let output = simulator.tick();
-        assert!(output.packets.len() <= 4, "{} packets", output.packets.len());
+        assert!(
+            output.packets.len() <= 4,
+            "{} packets",
+            output.packets.len()
+        );
         flows_with_packets.extend(output.packets.iter().map(|packet| packet.flow));
     }
     assert_eq!(
