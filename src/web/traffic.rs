@@ -395,8 +395,6 @@ thread_local! {
     static PENDING_DROPS: RefCell<Vec<SeenDrop>> = const { RefCell::new(Vec::new()) };
     /// The packets' pixels, kept from frame to frame so that a frame does not allocate.
     static PACKET_PIXELS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// When the counters may be read again (`now_ms`): see `COUNTERS_SHARE`.
-    static COUNTERS_DUE_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
 /// Draws the packets (scene coordinates and flow) as dots into one image, put on
@@ -690,8 +688,7 @@ fn draw_frame(
             }
         });
     }
-    let now = super::state::now_ms();
-    if frame_count.get_value() % 15 == 0 && now >= COUNTERS_DUE_MS.with(std::cell::Cell::get) {
+    if frame_count.get_value() % 15 == 0 {
         if let Some((counters, recent)) =
             with_simulator(|simulator| (simulator.counters(), recent_rows(simulator)))
         {
@@ -700,16 +697,8 @@ fn draw_frame(
                 traffic.recent.set(recent);
             }
         }
-        let took = super::state::now_ms() - now;
-        COUNTERS_DUE_MS.with(|due| due.set(now + took * COUNTERS_SHARE));
     }
 }
-
-/// Reading the counters copies a name per endpoint that carried traffic, so it
-/// costs more the larger the cluster. After a read that took `t`, the next waits
-/// at least `COUNTERS_SHARE × t`: the counters keep a small share of the frames
-/// whatever the size, and small clusters still refresh them a few times a second.
-const COUNTERS_SHARE: f64 = 10.0;
 
 /// The simulator's recent connections, for the flow list.
 fn recent_rows(simulator: &Simulator) -> Vec<RecentRow> {
