@@ -79,35 +79,37 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
         }
     }
     let matched_shapes: BTreeSet<usize> = matches.range(..scene.shapes.len()).copied().collect();
-    // A copy of a set is built in one pass; inserting 100,000 matches one by one is not.
-    let mut lit_shapes: BTreeSet<usize> = matched_shapes.clone();
-    lit_shapes.extend(lit_ids.iter().filter_map(|id| scene.shape_index(id)));
+    let mut lit_shapes: BTreeSet<usize> = lit_ids
+        .iter()
+        .filter_map(|id| scene.shape_index(id))
+        .collect();
+    lit_shapes.extend(matched_shapes.iter().copied());
     // Keep the containers of lit shapes visible: a pod's workload group and node.
     // Shapes of one container are neighbours in the scene's order, so the last
-    // container and its own container are remembered rather than looked up again
-    // for each of its shapes.
+    // container looked up is remembered rather than looked up again.
     let mut containers: BTreeSet<usize> = BTreeSet::new();
-    let mut last_parent: Option<(&str, usize, Option<usize>)> = None;
+    let mut last_parent: Option<(&str, Option<usize>)> = None;
+    let mut parent_position = |id: &str| -> Option<usize> {
+        match last_parent {
+            Some((parent, position)) if parent == id => position,
+            _ => {
+                let position = scene.shape_index(id);
+                last_parent = Some((scene.shapes[position?].id.as_str(), position));
+                position
+            }
+        }
+    };
     for &position in &lit_shapes {
-        let Some(parent_id) = scene.shapes[position].parent.as_deref() else {
+        let Some(parent) = scene.shapes[position].parent.as_deref() else {
             continue;
         };
-        let (parent, grandparent) = match last_parent {
-            Some((id, parent, grandparent)) if id == parent_id => (parent, grandparent),
-            _ => {
-                let Some(parent) = scene.shape_index(parent_id) else {
-                    continue;
-                };
-                let grandparent = scene.shapes[parent]
-                    .parent
-                    .as_deref()
-                    .and_then(|id| scene.shape_index(id));
-                last_parent = Some((scene.shapes[parent].id.as_str(), parent, grandparent));
-                (parent, grandparent)
-            }
+        let Some(parent) = parent_position(parent) else {
+            continue;
         };
         containers.insert(parent);
-        containers.extend(grandparent);
+        if let Some(grandparent) = scene.shapes[parent].parent.as_deref() {
+            containers.extend(scene.shape_index(grandparent));
+        }
     }
     lit_shapes.extend(containers);
     Highlight {
