@@ -19,7 +19,9 @@ export function installCrashGuard() {
   });
 }
 
-/** Keeps the latest saved files (a JSON array of {name, text}) outside the wasm heap. */
+/** Keeps the latest saved files outside the wasm heap: a JSON array of {name, text},
+ * or a saved workspace record (JSON with such an array as `files`), parsed only
+ * when the banner needs it. */
 export function rememberFiles(filesJson) {
   rememberedFilesJson = filesJson;
 }
@@ -59,7 +61,10 @@ function describe(error, fallback) {
 /** The user's text, joined into one YAML stream with a comment naming each file. */
 function rescuedText() {
   let files = [];
-  try { files = JSON.parse(rememberedFilesJson); } catch { files = []; }
+  try {
+    const remembered = JSON.parse(rememberedFilesJson);
+    files = Array.isArray(remembered) ? remembered : remembered.files || [];
+  } catch { files = []; }
   return files.map((file) => `# ---- file: ${file.name} ----\n${file.text}`).join('\n---\n');
 }
 

@@ -7,11 +7,11 @@
 //! toggles fixed class names on exactly those elements, and no text from the input
 //! ever reaches a style sheet.
 
-use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::BTreeSet;
 
 use super::scene::{self, IdKind, Scene, ShapeKind};
 use super::selector;
+use super::sort::{CollectCompact, SortCompact};
 use super::Topology;
 
 /// What to draw at full strength. Every set holds positions in [`Scene::shapes`]
@@ -38,9 +38,14 @@ impl Highlight {
     }
 }
 
-/// What `selection` (a scene id) and `matches` (scene ids) light up in `scene`.
-/// Ids that are not in the scene are ignored.
-pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<String>) -> Highlight {
+/// What `selection` (a scene id) and `matches` (positions in [`Scene::shapes`],
+/// as [`search`] finds them) light up in `scene`. A selection that is not in the
+/// scene and positions past its end are ignored.
+///
+/// Matches are positions rather than ids because a search at 100,000 pods can
+/// match every pod: a set of ids would clone and compare that many strings on
+/// every keystroke (issue #9).
+pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usize>) -> Highlight {
     let mut lit_ids: BTreeSet<String> = BTreeSet::new();
     // Edges are lit when they start or end at a root, or start at a root's load
     // balancer (the entry path of a Service).
@@ -74,36 +79,62 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<Stri
             }
         }
     }
-    lit_ids.extend(matches.iter().cloned());
-    // Keep the containers of lit shapes visible: a pod's workload group and node.
-    let containers: Vec<String> = lit_ids
+    let matched_shapes: BTreeSet<usize> = matches.range(..scene.shapes.len()).copied().collect();
+    let mut lit_shapes: BTreeSet<usize> = lit_ids
         .iter()
-        .filter_map(|id| scene.shape(id).and_then(|shape| shape.parent.clone()))
+        .filter_map(|id| scene.shape_index(id))
         .collect();
-    for container in containers {
-        if let Some(grandparent) = scene.shape(&container).and_then(|s| s.parent.clone()) {
-            lit_ids.insert(grandparent);
+    lit_shapes.extend(matched_shapes.iter().copied());
+    // Keep the containers of lit shapes visible: a pod's workload group and node.
+    // Shapes of one container are neighbours in the scene's order, so the last
+    // container looked up is remembered rather than looked up again.
+    let mut containers: BTreeSet<usize> = BTreeSet::new();
+    let mut last_parent: Option<(&str, Option<usize>)> = None;
+    let mut parent_position = |id: &str| -> Option<usize> {
+        match last_parent {
+            Some((parent, position)) if parent == id => position,
+            _ => {
+                let position = scene.shape_index(id);
+                last_parent = Some((scene.shapes[position?].id.as_str(), position));
+                position
+            }
         }
-        lit_ids.insert(container);
-    }
-    let positions = |ids: &mut dyn Iterator<Item = &str>| -> BTreeSet<usize> {
-        ids.filter_map(|id| scene.shape_index(id)).collect_set()
     };
+    for &position in &lit_shapes {
+        let Some(parent) = scene.shapes[position].parent.as_deref() else {
+            continue;
+        };
+        let Some(parent) = parent_position(parent) else {
+            continue;
+        };
+        containers.insert(parent);
+        if let Some(grandparent) = scene.shapes[parent].parent.as_deref() {
+            containers.extend(scene.shape_index(grandparent));
+        }
+    }
+    lit_shapes.extend(containers);
     Highlight {
-        lit_shapes: positions(&mut lit_ids.iter().map(String::as_str)),
-        lit_edges: scene
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(_, edge)| {
-                edge_endpoints.contains(&edge.from)
-                    || edge_endpoints.contains(&edge.to)
-                    || edge_starts.contains(&edge.from)
-            })
-            .map(|(position, _)| position)
+        lit_shapes,
+        lit_edges: if edge_endpoints.is_empty() {
+            BTreeSet::new()
+        } else {
+            scene
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|(_, edge)| {
+                    edge_endpoints.contains(&edge.from)
+                        || edge_endpoints.contains(&edge.to)
+                        || edge_starts.contains(&edge.from)
+                })
+                .map(|(position, _)| position)
+                .collect()
+        },
+        selected_shapes: selection
+            .and_then(|selected| scene.shape_index(selected))
+            .into_iter()
             .collect(),
-        selected_shapes: positions(&mut selection.into_iter()),
-        matched_shapes: positions(&mut matches.iter().map(String::as_str)),
+        matched_shapes,
     }
 }
 
@@ -154,88 +185,116 @@ pub fn step_selection(
 /// What the name search and the label query found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchResult {
-    /// Scene ids of the matching shapes.
-    pub matches: BTreeSet<String>,
-    /// The same ids, best first: Services (and their load balancers), then
-    /// workloads, then pods, then everything else; within each, an exact name
-    /// before a partial one, then by label. Enter goes to the first.
-    pub ranked: Vec<String>,
+    /// Positions in [`Scene::shapes`] of the matching shapes.
+    pub matches: BTreeSet<usize>,
+    /// The name search, trimmed and lowercased, which ranks exact names first.
+    needle: String,
     /// Why the label query does not parse, in kubectl's words (§1.2).
     pub query_error: Option<String>,
 }
 
 /// Shapes whose label contains `search` (case-insensitive), and pods, workloads
 /// and Services whose labels match the selector `query`. Blank inputs match nothing.
+///
+/// The name search is one pass over the labels with no allocation per shape, so a
+/// keystroke at 100,000 pods costs a few milliseconds; the ranking that Enter
+/// needs is computed only when asked for ([`SearchResult::ranked`]).
 pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> SearchResult {
-    let mut result = SearchResult::default();
-    let search = search.trim().to_lowercase();
-    if !search.is_empty() {
-        for shape in &scene.shapes {
-            let searchable = matches!(shape.kind, ShapeKind::Box | ShapeKind::Chip)
-                || scene::id_kind(&shape.id) == Some(IdKind::Node);
-            if searchable && shape.label.to_lowercase().contains(&search) {
-                result.matches.insert(shape.id.clone());
-            }
-        }
+    let needle = search.trim().to_lowercase();
+    let mut result = SearchResult {
+        needle,
+        ..SearchResult::default()
+    };
+    if !result.needle.is_empty() {
+        let needle = result.needle.as_str();
+        result.matches = scene
+            .shapes
+            .iter()
+            .enumerate()
+            .filter(|(_, shape)| {
+                let searchable = matches!(shape.kind, ShapeKind::Box | ShapeKind::Chip)
+                    || scene::id_kind(&shape.id) == Some(IdKind::Node);
+                searchable && contains_ignoring_case(&shape.label, needle)
+            })
+            .map(|(position, _)| position)
+            .collect();
     }
     if !query.trim().is_empty() {
         match selector::parse(query) {
             Ok(parsed) => {
+                let mut ids: BTreeSet<String> = BTreeSet::new();
                 for pod in &topology.cluster.pods {
                     if parsed.matches(&pod.labels) {
-                        result
-                            .matches
-                            .insert(scene::pod_id(&pod.namespace, &pod.name));
+                        ids.insert(scene::pod_id(&pod.namespace, &pod.name));
                         if let Some(workload) = &pod.workload {
-                            result
-                                .matches
-                                .insert(scene::workload_id(&pod.namespace, workload));
+                            ids.insert(scene::workload_id(&pod.namespace, workload));
                         }
                     }
                 }
                 for service in &topology.manifests.services {
                     if parsed.matches(&service.meta.labels) {
-                        result.matches.insert(scene::service_id(
+                        ids.insert(scene::service_id(
                             &service.meta.namespace,
                             &service.meta.name,
                         ));
                     }
                 }
+                result
+                    .matches
+                    .extend(ids.iter().filter_map(|id| scene.shape_index(id)));
             }
             Err(error) => result.query_error = Some(error.to_string()),
         }
     }
-    result.ranked = rank_matches(scene, &result.matches, &search);
     result
 }
 
 impl SearchResult {
-    /// The match Enter goes to.
-    pub fn best(&self) -> Option<&str> {
-        self.ranked.first().map(String::as_str)
+    /// The matches, best first: Services (and their load balancers), then
+    /// workloads, then pods, then everything else; within each, an exact name
+    /// before a partial one, then by label. `scene` is the one searched.
+    pub fn ranked(&self, scene: &Scene) -> Vec<usize> {
+        let kind_rank = |id: &str| match scene::id_kind(id) {
+            Some(IdKind::Service) => 0,
+            Some(IdKind::LoadBalancer) => 1,
+            Some(IdKind::Workload) => 2,
+            Some(IdKind::WorkloadGroup) => 3,
+            Some(IdKind::Pod) => 4,
+            _ => 5,
+        };
+        let mut ranked: Vec<(u8, bool, String, usize)> = self
+            .matches
+            .range(..scene.shapes.len())
+            .map(|&position| {
+                let shape = &scene.shapes[position];
+                let label = shape.label.to_lowercase();
+                (kind_rank(&shape.id), label != self.needle, label, position)
+            })
+            .collect();
+        ranked.sort_compact();
+        ranked
+            .into_iter()
+            .map(|(_, _, _, position)| position)
+            .collect()
+    }
+
+    /// The id of the match Enter goes to.
+    pub fn best<'a>(&self, scene: &'a Scene) -> Option<&'a str> {
+        let best = self.ranked(scene).into_iter().next()?;
+        Some(scene.shapes[best].id.as_str())
     }
 }
 
-/// Orders matches as [`SearchResult::ranked`] describes.
-fn rank_matches(scene: &Scene, matches: &BTreeSet<String>, search: &str) -> Vec<String> {
-    let kind_rank = |id: &str| match scene::id_kind(id) {
-        Some(IdKind::Service) => 0,
-        Some(IdKind::LoadBalancer) => 1,
-        Some(IdKind::Workload) => 2,
-        Some(IdKind::WorkloadGroup) => 3,
-        Some(IdKind::Pod) => 4,
-        _ => 5,
-    };
-    let mut ranked: Vec<(u8, bool, String, &String)> = matches
-        .iter()
-        .map(|id| {
-            let label = scene
-                .shape(id)
-                .map(|shape| shape.label.to_lowercase())
-                .unwrap_or_default();
-            (kind_rank(id), label != search, label, id)
-        })
-        .collect();
-    ranked.sort_compact();
-    ranked.into_iter().map(|(_, _, _, id)| id.clone()).collect()
+/// Whether `haystack` contains `needle`, which is already lowercase, ignoring
+/// case. ASCII labels, nearly all of them, are compared in place.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+        needle.is_empty()
+            || haystack
+                .windows(needle.len())
+                .any(|window| window.eq_ignore_ascii_case(needle))
+    } else {
+        haystack.to_lowercase().contains(needle)
+    }
 }

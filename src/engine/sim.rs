@@ -269,6 +269,11 @@ struct SimState {
     service_counts: BTreeMap<NamespacedName, VerdictCounts>,
     recent: VecDeque<RecentConnection>,
     output: TickOutput,
+    /// Connections each flow opens this tick; kept to reuse its memory.
+    emits: Vec<u32>,
+    /// The flow that goes first on the next tick when the packet budget cannot
+    /// hold every connection (§13.7).
+    next_flow: usize,
 }
 
 impl Simulator {
@@ -315,6 +320,8 @@ impl Simulator {
             service_counts: BTreeMap::new(),
             recent: VecDeque::with_capacity(N_RECENT),
             output: TickOutput::default(),
+            emits: Vec::new(),
+            next_flow: 0,
         };
         Simulator {
             world: World { topology, index },
@@ -382,8 +389,9 @@ impl Simulator {
         state.advance_packets();
 
         let mut tracer: Option<Tracer<'_>> = None;
-        for flow in 0..state.flows.len() {
-            let flow_state = &mut state.flows[flow];
+        let mut emits = std::mem::take(&mut state.emits);
+        emits.clear();
+        for flow_state in &mut state.flows {
             flow_state.credit += flow_state.flow.rate;
             let mut n_emit = 0u32;
             // A bound, so an absurd rate cannot stall a tick.
@@ -391,14 +399,30 @@ impl Simulator {
                 flow_state.credit -= 1.0;
                 n_emit += 1;
             }
-            for _ in 0..n_emit {
+            emits.push(n_emit);
+        }
+        // Under the packet budget every flow opens its connections in order. Past
+        // it, the flows take turns (§13.7): this tick starts at the flow the last
+        // full tick stopped at, so no flow is starved by the flows listed before it.
+        let n_flows = emits.len();
+        let wanted: usize = emits.iter().map(|&n| n as usize).sum();
+        let free = state.config.max_packets.saturating_sub(state.packets.len());
+        let first = if wanted > free && n_flows > 0 {
+            state.next_flow % n_flows
+        } else {
+            0
+        };
+        'flows: for flow in (first..n_flows).chain(0..first) {
+            for _ in 0..emits[flow] {
                 if state.packets.len() >= state.config.max_packets {
-                    break;
+                    state.next_flow = flow;
+                    break 'flows;
                 }
                 let path = state.open(&self.world, &mut tracer, flow);
                 state.launch(flow as u32, path);
             }
         }
+        state.emits = emits;
 
         for packet in &state.packets {
             state.output.packets.push(PacketInFlight {

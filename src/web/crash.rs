@@ -11,7 +11,7 @@ extern "C" {
     #[wasm_bindgen(js_name = installCrashGuard)]
     pub fn install_crash_guard();
     #[wasm_bindgen(js_name = rememberFiles)]
-    fn remember_files_json(files_json: &str);
+    fn remember_files_json(files_json: &wasm_bindgen::JsValue);
     #[wasm_bindgen(js_name = showCrashBanner)]
     pub fn show_crash_banner(message: &str);
     #[wasm_bindgen(js_name = hasCrashed)]
@@ -21,6 +21,12 @@ extern "C" {
 /// Hands the guard a copy of the files, outside the wasm heap.
 pub fn remember_files(files: &[super::state::InputFile]) {
     if let Ok(json) = serde_json::to_string(files) {
-        remember_files_json(&json);
+        remember_files_json(&wasm_bindgen::JsValue::from_str(&json));
     }
+}
+
+/// Hands the guard the saved workspace record (JSON with its `files`), the same
+/// string the database gets, so a save makes one copy of the text, not two.
+pub fn remember_saved(workspace_json: &wasm_bindgen::JsValue) {
+    remember_files_json(workspace_json);
 }

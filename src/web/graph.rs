@@ -385,7 +385,10 @@ pub fn Graph() -> impl IntoView {
     let on_search_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" {
             // Services first, then workloads, then pods (the engine ranks them).
-            if let Some(best) = found.with_untracked(|found| found.best().map(str::to_string)) {
+            let best = scene.with_untracked(|build| {
+                found.with_untracked(|found| found.best(&build.scene).map(str::to_string))
+            });
+            if let Some(best) = best {
                 state.selection.set(Some(best.clone()));
                 zoom_to(&best, scene, viewport, container);
             }
@@ -566,9 +569,11 @@ pub fn Graph() -> impl IntoView {
             }
         }
         if first_frame {
-            state
-                .last_scene_ms
-                .set(super::state::now_ms() - build.started_at);
+            // Timed to the frame that shows it: after this frame's paint.
+            let started = build.started_at;
+            super::worker::after_paint(move || {
+                state.last_scene_ms.set(super::state::now_ms() - started)
+            });
         }
     });
     let request_frame: Rc<dyn Fn()> = Rc::new(move || {
@@ -624,8 +629,9 @@ pub fn Graph() -> impl IntoView {
                 group.set_inner_html("");
             } else {
                 group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
+                // Timed to the frame that shows it: after its style, layout and paint.
                 let started = build.started_at;
-                request_animation_frame(move || {
+                super::worker::after_paint(move || {
                     state.last_scene_ms.set(super::state::now_ms() - started)
                 });
             }

@@ -264,9 +264,10 @@ impl AppState {
 
     /// Analyses the editor buffers on the page's main thread.
     pub fn analyze_here(&self) {
-        let files = self.files.get_untracked();
+        let sources = self.files.with_untracked(|files| to_sources(files));
         let config = self.config.get_untracked();
-        let topology = analyze(&to_sources(&files), &config);
+        let topology = analyze(&sources, &config);
+        drop(sources);
         self.install(topology);
     }
 

@@ -104,7 +104,7 @@ pub async fn load_workspaces(
 
 /// Writes one workspace and waits until the transaction commits, so a quota error
 /// (which aborts the transaction) is reported instead of lost.
-pub async fn put_workspace(database: &IdbDatabase, json: &str, id: &str) -> Result<(), String> {
+pub async fn put_workspace(database: &IdbDatabase, json: &JsValue, id: &str) -> Result<(), String> {
     let transaction = database
         .transaction_with_str_and_mode(WORKSPACE_STORE, IdbTransactionMode::Readwrite)
         .map_err(describe_js_error)?;
@@ -112,7 +112,7 @@ pub async fn put_workspace(database: &IdbDatabase, json: &str, id: &str) -> Resu
         .object_store(WORKSPACE_STORE)
         .map_err(describe_js_error)?;
     store
-        .put_with_key(&JsValue::from_str(json), &JsValue::from_str(id))
+        .put_with_key(json, &JsValue::from_str(id))
         .map_err(describe_js_error)?;
     transaction_done(&transaction).await
 }

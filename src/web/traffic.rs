@@ -89,6 +89,12 @@ pub struct RecentRow {
     pub node: Option<String>,
 }
 
+/// The most packets the page animates at once. At 100,000 pods and the highest
+/// load the flows would keep about 170,000 in flight, and moving and drawing them
+/// took most of each frame (5 frames a second); past this many the flows take
+/// turns (`docs/semantics.md` §13.7), which the eye cannot tell from more dots.
+const MAX_PACKETS_IN_FLIGHT: usize = 20_000;
+
 /// Forgets what the previous input's traffic showed: counters, drops, the flow
 /// list, the trace and any message. A new input or sample starts clean.
 fn clear_traffic(traffic: TrafficState) {
@@ -117,6 +123,7 @@ pub fn provide_traffic(state: AppState) {
                         Arc::clone(&base.value),
                         SimConfig {
                             default_rate: load,
+                            max_packets: MAX_PACKETS_IN_FLIGHT,
                             ..SimConfig::default()
                         },
                     );

@@ -310,17 +310,25 @@ pub fn save_now(state: AppState) {
         fork_workspace(state);
     }
     let identity = state.workspace.get_untracked();
-    let files = state.files.get_untracked();
-    crash::remember_files(&files);
-    let workspace = Workspace {
+    // The buffers are moved into the record and back, not cloned: at 100,000 pods
+    // the text is tens of megabytes, and the wasm heap never shrinks (issue #9).
+    let mut workspace = Workspace {
         id: identity.id.clone(),
         name: identity.name.clone(),
-        files,
+        files: Vec::new(),
         revision,
         updated_ms: js_sys::Date::now(),
     };
-    let summary = summarize(&workspace);
-    let json = match serde_json::to_string(&workspace) {
+    let Some((summary, serialized)) = state.files.try_update_untracked(|files| {
+        workspace.files = std::mem::take(files);
+        let summary = summarize(&workspace);
+        let serialized = serde_json::to_string(&workspace);
+        *files = std::mem::take(&mut workspace.files);
+        (summary, serialized)
+    }) else {
+        return;
+    };
+    let json = match serialized {
         Ok(json) => json,
         Err(error) => {
             state.save_status.set(SaveStatus::Failed(format!(
@@ -330,6 +338,11 @@ pub fn save_now(state: AppState) {
         }
     };
     drop(workspace);
+    // One copy of the record outside the wasm heap, for both the crash guard and
+    // the database; the wasm's own copy goes at once.
+    let record = wasm_bindgen::JsValue::from_str(&json);
+    drop(json);
+    crash::remember_saved(&record);
     let Some(database) = DATABASE.with(|cell| cell.borrow().clone()) else {
         if !matches!(state.save_status.get_untracked(), SaveStatus::Failed(_)) {
             state.save_status.set(SaveStatus::Failed(
@@ -343,7 +356,7 @@ pub fn save_now(state: AppState) {
     storage::write_tab_workspace(&identity.id);
     upsert_summary(state, summary.clone());
     wasm_bindgen_futures::spawn_local(async move {
-        match storage::put_workspace(&database, &json, &identity.id).await {
+        match storage::put_workspace(&database, &record, &identity.id).await {
             Ok(()) => {
                 state
                     .saved_serial
@@ -571,7 +584,13 @@ async fn migrate_legacy_files(
     let Ok(json) = serde_json::to_string(&workspace) else {
         return;
     };
-    match storage::put_workspace(database, &json, &workspace.id).await {
+    match storage::put_workspace(
+        database,
+        &wasm_bindgen::JsValue::from_str(&json),
+        &workspace.id,
+    )
+    .await
+    {
         Ok(()) => {
             // Removed only once the copy is safe in IndexedDB.
             storage::remove_legacy_files();
@@ -622,7 +641,13 @@ async fn replay_journal(
     let Ok(json) = serde_json::to_string(&*workspace) else {
         return;
     };
-    match storage::put_workspace(database, &json, &workspace.id).await {
+    match storage::put_workspace(
+        database,
+        &wasm_bindgen::JsValue::from_str(&json),
+        &workspace.id,
+    )
+    .await
+    {
         Ok(()) => storage::remove_journal(),
         Err(error) => {
             *save_status = SaveStatus::Failed(format!(

@@ -1,17 +1,29 @@
 // Huge pastes in Chromium (issue #12.9): time from the paste until the graph is drawn
 // and until the page answers again, and the peak resident memory of the browser's
 // processes meanwhile. Usage, after a release build into dist/ (or DIST=other/dist):
-//   node tests/e2e/bench-huge-paste.mjs LIST_YAML_FILE
-// LIST_YAML_FILE is a `kind: List` made from gen-cluster output (see the report in
-// the pull request); the 4.7 MB, 1.2M-line paste is generated here.
+//   node tests/e2e/bench-huge-paste.mjs [LIST_YAML_FILE]
+// Both inputs are generated here: the 4.7 MB, 1.2M-line paste, and a 100,000-item
+// `kind: List` (the objects of `gen-cluster 50000 1 1000 50`: 50,000 Deployments
+// and their Services, and 1,000 Nodes, as the items of one List, as `kubectl get -o
+// yaml` writes it). LIST_YAML_FILE replaces the generated List. The generator is
+// built with `cargo build --release --example gen-cluster` (under `buildlock` on a
+// shared machine) before this runs; it is not built here.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_E2E_PORT || 8767);
 const listFile = process.argv[2];
+
+/** The documents of a generated cluster as the items of one `kind: List`. */
+function generatedList() {
+  const yaml = execFileSync(`${root}target/release/examples/gen-cluster`, ['50000', '1', '1000', '50'], { maxBuffer: 2 ** 31 }).toString();
+  const items = yaml.split(/^---\n/m).filter((doc) => doc.trim() !== '');
+  const indented = items.map((doc) => `- ${doc.trimEnd().split('\n').join('\n  ')}\n`);
+  return { text: `apiVersion: v1\nkind: List\nitems:\n${indented.join('')}`, n_items: items.length };
+}
 
 /** The resident set of a process and all its descendants, in MB. */
 function treeRssMb(rootPid) {
@@ -101,7 +113,12 @@ async function measure(name, text) {
 try {
   const service = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: huge\nspec:\n  ports: [{port: 80}]\n';
   await measure('4.7 MB, 1.2M lines', service + '#ab\n'.repeat(1_200_000));
-  if (listFile) await measure('100k-item List', readFileSync(listFile, 'utf8'));
+  if (listFile) {
+    await measure('List from a file', readFileSync(listFile, 'utf8'));
+  } else {
+    const list = generatedList();
+    await measure(`${list.n_items}-item List`, list.text);
+  }
 } finally {
   await browser.close();
   server.kill();

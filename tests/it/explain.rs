@@ -425,8 +425,17 @@ fn search_ranks_services_then_workloads_then_pods() {
     for view in [View::Cluster, View::Logical] {
         let scene = build_scene(&topology, view, &Filter::default());
         let found = highlight::search(&scene, &topology, "CartService", "");
-        assert_eq!(found.best(), Some("svc:default/cartservice"), "{view:?}");
-        let kinds: Vec<IdKind> = found.ranked.iter().filter_map(|id| id_kind(id)).collect();
+        assert_eq!(
+            found.best(&scene),
+            Some("svc:default/cartservice"),
+            "{view:?}"
+        );
+        let ranked: Vec<&str> = found
+            .ranked(&scene)
+            .into_iter()
+            .map(|position| scene.shapes[position].id.as_str())
+            .collect();
+        let kinds: Vec<IdKind> = ranked.iter().filter_map(|id| id_kind(id)).collect();
         let rank = |kind: &IdKind| match kind {
             IdKind::Service | IdKind::LoadBalancer => 0,
             IdKind::Workload | IdKind::WorkloadGroup => 1,
@@ -436,13 +445,13 @@ fn search_ranks_services_then_workloads_then_pods() {
         assert!(
             kinds.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
             "{view:?}: {:?}",
-            found.ranked
+            ranked
         );
-        assert_eq!(found.ranked.len(), found.matches.len());
+        assert_eq!(ranked.len(), found.matches.len());
         assert!(
             kinds.iter().any(|k| rank(k) > 0),
             "{view:?}: something besides the Service matches: {:?}",
-            found.ranked
+            ranked
         );
     }
 }

@@ -174,7 +174,11 @@ fn matches_are_lit_and_outlined_and_nothing_else_is_selected() {
         scene::service_id("default", "adservice"),
         scene::service_id("default", "emailservice"),
     ]);
-    let shown = highlight(&scene, None, &matches);
+    let positions: BTreeSet<usize> = matches
+        .iter()
+        .map(|id| scene.shape_index(id).expect("a Service of the demo"))
+        .collect();
+    let shown = highlight(&scene, None, &positions);
     assert_eq!(shape_ids(&scene, &shown.matched_shapes), matches);
     let lit = shape_ids(&scene, &shown.lit_shapes);
     assert_eq!(
@@ -221,7 +225,10 @@ fn css_injection_through_an_object_name_lights_only_that_object() {
         Some((IdKind::Service, &hostile_id[4..]))
     );
     let searched = search(&scene, &topology, "display:none", "");
-    assert_eq!(searched.matches, BTreeSet::from([hostile_id.clone()]));
+    assert_eq!(
+        shape_ids(&scene, &searched.matches),
+        BTreeSet::from([hostile_id.clone()])
+    );
     let shown = highlight(&scene, Some(&hostile_id), &searched.matches);
     assert_eq!(
         shape_ids(&scene, &shown.lit_shapes),
@@ -266,15 +273,12 @@ fn name_search_is_case_insensitive_and_ignores_groups() {
     let scene = cluster_scene(&topology);
     let found = search(&scene, &topology, "  CartService ", "");
     assert!(found.query_error.is_none());
-    assert!(found
-        .matches
-        .contains(&scene::service_id("default", "cartservice")));
-    assert!(found
-        .matches
+    let matched = shape_ids(&scene, &found.matches);
+    assert!(matched.contains(&scene::service_id("default", "cartservice")));
+    assert!(matched
         .iter()
         .all(|id| scene::id_kind(id) != Some(IdKind::WorkloadGroup)));
-    assert!(found
-        .matches
+    assert!(matched
         .iter()
         .any(|id| id.starts_with("pod:default/cartservice-")));
     assert!(search(&scene, &topology, "   ", "").matches.is_empty());
@@ -288,19 +292,20 @@ fn label_query_matches_pods_workloads_and_services_and_reports_parse_errors() {
     let scene = cluster_scene(&topology);
     let found = search(&scene, &topology, "", "app in (frontend,cartservice)");
     assert!(found.query_error.is_none());
-    assert!(found
-        .matches
-        .contains(&scene::service_id("default", "frontend")));
-    assert!(found.matches.contains(&scene::workload_id(
-        "default",
-        &KindRef::new("Deployment", "cartservice")
-    )));
-    assert!(found
-        .matches
+    let matched = shape_ids(&scene, &found.matches);
+    assert!(matched.contains(&scene::service_id("default", "frontend")));
+    let logical = build_scene(&topology, View::Logical, &Filter::default());
+    let found_logical = search(&logical, &topology, "", "app in (frontend,cartservice)");
+    assert!(
+        shape_ids(&logical, &found_logical.matches).contains(&scene::workload_id(
+            "default",
+            &KindRef::new("Deployment", "cartservice")
+        ))
+    );
+    assert!(matched
         .iter()
         .any(|id| id.starts_with("pod:default/frontend-")));
-    assert!(!found
-        .matches
+    assert!(!matched
         .iter()
         .any(|id| id.starts_with("pod:default/adservice-")));
     let broken = search(&scene, &topology, "", "x nott in (y)");

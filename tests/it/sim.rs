@@ -492,3 +492,47 @@ fn scale_to_zero_then_connections_are_refused() {
     assert!(simulator.path_trace(before).is_none());
     assert!(simulator.path_trace(after).is_some());
 }
+
+/// §13.7: past the packet budget, flows take turns. Twelve flows that each want a
+/// connection every tick share a budget of four packets in flight: the budget is
+/// never exceeded, and every flow, not only the first ones listed, gets packets.
+#[test]
+fn a_full_packet_budget_is_shared_by_every_flow_in_turn() {
+    let topology = topology_with(CLUSTER_LB);
+    let exposed = Simulator::new(topology.clone(), SimConfig::default());
+    let template: Flow = exposed
+        .flows()
+        .iter()
+        .find(|flow| flow.origin == FlowOrigin::Exposed)
+        .map(|flow| (*flow).clone())
+        .expect("an LB flow");
+    let flows: Vec<Flow> = (0..12)
+        .map(|n| Flow {
+            label: format!("client {n}"),
+            rate: 1.0,
+            ..template.clone()
+        })
+        .collect();
+    let mut simulator = Simulator::with_flows(
+        topology,
+        SimConfig {
+            max_packets: 4,
+            ..SimConfig::default()
+        },
+        flows,
+    );
+    let mut flows_with_packets = std::collections::BTreeSet::new();
+    for _ in 0..600 {
+        let output = simulator.tick();
+        assert!(
+            output.packets.len() <= 4,
+            "{} packets",
+            output.packets.len()
+        );
+        flows_with_packets.extend(output.packets.iter().map(|packet| packet.flow));
+    }
+    assert_eq!(
+        flows_with_packets,
+        (0..12).collect::<std::collections::BTreeSet<u32>>()
+    );
+}

@@ -170,3 +170,32 @@ test('traffic over 10,000 pods: thousands of packets on the canvas, and the flow
   await app.screenshot('scale-10k-traffic');
   await app.assertClean();
 });
+
+test('at the highest load over 10,000 pods the packets stay within their budget, and every Service gets traffic in turn', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.paste(synthetic(2000, 5, 100, 10, { calls: true }));
+  await expect(app.graph).toHaveAttribute('data-pods', '10000', { timeout: 30_000 });
+  // Two thousand flows at the highest load want about 30,000 packets in flight,
+  // more than the page animates at once (docs/semantics.md §13.7).
+  await page.getByTestId('load').fill('2');
+  const packets = () => page.getByTestId('packets').getAttribute('data-packets').then(Number);
+  await expect.poll(packets, { timeout: 60_000 }).toBeGreaterThan(19_000);
+  for (let i = 0; i < 8; i++) {
+    expect(await packets()).toBeLessThanOrEqual(20_000);
+    await page.waitForTimeout(250);
+  }
+  // The flows take turns: every one of the 2,000 Services gets connections, not only
+  // those whose flows are listed first. The table lists 100 and counts the others.
+  const servicesWithTraffic = async () => {
+    const rows = await page.getByTestId('service-counter').count();
+    // The Services' table comes first; the nodes' (100 of them) needs no hint.
+    const hints = await page.locator('.flows .hint').allTextContents();
+    const hint = hints.find((text) => /more without drops/.test(text)) || '';
+    const more = Number((hint.match(/… and (\d+) more/) || [0, 0])[1]);
+    return rows + more;
+  };
+  await expect.poll(servicesWithTraffic, { timeout: 30_000 }).toBe(2000);
+  await app.screenshot('scale-10k-packet-budget');
+  await app.assertClean();
+});
