@@ -8,12 +8,12 @@
 //! Pure functions of a [`Scene`] and its [`Topology`]: the web app only draws what
 //! [`shape_levels`] says, and reads the counts from [`tiles`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::diag::Severity;
 use super::model::Readiness;
 use super::refs::{KindRef, NamespacedName};
-use super::scene::{id_kind, parse_id, IdKind, Rect, Scene};
+use super::scene::{id_kind, parse_id, workload_id, IdKind, Rect, Scene};
 use super::sim::Counters;
 use super::Topology;
 
@@ -128,21 +128,25 @@ impl Tile {
 /// for a pod no node runs); a logical workload box counts its pods in `topology`,
 /// which also gives each workload's app label.
 pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
-    // Each workload's app label and, for the logical view, its pods' health.
-    let mut workloads: BTreeMap<(&str, KindRef), (Option<&str>, Health)> = BTreeMap::new();
+    // Each workload's app label and, for the logical view, its pods' health, by the
+    // workload's scene id.
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut workloads: Vec<(Option<&str>, Health)> = Vec::new();
     for pod in &topology.cluster.pods {
-        let workload = pod
-            .workload
-            .clone()
-            .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
-        let entry = workloads
-            .entry((pod.namespace.as_str(), workload))
-            .or_insert_with(|| (app_of(&pod.labels), Health::default()));
+        let id = match &pod.workload {
+            Some(workload) => workload_id(&pod.namespace, workload),
+            None => workload_id(&pod.namespace, &KindRef::new("Pod", &pod.name)),
+        };
+        let next = workloads.len();
+        let index = *by_id.entry(id).or_insert(next);
+        if index == next {
+            workloads.push((app_of(&pod.labels), Health::default()));
+        }
         let readiness = pod
             .node
             .is_some()
             .then(|| Readiness::of(pod.terminating, pod.ready));
-        entry.1.add(readiness);
+        workloads[index].1.add(readiness);
     }
     let mut tiles: Vec<Tile> = Vec::new();
     // The tile of each shape position that is an island, a node or a workload.
@@ -151,18 +155,44 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
         let Some((kind, key)) = parse_id(&shape.id) else {
             continue;
         };
-        let (kind, aggregate) = match kind {
-            IdKind::Namespace => (TileKind::Namespace, Aggregate::Namespace(key.to_string())),
-            IdKind::Node => (TileKind::Node, Aggregate::Node(key.to_string())),
+        let (kind, aggregate, app, pods) = match kind {
+            IdKind::Namespace => (
+                TileKind::Namespace,
+                Aggregate::Namespace(key.to_string()),
+                None,
+                Health::default(),
+            ),
+            IdKind::Node => (
+                TileKind::Node,
+                Aggregate::Node(key.to_string()),
+                None,
+                Health::default(),
+            ),
             IdKind::Workload | IdKind::WorkloadGroup => {
-                let workload_id = if kind == IdKind::Workload {
+                let id = if kind == IdKind::Workload {
                     Some(shape.id.clone())
                 } else {
                     scene.workload_of_group(&shape.id)
                 };
-                let Some((namespace, workload)) = workload_id.as_deref().and_then(workload_key)
-                else {
+                let Some(id) = id else {
                     continue;
+                };
+                let Some((namespace, workload)) = workload_key(&id) else {
+                    continue;
+                };
+                let (app, health) = by_id
+                    .get(&id)
+                    .map_or((None, Health::default()), |&i| workloads[i]);
+                let app = app.map(|app| Aggregate::App {
+                    namespace: namespace.to_string(),
+                    app: app.to_string(),
+                });
+                // A logical workload box has no chips inside: its pods are counted
+                // here; a workload group counts its chips below.
+                let pods = if kind == IdKind::Workload {
+                    health
+                } else {
+                    Health::default()
                 };
                 (
                     TileKind::Workload,
@@ -170,28 +200,11 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
                         namespace: namespace.to_string(),
                         workload,
                     },
+                    app,
+                    pods,
                 )
             }
             _ => continue,
-        };
-        let (app, pods) = match &aggregate {
-            Aggregate::Workload {
-                namespace,
-                workload,
-            } => {
-                let found = workloads.get(&(namespace.as_str(), workload.clone()));
-                let app = found.and_then(|(app, _)| *app).map(|app| Aggregate::App {
-                    namespace: namespace.clone(),
-                    app: app.to_string(),
-                });
-                // A logical workload box has no chips inside: its pods are counted here.
-                let pods = match id_kind(&shape.id) {
-                    Some(IdKind::Workload) => found.map(|(_, health)| *health).unwrap_or_default(),
-                    _ => Health::default(),
-                };
-                (app, pods)
-            }
-            _ => (None, Health::default()),
         };
         tile_at[position] = Some(tiles.len());
         tiles.push(Tile {
@@ -347,30 +360,27 @@ pub fn add_drops(tiles: &mut [Tile], counters: &Counters) {
 /// follow the zoom ([`TILE_BELOW_ZOOM`]), and workloads and apps stay open.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Collapse {
-    expanded: BTreeSet<Aggregate>,
-    collapsed: BTreeSet<Aggregate>,
+    /// Each aggregate chosen by hand and whether it is closed, sorted by aggregate:
+    /// a handful of entries, searched by bisection.
+    chosen: Vec<(Aggregate, bool)>,
 }
 
 impl Collapse {
     pub fn is_collapsed(&self, aggregate: &Aggregate, zoom: f64) -> bool {
-        if self.collapsed.contains(aggregate) {
-            true
-        } else if self.expanded.contains(aggregate) {
-            false
-        } else {
-            matches!(aggregate, Aggregate::Namespace(_) | Aggregate::Node(_))
-                && zoom < TILE_BELOW_ZOOM
+        match self.chosen.binary_search_by(|(a, _)| a.cmp(aggregate)) {
+            Ok(i) => self.chosen[i].1,
+            Err(_) => {
+                matches!(aggregate, Aggregate::Namespace(_) | Aggregate::Node(_))
+                    && zoom < TILE_BELOW_ZOOM
+            }
         }
     }
 
     /// Opens (`false`) or closes (`true`) one aggregate.
     pub fn set(&mut self, aggregate: &Aggregate, collapsed: bool) {
-        self.expanded.remove(aggregate);
-        self.collapsed.remove(aggregate);
-        if collapsed {
-            self.collapsed.insert(aggregate.clone());
-        } else {
-            self.expanded.insert(aggregate.clone());
+        match self.chosen.binary_search_by(|(a, _)| a.cmp(aggregate)) {
+            Ok(i) => self.chosen[i].1 = collapsed,
+            Err(i) => self.chosen.insert(i, (aggregate.clone(), collapsed)),
         }
     }
 
@@ -382,31 +392,23 @@ impl Collapse {
     /// Closes or opens every namespace and node tile of `tiles`; workloads and apps
     /// go back to open.
     pub fn set_all(&mut self, tiles: &[Tile], collapsed: bool) {
-        self.expanded.clear();
-        self.collapsed.clear();
-        let aggregates = tiles
-            .iter()
-            .filter(|t| t.kind != TileKind::Workload)
-            .map(|t| t.aggregate.clone());
-        if collapsed {
-            self.collapsed.extend(aggregates);
-        } else {
-            self.expanded.extend(aggregates);
+        self.chosen.clear();
+        for tile in tiles.iter().filter(|t| t.kind != TileKind::Workload) {
+            self.set(&tile.aggregate, collapsed);
         }
     }
 
     /// Forgets what the user chose: islands and nodes follow the zoom again, and
     /// workloads and apps are open.
     pub fn follow_zoom(&mut self) {
-        self.expanded.clear();
-        self.collapsed.clear();
+        self.chosen.clear();
     }
 
     /// Whether anything is a tile at this zoom: zoomed out past [`TILE_BELOW_ZOOM`],
     /// or closed by hand. The web app draws tiles on its canvas, so it uses the
     /// canvas whenever this holds, whatever the size of the picture.
     pub fn shows_tiles(&self, zoom: f64) -> bool {
-        zoom < TILE_BELOW_ZOOM || !self.collapsed.is_empty()
+        zoom < TILE_BELOW_ZOOM || self.chosen.iter().any(|(_, collapsed)| *collapsed)
     }
 }
 

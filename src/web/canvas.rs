@@ -505,6 +505,7 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
             let mut counts = match tile.kind {
                 TileKind::Namespace => format!("{} svc · {} pods", tile.n_services, total),
                 TileKind::Node => format!("{} pods · {} workloads", total, tile.n_workloads),
+                TileKind::Workload if total == 1 => "1 pod".to_string(),
                 TileKind::Workload => format!("{total} pods"),
             };
             if tile.pods.ready < total {

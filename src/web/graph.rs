@@ -169,8 +169,12 @@ pub fn Graph() -> impl IntoView {
         if names != last_files.get_value()
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
+            // Collapsed tiles name objects (§13.7): they stay while a file is added
+            // or renamed, and are forgotten when none of the files is left.
+            if last_files.with_value(|last| !names.iter().any(|name| last.contains(name))) {
+                collapse.update_untracked(Collapse::follow_zoom);
+            }
             last_files.set_value(names);
-            collapse.update_untracked(Collapse::follow_zoom);
             request_animation_frame(move || {
                 // A share link's viewport replaces the first fit.
                 match (
