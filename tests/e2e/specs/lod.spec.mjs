@@ -97,8 +97,12 @@ test('a workload and its app collapse into tiles and open again at 10,000 pods, 
   const beforeEdit = await app.version();
   await page.getByTestId('kill-pod').click();
   await expect.poll(() => app.version()).toBeGreaterThan(beforeEdit);
+  // The killed pod's place may be empty now: go to a pod of the workload again.
+  await selectPodOf(page, 'app-00012');
+  await expect(page.getByTestId('collapse-workload')).toHaveText('Expand workload team-002/Deployment/app-00012');
   await expect.poll(() => workloadTiles(page)).toBeGreaterThan(0);
   await pressOnGraph(page, 'c');
+  await expect.poll(() => workloadTiles(page)).toBe(0);
   await app.assertClean();
 });
 
