@@ -170,8 +170,11 @@ pub fn Graph() -> impl IntoView {
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
             // Collapsed tiles name objects (§13.7): they stay while a file is added
-            // or renamed, and are forgotten when none of the files is left.
-            if last_files.with_value(|last| !names.iter().any(|name| last.contains(name))) {
+            // or renamed, and when the graph is shown again after the table; they
+            // are forgotten when none of the files is left.
+            if last_files.with_value(|last| {
+                !last.is_empty() && !names.iter().any(|name| last.contains(name))
+            }) {
                 collapse.update_untracked(Collapse::follow_zoom);
             }
             last_files.set_value(names);
