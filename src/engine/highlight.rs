@@ -79,7 +79,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
             }
         }
     }
-    let matched_shapes: BTreeSet<usize> = matches.range(..scene.shapes.len()).copied().collect();
+    let matched_shapes: BTreeSet<usize> = matches.range(..scene.shapes.len()).copied().collect_set();
     let mut lit_shapes: BTreeSet<usize> = lit_ids
         .iter()
         .filter_map(|id| scene.shape_index(id))

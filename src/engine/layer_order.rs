@@ -149,6 +149,97 @@ pub fn order_layers(left: &mut Layer, right: &mut Layer, links: &[(usize, usize)
     *right = best.2;
 }
 
+/// Orders the two columns as a previous picture did, so that an edit moves nothing
+/// it did not change (§13.8). `seeds` give each item of `left` and of `right` its
+/// place in the previous picture (any increasing numbering), or `None` for an item
+/// that is new; an item without a place of its own (a zone) takes the first of its
+/// children's. Siblings keep their previous order; each new item that has links is
+/// then put where, among its siblings, its links cross the fewest, the other items
+/// staying in order (new items of `right` first, then those of `left`).
+pub fn order_layers_seeded(
+    left: &mut Layer,
+    right: &mut Layer,
+    links: &[(usize, usize)],
+    seeds: [&[Option<usize>]; 2],
+) {
+    let flipped: Vec<(usize, usize)> = links.iter().map(|&(a, b)| (b, a)).collect();
+    let mut left_linked = vec![false; left.len()];
+    let mut right_linked = vec![false; right.len()];
+    for &(a, b) in links {
+        left_linked[a] = true;
+        right_linked[b] = true;
+    }
+    let mut places = [Vec::new(), Vec::new()];
+    for (side, layer) in [&mut *left, &mut *right].into_iter().enumerate() {
+        // Children come after their parents, so a backward pass fills containers.
+        let mut place: Vec<Option<usize>> = (0..layer.len())
+            .map(|item| seeds[side].get(item).copied().flatten())
+            .collect();
+        for item in (1..layer.len()).rev() {
+            let parent = layer.parent[item];
+            if seeds[side].get(parent).copied().flatten().is_none() {
+                if let Some(child) = place[item] {
+                    place[parent] = Some(place[parent].map_or(child, |p| p.min(child)));
+                }
+            }
+        }
+        // Known items in their previous order, new ones after them as they were added.
+        for children in &mut layer.children {
+            children.sort_compact_by_key(|&child| (place[child].is_none(), place[child]));
+        }
+        places[side] = place;
+    }
+    let left_positions = left.positions(&left_linked);
+    place_new(right, links, &places[1], |(a, b)| (b, left_positions[a]));
+    let right_positions = right.positions(&right_linked);
+    place_new(left, &flipped, &places[0], |(b, a)| (a, right_positions[b]));
+}
+
+/// Moves each new item (`place` `None`) with links to the place among its siblings
+/// where its links cross the fewest of theirs, the others keeping their order; on a
+/// tie, the latest such place, so that as little as possible moves.
+fn place_new(
+    layer: &mut Layer,
+    links: &[(usize, usize)],
+    place: &[Option<usize>],
+    end: impl Fn((usize, usize)) -> (usize, f64),
+) {
+    let mut reach: Vec<Vec<f64>> = vec![Vec::new(); layer.len()];
+    for &link in links {
+        let (item, position) = end(link);
+        for ancestor in layer.lineage(item) {
+            reach[ancestor].push(position);
+        }
+    }
+    for positions in &mut reach {
+        positions.sort_compact_by(f64::total_cmp);
+    }
+    for children in &mut layer.children {
+        let new: Vec<usize> = children
+            .iter()
+            .copied()
+            .filter(|&c| place[c].is_none() && !reach[c].is_empty())
+            .collect();
+        for item in new {
+            children.retain(|&c| c != item);
+            // At place p, `item` is after children[..p] and before children[p..].
+            let mut cost: usize = children
+                .iter()
+                .map(|&o| pairs_above(&reach[item], &reach[o]))
+                .sum();
+            let mut best = (cost, 0);
+            for (p, &o) in children.iter().enumerate() {
+                cost = cost - pairs_above(&reach[item], &reach[o])
+                    + pairs_above(&reach[o], &reach[item]);
+                if cost <= best.0 {
+                    best = (cost, p + 1);
+                }
+            }
+            children.insert(best.1, item);
+        }
+    }
+}
+
 /// The number of pairs of links that cross between two columns drawn at these
 /// positions: `(a1 - a2) (b1 - b2) < 0`. Links that share an end never cross.
 pub fn crossings(links: &[(usize, usize)], left: &[f64], right: &[f64]) -> usize {

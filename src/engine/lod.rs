@@ -1,24 +1,30 @@
 //! Level of detail: zoomed out, each namespace island and each node box is drawn as
 //! one aggregate tile (its counts, a health bar of its pods, its drops) instead of
 //! the thousands of shapes inside it. Tiles open as the user zooms in, or when they
-//! are expanded one by one; they close again when collapsed.
+//! are expanded one by one; they close again when collapsed. A workload, and every
+//! workload of one app label, can be collapsed by hand too: each box that holds its
+//! pods becomes a tile.
 //!
 //! Pure functions of a [`Scene`] and its [`Topology`]: the web app only draws what
 //! [`shape_levels`] says, and reads the counts from [`tiles`].
 
-use crate::engine::sort::{CollectCompact, SortCompact};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::engine::sort::SortCompact;
+use std::collections::BTreeMap;
 
 use super::diag::Severity;
 use super::model::Readiness;
-use super::scene::{id_from_key, id_kind, node_id, parse_id, IdKind, Rect, Scene, ShapeKind};
-use super::trace::Place;
+use super::refs::{KindRef, NamespacedName};
+use super::scene::{id_kind, parse_id, workload_id, IdKind, Rect, Scene};
+use super::sim::Counters;
+use super::Topology;
 
 /// Below this zoom (screen pixels per scene unit), islands and nodes are tiles
 /// unless the user expanded them.
 pub const TILE_BELOW_ZOOM: f64 = 0.35;
 /// No text is drawn smaller than this many screen pixels.
 pub const MIN_TEXT_PX: f64 = 9.0;
+/// The labels that name a workload's app, in order of preference (§13.2).
+pub const APP_LABELS: [&str; 2] = ["app.kubernetes.io/name", "app"];
 
 /// Whether text of `font_size` scene units is large enough on screen at `zoom`.
 pub fn text_visible(font_size: f64, zoom: f64) -> bool {
@@ -54,19 +60,46 @@ impl Health {
 pub enum TileKind {
     Namespace,
     Node,
+    /// A workload group inside a node box (the cluster view), or a workload box
+    /// (the logical view).
+    Workload,
 }
 
-/// The aggregate of one namespace island or node box.
+/// What the user collapses into tiles and expands again, named by identity rather
+/// than by position, so that the choice survives a new analysis and an edit.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Aggregate {
+    Namespace(String),
+    Node(String),
+    /// A workload (its top-level controller), or a bare pod as `Pod/name`.
+    Workload {
+        namespace: String,
+        workload: KindRef,
+    },
+    /// Every workload of a namespace whose pods carry this app label
+    /// ([`APP_LABELS`]).
+    App {
+        namespace: String,
+        app: String,
+    },
+}
+
+/// The aggregate of one namespace island, node box or workload box.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tile {
-    /// The scene id of the island or node (`ns:…`, `node:…`).
+    /// The scene id of the island, node or workload group (`ns:…`, `node:…`,
+    /// `grp:…`, `wl:…`).
     pub id: String,
     pub kind: TileKind,
+    /// What collapsing this tile collapses: the namespace, the node, or the workload.
+    pub aggregate: Aggregate,
+    /// The app of a workload tile: collapsing it collapses every tile of the app.
+    pub app: Option<Aggregate>,
     /// Its position in [`Scene::shapes`].
     pub shape: usize,
     pub rect: Rect,
     pub label: String,
-    /// Services in the island; 0 for a node.
+    /// Services in the island; 0 for a node or a workload.
     pub n_services: usize,
     /// Workload groups in the node; workloads with pods in the namespace.
     pub n_workloads: usize,
@@ -75,50 +108,138 @@ pub struct Tile {
     pub n_drops: u64,
     /// The worst diagnostic on anything inside.
     pub worst: Option<Severity>,
+    /// The Services whose drops count here: those of the island, or those the
+    /// workload's pods are endpoints of.
+    services: Vec<NamespacedName>,
 }
 
-/// The tiles of `scene`, in scene order: one per namespace island and per node box.
-/// A pod's state is read from its chip's class, which is the [`Readiness`] the scene
-/// drew (or `pending` for a pod no node runs).
-pub fn tiles(scene: &Scene) -> Vec<Tile> {
+impl Tile {
+    /// Which of its aggregates keeps the tile closed, if one does: the tile's own
+    /// (by hand, or by the zoom for islands and nodes), else its app's.
+    pub fn collapsed_by(&self, collapse: &Collapse, zoom: f64) -> Option<&Aggregate> {
+        std::iter::once(&self.aggregate)
+            .chain(&self.app)
+            .find(|aggregate| collapse.is_collapsed(aggregate, zoom))
+    }
+}
+
+/// The tiles of `scene`, in scene order: one per namespace island, node box and
+/// workload group (or workload box in the logical view). A pod's state is read
+/// from its chip's class, which is the [`Readiness`] the scene drew (or `pending`
+/// for a pod no node runs); a logical workload box counts its pods in `topology`,
+/// which also gives each workload's app label.
+pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
+    // Each workload's app label and, for the logical view, its pods' health, by the
+    // workload's scene id.
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut workloads: Vec<(Option<&str>, Health)> = Vec::new();
+    for pod in &topology.cluster.pods {
+        let id = match &pod.workload {
+            Some(workload) => workload_id(&pod.namespace, workload),
+            None => workload_id(&pod.namespace, &KindRef::new("Pod", &pod.name)),
+        };
+        let next = workloads.len();
+        let index = *by_id.entry(id).or_insert(next);
+        if index == next {
+            workloads.push((app_of(&pod.labels), Health::default()));
+        }
+        let readiness = pod
+            .node
+            .is_some()
+            .then(|| Readiness::of(pod.terminating, pod.ready));
+        workloads[index].1.add(readiness);
+    }
     let mut tiles: Vec<Tile> = Vec::new();
-    // The tile of each shape position that is an island or a node.
+    // The tile of each shape position that is an island, a node or a workload.
     let mut tile_at: Vec<Option<usize>> = vec![None; scene.shapes.len()];
     for (position, shape) in scene.shapes.iter().enumerate() {
-        let kind = match id_kind(&shape.id) {
-            Some(IdKind::Namespace) => TileKind::Namespace,
-            Some(IdKind::Node) => TileKind::Node,
+        let Some((kind, key)) = parse_id(&shape.id) else {
+            continue;
+        };
+        let (kind, aggregate, app, pods) = match kind {
+            IdKind::Namespace => (
+                TileKind::Namespace,
+                Aggregate::Namespace(key.to_string()),
+                None,
+                Health::default(),
+            ),
+            IdKind::Node => (
+                TileKind::Node,
+                Aggregate::Node(key.to_string()),
+                None,
+                Health::default(),
+            ),
+            IdKind::Workload | IdKind::WorkloadGroup => {
+                let id = if kind == IdKind::Workload {
+                    Some(shape.id.clone())
+                } else {
+                    scene.workload_of_group(&shape.id)
+                };
+                let Some(id) = id else {
+                    continue;
+                };
+                let Some((namespace, workload)) = workload_key(&id) else {
+                    continue;
+                };
+                let (app, health) = by_id
+                    .get(&id)
+                    .map_or((None, Health::default()), |&i| workloads[i]);
+                let app = app.map(|app| Aggregate::App {
+                    namespace: namespace.to_string(),
+                    app: app.to_string(),
+                });
+                // A logical workload box has no chips inside: its pods are counted
+                // here; a workload group counts its chips below.
+                let pods = if kind == IdKind::Workload {
+                    health
+                } else {
+                    Health::default()
+                };
+                (
+                    TileKind::Workload,
+                    Aggregate::Workload {
+                        namespace: namespace.to_string(),
+                        workload,
+                    },
+                    app,
+                    pods,
+                )
+            }
             _ => continue,
         };
         tile_at[position] = Some(tiles.len());
         tiles.push(Tile {
             id: shape.id.clone(),
             kind,
+            aggregate,
+            app,
             shape: position,
             rect: shape.rect,
             label: shape.label.clone(),
             n_services: 0,
             n_workloads: 0,
-            pods: Health::default(),
+            pods,
             n_drops: 0,
             worst: shape.badge,
+            services: Vec::new(),
         });
     }
     let tile_of = |id: &str| scene.shape_index(id).and_then(|p| tile_at[p]);
     // (namespace tile, workload) pairs, counted once each at the end.
-    let mut workloads: Vec<(usize, &str)> = Vec::new();
+    let mut namespace_workloads: Vec<(usize, &str)> = Vec::new();
     for shape in &scene.shapes {
         let Some((kind, key)) = parse_id(&shape.id) else {
             continue;
         };
         let parent = shape.parent.as_deref();
-        let mut touched: [Option<usize>; 2] = [None, None];
+        let mut touched: [Option<usize>; 3] = [None, None, None];
         match kind {
             IdKind::Service | IdKind::WorkloadGroup => {
                 touched[0] = parent.and_then(tile_of);
                 if let Some(tile) = touched[0] {
                     if kind == IdKind::Service {
                         tiles[tile].n_services += 1;
+                        tiles[tile].services.extend(NamespacedName::parse(key));
                     } else {
                         tiles[tile].n_workloads += 1;
                     }
@@ -130,19 +251,20 @@ pub fn tiles(scene: &Scene) -> Vec<Tile> {
                 };
                 let state = chip_readiness(&shape.class);
                 // The node box holding the pod: its parent, or its group's parent.
+                let group = parent.filter(|p| id_kind(p) == Some(IdKind::WorkloadGroup));
                 let node = parent.and_then(|p| match id_kind(p) {
                     Some(IdKind::Node) => Some(p),
                     _ => scene.shape(p).and_then(|group| group.parent.as_deref()),
                 });
                 touched[0] = node.and_then(tile_of);
-                touched[1] = tile_of(&id_from_key(IdKind::Namespace, namespace));
+                touched[1] = namespace_tile(scene, &tile_at, namespace);
+                touched[2] = group.and_then(tile_of);
                 for tile in touched.into_iter().flatten() {
                     tiles[tile].pods.add(state);
                 }
-                if let (Some(tile), Some(group)) = (touched[1], parent) {
-                    if id_kind(group) == Some(IdKind::WorkloadGroup) {
-                        workloads.push((tile, group.rsplit_once(':').map_or(group, |(_, w)| w)));
-                    }
+                if let (Some(tile), Some(group)) = (touched[1], group) {
+                    namespace_workloads
+                        .push((tile, group.rsplit_once(':').map_or(group, |(_, w)| w)));
                 }
             }
             _ => continue,
@@ -156,12 +278,52 @@ pub fn tiles(scene: &Scene) -> Vec<Tile> {
             }
         }
     }
-    workloads.sort_compact();
-    workloads.dedup();
-    for (tile, _) in workloads {
+    namespace_workloads.sort_compact();
+    namespace_workloads.dedup();
+    for (tile, _) in namespace_workloads {
         tiles[tile].n_workloads += 1;
     }
+    // The Services a workload's pods are endpoints of: edges from a Service to a pod
+    // in a workload group, or to a workload box.
+    for edge in &scene.edges {
+        let Some((IdKind::Service, service)) = parse_id(&edge.from) else {
+            continue;
+        };
+        let Some(target) = scene.shape_index(&edge.to) else {
+            continue;
+        };
+        let tile = tile_at[target].or_else(|| {
+            let parent = scene.shapes[target].parent.as_deref()?;
+            (id_kind(parent) == Some(IdKind::WorkloadGroup))
+                .then(|| tile_of(parent))
+                .flatten()
+        });
+        if let (Some(tile), Some(service)) = (tile, NamespacedName::parse(service)) {
+            if tiles[tile].kind == TileKind::Workload {
+                tiles[tile].services.push(service);
+            }
+        }
+    }
+    for tile in &mut tiles {
+        tile.services.sort_compact();
+        tile.services.dedup();
+    }
     tiles
+}
+
+/// The tile of namespace island `namespace`, if the scene draws one.
+fn namespace_tile(scene: &Scene, tile_at: &[Option<usize>], namespace: &str) -> Option<usize> {
+    let id = super::scene::namespace_id(namespace);
+    scene.shape_index(&id).and_then(|p| tile_at[p])
+}
+
+/// A workload id (`wl:namespace/Kind/name`) as its namespace and workload.
+fn workload_key(id: &str) -> Option<(&str, KindRef)> {
+    let (IdKind::Workload, key) = parse_id(id)? else {
+        return None;
+    };
+    let (namespace, workload) = key.split_once('/')?;
+    Some((namespace, KindRef::parse(workload)?))
 }
 
 /// The state a pod chip's class shows: `pod ready`, `pod not-ready`,
@@ -177,97 +339,177 @@ fn chip_readiness(class: &str) -> Option<Readiness> {
     .find(|readiness| readiness.as_str() == state)
 }
 
-/// Adds drop counts to the tiles where they happened: a node's drops to its tile,
-/// a pod's to its node and namespace, a load balancer's to its Service's namespace.
-pub fn add_drops<'a>(
-    tiles: &mut [Tile],
-    scene: &Scene,
-    drops: impl IntoIterator<Item = (&'a Place, u64)>,
-) {
-    let by_id: BTreeMap<String, usize> = tiles
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.clone(), i))
-        .collect_map();
-    for (place, count) in drops {
-        let mut ids: Vec<String> = Vec::new();
-        match place {
-            Place::Node(name) => ids.push(node_id(name)),
-            Place::Pod(pod) => {
-                let pod_id = id_from_key(IdKind::Pod, &pod.to_string());
-                let parent = scene.shape(&pod_id).and_then(|s| s.parent.clone());
-                let node = parent.and_then(|p| match id_kind(&p) {
-                    Some(IdKind::Node) => Some(p),
-                    _ => scene.shape(&p).and_then(|g| g.parent.clone()),
-                });
-                ids.extend(node);
-                ids.push(id_from_key(IdKind::Namespace, &pod.namespace));
-            }
-            Place::LoadBalancer(service) => {
-                ids.push(id_from_key(IdKind::Namespace, &service.namespace));
-            }
-            Place::Client | Place::Dns | Place::Outside(_) => {}
-        }
-        for id in ids {
-            if let Some(&tile) = by_id.get(&id) {
-                tiles[tile].n_drops += count;
-            }
-        }
+/// Sets each tile's drops from the simulator's counters (§13.2): a node's are the
+/// connections that ended dropped or rejected on it; an island's and a workload's
+/// are those of the Services it holds or serves.
+pub fn add_drops(tiles: &mut [Tile], counters: &Counters) {
+    let bad = |counts: &super::sim::VerdictCounts| counts.dropped + counts.rejected;
+    for tile in tiles {
+        tile.n_drops = match &tile.aggregate {
+            Aggregate::Node(name) => counters.per_node.get(name).map_or(0, bad),
+            _ => tile
+                .services
+                .iter()
+                .filter_map(|service| counters.per_service.get(service))
+                .map(bad)
+                .sum(),
+        };
     }
 }
 
-/// Which islands and nodes the user opened or closed by hand; the rest follow the
-/// zoom ([`TILE_BELOW_ZOOM`]).
+/// Which tiles the user opened or closed by hand; islands and nodes otherwise
+/// follow the zoom ([`TILE_BELOW_ZOOM`]), and workloads and apps stay open.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Collapse {
-    expanded: BTreeSet<String>,
-    collapsed: BTreeSet<String>,
+    /// Each aggregate chosen by hand and whether it is closed, sorted by aggregate:
+    /// a handful of entries, searched by bisection.
+    chosen: Vec<(Aggregate, bool)>,
 }
 
 impl Collapse {
-    pub fn is_collapsed(&self, id: &str, zoom: f64) -> bool {
-        if self.collapsed.contains(id) {
-            true
-        } else if self.expanded.contains(id) {
-            false
-        } else {
-            zoom < TILE_BELOW_ZOOM
+    pub fn is_collapsed(&self, aggregate: &Aggregate, zoom: f64) -> bool {
+        match self.chosen.binary_search_by(|(a, _)| a.cmp(aggregate)) {
+            Ok(i) => self.chosen[i].1,
+            Err(_) => {
+                matches!(aggregate, Aggregate::Namespace(_) | Aggregate::Node(_))
+                    && zoom < TILE_BELOW_ZOOM
+            }
         }
     }
 
-    /// Opens (`false`) or closes (`true`) one island or node.
-    pub fn set(&mut self, id: &str, collapsed: bool) {
-        self.expanded.remove(id);
-        self.collapsed.remove(id);
-        if collapsed {
-            self.collapsed.insert(id.to_string());
-        } else {
-            self.expanded.insert(id.to_string());
+    /// Opens (`false`) or closes (`true`) one aggregate.
+    pub fn set(&mut self, aggregate: &Aggregate, collapsed: bool) {
+        match self.chosen.binary_search_by(|(a, _)| a.cmp(aggregate)) {
+            Ok(i) => self.chosen[i].1 = collapsed,
+            Err(i) => self.chosen.insert(i, (aggregate.clone(), collapsed)),
         }
     }
 
-    pub fn toggle(&mut self, id: &str, zoom: f64) {
-        let collapsed = self.is_collapsed(id, zoom);
-        self.set(id, !collapsed);
+    pub fn toggle(&mut self, aggregate: &Aggregate, zoom: f64) {
+        let collapsed = self.is_collapsed(aggregate, zoom);
+        self.set(aggregate, !collapsed);
     }
 
-    /// Closes or opens every tile of `tiles`.
+    /// Closes or opens every namespace and node tile of `tiles`; workloads and apps
+    /// go back to open.
     pub fn set_all(&mut self, tiles: &[Tile], collapsed: bool) {
-        self.expanded.clear();
-        self.collapsed.clear();
-        let ids = tiles.iter().map(|t| t.id.clone());
-        if collapsed {
-            self.collapsed.extend(ids);
-        } else {
-            self.expanded.extend(ids);
+        self.chosen.clear();
+        for tile in tiles.iter().filter(|t| t.kind != TileKind::Workload) {
+            self.set(&tile.aggregate, collapsed);
         }
     }
 
-    /// Forgets what the user chose: every tile follows the zoom again.
+    /// Forgets what the user chose: islands and nodes follow the zoom again, and
+    /// workloads and apps are open.
     pub fn follow_zoom(&mut self) {
-        self.expanded.clear();
-        self.collapsed.clear();
+        self.chosen.clear();
     }
+
+    /// Whether anything is a tile at this zoom: zoomed out past [`TILE_BELOW_ZOOM`],
+    /// or closed by hand. The web app draws tiles on its canvas, so it uses the
+    /// canvas whenever this holds, whatever the size of the picture.
+    pub fn shows_tiles(&self, zoom: f64) -> bool {
+        zoom < TILE_BELOW_ZOOM || self.chosen.iter().any(|(_, collapsed)| *collapsed)
+    }
+}
+
+/// The app a pod's labels name: the first of [`APP_LABELS`] it carries.
+fn app_of(labels: &super::selector::Labels) -> Option<&str> {
+    APP_LABELS
+        .iter()
+        .find_map(|label| labels.get(*label))
+        .map(String::as_str)
+}
+
+impl Aggregate {
+    /// `namespace`, `node`, `workload` or `app`: what the app's controls are named after.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Aggregate::Namespace(_) => "namespace",
+            Aggregate::Node(_) => "node",
+            Aggregate::Workload { .. } => "workload",
+            Aggregate::App { .. } => "app",
+        }
+    }
+}
+
+impl std::fmt::Display for Aggregate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Aggregate::Namespace(name) => write!(f, "namespace {name}"),
+            Aggregate::Node(name) => write!(f, "node {name}"),
+            Aggregate::Workload {
+                namespace,
+                workload,
+            } => write!(f, "workload {namespace}/{workload}"),
+            Aggregate::App { namespace, app } => write!(f, "app {app} in {namespace}"),
+        }
+    }
+}
+
+/// What the user can collapse from the selected object `id` (a scene id), by
+/// keyboard or from the details panel: a namespace island or a node itself; for a
+/// workload or a pod, its workload and then, if its pods carry one, its app.
+pub fn aggregates_of(topology: &Topology, id: &str) -> Vec<Aggregate> {
+    let pod_of = |namespace: &str, workload: &KindRef| {
+        topology.cluster.pods.iter().find(|pod| {
+            pod.namespace == namespace
+                && match &pod.workload {
+                    Some(owner) => owner == workload,
+                    None => workload.kind == "Pod" && workload.name == pod.name,
+                }
+        })
+    };
+    let (namespace, workload, pod) = match parse_id(id) {
+        Some((IdKind::Namespace, key)) => return vec![Aggregate::Namespace(key.to_string())],
+        Some((IdKind::Node, key)) => return vec![Aggregate::Node(key.to_string())],
+        Some((IdKind::Workload, _)) => {
+            let Some((namespace, workload)) = workload_key(id) else {
+                return Vec::new();
+            };
+            let pod = pod_of(namespace, &workload);
+            (namespace.to_string(), workload, pod)
+        }
+        Some((IdKind::Pod, key)) => {
+            let Some(key) = NamespacedName::parse(key) else {
+                return Vec::new();
+            };
+            let Some(pod) = topology
+                .cluster
+                .pods
+                .iter()
+                .find(|pod| pod.namespace == key.namespace && pod.name == key.name)
+            else {
+                return Vec::new();
+            };
+            let workload = pod
+                .workload
+                .clone()
+                .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
+            (key.namespace, workload, Some(pod))
+        }
+        _ => return Vec::new(),
+    };
+    let app = pod
+        .and_then(|pod| app_of(&pod.labels))
+        .map(|app| Aggregate::App {
+            namespace: namespace.clone(),
+            app: app.to_string(),
+        });
+    std::iter::once(Aggregate::Workload {
+        namespace,
+        workload,
+    })
+    .chain(app)
+    .collect()
+}
+
+/// The tile of the shape at `position` of the scene, if that shape is one.
+pub fn tile_at(tiles: &[Tile], position: usize) -> Option<&Tile> {
+    tiles
+        .binary_search_by_key(&position, |t| t.shape)
+        .ok()
+        .map(|i| &tiles[i])
 }
 
 /// How one shape is drawn.
@@ -275,15 +517,22 @@ impl Collapse {
 pub enum Level {
     /// Drawn as itself.
     Detail,
-    /// Drawn as an aggregate tile (a collapsed island or node).
+    /// Drawn as an aggregate tile (a collapsed island, node or workload).
     Tile,
     /// Inside a collapsed tile: not drawn.
     Hidden,
 }
 
-/// The level of every shape of `scene`, by position, for this zoom and choice.
-pub fn shape_levels(scene: &Scene, collapse: &Collapse, zoom: f64) -> Vec<Level> {
+/// The level of every shape of `scene`, by position, for this zoom and choice;
+/// `tiles` are the scene's [`tiles`].
+pub fn shape_levels(scene: &Scene, tiles: &[Tile], collapse: &Collapse, zoom: f64) -> Vec<Level> {
     let mut levels = vec![Level::Detail; scene.shapes.len()];
+    let mut tile_at: Vec<Option<&Tile>> = vec![None; scene.shapes.len()];
+    for tile in tiles {
+        if let Some(slot) = tile_at.get_mut(tile.shape) {
+            *slot = Some(tile);
+        }
+    }
     // Parents come before their children in the scene, so one pass suffices.
     for (position, shape) in scene.shapes.iter().enumerate() {
         let parent_level = shape
@@ -294,15 +543,11 @@ pub fn shape_levels(scene: &Scene, collapse: &Collapse, zoom: f64) -> Vec<Level>
             .map(|p| levels[p]);
         levels[position] = match parent_level {
             Some(Level::Tile | Level::Hidden) => Level::Hidden,
-            _ if is_tile_shape(&shape.id, shape.kind) && collapse.is_collapsed(&shape.id, zoom) => {
+            _ if tile_at[position].is_some_and(|t| t.collapsed_by(collapse, zoom).is_some()) => {
                 Level::Tile
             }
             _ => Level::Detail,
         };
     }
     levels
-}
-
-fn is_tile_shape(id: &str, kind: ShapeKind) -> bool {
-    kind == ShapeKind::Group && matches!(id_kind(id), Some(IdKind::Namespace | IdKind::Node))
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::diag::Severity;
-use super::layer_order::{order_layers, Layer, ROOT};
+use super::layer_order::{order_layers, order_layers_seeded, Layer, ROOT};
 use super::model::{Readiness, ServiceType};
 use super::refs::KindRef;
 use super::trace::Place;
@@ -389,6 +389,20 @@ pub fn place_anchor(scene: &Scene, topology: &Topology, place: &Place) -> Option
 
 /// Builds the scene of `topology` for `view`, leaving out what `filter` hides.
 pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
+    build_scene_after(topology, view, filter, None)
+}
+
+/// Builds the scene of `topology` as [`build_scene`] does, but, given the
+/// `previous` picture of the same view and filter (before an edit), keeps the order
+/// it chose for every Service, node, workload group and pod still there, so that an
+/// edit moves only what it changed (§13.8). When most of the picture is new (another
+/// input), the order is chosen afresh.
+pub fn build_scene_after(
+    topology: &Topology,
+    view: View,
+    filter: &Filter,
+    previous: Option<&Scene>,
+) -> Scene {
     let badges = badges(topology);
     let mut scene = Scene::default();
     let x_external = MARGIN;
@@ -429,7 +443,7 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     // Layer ordering (crossing reduction) for the classic picture only: a packed
     // picture is read by its tiles, and must not reorder when a pod is added (§13.1).
     let ranks = if packing == Packing::Column {
-        column_ranks(topology, view, filter)
+        column_ranks(topology, view, filter, previous)
     } else {
         BTreeMap::new()
     };
@@ -889,7 +903,12 @@ fn rank(ranks: &BTreeMap<String, usize>, id: &str) -> usize {
 /// dependency edges. Namespace islands, zones, nodes and workload groups stay
 /// contiguous. Returns each scene id's position in a depth-first walk of its
 /// column; the placement functions sort by it.
-fn column_ranks(topology: &Topology, view: View, filter: &Filter) -> BTreeMap<String, usize> {
+fn column_ranks(
+    topology: &Topology,
+    view: View,
+    filter: &Filter,
+    previous: Option<&Scene>,
+) -> BTreeMap<String, usize> {
     let mut services = Layer::default();
     let mut facing = Layer::default();
     let mut ids: [Vec<String>; 2] = [vec![String::new()], vec![String::new()]];
@@ -1045,7 +1064,23 @@ fn column_ranks(topology: &Topology, view: View, filter: &Filter) -> BTreeMap<St
     }
     links.sort_compact();
     links.dedup();
-    order_layers(&mut services, &mut facing, &links);
+    // An item's place in the previous picture is its shape's position there, which
+    // follows the previous order within every container.
+    let seeds = previous.map(|previous| {
+        ids.each_ref().map(|ids| -> Vec<Option<usize>> {
+            ids.iter().map(|id| previous.shape_index(id)).collect()
+        })
+    });
+    let mostly_known = seeds.as_ref().is_some_and(|seeds| {
+        let known: usize = seeds.iter().flatten().filter(|s| s.is_some()).count();
+        known * 2 >= ids[0].len() + ids[1].len()
+    });
+    match seeds {
+        Some([left, right]) if mostly_known => {
+            order_layers_seeded(&mut services, &mut facing, &links, [&left, &right]);
+        }
+        _ => order_layers(&mut services, &mut facing, &links),
+    }
     let mut ranks = BTreeMap::new();
     for (side, layer) in [services, facing].iter().enumerate() {
         let mut stack = vec![ROOT];

@@ -272,7 +272,7 @@ struct SimState {
     /// Connections each flow opens this tick; kept to reuse its memory.
     emits: Vec<u32>,
     /// The flow that goes first on the next tick when the packet budget cannot
-    /// hold every connection (§13.7).
+    /// hold every connection (§13.9).
     next_flow: usize,
 }
 
@@ -402,7 +402,7 @@ impl Simulator {
             emits.push(n_emit);
         }
         // Under the packet budget every flow opens its connections in order. Past
-        // it, the flows take turns (§13.7): this tick starts at the flow the last
+        // it, the flows take turns (§13.9): this tick starts at the flow the last
         // full tick stopped at, so no flow is starved by the flows listed before it.
         let n_flows = emits.len();
         let wanted: usize = emits.iter().map(|&n| n as usize).sum();

@@ -91,6 +91,10 @@ pub struct DrawStats {
     pub namespaces: usize,
     /// Namespaces whose island or tile lies wholly inside the viewport.
     pub namespaces_in_view: usize,
+    /// Tiles of workloads (workload groups, or logical workload boxes) drawn.
+    pub workload_tiles: usize,
+    /// The drops written on the tiles drawn.
+    pub drops: u64,
 }
 
 /// Everything derived from one scene that frames reuse: the spatial indexes, the
@@ -107,8 +111,9 @@ pub struct CanvasScene {
 }
 
 impl CanvasScene {
-    pub fn new(version: u64, scene: &Scene) -> CanvasScene {
-        let tiles = lod::tiles(scene);
+    /// `tiles` are the scene's ([`lod::tiles`]); the canvas keeps its own copy,
+    /// whose drops [`lod::add_drops`] updates as the traffic runs.
+    pub fn new(version: u64, scene: &Scene, tiles: Vec<Tile>) -> CanvasScene {
         CanvasScene {
             version,
             shapes: SpatialIndex::of_shapes(scene),
@@ -129,7 +134,7 @@ impl CanvasScene {
     fn update_levels(&mut self, scene: &Scene, collapse: &Collapse, zoom: f64) {
         let key = (collapse.clone(), zoom < TILE_BELOW_ZOOM);
         if self.levels_for.as_ref() != Some(&key) {
-            self.levels = lod::shape_levels(scene, collapse, zoom);
+            self.levels = lod::shape_levels(scene, &self.tiles, collapse, zoom);
             self.levels_for = Some(key);
         }
     }
@@ -154,6 +159,18 @@ impl CanvasScene {
 
     pub fn level(&self, position: usize) -> Option<Level> {
         self.levels.get(position).copied()
+    }
+
+    /// What keeps the tile at `position` closed, for a click that opens it.
+    pub fn collapsed_by(
+        &self,
+        position: usize,
+        collapse: &Collapse,
+        zoom: f64,
+    ) -> Option<lod::Aggregate> {
+        lod::tile_at(&self.tiles, position)?
+            .collapsed_by(collapse, zoom)
+            .cloned()
     }
 }
 
@@ -273,14 +290,17 @@ pub fn draw(
         if level == Level::Tile {
             stats.tiles += 1;
             tiles.push(position);
-            let fill = if shape.class.contains("failed") {
-                "#fee2e2"
+            let (fill, stroke) = if shape.class.contains("failed") {
+                ("#fee2e2", palette.muted.as_str())
             } else if shape.class == "namespace" {
-                palette.island.as_str()
+                (palette.island.as_str(), palette.muted.as_str())
+            } else if shape.class.starts_with("node") {
+                (palette.node.as_str(), palette.muted.as_str())
             } else {
-                palette.node.as_str()
+                stats.workload_tiles += 1;
+                (palette.panel.as_str(), palette.external_name.as_str())
             };
-            fill_rect(context, r, fill, &palette.muted, 1.5 / k);
+            fill_rect(context, r, fill, stroke, 1.5 / k);
             continue;
         }
         stats.detailed += 1;
@@ -422,8 +442,9 @@ pub fn draw(
     }
     context.set_global_alpha(1.0);
     for &position in &tiles {
-        if let Ok(tile) = cache.tiles.binary_search_by_key(&position, |t| t.shape) {
-            draw_tile(context, &cache.tiles[tile], view, palette);
+        if let Some(tile) = lod::tile_at(&cache.tiles, position) {
+            stats.drops += tile.n_drops;
+            draw_tile(context, tile, view, palette);
         }
     }
     for tile in &cache.tiles {
@@ -484,12 +505,11 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
             let mut counts = match tile.kind {
                 TileKind::Namespace => format!("{} svc · {} pods", tile.n_services, total),
                 TileKind::Node => format!("{} pods · {} workloads", total, tile.n_workloads),
+                TileKind::Workload if total == 1 => "1 pod".to_string(),
+                TileKind::Workload => format!("{total} pods"),
             };
             if tile.pods.ready < total {
                 counts.push_str(&format!(" · {} not ready", total - tile.pods.ready));
-            }
-            if tile.n_drops > 0 {
-                counts.push_str(&format!(" · {} drops", tile.n_drops));
             }
             text(
                 context,
@@ -503,6 +523,21 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
     }
     if let Some(severity) = tile.worst {
         badge(context, x + w - 3.0, y + 3.0, severity, palette);
+    }
+    // Drops, however small the tile: a red label at its top right, or a dot.
+    if tile.n_drops > 0 {
+        let label = format!("{} dropped", tile.n_drops);
+        let label_w = label.len() as f64 * 6.0 + 6.0;
+        context.set_fill_style_str(&palette.error);
+        if w >= label_w + 8.0 && h >= 14.0 {
+            let at = x + w - label_w - 4.0;
+            context.fill_rect(at, y + 2.0, label_w, 13.0);
+            text(context, &label, (at + 3.0, y + 12.0), 10.0, 600, "#ffffff");
+        } else {
+            context.begin_path();
+            let _ = context.arc(x + w - 4.0, y + h - 4.0, 3.5, 0.0, std::f64::consts::TAU);
+            context.fill();
+        }
     }
 }
 
@@ -521,13 +556,13 @@ pub fn draw_minimap(
     context.set_fill_style_str(&palette.panel);
     context.fill_rect(0.0, 0.0, width, height);
     let s = minimap_scale(scene, width, height);
-    for tile in &cache.tiles {
+    for tile in cache.tiles.iter().filter(|t| t.kind != TileKind::Workload) {
         let r = &tile.rect;
         let unhealthy = tile.pods.total() > tile.pods.ready;
         let colour = match (tile.kind, unhealthy) {
             (_, true) => palette.warning.as_str(),
             (TileKind::Namespace, false) => palette.cluster_ip.as_str(),
-            (TileKind::Node, false) => palette.ready.as_str(),
+            (_, false) => palette.ready.as_str(),
         };
         context.set_fill_style_str(colour);
         context.set_global_alpha(0.55);

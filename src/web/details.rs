@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::state::AppState;
 use crate::engine::diag::Diagnostic;
+use crate::engine::lod;
 use crate::engine::model::{Readiness, ServiceType, TrafficPolicy};
 use crate::engine::refs::KindRef;
 use crate::engine::scene::{self, IdKind};
@@ -25,10 +26,40 @@ pub fn DetailsPanel() -> impl IntoView {
     view! {
         <aside class="details" aria-label="Details" data-testid="details">
             <super::trace_overlay::TracePanel />
+            <TileControls />
             {body}
             <super::traffic::TrafficPanel />
             <super::flows::FlowsPanel />
         </aside>
+    }
+}
+
+/// Collapse and expand what the selection belongs to (§13.2): its namespace, node
+/// or workload, and the workload's app, as `c` and `a` do on the graph.
+#[component]
+fn TileControls() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let selected = state.selection.get()?;
+        let aggregates = state
+            .topology
+            .with(|topology| lod::aggregates_of(&topology.value, &selected));
+        let buttons = aggregates
+            .into_iter()
+            .enumerate()
+            .map(|(index, aggregate)| {
+                let test_id = format!("collapse-{}", aggregate.kind_name());
+                let label = move || {
+                    let k = state.viewport.get().k;
+                    let closed = state.collapse.with(|c| c.is_collapsed(&aggregate, k));
+                    format!("{} {aggregate}", if closed { "Expand" } else { "Collapse" })
+                };
+                view! { <button type="button" data-testid=test_id on:click=move |_| super::graph::toggle_selected(state, index)>{label}</button> }
+            })
+            .collect_view();
+        Some(
+            view! { <div class="tile-controls" role="group" aria-label="Collapse or expand">{buttons}</div> },
+        )
     }
 }
 

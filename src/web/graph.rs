@@ -19,8 +19,8 @@ use super::canvas::{self, CanvasScene, Palette, LARGE_SCENE_SHAPES};
 use super::state::AppState;
 pub use super::state::Viewport;
 use crate::engine::highlight::{self, Highlight, StepDirection};
-use crate::engine::lod::{Collapse, Level};
-use crate::engine::scene::{self, build_scene, IdKind, Scene, View};
+use crate::engine::lod::{self, Collapse, Level, Tile};
+use crate::engine::scene::{self, build_scene_after, IdKind, Scene, View};
 
 /// A built scene and how long building it took. Compared by version, so the
 /// scene itself is never compared deeply.
@@ -28,6 +28,13 @@ use crate::engine::scene::{self, build_scene, IdKind, Scene, View};
 pub struct SceneBuild {
     pub version: u64,
     pub scene: Arc<Scene>,
+    /// The scene's aggregate tiles (§13.2), for the canvas and the tile controls.
+    pub tiles: Arc<Vec<Tile>>,
+    /// The whole picture `scene` shows (a part of, under a focus), and what it was
+    /// built for: the next build keeps its order.
+    layout: Arc<Scene>,
+    view: View,
+    filter: scene::Filter,
     /// When building started (`performance.now()`): the status bar measures from
     /// here to the frame that shows the scene.
     pub started_at: f64,
@@ -50,16 +57,25 @@ pub fn Graph() -> impl IntoView {
         let view = state.view.get();
         let filter = state.filter.get();
         let started = super::state::now_ms();
-        let mut scene = build_scene(&topology.value, view, &filter);
+        // An edit or a keystroke keeps the order of the picture before it (§13.8).
+        let before = previous
+            .filter(|previous| previous.view == view && previous.filter == filter)
+            .map(|previous| previous.layout.as_ref());
+        let layout = Arc::new(build_scene_after(&topology.value, view, &filter, before));
+        let mut scene = Arc::clone(&layout);
         if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {
-            let ids = crate::engine::focus::neighbourhood(&scene, &id, hops);
+            let ids = crate::engine::focus::neighbourhood(&layout, &id, hops);
             if !ids.is_empty() {
-                scene = crate::engine::focus::restrict(&scene, &ids);
+                scene = Arc::new(crate::engine::focus::restrict(&layout, &ids));
             }
         }
         SceneBuild {
             version: previous.map_or(1, |previous| previous.version + 1),
-            scene: Arc::new(scene),
+            tiles: Arc::new(lod::tiles(&scene, &topology.value)),
+            scene,
+            layout,
+            view,
+            filter,
             started_at: started,
         }
     });
@@ -74,7 +90,14 @@ pub fn Graph() -> impl IntoView {
     let large = StoredValue::new(false);
     let lod_tools = NodeRef::<leptos::html::Div>::new();
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
-    let collapse = RwSignal::new(Collapse::default());
+    let collapse = state.collapse;
+    // The canvas draws large scenes, and any scene that shows tiles (zoomed out, or
+    // something collapsed by hand), since only the canvas draws tiles.
+    let uses_canvas = Memo::new(move |_| {
+        let zoom = viewport.get().k;
+        scene.with(|build| build.scene.shapes.len() > LARGE_SCENE_SHAPES)
+            || collapse.with(|c| c.shows_tiles(zoom))
+    });
     let canvas_scene: Rc<RefCell<Option<CanvasScene>>> = Rc::new(RefCell::new(None));
     let scene_canvas = NodeRef::<leptos::html::Canvas>::new();
     let minimap = NodeRef::<leptos::html::Canvas>::new();
@@ -146,8 +169,15 @@ pub fn Graph() -> impl IntoView {
         if names != last_files.get_value()
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
+            // Collapsed tiles name objects (§13.7): they stay while a file is added
+            // or renamed, and when the graph is shown again after the table; they
+            // are forgotten when none of the files is left.
+            if last_files.with_value(|last| {
+                !last.is_empty() && !names.iter().any(|name| last.contains(name))
+            }) {
+                collapse.update_untracked(Collapse::follow_zoom);
+            }
             last_files.set_value(names);
-            collapse.update_untracked(Collapse::follow_zoom);
             request_animation_frame(move || {
                 // A share link's viewport replaces the first fit.
                 match (
@@ -279,7 +309,7 @@ pub fn Graph() -> impl IntoView {
     // Large scenes: what is under the pointer, through the engine's spatial index.
     let hit_cache = Rc::clone(&canvas_scene);
     let hit = Rc::new(
-        move |client_x: i32, client_y: i32| -> Option<(usize, Level)> {
+        move |client_x: i32, client_y: i32| -> Option<(usize, Level, Option<lod::Aggregate>)> {
             let element = container.get_untracked()?;
             let rect = element.get_bounding_client_rect();
             let v = viewport.get_untracked();
@@ -288,8 +318,14 @@ pub fn Graph() -> impl IntoView {
             let build = scene.get_untracked();
             let mut cache = hit_cache.borrow_mut();
             let cache = cache.as_mut().filter(|c| c.version == build.version)?;
-            let position = collapse.with_untracked(|c| cache.hit(&build.scene, c, v.k, x, y))?;
-            Some((position, cache.level(position)?))
+            collapse.with_untracked(|c| {
+                let position = cache.hit(&build.scene, c, v.k, x, y)?;
+                Some((
+                    position,
+                    cache.level(position)?,
+                    cache.collapsed_by(position, c, v.k),
+                ))
+            })
         },
     );
     let hit_for_click = Rc::clone(&hit);
@@ -306,7 +342,7 @@ pub fn Graph() -> impl IntoView {
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
         let text = if large.get_value() {
-            hit(ev.client_x(), ev.client_y()).and_then(|(position, _)| {
+            hit(ev.client_x(), ev.client_y()).and_then(|(position, ..)| {
                 scene.with_untracked(|build| {
                     build.scene.shapes.get(position).map(|s| s.tooltip.clone())
                 })
@@ -349,14 +385,16 @@ pub fn Graph() -> impl IntoView {
             return;
         }
         if large.get_value() {
-            let Some((position, level)) = hit_for_click(ev.client_x(), ev.client_y()) else {
+            let Some((position, level, closed_by)) = hit_for_click(ev.client_x(), ev.client_y())
+            else {
                 state.selection.set(None);
                 return;
             };
             let id = scene.with_untracked(|build| build.scene.shapes[position].id.clone());
-            // A click on a tile opens it.
-            if level == Level::Tile {
-                collapse.update(|c| c.set(&id, false));
+            // A click on a tile opens it: what keeps it closed, its own namespace, node
+            // or workload, or its app.
+            if let (Level::Tile, Some(aggregate)) = (level, closed_by) {
+                collapse.update(|c| c.set(&aggregate, false));
             }
             state.selection.set(Some(highlight::selection_target(
                 &scene.get_untracked().scene,
@@ -430,18 +468,9 @@ pub fn Graph() -> impl IntoView {
                 }
             }
             "f" => fit(),
-            // Collapses or expands the selected namespace or node.
-            "c" if large.get_value() => {
-                if let Some(selected) = state.selection.get_untracked() {
-                    if matches!(
-                        scene::id_kind(&selected),
-                        Some(IdKind::Namespace | IdKind::Node)
-                    ) {
-                        let k = viewport.get_untracked().k;
-                        collapse.update(|c| c.toggle(&selected, k));
-                    }
-                }
-            }
+            // Collapses or expands the selected namespace, node or workload (`c`), or
+            // the selected workload's app (`a`).
+            key @ ("c" | "a") => toggle_selected(state, usize::from(key == "a")),
             "+" | "=" => zoom_center(1.25),
             "-" => zoom_center(0.8),
             key @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight") => {
@@ -469,6 +498,8 @@ pub fn Graph() -> impl IntoView {
     // Large scenes: one canvas frame per change of the view, the scene, the highlight
     // or the collapsed tiles, coalesced into the next animation frame.
     let frame_pending = StoredValue::new(false);
+    // The scene version whose drawing the status bar has timed.
+    let timed_version = StoredValue::new(0u64);
     let highlight_store = StoredValue::new(Highlight::default());
     let palette: Rc<RefCell<Option<(u64, Palette)>>> = Rc::new(RefCell::new(None));
     let draw_cache = Rc::clone(&canvas_scene);
@@ -498,7 +529,11 @@ pub fn Graph() -> impl IntoView {
         let mut cache = draw_cache.borrow_mut();
         let first_frame = cache.as_ref().is_none_or(|c| c.version != build.version);
         if first_frame {
-            *cache = Some(CanvasScene::new(build.version, &build.scene));
+            let mut tiles = build.tiles.as_ref().clone();
+            traffic
+                .counters
+                .with_untracked(|counters| lod::add_drops(&mut tiles, counters));
+            *cache = Some(CanvasScene::new(build.version, &build.scene, tiles));
         }
         let Some(cache) = cache.as_mut() else {
             return;
@@ -537,6 +572,8 @@ pub fn Graph() -> impl IntoView {
             ("data-edges", stats.edges),
             ("data-namespaces", stats.namespaces),
             ("data-namespaces-in-view", stats.namespaces_in_view),
+            ("data-workload-tiles", stats.workload_tiles),
+            ("data-drops", stats.drops as usize),
         ] {
             let value = value.to_string();
             if canvas_element.get_attribute(name).as_deref() != Some(value.as_str()) {
@@ -568,8 +605,10 @@ pub fn Graph() -> impl IntoView {
                 );
             }
         }
-        if first_frame {
-            // Timed to the frame that shows it: after this frame's paint.
+        // The status bar times a scene once, by the renderer that first shows it,
+        // to the frame that shows it: after this frame's paint.
+        if timed_version.get_value() != build.version {
+            timed_version.set_value(build.version);
             let started = build.started_at;
             super::worker::after_paint(move || {
                 state.last_scene_ms.set(super::state::now_ms() - started)
@@ -588,6 +627,17 @@ pub fn Graph() -> impl IntoView {
         viewport.track();
         collapse.track();
         frame_for_view();
+    });
+    // The traffic's drops, onto the tiles, as often as the counters change.
+    let drops_cache = Rc::clone(&canvas_scene);
+    let frame_for_drops = Rc::clone(&request_frame);
+    Effect::new(move |_| {
+        traffic.counters.with(|counters| {
+            if let Some(cache) = drops_cache.borrow_mut().as_mut() {
+                lod::add_drops(&mut cache.tiles, counters);
+            }
+        });
+        frame_for_drops();
     });
     // Draws the scene's markup when it changes and applies the highlight, in one
     // effect so that the highlight always refers to the elements on screen. Large
@@ -609,8 +659,8 @@ pub fn Graph() -> impl IntoView {
             wanted.lit_edges = overlay.highlight.lit_edges.clone();
         }
         let mut drawn = drawn.borrow_mut();
-        let is_large = build.scene.shapes.len() > LARGE_SCENE_SHAPES;
-        if drawn.version != build.version {
+        let is_large = uses_canvas.get();
+        if drawn.version != build.version || drawn.canvas != is_large {
             large.set_value(is_large);
             for element in [
                 lod_tools.get_untracked().map(web_sys::Element::from),
@@ -631,12 +681,16 @@ pub fn Graph() -> impl IntoView {
                 group.set_inner_html(&scene::svg_elements(&build.scene, scene::Tooltips::Omitted));
                 // Timed to the frame that shows it: after its style, layout and paint.
                 let started = build.started_at;
-                super::worker::after_paint(move || {
-                    state.last_scene_ms.set(super::state::now_ms() - started)
-                });
+                if timed_version.get_value() != build.version {
+                    timed_version.set_value(build.version);
+                    super::worker::after_paint(move || {
+                        state.last_scene_ms.set(super::state::now_ms() - started)
+                    });
+                }
             }
             let old_shapes = std::mem::take(&mut drawn.shapes);
             *drawn = DrawnScene::read(&group, build.version);
+            drawn.canvas = is_large;
             // An edit moves, adds and removes shapes in view of the user (§13.5).
             if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
                 if !is_large && !old_shapes.is_empty() {
@@ -807,8 +861,22 @@ const MIN_ZOOM: f64 = 0.01;
 
 /// "Collapse all" (`collapsed`) and "Expand all".
 fn set_all_tiles(scene: Memo<SceneBuild>, collapse: RwSignal<Collapse>, collapsed: bool) {
-    let tiles = scene.with_untracked(|build| crate::engine::lod::tiles(&build.scene));
-    collapse.update(|c| c.set_all(&tiles, collapsed));
+    scene.with_untracked(|build| collapse.update(|c| c.set_all(&build.tiles, collapsed)));
+}
+
+/// Collapses or expands the selection's `index`th aggregate ([`lod::aggregates_of`]:
+/// the namespace, node or workload, then the workload's app).
+pub fn toggle_selected(state: AppState, index: usize) {
+    let Some(selected) = state.selection.get_untracked() else {
+        return;
+    };
+    let aggregates = state
+        .topology
+        .with_untracked(|topology| lod::aggregates_of(&topology.value, &selected));
+    if let Some(aggregate) = aggregates.get(index) {
+        let k = state.viewport.get_untracked().k;
+        state.collapse.update(|c| c.toggle(aggregate, k));
+    }
 }
 
 fn center_on(
@@ -879,6 +947,8 @@ fn count_shapes(scene: &Scene, kind: IdKind) -> usize {
 #[derive(Default)]
 struct DrawnScene {
     version: u64,
+    /// The canvas draws the scene; the SVG holds no shapes.
+    canvas: bool,
     shapes: Vec<web_sys::Element>,
     edges: Vec<web_sys::Element>,
     shown: Highlight,
@@ -903,6 +973,7 @@ impl DrawnScene {
             .and_then(|edges| edges.next_element_sibling());
         DrawnScene {
             version,
+            canvas: false,
             shapes: children(shapes_container),
             edges: children(edges_container),
             shown: Highlight::default(),

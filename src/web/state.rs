@@ -114,6 +114,9 @@ pub struct AppState {
     /// The graph's pan and zoom, and its drawing area (for share links).
     pub viewport: RwSignal<Viewport>,
     pub graph_area: NodeRef<leptos::html::Div>,
+    /// The namespaces, nodes, workloads and apps opened or closed by hand (§13.2),
+    /// kept across analyses and edits of the same input.
+    pub collapse: RwSignal<crate::engine::lod::Collapse>,
     /// A share link's viewport, applied instead of "fit" when the graph first draws.
     pub restore_viewport: StoredValue<Option<SharedViewport>>,
     /// A share link's what-if edits, applied once the traffic simulator starts.
@@ -198,6 +201,7 @@ impl AppState {
                 k: 1.0,
             }),
             graph_area: NodeRef::new(),
+            collapse: RwSignal::new(Default::default()),
             restore_viewport: StoredValue::new(None),
             restore_edits: StoredValue::new(Vec::new()),
             jump: RwSignal::new(JumpRequest::default()),

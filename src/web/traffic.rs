@@ -92,7 +92,7 @@ pub struct RecentRow {
 /// The most packets the page animates at once. At 100,000 pods and the highest
 /// load the flows would keep about 170,000 in flight, and moving and drawing them
 /// took most of each frame (5 frames a second); past this many the flows take
-/// turns (`docs/semantics.md` §13.7), which the eye cannot tell from more dots.
+/// turns (`docs/semantics.md` §13.9), which the eye cannot tell from more dots.
 const MAX_PACKETS_IN_FLIGHT: usize = 20_000;
 
 /// Forgets what the previous input's traffic showed: counters, drops, the flow

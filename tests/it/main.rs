@@ -26,6 +26,7 @@ mod gateway_web;
 mod highlight;
 mod ingest;
 mod launch_options;
+mod lod;
 mod migrate;
 mod netpol;
 mod pane_layout;

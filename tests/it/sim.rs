@@ -493,7 +493,7 @@ fn scale_to_zero_then_connections_are_refused() {
     assert!(simulator.path_trace(after).is_some());
 }
 
-/// §13.7: past the packet budget, flows take turns. Twelve flows that each want a
+/// §13.9: past the packet budget, flows take turns. Twelve flows that each want a
 /// connection every tick share a budget of four packets in flight: the budget is
 /// never exceeded, and every flow, not only the first ones listed, gets packets.
 #[test]

@@ -177,7 +177,7 @@ test('at the highest load over 10,000 pods the packets stay within their budget,
   await app.paste(synthetic(2000, 5, 100, 10, { calls: true }));
   await expect(app.graph).toHaveAttribute('data-pods', '10000', { timeout: 30_000 });
   // Two thousand flows at the highest load want about 30,000 packets in flight,
-  // more than the page animates at once (docs/semantics.md §13.7).
+  // more than the page animates at once (docs/semantics.md §13.9).
   await page.getByTestId('load').fill('2');
   const packets = () => page.getByTestId('packets').getAttribute('data-packets').then(Number);
   await expect.poll(packets, { timeout: 60_000 }).toBeGreaterThan(19_000);

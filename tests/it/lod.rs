@@ -1,0 +1,296 @@
+//! Collapsing and expanding by hand (§13.7): namespaces, nodes, workloads and app
+//! labels as tiles, the drops written on them (§13.2), and the choice kept across
+//! analyses and edits.
+
+use kubetopo::engine::config::Config;
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::lod::{self, Aggregate, Collapse, Level, Tile, TileKind};
+use kubetopo::engine::refs::{KindRef, NamespacedName};
+use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
+use kubetopo::engine::sim::{Counters, SimConfig, Simulator, VerdictCounts};
+use kubetopo::engine::whatif::{self, Mutation};
+use kubetopo::engine::{analyze, Topology};
+
+use crate::common::samples;
+
+/// Two Deployments of one app (`app.kubernetes.io/name: storefront`), a StatefulSet
+/// with only an `app` label, a bare pod, and a Service for `web`.
+fn shop(web_replicas: u32) -> String {
+    let deployment = |name: &str, replicas: u32, labels: &str| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}{labels}}}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n"
+        )
+    };
+    format!(
+        "{}{}---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db, namespace: shop}}\nspec:\n  replicas: 2\n  serviceName: db\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: debug, namespace: shop}}\nspec: {{containers: [{{name: c, image: x}}]}}\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\nspec:\n  selector: {{app: web}}\n  ports: [{{port: 80}}]\n",
+        deployment("web", web_replicas, ", app.kubernetes.io/name: storefront"),
+        deployment("web-canary", 1, ", app.kubernetes.io/name: storefront"),
+    )
+}
+
+fn analyze_text(text: &str) -> Topology {
+    analyze(
+        &[SourceFile::new("shop.yaml", text.to_string())],
+        &Config::default(),
+    )
+}
+
+fn workload(kind: &str, name: &str) -> Aggregate {
+    Aggregate::Workload {
+        namespace: "shop".into(),
+        workload: KindRef::new(kind, name),
+    }
+}
+
+fn storefront() -> Aggregate {
+    Aggregate::App {
+        namespace: "shop".into(),
+        app: "storefront".into(),
+    }
+}
+
+/// The tiles of `aggregate`'s workloads, each with its level.
+fn tiles_of<'t>(tiles: &'t [Tile], levels: &[Level], name: &str) -> Vec<(&'t Tile, Level)> {
+    tiles
+        .iter()
+        .filter(|t| t.kind == TileKind::Workload && t.label == name)
+        .map(|t| (t, levels[t.shape]))
+        .collect()
+}
+
+/// Zoomed in far enough that islands and nodes are open.
+const NEAR: f64 = 1.0;
+
+/// §13.7: a workload collapses into one tile per box that holds its pods, with its
+/// pods' counts and health; its pods are hidden and nothing else changes.
+#[test]
+fn s13_7_a_workload_collapses_to_tiles_of_its_pods() {
+    let topology = analyze_text(&shop(3));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let tiles = lod::tiles(&scene, &topology);
+    let mut collapse = Collapse::default();
+    collapse.set(&workload("Deployment", "web"), true);
+    assert!(collapse.shows_tiles(NEAR));
+    let levels = lod::shape_levels(&scene, &tiles, &collapse, NEAR);
+    let web = tiles_of(&tiles, &levels, "web");
+    assert!(!web.is_empty());
+    assert!(web.iter().all(|(_, level)| *level == Level::Tile));
+    assert_eq!(web.iter().map(|(t, _)| t.pods.total()).sum::<usize>(), 3);
+    assert_eq!(web.iter().map(|(t, _)| t.pods.ready).sum::<usize>(), 3);
+    for (tile, _) in &web {
+        assert_eq!(tile.aggregate, workload("Deployment", "web"));
+        assert_eq!(tile.app, Some(storefront()));
+        assert_eq!(
+            tile.collapsed_by(&collapse, NEAR),
+            Some(&workload("Deployment", "web"))
+        );
+    }
+    // The pods inside are hidden; every other shape keeps its detail.
+    for (position, shape) in scene.shapes.iter().enumerate() {
+        let in_web = web
+            .iter()
+            .any(|(t, _)| t.shape == position || shape.parent.as_deref() == Some(t.id.as_str()));
+        let expected = if !in_web {
+            Level::Detail
+        } else if shape.id.starts_with("pod:") {
+            Level::Hidden
+        } else {
+            Level::Tile
+        };
+        assert_eq!(levels[position], expected, "{}", shape.id);
+    }
+    // Expanding it again draws everything.
+    collapse.toggle(&workload("Deployment", "web"), NEAR);
+    assert!(!collapse.shows_tiles(NEAR));
+    assert!(lod::shape_levels(&scene, &tiles, &collapse, NEAR)
+        .iter()
+        .all(|l| *l == Level::Detail));
+}
+
+/// §13.7: what the selection can collapse: the workload of a pod or workload, then
+/// its app, named by `app.kubernetes.io/name`, else `app`; a bare pod is its own
+/// workload.
+#[test]
+fn s13_7_what_a_selection_collapses() {
+    let topology = analyze_text(&shop(3));
+    let canary_pod = topology
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.name.starts_with("web-canary-"))
+        .unwrap();
+    assert_eq!(
+        lod::aggregates_of(&topology, &format!("pod:shop/{}", canary_pod.name)),
+        vec![workload("Deployment", "web-canary"), storefront()]
+    );
+    assert_eq!(
+        lod::aggregates_of(&topology, "wl:shop/StatefulSet/db"),
+        vec![
+            workload("StatefulSet", "db"),
+            Aggregate::App {
+                namespace: "shop".into(),
+                app: "db".into()
+            }
+        ]
+    );
+    assert_eq!(
+        lod::aggregates_of(&topology, "pod:shop/debug"),
+        vec![workload("Pod", "debug")]
+    );
+    assert_eq!(
+        lod::aggregates_of(&topology, "ns:shop"),
+        vec![Aggregate::Namespace("shop".into())]
+    );
+    assert_eq!(
+        lod::aggregates_of(&topology, "node:node-1"),
+        vec![Aggregate::Node("node-1".into())]
+    );
+    // Things that hold no pods, and ids that name nothing, collapse nothing.
+    for id in ["svc:shop/web", "pod:shop/nobody", "wl:shop", "garbage", ""] {
+        assert!(lod::aggregates_of(&topology, id).is_empty(), "{id}");
+    }
+    assert_eq!(storefront().to_string(), "app storefront in shop");
+    assert_eq!(storefront().kind_name(), "app");
+}
+
+/// §13.7: an app label groups workloads: collapsing it closes the tiles of every
+/// workload of the app, in both views, and a click opens the app again.
+#[test]
+fn s13_7_an_app_collapses_all_its_workloads() {
+    let topology = analyze_text(&shop(3));
+    let mut collapse = Collapse::default();
+    collapse.set(&storefront(), true);
+    for view in [View::Cluster, View::Logical] {
+        let scene = build_scene(&topology, view, &Filter::default());
+        let tiles = lod::tiles(&scene, &topology);
+        let levels = lod::shape_levels(&scene, &tiles, &collapse, NEAR);
+        let mut pods = 0;
+        for name in ["web", "web-canary"] {
+            let closed = tiles_of(&tiles, &levels, name);
+            assert!(!closed.is_empty(), "{view:?} {name}");
+            for (tile, level) in closed {
+                assert_eq!(level, Level::Tile, "{view:?} {}", tile.id);
+                assert_eq!(tile.collapsed_by(&collapse, NEAR), Some(&storefront()));
+                pods += tile.pods.total();
+            }
+        }
+        assert_eq!(pods, 4, "{view:?}: web's three pods and the canary's one");
+        for name in ["db", "debug"] {
+            assert!(tiles_of(&tiles, &levels, name)
+                .iter()
+                .all(|(_, level)| *level == Level::Detail));
+        }
+    }
+    // Opening one workload of a closed app leaves it closed by the app.
+    collapse.set(&workload("Deployment", "web"), false);
+    let scene = build_scene(&topology, View::Logical, &Filter::default());
+    let tiles = lod::tiles(&scene, &topology);
+    let web = tiles.iter().find(|t| t.label == "web").unwrap();
+    assert_eq!(web.collapsed_by(&collapse, NEAR), Some(&storefront()));
+}
+
+/// §13.7: the choice is kept by identity: after a new analysis of changed text and
+/// after a what-if edit, the same workload's tiles are still closed.
+#[test]
+fn s13_7_the_choice_survives_a_new_analysis_and_an_edit() {
+    let mut collapse = Collapse::default();
+    collapse.set(&workload("Deployment", "web"), true);
+    let closed_pods = |topology: &Topology| {
+        let scene: Scene = build_scene(topology, View::Cluster, &Filter::default());
+        let tiles = lod::tiles(&scene, topology);
+        let levels = lod::shape_levels(&scene, &tiles, &collapse, NEAR);
+        tiles_of(&tiles, &levels, "web")
+            .iter()
+            .map(|(tile, level)| {
+                assert_eq!(*level, Level::Tile, "{}", tile.id);
+                tile.pods.total()
+            })
+            .sum::<usize>()
+    };
+    assert_eq!(closed_pods(&analyze_text(&shop(3))), 3);
+    let mut topology = analyze_text(&shop(5));
+    assert_eq!(closed_pods(&topology), 5);
+    whatif::apply(
+        &mut topology,
+        &Mutation::ScaleWorkload {
+            namespace: "shop".into(),
+            name: "web".into(),
+            replicas: 2,
+        },
+    )
+    .unwrap();
+    assert_eq!(closed_pods(&topology), 2);
+}
+
+/// §13.2: tiles carry the simulator's drops: a node's own counters, and the
+/// counters of the Services an island holds or a workload's pods serve.
+#[test]
+fn s13_2_tiles_carry_the_drops_of_their_nodes_and_services() {
+    let topology = analyze_text(&shop(3));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let mut tiles = lod::tiles(&scene, &topology);
+    let node = topology.cluster.pods[0].node.clone().unwrap();
+    let mut counters = Counters::default();
+    counters.per_node.insert(
+        node.clone(),
+        VerdictCounts {
+            delivered: 9,
+            dropped: 2,
+            rejected: 1,
+            ..VerdictCounts::default()
+        },
+    );
+    counters.per_service.insert(
+        NamespacedName::new("shop", "web"),
+        VerdictCounts {
+            dropped: 4,
+            redirected: 7,
+            ..VerdictCounts::default()
+        },
+    );
+    lod::add_drops(&mut tiles, &counters);
+    let drops = |id: &str| tiles.iter().find(|t| t.id == id).unwrap().n_drops;
+    assert_eq!(drops(&format!("node:{node}")), 3);
+    assert_eq!(drops("ns:shop"), 4);
+    for tile in tiles.iter().filter(|t| t.kind == TileKind::Workload) {
+        let expected = if tile.label == "web" { 4 } else { 0 };
+        assert_eq!(tile.n_drops, expected, "{}", tile.id);
+    }
+    // Counters that name nothing in the picture change nothing; new counters
+    // replace the old ones rather than adding to them.
+    lod::add_drops(&mut tiles, &Counters::default());
+    assert!(tiles.iter().all(|t| t.n_drops == 0));
+}
+
+/// §13.2: the local-loadbalancer sample drops at the node without a local endpoint
+/// (externalTrafficPolicy Local); its tile shows those drops, and the Service's
+/// island shows the Service's.
+#[test]
+fn s13_2_the_local_lb_samples_drops_land_on_its_tiles() {
+    let topology = samples(&["local-loadbalancer.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let mut tiles = lod::tiles(&scene, &topology);
+    let mut simulator = Simulator::new(topology.clone(), SimConfig::default());
+    for _ in 0..2_000 {
+        simulator.tick();
+    }
+    let counters = simulator.counters();
+    lod::add_drops(&mut tiles, &counters);
+    let bad = |c: &VerdictCounts| c.dropped + c.rejected;
+    let node_drops: u64 = counters.per_node.values().map(bad).sum();
+    assert!(node_drops > 0, "the sample drops");
+    let on_node_tiles: u64 = tiles
+        .iter()
+        .filter(|t| t.kind == TileKind::Node)
+        .map(|t| t.n_drops)
+        .sum();
+    assert_eq!(on_node_tiles, node_drops);
+    let service_drops: u64 = counters.per_service.values().map(bad).sum();
+    let on_islands: u64 = tiles
+        .iter()
+        .filter(|t| t.kind == TileKind::Namespace)
+        .map(|t| t.n_drops)
+        .sum();
+    assert_eq!(on_islands, service_drops);
+    assert!(on_islands > 0);
+}
