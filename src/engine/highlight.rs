@@ -117,6 +117,17 @@ pub fn selection_target(scene: &Scene, id: &str) -> String {
     }
 }
 
+/// What a click on the edge from `from` to `to` selects: the object the edge
+/// stands for, such as the Route of a Gateway's route edge; `None` for an edge
+/// that is only a connection.
+pub fn edge_selection(scene: &Scene, from: &str, to: &str) -> Option<String> {
+    scene
+        .edges
+        .iter()
+        .find(|edge| edge.from == from && edge.to == to && edge.selects.is_some())
+        .and_then(|edge| edge.selects.clone())
+}
+
 /// Which way the arrow keys move the selection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepDirection {
