@@ -79,7 +79,8 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
             }
         }
     }
-    let matched_shapes: BTreeSet<usize> = matches.range(..scene.shapes.len()).copied().collect_set();
+    let matched_shapes: BTreeSet<usize> =
+        matches.range(..scene.shapes.len()).copied().collect_set();
     let mut lit_shapes: BTreeSet<usize> = lit_ids
         .iter()
         .filter_map(|id| scene.shape_index(id))
@@ -147,6 +148,17 @@ pub fn selection_target(scene: &Scene, id: &str) -> String {
             .unwrap_or_else(|| id.to_string()),
         _ => id.to_string(),
     }
+}
+
+/// What a click on the edge from `from` to `to` selects: the object the edge
+/// stands for, such as the Route of a Gateway's route edge; `None` for an edge
+/// that is only a connection.
+pub fn edge_selection(scene: &Scene, from: &str, to: &str) -> Option<String> {
+    scene
+        .edges
+        .iter()
+        .find(|edge| edge.from == from && edge.to == to && edge.selects.is_some())
+        .and_then(|edge| edge.selects.clone())
 }
 
 /// Which way the arrow keys move the selection.

@@ -149,6 +149,10 @@ fn remove_superseded(manifests: &mut Manifests, seen: &Seen) {
         .routes
         .retain(|o| keep(o.kind.as_str(), &o.meta));
     manifests
+        .gateway
+        .backend_tls_policies
+        .retain(|o| keep("BackendTLSPolicy", &o.meta));
+    manifests
         .workloads
         .retain(|o| keep(o.kind.as_str(), &o.meta));
 }
@@ -494,6 +498,10 @@ fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
         "GatewayClass" => manifests.gateway.classes.retain(|o| !same(&o.meta)),
         "Gateway" => manifests.gateway.gateways.retain(|o| !same(&o.meta)),
         "ReferenceGrant" => manifests.gateway.grants.retain(|o| !same(&o.meta)),
+        "BackendTLSPolicy" => manifests
+            .gateway
+            .backend_tls_policies
+            .retain(|o| !same(&o.meta)),
         "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute" => manifests
             .gateway
             .routes

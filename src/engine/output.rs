@@ -16,7 +16,10 @@ use serde::{Serialize, Serializer};
 use super::cluster::ClusterPod;
 use super::deps::Dependency;
 use super::diag::Diagnostic;
-use super::gateway::status::{ResolvedGateway, ResolvedRoute};
+use super::gateway::backend_tls::ResolvedBackendTlsPolicy;
+use super::gateway::status::{
+    ResolvedGateway, ResolvedListener, ResolvedListenerSet, ResolvedRoute,
+};
 use super::ingress::ResolvedIngress;
 use super::model::{
     NetworkPolicy, PodPhase, PolicyDirection, PolicyPeer, PolicyPort, PolicyRule, PortRef, Protocol,
@@ -44,10 +47,21 @@ pub struct AnalysisOutput<'t> {
     pub ingresses: &'t [ResolvedIngress],
     pub gateways: &'t [ResolvedGateway],
     pub routes: &'t [ResolvedRoute],
+    pub listener_sets: Vec<ListenerSetOutput<'t>>,
+    #[serde(rename = "backendTLSPolicies")]
+    pub backend_tls_policies: &'t [ResolvedBackendTlsPolicy],
     pub network_policies: Vec<NetworkPolicyOutput<'t>>,
     pub dependencies: &'t [Dependency],
     pub ignored: Vec<String>,
     pub diagnostics: &'t [Diagnostic],
+}
+
+/// A ListenerSet's status with its listeners (§11.16), which the Gateway holds.
+#[derive(Serialize)]
+pub struct ListenerSetOutput<'t> {
+    #[serde(flatten)]
+    pub set: &'t ResolvedListenerSet,
+    pub listeners: Vec<&'t ResolvedListener>,
 }
 
 #[derive(Serialize)]
@@ -130,6 +144,16 @@ impl<'t> AnalysisOutput<'t> {
             ingresses: &topology.ingresses,
             gateways: &topology.gateway.gateways,
             routes: &topology.gateway.routes,
+            listener_sets: topology
+                .gateway
+                .listener_sets
+                .iter()
+                .map(|set| ListenerSetOutput {
+                    set,
+                    listeners: topology.gateway.listener_set_listeners(set),
+                })
+                .collect(),
+            backend_tls_policies: &topology.gateway.backend_tls_policies,
             network_policies: network_policies(topology),
             dependencies: &topology.dependencies,
             ignored: topology

@@ -111,6 +111,10 @@ pub struct Edge {
     pub tooltip: String,
     /// Ports or paths written beside the edge (`:80 → 8080`, `/api`), if any.
     pub label: Option<EdgeLabel>,
+    /// What a click on the edge selects, when it stands for an object of its own
+    /// (a Route's edge selects the Route).
+    #[serde(skip)]
+    pub selects: Option<String>,
 }
 
 /// Text drawn beside an edge, at a point the layout chose so that the labels of a
@@ -1731,6 +1735,7 @@ fn labelled_edge(
         class: class.to_string(),
         tooltip: tooltip.to_string(),
         label,
+        selects: None,
     }
 }
 

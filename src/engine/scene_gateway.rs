@@ -152,6 +152,8 @@ struct RouteEdge {
     rejected: bool,
     labels: Vec<String>,
     tooltips: Vec<String>,
+    /// The Route a click on the edge selects: the first gathered into it.
+    route: String,
 }
 
 /// Places every shown Gateway in the entry-point column and draws its Routes.
@@ -241,13 +243,14 @@ pub(super) fn place_gateways(
             } else {
                 "route gateway-route"
             };
-            let drawn = labelled_edge(
+            let mut drawn = labelled_edge(
                 scene,
                 (&route_edge.from, &route_edge.to),
                 class,
                 &route_edge.tooltips.join("\n"),
                 (route_edge.labels.join(", "), LabelAnchor::End),
             );
+            drawn.selects = Some(route_edge.route);
             scene.edges.push(drawn);
         }
     }
@@ -339,7 +342,7 @@ fn push_listener(
     }
     let mut tooltip = format!(
         "Listener {} of {gateway}: {} on port {}, hostname {hostname}, {n_routes} attached Route{}",
-        listener.name,
+        listener.scene_name,
         listener.protocol,
         listener.port,
         if n_routes == 1 { "" } else { "s" }
@@ -349,11 +352,14 @@ fn push_listener(
         tooltip.push_str(line);
     }
     scene.push(Shape {
-        id: listener_id(gateway, &listener.name),
+        id: listener_id(gateway, &listener.scene_name),
         kind: ShapeKind::Box,
         rect,
         class,
-        label: format!("{} :{} {}", listener.name, listener.port, listener.protocol),
+        label: format!(
+            "{} :{} {}",
+            listener.scene_name, listener.port, listener.protocol
+        ),
         sublabel: format!(
             "{hostname} · {n_routes} route{}",
             if n_routes == 1 { "" } else { "s" }
@@ -391,7 +397,7 @@ fn gather_route(
                         .listeners
                         .get(a.listener)
                 })
-                .map(|listener| listener_id(gateway, &listener.name))
+                .map(|listener| listener_id(gateway, &listener.scene_name))
                 .collect(),
         };
         for (rule_index, rule) in route.rules.iter().enumerate() {
@@ -464,6 +470,7 @@ fn gather_route(
                             rejected,
                             labels: vec![label.clone()],
                             tooltips: vec![tooltip.clone()],
+                            route: route_id(route),
                         }),
                     }
                 }

@@ -402,14 +402,27 @@ pub fn Graph() -> impl IntoView {
             )));
             return;
         }
-        let id = ev
+        let target = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("[data-id]").ok().flatten())
-            .and_then(|e| e.get_attribute("data-id"));
-        state
-            .selection
-            .set(id.map(|id| highlight::selection_target(&scene.get_untracked().scene, &id)));
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let build = scene.get_untracked();
+        let selected = target.and_then(|target| {
+            match target
+                .closest("[data-id]")
+                .ok()
+                .flatten()
+                .and_then(|e| e.get_attribute("data-id"))
+            {
+                Some(id) => Some(highlight::selection_target(&build.scene, &id)),
+                // A Route's edge selects the Route.
+                None => highlight::edge_selection(
+                    &build.scene,
+                    &target.get_attribute("data-from")?,
+                    &target.get_attribute("data-to")?,
+                ),
+            }
+        });
+        state.selection.set(selected);
     };
 
     // Search by name and label-selector query.

@@ -669,3 +669,149 @@ fn every_gateway_diagnostic_points_at_a_line() {
         assert!(!diagnostic.object.is_empty(), "{diagnostic:?}");
     }
 }
+
+/// The rules `gateway-rule-shadowed-by-route` reports, as `Kind/ns/name field`.
+fn shadowed_by_route(topology: &Topology) -> Vec<String> {
+    topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "gateway-rule-shadowed-by-route")
+        .map(|d| format!("{} {}", d.object, d.field))
+        .collect()
+}
+
+/// Two HTTPRoutes on one listener: `a-old` (first by name) and `b-new`, with the
+/// hostnames and matches given.
+fn two_routes(
+    first_hostnames: &str,
+    first_rules: &str,
+    second_hostnames: &str,
+    second_rules: &str,
+) -> Topology {
+    run(&format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: web}}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {{name: http, port: 80, protocol: HTTP}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: a-old}}\nspec:\n  parentRefs: [{{name: web}}]\n  hostnames: [{first_hostnames}]\n  rules:\n{first_rules}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: b-new}}\nspec:\n  parentRefs: [{{name: web}}]\n  hostnames: [{second_hostnames}]\n  rules:\n  - matches: [{{path: {{value: /other}}}}]\n{second_rules}"
+    ))
+}
+
+/// §11.6: the same match in a Route first by namespace/name (key 7) beats a rule on
+/// every hostname it serves, so the rule is reported with its line and the winner;
+/// a hostname the other Route does not serve, or a match it lacks, keeps the rule
+/// reachable, and a match only written the same way with a trailing `/` is the same.
+#[test]
+fn s11_6_a_rule_repeated_by_another_route_on_the_listener_is_reported() {
+    let first = "  - matches: [{path: {value: /api}}, {path: {value: /v2}}]\n";
+    let topology = two_routes(
+        "shop.example.com, admin.example.com",
+        first,
+        "shop.example.com",
+        "  - matches: [{path: {value: /api/}}]\n",
+    );
+    assert_eq!(
+        shadowed_by_route(&topology),
+        ["HTTPRoute/default/b-new spec.rules[1]"]
+    );
+    let diagnostic = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "gateway-rule-shadowed-by-route")
+        .unwrap();
+    assert!(
+        diagnostic
+            .message
+            .contains("HTTPRoute default/a-old rule 0"),
+        "{}",
+        diagnostic.message
+    );
+    assert!(
+        diagnostic.message.contains("listener http"),
+        "{}",
+        diagnostic.message
+    );
+    assert!(
+        diagnostic.message.contains("hostname shop.example.com"),
+        "{}",
+        diagnostic.message
+    );
+    assert!(diagnostic.source.line > 0, "{diagnostic:?}");
+    // A hostname the older Route does not serve keeps the rule reachable there.
+    assert!(shadowed_by_route(&two_routes(
+        "shop.example.com",
+        first,
+        "shop.example.com, other.example.com",
+        "  - matches: [{path: {value: /api}}]\n",
+    ))
+    .is_empty());
+    // A longer prefix ranks higher (key 2), and a header ranks higher (key 4).
+    for own in [
+        "  - matches: [{path: {value: /api/x}}]\n",
+        "  - matches: [{path: {value: /api}, headers: [{name: x-canary, value: \"1\"}]}]\n",
+    ] {
+        assert!(
+            shadowed_by_route(&two_routes(
+                "shop.example.com",
+                first,
+                "shop.example.com",
+                own
+            ))
+            .is_empty(),
+            "{own}"
+        );
+    }
+    // The older Route's rule is the one that wins: it is not reported.
+    let older_second = two_routes(
+        "shop.example.com",
+        "  - matches: [{path: {value: /other}}]\n",
+        "shop.example.com",
+        "",
+    );
+    assert_eq!(
+        shadowed_by_route(&older_second),
+        ["HTTPRoute/default/b-new spec.rules[0]"]
+    );
+}
+
+/// §11.6 key 2: a PathPrefix `/` never beats an `Exact /x`, whatever the Routes'
+/// ages; a RegularExpression that takes every path beats every PathPrefix of a
+/// Route on the same hostname, unless the prefix also asks for something the
+/// expression's match does not. A Route with no hostnames on a listener with none
+/// serves every host, and the catch-all on one hostname does not cover that.
+#[test]
+fn s11_6_a_catch_all_expression_shadows_prefixes_but_a_prefix_never_shadows_an_exact_path() {
+    let prefix_root = "  - matches: [{path: {value: /}}]\n";
+    assert!(shadowed_by_route(&two_routes(
+        "shop.example.com",
+        prefix_root,
+        "shop.example.com",
+        "  - matches: [{path: {type: Exact, value: /x}}]\n",
+    ))
+    .is_empty());
+    let catch_all = "  - matches: [{path: {type: RegularExpression, value: /.*}}]\n";
+    let topology = two_routes(
+        "shop.example.com",
+        catch_all,
+        "shop.example.com",
+        "  - matches: [{path: {value: /api}, method: GET}]\n  - matches: [{path: {type: Exact, value: /x}}]\n",
+    );
+    // Rule 0 (/other) and rule 1 (/api GET) are beaten; the Exact rule 2 is not.
+    assert_eq!(
+        shadowed_by_route(&topology),
+        [
+            "HTTPRoute/default/b-new spec.rules[0]",
+            "HTTPRoute/default/b-new spec.rules[1]"
+        ]
+    );
+    // The expression asks for a header the prefix does not: no cover.
+    let with_header = "  - matches: [{path: {type: RegularExpression, value: /.*}, headers: [{name: x-canary, value: \"1\"}]}]\n";
+    assert!(shadowed_by_route(&two_routes(
+        "shop.example.com",
+        with_header,
+        "shop.example.com",
+        ""
+    ))
+    .is_empty());
+    // The second Route serves every host; the catch-all only one.
+    let everywhere = run(&format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: web}}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {{name: http, port: 80, protocol: HTTP}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: a-old}}\nspec:\n  parentRefs: [{{name: web}}]\n  hostnames: [shop.example.com]\n  rules:\n{catch_all}---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: b-new}}\nspec:\n  parentRefs: [{{name: web}}]\n  rules:\n  - matches: [{{path: {{value: /api}}}}]\n"
+    ));
+    assert!(shadowed_by_route(&everywhere).is_empty());
+}

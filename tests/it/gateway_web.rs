@@ -7,6 +7,7 @@
 use kubetopo::engine::gateway::model::RouteKind;
 use kubetopo::engine::gateway::panel::{panel, Action};
 use kubetopo::engine::gateway::routing::rules_in_precedence;
+use kubetopo::engine::highlight::edge_selection;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::scene::gateway::weight_share;
@@ -85,6 +86,30 @@ fn s11_14_gateway_listeners_and_routes_are_drawn() {
     );
     // The same scene for the same input (determinism).
     assert_eq!(scene, cluster_scene(&canary()));
+}
+
+/// §11.14: a click on a Route's edge selects the Route, whose panel then opens;
+/// the rejected edge from the Gateway selects the Route the Gateway refused, and an
+/// edge that stands for no object of its own selects nothing.
+#[test]
+fn s11_14_a_route_edge_selects_its_route() {
+    let topology = canary();
+    let scene = cluster_scene(&topology);
+    let selected = edge_selection(&scene, "gwl:shop/web/http", "svc:shop/cart");
+    assert_eq!(selected.as_deref(), Some("route:HTTPRoute/shop/storefront"));
+    assert!(panel(&topology, selected.as_deref().unwrap()).is_some());
+    assert_eq!(
+        edge_selection(&scene, "gw:shop/web", "svc:legacy/old-frontend").as_deref(),
+        Some("route:HTTPRoute/legacy/old-shop")
+    );
+    assert_eq!(
+        edge_selection(&scene, "lb:shop/web-kubetopo", "gw:shop/web"),
+        None
+    );
+    assert_eq!(
+        edge_selection(&scene, "gwl:shop/web/http", "svc:nowhere/x"),
+        None
+    );
 }
 
 /// §11.14: the Gateway box and its listener rows never overlap the Ingresses or

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::model::*;
-use super::status::{class_known, listener_states, GATEWAY_CLASS_LABEL, GATEWAY_NAME_LABEL};
+use super::status::{
+    class_known, listener_states, with_listener_sets, GATEWAY_CLASS_LABEL, GATEWAY_NAME_LABEL,
+};
 use crate::engine::model::*;
 use crate::engine::selector::{LabelSelector, Labels, Selector};
 
@@ -28,10 +30,14 @@ pub fn synthesize(manifests: &mut Manifests) {
         {
             continue;
         }
-        let states = listener_states(gateway);
+        // The proxy also listens on the ports its ListenerSets add (§11.16).
+        let effective = with_listener_sets(manifests, gateway);
+        let states = listener_states(&effective);
         if states
             .iter()
-            .all(|s| s.protocol.is_none() || s.conflict.is_some())
+            .zip(&effective.listeners)
+            .filter(|(_, listener)| listener.listener_set.is_none())
+            .all(|(s, _)| s.protocol.is_none() || s.conflict.is_some())
         {
             continue;
         }
@@ -71,7 +77,7 @@ pub fn synthesize(manifests: &mut Manifests) {
             ..Meta::default()
         };
         let mut ports: BTreeSet<(i64, Protocol)> = BTreeSet::new();
-        for (listener, state) in gateway.listeners.iter().zip(&states) {
+        for (listener, state) in effective.listeners.iter().zip(&states) {
             let Some(protocol) = state.protocol else {
                 continue;
             };

@@ -19,6 +19,8 @@ pub struct GatewayManifests {
     pub gateways: Vec<Gateway>,
     pub routes: Vec<Route>,
     pub grants: Vec<ReferenceGrant>,
+    pub backend_tls_policies: Vec<BackendTlsPolicy>,
+    pub listener_sets: Vec<ListenerSet>,
 }
 
 impl GatewayManifests {
@@ -27,6 +29,8 @@ impl GatewayManifests {
             && self.gateways.is_empty()
             && self.routes.is_empty()
             && self.grants.is_empty()
+            && self.backend_tls_policies.is_empty()
+            && self.listener_sets.is_empty()
     }
 }
 
@@ -43,6 +47,9 @@ pub struct Gateway {
     pub listeners: Vec<Listener>,
     /// `spec.addresses`, the addresses requested (§11.2).
     pub addresses: Vec<GatewayAddress>,
+    /// `spec.allowedListeners.namespaces.from`: which ListenerSets may add
+    /// listeners (§11.16). `None` when absent.
+    pub allowed_listeners: FromNamespaces,
     pub creation_timestamp: Option<String>,
 }
 
@@ -76,6 +83,9 @@ pub struct Listener {
     pub allowed_kinds: Vec<GroupKind>,
     /// The field path of this listener, `spec.listeners[0]`.
     pub field: String,
+    /// The ListenerSet this listener comes from (its position in
+    /// `GatewayManifests::listener_sets`), or `None` for the Gateway's own (§11.16).
+    pub listener_set: Option<usize>,
 }
 
 impl Listener {
@@ -126,6 +136,8 @@ pub enum FromNamespaces {
     All,
     /// `None` when `selector` is absent: nothing matches.
     Selector(Option<LabelSelector>),
+    /// `None`: no namespace; only `allowedListeners` may say so (§11.16).
+    None,
     /// A value a Gateway listener may not take (`None`, or anything unknown).
     Other(String),
 }
@@ -404,4 +416,57 @@ pub struct GrantTo {
     pub group: String,
     pub kind: String,
     pub name: Option<String>,
+}
+
+/// A BackendTLSPolicy (§11.15): the Gateway's proxy speaks TLS to the Services (or
+/// Service ports) it targets, with `hostname` as the SNI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendTlsPolicy {
+    pub meta: Meta,
+    pub target_refs: Vec<PolicyTargetRef>,
+    /// `validation.hostname`: the SNI, and the name the backend's certificate must carry.
+    pub hostname: String,
+    /// `validation.caCertificateRefs`, in the policy's namespace.
+    pub ca_certificate_refs: Vec<LocalRef>,
+    /// `validation.wellKnownCACertificates` (`System`).
+    pub well_known_ca_certificates: Option<String>,
+    pub creation_timestamp: Option<String>,
+}
+
+/// A `targetRefs` entry: an object in the policy's namespace, and optionally one
+/// section of it (a Service port, by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyTargetRef {
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    pub section_name: Option<String>,
+    pub field: String,
+}
+
+/// A reference to an object in the referrer's namespace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalRef {
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    pub field: String,
+}
+
+/// A ListenerSet (§11.16): listeners added to a parent Gateway whose
+/// `allowedListeners` admits the set's namespace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListenerSet {
+    pub meta: Meta,
+    /// `spec.parentRef`, with the group, kind and namespace defaulted.
+    pub parent: ParentRef,
+    /// Each with `listener_set` set to this set's position.
+    pub listeners: Vec<Listener>,
+    pub creation_timestamp: Option<String>,
+}
+
+impl ListenerSet {
+    pub fn key(&self) -> NamespacedName {
+        NamespacedName::new(&self.meta.namespace, &self.meta.name)
+    }
 }

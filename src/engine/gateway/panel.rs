@@ -144,7 +144,7 @@ fn gateway_panel(topology: &Topology, key: &str, listener: Option<&str>) -> Opti
         },
     ];
     for (position, resolved) in gateway.listeners.iter().enumerate() {
-        if listener.is_some_and(|name| name != resolved.name) {
+        if listener.is_some_and(|name| name != resolved.scene_name) {
             continue;
         }
         let mut lines = vec![plain(format!(

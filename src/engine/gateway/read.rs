@@ -18,6 +18,8 @@ pub fn served_versions(kind: &str) -> Option<&'static [&'static str]> {
         "ReferenceGrant" => &["v1", "v1beta1", "v1alpha2"],
         "TLSRoute" => &["v1", "v1alpha3", "v1alpha2"],
         "TCPRoute" | "UDPRoute" => &["v1", "v1alpha2"],
+        "BackendTLSPolicy" => &["v1", "v1alpha3"],
+        "ListenerSet" => &["v1"],
         _ => return None,
     })
 }
@@ -105,6 +107,32 @@ pub(crate) fn read_gateway_object(
                 ..grant
             });
         }
+        "ListenerSet" => {
+            let position = manifests.gateway.listener_sets.len();
+            let set = read_listener_set(reader, root, &meta, position, &mut problems);
+            if problems.report(reader, kind) {
+                return true;
+            }
+            manifests.gateway.listener_sets.push(ListenerSet {
+                meta: reader.finish(meta),
+                creation_timestamp,
+                ..set
+            });
+        }
+        "BackendTLSPolicy" => {
+            let policy = read_backend_tls_policy(reader, root, &mut problems);
+            if problems.report(reader, kind) {
+                return true;
+            }
+            manifests
+                .gateway
+                .backend_tls_policies
+                .push(BackendTlsPolicy {
+                    meta: reader.finish(meta),
+                    creation_timestamp,
+                    ..policy
+                });
+        }
         other => {
             let Some(route_kind) = RouteKind::parse(other) else {
                 return false;
@@ -167,12 +195,38 @@ fn read_gateway<'n>(
         class_name: String::new(),
         listeners: Vec::new(),
         addresses: Vec::new(),
+        allowed_listeners: FromNamespaces::None,
         creation_timestamp: None,
     };
     let Some(spec) = reader.map(root, "spec", "spec") else {
         problems.add(root, "spec", "`spec` is required".into());
         return gateway;
     };
+    if let Some(allowed) = reader.map(spec, "allowedListeners", "spec.allowedListeners") {
+        if let Some(namespaces) =
+            reader.map(allowed, "namespaces", "spec.allowedListeners.namespaces")
+        {
+            let field = "spec.allowedListeners.namespaces";
+            gateway.allowed_listeners = match reader
+                .string(namespaces, "from", &format!("{field}.from"))
+                .unwrap_or_else(|| "None".to_string())
+                .as_str()
+            {
+                "None" => FromNamespaces::None,
+                "Same" => FromNamespaces::Same,
+                "All" => FromNamespaces::All,
+                "Selector" => FromNamespaces::Selector(reader.label_selector(
+                    namespaces,
+                    "selector",
+                    &format!("{field}.selector"),
+                )),
+                other => {
+                    problems.add(namespaces.get("from").unwrap_or(namespaces), &format!("{field}.from"), format!("`from: {other}` is not a value of `allowedListeners`; use None, Same, All or Selector"));
+                    FromNamespaces::Other(other.to_string())
+                }
+            };
+        }
+    }
     match reader.string(spec, "gatewayClassName", "spec.gatewayClassName") {
         Some(name) => gateway.class_name = name,
         None => problems.add(
@@ -192,13 +246,32 @@ fn read_gateway<'n>(
             value: string_or(reader, address, &path, "value", ""),
         });
     }
+    gateway.listeners = read_listeners(reader, spec, &meta.namespace, None, problems);
+    gateway
+}
+
+/// `spec.listeners` of a Gateway or a ListenerSet: 1 to 64, with unique names and
+/// unique (port, protocol, hostname).
+fn read_listeners<'n>(
+    reader: &mut Reader,
+    spec: &'n YamlNode,
+    namespace: &str,
+    listener_set: Option<usize>,
+    problems: &mut Problems<'n>,
+) -> Vec<Listener> {
+    let mut listeners = Vec::new();
     let listener_nodes = reader.seq(spec, "listeners", "spec.listeners");
     if listener_nodes.is_empty() || listener_nodes.len() > 64 {
         problems.add(
             spec.get("listeners").unwrap_or(spec),
             "spec.listeners",
             format!(
-                "a Gateway needs 1 to 64 listeners, and this one has {}",
+                "a {} needs 1 to 64 listeners, and this one has {}",
+                if listener_set.is_some() {
+                    "ListenerSet"
+                } else {
+                    "Gateway"
+                },
                 listener_nodes.len()
             ),
         );
@@ -208,7 +281,7 @@ fn read_gateway<'n>(
     for (index, node) in listener_nodes.iter().enumerate() {
         let path = format!("spec.listeners[{index}]");
         reader.record(node, &path);
-        let listener = read_listener(reader, node, &path, &meta.namespace, problems);
+        let listener = read_listener(reader, node, &path, namespace, problems);
         if seen_names.contains(&listener.name) {
             problems.add(
                 node,
@@ -229,9 +302,64 @@ fn read_gateway<'n>(
             problems.add(node, &path, format!("two listeners have port {}, protocol {} and {}; that combination must be unique", listener.port, listener.protocol, listener.hostname.as_deref().map_or("no hostname".to_string(), |h| format!("hostname {h}"))));
         }
         seen_triples.push(triple);
-        gateway.listeners.push(listener);
+        listeners.push(listener);
     }
-    gateway
+    for listener in &mut listeners {
+        listener.listener_set = listener_set;
+    }
+    listeners
+}
+
+/// A ListenerSet as the API server stores it (§11.16): a parentRef, defaulted to a
+/// Gateway in the set's namespace, and its listeners, checked as a Gateway's are.
+fn read_listener_set<'n>(
+    reader: &mut Reader,
+    root: &'n YamlNode,
+    meta: &Meta,
+    position: usize,
+    problems: &mut Problems<'n>,
+) -> ListenerSet {
+    let mut set = ListenerSet {
+        meta: Meta::default(),
+        parent: ParentRef {
+            group: GROUP.to_string(),
+            kind: "Gateway".to_string(),
+            namespace: meta.namespace.clone(),
+            name: String::new(),
+            section_name: None,
+            port: None,
+            field: "spec.parentRef".to_string(),
+        },
+        listeners: Vec::new(),
+        creation_timestamp: None,
+    };
+    let Some(spec) = reader.map(root, "spec", "spec") else {
+        problems.add(root, "spec", "`spec` is required".into());
+        return set;
+    };
+    match reader.map(spec, "parentRef", "spec.parentRef") {
+        Some(parent) => {
+            let field = "spec.parentRef";
+            set.parent.group = string_or(reader, parent, field, "group", GROUP);
+            set.parent.kind = string_or(reader, parent, field, "kind", "Gateway");
+            set.parent.namespace = string_or(reader, parent, field, "namespace", &meta.namespace);
+            set.parent.name = string_or(reader, parent, field, "name", "");
+            if set.parent.name.is_empty() {
+                problems.add(
+                    parent,
+                    "spec.parentRef.name",
+                    "`spec.parentRef.name` is required".into(),
+                );
+            }
+        }
+        None => problems.add(
+            spec,
+            "spec.parentRef",
+            "`spec.parentRef` is required".into(),
+        ),
+    }
+    set.listeners = read_listeners(reader, spec, &meta.namespace, Some(position), problems);
+    set
 }
 
 fn read_listener<'n>(
@@ -288,6 +416,7 @@ fn read_listener<'n>(
         allowed_namespaces: FromNamespaces::Same,
         allowed_kinds: Vec::new(),
         field: path.to_string(),
+        listener_set: None,
     };
     let tls_path = format!("{path}.tls");
     if let Some(tls) = reader.map(node, "tls", &tls_path) {
@@ -432,6 +561,104 @@ fn read_grant<'n>(
         problems.add(spec, "spec.to", "`spec.to` needs 1 to 16 entries".into());
     }
     grant
+}
+
+/// A BackendTLSPolicy as the API server stores it (§11.15): 1 to 16 targets, a
+/// precise `validation.hostname`, and exactly one of `caCertificateRefs` and
+/// `wellKnownCACertificates`.
+fn read_backend_tls_policy<'n>(
+    reader: &mut Reader,
+    root: &'n YamlNode,
+    problems: &mut Problems<'n>,
+) -> BackendTlsPolicy {
+    let mut policy = BackendTlsPolicy {
+        meta: Meta::default(),
+        target_refs: Vec::new(),
+        hostname: String::new(),
+        ca_certificate_refs: Vec::new(),
+        well_known_ca_certificates: None,
+        creation_timestamp: None,
+    };
+    let Some(spec) = reader.map(root, "spec", "spec") else {
+        problems.add(root, "spec", "`spec` is required".into());
+        return policy;
+    };
+    for (index, target) in reader
+        .seq(spec, "targetRefs", "spec.targetRefs")
+        .iter()
+        .enumerate()
+    {
+        let field = format!("spec.targetRefs[{index}]");
+        policy.target_refs.push(PolicyTargetRef {
+            group: string_or(reader, target, &field, "group", ""),
+            kind: string_or(reader, target, &field, "kind", ""),
+            name: string_or(reader, target, &field, "name", ""),
+            section_name: reader.string(target, "sectionName", &format!("{field}.sectionName")),
+            field,
+        });
+    }
+    if policy.target_refs.is_empty() || policy.target_refs.len() > 16 {
+        problems.add(
+            spec.get("targetRefs").unwrap_or(spec),
+            "spec.targetRefs",
+            "`spec.targetRefs` needs 1 to 16 entries".into(),
+        );
+    }
+    let Some(validation) = reader.map(spec, "validation", "spec.validation") else {
+        problems.add(
+            spec,
+            "spec.validation",
+            "`spec.validation` is required".into(),
+        );
+        return policy;
+    };
+    match reader.string(validation, "hostname", "spec.validation.hostname") {
+        Some(text) => {
+            if let Err(why) = hostname::validate(&text, hostname::Wildcard::Forbidden) {
+                problems.add(
+                    validation.get("hostname").unwrap_or(validation),
+                    "spec.validation.hostname",
+                    format!("`spec.validation.hostname` \"{text}\" {why}"),
+                );
+            }
+            policy.hostname = text;
+        }
+        None => problems.add(
+            validation,
+            "spec.validation.hostname",
+            "`spec.validation.hostname` is required".into(),
+        ),
+    }
+    for (index, reference) in reader
+        .seq(
+            validation,
+            "caCertificateRefs",
+            "spec.validation.caCertificateRefs",
+        )
+        .iter()
+        .enumerate()
+    {
+        let field = format!("spec.validation.caCertificateRefs[{index}]");
+        policy.ca_certificate_refs.push(LocalRef {
+            group: string_or(reader, reference, &field, "group", ""),
+            kind: string_or(reader, reference, &field, "kind", ""),
+            name: string_or(reader, reference, &field, "name", ""),
+            field,
+        });
+    }
+    policy.well_known_ca_certificates = reader.string(
+        validation,
+        "wellKnownCACertificates",
+        "spec.validation.wellKnownCACertificates",
+    );
+    if policy.ca_certificate_refs.is_empty() == policy.well_known_ca_certificates.is_none() {
+        problems.add(
+            validation,
+            "spec.validation",
+            "`spec.validation` needs exactly one of `caCertificateRefs` and `wellKnownCACertificates`".into(),
+        );
+    }
+    policy
 }
 
 fn read_route<'n>(

@@ -846,7 +846,7 @@ impl Ord for MatchRank {
 /// The precedence keys of one match after the hostname (§11.6 keys 2 to 5, §11.9
 /// for gRPC): the path kind and length, a method, the number of header matches and
 /// of query matches. Greater ranks first.
-fn match_rank(route_match: &RouteMatch) -> ((u8, usize), bool, usize, usize) {
+pub(crate) fn match_rank(route_match: &RouteMatch) -> ((u8, usize), bool, usize, usize) {
     match route_match {
         RouteMatch::Http(http) => (
             match http.path.kind {

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use serde::{Serialize, Serializer};
 
+use super::backend_tls::{self, ResolvedBackendTlsPolicy};
 use super::hostname;
 use super::model::*;
 use crate::engine::diag::{Diagnostic, Source};
@@ -28,7 +29,7 @@ pub struct Condition {
 }
 
 impl Condition {
-    fn new(
+    pub(crate) fn new(
         condition_type: &'static str,
         status: ConditionStatus,
         reason: &'static str,
@@ -43,7 +44,7 @@ impl Condition {
     }
 
     /// `ResolvedRefs`: True, or False with the first problem's reason and message.
-    fn resolved_refs(problem: &Option<(&'static str, String)>) -> Condition {
+    pub(crate) fn resolved_refs(problem: &Option<(&'static str, String)>) -> Condition {
         match problem {
             None => Condition::new(
                 "ResolvedRefs",
@@ -120,6 +121,9 @@ pub struct ResolvedGateway {
     pub gateway_class: String,
     pub addresses: Vec<StatusAddress>,
     pub conditions: Vec<Condition>,
+    /// The Gateway's own listeners, then those its ListenerSets add (§11.16); the
+    /// JSON lists only its own, each ListenerSet lists the others.
+    #[serde(serialize_with = "own_listeners")]
     pub listeners: Vec<ResolvedListener>,
     /// The Service in front of the proxy pods (§11.2), `namespace/name`.
     pub proxy_service: Option<NamespacedName>,
@@ -142,6 +146,33 @@ impl ResolvedGateway {
     }
 }
 
+fn own_listeners<S: Serializer>(
+    listeners: &[ResolvedListener],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(listeners.iter().filter(|l| l.listener_set.is_none()))
+}
+
+/// A ListenerSet with the status its parent Gateway's controller writes (§11.16).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedListenerSet {
+    pub namespace: String,
+    pub name: String,
+    /// The parent Gateway, `namespace/name`.
+    pub parent: NamespacedName,
+    /// `Accepted`, `Programmed` and `ResolvedRefs`; empty when no controller writes
+    /// status (the parent is not in the input, or its class is not).
+    pub conditions: Vec<Condition>,
+    /// Position of the parent in `GatewayTopology::gateways`, when its listeners
+    /// were added to it.
+    #[serde(skip)]
+    pub gateway_index: Option<usize>,
+    /// Position in `GatewayManifests::listener_sets`.
+    #[serde(skip)]
+    pub set_index: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedListener {
@@ -157,6 +188,15 @@ pub struct ResolvedListener {
     pub active: bool,
     #[serde(skip)]
     pub protocol_kind: Option<ListenerProtocol>,
+    /// The ListenerSet the listener comes from (its position in
+    /// `GatewayManifests::listener_sets`), `None` for the Gateway's own (§11.16).
+    #[serde(skip)]
+    pub listener_set: Option<usize>,
+    /// The name scene ids and the details panel use: the listener's name, after its
+    /// ListenerSet's name and `:` when it comes from one, since a set may reuse a
+    /// name the Gateway has.
+    #[serde(skip)]
+    pub scene_name: String,
 }
 
 /// A Route with its status per parent and a summary of its rules.
@@ -184,6 +224,10 @@ impl ResolvedRoute {
 #[serde(rename_all = "camelCase")]
 pub struct ParentStatus {
     pub gateway: NamespacedName,
+    /// The ListenerSet the parentRef names, whose listeners are the Gateway's that
+    /// come from it (§11.16); absent for a parentRef to a Gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listener_set: Option<NamespacedName>,
     pub section_name: Option<String>,
     pub port: Option<i64>,
     pub conditions: Vec<Condition>,
@@ -236,9 +280,28 @@ pub struct BackendStatus {
 pub struct GatewayTopology {
     pub gateways: Vec<ResolvedGateway>,
     pub routes: Vec<ResolvedRoute>,
+    /// Sorted by namespace/name (§11.15).
+    pub backend_tls_policies: Vec<ResolvedBackendTlsPolicy>,
+    /// Sorted by namespace/name (§11.16).
+    pub listener_sets: Vec<ResolvedListenerSet>,
 }
 
 impl GatewayTopology {
+    /// The listeners a ListenerSet added to its Gateway (§11.16), in its order;
+    /// empty when the Gateway did not take them.
+    pub fn listener_set_listeners(&self, set: &ResolvedListenerSet) -> Vec<&ResolvedListener> {
+        set.gateway_index
+            .and_then(|g| self.gateways.get(g))
+            .map(|gateway| {
+                gateway
+                    .listeners
+                    .iter()
+                    .filter(|l| l.listener_set == Some(set.set_index))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The Gateways that claim a hostname on a port (§11.10), by position: those
     /// with an active listener on the port whose hostname, or the hostname of a
     /// Route attached to it, matches `host`. Sorted as the Gateways are, by
@@ -330,9 +393,10 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
         .collect();
     let mut by_port: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (index, listener) in gateway.listeners.iter().enumerate() {
-        if states[index]
-            .protocol
-            .is_some_and(|p| p != ListenerProtocol::Udp)
+        if listener.listener_set.is_none()
+            && states[index]
+                .protocol
+                .is_some_and(|p| p != ListenerProtocol::Udp)
         {
             by_port.entry(listener.port).or_default().push(index);
         }
@@ -389,7 +453,133 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
             }
         }
     }
+    // ListenerSet listeners come after the Gateway's own, in precedence order
+    // (§11.16): each one that would conflict with a listener already standing is
+    // Conflicted, and the standing one keeps its place.
+    for index in 0..gateway.listeners.len() {
+        if gateway.listeners[index].listener_set.is_none() {
+            continue;
+        }
+        let Some(protocol) = states[index].protocol else {
+            continue;
+        };
+        let listener = &gateway.listeners[index];
+        let conflict = (0..index)
+            .filter(|&earlier| {
+                states[earlier].conflict.is_none()
+                    && gateway.listeners[earlier].port == listener.port
+            })
+            .find_map(|earlier| {
+                let other = states[earlier].protocol?;
+                pair_conflict(
+                    (protocol, listener.hostname.as_deref()),
+                    (other, gateway.listeners[earlier].hostname.as_deref()),
+                )
+            });
+        states[index].conflict = conflict;
+    }
     states
+}
+
+/// See [`ResolvedListener::scene_name`].
+fn scene_name(manifests: &Manifests, listener: &Listener) -> String {
+    match listener
+        .listener_set
+        .and_then(|i| manifests.gateway.listener_sets.get(i))
+    {
+        Some(set) => format!("{}:{}", set.meta.name, listener.name),
+        None => listener.name.clone(),
+    }
+}
+
+/// Whether two listeners on one port conflict, as §11.3 decides for one Gateway:
+/// HTTP beside HTTPS, TLS or TCP, TCP beside anything TCP-based, and two UDP
+/// listeners are a ProtocolConflict; two HTTP, or two of HTTPS and TLS, with the
+/// same hostname are a HostnameConflict.
+fn pair_conflict(
+    (a, host_a): (ListenerProtocol, Option<&str>),
+    (b, host_b): (ListenerProtocol, Option<&str>),
+) -> Option<&'static str> {
+    use ListenerProtocol::*;
+    let protocol_conflict = match (a, b) {
+        (Udp, Udp) => true,
+        (Udp, _) | (_, Udp) => return None,
+        (Tcp, _) | (_, Tcp) => true,
+        (Http, Http) => false,
+        (Http, _) | (_, Http) => true,
+        _ => false,
+    };
+    if protocol_conflict {
+        Some("ProtocolConflict")
+    } else if host_a == host_b {
+        Some("HostnameConflict")
+    } else {
+        None
+    }
+}
+
+/// The Gateway with the listeners its ListenerSets add (§11.16): its own first,
+/// then those of each ListenerSet whose parent it is and whose namespace its
+/// `allowedListeners` admits, the oldest set first, then by namespace/name.
+pub(crate) fn with_listener_sets(manifests: &Manifests, gateway: &Gateway) -> Gateway {
+    let sets = admitted_listener_sets(manifests, gateway, &NamespaceLabels::new(manifests));
+    let mut effective = gateway.clone();
+    for index in sets {
+        effective.listeners.extend(
+            manifests.gateway.listener_sets[index]
+                .listeners
+                .iter()
+                .cloned(),
+        );
+    }
+    effective
+}
+
+/// The positions of the ListenerSets whose listeners the Gateway takes, in
+/// precedence order.
+fn admitted_listener_sets(
+    manifests: &Manifests,
+    gateway: &Gateway,
+    namespaces: &NamespaceLabels,
+) -> Vec<usize> {
+    let sets = &manifests.gateway.listener_sets;
+    let mut admitted: Vec<usize> = (0..sets.len())
+        .filter(|&i| {
+            let set = &sets[i];
+            set.parent.group == GROUP
+                && set.parent.kind == "Gateway"
+                && set.parent.namespace == gateway.meta.namespace
+                && set.parent.name == gateway.meta.name
+                && admits(
+                    &gateway.allowed_listeners,
+                    &gateway.meta.namespace,
+                    &set.meta.namespace,
+                    namespaces,
+                )
+        })
+        .collect();
+    admitted.sort_compact_by_key(|&i| {
+        (
+            age_key(sets[i].creation_timestamp.as_deref()),
+            sets[i].key(),
+        )
+    });
+    admitted
+}
+
+/// Whether `from` lets an object in `namespace` in, for an owner in `own_namespace`.
+fn admits(
+    from: &FromNamespaces,
+    own_namespace: &str,
+    namespace: &str,
+    namespaces: &NamespaceLabels,
+) -> bool {
+    match from {
+        FromNamespaces::Same => namespace == own_namespace,
+        FromNamespaces::All => true,
+        FromNamespaces::Selector(Some(selector)) => selector.matches(&namespaces.get(namespace)),
+        FromNamespaces::Selector(None) | FromNamespaces::None | FromNamespaces::Other(_) => false,
+    }
 }
 
 /// Whether the Gateway's class is in the input (§11.2: kubetopo accepts every class it is given).
@@ -458,6 +648,7 @@ pub fn resolve_gateways(
         return GatewayTopology::default();
     }
     let mut grants = Grants::new(&gateway_manifests.grants);
+    let backend_tls_policies = backend_tls::resolve_backend_tls(manifests, diagnostics);
     let service_index: BTreeMap<(&str, &str), usize> = services
         .iter()
         .enumerate()
@@ -485,12 +676,13 @@ pub fn resolve_gateways(
     gateway_order.sort_compact_by_key(|&i| gateway_manifests.gateways[i].key());
     let mut gateways: Vec<ResolvedGateway> = Vec::new();
     let mut gateway_states: Vec<Vec<ListenerState>> = Vec::new();
+    let mut effective: Vec<Gateway> = Vec::new();
     for &index in &gateway_order {
-        let gateway = &gateway_manifests.gateways[index];
-        let states = listener_states(gateway);
+        let gateway = with_listener_sets(manifests, &gateway_manifests.gateways[index]);
+        let states = listener_states(&gateway);
         gateways.push(resolve_gateway(
             manifests,
-            gateway,
+            &gateway,
             &states,
             services,
             &service_index,
@@ -499,12 +691,14 @@ pub fn resolve_gateways(
             diagnostics,
         ));
         gateway_states.push(states);
+        effective.push(gateway);
     }
     let gateway_position: BTreeMap<NamespacedName, usize> = gateways
         .iter()
         .enumerate()
         .map(|(i, g)| (g.key(), i))
         .collect_map();
+    let listener_sets = resolve_listener_sets(manifests, &gateways, &gateway_position, diagnostics);
 
     // Routes, in kind, namespace, name order.
     let mut route_order: Vec<usize> = (0..gateway_manifests.routes.len()).collect();
@@ -532,7 +726,7 @@ pub fn resolve_gateways(
                     route,
                     parent_ref,
                     &gateways,
-                    &gateway_manifests.gateways,
+                    &effective,
                     &gateway_states,
                     &gateway_position,
                     &namespaces,
@@ -568,6 +762,26 @@ pub fn resolve_gateways(
                     &service_index,
                     &mut grants,
                 );
+                // A BackendTLSPolicy on the port that cannot be met makes the backend
+                // invalid (§11.15).
+                let check = check.and_then(|service| {
+                    let port_name = services[service]
+                        .ports
+                        .iter()
+                        .find(|p| Some(p.port) == backend.port)
+                        .and_then(|p| p.name.as_deref());
+                    let policy = backend_tls::applying(
+                        manifests,
+                        &backend_tls_policies,
+                        &services[service].namespace,
+                        &services[service].name,
+                        port_name,
+                    );
+                    match policy.and_then(|p| backend_tls_policies[p].unmet.clone()) {
+                        Some(unmet) => Err(unmet),
+                        None => Ok(service),
+                    }
+                });
                 let (problem, service) = match check {
                     Ok(service) => (None, Some(service)),
                     Err((reason, message)) => {
@@ -708,6 +922,7 @@ pub fn resolve_gateways(
     }
     l4_shadowing(manifests, &routes, &gateways, diagnostics);
     rule_shadowing(manifests, &routes, diagnostics);
+    super::shadowing::cross_route_shadowing(manifests, &routes, &gateways, diagnostics);
     backend_endpoints(manifests, &routes, services, diagnostics);
     for (index, grant) in gateway_manifests.grants.iter().enumerate() {
         if !grants.used.contains(&index) {
@@ -718,10 +933,117 @@ pub fn resolve_gateways(
             );
         }
     }
-    GatewayTopology { gateways, routes }
+    GatewayTopology {
+        gateways,
+        routes,
+        backend_tls_policies,
+        listener_sets,
+    }
 }
 
-fn object_name(meta: &Meta, kind: &str) -> String {
+/// The status of every ListenerSet (§11.16), sorted by namespace/name: `Accepted`
+/// and `Programmed`, each `NotAllowed` when the parent's `allowedListeners` does not
+/// admit the set's namespace, `ParentNotAccepted` when the parent is not accepted,
+/// and `ListenersNotValid` when none of its listeners is (True with that reason
+/// when only some are not). A parent that is not in the input, or whose class is
+/// not, gets no status and a diagnostic.
+fn resolve_listener_sets(
+    manifests: &Manifests,
+    gateways: &[ResolvedGateway],
+    gateway_position: &BTreeMap<NamespacedName, usize>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ResolvedListenerSet> {
+    let sets = &manifests.gateway.listener_sets;
+    let mut order: Vec<usize> = (0..sets.len()).collect();
+    order.sort_compact_by_key(|&i| sets[i].key());
+    order
+        .into_iter()
+        .map(|index| {
+            let set = &sets[index];
+            let parent = NamespacedName::new(&set.parent.namespace, &set.parent.name);
+            let mut resolved = ResolvedListenerSet {
+                namespace: set.meta.namespace.clone(),
+                name: set.meta.name.clone(),
+                parent: parent.clone(),
+                conditions: Vec::new(),
+                gateway_index: None,
+                set_index: index,
+            };
+            let object = object_name(&set.meta, "ListenerSet");
+            let gateway_index = gateway_position.get(&parent).copied().filter(|&g| {
+                set.parent.group == GROUP
+                    && set.parent.kind == "Gateway"
+                    && gateways[g].conditions.first().is_some_and(|c| c.reason != "Pending")
+            });
+            let Some(gateway_index) = gateway_index else {
+                diagnostics.push(
+                    Diagnostic::error("gateway-listenerset-parent-not-found", format!("ListenerSet {} names parent {} {} {parent}, which is not a Gateway in the input with a known GatewayClass: no controller writes status for the set and its listeners are nowhere (§11.16).", set.key(), set.parent.group, set.parent.kind))
+                        .object(object)
+                        .field("spec.parentRef")
+                        .at(set.meta.field_source("spec.parentRef")),
+                );
+                return resolved;
+            };
+            let gateway = &gateways[gateway_index];
+            let listeners: Vec<&ResolvedListener> = gateway
+                .listeners
+                .iter()
+                .filter(|l| l.listener_set == Some(index))
+                .collect();
+            let n_valid = listeners.iter().filter(|l| l.active).count();
+            let gateway_accepted = gateway
+                .conditions
+                .first()
+                .is_some_and(|c| c.status == ConditionStatus::True);
+            let (accepted, reason, message) = if listeners.is_empty() {
+                diagnostics.push(
+                    Diagnostic::error("gateway-listenerset-not-allowed", format!("ListenerSet {} adds listeners to Gateway {parent}, whose `spec.allowedListeners` does not admit namespace {} (the default is `from: None`): Accepted=False/NotAllowed, and none of its listeners is served (§11.16).", set.key(), set.meta.namespace))
+                        .object(object)
+                        .field("spec.parentRef")
+                        .at(set.meta.field_source("spec.parentRef")),
+                );
+                (false, "NotAllowed", "ListenerSet is not allowed by the Gateway's allowedListeners")
+            } else if !gateway_accepted {
+                (false, "ParentNotAccepted", "The parent Gateway is not accepted")
+            } else if n_valid == 0 {
+                (false, "ListenersNotValid", "No listener is valid")
+            } else if n_valid < listeners.len() {
+                (true, "ListenersNotValid", "Some listeners are not valid")
+            } else {
+                (true, "Accepted", "ListenerSet is accepted")
+            };
+            if !listeners.is_empty() {
+                resolved.gateway_index = Some(gateway_index);
+            }
+            resolved.conditions.push(Condition::new(
+                "Accepted",
+                ConditionStatus::of(accepted),
+                reason,
+                message,
+            ));
+            resolved.conditions.push(if !accepted {
+                Condition::new("Programmed", ConditionStatus::False, reason, message)
+            } else if !gateway.programmed {
+                Condition::new(
+                    "Programmed",
+                    ConditionStatus::False,
+                    "Pending",
+                    "The parent Gateway is not programmed",
+                )
+            } else {
+                Condition::new(
+                    "Programmed",
+                    ConditionStatus::True,
+                    "Programmed",
+                    "ListenerSet is programmed",
+                )
+            });
+            resolved
+        })
+        .collect()
+}
+
+pub(super) fn object_name(meta: &Meta, kind: &str) -> String {
     if meta.namespace.is_empty() {
         format!("{kind}/{}", meta.name)
     } else {
@@ -823,6 +1145,8 @@ fn resolve_gateway(
                 conditions: Vec::new(),
                 active: false,
                 protocol_kind: listener.protocol(),
+                listener_set: listener.listener_set,
+                scene_name: scene_name(manifests, listener),
             });
         }
         return resolved;
@@ -830,14 +1154,38 @@ fn resolve_gateway(
 
     for (listener, state) in gateway.listeners.iter().zip(states) {
         let field = listener.field.clone();
+        // A ListenerSet's listener is reported at the set, and its namespace is the
+        // one `Same` and certificate references are relative to (§11.16).
+        let set = listener
+            .listener_set
+            .and_then(|i| manifests.gateway.listener_sets.get(i));
+        let (object, meta, who, owner_kind) = match set {
+            Some(set) => (
+                object_name(&set.meta, "ListenerSet"),
+                &set.meta,
+                format!(
+                    "Listener {} of ListenerSet {} (on Gateway {})",
+                    listener.name,
+                    set.key(),
+                    gateway.key()
+                ),
+                "ListenerSet",
+            ),
+            None => (
+                object.clone(),
+                &gateway.meta,
+                format!("Listener {} of Gateway {}", listener.name, gateway.key()),
+                "Gateway",
+            ),
+        };
         let mut conditions = Vec::new();
         let mut refs: Option<(&'static str, String)> = None;
         if state.protocol.is_none() {
             diagnostics.push(
-                Diagnostic::error("gateway-listener-unsupported-protocol", format!("Listener {} of Gateway {} has protocol \"{}\", which kubetopo's controller does not support (HTTP, HTTPS, TLS, TCP or UDP): Accepted=False/UnsupportedProtocol, and no Route can attach to it (§11.3).", listener.name, gateway.key(), listener.protocol))
+                Diagnostic::error("gateway-listener-unsupported-protocol", format!("{who} has protocol \"{}\", which kubetopo's controller does not support (HTTP, HTTPS, TLS, TCP or UDP): Accepted=False/UnsupportedProtocol, and no Route can attach to it (§11.3).", listener.protocol))
                     .object(object.clone())
                     .field(format!("{field}.protocol"))
-                    .at(gateway.meta.field_source(&format!("{field}.protocol"))),
+                    .at(meta.field_source(&format!("{field}.protocol"))),
             );
         }
         if !state.invalid_kinds.is_empty() {
@@ -852,10 +1200,10 @@ fn resolve_gateway(
                 listener.protocol
             );
             diagnostics.push(
-                Diagnostic::warning("gateway-listener-invalid-route-kinds", format!("Listener {} of Gateway {} allows route kinds it cannot serve ({}): ResolvedRefs=False/InvalidRouteKinds, and only the valid kinds are listed as supported (§11.3).", listener.name, gateway.key(), kinds.join(", ")))
+                Diagnostic::warning("gateway-listener-invalid-route-kinds", format!("{who} allows route kinds it cannot serve ({}): ResolvedRefs=False/InvalidRouteKinds, and only the valid kinds are listed as supported (§11.3).", kinds.join(", ")))
                     .object(object.clone())
                     .field(format!("{field}.allowedRoutes.kinds"))
-                    .at(gateway.meta.field_source(&format!("{field}.allowedRoutes.kinds"))),
+                    .at(meta.field_source(&format!("{field}.allowedRoutes.kinds"))),
             );
             refs = Some(("InvalidRouteKinds", message));
         }
@@ -871,17 +1219,17 @@ fn resolve_gateway(
                         certificate.kind
                     ),
                 ))
-            } else if certificate.namespace != gateway.meta.namespace
+            } else if certificate.namespace != meta.namespace
                 && !grants.permits(
-                    "Gateway",
-                    &gateway.meta.namespace,
+                    owner_kind,
+                    &meta.namespace,
                     "",
                     "Secret",
                     &certificate.namespace,
                     &certificate.name,
                 )
             {
-                Some(("RefNotPermitted", format!("Secret {}/{} is in another namespace and no ReferenceGrant there permits Gateways from {}", certificate.namespace, certificate.name, gateway.meta.namespace)))
+                Some(("RefNotPermitted", format!("Secret {}/{} is in another namespace and no ReferenceGrant there permits {owner_kind}s from {}", certificate.namespace, certificate.name, meta.namespace)))
             } else if !secrets
                 .contains(&(certificate.namespace.as_str(), certificate.name.as_str()))
             {
@@ -897,20 +1245,20 @@ fn resolve_gateway(
             };
             if let Some((reason, message)) = problem {
                 diagnostics.push(
-                    Diagnostic::error("gateway-listener-bad-certificate", format!("Listener {} of Gateway {}: {message}, so the listener's ResolvedRefs is False/{reason} (§11.3).", listener.name, gateway.key()))
+                    Diagnostic::error("gateway-listener-bad-certificate", format!("{who}: {message}, so the listener's ResolvedRefs is False/{reason} (§11.3)."))
                         .object(object.clone())
                         .field(certificate.field.clone())
-                        .at(gateway.meta.field_source(&certificate.field)),
+                        .at(meta.field_source(&certificate.field)),
                 );
                 refs.get_or_insert((reason, message));
             }
         }
         match &listener.allowed_namespaces {
             FromNamespaces::Selector(None) => diagnostics.push(
-                Diagnostic::warning("gateway-selector-matches-nothing", format!("Listener {} of Gateway {} allows Routes `from: Selector` but gives no selector, so no namespace matches and no Route can attach (§11.3).", listener.name, gateway.key()))
+                Diagnostic::warning("gateway-selector-matches-nothing", format!("{who} allows Routes `from: Selector` but gives no selector, so no namespace matches and no Route can attach (§11.3)."))
                     .object(object.clone())
                     .field(format!("{field}.allowedRoutes.namespaces"))
-                    .at(gateway.meta.field_source(&format!("{field}.allowedRoutes.namespaces"))),
+                    .at(meta.field_source(&format!("{field}.allowedRoutes.namespaces"))),
             ),
             FromNamespaces::Selector(Some(selector)) => {
                 let namespaces = NamespaceLabels::new(manifests);
@@ -920,10 +1268,10 @@ fn resolve_gateway(
                 }
                 if !names.iter().any(|name| selector.matches(&namespaces.get(name))) {
                     diagnostics.push(
-                        Diagnostic::warning("gateway-selector-matches-nothing", format!("Listener {} of Gateway {} allows Routes from namespaces matching a selector, and no namespace in the input matches it (every namespace carries {NAMESPACE_NAME_LABEL}=<name>), so no Route can attach (§11.3).", listener.name, gateway.key()))
+                        Diagnostic::warning("gateway-selector-matches-nothing", format!("{who} allows Routes from namespaces matching a selector, and no namespace in the input matches it (every namespace carries {NAMESPACE_NAME_LABEL}=<name>), so no Route can attach (§11.3)."))
                             .object(object.clone())
                             .field(format!("{field}.allowedRoutes.namespaces.selector"))
-                            .at(gateway.meta.field_source(&format!("{field}.allowedRoutes.namespaces.selector"))),
+                            .at(meta.field_source(&format!("{field}.allowedRoutes.namespaces.selector"))),
                     );
                 }
             }
@@ -931,18 +1279,18 @@ fn resolve_gateway(
         }
         if let Some(reason) = state.conflict {
             diagnostics.push(
-                Diagnostic::error("gateway-listener-conflict", format!("Listener {} of Gateway {} ({} on port {}{}) conflicts with another listener on that port: Conflicted=True/{reason}. No conflicting listener is accepted (§11.3).", listener.name, gateway.key(), listener.protocol, listener.port, listener.hostname.as_deref().map(|h| format!(", hostname {h}")).unwrap_or_default()))
+                Diagnostic::error("gateway-listener-conflict", format!("{who} ({} on port {}{}) conflicts with another listener on that port: Conflicted=True/{reason}. {}", listener.protocol, listener.port, listener.hostname.as_deref().map(|h| format!(", hostname {h}")).unwrap_or_default(), if set.is_some() { "The listener that comes first keeps the port: the Gateway's own, then older ListenerSets, then by namespace/name (§11.16)." } else { "No conflicting listener is accepted (§11.3)." }))
                     .object(object.clone())
                     .field(field.clone())
-                    .at(gateway.meta.field_source(&field)),
+                    .at(meta.field_source(&field)),
             );
         }
         if !state.overlapping_tls.is_empty() {
             diagnostics.push(
-                Diagnostic::warning("gateway-listener-overlapping-tls", format!("Listener {} of Gateway {} shares port {} with TLS listener(s) {} whose hostnames overlap its own: OverlappingTLSConfig=True/OverlappingHostnames. A client reusing a connection may reach the wrong listener (§11.3).", listener.name, gateway.key(), listener.port, state.overlapping_tls.join(", ")))
+                Diagnostic::warning("gateway-listener-overlapping-tls", format!("{who} shares port {} with TLS listener(s) {} whose hostnames overlap its own: OverlappingTLSConfig=True/OverlappingHostnames. A client reusing a connection may reach the wrong listener (§11.3).", listener.port, state.overlapping_tls.join(", ")))
                     .object(object.clone())
                     .field(field.clone())
-                    .at(gateway.meta.field_source(&field)),
+                    .at(meta.field_source(&field)),
             );
         }
         let (accepted, accepted_reason) = match (state.protocol, state.conflict) {
@@ -1018,9 +1366,21 @@ fn resolve_gateway(
             conditions,
             active: accepted,
             protocol_kind: state.protocol,
+            listener_set: listener.listener_set,
+            scene_name: scene_name(manifests, listener),
         });
     }
-    let n_valid = resolved.listeners.iter().filter(|l| l.active).count();
+    // The Gateway's own listeners decide its conditions; a ListenerSet's decide the set's.
+    let n_own = gateway
+        .listeners
+        .iter()
+        .filter(|l| l.listener_set.is_none())
+        .count();
+    let n_valid = resolved
+        .listeners
+        .iter()
+        .filter(|l| l.active && l.listener_set.is_none())
+        .count();
 
     // The proxy Service: one labelled gateway-name in the Gateway's namespace (§11.2).
     let proxy_object = manifests.services.iter().find(|m| {
@@ -1083,7 +1443,7 @@ fn resolve_gateway(
             "ListenersNotValid",
             "No listener is valid".to_string(),
         )
-    } else if n_valid < gateway.listeners.len() {
+    } else if n_valid < n_own {
         (
             true,
             "ListenersNotValid",
@@ -1159,18 +1519,35 @@ fn attach(
             .field(parent_ref.field.clone())
             .at(route.meta.field_source(&parent_ref.field))
     };
-    if parent_ref.group != GROUP || parent_ref.kind != "Gateway" {
+    if parent_ref.group != GROUP || !matches!(parent_ref.kind.as_str(), "Gateway" | "ListenerSet") {
         let what = if parent_ref.group.is_empty() && parent_ref.kind == "Service" {
             format!("Service {key} (the mesh profile, which kubetopo does not model)")
         } else {
             format!(
-                "{} {} {key}, which is not a Gateway",
+                "{} {} {key}, which is not a Gateway or a ListenerSet",
                 parent_ref.group, parent_ref.kind
             )
         };
         diagnostics.push(not_found(what));
         return None;
     }
+    // A parentRef to a ListenerSet attaches to the listeners the set adds to its
+    // Gateway, and one to a Gateway only to the Gateway's own (§11.16).
+    let (set_index, key) = if parent_ref.kind == "ListenerSet" {
+        let sets = &manifests.gateway.listener_sets;
+        let Some(index) = sets.iter().position(|set| set.key() == key) else {
+            diagnostics.push(not_found(format!(
+                "ListenerSet {key}, which is not in the input"
+            )));
+            return None;
+        };
+        (
+            Some(index),
+            NamespacedName::new(&sets[index].parent.namespace, &sets[index].parent.name),
+        )
+    } else {
+        (None, key)
+    };
     let Some(&gateway_index) = gateway_position.get(&key) else {
         diagnostics.push(not_found(format!(
             "Gateway {key}, which is not in the input"
@@ -1178,7 +1555,21 @@ fn attach(
         return None;
     };
     let gateway = &gateways[gateway_index];
-    let gateway_object = gateway_objects.iter().find(|g| g.key() == key)?;
+    let gateway_object = &gateway_objects[gateway_index];
+    if let Some(index) = set_index {
+        if !gateway_object
+            .listeners
+            .iter()
+            .any(|l| l.listener_set == Some(index))
+        {
+            diagnostics.push(not_found(format!(
+                "ListenerSet {}, whose listeners Gateway {key} does not take (its `allowedListeners` does not admit namespace {})",
+                manifests.gateway.listener_sets[index].key(),
+                manifests.gateway.listener_sets[index].meta.namespace
+            )));
+            return None;
+        }
+    }
     if !class_known(manifests, gateway_object) {
         diagnostics.push(not_found(format!(
             "Gateway {key}, whose GatewayClass {} is not in the input",
@@ -1189,6 +1580,7 @@ fn attach(
     let states = &gateway_states[gateway_index];
     let mut parent = ParentStatus {
         gateway: key.clone(),
+        listener_set: set_index.map(|i| manifests.gateway.listener_sets[i].key()),
         section_name: parent_ref.section_name.clone(),
         port: parent_ref.port,
         conditions: Vec::new(),
@@ -1198,10 +1590,11 @@ fn attach(
     let relevant: Vec<usize> = (0..gateway_object.listeners.len())
         .filter(|&i| {
             let listener = &gateway_object.listeners[i];
-            parent_ref
-                .section_name
-                .as_ref()
-                .is_none_or(|s| *s == listener.name)
+            listener.listener_set == set_index
+                && parent_ref
+                    .section_name
+                    .as_ref()
+                    .is_none_or(|s| *s == listener.name)
                 && parent_ref.port.is_none_or(|p| p == listener.port)
         })
         .collect();
@@ -1248,19 +1641,27 @@ fn attach(
         );
         return Some(parent);
     }
-    let route_namespace = namespaces.get(&route.meta.namespace);
+    // `Same` is the namespace of the object the listener is written in.
+    let owner_namespace = |listener: &Listener| -> &str {
+        listener
+            .listener_set
+            .and_then(|i| manifests.gateway.listener_sets.get(i))
+            .map_or(gateway_object.meta.namespace.as_str(), |set| {
+                set.meta.namespace.as_str()
+            })
+    };
     let allowed: Vec<usize> = relevant
         .iter()
         .copied()
         .filter(|&i| {
             let listener = &gateway_object.listeners[i];
             let kind_ok = states[i].supported.contains(&route.kind);
-            let namespace_ok = match &listener.allowed_namespaces {
-                FromNamespaces::Same => route.meta.namespace == gateway_object.meta.namespace,
-                FromNamespaces::All => true,
-                FromNamespaces::Selector(Some(selector)) => selector.matches(&route_namespace),
-                FromNamespaces::Selector(None) | FromNamespaces::Other(_) => false,
-            };
+            let namespace_ok = admits(
+                &listener.allowed_namespaces,
+                owner_namespace(listener),
+                &route.meta.namespace,
+                namespaces,
+            );
             kind_ok && namespace_ok
         })
         .collect();
@@ -1280,12 +1681,13 @@ fn attach(
                 } else {
                     let from = match &listener.allowed_namespaces {
                         FromNamespaces::Same => {
-                            format!("only namespace {}", gateway_object.meta.namespace)
+                            format!("only namespace {}", owner_namespace(listener))
                         }
                         FromNamespaces::Selector(_) => {
                             "namespaces matching its selector".to_string()
                         }
                         FromNamespaces::All => "all namespaces".to_string(),
+                        FromNamespaces::None => "no namespace".to_string(),
                         FromNamespaces::Other(other) => format!("`from: {other}`"),
                     };
                     format!(
@@ -1548,6 +1950,7 @@ fn backend_diagnostic(
     message: &str,
 ) -> Diagnostic {
     let code = match reason {
+        _ if message.starts_with("BackendTLSPolicy") => "gateway-backend-tls-policy-unmet",
         "RefNotPermitted" => "gateway-backend-ref-not-permitted",
         "InvalidKind" => "gateway-backend-invalid-kind",
         "UnsupportedProtocol" => "gateway-backend-unsupported-protocol",

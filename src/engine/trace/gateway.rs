@@ -415,8 +415,26 @@ impl<'r, 't> Run<'r, 't> {
         let endpoint_port_number = endpoint_port(&endpoint_ref, &service_port)
             .or_else(|| endpoint_ref.ports.first().map(|p| p.port))
             .unwrap_or(service_port.port);
+        // A BackendTLSPolicy on the port: the proxy speaks TLS, with the policy's
+        // hostname as SNI (§11.15).
+        let tls = crate::engine::gateway::backend_tls::applying(
+            &self.topology().manifests,
+            &self.topology().gateway.backend_tls_policies,
+            &service_ref.namespace,
+            &service_ref.name,
+            service_port.name.as_deref(),
+        )
+        .map(|position| {
+            let policy = &self.topology().gateway.backend_tls_policies[position];
+            format!(
+                " over TLS (BackendTLSPolicy {}), SNI {}",
+                policy.key(),
+                policy.hostname
+            )
+        })
+        .unwrap_or_default();
         let detail = format!(
-            "the Gateway's proxy {} connects to Service {} port {} itself: it balances over the {} {}endpoint{} (no ClusterIP, no kube-proxy, no SNAT) and picks {} ({})",
+            "the Gateway's proxy {} connects to Service {} port {}{tls} itself: it balances over the {} {}endpoint{} (no ClusterIP, no kube-proxy, no SNAT) and picks {} ({})",
             proxy.label,
             service_ref.key(),
             port_label(&service_port),

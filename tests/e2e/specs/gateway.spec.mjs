@@ -92,6 +92,23 @@ test('details: a Gateway lists its listener and Routes; a Route its rules in pre
   await app.assertClean();
 });
 
+test('a click on a Route\'s edge selects the Route and opens its details', async ({ page }) => {
+  const app = await openSample(page);
+  const cart = page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"][data-to="svc:shop/cart"]');
+  await expect(cart).toHaveCount(1);
+  const point = await pointOn(cart);
+  await page.mouse.click(point.x, point.y);
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute shop/storefront');
+  await expect(app.details.locator('[data-testid="route-rule"]').first()).toContainText('rule 2: /basket');
+  // The rejected edge, from the Gateway, selects the Route the Gateway refused.
+  const refused = page.locator('.graph path.edge.rejected[data-from="gw:shop/web"][data-to="svc:legacy/old-frontend"]');
+  const refusedPoint = await pointOn(refused);
+  await page.mouse.click(refusedPoint.x, refusedPoint.y);
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute legacy/old-shop');
+  await app.screenshot('gateway-route-edge-click');
+  await app.assertClean();
+});
+
 test('the request form traces host, path, method and headers through the Gateway', async ({ page }) => {
   const app = await openSample(page);
   await page.getByTestId('request-form').locator('summary').click();

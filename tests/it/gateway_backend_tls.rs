@@ -1,0 +1,220 @@
+//! BackendTLSPolicy (§11.15): which Service ports the Gateway's proxy reaches over
+//! TLS, the policy's status, its broken references, and the 500 a policy that
+//! cannot be met gives.
+
+use kubetopo::engine::config::Config;
+use kubetopo::engine::gateway::backend_tls::ResolvedBackendTlsPolicy;
+use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::model::Protocol;
+use kubetopo::engine::trace::{
+    parse_destination, HopAction, HttpOptions, SeededChooser, Trace, TraceSource, Tracer, Verdict,
+};
+use kubetopo::engine::{analyze, Topology};
+
+/// A Gateway with one HTTP listener, an HTTPRoute to `api` (port 443, named
+/// `https`) and `web` (port 80), their pods, and `policy` appended.
+fn with_policy(policy: &str) -> Topology {
+    let mut yaml = String::from("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: c}\nspec: {controllerName: example.net/gw}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: app}\nspec:\n  parentRefs: [{name: web}]\n  rules:\n  - matches: [{path: {value: /api}}]\n    backendRefs: [{name: api, port: 443}]\n  - backendRefs: [{name: site, port: 80}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca}\n---\n");
+    for (name, port, port_name) in [("api", 443, "https"), ("site", 80, "http")] {
+        yaml.push_str(&format!("apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  selector: {{app: {name}}}\n  ports: [{{name: {port_name}, port: {port}, targetPort: 8443}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec: {{containers: [{{name: c, image: echo, ports: [{{containerPort: 8443}}]}}]}}\n---\n"));
+    }
+    yaml.push_str(policy);
+    analyze(&[SourceFile::new("gw.yaml", yaml)], &Config::default())
+}
+
+fn policy(targets: &str, validation: &str) -> String {
+    format!("apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {{name: api-tls}}\nspec:\n  targetRefs: {targets}\n  validation: {validation}\n")
+}
+
+fn get(topology: &Topology, path: &str) -> Trace {
+    let address = &topology.gateway.gateways[0].addresses[0].value;
+    let destination = parse_destination(&format!("http://{address}{path}")).expect("a URL");
+    Tracer::new(topology).trace_http(
+        &TraceSource::External {
+            client_ip: "198.51.100.7".parse().unwrap(),
+        },
+        &destination,
+        Protocol::Tcp,
+        &HttpOptions {
+            method: "GET".to_string(),
+            headers: Vec::new(),
+            host: Some("shop.example.com".to_string()),
+            sni: None,
+        },
+        &mut SeededChooser::new(0),
+    )
+}
+
+fn proxy_hop(trace: &Trace) -> String {
+    trace
+        .hops
+        .iter()
+        .find(|h| h.action == HopAction::Proxy)
+        .map(|h| h.detail.clone())
+        .unwrap_or_else(|| panic!("no proxy hop: {}", trace.reason))
+}
+
+fn the_policy(topology: &Topology) -> &ResolvedBackendTlsPolicy {
+    &topology.gateway.backend_tls_policies[0]
+}
+
+fn conditions(policy: &ResolvedBackendTlsPolicy) -> Vec<String> {
+    policy
+        .conditions
+        .iter()
+        .map(|c| format!("{}={}/{}", c.condition_type, c.status, c.reason))
+        .collect()
+}
+
+fn codes(topology: &Topology) -> Vec<(&'static str, String, usize)> {
+    topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("gateway-backend-tls"))
+        .map(|d| (d.code, d.field.clone(), d.source.line))
+        .collect()
+}
+
+/// §11.15: a policy on the Service (or on its port, by name) makes the proxy hop
+/// TLS, with the policy's hostname as SNI; another Service's hop is unchanged.
+#[test]
+fn s11_15_the_proxy_originates_tls_to_a_targeted_service_port() {
+    for targets in [
+        "[{group: \"\", kind: Service, name: api}]",
+        "[{group: \"\", kind: Service, name: api, sectionName: https}]",
+    ] {
+        let topology = with_policy(&policy(
+            targets,
+            "{hostname: api.internal, caCertificateRefs: [{group: \"\", kind: ConfigMap, name: ca}]}",
+        ));
+        assert_eq!(
+            conditions(the_policy(&topology)),
+            ["Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"],
+            "{targets}"
+        );
+        assert!(codes(&topology).is_empty(), "{:?}", codes(&topology));
+        let trace = get(&topology, "/api/x");
+        assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+        let hop = proxy_hop(&trace);
+        assert!(
+            hop.contains("over TLS (BackendTLSPolicy default/api-tls), SNI api.internal"),
+            "{hop}"
+        );
+        let other = proxy_hop(&get(&topology, "/"));
+        assert!(!other.contains("TLS"), "{other}");
+    }
+    // A policy on another port name does not apply.
+    let topology = with_policy(&policy(
+        "[{group: \"\", kind: Service, name: api, sectionName: admin}]",
+        "{hostname: api.internal, wellKnownCACertificates: System}",
+    ));
+    assert!(!proxy_hop(&get(&topology, "/api")).contains("TLS"));
+    let found = codes(&topology);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "gateway-backend-tls-target-not-found");
+    assert_eq!(found[0].1, "spec.targetRefs[0]");
+    assert!(found[0].2 > 0);
+    assert_eq!(
+        conditions(the_policy(&topology)),
+        [
+            "Accepted=False/TargetNotFound",
+            "ResolvedRefs=True/ResolvedRefs"
+        ]
+    );
+}
+
+/// §11.15: a CA certificate ref to a missing ConfigMap is InvalidCACertificateRef,
+/// one of another kind InvalidKind; with no valid CA the policy is not accepted,
+/// the Route's backend is invalid (ResolvedRefs=False) and its share answers 500.
+#[test]
+fn s11_15_broken_ca_refs_make_the_backend_invalid() {
+    for (reference, reason) in [
+        (
+            "{group: \"\", kind: ConfigMap, name: missing}",
+            "InvalidCACertificateRef",
+        ),
+        ("{group: \"\", kind: Secret, name: ca}", "InvalidKind"),
+    ] {
+        let topology = with_policy(&policy(
+            "[{group: \"\", kind: Service, name: api}]",
+            &format!("{{hostname: api.internal, caCertificateRefs: [{reference}]}}"),
+        ));
+        assert_eq!(
+            conditions(the_policy(&topology)),
+            [
+                "Accepted=False/NoValidCACertificate".to_string(),
+                format!("ResolvedRefs=False/{reason}")
+            ]
+        );
+        let mut found = codes(&topology);
+        found.sort();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "gateway-backend-tls-bad-ca-ref");
+        assert_eq!(found[0].1, "spec.validation.caCertificateRefs[0]");
+        assert!(found[0].2 > 0 && found[1].2 > 0);
+        assert_eq!(found[1].0, "gateway-backend-tls-policy-unmet");
+        assert_eq!(found[1].1, "spec.rules[0].backendRefs[0]");
+        let route = &topology.gateway.routes[0];
+        assert_eq!(route.rules[0].backends[0].problem, Some(reason));
+        assert!(route.parents[0]
+            .conditions
+            .iter()
+            .any(|c| c.condition_type == "ResolvedRefs" && c.reason == reason));
+        let trace = get(&topology, "/api");
+        assert_eq!(
+            trace.http.as_ref().and_then(|h| h.status),
+            Some(500),
+            "{}",
+            trace.reason
+        );
+        // The other rule's backend is unaffected.
+        assert_eq!(get(&topology, "/").verdict, Verdict::Delivered);
+    }
+    // One valid ref among broken ones: ResolvedRefs False, but the policy is met.
+    let topology = with_policy(&policy(
+        "[{group: \"\", kind: Service, name: api}]",
+        "{hostname: api.internal, caCertificateRefs: [{group: \"\", kind: ConfigMap, name: missing}, {group: \"\", kind: ConfigMap, name: ca}]}",
+    ));
+    assert_eq!(
+        conditions(the_policy(&topology)),
+        [
+            "Accepted=True/Accepted",
+            "ResolvedRefs=False/InvalidCACertificateRef"
+        ]
+    );
+    assert_eq!(get(&topology, "/api").verdict, Verdict::Delivered);
+}
+
+/// §11.1 and §11.15: both served versions are read; the API server refuses a
+/// policy without a hostname, or with both or neither CA sources.
+#[test]
+fn s11_15_policies_are_read_from_every_served_version() {
+    for version in ["v1", "v1alpha3"] {
+        let yaml = policy(
+            "[{group: \"\", kind: Service, name: api}]",
+            "{hostname: api.internal, wellKnownCACertificates: System}",
+        )
+        .replace(
+            "gateway.networking.k8s.io/v1\n",
+            &format!("gateway.networking.k8s.io/{version}\n"),
+        );
+        let topology = with_policy(&yaml);
+        assert_eq!(topology.gateway.backend_tls_policies.len(), 1, "{version}");
+        assert!(!topology
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "ignored-kind" && d.object.starts_with("BackendTLSPolicy")));
+    }
+    for validation in [
+        "{caCertificateRefs: [{group: \"\", kind: ConfigMap, name: ca}]}",
+        "{hostname: api.internal}",
+        "{hostname: api.internal, wellKnownCACertificates: System, caCertificateRefs: [{group: \"\", kind: ConfigMap, name: ca}]}",
+    ] {
+        let topology = with_policy(&policy("[{group: \"\", kind: Service, name: api}]", validation));
+        assert!(topology.gateway.backend_tls_policies.is_empty(), "{validation}");
+        assert!(
+            topology.diagnostics.iter().any(|d| d.code == "gateway-invalid-spec" && d.source.line > 0),
+            "{validation}"
+        );
+    }
+}
