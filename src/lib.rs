@@ -8,6 +8,7 @@ pub mod engine;
 pub mod launch_options;
 pub mod pane_layout;
 pub mod synth;
+pub mod text_edit;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -24,9 +24,37 @@ pub struct PolicyEdge {
     pub allowed: bool,
     /// `:7070`, `:80, :8080/UDP`.
     pub ports: String,
-    pub start: (f64, f64),
-    pub end: (f64, f64),
+    /// The line, in scene units, from the source to the destination, where the
+    /// arrowhead goes: straight between the shapes' centres when allowed; when
+    /// denied, out of the source's right side into its destination's lane right of
+    /// every workload, and back into the destination's right side (§8.6).
+    pub points: Vec<(f64, f64)>,
+    /// Where the ports are written; `None` when another edge of the same lane
+    /// writes them.
+    pub label_at: Option<(f64, f64)>,
+    /// Where a denied edge's cross is drawn: where it joins its lane.
+    pub cross_at: Option<(f64, f64)>,
 }
+
+impl PolicyOverlay {
+    /// The right edge of everything drawn, in scene units: the last lane of denied
+    /// edges may lie right of the picture, and a fit must show it.
+    pub fn right(&self) -> f64 {
+        self.edges
+            .iter()
+            .flat_map(|edge| &edge.points)
+            .map(|point| point.0)
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Lanes of denied edges: the first this far right of the workloads' shapes (and
+/// of the node boxes that hold them), the next ones this far apart.
+pub const LANE_START: f64 = 24.0;
+pub const LANE_GAP: f64 = 12.0;
+/// The height at which denied edges from outside cross the picture to their
+/// lane, above every shape.
+pub const OUTSIDE_LANE_Y: f64 = 4.0;
 
 /// A workload's mark: closed when policies isolate its pods (ingress or egress),
 /// open when no policy selects them.
@@ -145,11 +173,111 @@ pub fn policy_overlay(
                     to: to.to_string(),
                     allowed: connection.allowed,
                     ports: port,
-                    start,
-                    end,
+                    points: vec![start, end],
+                    label_at: Some(((start.0 + end.0) / 2.0, (start.1 + end.1) / 2.0)),
+                    cross_at: None,
                 });
             }
         }
     }
+    route_denied(scene, &mut edges);
     PolicyOverlay { edges, shields }
+}
+
+/// Routes the denied edges in lanes (§8.6), so that they do not pile up between
+/// the workloads: the denied edges into one destination on the same ports share a
+/// vertical lane right of every workload, shorter lanes nearer; each leaves its
+/// source's right side (from outside: above the picture) to its lane, with a cross
+/// where it joins, and the lane enters the destination's right side, labelled once
+/// with the ports.
+fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
+    let right_side = |id: &str| {
+        scene
+            .shape(id)
+            .map(|shape| (shape.rect.x + shape.rect.w, shape.rect.center().1))
+    };
+    // Right of every shape an edge joins, and of the box that holds it.
+    let right = edges
+        .iter()
+        .flat_map(|edge| [edge.from.as_str(), edge.to.as_str()])
+        .filter(|id| *id != scene::EXTERNAL_ID)
+        .flat_map(|id| {
+            let shape = scene.shape(id);
+            let parent = shape
+                .and_then(|shape| shape.parent.as_deref())
+                .and_then(|parent| scene.shape(parent));
+            [shape, parent]
+        })
+        .flatten()
+        .map(|shape| shape.rect.x + shape.rect.w)
+        .fold(0.0, f64::max);
+    // The lanes: one per destination and ports, with the heights it spans.
+    let mut lanes: std::collections::BTreeMap<(&str, &str), (f64, f64)> = Default::default();
+    for edge in edges.iter().filter(|edge| !edge.allowed) {
+        let (Some((_, from_y)), Some((_, to_y))) = (right_side(&edge.from), right_side(&edge.to))
+        else {
+            continue;
+        };
+        let from_y = if edge.from == scene::EXTERNAL_ID {
+            OUTSIDE_LANE_Y
+        } else {
+            from_y
+        };
+        let span = lanes
+            .entry((edge.to.as_str(), edge.ports.as_str()))
+            .or_insert((to_y, to_y));
+        *span = (span.0.min(from_y), span.1.max(from_y));
+    }
+    let mut order: Vec<((&str, &str), f64)> = lanes
+        .into_iter()
+        .map(|(key, (top, bottom))| (key, bottom - top))
+        .collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    let lane_x: std::collections::BTreeMap<(String, String), f64> = order
+        .into_iter()
+        .enumerate()
+        .map(|(index, ((to, ports), _))| {
+            (
+                (to.to_string(), ports.to_string()),
+                right + LANE_START + index as f64 * LANE_GAP,
+            )
+        })
+        .collect();
+    // The ports of a lane are written once, by the arrow into the destination; a
+    // destination's second lane writes its own a line higher.
+    let mut labelled: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut lane_labelled: std::collections::BTreeSet<(String, String)> = Default::default();
+    for edge in edges.iter_mut().filter(|edge| !edge.allowed) {
+        let key = (edge.to.clone(), edge.ports.clone());
+        let (Some(&x), Some(source), Some(destination)) = (
+            lane_x.get(&key),
+            right_side(&edge.from),
+            right_side(&edge.to),
+        ) else {
+            continue;
+        };
+        let mut points = Vec::with_capacity(5);
+        let join = if edge.from == scene::EXTERNAL_ID {
+            let top = scene
+                .shape(&edge.from)
+                .map_or(source, |shape| (shape.rect.center().0, shape.rect.y));
+            points.push(top);
+            points.push((top.0, OUTSIDE_LANE_Y));
+            (x, OUTSIDE_LANE_Y)
+        } else {
+            points.push(source);
+            (x, source.1)
+        };
+        points.extend([join, (x, destination.1), destination]);
+        edge.points = points;
+        edge.cross_at = Some(join);
+        edge.label_at = if lane_labelled.insert(key) {
+            let n_before = labelled.entry(edge.to.clone()).or_insert(0);
+            let at = (destination.0 + 6.0, destination.1 - 4.0 - *n_before as f64 * 12.0);
+            *n_before += 1;
+            Some(at)
+        } else {
+            None
+        };
+    }
 }

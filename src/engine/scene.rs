@@ -42,7 +42,58 @@ pub struct Filter {
     pub hidden_kinds: BTreeSet<String>,
 }
 
+/// One entry of the namespace filter's list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceChoice {
+    pub name: String,
+    pub chosen: bool,
+    /// Whether the input has anything drawn in this namespace. A chosen namespace
+    /// that an edit emptied stays in the list, chosen, so that the choice outlives
+    /// the edit and can still be taken back.
+    pub present: bool,
+}
+
 impl Filter {
+    /// The namespaces the filter offers (§13.10): every namespace of a Service, a
+    /// pod, an Ingress or a Gateway, and every chosen one, sorted by name.
+    pub fn namespace_choices(&self, topology: &Topology) -> Vec<NamespaceChoice> {
+        let present: BTreeSet<&str> = topology
+            .services
+            .iter()
+            .map(|service| service.namespace.as_str())
+            .chain(topology.cluster.pods.iter().map(|pod| pod.namespace.as_str()))
+            .chain(topology.ingresses.iter().map(|ingress| ingress.namespace.as_str()))
+            .chain(
+                topology
+                    .gateway
+                    .gateways
+                    .iter()
+                    .map(|gateway| gateway.namespace.as_str()),
+            )
+            .collect();
+        let names: BTreeSet<&str> = present
+            .iter()
+            .copied()
+            .chain(self.namespaces.iter().map(String::as_str))
+            .collect();
+        names
+            .into_iter()
+            .map(|name| NamespaceChoice {
+                name: name.to_string(),
+                chosen: self.namespaces.contains(name),
+                present: present.contains(name),
+            })
+            .collect()
+    }
+
+    /// Chooses `namespace` if it was not chosen, and takes it back if it was. With
+    /// none chosen, every namespace is shown.
+    pub fn toggle_namespace(&mut self, namespace: &str) {
+        if !self.namespaces.remove(namespace) {
+            self.namespaces.insert(namespace.to_string());
+        }
+    }
+
     fn shows_namespace(&self, namespace: &str) -> bool {
         self.namespaces.is_empty() || self.namespaces.contains(namespace)
     }
@@ -547,10 +598,7 @@ pub fn build_scene_after(
             .iter()
             .filter(|s| s.externally_accessible())
             .collect();
-        if !exposed.is_empty()
-            || !topology.ingresses.is_empty()
-            || !topology.gateway.gateways.is_empty()
-        {
+        if !exposed.is_empty() || has_ingresses {
             let rect = left_slots.place(x_external, MARGIN, EXTERNAL_W, BOX_H);
             scene.push(Shape {
                 id: EXTERNAL_ID.into(),
@@ -2052,17 +2100,17 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
             ShapeKind::Group if shape.class == "workload-group" => {
                 out.push_str(&format!(
                     "<text class=\"group-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    r.x + 5.0,
-                    r.y + 11.0,
-                    escape(&fit(&shape.label, r.w - 10.0, 6.0))
+                    r.x + GROUP_TITLE.dx,
+                    r.y + GROUP_TITLE.baseline,
+                    escape(&GROUP_TITLE.text(shape))
                 ));
             }
             _ => {
                 out.push_str(&format!(
                     "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    r.x + 10.0,
-                    r.y + 16.0,
-                    escape(&fit(&shape.label, r.w - 24.0, 7.2))
+                    r.x + TITLE.dx,
+                    r.y + TITLE.baseline,
+                    escape(&TITLE.text(shape))
                 ));
                 if !shape.sublabel.is_empty()
                     && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
@@ -2085,6 +2133,69 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     out.push_str(&edge_labels(scene));
     out.push_str(&arrow_markers());
     out
+}
+
+/// How a shape's title is written: from the shape's left edge and top, between
+/// `top` and `bottom` below the shape's top, truncated to the shape's width less
+/// `margin` at `char_w` per character. Its box counts the wider `box_char_w`, so
+/// that it covers the text in a wide font too.
+struct TitleStyle {
+    dx: f64,
+    baseline: f64,
+    top: f64,
+    bottom: f64,
+    char_w: f64,
+    box_char_w: f64,
+    margin: f64,
+}
+
+impl TitleStyle {
+    fn text(&self, shape: &Shape) -> String {
+        fit(&shape.label, shape.rect.w - self.margin, self.char_w)
+    }
+}
+
+/// The title of every shape but chips and workload groups: 12 px, semibold.
+const TITLE: TitleStyle = TitleStyle {
+    dx: 10.0,
+    baseline: 16.0,
+    top: 3.0,
+    bottom: 20.0,
+    char_w: 7.2,
+    box_char_w: 8.2,
+    margin: 24.0,
+};
+
+/// A workload group's title inside its node box: 9.5 px.
+const GROUP_TITLE: TitleStyle = TitleStyle {
+    dx: 5.0,
+    baseline: 11.0,
+    top: 1.5,
+    bottom: 14.0,
+    char_w: 6.0,
+    box_char_w: 6.6,
+    margin: 10.0,
+};
+
+/// The box, in scene units, that a shape's title covers as [`svg_elements`] writes
+/// it; `None` for a pod's chip, which has no title. A trace's badges keep off it
+/// (§13.5).
+pub fn title_box(shape: &Shape) -> Option<Rect> {
+    let style = match shape.kind {
+        ShapeKind::Chip => return None,
+        ShapeKind::Group if shape.class == "workload-group" => &GROUP_TITLE,
+        _ => &TITLE,
+    };
+    let n_chars = style.text(shape).chars().count();
+    if n_chars == 0 {
+        return None;
+    }
+    Some(Rect {
+        x: shape.rect.x + style.dx,
+        y: shape.rect.y + style.top,
+        w: n_chars as f64 * style.box_char_w,
+        h: style.bottom - style.top,
+    })
 }
 
 /// The arrowheads, one marker per edge colour, each defined once. They come after

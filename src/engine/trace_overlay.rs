@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::highlight::Highlight;
-use super::scene::{self, IdKind, Scene};
+use super::scene::{self, IdKind, Rect, Scene};
 use super::trace::{HopAction, Place, Trace, Verdict};
 use super::Topology;
 
@@ -55,6 +55,159 @@ pub struct VerdictMark {
     pub y: f64,
     /// The slot under the last badge at this point.
     pub slot: usize,
+}
+
+/// How the scene is shown on the layer the overlay is drawn on: the scene point
+/// (x, y) is at (x·k + tx, y·k + ty) on a layer `width` pixels wide.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Screen {
+    pub k: f64,
+    pub tx: f64,
+    pub ty: f64,
+    pub width: f64,
+}
+
+impl Screen {
+    pub fn point(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        (x * self.k + self.tx, y * self.k + self.ty)
+    }
+
+    pub fn rect(&self, rect: &Rect) -> Rect {
+        let (x, y) = self.point((rect.x, rect.y));
+        Rect {
+            x,
+            y,
+            w: rect.w * self.k,
+            h: rect.h * self.k,
+        }
+    }
+}
+
+/// The badges and the verdict of an overlay, laid out in screen pixels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScreenMarks {
+    /// One per badge of the overlay, in its order.
+    pub badges: Vec<ScreenMark>,
+    pub verdict: Option<ScreenMark>,
+}
+
+/// One badge, or the verdict, on screen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScreenMark {
+    pub rect: Rect,
+    /// The point it belongs to, in screen pixels.
+    pub point: (f64, f64),
+    /// Whether it had to leave its place beside the point (a title was in the
+    /// way): the shell draws a leader line from the point to it.
+    pub moved: bool,
+}
+
+/// A badge's height in screen pixels; stacked marks keep [`MARK_GAP`] apart.
+pub const BADGE_H: f64 = 20.0;
+pub const VERDICT_H: f64 = 28.0;
+pub const MARK_GAP: f64 = 3.0;
+
+/// A badge's width in screen pixels: the number's circle and the word.
+pub fn badge_width(action: HopAction) -> f64 {
+    28.0 + 7.0 * badge_label(action).len() as f64
+}
+
+/// The verdict's width in screen pixels, written at 16 px.
+pub fn verdict_width(text: &str) -> f64 {
+    20.0 + 10.0 * text.chars().count() as f64
+}
+
+/// Lays out the badges and the verdict of `overlay` on `screen` (§13.5): each at
+/// a fixed size, right of its point, stacked downwards in step order below the
+/// marks already placed, and never over a shape's title ([`scene::title_box`]):
+/// a mark whose place would cover one moves down past it, or to the left of its
+/// point when that is nearer, and keeps inside the layer's width.
+pub fn layout_on_screen(overlay: &TraceOverlay, scene: &Scene, screen: Screen) -> ScreenMarks {
+    let titles: Vec<Rect> = scene
+        .shapes
+        .iter()
+        .filter_map(scene::title_box)
+        .map(|title| screen.rect(&title))
+        .collect();
+    let mut placer = Placer {
+        screen,
+        titles,
+        taken: Vec::new(),
+    };
+    let badges = overlay
+        .badges
+        .iter()
+        .map(|badge| placer.place((badge.x, badge.y), badge.slot, badge_width(badge.action), BADGE_H))
+        .collect();
+    let verdict = overlay.verdict.as_ref().map(|verdict| {
+        placer.place(
+            (verdict.x, verdict.y),
+            verdict.slot,
+            verdict_width(&verdict.text),
+            VERDICT_H,
+        )
+    });
+    ScreenMarks { badges, verdict }
+}
+
+/// Places marks one after another among the titles and the marks placed before.
+struct Placer {
+    screen: Screen,
+    titles: Vec<Rect>,
+    taken: Vec<Rect>,
+}
+
+impl Placer {
+    fn place(&mut self, point: (f64, f64), slot: usize, w: f64, h: f64) -> ScreenMark {
+        let point = self.screen.point(point);
+        let inside = |x: f64| x.min(self.screen.width - w - 4.0).max(4.0);
+        let right = inside(point.0 + 10.0);
+        let left = inside(point.0 - 10.0 - w);
+        let y0 = point.1 - h / 2.0;
+        // The nearer of the free places below, right of the point first.
+        let (x, y) = [right, left]
+            .into_iter()
+            .map(|x| (x, self.free_below(x, y0, w, h)))
+            .fold(None, |best: Option<(f64, f64)>, (x, y)| match best {
+                Some((_, best_y)) if best_y <= y => best,
+                _ => Some((x, y)),
+            })
+            .unwrap_or((right, y0));
+        let rect = Rect { x, y, w, h };
+        self.taken.push(rect);
+        let stacked_y = y0 + slot as f64 * (BADGE_H + MARK_GAP);
+        ScreenMark {
+            rect,
+            point,
+            moved: (x - right).abs() > 0.5 || (y - stacked_y).abs() > 0.5,
+        }
+    }
+
+    /// The first `y` from `y0` down at which a box `w` by `h` at `x` keeps
+    /// [`MARK_GAP`] from every title and placed mark. Each step moves below one
+    /// box in the way, never to pass it again, so the search ends.
+    fn free_below(&self, x: f64, y0: f64, w: f64, h: f64) -> f64 {
+        let column: Vec<&Rect> = self
+            .titles
+            .iter()
+            .chain(&self.taken)
+            .filter(|r| r.x < x + w && x < r.x + r.w)
+            .collect();
+        let mut y = y0;
+        loop {
+            let in_the_way = column
+                .iter()
+                .filter(|r| r.y < y + h + MARK_GAP && y < r.y + r.h + MARK_GAP)
+                .map(|r| r.y + r.h)
+                .fold(None, |lowest: Option<f64>, bottom| {
+                    Some(lowest.map_or(bottom, |lowest| lowest.max(bottom)))
+                });
+            match in_the_way {
+                Some(bottom) => y = bottom + MARK_GAP,
+                None => return y,
+            }
+        }
+    }
 }
 
 /// The short word a hop's badge shows beside its number.

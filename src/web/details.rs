@@ -462,7 +462,7 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
             <dt>"Controller"</dt><dd>{ingress.controller_service.as_ref().map_or_else(|| "not in the manifests".to_string(), ToString::to_string)}</dd>
             <dt>"Addresses"</dt><dd>{ingress.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")}</dd>
         </dl>
-        <table class="compact">
+        <table class="compact" data-testid="ingress-rules">
             <thead><tr><th>"Host"</th><th>"Path"</th><th>"Backend"</th></tr></thead>
             <tbody>{ingress.routes.iter().map(|r| view! {
                 <tr><td>{r.host.clone().unwrap_or_else(|| "*".into())}</td><td>{format!("{} ({})", r.path, r.path_type)}</td><td>{format!("{}:{}", r.service, r.resolved_port.map(|p| p.to_string()).unwrap_or_else(|| format!("{} ✗", r.service_port)))}</td></tr>

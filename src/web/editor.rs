@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::{AppState, ClosedFile, InputFile};
 use crate::engine::diag::Severity;
+use crate::text_edit::PendingPaste;
 
 /// Pixels per editor line; must match `.editor textarea` in style.css.
 const LINE_HEIGHT: f64 = 18.0;
@@ -82,7 +83,7 @@ thread_local! {
     /// buffer took it (see `on_paste`). Until then the textarea shows older text, so
     /// anything that reads or changes it first writes this, and a change from
     /// outside the editor drops it.
-    static DEFERRED_WRITE: std::cell::RefCell<Option<(String, u32)>> = const { std::cell::RefCell::new(None) };
+    static DEFERRED_WRITE: std::cell::RefCell<Option<PendingPaste>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Puts the active buffer into the textarea after the buffers changed from outside
@@ -117,14 +118,21 @@ pub fn refresh_editor_text(state: AppState) {
 /// the user does next (a key, another paste) applies to the text the buffer holds.
 /// Returns the caret it put after the text, `None` when nothing was waiting.
 fn flush_deferred_write() -> Option<u32> {
-    let (text, caret) = DEFERRED_WRITE.with(|pending| pending.borrow_mut().take())?;
+    let paste = DEFERRED_WRITE.with(|pending| pending.borrow_mut().take())?;
+    Some(write_editor(&paste.after, paste.caret))
+}
+
+/// Puts `text` into the textarea with the caret at byte `caret`; returns the
+/// caret in UTF-16 units, as the textarea counts.
+fn write_editor(text: &str, caret: usize) -> u32 {
+    let caret = text[..caret].encode_utf16().count() as u32;
     EDITOR.with(|editor| {
         if let Some(textarea) = editor.borrow().as_ref() {
-            textarea.set_value(&text);
+            textarea.set_value(text);
             let _ = textarea.set_selection_range(caret, caret);
         }
     });
-    Some(caret)
+    caret
 }
 
 #[component]
@@ -168,8 +176,20 @@ pub fn Editor() -> impl IntoView {
             }
         });
     };
+    // An edit that came without a `beforeinput` while a large paste waits for its
+    // frame (`execCommand("insertText")`, some input methods): the browser applied
+    // it to the older text the textarea showed. What it typed goes after the paste.
     let on_input = move |ev: leptos::ev::Event| {
-        set_active_text(event_target_value(&ev));
+        let value = event_target_value(&ev);
+        let value = match DEFERRED_WRITE.with(|pending| pending.borrow_mut().take()) {
+            Some(paste) => {
+                let (text, caret) = paste.replay(&value);
+                write_editor(&text, caret);
+                text
+            }
+            None => value,
+        };
+        set_active_text(value);
         state.mark_edited();
         schedule(TYPING_PAUSE_MS);
     };
@@ -239,12 +259,13 @@ pub fn Editor() -> impl IntoView {
             after_large_change(state);
             return;
         }
-        let caret = (value[..start].encode_utf16().count() + pasted.encode_utf16().count()) as u32;
         if text.len() > LARGE_TEXT_BYTES {
             // Laying out a multi-megabyte textarea takes the browser about a second;
             // draw the graph first and fill the editor in the frame after. A key or
-            // paste before then writes it first (`flush_deferred_write`).
-            DEFERRED_WRITE.with(|pending| *pending.borrow_mut() = Some((text.clone(), caret)));
+            // paste before then writes it first (`flush_deferred_write`), and an
+            // edit without `beforeinput` is carried over to it (`on_input`).
+            let paste = PendingPaste::new(value, start, end, &pasted);
+            DEFERRED_WRITE.with(|pending| *pending.borrow_mut() = Some(paste));
             request_animation_frame(move || {
                 set_timeout(
                     || {
@@ -254,6 +275,8 @@ pub fn Editor() -> impl IntoView {
                 )
             });
         } else {
+            let caret =
+                (value[..start].encode_utf16().count() + pasted.encode_utf16().count()) as u32;
             textarea.set_value(&text);
             let _ = textarea.set_selection_range(caret, caret);
         }

@@ -105,6 +105,7 @@ pub fn Graph() -> impl IntoView {
     // The view the last fit chose: while it is still shown, the user has not panned
     // or zoomed, and a scene that grew out of it, or a resized pane, fits again.
     let last_fit = StoredValue::new(None::<Viewport>);
+    let traffic = expect_context::<super::traffic::TrafficState>();
     let fit = move || {
         let Some(element) = container.get_untracked() else {
             return;
@@ -114,7 +115,12 @@ pub fn Graph() -> impl IntoView {
             f64::from(element.client_height()),
         );
         let scene = scene.get_untracked();
-        let (sw, sh) = (scene.scene.width.max(1.0), scene.scene.height.max(1.0));
+        // The policy overlay's lanes may lie right of the picture.
+        let right = traffic.policy_right.get_untracked() + 24.0;
+        let (sw, sh) = (
+            scene.scene.width.max(right).max(1.0),
+            scene.scene.height.max(1.0),
+        );
         let k = ((w / sw).min(h / sh) * 0.96).clamp(MIN_ZOOM, 1.5);
         let fitted = Viewport {
             tx: (w - sw * k) / 2.0,
@@ -159,12 +165,16 @@ pub fn Graph() -> impl IntoView {
         let mut names: Vec<String> = state
             .files
             .with(|files| files.iter().map(|f| f.name.clone()).collect());
-        // Entering or leaving a focus shows another picture: fit it too.
+        // Entering or leaving a focus, or choosing other namespaces, shows another
+        // picture: fit it too.
         names.extend(
             focus
                 .and_then(|focus| focus.focus.get())
                 .map(|(id, hops)| format!("focus {id} {hops:?}")),
         );
+        state.filter.with(|filter| {
+            names.extend(filter.namespaces.iter().map(|namespace| format!("ns {namespace}")))
+        });
         let _ = scene.get();
         if names != last_files.get_value()
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
@@ -209,6 +219,16 @@ pub fn Graph() -> impl IntoView {
                 }
             });
         }
+    });
+    // The policy overlay's lanes came or went: a view the user has not moved fits them.
+    Effect::new(move |previous: Option<f64>| {
+        let right = traffic.policy_right.get();
+        if previous.is_some_and(|previous| previous != right)
+            && last_fit.get_value() == Some(viewport.get_untracked())
+        {
+            request_animation_frame(fit);
+        }
+        right
     });
     if let Some(panes) = use_context::<super::panes::PaneState>() {
         Effect::new(move |previous: Option<(f64, f64, f64)>| {
@@ -447,7 +467,6 @@ pub fn Graph() -> impl IntoView {
     };
 
     // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection.
-    let traffic = expect_context::<super::traffic::TrafficState>();
     let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
         let in_field = ev
             .target()
@@ -763,38 +782,33 @@ pub fn Graph() -> impl IntoView {
         let v = viewport.get();
         format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k)
     };
-    let namespaces = move || {
+    // The namespace filter: a checkbox per namespace the engine lists, in a
+    // disclosure that Enter or Space opens and Esc closes.
+    let namespace_menu = NodeRef::<leptos::html::Details>::new();
+    let namespace_choices = move || {
         let topology = state.topology.get();
-        let names: BTreeSet<String> = topology
-            .value
-            .services
-            .iter()
-            .map(|s| s.namespace.clone())
-            .chain(
-                topology
-                    .value
-                    .cluster
-                    .pods
-                    .iter()
-                    .map(|p| p.namespace.clone()),
-            )
-            .collect();
-        names
-            .into_iter()
-            .map(|n| {
-                let selected = state.filter.with_untracked(|f| f.namespaces.contains(&n));
-                view! { <option value=n.clone() selected=selected>{n.clone()}</option> }
-            })
-            .collect_view()
+        state.filter.with(|filter| filter.namespace_choices(&topology.value))
     };
-    let on_namespace = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        state.filter.update(|f| {
-            f.namespaces.clear();
-            if !value.is_empty() {
-                f.namespaces.insert(value);
+    let namespace_summary = move || {
+        let chosen = state.filter.with(|filter| filter.namespaces.clone());
+        match chosen.len() {
+            0 => "All namespaces".to_string(),
+            1 => chosen.into_iter().collect(),
+            n => format!("{n} namespaces"),
+        }
+    };
+    let on_namespace_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            if let Some(menu) = namespace_menu.get_untracked() {
+                let _ = menu.remove_attribute("open");
+                if let Some(summary) = menu
+                    .first_element_child()
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = summary.focus();
+                }
             }
-        });
+        }
     };
     let kind_toggle = move |kind: &'static str, label: &'static str| {
         let checked = move || !state.filter.with(|f| f.hidden_kinds.contains(kind));
@@ -824,10 +838,21 @@ pub fn Graph() -> impl IntoView {
                     prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
                 <span class="query-error" role="status" data-testid="query-error">{move || found.with(|found| found.query_error.clone().unwrap_or_default())}</span>
             </div>
-            <select aria-label="Filter by namespace" data-testid="namespace-filter" on:change=on_namespace>
-                <option value="">"All namespaces"</option>
-                {namespaces}
-            </select>
+            <details class="namespace-filter" node_ref=namespace_menu data-testid="namespace-filter" on:keydown=on_namespace_key>
+                <summary title="Filter by namespace" data-testid="namespace-summary">{namespace_summary}</summary>
+                <fieldset>
+                    <legend>"Show only these namespaces (none: all)"</legend>
+                    <For each=namespace_choices key=|choice| (choice.name.clone(), choice.present) let:choice>
+                        <label class:absent=!choice.present title={ if choice.present { "" } else { "Nothing in this namespace now; still chosen" } }>
+                            <input type="checkbox" data-namespace=choice.name.clone()
+                                prop:checked={ let name = choice.name.clone(); move || state.filter.with(|filter| filter.namespaces.contains(&name)) }
+                                on:change={ let name = choice.name.clone(); move |_| state.filter.update(|filter| filter.toggle_namespace(&name)) } />
+                            {choice.name.clone()}
+                        </label>
+                    </For>
+                    <button type="button" class="small" data-testid="namespace-all" on:click=move |_| state.filter.update(|filter| filter.namespaces.clear())>"All"</button>
+                </fieldset>
+            </details>
             {kind_toggle("pod", "Pods")}
             {kind_toggle("dependency", "Dependencies")}
             {kind_toggle("external", "External")}

@@ -18,7 +18,10 @@ use crate::engine::policy_graph::policy_graph;
 use crate::engine::policy_overlay::{policy_overlay, PolicyOverlay};
 use crate::engine::refs::NamespacedName;
 use crate::engine::scene::{escape, Scene};
-use crate::engine::trace_overlay::{badge_label, trace_overlay, TraceOverlay};
+use crate::engine::trace_overlay::{
+    badge_label, layout_on_screen, trace_overlay, Screen, ScreenMark, TraceOverlay, BADGE_H,
+    VERDICT_H,
+};
 
 /// The shown trace placed on the shown scene; `None` without a trace.
 pub fn overlay(scene: Memo<SceneBuild>) -> Memo<Option<Arc<TraceOverlay>>> {
@@ -115,6 +118,13 @@ pub fn TraceLayer(
                 out = policy_markup(policies, view);
             }
         }
+        let right = match &drawn.policies {
+            Some((.., policies)) if !out.is_empty() => policies.right(),
+            _ => 0.0,
+        };
+        if traffic.policy_right.get_untracked() != right {
+            traffic.policy_right.set(right);
+        }
         if let Some(trace) = &trace {
             out.push_str(&markup(trace, &build.scene, view, size.0, hovered));
         }
@@ -177,12 +187,9 @@ fn bring_into_view(
     })
 }
 
-/// Height of a badge and the step between stacked badges, in screen pixels.
-const BADGE_H: f64 = 20.0;
-const BADGE_STEP: f64 = 23.0;
-
 /// The overlay as SVG markup in screen pixels for `view` on a layer `width` pixels
-/// wide; the hovered hop's badge and shape are outlined.
+/// wide; the hovered hop's badge and shape are outlined. The engine places the
+/// badges and the verdict (`layout_on_screen`), clear of the shapes' titles.
 fn markup(
     overlay: &TraceOverlay,
     scene: &Scene,
@@ -190,12 +197,17 @@ fn markup(
     width: f64,
     hovered: Option<usize>,
 ) -> String {
-    let screen = |x: f64, y: f64| (x * view.k + view.tx, y * view.k + view.ty);
+    let screen = Screen {
+        k: view.k,
+        tx: view.tx,
+        ty: view.ty,
+        width,
+    };
     let points: Vec<String> = overlay
         .path
         .iter()
-        .map(|&(x, y)| {
-            let (x, y) = screen(x, y);
+        .map(|&point| {
+            let (x, y) = screen.point(point);
             format!("{x:.1},{y:.1}")
         })
         .collect();
@@ -203,83 +215,92 @@ fn markup(
         "<polyline class=\"trace-path\" points=\"{}\"></polyline>",
         points.join(" ")
     );
-    // Where each stack starts: right of its point, so the shape stays visible, and
-    // moved left where a box `w` wide would leave the layer.
-    let stack = |x: f64, y: f64, slot: usize, w: f64| {
-        let (x, y) = screen(x, y);
-        (
-            (x + 10.0).min(width - w - 4.0).max(4.0),
-            y - BADGE_H / 2.0 + slot as f64 * BADGE_STEP,
-        )
+    let marks = layout_on_screen(overlay, scene, screen);
+    // A mark moved off its place is tied to its point by a thin line.
+    let leader = |out: &mut String, mark: &ScreenMark| {
+        if mark.moved {
+            let r = mark.rect;
+            out.push_str(&format!(
+                "<line class=\"trace-leader\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"></line>",
+                mark.point.0,
+                mark.point.1,
+                r.x.max(mark.point.0.min(r.x + r.w)),
+                r.y + r.h / 2.0
+            ));
+        }
     };
-    for badge in &overlay.badges {
+    for (badge, mark) in overlay.badges.iter().zip(&marks.badges) {
         let is_hovered = hovered == Some(badge.step);
         if is_hovered {
             if let Some(rect) = badge.shape.as_deref().and_then(|id| scene.shape(id)) {
-                let (x, y) = screen(rect.rect.x, rect.rect.y);
+                let r = screen.rect(&rect.rect);
                 out.push_str(&format!(
                     "<rect class=\"trace-focus\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\"></rect>",
-                    x - 4.0,
-                    y - 4.0,
-                    rect.rect.w * view.k + 8.0,
-                    rect.rect.h * view.k + 8.0
+                    r.x - 4.0,
+                    r.y - 4.0,
+                    r.w + 8.0,
+                    r.h + 8.0
                 ));
             }
         }
-        let label = badge_label(badge.action);
-        let w = 28.0 + 7.0 * label.len() as f64;
-        let (x, y) = stack(badge.x, badge.y, badge.slot, w);
+        leader(&mut out, mark);
         out.push_str(&format!(
-            "<g class=\"trace-badge{}\" data-testid=\"trace-badge\" data-step=\"{}\" data-action=\"{}\" transform=\"translate({x:.1},{y:.1})\"><rect width=\"{:.0}\" height=\"{BADGE_H}\" rx=\"10\"></rect><circle cx=\"10\" cy=\"10\" r=\"8\"></circle><text class=\"step\" x=\"10\" y=\"14\">{}</text><text x=\"22\" y=\"14\">{label}</text></g>",
+            "<g class=\"trace-badge{}\" data-testid=\"trace-badge\" data-step=\"{}\" data-action=\"{}\" transform=\"translate({:.1},{:.1})\"><rect width=\"{:.0}\" height=\"{BADGE_H}\" rx=\"10\"></rect><circle cx=\"10\" cy=\"10\" r=\"8\"></circle><text class=\"step\" x=\"10\" y=\"14\">{}</text><text x=\"22\" y=\"14\">{}</text></g>",
             if is_hovered { " hovered" } else { "" },
             badge.step,
             badge.action.as_str(),
-            w,
+            mark.rect.x,
+            mark.rect.y,
+            mark.rect.w,
             badge.step,
+            badge_label(badge.action),
         ));
     }
-    if let Some(verdict) = &overlay.verdict {
-        let w = 20.0 + 10.0 * verdict.text.chars().count() as f64;
-        let (x, y) = stack(verdict.x, verdict.y, verdict.slot, w);
-        let text = escape(&verdict.text);
+    if let (Some(verdict), Some(mark)) = (&overlay.verdict, &marks.verdict) {
+        leader(&mut out, mark);
         out.push_str(&format!(
-            "<g class=\"trace-verdict {}\" data-testid=\"trace-verdict-mark\" transform=\"translate({x:.1},{:.1})\"><rect width=\"{:.0}\" height=\"28\" rx=\"6\"></rect><text x=\"10\" y=\"19\">{text}</text></g>",
+            "<g class=\"trace-verdict {}\" data-testid=\"trace-verdict-mark\" transform=\"translate({:.1},{:.1})\"><rect width=\"{:.0}\" height=\"{VERDICT_H}\" rx=\"6\"></rect><text x=\"10\" y=\"19\">{}</text></g>",
             verdict.verdict.as_str(),
-            y + 2.0,
-            w,
+            mark.rect.x,
+            mark.rect.y,
+            mark.rect.w,
+            escape(&verdict.text),
         ));
     }
     out
 }
 
-/// The policy edges (arrows, with their ports; denied ones dashed with a cross at
-/// their middle) and the shields, in screen pixels. An edge runs a few pixels to
-/// the right of the line between its ends, so that the two directions of a pair
-/// stay apart.
+/// The policy edges (arrows, with their ports; denied ones dashed, in their lanes,
+/// with a cross where they join them) and the shields, in screen pixels. An
+/// allowed edge runs a few pixels to the right of the line between its ends, so
+/// that the two directions of a pair stay apart.
 fn policy_markup(overlay: &PolicyOverlay, view: Viewport) -> String {
     let screen = |(x, y): (f64, f64)| (x * view.k + view.tx, y * view.k + view.ty);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
     for edge in &overlay.edges {
-        let ((x1, y1), (x2, y2)) = (screen(edge.start), screen(edge.end));
-        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
-        let (nx, ny) = (-(y2 - y1) / length * 4.0, (x2 - x1) / length * 4.0);
-        let (x1, y1, x2, y2) = (x1 + nx, y1 + ny, x2 + nx, y2 + ny);
-        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        let mut points: Vec<(f64, f64)> = edge.points.iter().map(|&p| screen(p)).collect();
+        let mut shift = (0.0, 0.0);
+        if let [(x1, y1), (x2, y2)] = points[..] {
+            let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+            shift = (-(y2 - y1) / length * 4.0, (x2 - x1) / length * 4.0);
+            points = vec![(x1 + shift.0, y1 + shift.1), (x2 + shift.0, y2 + shift.1)];
+        }
+        let line: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
         let kind = if edge.allowed { "allowed" } else { "denied" };
+        let cross = edge.cross_at.map(screen).map_or(String::new(), |(x, y)| {
+            format!("<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>", x - 4.0, y - 4.0)
+        });
+        let label = edge.label_at.map(screen).map_or(String::new(), |(x, y)| {
+            let (x, y) = if edge.allowed { (x + shift.0 + 7.0, y + shift.1 - 5.0) } else { (x, y) };
+            format!("<text x=\"{x:.1}\" y=\"{y:.1}\">{}</text>", escape(&edge.ports))
+        });
         out.push_str(&format!(
-            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" marker-end=\"url(#kt-{})\"></line>{}<text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
+            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{cross}{label}</g>",
             escape(&edge.from),
             escape(&edge.to),
             escape(&edge.ports),
+            line.join(" "),
             if edge.allowed { "allow" } else { "deny" },
-            if edge.allowed {
-                String::new()
-            } else {
-                format!("<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>", mx - 4.0, my - 4.0)
-            },
-            mx + 7.0,
-            my - 5.0,
-            escape(&edge.ports),
         ));
     }
     for shield in &overlay.shields {

@@ -45,6 +45,9 @@ pub struct TrafficState {
     /// panel (whose connections the overlay then draws alone).
     pub policy_overlay: RwSignal<bool>,
     pub policy_selected: RwSignal<Option<crate::engine::refs::NamespacedName>>,
+    /// The right edge of the drawn policy overlay, in scene units (0 without one):
+    /// its lanes may lie right of the picture, and a fit shows them.
+    pub policy_right: RwSignal<f64>,
     pub trace_error: RwSignal<Option<String>>,
     pub trace_from: RwSignal<String>,
     pub trace_to: RwSignal<String>,
@@ -65,6 +68,7 @@ impl TrafficState {
             trace_hover: RwSignal::new(None),
             policy_overlay: RwSignal::new(false),
             policy_selected: RwSignal::new(None),
+            policy_right: RwSignal::new(0.0),
             trace_error: RwSignal::new(None),
             trace_from: RwSignal::new("external".into()),
             trace_to: RwSignal::new(String::new()),

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::scene::{build_scene, place_anchor, Filter, Scene, View};
 use kubetopo::engine::trace::{
-    self, parse_destination, parse_source, Place, Trace, TraceRequest, Verdict,
+    self, parse_destination, parse_source, HopAction, Place, Trace, TraceRequest, Verdict,
 };
-use kubetopo::engine::trace_overlay::{trace_overlay, TraceOverlay};
+use kubetopo::engine::scene::{title_box, Rect};
+use kubetopo::engine::trace_overlay::{layout_on_screen, trace_overlay, Screen, TraceOverlay};
 use kubetopo::engine::Topology;
 
 use crate::common::samples;
@@ -322,6 +323,79 @@ fn nothing_drawn_gives_no_badges() {
         scene.shapes.iter().map(|s| &s.id).collect::<Vec<_>>()
     );
     assert!(overlay.highlight.lit_shapes.is_empty());
+}
+
+/// §13.5: badges and the verdict never cover a shape's title, nor each other, and
+/// stay inside the layer, at any zoom and in both views: the demo's trace from
+/// frontend to cartservice (DNS, node, DNAT, policy, pod), its denied connection to
+/// redis-cart, and the local-lb drop on a node (issue #10: the "node" badge sat on
+/// the node box's title).
+#[test]
+fn badges_never_cover_a_title() {
+    let boutique = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+    let frontend = format!("pod/default/{}", pod_of(&boutique, "frontend"));
+    let local_lb = samples(&["local-loadbalancer.yaml"]);
+    let node = node_without_echo(&local_lb);
+    let cases = [
+        (&boutique, run_trace(&boutique, &frontend, "cartservice:7070")),
+        (&boutique, run_trace(&boutique, &frontend, "redis-cart:6379")),
+        (&local_lb, echo_node_port_trace(&local_lb, &node)),
+    ];
+    let mut n_marks = 0;
+    let mut n_moved_node_badges = 0;
+    for (topology, trace) in &cases {
+        for view in [View::Cluster, View::Logical] {
+            let scene = build_scene(topology, view, &Filter::default());
+            let overlay = trace_overlay(trace, &scene, topology);
+            assert!(!overlay.badges.is_empty());
+            for k in [0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.8, 2.5] {
+                // The whole scene on a layer, and a layer narrower than the scene.
+                for width in [scene.width * k + 40.0, 628.0] {
+                    let screen = Screen {
+                        k,
+                        tx: 20.0,
+                        ty: 30.0,
+                        width,
+                    };
+                    let marks = layout_on_screen(&overlay, &scene, screen);
+                    assert_eq!(marks.badges.len(), overlay.badges.len());
+                    let titles: Vec<(String, Rect)> = scene
+                        .shapes
+                        .iter()
+                        .filter_map(|shape| Some((shape.id.clone(), screen.rect(&title_box(shape)?))))
+                        .collect();
+                    let placed: Vec<Rect> = marks
+                        .badges
+                        .iter()
+                        .chain(&marks.verdict)
+                        .map(|mark| mark.rect)
+                        .collect();
+                    for (i, mark) in placed.iter().enumerate() {
+                        n_marks += 1;
+                        for (id, title) in &titles {
+                            assert!(
+                                !mark.overlaps(title),
+                                "{view:?} k={k} width={width}: mark {i} {mark:?} covers the title of {id} {title:?}"
+                            );
+                        }
+                        for other in &placed[i + 1..] {
+                            assert!(!mark.overlaps(other), "{view:?} k={k}: marks {mark:?} and {other:?} overlap");
+                        }
+                        assert!(mark.x >= 0.0 && mark.x + mark.w <= width, "{mark:?} leaves a layer {width} wide");
+                    }
+                    for (badge, mark) in overlay.badges.iter().zip(&marks.badges) {
+                        if badge.action == HopAction::Capture && mark.moved {
+                            n_moved_node_badges += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(n_marks > 500, "{n_marks} marks checked");
+    // The node badges' first place, right of the node's anchor, is on the node's
+    // title: they were moved.
+    assert!(n_moved_node_badges > 0);
 }
 
 fn pod_of(topology: &Topology, workload: &str) -> String {

@@ -95,3 +95,13 @@ App.prototype.assertCleanExcept = async function assertCleanExcept(expected) {
   const unexpected = this.consoleErrors.filter((message) => !expected.some((pattern) => pattern.test(message)));
   expect(unexpected, 'console errors').toEqual([]);
 };
+
+/** Ticks these namespaces in the namespace filter (opening and closing its list). */
+App.prototype.chooseNamespaces = async function chooseNamespaces(namespaces) {
+  const summary = this.page.getByTestId('namespace-summary');
+  await summary.click();
+  for (const namespace of namespaces) {
+    await this.page.locator(`[data-testid="namespace-filter"] input[data-namespace="${namespace}"]`).check();
+  }
+  await summary.click();
+};

@@ -32,7 +32,7 @@ test('the policy overlay draws allowed and denied pairs per port, and shields', 
   const denied = page.locator('.trace-layer .policy-edge.denied[data-from$=":default/Deployment/loadgenerator"][data-to$=":default/Deployment/cartservice"]');
   await expect(denied).toHaveCount(1);
   await expect(denied.locator('path.cross')).toHaveCount(1);
-  expect(await denied.locator('line').evaluate((l) => getComputedStyle(l).strokeDasharray)).not.toBe('none');
+  expect(await denied.locator('polyline').evaluate((l) => getComputedStyle(l).strokeDasharray)).not.toBe('none');
   // deny-all selects every pod: every workload's shield is closed.
   await expect(shields(page)).toHaveCount(12);
   await expect(page.locator('.trace-layer .shield.isolated')).toHaveCount(12);
@@ -75,5 +75,50 @@ test('selecting a policy draws only its connections; a workload no policy select
   await expect(redis).not.toHaveClass(/isolated/);
   await expect(page.locator('.trace-layer .shield.isolated')).toHaveCount(11);
   await app.screenshot('policy-overlay-open-shield');
+  await app.assertClean();
+});
+
+test('denied edges run in one lane per destination right of the workloads, inside the fitted view', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('play').click();
+  await page.getByTestId('show-policies').check();
+  await expect(edges(page, 'denied')).not.toHaveCount(0);
+  const area = await page.locator('.graph').boundingBox();
+  const measure = () => page.evaluate(() => {
+    const layer = document.querySelector('.trace-layer').getBoundingClientRect();
+    const nodes = [...document.querySelectorAll('.graph svg.scene .shape.node > rect')].map((r) => r.getBoundingClientRect());
+    const denied = [...document.querySelectorAll('.trace-layer .policy-edge.denied')].map((g) => {
+      const points = g.querySelector('polyline').getAttribute('points').trim().split(/\s+/).map((p) => p.split(',').map(Number));
+      const cross = g.querySelector('path.cross')?.getAttribute('d');
+      return { to: g.dataset.to, ports: g.dataset.ports, points, cross, box: g.getBoundingClientRect() };
+    });
+    return { layer: { x: layer.x, y: layer.y }, nodesRight: Math.max(...nodes.map((n) => n.right)), denied };
+  });
+  // The view fits again to take the lanes in.
+  await expect.poll(async () => {
+    const { denied } = await measure();
+    return denied.every((d) => d.box.right <= area.x + area.width + 1 && d.box.left >= area.x - 1);
+  }).toBe(true);
+  const { layer, nodesRight, denied } = await measure();
+  const laneOf = new Map();
+  const crosses = new Set();
+  for (const edge of denied) {
+    // Horizontal and vertical runs only.
+    for (let i = 1; i < edge.points.length; i++) {
+      const [[x1, y1], [x2, y2]] = [edge.points[i - 1], edge.points[i]];
+      expect(Math.abs(x1 - x2) < 0.2 || Math.abs(y1 - y2) < 0.2).toBe(true);
+    }
+    const laneX = edge.points[edge.points.length - 2][0];
+    expect(laneX + layer.x).toBeGreaterThan(nodesRight);
+    const key = `${edge.to} ${edge.ports}`;
+    if (!laneOf.has(key)) laneOf.set(key, laneX);
+    expect(laneOf.get(key)).toBeCloseTo(laneX, 1);
+    expect(crosses.has(edge.cross)).toBe(false);
+    crosses.add(edge.cross);
+  }
+  // No two destinations share a lane.
+  expect(new Set([...laneOf.values()].map((x) => x.toFixed(1))).size).toBe(laneOf.size);
+  await app.screenshot('policy-overlay-denied-lanes');
   await app.assertClean();
 });

@@ -35,7 +35,7 @@ test('share: the link restores view, selection, filter, query, zoom and pan, edi
   // Set up a view: logical picture, a namespace filter, a query and a search, one
   // what-if edit on the selected Service, paused traffic, then zoom and pan.
   await page.getByTestId('view-logical').click();
-  await page.getByTestId('namespace-filter').selectOption('default');
+  await app.chooseNamespaces(['default']);
   await page.getByTestId('query').fill('app in (frontend,cartservice)');
   await page.getByTestId('search').fill('cart');
   await app.select('svc:default/frontend');
@@ -74,7 +74,7 @@ test('share: the link restores view, selection, filter, query, zoom and pan, edi
   await other.goto(url);
   await restored.waitForGraph();
   await expect(other.getByTestId('view-logical')).toHaveAttribute('aria-pressed', 'true');
-  await expect(other.getByTestId('namespace-filter')).toHaveValue('default');
+  await expect(other.getByTestId('namespace-summary')).toHaveText('default');
   await expect(other.getByTestId('query')).toHaveValue('app in (frontend,cartservice)');
   await expect(other.getByTestId('search')).toHaveValue('cart');
   await expect(restored.shape('svc:default/frontend')).toHaveAttribute('data-selected', '');

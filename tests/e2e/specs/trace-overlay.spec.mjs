@@ -167,3 +167,49 @@ test('on the canvas of a large scene the trace is drawn the same way', async ({ 
   await expect(badges(page)).toHaveCount(0);
   await app.assertClean();
 });
+
+/** Badges (and the verdict) whose box covers a drawn title, by the real text boxes. */
+async function badgesOnTitles(page) {
+  return page.evaluate(() => {
+    const marks = [...document.querySelectorAll('.trace-layer [data-testid="trace-badge"], .trace-layer [data-testid="trace-verdict-mark"]')]
+      .map((g) => ({ name: g.dataset.action ?? 'verdict', box: g.querySelector('rect').getBoundingClientRect() }));
+    const titles = [...document.querySelectorAll('.graph svg.scene .shape > text.label, .graph svg.scene .shape > text.group-label')]
+      .map((t) => ({ name: t.textContent, box: t.getBoundingClientRect() }))
+      .filter((t) => t.box.width > 0);
+    const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const found = [];
+    for (const mark of marks) for (const title of titles) if (hit(mark.box, title.box)) found.push(`${mark.name} on "${title.name}"`);
+    return { n_marks: marks.length, n_titles: titles.length, found };
+  });
+}
+
+test('badges never cover a title: the node badge sits under the node\'s name, at any zoom', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('play').click();
+  await app.select('svc:default/cartservice');
+  await page.getByTestId('trace-service').click();
+  await expect(badges(page).first()).toBeVisible();
+  const check = async () => {
+    const { n_marks, n_titles, found } = await badgesOnTitles(page);
+    expect(n_marks).toBeGreaterThan(4);
+    expect(n_titles).toBeGreaterThan(20);
+    expect(found).toEqual([]);
+  };
+  await check();
+  // The node badge is tied to the node's corner by a leader, under the title.
+  const node = layer(page).locator('[data-testid="trace-badge"][data-action="capture"]');
+  await expect(node).toHaveCount(1);
+  await expect(layer(page).locator('.trace-leader')).not.toHaveCount(0);
+  await app.screenshot('trace-badges-clear-of-titles');
+  for (const button of ['Zoom in', 'Zoom in', 'Zoom out', 'Zoom out', 'Zoom out']) {
+    await page.getByRole('button', { name: button }).click();
+    await check();
+  }
+  // Close up on the node the badge belongs to.
+  await page.getByTestId('fit').click();
+  for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
+  await check();
+  await app.screenshot('trace-badges-clear-of-titles-zoomed');
+  await app.assertClean();
+});

@@ -1,0 +1,75 @@
+// The details pane at 1024x768 (issue #10, point 8): about 195 px wide beside a
+// graph that keeps at least 60% of the window. Its tables stack each row into label
+// and value lines, so nothing is clipped, nothing overlaps and nothing runs out of
+// the pane.
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+/** Everything in the details pane that is clipped, overlaps or leaves the pane. */
+async function layoutProblems(page) {
+  return page.getByTestId('details').evaluate((pane) => {
+    const problems = [];
+    const outer = pane.getBoundingClientRect();
+    if (pane.scrollWidth > pane.clientWidth + 1) problems.push(`the pane scrolls sideways: ${pane.scrollWidth} > ${pane.clientWidth}`);
+    for (const table of pane.querySelectorAll('table[data-testid="service-ports"], table[data-testid="endpoints"]')) {
+      for (const row of table.querySelectorAll('tbody tr')) {
+        const cells = [...row.querySelectorAll('td')].filter((td) => td.getBoundingClientRect().height > 0);
+        for (const [i, td] of cells.entries()) {
+          const box = td.getBoundingClientRect();
+          if (box.left < outer.left - 1 || box.right > outer.right + 1) problems.push(`${td.textContent} leaves the pane`);
+          if (td.scrollWidth > td.clientWidth + 1) problems.push(`${td.textContent} is clipped`);
+          const next = cells[i + 1];
+          if (next && next.getBoundingClientRect().top < box.bottom - 1) problems.push(`${td.textContent} overlaps ${next.textContent}`);
+        }
+      }
+    }
+    return problems;
+  });
+}
+
+test('at 1024x768 the Service details are readable: the tables stack into label and value lines', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  const details = await page.getByTestId('details').boundingBox();
+  const graph = await page.locator('.graph').boundingBox();
+  expect(details.width).toBeGreaterThan(180);
+  expect(details.width).toBeLessThan(215);
+  expect(graph.width).toBeGreaterThanOrEqual(0.6 * 1024);
+  // A LoadBalancer Service: every port column is filled, NodePort included.
+  await app.select('svc:default/frontend-external');
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/frontend-external');
+  const ports = page.getByTestId('service-ports');
+  await expect(ports.locator('tbody tr')).toHaveCount(1);
+  // Each value under its column's name, on its own line.
+  const cells = ports.locator('tbody td');
+  expect(await cells.nth(3).evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"NodePort"');
+  expect(await cells.nth(3).textContent()).toMatch(/^3\d{4}$/);
+  const port = await cells.nth(1).boundingBox();
+  const target = await cells.nth(2).boundingBox();
+  expect(target.y).toBeGreaterThanOrEqual(port.y + port.height - 1);
+  // The headings stay for screen readers.
+  await expect(ports.locator('thead th')).toHaveCount(5);
+  expect(await layoutProblems(page)).toEqual([]);
+  await page.getByTestId('endpoints').scrollIntoViewIfNeeded();
+  await app.screenshot('details-1024-service-endpoints');
+  await ports.scrollIntoViewIfNeeded();
+  await app.screenshot('details-1024-service');
+  // A Service with endpoints: pod names, addresses and nodes are the long values.
+  await app.select('svc:default/cartservice');
+  await expect(page.getByTestId('endpoint-row')).not.toHaveCount(0);
+  expect(await layoutProblems(page)).toEqual([]);
+  await app.assertClean();
+});
+
+test('on a wide screen the details keep their tables as tables', async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const app = new App(page);
+  await app.openFresh();
+  await app.select('svc:default/frontend-external');
+  const ports = page.getByTestId('service-ports');
+  await expect(ports.locator('thead')).toBeVisible();
+  expect(await ports.locator('tbody tr').evaluate((tr) => getComputedStyle(tr).display)).toBe('table-row');
+  expect(await layoutProblems(page)).toEqual([]);
+  await app.assertClean();
+});
