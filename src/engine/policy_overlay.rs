@@ -211,8 +211,22 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         .flatten()
         .map(|shape| shape.rect.x + shape.rect.w)
         .fold(0.0, f64::max);
-    // The lanes: one per destination and ports, with the heights it spans.
-    let mut lanes: std::collections::BTreeMap<(&str, &str), (f64, f64)> = Default::default();
+    // The lanes: one per destination and ports, sorted by them, with the heights
+    // each spans.
+    struct Lane {
+        to: String,
+        ports: String,
+        top: f64,
+        bottom: f64,
+        x: f64,
+        labelled: bool,
+    }
+    let mut lanes: Vec<Lane> = Vec::new();
+    let find = |lanes: &[Lane], edge: &PolicyEdge| {
+        lanes.binary_search_by(|lane| {
+            (lane.to.as_str(), lane.ports.as_str()).cmp(&(edge.to.as_str(), edge.ports.as_str()))
+        })
+    };
     for edge in edges.iter().filter(|edge| !edge.allowed) {
         let (Some((_, from_y)), Some((_, to_y))) = (right_side(&edge.from), right_side(&edge.to))
         else {
@@ -223,39 +237,40 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         } else {
             from_y
         };
-        let span = lanes
-            .entry((edge.to.as_str(), edge.ports.as_str()))
-            .or_insert((to_y, to_y));
-        *span = (span.0.min(from_y), span.1.max(from_y));
+        let position = find(&lanes, edge).unwrap_or_else(|position| {
+            lanes.insert(
+                position,
+                Lane {
+                    to: edge.to.clone(),
+                    ports: edge.ports.clone(),
+                    top: to_y,
+                    bottom: to_y,
+                    x: 0.0,
+                    labelled: false,
+                },
+            );
+            position
+        });
+        let lane = &mut lanes[position];
+        (lane.top, lane.bottom) = (lane.top.min(from_y), lane.bottom.max(from_y));
     }
-    let mut order: Vec<((&str, &str), f64)> = lanes
-        .into_iter()
-        .map(|(key, (top, bottom))| (key, bottom - top))
-        .collect();
-    order.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-    let lane_x: std::collections::BTreeMap<(String, String), f64> = order
-        .into_iter()
-        .enumerate()
-        .map(|(index, ((to, ports), _))| {
-            (
-                (to.to_string(), ports.to_string()),
-                right + LANE_START + index as f64 * LANE_GAP,
-            )
-        })
-        .collect();
-    // The ports of a lane are written once, by the arrow into the destination; a
-    // destination's second lane writes its own a line higher.
-    let mut labelled: std::collections::BTreeMap<String, usize> = Default::default();
-    let mut lane_labelled: std::collections::BTreeSet<(String, String)> = Default::default();
+    let mut by_span: Vec<usize> = (0..lanes.len()).collect();
+    by_span.sort_by(|&a, &b| {
+        let span = |lane: &Lane| lane.bottom - lane.top;
+        span(&lanes[a]).total_cmp(&span(&lanes[b])).then(a.cmp(&b))
+    });
+    for (index, position) in by_span.into_iter().enumerate() {
+        lanes[position].x = right + LANE_START + index as f64 * LANE_GAP;
+    }
     for edge in edges.iter_mut().filter(|edge| !edge.allowed) {
-        let key = (edge.to.clone(), edge.ports.clone());
-        let (Some(&x), Some(source), Some(destination)) = (
-            lane_x.get(&key),
+        let (Ok(position), Some(source), Some(destination)) = (
+            find(&lanes, edge),
             right_side(&edge.from),
             right_side(&edge.to),
         ) else {
             continue;
         };
+        let x = lanes[position].x;
         let mut points = Vec::with_capacity(5);
         let join = if edge.from == scene::EXTERNAL_ID {
             let top = scene
@@ -271,13 +286,19 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         points.extend([join, (x, destination.1), destination]);
         edge.points = points;
         edge.cross_at = Some(join);
-        edge.label_at = if lane_labelled.insert(key) {
-            let n_before = labelled.entry(edge.to.clone()).or_insert(0);
-            let at = (destination.0 + 6.0, destination.1 - 4.0 - *n_before as f64 * 12.0);
-            *n_before += 1;
-            Some(at)
-        } else {
-            None
-        };
+        // The ports of a lane are written once, by the arrow into the destination;
+        // a destination's second lane (other ports) writes its own a line higher.
+        edge.label_at = (!lanes[position].labelled).then(|| {
+            let n_before = lanes[..position]
+                .iter()
+                .rev()
+                .take_while(|lane| lane.to == edge.to)
+                .count();
+            (
+                destination.0 + 6.0,
+                destination.1 - 4.0 - n_before as f64 * 12.0,
+            )
+        });
+        lanes[position].labelled = true;
     }
 }

@@ -61,8 +61,19 @@ impl Filter {
             .services
             .iter()
             .map(|service| service.namespace.as_str())
-            .chain(topology.cluster.pods.iter().map(|pod| pod.namespace.as_str()))
-            .chain(topology.ingresses.iter().map(|ingress| ingress.namespace.as_str()))
+            .chain(
+                topology
+                    .cluster
+                    .pods
+                    .iter()
+                    .map(|pod| pod.namespace.as_str()),
+            )
+            .chain(
+                topology
+                    .ingresses
+                    .iter()
+                    .map(|ingress| ingress.namespace.as_str()),
+            )
             .chain(
                 topology
                     .gateway

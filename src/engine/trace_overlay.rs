@@ -137,7 +137,14 @@ pub fn layout_on_screen(overlay: &TraceOverlay, scene: &Scene, screen: Screen) -
     let badges = overlay
         .badges
         .iter()
-        .map(|badge| placer.place((badge.x, badge.y), badge.slot, badge_width(badge.action), BADGE_H))
+        .map(|badge| {
+            placer.place(
+                (badge.x, badge.y),
+                badge.slot,
+                badge_width(badge.action),
+                BADGE_H,
+            )
+        })
         .collect();
     let verdict = overlay.verdict.as_ref().map(|verdict| {
         placer.place(

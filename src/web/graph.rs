@@ -173,7 +173,12 @@ pub fn Graph() -> impl IntoView {
                 .map(|(id, hops)| format!("focus {id} {hops:?}")),
         );
         state.filter.with(|filter| {
-            names.extend(filter.namespaces.iter().map(|namespace| format!("ns {namespace}")))
+            names.extend(
+                filter
+                    .namespaces
+                    .iter()
+                    .map(|namespace| format!("ns {namespace}")),
+            )
         });
         let _ = scene.get();
         if names != last_files.get_value()
@@ -785,17 +790,35 @@ pub fn Graph() -> impl IntoView {
     // The namespace filter: a checkbox per namespace the engine lists, in a
     // disclosure that Enter or Space opens and Esc closes.
     let namespace_menu = NodeRef::<leptos::html::Details>::new();
-    let namespace_choices = move || {
+    // Drawn again for a new topology only, not when a box is ticked, so the focus
+    // stays on the box; each box reads its own state.
+    let namespace_list = move || {
         let topology = state.topology.get();
-        state.filter.with(|filter| filter.namespace_choices(&topology.value))
+        let choices = state
+            .filter
+            .with_untracked(|filter| filter.namespace_choices(&topology.value));
+        choices
+            .into_iter()
+            .map(|choice| {
+                let name = choice.name;
+                let (checked_name, toggled_name) = (name.clone(), name.clone());
+                view! {
+                    <label class:absent=!choice.present>
+                        <input type="checkbox" data-namespace=name.clone()
+                            prop:checked=move || state.filter.with(|filter| filter.namespaces.contains(&checked_name))
+                            on:change=move |_| state.filter.update(|filter| filter.toggle_namespace(&toggled_name)) />
+                        {name}
+                    </label>
+                }
+            })
+            .collect_view()
     };
     let namespace_summary = move || {
-        let chosen = state.filter.with(|filter| filter.namespaces.clone());
-        match chosen.len() {
+        state.filter.with(|filter| match filter.namespaces.len() {
             0 => "All namespaces".to_string(),
-            1 => chosen.into_iter().collect(),
+            1 => filter.namespaces.iter().next().cloned().unwrap_or_default(),
             n => format!("{n} namespaces"),
-        }
+        })
     };
     let on_namespace_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
@@ -842,14 +865,7 @@ pub fn Graph() -> impl IntoView {
                 <summary title="Filter by namespace" data-testid="namespace-summary">{namespace_summary}</summary>
                 <fieldset>
                     <legend>"Show only these namespaces (none: all)"</legend>
-                    <For each=namespace_choices key=|choice| (choice.name.clone(), choice.present) let:choice>
-                        <label class:absent=!choice.present title={ if choice.present { "" } else { "Nothing in this namespace now; still chosen" } }>
-                            <input type="checkbox" data-namespace=choice.name.clone()
-                                prop:checked={ let name = choice.name.clone(); move || state.filter.with(|filter| filter.namespaces.contains(&name)) }
-                                on:change={ let name = choice.name.clone(); move |_| state.filter.update(|filter| filter.toggle_namespace(&name)) } />
-                            {choice.name.clone()}
-                        </label>
-                    </For>
+                    {namespace_list}
                     <button type="button" class="small" data-testid="namespace-all" on:click=move |_| state.filter.update(|filter| filter.namespaces.clear())>"All"</button>
                 </fieldset>
             </details>

@@ -285,14 +285,28 @@ fn policy_markup(overlay: &PolicyOverlay, view: Viewport) -> String {
             shift = (-(y2 - y1) / length * 4.0, (x2 - x1) / length * 4.0);
             points = vec![(x1 + shift.0, y1 + shift.1), (x2 + shift.0, y2 + shift.1)];
         }
-        let line: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let line: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
         let kind = if edge.allowed { "allowed" } else { "denied" };
         let cross = edge.cross_at.map(screen).map_or(String::new(), |(x, y)| {
-            format!("<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>", x - 4.0, y - 4.0)
+            format!(
+                "<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>",
+                x - 4.0,
+                y - 4.0
+            )
         });
         let label = edge.label_at.map(screen).map_or(String::new(), |(x, y)| {
-            let (x, y) = if edge.allowed { (x + shift.0 + 7.0, y + shift.1 - 5.0) } else { (x, y) };
-            format!("<text x=\"{x:.1}\" y=\"{y:.1}\">{}</text>", escape(&edge.ports))
+            let (x, y) = if edge.allowed {
+                (x + shift.0 + 7.0, y + shift.1 - 5.0)
+            } else {
+                (x, y)
+            };
+            format!(
+                "<text x=\"{x:.1}\" y=\"{y:.1}\">{}</text>",
+                escape(&edge.ports)
+            )
         });
         out.push_str(&format!(
             "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{cross}{label}</g>",

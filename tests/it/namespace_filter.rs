@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
-use kubetopo::engine::scene::{build_scene, parse_id, Filter, IdKind, NamespaceChoice, Scene, View};
+use kubetopo::engine::scene::{
+    build_scene, parse_id, Filter, IdKind, NamespaceChoice, Scene, View,
+};
 use kubetopo::engine::{analyze, Topology};
 
 use crate::common::samples;
@@ -25,14 +27,24 @@ fn namespace_of(id: &str) -> Option<String> {
 }
 
 fn namespaces_drawn(scene: &Scene) -> BTreeSet<String> {
-    scene.shapes.iter().filter_map(|shape| namespace_of(&shape.id)).collect()
+    scene
+        .shapes
+        .iter()
+        .filter_map(|shape| namespace_of(&shape.id))
+        .collect()
 }
 
 fn choices(filter: &Filter, topology: &Topology) -> Vec<(String, bool, bool)> {
     filter
         .namespace_choices(topology)
         .into_iter()
-        .map(|NamespaceChoice { name, chosen, present }| (name, chosen, present))
+        .map(
+            |NamespaceChoice {
+                 name,
+                 chosen,
+                 present,
+             }| (name, chosen, present),
+        )
         .collect()
 }
 
@@ -53,7 +65,12 @@ fn the_list_offers_every_namespace_of_the_input() {
             .into_iter()
             .collect();
     assert_eq!(listed, drawn);
-    assert!(["legacy", "payments", "shop"].iter().all(|n| listed.contains(&n.to_string())), "{listed:?}");
+    assert!(
+        ["legacy", "payments", "shop"]
+            .iter()
+            .all(|n| listed.contains(&n.to_string())),
+        "{listed:?}"
+    );
 }
 
 /// §13.10: two namespaces chosen out of several: every Service, pod, workload,
@@ -71,17 +88,35 @@ fn the_picture_shows_exactly_the_chosen_namespaces() {
         assert_eq!(namespaces_drawn(&scene), chosen, "{view:?}");
         for service in &topology.services {
             let drawn = scene
-                .shape(&kubetopo::engine::scene::service_id(&service.namespace, &service.name))
+                .shape(&kubetopo::engine::scene::service_id(
+                    &service.namespace,
+                    &service.name,
+                ))
                 .is_some();
-            assert_eq!(drawn, chosen.contains(&service.namespace), "{view:?} {}", service.key());
+            assert_eq!(
+                drawn,
+                chosen.contains(&service.namespace),
+                "{view:?} {}",
+                service.key()
+            );
         }
         // Every edge joins two drawn shapes.
         for edge in &scene.edges {
-            assert!(scene.shape(&edge.from).is_some() && scene.shape(&edge.to).is_some(), "{} → {}", edge.from, edge.to);
+            assert!(
+                scene.shape(&edge.from).is_some() && scene.shape(&edge.to).is_some(),
+                "{} → {}",
+                edge.from,
+                edge.to
+            );
         }
         // Packed to the chosen namespaces: smaller than the whole picture.
         let whole = build_scene(&topology, view, &Filter::default());
-        assert!(scene.height < whole.height, "{view:?}: {} vs {}", scene.height, whole.height);
+        assert!(
+            scene.height < whole.height,
+            "{view:?}: {} vs {}",
+            scene.height,
+            whole.height
+        );
     }
     // Taking one back leaves the other.
     filter.toggle_namespace("shop");
@@ -104,7 +139,11 @@ fn no_external_clients_without_an_entry_point_among_the_chosen() {
     let mut filter = Filter::default();
     filter.toggle_namespace("legacy");
     let scene = build_scene(&topology, View::Cluster, &filter);
-    assert!(scene.shape(kubetopo::engine::scene::EXTERNAL_ID).is_none(), "{:?}", scene.shapes.iter().map(|s| &s.id).collect::<Vec<_>>());
+    assert!(
+        scene.shape(kubetopo::engine::scene::EXTERNAL_ID).is_none(),
+        "{:?}",
+        scene.shapes.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
 }
 
 /// §13.10: an edit that removes the last object of a chosen namespace keeps the

@@ -189,48 +189,91 @@ fn denied_edges_run_in_one_lane_per_destination() {
             .filter(|id| id.as_str() != kubetopo::engine::scene::EXTERNAL_ID)
             .flat_map(|id| {
                 let shape = scene.shape(id).expect("drawn");
-                [Some(shape), shape.parent.as_deref().and_then(|p| scene.shape(p))]
+                [
+                    Some(shape),
+                    shape.parent.as_deref().and_then(|p| scene.shape(p)),
+                ]
             })
             .flatten()
             .map(|shape| shape.rect.x + shape.rect.w)
             .fold(0.0, f64::max);
-        let top_of_shapes = scene.shapes.iter().map(|s| s.rect.y).fold(f64::MAX, f64::min);
+        let top_of_shapes = scene
+            .shapes
+            .iter()
+            .map(|s| s.rect.y)
+            .fold(f64::MAX, f64::min);
         let mut lane_of: std::collections::BTreeMap<(String, String), f64> = Default::default();
         let mut crosses = BTreeSet::new();
         let mut n_labels: std::collections::BTreeMap<(String, String), usize> = Default::default();
         for edge in &denied {
             let points = &edge.points;
-            assert!(points.len() >= 4, "{view:?} {} → {}: {points:?}", edge.from, edge.to);
+            assert!(
+                points.len() >= 4,
+                "{view:?} {} → {}: {points:?}",
+                edge.from,
+                edge.to
+            );
             for pair in points.windows(2) {
                 let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
-                assert!(x1 == x2 || y1 == y2, "{view:?} {} → {}: a slanted run {pair:?}", edge.from, edge.to);
+                assert!(
+                    x1 == x2 || y1 == y2,
+                    "{view:?} {} → {}: a slanted run {pair:?}",
+                    edge.from,
+                    edge.to
+                );
             }
             let destination = scene.shape(&edge.to).expect("drawn").rect;
             let last = points[points.len() - 1];
-            assert_eq!(last, (destination.x + destination.w, destination.center().1), "{view:?}: ends at the destination's right side");
+            assert_eq!(
+                last,
+                (destination.x + destination.w, destination.center().1),
+                "{view:?}: ends at the destination's right side"
+            );
             let source = scene.shape(&edge.from).expect("drawn").rect;
             if edge.from == kubetopo::engine::scene::EXTERNAL_ID {
                 // Up from the external clients, across above every shape.
                 assert_eq!(points[0], (source.center().0, source.y));
                 assert!(points[1].1 < top_of_shapes);
             } else {
-                assert_eq!(points[0], (source.x + source.w, source.center().1), "{view:?}: starts at the source's right side");
+                assert_eq!(
+                    points[0],
+                    (source.x + source.w, source.center().1),
+                    "{view:?}: starts at the source's right side"
+                );
             }
             // The lane: the vertical run before the last one.
             let lane_x = points[points.len() - 2].0;
-            assert!(lane_x > right_of_shapes, "{view:?}: lane {lane_x} not right of {right_of_shapes}");
+            assert!(
+                lane_x > right_of_shapes,
+                "{view:?}: lane {lane_x} not right of {right_of_shapes}"
+            );
             let key = (edge.to.clone(), edge.ports.clone());
-            assert_eq!(*lane_of.entry(key.clone()).or_insert(lane_x), lane_x, "{view:?}: {key:?} in two lanes");
+            assert_eq!(
+                *lane_of.entry(key.clone()).or_insert(lane_x),
+                lane_x,
+                "{view:?}: {key:?} in two lanes"
+            );
             let cross = edge.cross_at.expect("a denied edge has a cross");
             assert_eq!(cross.0, lane_x, "the cross sits on the lane");
-            assert!(crosses.insert(format!("{:.1},{:.1}", cross.0, cross.1)), "{view:?}: two crosses at {cross:?}");
+            assert!(
+                crosses.insert(format!("{:.1},{:.1}", cross.0, cross.1)),
+                "{view:?}: two crosses at {cross:?}"
+            );
             *n_labels.entry(key).or_default() += usize::from(edge.label_at.is_some());
         }
         let lanes: BTreeSet<String> = lane_of.values().map(|x| format!("{x:.1}")).collect();
-        assert_eq!(lanes.len(), lane_of.len(), "{view:?}: two destinations share a lane");
+        assert_eq!(
+            lanes.len(),
+            lane_of.len(),
+            "{view:?}: two destinations share a lane"
+        );
         assert!(n_labels.values().all(|n| *n == 1), "{view:?}: {n_labels:?}");
         // Allowed edges stay straight between the shapes.
-        assert!(overlay.edges.iter().filter(|e| e.allowed).all(|e| e.points.len() == 2 && e.cross_at.is_none()));
+        assert!(overlay
+            .edges
+            .iter()
+            .filter(|e| e.allowed)
+            .all(|e| e.points.len() == 2 && e.cross_at.is_none()));
         assert!(overlay.right() > scene.width - 24.0);
     }
 }

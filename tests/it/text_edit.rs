@@ -27,7 +27,14 @@ fn text_typed_over_the_replaced_selection_goes_after_the_paste() {
         // Typing that repeats the text around it is still typed at the caret.
         ("aaa", (1, 1), "Z", "aaaa", "aZaaa", "aa"),
         // Several characters, and a line break.
-        ("k: v\n", (5, 5), "a: b\n", "k: v\nc\n", "k: v\na: b\nc\n", ""),
+        (
+            "k: v\n",
+            (5, 5),
+            "a: b\n",
+            "k: v\nc\n",
+            "k: v\na: b\nc\n",
+            "",
+        ),
         // Multi-byte text on both sides.
         ("é—ü", (2, 5), "ß", "éxü", "éßxü", "ü"),
     ];

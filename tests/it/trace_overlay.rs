@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::scene::{build_scene, place_anchor, Filter, Scene, View};
+use kubetopo::engine::scene::{title_box, Rect};
 use kubetopo::engine::trace::{
     self, parse_destination, parse_source, HopAction, Place, Trace, TraceRequest, Verdict,
 };
-use kubetopo::engine::scene::{title_box, Rect};
 use kubetopo::engine::trace_overlay::{layout_on_screen, trace_overlay, Screen, TraceOverlay};
 use kubetopo::engine::Topology;
 
@@ -337,8 +337,14 @@ fn badges_never_cover_a_title() {
     let local_lb = samples(&["local-loadbalancer.yaml"]);
     let node = node_without_echo(&local_lb);
     let cases = [
-        (&boutique, run_trace(&boutique, &frontend, "cartservice:7070")),
-        (&boutique, run_trace(&boutique, &frontend, "redis-cart:6379")),
+        (
+            &boutique,
+            run_trace(&boutique, &frontend, "cartservice:7070"),
+        ),
+        (
+            &boutique,
+            run_trace(&boutique, &frontend, "redis-cart:6379"),
+        ),
         (&local_lb, echo_node_port_trace(&local_lb, &node)),
     ];
     let mut n_marks = 0;
@@ -349,8 +355,9 @@ fn badges_never_cover_a_title() {
             let overlay = trace_overlay(trace, &scene, topology);
             assert!(!overlay.badges.is_empty());
             for k in [0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.8, 2.5] {
-                // The whole scene on a layer, and a layer narrower than the scene.
-                for width in [scene.width * k + 40.0, 628.0] {
+                // The whole scene on a layer, and a layer narrower than the scene
+                // (628 px: the graph of a 1024 px window).
+                for width in [(scene.width * k + 40.0).max(628.0), 628.0] {
                     let screen = Screen {
                         k,
                         tx: 20.0,
@@ -362,7 +369,9 @@ fn badges_never_cover_a_title() {
                     let titles: Vec<(String, Rect)> = scene
                         .shapes
                         .iter()
-                        .filter_map(|shape| Some((shape.id.clone(), screen.rect(&title_box(shape)?))))
+                        .filter_map(|shape| {
+                            Some((shape.id.clone(), screen.rect(&title_box(shape)?)))
+                        })
                         .collect();
                     let placed: Vec<Rect> = marks
                         .badges
@@ -379,9 +388,15 @@ fn badges_never_cover_a_title() {
                             );
                         }
                         for other in &placed[i + 1..] {
-                            assert!(!mark.overlaps(other), "{view:?} k={k}: marks {mark:?} and {other:?} overlap");
+                            assert!(
+                                !mark.overlaps(other),
+                                "{view:?} k={k}: marks {mark:?} and {other:?} overlap"
+                            );
                         }
-                        assert!(mark.x >= 0.0 && mark.x + mark.w <= width, "{mark:?} leaves a layer {width} wide");
+                        assert!(
+                            mark.x >= 0.0 && mark.x + mark.w <= width,
+                            "{mark:?} leaves a layer {width} wide"
+                        );
                     }
                     for (badge, mark) in overlay.badges.iter().zip(&marks.badges) {
                         if badge.action == HopAction::Capture && mark.moved {

@@ -18,8 +18,9 @@ async function layoutProblems(page) {
           const box = td.getBoundingClientRect();
           if (box.left < outer.left - 1 || box.right > outer.right + 1) problems.push(`${td.textContent} leaves the pane`);
           if (td.scrollWidth > td.clientWidth + 1) problems.push(`${td.textContent} is clipped`);
-          const next = cells[i + 1];
-          if (next && next.getBoundingClientRect().top < box.bottom - 1) problems.push(`${td.textContent} overlaps ${next.textContent}`);
+          const next = cells[i + 1]?.getBoundingClientRect();
+          const overlaps = next && next.left < box.right - 1 && box.left < next.right - 1 && next.top < box.bottom - 1 && box.top < next.bottom - 1;
+          if (overlaps) problems.push(`${td.textContent} overlaps ${cells[i + 1].textContent}`);
         }
       }
     }
@@ -62,10 +63,15 @@ test('at 1024x768 the Service details are readable: the tables stack into label 
   await app.assertClean();
 });
 
-test('on a wide screen the details keep their tables as tables', async ({ page }) => {
+test('a details pane made wide keeps its tables as tables', async ({ page }) => {
   await page.setViewportSize({ width: 1920, height: 1080 });
   const app = new App(page);
   await app.openFresh();
+  // Widen the details pane with its splitter, by keyboard.
+  const splitter = page.getByTestId('splitter-details');
+  await splitter.focus();
+  for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowLeft');
+  expect((await page.getByTestId('details').boundingBox()).width).toBeGreaterThan(480);
   await app.select('svc:default/frontend-external');
   const ports = page.getByTestId('service-ports');
   await expect(ports.locator('thead')).toBeVisible();
