@@ -6,6 +6,7 @@
 use super::policy_graph::{PolicyEnd, PolicyGraph, WorkloadKey};
 use super::refs::NamespacedName;
 use super::scene::{self, IdKind, Scene};
+use super::sort::SortCompact;
 
 /// What the overlay draws, in scene units.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -255,7 +256,7 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         (lane.top, lane.bottom) = (lane.top.min(from_y), lane.bottom.max(from_y));
     }
     let mut by_span: Vec<usize> = (0..lanes.len()).collect();
-    by_span.sort_by(|&a, &b| {
+    by_span.sort_compact_by(|&a, &b| {
         let span = |lane: &Lane| lane.bottom - lane.top;
         span(&lanes[a]).total_cmp(&span(&lanes[b])).then(a.cmp(&b))
     });

@@ -81,12 +81,12 @@ impl Filter {
                     .iter()
                     .map(|gateway| gateway.namespace.as_str()),
             )
-            .collect();
+            .collect_set();
         let names: BTreeSet<&str> = present
             .iter()
             .copied()
             .chain(self.namespaces.iter().map(String::as_str))
-            .collect();
+            .collect_set();
         names
             .into_iter()
             .map(|name| NamespaceChoice {
