@@ -668,7 +668,7 @@ impl<'a> PodBuilder<'a> {
                 .iter()
                 .enumerate()
                 .map(|(i, n)| (n.name.as_str(), i))
-                .collect(),
+                .collect_map(),
             zone_interleaved: zone_interleaved(nodes),
             unconstrained_candidates: None,
         }

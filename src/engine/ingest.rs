@@ -4,6 +4,7 @@
 //! at its own line and skipped; the rest of the object, and every other document,
 //! is still used. Nothing here fails as a whole.
 
+use crate::engine::sort::CollectCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -99,7 +100,7 @@ fn remove_superseded(manifests: &mut Manifests, seen: &Seen) {
             );
             Some((key, seen.sources.get(object_ref)?))
         })
-        .collect();
+        .collect_map();
     let keep = |kind: &str, meta: &Meta| {
         last.get(&(kind, meta.namespace.as_str(), meta.name.as_str()))
             .is_none_or(|source| **source == meta.source)

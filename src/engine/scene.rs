@@ -1077,7 +1077,7 @@ fn column_ranks(
                         .unwrap_or_else(|| KindRef::new("Pod", &pod.name));
                     (pod.namespace.clone(), workload)
                 })
-                .collect();
+                .collect_set();
             for (namespace, workload) in workloads {
                 // Not a scene id: the Services column already ranks `ns:` ids.
                 let island = add(1, &mut facing, ROOT, format!("workloads-in:{namespace}"));
@@ -1517,7 +1517,7 @@ fn place_nodes(
             list.sort_compact_by_cached_key(|(group_id, ..)| rank(ranks, group_id));
             (*node, list)
         })
-        .collect();
+        .collect_map();
     let node_layout = |list: &[Group]| {
         GroupFlow::new(
             list.iter().map(|(.., members)| group_height(members)),

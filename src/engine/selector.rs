@@ -130,7 +130,7 @@ impl Requirement {
         Ok(Requirement {
             key,
             operator,
-            values: values.into_iter().collect(),
+            values: values.into_iter().collect_set(),
         })
     }
 

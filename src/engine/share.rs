@@ -26,6 +26,7 @@
 //! assert_eq!(SharedState::from_json(&compressed).unwrap(), state);
 //! ```
 
+use crate::engine::sort::CollectCompact;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -331,8 +332,8 @@ impl WireState {
                 tab,
                 picture,
                 selection: view.selection,
-                namespaces: view.namespaces.into_iter().collect(),
-                hidden_kinds: view.hidden_kinds.into_iter().collect(),
+                namespaces: view.namespaces.into_iter().collect_set(),
+                hidden_kinds: view.hidden_kinds.into_iter().collect_set(),
                 search: view.search,
                 query: view.query,
                 viewport,

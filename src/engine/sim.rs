@@ -501,11 +501,11 @@ impl Simulator {
             .zip(&state.endpoint_counts)
             .filter(|(_, &n)| n > 0)
             .map(|(name, &n)| (name.clone(), n))
-            .collect();
+            .collect_map();
         let per_verdict = Verdict::ALL
             .iter()
             .map(|&verdict| (verdict, state.verdict_counts[verdict_slot(verdict)]))
-            .collect();
+            .collect_map();
         Counters {
             per_endpoint,
             per_verdict,

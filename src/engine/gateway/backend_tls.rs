@@ -2,7 +2,7 @@
 //! TLS, the policy's status, and the backends a policy that cannot be met makes
 //! invalid.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -60,7 +60,7 @@ pub(super) fn resolve_backend_tls(
                 object.name.as_str(),
             )
         })
-        .collect();
+        .collect_set();
     let mut order: Vec<usize> = (0..policies.len()).collect();
     order.sort_compact_by(|&a, &b| {
         let key = |p: &BackendTlsPolicy| (p.meta.namespace.clone(), p.meta.name.clone());

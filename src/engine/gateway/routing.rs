@@ -2,7 +2,7 @@
 //! listener, the Route and rule, apply the filters, and choose a backend by weight.
 //! Pure: the one random choice goes through the caller's chooser.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -123,7 +123,7 @@ pub fn route_request(
         route: None,
         rule: None,
         request_path: request.path.clone(),
-        request_headers: request.headers.iter().cloned().collect(),
+        request_headers: request.headers.iter().cloned().collect_map(),
         request_host: host.clone(),
     };
     let wanted: &[ListenerProtocol] = match request.scheme {
@@ -596,7 +596,7 @@ fn route_http(
                 );
                 decision.steps.push(Step { kind: StepKind::Filter, detail: format!("RequestRedirect answers {} with Location {location}, without contacting a backend (§11.8)", redirect.status_code) });
                 decision.request_path = path;
-                decision.request_headers = headers.into_iter().collect();
+                decision.request_headers = headers.into_iter().collect_map();
                 decision.answer = Answer::Respond {
                     status: u16::try_from(redirect.status_code).unwrap_or(302),
                     grpc_status: None,
@@ -659,14 +659,14 @@ fn route_http(
                     detail: why.clone(),
                 });
                 decision.request_path = path;
-                decision.request_headers = headers.into_iter().collect();
+                decision.request_headers = headers.into_iter().collect_map();
                 return respond(decision, 500, grpc(request, "UNAVAILABLE"), why);
             }
         }
     }
     decision.request_host = backend_host;
     decision.request_path = path;
-    decision.request_headers = headers.iter().cloned().collect();
+    decision.request_headers = headers.iter().cloned().collect_map();
     choose_backend(
         route,
         rule,

@@ -2,6 +2,7 @@
 //! way to a proxy pod through the Gateway's Service, the proxy's decision
 //! (listener, Route, filters, backend), and its own connection to an endpoint.
 
+use crate::engine::sort::CollectCompact;
 use std::net::IpAddr;
 
 use super::kube_proxy::{endpoint_port, Entry};
@@ -51,7 +52,7 @@ impl<'r, 't> Run<'r, 't> {
             backend_service: None,
             location: None,
             request_path: path.to_string(),
-            request_headers: self.http_options.headers.iter().cloned().collect(),
+            request_headers: self.http_options.headers.iter().cloned().collect_map(),
         };
         if !gateway.programmed {
             let reason = format!(
