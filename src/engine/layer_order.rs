@@ -204,16 +204,7 @@ fn place_new(
     place: &[Option<usize>],
     end: impl Fn((usize, usize)) -> (usize, f64),
 ) {
-    let mut reach: Vec<Vec<f64>> = vec![Vec::new(); layer.len()];
-    for &link in links {
-        let (item, position) = end(link);
-        for ancestor in layer.lineage(item) {
-            reach[ancestor].push(position);
-        }
-    }
-    for positions in &mut reach {
-        positions.sort_compact_by(f64::total_cmp);
-    }
+    let reach = sorted_reach(layer, links, &end);
     for children in &mut layer.children {
         let new: Vec<usize> = children
             .iter()
@@ -295,14 +286,13 @@ fn barycenter_sweep(
     }
 }
 
-/// Swaps adjacent linked siblings while a swap removes crossings. With the other
-/// column fixed, swapping two neighbours changes only the crossings between their
-/// own links, which two sorted lists of positions count.
-fn transpose(
-    layer: &mut Layer,
+/// For each item of `layer` and each of its ancestors, the sorted positions on the
+/// other column that its links reach.
+fn sorted_reach(
+    layer: &Layer,
     links: &[(usize, usize)],
-    end: impl Fn((usize, usize)) -> (usize, f64),
-) {
+    end: &impl Fn((usize, usize)) -> (usize, f64),
+) -> Vec<Vec<f64>> {
     let mut reach: Vec<Vec<f64>> = vec![Vec::new(); layer.len()];
     for &link in links {
         let (item, position) = end(link);
@@ -313,6 +303,18 @@ fn transpose(
     for positions in &mut reach {
         positions.sort_compact_by(f64::total_cmp);
     }
+    reach
+}
+
+/// Swaps adjacent linked siblings while a swap removes crossings. With the other
+/// column fixed, swapping two neighbours changes only the crossings between their
+/// own links, which two sorted lists of positions count.
+fn transpose(
+    layer: &mut Layer,
+    links: &[(usize, usize)],
+    end: impl Fn((usize, usize)) -> (usize, f64),
+) {
+    let reach = sorted_reach(layer, links, &end);
     // Small sets of siblings are sifted once; the others swap neighbours, pass
     // after pass, while a swap helps.
     let mut swapping = Vec::new();
