@@ -83,3 +83,18 @@ test('a details pane made wide keeps its tables as tables', async ({ page }) => 
   expect(await layoutProblems(page)).toEqual([]);
   await app.assertClean();
 });
+
+test('at 1024x768 the NetworkPolicies list keeps its Disable buttons inside the details pane', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  const outside = await page.getByTestId('details').evaluate((pane) => {
+    const right = pane.getBoundingClientRect().left + pane.clientWidth;
+    const buttons = [...pane.querySelectorAll('[data-testid="policies"] button')];
+    return { n: buttons.length, outside: buttons.filter((b) => b.getBoundingClientRect().right > right + 1).length };
+  });
+  expect(outside.n).toBeGreaterThan(10);
+  expect(outside.outside).toBe(0);
+  await app.screenshot('details-1024-policies');
+  await app.assertClean();
+});
