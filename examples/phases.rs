@@ -72,6 +72,15 @@ fn main() {
     let t = Instant::now();
     let topology = engine::analyze(&files, &config);
     eprintln!("analyze total: {:?}", t.elapsed());
+    for view in [engine::scene::View::Cluster, engine::scene::View::Logical] {
+        let t = Instant::now();
+        let scene = engine::scene::build_scene(&topology, view, &Default::default());
+        eprintln!(
+            "page: scene {view:?}: {:?} ({} shapes)",
+            t.elapsed(),
+            scene.shapes.len()
+        );
+    }
     let t = Instant::now();
     let json = engine::output::to_json(&topology);
     eprintln!("json: {:?} ({} bytes)", t.elapsed(), json.len());

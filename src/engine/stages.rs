@@ -2,8 +2,9 @@
 //! shows how far it got.
 //!
 //! The web app parses in a worker ([`parse`]) and hands the parsed documents to the
-//! page through [`codec`](super::codec); the page then simulates ([`simulate`]) and
-//! resolves ([`resolve_topology`]) between two frames. Each stage reports what it
+//! page through [`codec`](super::codec); the page then reads the objects ([`read`]),
+//! simulates the cluster ([`build`]) and resolves it ([`resolve`]), each in a task of
+//! its own, so that input gets in between. Each stage reports what it
 //! did through a callback with counts only: the engine has no clock, so the shell
 //! decides when a notice is worth showing.
 
@@ -74,15 +75,33 @@ pub fn parse(files: &[SourceFile], progress: &mut dyn FnMut(Stage)) -> Parsed {
     Parsed { files, diagnostics }
 }
 
-/// Reads the parsed objects into the model, adds the simulated Gateway proxies,
-/// validates Services and simulates the cluster (§7).
-pub fn simulate(parsed: Parsed, config: &Config) -> Simulated {
+/// The objects read from the parsed documents, with what reading them found.
+#[derive(Clone, Debug)]
+pub struct Read {
+    pub manifests: Manifests,
+    pub ingest_diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the parsed objects into the model: the first half of [`simulate`].
+pub fn read(parsed: Parsed) -> Read {
     let Parsed {
         files,
         diagnostics: mut ingest_diagnostics,
     } = parsed;
-    let mut manifests = ingest::ingest_parsed(&files, &mut ingest_diagnostics);
-    drop(files);
+    let manifests = ingest::ingest_parsed(&files, &mut ingest_diagnostics);
+    Read {
+        manifests,
+        ingest_diagnostics,
+    }
+}
+
+/// Adds the simulated Gateway proxies to the objects read, validates Services and
+/// simulates the cluster (§7): the second half of [`simulate`].
+pub fn build(read: Read, config: &Config) -> Simulated {
+    let Read {
+        mut manifests,
+        mut ingest_diagnostics,
+    } = read;
     gateway::dataplane::synthesize(&mut manifests);
     for service in &manifests.services {
         validate::validate_service(service, &mut ingest_diagnostics);
@@ -93,6 +112,12 @@ pub fn simulate(parsed: Parsed, config: &Config) -> Simulated {
         cluster,
         ingest_diagnostics,
     }
+}
+
+/// Reads the parsed objects into the model, adds the simulated Gateway proxies,
+/// validates Services and simulates the cluster (§7): [`read`], then [`build`].
+pub fn simulate(parsed: Parsed, config: &Config) -> Simulated {
+    build(read(parsed), config)
 }
 
 /// The last stage: resolves a simulated cluster into the topology.

@@ -1,8 +1,8 @@
 //! Analysis off the main thread (issue #9). A large input is parsed in a Web Worker
 //! running this same wasm module (`public/analysis-worker.js`, driven by the
 //! snippet `public/worker-host.js`); the parsed documents come back as bytes
-//! (`engine::codec`), and the page simulates and resolves them in two tasks with a
-//! frame between, dropping any answer a newer input has superseded.
+//! (`engine::codec`), and the page reads, simulates, resolves and draws them in a
+//! task each, dropping any answer a newer input has superseded.
 //!
 //! Where no worker can run, `request` answers false and the caller analyses on the
 //! page, as before.
@@ -145,9 +145,10 @@ fn show_progress(state: AppState, message: String) {
     }
 }
 
-/// The page's part: decodes and simulates in this task, resolves in the next one
-/// after a frame (so keys and paints get in between), and installs the topology
-/// unless a newer input came meanwhile.
+/// The page's part: decodes and reads the objects in this task, then simulates the
+/// cluster, resolves it and installs the topology (which lays out and draws the
+/// picture) in a task each, so that keys and paints get in between. Each step is
+/// dropped when a newer input came meanwhile.
 fn finish(state: AppState, serial: u64, bytes: Vec<u8>) {
     let Some(parsed) = codec::decode(&bytes) else {
         // Not the bytes this build writes (it cannot happen with one wasm module for
@@ -156,23 +157,47 @@ fn finish(state: AppState, serial: u64, bytes: Vec<u8>) {
         return;
     };
     drop(bytes);
-    let config = state.config.get_untracked();
-    let simulated = stages::simulate(parsed, &config);
+    let read = stages::read(parsed);
     show_progress(
         state,
         format!(
-            "Resolving {} Services over {} pods…",
-            simulated.manifests.services.len(),
-            simulated.cluster.pods.len()
+            "Simulating the cluster of {} workloads…",
+            read.manifests.workloads.len()
         ),
     );
-    after_paint(move || {
-        if serial != state.analysis_serial.get_value() {
-            return;
-        }
-        let topology = stages::resolve(simulated, &config);
-        state.install(topology);
+    then(state, serial, move || {
+        let config = state.config.get_untracked();
+        let simulated = stages::build(read, &config);
+        show_progress(
+            state,
+            format!(
+                "Resolving {} Services over {} pods…",
+                simulated.manifests.services.len(),
+                simulated.cluster.pods.len()
+            ),
+        );
+        then(state, serial, move || {
+            let topology = stages::resolve(simulated, &config);
+            show_progress(
+                state,
+                format!("Drawing {} pods…", topology.cluster.pods.len()),
+            );
+            then(state, serial, move || state.install(topology));
+        });
     });
+}
+
+/// Runs `step` in a task of its own, unless a newer input superseded analysis
+/// `serial` by then.
+fn then(state: AppState, serial: u64, step: impl FnOnce() + 'static) {
+    set_timeout(
+        move || {
+            if serial == state.analysis_serial.get_value() {
+                step();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// Runs `task` after the browser has painted (a frame, then a task), so that a
