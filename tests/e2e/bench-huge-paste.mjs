@@ -1,6 +1,6 @@
 // Huge pastes in Chromium (issue #12.9): time from the paste until the graph is drawn
-// and until the page answers again, and the peak resident memory of the browser's
-// processes meanwhile. Usage, after a release build into dist/ (or DIST=other/dist):
+// and until the page answers again, and the peak resident memory meanwhile: of the
+// browser's processes summed, and of the page's renderer process (the tab). Usage, after a release build into dist/ (or DIST=other/dist):
 //   node tests/e2e/bench-huge-paste.mjs [LIST_YAML_FILE]
 // Both inputs are generated here: the 4.7 MB, 1.2M-line paste, and a 100,000-item
 // `kind: List` (the objects of `gen-cluster 50000 1 1000 50`: 50,000 Deployments
@@ -10,8 +10,9 @@
 // shared machine) before this runs; it is not built here.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { browserRssMb, tabRssMb } from './memory.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_E2E_PORT || 8767);
@@ -23,29 +24,6 @@ function generatedList() {
   const items = yaml.split(/^---\n/m).filter((doc) => doc.trim() !== '');
   const indented = items.map((doc) => `- ${doc.trimEnd().split('\n').join('\n  ')}\n`);
   return { text: `apiVersion: v1\nkind: List\nitems:\n${indented.join('')}`, n_items: items.length };
-}
-
-/** The resident set of a process and all its descendants, in MB. */
-function treeRssMb(rootPid) {
-  const parents = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
-    } catch { /* the process ended */ }
-  }
-  const inTree = (pid) => { for (let p = pid; p; p = parents.get(p)) if (p === rootPid) return true; return false; };
-  let kb = 0;
-  for (const pid of parents.keys()) {
-    if (!inTree(pid)) continue;
-    try {
-      const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
-      if (match) kb += Number(match[1]);
-    } catch { /* the process ended */ }
-  }
-  return Math.round(kb / 1024);
 }
 
 const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
@@ -63,9 +41,13 @@ async function measure(name, text) {
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('svg.scene[data-pods]');
   await page.getByTestId('play').click().catch(() => {});
-  const baselineMb = treeRssMb(browserPid);
+  const baselineMb = browserRssMb(browserPid);
   let peakMb = baselineMb;
-  const sampler = setInterval(() => { peakMb = Math.max(peakMb, treeRssMb(browserPid)); }, 100);
+  let peakTabMb = tabRssMb(browserPid);
+  const sampler = setInterval(() => {
+    peakMb = Math.max(peakMb, browserRssMb(browserPid));
+    peakTabMb = Math.max(peakTabMb, tabRssMb(browserPid));
+  }, 100);
   const started = Date.now();
   // Resolves once the graph shows the new input, then once the main thread is free
   // again (a timer and two frames later: the textarea's layout happens in between).
@@ -101,6 +83,7 @@ async function measure(name, text) {
     idleMs: Math.round(timings.idle ?? -1),
     wallMs: Date.now() - started,
     peakRssMb: peakMb,
+    peakTabRssMb: peakTabMb,
     baselineRssMb: baselineMb,
     pods: Number(pods),
     error: timings.error,

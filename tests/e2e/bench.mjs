@@ -12,7 +12,8 @@
 //   - a search keystroke to its highlight (Event Timing of the key, to the frame);
 //   - main-thread tasks over 50 ms after the first draw (PerformanceObserver 'longtask');
 //   - idle animation frames per second with at least 1,000 packets in flight;
-//   - JS heap (CDP Performance.getMetrics) and the browser's resident memory.
+//   - JS heap (CDP Performance.getMetrics), the browser's resident memory (all its
+//     processes, summed) and the tab's (its renderer process, with the worker).
 // Plus the release wasm sizes (raw, gzip, brotli). Writes tests/e2e/artifacts/bench.json.
 //
 // Environment: KUBETOPO_BENCH_PORT (or KUBETOPO_E2E_PORT) picks the port (default 8766);
@@ -22,6 +23,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { browserRssMb, tabRssMb } from './memory.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_BENCH_PORT || process.env.KUBETOPO_E2E_PORT || 8766);
@@ -41,28 +43,6 @@ const stats = (xs) => ({ median: round(quantile(xs, 0.5)), p95: round(quantile(x
 function generate([deployments, replicas, nodes, namespaces]) {
   execFileSync('cargo', ['build', '--release', '--quiet', '--example', 'gen-cluster'], { cwd: root, stdio: 'inherit' });
   return execFileSync(`${root}target/release/examples/gen-cluster`, [deployments, replicas, nodes, namespaces].map(String), { maxBuffer: 2 ** 31 }).toString();
-}
-
-/** The resident set of a process and all its descendants, in MB. */
-function treeRssMb(rootPid) {
-  const parents = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* the process ended */ }
-  }
-  const inTree = (pid) => { for (let p = pid; p; p = parents.get(p)) if (p === rootPid) return true; return false; };
-  let kb = 0;
-  for (const pid of parents.keys()) {
-    if (pid === rootPid || !inTree(pid)) continue;
-    try {
-      const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
-      if (match) kb += Number(match[1]);
-    } catch { /* the process ended */ }
-  }
-  return Math.round(kb / 1024);
 }
 
 /** In the page: a frame recorder, long-task and Event Timing observers. */
@@ -277,7 +257,8 @@ async function benchSize(browser, name, text, result) {
   // 7. Memory.
   const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   result.jsHeapUsedMb = Math.round(metrics.JSHeapUsedSize / 1048576);
-  result.browserRssMb = treeRssMb(process.pid);
+  result.browserRssMb = browserRssMb(process.pid);
+  result.tabRssMb = tabRssMb(process.pid);
   await context.close();
 }
 
