@@ -1,6 +1,7 @@
 // Huge pastes in Chromium (issue #12.9): time from the paste until the graph is drawn
 // and until the page answers again, and the peak resident memory meanwhile: of the
-// browser's processes summed, and of the page's renderer process (the tab). Usage, after a release build into dist/ (or DIST=other/dist):
+// browser's processes summed, and of the page's renderer process (the tab).
+// Usage, after a release build into dist/ (or DIST=other/dist):
 //   node tests/e2e/bench-huge-paste.mjs [LIST_YAML_FILE]
 // Both inputs are generated here: the 4.7 MB, 1.2M-line paste, and a 100,000-item
 // `kind: List` (the objects of `gen-cluster 50000 1 1000 50`: 50,000 Deployments
