@@ -13,7 +13,8 @@
 //   - main-thread tasks over 50 ms after the first draw (PerformanceObserver 'longtask');
 //   - idle animation frames per second with at least 1,000 packets in flight;
 //   - JS heap (CDP Performance.getMetrics), the browser's resident memory (all its
-//     processes, summed) and the tab's (its renderer process, with the worker).
+//     processes, summed) and the tab's (its renderer process, with the worker), at
+//     the end and at its peak (sampled every 100 ms from the first paste on).
 // Plus the release wasm sizes (raw, gzip, brotli). Writes tests/e2e/artifacts/bench.json.
 //
 // Environment: KUBETOPO_BENCH_PORT (or KUBETOPO_E2E_PORT) picks the port (default 8766);
@@ -154,6 +155,20 @@ async function benchSize(browser, name, text, result) {
   await page.getByTestId('play').click(); // pause the animation while timing analysis
   const timeout = name === '100k' ? 600_000 : 120_000;
 
+  // The tab's resident memory, sampled every 100 ms from here to the end: its peak.
+  let peakTabMb = tabRssMb(process.pid);
+  const sampler = setInterval(() => { peakTabMb = Math.max(peakTabMb, tabRssMb(process.pid)); }, 100);
+  try {
+    await measurePhases(page, cdp, name, text, result, timeout);
+  } finally {
+    clearInterval(sampler);
+    result.peakTabRssMb = peakTabMb;
+    await context.close();
+  }
+}
+
+/** The phases of `benchSize`, in order, on the page opened for them. */
+async function measurePhases(page, cdp, name, text, result, timeout) {
   log(name, 'paste');
   // 1. Paste → first useful picture (twice: the second paste replaces the first).
   const pastes = [];
@@ -259,7 +274,6 @@ async function benchSize(browser, name, text, result) {
   result.jsHeapUsedMb = Math.round(metrics.JSHeapUsedSize / 1048576);
   result.browserRssMb = browserRssMb(process.pid);
   result.tabRssMb = tabRssMb(process.pid);
-  await context.close();
 }
 
 const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
