@@ -81,6 +81,12 @@ fn main() {
             scene.shapes.len()
         );
     }
+    let topology = std::sync::Arc::new(topology);
+    let t = Instant::now();
+    let simulator =
+        engine::sim::Simulator::new(std::sync::Arc::clone(&topology), Default::default());
+    eprintln!("page: simulator start: {:?}", t.elapsed());
+    drop(simulator);
     let t = Instant::now();
     let json = engine::output::to_json(&topology);
     eprintln!("json: {:?} ({} bytes)", t.elapsed(), json.len());

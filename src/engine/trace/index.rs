@@ -5,7 +5,7 @@ use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::engine::refs::NamespacedName;
+use crate::engine::refs::{KindRef, NamespacedName};
 use crate::engine::Topology;
 
 /// Lookup tables over one topology: what owns each address, and pods, nodes and
@@ -60,24 +60,26 @@ impl TraceIndex {
             index.nodes.insert(node.name.clone(), position);
             index.add_owner(node.internal_ip, AddressOwner::Node(position));
         }
+        // The pods of a workload sit together in the cluster's list: their positions
+        // are gathered per run and filed under the workload's two keys once per run.
+        let mut run: (Option<(&str, &KindRef)>, Vec<usize>) = (None, Vec::new());
         for (position, pod) in topology.cluster.pods.iter().enumerate() {
             index
                 .pods
                 .insert((pod.namespace.clone(), pod.name.clone()), position);
-            index.namespaces.insert(pod.namespace.clone());
-            match &pod.workload {
-                Some(workload) => {
-                    index
-                        .workloads
-                        .entry((pod.namespace.clone(), workload.to_string()))
-                        .or_default()
-                        .push(position);
-                    index
-                        .workloads
-                        .entry((pod.namespace.clone(), workload.name.clone()))
-                        .or_default()
-                        .push(position);
-                }
+            if !index.namespaces.contains(&pod.namespace) {
+                index.namespaces.insert(pod.namespace.clone());
+            }
+            let key = pod
+                .workload
+                .as_ref()
+                .map(|workload| (pod.namespace.as_str(), workload));
+            if key.is_none() || key != run.0 {
+                index.file_run(&mut run);
+                run.0 = key;
+            }
+            match key {
+                Some(_) => run.1.push(position),
                 None => index
                     .workloads
                     .entry((pod.namespace.clone(), pod.name.clone()))
@@ -91,6 +93,7 @@ impl TraceIndex {
                 index.add_owner(*ip, AddressOwner::Pod(position));
             }
         }
+        index.file_run(&mut run);
         for owners in index.owners.values_mut() {
             owners.sort_compact();
             owners.dedup();
@@ -103,6 +106,24 @@ impl TraceIndex {
         self.pods
             .get(&(key.namespace.clone(), key.name.clone()))
             .copied()
+    }
+
+    /// Files a run of pod positions of one workload under its `Kind/name` and `name`
+    /// keys, and empties the run.
+    fn file_run(&mut self, (key, positions): &mut (Option<(&str, &KindRef)>, Vec<usize>)) {
+        if let Some((namespace, workload)) = *key {
+            if !positions.is_empty() {
+                self.workloads
+                    .entry((namespace.to_string(), workload.to_string()))
+                    .or_default()
+                    .extend_from_slice(positions);
+                self.workloads
+                    .entry((namespace.to_string(), workload.name.clone()))
+                    .or_default()
+                    .extend_from_slice(positions);
+            }
+        }
+        positions.clear();
     }
 
     fn add_owner(&mut self, ip: IpAddr, owner: AddressOwner) {
