@@ -173,10 +173,11 @@ pub struct Edge {
     pub tooltip: String,
     /// Ports or paths written beside the edge (`:80 → 8080`, `/api`), if any.
     pub label: Option<EdgeLabel>,
-    /// What a click on the edge selects, when it stands for an object of its own
-    /// (a Route's edge selects the Route).
+    /// The scene ids of the objects the edge stands for, when it stands for
+    /// objects of its own: the Routes gathered into a Gateway's route edge. A click
+    /// on the edge selects the first; selecting any of them lights the edge.
     #[serde(skip)]
-    pub selects: Option<String>,
+    pub stands_for: Vec<String>,
 }
 
 /// Text drawn beside an edge, at a point the layout chose so that the labels of a
@@ -1794,7 +1795,7 @@ fn labelled_edge(
         class: class.to_string(),
         tooltip: tooltip.to_string(),
         label,
-        selects: None,
+        stands_for: Vec::new(),
     }
 }
 

@@ -152,8 +152,9 @@ struct RouteEdge {
     rejected: bool,
     labels: Vec<String>,
     tooltips: Vec<String>,
-    /// The Route a click on the edge selects: the first gathered into it.
-    route: String,
+    /// The Routes gathered into it, in the order they were: a click selects the
+    /// first.
+    routes: Vec<String>,
 }
 
 /// Places every shown Gateway in the entry-point column and draws its Routes.
@@ -250,7 +251,7 @@ pub(super) fn place_gateways(
                 &route_edge.tooltips.join("\n"),
                 (route_edge.labels.join(", "), LabelAnchor::End),
             );
-            drawn.selects = Some(route_edge.route);
+            drawn.stands_for = route_edge.routes;
             scene.edges.push(drawn);
         }
     }
@@ -381,6 +382,7 @@ fn gather_route(
     gathered: &mut Vec<RouteEdge>,
 ) {
     let raw: Option<&Route> = topology.manifests.gateway.routes.get(route.route_index);
+    let route_scene_id = route_id(route);
     for parent in route
         .parents
         .iter()
@@ -463,6 +465,9 @@ fn gather_route(
                                 existing.labels.push(label.clone());
                             }
                             existing.tooltips.push(tooltip.clone());
+                            if !existing.routes.contains(&route_scene_id) {
+                                existing.routes.push(route_scene_id.clone());
+                            }
                         }
                         None => gathered.push(RouteEdge {
                             from: from.clone(),
@@ -470,7 +475,7 @@ fn gather_route(
                             rejected,
                             labels: vec![label.clone()],
                             tooltips: vec![tooltip.clone()],
-                            route: route_id(route),
+                            routes: vec![route_scene_id.clone()],
                         }),
                     }
                 }

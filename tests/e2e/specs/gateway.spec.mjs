@@ -109,6 +109,49 @@ test('a click on a Route\'s edge selects the Route and opens its details', async
   await app.assertClean();
 });
 
+test('selecting a Route lights its edges, its Gateway and listener, and its Services, and fades the rest', async ({ page }) => {
+  const app = await openSample(page);
+  const opacity = (locator) => locator.evaluate((element) => Number(getComputedStyle(element).opacity));
+  const storefrontEdges = page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]');
+  const refused = page.locator('.graph path.edge.rejected[data-from="gw:shop/web"]');
+  const lit = ['gw:shop/web', 'gwl:shop/web/http', 'svc:shop/cart', 'svc:shop/cart-canary', 'svc:payments/payments', 'svc:shop/frontend'];
+  const faded = ['svc:legacy/old-frontend', 'svc:shop/web-kubetopo'];
+  const checkStorefront = async () => {
+    await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute shop/storefront');
+    await expect(page.locator('.graph.has-focus')).toHaveCount(1);
+    for (const id of lit) await expect.poll(() => opacity(app.shape(id)), id).toBe(1);
+    for (const id of faded) await expect.poll(() => opacity(app.shape(id)), id).toBeLessThan(0.5);
+    await expect(storefrontEdges).toHaveCount(4);
+    for (const edge of await storefrontEdges.all()) {
+      await expect(edge).toHaveAttribute('data-lit', '');
+      expect(await opacity(edge)).toBe(1);
+    }
+    expect(await opacity(refused)).toBeLessThan(0.5);
+    // The pods are faded: a Route lights its Services, not what is behind them.
+    expect(await opacity(page.locator('.graph .shape[data-id^="pod:shop/cart-"]').first())).toBeLessThan(0.5);
+  };
+  // By a click on one of its edges.
+  const point = await pointOn(page.locator('.graph path.edge.gateway-route[data-to="svc:shop/cart"]'));
+  await page.mouse.click(point.x, point.y);
+  await checkStorefront();
+  await app.screenshot('gateway-route-selected');
+  // By the name search: Enter selects the Route.
+  await page.keyboard.press('Escape');
+  await expect(page.locator('.graph.has-focus')).toHaveCount(0);
+  await page.getByTestId('search').fill('storefront');
+  await page.getByTestId('search').press('Enter');
+  await checkStorefront();
+  // The refused Route lights its edge from the Gateway, not the listener's edges.
+  await app.select('gwl:shop/web/http');
+  await app.details.getByTestId('gateway-routes').locator('li', { hasText: 'legacy/old-shop' }).getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute legacy/old-shop');
+  await expect(refused).toHaveAttribute('data-lit', '');
+  await expect.poll(() => opacity(app.shape('svc:legacy/old-frontend'))).toBe(1);
+  await expect.poll(() => opacity(app.shape('svc:shop/cart'))).toBeLessThan(0.5);
+  expect(await opacity(storefrontEdges.first())).toBeLessThan(0.5);
+  await app.assertClean();
+});
+
 test('the request form traces host, path, method and headers through the Gateway', async ({ page }) => {
   const app = await openSample(page);
   await page.getByTestId('request-form').locator('summary').click();
