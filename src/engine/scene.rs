@@ -1380,7 +1380,7 @@ impl GroupFlow {
 }
 
 /// Places node boxes of `sizes` (width, height) from `x0`. Classic: up to twelve
-/// columns, each about `target_height` tall. Grid: columns of the grid's height.
+/// columns, each about `target_height` tall, or 3/4 of the picture's width. Grid: columns of the grid's height.
 pub fn pack_nodes(
     sizes: &[(f64, f64)],
     x0: f64,
@@ -1391,8 +1391,15 @@ pub fn pack_nodes(
     match packing {
         Packing::Column => {
             let total_height: f64 = sizes.iter().map(|(_, h)| h + BLOCK_GAP).sum();
-            let column_height = target_height.max(480.0);
-            let n_columns = ((total_height / column_height).ceil() as usize).clamp(1, 12);
+            // As few columns as keep each about as tall as the Services, or, when
+            // that makes a wide strip, no taller than 3/4 of the picture's width:
+            // a wide strip is drawn small in a window of about that shape.
+            let n_columns = (1..12)
+                .find(|&n| {
+                    let width = x0 + n as f64 * (NODE_W + BLOCK_COLUMN_GAP);
+                    total_height / n as f64 <= target_height.max(480.0).max(0.75 * width)
+                })
+                .unwrap_or(12);
             let per_column = sizes.len().div_ceil(n_columns).max(1);
             for (column, chunk) in sizes.chunks(per_column).enumerate() {
                 let x = x0 + column as f64 * (NODE_W + BLOCK_COLUMN_GAP);
