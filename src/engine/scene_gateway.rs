@@ -11,8 +11,9 @@
 use std::collections::BTreeMap;
 
 use super::{
-    edge, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind, LabelAnchor,
-    Rect, Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
+    edge, fit, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind,
+    LabelAnchor, Rect, Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
+    SUBLABEL_CHAR_W, SUBLABEL_MARGIN,
 };
 use crate::engine::diag::Severity;
 use crate::engine::gateway::model::{MatchKind, Route, RouteMatch};
@@ -213,7 +214,7 @@ pub(super) fn place_gateways(
             };
             push_listener(
                 scene,
-                &key,
+                topology,
                 listener,
                 &attached,
                 gateway_index,
@@ -295,13 +296,14 @@ fn push_gateway(
 
 fn push_listener(
     scene: &mut Scene,
-    gateway: &NamespacedName,
+    topology: &Topology,
     listener: &ResolvedListener,
     attached: &[&ResolvedRoute],
     gateway_index: usize,
     position: usize,
     rect: Rect,
 ) {
+    let gateway = &topology.gateway.gateways[gateway_index].key();
     // Backends of the Routes on this listener that did not resolve and have no
     // Service to draw an edge to: they are named in the listener's hover text.
     let mut unresolved: Vec<String> = Vec::new();
@@ -336,14 +338,30 @@ fn push_listener(
         .map(condition_text)
         .collect();
     let mut class = String::from("ingress listener");
+    // A ListenerSet's listener is dotted, and named by its own name: the box has no
+    // room for the set's name too, which the hover text gives.
+    let set = listener
+        .listener_set
+        .and_then(|index| topology.manifests.gateway.listener_sets.get(index));
+    if set.is_some() {
+        class.push_str(" from-set");
+    }
     if !listener.active {
         class.push_str(" rejected");
     } else if !unresolved.is_empty() {
         class.push_str(" unresolved");
     }
+    // A long hostname is cut, not the count after it.
+    let count = format!(
+        " · {n_routes} route{}",
+        if n_routes == 1 { "" } else { "s" }
+    );
+    let room = rect.w - SUBLABEL_MARGIN - count.chars().count() as f64 * SUBLABEL_CHAR_W;
     let mut tooltip = format!(
-        "Listener {} of {gateway}: {} on port {}, hostname {hostname}, {n_routes} attached Route{}",
-        listener.scene_name,
+        "Listener {}{} of {gateway}: {} on port {}, hostname {hostname}, {n_routes} attached Route{}",
+        listener.name,
+        set.map(|set| format!(" of ListenerSet {}", set.key()))
+            .unwrap_or_default(),
         listener.protocol,
         listener.port,
         if n_routes == 1 { "" } else { "s" }
@@ -357,14 +375,8 @@ fn push_listener(
         kind: ShapeKind::Box,
         rect,
         class,
-        label: format!(
-            "{} :{} {}",
-            listener.scene_name, listener.port, listener.protocol
-        ),
-        sublabel: format!(
-            "{hostname} · {n_routes} route{}",
-            if n_routes == 1 { "" } else { "s" }
-        ),
+        label: format!("{} :{} {}", listener.name, listener.port, listener.protocol),
+        sublabel: format!("{}{count}", fit(hostname, room, SUBLABEL_CHAR_W)),
         tooltip,
         badge: None,
         parent: Some(gateway_id(gateway)),

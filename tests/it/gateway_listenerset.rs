@@ -3,14 +3,18 @@
 //! through them.
 
 use kubetopo::engine::config::Config;
+use kubetopo::engine::gateway::panel::panel;
 use kubetopo::engine::gateway::status::{Condition, ResolvedListener};
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::output;
+use kubetopo::engine::scene::{build_scene, Filter, View};
 use kubetopo::engine::trace::{
     parse_destination, HttpOptions, SeededChooser, TraceSource, Tracer, Verdict,
 };
 use kubetopo::engine::{analyze, Topology};
+
+use crate::common::check_facts;
 
 /// A Gateway `web` in `infra` with one `HTTP:80` listener for `*.example.com`,
 /// `allowed` as its `allowedListeners` (or none), a Service `app` with a pod in
@@ -343,4 +347,97 @@ fn s11_16_reading_and_a_missing_parent() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1, "spec.parentRef");
     assert!(found[0].2 > 0);
+}
+
+/// The details panel's sections for `id`, as `TITLE | LINE` facts.
+fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
+    let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
+    panel
+        .sections
+        .iter()
+        .flat_map(|section| {
+            section
+                .lines
+                .iter()
+                .map(move |line| format!("{} | {}", section.title, line.text))
+        })
+        .collect()
+}
+
+/// §11.16 and §11.14: a Gateway's details list the ListenerSets that name it with
+/// their status, taken or not, and each set listener under its scene name with the
+/// set it comes from; a set listener's own details show its set's status only.
+#[test]
+fn s11_16_details_show_listener_sets_and_their_status() {
+    let rest = format!(
+        "{}{}{}",
+        listener_set("team-listeners", "", TEAM_LISTENER),
+        route("on-set", "{kind: ListenerSet, name: team-listeners}"),
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: other, namespace: elsewhere}\nspec:\n  parentRef: {name: web, namespace: infra}\n  listeners: [{name: x, port: 9090, protocol: HTTP}]\n---\n",
+    );
+    // Selector: `team` is admitted, `elsewhere` is not.
+    let topology = cluster(
+        "  allowedListeners: {namespaces: {from: Selector, selector: {matchLabels: {tenant: \"yes\"}}}}\n",
+        &rest,
+    );
+    let gateway = panel_facts(&topology, "gw:infra/web");
+    check_facts(
+        &gateway,
+        &[
+            "Listener http | HTTP on port 80, hostname *.example.com, 0 attached Routes",
+            "Listener team-listeners:shop | HTTP on port 8080, hostname shop.team.example, 1 attached Route, from ListenerSet team/team-listeners",
+            "Listener team-listeners:shop | HTTPRoute team/on-set",
+            "ListenerSet team/team-listeners | Accepted True (Accepted): *",
+            "ListenerSet team/team-listeners | Programmed True (Programmed): *",
+            "ListenerSet elsewhere/other | Accepted False (NotAllowed): *",
+            "!Listener other:x *",
+        ],
+    );
+    let set_listener = panel_facts(&topology, "gwl:infra/web/team-listeners:shop");
+    check_facts(
+        &set_listener,
+        &[
+            "Listener team-listeners:shop | HTTP on port 8080, *",
+            "ListenerSet team/team-listeners | Accepted True (Accepted): *",
+            "!ListenerSet elsewhere/other *",
+            "!Listener http *",
+        ],
+    );
+}
+
+/// §11.16 and §11.14: in the picture a set's listener is a row of its Gateway,
+/// dotted and labelled with its own name (the box has no room for the set's too),
+/// the set named on hover, and the Route attached to it leaves from that row.
+#[test]
+fn s11_16_a_set_listener_in_the_picture() {
+    let rest = format!(
+        "{}{}",
+        listener_set("team-listeners", "", TEAM_LISTENER),
+        route("on-set", "{kind: ListenerSet, name: team-listeners}"),
+    );
+    let topology = cluster(ALLOW_ALL, &rest);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let row = scene
+        .shape("gwl:infra/web/team-listeners:shop")
+        .expect("the set's listener row");
+    assert_eq!(row.label, "shop :8080 HTTP");
+    // A hostname too long for the box is cut, not the count after it.
+    assert_eq!(row.sublabel, "shop.team.exa… · 1 route");
+    assert_eq!(row.class, "ingress listener from-set");
+    assert_eq!(row.parent.as_deref(), Some("gw:infra/web"));
+    assert!(
+        row.tooltip.starts_with(
+            "Listener shop of ListenerSet team/team-listeners of infra/web: HTTP on port 8080"
+        ),
+        "{}",
+        row.tooltip
+    );
+    let own = scene
+        .shape("gwl:infra/web/http")
+        .expect("the Gateway's own row");
+    assert_eq!(own.class, "ingress listener");
+    assert!(scene
+        .edges
+        .iter()
+        .any(|e| e.from == row.id && e.to == "svc:team/app" && e.class == "route gateway-route"));
 }

@@ -245,3 +245,94 @@ test('what-if: change a weight, delete the ReferenceGrant, detach a Route, each 
   await expect(page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]')).toHaveCount(4);
   await app.assertClean();
 });
+
+// §11.16: a ListenerSet pasted by hand, its listener drawn as a row of the Gateway
+// with the Route attached to it, and the set's status in the details.
+const LISTENER_SET_YAML = `apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: shared}
+spec: {controllerName: example.net/gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: infra}
+spec:
+  gatewayClassName: shared
+  allowedListeners: {namespaces: {from: All}}
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: "*.example.com"}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: team-listeners, namespace: team}
+spec:
+  parentRef: {name: web, namespace: infra}
+  listeners:
+  - {name: shop, port: 8080, protocol: HTTP, hostname: shop.team.example}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: team}
+spec:
+  parentRefs: [{kind: ListenerSet, name: team-listeners}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /shop}}]
+    backendRefs: [{name: app, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: team}
+spec:
+  selector: {app: app}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: team}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec: {containers: [{name: app, image: echo, ports: [{containerPort: 8080}]}]}
+`;
+
+test('a pasted ListenerSet: its listener is a row of the Gateway with its Route, and the details give its status', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.paste(LISTENER_SET_YAML);
+  const setListener = app.shape('gwl:infra/web/team-listeners:shop');
+  await expect(setListener).toBeVisible();
+  // Its own name, port and protocol, not cut short; dotted as a set's listener.
+  await expect(setListener).toContainText('shop :8080 HTTP');
+  // A hostname too long for the row is cut, not the Route count after it.
+  await expect(setListener).toContainText('shop.team.exa… · 1 route');
+  await expect(setListener).toHaveClass(/from-set/);
+  await expect(setListener.locator('rect').first()).toHaveCSS('stroke-dasharray', '1.5px, 2px');
+  await setListener.hover();
+  await expect(page.getByTestId('tooltip')).toContainText('Listener shop of ListenerSet team/team-listeners of infra/web');
+  await expect(app.shape('gwl:infra/web/http')).toContainText('0 routes');
+  const edge = page.locator('.graph path.edge.gateway-route[data-from="gwl:infra/web/team-listeners:shop"][data-to="svc:team/app"]');
+  await expect(edge).toHaveCount(1);
+  await expect(page.locator('.graph .edge-label', { hasText: '/shop' })).toHaveCount(1);
+  await expect(app.diagnostics.locator('[data-code^="gateway-listenerset"]')).toHaveCount(0);
+  await expect(app.diagnostics.locator('[data-code="ignored-kind"]')).toHaveCount(0);
+  await app.select('gwl:infra/web/team-listeners:shop');
+  await expect(page.getByTestId('details-title')).toHaveText('Gateway infra/web');
+  await expect(app.details.getByTestId('listener')).toContainText('HTTP on port 8080, hostname shop.team.example, 1 attached Route, from ListenerSet team/team-listeners');
+  await expect(app.details.getByTestId('listener')).toContainText('HTTPRoute team/shop');
+  const status = app.details.getByTestId('listener-set');
+  await expect(status).toContainText('Accepted True (Accepted)');
+  await expect(status).toContainText('Programmed True (Programmed)');
+  // The Route's details name the set's listener as where it attached.
+  await app.details.getByTestId('listener').locator('[data-testid="route"]', { hasText: 'HTTPRoute team/shop' }).getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute team/shop');
+  await expect(app.details.getByTestId('route-parent')).toContainText('Accepted True (Accepted)');
+  await page.keyboard.press('f');
+  await app.screenshot('gateway-listener-set');
+  await app.assertClean();
+});
