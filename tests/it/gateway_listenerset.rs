@@ -441,3 +441,121 @@ fn s11_16_a_set_listener_in_the_picture() {
         .iter()
         .any(|e| e.from == row.id && e.to == "svc:team/app" && e.class == "route gateway-route"));
 }
+
+/// A Gateway `web` in `infra` taking every ListenerSet, with an HTTPS listener
+/// `wild` for `*.example.com` on 443, and the certificates the sets' HTTPS
+/// listeners name (`team-cert` in `team`), then `rest`.
+fn tls_cluster(rest: &str) -> Topology {
+    let yaml = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {{name: c}}\nspec: {{controllerName: example.net/gw}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: web, namespace: infra}}\nspec:\n  gatewayClassName: c\n{ALLOW_ALL}  listeners:\n  - {{name: wild, port: 443, protocol: HTTPS, hostname: \"*.example.com\", tls: {{certificateRefs: [{{name: wild-cert}}]}}}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: wild-cert, namespace: infra}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: team-cert, namespace: team}}\n---\n{rest}");
+    analyze(&[SourceFile::new("tls.yaml", yaml)], &Config::default())
+}
+
+/// An HTTPS listener on 443 with this name and hostname, for a ListenerSet.
+fn https(name: &str, hostname: &str) -> String {
+    format!("  - {{name: {name}, port: 443, protocol: HTTPS, hostname: \"{hostname}\", tls: {{certificateRefs: [{{name: team-cert}}]}}}}\n")
+}
+
+/// The `OverlappingTLSConfig` condition's message of a listener, if it has one.
+fn overlapping(topology: &Topology, scene_name: &str) -> Option<String> {
+    listener(topology, scene_name)
+        .conditions
+        .iter()
+        .find(|c| c.condition_type == "OverlappingTLSConfig")
+        .map(|c| format!("{}/{}: {}", c.status, c.reason, c.message))
+}
+
+/// §11.16 and §11.3: a ListenerSet's HTTPS listener whose hostname overlaps one of
+/// the Gateway's own on the same port gives both `OverlappingTLSConfig` (a
+/// warning each, the set's at its listener), naming the other by its scene name;
+/// it still carries traffic, and so does the Gateway's.
+#[test]
+fn s11_16_a_set_listener_overlapping_the_gateways_tls_hostname() {
+    let topology = tls_cluster(&listener_set(
+        "team-listeners",
+        "",
+        &https("shop", "shop.example.com"),
+    ));
+    assert_eq!(
+        overlapping(&topology, "wild").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) team-listeners:shop")
+    );
+    assert_eq!(
+        overlapping(&topology, "team-listeners:shop").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) wild")
+    );
+    assert!(listener(&topology, "wild").active);
+    assert!(listener(&topology, "team-listeners:shop").active);
+    let mut found = codes(&topology, "gateway-listener-overlapping-tls");
+    found.sort_unstable();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "Gateway/infra/web");
+    assert_eq!(found[0].1, "spec.listeners[0]");
+    assert_eq!(found[1].0, "ListenerSet/team/team-listeners");
+    assert_eq!(found[1].1, "spec.listeners[0]");
+    assert!(found.iter().all(|(_, _, line)| *line > 0));
+    let message = &topology
+        .diagnostics
+        .iter()
+        .find(|d| {
+            d.code == "gateway-listener-overlapping-tls" && d.object.starts_with("ListenerSet")
+        })
+        .unwrap()
+        .message;
+    assert!(
+        message.starts_with("Listener shop of ListenerSet team/team-listeners (on Gateway infra/web) shares port 443 with TLS listener(s) wild whose hostnames overlap its own"),
+        "{message}"
+    );
+    // In the JSON output the Gateway's own listener carries the condition too.
+    let json = output::to_json(&topology);
+    assert!(json.contains("Hostname overlaps with listener(s) team-listeners:shop"));
+}
+
+/// §11.16 and §11.3: between two ListenerSets, in precedence order; a listener
+/// with the same hostname is a HostnameConflict, not an overlap, and a conflicted
+/// listener overlaps nothing; another port, a listener without a hostname, and
+/// hostnames that do not overlap give no condition.
+#[test]
+fn s11_16_overlapping_tls_hostnames_between_sets_and_what_does_not_overlap() {
+    let topology = tls_cluster(&format!(
+        "{}{}",
+        listener_set(
+            "a-newer",
+            ", creationTimestamp: \"2026-02-01T00:00:00Z\"",
+            &format!(
+                "{}{}{}",
+                https("api", "api.shop.example.com"),
+                https("same", "*.example.com"),
+                "  - {name: other-port, port: 8443, protocol: HTTPS, hostname: \"x.example.com\", tls: {certificateRefs: [{name: team-cert}]}}\n",
+            ),
+        ),
+        listener_set(
+            "b-older",
+            ", creationTimestamp: \"2026-01-01T00:00:00Z\"",
+            &format!(
+                "{}{}{}",
+                https("shop", "*.shop.example.com"),
+                https("elsewhere", "example.org"),
+                "  - {name: any, port: 443, protocol: TLS, tls: {mode: Passthrough}}\n",
+            ),
+        ),
+    ));
+    // b-older comes first: its listener overlaps the Gateway's and, later, a-newer's.
+    assert_eq!(
+        overlapping(&topology, "b-older:shop").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) wild, a-newer:api")
+    );
+    assert_eq!(
+        overlapping(&topology, "a-newer:api").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) wild, b-older:shop")
+    );
+    assert_eq!(
+        overlapping(&topology, "wild").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) b-older:shop, a-newer:api")
+    );
+    // The same hostname as the Gateway's listener: Conflicted, and no overlap.
+    assert!(!listener(&topology, "a-newer:same").active);
+    assert_eq!(overlapping(&topology, "a-newer:same"), None);
+    for untouched in ["a-newer:other-port", "b-older:elsewhere", "b-older:any"] {
+        assert_eq!(overlapping(&topology, untouched), None, "{untouched}");
+    }
+}
