@@ -51,7 +51,18 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
     // balancer (the entry path of a Service).
     let mut edge_endpoints: BTreeSet<String> = BTreeSet::new();
     let mut edge_starts: BTreeSet<String> = BTreeSet::new();
-    if let Some(selected) = selection {
+    // A Route has no shape: it lights the edges that stand for it and their ends,
+    // the listeners (with their Gateway, as their container) and the Services.
+    let mut route_edges: BTreeSet<usize> = BTreeSet::new();
+    if let Some(route) = selection.filter(|id| scene::id_kind(id) == Some(IdKind::Route)) {
+        for (position, edge) in scene.edges.iter().enumerate() {
+            if edge.stands_for.iter().any(|id| id == route) {
+                route_edges.insert(position);
+                lit_ids.insert(edge.from.clone());
+                lit_ids.insert(edge.to.clone());
+            }
+        }
+    } else if let Some(selected) = selection {
         let mut roots: Vec<String> = vec![selected.to_string()];
         // The cluster view draws a workload as groups inside node boxes.
         if scene::id_kind(selected) == Some(IdKind::Workload) {
@@ -117,7 +128,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
     Highlight {
         lit_shapes,
         lit_edges: if edge_endpoints.is_empty() {
-            BTreeSet::new()
+            route_edges
         } else {
             scene
                 .edges
@@ -157,8 +168,8 @@ pub fn edge_selection(scene: &Scene, from: &str, to: &str) -> Option<String> {
     scene
         .edges
         .iter()
-        .find(|edge| edge.from == from && edge.to == to && edge.selects.is_some())
-        .and_then(|edge| edge.selects.clone())
+        .filter(|edge| edge.from == from && edge.to == to)
+        .find_map(|edge| edge.stands_for.first().cloned())
 }
 
 /// Which way the arrow keys move the selection.
@@ -199,6 +210,9 @@ pub fn step_selection(
 pub struct SearchResult {
     /// Positions in [`Scene::shapes`] of the matching shapes.
     pub matches: BTreeSet<usize>,
+    /// The scene ids of the Routes whose name contains the name search. A Route
+    /// is drawn as edges, so it is not among `matches`, but Enter can select it.
+    pub routes: BTreeSet<String>,
     /// The name search, trimmed and lowercased, which ranks exact names first.
     needle: String,
     /// Why the label query does not parse, in kubectl's words (§1.2).
@@ -230,6 +244,13 @@ pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> 
             })
             .map(|(position, _)| position)
             .collect();
+        result.routes = scene
+            .edges
+            .iter()
+            .flat_map(|edge| &edge.stands_for)
+            .filter(|id| route_name(id).is_some_and(|name| contains_ignoring_case(name, needle)))
+            .cloned()
+            .collect_set();
     }
     if !query.trim().is_empty() {
         match selector::parse(query) {
@@ -266,7 +287,43 @@ impl SearchResult {
     /// workloads, then pods, then everything else; within each, an exact name
     /// before a partial one, then by label. `scene` is the one searched.
     pub fn ranked(&self, scene: &Scene) -> Vec<usize> {
-        let kind_rank = |id: &str| match scene::id_kind(id) {
+        let mut ranked: Vec<((u8, bool, String), usize)> = self
+            .matches
+            .range(..scene.shapes.len())
+            .map(|&position| {
+                let shape = &scene.shapes[position];
+                (self.rank(&shape.id, &shape.label), position)
+            })
+            .collect();
+        ranked.sort_compact();
+        ranked.into_iter().map(|(_, position)| position).collect()
+    }
+
+    /// The id of the match Enter goes to: the best shape, or a Route that ranks
+    /// before it (a Route ranks with the shapes of no particular kind).
+    pub fn best<'a>(&'a self, scene: &'a Scene) -> Option<&'a str> {
+        let shape = self.ranked(scene).into_iter().next().map(|position| {
+            let shape = &scene.shapes[position];
+            (self.rank(&shape.id, &shape.label), shape.id.as_str())
+        });
+        let route = self
+            .routes
+            .iter()
+            .map(|id| {
+                (
+                    self.rank(id, route_name(id).unwrap_or_default()),
+                    id.as_str(),
+                )
+            })
+            .min();
+        shape.into_iter().chain(route).min().map(|(_, id)| id)
+    }
+
+    /// How well a match ranks, lowest first: its kind (Services and their load
+    /// balancers, then workloads, then pods, then the rest), then an exact name
+    /// before a partial one, then the label.
+    fn rank(&self, id: &str, label: &str) -> (u8, bool, String) {
+        let kind_rank = match scene::id_kind(id) {
             Some(IdKind::Service) => 0,
             Some(IdKind::LoadBalancer) => 1,
             Some(IdKind::Workload) => 2,
@@ -274,26 +331,16 @@ impl SearchResult {
             Some(IdKind::Pod) => 4,
             _ => 5,
         };
-        let mut ranked: Vec<(u8, bool, String, usize)> = self
-            .matches
-            .range(..scene.shapes.len())
-            .map(|&position| {
-                let shape = &scene.shapes[position];
-                let label = shape.label.to_lowercase();
-                (kind_rank(&shape.id), label != self.needle, label, position)
-            })
-            .collect();
-        ranked.sort_compact();
-        ranked
-            .into_iter()
-            .map(|(_, _, _, position)| position)
-            .collect()
+        let label = label.to_lowercase();
+        (kind_rank, label != self.needle, label)
     }
+}
 
-    /// The id of the match Enter goes to.
-    pub fn best<'a>(&self, scene: &'a Scene) -> Option<&'a str> {
-        let best = self.ranked(scene).into_iter().next()?;
-        Some(scene.shapes[best].id.as_str())
+/// The name of the Route a scene id names (`route:Kind/namespace/name`).
+fn route_name(id: &str) -> Option<&str> {
+    match scene::parse_id(id)? {
+        (IdKind::Route, key) => key.rsplit('/').next(),
+        _ => None,
     }
 }
 

@@ -173,10 +173,11 @@ pub struct Edge {
     pub tooltip: String,
     /// Ports or paths written beside the edge (`:80 → 8080`, `/api`), if any.
     pub label: Option<EdgeLabel>,
-    /// What a click on the edge selects, when it stands for an object of its own
-    /// (a Route's edge selects the Route).
+    /// The scene ids of the objects the edge stands for, when it stands for
+    /// objects of its own: the Routes gathered into a Gateway's route edge. A click
+    /// on the edge selects the first; selecting any of them lights the edge.
     #[serde(skip)]
-    pub selects: Option<String>,
+    pub stands_for: Vec<String>,
 }
 
 /// Text drawn beside an edge, at a point the layout chose so that the labels of a
@@ -1379,7 +1380,7 @@ impl GroupFlow {
 }
 
 /// Places node boxes of `sizes` (width, height) from `x0`. Classic: up to twelve
-/// columns, each about `target_height` tall. Grid: columns of the grid's height.
+/// columns, each about `target_height` tall, or 3/4 of the picture's width. Grid: columns of the grid's height.
 pub fn pack_nodes(
     sizes: &[(f64, f64)],
     x0: f64,
@@ -1390,8 +1391,15 @@ pub fn pack_nodes(
     match packing {
         Packing::Column => {
             let total_height: f64 = sizes.iter().map(|(_, h)| h + BLOCK_GAP).sum();
-            let column_height = target_height.max(480.0);
-            let n_columns = ((total_height / column_height).ceil() as usize).clamp(1, 12);
+            // As few columns as keep each about as tall as the Services, or, when
+            // that makes a wide strip, no taller than 3/4 of the picture's width:
+            // a wide strip is drawn small in a window of about that shape.
+            let n_columns = (1..12)
+                .find(|&n| {
+                    let width = x0 + n as f64 * (NODE_W + BLOCK_COLUMN_GAP);
+                    total_height / n as f64 <= target_height.max(480.0).max(0.75 * width)
+                })
+                .unwrap_or(12);
             let per_column = sizes.len().div_ceil(n_columns).max(1);
             for (column, chunk) in sizes.chunks(per_column).enumerate() {
                 let x = x0 + column as f64 * (NODE_W + BLOCK_COLUMN_GAP);
@@ -1794,7 +1802,7 @@ fn labelled_edge(
         class: class.to_string(),
         tooltip: tooltip.to_string(),
         label,
-        selects: None,
+        stands_for: Vec::new(),
     }
 }
 
@@ -2130,7 +2138,11 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
                         "<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
                         r.x + 10.0,
                         r.y + 30.0,
-                        escape(&fit(&shape.sublabel, r.w - 20.0, 5.8))
+                        escape(&fit(
+                            &shape.sublabel,
+                            r.w - SUBLABEL_MARGIN,
+                            SUBLABEL_CHAR_W
+                        ))
                     ));
                 }
             }
@@ -2310,6 +2322,11 @@ fn edge_labels(scene: &Scene) -> String {
     out
 }
 
+/// The width a sublabel's character is taken to have, and the box width around
+/// the text, when it is cut to fit its box.
+pub const SUBLABEL_CHAR_W: f64 = 5.8;
+pub const SUBLABEL_MARGIN: f64 = 20.0;
+
 /// Truncates `text` with an ellipsis so it fits `width` at `char_width` per character.
 pub fn fit(text: &str, width: f64, char_width: f64) -> String {
     let max_chars = (width / char_width).floor().max(1.0) as usize;
@@ -2346,6 +2363,6 @@ pub fn escape(text: &str) -> String {
 const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}.edge.rejected{stroke:#ef4444;stroke-dasharray:5 3}\
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
-.pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
+.pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.from-set>rect{stroke-dasharray:1.5 2}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
 .label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
 .arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";

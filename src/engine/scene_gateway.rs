@@ -11,8 +11,9 @@
 use std::collections::BTreeMap;
 
 use super::{
-    edge, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind, LabelAnchor,
-    Rect, Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
+    edge, fit, id_from_key, labelled_edge, load_balancer_id, service_id, Filter, IdKind,
+    LabelAnchor, Rect, Scene, Shape, ShapeKind, SlotColumn, BOX_H, EXTERNAL_ID, MARGIN, ROW_H,
+    SUBLABEL_CHAR_W, SUBLABEL_MARGIN,
 };
 use crate::engine::diag::Severity;
 use crate::engine::gateway::model::{MatchKind, Route, RouteMatch};
@@ -152,8 +153,9 @@ struct RouteEdge {
     rejected: bool,
     labels: Vec<String>,
     tooltips: Vec<String>,
-    /// The Route a click on the edge selects: the first gathered into it.
-    route: String,
+    /// The Routes gathered into it, in the order they were: a click selects the
+    /// first.
+    routes: Vec<String>,
 }
 
 /// Places every shown Gateway in the entry-point column and draws its Routes.
@@ -212,7 +214,7 @@ pub(super) fn place_gateways(
             };
             push_listener(
                 scene,
-                &key,
+                topology,
                 listener,
                 &attached,
                 gateway_index,
@@ -250,7 +252,7 @@ pub(super) fn place_gateways(
                 &route_edge.tooltips.join("\n"),
                 (route_edge.labels.join(", "), LabelAnchor::End),
             );
-            drawn.selects = Some(route_edge.route);
+            drawn.stands_for = route_edge.routes;
             scene.edges.push(drawn);
         }
     }
@@ -294,13 +296,14 @@ fn push_gateway(
 
 fn push_listener(
     scene: &mut Scene,
-    gateway: &NamespacedName,
+    topology: &Topology,
     listener: &ResolvedListener,
     attached: &[&ResolvedRoute],
     gateway_index: usize,
     position: usize,
     rect: Rect,
 ) {
+    let gateway = &topology.gateway.gateways[gateway_index].key();
     // Backends of the Routes on this listener that did not resolve and have no
     // Service to draw an edge to: they are named in the listener's hover text.
     let mut unresolved: Vec<String> = Vec::new();
@@ -335,14 +338,30 @@ fn push_listener(
         .map(condition_text)
         .collect();
     let mut class = String::from("ingress listener");
+    // A ListenerSet's listener is dotted, and named by its own name: the box has no
+    // room for the set's name too, which the hover text gives.
+    let set = listener
+        .listener_set
+        .and_then(|index| topology.manifests.gateway.listener_sets.get(index));
+    if set.is_some() {
+        class.push_str(" from-set");
+    }
     if !listener.active {
         class.push_str(" rejected");
     } else if !unresolved.is_empty() {
         class.push_str(" unresolved");
     }
+    // A long hostname is cut, not the count after it.
+    let count = format!(
+        " · {n_routes} route{}",
+        if n_routes == 1 { "" } else { "s" }
+    );
+    let room = rect.w - SUBLABEL_MARGIN - count.chars().count() as f64 * SUBLABEL_CHAR_W;
     let mut tooltip = format!(
-        "Listener {} of {gateway}: {} on port {}, hostname {hostname}, {n_routes} attached Route{}",
-        listener.scene_name,
+        "Listener {}{} of {gateway}: {} on port {}, hostname {hostname}, {n_routes} attached Route{}",
+        listener.name,
+        set.map(|set| format!(" of ListenerSet {}", set.key()))
+            .unwrap_or_default(),
         listener.protocol,
         listener.port,
         if n_routes == 1 { "" } else { "s" }
@@ -356,14 +375,8 @@ fn push_listener(
         kind: ShapeKind::Box,
         rect,
         class,
-        label: format!(
-            "{} :{} {}",
-            listener.scene_name, listener.port, listener.protocol
-        ),
-        sublabel: format!(
-            "{hostname} · {n_routes} route{}",
-            if n_routes == 1 { "" } else { "s" }
-        ),
+        label: format!("{} :{} {}", listener.name, listener.port, listener.protocol),
+        sublabel: format!("{}{count}", fit(hostname, room, SUBLABEL_CHAR_W)),
         tooltip,
         badge: None,
         parent: Some(gateway_id(gateway)),
@@ -381,6 +394,7 @@ fn gather_route(
     gathered: &mut Vec<RouteEdge>,
 ) {
     let raw: Option<&Route> = topology.manifests.gateway.routes.get(route.route_index);
+    let route_scene_id = route_id(route);
     for parent in route
         .parents
         .iter()
@@ -463,6 +477,9 @@ fn gather_route(
                                 existing.labels.push(label.clone());
                             }
                             existing.tooltips.push(tooltip.clone());
+                            if !existing.routes.contains(&route_scene_id) {
+                                existing.routes.push(route_scene_id.clone());
+                            }
                         }
                         None => gathered.push(RouteEdge {
                             from: from.clone(),
@@ -470,7 +487,7 @@ fn gather_route(
                             rejected,
                             labels: vec![label.clone()],
                             tooltips: vec![tooltip.clone()],
-                            route: route_id(route),
+                            routes: vec![route_scene_id.clone()],
                         }),
                     }
                 }

@@ -428,7 +428,11 @@ pub fn draw(
         {
             text(
                 context,
-                &scene::fit(&shape.sublabel, r.w - 20.0, 5.8),
+                &scene::fit(
+                    &shape.sublabel,
+                    r.w - scene::SUBLABEL_MARGIN,
+                    scene::SUBLABEL_CHAR_W,
+                ),
                 screen(r.x + 10.0, r.y + 30.0),
                 10.0 * k,
                 400,

@@ -3,14 +3,18 @@
 //! through them.
 
 use kubetopo::engine::config::Config;
+use kubetopo::engine::gateway::panel::panel;
 use kubetopo::engine::gateway::status::{Condition, ResolvedListener};
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::output;
+use kubetopo::engine::scene::{build_scene, Filter, View};
 use kubetopo::engine::trace::{
     parse_destination, HttpOptions, SeededChooser, TraceSource, Tracer, Verdict,
 };
 use kubetopo::engine::{analyze, Topology};
+
+use crate::common::check_facts;
 
 /// A Gateway `web` in `infra` with one `HTTP:80` listener for `*.example.com`,
 /// `allowed` as its `allowedListeners` (or none), a Service `app` with a pod in
@@ -343,4 +347,215 @@ fn s11_16_reading_and_a_missing_parent() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1, "spec.parentRef");
     assert!(found[0].2 > 0);
+}
+
+/// The details panel's sections for `id`, as `TITLE | LINE` facts.
+fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
+    let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
+    panel
+        .sections
+        .iter()
+        .flat_map(|section| {
+            section
+                .lines
+                .iter()
+                .map(move |line| format!("{} | {}", section.title, line.text))
+        })
+        .collect()
+}
+
+/// §11.16 and §11.14: a Gateway's details list the ListenerSets that name it with
+/// their status, taken or not, and each set listener under its scene name with the
+/// set it comes from; a set listener's own details show its set's status only.
+#[test]
+fn s11_16_details_show_listener_sets_and_their_status() {
+    let rest = format!(
+        "{}{}{}",
+        listener_set("team-listeners", "", TEAM_LISTENER),
+        route("on-set", "{kind: ListenerSet, name: team-listeners}"),
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: other, namespace: elsewhere}\nspec:\n  parentRef: {name: web, namespace: infra}\n  listeners: [{name: x, port: 9090, protocol: HTTP}]\n---\n",
+    );
+    // Selector: `team` is admitted, `elsewhere` is not.
+    let topology = cluster(
+        "  allowedListeners: {namespaces: {from: Selector, selector: {matchLabels: {tenant: \"yes\"}}}}\n",
+        &rest,
+    );
+    let gateway = panel_facts(&topology, "gw:infra/web");
+    check_facts(
+        &gateway,
+        &[
+            "Listener http | HTTP on port 80, hostname *.example.com, 0 attached Routes",
+            "Listener team-listeners:shop | HTTP on port 8080, hostname shop.team.example, 1 attached Route, from ListenerSet team/team-listeners",
+            "Listener team-listeners:shop | HTTPRoute team/on-set",
+            "ListenerSet team/team-listeners | Accepted True (Accepted): *",
+            "ListenerSet team/team-listeners | Programmed True (Programmed): *",
+            "ListenerSet elsewhere/other | Accepted False (NotAllowed): *",
+            "!Listener other:x *",
+        ],
+    );
+    let set_listener = panel_facts(&topology, "gwl:infra/web/team-listeners:shop");
+    check_facts(
+        &set_listener,
+        &[
+            "Listener team-listeners:shop | HTTP on port 8080, *",
+            "ListenerSet team/team-listeners | Accepted True (Accepted): *",
+            "!ListenerSet elsewhere/other *",
+            "!Listener http *",
+        ],
+    );
+}
+
+/// §11.16 and §11.14: in the picture a set's listener is a row of its Gateway,
+/// dotted and labelled with its own name (the box has no room for the set's too),
+/// the set named on hover, and the Route attached to it leaves from that row.
+#[test]
+fn s11_16_a_set_listener_in_the_picture() {
+    let rest = format!(
+        "{}{}",
+        listener_set("team-listeners", "", TEAM_LISTENER),
+        route("on-set", "{kind: ListenerSet, name: team-listeners}"),
+    );
+    let topology = cluster(ALLOW_ALL, &rest);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let row = scene
+        .shape("gwl:infra/web/team-listeners:shop")
+        .expect("the set's listener row");
+    assert_eq!(row.label, "shop :8080 HTTP");
+    // A hostname too long for the box is cut, not the count after it.
+    assert_eq!(row.sublabel, "shop.team.exa… · 1 route");
+    assert_eq!(row.class, "ingress listener from-set");
+    assert_eq!(row.parent.as_deref(), Some("gw:infra/web"));
+    assert!(
+        row.tooltip.starts_with(
+            "Listener shop of ListenerSet team/team-listeners of infra/web: HTTP on port 8080"
+        ),
+        "{}",
+        row.tooltip
+    );
+    let own = scene
+        .shape("gwl:infra/web/http")
+        .expect("the Gateway's own row");
+    assert_eq!(own.class, "ingress listener");
+    assert!(scene
+        .edges
+        .iter()
+        .any(|e| e.from == row.id && e.to == "svc:team/app" && e.class == "route gateway-route"));
+}
+
+/// A Gateway `web` in `infra` taking every ListenerSet, with an HTTPS listener
+/// `wild` for `*.example.com` on 443, and the certificates the sets' HTTPS
+/// listeners name (`team-cert` in `team`), then `rest`.
+fn tls_cluster(rest: &str) -> Topology {
+    let yaml = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {{name: c}}\nspec: {{controllerName: example.net/gw}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: web, namespace: infra}}\nspec:\n  gatewayClassName: c\n{ALLOW_ALL}  listeners:\n  - {{name: wild, port: 443, protocol: HTTPS, hostname: \"*.example.com\", tls: {{certificateRefs: [{{name: wild-cert}}]}}}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: wild-cert, namespace: infra}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: team-cert, namespace: team}}\n---\n{rest}");
+    analyze(&[SourceFile::new("tls.yaml", yaml)], &Config::default())
+}
+
+/// An HTTPS listener on 443 with this name and hostname, for a ListenerSet.
+fn https(name: &str, hostname: &str) -> String {
+    format!("  - {{name: {name}, port: 443, protocol: HTTPS, hostname: \"{hostname}\", tls: {{certificateRefs: [{{name: team-cert}}]}}}}\n")
+}
+
+/// The `OverlappingTLSConfig` condition's message of a listener, if it has one.
+fn overlapping(topology: &Topology, scene_name: &str) -> Option<String> {
+    listener(topology, scene_name)
+        .conditions
+        .iter()
+        .find(|c| c.condition_type == "OverlappingTLSConfig")
+        .map(|c| format!("{}/{}: {}", c.status, c.reason, c.message))
+}
+
+/// §11.16 and §11.3: a ListenerSet's HTTPS listener whose hostname overlaps one of
+/// the Gateway's own on the same port gives both `OverlappingTLSConfig` (a
+/// warning each, the set's at its listener), naming the other by its scene name;
+/// it still carries traffic, and so does the Gateway's.
+#[test]
+fn s11_16_a_set_listener_overlapping_the_gateways_tls_hostname() {
+    let topology = tls_cluster(&listener_set(
+        "team-listeners",
+        "",
+        &https("shop", "shop.example.com"),
+    ));
+    assert_eq!(
+        overlapping(&topology, "wild").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) team-listeners:shop")
+    );
+    assert_eq!(
+        overlapping(&topology, "team-listeners:shop").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) wild")
+    );
+    assert!(listener(&topology, "wild").active);
+    assert!(listener(&topology, "team-listeners:shop").active);
+    let mut found = codes(&topology, "gateway-listener-overlapping-tls");
+    found.sort_unstable();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "Gateway/infra/web");
+    assert_eq!(found[0].1, "spec.listeners[0]");
+    assert_eq!(found[1].0, "ListenerSet/team/team-listeners");
+    assert_eq!(found[1].1, "spec.listeners[0]");
+    assert!(found.iter().all(|(_, _, line)| *line > 0));
+    let message = &topology
+        .diagnostics
+        .iter()
+        .find(|d| {
+            d.code == "gateway-listener-overlapping-tls" && d.object.starts_with("ListenerSet")
+        })
+        .unwrap()
+        .message;
+    assert!(
+        message.starts_with("Listener shop of ListenerSet team/team-listeners (on Gateway infra/web) shares port 443 with TLS listener(s) wild whose hostnames overlap its own"),
+        "{message}"
+    );
+    // In the JSON output the Gateway's own listener carries the condition too.
+    let json = output::to_json(&topology);
+    assert!(json.contains("Hostname overlaps with listener(s) team-listeners:shop"));
+}
+
+/// §11.16 and §11.3: between two ListenerSets, in precedence order; a listener
+/// with the same hostname is a HostnameConflict, not an overlap, and a conflicted
+/// listener overlaps nothing; another port, a listener without a hostname, and
+/// hostnames that do not overlap give no condition.
+#[test]
+fn s11_16_overlapping_tls_hostnames_between_sets_and_what_does_not_overlap() {
+    let topology = tls_cluster(&format!(
+        "{}{}",
+        listener_set(
+            "a-newer",
+            ", creationTimestamp: \"2026-02-01T00:00:00Z\"",
+            &format!(
+                "{}{}{}",
+                https("api", "api.shop.example.com"),
+                https("same", "*.example.com"),
+                "  - {name: other-port, port: 8443, protocol: HTTPS, hostname: \"x.example.com\", tls: {certificateRefs: [{name: team-cert}]}}\n",
+            ),
+        ),
+        listener_set(
+            "b-older",
+            ", creationTimestamp: \"2026-01-01T00:00:00Z\"",
+            &format!(
+                "{}{}{}",
+                https("shop", "*.shop.example.com"),
+                https("elsewhere", "example.org"),
+                "  - {name: any, port: 443, protocol: TLS, tls: {mode: Passthrough}}\n",
+            ),
+        ),
+    ));
+    // b-older comes first: its listener overlaps the Gateway's and, later, a-newer's.
+    assert_eq!(
+        overlapping(&topology, "b-older:shop").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) wild, a-newer:api")
+    );
+    assert_eq!(
+        overlapping(&topology, "a-newer:api").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) wild, b-older:shop")
+    );
+    assert_eq!(
+        overlapping(&topology, "wild").as_deref(),
+        Some("True/OverlappingHostnames: Hostname overlaps with listener(s) b-older:shop, a-newer:api")
+    );
+    // The same hostname as the Gateway's listener: Conflicted, and no overlap.
+    assert!(!listener(&topology, "a-newer:same").active);
+    assert_eq!(overlapping(&topology, "a-newer:same"), None);
+    for untouched in ["a-newer:other-port", "b-older:elsewhere", "b-older:any"] {
+        assert_eq!(overlapping(&topology, untouched), None, "{untouched}");
+    }
 }

@@ -7,7 +7,11 @@
 use kubetopo::engine::gateway::model::RouteKind;
 use kubetopo::engine::gateway::panel::{panel, Action};
 use kubetopo::engine::gateway::routing::rules_in_precedence;
-use kubetopo::engine::highlight::edge_selection;
+use std::collections::BTreeSet;
+
+use kubetopo::engine::config::Config;
+use kubetopo::engine::highlight::{edge_selection, highlight, search};
+use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::scene::gateway::weight_share;
@@ -15,7 +19,7 @@ use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
 use kubetopo::engine::sim::{default_flows, flow_service, SimConfig, Simulator};
 use kubetopo::engine::trace::{parse_http_request, SeededChooser, TraceSource, Tracer, Verdict};
 use kubetopo::engine::whatif::{apply, Mutation};
-use kubetopo::engine::Topology;
+use kubetopo::engine::{analyze, Topology};
 
 use crate::common::{check_facts, samples};
 
@@ -517,4 +521,110 @@ fn s11_10_request_form_parses_like_the_cli() {
         http.backend_service,
         Some(NamespacedName::new("payments", "payments"))
     );
+}
+
+/// The shapes and edges that selecting `id` lights, as `shape ID` and
+/// `edge FROM -> TO` facts, then `selected ID` for the outlined shapes.
+fn lit_facts(scene: &Scene, id: &str) -> Vec<String> {
+    let lit = highlight(scene, Some(id), &BTreeSet::new());
+    let shapes = lit
+        .lit_shapes
+        .iter()
+        .map(|&position| format!("shape {}", scene.shapes[position].id));
+    let edges = lit.lit_edges.iter().map(|&position| {
+        let edge = &scene.edges[position];
+        format!("edge {} -> {}", edge.from, edge.to)
+    });
+    let selected = lit
+        .selected_shapes
+        .iter()
+        .map(|&position| format!("selected {}", scene.shapes[position].id));
+    shapes.chain(edges).chain(selected).collect()
+}
+
+/// §11.14: a Route has no shape, so selecting it lights the edges drawn for it,
+/// the listeners they leave with their Gateway, and the backend Services, and
+/// nothing else: not the other Routes' edges, not the Gateway's other parts. A
+/// refused Route lights its edge from the Gateway and its Service.
+#[test]
+fn s11_14_selecting_a_route_lights_its_edges_gateway_and_services() {
+    let scene = cluster_scene(&canary());
+    let storefront = lit_facts(&scene, "route:HTTPRoute/shop/storefront");
+    check_facts(
+        &storefront,
+        &[
+            "shape gw:shop/web",
+            "shape gwl:shop/web/http",
+            "shape svc:shop/cart",
+            "shape svc:shop/cart-canary",
+            "shape svc:payments/payments",
+            "shape svc:shop/frontend",
+            "edge gwl:shop/web/http -> svc:shop/cart",
+            "edge gwl:shop/web/http -> svc:shop/cart-canary",
+            "edge gwl:shop/web/http -> svc:payments/payments",
+            "edge gwl:shop/web/http -> svc:shop/frontend",
+            "!shape svc:legacy/old-frontend",
+            "!shape lb:shop/web-kubetopo",
+            "!shape pod:*",
+            "!edge gw:shop/web -> *",
+            "!edge lb:* -> *",
+            "!selected *",
+        ],
+    );
+    // The six shapes, the namespace islands of the Services, the four edges.
+    assert_eq!(storefront.len(), 6 + 2 + 4, "{storefront:#?}");
+    let mut refused = lit_facts(&scene, "route:HTTPRoute/legacy/old-shop");
+    refused.sort_unstable();
+    assert_eq!(
+        refused,
+        [
+            "edge gw:shop/web -> svc:legacy/old-frontend",
+            "shape gw:shop/web",
+            "shape ns:legacy",
+            "shape svc:legacy/old-frontend",
+        ]
+    );
+    // A Route that is not in the picture lights nothing.
+    assert!(highlight(&scene, Some("route:HTTPRoute/shop/gone"), &BTreeSet::new()).is_empty());
+}
+
+/// §11.14: two Routes to one Service from one listener share an edge; selecting
+/// either lights it, and a click on it selects the first.
+#[test]
+fn s11_14_a_shared_route_edge_lights_for_each_of_its_routes() {
+    let text = std::fs::read_to_string("samples/gateway-canary.yaml").unwrap()
+        + "\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: tea, namespace: shop}\nspec:\n  parentRefs: [{name: web}]\n  hostnames: [tea.example.com]\n  rules: [{backendRefs: [{name: cart, port: 80}]}]\n";
+    let topology = analyze(&[SourceFile::new("gw.yaml", text)], &Config::default());
+    let scene = cluster_scene(&topology);
+    for route in [
+        "route:HTTPRoute/shop/storefront",
+        "route:HTTPRoute/shop/tea",
+    ] {
+        check_facts(
+            &lit_facts(&scene, route),
+            &["edge gwl:shop/web/http -> svc:shop/cart"],
+        );
+    }
+    check_facts(
+        &lit_facts(&scene, "route:HTTPRoute/shop/tea"),
+        &["!edge gwl:shop/web/http -> svc:shop/cart-canary"],
+    );
+    assert_eq!(
+        edge_selection(&scene, "gwl:shop/web/http", "svc:shop/cart").as_deref(),
+        Some("route:HTTPRoute/shop/storefront")
+    );
+}
+
+/// §11.14: the name search finds a Route by its name, so Enter selects it; a
+/// Service named alike still ranks first.
+#[test]
+fn s11_14_the_name_search_finds_a_route() {
+    let topology = canary();
+    let scene = cluster_scene(&topology);
+    let found = search(&scene, &topology, "Storefront", "");
+    assert!(found.matches.is_empty());
+    assert_eq!(found.best(&scene), Some("route:HTTPRoute/shop/storefront"));
+    let found = search(&scene, &topology, "old", "");
+    assert_eq!(found.best(&scene), Some("svc:legacy/old-frontend"));
+    assert!(found.routes.contains("route:HTTPRoute/legacy/old-shop"));
 }

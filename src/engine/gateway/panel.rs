@@ -143,12 +143,23 @@ fn gateway_panel(topology: &Topology, key: &str, listener: Option<&str>) -> Opti
             lines: condition_lines(&gateway.conditions),
         },
     ];
+    let mut shown_sets: Vec<usize> = Vec::new();
     for (position, resolved) in gateway.listeners.iter().enumerate() {
         if listener.is_some_and(|name| name != resolved.scene_name) {
             continue;
         }
+        let from_set = resolved
+            .listener_set
+            .and_then(|index| topology.manifests.gateway.listener_sets.get(index))
+            .map(|set| format!(", from ListenerSet {}", set.key()))
+            .unwrap_or_default();
+        if let Some(index) = resolved.listener_set {
+            if !shown_sets.contains(&index) {
+                shown_sets.push(index);
+            }
+        }
         let mut lines = vec![plain(format!(
-            "{} on port {}, hostname {}, {} attached Route{}",
+            "{} on port {}, hostname {}, {} attached Route{}{from_set}",
             resolved.protocol,
             resolved.port,
             resolved.hostname.as_deref().unwrap_or("any"),
@@ -166,10 +177,26 @@ fn gateway_panel(topology: &Topology, key: &str, listener: Option<&str>) -> Opti
                 .map(route_line),
         );
         sections.push(Section {
-            title: format!("Listener {}", resolved.name),
+            title: format!("Listener {}", resolved.scene_name),
             testid: "listener",
             lines,
         });
+    }
+    // The ListenerSets naming this Gateway with their status (§11.16): every one
+    // for the Gateway, the one a listener comes from for that listener. A set the
+    // Gateway does not take has no listener here, so it is found by its parent.
+    for set in &topology.gateway.listener_sets {
+        let shown = match listener {
+            None => set.parent == gateway.key(),
+            Some(_) => shown_sets.contains(&set.set_index),
+        };
+        if shown {
+            sections.push(Section {
+                title: format!("ListenerSet {}/{}", set.namespace, set.name),
+                testid: "listener-set",
+                lines: condition_lines(&set.conditions),
+            });
+        }
     }
     // Every Route that names this Gateway, attached or not, with its verdict here.
     let routes = routes_on(&topology.gateway, gateway_index, None)

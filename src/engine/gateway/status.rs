@@ -349,7 +349,9 @@ pub const GATEWAY_CLASS_LABEL: &str = "gateway.networking.k8s.io/gateway-class-n
 pub(crate) struct ListenerState {
     pub protocol: Option<ListenerProtocol>,
     pub conflict: Option<&'static str>,
-    pub overlapping_tls: Vec<String>,
+    /// The HTTPS and TLS listeners on its port whose hostnames overlap its own,
+    /// by position in the Gateway's listeners (with its ListenerSets').
+    pub overlapping_tls: Vec<usize>,
     pub supported: Vec<RouteKind>,
     pub invalid_kinds: Vec<GroupKind>,
 }
@@ -424,13 +426,7 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
         }
         for (position, &a) in members.iter().enumerate() {
             for &b in &members[position + 1..] {
-                let tls_like = |i: usize| {
-                    matches!(
-                        states[i].protocol,
-                        Some(ListenerProtocol::Https | ListenerProtocol::Tls)
-                    )
-                };
-                if !(tls_like(a) && tls_like(b)) {
+                if !(tls_like(states[a].protocol) && tls_like(states[b].protocol)) {
                     continue;
                 }
                 let (host_a, host_b) = (
@@ -442,12 +438,8 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
                     states[b].conflict = Some("HostnameConflict");
                 } else if let (Some(x), Some(y)) = (host_a, host_b) {
                     if hostname::intersect(Some(x), Some(y)).is_some() {
-                        states[a]
-                            .overlapping_tls
-                            .push(gateway.listeners[b].name.clone());
-                        states[b]
-                            .overlapping_tls
-                            .push(gateway.listeners[a].name.clone());
+                        states[a].overlapping_tls.push(b);
+                        states[b].overlapping_tls.push(a);
                     }
                 }
             }
@@ -477,8 +469,35 @@ pub(crate) fn listener_states(gateway: &Gateway) -> Vec<ListenerState> {
                 )
             });
         states[index].conflict = conflict;
+        // One that stands is checked for overlapping TLS hostnames against every
+        // earlier HTTPS or TLS listener on its port that stands, as the Gateway's
+        // own are among themselves (§11.16).
+        if conflict.is_some() || !tls_like(Some(protocol)) {
+            continue;
+        }
+        for earlier in 0..index {
+            let other = &gateway.listeners[earlier];
+            let overlaps = states[earlier].conflict.is_none()
+                && tls_like(states[earlier].protocol)
+                && other.port == listener.port
+                && match (other.hostname.as_deref(), listener.hostname.as_deref()) {
+                    (Some(x), Some(y)) => x != y && hostname::intersect(Some(x), Some(y)).is_some(),
+                    _ => false,
+                };
+            if overlaps {
+                states[index].overlapping_tls.push(earlier);
+                states[earlier].overlapping_tls.push(index);
+            }
+        }
     }
     states
+}
+
+fn tls_like(protocol: Option<ListenerProtocol>) -> bool {
+    matches!(
+        protocol,
+        Some(ListenerProtocol::Https | ListenerProtocol::Tls)
+    )
 }
 
 /// See [`ResolvedListener::scene_name`].
@@ -1154,6 +1173,11 @@ fn resolve_gateway(
 
     for (listener, state) in gateway.listeners.iter().zip(states) {
         let field = listener.field.clone();
+        let overlapping_tls: Vec<String> = state
+            .overlapping_tls
+            .iter()
+            .map(|&other| scene_name(manifests, &gateway.listeners[other]))
+            .collect();
         // A ListenerSet's listener is reported at the set, and its namespace is the
         // one `Same` and certificate references are relative to (§11.16).
         let set = listener
@@ -1285,9 +1309,9 @@ fn resolve_gateway(
                     .at(meta.field_source(&field)),
             );
         }
-        if !state.overlapping_tls.is_empty() {
+        if !overlapping_tls.is_empty() {
             diagnostics.push(
-                Diagnostic::warning("gateway-listener-overlapping-tls", format!("{who} shares port {} with TLS listener(s) {} whose hostnames overlap its own: OverlappingTLSConfig=True/OverlappingHostnames. A client reusing a connection may reach the wrong listener (§11.3).", listener.port, state.overlapping_tls.join(", ")))
+                Diagnostic::warning("gateway-listener-overlapping-tls", format!("{who} shares port {} with TLS listener(s) {} whose hostnames overlap its own: OverlappingTLSConfig=True/OverlappingHostnames. A client reusing a connection may reach the wrong listener (§11.3).", listener.port, overlapping_tls.join(", ")))
                     .object(object.clone())
                     .field(field.clone())
                     .at(meta.field_source(&field)),
@@ -1338,14 +1362,14 @@ fn resolve_gateway(
                 "No conflicts",
             ),
         });
-        if !state.overlapping_tls.is_empty() {
+        if !overlapping_tls.is_empty() {
             conditions.push(Condition::new(
                 "OverlappingTLSConfig",
                 ConditionStatus::True,
                 "OverlappingHostnames",
                 format!(
                     "Hostname overlaps with listener(s) {}",
-                    state.overlapping_tls.join(", ")
+                    overlapping_tls.join(", ")
                 ),
             ));
         }

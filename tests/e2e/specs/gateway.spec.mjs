@@ -67,6 +67,33 @@ test('the Gateway sample draws the Gateway, its listener, the Routes and the rej
   await app.assertClean();
 });
 
+/** The on-screen height of a 1em box of the text inside `locator`, in CSS pixels. */
+const renderedFontPx = (locator) => locator.evaluate((text) => {
+  const size = parseFloat(getComputedStyle(text).fontSize);
+  const matrix = text.getScreenCTM();
+  return size * Math.hypot(matrix.b, matrix.d);
+});
+
+test('at 1024x768 after Fit the Gateway picture is drawn larger than it was (listener label size measured)', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = await openSample(page);
+  await page.keyboard.press('f');
+  const listenerLabel = app.shape('gwl:shop/web/http').locator('text.label');
+  const routeLabel = page.locator('.graph .edge-label', { hasText: '/cart · 90%' });
+  const listenerPx = await renderedFontPx(listenerLabel);
+  const routePx = await renderedFontPx(routeLabel);
+  console.log(`listener label ${listenerPx.toFixed(2)} px, route label ${routePx.toFixed(2)} px`);
+  // FIXME(#8): the goal is 9 px. With the editor and details panes open the
+  // picture gets about 630x520 px, and the nodes column no longer wraps into a
+  // second column beside the first (1,118 px wide, not 1,398), but the four
+  // columns of 150 to 250 px boxes still need more width than 9 px allows. This
+  // checks the improvement: 6.5 px, where it was 5.
+  expect(listenerPx).toBeGreaterThan(6.2);
+  expect(routePx).toBeGreaterThan(5.2);
+  await app.screenshot('gateway-fit-1024x768');
+  await app.assertClean();
+});
+
 test('details: a Gateway lists its listener and Routes; a Route its rules in precedence order, conditions and YAML', async ({ page }) => {
   const app = await openSample(page);
   await app.select('gwl:shop/web/http');
@@ -106,6 +133,49 @@ test('a click on a Route\'s edge selects the Route and opens its details', async
   await page.mouse.click(refusedPoint.x, refusedPoint.y);
   await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute legacy/old-shop');
   await app.screenshot('gateway-route-edge-click');
+  await app.assertClean();
+});
+
+test('selecting a Route lights its edges, its Gateway and listener, and its Services, and fades the rest', async ({ page }) => {
+  const app = await openSample(page);
+  const opacity = (locator) => locator.evaluate((element) => Number(getComputedStyle(element).opacity));
+  const storefrontEdges = page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]');
+  const refused = page.locator('.graph path.edge.rejected[data-from="gw:shop/web"]');
+  const lit = ['gw:shop/web', 'gwl:shop/web/http', 'svc:shop/cart', 'svc:shop/cart-canary', 'svc:payments/payments', 'svc:shop/frontend'];
+  const faded = ['svc:legacy/old-frontend', 'svc:shop/web-kubetopo'];
+  const checkStorefront = async () => {
+    await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute shop/storefront');
+    await expect(page.locator('.graph.has-focus')).toHaveCount(1);
+    for (const id of lit) await expect.poll(() => opacity(app.shape(id)), id).toBe(1);
+    for (const id of faded) await expect.poll(() => opacity(app.shape(id)), id).toBeLessThan(0.5);
+    await expect(storefrontEdges).toHaveCount(4);
+    for (const edge of await storefrontEdges.all()) {
+      await expect(edge).toHaveAttribute('data-lit', '');
+      expect(await opacity(edge)).toBe(1);
+    }
+    expect(await opacity(refused)).toBeLessThan(0.5);
+    // The pods are faded: a Route lights its Services, not what is behind them.
+    expect(await opacity(page.locator('.graph .shape[data-id^="pod:shop/cart-"]').first())).toBeLessThan(0.5);
+  };
+  // By a click on one of its edges.
+  const point = await pointOn(page.locator('.graph path.edge.gateway-route[data-to="svc:shop/cart"]'));
+  await page.mouse.click(point.x, point.y);
+  await checkStorefront();
+  await app.screenshot('gateway-route-selected');
+  // By the name search: Enter selects the Route.
+  await page.keyboard.press('Escape');
+  await expect(page.locator('.graph.has-focus')).toHaveCount(0);
+  await page.getByTestId('search').fill('storefront');
+  await page.getByTestId('search').press('Enter');
+  await checkStorefront();
+  // The refused Route lights its edge from the Gateway, not the listener's edges.
+  await app.select('gwl:shop/web/http');
+  await app.details.getByTestId('gateway-routes').locator('li', { hasText: 'legacy/old-shop' }).getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute legacy/old-shop');
+  await expect(refused).toHaveAttribute('data-lit', '');
+  await expect.poll(() => opacity(app.shape('svc:legacy/old-frontend'))).toBe(1);
+  await expect.poll(() => opacity(app.shape('svc:shop/cart'))).toBeLessThan(0.5);
+  expect(await opacity(storefrontEdges.first())).toBeLessThan(0.5);
   await app.assertClean();
 });
 
@@ -173,5 +243,96 @@ test('what-if: change a weight, delete the ReferenceGrant, detach a Route, each 
   await expect(app.shape('gwl:shop/web/http')).toContainText('0 routes');
   await page.getByTestId('reset').click();
   await expect(page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]')).toHaveCount(4);
+  await app.assertClean();
+});
+
+// §11.16: a ListenerSet pasted by hand, its listener drawn as a row of the Gateway
+// with the Route attached to it, and the set's status in the details.
+const LISTENER_SET_YAML = `apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: shared}
+spec: {controllerName: example.net/gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: infra}
+spec:
+  gatewayClassName: shared
+  allowedListeners: {namespaces: {from: All}}
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: "*.example.com"}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: team-listeners, namespace: team}
+spec:
+  parentRef: {name: web, namespace: infra}
+  listeners:
+  - {name: shop, port: 8080, protocol: HTTP, hostname: shop.team.example}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: team}
+spec:
+  parentRefs: [{kind: ListenerSet, name: team-listeners}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /shop}}]
+    backendRefs: [{name: app, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: team}
+spec:
+  selector: {app: app}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: team}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec: {containers: [{name: app, image: echo, ports: [{containerPort: 8080}]}]}
+`;
+
+test('a pasted ListenerSet: its listener is a row of the Gateway with its Route, and the details give its status', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.paste(LISTENER_SET_YAML);
+  const setListener = app.shape('gwl:infra/web/team-listeners:shop');
+  await expect(setListener).toBeVisible();
+  // Its own name, port and protocol, not cut short; dotted as a set's listener.
+  await expect(setListener).toContainText('shop :8080 HTTP');
+  // A hostname too long for the row is cut, not the Route count after it.
+  await expect(setListener).toContainText('shop.team.exa… · 1 route');
+  await expect(setListener).toHaveClass(/from-set/);
+  await expect(setListener.locator('rect').first()).toHaveCSS('stroke-dasharray', '1.5px, 2px');
+  await setListener.hover();
+  await expect(page.getByTestId('tooltip')).toContainText('Listener shop of ListenerSet team/team-listeners of infra/web');
+  await expect(app.shape('gwl:infra/web/http')).toContainText('0 routes');
+  const edge = page.locator('.graph path.edge.gateway-route[data-from="gwl:infra/web/team-listeners:shop"][data-to="svc:team/app"]');
+  await expect(edge).toHaveCount(1);
+  await expect(page.locator('.graph .edge-label', { hasText: '/shop' })).toHaveCount(1);
+  await expect(app.diagnostics.locator('[data-code^="gateway-listenerset"]')).toHaveCount(0);
+  await expect(app.diagnostics.locator('[data-code="ignored-kind"]')).toHaveCount(0);
+  await app.select('gwl:infra/web/team-listeners:shop');
+  await expect(page.getByTestId('details-title')).toHaveText('Gateway infra/web');
+  await expect(app.details.getByTestId('listener')).toContainText('HTTP on port 8080, hostname shop.team.example, 1 attached Route, from ListenerSet team/team-listeners');
+  await expect(app.details.getByTestId('listener')).toContainText('HTTPRoute team/shop');
+  const status = app.details.getByTestId('listener-set');
+  await expect(status).toContainText('Accepted True (Accepted)');
+  await expect(status).toContainText('Programmed True (Programmed)');
+  // The Route's details name the set's listener as where it attached.
+  await app.details.getByTestId('listener').locator('[data-testid="route"]', { hasText: 'HTTPRoute team/shop' }).getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute team/shop');
+  await expect(app.details.getByTestId('route-parent')).toContainText('Accepted True (Accepted)');
+  await page.keyboard.press('f');
+  await app.screenshot('gateway-listener-set');
   await app.assertClean();
 });
