@@ -5,8 +5,9 @@
 
 use super::policy_graph::{PolicyEnd, PolicyGraph, WorkloadKey};
 use super::refs::NamespacedName;
-use super::scene::{self, IdKind, Scene};
+use super::scene::{self, IdKind, Rect, Scene};
 use super::sort::SortCompact;
+use super::trace_overlay::{Placer, Screen};
 
 /// What the overlay draws, in scene units.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,15 +27,15 @@ pub struct PolicyEdge {
     /// `:7070`, `:80, :8080/UDP`.
     pub ports: String,
     /// The line, in scene units, from the source to the destination, where the
-    /// arrowhead goes: straight between the shapes' centres when allowed; when
-    /// denied, out of the source's right side into its destination's lane right of
-    /// every workload, and back into the destination's right side (§8.6).
+    /// arrowhead goes: out of the source's right side into its lane right of every
+    /// workload, and back into the destination's right side (§8.6).
     pub points: Vec<(f64, f64)>,
-    /// Where the ports are written; `None` when another edge of the same lane
-    /// writes them.
+    /// The middle of the destination's right side, beside which the ports are
+    /// written ([`labels_on_screen`]); `None` when another edge into the same
+    /// destination on the same ports writes them.
     pub label_at: Option<(f64, f64)>,
-    /// Where a denied edge's cross is drawn: where it joins its lane.
-    pub cross_at: Option<(f64, f64)>,
+    /// Where the edge joins its lane: a cross when denied, a dot when allowed.
+    pub join_at: Option<(f64, f64)>,
 }
 
 impl PolicyOverlay {
@@ -49,13 +50,18 @@ impl PolicyOverlay {
     }
 }
 
-/// Lanes of denied edges: the first this far right of the workloads' shapes (and
-/// of the node boxes that hold them), the next ones this far apart.
+/// Lanes: the first this far right of the workloads' shapes (and of the node
+/// boxes that hold them), the next ones this far apart.
 pub const LANE_START: f64 = 24.0;
 pub const LANE_GAP: f64 = 12.0;
-/// The height at which denied edges from outside cross the picture to their
-/// lane, above every shape.
+/// The heights at which edges from outside cross the picture to their lane, above
+/// every shape: denied ones highest.
 pub const OUTSIDE_LANE_Y: f64 = 4.0;
+pub const OUTSIDE_ALLOWED_LANE_Y: f64 = 12.0;
+/// A port label's height, and its width per character, in screen pixels (the app
+/// writes them at 11 px).
+pub const LABEL_H: f64 = 12.0;
+pub const LABEL_CHAR_W: f64 = 7.0;
 
 /// A workload's mark: closed when policies isolate its pods (ingress or egress),
 /// open when no policy selects them.
@@ -175,27 +181,54 @@ pub fn policy_overlay(
                     allowed: connection.allowed,
                     ports: port,
                     points: vec![start, end],
-                    label_at: Some(((start.0 + end.0) / 2.0, (start.1 + end.1) / 2.0)),
-                    cross_at: None,
+                    label_at: None,
+                    join_at: None,
                 });
             }
         }
     }
-    route_denied(scene, &mut edges);
+    route_in_lanes(scene, &mut edges);
     PolicyOverlay { edges, shields }
 }
 
-/// Routes the denied edges in lanes (§8.6), so that they do not pile up between
-/// the workloads: the denied edges into one destination on the same ports share a
-/// vertical lane right of every workload, shorter lanes nearer; each leaves its
-/// source's right side (from outside: above the picture) to its lane, with a cross
-/// where it joins, and the lane enters the destination's right side, labelled once
-/// with the ports.
-fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
-    let right_side = |id: &str| {
-        scene
-            .shape(id)
-            .map(|shape| (shape.rect.x + shape.rect.w, shape.rect.center().1))
+/// Where an edge leaves or enters a shape's right side, as a fraction of its
+/// height: allowed edges in at the top and out below that, denied ones out and
+/// then in at the bottom, so that no two kinds of run share a line.
+fn side_fraction(allowed: bool, entering: bool) -> f64 {
+    match (allowed, entering) {
+        (true, true) => 0.2,
+        (true, false) => 0.4,
+        (false, false) => 0.6,
+        (false, true) => 0.8,
+    }
+}
+
+/// Routes the edges in lanes (§8.6), so that they do not pile up between the
+/// workloads: the edges into one destination decided the same way on the same
+/// ports share a vertical lane right of every workload, allowed lanes nearer than
+/// denied ones and shorter lanes nearer; each leaves its source's right side (from
+/// outside: above the picture) to its lane, joining it with a cross when denied
+/// and a dot when allowed, and the lane enters the destination's right side, where
+/// one edge writes the ports of the destination's lanes on them.
+fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
+    let side = |id: &str, allowed: bool, entering: bool| {
+        scene.shape(id).map(|shape| {
+            let rect = shape.rect;
+            if id == scene::EXTERNAL_ID && !entering {
+                // Out of the top, up above every shape.
+                let x = rect.x + rect.w * if allowed { 0.4 } else { 0.6 };
+                return (x, rect.y);
+            }
+            let y = rect.y + rect.h * side_fraction(allowed, entering);
+            (rect.x + rect.w, y)
+        })
+    };
+    let outside_y = |allowed: bool| {
+        if allowed {
+            OUTSIDE_ALLOWED_LANE_Y
+        } else {
+            OUTSIDE_LANE_Y
+        }
     };
     // Right of every shape an edge joins, and of the box that holds it.
     let right = edges
@@ -212,9 +245,10 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         .flatten()
         .map(|shape| shape.rect.x + shape.rect.w)
         .fold(0.0, f64::max);
-    // The lanes: one per destination and ports, sorted by them, with the heights
-    // each spans.
+    // The lanes: one per verdict, destination and ports, sorted by them (allowed
+    // first), with the heights each spans.
     struct Lane {
+        denied: bool,
         to: String,
         ports: String,
         top: f64,
@@ -222,30 +256,37 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         x: f64,
         labelled: bool,
     }
-    let mut lanes: Vec<Lane> = Vec::new();
     let find = |lanes: &[Lane], edge: &PolicyEdge| {
         lanes.binary_search_by(|lane| {
-            (lane.to.as_str(), lane.ports.as_str()).cmp(&(edge.to.as_str(), edge.ports.as_str()))
+            (lane.denied, lane.to.as_str(), lane.ports.as_str()).cmp(&(
+                !edge.allowed,
+                edge.to.as_str(),
+                edge.ports.as_str(),
+            ))
         })
     };
-    for edge in edges.iter().filter(|edge| !edge.allowed) {
-        let (Some((_, from_y)), Some((_, to_y))) = (right_side(&edge.from), right_side(&edge.to))
-        else {
+    let mut lanes: Vec<Lane> = Vec::new();
+    for edge in edges.iter() {
+        let (Some(source), Some(destination)) = (
+            side(&edge.from, edge.allowed, false),
+            side(&edge.to, edge.allowed, true),
+        ) else {
             continue;
         };
         let from_y = if edge.from == scene::EXTERNAL_ID {
-            OUTSIDE_LANE_Y
+            outside_y(edge.allowed)
         } else {
-            from_y
+            source.1
         };
         let position = find(&lanes, edge).unwrap_or_else(|position| {
             lanes.insert(
                 position,
                 Lane {
+                    denied: !edge.allowed,
                     to: edge.to.clone(),
                     ports: edge.ports.clone(),
-                    top: to_y,
-                    bottom: to_y,
+                    top: destination.1,
+                    bottom: destination.1,
                     x: 0.0,
                     labelled: false,
                 },
@@ -255,51 +296,73 @@ fn route_denied(scene: &Scene, edges: &mut [PolicyEdge]) {
         let lane = &mut lanes[position];
         (lane.top, lane.bottom) = (lane.top.min(from_y), lane.bottom.max(from_y));
     }
-    let mut by_span: Vec<usize> = (0..lanes.len()).collect();
-    by_span.sort_compact_by(|&a, &b| {
+    let mut nearest_first: Vec<usize> = (0..lanes.len()).collect();
+    nearest_first.sort_compact_by(|&a, &b| {
         let span = |lane: &Lane| lane.bottom - lane.top;
-        span(&lanes[a]).total_cmp(&span(&lanes[b])).then(a.cmp(&b))
+        (lanes[a].denied.cmp(&lanes[b].denied))
+            .then(span(&lanes[a]).total_cmp(&span(&lanes[b])))
+            .then(a.cmp(&b))
     });
-    for (index, position) in by_span.into_iter().enumerate() {
+    for (index, position) in nearest_first.into_iter().enumerate() {
         lanes[position].x = right + LANE_START + index as f64 * LANE_GAP;
     }
-    for edge in edges.iter_mut().filter(|edge| !edge.allowed) {
+    for edge in edges.iter_mut() {
         let (Ok(position), Some(source), Some(destination)) = (
             find(&lanes, edge),
-            right_side(&edge.from),
-            right_side(&edge.to),
+            side(&edge.from, edge.allowed, false),
+            side(&edge.to, edge.allowed, true),
         ) else {
             continue;
         };
         let x = lanes[position].x;
         let mut points = Vec::with_capacity(5);
+        points.push(source);
         let join = if edge.from == scene::EXTERNAL_ID {
-            let top = scene
-                .shape(&edge.from)
-                .map_or(source, |shape| (shape.rect.center().0, shape.rect.y));
-            points.push(top);
-            points.push((top.0, OUTSIDE_LANE_Y));
-            (x, OUTSIDE_LANE_Y)
+            let y = outside_y(edge.allowed);
+            points.push((source.0, y));
+            (x, y)
         } else {
-            points.push(source);
             (x, source.1)
         };
         points.extend([join, (x, destination.1), destination]);
         edge.points = points;
-        edge.cross_at = Some(join);
-        // The ports of a lane are written once, by the arrow into the destination;
-        // a destination's second lane (other ports) writes its own a line higher.
-        edge.label_at = (!lanes[position].labelled).then(|| {
-            let n_before = lanes[..position]
-                .iter()
-                .rev()
-                .take_while(|lane| lane.to == edge.to)
-                .count();
-            (
-                destination.0 + 6.0,
-                destination.1 - 4.0 - n_before as f64 * 12.0,
-            )
-        });
-        lanes[position].labelled = true;
+        edge.join_at = Some(join);
+        // A destination's allowed and denied lanes on the same ports write them
+        // once, between the two arrowheads.
+        if !lanes[position].labelled {
+            let rect = scene.shape(&edge.to).map(|shape| shape.rect);
+            edge.label_at = rect.map(|rect| (destination.0, rect.center().1));
+            let twin = lanes.binary_search_by(|lane| {
+                (lane.denied, lane.to.as_str(), lane.ports.as_str()).cmp(&(
+                    edge.allowed,
+                    edge.to.as_str(),
+                    edge.ports.as_str(),
+                ))
+            });
+            for position in std::iter::once(position).chain(twin.ok()) {
+                lanes[position].labelled = true;
+            }
+        }
     }
+}
+
+/// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
+/// writes its lanes' ports, in screen pixels: right of the destination, between
+/// its allowed and its denied arrowhead, each moved down past the shapes' titles
+/// and the labels placed before it, so that no two overlap.
+pub fn labels_on_screen(
+    overlay: &PolicyOverlay,
+    scene: &Scene,
+    screen: Screen,
+) -> Vec<Option<Rect>> {
+    let mut placer = Placer::new(scene, screen);
+    overlay
+        .edges
+        .iter()
+        .map(|edge| {
+            let (x, y) = screen.point(edge.label_at?);
+            let w = LABEL_CHAR_W * edge.ports.chars().count() as f64;
+            Some(placer.put(x + 6.0, y - LABEL_H / 2.0, w + 4.0, LABEL_H))
+        })
+        .collect()
 }

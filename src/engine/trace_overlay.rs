@@ -123,17 +123,7 @@ pub fn verdict_width(text: &str) -> f64 {
 /// a mark whose place would cover one moves down past it, or to the left of its
 /// point when that is nearer, and keeps inside the layer's width.
 pub fn layout_on_screen(overlay: &TraceOverlay, scene: &Scene, screen: Screen) -> ScreenMarks {
-    let titles: Vec<Rect> = scene
-        .shapes
-        .iter()
-        .filter_map(scene::title_box)
-        .map(|title| screen.rect(&title))
-        .collect();
-    let mut placer = Placer {
-        screen,
-        titles,
-        taken: Vec::new(),
-    };
+    let mut placer = Placer::new(scene, screen);
     let badges = overlay
         .badges
         .iter()
@@ -157,14 +147,41 @@ pub fn layout_on_screen(overlay: &TraceOverlay, scene: &Scene, screen: Screen) -
     ScreenMarks { badges, verdict }
 }
 
-/// Places marks one after another among the titles and the marks placed before.
-struct Placer {
+/// Places marks one after another among the shapes' titles and the marks placed
+/// before, in screen pixels.
+pub(crate) struct Placer {
     screen: Screen,
     titles: Vec<Rect>,
     taken: Vec<Rect>,
 }
 
 impl Placer {
+    pub(crate) fn new(scene: &Scene, screen: Screen) -> Placer {
+        let titles = scene
+            .shapes
+            .iter()
+            .filter_map(scene::title_box)
+            .map(|title| screen.rect(&title))
+            .collect();
+        Placer {
+            screen,
+            titles,
+            taken: Vec::new(),
+        }
+    }
+
+    /// A box `w` by `h` at `x`, at `y0` or the first free place below it.
+    pub(crate) fn put(&mut self, x: f64, y0: f64, w: f64, h: f64) -> Rect {
+        let rect = Rect {
+            x,
+            y: self.free_below(x, y0, w, h),
+            w,
+            h,
+        };
+        self.taken.push(rect);
+        rect
+    }
+
     fn place(&mut self, point: (f64, f64), slot: usize, w: f64, h: f64) -> ScreenMark {
         let point = self.screen.point(point);
         let inside = |x: f64| x.min(self.screen.width - w - 4.0).max(4.0);

@@ -15,7 +15,7 @@ use super::graph::{SceneBuild, Viewport};
 use super::state::AppState;
 use super::traffic::TrafficState;
 use crate::engine::policy_graph::policy_graph;
-use crate::engine::policy_overlay::{policy_overlay, PolicyOverlay};
+use crate::engine::policy_overlay::{labels_on_screen, policy_overlay, PolicyOverlay};
 use crate::engine::refs::NamespacedName;
 use crate::engine::scene::{escape, Scene};
 use crate::engine::trace_overlay::{
@@ -115,7 +115,7 @@ pub fn TraceLayer(
                 drawn.policies = Some((build.version, selected, placed));
             }
             if let Some((_, _, policies)) = &drawn.policies {
-                out = policy_markup(policies, view);
+                out = policy_markup(policies, &build.scene, view, size.0);
             }
         }
         let right = match &drawn.policies {
@@ -270,46 +270,55 @@ fn markup(
     out
 }
 
-/// The policy edges (arrows, with their ports; denied ones dashed, in their lanes,
-/// with a cross where they join them) and the shields, in screen pixels. An
-/// allowed edge runs a few pixels to the right of the line between its ends, so
-/// that the two directions of a pair stay apart.
-fn policy_markup(overlay: &PolicyOverlay, view: Viewport) -> String {
-    let screen = |(x, y): (f64, f64)| (x * view.k + view.tx, y * view.k + view.ty);
+/// The policy edges (arrows, with their ports; denied ones dashed), each in its
+/// lane with a cross (denied) or a dot (allowed) where it joins it, and the
+/// shields, in screen pixels. The engine places the labels (`labels_on_screen`).
+fn policy_markup(overlay: &PolicyOverlay, scene: &Scene, view: Viewport, width: f64) -> String {
+    let screen = Screen {
+        k: view.k,
+        tx: view.tx,
+        ty: view.ty,
+        width,
+    };
+    let labels = labels_on_screen(overlay, scene, screen);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
-    for edge in &overlay.edges {
-        let mut points: Vec<(f64, f64)> = edge.points.iter().map(|&p| screen(p)).collect();
-        let mut shift = (0.0, 0.0);
-        if let [(x1, y1), (x2, y2)] = points[..] {
-            let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
-            shift = (-(y2 - y1) / length * 4.0, (x2 - x1) / length * 4.0);
-            points = vec![(x1 + shift.0, y1 + shift.1), (x2 + shift.0, y2 + shift.1)];
-        }
-        let line: Vec<String> = points
+    let mut texts = String::new();
+    for (edge, label) in overlay.edges.iter().zip(labels) {
+        let line: Vec<String> = edge
+            .points
             .iter()
-            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .map(|&p| {
+                let (x, y) = screen.point(p);
+                format!("{x:.1},{y:.1}")
+            })
             .collect();
         let kind = if edge.allowed { "allowed" } else { "denied" };
-        let cross = edge.cross_at.map(screen).map_or(String::new(), |(x, y)| {
-            format!(
-                "<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>",
-                x - 4.0,
-                y - 4.0
-            )
-        });
-        let label = edge.label_at.map(screen).map_or(String::new(), |(x, y)| {
-            let (x, y) = if edge.allowed {
-                (x + shift.0 + 7.0, y + shift.1 - 5.0)
-            } else {
-                (x, y)
-            };
-            format!(
-                "<text x=\"{x:.1}\" y=\"{y:.1}\">{}</text>",
+        let join = edge
+            .join_at
+            .map(|p| screen.point(p))
+            .map_or(String::new(), |(x, y)| {
+                if edge.allowed {
+                    format!("<circle class=\"join\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"></circle>")
+                } else {
+                    format!(
+                        "<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>",
+                        x - 4.0,
+                        y - 4.0
+                    )
+                }
+            });
+        // Labels go over every line, clear of the arrowheads.
+        if let Some(r) = label {
+            texts.push_str(&format!(
+                "<text class=\"policy-label\" data-to=\"{}\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                escape(&edge.to),
+                r.x + 4.0,
+                r.y + r.h - 2.0,
                 escape(&edge.ports)
-            )
-        });
+            ));
+        }
         out.push_str(&format!(
-            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{cross}{label}</g>",
+            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{join}</g>",
             escape(&edge.from),
             escape(&edge.to),
             escape(&edge.ports),
@@ -317,8 +326,9 @@ fn policy_markup(overlay: &PolicyOverlay, view: Viewport) -> String {
             if edge.allowed { "allow" } else { "deny" },
         ));
     }
+    out.push_str(&texts);
     for shield in &overlay.shields {
-        let (x, y) = screen((shield.x, shield.y));
+        let (x, y) = screen.point((shield.x, shield.y));
         out.push_str(&format!(
             "<path class=\"shield{}\" data-testid=\"policy-shield\" data-shape=\"{}\" d=\"M{:.1},{:.1}h12v6q0,7-6,10q-6,-3-6,-10z\"></path>",
             if shield.isolated { " isolated" } else { "" },

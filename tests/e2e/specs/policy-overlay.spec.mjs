@@ -28,7 +28,8 @@ test('the policy overlay draws allowed and denied pairs per port, and shields', 
   expect(await allowedPairs(page)).toEqual(EXPECTED_ALLOWED);
   const cart = page.locator('.trace-layer .policy-edge.allowed[data-from$=":default/Deployment/frontend"][data-to$=":default/Deployment/cartservice"]');
   await expect(cart).toHaveAttribute('data-ports', ':7070');
-  await expect(cart.locator('text')).toHaveText(':7070');
+  // The ports into cartservice, allowed and denied, are written once.
+  await expect(page.locator('.trace-layer .policy-label[data-to$=":default/Deployment/cartservice"]')).toHaveText([':7070']);
   const denied = page.locator('.trace-layer .policy-edge.denied[data-from$=":default/Deployment/loadgenerator"][data-to$=":default/Deployment/cartservice"]');
   await expect(denied).toHaveCount(1);
   await expect(denied.locator('path.cross')).toHaveCount(1);
@@ -77,6 +78,58 @@ test('selecting a policy draws only its connections; a workload no policy select
   await app.screenshot('policy-overlay-open-shield');
   await app.assertClean();
 });
+
+/** The screen boxes of the port labels, and of the allowed edges' runs. */
+const drawnLabels = (page) => page.evaluate(() => [...document.querySelectorAll('.trace-layer .policy-label')].map((t) => {
+  const box = t.getBoundingClientRect();
+  return { text: t.textContent, x: box.x, y: box.y, right: box.right, bottom: box.bottom };
+}));
+
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`at ${width}x${height} allowed and denied edges keep apart and every port label is readable`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('show-policies').check();
+    await expect(edges(page, 'allowed')).not.toHaveCount(0);
+    const area = await page.locator('.graph').boundingBox();
+    await expect.poll(async () => (await drawnLabels(page)).every((l) => l.right <= area.x + area.width + 1)).toBe(true);
+    const labels = await drawnLabels(page);
+    // The ports into each destination, once: eleven workloads receive connections.
+    expect(labels.length).toBe(11);
+    for (const [i, a] of labels.entries()) {
+      for (const b of labels.slice(i + 1)) {
+        const overlap = a.x < b.right - 0.5 && b.x < a.right - 0.5 && a.y < b.bottom - 0.5 && b.y < a.bottom - 0.5;
+        expect(overlap, `${a.text} overlaps ${b.text}`).toBe(false);
+      }
+    }
+    // Allowed edges run in lanes too: horizontal and vertical runs, joined with a dot.
+    const allowed = await edges(page, 'allowed').evaluateAll((gs) => gs.map((g) => ({
+      points: g.querySelector('polyline').getAttribute('points').trim().split(/\s+/).map((p) => p.split(',').map(Number)),
+      joins: g.querySelectorAll('circle.join').length,
+    })));
+    for (const edge of allowed) {
+      expect(edge.joins).toBe(1);
+      for (let i = 1; i < edge.points.length; i++) {
+        const [[x1, y1], [x2, y2]] = [edge.points[i - 1], edge.points[i]];
+        expect(Math.abs(x1 - x2) < 0.2 || Math.abs(y1 - y2) < 0.2).toBe(true);
+      }
+    }
+    await app.screenshot(`policy-overlay-lanes-${width}`);
+    await page.getByTestId('view-logical').click();
+    await expect(page.locator('.trace-layer .policy-edge.allowed[data-from="wl:default/Deployment/frontend"]')).not.toHaveCount(0);
+    await expect.poll(async () => (await drawnLabels(page)).every((l) => l.right <= area.x + area.width + 1)).toBe(true);
+    const logical = await drawnLabels(page);
+    for (const [i, a] of logical.entries()) {
+      for (const b of logical.slice(i + 1)) {
+        const overlap = a.x < b.right - 0.5 && b.x < a.right - 0.5 && a.y < b.bottom - 0.5 && b.y < a.bottom - 0.5;
+        expect(overlap, `${a.text} overlaps ${b.text}`).toBe(false);
+      }
+    }
+    await app.screenshot(`policy-overlay-lanes-logical-${width}`);
+    await app.assertClean();
+  });
+}
 
 test('denied edges run in one lane per destination right of the workloads, inside the fitted view', async ({ page }) => {
   const app = new App(page);
