@@ -16,6 +16,7 @@ use super::model::Readiness;
 use super::refs::{KindRef, NamespacedName};
 use super::scene::{id_kind, parse_id, workload_id, IdKind, Rect, Scene};
 use super::sim::Counters;
+use super::trace_overlay::Screen;
 use super::Topology;
 
 /// Below this zoom (screen pixels per scene unit), islands and nodes are tiles
@@ -343,18 +344,106 @@ fn chip_readiness(class: &str) -> Option<Readiness> {
 /// connections that ended dropped or rejected on it; an island's and a workload's
 /// are those of the Services it holds or serves.
 pub fn add_drops(tiles: &mut [Tile], counters: &Counters) {
-    let bad = |counts: &super::sim::VerdictCounts| counts.dropped + counts.rejected;
     for tile in tiles {
-        tile.n_drops = match &tile.aggregate {
-            Aggregate::Node(name) => counters.per_node.get(name).map_or(0, bad),
-            _ => tile
-                .services
-                .iter()
-                .filter_map(|service| counters.per_service.get(service))
-                .map(bad)
-                .sum(),
-        };
+        tile.n_drops = drops_of(tile, counters);
     }
+}
+
+fn drops_of(tile: &Tile, counters: &Counters) -> u64 {
+    let bad = |counts: &super::sim::VerdictCounts| counts.dropped + counts.rejected;
+    match &tile.aggregate {
+        Aggregate::Node(name) => counters.per_node.get(name).map_or(0, bad),
+        _ => tile
+            .services
+            .iter()
+            .filter_map(|service| counters.per_service.get(service))
+            .map(bad)
+            .sum(),
+    }
+}
+
+/// Where a tile drawn `on_screen` (in screen pixels) writes its text, as far as its
+/// size allows (§13.2): its name along the top, its counts under it, and its drops
+/// at its top right (or a dot at its bottom right). The canvas writes them there,
+/// and marks laid over the picture keep off them ([`texts_on_screen`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TileText {
+    pub name: Option<Rect>,
+    pub counts: Option<Rect>,
+    pub drops: Option<Rect>,
+}
+
+/// Text on tiles is inset this far, at most an eighth of the tile's width.
+pub const TILE_PAD: f64 = 4.0;
+
+pub fn tile_text(on_screen: Rect, n_drops: u64) -> TileText {
+    let Rect { x, y, w, h } = on_screen;
+    let pad = TILE_PAD.min(w / 8.0);
+    let row = |top: f64, height: f64| Rect {
+        x: x + pad,
+        y: y + top,
+        w: w - 2.0 * pad,
+        h: height,
+    };
+    let name = (w >= 40.0 && h >= 16.0).then(|| row(2.0, 13.0));
+    let counts = (w >= 40.0 && h >= 30.0).then(|| row(16.0, 12.0));
+    let drops = (n_drops > 0).then(|| {
+        let label_w = drops_label(n_drops).len() as f64 * 6.0 + 6.0;
+        if w >= label_w + 8.0 && h >= 14.0 {
+            Rect {
+                x: x + w - label_w - 4.0,
+                y: y + 2.0,
+                w: label_w,
+                h: 13.0,
+            }
+        } else {
+            Rect {
+                x: x + w - 7.5,
+                y: y + h - 7.5,
+                w: 7.0,
+                h: 7.0,
+            }
+        }
+    });
+    TileText {
+        name,
+        counts,
+        drops,
+    }
+}
+
+/// "12 dropped".
+pub fn drops_label(n_drops: u64) -> String {
+    format!("{n_drops} dropped")
+}
+
+/// The boxes, in screen pixels, where the picture writes text at these `levels`
+/// ([`shape_levels`]): the title of each shape drawn as itself
+/// ([`super::scene::title_box`]), and the name, counts and drops of each tile
+/// ([`tile_text`], its drops from `counters`); a shape inside a tile writes none.
+/// The trace's badges and the policies' port labels keep off them (§13.5).
+pub fn texts_on_screen(
+    scene: &Scene,
+    tiles: &[Tile],
+    levels: &[Level],
+    counters: &Counters,
+    screen: Screen,
+) -> Vec<Rect> {
+    let mut texts = Vec::new();
+    for (position, shape) in scene.shapes.iter().enumerate() {
+        match levels.get(position).copied().unwrap_or(Level::Detail) {
+            Level::Detail => texts.extend(super::scene::title_box(shape).map(|t| screen.rect(&t))),
+            Level::Tile => {
+                let Some(tile) = tile_at(tiles, position) else {
+                    continue;
+                };
+                let text = tile_text(screen.rect(&tile.rect), drops_of(tile, counters));
+                texts.extend([text.name, text.counts, text.drops].into_iter().flatten());
+            }
+            Level::Hidden => {}
+        }
+    }
+    texts
 }
 
 /// Which tiles the user opened or closed by hand; islands and nodes otherwise

@@ -348,14 +348,15 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
 
 /// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
 /// writes its lanes' ports, in screen pixels: right of the destination, between
-/// its allowed and its denied arrowhead, each moved down past the shapes' titles
-/// and the labels placed before it, so that no two overlap.
+/// its allowed and its denied arrowhead, each moved down past the picture's text
+/// (`texts`, from [`super::lod::texts_on_screen`]) and the labels placed before it,
+/// so that no two overlap.
 pub fn labels_on_screen(
     overlay: &PolicyOverlay,
-    scene: &Scene,
+    texts: Vec<Rect>,
     screen: Screen,
 ) -> Vec<Option<Rect>> {
-    let mut placer = Placer::new(scene, screen);
+    let mut placer = Placer::new(texts, screen);
     overlay
         .edges
         .iter()

@@ -119,11 +119,13 @@ pub fn verdict_width(text: &str) -> f64 {
 
 /// Lays out the badges and the verdict of `overlay` on `screen` (§13.5): each at
 /// a fixed size, right of its point, stacked downwards in step order below the
-/// marks already placed, and never over a shape's title ([`scene::title_box`]):
-/// a mark whose place would cover one moves down past it, or to the left of its
-/// point when that is nearer, and keeps inside the layer's width.
-pub fn layout_on_screen(overlay: &TraceOverlay, scene: &Scene, screen: Screen) -> ScreenMarks {
-    let mut placer = Placer::new(scene, screen);
+/// marks already placed, and never over the picture's text (`texts`, from
+/// [`super::lod::texts_on_screen`]: the shapes' titles, or the tiles' names,
+/// counts and drops): a mark whose place would cover some moves down past it, or
+/// to the left of its point when that is nearer, and keeps inside the layer's
+/// width.
+pub fn layout_on_screen(overlay: &TraceOverlay, texts: Vec<Rect>, screen: Screen) -> ScreenMarks {
+    let mut placer = Placer::new(texts, screen);
     let badges = overlay
         .badges
         .iter()
@@ -147,7 +149,7 @@ pub fn layout_on_screen(overlay: &TraceOverlay, scene: &Scene, screen: Screen) -
     ScreenMarks { badges, verdict }
 }
 
-/// Places marks one after another among the shapes' titles and the marks placed
+/// Places marks one after another among the picture's text and the marks placed
 /// before, in screen pixels.
 pub(crate) struct Placer {
     screen: Screen,
@@ -156,13 +158,7 @@ pub(crate) struct Placer {
 }
 
 impl Placer {
-    pub(crate) fn new(scene: &Scene, screen: Screen) -> Placer {
-        let titles = scene
-            .shapes
-            .iter()
-            .filter_map(scene::title_box)
-            .map(|title| screen.rect(&title))
-            .collect();
+    pub(crate) fn new(titles: Vec<Rect>, screen: Screen) -> Placer {
         Placer {
             screen,
             titles,

@@ -473,7 +473,7 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
     let r = &tile.rect;
     let (x, y) = (r.x * view.k + view.tx, r.y * view.k + view.ty);
     let (w, h) = (r.w * view.k, r.h * view.k);
-    let pad = 4.0f64.min(w / 8.0);
+    let pad = lod::TILE_PAD.min(w / 8.0);
     let bar_h = 6.0f64.min(h / 3.0);
     let total = tile.pods.total();
     if total > 0 && w > 8.0 && bar_h >= 2.0 {
@@ -495,51 +495,64 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
             bar_x += part;
         }
     }
-    if w >= 40.0 && h >= 16.0 {
-        let chars = |px: f64| ((w - 2.0 * pad) / (px * 0.6)).max(1.0);
+    // Where the text goes, which the trace's badges keep off too.
+    let places = lod::tile_text(scene::Rect { x, y, w, h }, tile.n_drops);
+    let chars = |px: f64| ((w - 2.0 * pad) / (px * 0.6)).max(1.0);
+    if let Some(name) = places.name {
         text(
             context,
             &scene::fit(&tile.label, chars(11.0) * 7.2, 7.2),
-            (x + pad, y + 13.0),
+            (name.x, name.y + 11.0),
             11.0,
             600,
             &palette.text,
         );
-        if h >= 30.0 {
-            let mut counts = match tile.kind {
-                TileKind::Namespace => format!("{} svc · {} pods", tile.n_services, total),
-                TileKind::Node => format!("{} pods · {} workloads", total, tile.n_workloads),
-                TileKind::Workload if total == 1 => "1 pod".to_string(),
-                TileKind::Workload => format!("{total} pods"),
-            };
-            if tile.pods.ready < total {
-                counts.push_str(&format!(" · {} not ready", total - tile.pods.ready));
-            }
-            text(
-                context,
-                &scene::fit(&counts, chars(9.5) * 5.8, 5.8),
-                (x + pad, y + 25.0),
-                9.5,
-                400,
-                &palette.muted,
-            );
+    }
+    if let Some(at) = places.counts {
+        let mut counts = match tile.kind {
+            TileKind::Namespace => format!("{} svc · {} pods", tile.n_services, total),
+            TileKind::Node => format!("{} pods · {} workloads", total, tile.n_workloads),
+            TileKind::Workload if total == 1 => "1 pod".to_string(),
+            TileKind::Workload => format!("{total} pods"),
+        };
+        if tile.pods.ready < total {
+            counts.push_str(&format!(" · {} not ready", total - tile.pods.ready));
         }
+        text(
+            context,
+            &scene::fit(&counts, chars(9.5) * 5.8, 5.8),
+            (at.x, at.y + 9.0),
+            9.5,
+            400,
+            &palette.muted,
+        );
     }
     if let Some(severity) = tile.worst {
         badge(context, x + w - 3.0, y + 3.0, severity, palette);
     }
     // Drops, however small the tile: a red label at its top right, or a dot.
-    if tile.n_drops > 0 {
-        let label = format!("{} dropped", tile.n_drops);
-        let label_w = label.len() as f64 * 6.0 + 6.0;
+    if let Some(at) = places.drops {
         context.set_fill_style_str(&palette.error);
-        if w >= label_w + 8.0 && h >= 14.0 {
-            let at = x + w - label_w - 4.0;
-            context.fill_rect(at, y + 2.0, label_w, 13.0);
-            text(context, &label, (at + 3.0, y + 12.0), 10.0, 600, "#ffffff");
+        if at.h > 10.0 {
+            context.fill_rect(at.x, at.y, at.w, at.h);
+            let label = lod::drops_label(tile.n_drops);
+            text(
+                context,
+                &label,
+                (at.x + 3.0, at.y + 10.0),
+                10.0,
+                600,
+                "#ffffff",
+            );
         } else {
             context.begin_path();
-            let _ = context.arc(x + w - 4.0, y + h - 4.0, 3.5, 0.0, std::f64::consts::TAU);
+            let _ = context.arc(
+                at.x + at.w / 2.0,
+                at.y + at.h / 2.0,
+                3.5,
+                0.0,
+                std::f64::consts::TAU,
+            );
             context.fill();
         }
     }

@@ -14,10 +14,11 @@ use wasm_bindgen::JsCast;
 use super::graph::{SceneBuild, Viewport};
 use super::state::AppState;
 use super::traffic::TrafficState;
+use crate::engine::lod;
 use crate::engine::policy_graph::policy_graph;
 use crate::engine::policy_overlay::{labels_on_screen, policy_overlay, PolicyOverlay};
 use crate::engine::refs::NamespacedName;
-use crate::engine::scene::{escape, Scene};
+use crate::engine::scene::{escape, Rect, Scene};
 use crate::engine::trace_overlay::{
     badge_label, layout_on_screen, trace_overlay, Screen, ScreenMark, TraceOverlay, BADGE_H,
     VERDICT_H,
@@ -102,6 +103,28 @@ pub fn TraceLayer(
         // The policy graph is computed only while the overlay is on or a policy is
         // selected, and once per scene and selection.
         let selected = traffic.policy_selected.get();
+        let screen = Screen {
+            k: view.k,
+            tx: view.tx,
+            ty: view.ty,
+            width: size.0,
+        };
+        // The text the picture writes, which badges and labels keep off: titles, or
+        // the tiles' names, counts and drops when zoomed out (then as often as the
+        // drops change).
+        let texts = || {
+            let levels = state
+                .collapse
+                .with(|collapse| lod::shape_levels(&build.scene, &build.tiles, collapse, view.k));
+            let texts = |counters: &_| {
+                lod::texts_on_screen(&build.scene, &build.tiles, &levels, counters, screen)
+            };
+            if levels.contains(&lod::Level::Tile) {
+                traffic.counters.with(texts)
+            } else {
+                traffic.counters.with_untracked(texts)
+            }
+        };
         let mut out = String::new();
         if traffic.policy_overlay.get() || selected.is_some() {
             let fresh = drawn.policies.as_ref().is_some_and(|(version, policy, _)| {
@@ -115,7 +138,7 @@ pub fn TraceLayer(
                 drawn.policies = Some((build.version, selected, placed));
             }
             if let Some((_, _, policies)) = &drawn.policies {
-                out = policy_markup(policies, &build.scene, view, size.0);
+                out = policy_markup(policies, texts(), screen);
             }
         }
         let right = match &drawn.policies {
@@ -126,7 +149,7 @@ pub fn TraceLayer(
             traffic.policy_right.set(right);
         }
         if let Some(trace) = &trace {
-            out.push_str(&markup(trace, &build.scene, view, size.0, hovered));
+            out.push_str(&markup(trace, &build.scene, texts(), screen, hovered));
         }
         svg.set_inner_html(&out);
     });
@@ -189,20 +212,14 @@ fn bring_into_view(
 
 /// The overlay as SVG markup in screen pixels for `view` on a layer `width` pixels
 /// wide; the hovered hop's badge and shape are outlined. The engine places the
-/// badges and the verdict (`layout_on_screen`), clear of the shapes' titles.
+/// badges and the verdict (`layout_on_screen`), clear of the picture's `texts`.
 fn markup(
     overlay: &TraceOverlay,
     scene: &Scene,
-    view: Viewport,
-    width: f64,
+    texts: Vec<Rect>,
+    screen: Screen,
     hovered: Option<usize>,
 ) -> String {
-    let screen = Screen {
-        k: view.k,
-        tx: view.tx,
-        ty: view.ty,
-        width,
-    };
     let points: Vec<String> = overlay
         .path
         .iter()
@@ -215,7 +232,7 @@ fn markup(
         "<polyline class=\"trace-path\" points=\"{}\"></polyline>",
         points.join(" ")
     );
-    let marks = layout_on_screen(overlay, scene, screen);
+    let marks = layout_on_screen(overlay, texts, screen);
     // A mark moved off its place is tied to its point by a thin line.
     let leader = |out: &mut String, mark: &ScreenMark| {
         if mark.moved {
@@ -273,14 +290,8 @@ fn markup(
 /// The policy edges (arrows, with their ports; denied ones dashed), each in its
 /// lane with a cross (denied) or a dot (allowed) where it joins it, and the
 /// shields, in screen pixels. The engine places the labels (`labels_on_screen`).
-fn policy_markup(overlay: &PolicyOverlay, scene: &Scene, view: Viewport, width: f64) -> String {
-    let screen = Screen {
-        k: view.k,
-        tx: view.tx,
-        ty: view.ty,
-        width,
-    };
-    let labels = labels_on_screen(overlay, scene, screen);
+fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> String {
+    let labels = labels_on_screen(overlay, texts, screen);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
     let mut texts = String::new();
     for (edge, label) in overlay.edges.iter().zip(labels) {

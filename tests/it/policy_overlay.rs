@@ -339,7 +339,15 @@ fn allowed_and_denied_edges_and_their_ports_never_overlap() {
                 ty: 0.0,
                 width,
             };
-            let labels: Vec<_> = labels_on_screen(&overlay, &scene, screen)
+            let levels = vec![kubetopo::engine::lod::Level::Detail; scene.shapes.len()];
+            let texts = kubetopo::engine::lod::texts_on_screen(
+                &scene,
+                &[],
+                &levels,
+                &Default::default(),
+                screen,
+            );
+            let labels: Vec<_> = labels_on_screen(&overlay, texts, screen)
                 .into_iter()
                 .flatten()
                 .collect();

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeSet;
 
+use kubetopo::engine::lod::{self, Collapse};
 use kubetopo::engine::model::Protocol;
 use kubetopo::engine::scene::{build_scene, place_anchor, Filter, Scene, View};
 use kubetopo::engine::scene::{title_box, Rect};
+use kubetopo::engine::sim::{Counters, SimConfig, Simulator};
 use kubetopo::engine::trace::{
     self, parse_destination, parse_source, HopAction, Place, Trace, TraceRequest, Verdict,
 };
@@ -13,6 +15,12 @@ use kubetopo::engine::trace_overlay::{layout_on_screen, trace_overlay, Screen, T
 use kubetopo::engine::Topology;
 
 use crate::common::samples;
+
+/// The titles of every shape of `scene`, drawn as itself, on `screen`.
+fn titles_on_screen(scene: &Scene, screen: Screen) -> Vec<Rect> {
+    let levels = vec![lod::Level::Detail; scene.shapes.len()];
+    lod::texts_on_screen(scene, &[], &levels, &Counters::default(), screen)
+}
 
 fn run_trace(topology: &Topology, from: &str, to: &str) -> Trace {
     let request = TraceRequest {
@@ -364,7 +372,8 @@ fn badges_never_cover_a_title() {
                         ty: 30.0,
                         width,
                     };
-                    let marks = layout_on_screen(&overlay, &scene, screen);
+                    let marks =
+                        layout_on_screen(&overlay, titles_on_screen(&scene, screen), screen);
                     assert_eq!(marks.badges.len(), overlay.badges.len());
                     let titles: Vec<(String, Rect)> = scene
                         .shapes
@@ -432,4 +441,100 @@ fn node_of(topology: &Topology, pod: &str) -> String {
         .find(|p| p.name == pod)
         .and_then(|p| p.node.clone())
         .expect("node")
+}
+
+/// §13.2, §13.5: zoomed out, where the canvas draws namespace islands and nodes as
+/// aggregate tiles, the badges and the verdict keep off the tiles' own text (their
+/// names, counts and drops, as `lod::tile_text` places them and the canvas writes
+/// them), and off each other (issue #10: they avoided full-detail titles only, and
+/// sat on a tile's counts). The local-lb drop's trace, with the sample's traffic
+/// counted so that its tiles carry drop labels, and the demo's trace to cartservice.
+#[test]
+fn badges_never_cover_a_tiles_text() {
+    let boutique = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+    let frontend = format!("pod/default/{}", pod_of(&boutique, "frontend"));
+    let local_lb = samples(&["local-loadbalancer.yaml"]);
+    let node = node_without_echo(&local_lb);
+    let mut simulator = Simulator::new(local_lb.clone(), SimConfig::default());
+    for _ in 0..2_000 {
+        simulator.tick();
+    }
+    let cases = [
+        (
+            &boutique,
+            run_trace(&boutique, &frontend, "cartservice:7070"),
+            Counters::default(),
+        ),
+        (
+            &local_lb,
+            echo_node_port_trace(&local_lb, &node),
+            simulator.counters(),
+        ),
+    ];
+    let mut n_tile_texts = 0;
+    let mut n_drop_labels = 0;
+    for (topology, trace, counters) in &cases {
+        for view in [View::Cluster, View::Logical] {
+            let scene = build_scene(topology, view, &Filter::default());
+            let tiles = lod::tiles(&scene, topology);
+            let overlay = trace_overlay(trace, &scene, topology);
+            assert!(!overlay.badges.is_empty());
+            // Zoomed out past the tiles' zoom, and everything collapsed by hand at a
+            // zoom where the tiles are large enough for all their text.
+            let mut all = Collapse::default();
+            all.set_all(&tiles, true);
+            for (k, collapse) in [
+                (0.12, Collapse::default()),
+                (0.2, Collapse::default()),
+                (0.3, Collapse::default()),
+                (0.6, all.clone()),
+                (1.0, all.clone()),
+            ] {
+                let screen = Screen {
+                    k,
+                    tx: 20.0,
+                    ty: 30.0,
+                    width: (scene.width * k + 40.0).max(628.0),
+                };
+                let levels = lod::shape_levels(&scene, &tiles, &collapse, k);
+                let texts: Vec<Rect> = levels
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, level)| **level == lod::Level::Tile)
+                    .filter_map(|(position, _)| lod::tile_at(&tiles, position))
+                    .flat_map(|tile| {
+                        let mut tile = tile.clone();
+                        lod::add_drops(std::slice::from_mut(&mut tile), counters);
+                        let text = lod::tile_text(screen.rect(&tile.rect), tile.n_drops);
+                        n_drop_labels += usize::from(text.drops.is_some_and(|d| d.h > 10.0));
+                        [text.name, text.counts, text.drops]
+                    })
+                    .flatten()
+                    .collect();
+                n_tile_texts += texts.len();
+                let all_texts = lod::texts_on_screen(&scene, &tiles, &levels, counters, screen);
+                let marks = layout_on_screen(&overlay, all_texts, screen);
+                let placed: Vec<Rect> = marks
+                    .badges
+                    .iter()
+                    .chain(&marks.verdict)
+                    .map(|mark| mark.rect)
+                    .collect();
+                assert_eq!(placed.len(), overlay.badges.len() + 1);
+                for (i, mark) in placed.iter().enumerate() {
+                    for text in &texts {
+                        assert!(
+                            !mark.overlaps(text),
+                            "{view:?} k={k}: mark {i} {mark:?} covers a tile's text {text:?}"
+                        );
+                    }
+                    for other in &placed[i + 1..] {
+                        assert!(!mark.overlaps(other), "{view:?} k={k}: {mark:?} {other:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(n_tile_texts > 50, "{n_tile_texts} tile texts checked");
+    assert!(n_drop_labels > 0, "no tile wrote its drops");
 }
