@@ -149,6 +149,26 @@ pub fn layout_on_screen(overlay: &TraceOverlay, texts: Vec<Rect>, screen: Screen
     ScreenMarks { badges, verdict }
 }
 
+/// Lays out labels beside points of the scene on `screen`, in order, the way
+/// [`layout_on_screen`] lays out badges: each `(point, width)` gets a box `width`
+/// by [`LABEL_H`] pixels right of its point (or left, when nearer), never over the
+/// picture's `texts` nor a label placed before it. The drop markers' reasons
+/// (§13.5) are written there, at a fixed size at any zoom.
+pub fn labels_beside_points(
+    points: &[((f64, f64), f64)],
+    texts: Vec<Rect>,
+    screen: Screen,
+) -> Vec<ScreenMark> {
+    let mut placer = Placer::new(texts, screen);
+    points
+        .iter()
+        .map(|&(point, w)| placer.place(point, 0, w, LABEL_H))
+        .collect()
+}
+
+/// A label's height in screen pixels (written at 11 px).
+pub const LABEL_H: f64 = 14.0;
+
 /// Places marks one after another among the picture's text and the marks placed
 /// before, in screen pixels.
 pub(crate) struct Placer {

@@ -76,6 +76,24 @@ struct Drawn {
     policies: Option<(u64, Option<NamespacedName>, PolicyOverlay)>,
 }
 
+/// The text the picture writes on `screen`, which badges and labels keep off:
+/// titles, or the tiles' names, counts and drops when zoomed out (then tracking
+/// the drops, which change their labels).
+pub fn picture_texts(build: &SceneBuild, screen: Screen) -> Vec<Rect> {
+    let state = expect_context::<AppState>();
+    let traffic = expect_context::<TrafficState>();
+    let levels = state
+        .collapse
+        .with(|collapse| lod::shape_levels(&build.scene, &build.tiles, collapse, screen.k));
+    let texts =
+        |counters: &_| lod::texts_on_screen(&build.scene, &build.tiles, &levels, counters, screen);
+    if levels.contains(&lod::Level::Tile) {
+        traffic.counters.with(texts)
+    } else {
+        traffic.counters.with_untracked(texts)
+    }
+}
+
 /// The layer over the graph.
 #[component]
 pub fn TraceLayer(
@@ -109,22 +127,7 @@ pub fn TraceLayer(
             ty: view.ty,
             width: size.0,
         };
-        // The text the picture writes, which badges and labels keep off: titles, or
-        // the tiles' names, counts and drops when zoomed out (then as often as the
-        // drops change).
-        let texts = || {
-            let levels = state
-                .collapse
-                .with(|collapse| lod::shape_levels(&build.scene, &build.tiles, collapse, view.k));
-            let texts = |counters: &_| {
-                lod::texts_on_screen(&build.scene, &build.tiles, &levels, counters, screen)
-            };
-            if levels.contains(&lod::Level::Tile) {
-                traffic.counters.with(texts)
-            } else {
-                traffic.counters.with_untracked(texts)
-            }
-        };
+        let texts = || picture_texts(&build, screen);
         let mut out = String::new();
         if traffic.policy_overlay.get() || selected.is_some() {
             let fresh = drawn.policies.as_ref().is_some_and(|(version, policy, _)| {

@@ -14,6 +14,7 @@ use super::state::{AppState, AppliedEdit};
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
+use crate::engine::trace_overlay::{labels_beside_points, Screen};
 use crate::engine::whatif::{self, Mutation};
 
 thread_local! {
@@ -527,24 +528,35 @@ pub fn PacketLayer(scene: Memo<SceneBuild>, viewport: RwSignal<Viewport>) -> imp
     view! {
         <canvas class="packets" node_ref=canvas_ref data-testid="packets" data-packets=move || traffic.n_packets.get().to_string() aria-hidden="true"></canvas>
         <svg class="drops" aria-label="Drops">
-            <g transform=move || { let v = viewport.get(); format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k) }>
-                {move || {
-                    let scene = scene.get();
-                    let topology = state.topology.get();
-                    traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count, label))| {
-                        let position = scene::place_anchor(&scene.scene, &topology.value, &place)?;
-                        let title = format!("{} ×{count} at {}: {reason}", verdict.as_str(), place_label(&place));
-                        Some(view! {
-                            <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() data-label=label.clone() transform=format!("translate({:.1},{:.1})", position.0, position.1)>
+            // In screen pixels, so that markers and reasons keep their size at any
+            // zoom; the engine writes each reason clear of the picture's text.
+            {move || {
+                let build = scene.get();
+                let view = viewport.get();
+                let topology = state.topology.get();
+                let drops: Vec<_> = traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count, label))| {
+                    let position = scene::place_anchor(&build.scene, &topology.value, &place)?;
+                    Some((position, place, reason, verdict, count, label))
+                }).collect();
+                let width = canvas_ref.get_untracked().map_or(2000.0, |c| f64::from(c.client_width()));
+                let screen = Screen { k: view.k, tx: view.tx, ty: view.ty, width };
+                let points: Vec<((f64, f64), f64)> = drops.iter().map(|d| (d.0, 7.0 * (d.5.chars().count() + 4 + d.4.to_string().len()) as f64)).collect();
+                let marks = labels_beside_points(&points, super::trace_overlay::picture_texts(&build, screen), screen);
+                drops.into_iter().zip(marks).map(|((position, place, reason, verdict, count, label), mark)| {
+                    let title = format!("{} ×{count} at {}: {reason}", verdict.as_str(), place_label(&place));
+                    let (x, y) = screen.point(position);
+                    view! {
+                        <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() data-label=label.clone()>
+                            <g transform=format!("translate({x:.1},{y:.1})")>
                                 <circle r="9"></circle>
                                 <path d="M-4,-4 L4,4 M4,-4 L-4,4"></path>
-                                <text class="drop-label" x="12" y="4">{format!("{label} ×{count}")}</text>
-                                <title>{title}</title>
                             </g>
-                        })
-                    }).collect_view()
-                }}
-            </g>
+                            <text class="drop-label" x=format!("{:.1}", mark.rect.x) y=format!("{:.1}", mark.rect.y + 11.0)>{format!("{label} ×{count}")}</text>
+                            <title>{title}</title>
+                        </g>
+                    }
+                }).collect_view()
+            }}
         </svg>
     }
 }

@@ -538,3 +538,48 @@ fn badges_never_cover_a_tiles_text() {
     assert!(n_tile_texts > 50, "{n_tile_texts} tile texts checked");
     assert!(n_drop_labels > 0, "no tile wrote its drops");
 }
+
+/// §13.5, issue #10: the drop markers' reasons are written at a fixed size beside
+/// their places, never over a shape's title nor each other, at any zoom: on the
+/// local-lb sample, a long label at each node (in the cluster view) and one at
+/// the external clients.
+#[test]
+fn drop_reasons_never_cover_a_title() {
+    use kubetopo::engine::trace_overlay::{labels_beside_points, LABEL_H};
+    let topology = samples(&["local-loadbalancer.yaml"]);
+    for view in [View::Cluster, View::Logical] {
+        let scene = build_scene(&topology, view, &Filter::default());
+        let points: Vec<((f64, f64), f64)> = topology
+            .cluster
+            .nodes
+            .iter()
+            .filter_map(|node| place_anchor(&scene, &topology, &Place::Node(node.name.clone())))
+            .chain(place_anchor(&scene, &topology, &Place::Client))
+            .map(|point| (point, 150.0))
+            .collect();
+        assert!(!points.is_empty(), "{view:?}");
+        for k in [0.3, 0.5, 1.0, 2.0] {
+            let screen = Screen {
+                k,
+                tx: 10.0,
+                ty: 10.0,
+                width: (scene.width * k + 200.0).max(628.0),
+            };
+            let titles = titles_on_screen(&scene, screen);
+            let marks = labels_beside_points(&points, titles.clone(), screen);
+            assert_eq!(marks.len(), points.len());
+            for (i, mark) in marks.iter().enumerate() {
+                assert_eq!((mark.rect.w, mark.rect.h), (150.0, LABEL_H));
+                for title in &titles {
+                    assert!(
+                        !mark.rect.overlaps(title),
+                        "{view:?} k={k}: {mark:?} on {title:?}"
+                    );
+                }
+                for other in &marks[i + 1..] {
+                    assert!(!mark.rect.overlaps(&other.rect), "{view:?} k={k}");
+                }
+            }
+        }
+    }
+}
