@@ -86,6 +86,10 @@ test('at 1024x768 the drop is written large where it happens, and Clear removes 
   await page.getByTestId('run-trace').click();
   await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
   await expect(page.getByTestId('trace-panel')).toBeInViewport({ ratio: 1 });
+  // The panel spans the whole narrow pane: nothing scrolling under it shows beside it.
+  const [panelBox, paneBox] = [await page.getByTestId('trace-panel').boundingBox(), await page.getByTestId('details').boundingBox()];
+  expect(panelBox.x).toBeCloseTo(paneBox.x, 0);
+  expect(panelBox.x + panelBox.width).toBeGreaterThanOrEqual(paneBox.x + paneBox.width - 16);
   const verdict = layer(page).getByTestId('trace-verdict-mark');
   await expect(verdict).toHaveText(`dropped: no local endpoint on ${node}`);
   await expect(verdict).toBeInViewport({ ratio: 1 });
