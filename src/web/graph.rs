@@ -356,6 +356,12 @@ pub fn Graph() -> impl IntoView {
     let hit_for_click = Rc::clone(&hit);
     // Hover tooltips: one floating element, filled from the scene by id.
     let tooltip = RwSignal::new(None::<(f64, f64, String)>);
+    // A new picture (another input, an edit, another view) takes the tooltip of
+    // the old one away, though the pointer did not move.
+    Effect::new(move |_| {
+        scene.track();
+        tooltip.set(None);
+    });
     let on_hover = move |ev: leptos::ev::PointerEvent| {
         if !pointers.get_value().is_empty() {
             return;

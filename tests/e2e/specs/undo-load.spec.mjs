@@ -79,3 +79,15 @@ test('replacing the input clears what-if edits, the trace and the counters', asy
   await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).toHaveCount(0);
   await app.assertClean();
 });
+
+test('loading a sample under the pointer leaves no tooltip of the previous picture', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.shape('svc:default/frontend-external').hover();
+  await expect(page.getByTestId('tooltip')).toContainText('frontend-external');
+  // Chosen by keyboard, so the pointer stays over the graph.
+  await page.getByTestId('samples').selectOption('local-lb');
+  await expect(app.shape('svc:default/echo')).toBeVisible();
+  await expect(page.getByTestId('tooltip')).toHaveCount(0);
+  await app.assertClean();
+});
