@@ -904,7 +904,7 @@ pub fn Graph() -> impl IntoView {
                     <g node_ref=markup_ref></g>
                 </g>
             </svg>
-            <super::traffic::PacketLayer scene=scene viewport=viewport />
+            <super::traffic::PacketLayer scene=scene viewport=viewport trace=trace_overlay />
             <super::trace_overlay::TraceLayer scene=scene overlay=trace_overlay viewport=viewport />
             <canvas class="minimap" node_ref=minimap data-testid="minimap" aria-label="Minimap: press or drag to move the view" hidden
                 on:pointerdown=on_minimap_down on:pointermove=on_minimap_move

@@ -14,7 +14,7 @@ use super::state::{AppState, AppliedEdit};
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
-use crate::engine::trace_overlay::{labels_beside_points, Screen};
+use crate::engine::trace_overlay::{labels_beside_points, layout_on_screen, Screen, TraceOverlay};
 use crate::engine::whatif::{self, Mutation};
 
 thread_local! {
@@ -480,7 +480,11 @@ fn draw_packets(
 
 /// The canvas over the graph, animated while playing.
 #[component]
-pub fn PacketLayer(scene: Memo<SceneBuild>, viewport: RwSignal<Viewport>) -> impl IntoView {
+pub fn PacketLayer(
+    scene: Memo<SceneBuild>,
+    viewport: RwSignal<Viewport>,
+    trace: Memo<Option<Arc<TraceOverlay>>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let traffic = expect_context::<TrafficState>();
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
@@ -541,7 +545,14 @@ pub fn PacketLayer(scene: Memo<SceneBuild>, viewport: RwSignal<Viewport>) -> imp
                 let width = canvas_ref.get_untracked().map_or(2000.0, |c| f64::from(c.client_width()));
                 let screen = Screen { k: view.k, tx: view.tx, ty: view.ty, width };
                 let points: Vec<((f64, f64), f64)> = drops.iter().map(|d| (d.0, 7.0 * (d.5.chars().count() + 4 + d.4.to_string().len()) as f64)).collect();
-                let marks = labels_beside_points(&points, super::trace_overlay::picture_texts(&build, screen), screen);
+                // Clear of the trace's badges and verdict too, which the layer above
+                // places the same way.
+                let mut texts = super::trace_overlay::picture_texts(&build, screen);
+                if let Some(trace) = trace.get() {
+                    let marks = layout_on_screen(&trace, texts.clone(), screen);
+                    texts.extend(marks.badges.iter().chain(&marks.verdict).map(|mark| mark.rect));
+                }
+                let marks = labels_beside_points(&points, texts, screen);
                 drops.into_iter().zip(marks).map(|((position, place, reason, verdict, count, label), mark)| {
                     let title = format!("{} ×{count} at {}: {reason}", verdict.as_str(), place_label(&place));
                     let (x, y) = screen.point(position);

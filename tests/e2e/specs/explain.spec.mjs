@@ -113,6 +113,16 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
   await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
   await expect(page.getByTestId('trace-hops').locator('li[data-action="drop"]')).toHaveCount(1);
+  // The drops' reasons and the trace's badges and verdict keep apart.
+  await expect(page.getByTestId('trace-layer').getByTestId('trace-badge')).not.toHaveCount(0);
+  const overlaps = await page.evaluate(() => {
+    const boxes = (selector) => [...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect());
+    const marks = boxes('.trace-layer [data-testid="trace-badge"] rect, .trace-layer [data-testid="trace-verdict-mark"] rect');
+    return boxes('[data-testid="drop-marker"] text.drop-label').filter((label) => marks.some((m) =>
+      label.left < m.right - 1 && m.left < label.right - 1 && label.top < m.bottom - 1 && m.top < label.bottom - 1)).length;
+  });
+  expect(overlaps).toBe(0);
+  await app.screenshot('explain-drop-traced');
   await app.assertClean();
 });
 
