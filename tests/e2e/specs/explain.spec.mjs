@@ -98,15 +98,6 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await expect(row).toBeVisible();
   await expect(row).toContainText('no local endpoint');
   await app.screenshot('explain-drops');
-  // Zoomed out, the marker and its reason keep their size on screen.
-  const labelHeight = () => marker.locator('text').evaluate((t) => t.getBoundingClientRect().height);
-  const before = await labelHeight();
-  expect(before).toBeGreaterThan(10);
-  for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Zoom out' }).click();
-  await expect.poll(labelHeight).toBeCloseTo(before, 0);
-  expect(await marker.locator('circle').evaluate((c) => c.getBoundingClientRect().width)).toBeGreaterThan(16);
-  await app.screenshot('explain-drops-zoomed-out');
-  await page.keyboard.press('f');
   // Pause, so the list holds still while we click.
   await page.getByTestId('play').click();
   await row.click();
@@ -123,6 +114,14 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   });
   expect(overlaps).toBe(0);
   await app.screenshot('explain-drop-traced');
+  // Zoomed out, the marker and its reason keep their size on screen.
+  const labelHeight = () => marker.locator('text').evaluate((t) => t.getBoundingClientRect().height);
+  const before = await labelHeight();
+  expect(before).toBeGreaterThan(10);
+  for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Zoom out' }).click();
+  await expect.poll(labelHeight).toBeCloseTo(before, 0);
+  expect(await marker.locator('circle').evaluate((c) => c.getBoundingClientRect().width)).toBeGreaterThan(16);
+  await app.screenshot('explain-drops-zoomed-out');
   await app.assertClean();
 });
 
