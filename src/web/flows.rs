@@ -55,8 +55,20 @@ pub fn FlowsPanel() -> impl IntoView {
             {services}
             {nodes}
             <h4>"Recent connections"</h4>
-            <p class="hint">"Newest first; click one to see its trace."</p>
-            <ul class="plain recent-flows" data-testid="flows">{recent}</ul>
+            <p class="hint">"Newest first; click one to see its trace. The list holds still under the pointer."</p>
+            <ul class="plain recent-flows" data-testid="flows"
+                on:pointerenter=move |_| traffic.recent_held.update_value(|held| held.0 = true)
+                on:pointerleave=move |_| traffic.recent_held.update_value(|held| held.0 = false)
+                on:focusin=move |event| {
+                    // Keyboard focus holds the list; a row focused by a click does not
+                    // keep holding it once the pointer leaves.
+                    let keyboard = event
+                        .target()
+                        .and_then(|target| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(target).ok())
+                        .is_some_and(|element| element.matches(":focus-visible").unwrap_or(false));
+                    traffic.recent_held.update_value(|held| held.1 = keyboard);
+                }
+                on:focusout=move |_| traffic.recent_held.update_value(|held| held.1 = false)>{recent}</ul>
         </section>
     }
 }

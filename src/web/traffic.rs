@@ -39,6 +39,9 @@ pub struct TrafficState {
     pub drops: RwSignal<BTreeMap<(Place, String), DropMark>>,
     /// The connections that ended last, newest first, for the flow list.
     pub recent: RwSignal<Vec<RecentRow>>,
+    /// Whether the pointer, and whether the focus, is in the flow list: it holds
+    /// still while either is, so that a row does not turn into another under a click.
+    pub recent_held: StoredValue<(bool, bool)>,
     pub trace: RwSignal<Option<Trace>>,
     /// The hop (its step) hovered in the trace panel or on the picture.
     pub trace_hover: RwSignal<Option<usize>>,
@@ -65,6 +68,7 @@ impl TrafficState {
             n_packets: RwSignal::new(0),
             drops: RwSignal::new(BTreeMap::new()),
             recent: RwSignal::new(Vec::new()),
+            recent_held: StoredValue::new((false, false)),
             trace: RwSignal::new(None),
             trace_hover: RwSignal::new(None),
             policy_overlay: RwSignal::new(false),
@@ -720,7 +724,9 @@ fn draw_frame(
             with_simulator(|simulator| (simulator.counters(), recent_rows(simulator)))
         {
             traffic.counters.set(counters);
-            if traffic.recent.with_untracked(|shown| *shown != recent) {
+            if traffic.recent_held.get_value() == (false, false)
+                && traffic.recent.with_untracked(|shown| *shown != recent)
+            {
                 traffic.recent.set(recent);
             }
         }

@@ -98,8 +98,15 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await expect(row).toBeVisible();
   await expect(row).toContainText('no local endpoint');
   await app.screenshot('explain-drops');
-  // Pause, so the list holds still while we click.
-  await page.getByTestId('play').click();
+  // The list holds still under the pointer while the traffic goes on, so the row
+  // clicked is the row seen: the list is refreshed a few times a second.
+  const flows = page.getByTestId('flows');
+  await flows.hover();
+  const held = await flows.innerText();
+  const delivered = Number(await echo.getAttribute('data-delivered'));
+  await expect.poll(async () => Number(await echo.getAttribute('data-delivered')), { timeout: 20_000 }).toBeGreaterThan(delivered);
+  expect(await flows.innerText(), 'the flow list changed under the pointer').toBe(held);
+  await expect(row).toContainText('no local endpoint');
   await row.click();
   await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
   await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
