@@ -105,3 +105,28 @@ test('at 1024x768 the NetworkPolicies list keeps its Disable buttons inside the 
   await app.screenshot('details-1024-policies');
   await app.assertClean();
 });
+
+test('at 1024x768 the drop and flow counters keep each name on a line of its own, above its four counts', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  const row = page.locator('[data-testid="service-counter"]').first();
+  await expect(row).toBeAttached({ timeout: 20_000 });
+  await row.scrollIntoViewIfNeeded();
+  const layout = await row.evaluate((tr) => {
+    const pane = tr.closest('[data-testid="details"]').getBoundingClientRect();
+    const [name, ...counts] = [...tr.children].map((cell) => cell.getBoundingClientRect());
+    return { pane: pane.width, name, counts };
+  });
+  // The name has the pane's width (it was squeezed to a fifth of it, a few letters
+  // a line); the four counts sit side by side below it.
+  expect(layout.name.width).toBeGreaterThan(layout.pane * 0.8);
+  expect(layout.counts).toHaveLength(4);
+  for (const count of layout.counts) {
+    expect(count.top).toBeGreaterThanOrEqual(layout.name.bottom - 1);
+    expect(Math.abs(count.top - layout.counts[0].top)).toBeLessThan(1);
+  }
+  expect(await layoutProblems(page)).toEqual([]);
+  await app.screenshot('details-1024-counters');
+  await app.assertClean();
+});
