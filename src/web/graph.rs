@@ -107,6 +107,11 @@ pub fn Graph() -> impl IntoView {
     let last_fit = StoredValue::new(None::<Viewport>);
     let traffic = expect_context::<super::traffic::TrafficState>();
     let fit = move || {
+        // Called from animation frames, which may come after the graph is gone (the
+        // table view replaced it): its signals are disposed then.
+        if viewport.is_disposed() {
+            return;
+        }
         let Some(element) = container.get_untracked() else {
             return;
         };
@@ -135,6 +140,9 @@ pub fn Graph() -> impl IntoView {
     let embedded = super::embed::is_embedded();
     let toolbar_ref = NodeRef::<leptos::html::Div>::new();
     let report_height = move || {
+        if viewport.is_disposed() {
+            return;
+        }
         let (Some(element), Some(toolbar)) =
             (container.get_untracked(), toolbar_ref.get_untracked())
         else {
@@ -194,6 +202,9 @@ pub fn Graph() -> impl IntoView {
             }
             last_files.set_value(names);
             request_animation_frame(move || {
+                if viewport.is_disposed() {
+                    return;
+                }
                 // A share link's viewport replaces the first fit.
                 match (
                     state
@@ -212,6 +223,9 @@ pub fn Graph() -> impl IntoView {
             });
         } else if last_fit.get_value() == Some(viewport.get_untracked()) {
             request_animation_frame(move || {
+                if viewport.is_disposed() {
+                    return;
+                }
                 if let Some(element) = container.get_untracked() {
                     let area = (element.client_width(), element.client_height());
                     if super::panes::out_of_view(
@@ -547,6 +561,10 @@ pub fn Graph() -> impl IntoView {
     let palette: Rc<RefCell<Option<(u64, Palette)>>> = Rc::new(RefCell::new(None));
     let draw_cache = Rc::clone(&canvas_scene);
     let draw_now = Rc::new(move || {
+        // A frame asked for just before the table view replaced the graph.
+        if frame_pending.is_disposed() {
+            return;
+        }
         frame_pending.set_value(false);
         let (Some(canvas_element), Some(graph)) =
             (scene_canvas.get_untracked(), container.get_untracked())
