@@ -612,6 +612,35 @@ pub enum Level {
     Hidden,
 }
 
+/// [`shape_levels`] of one scene, kept while they hold: they change only with the
+/// tiles collapsed by hand and the zoom band ([`TILE_BELOW_ZOOM`]), so the frames
+/// of a pan or a zoom within a band reuse them instead of passing over every shape.
+/// Reads as the levels, in scene order.
+#[derive(Default)]
+pub struct LevelsCache {
+    levels: Vec<Level>,
+    key: Option<(Collapse, bool)>,
+}
+
+impl LevelsCache {
+    /// Recomputes the levels if `collapse` or the zoom band changed since the last
+    /// call.
+    pub fn update(&mut self, scene: &Scene, tiles: &[Tile], collapse: &Collapse, zoom: f64) {
+        let key = (collapse.clone(), zoom < TILE_BELOW_ZOOM);
+        if self.key.as_ref() != Some(&key) {
+            self.levels = shape_levels(scene, tiles, collapse, zoom);
+            self.key = Some(key);
+        }
+    }
+}
+
+impl std::ops::Deref for LevelsCache {
+    type Target = [Level];
+    fn deref(&self) -> &[Level] {
+        &self.levels
+    }
+}
+
 /// The level of every shape of `scene`, by position, for this zoom and choice;
 /// `tiles` are the scene's [`tiles`].
 pub fn shape_levels(scene: &Scene, tiles: &[Tile], collapse: &Collapse, zoom: f64) -> Vec<Level> {

@@ -11,7 +11,7 @@ use web_sys::{CanvasRenderingContext2d, Path2d};
 use super::graph::Viewport;
 use crate::engine::diag::Severity;
 use crate::engine::highlight::Highlight;
-use crate::engine::lod::{self, Collapse, Level, Tile, TileKind, TILE_BELOW_ZOOM};
+use crate::engine::lod::{self, Collapse, Level, LevelsCache, Tile, TileKind, TILE_BELOW_ZOOM};
 use crate::engine::scene::{self, Rect, Scene, ShapeKind};
 use crate::engine::spatial::SpatialIndex;
 
@@ -106,8 +106,7 @@ pub struct CanvasScene {
     edge_ends: Vec<Option<(usize, usize)>>,
     paths: Vec<Option<Path2d>>,
     pub tiles: Vec<Tile>,
-    levels: Vec<Level>,
-    levels_for: Option<(Collapse, bool)>,
+    levels: LevelsCache,
 }
 
 impl CanvasScene {
@@ -125,18 +124,13 @@ impl CanvasScene {
                 .collect(),
             paths: vec![None; scene.edges.len()],
             tiles,
-            levels: Vec::new(),
-            levels_for: None,
+            levels: LevelsCache::default(),
         }
     }
 
     /// Recomputes the levels when the collapse choice or the zoom band changed.
     fn update_levels(&mut self, scene: &Scene, collapse: &Collapse, zoom: f64) {
-        let key = (collapse.clone(), zoom < TILE_BELOW_ZOOM);
-        if self.levels_for.as_ref() != Some(&key) {
-            self.levels = lod::shape_levels(scene, &self.tiles, collapse, zoom);
-            self.levels_for = Some(key);
-        }
+        self.levels.update(scene, &self.tiles, collapse, zoom);
     }
 
     /// The drawn shape under a scene point, topmost first: a tile, or a shape drawn

@@ -105,13 +105,10 @@ pub fn Graph() -> impl IntoView {
     // The view the last fit chose: while it is still shown, the user has not panned
     // or zoomed, and a scene that grew out of it, or a resized pane, fits again.
     let last_fit = StoredValue::new(None::<Viewport>);
+    // Lives as long as the graph: the frames it asks for run only while it does.
+    let alive = StoredValue::new(());
     let traffic = expect_context::<super::traffic::TrafficState>();
     let fit = move || {
-        // Called from animation frames, which may come after the graph is gone (the
-        // table view replaced it): its signals are disposed then.
-        if viewport.is_disposed() {
-            return;
-        }
         let Some(element) = container.get_untracked() else {
             return;
         };
@@ -140,9 +137,6 @@ pub fn Graph() -> impl IntoView {
     let embedded = super::embed::is_embedded();
     let toolbar_ref = NodeRef::<leptos::html::Div>::new();
     let report_height = move || {
-        if viewport.is_disposed() {
-            return;
-        }
         let (Some(element), Some(toolbar)) =
             (container.get_untracked(), toolbar_ref.get_untracked())
         else {
@@ -159,7 +153,7 @@ pub fn Graph() -> impl IntoView {
     if embedded {
         Effect::new(move |_| {
             let _ = scene.get();
-            request_animation_frame(report_height);
+            next_frame(alive, report_height);
         });
         let handle = window_event_listener(leptos::ev::resize, move |_| {
             fit();
@@ -201,10 +195,7 @@ pub fn Graph() -> impl IntoView {
                 collapse.update_untracked(Collapse::follow_zoom);
             }
             last_files.set_value(names);
-            request_animation_frame(move || {
-                if viewport.is_disposed() {
-                    return;
-                }
+            next_frame(alive, move || {
                 // A share link's viewport replaces the first fit.
                 match (
                     state
@@ -222,10 +213,7 @@ pub fn Graph() -> impl IntoView {
                 }
             });
         } else if last_fit.get_value() == Some(viewport.get_untracked()) {
-            request_animation_frame(move || {
-                if viewport.is_disposed() {
-                    return;
-                }
+            next_frame(alive, move || {
                 if let Some(element) = container.get_untracked() {
                     let area = (element.client_width(), element.client_height());
                     if super::panes::out_of_view(
@@ -245,7 +233,7 @@ pub fn Graph() -> impl IntoView {
         if previous.is_some_and(|previous| previous != right)
             && last_fit.get_value() == Some(viewport.get_untracked())
         {
-            request_animation_frame(fit);
+            next_frame(alive, fit);
         }
         right
     });
@@ -256,7 +244,7 @@ pub fn Graph() -> impl IntoView {
             if previous.is_some_and(|previous| previous != layout)
                 && last_fit.get_value() == Some(viewport.get_untracked())
             {
-                request_animation_frame(fit);
+                next_frame(alive, fit);
             }
             layout
         });
@@ -561,10 +549,6 @@ pub fn Graph() -> impl IntoView {
     let palette: Rc<RefCell<Option<(u64, Palette)>>> = Rc::new(RefCell::new(None));
     let draw_cache = Rc::clone(&canvas_scene);
     let draw_now = Rc::new(move || {
-        // A frame asked for just before the table view replaced the graph.
-        if frame_pending.is_disposed() {
-            return;
-        }
         frame_pending.set_value(false);
         let (Some(canvas_element), Some(graph)) =
             (scene_canvas.get_untracked(), container.get_untracked())
@@ -680,7 +664,7 @@ pub fn Graph() -> impl IntoView {
         if !frame_pending.get_value() {
             frame_pending.set_value(true);
             let draw_now = Rc::clone(&draw_now);
-            request_animation_frame(move || draw_now());
+            next_frame(alive, move || draw_now());
         }
     });
     let frame_for_view = Rc::clone(&request_frame);
@@ -938,6 +922,16 @@ pub fn Graph() -> impl IntoView {
 const MIN_ZOOM: f64 = 0.01;
 
 /// "Collapse all" (`collapsed`) and "Expand all".
+/// Runs `frame` at the next animation frame, unless the graph that asked for it is
+/// gone by then (the table view replaced it) and with it the signals `frame` reads.
+fn next_frame(alive: StoredValue<()>, frame: impl FnOnce() + 'static) {
+    request_animation_frame(move || {
+        if !alive.is_disposed() {
+            frame();
+        }
+    });
+}
+
 fn set_all_tiles(scene: Memo<SceneBuild>, collapse: RwSignal<Collapse>, collapsed: bool) {
     scene.with_untracked(|build| collapse.update(|c| c.set_all(&build.tiles, collapsed)));
 }

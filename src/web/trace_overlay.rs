@@ -76,22 +76,37 @@ struct Drawn {
     policies: Option<(u64, Option<NamespacedName>, PolicyOverlay)>,
 }
 
+thread_local! {
+    /// The levels of the scene the layers last asked about (its identity held
+    /// weakly, so a dropped scene's address is never taken for a new one's): the
+    /// drops and the trace layers ask on every frame of a pan or a zoom.
+    static LEVELS: std::cell::RefCell<(std::sync::Weak<Scene>, lod::LevelsCache)> =
+        Default::default();
+}
+
 /// The text the picture writes on `screen`, which badges and labels keep off:
 /// titles, or the tiles' names, counts and drops when zoomed out (then tracking
 /// the drops, which change their labels).
 pub fn picture_texts(build: &SceneBuild, screen: Screen) -> Vec<Rect> {
     let state = expect_context::<AppState>();
     let traffic = expect_context::<TrafficState>();
-    let levels = state
-        .collapse
-        .with(|collapse| lod::shape_levels(&build.scene, &build.tiles, collapse, screen.k));
-    let texts =
-        |counters: &_| lod::texts_on_screen(&build.scene, &build.tiles, &levels, counters, screen);
-    if levels.contains(&lod::Level::Tile) {
-        traffic.counters.with(texts)
-    } else {
-        traffic.counters.with_untracked(texts)
-    }
+    LEVELS.with_borrow_mut(|(scene, levels)| {
+        if !std::ptr::eq(scene.as_ptr(), Arc::as_ptr(&build.scene)) {
+            *scene = Arc::downgrade(&build.scene);
+            *levels = lod::LevelsCache::default();
+        }
+        state
+            .collapse
+            .with(|collapse| levels.update(&build.scene, &build.tiles, collapse, screen.k));
+        let texts = |counters: &_| {
+            lod::texts_on_screen(&build.scene, &build.tiles, levels, counters, screen)
+        };
+        if levels.contains(&lod::Level::Tile) {
+            traffic.counters.with(texts)
+        } else {
+            traffic.counters.with_untracked(texts)
+        }
+    })
 }
 
 /// The layer over the graph.

@@ -294,3 +294,31 @@ fn s13_2_the_local_lb_samples_drops_land_on_its_tiles() {
     assert_eq!(on_islands, service_drops);
     assert!(on_islands > 0);
 }
+
+/// §13.2: the levels a pan or a zoom reuses (`LevelsCache`) are always the ones
+/// computed afresh, across the tile zoom and back, and after a tile is collapsed or
+/// expanded by hand.
+#[test]
+fn s13_2_cached_levels_are_the_levels_at_every_zoom_and_choice() {
+    let topology = analyze_text(&shop(3));
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let tiles = lod::tiles(&scene, &topology);
+    let mut cache = lod::LevelsCache::default();
+    let mut collapse = Collapse::default();
+    let mut n_tiles = 0;
+    for step in 0..4 {
+        if step == 2 {
+            collapse.set(&workload("Deployment", "web"), true);
+        }
+        if step == 3 {
+            collapse.set_all(&tiles, false);
+        }
+        for zoom in [1.0, 0.5, 0.36, 0.34, 0.1, 0.34, 2.0] {
+            cache.update(&scene, &tiles, &collapse, zoom);
+            let fresh = lod::shape_levels(&scene, &tiles, &collapse, zoom);
+            assert_eq!(&*cache, &fresh[..], "step {step}, zoom {zoom}");
+            n_tiles += fresh.iter().filter(|l| **l == Level::Tile).count();
+        }
+    }
+    assert!(n_tiles > 0, "some zoom shows tiles");
+}

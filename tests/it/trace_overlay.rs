@@ -333,6 +333,34 @@ fn nothing_drawn_gives_no_badges() {
     assert!(overlay.highlight.lit_shapes.is_empty());
 }
 
+/// The samples the badge tests trace: Online Boutique with its policies, traced
+/// from its frontend pod, and local-lb with its NodePort trace from a node without
+/// an echo pod.
+struct BadgeSamples {
+    boutique: Topology,
+    local_lb: Topology,
+    local_lb_trace: Trace,
+}
+
+impl BadgeSamples {
+    fn new() -> BadgeSamples {
+        let boutique = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+        let local_lb = samples(&["local-loadbalancer.yaml"]);
+        let local_lb_trace = echo_node_port_trace(&local_lb, &node_without_echo(&local_lb));
+        BadgeSamples {
+            boutique,
+            local_lb,
+            local_lb_trace,
+        }
+    }
+
+    /// A trace from Online Boutique's frontend pod to `to`.
+    fn frontend_trace(&self, to: &str) -> Trace {
+        let frontend = format!("pod/default/{}", pod_of(&self.boutique, "frontend"));
+        run_trace(&self.boutique, &frontend, to)
+    }
+}
+
 /// §13.5: badges and the verdict never cover a shape's title, nor each other, and
 /// stay inside the layer, at any zoom and in both views: the demo's trace from
 /// frontend to cartservice (DNS, node, DNAT, policy, pod), its denied connection to
@@ -340,20 +368,14 @@ fn nothing_drawn_gives_no_badges() {
 /// the node box's title).
 #[test]
 fn badges_never_cover_a_title() {
-    let boutique = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
-    let frontend = format!("pod/default/{}", pod_of(&boutique, "frontend"));
-    let local_lb = samples(&["local-loadbalancer.yaml"]);
-    let node = node_without_echo(&local_lb);
+    let fixture = BadgeSamples::new();
     let cases = [
         (
-            &boutique,
-            run_trace(&boutique, &frontend, "cartservice:7070"),
+            &fixture.boutique,
+            fixture.frontend_trace("cartservice:7070"),
         ),
-        (
-            &boutique,
-            run_trace(&boutique, &frontend, "redis-cart:6379"),
-        ),
-        (&local_lb, echo_node_port_trace(&local_lb, &node)),
+        (&fixture.boutique, fixture.frontend_trace("redis-cart:6379")),
+        (&fixture.local_lb, fixture.local_lb_trace.clone()),
     ];
     let mut n_marks = 0;
     let mut n_moved_node_badges = 0;
@@ -451,23 +473,20 @@ fn node_of(topology: &Topology, pod: &str) -> String {
 /// counted so that its tiles carry drop labels, and the demo's trace to cartservice.
 #[test]
 fn badges_never_cover_a_tiles_text() {
-    let boutique = samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
-    let frontend = format!("pod/default/{}", pod_of(&boutique, "frontend"));
-    let local_lb = samples(&["local-loadbalancer.yaml"]);
-    let node = node_without_echo(&local_lb);
-    let mut simulator = Simulator::new(local_lb.clone(), SimConfig::default());
+    let fixture = BadgeSamples::new();
+    let mut simulator = Simulator::new(fixture.local_lb.clone(), SimConfig::default());
     for _ in 0..2_000 {
         simulator.tick();
     }
     let cases = [
         (
-            &boutique,
-            run_trace(&boutique, &frontend, "cartservice:7070"),
+            &fixture.boutique,
+            fixture.frontend_trace("cartservice:7070"),
             Counters::default(),
         ),
         (
-            &local_lb,
-            echo_node_port_trace(&local_lb, &node),
+            &fixture.local_lb,
+            fixture.local_lb_trace.clone(),
             simulator.counters(),
         ),
     ];
