@@ -45,7 +45,8 @@ pub fn TableView() -> impl IntoView {
         Effect::new(move |_| {
             let _ = state.topology.get();
             request_animation_frame(move || {
-                if let Some(element) = table_ref.get_untracked() {
+                // The graph may have replaced the table before this frame.
+                if let Some(element) = table_ref.try_get_untracked().flatten() {
                     super::embed::report_height(super::embed::content_height(&element));
                 }
             });

@@ -29,27 +29,42 @@ test('the logical view shows workloads without nodes, and the table view lists s
   await app.assertClean();
 });
 
-// The graph asks for animation frames after a new scene (to fit it); the table view
-// can replace the graph before such a frame comes, which then must not read the
-// graph's disposed signals (a "reactive value already disposed" panic, seen once
-// in CI on a quick Logical -> Table click).
-test('a frame the graph asked for just before the table replaced it does nothing', async ({ page }) => {
-  const app = new App(page);
-  await app.openFresh();
+// The graph asks for animation frames after a new scene (to fit it), and an
+// embedded table for one to report its height; the other tab can replace either
+// before such a frame comes, which then must not read the unmounted view's
+// disposed signals (a "reactive value already disposed" panic, seen once in CI on
+// a quick Logical -> Table click).
+async function switchViewsBeforeTheirFrames(app) {
   for (let round = 0; round < 8; round++) {
-    await page.evaluate(async (view) => {
+    await app.page.evaluate(async (view) => {
       const button = (id) => document.querySelector(`[data-testid="${id}"]`);
+      const leaveBeforeTheFrame = async (id) => {
+        // Let the effects run and ask for their frame, then leave before it comes.
+        for (let i = 0; i < 4; i++) await Promise.resolve();
+        button(id).click();
+      };
       button(view).click();
-      // Let the effects run and ask for their frame, then leave before it comes.
-      for (let i = 0; i < 4; i++) await Promise.resolve();
-      button('tab-table').click();
+      await leaveBeforeTheFrame('tab-table');
+      await leaveBeforeTheFrame('tab-graph');
       await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-      button('tab-graph').click();
     }, round % 2 ? 'view-cluster' : 'view-logical');
     await app.waitForGraph();
   }
-  await expect(page.getByTestId('tab-graph')).toHaveAttribute('aria-pressed', 'true');
+  await expect(app.page.getByTestId('tab-graph')).toHaveAttribute('aria-pressed', 'true');
   await app.assertClean();
+}
+
+test('a frame the graph or the table asked for just before the other tab replaced it does nothing', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await switchViewsBeforeTheirFrames(app);
+});
+
+test('embedded, a frame the graph or the table asked for just before the other tab replaced it does nothing', async ({ page }) => {
+  const app = new App(page);
+  await page.goto('/?embed&sample=guestbook');
+  await app.waitForGraph();
+  await switchViewsBeforeTheirFrames(app);
 });
 
 test('a sample can be loaded from the samples menu', async ({ page }) => {
