@@ -1,4 +1,4 @@
-//! Times each engine phase on a file: `cargo run --release --example phases -- FILE`.
+//! Times each engine phase on files: `cargo run --release --example phases -- FILE...`.
 use kubetopo::engine::{
     self,
     config::Config,
@@ -8,9 +8,14 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
-    let path = std::env::args().nth(1).expect("file");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let files = vec![SourceFile::new(path, text)];
+    let files: Vec<SourceFile> = std::env::args()
+        .skip(1)
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            SourceFile::new(path, text)
+        })
+        .collect();
+    assert!(!files.is_empty(), "usage: phases FILE...");
     let config = Config::default();
     let t = Instant::now();
     let mut diagnostics = Vec::new();
@@ -86,6 +91,25 @@ fn main() {
     let simulator =
         engine::sim::Simulator::new(std::sync::Arc::clone(&topology), Default::default());
     eprintln!("page: simulator start: {:?}", t.elapsed());
+    // A tick that traces a new connection makes a policy engine: from scratch
+    // before, or over the pod selections the simulator's index keeps.
+    let t = Instant::now();
+    let engine = engine::netpol::PolicyEngine::new(&topology.manifests, &topology.cluster);
+    eprintln!("policy engine, from scratch: {:?}", t.elapsed());
+    let selections = engine.into_selections();
+    let t = Instant::now();
+    let _engine = engine::netpol::PolicyEngine::with_selections(
+        &topology.manifests,
+        &topology.cluster,
+        std::borrow::Cow::Borrowed(&selections),
+    );
+    eprintln!("policy engine, shared selections: {:?}", t.elapsed());
+    let mut simulator = simulator;
+    let t = Instant::now();
+    for _ in 0..60 {
+        simulator.tick();
+    }
+    eprintln!("page: 60 simulator ticks: {:?}", t.elapsed());
     drop(simulator);
     let t = Instant::now();
     let json = engine::output::to_json(&topology);

@@ -342,11 +342,16 @@ fn chip_readiness(class: &str) -> Option<Readiness> {
 
 /// Sets each tile's drops from the simulator's counters (§13.2): a node's are the
 /// connections that ended dropped or rejected on it; an island's and a workload's
-/// are those of the Services it holds or serves.
-pub fn add_drops(tiles: &mut [Tile], counters: &Counters) {
+/// are those of the Services it holds or serves. Returns whether any tile's drops
+/// changed, that is, whether a picture of the tiles must be drawn again.
+pub fn add_drops(tiles: &mut [Tile], counters: &Counters) -> bool {
+    let mut changed = false;
     for tile in tiles {
-        tile.n_drops = drops_of(tile, counters);
+        let n_drops = drops_of(tile, counters);
+        changed |= tile.n_drops != n_drops;
+        tile.n_drops = n_drops;
     }
+    changed
 }
 
 fn drops_of(tile: &Tile, counters: &Counters) -> u64 {

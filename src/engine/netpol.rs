@@ -116,20 +116,58 @@ pub struct PolicyEngine<'a> {
     cluster: &'a Cluster,
     /// Sorted by (namespace, name), so messages list policies in a stable order.
     policies: Vec<CompiledPolicy<'a>>,
-    /// Per pod index: indices into `policies` selecting it for ingress and egress.
-    ingress_by_pod: Vec<Vec<u32>>,
-    egress_by_pod: Vec<Vec<u32>>,
+    /// What the policies select, pod by pod: built here, or once per topology and
+    /// shared ([`PolicyEngine::with_selections`]).
+    selections: Cow<'a, PodSelections>,
     policies_by_namespace: BTreeMap<&'a str, Vec<u32>>,
-    namespace_labels: BTreeMap<String, Labels>,
     node_ips: BTreeMap<&'a str, IpAddr>,
-    /// kube-dns pods present in the cluster, by index.
-    kube_dns_pods: Vec<usize>,
     /// Stands in for kube-dns when the manifests do not include it, which is usual.
     assumed_kube_dns: ClusterPod,
 }
 
+/// The part of a [`PolicyEngine`] that grows with the pods: which policies select
+/// each pod, for ingress and for egress, where kube-dns runs, and the labels of
+/// every namespace. The traffic simulator makes an engine on every tick that
+/// traces something new; at 100,000 pods, finding these again each time was most
+/// of the engine's making, so they are found once per topology
+/// ([`PolicyEngine::into_selections`]) and shared.
+#[derive(Clone, Debug, Default)]
+pub struct PodSelections {
+    namespace_labels: BTreeMap<String, Labels>,
+    /// Per pod index: indices into the engine's policies (sorted by namespace and
+    /// name) selecting it for ingress and egress.
+    ingress_by_pod: Vec<Vec<u32>>,
+    egress_by_pod: Vec<Vec<u32>>,
+    /// kube-dns pods present in the cluster, by index.
+    kube_dns_pods: Vec<usize>,
+}
+
 impl<'a> PolicyEngine<'a> {
     pub fn new(manifests: &'a Manifests, cluster: &'a Cluster) -> PolicyEngine<'a> {
+        PolicyEngine::build(manifests, cluster, None)
+    }
+
+    /// An engine over the same `manifests` and `cluster` as the one whose
+    /// [`PolicyEngine::into_selections`] gave `selections`.
+    pub fn with_selections(
+        manifests: &'a Manifests,
+        cluster: &'a Cluster,
+        selections: Cow<'a, PodSelections>,
+    ) -> PolicyEngine<'a> {
+        PolicyEngine::build(manifests, cluster, Some(selections))
+    }
+
+    /// What this engine found each pod selected by, to build the next engine over
+    /// the same cluster without finding it again.
+    pub fn into_selections(self) -> PodSelections {
+        self.selections.into_owned()
+    }
+
+    fn build(
+        manifests: &'a Manifests,
+        cluster: &'a Cluster,
+        selections: Option<Cow<'a, PodSelections>>,
+    ) -> PolicyEngine<'a> {
         let mut sorted: Vec<&'a NetworkPolicy> = manifests.network_policies.iter().collect();
         sorted.sort_compact_by(|a, b| {
             (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
@@ -145,6 +183,24 @@ impl<'a> PolicyEngine<'a> {
                 .push(policy_index as u32);
         }
 
+        let node_ips = cluster
+            .nodes
+            .iter()
+            .map(|node| (node.name.as_str(), node.internal_ip))
+            .collect_map();
+
+        let mut engine = PolicyEngine {
+            cluster,
+            policies,
+            selections: Cow::Owned(PodSelections::default()),
+            policies_by_namespace,
+            node_ips,
+            assumed_kube_dns: assumed_kube_dns_pod(),
+        };
+        if let Some(selections) = selections {
+            engine.selections = selections;
+            return engine;
+        }
         let mut namespace_labels: BTreeMap<String, Labels> = BTreeMap::new();
         for namespace in &manifests.namespaces {
             namespace_labels.insert(
@@ -179,27 +235,15 @@ impl<'a> PolicyEngine<'a> {
                 );
             }
         }
-
-        let node_ips = cluster
-            .nodes
-            .iter()
-            .map(|node| (node.name.as_str(), node.internal_ip))
-            .collect_map();
-
-        let mut engine = PolicyEngine {
-            cluster,
-            policies,
-            ingress_by_pod: Vec::with_capacity(cluster.pods.len()),
-            egress_by_pod: Vec::with_capacity(cluster.pods.len()),
-            policies_by_namespace,
+        engine.selections = Cow::Owned(PodSelections {
             namespace_labels,
-            node_ips,
-            kube_dns_pods: Vec::new(),
-            assumed_kube_dns: assumed_kube_dns_pod(),
-        };
-        // A tracer builds one engine per tick of the traffic simulator: with 10,000
-        // pods, looking the namespace's policies up once per run of pods, and not
-        // allocating for pods no policy can select, is what keeps that cheap.
+            ..PodSelections::default()
+        });
+        // Looking the namespace's policies up once per run of pods, and not
+        // allocating for pods no policy can select, keeps this linear in the pods.
+        let mut ingress_by_pod = Vec::with_capacity(cluster.pods.len());
+        let mut egress_by_pod = Vec::with_capacity(cluster.pods.len());
+        let mut kube_dns_pods = Vec::new();
         let mut candidates: (Option<&str>, &[u32]) = (None, &[]);
         for (pod_index, pod) in cluster.pods.iter().enumerate() {
             if candidates.0 != Some(pod.namespace.as_str()) {
@@ -220,12 +264,16 @@ impl<'a> PolicyEngine<'a> {
                     engine.selecting_among(candidates.1, pod, PolicyDirection::Egress),
                 )
             };
-            engine.ingress_by_pod.push(ingress);
-            engine.egress_by_pod.push(egress);
+            ingress_by_pod.push(ingress);
+            egress_by_pod.push(egress);
             if is_kube_dns(pod) {
-                engine.kube_dns_pods.push(pod_index);
+                kube_dns_pods.push(pod_index);
             }
         }
+        let selections = engine.selections.to_mut();
+        selections.ingress_by_pod = ingress_by_pod;
+        selections.egress_by_pod = egress_by_pod;
+        selections.kube_dns_pods = kube_dns_pods;
         engine
     }
 
@@ -315,6 +363,7 @@ impl<'a> PolicyEngine<'a> {
             return true;
         }
         let mut targets: Vec<Party<'_>> = self
+            .selections
             .kube_dns_pods
             .iter()
             .map(|&dns_index| Party::Pod {
@@ -345,10 +394,12 @@ impl<'a> PolicyEngine<'a> {
     pub fn isolation(&self, pod_index: usize) -> Isolation {
         Isolation {
             ingress: self
+                .selections
                 .ingress_by_pod
                 .get(pod_index)
                 .is_some_and(|list| !list.is_empty()),
             egress: self
+                .selections
                 .egress_by_pod
                 .get(pod_index)
                 .is_some_and(|list| !list.is_empty()),
@@ -363,8 +414,8 @@ impl<'a> PolicyEngine<'a> {
         direction: PolicyDirection,
     ) -> impl Iterator<Item = &'a NetworkPolicy> + '_ {
         let lists = match direction {
-            PolicyDirection::Ingress => &self.ingress_by_pod,
-            PolicyDirection::Egress => &self.egress_by_pod,
+            PolicyDirection::Ingress => &self.selections.ingress_by_pod,
+            PolicyDirection::Egress => &self.selections.egress_by_pod,
         };
         lists
             .get(pod_index)
@@ -377,7 +428,7 @@ impl<'a> PolicyEngine<'a> {
     /// A namespace's labels as namespaceSelectors see them: its Namespace object's
     /// labels, plus `kubernetes.io/metadata.name`, which every namespace has.
     pub fn namespace_labels(&self, namespace: &str) -> Cow<'_, Labels> {
-        match self.namespace_labels.get(namespace) {
+        match self.selections.namespace_labels.get(namespace) {
             Some(labels) => Cow::Borrowed(labels),
             None => Cow::Owned(with_name_label(namespace, Labels::new())),
         }
@@ -615,8 +666,8 @@ impl<'a> PolicyEngine<'a> {
         direction: PolicyDirection,
     ) -> Cow<'_, [u32]> {
         let lists = match direction {
-            PolicyDirection::Ingress => &self.ingress_by_pod,
-            PolicyDirection::Egress => &self.egress_by_pod,
+            PolicyDirection::Ingress => &self.selections.ingress_by_pod,
+            PolicyDirection::Egress => &self.selections.egress_by_pod,
         };
         match pod_index.and_then(|index| lists.get(index)) {
             Some(list) => Cow::Borrowed(list.as_slice()),

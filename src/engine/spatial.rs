@@ -133,9 +133,7 @@ impl SpatialIndex {
                 .map(|&p| p as usize)
                 .filter(|&p| touches(&self.rects[p], area)),
         );
-        found.sort_compact();
-        found.dedup();
-        found
+        in_order(found, self.rects.len())
     }
 
     /// Positions of the items containing the point, in ascending order (the last is
@@ -170,6 +168,30 @@ impl SpatialIndex {
             cell(rect.y + rect.h, self.origin.1, self.rows),
         )
     }
+}
+
+/// `found` (positions below `n`, some found in more than one cell) in ascending
+/// order, once each. A view of a whole large picture finds most of its items: they
+/// are marked in a bitmap and read back in order, in time linear in `n`, where
+/// sorting them is not (every frame of a zoomed-out canvas asks for them).
+fn in_order(mut found: Vec<usize>, n: usize) -> Vec<usize> {
+    if found.len() < n / 16 {
+        found.sort_compact();
+        found.dedup();
+        return found;
+    }
+    let mut marks = vec![0u64; n.div_ceil(64)];
+    for &position in &found {
+        marks[position / 64] |= 1 << (position % 64);
+    }
+    found.clear();
+    for (word, mut bits) in marks.into_iter().enumerate() {
+        while bits != 0 {
+            found.push(word * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+    found
 }
 
 fn is_finite(rect: &Rect) -> bool {

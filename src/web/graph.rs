@@ -673,16 +673,21 @@ pub fn Graph() -> impl IntoView {
         collapse.track();
         frame_for_view();
     });
-    // The traffic's drops, onto the tiles, as often as the counters change.
+    // The traffic's drops, onto the tiles, as often as the counters change; drawn
+    // again only when a tile's drops changed (at 100,000 pods a frame of the whole
+    // canvas is tens of milliseconds, and the counters change a few times a second).
     let drops_cache = Rc::clone(&canvas_scene);
     let frame_for_drops = Rc::clone(&request_frame);
     Effect::new(move |_| {
-        traffic.counters.with(|counters| {
-            if let Some(cache) = drops_cache.borrow_mut().as_mut() {
-                lod::add_drops(&mut cache.tiles, counters);
-            }
+        let changed = traffic.counters.with(|counters| {
+            drops_cache
+                .borrow_mut()
+                .as_mut()
+                .is_some_and(|cache| lod::add_drops(&mut cache.tiles, counters))
         });
-        frame_for_drops();
+        if changed {
+            frame_for_drops();
+        }
     });
     // Draws the scene's markup when it changes and applies the highlight, in one
     // effect so that the highlight always refers to the elements on screen. Large

@@ -248,7 +248,9 @@ fn s13_2_tiles_carry_the_drops_of_their_nodes_and_services() {
             ..VerdictCounts::default()
         },
     );
-    lod::add_drops(&mut tiles, &counters);
+    assert!(lod::add_drops(&mut tiles, &counters), "the drops changed");
+    // The same counters again change nothing, so the canvas need not draw again.
+    assert!(!lod::add_drops(&mut tiles, &counters));
     let drops = |id: &str| tiles.iter().find(|t| t.id == id).unwrap().n_drops;
     assert_eq!(drops(&format!("node:{node}")), 3);
     assert_eq!(drops("ns:shop"), 4);
@@ -258,7 +260,7 @@ fn s13_2_tiles_carry_the_drops_of_their_nodes_and_services() {
     }
     // Counters that name nothing in the picture change nothing; new counters
     // replace the old ones rather than adding to them.
-    lod::add_drops(&mut tiles, &Counters::default());
+    assert!(lod::add_drops(&mut tiles, &Counters::default()));
     assert!(tiles.iter().all(|t| t.n_drops == 0));
 }
 

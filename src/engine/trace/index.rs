@@ -5,6 +5,7 @@ use crate::engine::sort::SortCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use crate::engine::netpol::{PodSelections, PolicyEngine};
 use crate::engine::refs::{KindRef, NamespacedName};
 use crate::engine::Topology;
 
@@ -19,6 +20,8 @@ pub struct TraceIndex {
     pub(super) namespaces: BTreeSet<String>,
     /// Pods by (namespace, workload): keyed both `Kind/name` and `name`; bare pods by their own name.
     pub(super) workloads: BTreeMap<(String, String), Vec<usize>>,
+    /// What the NetworkPolicies select, pod by pod; `None` without policies.
+    pub(super) policies: Option<PodSelections>,
 }
 
 /// Who answers on an address. Ordered by how kube-proxy and routing look at it:
@@ -98,6 +101,8 @@ impl TraceIndex {
             owners.sort_compact();
             owners.dedup();
         }
+        index.policies = (!topology.manifests.network_policies.is_empty())
+            .then(|| PolicyEngine::new(&topology.manifests, &topology.cluster).into_selections());
         index
     }
 

@@ -476,8 +476,26 @@ impl<'t> Tracer<'t> {
 
     /// Uses an index built earlier with [`TraceIndex::build`] on this same topology.
     pub fn with_index(topology: &'t Topology, index: Cow<'t, TraceIndex>) -> Tracer<'t> {
-        let policies = (!topology.manifests.network_policies.is_empty())
-            .then(|| PolicyEngine::new(&topology.manifests, &topology.cluster));
+        // The policy engine reuses what the index found each pod selected by.
+        let (index, selections) = match index {
+            Cow::Borrowed(index) => (
+                Cow::Borrowed(index),
+                index.policies.as_ref().map(Cow::Borrowed),
+            ),
+            Cow::Owned(mut index) => {
+                let selections = index.policies.take().map(Cow::Owned);
+                (Cow::Owned(index), selections)
+            }
+        };
+        let policies =
+            (!topology.manifests.network_policies.is_empty()).then(|| match selections {
+                Some(selections) => PolicyEngine::with_selections(
+                    &topology.manifests,
+                    &topology.cluster,
+                    selections,
+                ),
+                None => PolicyEngine::new(&topology.manifests, &topology.cluster),
+            });
         let dns_ip = topology
             .services
             .iter()
