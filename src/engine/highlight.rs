@@ -95,7 +95,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
     let mut lit_shapes: BTreeSet<usize> = lit_ids
         .iter()
         .filter_map(|id| scene.shape_index(id))
-        .collect();
+        .collect_set();
     lit_shapes.extend(matched_shapes.iter().copied());
     // Keep the containers of lit shapes visible: a pod's workload group and node.
     // Shapes of one container are neighbours in the scene's order, so the last
@@ -140,12 +140,12 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
                         || edge_starts.contains(&edge.from)
                 })
                 .map(|(position, _)| position)
-                .collect()
+                .collect_set()
         },
         selected_shapes: selection
             .and_then(|selected| scene.shape_index(selected))
             .into_iter()
-            .collect(),
+            .collect_set(),
         matched_shapes,
     }
 }
@@ -243,7 +243,7 @@ pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> 
                 searchable && contains_ignoring_case(&shape.label, needle)
             })
             .map(|(position, _)| position)
-            .collect();
+            .collect_set();
         result.routes = scene
             .edges
             .iter()

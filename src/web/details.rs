@@ -9,6 +9,7 @@ use crate::engine::lod;
 use crate::engine::model::{Readiness, ServiceType, TrafficPolicy};
 use crate::engine::refs::KindRef;
 use crate::engine::scene::{self, IdKind};
+use crate::engine::sort::CollectCompact;
 use crate::engine::sources;
 use crate::engine::Topology;
 
@@ -431,7 +432,7 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         <h2 data-testid="details-title">{workload_ref.to_string()}</h2>
         <dl class="facts">
             <dt>"Pods"</dt><dd data-testid="workload-pods">{format!("{n_ready}/{} ready", pods.len())}</dd>
-            <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")}</dd>
+            <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect_set().into_iter().collect::<Vec<_>>().join(", ")}</dd>
         </dl>
         <h3>"What if"</h3>
         <div class="whatif">
