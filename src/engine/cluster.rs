@@ -608,7 +608,7 @@ fn check_workload_selector(workload: &Workload, diagnostics: &mut Vec<Diagnostic
         "spec.selector"
     };
     let source = workload.meta.field_source(field);
-    let kind_lower = workload.kind.as_str().to_lowercase();
+    let kind_lower = workload.kind.as_str().to_ascii_lowercase();
     let reject = |diagnostics: &mut Vec<Diagnostic>, code: &'static str, message: String| {
         diagnostics.push(
             Diagnostic::error(code, message)

@@ -123,12 +123,13 @@ pub fn to_dot(scene: &Scene) -> String {
 
 /// The name of an exported file: the workspace's name made safe for any file
 /// system (lower-case ASCII letters, digits and single dashes, at most 60), then
-/// the view for pictures and graphs, then `extension`. An empty result falls back
+/// the view for pictures and graphs, then `extension`. Only ASCII letters are
+/// lowered: any other character becomes a dash anyway. An empty result falls back
 /// to `kubetopo`. `Sample: Online Boutique`, logical view, `svg` gives
 /// `sample-online-boutique-logical.svg`.
 pub fn file_name(workspace_name: &str, view: Option<View>, extension: &str) -> String {
     let mut stem = String::new();
-    for character in workspace_name.chars().flat_map(char::to_lowercase) {
+    for character in workspace_name.chars().map(|c| c.to_ascii_lowercase()) {
         if character.is_ascii_alphanumeric() {
             stem.push(character);
         } else if !stem.is_empty() && !stem.ends_with('-') {

@@ -95,7 +95,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
     let mut lit_shapes: BTreeSet<usize> = lit_ids
         .iter()
         .filter_map(|id| scene.shape_index(id))
-        .collect();
+        .collect_set();
     lit_shapes.extend(matched_shapes.iter().copied());
     // Keep the containers of lit shapes visible: a pod's workload group and node.
     // Shapes of one container are neighbours in the scene's order, so the last
@@ -140,12 +140,12 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
                         || edge_starts.contains(&edge.from)
                 })
                 .map(|(position, _)| position)
-                .collect()
+                .collect_set()
         },
         selected_shapes: selection
             .and_then(|selected| scene.shape_index(selected))
             .into_iter()
-            .collect(),
+            .collect_set(),
         matched_shapes,
     }
 }
@@ -219,14 +219,14 @@ pub struct SearchResult {
     pub query_error: Option<String>,
 }
 
-/// Shapes whose label contains `search` (case-insensitive), and pods, workloads
+/// Shapes whose label contains `search` (ignoring ASCII case), and pods, workloads
 /// and Services whose labels match the selector `query`. Blank inputs match nothing.
 ///
 /// The name search is one pass over the labels with no allocation per shape, so a
 /// keystroke at 100,000 pods costs a few milliseconds; the ranking that Enter
 /// needs is computed only when asked for ([`SearchResult::ranked`]).
 pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> SearchResult {
-    let needle = search.trim().to_lowercase();
+    let needle = search.trim().to_ascii_lowercase();
     let mut result = SearchResult {
         needle,
         ..SearchResult::default()
@@ -243,7 +243,7 @@ pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> 
                 searchable && contains_ignoring_case(&shape.label, needle)
             })
             .map(|(position, _)| position)
-            .collect();
+            .collect_set();
         result.routes = scene
             .edges
             .iter()
@@ -331,7 +331,7 @@ impl SearchResult {
             Some(IdKind::Pod) => 4,
             _ => 5,
         };
-        let label = label.to_lowercase();
+        let label = label.to_ascii_lowercase();
         (kind_rank, label != self.needle, label)
     }
 }
@@ -344,16 +344,17 @@ fn route_name(id: &str) -> Option<&str> {
     }
 }
 
-/// Whether `haystack` contains `needle`, which is already lowercase, ignoring
-/// case. ASCII labels, nearly all of them, are compared in place.
+/// Whether `haystack` contains `needle`, which is already ASCII-lowercase,
+/// ignoring ASCII case, compared in place. Kubernetes names are ASCII (RFC 1123
+/// labels and subdomains); any other character must match exactly. Unicode case
+/// folding (`str::to_lowercase`) would bring the standard library's case tables,
+/// about 5 KB of brotli wasm, into the app for names Kubernetes refuses anyway.
+/// On UTF-8 bytes this finds only whole characters: a valid needle cannot match
+/// from the middle of a character.
 fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
-    if haystack.is_ascii() && needle.is_ascii() {
-        let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-        needle.is_empty()
-            || haystack
-                .windows(needle.len())
-                .any(|window| window.eq_ignore_ascii_case(needle))
-    } else {
-        haystack.to_lowercase().contains(needle)
-    }
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use super::highlight::Highlight;
 use super::scene::{self, IdKind, Rect, Scene};
+use super::sort::CollectCompact;
 use super::trace::{HopAction, Place, Trace, Verdict};
 use super::Topology;
 
@@ -432,7 +433,7 @@ fn lit(scene: &Scene, crossed: &[String]) -> Highlight {
                 _ => false,
             })
             .map(|(position, _)| position)
-            .collect(),
+            .collect_set(),
         selected_shapes: BTreeSet::new(),
         matched_shapes: BTreeSet::new(),
     }

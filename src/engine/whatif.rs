@@ -1344,7 +1344,7 @@ impl<'w> PodFactory<'w> {
                 .chain(also_placed)
                 .filter(|p| !p.phase.is_terminal())
                 .flat_map(|p| p.ips.iter().copied())
-                .collect()
+                .collect_set()
         });
         // hostNetwork pods share their node's address, as `cluster` gives it.
         let ip = if self.spec.host_network {

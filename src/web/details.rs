@@ -3,14 +3,17 @@
 
 use leptos::prelude::*;
 
-use super::state::AppState;
+use super::state::{AppState, InputFile};
 use crate::engine::diag::Diagnostic;
-use crate::engine::lod;
+use crate::engine::migrate::{self, Migration, Scope};
 use crate::engine::model::{Readiness, ServiceType, TrafficPolicy};
 use crate::engine::refs::KindRef;
+use crate::engine::refs::NamespacedName;
 use crate::engine::scene::{self, IdKind};
+use crate::engine::sort::CollectCompact;
 use crate::engine::sources;
 use crate::engine::Topology;
+use crate::engine::{export, lod};
 
 #[component]
 pub fn DetailsPanel() -> impl IntoView {
@@ -86,6 +89,11 @@ pub(super) fn diagnostics_list(
         .filter(|d| d.object == object)
         .cloned()
         .collect();
+    diagnostic_items(diagnostics, state)
+}
+
+/// `diagnostics` as a list, each with a link to its line in the editor.
+fn diagnostic_items(diagnostics: Vec<Diagnostic>, state: AppState) -> impl IntoView {
     if diagnostics.is_empty() {
         return view! { <p class="hint">"No diagnostics."</p> }.into_any();
     }
@@ -431,7 +439,7 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         <h2 data-testid="details-title">{workload_ref.to_string()}</h2>
         <dl class="facts">
             <dt>"Pods"</dt><dd data-testid="workload-pods">{format!("{n_ready}/{} ready", pods.len())}</dd>
-            <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")}</dd>
+            <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect_set().into_iter().collect::<Vec<_>>().join(", ")}</dd>
         </dl>
         <h3>"What if"</h3>
         <div class="whatif">
@@ -470,7 +478,80 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         </table>
         <h3>"Diagnostics"</h3>
         {diagnostics_list(topology, &object, state)}
+        <h3>"Gateway API"</h3>
+        {migration_block(NamespacedName::new(&ingress.namespace, &ingress.name), state)}
         {source_block(state, &ingress.source.file, ingress.source.line, ingress.source.line + 40)}
     }
     .into_any()
+}
+
+/// The Gateway and HTTPRoutes that `engine::migrate` writes for one Ingress (as
+/// `kubetopo migrate` does, docs/migrate.md), written when asked for and shown with
+/// what they cannot express, to copy, download, or open as a new workspace beside
+/// this one: the user's own workspace is never changed.
+fn migration_block(ingress: NamespacedName, state: AppState) -> impl IntoView {
+    let migration = RwSignal::new(None::<Migration>);
+    let note = RwSignal::new(String::new());
+    let file_name = export::file_name(
+        &format!("{} {} gateway api", ingress.namespace, ingress.name),
+        None,
+        "yaml",
+    );
+    let write = move |_| {
+        let written = state
+            .topology
+            .with_untracked(|t| migrate::migrate(&t.value, Scope::One(&ingress)));
+        note.set(String::new());
+        migration.set(Some(written));
+    };
+    let yaml = move || migration.with_untracked(|m| m.as_ref().map(Migration::to_yaml));
+    let copy = move |_| {
+        let (Some(text), Some(window)) = (yaml(), web_sys::window()) else {
+            return;
+        };
+        let copied =
+            wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(&text));
+        leptos::task::spawn_local(async move {
+            note.set(match copied.await {
+                Ok(_) => "Copied.".into(),
+                Err(_) => "The clipboard refused it: select the text and copy it by hand.".into(),
+            });
+        });
+    };
+    let download_name = file_name.clone();
+    let download = move |_| {
+        if let Some(text) = yaml() {
+            if let Err(error) =
+                super::export::download_text(&download_name, "application/yaml", &text)
+            {
+                note.set(error);
+            }
+        }
+    };
+    let open = move |_| {
+        let Some(text) = yaml() else { return };
+        let mut files = state.files.get_untracked();
+        files.push(InputFile {
+            name: file_name.clone(),
+            text,
+        });
+        let name = format!(
+            "{} (Gateway API)",
+            state.workspace.with_untracked(|w| w.name.clone())
+        );
+        super::workspaces::open_as_new_workspace(state, name, files);
+    };
+    view! {
+        <button type="button" data-testid="migrate" on:click=write>"Migrate to Gateway API"</button>
+        {move || migration.get().map(|m| (m.to_yaml(), m.diagnostics)).map(|(text, diagnostics)| view! {
+            <div class="migration" data-testid="migration">
+                <button type="button" data-testid="migrate-copy" on:click=copy>"Copy"</button>
+                <button type="button" data-testid="migrate-download" on:click=download.clone()>"Download"</button>
+                <button type="button" data-testid="migrate-open" title="Your files and this YAML, as a new workspace" on:click=open.clone()>"Open as new workspace"</button>
+                <span role="status" data-testid="migrate-note">{move || note.get()}</span>
+                {diagnostic_items(diagnostics, state)}
+                <pre class="yaml" data-testid="migrate-yaml">{text}</pre>
+            </div>
+        })}
+    }
 }

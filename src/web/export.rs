@@ -138,7 +138,7 @@ fn export_as(
 }
 
 /// Downloads `text` as a file.
-fn download_text(file_name: &str, media_type: &str, text: &str) -> Result<(), String> {
+pub(super) fn download_text(file_name: &str, media_type: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(media_type);

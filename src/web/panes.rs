@@ -75,7 +75,7 @@ pub fn PaneToggles() -> impl IntoView {
         view! {
             <button type="button" class="pane-toggle" data-testid=test_id
                 aria-pressed=move || open().to_string()
-                title=move || format!("{} the {} pane", if open() { "Hide" } else { "Show" }, label.to_lowercase())
+                title=move || format!("{} the {} pane", if open() { "Hide" } else { "Show" }, label.to_ascii_lowercase())
                 on:click=move |_| panes.update(|prefs, _| prefs.toggle(pane))>{label}</button>
         }
     };

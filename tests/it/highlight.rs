@@ -284,6 +284,26 @@ fn name_search_is_case_insensitive_and_ignores_groups() {
     assert!(search(&scene, &topology, "   ", "").matches.is_empty());
 }
 
+/// Names Kubernetes accepts are ASCII, and the search folds ASCII case only: a
+/// name it would refuse (here `Café-Shop`, shown with its diagnostic) is found by
+/// its ASCII letters in any case, its other characters as they are written.
+#[test]
+fn name_search_folds_ascii_case_only() {
+    let topology = analyze_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: Café-Shop\nspec:\n  ports:\n  - port: 80\n",
+    );
+    let scene = cluster_scene(&topology);
+    let service = scene::service_id("default", "Café-Shop");
+    for needle in ["café-shop", "CAFé", "é-S", "Café-Shop"] {
+        let found = search(&scene, &topology, needle, "");
+        assert!(
+            shape_ids(&scene, &found.matches).contains(&service),
+            "{needle:?} finds the Service"
+        );
+    }
+    assert!(search(&scene, &topology, "CAFÉ", "").matches.is_empty());
+}
+
 /// §1.2: the query box takes kubectl's selector syntax and reports its errors in
 /// kubectl's words.
 #[test]

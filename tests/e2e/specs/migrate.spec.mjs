@@ -1,0 +1,74 @@
+// "Migrate to Gateway API" in the app (issue #8): an Ingress's details write the
+// Gateway and HTTPRoutes that `kubetopo migrate` writes, with the annotations they
+// cannot express as diagnostics; the YAML is copied, downloaded, or opened as a new
+// workspace beside the user's, whose own files stay as they were.
+import { readFileSync } from 'node:fs';
+import { test, expect } from '@playwright/test';
+import { App } from './app.page.mjs';
+
+// The ingress-nginx sample's controller, and the guestbook with the Ingresses of the
+// CLI's migration test.
+const INPUT = [
+  readFileSync('samples/ingress-nginx-cloud.yaml', 'utf8'),
+  readFileSync('samples/guestbook.yaml', 'utf8'),
+  readFileSync('tests/fixtures/migrate/guestbook-ingresses.yaml', 'utf8'),
+].join('\n---\n');
+
+test('an Ingress migrates to Gateway API YAML with its diagnostics, to copy, download or try', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const app = new App(page);
+  await page.goto('/?sample=ingress-nginx');
+  await app.waitForGraph();
+  await app.paste(INPUT);
+  await expect(app.shape('ing:default/legacy')).toHaveCount(1, { timeout: 30_000 });
+  await app.waitForSaved();
+  const workspaceBefore = await page.getByTestId('workspaces').inputValue();
+
+  await app.select('ing:default/legacy');
+  await expect(app.details.getByTestId('details-title')).toHaveText('Ingress default/legacy');
+  await expect(app.details.getByTestId('migration')).toHaveCount(0);
+  await app.details.getByTestId('migrate').click();
+
+  const yaml = app.details.getByTestId('migrate-yaml');
+  await expect(yaml).toContainText('kind: Gateway\n');
+  const text = await yaml.textContent();
+  expect(text).toContain('gatewayClassName: nginx');
+  expect(text).toContain('kind: HTTPRoute');
+  expect(text).toContain('name: legacy-old-example-com');
+  expect(text).toContain('replaceFullPath: /index.php');
+  expect(text).not.toContain('guestbook-canary');
+  // What the YAML cannot say: proxy-body-size, and the ImplementationSpecific path.
+  const diagnostics = app.details.getByTestId('migration').locator('.object-diagnostic');
+  await expect(diagnostics.filter({ hasText: 'nginx.ingress.kubernetes.io/proxy-body-size' })).toHaveCount(1);
+  await expect(diagnostics.filter({ hasText: 'migrate-path-type-implementation-specific' })).toHaveCount(1);
+  await app.screenshot('migrate-ingress');
+
+  await app.details.getByTestId('migrate-copy').click();
+  await expect(app.details.getByTestId('migrate-note')).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    app.details.getByTestId('migrate-download').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('default-legacy-gateway-api.yaml');
+  expect(readFileSync(await download.path(), 'utf8')).toBe(text);
+
+  // Trying it opens the user's files and the YAML as a new workspace: the Gateway
+  // and its routes are analysed beside the Ingresses.
+  await app.details.getByTestId('migrate-open').click();
+  await expect(page.getByRole('tab', { name: 'default-legacy-gateway-api.yaml' })).toHaveCount(1);
+  await expect(app.shape('gw:default/nginx')).toHaveCount(1, { timeout: 30_000 });
+  await app.waitForSaved();
+  expect(await app.workspaceLabels()).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^Sample: ingress-nginx \(cloud\) \(Gateway API\)/),
+  ]));
+  await app.screenshot('migrate-opened');
+
+  // The user's workspace is unchanged: one file, the pasted text.
+  await page.getByTestId('workspaces').selectOption(workspaceBefore);
+  await expect(page.getByRole('tab', { name: 'default-legacy-gateway-api.yaml' })).toHaveCount(0);
+  await expect(app.shape('gw:default/nginx')).toHaveCount(0);
+  await expect(app.editor).toHaveValue(INPUT);
+  await app.assertClean();
+});
