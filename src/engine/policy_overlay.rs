@@ -1,8 +1,13 @@
 //! The policy graph drawn on the picture (§8.6): the connections the policies
 //! decide, as edges between the workloads' shapes (allowed or denied, with their
 //! ports), and a shield on each workload's shapes, closed when policies isolate its
-//! pods and open when none selects them.
+//! pods and open when none selects them. Zoomed out, where islands and nodes are
+//! drawn as tiles (§13.2), the edges end at the tiles that hold their workloads,
+//! and the edges between two tiles merge into one that counts them.
 
+use std::collections::BTreeMap;
+
+use super::lod::Level;
 use super::policy_graph::{PolicyEnd, PolicyGraph, WorkloadKey};
 use super::refs::NamespacedName;
 use super::scene::{self, IdKind, Rect, Scene};
@@ -26,6 +31,10 @@ pub struct PolicyEdge {
     pub allowed: bool,
     /// `:7070`, `:80, :8080/UDP`.
     pub ports: String,
+    /// How many pairs of workloads (or the outside and a workload) this edge
+    /// stands for: 1 between two workloads drawn as themselves, more when an end
+    /// is a tile that holds several of them.
+    pub n_pairs: usize,
     /// The line, in scene units, from the source to the destination, where the
     /// arrowhead goes: out of the source's right side into its lane right of every
     /// workload, and back into the destination's right side (§8.6).
@@ -36,6 +45,26 @@ pub struct PolicyEdge {
     pub label_at: Option<(f64, f64)>,
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
     pub join_at: Option<(f64, f64)>,
+}
+
+impl PolicyEdge {
+    /// What the app writes beside the destination: the ports, at most three of
+    /// them (`:80, :443, :8080 +2`), after the number of pairs when the edge
+    /// stands for more than one (`12× :7070`).
+    pub fn label(&self) -> String {
+        let mut label = String::new();
+        if self.n_pairs > 1 {
+            label = format!("{}× ", self.n_pairs);
+        }
+        let n_ports = self.ports.split(", ").count();
+        if n_ports > 3 {
+            let shown: Vec<&str> = self.ports.split(", ").take(3).collect();
+            label.push_str(&format!("{} +{}", shown.join(", "), n_ports - 3));
+        } else {
+            label.push_str(&self.ports);
+        }
+        label
+    }
 }
 
 impl PolicyOverlay {
@@ -100,13 +129,32 @@ pub fn workload_shapes<'s>(scene: &'s Scene, key: &WorkloadKey) -> Vec<&'s str> 
         .collect()
 }
 
-/// Places `graph` on `scene` (§8.6). With `policy`, only the connections that
-/// policy decides: those it allows and those it denies by isolating their
-/// denying side. An end the scene does not draw leaves its edges out.
+/// The shape that stands for shape `id` at these `levels` ([`super::lod::shape_levels`];
+/// empty when everything is drawn as itself): itself, unless it is hidden inside a
+/// tile, then that tile.
+fn visible<'s>(scene: &'s Scene, levels: &[Level], id: &'s str) -> Option<&'s str> {
+    let mut id = id;
+    loop {
+        let position = scene.shape_index(id)?;
+        match levels.get(position) {
+            Some(Level::Hidden) => id = scene.shapes[position].parent.as_deref()?,
+            _ => return Some(id),
+        }
+    }
+}
+
+/// Places `graph` on `scene` (§8.6) drawn at `levels` ([`super::lod::shape_levels`];
+/// empty when every shape is drawn as itself). With `policy`, only the connections
+/// that policy decides: those it allows and those it denies by isolating their
+/// denying side. An end the scene does not draw leaves its edges out. An end
+/// hidden inside a tile is drawn at the tile (§13.2): the edges between the same
+/// two drawn shapes, decided the same way, merge into one that counts its pairs,
+/// and a connection between two workloads of one tile is not drawn.
 pub fn policy_overlay(
     graph: &PolicyGraph,
     scene: &Scene,
     policy: Option<&NamespacedName>,
+    levels: &[Level],
 ) -> PolicyOverlay {
     // The shapes of each workload, in the order of `graph.workloads`.
     let mut shapes_of: Vec<Vec<&str>> = Vec::with_capacity(graph.workloads.len());
@@ -114,7 +162,8 @@ pub fn policy_overlay(
     for workload in &graph.workloads {
         let shapes = workload_shapes(scene, &workload.key);
         for id in &shapes {
-            if let Some(shape) = scene.shape(id) {
+            let drawn = visible(scene, levels, id) == Some(*id);
+            if let Some(shape) = scene.shape(id).filter(|_| drawn) {
                 shields.push(Shield {
                     shape: shape.id.clone(),
                     isolated: workload.isolated(),
@@ -128,7 +177,8 @@ pub fn policy_overlay(
     let first_shape = |key: &WorkloadKey| -> Option<&str> {
         // The graph's workloads are sorted by key.
         let position = graph.workloads.binary_search_by(|w| w.key.cmp(key)).ok()?;
-        shapes_of[position].first().copied()
+        let first = shapes_of[position].first().copied()?;
+        visible(scene, levels, first)
     };
     let chosen: Option<Vec<usize>> = policy.map(|name| {
         graph
@@ -139,6 +189,10 @@ pub fn policy_overlay(
             .collect()
     });
     let mut edges: Vec<PolicyEdge> = Vec::new();
+    // Each edge by its ends and verdict, with the last pair of ends it counted:
+    // a pair's connections come next to each other.
+    let mut edge_of: BTreeMap<(&str, &str, bool), (usize, (&PolicyEnd, &WorkloadKey))> =
+        BTreeMap::new();
     for (index, connection) in graph.connections.iter().enumerate() {
         if chosen
             .as_ref()
@@ -154,32 +208,39 @@ pub fn policy_overlay(
         let (Some(from), Some(to)) = (from, first_shape(&connection.to)) else {
             continue;
         };
+        if from == to {
+            // Both workloads are inside one tile, which hides what joins them.
+            continue;
+        }
         let port = if connection.protocol == super::model::Protocol::Tcp {
             format!(":{}", connection.port)
         } else {
             format!(":{}/{}", connection.port, connection.protocol)
         };
-        // Connections come sorted by destination and source: a pair's ports are
-        // next to each other.
-        let same = edges
-            .iter_mut()
-            .rev()
-            .find(|e| e.from == from && e.to == to && e.allowed == connection.allowed);
-        match same {
-            Some(edge) if edge.ports.split(", ").any(|p| p == port) => {}
-            Some(edge) => {
-                edge.ports.push_str(", ");
-                edge.ports.push_str(&port);
+        let pair = (&connection.from, &connection.to);
+        match edge_of.get_mut(&(from, to, connection.allowed)) {
+            Some((position, last)) => {
+                let edge = &mut edges[*position];
+                if *last != pair {
+                    *last = pair;
+                    edge.n_pairs += 1;
+                }
+                if !edge.ports.split(", ").any(|p| p == port) {
+                    edge.ports.push_str(", ");
+                    edge.ports.push_str(&port);
+                }
             }
             None => {
                 let (Some(start), Some(end)) = (scene.anchor(from), scene.anchor(to)) else {
                     continue;
                 };
+                edge_of.insert((from, to, connection.allowed), (edges.len(), pair));
                 edges.push(PolicyEdge {
                     from: from.to_string(),
                     to: to.to_string(),
                     allowed: connection.allowed,
                     ports: port,
+                    n_pairs: 1,
                     points: vec![start, end],
                     label_at: None,
                     join_at: None,
@@ -306,12 +367,9 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     for (index, position) in nearest_first.into_iter().enumerate() {
         lanes[position].x = right + LANE_START + index as f64 * LANE_GAP;
     }
-    for edge in edges.iter_mut() {
-        let (Ok(position), Some(source), Some(destination)) = (
-            find(&lanes, edge),
-            side(&edge.from, edge.allowed, false),
-            side(&edge.to, edge.allowed, true),
-        ) else {
+    let heights = run_heights(scene, edges, |edge| find(&lanes, edge).ok());
+    for (edge, heights) in edges.iter_mut().zip(heights) {
+        let (Ok(position), Some((source, destination))) = (find(&lanes, edge), heights) else {
             continue;
         };
         let x = lanes[position].x;
@@ -346,6 +404,90 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     }
 }
 
+/// Where each edge leaves its source and enters its destination, in scene units
+/// (`None` for an end the scene does not draw): the height on the shape's right
+/// side that [`side_fraction`] gives, except that the runs of different sources,
+/// or into different lanes (`lane_of`), that would lie on one line (shapes side by
+/// side in a packed picture) each take a height of their own, a little apart
+/// within the same quarter of their shapes (§8.6).
+fn run_heights<'e>(
+    scene: &Scene,
+    edges: &'e [PolicyEdge],
+    lane_of: impl Fn(&PolicyEdge) -> Option<usize>,
+) -> Vec<Option<((f64, f64), (f64, f64))>> {
+    // A run's owner: the source and verdict it leaves on, or the lane it enters from.
+    type Owner<'e> = (Option<(&'e str, bool)>, usize);
+    let key = |y: f64| (y * 1000.0).round() as i64;
+    let side = |id: &str, allowed: bool, entering: bool| {
+        let rect = scene.shape(id)?.rect;
+        let y = rect.y + rect.h * side_fraction(allowed, entering);
+        Some((rect.x + rect.w, y, rect.h))
+    };
+    // The owners of the runs at each height, and the smallest shape there.
+    let mut at_height: BTreeMap<i64, (Vec<Owner<'e>>, f64)> = BTreeMap::new();
+    let mut add = |y: f64, h: f64, owner: Owner<'e>| {
+        let entry = at_height.entry(key(y)).or_insert((Vec::new(), f64::MAX));
+        entry.0.push(owner);
+        entry.1 = entry.1.min(h);
+    };
+    let mut ends = Vec::with_capacity(edges.len());
+    for edge in edges {
+        let external = edge.from == scene::EXTERNAL_ID;
+        let ends_of = (
+            lane_of(edge),
+            side(&edge.from, edge.allowed, false),
+            side(&edge.to, edge.allowed, true),
+        );
+        let (Some(lane), Some(source), Some(destination)) = ends_of else {
+            ends.push(None);
+            continue;
+        };
+        if !external {
+            add(source.1, source.2, (Some((&edge.from, edge.allowed)), 0));
+        }
+        add(destination.1, destination.2, (None, lane));
+        ends.push(Some((lane, source, destination)));
+    }
+    for (owners, _) in at_height.values_mut() {
+        owners.sort_compact();
+        owners.dedup();
+    }
+    let moved = |y: f64, owner: Owner<'e>| -> f64 {
+        let Some((owners, h)) = at_height.get(&key(y)) else {
+            return y;
+        };
+        let n = owners.len() as f64;
+        let index = owners.binary_search(&owner).unwrap_or(0) as f64;
+        // Within a fifth of the smallest shape, at most 2 units apart.
+        let step = (*h * 0.2 / n).min(2.0);
+        y + (index - (n - 1.0) / 2.0) * step
+    };
+    edges
+        .iter()
+        .zip(ends)
+        .map(|(edge, ends)| {
+            let (lane, source, destination) = ends?;
+            let out_y = if edge.from == scene::EXTERNAL_ID {
+                source.1
+            } else {
+                moved(source.1, (Some((&edge.from, edge.allowed)), 0))
+            };
+            let in_y = moved(destination.1, (None, lane));
+            let source = match scene.shape(&edge.from) {
+                Some(shape) if edge.from == scene::EXTERNAL_ID => {
+                    let rect = shape.rect;
+                    (
+                        rect.x + rect.w * if edge.allowed { 0.4 } else { 0.6 },
+                        rect.y,
+                    )
+                }
+                _ => (source.0, out_y),
+            };
+            Some((source, (destination.0, in_y)))
+        })
+        .collect()
+}
+
 /// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
 /// writes its lanes' ports, in screen pixels: right of the destination, between
 /// its allowed and its denied arrowhead, each moved down past the picture's text
@@ -362,7 +504,7 @@ pub fn labels_on_screen(
         .iter()
         .map(|edge| {
             let (x, y) = screen.point(edge.label_at?);
-            let w = LABEL_CHAR_W * edge.ports.chars().count() as f64;
+            let w = LABEL_CHAR_W * edge.label().chars().count() as f64;
             Some(placer.put(x + 6.0, y - LABEL_H / 2.0, w + 4.0, LABEL_H))
         })
         .collect()
