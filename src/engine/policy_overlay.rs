@@ -5,8 +5,6 @@
 //! drawn as tiles (§13.2), the edges end at the tiles that hold their workloads,
 //! and the edges between two tiles merge into one that counts them.
 
-use std::collections::BTreeMap;
-
 use super::lod::Level;
 use super::policy_graph::{PolicyEnd, PolicyGraph, WorkloadKey};
 use super::refs::NamespacedName;
@@ -189,10 +187,9 @@ pub fn policy_overlay(
             .collect()
     });
     let mut edges: Vec<PolicyEdge> = Vec::new();
-    // Each edge by its ends and verdict, with the last pair of ends it counted:
-    // a pair's connections come next to each other.
-    let mut edge_of: BTreeMap<(&str, &str, bool), (usize, (&PolicyEnd, &WorkloadKey))> =
-        BTreeMap::new();
+    // The last pair of ends each edge counted: a pair's connections come next to
+    // each other.
+    let mut last_pair: Vec<(&PolicyEnd, &WorkloadKey)> = Vec::new();
     for (index, connection) in graph.connections.iter().enumerate() {
         if chosen
             .as_ref()
@@ -218,9 +215,12 @@ pub fn policy_overlay(
             format!(":{}/{}", connection.port, connection.protocol)
         };
         let pair = (&connection.from, &connection.to);
-        match edge_of.get_mut(&(from, to, connection.allowed)) {
-            Some((position, last)) => {
-                let edge = &mut edges[*position];
+        let same = edges
+            .iter()
+            .rposition(|e| e.from == from && e.to == to && e.allowed == connection.allowed);
+        match same {
+            Some(position) => {
+                let (edge, last) = (&mut edges[position], &mut last_pair[position]);
                 if *last != pair {
                     *last = pair;
                     edge.n_pairs += 1;
@@ -234,7 +234,7 @@ pub fn policy_overlay(
                 let (Some(start), Some(end)) = (scene.anchor(from), scene.anchor(to)) else {
                     continue;
                 };
-                edge_of.insert((from, to, connection.allowed), (edges.len(), pair));
+                last_pair.push(pair);
                 edges.push(PolicyEdge {
                     from: from.to_string(),
                     to: to.to_string(),
@@ -423,13 +423,8 @@ fn run_heights<'e>(
         let y = rect.y + rect.h * side_fraction(allowed, entering);
         Some((rect.x + rect.w, y, rect.h))
     };
-    // The owners of the runs at each height, and the smallest shape there.
-    let mut at_height: BTreeMap<i64, (Vec<Owner<'e>>, f64)> = BTreeMap::new();
-    let mut add = |y: f64, h: f64, owner: Owner<'e>| {
-        let entry = at_height.entry(key(y)).or_insert((Vec::new(), f64::MAX));
-        entry.0.push(owner);
-        entry.1 = entry.1.min(h);
-    };
+    // The runs at each height: their owners, and the heights of their shapes.
+    let mut runs: Vec<(i64, Owner<'e>, f64)> = Vec::new();
     let mut ends = Vec::with_capacity(edges.len());
     for edge in edges {
         let external = edge.from == scene::EXTERNAL_ID;
@@ -443,23 +438,36 @@ fn run_heights<'e>(
             continue;
         };
         if !external {
-            add(source.1, source.2, (Some((&edge.from, edge.allowed)), 0));
+            runs.push((
+                key(source.1),
+                (Some((&edge.from, edge.allowed)), 0),
+                source.2,
+            ));
         }
-        add(destination.1, destination.2, (None, lane));
+        runs.push((key(destination.1), (None, lane), destination.2));
         ends.push(Some((lane, source, destination)));
     }
-    for (owners, _) in at_height.values_mut() {
-        owners.sort_compact();
-        owners.dedup();
-    }
+    runs.sort_compact_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let moved = |y: f64, owner: Owner<'e>| -> f64 {
-        let Some((owners, h)) = at_height.get(&key(y)) else {
+        let at = key(y);
+        let group = &runs[runs.partition_point(|r| r.0 < at)..runs.partition_point(|r| r.0 <= at)];
+        // The distinct owners at this height, the smallest shape's height, and
+        // how many owners come before this one.
+        let (mut n, mut index, mut h) = (0.0, 0.0, f64::MAX);
+        for (position, run) in group.iter().enumerate() {
+            h = h.min(run.2);
+            if position == 0 || group[position - 1].1 != run.1 {
+                n += 1.0;
+                if run.1 < owner {
+                    index += 1.0;
+                }
+            }
+        }
+        if n < 2.0 {
             return y;
-        };
-        let n = owners.len() as f64;
-        let index = owners.binary_search(&owner).unwrap_or(0) as f64;
+        }
         // Within a fifth of the smallest shape, at most 2 units apart.
-        let step = (*h * 0.2 / n).min(2.0);
+        let step = (h * 0.2 / n).min(2.0);
         y + (index - (n - 1.0) / 2.0) * step
     };
     edges
