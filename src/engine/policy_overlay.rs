@@ -52,14 +52,17 @@ impl PolicyEdge {
     pub fn label(&self) -> String {
         let mut label = String::new();
         if self.n_pairs > 1 {
-            label = format!("{}× ", self.n_pairs);
+            label = self.n_pairs.to_string();
+            label.push_str("× ");
         }
-        let n_ports = self.ports.split(", ").count();
-        if n_ports > 3 {
-            let shown: Vec<&str> = self.ports.split(", ").take(3).collect();
-            label.push_str(&format!("{} +{}", shown.join(", "), n_ports - 3));
-        } else {
-            label.push_str(&self.ports);
+        match self.ports.match_indices(", ").nth(2) {
+            Some((cut, _)) => {
+                let n_more = self.ports[cut..].matches(", ").count();
+                label.push_str(&self.ports[..cut]);
+                label.push_str(" +");
+                label.push_str(&n_more.to_string());
+            }
+            None => label.push_str(&self.ports),
         }
         label
     }
