@@ -372,7 +372,7 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     }
     let heights = run_heights(scene, edges, |edge| find(&lanes, edge).ok());
     for (edge, heights) in edges.iter_mut().zip(heights) {
-        let (Ok(position), Some((source, destination))) = (find(&lanes, edge), heights) else {
+        let (Ok(position), Some([source, destination])) = (find(&lanes, edge), heights) else {
             continue;
         };
         let x = lanes[position].x;
@@ -407,6 +407,9 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     }
 }
 
+/// A point in scene units.
+type Point = (f64, f64);
+
 /// Where each edge leaves its source and enters its destination, in scene units
 /// (`None` for an end the scene does not draw): the height on the shape's right
 /// side that [`side_fraction`] gives, except that the runs of different sources,
@@ -417,7 +420,7 @@ fn run_heights<'e>(
     scene: &Scene,
     edges: &'e [PolicyEdge],
     lane_of: impl Fn(&PolicyEdge) -> Option<usize>,
-) -> Vec<Option<((f64, f64), (f64, f64))>> {
+) -> Vec<Option<[Point; 2]>> {
     // A run's owner: the source and verdict it leaves on, or the lane it enters from.
     type Owner<'e> = (Option<(&'e str, bool)>, usize);
     let key = |y: f64| (y * 1000.0).round() as i64;
@@ -494,7 +497,7 @@ fn run_heights<'e>(
                 }
                 _ => (source.0, out_y),
             };
-            Some((source, (destination.0, in_y)))
+            Some([source, (destination.0, in_y)])
         })
         .collect()
 }
