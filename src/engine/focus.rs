@@ -23,8 +23,9 @@ impl Hops {
     }
 }
 
-/// The scene ids in the neighbourhood of `id` (a shape of `scene`, or a workload
-/// `wl:…` drawn as groups inside node boxes), by the rules of §13.4: the object
+/// The scene ids in the neighbourhood of `id` (a shape of `scene`, a workload
+/// `wl:…` drawn as groups inside node boxes, or a Route drawn as edges), by the
+/// rules of §13.4: the object
 /// with its contents, what lies within `hops` edges of it in either direction (a
 /// workload group and its pods are reached together), and the containers of all
 /// of them.
@@ -32,6 +33,19 @@ impl Hops {
 pub fn neighbourhood(scene: &Scene, id: &str, hops: Hops) -> BTreeSet<String> {
     // Shapes by position in `scene.shapes`, as the highlight works.
     let mut seeds: Vec<usize> = scene.shape_index(id).into_iter().collect();
+    // A Route is drawn as edges, not a shape: the edges are its first hop, so it
+    // starts from their ends, the listeners it attached to and its backend Services.
+    let route = scene::id_kind(id) == Some(IdKind::Route);
+    if route {
+        for edge in scene
+            .edges
+            .iter()
+            .filter(|e| e.stands_for.iter().any(|r| r == id))
+        {
+            seeds.extend(scene.shape_index(&edge.from));
+            seeds.extend(scene.shape_index(&edge.to));
+        }
+    }
     if scene::id_kind(id) == Some(IdKind::Workload) {
         seeds.extend((0..scene.shapes.len()).filter(|&position| {
             let group = &scene.shapes[position].id;
@@ -52,7 +66,7 @@ pub fn neighbourhood(scene: &Scene, id: &str, hops: Hops) -> BTreeSet<String> {
             stack.extend(&children[current]);
         }
     }
-    for _ in 0..hops.count() {
+    for _ in usize::from(route)..hops.count() {
         let mut next = Vec::new();
         for &current in &frontier {
             for &neighbour in &adjacent[current] {

@@ -180,19 +180,31 @@ pub enum StepDirection {
 }
 
 /// The next or previous shape of the same kind as `current`, in scene order,
-/// wrapping around. Without a selection the first Service is chosen.
+/// wrapping around; from a Route, which is drawn as edges, the next or previous
+/// Route in the order of its edges. Without a selection the first Service is
+/// chosen.
 pub fn step_selection(
     scene: &Scene,
     current: Option<&str>,
     direction: StepDirection,
 ) -> Option<String> {
     let kind = current.and_then(scene::id_kind).unwrap_or(IdKind::Service);
-    let ids: Vec<&str> = scene
-        .shapes
-        .iter()
-        .map(|shape| shape.id.as_str())
-        .filter(|id| scene::id_kind(id) == Some(kind))
-        .collect();
+    let mut ids: Vec<&str> = Vec::new();
+    if kind == IdKind::Route {
+        for route in scene.edges.iter().flat_map(|edge| &edge.stands_for) {
+            if !ids.contains(&route.as_str()) {
+                ids.push(route);
+            }
+        }
+    } else {
+        ids.extend(
+            scene
+                .shapes
+                .iter()
+                .map(|shape| shape.id.as_str())
+                .filter(|id| scene::id_kind(id) == Some(kind)),
+        );
+    }
     if ids.is_empty() {
         return None;
     }

@@ -1,8 +1,11 @@
 //! The policy graph drawn on the picture (§8.6): the connections the policies
 //! decide, as edges between the workloads' shapes (allowed or denied, with their
 //! ports), and a shield on each workload's shapes, closed when policies isolate its
-//! pods and open when none selects them.
+//! pods and open when none selects them. Zoomed out, where islands and nodes are
+//! drawn as tiles (§13.2), the edges end at the tiles that hold their workloads,
+//! and the edges between two tiles merge into one that counts them.
 
+use super::lod::Level;
 use super::policy_graph::{PolicyEnd, PolicyGraph, WorkloadKey};
 use super::refs::NamespacedName;
 use super::scene::{self, IdKind, Rect, Scene};
@@ -26,6 +29,10 @@ pub struct PolicyEdge {
     pub allowed: bool,
     /// `:7070`, `:80, :8080/UDP`.
     pub ports: String,
+    /// How many pairs of workloads (or the outside and a workload) this edge
+    /// stands for: 1 between two workloads drawn as themselves, more when an end
+    /// is a tile that holds several of them.
+    pub n_pairs: usize,
     /// The line, in scene units, from the source to the destination, where the
     /// arrowhead goes: out of the source's right side into its lane right of every
     /// workload, and back into the destination's right side (§8.6).
@@ -36,6 +43,29 @@ pub struct PolicyEdge {
     pub label_at: Option<(f64, f64)>,
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
     pub join_at: Option<(f64, f64)>,
+}
+
+impl PolicyEdge {
+    /// What the app writes beside the destination: the ports, at most three of
+    /// them (`:80, :443, :8080 +2`), after the number of pairs when the edge
+    /// stands for more than one (`12× :7070`).
+    pub fn label(&self) -> String {
+        let mut label = String::new();
+        if self.n_pairs > 1 {
+            label = self.n_pairs.to_string();
+            label.push_str("× ");
+        }
+        match self.ports.match_indices(", ").nth(2) {
+            Some((cut, _)) => {
+                let n_more = self.ports[cut..].matches(", ").count();
+                label.push_str(&self.ports[..cut]);
+                label.push_str(" +");
+                label.push_str(&n_more.to_string());
+            }
+            None => label.push_str(&self.ports),
+        }
+        label
+    }
 }
 
 impl PolicyOverlay {
@@ -100,13 +130,32 @@ pub fn workload_shapes<'s>(scene: &'s Scene, key: &WorkloadKey) -> Vec<&'s str> 
         .collect()
 }
 
-/// Places `graph` on `scene` (§8.6). With `policy`, only the connections that
-/// policy decides: those it allows and those it denies by isolating their
-/// denying side. An end the scene does not draw leaves its edges out.
+/// The shape that stands for shape `id` at these `levels` ([`super::lod::shape_levels`];
+/// empty when everything is drawn as itself): itself, unless it is hidden inside a
+/// tile, then that tile.
+fn visible<'s>(scene: &'s Scene, levels: &[Level], id: &'s str) -> Option<&'s str> {
+    let mut id = id;
+    loop {
+        let position = scene.shape_index(id)?;
+        match levels.get(position) {
+            Some(Level::Hidden) => id = scene.shapes[position].parent.as_deref()?,
+            _ => return Some(id),
+        }
+    }
+}
+
+/// Places `graph` on `scene` (§8.6) drawn at `levels` ([`super::lod::shape_levels`];
+/// empty when every shape is drawn as itself). With `policy`, only the connections
+/// that policy decides: those it allows and those it denies by isolating their
+/// denying side. An end the scene does not draw leaves its edges out. An end
+/// hidden inside a tile is drawn at the tile (§13.2): the edges between the same
+/// two drawn shapes, decided the same way, merge into one that counts its pairs,
+/// and a connection between two workloads of one tile is not drawn.
 pub fn policy_overlay(
     graph: &PolicyGraph,
     scene: &Scene,
     policy: Option<&NamespacedName>,
+    levels: &[Level],
 ) -> PolicyOverlay {
     // The shapes of each workload, in the order of `graph.workloads`.
     let mut shapes_of: Vec<Vec<&str>> = Vec::with_capacity(graph.workloads.len());
@@ -114,7 +163,8 @@ pub fn policy_overlay(
     for workload in &graph.workloads {
         let shapes = workload_shapes(scene, &workload.key);
         for id in &shapes {
-            if let Some(shape) = scene.shape(id) {
+            let drawn = visible(scene, levels, id) == Some(*id);
+            if let Some(shape) = scene.shape(id).filter(|_| drawn) {
                 shields.push(Shield {
                     shape: shape.id.clone(),
                     isolated: workload.isolated(),
@@ -128,7 +178,8 @@ pub fn policy_overlay(
     let first_shape = |key: &WorkloadKey| -> Option<&str> {
         // The graph's workloads are sorted by key.
         let position = graph.workloads.binary_search_by(|w| w.key.cmp(key)).ok()?;
-        shapes_of[position].first().copied()
+        let first = shapes_of[position].first().copied()?;
+        visible(scene, levels, first)
     };
     let chosen: Option<Vec<usize>> = policy.map(|name| {
         graph
@@ -139,6 +190,9 @@ pub fn policy_overlay(
             .collect()
     });
     let mut edges: Vec<PolicyEdge> = Vec::new();
+    // The last pair of ends each edge counted: a pair's connections come next to
+    // each other.
+    let mut last_pair: Vec<(&PolicyEnd, &WorkloadKey)> = Vec::new();
     for (index, connection) in graph.connections.iter().enumerate() {
         if chosen
             .as_ref()
@@ -154,32 +208,42 @@ pub fn policy_overlay(
         let (Some(from), Some(to)) = (from, first_shape(&connection.to)) else {
             continue;
         };
+        if from == to {
+            // Both workloads are inside one tile, which hides what joins them.
+            continue;
+        }
         let port = if connection.protocol == super::model::Protocol::Tcp {
             format!(":{}", connection.port)
         } else {
             format!(":{}/{}", connection.port, connection.protocol)
         };
-        // Connections come sorted by destination and source: a pair's ports are
-        // next to each other.
+        let pair = (&connection.from, &connection.to);
         let same = edges
-            .iter_mut()
-            .rev()
-            .find(|e| e.from == from && e.to == to && e.allowed == connection.allowed);
+            .iter()
+            .rposition(|e| e.from == from && e.to == to && e.allowed == connection.allowed);
         match same {
-            Some(edge) if edge.ports.split(", ").any(|p| p == port) => {}
-            Some(edge) => {
-                edge.ports.push_str(", ");
-                edge.ports.push_str(&port);
+            Some(position) => {
+                let (edge, last) = (&mut edges[position], &mut last_pair[position]);
+                if *last != pair {
+                    *last = pair;
+                    edge.n_pairs += 1;
+                }
+                if !edge.ports.split(", ").any(|p| p == port) {
+                    edge.ports.push_str(", ");
+                    edge.ports.push_str(&port);
+                }
             }
             None => {
                 let (Some(start), Some(end)) = (scene.anchor(from), scene.anchor(to)) else {
                     continue;
                 };
+                last_pair.push(pair);
                 edges.push(PolicyEdge {
                     from: from.to_string(),
                     to: to.to_string(),
                     allowed: connection.allowed,
                     ports: port,
+                    n_pairs: 1,
                     points: vec![start, end],
                     label_at: None,
                     join_at: None,
@@ -306,12 +370,9 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     for (index, position) in nearest_first.into_iter().enumerate() {
         lanes[position].x = right + LANE_START + index as f64 * LANE_GAP;
     }
-    for edge in edges.iter_mut() {
-        let (Ok(position), Some(source), Some(destination)) = (
-            find(&lanes, edge),
-            side(&edge.from, edge.allowed, false),
-            side(&edge.to, edge.allowed, true),
-        ) else {
+    let heights = run_heights(scene, edges, |edge| find(&lanes, edge).ok());
+    for (edge, heights) in edges.iter_mut().zip(heights) {
+        let (Ok(position), Some([source, destination])) = (find(&lanes, edge), heights) else {
             continue;
         };
         let x = lanes[position].x;
@@ -346,6 +407,101 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     }
 }
 
+/// A point in scene units.
+type Point = (f64, f64);
+
+/// Where each edge leaves its source and enters its destination, in scene units
+/// (`None` for an end the scene does not draw): the height on the shape's right
+/// side that [`side_fraction`] gives, except that the runs of different sources,
+/// or into different lanes (`lane_of`), that would lie on one line (shapes side by
+/// side in a packed picture) each take a height of their own, a little apart
+/// within the same quarter of their shapes (§8.6).
+fn run_heights<'e>(
+    scene: &Scene,
+    edges: &'e [PolicyEdge],
+    lane_of: impl Fn(&PolicyEdge) -> Option<usize>,
+) -> Vec<Option<[Point; 2]>> {
+    // A run's owner: the source and verdict it leaves on, or the lane it enters from.
+    type Owner<'e> = (Option<(&'e str, bool)>, usize);
+    let key = |y: f64| (y * 1000.0).round() as i64;
+    let side = |id: &str, allowed: bool, entering: bool| {
+        let rect = scene.shape(id)?.rect;
+        let y = rect.y + rect.h * side_fraction(allowed, entering);
+        Some((rect.x + rect.w, y, rect.h))
+    };
+    // The runs at each height: their owners, and the heights of their shapes.
+    let mut runs: Vec<(i64, Owner<'e>, f64)> = Vec::new();
+    let mut ends = Vec::with_capacity(edges.len());
+    for edge in edges {
+        let external = edge.from == scene::EXTERNAL_ID;
+        let ends_of = (
+            lane_of(edge),
+            side(&edge.from, edge.allowed, false),
+            side(&edge.to, edge.allowed, true),
+        );
+        let (Some(lane), Some(source), Some(destination)) = ends_of else {
+            ends.push(None);
+            continue;
+        };
+        if !external {
+            runs.push((
+                key(source.1),
+                (Some((&edge.from, edge.allowed)), 0),
+                source.2,
+            ));
+        }
+        runs.push((key(destination.1), (None, lane), destination.2));
+        ends.push(Some((lane, source, destination)));
+    }
+    runs.sort_compact_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let moved = |y: f64, owner: Owner<'e>| -> f64 {
+        let at = key(y);
+        let group = &runs[runs.partition_point(|r| r.0 < at)..runs.partition_point(|r| r.0 <= at)];
+        // The distinct owners at this height, the smallest shape's height, and
+        // how many owners come before this one.
+        let (mut n, mut index, mut h) = (0.0, 0.0, f64::MAX);
+        for (position, run) in group.iter().enumerate() {
+            h = h.min(run.2);
+            if position == 0 || group[position - 1].1 != run.1 {
+                n += 1.0;
+                if run.1 < owner {
+                    index += 1.0;
+                }
+            }
+        }
+        if n < 2.0 {
+            return y;
+        }
+        // Within a fifth of the smallest shape, at most 2 units apart.
+        let step = (h * 0.2 / n).min(2.0);
+        y + (index - (n - 1.0) / 2.0) * step
+    };
+    edges
+        .iter()
+        .zip(ends)
+        .map(|(edge, ends)| {
+            let (lane, source, destination) = ends?;
+            let out_y = if edge.from == scene::EXTERNAL_ID {
+                source.1
+            } else {
+                moved(source.1, (Some((&edge.from, edge.allowed)), 0))
+            };
+            let in_y = moved(destination.1, (None, lane));
+            let source = match scene.shape(&edge.from) {
+                Some(shape) if edge.from == scene::EXTERNAL_ID => {
+                    let rect = shape.rect;
+                    (
+                        rect.x + rect.w * if edge.allowed { 0.4 } else { 0.6 },
+                        rect.y,
+                    )
+                }
+                _ => (source.0, out_y),
+            };
+            Some([source, (destination.0, in_y)])
+        })
+        .collect()
+}
+
 /// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
 /// writes its lanes' ports, in screen pixels: right of the destination, between
 /// its allowed and its denied arrowhead, each moved down past the picture's text
@@ -362,7 +518,7 @@ pub fn labels_on_screen(
         .iter()
         .map(|edge| {
             let (x, y) = screen.point(edge.label_at?);
-            let w = LABEL_CHAR_W * edge.ports.chars().count() as f64;
+            let w = LABEL_CHAR_W * edge.label().chars().count() as f64;
             Some(placer.put(x + 6.0, y - LABEL_H / 2.0, w + 4.0, LABEL_H))
         })
         .collect()

@@ -69,11 +69,11 @@ fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
         .and_then(|step| step.parse().ok())
 }
 
-/// The policy overlay the layer drew last, with the scene version and selected
-/// policy it was placed for.
+/// The policy overlay the layer drew last, with the scene version, selected
+/// policy and shape levels (tiles) it was placed for.
 #[derive(Default)]
 struct Drawn {
-    policies: Option<(u64, Option<NamespacedName>, PolicyOverlay)>,
+    policies: Option<(u64, Option<NamespacedName>, Vec<lod::Level>, PolicyOverlay)>,
 }
 
 thread_local! {
@@ -84,12 +84,11 @@ thread_local! {
         Default::default();
 }
 
-/// The text the picture writes on `screen`, which badges and labels keep off:
-/// titles, or the tiles' names, counts and drops when zoomed out (then tracking
-/// the drops, which change their labels).
-pub fn picture_texts(build: &SceneBuild, screen: Screen) -> Vec<Rect> {
+/// Calls `f` with the level each shape of `build` is drawn at on `screen` (tiles
+/// when zoomed out), kept while the scene, the collapsed tiles and the zoom band
+/// stay the same.
+fn with_levels<R>(build: &SceneBuild, screen: Screen, f: impl FnOnce(&[lod::Level]) -> R) -> R {
     let state = expect_context::<AppState>();
-    let traffic = expect_context::<TrafficState>();
     LEVELS.with_borrow_mut(|(scene, levels)| {
         if !std::ptr::eq(scene.as_ptr(), Arc::as_ptr(&build.scene)) {
             *scene = Arc::downgrade(&build.scene);
@@ -98,6 +97,16 @@ pub fn picture_texts(build: &SceneBuild, screen: Screen) -> Vec<Rect> {
         state
             .collapse
             .with(|collapse| levels.update(&build.scene, &build.tiles, collapse, screen.k));
+        f(levels)
+    })
+}
+
+/// The text the picture writes on `screen`, which badges and labels keep off:
+/// titles, or the tiles' names, counts and drops when zoomed out (then tracking
+/// the drops, which change their labels).
+pub fn picture_texts(build: &SceneBuild, screen: Screen) -> Vec<Rect> {
+    let traffic = expect_context::<TrafficState>();
+    with_levels(build, screen, |levels| {
         let texts = |counters: &_| {
             lod::texts_on_screen(&build.scene, &build.tiles, levels, counters, screen)
         };
@@ -145,17 +154,21 @@ pub fn TraceLayer(
         let texts = || picture_texts(&build, screen);
         let mut out = String::new();
         if traffic.policy_overlay.get() || selected.is_some() {
-            let fresh = drawn.policies.as_ref().is_some_and(|(version, policy, _)| {
-                *version == build.version && *policy == selected
-            });
+            let levels = with_levels(&build, screen, <[lod::Level]>::to_vec);
+            let fresh = drawn
+                .policies
+                .as_ref()
+                .is_some_and(|(version, policy, at, _)| {
+                    *version == build.version && *policy == selected && *at == levels
+                });
             if !fresh {
                 let graph = state
                     .topology
                     .with_untracked(|topology| policy_graph(&topology.value));
-                let placed = policy_overlay(&graph, &build.scene, selected.as_ref());
-                drawn.policies = Some((build.version, selected, placed));
+                let placed = policy_overlay(&graph, &build.scene, selected.as_ref(), &levels);
+                drawn.policies = Some((build.version, selected, levels, placed));
             }
-            if let Some((_, _, policies)) = &drawn.policies {
+            if let Some((.., policies)) = &drawn.policies {
                 out = policy_markup(policies, texts(), screen);
             }
         }
@@ -343,14 +356,15 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
                 escape(&edge.to),
                 r.x + 4.0,
                 r.y + r.h - 2.0,
-                escape(&edge.ports)
+                escape(&edge.label())
             ));
         }
         out.push_str(&format!(
-            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{join}</g>",
+            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\" data-pairs=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{join}</g>",
             escape(&edge.from),
             escape(&edge.to),
             escape(&edge.ports),
+            edge.n_pairs,
             line.join(" "),
             if edge.allowed { "allow" } else { "deny" },
         ));

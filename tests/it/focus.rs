@@ -227,3 +227,64 @@ fn two_hops_from_a_service_reach_its_workloads_callees() {
     ]);
     assert_eq!(of_kind(&two, IdKind::Service), services);
 }
+
+/// §13.4, issue #8: a Route is drawn as edges, which are its first hop: Focus on
+/// it shows the listeners it attached to with their Gateway, and its backend
+/// Services with their namespaces, and nothing else; two hops go on to the
+/// backends' pods. A Gateway brings its listeners, and one hop reaches the
+/// Services its Routes send to. The arrow keys step from Route to Route.
+#[test]
+fn focus_on_a_route_shows_its_gateway_listeners_and_backends() {
+    use kubetopo::engine::highlight::{step_selection, StepDirection};
+    let topology = samples(&["gateway-canary.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let storefront = "route:HTTPRoute/shop/storefront";
+    let one = neighbourhood(&scene, storefront, Hops::One);
+    let set = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(of_kind(&one, IdKind::Gateway), set(&["shop/web"]));
+    assert_eq!(of_kind(&one, IdKind::Listener), set(&["shop/web/http"]));
+    assert_eq!(
+        of_kind(&one, IdKind::Service),
+        set(&[
+            "payments/payments",
+            "shop/cart",
+            "shop/cart-canary",
+            "shop/frontend"
+        ])
+    );
+    assert!(of_kind(&one, IdKind::Pod).is_empty(), "{one:?}");
+    // The focused picture draws the Route's edges.
+    let focused = restrict(&scene, &one);
+    assert!(focused
+        .edges
+        .iter()
+        .any(|edge| edge.stands_for.iter().any(|r| r == storefront)));
+    let two = neighbourhood(&scene, storefront, Hops::Two);
+    let cart_pods = pods_of(&topology, "cart");
+    assert!(!cart_pods.is_empty());
+    assert!(cart_pods.is_subset(&of_kind(&two, IdKind::Pod)));
+    assert!(!of_kind(&two, IdKind::Service).contains("legacy/old-frontend"));
+    // A Gateway: its listeners, and one hop on, the Services its Routes reach.
+    let gateway = neighbourhood(&scene, "gw:shop/web", Hops::One);
+    assert!(of_kind(&gateway, IdKind::Listener).contains("shop/web/http"));
+    assert!(of_kind(&gateway, IdKind::Service).contains("shop/cart-canary"));
+    // Arrow keys: Route to Route, both ways, wrapping around.
+    let routes: Vec<String> = {
+        let mut routes: Vec<String> = Vec::new();
+        for route in scene.edges.iter().flat_map(|e| &e.stands_for) {
+            if !routes.contains(route) {
+                routes.push(route.clone());
+            }
+        }
+        routes
+    };
+    assert!(routes.len() >= 2, "{routes:?}");
+    let at = routes.iter().position(|r| r == storefront).expect("drawn");
+    let next = step_selection(&scene, Some(storefront), StepDirection::Forward);
+    assert_eq!(
+        next.as_deref(),
+        Some(routes[(at + 1) % routes.len()].as_str())
+    );
+    let back = step_selection(&scene, next.as_deref(), StepDirection::Backward);
+    assert_eq!(back.as_deref(), Some(storefront));
+}

@@ -43,7 +43,7 @@ fn overlay_of(
     policy: Option<&NamespacedName>,
 ) -> (Scene, PolicyOverlay) {
     let scene = build_scene(topology, view, &Filter::default());
-    let overlay = policy_overlay(&policy_graph(topology), &scene, policy);
+    let overlay = policy_overlay(&policy_graph(topology), &scene, policy, &[]);
     (scene, overlay)
 }
 
@@ -185,91 +185,95 @@ fn edges_run_in_one_lane_per_destination() {
         let (scene, overlay) = overlay_of(&topology, view, None);
         let n_denied = overlay.edges.iter().filter(|edge| !edge.allowed).count();
         assert!(n_denied > 50, "{view:?}: {n_denied} denied edges");
-        let right_of_shapes = overlay
-            .edges
-            .iter()
-            .flat_map(|edge| [&edge.from, &edge.to])
-            .filter(|id| id.as_str() != kubetopo::engine::scene::EXTERNAL_ID)
-            .flat_map(|id| {
-                let shape = scene.shape(id).expect("drawn");
-                [
-                    Some(shape),
-                    shape.parent.as_deref().and_then(|p| scene.shape(p)),
-                ]
-            })
-            .flatten()
-            .map(|shape| shape.rect.x + shape.rect.w)
-            .fold(0.0, f64::max);
-        let top_of_shapes = scene
-            .shapes
-            .iter()
-            .map(|s| s.rect.y)
-            .fold(f64::MAX, f64::min);
-        let mut lane_of: std::collections::BTreeMap<(bool, String, String), f64> =
-            Default::default();
-        let mut joins = BTreeSet::new();
-        let mut n_labels: std::collections::BTreeMap<(String, String), usize> = Default::default();
-        for edge in &overlay.edges {
-            let points = &edge.points;
-            let what = format!("{view:?} {} → {} {}", edge.from, edge.to, edge.allowed);
-            assert!(points.len() >= 4, "{what}: {points:?}");
-            for pair in points.windows(2) {
-                let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
-                assert!(x1 == x2 || y1 == y2, "{what}: a slanted run {pair:?}");
-            }
-            let destination = scene.shape(&edge.to).expect("drawn").rect;
-            let last = points[points.len() - 1];
-            assert_eq!(last.0, destination.x + destination.w, "{what}");
-            assert!(last.1 > destination.y && last.1 < destination.y + destination.h);
-            let source = scene.shape(&edge.from).expect("drawn").rect;
-            if edge.from == kubetopo::engine::scene::EXTERNAL_ID {
-                // Up from the external clients, across above every shape.
-                assert_eq!(points[0].1, source.y, "{what}");
-                assert!(points[1].1 < top_of_shapes);
-            } else {
-                assert_eq!(points[0].0, source.x + source.w, "{what}");
-                assert!(points[0].1 > source.y && points[0].1 < source.y + source.h);
-            }
-            // The lane: the vertical run before the last one.
-            let lane_x = points[points.len() - 2].0;
-            assert!(
-                lane_x > right_of_shapes,
-                "{what}: lane {lane_x} not right of {right_of_shapes}"
-            );
-            let key = (edge.allowed, edge.to.clone(), edge.ports.clone());
-            assert_eq!(
-                *lane_of.entry(key.clone()).or_insert(lane_x),
-                lane_x,
-                "{what}: in two lanes"
-            );
-            let join = edge.join_at.expect("an edge joins its lane");
-            assert_eq!(join.0, lane_x, "the join sits on the lane");
-            assert!(
-                joins.insert(format!("{:.1},{:.1}", join.0, join.1)),
-                "{what}: two joins at {join:?}"
-            );
-            *n_labels
-                .entry((edge.to.clone(), edge.ports.clone()))
-                .or_default() += usize::from(edge.label_at.is_some());
-        }
-        let lanes: BTreeSet<String> = lane_of.values().map(|x| format!("{x:.1}")).collect();
-        assert_eq!(
-            lanes.len(),
-            lane_of.len(),
-            "{view:?}: two groups share a lane"
-        );
-        let nearest_denied = lane_of
-            .iter()
-            .filter(|(key, _)| !key.0)
-            .map(|(_, x)| *x)
-            .fold(f64::MAX, f64::min);
-        assert!(lane_of
-            .iter()
-            .filter(|(key, _)| key.0)
-            .all(|(_, x)| *x < nearest_denied));
-        assert!(n_labels.values().all(|n| *n == 1), "{view:?}: {n_labels:?}");
+        check_lanes(&scene, &overlay, &format!("{view:?}"));
         assert!(overlay.right() > scene.width - 24.0);
     }
+}
+
+/// The lane rules of [`edges_run_in_one_lane_per_destination`], on any picture.
+fn check_lanes(scene: &Scene, overlay: &PolicyOverlay, view: &str) {
+    let right_of_shapes = overlay
+        .edges
+        .iter()
+        .flat_map(|edge| [&edge.from, &edge.to])
+        .filter(|id| id.as_str() != kubetopo::engine::scene::EXTERNAL_ID)
+        .flat_map(|id| {
+            let shape = scene.shape(id).expect("drawn");
+            [
+                Some(shape),
+                shape.parent.as_deref().and_then(|p| scene.shape(p)),
+            ]
+        })
+        .flatten()
+        .map(|shape| shape.rect.x + shape.rect.w)
+        .fold(0.0, f64::max);
+    let top_of_shapes = scene
+        .shapes
+        .iter()
+        .map(|s| s.rect.y)
+        .fold(f64::MAX, f64::min);
+    let mut lane_of: std::collections::BTreeMap<(bool, String, String), f64> = Default::default();
+    let mut joins = BTreeSet::new();
+    let mut n_labels: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for edge in &overlay.edges {
+        let points = &edge.points;
+        let what = format!("{view} {} → {} {}", edge.from, edge.to, edge.allowed);
+        assert!(points.len() >= 4, "{what}: {points:?}");
+        for pair in points.windows(2) {
+            let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+            assert!(x1 == x2 || y1 == y2, "{what}: a slanted run {pair:?}");
+        }
+        let destination = scene.shape(&edge.to).expect("drawn").rect;
+        let last = points[points.len() - 1];
+        assert_eq!(last.0, destination.x + destination.w, "{what}");
+        assert!(last.1 > destination.y && last.1 < destination.y + destination.h);
+        let source = scene.shape(&edge.from).expect("drawn").rect;
+        if edge.from == kubetopo::engine::scene::EXTERNAL_ID {
+            // Up from the external clients, across above every shape.
+            assert_eq!(points[0].1, source.y, "{what}");
+            assert!(points[1].1 < top_of_shapes);
+        } else {
+            assert_eq!(points[0].0, source.x + source.w, "{what}");
+            assert!(points[0].1 > source.y && points[0].1 < source.y + source.h);
+        }
+        // The lane: the vertical run before the last one.
+        let lane_x = points[points.len() - 2].0;
+        assert!(
+            lane_x > right_of_shapes,
+            "{what}: lane {lane_x} not right of {right_of_shapes}"
+        );
+        let key = (edge.allowed, edge.to.clone(), edge.ports.clone());
+        assert_eq!(
+            *lane_of.entry(key.clone()).or_insert(lane_x),
+            lane_x,
+            "{what}: in two lanes"
+        );
+        let join = edge.join_at.expect("an edge joins its lane");
+        assert_eq!(join.0, lane_x, "the join sits on the lane");
+        assert!(
+            joins.insert(format!("{:.1},{:.1}", join.0, join.1)),
+            "{what}: two joins at {join:?}"
+        );
+        *n_labels
+            .entry((edge.to.clone(), edge.ports.clone()))
+            .or_default() += usize::from(edge.label_at.is_some());
+    }
+    let lanes: BTreeSet<String> = lane_of.values().map(|x| format!("{x:.1}")).collect();
+    assert_eq!(
+        lanes.len(),
+        lane_of.len(),
+        "{view}: two groups share a lane"
+    );
+    let nearest_denied = lane_of
+        .iter()
+        .filter(|(key, _)| !key.0)
+        .map(|(_, x)| *x)
+        .fold(f64::MAX, f64::min);
+    assert!(lane_of
+        .iter()
+        .filter(|(key, _)| key.0)
+        .all(|(_, x)| *x < nearest_denied));
+    assert!(n_labels.values().all(|n| *n == 1), "{view}: {n_labels:?}");
 }
 
 /// An axis-parallel run of an edge: `(vertical, the fixed coordinate, from, to)`.
@@ -296,90 +300,289 @@ fn runs(points: &[(f64, f64)]) -> Vec<(bool, f64, f64, f64)> {
 /// zoomed in), no two port labels overlap and none covers a shape's title.
 #[test]
 fn allowed_and_denied_edges_and_their_ports_never_overlap() {
-    use kubetopo::engine::policy_overlay::labels_on_screen;
-    use kubetopo::engine::scene::title_box;
-    use kubetopo::engine::trace_overlay::Screen;
     let topology = boutique_with_policies();
     for view in [View::Cluster, View::Logical] {
         let (scene, overlay) = overlay_of(&topology, view, None);
         let n_allowed = overlay.edges.iter().filter(|edge| edge.allowed).count();
         assert!(n_allowed > 20, "{view:?}: {n_allowed} allowed edges");
-        for (i, a) in overlay.edges.iter().enumerate() {
-            for b in &overlay.edges[i + 1..] {
-                let same_lane = a.allowed == b.allowed && a.to == b.to && a.ports == b.ports;
-                let same_source = a.allowed == b.allowed && a.from == b.from;
-                for run_a in runs(&a.points) {
-                    for run_b in runs(&b.points) {
-                        let collinear = run_a.0 == run_b.0 && (run_a.1 - run_b.1).abs() < 0.01;
-                        let shared = run_a.3.min(run_b.3) - run_a.2.max(run_b.2);
-                        if collinear && shared > 0.01 {
-                            assert!(
-                                same_lane || same_source,
-                                "{view:?}: {} → {} ({}) lies on {} → {} ({}): {run_a:?} {run_b:?}",
-                                a.from,
-                                a.to,
-                                a.allowed,
-                                b.from,
-                                b.to,
-                                b.allowed
-                            );
-                        }
+        check_no_overlap(&scene, &overlay, &[], &[], &format!("{view:?}"));
+    }
+}
+
+/// The rules of [`allowed_and_denied_edges_and_their_ports_never_overlap`] on any
+/// picture, drawn at `levels` (empty: every shape as itself) with its `tiles`.
+fn check_no_overlap(
+    scene: &Scene,
+    overlay: &PolicyOverlay,
+    tiles: &[kubetopo::engine::lod::Tile],
+    levels: &[kubetopo::engine::lod::Level],
+    view: &str,
+) {
+    use kubetopo::engine::policy_overlay::labels_on_screen;
+    use kubetopo::engine::scene::title_box;
+    use kubetopo::engine::trace_overlay::Screen;
+    for (i, a) in overlay.edges.iter().enumerate() {
+        for b in &overlay.edges[i + 1..] {
+            let same_lane = a.allowed == b.allowed && a.to == b.to && a.ports == b.ports;
+            let same_source = a.allowed == b.allowed && a.from == b.from;
+            for run_a in runs(&a.points) {
+                for run_b in runs(&b.points) {
+                    let collinear = run_a.0 == run_b.0 && (run_a.1 - run_b.1).abs() < 0.01;
+                    let shared = run_a.3.min(run_b.3) - run_a.2.max(run_b.2);
+                    if collinear && shared > 0.01 {
+                        assert!(
+                            same_lane || same_source,
+                            "{view}: {} → {} ({}) lies on {} → {} ({}): {run_a:?} {run_b:?}",
+                            a.from,
+                            a.to,
+                            a.allowed,
+                            b.from,
+                            b.to,
+                            b.allowed
+                        );
                     }
                 }
             }
         }
-        let right = overlay.right().max(scene.width);
-        // The graph areas at 1440x900 and 1024x768, about 850 and 620 px wide, and
-        // zoomed in twice as far.
-        for (width, height) in [(850.0, 680.0), (620.0, 560.0), (1700.0, 1360.0)] {
-            let k = f64::min(width / right, height / scene.height);
-            let screen = Screen {
-                k,
-                tx: 0.0,
-                ty: 0.0,
-                width,
-            };
-            let levels = vec![kubetopo::engine::lod::Level::Detail; scene.shapes.len()];
-            let texts = kubetopo::engine::lod::texts_on_screen(
-                &scene,
-                &[],
-                &levels,
-                &Default::default(),
-                screen,
-            );
-            let labels: Vec<_> = labels_on_screen(&overlay, texts, screen)
-                .into_iter()
-                .flatten()
-                .collect();
-            let n_lanes = overlay
-                .edges
-                .iter()
-                .filter(|e| e.label_at.is_some())
-                .count();
-            assert_eq!(labels.len(), n_lanes);
-            let titles: Vec<_> = scene
-                .shapes
-                .iter()
-                .filter_map(title_box)
-                .map(|title| screen.rect(&title))
-                .collect();
-            let overlap = |a: &kubetopo::engine::scene::Rect, b: &kubetopo::engine::scene::Rect| {
-                a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
-            };
-            for (i, label) in labels.iter().enumerate() {
-                for other in &labels[i + 1..] {
-                    assert!(
-                        !overlap(label, other),
-                        "{view:?} at {k}: {label:?} {other:?}"
-                    );
-                }
-                for title in &titles {
-                    assert!(
-                        !overlap(label, title),
-                        "{view:?} at {k}: {label:?} on {title:?}"
-                    );
-                }
+    }
+    let right = overlay.right().max(scene.width);
+    // The graph areas at 1440x900 and 1024x768, about 850 and 620 px wide, and
+    // zoomed in twice as far.
+    for (width, height) in [(850.0, 680.0), (620.0, 560.0), (1700.0, 1360.0)] {
+        let k = f64::min(width / right, height / scene.height);
+        let screen = Screen {
+            k,
+            tx: 0.0,
+            ty: 0.0,
+            width,
+        };
+        let detail = vec![kubetopo::engine::lod::Level::Detail; scene.shapes.len()];
+        let levels = if levels.is_empty() {
+            &detail[..]
+        } else {
+            levels
+        };
+        let texts = kubetopo::engine::lod::texts_on_screen(
+            scene,
+            tiles,
+            levels,
+            &Default::default(),
+            screen,
+        );
+        let labels: Vec<_> = labels_on_screen(overlay, texts, screen)
+            .into_iter()
+            .flatten()
+            .collect();
+        let n_lanes = overlay
+            .edges
+            .iter()
+            .filter(|e| e.label_at.is_some())
+            .count();
+        assert_eq!(labels.len(), n_lanes);
+        let titles: Vec<_> = scene
+            .shapes
+            .iter()
+            .zip(levels)
+            .filter(|(_, level)| **level == kubetopo::engine::lod::Level::Detail)
+            .filter_map(|(shape, _)| title_box(shape))
+            .map(|title| screen.rect(&title))
+            .collect();
+        let overlap = |a: &kubetopo::engine::scene::Rect, b: &kubetopo::engine::scene::Rect| {
+            a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+        };
+        for (i, label) in labels.iter().enumerate() {
+            for other in &labels[i + 1..] {
+                assert!(!overlap(label, other), "{view} at {k}: {label:?} {other:?}");
+            }
+            for title in &titles {
+                assert!(
+                    !overlap(label, title),
+                    "{view} at {k}: {label:?} on {title:?}"
+                );
             }
         }
     }
+}
+
+/// A generated cluster big enough to be packed into columns (§13.1): 1,600 pods of
+/// 160 workloads in eight namespaces on twelve nodes. In each namespace a policy
+/// isolates its first workload and admits only its own namespace's pods, so every
+/// other workload's calls into it are decided: allowed from its namespace, denied
+/// from the others.
+fn generated_with_policies() -> Topology {
+    let mut text = kubetopo::synth::SyntheticCluster {
+        n_deployments: 160,
+        replicas: 10,
+        n_nodes: 12,
+        n_namespaces: 8,
+        n_http_routes: 0,
+    }
+    .to_yaml();
+    for namespace in 0..8 {
+        text.push_str(&format!(
+            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: own-team, namespace: team-{namespace:03}}}\nspec:\n  podSelector: {{matchLabels: {{app: app-{namespace:05}}}}}\n  ingress: [{{from: [{{podSelector: {{}}}}]}}]\n"
+        ));
+    }
+    analyze(
+        &[SourceFile::new("generated.yaml", text)],
+        &Config::default(),
+    )
+}
+
+/// The x positions of the namespace islands' or node boxes' left sides: more than
+/// one when the picture is packed into columns.
+fn n_columns(scene: &Scene) -> usize {
+    scene
+        .shapes
+        .iter()
+        .filter(|shape| {
+            matches!(
+                parse_id(&shape.id),
+                Some((IdKind::Namespace | IdKind::Node | IdKind::Workload, _))
+            )
+        })
+        .map(|shape| shape.rect.x as i64)
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// §8.6, §13.1, issue #10: on a packed picture of several columns (a generated
+/// cluster) and on the demo, in both views, the edges keep their lanes and no run
+/// of an edge lies on a run of another it does not share a lane or a source with;
+/// no two port labels overlap and none covers a title. Side by side, two shapes'
+/// right sides are at the same heights: their runs take heights of their own.
+#[test]
+fn policy_edges_never_overlap_on_pictures_of_several_columns() {
+    for (name, topology) in [
+        ("generated", generated_with_policies()),
+        ("demo", boutique_with_policies()),
+    ] {
+        for view in [View::Cluster, View::Logical] {
+            let (scene, overlay) = overlay_of(&topology, view, None);
+            let what = format!("{name} {view:?}");
+            let n_allowed = overlay.edges.iter().filter(|e| e.allowed).count();
+            let n_denied = overlay.edges.len() - n_allowed;
+            assert!(
+                n_allowed > 10 && n_denied > 40,
+                "{what}: {n_allowed} {n_denied}"
+            );
+            if name == "generated" {
+                assert!(n_columns(&scene) > 2, "{what}: not packed");
+            }
+            check_lanes(&scene, &overlay, &what);
+            check_no_overlap(&scene, &overlay, &[], &[], &what);
+        }
+    }
+    // The cluster view of the demo puts its nodes side by side too.
+    let (scene, _) = overlay_of(&boutique_with_policies(), View::Cluster, None);
+    assert!(n_columns(&scene) > 1);
+}
+
+/// §8.6, §13.2, issue #10: zoomed out, where islands and nodes are tiles, an edge
+/// ends at the tile that holds its workload instead of at the hidden workload; the
+/// edges between two tiles decided the same way merge into one that counts its
+/// pairs of workloads and carries all their ports, those inside one tile are not
+/// drawn, and only shapes drawn as themselves carry a shield. The merged edges
+/// keep the lane rules and do not overlap. (In the logical view only the islands
+/// of Services become tiles: the workload boxes stand beside them and stay.)
+#[test]
+fn policy_edges_end_at_the_tiles_that_hold_their_workloads() {
+    use kubetopo::engine::lod::{self, Collapse, Level, TILE_BELOW_ZOOM};
+    use std::collections::BTreeMap;
+    for (name, topology) in [
+        ("generated", generated_with_policies()),
+        ("demo", boutique_with_policies()),
+    ] {
+        for view in [View::Cluster, View::Logical] {
+            let what = format!("{name} {view:?}");
+            let scene = build_scene(&topology, view, &Filter::default());
+            let graph = policy_graph(&topology);
+            let detail = policy_overlay(&graph, &scene, None, &[]);
+            let tiles = lod::tiles(&scene, &topology);
+            let zoom = TILE_BELOW_ZOOM / 2.0;
+            let levels = lod::shape_levels(&scene, &tiles, &Collapse::default(), zoom);
+            assert!(levels.contains(&Level::Tile), "{what}");
+            let tiled = policy_overlay(&graph, &scene, None, &levels);
+            let level_of = |id: &str| levels[scene.shape_index(id).expect("drawn")];
+            // The shape drawn for `id`: itself, or the tile it is hidden in.
+            let holder = |id: &str| -> String {
+                let mut id = id.to_string();
+                while level_of(&id) == Level::Hidden {
+                    id = scene
+                        .shape(&id)
+                        .and_then(|s| s.parent.clone())
+                        .expect("a tile");
+                }
+                id
+            };
+            // Each edge of the detailed picture, moved to the shapes drawn.
+            type Merged = BTreeMap<(String, String, bool), (usize, BTreeSet<String>)>;
+            let mut expected: Merged = BTreeMap::new();
+            for edge in &detail.edges {
+                let (from, to) = (holder(&edge.from), holder(&edge.to));
+                if from == to {
+                    continue;
+                }
+                let entry = expected.entry((from, to, edge.allowed)).or_default();
+                entry.0 += 1;
+                entry.1.extend(edge.ports.split(", ").map(str::to_string));
+            }
+            let drawn: Merged = tiled
+                .edges
+                .iter()
+                .map(|edge| {
+                    let ports = edge.ports.split(", ").map(str::to_string).collect();
+                    (
+                        (edge.from.clone(), edge.to.clone(), edge.allowed),
+                        (edge.n_pairs, ports),
+                    )
+                })
+                .collect();
+            assert!(!drawn.is_empty(), "{what}");
+            assert_eq!(drawn, expected, "{what}");
+            assert_eq!(
+                tiled.edges.len(),
+                drawn.len(),
+                "{what}: one edge per pair of tiles"
+            );
+            // The logical view's workload boxes stand beside the islands, not in
+            // them, so zoomed out they are still drawn as themselves.
+            assert_eq!(
+                tiled.edges.iter().any(|edge| edge.n_pairs > 1),
+                view == View::Cluster,
+                "{what}: merged"
+            );
+            for edge in &tiled.edges {
+                assert_ne!(level_of(&edge.from), Level::Hidden, "{what}");
+                assert_ne!(level_of(&edge.to), Level::Hidden, "{what}");
+                let label = edge.label();
+                if edge.n_pairs > 1 {
+                    assert!(
+                        label.starts_with(&format!("{}× :", edge.n_pairs)),
+                        "{label}"
+                    );
+                }
+            }
+            assert!(tiled
+                .shields
+                .iter()
+                .all(|shield| level_of(&shield.shape) != Level::Hidden));
+            check_lanes(&scene, &tiled, &what);
+            check_no_overlap(&scene, &tiled, &tiles, &levels, &what);
+        }
+    }
+}
+
+/// §8.6: a label names at most three ports, then how many more.
+#[test]
+fn policy_edge_labels_shorten_long_port_lists() {
+    let topology = boutique_with_policies();
+    let (_, overlay) = overlay_of(&topology, View::Logical, None);
+    let mut edge = overlay.edges[0].clone();
+    edge.ports = ":80, :443, :8080, :9090, :53/UDP".to_string();
+    edge.n_pairs = 4;
+    assert_eq!(edge.label(), "4× :80, :443, :8080 +2");
+    edge.n_pairs = 1;
+    edge.ports = ":7070".to_string();
+    assert_eq!(edge.label(), ":7070");
 }

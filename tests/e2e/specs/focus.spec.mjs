@@ -61,3 +61,56 @@ test('focus on a workload: its callees, its Services, its pod and its node; a ne
   await expect(page.getByTestId('focus-crumb')).toHaveCount(0);
   await app.assertClean();
 });
+
+/** Presses a key with the focus on the page, not in a field. */
+async function pressOnGraph(page, key) {
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press(key);
+}
+
+for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }]) {
+  test(`a selected Route: Focus shows its Gateway, listener and backends, and the arrow keys step between Routes (${size.width}x${size.height}) (issue #8)`, async ({ page }) => {
+    await page.setViewportSize(size);
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('samples').selectOption('gateway-canary');
+    await expect(app.shape('gw:shop/web')).toBeVisible();
+    const title = page.getByTestId('details-title');
+    await page.getByTestId('search').fill('storefront');
+    await page.getByTestId('search').press('Enter');
+    await expect(title).toHaveText('HTTPRoute shop/storefront');
+    // The arrow keys step from Route to Route, as from Service to Service.
+    await pressOnGraph(page, 'ArrowRight');
+    await expect(title).toHaveText('HTTPRoute legacy/old-shop');
+    await pressOnGraph(page, 'ArrowLeft');
+    await expect(title).toHaveText('HTTPRoute shop/storefront');
+    // Focus, by keyboard: the Route's edges, its Gateway with the listener it
+    // attached to, and its four backend Services; no pods, nothing else.
+    await page.getByTestId('focus').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('focus-crumb')).toHaveText('HTTPRoute/shop/storefront · 1 hop');
+    await expect(shapes(page, 'gwl:')).toHaveCount(1);
+    await expect.poll(() => shapes(page, 'svc:').evaluateAll((all) => all.map((s) => s.dataset.id).sort()))
+      .toEqual(['svc:payments/payments', 'svc:shop/cart', 'svc:shop/cart-canary', 'svc:shop/frontend']);
+    await expect(shapes(page, 'gw:')).toHaveCount(1);
+    await expect(shapes(page, 'pod:')).toHaveCount(0);
+    await expect(page.locator('.graph path.edge.gateway-route[data-from="gwl:shop/web/http"]')).toHaveCount(4);
+    await app.screenshot(`focus-route-1-hop-${size.width}x${size.height}`);
+    // Two hops go on to the backends' pods.
+    await page.getByTestId('focus-hops').selectOption('2');
+    await expect(shapes(page, 'pod:shop/cart-')).not.toHaveCount(0);
+    await expect(app.shape('svc:legacy/old-frontend')).toHaveCount(0);
+    await page.getByTestId('focus-hops').selectOption('1');
+    await page.getByTestId('focus-leave').click();
+    await expect(app.shape('svc:legacy/old-frontend')).toBeVisible();
+    // A Gateway: its listener, and one hop on, the Services its Routes reach.
+    await app.select('gw:shop/web');
+    await expect(title).toHaveText('Gateway shop/web');
+    await page.getByTestId('focus').click();
+    await expect(page.getByTestId('focus-crumb')).toHaveText('shop/web · 1 hop');
+    await expect(app.shape('gwl:shop/web/http')).toBeVisible();
+    await expect(app.shape('svc:shop/cart-canary')).toBeVisible();
+    await app.screenshot(`focus-gateway-1-hop-${size.width}x${size.height}`);
+    await app.assertClean();
+  });
+}

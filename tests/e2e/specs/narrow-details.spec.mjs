@@ -130,3 +130,38 @@ test('at 1024x768 the drop and flow counters keep each name on a line of its own
   await app.screenshot('details-1024-counters');
   await app.assertClean();
 });
+
+test('at 1024x768 the counters\' column names are abbreviated, readable and whole, with the full name in their title', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  const table = page.locator('table.counters').filter({ has: page.getByTestId('service-counter') });
+  await expect(table.getByTestId('service-counter').first()).toBeAttached({ timeout: 20_000 });
+  await table.scrollIntoViewIfNeeded();
+  const headers = await table.locator('thead th').evaluateAll((ths) => ths.slice(1).map((th) => {
+    const after = getComputedStyle(th, '::after');
+    const box = th.getBoundingClientRect();
+    return {
+      name: th.textContent, title: th.title, shown: after.content, px: parseFloat(after.fontSize),
+      height: box.height, fits: th.scrollWidth <= th.clientWidth + 1,
+    };
+  }));
+  expect(headers.map((h) => h.name)).toEqual(['Delivered', 'Dropped', 'Rejected', 'Redirected']);
+  expect(headers.map((h) => h.shown)).toEqual(['"Deliv."', '"Drop."', '"Rej."', '"Redir."']);
+  for (const header of headers) {
+    // At least 9 px (they were 9 px and broke mid-word: "Redirecte|d").
+    expect(header.px, header.name).toBeGreaterThanOrEqual(10);
+    expect(header.title.startsWith(header.name), header.name).toBe(true);
+    // One line, inside its column.
+    expect(header.height, header.name).toBeLessThan(2 * header.px + 6);
+    expect(header.fits, header.name).toBe(true);
+  }
+  await app.screenshot('details-1024-counter-headers');
+  // Wide, the names are written out.
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const splitter = page.getByTestId('splitter-details');
+  await splitter.focus();
+  for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowLeft');
+  await expect.poll(() => table.locator('thead th').nth(1).evaluate((th) => getComputedStyle(th, '::after').content)).toBe('none');
+  await app.assertClean();
+});

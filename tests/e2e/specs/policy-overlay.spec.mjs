@@ -3,6 +3,7 @@
 // policy draws only its own, and a shield tells isolated workloads from the others.
 import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
+import { synthetic } from './synthetic.mjs';
 
 const edges = (page, kind) => page.locator(`.trace-layer .policy-edge.${kind}`);
 /** `from → to` of the allowed edges, by workload name (`internet` outside). */
@@ -175,3 +176,79 @@ test('denied edges run in one lane per destination right of the workloads, insid
   await app.screenshot('policy-overlay-denied-lanes');
   await app.assertClean();
 });
+
+/** Presses a key with the focus on the page, not in a field. */
+async function pressOnGraph(page, key) {
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press(key);
+}
+
+/** Every policy edge's ends and pair count, as drawn. */
+const drawnEdges = (page) => page.locator('.trace-layer .policy-edge').evaluateAll((gs) => gs.map((g) => ({
+  from: g.dataset.from, to: g.dataset.to, pairs: Number(g.dataset.pairs), allowed: g.classList.contains('allowed'),
+})));
+
+/** The scene ids of the shapes the canvas draws as tiles, from the engine's ids. */
+const endsOnTiles = (edges) => edges.every((e) => /^(node|ns|ext):/.test(e.from) && /^(node|ns):/.test(e.to));
+
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`at ${width}x${height}, zoomed out to tiles, policy edges end at the tiles that hold their workloads, with counts`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('show-policies').check();
+    await expect(edges(page, 'allowed')).not.toHaveCount(0);
+    // Online Boutique, zoomed out until the nodes are tiles.
+    for (let i = 0; i < 12 && (await app.graph.getAttribute('data-large')) !== 'true'; i++) {
+      await pressOnGraph(page, '-');
+      await page.waitForTimeout(100);
+    }
+    await expect(app.graph).toHaveAttribute('data-large', 'true');
+    await expect.poll(() => page.getByTestId('scene-canvas').getAttribute('data-tiles').then(Number)).toBeGreaterThan(0);
+    await expect.poll(async () => endsOnTiles(await drawnEdges(page))).toBe(true);
+    const boutique = await drawnEdges(page);
+    expect(boutique.length).toBeGreaterThan(0);
+    // One edge per pair of tiles and verdict, counting the workload pairs it stands for.
+    expect(new Set(boutique.map((e) => `${e.from} ${e.to} ${e.allowed}`)).size).toBe(boutique.length);
+    expect(boutique.some((e) => e.pairs > 1)).toBe(true);
+    await expect(page.locator('.trace-layer .policy-label').filter({ hasText: /^\d+× :/ })).not.toHaveCount(0);
+    // No shield is left on a workload hidden in a tile.
+    await expect(shields(page)).toHaveCount(0);
+    await app.screenshot(`policy-overlay-tiles-boutique-${width}`);
+    // Zoomed in again, the edges go back to the workloads.
+    for (let i = 0; i < 6 && (await app.graph.getAttribute('data-large')) === 'true'; i++) {
+      await pressOnGraph(page, '+');
+      await page.waitForTimeout(100);
+    }
+    await expect.poll(async () => (await drawnEdges(page)).every((e) => e.to.startsWith('grp:'))).toBe(true);
+
+    // A generated cluster packed into columns (in place of the demo's first file;
+    // its policies stay and select nothing), whose first workload in each
+    // namespace admits only its own namespace.
+    let text = synthetic(160, 10, 12, 8);
+    for (let ns = 0; ns < 8; ns++) {
+      const team = `team-${String(ns).padStart(3, '0')}`;
+      text += `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: own-team, namespace: ${team}}\nspec:\n  podSelector: {matchLabels: {app: app-${String(ns).padStart(5, '0')}}}\n  ingress: [{from: [{podSelector: {}}]}]\n`;
+    }
+    await app.paste(text);
+    await expect(app.graph).toHaveAttribute('data-pods', '1600', { timeout: 30_000 });
+    await expect(app.graph).toHaveAttribute('data-large', 'true');
+    // Fitted, and zoomed out until its nodes are tiles.
+    await pressOnGraph(page, 'f');
+    const tiles = () => page.getByTestId('scene-canvas').getAttribute('data-tiles').then(Number);
+    for (let i = 0; i < 12 && (await tiles()) === 0; i++) {
+      await pressOnGraph(page, '-');
+      await page.waitForTimeout(150);
+    }
+    expect(await tiles()).toBeGreaterThan(0);
+    await expect.poll(async () => {
+      const drawn = await drawnEdges(page);
+      return drawn.length > 0 && endsOnTiles(drawn);
+    }, { timeout: 20_000 }).toBe(true);
+    const generated = await drawnEdges(page);
+    expect(generated.some((e) => e.pairs > 1)).toBe(true);
+    expect(generated.some((e) => !e.allowed)).toBe(true);
+    await app.screenshot(`policy-overlay-tiles-generated-${width}`);
+    await app.assertClean();
+  });
+}
