@@ -800,6 +800,7 @@ pub fn build_scene_after(
                 x0: x_right,
                 target_height: services_bottom,
                 packing,
+                previous,
             },
             &badges,
             &ranks,
@@ -1331,11 +1332,27 @@ pub fn pack_islands(sizes: &[usize], x0: f64, packing: Packing) -> IslandBlock {
 
 /// Where the node block starts and how tall the classic columns may grow.
 #[derive(Clone, Copy, Debug)]
-struct NodeBlock {
+struct NodeBlock<'p> {
     x0: f64,
     /// The Services' column height, which classic node columns match.
     target_height: f64,
     packing: Packing,
+    /// The picture before an edit, whose node columns an edit keeps.
+    previous: Option<&'p Scene>,
+}
+
+/// How many node boxes `scene` draws, and in how many columns.
+fn node_columns(scene: &Scene) -> Option<(usize, usize)> {
+    let mut xs: Vec<f64> = scene
+        .shapes
+        .iter()
+        .filter(|shape| id_kind(&shape.id) == Some(IdKind::Node))
+        .map(|shape| shape.rect.x)
+        .collect();
+    let n_nodes = xs.len();
+    xs.sort_compact_by(f64::total_cmp);
+    xs.dedup();
+    (n_nodes > 0).then_some((n_nodes, xs.len()))
 }
 
 /// A node box's workload groups, stacked into columns no taller than a limit:
@@ -1380,12 +1397,15 @@ impl GroupFlow {
 }
 
 /// Places node boxes of `sizes` (width, height) from `x0`. Classic: up to twelve
-/// columns, each about `target_height` tall, or 3/4 of the picture's width. Grid: columns of the grid's height.
+/// columns, each about `target_height` tall, or 3/4 of the picture's width; after
+/// an edit, as many as the picture before it had (`kept_columns`) unless that is
+/// two or more off (§13.8). Grid: columns of the grid's height.
 pub fn pack_nodes(
     sizes: &[(f64, f64)],
     x0: f64,
     target_height: f64,
     packing: Packing,
+    kept_columns: Option<usize>,
 ) -> Vec<Rect> {
     let mut places = Vec::with_capacity(sizes.len());
     match packing {
@@ -1394,12 +1414,17 @@ pub fn pack_nodes(
             // As few columns as keep each about as tall as the Services, or, when
             // that makes a wide strip, no taller than 3/4 of the picture's width:
             // a wide strip is drawn small in a window of about that shape.
-            let n_columns = (1..12)
+            let fitting = (1..12)
                 .find(|&n| {
                     let width = x0 + n as f64 * (NODE_W + BLOCK_COLUMN_GAP);
                     total_height / n as f64 <= target_height.max(480.0).max(0.75 * width)
                 })
                 .unwrap_or(12);
+            // An edit that tips the count by one keeps the columns; one that changes
+            // the picture more lays them out afresh.
+            let n_columns = kept_columns
+                .filter(|&kept| kept >= 1 && kept.abs_diff(fitting) <= 1)
+                .unwrap_or(fitting);
             let per_column = sizes.len().div_ceil(n_columns).max(1);
             for (column, chunk) in sizes.chunks(per_column).enumerate() {
                 let x = x0 + column as f64 * (NODE_W + BLOCK_COLUMN_GAP);
@@ -1455,6 +1480,7 @@ fn place_nodes(
         x0,
         target_height,
         packing,
+        ..
     } = block;
     if !filter.shows("node") {
         return 0.0;
@@ -1540,7 +1566,14 @@ fn place_nodes(
         .map(|n| node_layout(&ordered[n.name.as_str()]))
         .collect();
     let sizes: Vec<(f64, f64)> = layouts.iter().map(GroupFlow::node_size).collect();
-    let places = pack_nodes(&sizes, x0, target_height, packing);
+    // After an edit the node boxes keep the columns they stood in: a box grown by a
+    // pod would otherwise tip the count of columns and move every other box (§13.8).
+    let kept_columns = block
+        .previous
+        .and_then(node_columns)
+        .filter(|&(n_nodes, _)| n_nodes == sizes.len())
+        .map(|(_, n_columns)| n_columns);
+    let places = pack_nodes(&sizes, x0, target_height, packing, kept_columns);
     let mut bottom: f64 = 0.0;
     for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
         let (x, y, w, h) = (place.x, place.y, place.w, place.h);

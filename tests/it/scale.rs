@@ -371,14 +371,20 @@ fn s13_2_collapse_and_expand() {
 #[test]
 fn s13_1_classic_node_columns() {
     let sizes = vec![(250.0, 300.0); 10];
-    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column);
+    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, None);
     let xs: BTreeSet<i64> = places.iter().map(|r| r.x as i64).collect();
     assert_eq!(
         xs.len(),
         4,
         "ten 316-high nodes in columns about 1,000 high"
     );
-    let grid = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Grid { height: 1_000.0 });
+    let grid = pack_nodes(
+        &sizes,
+        500.0,
+        1_000.0,
+        Packing::Grid { height: 1_000.0 },
+        None,
+    );
     for r in &grid {
         assert!(r.y + r.h <= 24.0 + 1_000.0);
     }
@@ -502,4 +508,24 @@ proptest! {
         prop_assert_eq!(&after, &build_scene_after(&after_topology, View::Cluster, &Filter::default(), Some(&before)));
         assert_no_overlaps(&after);
     }
+}
+
+/// §13.8: a pod added to a node does not tip the classic picture's count of node
+/// columns and move the boxes before it: 7 Deployments of 2 pods on 18 nodes, one
+/// namespace, a pod added on node-0005 (found by the property test above: node-0002
+/// moved from the second column to the third).
+#[test]
+fn s13_8_a_grown_node_box_keeps_the_node_columns() {
+    let text = synthetic(7, 2, 18, 1);
+    let topology = analyze_text(&text);
+    let before = build_scene(&topology, View::Cluster, &Filter::default());
+    let after_topology = analyze_text(&format!("{text}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  namespace: team-000\n  labels: {{app: app-00000}}\nspec:\n  nodeName: node-0005\n  containers: [{{name: sh, image: busybox}}]\n"));
+    let after = build_scene_after(
+        &after_topology,
+        View::Cluster,
+        &Filter::default(),
+        Some(&before),
+    );
+    assert_only_changed_nodes_moved(&before, &after).unwrap();
+    assert_no_overlaps(&after);
 }
