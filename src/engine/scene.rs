@@ -1341,18 +1341,22 @@ struct NodeBlock<'p> {
     previous: Option<&'p Scene>,
 }
 
-/// How many node boxes `scene` draws, and in how many columns.
+/// How many node boxes `scene` draws, and in how many columns: the boxes are drawn
+/// column by column, so a column starts wherever the left edge changes.
 fn node_columns(scene: &Scene) -> Option<(usize, usize)> {
-    let mut xs: Vec<f64> = scene
+    let (mut n_nodes, mut n_columns, mut x) = (0, 0, f64::NAN);
+    for shape in scene
         .shapes
         .iter()
         .filter(|shape| id_kind(&shape.id) == Some(IdKind::Node))
-        .map(|shape| shape.rect.x)
-        .collect();
-    let n_nodes = xs.len();
-    xs.sort_compact_by(f64::total_cmp);
-    xs.dedup();
-    (n_nodes > 0).then_some((n_nodes, xs.len()))
+    {
+        n_nodes += 1;
+        if shape.rect.x != x {
+            n_columns += 1;
+            x = shape.rect.x;
+        }
+    }
+    (n_nodes > 0).then_some((n_nodes, n_columns))
 }
 
 /// A node box's workload groups, stacked into columns no taller than a limit:

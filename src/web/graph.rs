@@ -172,7 +172,7 @@ pub fn Graph() -> impl IntoView {
         names.extend(
             focus
                 .and_then(|focus| focus.focus.get())
-                .map(|(id, hops)| format!("focus {id} {hops:?}")),
+                .map(|(id, hops)| format!("focus {id} {}", hops.count())),
         );
         state.filter.with(|filter| {
             names.extend(
