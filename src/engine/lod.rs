@@ -625,6 +625,7 @@ pub enum Level {
 pub struct LevelsCache {
     levels: Vec<Level>,
     key: Option<(Collapse, bool)>,
+    generation: u64,
 }
 
 impl LevelsCache {
@@ -635,7 +636,14 @@ impl LevelsCache {
         if self.key.as_ref() != Some(&key) {
             self.levels = shape_levels(scene, tiles, collapse, zoom);
             self.key = Some(key);
+            self.generation += 1;
         }
+    }
+
+    /// How many times the levels were computed: what was placed at one generation
+    /// still holds while it lasts, without comparing the levels shape by shape.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }
 

@@ -73,7 +73,7 @@ fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
 /// policy and shape levels (tiles) it was placed for.
 #[derive(Default)]
 struct Drawn {
-    policies: Option<(u64, Option<NamespacedName>, Vec<lod::Level>, PolicyOverlay)>,
+    policies: Option<(u64, Option<NamespacedName>, u64, PolicyOverlay)>,
 }
 
 thread_local! {
@@ -87,7 +87,7 @@ thread_local! {
 /// Calls `f` with the level each shape of `build` is drawn at on `screen` (tiles
 /// when zoomed out), kept while the scene, the collapsed tiles and the zoom band
 /// stay the same.
-fn with_levels<R>(build: &SceneBuild, screen: Screen, f: impl FnOnce(&[lod::Level]) -> R) -> R {
+fn with_levels<R>(build: &SceneBuild, screen: Screen, f: impl FnOnce(&lod::LevelsCache) -> R) -> R {
     let state = expect_context::<AppState>();
     LEVELS.with_borrow_mut(|(scene, levels)| {
         if !std::ptr::eq(scene.as_ptr(), Arc::as_ptr(&build.scene)) {
@@ -154,19 +154,23 @@ pub fn TraceLayer(
         let texts = || picture_texts(&build, screen);
         let mut out = String::new();
         if traffic.policy_overlay.get() || selected.is_some() {
-            let levels = with_levels(&build, screen, <[lod::Level]>::to_vec);
+            // Placed again only for another scene, policy or set of tiles: a pan or
+            // a zoom within a band reuses the placement.
+            let generation = with_levels(&build, screen, lod::LevelsCache::generation);
             let fresh = drawn
                 .policies
                 .as_ref()
                 .is_some_and(|(version, policy, at, _)| {
-                    *version == build.version && *policy == selected && *at == levels
+                    *version == build.version && *policy == selected && *at == generation
                 });
             if !fresh {
                 let graph = state
                     .topology
                     .with_untracked(|topology| policy_graph(&topology.value));
-                let placed = policy_overlay(&graph, &build.scene, selected.as_ref(), &levels);
-                drawn.policies = Some((build.version, selected, levels, placed));
+                let placed = with_levels(&build, screen, |levels| {
+                    policy_overlay(&graph, &build.scene, selected.as_ref(), levels)
+                });
+                drawn.policies = Some((build.version, selected, generation, placed));
             }
             if let Some((.., policies)) = &drawn.policies {
                 out = policy_markup(policies, texts(), screen);
