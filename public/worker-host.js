@@ -8,6 +8,11 @@
 // that the memory of a huge input goes back to the system.
 // Where no worker can start (no Worker, or a Content-Security-Policy that forbids
 // it), requestParse answers false and the page analyses on its main thread.
+//
+// A worker takes 90 to 200 ms to load its wasm and start. The app (not an embed)
+// calls prepareWorker once it is up: a worker is then started while the page is
+// idle, and started again, when idle, after one was stopped for its memory, so
+// that a paste does not wait for it.
 
 const MEMORY_LIMIT = 64 * 1024 * 1024;
 // What the callback gets, with the request's serial: a progress note, the parsed
@@ -20,12 +25,17 @@ let worker = null;
 let busySerial = 0;
 let answered = false;
 let unavailable = false;
+// The page's callback, given with the first request.
+let answer = null;
+// Whether a worker is kept ready for the next request (prepareWorker).
+let keepReady = false;
 
 /** Sends the files to the worker; false when no worker can run here. */
 export function requestParse(serial, names, texts, callback) {
   if (unavailable) return false;
+  answer = callback;
   if (worker && busySerial) stop();
-  if (!worker && !spawn(callback)) return false;
+  if (!worker && !spawn()) return false;
   busySerial = serial;
   worker.postMessage({ serial, names, texts });
   return true;
@@ -41,13 +51,23 @@ export function workerAvailable() {
   return !unavailable && typeof Worker !== 'undefined';
 }
 
+/** Keeps a worker ready: starts one when the page is next idle, if none runs. */
+export function prepareWorker() {
+  keepReady = true;
+  const start = () => {
+    if (!worker && !unavailable && typeof Worker !== 'undefined') spawn();
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 2000 });
+  else setTimeout(start, 500);
+}
+
 function stop() {
   worker.terminate();
   worker = null;
   busySerial = 0;
 }
 
-function spawn(callback) {
+function spawn() {
   const script = document.querySelector('script[data-kubetopo-js]');
   try {
     if (!script) throw new Error('the page has no kubetopo loader script');
@@ -62,7 +82,7 @@ function spawn(callback) {
     const serial = busySerial;
     stop();
     if (!answered) giveUp(reason);
-    if (serial) callback(serial, FAILED, null);
+    if (serial && answer) answer(serial, FAILED, null);
   };
   spawned.onmessage = ({ data }) => {
     if (spawned !== worker) return;
@@ -71,13 +91,16 @@ function spawn(callback) {
       return;
     }
     if (data.progress) {
-      callback(data.serial, PROGRESS, data.progress);
+      answer(data.serial, PROGRESS, data.progress);
       return;
     }
     answered = true;
     busySerial = 0;
-    if (data.memory > MEMORY_LIMIT) stop();
-    callback(data.serial, PARSED, data.bytes);
+    if (data.memory > MEMORY_LIMIT) {
+      stop();
+      if (keepReady) prepareWorker();
+    }
+    answer(data.serial, PARSED, data.bytes);
   };
   spawned.onerror = (event) => {
     event.preventDefault();

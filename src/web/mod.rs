@@ -107,6 +107,8 @@ fn App(
     provide_context(state);
     if embed {
         provide_context(embed::Embedded);
+    } else {
+        worker::prepare();
     }
     traffic::provide_traffic(state);
     // A share link's view first; options in the query (`?view=`, `?traffic=`) are

@@ -39,6 +39,12 @@ extern "C" {
     pub fn cancel();
     #[wasm_bindgen(js_name = workerAvailable)]
     pub fn available() -> bool;
+    /// Starts a worker while the page is idle and keeps one ready after, so that a
+    /// large paste does not wait 90 to 200 ms for one to load. The app calls it;
+    /// an embed does not, so a documentation page with many viewers runs no idle
+    /// workers.
+    #[wasm_bindgen(js_name = prepareWorker)]
+    pub fn prepare();
 }
 
 /// How the worker host answers: the request's serial, what kind of answer, its payload.
