@@ -223,7 +223,11 @@ fn translate_path(path: &str, dx: f64, dy: f64) -> String {
                 .split_once(',')
                 .and_then(|(x, y)| Some((x.parse::<f64>().ok()?, y.parse::<f64>().ok()?)))
             {
-                Some((x, y)) => format!("{command}{:.1},{:.1}", x + dx, y + dy),
+                Some((x, y)) => format!(
+                    "{command}{},{}",
+                    scene::Tenths(x + dx),
+                    scene::Tenths(y + dy)
+                ),
                 None => token.to_string(),
             }
         })

@@ -10,6 +10,7 @@
 
 use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 use serde::Serialize;
 
@@ -110,6 +111,48 @@ impl Filter {
     }
     fn shows(&self, kind: &str) -> bool {
         !self.hidden_kinds.contains(kind)
+    }
+}
+
+/// A coordinate written with one decimal, exactly as `format!("{:.1}", x)` writes
+/// it, for the paths and attributes of every shape and edge. The standard
+/// formatter's exact mode works through big integers for every number; here a
+/// number is rounded in tenths with integer arithmetic, and only one within a
+/// hair of a tie (where the tenth depends on digits `x * 10.0` has lost), or out
+/// of range, goes through the standard formatter.
+#[derive(Clone, Copy, Debug)]
+pub struct Tenths(pub f64);
+
+impl fmt::Display for Tenths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x = self.0;
+        let tenths = x.abs() * 10.0;
+        // Below 1e9 tenths, `tenths` is within 1.2e-7 of the exact product, so a
+        // fraction 1e-6 away from one half rounds the same way on both.
+        if !(tenths < 1e9) || ((tenths - tenths.floor()) - 0.5).abs() < 1e-6 {
+            return write!(f, "{x:.1}");
+        }
+        // Written backwards into a buffer: the tenth, the point, the units.
+        let mut n = tenths.round() as u64;
+        let mut buffer = [0u8; 24];
+        let mut start = buffer.len() - 2;
+        buffer[start] = b'.';
+        buffer[start + 1] = b'0' + (n % 10) as u8;
+        n /= 10;
+        loop {
+            start -= 1;
+            buffer[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if x.is_sign_negative() {
+            start -= 1;
+            buffer[start] = b'-';
+        }
+        // Only ASCII digits, a point and a sign were written.
+        f.write_str(std::str::from_utf8(&buffer[start..]).unwrap_or_default())
     }
 }
 
@@ -1895,7 +1938,7 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
     let Some(&(x0, y0)) = points.first() else {
         return String::new();
     };
-    let mut path = format!("M{x0:.1},{y0:.1}");
+    let mut path = format!("M{},{}", Tenths(x0), Tenths(y0));
     for window in points.windows(3) {
         let [previous, corner, next] = [window[0], window[1], window[2]];
         let toward = |from: (f64, f64), to: (f64, f64)| {
@@ -1912,12 +1955,19 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
         };
         let (enter, leave) = (toward(corner, previous), toward(corner, next));
         path.push_str(&format!(
-            " L{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
-            enter.0, enter.1, corner.0, corner.1, corner.0, corner.1, leave.0, leave.1
+            " L{},{} C{},{} {},{} {},{}",
+            Tenths(enter.0),
+            Tenths(enter.1),
+            Tenths(corner.0),
+            Tenths(corner.1),
+            Tenths(corner.0),
+            Tenths(corner.1),
+            Tenths(leave.0),
+            Tenths(leave.1)
         ));
     }
     if let Some(&(x, y)) = points.last() {
-        path.push_str(&format!(" L{x:.1},{y:.1}"));
+        path.push_str(&format!(" L{},{}", Tenths(x), Tenths(y)));
     }
     path
 }
@@ -1982,20 +2032,24 @@ fn bundle_dependencies(scene: &mut Scene) {
         let split_y = start.1.clamp(low, high);
         let bend = (start.0 - split_x) / 2.0;
         let trunk = format!(
-            "M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {split_x:.1},{split_y:.1}",
-            start.0,
-            start.1,
-            start.0 - bend,
-            start.1,
-            split_x + bend,
-            split_y
+            "M{},{} C{},{} {},{} {},{}",
+            Tenths(start.0),
+            Tenths(start.1),
+            Tenths(start.0 - bend),
+            Tenths(start.1),
+            Tenths(split_x + bend),
+            Tenths(split_y),
+            Tenths(split_x),
+            Tenths(split_y)
         );
         for (&position, &(target_x, target_y)) in members.iter().zip(&targets) {
             let reach = (split_x - target_x) / 2.0;
+            let (split_y, target_x, target_y) =
+                (Tenths(split_y), Tenths(target_x), Tenths(target_y));
             scene.edges[position].path = format!(
-                "{trunk} C{:.1},{split_y:.1} {:.1},{target_y:.1} {target_x:.1},{target_y:.1}",
-                split_x - reach,
-                target_x + reach
+                "{trunk} C{},{split_y} {},{target_y} {target_x},{target_y}",
+                Tenths(split_x - reach),
+                Tenths(target_x.0 + reach)
             );
         }
     }
@@ -2052,10 +2106,11 @@ fn curve_ends(a: &Rect, b: &Rect) -> ((f64, f64), (f64, f64)) {
 fn curve(a: &Rect, b: &Rect) -> String {
     let ((ax, ay), (bx, by)) = curve_ends(a, b);
     let bend = ((bx - ax).abs() / 2.0).max(30.0) * if bx >= ax { 1.0 } else { -1.0 };
+    let (ax_t, ay, bx_t, by) = (Tenths(ax), Tenths(ay), Tenths(bx), Tenths(by));
     format!(
-        "M{ax:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{by:.1} {bx:.1},{by:.1}",
-        ax + bend,
-        bx - bend
+        "M{ax_t},{ay} C{},{ay} {},{by} {bx_t},{by}",
+        Tenths(ax + bend),
+        Tenths(bx - bend)
     )
 }
 
@@ -2140,13 +2195,13 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
             ShapeKind::Group => 10.0,
         };
         out.push_str(&format!(
-            "<g class=\"shape {}\" data-id=\"{}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"{radius}\"/>",
+            "<g class=\"shape {}\" data-id=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{radius}\"/>",
             shape.class,
             escape(&shape.id),
-            r.x,
-            r.y,
-            r.w,
-            r.h,
+            Tenths(r.x),
+            Tenths(r.y),
+            Tenths(r.w),
+            Tenths(r.h),
         ));
         if tooltips == Tooltips::Embedded {
             out.push_str(&format!("<title>{}</title>", escape(&shape.tooltip)));
@@ -2155,26 +2210,26 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
             ShapeKind::Chip => {}
             ShapeKind::Group if shape.class == "workload-group" => {
                 out.push_str(&format!(
-                    "<text class=\"group-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    r.x + GROUP_TITLE.dx,
-                    r.y + GROUP_TITLE.baseline,
+                    "<text class=\"group-label\" x=\"{}\" y=\"{}\">{}</text>",
+                    Tenths(r.x + GROUP_TITLE.dx),
+                    Tenths(r.y + GROUP_TITLE.baseline),
                     escape(&GROUP_TITLE.text(shape))
                 ));
             }
             _ => {
                 out.push_str(&format!(
-                    "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    r.x + TITLE.dx,
-                    r.y + TITLE.baseline,
+                    "<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>",
+                    Tenths(r.x + TITLE.dx),
+                    Tenths(r.y + TITLE.baseline),
                     escape(&TITLE.text(shape))
                 ));
                 if !shape.sublabel.is_empty()
                     && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
                 {
                     out.push_str(&format!(
-                        "<text class=\"sublabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                        r.x + 10.0,
-                        r.y + 30.0,
+                        "<text class=\"sublabel\" x=\"{}\" y=\"{}\">{}</text>",
+                        Tenths(r.x + 10.0),
+                        Tenths(r.y + 30.0),
                         escape(&fit(
                             &shape.sublabel,
                             r.w - SUBLABEL_MARGIN,
@@ -2185,7 +2240,7 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
             }
         }
         if let Some(severity) = shape.badge {
-            out.push_str(&format!("<circle class=\"badge {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\"><title>{} diagnostics</title></circle>", severity.as_str(), r.x + r.w - 2.0, r.y + 2.0, severity.as_str()));
+            out.push_str(&format!("<circle class=\"badge {}\" cx=\"{}\" cy=\"{}\" r=\"5\"><title>{} diagnostics</title></circle>", severity.as_str(), Tenths(r.x + r.w - 2.0), Tenths(r.y + 2.0), severity.as_str()));
         }
         out.push_str("</g>\n");
     }
@@ -2338,16 +2393,16 @@ fn edge_labels(scene: &Scene) -> String {
     let mut written = BTreeSet::new();
     for label in scene.edges.iter().filter_map(|edge| edge.label.as_ref()) {
         let key = (
-            format!("{:.1},{:.1}", label.x, label.y),
+            format!("{},{}", Tenths(label.x), Tenths(label.y)),
             label.text.as_str(),
         );
         if !written.insert(key) {
             continue;
         }
         out.push_str(&format!(
-            "<text class=\"edge-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{}</text>",
-            label.x,
-            label.y,
+            "<text class=\"edge-label\" x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>",
+            Tenths(label.x),
+            Tenths(label.y),
             match label.anchor {
                 LabelAnchor::Start => "start",
                 LabelAnchor::End => "end",

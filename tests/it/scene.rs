@@ -267,3 +267,64 @@ fn encoding_service_types_pod_states_and_badges() {
         .class
         .contains("terminating"));
 }
+
+/// §13: the scene writes coordinates in tenths, byte for byte as `{:.1}` would,
+/// through a faster path that leaves only near-ties to the standard formatter.
+mod tenths {
+    use kubetopo::engine::scene::Tenths;
+    use proptest::prelude::*;
+
+    fn same(x: f64) {
+        assert_eq!(Tenths(x).to_string(), format!("{x:.1}"), "for {x:e}");
+    }
+
+    #[test]
+    fn s13_coordinates_in_tenths_are_what_the_standard_formatter_writes() {
+        for x in [
+            0.0,
+            -0.0,
+            0.04,
+            -0.04,
+            0.05,
+            -0.05,
+            0.15,
+            0.25,
+            0.35,
+            2.45,
+            1.0 / 3.0,
+            99.95,
+            -99.95,
+            1234.5678,
+            1e8,
+            1e9 - 0.05,
+            1e20,
+            -1e20,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            same(x);
+        }
+        // Every tie and near-tie of the layout's usual steps, both signs.
+        for k in -20_000..20_000 {
+            for divisor in [20.0, 40.0, 3.0, 7.0, 13.0] {
+                same(f64::from(k) / divisor);
+            }
+            same(f64::from(k) * 0.05);
+            same(f64::from(k) * 6.5 / 4.0);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn s13_any_coordinate_in_tenths_is_what_the_standard_formatter_writes(
+            x in -1e7f64..1e7,
+            bits in any::<u64>(),
+        ) {
+            same(x);
+            same(f64::from_bits(bits));
+        }
+    }
+}
