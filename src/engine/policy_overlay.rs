@@ -34,14 +34,15 @@ pub struct PolicyEdge {
     /// is a tile that holds several of them.
     pub n_pairs: usize,
     /// The line, in scene units, from the source to the destination, where the
-    /// arrowhead goes: out of the source's right side into its lane right of every
-    /// workload, and back into the destination's right side (§8.6).
+    /// arrowhead goes: out of the source's right side, through the gutters between
+    /// columns of boxes into its lane, and into the destination's right side (§8.6).
     pub points: Vec<(f64, f64)>,
     /// The middle of the destination's right side, beside which the ports are
     /// written ([`labels_on_screen`]); `None` when another edge into the same
     /// destination on the same ports writes them.
     pub label_at: Option<(f64, f64)>,
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
+    /// Every edge joins its lane at a point of its own.
     pub join_at: Option<(f64, f64)>,
 }
 
@@ -69,8 +70,8 @@ impl PolicyEdge {
 }
 
 impl PolicyOverlay {
-    /// The right edge of everything drawn, in scene units: the last lane of denied
-    /// edges may lie right of the picture, and a fit must show it.
+    /// The right edge of everything drawn, in scene units: the lanes right of the
+    /// last column lie right of the picture, and a fit must show them.
     pub fn right(&self) -> f64 {
         self.edges
             .iter()
@@ -391,7 +392,11 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     order.sort_compact_by(|&a, &b| ways[a].x.total_cmp(&ways[b].x).then(a.cmp(&b)));
     let groups: Vec<_> = places
         .iter()
-        .map(|place| place.inner.map(|_| (key(place.block.x), key(place.block.y))))
+        .map(|place| {
+            place
+                .inner
+                .map(|_| (key(place.block.x), key(place.block.y)))
+        })
         .collect();
     for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
         let header = HEADER_BOTTOM - HEADER_TOP;

@@ -172,9 +172,9 @@ fn no_policies_draw_nothing() {
 /// Boutique demo the denied ones piled up at the right edge of the picture, and the
 /// allowed ones overlapped each other and their ports). In both views: every edge
 /// is a line of horizontal and vertical runs from its source's right side (from
-/// outside: above every shape) to its destination's right side; its vertical run
-/// is its lane, right of every shape it joins and of the box that holds it, allowed
-/// lanes nearer than denied ones; the edges into one destination decided the same
+/// outside: above every shape) to its destination's right side; its lane runs down
+/// from where it joins it, right of the box that holds the destination (in the
+/// gutter right of its column); the edges into one destination decided the same
 /// way on the same ports share a lane, and no two such groups share one; no two
 /// edges join a lane at the same point; and the ports into a destination are
 /// written once, whether its lanes on them are allowed, denied or both.
@@ -231,7 +231,9 @@ fn check_lanes(scene: &Scene, overlay: &PolicyOverlay, view: &str) {
             "{what}: lane {lane_x} not right of {block:?}"
         );
         assert!(
-            points.windows(2).any(|pair| pair[0] == join && pair[1].0 == lane_x),
+            points
+                .windows(2)
+                .any(|pair| pair[0] == join && pair[1].0 == lane_x),
             "{what}: no lane down from {join:?}"
         );
         let key = (edge.allowed, edge.to.clone(), edge.ports.clone());
@@ -274,7 +276,10 @@ fn with_holders<'s>(scene: &'s Scene, id: &str) -> Vec<&'s str> {
     let mut shape = scene.shape(id);
     while let Some(found) = shape {
         ids.push(found.id.as_str());
-        shape = found.parent.as_deref().and_then(|parent| scene.shape(parent));
+        shape = found
+            .parent
+            .as_deref()
+            .and_then(|parent| scene.shape(parent));
     }
     ids
 }
@@ -346,7 +351,10 @@ fn check_arrowheads_apart(overlay: &PolicyOverlay, k: f64, min_px: f64, view: &s
         for (i, a) in list.iter().enumerate() {
             for b in &list[i + 1..] {
                 let px = (a.0 - b.0).hypot(a.1 - b.1) * k;
-                assert!(px >= min_px, "{view}: into {to} {a:?} {b:?} {px:.1} px apart");
+                assert!(
+                    px >= min_px,
+                    "{view}: into {to} {a:?} {b:?} {px:.1} px apart"
+                );
             }
         }
     }
@@ -355,7 +363,10 @@ fn check_arrowheads_apart(overlay: &PolicyOverlay, k: f64, min_px: f64, view: &s
 /// The zoom at which the app fits the picture and its overlay into a graph area of
 /// `width` × `height` pixels.
 fn fitted(scene: &Scene, overlay: &PolicyOverlay, width: f64, height: f64) -> f64 {
-    f64::min(width / overlay.right().max(scene.width), height / scene.height)
+    f64::min(
+        width / overlay.right().max(scene.width),
+        height / scene.height,
+    )
 }
 
 /// An axis-parallel run of an edge: `(vertical, the fixed coordinate, from, to)`.
@@ -532,8 +543,10 @@ fn n_columns(scene: &Scene) -> usize {
 /// §8.6, §13.1, issue #10: on a packed picture of several columns (a generated
 /// cluster) and on the demo, in both views, the edges keep their lanes and no run
 /// of an edge lies on a run of another it does not share a lane or a source with;
-/// no two port labels overlap and none covers a title. Side by side, two shapes'
-/// right sides are at the same heights: their runs take heights of their own.
+/// no two port labels overlap and none covers a title; no run crosses a box other
+/// than its ends and the boxes that hold them (before the fix an edge from node-0000
+/// ran through the groups of the next column on its way to a lane right of the
+/// picture); and at full size the lanes into a shape end at least 3 px apart.
 #[test]
 fn policy_edges_never_overlap_on_pictures_of_several_columns() {
     for (name, topology) in [
