@@ -290,8 +290,14 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     }
     await app.paste(text);
     await expect(app.graph).toHaveAttribute('data-pods', '80', { timeout: 30_000 });
+    // Fitted, its nodes are tiles on the canvas: zoomed in until the SVG draws them.
     await pressOnGraph(page, 'f');
-    await expect(page.locator('.graph svg.scene .shape.node')).toHaveCount(6);
+    const svgNodes = page.locator('.graph svg.scene .shape.node');
+    for (let i = 0; i < 10 && (await svgNodes.count()) === 0; i++) {
+      await pressOnGraph(page, '+');
+      await page.waitForTimeout(150);
+    }
+    await expect(svgNodes).toHaveCount(6);
     await expect(edges(page, 'denied')).not.toHaveCount(0);
     await expect(edges(page, 'allowed')).not.toHaveCount(0);
     const shapes = await drawnShapes(page);
@@ -300,19 +306,21 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     expect(nodeColumns.size).toBeGreaterThan(1);
     const lines = await edgeLines(page);
     let nRuns = 0;
+    const crossings = [];
     for (const edge of lines) {
       const ends = new Set([...holders(edge.from), ...holders(edge.to)]);
       for (let i = 1; i < edge.points.length; i++) {
         const [[x1, y1], [x2, y2]] = [edge.points[i - 1], edge.points[i]];
         nRuns += 1;
-        for (const shape of shapes.filter((s) => !ends.has(s.id))) {
+        for (const shape of shapes) {
           const through = Math.min(x1, x2) < shape.right - 0.5 && Math.max(x1, x2) > shape.x + 0.5
             && Math.min(y1, y2) < shape.bottom - 0.5 && Math.max(y1, y2) > shape.y + 0.5;
-          expect(through, `${edge.from} → ${edge.to} crosses ${shape.id}`).toBe(false);
+          if (through && !ends.has(shape.id)) crossings.push(`${edge.from} → ${edge.to} crosses ${shape.id}`);
         }
       }
     }
     expect(nRuns).toBeGreaterThan(100);
+    expect(crossings.slice(0, 5)).toEqual([]);
     // One arrowhead per lane (verdict and ports) into a shape, 3 px or more apart.
     const heads = new Map();
     for (const edge of lines) {
@@ -322,16 +330,19 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
       heads.set(edge.to, list);
     }
     let nApart = 0;
+    const close = [];
     for (const [to, list] of heads) {
       const ends = [...list.values()];
       for (const [i, a] of ends.entries()) {
         for (const b of ends.slice(i + 1)) {
           nApart += 1;
-          expect(Math.hypot(a[0] - b[0], a[1] - b[1]), `arrowheads into ${to}`).toBeGreaterThanOrEqual(3);
+          const px = Math.hypot(a[0] - b[0], a[1] - b[1]);
+          if (px < 3) close.push(`arrowheads into ${to} ${px.toFixed(1)} px apart`);
         }
       }
     }
     expect(nApart).toBeGreaterThan(0);
+    expect(close).toEqual([]);
     await app.screenshot(`policy-overlay-columns-${width}`);
     await app.assertClean();
   });
