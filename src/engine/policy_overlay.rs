@@ -34,14 +34,15 @@ pub struct PolicyEdge {
     /// is a tile that holds several of them.
     pub n_pairs: usize,
     /// The line, in scene units, from the source to the destination, where the
-    /// arrowhead goes: out of the source's right side into its lane right of every
-    /// workload, and back into the destination's right side (§8.6).
+    /// arrowhead goes: out of the source's right side, through the gutters between
+    /// columns of boxes into its lane, and into the destination's right side (§8.6).
     pub points: Vec<(f64, f64)>,
     /// The middle of the destination's right side, beside which the ports are
     /// written ([`labels_on_screen`]); `None` when another edge into the same
     /// destination on the same ports writes them.
     pub label_at: Option<(f64, f64)>,
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
+    /// Every edge joins its lane at a point of its own.
     pub join_at: Option<(f64, f64)>,
 }
 
@@ -69,8 +70,8 @@ impl PolicyEdge {
 }
 
 impl PolicyOverlay {
-    /// The right edge of everything drawn, in scene units: the last lane of denied
-    /// edges may lie right of the picture, and a fit must show it.
+    /// The right edge of everything drawn, in scene units: the lanes right of the
+    /// last column lie right of the picture, and a fit must show them.
     pub fn right(&self) -> f64 {
         self.edges
             .iter()
@@ -80,14 +81,8 @@ impl PolicyOverlay {
     }
 }
 
-/// Lanes: the first this far right of the workloads' shapes (and of the node
-/// boxes that hold them), the next ones this far apart.
-pub const LANE_START: f64 = 24.0;
+/// How far apart the lanes and ways out in a gutter run, where it is wide enough.
 pub const LANE_GAP: f64 = 12.0;
-/// The heights at which edges from outside cross the picture to their lane, above
-/// every shape: denied ones highest.
-pub const OUTSIDE_LANE_Y: f64 = 4.0;
-pub const OUTSIDE_ALLOWED_LANE_Y: f64 = 12.0;
 /// A port label's height, and its width per character, in screen pixels (the app
 /// writes them at 11 px).
 pub const LABEL_H: f64 = 12.0;
@@ -255,251 +250,290 @@ pub fn policy_overlay(
     PolicyOverlay { edges, shields }
 }
 
-/// Where an edge leaves or enters a shape's right side, as a fraction of its
-/// height: allowed edges in at the top and out below that, denied ones out and
-/// then in at the bottom, so that no two kinds of run share a line.
-fn side_fraction(allowed: bool, entering: bool) -> f64 {
-    match (allowed, entering) {
-        (true, true) => 0.2,
-        (true, false) => 0.4,
-        (false, false) => 0.6,
-        (false, true) => 0.8,
+/// One way in or out of a shape's right side (§8.6): a source's way out on one
+/// verdict, or a lane's way into its destination.
+struct Way<'e> {
+    shape: &'e str,
+    denied: bool,
+    /// A lane's ports; `None` for a way out.
+    ports: Option<&'e str>,
+    /// The height at which it leaves the shape's side.
+    y: f64,
+    /// Inside a node box: where it runs up the gap right of its shape, and how
+    /// high it crosses the node's header.
+    x: f64,
+    header_y: f64,
+    /// Where it runs in the gutter right of its column of boxes.
+    gutter_x: f64,
+    /// A way out's height above every shape.
+    top_y: f64,
+}
+
+impl Way<'_> {
+    fn key(&self) -> (Option<&str>, &str, bool) {
+        (self.ports, self.shape, self.denied)
     }
 }
 
-/// Routes the edges in lanes (§8.6), so that they do not pile up between the
-/// workloads: the edges into one destination decided the same way on the same
-/// ports share a vertical lane right of every workload, allowed lanes nearer than
-/// denied ones and shorter lanes nearer; each leaves its source's right side (from
-/// outside: above the picture) to its lane, joining it with a cross when denied
-/// and a dot when allowed, and the lane enters the destination's right side, where
-/// one edge writes the ports of the destination's lanes on them.
+/// The top of a node box's header band that ways cross, and its bottom, below
+/// the node's name.
+const HEADER_TOP: f64 = 20.0;
+const HEADER_BOTTOM: f64 = scene::NODE_HEADER - 2.0;
+
+/// Routes the edges (§8.6) so that no run crosses a box the edge does not start or
+/// end at, also on pictures packed into columns. Each way out of or into a shape
+/// leaves its right side at a height of its own, runs (from inside a node box: up
+/// the gap right of its shape, then along the node's header) to the gutter right of
+/// its column of boxes, and there up to the band above every shape. An edge leaves
+/// its source that way, crosses the band at its source's height to its
+/// destination's lane (a dot where it joins when allowed, a cross when denied) and
+/// goes down the lane into the destination. The edges into one destination decided
+/// the same way on the same ports share the lane, and one of them writes its ports.
 fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
-    let side = |id: &str, allowed: bool, entering: bool| {
-        scene.shape(id).map(|shape| {
-            let rect = shape.rect;
-            if id == scene::EXTERNAL_ID && !entering {
-                // Out of the top, up above every shape.
-                let x = rect.x + rect.w * if allowed { 0.4 } else { 0.6 };
-                return (x, rect.y);
-            }
-            let y = rect.y + rect.h * side_fraction(allowed, entering);
-            (rect.x + rect.w, y)
-        })
-    };
-    let outside_y = |allowed: bool| {
-        if allowed {
-            OUTSIDE_ALLOWED_LANE_Y
-        } else {
-            OUTSIDE_LANE_Y
-        }
-    };
-    // Right of every shape an edge joins, and of the box that holds it.
-    let right = edges
-        .iter()
-        .flat_map(|edge| [edge.from.as_str(), edge.to.as_str()])
-        .filter(|id| *id != scene::EXTERNAL_ID)
-        .flat_map(|id| {
-            let shape = scene.shape(id);
-            let parent = shape
-                .and_then(|shape| shape.parent.as_deref())
-                .and_then(|parent| scene.shape(parent));
-            [shape, parent]
-        })
-        .flatten()
-        .map(|shape| shape.rect.x + shape.rect.w)
-        .fold(0.0, f64::max);
-    // The lanes: one per verdict, destination and ports, sorted by them (allowed
-    // first), with the heights each spans.
-    struct Lane {
-        denied: bool,
-        to: String,
-        ports: String,
-        top: f64,
-        bottom: f64,
-        x: f64,
-        labelled: bool,
-    }
-    let find = |lanes: &[Lane], edge: &PolicyEdge| {
-        lanes.binary_search_by(|lane| {
-            (lane.denied, lane.to.as_str(), lane.ports.as_str()).cmp(&(
-                !edge.allowed,
-                edge.to.as_str(),
-                edge.ports.as_str(),
-            ))
-        })
-    };
-    let mut lanes: Vec<Lane> = Vec::new();
+    let mut ways: Vec<Way> = Vec::new();
     for edge in edges.iter() {
-        let (Some(source), Some(destination)) = (
-            side(&edge.from, edge.allowed, false),
-            side(&edge.to, edge.allowed, true),
-        ) else {
-            continue;
-        };
-        let from_y = if edge.from == scene::EXTERNAL_ID {
-            outside_y(edge.allowed)
-        } else {
-            source.1
-        };
-        let position = find(&lanes, edge).unwrap_or_else(|position| {
-            lanes.insert(
-                position,
-                Lane {
-                    denied: !edge.allowed,
-                    to: edge.to.clone(),
-                    ports: edge.ports.clone(),
-                    top: destination.1,
-                    bottom: destination.1,
-                    x: 0.0,
-                    labelled: false,
-                },
-            );
-            position
-        });
-        let lane = &mut lanes[position];
-        (lane.top, lane.bottom) = (lane.top.min(from_y), lane.bottom.max(from_y));
-    }
-    let mut nearest_first: Vec<usize> = (0..lanes.len()).collect();
-    nearest_first.sort_compact_by(|&a, &b| {
-        let span = |lane: &Lane| lane.bottom - lane.top;
-        (lanes[a].denied.cmp(&lanes[b].denied))
-            .then(span(&lanes[a]).total_cmp(&span(&lanes[b])))
-            .then(a.cmp(&b))
-    });
-    for (index, position) in nearest_first.into_iter().enumerate() {
-        lanes[position].x = right + LANE_START + index as f64 * LANE_GAP;
-    }
-    let heights = run_heights(scene, edges, |edge| find(&lanes, edge).ok());
-    for (edge, heights) in edges.iter_mut().zip(heights) {
-        let (Ok(position), Some([source, destination])) = (find(&lanes, edge), heights) else {
-            continue;
-        };
-        let x = lanes[position].x;
-        let mut points = Vec::with_capacity(5);
-        points.push(source);
-        let join = if edge.from == scene::EXTERNAL_ID {
-            let y = outside_y(edge.allowed);
-            points.push((source.0, y));
-            (x, y)
-        } else {
-            (x, source.1)
-        };
-        points.extend([join, (x, destination.1), destination]);
-        edge.points = points;
-        edge.join_at = Some(join);
-        // A destination's allowed and denied lanes on the same ports write them
-        // once, between the two arrowheads.
-        if !lanes[position].labelled {
-            let rect = scene.shape(&edge.to).map(|shape| shape.rect);
-            edge.label_at = rect.map(|rect| (destination.0, rect.center().1));
-            let twin = lanes.binary_search_by(|lane| {
-                (lane.denied, lane.to.as_str(), lane.ports.as_str()).cmp(&(
-                    edge.allowed,
-                    edge.to.as_str(),
-                    edge.ports.as_str(),
-                ))
-            });
-            for position in std::iter::once(position).chain(twin.ok()) {
-                lanes[position].labelled = true;
+        let lane = (Some(edge.ports.as_str()), edge.to.as_str(), !edge.allowed);
+        let out = (None, edge.from.as_str(), !edge.allowed);
+        for key in [lane, out] {
+            if let Err(position) = ways.binary_search_by(|way| way.key().cmp(&key)) {
+                ways.insert(
+                    position,
+                    Way {
+                        shape: key.1,
+                        denied: key.2,
+                        ports: key.0,
+                        y: 0.0,
+                        x: 0.0,
+                        header_y: 0.0,
+                        gutter_x: 0.0,
+                        top_y: 0.0,
+                    },
+                );
             }
+        }
+    }
+    // Each way's shape, the shape it is in when in a node box, that box (or the
+    // shape itself), and the right side and end of the gutter right of its column.
+    struct Place {
+        shape: Rect,
+        inner: Option<Rect>,
+        block: Rect,
+        gutter: (f64, f64),
+    }
+    let mut places: Vec<Place> = Vec::with_capacity(ways.len());
+    let mut columns: Vec<(f64, (f64, f64))> = Vec::new();
+    for way in &ways {
+        let shape = scene.shape(way.shape);
+        let (mut inner, mut block) = (None, shape);
+        while let Some(parent) = block.and_then(|shape| shape.parent.as_deref()) {
+            inner = block;
+            block = scene.shape(parent);
+        }
+        // Every way's shape is drawn: its edge has both ends.
+        let nothing = Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 0.0,
+            h: 0.0,
+        };
+        let rect = block.map_or(nothing, |shape| shape.rect);
+        let gutter = match columns.iter().find(|column| column.0 == rect.x) {
+            Some(column) => column.1,
+            None => {
+                let gutter = gutter_of(scene, rect.x);
+                columns.push((rect.x, gutter));
+                gutter
+            }
+        };
+        places.push(Place {
+            shape: shape.map_or(nothing, |shape| shape.rect),
+            inner: inner.map(|shape| shape.rect),
+            block: rect,
+            gutter,
+        });
+    }
+    let key = |f: f64| (f * 8.0).round() as i64;
+    let mut order: Vec<usize> = (0..ways.len()).collect();
+    // Along each shape's right side, from the top: allowed lanes in, the ways out
+    // on allowed and on denied connections, denied lanes in; evenly apart, so that
+    // every arrowhead is drawn apart from the others.
+    let side_rank = |way: &Way| match (way.ports, way.denied) {
+        (Some(_), false) => 0,
+        (None, false) => 1,
+        (None, true) => 2,
+        (Some(_), true) => 3,
+    };
+    order.sort_compact_by_key(|&i| (side_rank(&ways[i]), i));
+    let groups: Vec<_> = places
+        .iter()
+        .map(|place| Some((key(place.shape.x), key(place.shape.y))))
+        .collect();
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+        let rect = places[i].shape;
+        ways[i].y = rect.y + rect.h * (0.08 + 0.84 * (index + 0.5) / n);
+    }
+    // In each gap right of shapes in a node box: the top-most way nearest, so that
+    // the ways below pass right of it.
+    order.sort_compact_by(|&a, &b| ways[a].y.total_cmp(&ways[b].y).then(a.cmp(&b)));
+    let groups: Vec<_> = places
+        .iter()
+        .map(|place| {
+            let inner = place.inner?;
+            Some((key(inner.x + inner.w), key(place.block.y)))
+        })
+        .collect();
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+        if let Some(inner) = places[i].inner {
+            ways[i].x = inner.x + inner.w + scene::GROUP_GAP * (index + 1.0) / (n + 1.0);
+        }
+    }
+    // Along each node's header: the way nearest its shapes highest, so that none
+    // crosses another's way up.
+    order.sort_compact_by(|&a, &b| ways[a].x.total_cmp(&ways[b].x).then(a.cmp(&b)));
+    let groups: Vec<_> = places
+        .iter()
+        .map(|place| {
+            place
+                .inner
+                .map(|_| (key(place.block.x), key(place.block.y)))
+        })
+        .collect();
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+        let header = HEADER_BOTTOM - HEADER_TOP;
+        ways[i].header_y = places[i].block.y + HEADER_TOP + header * (index + 0.5) / n;
+    }
+    // In each gutter: lanes nearest their column, then the ways out.
+    order.sort_compact_by_key(|&i| (ways[i].ports.is_none(), i));
+    let groups: Vec<_> = places
+        .iter()
+        .zip(&ways)
+        .map(|(place, way)| (way.shape != scene::EXTERNAL_ID).then_some((key(place.gutter.0), 0)))
+        .collect();
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+        let (right, end) = places[i].gutter;
+        let step = LANE_GAP.min((end - right) / (n + 1.0));
+        ways[i].gutter_x = right + step * (index + 1.0);
+    }
+    // Above every shape: one height per way out, denied ones highest.
+    let top = scene
+        .shapes
+        .iter()
+        .map(|shape| shape.rect.y)
+        .fold(f64::MAX, f64::min);
+    order.sort_compact_by_key(|&i| (!ways[i].denied, i));
+    let groups: Vec<_> = ways
+        .iter()
+        .map(|way| way.ports.is_none().then_some((0, 0)))
+        .collect();
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+        ways[i].top_y = top * (index + 1.0) / (n + 1.0);
+    }
+    let find = |ports: Option<&str>, shape: &str, denied: bool| {
+        ways.binary_search_by(|way| way.key().cmp(&(ports, shape, denied)))
+            .ok()
+    };
+    let mut labelled = vec![false; ways.len()];
+    let mut routes = Vec::with_capacity(edges.len());
+    for edge in edges.iter() {
+        let denied = !edge.allowed;
+        let (Some(out), Some(lane)) = (
+            find(None, &edge.from, denied),
+            find(Some(&edge.ports), &edge.to, denied),
+        ) else {
+            routes.push(None);
+            continue;
+        };
+        let (source, destination) = (&ways[out], &ways[lane]);
+        let mut points = Vec::with_capacity(11);
+        let from = &places[out];
+        if edge.from == scene::EXTERNAL_ID {
+            // Up out of the external clients' top.
+            let x = from.shape.x + from.shape.w * if denied { 0.6 } else { 0.4 };
+            points.extend([(x, from.shape.y), (x, source.top_y)]);
+        } else {
+            points.push((from.shape.x + from.shape.w, source.y));
+            if from.inner.is_some() {
+                points.extend([
+                    (source.x, source.y),
+                    (source.x, source.header_y),
+                    (source.gutter_x, source.header_y),
+                ]);
+            } else {
+                points.push((source.gutter_x, source.y));
+            }
+        }
+        let to = &places[lane];
+        // Across the top to another column's gutter; within one, straight over.
+        let across = from.gutter != to.gutter || edge.from == scene::EXTERNAL_ID;
+        let mut join = (destination.gutter_x, source.top_y);
+        if across {
+            points.push((source.gutter_x, source.top_y));
+        } else if let Some(last) = points.last() {
+            join.1 = last.1;
+        }
+        points.push(join);
+        if to.inner.is_some() {
+            points.extend([
+                (destination.gutter_x, destination.header_y),
+                (destination.x, destination.header_y),
+                (destination.x, destination.y),
+            ]);
+        } else {
+            points.push((destination.gutter_x, destination.y));
+        }
+        let end = to.shape.x + to.shape.w;
+        points.push((end, destination.y));
+        // A destination's allowed and denied lanes on the same ports write them
+        // once, beside the middle of its side.
+        let mut label_at = None;
+        if !labelled[lane] {
+            label_at = Some((end, to.shape.center().1));
+            let twin = find(Some(&edge.ports), &edge.to, edge.allowed);
+            for position in std::iter::once(lane).chain(twin) {
+                labelled[position] = true;
+            }
+        }
+        routes.push(Some((points, join, label_at)));
+    }
+    for (edge, route) in edges.iter_mut().zip(routes) {
+        if let Some((points, join, label_at)) = route {
+            (edge.points, edge.join_at, edge.label_at) = (points, Some(join), label_at);
         }
     }
 }
 
-/// A point in scene units.
-type Point = (f64, f64);
+/// The right side of the column of boxes that starts at `x` (the boxes with no
+/// parent that start there), and where the next column starts (infinity right of
+/// the last one): the gutter that ways run in.
+fn gutter_of(scene: &Scene, x: f64) -> (f64, f64) {
+    let blocks = || scene.shapes.iter().filter(|shape| shape.parent.is_none());
+    let right = blocks()
+        .filter(|shape| shape.rect.x == x)
+        .map(|shape| shape.rect.x + shape.rect.w)
+        .fold(x, f64::max);
+    let end = blocks()
+        .map(|shape| shape.rect.x)
+        .filter(|&left| left >= right)
+        .fold(f64::INFINITY, f64::min);
+    (right, end)
+}
 
-/// Where each edge leaves its source and enters its destination, in scene units
-/// (`None` for an end the scene does not draw): the height on the shape's right
-/// side that [`side_fraction`] gives, except that the runs of different sources,
-/// or into different lanes (`lane_of`), that would lie on one line (shapes side by
-/// side in a packed picture) each take a height of their own, a little apart
-/// within the same quarter of their shapes (§8.6).
-fn run_heights<'e>(
-    scene: &Scene,
-    edges: &'e [PolicyEdge],
-    lane_of: impl Fn(&PolicyEdge) -> Option<usize>,
-) -> Vec<Option<[Point; 2]>> {
-    // A run's owner: the source and verdict it leaves on, or the lane it enters from.
-    type Owner<'e> = (Option<(&'e str, bool)>, usize);
-    let key = |y: f64| (y * 1000.0).round() as i64;
-    let side = |id: &str, allowed: bool, entering: bool| {
-        let rect = scene.shape(id)?.rect;
-        let y = rect.y + rect.h * side_fraction(allowed, entering);
-        Some((rect.x + rect.w, y, rect.h))
-    };
-    // The runs at each height: their owners, and the heights of their shapes.
-    let mut runs: Vec<(i64, Owner<'e>, f64)> = Vec::new();
-    let mut ends = Vec::with_capacity(edges.len());
-    for edge in edges {
-        let external = edge.from == scene::EXTERNAL_ID;
-        let ends_of = (
-            lane_of(edge),
-            side(&edge.from, edge.allowed, false),
-            side(&edge.to, edge.allowed, true),
-        );
-        let (Some(lane), Some(source), Some(destination)) = ends_of else {
-            ends.push(None);
-            continue;
-        };
-        if !external {
-            runs.push((
-                key(source.1),
-                (Some((&edge.from, edge.allowed)), 0),
-                source.2,
-            ));
-        }
-        runs.push((key(destination.1), (None, lane), destination.2));
-        ends.push(Some((lane, source, destination)));
-    }
-    runs.sort_compact_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let moved = |y: f64, owner: Owner<'e>| -> f64 {
-        let at = key(y);
-        let group = &runs[runs.partition_point(|r| r.0 < at)..runs.partition_point(|r| r.0 <= at)];
-        // The distinct owners at this height, the smallest shape's height, and
-        // how many owners come before this one.
-        let (mut n, mut index, mut h) = (0.0, 0.0, f64::MAX);
-        for (position, run) in group.iter().enumerate() {
-            h = h.min(run.2);
-            if position == 0 || group[position - 1].1 != run.1 {
-                n += 1.0;
-                if run.1 < owner {
-                    index += 1.0;
-                }
-            }
-        }
-        if n < 2.0 {
-            return y;
-        }
-        // Within a fifth of the smallest shape, at most 2 units apart.
-        let step = (h * 0.2 / n).min(2.0);
-        y + (index - (n - 1.0) / 2.0) * step
-    };
-    edges
+/// For each item in a group (`None`: in none), its position among the items of its
+/// group in `order`, and how many the group has.
+fn ranks(order: &[usize], groups: &[Option<(i64, i64)>]) -> Vec<(f64, f64)> {
+    let mut grouped: Vec<usize> = order
         .iter()
-        .zip(ends)
-        .map(|(edge, ends)| {
-            let (lane, source, destination) = ends?;
-            let out_y = if edge.from == scene::EXTERNAL_ID {
-                source.1
-            } else {
-                moved(source.1, (Some((&edge.from, edge.allowed)), 0))
-            };
-            let in_y = moved(destination.1, (None, lane));
-            let source = match scene.shape(&edge.from) {
-                Some(shape) if edge.from == scene::EXTERNAL_ID => {
-                    let rect = shape.rect;
-                    (
-                        rect.x + rect.w * if edge.allowed { 0.4 } else { 0.6 },
-                        rect.y,
-                    )
-                }
-                _ => (source.0, out_y),
-            };
-            Some([source, (destination.0, in_y)])
-        })
-        .collect()
+        .copied()
+        .filter(|&i| groups[i].is_some())
+        .collect();
+    grouped.sort_compact_by_key(|&i| groups[i]);
+    let mut ranks = vec![(0.0, 1.0); groups.len()];
+    for run in grouped.chunk_by(|&a, &b| groups[a] == groups[b]) {
+        for (index, &i) in run.iter().enumerate() {
+            ranks[i] = (index as f64, run.len() as f64);
+        }
+    }
+    ranks
 }
 
 /// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that

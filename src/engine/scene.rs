@@ -332,7 +332,10 @@ const ROW_H: f64 = 52.0;
 const ISLAND_HEADER: f64 = 28.0;
 const ISLAND_PAD: f64 = 10.0;
 const NODE_W: f64 = 250.0;
-const NODE_HEADER: f64 = 38.0;
+/// A node box's header, above its workload groups.
+pub const NODE_HEADER: f64 = 38.0;
+/// The gap between a node box's columns of workload groups, and right of the last.
+pub const GROUP_GAP: f64 = ISLAND_PAD / 2.0;
 const CHIP: f64 = 14.0;
 const CHIP_GAP: f64 = 4.0;
 const GROUP_LABEL: f64 = 16.0;
@@ -1426,7 +1429,7 @@ impl GroupFlow {
                 flow.n_columns += 1;
                 y = 0.0;
             }
-            let dx = (flow.n_columns - 1) as f64 * (NODE_W - ISLAND_PAD / 2.0);
+            let dx = (flow.n_columns - 1) as f64 * (NODE_W - GROUP_GAP);
             flow.offsets.push((dx, y));
             y += h + 6.0;
             flow.column_h = flow.column_h.max(y);
@@ -1437,7 +1440,7 @@ impl GroupFlow {
     /// The node box's width and height.
     pub fn node_size(&self) -> (f64, f64) {
         (
-            NODE_W + (self.n_columns - 1) as f64 * (NODE_W - ISLAND_PAD / 2.0),
+            NODE_W + (self.n_columns - 1) as f64 * (NODE_W - GROUP_GAP),
             NODE_HEADER + self.column_h + ISLAND_PAD,
         )
     }
@@ -1665,7 +1668,7 @@ fn place_nodes(
                     id: group_id.clone(),
                     kind: ShapeKind::Group,
                     rect: Rect {
-                        x: group_x + ISLAND_PAD / 2.0,
+                        x: group_x + GROUP_GAP,
                         y: group_y,
                         w: NODE_W - ISLAND_PAD,
                         h: group_h,

@@ -172,9 +172,9 @@ fn no_policies_draw_nothing() {
 /// Boutique demo the denied ones piled up at the right edge of the picture, and the
 /// allowed ones overlapped each other and their ports). In both views: every edge
 /// is a line of horizontal and vertical runs from its source's right side (from
-/// outside: above every shape) to its destination's right side; its vertical run
-/// is its lane, right of every shape it joins and of the box that holds it, allowed
-/// lanes nearer than denied ones; the edges into one destination decided the same
+/// outside: above every shape) to its destination's right side; its lane runs down
+/// from where it joins it, right of the box that holds the destination (in the
+/// gutter right of its column); the edges into one destination decided the same
 /// way on the same ports share a lane, and no two such groups share one; no two
 /// edges join a lane at the same point; and the ports into a destination are
 /// written once, whether its lanes on them are allowed, denied or both.
@@ -192,21 +192,6 @@ fn edges_run_in_one_lane_per_destination() {
 
 /// The lane rules of [`edges_run_in_one_lane_per_destination`], on any picture.
 fn check_lanes(scene: &Scene, overlay: &PolicyOverlay, view: &str) {
-    let right_of_shapes = overlay
-        .edges
-        .iter()
-        .flat_map(|edge| [&edge.from, &edge.to])
-        .filter(|id| id.as_str() != kubetopo::engine::scene::EXTERNAL_ID)
-        .flat_map(|id| {
-            let shape = scene.shape(id).expect("drawn");
-            [
-                Some(shape),
-                shape.parent.as_deref().and_then(|p| scene.shape(p)),
-            ]
-        })
-        .flatten()
-        .map(|shape| shape.rect.x + shape.rect.w)
-        .fold(0.0, f64::max);
     let top_of_shapes = scene
         .shapes
         .iter()
@@ -236,11 +221,20 @@ fn check_lanes(scene: &Scene, overlay: &PolicyOverlay, view: &str) {
             assert_eq!(points[0].0, source.x + source.w, "{what}");
             assert!(points[0].1 > source.y && points[0].1 < source.y + source.h);
         }
-        // The lane: the vertical run before the last one.
-        let lane_x = points[points.len() - 2].0;
+        // The lane: the vertical run down from where the edge joins it, in the
+        // gutter right of the destination's column of boxes.
+        let join = edge.join_at.expect("an edge joins its lane");
+        let lane_x = join.0;
+        let block = outermost(scene, &edge.to);
         assert!(
-            lane_x > right_of_shapes,
-            "{what}: lane {lane_x} not right of {right_of_shapes}"
+            lane_x > block.x + block.w,
+            "{what}: lane {lane_x} not right of {block:?}"
+        );
+        assert!(
+            points
+                .windows(2)
+                .any(|pair| pair[0] == join && pair[1].0 == lane_x),
+            "{what}: no lane down from {join:?}"
         );
         let key = (edge.allowed, edge.to.clone(), edge.ports.clone());
         assert_eq!(
@@ -248,32 +242,131 @@ fn check_lanes(scene: &Scene, overlay: &PolicyOverlay, view: &str) {
             lane_x,
             "{what}: in two lanes"
         );
-        let join = edge.join_at.expect("an edge joins its lane");
-        assert_eq!(join.0, lane_x, "the join sits on the lane");
         assert!(
-            joins.insert(format!("{:.1},{:.1}", join.0, join.1)),
+            joins.insert(format!("{:.3},{:.3}", join.0, join.1)),
             "{what}: two joins at {join:?}"
         );
         *n_labels
             .entry((edge.to.clone(), edge.ports.clone()))
             .or_default() += usize::from(edge.label_at.is_some());
     }
-    let lanes: BTreeSet<String> = lane_of.values().map(|x| format!("{x:.1}")).collect();
+    // Thousandths: on a packed picture a 30-unit gutter between two columns holds
+    // every lane and way out of its column, fractions of a unit apart.
+    let lanes: BTreeSet<String> = lane_of.values().map(|x| format!("{x:.3}")).collect();
     assert_eq!(
         lanes.len(),
         lane_of.len(),
         "{view}: two groups share a lane"
     );
-    let nearest_denied = lane_of
-        .iter()
-        .filter(|(key, _)| !key.0)
-        .map(|(_, x)| *x)
-        .fold(f64::MAX, f64::min);
-    assert!(lane_of
-        .iter()
-        .filter(|(key, _)| key.0)
-        .all(|(_, x)| *x < nearest_denied));
     assert!(n_labels.values().all(|n| *n == 1), "{view}: {n_labels:?}");
+}
+
+/// The box with no parent that holds shape `id` (or the shape itself).
+fn outermost(scene: &Scene, id: &str) -> kubetopo::engine::scene::Rect {
+    let mut shape = scene.shape(id).expect("drawn");
+    while let Some(parent) = shape.parent.as_deref() {
+        shape = scene.shape(parent).expect("drawn");
+    }
+    shape.rect
+}
+
+/// Shape `id` and the boxes that hold it.
+fn with_holders<'s>(scene: &'s Scene, id: &str) -> Vec<&'s str> {
+    let mut ids = Vec::new();
+    let mut shape = scene.shape(id);
+    while let Some(found) = shape {
+        ids.push(found.id.as_str());
+        shape = found
+            .parent
+            .as_deref()
+            .and_then(|parent| scene.shape(parent));
+    }
+    ids
+}
+
+/// §8.6, issue #10: no run of an edge passes through a shape drawn at `levels`
+/// (empty: every shape) other than its ends and the boxes that hold them.
+fn check_no_crossing(
+    scene: &Scene,
+    overlay: &PolicyOverlay,
+    levels: &[kubetopo::engine::lod::Level],
+    view: &str,
+) {
+    let mut n_runs = 0;
+    for edge in &overlay.edges {
+        let mut ends = with_holders(scene, &edge.from);
+        ends.extend(with_holders(scene, &edge.to));
+        for (vertical, at, low, high) in runs(&edge.points) {
+            n_runs += 1;
+            for (position, shape) in scene.shapes.iter().enumerate() {
+                if levels.get(position) == Some(&kubetopo::engine::lod::Level::Hidden)
+                    || ends.contains(&shape.id.as_str())
+                {
+                    continue;
+                }
+                let r = shape.rect;
+                let (across, along) = if vertical {
+                    ((r.x, r.x + r.w), (r.y, r.y + r.h))
+                } else {
+                    ((r.y, r.y + r.h), (r.x, r.x + r.w))
+                };
+                let inside = at > across.0 + 0.01 && at < across.1 - 0.01;
+                let shared = high.min(along.1) - low.max(along.0);
+                assert!(
+                    !(inside && shared > 0.01),
+                    "{view}: {} → {} crosses {} {r:?}: {:?}",
+                    edge.from,
+                    edge.to,
+                    shape.id,
+                    (vertical, at, low, high)
+                );
+            }
+        }
+    }
+    assert!(n_runs > 0, "{view}: no runs");
+}
+
+/// §8.6, issue #10: at zoom `k`, the arrowheads of the lanes into one shape (the
+/// ends of edges that do not share a lane) are at least `min_px` apart.
+fn check_arrowheads_apart(overlay: &PolicyOverlay, k: f64, min_px: f64, view: &str) {
+    let mut ends: std::collections::BTreeMap<&str, Vec<(f64, f64)>> = Default::default();
+    for edge in &overlay.edges {
+        let end = *edge.points.last().expect("an end");
+        let list = ends.entry(edge.to.as_str()).or_default();
+        if !list.contains(&end) {
+            list.push(end);
+        }
+    }
+    let n_lanes: BTreeSet<_> = overlay
+        .edges
+        .iter()
+        .map(|edge| (edge.allowed, &edge.to, &edge.ports))
+        .collect();
+    assert_eq!(
+        ends.values().map(Vec::len).sum::<usize>(),
+        n_lanes.len(),
+        "{view}: one arrowhead per lane"
+    );
+    for (to, list) in &ends {
+        for (i, a) in list.iter().enumerate() {
+            for b in &list[i + 1..] {
+                let px = (a.0 - b.0).hypot(a.1 - b.1) * k;
+                assert!(
+                    px >= min_px,
+                    "{view}: into {to} {a:?} {b:?} {px:.1} px apart"
+                );
+            }
+        }
+    }
+}
+
+/// The zoom at which the app fits the picture and its overlay into a graph area of
+/// `width` × `height` pixels.
+fn fitted(scene: &Scene, overlay: &PolicyOverlay, width: f64, height: f64) -> f64 {
+    f64::min(
+        width / overlay.right().max(scene.width),
+        height / scene.height,
+    )
 }
 
 /// An axis-parallel run of an edge: `(vertical, the fixed coordinate, from, to)`.
@@ -306,6 +399,7 @@ fn allowed_and_denied_edges_and_their_ports_never_overlap() {
         let n_allowed = overlay.edges.iter().filter(|edge| edge.allowed).count();
         assert!(n_allowed > 20, "{view:?}: {n_allowed} allowed edges");
         check_no_overlap(&scene, &overlay, &[], &[], &format!("{view:?}"));
+        check_no_crossing(&scene, &overlay, &[], &format!("{view:?}"));
     }
 }
 
@@ -449,8 +543,10 @@ fn n_columns(scene: &Scene) -> usize {
 /// §8.6, §13.1, issue #10: on a packed picture of several columns (a generated
 /// cluster) and on the demo, in both views, the edges keep their lanes and no run
 /// of an edge lies on a run of another it does not share a lane or a source with;
-/// no two port labels overlap and none covers a title. Side by side, two shapes'
-/// right sides are at the same heights: their runs take heights of their own.
+/// no two port labels overlap and none covers a title; no run crosses a box other
+/// than its ends and the boxes that hold them (before the fix an edge from node-0000
+/// ran through the groups of the next column on its way to a lane right of the
+/// picture); and at full size the lanes into a shape end at least 3 px apart.
 #[test]
 fn policy_edges_never_overlap_on_pictures_of_several_columns() {
     for (name, topology) in [
@@ -471,6 +567,9 @@ fn policy_edges_never_overlap_on_pictures_of_several_columns() {
             }
             check_lanes(&scene, &overlay, &what);
             check_no_overlap(&scene, &overlay, &[], &[], &what);
+            check_no_crossing(&scene, &overlay, &[], &what);
+            // Zoomed in as far as shapes are drawn at their full size.
+            check_arrowheads_apart(&overlay, 1.0, 3.0, &what);
         }
     }
     // The cluster view of the demo puts its nodes side by side too.
@@ -483,7 +582,9 @@ fn policy_edges_never_overlap_on_pictures_of_several_columns() {
 /// edges between two tiles decided the same way merge into one that counts its
 /// pairs of workloads and carries all their ports, those inside one tile are not
 /// drawn, and only shapes drawn as themselves carry a shield. The merged edges
-/// keep the lane rules and do not overlap. (In the logical view only the islands
+/// keep the lane rules, do not overlap and cross no box; each lane into a tile has
+/// an arrowhead of its own, at least 3 px from the others (before issue #10's fix
+/// two lanes into the demo's node-1 tile ended 0.3 px apart). (In the logical view only the islands
 /// of Services become tiles: the workload boxes stand beside them and stay.)
 #[test]
 fn policy_edges_end_at_the_tiles_that_hold_their_workloads() {
@@ -569,6 +670,32 @@ fn policy_edges_end_at_the_tiles_that_hold_their_workloads() {
                 .all(|shield| level_of(&shield.shape) != Level::Hidden));
             check_lanes(&scene, &tiled, &what);
             check_no_overlap(&scene, &tiled, &tiles, &levels, &what);
+            check_no_crossing(&scene, &tiled, &levels, &what);
+            check_arrowheads_apart(&tiled, zoom, 3.0, &what);
+        }
+    }
+}
+
+/// §8.6, issue #10: several denied lanes into one workload ended at one point,
+/// and their arrowheads made one red blob at the box's corner. On the demo, fitted
+/// to the graph areas at 1440x900 and at 1024x768, each lane into a shape has its
+/// own arrowhead, at least 3 px from the others.
+#[test]
+fn arrowheads_into_one_shape_are_drawn_apart() {
+    let topology = boutique_with_policies();
+    for view in [View::Cluster, View::Logical] {
+        let (scene, overlay) = overlay_of(&topology, view, None);
+        let n_shared = overlay
+            .edges
+            .iter()
+            .filter(|edge| !edge.allowed)
+            .map(|edge| &edge.to)
+            .collect::<BTreeSet<_>>()
+            .len();
+        assert!(n_shared > 5, "{view:?}: {n_shared}");
+        for (width, height) in [(850.0, 680.0), (620.0, 560.0)] {
+            let k = fitted(&scene, &overlay, width, height);
+            check_arrowheads_apart(&overlay, k, 3.0, &format!("{view:?} at {k:.2}"));
         }
     }
 }

@@ -132,7 +132,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
   });
 }
 
-test('denied edges run in one lane per destination right of the workloads, inside the fitted view', async ({ page }) => {
+test('denied edges run in one lane per destination right of its node box, inside the fitted view', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();
   await page.getByTestId('play').click();
@@ -141,20 +141,21 @@ test('denied edges run in one lane per destination right of the workloads, insid
   const area = await page.locator('.graph').boundingBox();
   const measure = () => page.evaluate(() => {
     const layer = document.querySelector('.trace-layer').getBoundingClientRect();
-    const nodes = [...document.querySelectorAll('.graph svg.scene .shape.node > rect')].map((r) => r.getBoundingClientRect());
+    const nodes = Object.fromEntries([...document.querySelectorAll('.graph svg.scene .shape.node')]
+      .map((g) => [g.dataset.id, g.querySelector('rect').getBoundingClientRect().right]));
     const denied = [...document.querySelectorAll('.trace-layer .policy-edge.denied')].map((g) => {
       const points = g.querySelector('polyline').getAttribute('points').trim().split(/\s+/).map((p) => p.split(',').map(Number));
       const cross = g.querySelector('path.cross')?.getAttribute('d');
       return { to: g.dataset.to, ports: g.dataset.ports, points, cross, box: g.getBoundingClientRect() };
     });
-    return { layer: { x: layer.x, y: layer.y }, nodesRight: Math.max(...nodes.map((n) => n.right)), denied };
+    return { layer: { x: layer.x, y: layer.y }, nodes, denied };
   });
   // The view fits again to take the lanes in.
   await expect.poll(async () => {
     const { denied } = await measure();
     return denied.every((d) => d.box.right <= area.x + area.width + 1 && d.box.left >= area.x - 1);
   }).toBe(true);
-  const { layer, nodesRight, denied } = await measure();
+  const { layer, nodes, denied } = await measure();
   const laneOf = new Map();
   const crosses = new Set();
   for (const edge of denied) {
@@ -163,8 +164,10 @@ test('denied edges run in one lane per destination right of the workloads, insid
       const [[x1, y1], [x2, y2]] = [edge.points[i - 1], edge.points[i]];
       expect(Math.abs(x1 - x2) < 0.2 || Math.abs(y1 - y2) < 0.2).toBe(true);
     }
-    const laneX = edge.points[edge.points.length - 2][0];
-    expect(laneX + layer.x).toBeGreaterThan(nodesRight);
+    // Into a workload group, the lane turns along its node's header and down the
+    // gap right of the group; it runs in the gutter right of the node's column.
+    const laneX = edge.points[edge.points.length - 4][0];
+    expect(laneX + layer.x).toBeGreaterThan(nodes[`node:${edge.to.split(':')[1]}`]);
     const key = `${edge.to} ${edge.ports}`;
     if (!laneOf.has(key)) laneOf.set(key, laneX);
     expect(laneOf.get(key)).toBeCloseTo(laneX, 1);
@@ -249,6 +252,98 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     expect(generated.some((e) => e.pairs > 1)).toBe(true);
     expect(generated.some((e) => !e.allowed)).toBe(true);
     await app.screenshot(`policy-overlay-tiles-generated-${width}`);
+    await app.assertClean();
+  });
+}
+
+/** Every shape the scene's SVG draws: its id and its box on screen. */
+const drawnShapes = (page) => page.locator('.graph svg.scene .shapes > .shape').evaluateAll((gs) => gs.map((g) => {
+  const box = g.querySelector('rect').getBoundingClientRect();
+  return { id: g.dataset.id, x: box.x, y: box.y, right: box.right, bottom: box.bottom };
+}));
+
+/** Every policy edge: its ends, verdict, ports and points on screen. */
+const edgeLines = (page) => page.evaluate(() => {
+  const layer = document.querySelector('.trace-layer').getBoundingClientRect();
+  return [...document.querySelectorAll('.trace-layer .policy-edge')].map((g) => ({
+    from: g.dataset.from, to: g.dataset.to, ports: g.dataset.ports, allowed: g.classList.contains('allowed'),
+    points: g.querySelector('polyline').getAttribute('points').trim().split(/\s+/)
+      .map((p) => p.split(',').map(Number)).map(([x, y]) => [x + layer.x, y + layer.y]),
+  }));
+});
+
+/** A shape and the boxes that hold it: a workload group is in its node's box. */
+const holders = (id) => (id.startsWith('grp:') ? [id, `node:${id.split(':')[1]}`] : [id]);
+
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`at ${width}x${height}, on a picture packed into columns, no policy edge crosses a box it does not join and every lane has its own arrowhead`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('show-policies').check();
+    // 80 Services in four namespaces make the islands tall enough for the grid
+    // packing (§13.1); the first workload of each namespace admits only its own.
+    let text = synthetic(80, 1, 6, 4);
+    for (let ns = 0; ns < 4; ns++) {
+      const team = `team-${String(ns).padStart(3, '0')}`;
+      text += `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: own-team, namespace: ${team}}\nspec:\n  podSelector: {matchLabels: {app: app-${String(ns).padStart(5, '0')}}}\n  ingress: [{from: [{podSelector: {}}]}]\n`;
+    }
+    await app.paste(text);
+    await expect(app.graph).toHaveAttribute('data-pods', '80', { timeout: 30_000 });
+    // Fitted, its nodes are tiles on the canvas: zoomed in until the SVG draws them.
+    await pressOnGraph(page, 'f');
+    const svgNodes = page.locator('.graph svg.scene .shape.node');
+    for (let i = 0; i < 10 && (await svgNodes.count()) === 0; i++) {
+      await pressOnGraph(page, '+');
+      await page.waitForTimeout(150);
+    }
+    await expect(svgNodes).toHaveCount(6);
+    await expect(edges(page, 'denied')).not.toHaveCount(0);
+    await expect(edges(page, 'allowed')).not.toHaveCount(0);
+    const shapes = await drawnShapes(page);
+    // The node boxes stand in more than one column.
+    const nodeColumns = new Set(shapes.filter((s) => s.id.startsWith('node:')).map((s) => Math.round(s.x)));
+    expect(nodeColumns.size).toBeGreaterThan(1);
+    const lines = await edgeLines(page);
+    let nRuns = 0;
+    const crossings = [];
+    for (const edge of lines) {
+      const ends = new Set([...holders(edge.from), ...holders(edge.to)]);
+      for (let i = 1; i < edge.points.length; i++) {
+        const [[x1, y1], [x2, y2]] = [edge.points[i - 1], edge.points[i]];
+        nRuns += 1;
+        for (const shape of shapes) {
+          const through = Math.min(x1, x2) < shape.right - 0.5 && Math.max(x1, x2) > shape.x + 0.5
+            && Math.min(y1, y2) < shape.bottom - 0.5 && Math.max(y1, y2) > shape.y + 0.5;
+          if (through && !ends.has(shape.id)) crossings.push(`${edge.from} → ${edge.to} crosses ${shape.id}`);
+        }
+      }
+    }
+    expect(nRuns).toBeGreaterThan(100);
+    expect(crossings.slice(0, 5)).toEqual([]);
+    // One arrowhead per lane (verdict and ports) into a shape, 3 px or more apart.
+    const heads = new Map();
+    for (const edge of lines) {
+      const end = edge.points[edge.points.length - 1];
+      const list = heads.get(edge.to) ?? new Map();
+      list.set(`${edge.allowed} ${edge.ports}`, end);
+      heads.set(edge.to, list);
+    }
+    let nApart = 0;
+    const close = [];
+    for (const [to, list] of heads) {
+      const ends = [...list.values()];
+      for (const [i, a] of ends.entries()) {
+        for (const b of ends.slice(i + 1)) {
+          nApart += 1;
+          const px = Math.hypot(a[0] - b[0], a[1] - b[1]);
+          if (px < 3) close.push(`arrowheads into ${to} ${px.toFixed(1)} px apart`);
+        }
+      }
+    }
+    expect(nApart).toBeGreaterThan(0);
+    expect(close).toEqual([]);
+    await app.screenshot(`policy-overlay-columns-${width}`);
     await app.assertClean();
   });
 }
