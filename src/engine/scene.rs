@@ -129,7 +129,8 @@ impl fmt::Display for Tenths {
         let tenths = x.abs() * 10.0;
         // Below 1e9 tenths, `tenths` is within 1.2e-7 of the exact product, so a
         // fraction 1e-6 away from one half rounds the same way on both.
-        if !(tenths < 1e9) || ((tenths - tenths.floor()) - 0.5).abs() < 1e-6 {
+        let in_range = tenths < 1e9; // false for NaN too
+        if !in_range || ((tenths - tenths.floor()) - 0.5).abs() < 1e-6 {
             return write!(f, "{x:.1}");
         }
         // Written backwards into a buffer: the tenth, the point, the units.
