@@ -703,3 +703,20 @@ fn s11_14_selecting_a_gateway_lights_its_listeners_route_edges() {
         ],
     );
 }
+
+/// §11.14: a Route's edge label writes its match in a few characters: `=` before an
+/// exact path, `~` before a pattern, then the method, the headers and the query
+/// parameters (`?` before each), each `=` or `~` its value.
+#[test]
+fn s11_14_a_match_in_a_few_characters() {
+    let text = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: c}\nspec: {controllerName: example.net/gw}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web, namespace: shop}\nspec:\n  gatewayClassName: c\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: web}]\n  rules:\n  - matches:\n    - path: {type: Exact, value: /api}\n      method: GET\n      headers: [{name: x-env, value: canary}, {type: RegularExpression, name: x-user, value: 'a.*'}]\n      queryParams: [{name: v, value: '2'}]\n    - path: {type: RegularExpression, value: '/v[0-9]+'}\n    backendRefs: [{name: app, port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: shop}\nspec:\n  selector: {app: app}\n  ports: [{port: 80}]\n";
+    let topology = analyze(
+        &[SourceFile::new("r.yaml", text.to_string())],
+        &Config::default(),
+    );
+    let scene = cluster_scene(&topology);
+    check_facts(
+        &facts(&scene),
+        &["edge gwl:shop/web/http -> svc:shop/app [route gateway-route] =/api GET x-env=canary x-user~a.* ?v=2 | ~/v[0-9]+"],
+    );
+}
