@@ -77,6 +77,16 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
                     .map(|shape| shape.id.clone()),
             );
         }
+        // A Gateway's Routes leave from its listeners: their edges are its own.
+        if scene::id_kind(selected) == Some(IdKind::Gateway) {
+            roots.extend(
+                scene
+                    .shapes
+                    .iter()
+                    .filter(|shape| shape.parent.as_deref() == Some(selected))
+                    .map(|shape| shape.id.clone()),
+            );
+        }
         for root in &roots {
             lit_ids.insert(root.clone());
             lit_ids.extend(scene.neighbours(root));

@@ -32,6 +32,53 @@ pub fn text_visible(font_size: f64, zoom: f64) -> bool {
     font_size * zoom >= MIN_TEXT_PX
 }
 
+/// The size of the smallest Gateway and Route text, in scene units: a listener's
+/// hostname and Route count, and a Route's label.
+pub const ENTRY_TEXT_SIZE: f64 = 10.0;
+/// Gateway and Route text grows at most this many times its size to stay
+/// readable; below the zoom that would need more, it is not drawn.
+pub const ENTRY_TEXT_MAX_GROWTH: f64 = 2.0;
+
+/// How Gateway and Route text is drawn at a zoom (§13.2): a Gateway's title, its
+/// listeners' rows and the Routes' labels. They name what a request goes through,
+/// so they are kept readable when the rest of the picture's text is small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryText {
+    /// At its own size, which is at least [`MIN_TEXT_PX`] on screen.
+    Natural,
+    /// Its own size would be smaller than [`MIN_TEXT_PX`] on screen: each text is
+    /// drawn at least that large, and short: a Gateway by its name without its
+    /// address, a listener by its name, port, protocol and Route count, without
+    /// its hostname.
+    Compact,
+    /// Even compact, the text would have to grow more than
+    /// [`ENTRY_TEXT_MAX_GROWTH`] times: it is not drawn.
+    Hidden,
+}
+
+impl EntryText {
+    /// The value of the graph's `data-entry-text` attribute, which the stylesheet
+    /// reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryText::Natural => "natural",
+            EntryText::Compact => "compact",
+            EntryText::Hidden => "hidden",
+        }
+    }
+}
+
+/// How Gateway and Route text is drawn at `zoom`.
+pub fn entry_text(zoom: f64) -> EntryText {
+    if text_visible(ENTRY_TEXT_SIZE, zoom) {
+        EntryText::Natural
+    } else if text_visible(ENTRY_TEXT_SIZE * ENTRY_TEXT_MAX_GROWTH, zoom) {
+        EntryText::Compact
+    } else {
+        EntryText::Hidden
+    }
+}
+
 /// Pods by state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Health {

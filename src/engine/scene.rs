@@ -278,8 +278,32 @@ impl Scene {
     }
 
     /// Where a packet at this object is drawn.
+    /// A Route, drawn as edges, is at the middle of its edges' labels (or of their
+    /// ends, for edges without one): where the view centres when it is selected.
     pub fn anchor(&self, id: &str) -> Option<(f64, f64)> {
-        self.shape(id).map(|s| s.rect.center())
+        if id_kind(id) != Some(IdKind::Route) {
+            return self.shape(id).map(|s| s.rect.center());
+        }
+        let (mut sum_x, mut sum_y, mut n_points) = (0.0, 0.0, 0.0);
+        for edge in self
+            .edges
+            .iter()
+            .filter(|e| e.stands_for.iter().any(|r| r == id))
+        {
+            let point = match &edge.label {
+                Some(label) => Some((label.x, label.y)),
+                None => self
+                    .anchor(&edge.from)
+                    .zip(self.anchor(&edge.to))
+                    .map(|((x1, y1), (x2, y2))| ((x1 + x2) / 2.0, (y1 + y2) / 2.0)),
+            };
+            if let Some((x, y)) = point {
+                sum_x += x;
+                sum_y += y;
+                n_points += 1.0;
+            }
+        }
+        (n_points > 0.0).then(|| (sum_x / n_points, sum_y / n_points))
     }
 
     /// Everything one edge away from `id`, plus its parent and children: what a
@@ -2221,24 +2245,34 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
                 ));
             }
             _ => {
+                let title = escape(&TITLE.text(shape));
                 out.push_str(&format!(
                     "<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>",
                     Tenths(r.x + TITLE.dx),
                     Tenths(r.y + TITLE.baseline),
-                    escape(&TITLE.text(shape))
+                    if shape.class.starts_with("gateway") {
+                        detail_after_name(&title)
+                    } else {
+                        title
+                    }
                 ));
                 if !shape.sublabel.is_empty()
                     && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
                 {
+                    let sublabel = escape(&fit(
+                        &shape.sublabel,
+                        r.w - SUBLABEL_MARGIN,
+                        SUBLABEL_CHAR_W,
+                    ));
                     out.push_str(&format!(
                         "<text class=\"sublabel\" x=\"{}\" y=\"{}\">{}</text>",
                         Tenths(r.x + 10.0),
                         Tenths(r.y + 30.0),
-                        escape(&fit(
-                            &shape.sublabel,
-                            r.w - SUBLABEL_MARGIN,
-                            SUBLABEL_CHAR_W
-                        ))
+                        if shape.class.starts_with("ingress listener") {
+                            detail_before_count(&sublabel)
+                        } else {
+                            sublabel
+                        }
                     ));
                 }
             }
@@ -2252,6 +2286,32 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     out.push_str(&edge_labels(scene));
     out.push_str(&arrow_markers());
     out
+}
+
+/// A Gateway's title with its address, after its name, marked as detail: the app's
+/// compact drawing of Gateway text (§13.2) leaves a `tspan.detail` out.
+fn detail_after_name(title: &str) -> String {
+    let Some((name, address)) = title.split_once(" · ") else {
+        return title.to_string();
+    };
+    let mut marked = String::from(name);
+    marked.push_str("<tspan class=\"detail\"> · ");
+    marked.push_str(address);
+    marked.push_str("</tspan>");
+    marked
+}
+
+/// A listener's sublabel with its hostname, before its Route count, marked as
+/// detail, as [`detail_after_name`] marks a Gateway's address.
+fn detail_before_count(sublabel: &str) -> String {
+    let Some((hostname, count)) = sublabel.rsplit_once(" · ") else {
+        return sublabel.to_string();
+    };
+    let mut marked = String::from("<tspan class=\"detail\">");
+    marked.push_str(hostname);
+    marked.push_str(" · </tspan>");
+    marked.push_str(count);
+    marked
 }
 
 /// How a shape's title is written: from the shape's left edge and top, between
@@ -2394,17 +2454,21 @@ fn arrow_markers() -> String {
 /// out of one Service carries the same label at the same point: it is written once.
 fn edge_labels(scene: &Scene) -> String {
     let mut out = String::from("<g class=\"edge-labels\">");
-    let mut written = BTreeSet::new();
-    for label in scene.edges.iter().filter_map(|edge| edge.label.as_ref()) {
-        let key = (
-            format!("{},{}", Tenths(label.x), Tenths(label.y)),
-            label.text.as_str(),
-        );
-        if !written.insert(key) {
+    let mut n_written = 0;
+    for (edge, element) in scene.edges.iter().zip(label_elements(scene)) {
+        let Some(label) = edge.label.as_ref().filter(|_| element == Some(n_written)) else {
             continue;
-        }
+        };
+        n_written += 1;
+        // A Gateway route's label has a class of its own: the app draws it no
+        // smaller than 9 screen pixels (§13.2).
+        out.push_str(if edge.class.contains("gateway-route") {
+            "<text class=\"edge-label route\""
+        } else {
+            "<text class=\"edge-label\""
+        });
         out.push_str(&format!(
-            "<text class=\"edge-label\" x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>",
+            " x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>",
             Tenths(label.x),
             Tenths(label.y),
             match label.anchor {
@@ -2416,6 +2480,28 @@ fn edge_labels(scene: &Scene) -> String {
     }
     out.push_str("</g>");
     out
+}
+
+/// For each edge, the position of the `text.edge-label` element [`svg_elements`]
+/// writes for its label among all of them, if it has a label. The labels of a fan
+/// of edges out of one shape coincide, text and point: one element is written, for
+/// the first edge, and the others point at it too. The web app lights an edge's
+/// label with the edge.
+pub fn label_elements(scene: &Scene) -> Vec<Option<usize>> {
+    let mut written: BTreeMap<(String, &str), usize> = BTreeMap::new();
+    scene
+        .edges
+        .iter()
+        .map(|edge| {
+            let label = edge.label.as_ref()?;
+            let key = (
+                format!("{},{}", Tenths(label.x), Tenths(label.y)),
+                label.text.as_str(),
+            );
+            let next = written.len();
+            Some(*written.entry(key).or_insert(next))
+        })
+        .collect()
 }
 
 /// The width a sublabel's character is taken to have, and the box width around

@@ -66,25 +66,25 @@ pub fn short_match(route_match: &RouteMatch) -> String {
     };
     match route_match {
         RouteMatch::Http(http) => {
-            let mut text = format!("{}{}", marker(http.path.kind), http.path.value);
+            let mut text = String::from(marker(http.path.kind));
+            text.push_str(&http.path.value);
             if let Some(method) = &http.method {
-                text.push_str(&format!(" {method}"));
+                text.push(' ');
+                text.push_str(method);
             }
-            for header in &http.headers {
-                text.push_str(&format!(
-                    " {}{}{}",
-                    header.name,
-                    marker_value(header.kind),
-                    header.value
-                ));
-            }
-            for query in &http.query_params {
-                text.push_str(&format!(
-                    " ?{}{}{}",
-                    query.name,
-                    marker_value(query.kind),
-                    query.value
-                ));
+            // Headers, then query parameters (`?` before the name).
+            let pairs = http.headers.iter().map(|header| ("", header));
+            let queries = http.query_params.iter().map(|query| ("?", query));
+            for (prefix, pair) in pairs.chain(queries) {
+                for part in [
+                    " ",
+                    prefix,
+                    &pair.name,
+                    marker_value(pair.kind),
+                    &pair.value,
+                ] {
+                    text.push_str(part);
+                }
             }
             text
         }

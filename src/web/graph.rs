@@ -21,6 +21,7 @@ pub use super::state::Viewport;
 use crate::engine::highlight::{self, Highlight, StepDirection};
 use crate::engine::lod::{self, Collapse, Level, Tile};
 use crate::engine::scene::{self, build_scene_after, IdKind, Scene, View};
+use crate::engine::sort::CollectCompact;
 
 /// A built scene and how long building it took. Compared by version, so the
 /// scene itself is never compared deeply.
@@ -739,7 +740,7 @@ pub fn Graph() -> impl IntoView {
                 }
             }
             let old_shapes = std::mem::take(&mut drawn.shapes);
-            *drawn = DrawnScene::read(&group, build.version);
+            *drawn = DrawnScene::read(&group, &build.scene, build.version);
             drawn.canvas = is_large;
             // An edit moves, adds and removes shapes in view of the user (§13.5).
             if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
@@ -796,6 +797,21 @@ pub fn Graph() -> impl IntoView {
             minimap_move(&ev);
         }
     };
+    // Gateway and Route text is drawn no smaller than 9 screen pixels (§13.2): the
+    // stylesheet reads the band and, in the compact one, the zoom. Set when the
+    // zoom changes, not on every frame of a pan.
+    Effect::new(move |previous: Option<f64>| {
+        let k = viewport.get().k;
+        // Not drawn yet: NaN, which differs from every zoom, sets them next time.
+        let Some(svg) = svg_ref.get() else {
+            return f64::NAN;
+        };
+        if previous != Some(k) {
+            let _ = svg.set_attribute("data-entry-text", lod::entry_text(k).as_str());
+            let _ = svg.set_attribute("style", &format!("--k:{k:.4}"));
+        }
+        k
+    });
     let transform = move || {
         let v = viewport.get();
         format!("translate({:.2},{:.2}) scale({:.4})", v.tx, v.ty, v.k)
@@ -1028,13 +1044,18 @@ struct DrawnScene {
     canvas: bool,
     shapes: Vec<web_sys::Element>,
     edges: Vec<web_sys::Element>,
+    /// The edges' labels, and for each edge the position of its label among them
+    /// ([`scene::label_elements`]): a lit edge lights its label.
+    labels: Vec<web_sys::Element>,
+    label_of_edge: Vec<Option<usize>>,
     shown: Highlight,
+    shown_labels: BTreeSet<usize>,
 }
 
 impl DrawnScene {
     /// Reads the elements just written into `group`: the children of its
-    /// `g.edges` and `g.shapes` containers, in document order.
-    fn read(group: &web_sys::Element, version: u64) -> DrawnScene {
+    /// `g.edges`, `g.shapes` and `g.edge-labels` containers, in document order.
+    fn read(group: &web_sys::Element, scene: &Scene, version: u64) -> DrawnScene {
         let children = |container: Option<web_sys::Element>| -> Vec<web_sys::Element> {
             let mut elements = Vec::new();
             let mut next = container.and_then(|c| c.first_element_child());
@@ -1048,12 +1069,18 @@ impl DrawnScene {
         let shapes_container = edges_container
             .as_ref()
             .and_then(|edges| edges.next_element_sibling());
+        let labels_container = shapes_container
+            .as_ref()
+            .and_then(|shapes| shapes.next_element_sibling());
         DrawnScene {
             version,
             canvas: false,
             shapes: children(shapes_container),
             edges: children(edges_container),
+            labels: children(labels_container),
+            label_of_edge: scene::label_elements(scene),
             shown: Highlight::default(),
+            shown_labels: BTreeSet::new(),
         }
     }
 
@@ -1072,6 +1099,13 @@ impl DrawnScene {
             &wanted.lit_edges,
             "data-lit",
         );
+        let lit_labels: BTreeSet<usize> = wanted
+            .lit_edges
+            .iter()
+            .filter_map(|&edge| self.label_of_edge.get(edge).copied().flatten())
+            .collect_set();
+        flip(&self.labels, &self.shown_labels, &lit_labels, "data-lit");
+        self.shown_labels = lit_labels;
         flip(
             &self.shapes,
             &self.shown.selected_shapes,

@@ -288,3 +288,40 @@ fn focus_on_a_route_shows_its_gateway_listeners_and_backends() {
     let back = step_selection(&scene, next.as_deref(), StepDirection::Backward);
     assert_eq!(back.as_deref(), Some(storefront));
 }
+
+/// §13.4, issue #8: a Route has no shape; the view centres on the middle of its
+/// edges' labels, as it centres on a box's middle. A Route with one edge is at its
+/// label; a Route the picture does not draw is nowhere.
+#[test]
+fn s13_4_a_route_is_anchored_at_the_middle_of_its_labels() {
+    let topology = samples(&["gateway-canary.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let labels_of = |route: &str| -> Vec<(f64, f64)> {
+        scene
+            .edges
+            .iter()
+            .filter(|edge| edge.stands_for.iter().any(|r| r == route))
+            .map(|edge| {
+                let label = edge.label.as_ref().expect("a Route's edge is labelled");
+                (label.x, label.y)
+            })
+            .collect()
+    };
+    let old_shop = "route:HTTPRoute/legacy/old-shop";
+    assert_eq!(labels_of(old_shop).len(), 1);
+    assert_eq!(scene.anchor(old_shop), Some(labels_of(old_shop)[0]));
+    let storefront = "route:HTTPRoute/shop/storefront";
+    let points = labels_of(storefront);
+    assert_eq!(points.len(), 4);
+    let (x, y) = scene.anchor(storefront).expect("drawn");
+    let n = points.len() as f64;
+    assert!((x - points.iter().map(|p| p.0).sum::<f64>() / n).abs() < 1e-9);
+    assert!((y - points.iter().map(|p| p.1).sum::<f64>() / n).abs() < 1e-9);
+    // Between the listener and the Services: right of the Gateway, left of them.
+    let gateway = scene.shape("gw:shop/web").expect("drawn").rect;
+    let cart = scene.shape("svc:shop/cart").expect("drawn").rect;
+    assert!(x > gateway.x + gateway.w && x < cart.x, "{x}");
+    assert_eq!(scene.anchor("route:HTTPRoute/shop/no-such-route"), None);
+    // Shapes keep their middle.
+    assert_eq!(scene.anchor("svc:shop/cart"), Some(cart.center()));
+}

@@ -628,3 +628,95 @@ fn s11_14_the_name_search_finds_a_route() {
     assert_eq!(found.best(&scene), Some("svc:legacy/old-frontend"));
     assert!(found.routes.contains("route:HTTPRoute/legacy/old-shop"));
 }
+
+/// §11.14, issue #8: each labelled edge names the label element written for it,
+/// which the app lights with the edge (a selected Route's labels stay at full
+/// strength). A fan of edges with one label at one point shares one element.
+#[test]
+fn s11_14_each_labelled_edge_names_its_label_element() {
+    use kubetopo::engine::scene::{label_elements, svg_elements, Tooltips};
+    let scene = cluster_scene(&canary());
+    let elements = label_elements(&scene);
+    assert_eq!(elements.len(), scene.edges.len());
+    let markup = svg_elements(&scene, Tooltips::Omitted);
+    let written: Vec<&str> = markup
+        .match_indices("<text class=\"edge-label")
+        .map(|(at, _)| {
+            let text = &markup[at..];
+            &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()]
+        })
+        .collect();
+    let mut n_shared = 0;
+    for (edge, element) in scene.edges.iter().zip(&elements) {
+        match (&edge.label, element) {
+            (Some(label), Some(position)) => {
+                assert_eq!(
+                    written[*position], label.text,
+                    "{} -> {}",
+                    edge.from, edge.to
+                );
+            }
+            (None, None) => {}
+            other => panic!("{} -> {}: {other:?}", edge.from, edge.to),
+        }
+    }
+    for (position, _) in written.iter().enumerate() {
+        let n_edges = elements.iter().filter(|e| **e == Some(position)).count();
+        assert!(n_edges >= 1, "label {position} written for no edge");
+        n_shared += usize::from(n_edges > 1);
+    }
+    // The Service port labels of a fan of endpoints are shared; each route edge
+    // has a label of its own.
+    assert!(n_shared > 0);
+    for (edge, element) in scene.edges.iter().zip(&elements) {
+        if edge.class.contains("gateway-route") {
+            let position = element.expect("a route edge is labelled");
+            assert_eq!(elements.iter().filter(|e| **e == Some(position)).count(), 1);
+        }
+    }
+}
+
+/// §11.14, §13.4, issue #8: a Gateway's Routes leave from its listeners, so
+/// selecting the Gateway lights their edges and the Services they reach, as well
+/// as the refused Route's edge from the Gateway itself; not the pods behind.
+#[test]
+fn s11_14_selecting_a_gateway_lights_its_listeners_route_edges() {
+    let scene = cluster_scene(&canary());
+    check_facts(
+        &lit_facts(&scene, "gw:shop/web"),
+        &[
+            "shape gw:shop/web",
+            "shape gwl:shop/web/http",
+            "shape svc:shop/cart",
+            "shape svc:shop/cart-canary",
+            "shape svc:payments/payments",
+            "shape svc:shop/frontend",
+            "shape svc:legacy/old-frontend",
+            "edge gwl:shop/web/http -> svc:shop/cart",
+            "edge gwl:shop/web/http -> svc:shop/cart-canary",
+            "edge gwl:shop/web/http -> svc:payments/payments",
+            "edge gwl:shop/web/http -> svc:shop/frontend",
+            "edge gw:shop/web -> svc:legacy/old-frontend",
+            "selected gw:shop/web",
+            "!edge svc:shop/cart -> pod:shop/cart-*",
+            "!shape pod:*",
+        ],
+    );
+}
+
+/// §11.14: a Route's edge label writes its match in a few characters: `=` before an
+/// exact path, `~` before a pattern, then the method, the headers and the query
+/// parameters (`?` before each), each `=` or `~` its value.
+#[test]
+fn s11_14_a_match_in_a_few_characters() {
+    let text = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: c}\nspec: {controllerName: example.net/gw}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web, namespace: shop}\nspec:\n  gatewayClassName: c\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: web}]\n  rules:\n  - matches:\n    - path: {type: Exact, value: /api}\n      method: GET\n      headers: [{name: x-env, value: canary}, {type: RegularExpression, name: x-user, value: 'a.*'}]\n      queryParams: [{name: v, value: '2'}]\n    - path: {type: RegularExpression, value: '/v[0-9]+'}\n    backendRefs: [{name: app, port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: shop}\nspec:\n  selector: {app: app}\n  ports: [{port: 80}]\n";
+    let topology = analyze(
+        &[SourceFile::new("r.yaml", text.to_string())],
+        &Config::default(),
+    );
+    let scene = cluster_scene(&topology);
+    check_facts(
+        &facts(&scene),
+        &["edge gwl:shop/web/http -> svc:shop/app [route gateway-route] =/api GET x-env=canary x-user~a.* ?v=2 | ~/v[0-9]+"],
+    );
+}

@@ -324,3 +324,91 @@ fn s13_2_cached_levels_are_the_levels_at_every_zoom_and_choice() {
     }
     assert!(n_tiles > 0, "some zoom shows tiles");
 }
+
+/// §13.2, issue #8: Gateway and Route text is drawn at its own size while that is
+/// at least 9 screen pixels; below, compact and no smaller than 9 pixels, as long
+/// as that needs at most twice its size; below that, not at all.
+#[test]
+fn s13_2_gateway_text_is_compact_then_hidden_as_the_zoom_falls() {
+    use lod::EntryText;
+    let cases = [
+        (1.5, EntryText::Natural),
+        (0.9, EntryText::Natural),
+        (0.89, EntryText::Compact),
+        // Fit at 1440x900 and at 1024x768 with the editor and details open.
+        (0.73, EntryText::Compact),
+        (0.54, EntryText::Compact),
+        (0.45, EntryText::Compact),
+        (0.44, EntryText::Hidden),
+        (0.05, EntryText::Hidden),
+    ];
+    for (zoom, expected) in cases {
+        assert_eq!(lod::entry_text(zoom), expected, "zoom {zoom}");
+        let growth = lod::MIN_TEXT_PX / (lod::ENTRY_TEXT_SIZE * zoom);
+        match expected {
+            EntryText::Natural => assert!(growth <= 1.0, "zoom {zoom}"),
+            EntryText::Compact => {
+                assert!(
+                    growth > 1.0 && growth <= lod::ENTRY_TEXT_MAX_GROWTH,
+                    "zoom {zoom}"
+                )
+            }
+            EntryText::Hidden => assert!(growth > lod::ENTRY_TEXT_MAX_GROWTH, "zoom {zoom}"),
+        }
+    }
+    assert_eq!(
+        [
+            EntryText::Natural.as_str(),
+            EntryText::Compact.as_str(),
+            EntryText::Hidden.as_str()
+        ],
+        ["natural", "compact", "hidden"]
+    );
+}
+
+/// §13.2: the compact form of the Gateway sample's text, as the markup marks it.
+/// What a compact drawing leaves out is in `tspan.detail`: the Gateway's address
+/// after its name, the listener's hostname before its Route count. The Routes'
+/// labels are marked `edge-label route`, the Service ports' are not.
+#[test]
+fn s13_2_the_markup_marks_gateway_detail_and_route_labels() {
+    let topology = samples(&["gateway-canary.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let markup =
+        kubetopo::engine::scene::svg_elements(&scene, kubetopo::engine::scene::Tooltips::Omitted);
+    let text_of = |id: &str, class: &str| -> String {
+        let shape = &markup[markup.find(&format!("data-id=\"{id}\"")).expect(id)..];
+        let start = shape
+            .find(&format!("<text class=\"{class}\""))
+            .expect(class);
+        let text = &shape[start..];
+        text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()].to_string()
+    };
+    assert_eq!(
+        text_of("gw:shop/web", "label"),
+        "web<tspan class=\"detail\"> · 203.0.113.216</tspan>"
+    );
+    assert_eq!(text_of("gwl:shop/web/http", "label"), "http :80 HTTP");
+    assert_eq!(
+        text_of("gwl:shop/web/http", "sublabel"),
+        "<tspan class=\"detail\">*.example.com · </tspan>1 route"
+    );
+    // A Service's title has no detail: only Gateway text has a compact form.
+    assert_eq!(text_of("svc:shop/cart", "label"), "cart");
+    let route_labels: Vec<&str> = markup
+        .match_indices("<text class=\"edge-label route\"")
+        .map(|(at, _)| {
+            let text = &markup[at..];
+            &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()]
+        })
+        .collect();
+    let sorted: std::collections::BTreeSet<&str> = route_labels.iter().copied().collect();
+    assert_eq!(sorted.len(), route_labels.len(), "{route_labels:?}");
+    assert_eq!(
+        sorted.into_iter().collect::<Vec<_>>(),
+        ["/", "/cart · 10%", "/cart · 90%", "/pay", "✗ old-shop"],
+    );
+    // The Services' port labels are plain edge labels.
+    assert!(markup.contains("<text class=\"edge-label\""));
+    assert!(markup.contains(":80 → 8080</text>"));
+}

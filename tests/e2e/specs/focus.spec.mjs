@@ -114,3 +114,95 @@ for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }])
     await app.assertClean();
   });
 }
+
+const opacity = (locator) => locator.evaluate((element) => Number(getComputedStyle(element).opacity));
+
+test('a Route or a Gateway in Focus keeps the Routes\' labels at full strength; the rest of the labels fade (issue #8)', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('gateway-canary');
+  await expect(app.shape('gw:shop/web')).toBeVisible();
+  const routeLabel = (text) => page.locator('.graph .edge-label', { hasText: text });
+  const storefrontLabels = ['/cart · 90%', '/cart · 10%', '/pay'];
+  // Selected, not yet in Focus: the Route's labels are lit, the refused Route's
+  // label and the Services' port labels fade with their edges.
+  await page.getByTestId('search').fill('storefront');
+  await page.getByTestId('search').press('Enter');
+  await expect(page.getByTestId('details-title')).toHaveText('HTTPRoute shop/storefront');
+  for (const text of storefrontLabels) await expect.poll(() => opacity(routeLabel(text)), text).toBe(1);
+  await expect.poll(() => opacity(routeLabel('✗ old-shop'))).toBeLessThan(0.5);
+  await expect.poll(() => opacity(routeLabel(':80 → 8080').first())).toBeLessThan(0.5);
+  // In Focus.
+  await page.getByTestId('focus').click();
+  await expect(page.getByTestId('focus-crumb')).toHaveText('HTTPRoute/shop/storefront · 1 hop');
+  for (const text of storefrontLabels) await expect.poll(() => opacity(routeLabel(text)), text).toBe(1);
+  await app.screenshot('focus-route-labels');
+  await page.getByTestId('focus-leave').click();
+  // A Gateway in Focus: its listener's Routes and the refused Route are its own.
+  await app.select('gw:shop/web');
+  await page.getByTestId('focus').click();
+  await expect(page.getByTestId('focus-crumb')).toHaveText('shop/web · 1 hop');
+  for (const text of [...storefrontLabels, '✗ old-shop']) {
+    await expect.poll(() => opacity(routeLabel(text)), text).toBe(1);
+  }
+  await app.screenshot('focus-gateway-labels');
+  await app.assertClean();
+});
+
+/** The middle of the graph area, and where on screen a text's anchor point is. */
+const graphMiddle = (page) => page.locator('.graph').evaluate((graph) => {
+  const box = graph.getBoundingClientRect();
+  return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+});
+const anchorOnScreen = (locator) => locator.evaluate((text) => {
+  const matrix = text.getScreenCTM();
+  const x = Number(text.getAttribute('x'));
+  const y = Number(text.getAttribute('y'));
+  return { x: x * matrix.a + y * matrix.c + matrix.e, y: x * matrix.b + y * matrix.d + matrix.f };
+});
+
+for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }]) {
+  test(`an arrow step onto a Route centres the view on it, as on a box (${size.width}x${size.height}) (issue #8)`, async ({ page }) => {
+    await page.setViewportSize(size);
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('samples').selectOption('gateway-canary');
+    await expect(app.shape('gw:shop/web')).toBeVisible();
+    const title = page.getByTestId('details-title');
+    await app.select('svc:shop/cart');
+    await pressOnGraph(page, 'f');
+    for (let i = 0; i < 3; i += 1) await page.getByRole('button', { name: 'Zoom in' }).click();
+    const near = async (locator) => {
+      const [middle, at] = [await graphMiddle(page), await anchorOnScreen(locator)];
+      return Math.hypot(middle.x - at.x, middle.y - at.y);
+    };
+    const oldShop = page.locator('.graph .edge-label', { hasText: '✗ old-shop' });
+    expect(await near(oldShop)).toBeGreaterThan(60);
+    // Search selects the storefront Route and centres on the middle of its labels.
+    await page.getByTestId('search').fill('storefront');
+    await page.getByTestId('search').press('Enter');
+    await expect(title).toHaveText('HTTPRoute shop/storefront');
+    const storefrontMiddle = async () => {
+      const points = [];
+      for (const text of await page.locator('.graph .edge-label.route').all()) {
+        if ((await text.textContent()) !== '✗ old-shop') points.push(await anchorOnScreen(text));
+      }
+      const middle = await graphMiddle(page);
+      const x = points.reduce((sum, p) => sum + p.x, 0) / points.length;
+      const y = points.reduce((sum, p) => sum + p.y, 0) / points.length;
+      return Math.hypot(middle.x - x, middle.y - y);
+    };
+    await expect.poll(storefrontMiddle).toBeLessThan(2);
+    // The arrow key steps to the refused Route and centres on its label.
+    await pressOnGraph(page, 'ArrowRight');
+    await expect(title).toHaveText('HTTPRoute legacy/old-shop');
+    await expect.poll(() => near(oldShop)).toBeLessThan(2);
+    await app.screenshot(`route-step-centred-${size.width}x${size.height}`);
+    // And back: the storefront Route's middle.
+    await pressOnGraph(page, 'ArrowLeft');
+    await expect(title).toHaveText('HTTPRoute shop/storefront');
+    await expect.poll(storefrontMiddle).toBeLessThan(2);
+    expect(await near(oldShop)).toBeGreaterThan(60);
+    await app.assertClean();
+  });
+}

@@ -74,25 +74,83 @@ const renderedFontPx = (locator) => locator.evaluate((text) => {
   return size * Math.hypot(matrix.b, matrix.d);
 });
 
-test('at 1024x768 after Fit the Gateway picture is drawn larger than it was (listener label size measured)', async ({ page }) => {
-  await page.setViewportSize({ width: 1024, height: 768 });
-  const app = await openSample(page);
-  await page.keyboard.press('f');
-  const listenerLabel = app.shape('gwl:shop/web/http').locator('text.label');
-  const routeLabel = page.locator('.graph .edge-label', { hasText: '/cart · 90%' });
-  const listenerPx = await renderedFontPx(listenerLabel);
-  const routePx = await renderedFontPx(routeLabel);
-  console.log(`listener label ${listenerPx.toFixed(2)} px, route label ${routePx.toFixed(2)} px`);
-  // FIXME(#8): the goal is 9 px. With the editor and details panes open the
-  // picture gets about 630x520 px, and the nodes column no longer wraps into a
-  // second column beside the first (1,118 px wide, not 1,398), but the four
-  // columns of 150 to 250 px boxes still need more width than 9 px allows. This
-  // checks the improvement: 6.5 px, where it was 5.
-  expect(listenerPx).toBeGreaterThan(6.2);
-  expect(routePx).toBeGreaterThan(5.2);
-  await app.screenshot('gateway-fit-1024x768');
-  await app.assertClean();
+/** The on-screen box of an SVG element, in CSS pixels. */
+const screenBox = (locator) => locator.evaluate((element) => {
+  const box = element.getBoundingClientRect();
+  return { left: box.left, right: box.right, top: box.top, bottom: box.bottom };
 });
+
+// §13.2, issue #8: no Gateway or Route text below 9 screen pixels. After Fit the
+// picture is drawn at about 0.54 (1024x768, editor and details open) or 0.73
+// (1440x900) pixels per unit, where 10-unit text would be 5.4 or 7.3 pixels: the
+// Gateway text is drawn compact and enlarged, its detail left for the hover text.
+for (const size of [{ width: 1024, height: 768 }, { width: 1440, height: 900 }]) {
+  test(`after Fit at ${size.width}x${size.height} the listener and Route labels are at least 9 px, compact, inside their boxes`, async ({ page }) => {
+    await page.setViewportSize(size);
+    const app = await openSample(page);
+    await page.keyboard.press('f');
+    await expect(page.getByTestId('graph')).toHaveAttribute('data-entry-text', 'compact');
+    const listener = app.shape('gwl:shop/web/http');
+    const texts = [
+      ['Gateway title', app.shape('gw:shop/web').locator('text.label')],
+      ['listener label', listener.locator('text.label')],
+      ['listener Routes', listener.locator('text.sublabel')],
+      ...['/cart · 90%', '/cart · 10%', '/pay', '✗ old-shop'].map((label) =>
+        [label, page.locator('.graph .edge-label.route', { hasText: label })]),
+    ];
+    const sizes = [];
+    for (const [name, locator] of texts) {
+      const px = await renderedFontPx(locator);
+      sizes.push(`${name} ${px.toFixed(2)} px`);
+      expect(px, name).toBeGreaterThanOrEqual(8.99);
+      // Enlarged no more than needed: not a 9 px rule met by drawing text huge.
+      expect(px, name).toBeLessThan(12 * 1.01);
+    }
+    console.log(sizes.join(', '));
+    // Compact: the address and the hostname are left out; the hover text and the
+    // details give them.
+    for (const detail of await page.locator('.graph .gateway .detail, .graph .listener .detail').all()) {
+      await expect(detail).toBeHidden();
+    }
+    await expect(listener.locator('text.sublabel')).toHaveText('*.example.com · 1 route');
+    // The enlarged text stays inside its box.
+    const row = await screenBox(listener.locator('rect'));
+    for (const text of [listener.locator('text.label'), listener.locator('text.sublabel')]) {
+      const box = await screenBox(text);
+      expect(box.left).toBeGreaterThanOrEqual(row.left);
+      expect(box.right).toBeLessThanOrEqual(row.right);
+      expect(box.top).toBeGreaterThanOrEqual(row.top - 0.5);
+      expect(box.bottom).toBeLessThanOrEqual(row.bottom + 0.5);
+    }
+    const gateway = await screenBox(app.shape('gw:shop/web').locator('rect').first());
+    const title = await screenBox(app.shape('gw:shop/web').locator('text.label'));
+    expect(title.right).toBeLessThanOrEqual(gateway.right);
+    // The label and the Route count do not overlap.
+    const label = await screenBox(listener.locator('text.label'));
+    const routes = await screenBox(listener.locator('text.sublabel'));
+    expect(label.bottom).toBeLessThanOrEqual(routes.top + 3);
+    await app.screenshot(`gateway-fit-${size.width}x${size.height}`);
+    // Zoomed in to at least 0.9, the text is drawn whole at its own size.
+    for (let i = 0; i < 4; i += 1) await page.getByRole('button', { name: 'Zoom in' }).click();
+    await expect(page.getByTestId('graph')).toHaveAttribute('data-entry-text', 'natural');
+    await expect(app.shape('gw:shop/web').locator('.detail')).toBeVisible();
+    expect(await listener.locator('text.label').evaluate((t) => getComputedStyle(t).fontSize)).toBe('12px');
+    // Zoomed far out, where 9 px would be more than twice its size, it is not drawn.
+    // (Above 0.35, where the canvas would draw tiles instead of the SVG.)
+    const graph = page.getByTestId('graph');
+    const zoom = async () => Number((await graph.getAttribute('style')).match(/--k:([0-9.]+)/)[1]);
+    for (let i = 0; i < 8 && (await zoom()) >= 0.45; i += 1) {
+      const before = await zoom();
+      await page.getByRole('button', { name: 'Zoom out' }).click();
+      await expect.poll(zoom).toBeLessThan(before);
+    }
+    await expect(graph).toHaveAttribute('data-entry-text', 'hidden');
+    await expect(listener.locator('text.label')).toHaveCount(1);
+    await expect(listener.locator('text.label')).toBeHidden();
+    await expect(page.locator('.graph .edge-label.route').first()).toBeHidden();
+    await app.assertClean();
+  });
+}
 
 test('details: a Gateway lists its listener and Routes; a Route its rules in precedence order, conditions and YAML', async ({ page }) => {
   const app = await openSample(page);
