@@ -468,7 +468,10 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         let mut join = (destination.gutter_x, source.top_y);
         if across {
             points.push((source.gutter_x, source.top_y));
-        } else if let Some(last) = points.last() {
+        } else if let Some(last) = points.pop() {
+            // Straight along to the destination's lane: the way out's own place
+            // in the gutter may lie beyond the lane, and going there first would
+            // run out and back over the same line.
             join.1 = last.1;
         }
         points.push(join);

@@ -285,7 +285,8 @@ fn with_holders<'s>(scene: &'s Scene, id: &str) -> Vec<&'s str> {
 }
 
 /// §8.6, issue #10: no run of an edge passes through a shape drawn at `levels`
-/// (empty: every shape) other than its ends and the boxes that hold them.
+/// (empty: every shape) other than its ends and the boxes that hold them, and no
+/// edge runs out and back over its own line.
 fn check_no_crossing(
     scene: &Scene,
     overlay: &PolicyOverlay,
@@ -294,6 +295,18 @@ fn check_no_crossing(
 ) {
     let mut n_runs = 0;
     for edge in &overlay.edges {
+        for window in edge.points.windows(3) {
+            let [a, b, c] = [window[0], window[1], window[2]];
+            let back_on_x = a.1 == b.1 && b.1 == c.1 && (b.0 - a.0) * (c.0 - b.0) < 0.0;
+            let back_on_y = a.0 == b.0 && b.0 == c.0 && (b.1 - a.1) * (c.1 - b.1) < 0.0;
+            assert!(
+                !back_on_x && !back_on_y,
+                "{view}: {} -> {} doubles back at {b:?}: {:?}",
+                edge.from,
+                edge.to,
+                edge.points
+            );
+        }
         let mut ends = with_holders(scene, &edge.from);
         ends.extend(with_holders(scene, &edge.to));
         for (vertical, at, low, high) in runs(&edge.points) {

@@ -62,6 +62,16 @@ test('focus on a workload: its callees, its Services, its pod and its node; a ne
   await app.assertClean();
 });
 
+/** Opens the Gateway API sample at a viewport of `size`. */
+async function openGatewaySample(page, size) {
+  await page.setViewportSize(size);
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('gateway-canary');
+  await expect(app.shape('gw:shop/web')).toBeVisible();
+  return app;
+}
+
 /** Presses a key with the focus on the page, not in a field. */
 async function pressOnGraph(page, key) {
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
@@ -70,11 +80,7 @@ async function pressOnGraph(page, key) {
 
 for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }]) {
   test(`a selected Route: Focus shows its Gateway, listener and backends, and the arrow keys step between Routes (${size.width}x${size.height}) (issue #8)`, async ({ page }) => {
-    await page.setViewportSize(size);
-    const app = new App(page);
-    await app.openFresh();
-    await page.getByTestId('samples').selectOption('gateway-canary');
-    await expect(app.shape('gw:shop/web')).toBeVisible();
+    const app = await openGatewaySample(page, size);
     const title = page.getByTestId('details-title');
     await page.getByTestId('search').fill('storefront');
     await page.getByTestId('search').press('Enter');
@@ -163,11 +169,7 @@ const anchorOnScreen = (locator) => locator.evaluate((text) => {
 
 for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }]) {
   test(`an arrow step onto a Route centres the view on it, as on a box (${size.width}x${size.height}) (issue #8)`, async ({ page }) => {
-    await page.setViewportSize(size);
-    const app = new App(page);
-    await app.openFresh();
-    await page.getByTestId('samples').selectOption('gateway-canary');
-    await expect(app.shape('gw:shop/web')).toBeVisible();
+    const app = await openGatewaySample(page, size);
     const title = page.getByTestId('details-title');
     await app.select('svc:shop/cart');
     await pressOnGraph(page, 'f');
