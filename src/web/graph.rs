@@ -740,7 +740,9 @@ pub fn Graph() -> impl IntoView {
                 }
             }
             let old_shapes = std::mem::take(&mut drawn.shapes);
-            *drawn = DrawnScene::read(&group, &build.scene, build.version);
+            // A large scene is on the canvas: no SVG labels to light.
+            let svg_scene = (!is_large).then_some(&*build.scene);
+            *drawn = DrawnScene::read(&group, svg_scene, build.version);
             drawn.canvas = is_large;
             // An edit moves, adds and removes shapes in view of the user (§13.5).
             if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
@@ -1055,7 +1057,9 @@ struct DrawnScene {
 impl DrawnScene {
     /// Reads the elements just written into `group`: the children of its
     /// `g.edges`, `g.shapes` and `g.edge-labels` containers, in document order.
-    fn read(group: &web_sys::Element, scene: &Scene, version: u64) -> DrawnScene {
+    /// `scene` is the one drawn in SVG, if any: only then are its edges' labels
+    /// matched to their elements.
+    fn read(group: &web_sys::Element, scene: Option<&Scene>, version: u64) -> DrawnScene {
         let children = |container: Option<web_sys::Element>| -> Vec<web_sys::Element> {
             let mut elements = Vec::new();
             let mut next = container.and_then(|c| c.first_element_child());
@@ -1078,7 +1082,7 @@ impl DrawnScene {
             shapes: children(shapes_container),
             edges: children(edges_container),
             labels: children(labels_container),
-            label_of_edge: scene::label_elements(scene),
+            label_of_edge: scene.map_or_else(Vec::new, scene::label_elements),
             shown: Highlight::default(),
             shown_labels: BTreeSet::new(),
         }
