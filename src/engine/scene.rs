@@ -9,7 +9,7 @@
 //! ([`to_svg`]), so the two pictures cannot drift apart.
 
 use crate::engine::sort::{CollectCompact, SortCompact};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -241,14 +241,26 @@ pub enum LabelAnchor {
     End,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Scene {
     pub width: f64,
     pub height: f64,
     pub shapes: Vec<Shape>,
     pub edges: Vec<Edge>,
+    /// Shape id to position in `shapes`. Only looked up, never walked, so its
+    /// order cannot show; a hash map finds a shape among 200,000 with one string
+    /// comparison where a search tree needs about eighteen.
     #[serde(skip)]
-    index: BTreeMap<String, usize>,
+    index: HashMap<String, usize>,
+}
+
+/// Two scenes are equal when they draw the same: the index follows from the shapes.
+impl PartialEq for Scene {
+    fn eq(&self, other: &Scene) -> bool {
+        (self.width, self.height) == (other.width, other.height)
+            && self.shapes == other.shapes
+            && self.edges == other.edges
+    }
 }
 
 impl Scene {
@@ -341,7 +353,8 @@ impl Scene {
     }
 
     fn push(&mut self, shape: Shape) {
-        self.index.insert(shape.id.clone(), self.shapes.len());
+        // The last shape pushed with an id is the one it finds.
+        *self.index.entry(shape.id.clone()).or_insert(0) = self.shapes.len();
         self.shapes.push(shape);
     }
 }
@@ -453,28 +466,46 @@ pub fn id_kind(id: &str) -> Option<IdKind> {
 /// The id of the object of `kind` whose key (`namespace/name`, or a bare name for
 /// nodes and namespaces) is `key`: the inverse of [`parse_id`].
 pub fn id_from_key(kind: IdKind, key: &str) -> String {
-    format!("{}{key}", kind.prefix())
+    joined(&[kind.prefix(), key])
+}
+
+/// The parts one after the other, in one allocation of the right size: ids are
+/// made for every pod and edge of a scene, and `format!` costs several times
+/// as much.
+fn joined(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
 
 /// Ids of model objects in the scene.
 pub fn service_id(namespace: &str, name: &str) -> String {
-    id_from_key(IdKind::Service, &format!("{namespace}/{name}"))
+    joined(&[IdKind::Service.prefix(), namespace, "/", name])
 }
 pub fn pod_id(namespace: &str, name: &str) -> String {
-    id_from_key(IdKind::Pod, &format!("{namespace}/{name}"))
+    joined(&[IdKind::Pod.prefix(), namespace, "/", name])
 }
 pub fn node_id(name: &str) -> String {
     id_from_key(IdKind::Node, name)
 }
 pub fn ingress_id(namespace: &str, name: &str) -> String {
-    id_from_key(IdKind::Ingress, &format!("{namespace}/{name}"))
+    joined(&[IdKind::Ingress.prefix(), namespace, "/", name])
 }
 pub fn load_balancer_id(namespace: &str, name: &str) -> String {
-    id_from_key(IdKind::LoadBalancer, &format!("{namespace}/{name}"))
+    joined(&[IdKind::LoadBalancer.prefix(), namespace, "/", name])
 }
 /// A workload, e.g. `wl:default/Deployment/frontend`.
 pub fn workload_id(namespace: &str, workload: &KindRef) -> String {
-    id_from_key(IdKind::Workload, &format!("{namespace}/{workload}"))
+    joined(&[
+        IdKind::Workload.prefix(),
+        namespace,
+        "/",
+        &workload.kind,
+        "/",
+        &workload.name,
+    ])
 }
 /// A namespace island.
 pub fn namespace_id(namespace: &str) -> String {
@@ -482,10 +513,16 @@ pub fn namespace_id(namespace: &str) -> String {
 }
 /// The pods of `workload` (`Kind/name`) in `namespace` on `node`.
 pub fn workload_group_id(node: &str, namespace: &str, workload: &KindRef) -> String {
-    id_from_key(
-        IdKind::WorkloadGroup,
-        &format!("{node}:{namespace}/{workload}"),
-    )
+    joined(&[
+        IdKind::WorkloadGroup.prefix(),
+        node,
+        ":",
+        namespace,
+        "/",
+        &workload.kind,
+        "/",
+        &workload.name,
+    ])
 }
 pub const EXTERNAL_ID: &str = "ext:internet";
 /// The box of pods that no node can run.
@@ -884,37 +921,45 @@ pub fn build_scene_after(
     // Service → endpoints and LB → node edges.
     for service in &services {
         let service_key = service_id(&service.namespace, &service.name);
-        let mut seen = BTreeSet::new();
+        // Targets already drawn from this Service (a hash map for its speed: it is
+        // only asked, never walked).
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for endpoint in &service.endpoints {
             let Some(pod) = &endpoint.pod else { continue };
             let target = match view {
-                View::Cluster => id_from_key(IdKind::Pod, &pod.to_string()),
+                View::Cluster => pod_id(&pod.namespace, &pod.name),
                 View::Logical => match endpoint
                     .pod_index
                     .and_then(|i| topology.cluster.pods.get(i))
                     .and_then(|p| p.workload.as_ref())
                 {
                     Some(workload) => workload_id(&service.namespace, workload),
-                    None => id_from_key(IdKind::Pod, &pod.to_string()),
+                    None => pod_id(&pod.namespace, &pod.name),
                 },
             };
-            if scene.shape(&target).is_none() || !seen.insert(target.clone()) {
+            let times_seen = seen.entry(target.clone()).or_insert(0);
+            *times_seen += 1;
+            if *times_seen > 1 || scene.shape(&target).is_none() {
                 continue;
             }
             let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
             let ports = port_mapping(service, endpoint);
-            let tooltip = format!(
-                "endpoint {pod} ({state}){}",
-                if ports.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {ports}")
-                }
-            );
+            let space = if ports.is_empty() { "" } else { " " };
+            let tooltip = joined(&[
+                "endpoint ",
+                &pod.namespace,
+                "/",
+                &pod.name,
+                " (",
+                state,
+                ")",
+                space,
+                &ports,
+            ]);
             let endpoint_edge = labelled_edge(
                 &scene,
                 (&service_key, &target),
-                &format!("endpoint {state}"),
+                &joined(&["endpoint ", state]),
                 &tooltip,
                 (ports, LabelAnchor::Start),
             );
@@ -1001,12 +1046,17 @@ pub fn build_scene_after(
 fn dependency_sources(topology: &Topology, view: View) -> Vec<Option<String>> {
     // The first pod of each (namespace, workload name), found once rather than
     // by a scan of every pod per dependency.
+    // The cluster lists a workload's pods together, so a pod of the same workload
+    // as the one before it is passed over without a look-up.
     let mut first_pod: BTreeMap<(&str, &str), &super::cluster::ClusterPod> = BTreeMap::new();
+    let mut previous = None;
     for pod in &topology.cluster.pods {
         let name = pod.workload.as_ref().map_or(&pod.name, |w| &w.name);
-        first_pod
-            .entry((pod.namespace.as_str(), name.as_str()))
-            .or_insert(pod);
+        let key = (pod.namespace.as_str(), name.as_str());
+        if previous != Some(key) {
+            first_pod.entry(key).or_insert(pod);
+            previous = Some(key);
+        }
     }
     topology
         .dependencies
@@ -1707,10 +1757,13 @@ fn place_nodes(
                         node.name
                     ),
                     badge: badges
-                        .get(&format!(
-                            "{}/{}/{}",
-                            workload.kind, namespace, workload.name
-                        ))
+                        .get(&joined(&[
+                            &workload.kind,
+                            "/",
+                            namespace,
+                            "/",
+                            &workload.name,
+                        ]))
                         .copied(),
                     parent: Some(id.clone()),
                 });
@@ -1718,6 +1771,7 @@ fn place_nodes(
                     let row = position / chips_per_row;
                     let column = position % chips_per_row;
                     let state = Readiness::of(pod.terminating, pod.ready).as_str();
+                    let ip = pod.ips.first().map(ToString::to_string);
                     scene.push(Shape {
                         id: pod_id(&pod.namespace, &pod.name),
                         kind: ShapeKind::Chip,
@@ -1727,21 +1781,21 @@ fn place_nodes(
                             w: CHIP,
                             h: CHIP,
                         },
-                        class: format!("pod {state}"),
+                        class: joined(&["pod ", state]),
                         label: pod.name.clone(),
-                        sublabel: pod.ips.first().map(ToString::to_string).unwrap_or_default(),
-                        tooltip: format!(
-                            "Pod {}/{} · {} · {}",
-                            pod.namespace,
-                            pod.name,
-                            pod.ips
-                                .first()
-                                .map(ToString::to_string)
-                                .unwrap_or_else(|| "no IP".into()),
-                            state
-                        ),
+                        tooltip: joined(&[
+                            "Pod ",
+                            &pod.namespace,
+                            "/",
+                            &pod.name,
+                            " · ",
+                            ip.as_deref().unwrap_or("no IP"),
+                            " · ",
+                            state,
+                        ]),
+                        sublabel: ip.unwrap_or_default(),
                         badge: badges
-                            .get(&format!("Pod/{}/{}", pod.namespace, pod.name))
+                            .get(&joined(&["Pod/", &pod.namespace, "/", &pod.name]))
                             .copied(),
                         parent: Some(group_id.clone()),
                     });
@@ -1920,20 +1974,20 @@ fn port_mapping(
     service: &super::resolve::ResolvedService,
     endpoint: &super::resolve::Endpoint,
 ) -> String {
-    service
-        .ports
-        .iter()
-        .map(|service_port| {
-            let target = endpoint
-                .ports
-                .iter()
-                .find(|p| p.name == service_port.name)
-                .map(|p| p.port.to_string())
-                .unwrap_or_else(|| service_port.target_port.to_string());
-            format!(":{} → {target}", service_port.port)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    use fmt::Write;
+    let mut mapping = String::new();
+    for (n, service_port) in service.ports.iter().enumerate() {
+        let separator = if n == 0 { ":" } else { ", :" };
+        let _ = match endpoint.ports.iter().find(|p| p.name == service_port.name) {
+            Some(p) => write!(mapping, "{separator}{} → {}", service_port.port, p.port),
+            None => write!(
+                mapping,
+                "{separator}{} → {}",
+                service_port.port, service_port.target_port
+            ),
+        };
+    }
+    mapping
 }
 
 /// The path of an edge from a load balancer to a node, around the picture: out of

@@ -246,17 +246,20 @@ impl AppState {
         let serial = self.analysis_serial.get_value() + 1;
         self.analysis_serial.set_value(serial);
         self.analysis_started.set_value(now_ms());
-        super::workspaces::save_now(*self);
         let large = self.files.with_untracked(|files| {
             files.iter().map(|file| file.text.len()).sum::<usize>() >= worker::WORKER_MIN_BYTES
         });
+        // The worker is asked first and the buffers saved while it parses: the
+        // save serialises every buffer, which a large paste would otherwise wait for.
         if large
             && self
                 .files
                 .with_untracked(|files| worker::request(*self, serial, files))
         {
+            super::workspaces::save_now(*self);
             return;
         }
+        super::workspaces::save_now(*self);
         // What the worker may still be doing is stale now.
         worker::cancel();
         if large {
