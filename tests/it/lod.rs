@@ -330,37 +330,37 @@ fn s13_2_cached_levels_are_the_levels_at_every_zoom_and_choice() {
 /// as that needs at most twice its size; below that, not at all.
 #[test]
 fn s13_2_gateway_text_is_compact_then_hidden_as_the_zoom_falls() {
-    use lod::EntryText;
+    use lod::TextLevel;
     let cases = [
-        (1.5, EntryText::Natural),
-        (0.9, EntryText::Natural),
-        (0.89, EntryText::Compact),
+        (1.5, TextLevel::Natural),
+        (0.9, TextLevel::Natural),
+        (0.89, TextLevel::Compact),
         // Fit at 1440x900 and at 1024x768 with the editor and details open.
-        (0.73, EntryText::Compact),
-        (0.54, EntryText::Compact),
-        (0.45, EntryText::Compact),
-        (0.44, EntryText::Hidden),
-        (0.05, EntryText::Hidden),
+        (0.73, TextLevel::Compact),
+        (0.54, TextLevel::Compact),
+        (0.45, TextLevel::Compact),
+        (0.44, TextLevel::Hidden),
+        (0.05, TextLevel::Hidden),
     ];
     for (zoom, expected) in cases {
         assert_eq!(lod::entry_text(zoom), expected, "zoom {zoom}");
         let growth = lod::MIN_TEXT_PX / (lod::ENTRY_TEXT_SIZE * zoom);
         match expected {
-            EntryText::Natural => assert!(growth <= 1.0, "zoom {zoom}"),
-            EntryText::Compact => {
+            TextLevel::Natural => assert!(growth <= 1.0, "zoom {zoom}"),
+            TextLevel::Compact => {
                 assert!(
                     growth > 1.0 && growth <= lod::ENTRY_TEXT_MAX_GROWTH,
                     "zoom {zoom}"
                 )
             }
-            EntryText::Hidden => assert!(growth > lod::ENTRY_TEXT_MAX_GROWTH, "zoom {zoom}"),
+            TextLevel::Hidden => assert!(growth > lod::ENTRY_TEXT_MAX_GROWTH, "zoom {zoom}"),
         }
     }
     assert_eq!(
         [
-            EntryText::Natural.as_str(),
-            EntryText::Compact.as_str(),
-            EntryText::Hidden.as_str()
+            TextLevel::Natural.as_str(),
+            TextLevel::Compact.as_str(),
+            TextLevel::Hidden.as_str()
         ],
         ["natural", "compact", "hidden"]
     );
