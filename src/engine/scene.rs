@@ -2262,11 +2262,7 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
                 push_cut(
                     &mut out,
                     name,
-                    lod::compact_chars(
-                        r.w - TITLE.margin,
-                        TITLE.box_char_w,
-                        lod::TITLE_MAX_GROWTH,
-                    ),
+                    lod::compact_chars(r.w - TITLE.margin, TITLE.box_char_w, lod::TITLE_MAX_GROWTH),
                 );
                 if let Some(address) = address {
                     out.push_str("<tspan class=\"detail\"> · ");

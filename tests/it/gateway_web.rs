@@ -655,11 +655,7 @@ fn s11_14_each_labelled_edge_names_its_label_element() {
                     .replace("<tspan class=\"more\">…</tspan>", "")
                     .replace("<tspan class=\"rest\">", "")
                     .replace("</tspan>", "");
-                assert_eq!(
-                    whole, label.text,
-                    "{} -> {}",
-                    edge.from, edge.to
-                );
+                assert_eq!(whole, label.text, "{} -> {}", edge.from, edge.to);
             }
             (None, None) => {}
             other => panic!("{} -> {}: {other:?}", edge.from, edge.to),

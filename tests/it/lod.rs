@@ -463,7 +463,10 @@ fn s13_2_titles_are_compact_then_hidden_and_small_text_hidden() {
             assert!(growth <= lod::TITLE_MAX_GROWTH + 1e-9, "zoom {zoom}");
         }
         if small == Natural {
-            assert!(lod::SMALL_TEXT_SIZE * zoom >= lod::MIN_TEXT_PX, "zoom {zoom}");
+            assert!(
+                lod::SMALL_TEXT_SIZE * zoom >= lod::MIN_TEXT_PX,
+                "zoom {zoom}"
+            );
         }
     }
 }
