@@ -544,6 +544,9 @@ fn s13_2_compact_titles_and_route_labels_stay_inside_their_room() {
     }
     let topology = samples(&["gateway-canary.yaml"]);
     let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    // A static picture (`kubetopo render`, the app's export) is drawn at its own
+    // size: its stylesheet leaves the compact form's ellipsis out.
+    assert!(kubetopo::engine::scene::to_svg(&scene).contains(".more{display:none}"));
     let gateway = scene.shape("gw:shop/web").unwrap().rect;
     let refused = scene
         .edges
