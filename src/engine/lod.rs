@@ -38,45 +38,78 @@ pub const ENTRY_TEXT_SIZE: f64 = 10.0;
 /// Gateway and Route text grows at most this many times its size to stay
 /// readable; below the zoom that would need more, it is not drawn.
 pub const ENTRY_TEXT_MAX_GROWTH: f64 = 2.0;
+/// The size of a box's title, in scene units (a Service, a node, an island, a
+/// Gateway, a listener).
+pub const TITLE_TEXT_SIZE: f64 = 12.0;
+/// A title grows at most this many times its size: up to the size Gateway and
+/// Route text reaches, so that titles and that text are hidden at the same zoom.
+pub const TITLE_MAX_GROWTH: f64 = ENTRY_TEXT_SIZE * ENTRY_TEXT_MAX_GROWTH / TITLE_TEXT_SIZE;
+/// The size of the smallest of the rest of the picture's text, in scene units: a
+/// workload group's title (9.5); sublabels and port labels are 10.
+pub const SMALL_TEXT_SIZE: f64 = 9.5;
 
-/// How Gateway and Route text is drawn at a zoom (§13.2): a Gateway's title, its
-/// listeners' rows and the Routes' labels. They name what a request goes through,
-/// so they are kept readable when the rest of the picture's text is small.
+/// How a kind of text is drawn at a zoom (§13.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntryText {
+pub enum TextLevel {
     /// At its own size, which is at least [`MIN_TEXT_PX`] on screen.
     Natural,
     /// Its own size would be smaller than [`MIN_TEXT_PX`] on screen: each text is
-    /// drawn at least that large, and short: a Gateway by its name without its
-    /// address, a listener by its name, port, protocol and Route count, without
-    /// its hostname.
+    /// drawn at least that large, and short: cut to what fits its box at the
+    /// largest growth ([`compact_chars`]), a Gateway by its name without its
+    /// address, a listener's Route count without its hostname.
     Compact,
-    /// Even compact, the text would have to grow more than
-    /// [`ENTRY_TEXT_MAX_GROWTH`] times: it is not drawn.
+    /// Even compact, the text would have to grow more than its kind allows: it is
+    /// not drawn. The hover text and the details give it.
     Hidden,
 }
 
-impl EntryText {
-    /// The value of the graph's `data-entry-text` attribute, which the stylesheet
-    /// reads.
+impl TextLevel {
+    /// The value of the graph's `data-entry-text`, `data-title-text` and
+    /// `data-small-text` attributes, which the stylesheet reads.
     pub fn as_str(self) -> &'static str {
         match self {
-            EntryText::Natural => "natural",
-            EntryText::Compact => "compact",
-            EntryText::Hidden => "hidden",
+            TextLevel::Natural => "natural",
+            TextLevel::Compact => "compact",
+            TextLevel::Hidden => "hidden",
         }
     }
 }
 
-/// How Gateway and Route text is drawn at `zoom`.
-pub fn entry_text(zoom: f64) -> EntryText {
-    if text_visible(ENTRY_TEXT_SIZE, zoom) {
-        EntryText::Natural
-    } else if text_visible(ENTRY_TEXT_SIZE * ENTRY_TEXT_MAX_GROWTH, zoom) {
-        EntryText::Compact
+/// How text of `font_size` scene units, which may grow up to `max_growth` times
+/// to reach [`MIN_TEXT_PX`], is drawn at `zoom`.
+pub fn text_level(font_size: f64, max_growth: f64, zoom: f64) -> TextLevel {
+    if text_visible(font_size, zoom) {
+        TextLevel::Natural
+    } else if max_growth > 1.0 && text_visible(font_size * max_growth, zoom) {
+        TextLevel::Compact
     } else {
-        EntryText::Hidden
+        TextLevel::Hidden
     }
+}
+
+/// How Gateway and Route text is drawn at `zoom`: a Gateway's title, its
+/// listeners' rows and the Routes' labels. They name what a request goes through,
+/// so they are kept readable longest.
+pub fn entry_text(zoom: f64) -> TextLevel {
+    text_level(ENTRY_TEXT_SIZE, ENTRY_TEXT_MAX_GROWTH, zoom)
+}
+
+/// How the other boxes' titles are drawn at `zoom`.
+pub fn title_text(zoom: f64) -> TextLevel {
+    text_level(TITLE_TEXT_SIZE, TITLE_MAX_GROWTH, zoom)
+}
+
+/// How the rest of the picture's text is drawn at `zoom`: sublabels, workload
+/// groups' titles and port labels are at their own size or not at all.
+pub fn small_text(zoom: f64) -> TextLevel {
+    text_level(SMALL_TEXT_SIZE, 1.0, zoom)
+}
+
+/// How many characters of a text fit `width` scene units at `char_width` per
+/// character grown `growth` times, its compact form's ellipsis included; at
+/// least one.
+pub fn compact_chars(width: f64, char_width: f64, growth: f64) -> usize {
+    (width / (char_width * growth)).floor().max(1.0) as usize
 }
 
 /// Pods by state.

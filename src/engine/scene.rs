@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::diag::Severity;
 use super::layer_order::{order_layers, order_layers_seeded, Layer, ROOT};
+use super::lod;
 use super::model::{Readiness, ServiceType};
 use super::refs::KindRef;
 use super::trace::Place;
@@ -2299,17 +2300,30 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
                 ));
             }
             _ => {
-                let title = escape(&TITLE.text(shape));
                 out.push_str(&format!(
-                    "<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>",
+                    "<text class=\"label\" x=\"{}\" y=\"{}\">",
                     Tenths(r.x + TITLE.dx),
                     Tenths(r.y + TITLE.baseline),
-                    if shape.class.starts_with("gateway") {
-                        detail_after_name(&title)
-                    } else {
-                        title
-                    }
                 ));
+                let title = TITLE.text(shape);
+                // A Gateway's address follows its name, as detail.
+                let (name, address) = match title.split_once(" · ") {
+                    Some((name, address)) if shape.class.starts_with("gateway") => {
+                        (name, Some(address))
+                    }
+                    _ => (title.as_str(), None),
+                };
+                push_cut(
+                    &mut out,
+                    name,
+                    lod::compact_chars(r.w - TITLE.margin, TITLE.box_char_w, lod::TITLE_MAX_GROWTH),
+                );
+                if let Some(address) = address {
+                    out.push_str("<tspan class=\"detail\"> · ");
+                    out.push_str(&escape(address));
+                    out.push_str("</tspan>");
+                }
+                out.push_str("</text>");
                 if !shape.sublabel.is_empty()
                     && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
                 {
@@ -2342,17 +2356,24 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     out
 }
 
-/// A Gateway's title with its address, after its name, marked as detail: the app's
-/// compact drawing of Gateway text (§13.2) leaves a `tspan.detail` out.
-fn detail_after_name(title: &str) -> String {
-    let Some((name, address)) = title.split_once(" · ") else {
-        return title.to_string();
-    };
-    let mut marked = String::from(name);
-    marked.push_str("<tspan class=\"detail\"> · ");
-    marked.push_str(address);
-    marked.push_str("</tspan>");
-    marked
+/// Writes `text` escaped, marked for its compact drawing (§13.2): when it has more
+/// than `n_compact` characters, all but the first `n_compact - 1` are in
+/// `tspan.rest`, followed by an ellipsis in `tspan.more`; a compact drawing shows
+/// the ellipsis instead of the rest.
+fn push_cut(out: &mut String, text: &str, n_compact: usize) {
+    match text
+        .char_indices()
+        .nth(n_compact.saturating_sub(1))
+        .filter(|_| text.chars().count() > n_compact)
+    {
+        Some((at, _)) => {
+            out.push_str(&escape(&text[..at]));
+            out.push_str("<tspan class=\"rest\">");
+            out.push_str(&escape(&text[at..]));
+            out.push_str("</tspan><tspan class=\"more\">…</tspan>");
+        }
+        None => out.push_str(&escape(text)),
+    }
 }
 
 /// A listener's sublabel with its hostname, before its Route count, marked as
@@ -2509,6 +2530,8 @@ fn arrow_markers() -> String {
 fn edge_labels(scene: &Scene) -> String {
     let mut out = String::from("<g class=\"edge-labels\">");
     let mut n_written = 0;
+    // The Gateways' boxes, found at the first Route's label.
+    let mut gateways: Option<Vec<Rect>> = None;
     for (edge, element) in scene.edges.iter().zip(label_elements(scene)) {
         let Some(label) = edge.label.as_ref().filter(|_| element == Some(n_written)) else {
             continue;
@@ -2516,21 +2539,49 @@ fn edge_labels(scene: &Scene) -> String {
         n_written += 1;
         // A Gateway route's label has a class of its own: the app draws it no
         // smaller than 9 screen pixels (§13.2).
-        out.push_str(if edge.class.contains("gateway-route") {
+        let route = edge.class.contains("gateway-route");
+        out.push_str(if route {
             "<text class=\"edge-label route\""
         } else {
             "<text class=\"edge-label\""
         });
         out.push_str(&format!(
-            " x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>",
+            " x=\"{}\" y=\"{}\" text-anchor=\"{}\">",
             Tenths(label.x),
             Tenths(label.y),
             match label.anchor {
                 LabelAnchor::Start => "start",
                 LabelAnchor::End => "end",
             },
-            escape(&label.text)
         ));
+        // A Route's label ends left of its Service and grows leftwards when
+        // enlarged: beside a Gateway's box, its compact form is cut to the room
+        // between them, as large as that text is drawn (twice its size).
+        let room = if route {
+            let gateways = gateways.get_or_insert_with(|| {
+                scene
+                    .shapes
+                    .iter()
+                    .filter(|shape| shape.class.starts_with("gateway"))
+                    .map(|shape| shape.rect)
+                    .collect()
+            });
+            gateways
+                .iter()
+                .filter(|g| {
+                    g.x + g.w <= label.x && g.y < label.y + 6.0 && label.y - 16.0 < g.y + g.h
+                })
+                .map(|g| label.x - g.x - g.w - 4.0)
+                .fold(f64::INFINITY, f64::min)
+        } else {
+            f64::INFINITY
+        };
+        push_cut(
+            &mut out,
+            &label.text,
+            lod::compact_chars(room, EDGE_LABEL_CHAR_W, lod::ENTRY_TEXT_MAX_GROWTH),
+        );
+        out.push_str("</text>");
     }
     out.push_str("</g>");
     out
@@ -2557,6 +2608,9 @@ pub fn label_elements(scene: &Scene) -> Vec<Option<usize>> {
         })
         .collect()
 }
+
+/// The width an edge label's character is taken to have, wide enough for `✗`.
+const EDGE_LABEL_CHAR_W: f64 = 6.5;
 
 /// The width a sublabel's character is taken to have, and the box width around
 /// the text, when it is cut to fit its box.
@@ -2600,5 +2654,5 @@ const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.d
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.from-set>rect{stroke-dasharray:1.5 2}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
-.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
+.more{display:none}.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
 .arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";

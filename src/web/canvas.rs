@@ -385,7 +385,14 @@ pub fn draw(
         }
     }
 
-    // Text, in screen pixels: only what is at least 9 px tall.
+    // Text, in screen pixels: only what is at least 9 px tall (§13.2), as the SVG
+    // draws it: titles compact (grown to 9 px and cut) or hidden, the rest hidden.
+    let small_text = lod::small_text(k) == lod::TextLevel::Natural;
+    let title_growth = match lod::title_text(k) {
+        lod::TextLevel::Natural => 1.0,
+        lod::TextLevel::Compact => lod::MIN_TEXT_PX / (lod::TITLE_TEXT_SIZE * k),
+        lod::TextLevel::Hidden => f64::INFINITY,
+    };
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.set_text_baseline("alphabetic");
     let screen = |x: f64, y: f64| (x * k + view.tx, y * k + view.ty);
@@ -394,7 +401,7 @@ pub fn draw(
         let r = &shape.rect;
         context.set_global_alpha(if faded(position) { 0.35 } else { 1.0 });
         if shape.class == "workload-group" {
-            if lod::text_visible(9.5, k) {
+            if small_text {
                 text(
                     context,
                     &scene::fit(&shape.label, r.w - 10.0, 6.0),
@@ -406,19 +413,19 @@ pub fn draw(
             }
             continue;
         }
-        if lod::text_visible(12.0, k) {
+        if title_growth.is_finite() {
             text(
                 context,
-                &scene::fit(&shape.label, r.w - 24.0, 7.2),
+                &scene::fit(&shape.label, r.w - 24.0, 7.2 * title_growth),
                 screen(r.x + 10.0, r.y + 16.0),
-                12.0 * k,
+                12.0 * k * title_growth,
                 600,
                 &palette.text,
             );
         }
         if !shape.sublabel.is_empty()
             && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
-            && lod::text_visible(10.0, k)
+            && small_text
         {
             text(
                 context,

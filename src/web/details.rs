@@ -68,10 +68,16 @@ fn TileControls() -> impl IntoView {
 
 #[component]
 fn Overview() -> impl IntoView {
+    let state = expect_context::<AppState>();
     view! {
         <h2>"Overview"</h2>
         <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move."</p>
         <super::policies::PoliciesPanel />
+        // Drawn again for each analysis, with the panel.
+        {state
+            .topology
+            .with_untracked(|t| !t.value.ingresses.is_empty())
+            .then(|| view! { <h3>"Gateway API"</h3> {migration_block(None, state)} })}
         <p class="hint credits" data-testid="credits">
             "Demo and samples: Online Boutique (GoogleCloudPlatform/microservices-demo), guestbook (kubernetes/examples) and ingress-nginx (kubernetes/ingress-nginx), each Apache-2.0, copied unchanged."
         </p>
@@ -479,28 +485,40 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         <h3>"Diagnostics"</h3>
         {diagnostics_list(topology, &object, state)}
         <h3>"Gateway API"</h3>
-        {migration_block(NamespacedName::new(&ingress.namespace, &ingress.name), state)}
+        {migration_block(Some(NamespacedName::new(&ingress.namespace, &ingress.name)), state)}
         {source_block(state, &ingress.source.file, ingress.source.line, ingress.source.line + 40)}
     }
     .into_any()
 }
 
-/// The Gateway and HTTPRoutes that `engine::migrate` writes for one Ingress (as
-/// `kubetopo migrate` does, docs/migrate.md), written when asked for and shown with
-/// what they cannot express, to copy, download, or open as a new workspace beside
-/// this one: the user's own workspace is never changed.
-fn migration_block(ingress: NamespacedName, state: AppState) -> impl IntoView {
+/// The Gateway and HTTPRoutes that `engine::migrate` writes for one Ingress, or
+/// for every Ingress when `ingress` is `None` (as `kubetopo migrate` does,
+/// docs/migrate.md), written when asked for and shown with what they cannot
+/// express, to copy, download, or open as a new workspace beside this one: the
+/// user's own workspace is never changed.
+fn migration_block(ingress: Option<NamespacedName>, state: AppState) -> impl IntoView {
     let migration = RwSignal::new(None::<Migration>);
     let note = RwSignal::new(String::new());
-    let file_name = export::file_name(
-        &format!("{} {} gateway api", ingress.namespace, ingress.name),
-        None,
-        "yaml",
-    );
+    let (file_name, test_id, action) = match &ingress {
+        Some(ingress) => (
+            export::file_name(
+                &format!("{} {} gateway api", ingress.namespace, ingress.name),
+                None,
+                "yaml",
+            ),
+            "migrate",
+            "Migrate to Gateway API",
+        ),
+        None => (
+            "all-ingresses-gateway-api.yaml".to_string(),
+            "migrate-all",
+            "Migrate every Ingress to Gateway API",
+        ),
+    };
     let write = move |_| {
-        let written = state
-            .topology
-            .with_untracked(|t| migrate::migrate(&t.value, Scope::One(&ingress)));
+        let written = state.topology.with_untracked(|t| {
+            migrate::migrate(&t.value, ingress.as_ref().map_or(Scope::All, Scope::One))
+        });
         note.set(String::new());
         migration.set(Some(written));
     };
@@ -542,7 +560,7 @@ fn migration_block(ingress: NamespacedName, state: AppState) -> impl IntoView {
         super::workspaces::open_as_new_workspace(state, name, files);
     };
     view! {
-        <button type="button" data-testid="migrate" on:click=write>"Migrate to Gateway API"</button>
+        <button type="button" data-testid=test_id on:click=write>{action}</button>
         {move || migration.get().map(|m| (m.to_yaml(), m.diagnostics)).map(|(text, diagnostics)| view! {
             <div class="migration" data-testid="migration">
                 <button type="button" data-testid="migrate-copy" on:click=copy>"Copy"</button>

@@ -799,8 +799,8 @@ pub fn Graph() -> impl IntoView {
             minimap_move(&ev);
         }
     };
-    // Gateway and Route text is drawn no smaller than 9 screen pixels (§13.2): the
-    // stylesheet reads the band and, in the compact one, the zoom. Set when the
+    // No text is drawn smaller than 9 screen pixels (§13.2): the stylesheet reads
+    // the level of each kind of text and, for the compact ones, the zoom. Set when the
     // zoom changes, not on every frame of a pan.
     Effect::new(move |previous: Option<f64>| {
         let k = viewport.get().k;
@@ -810,6 +810,8 @@ pub fn Graph() -> impl IntoView {
         };
         if previous != Some(k) {
             let _ = svg.set_attribute("data-entry-text", lod::entry_text(k).as_str());
+            let _ = svg.set_attribute("data-title-text", lod::title_text(k).as_str());
+            let _ = svg.set_attribute("data-small-text", lod::small_text(k).as_str());
             let _ = svg.set_attribute("style", &format!("--k:{k:.4}"));
         }
         k

@@ -650,11 +650,12 @@ fn s11_14_each_labelled_edge_names_its_label_element() {
     for (edge, element) in scene.edges.iter().zip(&elements) {
         match (&edge.label, element) {
             (Some(label), Some(position)) => {
-                assert_eq!(
-                    written[*position], label.text,
-                    "{} -> {}",
-                    edge.from, edge.to
-                );
+                // The compact form's ellipsis is not the label's; its cut is.
+                let whole = written[*position]
+                    .replace("<tspan class=\"more\">…</tspan>", "")
+                    .replace("<tspan class=\"rest\">", "")
+                    .replace("</tspan>", "");
+                assert_eq!(whole, label.text, "{} -> {}", edge.from, edge.to);
             }
             (None, None) => {}
             other => panic!("{} -> {}: {other:?}", edge.from, edge.to),

@@ -330,37 +330,37 @@ fn s13_2_cached_levels_are_the_levels_at_every_zoom_and_choice() {
 /// as that needs at most twice its size; below that, not at all.
 #[test]
 fn s13_2_gateway_text_is_compact_then_hidden_as_the_zoom_falls() {
-    use lod::EntryText;
+    use lod::TextLevel;
     let cases = [
-        (1.5, EntryText::Natural),
-        (0.9, EntryText::Natural),
-        (0.89, EntryText::Compact),
+        (1.5, TextLevel::Natural),
+        (0.9, TextLevel::Natural),
+        (0.89, TextLevel::Compact),
         // Fit at 1440x900 and at 1024x768 with the editor and details open.
-        (0.73, EntryText::Compact),
-        (0.54, EntryText::Compact),
-        (0.45, EntryText::Compact),
-        (0.44, EntryText::Hidden),
-        (0.05, EntryText::Hidden),
+        (0.73, TextLevel::Compact),
+        (0.54, TextLevel::Compact),
+        (0.45, TextLevel::Compact),
+        (0.44, TextLevel::Hidden),
+        (0.05, TextLevel::Hidden),
     ];
     for (zoom, expected) in cases {
         assert_eq!(lod::entry_text(zoom), expected, "zoom {zoom}");
         let growth = lod::MIN_TEXT_PX / (lod::ENTRY_TEXT_SIZE * zoom);
         match expected {
-            EntryText::Natural => assert!(growth <= 1.0, "zoom {zoom}"),
-            EntryText::Compact => {
+            TextLevel::Natural => assert!(growth <= 1.0, "zoom {zoom}"),
+            TextLevel::Compact => {
                 assert!(
                     growth > 1.0 && growth <= lod::ENTRY_TEXT_MAX_GROWTH,
                     "zoom {zoom}"
                 )
             }
-            EntryText::Hidden => assert!(growth > lod::ENTRY_TEXT_MAX_GROWTH, "zoom {zoom}"),
+            TextLevel::Hidden => assert!(growth > lod::ENTRY_TEXT_MAX_GROWTH, "zoom {zoom}"),
         }
     }
     assert_eq!(
         [
-            EntryText::Natural.as_str(),
-            EntryText::Compact.as_str(),
-            EntryText::Hidden.as_str()
+            TextLevel::Natural.as_str(),
+            TextLevel::Compact.as_str(),
+            TextLevel::Hidden.as_str()
         ],
         ["natural", "compact", "hidden"]
     );
@@ -388,12 +388,17 @@ fn s13_2_the_markup_marks_gateway_detail_and_route_labels() {
         text_of("gw:shop/web", "label"),
         "web<tspan class=\"detail\"> · 203.0.113.216</tspan>"
     );
-    assert_eq!(text_of("gwl:shop/web/http", "label"), "http :80 HTTP");
+    // Compact, a title is cut with an ellipsis to what fits its box at the largest
+    // size it is drawn (§13.2); the rest is `tspan.rest`.
+    assert_eq!(
+        text_of("gwl:shop/web/http", "label"),
+        "http :80 <tspan class=\"rest\">HTTP</tspan><tspan class=\"more\">…</tspan>"
+    );
     assert_eq!(
         text_of("gwl:shop/web/http", "sublabel"),
         "<tspan class=\"detail\">*.example.com · </tspan>1 route"
     );
-    // A Service's title has no detail: only Gateway text has a compact form.
+    // A Service's title has no detail, and a short one is not cut.
     assert_eq!(text_of("svc:shop/cart", "label"), "cart");
     let route_labels: Vec<&str> = markup
         .match_indices("<text class=\"edge-label route\"")
@@ -406,9 +411,160 @@ fn s13_2_the_markup_marks_gateway_detail_and_route_labels() {
     assert_eq!(sorted.len(), route_labels.len(), "{route_labels:?}");
     assert_eq!(
         sorted.into_iter().collect::<Vec<_>>(),
-        ["/", "/cart · 10%", "/cart · 90%", "/pay", "✗ old-shop"],
+        [
+            "/",
+            "/cart · 10%",
+            "/cart · 90%",
+            "/pay",
+            "✗ ol<tspan class=\"rest\">d-shop</tspan><tspan class=\"more\">…</tspan>"
+        ],
     );
     // The Services' port labels are plain edge labels.
     assert!(markup.contains("<text class=\"edge-label\""));
     assert!(markup.contains(":80 → 8080</text>"));
+}
+
+/// §13.2, issues #8 and #9: the rest of the picture's text. A box's title (12
+/// units) is drawn at its size from 0.75 screen pixels per unit, compact (9 pixels,
+/// cut) down to the zoom where Gateway text is hidden too, and not at all below;
+/// sublabels, port labels and workload groups' titles (9.5 and 10 units) are drawn
+/// at their size or not at all. No text is drawn under 9 pixels.
+#[test]
+fn s13_2_titles_are_compact_then_hidden_and_small_text_hidden() {
+    use lod::TextLevel::{Compact, Hidden, Natural};
+    let cases = [
+        // zoom, title, small text
+        (1.0, Natural, Natural),
+        (0.95, Natural, Natural),
+        (0.94, Natural, Hidden),
+        (0.75, Natural, Hidden),
+        (0.74, Compact, Hidden),
+        // Fit at 1024x768: the demo, Online Boutique, the Gateway sample.
+        (0.70, Compact, Hidden),
+        (0.69, Compact, Hidden),
+        (0.54, Compact, Hidden),
+        (0.45, Compact, Hidden),
+        (0.44, Hidden, Hidden),
+        (0.05, Hidden, Hidden),
+    ];
+    for (zoom, title, small) in cases {
+        assert_eq!(lod::title_text(zoom), title, "title at zoom {zoom}");
+        assert_eq!(lod::small_text(zoom), small, "small text at zoom {zoom}");
+        // Titles and Gateway text go together.
+        assert_eq!(
+            lod::title_text(zoom) == Hidden,
+            lod::entry_text(zoom) == Hidden,
+            "zoom {zoom}"
+        );
+        // Whatever is drawn is at least 9 px: at its size, or grown no more than
+        // its kind allows.
+        if title != Hidden {
+            let growth = (lod::MIN_TEXT_PX / (lod::TITLE_TEXT_SIZE * zoom)).max(1.0);
+            assert!(growth <= lod::TITLE_MAX_GROWTH + 1e-9, "zoom {zoom}");
+        }
+        if small == Natural {
+            assert!(
+                lod::SMALL_TEXT_SIZE * zoom >= lod::MIN_TEXT_PX,
+                "zoom {zoom}"
+            );
+        }
+    }
+}
+
+/// §13.2: how many characters a compact text keeps, its ellipsis included.
+#[test]
+fn s13_2_compact_chars_fit_the_room_at_the_largest_growth() {
+    let cases = [
+        // width, char width, growth, characters
+        (186.0, 8.2, lod::TITLE_MAX_GROWTH, 13),
+        (126.0, 8.2, lod::TITLE_MAX_GROWTH, 9),
+        (74.0, 6.5, lod::ENTRY_TEXT_MAX_GROWTH, 5),
+        (10.0, 6.5, 2.0, 1),
+        (f64::INFINITY, 6.5, 2.0, usize::MAX),
+    ];
+    for (width, char_width, growth, expected) in cases {
+        let n = lod::compact_chars(width, char_width, growth);
+        assert_eq!(n, expected, "{width} at {char_width} x {growth}");
+        if n > 1 && width.is_finite() {
+            assert!(n as f64 * char_width * growth <= width);
+        }
+    }
+}
+
+/// §13.2, issue #8: no compact title is wider than its box can hold when drawn at
+/// its largest, on every sample; the Gateway sample's Route labels beside the
+/// Gateway are cut to the room between it and their Service, so the `✗` of the
+/// refused Route's label stays clear of the Gateway's border.
+#[test]
+fn s13_2_compact_titles_and_route_labels_stay_inside_their_room() {
+    for files in [
+        &["gateway-canary.yaml"][..],
+        &["online-boutique.yaml"][..],
+        &["ingress-nginx-cloud.yaml", "guestbook.yaml"][..],
+    ] {
+        let topology = samples(files);
+        let scene = build_scene(&topology, View::Cluster, &Filter::default());
+        let markup = kubetopo::engine::scene::svg_elements(
+            &scene,
+            kubetopo::engine::scene::Tooltips::Omitted,
+        );
+        let mut n_cut = 0;
+        for shape in &scene.shapes {
+            let Some(at) = markup.find(&format!("data-id=\"{}\"", shape.id)) else {
+                continue;
+            };
+            let rest = &markup[at..];
+            let end = rest.find("</g>").unwrap();
+            let Some(start) = rest[..end].find("<text class=\"label\"") else {
+                continue;
+            };
+            let text = &rest[start..];
+            let content = &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()];
+            // What a compact drawing shows: up to the rest, and an ellipsis.
+            let shown = match content.split_once("<tspan class=\"rest\">") {
+                Some((head, _)) => {
+                    n_cut += 1;
+                    head.chars().count() + 1
+                }
+                None => content
+                    .split("<tspan class=\"detail\">")
+                    .next()
+                    .unwrap()
+                    .chars()
+                    .count(),
+            };
+            let room = shape.rect.w - 24.0;
+            assert!(
+                shown as f64 * 8.2 * lod::TITLE_MAX_GROWTH <= room.max(8.2 * lod::TITLE_MAX_GROWTH),
+                "{files:?} {}: {content}",
+                shape.id
+            );
+        }
+        assert!(n_cut > 0, "{files:?}: some title is cut");
+    }
+    let topology = samples(&["gateway-canary.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    // A static picture (`kubetopo render`, the app's export) is drawn at its own
+    // size: its stylesheet leaves the compact form's ellipsis out.
+    assert!(kubetopo::engine::scene::to_svg(&scene).contains(".more{display:none}"));
+    let gateway = scene.shape("gw:shop/web").unwrap().rect;
+    let refused = scene
+        .edges
+        .iter()
+        .find(|edge| edge.class.contains("rejected"))
+        .and_then(|edge| edge.label.as_ref())
+        .unwrap();
+    assert_eq!(refused.text, "✗ old-shop");
+    let markup =
+        kubetopo::engine::scene::svg_elements(&scene, kubetopo::engine::scene::Tooltips::Omitted);
+    let at = markup.find("✗").unwrap();
+    let head = &markup[at..at + markup[at..].find("<tspan").unwrap()];
+    let width = (head.chars().count() + 1) as f64 * 6.5 * lod::ENTRY_TEXT_MAX_GROWTH;
+    assert!(
+        refused.x - width >= gateway.x + gateway.w,
+        "{head}… from {} to {} beside the Gateway's right border at {}",
+        refused.x - width,
+        refused.x,
+        gateway.x + gateway.w
+    );
 }

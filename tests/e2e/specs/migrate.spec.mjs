@@ -72,3 +72,63 @@ test('an Ingress migrates to Gateway API YAML with its diagnostics, to copy, dow
   await expect(app.editor).toHaveValue(INPUT);
   await app.assertClean();
 });
+
+// Every Ingress at once (issue #8): with nothing selected, the overview offers the
+// migration of the whole input, as `kubetopo migrate FILES` writes it, with every
+// diagnostic; it is delivered the same way, and the user's files stay as they were.
+test('every Ingress migrates at once from the overview, with the diagnostics of all', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const app = new App(page);
+  await page.goto('/?sample=ingress-nginx');
+  await app.waitForGraph();
+  await app.paste(INPUT);
+  await expect(app.shape('ing:default/legacy')).toHaveCount(1, { timeout: 30_000 });
+  await app.waitForSaved();
+  const workspaceBefore = await page.getByTestId('workspaces').inputValue();
+  await expect(page.getByTestId('details-title')).toHaveCount(0);
+
+  await app.details.getByTestId('migrate-all').click();
+  const yaml = app.details.getByTestId('migrate-yaml');
+  await expect(yaml).toContainText('kind: Gateway\n');
+  const text = await yaml.textContent();
+  // The routes of all three Ingresses that have a main rule, the canary merged
+  // into guestbook's as a weighted backend.
+  for (const name of [
+    'admin-admin-example-com-redirect',
+    'guestbook-guestbook-example-com',
+    'guestbook-guestbook-example-com-redirect',
+    'legacy-old-example-com',
+    'legacy-all-hosts',
+  ]) {
+    expect(text).toContain(`name: ${name}\n`);
+  }
+  expect(text.match(/^kind: HTTPRoute$/gm)).toHaveLength(5);
+  expect(text).toContain('weight: 20');
+  // The diagnostics of every Ingress, not only one's.
+  const diagnostics = app.details.getByTestId('migration').locator('.object-diagnostic');
+  await expect(diagnostics.filter({ hasText: 'nginx.ingress.kubernetes.io/proxy-body-size' })).toHaveCount(1);
+  await expect(diagnostics.filter({ hasText: 'nginx.ingress.kubernetes.io/rewrite-target' })).toHaveCount(1);
+  await expect(diagnostics.filter({ hasText: 'migrate-hostless-rules-on-https' })).toHaveCount(1);
+  await app.screenshot('migrate-all');
+
+  await app.details.getByTestId('migrate-copy').click();
+  await expect(app.details.getByTestId('migrate-note')).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    app.details.getByTestId('migrate-download').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('all-ingresses-gateway-api.yaml');
+  expect(readFileSync(await download.path(), 'utf8')).toBe(text);
+
+  await app.details.getByTestId('migrate-open').click();
+  await expect(page.getByRole('tab', { name: 'all-ingresses-gateway-api.yaml' })).toHaveCount(1);
+  await expect(app.shape('gw:default/nginx')).toHaveCount(1, { timeout: 30_000 });
+  await app.waitForSaved();
+
+  await page.getByTestId('workspaces').selectOption(workspaceBefore);
+  await expect(page.getByRole('tab', { name: 'all-ingresses-gateway-api.yaml' })).toHaveCount(0);
+  await expect(app.shape('gw:default/nginx')).toHaveCount(0);
+  await expect(app.editor).toHaveValue(INPUT);
+  await app.assertClean();
+});

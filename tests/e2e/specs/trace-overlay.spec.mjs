@@ -197,7 +197,9 @@ test('badges never cover a title: the node badge sits under the node\'s name, at
   const check = async () => {
     const { n_marks, n_titles, found } = await badgesOnTitles(page);
     expect(n_marks).toBeGreaterThan(4);
-    expect(n_titles).toBeGreaterThan(20);
+    // At the demo's first zoom the boxes' titles are drawn (18), compact, and the
+    // workload groups' smaller titles are not (§13.2: nothing under 9 px).
+    expect(n_titles).toBeGreaterThan(15);
     expect(found).toEqual([]);
   };
   await check();
