@@ -10,7 +10,7 @@
 
 use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
@@ -642,7 +642,7 @@ pub fn build_scene_after(
             class: "namespace".into(),
             label: namespace.to_string(),
             sublabel: String::new(),
-            tooltip: format!("namespace {namespace}"),
+            tooltip: joined(&["namespace ", namespace]),
             badge: None,
             parent: None,
         });
@@ -677,10 +677,11 @@ pub fn build_scene_after(
                     w: SERVICE_W,
                     h: BOX_H,
                 },
-                class: format!(
-                    "service {type_class}{}",
-                    if no_endpoints { " no-endpoints" } else { "" }
-                ),
+                class: joined(&[
+                    "service ",
+                    type_class,
+                    if no_endpoints { " no-endpoints" } else { "" },
+                ]),
                 label: service.name.clone(),
                 sublabel: format!(
                     "{} · {}{}",
@@ -701,7 +702,12 @@ pub fn build_scene_after(
                     service.endpoints.len()
                 ),
                 badge: badges
-                    .get(&format!("Service/{}/{}", service.namespace, service.name))
+                    .get(&joined(&[
+                        "Service/",
+                        &service.namespace,
+                        "/",
+                        &service.name,
+                    ]))
                     .copied(),
                 parent: Some(island_id.clone()),
             });
@@ -762,7 +768,7 @@ pub fn build_scene_after(
                 class: "load-balancer".into(),
                 label,
                 sublabel,
-                tooltip: format!("Entry point of {}/{}", service.namespace, service.name),
+                tooltip: joined(&["Entry point of ", &service.namespace, "/", &service.name]),
                 badge: None,
                 parent: None,
             });
@@ -820,7 +826,12 @@ pub fn build_scene_after(
                     ingress.class_name.as_deref().unwrap_or("none")
                 ),
                 badge: badges
-                    .get(&format!("Ingress/{}/{}", ingress.namespace, ingress.name))
+                    .get(&joined(&[
+                        "Ingress/",
+                        &ingress.namespace,
+                        "/",
+                        &ingress.name,
+                    ]))
                     .copied(),
                 parent: None,
             });
@@ -1717,7 +1728,7 @@ fn place_nodes(
                 id: id.clone(),
                 kind: ShapeKind::Group,
                 rect: Rect { x, y, w, h },
-                class: format!("node{state}"),
+                class: joined(&["node", state]),
                 label: node.name.clone(),
                 sublabel: format!(
                     "{} · {}",
@@ -1833,7 +1844,7 @@ fn place_nodes(
                 class: "pod pending".into(),
                 label: pod.name.clone(),
                 sublabel: String::new(),
-                tooltip: format!("Pod {}/{} · Pending", pod.namespace, pod.name),
+                tooltip: joined(&["Pod ", &pod.namespace, "/", &pod.name, " · Pending"]),
                 badge: None,
                 parent: Some(UNSCHEDULED_NODE_ID.into()),
             });
@@ -1901,14 +1912,13 @@ fn place_workloads(
                 w: WORKLOAD_W,
                 h: BOX_H,
             },
-            class: format!(
-                "workload{}",
-                if n_ready < n_pods { " degraded" } else { "" }
-            ),
+            class: joined(&["workload", if n_ready < n_pods { " degraded" } else { "" }]),
             label: name.to_string(),
             sublabel: format!("{kind} · {namespace} · {n_ready}/{n_pods} ready"),
             tooltip: format!("{workload} in {namespace}: {n_ready} of {n_pods} pods ready"),
-            badge: badges.get(&format!("{kind}/{namespace}/{name}")).copied(),
+            badge: badges
+                .get(&joined(&[kind, "/", namespace, "/", name]))
+                .copied(),
             parent: None,
         });
         y += ROW_H;
@@ -1975,7 +1985,6 @@ fn port_mapping(
     service: &super::resolve::ResolvedService,
     endpoint: &super::resolve::Endpoint,
 ) -> String {
-    use fmt::Write;
     let mut mapping = String::new();
     for (n, service_port) in service.ports.iter().enumerate() {
         let separator = if n == 0 { ":" } else { ", :" };
@@ -2037,7 +2046,8 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
             }
         };
         let (enter, leave) = (toward(corner, previous), toward(corner, next));
-        path.push_str(&format!(
+        let _ = write!(
+            path,
             " L{},{} C{},{} {},{} {},{}",
             Tenths(enter.0),
             Tenths(enter.1),
@@ -2047,10 +2057,10 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
             Tenths(corner.1),
             Tenths(leave.0),
             Tenths(leave.1)
-        ));
+        );
     }
     if let Some(&(x, y)) = points.last() {
-        path.push_str(&format!(" L{},{}", Tenths(x), Tenths(y)));
+        let _ = write!(path, " L{},{}", Tenths(x), Tenths(y));
     }
     path
 }
@@ -2256,16 +2266,17 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     let mut out = String::with_capacity(scene.shapes.len() * 220 + scene.edges.len() * 160);
     out.push_str("<g class=\"edges\">");
     for edge in &scene.edges {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<path class=\"edge {}\" data-from=\"{}\" data-to=\"{}\" d=\"{}\" marker-end=\"url(#{})\">",
             edge.class,
             escape(&edge.from),
             escape(&edge.to),
             edge.path,
             arrow_marker(&edge.class).id(),
-        ));
+        );
         if tooltips == Tooltips::Embedded {
-            out.push_str(&format!("<title>{}</title>", escape(&edge.tooltip)));
+            let _ = write!(out, "<title>{}</title>", escape(&edge.tooltip));
         }
         out.push_str("</path>\n");
     }
@@ -2277,7 +2288,8 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
             ShapeKind::Box => 8.0,
             ShapeKind::Group => 10.0,
         };
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<g class=\"shape {}\" data-id=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{radius}\"/>",
             shape.class,
             escape(&shape.id),
@@ -2285,26 +2297,28 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
             Tenths(r.y),
             Tenths(r.w),
             Tenths(r.h),
-        ));
+        );
         if tooltips == Tooltips::Embedded {
-            out.push_str(&format!("<title>{}</title>", escape(&shape.tooltip)));
+            let _ = write!(out, "<title>{}</title>", escape(&shape.tooltip));
         }
         match shape.kind {
             ShapeKind::Chip => {}
             ShapeKind::Group if shape.class == "workload-group" => {
-                out.push_str(&format!(
+                let _ = write!(
+                    out,
                     "<text class=\"group-label\" x=\"{}\" y=\"{}\">{}</text>",
                     Tenths(r.x + GROUP_TITLE.dx),
                     Tenths(r.y + GROUP_TITLE.baseline),
                     escape(&GROUP_TITLE.text(shape))
-                ));
+                );
             }
             _ => {
-                out.push_str(&format!(
+                let _ = write!(
+                    out,
                     "<text class=\"label\" x=\"{}\" y=\"{}\">",
                     Tenths(r.x + TITLE.dx),
                     Tenths(r.y + TITLE.baseline),
-                ));
+                );
                 let title = TITLE.text(shape);
                 // A Gateway's address follows its name, as detail.
                 let (name, address) = match title.split_once(" · ") {
@@ -2332,7 +2346,8 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
                         r.w - SUBLABEL_MARGIN,
                         SUBLABEL_CHAR_W,
                     ));
-                    out.push_str(&format!(
+                    let _ = write!(
+                        out,
                         "<text class=\"sublabel\" x=\"{}\" y=\"{}\">{}</text>",
                         Tenths(r.x + 10.0),
                         Tenths(r.y + 30.0),
@@ -2341,12 +2356,12 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
                         } else {
                             sublabel
                         }
-                    ));
+                    );
                 }
             }
         }
         if let Some(severity) = shape.badge {
-            out.push_str(&format!("<circle class=\"badge {}\" cx=\"{}\" cy=\"{}\" r=\"5\"><title>{} diagnostics</title></circle>", severity.as_str(), Tenths(r.x + r.w - 2.0), Tenths(r.y + 2.0), severity.as_str()));
+            let _ = write!(out, "<circle class=\"badge {}\" cx=\"{}\" cy=\"{}\" r=\"5\"><title>{} diagnostics</title></circle>", severity.as_str(), Tenths(r.x + r.w - 2.0), Tenths(r.y + 2.0), severity.as_str());
         }
         out.push_str("</g>\n");
     }
@@ -2515,11 +2530,12 @@ fn arrow_marker(class: &str) -> ArrowMarker {
 fn arrow_markers() -> String {
     let mut out = String::from("<defs>");
     for marker in ArrowMarker::ALL {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<marker id=\"{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path class=\"{}\" d=\"M0,1 L10,5 L0,9 z\"/></marker>",
             marker.id(),
             marker.class()
-        ));
+        );
     }
     out.push_str("</defs>");
     out
@@ -2545,7 +2561,8 @@ fn edge_labels(scene: &Scene) -> String {
         } else {
             "<text class=\"edge-label\""
         });
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             " x=\"{}\" y=\"{}\" text-anchor=\"{}\">",
             Tenths(label.x),
             Tenths(label.y),
@@ -2553,7 +2570,7 @@ fn edge_labels(scene: &Scene) -> String {
                 LabelAnchor::Start => "start",
                 LabelAnchor::End => "end",
             },
-        ));
+        );
         // A Route's label ends left of its Service and grows leftwards when
         // enlarged: beside a Gateway's box, its compact form is cut to the room
         // between them, as large as that text is drawn (twice its size).
