@@ -14,6 +14,7 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
+use super::cluster::FnvBuildHasher;
 use super::diag::Severity;
 use super::layer_order::{order_layers, order_layers_seeded, Layer, ROOT};
 use super::lod;
@@ -242,6 +243,9 @@ pub enum LabelAnchor {
     End,
 }
 
+/// Scene ids to positions.
+type ShapeIndex = HashMap<String, u32, FnvBuildHasher>;
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Scene {
     pub width: f64,
@@ -250,9 +254,11 @@ pub struct Scene {
     pub edges: Vec<Edge>,
     /// Shape id to position in `shapes`. Only looked up, never walked, so its
     /// order cannot show; a hash map finds a shape among 200,000 with one string
-    /// comparison where a search tree needs about eighteen.
+    /// comparison where a search tree needs about eighteen. FNV, as the pod
+    /// index's maps (and the same map type, so the wasm carries its code once):
+    /// SipHash costs more than the comparisons it saves in the wasm build.
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: ShapeIndex,
 }
 
 /// Two scenes are equal when they draw the same: the index follows from the shapes.
@@ -266,13 +272,13 @@ impl PartialEq for Scene {
 
 impl Scene {
     pub fn shape(&self, id: &str) -> Option<&Shape> {
-        self.index.get(id).map(|&i| &self.shapes[i])
+        self.index.get(id).map(|&i| &self.shapes[i as usize])
     }
 
     /// The position of shape `id` in [`Scene::shapes`], which is also its position
     /// among the shapes of [`svg_elements`].
     pub fn shape_index(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        self.index.get(id).map(|&i| i as usize)
     }
 
     /// The workload (`wl:namespace/Kind/name`) whose pods a workload group inside a
@@ -355,7 +361,8 @@ impl Scene {
 
     fn push(&mut self, shape: Shape) {
         // The last shape pushed with an id is the one it finds.
-        *self.index.entry(shape.id.clone()).or_insert(0) = self.shapes.len();
+        self.index
+            .insert(shape.id.clone(), self.shapes.len() as u32);
         self.shapes.push(shape);
     }
 }
@@ -935,7 +942,7 @@ pub fn build_scene_after(
         let service_key = service_id(&service.namespace, &service.name);
         // Targets already drawn from this Service (a hash map for its speed: it is
         // only asked, never walked).
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen = ShapeIndex::default();
         for endpoint in &service.endpoints {
             let Some(pod) = &endpoint.pod else { continue };
             let target = match view {
@@ -949,9 +956,7 @@ pub fn build_scene_after(
                     None => pod_id(&pod.namespace, &pod.name),
                 },
             };
-            let times_seen = seen.entry(target.clone()).or_insert(0);
-            *times_seen += 1;
-            if *times_seen > 1 || scene.shape(&target).is_none() {
+            if scene.shape(&target).is_none() || seen.insert(target.clone(), 0).is_some() {
                 continue;
             }
             let state = Readiness::of(endpoint.terminating, endpoint.ready).as_str();
