@@ -83,6 +83,12 @@ impl PolicyOverlay {
 
 /// How far apart the lanes and ways out in a gutter run, where it is wide enough.
 pub const LANE_GAP: f64 = 12.0;
+/// The least distance between two parallel runs in a gutter or in the band above
+/// or below the shapes: 2.8 px at the zoom below which islands and nodes become
+/// tiles (§13.2), the least zoom at which edges end at workloads. Where a gutter or
+/// band has more runs than fit this far apart, runs that go the same way share a
+/// place (§8.6).
+pub const MIN_RUN_GAP: f64 = 8.0;
 /// A port label's height, and its width per character, in screen pixels (the app
 /// writes them at 11 px).
 pub const LABEL_H: f64 = 12.0;
@@ -265,8 +271,9 @@ struct Way<'e> {
     header_y: f64,
     /// Where it runs in the gutter right of its column of boxes.
     gutter_x: f64,
-    /// A way out's height above every shape.
+    /// A way out's height above every shape, and below every shape.
     top_y: f64,
+    bottom_y: f64,
 }
 
 impl Way<'_> {
@@ -307,6 +314,7 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
                         header_y: 0.0,
                         gutter_x: 0.0,
                         top_y: 0.0,
+                        bottom_y: 0.0,
                     },
                 );
             }
@@ -368,7 +376,7 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         .iter()
         .map(|place| Some((key(place.shape.x), key(place.shape.y))))
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    for (i, (index, n)) in ranks(&order, &groups, None).into_iter().enumerate() {
         let rect = places[i].shape;
         ways[i].y = rect.y + rect.h * (0.08 + 0.84 * (index + 0.5) / n);
     }
@@ -382,14 +390,25 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             Some((key(inner.x + inner.w), key(place.block.y)))
         })
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    for (i, (index, n)) in ranks(&order, &groups, None).into_iter().enumerate() {
         if let Some(inner) = places[i].inner {
             ways[i].x = inner.x + inner.w + scene::GROUP_GAP * (index + 1.0) / (n + 1.0);
         }
     }
-    // Along each node's header: the way nearest its shapes highest, so that none
-    // crosses another's way up.
-    order.sort_compact_by(|&a, &b| ways[a].x.total_cmp(&ways[b].x).then(a.cmp(&b)));
+    // The ways in a node's header, a gutter or a band that go the same way: lanes
+    // in or ways out, allowed or denied. Where they are too many to run apart, the
+    // ways of one class share places (bundles).
+    let classes: Vec<u8> = ways
+        .iter()
+        .map(|way| u8::from(way.ports.is_none()) * 2 + u8::from(way.denied))
+        .collect();
+    // Along each node's header: in each class, the way nearest its shapes highest,
+    // so that none crosses another's way up.
+    order.sort_compact_by(|&a, &b| {
+        (classes[a].cmp(&classes[b]))
+            .then(ways[a].x.total_cmp(&ways[b].x))
+            .then(a.cmp(&b))
+    });
     let groups: Vec<_> = places
         .iter()
         .map(|place| {
@@ -398,35 +417,53 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
                 .map(|_| (key(place.block.x), key(place.block.y)))
         })
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
-        let header = HEADER_BOTTOM - HEADER_TOP;
+    let header = HEADER_BOTTOM - HEADER_TOP;
+    let rooms = vec![header; ways.len()];
+    for (i, (index, n)) in ranks(&order, &groups, Some((&classes, &rooms)))
+        .into_iter()
+        .enumerate()
+    {
         ways[i].header_y = places[i].block.y + HEADER_TOP + header * (index + 0.5) / n;
     }
     // In each gutter: lanes nearest their column, then the ways out.
-    order.sort_compact_by_key(|&i| (ways[i].ports.is_none(), i));
+    order.sort_compact_by_key(|&i| (classes[i], i));
     let groups: Vec<_> = places
         .iter()
         .zip(&ways)
         .map(|(place, way)| (way.shape != scene::EXTERNAL_ID).then_some((key(place.gutter.0), 0)))
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    let rooms: Vec<f64> = places.iter().map(|p| p.gutter.1 - p.gutter.0).collect();
+    for (i, (index, n)) in ranks(&order, &groups, Some((&classes, &rooms)))
+        .into_iter()
+        .enumerate()
+    {
         let (right, end) = places[i].gutter;
         let step = LANE_GAP.min((end - right) / (n + 1.0));
         ways[i].gutter_x = right + step * (index + 1.0);
     }
-    // Above every shape: one height per way out, denied ones highest.
-    let top = scene
+    // Above and below every shape: a height per way out, denied ones outermost.
+    let (top, bottom) = scene
         .shapes
         .iter()
-        .map(|shape| shape.rect.y)
-        .fold(f64::MAX, f64::min);
+        .fold((f64::MAX, 0.0_f64), |(top, bottom), shape| {
+            (
+                top.min(shape.rect.y),
+                bottom.max(shape.rect.y + shape.rect.h),
+            )
+        });
+    let below = scene.height - bottom;
     order.sort_compact_by_key(|&i| (!ways[i].denied, i));
     let groups: Vec<_> = ways
         .iter()
         .map(|way| way.ports.is_none().then_some((0, 0)))
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    let rooms = vec![top.min(below); ways.len()];
+    for (i, (index, n)) in ranks(&order, &groups, Some((&classes, &rooms)))
+        .into_iter()
+        .enumerate()
+    {
         ways[i].top_y = top * (index + 1.0) / (n + 1.0);
+        ways[i].bottom_y = scene.height - below * (index + 1.0) / (n + 1.0);
     }
     let find = |ports: Option<&str>, shape: &str, denied: bool| {
         ways.binary_search_by(|way| way.key().cmp(&(ports, shape, denied)))
@@ -463,11 +500,23 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             }
         }
         let to = &places[lane];
-        // Across the top to another column's gutter; within one, straight over.
+        // To another column's gutter: across above every shape, or below every
+        // shape when that is shorter; within one, straight over.
         let across = from.gutter != to.gutter || edge.from == scene::EXTERNAL_ID;
-        let mut join = (destination.gutter_x, source.top_y);
+        let entry_y = if to.inner.is_some() {
+            destination.header_y
+        } else {
+            destination.y
+        };
+        let exit_y = points.last().map_or(top, |point| point.1);
+        let band_y = if edge.from != scene::EXTERNAL_ID && exit_y + entry_y > top + bottom {
+            source.bottom_y
+        } else {
+            source.top_y
+        };
+        let mut join = (destination.gutter_x, band_y);
         if across {
-            points.push((source.gutter_x, source.top_y));
+            points.push((source.gutter_x, band_y));
         } else if let Some(last) = points.pop() {
             // Straight along to the destination's lane: the way out's own place
             // in the gutter may lie beyond the lane, and going there first would
@@ -521,9 +570,17 @@ fn gutter_of(scene: &Scene, x: f64) -> (f64, f64) {
     (right, end)
 }
 
-/// For each item in a group (`None`: in none), its position among the items of its
-/// group in `order`, and how many the group has.
-fn ranks(order: &[usize], groups: &[Option<(i64, i64)>]) -> Vec<(f64, f64)> {
+/// For each item in a group (`None`: in none), its place among the places of its
+/// group, in `order`, and how many places the group has: one per item, unless
+/// `bundle` gives each item a class (consecutive in `order`) and the room of its
+/// group, and the room cannot hold them [`MIN_RUN_GAP`] apart. Then each class gets
+/// one place and a share of the others by its size, and the items of a class share
+/// its places, neighbours in `order` together.
+fn ranks(
+    order: &[usize],
+    groups: &[Option<(i64, i64)>],
+    bundle: Option<(&[u8], &[f64])>,
+) -> Vec<(f64, f64)> {
     let mut grouped: Vec<usize> = order
         .iter()
         .copied()
@@ -532,8 +589,26 @@ fn ranks(order: &[usize], groups: &[Option<(i64, i64)>]) -> Vec<(f64, f64)> {
     grouped.sort_compact_by_key(|&i| groups[i]);
     let mut ranks = vec![(0.0, 1.0); groups.len()];
     for run in grouped.chunk_by(|&a, &b| groups[a] == groups[b]) {
-        for (index, &i) in run.iter().enumerate() {
-            ranks[i] = (index as f64, run.len() as f64);
+        let n = run.len();
+        let Some((classes, rooms)) =
+            bundle.filter(|(_, rooms)| n + 1 > (rooms[run[0]] / MIN_RUN_GAP) as usize)
+        else {
+            for (index, &i) in run.iter().enumerate() {
+                ranks[i] = (index as f64, n as f64);
+            }
+            continue;
+        };
+        let n_places = ((rooms[run[0]] / MIN_RUN_GAP) as usize).saturating_sub(1);
+        let bundles: Vec<&[usize]> = run.chunk_by(|&a, &b| classes[a] == classes[b]).collect();
+        let spare = n_places.saturating_sub(bundles.len());
+        let shares: Vec<usize> = bundles.iter().map(|b| 1 + spare * b.len() / n).collect();
+        let total = shares.iter().sum::<usize>() as f64;
+        let mut first = 0;
+        for (bundle, share) in bundles.into_iter().zip(shares) {
+            for (index, &i) in bundle.iter().enumerate() {
+                ranks[i] = ((first + index * share / bundle.len()) as f64, total);
+            }
+            first += share;
         }
     }
     ranks

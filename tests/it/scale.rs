@@ -371,7 +371,7 @@ fn s13_2_collapse_and_expand() {
 #[test]
 fn s13_1_classic_node_columns() {
     let sizes = vec![(250.0, 300.0); 10];
-    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, None);
+    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, None, 30.0);
     let xs: BTreeSet<i64> = places.iter().map(|r| r.x as i64).collect();
     assert_eq!(
         xs.len(),
@@ -384,6 +384,7 @@ fn s13_1_classic_node_columns() {
         1_000.0,
         Packing::Grid { height: 1_000.0 },
         None,
+        30.0,
     );
     for r in &grid {
         assert!(r.y + r.h <= 24.0 + 1_000.0);
