@@ -213,11 +213,12 @@ pub fn policy_overlay(
             // Both workloads are inside one tile, which hides what joins them.
             continue;
         }
-        let port = if connection.protocol == super::model::Protocol::Tcp {
-            format!(":{}", connection.port)
-        } else {
-            format!(":{}/{}", connection.port, connection.protocol)
-        };
+        let mut port = String::from(":");
+        port.push_str(&connection.port.to_string());
+        if connection.protocol != super::model::Protocol::Tcp {
+            port.push('/');
+            port.push_str(connection.protocol.as_str());
+        }
         let pair = (&connection.from, &connection.to);
         let same = edges
             .iter()
@@ -271,9 +272,9 @@ struct Way<'e> {
     header_y: f64,
     /// Where it runs in the gutter right of its column of boxes.
     gutter_x: f64,
-    /// A way out's height above every shape, and below every shape.
+    /// A way out's height above every shape (and as far below every shape, in
+    /// proportion to the room there).
     top_y: f64,
-    bottom_y: f64,
 }
 
 impl Way<'_> {
@@ -314,7 +315,6 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
                         header_y: 0.0,
                         gutter_x: 0.0,
                         top_y: 0.0,
-                        bottom_y: 0.0,
                     },
                 );
             }
@@ -362,21 +362,28 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     }
     let key = |f: f64| (f * 8.0).round() as i64;
     let mut order: Vec<usize> = (0..ways.len()).collect();
-    // Along each shape's right side, from the top: allowed lanes in, the ways out
-    // on allowed and on denied connections, denied lanes in; evenly apart, so that
+    // The ways that go the same way, in this order: allowed lanes in, the ways out
+    // on allowed and on denied connections, denied lanes in. Where a header, a
+    // gutter or a band is too narrow to hold its ways apart, the ways of one class
+    // share places (bundles).
+    let classes: Vec<u8> = ways
+        .iter()
+        .map(|way| match (way.ports, way.denied) {
+            (Some(_), false) => 0,
+            (None, false) => 1,
+            (None, true) => 2,
+            (Some(_), true) => 3,
+        })
+        .collect();
+    // Along each shape's right side, from the top, by class; evenly apart, so that
     // every arrowhead is drawn apart from the others.
-    let side_rank = |way: &Way| match (way.ports, way.denied) {
-        (Some(_), false) => 0,
-        (None, false) => 1,
-        (None, true) => 2,
-        (Some(_), true) => 3,
-    };
-    order.sort_compact_by_key(|&i| (side_rank(&ways[i]), i));
+    order.sort_compact_by_key(|&i| (classes[i], i));
+    let by_class = order.clone();
     let groups: Vec<_> = places
         .iter()
         .map(|place| Some((key(place.shape.x), key(place.shape.y))))
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups, None).into_iter().enumerate() {
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
         let rect = places[i].shape;
         ways[i].y = rect.y + rect.h * (0.08 + 0.84 * (index + 0.5) / n);
     }
@@ -390,25 +397,13 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             Some((key(inner.x + inner.w), key(place.block.y)))
         })
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups, None).into_iter().enumerate() {
+    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
         if let Some(inner) = places[i].inner {
             ways[i].x = inner.x + inner.w + scene::GROUP_GAP * (index + 1.0) / (n + 1.0);
         }
     }
-    // The ways in a node's header, a gutter or a band that go the same way: lanes
-    // in or ways out, allowed or denied. Where they are too many to run apart, the
-    // ways of one class share places (bundles).
-    let classes: Vec<u8> = ways
-        .iter()
-        .map(|way| u8::from(way.ports.is_none()) * 2 + u8::from(way.denied))
-        .collect();
-    // Along each node's header: in each class, the way nearest its shapes highest,
-    // so that none crosses another's way up.
-    order.sort_compact_by(|&a, &b| {
-        (classes[a].cmp(&classes[b]))
-            .then(ways[a].x.total_cmp(&ways[b].x))
-            .then(a.cmp(&b))
-    });
+    // Along each node's header, by class: a header is too low to hold two ways
+    // `MIN_RUN_GAP` apart, so where a node has several, each class shares a height.
     let groups: Vec<_> = places
         .iter()
         .map(|place| {
@@ -418,22 +413,20 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         })
         .collect();
     let header = HEADER_BOTTOM - HEADER_TOP;
-    let rooms = vec![header; ways.len()];
-    for (i, (index, n)) in ranks(&order, &groups, Some((&classes, &rooms)))
+    for (i, (index, n)) in bundled_ranks(&by_class, &groups, &classes, 4.0, &[header])
         .into_iter()
         .enumerate()
     {
         ways[i].header_y = places[i].block.y + HEADER_TOP + header * (index + 0.5) / n;
     }
-    // In each gutter: lanes nearest their column, then the ways out.
-    order.sort_compact_by_key(|&i| (classes[i], i));
+    // In each gutter, from its column: by class.
     let groups: Vec<_> = places
         .iter()
         .zip(&ways)
         .map(|(place, way)| (way.shape != scene::EXTERNAL_ID).then_some((key(place.gutter.0), 0)))
         .collect();
     let rooms: Vec<f64> = places.iter().map(|p| p.gutter.1 - p.gutter.0).collect();
-    for (i, (index, n)) in ranks(&order, &groups, Some((&classes, &rooms)))
+    for (i, (index, n)) in bundled_ranks(&by_class, &groups, &classes, 4.0, &rooms)
         .into_iter()
         .enumerate()
     {
@@ -441,7 +434,7 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         let step = LANE_GAP.min((end - right) / (n + 1.0));
         ways[i].gutter_x = right + step * (index + 1.0);
     }
-    // Above and below every shape: a height per way out, denied ones outermost.
+    // Above and below every shape: a height per way out, allowed ones outermost.
     let (top, bottom) = scene
         .shapes
         .iter()
@@ -452,18 +445,16 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             )
         });
     let below = scene.height - bottom;
-    order.sort_compact_by_key(|&i| (!ways[i].denied, i));
     let groups: Vec<_> = ways
         .iter()
         .map(|way| way.ports.is_none().then_some((0, 0)))
         .collect();
-    let rooms = vec![top.min(below); ways.len()];
-    for (i, (index, n)) in ranks(&order, &groups, Some((&classes, &rooms)))
+    let denied: Vec<u8> = ways.iter().map(|way| u8::from(way.denied)).collect();
+    for (i, (index, n)) in bundled_ranks(&by_class, &groups, &denied, 2.0, &[top.min(below)])
         .into_iter()
         .enumerate()
     {
         ways[i].top_y = top * (index + 1.0) / (n + 1.0);
-        ways[i].bottom_y = scene.height - below * (index + 1.0) / (n + 1.0);
     }
     let find = |ports: Option<&str>, shape: &str, denied: bool| {
         ways.binary_search_by(|way| way.key().cmp(&(ports, shape, denied)))
@@ -510,7 +501,7 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         };
         let exit_y = points.last().map_or(top, |point| point.1);
         let band_y = if edge.from != scene::EXTERNAL_ID && exit_y + entry_y > top + bottom {
-            source.bottom_y
+            scene.height - below * source.top_y / top
         } else {
             source.top_y
         };
@@ -570,17 +561,9 @@ fn gutter_of(scene: &Scene, x: f64) -> (f64, f64) {
     (right, end)
 }
 
-/// For each item in a group (`None`: in none), its place among the places of its
-/// group, in `order`, and how many places the group has: one per item, unless
-/// `bundle` gives each item a class (consecutive in `order`) and the room of its
-/// group, and the room cannot hold them [`MIN_RUN_GAP`] apart. Then each class gets
-/// one place and a share of the others by its size, and the items of a class share
-/// its places, neighbours in `order` together.
-fn ranks(
-    order: &[usize],
-    groups: &[Option<(i64, i64)>],
-    bundle: Option<(&[u8], &[f64])>,
-) -> Vec<(f64, f64)> {
+/// For each item in a group (`None`: in none), its position among the items of its
+/// group in `order`, and how many the group has.
+fn ranks(order: &[usize], groups: &[Option<(i64, i64)>]) -> Vec<(f64, f64)> {
     let mut grouped: Vec<usize> = order
         .iter()
         .copied()
@@ -589,29 +572,45 @@ fn ranks(
     grouped.sort_compact_by_key(|&i| groups[i]);
     let mut ranks = vec![(0.0, 1.0); groups.len()];
     for run in grouped.chunk_by(|&a, &b| groups[a] == groups[b]) {
-        let n = run.len();
-        let Some((classes, rooms)) =
-            bundle.filter(|(_, rooms)| n + 1 > (rooms[run[0]] / MIN_RUN_GAP) as usize)
-        else {
-            for (index, &i) in run.iter().enumerate() {
-                ranks[i] = (index as f64, n as f64);
-            }
-            continue;
-        };
-        let n_places = ((rooms[run[0]] / MIN_RUN_GAP) as usize).saturating_sub(1);
-        let bundles: Vec<&[usize]> = run.chunk_by(|&a, &b| classes[a] == classes[b]).collect();
-        let spare = n_places.saturating_sub(bundles.len());
-        let shares: Vec<usize> = bundles.iter().map(|b| 1 + spare * b.len() / n).collect();
-        let total = shares.iter().sum::<usize>() as f64;
-        let mut first = 0;
-        for (bundle, share) in bundles.into_iter().zip(shares) {
-            for (index, &i) in bundle.iter().enumerate() {
-                ranks[i] = ((first + index * share / bundle.len()) as f64, total);
-            }
-            first += share;
+        for (index, &i) in run.iter().enumerate() {
+            ranks[i] = (index as f64, run.len() as f64);
         }
     }
     ranks
+}
+
+/// As [`ranks`], the place of each item among the places of its group, and how
+/// many places the group has, in a channel `rooms` wide (one room per item, or one
+/// for all): one place per item where they fit [`MIN_RUN_GAP`] apart. Where they do
+/// not, each of the `n_classes` classes (`classes`, from 0) gets as many places as
+/// fit, at least one, and the items of a class share them, neighbours in `order`
+/// together: a bundle of ways that go the same way.
+fn bundled_ranks(
+    order: &[usize],
+    groups: &[Option<(i64, i64)>],
+    classes: &[u8],
+    n_classes: f64,
+    rooms: &[f64],
+) -> Vec<(f64, f64)> {
+    let by_class: Vec<_> = groups
+        .iter()
+        .zip(classes)
+        .map(|(group, &class)| group.map(|(a, b)| (a, b * 4 + i64::from(class))))
+        .collect();
+    let within = ranks(order, &by_class);
+    let mut places = ranks(order, groups);
+    for (i, (place, (index, n))) in places.iter_mut().zip(within).enumerate() {
+        let room = rooms.get(i).or(rooms.first()).copied().unwrap_or(0.0);
+        let n_places = (room / MIN_RUN_GAP).floor() - 1.0;
+        if place.1 > n_places {
+            let share = (n_places / n_classes).floor().max(1.0);
+            *place = (
+                f64::from(classes[i]) * share + (index * share / n).floor(),
+                n_classes * share,
+            );
+        }
+    }
+    places
 }
 
 /// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
