@@ -83,6 +83,12 @@ impl PolicyOverlay {
 
 /// How far apart the lanes and ways out in a gutter run, where it is wide enough.
 pub const LANE_GAP: f64 = 12.0;
+/// The least distance between two parallel runs in a gutter or in the band above
+/// or below the shapes: 2.8 px at the zoom below which islands and nodes become
+/// tiles (§13.2), the least zoom at which edges end at workloads. Where a gutter or
+/// band has more runs than fit this far apart, runs that go the same way share a
+/// place (§8.6).
+pub const MIN_RUN_GAP: f64 = 8.0;
 /// A port label's height, and its width per character, in screen pixels (the app
 /// writes them at 11 px).
 pub const LABEL_H: f64 = 12.0;
@@ -207,11 +213,12 @@ pub fn policy_overlay(
             // Both workloads are inside one tile, which hides what joins them.
             continue;
         }
-        let port = if connection.protocol == super::model::Protocol::Tcp {
-            format!(":{}", connection.port)
-        } else {
-            format!(":{}/{}", connection.port, connection.protocol)
-        };
+        let mut port = String::from(":");
+        port.push_str(&connection.port.to_string());
+        if connection.protocol != super::model::Protocol::Tcp {
+            port.push('/');
+            port.push_str(connection.protocol.as_str());
+        }
         let pair = (&connection.from, &connection.to);
         let same = edges
             .iter()
@@ -265,7 +272,8 @@ struct Way<'e> {
     header_y: f64,
     /// Where it runs in the gutter right of its column of boxes.
     gutter_x: f64,
-    /// A way out's height above every shape.
+    /// A way out's height above every shape (and as far below every shape, in
+    /// proportion to the room there).
     top_y: f64,
 }
 
@@ -354,16 +362,23 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
     }
     let key = |f: f64| (f * 8.0).round() as i64;
     let mut order: Vec<usize> = (0..ways.len()).collect();
-    // Along each shape's right side, from the top: allowed lanes in, the ways out
-    // on allowed and on denied connections, denied lanes in; evenly apart, so that
+    // The ways that go the same way, in this order: allowed lanes in, the ways out
+    // on allowed and on denied connections, denied lanes in. Where a header, a
+    // gutter or a band is too narrow to hold its ways apart, the ways of one class
+    // share places (bundles).
+    let classes: Vec<u8> = ways
+        .iter()
+        .map(|way| match (way.ports, way.denied) {
+            (Some(_), false) => 0,
+            (None, false) => 1,
+            (None, true) => 2,
+            (Some(_), true) => 3,
+        })
+        .collect();
+    // Along each shape's right side, from the top, by class; evenly apart, so that
     // every arrowhead is drawn apart from the others.
-    let side_rank = |way: &Way| match (way.ports, way.denied) {
-        (Some(_), false) => 0,
-        (None, false) => 1,
-        (None, true) => 2,
-        (Some(_), true) => 3,
-    };
-    order.sort_compact_by_key(|&i| (side_rank(&ways[i]), i));
+    order.sort_compact_by_key(|&i| (classes[i], i));
+    let by_class = order.clone();
     let groups: Vec<_> = places
         .iter()
         .map(|place| Some((key(place.shape.x), key(place.shape.y))))
@@ -387,9 +402,8 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             ways[i].x = inner.x + inner.w + scene::GROUP_GAP * (index + 1.0) / (n + 1.0);
         }
     }
-    // Along each node's header: the way nearest its shapes highest, so that none
-    // crosses another's way up.
-    order.sort_compact_by(|&a, &b| ways[a].x.total_cmp(&ways[b].x).then(a.cmp(&b)));
+    // Along each node's header, by class: a header is too low to hold two ways
+    // `MIN_RUN_GAP` apart, so where a node has several, each class shares a height.
     let groups: Vec<_> = places
         .iter()
         .map(|place| {
@@ -398,34 +412,48 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
                 .map(|_| (key(place.block.x), key(place.block.y)))
         })
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
-        let header = HEADER_BOTTOM - HEADER_TOP;
+    let header = HEADER_BOTTOM - HEADER_TOP;
+    for (i, (index, n)) in bundled_ranks(&by_class, &groups, &classes, 4.0, &[header])
+        .into_iter()
+        .enumerate()
+    {
         ways[i].header_y = places[i].block.y + HEADER_TOP + header * (index + 0.5) / n;
     }
-    // In each gutter: lanes nearest their column, then the ways out.
-    order.sort_compact_by_key(|&i| (ways[i].ports.is_none(), i));
+    // In each gutter, from its column: by class.
     let groups: Vec<_> = places
         .iter()
         .zip(&ways)
         .map(|(place, way)| (way.shape != scene::EXTERNAL_ID).then_some((key(place.gutter.0), 0)))
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    let rooms: Vec<f64> = places.iter().map(|p| p.gutter.1 - p.gutter.0).collect();
+    for (i, (index, n)) in bundled_ranks(&by_class, &groups, &classes, 4.0, &rooms)
+        .into_iter()
+        .enumerate()
+    {
         let (right, end) = places[i].gutter;
         let step = LANE_GAP.min((end - right) / (n + 1.0));
         ways[i].gutter_x = right + step * (index + 1.0);
     }
-    // Above every shape: one height per way out, denied ones highest.
-    let top = scene
+    // Above and below every shape: a height per way out, allowed ones outermost.
+    let (top, bottom) = scene
         .shapes
         .iter()
-        .map(|shape| shape.rect.y)
-        .fold(f64::MAX, f64::min);
-    order.sort_compact_by_key(|&i| (!ways[i].denied, i));
+        .fold((f64::MAX, 0.0_f64), |(top, bottom), shape| {
+            (
+                top.min(shape.rect.y),
+                bottom.max(shape.rect.y + shape.rect.h),
+            )
+        });
+    let below = scene.height - bottom;
     let groups: Vec<_> = ways
         .iter()
         .map(|way| way.ports.is_none().then_some((0, 0)))
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    let denied: Vec<u8> = ways.iter().map(|way| u8::from(way.denied)).collect();
+    for (i, (index, n)) in bundled_ranks(&by_class, &groups, &denied, 2.0, &[top.min(below)])
+        .into_iter()
+        .enumerate()
+    {
         ways[i].top_y = top * (index + 1.0) / (n + 1.0);
     }
     let find = |ports: Option<&str>, shape: &str, denied: bool| {
@@ -463,11 +491,23 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             }
         }
         let to = &places[lane];
-        // Across the top to another column's gutter; within one, straight over.
+        // To another column's gutter: across above every shape, or below every
+        // shape when that is shorter; within one, straight over.
         let across = from.gutter != to.gutter || edge.from == scene::EXTERNAL_ID;
-        let mut join = (destination.gutter_x, source.top_y);
+        let entry_y = if to.inner.is_some() {
+            destination.header_y
+        } else {
+            destination.y
+        };
+        let exit_y = points.last().map_or(top, |point| point.1);
+        let band_y = if edge.from != scene::EXTERNAL_ID && exit_y + entry_y > top + bottom {
+            scene.height - below * source.top_y / top
+        } else {
+            source.top_y
+        };
+        let mut join = (destination.gutter_x, band_y);
         if across {
-            points.push((source.gutter_x, source.top_y));
+            points.push((source.gutter_x, band_y));
         } else if let Some(last) = points.pop() {
             // Straight along to the destination's lane: the way out's own place
             // in the gutter may lie beyond the lane, and going there first would
@@ -537,6 +577,40 @@ fn ranks(order: &[usize], groups: &[Option<(i64, i64)>]) -> Vec<(f64, f64)> {
         }
     }
     ranks
+}
+
+/// As [`ranks`], the place of each item among the places of its group, and how
+/// many places the group has, in a channel `rooms` wide (one room per item, or one
+/// for all): one place per item where they fit [`MIN_RUN_GAP`] apart. Where they do
+/// not, each of the `n_classes` classes (`classes`, from 0) gets as many places as
+/// fit, at least one, and the items of a class share them, neighbours in `order`
+/// together: a bundle of ways that go the same way.
+fn bundled_ranks(
+    order: &[usize],
+    groups: &[Option<(i64, i64)>],
+    classes: &[u8],
+    n_classes: f64,
+    rooms: &[f64],
+) -> Vec<(f64, f64)> {
+    let by_class: Vec<_> = groups
+        .iter()
+        .zip(classes)
+        .map(|(group, &class)| group.map(|(a, b)| (a, b * 4 + i64::from(class))))
+        .collect();
+    let within = ranks(order, &by_class);
+    let mut places = ranks(order, groups);
+    for (i, (place, (index, n))) in places.iter_mut().zip(within).enumerate() {
+        let room = rooms.get(i).or(rooms.first()).copied().unwrap_or(0.0);
+        let n_places = (room / MIN_RUN_GAP).floor() - 1.0;
+        if place.1 > n_places {
+            let share = (n_places / n_classes).floor().max(1.0);
+            *place = (
+                f64::from(classes[i]) * share + (index * share / n).floor(),
+                n_classes * share,
+            );
+        }
+    }
+    places
 }
 
 /// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that

@@ -1333,6 +1333,17 @@ const GROUP_COLUMN_H: f64 = 640.0;
 const SERVICE_COLUMN_GAP: f64 = 20.0;
 /// Between two columns of packed blocks.
 const BLOCK_COLUMN_GAP: f64 = 30.0;
+
+/// The gutter between two columns of node boxes or workloads: wider when the input
+/// has NetworkPolicies, for the policy overlay's lanes (§8.6). It depends on the
+/// input, never on whether the overlay is shown, so showing it moves nothing.
+fn block_gutter(topology: &Topology) -> f64 {
+    if topology.manifests.network_policies.is_empty() {
+        BLOCK_COLUMN_GAP
+    } else {
+        COLUMN_GAP
+    }
+}
 /// Below each block in a column.
 const BLOCK_GAP: f64 = 16.0;
 
@@ -1548,6 +1559,7 @@ pub fn pack_nodes(
     target_height: f64,
     packing: Packing,
     kept_columns: Option<usize>,
+    gutter: f64,
 ) -> Vec<Rect> {
     let mut places = Vec::with_capacity(sizes.len());
     match packing {
@@ -1569,7 +1581,7 @@ pub fn pack_nodes(
                 .unwrap_or(fitting);
             let per_column = sizes.len().div_ceil(n_columns).max(1);
             for (column, chunk) in sizes.chunks(per_column).enumerate() {
-                let x = x0 + column as f64 * (NODE_W + BLOCK_COLUMN_GAP);
+                let x = x0 + column as f64 * (NODE_W + gutter);
                 let mut y = MARGIN;
                 for &(w, h) in chunk {
                     places.push(Rect { x, y, w, h });
@@ -1582,7 +1594,7 @@ pub fn pack_nodes(
             let mut column_w: f64 = 0.0;
             for &(w, h) in sizes {
                 if y > MARGIN && y + h > MARGIN + height {
-                    x += column_w + BLOCK_COLUMN_GAP;
+                    x += column_w + gutter;
                     y = MARGIN;
                     column_w = 0.0;
                 }
@@ -1597,14 +1609,17 @@ pub fn pack_nodes(
 
 /// Where the box of unscheduled pods goes: below the first column (classic), or in
 /// a column of its own right of the last node (grid).
-fn unscheduled_corner(places: &[Rect], x0: f64, bottom: f64, packing: Packing) -> (f64, f64) {
+fn unscheduled_corner(
+    places: &[Rect],
+    x0: f64,
+    bottom: f64,
+    packing: Packing,
+    gutter: f64,
+) -> (f64, f64) {
     match packing {
         Packing::Column => (x0, bottom),
         Packing::Grid { .. } => (
-            places
-                .iter()
-                .map(|r| r.x + r.w + BLOCK_COLUMN_GAP)
-                .fold(x0, f64::max),
+            places.iter().map(|r| r.x + r.w + gutter).fold(x0, f64::max),
             MARGIN,
         ),
     }
@@ -1715,7 +1730,8 @@ fn place_nodes(
         .and_then(node_columns)
         .filter(|&(n_nodes, _)| n_nodes == sizes.len())
         .map(|(_, n_columns)| n_columns);
-    let places = pack_nodes(&sizes, x0, target_height, packing, kept_columns);
+    let gutter = block_gutter(topology);
+    let places = pack_nodes(&sizes, x0, target_height, packing, kept_columns, gutter);
     let mut bottom: f64 = 0.0;
     for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
         let (x, y, w, h) = (place.x, place.y, place.w, place.h);
@@ -1822,7 +1838,7 @@ fn place_nodes(
         }
     }
     if !unscheduled.is_empty() {
-        let (x, y) = unscheduled_corner(&places, x0, bottom, packing);
+        let (x, y) = unscheduled_corner(&places, x0, bottom, packing, gutter);
         let rows = unscheduled.len().div_ceil(chips_per_row);
         let h = NODE_HEADER + rows as f64 * (CHIP + CHIP_GAP) + ISLAND_PAD;
         scene.push(Shape {
@@ -1903,7 +1919,7 @@ fn place_workloads(
         // Packed: a column that would grow past the grid's height starts a new one.
         if let Packing::Grid { height } = packing {
             if y > MARGIN && y + BOX_H > MARGIN + height {
-                x += WORKLOAD_W + 30.0;
+                x += WORKLOAD_W + block_gutter(topology);
                 y = MARGIN;
             }
         }

@@ -371,7 +371,7 @@ fn s13_2_collapse_and_expand() {
 #[test]
 fn s13_1_classic_node_columns() {
     let sizes = vec![(250.0, 300.0); 10];
-    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, None);
+    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, None, 30.0);
     let xs: BTreeSet<i64> = places.iter().map(|r| r.x as i64).collect();
     assert_eq!(
         xs.len(),
@@ -384,6 +384,7 @@ fn s13_1_classic_node_columns() {
         1_000.0,
         Packing::Grid { height: 1_000.0 },
         None,
+        30.0,
     );
     for r in &grid {
         assert!(r.y + r.h <= 24.0 + 1_000.0);
@@ -458,13 +459,16 @@ proptest! {
     /// picture before it, no shape moves but the node boxes from the first one whose
     /// pods changed, with what they hold: no Service, island, entry point or other
     /// node, in the classic picture (with its crossing reduction) and in the packed
-    /// one. The result is deterministic and nothing overlaps.
+    /// one. The result is deterministic and nothing overlaps. With a NetworkPolicy
+    /// in the input the gutters between node columns are wider (§13.1, §8.6), and
+    /// the same holds.
     #[test]
     fn s13_8_an_edit_moves_only_what_it_changed(
         n_deployments in 4usize..240,
         replicas in 1usize..5,
         n_nodes in 2usize..24,
         n_namespaces in 1usize..6,
+        with_policy in any::<bool>(),
         edit in prop_oneof![
             (0usize..240, -2i64..4).prop_map(|(workload, by)| Edit::Scale { workload, by: if by == 0 { 1 } else { by } }),
             (0usize..240).prop_map(|workload| Edit::KillPod { workload }),
@@ -473,7 +477,10 @@ proptest! {
     ) {
         // Every fifth Deployment calls another: the classic picture's ordering has
         // dependency edges to work on, besides the endpoints.
-        let text = synthetic(n_deployments, replicas, n_nodes, n_namespaces);
+        let mut text = synthetic(n_deployments, replicas, n_nodes, n_namespaces);
+        if with_policy {
+            text.push_str("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: own-team, namespace: team-000}\nspec:\n  podSelector: {matchLabels: {app: app-00000}}\n  ingress: [{from: [{podSelector: {}}]}]\n");
+        }
         let topology = analyze_text(&text);
         let before = build_scene(&topology, View::Cluster, &Filter::default());
         let after_topology = match &edit {
