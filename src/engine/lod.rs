@@ -745,11 +745,9 @@ pub fn shape_levels(scene: &Scene, tiles: &[Tile], collapse: &Collapse, zoom: f6
         }
     }
     // Parents come before their children in the scene, so one pass suffices.
-    for (position, shape) in scene.shapes.iter().enumerate() {
-        let parent_level = shape
-            .parent
-            .as_deref()
-            .and_then(|p| scene.shape_index(p))
+    for position in 0..scene.shapes.len() {
+        let parent_level = scene
+            .parent_index(position)
             .filter(|&p| p < position)
             .map(|p| levels[p]);
         levels[position] = match parent_level {

@@ -259,6 +259,11 @@ pub struct Scene {
     /// SipHash costs more than the comparisons it saves in the wasm build.
     #[serde(skip)]
     index: ShapeIndex,
+    /// Each shape's parent, by position: found once when the shape is pushed, so
+    /// that walking up to a container (an edge's attachment, levels of detail)
+    /// looks nothing up.
+    #[serde(skip)]
+    parents: Vec<Option<u32>>,
 }
 
 /// Two scenes are equal when they draw the same: the index follows from the shapes.
@@ -359,7 +364,19 @@ impl Scene {
         scene
     }
 
+    /// The position of the parent of the shape at `position`, if it has one in
+    /// the scene.
+    pub fn parent_index(&self, position: usize) -> Option<usize> {
+        match self.parents.get(position).copied().flatten() {
+            Some(parent) => Some(parent as usize),
+            // A parent pushed after its child (scenes put parents first).
+            None => self.shape_index(self.shapes.get(position)?.parent.as_deref()?),
+        }
+    }
+
     fn push(&mut self, shape: Shape) {
+        let parent = shape.parent.as_deref().and_then(|id| self.index.get(id));
+        self.parents.push(parent.copied());
         // The last shape pushed with an id is the one it finds.
         self.index
             .insert(shape.id.clone(), self.shapes.len() as u32);
@@ -1969,7 +1986,7 @@ fn labelled_edge(
     tooltip: &str,
     (text, end): (String, LabelAnchor),
 ) -> Edge {
-    let attached = match (scene.shape(from), scene.shape(to)) {
+    let attached = match (scene.shape_index(from), scene.shape_index(to)) {
         (Some(a), Some(b)) => Some((attachment(scene, a), attachment(scene, b))),
         _ => None,
     };
@@ -2027,7 +2044,7 @@ fn port_mapping(
 /// straight across, every such edge would cross the Service → pod and dependency
 /// edges between it and the node; this way it crosses none of them.
 fn around_the_top(scene: &Scene, from: &str, to: &str) -> String {
-    let (Some(from), Some(to)) = (scene.shape(from), scene.shape(to)) else {
+    let (Some(from), Some(to)) = (scene.shape_index(from), scene.shape_index(to)) else {
         return String::new();
     };
     let (a, b) = (attachment(scene, from), attachment(scene, to));
@@ -2108,20 +2125,20 @@ fn bundle_dependencies(scene: &mut Scene) {
     let mut sources: Vec<(f64, String, Vec<usize>)> = by_source
         .into_iter()
         .filter_map(|(source, members)| {
-            let rect = attachment(scene, scene.shape(&source)?);
+            let rect = attachment(scene, scene.shape_index(&source)?);
             Some((rect.y, source, members))
         })
         .collect();
     sources.sort_compact_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     for (lane, (_, source, members)) in sources.into_iter().enumerate() {
-        let Some(source_shape) = scene.shape(&source) else {
+        let Some(source_position) = scene.shape_index(&source) else {
             continue;
         };
-        let source_rect = attachment(scene, source_shape);
+        let source_rect = attachment(scene, source_position);
         let start = (source_rect.x, source_rect.y + source_rect.h / 2.0);
         let targets: Vec<(f64, f64)> = members
             .iter()
-            .filter_map(|&position| scene.shape(&scene.edges[position].to))
+            .filter_map(|&position| scene.shape_index(&scene.edges[position].to))
             .map(|shape| {
                 let rect = attachment(scene, shape);
                 (rect.x + rect.w, rect.y + rect.h / 2.0)
@@ -2169,13 +2186,24 @@ fn bundle_dependencies(scene: &mut Scene) {
     }
 }
 
+/// The positions of each edge's two shapes, by the edge's position; `None` for an
+/// edge whose ends are not both in the scene.
+pub fn edge_ends(scene: &Scene) -> Vec<Option<(usize, usize)>> {
+    scene
+        .edges
+        .iter()
+        .map(|e| Some((scene.shape_index(&e.from)?, scene.shape_index(&e.to)?)))
+        .collect()
+}
+
 /// The part of a shape edges attach to: a node's header, where its packets are
 /// drawn, so that edges to the node stay clear of the workload groups below it;
 /// and for a shape inside a container (a Service in its namespace island, a pod
 /// in its node), its own rows widened to the outermost container's sides, so that
 /// edges and their arrowheads end on the container's border, level with the
 /// shape, instead of under the container's fill.
-fn attachment(scene: &Scene, shape: &Shape) -> Rect {
+fn attachment(scene: &Scene, position: usize) -> Rect {
+    let shape = &scene.shapes[position];
     let own = match id_kind(&shape.id) {
         Some(IdKind::Node) => Rect {
             h: NODE_HEADER.min(shape.rect.h),
@@ -2184,14 +2212,14 @@ fn attachment(scene: &Scene, shape: &Shape) -> Rect {
         _ => shape.rect,
     };
     let mut outermost = None;
-    let mut parent = shape.parent.as_deref();
+    let mut parent = scene.parent_index(position);
     // Containers nest at most three deep; the bound guards against a cycle.
     for _ in 0..8 {
-        let Some(container) = parent.and_then(|id| scene.shape(id)) else {
+        let Some(container) = parent else {
             break;
         };
-        outermost = Some(container.rect);
-        parent = container.parent.as_deref();
+        outermost = Some(scene.shapes[container].rect);
+        parent = scene.parent_index(container);
     }
     match outermost {
         Some(container) => Rect {

@@ -76,14 +76,14 @@ impl SpatialIndex {
         SpatialIndex::new(scene.shapes.iter().map(|s: &Shape| s.rect).collect(), 256.0)
     }
 
-    /// Indexes the edges of `scene` by the box around their two ends.
-    pub fn of_edges(scene: &Scene) -> SpatialIndex {
-        let rects = scene
-            .edges
+    /// Indexes the edges of `scene` by the box around their two ends, given by
+    /// position ([`edge_ends`](super::scene::edge_ends)).
+    pub fn of_edges(scene: &Scene, ends: &[Option<(usize, usize)>]) -> SpatialIndex {
+        let rects = ends
             .iter()
-            .map(|edge| {
-                match (scene.shape(&edge.from), scene.shape(&edge.to)) {
-                    (Some(a), Some(b)) => union(&a.rect, &b.rect),
+            .map(|ends| {
+                match ends.map(|(a, b)| (&scene.shapes[a], &scene.shapes[b])) {
+                    Some((a, b)) => union(&a.rect, &b.rect),
                     // An edge without both ends is drawn nowhere.
                     _ => Rect {
                         x: f64::NAN,

@@ -113,15 +113,12 @@ impl CanvasScene {
     /// `tiles` are the scene's ([`lod::tiles`]); the canvas keeps its own copy,
     /// whose drops [`lod::add_drops`] updates as the traffic runs.
     pub fn new(version: u64, scene: &Scene, tiles: Vec<Tile>) -> CanvasScene {
+        let edge_ends = scene::edge_ends(scene);
         CanvasScene {
             version,
             shapes: SpatialIndex::of_shapes(scene),
-            edges: SpatialIndex::of_edges(scene),
-            edge_ends: scene
-                .edges
-                .iter()
-                .map(|e| Some((scene.shape_index(&e.from)?, scene.shape_index(&e.to)?)))
-                .collect(),
+            edges: SpatialIndex::of_edges(scene, &edge_ends),
+            edge_ends,
             paths: vec![None; scene.edges.len()],
             tiles,
             levels: LevelsCache::default(),

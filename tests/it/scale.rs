@@ -265,7 +265,7 @@ fn s13_3_hit_testing_a_scene() {
     assert!(hits.iter().any(|id| id.starts_with("grp:")));
     // Nothing is hit in the margin.
     assert!(index.at(1.0, 1.0).is_empty());
-    let edges = SpatialIndex::of_edges(&scene);
+    let edges = SpatialIndex::of_edges(&scene, &kubetopo::engine::scene::edge_ends(&scene));
     assert_eq!(edges.len(), scene.edges.len());
     let service = rect_of(&scene, "svc:team-000/app-00000");
     let around: BTreeSet<usize> = edges.query(&service).into_iter().collect();
