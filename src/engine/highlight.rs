@@ -100,33 +100,32 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
             }
         }
     }
-    let matched_shapes: BTreeSet<usize> =
-        matches.range(..scene.shapes.len()).copied().collect_set();
-    let mut lit_shapes: BTreeSet<usize> = lit_ids
-        .iter()
-        .filter_map(|id| scene.shape_index(id))
-        .collect_set();
-    lit_shapes.extend(matched_shapes.iter().copied());
-    // Keep the containers of lit shapes visible: a pod's workload group and node.
-    // Shapes of one container are neighbours in the scene's order, so the last
-    // container looked up is remembered rather than looked up again.
-    let mut containers: BTreeSet<usize> = BTreeSet::new();
-    let mut last_parent: Option<(&str, Option<usize>)> = None;
-    let mut parent_position = |id: &str| -> Option<usize> {
-        match last_parent {
-            Some((parent, position)) if parent == id => position,
-            _ => {
-                let position = scene.shape_index(id);
-                last_parent = Some((scene.shapes[position?].id.as_str(), position));
-                position
-            }
+    // Matches past the scene's end are dropped. At 100,000 pods a search can match
+    // every pod: cloning the tree copies its nodes, where collecting it would insert
+    // each position again (issue #9).
+    let matched_shapes = match matches.last() {
+        Some(&last) if last >= scene.shapes.len() => {
+            matches.range(..scene.shapes.len()).copied().collect_set()
         }
+        _ => matches.clone(),
     };
+    let mut lit_shapes = matched_shapes.clone();
+    lit_shapes.extend(lit_ids.iter().filter_map(|id| scene.shape_index(id)));
+    // Keep the containers of lit shapes visible: a pod's workload group and node.
+    // Shapes of one container are neighbours in the scene's order, so a container
+    // and its own container are looked up (and added) once per run of its
+    // children, which is also a string compare per shape rather than a hash.
+    let mut containers: BTreeSet<usize> = BTreeSet::new();
+    let mut last_parent: Option<&str> = None;
     for &position in &lit_shapes {
         let Some(parent) = scene.shapes[position].parent.as_deref() else {
             continue;
         };
-        let Some(parent) = parent_position(parent) else {
+        if last_parent == Some(parent) {
+            continue;
+        }
+        last_parent = Some(parent);
+        let Some(parent) = scene.shape_index(parent) else {
             continue;
         };
         containers.insert(parent);
@@ -324,10 +323,17 @@ impl SearchResult {
     /// The id of the match Enter goes to: the best shape, or a Route that ranks
     /// before it (a Route ranks with the shapes of no particular kind).
     pub fn best<'a>(&'a self, scene: &'a Scene) -> Option<&'a str> {
-        let shape = self.ranked(scene).into_iter().next().map(|position| {
-            let shape = &scene.shapes[position];
-            (self.rank(&shape.id, &shape.label), shape.id.as_str())
-        });
+        // The first of `ranked`, without sorting every match: the least rank, and
+        // of equal ranks the first position, as the stable sort keeps them.
+        let shape = self
+            .matches
+            .range(..scene.shapes.len())
+            .map(|&position| {
+                let shape = &scene.shapes[position];
+                (self.rank(&shape.id, &shape.label), position)
+            })
+            .min()
+            .map(|(rank, position)| (rank, scene.shapes[position].id.as_str()));
         let route = self
             .routes
             .iter()

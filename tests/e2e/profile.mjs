@@ -1,6 +1,7 @@
 // Chromium CPU profiles of the web app at scale (issue #9): a paste of a generated
-// cluster until its first picture and the seconds after it, then idle animation with
-// the load at its maximum. Prints the top functions by self time and by total time,
+// cluster until its first picture and the seconds after it, a search typed key by key
+// into the search box (the bench's keys), then idle animation with the load at its
+// maximum. Prints the top functions by self time and by total time,
 // and writes the raw profiles (`.cpuprofile`, which Chromium's DevTools open) under
 // tests/e2e/artifacts/.
 //
@@ -100,6 +101,15 @@ try {
     await page.waitForTimeout(3000);
   });
   log(size, 'status:', await page.getByTestId('status').textContent());
+  // Search keystrokes, real key events, as `bench.mjs` types them.
+  await page.getByTestId('search').click();
+  log(size, 'search');
+  await record(cdp, 'search', async () => {
+    for (const key of 'app-00012') await page.keyboard.type(key, { delay: 40 });
+    await page.waitForTimeout(300);
+  });
+  log(size, 'matches:', await page.getByTestId('match-count').textContent());
+  await page.keyboard.press('Escape');
   await page.getByTestId('load').fill('2');
   await page.getByTestId('play').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="packets"]').getAttribute('data-packets')) >= 1000, null, { timeout: 120_000 }).catch(() => log('fewer than 1,000 packets'));

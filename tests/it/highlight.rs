@@ -457,3 +457,54 @@ fn the_natural_client_of_a_service_is_a_pod_that_depends_on_it() {
         "external"
     );
 }
+
+/// §13.4 (containers are context) at scale, issue #9: a search that matches
+/// hundreds of pods across nodes lights exactly the matches and, for each, its
+/// workload group and node box (a Service its namespace island), whichever order
+/// the runs of children come in; matches past the scene's end are ignored; and
+/// Enter's best match is the first of the full ranking.
+#[test]
+fn s13_4_a_wide_search_lights_every_match_and_exactly_its_containers() {
+    let text = kubetopo::synth::SyntheticCluster {
+        n_deployments: 60,
+        replicas: 5,
+        n_nodes: 7,
+        n_namespaces: 3,
+        n_http_routes: 0,
+    }
+    .to_yaml();
+    let topology = analyze_text(&text);
+    let scene = cluster_scene(&topology);
+    for needle in ["app", "app-0001", "-0", "not-there"] {
+        let found = search(&scene, &topology, needle, "");
+        // The containers of the matches, looked up one by one by id.
+        let mut expected = found.matches.clone();
+        for &position in &found.matches {
+            let mut parent = scene.shapes[position].parent.clone();
+            for _ in 0..2 {
+                let Some(id) = parent else { break };
+                let container = scene.shape_index(&id).expect("a drawn container");
+                expected.insert(container);
+                parent = scene.shapes[container].parent.clone();
+            }
+        }
+        let mut with_stray = found.matches.clone();
+        with_stray.insert(scene.shapes.len() + 3);
+        let shown = highlight(&scene, None, &with_stray);
+        assert_eq!(shown.matched_shapes, found.matches, "{needle}");
+        assert_eq!(shown.lit_shapes, expected, "{needle}");
+        assert!(shown.lit_edges.is_empty() && shown.selected_shapes.is_empty());
+        let first = found
+            .ranked(&scene)
+            .first()
+            .map(|&position| scene.shapes[position].id.as_str());
+        assert_eq!(found.best(&scene), first, "{needle}");
+    }
+    let wide = search(&scene, &topology, "app", "");
+    assert!(wide.matches.len() > 300, "every pod and Service matches");
+    assert_eq!(
+        wide.best(&scene),
+        Some(scene::service_id("team-000", "app-00000").as_str()),
+        "a Service first"
+    );
+}
