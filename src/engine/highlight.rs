@@ -113,25 +113,19 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
     lit_shapes.extend(lit_ids.iter().filter_map(|id| scene.shape_index(id)));
     // Keep the containers of lit shapes visible: a pod's workload group and node.
     // Shapes of one container are neighbours in the scene's order, so a container
-    // and its own container are looked up (and added) once per run of its
-    // children, which is also a string compare per shape rather than a hash.
+    // and its own container are added once per run of its children.
     let mut containers: BTreeSet<usize> = BTreeSet::new();
-    let mut last_parent: Option<&str> = None;
+    let mut last_parent = None;
     for &position in &lit_shapes {
-        let Some(parent) = scene.shapes[position].parent.as_deref() else {
+        let Some(parent) = scene.parent_index(position) else {
             continue;
         };
         if last_parent == Some(parent) {
             continue;
         }
         last_parent = Some(parent);
-        let Some(parent) = scene.shape_index(parent) else {
-            continue;
-        };
         containers.insert(parent);
-        if let Some(grandparent) = scene.shapes[parent].parent.as_deref() {
-            containers.extend(scene.shape_index(grandparent));
-        }
+        containers.extend(scene.parent_index(parent));
     }
     lit_shapes.extend(containers);
     Highlight {
