@@ -14,6 +14,25 @@ const INPUT = [
   readFileSync('tests/fixtures/migrate/guestbook-ingresses.yaml', 'utf8'),
 ].join('\n---\n');
 
+/** The migration's three ways out: Copy puts `text` on the clipboard, Download
+ * saves it as `fileName`, and Open adds it as a new workspace where the Gateway
+ * is drawn. */
+async function deliver(app, page, text, fileName) {
+  await app.details.getByTestId('migrate-copy').click();
+  await expect(app.details.getByTestId('migrate-note')).toHaveText('Copied.');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    app.details.getByTestId('migrate-download').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(fileName);
+  expect(readFileSync(await download.path(), 'utf8')).toBe(text);
+  await app.details.getByTestId('migrate-open').click();
+  await expect(page.getByRole('tab', { name: fileName })).toHaveCount(1);
+  await expect(app.shape('gw:default/nginx')).toHaveCount(1, { timeout: 30_000 });
+  await app.waitForSaved();
+}
+
 test('an Ingress migrates to Gateway API YAML with its diagnostics, to copy, download or try', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const app = new App(page);
@@ -43,23 +62,9 @@ test('an Ingress migrates to Gateway API YAML with its diagnostics, to copy, dow
   await expect(diagnostics.filter({ hasText: 'migrate-path-type-implementation-specific' })).toHaveCount(1);
   await app.screenshot('migrate-ingress');
 
-  await app.details.getByTestId('migrate-copy').click();
-  await expect(app.details.getByTestId('migrate-note')).toHaveText('Copied.');
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
-
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    app.details.getByTestId('migrate-download').click(),
-  ]);
-  expect(download.suggestedFilename()).toBe('default-legacy-gateway-api.yaml');
-  expect(readFileSync(await download.path(), 'utf8')).toBe(text);
-
   // Trying it opens the user's files and the YAML as a new workspace: the Gateway
   // and its routes are analysed beside the Ingresses.
-  await app.details.getByTestId('migrate-open').click();
-  await expect(page.getByRole('tab', { name: 'default-legacy-gateway-api.yaml' })).toHaveCount(1);
-  await expect(app.shape('gw:default/nginx')).toHaveCount(1, { timeout: 30_000 });
-  await app.waitForSaved();
+  await deliver(app, page, text, 'default-legacy-gateway-api.yaml');
   expect(await app.workspaceLabels()).toEqual(expect.arrayContaining([
     expect.stringMatching(/^Sample: ingress-nginx \(cloud\) \(Gateway API\)/),
   ]));
@@ -111,20 +116,7 @@ test('every Ingress migrates at once from the overview, with the diagnostics of 
   await expect(diagnostics.filter({ hasText: 'migrate-hostless-rules-on-https' })).toHaveCount(1);
   await app.screenshot('migrate-all');
 
-  await app.details.getByTestId('migrate-copy').click();
-  await expect(app.details.getByTestId('migrate-note')).toHaveText('Copied.');
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    app.details.getByTestId('migrate-download').click(),
-  ]);
-  expect(download.suggestedFilename()).toBe('all-ingresses-gateway-api.yaml');
-  expect(readFileSync(await download.path(), 'utf8')).toBe(text);
-
-  await app.details.getByTestId('migrate-open').click();
-  await expect(page.getByRole('tab', { name: 'all-ingresses-gateway-api.yaml' })).toHaveCount(1);
-  await expect(app.shape('gw:default/nginx')).toHaveCount(1, { timeout: 30_000 });
-  await app.waitForSaved();
+  await deliver(app, page, text, 'all-ingresses-gateway-api.yaml');
 
   await page.getByTestId('workspaces').selectOption(workspaceBefore);
   await expect(page.getByRole('tab', { name: 'all-ingresses-gateway-api.yaml' })).toHaveCount(0);
