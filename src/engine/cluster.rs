@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use super::cidr::Cidr;
-use super::config::{fnv32a, stable_hash, Config};
+use super::config::{stable_hash, Config};
 use super::diag::{Diagnostic, Source};
 use super::model::*;
 use super::refs::{KindRef, NamespacedName};
@@ -94,20 +94,12 @@ pub fn safe_encode(value: u32) -> String {
         .collect()
 }
 
-/// The pod-template-hash of a Deployment's pods (§7 `ComputeHash`). It covers the
-/// template only, not where it was written, so the same Deployment in another file
-/// or further down keeps its pod names.
+/// The pod-template-hash of a Deployment's pods (§7.2 `ComputeHash`), from the
+/// template as written, not from where it was written: the same Deployment in
+/// another file or further down keeps its pod names, and a new image is a new
+/// ReplicaSet.
 pub fn pod_template_hash(template: &PodTemplate) -> String {
-    let mut template = template.clone();
-    for probe in template
-        .spec
-        .containers
-        .iter_mut()
-        .flat_map(|container| container.probes.iter_mut())
-    {
-        probe.source = Source::default();
-    }
-    safe_encode(fnv32a(format!("{template:?}").as_bytes()))
+    safe_encode(template.hash)
 }
 
 /// How a workload's controller names and labels its pods (§7): what every

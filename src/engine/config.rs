@@ -231,12 +231,17 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
 
 /// FNV-1a, 32-bit, as Kubernetes uses for `pod-template-hash`.
 pub fn fnv32a(bytes: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in bytes {
-        hash ^= u32::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
+    fnv32a_more(FNV32A_START, bytes)
+}
+
+/// What FNV-1a starts from.
+pub const FNV32A_START: u32 = 0x811c_9dc5;
+
+/// FNV-1a, 32-bit, going on from `hash` with more bytes.
+pub fn fnv32a_more(hash: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(hash, |hash, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// A tiny seeded generator (SplitMix64) for the simulation. Deterministic across platforms.

@@ -55,21 +55,46 @@ pub struct ParsedFile {
 
 /// [`ingest`] after the parsing: reads parsed documents into one model.
 pub fn ingest_parsed(files: &[ParsedFile], diagnostics: &mut Vec<Diagnostic>) -> Manifests {
-    let mut manifests = Manifests::default();
-    let mut seen = Seen::default();
-    for file in files {
-        for document in &file.documents {
-            let Some(root) = &document.root else { continue };
-            let context = DocumentContext {
-                file: &file.name,
-                document: document.index,
-                end_line: last_line(root),
-            };
-            read_document_root(root, &context, &mut manifests, &mut seen, diagnostics);
+    let mut reading = Reading::default();
+    reading.add(files, diagnostics);
+    reading.finish()
+}
+
+/// [`ingest_parsed`] a part at a time: the documents of each part are read as it
+/// comes, and [`Reading::finish`] drops what later documents replaced.
+#[derive(Default)]
+pub struct Reading {
+    manifests: Manifests,
+    seen: Seen,
+}
+
+impl Reading {
+    /// Reads the documents of `files` after those read before.
+    pub fn add(&mut self, files: &[ParsedFile], diagnostics: &mut Vec<Diagnostic>) {
+        for file in files {
+            for document in &file.documents {
+                let Some(root) = &document.root else { continue };
+                let context = DocumentContext {
+                    file: &file.name,
+                    document: document.index,
+                    end_line: last_line(root),
+                };
+                read_document_root(
+                    root,
+                    &context,
+                    &mut self.manifests,
+                    &mut self.seen,
+                    diagnostics,
+                );
+            }
         }
     }
-    remove_superseded(&mut manifests, &seen);
-    manifests
+
+    /// Everything read, without the definitions later ones replaced.
+    pub fn finish(mut self) -> Manifests {
+        remove_superseded(&mut self.manifests, &self.seen);
+        self.manifests
+    }
 }
 
 /// The objects read so far: where each was last defined, and which were defined
@@ -1178,6 +1203,7 @@ fn read_workload(
             PodTemplate {
                 labels,
                 spec: pod_spec,
+                hash: template.fingerprint(),
             }
         }
         None => {

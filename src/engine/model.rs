@@ -263,6 +263,9 @@ pub struct PodSpec {
 pub struct PodTemplate {
     pub labels: Labels,
     pub spec: PodSpec,
+    /// The template's [`fingerprint`](super::yaml::Node::fingerprint) as written:
+    /// what its pod-template-hash is made of (§7.2).
+    pub hash: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

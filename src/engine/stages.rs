@@ -50,29 +50,57 @@ pub struct Simulated {
 /// Parses every file (the first stage, and the costliest for large inputs),
 /// reporting [`Stage::DocumentsRead`] after each document.
 pub fn parse(files: &[SourceFile], progress: &mut dyn FnMut(Stage)) -> Parsed {
-    let mut diagnostics = Vec::new();
+    parse_in_parts(files, usize::MAX, progress, &mut |_| {})
+}
+
+/// [`parse`], handing out the documents parsed so far (with their diagnostics) to
+/// `part` each time a file has `documents_per_part` of them waiting, and returning
+/// the rest. Read in order with [`ReadInParts`], the parts and the rest give what
+/// [`read`] gives for the whole: the web app reads one part on the page while its
+/// worker parses the next.
+pub fn parse_in_parts(
+    files: &[SourceFile],
+    documents_per_part: usize,
+    progress: &mut dyn FnMut(Stage),
+    part: &mut dyn FnMut(Parsed),
+) -> Parsed {
+    let mut rest = Parsed::default();
     let n_files = files.len();
-    let files = files
-        .iter()
-        .enumerate()
-        .map(|(file_index, file)| ParsedFile {
+    for (file_index, file) in files.iter().enumerate() {
+        let mut documents = Vec::new();
+        let mut n_read = 0;
+        yaml::load_documents_each(
+            &file.name,
+            &file.text,
+            &mut rest.diagnostics,
+            &mut |document, n_documents, diagnostics| {
+                documents.push(document);
+                n_read += 1;
+                progress(Stage::DocumentsRead {
+                    file_index,
+                    n_files,
+                    n_read,
+                    n_documents,
+                });
+                if documents.len() >= documents_per_part {
+                    let mut files = std::mem::take(&mut rest.files);
+                    files.push(ParsedFile {
+                        name: file.name.clone(),
+                        documents: std::mem::take(&mut documents),
+                    });
+                    part(Parsed {
+                        files,
+                        diagnostics: std::mem::take(diagnostics),
+                    });
+                }
+            },
+        );
+        rest.files.push(ParsedFile {
             name: file.name.clone(),
-            documents: yaml::load_documents_counted(
-                &file.name,
-                &file.text,
-                &mut diagnostics,
-                &mut |n_read, n_documents| {
-                    progress(Stage::DocumentsRead {
-                        file_index,
-                        n_files,
-                        n_read,
-                        n_documents,
-                    })
-                },
-            ),
-        })
-        .collect();
-    Parsed { files, diagnostics }
+            documents,
+        });
+    }
+    rest
 }
 
 /// The objects read from the parsed documents, with what reading them found.
@@ -84,14 +112,35 @@ pub struct Read {
 
 /// Reads the parsed objects into the model: the first half of [`simulate`].
 pub fn read(parsed: Parsed) -> Read {
-    let Parsed {
-        files,
-        diagnostics: mut ingest_diagnostics,
-    } = parsed;
-    let manifests = ingest::ingest_parsed(&files, &mut ingest_diagnostics);
-    Read {
-        manifests,
-        ingest_diagnostics,
+    let mut reading = ReadInParts::default();
+    reading.add(parsed);
+    reading.finish()
+}
+
+/// [`read`] a part at a time, for the parts of [`parse_in_parts`] in their order.
+#[derive(Default)]
+pub struct ReadInParts {
+    reading: ingest::Reading,
+    parse_diagnostics: Vec<Diagnostic>,
+    read_diagnostics: Vec<Diagnostic>,
+}
+
+impl ReadInParts {
+    /// Reads the objects of the next part.
+    pub fn add(&mut self, part: Parsed) {
+        self.parse_diagnostics.extend(part.diagnostics);
+        self.reading.add(&part.files, &mut self.read_diagnostics);
+    }
+
+    /// The objects of every part, with what parsing and reading them found (in
+    /// that order, as [`read`] gives them).
+    pub fn finish(self) -> Read {
+        let mut ingest_diagnostics = self.parse_diagnostics;
+        ingest_diagnostics.extend(self.read_diagnostics);
+        Read {
+            manifests: self.reading.finish(),
+            ingest_diagnostics,
+        }
     }
 }
 

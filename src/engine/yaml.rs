@@ -27,6 +27,7 @@ use std::rc::Rc;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::config::{fnv32a_more, FNV32A_START};
 use super::diag::{Diagnostic, Severity, Source};
 
 /// Deepest nesting accepted. Real manifests stay below 20.
@@ -120,6 +121,31 @@ pub struct Document {
 }
 
 impl Node {
+    /// A hash of what the node says, not of how or where: scalars by their text,
+    /// sequences in order, maps whatever the order of their keys. Comments, layout,
+    /// quoting, flow or block style and position change nothing (§7.2, the
+    /// pod-template-hash).
+    pub fn fingerprint(&self) -> u32 {
+        match &self.value {
+            Value::Scalar(scalar) => fnv32a_more(FNV32A_START, scalar.text.as_bytes()),
+            Value::Seq(items) => items
+                .iter()
+                .fold(fnv32a_more(FNV32A_START, b"["), |hash, item| {
+                    fnv32a_more(hash, &item.fingerprint().to_le_bytes())
+                }),
+            // Each entry is hashed on its own and the hashes added, so that the
+            // order of the keys does not count, as in the Go object Kubernetes hashes.
+            Value::Map(entries) => {
+                entries
+                    .iter()
+                    .fold(fnv32a_more(FNV32A_START, b"{"), |sum, (key, value)| {
+                        let entry = fnv32a_more(fnv32a_more(FNV32A_START, key.as_bytes()), b":");
+                        sum.wrapping_add(fnv32a_more(entry, &value.fingerprint().to_le_bytes()))
+                    })
+            }
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
@@ -449,17 +475,22 @@ fn is_yaml_1_1_timestamp(text: &str) -> bool {
 /// Splits `text` into documents and parses each one. Problems become diagnostics on
 /// `diagnostics`; the documents that could be read are returned.
 pub fn load_documents(file: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
-    load_documents_counted(file, text, diagnostics, &mut |_, _| {})
+    let mut documents = Vec::new();
+    load_documents_each(file, text, diagnostics, &mut |document, _, _| {
+        documents.push(document)
+    });
+    documents
 }
 
-/// [`load_documents`], telling `documents_read` how many of the file's documents
-/// are read after each one (read, of all), so that a shell can show progress.
-pub fn load_documents_counted(
+/// [`load_documents`], one document at a time: `each` gets every document as soon as
+/// it is parsed, with the number of documents in the file and the diagnostics so far
+/// (so that a shell can hand out parts of a large file, and show how far it got).
+pub fn load_documents_each(
     file: &str,
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
-    documents_read: &mut dyn FnMut(usize, usize),
-) -> Vec<Document> {
+    each: &mut dyn FnMut(Document, usize, &mut Vec<Diagnostic>),
+) {
     if text.len() > MAX_INPUT_BYTES {
         diagnostics.push(
             Diagnostic::error(
@@ -472,7 +503,7 @@ pub fn load_documents_counted(
             )
             .at(Source { file: file.to_string(), document: 0, line: 1, column: 1 }),
         );
-        return Vec::new();
+        return;
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let normalized;
@@ -483,11 +514,9 @@ pub fn load_documents_counted(
         text
     };
 
-    let mut documents = Vec::new();
     let chunks = split_documents(text);
     let n_chunks = chunks.len();
-    for chunk in chunks {
-        let index = documents.len() + 1;
+    for (index, chunk) in (1..).zip(chunks) {
         let source = |line: usize, column: usize| Source {
             file: file.to_string(),
             document: index,
@@ -514,14 +543,13 @@ pub fn load_documents_counted(
                     .at(source(note.line, note.column)),
             );
         }
-        documents.push(Document {
+        let document = Document {
             index,
             root,
             helm_source: chunk.helm_source,
-        });
-        documents_read(index, n_chunks);
+        };
+        each(document, n_chunks, diagnostics);
     }
-    documents
 }
 
 /// The chunk's text without NUL bytes, with one note per line that held any.

@@ -2600,8 +2600,11 @@ proptest! {
     }
 }
 
-/// §7 ComputeHash hashes the pod template only: the same Deployment read from another
-/// file, or further down a file, has the same pod-template-hash and pod names.
+/// §7.2 ComputeHash hashes the pod template only: the same Deployment read from
+/// another file, or further down a file, or written in another style (block or
+/// flow, quoted or not, keys in another order, comments), has the same
+/// pod-template-hash and pod names. Any change to the template, a new image too,
+/// is a new ReplicaSet.
 #[test]
 fn s7_pod_template_hash_depends_on_the_template_only() {
     let deployment = DEPLOYMENT_WEB.replace("        ports: [{name: http, containerPort: 8080}]\n", "        ports: [{name: http, containerPort: 8080}]\n        readinessProbe: {httpGet: {path: /ready, port: http}}\n");
@@ -2617,6 +2620,15 @@ fn s7_pod_template_hash_depends_on_the_template_only() {
         )],
         &Config::default(),
     );
+    let restyled = check(
+        &deployment
+            .replace(
+                "metadata: {labels: {app: web, tier: frontend}}",
+                "metadata:\n      labels:\n        tier: \"frontend\"  # the tier\n        app: web",
+            )
+            .replace("image: nginx:1.27", "image: 'nginx:1.27'"),
+        &[],
+    );
     let names = |topology: &Topology| {
         topology
             .cluster
@@ -2627,6 +2639,7 @@ fn s7_pod_template_hash_depends_on_the_template_only() {
     };
     assert_eq!(names(&here), names(&moved));
     assert_eq!(names(&here), names(&elsewhere));
+    assert_eq!(names(&here), names(&restyled));
     let edited = check(
         &deployment.replace("containerPort: 8080", "containerPort: 8081"),
         &[],
@@ -2636,11 +2649,15 @@ fn s7_pod_template_hash_depends_on_the_template_only() {
         names(&edited),
         "a template change is a new ReplicaSet"
     );
-    // FIXME: §7 ComputeHash covers the whole template, but kubetopo hashes only the
-    // fields it models, so a new image (or resources, a probe path...) keeps the old
-    // pod-template-hash and pod names, where Kubernetes would roll out a new ReplicaSet.
     let new_image = check(&deployment.replace("nginx:1.27", "nginx:1.28"), &[]);
-    assert_eq!(names(&here), names(&new_image));
+    assert_ne!(
+        names(&here),
+        names(&new_image),
+        "a new image is a new ReplicaSet too"
+    );
+    // The Deployment's own fields are not the template's.
+    let scaled = check(&deployment.replace("replicas: 3", "replicas: 4"), &[]);
+    assert_eq!(names(&here), names(&scaled)[..3]);
 }
 
 /// §2/§3: a single-stack IPv6 Service keeps only its IPv6 address; kubetopo's

@@ -9,7 +9,7 @@ use kubetopo::engine::codec::{decode, encode};
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::output::to_json;
-use kubetopo::engine::stages::{self, Parsed, Stage};
+use kubetopo::engine::stages::{self, Parsed, ReadInParts, Stage};
 use kubetopo::engine::yaml::Value;
 use kubetopo::engine::{analyze, Topology};
 use kubetopo::synth::SyntheticCluster;
@@ -51,14 +51,39 @@ fn analyze_through_codec(files: &[SourceFile], config: &Config) -> Topology {
     stages::resolve(stages::simulate(decoded, config), config)
 }
 
+/// Parses in parts of `documents_per_part`, each crossing the codec, and reads each
+/// part as it comes, as the app does with a worker and a large input.
+fn analyze_in_parts(files: &[SourceFile], config: &Config, documents_per_part: usize) -> Topology {
+    let mut reading = ReadInParts::default();
+    let mut n_parts = 0;
+    let rest = stages::parse_in_parts(files, documents_per_part, &mut |_| {}, &mut |part| {
+        n_parts += 1;
+        reading.add(decode(&encode(&part)).expect("the codec reads a part"));
+    });
+    let n_documents: usize = rest.files.iter().map(|file| file.documents.len()).sum();
+    assert!(n_documents < documents_per_part * files.len().max(1));
+    reading.add(decode(&encode(&rest)).expect("the codec reads the rest"));
+    stages::resolve(stages::build(reading.finish(), config), config)
+}
+
 /// One check per input: the worker's way gives the same analysis, byte for byte in
-/// the JSON, as `analyze`.
+/// the JSON, as `analyze`, whether the documents cross in one piece or in parts.
 fn check_same_analysis(files: &[SourceFile]) {
     let config = Config::default();
     let direct = analyze(files, &config);
     let through_codec = analyze_through_codec(files, &config);
     assert_eq!(to_json(&through_codec), to_json(&direct));
     assert_eq!(through_codec.diagnostics, direct.diagnostics);
+    for documents_per_part in [1, 2, 7] {
+        let in_parts = analyze_in_parts(files, &config, documents_per_part);
+        assert_eq!(
+            to_json(&in_parts),
+            to_json(&direct),
+            "parts of {documents_per_part}"
+        );
+        assert_eq!(in_parts.diagnostics, direct.diagnostics);
+        assert_eq!(in_parts.ingest_diagnostics, direct.ingest_diagnostics);
+    }
 }
 
 #[test]
@@ -82,6 +107,25 @@ fn a_generated_cluster_analyses_the_same_through_the_codec() {
         n_http_routes: 20,
     };
     check_same_analysis(&[SourceFile::new("generated.yaml", cluster.to_yaml())]);
+}
+
+#[test]
+fn an_object_defined_again_in_a_later_part_replaces_the_first() {
+    // `kubectl apply` keeps the last definition (§10.1): here the two definitions of
+    // `web` are read in different parts, and the one in between is kept.
+    let service = |name: &str, port: i64| {
+        format!("apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  selector: {{app: {name}}}\n  ports: [{{port: {port}}}]\n")
+    };
+    let text = [service("web", 80), service("api", 81), service("web", 8080)].join("---\n");
+    let files = [SourceFile::new("twice.yaml", text)];
+    check_same_analysis(&files);
+    let in_parts = analyze_in_parts(&files, &Config::default(), 1);
+    let ports: Vec<(&str, i64)> = in_parts
+        .services
+        .iter()
+        .map(|service| (service.name.as_str(), service.ports[0].port))
+        .collect();
+    assert_eq!(ports, [("api", 81), ("web", 8080)]);
 }
 
 #[test]

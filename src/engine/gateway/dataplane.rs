@@ -8,6 +8,7 @@ use super::model::*;
 use super::status::{
     class_known, listener_states, with_listener_sets, GATEWAY_CLASS_LABEL, GATEWAY_NAME_LABEL,
 };
+use crate::engine::config::{fnv32a, fnv32a_more};
 use crate::engine::model::*;
 use crate::engine::selector::{LabelSelector, Labels, Selector};
 
@@ -161,6 +162,12 @@ pub fn synthesize(manifests: &mut Manifests) {
                     }],
                     ..PodSpec::default()
                 },
+                // The proxy's template is made of its Gateway's name and ports.
+                hash: ports
+                    .iter()
+                    .fold(fnv32a(gateway.meta.name.as_bytes()), |hash, (port, _)| {
+                        fnv32a_more(hash, &port.to_le_bytes())
+                    }),
             },
             service_name: None,
             ordinal_start: 0,
