@@ -4,8 +4,10 @@
 // It runs the same wasm module as the page (no second binary): the page
 // (public/worker-host.js) first sends the hashed URLs of the wasm-bindgen loader and
 // of the module, then requests { serial, names, texts }. The answer is the parsed
-// documents as bytes (engine::codec), transferred without a copy, plus progress
-// notes on the way. The wasm's start sees that it runs in a worker and mounts no app.
+// documents as bytes (engine::codec), transferred without a copy: parts of a few
+// hundred documents as they are parsed, so that the page reads one while this
+// parses the next, then the rest; plus progress notes on the way. The wasm's start
+// sees that it runs in a worker and mounts no app.
 let wasm = null;
 let loader = null;
 
@@ -39,7 +41,8 @@ self.onmessage = async ({ data }) => {
       const count = (n) => n.toLocaleString('en');
       self.postMessage({ serial, progress: `Reading documents${file}: ${count(nRead)} of ${count(nDocuments)}. You can keep working.` });
     };
-    const bytes = glue.kubetopo_parse_in_worker(names, texts, progress);
+    const part = (bytes) => self.postMessage({ serial, part: bytes }, [bytes.buffer]);
+    const bytes = glue.kubetopo_parse_in_worker(names, texts, progress, part);
     self.postMessage({ serial, bytes, memory: wasm.memory.buffer.byteLength }, [bytes.buffer]);
   } catch (error) {
     // A trap (out of memory, a bug) leaves this instance unusable: the page stops

@@ -15,11 +15,13 @@
 // that a paste does not wait for it.
 
 const MEMORY_LIMIT = 64 * 1024 * 1024;
-// What the callback gets, with the request's serial: a progress note, the parsed
-// bytes, or a failure (the page then analyses that request itself).
+// What the callback gets, with the request's serial: a progress note, a part of
+// the parsed bytes (more follow), the last parsed bytes, or a failure (the page
+// then analyses that request itself).
 const PROGRESS = 0;
 const PARSED = 1;
 const FAILED = 2;
+const PART = 3;
 
 let worker = null;
 let busySerial = 0;
@@ -92,6 +94,10 @@ function spawn() {
     }
     if (data.progress) {
       answer(data.serial, PROGRESS, data.progress);
+      return;
+    }
+    if (data.part) {
+      answer(data.serial, PART, data.part);
       return;
     }
     answered = true;
