@@ -604,7 +604,15 @@ pub fn build_scene_after(
     previous: Option<&Scene>,
 ) -> Scene {
     let badges = badges(topology);
-    let mut scene = Scene::default();
+    // About two shapes per pod (its chip and a share of its workload group), so that
+    // the lists and the index of a large picture grow once, not twenty times.
+    let expected = 2 * topology.cluster.pods.len() + topology.services.len();
+    let mut scene = Scene {
+        shapes: Vec::with_capacity(expected),
+        parents: Vec::with_capacity(expected),
+        index: ShapeIndex::with_capacity_and_hasher(expected, Default::default()),
+        ..Scene::default()
+    };
     let x_external = MARGIN;
     let x_ingress = x_external + EXTERNAL_W + COLUMN_GAP;
     // Without ingresses and Gateways their column folds away.

@@ -15,9 +15,19 @@ const MAX_ROWS: usize = 300;
 #[component]
 pub fn PoliciesPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let graph = Memo::new(move |_| {
-        let topology = state.topology.get();
-        std::sync::Arc::new(policy_graph::policy_graph(&topology.value))
+    // Worked out after the picture of a new topology is painted, not before: at
+    // 10,000 pods the graph and its lists take longer than the paste's first
+    // picture should wait.
+    let graph = RwSignal::new(std::sync::Arc::new(PolicyGraph::default()));
+    Effect::new(move |_| {
+        let version = state.topology.with(|topology| topology.version);
+        super::worker::after_paint(move || {
+            state.topology.with_untracked(|topology| {
+                if topology.version == version {
+                    graph.set(std::sync::Arc::new(policy_graph::policy_graph(&topology.value)));
+                }
+            })
+        });
     });
     // The selected policy, which the graph's overlay also draws; one that an edit
     // removed simply shows nothing.
