@@ -17,7 +17,27 @@ use super::trace_overlay::{Placer, Screen};
 pub struct PolicyOverlay {
     pub edges: Vec<PolicyEdge>,
     pub shields: Vec<Shield>,
+    /// Where edges join their lanes, one mark per point.
+    pub joins: Vec<Join>,
 }
+
+/// The point where one or more edges decided the same way join a lane (§8.6): a
+/// dot (allowed) or a cross (denied), drawn once. Where ways are bundled several
+/// edges join at one point, and the mark counts them (`×3`) and lists them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Join {
+    pub at: (f64, f64),
+    pub allowed: bool,
+    /// The edges that join here, as positions in [`PolicyOverlay::edges`].
+    pub edges: Vec<usize>,
+    /// One line per connection of those edges, as the app lists them on hover:
+    /// `frontend → cartservice :7070/TCP · allowed by default/cartservice`; at most
+    /// [`MAX_LISTED`], then how many more.
+    pub listing: String,
+}
+
+/// The most connections a join's listing names.
+pub const MAX_LISTED: usize = 12;
 
 /// The connections from one shape to another that the policies decide the same
 /// way: one edge, labelled with every port.
@@ -42,8 +62,10 @@ pub struct PolicyEdge {
     /// destination on the same ports writes them.
     pub label_at: Option<(f64, f64)>,
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
-    /// Every edge joins its lane at a point of its own.
+    /// Edges join a lane at one point only where their ways are bundled.
     pub join_at: Option<(f64, f64)>,
+    /// The connections it stands for, as positions in the graph's connections.
+    pub connections: Vec<usize>,
 }
 
 impl PolicyEdge {
@@ -89,6 +111,10 @@ pub const LANE_GAP: f64 = 12.0;
 /// band has more runs than fit this far apart, runs that go the same way share a
 /// place (§8.6).
 pub const MIN_RUN_GAP: f64 = 8.0;
+/// The room the ways take right of the last column of boxes, where nothing bounds
+/// them: as wide as a gutter between two columns (§13.1). Beyond that they bundle,
+/// rather than spread into a wall of lanes as wide as a column.
+pub const OUTER_GUTTER: f64 = 90.0;
 /// A port label's height, and its width per character, in screen pixels (the app
 /// writes them at 11 px).
 pub const LABEL_H: f64 = 12.0;
@@ -230,6 +256,7 @@ pub fn policy_overlay(
                     *last = pair;
                     edge.n_pairs += 1;
                 }
+                edge.connections.push(index);
                 if !edge.ports.split(", ").any(|p| p == port) {
                     edge.ports.push_str(", ");
                     edge.ports.push_str(&port);
@@ -249,12 +276,58 @@ pub fn policy_overlay(
                     points: vec![start, end],
                     label_at: None,
                     join_at: None,
+                    connections: vec![index],
                 });
             }
         }
     }
     route_in_lanes(scene, &mut edges);
-    PolicyOverlay { edges, shields }
+    let mut joins: Vec<Join> = Vec::new();
+    for (position, edge) in edges.iter().enumerate() {
+        let Some(at) = edge.join_at else {
+            continue;
+        };
+        // An allowed and a denied edge never join at one point.
+        match joins.iter_mut().rfind(|join| join.at == at) {
+            Some(join) => join.edges.push(position),
+            None => joins.push(Join {
+                at,
+                allowed: edge.allowed,
+                edges: vec![position],
+                listing: String::new(),
+            }),
+        }
+    }
+    for join in &mut joins {
+        let connections = join
+            .edges
+            .iter()
+            .flat_map(|&position| &edges[position].connections);
+        let mut n_listed = 0;
+        for &index in connections {
+            n_listed += 1;
+            if n_listed > MAX_LISTED {
+                continue;
+            }
+            let connection = &graph.connections[index];
+            if n_listed > 1 {
+                join.listing.push('\n');
+            }
+            join.listing.push_str(&connection.text());
+            join.listing.push_str(" · ");
+            join.listing.push_str(&connection.label);
+        }
+        if n_listed > MAX_LISTED {
+            join.listing.push_str("\n… and ");
+            join.listing.push_str(&(n_listed - MAX_LISTED).to_string());
+            join.listing.push_str(" more");
+        }
+    }
+    PolicyOverlay {
+        edges,
+        shields,
+        joins,
+    }
 }
 
 /// One way in or out of a shape's right side (§8.6): a source's way out on one
@@ -353,9 +426,15 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
                 gutter
             }
         };
+        // A shape in a node box's last column of groups has only the box's border
+        // between it and the gutter: its ways go straight there, as from a box
+        // that stands on its own, rather than up the narrow gap beside it.
+        let inner = inner
+            .map(|shape| shape.rect)
+            .filter(|inner| inner.x + inner.w + scene::GROUP_GAP < rect.x + rect.w - 0.5);
         places.push(Place {
             shape: shape.map_or(nothing, |shape| shape.rect),
-            inner: inner.map(|shape| shape.rect),
+            inner,
             block: rect,
             gutter,
         });
@@ -387,8 +466,9 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         let rect = places[i].shape;
         ways[i].y = rect.y + rect.h * (0.08 + 0.84 * (index + 0.5) / n);
     }
-    // In each gap right of shapes in a node box: the top-most way nearest, so that
-    // the ways below pass right of it.
+    // In each gap between two columns of shapes in a node box: the top-most way
+    // nearest, so that the ways below pass right of it; where they do not fit
+    // apart, by class.
     order.sort_compact_by(|&a, &b| ways[a].y.total_cmp(&ways[b].y).then(a.cmp(&b)));
     let groups: Vec<_> = places
         .iter()
@@ -397,9 +477,13 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             Some((key(inner.x + inner.w), key(place.block.y)))
         })
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    let gap = scene::POLICY_GROUP_GAP;
+    for (i, (index, n)) in bundled_ranks(&order, &groups, &classes, 4.0, &[gap])
+        .into_iter()
+        .enumerate()
+    {
         if let Some(inner) = places[i].inner {
-            ways[i].x = inner.x + inner.w + scene::GROUP_GAP * (index + 1.0) / (n + 1.0);
+            ways[i].x = inner.x + inner.w + gap * (index + 1.0) / (n + 1.0);
         }
     }
     // Along each node's header, by class: a header is too low to hold two ways
@@ -425,13 +509,16 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         .zip(&ways)
         .map(|(place, way)| (way.shape != scene::EXTERNAL_ID).then_some((key(place.gutter.0), 0)))
         .collect();
-    let rooms: Vec<f64> = places.iter().map(|p| p.gutter.1 - p.gutter.0).collect();
+    let rooms: Vec<f64> = places
+        .iter()
+        .map(|p| (p.gutter.1 - p.gutter.0).min(OUTER_GUTTER))
+        .collect();
     for (i, (index, n)) in bundled_ranks(&by_class, &groups, &classes, 4.0, &rooms)
         .into_iter()
         .enumerate()
     {
-        let (right, end) = places[i].gutter;
-        let step = LANE_GAP.min((end - right) / (n + 1.0));
+        let (right, _) = places[i].gutter;
+        let step = LANE_GAP.min(rooms[i] / (n + 1.0));
         ways[i].gutter_x = right + step * (index + 1.0);
     }
     // Above and below every shape: a height per way out, allowed ones outermost.
@@ -613,18 +700,26 @@ fn bundled_ranks(
     places
 }
 
-/// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
-/// writes its lanes' ports, in screen pixels: right of the destination, between
-/// its allowed and its denied arrowhead, each moved down past the picture's text
-/// (`texts`, from [`super::lod::texts_on_screen`]) and the labels placed before it,
-/// so that no two overlap.
-pub fn labels_on_screen(
-    overlay: &PolicyOverlay,
-    texts: Vec<Rect>,
-    screen: Screen,
-) -> Vec<Option<Rect>> {
+/// The text of `overlay` on screen ([`labels_on_screen`]), in screen pixels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScreenLabels {
+    /// One per edge: its ports, where it writes them.
+    pub ports: Vec<Option<Rect>>,
+    /// One per join: its count, where it joins more than one edge and the count
+    /// has room.
+    pub counts: Vec<Option<Rect>>,
+}
+
+/// Lays out the text of `overlay` on `screen` (§8.6), in screen pixels. The port
+/// labels, one per edge that writes its lanes' ports: right of the destination,
+/// between its allowed and its denied arrowhead, each moved down past the
+/// picture's text (`texts`, from [`super::lod::texts_on_screen`]) and the labels
+/// placed before it, so that no two overlap. Then the count of each join of more
+/// than one edge (`×3`), above and right of its mark where that is free, or not
+/// at all: a count away from its mark would say nothing.
+pub fn labels_on_screen(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> ScreenLabels {
     let mut placer = Placer::new(texts, screen);
-    overlay
+    let ports = overlay
         .edges
         .iter()
         .map(|edge| {
@@ -632,5 +727,18 @@ pub fn labels_on_screen(
             let w = LABEL_CHAR_W * edge.label().chars().count() as f64;
             Some(placer.put(x + 6.0, y - LABEL_H / 2.0, w + 4.0, LABEL_H))
         })
-        .collect()
+        .collect();
+    let counts = overlay
+        .joins
+        .iter()
+        .map(|join| {
+            let n = join.edges.len();
+            let (x, y) = screen.point(join.at);
+            let w = LABEL_CHAR_W * (1 + n.to_string().len()) as f64;
+            (n > 1)
+                .then(|| placer.put_if_free(x + 5.0, y - 5.0 - LABEL_H, w + 4.0, LABEL_H))
+                .flatten()
+        })
+        .collect();
+    ScreenLabels { ports, counts }
 }
