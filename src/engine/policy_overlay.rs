@@ -31,8 +31,8 @@ pub struct Join {
     /// The edges that join here, as positions in [`PolicyOverlay::edges`].
     pub edges: Vec<usize>,
     /// One line per connection of those edges, as the app lists them on hover:
-    /// `frontend → cartservice :7070/TCP · allowed by default/cartservice`; at most
-    /// [`MAX_LISTED`], then how many more.
+    /// `frontend → cartservice :7070/TCP · allowed by default/cartservice`, each
+    /// ending in a new line; at most [`MAX_LISTED`], then how many more.
     pub listing: String,
 }
 
@@ -299,26 +299,21 @@ pub fn policy_overlay(
         }
     }
     for join in &mut joins {
-        let connections = join
-            .edges
-            .iter()
-            .flat_map(|&position| &edges[position].connections);
         let mut n_listed = 0;
-        for &index in connections {
-            n_listed += 1;
-            if n_listed > MAX_LISTED {
-                continue;
+        for &position in &join.edges {
+            for &index in &edges[position].connections {
+                n_listed += 1;
+                if n_listed <= MAX_LISTED {
+                    let connection = &graph.connections[index];
+                    join.listing.push_str(&connection.text());
+                    join.listing.push_str(" · ");
+                    join.listing.push_str(&connection.label);
+                    join.listing.push('\n');
+                }
             }
-            let connection = &graph.connections[index];
-            if n_listed > 1 {
-                join.listing.push('\n');
-            }
-            join.listing.push_str(&connection.text());
-            join.listing.push_str(" · ");
-            join.listing.push_str(&connection.label);
         }
         if n_listed > MAX_LISTED {
-            join.listing.push_str("\n… and ");
+            join.listing.push_str("and ");
             join.listing.push_str(&(n_listed - MAX_LISTED).to_string());
             join.listing.push_str(" more");
         }
