@@ -175,4 +175,3 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
     }
     rows.collect_view().into_any()
 }
-

@@ -658,6 +658,15 @@ fn check_no_overlap(
 /// other workload's calls into it are decided: allowed from its namespace, denied
 /// from the others.
 fn generated_with_policies() -> Topology {
+    analyze(
+        &[SourceFile::new("generated.yaml", generated_text(true))],
+        &Config::default(),
+    )
+}
+
+/// The generated cluster of [`generated_with_policies`], with or without its
+/// policies.
+fn generated_text(with_policies: bool) -> String {
     let mut text = kubetopo::synth::SyntheticCluster {
         n_deployments: 160,
         replicas: 10,
@@ -666,15 +675,12 @@ fn generated_with_policies() -> Topology {
         n_http_routes: 0,
     }
     .to_yaml();
-    for namespace in 0..8 {
+    for namespace in (0..8).filter(|_| with_policies) {
         text.push_str(&format!(
             "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: own-team, namespace: team-{namespace:03}}}\nspec:\n  podSelector: {{matchLabels: {{app: app-{namespace:05}}}}}\n  ingress: [{{from: [{{podSelector: {{}}}}]}}]\n"
         ));
     }
-    analyze(
-        &[SourceFile::new("generated.yaml", text)],
-        &Config::default(),
-    )
+    text
 }
 
 /// The x positions of the namespace islands' or node boxes' left sides: more than
@@ -879,16 +885,141 @@ fn policy_edge_labels_shorten_long_port_lists() {
     assert_eq!(edge.label(), ":7070");
 }
 
+/// §13.1, §8.6, issue #10: the gutters between columns of node boxes and the gaps
+/// between a node box's columns of groups keep the room they leave for the policy
+/// edges when what-if edits disable every policy (the Overview's Disable
+/// buttons), so no box moves, in either view. A text edit that removes the last
+/// policy is an input without any, and its columns close up.
 #[test]
-fn zz_probe() {
-    for (name, topology) in [("demo", boutique_with_policies()), ("generated", generated_with_policies())] {
-        for view in [View::Cluster, View::Logical] {
-            let (scene, overlay) = overlay_of(&topology, view, None);
-            let denied = overlay.edges.iter().filter(|e| !e.allowed).count();
-            let denied_joins = overlay.joins.iter().filter(|j| !j.allowed).count();
-            let bundles = overlay.joins.iter().filter(|j| j.edges.len() > 1).count();
-            let lanes: BTreeSet<String> = overlay.edges.iter().filter(|e| !e.allowed).map(|e| format!("{:.1}", e.join_at.unwrap().0)).collect();
-            println!("{name} {view:?}: edges {} denied {denied} joins {} denied joins {denied_joins} bundles {bundles} denied lane xs {} right {:.0} width {:.0}", overlay.edges.len(), overlay.joins.len(), lanes.len(), overlay.right(), scene.width);
+fn s13_1_disabling_every_policy_moves_no_box() {
+    use kubetopo::engine::whatif::{apply, Mutation};
+    let topology = generated_with_policies();
+    let mut edited = topology.clone();
+    for policy in &topology.manifests.network_policies {
+        let mutation = Mutation::RemoveNetworkPolicy {
+            namespace: policy.meta.namespace.clone(),
+            name: policy.meta.name.clone(),
+        };
+        apply(&mut edited, &mutation).expect("the policy is there");
+    }
+    assert!(edited.manifests.network_policies.is_empty());
+    let without = analyze(
+        &[SourceFile::new("generated.yaml", generated_text(false))],
+        &Config::default(),
+    );
+    let boxes = |topology: &Topology, view: View| -> Vec<(String, [i64; 4])> {
+        let scene = build_scene(topology, view, &Filter::default());
+        scene
+            .shapes
+            .iter()
+            .map(|s| {
+                let r = s.rect;
+                let tenths = |f: f64| (f * 10.0).round() as i64;
+                (
+                    s.id.clone(),
+                    [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
+                )
+            })
+            .collect()
+    };
+    for view in [View::Cluster, View::Logical] {
+        let before = boxes(&topology, view);
+        assert!(before.len() > 100, "{view:?}");
+        assert_eq!(boxes(&edited, view), before, "{view:?}");
+        assert_ne!(boxes(&without, view), before, "{view:?}");
+    }
+}
+
+/// §8.6, issue #10: right of the last column the lanes keep to a gutter's width
+/// (`OUTER_GUTTER`) and bundle, so that the demo's denied edges no longer spread
+/// into a wall of a dozen red lanes with a cross for each of its 105 edges: they
+/// join their lanes at fewer than half as many points, and no point joins an
+/// allowed and a denied edge.
+#[test]
+fn denied_edges_right_of_the_last_column_join_in_bundles() {
+    use kubetopo::engine::policy_overlay::OUTER_GUTTER;
+    let topology = boutique_with_policies();
+    for view in [View::Cluster, View::Logical] {
+        let (scene, overlay) = overlay_of(&topology, view, None);
+        let mut verdict_at: std::collections::BTreeMap<String, bool> = Default::default();
+        for edge in &overlay.edges {
+            let (x, y) = edge.join_at.expect("joins its lane");
+            let at = format!("{x:.3},{y:.3}");
+            assert_eq!(*verdict_at.entry(at).or_insert(edge.allowed), edge.allowed);
         }
+        let n_denied = overlay.edges.iter().filter(|e| !e.allowed).count();
+        let n_denied_points = verdict_at.values().filter(|allowed| !**allowed).count();
+        assert!(
+            n_denied_points * 2 < n_denied,
+            "{view:?}: {n_denied} denied edges join at {n_denied_points} points"
+        );
+        // Every run right of the last column lies within the outer gutter.
+        let last = scene
+            .shapes
+            .iter()
+            .filter(|s| s.parent.is_none())
+            .map(|s| s.rect.x + s.rect.w)
+            .fold(0.0, f64::max);
+        assert!(overlay.right() <= last + OUTER_GUTTER, "{view:?}");
+    }
+}
+
+/// §8.6, issue #10: bundled edges were told apart only by hover. Each point where
+/// edges join a lane is one mark of one verdict (a join) that counts the edges
+/// joining there and lists the connections they stand for, each with its ports
+/// and verdict and the policies that decided, from the policy graph; the demo has
+/// such bundles of several edges.
+#[test]
+fn a_bundle_counts_and_lists_its_edges() {
+    use kubetopo::engine::policy_overlay::MAX_LISTED;
+    let topology = boutique_with_policies();
+    let graph = policy_graph(&topology);
+    for view in [View::Cluster, View::Logical] {
+        let (_, overlay) = overlay_of(&topology, view, None);
+        let mut n_joins_of = vec![0; overlay.edges.len()];
+        for join in &overlay.joins {
+            assert!(!join.edges.is_empty());
+            let mut expected = Vec::new();
+            for &position in &join.edges {
+                let edge = &overlay.edges[position];
+                n_joins_of[position] += 1;
+                assert_eq!(edge.join_at, Some(join.at), "{view:?}");
+                assert_eq!(edge.allowed, join.allowed, "{view:?}");
+                for &index in &edge.connections {
+                    let connection = &graph.connections[index];
+                    assert_eq!(connection.allowed, edge.allowed);
+                    expected.push(format!("{} · {}", connection.text(), connection.label));
+                }
+            }
+            let lines: Vec<&str> = join.listing.lines().collect();
+            let n_listed = expected.len().min(MAX_LISTED);
+            assert_eq!(lines[..n_listed], expected[..n_listed], "{view:?}");
+            if expected.len() > MAX_LISTED {
+                assert_eq!(
+                    lines[n_listed],
+                    format!("and {} more", expected.len() - MAX_LISTED)
+                );
+            }
+            let verdict = if join.allowed {
+                " · allowed by default/"
+            } else {
+                " · denied by policy default/"
+            };
+            assert!(lines[..n_listed].iter().all(|line| line.contains(verdict)));
+        }
+        assert!(
+            n_joins_of.iter().all(|n| *n == 1),
+            "{view:?}: one join per edge"
+        );
+        assert!(
+            overlay.joins.iter().any(|join| join.edges.len() > 2),
+            "{view:?}: no bundle"
+        );
+        assert!(overlay
+            .joins
+            .iter()
+            .any(|join| join.listing.lines().any(|line| line.starts_with(
+                "loadgenerator → cartservice :7070/TCP · denied by policy default/"
+            ))));
     }
 }

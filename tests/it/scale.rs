@@ -149,7 +149,11 @@ fn s13_1_group_flow_wraps_into_columns() {
     for &(dx, dy) in &flow.offsets {
         assert!(dx + 240.0 <= w + 0.01 && dy + 34.0 <= 200.0 + 0.01);
     }
-    let classic = GroupFlow::new([34.0; 40], f64::INFINITY, kubetopo::engine::scene::GROUP_GAP);
+    let classic = GroupFlow::new(
+        [34.0; 40],
+        f64::INFINITY,
+        kubetopo::engine::scene::GROUP_GAP,
+    );
     assert_eq!(classic.node_size().0, 250.0);
     assert!(classic.offsets.iter().all(|o| o.0 == 0.0));
 }

@@ -443,14 +443,19 @@ test('a bundle of policy edges joining a lane at one point counts them, and hove
       .some((p) => { const [x, y] = p.split(',').map(Number); return Math.abs(x - cx) < 0.11 && Math.abs(y - cy) < 0.11; }))
     .map((g) => `${g.dataset.from.split('/').pop().replace('ext:', '')} → ${g.dataset.to.split('/').pop()}`), [cx, cy]);
   expect(through.length).toBe(n);
-  await bundle.hover();
+  // The pointer on the mark's point.
+  const layer = await page.getByTestId('trace-layer').boundingBox();
+  await page.mouse.move(layer.x + cx, layer.y + cy);
   const tooltip = page.getByTestId('tooltip');
   await expect(tooltip).toBeVisible();
   const lines = (await tooltip.innerText()).split('\n').filter((l) => l.includes('→'));
   const denied = await bundle.evaluate((g) => g.classList.contains('denied'));
   for (const line of lines) expect(line).toContain(denied ? ' · denied by policy default/' : ' · allowed by default/');
+  // Every edge through the point is listed (the demo's bundles stand for fewer
+  // than the 12 connections a listing names).
+  expect(lines.length).toBeLessThanOrEqual(12);
   const listed = new Set(lines.map((l) => l.split(' :')[0]));
-  for (const pair of through.slice(0, 12)) expect(listed.has(pair.replace('internet', 'external')), `${pair} in ${[...listed]}`).toBe(true);
+  for (const pair of through) expect(listed.has(pair.replace('internet', 'external')), `${pair} in ${[...listed]}`).toBe(true);
   await app.screenshot('policy-overlay-bundle-tooltip');
   await app.assertClean();
 });
