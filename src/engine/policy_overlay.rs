@@ -17,27 +17,7 @@ use super::trace_overlay::{Placer, Screen};
 pub struct PolicyOverlay {
     pub edges: Vec<PolicyEdge>,
     pub shields: Vec<Shield>,
-    /// Where edges join their lanes, one mark per point.
-    pub joins: Vec<Join>,
 }
-
-/// The point where one or more edges decided the same way join a lane (§8.6): a
-/// dot (allowed) or a cross (denied), drawn once. Where ways are bundled several
-/// edges join at one point, and the mark counts them (`×3`) and lists them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Join {
-    pub at: (f64, f64),
-    pub allowed: bool,
-    /// The edges that join here, as positions in [`PolicyOverlay::edges`].
-    pub edges: Vec<usize>,
-    /// One line per connection of those edges, as the app lists them on hover:
-    /// `frontend → cartservice :7070/TCP · allowed by default/cartservice`, each
-    /// ending in a new line; at most [`MAX_LISTED`], then how many more.
-    pub listing: String,
-}
-
-/// The most connections a join's listing names.
-pub const MAX_LISTED: usize = 12;
 
 /// The connections from one shape to another that the policies decide the same
 /// way: one edge, labelled with every port.
@@ -64,8 +44,6 @@ pub struct PolicyEdge {
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
     /// Edges join a lane at one point only where their ways are bundled.
     pub join_at: Option<(f64, f64)>,
-    /// The connections it stands for, as positions in the graph's connections.
-    pub connections: Vec<usize>,
 }
 
 impl PolicyEdge {
@@ -256,7 +234,6 @@ pub fn policy_overlay(
                     *last = pair;
                     edge.n_pairs += 1;
                 }
-                edge.connections.push(index);
                 if !edge.ports.split(", ").any(|p| p == port) {
                     edge.ports.push_str(", ");
                     edge.ports.push_str(&port);
@@ -276,53 +253,12 @@ pub fn policy_overlay(
                     points: vec![start, end],
                     label_at: None,
                     join_at: None,
-                    connections: vec![index],
                 });
             }
         }
     }
     route_in_lanes(scene, &mut edges);
-    let mut joins: Vec<Join> = Vec::new();
-    for (position, edge) in edges.iter().enumerate() {
-        let Some(at) = edge.join_at else {
-            continue;
-        };
-        // An allowed and a denied edge never join at one point.
-        match joins.iter_mut().rfind(|join| join.at == at) {
-            Some(join) => join.edges.push(position),
-            None => joins.push(Join {
-                at,
-                allowed: edge.allowed,
-                edges: vec![position],
-                listing: String::new(),
-            }),
-        }
-    }
-    for join in &mut joins {
-        let mut n_listed = 0;
-        for &position in &join.edges {
-            for &index in &edges[position].connections {
-                n_listed += 1;
-                if n_listed <= MAX_LISTED {
-                    let connection = &graph.connections[index];
-                    join.listing.push_str(&connection.text());
-                    join.listing.push_str(" · ");
-                    join.listing.push_str(&connection.label);
-                    join.listing.push('\n');
-                }
-            }
-        }
-        if n_listed > MAX_LISTED {
-            join.listing.push_str("and ");
-            join.listing.push_str(&(n_listed - MAX_LISTED).to_string());
-            join.listing.push_str(" more");
-        }
-    }
-    PolicyOverlay {
-        edges,
-        shields,
-        joins,
-    }
+    PolicyOverlay { edges, shields }
 }
 
 /// One way in or out of a shape's right side (§8.6): a source's way out on one
@@ -695,26 +631,18 @@ fn bundled_ranks(
     places
 }
 
-/// The text of `overlay` on screen ([`labels_on_screen`]), in screen pixels.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ScreenLabels {
-    /// One per edge: its ports, where it writes them.
-    pub ports: Vec<Option<Rect>>,
-    /// One per join: its count, where it joins more than one edge and the count
-    /// has room.
-    pub counts: Vec<Option<Rect>>,
-}
-
-/// Lays out the text of `overlay` on `screen` (§8.6), in screen pixels. The port
-/// labels, one per edge that writes its lanes' ports: right of the destination,
-/// between its allowed and its denied arrowhead, each moved down past the
-/// picture's text (`texts`, from [`super::lod::texts_on_screen`]) and the labels
-/// placed before it, so that no two overlap. Then the count of each join of more
-/// than one edge (`×3`), above and right of its mark where that is free, or not
-/// at all: a count away from its mark would say nothing.
-pub fn labels_on_screen(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> ScreenLabels {
+/// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
+/// writes its lanes' ports, in screen pixels: right of the destination, between
+/// its allowed and its denied arrowhead, each moved down past the picture's text
+/// (`texts`, from [`super::lod::texts_on_screen`]) and the labels placed before it,
+/// so that no two overlap.
+pub fn labels_on_screen(
+    overlay: &PolicyOverlay,
+    texts: Vec<Rect>,
+    screen: Screen,
+) -> Vec<Option<Rect>> {
     let mut placer = Placer::new(texts, screen);
-    let ports = overlay
+    overlay
         .edges
         .iter()
         .map(|edge| {
@@ -722,18 +650,5 @@ pub fn labels_on_screen(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Scree
             let w = LABEL_CHAR_W * edge.label().chars().count() as f64;
             Some(placer.put(x + 6.0, y - LABEL_H / 2.0, w + 4.0, LABEL_H))
         })
-        .collect();
-    let counts = overlay
-        .joins
-        .iter()
-        .map(|join| {
-            let n = join.edges.len();
-            let (x, y) = screen.point(join.at);
-            let w = LABEL_CHAR_W * (1 + n.to_string().len()) as f64;
-            (n > 1)
-                .then(|| placer.put_if_free(x + 5.0, y - 5.0 - LABEL_H, w + 4.0, LABEL_H))
-                .flatten()
-        })
-        .collect();
-    ScreenLabels { ports, counts }
+        .collect()
 }

@@ -323,15 +323,13 @@ fn markup(
 }
 
 /// The policy edges (arrows, with their ports; denied ones dashed), each in its
-/// lane, a cross (denied) or a dot (allowed) where edges join a lane, counting
-/// them where they are more than one and listing them on hover (`data-tip`), and
-/// the shields, in screen pixels. The engine places the labels
-/// (`labels_on_screen`).
+/// lane with a cross (denied) or a dot (allowed) where it joins it, and the
+/// shields, in screen pixels. The engine places the labels (`labels_on_screen`).
 fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> String {
     let labels = labels_on_screen(overlay, texts, screen);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
     let mut texts = String::new();
-    for (edge, label) in overlay.edges.iter().zip(labels.ports) {
+    for (edge, label) in overlay.edges.iter().zip(labels) {
         let line: Vec<String> = edge
             .points
             .iter()
@@ -340,6 +338,21 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
                 format!("{x:.1},{y:.1}")
             })
             .collect();
+        let kind = if edge.allowed { "allowed" } else { "denied" };
+        let join = edge
+            .join_at
+            .map(|p| screen.point(p))
+            .map_or(String::new(), |(x, y)| {
+                if edge.allowed {
+                    format!("<circle class=\"join\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"></circle>")
+                } else {
+                    format!(
+                        "<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>",
+                        x - 4.0,
+                        y - 4.0
+                    )
+                }
+            });
         // Labels go over every line, clear of the arrowheads.
         if let Some(r) = label {
             texts.push_str(&format!(
@@ -351,39 +364,13 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
             ));
         }
         out.push_str(&format!(
-            "<g class=\"policy-edge {}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\" data-pairs=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline></g>",
-            if edge.allowed { "allowed" } else { "denied" },
+            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\" data-pairs=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{join}</g>",
             escape(&edge.from),
             escape(&edge.to),
             escape(&edge.ports),
             edge.n_pairs,
             line.join(" "),
             if edge.allowed { "allow" } else { "deny" },
-        ));
-    }
-    for (join, count) in overlay.joins.iter().zip(labels.counts) {
-        let (x, y) = screen.point(join.at);
-        let n = join.edges.len();
-        let mark = if join.allowed {
-            format!("<circle class=\"join\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"></circle>")
-        } else {
-            format!(
-                "<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>",
-                x - 4.0,
-                y - 4.0
-            )
-        };
-        let count = count.map_or(String::new(), |r| {
-            format!(
-                "<text class=\"policy-count\" x=\"{:.1}\" y=\"{:.1}\">×{n}</text>",
-                r.x + 2.0,
-                r.y + r.h - 2.0
-            )
-        });
-        out.push_str(&format!(
-            "<g class=\"policy-join {}\" data-testid=\"policy-join\" data-edges=\"{n}\" data-tip=\"{}\"><circle class=\"hit\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\"></circle>{mark}{count}</g>",
-            if join.allowed { "allowed" } else { "denied" },
-            escape(&join.listing),
         ));
     }
     out.push_str(&texts);
