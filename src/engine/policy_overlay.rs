@@ -42,7 +42,7 @@ pub struct PolicyEdge {
     /// destination on the same ports writes them.
     pub label_at: Option<(f64, f64)>,
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
-    /// Every edge joins its lane at a point of its own.
+    /// Edges join a lane at one point only where their ways are bundled.
     pub join_at: Option<(f64, f64)>,
 }
 
@@ -89,6 +89,10 @@ pub const LANE_GAP: f64 = 12.0;
 /// band has more runs than fit this far apart, runs that go the same way share a
 /// place (§8.6).
 pub const MIN_RUN_GAP: f64 = 8.0;
+/// The room the ways take right of the last column of boxes, where nothing bounds
+/// them: as wide as a gutter between two columns (§13.1). Beyond that they bundle,
+/// rather than spread into a wall of lanes as wide as a column.
+pub const OUTER_GUTTER: f64 = 90.0;
 /// A port label's height, and its width per character, in screen pixels (the app
 /// writes them at 11 px).
 pub const LABEL_H: f64 = 12.0;
@@ -353,9 +357,15 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
                 gutter
             }
         };
+        // A shape in a node box's last column of groups has only the box's border
+        // between it and the gutter: its ways go straight there, as from a box
+        // that stands on its own, rather than up the narrow gap beside it.
+        let inner = inner
+            .map(|shape| shape.rect)
+            .filter(|inner| inner.x + inner.w + scene::GROUP_GAP < rect.x + rect.w - 0.5);
         places.push(Place {
             shape: shape.map_or(nothing, |shape| shape.rect),
-            inner: inner.map(|shape| shape.rect),
+            inner,
             block: rect,
             gutter,
         });
@@ -387,8 +397,9 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         let rect = places[i].shape;
         ways[i].y = rect.y + rect.h * (0.08 + 0.84 * (index + 0.5) / n);
     }
-    // In each gap right of shapes in a node box: the top-most way nearest, so that
-    // the ways below pass right of it.
+    // In each gap between two columns of shapes in a node box: the top-most way
+    // nearest, so that the ways below pass right of it; where they do not fit
+    // apart, by class.
     order.sort_compact_by(|&a, &b| ways[a].y.total_cmp(&ways[b].y).then(a.cmp(&b)));
     let groups: Vec<_> = places
         .iter()
@@ -397,9 +408,13 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
             Some((key(inner.x + inner.w), key(place.block.y)))
         })
         .collect();
-    for (i, (index, n)) in ranks(&order, &groups).into_iter().enumerate() {
+    let gap = scene::POLICY_GROUP_GAP;
+    for (i, (index, n)) in bundled_ranks(&order, &groups, &classes, 4.0, &[gap])
+        .into_iter()
+        .enumerate()
+    {
         if let Some(inner) = places[i].inner {
-            ways[i].x = inner.x + inner.w + scene::GROUP_GAP * (index + 1.0) / (n + 1.0);
+            ways[i].x = inner.x + inner.w + gap * (index + 1.0) / (n + 1.0);
         }
     }
     // Along each node's header, by class: a header is too low to hold two ways
@@ -425,13 +440,16 @@ fn route_in_lanes(scene: &Scene, edges: &mut [PolicyEdge]) {
         .zip(&ways)
         .map(|(place, way)| (way.shape != scene::EXTERNAL_ID).then_some((key(place.gutter.0), 0)))
         .collect();
-    let rooms: Vec<f64> = places.iter().map(|p| p.gutter.1 - p.gutter.0).collect();
+    let rooms: Vec<f64> = places
+        .iter()
+        .map(|p| (p.gutter.1 - p.gutter.0).min(OUTER_GUTTER))
+        .collect();
     for (i, (index, n)) in bundled_ranks(&by_class, &groups, &classes, 4.0, &rooms)
         .into_iter()
         .enumerate()
     {
-        let (right, end) = places[i].gutter;
-        let step = LANE_GAP.min((end - right) / (n + 1.0));
+        let (right, _) = places[i].gutter;
+        let step = LANE_GAP.min(rooms[i] / (n + 1.0));
         ways[i].gutter_x = right + step * (index + 1.0);
     }
     // Above and below every shape: a height per way out, allowed ones outermost.

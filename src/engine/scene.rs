@@ -399,6 +399,10 @@ const NODE_W: f64 = 250.0;
 pub const NODE_HEADER: f64 = 38.0;
 /// The gap between a node box's columns of workload groups, and right of the last.
 pub const GROUP_GAP: f64 = ISLAND_PAD / 2.0;
+/// The gap between a node box's columns of workload groups when the input has
+/// NetworkPolicies: the policy overlay's ways out of the groups left of it run up
+/// there, one place per kind of way at least `MIN_RUN_GAP` (8 units) apart (§8.6).
+pub const POLICY_GROUP_GAP: f64 = 40.0;
 const CHIP: f64 = 14.0;
 const CHIP_GAP: f64 = 4.0;
 const GROUP_LABEL: f64 = 16.0;
@@ -1359,14 +1363,21 @@ const SERVICE_COLUMN_GAP: f64 = 20.0;
 /// Between two columns of packed blocks.
 const BLOCK_COLUMN_GAP: f64 = 30.0;
 
-/// The gutter between two columns of node boxes or workloads: wider when the input
-/// has NetworkPolicies, for the policy overlay's lanes (§8.6). It depends on the
-/// input, never on whether the overlay is shown, so showing it moves nothing.
+/// Whether the picture leaves room for the policy overlay's lanes (§8.6, §13.1):
+/// when the input has NetworkPolicies, also those a what-if edit disabled. It
+/// depends on the input, never on whether the overlay is shown, so showing it or
+/// disabling a policy moves nothing.
+fn policy_room(topology: &Topology) -> bool {
+    !topology.manifests.network_policies.is_empty() || topology.what_if.input_had_policies()
+}
+
+/// The gutter between two columns of node boxes or workloads: wider where the
+/// policy overlay's lanes run (`policy_room`).
 fn block_gutter(topology: &Topology) -> f64 {
-    if topology.manifests.network_policies.is_empty() {
-        BLOCK_COLUMN_GAP
-    } else {
+    if policy_room(topology) {
         COLUMN_GAP
+    } else {
+        BLOCK_COLUMN_GAP
     }
 }
 /// Below each block in a column.
@@ -1540,16 +1551,20 @@ pub struct GroupFlow {
     pub offsets: Vec<(f64, f64)>,
     n_columns: usize,
     column_h: f64,
+    /// From one column of groups to the next.
+    step: f64,
 }
 
 impl GroupFlow {
     /// Stacks groups of these heights; a group that would pass `column_limit` starts
-    /// a new column (unless it is the first of its column).
-    pub fn new(heights: impl IntoIterator<Item = f64>, column_limit: f64) -> GroupFlow {
+    /// a new column (unless it is the first of its column), `gap` right of the one
+    /// before.
+    pub fn new(heights: impl IntoIterator<Item = f64>, column_limit: f64, gap: f64) -> GroupFlow {
         let mut flow = GroupFlow {
             offsets: Vec::new(),
             n_columns: 1,
             column_h: 0.0,
+            step: NODE_W - ISLAND_PAD + gap,
         };
         let mut y: f64 = 0.0;
         for h in heights {
@@ -1557,7 +1572,7 @@ impl GroupFlow {
                 flow.n_columns += 1;
                 y = 0.0;
             }
-            let dx = (flow.n_columns - 1) as f64 * (NODE_W - GROUP_GAP);
+            let dx = (flow.n_columns - 1) as f64 * flow.step;
             flow.offsets.push((dx, y));
             y += h + 6.0;
             flow.column_h = flow.column_h.max(y);
@@ -1568,7 +1583,7 @@ impl GroupFlow {
     /// The node box's width and height.
     pub fn node_size(&self) -> (f64, f64) {
         (
-            NODE_W + (self.n_columns - 1) as f64 * (NODE_W - GROUP_GAP),
+            NODE_W + (self.n_columns - 1) as f64 * self.step,
             NODE_HEADER + self.column_h + ISLAND_PAD,
         )
     }
@@ -1705,6 +1720,11 @@ fn place_nodes(
         GROUP_LABEL + (members.len().div_ceil(chips_per_row)) as f64 * (CHIP + CHIP_GAP)
     };
     let group_column_height = packing.group_column_height();
+    let group_gap = if policy_room(topology) {
+        POLICY_GROUP_GAP
+    } else {
+        GROUP_GAP
+    };
     // Each node's workload groups, and their pods, in the layer order (`column_ranks`).
     type Group<'a> = (
         String,
@@ -1738,6 +1758,7 @@ fn place_nodes(
         GroupFlow::new(
             list.iter().map(|(.., members)| group_height(members)),
             group_column_height,
+            group_gap,
         )
     };
     let mut nodes: Vec<&super::cluster::ClusterNode> = topology.cluster.nodes.iter().collect();

@@ -398,6 +398,14 @@ pub struct WhatIfLog {
     first_seen: BTreeMap<(&'static str, String), String>,
 }
 
+impl WhatIfLog {
+    /// Whether the manifests had NetworkPolicies before the edits, which may have
+    /// disabled them all: the picture keeps the room it left for their lanes.
+    pub fn input_had_policies(&self) -> bool {
+        self.base.as_ref().is_some_and(|base| base.policies)
+    }
+}
+
 /// A pod a controller created in place of one an edit removed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplacedPod {
@@ -411,6 +419,8 @@ struct BaseState {
     problems: BTreeSet<(&'static str, String)>,
     /// Services with at least one ready endpoint.
     served: BTreeSet<NamespacedName>,
+    /// Whether the manifests had NetworkPolicies.
+    policies: bool,
 }
 
 impl BaseState {
@@ -422,6 +432,7 @@ impl BaseState {
                 .map(|d| (d.code, d.object.clone()))
                 .collect_set(),
             served: served_services(topology),
+            policies: !topology.manifests.network_policies.is_empty(),
         }
     }
 }

@@ -344,21 +344,16 @@ fn check_no_crossing(
     assert!(n_runs > 0, "{view}: no runs");
 }
 
-/// §8.6, issue #10: parallel runs in the gutters between columns of boxes (runs
-/// up and down beside no box: left or right of every box with no parent) and in
+/// §8.6, issue #10: parallel runs up and down (in the gutters between columns of
+/// boxes, and in the gaps right of the workload groups inside a node box) and in
 /// the bands above and below every shape (runs along no box) are either one line
 /// or at least [`MIN_RUN_GAP`] units apart where they run side by side, so that at
 /// the zoom where edges end at workloads they are drawn apart, not as a solid band
 /// (before the fix, a 30-unit gutter of a packed picture held dozens of runs
-/// fractions of a unit apart). Returns how many pairs ran side by side.
+/// fractions of a unit apart, and so did the 5-unit gap right of the groups of a
+/// node box). Returns how many pairs ran side by side.
 fn check_runs_apart(scene: &Scene, overlay: &PolicyOverlay, view: &str) -> usize {
     use kubetopo::engine::policy_overlay::MIN_RUN_GAP;
-    let blocks: Vec<_> = scene
-        .shapes
-        .iter()
-        .filter(|shape| shape.parent.is_none())
-        .map(|shape| shape.rect)
-        .collect();
     let (top, bottom) = scene.shapes.iter().fold((f64::MAX, 0.0_f64), |(t, b), s| {
         (t.min(s.rect.y), b.max(s.rect.y + s.rect.h))
     });
@@ -368,13 +363,7 @@ fn check_runs_apart(scene: &Scene, overlay: &PolicyOverlay, view: &str) -> usize
         .edges
         .iter()
         .flat_map(|edge| runs(&edge.points))
-        .filter(|&(vertical, at, ..)| {
-            if vertical {
-                blocks.iter().all(|r| at < r.x || at > r.x + r.w)
-            } else {
-                at < top || at > bottom
-            }
-        })
+        .filter(|&(vertical, at, ..)| vertical || at < top || at > bottom)
         .map(|(vertical, at, low, high)| {
             (
                 vertical,
@@ -560,8 +549,10 @@ fn allowed_and_denied_edges_and_their_ports_never_overlap() {
         check_no_overlap(&scene, &overlay, &[], &[], &format!("{view:?}"));
         check_no_crossing(&scene, &overlay, &[], &format!("{view:?}"));
         check_runs_apart(&scene, &overlay, &format!("{view:?}"));
+        // Each node box of the demo holds one column of groups: their ways leave
+        // straight for the gutter, none along a node's header.
         let n_header_runs = check_runs_off_titles(&scene, &overlay, &[], &format!("{view:?}"));
-        assert_eq!(n_header_runs > 0, view == View::Cluster, "{view:?}");
+        assert_eq!(n_header_runs, 0, "{view:?}");
     }
 }
 
@@ -666,6 +657,15 @@ fn check_no_overlap(
 /// other workload's calls into it are decided: allowed from its namespace, denied
 /// from the others.
 fn generated_with_policies() -> Topology {
+    analyze(
+        &[SourceFile::new("generated.yaml", generated_text(true))],
+        &Config::default(),
+    )
+}
+
+/// The generated cluster of [`generated_with_policies`], with or without its
+/// policies.
+fn generated_text(with_policies: bool) -> String {
     let mut text = kubetopo::synth::SyntheticCluster {
         n_deployments: 160,
         replicas: 10,
@@ -674,15 +674,12 @@ fn generated_with_policies() -> Topology {
         n_http_routes: 0,
     }
     .to_yaml();
-    for namespace in 0..8 {
+    for namespace in (0..8).filter(|_| with_policies) {
         text.push_str(&format!(
             "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: own-team, namespace: team-{namespace:03}}}\nspec:\n  podSelector: {{matchLabels: {{app: app-{namespace:05}}}}}\n  ingress: [{{from: [{{podSelector: {{}}}}]}}]\n"
         ));
     }
-    analyze(
-        &[SourceFile::new("generated.yaml", text)],
-        &Config::default(),
-    )
+    text
 }
 
 /// The x positions of the namespace islands' or node boxes' left sides: more than
@@ -734,7 +731,11 @@ fn policy_edges_never_overlap_on_pictures_of_several_columns() {
             if name == "generated" {
                 assert!(n_side_by_side > 0, "{what}: no runs side by side");
             }
-            check_runs_off_titles(&scene, &overlay, &[], &what);
+            // The generated cluster's node boxes hold several columns of groups:
+            // the ways of all but the last run up the gap beside them and along
+            // the node's header.
+            let n_header_runs = check_runs_off_titles(&scene, &overlay, &[], &what);
+            assert_eq!(n_header_runs > 0, what == "generated Cluster", "{what}");
             // Zoomed in as far as shapes are drawn at their full size.
             check_arrowheads_apart(&overlay, 1.0, 3.0, &what);
         }
@@ -881,4 +882,83 @@ fn policy_edge_labels_shorten_long_port_lists() {
     edge.n_pairs = 1;
     edge.ports = ":7070".to_string();
     assert_eq!(edge.label(), ":7070");
+}
+
+/// §13.1, §8.6, issue #10: the gutters between columns of node boxes and the gaps
+/// between a node box's columns of groups keep the room they leave for the policy
+/// edges when what-if edits disable every policy (the Overview's Disable
+/// buttons), so no box moves, in either view. A text edit that removes the last
+/// policy is an input without any, and its columns close up.
+#[test]
+fn s13_1_disabling_every_policy_moves_no_box() {
+    use kubetopo::engine::whatif::{apply, Mutation};
+    let topology = generated_with_policies();
+    let mut edited = topology.clone();
+    for policy in &topology.manifests.network_policies {
+        let mutation = Mutation::RemoveNetworkPolicy {
+            namespace: policy.meta.namespace.clone(),
+            name: policy.meta.name.clone(),
+        };
+        apply(&mut edited, &mutation).expect("the policy is there");
+    }
+    assert!(edited.manifests.network_policies.is_empty());
+    let without = analyze(
+        &[SourceFile::new("generated.yaml", generated_text(false))],
+        &Config::default(),
+    );
+    let boxes = |topology: &Topology, view: View| -> Vec<(String, [i64; 4])> {
+        let scene = build_scene(topology, view, &Filter::default());
+        scene
+            .shapes
+            .iter()
+            .map(|s| {
+                let r = s.rect;
+                let tenths = |f: f64| (f * 10.0).round() as i64;
+                (
+                    s.id.clone(),
+                    [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
+                )
+            })
+            .collect()
+    };
+    for view in [View::Cluster, View::Logical] {
+        let before = boxes(&topology, view);
+        assert!(before.len() > 100, "{view:?}");
+        assert_eq!(boxes(&edited, view), before, "{view:?}");
+        assert_ne!(boxes(&without, view), before, "{view:?}");
+    }
+}
+
+/// §8.6, issue #10: right of the last column the lanes keep to a gutter's width
+/// (`OUTER_GUTTER`) and bundle, so that the demo's denied edges no longer spread
+/// into a wall of a dozen red lanes with a cross for each of its 105 edges: they
+/// join their lanes at fewer than half as many points, and no point joins an
+/// allowed and a denied edge.
+#[test]
+fn denied_edges_right_of_the_last_column_join_in_bundles() {
+    use kubetopo::engine::policy_overlay::OUTER_GUTTER;
+    let topology = boutique_with_policies();
+    for view in [View::Cluster, View::Logical] {
+        let (scene, overlay) = overlay_of(&topology, view, None);
+        let mut verdict_at: std::collections::BTreeMap<String, bool> = Default::default();
+        for edge in &overlay.edges {
+            let (x, y) = edge.join_at.expect("joins its lane");
+            let at = format!("{x:.3},{y:.3}");
+            assert_eq!(*verdict_at.entry(at).or_insert(edge.allowed), edge.allowed);
+        }
+        let n_denied = overlay.edges.iter().filter(|e| !e.allowed).count();
+        let n_denied_points = verdict_at.values().filter(|allowed| !**allowed).count();
+        assert!(
+            n_denied_points * 2 < n_denied,
+            "{view:?}: {n_denied} denied edges join at {n_denied_points} points"
+        );
+        // Every run right of the last column lies within the outer gutter.
+        let last = scene
+            .shapes
+            .iter()
+            .filter(|s| s.parent.is_none())
+            .map(|s| s.rect.x + s.rect.w)
+            .fold(0.0, f64::max);
+        assert!(overlay.right() <= last + OUTER_GUTTER, "{view:?}");
+    }
 }

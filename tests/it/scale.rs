@@ -141,7 +141,7 @@ fn s13_1_small_inputs_keep_one_column() {
 /// limit, and its box holds them all.
 #[test]
 fn s13_1_group_flow_wraps_into_columns() {
-    let flow = GroupFlow::new([34.0; 40], 200.0);
+    let flow = GroupFlow::new([34.0; 40], 200.0, kubetopo::engine::scene::GROUP_GAP);
     let (w, h) = flow.node_size();
     let columns: BTreeSet<i64> = flow.offsets.iter().map(|o| o.0 as i64).collect();
     assert!(columns.len() > 1);
@@ -149,7 +149,11 @@ fn s13_1_group_flow_wraps_into_columns() {
     for &(dx, dy) in &flow.offsets {
         assert!(dx + 240.0 <= w + 0.01 && dy + 34.0 <= 200.0 + 0.01);
     }
-    let classic = GroupFlow::new([34.0; 40], f64::INFINITY);
+    let classic = GroupFlow::new(
+        [34.0; 40],
+        f64::INFINITY,
+        kubetopo::engine::scene::GROUP_GAP,
+    );
     assert_eq!(classic.node_size().0, 250.0);
     assert!(classic.offsets.iter().all(|o| o.0 == 0.0));
 }
