@@ -24,7 +24,9 @@ pub fn PoliciesPanel() -> impl IntoView {
         super::worker::after_paint(move || {
             state.topology.with_untracked(|topology| {
                 if topology.version == version {
-                    graph.set(std::sync::Arc::new(policy_graph::policy_graph(&topology.value)));
+                    graph.set(std::sync::Arc::new(policy_graph::policy_graph(
+                        &topology.value,
+                    )));
                 }
             })
         });
