@@ -177,15 +177,11 @@ pub fn shown_chars(text: &str, room: &TextRoom, zoom: f64) -> usize {
 /// The first `n_chars` characters of `text` as [`shown_chars`] counts them: the
 /// whole text, or its beginning and an ellipsis, or nothing.
 pub fn shown(text: &str, n_chars: usize) -> String {
-    match text.char_indices().nth(n_chars) {
-        Some(_) if n_chars == 0 => String::new(),
-        Some((at, _)) => {
-            let mut cut = text[..at].to_string();
-            cut.push('…');
-            cut
-        }
-        None => text.to_string(),
+    let mut shown: String = text.chars().take(n_chars).collect();
+    if n_chars > 0 && shown.len() < text.len() {
+        shown.push('…');
     }
+    shown
 }
 
 /// The width of the ellipsis, in ems.

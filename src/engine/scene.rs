@@ -2460,18 +2460,16 @@ const GROUP_TITLE: TitleStyle = TitleStyle {
 /// less the margins, and the height of its header (the whole box for a box);
 /// `None` for a pod's chip, which has no title.
 fn title_style(shape: &Shape) -> Option<(&'static TitleStyle, lod::TextRoom)> {
-    let (style, height) = match shape.kind {
-        ShapeKind::Chip => return None,
+    let (style, height) = match (shape.kind, id_kind(&shape.id)) {
+        (ShapeKind::Chip, _) => return None,
+        (_, Some(IdKind::WorkloadGroup)) => (&GROUP_TITLE, GROUP_LABEL),
+        (_, Some(IdKind::Namespace)) => (&TITLE, ISLAND_HEADER),
+        (_, Some(IdKind::Gateway)) => (&TITLE, gateway::GATEWAY_HEADER),
         // A listener's title stays above its second row, which Gateway text
         // keeps drawn: it is not drawn grown past about 17.5 units.
-        ShapeKind::Box if shape.class.starts_with("ingress listener") => (&TITLE, 21.0),
-        ShapeKind::Box => (&TITLE, shape.rect.h),
-        ShapeKind::Group => match shape.class.split(' ').next() {
-            Some("workload-group") => (&GROUP_TITLE, GROUP_LABEL),
-            Some("namespace") => (&TITLE, ISLAND_HEADER),
-            Some("gateway") => (&TITLE, gateway::GATEWAY_HEADER),
-            _ => (&TITLE, NODE_HEADER),
-        },
+        (_, Some(IdKind::Listener)) => (&TITLE, 21.0),
+        (ShapeKind::Box, _) => (&TITLE, shape.rect.h),
+        _ => (&TITLE, NODE_HEADER),
     };
     Some((
         style,
@@ -2653,27 +2651,23 @@ pub fn label_rooms(scene: &Scene) -> Vec<(usize, lod::TextRoom)> {
             label.y + lod::TEXT_DESCENT * grown,
         );
         let route = edge.class.contains("gateway-route");
-        let width = scene
-            .shapes
-            .iter()
-            .filter(|shape| {
-                let r = &shape.rect;
-                r.y < bottom && top < r.y + r.h
-            })
-            .filter_map(|shape| {
-                let (left, right) = (shape.rect.x, shape.rect.x + shape.rect.w);
-                match label.anchor {
-                    LabelAnchor::Start if right > label.x => {
-                        Some(if left >= label.x { left } else { right } - label.x)
-                    }
-                    LabelAnchor::End if left < label.x => {
-                        Some(label.x - if right <= label.x { right } else { left })
-                    }
-                    _ => None,
-                }
-            })
-            .fold(f64::INFINITY, f64::min)
-            - LABEL_GAP;
+        let mut width = f64::INFINITY;
+        for shape in &scene.shapes {
+            let r = &shape.rect;
+            if r.y >= bottom || top >= r.y + r.h {
+                continue;
+            }
+            let (left, right) = (r.x, r.x + r.w);
+            let room = match label.anchor {
+                LabelAnchor::Start if left >= label.x => left - label.x,
+                LabelAnchor::Start if right > label.x => right - label.x,
+                LabelAnchor::End if right <= label.x => label.x - right,
+                LabelAnchor::End if left < label.x => label.x - left,
+                _ => continue,
+            };
+            width = width.min(room);
+        }
+        width -= LABEL_GAP;
         rooms.push((
             position,
             lod::TextRoom {
@@ -2725,13 +2719,14 @@ pub const SUBLABEL_MARGIN: f64 = 20.0;
 /// Truncates `text` with an ellipsis so it fits `width` at `char_width` per character.
 pub fn fit(text: &str, width: f64, char_width: f64) -> String {
     let max_chars = (width / char_width).floor().max(1.0) as usize;
-    if text.chars().count() <= max_chars {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
+    lod::shown(
+        text,
+        if text.chars().count() <= max_chars {
+            max_chars
+        } else {
+            max_chars - 1
+        },
+    )
 }
 
 /// Escapes `text` for SVG text and double-quoted attributes. Characters XML 1.0

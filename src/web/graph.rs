@@ -1097,31 +1097,28 @@ impl DrawnScene {
         // is the first node of its element. A text not drawn at its own size is
         // not drawn larger either: it has no node.
         let mut texts = Vec::new();
+        let mut add = |text: &str, room: lod::TextRoom, element: Option<web_sys::Element>| {
+            if let Some(node) = element.and_then(|element| element.first_child()) {
+                texts.push(ZoomText {
+                    node,
+                    text: text.to_string(),
+                    room,
+                    shown: lod::shown_chars(text, &room, 1.0),
+                });
+            }
+        };
         if let Some(scene) = scene {
-            let titles = scene
-                .shapes
-                .iter()
-                .zip(&shapes)
-                .filter_map(|(shape, element)| {
-                    let (room, _, _) = scene::title_room(shape)?;
-                    let node = element.first_element_child()?.next_element_sibling()?;
-                    Some((scene::title_text(shape), room, node))
-                });
-            let edge_labels = scene::label_rooms(scene)
-                .into_iter()
-                .zip(&labels)
-                .filter_map(|((position, room), element)| {
-                    let label = scene.edges[position].label.as_ref()?;
-                    Some((label.text.as_str(), room, element.clone()))
-                });
-            for (text, room, element) in titles.chain(edge_labels) {
-                if let Some(node) = element.first_child() {
-                    texts.push(ZoomText {
-                        node,
-                        text: text.to_string(),
-                        room,
-                        shown: lod::shown_chars(text, &room, 1.0),
-                    });
+            for (shape, element) in scene.shapes.iter().zip(&shapes) {
+                if let Some((room, _, _)) = scene::title_room(shape) {
+                    let title = element
+                        .first_element_child()
+                        .and_then(|rect| rect.next_element_sibling());
+                    add(scene::title_text(shape), room, title);
+                }
+            }
+            for ((position, room), element) in scene::label_rooms(scene).into_iter().zip(&labels) {
+                if let Some(label) = &scene.edges[position].label {
+                    add(&label.text, room, Some(element.clone()));
                 }
             }
         }
