@@ -2460,15 +2460,16 @@ const GROUP_TITLE: TitleStyle = TitleStyle {
 /// less the margins, and the height of its header (the whole box for a box);
 /// `None` for a pod's chip, which has no title.
 fn title_style(shape: &Shape) -> Option<(&'static TitleStyle, lod::TextRoom)> {
-    let (style, height) = match (shape.kind, id_kind(&shape.id)) {
-        (ShapeKind::Chip, _) => return None,
-        (_, Some(IdKind::WorkloadGroup)) => (&GROUP_TITLE, GROUP_LABEL),
-        (_, Some(IdKind::Namespace)) => (&TITLE, ISLAND_HEADER),
-        (_, Some(IdKind::Gateway)) => (&TITLE, gateway::GATEWAY_HEADER),
+    let class = shape.class.as_str();
+    let (style, height) = match shape.kind {
+        ShapeKind::Chip => return None,
         // A listener's title stays above its second row, which Gateway text
         // keeps drawn: it is not drawn grown past about 17.5 units.
-        (_, Some(IdKind::Listener)) => (&TITLE, 21.0),
-        (ShapeKind::Box, _) => (&TITLE, shape.rect.h),
+        ShapeKind::Box if class.starts_with("ingress listener") => (&TITLE, 21.0),
+        ShapeKind::Box => (&TITLE, shape.rect.h),
+        _ if class.starts_with("workload-group") => (&GROUP_TITLE, GROUP_LABEL),
+        _ if class.starts_with("namespace") => (&TITLE, ISLAND_HEADER),
+        _ if class.starts_with("gateway") => (&TITLE, gateway::GATEWAY_HEADER),
         _ => (&TITLE, NODE_HEADER),
     };
     Some((

@@ -90,7 +90,7 @@ impl ScalarReading {
             ScalarReading::Int(value) => format!("the integer {value}"),
             ScalarReading::LargeInt(value) => format!("the integer {value}"),
             ScalarReading::Float(value) => format!("the number {value}"),
-            ScalarReading::Str => format!("the string \"{}\"", super::lod::shown(text, 40)),
+            ScalarReading::Str => format!("the string \"{}\"", truncate(text, 40)),
         }
     }
 
@@ -216,10 +216,20 @@ impl Node {
     pub fn describe(&self) -> String {
         match &self.value {
             Value::Scalar(_) if self.is_null() => "null".to_string(),
-            Value::Scalar(s) => format!("\"{}\"", super::lod::shown(&s.text, 40)),
+            Value::Scalar(s) => format!("\"{}\"", truncate(&s.text, 40)),
             Value::Seq(_) => "a list".to_string(),
             Value::Map(_) => "a map".to_string(),
         }
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(max_chars).collect();
+        cut.push('…');
+        cut
     }
 }
 
@@ -553,7 +563,7 @@ fn without_nul_bytes<'a>(chunk: &Chunk<'a>, notes: &mut Vec<Problem>) -> Cow<'a,
             severity: Severity::Error,
             message: format!(
                 "This line holds {what} (U+0000), which YAML does not allow; the API server refuses the document, and a YAML parser stops reading at it. kubetopo dropped only the NUL and read the rest of the document, with this line as `{}`. Remove the byte.",
-                super::lod::shown(kept.trim_end(), 80)
+                truncate(kept.trim_end(), 80)
             ),
             line: chunk.first_line + line_index,
             column: line[..byte_offset].chars().count() + 1 + column_offset,
@@ -999,7 +1009,7 @@ fn build_tree(
                                     severity: Severity::Error,
                                     message: format!(
                                         "The key \"{}\" appears twice in the same map (first on line {}). Kubernetes refuses a manifest with a duplicate key; kubetopo uses this later value. Remove one of them.",
-                                        super::lod::shown(&key.text, 60),
+                                        truncate(&key.text, 60),
                                         map.key_lines[index]
                                     ),
                                     line: key.line as usize,
