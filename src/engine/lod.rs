@@ -38,15 +38,9 @@ pub const ENTRY_TEXT_SIZE: f64 = 10.0;
 /// Gateway and Route text grows at most this many times its size to stay
 /// readable; below the zoom that would need more, it is not drawn.
 pub const ENTRY_TEXT_MAX_GROWTH: f64 = 2.0;
-/// The size of a box's title, in scene units (a Service, a node, an island, a
-/// Gateway, a listener).
-pub const TITLE_TEXT_SIZE: f64 = 12.0;
-/// A title grows at most this many times its size: up to the size Gateway and
-/// Route text reaches, so that titles and that text are hidden at the same zoom.
-pub const TITLE_MAX_GROWTH: f64 = ENTRY_TEXT_SIZE * ENTRY_TEXT_MAX_GROWTH / TITLE_TEXT_SIZE;
-/// The size of the smallest of the rest of the picture's text, in scene units: a
-/// workload group's title (9.5); sublabels and port labels are 10.
-pub const SMALL_TEXT_SIZE: f64 = 9.5;
+/// The size of the smallest of the rest of the picture's small text, in scene
+/// units: sublabels are 10; a workload group's title is 9.5, but it is a title.
+pub const SMALL_TEXT_SIZE: f64 = 10.0;
 
 /// How a kind of text is drawn at a zoom (§13.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,9 +48,9 @@ pub enum TextLevel {
     /// At its own size, which is at least [`MIN_TEXT_PX`] on screen.
     Natural,
     /// Its own size would be smaller than [`MIN_TEXT_PX`] on screen: each text is
-    /// drawn at least that large, and short: cut to what fits its box at the
-    /// largest growth ([`compact_chars`]), a Gateway by its name without its
-    /// address, a listener's Route count without its hostname.
+    /// drawn that large, and short: cut to what fits its room at that size
+    /// ([`shown_chars`]), a Gateway by its name without its address, a
+    /// listener's Route count without its hostname.
     Compact,
     /// Even compact, the text would have to grow more than its kind allows: it is
     /// not drawn. The hover text and the details give it.
@@ -64,8 +58,8 @@ pub enum TextLevel {
 }
 
 impl TextLevel {
-    /// The value of the graph's `data-entry-text`, `data-title-text` and
-    /// `data-small-text` attributes, which the stylesheet reads.
+    /// The value of the graph's `data-entry-text` and `data-small-text`
+    /// attributes, which the stylesheet reads.
     pub fn as_str(self) -> &'static str {
         match self {
             TextLevel::Natural => "natural",
@@ -87,29 +81,129 @@ pub fn text_level(font_size: f64, max_growth: f64, zoom: f64) -> TextLevel {
     }
 }
 
-/// How Gateway and Route text is drawn at `zoom`: a Gateway's title, its
-/// listeners' rows and the Routes' labels. They name what a request goes through,
-/// so they are kept readable longest.
+/// How Gateway and Route text is drawn at `zoom`: the listeners' second rows and
+/// the Routes' labels (a Gateway's and a listener's titles are titles). They name
+/// what a request goes through, so they are kept readable long.
 pub fn entry_text(zoom: f64) -> TextLevel {
     text_level(ENTRY_TEXT_SIZE, ENTRY_TEXT_MAX_GROWTH, zoom)
 }
 
-/// How the other boxes' titles are drawn at `zoom`.
-pub fn title_text(zoom: f64) -> TextLevel {
-    text_level(TITLE_TEXT_SIZE, TITLE_MAX_GROWTH, zoom)
-}
-
-/// How the rest of the picture's text is drawn at `zoom`: sublabels, workload
-/// groups' titles and port labels are at their own size or not at all.
+/// How the boxes' second rows are drawn at `zoom` (a Service's type and address,
+/// a node's zone): at their own size or not at all.
 pub fn small_text(zoom: f64) -> TextLevel {
     text_level(SMALL_TEXT_SIZE, 1.0, zoom)
 }
 
-/// How many characters of a text fit `width` scene units at `char_width` per
-/// character grown `growth` times, its compact form's ellipsis included; at
-/// least one.
-pub fn compact_chars(width: f64, char_width: f64, growth: f64) -> usize {
-    (width / (char_width * growth)).floor().max(1.0) as usize
+/// The room a text may take, in scene units, and how it is drawn in it (§13.2):
+/// at its own size, or at [`MIN_TEXT_PX`] on screen where that is larger, cut
+/// with an ellipsis or not drawn where it does not fit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TextRoom {
+    /// The text's own size.
+    pub size: f64,
+    /// From where the text starts, in the direction it runs.
+    pub width: f64,
+    /// From the top of the room: at its own size, the text's baseline is
+    /// `baseline` below it, and its em box ends [`TEXT_DESCENT`] of its size
+    /// lower; grown, it moves down so that its em box starts [`TEXT_TOP_GAP`]
+    /// below the top ([`baseline`]). Its em box must end inside `height`.
+    pub height: f64,
+    pub baseline: f64,
+    pub fit: Fit,
+}
+
+/// What a text that does not fit its room becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// Its first characters and an ellipsis, if at least [`MIN_CUT_CHARS`] of
+    /// them fit; else nothing. Titles, and Routes' labels.
+    Cut,
+    /// Nothing: port labels and Ingress paths, whose beginning alone would
+    /// mislead.
+    Whole,
+}
+
+/// The fewest characters a cut text keeps before its ellipsis: with it, about
+/// three characters. A box with less room shows no title; its hover text names it.
+pub const MIN_CUT_CHARS: usize = 2;
+/// The height of a text's em box above its baseline, and below it, in ems (the
+/// app's sans-serif, DejaVu Sans on Linux: 0.928 and 0.236).
+pub const TEXT_ASCENT: f64 = 0.93;
+pub const TEXT_DESCENT: f64 = 0.24;
+/// How far below the top of its room a grown text's em box starts.
+pub const TEXT_TOP_GAP: f64 = 0.5;
+/// Edge labels grow at most this many times their size, like Gateway text: the
+/// room beside them is measured for that size.
+pub const LABEL_MAX_GROWTH: f64 = ENTRY_TEXT_MAX_GROWTH;
+
+/// The size, in scene units, at which text of `size` units is drawn at `zoom`:
+/// its own, or [`MIN_TEXT_PX`] on screen where that is larger.
+pub fn drawn_size(size: f64, zoom: f64) -> f64 {
+    size.max(MIN_TEXT_PX / zoom)
+}
+
+/// The baseline of text drawn at `drawn_size` in `room`, below the top of the room.
+pub fn baseline(room: &TextRoom, drawn_size: f64) -> f64 {
+    room.baseline.max(TEXT_TOP_GAP + TEXT_ASCENT * drawn_size)
+}
+
+/// How many characters of `text` are drawn in `room` at `zoom` (§13.2): all of
+/// them when it fits whole; else, for a text that may be cut, as many as fit
+/// before an ellipsis, if that is at least [`MIN_CUT_CHARS`]; else none. Widths
+/// are estimated per character ([`em_width`]), for the widest of the app's fonts.
+pub fn shown_chars(text: &str, room: &TextRoom, zoom: f64) -> usize {
+    let size = drawn_size(room.size, zoom);
+    if baseline(room, size) + TEXT_DESCENT * size > room.height {
+        return 0;
+    }
+    let width = room.width / size;
+    let (mut used, mut n_chars, mut n_cut) = (0.0, 0, 0);
+    for character in text.chars() {
+        used += em_width(character);
+        n_chars += 1;
+        if used + ELLIPSIS_EM <= width {
+            n_cut = n_chars;
+        }
+    }
+    if used <= width {
+        n_chars
+    } else if room.fit == Fit::Cut && n_cut >= MIN_CUT_CHARS {
+        n_cut
+    } else {
+        0
+    }
+}
+
+/// The first `n_chars` characters of `text` as [`shown_chars`] counts them: the
+/// whole text, or its beginning and an ellipsis, or nothing.
+pub fn shown(text: &str, n_chars: usize) -> String {
+    let mut shown: String = text.chars().take(n_chars).collect();
+    if n_chars > 0 && shown.len() < text.len() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// The width of the ellipsis, in ems.
+const ELLIPSIS_EM: f64 = 1.0;
+
+/// A character's width in ems, as wide as DejaVu Sans Bold draws it (the widest
+/// sans-serif the app meets, and its titles are semibold): lower-case letters
+/// one by one, digits, capitals and narrow punctuation by their widest, anything
+/// else a full em.
+pub fn em_width(character: char) -> f64 {
+    const LOWER: &[u8; 26] = &[
+        68, 72, 60, 72, 68, 44, 72, 72, 35, 35, 67, 35, 105, 72, 69, 72, 72, 50, 60, 48, 72, 66,
+        93, 65, 66, 59,
+    ];
+    f64::from(match character {
+        'a'..='z' => LOWER[character as usize - 'a' as usize],
+        '0'..='9' => 70,
+        'A'..='Z' => 86,
+        ' ' | '.' | ',' | ':' | ';' | '/' | '\'' | '|' | '!' | '·' => 40,
+        '-' | '(' | ')' | '[' | ']' | '*' | '_' => 52,
+        _ => 100,
+    }) / 100.0
 }
 
 /// Pods by state.

@@ -2379,63 +2379,46 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
         if tooltips == Tooltips::Embedded {
             let _ = write!(out, "<title>{}</title>", escape(&shape.tooltip));
         }
-        match shape.kind {
-            ShapeKind::Chip => {}
-            ShapeKind::Group if shape.class == "workload-group" => {
-                let _ = write!(
-                    out,
-                    "<text class=\"group-label\" x=\"{}\" y=\"{}\">{}</text>",
-                    Tenths(r.x + GROUP_TITLE.dx),
-                    Tenths(r.y + GROUP_TITLE.baseline),
-                    escape(&GROUP_TITLE.text(shape))
-                );
+        if let Some((style, room)) = title_style(shape) {
+            let _ = write!(
+                out,
+                "<text class=\"{}\" x=\"{}\" y=\"{}\">",
+                style.class,
+                Tenths(r.x + style.dx),
+                Tenths(r.y + style.baseline),
+            );
+            // Drawn at its own size; the app cuts it again as it zooms (§13.2).
+            let name = title_text(shape);
+            out.push_str(&escape(&lod::shown(
+                name,
+                lod::shown_chars(name, &room, 1.0),
+            )));
+            // A Gateway's address follows its name, as detail.
+            if let Some(address) = shape.label.get(name.len() + " · ".len()..) {
+                out.push_str("<tspan class=\"detail\"> · ");
+                out.push_str(&escape(address));
+                out.push_str("</tspan>");
             }
-            _ => {
+            out.push_str("</text>");
+            if !shape.sublabel.is_empty()
+                && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
+            {
+                let sublabel = escape(&fit(
+                    &shape.sublabel,
+                    r.w - SUBLABEL_MARGIN,
+                    SUBLABEL_CHAR_W,
+                ));
                 let _ = write!(
                     out,
-                    "<text class=\"label\" x=\"{}\" y=\"{}\">",
-                    Tenths(r.x + TITLE.dx),
-                    Tenths(r.y + TITLE.baseline),
-                );
-                let title = TITLE.text(shape);
-                // A Gateway's address follows its name, as detail.
-                let (name, address) = match title.split_once(" · ") {
-                    Some((name, address)) if shape.class.starts_with("gateway") => {
-                        (name, Some(address))
+                    "<text class=\"sublabel\" x=\"{}\" y=\"{}\">{}</text>",
+                    Tenths(r.x + 10.0),
+                    Tenths(r.y + 30.0),
+                    if shape.class.starts_with("ingress listener") {
+                        detail_before_count(&sublabel)
+                    } else {
+                        sublabel
                     }
-                    _ => (title.as_str(), None),
-                };
-                push_cut(
-                    &mut out,
-                    name,
-                    lod::compact_chars(r.w - TITLE.margin, TITLE.box_char_w, lod::TITLE_MAX_GROWTH),
                 );
-                if let Some(address) = address {
-                    out.push_str("<tspan class=\"detail\"> · ");
-                    out.push_str(&escape(address));
-                    out.push_str("</tspan>");
-                }
-                out.push_str("</text>");
-                if !shape.sublabel.is_empty()
-                    && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
-                {
-                    let sublabel = escape(&fit(
-                        &shape.sublabel,
-                        r.w - SUBLABEL_MARGIN,
-                        SUBLABEL_CHAR_W,
-                    ));
-                    let _ = write!(
-                        out,
-                        "<text class=\"sublabel\" x=\"{}\" y=\"{}\">{}</text>",
-                        Tenths(r.x + 10.0),
-                        Tenths(r.y + 30.0),
-                        if shape.class.starts_with("ingress listener") {
-                            detail_before_count(&sublabel)
-                        } else {
-                            sublabel
-                        }
-                    );
-                }
             }
         }
         if let Some(severity) = shape.badge {
@@ -2447,26 +2430,6 @@ pub fn svg_elements(scene: &Scene, tooltips: Tooltips) -> String {
     out.push_str(&edge_labels(scene));
     out.push_str(&arrow_markers());
     out
-}
-
-/// Writes `text` escaped, marked for its compact drawing (§13.2): when it has more
-/// than `n_compact` characters, all but the first `n_compact - 1` are in
-/// `tspan.rest`, followed by an ellipsis in `tspan.more`; a compact drawing shows
-/// the ellipsis instead of the rest.
-fn push_cut(out: &mut String, text: &str, n_compact: usize) {
-    match text
-        .char_indices()
-        .nth(n_compact.saturating_sub(1))
-        .filter(|_| text.chars().count() > n_compact)
-    {
-        Some((at, _)) => {
-            out.push_str(&escape(&text[..at]));
-            out.push_str("<tspan class=\"rest\">");
-            out.push_str(&escape(&text[at..]));
-            out.push_str("</tspan><tspan class=\"more\">…</tspan>");
-        }
-        None => out.push_str(&escape(text)),
-    }
 }
 
 /// A listener's sublabel with its hostname, before its Route count, marked as
@@ -2482,58 +2445,98 @@ fn detail_before_count(sublabel: &str) -> String {
     marked
 }
 
-/// How a shape's title is written: from the shape's left edge and top, between
-/// `top` and `bottom` below the shape's top, truncated to the shape's width less
-/// `margin` at `char_w` per character. Its box counts the wider `box_char_w`, so
-/// that it covers the text in a wide font too.
+/// How a shape's title is written: from the shape's left edge and top, with its
+/// baseline `baseline` below the top, at `size`, cut to the shape's width less
+/// `margin` ([`lod::shown_chars`]). Its box, between `top` and `bottom` below the
+/// shape's top, counts `box_char_w` a character, so that it covers the text in a
+/// wide font too.
 struct TitleStyle {
+    class: &'static str,
+    size: f64,
     dx: f64,
     baseline: f64,
     top: f64,
     bottom: f64,
-    char_w: f64,
     box_char_w: f64,
     margin: f64,
 }
 
-impl TitleStyle {
-    fn text(&self, shape: &Shape) -> String {
-        fit(&shape.label, shape.rect.w - self.margin, self.char_w)
-    }
-}
-
 /// The title of every shape but chips and workload groups: 12 px, semibold.
 const TITLE: TitleStyle = TitleStyle {
+    class: "label",
+    size: 12.0,
     dx: 10.0,
     baseline: 16.0,
     top: 3.0,
     bottom: 20.0,
-    char_w: 7.2,
     box_char_w: 8.2,
     margin: 24.0,
 };
 
 /// A workload group's title inside its node box: 9.5 px.
 const GROUP_TITLE: TitleStyle = TitleStyle {
+    class: "group-label",
+    size: 9.5,
     dx: 5.0,
     baseline: 11.0,
     top: 1.5,
     bottom: 14.0,
-    char_w: 6.0,
     box_char_w: 6.6,
     margin: 10.0,
 };
+
+/// A shape's title style and the room its title has (§13.2): the shape's width
+/// less the margins, and the height of its header (the whole box for a box);
+/// `None` for a pod's chip, which has no title.
+fn title_style(shape: &Shape) -> Option<(&'static TitleStyle, lod::TextRoom)> {
+    let class = shape.class.as_str();
+    let (style, height) = match shape.kind {
+        ShapeKind::Chip => return None,
+        // A listener's title stays above its second row, which Gateway text
+        // keeps drawn: it is not drawn grown past about 17.5 units.
+        ShapeKind::Box if class.starts_with("ingress listener") => (&TITLE, 21.0),
+        ShapeKind::Box => (&TITLE, shape.rect.h),
+        _ if class.starts_with("workload-group") => (&GROUP_TITLE, GROUP_LABEL),
+        _ if class.starts_with("namespace") => (&TITLE, ISLAND_HEADER),
+        _ if class.starts_with("gateway") => (&TITLE, gateway::GATEWAY_HEADER),
+        _ => (&TITLE, NODE_HEADER),
+    };
+    Some((
+        style,
+        lod::TextRoom {
+            size: style.size,
+            width: shape.rect.w - style.margin,
+            height,
+            baseline: style.baseline,
+            fit: lod::Fit::Cut,
+        },
+    ))
+}
+
+/// The room of a shape's title, and its left end and top, in scene units; `None`
+/// for a pod's chip. The canvas draws titles in it as the SVG does.
+pub fn title_room(shape: &Shape) -> Option<(lod::TextRoom, f64, f64)> {
+    title_style(shape).map(|(style, room)| (room, shape.rect.x + style.dx, shape.rect.y))
+}
+
+/// The part of a shape's title that is cut as the zoom falls: the whole title,
+/// but a Gateway's name without its address, which is detail.
+pub fn title_text(shape: &Shape) -> &str {
+    match shape.label.split_once(" · ") {
+        Some((name, _)) if shape.class.starts_with("gateway") => name,
+        _ => &shape.label,
+    }
+}
 
 /// The box, in scene units, that a shape's title covers as [`svg_elements`] writes
 /// it; `None` for a pod's chip, which has no title. A trace's badges keep off it
 /// (§13.5).
 pub fn title_box(shape: &Shape) -> Option<Rect> {
-    let style = match shape.kind {
-        ShapeKind::Chip => return None,
-        ShapeKind::Group if shape.class == "workload-group" => &GROUP_TITLE,
-        _ => &TITLE,
-    };
-    let n_chars = style.text(shape).chars().count();
+    let (style, room) = title_style(shape)?;
+    let name = title_text(shape);
+    let n_chars = lod::shown(name, lod::shown_chars(name, &room, 1.0))
+        .chars()
+        .count();
     if n_chars == 0 {
         return None;
     }
@@ -2623,18 +2626,12 @@ fn arrow_markers() -> String {
 /// out of one Service carries the same label at the same point: it is written once.
 fn edge_labels(scene: &Scene) -> String {
     let mut out = String::from("<g class=\"edge-labels\">");
-    let mut n_written = 0;
-    // The Gateways' boxes, found at the first Route's label.
-    let mut gateways: Option<Vec<Rect>> = None;
-    for (edge, element) in scene.edges.iter().zip(label_elements(scene)) {
-        let Some(label) = edge.label.as_ref().filter(|_| element == Some(n_written)) else {
-            continue;
-        };
-        n_written += 1;
+    for (position, room) in label_rooms(scene) {
+        let edge = &scene.edges[position];
+        let Some(label) = &edge.label else { continue };
         // A Gateway route's label has a class of its own: the app draws it no
         // smaller than 9 screen pixels (§13.2).
-        let route = edge.class.contains("gateway-route");
-        out.push_str(if route {
+        out.push_str(if edge.class.contains("gateway-route") {
             "<text class=\"edge-label route\""
         } else {
             "<text class=\"edge-label\""
@@ -2649,38 +2646,78 @@ fn edge_labels(scene: &Scene) -> String {
                 LabelAnchor::End => "end",
             },
         );
-        // A Route's label ends left of its Service and grows leftwards when
-        // enlarged: beside a Gateway's box, its compact form is cut to the room
-        // between them, as large as that text is drawn (twice its size).
-        let room = if route {
-            let gateways = gateways.get_or_insert_with(|| {
-                scene
-                    .shapes
-                    .iter()
-                    .filter(|shape| shape.class.starts_with("gateway"))
-                    .map(|shape| shape.rect)
-                    .collect()
-            });
-            gateways
-                .iter()
-                .filter(|g| {
-                    g.x + g.w <= label.x && g.y < label.y + 6.0 && label.y - 16.0 < g.y + g.h
-                })
-                .map(|g| label.x - g.x - g.w - 4.0)
-                .fold(f64::INFINITY, f64::min)
-        } else {
-            f64::INFINITY
-        };
-        push_cut(
-            &mut out,
+        // At its own size; the app cuts or hides it again as it zooms (§13.2).
+        out.push_str(&escape(&lod::shown(
             &label.text,
-            lod::compact_chars(room, EDGE_LABEL_CHAR_W, lod::ENTRY_TEXT_MAX_GROWTH),
-        );
+            lod::shown_chars(&label.text, &room, 1.0),
+        )));
         out.push_str("</text>");
     }
     out.push_str("</g>");
     out
 }
+
+/// The edge labels [`svg_elements`] writes, in order: for each, the first edge
+/// that carries it and the room it has (§13.2). Grown up to
+/// [`lod::LABEL_MAX_GROWTH`] times its size, a label runs from its point to the
+/// nearest border of a shape in its way, less a gap; a Route's label grows
+/// leftwards from its Service towards its Gateway, and is cut, the others are
+/// drawn whole or not at all.
+pub fn label_rooms(scene: &Scene) -> Vec<(usize, lod::TextRoom)> {
+    let elements = label_elements(scene);
+    let mut rooms = Vec::new();
+    for (position, edge) in scene.edges.iter().enumerate() {
+        let Some(label) = edge
+            .label
+            .as_ref()
+            .filter(|_| elements[position] == Some(rooms.len()))
+        else {
+            continue;
+        };
+        let size = lod::ENTRY_TEXT_SIZE;
+        let grown = size * lod::LABEL_MAX_GROWTH;
+        let (top, bottom) = (
+            label.y - lod::TEXT_ASCENT * grown,
+            label.y + lod::TEXT_DESCENT * grown,
+        );
+        let route = edge.class.contains("gateway-route");
+        let mut width = f64::INFINITY;
+        for shape in &scene.shapes {
+            let r = &shape.rect;
+            if r.y >= bottom || top >= r.y + r.h {
+                continue;
+            }
+            let (left, right) = (r.x, r.x + r.w);
+            let room = match label.anchor {
+                LabelAnchor::Start if left >= label.x => left - label.x,
+                LabelAnchor::Start if right > label.x => right - label.x,
+                LabelAnchor::End if right <= label.x => label.x - right,
+                LabelAnchor::End if left < label.x => label.x - left,
+                _ => continue,
+            };
+            width = width.min(room);
+        }
+        width -= LABEL_GAP;
+        rooms.push((
+            position,
+            lod::TextRoom {
+                size,
+                width,
+                height: f64::INFINITY,
+                baseline: 0.0,
+                fit: if route {
+                    lod::Fit::Cut
+                } else {
+                    lod::Fit::Whole
+                },
+            },
+        ));
+    }
+    rooms
+}
+
+/// The gap an edge label keeps from a shape's border.
+const LABEL_GAP: f64 = 4.0;
 
 /// For each edge, the position of the `text.edge-label` element [`svg_elements`]
 /// writes for its label among all of them, if it has a label. The labels of a fan
@@ -2704,9 +2741,6 @@ pub fn label_elements(scene: &Scene) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The width an edge label's character is taken to have, wide enough for `✗`.
-const EDGE_LABEL_CHAR_W: f64 = 6.5;
-
 /// The width a sublabel's character is taken to have, and the box width around
 /// the text, when it is cut to fit its box.
 pub const SUBLABEL_CHAR_W: f64 = 5.8;
@@ -2715,13 +2749,14 @@ pub const SUBLABEL_MARGIN: f64 = 20.0;
 /// Truncates `text` with an ellipsis so it fits `width` at `char_width` per character.
 pub fn fit(text: &str, width: f64, char_width: f64) -> String {
     let max_chars = (width / char_width).floor().max(1.0) as usize;
-    if text.chars().count() <= max_chars {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
+    lod::shown(
+        text,
+        if text.chars().count() <= max_chars {
+            max_chars
+        } else {
+            max_chars - 1
+        },
+    )
 }
 
 /// Escapes `text` for SVG text and double-quoted attributes. Characters XML 1.0
@@ -2749,5 +2784,5 @@ const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.d
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.from-set>rect{stroke-dasharray:1.5 2}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
-.more{display:none}.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
+.label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
 .arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";

@@ -24,7 +24,7 @@ use crate::engine::refs::NamespacedName;
 use crate::engine::Topology;
 
 /// The height of a Gateway box above its first listener row.
-const GATEWAY_HEADER: f64 = 24.0;
+pub(super) const GATEWAY_HEADER: f64 = 24.0;
 /// How far listener rows sit inside their Gateway's box.
 const GATEWAY_PAD: f64 = 4.0;
 

@@ -383,13 +383,9 @@ pub fn draw(
     }
 
     // Text, in screen pixels: only what is at least 9 px tall (§13.2), as the SVG
-    // draws it: titles compact (grown to 9 px and cut) or hidden, the rest hidden.
+    // draws it: titles at their size or at 9 px, cut to their room at this zoom,
+    // the smaller text at its size or not at all.
     let small_text = lod::small_text(k) == lod::TextLevel::Natural;
-    let title_growth = match lod::title_text(k) {
-        lod::TextLevel::Natural => 1.0,
-        lod::TextLevel::Compact => lod::MIN_TEXT_PX / (lod::TITLE_TEXT_SIZE * k),
-        lod::TextLevel::Hidden => f64::INFINITY,
-    };
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.set_text_baseline("alphabetic");
     let screen = |x: f64, y: f64| (x * k + view.tx, y * k + view.ty);
@@ -397,28 +393,21 @@ pub fn draw(
         let shape = &scene.shapes[position];
         let r = &shape.rect;
         context.set_global_alpha(if faded(position) { 0.35 } else { 1.0 });
-        if shape.class == "workload-group" {
-            if small_text {
+        if let Some((room, x, y)) = scene::title_room(shape) {
+            let name = scene::title_text(shape);
+            let n_chars = lod::shown_chars(name, &room, k);
+            if n_chars > 0 {
+                let size = lod::drawn_size(room.size, k);
+                let group = shape.class == "workload-group";
                 text(
                     context,
-                    &scene::fit(&shape.label, r.w - 10.0, 6.0),
-                    screen(r.x + 5.0, r.y + 11.0),
-                    9.5 * k,
-                    400,
-                    &palette.muted,
+                    &lod::shown(name, n_chars),
+                    screen(x, y + lod::baseline(&room, size)),
+                    size * k,
+                    if group { 400 } else { 600 },
+                    if group { &palette.muted } else { &palette.text },
                 );
             }
-            continue;
-        }
-        if title_growth.is_finite() {
-            text(
-                context,
-                &scene::fit(&shape.label, r.w - 24.0, 7.2 * title_growth),
-                screen(r.x + 10.0, r.y + 16.0),
-                12.0 * k * title_growth,
-                600,
-                &palette.text,
-            );
         }
         if !shape.sublabel.is_empty()
             && (shape.kind == ShapeKind::Box || shape.class.starts_with("node"))

@@ -694,6 +694,7 @@ pub fn Graph() -> impl IntoView {
     // effect so that the highlight always refers to the elements on screen. Large
     // scenes keep no markup: the highlight is kept for the canvas, which redraws.
     let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    let drawn_texts = Rc::clone(&drawn);
     let shown: Rc<RefCell<Option<Arc<Scene>>>> = Rc::new(RefCell::new(None));
     let frame_for_scene = Rc::clone(&request_frame);
     Effect::new(move |_| {
@@ -744,6 +745,7 @@ pub fn Graph() -> impl IntoView {
             let svg_scene = (!is_large).then_some(&*build.scene);
             *drawn = DrawnScene::read(&group, svg_scene, build.version);
             drawn.canvas = is_large;
+            drawn.recut(viewport.get_untracked().k);
             // An edit moves, adds and removes shapes in view of the user (§13.5).
             if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
                 if !is_large && !old_shapes.is_empty() {
@@ -800,8 +802,8 @@ pub fn Graph() -> impl IntoView {
         }
     };
     // No text is drawn smaller than 9 screen pixels (§13.2): the stylesheet reads
-    // the level of each kind of text and, for the compact ones, the zoom. Set when the
-    // zoom changes, not on every frame of a pan.
+    // the level of each kind of text and the zoom, and the texts are cut to their
+    // room at the zoom. Set when the zoom changes, not on every frame of a pan.
     Effect::new(move |previous: Option<f64>| {
         let k = viewport.get().k;
         // Not drawn yet: NaN, which differs from every zoom, sets them next time.
@@ -810,9 +812,9 @@ pub fn Graph() -> impl IntoView {
         };
         if previous != Some(k) {
             let _ = svg.set_attribute("data-entry-text", lod::entry_text(k).as_str());
-            let _ = svg.set_attribute("data-title-text", lod::title_text(k).as_str());
             let _ = svg.set_attribute("data-small-text", lod::small_text(k).as_str());
             let _ = svg.set_attribute("style", &format!("--k:{k:.4}"));
+            drawn_texts.borrow_mut().recut(k);
         }
         k
     });
@@ -1054,6 +1056,17 @@ struct DrawnScene {
     label_of_edge: Vec<Option<usize>>,
     shown: Highlight,
     shown_labels: BTreeSet<usize>,
+    /// The titles and edge labels, which the zoom cuts or hides.
+    texts: Vec<ZoomText>,
+}
+
+/// A text of the SVG that is cut to its room at the zoom (§13.2): its text node,
+/// its whole text, its room and how many of its characters are shown.
+struct ZoomText {
+    node: web_sys::Node,
+    text: String,
+    room: lod::TextRoom,
+    shown: usize,
 }
 
 impl DrawnScene {
@@ -1078,15 +1091,60 @@ impl DrawnScene {
         let labels_container = shapes_container
             .as_ref()
             .and_then(|shapes| shapes.next_element_sibling());
+        let shapes = children(shapes_container);
+        let labels = children(labels_container);
+        // Each title is the second child of its shape, after the rect; each text
+        // is the first node of its element. A text not drawn at its own size is
+        // not drawn larger either: it has no node.
+        let mut texts = Vec::new();
+        let mut add = |text: &str, room: lod::TextRoom, element: Option<web_sys::Element>| {
+            if let Some(node) = element.and_then(|element| element.first_child()) {
+                texts.push(ZoomText {
+                    node,
+                    text: text.to_string(),
+                    room,
+                    shown: lod::shown_chars(text, &room, 1.0),
+                });
+            }
+        };
+        if let Some(scene) = scene {
+            for (shape, element) in scene.shapes.iter().zip(&shapes) {
+                if let Some((room, _, _)) = scene::title_room(shape) {
+                    let title = element
+                        .first_element_child()
+                        .and_then(|rect| rect.next_element_sibling());
+                    add(scene::title_text(shape), room, title);
+                }
+            }
+            for ((position, room), element) in scene::label_rooms(scene).into_iter().zip(&labels) {
+                if let Some(label) = &scene.edges[position].label {
+                    add(&label.text, room, Some(element.clone()));
+                }
+            }
+        }
         DrawnScene {
             version,
             canvas: false,
-            shapes: children(shapes_container),
+            shapes,
             edges: children(edges_container),
-            labels: children(labels_container),
+            labels,
             label_of_edge: scene.map_or_else(Vec::new, scene::label_elements),
             shown: Highlight::default(),
             shown_labels: BTreeSet::new(),
+            texts,
+        }
+    }
+
+    /// Cuts each title and edge label to its room at `zoom`, writing only those
+    /// whose cut changed.
+    fn recut(&mut self, zoom: f64) {
+        for text in &mut self.texts {
+            let n_chars = lod::shown_chars(&text.text, &text.room, zoom);
+            if n_chars != text.shown {
+                text.shown = n_chars;
+                text.node
+                    .set_node_value(Some(&lod::shown(&text.text, n_chars)));
+            }
         }
     }
 

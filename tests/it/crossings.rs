@@ -382,8 +382,24 @@ fn endpoint_edges_carry_the_port_mapping_and_routes_their_paths() {
             ("svc:default/web", "shop.example/")
         ])
     );
+    // Drawn whole or not at all (§13.2): "shop.example/" fits between the Ingress
+    // box and the Service's island; the two paths together are wider than that
+    // gap, so their label is written empty (the edge's hover text gives them).
     let svg = svg_elements(&ingress, Tooltips::Omitted);
-    assert!(svg.contains(">shop.example/api, shop.example/v2</text>"));
+    assert!(svg.contains(">shop.example/</text>"));
+    assert!(!svg.contains("shop.example/v2</text>"));
+    let rooms = kubetopo::engine::scene::label_rooms(&ingress);
+    let (_, room) = rooms
+        .iter()
+        .find(|(edge, _)| {
+            ingress.edges[*edge].label.as_ref().unwrap().text == "shop.example/api, shop.example/v2"
+        })
+        .unwrap();
+    assert!(
+        room.width.is_finite() && room.width < 34.0 * 5.0,
+        "{}",
+        room.width
+    );
 }
 
 /// An Ingress with three paths to two Services.

@@ -388,12 +388,9 @@ fn s13_2_the_markup_marks_gateway_detail_and_route_labels() {
         text_of("gw:shop/web", "label"),
         "web<tspan class=\"detail\"> · 203.0.113.216</tspan>"
     );
-    // Compact, a title is cut with an ellipsis to what fits its box at the largest
-    // size it is drawn (§13.2); the rest is `tspan.rest`.
-    assert_eq!(
-        text_of("gwl:shop/web/http", "label"),
-        "http :80 <tspan class=\"rest\">HTTP</tspan><tspan class=\"more\">…</tspan>"
-    );
+    // The markup holds each title as drawn at its size; the app cuts it again to
+    // its box as it zooms (§13.2).
+    assert_eq!(text_of("gwl:shop/web/http", "label"), "http :80 HTTP");
     assert_eq!(
         text_of("gwl:shop/web/http", "sublabel"),
         "<tspan class=\"detail\">*.example.com · </tspan>1 route"
@@ -411,160 +408,208 @@ fn s13_2_the_markup_marks_gateway_detail_and_route_labels() {
     assert_eq!(sorted.len(), route_labels.len(), "{route_labels:?}");
     assert_eq!(
         sorted.into_iter().collect::<Vec<_>>(),
-        [
-            "/",
-            "/cart · 10%",
-            "/cart · 90%",
-            "/pay",
-            "✗ ol<tspan class=\"rest\">d-shop</tspan><tspan class=\"more\">…</tspan>"
-        ],
+        ["/", "/cart · 10%", "/cart · 90%", "/pay", "✗ old-shop"],
     );
     // The Services' port labels are plain edge labels.
     assert!(markup.contains("<text class=\"edge-label\""));
     assert!(markup.contains(":80 → 8080</text>"));
 }
 
-/// §13.2, issues #8 and #9: the rest of the picture's text. A box's title (12
-/// units) is drawn at its size from 0.75 screen pixels per unit, compact (9 pixels,
-/// cut) down to the zoom where Gateway text is hidden too, and not at all below;
-/// sublabels, port labels and workload groups' titles (9.5 and 10 units) are drawn
-/// at their size or not at all. No text is drawn under 9 pixels.
+/// A box's title room, as a Service's: 210 units wide less its margins, 40 high.
+const SERVICE_TITLE: lod::TextRoom = lod::TextRoom {
+    size: 12.0,
+    width: 186.0,
+    height: 40.0,
+    baseline: 16.0,
+    fit: lod::Fit::Cut,
+};
+
+/// The estimated width, in scene units, of `text` drawn at `size`.
+fn width_of(text: &str, size: f64) -> f64 {
+    text.chars().map(lod::em_width).sum::<f64>() * size
+}
+
+/// §13.2, issues #8 and #9: a title is cut to what fits its box at the size it is
+/// drawn at the zoom in use (its own, or 9 screen pixels where that is larger),
+/// not at the smallest zoom that draws it. It keeps the most characters that fit
+/// before the ellipsis, and is not drawn where fewer than two would.
 #[test]
-fn s13_2_titles_are_compact_then_hidden_and_small_text_hidden() {
-    use lod::TextLevel::{Compact, Hidden, Natural};
+fn s13_2_a_title_keeps_what_fits_its_box_at_the_zoom_it_is_drawn_at() {
+    let external = lod::TextRoom {
+        width: 150.0 - 24.0,
+        ..SERVICE_TITLE
+    };
+    let island = lod::TextRoom {
+        height: 28.0,
+        ..SERVICE_TITLE
+    };
     let cases = [
-        // zoom, title, small text
-        (1.0, Natural, Natural),
-        (0.95, Natural, Natural),
-        (0.94, Natural, Hidden),
-        (0.75, Natural, Hidden),
-        (0.74, Compact, Hidden),
-        // Fit at 1024x768: the demo, Online Boutique, the Gateway sample.
-        (0.70, Compact, Hidden),
-        (0.69, Compact, Hidden),
-        (0.54, Compact, Hidden),
-        (0.45, Compact, Hidden),
-        (0.44, Hidden, Hidden),
-        (0.05, Hidden, Hidden),
+        // room, text, zoom, drawn
+        (
+            SERVICE_TITLE,
+            "productcatalogservice",
+            1.0,
+            "productcatalogservice",
+        ),
+        (
+            SERVICE_TITLE,
+            "productcatalogservice",
+            0.75,
+            "productcatalogservice",
+        ),
+        // Fit of the demo at 1024x768.
+        (
+            SERVICE_TITLE,
+            "productcatalogservice",
+            0.7027,
+            "productcatalogservice",
+        ),
+        (SERVICE_TITLE, "shippingservice", 0.7027, "shippingservice"),
+        (external, "External clients", 0.7027, "External clients"),
+        // Fit of Online Boutique with its policies at 1024x768.
+        (
+            SERVICE_TITLE,
+            "productcatalogservice",
+            0.4312,
+            "productcatalo…",
+        ),
+        (external, "External clients", 0.4312, "External…"),
+        (SERVICE_TITLE, "recommendationservice", 0.3, "recomm…"),
+        // Too low for 9 px in the box's 40 units: none.
+        (SERVICE_TITLE, "productcatalogservice", 0.25, ""),
+        // An island's header is 28 units high.
+        (island, "default", 0.4312, "default"),
+        (island, "default", 0.35, ""),
+        // Too narrow for two characters and the ellipsis: none.
+        (
+            lod::TextRoom {
+                width: 40.0,
+                ..SERVICE_TITLE
+            },
+            "frontend",
+            0.4,
+            "",
+        ),
     ];
-    for (zoom, title, small) in cases {
-        assert_eq!(lod::title_text(zoom), title, "title at zoom {zoom}");
-        assert_eq!(lod::small_text(zoom), small, "small text at zoom {zoom}");
-        // Titles and Gateway text go together.
-        assert_eq!(
-            lod::title_text(zoom) == Hidden,
-            lod::entry_text(zoom) == Hidden,
-            "zoom {zoom}"
-        );
-        // Whatever is drawn is at least 9 px: at its size, or grown no more than
-        // its kind allows.
-        if title != Hidden {
-            let growth = (lod::MIN_TEXT_PX / (lod::TITLE_TEXT_SIZE * zoom)).max(1.0);
-            assert!(growth <= lod::TITLE_MAX_GROWTH + 1e-9, "zoom {zoom}");
+    for (room, text, zoom, expected) in cases {
+        let n_chars = lod::shown_chars(text, &room, zoom);
+        let drawn = lod::shown(text, n_chars);
+        assert_eq!(drawn, expected, "{text} at {zoom}");
+        let size = lod::drawn_size(room.size, zoom);
+        assert!(size * zoom >= lod::MIN_TEXT_PX - 1e-9, "{text} at {zoom}");
+        if n_chars == 0 {
+            continue;
         }
-        if small == Natural {
-            assert!(
-                lod::SMALL_TEXT_SIZE * zoom >= lod::MIN_TEXT_PX,
-                "zoom {zoom}"
-            );
+        // It fits its room, and one more character would not.
+        assert!(width_of(&drawn, size) <= room.width, "{text} at {zoom}");
+        assert!(lod::baseline(&room, size) + lod::TEXT_DESCENT * size <= room.height);
+        if drawn != text {
+            let longer = lod::shown(text, n_chars + 1);
+            assert!(width_of(&longer, size) > room.width, "{text} at {zoom}");
         }
     }
 }
 
-/// §13.2: how many characters a compact text keeps, its ellipsis included.
+/// §13.2: port labels and Ingress paths are drawn whole or not at all: in Online
+/// Boutique each Service's port label has the room up to the node column, and is
+/// drawn at 9 px where that holds it; a label with no room is not drawn.
 #[test]
-fn s13_2_compact_chars_fit_the_room_at_the_largest_growth() {
-    let cases = [
-        // width, char width, growth, characters
-        (186.0, 8.2, lod::TITLE_MAX_GROWTH, 13),
-        (126.0, 8.2, lod::TITLE_MAX_GROWTH, 9),
-        (74.0, 6.5, lod::ENTRY_TEXT_MAX_GROWTH, 5),
-        (10.0, 6.5, 2.0, 1),
-        (f64::INFINITY, 6.5, 2.0, usize::MAX),
-    ];
-    for (width, char_width, growth, expected) in cases {
-        let n = lod::compact_chars(width, char_width, growth);
-        assert_eq!(n, expected, "{width} at {char_width} x {growth}");
-        if n > 1 && width.is_finite() {
-            assert!(n as f64 * char_width * growth <= width);
+fn s13_2_port_labels_are_drawn_whole_where_they_fit_or_not_at_all() {
+    let topology = samples(&["online-boutique.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let rooms = kubetopo::engine::scene::label_rooms(&scene);
+    assert!(rooms.len() > 5);
+    let (mut n_drawn, mut n_hidden) = (0, 0);
+    for (position, room) in &rooms {
+        let label = scene.edges[*position].label.as_ref().unwrap();
+        assert_eq!(room.fit, lod::Fit::Whole, "{}", label.text);
+        assert!(room.width.is_finite() && room.width > 0.0, "{}", label.text);
+        for zoom in [1.0, 0.7027, 0.6, 0.45] {
+            let n_chars = lod::shown_chars(&label.text, room, zoom);
+            let size = lod::drawn_size(room.size, zoom);
+            if width_of(&label.text, size) <= room.width {
+                assert_eq!(
+                    n_chars,
+                    label.text.chars().count(),
+                    "{} at {zoom}",
+                    label.text
+                );
+                n_drawn += 1;
+            } else {
+                assert_eq!(n_chars, 0, "{} at {zoom}", label.text);
+                n_hidden += 1;
+            }
         }
-    }
-}
-
-/// §13.2, issue #8: no compact title is wider than its box can hold when drawn at
-/// its largest, on every sample; the Gateway sample's Route labels beside the
-/// Gateway are cut to the room between it and their Service, so the `✗` of the
-/// refused Route's label stays clear of the Gateway's border.
-#[test]
-fn s13_2_compact_titles_and_route_labels_stay_inside_their_room() {
-    for files in [
-        &["gateway-canary.yaml"][..],
-        &["online-boutique.yaml"][..],
-        &["ingress-nginx-cloud.yaml", "guestbook.yaml"][..],
-    ] {
-        let topology = samples(files);
-        let scene = build_scene(&topology, View::Cluster, &Filter::default());
-        let markup = kubetopo::engine::scene::svg_elements(
-            &scene,
-            kubetopo::engine::scene::Tooltips::Omitted,
-        );
-        let mut n_cut = 0;
+        // Nothing is in its way up to its room.
+        let end = label.x + room.width;
         for shape in &scene.shapes {
-            let Some(at) = markup.find(&format!("data-id=\"{}\"", shape.id)) else {
-                continue;
-            };
-            let rest = &markup[at..];
-            let end = rest.find("</g>").unwrap();
-            let Some(start) = rest[..end].find("<text class=\"label\"") else {
-                continue;
-            };
-            let text = &rest[start..];
-            let content = &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()];
-            // What a compact drawing shows: up to the rest, and an ellipsis.
-            let shown = match content.split_once("<tspan class=\"rest\">") {
-                Some((head, _)) => {
-                    n_cut += 1;
-                    head.chars().count() + 1
-                }
-                None => content
-                    .split("<tspan class=\"detail\">")
-                    .next()
-                    .unwrap()
-                    .chars()
-                    .count(),
-            };
-            let room = shape.rect.w - 24.0;
+            let r = &shape.rect;
+            let level = r.y < label.y + 5.0 && label.y - 19.0 < r.y + r.h;
             assert!(
-                shown as f64 * 8.2 * lod::TITLE_MAX_GROWTH <= room.max(8.2 * lod::TITLE_MAX_GROWTH),
-                "{files:?} {}: {content}",
+                !level || r.x >= end || r.x + r.w <= label.x,
+                "{} runs into {}",
+                label.text,
                 shape.id
             );
         }
-        assert!(n_cut > 0, "{files:?}: some title is cut");
     }
-    let topology = samples(&["gateway-canary.yaml"]);
-    let scene = build_scene(&topology, View::Cluster, &Filter::default());
-    // A static picture (`kubetopo render`, the app's export) is drawn at its own
-    // size: its stylesheet leaves the compact form's ellipsis out.
-    assert!(kubetopo::engine::scene::to_svg(&scene).contains(".more{display:none}"));
-    let gateway = scene.shape("gw:shop/web").unwrap().rect;
-    let refused = scene
-        .edges
-        .iter()
-        .find(|edge| edge.class.contains("rejected"))
-        .and_then(|edge| edge.label.as_ref())
-        .unwrap();
-    assert_eq!(refused.text, "✗ old-shop");
-    let markup =
-        kubetopo::engine::scene::svg_elements(&scene, kubetopo::engine::scene::Tooltips::Omitted);
-    let at = markup.find("✗").unwrap();
-    let head = &markup[at..at + markup[at..].find("<tspan").unwrap()];
-    let width = (head.chars().count() + 1) as f64 * 6.5 * lod::ENTRY_TEXT_MAX_GROWTH;
     assert!(
-        refused.x - width >= gateway.x + gateway.w,
-        "{head}… from {} to {} beside the Gateway's right border at {}",
-        refused.x - width,
-        refused.x,
-        gateway.x + gateway.w
+        n_drawn > 0 && n_hidden > 0,
+        "{n_drawn} drawn, {n_hidden} hidden"
     );
+    // Too narrow a room hides a label rather than cutting it.
+    let narrow = lod::TextRoom {
+        width: 30.0,
+        ..rooms[0].1
+    };
+    assert_eq!(lod::shown_chars(":80 → 8080", &narrow, 1.0), 0);
+}
+
+/// §13.2, issues #8 and #9: on every sample, at every zoom from 1:1 down, each
+/// title that is drawn fits inside its shape at the size it is drawn, in width
+/// and in height; and a Service box at least 40 screen pixels wide and 12 high
+/// shows a title.
+#[test]
+fn s13_2_drawn_titles_stay_inside_their_shapes_at_every_zoom() {
+    use kubetopo::engine::scene::{title_room, title_text};
+    for files in [
+        &["gateway-canary.yaml"][..],
+        &["online-boutique.yaml", "online-boutique-netpol.yaml"][..],
+        &["ingress-nginx-cloud.yaml", "guestbook.yaml"][..],
+        &["headless-statefulset.yaml"][..],
+    ] {
+        let topology = samples(files);
+        let scene = build_scene(&topology, View::Cluster, &Filter::default());
+        let mut n_drawn = 0;
+        for shape in &scene.shapes {
+            let Some((room, x, y)) = title_room(shape) else {
+                continue;
+            };
+            let r = &shape.rect;
+            let name = title_text(shape);
+            for zoom in [
+                1.0, 0.9, 0.75, 0.7, 0.6, 0.54, 0.45, 0.43, 0.4, 0.35, 0.3, 0.2,
+            ] {
+                let n_chars = lod::shown_chars(name, &room, zoom);
+                if shape.class.starts_with("service") && r.w * zoom >= 40.0 && r.h * zoom >= 12.0 {
+                    assert!(n_chars > 0, "{files:?} {} at {zoom}", shape.id);
+                }
+                if n_chars == 0 {
+                    continue;
+                }
+                n_drawn += 1;
+                let size = lod::drawn_size(room.size, zoom);
+                let baseline = y + lod::baseline(&room, size);
+                let drawn = lod::shown(name, n_chars);
+                assert!(
+                    x + width_of(&drawn, size) <= r.x + r.w
+                        && baseline - lod::TEXT_ASCENT * size >= r.y
+                        && baseline + lod::TEXT_DESCENT * size <= r.y + r.h,
+                    "{files:?} {} at {zoom}: {drawn}",
+                    shape.id
+                );
+            }
+        }
+        assert!(n_drawn > 0, "{files:?}");
+    }
 }
