@@ -394,7 +394,7 @@ fn read_listener<'n>(
             format!("`{path}.name` is required"),
         );
     }
-    let hostname = reader.string(node, "hostname", FieldPath::new(&path).key("hostname"));
+    let hostname = reader.string(node, "hostname", FieldPath::new(path).key("hostname"));
     if let Some(text) = &hostname {
         if let Err(why) = hostname::validate(text, hostname::Wildcard::Allowed) {
             problems.add(
@@ -405,7 +405,7 @@ fn read_listener<'n>(
         }
     }
     let port = reader
-        .int(node, "port", FieldPath::new(&path).key("port"))
+        .int(node, "port", FieldPath::new(path).key("port"))
         .unwrap_or(0);
     if !(1..=65535).contains(&port) {
         problems.add(
@@ -863,7 +863,7 @@ fn read_rule<'n>(
     problems: &mut Problems<'n>,
 ) -> RouteRule {
     let mut rule = RouteRule {
-        name: reader.string(node, "name", FieldPath::new(&path).key("name")),
+        name: reader.string(node, "name", FieldPath::new(path).key("name")),
         matches: Vec::new(),
         filters: Vec::new(),
         backend_refs: Vec::new(),
@@ -871,7 +871,7 @@ fn read_rule<'n>(
         field: path.to_string(),
     };
     let mut unsupported: Vec<String> = Vec::new();
-    let match_nodes = reader.seq(node, "matches", FieldPath::new(&path).key("matches"));
+    let match_nodes = reader.seq(node, "matches", FieldPath::new(path).key("matches"));
     for (index, match_node) in match_nodes.iter().enumerate() {
         let match_path = format!("{path}.matches[{index}]");
         match kind {
@@ -1002,11 +1002,7 @@ fn read_rule<'n>(
         problems,
     );
     for (index, backend) in reader
-        .seq(
-            node,
-            "backendRefs",
-            FieldPath::new(&path).key("backendRefs"),
-        )
+        .seq(node, "backendRefs", FieldPath::new(path).key("backendRefs"))
         .iter()
         .enumerate()
     {
@@ -1116,7 +1112,7 @@ fn read_value_matches(
 ) -> Vec<ValueMatch> {
     let mut matches: Vec<ValueMatch> = Vec::new();
     for (index, item) in reader
-        .seq(node, key, FieldPath::new(&path).key(key))
+        .seq(node, key, FieldPath::new(path).key(key))
         .iter()
         .enumerate()
     {
@@ -1160,9 +1156,9 @@ fn read_backend_ref<'n>(
         kind: string_or(reader, node, path, "kind", "Service"),
         namespace: string_or(reader, node, path, "namespace", namespace),
         name: string_or(reader, node, path, "name", ""),
-        port: reader.int(node, "port", FieldPath::new(&path).key("port")),
+        port: reader.int(node, "port", FieldPath::new(path).key("port")),
         weight: reader
-            .int(node, "weight", FieldPath::new(&path).key("weight"))
+            .int(node, "weight", FieldPath::new(path).key("weight"))
             .unwrap_or(1),
         filters: Vec::new(),
         field: path.to_string(),
@@ -1207,7 +1203,7 @@ fn read_filters<'n>(
         return filters;
     };
     for (index, filter_node) in reader
-        .seq(node, key, FieldPath::new(&path))
+        .seq(node, key, FieldPath::new(path))
         .iter()
         .enumerate()
     {
@@ -1419,6 +1415,6 @@ fn read_header_modifier(
 /// when it is unset: the defaulted fields of every Gateway API reference.
 fn string_or(reader: &mut Reader, node: &YamlNode, path: &str, key: &str, default: &str) -> String {
     reader
-        .string(node, key, FieldPath::new(&path).key(key))
+        .string(node, key, FieldPath::new(path).key(key))
         .unwrap_or_else(|| default.to_string())
 }
