@@ -221,7 +221,7 @@ fn read_gateway<'n>(
         ) {
             let field = "spec.allowedListeners.namespaces";
             gateway.allowed_listeners = match reader
-                .string(namespaces, "from", FieldPath::new(&field).key("from"))
+                .string(namespaces, "from", FieldPath::new(field).key("from"))
                 .unwrap_or_else(|| "None".to_string())
                 .as_str()
             {
@@ -231,7 +231,7 @@ fn read_gateway<'n>(
                 "Selector" => FromNamespaces::Selector(reader.label_selector(
                     namespaces,
                     "selector",
-                    FieldPath::new(&field).key("selector"),
+                    FieldPath::new(field).key("selector"),
                 )),
                 other => {
                     problems.add(namespaces.get("from").unwrap_or(namespaces), &format!("{field}.from"), format!("`from: {other}` is not a value of `allowedListeners`; use None, Same, All or Selector"));
