@@ -312,10 +312,10 @@ fn read_object(
         positions: FieldPositions::default(),
         record_positions: kind != "Pod" && kind != "EndpointSlice" && kind != "Endpoints",
     };
-    let metadata = reader.map(root, "metadata", "metadata");
-    let name = metadata.and_then(|m| reader.string(m, "name", "metadata.name"));
-    let generate_name =
-        metadata.and_then(|m| reader.string(m, "generateName", "metadata.generateName"));
+    let metadata = reader.map(root, "metadata", FieldPath::new("metadata"));
+    let name = metadata.and_then(|m| reader.string(m, "name", FieldPath::new("metadata.name")));
+    let generate_name = metadata
+        .and_then(|m| reader.string(m, "generateName", FieldPath::new("metadata.generateName")));
     let Some(name) = name.or(generate_name.map(|base| format!("{base}xxxxx"))) else {
         reader.diagnostics.push(
             Diagnostic::error(
@@ -332,7 +332,7 @@ fn read_object(
         String::new()
     } else {
         metadata
-            .and_then(|m| reader.string(m, "namespace", "metadata.namespace"))
+            .and_then(|m| reader.string(m, "namespace", FieldPath::new("metadata.namespace")))
             .unwrap_or_else(|| "default".to_string())
     };
     let object_ref = ObjectRef {
@@ -350,20 +350,25 @@ fn read_object(
         ..Meta::default()
     };
     if let Some(metadata) = metadata {
-        meta.labels = reader.labels(metadata, "labels", "metadata.labels");
-        meta.annotations = reader.labels(metadata, "annotations", "metadata.annotations");
+        meta.labels = reader.labels(metadata, "labels", FieldPath::new("metadata.labels"));
+        meta.annotations = reader.labels(
+            metadata,
+            "annotations",
+            FieldPath::new("metadata.annotations"),
+        );
         meta.deletion_timestamp = metadata
             .get("deletionTimestamp")
             .is_some_and(|n| !n.is_null());
+        let owners_path = FieldPath::new("metadata.ownerReferences");
         for (index, owner) in reader
-            .seq(metadata, "ownerReferences", "metadata.ownerReferences")
+            .seq(metadata, "ownerReferences", owners_path)
             .iter()
             .enumerate()
         {
-            let path = format!("metadata.ownerReferences[{index}]");
-            if reader.bool(owner, "controller", &path) == Some(true) {
-                let owner_kind = reader.string(owner, "kind", &path).unwrap_or_default();
-                let owner_name = reader.string(owner, "name", &path).unwrap_or_default();
+            let path = owners_path.index(index);
+            if reader.bool(owner, "controller", path) == Some(true) {
+                let owner_kind = reader.string(owner, "kind", path).unwrap_or_default();
+                let owner_name = reader.string(owner, "name", path).unwrap_or_default();
                 meta.owner = Some(KindRef::new(owner_kind, owner_name));
             }
         }
@@ -403,11 +408,11 @@ fn read_object(
         }
         "Pod" => {
             let spec = reader
-                .map(root, "spec", "spec")
-                .map(|spec| read_pod_spec(&mut reader, spec, "spec"))
+                .map(root, "spec", FieldPath::new("spec"))
+                .map(|spec| read_pod_spec(&mut reader, spec, FieldPath::new("spec")))
                 .unwrap_or_default();
             let status = reader
-                .map(root, "status", "status")
+                .map(root, "status", FieldPath::new("status"))
                 .map(|status| read_pod_status(&mut reader, status))
                 .unwrap_or_default();
             manifests.pods.push(Pod {
@@ -449,8 +454,10 @@ fn read_object(
         }
         "IngressClass" => {
             let controller = reader
-                .map(root, "spec", "spec")
-                .and_then(|spec| reader.string(spec, "controller", "spec.controller"))
+                .map(root, "spec", FieldPath::new("spec"))
+                .and_then(|spec| {
+                    reader.string(spec, "controller", FieldPath::new("spec.controller"))
+                })
                 .unwrap_or_default();
             let is_default = meta
                 .annotations
@@ -538,6 +545,74 @@ fn remove_object(manifests: &mut Manifests, object_ref: &ObjectRef) {
     }
 }
 
+/// A field's path (`spec.ports[0].port`) kept as its parts and joined only when a
+/// diagnostic or a recorded position needs the text. Most fields read are absent,
+/// and formatting their paths up front was 44 % of reading a 10,000-pod cluster
+/// (issue #12, item 9). Each part borrows its parent, so a path costs nothing
+/// until it is rendered.
+#[derive(Clone, Copy)]
+pub(crate) struct FieldPath<'a> {
+    parent: Option<&'a FieldPath<'a>>,
+    part: PathPart<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum PathPart<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> FieldPath<'a> {
+    /// A path written out whole, such as `spec.selector`.
+    pub(crate) const fn new(path: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            parent: None,
+            part: PathPart::Key(path),
+        }
+    }
+
+    /// `{self}.{key}`.
+    pub(crate) fn key<'b>(&'b self, key: &'b str) -> FieldPath<'b> {
+        FieldPath {
+            parent: Some(self),
+            part: PathPart::Key(key),
+        }
+    }
+
+    /// `{self}[{index}]`.
+    pub(crate) fn index<'b>(&'b self, index: usize) -> FieldPath<'b> {
+        FieldPath {
+            parent: Some(self),
+            part: PathPart::Index(index),
+        }
+    }
+
+    /// The path as text.
+    pub(crate) fn render(&self) -> String {
+        let mut text = String::with_capacity(48);
+        self.write(&mut text);
+        text
+    }
+
+    fn write(&self, text: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.write(text);
+        }
+        match self.part {
+            PathPart::Key(key) => {
+                if self.parent.is_some() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+            PathPart::Index(index) => {
+                use std::fmt::Write;
+                let _ = write!(text, "[{index}]");
+            }
+        }
+    }
+}
+
 /// Reads typed fields from one object, reporting wrong types at their own line.
 pub(crate) struct Reader<'a> {
     object: String,
@@ -563,13 +638,15 @@ impl Reader<'_> {
         }
     }
 
-    pub(crate) fn record(&mut self, node: &YamlNode, path: &str) {
+    pub(crate) fn record(&mut self, node: &YamlNode, path: FieldPath) {
         if self.record_positions {
-            self.positions.insert(path, (node.line, node.column));
+            self.positions
+                .insert(&path.render(), (node.line, node.column));
         }
     }
 
-    pub(crate) fn wrong_type(&mut self, node: &YamlNode, path: &str, expected: &str) {
+    pub(crate) fn wrong_type(&mut self, node: &YamlNode, path: FieldPath, expected: &str) {
+        let path = path.render();
         let diagnostic = Diagnostic::error("field-type", format!("`{path}` should be {expected}, but it is {}. This field is ignored; fix its value.", node.describe()))
             .object(self.object.clone())
             .field(path)
@@ -610,7 +687,7 @@ impl Reader<'_> {
         &mut self,
         parent: &'n YamlNode,
         key: &str,
-        path: &str,
+        path: FieldPath,
     ) -> Option<&'n YamlNode> {
         let node = parent.get(key)?;
         if node.is_null() {
@@ -625,10 +702,11 @@ impl Reader<'_> {
     /// scalar differently (`docs/semantics.md` §10): `0120` is 80 to the API server
     /// but 120 to a YAML 1.2 linter, `yes` is a boolean to one and a string to the
     /// other. kubetopo reads numbers and booleans as Kubernetes does.
-    pub(crate) fn check_yaml_version_reading(&mut self, node: &YamlNode, path: &str) {
+    pub(crate) fn check_yaml_version_reading(&mut self, node: &YamlNode, path: FieldPath) {
         let Some((yaml_1_1, yaml_1_2)) = node.yaml_1_2_reading_differs() else {
             return;
         };
+        let path = path.render();
         let text = node.as_str().unwrap_or_default();
         let advice = match &yaml_1_1 {
             yaml::ScalarReading::Bool(value) => format!(
@@ -644,7 +722,7 @@ impl Reader<'_> {
             yaml_1_1.describe(text),
             yaml_1_2.describe(text),
         );
-        self.warn(node, path, "yaml11-scalar", message);
+        self.warn(node, &path, "yaml11-scalar", message);
     }
 
     /// Reads `key` with `convert`; a present value it refuses is reported as the wrong type.
@@ -652,7 +730,7 @@ impl Reader<'_> {
         &mut self,
         parent: &'n YamlNode,
         key: &str,
-        path: &str,
+        path: FieldPath,
         expected: &str,
         convert: impl FnOnce(&'n YamlNode) -> Option<T>,
     ) -> Option<T> {
@@ -668,7 +746,7 @@ impl Reader<'_> {
         &mut self,
         parent: &'n YamlNode,
         key: &str,
-        path: &str,
+        path: FieldPath,
     ) -> Option<&'n YamlNode> {
         self.typed(parent, key, path, "a map", |node| {
             node.as_map().map(|_| node)
@@ -679,43 +757,53 @@ impl Reader<'_> {
         &mut self,
         parent: &'n YamlNode,
         key: &str,
-        path: &str,
+        path: FieldPath,
     ) -> &'n [YamlNode] {
         self.typed(parent, key, path, "a list", YamlNode::as_seq)
             .unwrap_or_default()
     }
 
-    pub(crate) fn string(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<String> {
+    pub(crate) fn string(
+        &mut self,
+        parent: &YamlNode,
+        key: &str,
+        path: FieldPath,
+    ) -> Option<String> {
         self.typed(parent, key, path, "a string", |node| {
             node.as_str().map(str::to_string)
         })
     }
 
-    pub(crate) fn strings(&mut self, parent: &YamlNode, key: &str, path: &str) -> Vec<String> {
+    pub(crate) fn strings(&mut self, parent: &YamlNode, key: &str, path: FieldPath) -> Vec<String> {
         let mut values = Vec::new();
         for (index, item) in self.seq(parent, key, path).iter().enumerate() {
             match item.as_str() {
                 Some(text) => {
-                    self.check_yaml_version_reading(item, &format!("{path}[{index}]"));
+                    self.check_yaml_version_reading(item, path.index(index));
                     values.push(text.to_string());
                 }
-                None => self.wrong_type(item, &format!("{path}[{index}]"), "a string"),
+                None => self.wrong_type(item, path.index(index), "a string"),
             }
         }
         values
     }
 
-    pub(crate) fn int(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<i64> {
+    pub(crate) fn int(&mut self, parent: &YamlNode, key: &str, path: FieldPath) -> Option<i64> {
         self.typed(parent, key, path, "an integer", YamlNode::as_i64)
     }
 
-    pub(crate) fn bool(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, parent: &YamlNode, key: &str, path: FieldPath) -> Option<bool> {
         self.typed(parent, key, path, "true or false", YamlNode::as_bool)
     }
 
     /// An `IntOrString`: plain integers are numbers, anything else is a name.
     /// A quoted "8080" is a (bad) port name, as it is to the API's IntOrString decoder.
-    pub(crate) fn port_ref(&mut self, parent: &YamlNode, key: &str, path: &str) -> Option<PortRef> {
+    pub(crate) fn port_ref(
+        &mut self,
+        parent: &YamlNode,
+        key: &str,
+        path: FieldPath,
+    ) -> Option<PortRef> {
         self.typed(parent, key, path, "a port number or a port name", |node| {
             node.as_i64()
                 .map(PortRef::Number)
@@ -723,7 +811,7 @@ impl Reader<'_> {
         })
     }
 
-    pub(crate) fn labels(&mut self, parent: &YamlNode, key: &str, path: &str) -> Labels {
+    pub(crate) fn labels(&mut self, parent: &YamlNode, key: &str, path: FieldPath) -> Labels {
         let mut labels = Labels::new();
         let Some(node) = self.map(parent, key, path) else {
             return labels;
@@ -731,24 +819,25 @@ impl Reader<'_> {
         for (label_key, value) in node.as_map().unwrap_or_default() {
             match value.as_str() {
                 Some(text) => {
-                    self.check_yaml_version_reading(value, &format!("{path}.{label_key}"));
+                    self.check_yaml_version_reading(value, path.key(label_key));
                     labels.insert(label_key.clone(), text.to_string());
                 }
                 None if value.is_null() => {
                     labels.insert(label_key.clone(), String::new());
                 }
-                None => self.wrong_type(value, &format!("{path}.{label_key}"), "a string"),
+                None => self.wrong_type(value, path.key(label_key), "a string"),
             }
         }
         labels
     }
 
-    pub(crate) fn protocol(&mut self, parent: &YamlNode, path: &str) -> Protocol {
-        let field = format!("{path}.protocol");
-        match self.string(parent, "protocol", &field) {
+    pub(crate) fn protocol(&mut self, parent: &YamlNode, path: FieldPath) -> Protocol {
+        let field = path.key("protocol");
+        match self.string(parent, "protocol", field) {
             None => Protocol::Tcp,
             Some(text) => Protocol::parse(&text).unwrap_or_else(|| {
                 let node = parent.get("protocol").unwrap_or(parent);
+                let field = field.render();
                 self.invalid(
                     node,
                     &field,
@@ -762,19 +851,23 @@ impl Reader<'_> {
         }
     }
 
-    pub(crate) fn ips(&mut self, items: &[YamlNode], key: &str, path: &str) -> Vec<IpAddr> {
+    pub(crate) fn ips(&mut self, items: &[YamlNode], key: &str, path: FieldPath) -> Vec<IpAddr> {
         let mut ips = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            let field = format!("{path}[{index}].{key}");
-            if let Some(text) = self.string(item, key, &field) {
+            let item_path = path.index(index);
+            let field = item_path.key(key);
+            if let Some(text) = self.string(item, key, field) {
                 match text.parse() {
                     Ok(ip) => ips.push(ip),
-                    Err(_) => self.invalid(
-                        item,
-                        &field,
-                        "invalid-ip",
-                        format!("`{field}` is \"{text}\", which is not an IP address."),
-                    ),
+                    Err(_) => {
+                        let field = field.render();
+                        self.invalid(
+                            item,
+                            &field,
+                            "invalid-ip",
+                            format!("`{field}` is \"{text}\", which is not an IP address."),
+                        )
+                    }
                 }
             }
         }
@@ -786,34 +879,30 @@ impl Reader<'_> {
         &mut self,
         parent: &YamlNode,
         key: &str,
-        path: &str,
+        path: FieldPath,
     ) -> Option<LabelSelector> {
         let node = self.map(parent, key, path)?;
-        let match_labels = self.labels(node, "matchLabels", &format!("{path}.matchLabels"));
+        let match_labels = self.labels(node, "matchLabels", path.key("matchLabels"));
         let mut expressions = Vec::new();
+        let expressions_path = path.key("matchExpressions");
         for (index, item) in self
-            .seq(
-                node,
-                "matchExpressions",
-                &format!("{path}.matchExpressions"),
-            )
+            .seq(node, "matchExpressions", expressions_path)
             .iter()
             .enumerate()
         {
-            let item_path = format!("{path}.matchExpressions[{index}]");
+            let item_path = expressions_path.index(index);
             expressions.push(MatchExpression {
-                key: self.string(item, "key", &item_path).unwrap_or_default(),
-                operator: self
-                    .string(item, "operator", &item_path)
-                    .unwrap_or_default(),
-                values: self.strings(item, "values", &format!("{item_path}.values")),
+                key: self.string(item, "key", item_path).unwrap_or_default(),
+                operator: self.string(item, "operator", item_path).unwrap_or_default(),
+                values: self.strings(item, "values", item_path.key("values")),
             });
         }
         match selector::label_selector_from_parts(&match_labels, &expressions) {
             Ok(selector) => Some(LabelSelector::Match(selector)),
             Err(errors) => {
+                let path = path.render();
                 for error in errors {
-                    self.invalid(node, path, "invalid-selector", format!("`{path}` is invalid: {error}. The selector matches nothing until this is fixed."));
+                    self.invalid(node, &path, "invalid-selector", format!("`{path}` is invalid: {error}. The selector matches nothing until this is fixed."));
                 }
                 Some(LabelSelector::Nothing)
             }
@@ -830,47 +919,50 @@ fn read_node(reader: &mut Reader, root: &YamlNode) -> Node {
         ready: true,
         pod_cidr: None,
     };
-    if let Some(spec) = reader.map(root, "spec", "spec") {
+    if let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) {
         node.unschedulable = reader
-            .bool(spec, "unschedulable", "spec.unschedulable")
+            .bool(spec, "unschedulable", FieldPath::new("spec.unschedulable"))
             .unwrap_or(false);
-        node.pod_cidr = reader.string(spec, "podCIDR", "spec.podCIDR");
-        for (index, taint) in reader.seq(spec, "taints", "spec.taints").iter().enumerate() {
-            let path = format!("spec.taints[{index}]");
-            let effect = match reader.string(taint, "effect", &path).as_deref() {
+        node.pod_cidr = reader.string(spec, "podCIDR", FieldPath::new("spec.podCIDR"));
+        let taints_path = FieldPath::new("spec.taints");
+        for (index, taint) in reader.seq(spec, "taints", taints_path).iter().enumerate() {
+            let path = taints_path.index(index);
+            let effect = match reader.string(taint, "effect", path).as_deref() {
                 Some("NoSchedule") => TaintEffect::NoSchedule,
                 Some("PreferNoSchedule") => TaintEffect::PreferNoSchedule,
                 Some("NoExecute") => TaintEffect::NoExecute,
                 _ => continue,
             };
             node.taints.push(Taint {
-                key: reader.string(taint, "key", &path).unwrap_or_default(),
-                value: reader.string(taint, "value", &path).unwrap_or_default(),
+                key: reader.string(taint, "key", path).unwrap_or_default(),
+                value: reader.string(taint, "value", path).unwrap_or_default(),
                 effect,
             });
         }
     }
-    if let Some(status) = reader.map(root, "status", "status") {
+    if let Some(status) = reader.map(root, "status", FieldPath::new("status")) {
+        let addresses_path = FieldPath::new("status.addresses");
         for (index, address) in reader
-            .seq(status, "addresses", "status.addresses")
+            .seq(status, "addresses", addresses_path)
             .iter()
             .enumerate()
         {
-            let path = format!("status.addresses[{index}]");
-            if reader.string(address, "type", &path).as_deref() == Some("InternalIP") {
+            let path = addresses_path.index(index);
+            if reader.string(address, "type", path).as_deref() == Some("InternalIP") {
                 node.internal_ip = reader
-                    .string(address, "address", &path)
+                    .string(address, "address", path)
                     .and_then(|text| text.parse().ok());
             }
         }
+        let conditions_path = FieldPath::new("status.conditions");
         for (index, condition) in reader
-            .seq(status, "conditions", "status.conditions")
+            .seq(status, "conditions", conditions_path)
             .iter()
             .enumerate()
         {
-            let path = format!("status.conditions[{index}]");
-            if reader.string(condition, "type", &path).as_deref() == Some("Ready") {
-                node.ready = reader.string(condition, "status", &path).as_deref() == Some("True");
+            let path = conditions_path.index(index);
+            if reader.string(condition, "type", path).as_deref() == Some("Ready") {
+                node.ready = reader.string(condition, "status", path).as_deref() == Some("True");
             }
         }
     }
@@ -880,66 +972,60 @@ fn read_node(reader: &mut Reader, root: &YamlNode) -> Node {
 fn read_container(
     reader: &mut Reader,
     node: &YamlNode,
-    path: &str,
+    path: FieldPath,
     restartable_init: bool,
 ) -> Container {
     let mut container = Container {
         name: reader
-            .string(node, "name", &format!("{path}.name"))
+            .string(node, "name", path.key("name"))
             .unwrap_or_default(),
         ports: Vec::new(),
         probes: Vec::new(),
         address_hints: Vec::new(),
         restartable_init,
-        field: path.to_string(),
+        field: path.render(),
     };
-    for (index, port) in reader
-        .seq(node, "ports", &format!("{path}.ports"))
-        .iter()
-        .enumerate()
-    {
-        let port_path = format!("{path}.ports[{index}]");
+    let ports_path = path.key("ports");
+    for (index, port) in reader.seq(node, "ports", ports_path).iter().enumerate() {
+        let port_path = ports_path.index(index);
         let Some(container_port) =
-            reader.int(port, "containerPort", &format!("{port_path}.containerPort"))
+            reader.int(port, "containerPort", port_path.key("containerPort"))
         else {
             continue;
         };
         container.ports.push(ContainerPort {
-            name: reader.string(port, "name", &format!("{port_path}.name")),
+            name: reader.string(port, "name", port_path.key("name")),
             container_port,
-            protocol: reader.protocol(port, &port_path),
-            host_port: reader.int(port, "hostPort", &format!("{port_path}.hostPort")),
+            protocol: reader.protocol(port, port_path),
+            host_port: reader.int(port, "hostPort", port_path.key("hostPort")),
         });
     }
     for kind in ["livenessProbe", "readinessProbe", "startupProbe"] {
-        let probe_path = format!("{path}.{kind}");
-        let Some(probe) = reader.map(node, kind, &probe_path) else {
+        let probe_path = path.key(kind);
+        let Some(probe) = reader.map(node, kind, probe_path) else {
             continue;
         };
         for handler in ["httpGet", "tcpSocket", "grpc"] {
-            let handler_path = format!("{probe_path}.{handler}");
-            if let Some(handler_node) = reader.map(probe, handler, &handler_path) {
-                let port_path = format!("{handler_path}.port");
-                if let Some(port) = reader.port_ref(handler_node, "port", &port_path) {
+            let handler_path = probe_path.key(handler);
+            if let Some(handler_node) = reader.map(probe, handler, handler_path) {
+                let port_path = handler_path.key("port");
+                if let Some(port) = reader.port_ref(handler_node, "port", port_path) {
                     let source = reader.source(handler_node.get("port").unwrap_or(handler_node));
                     container.probes.push(Probe {
                         kind,
                         port,
-                        field: port_path,
+                        field: port_path.render(),
                         source,
                     });
                 }
             }
         }
     }
-    for (index, env) in reader
-        .seq(node, "env", &format!("{path}.env"))
-        .iter()
-        .enumerate()
-    {
-        let env_path = format!("{path}.env[{index}]");
+    let envs_path = path.key("env");
+    for (index, env) in reader.seq(node, "env", envs_path).iter().enumerate() {
+        let env_path = envs_path.index(index);
         let name = reader
-            .string(env, "name", &format!("{env_path}.name"))
+            .string(env, "name", env_path.key("name"))
             .unwrap_or_default();
         if let Some(value) = env.get("value").and_then(YamlNode::as_str) {
             container.address_hints.push(AddressHint {
@@ -950,7 +1036,7 @@ fn read_container(
     }
     for key in ["command", "args"] {
         for (index, arg) in reader
-            .strings(node, key, &format!("{path}.{key}"))
+            .strings(node, key, path.key(key))
             .into_iter()
             .enumerate()
         {
@@ -963,55 +1049,58 @@ fn read_container(
     container
 }
 
-fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
+fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: FieldPath) -> PodSpec {
     let mut pod_spec = PodSpec::default();
+    let containers_path = path.key("containers");
     for (index, container) in reader
-        .seq(spec, "containers", &format!("{path}.containers"))
+        .seq(spec, "containers", containers_path)
         .iter()
         .enumerate()
     {
         pod_spec.containers.push(read_container(
             reader,
             container,
-            &format!("{path}.containers[{index}]"),
+            containers_path.index(index),
             false,
         ));
     }
+    let init_containers_path = path.key("initContainers");
     for (index, container) in reader
-        .seq(spec, "initContainers", &format!("{path}.initContainers"))
+        .seq(spec, "initContainers", init_containers_path)
         .iter()
         .enumerate()
     {
-        let container_path = format!("{path}.initContainers[{index}]");
+        let container_path = init_containers_path.index(index);
         let restartable = reader
             .string(
                 container,
                 "restartPolicy",
-                &format!("{container_path}.restartPolicy"),
+                container_path.key("restartPolicy"),
             )
             .as_deref()
             == Some("Always");
         if restartable {
             pod_spec
                 .containers
-                .push(read_container(reader, container, &container_path, true));
+                .push(read_container(reader, container, container_path, true));
         }
     }
-    pod_spec.node_name = reader.string(spec, "nodeName", &format!("{path}.nodeName"));
-    pod_spec.node_selector = reader.labels(spec, "nodeSelector", &format!("{path}.nodeSelector"));
-    pod_spec.hostname = reader.string(spec, "hostname", &format!("{path}.hostname"));
-    pod_spec.subdomain = reader.string(spec, "subdomain", &format!("{path}.subdomain"));
+    pod_spec.node_name = reader.string(spec, "nodeName", path.key("nodeName"));
+    pod_spec.node_selector = reader.labels(spec, "nodeSelector", path.key("nodeSelector"));
+    pod_spec.hostname = reader.string(spec, "hostname", path.key("hostname"));
+    pod_spec.subdomain = reader.string(spec, "subdomain", path.key("subdomain"));
     pod_spec.host_network = reader
-        .bool(spec, "hostNetwork", &format!("{path}.hostNetwork"))
+        .bool(spec, "hostNetwork", path.key("hostNetwork"))
         .unwrap_or(false);
+    let tolerations_path = path.key("tolerations");
     for (index, toleration) in reader
-        .seq(spec, "tolerations", &format!("{path}.tolerations"))
+        .seq(spec, "tolerations", tolerations_path)
         .iter()
         .enumerate()
     {
-        let toleration_path = format!("{path}.tolerations[{index}]");
+        let toleration_path = tolerations_path.index(index);
         let effect = match reader
-            .string(toleration, "effect", &toleration_path)
+            .string(toleration, "effect", toleration_path)
             .as_deref()
         {
             Some("NoSchedule") => Some(TaintEffect::NoSchedule),
@@ -1021,20 +1110,18 @@ fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
         };
         pod_spec.tolerations.push(Toleration {
             key: reader
-                .string(toleration, "key", &toleration_path)
+                .string(toleration, "key", toleration_path)
                 .unwrap_or_default(),
             exists: reader
-                .string(toleration, "operator", &toleration_path)
+                .string(toleration, "operator", toleration_path)
                 .as_deref()
                 == Some("Exists"),
             value: reader
-                .string(toleration, "value", &toleration_path)
+                .string(toleration, "value", toleration_path)
                 .unwrap_or_default(),
             effect,
         });
     }
-    let affinity_path =
-        format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
     let terms = spec
         .get("affinity")
         .and_then(|a| a.get("nodeAffinity"))
@@ -1074,7 +1161,7 @@ fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
         }
         match selector::label_selector_from_parts(&Labels::new(), &expressions) {
             Ok(term_selector) => pod_spec.required_node_affinity.push(LabelSelector::Match(term_selector)),
-            Err(_) => reader.warn(term, &format!("{affinity_path}.nodeSelectorTerms[{index}]"), "unsupported-node-affinity", "This node affinity term uses an operator kubetopo does not simulate (Gt or Lt); it is treated as matching every node.".to_string()),
+            Err(_) => reader.warn(term, &path.key("affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms").index(index).render(), "unsupported-node-affinity", "This node affinity term uses an operator kubetopo does not simulate (Gt or Lt); it is treated as matching every node.".to_string()),
         }
     }
     pod_spec
@@ -1083,7 +1170,7 @@ fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: &str) -> PodSpec {
 fn read_pod_status(reader: &mut Reader, status: &YamlNode) -> PodStatus {
     let mut pod_status = PodStatus {
         phase: reader
-            .string(status, "phase", "status.phase")
+            .string(status, "phase", FieldPath::new("status.phase"))
             .and_then(|phase| match phase.as_str() {
                 "Pending" => Some(PodPhase::Pending),
                 "Running" => Some(PodPhase::Running),
@@ -1094,28 +1181,29 @@ fn read_pod_status(reader: &mut Reader, status: &YamlNode) -> PodStatus {
             }),
         ..PodStatus::default()
     };
-    let pod_ips_node = reader.seq(status, "podIPs", "status.podIPs");
-    pod_status.pod_ips = reader.ips(pod_ips_node, "ip", "status.podIPs");
+    let pod_ips_node = reader.seq(status, "podIPs", FieldPath::new("status.podIPs"));
+    pod_status.pod_ips = reader.ips(pod_ips_node, "ip", FieldPath::new("status.podIPs"));
     if pod_status.pod_ips.is_empty() {
         if let Some(ip) = reader
-            .string(status, "podIP", "status.podIP")
+            .string(status, "podIP", FieldPath::new("status.podIP"))
             .and_then(|text| text.parse().ok())
         {
             pod_status.pod_ips.push(ip);
         }
     }
     pod_status.host_ip = reader
-        .string(status, "hostIP", "status.hostIP")
+        .string(status, "hostIP", FieldPath::new("status.hostIP"))
         .and_then(|text| text.parse().ok());
+    let conditions_path = FieldPath::new("status.conditions");
     for (index, condition) in reader
-        .seq(status, "conditions", "status.conditions")
+        .seq(status, "conditions", conditions_path)
         .iter()
         .enumerate()
     {
-        let path = format!("status.conditions[{index}]");
-        if reader.string(condition, "type", &path).as_deref() == Some("Ready") {
+        let path = conditions_path.index(index);
+        if reader.string(condition, "type", path).as_deref() == Some("Ready") {
             pod_status.ready =
-                Some(reader.string(condition, "status", &path).as_deref() == Some("True"));
+                Some(reader.string(condition, "status", path).as_deref() == Some("True"));
         }
     }
     pod_status
@@ -1127,7 +1215,7 @@ fn read_workload(
     kind: WorkloadKind,
     meta: &Meta,
 ) -> Option<Workload> {
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         let diagnostic = Diagnostic::error("missing-template", format!("{} {} has no `spec`, so it creates no pods. Add a spec with a selector and a pod template.", kind.as_str(), meta.name))
             .object(reader.object.clone())
             .field("spec")
@@ -1137,21 +1225,25 @@ fn read_workload(
     };
     // A CronJob wraps a Job spec: spec.jobTemplate.spec.
     let (spec, prefix) = if kind == WorkloadKind::CronJob {
-        let job_template = reader.map(spec, "jobTemplate", "spec.jobTemplate")?;
+        let job_template = reader.map(spec, "jobTemplate", FieldPath::new("spec.jobTemplate"))?;
         (
-            reader.map(job_template, "spec", "spec.jobTemplate.spec")?,
-            "spec.jobTemplate.spec",
+            reader.map(
+                job_template,
+                "spec",
+                FieldPath::new("spec.jobTemplate.spec"),
+            )?,
+            FieldPath::new("spec.jobTemplate.spec"),
         )
     } else {
-        (spec, "spec")
+        (spec, FieldPath::new("spec"))
     };
     let default_replicas = match kind {
         WorkloadKind::Job | WorkloadKind::CronJob => reader
-            .int(spec, "parallelism", &format!("{prefix}.parallelism"))
+            .int(spec, "parallelism", prefix.key("parallelism"))
             .unwrap_or(1),
         _ => 1,
     };
-    let replicas_field = format!("{prefix}.replicas");
+    let replicas_path = prefix.key("replicas");
     let mut replicas = if matches!(
         kind,
         WorkloadKind::Job | WorkloadKind::CronJob | WorkloadKind::DaemonSet
@@ -1159,11 +1251,12 @@ fn read_workload(
         default_replicas
     } else {
         reader
-            .int(spec, "replicas", &replicas_field)
+            .int(spec, "replicas", replicas_path)
             .unwrap_or(default_replicas)
     };
     if replicas < 0 {
         let node = spec.get("replicas").unwrap_or(spec);
+        let replicas_field = replicas_path.render();
         reader.invalid(
             node,
             &replicas_field,
@@ -1175,30 +1268,31 @@ fn read_workload(
         replicas = 0;
     } else if replicas > MAX_REPLICAS {
         let node = spec.get("replicas").unwrap_or(spec);
+        let replicas_field = replicas_path.render();
         reader.invalid(node, &replicas_field, "too-many-replicas", format!("`{replicas_field}` is {replicas}; kubetopo simulates at most {MAX_REPLICAS} replicas per workload. No pods are simulated for it; lower the count to see them."));
         replicas = 0;
     }
-    let selector_path = format!("{prefix}.selector");
+    let selector_path = prefix.key("selector");
     let selector = match kind {
-        WorkloadKind::ReplicationController => match reader.map(spec, "selector", &selector_path) {
-            Some(_) => WorkloadSelector::Map(reader.labels(spec, "selector", &selector_path)),
+        WorkloadKind::ReplicationController => match reader.map(spec, "selector", selector_path) {
+            Some(_) => WorkloadSelector::Map(reader.labels(spec, "selector", selector_path)),
             None => WorkloadSelector::Absent,
         },
-        _ => match reader.label_selector(spec, "selector", &selector_path) {
+        _ => match reader.label_selector(spec, "selector", selector_path) {
             Some(label_selector) => WorkloadSelector::Set(label_selector),
             None => WorkloadSelector::Absent,
         },
     };
-    let template_path = format!("{prefix}.template");
-    let template = match reader.map(spec, "template", &template_path) {
+    let template_path = prefix.key("template");
+    let template = match reader.map(spec, "template", template_path) {
         Some(template) => {
-            let metadata = reader.map(template, "metadata", &format!("{template_path}.metadata"));
+            let metadata = reader.map(template, "metadata", template_path.key("metadata"));
             let labels = metadata
-                .map(|m| reader.labels(m, "labels", &format!("{template_path}.metadata.labels")))
+                .map(|m| reader.labels(m, "labels", template_path.key("metadata.labels")))
                 .unwrap_or_default();
             let pod_spec = reader
-                .map(template, "spec", &format!("{template_path}.spec"))
-                .map(|s| read_pod_spec(reader, s, &format!("{template_path}.spec")))
+                .map(template, "spec", template_path.key("spec"))
+                .map(|s| read_pod_spec(reader, s, template_path.key("spec")))
                 .unwrap_or_default();
             PodTemplate {
                 labels,
@@ -1207,6 +1301,7 @@ fn read_workload(
             }
         }
         None => {
+            let template_path = template_path.render();
             let diagnostic = Diagnostic::error(
                 "missing-template",
                 format!(
@@ -1223,7 +1318,7 @@ fn read_workload(
         }
     };
     let service_name = (kind == WorkloadKind::StatefulSet)
-        .then(|| reader.string(spec, "serviceName", "spec.serviceName"))
+        .then(|| reader.string(spec, "serviceName", FieldPath::new("spec.serviceName")))
         .flatten();
     // `start` is an int32 in Kubernetes; clamping to i32::MAX (not u32::MAX) also keeps
     // `start + replicas` (at most MAX_REPLICAS) within u32 when the pods are named.
@@ -1231,17 +1326,17 @@ fn read_workload(
         .get("ordinals")
         .map(|ordinals| {
             reader
-                .int(ordinals, "start", "spec.ordinals.start")
+                .int(ordinals, "start", FieldPath::new("spec.ordinals.start"))
                 .unwrap_or(0)
         })
         .unwrap_or(0)
         .clamp(0, i64::from(i32::MAX)) as u32;
     let indexed = reader
-        .string(spec, "completionMode", &format!("{prefix}.completionMode"))
+        .string(spec, "completionMode", prefix.key("completionMode"))
         .as_deref()
         == Some("Indexed");
     let manual_selector = reader
-        .bool(spec, "manualSelector", &format!("{prefix}.manualSelector"))
+        .bool(spec, "manualSelector", prefix.key("manualSelector"))
         .unwrap_or(false);
     Some(Workload {
         meta: Meta::default(),
@@ -1280,7 +1375,11 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
         ip_family_policy: None,
     };
     if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
-        let ingress = reader.seq(status, "ingress", "status.loadBalancer.ingress");
+        let ingress = reader.seq(
+            status,
+            "ingress",
+            FieldPath::new("status.loadBalancer.ingress"),
+        );
         spec.load_balancer_ips_status = ingress
             .iter()
             .filter_map(|i| i.get("ip"))
@@ -1288,10 +1387,10 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             .filter_map(|t| t.parse().ok())
             .collect();
     }
-    let Some(node) = reader.map(root, "spec", "spec") else {
+    let Some(node) = reader.map(root, "spec", FieldPath::new("spec")) else {
         return spec;
     };
-    if let Some(text) = reader.string(node, "type", "spec.type") {
+    if let Some(text) = reader.string(node, "type", FieldPath::new("spec.type")) {
         match ServiceType::parse(&text) {
             Some(service_type) => spec.service_type = service_type,
             None => {
@@ -1301,13 +1400,15 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
         }
     }
     if node.get("selector").is_some_and(|n| !n.is_null()) {
-        spec.selector = Some(reader.labels(node, "selector", "spec.selector"));
+        spec.selector = Some(reader.labels(node, "selector", FieldPath::new("spec.selector")));
     }
-    for (index, port) in reader.seq(node, "ports", "spec.ports").iter().enumerate() {
-        let path = format!("spec.ports[{index}]");
-        reader.record(port, &path);
-        let Some(number) = reader.int(port, "port", &format!("{path}.port")) else {
+    let ports_path = FieldPath::new("spec.ports");
+    for (index, port) in reader.seq(node, "ports", ports_path).iter().enumerate() {
+        let path = ports_path.index(index);
+        reader.record(port, path);
+        let Some(number) = reader.int(port, "port", path.key("port")) else {
             if port.get("port").is_none() {
+                let path = path.render();
                 reader.invalid(
                     port,
                     &format!("{path}.port"),
@@ -1317,25 +1418,25 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             }
             continue;
         };
-        let target_port = match reader.port_ref(port, "targetPort", &format!("{path}.targetPort")) {
+        let target_port = match reader.port_ref(port, "targetPort", path.key("targetPort")) {
             None | Some(PortRef::Number(0)) => PortRef::Number(number),
             Some(PortRef::Name(name)) if name.is_empty() => PortRef::Number(number),
             Some(target) => target,
         };
         spec.ports.push(ServicePort {
-            name: reader.string(port, "name", &format!("{path}.name")),
-            protocol: reader.protocol(port, &path),
+            name: reader.string(port, "name", path.key("name")),
+            protocol: reader.protocol(port, path),
             port: number,
             target_port,
             node_port: reader
-                .int(port, "nodePort", &format!("{path}.nodePort"))
+                .int(port, "nodePort", path.key("nodePort"))
                 .filter(|&n| n != 0),
-            app_protocol: reader.string(port, "appProtocol", &format!("{path}.appProtocol")),
+            app_protocol: reader.string(port, "appProtocol", path.key("appProtocol")),
         });
     }
-    spec.cluster_ips = reader.strings(node, "clusterIPs", "spec.clusterIPs");
+    spec.cluster_ips = reader.strings(node, "clusterIPs", FieldPath::new("spec.clusterIPs"));
     if let Some(cluster_ip) = reader
-        .string(node, "clusterIP", "spec.clusterIP")
+        .string(node, "clusterIP", FieldPath::new("spec.clusterIP"))
         .filter(|ip| !ip.is_empty())
     {
         if spec.cluster_ips.is_empty() {
@@ -1345,21 +1446,31 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             reader.invalid(at, "spec.clusterIPs", "service-cluster-ips-mismatch", format!("`spec.clusterIPs[0]` must equal `spec.clusterIP` ({cluster_ip}) when both are set (§2)."));
         }
     }
-    spec.external_ips = reader.strings(node, "externalIPs", "spec.externalIPs");
-    spec.external_name = reader.string(node, "externalName", "spec.externalName");
-    spec.load_balancer_ip_requested = reader.string(node, "loadBalancerIP", "spec.loadBalancerIP");
+    spec.external_ips = reader.strings(node, "externalIPs", FieldPath::new("spec.externalIPs"));
+    spec.external_name = reader.string(node, "externalName", FieldPath::new("spec.externalName"));
+    spec.load_balancer_ip_requested = reader.string(
+        node,
+        "loadBalancerIP",
+        FieldPath::new("spec.loadBalancerIP"),
+    );
     spec.load_balancer_source_ranges = reader.strings(
         node,
         "loadBalancerSourceRanges",
-        "spec.loadBalancerSourceRanges",
+        FieldPath::new("spec.loadBalancerSourceRanges"),
     );
-    spec.load_balancer_class = reader.string(node, "loadBalancerClass", "spec.loadBalancerClass");
+    spec.load_balancer_class = reader.string(
+        node,
+        "loadBalancerClass",
+        FieldPath::new("spec.loadBalancerClass"),
+    );
     for (field, target) in [
         ("externalTrafficPolicy", &mut spec.external_traffic_policy),
         ("internalTrafficPolicy", &mut spec.internal_traffic_policy),
     ] {
-        let path = format!("spec.{field}");
-        if let Some(text) = reader.string(node, field, &path) {
+        let spec_path = FieldPath::new("spec");
+        let path = spec_path.key(field);
+
+        if let Some(text) = reader.string(node, field, path) {
             // `Cluster`/`Local` only; the pre-1.20 spelling `Global` meant Cluster.
             match TrafficPolicy::parse(&text)
                 .or_else(|| (text == "Global").then_some(TrafficPolicy::Cluster))
@@ -1367,6 +1478,7 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
                 Some(policy) => *target = Some(policy),
                 None => {
                     let at = node.get(field).unwrap_or(node);
+                    let path = path.render();
                     reader.invalid(
                         at,
                         &path,
@@ -1377,7 +1489,11 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             }
         }
     }
-    if let Some(text) = reader.string(node, "sessionAffinity", "spec.sessionAffinity") {
+    if let Some(text) = reader.string(
+        node,
+        "sessionAffinity",
+        FieldPath::new("spec.sessionAffinity"),
+    ) {
         match text.as_str() {
             "ClientIP" => spec.session_affinity = SessionAffinity::ClientIP,
             "None" => {}
@@ -1399,12 +1515,12 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
         spec.session_affinity_timeout = reader.int(
             config,
             "timeoutSeconds",
-            "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+            FieldPath::new("spec.sessionAffinityConfig.clientIP.timeoutSeconds"),
         );
         if node.get("sessionAffinityConfig").is_some() {
             reader.record(
                 node.get("sessionAffinityConfig").unwrap(),
-                "spec.sessionAffinityConfig",
+                FieldPath::new("spec.sessionAffinityConfig"),
             );
         }
     }
@@ -1412,18 +1528,26 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
         .bool(
             node,
             "publishNotReadyAddresses",
-            "spec.publishNotReadyAddresses",
+            FieldPath::new("spec.publishNotReadyAddresses"),
         )
         .unwrap_or(false);
     spec.allocate_load_balancer_node_ports = reader.bool(
         node,
         "allocateLoadBalancerNodePorts",
-        "spec.allocateLoadBalancerNodePorts",
+        FieldPath::new("spec.allocateLoadBalancerNodePorts"),
     );
     spec.health_check_node_port = reader
-        .int(node, "healthCheckNodePort", "spec.healthCheckNodePort")
+        .int(
+            node,
+            "healthCheckNodePort",
+            FieldPath::new("spec.healthCheckNodePort"),
+        )
         .filter(|&n| n != 0);
-    if let Some(text) = reader.string(node, "trafficDistribution", "spec.trafficDistribution") {
+    if let Some(text) = reader.string(
+        node,
+        "trafficDistribution",
+        FieldPath::new("spec.trafficDistribution"),
+    ) {
         spec.traffic_distribution = match text.as_str() {
             "PreferClose" | "PreferSameZone" => Some(TrafficDistribution::PreferSameZone),
             "PreferSameNode" => Some(TrafficDistribution::PreferSameNode),
@@ -1434,21 +1558,25 @@ fn read_service(reader: &mut Reader, root: &YamlNode) -> ServiceSpec {
             }
         };
     }
-    spec.ip_families = reader.strings(node, "ipFamilies", "spec.ipFamilies");
-    spec.ip_family_policy = reader.string(node, "ipFamilyPolicy", "spec.ipFamilyPolicy");
+    spec.ip_families = reader.strings(node, "ipFamilies", FieldPath::new("spec.ipFamilies"));
+    spec.ip_family_policy = reader.string(
+        node,
+        "ipFamilyPolicy",
+        FieldPath::new("spec.ipFamilyPolicy"),
+    );
     spec
 }
 
-fn read_slice_ports(reader: &mut Reader, node: &YamlNode, path: &str) -> Vec<SlicePort> {
+fn read_slice_ports(reader: &mut Reader, node: &YamlNode, path: FieldPath) -> Vec<SlicePort> {
     let mut ports = Vec::new();
     for (index, port) in reader.seq(node, "ports", path).iter().enumerate() {
-        let port_path = format!("{path}[{index}]");
+        let port_path = path.index(index);
         ports.push(SlicePort {
             name: reader
-                .string(port, "name", &format!("{port_path}.name"))
+                .string(port, "name", port_path.key("name"))
                 .filter(|n| !n.is_empty()),
-            port: reader.int(port, "port", &format!("{port_path}.port")),
-            protocol: reader.protocol(port, &port_path),
+            port: reader.int(port, "port", port_path.key("port")),
+            protocol: reader.protocol(port, port_path),
         });
     }
     ports
@@ -1457,7 +1585,7 @@ fn read_slice_ports(reader: &mut Reader, node: &YamlNode, path: &str) -> Vec<Sli
 fn target_pod(
     reader: &mut Reader,
     node: &YamlNode,
-    path: &str,
+    path: FieldPath,
     default_namespace: &str,
 ) -> Option<NamespacedName> {
     let target = node.get("targetRef")?;
@@ -1478,33 +1606,34 @@ fn read_endpoint_slice(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> End
         .cloned()
         .unwrap_or_default();
     let mut endpoints = Vec::new();
+    let endpoints_path = FieldPath::new("endpoints");
     for (index, endpoint) in reader
-        .seq(root, "endpoints", "endpoints")
+        .seq(root, "endpoints", endpoints_path)
         .iter()
         .enumerate()
     {
-        let path = format!("endpoints[{index}]");
+        let path = endpoints_path.index(index);
         let addresses = reader
-            .strings(endpoint, "addresses", &format!("{path}.addresses"))
+            .strings(endpoint, "addresses", path.key("addresses"))
             .iter()
             .filter_map(|a| a.parse().ok())
             .collect();
         let conditions = endpoint.get("conditions");
         let condition = |reader: &mut Reader, key: &str| {
-            conditions.and_then(|c| reader.bool(c, key, &format!("{path}.conditions.{key}")))
+            conditions.and_then(|c| reader.bool(c, key, path.key("conditions").key(key)))
         };
         endpoints.push(SliceEndpoint {
             addresses,
             ready: condition(reader, "ready"),
             serving: condition(reader, "serving"),
             terminating: condition(reader, "terminating"),
-            hostname: reader.string(endpoint, "hostname", &format!("{path}.hostname")),
-            node_name: reader.string(endpoint, "nodeName", &format!("{path}.nodeName")),
-            zone: reader.string(endpoint, "zone", &format!("{path}.zone")),
-            target_pod: target_pod(reader, endpoint, &path, &meta.namespace),
+            hostname: reader.string(endpoint, "hostname", path.key("hostname")),
+            node_name: reader.string(endpoint, "nodeName", path.key("nodeName")),
+            zone: reader.string(endpoint, "zone", path.key("zone")),
+            target_pod: target_pod(reader, endpoint, path, &meta.namespace),
         });
     }
-    let ports = read_slice_ports(reader, root, "ports");
+    let ports = read_slice_ports(reader, root, FieldPath::new("ports"));
     EndpointSlice {
         meta: Meta::default(),
         service_name,
@@ -1517,18 +1646,16 @@ fn read_endpoint_slice(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> End
 /// Legacy Endpoints: one slice per subset; `notReadyAddresses` become not-ready endpoints.
 fn read_endpoints(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Vec<EndpointSlice> {
     let mut slices = Vec::new();
-    for (index, subset) in reader.seq(root, "subsets", "subsets").iter().enumerate() {
-        let path = format!("subsets[{index}]");
+    let subsets_path = FieldPath::new("subsets");
+    for (index, subset) in reader.seq(root, "subsets", subsets_path).iter().enumerate() {
+        let path = subsets_path.index(index);
         let mut endpoints = Vec::new();
         for (list, ready) in [("addresses", true), ("notReadyAddresses", false)] {
-            for (address_index, address) in reader
-                .seq(subset, list, &format!("{path}.{list}"))
-                .iter()
-                .enumerate()
-            {
-                let address_path = format!("{path}.{list}[{address_index}]");
+            let list_path = path.key(list);
+            for (address_index, address) in reader.seq(subset, list, list_path).iter().enumerate() {
+                let address_path = list_path.index(address_index);
                 let Some(ip) = reader
-                    .string(address, "ip", &format!("{address_path}.ip"))
+                    .string(address, "ip", address_path.key("ip"))
                     .and_then(|t| t.parse().ok())
                 else {
                     continue;
@@ -1538,22 +1665,14 @@ fn read_endpoints(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Vec<Endp
                     ready: Some(ready),
                     serving: Some(ready),
                     terminating: Some(false),
-                    hostname: reader.string(
-                        address,
-                        "hostname",
-                        &format!("{address_path}.hostname"),
-                    ),
-                    node_name: reader.string(
-                        address,
-                        "nodeName",
-                        &format!("{address_path}.nodeName"),
-                    ),
+                    hostname: reader.string(address, "hostname", address_path.key("hostname")),
+                    node_name: reader.string(address, "nodeName", address_path.key("nodeName")),
                     zone: None,
-                    target_pod: target_pod(reader, address, &address_path, &meta.namespace),
+                    target_pod: target_pod(reader, address, address_path, &meta.namespace),
                 });
             }
         }
-        let ports = read_slice_ports(reader, subset, &format!("{path}.ports"));
+        let ports = read_slice_ports(reader, subset, path.key("ports"));
         slices.push(EndpointSlice {
             meta: Meta::default(),
             service_name: meta.name.clone(),
@@ -1565,40 +1684,39 @@ fn read_endpoints(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Vec<Endp
     slices
 }
 
-fn read_backend(reader: &mut Reader, node: &YamlNode, path: &str) -> Option<IngressBackend> {
+fn read_backend(reader: &mut Reader, node: &YamlNode, path: FieldPath) -> Option<IngressBackend> {
     let source = reader.source(node);
-    if let Some(service) = reader.map(node, "service", &format!("{path}.service")) {
-        let name = reader.string(service, "name", &format!("{path}.service.name"))?;
-        let port_node = reader.map(service, "port", &format!("{path}.service.port"));
+    if let Some(service) = reader.map(node, "service", path.key("service")) {
+        let name = reader.string(service, "name", path.key("service.name"))?;
+        let port_node = reader.map(service, "port", path.key("service.port"));
         let port = match port_node {
-            Some(port) => {
-                match reader.int(port, "number", &format!("{path}.service.port.number")) {
-                    Some(number) => PortRef::Number(number),
-                    None => PortRef::Name(
-                        reader
-                            .string(port, "name", &format!("{path}.service.port.name"))
-                            .unwrap_or_default(),
-                    ),
-                }
-            }
+            Some(port) => match reader.int(port, "number", path.key("service.port.number")) {
+                Some(number) => PortRef::Number(number),
+                None => PortRef::Name(
+                    reader
+                        .string(port, "name", path.key("service.port.name"))
+                        .unwrap_or_default(),
+                ),
+            },
             None => PortRef::Name(String::new()),
         };
         return Some(IngressBackend {
             service: name,
             port,
-            field: format!("{path}.service"),
+            field: path.key("service").render(),
+
             source,
         });
     }
     // networking.k8s.io/v1beta1 and extensions/v1beta1.
-    let name = reader.string(node, "serviceName", &format!("{path}.serviceName"))?;
+    let name = reader.string(node, "serviceName", path.key("serviceName"))?;
     let port = reader
-        .port_ref(node, "servicePort", &format!("{path}.servicePort"))
+        .port_ref(node, "servicePort", path.key("servicePort"))
         .unwrap_or(PortRef::Name(String::new()));
     Some(IngressBackend {
         service: name,
         port,
-        field: path.to_string(),
+        field: path.render(),
         source,
     })
 }
@@ -1621,11 +1739,15 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
         .and_then(YamlNode::as_map)
     {
         for (key, value) in annotations {
-            reader.record(value, &format!("metadata.annotations.{key}"));
+            reader.record(value, FieldPath::new("metadata.annotations").key(key));
         }
     }
     if let Some(status) = root.get("status").and_then(|s| s.get("loadBalancer")) {
-        let items = reader.seq(status, "ingress", "status.loadBalancer.ingress");
+        let items = reader.seq(
+            status,
+            "ingress",
+            FieldPath::new("status.loadBalancer.ingress"),
+        );
         ingress.load_balancer_ips_status = items
             .iter()
             .filter_map(|i| i.get("ip"))
@@ -1633,37 +1755,42 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
             .filter_map(|t| t.parse().ok())
             .collect();
     }
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         return ingress;
     };
-    if let Some(class_name) = reader.string(spec, "ingressClassName", "spec.ingressClassName") {
+    if let Some(class_name) = reader.string(
+        spec,
+        "ingressClassName",
+        FieldPath::new("spec.ingressClassName"),
+    ) {
         ingress.class_name = Some(class_name);
     }
     for key in ["defaultBackend", "backend"] {
-        if let Some(backend) = reader.map(spec, key, &format!("spec.{key}")) {
-            ingress.default_backend = read_backend(reader, backend, &format!("spec.{key}"));
+        let spec_path = FieldPath::new("spec");
+        let backend_path = spec_path.key(key);
+        if let Some(backend) = reader.map(spec, key, backend_path) {
+            ingress.default_backend = read_backend(reader, backend, backend_path);
         }
     }
-    for (index, rule) in reader.seq(spec, "rules", "spec.rules").iter().enumerate() {
-        let path = format!("spec.rules[{index}]");
-        let host = reader.string(rule, "host", &format!("{path}.host"));
+    let rules_path = FieldPath::new("spec.rules");
+    for (index, rule) in reader.seq(spec, "rules", rules_path).iter().enumerate() {
+        let path = rules_path.index(index);
+        let host = reader.string(rule, "host", path.key("host"));
         let mut paths = Vec::new();
-        if let Some(http) = reader.map(rule, "http", &format!("{path}.http")) {
-            for (path_index, http_path) in reader
-                .seq(http, "paths", &format!("{path}.http.paths"))
-                .iter()
-                .enumerate()
+        if let Some(http) = reader.map(rule, "http", path.key("http")) {
+            let paths_path = path.key("http.paths");
+            for (path_index, http_path) in reader.seq(http, "paths", paths_path).iter().enumerate()
             {
-                let item_path = format!("{path}.http.paths[{path_index}]");
+                let item_path = paths_path.index(path_index);
                 let backend = reader
-                    .map(http_path, "backend", &format!("{item_path}.backend"))
-                    .and_then(|b| read_backend(reader, b, &format!("{item_path}.backend")));
+                    .map(http_path, "backend", item_path.key("backend"))
+                    .and_then(|b| read_backend(reader, b, item_path.key("backend")));
                 paths.push(IngressPath {
                     path: reader
-                        .string(http_path, "path", &format!("{item_path}.path"))
+                        .string(http_path, "path", item_path.key("path"))
                         .unwrap_or_else(|| "/".to_string()),
                     path_type: reader
-                        .string(http_path, "pathType", &format!("{item_path}.pathType"))
+                        .string(http_path, "pathType", item_path.key("pathType"))
                         .unwrap_or_else(|| "ImplementationSpecific".to_string()),
                     backend,
                 });
@@ -1671,10 +1798,10 @@ fn read_ingress(reader: &mut Reader, root: &YamlNode, meta: &Meta) -> Ingress {
         }
         ingress.rules.push(IngressRule { host, paths });
     }
-    for (index, tls) in reader.seq(spec, "tls", "spec.tls").iter().enumerate() {
-        let hosts = reader.strings(tls, "hosts", &format!("spec.tls[{index}].hosts"));
-        let secret_name =
-            reader.string(tls, "secretName", &format!("spec.tls[{index}].secretName"));
+    let tls_path = FieldPath::new("spec.tls");
+    for (index, tls) in reader.seq(spec, "tls", tls_path).iter().enumerate() {
+        let hosts = reader.strings(tls, "hosts", tls_path.index(index).key("hosts"));
+        let secret_name = reader.string(tls, "secretName", tls_path.index(index).key("secretName"));
         ingress.tls_hosts.extend(hosts.iter().cloned());
         ingress.tls.push(IngressTls { hosts, secret_name });
     }
@@ -1688,50 +1815,43 @@ fn read_policy_rules(
     peer_key: &str,
 ) -> Vec<PolicyRule> {
     let mut rules = Vec::new();
-    for (index, rule) in reader
-        .seq(spec, key, &format!("spec.{key}"))
-        .iter()
-        .enumerate()
-    {
-        let path = format!("spec.{key}[{index}]");
+    let spec_path = FieldPath::new("spec");
+    let rules_path = spec_path.key(key);
+    for (index, rule) in reader.seq(spec, key, rules_path).iter().enumerate() {
+        let path = rules_path.index(index);
         let mut ports = Vec::new();
-        for (port_index, port) in reader
-            .seq(rule, "ports", &format!("{path}.ports"))
-            .iter()
-            .enumerate()
-        {
-            let port_path = format!("{path}.ports[{port_index}]");
+        let ports_path = path.key("ports");
+        for (port_index, port) in reader.seq(rule, "ports", ports_path).iter().enumerate() {
+            let port_path = ports_path.index(port_index);
             ports.push(PolicyPort {
-                protocol: reader.protocol(port, &port_path),
-                port: reader.port_ref(port, "port", &format!("{port_path}.port")),
-                end_port: reader.int(port, "endPort", &format!("{port_path}.endPort")),
+                protocol: reader.protocol(port, port_path),
+                port: reader.port_ref(port, "port", port_path.key("port")),
+                end_port: reader.int(port, "endPort", port_path.key("endPort")),
             });
         }
         let mut peers = Vec::new();
-        for (peer_index, peer) in reader
-            .seq(rule, peer_key, &format!("{path}.{peer_key}"))
-            .iter()
-            .enumerate()
-        {
-            let peer_path = format!("{path}.{peer_key}[{peer_index}]");
+        let peers_path = path.key(peer_key);
+        for (peer_index, peer) in reader.seq(rule, peer_key, peers_path).iter().enumerate() {
+            let peer_path = peers_path.index(peer_index);
+
             let ip_block = reader
-                .map(peer, "ipBlock", &format!("{peer_path}.ipBlock"))
+                .map(peer, "ipBlock", peer_path.key("ipBlock"))
                 .map(|block| IpBlock {
                     cidr: reader
-                        .string(block, "cidr", &format!("{peer_path}.ipBlock.cidr"))
+                        .string(block, "cidr", peer_path.key("ipBlock.cidr"))
                         .unwrap_or_default(),
-                    except: reader.strings(block, "except", &format!("{peer_path}.ipBlock.except")),
+                    except: reader.strings(block, "except", peer_path.key("ipBlock.except")),
                 });
             peers.push(PolicyPeer {
                 pod_selector: reader.label_selector(
                     peer,
                     "podSelector",
-                    &format!("{peer_path}.podSelector"),
+                    peer_path.key("podSelector"),
                 ),
                 namespace_selector: reader.label_selector(
                     peer,
                     "namespaceSelector",
-                    &format!("{peer_path}.namespaceSelector"),
+                    peer_path.key("namespaceSelector"),
                 ),
                 ip_block,
             });
@@ -1749,16 +1869,18 @@ fn read_network_policy(reader: &mut Reader, root: &YamlNode) -> NetworkPolicy {
         ingress: Vec::new(),
         egress: Vec::new(),
     };
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         return policy;
     };
     // An omitted podSelector defaults to empty, which selects every pod in the namespace.
-    if let Some(pod_selector) = reader.label_selector(spec, "podSelector", "spec.podSelector") {
+    if let Some(pod_selector) =
+        reader.label_selector(spec, "podSelector", FieldPath::new("spec.podSelector"))
+    {
         policy.pod_selector = pod_selector;
     }
     policy.ingress = read_policy_rules(reader, spec, "ingress", "from");
     policy.egress = read_policy_rules(reader, spec, "egress", "to");
-    let written_types = reader.strings(spec, "policyTypes", "spec.policyTypes");
+    let written_types = reader.strings(spec, "policyTypes", FieldPath::new("spec.policyTypes"));
     if written_types.is_empty() {
         // Defaulting: Ingress always; Egress only when egress rules are present.
         if !policy.egress.is_empty() {

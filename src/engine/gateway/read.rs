@@ -5,7 +5,7 @@
 
 use super::hostname;
 use super::model::*;
-use crate::engine::ingest::Reader;
+use crate::engine::ingest::{FieldPath, Reader};
 use crate::engine::model::{Manifests, Meta};
 use crate::engine::yaml::Node as YamlNode;
 
@@ -69,9 +69,16 @@ pub(crate) fn read_gateway_object(
     let mut problems = Problems::default();
     match kind {
         "GatewayClass" => {
-            let controller_name = reader
-                .map(root, "spec", "spec")
-                .and_then(|spec| reader.string(spec, "controllerName", "spec.controllerName"));
+            let controller_name =
+                reader
+                    .map(root, "spec", FieldPath::new("spec"))
+                    .and_then(|spec| {
+                        reader.string(
+                            spec,
+                            "controllerName",
+                            FieldPath::new("spec.controllerName"),
+                        )
+                    });
             let Some(controller_name) = controller_name else {
                 problems.add(
                     root,
@@ -198,17 +205,23 @@ fn read_gateway<'n>(
         allowed_listeners: FromNamespaces::None,
         creation_timestamp: None,
     };
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         problems.add(root, "spec", "`spec` is required".into());
         return gateway;
     };
-    if let Some(allowed) = reader.map(spec, "allowedListeners", "spec.allowedListeners") {
-        if let Some(namespaces) =
-            reader.map(allowed, "namespaces", "spec.allowedListeners.namespaces")
-        {
+    if let Some(allowed) = reader.map(
+        spec,
+        "allowedListeners",
+        FieldPath::new("spec.allowedListeners"),
+    ) {
+        if let Some(namespaces) = reader.map(
+            allowed,
+            "namespaces",
+            FieldPath::new("spec.allowedListeners.namespaces"),
+        ) {
             let field = "spec.allowedListeners.namespaces";
             gateway.allowed_listeners = match reader
-                .string(namespaces, "from", &format!("{field}.from"))
+                .string(namespaces, "from", FieldPath::new(field).key("from"))
                 .unwrap_or_else(|| "None".to_string())
                 .as_str()
             {
@@ -218,7 +231,7 @@ fn read_gateway<'n>(
                 "Selector" => FromNamespaces::Selector(reader.label_selector(
                     namespaces,
                     "selector",
-                    &format!("{field}.selector"),
+                    FieldPath::new(field).key("selector"),
                 )),
                 other => {
                     problems.add(namespaces.get("from").unwrap_or(namespaces), &format!("{field}.from"), format!("`from: {other}` is not a value of `allowedListeners`; use None, Same, All or Selector"));
@@ -227,7 +240,11 @@ fn read_gateway<'n>(
             };
         }
     }
-    match reader.string(spec, "gatewayClassName", "spec.gatewayClassName") {
+    match reader.string(
+        spec,
+        "gatewayClassName",
+        FieldPath::new("spec.gatewayClassName"),
+    ) {
         Some(name) => gateway.class_name = name,
         None => problems.add(
             spec,
@@ -236,7 +253,7 @@ fn read_gateway<'n>(
         ),
     }
     for (index, address) in reader
-        .seq(spec, "addresses", "spec.addresses")
+        .seq(spec, "addresses", FieldPath::new("spec.addresses"))
         .iter()
         .enumerate()
     {
@@ -260,7 +277,7 @@ fn read_listeners<'n>(
     problems: &mut Problems<'n>,
 ) -> Vec<Listener> {
     let mut listeners = Vec::new();
-    let listener_nodes = reader.seq(spec, "listeners", "spec.listeners");
+    let listener_nodes = reader.seq(spec, "listeners", FieldPath::new("spec.listeners"));
     if listener_nodes.is_empty() || listener_nodes.len() > 64 {
         problems.add(
             spec.get("listeners").unwrap_or(spec),
@@ -280,7 +297,7 @@ fn read_listeners<'n>(
     let mut seen_triples: Vec<(i64, String, Option<String>)> = Vec::new();
     for (index, node) in listener_nodes.iter().enumerate() {
         let path = format!("spec.listeners[{index}]");
-        reader.record(node, &path);
+        reader.record(node, FieldPath::new(&path));
         let listener = read_listener(reader, node, &path, namespace, problems);
         if seen_names.contains(&listener.name) {
             problems.add(
@@ -333,11 +350,11 @@ fn read_listener_set<'n>(
         listeners: Vec::new(),
         creation_timestamp: None,
     };
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         problems.add(root, "spec", "`spec` is required".into());
         return set;
     };
-    match reader.map(spec, "parentRef", "spec.parentRef") {
+    match reader.map(spec, "parentRef", FieldPath::new("spec.parentRef")) {
         Some(parent) => {
             let field = "spec.parentRef";
             set.parent.group = string_or(reader, parent, field, "group", GROUP);
@@ -377,7 +394,7 @@ fn read_listener<'n>(
             format!("`{path}.name` is required"),
         );
     }
-    let hostname = reader.string(node, "hostname", &format!("{path}.hostname"));
+    let hostname = reader.string(node, "hostname", FieldPath::new(path).key("hostname"));
     if let Some(text) = &hostname {
         if let Err(why) = hostname::validate(text, hostname::Wildcard::Allowed) {
             problems.add(
@@ -388,7 +405,7 @@ fn read_listener<'n>(
         }
     }
     let port = reader
-        .int(node, "port", &format!("{path}.port"))
+        .int(node, "port", FieldPath::new(path).key("port"))
         .unwrap_or(0);
     if !(1..=65535).contains(&port) {
         problems.add(
@@ -419,14 +436,14 @@ fn read_listener<'n>(
         listener_set: None,
     };
     let tls_path = format!("{path}.tls");
-    if let Some(tls) = reader.map(node, "tls", &tls_path) {
+    if let Some(tls) = reader.map(node, "tls", FieldPath::new(&tls_path)) {
         listener.tls_mode = Some(string_or(reader, tls, &tls_path, "mode", "Terminate"));
         listener.tls_options = tls.get("options").is_some_and(|o| !o.is_null());
         for (index, reference) in reader
             .seq(
                 tls,
                 "certificateRefs",
-                &format!("{tls_path}.certificateRefs"),
+                FieldPath::new(&tls_path).key("certificateRefs"),
             )
             .iter()
             .enumerate()
@@ -478,15 +495,17 @@ fn read_listener<'n>(
         );
     }
     let allowed_path = format!("{path}.allowedRoutes");
-    if let Some(allowed) = reader.map(node, "allowedRoutes", &allowed_path) {
-        if let Some(namespaces) =
-            reader.map(allowed, "namespaces", &format!("{allowed_path}.namespaces"))
-        {
+    if let Some(allowed) = reader.map(node, "allowedRoutes", FieldPath::new(&allowed_path)) {
+        if let Some(namespaces) = reader.map(
+            allowed,
+            "namespaces",
+            FieldPath::new(&allowed_path).key("namespaces"),
+        ) {
             let from = reader
                 .string(
                     namespaces,
                     "from",
-                    &format!("{allowed_path}.namespaces.from"),
+                    FieldPath::new(&allowed_path).key("namespaces.from"),
                 )
                 .unwrap_or_else(|| "Same".to_string());
             listener.allowed_namespaces = match from.as_str() {
@@ -495,7 +514,7 @@ fn read_listener<'n>(
                 "Selector" => FromNamespaces::Selector(reader.label_selector(
                     namespaces,
                     "selector",
-                    &format!("{allowed_path}.namespaces.selector"),
+                    FieldPath::new(&allowed_path).key("namespaces.selector"),
                 )),
                 other => {
                     problems.add(namespaces.get("from").unwrap_or(namespaces), &format!("{allowed_path}.namespaces.from"), format!("`from: {other}` is not allowed on a Gateway listener; use Same, All or Selector"));
@@ -504,7 +523,7 @@ fn read_listener<'n>(
             };
         }
         for (index, kind) in reader
-            .seq(allowed, "kinds", &format!("{allowed_path}.kinds"))
+            .seq(allowed, "kinds", FieldPath::new(&allowed_path).key("kinds"))
             .iter()
             .enumerate()
         {
@@ -528,11 +547,15 @@ fn read_grant<'n>(
         from: Vec::new(),
         to: Vec::new(),
     };
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         problems.add(root, "spec", "`spec` is required".into());
         return grant;
     };
-    for (index, from) in reader.seq(spec, "from", "spec.from").iter().enumerate() {
+    for (index, from) in reader
+        .seq(spec, "from", FieldPath::new("spec.from"))
+        .iter()
+        .enumerate()
+    {
         let path = format!("spec.from[{index}]");
         grant.from.push(GrantFrom {
             group: string_or(reader, from, &path, "group", ""),
@@ -540,13 +563,17 @@ fn read_grant<'n>(
             namespace: string_or(reader, from, &path, "namespace", ""),
         });
     }
-    for (index, to) in reader.seq(spec, "to", "spec.to").iter().enumerate() {
+    for (index, to) in reader
+        .seq(spec, "to", FieldPath::new("spec.to"))
+        .iter()
+        .enumerate()
+    {
         let path = format!("spec.to[{index}]");
         grant.to.push(GrantTo {
             group: string_or(reader, to, &path, "group", ""),
             kind: string_or(reader, to, &path, "kind", ""),
             name: reader
-                .string(to, "name", &format!("{path}.name"))
+                .string(to, "name", FieldPath::new(&path).key("name"))
                 .filter(|n| !n.is_empty()),
         });
     }
@@ -579,12 +606,12 @@ fn read_backend_tls_policy<'n>(
         well_known_ca_certificates: None,
         creation_timestamp: None,
     };
-    let Some(spec) = reader.map(root, "spec", "spec") else {
+    let Some(spec) = reader.map(root, "spec", FieldPath::new("spec")) else {
         problems.add(root, "spec", "`spec` is required".into());
         return policy;
     };
     for (index, target) in reader
-        .seq(spec, "targetRefs", "spec.targetRefs")
+        .seq(spec, "targetRefs", FieldPath::new("spec.targetRefs"))
         .iter()
         .enumerate()
     {
@@ -593,7 +620,11 @@ fn read_backend_tls_policy<'n>(
             group: string_or(reader, target, &field, "group", ""),
             kind: string_or(reader, target, &field, "kind", ""),
             name: string_or(reader, target, &field, "name", ""),
-            section_name: reader.string(target, "sectionName", &format!("{field}.sectionName")),
+            section_name: reader.string(
+                target,
+                "sectionName",
+                FieldPath::new(&field).key("sectionName"),
+            ),
             field,
         });
     }
@@ -604,7 +635,7 @@ fn read_backend_tls_policy<'n>(
             "`spec.targetRefs` needs 1 to 16 entries".into(),
         );
     }
-    let Some(validation) = reader.map(spec, "validation", "spec.validation") else {
+    let Some(validation) = reader.map(spec, "validation", FieldPath::new("spec.validation")) else {
         problems.add(
             spec,
             "spec.validation",
@@ -612,7 +643,11 @@ fn read_backend_tls_policy<'n>(
         );
         return policy;
     };
-    match reader.string(validation, "hostname", "spec.validation.hostname") {
+    match reader.string(
+        validation,
+        "hostname",
+        FieldPath::new("spec.validation.hostname"),
+    ) {
         Some(text) => {
             if let Err(why) = hostname::validate(&text, hostname::Wildcard::Forbidden) {
                 problems.add(
@@ -633,7 +668,7 @@ fn read_backend_tls_policy<'n>(
         .seq(
             validation,
             "caCertificateRefs",
-            "spec.validation.caCertificateRefs",
+            FieldPath::new("spec.validation.caCertificateRefs"),
         )
         .iter()
         .enumerate()
@@ -649,7 +684,7 @@ fn read_backend_tls_policy<'n>(
     policy.well_known_ca_certificates = reader.string(
         validation,
         "wellKnownCACertificates",
-        "spec.validation.wellKnownCACertificates",
+        FieldPath::new("spec.validation.wellKnownCACertificates"),
     );
     if policy.ca_certificate_refs.is_empty() == policy.well_known_ca_certificates.is_none() {
         problems.add(
@@ -678,14 +713,14 @@ fn read_route<'n>(
         rules: Vec::new(),
         creation_timestamp: None,
     };
-    let spec = reader.map(root, "spec", "spec");
+    let spec = reader.map(root, "spec", FieldPath::new("spec"));
     let Some(spec) = spec else {
         problems.add(root, "spec", "`spec` is required".into());
         return route;
     };
     if kind.has_hostnames() {
         for (index, text) in reader
-            .strings(spec, "hostnames", "spec.hostnames")
+            .strings(spec, "hostnames", FieldPath::new("spec.hostnames"))
             .into_iter()
             .enumerate()
         {
@@ -712,7 +747,7 @@ fn read_route<'n>(
         }
     }
     for (index, parent) in reader
-        .seq(spec, "parentRefs", "spec.parentRefs")
+        .seq(spec, "parentRefs", FieldPath::new("spec.parentRefs"))
         .iter()
         .enumerate()
     {
@@ -722,8 +757,12 @@ fn read_route<'n>(
             kind: string_or(reader, parent, &path, "kind", "Gateway"),
             namespace: string_or(reader, parent, &path, "namespace", &meta.namespace),
             name: string_or(reader, parent, &path, "name", ""),
-            section_name: reader.string(parent, "sectionName", &format!("{path}.sectionName")),
-            port: reader.int(parent, "port", &format!("{path}.port")),
+            section_name: reader.string(
+                parent,
+                "sectionName",
+                FieldPath::new(&path).key("sectionName"),
+            ),
+            port: reader.int(parent, "port", FieldPath::new(&path).key("port")),
             field: path.clone(),
         };
         let same_parent = route.parent_refs.iter().find(|other: &&ParentRef| {
@@ -742,7 +781,7 @@ fn read_route<'n>(
         }
         route.parent_refs.push(parent_ref);
     }
-    let rule_nodes = reader.seq(spec, "rules", "spec.rules");
+    let rule_nodes = reader.seq(spec, "rules", FieldPath::new("spec.rules"));
     if version == "v1"
         && matches!(kind, RouteKind::Tls | RouteKind::Tcp | RouteKind::Udp)
         && rule_nodes.len() != 1
@@ -768,7 +807,7 @@ fn read_route<'n>(
     }
     for (index, node) in rule_nodes.iter().enumerate() {
         let path = format!("spec.rules[{index}]");
-        reader.record(node, &path);
+        reader.record(node, FieldPath::new(&path));
         route.rules.push(read_rule(
             reader,
             node,
@@ -824,7 +863,7 @@ fn read_rule<'n>(
     problems: &mut Problems<'n>,
 ) -> RouteRule {
     let mut rule = RouteRule {
-        name: reader.string(node, "name", &format!("{path}.name")),
+        name: reader.string(node, "name", FieldPath::new(path).key("name")),
         matches: Vec::new(),
         filters: Vec::new(),
         backend_refs: Vec::new(),
@@ -832,24 +871,29 @@ fn read_rule<'n>(
         field: path.to_string(),
     };
     let mut unsupported: Vec<String> = Vec::new();
-    let match_nodes = reader.seq(node, "matches", &format!("{path}.matches"));
+    let match_nodes = reader.seq(node, "matches", FieldPath::new(path).key("matches"));
     for (index, match_node) in match_nodes.iter().enumerate() {
         let match_path = format!("{path}.matches[{index}]");
         match kind {
             RouteKind::Http => {
                 let mut http_match = default_http_match();
                 if let Some(path_node) =
-                    reader.map(match_node, "path", &format!("{match_path}.path"))
+                    reader.map(match_node, "path", FieldPath::new(&match_path).key("path"))
                 {
-                    let kind_text =
-                        reader.string(path_node, "type", &format!("{match_path}.path.type"));
+                    let kind_text = reader.string(
+                        path_node,
+                        "type",
+                        FieldPath::new(&match_path).key("path.type"),
+                    );
                     match match_kind(kind_text, MatchKind::PathPrefix) {
                         Ok(kind) => http_match.path.kind = kind,
                         Err(other) => unsupported.push(format!("path match type {other}")),
                     }
-                    if let Some(value) =
-                        reader.string(path_node, "value", &format!("{match_path}.path.value"))
-                    {
+                    if let Some(value) = reader.string(
+                        path_node,
+                        "value",
+                        FieldPath::new(&match_path).key("path.value"),
+                    ) {
                         http_match.path.value = value;
                     }
                     if http_match.path.kind != MatchKind::RegularExpression {
@@ -879,9 +923,11 @@ fn read_rule<'n>(
                     &match_path,
                     &mut unsupported,
                 );
-                if let Some(method) =
-                    reader.string(match_node, "method", &format!("{match_path}.method"))
-                {
+                if let Some(method) = reader.string(
+                    match_node,
+                    "method",
+                    FieldPath::new(&match_path).key("method"),
+                ) {
                     const METHODS: &[&str] = &[
                         "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
                         "PATCH",
@@ -900,11 +946,16 @@ fn read_rule<'n>(
                     kind: MatchKind::Exact,
                     headers: Vec::new(),
                 };
-                if let Some(method_node) =
-                    reader.map(match_node, "method", &format!("{match_path}.method"))
-                {
-                    let kind_text =
-                        reader.string(method_node, "type", &format!("{match_path}.method.type"));
+                if let Some(method_node) = reader.map(
+                    match_node,
+                    "method",
+                    FieldPath::new(&match_path).key("method"),
+                ) {
+                    let kind_text = reader.string(
+                        method_node,
+                        "type",
+                        FieldPath::new(&match_path).key("method.type"),
+                    );
                     match match_kind(kind_text, MatchKind::Exact) {
                         Ok(kind) => grpc_match.kind = kind,
                         Err(other) => unsupported.push(format!("method match type {other}")),
@@ -912,12 +963,12 @@ fn read_rule<'n>(
                     grpc_match.service = reader.string(
                         method_node,
                         "service",
-                        &format!("{match_path}.method.service"),
+                        FieldPath::new(&match_path).key("method.service"),
                     );
                     grpc_match.method = reader.string(
                         method_node,
                         "method",
-                        &format!("{match_path}.method.method"),
+                        FieldPath::new(&match_path).key("method.method"),
                     );
                     if grpc_match.service.is_none() && grpc_match.method.is_none() {
                         problems.add(
@@ -951,12 +1002,12 @@ fn read_rule<'n>(
         problems,
     );
     for (index, backend) in reader
-        .seq(node, "backendRefs", &format!("{path}.backendRefs"))
+        .seq(node, "backendRefs", FieldPath::new(path).key("backendRefs"))
         .iter()
         .enumerate()
     {
         let backend_path = format!("{path}.backendRefs[{index}]");
-        reader.record(backend, &backend_path);
+        reader.record(backend, FieldPath::new(&backend_path));
         let mut backend_ref = read_backend_ref(reader, backend, &backend_path, namespace, problems);
         backend_ref.filters = read_filters(
             reader,
@@ -1061,13 +1112,13 @@ fn read_value_matches(
 ) -> Vec<ValueMatch> {
     let mut matches: Vec<ValueMatch> = Vec::new();
     for (index, item) in reader
-        .seq(node, key, &format!("{path}.{key}"))
+        .seq(node, key, FieldPath::new(path).key(key))
         .iter()
         .enumerate()
     {
         let item_path = format!("{path}.{key}[{index}]");
         let kind = match match_kind(
-            reader.string(item, "type", &format!("{item_path}.type")),
+            reader.string(item, "type", FieldPath::new(&item_path).key("type")),
             MatchKind::Exact,
         ) {
             Ok(kind) => kind,
@@ -1105,9 +1156,9 @@ fn read_backend_ref<'n>(
         kind: string_or(reader, node, path, "kind", "Service"),
         namespace: string_or(reader, node, path, "namespace", namespace),
         name: string_or(reader, node, path, "name", ""),
-        port: reader.int(node, "port", &format!("{path}.port")),
+        port: reader.int(node, "port", FieldPath::new(path).key("port")),
         weight: reader
-            .int(node, "weight", &format!("{path}.weight"))
+            .int(node, "weight", FieldPath::new(path).key("weight"))
             .unwrap_or(1),
         filters: Vec::new(),
         field: path.to_string(),
@@ -1151,7 +1202,11 @@ fn read_filters<'n>(
     let Some(key) = path.rsplit('.').next() else {
         return filters;
     };
-    for (index, filter_node) in reader.seq(node, key, path).iter().enumerate() {
+    for (index, filter_node) in reader
+        .seq(node, key, FieldPath::new(path))
+        .iter()
+        .enumerate()
+    {
         let filter_path = format!("{path}[{index}]");
         let filter_type = string_or(reader, filter_node, &filter_path, "type", "");
         let filter = match filter_type.as_str() {
@@ -1177,23 +1232,31 @@ fn read_filters<'n>(
                     port: None,
                     status_code: 302,
                 };
-                if let Some(redirect_node) =
-                    reader.map(filter_node, "requestRedirect", &redirect_path)
-                {
-                    redirect.scheme =
-                        reader.string(redirect_node, "scheme", &format!("{redirect_path}.scheme"));
+                if let Some(redirect_node) = reader.map(
+                    filter_node,
+                    "requestRedirect",
+                    FieldPath::new(&redirect_path),
+                ) {
+                    redirect.scheme = reader.string(
+                        redirect_node,
+                        "scheme",
+                        FieldPath::new(&redirect_path).key("scheme"),
+                    );
                     redirect.hostname = reader.string(
                         redirect_node,
                         "hostname",
-                        &format!("{redirect_path}.hostname"),
+                        FieldPath::new(&redirect_path).key("hostname"),
                     );
-                    redirect.port =
-                        reader.int(redirect_node, "port", &format!("{redirect_path}.port"));
+                    redirect.port = reader.int(
+                        redirect_node,
+                        "port",
+                        FieldPath::new(&redirect_path).key("port"),
+                    );
                     redirect.status_code = reader
                         .int(
                             redirect_node,
                             "statusCode",
-                            &format!("{redirect_path}.statusCode"),
+                            FieldPath::new(&redirect_path).key("statusCode"),
                         )
                         .unwrap_or(302);
                     redirect.path =
@@ -1211,12 +1274,12 @@ fn read_filters<'n>(
             }
             "URLRewrite" => {
                 let rewrite_path = format!("{filter_path}.urlRewrite");
-                match reader.map(filter_node, "urlRewrite", &rewrite_path) {
+                match reader.map(filter_node, "urlRewrite", FieldPath::new(&rewrite_path)) {
                     Some(rewrite) => Filter::UrlRewrite {
                         hostname: reader.string(
                             rewrite,
                             "hostname",
-                            &format!("{rewrite_path}.hostname"),
+                            FieldPath::new(&rewrite_path).key("hostname"),
                         ),
                         path: read_path_modifier(reader, rewrite, &rewrite_path, unsupported),
                     },
@@ -1228,7 +1291,9 @@ fn read_filters<'n>(
             }
             "RequestMirror" => {
                 let mirror_path = format!("{filter_path}.requestMirror");
-                let Some(mirror) = reader.map(filter_node, "requestMirror", &mirror_path) else {
+                let Some(mirror) =
+                    reader.map(filter_node, "requestMirror", FieldPath::new(&mirror_path))
+                else {
                     problems.add(
                         filter_node,
                         &mirror_path,
@@ -1236,9 +1301,11 @@ fn read_filters<'n>(
                     );
                     continue;
                 };
-                let Some(backend) =
-                    reader.map(mirror, "backendRef", &format!("{mirror_path}.backendRef"))
-                else {
+                let Some(backend) = reader.map(
+                    mirror,
+                    "backendRef",
+                    FieldPath::new(&mirror_path).key("backendRef"),
+                ) else {
                     problems.add(
                         mirror,
                         &format!("{mirror_path}.backendRef"),
@@ -1281,7 +1348,7 @@ fn read_path_modifier(
     unsupported: &mut Vec<String>,
 ) -> Option<PathModifier> {
     let modifier_path = format!("{path}.path");
-    let modifier = reader.map(node, "path", &modifier_path)?;
+    let modifier = reader.map(node, "path", FieldPath::new(&modifier_path))?;
     let modifier_type = string_or(reader, modifier, &modifier_path, "type", "");
     match modifier_type.as_str() {
         "ReplaceFullPath" => Some(PathModifier::ReplaceFullPath(
@@ -1289,7 +1356,7 @@ fn read_path_modifier(
                 .string(
                     modifier,
                     "replaceFullPath",
-                    &format!("{modifier_path}.replaceFullPath"),
+                    FieldPath::new(&modifier_path).key("replaceFullPath"),
                 )
                 .unwrap_or_default(),
         )),
@@ -1298,7 +1365,7 @@ fn read_path_modifier(
                 .string(
                     modifier,
                     "replacePrefixMatch",
-                    &format!("{modifier_path}.replacePrefixMatch"),
+                    FieldPath::new(&modifier_path).key("replacePrefixMatch"),
                 )
                 .unwrap_or_default(),
         )),
@@ -1317,12 +1384,16 @@ fn read_header_modifier(
 ) -> HeaderModifier {
     let mut modifier = HeaderModifier::default();
     let modifier_path = format!("{path}.{key}");
-    let Some(modifier_node) = reader.map(node, key, &modifier_path) else {
+    let Some(modifier_node) = reader.map(node, key, FieldPath::new(&modifier_path)) else {
         return modifier;
     };
     for (list, target) in [("set", &mut modifier.set), ("add", &mut modifier.add)] {
         for (index, item) in reader
-            .seq(modifier_node, list, &format!("{modifier_path}.{list}"))
+            .seq(
+                modifier_node,
+                list,
+                FieldPath::new(&modifier_path).key(list),
+            )
             .iter()
             .enumerate()
         {
@@ -1332,7 +1403,11 @@ fn read_header_modifier(
             target.push((name, value));
         }
     }
-    modifier.remove = reader.strings(modifier_node, "remove", &format!("{modifier_path}.remove"));
+    modifier.remove = reader.strings(
+        modifier_node,
+        "remove",
+        FieldPath::new(&modifier_path).key("remove"),
+    );
     modifier
 }
 
@@ -1340,6 +1415,6 @@ fn read_header_modifier(
 /// when it is unset: the defaulted fields of every Gateway API reference.
 fn string_or(reader: &mut Reader, node: &YamlNode, path: &str, key: &str, default: &str) -> String {
     reader
-        .string(node, key, &format!("{path}.{key}"))
+        .string(node, key, FieldPath::new(path).key(key))
         .unwrap_or_else(|| default.to_string())
 }
