@@ -154,7 +154,9 @@ fn answer(state: AppState, serial: u64, kind: u32, payload: JsValue) {
             drop(payload);
             let Some(part) = codec::decode(&bytes) else {
                 // Not the bytes this build writes (it cannot happen with one wasm
-                // module for both sides): analyse here rather than show nothing.
+                // module for both sides): analyse here rather than show nothing,
+                // and stop the worker, whose later parts would lack this one.
+                cancel();
                 return state.analyze_here();
             };
             drop(bytes);
