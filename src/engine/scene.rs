@@ -127,35 +127,104 @@ pub struct Tenths(pub f64);
 
 impl fmt::Display for Tenths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let x = self.0;
-        let tenths = x.abs() * 10.0;
-        // Below 1e9 tenths, `tenths` is within 1.2e-7 of the exact product, so a
-        // fraction 1e-6 away from one half rounds the same way on both.
-        let in_range = tenths < 1e9; // false for NaN too
-        if !in_range || ((tenths - tenths.floor()) - 0.5).abs() < 1e-6 {
-            return write!(f, "{x:.1}");
-        }
-        // Written backwards into a buffer: the tenth, the point, the units.
-        let mut n = tenths.round() as u64;
         let mut buffer = [0u8; 24];
-        let mut start = buffer.len() - 2;
-        buffer[start] = b'.';
-        buffer[start + 1] = b'0' + (n % 10) as u8;
+        match tenths_digits(self.0, &mut buffer) {
+            Some(start) => f.write_str(ascii(&buffer[start..])),
+            None => write!(f, "{:.1}", self.0),
+        }
+    }
+}
+
+/// Writes `x` in tenths backwards into the end of `buffer` (the units, the point,
+/// the tenth) and returns where it starts; `None` for a number the standard
+/// formatter has to write.
+fn tenths_digits(x: f64, buffer: &mut [u8; 24]) -> Option<usize> {
+    let tenths = x.abs() * 10.0;
+    // Below 1e9 tenths, `tenths` is within 1.2e-7 of the exact product, so a
+    // fraction 1e-6 away from one half rounds the same way on both.
+    let in_range = tenths < 1e9; // false for NaN too
+    if !in_range || ((tenths - tenths.floor()) - 0.5).abs() < 1e-6 {
+        return None;
+    }
+    let mut n = tenths.round() as u64;
+    let mut start = buffer.len() - 2;
+    buffer[start] = b'.';
+    buffer[start + 1] = b'0' + (n % 10) as u8;
+    n /= 10;
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
         n /= 10;
-        loop {
-            start -= 1;
-            buffer[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
+        if n == 0 {
+            break;
+        }
+    }
+    if x.is_sign_negative() {
+        start -= 1;
+        buffer[start] = b'-';
+    }
+    Some(start)
+}
+
+/// Bytes known to be ASCII (digits, a point, a sign) as text.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Appends `x` as [`Tenths`] writes it, without the formatting machinery: a large
+/// picture writes a few hundred thousand coordinates into its paths.
+pub fn push_tenths(out: &mut String, x: f64) {
+    let mut buffer = [0u8; 24];
+    match tenths_digits(x, &mut buffer) {
+        Some(start) => out.push_str(ascii(&buffer[start..])),
+        None => {
+            let _ = write!(out, "{x:.1}");
+        }
+    }
+}
+
+/// Appends `prefix`, then the point `x,y` in tenths: one step of SVG path data.
+fn push_point(out: &mut String, prefix: &str, (x, y): (f64, f64)) {
+    out.push_str(prefix);
+    push_tenths(out, x);
+    out.push(',');
+    push_tenths(out, y);
+}
+
+/// Appends `n` in decimal, without the formatting machinery.
+fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut buffer = [0u8; 20];
+    let mut start = buffer.len();
+    let mut n = n.unsigned_abs();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(ascii(&buffer[start..]));
+}
+
+/// An address as text: IPv4 written directly (every pod of a large picture has
+/// one), IPv6 through the standard formatter.
+fn ip_text(ip: &std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let mut text = String::with_capacity(15);
+            for (n, octet) in v4.octets().into_iter().enumerate() {
+                if n > 0 {
+                    text.push('.');
+                }
+                push_int(&mut text, i64::from(octet));
             }
+            text
         }
-        if x.is_sign_negative() {
-            start -= 1;
-            buffer[start] = b'-';
-        }
-        // Only ASCII digits, a point and a sign were written.
-        f.write_str(std::str::from_utf8(&buffer[start..]).unwrap_or_default())
+        std::net::IpAddr::V6(_) => ip.to_string(),
     }
 }
 
@@ -1830,11 +1899,14 @@ fn place_nodes(
                     class: "workload-group".into(),
                     label: workload.name.clone(),
                     sublabel: namespace.to_string(),
-                    tooltip: format!(
-                        "{workload} in {namespace}: {} pods on {}",
-                        members.len(),
-                        node.name
-                    ),
+                    tooltip: {
+                        let mut tooltip =
+                            joined(&[&workload.kind, "/", &workload.name, " in ", namespace, ": "]);
+                        push_int(&mut tooltip, members.len() as i64);
+                        tooltip.push_str(" pods on ");
+                        tooltip.push_str(&node.name);
+                        tooltip
+                    },
                     badge: badges
                         .get(&joined(&[
                             &workload.kind,
@@ -1850,7 +1922,7 @@ fn place_nodes(
                     let row = position / chips_per_row;
                     let column = position % chips_per_row;
                     let state = Readiness::of(pod.terminating, pod.ready).as_str();
-                    let ip = pod.ips.first().map(ToString::to_string);
+                    let ip = pod.ips.first().map(ip_text);
                     scene.push(Shape {
                         id: pod_id(&pod.namespace, &pod.name),
                         kind: ShapeKind::Chip,
@@ -2055,14 +2127,15 @@ fn port_mapping(
     let mut mapping = String::new();
     for (n, service_port) in service.ports.iter().enumerate() {
         let separator = if n == 0 { ":" } else { ", :" };
-        let _ = match endpoint.ports.iter().find(|p| p.name == service_port.name) {
-            Some(p) => write!(mapping, "{separator}{} → {}", service_port.port, p.port),
-            None => write!(
-                mapping,
-                "{separator}{} → {}",
-                service_port.port, service_port.target_port
-            ),
-        };
+        mapping.push_str(separator);
+        push_int(&mut mapping, service_port.port);
+        mapping.push_str(" → ");
+        match endpoint.ports.iter().find(|p| p.name == service_port.name) {
+            Some(p) => push_int(&mut mapping, p.port),
+            None => {
+                let _ = write!(mapping, "{}", service_port.target_port);
+            }
+        }
     }
     mapping
 }
@@ -2097,7 +2170,8 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
     let Some(&(x0, y0)) = points.first() else {
         return String::new();
     };
-    let mut path = format!("M{},{}", Tenths(x0), Tenths(y0));
+    let mut path = String::with_capacity(24 + 56 * points.len());
+    push_point(&mut path, "M", (x0, y0));
     for window in points.windows(3) {
         let [previous, corner, next] = [window[0], window[1], window[2]];
         let toward = |from: (f64, f64), to: (f64, f64)| {
@@ -2113,21 +2187,13 @@ fn rounded_polyline(points: &[(f64, f64)]) -> String {
             }
         };
         let (enter, leave) = (toward(corner, previous), toward(corner, next));
-        let _ = write!(
-            path,
-            " L{},{} C{},{} {},{} {},{}",
-            Tenths(enter.0),
-            Tenths(enter.1),
-            Tenths(corner.0),
-            Tenths(corner.1),
-            Tenths(corner.0),
-            Tenths(corner.1),
-            Tenths(leave.0),
-            Tenths(leave.1)
-        );
+        push_point(&mut path, " L", enter);
+        push_point(&mut path, " C", corner);
+        push_point(&mut path, " ", corner);
+        push_point(&mut path, " ", leave);
     }
     if let Some(&(x, y)) = points.last() {
-        let _ = write!(path, " L{},{}", Tenths(x), Tenths(y));
+        push_point(&mut path, " L", (x, y));
     }
     path
 }
@@ -2191,26 +2257,19 @@ fn bundle_dependencies(scene: &mut Scene) {
             });
         let split_y = start.1.clamp(low, high);
         let bend = (start.0 - split_x) / 2.0;
-        let trunk = format!(
-            "M{},{} C{},{} {},{} {},{}",
-            Tenths(start.0),
-            Tenths(start.1),
-            Tenths(start.0 - bend),
-            Tenths(start.1),
-            Tenths(split_x + bend),
-            Tenths(split_y),
-            Tenths(split_x),
-            Tenths(split_y)
-        );
+        let mut trunk = String::with_capacity(64);
+        push_point(&mut trunk, "M", start);
+        push_point(&mut trunk, " C", (start.0 - bend, start.1));
+        push_point(&mut trunk, " ", (split_x + bend, split_y));
+        push_point(&mut trunk, " ", (split_x, split_y));
         for (&position, &(target_x, target_y)) in members.iter().zip(&targets) {
             let reach = (split_x - target_x) / 2.0;
-            let (split_y, target_x, target_y) =
-                (Tenths(split_y), Tenths(target_x), Tenths(target_y));
-            scene.edges[position].path = format!(
-                "{trunk} C{},{split_y} {},{target_y} {target_x},{target_y}",
-                Tenths(split_x - reach),
-                Tenths(target_x.0 + reach)
-            );
+            let mut path = String::with_capacity(trunk.len() + 48);
+            path.push_str(&trunk);
+            push_point(&mut path, " C", (split_x - reach, split_y));
+            push_point(&mut path, " ", (target_x + reach, target_y));
+            push_point(&mut path, " ", (target_x, target_y));
+            scene.edges[position].path = path;
         }
     }
 }
@@ -2277,12 +2336,12 @@ fn curve_ends(a: &Rect, b: &Rect) -> ((f64, f64), (f64, f64)) {
 fn curve(a: &Rect, b: &Rect) -> String {
     let ((ax, ay), (bx, by)) = curve_ends(a, b);
     let bend = ((bx - ax).abs() / 2.0).max(30.0) * if bx >= ax { 1.0 } else { -1.0 };
-    let (ax_t, ay, bx_t, by) = (Tenths(ax), Tenths(ay), Tenths(bx), Tenths(by));
-    format!(
-        "M{ax_t},{ay} C{},{ay} {},{by} {bx_t},{by}",
-        Tenths(ax + bend),
-        Tenths(bx - bend)
-    )
+    let mut path = String::with_capacity(56);
+    push_point(&mut path, "M", (ax, ay));
+    push_point(&mut path, " C", (ax + bend, ay));
+    push_point(&mut path, " ", (bx - bend, by));
+    push_point(&mut path, " ", (bx, by));
+    path
 }
 
 fn service_type_class(service_type: ServiceType) -> &'static str {
