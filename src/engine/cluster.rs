@@ -14,6 +14,7 @@ use super::diag::{Diagnostic, Source};
 use super::model::*;
 use super::refs::{KindRef, NamespacedName};
 use super::selector::{LabelSelector, Labels};
+use super::text;
 
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
@@ -75,13 +76,13 @@ const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 /// Five characters as the apiserver appends to `generateName`, but seeded, so runs agree.
 pub fn name_suffix(parts: &[&str], seed: u64) -> String {
     let mut hash = stable_hash(parts) ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (0..5)
-        .map(|_| {
-            let index = (hash % NAME_SUFFIX_ALPHABET.len() as u64) as usize;
-            hash /= NAME_SUFFIX_ALPHABET.len() as u64;
-            NAME_SUFFIX_ALPHABET[index] as char
-        })
-        .collect()
+    let mut suffix = String::with_capacity(5);
+    for _ in 0..5 {
+        let index = (hash % NAME_SUFFIX_ALPHABET.len() as u64) as usize;
+        hash /= NAME_SUFFIX_ALPHABET.len() as u64;
+        suffix.push(char::from(NAME_SUFFIX_ALPHABET[index]));
+    }
+    suffix
 }
 
 /// `SafeEncodeString` of a decimal hash: digits map to consonants so no words form (§7).
@@ -261,12 +262,14 @@ impl PodNaming {
                 format!("{}-{index}-{suffix}", self.name_prefix)
             }
             (_, ReplicaSlot::Index(index)) => {
-                let suffix = name_suffix(&[namespace, suffix_owner, &index.to_string()], seed);
-                format!("{}-{suffix}", self.name_prefix)
+                let mut index_text = String::with_capacity(10);
+                text::push_int(&mut index_text, i64::from(index));
+                let suffix = name_suffix(&[namespace, suffix_owner, &index_text], seed);
+                [self.name_prefix.as_str(), "-", &suffix].concat()
             }
             (_, ReplicaSlot::Node(node_name)) => {
                 let suffix = name_suffix(&[namespace, suffix_owner, node_name], seed);
-                format!("{}-{suffix}", self.name_prefix)
+                [self.name_prefix.as_str(), "-", &suffix].concat()
             }
         };
         PodIdentity {

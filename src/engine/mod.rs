@@ -56,6 +56,7 @@ pub mod sort;
 pub mod sources;
 pub mod spatial;
 pub mod stages;
+pub mod text;
 pub mod trace;
 pub mod trace_overlay;
 pub mod validate;

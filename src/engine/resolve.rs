@@ -14,6 +14,7 @@ use super::diag::Diagnostic;
 use super::model::*;
 use super::refs::NamespacedName;
 use super::selector::Labels;
+use super::text;
 
 pub const NODE_PORT_FIRST: u64 = 30000;
 pub const NODE_PORT_LAST: u64 = 32767;
@@ -111,7 +112,14 @@ impl ResolvedService {
         NamespacedName::new(&self.namespace, &self.name)
     }
     pub fn fqdn(&self, cluster_domain: &str) -> String {
-        format!("{}.{}.svc.{}", self.name, self.namespace, cluster_domain)
+        [
+            self.name.as_str(),
+            ".",
+            &self.namespace,
+            ".svc.",
+            cluster_domain,
+        ]
+        .concat()
     }
     /// `ExternallyAccessible` (K/K pkg/proxy/serviceport.go, §5.1).
     pub fn externally_accessible(&self) -> bool {
@@ -385,7 +393,7 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
     let address_record = |name: &str, ip: &IpAddr| DnsRecord {
         name: name.to_string(),
         record_type: if ip.is_ipv4() { "A" } else { "AAAA" },
-        data: ip.to_string(),
+        data: text::ip_text(ip),
     };
     if let Some(external_name) = &service.external_name {
         if service.service_type == ServiceType::ExternalName {
@@ -417,13 +425,13 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
                     .map(dashed_ip)
                     .unwrap_or_default()
             });
-            let host_fqdn = format!("{host}.{fqdn}");
+            let host_fqdn = [host.as_str(), ".", &fqdn].concat();
             for ip in &endpoint.addresses {
                 records.push(address_record(&host_fqdn, ip));
                 records.push(DnsRecord {
                     name: reverse_name(ip),
                     record_type: "PTR",
-                    data: format!("{host_fqdn}."),
+                    data: [host_fqdn.as_str(), "."].concat(),
                 });
             }
             for port in &named_ports {
@@ -442,7 +450,7 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
             records.push(DnsRecord {
                 name: reverse_name(ip),
                 record_type: "PTR",
-                data: format!("{fqdn}."),
+                data: [fqdn.as_str(), "."].concat(),
             });
         }
         for port in &named_ports {
@@ -456,26 +464,43 @@ pub fn dns_records(service: &ResolvedService, cluster_domain: &str) -> Vec<DnsRe
 
 fn srv_record(port: &ResolvedPort, fqdn: &str, port_number: i64, target: &str) -> DnsRecord {
     DnsRecord {
-        name: format!(
-            "_{}._{}.{fqdn}",
+        name: [
+            "_",
             port.name.as_deref().unwrap_or_default(),
-            port.protocol.lowercase()
-        ),
+            "._",
+            port.protocol.lowercase(),
+            ".",
+            fqdn,
+        ]
+        .concat(),
         record_type: "SRV",
-        data: format!("0 100 {port_number} {target}."),
+        data: {
+            let mut data = String::with_capacity(target.len() + 16);
+            data.push_str("0 100 ");
+            text::push_int(&mut data, port_number);
+            data.push(' ');
+            data.push_str(target);
+            data.push('.');
+            data
+        },
     }
 }
 
 /// `10.0.0.3` → `10-0-0-3`, as pod A records and CoreDNS endpoint names use.
 pub fn dashed_ip(ip: &IpAddr) -> String {
-    ip.to_string().replace(['.', ':'], "-")
+    text::ip_text(ip).replace(['.', ':'], "-")
 }
 
 fn reverse_name(ip: &IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, c, d] = v4.octets();
-            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+            let mut name = String::with_capacity(29);
+            for octet in v4.octets().into_iter().rev() {
+                text::push_int(&mut name, i64::from(octet));
+                name.push('.');
+            }
+            name.push_str("in-addr.arpa");
+            name
         }
         IpAddr::V6(v6) => {
             let nibbles: Vec<String> = v6

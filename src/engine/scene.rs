@@ -20,6 +20,7 @@ use super::layer_order::{order_layers, order_layers_seeded, Layer, ROOT};
 use super::lod;
 use super::model::{Readiness, ServiceType};
 use super::refs::KindRef;
+use super::text::{ascii, ip_text, push_int};
 use super::trace::Place;
 use super::Topology;
 
@@ -166,11 +167,6 @@ fn tenths_digits(x: f64, buffer: &mut [u8; 24]) -> Option<usize> {
     Some(start)
 }
 
-/// Bytes known to be ASCII (digits, a point, a sign) as text.
-fn ascii(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
-}
-
 /// Appends `x` as [`Tenths`] writes it, without the formatting machinery: a large
 /// picture writes a few hundred thousand coordinates into its paths.
 pub fn push_tenths(out: &mut String, x: f64) {
@@ -189,43 +185,6 @@ fn push_point(out: &mut String, prefix: &str, (x, y): (f64, f64)) {
     push_tenths(out, x);
     out.push(',');
     push_tenths(out, y);
-}
-
-/// Appends `n` in decimal, without the formatting machinery.
-fn push_int(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
-    }
-    let mut buffer = [0u8; 20];
-    let mut start = buffer.len();
-    let mut n = n.unsigned_abs();
-    loop {
-        start -= 1;
-        buffer[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(ascii(&buffer[start..]));
-}
-
-/// An address as text: IPv4 written directly (every pod of a large picture has
-/// one), IPv6 through the standard formatter.
-fn ip_text(ip: &std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let mut text = String::with_capacity(15);
-            for (n, octet) in v4.octets().into_iter().enumerate() {
-                if n > 0 {
-                    text.push('.');
-                }
-                push_int(&mut text, i64::from(octet));
-            }
-            text
-        }
-        std::net::IpAddr::V6(_) => ip.to_string(),
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

@@ -24,6 +24,7 @@ use super::k8s_names::{
 };
 use super::model::{PortRef, Protocol, Service, ServiceType, SessionAffinity, TrafficPolicy};
 use super::selector::{is_label_key, is_label_value};
+use super::text;
 
 /// The annotation that predates `spec.loadBalancerSourceRanges` and is still honored
 /// when the field is empty.
@@ -187,7 +188,7 @@ fn check_ports(report: &mut Report) {
             );
         }
 
-        let target_port_field = format!("{path}.targetPort");
+        let target_port_field = [path.as_str(), ".targetPort"].concat();
         // An absent or zero targetPort was defaulted to `port`; when that is out of
         // range, the port error above already says so.
         let target_port_is_defaulted_bad_port = service_port.target_port
@@ -322,8 +323,13 @@ fn check_node_ports(report: &mut Report) {
 fn port_paths(service: &Service) -> Vec<String> {
     let n_model_ports = service.spec.ports.len();
     let positions = &service.meta.field_positions;
+    let mut key = String::new();
     let kept_indices: Vec<usize> = (0..n_written_ports(service))
-        .filter(|index| positions.contains_key(&format!("spec.ports[{index}].port")))
+        .filter(|&index| {
+            port_path_into(&mut key, index);
+            key.push_str(".port");
+            positions.contains_key(&key)
+        })
         .collect();
     let indices: Vec<usize> = if kept_indices.len() == n_model_ports {
         kept_indices
@@ -332,15 +338,31 @@ fn port_paths(service: &Service) -> Vec<String> {
     };
     indices
         .into_iter()
-        .map(|index| format!("spec.ports[{index}]"))
+        .map(|index| {
+            let mut path = String::with_capacity(16);
+            port_path_into(&mut path, index);
+            path
+        })
         .collect()
+}
+
+/// Writes `spec.ports[index]` into `path`, replacing what it held.
+fn port_path_into(path: &mut String, index: usize) {
+    path.clear();
+    path.push_str("spec.ports[");
+    text::push_int(path, i64::try_from(index).unwrap_or(i64::MAX));
+    path.push(']');
 }
 
 /// How many entries `spec.ports` has in the manifest, as ingest recorded them.
 fn n_written_ports(service: &Service) -> usize {
     let positions = &service.meta.field_positions;
+    let mut key = String::new();
     (0..)
-        .take_while(|index| positions.contains_key(&format!("spec.ports[{index}]")))
+        .take_while(|&index| {
+            port_path_into(&mut key, index);
+            positions.contains_key(&key)
+        })
         .count()
 }
 

@@ -271,11 +271,16 @@ fn encoding_service_types_pod_states_and_badges() {
 /// §13: the scene writes coordinates in tenths, byte for byte as `{:.1}` would,
 /// through a faster path that leaves only near-ties to the standard formatter.
 mod tenths {
-    use kubetopo::engine::scene::Tenths;
+    use kubetopo::engine::scene::{push_tenths, Tenths};
     use proptest::prelude::*;
 
     fn same(x: f64) {
-        assert_eq!(Tenths(x).to_string(), format!("{x:.1}"), "for {x:e}");
+        let standard = format!("{x:.1}");
+        assert_eq!(Tenths(x).to_string(), standard, "for {x:e}");
+        // Appended, as the paths are written, after what the string held.
+        let mut path = String::from("M");
+        push_tenths(&mut path, x);
+        assert_eq!(path[1..], standard, "appended, for {x:e}");
     }
 
     #[test]
@@ -325,6 +330,66 @@ mod tenths {
         ) {
             same(x);
             same(f64::from_bits(bits));
+        }
+    }
+}
+
+/// §13: the numbers and addresses the scene, pod names and DNS records write
+/// without the formatting machinery are byte for byte what `Display` writes.
+mod text_without_format {
+    use kubetopo::engine::text::{ip_text, push_int};
+    use proptest::prelude::*;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    fn same_int(n: i64) {
+        let mut text = String::from("x");
+        push_int(&mut text, n);
+        assert_eq!(text[1..], n.to_string());
+    }
+
+    fn same_ip(ip: IpAddr) {
+        assert_eq!(ip_text(&ip), ip.to_string());
+    }
+
+    #[test]
+    fn s13_integers_and_addresses_are_written_as_display_writes_them() {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            99,
+            100,
+            65_535,
+            -65_536,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            same_int(n);
+        }
+        for ip in [
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::new(10, 0, 100, 255)),
+            IpAddr::V4(Ipv4Addr::BROADCAST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0x10)),
+            IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x0a00, 1)),
+        ] {
+            same_ip(ip);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn s13_any_integer_or_address_is_written_as_display_writes_it(
+            n in any::<i64>(),
+            v4 in any::<u32>(),
+            v6 in any::<u128>(),
+        ) {
+            same_int(n);
+            same_ip(IpAddr::V4(Ipv4Addr::from(v4)));
+            same_ip(IpAddr::V6(Ipv6Addr::from(v6)));
         }
     }
 }
