@@ -13,13 +13,16 @@ use super::config::Config;
 use super::diag::Diagnostic;
 use super::ingest::{self, ParsedFile, SourceFile};
 use super::model::Manifests;
+use super::yaml::{Node, Value};
 use super::{gateway, resolve_topology, validate, yaml, Topology};
+use std::rc::Rc;
 
 /// How far an analysis got, in counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// `n_read` of the `n_documents` documents of file `file_index` (0-based, of
-    /// `n_files`) are parsed.
+    /// `n_files`) are parsed. The items of a List that crosses in parts
+    /// ([`parse_in_parts`]) count as documents, once the List is parsed.
     DocumentsRead {
         file_index: usize,
         n_files: usize,
@@ -69,29 +72,43 @@ pub fn parse_in_parts(
     for (file_index, file) in files.iter().enumerate() {
         let mut documents = Vec::new();
         let mut n_read = 0;
+        // The items of the file's Lists beyond one per List: they count as documents.
+        let mut n_more_items = 0;
         yaml::load_documents_each(
             &file.name,
             &file.text,
             &mut rest.diagnostics,
             &mut |document, n_documents, diagnostics| {
-                documents.push(document);
-                n_read += 1;
-                progress(Stage::DocumentsRead {
-                    file_index,
-                    n_files,
-                    n_read,
-                    n_documents,
-                });
-                if documents.len() >= documents_per_part {
-                    let mut files = std::mem::take(&mut rest.files);
-                    files.push(ParsedFile {
-                        name: file.name.clone(),
-                        documents: std::mem::take(&mut documents),
+                let (pieces, n_items) = list_in_pieces(&document, documents_per_part)
+                    .unwrap_or_else(|| (vec![document], 1));
+                let n_pieces = pieces.len();
+                n_more_items += n_items - 1;
+                for (piece_index, piece) in pieces.into_iter().enumerate() {
+                    documents.push(piece);
+                    n_read += if piece_index + 1 < n_pieces {
+                        documents_per_part
+                    } else {
+                        n_items - documents_per_part * (n_pieces - 1)
+                    };
+                    progress(Stage::DocumentsRead {
+                        file_index,
+                        n_files,
+                        n_read,
+                        n_documents: n_documents + n_more_items,
                     });
-                    part(Parsed {
-                        files,
-                        diagnostics: std::mem::take(diagnostics),
-                    });
+                    // A List's pieces go out one by one, except the last, which
+                    // waits with the documents that follow.
+                    if documents.len() >= documents_per_part || piece_index + 1 < n_pieces {
+                        let mut files = std::mem::take(&mut rest.files);
+                        files.push(ParsedFile {
+                            name: file.name.clone(),
+                            documents: std::mem::take(&mut documents),
+                        });
+                        part(Parsed {
+                            files,
+                            diagnostics: std::mem::take(diagnostics),
+                        });
+                    }
                 }
             },
         );
@@ -101,6 +118,42 @@ pub fn parse_in_parts(
         });
     }
     rest
+}
+
+/// A document that is a `kind: List` of more than `n_items_per_piece` items (§10.1)
+/// as documents of the same index, each the List with at most that many of its
+/// items, and the number of items. Read in order, the pieces give what the List
+/// gives: ingest reads each item of a List by itself, at its own position, and
+/// uses nothing else of the List but its kind. So a `kubectl get -o yaml` dump, one
+/// document, still crosses from the worker in parts.
+fn list_in_pieces(
+    document: &yaml::Document,
+    n_items_per_piece: usize,
+) -> Option<(Vec<yaml::Document>, usize)> {
+    let root = document.root.as_ref()?;
+    let items = root.get("items")?.as_seq()?;
+    if items.len() <= n_items_per_piece || !root.get("kind")?.as_str()?.ends_with("List") {
+        return None;
+    }
+    let root_entries = root.as_map()?;
+    let mut pieces = Vec::new();
+    for piece_items in items.chunks(n_items_per_piece) {
+        let mut entries = root_entries.to_vec();
+        for (key, value) in &mut entries {
+            if key == "items" {
+                value.value = Value::Seq(Rc::new(piece_items.to_vec()));
+            }
+        }
+        pieces.push(yaml::Document {
+            index: document.index,
+            root: Some(Node {
+                value: Value::Map(Rc::new(entries)),
+                ..*root
+            }),
+            helm_source: document.helm_source.clone(),
+        });
+    }
+    Some((pieces, items.len()))
 }
 
 /// The objects read from the parsed documents, with what reading them found.

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::{AppState, ClosedFile, InputFile};
 use crate::engine::diag::Severity;
-use crate::text_edit::PendingPaste;
+use crate::text_edit::{count_lines, PendingPaste};
 
 /// Pixels per editor line; must match `.editor textarea` in style.css.
 const LINE_HEIGHT: f64 = 18.0;
@@ -35,12 +35,20 @@ pub struct LargeFile {
 
 /// `Some` when the text is past the thresholds and is shown as a read-only preview.
 pub fn large_file(text: &str) -> Option<LargeFile> {
-    let n_lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
-    (text.len() > LARGE_FILE_BYTES || n_lines > LARGE_FILE_LINES).then_some(LargeFile {
+    is_large(text).then(|| LargeFile {
         n_bytes: text.len(),
-        n_lines,
+        n_lines: count_lines(text),
     })
 }
+
+/// Whether the text is past the thresholds: [`large_file`] without counting the
+/// lines of a text its size already decides, since a paste's handler asks several
+/// times (issue #12.9).
+fn is_large(text: &str) -> bool {
+    text.len() > LARGE_FILE_BYTES
+        || (text.len() >= LARGE_FILE_LINES && count_lines(text) > LARGE_FILE_LINES)
+}
+
 
 /// The head of a large file: at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes.
 fn preview_of(text: &str) -> &str {
@@ -96,7 +104,7 @@ pub fn refresh_editor_text(state: AppState) {
         state
             .files
             .with_untracked(|files| match files.get(state.active_file.get_untracked()) {
-                Some(file) if large_file(&file.text).is_some() => {
+                Some(file) if is_large(&file.text) => {
                     (preview_of(&file.text).to_string(), true)
                 }
                 Some(file) => (file.text.clone(), false),
@@ -234,7 +242,7 @@ pub fn Editor() -> impl IntoView {
         let active_is_large = state.files.with_untracked(|files| {
             files
                 .get(state.active_file.get_untracked())
-                .is_some_and(|f| large_file(&f.text).is_some())
+                .is_some_and(|f| is_large(&f.text))
         });
         if active_is_large {
             // The textarea holds only a preview of the large file, so a paste cannot
@@ -254,7 +262,7 @@ pub fn Editor() -> impl IntoView {
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
         let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
-        if large_file(&text).is_some() {
+        if is_large(&text) {
             set_active_text(text);
             after_large_change(state);
             return;
@@ -388,9 +396,12 @@ pub fn Editor() -> impl IntoView {
         state.files.with(|files| {
             files
                 .get(state.active_file.get())
-                .map(|f| match large_file(&f.text) {
-                    Some(_) => preview_of(&f.text).lines().count().max(1),
-                    None => f.text.lines().count().max(1),
+                .map(|f| {
+                    if is_large(&f.text) {
+                        preview_of(&f.text).lines().count().max(1)
+                    } else {
+                        f.text.lines().count().max(1)
+                    }
                 })
                 .unwrap_or(1)
         })
