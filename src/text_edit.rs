@@ -99,22 +99,3 @@ fn floor_boundary(text: &str, index: usize) -> usize {
     }
     index
 }
-
-/// The lines of `text`, eight bytes at a time: a byte-wise count of a 37 MB paste
-/// took the wasm tens of milliseconds a time, and the editor counts the lines of a
-/// large paste to decide whether it fits in the textarea (issue #12.9).
-pub fn count_lines(text: &str) -> usize {
-    const ONES: u64 = u64::MAX / 255;
-    const LOW_BITS: u64 = ONES * 0x7f;
-    let words = text.as_bytes().chunks_exact(8);
-    let tail = words.remainder();
-    let mut n_newlines = tail.iter().filter(|byte| **byte == b'\n').count();
-    for word in words {
-        // A byte of `zeros` is 0 exactly where the word holds a newline; its high
-        // bit survives the last step only there.
-        let zeros = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * 10);
-        let found = !(((zeros & LOW_BITS) + LOW_BITS) | zeros | LOW_BITS);
-        n_newlines += found.count_ones() as usize;
-    }
-    n_newlines + 1
-}

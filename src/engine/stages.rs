@@ -13,9 +13,7 @@ use super::config::Config;
 use super::diag::Diagnostic;
 use super::ingest::{self, ParsedFile, SourceFile};
 use super::model::Manifests;
-use super::yaml::{Node, Value};
 use super::{gateway, resolve_topology, validate, yaml, Topology};
-use std::rc::Rc;
 
 /// How far an analysis got, in counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +56,7 @@ pub fn parse(files: &[SourceFile], progress: &mut dyn FnMut(Stage)) -> Parsed {
 
 /// [`parse`], handing out the documents parsed so far (with their diagnostics) to
 /// `part` each time a file has `documents_per_part` of them waiting, and returning
-/// the rest. Read in order with [`ReadInParts`], the parts and the rest give what
+/// the rest. The items of a List longer than a part count as documents. Read in order with [`ReadInParts`], the parts and the rest give what
 /// [`read`] gives for the whole: the web app reads one part on the page while its
 /// worker parses the next.
 pub fn parse_in_parts(
@@ -72,33 +70,25 @@ pub fn parse_in_parts(
     for (file_index, file) in files.iter().enumerate() {
         let mut documents = Vec::new();
         let mut n_read = 0;
-        // The items of the file's Lists beyond one per List: they count as documents.
-        let mut n_more_items = 0;
+        // A List's items beyond one: each crosses as a document of its own.
+        let mut n_more_documents = 0;
         yaml::load_documents_each(
             &file.name,
             &file.text,
             &mut rest.diagnostics,
             &mut |document, n_documents, diagnostics| {
-                let (pieces, n_items) = list_in_pieces(&document, documents_per_part)
-                    .unwrap_or_else(|| (vec![document], 1));
-                let n_pieces = pieces.len();
-                n_more_items += n_items - 1;
-                for (piece_index, piece) in pieces.into_iter().enumerate() {
+                let items = list_items(&document, documents_per_part);
+                n_more_documents += items.map_or(0, |items| items.len() - 1);
+                let mut take = |piece| {
                     documents.push(piece);
-                    n_read += if piece_index + 1 < n_pieces {
-                        documents_per_part
-                    } else {
-                        n_items - documents_per_part * (n_pieces - 1)
-                    };
+                    n_read += 1;
                     progress(Stage::DocumentsRead {
                         file_index,
                         n_files,
                         n_read,
-                        n_documents: n_documents + n_more_items,
+                        n_documents: n_documents + n_more_documents,
                     });
-                    // A List's pieces go out one by one, except the last, which
-                    // waits with the documents that follow.
-                    if documents.len() >= documents_per_part || piece_index + 1 < n_pieces {
+                    if documents.len() >= documents_per_part {
                         let mut files = std::mem::take(&mut rest.files);
                         files.push(ParsedFile {
                             name: file.name.clone(),
@@ -109,6 +99,18 @@ pub fn parse_in_parts(
                             diagnostics: std::mem::take(diagnostics),
                         });
                     }
+                };
+                match items {
+                    Some(items) => {
+                        for item in items {
+                            take(yaml::Document {
+                                index: document.index,
+                                root: Some(item.clone()),
+                                helm_source: document.helm_source.clone(),
+                            });
+                        }
+                    }
+                    None => take(document),
                 }
             },
         );
@@ -120,40 +122,21 @@ pub fn parse_in_parts(
     rest
 }
 
-/// A document that is a `kind: List` of more than `n_items_per_piece` items (§10.1)
-/// as documents of the same index, each the List with at most that many of its
-/// items, and the number of items. Read in order, the pieces give what the List
-/// gives: ingest reads each item of a List by itself, at its own position, and
-/// uses nothing else of the List but its kind. So a `kubectl get -o yaml` dump, one
-/// document, still crosses from the worker in parts.
-fn list_in_pieces(
-    document: &yaml::Document,
-    n_items_per_piece: usize,
-) -> Option<(Vec<yaml::Document>, usize)> {
+/// The items of a document that is a `kind: List` of more than `n_items_per_part`
+/// maps (§10.1), which cross as documents of the List's index. Read in order, they
+/// give what the List gives: ingest reads each item of a List as it reads a
+/// document, at the item's own position (a List among them is flattened in turn),
+/// and uses nothing else of the List. So a `kubectl get -o yaml` dump, one
+/// document, still crosses from the worker in parts. An item that is not a map
+/// would be named a document rather than an item in its diagnostic, so such a List
+/// stays whole.
+fn list_items(document: &yaml::Document, n_items_per_part: usize) -> Option<&[yaml::Node]> {
     let root = document.root.as_ref()?;
     let items = root.get("items")?.as_seq()?;
-    if items.len() <= n_items_per_piece || !root.get("kind")?.as_str()?.ends_with("List") {
-        return None;
-    }
-    let root_entries = root.as_map()?;
-    let mut pieces = Vec::new();
-    for piece_items in items.chunks(n_items_per_piece) {
-        let mut entries = root_entries.to_vec();
-        for (key, value) in &mut entries {
-            if key == "items" {
-                value.value = Value::Seq(Rc::new(piece_items.to_vec()));
-            }
-        }
-        pieces.push(yaml::Document {
-            index: document.index,
-            root: Some(Node {
-                value: Value::Map(Rc::new(entries)),
-                ..*root
-            }),
-            helm_source: document.helm_source.clone(),
-        });
-    }
-    Some((pieces, items.len()))
+    (items.len() > n_items_per_part
+        && root.get("kind")?.as_str()?.ends_with("List")
+        && items.iter().all(|item| item.as_map().is_some()))
+    .then_some(items)
 }
 
 /// The objects read from the parsed documents, with what reading them found.

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::{AppState, ClosedFile, InputFile};
 use crate::engine::diag::Severity;
-use crate::text_edit::{count_lines, PendingPaste};
+use crate::text_edit::PendingPaste;
 
 /// Pixels per editor line; must match `.editor textarea` in style.css.
 const LINE_HEIGHT: f64 = 18.0;
@@ -49,6 +49,9 @@ fn is_large(text: &str) -> bool {
         || (text.len() >= LARGE_FILE_LINES && count_lines(text) > LARGE_FILE_LINES)
 }
 
+fn count_lines(text: &str) -> usize {
+    text.bytes().filter(|byte| *byte == b'\n').count() + 1
+}
 
 /// The head of a large file: at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes.
 fn preview_of(text: &str) -> &str {
@@ -104,9 +107,7 @@ pub fn refresh_editor_text(state: AppState) {
         state
             .files
             .with_untracked(|files| match files.get(state.active_file.get_untracked()) {
-                Some(file) if is_large(&file.text) => {
-                    (preview_of(&file.text).to_string(), true)
-                }
+                Some(file) if is_large(&file.text) => (preview_of(&file.text).to_string(), true),
                 Some(file) => (file.text.clone(), false),
                 None => (String::new(), false),
             });
@@ -261,7 +262,7 @@ pub fn Editor() -> impl IntoView {
         let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
-        let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
+        let text = [&value[..start], pasted.as_str(), &value[end..]].concat();
         if is_large(&text) {
             set_active_text(text);
             after_large_change(state);

@@ -319,23 +319,17 @@ pub fn save_now(state: AppState) {
         revision,
         updated_ms: js_sys::Date::now(),
     };
-    let Some((summary, record)) = state.files.try_update_untracked(|files| {
+    let Some((summary, serialized)) = state.files.try_update_untracked(|files| {
         workspace.files = std::mem::take(files);
         let summary = summarize(&workspace);
-        let file_records = js_sys::Array::new();
-        for file in &workspace.files {
-            let file_record = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&file_record, &"name".into(), &file.name.as_str().into());
-            let _ = js_sys::Reflect::set(&file_record, &"text".into(), &file.text.as_str().into());
-            file_records.push(&file_record);
-        }
+        let serialized = serde_json::to_string(&workspace);
         *files = std::mem::take(&mut workspace.files);
-        (summary, record_with_files(&workspace, &file_records))
+        (summary, serialized)
     }) else {
         return;
     };
-    let record = match record {
-        Ok(record) => record,
+    let json = match serialized {
+        Ok(json) => json,
         Err(error) => {
             state.save_status.set(SaveStatus::Failed(format!(
                 "Your work cannot be saved: {error}"
@@ -344,6 +338,10 @@ pub fn save_now(state: AppState) {
         }
     };
     drop(workspace);
+    // One copy of the record outside the wasm heap, for both the crash guard and
+    // the database; the wasm's own copy goes at once.
+    let record = wasm_bindgen::JsValue::from_str(&json);
+    drop(json);
     crash::remember_saved(&record);
     let Some(database) = DATABASE.with(|cell| cell.borrow().clone()) else {
         if !matches!(state.save_status.get_untracked(), SaveStatus::Failed(_)) {
@@ -480,24 +478,6 @@ fn show_files(state: AppState, files: Vec<InputFile>) {
 pub fn new_id(prefix: &str) -> String {
     let random = (js_sys::Math::random() * 1e12) as u64;
     format!("{prefix}-{}-{random:x}", js_sys::Date::now() as u64)
-}
-
-/// The saved record of `workspace` (whose buffers were taken out) with
-/// `file_records` as its files: the JSON `serde_json` writes for the whole
-/// workspace, but with the texts escaped by the browser's `JSON.stringify`. At
-/// 37 MB, escaping them in the wasm held a paste's task for half a second (issue
-/// #12.9). Returned as one JavaScript string, outside the wasm heap, which both the
-/// crash guard and the database keep.
-fn record_with_files(
-    workspace: &Workspace,
-    file_records: &js_sys::Array,
-) -> Result<wasm_bindgen::JsValue, String> {
-    let head = serde_json::to_string(workspace).map_err(|error| error.to_string())?;
-    let record = js_sys::JSON::parse(&head).map_err(storage::describe_js_error)?;
-    let _ = js_sys::Reflect::set(&record, &"files".into(), file_records);
-    js_sys::JSON::stringify(&record)
-        .map(Into::into)
-        .map_err(storage::describe_js_error)
 }
 
 fn summarize(workspace: &Workspace) -> WorkspaceSummary {

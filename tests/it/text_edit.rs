@@ -2,7 +2,7 @@
 //! browser applied meanwhile to the older text (issue #10: `execCommand`, input
 //! methods) is carried over to the pasted text, and neither is lost.
 
-use kubetopo::text_edit::{count_lines, PendingPaste};
+use kubetopo::text_edit::PendingPaste;
 
 /// Pastes `pasted` over `before[start..end]`, lets the browser turn the old text
 /// into `now`, and returns the text and the part after the caret.
@@ -70,18 +70,4 @@ fn offsets_inside_a_character_move_back_to_its_start() {
     assert_eq!(paste.caret, 1);
     let (text, caret) = paste.replay("xé");
     assert_eq!((text.as_str(), caret), ("Zxé", 2));
-}
-
-#[test]
-fn issue_12_9_lines_are_counted_a_word_at_a_time_as_one_byte_at_a_time() {
-    // Newlines at every offset of a word, beside bytes one bit away from `\n`
-    // (0x0b, 0x08, 0x8a inside multi-byte characters), and tails of every length.
-    let pieces = ["\n", "a", "\u{b}", "\u{8}", "\u{28a}", "é", "\u{10a0a}", "\n\n", "\r\n", "\0"];
-    let mut text = String::new();
-    for round in 0..400usize {
-        text.push_str(pieces[(round * 7 + round / 3) % pieces.len()]);
-        let expected = text.bytes().filter(|byte| *byte == b'\n').count() + 1;
-        assert_eq!(count_lines(&text), expected, "{text:?}");
-    }
-    assert_eq!(count_lines(""), 1);
 }
