@@ -19,7 +19,8 @@ use super::{gateway, resolve_topology, validate, yaml, Topology};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// `n_read` of the `n_documents` documents of file `file_index` (0-based, of
-    /// `n_files`) are parsed.
+    /// `n_files`) are parsed. The items of a List that crosses in parts
+    /// ([`parse_in_parts`]) count as documents, once the List is parsed.
     DocumentsRead {
         file_index: usize,
         n_files: usize,
@@ -55,7 +56,7 @@ pub fn parse(files: &[SourceFile], progress: &mut dyn FnMut(Stage)) -> Parsed {
 
 /// [`parse`], handing out the documents parsed so far (with their diagnostics) to
 /// `part` each time a file has `documents_per_part` of them waiting, and returning
-/// the rest. Read in order with [`ReadInParts`], the parts and the rest give what
+/// the rest. The items of a List longer than a part count as documents. Read in order with [`ReadInParts`], the parts and the rest give what
 /// [`read`] gives for the whole: the web app reads one part on the page while its
 /// worker parses the next.
 pub fn parse_in_parts(
@@ -69,29 +70,47 @@ pub fn parse_in_parts(
     for (file_index, file) in files.iter().enumerate() {
         let mut documents = Vec::new();
         let mut n_read = 0;
+        // A List's items beyond one: each crosses as a document of its own.
+        let mut n_more_documents = 0;
         yaml::load_documents_each(
             &file.name,
             &file.text,
             &mut rest.diagnostics,
             &mut |document, n_documents, diagnostics| {
-                documents.push(document);
-                n_read += 1;
-                progress(Stage::DocumentsRead {
-                    file_index,
-                    n_files,
-                    n_read,
-                    n_documents,
-                });
-                if documents.len() >= documents_per_part {
-                    let mut files = std::mem::take(&mut rest.files);
-                    files.push(ParsedFile {
-                        name: file.name.clone(),
-                        documents: std::mem::take(&mut documents),
+                let items = list_items(&document, documents_per_part);
+                n_more_documents += items.map_or(0, |items| items.len() - 1);
+                let mut take = |piece| {
+                    documents.push(piece);
+                    n_read += 1;
+                    progress(Stage::DocumentsRead {
+                        file_index,
+                        n_files,
+                        n_read,
+                        n_documents: n_documents + n_more_documents,
                     });
-                    part(Parsed {
-                        files,
-                        diagnostics: std::mem::take(diagnostics),
-                    });
+                    if documents.len() >= documents_per_part {
+                        let mut files = std::mem::take(&mut rest.files);
+                        files.push(ParsedFile {
+                            name: file.name.clone(),
+                            documents: std::mem::take(&mut documents),
+                        });
+                        part(Parsed {
+                            files,
+                            diagnostics: std::mem::take(diagnostics),
+                        });
+                    }
+                };
+                match items {
+                    Some(items) => {
+                        for item in items {
+                            take(yaml::Document {
+                                index: document.index,
+                                root: Some(item.clone()),
+                                helm_source: document.helm_source.clone(),
+                            });
+                        }
+                    }
+                    None => take(document),
                 }
             },
         );
@@ -101,6 +120,23 @@ pub fn parse_in_parts(
         });
     }
     rest
+}
+
+/// The items of a document that is a `kind: List` of more than `n_items_per_part`
+/// maps (§10.1), which cross as documents of the List's index. Read in order, they
+/// give what the List gives: ingest reads each item of a List as it reads a
+/// document, at the item's own position (a List among them is flattened in turn),
+/// and uses nothing else of the List. So a `kubectl get -o yaml` dump, one
+/// document, still crosses from the worker in parts. An item that is not a map
+/// would be named a document rather than an item in its diagnostic, so such a List
+/// stays whole.
+fn list_items(document: &yaml::Document, n_items_per_part: usize) -> Option<&[yaml::Node]> {
+    let root = document.root.as_ref()?;
+    let items = root.get("items")?.as_seq()?;
+    (items.len() > n_items_per_part
+        && root.get("kind")?.as_str()?.ends_with("List")
+        && items.iter().all(|item| item.as_map().is_some()))
+    .then_some(items)
 }
 
 /// The objects read from the parsed documents, with what reading them found.

@@ -35,11 +35,22 @@ pub struct LargeFile {
 
 /// `Some` when the text is past the thresholds and is shown as a read-only preview.
 pub fn large_file(text: &str) -> Option<LargeFile> {
-    let n_lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
-    (text.len() > LARGE_FILE_BYTES || n_lines > LARGE_FILE_LINES).then_some(LargeFile {
+    is_large(text).then(|| LargeFile {
         n_bytes: text.len(),
-        n_lines,
+        n_lines: count_lines(text),
     })
+}
+
+/// Whether the text is past the thresholds: [`large_file`] without counting the
+/// lines of a text its size already decides, since a paste's handler asks several
+/// times (issue #12.9).
+fn is_large(text: &str) -> bool {
+    text.len() > LARGE_FILE_BYTES
+        || (text.len() >= LARGE_FILE_LINES && count_lines(text) > LARGE_FILE_LINES)
+}
+
+fn count_lines(text: &str) -> usize {
+    text.bytes().filter(|byte| *byte == b'\n').count() + 1
 }
 
 /// The head of a large file: at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes.
@@ -96,9 +107,7 @@ pub fn refresh_editor_text(state: AppState) {
         state
             .files
             .with_untracked(|files| match files.get(state.active_file.get_untracked()) {
-                Some(file) if large_file(&file.text).is_some() => {
-                    (preview_of(&file.text).to_string(), true)
-                }
+                Some(file) if is_large(&file.text) => (preview_of(&file.text).to_string(), true),
                 Some(file) => (file.text.clone(), false),
                 None => (String::new(), false),
             });
@@ -234,7 +243,7 @@ pub fn Editor() -> impl IntoView {
         let active_is_large = state.files.with_untracked(|files| {
             files
                 .get(state.active_file.get_untracked())
-                .is_some_and(|f| large_file(&f.text).is_some())
+                .is_some_and(|f| is_large(&f.text))
         });
         if active_is_large {
             // The textarea holds only a preview of the large file, so a paste cannot
@@ -253,8 +262,8 @@ pub fn Editor() -> impl IntoView {
         let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
-        let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
-        if large_file(&text).is_some() {
+        let text = [&value[..start], pasted.as_str(), &value[end..]].concat();
+        if is_large(&text) {
             set_active_text(text);
             after_large_change(state);
             return;
@@ -388,9 +397,12 @@ pub fn Editor() -> impl IntoView {
         state.files.with(|files| {
             files
                 .get(state.active_file.get())
-                .map(|f| match large_file(&f.text) {
-                    Some(_) => preview_of(&f.text).lines().count().max(1),
-                    None => f.text.lines().count().max(1),
+                .map(|f| {
+                    if is_large(&f.text) {
+                        preview_of(&f.text).lines().count().max(1)
+                    } else {
+                        f.text.lines().count().max(1)
+                    }
                 })
                 .unwrap_or(1)
         })

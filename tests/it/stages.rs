@@ -298,3 +298,120 @@ fn an_empty_input_reports_only_the_last_stages() {
         ]
     );
 }
+
+/// A `kubectl get -o yaml` dump: one List document of `n_deployments` Deployments
+/// and their Services, with an anchor shared across items, a nested List, an item
+/// that is not an object, a field of the wrong type, a YAML 1.1 scalar and a
+/// duplicate key, so that every kind of diagnostic has a position inside an item.
+fn list_dump(n_deployments: usize) -> String {
+    let mut text =
+        String::from("apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n");
+    for index in 0..n_deployments {
+        let labels = if index == 0 {
+            "&labels {tier: web}".to_string()
+        } else {
+            "*labels".to_string()
+        };
+        text.push_str(&format!(
+            "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: app-{index}, labels: {labels}}}\n  spec:\n    replicas: {replicas}\n    selector: {{matchLabels: {{app: app-{index}}}}}\n    template:\n      metadata: {{labels: {{app: app-{index}}}}}\n      spec: {{containers: [{{name: c, image: nginx, ports: [{{containerPort: 0{port}}}]}}]}}\n",
+            replicas = if index == 3 { "many".to_string() } else { (index % 3 + 1).to_string() },
+            port = 120 + index,
+        ));
+        text.push_str(&format!(
+            "- apiVersion: v1\n  kind: Service\n  metadata:\n    name: app-{index}\n    name: svc-{index}\n  spec:\n    selector: {{app: app-{index}}}\n    ports: [{{port: 80, targetPort: {port}}}]\n",
+            port = 80 + index,
+        ));
+        if index == 5 {
+            text.push_str("- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: nested}}\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings, namespace: nested}}\n  - just a string\n");
+        }
+    }
+    text
+}
+
+#[test]
+fn s10_1_a_list_crosses_in_parts_of_its_items_and_reads_the_same() {
+    // A List is one document (§10.1), but its items are read one by one: the worker
+    // hands them over in parts of 1, 2 and 7 items (check_same_analysis), and the
+    // analysis, positions of every diagnostic included, is the one of the whole.
+    let text = list_dump(12);
+    let files = [
+        SourceFile::new("dump.yaml", text.as_str()),
+        SourceFile::new(
+            "after.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: after}\n",
+        ),
+    ];
+    let direct = analyze(&files, &Config::default());
+    let codes: Vec<&str> = direct.diagnostics.iter().map(|d| d.code).collect();
+    for expected in [
+        "yaml-duplicate-key",
+        "yaml11-scalar",
+        "field-type",
+        "not-an-object",
+    ] {
+        assert!(codes.contains(&expected), "{expected} in {codes:?}");
+    }
+    check_same_analysis(&files);
+
+    // The List really crosses in parts: 12 Deployments, 12 Services and the nested
+    // List are 25 items, 12 parts of 2 and one left for the rest.
+    let mut n_parts = 0;
+    let mut n_items_in_parts = 0;
+    let rest = stages::parse_in_parts(&files, 2, &mut |_| {}, &mut |part| {
+        n_parts += 1;
+        for document in &part.files[0].documents {
+            assert_eq!(
+                document.index, 1,
+                "every item keeps the List's document index"
+            );
+            n_items_in_parts += 1;
+        }
+    });
+    assert_eq!((n_parts, n_items_in_parts), (12, 24));
+    assert_eq!(rest.files[0].documents.len(), 1);
+    assert_eq!(rest.files[1].documents.len(), 1);
+
+    // An item that is not a map keeps its List whole (its diagnostic names an item,
+    // not a document); the analysis is the same either way.
+    let with_a_string = format!("{text}- just a string\n");
+    let files = [SourceFile::new("dump.yaml", with_a_string)];
+    let mut n_parts = 0;
+    stages::parse_in_parts(&files, 2, &mut |_| {}, &mut |_| n_parts += 1);
+    assert_eq!(n_parts, 0);
+    check_same_analysis(&files);
+}
+
+#[test]
+fn s10_1_progress_counts_the_items_of_a_list_that_crosses_in_parts() {
+    let files = [SourceFile::new("dump.yaml", list_dump(3))];
+    let mut counts = Vec::new();
+    stages::parse_in_parts(
+        &files,
+        2,
+        &mut |stage| {
+            if let Stage::DocumentsRead {
+                n_read,
+                n_documents,
+                ..
+            } = stage
+            {
+                counts.push((n_read, n_documents));
+            }
+        },
+        &mut |_| {},
+    );
+    // Three Deployments and three Services, one at a time.
+    assert_eq!(counts, [(1, 6), (2, 6), (3, 6), (4, 6), (5, 6), (6, 6)]);
+    // Parsed whole, the List is one document.
+    let mut whole = Vec::new();
+    stages::parse(&files, &mut |stage| whole.push(stage));
+    assert_eq!(
+        whole,
+        [Stage::DocumentsRead {
+            file_index: 0,
+            n_files: 1,
+            n_read: 1,
+            n_documents: 1
+        }]
+    );
+}

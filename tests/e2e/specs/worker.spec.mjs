@@ -303,3 +303,67 @@ test('a paste right after a large paste adds to it: neither is lost', async ({ p
   await expect(app.graph).toHaveAttribute('data-pods', '6000');
   await app.assertClean();
 });
+
+/** The documents of `yaml` as the items of one `kind: List`, as `kubectl get -o yaml`
+ * writes a dump. */
+function asList(yaml) {
+  const items = yaml.split(/^---\n/m).filter((document) => document.trim() !== '');
+  return `apiVersion: v1\nkind: List\nitems:\n${items.map((document) => `- ${document.trimEnd().split('\n').join('\n  ')}\n`).join('')}`;
+}
+
+/** Records what the page's workers send: their progress notes, and how many parts
+ * of parsed documents. The page shows a note only once an analysis has run 300 ms,
+ * so the notes are taken here, whatever the machine's speed. */
+async function recordWorkerMessages(page) {
+  await page.addInitScript(() => {
+    window.__workerNotes = [];
+    window.__workerParts = 0;
+    const Real = window.Worker;
+    window.Worker = class extends Real {
+      set onmessage(handler) {
+        super.onmessage = (event) => {
+          if (event.data && event.data.progress) window.__workerNotes.push(event.data.progress);
+          if (event.data && event.data.part) window.__workerParts += 1;
+          handler.call(this, event);
+        };
+      }
+      get onmessage() { return super.onmessage; }
+    };
+  });
+}
+
+test('#12.9 a kind: List crosses from the worker in parts: progress counts its items, and the picture is the one of its documents', async ({ page, browser }) => {
+  await recordWorkerMessages(page);
+  const app = await open(page);
+  const list = asList(TEN_K);
+  const nItems = TEN_K.split(/^---\n/m).filter((document) => document.trim() !== '').length;
+  await app.paste(list);
+  await expect(app.graph).toHaveAttribute('data-pods', '10000', { timeout: 60_000 });
+  await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 60_000 });
+  // 4,100 items, 256 to a part.
+  expect(await page.evaluate(() => window.__workerParts)).toBe(Math.floor(nItems / 256));
+  const counts = (await page.evaluate(() => window.__workerNotes))
+    .map((note) => /^Reading documents(?: of file 1 of \d+)?: ([\d,]+) of ([\d,]+)\./.exec(note))
+    .filter(Boolean)
+    .map((match) => [Number(match[1].replace(/,/g, '')), Number(match[2].replace(/,/g, ''))]);
+  // One document, but the page hears of its items as they cross, part by part.
+  expect(counts.length).toBeGreaterThan(1);
+  for (const [nRead, nDocuments] of counts) {
+    expect(nDocuments).toBe(nItems);
+    expect(nRead).toBeLessThanOrEqual(nItems);
+  }
+  expect(counts.some(([nRead]) => nRead < nItems)).toBe(true);
+  const summary = (text) => text.replace(/ · analysed in .*$/, '');
+  const fromList = summary(await page.getByTestId('status').textContent());
+  await page.screenshot({ path: 'tests/e2e/artifacts/worker-list-in-parts.png' });
+  await app.assertClean();
+  // The same objects as separate documents, pasted in a page of their own (here, a
+  // paste would go beside the List), give the same counts and diagnostics.
+  const other = await (await browser.newContext()).newPage();
+  const otherApp = await open(other);
+  await otherApp.paste(TEN_K);
+  await expect(otherApp.graph).toHaveAttribute('data-pods', '10000', { timeout: 60_000 });
+  await expect(other.getByTestId('progress')).toHaveCount(0, { timeout: 60_000 });
+  expect(summary(await other.getByTestId('status').textContent())).toBe(fromList);
+  await otherApp.assertClean();
+});
