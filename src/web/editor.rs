@@ -253,6 +253,11 @@ pub fn Editor() -> impl IntoView {
         let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
+        // A paste over all of the only file is a new input, not an edit of the old
+        // one: it keeps nothing of its policy room (§13.1).
+        if start == 0 && end == value.len() && state.files.with_untracked(|f| f.len() == 1) {
+            state.had_policies.set_value(false);
+        }
         let text = format!("{}{}{}", &value[..start], pasted, &value[end..]);
         if large_file(&text).is_some() {
             set_active_text(text);

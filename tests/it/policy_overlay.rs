@@ -929,6 +929,51 @@ fn s13_1_disabling_every_policy_moves_no_box() {
     }
 }
 
+/// §13.1, issue #10 item 6: a text edit that deletes the last NetworkPolicy is an
+/// edit of the same input when the shell says the input had policies
+/// (`Topology::had_policies`, which the app keeps until the input is replaced):
+/// the gutters stay as wide and no box moves, in either view. The same text read
+/// as a new input (`analyze` alone) closes them up, and the flag is an input to
+/// the layout, not state: the same text and flag give the same picture.
+#[test]
+fn s13_1_typing_away_the_last_policy_moves_no_box() {
+    let with_policies = generated_with_policies();
+    let text_without = || {
+        analyze(
+            &[SourceFile::new("generated.yaml", generated_text(false))],
+            &Config::default(),
+        )
+    };
+    let new_input = text_without();
+    assert!(!new_input.had_policies, "analyze leaves it to the shell");
+    let mut edited = text_without();
+    edited.had_policies = true;
+    let boxes = |topology: &Topology, view: View| -> Vec<(String, [i64; 4])> {
+        let scene = build_scene(topology, view, &Filter::default());
+        scene
+            .shapes
+            .iter()
+            .map(|s| {
+                let r = s.rect;
+                let tenths = |f: f64| (f * 10.0).round() as i64;
+                (
+                    s.id.clone(),
+                    [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
+                )
+            })
+            .collect()
+    };
+    for view in [View::Cluster, View::Logical] {
+        let before = boxes(&with_policies, view);
+        assert!(n_columns(&build_scene(&with_policies, view, &Filter::default())) > 1);
+        assert_eq!(boxes(&edited, view), before, "{view:?}");
+        assert_ne!(boxes(&new_input, view), before, "{view:?}");
+        let mut again = text_without();
+        again.had_policies = true;
+        assert_eq!(boxes(&again, view), boxes(&edited, view), "{view:?}");
+    }
+}
+
 /// §8.6, issue #10: right of the last column the lanes keep to a gutter's width
 /// (`OUTER_GUTTER`) and bundle, so that the demo's denied edges no longer spread
 /// into a wall of a dozen red lanes with a cross for each of its 105 edges: they
