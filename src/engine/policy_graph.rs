@@ -124,6 +124,28 @@ impl PolicyConnection {
     pub fn deciding_policies(&self) -> Vec<&NamespacedName> {
         deciding_policies(&self.decision)
     }
+
+    /// The connection in a few words: `frontend → cartservice :7070/TCP`.
+    pub fn text(&self) -> String {
+        let mut text = String::from(self.from.name());
+        text.push_str(" → ");
+        text.push_str(&self.to.workload.name);
+        text.push_str(" :");
+        text.push_str(&self.port.to_string());
+        text.push('/');
+        text.push_str(self.protocol.as_str());
+        text
+    }
+}
+
+impl PolicyEnd {
+    /// The workload's name, or `external`.
+    pub fn name(&self) -> &str {
+        match self {
+            PolicyEnd::External => "external",
+            PolicyEnd::Workload(key) => &key.workload.name,
+        }
+    }
 }
 
 /// What one policy does.

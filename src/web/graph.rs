@@ -375,7 +375,14 @@ pub fn Graph() -> impl IntoView {
         let target = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        let text = if large.get_value() {
+        // A mark of an overlay that lists what it stands for (a policy join).
+        let tip = target
+            .as_ref()
+            .and_then(|target| target.closest("[data-tip]").ok().flatten())
+            .and_then(|element| element.get_attribute("data-tip"));
+        let text = if tip.is_some() {
+            tip
+        } else if large.get_value() {
             hit(ev.client_x(), ev.client_y()).and_then(|(position, ..)| {
                 scene.with_untracked(|build| {
                     build.scene.shapes.get(position).map(|s| s.tooltip.clone())

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::engine::policy_graph::{self, PolicyConnection, PolicyEnd, PolicyGraph};
+use crate::engine::policy_graph::{self, PolicyGraph};
 use crate::engine::refs::NamespacedName;
 
 /// At most this many connections are listed per section; the rest are counted.
@@ -174,9 +174,13 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
         .filter_map(|&position| graph.connections.get(position))
         .map(|connection| {
             let verdict = if connection.allowed { "allowed" } else { "denied" };
-            let text = format!("{verdict} {} · {}", connection_text(connection), connection.label);
+            let mut text = String::from(verdict);
+            text.push(' ');
+            text.push_str(&connection.text());
+            text.push_str(" · ");
+            text.push_str(&connection.label);
             view! {
-                <li data-testid="policy-connection" class=verdict data-verdict=verdict data-from=end_name(&connection.from) data-to=connection.to.workload.name.clone() data-port=connection.port>{text}</li>
+                <li data-testid="policy-connection" class=verdict data-verdict=verdict data-from=connection.from.name().to_string() data-to=connection.to.workload.name.clone() data-port=connection.port>{text}</li>
             }
             .into_any()
         })
@@ -186,21 +190,4 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
         rows.push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
     }
     rows.collect_view().into_any()
-}
-
-fn end_name(end: &PolicyEnd) -> String {
-    match end {
-        PolicyEnd::External => "external".to_string(),
-        PolicyEnd::Workload(key) => key.workload.name.clone(),
-    }
-}
-
-fn connection_text(connection: &PolicyConnection) -> String {
-    format!(
-        "{} → {} :{}/{}",
-        end_name(&connection.from),
-        connection.to.workload.name,
-        connection.port,
-        connection.protocol
-    )
 }

@@ -616,16 +616,18 @@ fn check_no_overlap(
             &Default::default(),
             screen,
         );
-        let labels: Vec<_> = labels_on_screen(overlay, texts, screen)
-            .into_iter()
-            .flatten()
-            .collect();
+        // The ports, one box per edge that writes them, then the counts of the
+        // bundles that have room for theirs: none of them overlaps another.
+        let placed = labels_on_screen(overlay, texts, screen);
+        assert_eq!(placed.len(), overlay.edges.len() + overlay.joins.len());
+        let n_ports = placed[..overlay.edges.len()].iter().flatten().count();
+        let labels: Vec<_> = placed.into_iter().flatten().collect();
         let n_lanes = overlay
             .edges
             .iter()
             .filter(|e| e.label_at.is_some())
             .count();
-        assert_eq!(labels.len(), n_lanes);
+        assert_eq!(n_ports, n_lanes);
         let titles: Vec<_> = scene
             .shapes
             .iter()
@@ -1005,5 +1007,71 @@ fn denied_edges_right_of_the_last_column_join_in_bundles() {
             .map(|s| s.rect.x + s.rect.w)
             .fold(0.0, f64::max);
         assert!(overlay.right() <= last + OUTER_GUTTER, "{view:?}");
+    }
+}
+
+/// §8.6, issue #10 item 3: bundled edges were told apart only by hover. Each point
+/// where edges join a lane is one mark of one verdict (a join) that counts the
+/// edges joining there and lists the connections they stand for, each with its
+/// port, verdict and deciding policy, from the policy graph; the demo has bundles
+/// of several edges.
+#[test]
+fn s8_6_a_bundle_counts_and_lists_its_edges() {
+    use kubetopo::engine::policy_overlay::MAX_LISTED;
+    let topology = boutique_with_policies();
+    let graph = policy_graph(&topology);
+    for view in [View::Cluster, View::Logical] {
+        let (_, overlay) = overlay_of(&topology, view, None);
+        let mut n_joins_of = vec![0; overlay.edges.len()];
+        for join in &overlay.joins {
+            let mut expected = Vec::new();
+            let mut n_edges = 0;
+            for (position, edge) in overlay.edges.iter().enumerate() {
+                if edge.join_at != Some(join.at) {
+                    continue;
+                }
+                n_edges += 1;
+                n_joins_of[position] += 1;
+                assert_eq!(edge.allowed, join.allowed, "{view:?}");
+                for &index in &edge.connections {
+                    let connection = &graph.connections[index];
+                    assert_eq!(connection.allowed, edge.allowed);
+                    expected.push(format!("{} · {}", connection.text(), connection.label));
+                }
+            }
+            assert_eq!(join.n_edges, n_edges, "{view:?}");
+            assert_eq!(join.n_connections, expected.len(), "{view:?}");
+            let lines: Vec<&str> = join.listing.lines().collect();
+            let n_listed = expected.len().min(MAX_LISTED);
+            assert_eq!(lines[..n_listed], expected[..n_listed], "{view:?}");
+            if expected.len() > MAX_LISTED {
+                assert_eq!(
+                    lines[n_listed..],
+                    [format!("and {} more", expected.len() - MAX_LISTED)]
+                );
+            } else {
+                assert_eq!(lines.len(), n_listed);
+            }
+            let verdict = if join.allowed {
+                " · allowed by default/"
+            } else {
+                " · denied by policy default/"
+            };
+            assert!(lines[..n_listed].iter().all(|line| line.contains(verdict)));
+        }
+        assert!(
+            n_joins_of.iter().all(|n| *n == 1),
+            "{view:?}: one join per edge"
+        );
+        assert!(
+            overlay.joins.iter().any(|join| join.n_edges > 2),
+            "{view:?}: no bundle"
+        );
+        assert!(overlay
+            .joins
+            .iter()
+            .any(|join| join.listing.lines().any(|line| line.starts_with(
+                "loadgenerator → cartservice :7070/TCP · denied by policy default/"
+            ))));
     }
 }
