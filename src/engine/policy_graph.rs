@@ -125,16 +125,15 @@ impl PolicyConnection {
         deciding_policies(&self.decision)
     }
 
-    /// The connection in a few words: `frontend → cartservice :7070/TCP`.
-    pub fn text(&self) -> String {
-        let mut text = String::from(self.from.name());
+    /// Writes the connection in a few words: `frontend → cartservice :7070/TCP`.
+    pub fn push_text(&self, text: &mut String) {
+        text.push_str(self.from.name());
         text.push_str(" → ");
         text.push_str(&self.to.workload.name);
         text.push_str(" :");
         text.push_str(&self.port.to_string());
         text.push('/');
         text.push_str(self.protocol.as_str());
-        text
     }
 }
 

@@ -309,7 +309,7 @@ pub fn policy_overlay(
             join.n_connections += 1;
             if join.n_connections <= MAX_LISTED {
                 let connection = &graph.connections[index];
-                join.listing.push_str(&connection.text());
+                connection.push_text(&mut join.listing);
                 join.listing.push_str(" · ");
                 join.listing.push_str(&connection.label);
                 join.listing.push('\n');
@@ -707,8 +707,8 @@ fn bundled_ranks(
 /// denied arrowhead, each moved down past the picture's text (`texts`, from
 /// [`super::lod::texts_on_screen`]) and the labels placed before it, so that no two
 /// overlap. Then the count of each join of more than one edge (`×3`, at 11 px,
-/// above lod's `MIN_TEXT_PX`), above and right of its mark where that is free,
-/// else none: a count away from its mark would say nothing.
+/// above lod's `MIN_TEXT_PX`): its box 5 px right of and above its mark where that
+/// is free, else none, since a count away from its mark would say nothing.
 pub fn labels_on_screen(
     overlay: &PolicyOverlay,
     texts: Vec<Rect>,
@@ -726,7 +726,8 @@ pub fn labels_on_screen(
         .collect();
     for join in &overlay.joins {
         let (x, y) = screen.point(join.at);
-        let w = LABEL_CHAR_W * (1 + join.n_edges.to_string().len()) as f64;
+        // `×` and one or two digits: a join of a hundred edges has no room anyway.
+        let w = LABEL_CHAR_W * if join.n_edges < 10 { 2.0 } else { 3.0 };
         labels.push(
             (join.n_edges > 1)
                 .then(|| placer.put_if_free(x + 5.0, y - 5.0 - LABEL_H, w + 4.0, LABEL_H))

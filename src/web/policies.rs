@@ -176,7 +176,7 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
             let verdict = if connection.allowed { "allowed" } else { "denied" };
             let mut text = String::from(verdict);
             text.push(' ');
-            text.push_str(&connection.text());
+            connection.push_text(&mut text);
             text.push_str(" · ");
             text.push_str(&connection.label);
             view! {

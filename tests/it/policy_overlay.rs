@@ -1036,7 +1036,11 @@ fn s8_6_a_bundle_counts_and_lists_its_edges() {
                 for &index in &edge.connections {
                     let connection = &graph.connections[index];
                     assert_eq!(connection.allowed, edge.allowed);
-                    expected.push(format!("{} · {}", connection.text(), connection.label));
+                    let mut line = String::new();
+                    connection.push_text(&mut line);
+                    line.push_str(" · ");
+                    line.push_str(&connection.label);
+                    expected.push(line);
                 }
             }
             assert_eq!(join.n_edges, n_edges, "{view:?}");
