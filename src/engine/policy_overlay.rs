@@ -309,7 +309,7 @@ pub fn policy_overlay(
             join.n_connections += 1;
             if join.n_connections <= MAX_LISTED {
                 let connection = &graph.connections[index];
-                connection.push_text(&mut join.listing);
+                join.listing.push_str(&connection.text());
                 join.listing.push_str(" · ");
                 join.listing.push_str(&connection.label);
                 join.listing.push('\n');
