@@ -126,6 +126,7 @@ impl PolicyConnection {
     }
 
     /// The connection in a few words: `frontend → cartservice :7070/TCP`.
+    #[inline(always)]
     pub fn text(&self) -> String {
         let mut text = String::from(self.from.name());
         text.push_str(" → ");
@@ -140,6 +141,7 @@ impl PolicyConnection {
 
 impl PolicyEnd {
     /// The workload's name, or `external`.
+    #[inline(always)]
     pub fn name(&self) -> &str {
         match self {
             PolicyEnd::External => "external",

@@ -180,6 +180,9 @@ fn visible<'s>(scene: &'s Scene, levels: &[Level], id: &'s str) -> Option<&'s st
 /// hidden inside a tile is drawn at the tile (§13.2): the edges between the same
 /// two drawn shapes, decided the same way, merge into one that counts its pairs,
 /// and a connection between two workloads of one tile is not drawn.
+// Inlined into its one caller in the app, as it was before the joins made it
+// larger: as a function of its own the wasm compressed worse.
+#[inline(always)]
 pub fn policy_overlay(
     graph: &PolicyGraph,
     scene: &Scene,

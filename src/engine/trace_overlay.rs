@@ -200,6 +200,7 @@ impl Placer {
     }
 
     /// A box `w` by `h` at `x`, `y`, unless a title or a placed box is in the way.
+    #[inline(always)]
     pub(crate) fn put_if_free(&mut self, x: f64, y: f64, w: f64, h: f64) -> Option<Rect> {
         (self.free_below(x, y, w, h) == y).then(|| self.put(x, y, w, h))
     }

@@ -146,6 +146,7 @@ fn policy_detail(graph: &PolicyGraph, policy: &policy_graph::PolicySummary) -> A
 }
 
 /// `before`, the number `n`, then `after`.
+#[inline(always)]
 fn counted(before: &str, n: usize, after: &str) -> String {
     let mut text = String::from(before);
     text.push_str(&n.to_string());

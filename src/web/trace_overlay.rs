@@ -65,8 +65,11 @@ pub fn clear(traffic: TrafficState) {
 /// pointer enters the redrawn mark under it again: setting it every time would
 /// redraw without end, and no pointer move would reach a mark (a policy join's
 /// listing).
+#[inline(always)]
 fn hover(traffic: TrafficState, step: Option<usize>) {
-    if traffic.trace_hover.get_untracked() != step {
+    // An event handler tracks nothing: `get` reads as `get_untracked` would, and
+    // costs no code of its own (the layer's effect reads it so too).
+    if traffic.trace_hover.get() != step {
         traffic.trace_hover.set(step);
     }
 }
@@ -324,6 +327,7 @@ fn markup(
 }
 
 /// Writes `points` on `screen` as a polyline's `points`: `x,y x,y`.
+#[inline(always)]
 fn push_points(out: &mut String, points: &[(f64, f64)], screen: Screen) {
     for (i, &point) in points.iter().enumerate() {
         let (x, y) = screen.point(point);
