@@ -1036,8 +1036,7 @@ fn s8_6_a_bundle_counts_and_lists_its_edges() {
                 for &index in &edge.connections {
                     let connection = &graph.connections[index];
                     assert_eq!(connection.allowed, edge.allowed);
-                    let mut line = String::new();
-                    connection.push_text(&mut line);
+                    let mut line = connection.text();
                     line.push_str(" · ");
                     line.push_str(&connection.label);
                     expected.push(line);
