@@ -412,7 +412,9 @@ pub fn Graph() -> impl IntoView {
         let rect = element.get_bounding_client_rect();
         tooltip.set(text.map(|text| {
             (
-                f64::from(ev.client_x()) - rect.left() + 14.0,
+                // Kept inside the graph (a tooltip is at most 360 px wide): the
+                // policy joins stand at its right edge after a fit.
+                (f64::from(ev.client_x()) - rect.left() + 14.0).min(rect.width() - 380.0),
                 f64::from(ev.client_y()) - rect.top() + 14.0,
                 text,
             )
