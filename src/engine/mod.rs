@@ -94,6 +94,11 @@ pub struct Topology {
     /// The what-if edits applied since the manifests were read, and what they
     /// caused; empty for a fresh analysis.
     pub what_if: whatif::WhatIfLog,
+    /// Whether this input had NetworkPolicies before its latest change, which
+    /// removed them (§13.1): a what-if edit that disabled the last one, or a text
+    /// edit the shell tells apart from a new input. The picture keeps the room it
+    /// left for their lanes. `analyze` leaves it false; the shell sets it.
+    pub had_policies: bool,
 }
 
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
@@ -164,5 +169,6 @@ pub fn resolve_topology(
         ingest_diagnostics,
         diagnostics,
         what_if: whatif::WhatIfLog::default(),
+        had_policies: false,
     }
 }

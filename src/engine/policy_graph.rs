@@ -124,6 +124,30 @@ impl PolicyConnection {
     pub fn deciding_policies(&self) -> Vec<&NamespacedName> {
         deciding_policies(&self.decision)
     }
+
+    /// The connection in a few words: `frontend → cartservice :7070/TCP`.
+    #[inline(always)]
+    pub fn text(&self) -> String {
+        let mut text = String::from(self.from.name());
+        text.push_str(" → ");
+        text.push_str(&self.to.workload.name);
+        text.push_str(" :");
+        text.push_str(&self.port.to_string());
+        text.push('/');
+        text.push_str(self.protocol.as_str());
+        text
+    }
+}
+
+impl PolicyEnd {
+    /// The workload's name, or `external`.
+    #[inline(always)]
+    pub fn name(&self) -> &str {
+        match self {
+            PolicyEnd::External => "external",
+            PolicyEnd::Workload(key) => &key.workload.name,
+        }
+    }
 }
 
 /// What one policy does.
@@ -333,18 +357,21 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
 /// isolated", "denied by policy default/cartservice" (every policy isolating the
 /// denying side, egress first).
 pub fn short_label(decision: &Decision) -> String {
-    let names = |list: &[&NamespacedName]| {
-        list.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let deciding = deciding_policies(decision);
-    match (decision.allowed, deciding.is_empty()) {
-        (true, true) => "allowed: not isolated".to_string(),
-        (true, false) => format!("allowed by {}", names(&deciding)),
-        (false, _) => format!("denied by policy {}", names(&deciding)),
+    let mut label = String::from(match (decision.allowed, deciding.is_empty()) {
+        (true, true) => "allowed: not isolated",
+        (true, false) => "allowed by ",
+        (false, _) => "denied by policy ",
+    });
+    for (i, name) in deciding.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        label.push_str(&name.namespace);
+        label.push('/');
+        label.push_str(&name.name);
     }
+    label
 }
 
 fn deciding_policies(decision: &Decision) -> Vec<&NamespacedName> {

@@ -17,7 +17,29 @@ use super::trace_overlay::{Placer, Screen};
 pub struct PolicyOverlay {
     pub edges: Vec<PolicyEdge>,
     pub shields: Vec<Shield>,
+    /// Where edges join their lanes, one mark per point.
+    pub joins: Vec<Join>,
 }
+
+/// A point where edges decided the same way join a lane (§8.6): one dot (allowed)
+/// or cross (denied). Where ways are bundled several edges join at one point, and
+/// the mark counts them (`×3`) and lists what they stand for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Join {
+    pub at: (f64, f64),
+    pub allowed: bool,
+    /// How many edges join here.
+    pub n_edges: usize,
+    /// How many connections those edges stand for.
+    pub n_connections: usize,
+    /// One line per connection, for the app's tooltip: `frontend → cartservice
+    /// :7070/TCP · allowed by default/cartservice`, each ending in a new line; at
+    /// most [`MAX_LISTED`], then how many more.
+    pub listing: String,
+}
+
+/// The most connections a join's listing names.
+pub const MAX_LISTED: usize = 12;
 
 /// The connections from one shape to another that the policies decide the same
 /// way: one edge, labelled with every port.
@@ -44,6 +66,8 @@ pub struct PolicyEdge {
     /// Where the edge joins its lane: a cross when denied, a dot when allowed.
     /// Edges join a lane at one point only where their ways are bundled.
     pub join_at: Option<(f64, f64)>,
+    /// The connections it stands for, as positions in the graph's connections.
+    pub connections: Vec<usize>,
 }
 
 impl PolicyEdge {
@@ -156,6 +180,9 @@ fn visible<'s>(scene: &'s Scene, levels: &[Level], id: &'s str) -> Option<&'s st
 /// hidden inside a tile is drawn at the tile (§13.2): the edges between the same
 /// two drawn shapes, decided the same way, merge into one that counts its pairs,
 /// and a connection between two workloads of one tile is not drawn.
+// Inlined into its one caller in the app, as it was before the joins made it
+// larger: as a function of its own the wasm compressed worse.
+#[inline(always)]
 pub fn policy_overlay(
     graph: &PolicyGraph,
     scene: &Scene,
@@ -234,6 +261,7 @@ pub fn policy_overlay(
                     *last = pair;
                     edge.n_pairs += 1;
                 }
+                edge.connections.push(index);
                 if !edge.ports.split(", ").any(|p| p == port) {
                     edge.ports.push_str(", ");
                     edge.ports.push_str(&port);
@@ -253,12 +281,57 @@ pub fn policy_overlay(
                     points: vec![start, end],
                     label_at: None,
                     join_at: None,
+                    connections: vec![index],
                 });
             }
         }
     }
     route_in_lanes(scene, &mut edges);
-    PolicyOverlay { edges, shields }
+    let mut joins: Vec<Join> = Vec::new();
+    for edge in &edges {
+        let Some(at) = edge.join_at else {
+            continue;
+        };
+        // An allowed and a denied way never share a run, so neither a point.
+        let position = match joins.iter().rposition(|join| join.at == at) {
+            Some(position) => position,
+            None => {
+                joins.push(Join {
+                    at,
+                    allowed: edge.allowed,
+                    n_edges: 0,
+                    n_connections: 0,
+                    listing: String::new(),
+                });
+                joins.len() - 1
+            }
+        };
+        let join = &mut joins[position];
+        join.n_edges += 1;
+        for &index in &edge.connections {
+            join.n_connections += 1;
+            if join.n_connections <= MAX_LISTED {
+                let connection = &graph.connections[index];
+                join.listing.push_str(&connection.text());
+                join.listing.push_str(" · ");
+                join.listing.push_str(&connection.label);
+                join.listing.push('\n');
+            }
+        }
+    }
+    for join in &mut joins {
+        if join.n_connections > MAX_LISTED {
+            join.listing.push_str("and ");
+            join.listing
+                .push_str(&(join.n_connections - MAX_LISTED).to_string());
+            join.listing.push_str(" more");
+        }
+    }
+    PolicyOverlay {
+        edges,
+        shields,
+        joins,
+    }
 }
 
 /// One way in or out of a shape's right side (§8.6): a source's way out on one
@@ -631,18 +704,21 @@ fn bundled_ranks(
     places
 }
 
-/// Lays out the port labels of `overlay` on `screen` (§8.6), one per edge that
-/// writes its lanes' ports, in screen pixels: right of the destination, between
-/// its allowed and its denied arrowhead, each moved down past the picture's text
-/// (`texts`, from [`super::lod::texts_on_screen`]) and the labels placed before it,
-/// so that no two overlap.
+/// Lays out the text of `overlay` on `screen` (§8.6), in screen pixels, one box
+/// per edge and then one per join. First the port labels, for the edges that write
+/// their lanes' ports: right of the destination, between its allowed and its
+/// denied arrowhead, each moved down past the picture's text (`texts`, from
+/// [`super::lod::texts_on_screen`]) and the labels placed before it, so that no two
+/// overlap. Then the count of each join of more than one edge (`×3`, at 11 px,
+/// above lod's `MIN_TEXT_PX`): its box 5 px right of and above its mark where that
+/// is free, else none, since a count away from its mark would say nothing.
 pub fn labels_on_screen(
     overlay: &PolicyOverlay,
     texts: Vec<Rect>,
     screen: Screen,
 ) -> Vec<Option<Rect>> {
     let mut placer = Placer::new(texts, screen);
-    overlay
+    let mut labels: Vec<Option<Rect>> = overlay
         .edges
         .iter()
         .map(|edge| {
@@ -650,5 +726,16 @@ pub fn labels_on_screen(
             let w = LABEL_CHAR_W * edge.label().chars().count() as f64;
             Some(placer.put(x + 6.0, y - LABEL_H / 2.0, w + 4.0, LABEL_H))
         })
-        .collect()
+        .collect();
+    for join in &overlay.joins {
+        let (x, y) = screen.point(join.at);
+        // `×` and one or two digits: a join of a hundred edges has no room anyway.
+        let w = LABEL_CHAR_W * if join.n_edges < 10 { 2.0 } else { 3.0 };
+        labels.push(
+            (join.n_edges > 1)
+                .then(|| placer.put_if_free(x + 5.0, y - 5.0 - LABEL_H, w + 4.0, LABEL_H))
+                .flatten(),
+        );
+    }
+    labels
 }

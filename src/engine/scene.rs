@@ -1392,11 +1392,12 @@ const SERVICE_COLUMN_GAP: f64 = 20.0;
 const BLOCK_COLUMN_GAP: f64 = 30.0;
 
 /// Whether the picture leaves room for the policy overlay's lanes (§8.6, §13.1):
-/// when the input has NetworkPolicies, also those a what-if edit disabled. It
-/// depends on the input, never on whether the overlay is shown, so showing it or
-/// disabling a policy moves nothing.
+/// when the input has NetworkPolicies or had them before its latest change
+/// (`Topology::had_policies`: a what-if edit disabled them, or a text edit removed
+/// them). It depends on the input, never on whether the overlay is shown, so
+/// showing it, disabling a policy or deleting the last one moves nothing.
 fn policy_room(topology: &Topology) -> bool {
-    !topology.manifests.network_policies.is_empty() || topology.what_if.input_had_policies()
+    !topology.manifests.network_policies.is_empty() || topology.had_policies
 }
 
 /// The gutter between two columns of node boxes or workloads: wider where the

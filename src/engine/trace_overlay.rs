@@ -199,6 +199,12 @@ impl Placer {
         rect
     }
 
+    /// A box `w` by `h` at `x`, `y`, unless a title or a placed box is in the way.
+    #[inline(always)]
+    pub(crate) fn put_if_free(&mut self, x: f64, y: f64, w: f64, h: f64) -> Option<Rect> {
+        (self.free_below(x, y, w, h) == y).then(|| self.put(x, y, w, h))
+    }
+
     fn place(&mut self, point: (f64, f64), slot: usize, w: f64, h: f64) -> ScreenMark {
         let point = self.screen.point(point);
         let inside = |x: f64| x.min(self.screen.width - w - 4.0).max(4.0);

@@ -235,6 +235,8 @@ impl std::error::Error for WhatIfError {}
 pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
     if topology.what_if.base.is_none() {
         topology.what_if.base = Some(Arc::new(BaseState::of(topology)));
+        // Edits may disable every policy: the picture keeps their lanes' room.
+        topology.had_policies |= !topology.manifests.network_policies.is_empty();
     }
     let past = mutation.past_tense();
     topology.what_if.pending = Some(past.clone());
@@ -398,14 +400,6 @@ pub struct WhatIfLog {
     first_seen: BTreeMap<(&'static str, String), String>,
 }
 
-impl WhatIfLog {
-    /// Whether the manifests had NetworkPolicies before the edits, which may have
-    /// disabled them all: the picture keeps the room it left for their lanes.
-    pub fn input_had_policies(&self) -> bool {
-        self.base.as_ref().is_some_and(|base| base.policies)
-    }
-}
-
 /// A pod a controller created in place of one an edit removed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplacedPod {
@@ -419,8 +413,6 @@ struct BaseState {
     problems: BTreeSet<(&'static str, String)>,
     /// Services with at least one ready endpoint.
     served: BTreeSet<NamespacedName>,
-    /// Whether the manifests had NetworkPolicies.
-    policies: bool,
 }
 
 impl BaseState {
@@ -432,7 +424,6 @@ impl BaseState {
                 .map(|d| (d.code, d.object.clone()))
                 .collect_set(),
             served: served_services(topology),
-            policies: !topology.manifests.network_policies.is_empty(),
         }
     }
 }
@@ -794,8 +785,10 @@ pub fn resolve_fully(topology: &mut Topology) {
     let ingest_diagnostics = std::mem::take(&mut topology.ingest_diagnostics);
     let config = topology.config.clone();
     let what_if = std::mem::take(&mut topology.what_if);
+    let had_policies = topology.had_policies;
     *topology = resolve_topology(manifests, cluster, config, ingest_diagnostics);
     topology.what_if = what_if;
+    topology.had_policies = had_policies;
     attribute_diagnostics(topology);
 }
 

@@ -297,12 +297,12 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
             </label>
             <label>"externalTrafficPolicy "
                 <select aria-label="External traffic policy" data-testid="whatif-etp" on:change=set_policy(true)>
-                    {["Cluster", "Local"].into_iter().map(|p| view! { <option value=p selected=etp.map(|e| format!("{e:?}")) == Some(p.to_string())>{p}</option> }).collect_view()}
+                    {["Cluster", "Local"].into_iter().map(|p| view! { <option value=p selected=etp.is_some() && etp == TrafficPolicy::parse(p)>{p}</option> }).collect_view()}
                 </select>
             </label>
             <label>"internalTrafficPolicy "
                 <select aria-label="Internal traffic policy" data-testid="whatif-itp" on:change=set_policy(false)>
-                    {["Cluster", "Local"].into_iter().map(|p| view! { <option value=p selected=itp.map(|e| format!("{e:?}")) == Some(p.to_string())>{p}</option> }).collect_view()}
+                    {["Cluster", "Local"].into_iter().map(|p| view! { <option value=p selected=itp.is_some() && itp == TrafficPolicy::parse(p)>{p}</option> }).collect_view()}
                 </select>
             </label>
             <button type="button" data-testid="trace-service" on:click=trace>"Trace to this Service"</button>

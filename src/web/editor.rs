@@ -240,10 +240,9 @@ pub fn Editor() -> impl IntoView {
         ev.prevent_default();
         let _ = flush_deferred_write();
         state.mark_edited();
-        let active_is_large = state.files.with_untracked(|files| {
-            files
-                .get(state.active_file.get_untracked())
-                .is_some_and(|f| is_large(&f.text))
+        let (active_is_large, only_file) = state.files.with_untracked(|files| {
+            let active = files.get(state.active_file.get_untracked());
+            (active.is_some_and(|f| is_large(&f.text)), files.len() == 1)
         });
         if active_is_large {
             // The textarea holds only a preview of the large file, so a paste cannot
@@ -262,6 +261,11 @@ pub fn Editor() -> impl IntoView {
         let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
         let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
         let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
+        // A paste over all of the only file is a new input, not an edit of the old
+        // one: it keeps nothing of its policy room (§13.1).
+        if start == 0 && end == value.len() && only_file {
+            state.had_policies.set_value(false);
+        }
         let text = [&value[..start], pasted.as_str(), &value[end..]].concat();
         if is_large(&text) {
             set_active_text(text);

@@ -375,7 +375,14 @@ pub fn Graph() -> impl IntoView {
         let target = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        let text = if large.get_value() {
+        // A mark of an overlay that lists what it stands for (a policy join).
+        let tip = target
+            .as_ref()
+            .and_then(|target| target.closest("[data-tip]").ok().flatten())
+            .and_then(|element| element.get_attribute("data-tip"));
+        let text = if tip.is_some() {
+            tip
+        } else if large.get_value() {
             hit(ev.client_x(), ev.client_y()).and_then(|(position, ..)| {
                 scene.with_untracked(|build| {
                     build.scene.shapes.get(position).map(|s| s.tooltip.clone())
@@ -405,7 +412,9 @@ pub fn Graph() -> impl IntoView {
         let rect = element.get_bounding_client_rect();
         tooltip.set(text.map(|text| {
             (
-                f64::from(ev.client_x()) - rect.left() + 14.0,
+                // Kept inside the graph (a tooltip is at most 360 px wide): the
+                // policy joins stand at its right edge after a fit.
+                (f64::from(ev.client_x()) - rect.left() + 14.0).min(rect.width() - 380.0),
                 f64::from(ev.client_y()) - rect.top() + 14.0,
                 text,
             )

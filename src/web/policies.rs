@@ -6,8 +6,7 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::engine::policy_graph::{self, PolicyConnection, PolicyEnd, PolicyGraph};
-use crate::engine::refs::NamespacedName;
+use crate::engine::policy_graph::{self, PolicyGraph};
 
 /// At most this many connections are listed per section; the rest are counted.
 const MAX_ROWS: usize = 300;
@@ -98,7 +97,7 @@ pub fn PoliciesPanel() -> impl IntoView {
                 <ul class="plain isolation">{isolation}</ul>
             </details>
             <details data-testid="policy-allowed">
-                <summary>{format!("Allowed connections ({})", allowed.len())}</summary>
+                <summary>{counted("Allowed connections (", allowed.len(), ")")}</summary>
                 <ul class="plain connections">{connection_rows(&graph, &allowed)}</ul>
             </details>
             <details data-testid="policy-denied">
@@ -135,35 +134,48 @@ fn policy_detail(graph: &PolicyGraph, policy: &policy_graph::PolicySummary) -> A
         <div class="policy-detail" data-testid="policy-detail" data-policy=policy.name.to_string()>
             <h4>{format!("NetworkPolicy {}", policy.name)}</h4>
             <p class="hint">{format!("Isolates {} of the pods it selects.", directions.join(" and "))}</p>
-            <h5>{format!("Selects {} workload(s)", policy.selects.len())}</h5>
+            <h5>{counted("Selects ", policy.selects.len(), " workload(s)")}</h5>
             <ul class="plain">{selects}</ul>
-            <h5>{format!("Allows {} connection(s)", policy.allows.len())}</h5>
+            <h5>{counted("Allows ", policy.allows.len(), " connection(s)")}</h5>
             <ul class="plain connections" data-testid="policy-allows">{connection_rows(graph, &policy.allows)}</ul>
-            <h5>{format!("Isolates, without allowing, {} connection(s)", policy.denies.len())}</h5>
+            <h5>{counted("Isolates, without allowing, ", policy.denies.len(), " connection(s)")}</h5>
             <ul class="plain connections" data-testid="policy-denies">{connection_rows(graph, &policy.denies)}</ul>
         </div>
     }
     .into_any()
 }
 
+/// `before`, the number `n`, then `after`.
+#[inline(always)]
+fn counted(before: &str, n: usize, after: &str) -> String {
+    let mut text = String::from(before);
+    text.push_str(&n.to_string());
+    text.push_str(after);
+    text
+}
+
 fn isolation_text(workload: &policy_graph::WorkloadIsolation) -> String {
-    let names = |list: &[NamespacedName]| {
-        list.iter()
-            .map(|n| n.name.clone())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     if !workload.isolated() {
         return "not isolated: no policy selects it".to_string();
     }
-    let mut parts = Vec::new();
-    if !workload.ingress.is_empty() {
-        parts.push(format!("ingress by {}", names(&workload.ingress)));
+    let mut text = String::from("isolated: ");
+    let sides = [
+        ("ingress by ", &workload.ingress),
+        ("egress by ", &workload.egress),
+    ];
+    for (side, names) in sides.into_iter().filter(|(_, names)| !names.is_empty()) {
+        if text.len() > "isolated: ".len() {
+            text.push_str("; ");
+        }
+        text.push_str(side);
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&name.name);
+        }
     }
-    if !workload.egress.is_empty() {
-        parts.push(format!("egress by {}", names(&workload.egress)));
-    }
-    format!("isolated: {}", parts.join("; "))
+    text
 }
 
 /// One line per connection: `allowed from → to :port/PROTO (label)`.
@@ -174,9 +186,13 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
         .filter_map(|&position| graph.connections.get(position))
         .map(|connection| {
             let verdict = if connection.allowed { "allowed" } else { "denied" };
-            let text = format!("{verdict} {} · {}", connection_text(connection), connection.label);
+            let mut text = String::from(verdict);
+            text.push(' ');
+            text.push_str(&connection.text());
+            text.push_str(" · ");
+            text.push_str(&connection.label);
             view! {
-                <li data-testid="policy-connection" class=verdict data-verdict=verdict data-from=end_name(&connection.from) data-to=connection.to.workload.name.clone() data-port=connection.port>{text}</li>
+                <li data-testid="policy-connection" class=verdict data-verdict=verdict data-from=connection.from.name().to_string() data-to=connection.to.workload.name.clone() data-port=connection.port>{text}</li>
             }
             .into_any()
         })
@@ -186,21 +202,4 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
         rows.push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
     }
     rows.collect_view().into_any()
-}
-
-fn end_name(end: &PolicyEnd) -> String {
-    match end {
-        PolicyEnd::External => "external".to_string(),
-        PolicyEnd::Workload(key) => key.workload.name.clone(),
-    }
-}
-
-fn connection_text(connection: &PolicyConnection) -> String {
-    format!(
-        "{} → {} :{}/{}",
-        end_name(&connection.from),
-        connection.to.workload.name,
-        connection.port,
-        connection.protocol
-    )
 }

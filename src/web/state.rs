@@ -154,6 +154,11 @@ pub struct AppState {
     pub analysis_serial: StoredValue<u64>,
     /// When the latest analysis was asked for (`now_ms`).
     pub analysis_started: StoredValue<f64>,
+    /// Whether the shown input has had NetworkPolicies since it was last replaced
+    /// (another workspace, a sample, a paste over all of it): each analysis gets it
+    /// as `Topology::had_policies`, so that typing away the last policy moves no
+    /// box (§13.1).
+    pub had_policies: StoredValue<bool>,
     version: StoredValue<u64>,
 }
 
@@ -183,6 +188,7 @@ impl AppState {
             value: Arc::new(analyze(&first_sources, &config)),
         };
         let elapsed = now_ms() - started;
+        let had_policies = !topology.value.manifests.network_policies.is_empty();
         let state = AppState {
             files: RwSignal::new(files),
             active_file: RwSignal::new(0),
@@ -222,6 +228,7 @@ impl AppState {
             conflict: StoredValue::new(false),
             analysis_serial: StoredValue::new(0),
             analysis_started: StoredValue::new(started),
+            had_policies: StoredValue::new(had_policies),
             version: StoredValue::new(0),
         };
         if in_background {
@@ -279,7 +286,10 @@ impl AppState {
     }
 
     /// Shows the topology of the latest analysis.
-    pub fn install(&self, topology: Topology) {
+    pub fn install(&self, mut topology: Topology) {
+        topology.had_policies =
+            self.had_policies.get_value() || !topology.manifests.network_policies.is_empty();
+        self.had_policies.set_value(topology.had_policies);
         let topology = Arc::new(topology);
         let version = self.next_version();
         self.base_topology.set(Versioned {

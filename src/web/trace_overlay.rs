@@ -61,6 +61,19 @@ pub fn clear(traffic: TrafficState) {
 }
 
 /// The hop step named by the `data-step` of the element under an event, if any.
+/// Sets the hovered hop when it changes. Each change redraws the layer, and the
+/// pointer enters the redrawn mark under it again: setting it every time would
+/// redraw without end, and no pointer move would reach a mark (a policy join's
+/// listing).
+#[inline(always)]
+fn hover(traffic: TrafficState, step: Option<usize>) {
+    // An event handler tracks nothing: `get` reads as `get_untracked` would, and
+    // costs no code of its own (the layer's effect reads it so too).
+    if traffic.trace_hover.get() != step {
+        traffic.trace_hover.set(step);
+    }
+}
+
 fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -209,8 +222,8 @@ pub fn TraceLayer(
     });
     view! {
         <svg class="trace-layer" node_ref=layer data-testid="trace-layer" aria-hidden="true"
-            on:pointerover=move |ev| traffic.trace_hover.set(hovered_step(&ev))
-            on:pointerout=move |_| traffic.trace_hover.set(None)></svg>
+            on:pointerover=move |ev| hover(traffic, hovered_step(&ev))
+            on:pointerout=move |_| hover(traffic, None)></svg>
     }
 }
 
@@ -255,18 +268,9 @@ fn markup(
     screen: Screen,
     hovered: Option<usize>,
 ) -> String {
-    let points: Vec<String> = overlay
-        .path
-        .iter()
-        .map(|&point| {
-            let (x, y) = screen.point(point);
-            format!("{x:.1},{y:.1}")
-        })
-        .collect();
-    let mut out = format!(
-        "<polyline class=\"trace-path\" points=\"{}\"></polyline>",
-        points.join(" ")
-    );
+    let mut out = String::from("<polyline class=\"trace-path\" points=\"");
+    push_points(&mut out, &overlay.path, screen);
+    out.push_str("\"></polyline>");
     let marks = layout_on_screen(overlay, texts, screen);
     // A mark moved off its place is tied to its point by a thin line.
     let leader = |out: &mut String, mark: &ScreenMark| {
@@ -322,37 +326,30 @@ fn markup(
     out
 }
 
+/// Writes `points` on `screen` as a polyline's `points`: `x,y x,y`.
+#[inline(always)]
+fn push_points(out: &mut String, points: &[(f64, f64)], screen: Screen) {
+    for (i, &point) in points.iter().enumerate() {
+        let (x, y) = screen.point(point);
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&format!("{x:.1},{y:.1}"));
+    }
+}
+
 /// The policy edges (arrows, with their ports; denied ones dashed), each in its
-/// lane with a cross (denied) or a dot (allowed) where it joins it, and the
-/// shields, in screen pixels. The engine places the labels (`labels_on_screen`).
+/// lane, a cross (denied) or a dot (allowed) where edges join a lane, counting
+/// them where they are more than one and listing them on hover (`data-tip`), and
+/// the shields, in screen pixels. The engine places the labels
+/// (`labels_on_screen`).
 fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> String {
     let labels = labels_on_screen(overlay, texts, screen);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
     let mut texts = String::new();
-    for (edge, label) in overlay.edges.iter().zip(labels) {
-        let line: Vec<String> = edge
-            .points
-            .iter()
-            .map(|&p| {
-                let (x, y) = screen.point(p);
-                format!("{x:.1},{y:.1}")
-            })
-            .collect();
-        let kind = if edge.allowed { "allowed" } else { "denied" };
-        let join = edge
-            .join_at
-            .map(|p| screen.point(p))
-            .map_or(String::new(), |(x, y)| {
-                if edge.allowed {
-                    format!("<circle class=\"join\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"></circle>")
-                } else {
-                    format!(
-                        "<path class=\"cross\" d=\"M{:.1},{:.1}l8,8m0,-8l-8,8\"></path>",
-                        x - 4.0,
-                        y - 4.0
-                    )
-                }
-            });
+    for (edge, label) in overlay.edges.iter().zip(&labels) {
+        let mut line = String::new();
+        push_points(&mut line, &edge.points, screen);
         // Labels go over every line, clear of the arrowheads.
         if let Some(r) = label {
             texts.push_str(&format!(
@@ -364,14 +361,38 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
             ));
         }
         out.push_str(&format!(
-            "<g class=\"policy-edge {kind}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\" data-pairs=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline>{join}</g>",
+            "<g class=\"policy-edge {}\" data-testid=\"policy-edge\" data-from=\"{}\" data-to=\"{}\" data-ports=\"{}\" data-pairs=\"{}\"><polyline points=\"{}\" marker-end=\"url(#kt-{})\"></polyline></g>",
+            if edge.allowed { "allowed" } else { "denied" },
             escape(&edge.from),
             escape(&edge.to),
             escape(&edge.ports),
             edge.n_pairs,
-            line.join(" "),
+            line,
             if edge.allowed { "allow" } else { "deny" },
         ));
+    }
+    // The marks go over every line, so that the pointer finds them; each is drawn
+    // around its point, with a wider circle the pointer can find.
+    for (join, count) in overlay.joins.iter().zip(&labels[overlay.edges.len()..]) {
+        let (x, y) = screen.point(join.at);
+        let n = join.n_edges;
+        out.push_str(&format!(
+            "<g class=\"policy-join {}\" data-testid=\"policy-join\" data-edges=\"{n}\" data-tip=\"{}\" transform=\"translate({x:.1},{y:.1})\"><circle class=\"hit\" r=\"7\"></circle>{}",
+            if join.allowed { "allowed" } else { "denied" },
+            escape(&join.listing),
+            if join.allowed {
+                "<circle class=\"join\" r=\"3\"></circle>"
+            } else {
+                "<path class=\"cross\" d=\"M-4,-4l8,8m0,-8l-8,8\"></path>"
+            },
+        ));
+        // The engine finds the count room above and right of the mark, or none.
+        if count.is_some() {
+            out.push_str("<text class=\"policy-count\" x=\"7\" y=\"-7\">×");
+            out.push_str(&n.to_string());
+            out.push_str("</text>");
+        }
+        out.push_str("</g>");
     }
     out.push_str(&texts);
     for shield in &overlay.shields {

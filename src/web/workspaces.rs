@@ -466,8 +466,10 @@ fn install_workspace(
     state.reanalyze();
 }
 
-/// Puts files into the editor, as a whole new set of buffers.
+/// Puts files into the editor, as a whole new set of buffers: a new input, which
+/// keeps nothing of the old one's policy room (§13.1).
 fn show_files(state: AppState, files: Vec<InputFile>) {
+    state.had_policies.set_value(false);
     state.files.set(files);
     state.active_file.set(0);
     state.selection.set(None);

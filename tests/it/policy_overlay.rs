@@ -616,16 +616,18 @@ fn check_no_overlap(
             &Default::default(),
             screen,
         );
-        let labels: Vec<_> = labels_on_screen(overlay, texts, screen)
-            .into_iter()
-            .flatten()
-            .collect();
+        // The ports, one box per edge that writes them, then the counts of the
+        // bundles that have room for theirs: none of them overlaps another.
+        let placed = labels_on_screen(overlay, texts, screen);
+        assert_eq!(placed.len(), overlay.edges.len() + overlay.joins.len());
+        let n_ports = placed[..overlay.edges.len()].iter().flatten().count();
+        let labels: Vec<_> = placed.into_iter().flatten().collect();
         let n_lanes = overlay
             .edges
             .iter()
             .filter(|e| e.label_at.is_some())
             .count();
-        assert_eq!(labels.len(), n_lanes);
+        assert_eq!(n_ports, n_lanes);
         let titles: Vec<_> = scene
             .shapes
             .iter()
@@ -929,6 +931,51 @@ fn s13_1_disabling_every_policy_moves_no_box() {
     }
 }
 
+/// §13.1, issue #10 item 6: a text edit that deletes the last NetworkPolicy is an
+/// edit of the same input when the shell says the input had policies
+/// (`Topology::had_policies`, which the app keeps until the input is replaced):
+/// the gutters stay as wide and no box moves, in either view. The same text read
+/// as a new input (`analyze` alone) closes them up, and the flag is an input to
+/// the layout, not state: the same text and flag give the same picture.
+#[test]
+fn s13_1_typing_away_the_last_policy_moves_no_box() {
+    let with_policies = generated_with_policies();
+    let text_without = || {
+        analyze(
+            &[SourceFile::new("generated.yaml", generated_text(false))],
+            &Config::default(),
+        )
+    };
+    let new_input = text_without();
+    assert!(!new_input.had_policies, "analyze leaves it to the shell");
+    let mut edited = text_without();
+    edited.had_policies = true;
+    let boxes = |topology: &Topology, view: View| -> Vec<(String, [i64; 4])> {
+        let scene = build_scene(topology, view, &Filter::default());
+        scene
+            .shapes
+            .iter()
+            .map(|s| {
+                let r = s.rect;
+                let tenths = |f: f64| (f * 10.0).round() as i64;
+                (
+                    s.id.clone(),
+                    [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
+                )
+            })
+            .collect()
+    };
+    for view in [View::Cluster, View::Logical] {
+        let before = boxes(&with_policies, view);
+        assert!(n_columns(&build_scene(&with_policies, view, &Filter::default())) > 1);
+        assert_eq!(boxes(&edited, view), before, "{view:?}");
+        assert_ne!(boxes(&new_input, view), before, "{view:?}");
+        let mut again = text_without();
+        again.had_policies = true;
+        assert_eq!(boxes(&again, view), boxes(&edited, view), "{view:?}");
+    }
+}
+
 /// §8.6, issue #10: right of the last column the lanes keep to a gutter's width
 /// (`OUTER_GUTTER`) and bundle, so that the demo's denied edges no longer spread
 /// into a wall of a dozen red lanes with a cross for each of its 105 edges: they
@@ -960,5 +1007,74 @@ fn denied_edges_right_of_the_last_column_join_in_bundles() {
             .map(|s| s.rect.x + s.rect.w)
             .fold(0.0, f64::max);
         assert!(overlay.right() <= last + OUTER_GUTTER, "{view:?}");
+    }
+}
+
+/// §8.6, issue #10 item 3: bundled edges were told apart only by hover. Each point
+/// where edges join a lane is one mark of one verdict (a join) that counts the
+/// edges joining there and lists the connections they stand for, each with its
+/// port, verdict and deciding policy, from the policy graph; the demo has bundles
+/// of several edges.
+#[test]
+fn s8_6_a_bundle_counts_and_lists_its_edges() {
+    use kubetopo::engine::policy_overlay::MAX_LISTED;
+    let topology = boutique_with_policies();
+    let graph = policy_graph(&topology);
+    for view in [View::Cluster, View::Logical] {
+        let (_, overlay) = overlay_of(&topology, view, None);
+        let mut n_joins_of = vec![0; overlay.edges.len()];
+        for join in &overlay.joins {
+            let mut expected = Vec::new();
+            let mut n_edges = 0;
+            for (position, edge) in overlay.edges.iter().enumerate() {
+                if edge.join_at != Some(join.at) {
+                    continue;
+                }
+                n_edges += 1;
+                n_joins_of[position] += 1;
+                assert_eq!(edge.allowed, join.allowed, "{view:?}");
+                for &index in &edge.connections {
+                    let connection = &graph.connections[index];
+                    assert_eq!(connection.allowed, edge.allowed);
+                    let mut line = connection.text();
+                    line.push_str(" · ");
+                    line.push_str(&connection.label);
+                    expected.push(line);
+                }
+            }
+            assert_eq!(join.n_edges, n_edges, "{view:?}");
+            assert_eq!(join.n_connections, expected.len(), "{view:?}");
+            let lines: Vec<&str> = join.listing.lines().collect();
+            let n_listed = expected.len().min(MAX_LISTED);
+            assert_eq!(lines[..n_listed], expected[..n_listed], "{view:?}");
+            if expected.len() > MAX_LISTED {
+                assert_eq!(
+                    lines[n_listed..],
+                    [format!("and {} more", expected.len() - MAX_LISTED)]
+                );
+            } else {
+                assert_eq!(lines.len(), n_listed);
+            }
+            let verdict = if join.allowed {
+                " · allowed by default/"
+            } else {
+                " · denied by policy default/"
+            };
+            assert!(lines[..n_listed].iter().all(|line| line.contains(verdict)));
+        }
+        assert!(
+            n_joins_of.iter().all(|n| *n == 1),
+            "{view:?}: one join per edge"
+        );
+        assert!(
+            overlay.joins.iter().any(|join| join.n_edges > 2),
+            "{view:?}: no bundle"
+        );
+        assert!(overlay
+            .joins
+            .iter()
+            .any(|join| join.listing.lines().any(|line| line.starts_with(
+                "loadgenerator → cartservice :7070/TCP · denied by policy default/"
+            ))));
     }
 }

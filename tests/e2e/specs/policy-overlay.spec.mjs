@@ -34,7 +34,10 @@ test('the policy overlay draws allowed and denied pairs per port, and shields', 
   const denied = page.locator('.trace-layer .policy-edge.denied[data-from$=":default/Deployment/loadgenerator"][data-to$=":default/Deployment/cartservice"]');
   await expect(denied).toHaveCount(1);
   expect(await denied.locator('polyline').evaluate((l) => getComputedStyle(l).strokeDasharray)).not.toBe('none');
-  await expect(denied.locator('path.cross')).toHaveCount(1);
+  // It joins its lane at a cross, which lists it.
+  const deniedJoin = page.locator('.trace-layer .policy-join.denied').filter({ has: page.locator('path.cross') })
+    .and(page.locator('[data-tip*="loadgenerator → cartservice :7070/TCP · denied by policy"]'));
+  await expect(deniedJoin).toHaveCount(1);
   // deny-all selects every pod: every workload's shield is closed.
   await expect(shields(page)).toHaveCount(12);
   await expect(page.locator('.trace-layer .shield.isolated')).toHaveCount(12);
@@ -104,13 +107,16 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
         expect(overlap, `${a.text} overlaps ${b.text}`).toBe(false);
       }
     }
-    // Allowed edges run in lanes too: horizontal and vertical runs, joined with a dot.
+    // Allowed edges run in lanes too: horizontal and vertical runs, each joining
+    // its lane at a dot, which the mark of its point draws once.
     const allowed = await edges(page, 'allowed').evaluateAll((gs) => gs.map((g) => ({
       points: g.querySelector('polyline').getAttribute('points').trim().split(/\s+/).map((p) => p.split(',').map(Number)),
-      joins: g.querySelectorAll('circle.join').length,
     })));
+    const dots = await page.locator('.trace-layer .policy-join.allowed').filter({ has: page.locator('circle.join') })
+      .evaluateAll((gs) => gs.map((g) => g.getAttribute('transform').match(/-?[\d.]+/g).map(Number)));
+    expect(new Set(dots.map((d) => d.join())).size).toBe(dots.length);
     for (const edge of allowed) {
-      expect(edge.joins).toBe(1);
+      expect(dots.filter(([x, y]) => edge.points.some(([px, py]) => Math.abs(px - x) < 0.2 && Math.abs(py - y) < 0.2)).length).toBe(1);
       for (let i = 1; i < edge.points.length; i++) {
         const [[x1, y1], [x2, y2]] = [edge.points[i - 1], edge.points[i]];
         expect(Math.abs(x1 - x2) < 0.2 || Math.abs(y1 - y2) < 0.2).toBe(true);
@@ -145,17 +151,19 @@ test('denied edges run in one lane per destination right of its node box, inside
       .map((g) => [g.dataset.id, g.querySelector('rect').getBoundingClientRect().right]));
     const denied = [...document.querySelectorAll('.trace-layer .policy-edge.denied')].map((g) => {
       const points = g.querySelector('polyline').getAttribute('points').trim().split(/\s+/).map((p) => p.split(',').map(Number));
-      const cross = g.querySelector('path.cross').getAttribute('d');
-      return { to: g.dataset.to, ports: g.dataset.ports, points, cross, box: g.getBoundingClientRect() };
+      return { to: g.dataset.to, ports: g.dataset.ports, points, box: g.getBoundingClientRect() };
     });
-    return { layer: { x: layer.x, y: layer.y }, nodes, denied };
+    const crosses = [...document.querySelectorAll('.trace-layer .policy-join.denied')].map((g) => ({
+      n: Number(g.dataset.edges), n_crosses: g.querySelectorAll('path.cross').length,
+    }));
+    return { layer: { x: layer.x, y: layer.y }, nodes, denied, crosses };
   });
   // The view fits again to take the lanes in.
   await expect.poll(async () => {
     const { denied } = await measure();
     return denied.every((d) => d.box.right <= area.x + area.width + 1 && d.box.left >= area.x - 1);
   }).toBe(true);
-  const { layer, nodes, denied } = await measure();
+  const { layer, nodes, denied, crosses } = await measure();
   const laneOf = new Map();
   for (const edge of denied) {
     // Horizontal and vertical runs only.
@@ -175,9 +183,11 @@ test('denied edges run in one lane per destination right of its node box, inside
   // The lanes right of the last column keep to a gutter's width and bundle
   // (issue #10: the demo drew a wall of a dozen red lanes and a hundred crosses):
   // destinations share lanes, and the denied edges join them at fewer than half
-  // as many points (crosses) as there are edges.
+  // as many points as there are edges, each one cross that counts its edges.
   expect(new Set([...laneOf.values()].map((x) => x.toFixed(1))).size).toBeLessThan(laneOf.size);
-  expect(new Set(denied.map((d) => d.cross)).size).toBeLessThan(denied.length / 2);
+  expect(crosses.every((c) => c.n_crosses === 1)).toBe(true);
+  expect(crosses.reduce((sum, c) => sum + c.n, 0)).toBe(denied.length);
+  expect(crosses.length).toBeLessThan(denied.length / 2);
   await app.screenshot('policy-overlay-denied-lanes');
   await app.assertClean();
 });
@@ -410,5 +420,111 @@ test('disabling the last enabled policy, and enabling it again, moves no box', a
   await page.getByTestId('edits').getByTestId('undo-edit').last().click();
   await expect(page.getByTestId('policies').getByTestId('policy')).toHaveCount(1);
   await expect.poll(() => sceneBoxes(page)).toEqual(before);
+  await app.assertClean();
+});
+
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`at ${width}x${height} a bundle of policy edges counts them, and a pointer over its mark lists them`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('show-policies').check();
+    await expect(edges(page, 'denied')).not.toHaveCount(0);
+    await page.getByTestId('fit').click();
+    const area = await page.locator('.graph').boundingBox();
+    await expect.poll(async () => (await drawnLabels(page)).every((l) => l.right <= area.x + area.width + 1)).toBe(true);
+    await app.screenshot(`policy-overlay-fit-${width}x${height}`);
+    // One mark per point, each counting the edges that join there.
+    const joins = page.locator('.trace-layer .policy-join');
+    const n_edges = await page.locator('.trace-layer .policy-edge').count();
+    const counted = await joins.evaluateAll((gs) => gs.map((g) => Number(g.dataset.edges)));
+    expect(counted.reduce((sum, n) => sum + n, 0)).toBe(n_edges);
+    expect(counted.length).toBeLessThan(n_edges);
+    // A counted mark that no later mark covers at its point.
+    const topmost = await joins.evaluateAll((gs) => gs.findIndex((g) => {
+      const hit = g.querySelector('circle.hit').getBoundingClientRect();
+      const top = document.elementFromPoint(hit.x + hit.width / 2, hit.y + hit.height / 2);
+      return g.querySelector('text.policy-count') && top?.closest('.policy-join') === g;
+    }));
+    expect(topmost).toBeGreaterThanOrEqual(0);
+    const bundle = joins.nth(topmost);
+    const n = Number(await bundle.getAttribute('data-edges'));
+    expect(n).toBeGreaterThan(1);
+    const count = bundle.locator('text.policy-count');
+    await expect(count).toHaveText(`×${n}`);
+    // The count is written no smaller than 9 px, and it is shown whole.
+    expect(parseFloat(await count.evaluate((t) => getComputedStyle(t).fontSize))).toBeGreaterThanOrEqual(9);
+    const countBox = await count.boundingBox();
+    expect(countBox.x + countBox.width).toBeLessThanOrEqual(area.x + area.width + 1);
+    // The edges through the mark's point are the ones it counts.
+    const [cx, cy] = (await bundle.getAttribute('transform')).match(/-?[\d.]+/g).map(Number);
+    const through = await page.locator('.trace-layer .policy-edge').evaluateAll((gs, [cx, cy]) => gs
+      .filter((g) => g.querySelector('polyline').getAttribute('points').trim().split(/\s+/)
+        .some((p) => { const [x, y] = p.split(',').map(Number); return Math.abs(x - cx) < 0.11 && Math.abs(y - cy) < 0.11; }))
+      .map((g) => `${g.dataset.from.split('/').pop().replace('ext:internet', 'external')} → ${g.dataset.to.split('/').pop()}`), [cx, cy]);
+    expect(through.length).toBe(n);
+    // A real pointer over the mark: the topmost element there is the mark, and the
+    // tooltip lists every connection of its edges.
+    const layer = await page.getByTestId('trace-layer').boundingBox();
+    const [px, py] = [layer.x + cx, layer.y + cy];
+    expect(await bundle.evaluate((g, [x, y]) => document.elementFromPoint(x, y)?.closest('.policy-join') === g, [px, py])).toBe(true);
+    await page.mouse.move(px - 30, py - 30);
+    await page.mouse.move(px, py, { steps: 4 });
+    const tooltip = page.getByTestId('tooltip');
+    await expect(tooltip).toBeVisible();
+    const text = await tooltip.innerText();
+    const lines = text.split('\n').filter((l) => l.includes('→'));
+    const denied = await bundle.evaluate((g) => g.classList.contains('denied'));
+    expect(lines.length).toBeLessThanOrEqual(12);
+    for (const line of lines) expect(line).toMatch(denied ? / :\d+\/TCP · denied by policy default\// : / :\d+\/TCP · allowed by default\//);
+    const listed = new Set(lines.map((l) => l.split(' :')[0]));
+    for (const pair of listed) expect(through, pair).toContain(pair);
+    // At most 12 connections are named, then how many more; else every edge is.
+    const more = text.match(/and (\d+) more/);
+    if (more) {
+      expect(lines.length).toBe(12);
+      expect(Number(more[1])).toBeGreaterThan(0);
+    } else {
+      for (const pair of through) expect(listed.has(pair), `${pair} in ${[...listed]}`).toBe(true);
+    }
+    await app.screenshot(`policy-overlay-bundle-tooltip-${width}x${height}`);
+    // Off the mark, the listing goes.
+    await page.mouse.move(px, py + 60);
+    await expect(tooltip).not.toContainText(lines[0]);
+    await app.assertClean();
+  });
+}
+
+test('typing away the only NetworkPolicy of an input moves no box; pasting the same text over it as a new input does', async ({ page }) => {
+  // Eight Services on twelve nodes: the nodes stand in several columns, whose
+  // gutters are wider with NetworkPolicies (§13.1).
+  const policy = '---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: own-team\n  namespace: team-000\nspec:\n  podSelector:\n    matchLabels:\n      app: app-00000\n  ingress:\n  - from:\n    - podSelector: {}\n';
+  const withPolicy = `${synthetic(8, 2, 12, 2, { calls: true })}${policy}`;
+  const app = new App(page);
+  await app.openFresh();
+  // A new workspace of one file (from '/' a hash alone would not reload the page).
+  await page.goto('about:blank');
+  await page.goto(`/#manifests=${Buffer.from(withPolicy).toString('base64')}`);
+  await app.waitForGraph();
+  await expect(page.getByTestId('policies').getByTestId('policy')).toHaveCount(1);
+  const before = await sceneBoxes(page);
+  expect(Object.keys(before).length).toBeGreaterThan(20);
+  // Select the policy's document in the editor and delete it with the keyboard.
+  const version = await app.version();
+  await app.editor.evaluate((textarea, policy) => {
+    const start = textarea.value.indexOf(policy);
+    textarea.focus();
+    textarea.setSelectionRange(start, start + policy.length);
+  }, policy);
+  await page.keyboard.press('Delete');
+  await expect.poll(() => app.version()).toBeGreaterThan(version);
+  await expect(page.getByTestId('policies').getByTestId('policy')).toHaveCount(0);
+  expect(await app.editor.inputValue()).not.toContain('NetworkPolicy');
+  await expect.poll(() => sceneBoxes(page)).toEqual(before);
+  await app.screenshot('policy-room-kept-after-typing');
+  // The same text pasted over everything is a new input, without the policy room:
+  // the columns close up.
+  await app.paste(await app.editor.inputValue());
+  await expect.poll(async () => JSON.stringify(await sceneBoxes(page)) !== JSON.stringify(before)).toBe(true);
   await app.assertClean();
 });
