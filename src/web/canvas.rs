@@ -113,8 +113,8 @@ pub struct CanvasScene {
     levels: LevelsCache,
     /// The edge labels, placed once they are first readable.
     labels: Option<lod::EdgeLabels>,
-    /// The screen box and size in pixels of each label drawn in the last frame,
-    /// `x,y,w,h,px;` rounded, for tests.
+    /// The screen box of each label drawn in the last frame and its size, for
+    /// tests: `x,y,w,h,tenths,;` in whole pixels and tenths of a pixel.
     pub label_boxes: String,
 }
 
@@ -529,12 +529,11 @@ fn draw_labels(
         context.set_text_align(align);
         let _ = context.stroke_text(&shown, at, baseline);
         let _ = context.fill_text(&shown, at, baseline);
-        let _ = write!(
-            cache.label_boxes,
-            "{x:.0},{y:.0},{:.0},{:.0},{px:.1};",
-            rect.w * k,
-            rect.h * k
-        );
+        // Whole pixels, and the size in tenths of a pixel.
+        for value in [x, y, rect.w * k, rect.h * k, px * 10.0] {
+            let _ = write!(cache.label_boxes, "{},", value.round() as i32);
+        }
+        cache.label_boxes.push(';');
     }
     context.set_global_alpha(1.0);
     context.set_text_align("start");
