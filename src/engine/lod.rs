@@ -219,16 +219,15 @@ fn text_box(x: f64, y: f64, ems: f64, size: f64, anchor: LabelAnchor) -> Rect {
 /// The edge labels of one scene, placed so that no two of them overlap, nor a
 /// label a box's title (§13.2). Labels are taken in the order the markup writes
 /// them ([`super::scene::label_rooms`]); one that would overlap a label taken
-/// before it, or the title of a box it lies over, is not drawn at that zoom. The
-/// SVG and the canvas both draw what [`EdgeLabels::place`] decides.
+/// before it is not drawn at that zoom, and one that could run into the title of
+/// a box it lies over is not drawn at all. The SVG and the canvas both draw what
+/// [`EdgeLabels::place`] decides.
 #[derive(Clone, Debug, Default)]
 pub struct EdgeLabels {
     labels: Vec<EdgeLabelSpot>,
     /// Pairs of labels, earlier then later, that meet at the largest size they are
     /// drawn at: only these can overlap at a smaller one. Sorted by the later.
     pairs: Vec<(u32, u32)>,
-    /// The titles each label could run into, by label, sorted.
-    titles: Vec<(u32, TitleSpot)>,
     zoom: f64,
     shown: Vec<usize>,
     boxes: Vec<Rect>,
@@ -243,15 +242,6 @@ struct EdgeLabelSpot {
     y: f64,
     anchor: LabelAnchor,
     room: TextRoom,
-}
-
-/// A box's title as the scene writes it: its text, room and top left.
-#[derive(Clone, Debug)]
-struct TitleSpot {
-    text: String,
-    room: TextRoom,
-    x: f64,
-    y: f64,
 }
 
 impl EdgeLabels {
@@ -285,6 +275,22 @@ impl EdgeLabels {
                 };
                 rect.w = room.width;
             }
+            // A label that could run into the title of a box it lies over, at
+            // the largest both are drawn, is not drawn at all: titles come first.
+            let mut room = room;
+            for shape in shapes.query(&rect) {
+                if let Some((title, x, y)) = super::scene::title_room(&scene.shapes[shape]) {
+                    let header = Rect {
+                        x,
+                        y,
+                        w: title.width,
+                        h: title.height,
+                    };
+                    if header.overlaps(&rect) {
+                        room.width = 0.0;
+                    }
+                }
+            }
             largest.push(rect);
             placed.labels.push(EdgeLabelSpot {
                 edge,
@@ -302,22 +308,14 @@ impl EdgeLabels {
                     placed.pairs.push((earlier as u32, later as u32));
                 }
             }
-            for shape in shapes.query(rect) {
-                let shape = &scene.shapes[shape];
-                if let Some((room, x, y)) = super::scene::title_room(shape) {
-                    let text = super::scene::title_text(shape).to_string();
-                    let title = TitleSpot { text, room, x, y };
-                    placed.titles.push((later as u32, title));
-                }
-            }
         }
         placed
     }
 
     /// How many characters of each label are drawn at `zoom`, in the order of
     /// [`super::scene::label_rooms`]: as [`shown_chars`] counts them, or none
-    /// where Gateway and Route text is hidden or the label would overlap another
-    /// label or a title. Computed again only when the zoom changed.
+    /// where Gateway and Route text is hidden, the label would overlap an earlier
+    /// one, or it could run into a title. Computed again only when the zoom changed.
     pub fn place(&mut self, zoom: f64) -> &[usize] {
         self.place_at(zoom);
         &self.shown
@@ -332,7 +330,7 @@ impl EdgeLabels {
         self.boxes.clear();
         let size = drawn_size(ENTRY_TEXT_SIZE, zoom);
         let visible = entry_text(zoom) != TextLevel::Hidden;
-        let (mut pairs, mut titles) = (self.pairs.iter().peekable(), self.titles.iter().peekable());
+        let mut pairs = self.pairs.iter().peekable();
         for (position, label) in self.labels.iter().enumerate() {
             let mut n_chars = if visible {
                 shown_chars(&label.text, &label.room, zoom)
@@ -345,20 +343,6 @@ impl EdgeLabels {
             {
                 let earlier = earlier as usize;
                 if self.shown[earlier] > 0 && rect.overlaps(&self.boxes[earlier]) {
-                    n_chars = 0;
-                }
-            }
-            while let Some((_, title)) = titles.next_if(|(at, _)| *at as usize == position) {
-                let n_title = shown_chars(&title.text, &title.room, zoom);
-                let title_size = drawn_size(title.room.size, zoom);
-                let title_box = text_box(
-                    title.x,
-                    title.y + baseline(&title.room, title_size),
-                    shown_ems(&title.text, n_title),
-                    title_size,
-                    LabelAnchor::Start,
-                );
-                if n_title > 0 && rect.overlaps(&title_box) {
                     n_chars = 0;
                 }
             }

@@ -2742,43 +2742,20 @@ const LABEL_GAP: f64 = 4.0;
 /// the first edge, and the others point at it too. The web app lights an edge's
 /// label with the edge.
 pub fn label_elements(scene: &Scene) -> Vec<Option<usize>> {
-    let edges = &scene.edges;
-    // The labelled edges, by point, text and position: the labels of a fan are
-    // next to each other, its first edge first. Sorted rather than looked up in a
-    // map of keys, which would cost a string per edge and a map's code in the wasm.
-    let mut order: Vec<usize> = (0..edges.len())
-        .filter(|&e| edges[e].label.is_some())
-        .collect();
-    let key = |e: usize| edges[e].label.as_ref().map(|l| (l.x, l.y, l.text.as_str()));
-    order.sort_compact_by(|&a, &b| {
-        let ((ax, ay, at), (bx, by, bt)) = (key(a).unwrap_or_default(), key(b).unwrap_or_default());
-        ax.total_cmp(&bx)
-            .then(ay.total_cmp(&by))
-            .then(at.cmp(bt))
-            .then(a.cmp(&b))
-    });
-    // The first edge of each label's fan, then the fans numbered in edge order.
-    let mut first = vec![usize::MAX; edges.len()];
-    for (n, &e) in order.iter().enumerate() {
-        first[e] = match n.checked_sub(1).map(|p| order[p]) {
-            Some(before) if key(before) == key(e) => first[before],
-            _ => e,
-        };
-    }
-    let mut elements: Vec<Option<usize>> = vec![None; edges.len()];
-    let mut n_elements = 0;
-    for e in 0..edges.len() {
-        let Some(&fan) = first.get(e).filter(|&&f| f != usize::MAX) else {
-            continue;
-        };
-        if fan == e {
-            elements[e] = Some(n_elements);
-            n_elements += 1;
-        } else {
-            elements[e] = elements[fan];
-        }
-    }
-    elements
+    let mut written: BTreeMap<(String, &str), usize> = BTreeMap::new();
+    scene
+        .edges
+        .iter()
+        .map(|edge| {
+            let label = edge.label.as_ref()?;
+            let key = (
+                format!("{},{}", Tenths(label.x), Tenths(label.y)),
+                label.text.as_str(),
+            );
+            let next = written.len();
+            Some(*written.entry(key).or_insert(next))
+        })
+        .collect()
 }
 
 /// The width a sublabel's character is taken to have, and the box width around

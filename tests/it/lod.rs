@@ -628,9 +628,12 @@ fn drawn_box(drawn: &str, size: f64, (x, y): (f64, f64), from_x: bool) -> Rect {
     }
 }
 
+/// A drawn text, or a box's id, and its box.
+type Named = (String, Rect);
+
 /// The edge labels of `scene` drawn at `zoom`, as the SVG and the canvas draw them
 /// from [`lod::EdgeLabels`], each with its box; and the boxes of the titles drawn.
-fn drawn_labels_and_titles(scene: &Scene, zoom: f64) -> (Vec<(String, Rect)>, Vec<(String, Rect)>) {
+fn drawn_labels_and_titles(scene: &Scene, zoom: f64) -> (Vec<Named>, Vec<Named>) {
     use kubetopo::engine::scene::{label_rooms_in, title_room, title_text, LabelAnchor};
     let index = SpatialIndex::of_shapes(scene);
     let rooms = label_rooms_in(scene, &index);
@@ -676,7 +679,7 @@ fn drawn_labels_and_titles(scene: &Scene, zoom: f64) -> (Vec<(String, Rect)>, Ve
 }
 
 /// The overlapping pairs among `labels`, and of `labels` with `titles`.
-fn overlaps(labels: &[(String, Rect)], titles: &[(String, Rect)]) -> Vec<String> {
+fn overlaps(labels: &[Named], titles: &[Named]) -> Vec<String> {
     let mut found = Vec::new();
     for (n, (a, rect)) in labels.iter().enumerate() {
         for (b, other) in labels[..n].iter().chain(titles) {
