@@ -262,6 +262,8 @@ for (const [width, height] of SIZES) {
     await page.mouse.move(cx, cy - 40, { steps: 5 });
     await page.mouse.up();
     await page.keyboard.press('Escape');
+    // The drags select the toolbar's text; clear it for the screenshots.
+    await page.evaluate(() => getSelection().removeAllRanges());
     const seen = [];
     for (let step = 0; step < 12; step += 1) {
       const k = await zoom(page);
