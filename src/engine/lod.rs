@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use super::diag::Severity;
 use super::model::Readiness;
 use super::refs::{KindRef, NamespacedName};
-use super::scene::{id_kind, parse_id, workload_id, IdKind, Rect, Scene};
+use super::scene::{id_kind, parse_id, workload_id, IdKind, LabelAnchor, Rect, Scene};
 use super::sim::Counters;
+use super::spatial::SpatialIndex;
 use super::trace_overlay::Screen;
 use super::Topology;
 
@@ -186,6 +187,188 @@ pub fn shown(text: &str, n_chars: usize) -> String {
 
 /// The width of the ellipsis, in ems.
 const ELLIPSIS_EM: f64 = 1.0;
+
+/// The width in ems of `text` cut to `n_chars` as [`shown`] writes it.
+fn shown_ems(text: &str, n_chars: usize) -> f64 {
+    let mut ems = 0.0;
+    for (n, character) in text.chars().enumerate() {
+        if n == n_chars {
+            return ems + ELLIPSIS_EM;
+        }
+        ems += em_width(character);
+    }
+    ems
+}
+
+/// The box, in scene units, of text whose baseline starts at `(x, y)`, `ems` wide,
+/// drawn at `size`, running right from `x` ([`LabelAnchor::Start`]) or ending at it.
+fn text_box(x: f64, y: f64, ems: f64, size: f64, anchor: LabelAnchor) -> Rect {
+    let w = ems * size;
+    Rect {
+        x: if anchor == LabelAnchor::Start {
+            x
+        } else {
+            x - w
+        },
+        y: y - TEXT_ASCENT * size,
+        w,
+        h: (TEXT_ASCENT + TEXT_DESCENT) * size,
+    }
+}
+
+/// The edge labels of one scene, placed so that no two of them overlap, nor a
+/// label a box's title (§13.2). Labels are taken in the order the markup writes
+/// them ([`super::scene::label_rooms`]); one that would overlap a label taken
+/// before it is not drawn at that zoom, and one that could run into the title of
+/// a box it lies over is not drawn at all. The SVG and the canvas both draw what
+/// [`EdgeLabels::place`] decides.
+#[derive(Clone, Debug, Default)]
+pub struct EdgeLabels {
+    labels: Vec<EdgeLabelSpot>,
+    /// Pairs of labels, earlier then later, that meet at the largest size they are
+    /// drawn at: only these can overlap at a smaller one. Sorted by the later.
+    pairs: Vec<(u32, u32)>,
+    zoom: f64,
+    shown: Vec<usize>,
+    boxes: Vec<Rect>,
+}
+
+/// One label: the first edge that carries it, where it is written, and its room.
+#[derive(Clone, Debug)]
+struct EdgeLabelSpot {
+    edge: usize,
+    text: String,
+    x: f64,
+    y: f64,
+    anchor: LabelAnchor,
+    room: TextRoom,
+}
+
+impl EdgeLabels {
+    /// The labels of `scene`, whose shapes `shapes` indexes; `rooms` are its
+    /// [`super::scene::label_rooms`].
+    pub fn new(scene: &Scene, shapes: &SpatialIndex, rooms: &[(usize, TextRoom)]) -> EdgeLabels {
+        let mut placed = EdgeLabels {
+            zoom: f64::NAN,
+            ..EdgeLabels::default()
+        };
+        // The largest a label is drawn: grown as far as it may, as wide as its
+        // whole text or its room.
+        let grown = ENTRY_TEXT_SIZE * LABEL_MAX_GROWTH;
+        let mut largest = Vec::new();
+        for &(edge, room) in rooms {
+            let Some(label) = &scene.edges[edge].label else {
+                continue;
+            };
+            let mut rect = text_box(
+                label.x,
+                label.y,
+                shown_ems(&label.text, usize::MAX),
+                grown,
+                label.anchor,
+            );
+            if rect.w > room.width {
+                rect.x += if label.anchor == LabelAnchor::Start {
+                    0.0
+                } else {
+                    rect.w - room.width
+                };
+                rect.w = room.width;
+            }
+            // A label that could run into the title of a box it lies over, at
+            // the largest both are drawn, is not drawn at all: titles come first.
+            let mut room = room;
+            for shape in shapes.query(&rect) {
+                if let Some((title, x, y)) = super::scene::title_room(&scene.shapes[shape]) {
+                    let header = Rect {
+                        x,
+                        y,
+                        w: title.width,
+                        h: title.height,
+                    };
+                    if header.overlaps(&rect) {
+                        room.width = 0.0;
+                    }
+                }
+            }
+            largest.push(rect);
+            placed.labels.push(EdgeLabelSpot {
+                edge,
+                text: label.text.clone(),
+                x: label.x,
+                y: label.y,
+                anchor: label.anchor,
+                room,
+            });
+        }
+        let index = SpatialIndex::new(largest.clone(), 64.0);
+        for (later, rect) in largest.iter().enumerate() {
+            for earlier in index.query(rect) {
+                if earlier < later && rect.overlaps(&largest[earlier]) {
+                    placed.pairs.push((earlier as u32, later as u32));
+                }
+            }
+        }
+        placed
+    }
+
+    /// How many characters of each label are drawn at `zoom`, in the order of
+    /// [`super::scene::label_rooms`]: as [`shown_chars`] counts them, or none
+    /// where Gateway and Route text is hidden, the label would overlap an earlier
+    /// one, or it could run into a title. Computed again only when the zoom changed.
+    pub fn place(&mut self, zoom: f64) -> &[usize] {
+        self.place_at(zoom);
+        &self.shown
+    }
+
+    fn place_at(&mut self, zoom: f64) {
+        if self.zoom == zoom {
+            return;
+        }
+        self.zoom = zoom;
+        self.shown.clear();
+        self.boxes.clear();
+        let size = drawn_size(ENTRY_TEXT_SIZE, zoom);
+        let visible = entry_text(zoom) != TextLevel::Hidden;
+        let mut pairs = self.pairs.iter().peekable();
+        for (position, label) in self.labels.iter().enumerate() {
+            let mut n_chars = if visible {
+                shown_chars(&label.text, &label.room, zoom)
+            } else {
+                0
+            };
+            let ems = shown_ems(&label.text, n_chars);
+            let rect = text_box(label.x, label.y, ems, size, label.anchor);
+            while let Some(&(earlier, _)) = pairs.next_if(|(_, later)| *later as usize == position)
+            {
+                let earlier = earlier as usize;
+                if self.shown[earlier] > 0 && rect.overlaps(&self.boxes[earlier]) {
+                    n_chars = 0;
+                }
+            }
+            self.shown.push(n_chars);
+            self.boxes.push(rect);
+        }
+    }
+
+    /// The label at `position` (of [`EdgeLabels::place`]'s order), placed at
+    /// `zoom`: the first edge that carries it, its text, which end of it is at its
+    /// point, its box and how many of its characters are drawn.
+    pub fn label(&mut self, position: usize, zoom: f64) -> (usize, &str, LabelAnchor, Rect, usize) {
+        self.place_at(zoom);
+        let label = &self.labels[position];
+        let (rect, n_chars) = (self.boxes[position], self.shown[position]);
+        (label.edge, &label.text, label.anchor, rect, n_chars)
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
 
 /// A character's width in ems, as wide as DejaVu Sans Bold draws it (the widest
 /// sans-serif the app meets, and its titles are semibold): lower-case letters

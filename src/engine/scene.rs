@@ -2645,7 +2645,10 @@ fn arrow_markers() -> String {
 /// out of one Service carries the same label at the same point: it is written once.
 fn edge_labels(scene: &Scene) -> String {
     let mut out = String::from("<g class=\"edge-labels\">");
-    for (position, room) in label_rooms(scene) {
+    let shapes = super::spatial::SpatialIndex::of_shapes(scene);
+    let rooms = label_rooms_in(scene, &shapes);
+    let mut placed = lod::EdgeLabels::new(scene, &shapes, &rooms);
+    for (&(position, _), &n_chars) in rooms.iter().zip(placed.place(1.0)) {
         let edge = &scene.edges[position];
         let Some(label) = &edge.label else { continue };
         // A Gateway route's label has a class of its own: the app draws it no
@@ -2665,11 +2668,9 @@ fn edge_labels(scene: &Scene) -> String {
                 LabelAnchor::End => "end",
             },
         );
-        // At its own size; the app cuts or hides it again as it zooms (§13.2).
-        out.push_str(&escape(&lod::shown(
-            &label.text,
-            lod::shown_chars(&label.text, &room, 1.0),
-        )));
+        // At its own size, clear of the labels before it; the app cuts or hides
+        // it again as it zooms (§13.2).
+        out.push_str(&escape(&lod::shown(&label.text, n_chars)));
         out.push_str("</text>");
     }
     out.push_str("</g>");
@@ -2683,6 +2684,16 @@ fn edge_labels(scene: &Scene) -> String {
 /// leftwards from its Service towards its Gateway, and is cut, the others are
 /// drawn whole or not at all.
 pub fn label_rooms(scene: &Scene) -> Vec<(usize, lod::TextRoom)> {
+    label_rooms_in(scene, &super::spatial::SpatialIndex::of_shapes(scene))
+}
+
+/// [`label_rooms`], with the shapes in their spatial index: only the shapes level
+/// with a label can be in its way, which the index finds without passing over the
+/// others (a 10,000-pod picture has thousands of labels and of shapes).
+pub fn label_rooms_in(
+    scene: &Scene,
+    shapes: &super::spatial::SpatialIndex,
+) -> Vec<(usize, lod::TextRoom)> {
     let elements = label_elements(scene);
     let mut rooms = Vec::new();
     for (position, edge) in scene.edges.iter().enumerate() {
@@ -2701,8 +2712,14 @@ pub fn label_rooms(scene: &Scene) -> Vec<(usize, lod::TextRoom)> {
         );
         let route = edge.class.contains("gateway-route");
         let mut width = f64::INFINITY;
-        for shape in &scene.shapes {
-            let r = &shape.rect;
+        let band = Rect {
+            x: -f64::MAX / 4.0,
+            y: top,
+            w: f64::MAX / 2.0,
+            h: bottom - top,
+        };
+        for shape in shapes.query(&band) {
+            let r = &scene.shapes[shape].rect;
             if r.y >= bottom || top >= r.y + r.h {
                 continue;
             }

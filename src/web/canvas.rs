@@ -5,6 +5,8 @@
 //! smaller than 9 screen pixels. Panning, zooming and highlighting redraw the
 //! canvas and touch no DOM node; hit testing goes through the spatial index.
 
+use std::fmt::Write as _;
+
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Path2d};
 
@@ -12,7 +14,7 @@ use super::graph::Viewport;
 use crate::engine::diag::Severity;
 use crate::engine::highlight::Highlight;
 use crate::engine::lod::{self, Collapse, Level, LevelsCache, Tile, TileKind, TILE_BELOW_ZOOM};
-use crate::engine::scene::{self, Rect, Scene, ShapeKind};
+use crate::engine::scene::{self, LabelAnchor, Rect, Scene, ShapeKind};
 use crate::engine::spatial::SpatialIndex;
 
 /// Scenes with more shapes than this are drawn on the canvas.
@@ -95,6 +97,8 @@ pub struct DrawStats {
     pub workload_tiles: usize,
     /// The drops written on the tiles drawn.
     pub drops: u64,
+    /// Edge labels drawn.
+    pub labels: usize,
 }
 
 /// Everything derived from one scene that frames reuse: the spatial indexes, the
@@ -107,6 +111,11 @@ pub struct CanvasScene {
     paths: Vec<Option<Path2d>>,
     pub tiles: Vec<Tile>,
     levels: LevelsCache,
+    /// The edge labels, placed once they are first readable.
+    labels: Option<lod::EdgeLabels>,
+    /// The screen box of each label drawn in the last frame and its size, for
+    /// tests: `x,y,w,h,tenths,;` in whole pixels and tenths of a pixel.
+    pub label_boxes: String,
 }
 
 impl CanvasScene {
@@ -122,6 +131,8 @@ impl CanvasScene {
             paths: vec![None; scene.edges.len()],
             tiles,
             levels: LevelsCache::default(),
+            labels: None,
+            label_boxes: String::new(),
         }
     }
 
@@ -432,6 +443,7 @@ pub fn draw(
         }
     }
     context.set_global_alpha(1.0);
+    stats.labels = draw_labels(context, cache, frame, &visible);
     for &position in &tiles {
         if let Some(tile) = lod::tile_at(&cache.tiles, position) {
             stats.drops += tile.n_drops;
@@ -452,6 +464,80 @@ pub fn draw(
         }
     }
     stats
+}
+
+/// The edge labels in view whose end by the label is drawn in detail, as the
+/// engine placed them at this zoom (§13.2): none while Gateway and Route text is
+/// hidden, so a zoomed-out picture never places them.
+fn draw_labels(
+    context: &CanvasRenderingContext2d,
+    cache: &mut CanvasScene,
+    frame: &Frame<'_>,
+    visible: &Rect,
+) -> usize {
+    let Frame {
+        scene,
+        highlight,
+        view,
+        palette,
+        ..
+    } = frame;
+    let k = view.k;
+    cache.label_boxes.clear();
+    if lod::entry_text(k) == lod::TextLevel::Hidden {
+        return 0;
+    }
+    let labels = cache.labels.get_or_insert_with(|| {
+        lod::EdgeLabels::new(
+            scene,
+            &cache.shapes,
+            &scene::label_rooms_in(scene, &cache.shapes),
+        )
+    });
+    let px = lod::drawn_size(lod::ENTRY_TEXT_SIZE, k) * k;
+    context.set_font(&format!("400 {px:.1}px system-ui, sans-serif"));
+    context.set_line_width(3.0);
+    context.set_stroke_style_str(&palette.panel);
+    context.set_fill_style_str(&palette.muted);
+    let mut n_drawn = 0;
+    for position in 0..labels.len() {
+        let (edge, text, anchor, rect, n_chars) = labels.label(position, k);
+        let start = anchor == LabelAnchor::Start;
+        let end = cache.edge_ends[edge].map(|(from, to)| if start { from } else { to });
+        if n_chars == 0
+            || !rect.overlaps(visible)
+            || end.is_none_or(|end| cache.levels[end] != Level::Detail)
+        {
+            continue;
+        }
+        n_drawn += 1;
+        let lit = highlight.lit_edges.contains(&edge);
+        context.set_global_alpha(if highlight.is_empty() || lit {
+            1.0
+        } else {
+            0.22
+        });
+        let (x, y) = (rect.x * k + view.tx, rect.y * k + view.ty);
+        // As the SVG writes it: from its point, or ending there.
+        let (at, align) = if start {
+            (x, "start")
+        } else {
+            (x + rect.w * k, "end")
+        };
+        let baseline = y + lod::TEXT_ASCENT * px;
+        let shown = lod::shown(text, n_chars);
+        context.set_text_align(align);
+        let _ = context.stroke_text(&shown, at, baseline);
+        let _ = context.fill_text(&shown, at, baseline);
+        // Whole pixels, and the size in tenths of a pixel.
+        for value in [x, y, rect.w * k, rect.h * k, px * 10.0] {
+            let _ = write!(cache.label_boxes, "{},", value.round() as i32);
+        }
+        cache.label_boxes.push(';');
+    }
+    context.set_global_alpha(1.0);
+    context.set_text_align("start");
+    n_drawn
 }
 
 /// An aggregate tile: the name, the counts and a health bar, in screen pixels, as

@@ -22,6 +22,7 @@ use crate::engine::highlight::{self, Highlight, StepDirection};
 use crate::engine::lod::{self, Collapse, Level, Tile};
 use crate::engine::scene::{self, build_scene_after, IdKind, Scene, View};
 use crate::engine::sort::CollectCompact;
+use crate::engine::spatial::SpatialIndex;
 
 /// A built scene and how long building it took. Compared by version, so the
 /// scene itself is never compared deeply.
@@ -629,11 +630,17 @@ pub fn Graph() -> impl IntoView {
             ("data-namespaces-in-view", stats.namespaces_in_view),
             ("data-workload-tiles", stats.workload_tiles),
             ("data-drops", stats.drops as usize),
+            ("data-labels", stats.labels),
         ] {
             let value = value.to_string();
             if canvas_element.get_attribute(name).as_deref() != Some(value.as_str()) {
                 let _ = canvas_element.set_attribute(name, &value);
             }
+        }
+        if canvas_element.get_attribute("data-label-boxes").as_deref()
+            != Some(cache.label_boxes.as_str())
+        {
+            let _ = canvas_element.set_attribute("data-label-boxes", &cache.label_boxes);
         }
         if let Some(minimap) = minimap.get_untracked() {
             if let Some(mini) = canvas::context_of(&minimap) {
@@ -1067,6 +1074,8 @@ struct DrawnScene {
     shown_labels: BTreeSet<usize>,
     /// The titles and edge labels, which the zoom cuts or hides.
     texts: Vec<ZoomText>,
+    /// Where the edge labels go at each zoom, clear of each other (§13.2).
+    placed: lod::EdgeLabels,
 }
 
 /// A text of the SVG that is cut to its room at the zoom (§13.2): its text node,
@@ -1076,6 +1085,8 @@ struct ZoomText {
     text: String,
     room: lod::TextRoom,
     shown: usize,
+    /// An edge label's position among the labels, which [`lod::EdgeLabels`] places.
+    label: Option<usize>,
 }
 
 impl DrawnScene {
@@ -1106,30 +1117,38 @@ impl DrawnScene {
         // is the first node of its element. A text not drawn at its own size is
         // not drawn larger either: it has no node.
         let mut texts = Vec::new();
-        let mut add = |text: &str, room: lod::TextRoom, element: Option<web_sys::Element>| {
+        let mut add = |text: &str,
+                       room: lod::TextRoom,
+                       element: Option<web_sys::Element>,
+                       label: Option<usize>| {
             if let Some(node) = element.and_then(|element| element.first_child()) {
                 texts.push(ZoomText {
                     node,
                     text: text.to_string(),
                     room,
                     shown: lod::shown_chars(text, &room, 1.0),
+                    label,
                 });
             }
         };
+        let mut placed = lod::EdgeLabels::default();
         if let Some(scene) = scene {
             for (shape, element) in scene.shapes.iter().zip(&shapes) {
                 if let Some((room, _, _)) = scene::title_room(shape) {
                     let title = element
                         .first_element_child()
                         .and_then(|rect| rect.next_element_sibling());
-                    add(scene::title_text(shape), room, title);
+                    add(scene::title_text(shape), room, title, None);
                 }
             }
-            for ((position, room), element) in scene::label_rooms(scene).into_iter().zip(&labels) {
+            let index = SpatialIndex::of_shapes(scene);
+            let rooms = scene::label_rooms_in(scene, &index);
+            for (n, (&(position, room), element)) in rooms.iter().zip(&labels).enumerate() {
                 if let Some(label) = &scene.edges[position].label {
-                    add(&label.text, room, Some(element.clone()));
+                    add(&label.text, room, Some(element.clone()), Some(n));
                 }
             }
+            placed = lod::EdgeLabels::new(scene, &index, &rooms);
         }
         DrawnScene {
             version,
@@ -1141,14 +1160,19 @@ impl DrawnScene {
             shown: Highlight::default(),
             shown_labels: BTreeSet::new(),
             texts,
+            placed,
         }
     }
 
     /// Cuts each title and edge label to its room at `zoom`, writing only those
     /// whose cut changed.
     fn recut(&mut self, zoom: f64) {
+        let placed = self.placed.place(zoom);
         for text in &mut self.texts {
-            let n_chars = lod::shown_chars(&text.text, &text.room, zoom);
+            let n_chars = match text.label {
+                Some(label) => placed[label],
+                None => lod::shown_chars(&text.text, &text.room, zoom),
+            };
             if n_chars != text.shown {
                 text.shown = n_chars;
                 text.node

@@ -6,10 +6,12 @@ use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::lod::{self, Aggregate, Collapse, Level, Tile, TileKind};
 use kubetopo::engine::refs::{KindRef, NamespacedName};
-use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
+use kubetopo::engine::scene::{build_scene, Filter, Rect, Scene, View};
 use kubetopo::engine::sim::{Counters, SimConfig, Simulator, VerdictCounts};
+use kubetopo::engine::spatial::SpatialIndex;
 use kubetopo::engine::whatif::{self, Mutation};
 use kubetopo::engine::{analyze, Topology};
+use kubetopo::synth::SyntheticCluster;
 
 use crate::common::samples;
 
@@ -612,4 +614,191 @@ fn s13_2_drawn_titles_stay_inside_their_shapes_at_every_zoom() {
         }
         assert!(n_drawn > 0, "{files:?}");
     }
+}
+
+/// A drawn text's box, in scene units: `drawn` at `size`, its baseline at `(x, y)`,
+/// running right from `x` or ending at it.
+fn drawn_box(drawn: &str, size: f64, (x, y): (f64, f64), from_x: bool) -> Rect {
+    let w = width_of(drawn, size);
+    Rect {
+        x: if from_x { x } else { x - w },
+        y: y - lod::TEXT_ASCENT * size,
+        w,
+        h: (lod::TEXT_ASCENT + lod::TEXT_DESCENT) * size,
+    }
+}
+
+/// A drawn text, or a box's id, and its box.
+type Named = (String, Rect);
+
+/// The edge labels of `scene` drawn at `zoom`, as the SVG and the canvas draw them
+/// from [`lod::EdgeLabels`], each with its box; and the boxes of the titles drawn.
+fn drawn_labels_and_titles(scene: &Scene, zoom: f64) -> (Vec<Named>, Vec<Named>) {
+    use kubetopo::engine::scene::{label_rooms_in, title_room, title_text, LabelAnchor};
+    let index = SpatialIndex::of_shapes(scene);
+    let rooms = label_rooms_in(scene, &index);
+    assert_eq!(rooms, kubetopo::engine::scene::label_rooms(scene));
+    let mut placed = lod::EdgeLabels::new(scene, &index, &rooms);
+    let shown = placed.place(zoom).to_vec();
+    assert_eq!(shown.len(), rooms.len());
+    let size = lod::drawn_size(lod::ENTRY_TEXT_SIZE, zoom);
+    let mut labels = Vec::new();
+    for (&(edge, room), &n_chars) in rooms.iter().zip(&shown) {
+        let label = scene.edges[edge].label.as_ref().unwrap();
+        // What is drawn fits its room and is readable, or is not drawn.
+        assert!(n_chars <= lod::shown_chars(&label.text, &room, zoom));
+        if n_chars == 0 {
+            continue;
+        }
+        assert!(size * zoom >= lod::MIN_TEXT_PX - 1e-9);
+        let drawn = lod::shown(&label.text, n_chars);
+        let rect = drawn_box(
+            &drawn,
+            size,
+            (label.x, label.y),
+            label.anchor == LabelAnchor::Start,
+        );
+        assert!(rect.w <= room.width + 1e-9, "{drawn} at {zoom}");
+        labels.push((drawn, rect));
+    }
+    let mut titles = Vec::new();
+    for shape in &scene.shapes {
+        let Some((room, x, y)) = title_room(shape) else {
+            continue;
+        };
+        let name = title_text(shape);
+        let n_chars = lod::shown_chars(name, &room, zoom);
+        if n_chars > 0 {
+            let size = lod::drawn_size(room.size, zoom);
+            let drawn = lod::shown(name, n_chars);
+            let baseline = (x, y + lod::baseline(&room, size));
+            titles.push((shape.id.clone(), drawn_box(&drawn, size, baseline, true)));
+        }
+    }
+    (labels, titles)
+}
+
+/// The overlapping pairs among `labels`, and of `labels` with `titles`.
+fn overlaps(labels: &[Named], titles: &[Named]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, (a, rect)) in labels.iter().enumerate() {
+        for (b, other) in labels[..n].iter().chain(titles) {
+            if rect.overlaps(other) {
+                found.push(format!("{a:?} over {b:?}"));
+            }
+        }
+    }
+    found
+}
+
+const LABEL_ZOOMS: [f64; 8] = [2.0, 1.0, 0.9, 0.75, 0.6, 0.54, 0.45, 0.3];
+
+/// §13.2 (issues #8 and #9, "Direction and labels"; docs/layout.md, "Edges"): on
+/// every sample and on a generated cluster, at every zoom, no two edge labels that
+/// are drawn overlap, and none overlaps a box's title; labels are drawn at 9 screen
+/// pixels or more, within their room, and none below 0.45.
+#[test]
+fn s13_2_drawn_edge_labels_never_overlap_each_other_or_a_title() {
+    let generated = SyntheticCluster {
+        n_deployments: 120,
+        replicas: 3,
+        n_nodes: 8,
+        n_namespaces: 4,
+        n_http_routes: 12,
+    };
+    let mut pictures: Vec<(String, Topology)> = [
+        &["gateway-canary.yaml"][..],
+        &["online-boutique.yaml", "online-boutique-netpol.yaml"][..],
+        &["ingress-nginx-cloud.yaml", "guestbook.yaml"][..],
+        &["headless-statefulset.yaml"][..],
+        &["local-loadbalancer.yaml"][..],
+    ]
+    .into_iter()
+    .map(|files| (files.join(" "), samples(files)))
+    .collect();
+    pictures.push(("generated".into(), analyze_text(&generated.to_yaml())));
+    for (name, topology) in &pictures {
+        for view in [View::Cluster, View::Logical] {
+            let scene = build_scene(topology, view, &Filter::default());
+            let mut n_drawn = 0;
+            for zoom in LABEL_ZOOMS {
+                let (labels, titles) = drawn_labels_and_titles(&scene, zoom);
+                assert_eq!(
+                    overlaps(&labels, &titles),
+                    Vec::<String>::new(),
+                    "{name} {view:?} at {zoom}"
+                );
+                if zoom < 0.45 {
+                    assert!(labels.is_empty(), "{name} at {zoom}");
+                }
+                n_drawn += labels.len();
+            }
+            if view == View::Cluster {
+                assert!(n_drawn > 0, "{name}");
+            }
+        }
+    }
+}
+
+/// §13.2: two labels that would overlap are not both drawn: the earlier one in the
+/// markup's order is, the later one is not, at that zoom. In the generated cluster
+/// with a Gateway, the Gateway's own Service (`edge-synthetic`) writes its port
+/// label at the same point as a Service of the same namespace, in another text.
+#[test]
+fn s13_2_a_label_over_an_earlier_one_is_hidden_at_that_zoom() {
+    use kubetopo::engine::scene::{label_rooms_in, LabelAnchor};
+    let cluster = SyntheticCluster {
+        n_deployments: 120,
+        replicas: 3,
+        n_nodes: 8,
+        n_namespaces: 4,
+        n_http_routes: 12,
+    };
+    let topology = analyze_text(&cluster.to_yaml());
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let index = SpatialIndex::of_shapes(&scene);
+    let rooms = label_rooms_in(&scene, &index);
+    let mut placed = lod::EdgeLabels::new(&scene, &index, &rooms);
+    let zoom = 1.0;
+    let shown = placed.place(zoom).to_vec();
+    // Each label's box, whole, if it fits its room.
+    let fitting: Vec<Option<Rect>> = rooms
+        .iter()
+        .map(|(edge, room)| {
+            let label = scene.edges[*edge].label.as_ref().unwrap();
+            let n_chars = lod::shown_chars(&label.text, room, zoom);
+            let drawn = lod::shown(&label.text, n_chars);
+            let start = label.anchor == LabelAnchor::Start;
+            (n_chars > 0)
+                .then(|| drawn_box(&drawn, lod::ENTRY_TEXT_SIZE, (label.x, label.y), start))
+        })
+        .collect();
+    let mut n_pairs = 0;
+    for (later, rect) in fitting.iter().enumerate() {
+        for (earlier, other) in fitting[..later].iter().enumerate() {
+            let (Some(rect), Some(other)) = (rect, other) else {
+                continue;
+            };
+            if rect.overlaps(other) {
+                n_pairs += 1;
+                assert!(
+                    shown[earlier] == 0 || shown[later] == 0,
+                    "{earlier} and {later}"
+                );
+            }
+        }
+    }
+    assert!(n_pairs > 0);
+    let edge_synthetic = rooms
+        .iter()
+        .position(|(edge, _)| scene.edges[*edge].from == "svc:team-000/edge-synthetic")
+        .expect("the Gateway's Service has a port label");
+    assert!(fitting[edge_synthetic].is_some());
+    assert_eq!(shown[edge_synthetic], 0);
+    // Every other label that fits is drawn.
+    let n_fitting = fitting.iter().flatten().count();
+    assert_eq!(shown.iter().filter(|&&n| n > 0).count(), n_fitting - 1);
+    // Placed again at another zoom and back, the same.
+    placed.place(0.45);
+    assert_eq!(placed.place(zoom), &shown[..]);
 }

@@ -207,3 +207,93 @@ test('on the Gateway sample no text crosses a border, after Fit and at 1:1', asy
   expect(near.found, 'at 1:1').toEqual([]);
   await app.assertClean();
 });
+
+// Edge labels on the canvas (issue #8; issue #9, "Direction and labels";
+// docs/semantics.md §13.2): a packed cluster too large for the SVG is drawn on the
+// canvas, which writes its port labels as the engine placed them: none below 9 px,
+// none over another, none zoomed out below 0.45. The canvas reports the box of each
+// label it drew (`data-label-boxes`: x,y,w,h in pixels and the size in tenths).
+const labelBoxes = async (page) => {
+  const value = (await page.getByTestId('scene-canvas').getAttribute('data-label-boxes')) ?? '';
+  return value.split(';').filter(Boolean).map((box) => {
+    const [x, y, w, h, tenths] = box.split(',').map(Number);
+    return { x, y, w, h, px: tenths / 10 };
+  });
+};
+
+for (const [width, height] of SIZES) {
+  test(`at ${width}x${height} the canvas draws the port labels of a packed cluster, at least 9 px and apart, at every readable zoom`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await app.paste(synthetic(700, 3, 12, 6));
+    await expect(app.graph).toHaveAttribute('data-pods', '2100', { timeout: 30_000 });
+    await expect(app.graph).toHaveAttribute('data-large', 'true');
+    // The search zooms to a Service; Esc then clears the selection, so nothing fades.
+    const search = page.getByTestId('search');
+    await search.fill('app-00350');
+    await search.press('Enter');
+    await expect.poll(() => zoom(page)).toBeGreaterThan(1);
+    await search.press('Escape');
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    await page.keyboard.press('Escape');
+    await expect(page.locator('.graph.has-focus')).toHaveCount(0);
+    // Port labels start at the island's right border: pan right until some show.
+    const labelCount = async () => Number(await page.getByTestId('scene-canvas').getAttribute('data-labels'));
+    const box = await page.getByTestId('graph').boundingBox();
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    while ((await zoom(page)) > 1.2) {
+      const k = await zoom(page);
+      await page.keyboard.press('-');
+      await expect.poll(() => zoom(page)).toBeLessThan(k);
+    }
+    for (let i = 0; i < 30 && (await labelCount()) === 0; i += 1) {
+      await page.mouse.move(cx + 150, cy);
+      await page.mouse.down();
+      await page.mouse.move(cx - 150, cy, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForTimeout(100);
+    }
+    // Centred on the labels, which the zoom keeps in view.
+    const first = (await labelBoxes(page))[0];
+    const canvasBox = await page.getByTestId('scene-canvas').boundingBox();
+    await page.mouse.move(canvasBox.x + first.x + 10, canvasBox.y + first.y - 40);
+    await page.mouse.down();
+    await page.mouse.move(cx, cy - 40, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('Escape');
+    // The drags select the toolbar's text; clear it for the screenshots.
+    await page.evaluate(() => getSelection().removeAllRanges());
+    const seen = [];
+    for (let step = 0; step < 12; step += 1) {
+      const k = await zoom(page);
+      // The canvas draws a frame per change of the view, and writes both at once.
+      await page.waitForTimeout(150);
+      const boxes = await labelBoxes(page);
+      expect(await labelCount()).toBe(boxes.length);
+      seen.push([k, boxes.length]);
+      if (step === 0) await app.screenshot(`text-size-canvas-labels-near-${width}x${height}`);
+      if (k < 0.45) {
+        expect(boxes, `labels at zoom ${k}`).toEqual([]);
+        break;
+      }
+      for (const box of boxes) expect(box.px, `label size at zoom ${k}`).toBeGreaterThanOrEqual(9);
+      // Apart: boxes are rounded to whole pixels, so a pixel of contact is allowed.
+      for (let i = 0; i < boxes.length; i += 1) {
+        for (let j = 0; j < i; j += 1) {
+          const [a, b] = [boxes[i], boxes[j]];
+          const apart = a.x + a.w <= b.x + 1 || b.x + b.w <= a.x + 1 || a.y + a.h <= b.y + 1 || b.y + b.h <= a.y + 1;
+          expect(apart, `labels ${JSON.stringify(a)} and ${JSON.stringify(b)} at zoom ${k}`).toBe(true);
+        }
+      }
+      if (step === 2) await app.screenshot(`text-size-canvas-labels-${width}x${height}`);
+      await page.keyboard.press('-');
+      await expect.poll(() => zoom(page)).toBeLessThan(k);
+    }
+    console.log(`canvas labels ${width}x${height}: ${seen.map(([k, n]) => `${n} at ${k}`).join(', ')}`);
+    expect(seen.at(-1)[0]).toBeLessThan(0.45);
+    // Labels were drawn at the readable zooms.
+    expect(seen.filter(([k, n]) => k >= 0.45 && n > 0).length).toBeGreaterThan(1);
+    await app.assertClean();
+  });
+}
