@@ -12,6 +12,17 @@ extern "C" {
     pub fn install_crash_guard();
     #[wasm_bindgen(js_name = rememberFiles)]
     fn remember_files_json(files_json: &wasm_bindgen::JsValue);
+    /// Makes the saved record of a workspace from its JSON without files
+    /// (`head_json`) and its files' names and texts, one after the other, and
+    /// hands the guard that record, the same string the database gets, so a save
+    /// makes one copy of the text, not two. The texts are escaped by the browser's
+    /// `JSON.stringify`: at 37 MB, `serde_json` held a paste's task for half a
+    /// second in the wasm (issue #12.9).
+    #[wasm_bindgen(js_name = rememberSavedRecord, catch)]
+    pub fn remember_saved_record(
+        head_json: &str,
+        names_and_texts: &js_sys::Array,
+    ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
     #[wasm_bindgen(js_name = showCrashBanner)]
     pub fn show_crash_banner(message: &str);
     #[wasm_bindgen(js_name = hasCrashed)]
@@ -23,10 +34,4 @@ pub fn remember_files(files: &[super::state::InputFile]) {
     if let Ok(json) = serde_json::to_string(files) {
         remember_files_json(&wasm_bindgen::JsValue::from_str(&json));
     }
-}
-
-/// Hands the guard the saved workspace record (JSON with its `files`), the same
-/// string the database gets, so a save makes one copy of the text, not two.
-pub fn remember_saved(workspace_json: &wasm_bindgen::JsValue) {
-    remember_files_json(workspace_json);
 }

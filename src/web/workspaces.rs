@@ -319,17 +319,29 @@ pub fn save_now(state: AppState) {
         revision,
         updated_ms: js_sys::Date::now(),
     };
-    let Some((summary, serialized)) = state.files.try_update_untracked(|files| {
+    let Some((summary, record)) = state.files.try_update_untracked(|files| {
         workspace.files = std::mem::take(files);
         let summary = summarize(&workspace);
-        let serialized = serde_json::to_string(&workspace);
+        let names_and_texts = js_sys::Array::new();
+        for file in &workspace.files {
+            names_and_texts.push(&file.name.as_str().into());
+            names_and_texts.push(&file.text.as_str().into());
+        }
         *files = std::mem::take(&mut workspace.files);
-        (summary, serialized)
+        // The record is made outside the wasm heap, which never shrinks, and is one
+        // string that both the crash guard and the database keep.
+        let record = serde_json::to_string(&workspace)
+            .map_err(|error| error.to_string())
+            .and_then(|head| {
+                crash::remember_saved_record(&head, &names_and_texts)
+                    .map_err(storage::describe_js_error)
+            });
+        (summary, record)
     }) else {
         return;
     };
-    let json = match serialized {
-        Ok(json) => json,
+    let record = match record {
+        Ok(record) => record,
         Err(error) => {
             state.save_status.set(SaveStatus::Failed(format!(
                 "Your work cannot be saved: {error}"
@@ -338,11 +350,6 @@ pub fn save_now(state: AppState) {
         }
     };
     drop(workspace);
-    // One copy of the record outside the wasm heap, for both the crash guard and
-    // the database; the wasm's own copy goes at once.
-    let record = wasm_bindgen::JsValue::from_str(&json);
-    drop(json);
-    crash::remember_saved(&record);
     let Some(database) = DATABASE.with(|cell| cell.borrow().clone()) else {
         if !matches!(state.save_status.get_untracked(), SaveStatus::Failed(_)) {
             state.save_status.set(SaveStatus::Failed(
