@@ -19,7 +19,9 @@
 // Plus the release wasm sizes (raw, gzip, brotli). Writes tests/e2e/artifacts/bench.json.
 //
 // Environment: KUBETOPO_BENCH_PORT (or KUBETOPO_E2E_PORT) picks the port (default 8766);
-// BENCH_SIZES picks the sizes (default "10k,100k"); BENCH_OUT the output file.
+// BENCH_SIZES picks the sizes (default "10k,100k"); BENCH_OUT the output file;
+// BENCH_BROWSER_ARGS adds Chromium switches, space-separated, for experiments
+// (`--js-flags=--no-liftoff` compiles the wasm with V8's optimising tier only).
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -298,7 +300,8 @@ const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process
 await new Promise((resolve) => setTimeout(resolve, 500));
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ...(process.env.BENCH_BROWSER_ARGS || '').split(' ').filter(Boolean)],
 });
 const results = { date: new Date().toISOString(), sizes: {} };
 try {
