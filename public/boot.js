@@ -14,7 +14,10 @@ document.getElementById('panic-reload')?.addEventListener('click', () => locatio
 
 try {
   const loader = await import(new URL(script.dataset.kubetopoJs, document.baseURI).href);
-  await loader.default({ module_or_path: new URL(script.dataset.kubetopoWasm, document.baseURI) });
+  const wasm = await loader.default({ module_or_path: new URL(script.dataset.kubetopoWasm, document.baseURI) });
+  // The size of the page's wasm memory, which only grows: the benchmarks read it
+  // to tell the wasm's share of the tab's memory from the rest.
+  window.kubetopoWasmBytes = () => wasm.memory.buffer.byteLength;
 } catch (error) {
   // Without the wasm the page would stay empty; say why instead.
   console.error('kubetopo could not start:', error);

@@ -23,6 +23,7 @@ use crate::engine::lod::{self, Collapse, Level, Tile};
 use crate::engine::scene::{self, build_scene_after, IdKind, Scene, View};
 use crate::engine::sort::CollectCompact;
 use crate::engine::spatial::SpatialIndex;
+use crate::engine::Topology;
 
 /// A built scene and how long building it took. Compared by version, so the
 /// scene itself is never compared deeply.
@@ -48,6 +49,57 @@ impl PartialEq for SceneBuild {
     }
 }
 
+/// A picture laid out ahead, in a task of its own, for a topology about to be
+/// installed ([`prebuild`]): the graph's scene takes it instead of laying out again.
+struct Prebuilt {
+    topology: std::sync::Weak<Topology>,
+    view: View,
+    filter: scene::Filter,
+    layout: Arc<Scene>,
+    tiles: Arc<Vec<Tile>>,
+    started_at: f64,
+}
+
+thread_local! {
+    /// The picture the graph shows and what it was built for: the next one keeps
+    /// its order (§13.8). Weak, so that it keeps nothing alive.
+    static LAST_LAYOUT: RefCell<Option<(View, scene::Filter, std::sync::Weak<Scene>)>> =
+        const { RefCell::new(None) };
+    static PREBUILT: RefCell<Option<Prebuilt>> = const { RefCell::new(None) };
+}
+
+/// Lays out the picture of `topology` for the view and filter in use, as the
+/// graph's scene would once `topology` is installed, so that a large analysis
+/// lays out in one task and draws in the next (issue #9: at 10,000 pods the two
+/// made one task of over 100 ms). The next scene the graph builds takes it if it
+/// is for that topology, view and filter, and drops it otherwise.
+pub fn prebuild(state: AppState, topology: &Arc<Topology>) {
+    let view = state.view.get_untracked();
+    let filter = state.filter.get_untracked();
+    let started_at = super::state::now_ms();
+    let before = LAST_LAYOUT.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(v, f, _)| *v == view && *f == filter)
+            .and_then(|(_, _, layout)| layout.upgrade())
+    });
+    let layout = Arc::new(build_scene_after(
+        topology,
+        view,
+        &filter,
+        before.as_deref(),
+    ));
+    drop(before);
+    let tiles = Arc::new(lod::tiles(&layout, topology));
+    PREBUILT.set(Some(Prebuilt {
+        topology: Arc::downgrade(topology),
+        view,
+        filter,
+        layout,
+        tiles,
+        started_at,
+    }));
+}
+
 #[component]
 pub fn Graph() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -58,22 +110,37 @@ pub fn Graph() -> impl IntoView {
         let topology = state.topology.get();
         let view = state.view.get();
         let filter = state.filter.get();
-        let started = super::state::now_ms();
-        // An edit or a keystroke keeps the order of the picture before it (§13.8).
-        let before = previous
-            .filter(|previous| previous.view == view && previous.filter == filter)
-            .map(|previous| previous.layout.as_ref());
-        let layout = Arc::new(build_scene_after(&topology.value, view, &filter, before));
+        // Taken whether it is for this scene or not, so that none outlives it.
+        let prebuilt = PREBUILT.take().filter(|prebuilt| {
+            std::ptr::eq(prebuilt.topology.as_ptr(), Arc::as_ptr(&topology.value))
+                && prebuilt.view == view
+                && prebuilt.filter == filter
+        });
+        let (layout, mut tiles, started) = match prebuilt {
+            Some(prebuilt) => (prebuilt.layout, Some(prebuilt.tiles), prebuilt.started_at),
+            None => {
+                let started = super::state::now_ms();
+                // An edit or a keystroke keeps the order of the picture before it
+                // (§13.8).
+                let before = previous
+                    .filter(|previous| previous.view == view && previous.filter == filter)
+                    .map(|previous| previous.layout.as_ref());
+                let layout = build_scene_after(&topology.value, view, &filter, before);
+                (Arc::new(layout), None, started)
+            }
+        };
+        LAST_LAYOUT.set(Some((view, filter.clone(), Arc::downgrade(&layout))));
         let mut scene = Arc::clone(&layout);
         if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {
             let ids = crate::engine::focus::neighbourhood(&layout, &id, hops);
             if !ids.is_empty() {
                 scene = Arc::new(crate::engine::focus::restrict(&layout, &ids));
+                tiles = None;
             }
         }
         SceneBuild {
             version: previous.map_or(1, |previous| previous.version + 1),
-            tiles: Arc::new(lod::tiles(&scene, &topology.value)),
+            tiles: tiles.unwrap_or_else(|| Arc::new(lod::tiles(&scene, &topology.value))),
             scene,
             layout,
             view,

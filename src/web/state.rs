@@ -286,11 +286,24 @@ impl AppState {
     }
 
     /// Shows the topology of the latest analysis.
-    pub fn install(&self, mut topology: Topology) {
+    pub fn install(&self, topology: Topology) {
+        self.install_prepared(self.prepare_install(topology), now_ms());
+    }
+
+    /// The topology [`AppState::install`] would show: with whether this input, or
+    /// the one it replaces by a text edit, had NetworkPolicies (§13.1), which the
+    /// picture's gutters depend on. Nothing is installed yet.
+    pub fn prepare_install(&self, mut topology: Topology) -> Arc<Topology> {
         topology.had_policies =
             self.had_policies.get_value() || !topology.manifests.network_policies.is_empty();
+        Arc::new(topology)
+    }
+
+    /// Shows a topology [`AppState::prepare_install`] made, whose analysis ended at
+    /// `analysed_at` (`performance.now()`): the status bar's "analysed in" ends
+    /// there, and its "drawn in" starts there.
+    pub fn install_prepared(&self, topology: Arc<Topology>, analysed_at: f64) {
         self.had_policies.set_value(topology.had_policies);
-        let topology = Arc::new(topology);
         let version = self.next_version();
         self.base_topology.set(Versioned {
             version,
@@ -302,7 +315,7 @@ impl AppState {
         });
         self.edits.set(Vec::new());
         self.last_analysis_ms
-            .set(now_ms() - self.analysis_started.get_value());
+            .set(analysed_at - self.analysis_started.get_value());
         self.progress.set(None);
     }
 

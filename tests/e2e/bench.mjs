@@ -13,7 +13,7 @@
 //   - main-thread tasks over 50 ms after the first draw (PerformanceObserver 'longtask'):
 //     all of them, and those while the user only drags, zooms and searches;
 //   - idle animation frames per second with at least 1,000 packets in flight;
-//   - JS heap (CDP Performance.getMetrics), the browser's resident memory (all its
+//   - JS heap (CDP Performance.getMetrics), the page's wasm memory, the browser's resident memory (all its
 //     processes, summed) and the tab's (its renderer process, with the worker), at
 //     the end and at its peak (sampled every 100 ms from the first paste on).
 // Plus the release wasm sizes (raw, gzip, brotli). Writes tests/e2e/artifacts/bench.json.
@@ -292,6 +292,9 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   // 7. Memory.
   const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   result.jsHeapUsedMb = Math.round(metrics.JSHeapUsedSize / 1048576);
+  // The page's wasm memory (it never shrinks, so this is its peak); the worker's
+  // is not counted.
+  result.pageWasmMb = Math.round((await page.evaluate(() => (window.kubetopoWasmBytes ? window.kubetopoWasmBytes() : 0))) / 1048576);
   result.browserRssMb = browserRssMb(process.pid);
   result.tabRssMb = tabRssMb(process.pid);
 }
