@@ -219,8 +219,9 @@ fn text_box(x: f64, y: f64, ems: f64, size: f64, anchor: LabelAnchor) -> Rect {
 /// The edge labels of one scene, placed so that no two of them overlap, nor a
 /// label a box's title (§13.2). Each label has spots along its own edge: the point
 /// the scene gives it; then, away from the end it is written by, one every
-/// [`SPOT_STEP`] units ([`N_STEPS`] of them), and where the edge comes out of the
-/// boxes it runs over into a gutter, with a few steps after ([`N_EXITS`] gutters).
+/// [`SPOT_STEP`] units or more ([`N_STEPS`] of them), and where the edge comes out
+/// of the boxes it runs over into a gutter, with a few steps after ([`N_EXITS`]
+/// gutters).
 /// Labels are placed in two rounds, each in the order the markup writes them
 /// ([`super::scene::label_rooms`]): first at their own points, each where it fits
 /// the room there and overlaps no label drawn before it; then each label not drawn
@@ -252,6 +253,9 @@ pub const N_STEPS: usize = 8;
 /// steps it may take in each past the point where its edge comes into it.
 pub const N_EXITS: usize = 4;
 pub const N_GUTTER_STEPS: usize = 2;
+/// How many straight pieces a label's edge is cut into, per cubic segment, to
+/// find its spots: a long edge's pieces stay a few labels' heights long.
+const SPOT_SEGMENTS: usize = 32;
 
 /// Where a label is drawn at a zoom ([`EdgeLabels::place`]): how many of its
 /// characters (none: not drawn), and the point its anchored end is at, the
@@ -453,12 +457,16 @@ impl EdgeLabels {
 
     /// The label at `position` (of [`EdgeLabels::place`]'s order), placed at
     /// `zoom`: the first edge that carries it, its text, which end of it is at its
-    /// point, its box where it is drawn and how many of its characters are drawn.
-    pub fn label(&mut self, position: usize, zoom: f64) -> (usize, &str, LabelAnchor, Rect, usize) {
+    /// point, its box where it is drawn, and its placement.
+    pub fn label(
+        &mut self,
+        position: usize,
+        zoom: f64,
+    ) -> (usize, &str, LabelAnchor, Rect, Placement) {
         self.place_at(zoom);
         let label = &self.labels[position];
-        let (rect, n_chars) = (self.boxes[position], self.placed[position].n_chars);
-        (label.edge, &label.text, label.anchor, rect, n_chars)
+        let (rect, placement) = (self.boxes[position], self.placed[position]);
+        (label.edge, &label.text, label.anchor, rect, placement)
     }
 
     pub fn len(&self) -> usize {
@@ -480,14 +488,14 @@ const NOWHERE: Rect = Rect {
 
 /// The spots of `label`, carried by `edge`, with its room at each: its own point
 /// (where its `room` was measured); then, going along the edge's curve away from
-/// the end the label is written by, [`N_STEPS`] spots [`SPOT_STEP`] apart; then,
-/// for each of the first [`N_EXITS`] places where the curve comes out of the boxes
-/// it runs over, a spot as far past their border along the curve as its own point
-/// is beside its end, and [`N_GUTTER_STEPS`] steps after it. A label stays as high
-/// above the curve as its own point is above its end, so the curve runs just under
-/// it or through it.
-/// The rooms further along are measured no further than `whole` (the label at its
-/// largest) reaches.
+/// the end the label is written by, [`N_STEPS`] spots at least [`SPOT_STEP`]
+/// apart; then, at each of the first [`N_EXITS`] places where the curve comes out
+/// of the boxes it runs over, its first point out, and [`N_GUTTER_STEPS`] steps
+/// after it. Points of the curve inside a box are passed over (a label there
+/// would cover the box). A label stays as high above the curve as its own point
+/// is above its end, so the curve runs just under it or through it. The rooms
+/// further along are measured no further than `whole` (the label at its largest)
+/// reaches.
 fn spots_along(
     scene: &Scene,
     shapes: &SpatialIndex,
@@ -497,83 +505,71 @@ fn spots_along(
     whole: f64,
 ) -> Vec<(f64, f64, TextRoom)> {
     let mut spots = vec![(label.x, label.y, room)];
-    let mut points = super::crossings::polyline(&scene.edges[edge].path);
+    let mut points = curve_points(&scene.edges[edge].path);
     if label.anchor == LabelAnchor::End {
         points.reverse();
     }
-    let Some(&(x0, y0)) = points.first() else {
+    let Some(&(_, y0)) = points.first() else {
         return spots;
     };
-    let (dx, dy) = (label.x - x0, label.y - y0);
-    if points.len() < 2 {
-        return spots;
-    }
-    // How far along the curve each of its points is.
-    let mut along = vec![0.0];
+    let dy = label.y - y0;
+    let reach = whole + 2.0 * ENTRY_TEXT_SIZE;
+    let (mut walked, mut last_spot) = (0.0, 0.0);
+    let (mut n_steps, mut n_exits, mut was_inside) = (N_STEPS, 0, false);
     for piece in points.windows(2) {
-        let length = (piece[1].0 - piece[0].0).hypot(piece[1].1 - piece[0].1);
-        along.push(along[along.len() - 1] + length);
-    }
-    let total = along[along.len() - 1];
-    // The point `distance` along the curve.
-    let at = |distance: f64| -> (f64, f64) {
-        let piece = along
-            .partition_point(|&a| a < distance)
-            .clamp(1, points.len() - 1);
-        let (a, b) = (points[piece - 1], points[piece]);
-        let length = along[piece] - along[piece - 1];
-        let t = if length > 0.0 {
-            ((distance - along[piece - 1]) / length).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))
-    };
-    let mut wanted: Vec<(f64, f64)> = (1..=N_STEPS)
-        .map(|step| step as f64 * SPOT_STEP)
-        .filter(|&distance| distance < total)
-        .map(|distance| {
-            let (x, y) = at(distance);
-            (x, y + dy)
-        })
-        .collect();
-    // Where the curve comes out of the boxes it runs over (found to a sixteenth
-    // of a piece by halving it), and past it by as much as the label's own point is
-    // past its end.
-    let inside = |(x, y): (f64, f64)| !shapes.at(x, y).is_empty();
-    let mut was_inside = inside(points[0]);
-    let mut n_exits = 0;
-    for piece in 1..points.len() {
-        let is_inside = inside(points[piece]);
-        if n_exits == N_EXITS || !was_inside || is_inside {
-            was_inside = is_inside;
+        let [(ax, ay), (x, y)] = [piece[0], piece[1]];
+        walked += (x - ax).hypot(y - ay);
+        let inside = !shapes.at(x, y).is_empty();
+        if inside {
+            was_inside = true;
             continue;
         }
-        was_inside = is_inside;
-        let (mut low, mut high) = (along[piece - 1], along[piece]);
-        for _ in 0..4 {
-            let middle = (low + high) / 2.0;
-            if inside(at(middle)) {
-                low = middle;
-            } else {
-                high = middle;
-            }
+        if was_inside && n_exits < N_EXITS {
+            n_exits += 1;
+            n_steps = N_GUTTER_STEPS + 1;
+            last_spot = f64::NEG_INFINITY;
         }
-        for step in 0..=N_GUTTER_STEPS {
-            let distance = high + dx.abs() + step as f64 * SPOT_STEP;
-            if distance < total {
-                let (x, y) = at(distance);
-                wanted.push((x, y + dy));
-            }
+        was_inside = false;
+        if n_steps > 0 && walked - last_spot >= SPOT_STEP {
+            n_steps -= 1;
+            last_spot = walked;
+            let point = (x, y + dy);
+            let room =
+                super::scene::label_room_at(scene, shapes, point, label.anchor, room.fit, reach);
+            spots.push((x, point.1, room));
         }
-        n_exits += 1;
-    }
-    let reach = whole + 2.0 * ENTRY_TEXT_SIZE;
-    for point in wanted {
-        let room = super::scene::label_room_at(scene, shapes, point, label.anchor, room.fit, reach);
-        spots.push((point.0, point.1, room));
     }
     spots
+}
+
+/// The points of a labelled edge's path as the scene writes it (`M` then cubic
+/// `C` segments, each `x,y` pair one token), each cubic flattened into
+/// [`SPOT_SEGMENTS`] pieces.
+fn curve_points(path: &str) -> Vec<(f64, f64)> {
+    let corners: Vec<(f64, f64)> = path
+        .split(' ')
+        .filter_map(|token| {
+            let (x, y) = token
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .split_once(',')?;
+            Some((x.parse().ok()?, y.parse().ok()?))
+        })
+        .collect();
+    let mut points = corners.first().copied().into_iter().collect::<Vec<_>>();
+    for cubic in corners.get(1..).unwrap_or_default().chunks_exact(3) {
+        let start = points[points.len() - 1];
+        let n = SPOT_SEGMENTS;
+        for step in 1..=n {
+            let t = step as f64 / n as f64;
+            let u = 1.0 - t;
+            let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
+            points.push((
+                a * start.0 + b * cubic[0].0 + c * cubic[1].0 + d * cubic[2].0,
+                a * start.1 + b * cubic[0].1 + c * cubic[1].1 + d * cubic[2].1,
+            ));
+        }
+    }
+    points
 }
 
 /// A character's width in ems, as wide as DejaVu Sans Bold draws it (the widest

@@ -690,8 +690,8 @@ fn drawn_labels_and_titles(scene: &Scene, zoom: f64) -> (Vec<DrawnLabel>, Vec<Na
         );
         assert!(rect.w <= room.width + 1e-9, "{drawn} at {zoom}");
         // The canvas draws the box `label` gives.
-        let (canvas_edge, _, _, canvas_rect, n_chars) = placed.label(position, zoom);
-        assert_eq!((canvas_edge, n_chars), (edge, placement.n_chars));
+        let (canvas_edge, _, _, canvas_rect, canvas_placement) = placed.label(position, zoom);
+        assert_eq!((canvas_edge, &canvas_placement), (edge, placement));
         assert!((canvas_rect.x - rect.x).abs() < 1e-6 && (canvas_rect.y - rect.y).abs() < 1e-6);
         labels.push(DrawnLabel {
             drawn,
