@@ -208,6 +208,55 @@ test('on the Gateway sample no text crosses a border, after Fit and at 1:1', asy
   await app.assertClean();
 });
 
+// Edge labels that move (issue #9, "Direction and labels"; docs/semantics.md
+// §13.2): in a packed cluster each port label's own point is in the narrow gap
+// beside its island, with no room at 9 px below about 0.85; the SVG then moves
+// the label to a spot further along its edge (the gutter before the nodes), where
+// the engine placed it. Zoomed in to 1:1, every label is at its own point; zoomed
+// out to about 0.6, the labels drawn are all elsewhere, apart, and across no box.
+test('the SVG moves the port labels of a packed cluster along their edges where their own points have no room', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = await open(page, 'packed');
+  await page.getByTestId('fit').click();
+  const zoomTo = async (wanted) => {
+    for (let i = 0; i < 12 && (await zoom(page)) < wanted; i += 1) {
+      const before = await zoom(page);
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+      await expect.poll(() => zoom(page)).toBeGreaterThan(before);
+    }
+  };
+  const labels = () => page.locator('.graph svg text.edge-label').evaluateAll((texts) => texts.map((text) => ({
+    at: `${text.getAttribute('x')},${text.getAttribute('y')}`,
+    text: text.textContent,
+    box: text.getBoundingClientRect(),
+  })));
+  await zoomTo(1);
+  await expect(app.graph).toHaveAttribute('data-large', 'false');
+  const own = (await labels()).map((label) => label.at);
+  expect((await labels()).filter((label) => label.text !== '').length).toBe(own.length);
+  await page.getByTestId('fit').click();
+  await zoomTo(0.55);
+  const k = await zoom(page);
+  expect(k).toBeLessThan(0.8);
+  await page.waitForTimeout(300);
+  await app.screenshot('text-size-svg-labels-moved-1024x768');
+  const now = await labels();
+  const drawn = now.map((label, n) => ({ ...label, own: own[n] })).filter((label) => label.text !== '');
+  console.log(`packed SVG at zoom ${k}: ${drawn.length} of ${now.length} port labels drawn`);
+  expect(drawn.length, `labels drawn at zoom ${k}`).toBeGreaterThan(0);
+  for (const label of drawn) expect(label.at, `"${label.text}" moved off ${label.own}`).not.toBe(label.own);
+  for (let i = 0; i < drawn.length; i += 1) {
+    for (let j = 0; j < i; j += 1) {
+      const [a, b] = [drawn[i].box, drawn[j].box];
+      const apart = a.right <= b.left + 0.5 || b.right <= a.left + 0.5 || a.bottom <= b.top + 0.5 || b.bottom <= a.top + 0.5;
+      expect(apart, `labels at ${drawn[i].at} and ${drawn[j].at}`).toBe(true);
+    }
+  }
+  const crossed = await crossings(page);
+  expect(crossed.found, `texts across a border at zoom ${k}`).toEqual([]);
+  await app.assertClean();
+});
+
 // Edge labels on the canvas (issue #8; issue #9, "Direction and labels";
 // docs/semantics.md §13.2): a packed cluster too large for the SVG is drawn on the
 // canvas, which writes its port labels as the engine placed them: none below 9 px,
