@@ -222,6 +222,7 @@ fn text_box(x: f64, y: f64, ems: f64, size: f64, anchor: LabelAnchor) -> Rect {
 /// [`SPOT_STEP`] units or more ([`N_STEPS`] of them), and where the edge comes out
 /// of the boxes it runs over into a gutter, with a few steps after ([`N_EXITS`]
 /// gutters).
+///
 /// Labels are placed in two rounds, each in the order the markup writes them
 /// ([`super::scene::label_rooms`]): first at their own points, each where it fits
 /// the room there and overlaps no label drawn before it; then each label not drawn
@@ -249,9 +250,10 @@ pub struct EdgeLabels {
 pub const SPOT_STEP: f64 = 12.0;
 /// How many spots a label has along its edge just past its own point.
 pub const N_STEPS: usize = 8;
-/// How many gutters further along its edge a label may move to, and how many
-/// steps it may take in each past the point where its edge comes into it.
+/// How many gutters further along its edge a label may move to.
 pub const N_EXITS: usize = 4;
+/// How many steps a label may take in a gutter past the point where its edge
+/// comes into it.
 pub const N_GUTTER_STEPS: usize = 2;
 /// How many straight pieces a label's edge is cut into, per cubic segment, to
 /// find its spots: a long edge's pieces stay a few labels' heights long.
