@@ -202,6 +202,13 @@ fn pieces_meet(p1: Point, p2: Point, q1: Point, q2: Point) -> Meeting {
     }
 }
 
+/// The points of the SVG path `data` as [`count_crossings`] reads it: absolute
+/// `M`, `L` and `C`, each cubic segment flattened into [`SEGMENTS_PER_CUBIC`]
+/// straight pieces. The tests measure how far an edge label is from its edge on it.
+pub fn polyline(data: &str) -> Vec<(f64, f64)> {
+    flatten(data).points
+}
+
 /// The points of the path `data`, cubic segments flattened.
 fn flatten(data: &str) -> Polyline {
     let mut points: Vec<Point> = Vec::new();

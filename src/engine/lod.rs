@@ -217,36 +217,82 @@ fn text_box(x: f64, y: f64, ems: f64, size: f64, anchor: LabelAnchor) -> Rect {
 }
 
 /// The edge labels of one scene, placed so that no two of them overlap, nor a
-/// label a box's title (§13.2). Labels are taken in the order the markup writes
-/// them ([`super::scene::label_rooms`]); one that would overlap a label taken
-/// before it is not drawn at that zoom, and one that could run into the title of
-/// a box it lies over is not drawn at all. The SVG and the canvas both draw what
+/// label a box's title (§13.2). Each label has spots along its own edge: the point
+/// the scene gives it; then, away from the end it is written by, one every
+/// [`SPOT_STEP`] units or more ([`N_STEPS`] of them), and where the edge comes out
+/// of the boxes it runs over into a gutter, with a few steps after ([`N_EXITS`]
+/// gutters).
+///
+/// Labels are placed in two rounds, each in the order the markup writes them
+/// ([`super::scene::label_rooms`]): first at their own points, each where it fits
+/// the room there and overlaps no label drawn before it; then each label not drawn
+/// yet at the first of its other spots where it fits and overlaps no label drawn.
+/// A spot where the label could run into the title of a box it lies over is never
+/// used, nor one over a box further along. The SVG and the canvas both draw what
 /// [`EdgeLabels::place`] decides.
 #[derive(Clone, Debug, Default)]
 pub struct EdgeLabels {
-    labels: Vec<EdgeLabelSpot>,
-    /// Pairs of labels, earlier then later, that meet at the largest size they are
-    /// drawn at: only these can overlap at a smaller one. Sorted by the later.
-    pairs: Vec<(u32, u32)>,
+    labels: Vec<EdgeLabelText>,
+    spots: Vec<Spot>,
+    /// For each spot, the spots of other labels that meet it at the largest size
+    /// both are drawn at: only these can overlap it at a smaller one. The spots
+    /// near spot `s` are `near[near_start[s]..near_start[s + 1]]`.
+    near: Vec<u32>,
+    near_start: Vec<u32>,
     zoom: f64,
-    shown: Vec<usize>,
+    placed: Vec<Placement>,
     boxes: Vec<Rect>,
 }
 
-/// One label: the first edge that carries it, where it is written, and its room.
+/// How far apart, along its edge, a label's spots are, in scene units: about the
+/// height of a label at its own size, so that a label moves off one it meets
+/// where the edge runs steeply.
+pub const SPOT_STEP: f64 = 12.0;
+/// How many spots a label has along its edge just past its own point.
+pub const N_STEPS: usize = 8;
+/// How many gutters further along its edge a label may move to.
+pub const N_EXITS: usize = 4;
+/// How many steps a label may take in a gutter past the point where its edge
+/// comes into it.
+pub const N_GUTTER_STEPS: usize = 2;
+/// How many straight pieces a label's edge is cut into, per cubic segment, to
+/// find its spots: a long edge's pieces stay a few labels' heights long.
+const SPOT_SEGMENTS: usize = 32;
+
+/// Where a label is drawn at a zoom ([`EdgeLabels::place`]): how many of its
+/// characters (none: not drawn), and the point its anchored end is at, the
+/// scene's own or one further along its edge. A label not drawn keeps the scene's
+/// point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Placement {
+    pub n_chars: usize,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// One label: the first edge that carries it, its text, which end of it is at its
+/// point, and its spots (`spots[first..end]`, the scene's point first).
 #[derive(Clone, Debug)]
-struct EdgeLabelSpot {
+struct EdgeLabelText {
     edge: usize,
     text: String,
+    anchor: LabelAnchor,
+    spots: (u32, u32),
+}
+
+/// A point a label may be written at, and its room there.
+#[derive(Clone, Debug)]
+struct Spot {
+    label: u32,
     x: f64,
     y: f64,
-    anchor: LabelAnchor,
     room: TextRoom,
 }
 
 impl EdgeLabels {
     /// The labels of `scene`, whose shapes `shapes` indexes; `rooms` are its
-    /// [`super::scene::label_rooms`].
+    /// [`super::scene::label_rooms`]. Every spot and its room is found here, once:
+    /// placing at a zoom then only compares boxes.
     pub fn new(scene: &Scene, shapes: &SpatialIndex, rooms: &[(usize, TextRoom)]) -> EdgeLabels {
         let mut placed = EdgeLabels {
             zoom: f64::NAN,
@@ -260,65 +306,88 @@ impl EdgeLabels {
             let Some(label) = &scene.edges[edge].label else {
                 continue;
             };
-            let mut rect = text_box(
-                label.x,
-                label.y,
-                shown_ems(&label.text, usize::MAX),
-                grown,
-                label.anchor,
-            );
-            if rect.w > room.width {
-                rect.x += if label.anchor == LabelAnchor::Start {
-                    0.0
-                } else {
-                    rect.w - room.width
-                };
-                rect.w = room.width;
-            }
-            // A label that could run into the title of a box it lies over, at
-            // the largest both are drawn, is not drawn at all: titles come first.
-            let mut room = room;
-            for shape in shapes.query(&rect) {
-                if let Some((title, x, y)) = super::scene::title_room(&scene.shapes[shape]) {
-                    let header = Rect {
-                        x,
-                        y,
-                        w: title.width,
-                        h: title.height,
+            let position = placed.labels.len() as u32;
+            let first = placed.spots.len() as u32;
+            let whole = shown_ems(&label.text, usize::MAX) * grown;
+            for (n_spot, (x, y, mut room)) in spots_along(scene, shapes, label, edge, room, whole)
+                .into_iter()
+                .enumerate()
+            {
+                let mut rect = text_box(x, y, whole / grown, grown, label.anchor);
+                if rect.w > room.width {
+                    rect.x += if label.anchor == LabelAnchor::Start {
+                        0.0
+                    } else {
+                        rect.w - room.width
                     };
-                    if header.overlaps(&rect) {
+                    rect.w = room.width;
+                }
+                // A spot where the label could run into the title of a box it
+                // lies over, at the largest both are drawn, is not used: titles
+                // come first. Nor is a spot further along over any box: there the
+                // label would hide what the box holds.
+                for shape in shapes.query(&rect) {
+                    let shape = &scene.shapes[shape];
+                    if n_spot > 0 && shape.rect.overlaps(&rect) {
                         room.width = 0.0;
                     }
+                    if let Some((title, x, y)) = super::scene::title_room(shape) {
+                        let header = Rect {
+                            x,
+                            y,
+                            w: title.width,
+                            h: title.height,
+                        };
+                        if header.overlaps(&rect) {
+                            room.width = 0.0;
+                        }
+                    }
                 }
+                // The scene's own point is kept, used or not: a label not drawn
+                // stays there. Another spot is kept only if the label fits it at
+                // its smallest.
+                let fits = shown_chars(&label.text, &room, 1.0) > 0;
+                if n_spot > 0 && !fits {
+                    continue;
+                }
+                largest.push(if fits { rect } else { NOWHERE });
+                placed.spots.push(Spot {
+                    label: position,
+                    x,
+                    y,
+                    room,
+                });
             }
-            largest.push(rect);
-            placed.labels.push(EdgeLabelSpot {
+            placed.labels.push(EdgeLabelText {
                 edge,
                 text: label.text.clone(),
-                x: label.x,
-                y: label.y,
                 anchor: label.anchor,
-                room,
+                spots: (first, placed.spots.len() as u32),
             });
         }
         let index = SpatialIndex::new(largest.clone(), 64.0);
-        for (later, rect) in largest.iter().enumerate() {
-            for earlier in index.query(rect) {
-                if earlier < later && rect.overlaps(&largest[earlier]) {
-                    placed.pairs.push((earlier as u32, later as u32));
+        placed.near_start.push(0);
+        for (spot, rect) in largest.iter().enumerate() {
+            let label = placed.spots[spot].label;
+            for other in index.query(rect) {
+                if placed.spots[other].label != label && rect.overlaps(&largest[other]) {
+                    placed.near.push(other as u32);
                 }
             }
+            placed.near_start.push(placed.near.len() as u32);
         }
         placed
     }
 
-    /// How many characters of each label are drawn at `zoom`, in the order of
-    /// [`super::scene::label_rooms`]: as [`shown_chars`] counts them, or none
-    /// where Gateway and Route text is hidden, the label would overlap an earlier
-    /// one, or it could run into a title. Computed again only when the zoom changed.
-    pub fn place(&mut self, zoom: f64) -> &[usize] {
+    /// Where each label is drawn at `zoom`, in the order of
+    /// [`super::scene::label_rooms`]: at its own point where it is readable there
+    /// ([`shown_chars`] of the room) and clear of the labels drawn before it, else
+    /// at the first of its other spots where it is readable and clear of every
+    /// label drawn; nowhere where Gateway and Route text is hidden or no spot will
+    /// do. Computed again only when the zoom changed.
+    pub fn place(&mut self, zoom: f64) -> &[Placement] {
         self.place_at(zoom);
-        &self.shown
+        &self.placed
     }
 
     fn place_at(&mut self, zoom: f64) {
@@ -326,39 +395,80 @@ impl EdgeLabels {
             return;
         }
         self.zoom = zoom;
-        self.shown.clear();
+        self.placed.clear();
         self.boxes.clear();
         let size = drawn_size(ENTRY_TEXT_SIZE, zoom);
-        let visible = entry_text(zoom) != TextLevel::Hidden;
-        let mut pairs = self.pairs.iter().peekable();
-        for (position, label) in self.labels.iter().enumerate() {
-            let mut n_chars = if visible {
-                shown_chars(&label.text, &label.room, zoom)
-            } else {
-                0
-            };
-            let ems = shown_ems(&label.text, n_chars);
-            let rect = text_box(label.x, label.y, ems, size, label.anchor);
-            while let Some(&(earlier, _)) = pairs.next_if(|(_, later)| *later as usize == position)
-            {
-                let earlier = earlier as usize;
-                if self.shown[earlier] > 0 && rect.overlaps(&self.boxes[earlier]) {
-                    n_chars = 0;
-                }
+        for label in &self.labels {
+            let own = &self.spots[label.spots.0 as usize];
+            self.placed.push(Placement {
+                n_chars: 0,
+                x: own.x,
+                y: own.y,
+            });
+            self.boxes
+                .push(text_box(own.x, own.y, 0.0, size, label.anchor));
+        }
+        if entry_text(zoom) == TextLevel::Hidden {
+            return;
+        }
+        // Every label at its own point first: a label moving along its edge
+        // never takes the point of one drawn where the scene put it.
+        for position in 0..self.labels.len() {
+            let first = self.labels[position].spots.0;
+            self.place_on(position, first..first + 1, size, zoom);
+        }
+        for position in 0..self.labels.len() {
+            let (first, end) = self.labels[position].spots;
+            if self.placed[position].n_chars == 0 {
+                self.place_on(position, first + 1..end, size, zoom);
             }
-            self.shown.push(n_chars);
-            self.boxes.push(rect);
+        }
+    }
+
+    /// Draws the label at `position` at the first of `spots` where it is readable
+    /// at `zoom` and overlaps no label drawn; leaves it undrawn if none will do.
+    fn place_on(&mut self, position: usize, spots: std::ops::Range<u32>, size: f64, zoom: f64) {
+        let label = &self.labels[position];
+        for spot in spots {
+            let Spot { x, y, room, .. } = &self.spots[spot as usize];
+            let n_chars = shown_chars(&label.text, room, zoom);
+            if n_chars == 0 {
+                continue;
+            }
+            let ems = shown_ems(&label.text, n_chars);
+            let candidate = text_box(*x, *y, ems, size, label.anchor);
+            let (from, to) = (
+                self.near_start[spot as usize] as usize,
+                self.near_start[spot as usize + 1] as usize,
+            );
+            let clear = self.near[from..to].iter().all(|&other| {
+                let other = self.spots[other as usize].label as usize;
+                self.placed[other].n_chars == 0 || !candidate.overlaps(&self.boxes[other])
+            });
+            if clear {
+                self.placed[position] = Placement {
+                    n_chars,
+                    x: *x,
+                    y: *y,
+                };
+                self.boxes[position] = candidate;
+                return;
+            }
         }
     }
 
     /// The label at `position` (of [`EdgeLabels::place`]'s order), placed at
     /// `zoom`: the first edge that carries it, its text, which end of it is at its
-    /// point, its box and how many of its characters are drawn.
-    pub fn label(&mut self, position: usize, zoom: f64) -> (usize, &str, LabelAnchor, Rect, usize) {
+    /// point, its box where it is drawn, and its placement.
+    pub fn label(
+        &mut self,
+        position: usize,
+        zoom: f64,
+    ) -> (usize, &str, LabelAnchor, Rect, Placement) {
         self.place_at(zoom);
         let label = &self.labels[position];
-        let (rect, n_chars) = (self.boxes[position], self.shown[position]);
-        (label.edge, &label.text, label.anchor, rect, n_chars)
+        let (rect, placement) = (self.boxes[position], self.placed[position]);
+        (label.edge, &label.text, label.anchor, rect, placement)
     }
 
     pub fn len(&self) -> usize {
@@ -368,6 +478,100 @@ impl EdgeLabels {
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
+}
+
+/// A box the spatial index leaves out: a spot no label is ever drawn at.
+const NOWHERE: Rect = Rect {
+    x: f64::NAN,
+    y: f64::NAN,
+    w: 0.0,
+    h: 0.0,
+};
+
+/// The spots of `label`, carried by `edge`, with its room at each: its own point
+/// (where its `room` was measured); then, going along the edge's curve away from
+/// the end the label is written by, [`N_STEPS`] spots at least [`SPOT_STEP`]
+/// apart; then, at each of the first [`N_EXITS`] places where the curve comes out
+/// of the boxes it runs over, its first point out, and [`N_GUTTER_STEPS`] steps
+/// after it. Points of the curve inside a box are passed over (a label there
+/// would cover the box). A label stays as high above the curve as its own point
+/// is above its end, so the curve runs just under it or through it. The rooms
+/// further along are measured no further than `whole` (the label at its largest)
+/// reaches.
+fn spots_along(
+    scene: &Scene,
+    shapes: &SpatialIndex,
+    label: &super::scene::EdgeLabel,
+    edge: usize,
+    room: TextRoom,
+    whole: f64,
+) -> Vec<(f64, f64, TextRoom)> {
+    let mut spots = vec![(label.x, label.y, room)];
+    let mut points = curve_points(&scene.edges[edge].path);
+    if label.anchor == LabelAnchor::End {
+        points.reverse();
+    }
+    let Some(&(_, y0)) = points.first() else {
+        return spots;
+    };
+    let dy = label.y - y0;
+    let reach = whole + 2.0 * ENTRY_TEXT_SIZE;
+    let (mut walked, mut last_spot) = (0.0, 0.0);
+    let (mut n_steps, mut n_exits, mut was_inside) = (N_STEPS, 0, false);
+    for piece in points.windows(2) {
+        let [(ax, ay), (x, y)] = [piece[0], piece[1]];
+        walked += (x - ax).hypot(y - ay);
+        let inside = !shapes.at(x, y).is_empty();
+        if inside {
+            was_inside = true;
+            continue;
+        }
+        if was_inside && n_exits < N_EXITS {
+            n_exits += 1;
+            n_steps = N_GUTTER_STEPS + 1;
+            last_spot = f64::NEG_INFINITY;
+        }
+        was_inside = false;
+        if n_steps > 0 && walked - last_spot >= SPOT_STEP {
+            n_steps -= 1;
+            last_spot = walked;
+            let point = (x, y + dy);
+            let room =
+                super::scene::label_room_at(scene, shapes, point, label.anchor, room.fit, reach);
+            spots.push((x, point.1, room));
+        }
+    }
+    spots
+}
+
+/// The points of a labelled edge's path as the scene writes it (`M` then cubic
+/// `C` segments, each `x,y` pair one token), each cubic flattened into
+/// [`SPOT_SEGMENTS`] pieces.
+fn curve_points(path: &str) -> Vec<(f64, f64)> {
+    let corners: Vec<(f64, f64)> = path
+        .split(' ')
+        .filter_map(|token| {
+            let (x, y) = token
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .split_once(',')?;
+            Some((x.parse().ok()?, y.parse().ok()?))
+        })
+        .collect();
+    let mut points = corners.first().copied().into_iter().collect::<Vec<_>>();
+    for cubic in corners.get(1..).unwrap_or_default().chunks_exact(3) {
+        let start = points[points.len() - 1];
+        let n = SPOT_SEGMENTS;
+        for step in 1..=n {
+            let t = step as f64 / n as f64;
+            let u = 1.0 - t;
+            let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
+            points.push((
+                a * start.0 + b * cubic[0].0 + c * cubic[1].0 + d * cubic[2].0,
+                a * start.1 + b * cubic[0].1 + c * cubic[1].1 + d * cubic[2].1,
+            ));
+        }
+    }
+    points
 }
 
 /// A character's width in ems, as wide as DejaVu Sans Bold draws it (the widest

@@ -2648,7 +2648,7 @@ fn edge_labels(scene: &Scene) -> String {
     let shapes = super::spatial::SpatialIndex::of_shapes(scene);
     let rooms = label_rooms_in(scene, &shapes);
     let mut placed = lod::EdgeLabels::new(scene, &shapes, &rooms);
-    for (&(position, _), &n_chars) in rooms.iter().zip(placed.place(1.0)) {
+    for (&(position, _), placement) in rooms.iter().zip(placed.place(1.0)) {
         let edge = &scene.edges[position];
         let Some(label) = &edge.label else { continue };
         // A Gateway route's label has a class of its own: the app draws it no
@@ -2661,16 +2661,16 @@ fn edge_labels(scene: &Scene) -> String {
         let _ = write!(
             out,
             " x=\"{}\" y=\"{}\" text-anchor=\"{}\">",
-            Tenths(label.x),
-            Tenths(label.y),
+            Tenths(placement.x),
+            Tenths(placement.y),
             match label.anchor {
                 LabelAnchor::Start => "start",
                 LabelAnchor::End => "end",
             },
         );
-        // At its own size, clear of the labels before it; the app cuts or hides
-        // it again as it zooms (§13.2).
-        out.push_str(&escape(&lod::shown(&label.text, n_chars)));
+        // At its own size, clear of the labels before it, at its own point or
+        // further along its edge; the app places it again as it zooms (§13.2).
+        out.push_str(&escape(&lod::shown(&label.text, placement.n_chars)));
         out.push_str("</text>");
     }
     out.push_str("</g>");
@@ -2704,52 +2704,70 @@ pub fn label_rooms_in(
         else {
             continue;
         };
-        let size = lod::ENTRY_TEXT_SIZE;
-        let grown = size * lod::LABEL_MAX_GROWTH;
-        let (top, bottom) = (
-            label.y - lod::TEXT_ASCENT * grown,
-            label.y + lod::TEXT_DESCENT * grown,
-        );
-        let route = edge.class.contains("gateway-route");
-        let mut width = f64::INFINITY;
-        let band = Rect {
-            x: -f64::MAX / 4.0,
-            y: top,
-            w: f64::MAX / 2.0,
-            h: bottom - top,
+        let fit = if edge.class.contains("gateway-route") {
+            lod::Fit::Cut
+        } else {
+            lod::Fit::Whole
         };
-        for shape in shapes.query(&band) {
-            let r = &scene.shapes[shape].rect;
-            if r.y >= bottom || top >= r.y + r.h {
-                continue;
-            }
-            let (left, right) = (r.x, r.x + r.w);
-            let room = match label.anchor {
-                LabelAnchor::Start if left >= label.x => left - label.x,
-                LabelAnchor::Start if right > label.x => right - label.x,
-                LabelAnchor::End if right <= label.x => label.x - right,
-                LabelAnchor::End if left < label.x => label.x - left,
-                _ => continue,
-            };
-            width = width.min(room);
-        }
-        width -= LABEL_GAP;
-        rooms.push((
-            position,
-            lod::TextRoom {
-                size,
-                width,
-                height: f64::INFINITY,
-                baseline: 0.0,
-                fit: if route {
-                    lod::Fit::Cut
-                } else {
-                    lod::Fit::Whole
-                },
-            },
-        ));
+        let point = (label.x, label.y);
+        let room = label_room_at(scene, shapes, point, label.anchor, fit, f64::INFINITY);
+        rooms.push((position, room));
     }
     rooms
+}
+
+/// The room of an edge label written at `(x, y)` (§13.2): from there to the
+/// nearest border of a shape in its way, in the direction it runs, as tall as the
+/// label at [`lod::LABEL_MAX_GROWTH`] times its size, less a gap. Only shapes
+/// within `reach` of the point are looked at: a room wider than the label at its
+/// largest is as good as any wider one, and a narrow query passes over fewer
+/// buckets of the index. [`lod::EdgeLabels`] measures each spot along an edge so.
+pub fn label_room_at(
+    scene: &Scene,
+    shapes: &super::spatial::SpatialIndex,
+    (x, y): (f64, f64),
+    anchor: LabelAnchor,
+    fit: lod::Fit,
+    reach: f64,
+) -> lod::TextRoom {
+    let size = lod::ENTRY_TEXT_SIZE;
+    let grown = size * lod::LABEL_MAX_GROWTH;
+    let (top, bottom) = (y - lod::TEXT_ASCENT * grown, y + lod::TEXT_DESCENT * grown);
+    // However far: a picture is far narrower, and `x` stays exact beside it.
+    let reach = reach.min(1e9);
+    let band = Rect {
+        x: if anchor == LabelAnchor::Start {
+            x
+        } else {
+            x - reach
+        },
+        y: top,
+        w: reach,
+        h: bottom - top,
+    };
+    let mut width = f64::INFINITY;
+    for shape in shapes.query(&band) {
+        let r = &scene.shapes[shape].rect;
+        if r.y >= bottom || top >= r.y + r.h {
+            continue;
+        }
+        let (left, right) = (r.x, r.x + r.w);
+        let room = match anchor {
+            LabelAnchor::Start if left >= x => left - x,
+            LabelAnchor::Start if right > x => right - x,
+            LabelAnchor::End if right <= x => x - right,
+            LabelAnchor::End if left < x => x - left,
+            _ => continue,
+        };
+        width = width.min(room);
+    }
+    lod::TextRoom {
+        size,
+        width: width - LABEL_GAP,
+        height: f64::INFINITY,
+        baseline: 0.0,
+        fit,
+    }
 }
 
 /// The gap an edge label keeps from a shape's border.

@@ -113,8 +113,9 @@ pub struct CanvasScene {
     levels: LevelsCache,
     /// The edge labels, placed once they are first readable.
     labels: Option<lod::EdgeLabels>,
-    /// The screen box of each label drawn in the last frame and its size, for
-    /// tests: `x,y,w,h,tenths,;` in whole pixels and tenths of a pixel.
+    /// The screen box of each label drawn in the last frame, its size and whether
+    /// it moved along its edge, for tests: `x,y,w,h,tenths,moved;` in whole
+    /// pixels, tenths of a pixel, and 1 or 0.
     pub label_boxes: String,
 }
 
@@ -501,7 +502,8 @@ fn draw_labels(
     context.set_fill_style_str(&palette.muted);
     let mut n_drawn = 0;
     for position in 0..labels.len() {
-        let (edge, text, anchor, rect, n_chars) = labels.label(position, k);
+        let (edge, text, anchor, rect, placement) = labels.label(position, k);
+        let n_chars = placement.n_chars;
         let start = anchor == LabelAnchor::Start;
         let end = cache.edge_ends[edge].map(|(from, to)| if start { from } else { to });
         if n_chars == 0
@@ -529,11 +531,14 @@ fn draw_labels(
         context.set_text_align(align);
         let _ = context.stroke_text(&shown, at, baseline);
         let _ = context.fill_text(&shown, at, baseline);
-        // Whole pixels, and the size in tenths of a pixel.
+        // Whole pixels, the size in tenths of a pixel, and 1 where the label
+        // moved along its edge off the point the scene gives it.
         for value in [x, y, rect.w * k, rect.h * k, px * 10.0] {
             let _ = write!(cache.label_boxes, "{},", value.round() as i32);
         }
-        cache.label_boxes.push(';');
+        let own = scene.edges[edge].label.as_ref().map(|l| (l.x, l.y));
+        let moved = own != Some((placement.x, placement.y));
+        cache.label_boxes.push_str(if moved { "1;" } else { "0;" });
     }
     context.set_global_alpha(1.0);
     context.set_text_align("start");

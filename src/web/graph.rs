@@ -1145,15 +1145,17 @@ struct DrawnScene {
     placed: lod::EdgeLabels,
 }
 
-/// A text of the SVG that is cut to its room at the zoom (§13.2): its text node,
-/// its whole text, its room and how many of its characters are shown.
+/// A text of the SVG that is cut to its room at the zoom (§13.2): its text node
+/// (an edge label's element), its whole text, its room and how many of its
+/// characters are shown.
 struct ZoomText {
     node: web_sys::Node,
     text: String,
     room: lod::TextRoom,
     shown: usize,
-    /// An edge label's position among the labels, which [`lod::EdgeLabels`] places.
-    label: Option<usize>,
+    /// An edge label's position among the labels, which [`lod::EdgeLabels`] places,
+    /// and the point its element is written at.
+    label: Option<(usize, (f64, f64))>,
 }
 
 impl DrawnScene {
@@ -1184,38 +1186,44 @@ impl DrawnScene {
         // is the first node of its element. A text not drawn at its own size is
         // not drawn larger either: it has no node.
         let mut texts = Vec::new();
-        let mut add = |text: &str,
-                       room: lod::TextRoom,
-                       element: Option<web_sys::Element>,
-                       label: Option<usize>| {
-            if let Some(node) = element.and_then(|element| element.first_child()) {
-                texts.push(ZoomText {
-                    node,
-                    text: text.to_string(),
-                    room,
-                    shown: lod::shown_chars(text, &room, 1.0),
-                    label,
-                });
-            }
-        };
         let mut placed = lod::EdgeLabels::default();
         if let Some(scene) = scene {
             for (shape, element) in scene.shapes.iter().zip(&shapes) {
-                if let Some((room, _, _)) = scene::title_room(shape) {
-                    let title = element
-                        .first_element_child()
-                        .and_then(|rect| rect.next_element_sibling());
-                    add(scene::title_text(shape), room, title, None);
+                let Some((room, _, _)) = scene::title_room(shape) else {
+                    continue;
+                };
+                let title = element
+                    .first_element_child()
+                    .and_then(|rect| rect.next_element_sibling());
+                if let Some(node) = title.and_then(|title| title.first_child()) {
+                    let text = scene::title_text(shape);
+                    texts.push(ZoomText {
+                        node,
+                        text: text.to_string(),
+                        room,
+                        shown: lod::shown_chars(text, &room, 1.0),
+                        label: None,
+                    });
                 }
             }
             let index = SpatialIndex::of_shapes(scene);
             let rooms = scene::label_rooms_in(scene, &index);
-            for (n, (&(position, room), element)) in rooms.iter().zip(&labels).enumerate() {
+            placed = lod::EdgeLabels::new(scene, &index, &rooms);
+            // The markup writes each label where it is placed at 1:1, or empty.
+            let at_one = placed.place(1.0);
+            for (n, ((&(position, room), element), placement)) in
+                rooms.iter().zip(&labels).zip(at_one).enumerate()
+            {
                 if let Some(label) = &scene.edges[position].label {
-                    add(&label.text, room, Some(element.clone()), Some(n));
+                    texts.push(ZoomText {
+                        node: element.clone().into(),
+                        text: label.text.clone(),
+                        room,
+                        shown: placement.n_chars,
+                        label: Some((n, (placement.x, placement.y))),
+                    });
                 }
             }
-            placed = lod::EdgeLabels::new(scene, &index, &rooms);
         }
         DrawnScene {
             version,
@@ -1231,19 +1239,35 @@ impl DrawnScene {
         }
     }
 
-    /// Cuts each title and edge label to its room at `zoom`, writing only those
-    /// whose cut changed.
+    /// Cuts each title and edge label to its room at `zoom`, and moves each edge
+    /// label drawn to the spot along its edge that [`lod::EdgeLabels`] gives it,
+    /// writing only the texts whose cut changed and the labels that moved.
     fn recut(&mut self, zoom: f64) {
         let placed = self.placed.place(zoom);
         for text in &mut self.texts {
-            let n_chars = match text.label {
-                Some(label) => placed[label],
-                None => lod::shown_chars(&text.text, &text.room, zoom),
+            let Some((label, at)) = &mut text.label else {
+                let n_chars = lod::shown_chars(&text.text, &text.room, zoom);
+                if n_chars != text.shown {
+                    text.shown = n_chars;
+                    text.node
+                        .set_node_value(Some(&lod::shown(&text.text, n_chars)));
+                }
+                continue;
             };
-            if n_chars != text.shown {
-                text.shown = n_chars;
+            let placement = placed[*label];
+            // A label not drawn stays where it was: it is empty.
+            if placement.n_chars > 0 && (placement.x, placement.y) != *at {
+                *at = (placement.x, placement.y);
+                if let Some(element) = self.labels.get(*label) {
+                    let _ = element.set_attribute("x", &scene::Tenths(placement.x).to_string());
+                    let _ = element.set_attribute("y", &scene::Tenths(placement.y).to_string());
+                }
+            }
+            if placement.n_chars != text.shown {
+                text.shown = placement.n_chars;
+                // An element's text: a label empty at 1:1 has no text node.
                 text.node
-                    .set_node_value(Some(&lod::shown(&text.text, n_chars)));
+                    .set_text_content(Some(&lod::shown(&text.text, placement.n_chars)));
             }
         }
     }
