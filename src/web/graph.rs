@@ -433,6 +433,20 @@ pub fn Graph() -> impl IntoView {
         scene.track();
         tooltip.set(None);
     });
+    // Shows `text` beside the pointer at (x, y), or no tooltip.
+    let show_tip =
+        move |element: &web_sys::HtmlDivElement, x: i32, y: i32, text: Option<String>| {
+            let rect = element.get_bounding_client_rect();
+            tooltip.set(text.map(|text| {
+                (
+                    // Kept inside the graph (a tooltip is at most 360 px wide): the
+                    // policy joins stand at its right edge after a fit.
+                    (f64::from(x) - rect.left() + 14.0).min(rect.width() - 380.0),
+                    f64::from(y) - rect.top() + 14.0,
+                    text,
+                )
+            }));
+        };
     let on_hover = move |ev: leptos::ev::PointerEvent| {
         if !pointers.get_value().is_empty() {
             return;
@@ -477,22 +491,24 @@ pub fn Graph() -> impl IntoView {
                     .map(|e| e.tooltip.clone())
             })
         };
-        let rect = element.get_bounding_client_rect();
-        tooltip.set(text.map(|text| {
-            (
-                // Kept inside the graph (a tooltip is at most 360 px wide): the
-                // policy joins stand at its right edge after a fit.
-                (f64::from(ev.client_x()) - rect.left() + 14.0).min(rect.width() - 380.0),
-                f64::from(ev.client_y()) - rect.top() + 14.0,
-                text,
-            )
-        }));
+        show_tip(&element, ev.client_x(), ev.client_y(), text);
     };
     let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
         pointers.update_value(|p| p.retain(|q| q.0 != ev.pointer_id()));
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
         if moved.get_value() > 4.0 {
+            return;
+        }
+        // A mark that lists what it stands for (a policy join) shows its listing
+        // on a click or a tap too: a touch screen has no hover.
+        let tip = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|target| target.closest("[data-tip]").ok().flatten())
+            .and_then(|element| element.get_attribute("data-tip"));
+        if let (Some(tip), Some(element)) = (tip, container.get_untracked()) {
+            show_tip(&element, ev.client_x(), ev.client_y(), Some(tip));
             return;
         }
         if large.get_value() {

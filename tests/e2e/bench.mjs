@@ -243,8 +243,17 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
 
   log(name, 'input while analysing');
   // 4. Input latency while an analysis runs: paste again, then type into the search
-  // box at once and pan, then type into the editor.
+  // box at once and pan, then type into the editor. As in 1, the paste goes into a
+  // new empty file in place of the one the last paste made, so that it is analysed
+  // over the same input, not over two copies of the cluster.
   await page.evaluate((text) => navigator.clipboard.writeText(`# bench edit\n${text}`), text);
+  {
+    const active = (await page.locator('[role=tab][aria-selected=true]').textContent()).trim();
+    const closed = await page.locator('svg.scene').getAttribute('data-version');
+    await page.getByRole('button', { name: `Close ${active}` }).click();
+    await waitDrawn(page, closed, timeout);
+    await page.getByRole('button', { name: 'New file' }).click();
+  }
   const before = await page.locator('svg.scene').getAttribute('data-version');
   await page.getByTestId('editor').click();
   await page.keyboard.press('Control+A');

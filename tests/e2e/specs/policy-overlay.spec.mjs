@@ -495,6 +495,39 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
   });
 }
 
+test.describe('on a touch screen', () => {
+  test.use({ hasTouch: true, viewport: { width: 1024, height: 768 } });
+  test('a tap on a bundle of policy edges lists them, as a pointer over it does', async ({ page }) => {
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('show-policies').check();
+    await expect(edges(page, 'denied')).not.toHaveCount(0);
+    await page.getByTestId('fit').click();
+    // A counted mark that no later mark covers at its point.
+    const joins = page.locator('.trace-layer .policy-join');
+    const topmost = await joins.evaluateAll((gs) => gs.findIndex((g) => {
+      const hit = g.querySelector('circle.hit').getBoundingClientRect();
+      const top = document.elementFromPoint(hit.x + hit.width / 2, hit.y + hit.height / 2);
+      return g.querySelector('text.policy-count') && top?.closest('.policy-join') === g;
+    }));
+    expect(topmost).toBeGreaterThanOrEqual(0);
+    const bundle = joins.nth(topmost);
+    const listing = await bundle.getAttribute('data-tip');
+    const [cx, cy] = (await bundle.getAttribute('transform')).match(/-?[\d.]+/g).map(Number);
+    const layer = await page.getByTestId('trace-layer').boundingBox();
+    const tooltip = page.getByTestId('tooltip');
+    await expect(tooltip).toHaveCount(0);
+    // A tap has no hover: without the tap's own listing, nothing would show.
+    await page.touchscreen.tap(layer.x + cx, layer.y + cy);
+    await expect(tooltip).toBeVisible();
+    const first = listing.split('\n')[0];
+    expect(first).toContain('→');
+    await expect(tooltip).toContainText(first);
+    await app.screenshot('policy-overlay-bundle-tapped-1024x768');
+    await app.assertClean();
+  });
+});
+
 test('typing away the only NetworkPolicy of an input moves no box; pasting the same text over it as a new input does', async ({ page }) => {
   // Eight Services on twelve nodes: the nodes stand in several columns, whose
   // gutters are wider with NetworkPolicies (§13.1).
