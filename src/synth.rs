@@ -59,6 +59,19 @@ impl SyntheticCluster {
                 node / 256 % 256,
                 node % 256
             );
+            // The default pod CIDR, a /16, holds a /24 for 256 nodes; past that the
+            // nodes' slices would be too small for their pods (§7.4). A cluster that
+            // large is set up with a larger pod CIDR, so here each Node carries
+            // its own /24, following on from the /16 (10.244.0.0/24, 10.244.1.0/24, ...).
+            if self.n_nodes > 256 {
+                let block = 244 * 256 + node;
+                let _ = write!(
+                    out,
+                    "spec:\n  podCIDR: 10.{}.{}.0/24\n",
+                    block / 256 % 256,
+                    block % 256
+                );
+            }
         }
         for index in 0..self.n_deployments {
             let namespace = format!("team-{:03}", index % self.n_namespaces.max(1));
