@@ -9,43 +9,13 @@ import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { summarize } from './cpuprofile.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_E2E_PORT || 8767);
 const dist = process.env.DIST || 'dist';
 const top = Number(process.env.PROFILE_TOP || 30);
 const text = readFileSync(process.argv[2], 'utf8');
-
-function summarize(profile) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map();
-  for (const node of profile.nodes) for (const child of node.children || []) parent.set(child, node.id);
-  const selfMs = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
-    selfMs.set(id, (selfMs.get(id) || 0) + (profile.timeDeltas[i] || 0) / 1000);
-  }
-  const label = (node) => {
-    const frame = node.callFrame;
-    const script = frame.url ? frame.url.split('/').pop() : '';
-    return `${frame.functionName || '(anonymous)'}${script ? ` [${script}]` : ''}`;
-  };
-  const self = new Map();
-  const total = new Map();
-  for (const [id, ms] of selfMs) {
-    const node = byId.get(id);
-    self.set(label(node), (self.get(label(node)) || 0) + ms);
-    const seen = new Set();
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const name = label(byId.get(at));
-      if (seen.has(name)) continue;
-      seen.add(name);
-      total.set(name, (total.get(name) || 0) + ms);
-    }
-  }
-  const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => `${ms.toFixed(0).padStart(8)} ms  ${name}`);
-  return { self: sorted(self), total: sorted(total) };
-}
 
 const server = spawn('node', [`${root}tests/e2e/serve.mjs`], { env: { ...process.env, PORT: String(port), MOUNTS: `/=${dist}` }, stdio: 'ignore' });
 await new Promise((r) => setTimeout(r, 500));
@@ -86,6 +56,6 @@ try {
   writeFileSync(`${root}tests/e2e/artifacts/profile-paste.cpuprofile`, JSON.stringify(profile));
   const long = await page.evaluate(() => window.__long);
   console.log('long tasks from the paste on [start ms after the paste, duration ms]:', JSON.stringify(long.filter(([s]) => s >= pasted[0] - 50).map(([s, d]) => [s - pasted[0], d])));
-  const summary = summarize(profile);
+  const summary = summarize(profile, top);
   console.log(`\nSelf time:\n${summary.self.join('\n')}\n\nTotal time:\n${summary.total.join('\n')}`);
 } finally { await browser.close(); server.kill(); }

@@ -1,7 +1,8 @@
 // Chromium CPU profiles of the web app at scale (issue #9): a paste of a generated
 // cluster until its first picture and the seconds after it, a search typed key by key
 // into the search box (the bench's keys), then idle animation with the load at its
-// maximum. Prints the top functions by self time and by total time,
+// maximum. Prints the top functions by self time and by total time, and each busy
+// stretch of the main thread of 50 ms or more with the functions that took it,
 // and writes the raw profiles (`.cpuprofile`, which Chromium's DevTools open) under
 // tests/e2e/artifacts/.
 //
@@ -15,6 +16,7 @@ import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { summarize, busyStretches } from './cpuprofile.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_BENCH_PORT || process.env.KUBETOPO_E2E_PORT || 8766);
@@ -24,40 +26,6 @@ const top = Number(process.env.PROFILE_TOP || 25);
 const SIZE_ARGS = { '10k': [2000, 5, 100, 10], '100k': [20000, 5, 1000, 50] };
 const log = (...args) => console.error(new Date().toISOString().slice(11, 19), ...args);
 
-/** Self and total milliseconds per function (name and script), from a CPU profile. */
-function summarize(profile) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map();
-  for (const node of profile.nodes) for (const child of node.children || []) parent.set(child, node.id);
-  const selfMs = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
-    selfMs.set(id, (selfMs.get(id) || 0) + (profile.timeDeltas[i] || 0) / 1000);
-  }
-  const label = (node) => {
-    const frame = node.callFrame;
-    const script = frame.url ? frame.url.split('/').pop() : '';
-    return `${frame.functionName || '(anonymous)'}${script ? ` [${script}]` : ''}`;
-  };
-  const self = new Map();
-  const total = new Map();
-  for (const [id, ms] of selfMs) {
-    const node = byId.get(id);
-    self.set(label(node), (self.get(label(node)) || 0) + ms);
-    // Each function once per stack, so recursion is not counted twice.
-    const seen = new Set();
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const name = label(byId.get(at));
-      if (seen.has(name)) continue;
-      seen.add(name);
-      total.set(name, (total.get(name) || 0) + ms);
-    }
-  }
-  const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => `${ms.toFixed(0).padStart(8)} ms  ${name}`);
-  const wall = (profile.endTime - profile.startTime) / 1000;
-  return { wallMs: Math.round(wall), self: sorted(self), total: sorted(total) };
-}
-
 async function record(cdp, name, run) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -66,8 +34,12 @@ async function record(cdp, name, run) {
   const { profile } = await cdp.send('Profiler.stop');
   mkdirSync(`${root}tests/e2e/artifacts`, { recursive: true });
   writeFileSync(`${root}tests/e2e/artifacts/profile-${size}-${name}.cpuprofile`, JSON.stringify(profile));
-  const summary = summarize(profile);
+  const summary = summarize(profile, top);
   console.log(`\n## ${name} (${summary.wallMs} ms recorded)\n\nSelf time:\n${summary.self.join('\n')}\n\nTotal time:\n${summary.total.join('\n')}`);
+  // Where a long task came from: each busy stretch of 50 ms or more, with what took it.
+  for (const stretch of busyStretches(profile, 50, 12)) {
+    console.log(`\nBusy from ${stretch.startMs} ms for ${stretch.ms} ms:\n${stretch.total.join('\n')}`);
+  }
 }
 
 execFileSync('cargo', ['build', '--release', '--quiet', '--example', 'gen-cluster'], { cwd: root, stdio: 'inherit' });

@@ -17,6 +17,12 @@ const INTO_FRONTEND = ['adservice', 'cartservice', 'checkoutservice', 'currencys
 // The call graph, and everything into frontend (its policy allows every source).
 const EXPECTED_ALLOWED = [...new Set([...CALL_GRAPH, ...INTO_FRONTEND])].sort();
 const shields = (page) => page.getByTestId('trace-layer').getByTestId('policy-shield');
+/** The index among `joins` of a counted mark that no later mark covers at its point, or -1. */
+const topmostCountedJoin = (joins) => joins.evaluateAll((gs) => gs.findIndex((g) => {
+  const hit = g.querySelector('circle.hit').getBoundingClientRect();
+  const top = document.elementFromPoint(hit.x + hit.width / 2, hit.y + hit.height / 2);
+  return g.querySelector('text.policy-count') && top?.closest('.policy-join') === g;
+}));
 
 test('the policy overlay draws allowed and denied pairs per port, and shields', async ({ page }) => {
   const app = new App(page);
@@ -440,12 +446,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     const counted = await joins.evaluateAll((gs) => gs.map((g) => Number(g.dataset.edges)));
     expect(counted.reduce((sum, n) => sum + n, 0)).toBe(n_edges);
     expect(counted.length).toBeLessThan(n_edges);
-    // A counted mark that no later mark covers at its point.
-    const topmost = await joins.evaluateAll((gs) => gs.findIndex((g) => {
-      const hit = g.querySelector('circle.hit').getBoundingClientRect();
-      const top = document.elementFromPoint(hit.x + hit.width / 2, hit.y + hit.height / 2);
-      return g.querySelector('text.policy-count') && top?.closest('.policy-join') === g;
-    }));
+    const topmost = await topmostCountedJoin(joins);
     expect(topmost).toBeGreaterThanOrEqual(0);
     const bundle = joins.nth(topmost);
     const n = Number(await bundle.getAttribute('data-edges'));
@@ -503,13 +504,8 @@ test.describe('on a touch screen', () => {
     await page.getByTestId('show-policies').check();
     await expect(edges(page, 'denied')).not.toHaveCount(0);
     await page.getByTestId('fit').click();
-    // A counted mark that no later mark covers at its point.
     const joins = page.locator('.trace-layer .policy-join');
-    const topmost = await joins.evaluateAll((gs) => gs.findIndex((g) => {
-      const hit = g.querySelector('circle.hit').getBoundingClientRect();
-      const top = document.elementFromPoint(hit.x + hit.width / 2, hit.y + hit.height / 2);
-      return g.querySelector('text.policy-count') && top?.closest('.policy-join') === g;
-    }));
+    const topmost = await topmostCountedJoin(joins);
     expect(topmost).toBeGreaterThanOrEqual(0);
     const bundle = joins.nth(topmost);
     const listing = await bundle.getAttribute('data-tip');
