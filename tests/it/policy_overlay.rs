@@ -908,27 +908,29 @@ fn s13_1_disabling_every_policy_moves_no_box() {
         &[SourceFile::new("generated.yaml", generated_text(false))],
         &Config::default(),
     );
-    let boxes = |topology: &Topology, view: View| -> Vec<(String, [i64; 4])> {
-        let scene = build_scene(topology, view, &Filter::default());
-        scene
-            .shapes
-            .iter()
-            .map(|s| {
-                let r = s.rect;
-                let tenths = |f: f64| (f * 10.0).round() as i64;
-                (
-                    s.id.clone(),
-                    [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
-                )
-            })
-            .collect()
-    };
     for view in [View::Cluster, View::Logical] {
         let before = boxes(&topology, view);
         assert!(before.len() > 100, "{view:?}");
         assert_eq!(boxes(&edited, view), before, "{view:?}");
         assert_ne!(boxes(&without, view), before, "{view:?}");
     }
+}
+
+/// Every box of `topology`'s picture in `view`, by id, in tenths of a unit.
+fn boxes(topology: &Topology, view: View) -> Vec<(String, [i64; 4])> {
+    let scene = build_scene(topology, view, &Filter::default());
+    let tenths = |f: f64| (f * 10.0).round() as i64;
+    scene
+        .shapes
+        .iter()
+        .map(|s| {
+            let r = s.rect;
+            (
+                s.id.clone(),
+                [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
+            )
+        })
+        .collect()
 }
 
 /// §13.1, issue #10 item 6: a text edit that deletes the last NetworkPolicy is an
@@ -950,21 +952,6 @@ fn s13_1_typing_away_the_last_policy_moves_no_box() {
     assert!(!new_input.had_policies, "analyze leaves it to the shell");
     let mut edited = text_without();
     edited.had_policies = true;
-    let boxes = |topology: &Topology, view: View| -> Vec<(String, [i64; 4])> {
-        let scene = build_scene(topology, view, &Filter::default());
-        scene
-            .shapes
-            .iter()
-            .map(|s| {
-                let r = s.rect;
-                let tenths = |f: f64| (f * 10.0).round() as i64;
-                (
-                    s.id.clone(),
-                    [tenths(r.x), tenths(r.y), tenths(r.w), tenths(r.h)],
-                )
-            })
-            .collect()
-    };
     for view in [View::Cluster, View::Logical] {
         let before = boxes(&with_policies, view);
         assert!(n_columns(&build_scene(&with_policies, view, &Filter::default())) > 1);
