@@ -196,8 +196,8 @@ fn show_progress(state: AppState, message: String) {
 }
 
 /// The page's part, once every part is read: simulates the cluster, resolves it,
-/// lays out the picture and installs the topology (which draws it) in a task
-/// each, so that keys and paints get in between. Each step is dropped when a newer
+/// lays out the picture, makes its tiles and installs the topology (which draws
+/// it) in a task each, so that keys and paints get in between. Each step is dropped when a newer
 /// input came meanwhile.
 fn finish(state: AppState, serial: u64, read: stages::Read) {
     show_progress(
@@ -224,14 +224,18 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
                 state,
                 format!("Drawing {} pods…", topology.cluster.pods.len()),
             );
-            // The picture is laid out in a task of its own, before the one that
-            // installs it: at 10,000 pods the two took one task of over 100 ms.
+            // The picture is laid out, and its tiles made, in tasks of their own
+            // before the one that installs it: at 10,000 pods the three took one
+            // task of over 100 ms, at 100,000 pods one of 1.3 s.
             then(state, serial, move || {
                 let analysed_at = now_ms();
                 let topology = state.prepare_install(topology);
                 super::graph::prebuild(state, &topology);
                 then(state, serial, move || {
-                    state.install_prepared(topology, analysed_at);
+                    super::graph::prebuild_tiles(&topology);
+                    then(state, serial, move || {
+                        state.install_prepared(topology, analysed_at);
+                    });
                 });
             });
         });
