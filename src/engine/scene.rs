@@ -147,19 +147,11 @@ fn tenths_digits(x: f64, buffer: &mut [u8; 24]) -> Option<usize> {
     if !in_range || ((tenths - tenths.floor()) - 0.5).abs() < 1e-6 {
         return None;
     }
-    let mut n = tenths.round() as u64;
-    let mut start = buffer.len() - 2;
-    buffer[start] = b'.';
-    buffer[start + 1] = b'0' + (n % 10) as u8;
-    n /= 10;
-    loop {
-        start -= 1;
-        buffer[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+    let n = tenths.round() as u64;
+    let point = buffer.len() - 2;
+    buffer[point] = b'.';
+    buffer[point + 1] = b'0' + (n % 10) as u8;
+    let mut start = super::text::digits_before(buffer, point, n / 10);
     if x.is_sign_negative() {
         start -= 1;
         buffer[start] = b'-';

@@ -13,17 +13,22 @@ pub fn push_int(out: &mut String, n: i64) {
         out.push('-');
     }
     let mut buffer = [0u8; 20];
-    let mut start = buffer.len();
-    let mut rest = n.unsigned_abs();
+    let start = digits_before(&mut buffer, 20, n.unsigned_abs());
+    out.push_str(ascii(&buffer[start..]));
+}
+
+/// Writes `n` in decimal into `buffer`, ending just before `end`, and returns
+/// where its digits start. `buffer` must have room for them (20 bytes for any u64).
+pub fn digits_before(buffer: &mut [u8], end: usize, mut n: u64) -> usize {
+    let mut start = end;
     loop {
         start -= 1;
-        buffer[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return start;
         }
     }
-    out.push_str(ascii(&buffer[start..]));
 }
 
 /// Appends `ip` as `Display` writes it: IPv4 directly, IPv6 through the standard

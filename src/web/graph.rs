@@ -114,6 +114,16 @@ pub fn prebuild_tiles(topology: &Arc<Topology>) {
     });
 }
 
+/// What the overlay mark under `target` lists (a policy join's connections), if
+/// it is inside one.
+fn listing_of(target: Option<&web_sys::Element>) -> Option<String> {
+    target?
+        .closest("[data-tip]")
+        .ok()
+        .flatten()?
+        .get_attribute("data-tip")
+}
+
 #[component]
 pub fn Graph() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -471,11 +481,7 @@ pub fn Graph() -> impl IntoView {
         let target = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        // A mark of an overlay that lists what it stands for (a policy join).
-        let tip = target
-            .as_ref()
-            .and_then(|target| target.closest("[data-tip]").ok().flatten())
-            .and_then(|element| element.get_attribute("data-tip"));
+        let tip = listing_of(target.as_ref());
         let text = if tip.is_some() {
             tip
         } else if large.get_value() {
@@ -516,12 +522,11 @@ pub fn Graph() -> impl IntoView {
         }
         // A mark that lists what it stands for (a policy join) shows its listing
         // on a click or a tap too: a touch screen has no hover.
-        let tip = ev
+        let target = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|target| target.closest("[data-tip]").ok().flatten())
-            .and_then(|element| element.get_attribute("data-tip"));
-        if let (Some(tip), Some(element)) = (tip, container.get_untracked()) {
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        if let (Some(tip), Some(element)) = (listing_of(target.as_ref()), container.get_untracked())
+        {
             show_tip(&element, ev.client_x(), ev.client_y(), Some(tip));
             return;
         }
