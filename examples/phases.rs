@@ -85,7 +85,35 @@ fn main() {
             t.elapsed(),
             scene.shapes.len()
         );
+        // What the graph makes of a scene before and when it draws it.
+        let t = Instant::now();
+        let tiles = engine::lod::tiles(&scene, &topology);
+        eprintln!(
+            "page: tiles {view:?}: {:?} ({} tiles)",
+            t.elapsed(),
+            tiles.len()
+        );
+        let t = Instant::now();
+        let shapes = engine::spatial::SpatialIndex::of_shapes(&scene);
+        eprintln!("page: spatial index {view:?}: {:?}", t.elapsed());
+        let t = Instant::now();
+        let rooms = engine::scene::label_rooms_in(&scene, &shapes);
+        eprintln!(
+            "page: label rooms {view:?}: {:?} ({})",
+            t.elapsed(),
+            rooms.len()
+        );
+        let t = Instant::now();
+        let _labels = engine::lod::EdgeLabels::new(&scene, &shapes, &rooms);
+        eprintln!("page: edge labels {view:?}: {:?}", t.elapsed());
     }
+    let t = Instant::now();
+    let graph = engine::policy_graph::policy_graph(&topology);
+    eprintln!(
+        "page: policy graph: {:?} ({} policies)",
+        t.elapsed(),
+        graph.policies.len()
+    );
     let topology = std::sync::Arc::new(topology);
     let t = Instant::now();
     let simulator =

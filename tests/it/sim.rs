@@ -536,3 +536,179 @@ fn a_full_packet_budget_is_shared_by_every_flow_in_turn() {
         (0..12).collect::<std::collections::BTreeSet<u32>>()
     );
 }
+
+/// The Service a flow counts under, found by a scan of every Service in order:
+/// what `ServiceFinder` must agree with. `None` for a URL through an Ingress
+/// route or a Gateway's hostname, which the finder answers as before, without a
+/// table of its own.
+fn service_by_scan(topology: &Topology, flow: &Flow) -> Option<Option<String>> {
+    let source_namespace = match &flow.source {
+        TraceSource::Workload { namespace, .. } => namespace.as_str(),
+        _ => "default",
+    };
+    let owns = |s: &kubetopo::engine::resolve::ResolvedService, ip: &std::net::IpAddr| {
+        s.cluster_ips.contains(ip)
+            || s.load_balancer_ips.contains(ip)
+            || s.external_ips.contains(ip)
+    };
+    let found = match &flow.destination {
+        Destination::Name { host, .. } => {
+            let mut labels = host.trim_end_matches('.').split('.');
+            let name = labels.next().unwrap_or_default();
+            let namespace = labels.next().unwrap_or(source_namespace);
+            topology
+                .services
+                .iter()
+                .find(|s| s.name == name && s.namespace == namespace)
+        }
+        Destination::Address { ip, port } => {
+            let is_node = topology.cluster.nodes.iter().any(|n| n.internal_ip == *ip);
+            topology.services.iter().find(|s| {
+                s.ports.iter().any(|p| {
+                    (owns(s, ip) && p.port == *port) || (is_node && p.node_port == Some(*port))
+                })
+            })
+        }
+        Destination::AnyNodePort { node_port } => topology
+            .services
+            .iter()
+            .find(|s| s.ports.iter().any(|p| p.node_port == Some(*node_port))),
+        Destination::Url { host, port, .. } => {
+            let ip: std::net::IpAddr = host.parse().ok()?;
+            if !topology.ingresses.is_empty() {
+                return None;
+            }
+            topology.services.iter().find(|s| {
+                (s.load_balancer_ips.contains(&ip) || s.external_ips.contains(&ip))
+                    && port.is_none_or(|port| s.ports.iter().any(|p| p.port == port))
+            })
+        }
+    };
+    Some(found.map(|s| s.key().to_string()))
+}
+
+/// §13.9: the Service each flow counts under is the one a scan of every Service
+/// in order finds, for every default flow of every sample and of a generated
+/// cluster, and for flows by address and nodePort to each Service, where two
+/// Services sharing an external address on one port count under the first.
+#[test]
+fn s13_9_a_flow_counts_under_the_first_service_a_scan_would_find() {
+    use kubetopo::engine::sim::{default_flows, flow_service, ServiceFinder};
+    let shared_address = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  externalIPs: [203.0.113.9]
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: also-web}
+spec:
+  selector: {app: web}
+  externalIPs: [203.0.113.9]
+  ports: [{port: 80, targetPort: 8080}, {port: 443, targetPort: 8443}]
+"#;
+    let generated = kubetopo::synth::SyntheticCluster {
+        n_deployments: 40,
+        replicas: 3,
+        n_nodes: 5,
+        n_namespaces: 4,
+        n_http_routes: 6,
+    }
+    .to_yaml();
+    let mut topologies: Vec<Topology> = [
+        "gateway-canary.yaml",
+        "guestbook.yaml",
+        "headless-statefulset.yaml",
+        "ingress-nginx-cloud.yaml",
+        "local-loadbalancer.yaml",
+        "online-boutique.yaml",
+    ]
+    .into_iter()
+    .map(|name| crate::common::samples(&[name]))
+    .collect();
+    topologies.push(analyze(
+        &[SourceFile::new("generated.yaml", generated)],
+        &Config::default(),
+    ));
+    topologies.push(topology_with(shared_address));
+    let mut n_checked = 0;
+    for topology in &topologies {
+        let finder = ServiceFinder::new(topology);
+        let mut flows = default_flows(topology, &SimConfig::default());
+        // Flows by every address and port each Service has, and by its nodePorts on
+        // the first node and on any node.
+        let first_node = topology.cluster.nodes.first().map(|n| n.internal_ip);
+        for service in &topology.services {
+            for port in &service.ports {
+                let ips = service
+                    .cluster_ips
+                    .iter()
+                    .chain(&service.load_balancer_ips)
+                    .chain(&service.external_ips);
+                let mut destinations: Vec<Destination> = ips
+                    .map(|&ip| Destination::Address {
+                        ip,
+                        port: port.port,
+                    })
+                    .collect();
+                if let Some(node_port) = port.node_port {
+                    destinations.push(Destination::AnyNodePort { node_port });
+                    destinations.extend(first_node.map(|ip| Destination::Address {
+                        ip,
+                        port: node_port,
+                    }));
+                }
+                flows.extend(destinations.into_iter().map(|destination| Flow {
+                    label: format!("{destination}"),
+                    origin: FlowOrigin::Exposed,
+                    source: TraceSource::ExternalClients { n_clients: 1 },
+                    destination,
+                    protocol: Protocol::Tcp,
+                    rate: 1.0,
+                }));
+            }
+        }
+        for flow in &flows {
+            let found = finder.service_of(flow).map(|k| k.to_string());
+            let Some(by_scan) = service_by_scan(topology, flow) else {
+                continue;
+            };
+            assert_eq!(found, by_scan, "{}", flow.label);
+            assert_eq!(
+                flow_service(topology, flow).map(|k| k.to_string()),
+                found,
+                "{}",
+                flow.label
+            );
+            n_checked += usize::from(found.is_some());
+        }
+    }
+    assert!(n_checked > 100, "only {n_checked} flows found a Service");
+    // The shared external address on port 80 counts under `web`, listed first.
+    let topology = topologies.last().unwrap();
+    let to_shared = |port| Flow {
+        label: "shared".into(),
+        origin: FlowOrigin::Exposed,
+        source: TraceSource::ExternalClients { n_clients: 1 },
+        destination: Destination::Address {
+            ip: "203.0.113.9".parse().unwrap(),
+            port,
+        },
+        protocol: Protocol::Tcp,
+        rate: 1.0,
+    };
+    let finder = ServiceFinder::new(topology);
+    assert_eq!(
+        finder.service_of(&to_shared(80)).map(|k| k.to_string()),
+        Some("default/web".into())
+    );
+    assert_eq!(
+        finder.service_of(&to_shared(443)).map(|k| k.to_string()),
+        Some("default/also-web".into())
+    );
+    assert_eq!(finder.service_of(&to_shared(8080)), None);
+}
