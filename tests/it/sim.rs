@@ -605,7 +605,7 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: also-web}
+metadata: {name: web-b}
 spec:
   selector: {app: web}
   externalIPs: [203.0.113.9]
@@ -688,7 +688,8 @@ spec:
         }
     }
     assert!(n_checked > 100, "only {n_checked} flows found a Service");
-    // The shared external address on port 80 counts under `web`, listed first.
+    // The shared external address on port 80 counts under `web`, before `web-b`
+    // in the topology's order (by namespace and name); port 443 only `web-b` has.
     let topology = topologies.last().unwrap();
     let to_shared = |port| Flow {
         label: "shared".into(),
@@ -708,7 +709,7 @@ spec:
     );
     assert_eq!(
         finder.service_of(&to_shared(443)).map(|k| k.to_string()),
-        Some("default/also-web".into())
+        Some("default/web-b".into())
     );
     assert_eq!(finder.service_of(&to_shared(8080)), None);
 }
