@@ -139,6 +139,42 @@ fn main() {
     }
     eprintln!("page: 60 simulator ticks: {:?}", t.elapsed());
     drop(simulator);
+    // As the web app runs it: 20,000 packets at most, and a budget of traces per
+    // tick (`KUBETOPO_TRACES_PER_TICK`, unbounded when unset). The slowest ticks of
+    // 600 say how long one frame's tick can take.
+    let max_traces_per_tick = std::env::var("KUBETOPO_TRACES_PER_TICK")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    // The load the browser bench animates at (connections per tick of each flow).
+    let load: f64 = std::env::var("KUBETOPO_LOAD")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.05);
+    let mut simulator = engine::sim::Simulator::new(
+        std::sync::Arc::clone(&topology),
+        engine::sim::SimConfig {
+            max_packets: 20_000,
+            max_traces_per_tick,
+            default_rate: load,
+            ..Default::default()
+        },
+    );
+    simulator.set_all_rates(load);
+    let mut ticks: Vec<std::time::Duration> = (0..600)
+        .map(|_| {
+            let t = Instant::now();
+            simulator.tick();
+            t.elapsed()
+        })
+        .collect();
+    let total: std::time::Duration = ticks.iter().sum();
+    ticks.sort_unstable();
+    let n_paths = (0..).take_while(|&p| simulator.path(p).is_some()).count();
+    eprintln!(
+        "page: 600 ticks as the web app runs them (load {load}): {total:?}, median {:?}, p99 {:?}, max {:?}; {n_paths} paths traced",
+        ticks[300], ticks[594], ticks[599]
+    );
     let t = Instant::now();
     let json = engine::output::to_json(&topology);
     eprintln!("json: {:?} ({} bytes)", t.elapsed(), json.len());

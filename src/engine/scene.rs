@@ -2702,7 +2702,19 @@ pub fn label_rooms_in(
             lod::Fit::Whole
         };
         let point = (label.x, label.y);
-        let room = label_room_at(scene, shapes, point, label.anchor, fit, f64::INFINITY);
+        // However far the nearest border is, found by looking a little way first:
+        // a band across the whole picture meets thousands of shapes at 100,000
+        // pods, and most labels have a border near.
+        let mut reach = NEAR_REACH;
+        let room = loop {
+            let room = label_room_at(scene, shapes, point, label.anchor, fit, reach);
+            // A shape outside the band is at least `reach` away: a border found
+            // nearer than that is the nearest of all.
+            if room.width + LABEL_GAP <= reach || reach >= FAR_REACH {
+                break room;
+            }
+            reach *= 8.0;
+        };
         rooms.push((position, room));
     }
     rooms
@@ -2726,7 +2738,7 @@ pub fn label_room_at(
     let grown = size * lod::LABEL_MAX_GROWTH;
     let (top, bottom) = (y - lod::TEXT_ASCENT * grown, y + lod::TEXT_DESCENT * grown);
     // However far: a picture is far narrower, and `x` stays exact beside it.
-    let reach = reach.min(1e9);
+    let reach = reach.min(FAR_REACH);
     let band = Rect {
         x: if anchor == LabelAnchor::Start {
             x
@@ -2764,6 +2776,10 @@ pub fn label_room_at(
 
 /// The gap an edge label keeps from a shape's border.
 const LABEL_GAP: f64 = 4.0;
+/// How far [`label_rooms_in`] looks for a border first, and how far at most: a
+/// picture is far narrower than the second.
+const NEAR_REACH: f64 = 256.0;
+const FAR_REACH: f64 = 1e9;
 
 /// For each edge, the position of the `text.edge-label` element [`svg_elements`]
 /// writes for its label among all of them, if it has a label. The labels of a fan

@@ -61,6 +61,10 @@ pub struct SimConfig {
     pub n_external_clients: u32,
     /// At most this many packets in flight; a flow that would exceed it skips emitting.
     pub max_packets: usize,
+    /// At most this many connections per tick take a path not seen before, which
+    /// has to be traced (§13.9); the rest of the tick's connections wait for their
+    /// turn. Bounds a tick's work where thousands of flows start at once.
+    pub max_traces_per_tick: usize,
 }
 
 impl Default for SimConfig {
@@ -72,6 +76,7 @@ impl Default for SimConfig {
             default_rate: 0.05,
             n_external_clients: 8,
             max_packets: 200_000,
+            max_traces_per_tick: usize::MAX,
         }
     }
 }
@@ -274,6 +279,8 @@ struct SimState {
     /// The flow that goes first on the next tick when the packet budget cannot
     /// hold every connection (§13.9).
     next_flow: usize,
+    /// Whether the last tick ran out of traces before every flow had its turn.
+    cut_short: bool,
 }
 
 impl Simulator {
@@ -323,6 +330,7 @@ impl Simulator {
             output: TickOutput::default(),
             emits: Vec::new(),
             next_flow: 0,
+            cut_short: false,
         };
         Simulator {
             world: World { topology, index },
@@ -405,21 +413,29 @@ impl Simulator {
         // Under the packet budget every flow opens its connections in order. Past
         // it, the flows take turns (§13.9): this tick starts at the flow the last
         // full tick stopped at, so no flow is starved by the flows listed before it.
+        // So do they when the last tick ran out of traces.
         let n_flows = emits.len();
         let wanted: usize = emits.iter().map(|&n| n as usize).sum();
         let free = state.config.max_packets.saturating_sub(state.packets.len());
-        let first = if wanted > free && n_flows > 0 {
+        let first = if (wanted > free || state.cut_short) && n_flows > 0 {
             state.next_flow % n_flows
         } else {
             0
         };
+        let mut traces_left = state.config.max_traces_per_tick;
+        state.cut_short = false;
         'flows: for flow in (first..n_flows).chain(0..first) {
             for _ in 0..emits[flow] {
                 if state.packets.len() >= state.config.max_packets {
                     state.next_flow = flow;
                     break 'flows;
                 }
-                let path = state.open(&self.world, &mut tracer, flow);
+                let Some(path) = state.open(&self.world, &mut tracer, flow, &mut traces_left)
+                else {
+                    state.next_flow = flow;
+                    state.cut_short = true;
+                    break 'flows;
+                };
                 state.launch(flow as u32, path);
             }
         }
@@ -444,7 +460,9 @@ impl Simulator {
             return None;
         }
         let mut tracer = None;
-        let path = self.state.open(&self.world, &mut tracer, flow);
+        let path = self
+            .state
+            .open(&self.world, &mut tracer, flow, &mut usize::MAX)?;
         self.state.launch(flow as u32, path);
         Some(path)
     }
@@ -678,7 +696,15 @@ impl SimState {
 
     /// Draws one connection of a flow: its client, then its choices along the cached
     /// decision tree, tracing only when the tree has not seen this combination.
-    fn open<'w>(&mut self, world: &'w World, tracer: &mut Option<Tracer<'w>>, flow: usize) -> u32 {
+    /// The path of a new connection of `flow`: one seen before, or a new one traced
+    /// now, which takes one of `traces_left`; `None` when none is left.
+    fn open<'w>(
+        &mut self,
+        world: &'w World,
+        tracer: &mut Option<Tracer<'w>>,
+        flow: usize,
+        traces_left: &mut usize,
+    ) -> Option<u32> {
         let n_clients = self.flows[flow].flow.source.n_clients();
         let client = if n_clients > 1 {
             self.rng.below(n_clients as usize) as u32
@@ -697,7 +723,7 @@ impl SimState {
             let mut node = &mut flow_state.roots[client as usize];
             loop {
                 match node {
-                    DecisionNode::Leaf(path) => return *path,
+                    DecisionNode::Leaf(path) => return Some(*path),
                     DecisionNode::Branch(children) => {
                         let choice = self.rng.below(children.len());
                         prefix.push(choice as u32);
@@ -708,6 +734,7 @@ impl SimState {
             }
         }
         // Not seen yet: trace, replaying the choices drawn so far and drawing the rest.
+        *traces_left = traces_left.checked_sub(1)?;
         let source = flow_state.flow.source.with_client(client);
         let tracer = tracer.get_or_insert_with(|| {
             Tracer::with_index(&world.topology, Cow::Borrowed(&world.index))
@@ -746,7 +773,7 @@ impl SimState {
             }
         }
         *node = DecisionNode::Leaf(path_id);
-        path_id
+        Some(path_id)
     }
 
     fn summarize(&mut self, flow: u32, client: u32, trace: &Trace, choices: Vec<u32>) -> SimPath {

@@ -103,6 +103,11 @@ pub struct RecentRow {
 /// took most of each frame (5 frames a second); past this many the flows take
 /// turns (`docs/semantics.md` §13.9), which the eye cannot tell from more dots.
 const MAX_PACKETS_IN_FLIGHT: usize = 20_000;
+/// New paths traced per simulator tick, at most (§13.9). Unbounded, at 100,000 pods
+/// with the load at 2, a generation of 20,000 packets ending together made the
+/// next tick trace thousands of paths: one frame of 200 to 400 ms every second.
+/// 64 take about 2 ms natively.
+const MAX_TRACES_PER_TICK: usize = 64;
 
 /// Forgets what the previous input's traffic showed: counters, drops, the flow
 /// list, the trace and any message. A new input or sample starts clean.
@@ -133,6 +138,7 @@ pub fn provide_traffic(state: AppState) {
                         SimConfig {
                             default_rate: load,
                             max_packets: MAX_PACKETS_IN_FLIGHT,
+                            max_traces_per_tick: MAX_TRACES_PER_TICK,
                             ..SimConfig::default()
                         },
                     );

@@ -970,3 +970,61 @@ fn s13_2_edge_labels_are_placed_the_same_every_time() {
     }
     assert!(at[1].iter().any(|p| p.n_chars > 0));
 }
+
+/// §13.2: an edge label's room reaches the nearest border in its way, however far:
+/// the rooms found by looking near first are those of a band across the whole
+/// picture, in the samples, a packed generated cluster and one with a Gateway, in
+/// both views; and the generated clusters have labels whose border is far.
+#[test]
+fn s13_2_a_label_room_found_near_first_is_the_room_across_the_whole_picture() {
+    use kubetopo::engine::scene::{label_room_at, label_rooms, Scene};
+    let mut topologies: Vec<Topology> = [
+        &["online-boutique.yaml", "online-boutique-netpol.yaml"][..],
+        &["gateway-canary.yaml"],
+        &["ingress-nginx-cloud.yaml"],
+        &["local-loadbalancer.yaml"],
+    ]
+    .into_iter()
+    .map(samples)
+    .collect();
+    for cluster in [
+        SyntheticCluster {
+            n_deployments: 400,
+            replicas: 2,
+            n_nodes: 20,
+            n_namespaces: 6,
+            n_http_routes: 0,
+        },
+        SyntheticCluster {
+            n_deployments: 60,
+            replicas: 2,
+            n_nodes: 6,
+            n_namespaces: 3,
+            n_http_routes: 12,
+        },
+    ] {
+        topologies.push(analyze_text(&cluster.to_yaml()));
+    }
+    let (mut n_rooms, mut n_far) = (0, 0);
+    for topology in &topologies {
+        for view in [View::Cluster, View::Logical] {
+            let scene: Scene = build_scene(topology, view, &Filter::default());
+            let index = SpatialIndex::of_shapes(&scene);
+            for (edge, room) in label_rooms(&scene) {
+                let label = scene.edges[edge].label.as_ref().unwrap();
+                let across = label_room_at(
+                    &scene,
+                    &index,
+                    (label.x, label.y),
+                    label.anchor,
+                    room.fit,
+                    f64::INFINITY,
+                );
+                assert_eq!(room, across, "{}", label.text);
+                n_rooms += 1;
+                n_far += usize::from(room.width > 256.0);
+            }
+        }
+    }
+    assert!(n_rooms > 100 && n_far > 0, "{n_rooms} rooms, {n_far} far");
+}

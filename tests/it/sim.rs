@@ -537,6 +537,62 @@ fn a_full_packet_budget_is_shared_by_every_flow_in_turn() {
     );
 }
 
+/// §13.9: a tick traces at most `max_traces_per_tick` paths not seen before, and
+/// the flows the budget did not reach go first on the next tick, so every flow
+/// still gets packets; the same seed replays the same ticks.
+#[test]
+fn s13_9_a_tick_traces_at_most_its_budget_of_new_paths_and_every_flow_gets_a_turn() {
+    // Every fifth Deployment calls the next: twelve flows, of three endpoints each.
+    let text = kubetopo::synth::SyntheticCluster {
+        n_deployments: 60,
+        replicas: 3,
+        n_nodes: 4,
+        n_namespaces: 3,
+        n_http_routes: 0,
+    }
+    .to_yaml();
+    let topology = analyze(
+        &[SourceFile::new("generated.yaml", text)],
+        &Config::default(),
+    );
+    let n_paths =
+        |simulator: &Simulator| (0..).take_while(|&p| simulator.path(p).is_some()).count();
+    let run = || {
+        let mut simulator = Simulator::new(
+            topology.clone(),
+            SimConfig {
+                max_traces_per_tick: 3,
+                ..SimConfig::default()
+            },
+        );
+        simulator.set_all_rates(1.0);
+        let n_flows = simulator.flows().len();
+        assert!(n_flows >= 10, "{n_flows} flows");
+        let mut flows_with_packets = std::collections::BTreeSet::new();
+        let mut packets_per_tick = Vec::new();
+        for _ in 0..400 {
+            let before = n_paths(&simulator);
+            let output = simulator.tick();
+            flows_with_packets.extend(output.packets.iter().map(|packet| packet.flow));
+            packets_per_tick.push(output.packets.len());
+            let traced = n_paths(&simulator) - before;
+            assert!(traced <= 3, "{traced} paths traced in one tick");
+        }
+        assert_eq!(
+            flows_with_packets,
+            (0..n_flows as u32).collect::<std::collections::BTreeSet<u32>>()
+        );
+        // Once the paths are known, the budget no longer holds connections back:
+        // every flow opens one per tick.
+        assert!(
+            packets_per_tick.last().unwrap() >= &n_flows,
+            "{packets_per_tick:?}"
+        );
+        packets_per_tick
+    };
+    assert_eq!(run(), run());
+}
+
 /// The Service a flow counts under, found by a scan of every Service in order:
 /// what `ServiceFinder` must agree with. `None` for a URL through an Ingress
 /// route or a Gateway's hostname, which the finder answers as before, without a
