@@ -876,3 +876,228 @@ spec:
     assert!(selected.windows(2).all(|pair| pair[0] < pair[1]));
     assert!(selected.iter().all(|pod| pod.starts_with("default/db-")));
 }
+
+// ---------------------------------------------------------------------------
+// Tracing through a Gateway with every request flag
+// ---------------------------------------------------------------------------
+
+/// A Gateway at a requested address with two HTTPS listeners on 443 and an HTTP one
+/// on 80; an HTTPRoute on the wildcard HTTPS listener whose second rule wants a POST
+/// with `X-A: 1` and changes headers, and a GRPCRoute on the HTTP listener whose rule
+/// wants the metadata `x-tenant: eu`, with a header filter on its backendRef.
+const GATEWAY_FLAGS: &str = r#"apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: shared}
+spec: {controllerName: example.net/gateway}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-cert, namespace: shop}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: shop}
+spec:
+  gatewayClassName: shared
+  addresses: [{value: 203.0.113.40}]
+  listeners:
+  - {name: https-shop, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-cert}]}}
+  - {name: https-api, port: 443, protocol: HTTPS, hostname: "*.api.example.com", tls: {certificateRefs: [{name: shop-cert}]}}
+  - {name: http, port: 80, protocol: HTTP}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: orders, namespace: shop}
+spec:
+  parentRefs: [{name: edge, sectionName: https-api}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /orders}}]
+    backendRefs: [{name: orders-read, port: 8080}]
+  - matches:
+    - path: {type: PathPrefix, value: /orders}
+      method: POST
+      headers: [{name: x-a, value: "1"}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Via, value: edge}]
+        add: [{name: x-b, value: gw}]
+    backendRefs: [{name: orders-write, port: 8080}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: orders-grpc, namespace: shop}
+spec:
+  parentRefs: [{name: edge, sectionName: http}]
+  hostnames: [grpc.example.com]
+  rules:
+  - matches:
+    - method: {service: shop.Orders}
+      headers: [{name: x-tenant, value: eu}]
+    backendRefs:
+    - name: orders-write
+      port: 8080
+      filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-region, value: eu-west}]}}]
+  - backendRefs: [{name: orders-read, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders-read, namespace: shop}
+spec:
+  selector: {app: orders-read}
+  ports: [{port: 8080, targetPort: 3000}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders-read, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: orders-read}}
+  template:
+    metadata: {labels: {app: orders-read}}
+    spec: {containers: [{name: c, image: x, ports: [{containerPort: 3000}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders-write, namespace: shop}
+spec:
+  selector: {app: orders-write}
+  ports: [{port: 8080, targetPort: 3000}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders-write, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: orders-write}}
+  template:
+    metadata: {labels: {app: orders-write}}
+    spec: {containers: [{name: c, image: x, ports: [{containerPort: 3000}]}]}
+"#;
+
+/// `kubetopo trace MANIFESTS --from external --to URL` with `more` flags, as JSON:
+/// its `http` object and the actions of its hops.
+fn trace_gateway_json(
+    manifests: &Path,
+    url: &str,
+    more: &[&str],
+) -> (serde_json::Value, Vec<String>) {
+    let mut args = vec![
+        "trace",
+        manifests.to_str().unwrap(),
+        "--from",
+        "external",
+        "--to",
+        url,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(more);
+    let output = kubetopo(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let actions = json["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .map(|hop| hop["action"].as_str().unwrap().to_string())
+        .collect();
+    (json, actions)
+}
+
+/// §11.10: `--sni`, `--host`, `--method` and `--header` together. The SNI picks the
+/// HTTPS listener, the Host agrees with it, and the method and a header pick the
+/// Route's second rule, whose filter the backend sees in `requestHeaders`. Without
+/// `--method POST` the first rule wins; a Host that another listener claims is
+/// misdirected (421). For `grpc://`, the headers are metadata that a match reads, and
+/// the chosen backendRef's own filter shows too (§11.8).
+#[test]
+fn trace_through_a_gateway_with_sni_host_method_and_headers_s11_10() {
+    let scratch = ScratchDirectory::new("gateway-flags");
+    let manifests = scratch.write("gateway.yaml", GATEWAY_FLAGS);
+    let request = [
+        "--sni",
+        "eu.api.example.com",
+        "--host",
+        "eu.api.example.com",
+        "--method",
+        "POST",
+        "--header",
+        "X-A: 1",
+        "--header",
+        "X-B: 2",
+    ];
+    let (json, actions) = trace_gateway_json(&manifests, "https://203.0.113.40/orders/7", &request);
+    assert_eq!(json["verdict"], "delivered", "{}", json["reason"]);
+    let http = &json["http"];
+    assert_eq!(http["status"], 200);
+    assert_eq!(http["gateway"], "shop/edge");
+    assert_eq!(http["listener"], "https-api");
+    assert_eq!(http["route"], "HTTPRoute/shop/orders");
+    assert_eq!(http["rule"], 1);
+    assert_eq!(http["backendService"], "shop/orders-write");
+    assert_eq!(http["requestPath"], "/orders/7");
+    assert_eq!(
+        http["requestHeaders"],
+        serde_json::json!({"X-A": "1", "X-B": "2,gw", "X-Via": "edge"})
+    );
+    for action in [
+        "gateway-listener",
+        "gateway-route",
+        "gateway-filter",
+        "gateway-backend",
+        "proxy",
+        "deliver",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+
+    // Each flag counts: without `--method POST`, the default GET takes the first rule.
+    let get = [&request[..4], &request[6..]].concat();
+    let (json, _) = trace_gateway_json(&manifests, "https://203.0.113.40/orders/7", &get);
+    assert_eq!(json["http"]["rule"], 0, "{}", json["reason"]);
+    assert_eq!(json["http"]["backendService"], "shop/orders-read");
+    assert_eq!(
+        json["http"]["requestHeaders"],
+        serde_json::json!({"X-A": "1", "X-B": "2"})
+    );
+    // A Host that the other HTTPS listener claims is misdirected.
+    let mut misdirected = request;
+    misdirected[3] = "shop.example.com";
+    let (json, _) = trace_gateway_json(&manifests, "https://203.0.113.40/orders/7", &misdirected);
+    assert_eq!(json["verdict"], "rejected");
+    assert_eq!(json["http"]["status"], 421);
+    assert_eq!(json["http"]["listener"], "https-api");
+
+    let (json, _) = trace_gateway_json(
+        &manifests,
+        "grpc://203.0.113.40/shop.Orders/Create",
+        &["--host", "grpc.example.com", "--header", "x-tenant: eu"],
+    );
+    assert_eq!(json["verdict"], "delivered", "{}", json["reason"]);
+    let http = &json["http"];
+    assert_eq!(http["grpcStatus"], "OK");
+    assert_eq!(http["listener"], "http");
+    assert_eq!(http["route"], "GRPCRoute/shop/orders-grpc");
+    assert_eq!(http["rule"], 0);
+    assert_eq!(http["backendService"], "shop/orders-write");
+    assert_eq!(http["requestPath"], "/shop.Orders/Create");
+    assert_eq!(
+        http["requestHeaders"],
+        serde_json::json!({"x-region": "eu-west", "x-tenant": "eu"})
+    );
+    let (json, _) = trace_gateway_json(
+        &manifests,
+        "grpc://203.0.113.40/shop.Orders/Create",
+        &["--host", "grpc.example.com", "--header", "x-tenant: us"],
+    );
+    assert_eq!(json["http"]["rule"], 1, "{}", json["reason"]);
+    assert_eq!(json["http"]["backendService"], "shop/orders-read");
+    assert_eq!(
+        json["http"]["requestHeaders"],
+        serde_json::json!({"x-tenant": "us"})
+    );
+}

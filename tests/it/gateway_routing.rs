@@ -845,3 +845,372 @@ fn tcp_traffic_goes_to_the_oldest_route() {
             .any(|h| h.action == HopAction::GatewayRoute && h.detail.contains("older")));
     }
 }
+
+/// An HTTPRoute `split` on listener `http` of Gateway `gw`: one rule with `rule`
+/// (its `matches` and `filters` lines, if any) and the backendRefs given, then the
+/// Gateway's address.
+fn split_route(rule: &str, backend_refs: &str) -> (Topology, String) {
+    let topology = run(&format!(
+        "{}{}{}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+        http_route(
+            "split",
+            &format!(
+                "  parentRefs: [{{name: gw}}]\n  rules:\n  - backendRefs:\n{backend_refs}{rule}"
+            )
+        ),
+    ));
+    let ip = address(&topology, "gw");
+    (topology, ip)
+}
+
+/// The details of the trace's `gateway-filter` hops, in order.
+fn filter_hops(trace: &Trace) -> Vec<&str> {
+    trace
+        .hops
+        .iter()
+        .filter(|h| h.action == HopAction::GatewayFilter)
+        .map(|h| h.detail.as_str())
+        .collect()
+}
+
+fn headers_of(trace: &Trace) -> BTreeMap<String, String> {
+    trace.http.as_ref().unwrap().request_headers.clone()
+}
+
+/// §11.8: a backendRef's RequestHeaderModifier runs after the rule's, names compared
+/// without case, and only for the backend the weighted choice picked: on a 100/0
+/// split the weight-0 backend's filter never shows, and on a 50/50 split each seed's
+/// headers are those of the backend it reached. Each of its filters is a
+/// `gateway-filter` hop after the `gateway-backend` hop, naming the backendRef.
+#[test]
+fn s11_8_a_header_modifier_on_a_backend_ref_runs_only_for_the_chosen_backend() {
+    let rule = "    filters:\n    - type: RequestHeaderModifier\n      requestHeaderModifier: {set: [{name: X-Rule, value: r}]}\n";
+    let backend = |name: &str, weight: u32| {
+        format!("    - name: infra-backend-{name}\n      port: 8080\n      weight: {weight}\n      filters:\n      - type: RequestHeaderModifier\n        requestHeaderModifier:\n          set: [{{name: X-Backend, value: {name}}}]\n          add: [{{name: x-rule, value: {name}}}]\n          remove: [x-drop]\n")
+    };
+    let sent: Headers = &[("X-Drop", "1"), ("X-Keep", "1")];
+    let expected = |name: &str| -> BTreeMap<String, String> {
+        [
+            ("X-Backend", name.to_string()),
+            ("X-Keep", "1".to_string()),
+            ("X-Rule", format!("r,{name}")),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect()
+    };
+    for (weights, chosen) in [((100, 0), "v1"), ((0, 100), "v2")] {
+        let (topology, ip) = split_route(
+            rule,
+            &format!("{}{}", backend("v1", weights.0), backend("v2", weights.1)),
+        );
+        let url = format!("http://{ip}/");
+        for seed in 0..5 {
+            let trace = send(
+                &topology,
+                &Request {
+                    headers: sent,
+                    seed,
+                    ..Request::get(&url)
+                },
+            );
+            assert_eq!(outcome(&trace), chosen, "{}", trace.reason);
+            assert_eq!(headers_of(&trace), expected(chosen), "{weights:?}");
+            let filters = filter_hops(&trace);
+            assert_eq!(filters.len(), 2, "{filters:?}");
+            assert!(!filters[0].contains("backendRef"), "{}", filters[0]);
+            assert!(
+                filters[1].contains(&format!("backendRef {NS}/infra-backend-{chosen}:8080"))
+                    && filters[1].contains("§11.8")
+                    && filters[1].contains("set X-Backend"),
+                "{}",
+                filters[1]
+            );
+            let actions: Vec<HopAction> = trace
+                .hops
+                .iter()
+                .map(|h| h.action)
+                .filter(|a| matches!(a, HopAction::GatewayFilter | HopAction::GatewayBackend))
+                .collect();
+            assert_eq!(
+                actions,
+                [
+                    HopAction::GatewayFilter,
+                    HopAction::GatewayBackend,
+                    HopAction::GatewayFilter
+                ]
+            );
+        }
+    }
+
+    let (topology, ip) = split_route(rule, &format!("{}{}", backend("v1", 1), backend("v2", 1)));
+    let mut reached = Vec::new();
+    for seed in 0..20 {
+        let trace = send(
+            &topology,
+            &Request {
+                headers: sent,
+                seed,
+                ..Request::get(&format!("http://{ip}/"))
+            },
+        );
+        let chosen = outcome(&trace);
+        assert_eq!(headers_of(&trace), expected(&chosen), "seed {seed}");
+        reached.push(chosen);
+    }
+    assert!(
+        reached.iter().any(|b| b == "v1") && reached.iter().any(|b| b == "v2"),
+        "{reached:?}"
+    );
+}
+
+/// §11.8: a URLRewrite on a backendRef changes the Host and path only that backend
+/// sees; the other backend of the rule gets the path as sent.
+#[test]
+fn s11_8_a_url_rewrite_on_a_backend_ref_changes_the_path_that_backend_sees() {
+    let (topology, ip) = split_route(
+        "    matches: [{path: {type: PathPrefix, value: /api}}]\n",
+        "    - {name: infra-backend-v1, port: 8080}\n    - name: infra-backend-v2\n      port: 8080\n      filters: [{type: URLRewrite, urlRewrite: {hostname: v2.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}]\n",
+    );
+    let mut reached = Vec::new();
+    for seed in 0..20 {
+        let trace = send(
+            &topology,
+            &Request {
+                seed,
+                ..Request::get(&format!("http://{ip}/api/items?x=1"))
+            },
+        );
+        let chosen = outcome(&trace);
+        let (path, rewrites) = match chosen.as_str() {
+            "v1" => ("/api/items", 0),
+            "v2" => ("/v2/items", 1),
+            other => panic!("{other}: {}", trace.reason),
+        };
+        assert_eq!(
+            trace.http.as_ref().unwrap().request_path,
+            path,
+            "seed {seed}"
+        );
+        let filters = filter_hops(&trace);
+        assert_eq!(filters.len(), rewrites, "{filters:?}");
+        if rewrites == 1 {
+            assert!(
+                filters[0].contains("URLRewrite")
+                    && filters[0].contains("Host becomes v2.internal")
+                    && filters[0].contains("path /api/items becomes /v2/items"),
+                "{}",
+                filters[0]
+            );
+        }
+        reached.push(chosen);
+    }
+    assert!(
+        reached.iter().any(|b| b == "v1") && reached.iter().any(|b| b == "v2"),
+        "{reached:?}"
+    );
+}
+
+/// §11.8: a RequestMirror on a backendRef copies the request only when that backend
+/// is chosen, and never changes which backend answers; an invalid mirror target on a
+/// backendRef is dropped and reported as the rule's own mirrors are (§11.7).
+#[test]
+fn s11_8_a_mirror_on_a_backend_ref_is_sent_only_for_that_backend() {
+    let mirrored = |target: &str| {
+        split_route(
+            "",
+            &format!("    - name: infra-backend-v1\n      port: 8080\n      filters: [{{type: RequestMirror, requestMirror: {{backendRef: {{name: {target}, port: 8080}}}}}}]\n    - {{name: infra-backend-v2, port: 8080}}\n"),
+        )
+    };
+    let (topology, ip) = mirrored("infra-backend-v3");
+    let mut reached = Vec::new();
+    for seed in 0..20 {
+        let trace = send(
+            &topology,
+            &Request {
+                seed,
+                ..Request::get(&format!("http://{ip}/"))
+            },
+        );
+        let chosen = outcome(&trace);
+        let filters = filter_hops(&trace);
+        match chosen.as_str() {
+            "v1" => {
+                assert_eq!(filters.len(), 1, "{filters:?}");
+                assert!(
+                    filters[0].contains(&format!(
+                        "RequestMirror sends a copy to {NS}/infra-backend-v3:8080"
+                    )) && filters[0].contains("backendRef"),
+                    "{}",
+                    filters[0]
+                );
+            }
+            "v2" => assert!(filters.is_empty(), "{filters:?}"),
+            other => panic!("{other}: {}", trace.reason),
+        }
+        reached.push(chosen);
+    }
+    assert!(
+        reached.iter().any(|b| b == "v1") && reached.iter().any(|b| b == "v2"),
+        "{reached:?}"
+    );
+
+    let (topology, ip) = mirrored("missing");
+    let route = topology
+        .gateway
+        .routes
+        .iter()
+        .find(|r| r.name == "split")
+        .unwrap();
+    assert_eq!(route.parents[0].conditions[1].reason, "BackendNotFound");
+    let trace = (0..20)
+        .map(|seed| {
+            send(
+                &topology,
+                &Request {
+                    seed,
+                    ..Request::get(&format!("http://{ip}/"))
+                },
+            )
+        })
+        .find(|trace| outcome(trace) == "v1")
+        .expect("some seed picks v1");
+    let filters = filter_hops(&trace);
+    assert!(
+        filters.len() == 1 && filters[0].contains("is dropped"),
+        "{filters:?}"
+    );
+}
+
+/// §11.8 and §11.13: an ExtensionRef on the chosen backendRef answers 500, since a
+/// filter kubetopo cannot run may not be skipped; on a backendRef the weighted choice
+/// never picks, it changes nothing. A chosen backend that is invalid answers 500 for
+/// its share (§11.7) without running its filters.
+#[test]
+fn s11_8_an_extension_ref_on_the_chosen_backend_ref_answers_500() {
+    let extension = |weight: u32| {
+        format!("    - name: infra-backend-v1\n      port: 8080\n      weight: {weight}\n      filters: [{{type: ExtensionRef, extensionRef: {{group: example.net, kind: Auth, name: check}}}}]\n")
+    };
+    let other =
+        |weight: u32| format!("    - {{name: infra-backend-v2, port: 8080, weight: {weight}}}\n");
+
+    let (topology, ip) = split_route("", &format!("{}{}", extension(1), other(0)));
+    let trace = send(&topology, &Request::get(&format!("http://{ip}/")));
+    assert_eq!(trace.verdict, Verdict::Rejected);
+    assert_eq!(outcome(&trace), "500");
+    assert!(trace.endpoint.is_none());
+    let http = trace.http.as_ref().unwrap();
+    assert_eq!(http.backend_service, None);
+    let filters = filter_hops(&trace);
+    assert!(
+        filters.len() == 1
+            && filters[0].contains(&format!("backendRef {NS}/infra-backend-v1:8080"))
+            && filters[0].contains("ExtensionRef filter (check)"),
+        "{filters:?}"
+    );
+    assert!(trace.reason.contains("ExtensionRef"), "{}", trace.reason);
+
+    let (topology, ip) = split_route("", &format!("{}{}", extension(0), other(1)));
+    let trace = send(&topology, &Request::get(&format!("http://{ip}/")));
+    assert_eq!(outcome(&trace), "v2", "{}", trace.reason);
+    assert!(filter_hops(&trace).is_empty());
+
+    let (topology, ip) = split_route(
+        "",
+        "    - name: missing\n      port: 8080\n      filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-A, value: \"1\"}]}}]\n",
+    );
+    let trace = send(&topology, &Request::get(&format!("http://{ip}/")));
+    assert_eq!(outcome(&trace), "500");
+    assert!(filter_hops(&trace).is_empty());
+    assert!(
+        trace.reason.contains("filter(s) do not run"),
+        "{}",
+        trace.reason
+    );
+    assert!(!headers_of(&trace).contains_key("X-A"));
+}
+
+/// §11.8 and §11.9: a GRPCRoute's backendRef filters run as an HTTPRoute's do: a
+/// RequestHeaderModifier on the chosen backend changes the metadata it sees, and an
+/// ExtensionRef there answers UNAVAILABLE.
+#[test]
+fn s11_8_grpc_route_backend_ref_filters_run_for_the_chosen_backend() {
+    let grpc_route = |filter: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: echo, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  hostnames: [grpc.example.com]\n  rules:\n  - matches: [{{method: {{service: pkg.Echo}}}}]\n    backendRefs:\n    - name: infra-backend-v1\n      port: 8080\n      filters: [{filter}]\n---\n")
+    };
+    let call = |filter: &str| {
+        let topology = run(&format!(
+            "{}{}{}",
+            base(),
+            gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+            grpc_route(filter)
+        ));
+        send(
+            &topology,
+            &Request {
+                headers: &[("x-tenant", "a")],
+                ..Request::get("grpc://grpc.example.com/pkg.Echo/Say")
+            },
+        )
+    };
+    let trace = call("{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Tenant, value: b}], add: [{name: x-via, value: gw}]}}");
+    assert_eq!(outcome(&trace), "v1", "{}", trace.reason);
+    let http = trace.http.as_ref().unwrap();
+    assert_eq!(http.grpc_status, Some("OK"));
+    assert_eq!(
+        http.request_headers,
+        BTreeMap::from([
+            ("X-Tenant".to_string(), "b".to_string()),
+            ("x-via".to_string(), "gw".to_string()),
+        ])
+    );
+    assert_eq!(filter_hops(&trace).len(), 1);
+
+    let trace =
+        call("{type: ExtensionRef, extensionRef: {group: example.net, kind: Auth, name: check}}");
+    assert_eq!(trace.verdict, Verdict::Rejected);
+    let http = trace.http.as_ref().unwrap();
+    assert_eq!(http.status, Some(500));
+    assert_eq!(http.grpc_status, Some("UNAVAILABLE"));
+}
+
+/// §11.13: a RequestRedirect on a backendRef answers the redirect for the requests
+/// the weighted choice sends to that backend, and the other backend still serves its
+/// share.
+#[test]
+fn s11_13_a_redirect_on_a_backend_ref_answers_for_that_backends_share() {
+    let (topology, ip) = split_route(
+        "",
+        "    - name: infra-backend-v1\n      port: 8080\n      filters: [{type: RequestRedirect, requestRedirect: {hostname: moved.example.com, statusCode: 301}}]\n    - {name: infra-backend-v2, port: 8080}\n",
+    );
+    let mut reached = Vec::new();
+    for seed in 0..20 {
+        let trace = send(
+            &topology,
+            &Request {
+                seed,
+                ..Request::get(&format!("http://{ip}/a?b=1"))
+            },
+        );
+        let got = outcome(&trace);
+        match got.as_str() {
+            "301" => {
+                assert_eq!(trace.verdict, Verdict::Redirected);
+                assert_eq!(
+                    trace.http.as_ref().unwrap().location.as_deref(),
+                    Some("http://moved.example.com/a?b=1")
+                );
+                assert!(filter_hops(&trace)[0].contains("backendRef"));
+            }
+            "v2" => assert!(filter_hops(&trace).is_empty()),
+            other => panic!("{other}: {}", trace.reason),
+        }
+        reached.push(got);
+    }
+    assert!(
+        reached.iter().any(|b| b == "301") && reached.iter().any(|b| b == "v2"),
+        "{reached:?}"
+    );
+}

@@ -253,6 +253,84 @@ spec:
     }
 }
 
+/// §11.4 step 3, upstream's TLSRoute-without-a-matching-listener vector: a TLSRoute
+/// whose Gateway has only an HTTPS listener, or only an HTTP one, finds no listener
+/// that takes its kind, so every parent entry is Accepted=False/NotAllowedByListeners
+/// (not NoMatchingParent, since the listener exists) and the listeners count no
+/// attached Route; the JSON of `analyze` says the same.
+#[test]
+fn s11_4_a_tls_route_to_an_https_only_or_http_only_gateway_is_not_allowed_by_listeners() {
+    let gateways = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: cert}}\n---\n{}{}",
+        gw("https-only", "  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}\n"),
+        gw("http-only", "  - {name: http, port: 80, protocol: HTTP}\n"),
+    );
+    let tls_route = |name: &str, parents: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata: {{name: {name}}}\nspec:\n  parentRefs: [{parents}]\n  hostnames: [tls.example.com]\n  rules: [{{backendRefs: [{{name: s, port: 443}}]}}]\n---\n")
+    };
+    let topology = run(&format!(
+        "{gateways}{}{}{}",
+        tls_route("to-https", "{name: https-only}"),
+        tls_route(
+            "to-https-listener",
+            "{name: https-only, sectionName: https}"
+        ),
+        tls_route("to-both", "{name: https-only}, {name: http-only}"),
+    ));
+    for name in ["https-only", "http-only"] {
+        let g = gateway(&topology, name);
+        assert_eq!(
+            conditions(&g.conditions)[0],
+            "Accepted=True/Accepted",
+            "{name}"
+        );
+        assert_eq!(
+            conditions(&g.listeners[0].conditions)[0],
+            "Accepted=True/Accepted",
+            "{name}"
+        );
+        assert_eq!(g.listeners[0].attached_routes, 0, "{name}");
+    }
+    for (name, parents) in [
+        ("to-https", vec!["default/https-only"]),
+        ("to-https-listener", vec!["default/https-only"]),
+        ("to-both", vec!["default/https-only", "default/http-only"]),
+    ] {
+        let r = route(&topology, name);
+        let gateways: Vec<String> = r.parents.iter().map(|p| p.gateway.to_string()).collect();
+        assert_eq!(gateways, parents, "{name}");
+        for parent in &r.parents {
+            assert_eq!(
+                conditions(&parent.conditions)[0],
+                "Accepted=False/NotAllowedByListeners",
+                "{name} on {}",
+                parent.gateway
+            );
+            assert!(parent.attachments.is_empty(), "{name}");
+        }
+    }
+    let n_not_allowed = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "gateway-route-not-allowed")
+        .count();
+    assert_eq!(n_not_allowed, 4, "{:?}", codes(&topology));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&kubetopo::engine::output::to_json(&topology)).unwrap();
+    for g in json["gateways"].as_array().unwrap() {
+        assert_eq!(g["listeners"][0]["attachedRoutes"], 0, "{}", g["name"]);
+    }
+    let reasons: Vec<&str> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["parents"].as_array().unwrap())
+        .map(|p| p["conditions"][0]["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["NotAllowedByListeners"; 4]);
+}
+
 /// §11.4 and §11.9: two TCPRoutes on one listener are both accepted and counted; the
 /// newer one is reported as getting no traffic.
 #[test]

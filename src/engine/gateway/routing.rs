@@ -95,6 +95,9 @@ pub struct Decision {
     /// `Kind/namespace/name`.
     pub route: Option<String>,
     pub rule: Option<usize>,
+    /// The position in the rule of the backendRef the weighted choice picked, when
+    /// one was picked (§11.7).
+    pub backend_ref: Option<usize>,
     /// The request path and headers as the backend sees them, after filters.
     pub request_path: String,
     pub request_headers: BTreeMap<String, String>,
@@ -122,6 +125,7 @@ pub fn route_request(
         listener: None,
         route: None,
         rule: None,
+        backend_ref: None,
         request_path: request.path.clone(),
         request_headers: request.headers.iter().cloned().collect_map(),
         request_host: host.clone(),
@@ -282,6 +286,7 @@ pub fn route_l4(
         listener: Some(listener.name.clone()),
         route: None,
         rule: None,
+        backend_ref: None,
         request_path: String::new(),
         request_headers: BTreeMap::new(),
         request_host: String::new(),
@@ -529,34 +534,169 @@ fn route_http(
             rule.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
         ),
     });
-    let listener_port = listener.port;
-    // Filters, in order (§11.8).
-    let mut path = request.path.clone();
-    let mut headers = request.headers.clone();
-    let mut backend_host = host.to_string();
-    let prefix_value = rule.matches.iter().find_map(|m| match m {
-        RouteMatch::Http(http) if http.path.kind == MatchKind::PathPrefix => {
-            Some(http.path.value.clone())
-        }
-        _ => None,
-    });
-    for filter in &rule.filters {
+    // The rule's filters, in order (§11.8), on what the backend will see.
+    let scope = FilterScope {
+        route,
+        rule_index,
+        request,
+        host,
+        listener_port: listener.port,
+        matched_prefix: rule.matches.iter().find_map(|m| match m {
+            RouteMatch::Http(http) if http.path.kind == MatchKind::PathPrefix => {
+                Some(http.path.value.as_str())
+            }
+            _ => None,
+        }),
+        dropped_mirrors: &resolved.rules[rule_index].dropped_mirrors,
+    };
+    let mut forwarded = ForwardedRequest {
+        host: host.to_string(),
+        path: request.path.clone(),
+        headers: request.headers.clone(),
+    };
+    let answered = run_filters(
+        &scope,
+        FilterSource::Rule,
+        &rule.filters,
+        &mut forwarded,
+        &mut decision.steps,
+    );
+    forwarded.record(&mut decision);
+    if let Some(answer) = answered {
+        decision.answer = answer;
+        return decision;
+    }
+    let mut decision = choose_backend(
+        route,
+        rule,
+        &resolved.rules[rule_index].backends,
+        request.scheme == Scheme::Grpc,
+        decision,
+        choose,
+    );
+    // The chosen backendRef's own filters, after the rule's, and only for it (§11.8).
+    let Some(backend) = decision
+        .backend_ref
+        .map(|chosen| &rule.backend_refs[chosen])
+    else {
+        return decision;
+    };
+    if backend.filters.is_empty() {
+        return decision;
+    }
+    if let Answer::Respond { why, .. } = &mut decision.answer {
+        // An invalid backend is never forwarded to, so its filters do not run.
+        why.push_str(&format!(
+            "; its {} filter(s) do not run, as the request is not forwarded to it (§11.8)",
+            backend.filters.len()
+        ));
+        return decision;
+    }
+    let answered = run_filters(
+        &scope,
+        FilterSource::Backend(backend),
+        &backend.filters,
+        &mut forwarded,
+        &mut decision.steps,
+    );
+    forwarded.record(&mut decision);
+    if let Some(answer) = answered {
+        decision.answer = answer;
+    }
+    decision
+}
+
+/// Where a list of filters is written (§11.8): on the winning rule, or on the
+/// backendRef the weighted choice picked, whose filters run after the rule's.
+#[derive(Clone, Copy)]
+enum FilterSource<'a> {
+    Rule,
+    Backend(&'a BackendRef),
+}
+
+/// The request as the filters leave it: what the backend is sent.
+struct ForwardedRequest {
+    host: String,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl ForwardedRequest {
+    /// Writes what the backend sees so far into the decision the trace reports.
+    fn record(&self, decision: &mut Decision) {
+        decision.request_host = self.host.clone();
+        decision.request_path = self.path.clone();
+        decision.request_headers = self.headers.iter().cloned().collect_map();
+    }
+}
+
+/// What filters need besides the request they change: the rule they belong to and
+/// the listener it was reached through.
+struct FilterScope<'a> {
+    route: &'a Route,
+    rule_index: usize,
+    /// The request as it arrived: routing and redirects use it.
+    request: &'a GatewayRequest,
+    /// The request's host, without its port and in lower case.
+    host: &'a str,
+    listener_port: i64,
+    /// The rule's PathPrefix value, which ReplacePrefixMatch replaces.
+    matched_prefix: Option<&'a str>,
+    /// The rule's mirror targets that do not resolve, with the reason.
+    dropped_mirrors: &'a [(String, &'static str)],
+}
+
+/// Runs one list of filters in order on the request the backend will see (§11.8),
+/// with one step each. Returns the answer when a filter answers the request itself
+/// (a redirect, or an ExtensionRef kubetopo cannot run).
+fn run_filters(
+    scope: &FilterScope,
+    source: FilterSource,
+    filters: &[Filter],
+    forwarded: &mut ForwardedRequest,
+    steps: &mut Vec<Step>,
+) -> Option<Answer> {
+    let request = scope.request;
+    let rule_text = match source {
+        FilterSource::Rule => format!(
+            "{} {} rule {}",
+            scope.route.kind,
+            scope.route.key(),
+            scope.rule_index
+        ),
+        FilterSource::Backend(backend) => format!(
+            "{} {} rule {} backendRef {backend}",
+            scope.route.kind,
+            scope.route.key(),
+            scope.rule_index
+        ),
+    };
+    let mut push = |detail: String| {
+        let detail = match source {
+            FilterSource::Rule => detail,
+            FilterSource::Backend(backend) => format!(
+                "on backendRef {backend}, which the weighted choice picked, after the rule's filters (§11.8): {detail}"
+            ),
+        };
+        steps.push(Step {
+            kind: StepKind::Filter,
+            detail,
+        });
+    };
+    for filter in filters {
         match filter {
             Filter::RequestHeaderModifier(modifier) => {
-                apply_headers(&mut headers, modifier);
-                decision.steps.push(Step {
-                    kind: StepKind::Filter,
-                    detail: format!("RequestHeaderModifier: {}", describe_modifier(modifier)),
-                });
+                apply_headers(&mut forwarded.headers, modifier);
+                push(format!(
+                    "RequestHeaderModifier: {}",
+                    describe_modifier(modifier)
+                ));
             }
             Filter::ResponseHeaderModifier(modifier) => {
-                decision.steps.push(Step {
-                    kind: StepKind::Filter,
-                    detail: format!(
-                        "ResponseHeaderModifier changes the response only: {}",
-                        describe_modifier(modifier)
-                    ),
-                });
+                push(format!(
+                    "ResponseHeaderModifier changes the response only: {}",
+                    describe_modifier(modifier)
+                ));
             }
             Filter::RequestRedirect(redirect) => {
                 let scheme = redirect
@@ -569,15 +709,15 @@ fn route_http(
                 let target_host = redirect
                     .hostname
                     .clone()
-                    .unwrap_or_else(|| host.to_string());
+                    .unwrap_or_else(|| scope.host.to_string());
                 let target_path = match &redirect.path {
-                    Some(modifier) => modify_path(&path, modifier, prefix_value.as_deref()),
-                    None => path.clone(),
+                    Some(modifier) => modify_path(&forwarded.path, modifier, scope.matched_prefix),
+                    None => forwarded.path.clone(),
                 };
                 let port = redirect.port.unwrap_or(match redirect.scheme.as_deref() {
                     Some("https") => 443,
                     Some(_) => 80,
-                    None => listener_port,
+                    None => scope.listener_port,
                 });
                 let show_port =
                     !((scheme == "http" && port == 80) || (scheme == "https" && port == 443));
@@ -594,20 +734,13 @@ fn route_http(
                         .map(|q| format!("?{q}"))
                         .unwrap_or_default()
                 );
-                decision.steps.push(Step { kind: StepKind::Filter, detail: format!("RequestRedirect answers {} with Location {location}, without contacting a backend (§11.8)", redirect.status_code) });
-                decision.request_path = path;
-                decision.request_headers = headers.into_iter().collect_map();
-                decision.answer = Answer::Respond {
+                push(format!("RequestRedirect answers {} with Location {location}, without contacting a backend (§11.8)", redirect.status_code));
+                return Some(Answer::Respond {
                     status: u16::try_from(redirect.status_code).unwrap_or(302),
                     grpc_status: None,
                     location: Some(location.clone()),
-                    why: format!(
-                        "{} {} rule {rule_index} redirects to {location}",
-                        route.kind,
-                        route.key()
-                    ),
-                };
-                return decision;
+                    why: format!("{rule_text} redirects to {location}"),
+                });
             }
             Filter::UrlRewrite {
                 hostname: new_host,
@@ -615,66 +748,46 @@ fn route_http(
             } => {
                 let mut changes = Vec::new();
                 if let Some(new_host) = new_host {
-                    backend_host = new_host.clone();
+                    forwarded.host = new_host.clone();
                     changes.push(format!("Host becomes {new_host}"));
                 }
                 if let Some(modifier) = modifier {
-                    let new_path = modify_path(&path, modifier, prefix_value.as_deref());
-                    changes.push(format!("path {path} becomes {new_path}"));
-                    path = new_path;
+                    let new_path = modify_path(&forwarded.path, modifier, scope.matched_prefix);
+                    changes.push(format!("path {} becomes {new_path}", forwarded.path));
+                    forwarded.path = new_path;
                 }
-                decision.steps.push(Step {
-                    kind: StepKind::Filter,
-                    detail: format!(
-                        "URLRewrite: {} (routing used the original request; §11.8)",
-                        if changes.is_empty() {
-                            "no change".to_string()
-                        } else {
-                            changes.join(", ")
-                        }
-                    ),
-                });
+                push(format!(
+                    "URLRewrite: {} (routing used the original request; §11.8)",
+                    if changes.is_empty() {
+                        "no change".to_string()
+                    } else {
+                        changes.join(", ")
+                    }
+                ));
             }
             Filter::RequestMirror(mirror) => {
                 let target = mirror.to_string();
-                let detail = match resolved.rules[rule_index].dropped_mirrors.iter().find(|(t, _)| *t == target) {
+                push(match scope.dropped_mirrors.iter().find(|(t, _)| *t == target) {
                     Some((_, reason)) => format!("RequestMirror to {target} is dropped: the target is invalid ({reason}); the main request is unaffected (§11.8)"),
                     None => format!("RequestMirror sends a copy to {target} and ignores its reply; the main request is unaffected (§11.8)"),
-                };
-                decision.steps.push(Step {
-                    kind: StepKind::Filter,
-                    detail,
                 });
             }
             Filter::Cors => {
-                decision.steps.push(Step {
-                    kind: StepKind::Filter,
-                    detail: "CORS changes only response headers and preflight answers".to_string(),
-                });
+                push("CORS changes only response headers and preflight answers".to_string());
             }
             Filter::ExtensionRef(name) => {
-                let why = format!("{} {} rule {rule_index} has an ExtensionRef filter ({name}) that kubetopo cannot run; a filter may not be skipped, so the request fails (§11.8)", route.kind, route.key());
-                decision.steps.push(Step {
-                    kind: StepKind::Filter,
-                    detail: why.clone(),
+                let why = format!("{rule_text} has an ExtensionRef filter ({name}) that kubetopo cannot run; a filter may not be skipped, so the request fails (§11.8)");
+                push(why.clone());
+                return Some(Answer::Respond {
+                    status: 500,
+                    grpc_status: grpc(request, "UNAVAILABLE"),
+                    location: None,
+                    why,
                 });
-                decision.request_path = path;
-                decision.request_headers = headers.into_iter().collect_map();
-                return respond(decision, 500, grpc(request, "UNAVAILABLE"), why);
             }
         }
     }
-    decision.request_host = backend_host;
-    decision.request_path = path;
-    decision.request_headers = headers.iter().cloned().collect_map();
-    choose_backend(
-        route,
-        rule,
-        &resolved.rules[rule_index].backends,
-        request.scheme == Scheme::Grpc,
-        decision,
-        choose,
-    )
+    None
 }
 
 fn choose_backend(
@@ -716,6 +829,7 @@ fn choose_backend(
         pick -= backend.weight.max(0);
     }
     let backend = &rule.backend_refs[chosen];
+    decision.backend_ref = Some(chosen);
     let shares: Vec<String> = rule
         .backend_refs
         .iter()
