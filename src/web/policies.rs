@@ -71,9 +71,18 @@ pub fn PoliciesPanel() -> impl IntoView {
         let detail = chosen
             .and_then(|name| graph.policies.iter().find(|p| p.name == name))
             .map(|policy| policy_detail(&graph, policy));
-        let isolation = graph
+        // The isolated workloads first, then the others, as many as the other
+        // lists hold: at 100,000 pods a row for each of 20,000 workloads took the
+        // page 150 ms to make, in a list most never open.
+        let (isolated, open): (Vec<_>, Vec<_>) = graph
             .workloads
             .iter()
+            .partition(|workload| workload.isolated());
+        let n_isolated = isolated.len();
+        let mut isolation: Vec<AnyView> = isolated
+            .into_iter()
+            .chain(open)
+            .take(MAX_ROWS)
             .map(|workload| {
                 let text = format!("{}: {}", workload.key.workload.name, isolation_text(workload));
                 view! {
@@ -81,7 +90,12 @@ pub fn PoliciesPanel() -> impl IntoView {
                 }
                 .into_any()
             })
-            .collect_view();
+            .collect();
+        let n_more = graph.workloads.len().saturating_sub(MAX_ROWS);
+        if n_more > 0 {
+            isolation
+                .push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
+        }
         let allowed: Vec<usize> = (0..graph.connections.len())
             .filter(|&i| graph.connections[i].allowed)
             .collect();
@@ -93,8 +107,8 @@ pub fn PoliciesPanel() -> impl IntoView {
             <ul class="policies plain" data-testid="policies">{policies}</ul>
             {detail}
             <details data-testid="policy-isolation">
-                <summary>"Isolation per workload"</summary>
-                <ul class="plain isolation">{isolation}</ul>
+                <summary>{format!("Isolation per workload ({n_isolated} of {} isolated)", graph.workloads.len())}</summary>
+                <ul class="plain isolation">{isolation.collect_view()}</ul>
             </details>
             <details data-testid="policy-allowed">
                 <summary>{counted("Allowed connections (", allowed.len(), ")")}</summary>
