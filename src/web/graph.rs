@@ -450,23 +450,32 @@ pub fn Graph() -> impl IntoView {
     );
     let hit_for_click = Rc::clone(&hit);
     // Hover tooltips: one floating element, filled from the scene by id.
-    let tooltip = RwSignal::new(None::<(f64, f64, String)>);
+    let tooltip = RwSignal::new(None::<(f64, &'static str, f64, String)>);
     // A new picture (another input, an edit, another view) takes the tooltip of
     // the old one away, though the pointer did not move.
     Effect::new(move |_| {
         scene.track();
         tooltip.set(None);
     });
-    // Shows `text` beside the pointer at (x, y), or no tooltip.
+    // Shows `text` beside the pointer at (x, y), or no tooltip: below it in the
+    // graph's upper half, above it in the lower half, so that a long listing (a
+    // policy join's) is not cut off at the graph's bottom.
     let show_tip =
         move |element: &web_sys::HtmlDivElement, x: i32, y: i32, text: Option<String>| {
             let rect = element.get_bounding_client_rect();
+            let y = f64::from(y) - rect.top();
+            let (side, y) = if y > rect.height() / 2.0 {
+                ("bottom", rect.height() - y + 14.0)
+            } else {
+                ("top", y + 14.0)
+            };
             tooltip.set(text.map(|text| {
                 (
                     // Kept inside the graph (a tooltip is at most 360 px wide): the
                     // policy joins stand at its right edge after a fit.
                     (f64::from(x) - rect.left() + 14.0).min(rect.width() - 380.0),
-                    f64::from(y) - rect.top() + 14.0,
+                    side,
+                    y,
                     text,
                 )
             }));
@@ -592,13 +601,21 @@ pub fn Graph() -> impl IntoView {
         }
     };
 
-    // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection.
+    // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection, Enter or
+    // Space on a focused policy join lists it, as a tap does (Esc hides it first).
     let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
-        let in_field = ev
+        let target = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let in_field = target
+            .as_ref()
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let listing = listing_of(target.as_ref());
         if ev.key() == "Escape" {
+            if listing.is_some() && tooltip.get_untracked().is_some() {
+                tooltip.set(None);
+                return;
+            }
             super::trace_overlay::clear(traffic);
             state.selection.set(None);
             search.set(String::new());
@@ -626,6 +643,22 @@ pub fn Graph() -> impl IntoView {
                 }
             }
             "f" => fit(),
+            "Enter" | " " => {
+                if let (Some(mark), Some(element), true) =
+                    (&target, container.get_untracked(), listing.is_some())
+                {
+                    ev.prevent_default();
+                    // Beside the mark's point, as for a pointer there: its wider
+                    // circle (radius 7) is the mark's leftmost and lowest part.
+                    let rect = mark.get_bounding_client_rect();
+                    show_tip(
+                        &element,
+                        rect.left() as i32 + 7,
+                        rect.bottom() as i32 - 7,
+                        listing,
+                    );
+                }
+            }
             // Collapses or expands the selected namespace, node or workload (`c`), or
             // the selected workload's app (`a`).
             key @ ("c" | "a") => toggle_selected(state, usize::from(key == "a")),
@@ -1040,7 +1073,7 @@ pub fn Graph() -> impl IntoView {
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
         <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty()) || trace_overlay.with(Option::is_some)
-            on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
+            on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:focusout=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
             <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
                 data-version=move || scene.get().version.to_string()
@@ -1057,7 +1090,7 @@ pub fn Graph() -> impl IntoView {
                 on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
                 on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
                 on:wheel=|ev: leptos::ev::WheelEvent| ev.stop_propagation()></canvas>
-            {move || tooltip.get().map(|(x, y, text)| view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=format!("left:{x:.0}px;top:{y:.0}px")>{text}</div> })}
+            {move || tooltip.get().map(|(x, side, y, text)| view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=format!("left:{x:.0}px;{side}:{y:.0}px")>{text}</div> })}
             <Legend />
         </div>
     }

@@ -87,6 +87,8 @@ fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
 #[derive(Default)]
 struct Drawn {
     policies: Option<(u64, Option<NamespacedName>, u64, PolicyOverlay)>,
+    /// The layer's markup.
+    markup: String,
 }
 
 thread_local! {
@@ -197,9 +199,30 @@ pub fn TraceLayer(
             traffic.policy_right.set(right);
         }
         if let Some(trace) = &trace {
+            // The trace panel lists the hops for a screen reader.
+            out.push_str("<g aria-hidden=\"true\">");
             out.push_str(&markup(trace, &build.scene, texts(), screen, hovered));
+            out.push_str("</g>");
         }
-        svg.set_inner_html(&out);
+        // The same markup is not written again (a counter that changes no label),
+        // so a focused join keeps the focus; new markup (a pan, a zoom) takes the
+        // focus from it, and its listing with it (`graph.rs`), and the join with the
+        // same listing takes the focus again, so the keyboard keeps its place.
+        if drawn.markup != out {
+            let focused = document()
+                .active_element()
+                .and_then(|e| e.get_attribute("data-tip"));
+            svg.set_inner_html(&out);
+            let mut mark = svg.first_element_child().filter(|_| focused.is_some());
+            while let Some(element) = mark {
+                if element.get_attribute("data-tip") == focused {
+                    let _ = element.unchecked_into::<web_sys::SvgElement>().focus();
+                    break;
+                }
+                mark = element.next_element_sibling();
+            }
+            drawn.markup = out;
+        }
     });
     // A new trace that leaves the view is brought into it.
     let brought = std::rc::Rc::new(std::cell::RefCell::new(None::<Arc<TraceOverlay>>));
@@ -221,7 +244,7 @@ pub fn TraceLayer(
         *brought = Some(new);
     });
     view! {
-        <svg class="trace-layer" node_ref=layer data-testid="trace-layer" aria-hidden="true"
+        <svg class="trace-layer" node_ref=layer data-testid="trace-layer"
             on:pointerover=move |ev| hover(traffic, hovered_step(&ev))
             on:pointerout=move |_| hover(traffic, None)></svg>
     }
@@ -346,7 +369,9 @@ fn push_points(out: &mut String, points: &[(f64, f64)], screen: Screen) {
 fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> String {
     let labels = labels_on_screen(overlay, texts, screen);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
-    let mut texts = String::new();
+    // The port labels, hidden from a screen reader: the joins' names and the
+    // policies panel say the ports.
+    let mut texts = String::from("<g aria-hidden=\"true\">");
     for (edge, label) in overlay.edges.iter().zip(&labels) {
         let mut line = String::new();
         push_points(&mut line, &edge.points, screen);
@@ -372,14 +397,17 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
         ));
     }
     // The marks go over every line, so that the pointer finds them; each is drawn
-    // around its point, with a wider circle the pointer can find.
+    // around its point, with a wider circle the pointer can find (and the focus
+    // ring). Each is a button the keyboard reaches, named by its listing, which
+    // Enter or Space shows (`graph.rs`).
     for (join, count) in overlay.joins.iter().zip(&labels[overlay.edges.len()..]) {
         let (x, y) = screen.point(join.at);
         let n = join.n_edges;
+        let kind = if join.allowed { "allowed" } else { "denied" };
+        let listing = escape(&join.listing);
         out.push_str(&format!(
-            "<g class=\"policy-join {}\" data-testid=\"policy-join\" data-edges=\"{n}\" data-tip=\"{}\" transform=\"translate({x:.1},{y:.1})\"><circle class=\"hit\" r=\"7\"></circle>{}",
-            if join.allowed { "allowed" } else { "denied" },
-            escape(&join.listing),
+            "<g class=\"policy-join {kind}\" data-testid=\"policy-join\" data-edges=\"{n}\" data-tip=\"{listing}\" tabindex=\"0\" role=\"button\" aria-label=\"{n} {kind} policy connection{}: {listing}\" transform=\"translate({x:.1},{y:.1})\"><circle class=\"hit\" r=\"7\"></circle>{}",
+            if n == 1 { "" } else { "s" },
             if join.allowed {
                 "<circle class=\"join\" r=\"3\"></circle>"
             } else {
@@ -395,6 +423,7 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
         out.push_str("</g>");
     }
     out.push_str(&texts);
+    out.push_str("</g>");
     for shield in &overlay.shields {
         let (x, y) = screen.point((shield.x, shield.y));
         out.push_str(&format!(

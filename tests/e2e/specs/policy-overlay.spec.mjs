@@ -524,6 +524,104 @@ test.describe('on a touch screen', () => {
   });
 });
 
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`at ${width}x${height}, from the keyboard alone, a policy join is reached with Tab, Enter or Space lists it at the mark, Esc or leaving it hides the listing`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await page.getByTestId('show-policies').check();
+    await expect(edges(page, 'denied')).not.toHaveCount(0);
+    await page.getByTestId('fit').click();
+    const area = await page.locator('.graph').boundingBox();
+    await expect.poll(async () => (await drawnLabels(page)).every((l) => l.right <= area.x + area.width + 1)).toBe(true);
+    const joins = page.locator('.trace-layer .policy-join');
+    const focusedJoin = () => page.evaluate(() => [...document.querySelectorAll('.trace-layer .policy-join')].indexOf(document.activeElement));
+    // Every mark is a button named by what it stands for.
+    for (const join of await joins.all()) {
+      const n = Number(await join.getAttribute('data-edges'));
+      const kind = await join.evaluate((g) => (g.classList.contains('denied') ? 'denied' : 'allowed'));
+      await expect(join).toHaveAttribute('tabindex', '0');
+      await expect(join).toHaveAttribute('role', 'button');
+      await expect(join).toHaveAttribute('aria-label', `${n} ${kind} policy connection${n === 1 ? '' : 's'}: ${await join.getAttribute('data-tip')}`);
+    }
+    const tooltip = page.getByTestId('tooltip');
+    const layer = await page.getByTestId('trace-layer').boundingBox();
+    /** The shown listing is `join`'s, beside its point as for a pointer there (below
+     * it in the graph's upper half, above it in the lower half), and whole in the graph. */
+    const listsAtMark = async (join) => {
+      await expect(tooltip).toBeVisible();
+      expect(await tooltip.textContent()).toBe(await join.getAttribute('data-tip'));
+      const [cx, cy] = (await join.getAttribute('transform')).match(/-?[\d.]+/g).map(Number);
+      const [x, y] = [layer.x + cx, layer.y + cy];
+      const tip = await tooltip.boundingBox();
+      if (y - area.y <= area.height / 2) expect(Math.abs(tip.y - (y + 14))).toBeLessThanOrEqual(2);
+      else expect(Math.abs(tip.y + tip.height - (y - 14))).toBeLessThanOrEqual(2);
+      expect(Math.abs(tip.x - Math.min(x + 14, area.x + area.width - 380))).toBeLessThanOrEqual(2);
+      expect(tip.x).toBeGreaterThanOrEqual(area.x);
+      expect(tip.y).toBeGreaterThanOrEqual(area.y);
+      expect(tip.x + tip.width).toBeLessThanOrEqual(area.x + area.width);
+      expect(tip.y + tip.height).toBeLessThanOrEqual(area.y + area.height);
+    };
+    // Tab goes from the toolbar's Fit button to the first mark, and on from mark to
+    // mark; Enter on each shows its listing, and Tab to the next hides it.
+    const n = await joins.count();
+    await page.getByTestId('fit').focus();
+    for (let i = 0; i < 8 && (await focusedJoin()) !== 0; i += 1) await page.keyboard.press('Tab');
+    for (let i = 0; i < n; i += 1) {
+      if (i > 0) {
+        await page.keyboard.press('Tab');
+        await expect(tooltip).toHaveCount(0);
+      }
+      expect(await focusedJoin()).toBe(i);
+      await page.keyboard.press('Enter');
+      await listsAtMark(joins.nth(i));
+    }
+    // Past the last mark, the focus leaves them, and the listing goes.
+    await page.keyboard.press('Tab');
+    expect(await focusedJoin()).toBe(-1);
+    await expect(tooltip).toHaveCount(0);
+    // Back to a bundle's mark (the first counted one).
+    const topmost = await topmostCountedJoin(joins);
+    expect(topmost).toBeGreaterThanOrEqual(0);
+    expect(n).toBeGreaterThan(topmost + 1);
+    const bundle = joins.nth(topmost);
+    for (let i = n; i > topmost; i -= 1) await page.keyboard.press('Shift+Tab');
+    expect(await focusedJoin()).toBe(topmost);
+    // Focusing a mark scrolls nothing, and its wider circle is drawn as the focus ring.
+    expect(await page.locator('.graph').evaluate((g) => [g.scrollLeft, g.scrollTop])).toEqual([0, 0]);
+    expect(await bundle.evaluate((g) => g.matches(':focus-visible'))).toBe(true);
+    expect(await bundle.locator('circle.hit').evaluate((c) => getComputedStyle(c).stroke)).toBe('rgb(37, 99, 235)');
+    const listing = await bundle.getAttribute('data-tip');
+    expect(listing.split('\n')[0]).toContain('→');
+    await page.keyboard.press('Enter');
+    await listsAtMark(bundle);
+    await app.screenshot(`policy-overlay-join-keyboard-${width}x${height}`);
+    // Esc hides the listing and nothing else: the mark keeps the focus.
+    await page.keyboard.press('Escape');
+    await expect(tooltip).toHaveCount(0);
+    expect(await focusedJoin()).toBe(topmost);
+    await expect(edges(page, 'denied')).not.toHaveCount(0);
+    // Space lists it too; moving the focus on hides it.
+    await page.keyboard.press(' ');
+    await expect(tooltip).toBeVisible();
+    expect(await tooltip.textContent()).toBe(listing);
+    await page.keyboard.press('Tab');
+    expect(await focusedJoin()).toBe(topmost + 1);
+    await expect(tooltip).toHaveCount(0);
+    // A zoom draws the marks again: the same mark keeps the focus, its listing
+    // (placed for the old view) goes, and Enter shows it again.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await expect(tooltip).toBeVisible();
+    await page.keyboard.press('-');
+    await expect(tooltip).toHaveCount(0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-tip'))).toBe(listing);
+    await page.keyboard.press('Enter');
+    expect(await tooltip.textContent()).toBe(listing);
+    await app.assertClean();
+  });
+}
+
 test('typing away the only NetworkPolicy of an input moves no box; pasting the same text over it as a new input does', async ({ page }) => {
   // Eight Services on twelve nodes: the nodes stand in several columns, whose
   // gutters are wider with NetworkPolicies (§13.1).
