@@ -300,12 +300,11 @@ impl Simulator {
         let topology = topology.into();
         let index = TraceIndex::build(&topology);
         let mut rng = SplitMix64::new(config.seed ^ 0x5eed_5eed_5eed_5eed);
-        let finder = ServiceFinder::new(&topology);
         // A random phase per flow, so that flows of equal rate do not fire in lockstep.
         let flows = flows
             .into_iter()
             .map(|flow| {
-                let service = finder.service_of(&flow);
+                let service = service_of(&topology, &index, &flow);
                 FlowState::new(flow, rng.next_f64(), service)
             })
             .collect();
@@ -361,7 +360,7 @@ impl Simulator {
 
     /// Adds a flow and returns its index.
     pub fn add_flow(&mut self, flow: Flow) -> usize {
-        let service = flow_service(&self.world.topology, &flow);
+        let service = service_of(&self.world.topology, &self.world.index, &flow);
         self.state.add_flow(flow, service)
     }
 
@@ -559,10 +558,10 @@ impl Simulator {
             .iter()
             .map(|state| state.flow.label.clone())
             .collect_set();
-        let finder = ServiceFinder::new(&self.world.topology);
-        for flow in default_flows(&self.world.topology, &self.state.config) {
+        let world = &self.world;
+        for flow in default_flows(&world.topology, &self.state.config) {
             if !known.contains(&flow.label) {
-                let service = finder.service_of(&flow);
+                let service = service_of(&world.topology, &world.index, &flow);
                 self.state.add_flow(flow, service);
             }
         }
@@ -1078,139 +1077,83 @@ fn push_exposed(
 
 /// The Service a flow's destination names: by DNS name, by one of its addresses
 /// and ports, by a nodePort, or through the Ingress route of a URL; a URL to a
-/// hostname a Gateway claims counts under the Gateway's Service (§11.10).
+/// hostname a Gateway claims counts under the Gateway's Service (§11.10). Where
+/// several Services answer, the first in [`Topology::services`] does.
 ///
-/// For many flows, make one [`ServiceFinder`] and ask it each time: this makes one
-/// per call.
+/// This indexes the topology for the one call: the simulator asks
+/// [`service_of`] with the index it keeps.
 pub fn flow_service(topology: &Topology, flow: &Flow) -> Option<NamespacedName> {
-    ServiceFinder::new(topology).service_of(flow)
+    service_of(topology, &TraceIndex::build(topology), flow)
 }
 
-/// The Services of a topology by what a flow's destination can name them by, so
-/// that finding the Service of each of the default flows takes a look-up each
-/// rather than a scan of every Service (at 100,000 pods, 20,000 scans of 20,000
-/// Services took the page 0.5 s). Where several Services answer, the first in
-/// [`Topology::services`] does, as a scan in that order would find.
-pub struct ServiceFinder<'a> {
-    topology: &'a Topology,
-    by_name: BTreeMap<(&'a str, &'a str), usize>,
-    /// By a cluster, load-balancer or external address and a port of the Service.
-    by_address: BTreeMap<(IpAddr, i64), usize>,
-    /// By a load-balancer or external address alone, and with a port.
-    by_edge_address: BTreeMap<IpAddr, usize>,
-    by_edge_address_port: BTreeMap<(IpAddr, i64), usize>,
-    by_node_port: BTreeMap<i64, usize>,
-    node_addresses: BTreeSet<IpAddr>,
-}
-
-impl<'a> ServiceFinder<'a> {
-    pub fn new(topology: &'a Topology) -> ServiceFinder<'a> {
-        let mut finder = ServiceFinder {
-            topology,
-            by_name: BTreeMap::new(),
-            by_address: BTreeMap::new(),
-            by_edge_address: BTreeMap::new(),
-            by_edge_address_port: BTreeMap::new(),
-            by_node_port: BTreeMap::new(),
-            node_addresses: topology
-                .cluster
-                .nodes
-                .iter()
-                .map(|node| node.internal_ip)
-                .collect_set(),
-        };
-        for (i, service) in topology.services.iter().enumerate() {
-            finder
-                .by_name
-                .entry((service.namespace.as_str(), service.name.as_str()))
-                .or_insert(i);
-            let edge = || {
-                service
-                    .load_balancer_ips
-                    .iter()
-                    .chain(&service.external_ips)
-            };
-            for &ip in edge() {
-                finder.by_edge_address.entry(ip).or_insert(i);
-            }
-            for port in &service.ports {
-                for &ip in service.cluster_ips.iter().chain(edge()) {
-                    finder.by_address.entry((ip, port.port)).or_insert(i);
-                }
-                for &ip in edge() {
-                    finder
-                        .by_edge_address_port
-                        .entry((ip, port.port))
-                        .or_insert(i);
-                }
-                if let Some(node_port) = port.node_port {
-                    finder.by_node_port.entry(node_port).or_insert(i);
-                }
-            }
+/// [`flow_service`], through `index`: by name and by address a look-up, not a scan
+/// of every Service per flow (at 100,000 pods, 20,000 scans of 20,000 Services
+/// took the page 0.5 s). Only nodePorts are still found by a scan.
+fn service_of(topology: &Topology, index: &TraceIndex, flow: &Flow) -> Option<NamespacedName> {
+    let source_namespace = match &flow.source {
+        TraceSource::Workload { namespace, .. } => namespace.as_str(),
+        _ => "default",
+    };
+    let services = &topology.services;
+    let has_port = |i: &usize, port: i64| services[*i].ports.iter().any(|p| p.port == port);
+    let by_node_port = |node_port: i64| {
+        services
+            .iter()
+            .position(|s| s.ports.iter().any(|p| p.node_port == Some(node_port)))
+    };
+    let found = match &flow.destination {
+        Destination::Name { host, .. } => {
+            let mut labels = host.trim_end_matches('.').split('.');
+            let name = labels.next().unwrap_or_default();
+            let namespace = labels.next().unwrap_or(source_namespace);
+            index.service_position(namespace, name)
         }
-        finder
-    }
-
-    /// The Service `flow` targets, as [`flow_service`] says.
-    pub fn service_of(&self, flow: &Flow) -> Option<NamespacedName> {
-        let topology = self.topology;
-        let source_namespace = match &flow.source {
-            TraceSource::Workload { namespace, .. } => namespace.as_str(),
-            _ => "default",
-        };
-        let found = match &flow.destination {
-            Destination::Name { host, .. } => {
-                let mut labels = host.trim_end_matches('.').split('.');
-                let name = labels.next().unwrap_or_default();
-                let namespace = labels.next().unwrap_or(source_namespace);
-                self.by_name.get(&(namespace, name)).copied()
+        Destination::Address { ip, port } => {
+            let by_address = index
+                .services_at(*ip, true)
+                .filter(|i| has_port(i, *port))
+                .min();
+            let by_node_port = index
+                .is_node_address(*ip)
+                .then(|| by_node_port(*port))
+                .flatten();
+            by_address.into_iter().chain(by_node_port).min()
+        }
+        Destination::AnyNodePort { node_port } => by_node_port(*node_port),
+        Destination::Url {
+            scheme,
+            host,
+            path,
+            port,
+            ..
+        } => {
+            let route = topology.ingresses.iter().find_map(|ingress| {
+                ingress.routes.iter().find(|route| {
+                    let host_matches = route.host.as_deref() == Some(host.as_str())
+                        || ingress.addresses.iter().any(|a| a.to_string() == *host)
+                        || route.host.is_none();
+                    host_matches && route.path == *path
+                })
+            });
+            if let Some(route) = route {
+                return Some(route.service.clone());
             }
-            Destination::Address { ip, port } => {
-                let by_address = self.by_address.get(&(*ip, *port)).copied();
-                let by_node_port = self
-                    .node_addresses
-                    .contains(ip)
-                    .then(|| self.by_node_port.get(port).copied())
-                    .flatten();
-                by_address.into_iter().chain(by_node_port).min()
-            }
-            Destination::AnyNodePort { node_port } => self.by_node_port.get(node_port).copied(),
-            Destination::Url {
-                scheme,
-                host,
-                path,
-                port,
-                ..
-            } => {
-                let route = topology.ingresses.iter().find_map(|ingress| {
-                    ingress.routes.iter().find(|route| {
-                        let host_matches = route.host.as_deref() == Some(host.as_str())
-                            || ingress.addresses.iter().any(|a| a.to_string() == *host)
-                            || route.host.is_none();
-                        host_matches && route.path == *path
-                    })
-                });
-                if let Some(route) = route {
-                    return Some(route.service.clone());
-                }
-                // A Gateway's address (§11.2): the flow targets the Gateway's Service.
-                let Ok(ip) = host.parse::<IpAddr>() else {
-                    let dial_port = port.unwrap_or_else(|| scheme.default_port());
-                    let claiming = topology.gateway.claiming(host, dial_port);
-                    let gateway = claiming
-                        .first()
-                        .and_then(|&i| topology.gateway.gateways.get(i))?;
-                    return gateway.proxy_service.clone();
-                };
-                match port {
-                    Some(port) => self.by_edge_address_port.get(&(ip, *port)),
-                    None => self.by_edge_address.get(&ip),
-                }
-                .copied()
-            }
-        };
-        found.map(|i| topology.services[i].key())
-    }
+            // A Gateway's address (§11.2): the flow targets the Gateway's Service.
+            let Ok(ip) = host.parse::<IpAddr>() else {
+                let dial_port = port.unwrap_or_else(|| scheme.default_port());
+                let claiming = topology.gateway.claiming(host, dial_port);
+                let gateway = claiming
+                    .first()
+                    .and_then(|&i| topology.gateway.gateways.get(i))?;
+                return gateway.proxy_service.clone();
+            };
+            index
+                .services_at(ip, false)
+                .filter(|i| port.is_none_or(|port| has_port(i, port)))
+                .min()
+        }
+    };
+    found.map(|i| services[i].key())
 }
 
 fn verdict_slot(verdict: Verdict) -> usize {

@@ -91,11 +91,7 @@ pub fn PoliciesPanel() -> impl IntoView {
                 .into_any()
             })
             .collect();
-        let n_more = graph.workloads.len().saturating_sub(MAX_ROWS);
-        if n_more > 0 {
-            isolation
-                .push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
-        }
+        add_more(&mut isolation, graph.workloads.len());
         let allowed: Vec<usize> = (0..graph.connections.len())
             .filter(|&i| graph.connections[i].allowed)
             .collect();
@@ -108,7 +104,7 @@ pub fn PoliciesPanel() -> impl IntoView {
             {detail}
             <details data-testid="policy-isolation">
                 <summary>{format!("Isolation per workload ({n_isolated} of {} isolated)", graph.workloads.len())}</summary>
-                <ul class="plain isolation">{isolation.collect_view()}</ul>
+                <ul class="plain isolation">{isolation}</ul>
             </details>
             <details data-testid="policy-allowed">
                 <summary>{counted("Allowed connections (", allowed.len(), ")")}</summary>
@@ -211,9 +207,14 @@ fn connection_rows(graph: &PolicyGraph, positions: &[usize]) -> AnyView {
             .into_any()
         })
         .collect();
-    let n_more = positions.len().saturating_sub(MAX_ROWS);
-    if n_more > 0 {
+    add_more(&mut rows, positions.len());
+    rows.into_any()
+}
+
+/// Ends a list of at most [`MAX_ROWS`] rows of `n` with a count of the rest.
+fn add_more(rows: &mut Vec<AnyView>, n: usize) {
+    if n > MAX_ROWS {
+        let n_more = n - MAX_ROWS;
         rows.push(view! { <li class="hint">{format!("… and {n_more} more")}</li> }.into_any());
     }
-    rows.collect_view().into_any()
 }

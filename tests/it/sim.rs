@@ -594,9 +594,8 @@ fn s13_9_a_tick_traces_at_most_its_budget_of_new_paths_and_every_flow_gets_a_tur
 }
 
 /// The Service a flow counts under, found by a scan of every Service in order:
-/// what `ServiceFinder` must agree with. `None` for a URL through an Ingress
-/// route or a Gateway's hostname, which the finder answers as before, without a
-/// table of its own.
+/// what the simulator's look-ups must agree with. `None` for a URL through an Ingress
+/// route or a Gateway's hostname, which is not looked up in a table.
 fn service_by_scan(topology: &Topology, flow: &Flow) -> Option<Option<String>> {
     let source_namespace = match &flow.source {
         TraceSource::Workload { namespace, .. } => namespace.as_str(),
@@ -649,7 +648,7 @@ fn service_by_scan(topology: &Topology, flow: &Flow) -> Option<Option<String>> {
 /// Services sharing an external address on one port count under the first.
 #[test]
 fn s13_9_a_flow_counts_under_the_first_service_a_scan_would_find() {
-    use kubetopo::engine::sim::{default_flows, flow_service, ServiceFinder};
+    use kubetopo::engine::sim::{default_flows, flow_service};
     let shared_address = r#"
 apiVersion: v1
 kind: Service
@@ -693,7 +692,6 @@ spec:
     topologies.push(topology_with(shared_address));
     let mut n_checked = 0;
     for topology in &topologies {
-        let finder = ServiceFinder::new(topology);
         let mut flows = default_flows(topology, &SimConfig::default());
         // Flows by every address and port each Service has, and by its nodePorts on
         // the first node and on any node.
@@ -729,17 +727,11 @@ spec:
             }
         }
         for flow in &flows {
-            let found = finder.service_of(flow).map(|k| k.to_string());
+            let found = flow_service(topology, flow).map(|k| k.to_string());
             let Some(by_scan) = service_by_scan(topology, flow) else {
                 continue;
             };
             assert_eq!(found, by_scan, "{}", flow.label);
-            assert_eq!(
-                flow_service(topology, flow).map(|k| k.to_string()),
-                found,
-                "{}",
-                flow.label
-            );
             n_checked += usize::from(found.is_some());
         }
     }
@@ -758,14 +750,13 @@ spec:
         protocol: Protocol::Tcp,
         rate: 1.0,
     };
-    let finder = ServiceFinder::new(topology);
     assert_eq!(
-        finder.service_of(&to_shared(80)).map(|k| k.to_string()),
+        flow_service(topology, &to_shared(80)).map(|k| k.to_string()),
         Some("default/web".into())
     );
     assert_eq!(
-        finder.service_of(&to_shared(443)).map(|k| k.to_string()),
+        flow_service(topology, &to_shared(443)).map(|k| k.to_string()),
         Some("default/web-b".into())
     );
-    assert_eq!(finder.service_of(&to_shared(8080)), None);
+    assert_eq!(flow_service(topology, &to_shared(8080)), None);
 }
