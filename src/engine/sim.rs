@@ -1113,10 +1113,8 @@ fn service_of(topology: &Topology, index: &TraceIndex, flow: &Flow) -> Option<Na
                 .services_at(*ip, true)
                 .filter(|i| has_port(i, *port))
                 .min();
-            let by_node_port = index
-                .is_node_address(*ip)
-                .then(|| by_node_port(*port))
-                .flatten();
+            let is_node = topology.cluster.nodes.iter().any(|n| n.internal_ip == *ip);
+            let by_node_port = is_node.then(|| by_node_port(*port)).flatten();
             by_address.into_iter().chain(by_node_port).min()
         }
         Destination::AnyNodePort { node_port } => by_node_port(*node_port),

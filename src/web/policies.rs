@@ -74,15 +74,13 @@ pub fn PoliciesPanel() -> impl IntoView {
         // The isolated workloads first, then the others, as many as the other
         // lists hold: at 100,000 pods a row for each of 20,000 workloads took the
         // page 150 ms to make, in a list most never open.
-        let (isolated, open): (Vec<_>, Vec<_>) = graph
-            .workloads
-            .iter()
-            .partition(|workload| workload.isolated());
-        let n_isolated = isolated.len();
-        let mut isolation: Vec<AnyView> = isolated
+        let mut shown: Vec<&policy_graph::WorkloadIsolation> =
+            graph.workloads.iter().filter(|w| w.isolated()).collect();
+        let n_isolated = shown.len();
+        shown.extend(graph.workloads.iter().filter(|w| !w.isolated()));
+        shown.truncate(MAX_ROWS);
+        let mut isolation: Vec<AnyView> = shown
             .into_iter()
-            .chain(open)
-            .take(MAX_ROWS)
             .map(|workload| {
                 let text = format!("{}: {}", workload.key.workload.name, isolation_text(workload));
                 view! {

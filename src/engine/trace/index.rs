@@ -116,22 +116,12 @@ impl TraceIndex {
     /// The positions of the Services `ip` is a load-balancer or external address
     /// of, and with `cluster_ips` a cluster IP of too.
     pub fn services_at(&self, ip: IpAddr, cluster_ips: bool) -> impl Iterator<Item = usize> + '_ {
-        self.owners
-            .get(&ip)
-            .into_iter()
-            .flatten()
-            .filter_map(move |owner| match *owner {
-                AddressOwner::ClusterIp(i) if cluster_ips => Some(i),
-                AddressOwner::LoadBalancerIp(i) | AddressOwner::ExternalIp(i) => Some(i),
-                _ => None,
-            })
-    }
-
-    /// Whether `ip` is a node's address.
-    pub fn is_node_address(&self, ip: IpAddr) -> bool {
-        self.owners
-            .get(&ip)
-            .is_some_and(|owners| owners.iter().any(|o| matches!(o, AddressOwner::Node(_))))
+        let owners = self.owners.get(&ip).map_or(&[][..], Vec::as_slice);
+        owners.iter().filter_map(move |owner| match *owner {
+            AddressOwner::ClusterIp(i) if cluster_ips => Some(i),
+            AddressOwner::LoadBalancerIp(i) | AddressOwner::ExternalIp(i) => Some(i),
+            _ => None,
+        })
     }
 
     /// The pod of a `namespace/name` key.
