@@ -23,7 +23,7 @@ grep -q 'data-keep-debug' "$page" || { echo "index.html no longer has the expect
 export CARGO_PROFILE_WASMPROF_INHERITS=wasm-release CARGO_PROFILE_WASMPROF_DEBUG=true CARGO_PROFILE_WASMPROF_STRIP=false
 trunk build --release=true --dist dist-profile "$page"
 wasm="$(ls dist-profile/*.wasm)"
-wasm-opt "$wasm" --strip-dwarf -O2 -ocimfs=0 -aimfs=1 --low-memory-unused -g --enable-bulk-memory --enable-nontrapping-float-to-int \
+wasm-opt "$wasm" --strip-dwarf -O2 -ocimfs=0 -aimfs=1 --low-memory-unused --reorder-functions-by-name -g --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
 DIST=dist-profile PROFILE_SIZE="$size" node tests/e2e/profile.mjs
