@@ -169,7 +169,7 @@ fn main() {
         })
         .collect();
     let total: std::time::Duration = ticks.iter().sum();
-    ticks.sort_unstable();
+    kubetopo::engine::sort::SortCompact::sort_compact(&mut ticks[..]);
     let n_paths = (0..).take_while(|&p| simulator.path(p).is_some()).count();
     eprintln!(
         "page: 600 ticks as the web app runs them (load {load}): {total:?}, median {:?}, p99 {:?}, max {:?}; {n_paths} paths traced",

@@ -458,10 +458,10 @@ impl Simulator {
         if flow >= self.state.flows.len() {
             return None;
         }
-        let mut tracer = None;
+        let (mut tracer, mut unbounded) = (None, usize::MAX);
         let path = self
             .state
-            .open(&self.world, &mut tracer, flow, &mut usize::MAX)?;
+            .open(&self.world, &mut tracer, flow, &mut unbounded)?;
         self.state.launch(flow as u32, path);
         Some(path)
     }
