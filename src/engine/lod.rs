@@ -695,32 +695,16 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
     // workload's scene id.
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut workloads: Vec<(Option<&str>, Health)> = Vec::new();
-    // The pods of a workload sit together in the cluster's list: a pod of the same
-    // workload as the one before it needs no id and no look-up.
-    let mut previous: Option<(&str, &KindRef, usize)> = None;
     for pod in &topology.cluster.pods {
-        let same = previous.filter(|&(namespace, workload, _)| {
-            pod.workload.as_ref() == Some(workload) && pod.namespace == namespace
-        });
-        let index = match same {
-            Some((_, _, index)) => index,
-            None => {
-                let id = match &pod.workload {
-                    Some(workload) => workload_id(&pod.namespace, workload),
-                    None => workload_id(&pod.namespace, &KindRef::new("Pod", &pod.name)),
-                };
-                let next = workloads.len();
-                let index = *by_id.entry(id).or_insert(next);
-                if index == next {
-                    workloads.push((app_of(&pod.labels), Health::default()));
-                }
-                index
-            }
+        let id = match &pod.workload {
+            Some(workload) => workload_id(&pod.namespace, workload),
+            None => workload_id(&pod.namespace, &KindRef::new("Pod", &pod.name)),
         };
-        previous = pod
-            .workload
-            .as_ref()
-            .map(|workload| (pod.namespace.as_str(), workload, index));
+        let next = workloads.len();
+        let index = *by_id.entry(id).or_insert(next);
+        if index == next {
+            workloads.push((app_of(&pod.labels), Health::default()));
+        }
         let readiness = pod
             .node
             .is_some()
@@ -803,9 +787,6 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
         });
     }
     let tile_of = |id: &str| scene.shape_index(id).and_then(|p| tile_at[p]);
-    // The tile of each namespace's island, looked up once per namespace rather
-    // than once per pod (the map's type is `by_id`'s, for the wasm's size).
-    let mut namespace_tiles: BTreeMap<String, usize> = BTreeMap::new();
     // (namespace tile, workload) pairs, counted once each at the end.
     let mut namespace_workloads: Vec<(usize, &str)> = Vec::new();
     for shape in &scene.shapes {
@@ -838,16 +819,7 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
                     _ => scene.shape(p).and_then(|group| group.parent.as_deref()),
                 });
                 touched[0] = node.and_then(tile_of);
-                touched[1] = match namespace_tiles.get(namespace) {
-                    Some(&tile) => Some(tile),
-                    None => {
-                        let tile = namespace_tile(scene, &tile_at, namespace);
-                        if let Some(tile) = tile {
-                            namespace_tiles.insert(namespace.to_string(), tile);
-                        }
-                        tile
-                    }
-                };
+                touched[1] = namespace_tile(scene, &tile_at, namespace);
                 touched[2] = group.and_then(tile_of);
                 for tile in touched.into_iter().flatten() {
                     tiles[tile].pods.add(state);
@@ -888,17 +860,10 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
                 .then(|| tile_of(parent))
                 .flatten()
         });
-        // A Service's edges to the pods of one workload come one after another: it
-        // is listed once for them (the lists are deduplicated below all the same).
-        let Some(tile) = tile.filter(|&tile| tiles[tile].kind == TileKind::Workload) else {
-            continue;
-        };
-        let services = &mut tiles[tile].services;
-        let again = services.last().is_some_and(|last| {
-            service.split_once('/') == Some((last.namespace.as_str(), last.name.as_str()))
-        });
-        if !again {
-            services.extend(NamespacedName::parse(service));
+        if let (Some(tile), Some(service)) = (tile, NamespacedName::parse(service)) {
+            if tiles[tile].kind == TileKind::Workload {
+                tiles[tile].services.push(service);
+            }
         }
     }
     for tile in &mut tiles {

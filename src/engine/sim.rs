@@ -694,9 +694,8 @@ impl SimState {
     }
 
     /// Draws one connection of a flow: its client, then its choices along the cached
-    /// decision tree, tracing only when the tree has not seen this combination.
-    /// The path of a new connection of `flow`: one seen before, or a new one traced
-    /// now, which takes one of `traces_left`; `None` when none is left.
+    /// decision tree, tracing only when the tree has not seen this combination. A
+    /// trace takes one of `traces_left`; `None` when none is left.
     fn open<'w>(
         &mut self,
         world: &'w World,
