@@ -123,3 +123,19 @@ function giveUp(reason) {
   unavailable = true;
   console.warn(`kubetopo analyses on the page itself: ${reason}`);
 }
+
+// Tasks of their own for a long analysis on the page (src/web/worker.rs): a
+// message to ourselves is a task queued behind input and frames, without the 4 ms
+// a chain of timers waits once it is five deep.
+const tasks = [];
+let taskChannel = null;
+
+/** Calls `callback` once, in a task of its own. */
+export function nextTask(callback) {
+  if (!taskChannel) {
+    taskChannel = new MessageChannel();
+    taskChannel.port1.onmessage = () => tasks.shift()();
+  }
+  tasks.push(callback);
+  taskChannel.port2.postMessage(null);
+}

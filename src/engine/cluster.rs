@@ -12,6 +12,7 @@ use super::cidr::Cidr;
 use super::config::{stable_hash, Config};
 use super::diag::{Diagnostic, Source};
 use super::model::*;
+use super::pause::{self, Pause};
 use super::refs::{KindRef, NamespacedName};
 use super::selector::{LabelSelector, Labels};
 use super::text;
@@ -376,6 +377,21 @@ pub fn build_cluster(
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Cluster {
+    pause::finish(build_cluster_pausable(
+        manifests,
+        config,
+        diagnostics,
+        &Pause::never(),
+    ))
+}
+
+/// [`build_cluster`], pausing between pods and workloads when `pause` says so.
+pub async fn build_cluster_pausable(
+    manifests: &Manifests,
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+    pause: &Pause<'_>,
+) -> Cluster {
     let nodes = build_nodes(manifests, config);
     let mut builder = PodBuilder::new(&nodes, config);
     let mut pods = Vec::new();
@@ -386,6 +402,7 @@ pub fn build_cluster(
     });
     for pod in &given_pods {
         pods.push(builder.given_pod(pod));
+        pause.point().await;
     }
 
     let owned_by_pods: BTreeSet<(String, KindRef)> = manifests
@@ -418,6 +435,7 @@ pub fn build_cluster(
         .collect_set();
 
     for workload in workloads {
+        pause.point().await;
         let key = (workload.meta.namespace.clone(), workload.kind_ref());
         if check_workload_selector(workload, diagnostics).is_none() {
             continue;

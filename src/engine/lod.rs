@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use super::diag::Severity;
 use super::model::Readiness;
+use super::pause::{self, Pause};
 use super::refs::{KindRef, NamespacedName};
 use super::scene::{id_kind, parse_id, workload_id, IdKind, LabelAnchor, Rect, Scene};
 use super::sim::Counters;
@@ -691,11 +692,17 @@ impl Tile {
 /// for a pod no node runs); a logical workload box counts its pods in `topology`,
 /// which also gives each workload's app label.
 pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
+    pause::finish(tiles_pausable(scene, topology, &Pause::never()))
+}
+
+/// [`tiles`], pausing between pods and between shapes when `pause` says so.
+pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_>) -> Vec<Tile> {
     // Each workload's app label and, for the logical view, its pods' health, by the
     // workload's scene id.
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut workloads: Vec<(Option<&str>, Health)> = Vec::new();
     for pod in &topology.cluster.pods {
+        pause.point().await;
         let id = match &pod.workload {
             Some(workload) => workload_id(&pod.namespace, workload),
             None => workload_id(&pod.namespace, &KindRef::new("Pod", &pod.name)),
@@ -715,6 +722,7 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
     // The tile of each shape position that is an island, a node or a workload.
     let mut tile_at: Vec<Option<usize>> = vec![None; scene.shapes.len()];
     for (position, shape) in scene.shapes.iter().enumerate() {
+        pause.point().await;
         let Some((kind, key)) = parse_id(&shape.id) else {
             continue;
         };
@@ -790,6 +798,7 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
     // (namespace tile, workload) pairs, counted once each at the end.
     let mut namespace_workloads: Vec<(usize, &str)> = Vec::new();
     for shape in &scene.shapes {
+        pause.point().await;
         let Some((kind, key)) = parse_id(&shape.id) else {
             continue;
         };
@@ -848,6 +857,7 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
     // The Services a workload's pods are endpoints of: edges from a Service to a pod
     // in a workload group, or to a workload box.
     for edge in &scene.edges {
+        pause.point().await;
         let Some((IdKind::Service, service)) = parse_id(&edge.from) else {
             continue;
         };

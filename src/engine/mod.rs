@@ -41,6 +41,7 @@ pub mod migrate;
 pub mod model;
 pub mod netpol;
 pub mod output;
+pub mod pause;
 pub mod policy_graph;
 pub mod policy_overlay;
 pub mod refs;
@@ -115,13 +116,42 @@ pub fn resolve_topology(
     config: Config,
     ingest_diagnostics: Vec<Diagnostic>,
 ) -> Topology {
+    pause::finish(resolve_topology_pausable(
+        manifests,
+        cluster,
+        config,
+        ingest_diagnostics,
+        &pause::Pause::never(),
+    ))
+}
+
+/// [`resolve_topology`], pausing between Services and between its steps when
+/// `pause` says so.
+pub async fn resolve_topology_pausable(
+    manifests: Manifests,
+    cluster: Cluster,
+    config: Config,
+    ingest_diagnostics: Vec<Diagnostic>,
+    pause: &pause::Pause<'_>,
+) -> Topology {
     let mut diagnostics = ingest_diagnostics.clone();
     let pod_index = PodIndex::build(&cluster.pods);
-    let services =
-        resolve::resolve_services(&manifests, &cluster, &pod_index, &config, &mut diagnostics);
+    pause.seam().await;
+    let services = resolve::resolve_services_pausable(
+        &manifests,
+        &cluster,
+        &pod_index,
+        &config,
+        &mut diagnostics,
+        pause,
+    )
+    .await;
+    pause.seam().await;
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
     let gateway = gateway::resolve_gateways(&manifests, &services, &mut diagnostics);
+    pause.seam().await;
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
+    pause.seam().await;
     explain::explain(
         &manifests,
         &cluster,
@@ -129,6 +159,7 @@ pub fn resolve_topology(
         &services,
         &mut diagnostics,
     );
+    pause.seam().await;
     // Only egress isolation can block DNS; without it there is nothing to check.
     if manifests.network_policies.iter().any(|policy| {
         policy

@@ -12,6 +12,7 @@ use super::cluster::{Cluster, ClusterPod, PodIndex};
 use super::config::Config;
 use super::diag::Diagnostic;
 use super::model::*;
+use super::pause::{self, Pause};
 use super::refs::NamespacedName;
 use super::selector::Labels;
 use super::text;
@@ -138,6 +139,25 @@ pub fn resolve_services(
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ResolvedService> {
+    pause::finish(resolve_services_pausable(
+        manifests,
+        cluster,
+        index,
+        config,
+        diagnostics,
+        &Pause::never(),
+    ))
+}
+
+/// [`resolve_services`], pausing between Services when `pause` says so.
+pub async fn resolve_services_pausable(
+    manifests: &Manifests,
+    cluster: &Cluster,
+    index: &PodIndex,
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+    pause: &Pause<'_>,
+) -> Vec<ResolvedService> {
     let mut services: Vec<&Service> = manifests.services.iter().collect();
     services.sort_compact_by(|a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
@@ -151,10 +171,10 @@ pub fn resolve_services(
         .map(|n| (n.name.as_str(), n.zone.as_deref()))
         .collect_map();
 
-    services
-        .iter()
-        .enumerate()
-        .map(|(position, service)| {
+    let mut resolved_services = Vec::with_capacity(services.len());
+    for (position, service) in services.iter().enumerate() {
+        pause.point().await;
+        resolved_services.push({
             let spec = &service.spec;
             let (ports, health_check_node_port) = node_ports[position].clone();
             let externally_accessible = ports.iter().any(|p| p.node_port.is_some())
@@ -229,8 +249,9 @@ pub fn resolve_services(
             };
             resolved.dns = dns_records(&resolved, &config.cluster_domain);
             resolved
-        })
-        .collect()
+        });
+    }
+    resolved_services
 }
 
 /// Computes the endpoints of one Service from the pods its selector picked (§4).

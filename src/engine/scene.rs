@@ -19,6 +19,7 @@ use super::diag::Severity;
 use super::layer_order::{order_layers, order_layers_seeded, Layer, ROOT};
 use super::lod;
 use super::model::{Readiness, ServiceType};
+use super::pause::{self, Pause};
 use super::refs::KindRef;
 use super::text::{ascii, ip_text, push_int};
 use super::trace::Place;
@@ -627,6 +628,24 @@ pub fn build_scene_after(
     filter: &Filter,
     previous: Option<&Scene>,
 ) -> Scene {
+    pause::finish(build_scene_pausable(
+        topology,
+        view,
+        filter,
+        previous,
+        &Pause::never(),
+    ))
+}
+
+/// [`build_scene_after`], pausing between Services and between nodes when `pause`
+/// says so.
+pub async fn build_scene_pausable(
+    topology: &Topology,
+    view: View,
+    filter: &Filter,
+    previous: Option<&Scene>,
+    pause: &Pause<'_>,
+) -> Scene {
     let badges = badges(topology);
     // About two shapes per pod (its chip and a share of its workload group), so that
     // the lists and the index of a large picture grow once, not twenty times.
@@ -703,6 +722,7 @@ pub fn build_scene_after(
             parent: None,
         });
         for (position, service) in members.iter().enumerate() {
+            pause.point().await;
             let (service_x, service_y) = island.service_position(position);
             let id = service_id(&service.namespace, &service.name);
             let type_class = if service.headless {
@@ -967,27 +987,33 @@ pub fn build_scene_after(
         );
     }
 
+    pause.seam().await;
     let right_bottom = match view {
-        View::Cluster => place_nodes(
-            topology,
-            filter,
-            &mut scene,
-            NodeBlock {
-                x0: x_right,
-                target_height: services_bottom,
-                packing,
-                previous,
-            },
-            &badges,
-            &ranks,
-        ),
+        View::Cluster => {
+            place_nodes(
+                topology,
+                filter,
+                &mut scene,
+                NodeBlock {
+                    x0: x_right,
+                    target_height: services_bottom,
+                    packing,
+                    previous,
+                },
+                (&badges, &ranks),
+                pause,
+            )
+            .await
+        }
         View::Logical => place_workloads(
             topology, filter, &mut scene, x_right, packing, &badges, &ranks,
         ),
     };
 
+    pause.seam().await;
     // Service → endpoints and LB → node edges.
     for service in &services {
+        pause.point().await;
         let service_key = service_id(&service.namespace, &service.name);
         // Targets already drawn from this Service (a hash map for its speed: it is
         // only asked, never walked).
@@ -1069,6 +1095,7 @@ pub fn build_scene_after(
         }
     }
     // Inferred dependencies: workload → Service.
+    pause.seam().await;
     if filter.shows("dependency") {
         let dependency_sources = dependency_sources(topology, view);
         for (index, dependency) in topology.dependencies.iter().enumerate() {
@@ -1686,13 +1713,13 @@ fn unscheduled_corner(
     }
 }
 
-fn place_nodes(
+async fn place_nodes(
     topology: &Topology,
     filter: &Filter,
     scene: &mut Scene,
-    block: NodeBlock,
-    badges: &BTreeMap<String, Severity>,
-    ranks: &BTreeMap<String, usize>,
+    block: NodeBlock<'_>,
+    (badges, ranks): (&BTreeMap<String, Severity>, &BTreeMap<String, usize>),
+    pause: &Pause<'_>,
 ) -> f64 {
     let NodeBlock {
         x0,
@@ -1720,6 +1747,7 @@ fn place_nodes(
             .iter()
             .filter(|p| filter.shows_namespace(&p.namespace))
         {
+            pause.point().await;
             let group_key = (
                 pod.namespace.clone(),
                 pod.workload
@@ -1800,6 +1828,7 @@ fn place_nodes(
     let gutter = block_gutter(topology);
     let places = pack_nodes(&sizes, x0, target_height, packing, kept_columns, gutter);
     let mut bottom: f64 = 0.0;
+    pause.seam().await;
     for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
         let (x, y, w, h) = (place.x, place.y, place.w, place.h);
         {
@@ -1871,6 +1900,7 @@ fn place_nodes(
                     parent: Some(id.clone()),
                 });
                 for (position, pod) in members.iter().enumerate() {
+                    pause.point().await;
                     let row = position / chips_per_row;
                     let column = position % chips_per_row;
                     let state = Readiness::of(pod.terminating, pod.ready).as_str();

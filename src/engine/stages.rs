@@ -13,7 +13,8 @@ use super::config::Config;
 use super::diag::Diagnostic;
 use super::ingest::{self, ParsedFile, SourceFile};
 use super::model::Manifests;
-use super::{gateway, resolve_topology, validate, yaml, Topology};
+use super::pause::{self, Pause};
+use super::{gateway, validate, yaml, Topology};
 
 /// How far an analysis got, in counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +184,11 @@ impl ReadInParts {
 /// Adds the simulated Gateway proxies to the objects read, validates Services and
 /// simulates the cluster (§7): the second half of [`simulate`].
 pub fn build(read: Read, config: &Config) -> Simulated {
+    pause::finish(build_pausable(read, config, &Pause::never()))
+}
+
+/// [`build`], pausing between workloads when `pause` says so.
+pub async fn build_pausable(read: Read, config: &Config, pause: &Pause<'_>) -> Simulated {
     let Read {
         mut manifests,
         mut ingest_diagnostics,
@@ -191,7 +197,9 @@ pub fn build(read: Read, config: &Config) -> Simulated {
     for service in &manifests.services {
         validate::validate_service(service, &mut ingest_diagnostics);
     }
-    let cluster = cluster::build_cluster(&manifests, config, &mut ingest_diagnostics);
+    pause.seam().await;
+    let cluster =
+        cluster::build_cluster_pausable(&manifests, config, &mut ingest_diagnostics, pause).await;
     Simulated {
         manifests,
         cluster,
@@ -207,12 +215,28 @@ pub fn simulate(parsed: Parsed, config: &Config) -> Simulated {
 
 /// The last stage: resolves a simulated cluster into the topology.
 pub fn resolve(simulated: Simulated, config: &Config) -> Topology {
+    pause::finish(resolve_pausable(simulated, config, &Pause::never()))
+}
+
+/// [`resolve`], pausing between Services and between its steps when `pause` says so.
+pub async fn resolve_pausable(
+    simulated: Simulated,
+    config: &Config,
+    pause: &Pause<'_>,
+) -> Topology {
     let Simulated {
         manifests,
         cluster,
         ingest_diagnostics,
     } = simulated;
-    resolve_topology(manifests, cluster, config.clone(), ingest_diagnostics)
+    super::resolve_topology_pausable(
+        manifests,
+        cluster,
+        config.clone(),
+        ingest_diagnostics,
+        pause,
+    )
+    .await
 }
 
 /// [`analyze`](super::analyze), reporting each stage as it ends.

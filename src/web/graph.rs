@@ -20,7 +20,8 @@ use super::state::AppState;
 pub use super::state::Viewport;
 use crate::engine::highlight::{self, Highlight, StepDirection};
 use crate::engine::lod::{self, Collapse, Level, Tile};
-use crate::engine::scene::{self, build_scene_after, IdKind, Scene, View};
+use crate::engine::pause::Pause;
+use crate::engine::scene::{self, build_scene_after, build_scene_pausable, IdKind, Scene, View};
 use crate::engine::sort::CollectCompact;
 use crate::engine::spatial::SpatialIndex;
 use crate::engine::Topology;
@@ -56,9 +57,7 @@ struct Prebuilt {
     view: View,
     filter: scene::Filter,
     layout: Arc<Scene>,
-    /// Made in a task of its own too ([`prebuild_tiles`]): at 100,000 pods they
-    /// take about a third of the layout's time.
-    tiles: Option<Arc<Vec<Tile>>>,
+    tiles: Arc<Vec<Tile>>,
     started_at: f64,
 }
 
@@ -70,12 +69,13 @@ thread_local! {
     static PREBUILT: RefCell<Option<Prebuilt>> = const { RefCell::new(None) };
 }
 
-/// Lays out the picture of `topology` for the view and filter in use, as the
-/// graph's scene would once `topology` is installed, so that a large analysis
-/// lays out in one task and draws in the next (issue #9: at 10,000 pods the two
-/// made one task of over 100 ms). The next scene the graph builds takes it if it
-/// is for that topology, view and filter, and drops it otherwise.
-pub fn prebuild(state: AppState, topology: &Arc<Topology>) {
+/// Lays out the picture of `topology` for the view and filter in use, and makes
+/// its tiles (§13.2), as the graph's scene would once `topology` is installed, so
+/// that a large analysis lays out ahead, pausing where `pause` says so, and draws
+/// in a task of its own (issue #9: at 100,000 pods the layout and the tiles are
+/// about a second). The next scene the graph builds takes them if they are for that
+/// topology, view and filter, and drops them otherwise.
+pub async fn prebuild(state: AppState, topology: &Arc<Topology>, pause: &Pause<'_>) {
     let view = state.view.get_untracked();
     let filter = state.filter.get_untracked();
     let started_at = super::state::now_ms();
@@ -84,34 +84,19 @@ pub fn prebuild(state: AppState, topology: &Arc<Topology>) {
             .filter(|(v, f, _)| *v == view && *f == filter)
             .and_then(|(_, _, layout)| layout.upgrade())
     });
-    let layout = Arc::new(build_scene_after(
-        topology,
-        view,
-        &filter,
-        before.as_deref(),
-    ));
+    let layout =
+        Arc::new(build_scene_pausable(topology, view, &filter, before.as_deref(), pause).await);
     drop(before);
+    pause.seam().await;
+    let tiles = Arc::new(lod::tiles_pausable(&layout, topology, pause).await);
     PREBUILT.set(Some(Prebuilt {
         topology: Arc::downgrade(topology),
         view,
         filter,
         layout,
-        tiles: None,
+        tiles,
         started_at,
     }));
-}
-
-/// Makes the aggregate tiles (§13.2) of the picture [`prebuild`] laid out for
-/// `topology`, in the task that calls this.
-pub fn prebuild_tiles(topology: &Arc<Topology>) {
-    PREBUILT.with_borrow_mut(|prebuilt| {
-        if let Some(prebuilt) = prebuilt
-            .as_mut()
-            .filter(|p| std::ptr::eq(p.topology.as_ptr(), Arc::as_ptr(topology)))
-        {
-            prebuilt.tiles = Some(Arc::new(lod::tiles(&prebuilt.layout, topology)));
-        }
-    });
 }
 
 /// What the overlay mark under `target` lists (a policy join's connections), if
@@ -141,7 +126,7 @@ pub fn Graph() -> impl IntoView {
                 && prebuilt.filter == filter
         });
         let (layout, mut tiles, started) = match prebuilt {
-            Some(prebuilt) => (prebuilt.layout, prebuilt.tiles, prebuilt.started_at),
+            Some(prebuilt) => (prebuilt.layout, Some(prebuilt.tiles), prebuilt.started_at),
             None => {
                 let started = super::state::now_ms();
                 // An edit or a keystroke keeps the order of the picture before it

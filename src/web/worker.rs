@@ -9,6 +9,8 @@
 //! page, as before.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -16,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use super::state::{now_ms, AppState, InputFile};
 use crate::engine::codec;
 use crate::engine::ingest::SourceFile;
+use crate::engine::pause::{self, Pause};
 use crate::engine::stages::{self, ReadInParts, Stage};
 
 /// Inputs from this size on are analysed through the worker: below it the whole
@@ -51,6 +54,10 @@ extern "C" {
     /// workers.
     #[wasm_bindgen(js_name = prepareWorker)]
     pub fn prepare();
+    /// Calls `callback` in a task of its own, queued behind input and frames but
+    /// without the 4 ms a chain of timers waits after its fifth link.
+    #[wasm_bindgen(js_name = nextTask)]
+    fn next_task(callback: &JsValue);
 }
 
 /// How the worker host answers: the request's serial, what kind of answer, its payload.
@@ -196,9 +203,10 @@ fn show_progress(state: AppState, message: String) {
 }
 
 /// The page's part, once every part is read: simulates the cluster, resolves it,
-/// lays out the picture, makes its tiles and installs the topology (which draws
-/// it) in a task each, so that keys and paints get in between. Each step is dropped when a newer
-/// input came meanwhile.
+/// lays out the picture and makes its tiles in slices of at most [`SLICE_MS`], a
+/// task each, so that keys and frames get in between; then installs the topology
+/// (which draws it) in a task of its own. The work stops at the next slice when a
+/// newer input came meanwhile.
 fn finish(state: AppState, serial: u64, read: stages::Read) {
     show_progress(
         state,
@@ -207,52 +215,58 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
             read.manifests.workloads.len()
         ),
     );
-    then(state, serial, move || {
-        let config = state.config.get_untracked();
-        let simulated = stages::build(read, &config);
-        show_progress(
-            state,
-            format!(
-                "Resolving {} Services over {} pods…",
-                simulated.manifests.services.len(),
-                simulated.cluster.pods.len()
-            ),
-        );
-        then(state, serial, move || {
-            let topology = stages::resolve(simulated, &config);
+    let config = state.config.get_untracked();
+    run_in_slices(
+        state,
+        serial,
+        Box::pin(async move {
+            let slice_over = || now_ms() - SLICE_STARTED.get() > SLICE_MS;
+            let pause = Pause::when(&slice_over);
+            let simulated = stages::build_pausable(read, &config, &pause).await;
+            show_progress(
+                state,
+                format!(
+                    "Resolving {} Services over {} pods…",
+                    simulated.manifests.services.len(),
+                    simulated.cluster.pods.len()
+                ),
+            );
+            let topology = stages::resolve_pausable(simulated, &config, &pause).await;
             show_progress(
                 state,
                 format!("Drawing {} pods…", topology.cluster.pods.len()),
             );
-            // The picture is laid out, and its tiles made, in tasks of their own
-            // before the one that installs it: at 10,000 pods the three took one
-            // task of over 100 ms, at 100,000 pods one of 1.3 s.
-            then(state, serial, move || {
-                let analysed_at = now_ms();
-                let topology = state.prepare_install(topology);
-                super::graph::prebuild(state, &topology);
-                then(state, serial, move || {
-                    super::graph::prebuild_tiles(&topology);
-                    then(state, serial, move || {
-                        state.install_prepared(topology, analysed_at);
-                    });
-                });
-            });
-        });
-    });
+            let analysed_at = now_ms();
+            let topology = state.prepare_install(topology);
+            super::graph::prebuild(state, &topology, &pause).await;
+            pause.next_task().await;
+            state.install_prepared(topology, analysed_at);
+        }),
+    );
 }
 
-/// Runs `step` in a task of its own, unless a newer input superseded analysis
-/// `serial` by then.
-fn then(state: AppState, serial: u64, step: impl FnOnce() + 'static) {
-    set_timeout(
-        move || {
-            if serial == state.analysis_serial.get_value() {
-                step();
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+/// The longest slice of a paused analysis, in milliseconds: a key pressed while it
+/// runs waits at most about this long.
+const SLICE_MS: f64 = 30.0;
+
+thread_local! {
+    /// When the running slice started (`performance.now()`).
+    static SLICE_STARTED: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Polls `job` a slice per task until it is done, unless a newer input superseded
+/// analysis `serial` by then.
+fn run_in_slices(state: AppState, serial: u64, mut job: Pin<Box<dyn Future<Output = ()>>>) {
+    let next = Closure::once_into_js(move || {
+        if serial != state.analysis_serial.get_value() {
+            return;
+        }
+        SLICE_STARTED.set(now_ms());
+        if pause::resume(job.as_mut()).is_none() {
+            run_in_slices(state, serial, job);
+        }
+    });
+    next_task(&next);
 }
 
 /// Runs `task` after the browser has painted (a frame, then a task), so that a

@@ -8,7 +8,10 @@ use std::rc::Rc;
 use kubetopo::engine::codec::{decode, encode};
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::lod;
 use kubetopo::engine::output::to_json;
+use kubetopo::engine::pause::{self, Pause};
+use kubetopo::engine::scene::{build_scene, build_scene_pausable, Filter, View};
 use kubetopo::engine::stages::{self, Parsed, ReadInParts, Stage};
 use kubetopo::engine::yaml::Value;
 use kubetopo::engine::{analyze, Topology};
@@ -414,4 +417,89 @@ fn s10_1_progress_counts_the_items_of_a_list_that_crosses_in_parts() {
             n_documents: 1
         }]
     );
+}
+
+/// Runs `stage` to its end, pausing wherever it may: how often it paused, and its
+/// output.
+fn run_pausing_everywhere<T>(stage: impl std::future::Future<Output = T>) -> (usize, T) {
+    let mut stage = std::pin::pin!(stage);
+    let mut n_pauses = 0;
+    loop {
+        match pause::resume(stage.as_mut()) {
+            Some(output) => return (n_pauses, output),
+            None => n_pauses += 1,
+        }
+    }
+}
+
+/// Analyses `files` as the web app does with a large input, pausing at every point
+/// where a stage may (§13.11), and checks that the topology, the picture and its
+/// tiles are those of one uninterrupted run.
+fn check_same_when_paused(files: &[SourceFile]) -> usize {
+    let config = Config::default();
+    let direct = analyze(files, &config);
+    let always = || true;
+    let pause = Pause::when(&always);
+    let (analysis_pauses, paused) = run_pausing_everywhere(async {
+        let read = stages::read(stages::parse(files, &mut |_| {}));
+        let simulated = stages::build_pausable(read, &config, &pause).await;
+        stages::resolve_pausable(simulated, &config, &pause).await
+    });
+    assert_eq!(to_json(&paused), to_json(&direct));
+    assert_eq!(paused.diagnostics, direct.diagnostics);
+    assert_eq!(paused.ingest_diagnostics, direct.ingest_diagnostics);
+    let mut n_pauses = analysis_pauses;
+    for view in [View::Cluster, View::Logical] {
+        let scene = build_scene(&direct, view, &Filter::default());
+        let (scene_pauses, paused_scene) = run_pausing_everywhere(build_scene_pausable(
+            &paused,
+            view,
+            &Filter::default(),
+            None,
+            &pause,
+        ));
+        assert!(paused_scene == scene, "the same {view:?} picture");
+        assert_eq!(paused_scene.shapes, scene.shapes);
+        assert_eq!(paused_scene.edges, scene.edges);
+        let (tile_pauses, paused_tiles) =
+            run_pausing_everywhere(lod::tiles_pausable(&paused_scene, &paused, &pause));
+        assert_eq!(paused_tiles, lod::tiles(&scene, &direct));
+        n_pauses += scene_pauses + tile_pauses;
+    }
+    n_pauses
+}
+
+#[test]
+fn s13_11_every_sample_analyses_and_draws_the_same_when_paused_at_every_point() {
+    for file in sample_files() {
+        check_same_when_paused(std::slice::from_ref(&file));
+    }
+}
+
+#[test]
+fn s13_11_a_generated_cluster_analyses_and_draws_the_same_when_paused_at_every_point() {
+    let cluster = SyntheticCluster {
+        n_deployments: 300,
+        replicas: 4,
+        n_nodes: 12,
+        n_namespaces: 4,
+        n_http_routes: 20,
+    };
+    let n_pauses = check_same_when_paused(&[SourceFile::new("generated.yaml", cluster.to_yaml())]);
+    // 1,200 pods and 300 Services pause dozens of times, not once per stage.
+    assert!(n_pauses > 60, "paused {n_pauses} times");
+}
+
+#[test]
+fn s13_11_a_stage_that_is_never_asked_to_pause_runs_in_one_poll() {
+    let files = sample_files();
+    let config = Config::default();
+    let (n_pauses, topology) = run_pausing_everywhere(async {
+        let read = stages::read(stages::parse(&files, &mut |_| {}));
+        let never = Pause::never();
+        let simulated = stages::build_pausable(read, &config, &never).await;
+        stages::resolve_pausable(simulated, &config, &never).await
+    });
+    assert_eq!(n_pauses, 0);
+    assert_eq!(to_json(&topology), to_json(&analyze(&files, &config)));
 }
