@@ -287,8 +287,15 @@ impl Simulator {
     /// A simulator with the default flows of the topology ([`default_flows`]).
     pub fn new(topology: impl Into<Arc<Topology>>, config: SimConfig) -> Simulator {
         let topology = topology.into();
+        let index = TraceIndex::build(&topology);
+        Simulator::with_index(topology, config, index)
+    }
+
+    /// [`Simulator::new`] with the topology's index made already (the web app
+    /// makes it while the picture is laid out, §13.11).
+    pub fn with_index(topology: Arc<Topology>, config: SimConfig, index: TraceIndex) -> Simulator {
         let flows = default_flows(&topology, &config);
-        Simulator::with_flows(topology, config, flows)
+        Simulator::with_flows_and_index(topology, config, flows, index)
     }
 
     /// A simulator with exactly these flows.
@@ -299,6 +306,15 @@ impl Simulator {
     ) -> Simulator {
         let topology = topology.into();
         let index = TraceIndex::build(&topology);
+        Simulator::with_flows_and_index(topology, config, flows, index)
+    }
+
+    fn with_flows_and_index(
+        topology: Arc<Topology>,
+        config: SimConfig,
+        flows: Vec<Flow>,
+        index: TraceIndex,
+    ) -> Simulator {
         let mut rng = SplitMix64::new(config.seed ^ 0x5eed_5eed_5eed_5eed);
         // A random phase per flow, so that flows of equal rate do not fire in lockstep.
         let flows = flows

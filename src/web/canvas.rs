@@ -5,6 +5,7 @@
 //! smaller than 9 screen pixels. Panning, zooming and highlighting redraw the
 //! canvas and touch no DOM node; hit testing goes through the spatial index.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use wasm_bindgen::JsCast;
@@ -14,6 +15,7 @@ use super::graph::Viewport;
 use crate::engine::diag::Severity;
 use crate::engine::highlight::Highlight;
 use crate::engine::lod::{self, Collapse, Level, LevelsCache, Tile, TileKind, TILE_BELOW_ZOOM};
+use crate::engine::pause::Pause;
 use crate::engine::scene::{self, LabelAnchor, Rect, Scene, ShapeKind};
 use crate::engine::spatial::SpatialIndex;
 
@@ -119,20 +121,76 @@ pub struct CanvasScene {
     pub label_boxes: String,
 }
 
+/// The parts of a [`CanvasScene`] that depend on its scene only, made ahead.
+struct MadeAhead {
+    scene: std::sync::Weak<Scene>,
+    shapes: SpatialIndex,
+    edges: SpatialIndex,
+    edge_ends: Vec<Option<(usize, usize)>>,
+    labels: lod::EdgeLabels,
+}
+
+thread_local! {
+    static MADE_AHEAD: RefCell<Option<MadeAhead>> = const { RefCell::new(None) };
+}
+
+/// Makes the spatial indexes and edge labels of a scene about to be drawn on the
+/// canvas, each in a task of its own, so that the frame that first draws it does
+/// not (issue #9: at 100,000 pods they made that frame's task 270 ms).
+/// [`CanvasScene::new`] takes them if they are for its scene.
+pub async fn index_ahead(scene: &std::sync::Arc<Scene>, pause: &Pause<'_>) {
+    if scene.shapes.len() <= LARGE_SCENE_SHAPES {
+        return;
+    }
+    pause.next_task().await;
+    let edge_ends = scene::edge_ends(scene);
+    let shapes = SpatialIndex::of_shapes(scene);
+    pause.next_task().await;
+    let edges = SpatialIndex::of_edges(scene, &edge_ends);
+    pause.next_task().await;
+    let labels = lod::EdgeLabels::new(scene, &shapes, &scene::label_rooms_in(scene, &shapes));
+    MADE_AHEAD.set(Some(MadeAhead {
+        scene: std::sync::Arc::downgrade(scene),
+        shapes,
+        edges,
+        edge_ends,
+        labels,
+    }));
+}
+
 impl CanvasScene {
     /// `tiles` are the scene's ([`lod::tiles`]); the canvas keeps its own copy,
     /// whose drops [`lod::add_drops`] updates as the traffic runs.
     pub fn new(version: u64, scene: &Scene, tiles: Vec<Tile>) -> CanvasScene {
-        let edge_ends = scene::edge_ends(scene);
+        let ahead = MADE_AHEAD
+            .take()
+            .filter(|ahead| std::ptr::eq(ahead.scene.as_ptr(), scene));
+        let (shapes, edges, edge_ends, labels) = match ahead {
+            Some(ahead) => (
+                ahead.shapes,
+                ahead.edges,
+                ahead.edge_ends,
+                Some(ahead.labels),
+            ),
+            None => {
+                let edge_ends = scene::edge_ends(scene);
+                (
+                    SpatialIndex::of_shapes(scene),
+                    SpatialIndex::of_edges(scene, &edge_ends),
+                    edge_ends,
+                    None,
+                )
+            }
+        };
         CanvasScene {
             version,
-            shapes: SpatialIndex::of_shapes(scene),
-            edges: SpatialIndex::of_edges(scene, &edge_ends),
+            shapes,
+            edges,
             edge_ends,
             paths: vec![None; scene.edges.len()],
             tiles,
             levels: LevelsCache::default(),
-            labels: None,
+            labels,
             label_boxes: String::new(),
         }
     }

@@ -655,10 +655,11 @@ fn after_large_change(state: AppState) {
                 large.n_bytes as f64 / (1024.0 * 1024.0),
                 with_thousands_separators(large.n_lines)
             )));
-            // A worker starts on it at once, and the note paints while it works;
-            // the page itself pauses only after the note has painted.
+            // A worker starts on it in the next task (this one read the paste),
+            // and the note paints while it works; the page itself pauses only
+            // after the note has painted.
             if super::worker::available() {
-                state.reanalyze();
+                super::worker::in_next_task(move || state.reanalyze());
             } else {
                 reanalyze_after_paint(state);
             }

@@ -89,6 +89,8 @@ pub async fn prebuild(state: AppState, topology: &Arc<Topology>, pause: &Pause<'
     drop(before);
     pause.seam().await;
     let tiles = Arc::new(lod::tiles_pausable(&layout, topology, pause).await);
+    canvas::index_ahead(&layout, pause).await;
+    super::traffic::index_ahead(topology, pause).await;
     PREBUILT.set(Some(Prebuilt {
         topology: Arc::downgrade(topology),
         view,

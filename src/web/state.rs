@@ -256,14 +256,16 @@ impl AppState {
         let large = self.files.with_untracked(|files| {
             files.iter().map(|file| file.text.len()).sum::<usize>() >= worker::WORKER_MIN_BYTES
         });
-        // The worker is asked first and the buffers saved while it parses: the
-        // save serialises every buffer, which a large paste would otherwise wait for.
+        // The worker is asked first and the buffers saved, in a task of their own,
+        // while it parses: the save serialises every buffer, which a large paste
+        // would otherwise wait for.
         if large
             && self
                 .files
                 .with_untracked(|files| worker::request(*self, serial, files))
         {
-            super::workspaces::save_now(*self);
+            let state = *self;
+            worker::in_next_task(move || super::workspaces::save_now(state));
             return;
         }
         super::workspaces::save_now(*self);

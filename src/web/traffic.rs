@@ -11,11 +11,13 @@ use wasm_bindgen::JsCast;
 
 use super::graph::{SceneBuild, Viewport};
 use super::state::{AppState, AppliedEdit};
+use crate::engine::pause::Pause;
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
-use crate::engine::trace::{self, Place, Trace, TraceRequest, TraceSource, Verdict};
+use crate::engine::trace::{self, Place, Trace, TraceIndex, TraceRequest, TraceSource, Verdict};
 use crate::engine::trace_overlay::{labels_beside_points, layout_on_screen, Screen, TraceOverlay};
 use crate::engine::whatif::{self, Mutation};
+use crate::engine::Topology;
 
 thread_local! {
     /// The simulator lives outside the reactive graph: it changes every frame.
@@ -23,6 +25,26 @@ thread_local! {
     /// Counts the simulators installed, so that caches keyed by the simulator's
     /// place ids know when those ids stop meaning the same places.
     static SIMULATOR_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The trace index of a topology about to be installed, made ahead
+    /// ([`index_ahead`]): the next simulator takes it if it is for its topology.
+    static INDEX_AHEAD: RefCell<Option<(std::sync::Weak<Topology>, TraceIndex)>> =
+        const { RefCell::new(None) };
+}
+
+/// Makes the trace index of `topology`, pausing where `pause` says so, for the
+/// simulator that starts once `topology` is installed: at 100,000 pods it is a
+/// task of about 180 ms otherwise (issue #9).
+pub async fn index_ahead(topology: &Arc<Topology>, pause: &Pause<'_>) {
+    let index = TraceIndex::build_pausable(topology, pause).await;
+    INDEX_AHEAD.set(Some((Arc::downgrade(topology), index)));
+}
+
+/// The index of `topology`: the one made ahead for it, or a new one.
+fn index_of(topology: &Arc<Topology>) -> TraceIndex {
+    INDEX_AHEAD
+        .take()
+        .filter(|(made_for, _)| std::ptr::eq(made_for.as_ptr(), Arc::as_ptr(topology)))
+        .map_or_else(|| TraceIndex::build(topology), |(_, index)| index)
 }
 
 /// Animation settings and the numbers shown beside them.
@@ -133,7 +155,8 @@ pub fn provide_traffic(state: AppState) {
             set_timeout(
                 move || {
                     let load = traffic.load.get_untracked();
-                    let mut simulator = Simulator::new(
+                    let index = index_of(&base.value);
+                    let mut simulator = Simulator::with_index(
                         Arc::clone(&base.value),
                         SimConfig {
                             default_rate: load,
@@ -141,6 +164,7 @@ pub fn provide_traffic(state: AppState) {
                             max_traces_per_tick: MAX_TRACES_PER_TICK,
                             ..SimConfig::default()
                         },
+                        index,
                     );
                     simulator.set_all_rates(load);
                     install_simulator(simulator);

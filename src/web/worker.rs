@@ -257,7 +257,7 @@ thread_local! {
 /// Polls `job` a slice per task until it is done, unless a newer input superseded
 /// analysis `serial` by then.
 fn run_in_slices(state: AppState, serial: u64, mut job: Pin<Box<dyn Future<Output = ()>>>) {
-    let next = Closure::once_into_js(move || {
+    in_next_task(move || {
         if serial != state.analysis_serial.get_value() {
             return;
         }
@@ -266,7 +266,11 @@ fn run_in_slices(state: AppState, serial: u64, mut job: Pin<Box<dyn Future<Outpu
             run_in_slices(state, serial, job);
         }
     });
-    next_task(&next);
+}
+
+/// Runs `task` in a task of its own, next after input and frames already queued.
+pub fn in_next_task(task: impl FnOnce() + 'static) {
+    next_task(&Closure::once_into_js(task));
 }
 
 /// Runs `task` after the browser has painted (a frame, then a task), so that a

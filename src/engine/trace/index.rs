@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use crate::engine::netpol::{PodSelections, PolicyEngine};
+use crate::engine::pause::{self, Pause};
 use crate::engine::refs::{KindRef, NamespacedName};
 use crate::engine::Topology;
 
@@ -38,8 +39,15 @@ pub(super) enum AddressOwner {
 
 impl TraceIndex {
     pub fn build(topology: &Topology) -> TraceIndex {
+        pause::finish(TraceIndex::build_pausable(topology, &Pause::never()))
+    }
+
+    /// [`TraceIndex::build`], pausing between Services and between pods when
+    /// `pause` says so.
+    pub async fn build_pausable(topology: &Topology, pause: &Pause<'_>) -> TraceIndex {
         let mut index = TraceIndex::default();
         for (position, service) in topology.services.iter().enumerate() {
+            pause.point().await;
             index
                 .services
                 .insert((service.namespace.clone(), service.name.clone()), position);
@@ -67,6 +75,7 @@ impl TraceIndex {
         // are gathered per run and filed under the workload's two keys once per run.
         let mut run: (Option<(&str, &KindRef)>, Vec<usize>) = (None, Vec::new());
         for (position, pod) in topology.cluster.pods.iter().enumerate() {
+            pause.point().await;
             index
                 .pods
                 .insert((pod.namespace.clone(), pod.name.clone()), position);
@@ -97,6 +106,7 @@ impl TraceIndex {
             }
         }
         index.file_run(&mut run);
+        pause.point().await;
         for owners in index.owners.values_mut() {
             owners.sort_compact();
             owners.dedup();
