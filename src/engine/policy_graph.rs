@@ -22,6 +22,7 @@ use std::net::IpAddr;
 use super::cluster::ClusterPod;
 use super::model::{PolicyDirection, Protocol};
 use super::netpol::{Decision, Peer, PolicyEngine, SideDecision};
+use super::pause::{self, Pause};
 use super::refs::{KindRef, NamespacedName};
 use super::Topology;
 
@@ -182,6 +183,12 @@ pub struct PolicyGraph {
 /// Computes the policy graph of a topology. Each workload is judged by its first
 /// running pod: replicas share labels and ports, which is what policies select on.
 pub fn policy_graph(topology: &Topology) -> PolicyGraph {
+    pause::finish(policy_graph_pausable(topology, &Pause::never()))
+}
+
+/// [`policy_graph`], pausing between pods, Services and workloads when `pause`
+/// says so.
+pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> PolicyGraph {
     if topology.manifests.network_policies.is_empty() {
         return PolicyGraph::default();
     }
@@ -190,6 +197,7 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
     // One representative pod per workload, and the ports its Services reach it on.
     let mut representatives: BTreeMap<WorkloadKey, usize> = BTreeMap::new();
     for (pod_index, pod) in topology.cluster.pods.iter().enumerate() {
+        pause.point().await;
         if pod.phase.is_terminal() || pod.ips.is_empty() && !pod.spec.host_network {
             continue;
         }
@@ -199,6 +207,7 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
     }
     let mut served: BTreeMap<WorkloadKey, BTreeSet<ServedPort>> = BTreeMap::new();
     for service in &topology.services {
+        pause.point().await;
         for endpoint in &service.endpoints {
             let Some(pod) = endpoint
                 .pod_index
@@ -225,6 +234,7 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
     // The representative pod of each workload, by position in `workloads`.
     let mut workload_pods: Vec<&ClusterPod> = Vec::with_capacity(representatives.len());
     for (key, &pod_index) in &representatives {
+        pause.point().await;
         let pod = &topology.cluster.pods[pod_index];
         let mut ports = served.remove(key).unwrap_or_default();
         for container_port in pod.spec.containers.iter().flat_map(|c| c.ports.iter()) {
@@ -263,6 +273,7 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
     // few policies, most pairs are skipped before anything is looked up or copied.
     let any_egress_isolated = workloads.iter().any(|w| !w.egress.is_empty());
     'destinations: for (destination_position, destination) in workloads.iter().enumerate() {
+        pause.point().await;
         let destination_isolated = !destination.ingress.is_empty();
         if !destination_isolated && !any_egress_isolated {
             continue;
@@ -320,6 +331,7 @@ pub fn policy_graph(topology: &Topology) -> PolicyGraph {
         .map(|(i, p)| (p.name.clone(), i))
         .collect_map();
     for workload in &workloads {
+        pause.point().await;
         let selecting: BTreeSet<&NamespacedName> = workload
             .ingress
             .iter()

@@ -987,7 +987,6 @@ pub async fn build_scene_pausable(
         );
     }
 
-    pause.seam().await;
     let right_bottom = match view {
         View::Cluster => {
             place_nodes(
@@ -1010,7 +1009,6 @@ pub async fn build_scene_pausable(
         ),
     };
 
-    pause.seam().await;
     // Service → endpoints and LB → node edges.
     for service in &services {
         pause.point().await;
@@ -1828,8 +1826,10 @@ async fn place_nodes(
     let gutter = block_gutter(topology);
     let places = pack_nodes(&sizes, x0, target_height, packing, kept_columns, gutter);
     let mut bottom: f64 = 0.0;
-    pause.seam().await;
     for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
+        // A node holds about a hundred pods at most in a real cluster: a point per
+        // node is often enough.
+        pause.point().await;
         let (x, y, w, h) = (place.x, place.y, place.w, place.h);
         {
             let pods = &groups[node.name.as_str()];
@@ -1900,7 +1900,6 @@ async fn place_nodes(
                     parent: Some(id.clone()),
                 });
                 for (position, pod) in members.iter().enumerate() {
-                    pause.point().await;
                     let row = position / chips_per_row;
                     let column = position % chips_per_row;
                     let state = Readiness::of(pod.terminating, pod.ready).as_str();

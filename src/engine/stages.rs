@@ -197,7 +197,6 @@ pub async fn build_pausable(read: Read, config: &Config, pause: &Pause<'_>) -> S
     for service in &manifests.services {
         validate::validate_service(service, &mut ingest_diagnostics);
     }
-    pause.seam().await;
     let cluster =
         cluster::build_cluster_pausable(&manifests, config, &mut ingest_diagnostics, pause).await;
     Simulated {

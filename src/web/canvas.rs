@@ -162,9 +162,9 @@ impl CanvasScene {
     /// `tiles` are the scene's ([`lod::tiles`]); the canvas keeps its own copy,
     /// whose drops [`lod::add_drops`] updates as the traffic runs.
     pub fn new(version: u64, scene: &Scene, tiles: Vec<Tile>) -> CanvasScene {
-        let ahead = MADE_AHEAD
-            .take()
-            .filter(|ahead| std::ptr::eq(ahead.scene.as_ptr(), scene));
+        let ahead = MADE_AHEAD.with_borrow_mut(|ahead| {
+            ahead.take_if(|ahead| std::ptr::eq(ahead.scene.as_ptr(), scene))
+        });
         let (shapes, edges, edge_ends, labels) = match ahead {
             Some(ahead) => (
                 ahead.shapes,

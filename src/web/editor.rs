@@ -50,7 +50,7 @@ fn is_large(text: &str) -> bool {
 }
 
 fn count_lines(text: &str) -> usize {
-    text.bytes().filter(|byte| *byte == b'\n').count() + 1
+    crate::engine::text::count_newlines(text.as_bytes()) + 1
 }
 
 /// The head of a large file: at most `PREVIEW_LINES` lines and `PREVIEW_BYTES` bytes.

@@ -3,13 +3,32 @@
 //! every connection the policies decide, allowed or denied, per port. The engine's
 //! `policy_graph` computes all of it.
 
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
+
 use leptos::prelude::*;
 
 use super::state::AppState;
+use crate::engine::pause::Pause;
 use crate::engine::policy_graph::{self, PolicyGraph};
+use crate::engine::Topology;
 
 /// At most this many connections are listed per section; the rest are counted.
 const MAX_ROWS: usize = 300;
+
+thread_local! {
+    /// The policy graph of a topology about to be installed, made ahead
+    /// ([`graph_ahead`]): the panel takes it if it is for the topology it shows.
+    static GRAPH_AHEAD: RefCell<Option<(Weak<Topology>, PolicyGraph)>> = const { RefCell::new(None) };
+}
+
+/// Works out the policy graph of `topology`, pausing where `pause` says so, for the
+/// panel once `topology` is installed: at 100,000 pods it is about 220 ms of work
+/// (issue #9).
+pub async fn graph_ahead(topology: &Arc<Topology>, pause: &Pause<'_>) {
+    let made = policy_graph::policy_graph_pausable(topology, pause).await;
+    GRAPH_AHEAD.set(Some((Arc::downgrade(topology), made)));
+}
 
 #[component]
 pub fn PoliciesPanel() -> impl IntoView {
@@ -20,6 +39,15 @@ pub fn PoliciesPanel() -> impl IntoView {
     let graph = RwSignal::new(std::sync::Arc::new(PolicyGraph::default()));
     Effect::new(move |_| {
         let version = state.topology.with(|topology| topology.version);
+        let ahead = GRAPH_AHEAD.take().filter(|(made_for, _)| {
+            state.topology.with_untracked(|topology| {
+                std::ptr::eq(made_for.as_ptr(), Arc::as_ptr(&topology.value))
+            })
+        });
+        if let Some((_, made)) = ahead {
+            graph.set(Arc::new(made));
+            return;
+        }
         super::worker::after_paint(move || {
             state.topology.with_untracked(|topology| {
                 if topology.version == version {

@@ -42,8 +42,9 @@ pub async fn index_ahead(topology: &Arc<Topology>, pause: &Pause<'_>) {
 /// The index of `topology`: the one made ahead for it, or a new one.
 fn index_of(topology: &Arc<Topology>) -> TraceIndex {
     INDEX_AHEAD
-        .take()
-        .filter(|(made_for, _)| std::ptr::eq(made_for.as_ptr(), Arc::as_ptr(topology)))
+        .with_borrow_mut(|ahead| {
+            ahead.take_if(|(made_for, _)| std::ptr::eq(made_for.as_ptr(), Arc::as_ptr(topology)))
+        })
         .map_or_else(|| TraceIndex::build(topology), |(_, index)| index)
 }
 

@@ -258,6 +258,7 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   await page.getByTestId('editor').click();
   await page.keyboard.press('Control+A');
   t0 = await now(page);
+  const pasteAgainAt = t0;
   wall = Date.now();
   await page.keyboard.press('Control+V');
   await search.click({ timeout });
@@ -279,6 +280,12 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   const summary = (tasks) => ({ count: tasks.length, over100: tasks.filter((d) => d > 100).length, over200: tasks.filter((d) => d > 200).length, maxMs: round(tasks.length ? Math.max(...tasks) : 0) });
   result.longTasksAfterFirstDraw = summary(await longTasks(page, afterFirstDraw));
   result.longTasksWhileInteracting = summary(await longTasks(page, afterFirstDraw, beforeReanalysis));
+  // When each task over 100 ms began, from the first draw, beside when the second
+  // paste began: which part of the work a long task belongs to.
+  result.longTasksOver100 = {
+    secondPasteAtMs: round(pasteAgainAt - afterFirstDraw),
+    tasks: await page.evaluate((from) => window.__bench.longtasks.filter((t) => t.start >= from && t.duration > 100).map((t) => [Math.round(t.start - from), Math.round(t.duration)]), afterFirstDraw),
+  };
 
   log(name, 'animation');
   // 6. Idle animation with >= 1,000 packets.

@@ -71,3 +71,22 @@ fn offsets_inside_a_character_move_back_to_its_start() {
     let (text, caret) = paste.replay("xé");
     assert_eq!((text.as_str(), caret), ("Zxé", 2));
 }
+
+proptest::proptest! {
+    /// The line count of a large paste, eight bytes at a time, is the count of its
+    /// newline bytes, whatever bytes stand around them (and 0x0a inside a word, or
+    /// bytes with the top bit set beside one, are the cases a word trick gets wrong).
+    #[test]
+    fn newlines_counted_eight_bytes_at_a_time_are_every_newline(
+        bytes in proptest::collection::vec(proptest::prop_oneof![
+            proptest::prelude::Just(b'\n'),
+            proptest::prelude::Just(0x0b_u8),
+            proptest::prelude::Just(0x8a_u8),
+            proptest::prelude::Just(0_u8),
+            proptest::prelude::any::<u8>(),
+        ], 0..200),
+    ) {
+        let expected = bytes.iter().filter(|&&byte| byte == b'\n').count();
+        proptest::prop_assert_eq!(kubetopo::engine::text::count_newlines(&bytes), expected);
+    }
+}
