@@ -2,8 +2,9 @@
 //! running this same wasm module (`public/analysis-worker.js`, driven by the
 //! snippet `public/worker-host.js`); the parsed documents come back as bytes
 //! (`engine::codec`) a part at a time, and the page reads each part while the
-//! worker parses the next; it then simulates, resolves and draws in a task each,
-//! dropping any answer a newer input has superseded.
+//! worker parses the next; it then simulates, resolves and lays out in slices of a
+//! task each (`run_in_slices`, §13.11), dropping any answer or slice a newer input
+//! has superseded.
 //!
 //! Where no worker can run, `request` answers false and the caller analyses on the
 //! page, as before.
