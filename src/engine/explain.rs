@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::cluster::{Cluster, PodIndex};
 use super::diag::Diagnostic;
 use super::model::*;
+use super::pause::{self, Pause};
 use super::refs::{KindRef, NamespacedName};
 use super::resolve::ResolvedService;
 use super::selector::Labels;
@@ -20,12 +21,32 @@ pub fn explain(
     services: &[ResolvedService],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    pause::finish(explain_pausable(
+        manifests,
+        cluster,
+        index,
+        services,
+        diagnostics,
+        &Pause::never(),
+    ));
+}
+
+/// [`explain`], pausing between Services when `pause` says so.
+pub async fn explain_pausable(
+    manifests: &Manifests,
+    cluster: &Cluster,
+    index: &PodIndex,
+    services: &[ResolvedService],
+    diagnostics: &mut Vec<Diagnostic>,
+    pause: &Pause<'_>,
+) {
     let raw_services: BTreeMap<(&str, &str), &Service> = manifests
         .services
         .iter()
         .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
         .collect_map();
     for service in services {
+        pause.point().await;
         let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str()))
         else {
             continue;

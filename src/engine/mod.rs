@@ -152,13 +152,15 @@ pub async fn resolve_topology_pausable(
     pause.seam().await;
     let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
     pause.seam().await;
-    explain::explain(
+    explain::explain_pausable(
         &manifests,
         &cluster,
         &pod_index,
         &services,
         &mut diagnostics,
-    );
+        pause,
+    )
+    .await;
     pause.seam().await;
     // Only egress isolation can block DNS; without it there is nothing to check.
     if manifests.network_policies.iter().any(|policy| {

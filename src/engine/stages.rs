@@ -195,6 +195,7 @@ pub async fn build_pausable(read: Read, config: &Config, pause: &Pause<'_>) -> S
     } = read;
     gateway::dataplane::synthesize(&mut manifests);
     for service in &manifests.services {
+        pause.point().await;
         validate::validate_service(service, &mut ingest_diagnostics);
     }
     let cluster =
