@@ -976,6 +976,11 @@ impl PodIndex {
         id
     }
 
+    /// The namespaces that have pods, in order.
+    pub fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.by_namespace.keys().map(String::as_str)
+    }
+
     pub fn in_namespace(&self, namespace: &str) -> &[usize] {
         self.by_namespace
             .get(namespace)

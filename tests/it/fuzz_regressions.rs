@@ -155,3 +155,63 @@ fn many_large_workloads_are_held_to_the_pod_budget() {
         .collect();
     assert_eq!(refused, ["Deployment/default/w3", "Deployment/default/w4"]);
 }
+
+/// Found pasting 44 MB of generated Deployments (65,000 of them, 325,000 pods) into
+/// the app: the 15,000 workloads past the pod budget (§10.5) left their Services
+/// selecting nothing, and explaining each of them (§1.2) scanned every pod of the
+/// cluster twice, so the analysis never ended. Each is now explained from the pod
+/// index and the first pod of each workload: every left-out Service still gets its
+/// explanation, naming the nearest workload of its namespace.
+#[test]
+fn services_of_workloads_past_the_pod_budget_are_each_explained() {
+    let cluster = kubetopo::synth::SyntheticCluster {
+        n_deployments: 300,
+        replicas: 5,
+        n_nodes: 6,
+        n_namespaces: 4,
+        n_http_routes: 0,
+    };
+    let config = Config {
+        max_pods: 1_000,
+        ..Config::default()
+    };
+    let topology = analyze(
+        &[SourceFile::new("generated.yaml", cluster.to_yaml())],
+        &config,
+    );
+    let n_refused = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "too-many-pods")
+        .count();
+    assert_eq!(n_refused, 100, "200 workloads of 5 pods fit in 1,000");
+    let with_pods: std::collections::BTreeSet<&str> = topology
+        .cluster
+        .pods
+        .iter()
+        .map(|pod| pod.namespace.as_str())
+        .collect();
+    let explained: Vec<(&str, &str)> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "service-selects-no-pods")
+        .map(|d| (d.object.split('/').nth(1).unwrap_or(""), d.message.as_str()))
+        .collect();
+    assert_eq!(explained.len(), n_refused);
+    // Workloads are simulated in namespace order, so the budget runs out in one
+    // namespace and leaves the later ones without pods.
+    assert!(explained
+        .iter()
+        .any(|(namespace, _)| with_pods.contains(namespace)));
+    assert!(explained
+        .iter()
+        .any(|(namespace, _)| !with_pods.contains(namespace)));
+    for (namespace, message) in explained {
+        let expected = if with_pods.contains(namespace) {
+            "The nearest pods, of Deployment/"
+        } else {
+            "no pod there has any of these label keys"
+        };
+        assert!(message.contains(expected), "{namespace}: {message}");
+    }
+}
