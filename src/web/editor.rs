@@ -2,6 +2,8 @@
 //! markers, and the diagnostics list. Typing re-analyses after a short pause;
 //! pasting, opening and dropping files re-analyse at once.
 
+use std::rc::Rc;
+
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -95,6 +97,29 @@ thread_local! {
     /// anything that reads or changes it first writes this, and a change from
     /// outside the editor drops it.
     static DEFERRED_WRITE: std::cell::RefCell<Option<PendingPaste>> = const { std::cell::RefCell::new(None) };
+    /// A large paste, taken into the buffers in the next task (see `on_paste`), or
+    /// first by any editor event that comes before.
+    static WAITING_PASTE: std::cell::RefCell<Option<WaitingPaste>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A paste as the clipboard gave it, with the file, text and selection it was
+/// pasted into, as `take_paste` takes them.
+struct WaitingPaste {
+    pasted: js_sys::JsString,
+    file: usize,
+    value: String,
+    start: usize,
+    end: usize,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A paste event's `DataTransfer`, read without copying its text into the wasm.
+    type PastedData;
+    /// `getData`, with the text left a JavaScript string: copying a large one into
+    /// the wasm waits for the task after the paste event.
+    #[wasm_bindgen(method, js_name = getData)]
+    fn text_of(this: &PastedData, format: &str) -> js_sys::JsString;
 }
 
 /// Puts the active buffer into the textarea after the buffers changed from outside
@@ -185,60 +210,13 @@ pub fn Editor() -> impl IntoView {
             }
         });
     };
-    // An edit that came without a `beforeinput` while a large paste waits for its
-    // frame (`execCommand("insertText")`, some input methods): the browser applied
-    // it to the older text the textarea showed. What it typed goes after the paste.
-    let on_input = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        let value = match DEFERRED_WRITE.with(|pending| pending.borrow_mut().take()) {
-            Some(paste) => {
-                let (text, caret) = paste.replay(&value);
-                write_editor(&text, caret);
-                text
-            }
-            None => value,
-        };
-        set_active_text(value);
-        state.mark_edited();
-        schedule(TYPING_PAUSE_MS);
-    };
-    // A key pressed while a large paste still waits for its frame: the textarea
-    // shows the older text, so the browser would apply the key there. Write the
-    // paste first, then apply the key to it here; a deletion is dropped rather
-    // than applied to text the user no longer sees.
-    let on_beforeinput = move |ev: leptos::ev::InputEvent| {
-        let Some(caret) = flush_deferred_write() else {
-            return;
-        };
-        ev.prevent_default();
-        let inserted = match ev.input_type().as_str() {
-            "insertLineBreak" | "insertParagraph" => Some("\n".to_string()),
-            kind if kind.starts_with("insert") => ev.data(),
-            _ => None,
-        };
-        let (Some(inserted), Some(textarea)) = (inserted, textarea_ref.get_untracked()) else {
-            return;
-        };
-        let _ = textarea.set_range_text(&inserted);
-        let caret = caret + inserted.encode_utf16().count() as u32;
-        let _ = textarea.set_selection_range(caret, caret);
-        set_active_text(textarea.value());
-        state.mark_edited();
-        schedule(TYPING_PAUSE_MS);
-    };
     // A paste is a complete edit: analyse at once instead of waiting for a pause.
-    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+    // `value` is what the textarea held at the paste, with the selection it replaces
+    // from byte `start` to `end`.
+    let take_paste = move |pasted: String, value: String, start: usize, end: usize| {
         let Some(textarea) = textarea_ref.get_untracked() else {
             return;
         };
-        let Some(pasted) = ev
-            .clipboard_data()
-            .and_then(|data| data.get_data("text/plain").ok())
-        else {
-            return;
-        };
-        ev.prevent_default();
-        let _ = flush_deferred_write();
         state.mark_edited();
         let (active_is_large, only_file) = state.files.with_untracked(|files| {
             let active = files.get(state.active_file.get_untracked());
@@ -257,10 +235,6 @@ pub fn Editor() -> impl IntoView {
             after_large_change(state);
             return;
         }
-        let value = textarea.value();
-        let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
-        let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
-        let (start, end) = (utf16_to_byte(&value, start), utf16_to_byte(&value, end));
         // A paste over all of the only file is a new input, not an edit of the old
         // one: it keeps nothing of its policy room (§13.1).
         if start == 0 && end == value.len() && only_file {
@@ -295,6 +269,128 @@ pub fn Editor() -> impl IntoView {
         }
         set_active_text(text);
         schedule(0);
+    };
+    // A paste that waits for its task is taken before anything else the editor
+    // does; says whether one was waiting.
+    // One body behind a pointer, for the four places that call it.
+    let take_waiting_paste: Rc<dyn Fn() -> bool> = Rc::new(move || {
+        let waiting = WAITING_PASTE.take();
+        if let Some(WaitingPaste {
+            pasted,
+            file,
+            mut value,
+            mut start,
+            mut end,
+        }) = waiting
+        {
+            if file != state.active_file.get_untracked() {
+                // Another file was shown meanwhile: the paste goes beside it.
+                state.files.update(|files| {
+                    files.push(InputFile {
+                        name: unique_name(files, "pasted.yaml"),
+                        text: String::new(),
+                    })
+                });
+                state
+                    .active_file
+                    .set(state.files.with_untracked(|f| f.len() - 1));
+                refresh_editor_text(state);
+                (value, start, end) = (String::new(), 0, 0);
+            }
+            take_paste(pasted.into(), value, start, end);
+            return true;
+        }
+        false
+    });
+    // An edit that came without a `beforeinput` while a large paste waits for its
+    // frame (`execCommand("insertText")`, some input methods): the browser applied
+    // it to the older text the textarea showed. What it typed goes after the paste.
+    let take_before_input = take_waiting_paste.clone();
+    let on_input = move |ev: leptos::ev::Event| {
+        if take_before_input() && DEFERRED_WRITE.with_borrow(Option::is_none) {
+            // The paste made the file too large for the textarea, which now shows
+            // its preview: the key cannot be put after it.
+            return;
+        }
+        let value = event_target_value(&ev);
+        let value = match DEFERRED_WRITE.with(|pending| pending.borrow_mut().take()) {
+            Some(paste) => {
+                let (text, caret) = paste.replay(&value);
+                write_editor(&text, caret);
+                text
+            }
+            None => value,
+        };
+        set_active_text(value);
+        state.mark_edited();
+        schedule(TYPING_PAUSE_MS);
+    };
+    // A key pressed while a large paste still waits for its frame: the textarea
+    // shows the older text, so the browser would apply the key there. Write the
+    // paste first, then apply the key to it here; a deletion is dropped rather
+    // than applied to text the user no longer sees.
+    let take_before_key = take_waiting_paste.clone();
+    let on_beforeinput = move |ev: leptos::ev::InputEvent| {
+        let took_paste = take_before_key();
+        let Some(caret) = flush_deferred_write() else {
+            if took_paste {
+                // As in `on_input`: the textarea shows a large file's preview now.
+                ev.prevent_default();
+            }
+            return;
+        };
+        ev.prevent_default();
+        let inserted = match ev.input_type().as_str() {
+            "insertLineBreak" | "insertParagraph" => Some("\n".to_string()),
+            kind if kind.starts_with("insert") => ev.data(),
+            _ => None,
+        };
+        let (Some(inserted), Some(textarea)) = (inserted, textarea_ref.get_untracked()) else {
+            return;
+        };
+        let _ = textarea.set_range_text(&inserted);
+        let caret = caret + inserted.encode_utf16().count() as u32;
+        let _ = textarea.set_selection_range(caret, caret);
+        set_active_text(textarea.value());
+        state.mark_edited();
+        schedule(TYPING_PAUSE_MS);
+    };
+    // The paste event's task only reads the clipboard (at 14 MB the browser needs
+    // about 80 ms for that alone); a large text is copied into the buffers in the
+    // next task, so the key that pasted paints sooner (issue #9).
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let Some(data) = ev.clipboard_data() else {
+            return;
+        };
+        let Some(textarea) = textarea_ref.get_untracked() else {
+            return;
+        };
+        ev.prevent_default();
+        take_waiting_paste();
+        let _ = flush_deferred_write();
+        // Where it goes is read now: an edit made before the paste is taken is
+        // applied by the browser to this text, and put after the paste.
+        let value = textarea.value();
+        let [start, end] = [textarea.selection_start(), textarea.selection_end()]
+            .map(|at| utf16_to_byte(&value, at.ok().flatten().unwrap_or(0) as usize));
+        let pasted = data.unchecked_ref::<PastedData>().text_of("text/plain");
+        let large = pasted.length() as usize >= LARGE_TEXT_BYTES;
+        let file = state.active_file.get_untracked();
+        WAITING_PASTE.set(Some(WaitingPaste {
+            pasted,
+            file,
+            value,
+            start,
+            end,
+        }));
+        if large {
+            let take = take_waiting_paste.clone();
+            super::worker::in_next_task(move || {
+                take();
+            });
+        } else {
+            take_waiting_paste();
+        }
     };
     let first_visible_line = RwSignal::new(0usize);
     let on_scroll = move |_| {

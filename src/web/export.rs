@@ -186,13 +186,13 @@ fn download_png(
     }
     let image = web_sys::HtmlImageElement::new().map_err(describe)?;
     let loaded = image.clone();
-    let on_load = wasm_bindgen::closure::Closure::once_into_js(move || {
+    let on_load = super::worker::once_js(move || {
         let drawn = draw_and_download(&loaded, canvas_width, canvas_height, file_name, error);
         if let Err(message) = drawn {
             error.set(Some(message));
         }
     });
-    let on_error = wasm_bindgen::closure::Closure::once_into_js(move || {
+    let on_error = super::worker::once_js(move || {
         error.set(Some(
             "The browser could not draw the SVG as an image.".into(),
         ));

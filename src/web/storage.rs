@@ -177,14 +177,14 @@ fn session_storage() -> Option<web_sys::Storage> {
 async fn request_result(request: &IdbRequest) -> Result<JsValue, String> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let succeeded = request.clone();
-        let on_success = Closure::once_into_js(move |_: web_sys::Event| {
+        let on_success = super::worker::once_js(move || {
             let _ = resolve.call1(
                 &JsValue::NULL,
                 &succeeded.result().unwrap_or(JsValue::UNDEFINED),
             );
         });
         let failed = request.clone();
-        let on_error = Closure::once_into_js(move |_: web_sys::Event| {
+        let on_error = super::worker::once_js(move || {
             let message = failed
                 .error()
                 .ok()
@@ -202,7 +202,7 @@ async fn request_result(request: &IdbRequest) -> Result<JsValue, String> {
 /// Resolves when the transaction commits; fails when it aborts or errs.
 async fn transaction_done(transaction: &IdbTransaction) -> Result<(), String> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
-        let on_complete = Closure::once_into_js(move |_: web_sys::Event| {
+        let on_complete = super::worker::once_js(move || {
             let _ = resolve.call0(&JsValue::NULL);
         });
         let failed = transaction.clone();
@@ -214,10 +214,10 @@ async fn transaction_done(transaction: &IdbTransaction) -> Result<(), String> {
                 .unwrap_or_else(|| "the save was aborted".into())
         };
         let describe_abort = describe.clone();
-        let on_abort = Closure::once_into_js(move |_: web_sys::Event| {
+        let on_abort = super::worker::once_js(move || {
             let _ = reject_abort.call1(&JsValue::NULL, &JsValue::from_str(&describe_abort()));
         });
-        let on_error = Closure::once_into_js(move |_: web_sys::Event| {
+        let on_error = super::worker::once_js(move || {
             let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&describe()));
         });
         transaction.set_oncomplete(Some(on_complete.unchecked_ref()));

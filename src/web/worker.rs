@@ -271,7 +271,18 @@ fn run_in_slices(state: AppState, serial: u64, mut job: Pin<Box<dyn Future<Outpu
 
 /// Runs `task` in a task of its own, next after input and frames already queued.
 pub fn in_next_task(task: impl FnOnce() + 'static) {
-    next_task(&Closure::once_into_js(task));
+    next_task(&once_js(task));
+}
+
+/// `task` as a JavaScript function that runs it once (and ignores its arguments).
+/// wasm-bindgen writes the glue of a closure once per type, so every one-shot
+/// callback goes through this one boxed type.
+pub fn once_js(task: impl FnOnce() + 'static) -> JsValue {
+    once_js_boxed(Box::new(task))
+}
+
+fn once_js_boxed(task: Box<dyn FnOnce()>) -> JsValue {
+    Closure::once_into_js(task)
 }
 
 /// Runs `task` after the browser has painted (a frame, then a task), so that a

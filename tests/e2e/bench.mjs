@@ -285,6 +285,8 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   result.longTasksOver100 = {
     secondPasteAtMs: round(pasteAgainAt - afterFirstDraw),
     tasks: await page.evaluate((from) => window.__bench.longtasks.filter((t) => t.start >= from && t.duration > 100).map((t) => [Math.round(t.start - from), Math.round(t.duration)]), afterFirstDraw),
+    // And each key event over 100 ms, key to paint, on the same clock.
+    keys: await page.evaluate((from) => window.__bench.events.filter((e) => e.start >= from && e.duration > 100 && e.name.startsWith('key')).map((e) => [Math.round(e.start - from), Math.round(e.duration), e.name]), afterFirstDraw),
   };
 
   log(name, 'animation');
