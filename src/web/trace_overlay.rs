@@ -188,7 +188,7 @@ pub fn TraceLayer(
                 drawn.policies = Some((build.version, selected, generation, placed));
             }
             if let Some((.., policies)) = &drawn.policies {
-                out = policy_markup(policies, texts(), screen);
+                out = policy_markup(policies, texts(), screen, size.1);
             }
         }
         let right = match &drawn.policies {
@@ -366,7 +366,9 @@ fn push_points(out: &mut String, points: &[(f64, f64)], screen: Screen) {
 /// them where they are more than one and listing them on hover (`data-tip`), and
 /// the shields, in screen pixels. The engine places the labels
 /// (`labels_on_screen`).
-fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> String {
+/// `height` is the graph's, beside `screen.width`: a mark outside the graph is not
+/// a stop of Tab, which would focus what the user cannot see.
+fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen, height: f64) -> String {
     let labels = labels_on_screen(overlay, texts, screen);
     let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
     // The port labels, hidden from a screen reader: the joins' names and the
@@ -405,8 +407,10 @@ fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen) -> S
         let n = join.n_edges;
         let kind = if join.allowed { "allowed" } else { "denied" };
         let listing = escape(&join.listing);
+        let shown = (0.0..=screen.width).contains(&x) && (0.0..=height).contains(&y);
+        let tab = if shown { 0 } else { -1 };
         out.push_str(&format!(
-            "<g class=\"policy-join {kind}\" data-testid=\"policy-join\" data-edges=\"{n}\" data-tip=\"{listing}\" tabindex=\"0\" role=\"button\" aria-label=\"{n} {kind} policy connection{}: {listing}\" transform=\"translate({x:.1},{y:.1})\"><circle class=\"hit\" r=\"7\"></circle>{}",
+            "<g class=\"policy-join {kind}\" data-testid=\"policy-join\" data-edges=\"{n}\" data-tip=\"{listing}\" tabindex=\"{tab}\" role=\"button\" aria-label=\"{n} {kind} policy connection{}: {listing}\" transform=\"translate({x:.1},{y:.1})\"><circle class=\"hit\" r=\"7\"></circle>{}",
             if n == 1 { "" } else { "s" },
             if join.allowed {
                 "<circle class=\"join\" r=\"3\"></circle>"

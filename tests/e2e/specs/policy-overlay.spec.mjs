@@ -655,3 +655,48 @@ test('typing away the only NetworkPolicy of an input moves no box; pasting the s
   await expect.poll(async () => JSON.stringify(await sceneBoxes(page)) !== JSON.stringify(before)).toBe(true);
   await app.assertClean();
 });
+
+test('a policy join panned out of the graph is not a stop of Tab; panned back, it is again', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('show-policies').check();
+  await expect(edges(page, 'denied')).not.toHaveCount(0);
+  await page.getByTestId('fit').click();
+  const joins = page.locator('.trace-layer .policy-join');
+  const layer = await page.getByTestId('trace-layer').boundingBox();
+  /** Each join's [point inside the graph, tabindex]. */
+  const states = () => joins.evaluateAll((gs, [w, h]) => gs.map((g) => {
+    const [x, y] = g.getAttribute('transform').match(/-?[\d.]+/g).map(Number);
+    return [x >= 0 && x <= w && y >= 0 && y <= h, g.getAttribute('tabindex')];
+  }), [layer.width, layer.height]);
+  expect((await states()).every(([inside, tab]) => inside && tab === '0')).toBe(true);
+  // Drag the picture down until the lower half of the joins has left the graph.
+  const ys = (await joins.evaluateAll((gs) => gs.map((g) => Number(g.getAttribute('transform').match(/-?[\d.]+/g)[1])))).sort((a, b) => a - b);
+  const down = layer.height - ys[Math.floor(ys.length / 2)] + 4;
+  const [cx, cy] = [layer.x + layer.width / 2, layer.y + 20];
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx, cy + down, { steps: 8 });
+  await page.mouse.up();
+  await expect.poll(async () => (await states()).some(([inside]) => !inside)).toBe(true);
+  const panned = await states();
+  expect(panned.some(([inside]) => inside)).toBe(true);
+  for (const [inside, tab] of panned) expect(tab).toBe(inside ? '0' : '-1');
+  // Tab from Fit reaches only the joins in view, in order, then leaves them.
+  const inView = panned.flatMap(([inside], i) => (inside ? [i] : []));
+  const focusedJoin = () => page.evaluate(() => [...document.querySelectorAll('.trace-layer .policy-join')].indexOf(document.activeElement));
+  await page.getByTestId('fit').focus();
+  for (let i = 0; i < 8 && (await focusedJoin()) === -1; i += 1) await page.keyboard.press('Tab');
+  const visited = [];
+  while ((await focusedJoin()) !== -1 && visited.length <= panned.length) {
+    visited.push(await focusedJoin());
+    await page.keyboard.press('Tab');
+  }
+  expect(visited).toEqual(inView);
+  await app.screenshot('policy-overlay-panned-1024x768');
+  // Fit brings them all back, and each is a stop again.
+  await page.getByTestId('fit').click();
+  await expect.poll(async () => (await states()).every(([inside, tab]) => inside && tab === '0')).toBe(true);
+  await app.assertClean();
+});
