@@ -991,34 +991,52 @@ impl PodIndex {
     /// Pods in `namespace` whose labels contain every pair of `selector`, in pod order.
     /// An empty selector yields nothing: callers decide what "empty" means.
     pub fn select_map(&self, namespace: &str, selector: &Labels) -> Vec<usize> {
-        let Some(&namespace_id) = self.interned.get(namespace) else {
-            return Vec::new();
-        };
-        let mut lists: Vec<&Vec<usize>> = Vec::with_capacity(selector.len());
-        for (key, value) in selector {
-            let list = match (
-                self.interned.get(key.as_str()),
-                self.interned.get(value.as_str()),
-            ) {
-                (Some(&key_id), Some(&value_id)) => {
-                    self.by_label.get(&(namespace_id, key_id, value_id))
+        self.selected(namespace, selector).collect()
+    }
+
+    /// Whether `selector` selects any pod in `namespace`: [`PodIndex::select_map`]
+    /// without gathering the pods.
+    pub fn selects_any(&self, namespace: &str, selector: &Labels) -> bool {
+        self.selected(namespace, selector).next().is_some()
+    }
+
+    /// The positions [`PodIndex::select_map`] gathers, in order: the shortest of the
+    /// selector's pair lists, filtered by the others.
+    fn selected<'a>(
+        &'a self,
+        namespace: &str,
+        selector: &Labels,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut lists: Vec<&'a Vec<usize>> = Vec::with_capacity(selector.len());
+        if let Some(&namespace_id) = self.interned.get(namespace) {
+            for (key, value) in selector {
+                let list = match (
+                    self.interned.get(key.as_str()),
+                    self.interned.get(value.as_str()),
+                ) {
+                    (Some(&key_id), Some(&value_id)) => {
+                        self.by_label.get(&(namespace_id, key_id, value_id))
+                    }
+                    _ => None,
+                };
+                match list {
+                    Some(list) => lists.push(list),
+                    // A pair no pod has: nothing is selected.
+                    None => {
+                        lists.clear();
+                        break;
+                    }
                 }
-                _ => None,
-            };
-            match list {
-                Some(list) => lists.push(list),
-                None => return Vec::new(),
             }
         }
         lists.sort_compact_by_key(|list| list.len());
-        let Some((first, rest)) = lists.split_first() else {
-            return Vec::new();
-        };
-        first
-            .iter()
-            .copied()
-            .filter(|position| rest.iter().all(|list| list.binary_search(position).is_ok()))
-            .collect()
+        let first: &'a [usize] = lists.first().map_or(&[], |list| list.as_slice());
+        first.iter().copied().filter(move |position| {
+            lists
+                .iter()
+                .skip(1)
+                .all(|list| list.binary_search(position).is_ok())
+        })
     }
 
     /// Follows pods being removed, without a rebuild: `remap[old]` is the new position

@@ -173,7 +173,7 @@ fn explain_no_match(
     let selector_text = selector_text.join(",");
     let elsewhere: Vec<&str> = index
         .namespaces()
-        .filter(|other| *other != namespace && !index.select_map(other, selector).is_empty())
+        .filter(|other| *other != namespace && index.selects_any(other, selector))
         .collect();
     if !elsewhere.is_empty() {
         return format!(

@@ -61,10 +61,18 @@ fn check_equivalent(topology: &mut Topology, mutation: &Mutation) -> whatif::Wha
     }
     for service in &topology.services {
         if let Some(selector) = &service.selector {
-            assert_eq!(
-                topology.pod_index.select_map(&service.namespace, selector),
-                rebuilt.select_map(&service.namespace, selector)
-            );
+            let selected = topology.pod_index.select_map(&service.namespace, selector);
+            assert_eq!(selected, rebuilt.select_map(&service.namespace, selector));
+            // Asked of every namespace, as `explain` asks (§1.2): the same answer.
+            for namespace in topology.pod_index.namespaces() {
+                assert_eq!(
+                    topology.pod_index.selects_any(namespace, selector),
+                    !topology
+                        .pod_index
+                        .select_map(namespace, selector)
+                        .is_empty()
+                );
+            }
         }
         for endpoint in &service.endpoints {
             if let (Some(position), Some(key)) = (endpoint.pod_index, &endpoint.pod) {
