@@ -915,6 +915,20 @@ fn chip_readiness(class: &str) -> Option<Readiness> {
 /// connections that ended dropped or rejected on it; an island's and a workload's
 /// are those of the Services it holds or serves. Returns whether any tile's drops
 /// changed, that is, whether a picture of the tiles must be drawn again.
+/// The drops of each of `tiles`, as [`add_drops`] counts them, into `drops` (one
+/// per tile), for a shell that shares the tiles and keeps their drops apart. Says
+/// whether any changed.
+pub fn count_drops(tiles: &[Tile], counters: &Counters, drops: &mut Vec<u64>) -> bool {
+    drops.resize(tiles.len(), 0);
+    let mut changed = false;
+    for (tile, n_drops) in tiles.iter().zip(drops.iter_mut()) {
+        let now = drops_of(tile, counters);
+        changed |= *n_drops != now;
+        *n_drops = now;
+    }
+    changed
+}
+
 pub fn add_drops(tiles: &mut [Tile], counters: &Counters) -> bool {
     let mut changed = false;
     for tile in tiles {

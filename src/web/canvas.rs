@@ -111,7 +111,11 @@ pub struct CanvasScene {
     edges: SpatialIndex,
     edge_ends: Vec<Option<(usize, usize)>>,
     paths: Vec<Option<Path2d>>,
-    pub tiles: Vec<Tile>,
+    /// The scene's tiles, shared with it, and their drops apart from them: at
+    /// 100,000 pods a copy of the tiles for each picture was a frame of 300 ms.
+    pub tiles: std::sync::Arc<Vec<Tile>>,
+    /// Connections dropped or rejected on each tile ([`lod::count_drops`]).
+    pub drops: Vec<u64>,
     levels: LevelsCache,
     /// The edge labels, placed once they are first readable.
     labels: Option<lod::EdgeLabels>,
@@ -159,9 +163,9 @@ pub async fn index_ahead(scene: &std::sync::Arc<Scene>, pause: &Pause<'_>) {
 }
 
 impl CanvasScene {
-    /// `tiles` are the scene's ([`lod::tiles`]); the canvas keeps its own copy,
-    /// whose drops [`lod::add_drops`] updates as the traffic runs.
-    pub fn new(version: u64, scene: &Scene, tiles: Vec<Tile>) -> CanvasScene {
+    /// `tiles` are the scene's ([`lod::tiles`]); the canvas counts their drops
+    /// ([`lod::count_drops`]) as the traffic runs.
+    pub fn new(version: u64, scene: &Scene, tiles: std::sync::Arc<Vec<Tile>>) -> CanvasScene {
         let ahead = MADE_AHEAD.with_borrow_mut(|ahead| {
             ahead.take_if(|ahead| std::ptr::eq(ahead.scene.as_ptr(), scene))
         });
@@ -189,6 +193,7 @@ impl CanvasScene {
             edge_ends,
             paths: vec![None; scene.edges.len()],
             tiles,
+            drops: Vec::new(),
             levels: LevelsCache::default(),
             labels,
             label_boxes: String::new(),
@@ -510,12 +515,13 @@ pub fn draw(
     context.set_global_alpha(1.0);
     stats.labels = draw_labels(context, cache, frame, &visible);
     for &position in &tiles {
-        if let Some(tile) = lod::tile_at(&cache.tiles, position) {
-            stats.drops += tile.n_drops;
-            draw_tile(context, tile, view, palette);
+        if let Ok(index) = cache.tiles.binary_search_by_key(&position, |t| t.shape) {
+            let n_drops = cache.drops.get(index).copied().unwrap_or(0);
+            stats.drops += n_drops;
+            draw_tile(context, &cache.tiles[index], n_drops, view, palette);
         }
     }
-    for tile in &cache.tiles {
+    for tile in cache.tiles.iter() {
         if tile.kind == TileKind::Namespace {
             stats.namespaces += 1;
             let r = &tile.rect;
@@ -611,7 +617,13 @@ fn draw_labels(
 
 /// An aggregate tile: the name, the counts and a health bar, in screen pixels, as
 /// far as the tile's size on screen allows.
-fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, palette: &Palette) {
+fn draw_tile(
+    context: &CanvasRenderingContext2d,
+    tile: &Tile,
+    n_drops: u64,
+    view: &Viewport,
+    palette: &Palette,
+) {
     let r = &tile.rect;
     let (x, y) = (r.x * view.k + view.tx, r.y * view.k + view.ty);
     let (w, h) = (r.w * view.k, r.h * view.k);
@@ -638,7 +650,7 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
         }
     }
     // Where the text goes, which the trace's badges keep off too.
-    let places = lod::tile_text(scene::Rect { x, y, w, h }, tile.n_drops);
+    let places = lod::tile_text(scene::Rect { x, y, w, h }, n_drops);
     let chars = |px: f64| ((w - 2.0 * pad) / (px * 0.6)).max(1.0);
     if let Some(name) = places.name {
         text(
@@ -677,7 +689,7 @@ fn draw_tile(context: &CanvasRenderingContext2d, tile: &Tile, view: &Viewport, p
         context.set_fill_style_str(&palette.error);
         if at.h > 10.0 {
             context.fill_rect(at.x, at.y, at.w, at.h);
-            let label = lod::drops_label(tile.n_drops);
+            let label = lod::drops_label(n_drops);
             text(
                 context,
                 &label,

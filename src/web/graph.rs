@@ -708,11 +708,11 @@ pub fn Graph() -> impl IntoView {
         let mut cache = draw_cache.borrow_mut();
         let first_frame = cache.as_ref().is_none_or(|c| c.version != build.version);
         if first_frame {
-            let mut tiles = build.tiles.as_ref().clone();
-            traffic
-                .counters
-                .with_untracked(|counters| lod::add_drops(&mut tiles, counters));
-            *cache = Some(CanvasScene::new(build.version, &build.scene, tiles));
+            let mut made = CanvasScene::new(build.version, &build.scene, Arc::clone(&build.tiles));
+            traffic.counters.with_untracked(|counters| {
+                lod::count_drops(&made.tiles, counters, &mut made.drops)
+            });
+            *cache = Some(made);
         }
         let Some(cache) = cache.as_mut() else {
             return;
@@ -823,7 +823,7 @@ pub fn Graph() -> impl IntoView {
             drops_cache
                 .borrow_mut()
                 .as_mut()
-                .is_some_and(|cache| lod::add_drops(&mut cache.tiles, counters))
+                .is_some_and(|cache| lod::count_drops(&cache.tiles, counters, &mut cache.drops))
         });
         if changed {
             frame_for_drops();

@@ -194,6 +194,9 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   result.pasteToPictureEachMs = pastes.map((p) => Math.round(p.ms));
   result.pasteToPictureMs = stats(pastes.map((p) => p.ms));
   result.pods = Number(await page.locator('svg.scene').getAttribute('data-pods'));
+  // The status bar writes "drawn in" after the frame that shows the picture (a
+  // frame, then a task): read it after that, not with the picture.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => setTimeout(resolve, 0), 0))));
   result.statusBar = await page.getByTestId('status').textContent();
   const afterFirstDraw = await now(page);
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-pasted.png` });

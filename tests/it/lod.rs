@@ -253,6 +253,13 @@ fn s13_2_tiles_carry_the_drops_of_their_nodes_and_services() {
     assert!(lod::add_drops(&mut tiles, &counters), "the drops changed");
     // The same counters again change nothing, so the canvas need not draw again.
     assert!(!lod::add_drops(&mut tiles, &counters));
+    // The canvas shares the tiles and counts their drops apart: the same counts.
+    let mut apart = Vec::new();
+    assert!(lod::count_drops(&tiles, &counters, &mut apart));
+    assert!(!lod::count_drops(&tiles, &counters, &mut apart));
+    let on_tiles: Vec<u64> = tiles.iter().map(|t| t.n_drops).collect();
+    assert_eq!(apart, on_tiles);
+    assert!(apart.iter().any(|&n| n > 0));
     let drops = |id: &str| tiles.iter().find(|t| t.id == id).unwrap().n_drops;
     assert_eq!(drops(&format!("node:{node}")), 3);
     assert_eq!(drops("ns:shop"), 4);
