@@ -1,15 +1,13 @@
-//! Gateway API ingest (§11.1): served versions, API-server defaults, and the
-//! validation the API server does before it stores an object, with line-accurate
-//! diagnostics.
+//! §11.1 Kinds, versions and defaults: the served versions of each kind, the
+//! defaults the API server fills in, and what it refuses, each diagnostic at its
+//! line; a duplicate object, and the line every Gateway API diagnostic points at.
 
+use kubetopo::engine::analyze;
 use kubetopo::engine::config::Config;
 use kubetopo::engine::gateway::model::*;
 use kubetopo::engine::ingest::SourceFile;
-use kubetopo::engine::{analyze, Topology};
 
-fn run(yaml: &str) -> Topology {
-    analyze(&[SourceFile::new("gw.yaml", yaml)], &Config::default())
-}
+use super::reading::run;
 
 fn object(kind: &str, version: &str) -> String {
     let spec = match kind {
@@ -248,18 +246,6 @@ fn a_wrong_type_is_reported_at_its_line_and_the_rest_is_kept() {
     );
 }
 
-/// §11.4: an unknown match type drops the rule instead of refusing the object.
-#[test]
-fn an_unknown_enum_value_drops_the_rule() {
-    let topology = run("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - matches: [{path: {type: Glob, value: /a}}]\n    backendRefs: [{name: s, port: 80}]\n  - backendRefs: [{name: s, port: 80}]\n");
-    let rules = &topology.manifests.gateway.routes[0].rules;
-    assert_eq!(
-        rules[0].unsupported.as_deref(),
-        Some("path match type Glob")
-    );
-    assert_eq!(rules[1].unsupported, None);
-}
-
 /// Duplicate Gateway API objects: the later one replaces the earlier (§10.1).
 #[test]
 fn a_duplicate_route_replaces_the_earlier_one() {
@@ -275,4 +261,31 @@ fn a_duplicate_route_replaces_the_earlier_one() {
         .diagnostics
         .iter()
         .any(|d| d.code == "duplicate-object"));
+}
+
+/// Every diagnostic of these inputs has a line (§11; the diagnostics invariant).
+#[test]
+fn every_gateway_diagnostic_points_at_a_line() {
+    let topology = analyze(
+        &[SourceFile::new(
+            "gateway-canary.yaml",
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/samples/gateway-canary.yaml"
+            ))
+            .unwrap(),
+        )],
+        &Config::default(),
+    );
+    for diagnostic in topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("gateway-"))
+    {
+        assert!(
+            diagnostic.source.line > 0 && diagnostic.source.document > 0,
+            "{diagnostic:?}"
+        );
+        assert!(!diagnostic.object.is_empty(), "{diagnostic:?}");
+    }
 }

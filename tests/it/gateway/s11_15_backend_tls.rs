@@ -1,4 +1,4 @@
-//! BackendTLSPolicy (§11.15): which Service ports the Gateway's proxy reaches over
+//! §11.15 BackendTLSPolicy: which Service ports the Gateway's proxy reaches over
 //! TLS, the policy's status, its broken references, and the 500 a policy that
 //! cannot be met gives.
 

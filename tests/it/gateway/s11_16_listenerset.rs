@@ -1,6 +1,7 @@
-//! ListenerSet (§11.16): listeners added to a Gateway that admits them, their
+//! §11.16 ListenerSet: listeners added to a Gateway that admits them, their
 //! conflicts under precedence, their status, Routes attached to them, and requests
-//! through them.
+//! through them, with the vector of upstream's `listenerset-protocol-conflict`
+//! conformance test.
 
 use kubetopo::engine::config::Config;
 use kubetopo::engine::gateway::panel::panel;

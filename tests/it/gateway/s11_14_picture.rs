@@ -1,31 +1,27 @@
-//! Gateway API in the picture, the traffic and the what-if edits (§11.14): Gateways
+//! §11.14 Gateways in the picture, the traffic and the what-if edits: Gateways
 //! with their listeners in the entry-point column, Routes as labelled edges,
-//! rejected attachments and unresolved references marked, rules in precedence
-//! order (§11.6), the simulator's requests through a Gateway with the weighted
-//! split (§11.7), and the three Gateway API edits.
+//! rejected attachments and unresolved references marked, selecting a Route or a
+//! Gateway, the details panels with rules in precedence order (§11.6), the
+//! simulator's requests through a Gateway with the weighted split (§11.7), and the
+//! three Gateway API edits.
 
-use kubetopo::engine::gateway::model::RouteKind;
-use kubetopo::engine::gateway::panel::{panel, Action};
-use kubetopo::engine::gateway::routing::rules_in_precedence;
 use std::collections::BTreeSet;
 
 use kubetopo::engine::config::Config;
+use kubetopo::engine::gateway::model::RouteKind;
+use kubetopo::engine::gateway::panel::{panel, Action};
 use kubetopo::engine::highlight::{edge_selection, highlight, search};
 use kubetopo::engine::ingest::SourceFile;
-use kubetopo::engine::model::Protocol;
 use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::scene::gateway::weight_share;
 use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
 use kubetopo::engine::sim::{default_flows, flow_service, SimConfig, Simulator};
-use kubetopo::engine::trace::{parse_http_request, SeededChooser, TraceSource, Tracer, Verdict};
+use kubetopo::engine::trace::Verdict;
 use kubetopo::engine::whatif::{apply, Mutation};
 use kubetopo::engine::{analyze, Topology};
 
+use super::canary;
 use crate::common::{check_facts, samples};
-
-fn canary() -> Topology {
-    samples(&["gateway-canary.yaml"])
-}
 
 /// The scene as fact lines: `shape ID [CLASS] LABEL | SUBLABEL @x,y` and
 /// `edge FROM -> TO [CLASS] LABEL`, then the edge's hover text on `  hover …` lines.
@@ -60,6 +56,48 @@ fn facts(scene: &Scene) -> Vec<String> {
 
 fn cluster_scene(topology: &Topology) -> Scene {
     build_scene(topology, View::Cluster, &Filter::default())
+}
+
+/// The details panel's lines for `id`, as `SECTION | LINE [action]` facts.
+fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
+    let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
+    let mut lines = vec![
+        format!("title {}", panel.title),
+        format!("object {}", panel.object),
+    ];
+    for section in &panel.sections {
+        for line in &section.lines {
+            let action = match &line.action {
+                None => String::new(),
+                Some(Action::Select(id)) => format!(" [select {id}]"),
+                Some(Action::Edit(label, mutation)) => {
+                    format!(" [{label}: {}]", mutation.past_tense())
+                }
+                Some(Action::Weight(mutation)) => format!(" [weight: {}]", mutation.past_tense()),
+            };
+            lines.push(format!("{} | {}{action}", section.title, line.text));
+        }
+    }
+    lines
+}
+
+/// The shapes and edges that selecting `id` lights, as `shape ID` and
+/// `edge FROM -> TO` facts, then `selected ID` for the outlined shapes.
+fn lit_facts(scene: &Scene, id: &str) -> Vec<String> {
+    let lit = highlight(scene, Some(id), &BTreeSet::new());
+    let shapes = lit
+        .lit_shapes
+        .iter()
+        .map(|&position| format!("shape {}", scene.shapes[position].id));
+    let edges = lit.lit_edges.iter().map(|&position| {
+        let edge = &scene.edges[position];
+        format!("edge {} -> {}", edge.from, edge.to)
+    });
+    let selected = lit
+        .selected_shapes
+        .iter()
+        .map(|&position| format!("selected {}", scene.shapes[position].id));
+    shapes.chain(edges).chain(selected).collect()
 }
 
 /// §11.14: the Gateway sits in the Ingresses' column (x = 264, right of the
@@ -263,34 +301,6 @@ fn s11_14_detaching_a_route_removes_its_edges() {
     assert!(again.is_not_found(), "{again}");
 }
 
-/// §11.6: a Route's rules in the order the proxy prefers them: Exact, then the
-/// longer regular expression, then the longer PathPrefix, then a method, more
-/// header and query matches, and the Route's own order for ties.
-#[test]
-fn s11_6_rules_in_precedence_order() {
-    let yaml = "apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: default}
-spec:
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /}}]
-  - matches: [{path: {type: PathPrefix, value: /abc}}]
-  - matches: [{path: {type: Exact, value: /a}}]
-  - matches: [{path: {type: RegularExpression, value: /x.*}}]
-  - matches: [{path: {type: PathPrefix, value: /abc}, headers: [{name: x, value: '1'}]}]
-  - matches: [{path: {type: PathPrefix, value: /abc}, method: GET}]
-  - matches: [{path: {type: PathPrefix, value: /abc/}}]
-  - matches: [{path: {type: PathPrefix, value: /}}, {path: {type: Exact, value: /zz}}]
-";
-    let topology = kubetopo::engine::analyze(
-        &[kubetopo::engine::ingest::SourceFile::new("r.yaml", yaml)],
-        &kubetopo::engine::config::Config::default(),
-    );
-    let route = &topology.manifests.gateway.routes[0];
-    // Rule 7's best match is Exact /zz (longer than /a); `/abc/` ties `/abc`.
-    assert_eq!(rules_in_precedence(route), [7, 2, 3, 5, 4, 1, 6, 0]);
-}
-
 /// §11.14: a backend's share of its rule's weights, as the edge labels write it.
 #[test]
 fn s11_14_weight_share_words() {
@@ -383,29 +393,6 @@ fn s11_14_traffic_follows_the_routes_with_the_weighted_split() {
     assert_eq!(counters.delivered(), 0);
 }
 
-/// The details panel's lines for `id`, as `SECTION | LINE [action]` facts.
-fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
-    let panel = panel(topology, id).unwrap_or_else(|| panic!("no panel for {id}"));
-    let mut lines = vec![
-        format!("title {}", panel.title),
-        format!("object {}", panel.object),
-    ];
-    for section in &panel.sections {
-        for line in &section.lines {
-            let action = match &line.action {
-                None => String::new(),
-                Some(Action::Select(id)) => format!(" [select {id}]"),
-                Some(Action::Edit(label, mutation)) => {
-                    format!(" [{label}: {}]", mutation.past_tense())
-                }
-                Some(Action::Weight(mutation)) => format!(" [weight: {}]", mutation.past_tense()),
-            };
-            lines.push(format!("{} | {}{action}", section.title, line.text));
-        }
-    }
-    lines
-}
-
 /// §11.14 and §11.6: a Route's panel lists its rules in precedence order with
 /// their backends and shares, its parent's conditions, a detach button, and the
 /// ReferenceGrant its cross-namespace backend needs.
@@ -467,79 +454,6 @@ fn s11_14_gateway_panel() {
         ],
     );
     assert_eq!(panel_facts(&topology, "gw:shop/web").len(), facts.len());
-}
-
-/// §11.10: the request form reads as `kubetopo trace --to URL --method --header`.
-#[test]
-fn s11_10_request_form_parses_like_the_cli() {
-    let (destination, options) =
-        parse_http_request("shop.example.com", "/cart?x=1", "post", "X-A: 1\n\nx-b:two").unwrap();
-    assert_eq!(destination.to_string(), "http://shop.example.com/cart?x=1");
-    assert_eq!(options.method, "POST");
-    assert_eq!(
-        options.headers,
-        [
-            ("X-A".to_string(), "1".to_string()),
-            ("x-b".to_string(), "two".to_string())
-        ]
-    );
-    let (destination, options) =
-        parse_http_request("https://shop.example.com:8443", "", "", "").unwrap();
-    assert_eq!(destination.to_string(), "https://shop.example.com:8443/");
-    assert_eq!(options.method, "GET");
-    assert_eq!(
-        parse_http_request("", "/", "GET", "").unwrap_err(),
-        "the request needs a host"
-    );
-    assert_eq!(
-        parse_http_request("a.example", "cart", "GET", "").unwrap_err(),
-        "the path \"cart\" must start with /"
-    );
-    assert_eq!(
-        parse_http_request("a.example", "/", "FETCH", "").unwrap_err(),
-        "\"FETCH\" is not an HTTP method; use one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH"
-    );
-    assert_eq!(
-        parse_http_request("a.example", "/", "GET", "no colon").unwrap_err(),
-        "\"no colon\" is not a header; write it as 'Name: value'"
-    );
-    // Traced, it goes where the CLI's trace goes.
-    let topology = canary();
-    let (destination, options) = parse_http_request("shop.example.com", "/pay", "GET", "").unwrap();
-    let trace = Tracer::new(&topology).trace_http(
-        &TraceSource::External {
-            client_ip: kubetopo::engine::trace::DEFAULT_CLIENT_IP,
-        },
-        &destination,
-        Protocol::Tcp,
-        &options,
-        &mut SeededChooser::new(0),
-    );
-    assert_eq!(trace.verdict, Verdict::Delivered);
-    let http = trace.http.expect("an HTTP result");
-    assert_eq!(
-        http.backend_service,
-        Some(NamespacedName::new("payments", "payments"))
-    );
-}
-
-/// The shapes and edges that selecting `id` lights, as `shape ID` and
-/// `edge FROM -> TO` facts, then `selected ID` for the outlined shapes.
-fn lit_facts(scene: &Scene, id: &str) -> Vec<String> {
-    let lit = highlight(scene, Some(id), &BTreeSet::new());
-    let shapes = lit
-        .lit_shapes
-        .iter()
-        .map(|&position| format!("shape {}", scene.shapes[position].id));
-    let edges = lit.lit_edges.iter().map(|&position| {
-        let edge = &scene.edges[position];
-        format!("edge {} -> {}", edge.from, edge.to)
-    });
-    let selected = lit
-        .selected_shapes
-        .iter()
-        .map(|&position| format!("selected {}", scene.shapes[position].id));
-    shapes.chain(edges).chain(selected).collect()
 }
 
 /// §11.14: a Route has no shape, so selecting it lights the edges drawn for it,

@@ -1,0 +1,269 @@
+//! §11.3 Listeners: the Route kinds each protocol takes, conflicts and overlapping
+//! TLS hostnames on one port, the namespaces a listener allows, and the listener
+//! chosen by SNI and Host, with the vectors of upstream's conformance tests.
+
+use super::requests::{self, address, base, http_route, outcome, send, Request};
+use super::status::{codes, conditions, gateway, gw, route, run};
+
+const HTTPS_LISTENERS: &str = "  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}
+  - {name: https-with-hostname, port: 443, protocol: HTTPS, hostname: second-example.org, tls: {certificateRefs: [{name: cert}]}}
+  - {name: https-with-wildcard-hostname, port: 443, protocol: HTTPS, hostname: \"*.wildcard.org\", tls: {certificateRefs: [{name: cert}]}}
+  - {name: https-with-hostname-matching-wildcard, port: 443, protocol: HTTPS, hostname: fourth-example.wildcard.org, tls: {certificateRefs: [{name: cert}]}}
+";
+
+/// §11.3, the unsupported-protocol vector: one INVALID listener, then with an HTTP one.
+#[test]
+fn an_unsupported_protocol_invalidates_the_listener_and_maybe_the_gateway() {
+    let alone = run(&gw("g", "  - {name: bad, port: 80, protocol: INVALID}\n"));
+    let g = gateway(&alone, "g");
+    assert_eq!(
+        conditions(&g.conditions)[0],
+        "Accepted=False/ListenersNotValid"
+    );
+    assert_eq!(
+        conditions(&g.listeners[0].conditions)[0],
+        "Accepted=False/UnsupportedProtocol"
+    );
+    assert!(g.listeners[0].supported_kinds.is_empty());
+    assert_eq!(g.listeners[0].attached_routes, 0);
+    assert!(codes(&alone).contains(&"gateway-listener-unsupported-protocol"));
+
+    let with_http = run(&gw("g", "  - {name: bad, port: 80, protocol: INVALID}\n  - {name: http, port: 8080, protocol: HTTP}\n"));
+    let g = gateway(&with_http, "g");
+    assert_eq!(
+        conditions(&g.conditions)[0],
+        "Accepted=True/ListenersNotValid"
+    );
+    assert_eq!(
+        conditions(&g.listeners[1].conditions)[0],
+        "Accepted=True/Accepted"
+    );
+    let kinds: Vec<&str> = g.listeners[1]
+        .supported_kinds
+        .iter()
+        .map(|k| k.kind)
+        .collect();
+    assert!(kinds.contains(&"HTTPRoute"), "{kinds:?}");
+}
+
+/// §11.3: conflicts per port; no winner is picked.
+#[test]
+fn listener_conflicts() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("HTTP and TCP on one port", "  - {name: http, port: 80, protocol: HTTP}\n  - {name: tcp, port: 80, protocol: TCP}\n", &["ProtocolConflict", "ProtocolConflict"]),
+        ("HTTP and HTTPS on one port", "  - {name: http, port: 80, protocol: HTTP}\n  - {name: https, port: 80, protocol: HTTPS, tls: {certificateRefs: [{name: s}]}}\n", &["ProtocolConflict", "ProtocolConflict"]),
+        ("HTTPS and TLS, same hostname", "  - {name: a, port: 443, protocol: HTTPS, hostname: a.example.com, tls: {certificateRefs: [{name: s}]}}\n  - {name: b, port: 443, protocol: TLS, hostname: a.example.com, tls: {mode: Passthrough}}\n", &["HostnameConflict", "HostnameConflict"]),
+        ("HTTPS and TLS, other hostnames", "  - {name: a, port: 443, protocol: HTTPS, hostname: a.example.com, tls: {certificateRefs: [{name: s}]}}\n  - {name: b, port: 443, protocol: TLS, hostname: b.example.com, tls: {mode: Passthrough}}\n", &["NoConflicts", "NoConflicts"]),
+        ("UDP shares a port number", "  - {name: dns, port: 53, protocol: UDP}\n  - {name: tcp, port: 53, protocol: TCP}\n", &["NoConflicts", "NoConflicts"]),
+        ("HTTP on two hostnames", "  - {name: a, port: 80, protocol: HTTP, hostname: a.example.com}\n  - {name: b, port: 80, protocol: HTTP, hostname: b.example.com}\n", &["NoConflicts", "NoConflicts"]),
+    ];
+    for (what, listeners, expected) in cases {
+        let topology = run(&gw("g", listeners));
+        let g = gateway(&topology, "g");
+        let got: Vec<&str> = g
+            .listeners
+            .iter()
+            .map(|l| {
+                l.conditions
+                    .iter()
+                    .find(|c| c.condition_type == "Conflicted")
+                    .unwrap()
+                    .reason
+            })
+            .collect();
+        assert_eq!(&got, expected, "{what}");
+        if expected[0] != "NoConflicts" {
+            // The listener-protocol-conflict vector: Accepted, Programmed and Conflicted all carry the reason.
+            let listener = conditions(&g.listeners[0].conditions);
+            assert_eq!(
+                listener[0],
+                format!("Accepted=False/{}", expected[0]),
+                "{what}"
+            );
+            assert_eq!(
+                listener[1],
+                format!("Programmed=False/{}", expected[0]),
+                "{what}"
+            );
+            assert_eq!(
+                listener[3],
+                format!("Conflicted=True/{}", expected[0]),
+                "{what}"
+            );
+            assert!(
+                codes(&topology).contains(&"gateway-listener-conflict"),
+                "{what}"
+            );
+        }
+    }
+}
+
+/// §11.3: overlapping TLS hostnames on one port are reported, and only then.
+#[test]
+fn overlapping_tls_hostnames() {
+    let topology = run(&gw("g", "  - {name: wild, port: 443, protocol: HTTPS, hostname: \"*.example.com\", tls: {certificateRefs: [{name: s}]}}\n  - {name: a, port: 443, protocol: HTTPS, hostname: a.example.com, tls: {certificateRefs: [{name: s}]}}\n  - {name: other, port: 443, protocol: HTTPS, hostname: b.example.org, tls: {certificateRefs: [{name: s}]}}\n"));
+    let g = gateway(&topology, "g");
+    let overlapping: Vec<bool> = g
+        .listeners
+        .iter()
+        .map(|l| {
+            l.conditions
+                .iter()
+                .any(|c| c.condition_type == "OverlappingTLSConfig")
+        })
+        .collect();
+    assert_eq!(overlapping, [true, true, false]);
+}
+
+/// §11.3: allowedRoutes.kinds that the protocol cannot take; the passthrough vector.
+#[test]
+fn invalid_route_kinds_are_left_out_and_reported() {
+    let topology = run(&gw("g", "  - name: tls\n    port: 443\n    protocol: TLS\n    tls: {mode: Passthrough}\n    allowedRoutes: {kinds: [{kind: TCPRoute}, {kind: TLSRoute}]}\n"));
+    let listener = &gateway(&topology, "g").listeners[0];
+    let kinds: Vec<&str> = listener.supported_kinds.iter().map(|k| k.kind).collect();
+    assert_eq!(kinds, ["TLSRoute"]);
+    assert_eq!(
+        conditions(&listener.conditions)[2],
+        "ResolvedRefs=False/InvalidRouteKinds"
+    );
+    assert!(codes(&topology).contains(&"gateway-listener-invalid-route-kinds"));
+}
+
+/// §11.3: allowedRoutes namespaces, Same, All and Selector on the metadata.name label.
+#[test]
+fn allowed_namespaces() {
+    let listeners = "  - {name: same, port: 80, protocol: HTTP}\n  - {name: all, port: 81, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n  - {name: team, port: 82, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}}\n  - {name: byname, port: 83, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {kubernetes.io/metadata.name: apps}}}}}\n";
+    let namespaces =
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {team: a}}\n---\n";
+    let route_in = |ns: &str, section: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r-{section}, namespace: {ns}}}\nspec:\n  parentRefs: [{{name: g, namespace: default, sectionName: {section}}}]\n---\n")
+    };
+    let cases = [
+        ("default", "same", true),
+        ("apps", "same", false),
+        ("apps", "all", true),
+        ("team-a", "team", true),
+        ("apps", "team", false),
+        ("apps", "byname", true),
+        ("team-a", "byname", false),
+    ];
+    for (ns, section, expected) in cases {
+        let topology = run(&format!(
+            "{namespaces}{}{}",
+            gw("g", listeners),
+            route_in(ns, section)
+        ));
+        let status = conditions(&route(&topology, &format!("r-{section}")).parents[0].conditions);
+        assert_eq!(
+            status[0] == "Accepted=True/Accepted",
+            expected,
+            "{ns} via {section}: {status:?}"
+        );
+    }
+}
+
+/// §11.3 and upstream's HTTPS listener test: the listener is chosen by SNI, and a
+/// Route without hostnames on a hostname listener serves that hostname.
+#[test]
+fn https_listener_hostnames() {
+    let yaml = format!(
+        "{}{}{}{}",
+        base(),
+        requests::gateway("same-namespace-with-https-listener", HTTPS_LISTENERS),
+        http_route("route-a", "  parentRefs: [{name: same-namespace-with-https-listener}]\n  hostnames: [example.org]\n  rules: [{backendRefs: [{name: infra-backend-v1, port: 8080}]}]\n"),
+        http_route("route-b", "  parentRefs: [{name: same-namespace-with-https-listener, sectionName: https-with-hostname}]\n  rules: [{backendRefs: [{name: infra-backend-v2, port: 8080}]}]\n"),
+    );
+    let topology = requests::run(&yaml);
+    let ip = address(&topology, "same-namespace-with-https-listener");
+    let url = format!("https://{ip}/");
+    for (name, expected) in [
+        ("example.org", "v1"),
+        ("unknown-example.org", "404"),
+        ("second-example.org", "v2"),
+    ] {
+        let trace = send(
+            &topology,
+            &Request {
+                sni: Some(name),
+                host: Some(name),
+                ..Request::get(&url)
+            },
+        );
+        assert_eq!(outcome(&trace), expected, "{name}: {}", trace.reason);
+    }
+}
+
+/// §11.3, upstream's misdirected-requests test: SNI chooses the listener, and a Host
+/// claimed by another listener is answered 421.
+#[test]
+fn https_misdirected_requests() {
+    let route = |name: &str, section: &str, hostnames: &str, backend: &str| {
+        http_route(name, &format!("  parentRefs: [{{name: gw, sectionName: {section}}}]\n{hostnames}  rules:\n  - matches: [{{path: {{type: PathPrefix, value: /detect-misdirected-requests}}}}]\n    backendRefs: [{{name: infra-backend-{backend}, port: 8080}}]\n"))
+    };
+    let yaml = format!(
+        "{}{}{}{}{}{}",
+        base(),
+        requests::gateway("gw", HTTPS_LISTENERS),
+        route("a", "https", "  hostnames: [example.org]\n", "v1"),
+        route("b", "https-with-hostname", "", "v2"),
+        route("c", "https-with-wildcard-hostname", "", "v3"),
+        route("d", "https-with-hostname-matching-wildcard", "", "v1"),
+    );
+    let topology = requests::run(&yaml);
+    let url = format!(
+        "https://{}/detect-misdirected-requests",
+        address(&topology, "gw")
+    );
+    let table: &[(&str, &str, &str)] = &[
+        ("example.org", "example.org", "v1"),
+        ("example.org", "second-example.org", "421"),
+        ("example.org", "unknown-example.org", "404"),
+        ("second-example.org", "second-example.org", "v2"),
+        ("second-example.org", "example.org", "421"),
+        ("second-example.org", "unknown-example.org", "421"),
+        (
+            "third-example.wildcard.org",
+            "third-example.wildcard.org",
+            "v3",
+        ),
+        (
+            "third-example.wildcard.org",
+            "fith-example.wildcard.org",
+            "v3",
+        ),
+        (
+            "third-example.wildcard.org",
+            "fourth-example.wildcard.org",
+            "421",
+        ),
+        ("third-example.wildcard.org", "second-example.org", "421"),
+        (
+            "fourth-example.wildcard.org",
+            "fourth-example.wildcard.org",
+            "v1",
+        ),
+        (
+            "fourth-example.wildcard.org",
+            "fith-example.wildcard.org",
+            "421",
+        ),
+        ("unknown-example.org", "example.org", "v1"),
+        ("unknown-example.org", "unknown-example.org", "404"),
+    ];
+    for (sni, host, expected) in table {
+        let trace = send(
+            &topology,
+            &Request {
+                sni: Some(sni),
+                host: Some(host),
+                ..Request::get(&url)
+            },
+        );
+        assert_eq!(
+            outcome(&trace),
+            *expected,
+            "SNI {sni}, Host {host}: {}",
+            trace.reason
+        );
+    }
+}
