@@ -127,8 +127,14 @@ function giveUp(reason) {
 // Tasks of their own for a long analysis on the page (src/web/worker.rs): a
 // message to ourselves is a task queued behind input and frames, without the 4 ms
 // a chain of timers waits once it is five deep.
+//
+// Tasks queued back to back this way can hold off the browser's paint, and with it
+// the echo of a key typed meanwhile, for over 100 ms (issue #9). So when no frame
+// has been let through for 50 ms, the next task waits for one first (not in a
+// hidden tab, which has no frames: its work, the save among it, goes on).
 const tasks = [];
 let taskChannel = null;
+let frameAt = 0;
 
 /** Calls `callback` once, in a task of its own. */
 export function nextTask(callback) {
@@ -137,5 +143,12 @@ export function nextTask(callback) {
     taskChannel.port1.onmessage = () => tasks.shift()();
   }
   tasks.push(callback);
-  taskChannel.port2.postMessage(null);
+  if (!document.hidden && performance.now() - frameAt > 50) {
+    requestAnimationFrame(() => {
+      frameAt = performance.now();
+      taskChannel.port2.postMessage(null);
+    });
+  } else {
+    taskChannel.port2.postMessage(null);
+  }
 }
