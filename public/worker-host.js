@@ -129,9 +129,11 @@ function giveUp(reason) {
 // a chain of timers waits once it is five deep.
 //
 // Tasks queued back to back this way can hold off the browser's paint, and with it
-// the echo of a key typed meanwhile, for over 100 ms (issue #9). So when no frame
-// has been let through for 50 ms, the next task waits for one first (not in a
-// hidden tab, which has no frames: its work, the save among it, goes on).
+// the echo of a key typed meanwhile, for over 100 ms (issue #9). So a task queued
+// when the tasks have not waited for a frame in the last 50 ms waits for one
+// first: for the next animation frame, or 100 ms, whichever comes first (a hidden
+// tab or a throttled frame has no frames, and its work, the save among it, must go
+// on). The callbacks run in the order they were queued either way.
 const tasks = [];
 let taskChannel = null;
 let frameAt = 0;
@@ -143,12 +145,17 @@ export function nextTask(callback) {
     taskChannel.port1.onmessage = () => tasks.shift()();
   }
   tasks.push(callback);
-  if (!document.hidden && performance.now() - frameAt > 50) {
-    requestAnimationFrame(() => {
-      frameAt = performance.now();
-      taskChannel.port2.postMessage(null);
-    });
-  } else {
+  if (document.hidden || performance.now() - frameAt <= 50) {
     taskChannel.port2.postMessage(null);
+    return;
   }
+  let posted = false;
+  const post = () => {
+    if (posted) return;
+    posted = true;
+    frameAt = performance.now();
+    taskChannel.port2.postMessage(null);
+  };
+  requestAnimationFrame(post);
+  setTimeout(post, 100);
 }

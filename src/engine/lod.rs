@@ -911,10 +911,6 @@ fn chip_readiness(class: &str) -> Option<Readiness> {
     .find(|readiness| readiness.as_str() == state)
 }
 
-/// Sets each tile's drops from the simulator's counters (§13.2): a node's are the
-/// connections that ended dropped or rejected on it; an island's and a workload's
-/// are those of the Services it holds or serves. Returns whether any tile's drops
-/// changed, that is, whether a picture of the tiles must be drawn again.
 /// The drops of each of `tiles`, as [`add_drops`] counts them, into `drops` (one
 /// per tile), for a shell that shares the tiles and keeps their drops apart. Says
 /// whether any changed.
@@ -929,6 +925,10 @@ pub fn count_drops(tiles: &[Tile], counters: &Counters, drops: &mut Vec<u64>) ->
     changed
 }
 
+/// Sets each tile's drops from the simulator's counters (§13.2): a node's are the
+/// connections that ended dropped or rejected on it; an island's and a workload's
+/// are those of the Services it holds or serves. Returns whether any tile's drops
+/// changed, that is, whether a picture of the tiles must be drawn again.
 pub fn add_drops(tiles: &mut [Tile], counters: &Counters) -> bool {
     let mut changed = false;
     for tile in tiles {

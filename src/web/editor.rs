@@ -100,13 +100,28 @@ thread_local! {
     /// A large paste, taken into the buffers in the next task (see `on_paste`), or
     /// first by any editor event that comes before.
     static WAITING_PASTE: std::cell::RefCell<Option<WaitingPaste>> = const { std::cell::RefCell::new(None) };
+    /// The editor's way to take a waiting paste (see [`take_waiting_paste`]).
+    static PASTE_TAKER: std::cell::RefCell<Option<Rc<dyn Fn() -> bool>>> = const { std::cell::RefCell::new(None) };
+    /// How many times the buffers were changed from outside the editor
+    /// ([`refresh_editor_text`]): a paste made before one of those changes cannot
+    /// go where it was made.
+    static OUTSIDE_CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Takes a paste that still waits for its task into the buffers now. Everything
+/// that reads the buffers as the user left them (a key, a save before the page
+/// goes) calls this first. Says whether one was waiting.
+pub fn take_waiting_paste() -> bool {
+    let taker = PASTE_TAKER.with_borrow(Clone::clone);
+    taker.is_some_and(|take| take())
 }
 
 /// A paste as the clipboard gave it, with the file, text and selection it was
 /// pasted into, as `take_paste` takes them.
 struct WaitingPaste {
     pasted: js_sys::JsString,
-    file: usize,
+    /// [`OUTSIDE_CHANGES`] at the paste: another file shown since is one of them.
+    generation: u64,
     value: String,
     start: usize,
     end: usize,
@@ -126,6 +141,7 @@ extern "C" {
 /// the editor (sample, file open, drop). Typing never goes through here, so the
 /// caret is never moved under the user.
 pub fn refresh_editor_text(state: AppState) {
+    OUTSIDE_CHANGES.set(OUTSIDE_CHANGES.get() + 1);
     DEFERRED_WRITE.with(|pending| pending.borrow_mut().take());
     // A large file shows only its head, read-only; the engine still reads all of it.
     let (text, read_only) =
@@ -271,20 +287,20 @@ pub fn Editor() -> impl IntoView {
         schedule(0);
     };
     // A paste that waits for its task is taken before anything else the editor
-    // does; says whether one was waiting.
-    // One body behind a pointer, for the four places that call it.
-    let take_waiting_paste: Rc<dyn Fn() -> bool> = Rc::new(move || {
+    // does, and before a save (`take_waiting_paste`).
+    let taker: Rc<dyn Fn() -> bool> = Rc::new(move || {
         let waiting = WAITING_PASTE.take();
         if let Some(WaitingPaste {
             pasted,
-            file,
+            generation,
             mut value,
             mut start,
             mut end,
         }) = waiting
         {
-            if file != state.active_file.get_untracked() {
-                // Another file was shown meanwhile: the paste goes beside it.
+            if generation != OUTSIDE_CHANGES.get() {
+                // The buffers changed from outside meanwhile (another file shown, a
+                // sample or a tab opened or closed): the paste goes beside them.
                 state.files.update(|files| {
                     files.push(InputFile {
                         name: unique_name(files, "pasted.yaml"),
@@ -302,12 +318,15 @@ pub fn Editor() -> impl IntoView {
         }
         false
     });
+    PASTE_TAKER.set(Some(taker));
+    // Whether the textarea shows a large file's read-only preview: a key cannot go
+    // after a paste that made it so.
+    let active_is_large = move || textarea_ref.get_untracked().is_some_and(|t| t.read_only());
     // An edit that came without a `beforeinput` while a large paste waits for its
     // frame (`execCommand("insertText")`, some input methods): the browser applied
     // it to the older text the textarea showed. What it typed goes after the paste.
-    let take_before_input = take_waiting_paste.clone();
     let on_input = move |ev: leptos::ev::Event| {
-        if take_before_input() && DEFERRED_WRITE.with_borrow(Option::is_none) {
+        if take_waiting_paste() && active_is_large() {
             // The paste made the file too large for the textarea, which now shows
             // its preview: the key cannot be put after it.
             return;
@@ -329,11 +348,10 @@ pub fn Editor() -> impl IntoView {
     // shows the older text, so the browser would apply the key there. Write the
     // paste first, then apply the key to it here; a deletion is dropped rather
     // than applied to text the user no longer sees.
-    let take_before_key = take_waiting_paste.clone();
     let on_beforeinput = move |ev: leptos::ev::InputEvent| {
-        let took_paste = take_before_key();
+        let took_paste = take_waiting_paste();
         let Some(caret) = flush_deferred_write() else {
-            if took_paste {
+            if took_paste && active_is_large() {
                 // As in `on_input`: the textarea shows a large file's preview now.
                 ev.prevent_default();
             }
@@ -375,18 +393,16 @@ pub fn Editor() -> impl IntoView {
             .map(|at| utf16_to_byte(&value, at.ok().flatten().unwrap_or(0) as usize));
         let pasted = data.unchecked_ref::<PastedData>().text_of("text/plain");
         let large = pasted.length() as usize >= LARGE_TEXT_BYTES;
-        let file = state.active_file.get_untracked();
         WAITING_PASTE.set(Some(WaitingPaste {
             pasted,
-            file,
+            generation: OUTSIDE_CHANGES.get(),
             value,
             start,
             end,
         }));
         if large {
-            let take = take_waiting_paste.clone();
-            super::worker::in_next_task(move || {
-                take();
+            super::worker::in_next_task(|| {
+                take_waiting_paste();
             });
         } else {
             take_waiting_paste();

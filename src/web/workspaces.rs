@@ -275,6 +275,8 @@ pub fn flush(state: AppState) {
     if !ENABLED.with(std::cell::Cell::get) || crash::has_crashed() {
         return;
     }
+    // A large paste waits a task before it reaches the buffers.
+    super::editor::take_waiting_paste();
     let edit_serial = state.edit_serial.get_value();
     if edit_serial <= state.saved_serial.get_value() {
         return;

@@ -70,3 +70,60 @@ test('a key typed before a large paste is taken lands after the pasted text', as
   expect(await app.editor.inputValue()).toBe(`${pasted}k`);
   await app.assertClean();
 });
+
+// The review of that change: between a large paste and its task, a change from
+// outside the editor (here a click on another file's tab) must not let the paste
+// overwrite the file now shown; and a save when the page goes must not miss it.
+for (const change of ['another tab shown', 'the pasted-into tab closed']) {
+  test(`a large paste taken after ${change} goes into a new file, and the file shown is kept`, async ({ page }) => {
+    const app = new App(page);
+    await app.openFresh();
+    const pasted = service('beside') + `# ${'z'.repeat(97)}\n`.repeat(3_000);
+    await app.editor.click();
+    const shown = await page.evaluate(([text, change]) => {
+      const textarea = document.querySelector('[data-testid="editor"]');
+      textarea.select();
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      // The same task, before the paste's task: another file's tab, or closing
+      // the first tab, which shows the second at the same index.
+      const tabs = [...document.querySelectorAll('[role=tab]')];
+      const other = tabs.find((tab) => tab.getAttribute('aria-selected') !== 'true');
+      if (change === 'another tab shown') other.click();
+      else document.querySelector(`button[aria-label="Close ${tabs[0].getAttribute('title')}"]`).click();
+      return { name: other.getAttribute('title'), text: textarea.value };
+    }, [pasted, change]);
+    // The file now shown keeps its text; the paste opens beside it.
+    await expect(page.getByRole('tab', { name: 'pasted.yaml' })).toHaveAttribute('aria-selected', 'true');
+    await expect.poll(() => app.editor.inputValue()).toBe(pasted);
+    await expect(app.shape('svc:default/beside')).toBeVisible();
+    await page.getByRole('tab', { name: shown.name }).click();
+    expect(await app.editor.inputValue()).toBe(shown.text);
+    await app.assertClean();
+  });
+}
+
+test('a save when the page is hidden takes a large paste still waiting for its task', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  const pasted = service('hidden') + `# ${'h'.repeat(97)}\n`.repeat(3_000);
+  await app.editor.click();
+  const journal = await page.evaluate((text) => {
+    const textarea = document.querySelector('[data-testid="editor"]');
+    textarea.select();
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    // The same task: the page goes before the paste's task runs.
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    return JSON.parse(localStorage.getItem('kubetopo.journal.v1') || 'null');
+  }, pasted);
+  // The journal written as the page went holds the paste.
+  expect(journal?.file?.text).toBe(pasted);
+  await app.waitForSaved();
+  await page.reload();
+  await app.waitForGraph();
+  await expect(app.shape('svc:default/hidden')).toBeVisible();
+  await app.assertClean();
+});
