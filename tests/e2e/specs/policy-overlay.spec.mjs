@@ -16,6 +16,15 @@ const INTO_FRONTEND = ['adservice', 'cartservice', 'checkoutservice', 'currencys
   'productcatalogservice', 'recommendationservice', 'redis-cart', 'shippingservice', 'ext:internet'].map((w) => `${w} → frontend`);
 // The call graph, and everything into frontend (its policy allows every source).
 const EXPECTED_ALLOWED = [...new Set([...CALL_GRAPH, ...INTO_FRONTEND])].sort();
+/** The demo, freshly opened, with the policy overlay on and the picture fitted. */
+async function openFittedWithPolicies(page) {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('show-policies').check();
+  await expect(edges(page, 'denied')).not.toHaveCount(0);
+  await page.getByTestId('fit').click();
+  return app;
+}
 const shields = (page) => page.getByTestId('trace-layer').getByTestId('policy-shield');
 /** The index among `joins` of a counted mark that no later mark covers at its point, or -1. */
 const topmostCountedJoin = (joins) => joins.evaluateAll((gs) => gs.findIndex((g) => {
@@ -432,11 +441,7 @@ test('disabling the last enabled policy, and enabling it again, moves no box', a
 for (const [width, height] of [[1440, 900], [1024, 768]]) {
   test(`at ${width}x${height} a bundle of policy edges counts them, and a pointer over its mark lists them`, async ({ page }) => {
     await page.setViewportSize({ width, height });
-    const app = new App(page);
-    await app.openFresh();
-    await page.getByTestId('show-policies').check();
-    await expect(edges(page, 'denied')).not.toHaveCount(0);
-    await page.getByTestId('fit').click();
+    const app = await openFittedWithPolicies(page);
     const area = await page.locator('.graph').boundingBox();
     await expect.poll(async () => (await drawnLabels(page)).every((l) => l.right <= area.x + area.width + 1)).toBe(true);
     await app.screenshot(`policy-overlay-fit-${width}x${height}`);
@@ -499,11 +504,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
 test.describe('on a touch screen', () => {
   test.use({ hasTouch: true, viewport: { width: 1024, height: 768 } });
   test('a tap on a bundle of policy edges lists them, as a pointer over it does', async ({ page }) => {
-    const app = new App(page);
-    await app.openFresh();
-    await page.getByTestId('show-policies').check();
-    await expect(edges(page, 'denied')).not.toHaveCount(0);
-    await page.getByTestId('fit').click();
+    const app = await openFittedWithPolicies(page);
     const joins = page.locator('.trace-layer .policy-join');
     const topmost = await topmostCountedJoin(joins);
     expect(topmost).toBeGreaterThanOrEqual(0);
@@ -527,11 +528,7 @@ test.describe('on a touch screen', () => {
 for (const [width, height] of [[1440, 900], [1024, 768]]) {
   test(`at ${width}x${height}, from the keyboard alone, a policy join is reached with Tab, Enter or Space lists it at the mark, Esc or leaving it hides the listing`, async ({ page }) => {
     await page.setViewportSize({ width, height });
-    const app = new App(page);
-    await app.openFresh();
-    await page.getByTestId('show-policies').check();
-    await expect(edges(page, 'denied')).not.toHaveCount(0);
-    await page.getByTestId('fit').click();
+    const app = await openFittedWithPolicies(page);
     const area = await page.locator('.graph').boundingBox();
     await expect.poll(async () => (await drawnLabels(page)).every((l) => l.right <= area.x + area.width + 1)).toBe(true);
     const joins = page.locator('.trace-layer .policy-join');
@@ -658,11 +655,7 @@ test('typing away the only NetworkPolicy of an input moves no box; pasting the s
 
 test('a policy join panned out of the graph is not a stop of Tab; panned back, it is again', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 768 });
-  const app = new App(page);
-  await app.openFresh();
-  await page.getByTestId('show-policies').check();
-  await expect(edges(page, 'denied')).not.toHaveCount(0);
-  await page.getByTestId('fit').click();
+  const app = await openFittedWithPolicies(page);
   const joins = page.locator('.trace-layer .policy-join');
   const layer = await page.getByTestId('trace-layer').boundingBox();
   /** Each join's [point inside the graph, tabindex]. */
