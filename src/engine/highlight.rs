@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use super::positions::Positions;
 use super::scene::{self, IdKind, Scene, ShapeKind};
 use super::selector;
 use super::sort::{CollectCompact, SortCompact};
@@ -21,14 +22,14 @@ use super::Topology;
 pub struct Highlight {
     /// The selection, what it connects to, the matches, and the containers of
     /// all of them.
-    pub lit_shapes: BTreeSet<usize>,
+    pub lit_shapes: Positions,
     /// Edges that touch the selection (or its workload groups, or its load
     /// balancer): drawn bold.
-    pub lit_edges: BTreeSet<usize>,
+    pub lit_edges: Positions,
     /// The selected shape, outlined in the accent colour.
-    pub selected_shapes: BTreeSet<usize>,
+    pub selected_shapes: Positions,
     /// Shapes the search or the label query matched, outlined in the match colour.
-    pub matched_shapes: BTreeSet<usize>,
+    pub matched_shapes: Positions,
 }
 
 impl Highlight {
@@ -45,7 +46,7 @@ impl Highlight {
 /// Matches are positions rather than ids because a search at 100,000 pods can
 /// match every pod: a set of ids would clone and compare that many strings on
 /// every keystroke (issue #9).
-pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usize>) -> Highlight {
+pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &Positions) -> Highlight {
     let mut lit_ids: BTreeSet<String> = BTreeSet::new();
     // Edges are lit when they start or end at a root, or start at a root's load
     // balancer (the entry path of a Service).
@@ -53,7 +54,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
     let mut edge_starts: BTreeSet<String> = BTreeSet::new();
     // A Route has no shape: it lights the edges that stand for it and their ends,
     // the listeners (with their Gateway, as their container) and the Services.
-    let mut route_edges: BTreeSet<usize> = BTreeSet::new();
+    let mut route_edges = Positions::new();
     if let Some(route) = selection.filter(|id| scene::id_kind(id) == Some(IdKind::Route)) {
         for (position, edge) in scene.edges.iter().enumerate() {
             if edge.stands_for.iter().any(|id| id == route) {
@@ -100,23 +101,16 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
             }
         }
     }
-    // Matches past the scene's end are dropped. At 100,000 pods a search can match
-    // every pod: cloning the tree copies its nodes, where collecting it would insert
-    // each position again (issue #9).
-    let matched_shapes = match matches.last() {
-        Some(&last) if last >= scene.shapes.len() => {
-            matches.range(..scene.shapes.len()).copied().collect_set()
-        }
-        _ => matches.clone(),
-    };
+    // Matches past the scene's end are dropped.
+    let matched_shapes = matches.below(scene.shapes.len());
     let mut lit_shapes = matched_shapes.clone();
     lit_shapes.extend(lit_ids.iter().filter_map(|id| scene.shape_index(id)));
     // Keep the containers of lit shapes visible: a pod's workload group and node.
     // Shapes of one container are neighbours in the scene's order, so a container
     // and its own container are added once per run of its children.
-    let mut containers: BTreeSet<usize> = BTreeSet::new();
+    let mut containers = Positions::new();
     let mut last_parent = None;
-    for &position in &lit_shapes {
+    for position in lit_shapes.iter() {
         let Some(parent) = scene.parent_index(position) else {
             continue;
         };
@@ -127,7 +121,7 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
         containers.insert(parent);
         containers.extend(scene.parent_index(parent));
     }
-    lit_shapes.extend(containers);
+    lit_shapes.union_with(&containers);
     Highlight {
         lit_shapes,
         lit_edges: if edge_endpoints.is_empty() {
@@ -143,12 +137,12 @@ pub fn highlight(scene: &Scene, selection: Option<&str>, matches: &BTreeSet<usiz
                         || edge_starts.contains(&edge.from)
                 })
                 .map(|(position, _)| position)
-                .collect_set()
+                .collect()
         },
         selected_shapes: selection
             .and_then(|selected| scene.shape_index(selected))
             .into_iter()
-            .collect_set(),
+            .collect(),
         matched_shapes,
     }
 }
@@ -224,7 +218,7 @@ pub fn step_selection(
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchResult {
     /// Positions in [`Scene::shapes`] of the matching shapes.
-    pub matches: BTreeSet<usize>,
+    pub matches: Positions,
     /// The scene ids of the Routes whose name contains the name search. A Route
     /// is drawn as edges, so it is not among `matches`, but Enter can select it.
     pub routes: BTreeSet<String>,
@@ -258,7 +252,7 @@ pub fn search(scene: &Scene, topology: &Topology, search: &str, query: &str) -> 
                 searchable && contains_ignoring_case(&shape.label, needle)
             })
             .map(|(position, _)| position)
-            .collect_set();
+            .collect();
         result.routes = scene
             .edges
             .iter()
@@ -304,8 +298,9 @@ impl SearchResult {
     pub fn ranked(&self, scene: &Scene) -> Vec<usize> {
         let mut ranked: Vec<((u8, bool, String), usize)> = self
             .matches
-            .range(..scene.shapes.len())
-            .map(|&position| {
+            .iter()
+            .take_while(|&position| position < scene.shapes.len())
+            .map(|position| {
                 let shape = &scene.shapes[position];
                 (self.rank(&shape.id, &shape.label), position)
             })
@@ -321,8 +316,9 @@ impl SearchResult {
         // of equal ranks the first position, as the stable sort keeps them.
         let shape = self
             .matches
-            .range(..scene.shapes.len())
-            .map(|&position| {
+            .iter()
+            .take_while(|&position| position < scene.shapes.len())
+            .map(|position| {
                 let shape = &scene.shapes[position];
                 (self.rank(&shape.id, &shape.label), position)
             })

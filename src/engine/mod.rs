@@ -44,6 +44,7 @@ pub mod output;
 pub mod pause;
 pub mod policy_graph;
 pub mod policy_overlay;
+pub mod positions;
 pub mod refs;
 pub mod regex;
 pub mod resolve;

@@ -6,11 +6,9 @@
 //! the canvas renderer dim everything but [`TraceOverlay::highlight`], and one
 //! overlay layer draws the path, the badges and the verdict over either of them.
 
-use std::collections::BTreeSet;
-
 use super::highlight::Highlight;
+use super::positions::Positions;
 use super::scene::{self, IdKind, Rect, Scene};
-use super::sort::CollectCompact;
 use super::trace::{HopAction, Place, Trace, Verdict};
 use super::Topology;
 
@@ -419,7 +417,7 @@ fn lit(scene: &Scene, crossed: &[String]) -> Highlight {
     let first = |id: &str| crossed.iter().position(|c| stands_for(c, id));
     let last = |id: &str| crossed.iter().rposition(|c| stands_for(c, id));
     // Each crossed shape, its parent and its grandparent (a pod's group and node).
-    let mut lit_shapes = BTreeSet::new();
+    let mut lit_shapes = Positions::new();
     for id in crossed {
         let mut next = Some(id.as_str());
         for _ in 0..3 {
@@ -439,8 +437,8 @@ fn lit(scene: &Scene, crossed: &[String]) -> Highlight {
                 _ => false,
             })
             .map(|(position, _)| position)
-            .collect_set(),
-        selected_shapes: BTreeSet::new(),
-        matched_shapes: BTreeSet::new(),
+            .collect(),
+        selected_shapes: Positions::new(),
+        matched_shapes: Positions::new(),
     }
 }

@@ -306,7 +306,7 @@ pub fn draw(
             continue;
         };
         stats.edges += 1;
-        if focus && highlight.lit_edges.contains(&position) {
+        if focus && highlight.lit_edges.contains(position) {
             if let Some(lit) = &lit {
                 lit.add_path(path);
             }
@@ -343,7 +343,7 @@ pub fn draw(
 
     // Shapes: containers and tiles, then boxes, then chips (batched per colour).
     let positions = cache.shapes.query(&visible);
-    let faded = |position: usize| focus && !highlight.lit_shapes.contains(&position);
+    let faded = |position: usize| focus && !highlight.lit_shapes.contains(position);
     // Chips by colour: ready, not ready, terminating, pending, faded.
     let mut chips: [Vec<Rect>; 5] = Default::default();
     let mut texts: Vec<usize> = Vec::new();
@@ -454,7 +454,7 @@ pub fn draw(
     ] {
         context.set_stroke_style_str(colour);
         context.set_line_width(3.0 / k);
-        for &position in set {
+        for position in set.iter() {
             if cache.levels.get(position) == Some(&Level::Hidden) {
                 continue;
             }
@@ -583,7 +583,7 @@ fn draw_labels(
             continue;
         }
         n_drawn += 1;
-        let lit = highlight.lit_edges.contains(&edge);
+        let lit = highlight.lit_edges.contains(edge);
         context.set_global_alpha(if highlight.is_empty() || lit {
             1.0
         } else {

@@ -8,7 +8,6 @@
 //! written into CSS (issue #12, item 13).
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -21,8 +20,8 @@ pub use super::state::Viewport;
 use crate::engine::highlight::{self, Highlight, StepDirection};
 use crate::engine::lod::{self, Collapse, Level, Tile};
 use crate::engine::pause::Pause;
+use crate::engine::positions::Positions;
 use crate::engine::scene::{self, build_scene_after, build_scene_pausable, IdKind, Scene, View};
-use crate::engine::sort::CollectCompact;
 use crate::engine::spatial::SpatialIndex;
 use crate::engine::Topology;
 
@@ -1199,7 +1198,7 @@ struct DrawnScene {
     labels: Vec<web_sys::Element>,
     label_of_edge: Vec<Option<usize>>,
     shown: Highlight,
-    shown_labels: BTreeSet<usize>,
+    shown_labels: Positions,
     /// The titles and edge labels, which the zoom cuts or hides.
     texts: Vec<ZoomText>,
     /// Where the edge labels go at each zoom, clear of each other (§13.2).
@@ -1294,7 +1293,7 @@ impl DrawnScene {
             labels,
             label_of_edge: scene.map_or_else(Vec::new, scene::label_elements),
             shown: Highlight::default(),
-            shown_labels: BTreeSet::new(),
+            shown_labels: Positions::new(),
             texts,
             placed,
         }
@@ -1348,11 +1347,11 @@ impl DrawnScene {
             &wanted.lit_edges,
             "data-lit",
         );
-        let lit_labels: BTreeSet<usize> = wanted
+        let lit_labels: Positions = wanted
             .lit_edges
             .iter()
-            .filter_map(|&edge| self.label_of_edge.get(edge).copied().flatten())
-            .collect_set();
+            .filter_map(|edge| self.label_of_edge.get(edge).copied().flatten())
+            .collect();
         flip(&self.labels, &self.shown_labels, &lit_labels, "data-lit");
         self.shown_labels = lit_labels;
         flip(
@@ -1371,18 +1370,13 @@ impl DrawnScene {
     }
 }
 
-fn flip(
-    elements: &[web_sys::Element],
-    shown: &BTreeSet<usize>,
-    wanted: &BTreeSet<usize>,
-    attribute: &str,
-) {
-    for &position in shown.difference(wanted) {
+fn flip(elements: &[web_sys::Element], shown: &Positions, wanted: &Positions, attribute: &str) {
+    for position in shown.difference(wanted) {
         if let Some(element) = elements.get(position) {
             let _ = element.remove_attribute(attribute);
         }
     }
-    for &position in wanted.difference(shown) {
+    for position in wanted.difference(shown) {
         if let Some(element) = elements.get(position) {
             let _ = element.set_attribute(attribute, "");
         }

@@ -9,6 +9,7 @@ use kubetopo::engine::highlight::{
     highlight, search, selection_target, step_selection, Highlight, StepDirection,
 };
 use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::positions::Positions;
 use kubetopo::engine::refs::{KindRef, NamespacedName};
 use kubetopo::engine::scene::{
     self, build_scene, id_from_key, parse_id, place_anchor, Filter, IdKind, Scene, View,
@@ -35,17 +36,17 @@ fn cluster_scene(topology: &Topology) -> Scene {
 }
 
 /// The ids of the shapes at `positions`, for readable assertions.
-fn shape_ids(scene: &Scene, positions: &BTreeSet<usize>) -> BTreeSet<String> {
+fn shape_ids(scene: &Scene, positions: &Positions) -> BTreeSet<String> {
     positions
         .iter()
-        .map(|&position| scene.shapes[position].id.clone())
+        .map(|position| scene.shapes[position].id.clone())
         .collect()
 }
 
-fn edge_ends(scene: &Scene, positions: &BTreeSet<usize>) -> Vec<(String, String)> {
+fn edge_ends(scene: &Scene, positions: &Positions) -> Vec<(String, String)> {
     positions
         .iter()
-        .map(|&position| {
+        .map(|position| {
             let edge = &scene.edges[position];
             (edge.from.clone(), edge.to.clone())
         })
@@ -90,7 +91,7 @@ fn selecting_a_service_lights_its_endpoints_their_containers_and_its_edges() {
     let topology = boutique();
     let scene = cluster_scene(&topology);
     let selected = scene::service_id("default", "cartservice");
-    let shown = highlight(&scene, Some(&selected), &BTreeSet::new());
+    let shown = highlight(&scene, Some(&selected), &Positions::new());
     let lit = shape_ids(&scene, &shown.lit_shapes);
     let cart_pods = pod_ids_of(&scene, "pod:default/cartservice-");
     assert!(!cart_pods.is_empty());
@@ -131,7 +132,7 @@ fn selecting_an_exposed_service_lights_the_edges_from_its_load_balancer() {
         .expect("the sample exposes a Service");
     let selected = scene::service_id(&service.namespace, &service.name);
     let load_balancer = scene::load_balancer_id(&service.namespace, &service.name);
-    let shown = highlight(&scene, Some(&selected), &BTreeSet::new());
+    let shown = highlight(&scene, Some(&selected), &Positions::new());
     let edges = edge_ends(&scene, &shown.lit_edges);
     let node_edges: Vec<_> = edges
         .iter()
@@ -156,7 +157,7 @@ fn selecting_a_workload_in_the_cluster_view_lights_its_groups_in_every_node() {
         .map(|shape| shape.id.clone())
         .collect();
     assert!(!groups.is_empty());
-    let shown = highlight(&scene, Some(&workload), &BTreeSet::new());
+    let shown = highlight(&scene, Some(&workload), &Positions::new());
     let lit = shape_ids(&scene, &shown.lit_shapes);
     for group in &groups {
         assert!(lit.contains(group), "{group}");
@@ -174,7 +175,7 @@ fn matches_are_lit_and_outlined_and_nothing_else_is_selected() {
         scene::service_id("default", "adservice"),
         scene::service_id("default", "emailservice"),
     ]);
-    let positions: BTreeSet<usize> = matches
+    let positions: Positions = matches
         .iter()
         .map(|id| scene.shape_index(id).expect("a Service of the demo"))
         .collect();
@@ -196,10 +197,10 @@ fn matches_are_lit_and_outlined_and_nothing_else_is_selected() {
 fn nothing_selected_and_nothing_matched_lights_nothing() {
     let scene = cluster_scene(&boutique());
     assert_eq!(
-        highlight(&scene, None, &BTreeSet::new()),
+        highlight(&scene, None, &Positions::new()),
         Highlight::default()
     );
-    let unknown = highlight(&scene, Some("svc:default/not-there"), &BTreeSet::new());
+    let unknown = highlight(&scene, Some("svc:default/not-there"), &Positions::new());
     assert!(unknown.selected_shapes.is_empty() && unknown.lit_edges.is_empty());
 }
 
@@ -479,7 +480,7 @@ fn s13_4_a_wide_search_lights_every_match_and_exactly_its_containers() {
         let found = search(&scene, &topology, needle, "");
         // The containers of the matches, looked up one by one by id.
         let mut expected = found.matches.clone();
-        for &position in &found.matches {
+        for position in found.matches.iter() {
             let mut parent = scene.shapes[position].parent.clone();
             for _ in 0..2 {
                 let Some(id) = parent else { break };
@@ -507,4 +508,50 @@ fn s13_4_a_wide_search_lights_every_match_and_exactly_its_containers() {
         Some(scene::service_id("team-000", "app-00000").as_str()),
         "a Service first"
     );
+}
+
+proptest::proptest! {
+    /// The highlight's sets of positions (issue #9: a bit per position, so a
+    /// search that matches 100,000 pods inserts and looks up in constant time)
+    /// answer as a `BTreeSet` of the same positions does.
+    #[test]
+    fn positions_answer_as_a_tree_set_of_the_same_positions(
+        mine in proptest::collection::vec(0usize..300, 0..80),
+        theirs in proptest::collection::vec(0usize..300, 0..80),
+        end in 0usize..320,
+    ) {
+        let set: Positions = mine.iter().copied().collect();
+        let other: Positions = theirs.iter().copied().collect();
+        let tree: BTreeSet<usize> = mine.iter().copied().collect();
+        let other_tree: BTreeSet<usize> = theirs.iter().copied().collect();
+        proptest::prop_assert_eq!(set.iter().collect::<Vec<_>>(), tree.iter().copied().collect::<Vec<_>>());
+        proptest::prop_assert_eq!(set.len(), tree.len());
+        proptest::prop_assert_eq!(set.is_empty(), tree.is_empty());
+        proptest::prop_assert_eq!(set.last(), tree.last().copied());
+        for position in 0..320 {
+            proptest::prop_assert_eq!(set.contains(position), tree.contains(&position));
+        }
+        proptest::prop_assert_eq!(
+            set.below(end).iter().collect::<Vec<_>>(),
+            tree.range(..end).copied().collect::<Vec<_>>()
+        );
+        proptest::prop_assert_eq!(
+            set.difference(&other).collect::<Vec<_>>(),
+            tree.difference(&other_tree).copied().collect::<Vec<_>>()
+        );
+        let mut union = set.clone();
+        union.union_with(&other);
+        proptest::prop_assert_eq!(
+            union.iter().collect::<Vec<_>>(),
+            tree.union(&other_tree).copied().collect::<Vec<_>>()
+        );
+        // Equal sets are equal however far their words reach.
+        proptest::prop_assert_eq!(set == other, tree == other_tree);
+        proptest::prop_assert_eq!(set.below(end) == set, tree.range(end..).next().is_none());
+        let mut fresh = Positions::new();
+        for &position in &mine {
+            let was_in = fresh.contains(position);
+            proptest::prop_assert_eq!(fresh.insert(position), !was_in);
+        }
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use kubetopo::engine::lod::{self, Collapse};
 use kubetopo::engine::model::Protocol;
+use kubetopo::engine::positions::Positions;
 use kubetopo::engine::scene::{build_scene, place_anchor, Filter, Scene, View};
 use kubetopo::engine::scene::{title_box, Rect};
 use kubetopo::engine::sim::{Counters, SimConfig, Simulator};
@@ -53,17 +54,17 @@ fn dump(overlay: &TraceOverlay) -> Vec<String> {
     lines
 }
 
-fn ids(scene: &Scene, positions: &BTreeSet<usize>) -> BTreeSet<String> {
+fn ids(scene: &Scene, positions: &Positions) -> BTreeSet<String> {
     positions
         .iter()
-        .map(|&p| scene.shapes[p].id.clone())
+        .map(|p| scene.shapes[p].id.clone())
         .collect()
 }
 
-fn edge_ends(scene: &Scene, positions: &BTreeSet<usize>) -> Vec<String> {
+fn edge_ends(scene: &Scene, positions: &Positions) -> Vec<String> {
     positions
         .iter()
-        .map(|&p| format!("{} → {}", scene.edges[p].from, scene.edges[p].to))
+        .map(|p| format!("{} → {}", scene.edges[p].from, scene.edges[p].to))
         .collect()
 }
 

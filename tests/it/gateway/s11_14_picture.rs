@@ -5,13 +5,12 @@
 //! simulator's requests through a Gateway with the weighted split (§11.7), and the
 //! three Gateway API edits.
 
-use std::collections::BTreeSet;
-
 use kubetopo::engine::config::Config;
 use kubetopo::engine::gateway::model::RouteKind;
 use kubetopo::engine::gateway::panel::{panel, Action};
 use kubetopo::engine::highlight::{edge_selection, highlight, search};
 use kubetopo::engine::ingest::SourceFile;
+use kubetopo::engine::positions::Positions;
 use kubetopo::engine::refs::NamespacedName;
 use kubetopo::engine::scene::gateway::weight_share;
 use kubetopo::engine::scene::{build_scene, Filter, Scene, View};
@@ -84,19 +83,19 @@ fn panel_facts(topology: &Topology, id: &str) -> Vec<String> {
 /// The shapes and edges that selecting `id` lights, as `shape ID` and
 /// `edge FROM -> TO` facts, then `selected ID` for the outlined shapes.
 fn lit_facts(scene: &Scene, id: &str) -> Vec<String> {
-    let lit = highlight(scene, Some(id), &BTreeSet::new());
+    let lit = highlight(scene, Some(id), &Positions::new());
     let shapes = lit
         .lit_shapes
         .iter()
-        .map(|&position| format!("shape {}", scene.shapes[position].id));
-    let edges = lit.lit_edges.iter().map(|&position| {
+        .map(|position| format!("shape {}", scene.shapes[position].id));
+    let edges = lit.lit_edges.iter().map(|position| {
         let edge = &scene.edges[position];
         format!("edge {} -> {}", edge.from, edge.to)
     });
     let selected = lit
         .selected_shapes
         .iter()
-        .map(|&position| format!("selected {}", scene.shapes[position].id));
+        .map(|position| format!("selected {}", scene.shapes[position].id));
     shapes.chain(edges).chain(selected).collect()
 }
 
@@ -499,7 +498,7 @@ fn s11_14_selecting_a_route_lights_its_edges_gateway_and_services() {
         ]
     );
     // A Route that is not in the picture lights nothing.
-    assert!(highlight(&scene, Some("route:HTTPRoute/shop/gone"), &BTreeSet::new()).is_empty());
+    assert!(highlight(&scene, Some("route:HTTPRoute/shop/gone"), &Positions::new()).is_empty());
 }
 
 /// §11.14: two Routes to one Service from one listener share an edge; selecting
