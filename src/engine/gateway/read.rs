@@ -1001,11 +1001,8 @@ fn read_rule<'n>(
         &mut unsupported,
         problems,
     );
-    for (index, backend) in reader
-        .seq(node, "backendRefs", FieldPath::new(path).key("backendRefs"))
-        .iter()
-        .enumerate()
-    {
+    let backend_nodes = reader.seq(node, "backendRefs", FieldPath::new(path).key("backendRefs"));
+    for (index, backend) in backend_nodes.iter().enumerate() {
         let backend_path = format!("{path}.backendRefs[{index}]");
         reader.record(backend, FieldPath::new(&backend_path));
         let mut backend_ref = read_backend_ref(reader, backend, &backend_path, namespace, problems);
@@ -1019,42 +1016,39 @@ fn read_rule<'n>(
         );
         rule.backend_refs.push(backend_ref);
     }
-    // The CEL rules on filters (§11.1).
-    let count = |name: &str| {
-        rule.filters
-            .iter()
-            .filter(|f| f.type_name() == name)
-            .count()
-    };
+    // The CEL rules on filters (§11.1), on the rule's list and on each
+    // backendRef's own list.
     let filters_node = node.get("filters").unwrap_or(node);
-    if count("RequestRedirect") > 0 && !rule.backend_refs.is_empty() {
+    if rule
+        .filters
+        .iter()
+        .any(|f| f.type_name() == "RequestRedirect")
+        && !rule.backend_refs.is_empty()
+    {
         problems.add(
             filters_node,
             &format!("{path}.filters"),
             "RequestRedirect and backendRefs cannot be used together".into(),
         );
     }
-    if count("RequestRedirect") > 0 && count("URLRewrite") > 0 {
-        problems.add(
-            filters_node,
-            &format!("{path}.filters"),
-            "RequestRedirect and URLRewrite cannot be used together".into(),
+    check_filter_list(
+        &rule.filters,
+        &ONCE_IN_A_RULE,
+        filters_node,
+        &format!("{path}.filters"),
+        "a rule",
+        problems,
+    );
+    for ((index, backend_ref), backend) in rule.backend_refs.iter().enumerate().zip(backend_nodes) {
+        // A backendRef's list has the same rules, but CORS is not limited there.
+        check_filter_list(
+            &backend_ref.filters,
+            &ONCE_IN_A_RULE[..4],
+            backend.get("filters").unwrap_or(backend),
+            &format!("{path}.backendRefs[{index}].filters"),
+            "a backendRef",
+            problems,
         );
-    }
-    for once in [
-        "RequestHeaderModifier",
-        "ResponseHeaderModifier",
-        "RequestRedirect",
-        "URLRewrite",
-        "CORS",
-    ] {
-        if count(once) > 1 {
-            problems.add(
-                filters_node,
-                &format!("{path}.filters"),
-                format!("{once} may appear at most once in a rule"),
-            );
-        }
     }
     let replaces_prefix = rule.filters.iter().any(|filter| {
         matches!(
@@ -1085,6 +1079,45 @@ fn read_rule<'n>(
         rule.unsupported = Some(unsupported.join(", "));
     }
     rule
+}
+
+/// The filter kinds a rule's list may hold at most once (§11.1).
+const ONCE_IN_A_RULE: [&str; 5] = [
+    "RequestHeaderModifier",
+    "ResponseHeaderModifier",
+    "RequestRedirect",
+    "URLRewrite",
+    "CORS",
+];
+
+/// The CEL rules on one list of filters, a rule's or a backendRef's (§11.1): not
+/// RequestRedirect with URLRewrite, and each kind of `once` at most once. `owner`
+/// names whose list it is, for the message.
+fn check_filter_list<'n>(
+    filters: &[Filter],
+    once: &[&str],
+    node: &'n YamlNode,
+    path: &str,
+    owner: &str,
+    problems: &mut Problems<'n>,
+) {
+    let count = |name: &str| filters.iter().filter(|f| f.type_name() == name).count();
+    if count("RequestRedirect") > 0 && count("URLRewrite") > 0 {
+        problems.add(
+            node,
+            path,
+            "RequestRedirect and URLRewrite cannot be used together".into(),
+        );
+    }
+    for kind in once {
+        if count(kind) > 1 {
+            problems.add(
+                node,
+                path,
+                format!("{kind} may appear at most once in {owner}"),
+            );
+        }
+    }
 }
 
 /// The CEL rules on Exact and PathPrefix values (§11.1).

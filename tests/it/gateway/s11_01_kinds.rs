@@ -185,6 +185,7 @@ spec:
 }
 
 /// §11.1: what the API server refuses, each at its own line, and the object is left out.
+/// A backendRef's own list of filters (§11.8) is checked as a rule's is.
 #[test]
 fn api_server_rejections_point_at_the_field() {
     let cases: &[(&str, &str, usize)] = &[
@@ -200,6 +201,8 @@ fn api_server_rejections_point_at_the_field() {
         ("ReplacePrefixMatch on an Exact match", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - matches: [{path: {type: Exact, value: /a}}]\n    filters:\n    - type: URLRewrite\n      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}\n    backendRefs: [{name: s, port: 80}]\n", 8),
         ("a path with //", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: //a}\n", 7),
         ("a TLSRoute without hostnames", "apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - backendRefs: [{name: s, port: 443}]\n", 5),
+        ("two header modifiers on one backendRef", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - backendRefs:\n    - name: s\n      port: 80\n      filters:\n      - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: a, value: b}]}}\n      - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: c, value: d}]}}\n", 10),
+        ("a redirect with a rewrite on one backendRef", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - backendRefs:\n    - name: s\n      port: 80\n    - name: t\n      port: 80\n      filters:\n      - {type: URLRewrite, urlRewrite: {hostname: a.example}}\n      - {type: RequestRedirect, requestRedirect: {hostname: b.example}}\n", 12),
         ("two refs to one parent", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  parentRefs:\n  - name: g\n  - name: g\n", 7),
     ];
     for (what, yaml, line) in cases {
