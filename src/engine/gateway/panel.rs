@@ -318,9 +318,20 @@ fn route_panel(topology: &Topology, key: &str) -> Option<Panel> {
         let total: i64 = status.backends.iter().map(|b| b.weight.max(0)).sum();
         for (backend_index, backend) in status.backends.iter().enumerate() {
             let share = weight_share(backend.weight.max(0), total);
+            // A backendRef's own filters, which run only when it is chosen (§11.8).
+            let own_filters = rule
+                .backend_refs
+                .get(backend_index)
+                .filter(|backend_ref| !backend_ref.filters.is_empty())
+                .map(|backend_ref| {
+                    let names: Vec<&str> =
+                        backend_ref.filters.iter().map(|f| f.type_name()).collect();
+                    format!(" · filters {}", names.join(", "))
+                })
+                .unwrap_or_default();
             rules.push(Line {
                 text: format!(
-                    "→ {}{}{}",
+                    "→ {}{}{own_filters}{}",
                     backend.backend,
                     if share.is_empty() {
                         String::new()

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use kubetopo::engine::gateway::model::PathModifier;
+use kubetopo::engine::gateway::panel::panel;
 use kubetopo::engine::gateway::routing::modify_path;
 use kubetopo::engine::trace::{HopAction, Trace, Verdict};
 
@@ -526,4 +527,33 @@ fn s11_8_grpc_route_backend_ref_filters_run_for_the_chosen_backend() {
     let http = trace.http.as_ref().unwrap();
     assert_eq!(http.status, Some(500));
     assert_eq!(http.grpc_status, Some("UNAVAILABLE"));
+}
+
+/// §11.8 and §11.14: the Route's details panel names a backendRef's own filters on
+/// that backend's line, and the rule's filters on the rule's line.
+#[test]
+fn s11_8_the_route_panel_lists_each_backend_refs_own_filters() {
+    let (topology, _) = split_route(
+        "    filters:\n    - type: RequestHeaderModifier\n      requestHeaderModifier: {set: [{name: X-Rule, value: r}]}\n",
+        "    - name: infra-backend-v1\n      port: 8080\n      filters:\n      - {type: URLRewrite, urlRewrite: {hostname: v1.example}}\n      - {type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: X-B, value: \"1\"}]}}\n    - {name: infra-backend-v2, port: 8080}\n",
+    );
+    let panel =
+        panel(&topology, &format!("route:HTTPRoute/{NS}/split")).expect("the Route's panel");
+    let rules: Vec<&str> = panel
+        .sections
+        .iter()
+        .filter(|section| section.testid == "route-rules")
+        .flat_map(|section| &section.lines)
+        .map(|line| line.text.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "rule 0: /, filters RequestHeaderModifier",
+            &format!(
+                "→ {NS}/infra-backend-v1:8080 · 50% · filters URLRewrite, RequestHeaderModifier"
+            ),
+            &format!("→ {NS}/infra-backend-v2:8080 · 50%"),
+        ]
+    );
 }
