@@ -13,6 +13,7 @@ mod s11_07_backends;
 mod s11_08_filters;
 mod s11_09_other_routes;
 mod s11_10_tracing;
+mod s11_11_status_json;
 mod s11_13_simulator_choices;
 mod s11_14_picture;
 mod s11_15_backend_tls;
