@@ -46,6 +46,13 @@ fn main() {
     let deps = engine::deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
     eprintln!("deps: {:?} ({})", t.elapsed(), deps.len());
     let t = Instant::now();
+    let gateway = engine::gateway::resolve_gateways(&manifests, &services, &mut diagnostics);
+    eprintln!(
+        "gateway: {:?} ({} routes)",
+        t.elapsed(),
+        gateway.routes.len()
+    );
+    let t = Instant::now();
     engine::explain::explain(&manifests, &cluster, &index, &services, &mut diagnostics);
     eprintln!("explain: {:?}", t.elapsed());
     let t = Instant::now();
