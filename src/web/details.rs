@@ -402,6 +402,19 @@ fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoVi
     .into_any()
 }
 
+/// The pods of workload `workload` in `namespace`.
+fn pods_of<'t>(
+    topology: &'t Topology,
+    namespace: &'t str,
+    workload: &'t KindRef,
+) -> impl Iterator<Item = &'t crate::engine::cluster::ClusterPod> {
+    topology
+        .cluster
+        .pods
+        .iter()
+        .filter(move |p| p.namespace == namespace && p.workload.as_ref() == Some(workload))
+}
+
 fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView {
     // key: namespace/Kind/name
     let mut parts = key.splitn(3, '/');
@@ -412,11 +425,7 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
     );
     let workload_ref = KindRef::new(&kind, &name);
     let object = format!("{kind}/{namespace}/{name}");
-    let pods: Vec<_> = topology
-        .cluster
-        .pods
-        .iter()
-        .filter(|p| p.namespace == namespace && p.workload.as_ref() == Some(&workload_ref))
+    let pods: Vec<_> = pods_of(topology, &namespace, &workload_ref)
         .cloned()
         .collect();
     let n_ready = pods.iter().filter(|p| p.ready).count();
@@ -426,11 +435,17 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         .iter()
         .find(|w| w.meta.namespace == namespace && w.kind.as_str() == kind && w.meta.name == name)
         .cloned();
-    let replicas = pods.len() as u32;
     let scale = move |delta: i64| {
         let (namespace, kind, name) = (namespace.clone(), kind.clone(), name.clone());
         move |_| {
-            let replicas = (i64::from(replicas) + delta).max(0) as u32;
+            // Counted in the simulator's topology, which has every edit made so far:
+            // the picture of the last one may not be installed yet (issue #9).
+            let Some(topology) = super::traffic::newest_topology() else {
+                return;
+            };
+            let replicas =
+                pods_of(&topology, &namespace, &KindRef::new(&kind, &name)).count() as i64;
+            let replicas = (replicas + delta).max(0) as u32;
             super::traffic::edit(
                 state,
                 crate::engine::whatif::Mutation::ScaleWorkload {

@@ -88,8 +88,6 @@ pub async fn prebuild(state: AppState, topology: &Arc<Topology>, pause: &Pause<'
     drop(before);
     let tiles = Arc::new(lod::tiles_pausable(&layout, topology, pause).await);
     canvas::index_ahead(&layout, pause).await;
-    super::traffic::index_ahead(topology, pause).await;
-    super::policies::graph_ahead(topology, pause).await;
     PREBUILT.set(Some(Prebuilt {
         topology: Arc::downgrade(topology),
         view,

@@ -332,14 +332,19 @@ impl AppState {
         }
     }
 
-    /// Installs a topology changed by a what-if edit.
-    pub fn apply_edit(&self, topology: Arc<Topology>, edit: AppliedEdit) {
+    /// Lists a what-if edit. The topology it made is shown by
+    /// [`AppState::show_edited`] once its picture is laid out.
+    pub fn record_edit(&self, edit: AppliedEdit) {
+        self.edits.update(|edits| edits.push(edit));
+    }
+
+    /// Installs a topology changed by what-if edits.
+    pub fn show_edited(&self, topology: Arc<Topology>) {
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
             value: topology,
         });
-        self.edits.update(|edits| edits.push(edit));
     }
 
     /// Installs a topology re-derived from the base with `edits` (after an undo).

@@ -195,6 +195,12 @@ fn simulator_serial() -> u64 {
     SIMULATOR_SERIAL.with(std::cell::Cell::get)
 }
 
+/// The topology the simulator runs: the newest, with every what-if edit made so
+/// far, also one whose picture is not installed yet.
+pub fn newest_topology() -> Option<Arc<Topology>> {
+    with_simulator(|simulator| simulator.shared_topology())
+}
+
 /// Applies a what-if edit to the simulator, so new packets follow the new
 /// topology at once, and shows the simulator's edited topology. The app and the
 /// simulator share one topology: the mutation runs once, on the simulator's, which
@@ -215,13 +221,11 @@ fn apply_mutation(state: AppState, mutation: Mutation) -> Result<(), String> {
     });
     match outcome {
         Some(Ok((report, topology))) => {
-            state.apply_edit(
-                topology,
-                AppliedEdit {
-                    mutation,
-                    description: report.description,
-                },
-            );
+            state.record_edit(AppliedEdit {
+                mutation,
+                description: report.description,
+            });
+            super::worker::show_edit(state, topology);
             Ok(())
         }
         Some(Err(error)) => Err(error.to_string()),

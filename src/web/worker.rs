@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -21,6 +22,7 @@ use crate::engine::codec;
 use crate::engine::ingest::SourceFile;
 use crate::engine::pause::{self, Pause};
 use crate::engine::stages::{self, ReadInParts, Stage};
+use crate::engine::Topology;
 
 /// Inputs from this size on are analysed through the worker: below it the whole
 /// analysis takes a few frames, less than a round trip to the worker would add.
@@ -221,7 +223,6 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
         state,
         serial,
         Box::pin(async move {
-            let slice_over = || now_ms() - SLICE_STARTED.get() > SLICE_MS;
             let pause = Pause::when(&slice_over);
             let simulated = stages::build_pausable(read, &config, &pause).await;
             show_progress(
@@ -240,6 +241,8 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
             let analysed_at = now_ms();
             let topology = state.prepare_install(topology);
             super::graph::prebuild(state, &topology, &pause).await;
+            super::traffic::index_ahead(&topology, &pause).await;
+            super::policies::graph_ahead(&topology, &pause).await;
             pause.next_task().await;
             state.install_prepared(topology, analysed_at);
         }),
@@ -249,6 +252,32 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
 /// The longest slice of a paused analysis, in milliseconds: a key pressed while it
 /// runs waits at most about this long.
 const SLICE_MS: f64 = 30.0;
+
+/// Whether the running slice has had its [`SLICE_MS`].
+fn slice_over() -> bool {
+    now_ms() - SLICE_STARTED.get() > SLICE_MS
+}
+
+/// Shows the topology a what-if edit made once its picture is laid out, in slices
+/// as an analysis's is (issue #9: at 10,000 pods the layout and tiles of an edit
+/// were one task of 140 to 200 ms). It is installed only if the simulator still
+/// runs it: a newer edit, an undo, a reset or an analysis since then has its own.
+pub fn show_edit(state: AppState, topology: Arc<Topology>) {
+    run_in_slices(
+        state,
+        state.analysis_serial.get_value(),
+        Box::pin(async move {
+            let pause = Pause::when(&slice_over);
+            super::graph::prebuild(state, &topology, &pause).await;
+            pause.next_task().await;
+            if super::traffic::newest_topology()
+                .is_some_and(|newest| Arc::ptr_eq(&newest, &topology))
+            {
+                state.show_edited(topology);
+            }
+        }),
+    );
+}
 
 thread_local! {
     /// When the running slice started (`performance.now()`).

@@ -105,3 +105,35 @@ test('what-if from the graph: node failure, scaling, service type and policies',
   await expect(page.getByTestId('edits').locator('li')).toHaveCount(4);
   await app.assertClean();
 });
+
+test('what-if: edits made faster than their pictures are drawn all count, and a reset right after an edit stays reset', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  const frontendPods = page.locator('.graph .shape.pod[data-id^="pod:default/frontend-"]');
+  await expect(frontendPods).toHaveCount(1);
+  await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/frontend"]').first().click({ position: { x: 30, y: 6 } });
+  await expect(page.getByTestId('details-title')).toHaveText('Deployment/frontend');
+  // Two clicks in one task: the second comes before the first edit's picture is
+  // installed, and still counts from the first one's replicas.
+  await page.evaluate(() => {
+    const button = document.querySelector('[data-testid="scale-up"]');
+    button.click();
+    button.click();
+  });
+  await expect(frontendPods).toHaveCount(3);
+  await expect(page.getByTestId('edits').locator('li')).toHaveCount(2);
+  await expect(page.getByTestId('workload-pods')).toHaveText('3/3 ready');
+  // An edit, then Reset in the same task: the edit's picture, laid out after the
+  // reset, is not installed over it.
+  await page.evaluate(() => {
+    document.querySelector('[data-testid="scale-up"]').click();
+    document.querySelector('[data-testid="reset"]').click();
+  });
+  await expect(page.getByTestId('edits')).toBeEmpty();
+  await expect(frontendPods).toHaveCount(1);
+  await page.waitForTimeout(500);
+  await expect(frontendPods).toHaveCount(1);
+  await expect(page.getByTestId('workload-pods')).toHaveText('1/1 ready');
+  await app.screenshot('whatif-quick-edits');
+  await app.assertClean();
+});
