@@ -444,7 +444,8 @@ pub fn Graph() -> impl IntoView {
     });
     // Shows `text` beside the pointer at (x, y), or no tooltip: below it in the
     // graph's upper half, above it in the lower half, so that a long listing (a
-    // policy join's) is not cut off at the graph's bottom.
+    // policy join's) is not cut off at the graph's bottom; one taller than the room
+    // there grows toward the middle (`.tip-lane` in the style sheet).
     let show_tip =
         move |element: &web_sys::HtmlDivElement, x: i32, y: i32, text: Option<String>| {
             let rect = element.get_bounding_client_rect();
@@ -1075,7 +1076,7 @@ pub fn Graph() -> impl IntoView {
                 on:pointerdown=on_minimap_down on:pointermove=on_minimap_move
                 on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
                 on:wheel=|ev: leptos::ev::WheelEvent| ev.stop_propagation()></canvas>
-            {move || tooltip.get().map(|(x, side, y, text)| view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=format!("left:{x:.0}px;{side}:{y:.0}px")>{text}</div> })}
+            {move || tooltip.get().map(|(x, side, y, text)| view! { <div class="tip-lane" style=format!("left:{x:.0}px;{side}:{y:.0}px")><div class="tooltip" role="tooltip" data-testid="tooltip">{text}</div></div> })}
             <Legend />
         </div>
     }

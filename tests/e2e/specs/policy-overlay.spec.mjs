@@ -693,3 +693,44 @@ test('a policy join panned out of the graph is not a stop of Tab; panned back, i
   await expect.poll(async () => (await states()).every(([inside, tab]) => inside && tab === '0')).toBe(true);
   await app.assertClean();
 });
+
+test('a listing taller than the room beside its mark moves toward the middle and is shown whole inside the graph', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = await openFittedWithPolicies(page);
+  const area = await page.locator('.graph').boundingBox();
+  const layer = await page.getByTestId('trace-layer').boundingBox();
+  const joins = page.locator('.trace-layer .policy-join');
+  const points = await joins.evaluateAll((gs) => gs.map((g) => g.getAttribute('transform').match(/-?[\d.]+/g).map(Number)));
+  const tooltip = page.getByTestId('tooltip');
+  // A join in each half of the graph, each given the longest listing there is
+  // (MAX_LISTED = 12 connections, then how many more) of lines long enough to
+  // wrap: more than half the graph's height, so it cannot fit on the mark's side.
+  // The joins nearest the middle: the room on their own side is about half the graph.
+  const nearest = (inHalf) => points.reduce((best, [, y], i) => (inHalf(y) && (best < 0 || Math.abs(y - area.height / 2) < Math.abs(points[best][1] - area.height / 2)) ? i : best), -1);
+  const upper = nearest((y) => y < area.height / 2);
+  const lower = nearest((y) => y > area.height / 2);
+  expect(upper).toBeGreaterThanOrEqual(0);
+  expect(lower).toBeGreaterThanOrEqual(0);
+  const long = [...Array.from({ length: 12 }, (_, i) => `frontend → checkoutservice-${i} :5050/TCP · denied by policy default/deny-all, default/checkout-${i}`), 'and 30 more'].join('\n');
+  for (const [index, below] of [[upper, true], [lower, false]]) {
+    const join = joins.nth(index);
+    await join.evaluate((g, text) => g.setAttribute('data-tip', text), long);
+    await join.focus();
+    await page.keyboard.press('Enter');
+    await expect(tooltip).toBeVisible();
+    expect(await tooltip.textContent()).toBe(long);
+    const tip = await tooltip.boundingBox();
+    // Whole: inside the graph, and nothing of it hidden.
+    expect(tip.y).toBeGreaterThanOrEqual(area.y - 1);
+    expect(tip.y + tip.height).toBeLessThanOrEqual(area.y + area.height + 1);
+    expect(await tooltip.evaluate((e) => e.scrollHeight <= e.clientHeight + 1)).toBe(true);
+    expect(tip.height).toBeGreaterThan(area.height / 2);
+    // Moved toward the middle from where a short listing would start.
+    const y = layer.y + points[index][1];
+    if (below) expect(tip.y).toBeLessThan(y + 14 - 2);
+    else expect(tip.y + tip.height).toBeGreaterThan(y - 14 + 2);
+    await app.screenshot(`policy-overlay-tall-listing-${below ? 'upper' : 'lower'}-1024x768`);
+    await page.keyboard.press('Escape');
+    await expect(tooltip).toHaveCount(0);
+  }
+});
