@@ -325,6 +325,9 @@ pub fn policy_overlay(
             join.listing
                 .push_str(&(join.n_connections - MAX_LISTED).to_string());
             join.listing.push_str(" more");
+        } else {
+            // No line after the last connection's.
+            join.listing.pop();
         }
     }
     PolicyOverlay {

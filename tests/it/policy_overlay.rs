@@ -1032,6 +1032,12 @@ fn s8_6_a_bundle_counts_and_lists_its_edges() {
             assert_eq!(join.n_edges, n_edges, "{view:?}");
             assert_eq!(join.n_connections, expected.len(), "{view:?}");
             let lines: Vec<&str> = join.listing.lines().collect();
+            // No empty line after the last, which a tooltip would show.
+            assert!(
+                !join.listing.ends_with('\n'),
+                "{view:?}: {:?}",
+                join.listing
+            );
             let n_listed = expected.len().min(MAX_LISTED);
             assert_eq!(lines[..n_listed], expected[..n_listed], "{view:?}");
             if expected.len() > MAX_LISTED {

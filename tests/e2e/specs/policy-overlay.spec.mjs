@@ -244,6 +244,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     await expect(page.locator('.trace-layer .policy-label').filter({ hasText: /^\d+× :/ })).not.toHaveCount(0);
     // No shield is left on a workload hidden in a tile.
     await expect(shields(page)).toHaveCount(0);
+    expect((await checkJoinsOnTiles(page, boutique)).some((n) => n > 1)).toBe(true);
     await app.screenshot(`policy-overlay-tiles-boutique-${width}`);
     // Zoomed in again, the edges go back to the workloads.
     for (let i = 0; i < 6 && (await app.graph.getAttribute('data-large')) === 'true'; i++) {
@@ -278,9 +279,31 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     const generated = await drawnEdges(page);
     expect(generated.some((e) => e.pairs > 1)).toBe(true);
     expect(generated.some((e) => !e.allowed)).toBe(true);
+    await checkJoinsOnTiles(page, generated);
     await app.screenshot(`policy-overlay-tiles-generated-${width}`);
     await app.assertClean();
   });
+}
+
+/** On tiles as on workloads, the joins count every drawn edge once, a count
+ * written at a mark is its bundle's (where the engine found it room: labels never
+ * overlap), and each join lists the workload connections its edges stand for (at
+ * most 12, then how many more). Returns each join's number of edges. */
+async function checkJoinsOnTiles(page, drawn) {
+  const joins = page.locator('.trace-layer .policy-join');
+  const marks = await joins.evaluateAll((gs) => gs.map((g) => ({
+    edges: Number(g.dataset.edges), tip: g.dataset.tip, count: g.querySelector('text.policy-count')?.textContent ?? null,
+  })));
+  expect(marks.reduce((sum, mark) => sum + mark.edges, 0)).toBe(drawn.length);
+  for (const mark of marks) {
+    if (mark.edges === 1 || mark.count !== null) expect(mark.count).toBe(mark.edges > 1 ? `×${mark.edges}` : null);
+    const lines = mark.tip.split('\n');
+    const listed = lines.filter((line) => line.includes(' → '));
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThanOrEqual(12);
+    if (listed.length < lines.length) expect(lines.at(-1)).toMatch(/^and \d+ more$/);
+  }
+  return marks.map((mark) => mark.edges);
 }
 
 /** Every shape the scene's SVG draws: its id and its box on screen. */
