@@ -1101,3 +1101,27 @@ fn trace_through_a_gateway_with_sni_host_method_and_headers_s11_10() {
         serde_json::json!({"x-tenant": "us"})
     );
 }
+
+/// §11.7 and §11.10: `--seed` drives the weighted choice through a Gateway from the
+/// CLI as in the engine: over seeds, the canary sample's 90/10 split sends most
+/// requests to `cart` and some to `cart-canary`, and one seed always gives the same
+/// backend.
+#[test]
+fn trace_seed_chooses_the_weighted_backend_through_a_gateway_s11_7() {
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/gateway-canary.yaml");
+    let backend_of = |seed: u64| {
+        let seed = seed.to_string();
+        let (json, _) = trace_gateway_json(
+            &manifests,
+            "http://shop.example.com/cart",
+            &["--seed", &seed],
+        );
+        json["http"]["backendService"].as_str().unwrap().to_string()
+    };
+    let chosen: Vec<String> = (0..30).map(backend_of).collect();
+    let n_canary = chosen.iter().filter(|b| *b == "shop/cart-canary").count();
+    let n_cart = chosen.iter().filter(|b| *b == "shop/cart").count();
+    assert_eq!(n_cart + n_canary, chosen.len(), "{chosen:?}");
+    assert!(n_canary > 0 && n_cart > 2 * n_canary, "{chosen:?}");
+    assert_eq!(backend_of(7), chosen[7]);
+}

@@ -688,13 +688,13 @@ fn run_filters(
             Filter::RequestHeaderModifier(modifier) => {
                 apply_headers(&mut forwarded.headers, modifier);
                 push(format!(
-                    "RequestHeaderModifier: {}",
+                    "RequestHeaderModifier: {} (§11.8)",
                     describe_modifier(modifier)
                 ));
             }
             Filter::ResponseHeaderModifier(modifier) => {
                 push(format!(
-                    "ResponseHeaderModifier changes the response only: {}",
+                    "ResponseHeaderModifier changes the response only: {} (§11.8)",
                     describe_modifier(modifier)
                 ));
             }
@@ -773,7 +773,9 @@ fn run_filters(
                 });
             }
             Filter::Cors => {
-                push("CORS changes only response headers and preflight answers".to_string());
+                push(
+                    "CORS changes only response headers and preflight answers (§11.8)".to_string(),
+                );
             }
             Filter::ExtensionRef(name) => {
                 let why = format!("{rule_text} has an ExtensionRef filter ({name}) that kubetopo cannot run; a filter may not be skipped, so the request fails (§11.8)");

@@ -770,6 +770,22 @@ pub fn resolve_gateways(
             .filter(|r| r.unsupported.is_none())
             .count();
         let attached = resolved.parents.iter().any(|p| !p.attachments.is_empty());
+        // The BackendTLSPolicy that applies to a backend's port of the Service at
+        // `service` (§11.15).
+        let tls_policy = |service: usize, backend: &BackendRef| {
+            let port_name = services[service]
+                .ports
+                .iter()
+                .find(|p| Some(p.port) == backend.port)
+                .and_then(|p| p.name.as_deref());
+            backend_tls::applying(
+                manifests,
+                &backend_tls_policies,
+                &services[service].namespace,
+                &services[service].name,
+                port_name,
+            )
+        };
         for rule in &route.rules {
             let mut backends = Vec::new();
             for backend in &rule.backend_refs {
@@ -780,23 +796,14 @@ pub fn resolve_gateways(
                     services,
                     &service_index,
                     &mut grants,
+                    &tls_policy,
                 );
                 // A BackendTLSPolicy on the port that cannot be met makes the backend
                 // invalid (§11.15).
                 let check = check.and_then(|service| {
-                    let port_name = services[service]
-                        .ports
-                        .iter()
-                        .find(|p| Some(p.port) == backend.port)
-                        .and_then(|p| p.name.as_deref());
-                    let policy = backend_tls::applying(
-                        manifests,
-                        &backend_tls_policies,
-                        &services[service].namespace,
-                        &services[service].name,
-                        port_name,
-                    );
-                    match policy.and_then(|p| backend_tls_policies[p].unmet.clone()) {
+                    match tls_policy(service, backend)
+                        .and_then(|p| backend_tls_policies[p].unmet.clone())
+                    {
                         Some(unmet) => Err(unmet),
                         None => Ok(service),
                     }
@@ -833,6 +840,7 @@ pub fn resolve_gateways(
                         services,
                         &service_index,
                         &mut grants,
+                        &tls_policy,
                     ) {
                         if !resolved.parents.is_empty() {
                             diagnostics.push(backend_diagnostic(route, mirror, reason, &format!("{message}; the mirror is dropped and the main request is unaffected")));
@@ -1883,6 +1891,8 @@ pub fn age_key(timestamp: Option<&str>) -> (bool, String) {
 
 /// Checks one backendRef (§11.7), in the order the spec gives: RefNotPermitted,
 /// InvalidKind, BackendNotFound, UnsupportedProtocol. Ok is the Service's position.
+/// `tls_policy` finds the BackendTLSPolicy on a backend's port, under which an
+/// HTTPRoute may reach a `kubernetes.io/wss` port.
 pub(crate) fn check_backend(
     service_objects: &BTreeMap<(&str, &str), &Service>,
     route: &Route,
@@ -1890,6 +1900,7 @@ pub(crate) fn check_backend(
     services: &[ResolvedService],
     service_index: &BTreeMap<(&str, &str), usize>,
     grants: &mut Grants,
+    tls_policy: &dyn Fn(usize, &BackendRef) -> Option<usize>,
 ) -> Result<usize, (&'static str, String)> {
     if backend.namespace != route.meta.namespace
         && !grants.permits(
@@ -1957,7 +1968,12 @@ pub(crate) fn check_backend(
         let supported = match app_protocol.as_str() {
             "kubernetes.io/h2c" => matches!(route.kind, RouteKind::Http | RouteKind::Grpc),
             "kubernetes.io/ws" => route.kind == RouteKind::Http,
-            "kubernetes.io/wss" => route.kind == RouteKind::Tls,
+            // TLS to the backend: a TLSRoute passes it through; an HTTPRoute's
+            // proxy speaks it under a BackendTLSPolicy (§11.15).
+            "kubernetes.io/wss" => {
+                route.kind == RouteKind::Tls
+                    || route.kind == RouteKind::Http && tls_policy(position, backend).is_some()
+            }
             _ => true,
         };
         if !supported {

@@ -75,3 +75,32 @@ fn the_data_plane_and_its_address() {
         "Accepted=False/UnsupportedAddress"
     );
 }
+
+/// §11.2: an `IPAddress` request whose value is not an IP address leaves the
+/// Gateway accepted but not programmed (`AddressNotUsable`), with a warning at
+/// `spec.addresses`.
+#[test]
+fn s11_2_a_requested_address_that_is_not_an_ip_is_not_usable() {
+    let topology = run(
+        &gw("g", "  - {name: h, port: 80, protocol: HTTP}\n").replace(
+            "gatewayClassName: c\n",
+            "gatewayClassName: c\n  addresses: [{type: IPAddress, value: not-an-ip}]\n",
+        ),
+    );
+    let g = gateway(&topology, "g");
+    assert_eq!(
+        conditions(&g.conditions),
+        [
+            "Accepted=True/Accepted",
+            "Programmed=False/AddressNotUsable"
+        ]
+    );
+    let warning = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "gateway-address-unsupported")
+        .expect("a warning");
+    assert_eq!(warning.field, "spec.addresses");
+    assert!(warning.source.line > 0);
+    assert!(warning.message.contains("not-an-ip"), "{}", warning.message);
+}

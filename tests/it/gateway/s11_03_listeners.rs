@@ -267,3 +267,58 @@ fn https_misdirected_requests() {
         );
     }
 }
+
+/// §11.3: a listener's certificate in another namespace needs a ReferenceGrant
+/// there from Gateways of the listener's namespace; a grant from HTTPRoutes does not
+/// do, since every field of a grant must match.
+#[test]
+fn s11_3_a_certificate_in_another_namespace_needs_a_grant_from_gateways() {
+    let listener = "  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert, namespace: certs}]}}\n";
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: certs}\ntype: kubernetes.io/tls\n---\n";
+    let grant = |from_kind: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {{name: allow, namespace: certs}}\nspec:\n  from: [{{group: gateway.networking.k8s.io, kind: {from_kind}, namespace: default}}]\n  to: [{{group: \"\", kind: Secret}}]\n---\n")
+    };
+    let resolved_refs = |grant: &str| {
+        let topology = run(&format!("{secret}{grant}{}", gw("g", listener)));
+        let condition = conditions(&gateway(&topology, "g").listeners[0].conditions)
+            .into_iter()
+            .find(|c| c.starts_with("ResolvedRefs="))
+            .expect("ResolvedRefs");
+        (
+            condition,
+            codes(&topology).contains(&"gateway-listener-bad-certificate"),
+        )
+    };
+    assert_eq!(
+        resolved_refs(""),
+        ("ResolvedRefs=False/RefNotPermitted".to_string(), true)
+    );
+    assert_eq!(
+        resolved_refs(&grant("HTTPRoute")),
+        ("ResolvedRefs=False/RefNotPermitted".to_string(), true)
+    );
+    assert_eq!(
+        resolved_refs(&grant("Gateway")),
+        ("ResolvedRefs=True/ResolvedRefs".to_string(), false)
+    );
+}
+
+/// §11.3: `from: Selector` without a selector matches no namespace: a warning at
+/// `allowedRoutes.namespaces`, and not even a Route of the Gateway's own namespace
+/// attaches.
+#[test]
+fn s11_3_from_selector_without_a_selector_allows_no_route() {
+    let topology = run(&format!(
+        "{}apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r}}\nspec:\n  parentRefs: [{{name: g}}]\n",
+        gw(
+            "g",
+            "  - name: h\n    port: 80\n    protocol: HTTP\n    allowedRoutes:\n      namespaces: {from: Selector}\n"
+        )
+    ));
+    assert!(codes(&topology).contains(&"gateway-selector-matches-nothing"));
+    assert_eq!(
+        conditions(&route(&topology, "r").parents[0].conditions)[0],
+        "Accepted=False/NotAllowedByListeners"
+    );
+    assert_eq!(gateway(&topology, "g").listeners[0].attached_routes, 0);
+}

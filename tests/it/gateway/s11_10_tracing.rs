@@ -44,6 +44,14 @@ fn trace_hops_and_json() {
 
     let redirected = send(&topology, &Request::get("http://shop.example.com/basket/7"));
     assert_eq!(redirected.verdict, Verdict::Redirected);
+    let redirected_json: serde_json::Value =
+        serde_json::from_str(&kubetopo::engine::trace::to_json(&redirected)).unwrap();
+    assert_eq!(redirected_json["verdict"], "redirected");
+    assert_eq!(redirected_json["http"]["status"], 301);
+    assert_eq!(
+        redirected_json["http"]["location"],
+        "http://shop.example.com/cart/7"
+    );
     assert_eq!(
         redirected.http.unwrap().location.as_deref(),
         Some("http://shop.example.com/cart/7")
@@ -106,5 +114,94 @@ fn s11_10_request_form_parses_like_the_cli() {
     assert_eq!(
         http.backend_service,
         Some(NamespacedName::new("payments", "payments"))
+    );
+}
+
+/// §11.10: every hop of the proxy's decisions says which section decided: the
+/// listener, the rule, each filter (the rule's and the chosen backendRef's, of every
+/// kind) and the backend.
+#[test]
+fn s11_10_every_gateway_hop_cites_its_section() {
+    use super::requests::{address, split_route};
+    let rule = "    filters:\n    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-A, value: \"1\"}]}}\n    - {type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: X-B, value: \"2\"}]}}\n    - {type: URLRewrite, urlRewrite: {hostname: inner.example}}\n    - {type: RequestMirror, requestMirror: {backendRef: {name: infra-backend-v2, port: 8080}}}\n    - {type: CORS, cors: {allowOrigins: [\"https://a.example\"]}}\n";
+    let backend = "    - name: infra-backend-v1\n      port: 8080\n      filters: [{type: RequestHeaderModifier, requestHeaderModifier: {remove: [x-a]}}]\n";
+    let (filters, ip) = split_route(rule, backend);
+    let sample = kubetopo_sample();
+    let sample_ip = address(&sample, "web");
+    let mut traces = vec![send(&filters, &Request::get(&format!("http://{ip}/any")))];
+    for path in ["/", "/cart", "/basket", "/nothing-here"] {
+        let url = format!("http://{sample_ip}{path}");
+        traces.push(send(
+            &sample,
+            &Request {
+                host: Some("shop.example.com"),
+                ..Request::get(&url)
+            },
+        ));
+    }
+    let gateway_actions = [
+        HopAction::GatewayListener,
+        HopAction::GatewayRoute,
+        HopAction::GatewayFilter,
+        HopAction::GatewayBackend,
+    ];
+    let mut n_filters = 0;
+    for trace in &traces {
+        for hop in trace
+            .hops
+            .iter()
+            .filter(|h| gateway_actions.contains(&h.action))
+        {
+            n_filters += usize::from(hop.action == HopAction::GatewayFilter);
+            assert!(
+                hop.detail.contains("(§11.") || hop.detail.contains("; §11."),
+                "{:?}: {}",
+                hop.action,
+                hop.detail
+            );
+        }
+    }
+    assert!(
+        n_filters >= 6,
+        "the filters of every kind were run: {n_filters}"
+    );
+}
+
+/// §11.10: a host that several Gateways claim on the port goes to the first by
+/// namespace/name, and the listener hop says which others claim it too.
+#[test]
+fn s11_10_a_host_several_gateways_claim_goes_to_the_first_by_name() {
+    use super::requests::{base, gateway, http_route, run};
+    let route = |name: &str, gateway: &str| {
+        http_route(
+            name,
+            &format!("  parentRefs: [{{name: {gateway}}}]\n  hostnames: [shop.example.com]\n  rules:\n  - backendRefs: [{{name: infra-backend-v1, port: 8080}}]\n"),
+        )
+    };
+    let listener = "  - {name: http, port: 80, protocol: HTTP}\n";
+    let topology = run(&format!(
+        "{}{}{}{}{}",
+        base(),
+        gateway("zeta", listener),
+        gateway("alpha", listener),
+        route("to-zeta", "zeta"),
+        route("to-alpha", "alpha"),
+    ));
+    let trace = send(&topology, &Request::get("http://shop.example.com/"));
+    assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+    let http = trace.http.as_ref().unwrap();
+    assert_eq!(
+        http.route.as_deref(),
+        Some("HTTPRoute/gateway-conformance-infra/to-alpha")
+    );
+    let claims = trace
+        .hops
+        .iter()
+        .find(|h| h.detail.contains("claims shop.example.com"))
+        .map(|h| h.detail.as_str())
+        .unwrap_or_default();
+    assert!(
+        claims.contains("Gateway gateway-conformance-infra/alpha claims shop.example.com on port 80 (so do gateway-conformance-infra/zeta; kubetopo takes the first by namespace/name)"),
+        "{claims}"
     );
 }

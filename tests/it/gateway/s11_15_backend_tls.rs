@@ -14,12 +14,21 @@ use kubetopo::engine::{analyze, Topology};
 /// A Gateway with one HTTP listener, an HTTPRoute to `api` (port 443, named
 /// `https`) and `web` (port 80), their pods, and `policy` appended.
 fn with_policy(policy: &str) -> Topology {
+    analyze_text(input_with(policy))
+}
+
+fn analyze_text(yaml: String) -> Topology {
+    analyze(&[SourceFile::new("gw.yaml", yaml)], &Config::default())
+}
+
+/// The input of [`with_policy`], as text.
+fn input_with(policy: &str) -> String {
     let mut yaml = String::from("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: c}\nspec: {controllerName: example.net/gw}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: app}\nspec:\n  parentRefs: [{name: web}]\n  rules:\n  - matches: [{path: {value: /api}}]\n    backendRefs: [{name: api, port: 443}]\n  - backendRefs: [{name: site, port: 80}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca}\n---\n");
     for (name, port, port_name) in [("api", 443, "https"), ("site", 80, "http")] {
         yaml.push_str(&format!("apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  selector: {{app: {name}}}\n  ports: [{{name: {port_name}, port: {port}, targetPort: 8443}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec: {{containers: [{{name: c, image: echo, ports: [{{containerPort: 8443}}]}}]}}\n---\n"));
     }
     yaml.push_str(policy);
-    analyze(&[SourceFile::new("gw.yaml", yaml)], &Config::default())
+    yaml
 }
 
 fn policy(targets: &str, validation: &str) -> String {
@@ -217,4 +226,43 @@ fn s11_15_policies_are_read_from_every_served_version() {
             "{validation}"
         );
     }
+}
+
+/// §11.7 and §11.15: a Service port with `appProtocol: kubernetes.io/wss` speaks
+/// TLS, so an HTTPRoute reaches it only under a BackendTLSPolicy on that port.
+/// Without one the backend is `UnsupportedProtocol` and its requests answer 500;
+/// with one it is valid and the proxy hop is TLS.
+#[test]
+fn s11_15_an_http_route_reaches_a_wss_port_only_under_a_backend_tls_policy() {
+    let wss = |policy_text: &str| {
+        analyze_text(input_with(policy_text).replace(
+            "port: 443, targetPort",
+            "port: 443, appProtocol: kubernetes.io/wss, targetPort",
+        ))
+    };
+    let unsupported = |topology: &Topology| {
+        topology
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "gateway-backend-unsupported-protocol")
+    };
+
+    let without = wss("");
+    assert!(unsupported(&without), "{:?}", without.diagnostics);
+    let trace = get(&without, "/api/x");
+    assert_eq!(
+        trace.http.as_ref().unwrap().status,
+        Some(500),
+        "{}",
+        trace.reason
+    );
+
+    let with = wss(&policy(
+        "[{group: \"\", kind: Service, name: api, sectionName: https}]",
+        "{hostname: api.internal, wellKnownCACertificates: System}",
+    ));
+    assert!(!unsupported(&with), "{:?}", with.diagnostics);
+    let trace = get(&with, "/api/x");
+    assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+    assert!(proxy_hop(&trace).contains("over TLS (BackendTLSPolicy default/api-tls)"));
 }
