@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::{AppState, ClosedFile, InputFile};
+use super::workspaces::SaveStatus;
 use crate::engine::diag::Severity;
 use crate::text_edit::PendingPaste;
 
@@ -233,6 +234,8 @@ pub fn Editor() -> impl IntoView {
         let Some(textarea) = textarea_ref.get_untracked() else {
             return;
         };
+        // The untouched demo (or sample), before this paste marks it edited.
+        let untouched = matches!(state.save_status.get_untracked(), SaveStatus::Unchanged);
         state.mark_edited();
         let (active_is_large, only_file) = state.files.with_untracked(|files| {
             let active = files.get(state.active_file.get_untracked());
@@ -252,9 +255,22 @@ pub fn Editor() -> impl IntoView {
             return;
         }
         // A paste over all of the only file is a new input, not an edit of the old
-        // one: it keeps nothing of its policy room (§13.1).
-        if start == 0 && end == value.len() && only_file {
+        // one: it keeps nothing of its policy room (§13.1). So is a paste over all
+        // of the text of a file of the untouched demo (not a paste that went into a
+        // new file beside it): the demo's other files go too, since
+        // its NetworkPolicies would only warn about a cluster they were not written
+        // for (issue #10). The demo is still in the samples menu.
+        if start == 0 && end == value.len() && (only_file || untouched && end > 0) {
             state.had_policies.set_value(false);
+            if !only_file {
+                let active = state.active_file.get_untracked();
+                state.files.update(|files| {
+                    let last = files.len() - 1;
+                    files.swap(0, active.min(last));
+                    files.truncate(1);
+                });
+                state.active_file.set(0);
+            }
         }
         let text = [&value[..start], pasted.as_str(), &value[end..]].concat();
         if is_large(&text) {

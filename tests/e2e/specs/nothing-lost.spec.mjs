@@ -16,7 +16,7 @@ test('#12.1 loading a sample opens it beside the user\'s work, which stays one c
   await expect(app.shape('svc:default/frontend')).toBeVisible();
   await expect(app.shape('svc:default/mine')).toHaveCount(0);
   expect(await app.workspaceLabels()).toEqual([
-    expect.stringMatching(/^My workspace · 2 files/),
+    expect.stringMatching(/^My workspace · 1 file/),
     expect.stringMatching(/^Sample: Guestbook · 1 file/),
   ]);
   await app.screenshot('nothing-lost-sample-beside-work');

@@ -38,7 +38,7 @@ test('a sample that cannot be fetched is said, and the shown work stays', async 
   await expect(page.getByTestId('sample-error')).toContainText('The sample "Guestbook" could not be loaded: samples/guestbook.yaml answered HTTP 404');
   await expect(app.shape('svc:default/mine')).toBeVisible();
   expect(await app.editor.inputValue()).toBe(service('mine'));
-  expect(await app.workspaceLabels()).toEqual([expect.stringMatching(/^My workspace · 2 files/)]);
+  expect(await app.workspaceLabels()).toEqual([expect.stringMatching(/^My workspace · 1 file/)]);
   await app.screenshot('samples-fetch-failed');
   // The next try that works opens the sample, and the notice goes.
   await page.unroute('**/samples/guestbook.yaml');

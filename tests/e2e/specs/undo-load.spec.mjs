@@ -26,7 +26,7 @@ for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }])
     await expect(toast).toHaveCount(0);
     await expect(page.getByTestId('workspaces')).toHaveAttribute('data-current', /.+/);
     expect(await app.workspaceLabels()).toEqual([
-      expect.stringMatching(/^My workspace · 2 files/),
+      expect.stringMatching(/^My workspace · 1 file/),
       expect.stringMatching(/^Sample: Guestbook · 1 file/),
     ]);
     await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
@@ -89,5 +89,31 @@ test('loading a sample under the pointer leaves no tooltip of the previous pictu
   await page.getByTestId('samples').selectOption('local-lb');
   await expect(app.shape('svc:default/echo')).toBeVisible();
   await expect(page.getByTestId('tooltip')).toHaveCount(0);
+  await app.assertClean();
+});
+
+test('a paste over all of the untouched demo replaces it whole: its NetworkPolicy file goes with it, and no warning about its policies is left', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  expect(await app.workspaceLabels()).toEqual([expect.stringMatching(/^My workspace · 2 files/)]);
+  await app.paste(service('mine'));
+  await expect(app.shape('svc:default/mine')).toBeVisible();
+  expect(await app.workspaceLabels()).toEqual([expect.stringMatching(/^My workspace · 1 file/)]);
+  expect(await app.editor.inputValue()).toBe(service('mine'));
+  await expect(app.diagnostics).not.toContainText('network-policy');
+  // The demo's shapes have faded out.
+  await expect(app.shape('svc:default/cartservice')).toHaveCount(0);
+  await app.screenshot('paste-over-demo');
+  await app.waitForSaved();
+  // A workspace that is saved (a sample opened from the menu is saved at once) is
+  // the user's: a paste over all of one of its files is an edit of that file, and
+  // the others stay.
+  await page.getByTestId('samples').selectOption('boutique');
+  await expect(app.shape('svc:default/cartservice')).toBeVisible();
+  await app.waitForSaved();
+  await app.paste(service('ours'));
+  await expect(app.shape('svc:default/ours')).toBeVisible();
+  const current = await page.getByTestId('workspaces').evaluate((select) => select.selectedOptions[0].textContent);
+  expect(current).toMatch(/· 2 files/);
   await app.assertClean();
 });
