@@ -5,7 +5,7 @@
 #   scripts/profile-web.sh [10k|100k]
 #
 # The build is the shipped one (the `wasm-release` profile, opt-level "z", wasm-opt
-# -O2 -ocimfs=0 -aimfs=1 --low-memory-unused --code-folding --reorder-locals) plus debug info, in a profile of its own (`wasmprof`, defined here through
+# -O2 --shrink-level 1 -ocimfs=0 -aimfs=1 --low-memory-unused --code-folding --reorder-locals) plus debug info, in a profile of its own (`wasmprof`, defined here through
 # Cargo's environment, so the shipped profile and its cache are untouched) and a
 # folder of its own (dist-profile/). trunk keeps the name section only without
 # wasm-opt, so wasm-opt runs here instead, with -g. Heavy: run it under `buildlock`
@@ -23,7 +23,7 @@ grep -q 'data-keep-debug' "$page" || { echo "index.html no longer has the expect
 export CARGO_PROFILE_WASMPROF_INHERITS=wasm-release CARGO_PROFILE_WASMPROF_DEBUG=true CARGO_PROFILE_WASMPROF_STRIP=false
 trunk build --release=true --dist dist-profile "$page"
 wasm="$(ls dist-profile/*.wasm)"
-wasm-opt "$wasm" --strip-dwarf -O2 -ocimfs=0 -aimfs=1 --low-memory-unused --code-folding --reorder-locals --reorder-functions-by-name -g --enable-bulk-memory --enable-nontrapping-float-to-int \
+wasm-opt "$wasm" --strip-dwarf -O2 --shrink-level 1 -ocimfs=0 -aimfs=1 --low-memory-unused --code-folding --reorder-locals --reorder-functions-by-name -g --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
 DIST=dist-profile PROFILE_SIZE="$size" node tests/e2e/profile.mjs
