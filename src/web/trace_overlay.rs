@@ -459,13 +459,17 @@ pub fn TracePanel() -> impl IntoView {
                     <span class=format!("verdict {}", trace.verdict.as_str())>{trace.verdict.as_str()}</span>
                     ": " {trace.reason.clone()}
                 </p>
+                // A hop under the pointer, or focused from the keyboard, marks its
+                // place on the picture.
                 <ol class="hops" data-testid="trace-hops"
                     on:pointerover=move |ev| traffic.trace_hover.set(hovered_step(&ev))
-                    on:pointerleave=move |_| traffic.trace_hover.set(None)>
+                    on:pointerleave=move |_| traffic.trace_hover.set(None)
+                    on:focusin=move |ev| traffic.trace_hover.set(hovered_step(&ev))
+                    on:focusout=move |_| traffic.trace_hover.set(None)>
                     {trace.hops.iter().map(|hop| {
                         let step = hop.step;
                         view! {
-                            <li data-action=hop.action.as_str() data-step=step class:hovered=move || traffic.trace_hover.get() == Some(step)>
+                            <li tabindex="0" data-action=hop.action.as_str() data-step=step class:hovered=move || traffic.trace_hover.get() == Some(step)>
                                 <strong>{hop.action.as_str()}</strong>
                                 {hop.node.clone().map(|n| format!(" on {n}")).unwrap_or_default()}
                                 " " <code>{format!("{} → {}", hop.src, hop.dst)}</code>

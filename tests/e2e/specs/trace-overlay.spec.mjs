@@ -61,6 +61,18 @@ test('Trace to this Service draws the path, numbered badges and the verdict; hov
   await layer(page).locator('[data-testid="trace-badge"][data-step="1"]').hover();
   await expect(hops.nth(0)).toHaveClass(/hovered/);
   await app.screenshot('trace-overlay-hover');
+  // From the keyboard: a focused hop marks its badge, Tab moves to the next hop and
+  // its badge, and leaving the hops unmarks them.
+  await page.mouse.move(0, 0);
+  await hops.nth(2).focus();
+  await expect(layer(page).locator('[data-testid="trace-badge"][data-step="3"]')).toHaveClass(/hovered/);
+  await expect(hops.nth(2)).toHaveClass(/hovered/);
+  await page.keyboard.press('Tab');
+  await expect(hops.nth(3)).toBeFocused();
+  await expect(layer(page).locator('[data-testid="trace-badge"][data-step="4"]')).toHaveClass(/hovered/);
+  await expect(layer(page).locator('[data-testid="trace-badge"][data-step="3"]')).not.toHaveClass(/hovered/);
+  await hops.nth(3).evaluate((hop) => hop.blur());
+  await expect(layer(page).locator('[data-testid="trace-badge"].hovered')).toHaveCount(0);
   // Esc removes it from the picture and the panel.
   await page.keyboard.press('Escape');
   await expect(badges(page)).toHaveCount(0);
