@@ -2877,3 +2877,24 @@ const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.d
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.from-set>rect{stroke-dasharray:1.5 2}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\
 .label{font-size:12px;font-weight:600;fill:#0f172a}.group-label{font-size:9.5px;fill:#334155}.sublabel{font-size:10px;fill:#475569}.badge.error{fill:#dc2626}.badge.warning{fill:#f59e0b}\
 .arrow{fill:#94a3b8}.arrow.dependency{fill:#0d9488}.arrow.route{fill:#0ea5e9}.arrow.warning{fill:#f59e0b}.arrow.error{fill:#ef4444}.edge-label{font-size:10px;fill:#334155;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}";
+
+/// A flow's packet colour, `hsl(hue, 75%, 48%)` as RGBA bytes, with hues spread by
+/// the golden angle so that neighbours differ. The hues run from 70° to 299°
+/// (yellow-green through blue to violet): the reds and ambers of drop and reject
+/// markers are theirs alone, so a packet never looks like a drop (§13.5).
+pub fn flow_rgba(flow: u32) -> [u8; 4] {
+    let hue = f64::from(70 + flow.wrapping_mul(137) % 230) / 60.0;
+    let (saturation, lightness) = (0.75, 0.48);
+    let chroma = (1.0 - (2.0 * lightness - 1.0f64).abs()) * saturation;
+    let second = chroma * (1.0 - (hue % 2.0 - 1.0).abs());
+    let (r, g, b) = match hue as u32 {
+        0 => (chroma, second, 0.0),
+        1 => (second, chroma, 0.0),
+        2 => (0.0, chroma, second),
+        3 => (0.0, second, chroma),
+        4 => (second, 0.0, chroma),
+        _ => (chroma, 0.0, second),
+    };
+    let byte = |v: f64| ((v + lightness - chroma / 2.0) * 255.0).round() as u8;
+    [byte(r), byte(g), byte(b), 255]
+}

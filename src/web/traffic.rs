@@ -412,25 +412,6 @@ impl PlacePositions {
     }
 }
 
-/// A flow's colour, `hsl(hue, 75%, 48%)` with hues spread by the golden angle so
-/// that neighbours differ, as RGBA bytes.
-fn flow_rgba(flow: u32) -> [u8; 4] {
-    let hue = f64::from(flow.wrapping_mul(137) % 360) / 60.0;
-    let (saturation, lightness) = (0.75, 0.48);
-    let chroma = (1.0 - (2.0 * lightness - 1.0f64).abs()) * saturation;
-    let second = chroma * (1.0 - (hue % 2.0 - 1.0).abs());
-    let (r, g, b) = match hue as u32 {
-        0 => (chroma, second, 0.0),
-        1 => (second, chroma, 0.0),
-        2 => (0.0, chroma, second),
-        3 => (0.0, second, chroma),
-        4 => (second, 0.0, chroma),
-        _ => (chroma, 0.0, second),
-    };
-    let byte = |v: f64| ((v + lightness - chroma / 2.0) * 255.0).round() as u8;
-    [byte(r), byte(g), byte(b), 255]
-}
-
 /// A drop or reject as the frame loop saw it: place, reason, verdict, short label.
 type SeenDrop = (Place, String, Verdict, String);
 
@@ -497,7 +478,7 @@ fn draw_packets(
             if slot >= colors.len() {
                 colors.resize(slot + 1, None);
             }
-            let rgba = *colors[slot].get_or_insert_with(|| flow_rgba(flow));
+            let rgba = *colors[slot].get_or_insert_with(|| scene::flow_rgba(flow));
             for &(dx, dy) in &disc {
                 let (px, py) = (sx + dx, sy + dy);
                 if px < left || px > right || py < top || py > bottom {
@@ -578,7 +559,14 @@ pub fn PacketLayer(
                 let view = viewport.get();
                 let topology = state.topology.get();
                 let drops: Vec<_> = traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count, label))| {
-                    let position = scene::place_anchor(&build.scene, &topology.value, &place)?;
+                    let mut position = scene::place_anchor(&build.scene, &topology.value, &place)?;
+                    // A node's marker stands just left of its box, at its name's
+                    // height: on the name, it hid it (issue #10).
+                    if let Place::Node(name) = &place {
+                        if let Some(node) = build.scene.shape(&scene::node_id(name)) {
+                            position.0 = node.rect.x - 11.0 / view.k;
+                        }
+                    }
                     Some((position, place, reason, verdict, count, label))
                 }).collect();
                 // The text of the picture is gathered only to place reasons: with no

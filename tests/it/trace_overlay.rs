@@ -603,3 +603,31 @@ fn drop_reasons_never_cover_a_title() {
         }
     }
 }
+
+/// §13.5: a packet's colour is never a drop's or a reject's. Every flow's hue,
+/// read back from its RGB bytes, lies between 65° and 305°: clear of the red
+/// (0°) of drops and the amber (32°) of rejects.
+#[test]
+fn s13_5_packet_colours_keep_clear_of_the_drop_and_reject_hues() {
+    for flow in 0..5_000u32 {
+        let [r, g, b, a] = kubetopo::engine::scene::flow_rgba(flow);
+        assert_eq!(a, 255);
+        let (r, g, b) = (f64::from(r), f64::from(g), f64::from(b));
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        assert!(max - min > 100.0, "flow {flow} is saturated");
+        let sector = if max == r {
+            ((g - b) / (max - min)).rem_euclid(6.0)
+        } else if max == g {
+            (b - r) / (max - min) + 2.0
+        } else {
+            (r - g) / (max - min) + 4.0
+        };
+        let hue = sector * 60.0;
+        assert!((65.0..=305.0).contains(&hue), "flow {flow}: hue {hue}");
+    }
+    // Neighbouring flows differ.
+    assert_ne!(
+        kubetopo::engine::scene::flow_rgba(0),
+        kubetopo::engine::scene::flow_rgba(1)
+    );
+}

@@ -93,6 +93,13 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   const marker = page.locator('[data-testid="drop-marker"][data-label="no local endpoint"]').first();
   await expect(marker).toBeAttached();
   await expect(marker.locator('text')).toContainText('no local endpoint');
+  // It stands beside the node's box, not on the node's name.
+  const ring = await marker.locator('circle').boundingBox();
+  const name = await page.locator(`.graph .shape[data-id="node:${unhealthy}"] text`).first().boundingBox();
+  const nodeBox = await page.locator(`.graph .shape[data-id="node:${unhealthy}"] rect`).first().boundingBox();
+  expect(ring.x + ring.width).toBeLessThanOrEqual(Math.min(name.x, nodeBox.x) + 1);
+  expect(ring.y).toBeLessThan(name.y + name.height);
+  expect(ring.y + ring.height).toBeGreaterThan(name.y);
   // The flow list: click a dropped connection to see its trace.
   const row = page.locator('[data-testid="flow-row"][data-verdict="dropped"]').first();
   await expect(row).toBeVisible();
