@@ -440,9 +440,9 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
         move |_| {
             // Counted in the simulator's topology, which has every edit made so far:
             // the picture of the last one may not be installed yet (issue #9).
-            let Some(topology) = super::traffic::newest_topology() else {
-                return;
-            };
+            // (Before the simulator starts, the edit is refused with a message.)
+            let topology = super::traffic::newest_topology()
+                .unwrap_or_else(|| state.topology.get_untracked().value);
             let replicas =
                 pods_of(&topology, &namespace, &KindRef::new(&kind, &name)).count() as i64;
             let replicas = (replicas + delta).max(0) as u32;

@@ -74,7 +74,15 @@ thread_local! {
 /// in a task of its own (issue #9: at 100,000 pods the layout and the tiles are
 /// about a second). The next scene the graph builds takes them if they are for that
 /// topology, view and filter, and drops them otherwise.
-pub async fn prebuild(state: AppState, topology: &Arc<Topology>, pause: &Pause<'_>) {
+///
+/// `wanted` says, once it is laid out, whether the picture is still wanted (an edit
+/// superseded meanwhile is not), so that it does not take the place of another's.
+pub async fn prebuild(
+    state: AppState,
+    topology: &Arc<Topology>,
+    pause: &Pause<'_>,
+    wanted: &dyn Fn() -> bool,
+) {
     let view = state.view.get_untracked();
     let filter = state.filter.get_untracked();
     let started_at = super::state::now_ms();
@@ -88,6 +96,9 @@ pub async fn prebuild(state: AppState, topology: &Arc<Topology>, pause: &Pause<'
     drop(before);
     let tiles = Arc::new(lod::tiles_pausable(&layout, topology, pause).await);
     canvas::index_ahead(&layout, pause).await;
+    if !wanted() {
+        return;
+    }
     PREBUILT.set(Some(Prebuilt {
         topology: Arc::downgrade(topology),
         view,

@@ -209,23 +209,27 @@ pub fn newest_topology() -> Option<Arc<Topology>> {
 pub fn edit(state: AppState, mutation: Mutation) {
     let traffic = expect_context::<TrafficState>();
     let message = apply_mutation(state, mutation).err();
+    show_newest(state);
     traffic.message.set(message);
 }
 
-/// Applies one edit through the simulator; the error is in words for the user.
+/// Lays out and shows the simulator's topology, with every edit made so far.
+fn show_newest(state: AppState) {
+    if let Some(topology) = newest_topology() {
+        super::worker::show_edit(state, topology);
+    }
+}
+
+/// Applies one edit through the simulator and lists it; the error is in words for
+/// the user. The picture follows with [`show_newest`], once for a series of edits.
 fn apply_mutation(state: AppState, mutation: Mutation) -> Result<(), String> {
-    let outcome = with_simulator(|simulator| {
-        simulator
-            .apply(&mutation)
-            .map(|report| (report, simulator.shared_topology()))
-    });
+    let outcome = with_simulator(|simulator| simulator.apply(&mutation));
     match outcome {
-        Some(Ok((report, topology))) => {
+        Some(Ok(report)) => {
             state.record_edit(AppliedEdit {
                 mutation,
                 description: report.description,
             });
-            super::worker::show_edit(state, topology);
             Ok(())
         }
         Some(Err(error)) => Err(error.to_string()),
@@ -249,6 +253,7 @@ fn apply_restored_edits(state: AppState, traffic: TrafficState) {
         .into_iter()
         .filter_map(|mutation| apply_mutation(state, mutation).err())
         .collect();
+    show_newest(state);
     if !failures.is_empty() {
         traffic.message.set(Some(format!(
             "{} of the link's what-if edits could not be applied: {}",

@@ -240,7 +240,7 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
             );
             let analysed_at = now_ms();
             let topology = state.prepare_install(topology);
-            super::graph::prebuild(state, &topology, &pause).await;
+            super::graph::prebuild(state, &topology, &pause, &|| true).await;
             super::traffic::index_ahead(&topology, &pause).await;
             super::policies::graph_ahead(&topology, &pause).await;
             pause.next_task().await;
@@ -263,16 +263,25 @@ fn slice_over() -> bool {
 /// were one task of 140 to 200 ms). It is installed only if the simulator still
 /// runs it: a newer edit, an undo, a reset or an analysis since then has its own.
 pub fn show_edit(state: AppState, topology: Arc<Topology>) {
+    // The input it was made on: an analysis installed meanwhile has a new one, and
+    // the simulator runs the edited topology until the new one's starts.
+    let base = state.base_topology.with_untracked(|base| base.version);
     run_in_slices(
         state,
         state.analysis_serial.get_value(),
         Box::pin(async move {
+            let wanted = || {
+                base == state.base_topology.with_untracked(|base| base.version)
+                    && super::traffic::newest_topology()
+                        .is_some_and(|newest| Arc::ptr_eq(&newest, &topology))
+            };
             let pause = Pause::when(&slice_over);
-            super::graph::prebuild(state, &topology, &pause).await;
+            if !wanted() {
+                return;
+            }
+            super::graph::prebuild(state, &topology, &pause, &wanted).await;
             pause.next_task().await;
-            if super::traffic::newest_topology()
-                .is_some_and(|newest| Arc::ptr_eq(&newest, &topology))
-            {
+            if wanted() {
                 state.show_edited(topology);
             }
         }),
