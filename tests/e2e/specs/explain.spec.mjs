@@ -151,3 +151,23 @@ test('find: Enter goes to the Service before a pod of the same name and zooms to
   await app.screenshot('explain-find');
   await app.assertClean();
 });
+
+test('drops: a connection a NetworkPolicy denies is marked where it happens, with the policies that deny it', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('load').fill('0.5');
+  // Without the policy that lets frontend reach cartservice, deny-all isolates it.
+  await page.getByRole('button', { name: 'Disable policy default/cartservice' }).click();
+  const marker = page.locator('[data-testid="drop-marker"][data-label^="denied by policy"]').first();
+  await expect(marker).toBeAttached({ timeout: 20_000 });
+  await expect(marker).toHaveAttribute('data-label', /^denied by policy .*deny-all/);
+  await expect(marker.locator('text.drop-label')).toContainText(/denied by policy .*×\d+/);
+  // The ring is a ring, not a packet: larger than any packet dot, with a cross.
+  const ring = await marker.locator('circle').boundingBox();
+  expect(ring.width).toBeGreaterThanOrEqual(16);
+  await expect(marker.locator('path')).toHaveCount(1);
+  const cart = page.locator('[data-testid="service-counter"][data-key="default/cartservice"]');
+  await expect.poll(async () => Number(await cart.getAttribute('data-dropped')), { timeout: 20_000 }).toBeGreaterThan(0);
+  await app.screenshot('explain-drops-denied');
+  await app.assertClean();
+});
