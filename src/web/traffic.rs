@@ -209,7 +209,10 @@ pub fn newest_topology() -> Option<Arc<Topology>> {
 pub fn edit(state: AppState, mutation: Mutation) {
     let traffic = expect_context::<TrafficState>();
     let message = apply_mutation(state, mutation).err();
-    show_newest(state);
+    // A refused edit changed nothing: its picture stays as it is.
+    if message.is_none() {
+        show_newest(state);
+    }
     traffic.message.set(message);
 }
 
@@ -249,11 +252,14 @@ fn apply_restored_edits(state: AppState, traffic: TrafficState) {
     else {
         return;
     };
+    let n_edits = mutations.len();
     let failures: Vec<String> = mutations
         .into_iter()
         .filter_map(|mutation| apply_mutation(state, mutation).err())
         .collect();
-    show_newest(state);
+    if failures.len() < n_edits {
+        show_newest(state);
+    }
     if !failures.is_empty() {
         traffic.message.set(Some(format!(
             "{} of the link's what-if edits could not be applied: {}",
