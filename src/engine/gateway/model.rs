@@ -92,6 +92,16 @@ impl Listener {
     pub fn protocol(&self) -> Option<ListenerProtocol> {
         ListenerProtocol::parse(&self.protocol)
     }
+
+    pub fn passthrough(&self) -> bool {
+        self.tls_mode.as_deref() == Some("Passthrough")
+    }
+
+    pub fn certificate(&self) -> Option<NamespacedName> {
+        self.certificate_refs
+            .first()
+            .map(|c| NamespacedName::new(&c.namespace, &c.name))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

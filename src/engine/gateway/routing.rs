@@ -102,6 +102,10 @@ pub struct Decision {
     pub request_path: String,
     pub request_headers: BTreeMap<String, String>,
     pub request_host: String,
+    /// The client's own TLS goes through to the backend undecrypted: a TLSRoute
+    /// on a `Passthrough` listener (§11.9). The proxy then cannot speak TLS of
+    /// its own to the backend, so no BackendTLSPolicy applies (§11.15).
+    pub passthrough: bool,
 }
 
 /// Routes one request through a Gateway. `choose(n)` picks an index below `n`.
@@ -129,6 +133,7 @@ pub fn route_request(
         request_path: request.path.clone(),
         request_headers: request.headers.iter().cloned().collect_map(),
         request_host: host.clone(),
+        passthrough: false,
     };
     let wanted: &[ListenerProtocol] = match request.scheme {
         Scheme::Http | Scheme::Grpc => &[ListenerProtocol::Http],
@@ -290,6 +295,7 @@ pub fn route_l4(
         request_path: String::new(),
         request_headers: BTreeMap::new(),
         request_host: String::new(),
+        passthrough: false,
     };
     let mut candidates: Vec<usize> = attached(topology, gateway_index, listener_index, kind)
         .into_iter()
@@ -912,7 +918,22 @@ fn route_tls(
     let route = &manifests.gateway.routes[resolved.route_index];
     decision.route = Some(format!("{}/{}", route.kind, route.key()));
     decision.rule = Some(0);
-    decision.steps.push(Step { kind: StepKind::Route, detail: format!("TLSRoute {} serves SNI {sni} (the most specific hostname, then the oldest; §11.9); TLS passes through", route.key()) });
+    let listener = &topology.gateways[gateway_index].listeners[listener_index];
+    decision.passthrough = listener.passthrough;
+    let tls = if decision.passthrough {
+        "the client's TLS passes through undecrypted, to be ended by the backend".to_string()
+    } else {
+        let certificate = listener
+            .certificate
+            .as_ref()
+            .map(|c| format!(" with Secret {c}"))
+            .unwrap_or_default();
+        format!(
+            "listener {} terminates TLS{certificate} (mode Terminate) and sends the decrypted stream on as plain TCP",
+            listener.name
+        )
+    };
+    decision.steps.push(Step { kind: StepKind::Route, detail: format!("TLSRoute {} serves SNI {sni} (the most specific hostname, then the oldest; §11.9); {tls}", route.key()) });
     match route.rules.first() {
         Some(rule) => choose_backend(
             route,

@@ -197,6 +197,13 @@ pub struct ResolvedListener {
     /// name the Gateway has.
     #[serde(skip)]
     pub scene_name: String,
+    /// `tls.mode: Passthrough`: the proxy leaves the client's TLS whole (§11.9).
+    #[serde(skip)]
+    pub passthrough: bool,
+    /// The first of `tls.certificateRefs`, the certificate a terminating
+    /// listener ends TLS with.
+    #[serde(skip)]
+    pub certificate: Option<NamespacedName>,
 }
 
 /// A Route with its status per parent and a summary of its rules.
@@ -1174,6 +1181,8 @@ fn resolve_gateway(
                 protocol_kind: listener.protocol(),
                 listener_set: listener.listener_set,
                 scene_name: scene_name(manifests, listener),
+                passthrough: listener.passthrough(),
+                certificate: listener.certificate(),
             });
         }
         return resolved;
@@ -1400,6 +1409,8 @@ fn resolve_gateway(
             protocol_kind: state.protocol,
             listener_set: listener.listener_set,
             scene_name: scene_name(manifests, listener),
+            passthrough: listener.passthrough(),
+            certificate: listener.certificate(),
         });
     }
     // The Gateway's own listeners decide its conditions; a ListenerSet's decide the set's.

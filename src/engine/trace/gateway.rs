@@ -201,7 +201,13 @@ impl<'r, 't> Run<'r, 't> {
             Answer::Forward { service, port } => {
                 let backend = self.service(*service).key();
                 result.backend_service = Some(backend.clone());
-                let outcome = self.gateway_to_endpoint(&proxy, *service, *port, &gateway.key());
+                let outcome = self.gateway_to_endpoint(
+                    &proxy,
+                    *service,
+                    *port,
+                    &gateway.key(),
+                    decision.passthrough,
+                );
                 match outcome.verdict {
                     Verdict::Delivered => {
                         result.status = Some(200);
@@ -302,9 +308,13 @@ impl<'r, 't> Run<'r, 't> {
                 .stay(&proxy.at, action, dst.clone(), step.detail.clone());
         }
         let outcome = match &decision.answer {
-            Answer::Forward { service, port } => {
-                self.gateway_to_endpoint(&proxy, *service, *port, &gateway.key())
-            }
+            Answer::Forward { service, port } => self.gateway_to_endpoint(
+                &proxy,
+                *service,
+                *port,
+                &gateway.key(),
+                decision.passthrough,
+            ),
             Answer::Refuse { why } | Answer::Respond { why, .. } => {
                 let reason = format!(
                     "Gateway {} {}: {why}",
@@ -362,13 +372,15 @@ impl<'r, 't> Run<'r, 't> {
     }
 
     /// The proxy opens its own connection to one endpoint of the backend Service:
-    /// no ClusterIP, no kube-proxy, no SNAT (§11.7).
+    /// no ClusterIP, no kube-proxy, no SNAT (§11.7). `passthrough`: the client's
+    /// own TLS goes through, so the proxy speaks no TLS of its own (§11.15).
     fn gateway_to_endpoint(
         &mut self,
         proxy: &Client,
         service: usize,
         port: i64,
         gateway: &NamespacedName,
+        passthrough: bool,
     ) -> Outcome {
         let service_ref = self.service(service);
         let Some(service_port) = service_ref.ports.iter().find(|p| p.port == port).cloned() else {
@@ -427,11 +439,18 @@ impl<'r, 't> Run<'r, 't> {
         )
         .map(|position| {
             let policy = &self.topology().gateway.backend_tls_policies[position];
-            format!(
-                " over TLS (BackendTLSPolicy {}), SNI {}",
-                policy.key(),
-                policy.hostname
-            )
+            if passthrough {
+                format!(
+                    " (BackendTLSPolicy {} does not apply: the client's own TLS passes through)",
+                    policy.key()
+                )
+            } else {
+                format!(
+                    " over TLS (BackendTLSPolicy {}), SNI {}",
+                    policy.key(),
+                    policy.hostname
+                )
+            }
         })
         .unwrap_or_default();
         let detail = format!(

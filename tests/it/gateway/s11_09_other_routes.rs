@@ -1,5 +1,5 @@
-//! §11.9 GRPCRoute, TLSRoute, TCPRoute and UDPRoute: gRPC calls, TLS passthrough on
-//! the SNI, and a listener's TCP connections going to the oldest Route, with the
+//! §11.9 GRPCRoute, TLSRoute, TCPRoute and UDPRoute: gRPC calls, TLS passthrough and
+//! termination on the SNI, and a listener's TCP connections going to the oldest Route, with the
 //! vectors of upstream's conformance tests.
 
 use kubetopo::engine::model::Protocol;
@@ -59,6 +59,80 @@ fn tls_passthrough() {
         } else {
             assert_eq!(outcome(&trace), expected, "{sni}: {}", trace.reason);
         }
+    }
+}
+
+/// §11.9 and §11.15: on a TLS listener of mode Terminate (two TLS listeners of
+/// either mode on one port, told apart by SNI), the Gateway ends the client's TLS
+/// with the listener's certificate and sends the stream on decrypted; under
+/// Passthrough the backend ends it, and a BackendTLSPolicy on the backend cannot
+/// apply, while under Terminate it makes the proxy speak TLS again.
+#[test]
+fn tls_terminate_ends_tls_at_the_gateway_and_passthrough_does_not() {
+    let route = |name: &str, host: &str, backend: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {{name: {name}, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  hostnames: [{host}]\n  rules: [{{backendRefs: [{{name: infra-backend-{backend}, port: 8080}}]}}]\n---\n")
+    };
+    let policy = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {{name: reencrypt, namespace: {NS}}}\nspec:\n  targetRefs: [{{group: \"\", kind: Service, name: infra-backend-v1}}, {{group: \"\", kind: Service, name: infra-backend-v2}}]\n  validation: {{hostname: backend.internal, wellKnownCACertificates: System}}\n---\n");
+    let listeners = "  - {name: ends, port: 443, protocol: TLS, hostname: ends.example.com, tls: {mode: Terminate, certificateRefs: [{name: cert}]}}\n  - {name: through, port: 443, protocol: TLS, hostname: through.example.com, tls: {mode: Passthrough}}\n";
+    let hop = |trace: &kubetopo::engine::trace::Trace, action: HopAction| {
+        trace
+            .hops
+            .iter()
+            .find(|h| h.action == action)
+            .map(|h| h.detail.clone())
+            .unwrap_or_else(|| panic!("no {action:?} hop: {}", trace.reason))
+    };
+    for with_policy in [false, true] {
+        let topology = run(&format!(
+            "{}{}{}{}{}",
+            base(),
+            gateway("gw", listeners),
+            route("ends", "ends.example.com", "v1"),
+            route("through", "through.example.com", "v2"),
+            if with_policy { policy.as_str() } else { "" },
+        ));
+        let url = format!("https://{}/", address(&topology, "gw"));
+        let to = |sni: &str| {
+            send(
+                &topology,
+                &Request {
+                    sni: Some(sni),
+                    ..Request::get(&url)
+                },
+            )
+        };
+
+        let ended = to("ends.example.com");
+        assert_eq!(outcome(&ended), "v1", "{}", ended.reason);
+        let route_hop = hop(&ended, HopAction::GatewayRoute);
+        assert!(
+            route_hop.contains(&format!("listener ends terminates TLS with Secret {NS}/cert (mode Terminate) and sends the decrypted stream on as plain TCP")),
+            "{route_hop}"
+        );
+        let proxy = hop(&ended, HopAction::Proxy);
+        assert_eq!(
+            proxy.contains(&format!(
+                "over TLS (BackendTLSPolicy {NS}/reencrypt), SNI backend.internal"
+            )),
+            with_policy,
+            "{proxy}"
+        );
+
+        let through = to("through.example.com");
+        assert_eq!(outcome(&through), "v2", "{}", through.reason);
+        let route_hop = hop(&through, HopAction::GatewayRoute);
+        assert!(
+            route_hop.contains("the client's TLS passes through undecrypted"),
+            "{route_hop}"
+        );
+        assert!(!route_hop.contains("terminates"), "{route_hop}");
+        let proxy = hop(&through, HopAction::Proxy);
+        assert!(!proxy.contains("over TLS"), "{proxy}");
+        assert_eq!(
+            proxy.contains(&format!("(BackendTLSPolicy {NS}/reencrypt does not apply: the client's own TLS passes through)")),
+            with_policy,
+            "{proxy}"
+        );
     }
 }
 
