@@ -214,6 +214,43 @@ pub fn step_selection(
     Some(ids[next].to_string())
 }
 
+/// The edges `e` steps through with `selected` chosen (§13.13): those that leave
+/// or reach it, and those that stand for it (a Route's), in scene order.
+pub fn edges_of(scene: &Scene, selected: &str) -> Vec<usize> {
+    scene
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(_, edge)| {
+            edge.from == selected
+                || edge.to == selected
+                || edge.stands_for.iter().any(|id| id == selected)
+        })
+        .map(|(position, _)| position)
+        .collect()
+}
+
+/// The next or previous edge of `selected` after `current` (a position in
+/// [`Scene::edges`]), wrapping around; the first (or last) when `current` is not
+/// one of its edges. `None` when it has none (§13.13).
+pub fn step_edge(
+    scene: &Scene,
+    selected: &str,
+    current: Option<usize>,
+    direction: StepDirection,
+) -> Option<usize> {
+    let edges = edges_of(scene, selected);
+    let n = edges.len();
+    let at = current.and_then(|current| edges.iter().position(|&e| e == current));
+    let next = match (at, direction) {
+        (None, StepDirection::Forward) => 0,
+        (None, StepDirection::Backward) => n.checked_sub(1)?,
+        (Some(at), StepDirection::Forward) => (at + 1) % n,
+        (Some(at), StepDirection::Backward) => (at + n - 1) % n,
+    };
+    edges.get(next).copied()
+}
+
 /// What the name search and the label query found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchResult {

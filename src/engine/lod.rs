@@ -545,6 +545,27 @@ fn spots_along(
     spots
 }
 
+/// The point halfway along an edge's path, as the scene writes it: where the
+/// keyboard's tooltip for the edge stands (§13.13). `None` for a path with no
+/// point.
+pub fn edge_midpoint(path: &str) -> Option<(f64, f64)> {
+    let points = curve_points(path);
+    let lengths: Vec<f64> = points
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
+        .collect();
+    let mut left = lengths.iter().sum::<f64>() / 2.0;
+    for (segment, length) in lengths.iter().enumerate() {
+        if left <= *length && *length > 0.0 {
+            let (a, b) = (points[segment], points[segment + 1]);
+            let t = left / length;
+            return Some((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t));
+        }
+        left -= length;
+    }
+    points.first().copied()
+}
+
 /// The points of a labelled edge's path as the scene writes it (`M` then cubic
 /// `C` segments, each `x,y` pair one token), each cubic flattened into
 /// [`SPOT_SEGMENTS`] pieces.

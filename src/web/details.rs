@@ -71,7 +71,7 @@ fn Overview() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <h2>"Overview"</h2>
-        <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move."</p>
+        <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move, e (or E) reads its edges."</p>
         <super::policies::PoliciesPanel />
         // Drawn again for each analysis, with the panel.
         {state

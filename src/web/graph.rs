@@ -453,6 +453,12 @@ pub fn Graph() -> impl IntoView {
         scene.track();
         tooltip.set(None);
     });
+    // The edge of the selection `e` stepped to, with the scene version it is of
+    // (§13.13); its tooltip is also written where screen readers read it aloud.
+    let kbd_edge = StoredValue::new(None::<(u64, usize)>);
+    let spoken = NodeRef::<leptos::html::Div>::new();
+    let drawn = Rc::new(RefCell::new(DrawnScene::default()));
+    let drawn_keys = Rc::clone(&drawn);
     // Shows `text` beside the pointer at (x, y), or no tooltip: below it in the
     // graph's upper half, above it in the lower half, so that a long listing (a
     // policy join's) is not cut off at the graph's bottom; one taller than the room
@@ -517,7 +523,9 @@ pub fn Graph() -> impl IntoView {
                     .map(|e| e.tooltip.clone())
             })
         };
-        show_tip(&element, ev.client_x(), ev.client_y(), text);
+        if text.is_some() || kbd_edge.get_value().is_none() {
+            show_tip(&element, ev.client_x(), ev.client_y(), text);
+        }
     };
     let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
         pointers.update_value(|p| p.retain(|q| q.0 != ev.pointer_id()));
@@ -613,6 +621,14 @@ pub fn Graph() -> impl IntoView {
                 tooltip.set(None);
                 return;
             }
+            if let Some((_, edge)) = kbd_edge.get_value() {
+                kbd_edge.set_value(None);
+                if let Some(element) = drawn_keys.borrow().edges.get(edge) {
+                    let _ = element.class_list().remove_1("kbd");
+                }
+                tooltip.set(None);
+                return;
+            }
             super::trace_overlay::clear(traffic);
             state.selection.set(None);
             search.set(String::new());
@@ -659,6 +675,70 @@ pub fn Graph() -> impl IntoView {
             // Collapses or expands the selected namespace, node or workload (`c`), or
             // the selected workload's app (`a`).
             key @ ("c" | "a") => toggle_selected(state, usize::from(key == "a")),
+            // Steps through the selection's edges, each with its tooltip (§13.13).
+            key @ ("e" | "E") => {
+                let (Some(selected), Some(element)) =
+                    (state.selection.get_untracked(), container.get_untracked())
+                else {
+                    return;
+                };
+                let build = scene.get_untracked();
+                let current = kbd_edge
+                    .get_value()
+                    .filter(|(version, _)| *version == build.version)
+                    .map(|(_, edge)| edge);
+                let direction = if key == "E" {
+                    StepDirection::Backward
+                } else {
+                    StepDirection::Forward
+                };
+                let Some(next) = highlight::step_edge(&build.scene, &selected, current, direction)
+                else {
+                    return;
+                };
+                let edge = &build.scene.edges[next];
+                let Some((x, y)) = lod::edge_midpoint(&edge.path) else {
+                    return;
+                };
+                let (width, height) = (
+                    f64::from(element.client_width()),
+                    f64::from(element.client_height()),
+                );
+                // Brought into view when it is not.
+                let mut view = viewport.get_untracked();
+                let (sx, sy) = (x * view.k + view.tx, y * view.k + view.ty);
+                if !(40.0..=width - 40.0).contains(&sx) || !(40.0..=height - 40.0).contains(&sy) {
+                    view.tx = width / 2.0 - x * view.k;
+                    view.ty = height / 2.0 - y * view.k;
+                    viewport.set(view);
+                }
+                let rect = element.get_bounding_client_rect();
+                let edges = highlight::edges_of(&build.scene, &selected);
+                let at = edges.iter().position(|&e| e == next).unwrap_or(0);
+                let count = edges.len();
+                {
+                    // Outlined in the SVG; the canvas of a large scene has no elements.
+                    let drawn = drawn_keys.borrow();
+                    if let Some(element) = current.and_then(|edge| drawn.edges.get(edge)) {
+                        let _ = element.class_list().remove_1("kbd");
+                    }
+                    if let Some(element) = drawn.edges.get(next) {
+                        let _ = element.class_list().add_1("kbd");
+                    }
+                }
+                kbd_edge.set_value(Some((build.version, next)));
+                show_tip(
+                    &element,
+                    (rect.left() + x * view.k + view.tx) as i32,
+                    (rect.top() + y * view.k + view.ty) as i32,
+                    Some(format!("Edge {} of {count}: {}", at + 1, edge.tooltip)),
+                );
+                if let Some(spoken) = spoken.get_untracked() {
+                    tooltip.with_untracked(|t| {
+                        spoken.set_text_content(t.as_ref().map(|t| t.3.as_str()))
+                    });
+                }
+            }
             "+" | "=" => zoom_center(1.25),
             "-" => zoom_center(0.8),
             key @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight") => {
@@ -841,7 +921,6 @@ pub fn Graph() -> impl IntoView {
     // Draws the scene's markup when it changes and applies the highlight, in one
     // effect so that the highlight always refers to the elements on screen. Large
     // scenes keep no markup: the highlight is kept for the canvas, which redraws.
-    let drawn = Rc::new(RefCell::new(DrawnScene::default()));
     let drawn_texts = Rc::clone(&drawn);
     let shown: Rc<RefCell<Option<Arc<Scene>>>> = Rc::new(RefCell::new(None));
     let frame_for_scene = Rc::clone(&request_frame);
@@ -859,6 +938,14 @@ pub fn Graph() -> impl IntoView {
             wanted.lit_edges = overlay.highlight.lit_edges.clone();
         }
         let mut drawn = drawn.borrow_mut();
+        // The edge `e` outlined belongs to the selection and picture before (§13.13).
+        if let Some((_, edge)) = kbd_edge.get_value() {
+            kbd_edge.set_value(None);
+            if let Some(element) = drawn.edges.get(edge) {
+                let _ = element.class_list().remove_1("kbd");
+            }
+            tooltip.set(None);
+        }
         let is_large = uses_canvas.get();
         if drawn.version != build.version || drawn.canvas != is_large {
             large.set_value(is_large);
@@ -1088,6 +1175,7 @@ pub fn Graph() -> impl IntoView {
                 on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()
                 on:wheel=|ev: leptos::ev::WheelEvent| ev.stop_propagation()></canvas>
             {move || tooltip.get().map(|(x, side, y, text)| view! { <div class="tip-lane" style=format!("left:{x:.0}px;{side}:{y:.0}px")><div class="tooltip" role="tooltip" data-testid="tooltip">{text}</div></div> })}
+            <div class="sr-only" aria-live="polite" node_ref=spoken></div>
             <Legend />
         </div>
     }

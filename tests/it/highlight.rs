@@ -555,3 +555,83 @@ proptest::proptest! {
         }
     }
 }
+
+/// §13.13: `e` steps through the edges of the selection, each that leaves it,
+/// reaches it or stands for it, in scene order, both ways and around; a Route's
+/// edges are its own. The keyboard's tooltip stands halfway along the edge.
+#[test]
+fn s13_13_the_keyboard_steps_through_the_edges_of_the_selection() {
+    use kubetopo::engine::highlight::{edges_of, step_edge};
+    use kubetopo::engine::lod::edge_midpoint;
+    let topology = boutique();
+    let scene = cluster_scene(&topology);
+    let service = "svc:default/cartservice";
+    let edges = edges_of(&scene, service);
+    assert!(edges.len() >= 2, "{edges:?}");
+    for &e in &edges {
+        let edge = &scene.edges[e];
+        assert!(edge.from == service || edge.to == service, "{edge:?}");
+    }
+    let touching = scene
+        .edges
+        .iter()
+        .filter(|e| e.from == service || e.to == service)
+        .count();
+    assert_eq!(edges.len(), touching);
+    // Forward from nothing is the first; around the ring and back to it.
+    let mut at = step_edge(&scene, service, None, StepDirection::Forward);
+    assert_eq!(at, Some(edges[0]));
+    for _ in 0..edges.len() {
+        at = step_edge(&scene, service, at, StepDirection::Forward);
+    }
+    assert_eq!(at, Some(edges[0]));
+    assert_eq!(
+        step_edge(&scene, service, at, StepDirection::Backward),
+        edges.last().copied()
+    );
+    assert_eq!(
+        step_edge(&scene, service, None, StepDirection::Backward),
+        edges.last().copied()
+    );
+    // An edge of something else is no place to step from: start again.
+    let other = (0..scene.edges.len()).find(|e| !edges.contains(e));
+    assert_eq!(
+        step_edge(&scene, service, other, StepDirection::Forward),
+        Some(edges[0])
+    );
+    assert_eq!(
+        step_edge(&scene, "svc:default/nothing", None, StepDirection::Forward),
+        None
+    );
+    // Halfway along each edge: between its ends' boxes, never at the origin.
+    for &e in &edges {
+        let (x, y) = edge_midpoint(&scene.edges[e].path).expect("a point");
+        let (from, to) = (
+            scene.shape(&scene.edges[e].from).map(|s| s.rect),
+            scene.shape(&scene.edges[e].to).map(|s| s.rect),
+        );
+        if let (Some(a), Some(b)) = (from, to) {
+            let (left, right) = (a.x.min(b.x), (a.x + a.w).max(b.x + b.w));
+            let (top, bottom) = (a.y.min(b.y), (a.y + a.h).max(b.y + b.h));
+            assert!(
+                x >= left - 1.0 && x <= right + 1.0,
+                "{x} not in {left}..{right}"
+            );
+            assert!(
+                y >= top - 200.0 && y <= bottom + 200.0,
+                "{y} far from {top}..{bottom}"
+            );
+        }
+    }
+    assert_eq!(edge_midpoint("M0,0 C10,0 20,0 30,0"), Some((15.0, 0.0)));
+    assert_eq!(edge_midpoint(""), None);
+    // A Route's edges are those that stand for it.
+    let canary = analyze_text(&sample("gateway-canary.yaml"));
+    let scene = cluster_scene(&canary);
+    let route = "route:HTTPRoute/shop/storefront";
+    let edges = edges_of(&scene, route);
+    assert!(!edges.is_empty());
+    assert!(edges
+        .iter()
+        .all(|&e| scene.edges[e].stands_for.iter().any(|r| r == route)));
+}

@@ -33,3 +33,77 @@ test('edges carry arrowheads, port labels and tooltips, and the legend explains 
   await app.screenshot('edges-legend');
   await app.assertClean();
 });
+
+// Issue 10, points 4 and 8: every edge's tooltip without a pointer (§13.13). With
+// a Service selected from the keyboard, `e` and Shift+E step through its edges:
+// each is outlined, its tooltip stands halfway along it and is read aloud, and Esc
+// takes them away before it clears the selection.
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`keyboard: e and E read the selection's edges, each with its tooltip, at ${width}x${height}`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    const app = new App(page);
+    await app.openFresh();
+    await page.locator('.graph').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('/');
+    await page.keyboard.type('cartservice');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('details-title')).toContainText('cartservice');
+    await page.getByTestId('search').blur();
+    const id = 'svc:default/cartservice';
+    const ofSelection = page.locator(`.graph path.edge[data-from="${id}"], .graph path.edge[data-to="${id}"]`);
+    const n = await ofSelection.count();
+    expect(n).toBeGreaterThanOrEqual(2);
+    const tooltip = page.getByTestId('tooltip');
+    const spoken = page.locator('.graph .sr-only[aria-live="polite"]');
+    const outlined = page.locator('.graph path.edge.kbd');
+
+    await page.keyboard.press('e');
+    await expect(tooltip).toContainText(`Edge 1 of ${n}: `);
+    await expect(outlined).toHaveCount(1);
+    const first = await outlined.evaluate((path) => `${path.dataset.from} ${path.dataset.to}`);
+    expect(first).toContain(id);
+    // The tooltip text is the edge's own, and it is what screen readers get.
+    await expect(spoken).toHaveText(await tooltip.innerText());
+    // Halfway along the outlined edge, in view, and the tooltip beside it.
+    const middle = await outlined.evaluate((path) => {
+      const at = path.getPointAtLength(path.getTotalLength() / 2);
+      const m = path.getScreenCTM();
+      return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
+    });
+    const graph = await page.locator('.graph').boundingBox();
+    expect(middle.x).toBeGreaterThan(graph.x);
+    expect(middle.x).toBeLessThan(graph.x + graph.width);
+    expect(middle.y).toBeGreaterThan(graph.y);
+    expect(middle.y).toBeLessThan(graph.y + graph.height);
+    const tip = await tooltip.boundingBox();
+    // 14 px right of the point, unless that would push it past the graph's right edge.
+    expect(Math.abs(tip.x - Math.min(middle.x + 14, graph.x + graph.width - 380))).toBeLessThan(8);
+    expect(Math.min(Math.abs(tip.y - middle.y), Math.abs(tip.y + tip.height - middle.y))).toBeLessThan(24);
+    await expect(outlined).toHaveCSS('stroke-width', '3.5px');
+    await app.screenshot(`edges-keyboard-${width}x${height}`);
+
+    await page.keyboard.press('e');
+    await expect(tooltip).toContainText(`Edge 2 of ${n}: `);
+    await expect(outlined).toHaveCount(1);
+    expect(await outlined.evaluate((path) => `${path.dataset.from} ${path.dataset.to}`)).not.toBe(first);
+    await page.keyboard.press('Shift+E');
+    await expect(tooltip).toContainText(`Edge 1 of ${n}: `);
+    expect(await outlined.evaluate((path) => `${path.dataset.from} ${path.dataset.to}`)).toBe(first);
+    await page.keyboard.press('Shift+E');
+    await expect(tooltip).toContainText(`Edge ${n} of ${n}: `);
+
+    // Esc: the edge first, then the selection.
+    await page.keyboard.press('Escape');
+    await expect(tooltip).toHaveCount(0);
+    await expect(outlined).toHaveCount(0);
+    await expect(page.getByTestId('details-title')).toContainText('cartservice');
+    // Another selection takes the outline and the tooltip away.
+    await page.keyboard.press('e');
+    await expect(outlined).toHaveCount(1);
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('details-title')).not.toContainText('cartservice');
+    await expect(outlined).toHaveCount(0);
+    await expect(tooltip).toHaveCount(0);
+    await app.assertClean();
+  });
+}
