@@ -2588,6 +2588,27 @@ pub fn title_box(shape: &Shape) -> Option<Rect> {
     })
 }
 
+/// Where a box's second row (a Service's type and address, a node's zone) is
+/// drawn, in scene units, when it has one: what labels placed over the picture keep
+/// clear of, as they keep clear of titles.
+pub fn sublabel_box(shape: &Shape) -> Option<Rect> {
+    if shape.sublabel.is_empty()
+        || !(shape.kind == ShapeKind::Box || shape.class.starts_with("node"))
+    {
+        return None;
+    }
+    let room = ((shape.rect.w - SUBLABEL_MARGIN) / SUBLABEL_CHAR_W)
+        .floor()
+        .max(1.0) as usize;
+    let n_chars = shape.sublabel.chars().take(room).count();
+    Some(Rect {
+        x: shape.rect.x + 10.0,
+        y: shape.rect.y + 30.0 - lod::SMALL_TEXT_SIZE,
+        w: n_chars as f64 * SUBLABEL_CHAR_W,
+        h: lod::SMALL_TEXT_SIZE * 1.25,
+    })
+}
+
 /// The arrowheads, one marker per edge colour, each defined once. They come after
 /// the `g.edges` and `g.shapes` containers, which the web app reads by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

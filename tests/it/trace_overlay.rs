@@ -631,3 +631,65 @@ fn s13_5_packet_colours_keep_clear_of_the_drop_and_reject_hues() {
         kubetopo::engine::scene::flow_rgba(1)
     );
 }
+
+/// §13.5, issue #10: a box's second row (a Service's type and address) is text
+/// the drop reasons keep off too, while the zoom draws it: on Online Boutique,
+/// a reason at each pod (where a policy denial is marked) never covers a
+/// Service's "ClusterIP · 10.… :port" line; zoomed out, where second rows are not
+/// drawn, they are not in the way.
+#[test]
+fn s13_5_drop_reasons_keep_off_the_boxes_second_rows() {
+    use kubetopo::engine::scene::sublabel_box;
+    use kubetopo::engine::trace_overlay::labels_beside_points;
+    let topology = samples(&["online-boutique.yaml"]);
+    let scene = build_scene(&topology, View::Cluster, &Filter::default());
+    let points: Vec<((f64, f64), f64)> = topology
+        .cluster
+        .pods
+        .iter()
+        .filter_map(|pod| {
+            place_anchor(
+                &scene,
+                &topology,
+                &Place::Pod(kubetopo::engine::refs::NamespacedName::new(
+                    &pod.namespace,
+                    &pod.name,
+                )),
+            )
+        })
+        .map(|point| (point, 7.0 * "denied by policy deny-all ×13".len() as f64))
+        .collect();
+    assert!(points.len() >= 10);
+    let rows: Vec<Rect> = scene.shapes.iter().filter_map(sublabel_box).collect();
+    assert!(
+        rows.len() >= 10,
+        "every Service box has its second row: {}",
+        rows.len()
+    );
+    for k in [1.0, 1.5, 2.5] {
+        let screen = Screen {
+            k,
+            tx: 10.0,
+            ty: 10.0,
+            width: scene.width * k + 400.0,
+        };
+        let texts = titles_on_screen(&scene, screen);
+        let on_screen: Vec<Rect> = rows.iter().map(|r| screen.rect(r)).collect();
+        assert!(on_screen.iter().all(|r| texts.contains(r)), "k={k}");
+        let marks = labels_beside_points(&points, texts, screen);
+        for mark in &marks {
+            for row in &on_screen {
+                assert!(!mark.rect.overlaps(row), "k={k}: {mark:?} on {row:?}");
+            }
+        }
+    }
+    // Zoomed out, the second rows are not drawn, and not in the way.
+    let far = Screen {
+        k: 0.4,
+        tx: 0.0,
+        ty: 0.0,
+        width: 2000.0,
+    };
+    let texts = titles_on_screen(&scene, far);
+    assert!(rows.iter().all(|r| !texts.contains(&far.rect(r))));
+}
