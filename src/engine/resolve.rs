@@ -728,17 +728,20 @@ fn allocate_node_ports(
         let owner = format!("{}/{}", service.meta.namespace, service.meta.name);
         let allocate_all = spec.service_type == ServiceType::NodePort
             || spec.allocate_load_balancer_node_ports != Some(false);
-        let mut by_port_number: BTreeMap<i64, i64> = result[position]
+        // A Service has a handful of ports: a list, searched from its end so that
+        // the last entry for a port number counts, as a map's insert would.
+        let mut by_port_number: Vec<(i64, i64)> = result[position]
             .0
             .iter()
             .filter_map(|p| p.node_port.map(|n| (p.port, n)))
-            .collect_map();
+            .collect();
         for port_index in 0..result[position].0.len() {
             if result[position].0[port_index].node_port.is_some() {
                 continue;
             }
             let port_number = result[position].0[port_index].port;
-            if let Some(&shared) = by_port_number.get(&port_number) {
+            if let Some(&(_, shared)) = by_port_number.iter().rev().find(|(p, _)| *p == port_number)
+            {
                 result[position].0[port_index].node_port = Some(shared);
                 continue;
             }
@@ -750,7 +753,7 @@ fn allocate_node_ports(
             }
             if let Some(node_port) = allocator.allocate(&format!("{owner}:{port_number}")) {
                 let node_port = node_port as i64;
-                by_port_number.insert(port_number, node_port);
+                by_port_number.push((port_number, node_port));
                 result[position].0[port_index].node_port = Some(node_port);
             }
         }
