@@ -91,9 +91,6 @@ pub enum Verdict {
     Unresolved,
     /// A Gateway answers with a redirect (3xx) instead of forwarding (§11.8).
     Redirected,
-    /// A Gateway answers the request itself with a success (a CORS preflight,
-    /// §11.8): no backend sees it.
-    Answered,
 }
 
 impl Verdict {
@@ -104,16 +101,14 @@ impl Verdict {
             Verdict::Rejected => "rejected",
             Verdict::Unresolved => "unresolved",
             Verdict::Redirected => "redirected",
-            Verdict::Answered => "answered",
         }
     }
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 5] = [
         Verdict::Delivered,
         Verdict::Dropped,
         Verdict::Rejected,
         Verdict::Unresolved,
         Verdict::Redirected,
-        Verdict::Answered,
     ];
 }
 
@@ -245,9 +240,8 @@ pub struct TraceEndpoint {
 }
 
 /// The version of the trace document (`docs/trace.md`). Version 2 added the
-/// `redirected` verdict, the `gateway-*` hop actions and the `http` object;
-/// version 3 the `answered` verdict and `http.responseHeaders`.
-pub const TRACE_SCHEMA_VERSION: u32 = 3;
+/// `redirected` verdict, the `gateway-*` hop actions and the `http` object.
+pub const TRACE_SCHEMA_VERSION: u32 = 2;
 
 /// One connection, every hop explained.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -345,9 +339,6 @@ pub struct HttpResult {
     /// The path and headers as the backend sees them, after filters.
     pub request_path: String,
     pub request_headers: std::collections::BTreeMap<String, String>,
-    /// The headers the Gateway adds to or sets on the response: a
-    /// ResponseHeaderModifier's `set` and `add`, and CORS (§11.8).
-    pub response_headers: std::collections::BTreeMap<String, String>,
 }
 
 /// The HTTP parts of a request that a URL does not carry (`--method`, `--header`,
