@@ -232,13 +232,14 @@ pub fn edges_of(scene: &Scene, selected: &str) -> Vec<usize> {
 
 /// The next or previous edge of `selected` after `current` (a position in
 /// [`Scene::edges`]), wrapping around; the first (or last) when `current` is not
-/// one of its edges. `None` when it has none (§13.13).
+/// one of its edges. With it, its place among the selection's edges and their
+/// number, for "Edge 2 of 5". `None` when it has none (§13.13).
 pub fn step_edge(
     scene: &Scene,
     selected: &str,
     current: Option<usize>,
     direction: StepDirection,
-) -> Option<usize> {
+) -> Option<(usize, usize, usize)> {
     let edges = edges_of(scene, selected);
     let n = edges.len();
     let at = current.and_then(|current| edges.iter().position(|&e| e == current));
@@ -248,7 +249,7 @@ pub fn step_edge(
         (Some(at), StepDirection::Forward) => (at + 1) % n,
         (Some(at), StepDirection::Backward) => (at + n - 1) % n,
     };
-    edges.get(next).copied()
+    Some((*edges.get(next)?, next, n))
 }
 
 /// What the name search and the label query found.

@@ -139,8 +139,9 @@ fn check_ports(report: &mut Report) {
         );
     }
 
-    let mut first_path_by_name: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut first_path_by_port: BTreeMap<(Protocol, i64), &str> = BTreeMap::new();
+    // A Service has a handful of ports: short lists, searched in order.
+    let mut first_path_by_name: Vec<(&str, &str)> = Vec::new();
+    let mut first_path_by_port: Vec<((Protocol, i64), &str)> = Vec::new();
     for (service_port, path) in spec.ports.iter().zip(&port_paths) {
         let name = service_port.name.as_deref().unwrap_or("");
         if name.is_empty() {
@@ -166,7 +167,7 @@ fn check_ports(report: &mut Report) {
                     ),
                 );
             }
-            match first_path_by_name.get(name) {
+            match first_path(&first_path_by_name, &name) {
                 Some(first_path) => report.error(
                     "service-port-name-duplicate",
                     &format!("{path}.name"),
@@ -175,7 +176,7 @@ fn check_ports(report: &mut Report) {
                     ),
                 ),
                 None => {
-                    first_path_by_name.insert(name, path);
+                    first_path_by_name.push((name, path));
                 }
             }
         }
@@ -245,7 +246,7 @@ fn check_ports(report: &mut Report) {
         }
 
         let protocol_port = (service_port.protocol, service_port.port);
-        match first_path_by_port.get(&protocol_port) {
+        match first_path(&first_path_by_port, &protocol_port) {
             Some(first_path) => report.error(
                 "service-port-duplicate",
                 path,
@@ -255,7 +256,7 @@ fn check_ports(report: &mut Report) {
                 ),
             ),
             None => {
-                first_path_by_port.insert(protocol_port, path);
+                first_path_by_port.push((protocol_port, path));
             }
         }
 
@@ -279,7 +280,7 @@ fn check_ports(report: &mut Report) {
 fn check_node_ports(report: &mut Report) {
     let service = report.service;
     let port_paths = port_paths(service);
-    let mut first_path_by_node_port: BTreeMap<(Protocol, i64), &str> = BTreeMap::new();
+    let mut first_path_by_node_port: Vec<((Protocol, i64), &str)> = Vec::new();
     for (service_port, path) in service.spec.ports.iter().zip(&port_paths) {
         let Some(node_port) = service_port.node_port else {
             continue;
@@ -296,7 +297,7 @@ fn check_node_ports(report: &mut Report) {
         }
         // Entries with different protocols may share a nodePort (53/TCP and 53/UDP, §3).
         let protocol_node_port = (service_port.protocol, node_port);
-        match first_path_by_node_port.get(&protocol_node_port) {
+        match first_path(&first_path_by_node_port, &protocol_node_port) {
             Some(first_path) => report.error(
                 "service-node-port-duplicate",
                 &field,
@@ -306,10 +307,15 @@ fn check_node_ports(report: &mut Report) {
                 ),
             ),
             None => {
-                first_path_by_node_port.insert(protocol_node_port, path);
+                first_path_by_node_port.push((protocol_node_port, path));
             }
         }
     }
+}
+
+/// The path first recorded for `key` among a Service's ports.
+fn first_path<'a, K: PartialEq>(seen: &[(K, &'a str)], key: &K) -> Option<&'a str> {
+    seen.iter().find(|(k, _)| k == key).map(|(_, path)| *path)
 }
 
 /// The manifest path of each entry of `service.spec.ports`.

@@ -692,7 +692,8 @@ pub fn Graph() -> impl IntoView {
                 } else {
                     StepDirection::Forward
                 };
-                let Some(next) = highlight::step_edge(&build.scene, &selected, current, direction)
+                let Some((next, at, count)) =
+                    highlight::step_edge(&build.scene, &selected, current, direction)
                 else {
                     return;
                 };
@@ -713,9 +714,6 @@ pub fn Graph() -> impl IntoView {
                     viewport.set(view);
                 }
                 let rect = element.get_bounding_client_rect();
-                let edges = highlight::edges_of(&build.scene, &selected);
-                let at = edges.iter().position(|&e| e == next).unwrap_or(0);
-                let count = edges.len();
                 {
                     // Outlined in the SVG; the canvas of a large scene has no elements.
                     let drawn = drawn_keys.borrow();

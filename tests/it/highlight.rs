@@ -579,26 +579,28 @@ fn s13_13_the_keyboard_steps_through_the_edges_of_the_selection() {
         .count();
     assert_eq!(edges.len(), touching);
     // Forward from nothing is the first; around the ring and back to it.
-    let mut at = step_edge(&scene, service, None, StepDirection::Forward);
+    let n = edges.len();
+    let step = |at: Option<usize>, direction| {
+        step_edge(&scene, service, at, direction).map(|(edge, _, _)| edge)
+    };
+    let mut at = step(None, StepDirection::Forward);
     assert_eq!(at, Some(edges[0]));
-    for _ in 0..edges.len() {
-        at = step_edge(&scene, service, at, StepDirection::Forward);
+    assert_eq!(
+        step_edge(&scene, service, None, StepDirection::Forward),
+        Some((edges[0], 0, n))
+    );
+    for _ in 0..n {
+        at = step(at, StepDirection::Forward);
     }
     assert_eq!(at, Some(edges[0]));
-    assert_eq!(
-        step_edge(&scene, service, at, StepDirection::Backward),
-        edges.last().copied()
-    );
+    assert_eq!(step(at, StepDirection::Backward), edges.last().copied());
     assert_eq!(
         step_edge(&scene, service, None, StepDirection::Backward),
-        edges.last().copied()
+        Some((edges[n - 1], n - 1, n))
     );
     // An edge of something else is no place to step from: start again.
     let other = (0..scene.edges.len()).find(|e| !edges.contains(e));
-    assert_eq!(
-        step_edge(&scene, service, other, StepDirection::Forward),
-        Some(edges[0])
-    );
+    assert_eq!(step(other, StepDirection::Forward), Some(edges[0]));
     assert_eq!(
         step_edge(&scene, "svc:default/nothing", None, StepDirection::Forward),
         None
