@@ -1030,8 +1030,9 @@ pub fn drops_label(n_drops: u64) -> String {
 
 /// The boxes, in screen pixels, where the picture writes text at these `levels`
 /// ([`shape_levels`]): the title of each shape drawn as itself
-/// ([`super::scene::title_box`]) and, while small text is drawn, its second row
-/// ([`super::scene::sublabel_box`]), and the name, counts and drops of each tile
+/// ([`super::scene::title_box`]) and, with `second_rows` and while the zoom draws
+/// them, its second row ([`super::scene::sublabel_box`], which the drop markers'
+/// reasons keep off), and the name, counts and drops of each tile
 /// ([`tile_text`], its drops from `counters`); a shape inside a tile writes none.
 /// The trace's badges and the policies' port labels keep off them (§13.5).
 pub fn texts_on_screen(
@@ -1040,15 +1041,16 @@ pub fn texts_on_screen(
     levels: &[Level],
     counters: &Counters,
     screen: Screen,
+    second_rows: bool,
 ) -> Vec<Rect> {
     let mut texts = Vec::new();
-    let small = small_text(screen.k) != TextLevel::Hidden;
+    // Second rows count only while the zoom draws them.
+    let second_rows = second_rows && small_text(screen.k) != TextLevel::Hidden;
     for (position, shape) in scene.shapes.iter().enumerate() {
         match levels.get(position).copied().unwrap_or(Level::Detail) {
             Level::Detail => {
                 texts.extend(super::scene::title_box(shape).map(|t| screen.rect(&t)));
-                // Second rows, while they are drawn (§13.2).
-                if small {
+                if second_rows {
                     texts.extend(super::scene::sublabel_box(shape).map(|t| screen.rect(&t)));
                 }
             }

@@ -91,6 +91,8 @@ pub enum FlowOrigin {
     Dependency,
     /// Added by the user.
     User,
+    /// A connection the NetworkPolicies deny, sent so that their effect shows.
+    Denied,
 }
 
 /// A stream of connections from one source to one destination.
@@ -990,7 +992,69 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
             rate: config.default_rate,
         });
     }
+    denied_flows(topology, config, &mut flows);
     flows
+}
+
+/// At most this many default flows the NetworkPolicies deny.
+const DENIED_FLOWS: usize = 3;
+
+/// A few connections the NetworkPolicies deny (§8.5), each from a workload to a
+/// pod of another workload the policies keep it from, on a port that pod serves:
+/// with policies in the input, the default traffic shows what they stop (issue
+/// #10), not only what they let through. One per destination, the first in the
+/// policy graph's order (destination, source, port).
+fn denied_flows(topology: &Topology, config: &SimConfig, flows: &mut Vec<Flow>) {
+    use super::policy_graph::{policy_graph, PolicyEnd, WorkloadKey};
+    if topology.manifests.network_policies.is_empty() {
+        return;
+    }
+    let graph = policy_graph(topology);
+    let mut last: Option<&WorkloadKey> = None;
+    let mut added = 0;
+    for connection in graph.connections.iter().filter(|c| !c.allowed) {
+        let PolicyEnd::Workload(from) = &connection.from else {
+            continue;
+        };
+        if added == DENIED_FLOWS {
+            break;
+        }
+        if from.workload.kind == "Pod" || last == Some(&connection.to) {
+            continue;
+        }
+        let Some((pod, ip)) = topology.cluster.pods.iter().find_map(|pod| {
+            let ip = *pod.ips.first()?;
+            (pod.namespace == connection.to.namespace
+                && pod.workload.as_ref() == Some(&connection.to.workload))
+            .then_some((pod, ip))
+        }) else {
+            continue;
+        };
+        last = Some(&connection.to);
+        added += 1;
+        flows.push(Flow {
+            label: format!(
+                "{} → {}/{} :{}/{} ({})",
+                from.workload.name,
+                pod.namespace,
+                pod.name,
+                connection.port,
+                connection.protocol,
+                connection.label
+            ),
+            origin: FlowOrigin::Denied,
+            source: TraceSource::Workload {
+                namespace: from.namespace.clone(),
+                name: from.workload.name.clone(),
+            },
+            destination: Destination::Address {
+                ip,
+                port: i64::from(connection.port),
+            },
+            protocol: connection.protocol,
+            rate: config.default_rate,
+        });
+    }
 }
 
 /// An external client's GET requests through each Gateway (§11.10, §11.13): one

@@ -119,11 +119,18 @@ fn with_levels<R>(build: &SceneBuild, screen: Screen, f: impl FnOnce(&lod::Level
 /// The text the picture writes on `screen`, which badges and labels keep off:
 /// titles, or the tiles' names, counts and drops when zoomed out (then tracking
 /// the drops, which change their labels).
-pub fn picture_texts(build: &SceneBuild, screen: Screen) -> Vec<Rect> {
+pub fn picture_texts(build: &SceneBuild, screen: Screen, second_rows: bool) -> Vec<Rect> {
     let traffic = expect_context::<TrafficState>();
     with_levels(build, screen, |levels| {
         let texts = |counters: &_| {
-            lod::texts_on_screen(&build.scene, &build.tiles, levels, counters, screen)
+            lod::texts_on_screen(
+                &build.scene,
+                &build.tiles,
+                levels,
+                counters,
+                screen,
+                second_rows,
+            )
         };
         if levels.contains(&lod::Level::Tile) {
             traffic.counters.with(texts)
@@ -166,7 +173,7 @@ pub fn TraceLayer(
             ty: view.ty,
             width: size.0,
         };
-        let texts = || picture_texts(&build, screen);
+        let texts = || picture_texts(&build, screen, false);
         let mut out = String::new();
         if traffic.policy_overlay.get() || selected.is_some() {
             // Placed again only for another scene, policy or set of tiles: a pan or

@@ -591,7 +591,7 @@ pub fn PacketLayer(
                 let points: Vec<((f64, f64), f64)> = drops.iter().map(|d| (d.0, 7.0 * (d.5.chars().count() + 4 + d.4.to_string().len()) as f64)).collect();
                 // Clear of the trace's badges and verdict too, which the layer above
                 // places the same way.
-                let mut texts = super::trace_overlay::picture_texts(&build, screen);
+                let mut texts = super::trace_overlay::picture_texts(&build, screen, true);
                 if let Some(trace) = trace.get() {
                     let marks = layout_on_screen(&trace, texts.clone(), screen);
                     texts.extend(marks.badges.iter().chain(&marks.verdict).map(|mark| mark.rect));

@@ -615,6 +615,7 @@ fn check_no_overlap(
             levels,
             &Default::default(),
             screen,
+            false,
         );
         // The ports, one box per edge that writes them, then the counts of the
         // bundles that have room for theirs: none of them overlaps another.

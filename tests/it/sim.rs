@@ -760,3 +760,50 @@ spec:
     );
     assert_eq!(flow_service(topology, &to_shared(8080)), None);
 }
+
+/// §8.5, issue #10: with NetworkPolicies in the input, the default flows include
+/// up to three connections the policies deny, one per destination workload, and
+/// each is dropped where a policy denies it; without policies there are none.
+#[test]
+fn s8_5_default_flows_show_what_the_policies_deny() {
+    let topology = crate::common::samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+    let mut simulator = Simulator::new(topology, quiet(SimConfig::default()));
+    let denied: Vec<usize> = simulator
+        .flows()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.origin == FlowOrigin::Denied)
+        .map(|(i, _)| i)
+        .collect();
+    assert!((1..=3).contains(&denied.len()), "{:?}", simulator.flows());
+    let mut destinations = Vec::new();
+    for &flow in &denied {
+        let label = simulator.flow(flow).unwrap().label.clone();
+        assert!(label.contains("denied by policy"), "{label}");
+        let destination = label
+            .split(" → ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(!destinations.contains(&destination), "{label}");
+        destinations.push(destination);
+        let path = simulator.open_connection(flow).expect("a path");
+        let path = simulator.path(path).unwrap().clone();
+        assert_eq!(path.verdict, Verdict::Dropped, "{label}");
+        assert!(
+            simulator.reason(path.reason).contains("deny-all")
+                || simulator.reason(path.reason).contains("policy"),
+            "{label}: {}",
+            simulator.reason(path.reason)
+        );
+    }
+    // No policies, no such flows.
+    let plain = Simulator::new(
+        crate::common::samples(&["online-boutique.yaml"]),
+        SimConfig::default(),
+    );
+    assert!(plain.flows().iter().all(|f| f.origin != FlowOrigin::Denied));
+}

@@ -20,7 +20,7 @@ use crate::common::samples;
 /// The titles of every shape of `scene`, drawn as itself, on `screen`.
 fn titles_on_screen(scene: &Scene, screen: Screen) -> Vec<Rect> {
     let levels = vec![lod::Level::Detail; scene.shapes.len()];
-    lod::texts_on_screen(scene, &[], &levels, &Counters::default(), screen)
+    lod::texts_on_screen(scene, &[], &levels, &Counters::default(), screen, false)
 }
 
 fn run_trace(topology: &Topology, from: &str, to: &str) -> Trace {
@@ -532,7 +532,8 @@ fn badges_never_cover_a_tiles_text() {
                     .flatten()
                     .collect();
                 n_tile_texts += texts.len();
-                let all_texts = lod::texts_on_screen(&scene, &tiles, &levels, counters, screen);
+                let all_texts =
+                    lod::texts_on_screen(&scene, &tiles, &levels, counters, screen, false);
                 let marks = layout_on_screen(&overlay, all_texts, screen);
                 let placed: Vec<Rect> = marks
                     .badges
@@ -673,9 +674,14 @@ fn s13_5_drop_reasons_keep_off_the_boxes_second_rows() {
             ty: 10.0,
             width: scene.width * k + 400.0,
         };
-        let texts = titles_on_screen(&scene, screen);
+        let levels = vec![lod::Level::Detail; scene.shapes.len()];
+        let texts = lod::texts_on_screen(&scene, &[], &levels, &Counters::default(), screen, true);
         let on_screen: Vec<Rect> = rows.iter().map(|r| screen.rect(r)).collect();
         assert!(on_screen.iter().all(|r| texts.contains(r)), "k={k}");
+        // The trace's badges keep off titles only.
+        assert!(titles_on_screen(&scene, screen)
+            .iter()
+            .all(|t| !on_screen.contains(t)));
         let marks = labels_beside_points(&points, texts, screen);
         for mark in &marks {
             for row in &on_screen {
@@ -690,6 +696,7 @@ fn s13_5_drop_reasons_keep_off_the_boxes_second_rows() {
         ty: 0.0,
         width: 2000.0,
     };
-    let texts = titles_on_screen(&scene, far);
+    let levels = vec![lod::Level::Detail; scene.shapes.len()];
+    let texts = lod::texts_on_screen(&scene, &[], &levels, &Counters::default(), far, true);
     assert!(rows.iter().all(|r| !texts.contains(&far.rect(r))));
 }
