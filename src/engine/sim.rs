@@ -577,7 +577,7 @@ impl Simulator {
             .map(|state| state.flow.label.clone())
             .collect_set();
         let world = &self.world;
-        for flow in default_flows(&world.topology, &self.state.config) {
+        for flow in exposed_and_dependency_flows(&world.topology, &self.state.config) {
             if !known.contains(&flow.label) {
                 let service = service_of(&world.topology, &world.index, &flow);
                 self.state.add_flow(flow, service);
@@ -846,6 +846,15 @@ impl SimState {
 /// (each LB IP, each externalIP, or the nodePort when it has neither) and each Ingress
 /// route, then each inferred dependency. Sorted as the topology is, so stable.
 pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
+    let mut flows = exposed_and_dependency_flows(topology, config);
+    denied_flows(topology, config, &mut flows);
+    flows
+}
+
+/// The default flows but the denied ones: what a what-if edit adds to, without
+/// computing the policy graph again on every edit (the denied flows are chosen
+/// once, from the input).
+fn exposed_and_dependency_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
     let external = TraceSource::ExternalClients {
         n_clients: config.n_external_clients.max(1),
     };
@@ -992,7 +1001,6 @@ pub fn default_flows(topology: &Topology, config: &SimConfig) -> Vec<Flow> {
             rate: config.default_rate,
         });
     }
-    denied_flows(topology, config, &mut flows);
     flows
 }
 

@@ -236,5 +236,8 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
   await traceFromFlowList(page, /denied by policy/, 'dropped');
   await expect(page.getByTestId('trace-verdict')).toContainText(/denied|policy/);
   await app.screenshot('sample-flows-boutique-netpol-denied');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(page.locator('[data-testid="drop-marker"]').filter({ hasText: 'denied by policy' }).first()).toBeAttached();
+  await app.screenshot('sample-flows-boutique-netpol-denied-1024x768');
   await app.assertClean();
 });
