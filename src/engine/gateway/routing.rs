@@ -844,19 +844,23 @@ fn choose_backend(
         .map(|b| format!("{}/{} weight {}", b.namespace, b.name, b.weight))
         .collect();
     let status = &backends[chosen];
+    // An invalid backend keeps its Service only for an unmet BackendTLSPolicy,
+    // which does not apply under Passthrough (§11.15).
+    let problem = status
+        .problem
+        .filter(|_| !decision.passthrough || status.service.is_none());
     decision.steps.push(Step {
         kind: StepKind::Backend,
         detail: format!(
             "weighted choice among [{}] picks {backend} ({} of {total}; §11.7){}",
             shares.join(", "),
             backend.weight,
-            status
-                .problem
+            problem
                 .map(|p| format!(", which is invalid ({p})"))
                 .unwrap_or_default()
         ),
     });
-    match (status.problem, status.service) {
+    match (problem, status.service) {
         (None, Some(service)) => {
             decision.answer = Answer::Forward {
                 service,

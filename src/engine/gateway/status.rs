@@ -277,7 +277,9 @@ pub struct BackendStatus {
     pub weight: i64,
     /// `None` when valid; else the ResolvedRefs reason (`BackendNotFound`, …).
     pub problem: Option<&'static str>,
-    /// Position of the Service in `Topology::services`, when valid.
+    /// Position of the Service in `Topology::services`, when valid. Also kept for
+    /// a TLSRoute's backend that only an unmet BackendTLSPolicy makes invalid, when
+    /// a Passthrough listener, where no policy applies, still reaches it (§11.15).
     #[serde(skip)]
     pub service: Option<usize>,
 }
@@ -771,12 +773,33 @@ pub fn resolve_gateways(
     for resolved in &mut routes {
         let route = &gateway_manifests.routes[resolved.route_index];
         let mut refs_problem: Option<(&'static str, String)> = None;
+        // The first problem other than an unmet BackendTLSPolicy: a TLSRoute's
+        // ResolvedRefs on a parent where no policy applies (§11.15).
+        let mut plain_problem: Option<(&'static str, String)> = None;
         let valid_rules = route
             .rules
             .iter()
             .filter(|r| r.unsupported.is_none())
             .count();
         let attached = resolved.parents.iter().any(|p| !p.attachments.is_empty());
+        // Whether a parent attached the Route to a listener whose `tls.mode` is
+        // Passthrough (`true`) or not (`false`).
+        let through = |parent: &ParentStatus, passthrough: bool| {
+            parent.gateway_index.is_some_and(|g| {
+                parent
+                    .attachments
+                    .iter()
+                    .any(|a| gateways[g].listeners[a.listener].passthrough == passthrough)
+            })
+        };
+        // A BackendTLSPolicy applies where the proxy originates TLS: for a TLSRoute,
+        // only through a Terminate listener, never under Passthrough (§11.15).
+        let applies =
+            |parent: &ParentStatus| route.kind != RouteKind::Tls || through(parent, false);
+        let tls_applies = route.kind != RouteKind::Tls || resolved.parents.iter().any(applies);
+        // A backend invalid only for such a policy keeps its Service when a
+        // Passthrough listener still reaches it.
+        let passes = resolved.parents.iter().any(|p| through(p, true));
         // The BackendTLSPolicy that applies to a backend's port of the Service at
         // `service` (§11.15).
         let tls_policy = |service: usize, backend: &BackendRef| {
@@ -805,32 +828,30 @@ pub fn resolve_gateways(
                     &mut grants,
                     &tls_policy,
                 );
+                let service = check.as_ref().ok().copied();
                 // A BackendTLSPolicy on the port that cannot be met makes the backend
-                // invalid (§11.15).
-                let check = check.and_then(|service| {
-                    match tls_policy(service, backend)
-                        .and_then(|p| backend_tls_policies[p].unmet.clone())
-                    {
-                        Some(unmet) => Err(unmet),
-                        None => Ok(service),
+                // invalid where it applies (§11.15).
+                let unmet = service
+                    .and_then(|s| tls_policy(s, backend))
+                    .and_then(|p| backend_tls_policies[p].unmet.clone())
+                    .filter(|_| tls_applies);
+                let tls_only = unmet.is_some();
+                let problem = check.err().or(unmet).map(|(reason, message)| {
+                    if !resolved.parents.is_empty() {
+                        diagnostics.push(backend_diagnostic(route, backend, reason, &message));
                     }
+                    if !tls_only {
+                        plain_problem.get_or_insert((reason, message.clone()));
+                    }
+                    refs_problem.get_or_insert((reason, message));
+                    reason
                 });
-                let (problem, service) = match check {
-                    Ok(service) => (None, Some(service)),
-                    Err((reason, message)) => {
-                        if !resolved.parents.is_empty() {
-                            diagnostics.push(backend_diagnostic(route, backend, reason, &message));
-                        }
-                        refs_problem.get_or_insert((reason, message));
-                        (Some(reason), None)
-                    }
-                };
                 backends.push(BackendStatus {
                     backend: backend.to_string(),
                     port: backend.port,
                     weight: backend.weight,
                     problem,
-                    service,
+                    service: service.filter(|_| problem.is_none() || (tls_only && passes)),
                 });
             }
             let mut dropped_mirrors = Vec::new();
@@ -909,6 +930,11 @@ pub fn resolve_gateways(
             }
         }
         for parent in &mut resolved.parents {
+            let problem = if applies(parent) {
+                &refs_problem
+            } else {
+                &plain_problem
+            };
             let accepted = parent
                 .conditions
                 .first()
@@ -922,9 +948,7 @@ pub fn resolve_gateways(
                 );
                 parent.attachments.clear();
             }
-            parent
-                .conditions
-                .push(Condition::resolved_refs(&refs_problem));
+            parent.conditions.push(Condition::resolved_refs(problem));
             if valid_rules > 0 && valid_rules < route.rules.len() {
                 let dropped: Vec<String> = route
                     .rules

@@ -266,3 +266,229 @@ fn s11_15_an_http_route_reaches_a_wss_port_only_under_a_backend_tls_policy() {
     assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
     assert!(proxy_hop(&trace).contains("over TLS (BackendTLSPolicy default/api-tls)"));
 }
+
+/// A Gateway `gw` with a `Terminate` listener `ends` (ends.example.com) and a
+/// `Passthrough` listener `through` (through.example.com) on port 443; a TLSRoute
+/// `r` with `parent_refs` for both hostnames, to `backend_refs`; and a
+/// BackendTLSPolicy on infra-backend-v1 that cannot be met (its only CA ref names
+/// a missing ConfigMap).
+fn unmet_policy_on_tls_route(parent_refs: &str, backend_refs: &str) -> Topology {
+    use super::requests::{base, gateway, run, NS};
+    let listeners = "  - {name: ends, port: 443, protocol: TLS, hostname: ends.example.com, tls: {mode: Terminate, certificateRefs: [{name: cert}]}}\n  - {name: through, port: 443, protocol: TLS, hostname: through.example.com, tls: {mode: Passthrough}}\n";
+    let route = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {{name: r, namespace: {NS}}}\nspec:\n  parentRefs: {parent_refs}\n  hostnames: [ends.example.com, through.example.com]\n  rules: [{{backendRefs: {backend_refs}}}]\n---\n");
+    let policy = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {{name: reencrypt, namespace: {NS}}}\nspec:\n  targetRefs: [{{group: \"\", kind: Service, name: infra-backend-v1}}]\n  validation: {{hostname: backend.internal, caCertificateRefs: [{{group: \"\", kind: ConfigMap, name: missing}}]}}\n---\n");
+    run(&format!(
+        "{}{}{route}{policy}",
+        base(),
+        gateway("gw", listeners)
+    ))
+}
+
+/// A TLS connection to `gw` with the SNI given.
+fn tls_to(topology: &Topology, sni: &str) -> Trace {
+    use super::requests::{address, send, Request};
+    let url = format!("https://{}/", address(topology, "gw"));
+    send(
+        topology,
+        &Request {
+            sni: Some(sni),
+            ..Request::get(&url)
+        },
+    )
+}
+
+/// `Type=Status/Reason` of each parent's conditions, by sectionName.
+fn parent_conditions(topology: &Topology) -> Vec<(Option<String>, Vec<String>)> {
+    topology.gateway.routes[0]
+        .parents
+        .iter()
+        .map(|p| {
+            let conditions = p
+                .conditions
+                .iter()
+                .map(|c| format!("{}={}/{}", c.condition_type, c.status, c.reason))
+                .collect();
+            (p.section_name.clone(), conditions)
+        })
+        .collect()
+}
+
+fn unmet_diagnostics(topology: &Topology) -> usize {
+    topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "gateway-backend-tls-policy-unmet")
+        .count()
+}
+
+/// §11.15 and §11.9: under `tls.mode: Passthrough` the proxy originates no TLS,
+/// so a BackendTLSPolicy that cannot be met does not apply to a TLSRoute attached
+/// only there: the Route stays Accepted with ResolvedRefs True, its backend is
+/// valid, no `gateway-backend-tls-policy-unmet` is reported, and the connection
+/// reaches the backend with the client's own TLS. The policy's own status still
+/// says it cannot be met.
+#[test]
+fn s11_15_an_unmet_policy_does_not_apply_to_a_passthrough_only_tls_route() {
+    let topology = unmet_policy_on_tls_route(
+        "[{name: gw, sectionName: through}]",
+        "[{name: infra-backend-v1, port: 8080}]",
+    );
+    assert_eq!(
+        parent_conditions(&topology),
+        [(
+            Some("through".to_string()),
+            vec![
+                "Accepted=True/Accepted".to_string(),
+                "ResolvedRefs=True/ResolvedRefs".to_string()
+            ]
+        )]
+    );
+    let backend = &topology.gateway.routes[0].rules[0].backends[0];
+    assert_eq!(backend.problem, None);
+    assert!(backend.service.is_some());
+    assert_eq!(
+        unmet_diagnostics(&topology),
+        0,
+        "{:?}",
+        topology.diagnostics
+    );
+    assert_eq!(
+        conditions(the_policy(&topology)),
+        [
+            "Accepted=False/NoValidCACertificate",
+            "ResolvedRefs=False/InvalidCACertificateRef"
+        ]
+    );
+    let trace = tls_to(&topology, "through.example.com");
+    assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+    assert_eq!(super::requests::outcome(&trace), "v1");
+    let hop = proxy_hop(&trace);
+    assert!(
+        hop.contains("(BackendTLSPolicy gateway-conformance-infra/reencrypt does not apply: the client's own TLS passes through)"),
+        "{hop}"
+    );
+    assert!(
+        !trace.hops.iter().any(|h| h.detail.contains("invalid")),
+        "{:?}",
+        trace.hops
+    );
+}
+
+/// §11.15 and §11.9: under `tls.mode: Terminate` the proxy opens a TLS connection
+/// of its own to the backend, so the same unmet policy makes the TLSRoute's
+/// backend invalid: ResolvedRefs False with the policy's reason,
+/// `gateway-backend-tls-policy-unmet`, and the connection answered 500.
+#[test]
+fn s11_15_an_unmet_policy_invalidates_a_tls_route_under_terminate() {
+    let topology = unmet_policy_on_tls_route(
+        "[{name: gw, sectionName: ends}]",
+        "[{name: infra-backend-v1, port: 8080}]",
+    );
+    assert_eq!(
+        parent_conditions(&topology),
+        [(
+            Some("ends".to_string()),
+            vec![
+                "Accepted=True/Accepted".to_string(),
+                "ResolvedRefs=False/InvalidCACertificateRef".to_string()
+            ]
+        )]
+    );
+    let backend = &topology.gateway.routes[0].rules[0].backends[0];
+    assert_eq!(backend.problem, Some("InvalidCACertificateRef"));
+    assert_eq!(backend.service, None);
+    assert_eq!(
+        unmet_diagnostics(&topology),
+        1,
+        "{:?}",
+        topology.diagnostics
+    );
+    let trace = tls_to(&topology, "ends.example.com");
+    assert_eq!(trace.verdict, Verdict::Rejected, "{}", trace.reason);
+    assert_eq!(trace.http.as_ref().and_then(|h| h.status), Some(500));
+    assert!(
+        trace
+            .reason
+            .contains("is invalid (InvalidCACertificateRef)"),
+        "{}",
+        trace.reason
+    );
+}
+
+/// §11.15: status is per parent. A TLSRoute with one parentRef per listener gets
+/// ResolvedRefs False (the policy's reason) only on the Terminate one; the
+/// Passthrough one reports the first other problem, here a missing Service, or
+/// True. One parentRef that attaches to both listeners gets False, since the
+/// policy applies through one of them. Either way the trace goes by the listener:
+/// 500 under Terminate, the backend under Passthrough.
+#[test]
+fn s11_15_a_tls_route_on_both_modes_counts_the_policy_per_parent() {
+    let per_listener = "[{name: gw, sectionName: ends}, {name: gw, sectionName: through}]";
+    for (parent_refs, backend_refs, expected) in [
+        (
+            per_listener,
+            "[{name: infra-backend-v1, port: 8080}]",
+            vec![
+                ("ends", "ResolvedRefs=False/InvalidCACertificateRef"),
+                ("through", "ResolvedRefs=True/ResolvedRefs"),
+            ],
+        ),
+        (
+            per_listener,
+            "[{name: infra-backend-v1, port: 8080, weight: 1}, {name: missing, port: 8080, weight: 0}]",
+            vec![
+                ("ends", "ResolvedRefs=False/InvalidCACertificateRef"),
+                ("through", "ResolvedRefs=False/BackendNotFound"),
+            ],
+        ),
+        (
+            "[{name: gw}]",
+            "[{name: infra-backend-v1, port: 8080}]",
+            vec![("", "ResolvedRefs=False/InvalidCACertificateRef")],
+        ),
+    ] {
+        let topology = unmet_policy_on_tls_route(parent_refs, backend_refs);
+        let found: Vec<(String, String)> = parent_conditions(&topology)
+            .into_iter()
+            .map(|(section, conditions)| {
+                assert_eq!(conditions[0], "Accepted=True/Accepted", "{parent_refs}");
+                (section.unwrap_or_default(), conditions[1].clone())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(s, c)| (s.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(found, expected, "{parent_refs} {backend_refs}");
+        assert_eq!(
+            unmet_diagnostics(&topology),
+            1,
+            "{parent_refs}: {:?}",
+            topology.diagnostics
+        );
+        assert_eq!(
+            topology.gateway.routes[0].rules[0].backends[0].problem,
+            Some("InvalidCACertificateRef")
+        );
+
+        let ended = tls_to(&topology, "ends.example.com");
+        assert_eq!(
+            ended.http.as_ref().and_then(|h| h.status),
+            Some(500),
+            "{parent_refs}: {}",
+            ended.reason
+        );
+        let through = tls_to(&topology, "through.example.com");
+        assert_eq!(
+            super::requests::outcome(&through),
+            "v1",
+            "{parent_refs}: {}",
+            through.reason
+        );
+        assert!(
+            proxy_hop(&through).contains("does not apply"),
+            "{}",
+            proxy_hop(&through)
+        );
+    }
+}
