@@ -71,6 +71,38 @@ pub struct Cluster {
     pub pods: Vec<ClusterPod>,
 }
 
+/// The cluster's nodes looked up by name: for an endpoint's zone (§4) and a node's
+/// address (§8). One map type for every such lookup keeps the wasm small.
+#[derive(Clone, Debug)]
+pub struct NodesByName<'a> {
+    nodes: &'a [ClusterNode],
+    positions: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> NodesByName<'a> {
+    pub fn new(nodes: &'a [ClusterNode]) -> NodesByName<'a> {
+        NodesByName {
+            nodes,
+            positions: nodes
+                .iter()
+                .enumerate()
+                .map(|(position, node)| (node.name.as_str(), position))
+                .collect_map(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a ClusterNode> {
+        self.positions
+            .get(name)
+            .map(|&position| &self.nodes[position])
+    }
+
+    /// The zone of the named node, when it is known and has one.
+    pub fn zone(&self, name: &str) -> Option<&'a str> {
+        self.get(name).and_then(|node| node.zone.as_deref())
+    }
+}
+
 /// Alphabet of generated name suffixes (§7 `generateName`).
 const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 

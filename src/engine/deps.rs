@@ -29,9 +29,10 @@ pub fn infer_dependencies(
     services: &[ResolvedService],
     cluster_domain: &str,
 ) -> Vec<Dependency> {
-    let by_key: BTreeMap<(&str, &str), &ResolvedService> = services
+    let by_key: BTreeMap<(&str, &str), usize> = services
         .iter()
-        .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
+        .enumerate()
+        .map(|(position, s)| ((s.namespace.as_str(), s.name.as_str()), position))
         .collect_map();
     let mut dependencies = BTreeSet::new();
     let mut seen_templates = BTreeSet::new();
@@ -57,7 +58,8 @@ pub fn infer_dependencies(
         for container in &pod.spec.containers {
             for hint in &container.address_hints {
                 for (host, port) in candidate_addresses(&hint.value) {
-                    let Some(service) = lookup(&host, &pod.namespace, cluster_domain, &by_key)
+                    let Some(service) =
+                        lookup(&host, &pod.namespace, cluster_domain, services, &by_key)
                     else {
                         continue;
                     };
@@ -108,7 +110,8 @@ pub fn lookup<'s>(
     host: &str,
     namespace: &str,
     cluster_domain: &str,
-    services: &BTreeMap<(&str, &str), &'s ResolvedService>,
+    services: &'s [ResolvedService],
+    by_key: &BTreeMap<(&str, &str), usize>,
 ) -> Option<&'s ResolvedService> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let mut candidates = Vec::new();
@@ -135,7 +138,7 @@ pub fn lookup<'s>(
             [member, service, namespace] => (Some(*member), *service, *namespace),
             _ => continue,
         };
-        let Some(found) = services.get(&(namespace, service)) else {
+        let Some(found) = by_key.get(&(namespace, service)).map(|&p| &services[p]) else {
             continue;
         };
         let is_member = |member: &str| {

@@ -31,14 +31,14 @@
 //! - Peers the API would reject (no selector and no ipBlock, an unparsable CIDR)
 //!   match nothing.
 
-use crate::engine::sort::{CollectCompact, SortCompact};
+use crate::engine::sort::SortCompact;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::cidr::Cidr;
-use super::cluster::{Cluster, ClusterPod};
+use super::cluster::{Cluster, ClusterPod, NodesByName};
 use super::config::Config;
 use super::diag::{Diagnostic, Source};
 use super::model::*;
@@ -119,8 +119,9 @@ pub struct PolicyEngine<'a> {
     /// What the policies select, pod by pod: built here, or once per topology and
     /// shared ([`PolicyEngine::with_selections`]).
     selections: Cow<'a, PodSelections>,
-    policies_by_namespace: BTreeMap<&'a str, Vec<u32>>,
-    node_ips: BTreeMap<&'a str, IpAddr>,
+    /// Positions in `policies` per namespace, sorted by namespace.
+    policies_by_namespace: Vec<(&'a str, Vec<u32>)>,
+    nodes: NodesByName<'a>,
     /// Stands in for kube-dns when the manifests do not include it, which is usual.
     assumed_kube_dns: ClusterPod,
 }
@@ -175,26 +176,22 @@ impl<'a> PolicyEngine<'a> {
         let policies: Vec<CompiledPolicy<'a>> =
             sorted.into_iter().map(CompiledPolicy::new).collect();
 
-        let mut policies_by_namespace: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
+        // The policies are sorted by namespace, so each namespace's are one run.
+        let mut policies_by_namespace: Vec<(&'a str, Vec<u32>)> = Vec::new();
         for (policy_index, compiled) in policies.iter().enumerate() {
-            policies_by_namespace
-                .entry(compiled.policy.meta.namespace.as_str())
-                .or_default()
-                .push(policy_index as u32);
+            let namespace = compiled.policy.meta.namespace.as_str();
+            match policies_by_namespace.last_mut() {
+                Some((last, run)) if *last == namespace => run.push(policy_index as u32),
+                _ => policies_by_namespace.push((namespace, vec![policy_index as u32])),
+            }
         }
-
-        let node_ips = cluster
-            .nodes
-            .iter()
-            .map(|node| (node.name.as_str(), node.internal_ip))
-            .collect_map();
 
         let mut engine = PolicyEngine {
             cluster,
             policies,
             selections: Cow::Owned(PodSelections::default()),
             policies_by_namespace,
-            node_ips,
+            nodes: NodesByName::new(&cluster.nodes),
             assumed_kube_dns: assumed_kube_dns_pod(),
         };
         if let Some(selections) = selections {
@@ -249,11 +246,7 @@ impl<'a> PolicyEngine<'a> {
             if candidates.0 != Some(pod.namespace.as_str()) {
                 candidates = (
                     Some(pod.namespace.as_str()),
-                    engine
-                        .policies_by_namespace
-                        .get(pod.namespace.as_str())
-                        .map(Vec::as_slice)
-                        .unwrap_or_default(),
+                    engine.policies_in(&pod.namespace),
                 );
             }
             let (ingress, egress) = if candidates.1.is_empty() {
@@ -569,7 +562,8 @@ impl<'a> PolicyEngine<'a> {
     fn node_ip(&self, pod: &ClusterPod) -> Option<IpAddr> {
         pod.node
             .as_deref()
-            .and_then(|node| self.node_ips.get(node).copied())
+            .and_then(|node| self.nodes.get(node))
+            .map(|node| node.internal_ip)
     }
 
     fn evaluate(
@@ -676,12 +670,14 @@ impl<'a> PolicyEngine<'a> {
     }
 
     fn compute_selecting(&self, pod: &ClusterPod, direction: PolicyDirection) -> Vec<u32> {
-        let candidates = self
-            .policies_by_namespace
-            .get(pod.namespace.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        self.selecting_among(candidates, pod, direction)
+        self.selecting_among(self.policies_in(&pod.namespace), pod, direction)
+    }
+
+    /// The positions of the policies in `namespace`.
+    fn policies_in(&self, namespace: &str) -> &[u32] {
+        self.policies_by_namespace
+            .binary_search_by(|(candidate, _)| (*candidate).cmp(namespace))
+            .map_or(&[], |found| &self.policies_by_namespace[found].1)
     }
 
     /// The policies among `candidates` (of the pod's namespace) that select the pod

@@ -14,7 +14,7 @@
 //! assert_eq!(allowed, ["Pod/default/web → Pod/default/db:5432"]);
 //! ```
 
-use crate::engine::sort::CollectCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -205,7 +205,7 @@ pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> Po
             .entry(WorkloadKey::of(pod))
             .or_insert(pod_index);
     }
-    let mut served: BTreeMap<WorkloadKey, BTreeSet<ServedPort>> = BTreeMap::new();
+    let mut served: BTreeMap<WorkloadKey, Vec<ServedPort>> = BTreeMap::new();
     for service in &topology.services {
         pause.point().await;
         for endpoint in &service.endpoints {
@@ -217,14 +217,16 @@ pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> Po
             };
             for endpoint_port in &endpoint.ports {
                 if let Ok(port) = u16::try_from(endpoint_port.port) {
-                    served
-                        .entry(WorkloadKey::of(pod))
-                        .or_default()
-                        .insert(ServedPort {
-                            port,
-                            protocol: endpoint_port.protocol,
-                            name: endpoint_port.name.clone(),
-                        });
+                    let ports = served.entry(WorkloadKey::of(pod)).or_default();
+                    let served_port = ServedPort {
+                        port,
+                        protocol: endpoint_port.protocol,
+                        name: endpoint_port.name.clone(),
+                    };
+                    // A workload serves a few ports, each through many endpoints.
+                    if !ports.contains(&served_port) {
+                        ports.push(served_port);
+                    }
                 }
             }
         }
@@ -244,7 +246,7 @@ pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> Po
                     .iter()
                     .any(|p| p.port == port && p.protocol == container_port.protocol)
                 {
-                    ports.insert(ServedPort {
+                    ports.push(ServedPort {
                         port,
                         protocol: container_port.protocol,
                         name: container_port.name.clone(),
@@ -263,7 +265,10 @@ pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> Po
             key: key.clone(),
             ingress: names(PolicyDirection::Ingress),
             egress: names(PolicyDirection::Egress),
-            ports: ports.into_iter().collect(),
+            ports: {
+                ports.sort_compact();
+                ports
+            },
         });
     }
 

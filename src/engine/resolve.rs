@@ -1,14 +1,14 @@
 //! Resolution: Services get their addresses (§3), endpoints (§4) and DNS records (§6).
 
 use crate::engine::sort::{CollectCompact, SortCompact};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use serde::Serialize;
 
 use super::alloc::{BandAllocator, ClaimError};
 use super::cidr::Cidr;
-use super::cluster::{Cluster, ClusterPod, PodIndex};
+use super::cluster::{Cluster, ClusterPod, NodesByName, PodIndex};
 use super::config::Config;
 use super::diag::Diagnostic;
 use super::model::*;
@@ -165,11 +165,7 @@ pub async fn resolve_services_pausable(
     let cluster_ips = allocate_cluster_ips(&services, config, diagnostics);
     let node_ports = allocate_node_ports(&services, diagnostics);
     let load_balancer_ips = allocate_load_balancer_ips(&services, config);
-    let zones_by_node: BTreeMap<&str, Option<&str>> = cluster
-        .nodes
-        .iter()
-        .map(|n| (n.name.as_str(), n.zone.as_deref()))
-        .collect_map();
+    let zones_by_node = NodesByName::new(&cluster.nodes);
 
     let mut resolved_services = Vec::with_capacity(services.len());
     for (position, service) in services.iter().enumerate() {
@@ -260,7 +256,7 @@ pub fn endpoints_from_pods(
     raw: &Service,
     selected: &[usize],
     pods: &[ClusterPod],
-    zones_by_node: &BTreeMap<&str, Option<&str>>,
+    zones_by_node: &NodesByName<'_>,
 ) -> Vec<Endpoint> {
     let mut endpoints = Vec::with_capacity(selected.len());
     for &pod_index in selected {
@@ -272,7 +268,7 @@ pub fn endpoints_from_pods(
         let node_known = pod
             .node
             .as_deref()
-            .is_some_and(|n| zones_by_node.contains_key(n));
+            .is_some_and(|n| zones_by_node.get(n).is_some());
         if pod.node.is_some() && !node_known && !service.publish_not_ready_addresses {
             continue;
         }
@@ -282,7 +278,7 @@ pub fn endpoints_from_pods(
         let zone = pod
             .node
             .as_deref()
-            .and_then(|n| zones_by_node.get(n).copied().flatten())
+            .and_then(|n| zones_by_node.zone(n))
             .map(str::to_string);
         let hostname = pod
             .hostname
@@ -360,7 +356,7 @@ pub fn resolve_target_port(
 fn endpoints_from_slices(
     service: &ResolvedService,
     slices: &[EndpointSlice],
-    zones_by_node: &BTreeMap<&str, Option<&str>>,
+    zones_by_node: &NodesByName<'_>,
 ) -> Vec<Endpoint> {
     let mut endpoints = Vec::new();
     for slice in slices
@@ -385,7 +381,7 @@ fn endpoints_from_slices(
                 endpoint
                     .node_name
                     .as_deref()
-                    .and_then(|n| zones_by_node.get(n).copied().flatten())
+                    .and_then(|n| zones_by_node.zone(n))
                     .map(str::to_string)
             });
             endpoints.push(Endpoint {

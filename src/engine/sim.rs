@@ -967,17 +967,19 @@ fn exposed_and_dependency_flows(topology: &Topology, config: &SimConfig) -> Vec<
     gateway_flows(topology, &external, config, &mut flows);
     // Each dependency's Service by name, looked up once instead of by a scan of
     // every Service (2,000 of them for 400 dependencies at 10,000 pods).
-    let mut services_by_name: BTreeMap<(&str, &str), &super::resolve::ResolvedService> =
-        BTreeMap::new();
-    for service in &topology.services {
-        services_by_name
-            .entry((service.namespace.as_str(), service.name.as_str()))
-            .or_insert(service);
-    }
+    // Reversed, so that of two Services with one name the first is kept.
+    let services_by_name: BTreeMap<(&str, &str), usize> = topology
+        .services
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(position, s)| ((s.namespace.as_str(), s.name.as_str()), position))
+        .collect_map();
     for dependency in &topology.dependencies {
         let (from, to) = (&dependency.from, &dependency.to);
         let protocol = services_by_name
             .get(&(to.namespace.as_str(), to.name.as_str()))
+            .map(|&position| &topology.services[position])
             .and_then(|s| {
                 s.ports
                     .iter()

@@ -32,8 +32,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::cluster::{
-    node_accepts, replica_node, zone_interleaved, ClusterNode, ClusterPod, Placement, PodIdentity,
-    PodIndex, PodNaming, ReplicaSlot,
+    node_accepts, replica_node, zone_interleaved, ClusterNode, ClusterPod, NodesByName, Placement,
+    PodIdentity, PodIndex, PodNaming, ReplicaSlot,
 };
 use super::diag::Diagnostic;
 use super::gateway::model::{Route, RouteKind};
@@ -1627,12 +1627,7 @@ const POLICY_CODES: &[&str] = &[
 ];
 
 fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(String, Labels)]) {
-    let zones_by_node: BTreeMap<&str, Option<&str>> = topology
-        .cluster
-        .nodes
-        .iter()
-        .map(|n| (n.name.as_str(), n.zone.as_deref()))
-        .collect_map();
+    let zones_by_node = NodesByName::new(&topology.cluster.nodes);
     let raw_services: BTreeMap<(&str, &str), &Service> = topology
         .manifests
         .services

@@ -14,8 +14,8 @@ use crate::engine::Topology;
 /// Services by name. Owned, so a simulator can keep it next to its topology.
 #[derive(Clone, Debug, Default)]
 pub struct TraceIndex {
-    pub(super) services: BTreeMap<(String, String), usize>,
-    pub(super) pods: BTreeMap<(String, String), usize>,
+    pub(super) services: BTreeMap<NamespacedName, usize>,
+    pub(super) pods: BTreeMap<NamespacedName, usize>,
     pub(super) nodes: BTreeMap<String, usize>,
     pub(super) owners: BTreeMap<IpAddr, Vec<AddressOwner>>,
     pub(super) namespaces: BTreeSet<String>,
@@ -48,9 +48,10 @@ impl TraceIndex {
         let mut index = TraceIndex::default();
         for (position, service) in topology.services.iter().enumerate() {
             pause.point().await;
-            index
-                .services
-                .insert((service.namespace.clone(), service.name.clone()), position);
+            index.services.insert(
+                NamespacedName::new(&service.namespace, &service.name),
+                position,
+            );
             index.namespaces.insert(service.namespace.clone());
             for ip in &service.cluster_ips {
                 index.add_owner(*ip, AddressOwner::ClusterIp(position));
@@ -78,7 +79,7 @@ impl TraceIndex {
             pause.point().await;
             index
                 .pods
-                .insert((pod.namespace.clone(), pod.name.clone()), position);
+                .insert(NamespacedName::new(&pod.namespace, &pod.name), position);
             if !index.namespaces.contains(&pod.namespace) {
                 index.namespaces.insert(pod.namespace.clone());
             }
@@ -119,7 +120,7 @@ impl TraceIndex {
     /// The position of Service `namespace/name` among the topology's Services.
     pub fn service_position(&self, namespace: &str, name: &str) -> Option<usize> {
         self.services
-            .get(&(namespace.to_string(), name.to_string()))
+            .get(&NamespacedName::new(namespace, name))
             .copied()
     }
 
@@ -136,9 +137,7 @@ impl TraceIndex {
 
     /// The pod of a `namespace/name` key.
     pub(super) fn pod_by_key(&self, key: &NamespacedName) -> Option<usize> {
-        self.pods
-            .get(&(key.namespace.clone(), key.name.clone()))
-            .copied()
+        self.pods.get(key).copied()
     }
 
     /// Files a run of pod positions of one workload under its `Kind/name` and `name`
@@ -165,7 +164,7 @@ impl TraceIndex {
 
     pub(super) fn service(&self, namespace: &str, name: &str) -> Option<usize> {
         self.services
-            .get(&(namespace.to_string(), name.to_string()))
+            .get(&NamespacedName::new(namespace, name))
             .copied()
     }
 }

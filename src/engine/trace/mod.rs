@@ -538,7 +538,7 @@ impl<'t> Tracer<'t> {
                 ),
             },
             TraceSource::Pod { namespace, name } => {
-                match self.index.pods.get(&(namespace.clone(), name.clone())) {
+                match self.index.pods.get(&NamespacedName::new(namespace, name)) {
                     Some(&position) => {
                         let pod = &self.topology.cluster.pods[position];
                         if pod.ips.is_empty() {
@@ -997,7 +997,7 @@ impl<'r, 't> Run<'r, 't> {
                 )),
             },
             TraceSource::Pod { namespace, name } => {
-                match index.pods.get(&(namespace.clone(), name.clone())) {
+                match index.pods.get(&NamespacedName::new(namespace, name)) {
                     Some(&pod) => self.pod_client(pod),
                     None => Err(Outcome::new(
                         Verdict::Unresolved,
