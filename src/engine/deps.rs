@@ -18,6 +18,10 @@ pub struct Dependency {
     /// The Service called.
     pub to: NamespacedName,
     pub port: Option<i64>,
+    /// The pod's own name under a headless Service, when the reference names one
+    /// member, as `web-0.nginx` does (§6): the caller reaches that pod alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// Where the reference was found, e.g. `env PRODUCT_CATALOG_SERVICE_ADDR=productcatalogservice:3550`.
     pub evidence: String,
 }
@@ -58,7 +62,7 @@ pub fn infer_dependencies(
         for container in &pod.spec.containers {
             for hint in &container.address_hints {
                 for (host, port) in candidate_addresses(&hint.value) {
-                    let Some(service) =
+                    let Some((service, member)) =
                         lookup(&host, &pod.namespace, cluster_domain, services, &by_key)
                     else {
                         continue;
@@ -83,6 +87,7 @@ pub fn infer_dependencies(
                         from: from.clone(),
                         to: service.key(),
                         port,
+                        member,
                         evidence: format!("{}={}", hint.evidence, hint.value),
                     });
                 }
@@ -106,13 +111,15 @@ pub fn infer_dependencies(
 
 /// Resolves a host name the way a pod's resolver would: with fewer than 5 dots
 /// (`ndots:5`) the search domains are tried first, then the name as absolute.
+/// Gives the Service, and the member's hostname when the name is a headless
+/// Service's per-pod record.
 pub fn lookup<'s>(
     host: &str,
     namespace: &str,
     cluster_domain: &str,
     services: &'s [ResolvedService],
     by_key: &BTreeMap<(&str, &str), usize>,
-) -> Option<&'s ResolvedService> {
+) -> Option<(&'s ResolvedService, Option<String>)> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let mut candidates = Vec::new();
     if !host.ends_with('.') && host.matches('.').count() < 5 {
@@ -154,7 +161,7 @@ pub fn lookup<'s>(
                 })
         };
         if member.is_none_or(is_member) {
-            return Some(found);
+            return Some((found, member.map(str::to_string)));
         }
     }
     None

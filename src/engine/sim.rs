@@ -988,15 +988,25 @@ fn exposed_and_dependency_flows(topology: &Topology, config: &SimConfig) -> Vec<
             })
             .map_or(Protocol::Tcp, |p| p.protocol);
         let port_text = dependency.port.map(|p| format!(":{p}")).unwrap_or_default();
+        // A per-pod record of a headless Service (`web-0.nginx`) names one pod (§6):
+        // the flow asks DNS for it, and its label says it as the caller wrote it.
+        let host = match &dependency.member {
+            Some(member) => format!("{member}.{}.{}", to.name, to.namespace),
+            None => format!("{}.{}", to.name, to.namespace),
+        };
+        let label = match &dependency.member {
+            Some(_) => format!("{} → {host}{port_text}", dependency.from),
+            None => format!("{} → {}{port_text}", dependency.from, dependency.to),
+        };
         flows.push(Flow {
-            label: format!("{} → {}{port_text}", dependency.from, dependency.to),
+            label,
             origin: FlowOrigin::Dependency,
             source: TraceSource::Workload {
                 namespace: from.namespace.clone(),
                 name: from.name.clone(),
             },
             destination: Destination::Name {
-                host: format!("{}.{}", to.name, to.namespace),
+                host,
                 port: dependency.port,
             },
             protocol,
@@ -1194,8 +1204,17 @@ fn service_of(topology: &Topology, index: &TraceIndex, flow: &Flow) -> Option<Na
         Destination::Name { host, .. } => {
             let mut labels = host.trim_end_matches('.').split('.');
             let name = labels.next().unwrap_or_default();
-            let namespace = labels.next().unwrap_or(source_namespace);
-            index.service_position(namespace, name)
+            let second = labels.next();
+            let third = labels.next();
+            index
+                .service_position(second.unwrap_or(source_namespace), name)
+                // A member's own name under a headless Service,
+                // `<hostname>.<service>.<namespace>` (§6).
+                .or_else(|| {
+                    index
+                        .service_position(third.filter(|t| *t != "svc")?, second?)
+                        .filter(|&position| services[position].headless)
+                })
         }
         Destination::Address { ip, port } => {
             let by_address = index

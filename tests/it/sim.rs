@@ -608,13 +608,22 @@ fn service_by_scan(topology: &Topology, flow: &Flow) -> Option<Option<String>> {
     };
     let found = match &flow.destination {
         Destination::Name { host, .. } => {
-            let mut labels = host.trim_end_matches('.').split('.');
-            let name = labels.next().unwrap_or_default();
-            let namespace = labels.next().unwrap_or(source_namespace);
-            topology
-                .services
-                .iter()
-                .find(|s| s.name == name && s.namespace == namespace)
+            let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+            let namespace = labels.get(1).copied().unwrap_or(source_namespace);
+            let by_name = |name: &str, namespace: &str| {
+                topology
+                    .services
+                    .iter()
+                    .find(|s| s.name == name && s.namespace == namespace)
+            };
+            // `<service>.<namespace>…`, else a headless Service member's own name,
+            // `<hostname>.<service>.<namespace>…` (§6).
+            by_name(labels[0], namespace).or_else(|| match labels.as_slice() {
+                [_, service, namespace, ..] if *namespace != "svc" => {
+                    by_name(service, namespace).filter(|s| s.headless)
+                }
+                _ => None,
+            })
         }
         Destination::Address { ip, port } => {
             let is_node = topology.cluster.nodes.iter().any(|n| n.internal_ip == *ip);
@@ -806,4 +815,48 @@ fn s8_5_default_flows_show_what_the_policies_deny() {
         SimConfig::default(),
     );
     assert!(plain.flows().iter().all(|f| f.origin != FlowOrigin::Denied));
+}
+
+/// §6, headless Service: the client's `curl http://web-0.nginx:80/` names one
+/// member's own record, so its default flow asks DNS for that name and reaches
+/// web-0 alone, never web-1 or web-2.
+#[test]
+fn s6_a_per_pod_name_of_a_headless_service_reaches_that_pod_alone() {
+    let topology = crate::common::samples(&["headless-statefulset.yaml"]);
+    let dependency = topology
+        .dependencies
+        .iter()
+        .find(|d| d.from.name == "client")
+        .expect("the client's dependency");
+    assert_eq!(dependency.to.name, "nginx");
+    assert_eq!(dependency.member.as_deref(), Some("web-0"));
+
+    let mut simulator = Simulator::new(topology, SimConfig::default());
+    let flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.origin == FlowOrigin::Dependency)
+        .expect("the client's flow");
+    assert_eq!(
+        simulator.flows()[flow].label,
+        "default/client → web-0.nginx.default:80"
+    );
+    // Its connections count under the headless Service.
+    assert_eq!(
+        kubetopo::engine::sim::flow_service(simulator.topology(), &simulator.flows()[flow])
+            .map(|s| s.to_string()),
+        Some("default/nginx".to_string())
+    );
+    simulator.set_rate(flow, 2.0);
+    for _ in 0..600 {
+        simulator.tick();
+    }
+    let counters = simulator.counters();
+    let reached: Vec<&String> = counters
+        .per_endpoint
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(endpoint, _)| endpoint)
+        .collect();
+    assert_eq!(reached, ["default/web-0"], "{:?}", counters.per_endpoint);
 }

@@ -12,9 +12,10 @@
 //
 // What the default flows do not show (so nothing here pretends they do):
 // - guestbook: frontend → redis-master / redis-replica is not inferred (the pods
-//   only say GET_HOSTS_FROM=dns), so the Redis tier gets no traffic;
-// - statefulset: the client's `curl http://web-0.nginx:80/` becomes a flow to
-//   `nginx.default:80`, spread over web-0..2, not the per-pod record web-0.nginx;
+//   only say GET_HOSTS_FROM=dns), so the Redis tier gets no traffic.
+//
+// The statefulset client's `curl http://web-0.nginx:80/` names one member's own
+// DNS record, so its flow reaches web-0 alone (§6).
 //
 // The boutique's NetworkPolicies allow exactly its inferred call graph, so the
 // default flows add a few connections the policies deny (`denied_flows`, §8.5).
@@ -155,24 +156,23 @@ test('ingress-nginx: traffic enters through the cloud load balancer to the contr
   await app.assertClean();
 });
 
-test('statefulset: the client reaches the pods of the headless Service by the addresses DNS gives, without a ClusterIP or DNAT', async ({ page }) => {
+test('statefulset: the client reaches web-0 by its own DNS record, without a ClusterIP or DNAT, and no other member', async ({ page }) => {
   const app = await openSample(page, 'statefulset', 'svc:default/nginx');
   await expect(app.shape('svc:default/nginx')).toHaveClass(/headless/);
   await page.getByTestId('load').fill('2');
-  // The client's connections, counted under the headless Service, reach each pod.
+  // The client's connections, counted under the headless Service, reach web-0:
+  // `web-0.nginx` is that pod's hostname record, so no other member answers.
   await expect.poll(async () => (await serviceCounts(page, 'default/nginx')).delivered, POLL).toBeGreaterThan(30);
-  await expect.poll(async () => {
-    const counts = await endpointCounts(page);
-    return ['web-0', 'web-1', 'web-2'].filter((pod) => (counts[`default/${pod}`] ?? 0) > 0);
-  }, POLL).toEqual(['web-0', 'web-1', 'web-2']);
+  const counts = await endpointCounts(page);
+  expect(counts['default/web-0'] ?? 0).toBeGreaterThan(0);
+  expect(['web-1', 'web-2'].filter((pod) => (counts[`default/${pod}`] ?? 0) > 0)).toEqual([]);
   const nginx = await serviceCounts(page, 'default/nginx');
   expect(nginx.dropped + nginx.rejected).toBe(0);
-  // A traced connection: DNS answers with the pod IPs and the client dials one
+  // A traced connection: DNS answers with web-0's address and the client dials it
   // itself; kube-proxy has no rule for it, so no node capture, endpoint choice or DNAT.
-  await traceFromFlowList(page, 'default/client → default/nginx:80', 'delivered');
-  await expect(page.getByTestId('trace-verdict')).toContainText(/delivered to default\/web-[012]/);
-  await expect(hops(page, 'dns')).toContainText('headless Service default/nginx');
-  await expect(hops(page, 'dns')).toContainText('pod IPs directly');
+  await traceFromFlowList(page, 'default/client → web-0.nginx.default:80', 'delivered');
+  await expect(page.getByTestId('trace-verdict')).toContainText('delivered to default/web-0');
+  await expect(hops(page, 'dns')).toContainText('hostname record of a ready endpoint of headless Service default/nginx');
   for (const action of ['capture', 'choose-endpoint', 'dnat']) {
     await expect(hops(page, action), `${action} hops`).toHaveCount(0);
     await expect(badges(page, action), `${action} badges`).toHaveCount(0);
