@@ -843,7 +843,7 @@ fn s6_a_per_pod_name_of_a_headless_service_reaches_that_pod_alone() {
     );
     // Its connections count under the headless Service.
     assert_eq!(
-        kubetopo::engine::sim::flow_service(simulator.topology(), &simulator.flows()[flow])
+        kubetopo::engine::sim::flow_service(simulator.topology(), simulator.flows()[flow])
             .map(|s| s.to_string()),
         Some("default/nginx".to_string())
     );
