@@ -233,7 +233,9 @@ fn explain_ports(
     for (port_index, port) in service.ports.iter().enumerate() {
         let field = format!("spec.ports[{port_index}].targetPort");
         let mut missing: BTreeMap<String, usize> = BTreeMap::new();
-        let mut wrong_protocol: BTreeMap<String, Protocol> = BTreeMap::new();
+        // Group → the protocol it declares the port with, as text: a map type the
+        // engine has anyway.
+        let mut wrong_protocol: BTreeMap<String, String> = BTreeMap::new();
         let mut undeclared: BTreeMap<String, usize> = BTreeMap::new();
         let mut seen_specs = BTreeSet::new();
         for &pod_index in selected {
@@ -257,7 +259,7 @@ fn explain_ports(
                     let group = group();
                     *missing.entry(group.clone()).or_default() += 1;
                     if let Some(other) = by_name.first() {
-                        wrong_protocol.insert(group, other.protocol);
+                        wrong_protocol.insert(group, other.protocol.to_string());
                     }
                 }
                 PortRef::Number(number) => {
