@@ -182,6 +182,9 @@ pub struct VerdictCounts {
     /// Answered by a Gateway with a redirect (3xx): an answer, but not the backend's
     /// (§11.8). Its own column, neither delivered nor dropped.
     pub redirected: u64,
+    /// Answered by a Gateway itself with a success (a CORS preflight, §11.8): its
+    /// own count, neither delivered nor dropped.
+    pub answered: u64,
 }
 
 impl VerdictCounts {
@@ -192,6 +195,7 @@ impl VerdictCounts {
             Verdict::Rejected => self.rejected += 1,
             Verdict::Unresolved => self.unresolved += 1,
             Verdict::Redirected => self.redirected += 1,
+            Verdict::Answered => self.answered += 1,
         }
     }
 }
@@ -271,7 +275,7 @@ struct SimState {
     /// not counted for them.
     endpoint_gone: Vec<bool>,
     endpoint_counts: Vec<u64>,
-    verdict_counts: [u64; 5],
+    verdict_counts: [u64; 6],
     node_counts: BTreeMap<String, VerdictCounts>,
     service_counts: BTreeMap<NamespacedName, VerdictCounts>,
     recent: VecDeque<RecentConnection>,
@@ -340,7 +344,7 @@ impl Simulator {
             endpoint_pods: Vec::new(),
             endpoint_gone: Vec::new(),
             endpoint_counts: Vec::new(),
-            verdict_counts: [0; 5],
+            verdict_counts: [0; 6],
             node_counts: BTreeMap::new(),
             service_counts: BTreeMap::new(),
             recent: VecDeque::with_capacity(N_RECENT),
@@ -552,7 +556,7 @@ impl Simulator {
 
     pub fn reset_counters(&mut self) {
         self.state.endpoint_counts.iter_mut().for_each(|n| *n = 0);
-        self.state.verdict_counts = [0; 5];
+        self.state.verdict_counts = [0; 6];
         self.state.node_counts.clear();
         self.state.service_counts.clear();
         self.state.recent.clear();
@@ -1269,6 +1273,7 @@ fn verdict_slot(verdict: Verdict) -> usize {
         Verdict::Rejected => 2,
         Verdict::Unresolved => 3,
         Verdict::Redirected => 4,
+        Verdict::Answered => 5,
     }
 }
 

@@ -1102,6 +1102,136 @@ fn trace_through_a_gateway_with_sni_host_method_and_headers_s11_10() {
     );
 }
 
+/// A Gateway whose HTTPRoute has a CORS filter (§11.8), for `--method OPTIONS` and
+/// `--header` from the CLI.
+const GATEWAY_CORS: &str = r#"apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: shared}
+spec: {controllerName: example.net/gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: shop}
+spec:
+  gatewayClassName: shared
+  addresses: [{value: 203.0.113.50}]
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: shop}
+spec:
+  parentRefs: [{name: edge}]
+  hostnames: [api.example.com]
+  rules:
+  - filters:
+    - type: CORS
+      cors:
+        allowOrigins: ["https://*.example.com"]
+        allowMethods: [GET, PUT]
+        exposeHeaders: [X-Total]
+        maxAge: 600
+    backendRefs: [{name: api, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 8080, targetPort: 3000}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: c, image: x, ports: [{containerPort: 3000}]}]}
+"#;
+
+/// §11.8 and §11.10: a preflight from the CLI (`--method OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method` headers) is answered by the Gateway itself: the
+/// verdict `answered`, status 200, the CORS headers in `http.responseHeaders`, no
+/// backend and no hop past the filter. The same URL with `GET` goes to the backend,
+/// with the headers the proxy adds to its response.
+#[test]
+fn trace_a_cors_preflight_is_answered_by_the_gateway_s11_8() {
+    let scratch = ScratchDirectory::new("gateway-cors");
+    let manifests = scratch.write("gateway.yaml", GATEWAY_CORS);
+    let url = "http://api.example.com/items";
+    let (json, actions) = trace_gateway_json(
+        &manifests,
+        url,
+        &[
+            "--method",
+            "OPTIONS",
+            "--header",
+            "Origin: https://app.example.com",
+            "--header",
+            "Access-Control-Request-Method: PUT",
+        ],
+    );
+    assert_eq!(json["schemaVersion"], 3);
+    assert_eq!(json["verdict"], "answered", "{}", json["reason"]);
+    let http = &json["http"];
+    assert_eq!(http["status"], 200);
+    assert_eq!(http["backendService"], serde_json::Value::Null);
+    assert_eq!(json["endpoint"], serde_json::Value::Null);
+    assert_eq!(
+        http["responseHeaders"],
+        serde_json::json!({
+            "Access-Control-Allow-Methods": "GET, PUT",
+            "Access-Control-Allow-Origin": "https://app.example.com",
+            "Access-Control-Max-Age": "600",
+        })
+    );
+    assert_eq!(actions.last().map(String::as_str), Some("gateway-filter"));
+    assert!(!actions
+        .iter()
+        .any(|a| a == "gateway-backend" || a == "proxy"));
+
+    let (json, actions) = trace_gateway_json(
+        &manifests,
+        url,
+        &["--header", "Origin: https://app.example.com"],
+    );
+    assert_eq!(json["verdict"], "delivered", "{}", json["reason"]);
+    assert_eq!(json["http"]["backendService"], "shop/api");
+    assert_eq!(
+        json["http"]["responseHeaders"],
+        serde_json::json!({
+            "Access-Control-Allow-Origin": "https://app.example.com",
+            "Access-Control-Expose-Headers": "X-Total",
+        })
+    );
+    assert!(actions.iter().any(|a| a == "proxy"));
+
+    // The text form names the verdict.
+    let output = kubetopo(&[
+        "trace",
+        manifests.to_str().unwrap(),
+        "--from",
+        "external",
+        "--to",
+        url,
+        "--method",
+        "OPTIONS",
+        "--header",
+        "Origin: https://app.example.com",
+        "--header",
+        "Access-Control-Request-Method: PUT",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let text = stdout_of(&output);
+    assert!(
+        text.contains("ANSWERED: Gateway shop/edge answers 200: HTTPRoute shop/api rule 0 answers the CORS preflight from Origin https://app.example.com itself"),
+        "{text}"
+    );
+}
+
 /// §11.7 and §11.10: `--seed` drives the weighted choice through a Gateway from the
 /// CLI as in the engine: over seeds, the canary sample's 90/10 split sends most
 /// requests to `cart` and some to `cart-canary`, and one seed always gives the same

@@ -10,10 +10,12 @@
 //!   ReferenceGrants, and the status conditions a conformant controller writes.
 //! - `shadowing`: rules another Route always beats on a listener.
 //! - [`routing`]: what the proxy does with one request; the trace follows it.
+//! - [`cors`]: the CORS filter, its preflight answers and response headers.
 //! - [`hostname`]: hostname format, intersection and matching.
 //! - [`panel`]: what the details panel shows for a Gateway, listener or Route.
 
 pub mod backend_tls;
+pub mod cors;
 pub mod dataplane;
 pub mod hostname;
 pub mod model;

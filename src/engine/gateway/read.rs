@@ -1354,7 +1354,15 @@ fn read_filters<'n>(
                     problems,
                 ))
             }
-            "CORS" => Filter::Cors,
+            "CORS" => {
+                let cors_path = format!("{filter_path}.cors");
+                Filter::Cors(
+                    match reader.map(filter_node, "cors", FieldPath::new(&cors_path)) {
+                        Some(cors) => read_cors(reader, cors, &cors_path, problems),
+                        None => Cors::default(),
+                    },
+                )
+            }
             "ExtensionRef" => {
                 let name = filter_node
                     .get("extensionRef")
@@ -1372,6 +1380,70 @@ fn read_filters<'n>(
         filters.push(filter);
     }
     filters
+}
+
+/// A CORS filter's `cors` object (§11.8): `maxAge` defaults to 5 and must be at
+/// least 1, and `*` may stand only alone in `allowOrigins` and `allowMethods`, as
+/// the API server checks.
+fn read_cors<'n>(
+    reader: &mut Reader,
+    node: &'n YamlNode,
+    path: &str,
+    problems: &mut Problems<'n>,
+) -> Cors {
+    let field = FieldPath::new(path);
+    let mut list = |reader: &mut Reader, key: &str, what: Option<&str>| -> Vec<String> {
+        let names = reader.strings(node, key, field.key(key));
+        if let Some(what) = what {
+            if names.len() > 1 && names.iter().any(|n| n == "*") {
+                problems.add(
+                    node.get(key).unwrap_or(node),
+                    &format!("{path}.{key}"),
+                    format!("`{path}.{key}` cannot contain '*' alongside other {what}"),
+                );
+            }
+        }
+        names
+    };
+    let names = |names: Vec<String>| {
+        if names.iter().any(|n| n == "*") {
+            CorsNames::All
+        } else {
+            CorsNames::Only(names)
+        }
+    };
+    let origins = list(reader, "allowOrigins", Some("origins"));
+    let methods = list(reader, "allowMethods", Some("methods"));
+    let headers = list(reader, "allowHeaders", None);
+    let exposed = list(reader, "exposeHeaders", None);
+    let max_age = reader.int(node, "maxAge", field.key("maxAge")).unwrap_or(5);
+    if max_age < 1 {
+        problems.add(
+            node.get("maxAge").unwrap_or(node),
+            &format!("{path}.maxAge"),
+            format!("`{path}.maxAge` must be at least 1, not {max_age}"),
+        );
+    }
+    Cors {
+        allow_origins: origins
+            .into_iter()
+            .map(|text| {
+                if text == "*" {
+                    AllowedOrigin::Any
+                } else {
+                    Origin::parse(&text)
+                        .map_or(AllowedOrigin::Malformed(text), AllowedOrigin::Origin)
+                }
+            })
+            .collect(),
+        allow_credentials: reader
+            .bool(node, "allowCredentials", field.key("allowCredentials"))
+            .unwrap_or(false),
+        allow_methods: names(methods),
+        allow_headers: names(headers),
+        expose_headers: names(exposed),
+        max_age,
+    }
 }
 
 fn read_path_modifier(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::cors::{self, CorsPlace};
 use super::hostname;
 use super::model::*;
 use super::status::{age_key, GatewayTopology, ResolvedGateway};
@@ -77,7 +78,8 @@ pub enum Answer {
     Forward { service: usize, port: i64 },
     /// A TLS connection no TLSRoute serves: refused, with no HTTP status.
     Refuse { why: String },
-    /// The proxy answers itself: 404, 421, 500, or a redirect (3xx with a Location).
+    /// The proxy answers itself: a CORS preflight (200), a redirect (3xx with a
+    /// Location), 404, 421 or 500.
     Respond {
         status: u16,
         grpc_status: Option<&'static str>,
@@ -102,6 +104,9 @@ pub struct Decision {
     pub request_path: String,
     pub request_headers: BTreeMap<String, String>,
     pub request_host: String,
+    /// The headers the proxy adds to or sets on the response (ResponseHeaderModifier,
+    /// CORS; §11.8).
+    pub response_headers: BTreeMap<String, String>,
     /// The client's own TLS goes through to the backend undecrypted: a TLSRoute
     /// on a `Passthrough` listener (§11.9). The proxy then cannot speak TLS of
     /// its own to the backend, so no BackendTLSPolicy applies (§11.15).
@@ -133,6 +138,7 @@ pub fn route_request(
         request_path: request.path.clone(),
         request_headers: request.headers.iter().cloned().collect_map(),
         request_host: host.clone(),
+        response_headers: BTreeMap::new(),
         passthrough: false,
     };
     let wanted: &[ListenerProtocol] = match request.scheme {
@@ -295,6 +301,7 @@ pub fn route_l4(
         request_path: String::new(),
         request_headers: BTreeMap::new(),
         request_host: String::new(),
+        response_headers: BTreeMap::new(),
         passthrough: false,
     };
     let mut candidates: Vec<usize> = attached(topology, gateway_index, listener_index, kind)
@@ -559,6 +566,7 @@ fn route_http(
         host: host.to_string(),
         path: request.path.clone(),
         headers: request.headers.clone(),
+        response_headers: Vec::new(),
     };
     let answered = run_filters(
         &scope,
@@ -620,11 +628,13 @@ enum FilterSource<'a> {
     Backend(&'a BackendRef),
 }
 
-/// The request as the filters leave it: what the backend is sent.
+/// The request as the filters leave it: what the backend is sent, and the headers
+/// the proxy will add to or set on the response.
 struct ForwardedRequest {
     host: String,
     path: String,
     headers: Vec<(String, String)>,
+    response_headers: Vec<(String, String)>,
 }
 
 impl ForwardedRequest {
@@ -633,6 +643,7 @@ impl ForwardedRequest {
         decision.request_host = self.host.clone();
         decision.request_path = self.path.clone();
         decision.request_headers = self.headers.iter().cloned().collect_map();
+        decision.response_headers = self.response_headers.iter().cloned().collect_map();
     }
 }
 
@@ -654,7 +665,7 @@ struct FilterScope<'a> {
 
 /// Runs one list of filters in order on the request the backend will see (§11.8),
 /// with one step each. Returns the answer when a filter answers the request itself
-/// (a redirect, or an ExtensionRef kubetopo cannot run).
+/// (a redirect, a CORS preflight, or an ExtensionRef kubetopo cannot run).
 fn run_filters(
     scope: &FilterScope,
     source: FilterSource,
@@ -699,6 +710,7 @@ fn run_filters(
                 ));
             }
             Filter::ResponseHeaderModifier(modifier) => {
+                apply_headers(&mut forwarded.response_headers, modifier);
                 push(format!(
                     "ResponseHeaderModifier changes the response only: {} (§11.8)",
                     describe_modifier(modifier)
@@ -778,10 +790,25 @@ fn run_filters(
                     None => format!("RequestMirror sends a copy to {target} and ignores its reply; the main request is unaffected (§11.8)"),
                 });
             }
-            Filter::Cors => {
-                push(
-                    "CORS changes only response headers and preflight answers (§11.8)".to_string(),
-                );
+            Filter::Cors(cors) => {
+                // CORS reads the request as the client sent it.
+                let place = match source {
+                    FilterSource::Rule => CorsPlace::Rule,
+                    FilterSource::Backend(_) => CorsPlace::BackendRef,
+                };
+                let effect = cors::apply(cors, &request.method, &request.headers, place);
+                for (name, value) in &effect.headers {
+                    set_header(&mut forwarded.response_headers, name, value);
+                }
+                push(effect.detail);
+                if let Some(what) = effect.answer {
+                    return Some(Answer::Respond {
+                        status: 200,
+                        grpc_status: None,
+                        location: None,
+                        why: format!("{rule_text} {what}"),
+                    });
+                }
             }
             Filter::ExtensionRef(name) => {
                 let why = format!("{rule_text} has an ExtensionRef filter ({name}) that kubetopo cannot run; a filter may not be skipped, so the request fails (§11.8)");
@@ -1160,11 +1187,16 @@ pub fn modify_path(path: &str, modifier: &PathModifier, matched_prefix: Option<&
     }
 }
 
+/// Sets one header, replacing any of the same name (names compare without case).
+fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    headers.push((name.to_string(), value.to_string()));
+}
+
 /// Applies a header modifier: set overwrites, add appends with a comma, remove deletes.
 pub fn apply_headers(headers: &mut Vec<(String, String)>, modifier: &HeaderModifier) {
     for (name, value) in &modifier.set {
-        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        headers.push((name.clone(), value.clone()));
+        set_header(headers, name, value);
     }
     for (name, value) in &modifier.add {
         match headers

@@ -53,6 +53,7 @@ impl<'r, 't> Run<'r, 't> {
             location: None,
             request_path: path.to_string(),
             request_headers: self.http_options.headers.iter().cloned().collect_map(),
+            response_headers: std::collections::BTreeMap::new(),
         };
         if !gateway.programmed {
             let reason = format!(
@@ -172,6 +173,7 @@ impl<'r, 't> Run<'r, 't> {
         result.rule = decision.rule;
         result.request_path = decision.request_path.clone();
         result.request_headers = decision.request_headers.clone();
+        result.response_headers = decision.response_headers.clone();
         let grpc_call = scheme == Scheme::Grpc;
         let outcome = match &decision.answer {
             Answer::Refuse { why } => {
@@ -193,6 +195,7 @@ impl<'r, 't> Run<'r, 't> {
                     grpc_status.map(|g| format!(" ({g})")).unwrap_or_default()
                 );
                 match status {
+                    200..=299 => Outcome::new(Verdict::Answered, reason),
                     300..=399 => Outcome::new(Verdict::Redirected, reason),
                     404 => self.hops.unresolved(&proxy.at, url.clone(), reason),
                     _ => self.hops.rejected(&proxy.at, url.clone(), reason),

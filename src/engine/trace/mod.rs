@@ -91,6 +91,9 @@ pub enum Verdict {
     Unresolved,
     /// A Gateway answers with a redirect (3xx) instead of forwarding (§11.8).
     Redirected,
+    /// A Gateway answers the request itself with a success (a CORS preflight,
+    /// §11.8): no backend sees it.
+    Answered,
 }
 
 impl Verdict {
@@ -101,14 +104,16 @@ impl Verdict {
             Verdict::Rejected => "rejected",
             Verdict::Unresolved => "unresolved",
             Verdict::Redirected => "redirected",
+            Verdict::Answered => "answered",
         }
     }
-    pub const ALL: [Verdict; 5] = [
+    pub const ALL: [Verdict; 6] = [
         Verdict::Delivered,
         Verdict::Dropped,
         Verdict::Rejected,
         Verdict::Unresolved,
         Verdict::Redirected,
+        Verdict::Answered,
     ];
 }
 
@@ -240,8 +245,9 @@ pub struct TraceEndpoint {
 }
 
 /// The version of the trace document (`docs/trace.md`). Version 2 added the
-/// `redirected` verdict, the `gateway-*` hop actions and the `http` object.
-pub const TRACE_SCHEMA_VERSION: u32 = 2;
+/// `redirected` verdict, the `gateway-*` hop actions and the `http` object;
+/// version 3 the `answered` verdict and `http.responseHeaders`.
+pub const TRACE_SCHEMA_VERSION: u32 = 3;
 
 /// One connection, every hop explained.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -339,6 +345,9 @@ pub struct HttpResult {
     /// The path and headers as the backend sees them, after filters.
     pub request_path: String,
     pub request_headers: std::collections::BTreeMap<String, String>,
+    /// The headers the Gateway adds to or sets on the response: a
+    /// ResponseHeaderModifier's `set` and `add`, and CORS (§11.8).
+    pub response_headers: std::collections::BTreeMap<String, String>,
 }
 
 /// The HTTP parts of a request that a URL does not carry (`--method`, `--header`,

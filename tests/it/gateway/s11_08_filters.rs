@@ -557,3 +557,584 @@ fn s11_8_the_route_panel_lists_each_backend_refs_own_filters() {
         ]
     );
 }
+
+/// An HTTPRoute `split` whose rule has one CORS filter, `cors` (a flow map), and
+/// sends to infra-backend-v1; then the Gateway's address.
+fn cors_route(cors: &str) -> (kubetopo::engine::Topology, String) {
+    split_route(
+        &format!("    filters:\n    - type: CORS\n      cors: {cors}\n"),
+        "    - {name: infra-backend-v1, port: 8080}\n",
+    )
+}
+
+/// A browser's preflight: OPTIONS with an Origin and the method it asks for, and
+/// any more headers.
+fn preflight<'a>(url: &'a str, headers: Headers<'a>) -> Request<'a> {
+    Request {
+        method: "OPTIONS",
+        headers,
+        ..Request::get(url)
+    }
+}
+
+fn response_headers(trace: &Trace) -> BTreeMap<String, String> {
+    trace
+        .http
+        .as_ref()
+        .unwrap_or_else(|| panic!("no http result: {}", trace.reason))
+        .response_headers
+        .clone()
+}
+
+fn header_map(headers: Headers) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// §11.8: a preflight from an allowed origin, through a rule with a CORS filter, is
+/// answered by the Gateway itself with 200 and the CORS headers: the origin echoed,
+/// credentials, the allowed methods and headers, the max age. No backend sees it,
+/// so the verdict is `answered`.
+#[test]
+fn s11_8_cors_answers_an_allowed_preflight_itself() {
+    let (topology, ip) = cors_route(
+        "{allowOrigins: [\"https://app.example.com\"], allowCredentials: true, allowMethods: [GET, PUT, DELETE], allowHeaders: [X-Token, Content-Type], exposeHeaders: [X-Total], maxAge: 600}",
+    );
+    let trace = send(
+        &topology,
+        &preflight(
+            &format!("http://{ip}/items"),
+            &[
+                ("Origin", "https://app.example.com"),
+                ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "x-token"),
+            ],
+        ),
+    );
+    assert_eq!(trace.verdict, Verdict::Answered, "{}", trace.reason);
+    assert_eq!(outcome(&trace), "200");
+    let http = trace.http.as_ref().unwrap();
+    assert_eq!(http.backend_service, None);
+    assert_eq!(http.location, None);
+    assert!(trace.endpoint.is_none());
+    // The trace ends at the proxy's filter: no backend choice, no connection on.
+    assert!(
+        !trace
+            .hops
+            .iter()
+            .any(|h| matches!(h.action, HopAction::GatewayBackend | HopAction::Proxy)),
+        "{:?}",
+        trace.hops
+    );
+    assert_eq!(
+        trace.hops.last().map(|h| h.action),
+        Some(HopAction::GatewayFilter)
+    );
+    assert_eq!(
+        response_headers(&trace),
+        header_map(&[
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Allow-Headers", "X-Token, Content-Type"),
+            ("Access-Control-Allow-Methods", "GET, PUT, DELETE"),
+            ("Access-Control-Allow-Origin", "https://app.example.com"),
+            ("Access-Control-Max-Age", "600"),
+        ])
+    );
+    let filters = filter_hops(&trace);
+    assert_eq!(filters.len(), 1, "{filters:?}");
+    assert!(
+        filters[0].contains("answers the preflight")
+            && filters[0].contains("the browser may then send the real request")
+            && filters[0].contains("the backend never sees the preflight (§11.8)"),
+        "{}",
+        filters[0]
+    );
+    assert!(trace.reason.contains("answers 200"), "{}", trace.reason);
+
+    // maxAge defaults to 5, and with no allowMethods or allowHeaders those headers
+    // are left out.
+    let (topology, ip) = cors_route("{allowOrigins: [\"https://app.example.com\"]}");
+    let trace = send(
+        &topology,
+        &preflight(
+            &format!("http://{ip}/"),
+            &[
+                ("origin", "https://app.example.com"),
+                ("access-control-request-method", "POST"),
+            ],
+        ),
+    );
+    assert_eq!(trace.verdict, Verdict::Answered, "{}", trace.reason);
+    assert_eq!(
+        response_headers(&trace),
+        header_map(&[
+            ("Access-Control-Allow-Origin", "https://app.example.com"),
+            ("Access-Control-Max-Age", "5"),
+        ])
+    );
+}
+
+/// §11.8: an allowed origin's `*` stands for any run of labels to its left, and a
+/// port left out is the scheme's (80, 443), so `https://a.com` and
+/// `https://a.com:443` are one origin. Scheme and port must agree.
+#[test]
+fn s11_8_cors_origin_wildcards_and_default_ports() {
+    let (topology, ip) = cors_route(
+        "{allowOrigins: [\"https://*.example.com\", \"http://localhost:8080\", \"https://shop.test:443\"], allowMethods: [PUT]}",
+    );
+    let url = format!("http://{ip}/");
+    let cases = [
+        ("https://a.example.com", true),
+        ("https://a.b.example.com", true),
+        ("https://A.B.Example.com", true),
+        ("https://a.example.com:443", true),
+        ("https://a.example.com:8443", false),
+        ("http://a.example.com", false),
+        ("https://example.com", false),
+        ("https://a.example.org", false),
+        ("https://evil-example.com", false),
+        ("https://a.example.com.evil.org", false),
+        ("http://localhost:8080", true),
+        ("http://localhost", false),
+        ("https://shop.test", true),
+        ("https://shop.test:443", true),
+        ("null", false),
+    ];
+    for (origin, allowed) in cases {
+        let trace = send(
+            &topology,
+            &preflight(
+                &url,
+                &[("Origin", origin), ("Access-Control-Request-Method", "PUT")],
+            ),
+        );
+        assert_eq!(
+            trace.verdict,
+            Verdict::Answered,
+            "{origin}: {}",
+            trace.reason
+        );
+        let headers = response_headers(&trace);
+        assert_eq!(
+            headers
+                .get("Access-Control-Allow-Origin")
+                .map(String::as_str),
+            allowed.then_some(origin),
+            "{origin}: {}",
+            filter_hops(&trace)[0]
+        );
+    }
+}
+
+/// §11.8: `allowOrigins: ["*"]` answers `*` when credentials are not allowed, and
+/// echoes the Origin when they are, with `Access-Control-Allow-Credentials: true`.
+/// `*` methods and headers with credentials echo what the preflight asks for (and
+/// the headers line is left out when it asks for none); without credentials they
+/// are `*`.
+#[test]
+fn s11_8_cors_wildcards_with_and_without_credentials() {
+    let ask: Headers = &[
+        ("Origin", "https://anyone.example"),
+        ("Access-Control-Request-Method", "PATCH"),
+        ("Access-Control-Request-Headers", "X-A, X-B"),
+    ];
+    let ask_no_headers: Headers = &[
+        ("Origin", "https://anyone.example"),
+        ("Access-Control-Request-Method", "PATCH"),
+    ];
+    let cases: &[(&str, Headers, Headers)] = &[
+        (
+            "false",
+            ask,
+            &[
+                ("Access-Control-Allow-Headers", "*"),
+                ("Access-Control-Allow-Methods", "*"),
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Max-Age", "5"),
+            ],
+        ),
+        (
+            "true",
+            ask,
+            &[
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Headers", "X-A, X-B"),
+                ("Access-Control-Allow-Methods", "PATCH"),
+                ("Access-Control-Allow-Origin", "https://anyone.example"),
+                ("Access-Control-Max-Age", "5"),
+            ],
+        ),
+        (
+            "true",
+            ask_no_headers,
+            &[
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "PATCH"),
+                ("Access-Control-Allow-Origin", "https://anyone.example"),
+                ("Access-Control-Max-Age", "5"),
+            ],
+        ),
+    ];
+    for (credentials, sent, expected) in cases {
+        let (topology, ip) = cors_route(&format!(
+            "{{allowOrigins: [\"*\"], allowMethods: [\"*\"], allowHeaders: [\"*\"], allowCredentials: {credentials}}}"
+        ));
+        let trace = send(&topology, &preflight(&format!("http://{ip}/"), sent));
+        assert_eq!(trace.verdict, Verdict::Answered, "{}", trace.reason);
+        assert_eq!(
+            response_headers(&trace),
+            header_map(expected),
+            "credentials {credentials}"
+        );
+        let filters = filter_hops(&trace);
+        assert!(
+            filters[0].contains("the browser may then send the real request"),
+            "{}",
+            filters[0]
+        );
+    }
+}
+
+/// §11.8 and §11.13: a preflight from an origin that is not allowed is still
+/// answered 200 by the Gateway, with no CORS headers; the hop says the browser will
+/// not send the real request.
+#[test]
+fn s11_8_cors_a_preflight_from_a_disallowed_origin_gets_200_and_no_headers() {
+    let (topology, ip) = cors_route(
+        "{allowOrigins: [\"https://app.example.com\"], allowMethods: [PUT], allowCredentials: true}",
+    );
+    let trace = send(
+        &topology,
+        &preflight(
+            &format!("http://{ip}/"),
+            &[
+                ("Origin", "https://evil.example"),
+                ("Access-Control-Request-Method", "PUT"),
+            ],
+        ),
+    );
+    assert_eq!(trace.verdict, Verdict::Answered, "{}", trace.reason);
+    assert_eq!(outcome(&trace), "200");
+    assert!(response_headers(&trace).is_empty());
+    assert!(trace.endpoint.is_none());
+    let filters = filter_hops(&trace);
+    assert!(
+        filters[0].contains(
+            "https://evil.example is not among the allowed origins (https://app.example.com)"
+        ) && filters[0].contains("the browser will not send the real request"),
+        "{}",
+        filters[0]
+    );
+}
+
+/// §11.8: a preflight asking for a method the filter does not allow (not listed,
+/// not GET, HEAD or POST) or for a header it does not list is answered 200 all the
+/// same, and the hop says the browser will refuse; GET, HEAD and POST are always
+/// allowed.
+#[test]
+fn s11_8_cors_a_preflight_for_a_method_not_allowed_is_refused_by_the_browser() {
+    let (topology, ip) = cors_route(
+        "{allowOrigins: [\"https://app.example.com\"], allowMethods: [GET, PUT], allowHeaders: [X-Token]}",
+    );
+    let url = format!("http://{ip}/");
+    let ask = |method: &'static str, headers: &'static str| -> Vec<(&'static str, &'static str)> {
+        let mut sent = vec![
+            ("Origin", "https://app.example.com"),
+            ("Access-Control-Request-Method", method),
+        ];
+        if !headers.is_empty() {
+            sent.push(("Access-Control-Request-Headers", headers));
+        }
+        sent
+    };
+    let cases = [
+        ("DELETE", "", Some("DELETE is not an allowed method")),
+        ("put", "", Some("put is not an allowed method")),
+        ("PUT", "", None),
+        ("POST", "", None),
+        ("HEAD", "", None),
+        ("PUT", "x-token", None),
+        (
+            "PUT",
+            "X-Token, X-Other",
+            Some("X-Other are not in allowHeaders"),
+        ),
+    ];
+    for (method, headers, refused) in cases {
+        let sent = ask(method, headers);
+        let trace = send(&topology, &preflight(&url, &sent));
+        assert_eq!(trace.verdict, Verdict::Answered, "{}", trace.reason);
+        assert_eq!(outcome(&trace), "200");
+        let response = response_headers(&trace);
+        assert_eq!(
+            response
+                .get("Access-Control-Allow-Methods")
+                .map(String::as_str),
+            Some("GET, PUT")
+        );
+        let detail = filter_hops(&trace)[0];
+        match refused {
+            Some(why) => assert!(
+                detail.contains(why)
+                    && detail.contains("the browser will refuse to send the real request"),
+                "{method} {headers}: {detail}"
+            ),
+            None => assert!(!detail.contains("refuse"), "{method} {headers}: {detail}"),
+        }
+    }
+}
+
+/// §11.8: an actual request with an allowed Origin goes on to the backend, and the
+/// response gets Access-Control-Allow-Origin and Access-Control-Expose-Headers
+/// (`http.responseHeaders`); from an origin not allowed it gets none, and the hop
+/// says the browser will keep the response from the page. Without an Origin the
+/// filter does nothing, and an OPTIONS without Access-Control-Request-Method is no
+/// preflight: it goes to the backend.
+#[test]
+fn s11_8_cors_an_actual_request_goes_to_the_backend_with_cors_headers() {
+    let (topology, ip) = cors_route(
+        "{allowOrigins: [\"https://app.example.com\"], exposeHeaders: [X-Total, X-Page], allowMethods: [PUT]}",
+    );
+    let url = format!("http://{ip}/items");
+    let cases: &[(&str, Headers, Headers, &str)] = &[
+        (
+            "GET",
+            &[("Origin", "https://app.example.com")],
+            &[
+                ("Access-Control-Allow-Origin", "https://app.example.com"),
+                ("Access-Control-Expose-Headers", "X-Total, X-Page"),
+            ],
+            "so the response gets Access-Control-Allow-Origin: https://app.example.com; Access-Control-Expose-Headers: X-Total, X-Page (§11.8)",
+        ),
+        (
+            "GET",
+            &[("Origin", "https://evil.example")],
+            &[],
+            "the browser will keep the response from the page",
+        ),
+        ("GET", &[], &[], "CORS does nothing for a request without an Origin header"),
+        (
+            "OPTIONS",
+            &[("Origin", "https://app.example.com")],
+            &[
+                ("Access-Control-Allow-Origin", "https://app.example.com"),
+                ("Access-Control-Expose-Headers", "X-Total, X-Page"),
+            ],
+            "an OPTIONS without Access-Control-Request-Method is not a preflight, so it goes on to the backend",
+        ),
+        (
+            "OPTIONS",
+            &[("Access-Control-Request-Method", "PUT")],
+            &[],
+            "CORS does nothing for a request without an Origin header",
+        ),
+    ];
+    for (method, sent, expected, said) in cases {
+        let trace = send(
+            &topology,
+            &Request {
+                method,
+                headers: sent,
+                ..Request::get(&url)
+            },
+        );
+        assert_eq!(
+            trace.verdict,
+            Verdict::Delivered,
+            "{method} {sent:?}: {}",
+            trace.reason
+        );
+        assert_eq!(outcome(&trace), "v1");
+        assert_eq!(
+            response_headers(&trace),
+            header_map(expected),
+            "{method} {sent:?}"
+        );
+        assert_eq!(
+            headers_of(&trace),
+            header_map(sent),
+            "the backend sees the request as sent"
+        );
+        let filters = filter_hops(&trace);
+        assert!(
+            filters.len() == 1 && filters[0].contains(said),
+            "{method} {sent:?}: {filters:?}"
+        );
+    }
+}
+
+/// §11.8: a CORS filter on a backendRef answers no preflight, since the backend is
+/// chosen after matching: the preflight goes on to the backend, and the filter adds
+/// its response headers as for any request with an allowed Origin.
+#[test]
+fn s11_8_cors_on_a_backend_ref_answers_no_preflight() {
+    let (topology, ip) = split_route(
+        "",
+        "    - name: infra-backend-v1\n      port: 8080\n      filters: [{type: CORS, cors: {allowOrigins: [\"https://app.example.com\"], allowCredentials: true}}]\n",
+    );
+    let trace = send(
+        &topology,
+        &preflight(
+            &format!("http://{ip}/"),
+            &[
+                ("Origin", "https://app.example.com"),
+                ("Access-Control-Request-Method", "PUT"),
+            ],
+        ),
+    );
+    assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+    assert_eq!(outcome(&trace), "v1");
+    assert_eq!(
+        response_headers(&trace),
+        header_map(&[
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Allow-Origin", "https://app.example.com"),
+        ])
+    );
+    let filters = filter_hops(&trace);
+    assert!(
+        filters.len() == 1
+            && filters[0].contains("backendRef")
+            && filters[0].contains("answers no preflight"),
+        "{filters:?}"
+    );
+}
+
+/// §11.8: a ResponseHeaderModifier's `set` and `add` show in `http.responseHeaders`
+/// (a later `add` of the same name appends with a comma; `remove` drops what an
+/// earlier filter added), next to the CORS headers, on the rule and on the chosen
+/// backendRef.
+#[test]
+fn s11_8_response_header_modifiers_and_cors_fill_response_headers() {
+    let (topology, ip) = split_route(
+        "    filters:\n    - type: ResponseHeaderModifier\n      responseHeaderModifier:\n        set: [{name: X-Frame-Options, value: DENY}, {name: X-Gone, value: \"1\"}]\n        add: [{name: X-Served-By, value: gw}]\n    - {type: CORS, cors: {allowOrigins: [\"*\"]}}\n",
+        "    - name: infra-backend-v1\n      port: 8080\n      filters:\n      - type: ResponseHeaderModifier\n        responseHeaderModifier:\n          add: [{name: x-served-by, value: v1}]\n          remove: [X-Gone]\n",
+    );
+    let trace = send(
+        &topology,
+        &Request {
+            headers: &[("Origin", "https://a.example")],
+            ..Request::get(&format!("http://{ip}/"))
+        },
+    );
+    assert_eq!(outcome(&trace), "v1", "{}", trace.reason);
+    assert_eq!(
+        response_headers(&trace),
+        header_map(&[
+            ("Access-Control-Allow-Origin", "*"),
+            ("X-Frame-Options", "DENY"),
+            ("X-Served-By", "gw,v1"),
+        ])
+    );
+    // The request's own headers are not the response's.
+    assert_eq!(
+        headers_of(&trace),
+        header_map(&[("Origin", "https://a.example")])
+    );
+}
+
+/// §11.1 and §11.8: the API server refuses a CORS filter with `*` beside other
+/// origins or methods, or a maxAge below 1, at the field's line, and the Route is
+/// left out.
+#[test]
+fn s11_8_cors_api_server_refusals_point_at_the_field() {
+    let route = |cors: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r}}\nspec:\n  rules:\n  - filters:\n    - type: CORS\n      cors:\n{cors}    backendRefs: [{{name: s, port: 80}}]\n")
+    };
+    let cases: &[(&str, String, usize, &str)] = &[
+        (
+            "'*' beside an origin",
+            route("        allowOrigins: [\"*\", \"https://a.example\"]\n"),
+            9,
+            "cannot contain '*' alongside other origins",
+        ),
+        (
+            "'*' beside a method",
+            route("        allowOrigins: [\"https://a.example\"]\n        allowMethods:\n        - GET\n        - \"*\"\n"),
+            11,
+            "cannot contain '*' alongside other methods",
+        ),
+        (
+            "maxAge 0",
+            route("        allowOrigins: [\"https://a.example\"]\n        maxAge: 0\n"),
+            10,
+            "maxAge` must be at least 1, not 0",
+        ),
+    ];
+    for (what, yaml, line, message) in cases {
+        let topology = super::reading::run(yaml);
+        let found: Vec<_> = topology
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "gateway-invalid-spec")
+            .map(|d| (d.source.line, d.message.as_str()))
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|(at, text)| at == line && text.contains(message)),
+            "{what}: expected line {line}, got {found:?}"
+        );
+        assert!(
+            topology.manifests.gateway.routes.is_empty(),
+            "{what}: the Route must be left out"
+        );
+    }
+    // `*` alone, and a maxAge of 1, are fine.
+    let topology = super::reading::run(&route(
+        "        allowOrigins: [\"*\"]\n        allowMethods: [\"*\"]\n        maxAge: 1\n",
+    ));
+    assert!(
+        !topology
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "gateway-invalid-spec"),
+        "{:?}",
+        topology.diagnostics
+    );
+    assert_eq!(topology.manifests.gateway.routes.len(), 1);
+}
+
+/// §11.8 and §11.10: in the trace's JSON, an answered preflight has the verdict
+/// `answered`, schema version 3, and the CORS headers in `http.responseHeaders`; a
+/// delivered request carries `responseHeaders` too, empty when nothing is added.
+#[test]
+fn s11_8_an_answered_preflight_in_the_trace_json() {
+    let (topology, ip) =
+        cors_route("{allowOrigins: [\"https://app.example.com\"], allowMethods: [PUT]}");
+    let trace = send(
+        &topology,
+        &preflight(
+            &format!("http://{ip}/"),
+            &[
+                ("Origin", "https://app.example.com"),
+                ("Access-Control-Request-Method", "PUT"),
+            ],
+        ),
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&kubetopo::engine::trace::to_json(&trace)).unwrap();
+    assert_eq!(json["schemaVersion"], 3);
+    assert_eq!(json["verdict"], "answered");
+    assert_eq!(json["endpoint"], serde_json::Value::Null);
+    assert_eq!(json["http"]["status"], 200);
+    assert_eq!(json["http"]["backendService"], serde_json::Value::Null);
+    assert_eq!(
+        json["http"]["responseHeaders"],
+        serde_json::json!({
+            "Access-Control-Allow-Methods": "PUT",
+            "Access-Control-Allow-Origin": "https://app.example.com",
+            "Access-Control-Max-Age": "5",
+        })
+    );
+    assert_eq!(Verdict::Answered.as_str(), "answered");
+    assert!(Verdict::ALL.contains(&Verdict::Answered));
+
+    let trace = send(&topology, &Request::get(&format!("http://{ip}/")));
+    let json: serde_json::Value =
+        serde_json::from_str(&kubetopo::engine::trace::to_json(&trace)).unwrap();
+    assert_eq!(json["verdict"], "delivered");
+    assert_eq!(json["http"]["responseHeaders"], serde_json::json!({}));
+}

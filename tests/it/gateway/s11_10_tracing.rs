@@ -35,7 +35,7 @@ fn trace_hops_and_json() {
     }
     let json: serde_json::Value =
         serde_json::from_str(&kubetopo::engine::trace::to_json(&trace)).unwrap();
-    assert_eq!(json["schemaVersion"], 2);
+    assert_eq!(json["schemaVersion"], 3);
     assert_eq!(json["http"]["status"], 200);
     assert_eq!(json["http"]["route"], "HTTPRoute/shop/storefront");
     assert_eq!(json["http"]["rule"], 1);
