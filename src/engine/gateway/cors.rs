@@ -4,7 +4,7 @@
 //! Pure and total: any request, however odd its headers, gets an effect and a
 //! sentence for the trace.
 
-use super::model::{AllowedOrigin, Cors, CorsNames, Origin};
+use super::model::{Cors, CorsNames};
 
 /// The methods a browser sends cross-origin without asking first; a preflight
 /// for one of them is always answered as allowed.
@@ -83,22 +83,80 @@ pub fn apply(
     }
 }
 
-/// The allowed origin that lets `origin` in, if one does: `*`, or an origin of the
-/// same scheme and port whose host pattern covers it.
-fn allowed_by<'c>(cors: &'c Cors, origin: &str) -> Option<&'c AllowedOrigin> {
-    let parsed = Origin::parse(origin);
-    cors.allow_origins.iter().find(|allowed| match allowed {
-        AllowedOrigin::Any => true,
-        AllowedOrigin::Origin(pattern) => parsed.as_ref().is_some_and(|o| pattern.covers(o)),
-        AllowedOrigin::Malformed(_) => false,
+/// An origin as `scheme://host:port`, in lower case, with the scheme's port
+/// filled in when none is written, so that `https://a.com` and
+/// `https://a.com:443` are one origin; `None` for anything that is not an http or
+/// https origin (a path, an empty host, another scheme).
+fn normal(origin: &str) -> Option<String> {
+    let origin = origin.to_ascii_lowercase();
+    let (scheme, host) = origin.split_once("://")?;
+    let port = match scheme {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
+        return None;
+    }
+    // A port: digits after the last colon, outside an IPv6 address's brackets.
+    let has_port = host.rsplit_once(':').is_some_and(|(name, digits)| {
+        !name.is_empty()
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (!name.starts_with('[') || name.ends_with(']'))
+    });
+    Some(if has_port {
+        origin
+    } else {
+        format!("{origin}:{port}")
     })
+}
+
+/// `*` in `pattern` matches any run of characters, dots included; everything else
+/// matches itself. Linear in the text for each star, with no backtracking beyond
+/// the last star.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+/// The allowed origin that lets `origin` in, if one does: `*`, or an origin of the
+/// same scheme and port whose host, where each `*` stands for any run of
+/// characters, dots included, covers it.
+fn allowed_by<'c>(cors: &'c Cors, origin: &str) -> Option<&'c str> {
+    let origin = normal(origin);
+    cors.allow_origins
+        .iter()
+        .find(|allowed| {
+            *allowed == "*"
+                || normal(allowed)
+                    .zip(origin.as_deref())
+                    .is_some_and(|(pattern, origin)| glob_matches(&pattern, origin))
+        })
+        .map(String::as_str)
 }
 
 /// `Access-Control-Allow-Origin`: `*` when every origin is allowed without
 /// credentials, else the request's own Origin.
 fn allow_origin_value(cors: &Cors, origin: &str) -> String {
-    let any = matches!(cors.allow_origins.as_slice(), [AllowedOrigin::Any]);
-    if any && !cors.allow_credentials {
+    if cors.allow_origins == ["*"] && !cors.allow_credentials {
         "*".to_string()
     } else {
         origin.to_string()
@@ -109,11 +167,7 @@ fn describe_origins(cors: &Cors) -> String {
     if cors.allow_origins.is_empty() {
         "none".to_string()
     } else {
-        cors.allow_origins
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+        cors.allow_origins.join(", ")
     }
 }
 
@@ -128,7 +182,7 @@ fn describe_headers(headers: &[(String, String)]) -> String {
 fn preflight_answer(
     cors: &Cors,
     origin: &str,
-    granted: Option<&AllowedOrigin>,
+    granted: Option<&str>,
     requested_method: &str,
     requested_headers: Option<&str>,
 ) -> CorsEffect {
@@ -231,7 +285,7 @@ fn preflight_answer(
 
 /// A request with an Origin that is not a preflight goes on to the backend; the
 /// proxy adds the CORS headers to its response when the origin is allowed.
-fn actual_request(cors: &Cors, origin: &str, granted: Option<&AllowedOrigin>) -> CorsEffect {
+fn actual_request(cors: &Cors, origin: &str, granted: Option<&str>) -> CorsEffect {
     let Some(granted) = granted else {
         return CorsEffect {
             answer: None,

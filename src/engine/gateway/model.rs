@@ -362,7 +362,8 @@ pub struct Redirect {
 /// A `CORS` filter's `cors` object (§11.8), with `maxAge` defaulted to 5.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cors {
-    pub allow_origins: Vec<AllowedOrigin>,
+    /// As written: `*`, or origins whose host may hold `*` (§11.8).
+    pub allow_origins: Vec<String>,
     pub allow_credentials: bool,
     pub allow_methods: CorsNames,
     pub allow_headers: CorsNames,
@@ -382,146 +383,6 @@ impl Default for Cors {
             max_age: 5,
         }
     }
-}
-
-/// One `allowOrigins` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AllowedOrigin {
-    /// `*`: every origin.
-    Any,
-    /// `<scheme>://<host>[:<port>]`; the host may hold `*`.
-    Origin(Origin),
-    /// Text that is not an origin: it allows nothing.
-    Malformed(String),
-}
-
-impl fmt::Display for AllowedOrigin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AllowedOrigin::Any => f.write_str("*"),
-            AllowedOrigin::Origin(origin) => origin.fmt(f),
-            AllowedOrigin::Malformed(text) => f.write_str(text),
-        }
-    }
-}
-
-/// The scheme of an origin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OriginScheme {
-    Http,
-    Https,
-}
-
-impl OriginScheme {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OriginScheme::Http => "http",
-            OriginScheme::Https => "https",
-        }
-    }
-    pub fn default_port(self) -> u16 {
-        match self {
-            OriginScheme::Http => 80,
-            OriginScheme::Https => 443,
-        }
-    }
-}
-
-/// An origin, `<scheme>://<host>[:<port>]`, with the scheme's port filled in when
-/// none is written, so `https://a.com` and `https://a.com:443` are equal. The host
-/// is in lower case.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Origin {
-    pub scheme: OriginScheme,
-    pub host: String,
-    pub port: u16,
-}
-
-impl Origin {
-    /// Reads `<scheme>://<host>[:<port>]` (scheme http or https, names without
-    /// case); `None` for anything else, a path or an empty host included.
-    pub fn parse(text: &str) -> Option<Origin> {
-        let (scheme, rest) = text.split_once("://")?;
-        let scheme = match scheme.to_ascii_lowercase().as_str() {
-            "http" => OriginScheme::Http,
-            "https" => OriginScheme::Https,
-            _ => return None,
-        };
-        let (host, port) = match rest.strip_prefix('[') {
-            // An IPv6 address: `[::1]` or `[::1]:8080`.
-            Some(inner) => {
-                let (address, after) = inner.split_once(']')?;
-                let port = match after {
-                    "" => None,
-                    _ => Some(after.strip_prefix(':')?),
-                };
-                (format!("[{address}]"), port)
-            }
-            None => match rest.split_once(':') {
-                Some((host, port)) => (host.to_string(), Some(port)),
-                None => (rest.to_string(), None),
-            },
-        };
-        if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
-            return None;
-        }
-        let port = match port {
-            None => scheme.default_port(),
-            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                digits.parse::<u16>().ok().filter(|&p| p > 0)?
-            }
-            Some(_) => return None,
-        };
-        Some(Origin {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            port,
-        })
-    }
-
-    /// Whether `self`, an allowed origin whose host may hold `*`, covers `other`:
-    /// the same scheme and port, and a host where each `*` stands for any run of
-    /// characters, dots included (§11.8).
-    pub fn covers(&self, other: &Origin) -> bool {
-        self.scheme == other.scheme
-            && self.port == other.port
-            && glob_matches(&self.host, &other.host)
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme.as_str(), self.host)?;
-        if self.port != self.scheme.default_port() {
-            write!(f, ":{}", self.port)?;
-        }
-        Ok(())
-    }
-}
-
-/// `*` in `pattern` matches any run of characters, dots included; everything else
-/// matches itself. Linear in the text for each star, with no backtracking beyond
-/// the last star.
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if p < pattern.len() && pattern[p] == text[t] {
-            p += 1;
-            t += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&b| b == b'*')
 }
 
 /// The methods or headers a CORS filter names: `*` for all of them, or a list.

@@ -1425,17 +1425,7 @@ fn read_cors<'n>(
         );
     }
     Cors {
-        allow_origins: origins
-            .into_iter()
-            .map(|text| {
-                if text == "*" {
-                    AllowedOrigin::Any
-                } else {
-                    Origin::parse(&text)
-                        .map_or(AllowedOrigin::Malformed(text), AllowedOrigin::Origin)
-                }
-            })
-            .collect(),
+        allow_origins: origins,
         allow_credentials: reader
             .bool(node, "allowCredentials", field.key("allowCredentials"))
             .unwrap_or(false),
