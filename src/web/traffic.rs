@@ -586,7 +586,8 @@ pub fn PacketLayer(
                 if drops.is_empty() {
                     return ().into_any();
                 }
-                let width = canvas_ref.get_untracked().map_or(2000.0, |c| f64::from(c.client_width()));
+                let canvas = canvas_ref.get_untracked();
+                let width = canvas.as_ref().map_or(2000.0, |c| f64::from(c.client_width()));
                 let screen = Screen { k: view.k, tx: view.tx, ty: view.ty, width };
                 let points: Vec<((f64, f64), f64)> = drops.iter().map(|d| (d.0, 7.0 * (d.5.chars().count() + 4 + d.4.to_string().len()) as f64)).collect();
                 // Clear of the trace's badges and verdict too, which the layer above
@@ -595,6 +596,25 @@ pub fn PacketLayer(
                 if let Some(trace) = trace.get() {
                     let marks = layout_on_screen(&trace, texts.clone(), screen);
                     texts.extend(marks.badges.iter().chain(&marks.verdict).map(|mark| mark.rect));
+                }
+                // And clear of the controls over the graph after this canvas
+                // (`graph.rs`: the legend in its corner, a large scene's minimap),
+                // which would cover a reason (issue #10); the graph is their offset
+                // parent, and this layer covers it (a hidden minimap has an empty
+                // box). Only now: the layer above places the trace's marks without
+                // them.
+                let mut sibling = canvas.and_then(|canvas| canvas.next_element_sibling());
+                while let Some(element) = sibling {
+                    if element.matches(".legend,.minimap").unwrap_or(false) {
+                        let control = element.unchecked_ref::<web_sys::HtmlElement>();
+                        texts.push(scene::Rect {
+                            x: control.offset_left().into(),
+                            y: control.offset_top().into(),
+                            w: control.offset_width().into(),
+                            h: control.offset_height().into(),
+                        });
+                    }
+                    sibling = element.next_element_sibling();
                 }
                 let marks = labels_beside_points(&points, texts, screen);
                 drops.into_iter().zip(marks).map(|((position, place, reason, verdict, count, label), mark)| {

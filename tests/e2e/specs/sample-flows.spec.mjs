@@ -68,6 +68,40 @@ async function traceFromFlowList(page, text, verdict) {
 const hops = (page, action) => page.getByTestId('trace-hops').locator(`li[data-action="${action}"]`);
 const badges = (page, action) => page.getByTestId('trace-layer').locator(`[data-testid="trace-badge"][data-action="${action}"]`);
 
+/**
+ * The drop labels not whole and readable on the graph: the text of each that
+ * meets a control over the graph (the Legend button, or a large scene's minimap),
+ * or a badge or the verdict of the trace (by more than a pixel), or leaves the
+ * graph.
+ */
+const unreadableDropLabels = (page) => page.evaluate(() => {
+  const boxes = (selector) => [...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect());
+  const graph = document.querySelector('.graph').getBoundingClientRect();
+  const controls = boxes('.graph > .legend, [data-testid="legend-toggle"], .graph > .minimap:not([hidden])');
+  const marks = boxes('.trace-layer [data-testid="trace-badge"] rect, .trace-layer [data-testid="trace-verdict-mark"] rect');
+  const meet = (a, b, by = 0) => a.left < b.right - by && b.left < a.right - by && a.top < b.bottom - by && b.top < a.bottom - by;
+  return [...document.querySelectorAll('[data-testid="drop-marker"] text.drop-label')]
+    .filter((label) => {
+      const box = label.getBoundingClientRect();
+      const inside = box.left >= graph.left && box.right <= graph.right && box.top >= graph.top && box.bottom <= graph.bottom;
+      return !inside || controls.some((control) => meet(box, control)) || marks.some((mark) => meet(box, mark, 1));
+    })
+    .map((label) => label.textContent);
+});
+
+/**
+ * Every drop label is readable, a few times over while the counts change (each
+ * change places the labels again); at least `n` labels are drawn.
+ */
+async function expectDropLabelsReadable(page, n) {
+  await expect.poll(() => page.locator('[data-testid="drop-marker"] text.drop-label').count(), POLL).toBeGreaterThanOrEqual(n);
+  await expect.poll(() => unreadableDropLabels(page), POLL).toEqual([]);
+  for (let i = 0; i < 5; i++) {
+    await page.waitForTimeout(200);
+    expect(await unreadableDropLabels(page), 'drop labels under a control or outside the graph').toEqual([]);
+  }
+}
+
 async function openSample(page, id, shape) {
   const app = new App(page);
   await app.openFresh();
@@ -235,9 +269,57 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
   // One of the denied connections, traced: dropped by the policy that isolates it.
   await traceFromFlowList(page, /denied by policy/, 'dropped');
   await expect(page.getByTestId('trace-verdict')).toContainText(/denied|policy/);
+  // Every reason is readable: none under the Legend in the graph's corner, none
+  // off the graph (issue #10), with the trace's badges and verdict drawn too.
+  const denied = page.locator('[data-testid="drop-marker"]').filter({ hasText: 'denied by policy' });
+  const nDenied = await denied.count();
+  expect(nDenied).toBeGreaterThan(0);
+  await expectDropLabelsReadable(page, nDenied);
   await app.screenshot('sample-flows-boutique-netpol-denied');
   await page.setViewportSize({ width: 1024, height: 768 });
-  await expect(page.locator('[data-testid="drop-marker"]').filter({ hasText: 'denied by policy' }).first()).toBeAttached();
+  await expect(denied.first()).toBeAttached();
+  await expectDropLabelsReadable(page, nDenied);
   await app.screenshot('sample-flows-boutique-netpol-denied-1024x768');
+  // Hovering a marker's ring shows the full reason, where it is dropped: the
+  // ring's line takes the pointer, and its title is the browser's tooltip there.
+  const hoveredMarker = denied.first();
+  const ring = await hoveredMarker.locator('circle').boundingBox();
+  const centre = { x: ring.x + ring.width / 2, y: ring.y + ring.height / 2 };
+  const onLine = { x: centre.x + 8.5, y: centre.y };
+  const hovered = await page.evaluate(({ x, y }) => {
+    const hit = document.elementFromPoint(x, y);
+    return { tag: hit?.tagName, marker: hit?.closest('[data-testid="drop-marker"]')?.dataset.label, cursor: hit && getComputedStyle(hit).cursor };
+  }, onLine);
+  expect(hovered).toEqual({ tag: 'circle', marker: await hoveredMarker.getAttribute('data-label'), cursor: 'help' });
+  await expect(hoveredMarker.locator('title')).toHaveText(/^dropped ×\d+ at (node|pod) .+: .*NetworkPolic/);
+  await page.mouse.move(onLine.x, onLine.y);
+  expect(await hoveredMarker.locator('circle').evaluate((circle) => circle.matches(':hover'))).toBe(true);
+  // Inside the ring, a click reaches the pod it marks: the ring covers its chip.
+  const marked = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('.graph .shape[data-id]')?.dataset.id, centre);
+  expect(marked, 'the shape inside the ring').toMatch(/^pod:default\//);
+  await page.mouse.click(centre.x, centre.y);
+  await expect(page.getByTestId('details-title')).toHaveText(`Pod ${marked.replace('pod:', '')}`);
+  await page.keyboard.press('Escape');
+  // A click through a reason's label still reaches the node, pod or Service
+  // beneath it.
+  const beneath = await page.evaluate(() => {
+    for (const label of document.querySelectorAll('[data-testid="drop-marker"] text.drop-label')) {
+      const box = label.getBoundingClientRect();
+      for (let x = box.left + 4; x < box.right - 4; x += 6) {
+        const y = box.top + box.height / 2;
+        const hit = document.elementFromPoint(x, y);
+        const shape = hit?.closest('.graph .shape[data-id]');
+        if (shape && /^(pod|node|svc):/.test(shape.dataset.id) && !hit.closest('[data-testid="drop-marker"]')) {
+          return { x, y, id: shape.dataset.id, label: label.textContent };
+        }
+      }
+    }
+    return null;
+  });
+  expect(beneath, 'a drop label over a node, pod or Service').not.toBeNull();
+  console.log(`clicking through "${beneath.label}" to ${beneath.id}`);
+  await page.mouse.click(beneath.x, beneath.y);
+  const name = beneath.id.split(/[:/]/).pop();
+  await expect(page.getByTestId('details-title')).toContainText(name);
   await app.assertClean();
 });

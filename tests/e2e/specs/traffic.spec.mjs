@@ -70,6 +70,14 @@ test('externalTrafficPolicy Local: NodePort traffic to a node without a local en
   await expect(marker).toBeAttached({ timeout: 15_000 });
   await expect(marker.locator('title')).toContainText(/Local/);
   await app.screenshot('etp-local-drop');
+  // Without the trace's badges, which stand over it here: the ring's line takes
+  // the pointer (its title is the tooltip there); inside, the pointer goes through.
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('trace-layer').getByTestId('trace-badge')).toHaveCount(0);
+  const ring = await marker.locator('circle').boundingBox();
+  const hits = await page.evaluate(({ x, y, r }) => [x + r, x - r, x].map((at) =>
+    Boolean(document.elementFromPoint(at, y)?.closest('[data-testid="drop-marker"]'))), { x: ring.x + ring.width / 2, y: ring.y + ring.height / 2, r: 8.5 });
+  expect(hits).toEqual([true, true, false]);
   await app.assertClean();
 });
 
