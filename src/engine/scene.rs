@@ -617,6 +617,31 @@ pub fn build_scene(topology: &Topology, view: View, filter: &Filter) -> Scene {
     build_scene_after(topology, view, filter, None)
 }
 
+/// The y of each Service's row, by scene id, so that the ingress and Gateway boxes
+/// line up with the Services they route to. Positions into a list, in a map type
+/// the engine has anyway (a `BTreeMap<String, f64>` of its own costs the wasm).
+#[derive(Default)]
+pub struct ServiceRows {
+    positions: BTreeMap<String, usize>,
+    ys: Vec<f64>,
+}
+
+impl ServiceRows {
+    fn insert(&mut self, id: String, y: f64) {
+        match self.positions.get(&id) {
+            Some(&position) => self.ys[position] = y,
+            None => {
+                self.positions.insert(id, self.ys.len());
+                self.ys.push(y);
+            }
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<f64> {
+        self.positions.get(id).map(|&position| self.ys[position])
+    }
+}
+
 /// Builds the scene of `topology` as [`build_scene`] does, but, given the
 /// `previous` picture of the same view and filter (before an edit), keeps the order
 /// it chose for every Service, node, workload group and pod still there, so that an
@@ -682,7 +707,7 @@ pub async fn build_scene_pausable(
         .collect();
 
     // Services, in namespace islands, placed by `pack_islands`.
-    let mut service_rows: BTreeMap<String, f64> = BTreeMap::new();
+    let mut service_rows = ServiceRows::default();
     let mut by_namespace: BTreeMap<&str, Vec<&super::resolve::ResolvedService>> = BTreeMap::new();
     for service in &services {
         by_namespace
@@ -818,7 +843,7 @@ pub async fn build_scene_pausable(
         for service in exposed {
             let id = load_balancer_id(&service.namespace, &service.name);
             let service_key = service_id(&service.namespace, &service.name);
-            let want_y = service_rows.get(&service_key).copied().unwrap_or(MARGIN);
+            let want_y = service_rows.get(&service_key).unwrap_or(MARGIN);
             let rect = left_slots.place(x_external, want_y, EXTERNAL_W, BOX_H);
             let (label, sublabel) = match (
                 service.load_balancer_ips.first(),
@@ -875,7 +900,6 @@ pub async fn build_scene_pausable(
             let want_y = targets
                 .iter()
                 .filter_map(|t| service_rows.get(t))
-                .copied()
                 .fold(f64::INFINITY, f64::min);
             let rect = ingress_slots.place(
                 x_ingress,

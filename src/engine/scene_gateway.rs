@@ -141,7 +141,7 @@ fn rejection(parent: &ParentStatus) -> Option<&Condition> {
 pub(super) struct GatewayColumn<'a> {
     pub x: f64,
     pub width: f64,
-    pub service_rows: &'a BTreeMap<String, f64>,
+    pub service_rows: &'a super::ServiceRows,
     pub badges: &'a BTreeMap<String, Severity>,
 }
 
@@ -194,7 +194,6 @@ pub(super) fn place_gateways(
                     .service_rows
                     .get(&service_id(&service.namespace, &service.name))
             })
-            .copied()
             .fold(f64::INFINITY, f64::min);
         let n_listeners = gateway.listeners.len().max(1) as f64;
         let height = GATEWAY_HEADER + n_listeners * ROW_H - (ROW_H - BOX_H) + GATEWAY_PAD;
