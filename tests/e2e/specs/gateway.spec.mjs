@@ -396,3 +396,87 @@ test('a pasted ListenerSet: its listener is a row of the Gateway with its Route,
   await app.screenshot('gateway-listener-set');
   await app.assertClean();
 });
+
+const CORS_YAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: shared}
+spec: {controllerName: example.net/gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: shop}
+spec:
+  gatewayClassName: shared
+  addresses: [{value: 203.0.113.50}]
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: shop}
+spec:
+  parentRefs: [{name: edge}]
+  hostnames: [api.example.com]
+  rules:
+  - filters:
+    - type: CORS
+      cors:
+        allowOrigins: ["https://*.example.com"]
+        allowMethods: [GET, PUT]
+        maxAge: 600
+    backendRefs: [{name: api, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 8080, targetPort: 3000}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: c, image: x, ports: [{containerPort: 3000}]}]}
+`;
+
+// §11.8: a browser's preflight, typed into the request form, is answered by the
+// proxy's CORS filter itself; the backend never sees it, and an origin the filter
+// does not allow gets an answer without CORS headers.
+test('the request form sends a CORS preflight, and the Gateway answers it itself', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.paste(CORS_YAML);
+  await expect(app.shape('gw:shop/edge')).toBeVisible();
+  await page.getByTestId('request-form').locator('summary').click();
+  await page.getByTestId('request-host').fill('api.example.com');
+  await page.getByTestId('request-path').fill('/items');
+  await page.getByTestId('request-method').fill('OPTIONS');
+  await page.getByTestId('request-headers').fill('Origin: https://app.example.com\nAccess-Control-Request-Method: PUT');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('answered');
+  await expect(page.getByTestId('trace-verdict')).toContainText('answers the CORS preflight from Origin https://app.example.com itself');
+  await expect(page.getByTestId('trace-hops')).toContainText('Access-Control-Allow-Origin: https://app.example.com');
+  // The packet ends at the Gateway's proxy: no backend is chosen, no api pod sees it.
+  await expect(page.locator('[data-testid="trace-hops"] li[data-action="gateway-backend"]')).toHaveCount(0);
+  await expect(page.getByTestId('trace-hops')).toContainText('delivered to shop/edge-shared');
+  await expect(page.getByTestId('trace-hops')).not.toContainText('delivered to shop/api-');
+  // On the picture the answer is the accent's blue, not a failure's red.
+  const mark = page.getByTestId('trace-verdict-mark');
+  await expect(mark).toHaveClass(/answered/);
+  await expect(mark.locator('rect')).toHaveCSS('stroke', 'rgb(37, 99, 235)');
+  await app.screenshot('gateway-cors-preflight');
+  await page.getByTestId('request-headers').fill('Origin: https://evil.example\nAccess-Control-Request-Method: PUT');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('without CORS headers, as the origin is not allowed');
+  // The same request without the preflight's header is not a preflight: it goes on.
+  await page.getByTestId('request-method').fill('GET');
+  await page.getByTestId('request-headers').fill('Origin: https://app.example.com');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('delivered to shop/api-');
+  await expect(page.locator('[data-testid="trace-hops"] li[data-action="gateway-backend"]')).toHaveCount(1);
+});
