@@ -1103,54 +1103,8 @@ fn trace_through_a_gateway_with_sni_host_method_and_headers_s11_10() {
 }
 
 /// A Gateway whose HTTPRoute has a CORS filter (§11.8), for `--method OPTIONS` and
-/// `--header` from the CLI.
-const GATEWAY_CORS: &str = r#"apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: shared}
-spec: {controllerName: example.net/gateway}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: shop}
-spec:
-  gatewayClassName: shared
-  addresses: [{value: 203.0.113.50}]
-  listeners:
-  - {name: http, port: 80, protocol: HTTP}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: api, namespace: shop}
-spec:
-  parentRefs: [{name: edge}]
-  hostnames: [api.example.com]
-  rules:
-  - filters:
-    - type: CORS
-      cors:
-        allowOrigins: ["https://*.example.com"]
-        allowMethods: [GET, PUT]
-        exposeHeaders: [X-Total]
-        maxAge: 600
-    backendRefs: [{name: api, port: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: api, namespace: shop}
-spec:
-  selector: {app: api}
-  ports: [{port: 8080, targetPort: 3000}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec: {containers: [{name: c, image: x, ports: [{containerPort: 3000}]}]}
-"#;
+/// `--header` from the CLI; the web app's request form test reads the same file.
+const GATEWAY_CORS: &str = include_str!("../fixtures/gateway/cors.yaml");
 
 /// §11.8 and §11.10: a preflight from the CLI (`--method OPTIONS` with `Origin` and
 /// `Access-Control-Request-Method` headers) is answered by the Gateway itself: the

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
 
@@ -397,52 +398,8 @@ test('a pasted ListenerSet: its listener is a row of the Gateway with its Route,
   await app.assertClean();
 });
 
-const CORS_YAML = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: shared}
-spec: {controllerName: example.net/gateway}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: shop}
-spec:
-  gatewayClassName: shared
-  addresses: [{value: 203.0.113.50}]
-  listeners:
-  - {name: http, port: 80, protocol: HTTP}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: api, namespace: shop}
-spec:
-  parentRefs: [{name: edge}]
-  hostnames: [api.example.com]
-  rules:
-  - filters:
-    - type: CORS
-      cors:
-        allowOrigins: ["https://*.example.com"]
-        allowMethods: [GET, PUT]
-        maxAge: 600
-    backendRefs: [{name: api, port: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: api, namespace: shop}
-spec:
-  selector: {app: api}
-  ports: [{port: 8080, targetPort: 3000}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec: {containers: [{name: c, image: x, ports: [{containerPort: 3000}]}]}
-`;
+// The CLI's preflight tests (tests/it/cli.rs) read the same file.
+const CORS_YAML = readFileSync('tests/fixtures/gateway/cors.yaml', 'utf8');
 
 // §11.8: a browser's preflight, typed into the request form, is answered by the
 // proxy's CORS filter itself; the backend never sees it, and an origin the filter
