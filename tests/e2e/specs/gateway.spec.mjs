@@ -427,6 +427,10 @@ test('the request form sends a CORS preflight, and the Gateway answers it itself
   await expect(mark).toHaveClass(/answered/);
   await expect(mark.locator('rect')).toHaveCSS('stroke', 'rgb(37, 99, 235)');
   await app.screenshot('gateway-cors-preflight');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(mark).toBeVisible();
+  await app.screenshot('gateway-cors-preflight-1024x768');
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByTestId('request-headers').fill('Origin: https://evil.example\nAccess-Control-Request-Method: PUT');
   await page.getByTestId('send-request').click();
   await expect(page.getByTestId('trace-verdict')).toContainText('without CORS headers, as the origin is not allowed');

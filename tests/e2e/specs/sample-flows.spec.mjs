@@ -215,6 +215,9 @@ test('statefulset: the client reaches web-0 by its own DNS record, without a Clu
   await expect(badges(page, 'dns')).toContainText('DNS');
   await expect(badges(page, 'deliver')).toContainText('pod');
   await app.screenshot('sample-flows-statefulset');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(page.getByTestId('trace-verdict-mark')).toBeVisible();
+  await app.screenshot('sample-flows-statefulset-1024x768');
   await app.assertClean();
 });
 
