@@ -40,18 +40,13 @@ pub async fn explain_pausable(
     diagnostics: &mut Vec<Diagnostic>,
     pause: &Pause<'_>,
 ) {
-    let raw_services: BTreeMap<(&str, &str), &Service> = manifests
-        .services
-        .iter()
-        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect_map();
+    let raw_services = ServicesByName::new(&manifests.services);
     // The first pod of each workload, by namespace, made once for all the Services
     // that select nothing.
     let mut groups = None;
     for service in services {
         pause.point().await;
-        let Some(raw) = raw_services.get(&(service.namespace.as_str(), service.name.as_str()))
-        else {
+        let Some(raw) = raw_services.get(&service.namespace, &service.name) else {
             continue;
         };
         let object = format!("Service/{}/{}", service.namespace, service.name);

@@ -12,6 +12,7 @@ use super::diag::Source;
 pub use super::refs::ObjectRef;
 use super::refs::{KindRef, NamespacedName};
 use super::selector::{LabelSelector, Labels};
+use super::sort::CollectCompact;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Protocol {
@@ -624,6 +625,61 @@ pub struct NetworkPolicy {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Namespace {
     pub meta: Meta,
+}
+
+/// The manifests' Services looked up by namespace and name, the last of a name
+/// winning as in the API server's store. One map type for every such lookup keeps
+/// the wasm small.
+pub struct ServicesByName<'a> {
+    services: &'a [Service],
+    positions: std::collections::BTreeMap<(&'a str, &'a str), usize>,
+}
+
+impl<'a> ServicesByName<'a> {
+    pub fn new(services: &'a [Service]) -> ServicesByName<'a> {
+        ServicesByName {
+            services,
+            positions: services
+                .iter()
+                .enumerate()
+                .map(|(position, s)| ((s.meta.namespace.as_str(), s.meta.name.as_str()), position))
+                .collect_map(),
+        }
+    }
+
+    pub fn get(&self, namespace: &str, name: &str) -> Option<&'a Service> {
+        self.positions
+            .get(&(namespace, name))
+            .map(|&position| &self.services[position])
+    }
+}
+
+/// The objects of one kind the engine does not model (Secrets, ConfigMaps), looked
+/// up by namespace and name: whether a reference to one is in the input. Its map
+/// has the type of [`ServicesByName`]'s, for a smaller wasm.
+pub struct IgnoredByName<'a> {
+    positions: std::collections::BTreeMap<(&'a str, &'a str), usize>,
+}
+
+impl<'a> IgnoredByName<'a> {
+    pub fn new(manifests: &'a Manifests, kind: &str) -> IgnoredByName<'a> {
+        IgnoredByName {
+            positions: manifests
+                .ignored
+                .iter()
+                .enumerate()
+                .filter(|(_, (object, _))| object.kind == kind)
+                .map(|(position, (object, _))| {
+                    let namespace = object.namespace.as_deref().unwrap_or("");
+                    ((namespace, object.name.as_str()), position)
+                })
+                .collect_map(),
+        }
+    }
+
+    pub fn contains(&self, namespace: &str, name: &str) -> bool {
+        self.positions.contains_key(&(namespace, name))
+    }
 }
 
 /// Everything read from the manifests, before simulation and resolution.

@@ -148,6 +148,7 @@ pub fn Graph() -> impl IntoView {
                 (Arc::new(layout), None, started)
             }
         };
+        super::reclaim::hold(&layout);
         LAST_LAYOUT.set(Some((view, filter.clone(), Arc::downgrade(&layout))));
         let mut scene = Arc::clone(&layout);
         if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {

@@ -17,6 +17,7 @@ mod loads;
 mod motion;
 mod panes;
 mod policies;
+mod reclaim;
 mod samples;
 mod share;
 mod state;

@@ -305,6 +305,7 @@ impl AppState {
     /// `analysed_at` (`performance.now()`): the status bar's "analysed in" ends
     /// there, and its "drawn in" starts there.
     pub fn install_prepared(&self, topology: Arc<Topology>, analysed_at: f64) {
+        super::reclaim::hold(&topology);
         self.had_policies.set_value(topology.had_policies);
         let version = self.next_version();
         self.base_topology.set(Versioned {
@@ -340,6 +341,7 @@ impl AppState {
 
     /// Installs a topology changed by what-if edits.
     pub fn show_edited(&self, topology: Arc<Topology>) {
+        super::reclaim::hold(&topology);
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
@@ -349,6 +351,7 @@ impl AppState {
 
     /// Installs a topology re-derived from the base with `edits` (after an undo).
     pub fn replace_edits(&self, topology: Arc<Topology>, edits: Vec<AppliedEdit>) {
+        super::reclaim::hold(&topology);
         let version = self.next_version();
         self.topology.set(Versioned {
             version,
@@ -358,6 +361,7 @@ impl AppState {
     }
 
     pub fn reset_edits(&self) {
+        super::reclaim::watch();
         let base = self.base_topology.get_untracked();
         let version = self.next_version();
         self.topology.set(Versioned {

@@ -93,7 +93,7 @@ pub async fn load_workspaces(
     let mut workspaces = Vec::new();
     let mut unreadable = Vec::new();
     for value in js_sys::Array::from(&values).iter() {
-        let text = value.as_string().unwrap_or_default();
+        let text = super::crash::record_json(&value);
         match serde_json::from_str::<Workspace>(&text) {
             Ok(workspace) => workspaces.push(workspace),
             Err(error) => unreadable.push(error.to_string()),

@@ -331,7 +331,7 @@ pub fn save_now(state: AppState) {
         }
         *files = std::mem::take(&mut workspace.files);
         // The record is made outside the wasm heap, which never shrinks, and is one
-        // string that both the crash guard and the database keep.
+        // object that both the crash guard and the database keep.
         let record = serde_json::to_string(&workspace)
             .map_err(|error| error.to_string())
             .and_then(|head| {

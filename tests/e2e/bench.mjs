@@ -21,7 +21,11 @@
 // Environment: KUBETOPO_BENCH_PORT (or KUBETOPO_E2E_PORT) picks the port (default 8766);
 // BENCH_SIZES picks the sizes (default "10k,100k"); BENCH_OUT the output file;
 // BENCH_BROWSER_ARGS adds Chromium switches, space-separated, for experiments
-// (`--js-flags=--no-liftoff` compiles the wasm with V8's optimising tier only).
+// (`--js-flags=--no-liftoff` compiles the wasm with V8's optimising tier only);
+// BENCH_PROFILE=DIR records a CPU profile of the page's main thread from the first
+// draw to the end of phase 4 into DIR/bench-SIZE.cpuprofile (for DevTools, or
+// `node tests/e2e/profile-tasks.mjs FILE`). Function names need a build that keeps
+// them: see that script.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -199,6 +203,16 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => setTimeout(resolve, 0), 0))));
   result.statusBar = await page.getByTestId('status').textContent();
   const afterFirstDraw = await now(page);
+  // When each phase began, from the first draw, on the clock of the long tasks
+  // below: which phase a long task belongs to.
+  result.phasesAtMs = {};
+  const phase = async (label) => { result.phasesAtMs[label] = round((await now(page)) - afterFirstDraw); };
+  const profiling = process.env.BENCH_PROFILE;
+  if (profiling) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-pasted.png` });
 
   const graph = page.getByTestId('graph');
@@ -206,6 +220,7 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
 
   log(name, 'drag and wheel');
   // 2. Drag-pan and wheel-zoom frame times.
+  await phase('drag');
   let t0 = await now(page);
   let wall = Date.now();
   result.dragPanMoves = await dragPan(page, box, 60);
@@ -215,6 +230,7 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   t0 = await now(page);
   wall = Date.now();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await phase('wheel');
   let wheels = 0;
   for (; wheels < 30 && Date.now() - wall < PHASE_CAP_MS; wheels++) {
     await page.mouse.wheel(0, wheels < 15 ? -120 : 120);
@@ -225,11 +241,13 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   result.wheelZoomWallMs = Date.now() - wall;
   result.wheelZoomFrameMs = stats(await frameGaps(page, t0, t1));
   await page.keyboard.press('Escape');
+  await phase('zoomScreenshot');
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-after-zoom.png` });
 
   log(name, 'search');
   // 3. Search keystrokes → highlight.
   const search = page.getByTestId('search');
+  await phase('search');
   await search.click();
   t0 = await now(page);
   wall = Date.now();
@@ -239,7 +257,9 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   result.searchWallMs = Date.now() - wall;
   result.searchKeyToHighlightMs = stats(await keyLatencies(page, t0, t1, 'search'));
   result.searchMatches = await page.getByTestId('match-count').textContent();
+  await phase('searchScreenshot');
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-search.png` });
+  await phase('searchEscape');
   await page.keyboard.press('Escape');
 
   const beforeReanalysis = await now(page);
@@ -250,6 +270,7 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   // new empty file in place of the one the last paste made, so that it is analysed
   // over the same input, not over two copies of the cluster.
   await page.evaluate((text) => navigator.clipboard.writeText(`# bench edit\n${text}`), text);
+  await phase('closeFile');
   {
     const active = (await page.locator('[role=tab][aria-selected=true]').textContent()).trim();
     const closed = await page.locator('svg.scene').getAttribute('data-version');
@@ -258,6 +279,7 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
     await page.getByRole('button', { name: 'New file' }).click();
   }
   const before = await page.locator('svg.scene').getAttribute('data-version');
+  await phase('newFile');
   await page.getByTestId('editor').click();
   await page.keyboard.press('Control+A');
   t0 = await now(page);
@@ -277,6 +299,11 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   result.inputLatencyWhileAnalysingMs = stats(await keyLatencies(page, t0, t1, null));
   result.frameGapWhileAnalysingMs = stats(await frameGaps(page, t0, t1));
   await page.keyboard.press('Escape');
+  if (profiling) {
+    const { profile } = await cdp.send('Profiler.stop');
+    mkdirSync(profiling, { recursive: true });
+    writeFileSync(`${profiling}/bench-${name}.cpuprofile`, JSON.stringify(profile));
+  }
 
   // 5. Long tasks after the first draw, across everything above (the second paste's
   // analysis included), and while the user only drags, zooms and searches (2 and 3).

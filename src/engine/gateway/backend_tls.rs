@@ -2,8 +2,8 @@
 //! TLS, the policy's status, and the backends a policy that cannot be met makes
 //! invalid.
 
-use crate::engine::sort::{CollectCompact, SortCompact};
-use std::collections::BTreeSet;
+use crate::engine::model::IgnoredByName;
+use crate::engine::sort::SortCompact;
 
 use serde::Serialize;
 
@@ -50,17 +50,7 @@ pub(super) fn resolve_backend_tls(
     if policies.is_empty() {
         return Vec::new();
     }
-    let config_maps: BTreeSet<(&str, &str)> = manifests
-        .ignored
-        .iter()
-        .filter(|(object, _)| object.kind == "ConfigMap")
-        .map(|(object, _)| {
-            (
-                object.namespace.as_deref().unwrap_or(""),
-                object.name.as_str(),
-            )
-        })
-        .collect_set();
+    let config_maps = IgnoredByName::new(manifests, "ConfigMap");
     let mut order: Vec<usize> = (0..policies.len()).collect();
     order.sort_compact_by(|&a, &b| {
         let key = |p: &BackendTlsPolicy| (p.meta.namespace.clone(), p.meta.name.clone());
@@ -75,7 +65,7 @@ pub(super) fn resolve_backend_tls(
 fn resolve_one(
     manifests: &Manifests,
     index: usize,
-    config_maps: &BTreeSet<(&str, &str)>,
+    config_maps: &IgnoredByName<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResolvedBackendTlsPolicy {
     let policy = &manifests.gateway.backend_tls_policies[index];
@@ -171,7 +161,7 @@ fn resolve_one(
 fn ca_ref_problem(
     reference: &LocalRef,
     namespace: &str,
-    config_maps: &BTreeSet<(&str, &str)>,
+    config_maps: &IgnoredByName<'_>,
 ) -> Option<(&'static str, String)> {
     if !(reference.group.is_empty() && reference.kind == "ConfigMap") {
         let kind = if reference.group.is_empty() {
@@ -187,7 +177,7 @@ fn ca_ref_problem(
             ),
         ));
     }
-    if !config_maps.contains(&(namespace, reference.name.as_str())) {
+    if !config_maps.contains(namespace, &reference.name) {
         return Some((
             "InvalidCACertificateRef",
             format!(

@@ -12,7 +12,7 @@ use super::backend_tls::{self, ResolvedBackendTlsPolicy};
 use super::hostname;
 use super::model::*;
 use crate::engine::diag::{Diagnostic, Source};
-use crate::engine::model::{Manifests, Meta, Service, ServiceType};
+use crate::engine::model::{IgnoredByName, Manifests, Meta, ServiceType, ServicesByName};
 use crate::engine::netpol::NAMESPACE_NAME_LABEL;
 use crate::engine::refs::NamespacedName;
 use crate::engine::resolve::ResolvedService;
@@ -682,22 +682,8 @@ pub fn resolve_gateways(
         .enumerate()
         .map(|(i, s)| ((s.namespace.as_str(), s.name.as_str()), i))
         .collect_map();
-    let service_objects: BTreeMap<(&str, &str), &Service> = manifests
-        .services
-        .iter()
-        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect_map();
-    let secrets: BTreeSet<(&str, &str)> = manifests
-        .ignored
-        .iter()
-        .filter(|(object, _)| object.kind == "Secret")
-        .map(|(object, _)| {
-            (
-                object.namespace.as_deref().unwrap_or(""),
-                object.name.as_str(),
-            )
-        })
-        .collect_set();
+    let service_objects = ServicesByName::new(&manifests.services);
+    let secrets = IgnoredByName::new(manifests, "Secret");
 
     // Gateways, in namespace/name order.
     let mut gateway_order: Vec<usize> = (0..gateway_manifests.gateways.len()).collect();
@@ -1153,7 +1139,7 @@ fn resolve_gateway(
     states: &[ListenerState],
     services: &[ResolvedService],
     service_index: &BTreeMap<(&str, &str), usize>,
-    secrets: &BTreeSet<(&str, &str)>,
+    secrets: &IgnoredByName<'_>,
     grants: &mut Grants,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResolvedGateway {
@@ -1295,9 +1281,7 @@ fn resolve_gateway(
                 )
             {
                 Some(("RefNotPermitted", format!("Secret {}/{} is in another namespace and no ReferenceGrant there permits {owner_kind}s from {}", certificate.namespace, certificate.name, meta.namespace)))
-            } else if !secrets
-                .contains(&(certificate.namespace.as_str(), certificate.name.as_str()))
-            {
+            } else if !secrets.contains(&certificate.namespace, &certificate.name) {
                 Some((
                     "InvalidCertificateRef",
                     format!(
@@ -1929,7 +1913,7 @@ pub fn age_key(timestamp: Option<&str>) -> (bool, String) {
 /// `tls_policy` finds the BackendTLSPolicy on a backend's port, under which an
 /// HTTPRoute may reach a `kubernetes.io/wss` port.
 pub(crate) fn check_backend(
-    service_objects: &BTreeMap<(&str, &str), &Service>,
+    service_objects: &ServicesByName<'_>,
     route: &Route,
     backend: &BackendRef,
     services: &[ResolvedService],
@@ -1996,7 +1980,7 @@ pub(crate) fn check_backend(
         ));
     }
     let app_protocol = service_objects
-        .get(&(service.namespace.as_str(), service.name.as_str()))
+        .get(&service.namespace, &service.name)
         .and_then(|s| s.spec.ports.iter().find(|p| p.port == port))
         .and_then(|p| p.app_protocol.clone());
     if let Some(app_protocol) = app_protocol {

@@ -83,6 +83,52 @@ test('#12.2 quota: work saved under the old localStorage key is migrated on firs
   await app.assertClean();
 });
 
+// The records in IndexedDB: what a save stored under each workspace id.
+const savedRecords = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('kubetopo', 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const request = open.result.transaction('workspaces').objectStore('workspaces').getAll();
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => { open.result.close(); resolve(request.result); };
+  };
+}));
+
+test('#12.2 records: a workspace an earlier version saved as JSON text still opens, and its next save is an object', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  // Earlier versions stored each record as its JSON, escaped by JSON.stringify; a
+  // save now stores the object itself (issue #9: escaping 40 MB held the page).
+  await page.evaluate((text) => new Promise((resolve, reject) => {
+    const record = { id: 'ws-old', name: 'Old save', files: [{ name: 'old.yaml', text }], revision: 3, updated_ms: Date.now() + 60_000 };
+    const open = indexedDB.open('kubetopo', 1);
+    open.onerror = () => reject(open.error);
+    open.onupgradeneeded = () => open.result.createObjectStore('workspaces');
+    open.onsuccess = () => {
+      const transaction = open.result.transaction('workspaces', 'readwrite');
+      transaction.objectStore('workspaces').put(JSON.stringify(record), 'ws-old');
+      transaction.oncomplete = () => { open.result.close(); resolve(); };
+      transaction.onerror = () => reject(transaction.error);
+    };
+  }), service('from-json-text'));
+  await page.evaluate(() => sessionStorage.setItem('kubetopo.tab-workspace.v1', 'ws-old'));
+  await page.reload();
+  await app.waitForGraph();
+  await expect(app.shape('svc:default/from-json-text')).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'old.yaml' })).toBeVisible();
+  await app.paste(service('saved-as-object'));
+  await expect(app.shape('svc:default/saved-as-object')).toBeVisible();
+  await app.waitForSaved();
+  const record = (await savedRecords(page)).find((r) => typeof r === 'object' && r.id === 'ws-old');
+  expect(record).toBeTruthy();
+  expect(record.name).toBe('Old save');
+  expect(record.files.map((f) => f.text)).toEqual([service('saved-as-object')]);
+  await page.reload();
+  await app.waitForGraph();
+  await expect(app.shape('svc:default/saved-as-object')).toBeVisible();
+  await app.assertClean();
+});
+
 test('#12.3 links: ?sample= and #manifests= open as new workspaces and never hide the saved work', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();

@@ -1,0 +1,148 @@
+//! Freeing what the page no longer shows, without a long task. At 100,000 pods a
+//! topology and its picture are millions of small allocations, and freeing them
+//! at once was one task of 170–230 ms, right when the user closed or replaced the
+//! input (issue #9). So the page keeps a reference to every topology and scene it
+//! shows ([`hold`]); once that reference is the last, their largest lists are
+//! freed a slice at a time, a few milliseconds per task, and then the rest.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use wasm_bindgen::JsCast;
+
+use crate::engine::scene::Scene;
+use crate::engine::Topology;
+
+use super::state::now_ms;
+use super::worker::once_js;
+
+/// How long one task may spend freeing.
+const BUDGET_MS: f64 = 12.0;
+/// How many items of a list one step frees.
+const STEP: usize = 256;
+/// How often, in milliseconds, what is held is checked for being released.
+const POLL_MS: i32 = 400;
+/// How many checks in a row that find nothing released stop the checking, until
+/// the next [`hold`].
+const IDLE_POLLS: u32 = 10;
+
+/// A value whose largest lists can be freed a step at a time.
+pub trait Shed {
+    /// Frees a step of the largest lists; false once they are empty.
+    fn shed(&mut self) -> bool;
+}
+
+impl Shed for Topology {
+    fn shed(&mut self) -> bool {
+        shed_list(&mut self.manifests.pods)
+            || shed_list(&mut self.cluster.pods)
+            || shed_list(&mut self.manifests.workloads)
+            || shed_list(&mut self.manifests.services)
+            || shed_list(&mut self.services)
+    }
+}
+
+impl Shed for Scene {
+    fn shed(&mut self) -> bool {
+        shed_list(&mut self.shapes) || shed_list(&mut self.edges)
+    }
+}
+
+fn shed_list<T>(list: &mut Vec<T>) -> bool {
+    let len = list.len();
+    list.truncate(len.saturating_sub(STEP));
+    len > 0
+}
+
+/// A shared value, until it is released; then the value, shed a step at a time.
+struct Holding<T> {
+    shared: Option<Arc<T>>,
+    owned: Option<T>,
+}
+
+trait Held {
+    /// Sheds a step once nothing else holds the value: `None` while something
+    /// does, `Some(false)` once all of it can go.
+    fn shed_released(&mut self) -> Option<bool>;
+}
+
+impl<T: Shed> Held for Holding<T> {
+    fn shed_released(&mut self) -> Option<bool> {
+        if self
+            .shared
+            .as_ref()
+            .is_some_and(|shared| Arc::strong_count(shared) == 1)
+        {
+            self.owned = self
+                .shared
+                .take()
+                .and_then(|shared| Arc::try_unwrap(shared).ok());
+        }
+        if self.shared.is_some() {
+            return None;
+        }
+        Some(self.owned.as_mut().is_some_and(Shed::shed))
+    }
+}
+
+thread_local! {
+    static HELD: RefCell<Vec<Box<dyn Held>>> = const { RefCell::new(Vec::new()) };
+    static SCHEDULED: Cell<bool> = const { Cell::new(false) };
+    static IDLE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Keeps `value` until nothing else does, then frees it in slices.
+pub fn hold<T: Shed + 'static>(value: &Arc<T>) {
+    HELD.with_borrow_mut(|held| {
+        held.push(Box::new(Holding {
+            shared: Some(Arc::clone(value)),
+            owned: None,
+        }))
+    });
+    watch();
+}
+
+/// Checks again for what is released: after a change that lets go of a value
+/// without holding a new one.
+pub fn watch() {
+    IDLE.set(0);
+    schedule(POLL_MS);
+}
+
+fn schedule(delay_ms: i32) {
+    if !SCHEDULED.replace(true) {
+        let run = once_js(run);
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                run.unchecked_ref(),
+                delay_ms,
+            );
+        }
+    }
+}
+
+fn run() {
+    SCHEDULED.set(false);
+    let started = now_ms();
+    let mut freeing = false;
+    HELD.with_borrow_mut(|held| {
+        let mut at = 0;
+        while at < held.len() && now_ms() - started < BUDGET_MS {
+            match held[at].shed_released() {
+                None => at += 1,
+                Some(true) => freeing = true,
+                Some(false) => {
+                    held.swap_remove(at);
+                    freeing = true;
+                }
+            }
+        }
+    });
+    if freeing {
+        IDLE.set(0);
+        schedule(0);
+    } else if IDLE.get() < IDLE_POLLS {
+        IDLE.set(IDLE.get() + 1);
+        schedule(POLL_MS);
+    }
+}
