@@ -136,7 +136,7 @@ pub async fn resolve_topology_pausable(
     pause: &pause::Pause<'_>,
 ) -> Topology {
     let mut diagnostics = ingest_diagnostics.clone();
-    let pod_index = PodIndex::build(&cluster.pods);
+    let pod_index = PodIndex::build_pausable(&cluster.pods, pause).await;
     pause.seam().await;
     let services = resolve::resolve_services_pausable(
         &manifests,

@@ -9,7 +9,7 @@
 use super::highlight::Highlight;
 use super::positions::Positions;
 use super::scene::{self, IdKind, Rect, Scene};
-use super::trace::{HopAction, Place, Trace, Verdict};
+use super::trace::{Cause, HopAction, Place, Trace, Verdict};
 use super::Topology;
 
 /// One traced connection, placed on one scene.
@@ -282,7 +282,8 @@ pub fn badge_label(action: HopAction) -> &'static str {
 }
 
 /// The verdict in a few words, naming where it happened: "dropped: no local
-/// endpoint on node-2", "delivered to default/cartservice-1".
+/// endpoint on node-2", "delivered to default/cartservice-1", and a Gateway's own
+/// answer with its status: "redirected 301 on node-1", not "redirected: redirected".
 pub fn verdict_text(trace: &Trace) -> String {
     if trace.verdict == Verdict::Delivered {
         return match trace.endpoint.as_ref().and_then(|e| e.pod.as_ref()) {
@@ -296,6 +297,13 @@ pub fn verdict_text(trace: &Trace) -> String {
         .and_then(|hop| hop.node.as_deref())
         .map(|node| format!(" on {node}"))
         .unwrap_or_default();
+    if trace.cause == Cause::Other(trace.verdict) && trace.verdict != Verdict::Unresolved {
+        let status = trace.http.as_ref().and_then(|http| http.status);
+        let status = status
+            .map(|status| format!(" {status}"))
+            .unwrap_or_default();
+        return format!("{}{status}{node}", trace.verdict);
+    }
     format!("{}: {}{node}", trace.verdict, trace.cause.label())
 }
 

@@ -425,6 +425,8 @@ test('the request form sends a CORS preflight, and the Gateway answers it itself
   // On the picture the answer is the accent's blue, not a failure's red.
   const mark = page.getByTestId('trace-verdict-mark');
   await expect(mark).toHaveClass(/answered/);
+  // It names the answer once, with its status and where: not "answered: answered".
+  await expect(mark.locator('text')).toHaveText(/^answered 200 on \S+$/);
   await expect(mark.locator('rect')).toHaveCSS('stroke', 'rgb(37, 99, 235)');
   await app.screenshot('gateway-cors-preflight');
   await page.setViewportSize({ width: 1024, height: 768 });

@@ -7,6 +7,8 @@ use kubetopo::engine::trace::{
     parse_http_request, HopAction, SeededChooser, TraceSource, Tracer, Verdict,
 };
 
+use kubetopo::engine::trace_overlay::verdict_text;
+
 use super::canary;
 use super::requests::{kubetopo_sample, send, Request};
 
@@ -51,6 +53,12 @@ fn trace_hops_and_json() {
     assert_eq!(
         redirected_json["http"]["location"],
         "http://shop.example.com/cart/7"
+    );
+    // On the picture the verdict names the answer once, with its status and node.
+    let text = verdict_text(&redirected);
+    assert!(
+        text.starts_with("redirected 301 on "),
+        "the picture's verdict: {text}"
     );
     assert_eq!(
         redirected.http.unwrap().location.as_deref(),
