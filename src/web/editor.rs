@@ -259,15 +259,19 @@ pub fn Editor() -> impl IntoView {
         // of the text of a file of the untouched demo (not a paste that went into a
         // new file beside it): the demo's other files go too, since
         // its NetworkPolicies would only warn about a cluster they were not written
-        // for (issue #10). The demo is still in the samples menu.
+        // for (issue #10). The demo is still in the samples menu. Its file's name
+        // goes too: it named the demo, not what was pasted.
         if start == 0 && end == value.len() && (only_file || untouched && end > 0) {
             state.had_policies.set_value(false);
-            if !only_file {
+            if !only_file || untouched {
                 let active = state.active_file.get_untracked();
                 state.files.update(|files| {
                     let last = files.len() - 1;
                     files.swap(0, active.min(last));
                     files.truncate(1);
+                    if untouched {
+                        files[0].name = "pasted.yaml".into();
+                    }
                 });
                 state.active_file.set(0);
             }

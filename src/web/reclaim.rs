@@ -34,10 +34,10 @@ pub trait Shed {
 
 impl Shed for Topology {
     fn shed(&mut self) -> bool {
+        // Lists of pods and of the Services with their endpoints: a topology's
+        // workloads and Services' objects, a fifth as many, go with the rest.
         shed_list(&mut self.manifests.pods)
             || shed_list(&mut self.cluster.pods)
-            || shed_list(&mut self.manifests.workloads)
-            || shed_list(&mut self.manifests.services)
             || shed_list(&mut self.services)
     }
 }

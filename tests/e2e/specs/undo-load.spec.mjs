@@ -100,6 +100,8 @@ test('a paste over all of the untouched demo replaces it whole: its NetworkPolic
   await expect(app.shape('svc:default/mine')).toBeVisible();
   expect(await app.workspaceLabels()).toEqual([expect.stringMatching(/^My workspace · 1 file/)]);
   expect(await app.editor.inputValue()).toBe(service('mine'));
+  // Its tab is named for what it holds now, not for the demo.
+  await expect(page.getByRole('tab')).toHaveText(['pasted.yaml']);
   await expect(app.diagnostics).not.toContainText('network-policy');
   // The demo's shapes have faded out.
   await expect(app.shape('svc:default/cartservice')).toHaveCount(0);
