@@ -43,7 +43,8 @@ export function rememberSavedRecord(headJson, namesAndTexts) {
 /** The JSON of a saved record as the database gives it back: the object
  * `rememberSavedRecord` made, or the JSON string that earlier versions stored. */
 export function recordJson(record) {
-  return typeof record === 'string' ? record : JSON.stringify(record);
+  // Whatever else is stored reads as unreadable text, not as an exception.
+  return typeof record === 'string' ? record : JSON.stringify(record) ?? '';
 }
 
 /** Whether the banner is already up: after a crash, the app stops saving over the good copy. */

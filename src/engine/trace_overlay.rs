@@ -282,8 +282,10 @@ pub fn badge_label(action: HopAction) -> &'static str {
 }
 
 /// The verdict in a few words, naming where it happened: "dropped: no local
-/// endpoint on node-2", "delivered to default/cartservice-1", and a Gateway's own
-/// answer with its status: "redirected 301 on node-1", not "redirected: redirected".
+/// endpoint on node-2", "delivered to default/cartservice-1". A verdict whose cause
+/// is only the verdict itself (a Gateway's own answer, a proxy's refusal) says it
+/// once, with the HTTP status when there is one: "redirected 301 on node-1",
+/// "rejected 500 on node-2", not "redirected: redirected".
 pub fn verdict_text(trace: &Trace) -> String {
     if trace.verdict == Verdict::Delivered {
         return match trace.endpoint.as_ref().and_then(|e| e.pod.as_ref()) {

@@ -16,15 +16,18 @@ use crate::engine::Topology;
 use super::state::now_ms;
 use super::worker::once_js;
 
-/// How long one task may spend freeing.
+/// How long one task may spend freeing: checked between steps, so a task can
+/// run over by one step (256 items), or by the rest of a value once its lists
+/// are empty.
 const BUDGET_MS: f64 = 12.0;
 /// How many items of a list one step frees.
 const STEP: usize = 256;
-/// How often, in milliseconds, what is held is checked for being released.
-const POLL_MS: i32 = 400;
-/// How many checks in a row that find nothing released stop the checking, until
-/// the next [`hold`].
-const IDLE_POLLS: u32 = 10;
+/// How often, in milliseconds, what is held is checked for being released. The
+/// checks go on while anything is held, which is always once a picture is shown:
+/// some references are let go only in an animation frame (the simulator's, the
+/// canvas's), which a hidden tab does not run, so no moment is known after which
+/// nothing more can be released. A check reads a few reference counts.
+const POLL_MS: i32 = 500;
 
 /// A value whose largest lists can be freed a step at a time.
 pub trait Shed {
@@ -88,10 +91,11 @@ impl<T: Shed> Held for Holding<T> {
 thread_local! {
     static HELD: RefCell<Vec<Box<dyn Held>>> = const { RefCell::new(Vec::new()) };
     static SCHEDULED: Cell<bool> = const { Cell::new(false) };
-    static IDLE: Cell<u32> = const { Cell::new(0) };
 }
 
-/// Keeps `value` until nothing else does, then frees it in slices.
+/// Keeps `value` until nothing else does, then frees it in slices. Each value is
+/// held once: a value held twice is never the last holder's alone, so it would
+/// never be freed.
 pub fn hold<T: Shed + 'static>(value: &Arc<T>) {
     HELD.with_borrow_mut(|held| {
         held.push(Box::new(Holding {
@@ -99,13 +103,6 @@ pub fn hold<T: Shed + 'static>(value: &Arc<T>) {
             owned: None,
         }))
     });
-    watch();
-}
-
-/// Checks again for what is released: after a change that lets go of a value
-/// without holding a new one.
-pub fn watch() {
-    IDLE.set(0);
     schedule(POLL_MS);
 }
 
@@ -139,10 +136,8 @@ fn run() {
         }
     });
     if freeing {
-        IDLE.set(0);
         schedule(0);
-    } else if IDLE.get() < IDLE_POLLS {
-        IDLE.set(IDLE.get() + 1);
+    } else if HELD.with_borrow(|held| !held.is_empty()) {
         schedule(POLL_MS);
     }
 }

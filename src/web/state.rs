@@ -361,7 +361,6 @@ impl AppState {
     }
 
     pub fn reset_edits(&self) {
-        super::reclaim::watch();
         let base = self.base_topology.get_untracked();
         let version = self.next_version();
         self.topology.set(Versioned {

@@ -218,8 +218,9 @@ test('a long analysis shows its stages in the progress bar, then clears it', asy
   await expect.poll(async () => (await events(page)).filter((event) => event.kind === 'progress').length, { timeout: 60_000 }).toBeGreaterThan(0);
   await expect(page.getByTestId('progress')).toHaveCount(0, { timeout: 60_000 });
   const notes = (await events(page)).filter((event) => event.kind === 'progress').map((event) => event.text);
-  // The editor's note for a file past its size limit, then the worker's stages.
-  for (const note of notes) expect(note).toMatch(/^(Analysing online-boutique\.yaml \(1\.\d MB, 71,501 lines\)… in the background; you can keep working\.|Reading documents( of file [12] of 2)?: [\d,]+ of [\d,]+\. You can keep working\.|Simulating the cluster of 2000 workloads…|Resolving 2000 Services over 10000 pods…|Drawing 10000 pods…)$/);
+  // The editor's note for a file past its size limit, then the worker's stages. The
+  // paste replaced the whole untouched demo: one file, named for what it holds.
+  for (const note of notes) expect(note).toMatch(/^(Analysing pasted\.yaml \(1\.\d MB, 71,501 lines\)… in the background; you can keep working\.|Reading documents: [\d,]+ of [\d,]+\. You can keep working\.|Simulating the cluster of 2000 workloads…|Resolving 2000 Services over 10000 pods…|Drawing 10000 pods…)$/);
   await expect(app.graph).toHaveAttribute('data-pods', '10000');
   await app.assertClean();
 });
