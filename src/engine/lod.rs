@@ -9,13 +9,14 @@
 //! [`shape_levels`] says, and reads the counts from [`tiles`].
 
 use crate::engine::sort::SortCompact;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
+use super::cluster::FnvBuildHasher;
 use super::diag::Severity;
 use super::model::Readiness;
 use super::pause::{self, Pause};
 use super::refs::{KindRef, NamespacedName};
-use super::scene::{id_kind, parse_id, workload_id, IdKind, LabelAnchor, Rect, Scene};
+use super::scene::{self, id_kind, parse_id, IdKind, LabelAnchor, Rect, Scene};
 use super::sim::Counters;
 use super::spatial::SpatialIndex;
 use super::trace_overlay::Screen;
@@ -671,9 +672,6 @@ pub enum Aggregate {
 /// The aggregate of one namespace island, node box or workload box.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tile {
-    /// The scene id of the island, node or workload group (`ns:…`, `node:…`,
-    /// `grp:…`, `wl:…`).
-    pub id: String,
     pub kind: TileKind,
     /// What collapsing this tile collapses: the namespace, the node, or the workload.
     pub aggregate: Aggregate,
@@ -682,7 +680,6 @@ pub struct Tile {
     /// Its position in [`Scene::shapes`].
     pub shape: usize,
     pub rect: Rect,
-    pub label: String,
     /// Services in the island; 0 for a node or a workload.
     pub n_services: usize,
     /// Workload groups in the node; workloads with pods in the namespace.
@@ -698,6 +695,18 @@ pub struct Tile {
 }
 
 impl Tile {
+    /// The scene id of the island, node or workload group (`ns:…`, `node:…`,
+    /// `grp:…`, `wl:…`) in `scene`, the scene it was made from. Read from its shape,
+    /// as its name is: a hundred thousand tiles need not copy them.
+    pub fn id<'s>(&self, scene: &'s Scene) -> &'s str {
+        &scene.shapes[self.shape].id
+    }
+
+    /// The name of the island, node or workload in `scene`.
+    pub fn label<'s>(&self, scene: &'s Scene) -> &'s str {
+        &scene.shapes[self.shape].label
+    }
+
     /// Which of its aggregates keeps the tile closed, if one does: the tile's own
     /// (by hand, or by the zoom for islands and nodes), else its app's.
     pub fn collapsed_by(&self, collapse: &Collapse, zoom: f64) -> Option<&Aggregate> {
@@ -717,29 +726,62 @@ pub fn tiles(scene: &Scene, topology: &Topology) -> Vec<Tile> {
 }
 
 /// [`tiles`], pausing between pods and between shapes when `pause` says so.
+///
+/// At 100,000 pods there are as many tiles and twice as many shapes, so nothing is
+/// looked up by id where a position will do: a pod chip's group and node are its
+/// parents by position, a run of pods of one workload makes its id once, a run of
+/// chips of one namespace finds its island once, and a Service's name is read once
+/// per tile that counts it.
 pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_>) -> Vec<Tile> {
     // Each workload's app label and, for the logical view, its pods' health, by the
-    // workload's scene id.
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    // workload's key (its scene id without `wl:`). A controller's pods come one after another.
+    let mut by_id: HashMap<String, u32, FnvBuildHasher> = HashMap::default();
     let mut workloads: Vec<(Option<&str>, Health)> = Vec::new();
+    let mut run: Option<(&str, &KindRef, usize)> = None;
     for pod in &topology.cluster.pods {
         pause.point().await;
-        let id = match &pod.workload {
-            Some(workload) => workload_id(&pod.namespace, workload),
-            None => workload_id(&pod.namespace, &KindRef::new("Pod", &pod.name)),
+        let index = match (run, &pod.workload) {
+            (Some((namespace, last, index)), Some(workload))
+                if namespace == pod.namespace && last == workload =>
+            {
+                index
+            }
+            _ => {
+                let key = match &pod.workload {
+                    Some(workload) => scene::workload_key(&pod.namespace, workload),
+                    None => scene::workload_key(&pod.namespace, &KindRef::new("Pod", &pod.name)),
+                };
+                match by_id.get(&key) {
+                    Some(&index) => index as usize,
+                    None => {
+                        by_id.insert(key, workloads.len() as u32);
+                        workloads.push((app_of(&pod.labels), Health::default()));
+                        workloads.len() - 1
+                    }
+                }
+            }
         };
-        let next = workloads.len();
-        let index = *by_id.entry(id).or_insert(next);
-        if index == next {
-            workloads.push((app_of(&pod.labels), Health::default()));
-        }
+        run = pod
+            .workload
+            .as_ref()
+            .map(|workload| (pod.namespace.as_str(), workload, index));
         let readiness = pod
             .node
             .is_some()
             .then(|| Readiness::of(pod.terminating, pod.ready));
         workloads[index].1.add(readiness);
     }
-    let mut tiles: Vec<Tile> = Vec::new();
+    let n_tiles = scene
+        .shapes
+        .iter()
+        .filter(|shape| {
+            matches!(
+                id_kind(&shape.id),
+                Some(IdKind::Namespace | IdKind::Node | IdKind::Workload | IdKind::WorkloadGroup)
+            )
+        })
+        .count();
+    let mut tiles: Vec<Tile> = Vec::with_capacity(n_tiles);
     // The tile of each shape position that is an island, a node or a workload.
     let mut tile_at: Vec<Option<usize>> = vec![None; scene.shapes.len()];
     for (position, shape) in scene.shapes.iter().enumerate() {
@@ -761,20 +803,17 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
                 Health::default(),
             ),
             IdKind::Workload | IdKind::WorkloadGroup => {
-                let id = if kind == IdKind::Workload {
-                    Some(shape.id.clone())
+                let key = if kind == IdKind::Workload {
+                    Some(key)
                 } else {
-                    scene.workload_of_group(&shape.id)
+                    scene::group_workload_key(shape)
                 };
-                let Some(id) = id else {
-                    continue;
-                };
-                let Some((namespace, workload)) = workload_key(&id) else {
+                let Some((namespace, workload)) = key.and_then(split_workload) else {
                     continue;
                 };
                 let (app, health) = by_id
-                    .get(&id)
-                    .map_or((None, Health::default()), |&i| workloads[i]);
+                    .get(key.unwrap_or_default())
+                    .map_or((None, Health::default()), |&i| workloads[i as usize]);
                 let app = app.map(|app| Aggregate::App {
                     namespace: namespace.to_string(),
                     app: app.to_string(),
@@ -800,13 +839,11 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
         };
         tile_at[position] = Some(tiles.len());
         tiles.push(Tile {
-            id: shape.id.clone(),
             kind,
             aggregate,
             app,
             shape: position,
             rect: shape.rect,
-            label: shape.label.clone(),
             n_services: 0,
             n_workloads: 0,
             pods,
@@ -815,19 +852,21 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
             services: Vec::new(),
         });
     }
-    let tile_of = |id: &str| scene.shape_index(id).and_then(|p| tile_at[p]);
+    let tile_of = |position: Option<usize>| position.and_then(|p| tile_at[p]);
+    let kind_at = |position: usize| id_kind(&scene.shapes[position].id);
     // (namespace tile, workload) pairs, counted once each at the end.
     let mut namespace_workloads: Vec<(usize, &str)> = Vec::new();
-    for shape in &scene.shapes {
+    let mut island: Option<(&str, Option<usize>)> = None;
+    for (position, shape) in scene.shapes.iter().enumerate() {
         pause.point().await;
         let Some((kind, key)) = parse_id(&shape.id) else {
             continue;
         };
-        let parent = shape.parent.as_deref();
+        let parent = scene.parent_index(position);
         let mut touched: [Option<usize>; 3] = [None, None, None];
         match kind {
             IdKind::Service | IdKind::WorkloadGroup => {
-                touched[0] = parent.and_then(tile_of);
+                touched[0] = tile_of(parent);
                 if let Some(tile) = touched[0] {
                     if kind == IdKind::Service {
                         tiles[tile].n_services += 1;
@@ -843,18 +882,22 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
                 };
                 let state = chip_readiness(&shape.class);
                 // The node box holding the pod: its parent, or its group's parent.
-                let group = parent.filter(|p| id_kind(p) == Some(IdKind::WorkloadGroup));
-                let node = parent.and_then(|p| match id_kind(p) {
+                let group = parent.filter(|&p| kind_at(p) == Some(IdKind::WorkloadGroup));
+                let node = parent.and_then(|p| match kind_at(p) {
                     Some(IdKind::Node) => Some(p),
-                    _ => scene.shape(p).and_then(|group| group.parent.as_deref()),
+                    _ => scene.parent_index(p),
                 });
-                touched[0] = node.and_then(tile_of);
-                touched[1] = namespace_tile(scene, &tile_at, namespace);
-                touched[2] = group.and_then(tile_of);
+                let namespace_tile = match island {
+                    Some((last, tile)) if last == namespace => tile,
+                    _ => namespace_tile(scene, &tile_at, namespace),
+                };
+                island = Some((namespace, namespace_tile));
+                touched = [tile_of(node), namespace_tile, tile_of(group)];
                 for tile in touched.into_iter().flatten() {
                     tiles[tile].pods.add(state);
                 }
-                if let (Some(tile), Some(group)) = (touched[1], group) {
+                if let (Some(tile), Some(group)) = (namespace_tile, group) {
+                    let group = scene.shapes[group].id.as_str();
                     namespace_workloads
                         .push((tile, group.rsplit_once(':').map_or(group, |(_, w)| w)));
                 }
@@ -876,7 +919,9 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
         tiles[tile].n_workloads += 1;
     }
     // The Services a workload's pods are endpoints of: edges from a Service to a pod
-    // in a workload group, or to a workload box.
+    // in a workload group, or to a workload box. A run of edges from one Service to
+    // one tile reads its name once.
+    let mut last: Option<(usize, &str)> = None;
     for edge in &scene.edges {
         pause.point().await;
         let Some((IdKind::Service, service)) = parse_id(&edge.from) else {
@@ -886,13 +931,17 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
             continue;
         };
         let tile = tile_at[target].or_else(|| {
-            let parent = scene.shapes[target].parent.as_deref()?;
-            (id_kind(parent) == Some(IdKind::WorkloadGroup))
-                .then(|| tile_of(parent))
+            let parent = scene.parent_index(target)?;
+            (kind_at(parent) == Some(IdKind::WorkloadGroup))
+                .then(|| tile_at[parent])
                 .flatten()
         });
-        if let (Some(tile), Some(service)) = (tile, NamespacedName::parse(service)) {
-            if tiles[tile].kind == TileKind::Workload {
+        let Some(tile) = tile.filter(|&tile| tiles[tile].kind == TileKind::Workload) else {
+            continue;
+        };
+        if last != Some((tile, service)) {
+            last = Some((tile, service));
+            if let Some(service) = NamespacedName::parse(service) {
                 tiles[tile].services.push(service);
             }
         }
@@ -915,6 +964,11 @@ fn workload_key(id: &str) -> Option<(&str, KindRef)> {
     let (IdKind::Workload, key) = parse_id(id)? else {
         return None;
     };
+    split_workload(key)
+}
+
+/// A workload's key (`namespace/Kind/name`) as its namespace and workload.
+fn split_workload(key: &str) -> Option<(&str, KindRef)> {
     let (namespace, workload) = key.split_once('/')?;
     Some((namespace, KindRef::parse(workload)?))
 }

@@ -6,7 +6,7 @@
 //! The document can be large (250,000 pods), so `write_json` streams it to a writer
 //! and the pod list is built one pod at a time while it is written, never whole.
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{CollectCompact, SortCompact};
 use std::io;
 use std::net::IpAddr;
 
@@ -337,30 +337,37 @@ fn network_policies(topology: &Topology) -> Vec<NetworkPolicyOutput<'_>> {
     }
     let policy_engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
     // Policy identity is (namespace, name): the input may not repeat it, and a
-    // duplicate is reported (`duplicate-object`) with the later one kept.
-    let mut selected: std::collections::BTreeMap<(&str, &str), Vec<String>> =
-        std::collections::BTreeMap::new();
+    // duplicate is reported (`duplicate-object`) with the later one kept. The pods
+    // each selects, by its position.
+    let positions: std::collections::BTreeMap<(&str, &str), usize> = policies
+        .iter()
+        .enumerate()
+        .map(|(position, policy)| {
+            let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
+            (key, position)
+        })
+        .collect_map();
+    let mut selected: Vec<Vec<String>> = policies.iter().map(|_| Vec::new()).collect();
     for (pod_index, pod) in topology.cluster.pods.iter().enumerate() {
         let selecting = policy_engine
             .policies_selecting(pod_index, PolicyDirection::Ingress)
             .chain(policy_engine.policies_selecting(pod_index, PolicyDirection::Egress));
-        let mut keys: Vec<(&str, &str)> = selecting
-            .map(|policy| (policy.meta.namespace.as_str(), policy.meta.name.as_str()))
+        let mut found: Vec<usize> = selecting
+            .filter_map(|policy| {
+                let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
+                positions.get(&key).copied()
+            })
             .collect();
-        keys.sort_compact();
-        keys.dedup();
-        for key in keys {
-            selected
-                .entry(key)
-                .or_default()
-                .push(format!("{}/{}", pod.namespace, pod.name));
+        found.sort_compact();
+        found.dedup();
+        for position in found {
+            selected[position].push(format!("{}/{}", pod.namespace, pod.name));
         }
     }
     let mut outputs: Vec<NetworkPolicyOutput> = policies
         .iter()
-        .map(|policy| {
-            let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
-            let mut selected_pods = selected.remove(&key).unwrap_or_default();
+        .zip(selected)
+        .map(|(policy, mut selected_pods)| {
             selected_pods.sort_compact();
             network_policy_output(policy, selected_pods)
         })

@@ -15,7 +15,7 @@
 //! ```
 
 use crate::engine::sort::{CollectCompact, SortCompact};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -337,15 +337,17 @@ pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> Po
         .collect_map();
     for workload in &workloads {
         pause.point().await;
-        let selecting: BTreeSet<&NamespacedName> = workload
+        // Each policy selecting it once, by position.
+        let mut selecting: Vec<usize> = workload
             .ingress
             .iter()
             .chain(&workload.egress)
-            .collect_set();
-        for name in selecting {
-            if let Some(&i) = position.get(name) {
-                policies[i].selects.push(workload.key.clone());
-            }
+            .filter_map(|name| position.get(name).copied())
+            .collect();
+        selecting.sort_compact();
+        selecting.dedup();
+        for i in selecting {
+            policies[i].selects.push(workload.key.clone());
         }
     }
     for (connection_index, connection) in connections.iter().enumerate() {

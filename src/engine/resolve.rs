@@ -1,7 +1,6 @@
 //! Resolution: Services get their addresses (§3), endpoints (§4) and DNS records (§6).
 
-use crate::engine::sort::{CollectCompact, SortCompact};
-use std::collections::BTreeSet;
+use crate::engine::sort::SortCompact;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -764,10 +763,20 @@ fn allocate_node_ports(
 
 fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec<IpAddr>> {
     let pool = config.load_balancer_pool;
-    let mut used: BTreeSet<IpAddr> = services
+    // Sorted, so that an address is found by halving; a few hundred load balancers
+    // at most in any input, so an insertion's move costs little.
+    let mut used: Vec<IpAddr> = services
         .iter()
         .flat_map(|s| s.spec.load_balancer_ips_status.iter().copied())
-        .collect_set();
+        .collect();
+    used.sort_compact();
+    let mut take = |ip: IpAddr| match used.binary_search(&ip) {
+        Ok(_) => false,
+        Err(at) => {
+            used.insert(at, ip);
+            true
+        }
+    };
     services
         .iter()
         .map(|service| {
@@ -783,7 +792,7 @@ fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec
                 .as_deref()
                 .and_then(|t| t.parse::<IpAddr>().ok())
             {
-                used.insert(requested);
+                take(requested);
                 return vec![requested];
             }
             // Simulate the cloud's choice: a stable address from the pool, skipping used ones.
@@ -794,7 +803,7 @@ fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec
             ])) % usable;
             for step in 0..usable {
                 if let Some(ip) = pool.nth(1 + (start + step) % usable) {
-                    if used.insert(ip) {
+                    if take(ip) {
                         return vec![ip];
                     }
                 }

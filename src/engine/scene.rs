@@ -311,15 +311,7 @@ impl Scene {
     /// node box holds. The node name is read from the group's parent rather than
     /// cut at a colon, so a node name with a colon in it cannot shift the cut.
     pub fn workload_of_group(&self, group_id: &str) -> Option<String> {
-        let group = self.shape(group_id)?;
-        let (IdKind::Node, node) = parse_id(group.parent.as_deref()?)? else {
-            return None;
-        };
-        let (IdKind::WorkloadGroup, key) = parse_id(group_id)? else {
-            return None;
-        };
-        let workload_key = key.strip_prefix(node)?.strip_prefix(':')?;
-        Some(id_from_key(IdKind::Workload, workload_key))
+        group_workload_key(self.shape(group_id)?).map(|key| id_from_key(IdKind::Workload, key))
     }
 
     /// Where a packet at this object is drawn.
@@ -508,6 +500,19 @@ pub fn parse_id(id: &str) -> Option<(IdKind, &str)> {
         .find_map(|kind| id.strip_prefix(kind.prefix()).map(|key| (kind, key)))
 }
 
+/// The key (`namespace/Kind/name`) of the workload whose pods the workload group
+/// `group` holds: [`Scene::workload_of_group`] without the `wl:`, read from the
+/// group's own shape.
+pub fn group_workload_key(group: &Shape) -> Option<&str> {
+    let (IdKind::Node, node) = parse_id(group.parent.as_deref()?)? else {
+        return None;
+    };
+    let (IdKind::WorkloadGroup, key) = parse_id(&group.id)? else {
+        return None;
+    };
+    key.strip_prefix(node)?.strip_prefix(':')
+}
+
 /// The kind of a scene id, if it is one.
 pub fn id_kind(id: &str) -> Option<IdKind> {
     parse_id(id).map(|(kind, _)| kind)
@@ -556,6 +561,10 @@ pub fn workload_id(namespace: &str, workload: &KindRef) -> String {
         "/",
         &workload.name,
     ])
+}
+/// The key of a workload's id: `namespace/Kind/name`, its id without `wl:`.
+pub fn workload_key(namespace: &str, workload: &KindRef) -> String {
+    joined(&[namespace, "/", &workload.kind, "/", &workload.name])
 }
 /// A namespace island.
 pub fn namespace_id(namespace: &str) -> String {

@@ -1,8 +1,7 @@
 //! Who would naturally connect to a Service: the default source the shells offer
 //! when a user asks to trace traffic to it.
 
-use crate::engine::sort::CollectCompact;
-use std::collections::BTreeSet;
+use crate::engine::sort::SortCompact;
 use std::fmt;
 
 use super::refs::NamespacedName;
@@ -54,16 +53,22 @@ pub fn natural_client(topology: &Topology, service: &ResolvedService) -> Natural
     if service.externally_accessible() {
         return NaturalClient::External;
     }
-    let own_endpoints: BTreeSet<&NamespacedName> = service
+    let mut own_endpoints: Vec<&NamespacedName> = service
         .endpoints
         .iter()
         .filter_map(|endpoint| endpoint.pod.as_ref())
-        .collect_set();
+        .collect();
+    own_endpoints.sort_compact();
     topology
         .cluster
         .pods
         .iter()
-        .find(|pod| pod.namespace == service.namespace && !own_endpoints.contains(&pod.key()))
+        .find(|pod| {
+            pod.namespace == service.namespace
+                && own_endpoints
+                    .binary_search_by(|own| (*own).cmp(&pod.key()))
+                    .is_err()
+        })
         .map_or(NaturalClient::External, |pod| NaturalClient::Pod {
             namespace: pod.namespace.clone(),
             name: pod.name.clone(),

@@ -1272,10 +1272,10 @@ struct PodFactory<'w> {
     spec: Arc<PodSpec>,
     naming: PodNaming,
     workload_ref: KindRef,
-    /// Pod addresses in use, gathered once on the first placement and kept up to
-    /// date as the factory hands out addresses: scaling to thousands of replicas
-    /// must not look at every pod of the cluster for each new one.
-    used_ips: Option<BTreeSet<IpAddr>>,
+    /// Pod addresses in use, gathered once on the first placement (sorted), and
+    /// those the factory hands out since: scaling to thousands of replicas must not
+    /// look at every pod of the cluster for each new one.
+    used_ips: Option<(Vec<IpAddr>, Vec<IpAddr>)>,
     /// Per node, the host number below which every address is taken. Addresses
     /// are only ever taken here, so the search for a free one resumes where the
     /// last one ended instead of walking a full pod CIDR again for each replica.
@@ -1340,15 +1340,17 @@ impl<'w> PodFactory<'w> {
         replacement: Replacement,
     ) -> ClusterPod {
         let workload = self.workload;
-        let used_ips = self.used_ips.get_or_insert_with(|| {
-            topology
+        let (used_ips, handed_out) = self.used_ips.get_or_insert_with(|| {
+            let mut used: Vec<IpAddr> = topology
                 .cluster
                 .pods
                 .iter()
                 .chain(also_placed)
                 .filter(|p| !p.phase.is_terminal())
                 .flat_map(|p| p.ips.iter().copied())
-                .collect_set()
+                .collect();
+            used.sort_compact();
+            (used, Vec::new())
         });
         // hostNetwork pods share their node's address, as `cluster` gives it.
         let ip = if self.spec.host_network {
@@ -1356,9 +1358,11 @@ impl<'w> PodFactory<'w> {
         } else {
             let ip = node.and_then(|n| {
                 let first_free = self.first_free_host.entry(n).or_insert(2);
-                free_ip(&topology.cluster.nodes[n], used_ips, first_free)
+                free_ip(&topology.cluster.nodes[n], first_free, |ip| {
+                    used_ips.binary_search(ip).is_ok() || handed_out.contains(ip)
+                })
             });
-            used_ips.extend(ip);
+            handed_out.extend(ip);
             ip
         };
         let running = node.is_some();
@@ -1401,13 +1405,13 @@ fn place(topology: &Topology, workload: &Workload, spec: &PodSpec, index: u32) -
     )
 }
 
-/// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge).
-/// `first_free` is where to start looking, and is moved past the address found (or
-/// to the end of the range when there is none).
+/// The lowest free address of the node's pod CIDR (from .2; .1 is the bridge),
+/// where `used` says which are taken. `first_free` is where to start looking, and
+/// is moved past the address found (or to the end of the range when there is none).
 fn free_ip(
     node: &ClusterNode,
-    used_ips: &BTreeSet<IpAddr>,
     first_free: &mut u128,
+    used: impl Fn(&IpAddr) -> bool,
 ) -> Option<IpAddr> {
     let cidr = node.pod_cidr?;
     let last = cidr.size().saturating_sub(1);
@@ -1415,7 +1419,7 @@ fn free_ip(
         let host = *first_free;
         *first_free += 1;
         match cidr.nth(host) {
-            Some(ip) if !used_ips.contains(&ip) => return Some(ip),
+            Some(ip) if !used(&ip) => return Some(ip),
             _ => continue,
         }
     }

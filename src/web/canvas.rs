@@ -518,7 +518,7 @@ pub fn draw(
         if let Ok(index) = cache.tiles.binary_search_by_key(&position, |t| t.shape) {
             let n_drops = cache.drops.get(index).copied().unwrap_or(0);
             stats.drops += n_drops;
-            draw_tile(context, &cache.tiles[index], n_drops, view, palette);
+            draw_tile(context, scene, &cache.tiles[index], n_drops, view, palette);
         }
     }
     for tile in cache.tiles.iter() {
@@ -619,6 +619,7 @@ fn draw_labels(
 /// far as the tile's size on screen allows.
 fn draw_tile(
     context: &CanvasRenderingContext2d,
+    scene: &Scene,
     tile: &Tile,
     n_drops: u64,
     view: &Viewport,
@@ -655,7 +656,7 @@ fn draw_tile(
     if let Some(name) = places.name {
         text(
             context,
-            &scene::fit(&tile.label, chars(11.0) * 7.2, 7.2),
+            &scene::fit(tile.label(scene), chars(11.0) * 7.2, 7.2),
             (name.x, name.y + 11.0),
             11.0,
             600,

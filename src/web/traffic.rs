@@ -29,14 +29,26 @@ thread_local! {
     /// ([`index_ahead`]): the next simulator takes it if it is for its topology.
     static INDEX_AHEAD: RefCell<Option<(std::sync::Weak<Topology>, TraceIndex)>> =
         const { RefCell::new(None) };
+    /// The topology whose trace index [`index_ahead`] is making, and the start of
+    /// its simulator when that start has to wait for the index.
+    static INDEX_COMING: RefCell<(std::sync::Weak<Topology>, Option<Start>)> =
+        RefCell::new(Default::default());
 }
 
-/// Makes the trace index of `topology`, pausing where `pause` says so, for the
-/// simulator that starts once `topology` is installed: at 100,000 pods it is a
-/// task of about 180 ms otherwise (issue #9).
+/// A simulator's start, waiting.
+type Start = Box<dyn FnOnce()>;
+
+/// Makes the trace index of the installed `topology`, pausing where `pause` says
+/// so, for its simulator: at 100,000 pods it is a task of about 180 ms otherwise
+/// (issue #9). The picture is shown first; the simulator's start waits for the
+/// index, and this starts it.
 pub async fn index_ahead(topology: &Arc<Topology>, pause: &Pause<'_>) {
+    INDEX_COMING.with_borrow_mut(|coming| coming.0 = Arc::downgrade(topology));
     let index = TraceIndex::build_pausable(topology, pause).await;
     INDEX_AHEAD.set(Some((Arc::downgrade(topology), index)));
+    if let (_, Some(start)) = INDEX_COMING.take() {
+        start();
+    }
 }
 
 /// The index of `topology`: the one made ahead for it, or a new one.
@@ -155,22 +167,32 @@ pub fn provide_traffic(state: AppState) {
         request_animation_frame(move || {
             set_timeout(
                 move || {
-                    let load = traffic.load.get_untracked();
-                    let index = index_of(&base.value);
-                    let mut simulator = Simulator::with_index(
-                        Arc::clone(&base.value),
-                        SimConfig {
-                            default_rate: load,
-                            max_packets: MAX_PACKETS_IN_FLIGHT,
-                            max_traces_per_tick: MAX_TRACES_PER_TICK,
-                            ..SimConfig::default()
-                        },
-                        index,
-                    );
-                    simulator.set_all_rates(load);
-                    install_simulator(simulator);
-                    clear_traffic(traffic);
-                    apply_restored_edits(state, traffic);
+                    let base = Arc::clone(&base.value);
+                    let waits_for = Arc::as_ptr(&base);
+                    let start = move || {
+                        // A newer input may have come while it waited.
+                        if !state
+                            .base_topology
+                            .with_untracked(|now| Arc::ptr_eq(&now.value, &base))
+                        {
+                            return;
+                        }
+                        start_simulator(state, traffic, base);
+                    };
+                    // Its trace index is being made ([`index_ahead`]): that starts it.
+                    // Any start waiting for another topology's index is dropped.
+                    let now = INDEX_COMING.with_borrow_mut(|coming| {
+                        if std::ptr::eq(coming.0.as_ptr(), waits_for) {
+                            coming.1 = Some(Box::new(start));
+                            None
+                        } else {
+                            coming.1 = None;
+                            Some(start)
+                        }
+                    });
+                    if let Some(start) = now {
+                        start();
+                    }
                 },
                 std::time::Duration::ZERO,
             )
@@ -180,6 +202,26 @@ pub fn provide_traffic(state: AppState) {
         let load = traffic.load.get();
         with_simulator(|simulator| simulator.set_all_rates(load));
     });
+}
+
+/// Runs a new simulator on `base`, the topology of a new input, from clean counters.
+fn start_simulator(state: AppState, traffic: TrafficState, base: Arc<Topology>) {
+    let load = traffic.load.get_untracked();
+    let index = index_of(&base);
+    let mut simulator = Simulator::with_index(
+        base,
+        SimConfig {
+            default_rate: load,
+            max_packets: MAX_PACKETS_IN_FLIGHT,
+            max_traces_per_tick: MAX_TRACES_PER_TICK,
+            ..SimConfig::default()
+        },
+        index,
+    );
+    simulator.set_all_rates(load);
+    install_simulator(simulator);
+    clear_traffic(traffic);
+    apply_restored_edits(state, traffic);
 }
 
 fn with_simulator<R>(f: impl FnOnce(&mut Simulator) -> R) -> Option<R> {

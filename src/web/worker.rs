@@ -208,8 +208,8 @@ fn show_progress(state: AppState, message: String) {
 /// The page's part, once every part is read: simulates the cluster, resolves it,
 /// lays out the picture and makes its tiles in slices of at most [`SLICE_MS`], a
 /// task each, so that keys and frames get in between; then installs the topology
-/// (which draws it) in a task of its own. The work stops at the next slice when a
-/// newer input came meanwhile.
+/// (which draws it) in a task of its own, and makes the simulator's trace index
+/// after it. The work stops at the next slice when a newer input came meanwhile.
 fn finish(state: AppState, serial: u64, read: stages::Read) {
     show_progress(
         state,
@@ -241,10 +241,11 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
             let analysed_at = now_ms();
             let topology = state.prepare_install(topology);
             super::graph::prebuild(state, &topology, &pause, &|| true).await;
-            super::traffic::index_ahead(&topology, &pause).await;
             super::policies::graph_ahead(&topology, &pause).await;
             pause.next_task().await;
-            state.install_prepared(topology, analysed_at);
+            state.install_prepared(Arc::clone(&topology), analysed_at);
+            // The simulator's index after the picture: the traffic can wait for it.
+            super::traffic::index_ahead(&topology, &pause).await;
         }),
     );
 }

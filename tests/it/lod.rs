@@ -52,10 +52,15 @@ fn storefront() -> Aggregate {
 }
 
 /// The tiles of `aggregate`'s workloads, each with its level.
-fn tiles_of<'t>(tiles: &'t [Tile], levels: &[Level], name: &str) -> Vec<(&'t Tile, Level)> {
+fn tiles_of<'t>(
+    scene: &Scene,
+    tiles: &'t [Tile],
+    levels: &[Level],
+    name: &str,
+) -> Vec<(&'t Tile, Level)> {
     tiles
         .iter()
-        .filter(|t| t.kind == TileKind::Workload && t.label == name)
+        .filter(|t| t.kind == TileKind::Workload && t.label(scene) == name)
         .map(|t| (t, levels[t.shape]))
         .collect()
 }
@@ -74,7 +79,7 @@ fn s13_7_a_workload_collapses_to_tiles_of_its_pods() {
     collapse.set(&workload("Deployment", "web"), true);
     assert!(collapse.shows_tiles(NEAR));
     let levels = lod::shape_levels(&scene, &tiles, &collapse, NEAR);
-    let web = tiles_of(&tiles, &levels, "web");
+    let web = tiles_of(&scene, &tiles, &levels, "web");
     assert!(!web.is_empty());
     assert!(web.iter().all(|(_, level)| *level == Level::Tile));
     assert_eq!(web.iter().map(|(t, _)| t.pods.total()).sum::<usize>(), 3);
@@ -91,7 +96,7 @@ fn s13_7_a_workload_collapses_to_tiles_of_its_pods() {
     for (position, shape) in scene.shapes.iter().enumerate() {
         let in_web = web
             .iter()
-            .any(|(t, _)| t.shape == position || shape.parent.as_deref() == Some(t.id.as_str()));
+            .any(|(t, _)| t.shape == position || shape.parent.as_deref() == Some(t.id(&scene)));
         let expected = if !in_web {
             Level::Detail
         } else if shape.id.starts_with("pod:") {
@@ -168,17 +173,17 @@ fn s13_7_an_app_collapses_all_its_workloads() {
         let levels = lod::shape_levels(&scene, &tiles, &collapse, NEAR);
         let mut pods = 0;
         for name in ["web", "web-canary"] {
-            let closed = tiles_of(&tiles, &levels, name);
+            let closed = tiles_of(&scene, &tiles, &levels, name);
             assert!(!closed.is_empty(), "{view:?} {name}");
             for (tile, level) in closed {
-                assert_eq!(level, Level::Tile, "{view:?} {}", tile.id);
+                assert_eq!(level, Level::Tile, "{view:?} {}", tile.id(&scene));
                 assert_eq!(tile.collapsed_by(&collapse, NEAR), Some(&storefront()));
                 pods += tile.pods.total();
             }
         }
         assert_eq!(pods, 4, "{view:?}: web's three pods and the canary's one");
         for name in ["db", "debug"] {
-            assert!(tiles_of(&tiles, &levels, name)
+            assert!(tiles_of(&scene, &tiles, &levels, name)
                 .iter()
                 .all(|(_, level)| *level == Level::Detail));
         }
@@ -187,7 +192,7 @@ fn s13_7_an_app_collapses_all_its_workloads() {
     collapse.set(&workload("Deployment", "web"), false);
     let scene = build_scene(&topology, View::Logical, &Filter::default());
     let tiles = lod::tiles(&scene, &topology);
-    let web = tiles.iter().find(|t| t.label == "web").unwrap();
+    let web = tiles.iter().find(|t| t.label(&scene) == "web").unwrap();
     assert_eq!(web.collapsed_by(&collapse, NEAR), Some(&storefront()));
 }
 
@@ -201,10 +206,10 @@ fn s13_7_the_choice_survives_a_new_analysis_and_an_edit() {
         let scene: Scene = build_scene(topology, View::Cluster, &Filter::default());
         let tiles = lod::tiles(&scene, topology);
         let levels = lod::shape_levels(&scene, &tiles, &collapse, NEAR);
-        tiles_of(&tiles, &levels, "web")
+        tiles_of(&scene, &tiles, &levels, "web")
             .iter()
             .map(|(tile, level)| {
-                assert_eq!(*level, Level::Tile, "{}", tile.id);
+                assert_eq!(*level, Level::Tile, "{}", tile.id(&scene));
                 tile.pods.total()
             })
             .sum::<usize>()
@@ -260,12 +265,12 @@ fn s13_2_tiles_carry_the_drops_of_their_nodes_and_services() {
     let on_tiles: Vec<u64> = tiles.iter().map(|t| t.n_drops).collect();
     assert_eq!(apart, on_tiles);
     assert!(apart.iter().any(|&n| n > 0));
-    let drops = |id: &str| tiles.iter().find(|t| t.id == id).unwrap().n_drops;
+    let drops = |id: &str| tiles.iter().find(|t| t.id(&scene) == id).unwrap().n_drops;
     assert_eq!(drops(&format!("node:{node}")), 3);
     assert_eq!(drops("ns:shop"), 4);
     for tile in tiles.iter().filter(|t| t.kind == TileKind::Workload) {
-        let expected = if tile.label == "web" { 4 } else { 0 };
-        assert_eq!(tile.n_drops, expected, "{}", tile.id);
+        let expected = if tile.label(&scene) == "web" { 4 } else { 0 };
+        assert_eq!(tile.n_drops, expected, "{}", tile.id(&scene));
     }
     // Counters that name nothing in the picture change nothing; new counters
     // replace the old ones rather than adding to them.

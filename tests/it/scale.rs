@@ -185,9 +185,9 @@ proptest! {
         prop_assert_eq!(&tiles, &lod::tiles(&b, &topology));
         for (i, x) in tiles.iter().enumerate() {
             for y in &tiles[i + 1..] {
-                let nested = a.shapes[y.shape].parent.as_deref() == Some(x.id.as_str())
-                    || a.shapes[x.shape].parent.as_deref() == Some(y.id.as_str());
-                prop_assert!(nested || !x.rect.overlaps(&y.rect), "{} overlaps {}", x.id, y.id);
+                let nested = a.shapes[y.shape].parent.as_deref() == Some(x.id(&a))
+                    || a.shapes[x.shape].parent.as_deref() == Some(y.id(&a));
+                prop_assert!(nested || !x.rect.overlaps(&y.rect), "{} overlaps {}", x.id(&a), y.id(&a));
             }
         }
     }
@@ -304,7 +304,10 @@ fn s13_2_tiles_aggregate_counts_and_health() {
     let on_nodes: usize = nodes.iter().map(|t| t.pods.total()).sum();
     assert_eq!(in_namespaces, 121);
     assert_eq!(on_nodes, 121);
-    let pending = tiles.iter().find(|t| t.id == "node:unscheduled").unwrap();
+    let pending = tiles
+        .iter()
+        .find(|t| t.id(&scene) == "node:unscheduled")
+        .unwrap();
     assert_eq!(pending.pods.pending, 1);
     // Pods of the synthetic cluster are ready (no probe failures are simulated).
     assert_eq!(namespaces.iter().map(|t| t.pods.ready).sum::<usize>(), 120);
@@ -360,7 +363,12 @@ fn s13_2_collapse_and_expand() {
     collapse.set_all(&tiles, true);
     for tile in &tiles {
         let closed = collapse.is_collapsed(&tile.aggregate, near);
-        assert_eq!(closed, tile.kind != TileKind::Workload, "{}", tile.id);
+        assert_eq!(
+            closed,
+            tile.kind != TileKind::Workload,
+            "{}",
+            tile.id(&scene)
+        );
     }
     collapse.follow_zoom();
     assert!(tiles

@@ -199,6 +199,20 @@ test('a second paste supersedes the first: only the second is drawn, by a fresh 
   await app.assertClean();
 });
 
+test('after a large paste the traffic runs on the new input once its trace index is made after the picture', async ({ page }) => {
+  const app = await open(page);
+  // `open` pauses the animation; this test wants it running.
+  await page.getByTestId('play').click();
+  await app.paste(synthetic(400, 2, 20, 4, { prefix: 'second', calls: true }));
+  await expect(app.graph).toHaveAttribute('data-pods', '800', { timeout: 60_000 });
+  // The simulator of the new input starts once its index is made, after the
+  // picture: its flows are the second input's, and packets move.
+  await expect(page.getByTestId('flow-row').first()).toContainText('second-', { timeout: 30_000 });
+  await expect.poll(async () => Number(await page.getByTestId('packets').getAttribute('data-packets')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect(page.getByTestId('flow-row').filter({ hasNotText: 'second-' })).toHaveCount(0);
+  await app.assertClean();
+});
+
 test('a small edit after a large paste supersedes the worker too', async ({ page }) => {
   const app = await open(page);
   // A small input is analysed at once on the page; the worker's work is stale.
