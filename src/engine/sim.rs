@@ -42,7 +42,8 @@ use super::config::SplitMix64;
 use super::model::{Protocol, ServiceType, TrafficPolicy};
 use super::refs::NamespacedName;
 use super::trace::{
-    Cause, Chooser, Destination, HopAction, Place, Trace, TraceIndex, TraceSource, Tracer, Verdict,
+    Cause, Chooser, Destination, HopAction, HttpOptions, Place, Trace, TraceIndex, TraceSource,
+    Tracer, Verdict,
 };
 use super::whatif::{self, Mutation, WhatIfError, WhatIfReport};
 use super::Topology;
@@ -105,6 +106,10 @@ pub struct Flow {
     pub source: TraceSource,
     pub destination: Destination,
     pub protocol: Protocol,
+    /// What a request to a URL carries besides the URL: its method and headers (a
+    /// CORS preflight, a Route matching on a header; §11.8, §11.10).
+    #[serde(skip)]
+    pub http: HttpOptions,
     /// Connections per tick.
     pub rate: f64,
 }
@@ -529,7 +534,13 @@ impl Simulator {
             rng: None,
             record: Vec::new(),
         };
-        Some(tracer.trace(&source, &flow.destination, flow.protocol, &mut chooser))
+        Some(tracer.trace_http(
+            &source,
+            &flow.destination,
+            flow.protocol,
+            &flow.http,
+            &mut chooser,
+        ))
     }
 
     pub fn counters(&self) -> Counters {
@@ -765,10 +776,11 @@ impl SimState {
             rng: Some(&mut self.rng),
             record: Vec::new(),
         };
-        let trace = tracer.trace(
+        let trace = tracer.trace_http(
             &source,
             &flow_state.flow.destination,
             flow_state.flow.protocol,
+            &flow_state.flow.http,
             &mut chooser,
         );
         let record = chooser.record;
@@ -875,6 +887,7 @@ fn exposed_and_dependency_flows(topology: &Topology, config: &SimConfig) -> Vec<
                     source: external.clone(),
                     destination,
                     protocol: port.protocol,
+                    http: HttpOptions::default(),
                     rate: config.default_rate,
                 });
             };
@@ -1014,6 +1027,7 @@ fn exposed_and_dependency_flows(topology: &Topology, config: &SimConfig) -> Vec<
                 port: dependency.port,
             },
             protocol,
+            http: HttpOptions::default(),
             rate: config.default_rate,
         });
     }
@@ -1076,6 +1090,7 @@ fn denied_flows(topology: &Topology, config: &SimConfig, flows: &mut Vec<Flow>) 
                 port: i64::from(connection.port),
             },
             protocol: connection.protocol,
+            http: HttpOptions::default(),
             rate: config.default_rate,
         });
     }
@@ -1174,6 +1189,7 @@ fn push_exposed(
         source: external.clone(),
         destination,
         protocol: Protocol::Tcp,
+        http: HttpOptions::default(),
         rate: config.default_rate,
     });
 }

@@ -1,6 +1,7 @@
 //! Drops you cannot miss: the simulator's counters per Service and per node
-//! (delivered, dropped, rejected, and redirected: a Gateway's 3xx answer, counted in
-//! its own column) and the list of recent connections with their
+//! (delivered, dropped, rejected, and a Gateway's own answers, each in its own
+//! column: redirected, a 3xx; answered, a CORS preflight's 2xx) and the list of
+//! recent connections with their
 //! verdicts and the engine's short reasons. Clicking a connection shows its full
 //! trace in the trace panel.
 
@@ -74,8 +75,8 @@ pub fn FlowsPanel() -> impl IntoView {
 }
 
 /// A table of counters, one row per Service or node: `data-testid=test_id` and
-/// `data-key`, `data-delivered`, `data-dropped`, `data-rejected`, `data-redirected` on
-/// each row.
+/// `data-key`, `data-delivered`, `data-dropped`, `data-rejected`, `data-redirected`
+/// and `data-answered` on each row.
 fn counter_table(
     test_id: &'static str,
     heading: &'static str,
@@ -90,8 +91,8 @@ fn counter_table(
             let bad = if counts.dropped + counts.rejected > 0 { "bad" } else { "" };
             let label = key.clone();
             view! {
-                <tr data-testid=test_id data-key=key data-delivered=counts.delivered data-dropped=counts.dropped data-rejected=counts.rejected data-redirected=counts.redirected class=bad>
-                    <td>{label}</td><td>{counts.delivered}</td><td>{counts.dropped}</td><td>{counts.rejected}</td><td>{counts.redirected}</td>
+                <tr data-testid=test_id data-key=key data-delivered=counts.delivered data-dropped=counts.dropped data-rejected=counts.rejected data-redirected=counts.redirected data-answered=counts.answered class=bad>
+                    <td>{label}</td><td>{counts.delivered}</td><td>{counts.dropped}</td><td>{counts.rejected}</td><td>{counts.redirected}</td><td>{counts.answered}</td>
                 </tr>
             }
             .into_any()
@@ -99,7 +100,7 @@ fn counter_table(
         .collect_view();
     view! {
         <table class="compact counters">
-            <thead><tr><th>{heading}</th><th title="Delivered to a pod">"Delivered"</th><th title="Dropped: no answer">"Dropped"</th><th title="Rejected: refused">"Rejected"</th><th title="Redirected: a Gateway's 3xx">"Redirected"</th></tr></thead>
+            <thead><tr><th>{heading}</th><th title="Delivered to a pod">"Delivered"</th><th title="Dropped: no answer">"Dropped"</th><th title="Rejected: refused">"Rejected"</th><th title="Redirected: a Gateway's 3xx">"Redirected"</th><th title="Answered by a Gateway itself: a CORS preflight">"Answered"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
         {(n_more > 0).then(|| view! { <p class="hint">{format!("… and {n_more} more without drops")}</p> })}
@@ -111,10 +112,12 @@ fn counter_table(
 /// while traffic runs, and a 10,000-pod cluster has thousands of Services (issue #9).
 const MAX_ROWS: usize = 100;
 
-/// The rows a table shows, in their order: every row with drops, rejects or
-/// redirects first, then the others while there is room.
+/// The rows a table shows, in their order: every row with drops, rejects or a
+/// Gateway's own answers first, then the others while there is room.
 fn shown_rows(rows: Vec<(String, VerdictCounts)>) -> Vec<(String, VerdictCounts)> {
-    let notable = |counts: &VerdictCounts| counts.dropped + counts.rejected + counts.redirected > 0;
+    let notable = |counts: &VerdictCounts| {
+        counts.dropped + counts.rejected + counts.redirected + counts.answered > 0
+    };
     let n_notable = rows.iter().filter(|(_, counts)| notable(counts)).count();
     let mut room = MAX_ROWS.saturating_sub(n_notable);
     rows.into_iter()

@@ -114,6 +114,9 @@ pub fn RequestForm() -> impl IntoView {
                     &mut trace::SeededChooser::new(state.config.get_untracked().seed),
                 );
                 traffic.trace_to.set(destination.to_string());
+                traffic
+                    .request_http
+                    .set_value(Some((destination.to_string(), options)));
                 traffic.trace_error.set(None);
                 traffic.trace.set(Some(result));
             }

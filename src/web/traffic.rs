@@ -46,8 +46,11 @@ pub async fn index_ahead(topology: &Arc<Topology>, pause: &Pause<'_>) {
     INDEX_COMING.with_borrow_mut(|coming| coming.0 = Arc::downgrade(topology));
     let index = TraceIndex::build_pausable(topology, pause).await;
     INDEX_AHEAD.set(Some((Arc::downgrade(topology), index)));
+    // In a task of its own, as when it does not wait: at 100,000 pods the
+    // simulator's start is a task of about 100 ms, and a key pressed meanwhile
+    // should wait for that alone.
     if let (_, Some(start)) = INDEX_COMING.take() {
-        start();
+        super::worker::in_next_task(start);
     }
 }
 
@@ -90,6 +93,9 @@ pub struct TrafficState {
     pub trace_error: RwSignal<Option<String>>,
     pub trace_from: RwSignal<String>,
     pub trace_to: RwSignal<String>,
+    /// The request form's last request: where it went, and its method and headers,
+    /// which "Add as flow" keeps for a flow to the same place.
+    pub request_http: StoredValue<Option<(String, trace::HttpOptions)>>,
     pub message: RwSignal<Option<String>>,
 }
 
@@ -112,6 +118,7 @@ impl TrafficState {
             trace_error: RwSignal::new(None),
             trace_from: RwSignal::new("external".into()),
             trace_to: RwSignal::new(String::new()),
+            request_http: StoredValue::new(None),
             message: RwSignal::new(None),
         }
     }
@@ -412,19 +419,33 @@ fn add_flow(traffic: TrafficState) {
         Err(error) => return traffic.trace_error.set(Some(error.to_string())),
     };
     let rate = traffic.load.get_untracked();
+    // A flow to where the request form last sent keeps that request's method and
+    // headers (§11.13).
+    let http = traffic
+        .request_http
+        .with_value(|sent| {
+            sent.as_ref()
+                .filter(|(sent_to, _)| *sent_to == to)
+                .map(|(_, http)| http.clone())
+        })
+        .unwrap_or_default();
+    let label = if http.method == "GET" && http.headers.is_empty() {
+        format!("{from} → {to}")
+    } else {
+        format!("{from} → {} {to}", http.method)
+    };
+    traffic.message.set(Some(format!("Added flow {label}")));
     with_simulator(|simulator| {
         simulator.add_flow(Flow {
-            label: format!("{from} → {to}"),
+            label,
             origin: FlowOrigin::User,
             source,
             destination,
             protocol: crate::engine::model::Protocol::Tcp,
+            http,
             rate,
         })
     });
-    traffic
-        .message
-        .set(Some(format!("Added flow {from} → {to}")));
 }
 
 /// Positions of the simulator's places in the scene on screen, by place id, so

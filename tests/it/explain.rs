@@ -490,6 +490,7 @@ apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}
             source: TraceSource::ExternalClients { n_clients: 4 },
             destination,
             protocol: Protocol::Tcp,
+            http: Default::default(),
             rate: 0.5,
         })
     };

@@ -179,6 +179,7 @@ fn affinity_sticks_each_client_to_one_endpoint() {
             port: 30080,
         },
         protocol: Protocol::Tcp,
+        http: Default::default(),
         rate: 0.0,
     };
     let mut simulator = Simulator::with_flows(topology, SimConfig::default(), vec![flow]);
@@ -416,6 +417,7 @@ spec:
             port: 30080,
         },
         protocol: Protocol::Tcp,
+        http: Default::default(),
         rate: 0.0,
     };
     let mut simulator = Simulator::new(topology, quiet(SimConfig::default()));
@@ -731,6 +733,7 @@ spec:
                     source: TraceSource::ExternalClients { n_clients: 1 },
                     destination,
                     protocol: Protocol::Tcp,
+                    http: Default::default(),
                     rate: 1.0,
                 }));
             }
@@ -757,6 +760,7 @@ spec:
             port,
         },
         protocol: Protocol::Tcp,
+        http: Default::default(),
         rate: 1.0,
     };
     assert_eq!(

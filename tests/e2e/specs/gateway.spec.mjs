@@ -428,6 +428,21 @@ test('the request form sends a CORS preflight, and the Gateway answers it itself
   // It names the answer once, with its status and where: not "answered: answered".
   await expect(mark.locator('text')).toHaveText(/^answered 200 on \S+$/);
   await expect(mark.locator('rect')).toHaveCSS('stroke', 'rgb(37, 99, 235)');
+  // As a flow, the request keeps its method and headers (§11.13): every preflight
+  // counts as the Gateway's own answer, in a column of its own, where it ended.
+  await page.getByTestId('add-flow').click();
+  await expect(page.getByTestId('traffic-message')).toContainText('OPTIONS http://');
+  const answered = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="node-counter"]')]
+    .map((row) => ({ key: row.dataset.key, answered: Number(row.dataset.answered), dropped: Number(row.dataset.dropped) }))
+    .filter((row) => row.answered > 0));
+  await expect.poll(async () => (await answered()).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  expect((await answered()).every((row) => row.dropped === 0)).toBe(true);
+  await expect(page.locator('.flows table.counters th[title^="Answered"]').first()).toBeVisible();
+  await expect(page.getByTestId('verdict-counters')).not.toContainText('answered 0');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.locator('.flows table.counters thead').last().scrollIntoViewIfNeeded();
+  await app.screenshot('gateway-cors-answered-counters-1024x768');
+  await page.setViewportSize({ width: 1440, height: 900 });
   await app.screenshot('gateway-cors-preflight');
   await page.setViewportSize({ width: 1024, height: 768 });
   await expect(mark).toBeVisible();

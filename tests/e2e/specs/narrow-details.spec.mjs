@@ -106,7 +106,7 @@ test('at 1024x768 the NetworkPolicies list keeps its Disable buttons inside the 
   await app.assertClean();
 });
 
-test('at 1024x768 the drop and flow counters keep each name on a line of its own, above its four counts', async ({ page }) => {
+test('at 1024x768 the drop and flow counters keep each name on a line of its own, above its five counts', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 768 });
   const app = new App(page);
   await app.openFresh();
@@ -119,9 +119,9 @@ test('at 1024x768 the drop and flow counters keep each name on a line of its own
     return { pane: pane.width, name, counts };
   });
   // The name has the pane's width (it was squeezed to a fifth of it, a few letters
-  // a line); the four counts sit side by side below it.
+  // a line); the five counts sit side by side below it.
   expect(layout.name.width).toBeGreaterThan(layout.pane * 0.8);
-  expect(layout.counts).toHaveLength(4);
+  expect(layout.counts).toHaveLength(5);
   for (const count of layout.counts) {
     expect(count.top).toBeGreaterThanOrEqual(layout.name.bottom - 1);
     expect(Math.abs(count.top - layout.counts[0].top)).toBeLessThan(1);
@@ -146,8 +146,8 @@ test('at 1024x768 the counters\' column names are abbreviated, readable and whol
       height: box.height, fits: th.scrollWidth <= th.clientWidth + 1,
     };
   }));
-  expect(headers.map((h) => h.name)).toEqual(['Delivered', 'Dropped', 'Rejected', 'Redirected']);
-  expect(headers.map((h) => h.shown)).toEqual(['"Deliv."', '"Drop."', '"Rej."', '"Redir."']);
+  expect(headers.map((h) => h.name)).toEqual(['Delivered', 'Dropped', 'Rejected', 'Redirected', 'Answered']);
+  expect(headers.map((h) => h.shown)).toEqual(['"Deliv"', '"Drop"', '"Rej"', '"Redir"', '"Ans"']);
   for (const header of headers) {
     // At least 9 px (they were 9 px and broke mid-word: "Redirecte|d").
     expect(header.px, header.name).toBeGreaterThanOrEqual(10);

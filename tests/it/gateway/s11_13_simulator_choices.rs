@@ -1,7 +1,10 @@
 //! §11.13 Simulator choices, where upstream leaves room: a RequestRedirect on a
-//! backendRef answers the redirect for that backend's share of the requests.
+//! backendRef answers the redirect for that backend's share of the requests; a
+//! request animated as a flow keeps its method and headers.
 
-use kubetopo::engine::trace::Verdict;
+use kubetopo::engine::model::Protocol;
+use kubetopo::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
+use kubetopo::engine::trace::{parse_destination, HttpOptions, TraceSource, Verdict};
 
 use super::requests::{filter_hops, outcome, send, split_route, Request};
 
@@ -42,4 +45,63 @@ fn s11_13_a_redirect_on_a_backend_ref_answers_for_that_backends_share() {
         reached.iter().any(|b| b == "301") && reached.iter().any(|b| b == "v2"),
         "{reached:?}"
     );
+}
+
+/// §11.13: a request animated as a flow keeps its method and headers, so a CORS
+/// preflight (§11.8) is answered by the Gateway on every connection: each counts as
+/// `answered`, none reaches a pod, and the replayed trace of a connection is the
+/// preflight's.
+#[test]
+fn s11_13_a_preflight_animated_as_a_flow_counts_as_answered() {
+    let (topology, ip) = split_route(
+        "    filters:\n    - type: CORS\n      cors: {allowOrigins: [\"https://app.example.com\"], allowMethods: [GET, PUT]}\n",
+        "    - {name: infra-backend-v1, port: 8080}\n",
+    );
+    let flow = |method: &str, headers: &[(&str, &str)]| Flow {
+        label: format!("{method} /items"),
+        origin: FlowOrigin::User,
+        source: TraceSource::ExternalClients { n_clients: 4 },
+        destination: parse_destination(&format!("http://{ip}/items")).unwrap(),
+        protocol: Protocol::Tcp,
+        http: HttpOptions {
+            method: method.to_string(),
+            headers: headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            ..HttpOptions::default()
+        },
+        rate: 1.0,
+    };
+    let preflight = flow(
+        "OPTIONS",
+        &[
+            ("Origin", "https://app.example.com"),
+            ("Access-Control-Request-Method", "PUT"),
+        ],
+    );
+    let mut simulator =
+        Simulator::with_flows(topology.clone(), SimConfig::default(), vec![preflight]);
+    for _ in 0..200 {
+        simulator.tick();
+    }
+    let counters = simulator.counters();
+    assert!(counters.count(Verdict::Answered) > 0, "{counters:?}");
+    assert_eq!(counters.count(Verdict::Delivered), 0, "{counters:?}");
+    assert!(counters.per_endpoint.is_empty(), "{counters:?}");
+    assert!(
+        counters.per_node.values().any(|counts| counts.answered > 0),
+        "{counters:?}"
+    );
+    let path = simulator.open_connection(0).unwrap();
+    let trace = simulator.path_trace(path).unwrap();
+    assert_eq!(trace.verdict, Verdict::Answered, "{}", trace.reason);
+    // The same URL with the default request, a GET, reaches the backend.
+    let mut plain = Simulator::with_flows(topology, SimConfig::default(), vec![flow("GET", &[])]);
+    for _ in 0..200 {
+        plain.tick();
+    }
+    let counters = plain.counters();
+    assert!(counters.count(Verdict::Delivered) > 0, "{counters:?}");
+    assert_eq!(counters.count(Verdict::Answered), 0, "{counters:?}");
 }
