@@ -808,11 +808,13 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
                 } else {
                     scene::group_workload_key(shape)
                 };
-                let Some((namespace, workload)) = key.and_then(split_workload) else {
+                let Some((key, (namespace, workload))) =
+                    key.and_then(|key| Some((key, split_workload(key)?)))
+                else {
                     continue;
                 };
                 let (app, health) = by_id
-                    .get(key.unwrap_or_default())
+                    .get(key)
                     .map_or((None, Health::default()), |&i| workloads[i as usize]);
                 let app = app.map(|app| Aggregate::App {
                     namespace: namespace.to_string(),

@@ -1,6 +1,6 @@
 //! Resolution: Services get their addresses (§3), endpoints (§4) and DNS records (§6).
 
-use crate::engine::sort::SortCompact;
+use crate::engine::sort::{insert_sorted, SortCompact};
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -763,20 +763,13 @@ fn allocate_node_ports(
 
 fn allocate_load_balancer_ips(services: &[&Service], config: &Config) -> Vec<Vec<IpAddr>> {
     let pool = config.load_balancer_pool;
-    // Sorted, so that an address is found by halving; a few hundred load balancers
-    // at most in any input, so an insertion's move costs little.
+    // A sorted list (`insert_sorted`): load balancers are a few hundred at most.
     let mut used: Vec<IpAddr> = services
         .iter()
         .flat_map(|s| s.spec.load_balancer_ips_status.iter().copied())
         .collect();
     used.sort_compact();
-    let mut take = |ip: IpAddr| match used.binary_search(&ip) {
-        Ok(_) => false,
-        Err(at) => {
-            used.insert(at, ip);
-            true
-        }
-    };
+    let mut take = |ip: IpAddr| insert_sorted(&mut used, ip);
     services
         .iter()
         .map(|service| {

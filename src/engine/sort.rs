@@ -93,6 +93,20 @@ pub trait CollectCompact: Iterator + Sized {
 
 impl<I: Iterator> CollectCompact for I {}
 
+/// Adds `value` to `list`, a set kept as a sorted list, unless it is there; says
+/// whether it was added. For sets of a type no B-tree in the wasm has yet, where a
+/// `BTreeSet` would bring its own copy of the B-tree code: a look-up halves the
+/// list, and an insertion moves the values after it.
+pub fn insert_sorted<T: Ord>(list: &mut Vec<T>, value: T) -> bool {
+    match list.binary_search(&value) {
+        Ok(_) => false,
+        Err(at) => {
+            list.insert(at, value);
+            true
+        }
+    }
+}
+
 /// The positions `0..len` in stably sorted order: `order[k]` is the position of the
 /// element that belongs at `k`. The one instance of the standard library's sort.
 #[inline(never)]

@@ -23,7 +23,7 @@
 //! assert_eq!(topology.services[0].endpoints.len(), 5);
 //! ```
 
-use crate::engine::sort::{CollectCompact, SortCompact};
+use crate::engine::sort::{insert_sorted, CollectCompact, SortCompact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
@@ -1272,9 +1272,10 @@ struct PodFactory<'w> {
     spec: Arc<PodSpec>,
     naming: PodNaming,
     workload_ref: KindRef,
-    /// Pod addresses in use, gathered once on the first placement (sorted), and
-    /// those the factory hands out since: scaling to thousands of replicas must not
-    /// look at every pod of the cluster for each new one.
+    /// Pod addresses in use, gathered once on the first placement, and those the
+    /// factory hands out since, each a sorted list: scaling to thousands of
+    /// replicas must not look at every pod of the cluster for each new one, nor
+    /// move the cluster's addresses for each address handed out.
     used_ips: Option<(Vec<IpAddr>, Vec<IpAddr>)>,
     /// Per node, the host number below which every address is taken. Addresses
     /// are only ever taken here, so the search for a free one resumes where the
@@ -1359,10 +1360,12 @@ impl<'w> PodFactory<'w> {
             let ip = node.and_then(|n| {
                 let first_free = self.first_free_host.entry(n).or_insert(2);
                 free_ip(&topology.cluster.nodes[n], first_free, |ip| {
-                    used_ips.binary_search(ip).is_ok() || handed_out.contains(ip)
+                    used_ips.binary_search(ip).is_ok() || handed_out.binary_search(ip).is_ok()
                 })
             });
-            handed_out.extend(ip);
+            if let Some(ip) = ip {
+                insert_sorted(handed_out, ip);
+            }
             ip
         };
         let running = node.is_some();
