@@ -244,7 +244,9 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
             super::policies::graph_ahead(&topology, &pause).await;
             pause.next_task().await;
             state.install_prepared(Arc::clone(&topology), analysed_at);
-            // The simulator's index after the picture: the traffic can wait for it.
+            // The simulator's index after the picture, from the next task on: the
+            // install's task draws it, and the traffic can wait.
+            pause.next_task().await;
             super::traffic::index_ahead(&topology, &pause).await;
         }),
     );
