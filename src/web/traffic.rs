@@ -3,7 +3,6 @@
 //! `requestAnimationFrame` and draws its packets on a canvas over the graph.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -73,8 +72,8 @@ pub struct TrafficState {
     pub load: RwSignal<f64>,
     pub counters: RwSignal<crate::engine::sim::Counters>,
     pub n_packets: RwSignal<usize>,
-    /// Drops and rejects seen recently: (place, reason) → (verdict, count, short label).
-    pub drops: RwSignal<BTreeMap<(Place, String), DropMark>>,
+    /// Drops and rejects seen recently, one per place and reason, in that order.
+    pub drops: RwSignal<Vec<DropMark>>,
     /// The connections that ended last, newest first, for the flow list.
     pub recent: RwSignal<Vec<RecentRow>>,
     /// Whether the pointer, and whether the focus, is in the flow list: it holds
@@ -107,7 +106,7 @@ impl TrafficState {
             load: RwSignal::new(SimConfig::default().default_rate),
             counters: RwSignal::new(Default::default()),
             n_packets: RwSignal::new(0),
-            drops: RwSignal::new(BTreeMap::new()),
+            drops: RwSignal::new(Vec::new()),
             recent: RwSignal::new(Vec::new()),
             recent_held: StoredValue::new((false, false)),
             trace: RwSignal::new(None),
@@ -124,8 +123,18 @@ impl TrafficState {
     }
 }
 
-/// A drop marker: the verdict, how many, and the engine's short label.
-pub type DropMark = (Verdict, u64, String);
+/// A drop marker: where and why connections ended, their verdict, how many, the
+/// engine's short label, and the newest of them, which a click on the marker traces.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropMark {
+    pub place: Place,
+    pub reason: String,
+    pub verdict: Verdict,
+    pub count: u64,
+    pub label: String,
+    /// The simulator's path of the newest connection that ended so.
+    pub path: u32,
+}
 
 /// One ended connection as the flow list shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,7 +164,7 @@ const MAX_TRACES_PER_TICK: usize = 64;
 /// list, the trace and any message. A new input or sample starts clean.
 fn clear_traffic(traffic: TrafficState) {
     PENDING_DROPS.with(|pending| pending.borrow_mut().clear());
-    traffic.drops.set(BTreeMap::new());
+    traffic.drops.set(Vec::new());
     traffic.counters.set(Default::default());
     traffic.recent.set(Vec::new());
     traffic.trace.set(None);
@@ -486,12 +495,9 @@ impl PlacePositions {
     }
 }
 
-/// A drop or reject as the frame loop saw it: place, reason, verdict, short label.
-type SeenDrop = (Place, String, Verdict, String);
-
 thread_local! {
     /// Drops seen since the drop markers were last updated.
-    static PENDING_DROPS: RefCell<Vec<SeenDrop>> = const { RefCell::new(Vec::new()) };
+    static PENDING_DROPS: RefCell<Vec<DropMark>> = const { RefCell::new(Vec::new()) };
     /// The packets' pixels, kept from frame to frame so that a frame does not allocate.
     static PACKET_PIXELS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -582,6 +588,7 @@ pub fn PacketLayer(
     let state = expect_context::<AppState>();
     let traffic = expect_context::<TrafficState>();
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let drops_ref = NodeRef::<leptos::svg::Svg>::new();
     // Not a reactive value: the frame loop must be able to ask after the owner is gone.
     let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let alive_flag = std::sync::Arc::clone(&alive);
@@ -623,81 +630,197 @@ pub fn PacketLayer(
         schedule(std::rc::Rc::clone(first));
     }
 
+    // The drop markers, in screen pixels, so that markers and reasons keep their
+    // size at any zoom; the engine writes each reason clear of the picture's text.
+    // Written as markup, as the trace layer is (`trace_overlay.rs`), and only when
+    // it changes, so that a focused marker keeps the focus.
+    let drawn = std::rc::Rc::new(RefCell::new(String::new()));
+    Effect::new(move |_| {
+        let Some(svg) = drops_ref.get() else {
+            return;
+        };
+        let out = drop_markup(state, traffic, scene, viewport, trace, canvas_ref);
+        let mut drawn = drawn.borrow_mut();
+        if *drawn == out {
+            return;
+        }
+        // The marker that had the keyboard's focus takes it again, by its place
+        // and reason, so the keyboard keeps its place.
+        let focused = document()
+            .active_element()
+            .and_then(|e| e.get_attribute("data-key"));
+        svg.set_inner_html(&out);
+        let mut marker = svg.first_element_child().filter(|_| focused.is_some());
+        while let Some(element) = marker {
+            if element.get_attribute("data-key") == focused {
+                let _ = element.unchecked_into::<web_sys::SvgElement>().focus();
+                break;
+            }
+            marker = element.next_element_sibling();
+        }
+        *drawn = out;
+    });
+    // Each marker is a button, to the pointer and the keyboard alike: it shows the
+    // newest of its connections in the trace panel, as the flow list's rows do.
+    let marker_path = |target: Option<web_sys::EventTarget>| {
+        target
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-path]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-path"))
+            .and_then(|path| path.parse::<u32>().ok())
+    };
+
     view! {
         <canvas class="packets" node_ref=canvas_ref data-testid="packets" data-packets=move || traffic.n_packets.get().to_string() aria-hidden="true"></canvas>
-        <svg class="drops" aria-label="Drops">
-            // In screen pixels, so that markers and reasons keep their size at any
-            // zoom; the engine writes each reason clear of the picture's text.
-            {move || {
-                let build = scene.get();
-                let view = viewport.get();
-                let topology = state.topology.get();
-                let drops: Vec<_> = traffic.drops.get().into_iter().filter_map(|((place, reason), (verdict, count, label))| {
-                    let mut position = scene::place_anchor(&build.scene, &topology.value, &place)?;
-                    // A node's marker stands just left of its box, at its name's
-                    // height: on the name, it hid it (issue #10).
-                    if let Place::Node(name) = &place {
-                        if let Some(node) = build.scene.shape(&scene::node_id(name)) {
-                            position.0 = node.rect.x - 11.0 / view.k;
-                        }
-                    }
-                    Some((position, place, reason, verdict, count, label))
-                }).collect();
-                // The text of the picture is gathered only to place reasons: with no
-                // drop, a pan or zoom costs nothing here (at 100,000 pods, a pass over
-                // every shape per frame).
-                if drops.is_empty() {
-                    return ().into_any();
+        <svg class="drops" node_ref=drops_ref aria-label="Drops"
+            on:click=move |event| {
+                if let Some(path) = marker_path(event.target()) {
+                    trace_connection(state, path);
                 }
-                let canvas = canvas_ref.get_untracked();
-                let width = canvas.as_ref().map_or(2000.0, |c| f64::from(c.client_width()));
-                let screen = Screen { k: view.k, tx: view.tx, ty: view.ty, width };
-                let points: Vec<((f64, f64), f64)> = drops.iter().map(|d| (d.0, 7.0 * (d.5.chars().count() + 4 + d.4.to_string().len()) as f64)).collect();
-                // Clear of the trace's badges and verdict too, which the layer above
-                // places the same way.
-                let mut texts = super::trace_overlay::picture_texts(&build, screen, true);
-                if let Some(trace) = trace.get() {
-                    let marks = layout_on_screen(&trace, texts.clone(), screen);
-                    texts.extend(marks.badges.iter().chain(&marks.verdict).map(|mark| mark.rect));
-                }
-                // And clear of the controls over the graph after this canvas
-                // (`graph.rs`: the legend in its corner, a large scene's minimap),
-                // which would cover a reason (issue #10); the graph is their offset
-                // parent, and this layer covers it (a hidden minimap has an empty
-                // box). Only now: the layer above places the trace's marks without
-                // them.
-                let mut sibling = canvas.and_then(|canvas| canvas.next_element_sibling());
-                while let Some(element) = sibling {
-                    if element.matches(".legend,.minimap").unwrap_or(false) {
-                        let control = element.unchecked_ref::<web_sys::HtmlElement>();
-                        texts.push(scene::Rect {
-                            x: control.offset_left().into(),
-                            y: control.offset_top().into(),
-                            w: control.offset_width().into(),
-                            h: control.offset_height().into(),
-                        });
+            }
+            on:keydown=move |event| {
+                if matches!(event.key().as_str(), "Enter" | " ") {
+                    if let Some(path) = marker_path(event.target()) {
+                        event.prevent_default();
+                        trace_connection(state, path);
                     }
-                    sibling = element.next_element_sibling();
                 }
-                let marks = labels_beside_points(&points, texts, screen);
-                drops.into_iter().zip(marks).map(|((position, place, reason, verdict, count, label), mark)| {
-                    let title = format!("{} ×{count} at {}: {reason}", verdict.as_str(), place_label(&place));
-                    let (x, y) = screen.point(position);
-                    view! {
-                        <g class=format!("drop {}", verdict.as_str()) data-testid="drop-marker" data-verdict=verdict.as_str() data-label=label.clone()>
-                            <g transform=format!("translate({x:.1},{y:.1})")>
-                                <circle r="9"></circle>
-                                <path d="M-4,-4 L4,4 M4,-4 L-4,4"></path>
-                            </g>
-                            <text class="drop-label" x=format!("{:.1}", mark.rect.x) y=format!("{:.1}", mark.rect.y + 11.0)>{format!("{label} ×{count}")}</text>
-                            <title>{title}</title>
-                        </g>
-                    }
-                }).collect_view().into_any()
-            }}
-        </svg>
+            }></svg>
     }
 }
+
+/// The drop markers' markup, each with its reason placed clear of the picture's
+/// text, the trace's marks and the controls over the graph.
+fn drop_markup(
+    state: AppState,
+    traffic: TrafficState,
+    scene: Memo<SceneBuild>,
+    viewport: RwSignal<Viewport>,
+    trace: Memo<Option<Arc<TraceOverlay>>>,
+    canvas_ref: NodeRef<leptos::html::Canvas>,
+) -> String {
+    let build = scene.get();
+    let view = viewport.get();
+    let topology = state.topology.get();
+    let drops = traffic.drops.get();
+    // The nodes' boxes, when a node has a marker: it must not stand on another's.
+    let node_boxes: Vec<scene::Rect> = if drops.iter().any(|d| matches!(d.place, Place::Node(_))) {
+        let nodes = &topology.value.cluster.nodes;
+        nodes
+            .iter()
+            .filter_map(|n| build.scene.shape(&scene::node_id(&n.name)))
+            .map(|s| s.rect)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let drops: Vec<_> = drops
+        .into_iter()
+        .filter_map(|mark| {
+            let mut position = scene::place_anchor(&build.scene, &topology.value, &mark.place)?;
+            // A node's marker stands just left of its box, at its name's height: on
+            // the name, it hid it (issue #10). Zoomed out far enough that it would
+            // stand on the box of the node to its left (packed node columns are 30
+            // units apart), it stands just inside its own, whose name is not drawn
+            // that small.
+            if let Place::Node(name) = &mark.place {
+                if let Some(node) = build.scene.shape(&scene::node_id(name)) {
+                    let reach = DROP_MARKER_REACH / view.k;
+                    let beside = scene::Rect {
+                        x: node.rect.x - 2.0 * reach,
+                        y: position.1 - reach,
+                        w: 2.0 * reach,
+                        h: 2.0 * reach,
+                    };
+                    let crowded = node_boxes
+                        .iter()
+                        .any(|other| *other != node.rect && other.overlaps(&beside));
+                    position.0 = node.rect.x + if crowded { reach } else { -reach };
+                }
+            }
+            Some((position, mark))
+        })
+        .collect();
+    // The text of the picture is gathered only to place reasons: with no drop, a
+    // pan or zoom costs nothing here (at 100,000 pods, a pass over every shape per
+    // frame).
+    if drops.is_empty() {
+        return String::new();
+    }
+    let canvas = canvas_ref.get_untracked();
+    let width = canvas
+        .as_ref()
+        .map_or(2000.0, |c| f64::from(c.client_width()));
+    let screen = Screen {
+        k: view.k,
+        tx: view.tx,
+        ty: view.ty,
+        width,
+    };
+    let points: Vec<((f64, f64), f64)> = drops
+        .iter()
+        .map(|(position, mark)| {
+            (
+                *position,
+                7.0 * (mark.label.chars().count() + 4 + mark.count.to_string().len()) as f64,
+            )
+        })
+        .collect();
+    // Clear of the trace's badges and verdict too, which the layer above places
+    // the same way.
+    let mut texts = super::trace_overlay::picture_texts(&build, screen, true);
+    if let Some(trace) = trace.get() {
+        let marks = layout_on_screen(&trace, texts.clone(), screen);
+        texts.extend(
+            marks
+                .badges
+                .iter()
+                .chain(&marks.verdict)
+                .map(|mark| mark.rect),
+        );
+    }
+    // And clear of the controls over the graph after this canvas (`graph.rs`: the
+    // legend in its corner, a large scene's minimap), which would cover a reason
+    // (issue #10); the graph is their offset parent, and this layer covers it (a
+    // hidden minimap has an empty box). Only now: the layer above places the
+    // trace's marks without them.
+    let mut sibling = canvas.and_then(|canvas| canvas.next_element_sibling());
+    while let Some(element) = sibling {
+        if element.matches(".legend,.minimap").unwrap_or(false) {
+            let control = element.unchecked_ref::<web_sys::HtmlElement>();
+            texts.push(scene::Rect {
+                x: control.offset_left().into(),
+                y: control.offset_top().into(),
+                w: control.offset_width().into(),
+                h: control.offset_height().into(),
+            });
+        }
+        sibling = element.next_element_sibling();
+    }
+    let marks = labels_beside_points(&points, texts, screen);
+    let mut out = String::new();
+    for ((position, drop), mark) in drops.into_iter().zip(marks) {
+        let verdict = drop.verdict.as_str();
+        let key = scene::escape(&format!("{}: {}", place_label(&drop.place), drop.reason));
+        let title = format!("{verdict} ×{} at {key}. Click for its trace.", drop.count);
+        let label = scene::escape(&drop.label);
+        let (x, y) = screen.point(position);
+        out.push_str(&format!(
+            "<g class=\"drop {verdict}\" data-testid=\"drop-marker\" data-verdict=\"{verdict}\" data-label=\"{label}\" data-key=\"{key}\" data-path=\"{}\" role=\"button\" tabindex=\"0\" aria-label=\"{title}\">\
+             <g transform=\"translate({x:.1},{y:.1})\"><circle r=\"9\"></circle><path d=\"M-4,-4 L4,4 M4,-4 L-4,4\"></path></g>\
+             <text class=\"drop-label\" x=\"{:.1}\" y=\"{:.1}\">{label} ×{}</text><title>{title}</title></g>",
+            drop.path,
+            mark.rect.x,
+            mark.rect.y + 11.0,
+            drop.count,
+        ));
+    }
+    out
+}
+
+/// How far a drop marker reaches from its centre, in screen pixels: its circle's
+/// radius of 9 and half its ring, rounded up.
+const DROP_MARKER_REACH: f64 = 11.0;
 
 /// How a drop marker's hover text names the place.
 fn place_label(place: &Place) -> String {
@@ -759,7 +882,7 @@ fn draw_frame(
         fractional.update_value(|f| *f -= n_ticks as f64);
     }
     let mut ended: Vec<(u32, Verdict)> = Vec::new();
-    let mut new_drops: Vec<SeenDrop> = Vec::new();
+    let mut new_drops: Vec<DropMark> = Vec::new();
     let mut points: Vec<(f64, f64, u32)> = Vec::new();
     let _ = with_simulator(|simulator| {
         for tick in 0..n_ticks {
@@ -785,12 +908,14 @@ fn draw_frame(
                     .and_then(|h| simulator.place(h.to))
                     .cloned()
                     .unwrap_or(Place::Client);
-                new_drops.push((
+                new_drops.push(DropMark {
                     place,
-                    simulator.reason(path.reason).to_string(),
+                    reason: simulator.reason(path.reason).to_string(),
                     verdict,
-                    path.cause.label(),
-                ));
+                    count: 1,
+                    label: path.cause.label(),
+                    path: path_id,
+                });
             }
         }
         place_positions.refresh(scene.version, simulator_serial());
@@ -830,15 +955,20 @@ fn draw_frame(
         pending.len()
     });
     if n_pending > 0
-        && (frame_count.get_value() % 15 == 0 || traffic.drops.with_untracked(BTreeMap::is_empty))
+        && (frame_count.get_value() % 15 == 0 || traffic.drops.with_untracked(Vec::is_empty))
     {
         let new_drops = PENDING_DROPS.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
         traffic.drops.update(|drops| {
-            for (place, reason, verdict, label) in new_drops {
-                drops
-                    .entry((place, reason))
-                    .or_insert((verdict, 0, label))
-                    .1 += 1;
+            for seen in new_drops {
+                match drops.binary_search_by(|mark| {
+                    (&mark.place, &mark.reason).cmp(&(&seen.place, &seen.reason))
+                }) {
+                    Ok(at) => {
+                        drops[at].count += 1;
+                        drops[at].path = seen.path;
+                    }
+                    Err(at) => drops.insert(at, seen),
+                }
             }
         });
     }

@@ -135,7 +135,37 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Zoom out' }).click();
   await expect.poll(labelHeight).toBeCloseTo(before, 0);
   expect(await marker.locator('circle').evaluate((c) => c.getBoundingClientRect().width)).toBeGreaterThan(16);
+  // Still beside its own box: the other nodes are above and below it, not to
+  // its left, so the marker has no reason to step inside.
+  const ringOut = await marker.locator('circle').boundingBox();
+  const boxOut = await page.locator(`.graph .shape[data-id="node:${unhealthy}"] rect`).first().boundingBox();
+  expect(ringOut.x + ringOut.width).toBeLessThanOrEqual(boxOut.x + 1);
   await app.screenshot('explain-drops-zoomed-out');
+  // The marker is a button to the keyboard too (issue #10): Tab reaches it, it
+  // names its place and reason, and Enter shows the trace of its newest
+  // connection there, with the focus kept on it while the markers are redrawn.
+  await page.getByTestId('clear-trace').click();
+  await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
+  await expect(marker).toHaveAttribute('role', 'button');
+  await expect(marker).toHaveAttribute('aria-label', new RegExp(`^dropped ×\\d+ at node ${unhealthy}: .*Local.*Click for its trace\\.$`));
+  const focusedMarker = () => page.evaluate(() => document.activeElement?.closest('[data-testid="drop-marker"]')?.dataset.key ?? null);
+  await page.getByRole('button', { name: 'Fit' }).focus();
+  let tabs = 0;
+  while ((await focusedMarker()) === null && tabs < 80) {
+    await page.keyboard.press('Tab');
+    tabs += 1;
+  }
+  const key = await focusedMarker();
+  expect(key, 'Tab from the graph\'s controls reaches a drop marker').toMatch(/^node .+: /);
+  expect(await page.evaluate(() => document.activeElement.matches(':focus-visible'))).toBe(true);
+  await app.screenshot('explain-drop-marker-focused');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
+  await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
+  await expect(page.getByTestId('trace-hops').locator('li[data-action="drop"]')).toHaveCount(1);
+  // The trace's badges moved the reasons, which redrew the markers: the focus is
+  // back on the same one.
+  await expect.poll(focusedMarker).toBe(key);
   await app.assertClean();
 });
 

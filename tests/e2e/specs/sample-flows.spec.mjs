@@ -293,7 +293,7 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
     const hit = document.elementFromPoint(x, y);
     return { tag: hit?.tagName, marker: hit?.closest('[data-testid="drop-marker"]')?.dataset.label, cursor: hit && getComputedStyle(hit).cursor };
   }, onLine);
-  expect(hovered).toEqual({ tag: 'circle', marker: await hoveredMarker.getAttribute('data-label'), cursor: 'help' });
+  expect(hovered).toEqual({ tag: 'circle', marker: await hoveredMarker.getAttribute('data-label'), cursor: 'pointer' });
   await expect(hoveredMarker.locator('title')).toHaveText(/^dropped ×\d+ at (node|pod) .+: .*NetworkPolic/);
   await page.mouse.move(onLine.x, onLine.y);
   expect(await hoveredMarker.locator('circle').evaluate((circle) => circle.matches(':hover'))).toBe(true);

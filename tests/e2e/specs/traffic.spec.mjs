@@ -78,6 +78,10 @@ test('externalTrafficPolicy Local: NodePort traffic to a node without a local en
   const hits = await page.evaluate(({ x, y, r }) => [x + r, x - r, x].map((at) =>
     Boolean(document.elementFromPoint(at, y)?.closest('[data-testid="drop-marker"]'))), { x: ring.x + ring.width / 2, y: ring.y + ring.height / 2, r: 8.5 });
   expect(hits).toEqual([true, true, false]);
+  // A click on the ring shows the trace of the newest connection dropped there.
+  await page.mouse.click(ring.x + ring.width / 2 + 8.5, ring.y + ring.height / 2);
+  await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
+  await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
   await app.assertClean();
 });
 
