@@ -148,6 +148,41 @@ pub fn layout_on_screen(overlay: &TraceOverlay, texts: Vec<Rect>, screen: Screen
     ScreenMarks { badges, verdict }
 }
 
+/// How far a drop marker reaches from its centre, in screen pixels: its ring's
+/// radius of 9 and half its 3 px line, rounded up (§13.5).
+pub const DROP_MARKER_REACH: f64 = 11.0;
+
+/// Where a node's drop marker stands, its centre in scene units at zoom `k`
+/// (§13.5): one reach left of the node's box `own`, at the height of `anchor`, its
+/// name's. Where that would cover another of `boxes` (the nodes' boxes, `own` among
+/// them) to its left, as packed node columns 30 units apart do below a zoom of
+/// about 0.73, it moves right until it clears them, into the edge of its own box;
+/// and down, where it would reach the box above (16 units up in a packed column).
+pub fn node_drop_marker(own: &Rect, anchor: (f64, f64), boxes: &[Rect], k: f64) -> (f64, f64) {
+    let reach = DROP_MARKER_REACH / k;
+    let beside = Rect {
+        x: own.x - 2.0 * reach,
+        y: anchor.1 - reach,
+        w: 2.0 * reach,
+        h: 2.0 * reach,
+    };
+    let others = || boxes.iter().filter(move |other| *other != own);
+    // The right edge of the boxes the marker would stand on.
+    let crowding = others()
+        .filter(|other| other.overlaps(&beside))
+        .map(|other| other.x + other.w)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let x = (own.x - reach).max((crowding + reach).min(own.x + reach));
+    // The bottom of the boxes above it across the marker's width.
+    let above = others()
+        .filter(|other| {
+            other.y + other.h <= own.y && other.x < x + reach && x - reach < other.x + other.w
+        })
+        .map(|other| other.y + other.h)
+        .fold(f64::NEG_INFINITY, f64::max);
+    (x, anchor.1.max(above + reach))
+}
+
 /// Lays out labels beside points of the scene on `screen`, in order, the way
 /// [`layout_on_screen`] lays out badges: each `(point, width)` gets a box `width`
 /// by [`LABEL_H`] pixels right of its point (or left, when nearer), never over the

@@ -14,7 +14,9 @@ use crate::engine::pause::Pause;
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
 use crate::engine::trace::{self, Place, Trace, TraceIndex, TraceRequest, TraceSource, Verdict};
-use crate::engine::trace_overlay::{labels_beside_points, layout_on_screen, Screen, TraceOverlay};
+use crate::engine::trace_overlay::{
+    labels_beside_points, layout_on_screen, node_drop_marker, Screen, TraceOverlay,
+};
 use crate::engine::whatif::{self, Mutation};
 use crate::engine::Topology;
 
@@ -718,24 +720,11 @@ fn drop_markup(
         .into_iter()
         .filter_map(|mark| {
             let mut position = scene::place_anchor(&build.scene, &topology.value, &mark.place)?;
-            // A node's marker stands just left of its box, at its name's height: on
-            // the name, it hid it (issue #10). Zoomed out far enough that it would
-            // stand on the box of the node to its left (packed node columns are 30
-            // units apart), it stands just inside its own, whose name is not drawn
-            // that small.
+            // A node's marker stands beside its box, off its name (issue #10) and
+            // off its neighbours' boxes.
             if let Place::Node(name) = &mark.place {
                 if let Some(node) = build.scene.shape(&scene::node_id(name)) {
-                    let reach = DROP_MARKER_REACH / view.k;
-                    let beside = scene::Rect {
-                        x: node.rect.x - 2.0 * reach,
-                        y: position.1 - reach,
-                        w: 2.0 * reach,
-                        h: 2.0 * reach,
-                    };
-                    let crowded = node_boxes
-                        .iter()
-                        .any(|other| *other != node.rect && other.overlaps(&beside));
-                    position.0 = node.rect.x + if crowded { reach } else { -reach };
+                    position = node_drop_marker(&node.rect, position, &node_boxes, view.k);
                 }
             }
             Some((position, mark))
@@ -817,10 +806,6 @@ fn drop_markup(
     }
     out
 }
-
-/// How far a drop marker reaches from its centre, in screen pixels: its circle's
-/// radius of 9 and half its ring, rounded up.
-const DROP_MARKER_REACH: f64 = 11.0;
 
 /// How a drop marker's hover text names the place.
 fn place_label(place: &Place) -> String {

@@ -700,3 +700,98 @@ fn s13_5_drop_reasons_keep_off_the_boxes_second_rows() {
     let texts = lod::texts_on_screen(&scene, &[], &levels, &Counters::default(), far, true);
     assert!(rows.iter().all(|r| !texts.contains(&far.rect(r))));
 }
+
+/// §13.5: a node's drop marker stands left of its box, off its name. Over packed
+/// node columns zoomed out, where the 30 units between columns are narrower than
+/// the marker, it never covers the node to its left: it moves into the edge of
+/// its own box, by what the gap lacks. On a column of nodes (local-lb), it always
+/// stands beside its box.
+#[test]
+fn a_node_drop_marker_stands_beside_its_box_and_never_on_another_node() {
+    use kubetopo::engine::config::Config;
+    use kubetopo::engine::ingest::SourceFile;
+    use kubetopo::engine::trace_overlay::{node_drop_marker, DROP_MARKER_REACH};
+    use kubetopo::synth::SyntheticCluster;
+    let packed = SyntheticCluster {
+        n_deployments: 400,
+        replicas: 4,
+        n_nodes: 12,
+        n_namespaces: 4,
+        n_http_routes: 0,
+    };
+    let packed = kubetopo::engine::analyze(
+        &[SourceFile::new("synthetic.yaml", packed.to_yaml())],
+        &Config::default(),
+    );
+    for (topology, columns) in [
+        (packed, true),
+        (samples(&["local-loadbalancer.yaml"]), false),
+    ] {
+        let scene = build_scene(&topology, View::Cluster, &Filter::default());
+        let nodes: Vec<(Rect, (f64, f64))> = topology
+            .cluster
+            .nodes
+            .iter()
+            .filter_map(|node| {
+                let rect = scene
+                    .shape(&kubetopo::engine::scene::node_id(&node.name))?
+                    .rect;
+                Some((
+                    rect,
+                    place_anchor(&scene, &topology, &Place::Node(node.name.clone()))?,
+                ))
+            })
+            .collect();
+        assert_eq!(nodes.len(), topology.cluster.nodes.len());
+        let boxes: Vec<Rect> = nodes.iter().map(|(rect, _)| *rect).collect();
+        // Packed: some node has another 30 units to its left.
+        let side_by_side = boxes.iter().any(|a| {
+            boxes.iter().any(|b| {
+                (a.x - (b.x + b.w) - 30.0).abs() < 1e-6 && a.y < b.y + b.h && b.y < a.y + a.h
+            })
+        });
+        assert_eq!(side_by_side, columns);
+        let mut moved = 0;
+        for k in [0.35, 0.5, 0.7, 0.75, 1.0, 2.0] {
+            let reach = DROP_MARKER_REACH / k;
+            for (own, anchor) in &nodes {
+                let (x, y) = node_drop_marker(own, *anchor, &boxes, k);
+                // At its name's height, or just below the box above it.
+                assert!(
+                    y >= anchor.1 && y <= anchor.1 + 2.0 / k,
+                    "k {k}: {y} against {anchor:?}"
+                );
+                // The ring covers another box where the box's nearest point to
+                // the centre is nearer than its reach.
+                let covers = |other: &&Rect| {
+                    let dx = x - x.clamp(other.x, other.x + other.w);
+                    let dy = y - y.clamp(other.y, other.y + other.h);
+                    dx.hypot(dy) < reach - 1e-6
+                };
+                let covered = boxes.iter().filter(|other| *other != own).find(covers);
+                assert!(
+                    covered.is_none(),
+                    "k {k}: the marker of {own:?} covers {covered:?}"
+                );
+                // Into its own box by no more than the gap leaves: at most the
+                // marker's width less 30 units, on screen.
+                let into = (x + reach - own.x) * k;
+                assert!(
+                    into <= (2.0 * DROP_MARKER_REACH - 30.0 * k).max(0.0) + 1e-9,
+                    "k {k}: {into} px into {own:?}"
+                );
+                if into > 0.0 {
+                    moved += 1;
+                }
+                if !columns || k >= 0.75 {
+                    assert!(into <= 1e-9, "k {k}: on its own box {own:?}");
+                }
+            }
+        }
+        assert_eq!(
+            moved > 0,
+            columns,
+            "a marker moved only over packed columns"
+        );
+    }
+}
