@@ -297,6 +297,15 @@ impl PartialEq for Scene {
 }
 
 impl Scene {
+    /// Frees up to `n` entries of the shape index; false once it is empty. The page
+    /// frees a scene it replaced a step at a time (at 100,000 pods the index is a
+    /// string per shape, about 40 ms to free at once); such a scene finds no shape.
+    pub fn shed_index(&mut self, n: usize) -> bool {
+        let any = !self.index.is_empty();
+        self.index.extract_if(|_, _| true).take(n).for_each(drop);
+        any
+    }
+
     pub fn shape(&self, id: &str) -> Option<&Shape> {
         self.index.get(id).map(|&i| &self.shapes[i as usize])
     }

@@ -71,6 +71,16 @@ impl SpatialIndex {
         index
     }
 
+    /// Frees up to `n` of the buckets, the last first; false once none are left.
+    /// A large index is tens of thousands of small lists, and freeing them all in
+    /// one task is felt: the page frees the index of a picture it replaced a step
+    /// at a time. Queries then find less, so only an index no longer used is shed.
+    pub fn shed_buckets(&mut self, n: usize) -> bool {
+        let len = self.buckets.len();
+        self.buckets.truncate(len.saturating_sub(n));
+        len > 0
+    }
+
     /// Indexes the shapes of `scene`.
     pub fn of_shapes(scene: &Scene) -> SpatialIndex {
         SpatialIndex::new(scene.shapes.iter().map(|s: &Shape| s.rect).collect(), 256.0)

@@ -125,6 +125,18 @@ pub struct CanvasScene {
     pub label_boxes: String,
 }
 
+/// A picture's caches are freed in steps once the canvas draws another (at
+/// 100,000 pods, about 40 ms at once): the edges' browser paths, then the
+/// buckets of the two indexes.
+impl super::reclaim::Shed for CanvasScene {
+    fn shed(&mut self) -> bool {
+        use super::reclaim::{shed_list, STEP};
+        shed_list(&mut self.paths)
+            || self.shapes.shed_buckets(STEP)
+            || self.edges.shed_buckets(STEP)
+    }
+}
+
 /// The parts of a [`CanvasScene`] that depend on its scene only, made ahead.
 struct MadeAhead {
     scene: std::sync::Weak<Scene>,
@@ -152,7 +164,10 @@ pub async fn index_ahead(scene: &std::sync::Arc<Scene>, pause: &Pause<'_>) {
     pause.next_task().await;
     let edges = SpatialIndex::of_edges(scene, &edge_ends);
     pause.next_task().await;
-    let labels = lod::EdgeLabels::new(scene, &shapes, &scene::label_rooms_in(scene, &shapes));
+    let rooms = scene::label_rooms_in(scene, &shapes);
+    // The rooms and the labels took one task of 130 ms at 100,000 pods.
+    pause.next_task().await;
+    let labels = lod::EdgeLabels::new(scene, &shapes, &rooms);
     MADE_AHEAD.set(Some(MadeAhead {
         scene: std::sync::Arc::downgrade(scene),
         shapes,

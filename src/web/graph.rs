@@ -800,7 +800,11 @@ pub fn Graph() -> impl IntoView {
             traffic.counters.with_untracked(|counters| {
                 lod::count_drops(&made.tiles, counters, &mut made.drops)
             });
-            *cache = Some(made);
+            // The caches of the picture before are freed in steps, not in this
+            // frame's task (`reclaim.rs`).
+            if let Some(replaced) = cache.replace(made) {
+                super::reclaim::release(replaced);
+            }
         }
         let Some(cache) = cache.as_mut() else {
             return;

@@ -393,3 +393,21 @@ mod text_without_format {
         }
     }
 }
+
+/// A scene the page has replaced is freed in steps (`web/reclaim.rs`): its shape
+/// index goes `n` entries at a time, and says when nothing is left.
+#[test]
+fn a_scene_sheds_its_shape_index_in_steps() {
+    let mut scene = build_scene(&boutique(), View::Cluster, &Filter::default());
+    let n_shapes = scene.shapes.len();
+    let first = scene.shapes[0].id.clone();
+    assert!(scene.shape(&first).is_some());
+    let mut steps = 0;
+    while scene.shed_index(10) {
+        steps += 1;
+        assert!(steps <= n_shapes, "the index never empties");
+    }
+    assert_eq!(steps, n_shapes.div_ceil(10));
+    assert!(scene.shape(&first).is_none());
+    assert!(!scene.shed_index(10));
+}
