@@ -216,18 +216,7 @@ pub fn TraceLayer(
         // focus from it, and its listing with it (`graph.rs`), and the join with the
         // same listing takes the focus again, so the keyboard keeps its place.
         if drawn.markup != out {
-            let focused = document()
-                .active_element()
-                .and_then(|e| e.get_attribute("data-tip"));
-            svg.set_inner_html(&out);
-            let mut mark = svg.first_element_child().filter(|_| focused.is_some());
-            while let Some(element) = mark {
-                if element.get_attribute("data-tip") == focused {
-                    let _ = element.unchecked_into::<web_sys::SvgElement>().focus();
-                    break;
-                }
-                mark = element.next_element_sibling();
-            }
+            set_markup_keeping_focus(&svg, &out, "data-tip");
             drawn.markup = out;
         }
     });
@@ -495,5 +484,23 @@ pub fn TracePanel() -> impl IntoView {
                 {body}
             </section>
         })
+    }
+}
+
+/// Writes `markup` into `layer`, and gives the keyboard's focus back to the child
+/// that had it: the new child with the same `key` attribute (a join's listing, a
+/// drop marker's place and reason), so a redraw never loses the user's place.
+pub fn set_markup_keeping_focus(layer: &web_sys::Element, markup: &str, key: &str) {
+    let focused = document()
+        .active_element()
+        .and_then(|e| e.get_attribute(key));
+    layer.set_inner_html(markup);
+    let mut child = layer.first_element_child().filter(|_| focused.is_some());
+    while let Some(element) = child {
+        if element.get_attribute(key) == focused {
+            let _ = element.unchecked_into::<web_sys::SvgElement>().focus();
+            break;
+        }
+        child = element.next_element_sibling();
     }
 }

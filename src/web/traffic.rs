@@ -648,18 +648,7 @@ pub fn PacketLayer(
         }
         // The marker that had the keyboard's focus takes it again, by its place
         // and reason, so the keyboard keeps its place.
-        let focused = document()
-            .active_element()
-            .and_then(|e| e.get_attribute("data-key"));
-        svg.set_inner_html(&out);
-        let mut marker = svg.first_element_child().filter(|_| focused.is_some());
-        while let Some(element) = marker {
-            if element.get_attribute("data-key") == focused {
-                let _ = element.unchecked_into::<web_sys::SvgElement>().focus();
-                break;
-            }
-            marker = element.next_element_sibling();
-        }
+        super::trace_overlay::set_markup_keeping_focus(&svg, &out, "data-key");
         *drawn = out;
     });
     // Each marker is a button, to the pointer and the keyboard alike: it shows the
