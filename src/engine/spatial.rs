@@ -74,7 +74,8 @@ impl SpatialIndex {
     /// Frees up to `n` of the buckets, the last first; false once none are left.
     /// A large index is tens of thousands of small lists, and freeing them all in
     /// one task is felt: the page frees the index of a picture it replaced a step
-    /// at a time. Queries then find less, so only an index no longer used is shed.
+    /// at a time. A shed index must not be queried again: [`Self::query`] reads
+    /// its buckets by position.
     pub fn shed_buckets(&mut self, n: usize) -> bool {
         let len = self.buckets.len();
         self.buckets.truncate(len.saturating_sub(n));

@@ -216,7 +216,7 @@ pub fn TraceLayer(
         // focus from it, and its listing with it (`graph.rs`), and the join with the
         // same listing takes the focus again, so the keyboard keeps its place.
         if drawn.markup != out {
-            set_markup_keeping_focus(&svg, &out, "data-tip");
+            set_markup_keeping_focus(&svg, &out, "data-tip", Refocus::Anew);
             drawn.markup = out;
         }
     });
@@ -487,20 +487,89 @@ pub fn TracePanel() -> impl IntoView {
     }
 }
 
-/// Writes `markup` into `layer`, and gives the keyboard's focus back to the child
-/// that had it: the new child with the same `key` attribute (a join's listing, a
-/// drop marker's place and reason), so a redraw never loses the user's place.
-pub fn set_markup_keeping_focus(layer: &web_sys::Element, markup: &str, key: &str) {
+/// How a redraw treats the child of a layer that has the keyboard's focus.
+#[derive(Clone, Copy)]
+pub enum Refocus {
+    /// The element stays in place and takes the attributes and content of its
+    /// new counterpart: the focus never leaves it, and a screen reader does not
+    /// announce it again (a drop marker whose count changed). An attribute the
+    /// counterpart lacks is kept, so its markup writes the same ones every time.
+    InPlace,
+    /// The element is replaced, and its counterpart takes the focus: the graph
+    /// sees the focus leave and hides what it showed for the old one (a join's
+    /// listing, which a pan or a zoom leaves behind).
+    Anew,
+}
+
+/// Writes `markup` into `layer`, and keeps the keyboard's focus on the child that
+/// had it, known by its `key` attribute (a join's listing, a drop marker's place
+/// and reason), so a redraw never loses the user's place; the rest is replaced. A
+/// child whose counterpart is gone loses the focus, as it should.
+pub fn set_markup_keeping_focus(layer: &web_sys::Element, markup: &str, key: &str, how: Refocus) {
     let focused = document()
         .active_element()
-        .and_then(|e| e.get_attribute(key));
-    layer.set_inner_html(markup);
-    let mut child = layer.first_element_child().filter(|_| focused.is_some());
+        .filter(|active| active.parent_element().as_ref() == Some(layer))
+        .and_then(|active| Some((active.get_attribute(key)?, active)));
+    let Some((name, active)) = focused else {
+        layer.set_inner_html(markup);
+        return;
+    };
+    let scratch = match how {
+        Refocus::InPlace => document()
+            .create_element_ns(Some("http://www.w3.org/2000/svg"), "g")
+            .ok(),
+        Refocus::Anew => None,
+    };
+    let Some(scratch) = scratch else {
+        layer.set_inner_html(markup);
+        if let Some(twin) = child_with(layer, key, &name) {
+            let _ = twin.unchecked_into::<web_sys::SvgElement>().focus();
+        }
+        return;
+    };
+    scratch.set_inner_html(markup);
+    let Some(twin) = child_with(&scratch, key, &name) else {
+        layer.set_inner_html(markup);
+        return;
+    };
+    for new in twin
+        .get_attribute_names()
+        .iter()
+        .filter_map(|n| n.as_string())
+    {
+        if let Some(value) = twin.get_attribute(&new) {
+            let _ = active.set_attribute(&new, &value);
+        }
+    }
+    active.set_inner_html(&twin.inner_html());
+    let mut child = layer.first_child();
+    while let Some(node) = child {
+        child = node.next_sibling();
+        if node != *active {
+            let _ = layer.remove_child(&node);
+        }
+    }
+    let mut before = true;
+    while let Some(node) = scratch.first_child() {
+        let _ = if node == *twin {
+            before = false;
+            scratch.remove_child(&node)
+        } else if before {
+            layer.insert_before(&node, Some(&active))
+        } else {
+            layer.append_child(&node)
+        };
+    }
+}
+
+/// The child of `parent` whose `key` attribute is `name`.
+fn child_with(parent: &web_sys::Element, key: &str, name: &str) -> Option<web_sys::Element> {
+    let mut child = parent.first_element_child();
     while let Some(element) = child {
-        if element.get_attribute(key) == focused {
-            let _ = element.unchecked_into::<web_sys::SvgElement>().focus();
-            break;
+        if element.get_attribute(key).as_deref() == Some(name) {
+            return Some(element);
         }
         child = element.next_element_sibling();
     }
+    None
 }

@@ -646,9 +646,14 @@ pub fn PacketLayer(
         if *drawn == out {
             return;
         }
-        // The marker that had the keyboard's focus takes it again, by its place
+        // The marker that has the keyboard's focus keeps it, known by its place
         // and reason, so the keyboard keeps its place.
-        super::trace_overlay::set_markup_keeping_focus(&svg, &out, "data-key");
+        super::trace_overlay::set_markup_keeping_focus(
+            &svg,
+            &out,
+            "data-key",
+            super::trace_overlay::Refocus::InPlace,
+        );
         *drawn = out;
     });
     // Each marker is a button, to the pointer and the keyboard alike: it shows the
@@ -665,7 +670,10 @@ pub fn PacketLayer(
         <canvas class="packets" node_ref=canvas_ref data-testid="packets" data-packets=move || traffic.n_packets.get().to_string() aria-hidden="true"></canvas>
         <svg class="drops" node_ref=drops_ref aria-label="Drops"
             on:click=move |event| {
+                // The click is the marker's: the graph under it neither selects
+                // nor clears a selection.
                 if let Some(path) = marker_path(event.target()) {
+                    event.stop_propagation();
                     trace_connection(state, path);
                 }
             }
@@ -673,7 +681,10 @@ pub fn PacketLayer(
                 if matches!(event.key().as_str(), "Enter" | " ") {
                     if let Some(path) = marker_path(event.target()) {
                         event.prevent_default();
-                        trace_connection(state, path);
+                        // A key held down traces once.
+                        if !event.repeat() {
+                            trace_connection(state, path);
+                        }
                     }
                 }
             }></svg>

@@ -159,6 +159,9 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   expect(key, 'Tab from the graph\'s controls reaches a drop marker').toMatch(/^node .+: /);
   expect(await page.evaluate(() => document.activeElement.matches(':focus-visible'))).toBe(true);
   await app.screenshot('explain-drop-marker-focused');
+  const focusedLabel = () => page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+  const firstLabel = await focusedLabel();
+  await page.evaluate(() => { window.focusedMarker = document.activeElement; });
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('trace-verdict')).toContainText('dropped');
   await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
@@ -166,6 +169,19 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   // The trace's badges moved the reasons, which redrew the markers: the focus is
   // back on the same one.
   await expect.poll(focusedMarker).toBe(key);
+  // Its count goes on rising, and it stays the same element: a redraw updates
+  // the focused marker in place, so neither the focus nor a screen reader's
+  // place moves.
+  await expect.poll(focusedLabel, { timeout: 20_000 }).not.toBe(firstLabel);
+  expect(await page.evaluate(() => document.activeElement === window.focusedMarker)).toBe(true);
+  // A click on the ring is the marker's alone: it traces, and the graph under it
+  // keeps the user's selection.
+  await page.getByTestId('clear-trace').click();
+  await page.locator(`.graph .shape[data-id="node:${unhealthy}"] rect`).first().click();
+  await expect(page.locator('.graph .shape[data-selected]')).toHaveCount(1);
+  await marker.locator('circle').click({ position: { x: 1, y: 9 } });
+  await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
+  await expect(page.locator(`.graph .shape[data-selected][data-id="node:${unhealthy}"]`)).toHaveCount(1);
   await app.assertClean();
 });
 
