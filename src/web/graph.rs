@@ -535,6 +535,12 @@ pub fn Graph() -> impl IntoView {
         if moved.get_value() > 4.0 {
             return;
         }
+        // A drop marker's ring traces the newest connection that ended there, and
+        // the graph under it keeps its selection (`traffic.rs`).
+        if let Some(path) = super::traffic::drop_marker_path(ev.target()) {
+            super::traffic::trace_connection(state, path);
+            return;
+        }
         // A mark that lists what it stands for (a policy join) shows its listing
         // on a click or a tap too: a touch screen has no hover.
         let target = ev

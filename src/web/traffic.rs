@@ -657,29 +657,14 @@ pub fn PacketLayer(
         *drawn = out;
     });
     // Each marker is a button, to the pointer and the keyboard alike: it shows the
-    // newest of its connections in the trace panel, as the flow list's rows do.
-    let marker_path = |target: Option<web_sys::EventTarget>| {
-        target
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("[data-path]").ok().flatten())
-            .and_then(|e| e.get_attribute("data-path"))
-            .and_then(|path| path.parse::<u32>().ok())
-    };
-
+    // newest of its connections in the trace panel, as the flow list's rows do. A
+    // click is the graph's to take (`graph.rs`), which tells it from a drag's end.
     view! {
         <canvas class="packets" node_ref=canvas_ref data-testid="packets" data-packets=move || traffic.n_packets.get().to_string() aria-hidden="true"></canvas>
         <svg class="drops" node_ref=drops_ref aria-label="Drops"
-            on:click=move |event| {
-                // The click is the marker's: the graph under it neither selects
-                // nor clears a selection.
-                if let Some(path) = marker_path(event.target()) {
-                    event.stop_propagation();
-                    trace_connection(state, path);
-                }
-            }
             on:keydown=move |event| {
                 if matches!(event.key().as_str(), "Enter" | " ") {
-                    if let Some(path) = marker_path(event.target()) {
+                    if let Some(path) = drop_marker_path(event.target()) {
                         event.prevent_default();
                         // A key held down traces once.
                         if !event.repeat() {
@@ -990,6 +975,15 @@ fn recent_rows(simulator: &Simulator) -> Vec<RecentRow> {
             })
         })
         .collect()
+}
+
+/// The connection whose trace a drop marker shows, if `target` is in one.
+pub fn drop_marker_path(target: Option<web_sys::EventTarget>) -> Option<u32> {
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("[data-path]").ok().flatten())
+        .and_then(|e| e.get_attribute("data-path"))
+        .and_then(|path| path.parse::<u32>().ok())
 }
 
 /// Shows the full trace of a connection the simulator made, in the trace panel.

@@ -3,6 +3,14 @@
 import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
 
+/** The box of `locator` on screen. The drop markers are written anew a few times a
+ * second, so one can be replaced while it is measured: this measures until one stays. */
+async function steadyBox(locator) {
+  let box = null;
+  await expect.poll(async () => (box = await locator.boundingBox({ timeout: 1000 }).catch(() => null))).not.toBeNull();
+  return box;
+}
+
 test('policies: selecting a policy shows what it selects and allows; isolation and denied connections are listed', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();
@@ -94,7 +102,7 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await expect(marker).toBeAttached();
   await expect(marker.locator('text')).toContainText('no local endpoint');
   // It stands beside the node's box, not on the node's name.
-  const ring = await marker.locator('circle').boundingBox();
+  const ring = await steadyBox(marker.locator('circle'));
   const name = await page.locator(`.graph .shape[data-id="node:${unhealthy}"] text`).first().boundingBox();
   const nodeBox = await page.locator(`.graph .shape[data-id="node:${unhealthy}"] rect`).first().boundingBox();
   expect(ring.x + ring.width).toBeLessThanOrEqual(Math.min(name.x, nodeBox.x) + 1);
@@ -129,15 +137,15 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   expect(overlaps).toBe(0);
   await app.screenshot('explain-drop-traced');
   // Zoomed out, the marker and its reason keep their size on screen.
-  const labelHeight = () => marker.locator('text').evaluate((t) => t.getBoundingClientRect().height);
+  const labelHeight = async () => (await steadyBox(marker.locator('text'))).height;
   const before = await labelHeight();
   expect(before).toBeGreaterThan(10);
   for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Zoom out' }).click();
   await expect.poll(labelHeight).toBeCloseTo(before, 0);
-  expect(await marker.locator('circle').evaluate((c) => c.getBoundingClientRect().width)).toBeGreaterThan(16);
+  expect((await steadyBox(marker.locator('circle'))).width).toBeGreaterThan(16);
   // Still beside its own box: the other nodes are above and below it, not to
   // its left, so the marker has no reason to step inside.
-  const ringOut = await marker.locator('circle').boundingBox();
+  const ringOut = await steadyBox(marker.locator('circle'));
   const boxOut = await page.locator(`.graph .shape[data-id="node:${unhealthy}"] rect`).first().boundingBox();
   expect(ringOut.x + ringOut.width).toBeLessThanOrEqual(boxOut.x + 1);
   await app.screenshot('explain-drops-zoomed-out');
@@ -182,6 +190,21 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await marker.locator('circle').click({ position: { x: 1, y: 9 } });
   await expect(page.getByTestId('trace-verdict')).toContainText('ETP=Local');
   await expect(page.locator(`.graph .shape[data-selected][data-id="node:${unhealthy}"]`)).toHaveCount(1);
+  // A drag that starts and ends on the ring pans the view and traces nothing.
+  await page.getByTestId('clear-trace').click();
+  await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
+  const start = await steadyBox(marker.locator('circle'));
+  const [x0, y0] = [start.x + 1.5, start.y + start.height / 2];
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (let i = 1; i <= 6; i += 1) await page.mouse.move(x0 + 6 * i, y0 + 3 * i);
+  await expect.poll(async () => (await steadyBox(marker.locator('circle'))).x).toBeCloseTo(start.x + 36, 0);
+  const end = await steadyBox(marker.locator('circle'));
+  expect(await page.evaluate(([x, y]) => !!document.elementFromPoint(x, y)?.closest('[data-testid="drop-marker"]'), [end.x + 1.5, end.y + end.height / 2])).toBe(true);
+  await page.mouse.move(end.x + 1.5, end.y + end.height / 2);
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
   await app.assertClean();
 });
 
@@ -209,7 +232,7 @@ test('drops: a connection a NetworkPolicy denies is marked where it happens, wit
   await expect(marker).toHaveAttribute('data-label', /^denied by policy .*deny-all/);
   await expect(marker.locator('text.drop-label')).toContainText(/denied by policy .*×\d+/);
   // The ring is a ring, not a packet: larger than any packet dot, with a cross.
-  const ring = await marker.locator('circle').boundingBox();
+  const ring = await steadyBox(marker.locator('circle'));
   expect(ring.width).toBeGreaterThanOrEqual(16);
   await expect(marker.locator('path')).toHaveCount(1);
   const cart = page.locator('[data-testid="service-counter"][data-key="default/cartservice"]');

@@ -74,7 +74,9 @@ test('externalTrafficPolicy Local: NodePort traffic to a node without a local en
   // the pointer (its title is the tooltip there); inside, the pointer goes through.
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('trace-layer').getByTestId('trace-badge')).toHaveCount(0);
-  const ring = await marker.locator('circle').boundingBox();
+  // The markers are written anew a few times a second: measure until one stays.
+  let ring = null;
+  await expect.poll(async () => (ring = await marker.locator('circle').boundingBox({ timeout: 1000 }).catch(() => null))).not.toBeNull();
   const hits = await page.evaluate(({ x, y, r }) => [x + r, x - r, x].map((at) =>
     Boolean(document.elementFromPoint(at, y)?.closest('[data-testid="drop-marker"]'))), { x: ring.x + ring.width / 2, y: ring.y + ring.height / 2, r: 8.5 });
   expect(hits).toEqual([true, true, false]);
