@@ -11,6 +11,18 @@ async function steadyBox(locator) {
   return box;
 }
 
+/** The key (place and reason) of the drop marker that has the focus, or null. */
+const focusedDropMarker = (page) => page.evaluate(() => document.activeElement?.closest('[data-testid="drop-marker"]')?.dataset.key ?? null);
+
+/** Tabs from the graph's Fit button until a drop marker has the focus; its key. */
+async function tabToDropMarker(page) {
+  await page.getByRole('button', { name: 'Fit' }).focus();
+  for (let tabs = 0; tabs < 80 && (await focusedDropMarker(page)) === null; tabs += 1) await page.keyboard.press('Tab');
+  const key = await focusedDropMarker(page);
+  expect(key, 'Tab from the graph\'s controls reaches a drop marker').toMatch(/^node .+: /);
+  return key;
+}
+
 test('policies: selecting a policy shows what it selects and allows; isolation and denied connections are listed', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();
@@ -156,15 +168,8 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
   await expect(marker).toHaveAttribute('role', 'button');
   await expect(marker).toHaveAttribute('aria-label', new RegExp(`^dropped ×\\d+ at node ${unhealthy}: .*Local.*Click for its trace\\.$`));
-  const focusedMarker = () => page.evaluate(() => document.activeElement?.closest('[data-testid="drop-marker"]')?.dataset.key ?? null);
-  await page.getByRole('button', { name: 'Fit' }).focus();
-  let tabs = 0;
-  while ((await focusedMarker()) === null && tabs < 80) {
-    await page.keyboard.press('Tab');
-    tabs += 1;
-  }
-  const key = await focusedMarker();
-  expect(key, 'Tab from the graph\'s controls reaches a drop marker').toMatch(/^node .+: /);
+  const focusedMarker = () => focusedDropMarker(page);
+  const key = await tabToDropMarker(page);
   expect(await page.evaluate(() => document.activeElement.matches(':focus-visible'))).toBe(true);
   await app.screenshot('explain-drop-marker-focused');
   const focusedLabel = () => page.evaluate(() => document.activeElement.getAttribute('aria-label'));
@@ -205,6 +210,36 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
   await page.mouse.up();
   await page.waitForTimeout(300);
   await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
+  await app.assertClean();
+});
+
+test('drops at 1024x768: Tab reaches a marker, its ring and reason are whole in the graph, and a resize keeps its focus', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('local-lb');
+  await expect(app.shape('svc:default/echo')).toBeVisible();
+  await page.getByTestId('load').fill('0.5');
+  const marker = page.locator('[data-testid="drop-marker"][data-label="no local endpoint"]').first();
+  await expect(marker).toBeAttached({ timeout: 20_000 });
+  const focusedMarker = () => focusedDropMarker(page);
+  const key = await tabToDropMarker(page);
+  const focused = page.locator('[data-testid="drop-marker"]:focus');
+  expect(await focused.locator('circle').evaluate((c) => getComputedStyle(c).stroke)).toBe('rgb(37, 99, 235)');
+  const graph = await page.locator('.graph').boundingBox();
+  for (const part of ['circle', 'text']) {
+    const box = await steadyBox(focused.locator(part));
+    expect(box.x).toBeGreaterThanOrEqual(graph.x);
+    expect(box.y).toBeGreaterThanOrEqual(graph.y);
+    expect(box.x + box.width).toBeLessThanOrEqual(graph.x + graph.width);
+    expect(box.y + box.height).toBeLessThanOrEqual(graph.y + graph.height);
+  }
+  await app.screenshot('explain-drop-marker-focused-1024x768');
+  // A resize redraws the markers; the focused one is the same element after it.
+  await page.evaluate(() => { window.focusedMarker = document.activeElement; });
+  await page.setViewportSize({ width: 1100, height: 768 });
+  await expect.poll(focusedMarker).toBe(key);
+  expect(await page.evaluate(() => document.activeElement === window.focusedMarker)).toBe(true);
   await app.assertClean();
 });
 
