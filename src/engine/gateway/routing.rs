@@ -871,11 +871,7 @@ fn choose_backend(
         .map(|b| format!("{}/{} weight {}", b.namespace, b.name, b.weight))
         .collect();
     let status = &backends[chosen];
-    // An invalid backend keeps its Service only for an unmet BackendTLSPolicy,
-    // which does not apply under Passthrough (§11.15).
-    let problem = status
-        .problem
-        .filter(|_| !decision.passthrough || status.service.is_none());
+    let problem = status.problem_through(decision.passthrough);
     decision.steps.push(Step {
         kind: StepKind::Backend,
         detail: format!(

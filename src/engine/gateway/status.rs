@@ -277,11 +277,24 @@ pub struct BackendStatus {
     pub weight: i64,
     /// `None` when valid; else the ResolvedRefs reason (`BackendNotFound`, …).
     pub problem: Option<&'static str>,
+    /// Whether `problem` is only an unmet BackendTLSPolicy, which a `Passthrough`
+    /// listener does not apply (§11.15).
+    #[serde(skip)]
+    pub tls_only: bool,
     /// Position of the Service in `Topology::services`, when valid. Also kept for
     /// a TLSRoute's backend that only an unmet BackendTLSPolicy makes invalid, when
     /// a Passthrough listener, where no policy applies, still reaches it (§11.15).
     #[serde(skip)]
     pub service: Option<usize>,
+}
+
+impl BackendStatus {
+    /// The problem a request meets at this backend when it came through a
+    /// listener whose `tls.mode` is Passthrough (`true`) or not: under Passthrough
+    /// the proxy opens no TLS, so an unmet BackendTLSPolicy is no problem (§11.15).
+    pub fn problem_through(&self, passthrough: bool) -> Option<&'static str> {
+        self.problem.filter(|_| !(passthrough && self.tls_only))
+    }
 }
 
 /// Everything Gateway API resolves to.
@@ -837,6 +850,7 @@ pub fn resolve_gateways(
                     port: backend.port,
                     weight: backend.weight,
                     problem,
+                    tls_only,
                     service: service.filter(|_| problem.is_none() || (tls_only && passes)),
                 });
             }
