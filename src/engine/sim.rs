@@ -114,6 +114,35 @@ pub struct Flow {
     pub rate: f64,
 }
 
+/// The label of a flow the user adds from `from` to `to` (as typed), which carries
+/// `http` (the request form's method and headers): the method when it is not GET,
+/// and the headers, so that flows to one address that differ only in what they
+/// carry (a Host a Gateway routes by, a header a match needs) are told apart
+/// (§11.13). Inlined into its one caller, so that the wasm holds no new function
+/// (which renumbers the functions after it, and costs brotli several times its
+/// size).
+#[inline(always)]
+pub fn request_label(from: &str, to: &str, http: &HttpOptions) -> String {
+    let mut label = [from, " → "].concat();
+    if http.method != "GET" {
+        label += &http.method;
+        label += " ";
+    }
+    label += to;
+    let mut separator = " (";
+    for (name, value) in &http.headers {
+        label += separator;
+        label += name;
+        label += ": ";
+        label += value;
+        separator = ", ";
+    }
+    if separator == ", " {
+        label += ")";
+    }
+    label
+}
+
 /// A packet drawn this tick.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct PacketInFlight {

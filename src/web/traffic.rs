@@ -440,11 +440,7 @@ fn add_flow(traffic: TrafficState) {
                 .map(|(_, http)| http.clone())
         })
         .unwrap_or_default();
-    let label = if http.method == "GET" && http.headers.is_empty() {
-        format!("{from} → {to}")
-    } else {
-        format!("{from} → {} {to}", http.method)
-    };
+    let label = crate::engine::sim::request_label(&from, &to, &http);
     traffic.message.set(Some(format!("Added flow {label}")));
     with_simulator(|simulator| {
         simulator.add_flow(Flow {

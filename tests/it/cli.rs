@@ -1072,6 +1072,22 @@ fn trace_through_a_gateway_with_sni_host_method_and_headers_s11_10() {
     assert_eq!(json["http"]["status"], 421);
     assert_eq!(json["http"]["listener"], "https-api");
 
+    // A `Host` header says what `--host` says, as with curl; `--host` wins over it.
+    let mut by_header = request;
+    by_header[2] = "--header";
+    by_header[3] = "Host: eu.api.example.com";
+    let (json, _) = trace_gateway_json(&manifests, "https://203.0.113.40/orders/7", &by_header);
+    assert_eq!(json["http"]["listener"], "https-api", "{}", json["reason"]);
+    assert_eq!(json["http"]["backendService"], "shop/orders-write");
+    assert_eq!(json["http"]["requestHeaders"]["X-A"], "1");
+    let both = [&request[..], &["--header", "Host: shop.example.com"]].concat();
+    let (json, _) = trace_gateway_json(&manifests, "https://203.0.113.40/orders/7", &both);
+    assert_eq!(
+        json["http"]["backendService"], "shop/orders-write",
+        "{}",
+        json["reason"]
+    );
+
     let (json, _) = trace_gateway_json(
         &manifests,
         "grpc://203.0.113.40/shop.Orders/Create",

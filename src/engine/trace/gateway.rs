@@ -29,11 +29,9 @@ impl<'r, 't> Run<'r, 't> {
     ) -> Option<Outcome> {
         let topology = self.topology();
         let dial_port = port.unwrap_or(scheme.default_port());
-        let header_host = self
-            .http_options
-            .host
-            .clone()
-            .unwrap_or_else(|| host.to_string());
+        let header_host = (self.http_options.host_header())
+            .unwrap_or(host)
+            .to_string();
         let (gateway_index, how) = self.find_gateway(host, &header_host, dial_port)?;
         let gateway = &topology.gateway.gateways[gateway_index];
         let url = format!(

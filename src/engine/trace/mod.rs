@@ -373,6 +373,19 @@ impl Default for HttpOptions {
     }
 }
 
+impl HttpOptions {
+    /// The Host the request is routed by, when not the URL's: `--host`, else a
+    /// `Host` header among the headers (the request form's way to say it, and
+    /// curl's).
+    pub fn host_header(&self) -> Option<&str> {
+        self.host.as_deref().or_else(|| {
+            (self.headers.iter())
+                .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+                .map(|(_, value)| value.as_str())
+        })
+    }
+}
+
 /// Makes the random choices of a trace. `choose(n)` returns an index below `n`; it
 /// is only called with `n >= 2`.
 pub trait Chooser {

@@ -251,6 +251,19 @@ test('the request form traces host, path, method and headers through the Gateway
   await expect(page.getByTestId('trace-verdict')).toContainText('delivered');
   await expect(page.locator('[data-testid="trace-hops"] li[data-action="gateway-route"]')).toContainText('storefront');
   await expect(page.getByTestId('trace-hops')).toContainText('payments');
+  // To the Gateway's address, with the host in a Host header line (§11.13): routed
+  // by that host, as `--host` is, and an added flow's label says the Host.
+  const dns = await page.locator('[data-testid="trace-hops"] li[data-action="dns"]').first().textContent();
+  const address = dns.match(/resolves .* to (\d+\.\d+\.\d+\.\d+)/)[1];
+  await page.getByTestId('request-host').fill(address);
+  await page.getByTestId('request-headers').fill('Host: shop.example.com\nX-Trace: 1');
+  await page.getByTestId('send-request').click();
+  await expect(page.getByTestId('trace-verdict')).toContainText('delivered');
+  await expect(page.locator('[data-testid="trace-hops"] li[data-action="gateway-route"]')).toContainText('storefront');
+  await page.getByTestId('add-flow').click();
+  await expect(page.getByTestId('traffic-message')).toContainText(`POST http://${address}/pay (Host: shop.example.com, X-Trace: 1)`);
+  await page.getByTestId('request-host').fill('shop.example.com');
+  await page.getByTestId('request-headers').fill('X-Trace: 1');
   await page.getByTestId('request-path').fill('/basket/x');
   await page.getByTestId('send-request').click();
   await expect(page.getByTestId('trace-verdict')).toContainText('redirected');

@@ -105,6 +105,16 @@ fn s11_10_request_form_parses_like_the_cli() {
         parse_http_request("a.example", "/", "GET", "no colon").unwrap_err(),
         "\"no colon\" is not a header; write it as 'Name: value'"
     );
+    // A Host header line is the Host (for gRPC the `:authority`) the request is
+    // routed by, as `--host` is; `--host` wins over it.
+    let (_, options) =
+        parse_http_request("203.0.113.40", "/", "GET", "Host: shop.example.com\nX-A: 1").unwrap();
+    assert_eq!(options.host_header(), Some("shop.example.com"));
+    let options = kubetopo::engine::trace::HttpOptions {
+        host: Some("api.example.com".to_string()),
+        ..options
+    };
+    assert_eq!(options.host_header(), Some("api.example.com"));
     // Traced, it goes where the CLI's trace goes.
     let topology = canary();
     let (destination, options) = parse_http_request("shop.example.com", "/pay", "GET", "").unwrap();

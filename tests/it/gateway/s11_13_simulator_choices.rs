@@ -105,3 +105,84 @@ fn s11_13_a_preflight_animated_as_a_flow_counts_as_answered() {
     assert!(counters.count(Verdict::Delivered) > 0, "{counters:?}");
     assert_eq!(counters.count(Verdict::Answered), 0, "{counters:?}");
 }
+
+/// §11.13: a flow the user adds is labelled with what it carries besides the URL,
+/// so two flows to one Gateway address that differ only in their Host header are
+/// told apart in the flow list; and each follows the Route its Host selects, as
+/// its trace does.
+#[test]
+fn s11_13_flows_to_one_address_are_labelled_by_their_host() {
+    use super::requests::{address, base, gateway, http_route, run, NS};
+    use kubetopo::engine::sim::request_label;
+    let route = |name: &str, host: &str, backend: &str| {
+        http_route(
+            name,
+            &format!("  parentRefs: [{{name: gw}}]\n  hostnames: [{host}]\n  rules:\n  - backendRefs: [{{name: infra-backend-{backend}, port: 8080}}]\n"),
+        )
+    };
+    let topology = run(&format!(
+        "{}{}{}{}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
+        route("a", "a.example.com", "v1"),
+        route("b", "b.example.com", "v2"),
+    ));
+    let to = format!("http://{}/", address(&topology, "gw"));
+    // The request form's headers, as typed: a Host header is the host routed by.
+    let carrying = |host: &str| HttpOptions {
+        headers: vec![("Host".to_string(), host.to_string())],
+        ..HttpOptions::default()
+    };
+    let (a, b) = (carrying("a.example.com"), carrying("b.example.com"));
+    let (label_a, label_b) = (
+        request_label("client", &to, &a),
+        request_label("client", &to, &b),
+    );
+    assert_eq!(label_a, format!("client → {to} (Host: a.example.com)"));
+    assert_ne!(label_a, label_b);
+    // The method shows when it is not GET; a plain GET is the URL alone.
+    let post = HttpOptions {
+        method: "POST".to_string(),
+        headers: vec![
+            ("Host".to_string(), "a.example.com".to_string()),
+            ("X-A".to_string(), "1".to_string()),
+        ],
+        ..HttpOptions::default()
+    };
+    assert_eq!(
+        request_label("client", &to, &post),
+        format!("client → POST {to} (Host: a.example.com, X-A: 1)")
+    );
+    assert_eq!(
+        request_label("client", &to, &HttpOptions::default()),
+        format!("client → {to}")
+    );
+
+    let flow = |label: String, http: HttpOptions| Flow {
+        label,
+        origin: FlowOrigin::User,
+        source: TraceSource::ExternalClients { n_clients: 4 },
+        destination: parse_destination(&to).unwrap(),
+        protocol: Protocol::Tcp,
+        http,
+        rate: 1.0,
+    };
+    for (label, http, backend) in [(label_a, a, "v1"), (label_b, b, "v2")] {
+        let mut simulator = Simulator::with_flows(
+            topology.clone(),
+            SimConfig::default(),
+            vec![flow(label, http)],
+        );
+        for _ in 0..200 {
+            simulator.tick();
+        }
+        let counters = simulator.counters();
+        let reached: Vec<&String> = counters.per_endpoint.keys().collect();
+        assert!(!reached.is_empty(), "{counters:?}");
+        let expected = format!("{NS}/infra-backend-{backend}-");
+        assert!(
+            reached.iter().all(|key| key.starts_with(&expected)),
+            "{reached:?}"
+        );
+    }
+}
