@@ -881,6 +881,54 @@ spec:
         .unwrap()
         .to_string()
         .starts_with("default/web-"));
+
+    // §9.2: to the controller's address, the Host header picks the rule, as
+    // `--host` or a Host header line says it; without one there is no rule for
+    // the address.
+    let address = topology.ingresses[0].addresses[0].to_string();
+    let to = trace::parse_destination(&format!("http://{address}/")).unwrap();
+    let send = |http: &trace::HttpOptions| {
+        Tracer::new(&topology).trace_http(
+            &TraceSource::External {
+                client_ip: trace::DEFAULT_CLIENT_IP,
+            },
+            &to,
+            Protocol::Tcp,
+            http,
+            &mut SeededChooser::new(3),
+        )
+    };
+    for http in [
+        trace::HttpOptions {
+            host: Some("shop.example.com".to_string()),
+            ..trace::HttpOptions::default()
+        },
+        trace::HttpOptions {
+            headers: vec![("host".to_string(), "SHOP.example.com".to_string())],
+            ..trace::HttpOptions::default()
+        },
+    ] {
+        let result = send(&http);
+        assert_eq!(
+            result.verdict,
+            Verdict::Delivered,
+            "{}",
+            trace::render_text(&result)
+        );
+        assert!(result
+            .hops
+            .iter()
+            .any(|h| h.action == HopAction::IngressRoute));
+    }
+    let result = send(&trace::HttpOptions::default());
+    assert_eq!(result.verdict, Verdict::Unresolved);
+    assert!(
+        result
+            .reason
+            .contains(&format!("no Ingress rule matches host {address}")),
+        "{}",
+        result.reason
+    );
 }
 
 // --- Snapshots on the corpus --------------------------------------------------------------------

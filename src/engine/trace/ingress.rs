@@ -48,6 +48,10 @@ impl<'r, 't> Run<'r, 't> {
             let reason = format!("no Gateway owns {host} or claims it on port {} with an HTTP listener, and Ingress does not carry gRPC calls here", port.unwrap_or(80));
             return self.hops.unresolved(&client.at, url, reason);
         }
+        // The controller routes by the Host header: `--host`, or a Host header
+        // line, when the URL names an address.
+        let host = self.http_options.host_header().unwrap_or(host).to_string();
+        let host = host.as_str();
         let Some((ingress, route, why)) = self.match_ingress(host, path) else {
             let n_routes: usize = self
                 .topology()

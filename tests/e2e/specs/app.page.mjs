@@ -1,6 +1,14 @@
 // Page object for kubetopo: every spec talks to the app through this.
 import { expect } from '@playwright/test';
 
+/** The box of `locator` on screen. The drop markers are written anew a few times a
+ * second, so one can be replaced while it is measured: this measures until one stays. */
+export async function steadyBox(locator) {
+  let box = null;
+  await expect.poll(async () => (box = await locator.boundingBox({ timeout: 1000 }).catch(() => null))).not.toBeNull();
+  return box;
+}
+
 export class App {
   constructor(page) {
     this.page = page;

@@ -1,15 +1,7 @@
 // The picture explains itself (issue #10): NetworkPolicies as the engine decides
 // them, what-if state you can trust, drops you cannot miss, and find.
 import { test, expect } from '@playwright/test';
-import { App } from './app.page.mjs';
-
-/** The box of `locator` on screen. The drop markers are written anew a few times a
- * second, so one can be replaced while it is measured: this measures until one stays. */
-async function steadyBox(locator) {
-  let box = null;
-  await expect.poll(async () => (box = await locator.boundingBox({ timeout: 1000 }).catch(() => null))).not.toBeNull();
-  return box;
-}
+import { App, steadyBox } from './app.page.mjs';
 
 /** The key (place and reason) of the drop marker that has the focus, or null. */
 const focusedDropMarker = (page) => page.evaluate(() => document.activeElement?.closest('[data-testid="drop-marker"]')?.dataset.key ?? null);

@@ -20,7 +20,7 @@
 // The boutique's NetworkPolicies allow exactly its inferred call graph, so the
 // default flows add a few connections the policies deny (`denied_flows`, §8.5).
 import { test, expect } from '@playwright/test';
-import { App } from './app.page.mjs';
+import { App, steadyBox } from './app.page.mjs';
 
 const POLL = { timeout: 20_000 };
 
@@ -286,7 +286,7 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
   // Hovering a marker's ring shows the full reason, where it is dropped: the
   // ring's line takes the pointer, and its title is the browser's tooltip there.
   const hoveredMarker = denied.first();
-  const ring = await hoveredMarker.locator('circle').boundingBox();
+  const ring = await steadyBox(hoveredMarker.locator('circle'));
   const centre = { x: ring.x + ring.width / 2, y: ring.y + ring.height / 2 };
   const onLine = { x: centre.x + 8.5, y: centre.y };
   const hovered = await page.evaluate(({ x, y }) => {

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { App } from './app.page.mjs';
+import { App, steadyBox } from './app.page.mjs';
 
 const delivered = async (page, endpointPrefix) => {
   const cells = page.locator(`[data-testid="endpoint-counter"][data-endpoint^="${endpointPrefix}"] td[data-count]`);
@@ -74,9 +74,7 @@ test('externalTrafficPolicy Local: NodePort traffic to a node without a local en
   // the pointer (its title is the tooltip there); inside, the pointer goes through.
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('trace-layer').getByTestId('trace-badge')).toHaveCount(0);
-  // The markers are written anew a few times a second: measure until one stays.
-  let ring = null;
-  await expect.poll(async () => (ring = await marker.locator('circle').boundingBox({ timeout: 1000 }).catch(() => null))).not.toBeNull();
+  const ring = await steadyBox(marker.locator('circle'));
   const hits = await page.evaluate(({ x, y, r }) => [x + r, x - r, x].map((at) =>
     Boolean(document.elementFromPoint(at, y)?.closest('[data-testid="drop-marker"]'))), { x: ring.x + ring.width / 2, y: ring.y + ring.height / 2, r: 8.5 });
   expect(hits).toEqual([true, true, false]);

@@ -8,6 +8,20 @@ use kubetopo::engine::trace::{parse_destination, HttpOptions, TraceSource, Verdi
 
 use super::requests::{filter_hops, outcome, send, split_route, Request};
 
+/// A flow as the trace form adds it: from external clients to `to`, carrying
+/// `http`, one connection per tick.
+fn user_flow(label: String, to: &str, http: HttpOptions) -> Flow {
+    Flow {
+        label,
+        origin: FlowOrigin::User,
+        source: TraceSource::ExternalClients { n_clients: 4 },
+        destination: parse_destination(to).unwrap(),
+        protocol: Protocol::Tcp,
+        http,
+        rate: 1.0,
+    }
+}
+
 /// §11.13: a RequestRedirect on a backendRef answers the redirect for the requests
 /// the weighted choice sends to that backend, and the other backend still serves its
 /// share.
@@ -57,21 +71,19 @@ fn s11_13_a_preflight_animated_as_a_flow_counts_as_answered() {
         "    filters:\n    - type: CORS\n      cors: {allowOrigins: [\"https://app.example.com\"], allowMethods: [GET, PUT]}\n",
         "    - {name: infra-backend-v1, port: 8080}\n",
     );
-    let flow = |method: &str, headers: &[(&str, &str)]| Flow {
-        label: format!("{method} /items"),
-        origin: FlowOrigin::User,
-        source: TraceSource::ExternalClients { n_clients: 4 },
-        destination: parse_destination(&format!("http://{ip}/items")).unwrap(),
-        protocol: Protocol::Tcp,
-        http: HttpOptions {
-            method: method.to_string(),
-            headers: headers
-                .iter()
-                .map(|(name, value)| (name.to_string(), value.to_string()))
-                .collect(),
-            ..HttpOptions::default()
-        },
-        rate: 1.0,
+    let flow = |method: &str, headers: &[(&str, &str)]| {
+        user_flow(
+            format!("{method} /items"),
+            &format!("http://{ip}/items"),
+            HttpOptions {
+                method: method.to_string(),
+                headers: headers
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.to_string()))
+                    .collect(),
+                ..HttpOptions::default()
+            },
+        )
     };
     let preflight = flow(
         "OPTIONS",
@@ -158,20 +170,11 @@ fn s11_13_flows_to_one_address_are_labelled_by_their_host() {
         format!("client → {to}")
     );
 
-    let flow = |label: String, http: HttpOptions| Flow {
-        label,
-        origin: FlowOrigin::User,
-        source: TraceSource::ExternalClients { n_clients: 4 },
-        destination: parse_destination(&to).unwrap(),
-        protocol: Protocol::Tcp,
-        http,
-        rate: 1.0,
-    };
     for (label, http, backend) in [(label_a, a, "v1"), (label_b, b, "v2")] {
         let mut simulator = Simulator::with_flows(
             topology.clone(),
             SimConfig::default(),
-            vec![flow(label, http)],
+            vec![user_flow(label, &to, http)],
         );
         for _ in 0..200 {
             simulator.tick();
