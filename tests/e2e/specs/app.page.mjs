@@ -31,6 +31,13 @@ export class App {
     await this.waitForGraph();
   }
 
+  /** Opens the app fresh and loads the sample `id`, until its shape `shape` is drawn. */
+  async openSample(id, shape) {
+    await this.openFresh();
+    await this.page.getByTestId('samples').selectOption(id);
+    await expect(this.shape(shape)).toBeVisible();
+  }
+
   async waitForGraph() {
     await expect(this.graph).toHaveAttribute('data-pods', /\d+/);
   }

@@ -3,6 +3,14 @@
 import { test, expect } from '@playwright/test';
 import { App, steadyBox } from './app.page.mjs';
 
+/** The local-lb sample, its flows at half the default load: a slow rise of drops. */
+async function openLocalLb(page) {
+  const app = new App(page);
+  await app.openSample('local-lb', 'svc:default/echo');
+  await page.getByTestId('load').fill('0.5');
+  return app;
+}
+
 /** The key (place and reason) of the drop marker that has the focus, or null. */
 const focusedDropMarker = (page) => page.evaluate(() => document.activeElement?.closest('[data-testid="drop-marker"]')?.dataset.key ?? null);
 
@@ -88,11 +96,7 @@ test('state: each what-if edit can be undone; scaling to 0 speaks of the edit; a
 });
 
 test('drops: local-lb sends to every NodePort and the LB; counters per node and Service, labelled markers, click a flow to trace it', async ({ page }) => {
-  const app = new App(page);
-  await app.openFresh();
-  await page.getByTestId('samples').selectOption('local-lb');
-  await expect(app.shape('svc:default/echo')).toBeVisible();
-  await page.getByTestId('load').fill('0.5');
+  const app = await openLocalLb(page);
   const echo = page.locator('[data-testid="service-counter"][data-key="default/echo"]');
   await expect.poll(async () => Number(await echo.getAttribute('data-dropped')), { timeout: 20_000 }).toBeGreaterThan(0);
   await expect.poll(async () => Number(await echo.getAttribute('data-delivered')), { timeout: 20_000 }).toBeGreaterThan(0);
@@ -207,11 +211,7 @@ test('drops: local-lb sends to every NodePort and the LB; counters per node and 
 
 test('drops at 1024x768: Tab reaches a marker, its ring and reason are whole in the graph, and a resize keeps its focus', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 768 });
-  const app = new App(page);
-  await app.openFresh();
-  await page.getByTestId('samples').selectOption('local-lb');
-  await expect(app.shape('svc:default/echo')).toBeVisible();
-  await page.getByTestId('load').fill('0.5');
+  const app = await openLocalLb(page);
   const marker = page.locator('[data-testid="drop-marker"][data-label="no local endpoint"]').first();
   await expect(marker).toBeAttached({ timeout: 20_000 });
   const focusedMarker = () => focusedDropMarker(page);

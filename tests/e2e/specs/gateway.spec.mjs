@@ -262,6 +262,13 @@ test('the request form traces host, path, method and headers through the Gateway
   await expect(page.locator('[data-testid="trace-hops"] li[data-action="gateway-route"]')).toContainText('storefront');
   await page.getByTestId('add-flow').click();
   await expect(page.getByTestId('traffic-message')).toContainText(`POST http://${address}/pay (Host: shop.example.com, X-Trace: 1)`);
+  for (const [width, height, name] of [[1440, 900, 'gateway-request-host'], [1024, 768, 'gateway-request-host-1024x768']]) {
+    await page.setViewportSize({ width, height });
+    await page.getByTestId('traffic-message').scrollIntoViewIfNeeded();
+    await expect(page.getByTestId('trace-verdict')).toBeVisible();
+    await app.screenshot(name);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByTestId('request-host').fill('shop.example.com');
   await page.getByTestId('request-headers').fill('X-Trace: 1');
   await page.getByTestId('request-path').fill('/basket/x');

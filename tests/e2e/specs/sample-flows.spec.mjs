@@ -104,9 +104,7 @@ async function expectDropLabelsReadable(page, n) {
 
 async function openSample(page, id, shape) {
   const app = new App(page);
-  await app.openFresh();
-  await page.getByTestId('samples').selectOption(id);
-  await expect(app.shape(shape)).toBeVisible();
+  await app.openSample(id, shape);
   return app;
 }
 
