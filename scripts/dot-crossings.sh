@@ -20,8 +20,9 @@ compare() {
 }
 compare "online-boutique + netpol" samples/online-boutique.yaml samples/online-boutique-netpol.yaml
 compare guestbook samples/guestbook.yaml
-compare ingress-nginx-cloud samples/ingress-nginx-cloud.yaml
+compare ingress-nginx samples/ingress-nginx-cloud.yaml samples/ingress-nginx-app.yaml
 compare headless-statefulset samples/headless-statefulset.yaml
 compare local-loadbalancer samples/local-loadbalancer.yaml
+compare gateway-canary samples/gateway-canary.yaml
 # The 200-Service generated cluster of tests/it/crossings.rs.
 compare "synthetic:200,2,12,5" synthetic:200,2,12,5

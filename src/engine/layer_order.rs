@@ -128,21 +128,36 @@ pub fn order_layers(left: &mut Layer, right: &mut Layer, links: &[(usize, usize)
             &right.positions(&right_linked),
         )
     };
+    // Sweeps that start from the left column's order and sweeps that start from
+    // the right's can settle in different local minima: both run from the initial
+    // order, and the fewer crossings win (ties go to the left start).
+    let initial = (left.clone(), right.clone());
     let mut best = (count(left, right), left.clone(), right.clone());
-    for _ in 0..MAX_SWEEPS {
-        let before = best.0;
-        let left_positions = left.positions(&left_linked);
-        barycenter_sweep(right, links, |(a, b)| (b, left_positions[a]));
-        transpose(right, links, |(a, b)| (b, left_positions[a]));
-        let right_positions = right.positions(&right_linked);
-        barycenter_sweep(left, &flipped, |(b, a)| (a, right_positions[b]));
-        transpose(left, &flipped, |(b, a)| (a, right_positions[b]));
-        let now = count(left, right);
-        if now < best.0 {
-            best = (now, left.clone(), right.clone());
-        }
-        if best.0 == 0 || (best.0 >= before && now >= before) {
+    for start_right in [false, true] {
+        if best.0 == 0 {
             break;
+        }
+        if start_right {
+            (*left, *right) = initial.clone();
+        }
+        let mut run_best = usize::MAX;
+        for sweep in 0..MAX_SWEEPS {
+            if sweep > 0 || !start_right {
+                let left_positions = left.positions(&left_linked);
+                barycenter_sweep(right, links, |(a, b)| (b, left_positions[a]));
+                transpose(right, links, |(a, b)| (b, left_positions[a]));
+            }
+            let right_positions = right.positions(&right_linked);
+            barycenter_sweep(left, &flipped, |(b, a)| (a, right_positions[b]));
+            transpose(left, &flipped, |(b, a)| (a, right_positions[b]));
+            let now = count(left, right);
+            if now < best.0 {
+                best = (now, left.clone(), right.clone());
+            }
+            if now >= run_best || best.0 == 0 {
+                break;
+            }
+            run_best = now;
         }
     }
     *left = best.1;

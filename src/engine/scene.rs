@@ -930,6 +930,8 @@ pub async fn build_scene_pausable(
                 .iter()
                 .map(|r| r.host.as_deref().unwrap_or("*"))
                 .collect_set();
+            // The box names a single host: its edges' labels say only the paths.
+            let one_host = hosts.len() == 1;
             scene.push(Shape {
                 id: id.clone(),
                 kind: ShapeKind::Box,
@@ -985,7 +987,10 @@ pub async fn build_scene_pausable(
             for (target, routes) in by_target {
                 let matches: Vec<String> = routes
                     .iter()
-                    .map(|route| format!("{}{}", route.host.as_deref().unwrap_or(""), route.path))
+                    .map(|route| match &route.host {
+                        Some(host) if !one_host => format!("{host}{}", route.path),
+                        _ => route.path.clone(),
+                    })
                     .collect();
                 let route_edge = labelled_edge(
                     &scene,

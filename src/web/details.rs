@@ -29,10 +29,12 @@ pub fn DetailsPanel() -> impl IntoView {
     view! {
         <aside class="details" aria-label="Details" data-testid="details">
             <super::trace_overlay::TracePanel />
-            <TileControls />
-            {body}
-            <super::traffic::TrafficPanel />
-            <super::flows::FlowsPanel />
+            <div class="details-body">
+                <TileControls />
+                {body}
+                <super::traffic::TrafficPanel />
+                <super::flows::FlowsPanel />
+            </div>
         </aside>
     }
 }

@@ -1490,35 +1490,22 @@ fn flip(elements: &[web_sys::Element], shown: &Positions, wanted: &Positions, at
     }
 }
 
+/// The legend's entries: static markup kept in `index.html` (`<template
+/// id="kt-legend">`), which the browser parses, rather than text in the wasm.
+fn legend_markup() -> String {
+    leptos::prelude::document()
+        .get_element_by_id("kt-legend")
+        .map(|template| template.inner_html())
+        .unwrap_or_default()
+}
+
 #[component]
 fn Legend() -> impl IntoView {
     let open = RwSignal::new(false);
     view! {
         <div class="legend" class:open=move || open.get()>
             <button type="button" aria-expanded=move || open.get().to_string() data-testid="legend-toggle" on:click=move |ev: leptos::ev::MouseEvent| { ev.stop_propagation(); open.update(|o| *o = !*o); }>"Legend"</button>
-            <dl>
-                <dt><span class="swatch service cluster-ip"></span></dt><dd>"ClusterIP"</dd>
-                <dt><span class="swatch service node-port-type"></span></dt><dd>"NodePort"</dd>
-                <dt><span class="swatch service load-balancer-type"></span></dt><dd>"LoadBalancer"</dd>
-                <dt><span class="swatch service external-name"></span></dt><dd>"ExternalName"</dd>
-                <dt><span class="swatch service headless"></span></dt><dd>"Headless"</dd>
-                <dt><span class="swatch pod ready"></span></dt><dd>"Pod ready"</dd>
-                <dt><span class="swatch pod not-ready"></span></dt><dd>"Pod not ready"</dd>
-                <dt><span class="swatch pod terminating"></span></dt><dd>"Pod terminating"</dd>
-                <dt><span class="swatch line endpoint arrow"></span></dt><dd>"Service → endpoint, labelled :port → target port"</dd>
-                <dt><span class="swatch line not-ready arrow"></span></dt><dd>"Endpoint not ready"</dd>
-                <dt><span class="swatch line route arrow"></span></dt><dd>"Ingress or Gateway route, labelled with its match and weight"</dd>
-                <dt><span class="swatch gateway"></span></dt><dd>"Gateway, one row per listener: port, protocol, hostname, Routes"</dd>
-                <dt><span class="swatch line rejected arrow"></span></dt><dd>"Route not accepted, or backend not resolved (reason on hover)"</dd>
-                <dt><span class="swatch line dependency arrow"></span></dt><dd>"Inferred dependency: workload → Service, one bundle per workload"</dd>
-                <dt><span class="swatch line node-port arrow"></span></dt><dd>"Load balancer → node (around the top)"</dd>
-                <dt><span class="swatch line unhealthy arrow"></span></dt><dd>"Node drops (ETP Local)"</dd>
-                <dt><span class="swatch badge-error"></span></dt><dd>"Has errors / warnings"</dd>
-                <dt><span class="swatch line policy-allowed"></span></dt><dd>"Policies: allowed, per port"</dd>
-                <dt><span class="swatch line policy-denied"></span></dt><dd>"Policies: denied (×)"</dd>
-                <dt><span class="swatch shield isolated"></span></dt><dd>"Isolated by a NetworkPolicy"</dd>
-                <dt><span class="swatch shield"></span></dt><dd>"Not selected by any policy: not isolated"</dd>
-            </dl>
+            <dl inner_html=legend_markup()></dl>
         </div>
     }
 }

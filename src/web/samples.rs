@@ -32,8 +32,8 @@ pub const SAMPLES: &[Sample] = &[
     },
     Sample {
         id: "ingress-nginx",
-        title: "ingress-nginx (cloud)",
-        files: &["ingress-nginx-cloud.yaml"],
+        title: "ingress-nginx (cloud) with an Ingress",
+        files: &["ingress-nginx-cloud.yaml", "ingress-nginx-app.yaml"],
     },
     Sample {
         id: "statefulset",

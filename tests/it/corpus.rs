@@ -33,6 +33,7 @@ const CORPUS_FILES: &[&str] = &[
     "gateway-canary.yaml",
     "guestbook.yaml",
     "headless-statefulset.yaml",
+    "ingress-nginx-app.yaml",
     "ingress-nginx-cloud.yaml",
     "local-loadbalancer.yaml",
     "online-boutique-netpol.yaml",
@@ -602,6 +603,69 @@ fn ingress_nginx_cloud() {
         "{:?}",
         topology.dependencies
     );
+}
+
+/// The "ingress-nginx" sample: the controller above and `ingress-nginx-app.yaml`,
+/// an Ingress of class `nginx` with `/` and `/api` (§9). The Ingress takes the
+/// class's controller and its Service, and its address is that Service's load
+/// balancer address (§9.3); each path resolves to its own Service's port (§9.1).
+#[test]
+fn ingress_nginx_with_its_app() {
+    let topology = check(
+        "ingress-nginx-with-app",
+        &["ingress-nginx-cloud.yaml", "ingress-nginx-app.yaml"],
+    );
+    check_invariants(&topology);
+    assert!(
+        topology
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == Severity::Info),
+        "{:?}",
+        topology.diagnostics
+    );
+    let [ingress] = &topology.ingresses[..] else {
+        panic!("one Ingress: {:?}", topology.ingresses);
+    };
+    assert_eq!(ingress.controller.as_deref(), Some("k8s.io/ingress-nginx"));
+    assert_eq!(
+        ingress.controller_service.as_ref().map(ToString::to_string),
+        Some("ingress-nginx/ingress-nginx-controller".to_string())
+    );
+    let controller = service(&topology, "ingress-nginx/ingress-nginx-controller");
+    assert_eq!(ingress.addresses, controller.load_balancer_ips);
+    let routes: Vec<(Option<&str>, &str, String, Option<i64>)> = ingress
+        .routes
+        .iter()
+        .map(|r| {
+            (
+                r.host.as_deref(),
+                r.path.as_str(),
+                r.service.to_string(),
+                r.resolved_port,
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            (
+                Some("shop.example.com"),
+                "/",
+                "shop/storefront".into(),
+                Some(80)
+            ),
+            (
+                Some("shop.example.com"),
+                "/api",
+                "shop/orders-api".into(),
+                Some(8080)
+            ),
+        ]
+    );
+    for name in ["shop/storefront", "shop/orders-api"] {
+        assert_eq!(service(&topology, name).endpoints.len(), 2, "{name}");
+    }
 }
 
 const BOUTIQUE_BACKENDS: &[(&str, i64, &str, i64)] = &[

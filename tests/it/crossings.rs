@@ -244,7 +244,7 @@ fn generated_200() -> Topology {
 /// it if the scene's shapes or edges change (not their order or geometry).
 #[test]
 fn every_sample_and_a_generated_cluster_cross_no_more_than_dot() {
-    let cases: [(&str, Topology, usize); 6] = [
+    let cases: [(&str, Topology, usize); 7] = [
         (
             "online-boutique + netpol",
             samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]),
@@ -252,9 +252,9 @@ fn every_sample_and_a_generated_cluster_cross_no_more_than_dot() {
         ),
         ("guestbook", samples(&["guestbook.yaml"]), 6),
         (
-            "ingress-nginx-cloud",
-            samples(&["ingress-nginx-cloud.yaml"]),
-            0,
+            "ingress-nginx",
+            samples(&["ingress-nginx-cloud.yaml", "ingress-nginx-app.yaml"]),
+            1,
         ),
         (
             "headless-statefulset",
@@ -266,6 +266,7 @@ fn every_sample_and_a_generated_cluster_cross_no_more_than_dot() {
             samples(&["local-loadbalancer.yaml"]),
             0,
         ),
+        ("gateway-canary", samples(&["gateway-canary.yaml"]), 31),
         ("synthetic:200,2,12,5", generated_200(), 44_976),
     ];
     let mut report = Vec::new();
@@ -377,26 +378,56 @@ fn endpoint_edges_carry_the_port_mapping_and_routes_their_paths() {
         .collect();
     assert_eq!(
         labels,
+        BTreeSet::from([("svc:default/api", "/api, /v2"), ("svc:default/web", "/")])
+    );
+    // Drawn whole or not at all (§13.2): without the host, both fit between the
+    // Ingress box and the Services' island.
+    let svg = svg_elements(&ingress, Tooltips::Omitted);
+    assert!(svg.contains(">/</text>"));
+    assert!(svg.contains(">/api, /v2</text>"));
+
+    // With rules for two hosts, the box names both, and each path says its host.
+    let two_hosts = INGRESS_TWO_PATHS.replacen(
+        "      - {path: /v2",
+        "  - host: v2.shop.example\n    http:\n      paths:\n      - {path: /v2",
+        1,
+    );
+    let ingress = cluster_scene(&analyze(
+        &[SourceFile::new("ingress.yaml", two_hosts)],
+        &Config::default(),
+    ));
+    let shape = ingress
+        .shape("ing:default/shop")
+        .expect("the Ingress's box");
+    assert_eq!(shape.sublabel, "shop.example, v2.shop.example");
+    let labels: BTreeSet<(&str, &str)> = ingress
+        .edges
+        .iter()
+        .filter(|e| e.class == "route")
+        .map(|route| {
+            (
+                route.to.as_str(),
+                route.label.as_ref().unwrap().text.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
         BTreeSet::from([
-            ("svc:default/api", "shop.example/api, shop.example/v2"),
+            ("svc:default/api", "shop.example/api, v2.shop.example/v2"),
             ("svc:default/web", "shop.example/")
         ])
     );
-    // Drawn whole or not at all (§13.2): "shop.example/" fits between the Ingress
-    // box and the Service's island; the two paths together are wider than that
-    // gap, so their label is written empty (the edge's hover text gives them).
-    let svg = svg_elements(&ingress, Tooltips::Omitted);
-    assert!(svg.contains(">shop.example/</text>"));
-    assert!(!svg.contains("shop.example/v2</text>"));
     let rooms = kubetopo::engine::scene::label_rooms(&ingress);
     let (_, room) = rooms
         .iter()
         .find(|(edge, _)| {
-            ingress.edges[*edge].label.as_ref().unwrap().text == "shop.example/api, shop.example/v2"
+            ingress.edges[*edge].label.as_ref().unwrap().text
+                == "shop.example/api, v2.shop.example/v2"
         })
         .unwrap();
     assert!(
-        room.width.is_finite() && room.width < 34.0 * 5.0,
+        room.width.is_finite() && room.width < 36.0 * 5.0,
         "{}",
         room.width
     );

@@ -864,3 +864,58 @@ fn s6_a_per_pod_name_of_a_headless_service_reaches_that_pod_alone() {
         .collect();
     assert_eq!(reached, ["default/web-0"], "{:?}", counters.per_endpoint);
 }
+
+/// §9.2, §9.3, issue #10 ("each sample's default flows demonstrate its point"): the
+/// ingress-nginx sample's Ingress sends `/` to the storefront and `/api` to the API.
+/// Its default flows are one per path, each entering through the controller's load
+/// balancer and reaching only the pods of its own path's Service.
+#[test]
+fn s9_the_ingress_nginx_samples_flows_take_each_path_to_its_own_service() {
+    let topology = crate::common::samples(&["ingress-nginx-cloud.yaml", "ingress-nginx-app.yaml"]);
+    let mut simulator = Simulator::new(topology, quiet(SimConfig::default()));
+    let ingress_flows: Vec<(usize, String)> = simulator
+        .flows()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.label.contains("Ingress shop/shop"))
+        .map(|(i, f)| (i, f.label.clone()))
+        .collect();
+    let labels: Vec<&str> = ingress_flows.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "external → Ingress shop/shop http://shop.example.com/",
+            "external → Ingress shop/shop http://shop.example.com/api",
+        ]
+    );
+    for ((flow, label), pods) in ingress_flows
+        .iter()
+        .zip(["shop/storefront-", "shop/orders-api-"])
+    {
+        for _ in 0..20 {
+            let path = simulator.open_connection(*flow).expect("a path");
+            assert_eq!(
+                simulator.path(path).unwrap().verdict,
+                Verdict::Delivered,
+                "{label}"
+            );
+            let endpoint = endpoint_of(&simulator, path).expect("an endpoint");
+            assert!(endpoint.starts_with(pods), "{label} reached {endpoint}");
+        }
+    }
+    // Both paths are drawn on the Ingress's edges, each labelled with its path
+    // alone, since the Ingress's box names its one host (§13.2 says where the
+    // picture shows each label).
+    let scene = kubetopo::engine::scene::build_scene(
+        simulator.topology(),
+        kubetopo::engine::scene::View::Cluster,
+        &kubetopo::engine::scene::Filter::default(),
+    );
+    let labels: Vec<&str> = scene
+        .edges
+        .iter()
+        .filter(|e| e.from.starts_with("ing:"))
+        .filter_map(|e| e.label.as_ref().map(|l| l.text.as_str()))
+        .collect();
+    assert_eq!(labels, ["/", "/api"]);
+}

@@ -7,7 +7,8 @@ import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
 
 // The ingress-nginx sample's controller, and the guestbook with the Ingresses of the
-// CLI's migration test.
+// CLI's migration test, pasted over the sample's first file; its second file, the
+// shop app with its Ingress, stays.
 const INPUT = [
   readFileSync('samples/ingress-nginx-cloud.yaml', 'utf8'),
   readFileSync('samples/guestbook.yaml', 'utf8'),
@@ -66,7 +67,7 @@ test('an Ingress migrates to Gateway API YAML with its diagnostics, to copy, dow
   // and its routes are analysed beside the Ingresses.
   await deliver(app, page, text, 'default-legacy-gateway-api.yaml');
   expect(await app.workspaceLabels()).toEqual(expect.arrayContaining([
-    expect.stringMatching(/^Sample: ingress-nginx \(cloud\) \(Gateway API\)/),
+    expect.stringMatching(/^Sample: ingress-nginx \(cloud\) with an Ingress \(Gateway API\)/),
   ]));
   await app.screenshot('migrate-opened');
 
@@ -96,9 +97,10 @@ test('every Ingress migrates at once from the overview, with the diagnostics of 
   const yaml = app.details.getByTestId('migrate-yaml');
   await expect(yaml).toContainText('kind: Gateway\n');
   const text = await yaml.textContent();
-  // The routes of all three Ingresses that have a main rule, the canary merged
-  // into guestbook's as a weighted backend.
+  // The routes of all four Ingresses that have a main rule (the sample's shop and
+  // the three pasted), the canary merged into guestbook's as a weighted backend.
   for (const name of [
+    'shop-shop-example-com',
     'admin-admin-example-com-redirect',
     'guestbook-guestbook-example-com',
     'guestbook-guestbook-example-com-redirect',
@@ -107,7 +109,7 @@ test('every Ingress migrates at once from the overview, with the diagnostics of 
   ]) {
     expect(text).toContain(`name: ${name}\n`);
   }
-  expect(text.match(/^kind: HTTPRoute$/gm)).toHaveLength(5);
+  expect(text.match(/^kind: HTTPRoute$/gm)).toHaveLength(6);
   expect(text).toContain('weight: 20');
   // The diagnostics of every Ingress, not only one's.
   const diagnostics = app.details.getByTestId('migration').locator('.object-diagnostic');

@@ -154,15 +154,18 @@ test('gateway-canary: the Gateway splits /cart 90/10 between stable and canary, 
   await app.assertClean();
 });
 
-test('ingress-nginx: traffic enters through the cloud load balancer to the controller, which avoids the NodePort drops of externalTrafficPolicy Local', async ({ page }) => {
+test('ingress-nginx: traffic enters through the cloud load balancer to the controller, which avoids the NodePort drops of externalTrafficPolicy Local and proxies each Ingress path to its own Service', async ({ page }) => {
   const app = await openSample(page, 'ingress-nginx', 'svc:ingress-nginx/ingress-nginx-controller');
   await page.getByTestId('load').fill('2');
   const key = 'ingress-nginx/ingress-nginx-controller';
   await expect.poll(async () => (await serviceCounts(page, key)).delivered, POLL).toBeGreaterThan(20);
-  // The controller's pods are the only endpoints that receive anything.
+  // What comes in reaches the controller's pods, and, through the Ingress
+  // shop/shop, the pods of the Service of each path: `/` the storefront, `/api`
+  // the orders API. Nothing else receives anything.
+  await expect.poll(() => deliveredTo(page, (e) => e.startsWith('shop/storefront-')), POLL).toBeGreaterThan(0);
+  await expect.poll(() => deliveredTo(page, (e) => e.startsWith('shop/orders-api-')), POLL).toBeGreaterThan(0);
   const endpoints = Object.keys(await endpointCounts(page));
-  expect(endpoints.length).toBeGreaterThan(0);
-  expect(endpoints.filter((e) => !e.startsWith('ingress-nginx/ingress-nginx-controller-'))).toEqual([]);
+  expect(endpoints.filter((e) => !/^(ingress-nginx\/ingress-nginx-controller-|shop\/storefront-|shop\/orders-api-)/.test(e))).toEqual([]);
   // NodePort traffic to a node without the controller is dropped (Local); the load
   // balancer's health check sends only to a node with one.
   await expect.poll(async () => (await serviceCounts(page, key)).dropped, POLL).toBeGreaterThan(0);
@@ -184,7 +187,23 @@ test('ingress-nginx: traffic enters through the cloud load balancer to the contr
   await expect(badges(page, 'load-balancer')).toHaveCount(1);
   await expect(badges(page, 'load-balancer')).toContainText('LB');
   await expect(badges(page, 'deliver')).toContainText('pod');
+  // A request for /api, traced from the flow list: the Ingress's rule picks the
+  // orders API, and the controller opens its own connection to one of its pods.
+  await traceFromFlowList(page, 'Ingress shop/shop http://shop.example.com/api', 'delivered');
+  await expect(page.getByTestId('trace-verdict')).toContainText(/delivered to shop\/orders-api-/);
+  await expect(hops(page, 'ingress-route')).toContainText('path /api (Prefix)');
+  await expect(hops(page, 'proxy')).toHaveCount(1);
+  await expect(badges(page, 'ingress-route')).toHaveCount(1);
+  await expect(badges(page, 'deliver')).toHaveCount(2);
+  // The Ingress's two edges say their paths; its box says the host.
+  await expect(app.shape('ing:shop/shop')).toContainText('shop.example.com');
+  for (const path of ['/', '/api']) {
+    await expect(page.locator('.graph .edge-label').filter({ hasText: new RegExp(`^${path.replace('/', '\\/')}$`) })).toHaveCount(1);
+  }
   await app.screenshot('sample-flows-ingress-nginx');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(page.getByTestId('trace-verdict-mark')).toBeVisible();
+  await app.screenshot('sample-flows-ingress-nginx-1024x768');
   await app.assertClean();
 });
 
