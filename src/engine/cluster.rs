@@ -71,30 +71,35 @@ pub struct Cluster {
     pub pods: Vec<ClusterPod>,
 }
 
-/// The cluster's nodes looked up by name: for an endpoint's zone (§4) and a node's
-/// address (§8). One map type for every such lookup keeps the wasm small.
+/// The cluster's nodes looked up by name: for an endpoint's zone (§4), a node's
+/// address (§8) and a pod's pinned node (§7). The nodes' positions sorted by name,
+/// searched by halving: no B-tree of its own, which would add a copy of the
+/// B-tree's code to the wasm for this key type alone.
 #[derive(Clone, Debug)]
 pub struct NodesByName<'a> {
     nodes: &'a [ClusterNode],
-    positions: BTreeMap<&'a str, usize>,
+    by_name: Vec<usize>,
 }
 
 impl<'a> NodesByName<'a> {
     pub fn new(nodes: &'a [ClusterNode]) -> NodesByName<'a> {
-        NodesByName {
-            nodes,
-            positions: nodes
-                .iter()
-                .enumerate()
-                .map(|(position, node)| (node.name.as_str(), position))
-                .collect_map(),
-        }
+        let mut by_name: Vec<usize> = (0..nodes.len()).collect();
+        by_name.sort_compact_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name));
+        NodesByName { nodes, by_name }
+    }
+
+    /// The position in the slice of the node named `name`; of two nodes with one
+    /// name (which ingest does not leave), the last, as a map built in order keeps.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let end = self
+            .by_name
+            .partition_point(|&p| self.nodes[p].name.as_str() <= name);
+        let last = *self.by_name.get(end.checked_sub(1)?)?;
+        (self.nodes[last].name == name).then_some(last)
     }
 
     pub fn get(&self, name: &str) -> Option<&'a ClusterNode> {
-        self.positions
-            .get(name)
-            .map(|&position| &self.nodes[position])
+        self.position(name).map(|position| &self.nodes[position])
     }
 
     /// The zone of the named node, when it is known and has one.
@@ -697,7 +702,7 @@ struct PodBuilder<'a> {
     config: &'a Config,
     /// Next free host index in each node's pod CIDR (starting at .2: .1 is the bridge).
     next_host: Vec<u64>,
-    node_index: BTreeMap<&'a str, usize>,
+    node_index: NodesByName<'a>,
     /// Nodes ordered so that neighbours sit in different zones: round robin over zones.
     zone_interleaved: Vec<usize>,
     unconstrained_candidates: Option<Vec<usize>>,
@@ -709,11 +714,7 @@ impl<'a> PodBuilder<'a> {
             nodes,
             config,
             next_host: vec![2; nodes.len()],
-            node_index: nodes
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.name.as_str(), i))
-                .collect_map(),
+            node_index: NodesByName::new(nodes),
             zone_interleaved: zone_interleaved(nodes),
             unconstrained_candidates: None,
         }
@@ -766,10 +767,7 @@ impl<'a> PodBuilder<'a> {
             }
         }
         if !has_status {
-            if let Some(index) = node
-                .as_deref()
-                .and_then(|n| self.node_index.get(n).copied())
-            {
+            if let Some(index) = node.as_deref().and_then(|n| self.node_index.position(n)) {
                 if pod.spec.host_network {
                     ips.push(self.nodes[index].internal_ip);
                 } else {

@@ -134,6 +134,7 @@ pub fn layout_on_screen(overlay: &TraceOverlay, texts: Vec<Rect>, screen: Screen
                 badge.slot,
                 badge_width(badge.action),
                 BADGE_H,
+                false,
             )
         })
         .collect();
@@ -143,6 +144,7 @@ pub fn layout_on_screen(overlay: &TraceOverlay, texts: Vec<Rect>, screen: Screen
             verdict.slot,
             verdict_width(&verdict.text),
             VERDICT_H,
+            false,
         )
     });
     ScreenMarks { badges, verdict }
@@ -185,9 +187,11 @@ pub fn node_drop_marker(own: &Rect, anchor: (f64, f64), boxes: &[Rect], k: f64) 
 
 /// Lays out labels beside points of the scene on `screen`, in order, the way
 /// [`layout_on_screen`] lays out badges: each `(point, width)` gets a box `width`
-/// by [`LABEL_H`] pixels right of its point (or left, when nearer), never over the
-/// picture's `texts` nor a label placed before it. The drop markers' reasons
-/// (§13.5) are written there, at a fixed size at any zoom.
+/// by [`LABEL_H`] pixels right of its point (or left), never over the picture's
+/// `texts` nor a label placed before it. Unlike a badge, which keeps its step
+/// order down the screen, a label whose place is taken moves up or down,
+/// whichever is nearer, and up only as far as the top of the layer. The drop
+/// markers' reasons (§13.5) are written there, at a fixed size at any zoom.
 pub fn labels_beside_points(
     points: &[((f64, f64), f64)],
     texts: Vec<Rect>,
@@ -196,7 +200,7 @@ pub fn labels_beside_points(
     let mut placer = Placer::new(texts, screen);
     points
         .iter()
-        .map(|&(point, w)| placer.place(point, 0, w, LABEL_H))
+        .map(|&(point, w)| placer.place(point, 0, w, LABEL_H, true))
         .collect()
 }
 
@@ -224,7 +228,7 @@ impl Placer {
     pub(crate) fn put(&mut self, x: f64, y0: f64, w: f64, h: f64) -> Rect {
         let rect = Rect {
             x,
-            y: self.free_below(x, y0, w, h),
+            y: self.free_along(x, y0, w, h, false),
             w,
             h,
         };
@@ -235,24 +239,29 @@ impl Placer {
     /// A box `w` by `h` at `x`, `y`, unless a title or a placed box is in the way.
     #[inline(always)]
     pub(crate) fn put_if_free(&mut self, x: f64, y: f64, w: f64, h: f64) -> Option<Rect> {
-        (self.free_below(x, y, w, h) == y).then(|| self.put(x, y, w, h))
+        (self.free_along(x, y, w, h, false) == y).then(|| self.put(x, y, w, h))
     }
 
-    fn place(&mut self, point: (f64, f64), slot: usize, w: f64, h: f64) -> ScreenMark {
+    /// A box `w` by `h` beside `point`: right of it, else left, at the nearest
+    /// free place below, or (with `up`) above it as well, within the layer.
+    fn place(&mut self, point: (f64, f64), slot: usize, w: f64, h: f64, up: bool) -> ScreenMark {
         let point = self.screen.point(point);
         let inside = |x: f64| x.min(self.screen.width - w - 4.0).max(4.0);
         let right = inside(point.0 + 10.0);
         let left = inside(point.0 - 10.0 - w);
         let y0 = point.1 - h / 2.0;
-        // The nearer of the free places below, right of the point first.
-        let (x, y) = [right, left]
-            .into_iter()
-            .map(|x| (x, self.free_below(x, y0, w, h)))
-            .fold(None, |best: Option<(f64, f64)>, (x, y)| match best {
-                Some((_, best_y)) if best_y <= y => best,
-                _ => Some((x, y)),
-            })
-            .unwrap_or((right, y0));
+        // The nearest of the free places, right of the point first, then below;
+        // above only within the layer.
+        let (mut x, mut y) = (right, self.free_along(right, y0, w, h, false));
+        for (other_x, upwards) in [(left, false), (right, true), (left, true)] {
+            if upwards && !up {
+                break;
+            }
+            let other_y = self.free_along(other_x, y0, w, h, upwards);
+            if (other_y >= 0.0 || !upwards) && (other_y - y0).abs() < (y - y0).abs() {
+                (x, y) = (other_x, other_y);
+            }
+        }
         let rect = Rect { x, y, w, h };
         self.taken.push(rect);
         let stacked_y = y0 + slot as f64 * (BADGE_H + MARK_GAP);
@@ -263,10 +272,10 @@ impl Placer {
         }
     }
 
-    /// The first `y` from `y0` down at which a box `w` by `h` at `x` keeps
-    /// [`MARK_GAP`] from every title and placed mark. Each step moves below one
-    /// box in the way, never to pass it again, so the search ends.
-    fn free_below(&self, x: f64, y0: f64, w: f64, h: f64) -> f64 {
+    /// The first `y` from `y0` down (or `up`) at which a box `w` by `h` at `x`
+    /// keeps [`MARK_GAP`] from every title and placed mark. Each step moves past
+    /// the boxes in the way, never to meet them again, so the search ends.
+    fn free_along(&self, x: f64, y0: f64, w: f64, h: f64, up: bool) -> f64 {
         let column: Vec<&Rect> = self
             .titles
             .iter()
@@ -275,17 +284,25 @@ impl Placer {
             .collect();
         let mut y = y0;
         loop {
-            let in_the_way = column
-                .iter()
-                .filter(|r| r.y < y + h + MARK_GAP && y < r.y + r.h + MARK_GAP)
-                .map(|r| r.y + r.h)
-                .fold(None, |lowest: Option<f64>, bottom| {
-                    Some(lowest.map_or(bottom, |lowest| lowest.max(bottom)))
-                });
-            match in_the_way {
-                Some(bottom) => y = bottom + MARK_GAP,
-                None => return y,
+            // Past every box in the way, the furthest; a step that rounding
+            // leaves in place ends the search.
+            let mut next = y;
+            for r in &column {
+                if r.y < y + h + MARK_GAP && y < r.y + r.h + MARK_GAP {
+                    let past = if up {
+                        r.y - h - MARK_GAP
+                    } else {
+                        r.y + r.h + MARK_GAP
+                    };
+                    if (past < next) == up && past != next {
+                        next = past;
+                    }
+                }
             }
+            if next == y {
+                return y;
+            }
+            y = next;
         }
     }
 }

@@ -13,7 +13,6 @@
 //! - update rules (`ValidateServiceUpdate`) compare two versions of an object,
 //!   and a manifest is a single snapshot.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::cidr::Cidr;
@@ -579,7 +578,8 @@ fn check_cluster_ips(report: &mut Report) {
 
 fn check_ip_families(report: &mut Report) {
     let spec = &report.service.spec;
-    let mut first_index_by_family: BTreeMap<&str, usize> = BTreeMap::new();
+    // At most a few entries: a list, not a map.
+    let mut first_index_by_family: Vec<(&str, usize)> = Vec::new();
     for (index, ip_family_name) in spec.ip_families.iter().enumerate() {
         let field = format!("spec.ipFamilies[{index}]");
         if ip_family_name != "IPv4" && ip_family_name != "IPv6" {
@@ -589,8 +589,11 @@ fn check_ip_families(report: &mut Report) {
                 format!("`{field}` is \"{ip_family_name}\"; supported values: \"IPv4\", \"IPv6\" (note the capitalisation)."),
             );
         }
-        match first_index_by_family.get(ip_family_name.as_str()) {
-            Some(first_index) => report.error(
+        match first_index_by_family
+            .iter()
+            .find(|(family, _)| *family == ip_family_name.as_str())
+        {
+            Some((_, first_index)) => report.error(
                 "service-ip-families-invalid",
                 &field,
                 format!(
@@ -598,7 +601,7 @@ fn check_ip_families(report: &mut Report) {
                 ),
             ),
             None => {
-                first_index_by_family.insert(ip_family_name, index);
+                first_index_by_family.push((ip_family_name, index));
             }
         }
     }

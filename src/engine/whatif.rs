@@ -396,8 +396,8 @@ pub struct WhatIfLog {
     base: Option<Arc<BaseState>>,
     /// The edit in progress, while it is applied.
     pending: Option<String>,
-    /// The edit that first caused each diagnostic, by (code, object).
-    first_seen: BTreeMap<(&'static str, String), String>,
+    /// The edit that first caused each diagnostic, by [`problem_key`].
+    first_seen: BTreeMap<String, String>,
 }
 
 /// A pod a controller created in place of one an edit removed.
@@ -410,7 +410,8 @@ pub struct ReplacedPod {
 
 #[derive(Clone, Debug, PartialEq)]
 struct BaseState {
-    problems: BTreeSet<(&'static str, String)>,
+    /// The diagnostics before the first edit, by [`problem_key`].
+    problems: BTreeSet<String>,
     /// Services with at least one ready endpoint.
     served: BTreeSet<NamespacedName>,
 }
@@ -421,11 +422,19 @@ impl BaseState {
             problems: topology
                 .diagnostics
                 .iter()
-                .map(|d| (d.code, d.object.clone()))
+                .map(|d| problem_key(d.code, &d.object))
                 .collect_set(),
             served: served_services(topology),
         }
     }
+}
+
+/// A diagnostic's identity for the what-if log: its code and object, joined by a
+/// line break (which neither holds). One string, rather than a pair, so that the
+/// log uses the string maps the engine has anyway: each key type of a B-tree adds
+/// its own copy of the B-tree's code to the wasm.
+fn problem_key(code: &str, object: &str) -> String {
+    [code, "\n", object].concat()
 }
 
 fn served_services(topology: &Topology) -> BTreeSet<NamespacedName> {
@@ -457,7 +466,7 @@ fn attribute_diagnostics(topology: &mut Topology) {
     let mut diagnostics = std::mem::take(&mut topology.diagnostics);
     diagnostics.retain(|d| !d.code.starts_with("what-if-"));
     diagnostics.retain_mut(|d| {
-        let key = (d.code, d.object.clone());
+        let key = problem_key(d.code, &d.object);
         if base.problems.contains(&key) {
             return true;
         }
@@ -483,7 +492,7 @@ fn attribute_diagnostics(topology: &mut Topology) {
         let object = format!("Service/{key}");
         let past = log
             .first_seen
-            .entry(("what-if-no-endpoints", object.clone()))
+            .entry(problem_key("what-if-no-endpoints", &object))
             .or_insert_with(|| log.pending.clone().unwrap_or_else(fallback))
             .clone();
         let source = topology

@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use super::state::{AppState, ClosedFile, InputFile};
 use super::workspaces::SaveStatus;
 use crate::engine::diag::Severity;
+use crate::engine::sort::SortCompact;
 use crate::text_edit::PendingPaste;
 
 /// Pixels per editor line; must match `.editor textarea` in style.css.
@@ -574,19 +575,17 @@ pub fn Editor() -> impl IntoView {
     let markers = move || {
         let name = active_name.get();
         let topology = state.topology.get();
-        let mut worst: std::collections::BTreeMap<usize, Severity> =
-            std::collections::BTreeMap::new();
-        for diagnostic in topology
+        // The worst severity of each line: sorted by line, then worst first (errors
+        // sort first), and the first of each line kept.
+        let mut worst: Vec<(usize, Severity)> = topology
             .value
             .diagnostics
             .iter()
             .filter(|d| d.source.file == name)
-        {
-            let entry = worst
-                .entry(diagnostic.source.line)
-                .or_insert(diagnostic.severity);
-            *entry = (*entry).min(diagnostic.severity);
-        }
+            .map(|d| (d.source.line, d.severity))
+            .collect();
+        worst.sort_compact();
+        worst.dedup_by_key(|(line, _)| *line);
         let n_lines_shown = line_count.get();
         worst
             .into_iter()

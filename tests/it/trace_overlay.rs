@@ -795,3 +795,48 @@ fn a_node_drop_marker_stands_beside_its_box_and_never_on_another_node() {
         );
     }
 }
+
+/// §13.5: a drop's reason whose place beside its marker is taken moves up or down,
+/// whichever is nearer (a badge keeps its step order and only moves down), and up
+/// never past the top of the layer.
+#[test]
+fn s13_5_a_drop_reason_moves_up_when_that_is_nearer() {
+    use kubetopo::engine::trace_overlay::{labels_beside_points, LABEL_H, MARK_GAP};
+    let screen = Screen {
+        k: 1.0,
+        tx: 0.0,
+        ty: 0.0,
+        width: 1000.0,
+    };
+    // Text from just above the marker to far below it, on both sides.
+    let wall = |y: f64| Rect {
+        x: 0.0,
+        y,
+        w: 1000.0,
+        h: 400.0,
+    };
+    let marks = labels_beside_points(&[((300.0, 200.0), 100.0)], vec![wall(190.0)], screen);
+    let rect = marks[0].rect;
+    assert_eq!(rect.y, 190.0 - LABEL_H - MARK_GAP, "{rect:?}");
+    assert_eq!(rect.x, 310.0, "right of the point");
+    assert!(marks[0].moved);
+    // A second label at the same point takes the left side at that height, and a
+    // third goes above both.
+    let marks = labels_beside_points(&[((300.0, 200.0), 100.0); 3], vec![wall(190.0)], screen);
+    assert_eq!(
+        (marks[1].rect.x, marks[1].rect.y),
+        (190.0, 173.0),
+        "{marks:?}"
+    );
+    assert_eq!(marks[2].rect.y, 173.0 - LABEL_H - MARK_GAP, "{marks:?}");
+    // Near the top there is no room above, so it goes down past the text.
+    let marks = labels_beside_points(&[((300.0, 12.0), 100.0)], vec![wall(2.0)], screen);
+    assert_eq!(marks[0].rect.y, 402.0 + MARK_GAP, "{marks:?}");
+    // Where below is nearer, below it is, as for a badge.
+    let short = Rect {
+        h: 10.0,
+        ..wall(195.0)
+    };
+    let marks = labels_beside_points(&[((300.0, 200.0), 100.0)], vec![short], screen);
+    assert_eq!(marks[0].rect.y, 205.0 + MARK_GAP, "{marks:?}");
+}

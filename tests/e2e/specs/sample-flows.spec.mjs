@@ -320,8 +320,8 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
   await page.mouse.click(centre.x, centre.y);
   await expect(page.getByTestId('details-title')).toHaveText(`Pod ${marked.replace('pod:', '')}`);
   await page.keyboard.press('Escape');
-  // A click through a reason's label still reaches the node, pod or Service
-  // beneath it.
+  // A click through a reason's label still reaches the node, pod, Service or
+  // namespace beneath it.
   const beneath = await page.evaluate(() => {
     for (const label of document.querySelectorAll('[data-testid="drop-marker"] text.drop-label')) {
       const box = label.getBoundingClientRect();
@@ -329,17 +329,19 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
         const y = box.top + box.height / 2;
         const hit = document.elementFromPoint(x, y);
         const shape = hit?.closest('.graph .shape[data-id]');
-        if (shape && /^(pod|node|svc):/.test(shape.dataset.id) && !hit.closest('[data-testid="drop-marker"]')) {
+        if (shape && /^(pod|node|svc|ns):/.test(shape.dataset.id) && !hit.closest('[data-testid="drop-marker"]')) {
           return { x, y, id: shape.dataset.id, label: label.textContent };
         }
       }
     }
     return null;
   });
-  expect(beneath, 'a drop label over a node, pod or Service').not.toBeNull();
+  expect(beneath, 'a drop label over a node, pod, Service or namespace').not.toBeNull();
   console.log(`clicking through "${beneath.label}" to ${beneath.id}`);
   await page.mouse.click(beneath.x, beneath.y);
+  // The details' first heading names what the click selected ("Namespace
+  // default" for an island, "Pod …", "Service …" for the others).
   const name = beneath.id.split(/[:/]/).pop();
-  await expect(page.getByTestId('details-title')).toContainText(name);
+  await expect(app.details.locator('h2').first()).toContainText(name);
   await app.assertClean();
 });
