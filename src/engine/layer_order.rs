@@ -144,12 +144,12 @@ pub fn order_layers(left: &mut Layer, right: &mut Layer, links: &[(usize, usize)
         for sweep in 0..MAX_SWEEPS {
             if sweep > 0 || !start_right {
                 let left_positions = left.positions(&left_linked);
-                barycenter_sweep(right, links, |(a, b)| (b, left_positions[a]));
-                transpose(right, links, |(a, b)| (b, left_positions[a]));
+                barycenter_sweep(right, &flipped, &left_positions);
+                transpose(right, &flipped, &left_positions);
             }
             let right_positions = right.positions(&right_linked);
-            barycenter_sweep(left, &flipped, |(b, a)| (a, right_positions[b]));
-            transpose(left, &flipped, |(b, a)| (a, right_positions[b]));
+            barycenter_sweep(left, links, &right_positions);
+            transpose(left, links, &right_positions);
             let now = count(left, right);
             if now < best.0 {
                 best = (now, left.clone(), right.clone());
@@ -205,21 +205,16 @@ pub fn order_layers_seeded(
         places[side] = place;
     }
     let left_positions = left.positions(&left_linked);
-    place_new(right, links, &places[1], |(a, b)| (b, left_positions[a]));
+    place_new(right, &flipped, &places[1], &left_positions);
     let right_positions = right.positions(&right_linked);
-    place_new(left, &flipped, &places[0], |(b, a)| (a, right_positions[b]));
+    place_new(left, links, &places[0], &right_positions);
 }
 
 /// Moves each new item (`place` `None`) with links to the place among its siblings
 /// where its links cross the fewest of theirs, the others keeping their order; on a
 /// tie, the latest such place, so that as little as possible moves.
-fn place_new(
-    layer: &mut Layer,
-    links: &[(usize, usize)],
-    place: &[Option<usize>],
-    end: impl Fn((usize, usize)) -> (usize, f64),
-) {
-    let reach = sorted_reach(layer, links, &end);
+fn place_new(layer: &mut Layer, links: &[(usize, usize)], place: &[Option<usize>], other: &[f64]) {
+    let reach = sorted_reach(layer, links, other);
     for children in &mut layer.children {
         let new: Vec<usize> = children
             .iter()
@@ -278,17 +273,14 @@ pub fn crossings(links: &[(usize, usize)], left: &[f64], right: &[f64]) -> usize
 }
 
 /// Sorts the children of every item of `layer` by the mean position of what their
-/// subtree links to. `end` maps a link to (its item in `layer`, the other end's
-/// position). Unlinked children keep their place at the end.
-fn barycenter_sweep(
-    layer: &mut Layer,
-    links: &[(usize, usize)],
-    end: impl Fn((usize, usize)) -> (usize, f64),
-) {
+/// subtree links to. Each link is (its item in `layer`, its item on the other
+/// column), whose positions are `other`. Unlinked children keep their place at
+/// the end. (Plain slices rather than a closure per call: one compiled copy.)
+fn barycenter_sweep(layer: &mut Layer, links: &[(usize, usize)], other: &[f64]) {
     let mut sum = vec![0.0; layer.len()];
     let mut n = vec![0usize; layer.len()];
-    for &link in links {
-        let (item, position) = end(link);
+    for &(item, far) in links {
+        let position = other[far];
         for ancestor in layer.lineage(item) {
             sum[ancestor] += position;
             n[ancestor] += 1;
@@ -302,17 +294,12 @@ fn barycenter_sweep(
 }
 
 /// For each item of `layer` and each of its ancestors, the sorted positions on the
-/// other column that its links reach.
-fn sorted_reach(
-    layer: &Layer,
-    links: &[(usize, usize)],
-    end: &impl Fn((usize, usize)) -> (usize, f64),
-) -> Vec<Vec<f64>> {
+/// other column (`other`) that its links reach; links as for [`barycenter_sweep`].
+fn sorted_reach(layer: &Layer, links: &[(usize, usize)], other: &[f64]) -> Vec<Vec<f64>> {
     let mut reach: Vec<Vec<f64>> = vec![Vec::new(); layer.len()];
-    for &link in links {
-        let (item, position) = end(link);
+    for &(item, far) in links {
         for ancestor in layer.lineage(item) {
-            reach[ancestor].push(position);
+            reach[ancestor].push(other[far]);
         }
     }
     for positions in &mut reach {
@@ -324,12 +311,8 @@ fn sorted_reach(
 /// Swaps adjacent linked siblings while a swap removes crossings. With the other
 /// column fixed, swapping two neighbours changes only the crossings between their
 /// own links, which two sorted lists of positions count.
-fn transpose(
-    layer: &mut Layer,
-    links: &[(usize, usize)],
-    end: impl Fn((usize, usize)) -> (usize, f64),
-) {
-    let reach = sorted_reach(layer, links, &end);
+fn transpose(layer: &mut Layer, links: &[(usize, usize)], other: &[f64]) {
+    let reach = sorted_reach(layer, links, other);
     // Small sets of siblings are sifted once; the others swap neighbours, pass
     // after pass, while a swap helps.
     let mut swapping = Vec::new();

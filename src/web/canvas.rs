@@ -47,6 +47,9 @@ pub struct Palette {
     edge: String,
     dependency: String,
     route: String,
+    /// `prefers-reduced-motion`, as the stylesheet's `--motion` says: edits are
+    /// drawn at once (§13.6).
+    still: bool,
 }
 
 impl Palette {
@@ -82,6 +85,7 @@ impl Palette {
             edge: var("--edge", "#94a3b8"),
             dependency: var("--dependency", "#a855f7"),
             route: var("--route", "#0ea5e9"),
+            still: var("--motion", "1") == "0",
         }
     }
 }
@@ -101,6 +105,8 @@ pub struct DrawStats {
     pub drops: u64,
     /// Edge labels drawn.
     pub labels: usize,
+    /// Whether an edit is being followed (§13.6): the frame after this one is due.
+    pub moving: bool,
 }
 
 /// Everything derived from one scene that frames reuse: the spatial indexes, the
@@ -123,6 +129,54 @@ pub struct CanvasScene {
     /// it moved along its edge, for tests: `x,y,w,h,tenths,moved;` in whole
     /// pixels, tenths of a pixel, and 1 or 0.
     pub label_boxes: String,
+    /// The edit this picture follows (§13.6), while it runs.
+    pub motion: Option<CanvasMotion>,
+}
+
+/// An edit followed on the canvas (§13.6): shapes drawn in detail that moved slide
+/// from their old place, with their text, and new ones fade in, over
+/// [`super::motion::MOTION_MS`]. Edges are drawn where they end, removed shapes go
+/// at once, and tiles, which stand for many shapes, change at once.
+pub struct CanvasMotion {
+    /// The scene version it leads to.
+    pub version: u64,
+    /// When its first frame was drawn; 0 until then.
+    start: f64,
+    /// Per shape of the new scene: its offset back to where it was, and whether it
+    /// is new.
+    shapes: Vec<(f64, f64, bool)>,
+}
+
+impl CanvasMotion {
+    /// The motion from `old` to `new`, or `None` when the new scene is mostly new
+    /// (another input: drawn at once, §13.6) or nothing changed.
+    pub fn between(old: &Scene, new: &Scene, version: u64) -> Option<CanvasMotion> {
+        let motion = crate::engine::scene_motion::scene_motion(old, new);
+        if motion.is_empty() || motion.added.len() * 2 > new.shapes.len() {
+            return None;
+        }
+        let mut shapes = vec![(0.0, 0.0, false); new.shapes.len()];
+        for &(position, dx, dy) in &motion.moved {
+            shapes[position] = (dx, dy, false);
+        }
+        for &position in &motion.added {
+            shapes[position].2 = true;
+        }
+        Some(CanvasMotion {
+            version,
+            start: 0.0,
+            shapes,
+        })
+    }
+
+    /// How far along it is at `now`, eased out (0 to 1), or `None` once it is over.
+    fn progress(&mut self, now: f64) -> Option<f64> {
+        if self.start == 0.0 {
+            self.start = now;
+        }
+        let t = (now - self.start) / super::motion::MOTION_MS as f64;
+        (t < 1.0).then_some(1.0 - (1.0 - t) * (1.0 - t))
+    }
 }
 
 /// A picture's caches are freed in steps once the canvas draws another (at
@@ -212,6 +266,7 @@ impl CanvasScene {
             levels: LevelsCache::default(),
             labels,
             label_boxes: String::new(),
+            motion: None,
         }
     }
 
@@ -284,6 +339,27 @@ pub fn draw(
     let k = view.k;
     cache.update_levels(scene, collapse, k);
     let mut stats = DrawStats::default();
+    // An edit being followed: how far along, and each shape's offset from its place.
+    let progress = cache
+        .motion
+        .as_mut()
+        .filter(|_| !palette.still)
+        .and_then(|m| m.progress(super::state::now_ms()));
+    stats.moving = progress.is_some();
+    if !stats.moving {
+        cache.motion = None;
+    }
+    let motion = cache.motion.as_ref().zip(progress);
+    // Offsets from each shape's place, scaled to what is left of the motion.
+    let (offsets, left): (&[(f64, f64, bool)], f64) =
+        motion.map_or((&[], 0.0), |(m, e)| (&m.shapes, 1.0 - e));
+    let moving = |position: usize| {
+        offsets
+            .get(position)
+            .map_or((0.0, 0.0, false), |&(dx, dy, new)| {
+                (dx * left, dy * left, new)
+            })
+    };
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.clear_rect(0.0, 0.0, *width, *height);
     let visible = Rect {
@@ -361,6 +437,13 @@ pub fn draw(
     let faded = |position: usize| focus && !highlight.lit_shapes.contains(position);
     // Chips by colour: ready, not ready, terminating, pending, faded.
     let mut chips: [Vec<Rect>; 5] = Default::default();
+    let chip_colours = [
+        &palette.ready,
+        &palette.not_ready,
+        &palette.terminating,
+        &palette.border,
+        &palette.muted,
+    ];
     let mut texts: Vec<usize> = Vec::new();
     let mut tiles: Vec<usize> = Vec::new();
     for &position in &positions {
@@ -373,7 +456,9 @@ pub fn draw(
         if r.w * k < 0.6 && r.h * k < 0.6 {
             continue;
         }
-        context.set_global_alpha(if faded(position) { 0.25 } else { 1.0 });
+        let (dx, dy, new) = moving(position);
+        let alpha = if faded(position) { 0.25 } else { 1.0 };
+        context.set_global_alpha(if new { alpha * (1.0 - left) } else { alpha });
         if level == Level::Tile {
             stats.tiles += 1;
             tiles.push(position);
@@ -391,6 +476,12 @@ pub fn draw(
             continue;
         }
         stats.detailed += 1;
+        let shifted = Rect {
+            x: r.x + dx,
+            y: r.y + dy,
+            ..*r
+        };
+        let r = &shifted;
         match shape.kind {
             ShapeKind::Chip => {
                 let bucket = if faded(position) {
@@ -404,7 +495,13 @@ pub fn draw(
                 } else {
                     0
                 };
-                chips[bucket].push(*r);
+                if new {
+                    // Fading in, at its own alpha: outside the batches.
+                    let colour = chip_colours[bucket];
+                    fill_rect(context, r, colour, colour, 0.0);
+                } else {
+                    chips[bucket].push(*r);
+                }
             }
             ShapeKind::Group => {
                 if shape.class == "workload-group" {
@@ -442,13 +539,6 @@ pub fn draw(
         }
     }
     context.set_global_alpha(1.0);
-    let chip_colours = [
-        &palette.ready,
-        &palette.not_ready,
-        &palette.terminating,
-        &palette.border,
-        &palette.muted,
-    ];
     for (bucket, rects) in chips.iter().enumerate() {
         if rects.is_empty() {
             continue;
@@ -488,6 +578,8 @@ pub fn draw(
     for &position in &texts {
         let shape = &scene.shapes[position];
         let r = &shape.rect;
+        let (dx, dy, _) = moving(position);
+        let screen = |x: f64, y: f64| screen(x + dx, y + dy);
         context.set_global_alpha(if faded(position) { 0.35 } else { 1.0 });
         if let Some((room, x, y)) = scene::title_room(shape) {
             let name = scene::title_text(shape);

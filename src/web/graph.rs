@@ -189,6 +189,11 @@ pub fn Graph() -> impl IntoView {
             || collapse.with(|c| c.shows_tiles(zoom))
     });
     let canvas_scene: Rc<RefCell<Option<CanvasScene>>> = Rc::new(RefCell::new(None));
+    // An edit the canvas is to follow (§13.6), until its picture's first frame takes
+    // it; while it runs, each frame asks for the next through `again`.
+    let next_motion: Rc<RefCell<Option<canvas::CanvasMotion>>> = Rc::new(RefCell::new(None));
+    let again: Rc<RefCell<std::rc::Weak<dyn Fn()>>> =
+        Rc::new(RefCell::new(std::rc::Weak::<Box<dyn Fn()>>::new()));
     let scene_canvas = NodeRef::<leptos::html::Canvas>::new();
     let minimap = NodeRef::<leptos::html::Canvas>::new();
 
@@ -776,6 +781,8 @@ pub fn Graph() -> impl IntoView {
     let highlight_store = StoredValue::new(Highlight::default());
     let palette: Rc<RefCell<Option<(u64, Palette)>>> = Rc::new(RefCell::new(None));
     let draw_cache = Rc::clone(&canvas_scene);
+    let motion_for_draw = Rc::clone(&next_motion);
+    let again_after_draw = Rc::clone(&again);
     let draw_now = Rc::new(move || {
         frame_pending.set_value(false);
         let (Some(canvas_element), Some(graph)) =
@@ -803,6 +810,9 @@ pub fn Graph() -> impl IntoView {
         let first_frame = cache.as_ref().is_none_or(|c| c.version != build.version);
         if first_frame {
             let mut made = CanvasScene::new(build.version, &build.scene, Arc::clone(&build.tiles));
+            made.motion = motion_for_draw
+                .take()
+                .filter(|motion| motion.version == build.version);
             traffic.counters.with_untracked(|counters| {
                 lod::count_drops(&made.tiles, counters, &mut made.drops)
             });
@@ -852,6 +862,7 @@ pub fn Graph() -> impl IntoView {
             ("data-workload-tiles", stats.workload_tiles),
             ("data-drops", stats.drops as usize),
             ("data-labels", stats.labels),
+            ("data-moving", usize::from(stats.moving)),
         ] {
             let value = value.to_string();
             if canvas_element.get_attribute(name).as_deref() != Some(value.as_str()) {
@@ -888,6 +899,11 @@ pub fn Graph() -> impl IntoView {
                 );
             }
         }
+        if stats.moving {
+            if let Some(request) = again_after_draw.borrow().upgrade() {
+                request();
+            }
+        }
         // The status bar times a scene once, by the renderer that first shows it,
         // to the frame that shows it: after this frame's paint.
         if timed_version.get_value() != build.version {
@@ -905,6 +921,7 @@ pub fn Graph() -> impl IntoView {
             next_frame(alive, move || draw_now());
         }
     });
+    *again.borrow_mut() = Rc::downgrade(&request_frame);
     let frame_for_view = Rc::clone(&request_frame);
     Effect::new(move |_| {
         viewport.track();
@@ -933,6 +950,7 @@ pub fn Graph() -> impl IntoView {
     let drawn_texts = Rc::clone(&drawn);
     let shown: Rc<RefCell<Option<Arc<Scene>>>> = Rc::new(RefCell::new(None));
     let frame_for_scene = Rc::clone(&request_frame);
+    let motion_for_scene = Rc::clone(&next_motion);
     Effect::new(move |_| {
         let Some(group) = markup_ref.get() else {
             return;
@@ -990,8 +1008,14 @@ pub fn Graph() -> impl IntoView {
             *drawn = DrawnScene::read(&group, svg_scene, build.version);
             drawn.canvas = is_large;
             drawn.recut(viewport.get_untracked().k);
-            // An edit moves, adds and removes shapes in view of the user (§13.5).
+            // An edit moves, adds and removes shapes in view of the user (§13.6).
             if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
+                let follow = (is_large && build.scene.shapes.len() <= MOTION_SHAPES)
+                    .then(|| canvas::CanvasMotion::between(&old, &build.scene, build.version))
+                    .flatten();
+                if follow.is_some() {
+                    *motion_for_scene.borrow_mut() = follow;
+                }
                 if !is_large && !old_shapes.is_empty() {
                     super::motion::animate(
                         &group,
@@ -1194,6 +1218,10 @@ pub fn Graph() -> impl IntoView {
 const MIN_ZOOM: f64 = 0.01;
 
 /// "Collapse all" (`collapsed`) and "Expand all".
+/// Above this many shapes (about 15,000 pods) an edit is drawn at once on the canvas
+/// too: finding what moved would be a long task of its own (§13.6).
+const MOTION_SHAPES: usize = 20_000;
+
 /// Runs `frame` at the next animation frame, unless the graph that asked for it is
 /// gone by then (the table view replaced it) and with it the signals `frame` reads.
 fn next_frame(alive: StoredValue<()>, frame: impl FnOnce() + 'static) {

@@ -3,13 +3,14 @@
 //! shapes and redrawn edges fade in, and removed shapes fade out. The engine's
 //! `scene_motion` says which; this module only marks the fresh elements, and the
 //! stylesheet animates them (nothing at all under `prefers-reduced-motion`). The
-//! canvas of large scenes is redrawn without motion.
+//! canvas of large scenes follows the same edits itself (`canvas::CanvasMotion`).
 
 use crate::engine::scene::Scene;
 use crate::engine::scene_motion::scene_motion;
 
-/// How long the stylesheet's animations run, and when leaving shapes are removed.
-const MOTION_MS: u64 = 320;
+/// How long the stylesheet's animations run, and when leaving shapes are removed;
+/// the canvas's motion runs as long.
+pub const MOTION_MS: u64 = 320;
 
 /// Marks the elements just drawn for `new` (`shapes` and `edges`, by position)
 /// with how they changed since `old`, whose elements were `old_shapes`; removed

@@ -3,6 +3,7 @@
 // out; with prefers-reduced-motion nothing animates.
 import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
+import { synthetic } from './synthetic.mjs';
 
 async function scaleCartservice(page, app, button) {
   await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/cartservice"]').first().click({ position: { x: 30, y: 6 } });
@@ -68,5 +69,65 @@ test('prefers-reduced-motion: the edit is drawn at once, without animation', asy
   await scaleCartservice(page, app, 'scale-down');
   // The removed pod is not shown fading.
   expect(await page.locator('.graph [data-motion="leave"]').evaluateAll((els) => els.filter((e) => getComputedStyle(e).display !== 'none').length)).toBe(0);
+  await app.assertClean();
+});
+
+// Large scenes are drawn on a canvas (over 2,500 shapes): it follows an edit the
+// same way, frame by frame (§13.6). The canvas says, in `data-moving`, whether the
+// frame it drew was part of an edit's motion; every value it takes is recorded.
+async function largeScene(page, app) {
+  await app.openFresh();
+  await app.paste(synthetic(400, 5, 20, 4));
+  const canvas = page.getByTestId('scene-canvas');
+  await expect(canvas).toHaveAttribute('data-detailed', /\d+/, { timeout: 30_000 });
+  // Find a Service and zoom to it: it and its pods are drawn in detail.
+  const search = page.getByTestId('search');
+  await search.fill('app-00021');
+  await search.press('Enter');
+  await expect(page.getByTestId('details-title')).toContainText('app-00021');
+  await expect.poll(async () => Number(await canvas.getAttribute('data-detailed'))).toBeGreaterThan(0);
+  await page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="scene-canvas"]');
+    window.movingSeen = [];
+    new MutationObserver(() => window.movingSeen.push(canvas.dataset.moving))
+      .observe(canvas, { attributes: true, attributeFilter: ['data-moving'] });
+  });
+  return canvas;
+}
+
+async function killSearchedPod(page, app) {
+  // Only pods' names start so: Enter selects the first of them.
+  await page.getByTestId('search').fill('app-00021-');
+  await page.getByTestId('search').press('Enter');
+  await expect(page.getByTestId('details-title')).toContainText('app-00021-');
+  // Out from the pod the search zoomed to, so that its neighbours are in view.
+  for (let i = 0; i < 8; i++) await page.getByRole('button', { name: 'Zoom out' }).click();
+  const version = await app.version();
+  await page.getByTestId('kill-pod').click();
+  await expect.poll(() => app.version()).toBeGreaterThan(version);
+}
+
+test('a large scene on the canvas follows an edit: the frames move for about 300 ms, then settle', async ({ page }) => {
+  const app = new App(page);
+  const canvas = await largeScene(page, app);
+  await killSearchedPod(page, app);
+  // A killed pod is recreated under a new name: it fades in where the old one was.
+  await expect.poll(() => page.evaluate(() => window.movingSeen.includes('1'))).toBe(true);
+  await app.screenshot('motion-canvas-during');
+  await expect(canvas).toHaveAttribute('data-moving', '0');
+  const seen = await page.evaluate(() => window.movingSeen);
+  expect(seen.at(-1)).toBe('0');
+  await app.screenshot('motion-canvas-after');
+  await app.assertClean();
+});
+
+test('prefers-reduced-motion: the canvas draws an edit at once', async ({ page }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  const app = new App(page);
+  const canvas = await largeScene(page, app);
+  await killSearchedPod(page, app);
+  await page.waitForTimeout(600);
+  expect(await page.evaluate(() => window.movingSeen)).not.toContain('1');
+  await expect(canvas).toHaveAttribute('data-moving', '0');
   await app.assertClean();
 });
