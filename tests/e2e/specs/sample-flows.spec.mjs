@@ -312,8 +312,17 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
   }, onLine);
   expect(hovered).toEqual({ tag: 'circle', marker: await hoveredMarker.getAttribute('data-label'), cursor: 'pointer' });
   await expect(hoveredMarker.locator('title')).toHaveText(/^dropped ×\d+ at (node|pod) .+: .*NetworkPolic/);
-  await page.mouse.move(onLine.x, onLine.y);
-  expect(await hoveredMarker.locator('circle').evaluate((circle) => circle.matches(':hover'))).toBe(true);
+  // The markers are written anew as their counts change, so the ring under the
+  // pointer may be a fresh element: the pointer moves onto it again until the
+  // ring there, of a marker with the same reason, is the one hovered.
+  const label = await hoveredMarker.getAttribute('data-label');
+  await expect.poll(async () => {
+    await page.mouse.move(onLine.x, onLine.y);
+    return page.evaluate(({ x, y }) => {
+      const hit = document.elementFromPoint(x, y);
+      return hit?.tagName === 'circle' && hit.matches(':hover') ? hit.closest('[data-testid="drop-marker"]')?.dataset.label : null;
+    }, onLine);
+  }).toBe(label);
   // Inside the ring, a click reaches the pod it marks: the ring covers its chip.
   const marked = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('.graph .shape[data-id]')?.dataset.id, centre);
   expect(marked, 'the shape inside the ring').toMatch(/^pod:default\//);
