@@ -504,11 +504,18 @@ pub enum Refocus {
 /// Writes `markup` into `layer`, and keeps the keyboard's focus on the child that
 /// had it, known by its `key` attribute (a join's listing, a drop marker's place
 /// and reason), so a redraw never loses the user's place; the rest is replaced. A
-/// child whose counterpart is gone loses the focus, as it should.
+/// child whose counterpart is gone loses the focus, as it should. In place, a
+/// child under the pointer, when none has the focus, is kept the same way.
 pub fn set_markup_keeping_focus(layer: &web_sys::Element, markup: &str, key: &str, how: Refocus) {
+    // In place, the child under the pointer is kept too, so that it stays hovered
+    // (its cursor, its ring and its tooltip) while its count changes.
     let focused = document()
         .active_element()
         .filter(|active| active.parent_element().as_ref() == Some(layer))
+        .or_else(|| match how {
+            Refocus::InPlace => layer.query_selector(":scope>:hover").ok().flatten(),
+            Refocus::Anew => None,
+        })
         .and_then(|active| Some((active.get_attribute(key)?, active)));
     let Some((name, active)) = focused else {
         layer.set_inner_html(markup);

@@ -312,17 +312,16 @@ test('boutique NetworkPolicies: the default call graph passes the policies that 
   }, onLine);
   expect(hovered).toEqual({ tag: 'circle', marker: await hoveredMarker.getAttribute('data-label'), cursor: 'pointer' });
   await expect(hoveredMarker.locator('title')).toHaveText(/^dropped ×\d+ at (node|pod) .+: .*NetworkPolic/);
-  // The markers are written anew as their counts change, so the ring under the
-  // pointer may be a fresh element: the pointer moves onto it again until the
-  // ring there, of a marker with the same reason, is the one hovered.
-  const label = await hoveredMarker.getAttribute('data-label');
-  await expect.poll(async () => {
-    await page.mouse.move(onLine.x, onLine.y);
-    return page.evaluate(({ x, y }) => {
-      const hit = document.elementFromPoint(x, y);
-      return hit?.tagName === 'circle' && hit.matches(':hover') ? hit.closest('[data-testid="drop-marker"]')?.dataset.label : null;
-    }, onLine);
-  }).toBe(label);
+  // The marker under the pointer stays the same element while its count grows,
+  // so it stays hovered, with its pointer cursor and its tooltip (issue #10).
+  await page.mouse.move(onLine.x, onLine.y);
+  const before = await hoveredMarker.locator('title').textContent();
+  await page.evaluate(({ x, y }) => { document.elementFromPoint(x, y).closest('[data-testid="drop-marker"]').ktHovered = true; }, onLine);
+  await expect(hoveredMarker.locator('title')).not.toHaveText(before, POLL);
+  expect(await page.evaluate(({ x, y }) => {
+    const hit = document.elementFromPoint(x, y);
+    return { same: hit?.closest('[data-testid="drop-marker"]')?.ktHovered === true, hovered: hit?.matches(':hover') };
+  }, onLine), 'the hovered marker, after its count changed').toEqual({ same: true, hovered: true });
   // Inside the ring, a click reaches the pod it marks: the ring covers its chip.
   const marked = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('.graph .shape[data-id]')?.dataset.id, centre);
   expect(marked, 'the shape inside the ring').toMatch(/^pod:default\//);
