@@ -107,6 +107,9 @@ pub struct DrawStats {
     pub labels: usize,
     /// Whether an edit is being followed (§13.6): the frame after this one is due.
     pub moving: bool,
+    /// As an edit is followed, the shapes and tiles drawn away from their place or
+    /// fading in, and the edges drawn fading in.
+    pub moved: usize,
 }
 
 /// Everything derived from one scene that frames reuse: the spatial indexes, the
@@ -133,10 +136,9 @@ pub struct CanvasScene {
     pub motion: Option<CanvasMotion>,
 }
 
-/// An edit followed on the canvas (§13.6): shapes drawn in detail that moved slide
-/// from their old place, with their text, and new ones fade in, over
-/// [`super::motion::MOTION_MS`]. Edges are drawn where they end, removed shapes go
-/// at once, and tiles, which stand for many shapes, change at once.
+/// An edit followed on the canvas (§13.6): shapes and tiles that moved slide from
+/// their old place, with their text, new ones and redrawn edges fade in, over
+/// [`super::motion::MOTION_MS`]. Removed shapes go at once.
 pub struct CanvasMotion {
     /// The scene version it leads to.
     pub version: u64,
@@ -145,6 +147,8 @@ pub struct CanvasMotion {
     /// Per shape of the new scene: its offset back to where it was, and whether it
     /// is new.
     shapes: Vec<(f64, f64, bool)>,
+    /// The edges of the new scene not drawn before along the same path, in order.
+    edges: Vec<usize>,
 }
 
 impl CanvasMotion {
@@ -166,6 +170,7 @@ impl CanvasMotion {
             version,
             start: 0.0,
             shapes,
+            edges: motion.redrawn_edges,
         })
     }
 
@@ -340,19 +345,18 @@ pub fn draw(
     cache.update_levels(scene, collapse, k);
     let mut stats = DrawStats::default();
     // An edit being followed: how far along, and each shape's offset from its place.
-    let progress = cache
-        .motion
+    // Held apart from the cache while the frame draws, and kept while it runs.
+    let mut motion = cache.motion.take().filter(|_| !palette.still);
+    let progress = motion
         .as_mut()
-        .filter(|_| !palette.still)
         .and_then(|m| m.progress(super::state::now_ms()));
     stats.moving = progress.is_some();
-    if !stats.moving {
-        cache.motion = None;
-    }
-    let motion = cache.motion.as_ref().zip(progress);
+    let motion = motion.filter(|_| stats.moving);
+    let motion_now = motion.as_ref().zip(progress);
     // Offsets from each shape's place, scaled to what is left of the motion.
-    let (offsets, left): (&[(f64, f64, bool)], f64) =
-        motion.map_or((&[], 0.0), |(m, e)| (&m.shapes, 1.0 - e));
+    let left = motion_now.map_or(0.0, |(_, e)| 1.0 - e);
+    let offsets = motion_now.map_or(&[][..], |(m, _)| &m.shapes);
+    let redrawn = motion_now.map_or(&[][..], |(m, _)| &m.edges);
     let moving = |position: usize| {
         offsets
             .get(position)
@@ -373,8 +377,9 @@ pub fn draw(
     let mut dashed_extent = 0.0;
     let _ = context.set_transform(k, 0.0, 0.0, k, view.tx, view.ty);
 
-    // Edges whose two ends are drawn in detail, one stroke per style.
-    let mut by_style: [Option<Path2d>; EdgeStyle::ALL.len()] = Default::default();
+    // Edges whose two ends are drawn in detail, one stroke per style; those an
+    // edit redrew, apart, as they fade in.
+    let mut by_style: [[Option<Path2d>; EdgeStyle::ALL.len()]; 2] = Default::default();
     let lit = Path2d::new().ok();
     // Zoomed out past the tiles' zoom, edges are a haze: they are drawn from there in.
     let edge_positions = if k >= TILE_BELOW_ZOOM {
@@ -404,7 +409,9 @@ pub fn draw(
             continue;
         }
         let style = EdgeStyle::of(&edge.class);
-        let slot = &mut by_style[style as usize];
+        let fresh = redrawn.binary_search(&position).is_ok();
+        stats.moved += usize::from(fresh);
+        let slot = &mut by_style[usize::from(fresh)][style as usize];
         if slot.is_none() {
             *slot = Path2d::new().ok();
         }
@@ -416,13 +423,16 @@ pub fn draw(
         }
     }
     let line = (1.2f64).max(1.0 / k);
-    context.set_global_alpha(if focus { 0.15 } else { 1.0 });
-    for (style, path) in EdgeStyle::ALL.iter().zip(&by_style) {
-        let Some(path) = path else { continue };
-        context.set_stroke_style_str(style.colour(palette));
-        context.set_line_width(line * style.width());
-        let _ = context.set_line_dash(&style.dash(k, dashed_extent));
-        context.stroke_with_path(path);
+    let alpha = if focus { 0.15 } else { 1.0 };
+    for (batches, alpha) in by_style.iter().zip([alpha, alpha * (1.0 - left)]) {
+        context.set_global_alpha(alpha);
+        for (style, path) in EdgeStyle::ALL.iter().zip(batches) {
+            let Some(path) = path else { continue };
+            context.set_stroke_style_str(style.colour(palette));
+            context.set_line_width(line * style.width());
+            let _ = context.set_line_dash(&style.dash(k, dashed_extent));
+            context.stroke_with_path(path);
+        }
     }
     let _ = context.set_line_dash(&js_sys::Array::new());
     context.set_global_alpha(1.0);
@@ -459,6 +469,13 @@ pub fn draw(
         let (dx, dy, new) = moving(position);
         let alpha = if faded(position) { 0.25 } else { 1.0 };
         context.set_global_alpha(if new { alpha * (1.0 - left) } else { alpha });
+        stats.moved += usize::from(dx != 0.0 || dy != 0.0 || new);
+        let shifted = Rect {
+            x: r.x + dx,
+            y: r.y + dy,
+            ..*r
+        };
+        let r = &shifted;
         if level == Level::Tile {
             stats.tiles += 1;
             tiles.push(position);
@@ -476,12 +493,6 @@ pub fn draw(
             continue;
         }
         stats.detailed += 1;
-        let shifted = Rect {
-            x: r.x + dx,
-            y: r.y + dy,
-            ..*r
-        };
-        let r = &shifted;
         match shape.kind {
             ShapeKind::Chip => {
                 let bucket = if faded(position) {
@@ -625,9 +636,18 @@ pub fn draw(
         if let Ok(index) = cache.tiles.binary_search_by_key(&position, |t| t.shape) {
             let n_drops = cache.drops.get(index).copied().unwrap_or(0);
             stats.drops += n_drops;
-            draw_tile(context, scene, &cache.tiles[index], n_drops, view, palette);
+            // A moving tile's text moves with it, and a new one's fades in with it.
+            let (dx, dy, new) = moving(position);
+            context.set_global_alpha(if new { 1.0 - left } else { 1.0 });
+            let view = Viewport {
+                tx: view.tx + dx * k,
+                ty: view.ty + dy * k,
+                k,
+            };
+            draw_tile(context, scene, &cache.tiles[index], n_drops, &view, palette);
         }
     }
+    context.set_global_alpha(1.0);
     for tile in cache.tiles.iter() {
         if tile.kind == TileKind::Namespace {
             stats.namespaces += 1;
@@ -641,6 +661,7 @@ pub fn draw(
             }
         }
     }
+    cache.motion = motion;
     stats
 }
 

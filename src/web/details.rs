@@ -12,6 +12,7 @@ use crate::engine::refs::NamespacedName;
 use crate::engine::scene::{self, IdKind};
 use crate::engine::sort::CollectCompact;
 use crate::engine::sources;
+use crate::engine::whatif::Mutation;
 use crate::engine::Topology;
 use crate::engine::{export, lod};
 
@@ -153,6 +154,31 @@ pub(super) fn source_block(
     }
 }
 
+/// A details list: each row a label, the test id of its value where a test reads
+/// it, and the value. One list builder for every kind of object keeps the wasm
+/// small (one instance of the view code, not one per row).
+fn facts(rows: Vec<(&'static str, Option<&'static str>, String)>) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            {rows.into_iter().map(|(label, id, value)| view! { <dt>{label}</dt><dd data-testid=id>{value}</dd> }).collect_view()}
+        </dl>
+    }
+}
+
+/// What-if buttons, each with its test id, its label and the edit it makes.
+fn whatif_buttons(
+    state: AppState,
+    buttons: Vec<(&'static str, &'static str, Mutation)>,
+) -> impl IntoView {
+    view! {
+        <div class="whatif">
+            {buttons.into_iter().map(|(id, label, mutation)| view! {
+                <button type="button" data-testid=id on:click=move |_| super::traffic::edit(state, mutation.clone())>{label}</button>
+            }).collect_view()}
+        </div>
+    }
+}
+
 fn object_details(topology: &Topology, id: &str, state: AppState) -> impl IntoView {
     match scene::parse_id(id) {
         Some((IdKind::Service | IdKind::LoadBalancer, key)) => {
@@ -262,13 +288,13 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     };
     view! {
         <h2 data-testid="details-title">{format!("Service {key}")}</h2>
-        <dl class="facts">
-            <dt>"Type"</dt><dd data-testid="service-type">{type_text}</dd>
-            <dt>"Cluster IPs"</dt><dd>{if service.headless { "None".to_string() } else { ips.join(", ") }}</dd>
-            <dt>"External"</dt><dd>{if external.is_empty() { service.external_name.clone().unwrap_or_else(|| "—".into()) } else { external.join(", ") }}</dd>
-            <dt>"Selector"</dt><dd>{service.selector.as_ref().map(|s| s.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")).unwrap_or_else(|| "none".into())}</dd>
-            <dt>"Traffic"</dt><dd>{format!("external {}, internal {}, affinity {:?}", etp.map(|p| format!("{p:?}")).unwrap_or_else(|| "—".into()), itp.map(|p| format!("{p:?}")).unwrap_or_else(|| "—".into()), service.session_affinity)}</dd>
-        </dl>
+        {facts(vec![
+            ("Type", Some("service-type"), type_text),
+            ("Cluster IPs", None, if service.headless { "None".to_string() } else { ips.join(", ") }),
+            ("External", None, if external.is_empty() { service.external_name.clone().unwrap_or_else(|| "—".into()) } else { external.join(", ") }),
+            ("Selector", None, service.selector.as_ref().map(|s| s.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")).unwrap_or_else(|| "none".into())),
+            ("Traffic", None, format!("external {}, internal {}, affinity {:?}", etp.map(|p| format!("{p:?}")).unwrap_or_else(|| "—".into()), itp.map(|p| format!("{p:?}")).unwrap_or_else(|| "—".into()), service.session_affinity)),
+        ])}
         <h3>"Ports"</h3>
         <table class="compact" data-testid="service-ports">
             <thead><tr><th>"Name"</th><th>"Port"</th><th>"Target"</th><th>"NodePort"</th><th>"Proto"</th></tr></thead>
@@ -336,27 +362,23 @@ fn pod_details(topology: &Topology, key: &str, state: AppState) -> impl IntoView
         .collect();
     let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let (namespace, name) = (pod.namespace.clone(), pod.name.clone());
-    let mutate = move |make: fn(String, String) -> crate::engine::whatif::Mutation| {
-        let (namespace, name) = (namespace.clone(), name.clone());
-        move |_| super::traffic::edit(state, make(namespace.clone(), name.clone()))
-    };
     let object = format!("Pod/{key}");
     view! {
         <h2 data-testid="details-title">{format!("Pod {key}")}</h2>
-        <dl class="facts">
-            <dt>"Node"</dt><dd>{pod.node.clone().unwrap_or_else(|| "unscheduled".into())}</dd>
-            <dt>"IP"</dt><dd>{pod.ips.first().map(ToString::to_string).unwrap_or_else(|| "none".into())}</dd>
-            <dt>"State"</dt><dd>{format!("{:?}{}{}", pod.phase, if pod.ready { ", ready" } else { ", not ready" }, if pod.terminating { ", terminating" } else { "" })}</dd>
-            <dt>"Owner"</dt><dd>{pod.owner.as_ref().map_or_else(|| "none".to_string(), ToString::to_string)}</dd>
-            <dt>"Labels"</dt><dd>{labels.join(", ")}</dd>
-            <dt>"Endpoint of"</dt><dd>{if services.is_empty() { "no Service".to_string() } else { services.join(", ") }}</dd>
-        </dl>
+        {facts(vec![
+            ("Node", None, pod.node.clone().unwrap_or_else(|| "unscheduled".into())),
+            ("IP", None, pod.ips.first().map(ToString::to_string).unwrap_or_else(|| "none".into())),
+            ("State", None, format!("{:?}{}{}", pod.phase, if pod.ready { ", ready" } else { ", not ready" }, if pod.terminating { ", terminating" } else { "" })),
+            ("Owner", None, pod.owner.as_ref().map_or_else(|| "none".to_string(), ToString::to_string)),
+            ("Labels", None, labels.join(", ")),
+            ("Endpoint of", None, if services.is_empty() { "no Service".to_string() } else { services.join(", ") }),
+        ])}
         <h3>"What if"</h3>
-        <div class="whatif">
-            <button type="button" data-testid="kill-pod" on:click=mutate(|namespace, name| crate::engine::whatif::Mutation::KillPod { namespace, name })>"Kill pod"</button>
-            <button type="button" data-testid="pod-not-ready" on:click=mutate(|namespace, name| crate::engine::whatif::Mutation::MarkPodNotReady { namespace, name })>"Mark not ready"</button>
-            <button type="button" data-testid="pod-terminating" on:click=mutate(|namespace, name| crate::engine::whatif::Mutation::MarkPodTerminating { namespace, name })>"Mark terminating"</button>
-        </div>
+        {whatif_buttons(state, vec![
+            ("kill-pod", "Kill pod", Mutation::KillPod { namespace: namespace.clone(), name: name.clone() }),
+            ("pod-not-ready", "Mark not ready", Mutation::MarkPodNotReady { namespace: namespace.clone(), name: name.clone() }),
+            ("pod-terminating", "Mark terminating", Mutation::MarkPodTerminating { namespace, name }),
+        ])}
         <h3>"Diagnostics"</h3>
         {diagnostics_list(topology, &object, state)}
         {source_block(state, &pod.source.file, pod.source.line, pod.source.line + 40)}
@@ -380,26 +402,21 @@ fn node_details(topology: &Topology, name: &str, state: AppState) -> impl IntoVi
         .iter()
         .filter(|p| p.node.as_deref() == Some(name))
         .count();
-    let node_name = node.name.clone();
-    let mutate = move |make: fn(String) -> crate::engine::whatif::Mutation| {
-        let node_name = node_name.clone();
-        move |_| super::traffic::edit(state, make(node_name.clone()))
-    };
     view! {
         <h2 data-testid="details-title">{format!("Node {name}")}</h2>
-        <dl class="facts">
-            <dt>"Zone"</dt><dd>{node.zone.clone().unwrap_or_else(|| "none".into())}</dd>
-            <dt>"InternalIP"</dt><dd>{node.internal_ip.to_string()}</dd>
-            <dt>"Pod CIDR"</dt><dd>{node.pod_cidr.map(|c| c.to_string()).unwrap_or_default()}</dd>
-            <dt>"State"</dt><dd>{format!("{}{}{}", if node.ready { "Ready" } else { "NotReady" }, if node.unschedulable { ", cordoned" } else { "" }, if node.simulated { ", simulated" } else { "" })}</dd>
-            <dt>"Pods"</dt><dd>{n_pods}</dd>
-        </dl>
+        {facts(vec![
+            ("Zone", None, node.zone.clone().unwrap_or_else(|| "none".into())),
+            ("InternalIP", None, node.internal_ip.to_string()),
+            ("Pod CIDR", None, node.pod_cidr.map(|c| c.to_string()).unwrap_or_default()),
+            ("State", None, format!("{}{}{}", if node.ready { "Ready" } else { "NotReady" }, if node.unschedulable { ", cordoned" } else { "" }, if node.simulated { ", simulated" } else { "" })),
+            ("Pods", None, n_pods.to_string()),
+        ])}
         <h3>"What if"</h3>
-        <div class="whatif">
-            <button type="button" data-testid="cordon-node" on:click=mutate(|node| crate::engine::whatif::Mutation::CordonNode { name: node })>"Cordon"</button>
-            <button type="button" data-testid="drain-node" on:click=mutate(|node| crate::engine::whatif::Mutation::DrainNode { name: node })>"Drain"</button>
-            <button type="button" data-testid="fail-node" on:click=mutate(|node| crate::engine::whatif::Mutation::FailNode { name: node })>"Fail"</button>
-        </div>
+        {whatif_buttons(state, vec![
+            ("cordon-node", "Cordon", Mutation::CordonNode { name: node.name.clone() }),
+            ("drain-node", "Drain", Mutation::DrainNode { name: node.name.clone() }),
+            ("fail-node", "Fail", Mutation::FailNode { name: node.name }),
+        ])}
     }
     .into_any()
 }
@@ -460,10 +477,10 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
     };
     view! {
         <h2 data-testid="details-title">{workload_ref.to_string()}</h2>
-        <dl class="facts">
-            <dt>"Pods"</dt><dd data-testid="workload-pods">{format!("{n_ready}/{} ready", pods.len())}</dd>
-            <dt>"Nodes"</dt><dd>{pods.iter().filter_map(|p| p.node.clone()).collect_set().into_iter().collect::<Vec<_>>().join(", ")}</dd>
-        </dl>
+        {facts(vec![
+            ("Pods", Some("workload-pods"), format!("{n_ready}/{} ready", pods.len())),
+            ("Nodes", None, pods.iter().filter_map(|p| p.node.clone()).collect_set().into_iter().collect::<Vec<_>>().join(", ")),
+        ])}
         <h3>"What if"</h3>
         <div class="whatif">
             <button type="button" data-testid="scale-down" aria-label="Scale down by one" on:click=scale(-1)>"Scale −1"</button>
@@ -488,11 +505,11 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     let object = format!("Ingress/{key}");
     view! {
         <h2 data-testid="details-title">{format!("Ingress {key}")}</h2>
-        <dl class="facts">
-            <dt>"Class"</dt><dd>{ingress.class_name.clone().unwrap_or_else(|| "none".into())}</dd>
-            <dt>"Controller"</dt><dd>{ingress.controller_service.as_ref().map_or_else(|| "not in the manifests".to_string(), ToString::to_string)}</dd>
-            <dt>"Addresses"</dt><dd>{ingress.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")}</dd>
-        </dl>
+        {facts(vec![
+            ("Class", None, ingress.class_name.clone().unwrap_or_else(|| "none".into())),
+            ("Controller", None, ingress.controller_service.as_ref().map_or_else(|| "not in the manifests".to_string(), ToString::to_string)),
+            ("Addresses", None, ingress.addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+        ])}
         <table class="compact" data-testid="ingress-rules">
             <thead><tr><th>"Host"</th><th>"Path"</th><th>"Backend"</th></tr></thead>
             <tbody>{ingress.routes.iter().map(|r| view! {

@@ -863,6 +863,7 @@ pub fn Graph() -> impl IntoView {
             ("data-drops", stats.drops as usize),
             ("data-labels", stats.labels),
             ("data-moving", usize::from(stats.moving)),
+            ("data-moved", stats.moved),
         ] {
             let value = value.to_string();
             if canvas_element.get_attribute(name).as_deref() != Some(value.as_str()) {

@@ -89,8 +89,11 @@ async function largeScene(page, app) {
   await page.evaluate(() => {
     const canvas = document.querySelector('[data-testid="scene-canvas"]');
     window.movingSeen = [];
-    new MutationObserver(() => window.movingSeen.push(canvas.dataset.moving))
-      .observe(canvas, { attributes: true, attributeFilter: ['data-moving'] });
+    window.movedSeen = [];
+    new MutationObserver(() => {
+      window.movingSeen.push(canvas.dataset.moving);
+      window.movedSeen.push(Number(canvas.dataset.moved));
+    }).observe(canvas, { attributes: true, attributeFilter: ['data-moving', 'data-moved'] });
   });
   return canvas;
 }
@@ -111,13 +114,42 @@ test('a large scene on the canvas follows an edit: the frames move for about 300
   const app = new App(page);
   const canvas = await largeScene(page, app);
   await killSearchedPod(page, app);
-  // A killed pod is recreated under a new name: it fades in where the old one was.
+  // A killed pod is recreated under a new name: it fades in where the old one was,
+  // and so does its endpoint edge, drawn along a new path (`data-moved` counts
+  // both, frame by frame).
   await expect.poll(() => page.evaluate(() => window.movingSeen.includes('1'))).toBe(true);
   await app.screenshot('motion-canvas-during');
   await expect(canvas).toHaveAttribute('data-moving', '0');
   const seen = await page.evaluate(() => window.movingSeen);
   expect(seen.at(-1)).toBe('0');
+  expect(Math.max(0, ...await page.evaluate(() => window.movedSeen)), 'shapes and edges drawn moving or fading in').toBeGreaterThan(0);
+  await expect(canvas).toHaveAttribute('data-moved', '0');
   await app.screenshot('motion-canvas-after');
+  await app.assertClean();
+});
+
+test('tiles follow an edit on the canvas: a drained node\'s tiles and those after it slide to their new places', async ({ page }) => {
+  const app = new App(page);
+  const canvas = await largeScene(page, app);
+  // The node's details, then every namespace and node as a tile.
+  await page.getByTestId('search').fill('node-0003');
+  await page.getByTestId('search').press('Enter');
+  await expect(page.getByTestId('details-title')).toHaveText('Node node-0003');
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await page.getByTestId('lod-collapse').click();
+  await expect.poll(async () => Number(await canvas.getAttribute('data-tiles'))).toBeGreaterThan(20);
+  await expect(canvas).toHaveAttribute('data-detailed', '0');
+  await page.evaluate(() => { window.movedSeen = []; window.movingSeen = []; });
+  const version = await app.version();
+  // Draining moves the node's pods to the other nodes: their boxes grow, so the
+  // tiles after them move down.
+  await page.getByTestId('drain-node').click();
+  await expect.poll(() => app.version()).toBeGreaterThan(version);
+  await expect.poll(() => page.evaluate(() => Math.max(0, ...window.movedSeen)), 'tiles drawn away from their place').toBeGreaterThan(0);
+  await app.screenshot('motion-canvas-tiles-during');
+  await expect(canvas).toHaveAttribute('data-moving', '0');
+  await expect(canvas).toHaveAttribute('data-moved', '0');
+  await app.screenshot('motion-canvas-tiles-after');
   await app.assertClean();
 });
 
@@ -128,6 +160,7 @@ test('prefers-reduced-motion: the canvas draws an edit at once', async ({ page }
   await killSearchedPod(page, app);
   await page.waitForTimeout(600);
   expect(await page.evaluate(() => window.movingSeen)).not.toContain('1');
+  expect(Math.max(0, ...await page.evaluate(() => window.movedSeen))).toBe(0);
   await expect(canvas).toHaveAttribute('data-moving', '0');
   await app.assertClean();
 });
