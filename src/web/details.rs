@@ -165,6 +165,17 @@ fn facts(rows: Vec<(&'static str, Option<&'static str>, String)>) -> impl IntoVi
     }
 }
 
+/// Appends a table cell with `attributes` (our own markup) and `text`, escaped: it
+/// comes from the manifests. Read-only rows are written as markup, which takes far
+/// less wasm than a `view!` per row (docs/performance.md).
+pub(super) fn push_cell(out: &mut String, attributes: &str, text: &str) {
+    out.push_str("<td");
+    out.push_str(attributes);
+    out.push('>');
+    out.push_str(&scene::escape(text));
+    out.push_str("</td>");
+}
+
 /// What-if buttons, each with its test id, its label and the edit it makes.
 fn whatif_buttons(
     state: AppState,
@@ -277,6 +288,65 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
     let trace_target = service.fqdn(&topology.config.cluster_domain);
     let first_port = service.ports.first().map(|p| p.port);
     let trace_source = sources::natural_client(topology, &service).to_string();
+    // The read-only rows, as markup (`push_cell`).
+    let mut ports = String::new();
+    for p in &service.ports {
+        ports.push_str("<tr>");
+        for text in [
+            p.name.clone().unwrap_or_default(),
+            p.port.to_string(),
+            p.target_port.to_string(),
+            p.node_port.map(|n| n.to_string()).unwrap_or_default(),
+            p.protocol.as_str().to_string(),
+        ] {
+            push_cell(&mut ports, "", &text);
+        }
+        ports.push_str("</tr>");
+    }
+    let mut endpoints = String::new();
+    for e in &service.endpoints {
+        let state = Readiness::of(e.terminating, e.ready).as_str();
+        let ports: Vec<String> = e
+            .ports
+            .iter()
+            .map(|p| format!("{}/{}", p.port, p.protocol))
+            .collect();
+        endpoints.push_str("<tr data-testid=\"endpoint-row\">");
+        push_cell(
+            &mut endpoints,
+            "",
+            e.pod.as_ref().map_or("—", |pod| &pod.name),
+        );
+        push_cell(
+            &mut endpoints,
+            "",
+            &e.addresses
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        push_cell(&mut endpoints, "", e.node.as_deref().unwrap_or_default());
+        push_cell(
+            &mut endpoints,
+            &format!(" class=\"state {state}\""),
+            &state.replace('-', " "),
+        );
+        push_cell(
+            &mut endpoints,
+            " data-testid=\"endpoint-ports\"",
+            &ports.join(", "),
+        );
+        endpoints.push_str("</tr>");
+    }
+    let mut dns = String::new();
+    for r in &service.dns {
+        dns.push_str("<li><code>");
+        dns.push_str(&scene::escape(&format!(
+            "{} {} {}",
+            r.name, r.record_type, r.data
+        )));
+        dns.push_str("</code></li>");
+    }
     let trace = move |_| {
         super::traffic::open_trace(
             state,
@@ -298,22 +368,15 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         <h3>"Ports"</h3>
         <table class="compact" data-testid="service-ports">
             <thead><tr><th>"Name"</th><th>"Port"</th><th>"Target"</th><th>"NodePort"</th><th>"Proto"</th></tr></thead>
-            <tbody>{service.ports.iter().map(|p| view! {
-                <tr><td>{p.name.clone().unwrap_or_default()}</td><td>{p.port}</td><td>{p.target_port.to_string()}</td><td>{p.node_port.map(|n| n.to_string()).unwrap_or_default()}</td><td>{p.protocol.as_str()}</td></tr>
-            }).collect_view()}</tbody>
+            <tbody inner_html=ports></tbody>
         </table>
         <h3>{format!("Endpoints ({})", service.endpoints.len())}</h3>
         <table class="compact" data-testid="endpoints">
             <thead><tr><th>"Pod"</th><th>"Address"</th><th>"Node"</th><th>"State"</th><th>"Ports"</th></tr></thead>
-            <tbody>{service.endpoints.iter().map(|e| {
-                let state = Readiness::of(e.terminating, e.ready).as_str();
-                let state_text = state.replace('-', " ");
-                let ports: Vec<String> = e.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
-                view! { <tr data-testid="endpoint-row"><td>{e.pod.as_ref().map_or_else(|| "—".to_string(), |pod| pod.name.clone())}</td><td>{e.addresses.first().map(ToString::to_string).unwrap_or_default()}</td><td>{e.node.clone().unwrap_or_default()}</td><td class=format!("state {state}")>{state_text}</td><td data-testid="endpoint-ports">{ports.join(", ")}</td></tr> }
-            }).collect_view()}</tbody>
+            <tbody inner_html=endpoints></tbody>
         </table>
         <h3>"DNS"</h3>
-        <ul class="dns" data-testid="dns">{service.dns.iter().map(|r| view! { <li><code>{format!("{} {} {}", r.name, r.record_type, r.data)}</code></li> }).collect_view()}</ul>
+        <ul class="dns" data-testid="dns" inner_html=dns></ul>
         <h3>"Diagnostics"</h3>
         {diagnostics_list(topology, &object, state)}
         <h3>"What if"</h3>
@@ -503,6 +566,18 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         return view! { <p class="hint">"No such ingress."</p> }.into_any();
     };
     let object = format!("Ingress/{key}");
+    let mut rules = String::new();
+    for r in &ingress.routes {
+        rules.push_str("<tr>");
+        push_cell(&mut rules, "", r.host.as_deref().unwrap_or("*"));
+        push_cell(&mut rules, "", &format!("{} ({})", r.path, r.path_type));
+        let port = r
+            .resolved_port
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| format!("{} ✗", r.service_port));
+        push_cell(&mut rules, "", &format!("{}:{port}", r.service));
+        rules.push_str("</tr>");
+    }
     view! {
         <h2 data-testid="details-title">{format!("Ingress {key}")}</h2>
         {facts(vec![
@@ -512,9 +587,7 @@ fn ingress_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         ])}
         <table class="compact" data-testid="ingress-rules">
             <thead><tr><th>"Host"</th><th>"Path"</th><th>"Backend"</th></tr></thead>
-            <tbody>{ingress.routes.iter().map(|r| view! {
-                <tr><td>{r.host.clone().unwrap_or_else(|| "*".into())}</td><td>{format!("{} ({})", r.path, r.path_type)}</td><td>{format!("{}:{}", r.service, r.resolved_port.map(|p| p.to_string()).unwrap_or_else(|| format!("{} ✗", r.service_port)))}</td></tr>
-            }).collect_view()}</tbody>
+            <tbody inner_html=rules></tbody>
         </table>
         <h3>"Diagnostics"</h3>
         {diagnostics_list(topology, &object, state)}

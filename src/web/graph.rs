@@ -1218,7 +1218,6 @@ pub fn Graph() -> impl IntoView {
 /// The smallest zoom: a 100,000-pod picture fits a screen at about 0.02.
 const MIN_ZOOM: f64 = 0.01;
 
-/// "Collapse all" (`collapsed`) and "Expand all".
 /// Above this many shapes (about 15,000 pods) an edit is drawn at once on the canvas
 /// too: finding what moved would be a long task of its own (§13.6).
 const MOTION_SHAPES: usize = 20_000;
@@ -1233,6 +1232,7 @@ fn next_frame(alive: StoredValue<()>, frame: impl FnOnce() + 'static) {
     });
 }
 
+/// "Collapse all" (`collapsed`) and "Expand all".
 fn set_all_tiles(scene: Memo<SceneBuild>, collapse: RwSignal<Collapse>, collapsed: bool) {
     scene.with_untracked(|build| collapse.update(|c| c.set_all(&build.tiles, collapsed)));
 }

@@ -26,6 +26,14 @@ test('the logical view shows workloads without nodes, and the table view lists s
   await app.screenshot('logical');
   await page.getByTestId('tab-table').click();
   await expect(page.getByTestId('table-view').locator('tbody tr')).toHaveCount(12);
+  // A Service's name selects it, by pointer or by key.
+  await page.getByTestId('table-view').getByRole('button', { name: 'default/frontend', exact: true }).click();
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/frontend');
+  await page.getByTestId('table-view').getByRole('button', { name: 'default/cartservice', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/cartservice');
+  await expect(page.getByTestId('table-view').locator('tbody tr').filter({ hasText: 'default/cartservice' }).locator('li')).not.toHaveCount(0);
+  await app.screenshot('table-view');
   await app.assertClean();
 });
 
