@@ -96,3 +96,34 @@ test('persistence: a reload restores the input', async ({ page }) => {
   expect(await app.editor.inputValue()).toContain('name: remembered');
   await app.assertClean();
 });
+
+test('text from the manifests is only text in the details and the Table view: markup in it is shown, never made', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.paste(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /a<img src=x id=injected>
+        pathType: Prefix
+        backend: {service: {name: "web<b id=bold>", port: {number: 80}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: "h<i id=italic>", port: 80}]
+`);
+  await app.select('ing:default/shop');
+  await expect(page.getByTestId('ingress-rules')).toContainText('/a<img src=x id=injected>');
+  await expect(page.getByTestId('ingress-rules')).toContainText('web<b id=bold>');
+  await app.select('svc:default/web');
+  await expect(page.getByTestId('service-ports')).toContainText('h<i id=italic>');
+  await page.getByTestId('tab-table').click();
+  await expect(page.getByTestId('table-view')).toContainText('default/web');
+  expect(await page.locator('#injected, #bold, #italic').count()).toBe(0);
+});
