@@ -12,8 +12,9 @@ use wasm_bindgen::JsCast;
 pub fn TableView() -> impl IntoView {
     let state = expect_context::<AppState>();
     // The rows as markup, each Service's name a button that selects it (one
-    // listener on the body for all of them): at 20,000 Services a `view!` per row
-    // took seconds, and it is far more wasm.
+    // listener on the body for all of them): far less wasm than a `view!` per row,
+    // and a little faster (docs/performance.md: 5.2 to 4.4 s at 20,000 Services,
+    // most of it the browser's own layout of the table).
     let rows = move || {
         let topology = state.topology.get();
         let mut out = String::new();
