@@ -74,6 +74,19 @@ fn install_panic_banner() {
     }));
 }
 
+/// The `name` attribute of the element an event happened in, or of the nearest
+/// element around it that has one: how delegated listeners find which row, marker
+/// or hop was meant.
+pub(crate) fn attribute_around(target: Option<web_sys::EventTarget>, name: &str) -> Option<String> {
+    target?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .closest(&format!("[{name}]"))
+        .ok()
+        .flatten()?
+        .get_attribute(name)
+}
+
 #[component]
 fn App(
     boot: Boot,

@@ -6,14 +6,13 @@ use leptos::prelude::*;
 use super::details::push_cell;
 use super::state::AppState;
 use crate::engine::scene;
-use wasm_bindgen::JsCast;
 
 #[component]
 pub fn TableView() -> impl IntoView {
     let state = expect_context::<AppState>();
     // The rows as markup, each Service's name a button that selects it (one
     // listener on the body for all of them): far less wasm than a `view!` per row,
-    // and a little faster (docs/performance.md: 5.2 to 4.4 s at 20,000 Services,
+    // and a little faster (docs/performance.md: 4.7 to 3.9 s at 20,000 Services,
     // most of it the browser's own layout of the table).
     let rows = move || {
         let topology = state.topology.get();
@@ -67,12 +66,7 @@ pub fn TableView() -> impl IntoView {
         out
     };
     let select = move |ev: leptos::ev::MouseEvent| {
-        let id = ev
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-            .and_then(|element| element.closest("button[data-id]").ok().flatten())
-            .and_then(|button| button.get_attribute("data-id"));
-        if let Some(id) = id {
+        if let Some(id) = super::attribute_around(ev.target(), "data-id") {
             state.selection.set(Some(id));
         }
     };

@@ -75,11 +75,9 @@ fn hover(traffic: TrafficState, step: Option<usize>) {
 }
 
 fn hovered_step(ev: &web_sys::Event) -> Option<usize> {
-    ev.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|e| e.closest("[data-step]").ok().flatten())
-        .and_then(|e| e.get_attribute("data-step"))
-        .and_then(|step| step.parse().ok())
+    super::attribute_around(ev.target(), "data-step")?
+        .parse()
+        .ok()
 }
 
 /// The policy overlay the layer drew last, with the scene version, selected

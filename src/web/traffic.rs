@@ -975,11 +975,7 @@ fn recent_rows(simulator: &Simulator) -> Vec<RecentRow> {
 
 /// The connection whose trace a drop marker shows, if `target` is in one.
 pub fn drop_marker_path(target: Option<web_sys::EventTarget>) -> Option<u32> {
-    target
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|e| e.closest("[data-path]").ok().flatten())
-        .and_then(|e| e.get_attribute("data-path"))
-        .and_then(|path| path.parse::<u32>().ok())
+    super::attribute_around(target, "data-path")?.parse().ok()
 }
 
 /// Shows the full trace of a connection the simulator made, in the trace panel.

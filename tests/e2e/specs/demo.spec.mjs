@@ -34,6 +34,9 @@ test('the logical view shows workloads without nodes, and the table view lists s
   await expect(page.getByTestId('details-title')).toHaveText('Service default/cartservice');
   await expect(page.getByTestId('table-view').locator('tbody tr').filter({ hasText: 'default/cartservice' }).locator('li')).not.toHaveCount(0);
   await app.screenshot('table-view');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/cartservice');
+  await app.screenshot('table-view-1024x768');
   await app.assertClean();
 });
 

@@ -150,6 +150,10 @@ test('tiles follow an edit on the canvas: a drained node\'s tiles and those afte
   await expect(canvas).toHaveAttribute('data-moving', '0');
   await expect(canvas).toHaveAttribute('data-moved', '0');
   await app.screenshot('motion-canvas-tiles-after');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await expect.poll(async () => Number(await canvas.getAttribute('data-tiles'))).toBeGreaterThan(20);
+  await app.screenshot('motion-canvas-tiles-after-1024x768');
   await app.assertClean();
 });
 
