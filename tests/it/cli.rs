@@ -1118,6 +1118,59 @@ fn trace_through_a_gateway_with_sni_host_method_and_headers_s11_10() {
     );
 }
 
+/// §11.10: without `--sni`, an `https://` trace sends the URL's host as the SNI,
+/// not the Host header. By name, `eu.api.example.com` picks the `*.api.example.com`
+/// listener; with `--host shop.example.com` the SNI is still the URL's host, so the
+/// same listener is chosen and the Host, which the other listener claims, is
+/// misdirected (421). Given `--sni`, the flag wins over the URL's host.
+#[test]
+fn trace_https_without_sni_sends_the_urls_host_s11_10() {
+    let scratch = ScratchDirectory::new("gateway-sni-default");
+    let manifests = scratch.write("gateway.yaml", GATEWAY_FLAGS);
+    let url = "https://eu.api.example.com/orders/7";
+    let listener_hop = |json: &serde_json::Value| -> String {
+        json["hops"]
+            .as_array()
+            .expect("hops")
+            .iter()
+            .find(|hop| hop["action"] == "gateway-listener")
+            .map(|hop| hop["detail"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no gateway-listener hop: {}", json["reason"]))
+    };
+
+    let (json, _) = trace_gateway_json(&manifests, url, &[]);
+    assert_eq!(json["verdict"], "delivered", "{}", json["reason"]);
+    assert_eq!(json["http"]["listener"], "https-api");
+    assert_eq!(json["http"]["backendService"], "shop/orders-read");
+    let hop = listener_hop(&json);
+    assert!(
+        hop.contains("SNI eu.api.example.com matches hostname *.api.example.com"),
+        "{hop}"
+    );
+
+    let (json, _) = trace_gateway_json(&manifests, url, &["--host", "shop.example.com"]);
+    assert_eq!(json["verdict"], "rejected", "{}", json["reason"]);
+    assert_eq!(json["http"]["status"], 421);
+    assert_eq!(json["http"]["listener"], "https-api");
+    assert!(
+        listener_hop(&json).contains("SNI eu.api.example.com"),
+        "{}",
+        listener_hop(&json)
+    );
+
+    let (json, _) = trace_gateway_json(
+        &manifests,
+        url,
+        &["--sni", "shop.example.com", "--host", "shop.example.com"],
+    );
+    assert_eq!(json["http"]["listener"], "https-shop", "{}", json["reason"]);
+    assert!(
+        listener_hop(&json).contains("SNI shop.example.com"),
+        "{}",
+        listener_hop(&json)
+    );
+}
+
 /// A Gateway whose HTTPRoute has a CORS filter (§11.8), for `--method OPTIONS` and
 /// `--header` from the CLI; the web app's request form test reads the same file.
 const GATEWAY_CORS: &str = include_str!("../fixtures/gateway/cors.yaml");

@@ -212,50 +212,175 @@ fn mismatches(files: &[SourceFile], indices: &[usize]) -> Vec<String> {
     problems
 }
 
-fn corpus_files() -> Vec<SourceFile> {
+fn read_files(paths: &[&str]) -> Vec<SourceFile> {
     let root = env!("CARGO_MANIFEST_DIR");
-    [
+    paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(format!("{root}/{path}")).unwrap();
+            SourceFile::new(*path, text)
+        })
+        .collect()
+}
+
+fn corpus_files() -> Vec<SourceFile> {
+    read_files(&[
         "samples/ingress-nginx-cloud.yaml",
         "samples/guestbook.yaml",
         "tests/fixtures/migrate/guestbook-ingresses.yaml",
-    ]
-    .iter()
-    .map(|path| {
-        let text = std::fs::read_to_string(format!("{root}/{path}")).unwrap();
-        SourceFile::new(*path, text)
-    })
-    .collect()
+    ])
 }
 
-/// §9.5: the corpus (the ingress-nginx controller, the guestbook and Ingresses for
-/// it using TLS, a canary, rewrite-target and force-ssl-redirect) routes the same
-/// before and after, at both edges of the canary's 80/20 split.
+/// The ingress-nginx sample as the app loads it: the controller, and the app behind
+/// it, whose one Ingress names the storefront's backend port by name
+/// (`port: {name: http}`) and the API's by number.
+fn ingress_nginx_sample_files() -> Vec<SourceFile> {
+    read_files(&[
+        "samples/ingress-nginx-cloud.yaml",
+        "samples/ingress-nginx-app.yaml",
+    ])
+}
+
+/// The inputs of the equivalence check, each analysed on its own as it is loaded.
+fn corpora() -> [(&'static str, Vec<SourceFile>); 2] {
+    [
+        ("guestbook", corpus_files()),
+        ("ingress-nginx sample", ingress_nginx_sample_files()),
+    ]
+}
+
+/// §9.5: the corpus routes the same before and after, at both edges of the canary's
+/// 80/20 split: the ingress-nginx controller with the guestbook and Ingresses for it
+/// using TLS, a canary, rewrite-target and force-ssl-redirect; and the ingress-nginx
+/// sample (controller and app), whose Ingress names a backend port by name.
 #[test]
 fn corpus_routes_the_same_before_and_after_migration() {
     let indices = [0, 79, 80, 99];
-    let problems = mismatches(&corpus_files(), &indices);
-    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    for (name, files) in corpora() {
+        let problems = mismatches(&files, &indices);
+        assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n\n"));
+    }
 }
 
 /// §9.5: the generated Gateway is accepted and programmed and every HTTPRoute is
 /// accepted with its references resolved, so nothing in the output is refused.
 #[test]
 fn generated_objects_are_accepted() {
-    let files = corpus_files();
-    let before = analyze(&files, &Config::default());
+    for (name, files) in corpora() {
+        let before = analyze(&files, &Config::default());
+        let migration = migrate::migrate(&before, Scope::All);
+        let after = analyze(&after_files(&files, &migration), &Config::default());
+        let kinds: Vec<&str> = migration.objects.iter().map(|o| o.kind).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "Gateway").count(),
+            1,
+            "{name}"
+        );
+        assert_eq!(after.gateway.gateways.len(), 1, "{name}");
+        assert!(after.gateway.gateways[0].programmed, "{name}");
+        let gateway_problems: Vec<String> = after
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.starts_with("gateway-"))
+            .map(|d| format!("{} {}", d.code, d.message))
+            .collect();
+        assert!(gateway_problems.is_empty(), "{name}: {gateway_problems:#?}");
+    }
+}
+
+/// §9.5 and §9.1: the ingress-nginx sample's Ingress names the storefront's port by
+/// name; a backendRef needs a number, so the migration writes the Service port that
+/// name resolves to (80), without a diagnostic. Each host and path the Ingress
+/// routes reaches the same Service before (through the controller) and after
+/// (through the generated Gateway), delivered: the equivalence is not an agreement
+/// on 404s.
+#[test]
+fn s9_5_the_ingress_nginx_sample_resolves_the_named_port_and_routes_the_same() {
+    let files = ingress_nginx_sample_files();
+    let config = Config::default();
+    let before = analyze(&files, &config);
     let migration = migrate::migrate(&before, Scope::All);
-    let after = analyze(&after_files(&files, &migration), &Config::default());
-    let kinds: Vec<&str> = migration.objects.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "Gateway").count(), 1);
-    assert_eq!(after.gateway.gateways.len(), 1);
-    assert!(after.gateway.gateways[0].programmed);
-    let gateway_problems: Vec<String> = after
-        .diagnostics
+    assert!(
+        migration.diagnostics.is_empty(),
+        "{:#?}",
+        migration.diagnostics
+    );
+    let route = migration
+        .objects
         .iter()
-        .filter(|d| d.code.starts_with("gateway-"))
-        .map(|d| format!("{} {}", d.code, d.message))
-        .collect();
-    assert!(gateway_problems.is_empty(), "{gateway_problems:#?}");
+        .find(|o| {
+            o.kind == "HTTPRoute" && o.key == NamespacedName::new("shop", "shop-shop-example-com")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no HTTPRoute shop/shop-shop-example-com:\n{}",
+                migration.to_yaml()
+            )
+        });
+    assert!(
+        route.yaml.contains("name: storefront\n      port: 80\n"),
+        "{}",
+        route.yaml
+    );
+    assert!(
+        route.yaml.contains("name: orders-api\n      port: 8080\n"),
+        "{}",
+        route.yaml
+    );
+
+    let after = analyze(&after_files(&files, &migration), &config);
+    let gateway_ip = after.gateway.gateways[0].address_ips[0].to_string();
+    let source = TraceSource::External {
+        client_ip: "198.51.100.7".parse().unwrap(),
+    };
+    let url = |host: &str, path: &str| Destination::Url {
+        scheme: Scheme::Http,
+        host: host.to_string(),
+        port: None,
+        path: path.to_string(),
+        query: None,
+    };
+    let options = HttpOptions {
+        host: Some("shop.example.com".to_string()),
+        ..HttpOptions::default()
+    };
+    for (path, service) in [
+        ("/", "storefront"),
+        ("/cart/7", "storefront"),
+        ("/apix", "storefront"),
+        ("/api", "orders-api"),
+        ("/api/orders", "orders-api"),
+    ] {
+        let expected = Some(NamespacedName::new("shop", service));
+        let traced_before = Tracer::new(&before).trace_http(
+            &source,
+            &url("shop.example.com", path),
+            Protocol::Tcp,
+            &HttpOptions::default(),
+            &mut Constant(0),
+        );
+        let a = answer_before(&traced_before);
+        assert_eq!(
+            (a.verdict, a.service),
+            (Verdict::Delivered, expected.clone()),
+            "before, {path}: {}",
+            traced_before.reason
+        );
+        let traced_after = Tracer::new(&after).trace_http(
+            &source,
+            &url(&gateway_ip, path),
+            Protocol::Tcp,
+            &options,
+            &mut Constant(0),
+        );
+        let b = answer_after(&traced_after);
+        assert_eq!(
+            (b.verdict, b.service),
+            (Verdict::Delivered, expected),
+            "after, {path}: {}",
+            traced_after.reason
+        );
+    }
 }
 
 /// §9.4: the canary takes its weight of the main Ingress's requests; a weight of 20
@@ -445,6 +570,86 @@ fn cli_migrate_writes_files_and_diagnostics() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// §9.4 and §9.5: `ssl-redirect: "false"` turns off the redirect a TLS host gets by
+/// default: plain HTTP to that host is delivered, not answered 308, and the
+/// migration writes no `-redirect` HTTPRoute, attaching the host's routes to the
+/// `http` listener too. `"true"`, written out, is the default, and
+/// `force-ssl-redirect: "true"` redirects whatever `ssl-redirect` says. Each
+/// routes the same before and after migration.
+#[test]
+fn s9_4_ssl_redirect_false_keeps_plain_http_for_a_tls_host() {
+    let ingress = |annotations: &str| {
+        format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: main\n  annotations:\n{annotations}spec:\n  ingressClassName: nginx\n  tls:\n  - hosts: [a.example.com]\n    secretName: cert\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - {{path: /, pathType: Prefix, backend: {{service: {{name: one, port: {{number: 80}}}}}}}}\n")
+    };
+    let cases = [
+        ("    nginx.ingress.kubernetes.io/ssl-redirect: \"false\"\n", false),
+        ("    nginx.ingress.kubernetes.io/ssl-redirect: \"true\"\n", true),
+        ("    nginx.ingress.kubernetes.io/ssl-redirect: \"false\"\n    nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\"\n", true),
+    ];
+    let source = TraceSource::External {
+        client_ip: "198.51.100.7".parse().unwrap(),
+    };
+    for (annotations, redirects) in cases {
+        let files = vec![
+            SourceFile::new("services.yaml", SERVICES),
+            SourceFile::new("ingress.yaml", ingress(annotations)),
+        ];
+        let topology = analyze(&files, &Config::default());
+        let plain = Tracer::new(&topology).trace_http(
+            &source,
+            &Destination::Url {
+                scheme: Scheme::Http,
+                host: "a.example.com".to_string(),
+                port: None,
+                path: "/x".to_string(),
+                query: None,
+            },
+            Protocol::Tcp,
+            &HttpOptions::default(),
+            &mut Constant(0),
+        );
+        let answer = answer_before(&plain);
+        if redirects {
+            assert_eq!(
+                answer.verdict,
+                Verdict::Redirected,
+                "{annotations}{}",
+                plain.reason
+            );
+            assert_eq!(answer.location.as_deref(), Some("https://a.example.com/x"));
+        } else {
+            assert_eq!(
+                (answer.verdict, answer.service),
+                (
+                    Verdict::Delivered,
+                    Some(NamespacedName::new("default", "one"))
+                ),
+                "{annotations}{}",
+                plain.reason
+            );
+        }
+        let migration = migrate::migrate(&topology, Scope::All);
+        let routes: Vec<&str> = migration
+            .objects
+            .iter()
+            .filter(|o| o.kind == "HTTPRoute")
+            .map(|o| o.key.name.as_str())
+            .collect();
+        let expected: &[&str] = if redirects {
+            &["main-a-example-com", "main-a-example-com-redirect"]
+        } else {
+            &["main-a-example-com"]
+        };
+        assert_eq!(routes, expected, "{annotations}");
+        let problems = mismatches(&files, &[0]);
+        assert!(
+            problems.is_empty(),
+            "{annotations}{}",
+            problems.join("\n\n")
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Generated Ingresses
 
@@ -525,6 +730,8 @@ struct GenIngress {
     tls: bool,
     rewrite: Option<&'static str>,
     force_ssl_redirect: bool,
+    /// An explicit `ssl-redirect` annotation (on by default).
+    ssl_redirect: Option<bool>,
     canary: Option<(usize, i64, usize)>,
 }
 
@@ -564,16 +771,20 @@ fn gen_ingress() -> impl Strategy<Value = GenIngress> {
         any::<bool>(),
         prop::option::of(prop::sample::select(vec!["/", "/new"])),
         prop::bool::weighted(0.2),
+        prop::option::of(any::<bool>()),
         prop::option::of((0..6usize, 0..=120i64, 0..3usize)),
     )
         .prop_map(
-            |(paths, default_backend, tls, rewrite, force_ssl_redirect, canary)| GenIngress {
-                paths,
-                default_backend,
-                tls,
-                rewrite,
-                force_ssl_redirect,
-                canary,
+            |(paths, default_backend, tls, rewrite, force_ssl_redirect, ssl_redirect, canary)| {
+                GenIngress {
+                    paths,
+                    default_backend,
+                    tls,
+                    rewrite,
+                    force_ssl_redirect,
+                    ssl_redirect,
+                    canary,
+                }
             },
         )
 }
@@ -592,6 +803,11 @@ fn ingress_yaml(ingress: &GenIngress) -> String {
     }
     if ingress.force_ssl_redirect {
         text.push_str("    nginx.ingress.kubernetes.io/force-ssl-redirect: \"true\"\n");
+    }
+    if let Some(on) = ingress.ssl_redirect {
+        text.push_str(&format!(
+            "    nginx.ingress.kubernetes.io/ssl-redirect: \"{on}\"\n"
+        ));
     }
     text.push_str("spec:\n  ingressClassName: nginx\n");
     if let Some(service) = ingress.default_backend {
@@ -635,7 +851,8 @@ proptest! {
 
     /// §9.5: generated Ingresses (hosts exact, wildcard and absent; Prefix, Exact and
     /// ImplementationSpecific paths; default backends; TLS; rewrite-target;
-    /// force-ssl-redirect; a weighted canary) route the same before and after
+    /// force-ssl-redirect; ssl-redirect written out as "true" or "false"; a weighted
+    /// canary) route the same before and after
     /// migration, at the edges of the canary split.
     #[test]
     fn generated_ingresses_route_the_same_before_and_after(ingress in gen_ingress()) {

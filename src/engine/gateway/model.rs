@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::engine::model::Meta;
+use crate::engine::model::{Meta, Protocol};
 use crate::engine::refs::NamespacedName;
 use crate::engine::selector::LabelSelector;
 
@@ -210,6 +210,15 @@ impl RouteKind {
     /// Whether routes of this kind carry `hostnames`.
     pub fn has_hostnames(self) -> bool {
         matches!(self, RouteKind::Http | RouteKind::Grpc | RouteKind::Tls)
+    }
+    /// The transport the proxy reaches this kind's backends over, which picks the
+    /// Service port a backendRef's number names (§11.7): UDP for a UDPRoute, TCP for
+    /// every other kind.
+    pub fn transport(self) -> Protocol {
+        match self {
+            RouteKind::Udp => Protocol::Udp,
+            _ => Protocol::Tcp,
+        }
     }
 }
 

@@ -449,6 +449,8 @@ fn read_listener<'n>(
             .enumerate()
         {
             let field = format!("{tls_path}.certificateRefs[{index}]");
+            // A diagnostic about this reference points at its own entry.
+            reader.record(reference, FieldPath::new(&field));
             listener.certificate_refs.push(SecretRef {
                 group: string_or(reader, reference, &field, "group", ""),
                 kind: string_or(reader, reference, &field, "kind", "Secret"),
@@ -616,6 +618,7 @@ fn read_backend_tls_policy<'n>(
         .enumerate()
     {
         let field = format!("spec.targetRefs[{index}]");
+        reader.record(target, FieldPath::new(&field));
         policy.target_refs.push(PolicyTargetRef {
             group: string_or(reader, target, &field, "group", ""),
             kind: string_or(reader, target, &field, "kind", ""),
@@ -674,6 +677,7 @@ fn read_backend_tls_policy<'n>(
         .enumerate()
     {
         let field = format!("spec.validation.caCertificateRefs[{index}]");
+        reader.record(reference, FieldPath::new(&field));
         policy.ca_certificate_refs.push(LocalRef {
             group: string_or(reader, reference, &field, "group", ""),
             kind: string_or(reader, reference, &field, "kind", ""),
@@ -752,6 +756,8 @@ fn read_route<'n>(
         .enumerate()
     {
         let path = format!("spec.parentRefs[{index}]");
+        // A diagnostic about this parentRef points at its own entry, not at the list.
+        reader.record(parent, FieldPath::new(&path));
         let parent_ref = ParentRef {
             group: string_or(reader, parent, &path, "group", GROUP),
             kind: string_or(reader, parent, &path, "kind", "Gateway"),

@@ -805,7 +805,7 @@ pub fn resolve_gateways(
             let port_name = services[service]
                 .ports
                 .iter()
-                .find(|p| Some(p.port) == backend.port)
+                .find(|p| Some(p.port) == backend.port && p.protocol == route.kind.transport())
                 .and_then(|p| p.name.as_deref());
             backend_tls::applying(
                 manifests,
@@ -1978,7 +1978,25 @@ pub(crate) fn check_backend(
     let Some(port) = backend.port else {
         return Err(("BackendNotFound", format!("backend {backend} has no port")));
     };
-    if !service.ports.iter().any(|p| p.port == port) {
+    // The port of that number over the Route's transport: a UDPRoute's datagrams
+    // go to a UDP port, every other kind's connections to a TCP one (§11.7).
+    let transport = route.kind.transport();
+    if !service
+        .ports
+        .iter()
+        .any(|p| p.port == port && p.protocol == transport)
+    {
+        if let Some(other) = service.ports.iter().find(|p| p.port == port) {
+            return Err((
+                "BackendNotFound",
+                format!(
+                    "Service {} has port {port} only over {}, and a {} reaches its backends over {transport}",
+                    service.key(),
+                    other.protocol,
+                    route.kind
+                ),
+            ));
+        }
         let ports: Vec<String> = service.ports.iter().map(|p| p.port.to_string()).collect();
         return Err((
             "BackendNotFound",
@@ -1995,7 +2013,12 @@ pub(crate) fn check_backend(
     }
     let app_protocol = service_objects
         .get(&service.namespace, &service.name)
-        .and_then(|s| s.spec.ports.iter().find(|p| p.port == port))
+        .and_then(|s| {
+            s.spec
+                .ports
+                .iter()
+                .find(|p| p.port == port && p.protocol == transport)
+        })
         .and_then(|p| p.app_protocol.clone());
     if let Some(app_protocol) = app_protocol {
         let supported = match app_protocol.as_str() {
@@ -2061,7 +2084,11 @@ fn backend_endpoints(
                 if backend.weight == 0 {
                     continue;
                 }
-                let Some(port) = service.ports.iter().find(|p| Some(p.port) == backend.port) else {
+                let Some(port) = service
+                    .ports
+                    .iter()
+                    .find(|p| Some(p.port) == backend.port && p.protocol == route.kind.transport())
+                else {
                     continue;
                 };
                 let ready = service.endpoints.iter().any(|e| {

@@ -384,7 +384,14 @@ impl<'r, 't> Run<'r, 't> {
         passthrough: bool,
     ) -> Outcome {
         let service_ref = self.service(service);
-        let Some(service_port) = service_ref.ports.iter().find(|p| p.port == port).cloned() else {
+        // The Service port of that number over the connection's own transport: UDP for
+        // a UDPRoute's datagrams, TCP otherwise (§11.7).
+        let Some(service_port) = service_ref
+            .ports
+            .iter()
+            .find(|p| p.port == port && p.protocol == self.protocol)
+            .cloned()
+        else {
             let reason = format!(
                 "Service {} has no port {port}: the Gateway answers 500",
                 service_ref.key()

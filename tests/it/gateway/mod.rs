@@ -90,6 +90,41 @@ mod status {
     pub(super) fn gw(name: &str, listeners: &str) -> String {
         format!("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: {name}}}\nspec:\n  gatewayClassName: c\n  listeners:\n{listeners}---\n")
     }
+
+    /// Where `needle` is in the input `run(yaml)` reads: (document, line, column), all
+    /// 1-based, as a diagnostic's `source` gives them (`docs/diagnostics.md`). The
+    /// needle must be on exactly one line.
+    pub(super) fn position_of(yaml: &str, needle: &str) -> (usize, usize, usize) {
+        let text = format!("{CLASS}{yaml}");
+        let found: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| line.contains(needle))
+            .collect();
+        assert_eq!(found.len(), 1, "{needle:?} is not on exactly one line");
+        let (index, line) = found[0];
+        let document = 1 + text.lines().take(index).filter(|l| *l == "---").count();
+        let column = line[..line.find(needle).unwrap()].chars().count() + 1;
+        (document, index + 1, column)
+    }
+
+    /// The (document, line, column) of each diagnostic with `code`, by field.
+    pub(super) fn positions(
+        topology: &Topology,
+        code: &str,
+    ) -> Vec<(String, (usize, usize, usize))> {
+        topology
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| {
+                (
+                    d.field.clone(),
+                    (d.source.document, d.source.line, d.source.column),
+                )
+            })
+            .collect()
+    }
 }
 
 /// Requests through a Gateway (§11.3, §11.5 to §11.10, §11.13), on the base of

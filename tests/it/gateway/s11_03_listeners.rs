@@ -1,9 +1,10 @@
 //! §11.3 Listeners: the Route kinds each protocol takes, conflicts and overlapping
 //! TLS hostnames on one port, the namespaces a listener allows, and the listener
-//! chosen by SNI and Host, with the vectors of upstream's conformance tests.
+//! chosen by SNI and Host with no fall-back to another, and the place of each
+//! listener diagnostic, with the vectors of upstream's conformance tests.
 
 use super::requests::{self, address, base, http_route, outcome, send, Request};
-use super::status::{codes, conditions, gateway, gw, route, run};
+use super::status::{codes, conditions, gateway, gw, position_of, positions, route, run};
 
 const HTTPS_LISTENERS: &str = "  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}
   - {name: https-with-hostname, port: 443, protocol: HTTPS, hostname: second-example.org, tls: {certificateRefs: [{name: cert}]}}
@@ -321,4 +322,167 @@ fn s11_3_from_selector_without_a_selector_allows_no_route() {
         "Accepted=False/NotAllowedByListeners"
     );
     assert_eq!(gateway(&topology, "g").listeners[0].attached_routes, 0);
+}
+
+/// §11.3, listener isolation, on the vectors of upstream's HTTP listener isolation
+/// test: four HTTP listeners on port 80 (no hostname, `*.example.com`,
+/// `*.foo.example.com`, `abc.foo.example.com`), each with one Route by
+/// `sectionName` whose path names its listener. A request is routed only among the
+/// Routes of the listener its Host chooses (the most specific hostname); a path only
+/// another listener's Route matches is 404, with no fall-back to that listener, even
+/// where the less specific listener's hostname covers the Host too.
+#[test]
+fn s11_3_http_listeners_are_isolated() {
+    let listeners = "  - {name: empty-hostname, port: 80, protocol: HTTP}\n  - {name: wildcard-example-com, port: 80, protocol: HTTP, hostname: \"*.example.com\"}\n  - {name: wildcard-foo-example-com, port: 80, protocol: HTTP, hostname: \"*.foo.example.com\"}\n  - {name: abc-foo-example-com, port: 80, protocol: HTTP, hostname: abc.foo.example.com}\n";
+    let route = |section: &str, backend: &str| {
+        http_route(section, &format!("  parentRefs: [{{name: gw, sectionName: {section}}}]\n  rules:\n  - matches: [{{path: {{type: PathPrefix, value: /{section}}}}}]\n    backendRefs: [{{name: infra-backend-{backend}, port: 8080}}]\n"))
+    };
+    let topology = requests::run(&format!(
+        "{}{}{}{}{}{}",
+        base(),
+        requests::gateway("gw", listeners),
+        route("empty-hostname", "v1"),
+        route("wildcard-example-com", "v2"),
+        route("wildcard-foo-example-com", "v3"),
+        route("abc-foo-example-com", "v1"),
+    ));
+    let url = |path: &str| format!("http://{}/{path}", address(&topology, "gw"));
+    // (Host, the listener it chooses, the path its own Route serves)
+    let hosts = [
+        ("bar.com", "empty-hostname", "v1"),
+        ("bar.example.com", "wildcard-example-com", "v2"),
+        ("bar.foo.example.com", "wildcard-foo-example-com", "v3"),
+        ("abc.foo.example.com", "abc-foo-example-com", "v1"),
+    ];
+    for (host, own, backend) in hosts {
+        for (_, path, _) in hosts {
+            let trace = send(
+                &topology,
+                &Request {
+                    host: Some(host),
+                    ..Request::get(&url(path))
+                },
+            );
+            let http = trace.http.as_ref().expect("through the Gateway");
+            assert_eq!(
+                http.listener.as_deref(),
+                Some(own),
+                "Host {host}, /{path}: {}",
+                trace.reason
+            );
+            let expected = if path == own { backend } else { "404" };
+            assert_eq!(
+                outcome(&trace),
+                expected,
+                "Host {host}, /{path}: {}",
+                trace.reason
+            );
+        }
+    }
+    // The Host chooses the listener, and nothing else does: /wildcard-example-com/x
+    // from specific.example.com (only `*.example.com` claims it) is served, and from
+    // abc.foo.example.com, which `*.example.com` covers too but whose own listener
+    // has no Route for that path, it is 404.
+    let served = send(
+        &topology,
+        &Request {
+            host: Some("specific.example.com"),
+            ..Request::get(&url("wildcard-example-com/x"))
+        },
+    );
+    assert_eq!(outcome(&served), "v2", "{}", served.reason);
+    let isolated = send(
+        &topology,
+        &Request {
+            host: Some("abc.foo.example.com"),
+            ..Request::get(&url("wildcard-example-com/x"))
+        },
+    );
+    assert_eq!(outcome(&isolated), "404", "{}", isolated.reason);
+    assert!(
+        isolated.reason.contains("abc-foo-example-com"),
+        "the 404 names the chosen listener: {}",
+        isolated.reason
+    );
+}
+
+/// §11.3 with the positions of `docs/diagnostics.md`: `gateway-listener-conflict`
+/// is reported once per conflicting listener, each at its own entry in
+/// `spec.listeners` (document, line and column), in block and in flow style; the
+/// listener alone on its port is not reported.
+#[test]
+fn s11_3_each_listener_conflict_is_at_its_own_listener() {
+    let listeners = "  - name: web
+    port: 8080
+    protocol: HTTP
+  - name: plain
+    port: 80
+    protocol: HTTP
+  - name: raw
+    port: 80
+    protocol: TCP
+  - {name: secure, port: 443, protocol: HTTPS, hostname: a.example.com, tls: {certificateRefs: [{name: cert}]}}
+  - {name: passthrough, port: 443, protocol: TLS, hostname: a.example.com, tls: {mode: Passthrough}}
+";
+    let yaml = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: cert}}\n---\n{}",
+        gw("g", listeners)
+    );
+    let topology = run(&yaml);
+    let at = |needle: &str| position_of(&yaml, needle);
+    assert_eq!(
+        positions(&topology, "gateway-listener-conflict"),
+        [
+            ("spec.listeners[1]".to_string(), at("name: plain")),
+            ("spec.listeners[2]".to_string(), at("name: raw")),
+            ("spec.listeners[3]".to_string(), at("{name: secure")),
+            ("spec.listeners[4]".to_string(), at("{name: passthrough")),
+        ]
+    );
+    let conflicted: Vec<String> = gateway(&topology, "g")
+        .listeners
+        .iter()
+        .map(|l| conditions(&l.conditions)[3].clone())
+        .collect();
+    assert_eq!(
+        conflicted,
+        [
+            "Conflicted=False/NoConflicts",
+            "Conflicted=True/ProtocolConflict",
+            "Conflicted=True/ProtocolConflict",
+            "Conflicted=True/HostnameConflict",
+            "Conflicted=True/HostnameConflict",
+        ]
+    );
+}
+
+/// §11.3 with the positions of `docs/diagnostics.md`: a listener's certificateRef
+/// that names a Secret not in the input is reported at its own entry in
+/// `certificateRefs`, not at the list (whose first entry is a valid Secret).
+#[test]
+fn s11_3_a_bad_certificate_ref_is_at_its_own_entry() {
+    let listeners = "  - name: https
+    port: 443
+    protocol: HTTPS
+    tls:
+      certificateRefs:
+      - name: cert
+      - name: missing-cert
+";
+    let yaml = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: cert}}\n---\n{}",
+        gw("g", listeners)
+    );
+    let topology = run(&yaml);
+    assert_eq!(
+        positions(&topology, "gateway-listener-bad-certificate"),
+        [(
+            "spec.listeners[0].tls.certificateRefs[1]".to_string(),
+            position_of(&yaml, "name: missing-cert")
+        )]
+    );
+    assert_eq!(
+        conditions(&gateway(&topology, "g").listeners[0].conditions)[2],
+        "ResolvedRefs=False/InvalidCertificateRef"
+    );
 }

@@ -1,12 +1,13 @@
 //! §11.4 Attaching Routes: parentRefs narrowed by sectionName and port, the reason
 //! a Route is not accepted at each step, hostname intersection, rules with values
-//! the API does not know, and an HTTPRoute beside a GRPCRoute on one listener, with
-//! the vectors of upstream's conformance tests and hostnames documentation.
+//! the API does not know, an HTTPRoute beside a GRPCRoute on one listener, and the
+//! place of each parentRef diagnostic, with the vectors of upstream's conformance
+//! tests and hostnames documentation.
 
 use kubetopo::engine::gateway::hostname;
 
 use super::reading;
-use super::status::{codes, conditions, gateway, gw, route, run};
+use super::status::{codes, conditions, gateway, gw, position_of, positions, route, run};
 
 /// §11.4: an unknown match type drops the rule instead of refusing the object.
 #[test]
@@ -380,4 +381,71 @@ fn dropped_rules() {
         "Accepted=False/UnsupportedValue"
     );
     assert_eq!(gateway(&all_bad, "g").listeners[0].attached_routes, 0);
+}
+
+/// §11.4 with the positions of `docs/diagnostics.md`: each diagnostic about a
+/// parentRef is at that parentRef's entry in `spec.parentRefs` (its document, line
+/// and column), not at the list or at another entry: a Gateway not in the input
+/// (step 1), no listener of that name or port (step 2), a listener that does not
+/// take the kind (step 3) and no intersecting hostname (step 4), in flow and in
+/// block style.
+#[test]
+fn s11_4_each_parent_ref_diagnostic_is_at_its_own_entry() {
+    let http_route = "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  hostnames: [b.example.com]
+  parentRefs:
+  - {name: web, sectionName: http}
+  - {name: missing}
+  - sectionName: nope
+    name: web
+  - {name: other, port: 9999}
+  - {name: web, sectionName: tcp}
+  - {name: web, sectionName: named}
+";
+    let yaml = format!(
+        "{}{}{http_route}",
+        gw("web", "  - {name: http, port: 80, protocol: HTTP}\n  - {name: tcp, port: 9000, protocol: TCP}\n  - {name: named, port: 8080, protocol: HTTP, hostname: a.example.com}\n"),
+        gw("other", "  - {name: http, port: 80, protocol: HTTP}\n"),
+    );
+    let topology = run(&yaml);
+    let at = |needle: &str| position_of(&yaml, needle);
+    let field = |index: usize| format!("spec.parentRefs[{index}]");
+    assert_eq!(
+        positions(&topology, "gateway-parent-not-found"),
+        [(field(1), at("{name: missing}"))]
+    );
+    assert_eq!(
+        positions(&topology, "gateway-route-no-matching-parent"),
+        [
+            (field(2), at("sectionName: nope")),
+            (field(3), at("{name: other, port: 9999}")),
+        ]
+    );
+    assert_eq!(
+        positions(&topology, "gateway-route-not-allowed"),
+        [(field(4), at("{name: web, sectionName: tcp}"))]
+    );
+    assert_eq!(
+        positions(&topology, "gateway-route-no-matching-hostname"),
+        [(field(5), at("{name: web, sectionName: named}"))]
+    );
+    // The first entry attaches; the status follows the parentRefs with an entry.
+    let parents: Vec<String> = route(&topology, "r")
+        .parents
+        .iter()
+        .map(|p| conditions(&p.conditions)[0].clone())
+        .collect();
+    assert_eq!(
+        parents,
+        [
+            "Accepted=True/Accepted",
+            "Accepted=False/NoMatchingParent",
+            "Accepted=False/NoMatchingParent",
+            "Accepted=False/NotAllowedByListeners",
+            "Accepted=False/NoMatchingListenerHostname",
+        ]
+    );
 }

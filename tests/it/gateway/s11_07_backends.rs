@@ -1,7 +1,8 @@
 //! §11.7 Backends, weights and ReferenceGrant: the checks on a backendRef in order,
 //! grants for references across namespaces, the weighted split and the answer when
-//! no backend can take the request, and the proxy's connection straight to an
-//! endpoint, with the vectors of upstream's conformance tests.
+//! no backend can take the request, the port over the Route's transport, the place
+//! of each backend diagnostic, and the proxy's connection straight to an endpoint,
+//! with the vectors of upstream's conformance tests.
 
 use std::collections::BTreeMap;
 
@@ -223,4 +224,142 @@ fn the_proxy_goes_straight_to_endpoints() {
     assert!(headless.hops[proxy..]
         .iter()
         .all(|h| h.action != HopAction::Dnat && h.action != HopAction::Snat));
+}
+
+/// §11.7 with the positions of `docs/diagnostics.md`: each invalid backendRef is
+/// reported at its own entry in its rule's `backendRefs` (document, line and
+/// column), in block and in flow style: a Service not in the input, a port the
+/// Service lacks, an ExternalName Service and another namespace without a grant.
+#[test]
+fn s11_7_each_backend_diagnostic_is_at_its_own_backend_ref() {
+    let yaml = format!(
+        "{}apiVersion: v1
+kind: Service
+metadata: {{name: local}}
+spec:
+  selector: {{app: local}}
+  ports: [{{port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: ext}}
+spec:
+  type: ExternalName
+  externalName: example.org
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: s, namespace: other}}
+spec:
+  selector: {{app: s}}
+  ports: [{{port: 80}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: r}}
+spec:
+  parentRefs: [{{name: web}}]
+  rules:
+  - backendRefs:
+    - name: local
+      port: 80
+    - name: nope
+      port: 80
+  - matches: [{{path: {{value: /b}}}}]
+    backendRefs:
+    - {{name: local, port: 8080}}
+    - {{name: ext, port: 80}}
+    - {{name: s, namespace: other, port: 80}}
+",
+        gw("web", "  - {name: http, port: 80, protocol: HTTP}\n")
+    );
+    let topology = status::run(&yaml);
+    let at = |needle: &str| status::position_of(&yaml, needle);
+    assert_eq!(
+        status::positions(&topology, "gateway-backend-not-found"),
+        [
+            ("spec.rules[0].backendRefs[1]".to_string(), at("name: nope")),
+            (
+                "spec.rules[1].backendRefs[0]".to_string(),
+                at("{name: local, port: 8080}")
+            ),
+        ]
+    );
+    assert_eq!(
+        status::positions(&topology, "gateway-backend-invalid-kind"),
+        [(
+            "spec.rules[1].backendRefs[1]".to_string(),
+            at("{name: ext, port: 80}")
+        )]
+    );
+    assert_eq!(
+        status::positions(&topology, "gateway-backend-ref-not-permitted"),
+        [(
+            "spec.rules[1].backendRefs[2]".to_string(),
+            at("{name: s, namespace: other, port: 80}")
+        )]
+    );
+    // The valid backendRef is not reported as invalid.
+    assert!(!topology
+        .diagnostics
+        .iter()
+        .any(|d| d.field == "spec.rules[0].backendRefs[0]"
+            && d.code.starts_with("gateway-backend-")
+            && d.code != "gateway-backend-no-endpoints"));
+}
+
+/// §11.7: a backendRef's port is the Service port of that number over the Route's
+/// transport, UDP for a UDPRoute and TCP for the other kinds: a UDPRoute to a
+/// Service whose port 53 is only TCP, or a TCPRoute to one whose port 53 is only
+/// UDP, finds no port (BackendNotFound, and the message says which protocol the
+/// port has); a Service with port 53 over both serves either.
+#[test]
+fn s11_7_a_backend_port_is_taken_over_the_routes_transport() {
+    let service = |name: &str, ports: &str| {
+        format!("apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  selector: {{app: dns}}\n  ports: {ports}\n---\n")
+    };
+    let l4_route = |kind: &str, name: &str, section: &str, backend: &str| {
+        format!("apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n  parentRefs: [{{name: g, sectionName: {section}}}]\n  rules: [{{backendRefs: [{{name: {backend}, port: 53}}]}}]\n---\n")
+    };
+    let topology = status::run(&format!(
+        "{}{}{}{}{}{}{}{}",
+        gw(
+            "g",
+            "  - {name: udp, port: 53, protocol: UDP}\n  - {name: tcp, port: 53, protocol: TCP}\n"
+        ),
+        service("tcp-only", "[{name: dns-tcp, port: 53, protocol: TCP}]"),
+        service("udp-only", "[{name: dns, port: 53, protocol: UDP}]"),
+        service(
+            "both",
+            "[{name: dns-tcp, port: 53, protocol: TCP}, {name: dns, port: 53, protocol: UDP}]"
+        ),
+        l4_route("UDPRoute", "udp-to-tcp-only", "udp", "tcp-only"),
+        l4_route("UDPRoute", "udp-to-both", "udp", "both"),
+        l4_route("TCPRoute", "tcp-to-udp-only", "tcp", "udp-only"),
+        l4_route("TCPRoute", "tcp-to-both", "tcp", "both"),
+    ));
+    let problem = |name: &str| route(&topology, name).rules[0].backends[0].problem;
+    assert_eq!(problem("udp-to-tcp-only"), Some("BackendNotFound"));
+    assert_eq!(problem("tcp-to-udp-only"), Some("BackendNotFound"));
+    assert_eq!(problem("udp-to-both"), None);
+    assert_eq!(problem("tcp-to-both"), None);
+    let messages: Vec<&str> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "gateway-backend-not-found")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(
+        messages.iter().any(|m| m.contains(
+            "Service default/tcp-only has port 53 only over TCP, and a UDPRoute reaches its backends over UDP"
+        )),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains(
+            "Service default/udp-only has port 53 only over UDP, and a TCPRoute reaches its backends over TCP"
+        )),
+        "{messages:#?}"
+    );
 }

@@ -1,5 +1,6 @@
-//! §11.9 GRPCRoute, TLSRoute, TCPRoute and UDPRoute: gRPC calls, TLS passthrough and
-//! termination on the SNI, and a listener's TCP connections going to the oldest Route, with the
+//! §11.9 GRPCRoute, TLSRoute, TCPRoute and UDPRoute: gRPC calls and UNAVAILABLE when no
+//! backend can take them, TLS passthrough and termination on the SNI, a listener's TCP
+//! connections going to the oldest Route, and UDP datagrams through a UDPRoute, with the
 //! vectors of upstream's conformance tests.
 
 use kubetopo::engine::model::Protocol;
@@ -8,6 +9,7 @@ use kubetopo::engine::trace::{
 };
 
 use super::requests::{address, base, gateway, outcome, run, send, Request, NS};
+use super::status;
 
 /// §11.9: gRPC calls through a GRPCRoute, and UNIMPLEMENTED when none matches.
 #[test]
@@ -172,4 +174,178 @@ fn tcp_traffic_goes_to_the_oldest_route() {
             .iter()
             .any(|h| h.action == HopAction::GatewayRoute && h.detail.contains("older")));
     }
+}
+
+/// §11.9 and §11.7: a gRPC call whose rule cannot send it to a backend fails with
+/// UNAVAILABLE (the trace's 500, verdict `rejected`): every backend weighted 0, a
+/// backendRef to a Service not in the input, no backendRefs at all, and the share
+/// of a split that picks the invalid backend. A valid backend without a ready
+/// endpoint is UNAVAILABLE too (503). A call the valid backend takes is OK.
+#[test]
+fn s11_9_grpc_calls_without_a_usable_backend_are_unavailable() {
+    let route = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {{name: echo, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  hostnames: [grpc.example.com]\n  rules:\n  - matches: [{{method: {{service: pkg.Ok}}}}]\n    backendRefs: [{{name: infra-backend-v1, port: 8080}}]\n  - matches: [{{method: {{service: pkg.Zero}}}}]\n    backendRefs: [{{name: infra-backend-v1, port: 8080, weight: 0}}, {{name: infra-backend-v2, port: 8080, weight: 0}}]\n  - matches: [{{method: {{service: pkg.Missing}}}}]\n    backendRefs: [{{name: missing, port: 8080}}]\n  - matches: [{{method: {{service: pkg.None}}}}]\n  - matches: [{{method: {{service: pkg.Half}}}}]\n    backendRefs: [{{name: infra-backend-v2, port: 8080}}, {{name: missing, port: 8080}}]\n  - matches: [{{method: {{service: pkg.Idle}}}}]\n    backendRefs: [{{name: idle, port: 8080}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: idle, namespace: {NS}}}\nspec:\n  selector: {{app: nothing}}\n  ports: [{{port: 8080}}]\n---\n");
+    let topology = run(&format!(
+        "{}{}{route}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
+    ));
+    let call = |service: &str, seed: u64| {
+        send(
+            &topology,
+            &Request {
+                seed,
+                ..Request::get(&format!("grpc://grpc.example.com/{service}/Say"))
+            },
+        )
+    };
+    let answer = |trace: &kubetopo::engine::trace::Trace| {
+        let http = trace.http.as_ref().expect("through the Gateway");
+        (trace.verdict, http.status, http.grpc_status)
+    };
+    let ok = call("pkg.Ok", 0);
+    assert_eq!(outcome(&ok), "v1", "{}", ok.reason);
+    assert_eq!(
+        answer(&ok),
+        (Verdict::Delivered, Some(200), Some("OK")),
+        "{}",
+        ok.reason
+    );
+    for service in ["pkg.Zero", "pkg.Missing", "pkg.None"] {
+        let trace = call(service, 0);
+        assert_eq!(
+            answer(&trace),
+            (Verdict::Rejected, Some(500), Some("UNAVAILABLE")),
+            "{service}: {}",
+            trace.reason
+        );
+        assert!(trace.reason.contains("UNAVAILABLE"), "{}", trace.reason);
+        assert_eq!(trace.http.as_ref().unwrap().backend_service, None);
+    }
+    let idle = call("pkg.Idle", 0);
+    assert_eq!(
+        answer(&idle),
+        (Verdict::Rejected, Some(503), Some("UNAVAILABLE")),
+        "{}",
+        idle.reason
+    );
+    // A 1:1 split with an invalid backend: over the seeds, both answers, nothing else.
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..40 {
+        let trace = call("pkg.Half", seed);
+        let got = answer(&trace);
+        assert!(
+            got == (Verdict::Delivered, Some(200), Some("OK"))
+                || got == (Verdict::Rejected, Some(500), Some("UNAVAILABLE")),
+            "seed {seed}: {got:?} {}",
+            trace.reason
+        );
+        seen.insert(got.2);
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [Some("OK"), Some("UNAVAILABLE")]
+    );
+    // The status names the gRPC failure too.
+    let missing = topology
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "gateway-backend-not-found" && d.field.contains("rules[2]"))
+        .expect("the missing backend is reported");
+    assert!(
+        missing.message.contains("UNAVAILABLE"),
+        "{}",
+        missing.message
+    );
+}
+
+/// §11.9 with §11.3 and §11.4: a UDPRoute attaches to a Gateway's UDP listener and
+/// not to its TCP listener (a TCP listener takes only TCPRoutes: named by
+/// `sectionName`, it is Accepted=False/NotAllowedByListeners). A datagram to the
+/// Gateway's address on the UDP listener's port (`--protocol UDP`) reaches a proxy
+/// pod, then the UDPRoute's backend, on the backend Service's UDP port; the TCP
+/// listener, with no Route, refuses connections.
+#[test]
+fn s11_9_a_udp_route_carries_datagrams_on_a_udp_listener_only() {
+    let objects = format!("apiVersion: v1\nkind: Service\nmetadata: {{name: dns, namespace: {NS}}}\nspec:\n  selector: {{app: dns}}\n  ports:\n  - {{name: dns-tcp, port: 53, protocol: TCP, targetPort: 5353}}\n  - {{name: dns, port: 53, protocol: UDP, targetPort: 5354}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: dns, namespace: {NS}}}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: dns}}}}\n  template:\n    metadata: {{labels: {{app: dns}}}}\n    spec: {{containers: [{{name: c, image: dns, ports: [{{containerPort: 5353, protocol: TCP}}, {{containerPort: 5354, protocol: UDP}}]}}]}}\n---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: UDPRoute\nmetadata: {{name: dns, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw}}]\n  rules: [{{backendRefs: [{{name: dns, port: 53}}]}}]\n---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: UDPRoute\nmetadata: {{name: on-tcp, namespace: {NS}}}\nspec:\n  parentRefs: [{{name: gw, sectionName: tcp}}]\n  rules: [{{backendRefs: [{{name: dns, port: 53}}]}}]\n---\n");
+    let topology = run(&format!(
+        "{}{}{objects}",
+        base(),
+        gateway(
+            "gw",
+            "  - {name: dns, port: 53, protocol: UDP}\n  - {name: tcp, port: 5300, protocol: TCP}\n"
+        )
+    ));
+    // Status: attached to the UDP listener only; refused where named on the TCP one.
+    let attached: Vec<(&str, usize)> = status::gateway(&topology, "gw")
+        .listeners
+        .iter()
+        .map(|l| (l.name.as_str(), l.attached_routes))
+        .collect();
+    assert_eq!(attached, [("dns", 1), ("tcp", 0)]);
+    let parent_status = |name: &str| {
+        status::conditions(&status::route(&topology, name).parents[0].conditions)[0].clone()
+    };
+    assert_eq!(parent_status("dns"), "Accepted=True/Accepted");
+    assert_eq!(
+        parent_status("on-tcp"),
+        "Accepted=False/NotAllowedByListeners"
+    );
+    assert!(topology
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "gateway-route-not-allowed"
+            && d.object == format!("UDPRoute/{NS}/on-tcp")));
+
+    let ip = address(&topology, "gw");
+    let to = |port: u16, protocol: Protocol, seed: u64| {
+        Tracer::new(&topology).trace(
+            &TraceSource::External {
+                client_ip: "198.51.100.7".parse().unwrap(),
+            },
+            &parse_destination(&format!("{ip}:{port}")).unwrap(),
+            protocol,
+            &mut SeededChooser::new(seed),
+        )
+    };
+    for seed in 0..10 {
+        let trace = to(53, Protocol::Udp, seed);
+        assert_eq!(trace.verdict, Verdict::Delivered, "{}", trace.reason);
+        assert!(
+            trace.hops.iter().any(
+                |h| h.action == HopAction::GatewayListener && h.detail.contains("listener dns")
+            ),
+            "{:?}",
+            trace.hops
+        );
+        assert!(
+            trace
+                .hops
+                .iter()
+                .any(|h| h.action == HopAction::GatewayRoute
+                    && h.detail.contains(&format!("UDPRoute {NS}/dns"))),
+            "{:?}",
+            trace.hops
+        );
+        assert!(
+            trace.reason.contains(&format!("{NS}/dns")),
+            "{}",
+            trace.reason
+        );
+        // The Service's UDP port, not its TCP port of the same number.
+        assert_eq!(
+            trace.endpoint.as_ref().unwrap().port,
+            5354,
+            "{}",
+            trace.reason
+        );
+    }
+    let refused = to(5300, Protocol::Tcp, 0);
+    assert_eq!(refused.verdict, Verdict::Rejected, "{}", refused.reason);
+    assert!(
+        refused
+            .reason
+            .contains("no TCPRoute is attached to listener tcp"),
+        "{}",
+        refused.reason
+    );
 }

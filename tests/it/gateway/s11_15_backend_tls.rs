@@ -492,3 +492,42 @@ fn s11_15_a_tls_route_on_both_modes_counts_the_policy_per_parent() {
         );
     }
 }
+
+/// §11.15 with the positions of `docs/diagnostics.md`: a target that is not in the
+/// input and a CA certificate reference to a ConfigMap that is not are each
+/// reported at their own entry (line and column), not at the list, whose first
+/// entry is valid.
+#[test]
+fn s11_15_each_broken_reference_is_at_its_own_entry() {
+    let yaml = input_with("apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: api-tls}\nspec:\n  targetRefs:\n  - {group: \"\", kind: Service, name: api}\n  - {group: \"\", kind: Service, name: gone}\n  validation:\n    hostname: api.internal\n    caCertificateRefs:\n    - {group: \"\", kind: ConfigMap, name: ca}\n    - {group: \"\", kind: ConfigMap, name: lost}\n");
+    let topology = analyze_text(yaml.clone());
+    let position = |needle: &str| {
+        let (index, line) = yaml
+            .lines()
+            .enumerate()
+            .find(|(_, line)| line.contains(needle))
+            .unwrap();
+        (index + 1, line.find(needle).unwrap() + 1)
+    };
+    let found: Vec<(&str, String, (usize, usize))> = topology
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("gateway-backend-tls"))
+        .map(|d| (d.code, d.field.clone(), (d.source.line, d.source.column)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "gateway-backend-tls-target-not-found",
+                "spec.targetRefs[1]".to_string(),
+                position("{group: \"\", kind: Service, name: gone}")
+            ),
+            (
+                "gateway-backend-tls-bad-ca-ref",
+                "spec.validation.caCertificateRefs[1]".to_string(),
+                position("{group: \"\", kind: ConfigMap, name: lost}")
+            ),
+        ]
+    );
+}
