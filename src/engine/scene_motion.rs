@@ -29,12 +29,21 @@ impl SceneMotion {
     }
 }
 
-/// What changed from `old` to `new`, by shape id and by edge ends (§13.6).
-pub fn scene_motion(old: &Scene, new: &Scene) -> SceneMotion {
+/// What changed from `old` to `new`, by shape id and by edge ends (§13.6), or
+/// `None` when `new` is another picture rather than an edit of `old`: more than
+/// half of its shapes are new (another input, another view or filter). It stops
+/// as soon as that is known, so that another picture costs no comparison of all
+/// its shapes and edges.
+pub fn scene_motion(old: &Scene, new: &Scene) -> Option<SceneMotion> {
     let mut motion = SceneMotion::default();
     for (position, shape) in new.shapes.iter().enumerate() {
         match old.shape(&shape.id) {
-            None => motion.added.push(position),
+            None => {
+                motion.added.push(position);
+                if motion.added.len() * 2 > new.shapes.len() {
+                    return None;
+                }
+            }
             Some(before) => {
                 let (dx, dy) = (before.rect.x - shape.rect.x, before.rect.y - shape.rect.y);
                 if dx != 0.0 || dy != 0.0 {
@@ -50,24 +59,38 @@ pub fn scene_motion(old: &Scene, new: &Scene) -> SceneMotion {
         .filter(|(_, shape)| new.shape(&shape.id).is_none())
         .map(|(position, _)| position)
         .collect();
+    // Edges keep their order from one picture to the next: each new edge is looked
+    // for among the next few old ones after the last found, so that edges added or
+    // removed anywhere cost no scan of every old edge per edge. One not found there
+    // is drawn anew.
+    let mut next = 0;
     motion.redrawn_edges = new
         .edges
         .iter()
         .enumerate()
-        .filter(|(position, edge)| {
-            // Edges keep their order: look near the same position first, so that a
-            // small edit costs no scan of every edge per edge.
-            let same = |e: &&super::scene::Edge| {
-                e.from == edge.from && e.to == edge.to && e.path == edge.path
-            };
-            let near = position.saturating_sub(64)..(position + 64).min(old.edges.len());
-            !(old
+        .filter(|(_, edge)| {
+            let ahead = old
                 .edges
-                .get(near)
-                .is_some_and(|window| window.iter().any(|e| same(&e)))
-                || old.edges.iter().any(|e| same(&e)))
+                .get(next..)
+                .unwrap_or_default()
+                .iter()
+                .take(EDGES_AHEAD);
+            match ahead
+                .into_iter()
+                .position(|e| e.from == edge.from && e.to == edge.to && e.path == edge.path)
+            {
+                Some(found) => {
+                    next += found + 1;
+                    false
+                }
+                None => true,
+            }
         })
         .map(|(position, _)| position)
         .collect();
-    motion
+    Some(motion)
 }
+
+/// How many old edges past the last one found a new edge is looked for among: as
+/// many as an edit may remove at one place.
+const EDGES_AHEAD: usize = 256;

@@ -155,8 +155,8 @@ impl CanvasMotion {
     /// The motion from `old` to `new`, or `None` when the new scene is mostly new
     /// (another input: drawn at once, §13.6) or nothing changed.
     pub fn between(old: &Scene, new: &Scene, version: u64) -> Option<CanvasMotion> {
-        let motion = crate::engine::scene_motion::scene_motion(old, new);
-        if motion.is_empty() || motion.added.len() * 2 > new.shapes.len() {
+        let motion = crate::engine::scene_motion::scene_motion(old, new)?;
+        if motion.is_empty() {
             return None;
         }
         let mut shapes = vec![(0.0, 0.0, false); new.shapes.len()];

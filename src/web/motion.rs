@@ -24,10 +24,9 @@ pub fn animate(
     shapes: &[web_sys::Element],
     edges: &[web_sys::Element],
 ) {
-    let motion = scene_motion(old, new);
-    if old.shapes.is_empty() || motion.added.len() * 2 > new.shapes.len() {
+    let Some(motion) = scene_motion(old, new) else {
         return;
-    }
+    };
     for &(position, dx, dy) in &motion.moved {
         if let Some(element) = shapes.get(position) {
             let _ = element.set_attribute("style", &format!("--dx:{dx:.1}px;--dy:{dy:.1}px"));

@@ -32,7 +32,7 @@ fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
         build_scene(&before, View::Cluster, &Filter::default()),
         build_scene(&after, View::Cluster, &Filter::default()),
     );
-    let motion = scene_motion(&old, &new);
+    let motion = scene_motion(&old, &new).expect("an edit, not another picture");
     let added = id_kinds(&new, motion.added.iter().copied());
     let added_pods: Vec<&String> = added.iter().filter(|id| id.starts_with("pod:")).collect();
     assert_eq!(added_pods.len(), 2, "{added:?}");
@@ -62,7 +62,7 @@ fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
 fn scaling_to_zero_removes_the_pod_and_an_unchanged_scene_is_still() {
     let before = samples(&["online-boutique.yaml"]);
     let old = build_scene(&before, View::Cluster, &Filter::default());
-    assert!(scene_motion(&old, &old.clone()).is_empty());
+    assert!(scene_motion(&old, &old.clone()).is_some_and(|m| m.is_empty()));
     let mut after = before.clone();
     apply(
         &mut after,
@@ -74,7 +74,7 @@ fn scaling_to_zero_removes_the_pod_and_an_unchanged_scene_is_still() {
     )
     .expect("scale applies");
     let new = build_scene(&after, View::Cluster, &Filter::default());
-    let motion = scene_motion(&old, &new);
+    let motion = scene_motion(&old, &new).expect("an edit, not another picture");
     let removed = id_kinds(&old, motion.removed.iter().copied());
     assert!(
         removed
@@ -92,5 +92,63 @@ fn scaling_to_zero_removes_the_pod_and_an_unchanged_scene_is_still() {
         let shape = &new.shapes[position];
         let was = old.shape(&shape.id).expect("in both").rect;
         assert_eq!((was.x - shape.rect.x, was.y - shape.rect.y), (dx, dy));
+    }
+}
+
+/// §13.6: another input is another picture, not an edit: no motion at all (it is
+/// drawn at once), and so is a picture drawn from nothing.
+#[test]
+fn another_input_has_no_motion() {
+    let boutique = build_scene(
+        &samples(&["online-boutique.yaml"]),
+        View::Cluster,
+        &Filter::default(),
+    );
+    let guestbook = build_scene(
+        &samples(&["guestbook.yaml"]),
+        View::Cluster,
+        &Filter::default(),
+    );
+    assert_eq!(scene_motion(&boutique, &guestbook), None);
+    assert_eq!(scene_motion(&guestbook, &boutique), None);
+    assert_eq!(scene_motion(&Scene::default(), &boutique), None);
+}
+
+/// §13.6: an edge is drawn anew exactly when the old picture had no edge between
+/// the same ends along the same path, also when an edit adds many edges at one
+/// place (here 29 pods, each with its endpoint edge) and every later edge moves
+/// down the list.
+#[test]
+fn redrawn_edges_are_those_the_old_picture_did_not_draw() {
+    let before = samples(&["online-boutique.yaml"]);
+    for replicas in [30, 0] {
+        let mut after = before.clone();
+        apply(
+            &mut after,
+            &Mutation::ScaleWorkload {
+                namespace: "default".into(),
+                name: "cartservice".into(),
+                replicas,
+            },
+        )
+        .expect("scale applies");
+        let (old, new) = (
+            build_scene(&before, View::Cluster, &Filter::default()),
+            build_scene(&after, View::Cluster, &Filter::default()),
+        );
+        let motion = scene_motion(&old, &new).expect("an edit, not another picture");
+        let expected: Vec<usize> = new
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, edge)| {
+                !old.edges
+                    .iter()
+                    .any(|e| e.from == edge.from && e.to == edge.to && e.path == edge.path)
+            })
+            .map(|(position, _)| position)
+            .collect();
+        assert!(!expected.is_empty(), "scaled to {replicas}");
+        assert_eq!(motion.redrawn_edges, expected, "scaled to {replicas}");
     }
 }
