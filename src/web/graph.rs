@@ -232,6 +232,10 @@ pub fn Graph() -> impl IntoView {
     let embedded = super::embed::is_embedded();
     let toolbar_ref = NodeRef::<leptos::html::Div>::new();
     let report_height = move || {
+        // Under the table, the table reports its own height.
+        if state.tab.get_untracked() == super::state::MainTab::Table {
+            return;
+        }
         let (Some(element), Some(toolbar)) =
             (container.get_untracked(), toolbar_ref.get_untracked())
         else {
@@ -246,8 +250,9 @@ pub fn Graph() -> impl IntoView {
         super::embed::report_height(f64::from(toolbar.offset_height()) + wanted);
     };
     if embedded {
+        // After each new scene, and when the table gives way to the graph.
         Effect::new(move |_| {
-            let _ = scene.get();
+            let _ = (scene.get(), state.tab.get());
             next_frame(alive, report_height);
         });
         let handle = window_event_listener(leptos::ev::resize, move |_| {
@@ -657,7 +662,13 @@ pub fn Graph() -> impl IntoView {
             }
             return;
         }
-        if in_field || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        // Under the table the graph takes no keys: the table's are its own.
+        if in_field
+            || ev.ctrl_key()
+            || ev.meta_key()
+            || ev.alt_key()
+            || state.tab.get_untracked() == super::state::MainTab::Table
+        {
             return;
         }
         match ev.key().as_str() {

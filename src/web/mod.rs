@@ -87,6 +87,15 @@ pub(crate) fn attribute_around(target: Option<web_sys::EventTarget>, name: &str)
         .get_attribute(name)
 }
 
+/// Whether the user asked for less motion (`prefers-reduced-motion`), as the
+/// stylesheet's `--motion` says.
+fn motion_reduced() -> bool {
+    let root = document().document_element();
+    root.and_then(|root| window().get_computed_style(&root).ok().flatten())
+        .and_then(|style| style.get_property_value("--motion").ok())
+        .is_some_and(|motion| motion.trim() == "0")
+}
+
 #[component]
 fn App(
     boot: Boot,
@@ -135,7 +144,9 @@ fn App(
         Some(ViewOption::Logical) => state.view.set(View::Logical),
         Some(ViewOption::Table) => state.tab.set(MainTab::Table),
     }
-    if display.traffic == Some(TrafficOption::Off) {
+    // Under `prefers-reduced-motion` the packets wait for Play, whatever the link
+    // or the embedding page asked for.
+    if display.traffic == Some(TrafficOption::Off) || motion_reduced() {
         expect_context::<traffic::TrafficState>().playing.set(false);
     }
     let loads = loads::provide_loads();
@@ -206,12 +217,12 @@ fn App(
                 style=move || (!embed).then(|| panes::grid_style(panes))>
                 <editor::Editor />
                 {(!embed).then(|| view! { <panes::Splitter pane=Pane::Editor /> })}
-                <section class="center" aria-label="Topology">
+                // The table lies over the graph, which stays as it was (its picture,
+                // its view) for when the user comes back to it.
+                <section class="center" aria-label="Topology" class:tabled=move || state.tab.get() == MainTab::Table>
                     {move || (state.tab.get() == MainTab::Graph).then(|| view! { <focus::FocusBar /> })}
-                    {move || match state.tab.get() {
-                        MainTab::Graph => view! { <graph::Graph /> }.into_any(),
-                        MainTab::Table => view! { <table::TableView /> }.into_any(),
-                    }}
+                    <graph::Graph />
+                    {move || (state.tab.get() == MainTab::Table).then(|| view! { <table::TableView /> })}
                 </section>
                 {(!embed).then(|| view! { <panes::Splitter pane=Pane::Details /> })}
                 <details::DetailsPanel />

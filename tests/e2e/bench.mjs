@@ -14,6 +14,8 @@
 //     it;
 //   - drag-pan and wheel-zoom frame times (page.mouse);
 //   - a search keystroke to its highlight (Event Timing of the key, to the frame);
+//   - a click on the Table tab and on the Graph tab back, then on the Logical view
+//     and the Cluster view back, each to the frame after the one that first shows it;
 //   - main-thread tasks over 50 ms after the first draw (PerformanceObserver 'longtask'):
 //     all of them, and those while the user only drags, zooms and searches;
 //   - idle animation frames per second with at least 1,000 packets in flight;
@@ -117,6 +119,26 @@ async function pasteAndTime(page, text, timeout) {
   log('pasted, waiting for the picture');
   const ms = await page.evaluate(() => window.__paste);
   return { ms, wallMs: Date.now() - wall };
+}
+
+/** Clicks the tab `testid` with the mouse and returns the time from its pointerdown
+ * to the frame after the one in which `shown()` first held in the page. */
+async function switchView(page, testid, shown, timeout) {
+  await page.evaluate((shown) => {
+    const isShown = new Function(`return (${shown})();`);
+    window.__view = new Promise((resolve, reject) => {
+      let start = null;
+      document.addEventListener('pointerdown', (e) => { start ??= e.timeStamp; }, { capture: true, once: true });
+      const check = () => {
+        if (start !== null && isShown()) requestAnimationFrame(() => resolve(performance.now() - start));
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+      setTimeout(() => reject(new Error('the view did not show')), 600_000);
+    });
+  }, shown.toString());
+  await page.getByTestId(testid).click({ timeout });
+  return page.evaluate(() => window.__view);
 }
 
 /** No phase runs longer than this: a frozen page ends the phase, and the result
@@ -267,6 +289,28 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-search.png` });
   await phase('searchEscape');
   await page.keyboard.press('Escape');
+
+  log(name, 'views');
+  // 3b. The Table view and back to the graph, each by a mouse click on its tab, from
+  // the click's pointerdown to the frame after the one that first shows the view.
+  await phase('tableView');
+  result.tableViewMs = round(await switchView(page, 'tab-table', () => document.querySelector('[data-testid="table-view"] tbody tr') !== null, timeout));
+  result.tableRows = await page.locator('[data-testid="table-view"] tbody tr').count();
+  await phase('tableScreenshot');
+  await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-table.png` });
+  await phase('graphView');
+  result.graphViewMs = round(await switchView(page, 'tab-graph', () => {
+    const canvas = document.querySelector('[data-testid="scene-canvas"]');
+    return document.querySelector('svg.scene[data-pods]') !== null && canvas !== null && canvas.hasAttribute('data-tiles');
+  }, timeout));
+  // The logical view and back to the cluster view, each a new picture of the same
+  // topology: to the frame after the one in which the graph's version changed.
+  const versionChanged = () => document.querySelector('svg.scene').getAttribute('data-version') !== window.__versionBefore;
+  for (const [key, testid] of [['logicalViewMs', 'view-logical'], ['clusterViewMs', 'view-cluster']]) {
+    await phase(key);
+    await page.evaluate(() => { window.__versionBefore = document.querySelector('svg.scene').getAttribute('data-version'); });
+    result[key] = round(await switchView(page, testid, versionChanged, timeout));
+  }
 
   const beforeReanalysis = await now(page);
 

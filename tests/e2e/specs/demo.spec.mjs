@@ -104,3 +104,32 @@ test('embedding: ?embed hides the editor, ?sample and #manifests pick the input,
   await app.screenshot('embed');
   await app.assertClean();
 });
+
+// The table lies over the graph rather than replacing it: coming back, the picture
+// is where the user left it (not fitted again), and while the table is shown the
+// graph is hidden and takes no keys.
+test('the graph keeps its view under the table, and the table keeps its keys', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.shape('svc:default/frontend').click();
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/frontend');
+  for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
+  const view = page.locator('svg.scene > g[transform]').first();
+  const zoomed = await view.getAttribute('transform');
+  await page.getByTestId('tab-table').click();
+  await expect(page.getByTestId('table-view').locator('tbody tr')).toHaveCount(12);
+  await expect(page.getByTestId('graph')).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Zoom in' })).toBeHidden();
+  // Keys the graph would take (arrows move its selection, f fits it) are left to
+  // the table.
+  await page.getByTestId('table-view').getByRole('button', { name: 'default/adservice', exact: true }).focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('f');
+  await expect(page.getByTestId('details-title')).toHaveText('Service default/frontend');
+  await page.getByTestId('tab-graph').click();
+  await expect(page.getByTestId('graph')).toBeVisible();
+  await expect(page.getByTestId('table-view')).toHaveCount(0);
+  expect(await view.getAttribute('transform')).toBe(zoomed);
+  await app.screenshot('table-back-to-graph');
+  await app.assertClean();
+});

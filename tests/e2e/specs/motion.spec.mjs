@@ -1,6 +1,6 @@
 // Edits you can follow (issue #10, point 6): after a what-if edit, shapes that move
 // slide from their old place over about 300 ms, new ones fade in, removed ones fade
-// out; with prefers-reduced-motion nothing animates.
+// out; with prefers-reduced-motion nothing animates, and the packets wait for Play.
 import { test, expect } from '@playwright/test';
 import { App } from './app.page.mjs';
 import { synthetic } from './synthetic.mjs';
@@ -55,11 +55,23 @@ test('scaling down: the removed pod fades out and is gone after the animation', 
   await app.assertClean();
 });
 
-test('prefers-reduced-motion: the edit is drawn at once, without animation', async ({ page }) => {
+test('prefers-reduced-motion: the packets wait for Play, and an edit is drawn at once', async ({ page }) => {
   await page.emulateMedia({ reducedMotion: 'reduce' });
   const app = new App(page);
   await app.openFresh();
-  await page.getByTestId('play').click();
+  // No packet moves until the user asks: the traffic opens paused.
+  const play = page.getByTestId('play');
+  await expect(play).toHaveAttribute('aria-pressed', 'false');
+  await expect(play).toHaveText('Play');
+  await page.waitForTimeout(500);
+  await expect(page.getByTestId('packets')).toHaveAttribute('data-packets', '0');
+  await app.screenshot('motion-reduced-paused');
+  // Play runs it, as for anyone else; Pause stops it again.
+  await play.click();
+  await expect(play).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(async () => Number(await page.getByTestId('packets').getAttribute('data-packets'))).toBeGreaterThan(0);
+  await play.click();
+  await expect(play).toHaveAttribute('aria-pressed', 'false');
   await scaleCartservice(page, app, 'scale-up');
   const added = page.locator('.graph .shape.pod[data-id^="pod:default/cartservice-"]');
   await expect(added).toHaveCount(2);
