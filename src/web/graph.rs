@@ -287,8 +287,7 @@ pub fn Graph() -> impl IntoView {
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
             // Collapsed tiles name objects (§13.7): they stay while a file is added
-            // or renamed, and when the graph is shown again after the table; they
-            // are forgotten when none of the files is left.
+            // or renamed; they are forgotten when none of the files is left.
             if last_files.with_value(|last| {
                 !last.is_empty() && !names.iter().any(|name| last.contains(name))
             }) {
@@ -626,6 +625,11 @@ pub fn Graph() -> impl IntoView {
     // Keyboard: `/` search, `f` fit, Esc clear, arrows move the selection, Enter or
     // Space on a focused policy join lists it, as a tap does (Esc hides it first).
     let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+        // Under the table the graph takes no keys, Escape included: the table's
+        // are its own.
+        if state.tab.get_untracked() == super::state::MainTab::Table {
+            return;
+        }
         let target = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
@@ -662,13 +666,7 @@ pub fn Graph() -> impl IntoView {
             }
             return;
         }
-        // Under the table the graph takes no keys: the table's are its own.
-        if in_field
-            || ev.ctrl_key()
-            || ev.meta_key()
-            || ev.alt_key()
-            || state.tab.get_untracked() == super::state::MainTab::Table
-        {
+        if in_field || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
         match ev.key().as_str() {
@@ -1234,7 +1232,7 @@ const MIN_ZOOM: f64 = 0.01;
 const MOTION_SHAPES: usize = 20_000;
 
 /// Runs `frame` at the next animation frame, unless the graph that asked for it is
-/// gone by then (the table view replaced it) and with it the signals `frame` reads.
+/// gone by then, and with it the signals `frame` reads.
 fn next_frame(alive: StoredValue<()>, frame: impl FnOnce() + 'static) {
     request_animation_frame(move || {
         if !alive.is_disposed() {

@@ -217,10 +217,10 @@ fn App(
                 style=move || (!embed).then(|| panes::grid_style(panes))>
                 <editor::Editor />
                 {(!embed).then(|| view! { <panes::Splitter pane=Pane::Editor /> })}
-                // The table lies over the graph, which stays as it was (its picture,
-                // its view) for when the user comes back to it.
+                // The table lies over the focus bar and the graph, which stay as
+                // they were (the picture, its view) for when the user comes back.
                 <section class="center" aria-label="Topology" class:tabled=move || state.tab.get() == MainTab::Table>
-                    {move || (state.tab.get() == MainTab::Graph).then(|| view! { <focus::FocusBar /> })}
+                    <focus::FocusBar />
                     <graph::Graph />
                     {move || (state.tab.get() == MainTab::Table).then(|| view! { <table::TableView /> })}
                 </section>

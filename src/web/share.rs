@@ -141,7 +141,7 @@ fn capture(state: AppState, traffic: TrafficState) -> SharedState {
             .collect()
     });
     let filter = state.filter.get_untracked();
-    // The viewport only means something while the graph is on screen.
+    // The graph's viewport, also when the table lies over it.
     let viewport = state.graph_area.get_untracked().map(|area| {
         state.viewport.get_untracked().to_shared(
             f64::from(area.client_width()),

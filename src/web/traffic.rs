@@ -607,18 +607,22 @@ pub fn PacketLayer(
         if !alive.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        draw_frame(
-            traffic,
-            scene,
-            viewport,
-            canvas_ref,
-            FrameState {
-                fractional,
-                frame_count,
-                last_packets,
-                place_positions: &mut place_positions.borrow_mut(),
-            },
-        );
+        // Under the table the traffic rests, neither simulated nor drawn, as it did
+        // when the table replaced the graph.
+        if state.tab.get_untracked() != super::state::MainTab::Table {
+            draw_frame(
+                traffic,
+                scene,
+                viewport,
+                canvas_ref,
+                FrameState {
+                    fractional,
+                    frame_count,
+                    last_packets,
+                    place_positions: &mut place_positions.borrow_mut(),
+                },
+            );
+        }
         if let Some(next) = step_clone.borrow().as_ref() {
             schedule(std::rc::Rc::clone(next));
         }
