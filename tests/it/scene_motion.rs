@@ -11,12 +11,9 @@ fn id_kinds(scene: &Scene, positions: impl Iterator<Item = usize>) -> Vec<String
     positions.map(|p| scene.shapes[p].id.clone()).collect()
 }
 
-/// §13.6: scaling cartservice from 1 to 3 adds two pods (and the groups that hold
-/// them on other nodes) and removes nothing. The classic picture's crossing
-/// reduction may reorder Services and node contents (`docs/layout.md`), and the
-/// motion says so; the namespace island and the external column stay put.
-#[test]
-fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
+/// The boutique's cluster picture before and after cartservice is scaled to
+/// `replicas`.
+fn cartservice_scaled_to(replicas: u32) -> (Scene, Scene) {
     let before = samples(&["online-boutique.yaml"]);
     let mut after = before.clone();
     apply(
@@ -24,14 +21,23 @@ fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
         &Mutation::ScaleWorkload {
             namespace: "default".into(),
             name: "cartservice".into(),
-            replicas: 3,
+            replicas,
         },
     )
     .expect("scale applies");
-    let (old, new) = (
+    (
         build_scene(&before, View::Cluster, &Filter::default()),
         build_scene(&after, View::Cluster, &Filter::default()),
-    );
+    )
+}
+
+/// §13.6: scaling cartservice from 1 to 3 adds two pods (and the groups that hold
+/// them on other nodes) and removes nothing. The classic picture's crossing
+/// reduction may reorder Services and node contents (`docs/layout.md`), and the
+/// motion says so; the namespace island and the external column stay put.
+#[test]
+fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
+    let (old, new) = cartservice_scaled_to(3);
     let motion = scene_motion(&old, &new).expect("an edit, not another picture");
     let added = id_kinds(&new, motion.added.iter().copied());
     let added_pods: Vec<&String> = added.iter().filter(|id| id.starts_with("pod:")).collect();
@@ -60,20 +66,8 @@ fn scaling_up_adds_pods_and_moves_nothing_unrelated() {
 /// scene has no motion at all.
 #[test]
 fn scaling_to_zero_removes_the_pod_and_an_unchanged_scene_is_still() {
-    let before = samples(&["online-boutique.yaml"]);
-    let old = build_scene(&before, View::Cluster, &Filter::default());
+    let (old, new) = cartservice_scaled_to(0);
     assert!(scene_motion(&old, &old.clone()).is_some_and(|m| m.is_empty()));
-    let mut after = before.clone();
-    apply(
-        &mut after,
-        &Mutation::ScaleWorkload {
-            namespace: "default".into(),
-            name: "cartservice".into(),
-            replicas: 0,
-        },
-    )
-    .expect("scale applies");
-    let new = build_scene(&after, View::Cluster, &Filter::default());
     let motion = scene_motion(&old, &new).expect("an edit, not another picture");
     let removed = id_kinds(&old, motion.removed.iter().copied());
     assert!(
@@ -120,22 +114,8 @@ fn another_input_has_no_motion() {
 /// down the list.
 #[test]
 fn redrawn_edges_are_those_the_old_picture_did_not_draw() {
-    let before = samples(&["online-boutique.yaml"]);
     for replicas in [30, 0] {
-        let mut after = before.clone();
-        apply(
-            &mut after,
-            &Mutation::ScaleWorkload {
-                namespace: "default".into(),
-                name: "cartservice".into(),
-                replicas,
-            },
-        )
-        .expect("scale applies");
-        let (old, new) = (
-            build_scene(&before, View::Cluster, &Filter::default()),
-            build_scene(&after, View::Cluster, &Filter::default()),
-        );
+        let (old, new) = cartservice_scaled_to(replicas);
         let motion = scene_motion(&old, &new).expect("an edit, not another picture");
         let expected: Vec<usize> = new
             .edges

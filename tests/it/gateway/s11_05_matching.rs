@@ -2,7 +2,30 @@
 //! parameter must match the whole value, in the syntax of §11.13; Exact and PathPrefix
 //! paths at their edges; header names without regard to case.
 
+use kubetopo::engine::Topology;
+
 use super::requests::{address, base, gateway, http_route, outcome, run, send, Headers, Request};
+
+/// Sends each (path, headers) to the Gateway at `ip` and checks the outcome: the
+/// backend that answered, or the status.
+fn expect_outcomes(topology: &Topology, ip: &str, cases: &[(&str, Headers, &str)]) {
+    for (path, headers, expected) in cases {
+        let url = format!("http://{ip}{path}");
+        let trace = send(
+            topology,
+            &Request {
+                headers,
+                ..Request::get(&url)
+            },
+        );
+        assert_eq!(
+            outcome(&trace),
+            *expected,
+            "{path} {headers:?}: {}",
+            trace.reason
+        );
+    }
+}
 
 /// §11.5 and §11.13: a regular expression on the path, a header or a query
 /// parameter must match the whole value, in RE2 syntax; a pattern that does not
@@ -28,22 +51,7 @@ fn regular_expression_matches() {
         ("/old", &[], "404"),
         ("/old/page", &[], "404"),
     ];
-    for (path, headers, expected) in cases {
-        let url = format!("http://{ip}{path}");
-        let trace = send(
-            &topology,
-            &Request {
-                headers,
-                ..Request::get(&url)
-            },
-        );
-        assert_eq!(
-            outcome(&trace),
-            *expected,
-            "{path} {headers:?}: {}",
-            trace.reason
-        );
-    }
+    expect_outcomes(&topology, &ip, cases);
 }
 
 /// §11.5: `Exact` compares the whole path, so `/abc` is not `/abc/` nor `/ABC`;
@@ -136,20 +144,5 @@ fn s11_5_header_names_ignore_case_and_values_do_not() {
         ("/first", &[("X-TEAM", "a")], "v2"),
         ("/first", &[("x-team", "b")], "404"),
     ];
-    for (path, headers, expected) in cases {
-        let url = format!("http://{ip}{path}");
-        let trace = send(
-            &topology,
-            &Request {
-                headers,
-                ..Request::get(&url)
-            },
-        );
-        assert_eq!(
-            outcome(&trace),
-            *expected,
-            "{path} {headers:?}: {}",
-            trace.reason
-        );
-    }
+    expect_outcomes(&topology, &ip, cases);
 }
