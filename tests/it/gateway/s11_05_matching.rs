@@ -6,6 +6,18 @@ use kubetopo::engine::Topology;
 
 use super::requests::{address, base, gateway, http_route, outcome, run, send, Headers, Request};
 
+/// The conformance base with Gateway `gw` (one HTTP listener on port 80) and
+/// `route`, and the Gateway's address.
+fn on_http_gateway(route: &str) -> (Topology, String) {
+    let topology = run(&format!(
+        "{}{}{route}",
+        base(),
+        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
+    ));
+    let ip = address(&topology, "gw");
+    (topology, ip)
+}
+
 /// Sends each (path, headers) to the Gateway at `ip` and checks the outcome: the
 /// backend that answered, or the status.
 fn expect_outcomes(topology: &Topology, ip: &str, cases: &[(&str, Headers, &str)]) {
@@ -33,12 +45,7 @@ fn expect_outcomes(topology: &Topology, ip: &str, cases: &[(&str, Headers, &str)
 #[test]
 fn regular_expression_matches() {
     let route = http_route("regex", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: RegularExpression, value: '/users/\\d+'}}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n  - matches: [{headers: [{type: RegularExpression, name: authorization, value: '(?i)bearer [a-z0-9._-]+'}]}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n  - matches: [{queryParams: [{type: RegularExpression, name: v, value: '[0-9]{2}'}]}]\n    backendRefs: [{name: infra-backend-v3, port: 8080}]\n  - matches: [{path: {type: RegularExpression, value: '/old)|(/legacy'}}]\n    backendRefs: [{name: infra-backend-v3, port: 8080}]\n");
-    let topology = run(&format!(
-        "{}{}{route}",
-        base(),
-        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
-    ));
-    let ip = address(&topology, "gw");
+    let (topology, ip) = on_http_gateway(&route);
     // (path, headers, expected backend)
     let cases: &[(&str, Headers, &str)] = &[
         ("/users/42", &[], "v1"),
@@ -61,62 +68,33 @@ fn regular_expression_matches() {
 #[test]
 fn s11_5_exact_and_prefix_paths_compare_whole_elements() {
     let route = http_route("paths", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: Exact, value: /abc}}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n  - matches: [{path: {type: PathPrefix, value: /abc}}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n  - matches: [{path: {type: PathPrefix, value: /def/}}]\n    backendRefs: [{name: infra-backend-v3, port: 8080}]\n");
-    let topology = run(&format!(
-        "{}{}{route}",
-        base(),
-        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
-    ));
-    let ip = address(&topology, "gw");
-    let cases = [
+    let (topology, ip) = on_http_gateway(&route);
+    let cases: &[(&str, Headers, &str)] = &[
         // Exact /abc wins over PathPrefix /abc only for the very path (§11.6).
-        ("/abc", "v1"),
-        ("/abc?x=1", "v1"),
-        ("/abc/", "v2"),
-        ("/abc/x", "v2"),
-        ("/abc/x/y", "v2"),
-        ("/abcd", "404"),
-        ("/abcd/x", "404"),
-        ("/ABC", "404"),
-        ("/ab", "404"),
-        ("/def", "v3"),
-        ("/def/", "v3"),
-        ("/def/x", "v3"),
-        ("/defg", "404"),
+        ("/abc", &[], "v1"),
+        ("/abc?x=1", &[], "v1"),
+        ("/abc/", &[], "v2"),
+        ("/abc/x", &[], "v2"),
+        ("/abc/x/y", &[], "v2"),
+        ("/abcd", &[], "404"),
+        ("/abcd/x", &[], "404"),
+        ("/ABC", &[], "404"),
+        ("/ab", &[], "404"),
+        ("/def", &[], "v3"),
+        ("/def/", &[], "v3"),
+        ("/def/x", &[], "v3"),
+        ("/defg", &[], "404"),
     ];
-    for (path, expected) in cases {
-        let trace = send(&topology, &Request::get(&format!("http://{ip}{path}")));
-        assert_eq!(outcome(&trace), expected, "{path}: {}", trace.reason);
-    }
+    expect_outcomes(&topology, &ip, cases);
     // Without the Exact rule, `/abc` itself falls to the prefix.
-    let prefix_only = run(&format!(
-        "{}{}{}",
-        base(),
-        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
-        http_route("paths", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /abc}}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n"),
-    ));
-    let url = format!("http://{}/abc", address(&prefix_only, "gw"));
-    assert_eq!(outcome(&send(&prefix_only, &Request::get(&url))), "v2");
+    let (prefix_only, ip) = on_http_gateway(&http_route("paths", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /abc}}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n"));
+    expect_outcomes(&prefix_only, &ip, &[("/abc", &[], "v2")]);
     // And an Exact rule alone does not take `/abc/`.
-    let exact_only = run(&format!(
-        "{}{}{}",
-        base(),
-        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n"),
-        http_route("paths", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: Exact, value: /abc}}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"),
-    ));
-    let ip = address(&exact_only, "gw");
-    assert_eq!(
-        outcome(&send(
-            &exact_only,
-            &Request::get(&format!("http://{ip}/abc"))
-        )),
-        "v1"
-    );
-    assert_eq!(
-        outcome(&send(
-            &exact_only,
-            &Request::get(&format!("http://{ip}/abc/"))
-        )),
-        "404"
+    let (exact_only, ip) = on_http_gateway(&http_route("paths", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: Exact, value: /abc}}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n"));
+    expect_outcomes(
+        &exact_only,
+        &ip,
+        &[("/abc", &[], "v1"), ("/abc/", &[], "404")],
     );
 }
 
@@ -126,12 +104,7 @@ fn s11_5_exact_and_prefix_paths_compare_whole_elements() {
 #[test]
 fn s11_5_header_names_ignore_case_and_values_do_not() {
     let route = http_route("headers", "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {value: /h}, headers: [{name: X-Version, value: one}]}]\n    backendRefs: [{name: infra-backend-v1, port: 8080}]\n  - matches: [{path: {value: /first}, headers: [{name: x-team, value: a}, {name: X-Team, value: b}]}]\n    backendRefs: [{name: infra-backend-v2, port: 8080}]\n");
-    let topology = run(&format!(
-        "{}{}{route}",
-        base(),
-        gateway("gw", "  - {name: http, port: 80, protocol: HTTP}\n")
-    ));
-    let ip = address(&topology, "gw");
+    let (topology, ip) = on_http_gateway(&route);
     let cases: &[(&str, Headers, &str)] = &[
         ("/h", &[("X-Version", "one")], "v1"),
         ("/h", &[("x-version", "one")], "v1"),
