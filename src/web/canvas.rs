@@ -110,6 +110,8 @@ pub struct DrawStats {
     /// As an edit is followed, the shapes and tiles drawn away from their place or
     /// fading in, and the edges drawn fading in.
     pub moved: usize,
+    /// As an edit is followed, the removed shapes drawn fading out.
+    pub leaving: usize,
 }
 
 /// Everything derived from one scene that frames reuse: the spatial indexes, the
@@ -138,7 +140,7 @@ pub struct CanvasScene {
 
 /// An edit followed on the canvas (§13.6): shapes and tiles that moved slide from
 /// their old place, with their text, new ones and redrawn edges fade in, over
-/// [`super::motion::MOTION_MS`]. Removed shapes go at once.
+/// [`super::motion::MOTION_MS`], and removed ones fade out where they were.
 pub struct CanvasMotion {
     /// The scene version it leads to.
     pub version: u64,
@@ -149,6 +151,8 @@ pub struct CanvasMotion {
     shapes: Vec<(f64, f64, bool)>,
     /// The edges of the new scene not drawn before along the same path, in order.
     edges: Vec<usize>,
+    /// The removed shapes' places, and whether each was a pod's chip.
+    leaving: Vec<(Rect, bool)>,
 }
 
 impl CanvasMotion {
@@ -166,11 +170,17 @@ impl CanvasMotion {
         for &position in &motion.added {
             shapes[position].2 = true;
         }
+        let leaving = motion
+            .removed
+            .iter()
+            .map(|&p| (old.shapes[p].rect, old.shapes[p].kind == ShapeKind::Chip))
+            .collect();
         Some(CanvasMotion {
             version,
             start: 0.0,
             shapes,
             edges: motion.redrawn_edges,
+            leaving,
         })
     }
 
@@ -547,6 +557,19 @@ pub fn draw(
                 fill_rect(context, r, &palette.panel, stroke, 1.5 / k.max(0.5));
                 texts.push(position);
             }
+        }
+    }
+    // Removed shapes fade out where they were, a pod's chip greyed.
+    context.set_global_alpha(left);
+    for (r, chip) in motion_now.map_or(&[][..], |(m, _)| &m.leaving) {
+        if r.overlaps(&visible) {
+            let fill = if *chip {
+                &palette.muted
+            } else {
+                &palette.panel
+            };
+            fill_rect(context, r, fill, &palette.muted, 1.0 / k.max(0.5));
+            stats.leaving += 1;
         }
     }
     context.set_global_alpha(1.0);

@@ -82,7 +82,7 @@ fn Overview() -> impl IntoView {
             .with_untracked(|t| !t.value.ingresses.is_empty())
             .then(|| view! { <h3>"Gateway API"</h3> {migration_block(None, state)} })}
         <p class="hint credits" data-testid="credits">
-            "Demo and samples: Online Boutique (GoogleCloudPlatform/microservices-demo), guestbook (kubernetes/examples) and ingress-nginx (kubernetes/ingress-nginx), each Apache-2.0, copied unchanged."
+            "Demo and samples: Online Boutique (GoogleCloudPlatform/microservices-demo), guestbook (kubernetes/examples) and the ingress-nginx controller (kubernetes/ingress-nginx), each Apache-2.0, copied unchanged; the other samples, and the app behind that controller, are written for kubetopo."
         </p>
     }
 }

@@ -38,6 +38,8 @@ pub struct SceneBuild {
     layout: Arc<Scene>,
     view: View,
     filter: scene::Filter,
+    /// The version of the topology it shows.
+    topology: u64,
     /// When building started (`performance.now()`): the status bar measures from
     /// here to the frame that shows the scene.
     pub started_at: f64,
@@ -66,7 +68,16 @@ thread_local! {
     static LAST_LAYOUT: RefCell<Option<(View, scene::Filter, std::sync::Weak<Scene>)>> =
         const { RefCell::new(None) };
     static PREBUILT: RefCell<Option<Prebuilt>> = const { RefCell::new(None) };
+    /// The picture of the same topology shown before the last switch of view or
+    /// filter, if it is at most [`OTHER_PICTURE_SHAPES`]: switching back shows it at
+    /// once.
+    static OTHER_PICTURE: RefCell<Option<SceneBuild>> = const { RefCell::new(None) };
 }
+
+/// The largest picture kept for switching back: at 10,000 pods a picture is about
+/// 14,000 shapes; one of 100,000 pods is laid out again, in slices, rather than
+/// held beside the one shown (issue #9 keeps the tab under 1.5 GB).
+const OTHER_PICTURE_SHAPES: usize = 50_000;
 
 /// Lays out the picture of `topology` for the view and filter in use, and makes
 /// its tiles (§13.2), as the graph's scene would once `topology` is installed, so
@@ -125,7 +136,10 @@ pub fn Graph() -> impl IntoView {
     // A pure derivation: the version counts the memo's own recomputations, and the
     // time it took travels with the value instead of being written to a signal.
     let focus = use_context::<super::focus::FocusState>();
+    // Bumped when a picture laid out in slices for another view or filter is ready.
+    let laid_out = RwSignal::new(0u32);
     let scene = Memo::new(move |previous: Option<&SceneBuild>| {
+        laid_out.track();
         let topology = state.topology.get();
         let view = state.view.get();
         let filter = state.filter.get();
@@ -135,20 +149,54 @@ pub fn Graph() -> impl IntoView {
                 && prebuilt.view == view
                 && prebuilt.filter == filter
         });
-        let (layout, mut tiles, started) = match prebuilt {
-            Some(prebuilt) => (prebuilt.layout, Some(prebuilt.tiles), prebuilt.started_at),
-            None => {
+        // The same topology: what its picture was built for, and how large it is.
+        let same = previous.filter(|previous| previous.topology == topology.version);
+        let other = OTHER_PICTURE.take().filter(|other| {
+            other.topology == topology.version && other.view == view && other.filter == filter
+        });
+        let (layout, mut tiles, started) = match (prebuilt, same, other) {
+            (Some(prebuilt), _, _) => {
+                super::reclaim::hold(&prebuilt.layout);
+                (prebuilt.layout, Some(prebuilt.tiles), prebuilt.started_at)
+            }
+            // Only the focus changed: the same picture, restricted again.
+            (None, Some(same), _) if same.view == view && same.filter == filter => {
+                (Arc::clone(&same.layout), None, super::state::now_ms())
+            }
+            // Back to the picture before.
+            (None, Some(_), Some(other)) => {
+                let whole = Arc::ptr_eq(&other.scene, &other.layout);
+                let tiles = whole.then_some(other.tiles);
+                (other.layout, tiles, super::state::now_ms())
+            }
+            // Another view or filter of a large picture is laid out in slices, and
+            // the graph shows the picture it has until then (issue #9: at 100,000
+            // pods a layout is a task of a second or more).
+            (None, Some(same), None) if same.layout.shapes.len() > LARGE_SCENE_SHAPES => {
+                super::worker::lay_out_view(state, Arc::clone(&topology.value), move || {
+                    laid_out.update(|n| *n += 1)
+                });
+                return same.clone();
+            }
+            (None, _, _) => {
                 let started = super::state::now_ms();
                 // An edit or a keystroke keeps the order of the picture before it
                 // (§13.8).
                 let before = previous
                     .filter(|previous| previous.view == view && previous.filter == filter)
                     .map(|previous| previous.layout.as_ref());
-                let layout = build_scene_after(&topology.value, view, &filter, before);
-                (Arc::new(layout), None, started)
+                let layout = Arc::new(build_scene_after(&topology.value, view, &filter, before));
+                // Held once, when it is made (see `reclaim::hold`).
+                super::reclaim::hold(&layout);
+                (layout, None, started)
             }
         };
-        super::reclaim::hold(&layout);
+        if let Some(same) = same.filter(|same| {
+            (same.view != view || same.filter != filter)
+                && same.layout.shapes.len() <= OTHER_PICTURE_SHAPES
+        }) {
+            OTHER_PICTURE.set(Some(same.clone()));
+        }
         LAST_LAYOUT.set(Some((view, filter.clone(), Arc::downgrade(&layout))));
         let mut scene = Arc::clone(&layout);
         if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {
@@ -165,6 +213,7 @@ pub fn Graph() -> impl IntoView {
             layout,
             view,
             filter,
+            topology: topology.version,
             started_at: started,
         }
     });
@@ -267,22 +316,26 @@ pub fn Graph() -> impl IntoView {
         let mut names: Vec<String> = state
             .files
             .with(|files| files.iter().map(|f| f.name.clone()).collect());
-        // Entering or leaving a focus, or choosing other namespaces, shows another
-        // picture: fit it too.
+        // Entering or leaving a focus, or another view or other namespaces, shows
+        // another picture: fit it too, once it is drawn (a large one is laid out in
+        // slices meanwhile).
         names.extend(
             focus
                 .and_then(|focus| focus.focus.get())
                 .map(|(id, hops)| format!("focus {id} {}", hops.count())),
         );
-        state.filter.with(|filter| {
+        scene.with(|build| {
+            if build.view == View::Logical {
+                names.push("logical".into());
+            }
             names.extend(
-                filter
+                build
+                    .filter
                     .namespaces
                     .iter()
                     .map(|namespace| format!("ns {namespace}")),
             )
         });
-        let _ = scene.get();
         if names != last_files.get_value()
             || viewport.get_untracked().k == 1.0 && viewport.get_untracked().tx == 0.0
         {
@@ -873,6 +926,7 @@ pub fn Graph() -> impl IntoView {
             ("data-labels", stats.labels),
             ("data-moving", usize::from(stats.moving)),
             ("data-moved", stats.moved),
+            ("data-leaving", stats.leaving),
         ] {
             let value = value.to_string();
             if canvas_element.get_attribute(name).as_deref() != Some(value.as_str()) {
@@ -1199,7 +1253,9 @@ pub fn Graph() -> impl IntoView {
             </div>
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
+        // Busy while another view or filter is laid out in slices (large pictures).
         <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty()) || trace_overlay.with(Option::is_some)
+            aria-busy=move || scene.with(|b| b.view != state.view.get() || state.filter.with(|f| *f != b.filter)).to_string()
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:focusout=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
             <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"

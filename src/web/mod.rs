@@ -146,8 +146,13 @@ fn App(
     }
     // Under `prefers-reduced-motion` the packets wait for Play, whatever the link
     // or the embedding page asked for.
-    if display.traffic == Some(TrafficOption::Off) || motion_reduced() {
-        expect_context::<traffic::TrafficState>().playing.set(false);
+    let traffic = expect_context::<traffic::TrafficState>();
+    if display.traffic == Some(TrafficOption::Off) {
+        traffic.playing.set(false);
+    } else if motion_reduced() {
+        let chosen = traffic.playing.get_untracked();
+        traffic.held_for_motion.set_value(Some(chosen));
+        traffic.playing.set(false);
     }
     let loads = loads::provide_loads();
     let panes = panes::provide_panes();

@@ -165,7 +165,11 @@ fn capture(state: AppState, traffic: TrafficState) -> SharedState {
             edits: state
                 .edits
                 .with_untracked(|edits| edits.iter().map(|edit| edit.mutation.clone()).collect()),
-            traffic: if traffic.playing.get_untracked() {
+            traffic: if traffic
+                .held_for_motion
+                .get_value()
+                .unwrap_or_else(|| traffic.playing.get_untracked())
+            {
                 SharedTraffic::Running
             } else {
                 SharedTraffic::Paused

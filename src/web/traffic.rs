@@ -68,6 +68,10 @@ fn index_of(topology: &Arc<Topology>) -> TraceIndex {
 #[derive(Clone, Copy)]
 pub struct TrafficState {
     pub playing: RwSignal<bool>,
+    /// Whether the packets would play, when they wait only for
+    /// `prefers-reduced-motion`: a share link records this rather than a pause
+    /// the user did not choose. Play or Pause clears it.
+    pub held_for_motion: StoredValue<Option<bool>>,
     /// Simulator ticks per animation frame.
     pub speed: RwSignal<f64>,
     /// Connections per tick of every flow.
@@ -104,6 +108,7 @@ impl TrafficState {
     fn new() -> TrafficState {
         TrafficState {
             playing: RwSignal::new(true),
+            held_for_motion: StoredValue::new(None),
             speed: RwSignal::new(1.0),
             load: RwSignal::new(SimConfig::default().default_rate),
             counters: RwSignal::new(Default::default()),
@@ -1106,7 +1111,7 @@ pub fn TrafficPanel() -> impl IntoView {
         <section class="traffic" aria-label="Traffic">
             <h3>"Traffic"</h3>
             <div class="controls">
-                <button type="button" data-testid="play" aria-pressed=move || traffic.playing.get().to_string() on:click=move |_| traffic.playing.update(|p| *p = !*p)>
+                <button type="button" data-testid="play" aria-pressed=move || traffic.playing.get().to_string() on:click=move |_| { traffic.held_for_motion.set_value(None); traffic.playing.update(|p| *p = !*p) }>
                     {move || if traffic.playing.get() { "Pause" } else { "Play" }}
                 </button>
                 <label>"Speed "

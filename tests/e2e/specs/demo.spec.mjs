@@ -13,6 +13,7 @@ test('the demo loads Online Boutique and draws every service, pod and node', asy
   await expect(page.getByTestId('policies').locator('li')).toHaveCount(13);
   await expect(page.getByRole('tab', { name: 'online-boutique.yaml' })).toBeVisible();
   await expect(page.getByTestId('credits')).toContainText('GoogleCloudPlatform/microservices-demo');
+  await expect(page.getByTestId('credits')).toContainText('the app behind that controller, are written for kubetopo');
   await app.screenshot('demo');
   await app.assertClean();
 });

@@ -102,10 +102,12 @@ async function largeScene(page, app) {
     const canvas = document.querySelector('[data-testid="scene-canvas"]');
     window.movingSeen = [];
     window.movedSeen = [];
+    window.leavingSeen = [];
     new MutationObserver(() => {
       window.movingSeen.push(canvas.dataset.moving);
       window.movedSeen.push(Number(canvas.dataset.moved));
-    }).observe(canvas, { attributes: true, attributeFilter: ['data-moving', 'data-moved'] });
+      window.leavingSeen.push(Number(canvas.dataset.leaving));
+    }).observe(canvas, { attributes: true, attributeFilter: ['data-moving', 'data-moved', 'data-leaving'] });
   });
   return canvas;
 }
@@ -128,14 +130,16 @@ test('a large scene on the canvas follows an edit: the frames move for about 300
   await killSearchedPod(page, app);
   // A killed pod is recreated under a new name: it fades in where the old one was,
   // and so does its endpoint edge, drawn along a new path (`data-moved` counts
-  // both, frame by frame).
+  // both, frame by frame), while the killed pod's chip fades out (`data-leaving`).
   await expect.poll(() => page.evaluate(() => window.movingSeen.includes('1'))).toBe(true);
   await app.screenshot('motion-canvas-during');
   await expect(canvas).toHaveAttribute('data-moving', '0');
   const seen = await page.evaluate(() => window.movingSeen);
   expect(seen.at(-1)).toBe('0');
   expect(Math.max(0, ...await page.evaluate(() => window.movedSeen)), 'shapes and edges drawn moving or fading in').toBeGreaterThan(0);
+  expect(Math.max(0, ...await page.evaluate(() => window.leavingSeen)), 'the killed pod drawn fading out').toBeGreaterThan(0);
   await expect(canvas).toHaveAttribute('data-moved', '0');
+  await expect(canvas).toHaveAttribute('data-leaving', '0');
   await app.screenshot('motion-canvas-after');
   await app.assertClean();
 });

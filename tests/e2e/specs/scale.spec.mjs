@@ -135,6 +135,43 @@ test('the page answers while a 10,000-pod paste is analysed', async ({ page }) =
   await app.assertClean();
 });
 
+test('views at 10,000 pods: the picture stays until the next is laid out, back is at once, and the table fills in parts', async ({ page }) => {
+  const app = await openTenK(page);
+  await expect(app.graph).toHaveAttribute('data-nodes', '100');
+  // Every picture the graph shows, in order: laid out in slices, the logical view
+  // replaces the cluster view in one step, with no picture in between.
+  await page.evaluate(() => {
+    const svg = document.querySelector('svg.scene');
+    window.pictures = [];
+    new MutationObserver(() => window.pictures.push(svg.dataset.nodes)).observe(svg, { attributes: true, attributeFilter: ['data-version'] });
+    const graph = svg.parentElement;
+    window.busy = [];
+    new MutationObserver(() => window.busy.push(graph.getAttribute('aria-busy'))).observe(graph, { attributes: true, attributeFilter: ['aria-busy'] });
+  });
+  await page.getByTestId('view-logical').click();
+  await expect(page.getByTestId('view-logical')).toHaveAttribute('aria-pressed', 'true');
+  await expect(app.graph).toHaveAttribute('data-nodes', '0', { timeout: 30_000 });
+  expect(await page.evaluate(() => window.pictures)).toEqual(['0']);
+  // Meanwhile the graph said it was laying out (`aria-busy`, and a note on it).
+  expect(await page.evaluate(() => window.busy)).toEqual(['true', 'false']);
+  await app.screenshot('scale-10k-logical');
+  // Back to the cluster view: the picture kept from before, as the user left it.
+  await page.getByTestId('view-cluster').click();
+  await expect(app.graph).toHaveAttribute('data-nodes', '100');
+  expect(await page.evaluate(() => window.pictures)).toEqual(['0', '100']);
+  await expect(canvas(page)).toHaveAttribute('data-tiles', /[1-9]/);
+  // The table shows its first rows with the view and the rest in later tasks: all
+  // 2,000 Services, in the engine's order.
+  await page.getByTestId('tab-table').click();
+  const rows = page.getByTestId('table-view').locator('tbody tr');
+  await expect(rows).toHaveCount(2000, { timeout: 30_000 });
+  await expect(rows.first().locator('button')).toHaveText(/^team-\d{3}\/app-\d{5}$/);
+  await app.screenshot('scale-10k-table');
+  await page.getByTestId('tab-graph').click();
+  await expect(app.graph).toHaveAttribute('data-nodes', '100');
+  await app.assertClean();
+});
+
 test('traffic over 10,000 pods: thousands of packets on the canvas, and the flows tables list 100 rows with the rest counted', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();

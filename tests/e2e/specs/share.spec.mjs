@@ -102,6 +102,36 @@ test('share: the link restores view, selection, filter, query, zoom and pan, edi
   await context.close();
 });
 
+test('share under prefers-reduced-motion: the link records the traffic the user chose, not the wait reduced motion made', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ permissions: CLIPBOARD, baseURL, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const app = new App(page);
+  await page.goto('/?sample=boutique');
+  await app.waitForGraph();
+  // The packets wait for Play here, which this user did not choose.
+  await expect(page.getByTestId('play')).toHaveText('Play');
+  await share(page);
+  const url = await page.getByTestId('share-url').inputValue();
+  const fresh = await browser.newContext({ baseURL });
+  const other = await fresh.newPage();
+  await other.goto(url);
+  await new App(other).waitForGraph();
+  await expect(other.getByTestId('play')).toHaveText('Pause');
+  // Pressed, Play and then Pause are the user's choice: the link records the pause.
+  await page.getByTestId('play').click();
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('play')).toHaveText('Play');
+  await share(page);
+  await expect.poll(() => page.getByTestId('share-url').inputValue()).not.toBe(url);
+  const again = await browser.newContext({ baseURL });
+  const third = await again.newPage();
+  await third.goto(await page.getByTestId('share-url').inputValue());
+  await new App(third).waitForGraph();
+  await expect(third.getByTestId('play')).toHaveText('Play');
+  await app.assertClean();
+  await Promise.all([context.close(), fresh.close(), again.close()]);
+});
+
 test('share: a link never overwrites saved work; it opens beside it', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();
