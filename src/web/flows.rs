@@ -44,7 +44,7 @@ pub fn FlowsPanel() -> impl IntoView {
                 };
                 view! {
                     <li class=row.verdict.as_str()><button type="button" class="flow-row" data-testid="flow-row" data-verdict=row.verdict.as_str() data-label=row.label
-                        title="Show every hop of this connection in the trace panel" on:click=move |_| trace_connection(state, path)>{text}</button></li>
+                        title="Show every hop of this connection in the trace panel" on:click=move |ev| { trace_connection(state, path); keep_in_sight(&ev) }>{text}</button></li>
                 }
                 .into_any()
             })
@@ -72,6 +72,31 @@ pub fn FlowsPanel() -> impl IntoView {
                 on:focusout=move |_| traffic.recent_held.update_value(|held| held.1 = false)>{recent}</ul>
         </section>
     }
+}
+
+/// Keeps the row just clicked (or pressed with Enter) in sight once the trace it
+/// asked for is drawn: the trace panel opens above the details' scrolling body,
+/// which it shortens by its own height.
+fn keep_in_sight(event: &leptos::ev::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(row) = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    request_animation_frame(move || {
+        let Some(body) = row.closest(".details-body").ok().flatten() else {
+            return;
+        };
+        let (shown, room) = (
+            row.get_bounding_client_rect(),
+            body.get_bounding_client_rect(),
+        );
+        if shown.bottom() > room.bottom() || shown.top() < room.top() {
+            row.scroll_into_view_with_bool(false);
+        }
+    });
 }
 
 /// A table of counters, one row per Service or node: `data-testid=test_id` and

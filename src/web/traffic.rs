@@ -372,6 +372,33 @@ pub fn undo_edit(state: AppState, position: usize) {
     }));
 }
 
+/// After an Undo from the edits list, which is drawn again without it: the focus
+/// goes to the Undo now in its place (the one before, if it was the last), or to
+/// Reset when no edit is left, instead of falling to the page.
+fn refocus_undo(event: &leptos::ev::MouseEvent, position: usize) {
+    use wasm_bindgen::JsCast;
+    let list = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|button| button.closest("section").ok().flatten());
+    let Some(section) = list else {
+        return;
+    };
+    request_animation_frame(move || {
+        let place = format!("li:nth-child({}) > [data-testid=undo-edit]", position + 1);
+        let next = [
+            place.as_str(),
+            "li:last-child > [data-testid=undo-edit]",
+            "[data-testid=reset]",
+        ]
+        .into_iter()
+        .find_map(|selector| section.query_selector(selector).ok().flatten());
+        if let Some(next) = next.and_then(|next| next.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = next.focus();
+        }
+    });
+}
+
 /// Restores the manifests' own state.
 pub fn reset(state: AppState) {
     state.reset_edits();
@@ -1101,7 +1128,7 @@ pub fn TrafficPanel() -> impl IntoView {
                 view! {
                     <li data-testid="edit">
                         <span>{entry.description}</span>
-                        <button type="button" class="small" data-testid="undo-edit" aria-label=label title="Undo this edit; the others stay" on:click=move |_| undo_edit(state, position)>"Undo"</button>
+                        <button type="button" class="small" data-testid="undo-edit" aria-label=label title="Undo this edit; the others stay" on:click=move |ev| { undo_edit(state, position); refocus_undo(&ev, position) }>"Undo"</button>
                     </li>
                 }
             })

@@ -1,7 +1,9 @@
 //! Edits you can follow (§13.6): what moves, appears and goes between the scene
 //! before a what-if edit and the scene after it.
 
-use kubetopo::engine::scene::{build_scene, parse_id, Filter, IdKind, Scene, View};
+use kubetopo::engine::scene::{
+    build_scene, build_scene_after, parse_id, Filter, IdKind, Scene, View,
+};
 use kubetopo::engine::scene_motion::scene_motion;
 use kubetopo::engine::whatif::{apply, Mutation};
 
@@ -14,21 +16,29 @@ fn id_kinds(scene: &Scene, positions: impl Iterator<Item = usize>) -> Vec<String
 /// The boutique's cluster picture before and after cartservice is scaled to
 /// `replicas`.
 fn cartservice_scaled_to(replicas: u32) -> (Scene, Scene) {
-    let before = samples(&["online-boutique.yaml"]);
+    cartservice_scaled(1, replicas)
+}
+
+/// The boutique with cartservice scaled to `from`, then to `to`: both pictures, the
+/// second built after the first, as the app builds an edit's (§13.8).
+fn cartservice_scaled(from: u32, to: u32) -> (Scene, Scene) {
+    let scale = |topology: &mut kubetopo::engine::Topology, replicas: u32| {
+        if replicas != 1 {
+            let scale = Mutation::ScaleWorkload {
+                namespace: "default".into(),
+                name: "cartservice".into(),
+                replicas,
+            };
+            apply(topology, &scale).expect("scale applies");
+        }
+    };
+    let mut before = samples(&["online-boutique.yaml"]);
+    scale(&mut before, from);
     let mut after = before.clone();
-    apply(
-        &mut after,
-        &Mutation::ScaleWorkload {
-            namespace: "default".into(),
-            name: "cartservice".into(),
-            replicas,
-        },
-    )
-    .expect("scale applies");
-    (
-        build_scene(&before, View::Cluster, &Filter::default()),
-        build_scene(&after, View::Cluster, &Filter::default()),
-    )
+    scale(&mut after, to);
+    let old = build_scene(&before, View::Cluster, &Filter::default());
+    let new = build_scene_after(&after, View::Cluster, &Filter::default(), Some(&old));
+    (old, new)
 }
 
 /// §13.6: scaling cartservice from 1 to 3 adds two pods (and the groups that hold
@@ -114,8 +124,10 @@ fn another_input_has_no_motion() {
 /// down the list.
 #[test]
 fn redrawn_edges_are_those_the_old_picture_did_not_draw() {
-    for replicas in [30, 0] {
-        let (old, new) = cartservice_scaled_to(replicas);
+    // Removing many pods at once too (399 of 400).
+    for (from, to) in [(1, 30), (1, 0), (30, 1), (400, 1)] {
+        let (old, new) = cartservice_scaled(from, to);
+        let replicas = format!("{from} to {to}");
         let motion = scene_motion(&old, &new).expect("an edit, not another picture");
         let expected: Vec<usize> = new
             .edges
@@ -128,7 +140,9 @@ fn redrawn_edges_are_those_the_old_picture_did_not_draw() {
             })
             .map(|(position, _)| position)
             .collect();
-        assert!(!expected.is_empty(), "scaled to {replicas}");
-        assert_eq!(motion.redrawn_edges, expected, "scaled to {replicas}");
+        // Pods added bring their endpoint edges.
+        assert!(to < from || !expected.is_empty(), "scaled {replicas}");
+        assert_eq!(motion.redrawn_edges, expected, "scaled {replicas}");
     }
 }
+

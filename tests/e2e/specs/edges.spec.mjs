@@ -30,6 +30,10 @@ test('edges carry arrowheads, port labels and tooltips, and the legend explains 
   await page.getByTestId('legend-toggle').click();
   await expect(page.locator('.legend')).toContainText('Ingress or Gateway route, labelled with its match and weight');
   await expect(page.locator('.legend')).toContainText('Inferred dependency: workload → Service');
+  // The drop and reject markers and a Service without endpoints have entries too.
+  await expect(page.locator('.legend')).toContainText('Traffic dropped here, with its reason');
+  await expect(page.locator('.legend')).toContainText('Traffic rejected here');
+  await expect(page.locator('.legend')).toContainText('Service with no endpoints');
   await app.screenshot('edges-legend');
   await app.assertClean();
 });
