@@ -145,4 +145,3 @@ fn redrawn_edges_are_those_the_old_picture_did_not_draw() {
         assert_eq!(motion.redrawn_edges, expected, "scaled {replicas}");
     }
 }
-
