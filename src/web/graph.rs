@@ -151,8 +151,16 @@ pub fn Graph() -> impl IntoView {
         });
         // The same topology: what its picture was built for, and how large it is.
         let same = previous.filter(|previous| previous.topology == topology.version);
-        let other = OTHER_PICTURE.take().filter(|other| {
-            other.topology == topology.version && other.view == view && other.filter == filter
+        // The kept picture, if it is the one asked for; kept on otherwise (a focus
+        // change does not lose it), and dropped once the topology is another.
+        let other = OTHER_PICTURE.with_borrow_mut(|kept| {
+            if kept
+                .as_ref()
+                .is_some_and(|o| o.topology != topology.version)
+            {
+                *kept = None;
+            }
+            kept.take_if(|o| o.view == view && o.filter == filter)
         });
         let (layout, mut tiles, started) = match (prebuilt, same, other) {
             (Some(prebuilt), _, _) => {

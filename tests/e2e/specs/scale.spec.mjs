@@ -160,6 +160,20 @@ test('views at 10,000 pods: the picture stays until the next is laid out, back i
   await expect(app.graph).toHaveAttribute('data-nodes', '100');
   expect(await page.evaluate(() => window.pictures)).toEqual(['0', '100']);
   await expect(canvas(page)).toHaveAttribute('data-tiles', /[1-9]/);
+  // The kept picture is shown in the same task: the graph was never busy for it.
+  expect(await page.evaluate(() => window.busy)).toEqual(['true', 'false']);
+  // A focus entered and left meanwhile keeps the other view's picture too.
+  await page.getByTestId('search').fill('app-00021');
+  await page.getByTestId('search').press('Enter');
+  await page.getByTestId('focus').click();
+  await expect(page.getByTestId('focus-crumb')).toContainText('app-00021');
+  await page.getByTestId('focus-leave').click();
+  await expect(page.getByTestId('focus-leave')).toBeDisabled();
+  await page.getByTestId('view-logical').click();
+  await expect(app.graph).toHaveAttribute('data-nodes', '0');
+  expect(await page.evaluate(() => window.busy)).toEqual(['true', 'false']);
+  await page.getByTestId('view-cluster').click();
+  await expect(app.graph).toHaveAttribute('data-nodes', '100');
   // The table shows its first rows with the view and the rest in later tasks: all
   // 2,000 Services, in the engine's order.
   await page.getByTestId('tab-table').click();
