@@ -3,6 +3,7 @@
 //! go, and edges whose path changed. The shells animate exactly these; a shape
 //! that is in the same place in both scenes is not touched.
 
+use super::pause::{self, Pause};
 use super::scene::Scene;
 
 /// From an old scene to a new one. Positions index [`Scene::shapes`] and
@@ -35,8 +36,19 @@ impl SceneMotion {
 /// as soon as that is known, so that another picture costs no comparison of all
 /// its shapes and edges.
 pub fn scene_motion(old: &Scene, new: &Scene) -> Option<SceneMotion> {
+    pause::finish(scene_motion_pausable(old, new, &Pause::never()))
+}
+
+/// [`scene_motion`], pausing where `pause` says so: at 100,000 pods the comparison
+/// is a task of its own (§13.6).
+pub async fn scene_motion_pausable(
+    old: &Scene,
+    new: &Scene,
+    pause: &Pause<'_>,
+) -> Option<SceneMotion> {
     let mut motion = SceneMotion::default();
     for (position, shape) in new.shapes.iter().enumerate() {
+        pause.point().await;
         match old.shape(&shape.id) {
             None => {
                 motion.added.push(position);
@@ -52,42 +64,33 @@ pub fn scene_motion(old: &Scene, new: &Scene) -> Option<SceneMotion> {
             }
         }
     }
-    motion.removed = old
-        .shapes
-        .iter()
-        .enumerate()
-        .filter(|(_, shape)| new.shape(&shape.id).is_none())
-        .map(|(position, _)| position)
-        .collect();
+    for (position, shape) in old.shapes.iter().enumerate() {
+        pause.point().await;
+        if new.shape(&shape.id).is_none() {
+            motion.removed.push(position);
+        }
+    }
     // Edges keep their order from one picture to the next: each new edge is looked
     // for among the next few old ones after the last found, so that edges added or
     // removed anywhere cost no scan of every old edge per edge. One not found there
     // is drawn anew.
     let mut next = 0;
-    motion.redrawn_edges = new
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, edge)| {
-            let ahead = old
-                .edges
-                .get(next..)
-                .unwrap_or_default()
-                .iter()
-                .take(EDGES_AHEAD);
-            match ahead
-                .into_iter()
-                .position(|e| e.from == edge.from && e.to == edge.to && e.path == edge.path)
-            {
-                Some(found) => {
-                    next += found + 1;
-                    false
-                }
-                None => true,
-            }
-        })
-        .map(|(position, _)| position)
-        .collect();
+    for (position, edge) in new.edges.iter().enumerate() {
+        pause.point().await;
+        let ahead = old
+            .edges
+            .get(next..)
+            .unwrap_or_default()
+            .iter()
+            .take(EDGES_AHEAD);
+        match ahead
+            .into_iter()
+            .position(|e| e.from == edge.from && e.to == edge.to && e.path == edge.path)
+        {
+            Some(found) => next += found + 1,
+            None => motion.redrawn_edges.push(position),
+        }
+    }
     Some(motion)
 }
 

@@ -17,6 +17,7 @@ use crate::engine::highlight::Highlight;
 use crate::engine::lod::{self, Collapse, Level, LevelsCache, Tile, TileKind, TILE_BELOW_ZOOM};
 use crate::engine::pause::Pause;
 use crate::engine::scene::{self, LabelAnchor, Rect, Scene, ShapeKind};
+use crate::engine::scene_motion::SceneMotion;
 use crate::engine::spatial::SpatialIndex;
 
 /// Scenes with more shapes than this are drawn on the canvas.
@@ -160,6 +161,16 @@ impl CanvasMotion {
     /// (another input: drawn at once, §13.6) or nothing changed.
     pub fn between(old: &Scene, new: &Scene, version: u64) -> Option<CanvasMotion> {
         let motion = crate::engine::scene_motion::scene_motion(old, new)?;
+        CanvasMotion::of(&motion, old, new, version)
+    }
+
+    /// The motion `motion` found from `old` to `new`, or `None` when nothing changed.
+    pub fn of(
+        motion: &SceneMotion,
+        old: &Scene,
+        new: &Scene,
+        version: u64,
+    ) -> Option<CanvasMotion> {
         if motion.is_empty() {
             return None;
         }
@@ -179,7 +190,7 @@ impl CanvasMotion {
             version,
             start: 0.0,
             shapes,
-            edges: motion.redrawn_edges,
+            edges: motion.redrawn_edges.clone(),
             leaving,
         })
     }

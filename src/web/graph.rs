@@ -22,6 +22,7 @@ use crate::engine::lod::{self, Collapse, Level, Tile};
 use crate::engine::pause::Pause;
 use crate::engine::positions::Positions;
 use crate::engine::scene::{self, build_scene_after, build_scene_pausable, IdKind, Scene, View};
+use crate::engine::scene_motion::{scene_motion_pausable, SceneMotion};
 use crate::engine::spatial::SpatialIndex;
 use crate::engine::Topology;
 
@@ -40,6 +41,9 @@ pub struct SceneBuild {
     filter: scene::Filter,
     /// The version of the topology it shows.
     topology: u64,
+    /// What moved since the picture it was laid out after, found ahead (above
+    /// [`MOTION_SHAPES`]), and that picture.
+    motion: Option<FoundMotion>,
     /// When building started (`performance.now()`): the status bar measures from
     /// here to the frame that shows the scene.
     pub started_at: f64,
@@ -51,6 +55,9 @@ impl PartialEq for SceneBuild {
     }
 }
 
+/// What moved from a picture (held weakly) to the one laid out after it.
+type FoundMotion = Arc<(std::sync::Weak<Scene>, SceneMotion)>;
+
 /// A picture laid out ahead, in a task of its own, for a topology about to be
 /// installed ([`prebuild`]): the graph's scene takes it instead of laying out again.
 struct Prebuilt {
@@ -59,6 +66,7 @@ struct Prebuilt {
     filter: scene::Filter,
     layout: Arc<Scene>,
     tiles: Arc<Vec<Tile>>,
+    motion: Option<FoundMotion>,
     started_at: f64,
 }
 
@@ -104,6 +112,16 @@ pub async fn prebuild(
     });
     let layout =
         Arc::new(build_scene_pausable(topology, view, &filter, before.as_deref(), pause).await);
+    // Above MOTION_SHAPES what an edit moved is found here, in slices, rather than
+    // when the picture is drawn (§13.6).
+    let motion = match &before {
+        Some(before) if layout.shapes.len() > MOTION_SHAPES => {
+            scene_motion_pausable(before, &layout, pause)
+                .await
+                .map(|motion| Arc::new((Arc::downgrade(before), motion)))
+        }
+        _ => None,
+    };
     drop(before);
     let tiles = Arc::new(lod::tiles_pausable(&layout, topology, pause).await);
     canvas::index_ahead(&layout, pause).await;
@@ -116,6 +134,7 @@ pub async fn prebuild(
         filter,
         layout,
         tiles,
+        motion,
         started_at,
     }));
 }
@@ -162,9 +181,11 @@ pub fn Graph() -> impl IntoView {
             }
             kept.take_if(|o| o.view == view && o.filter == filter)
         });
+        let mut motion = None;
         let (layout, mut tiles, started) = match (prebuilt, same, other) {
             (Some(prebuilt), _, _) => {
                 super::reclaim::hold(&prebuilt.layout);
+                motion = prebuilt.motion;
                 (prebuilt.layout, Some(prebuilt.tiles), prebuilt.started_at)
             }
             // Only the focus changed: the same picture, restricted again.
@@ -222,6 +243,7 @@ pub fn Graph() -> impl IntoView {
             view,
             filter,
             topology: topology.version,
+            motion,
             started_at: started,
         }
     });
@@ -1082,9 +1104,23 @@ pub fn Graph() -> impl IntoView {
             drawn.recut(viewport.get_untracked().k);
             // An edit moves, adds and removes shapes in view of the user (§13.6).
             if let Some(old) = shown.replace(Some(Arc::clone(&build.scene))) {
-                let follow = (is_large && build.scene.shapes.len() <= MOTION_SHAPES)
-                    .then(|| canvas::CanvasMotion::between(&old, &build.scene, build.version))
-                    .flatten();
+                let follow = if build.scene.shapes.len() <= MOTION_SHAPES {
+                    is_large
+                        .then(|| canvas::CanvasMotion::between(&old, &build.scene, build.version))
+                        .flatten()
+                } else {
+                    // Found ahead, if from the picture shown to this one, whole.
+                    build
+                        .motion
+                        .as_ref()
+                        .filter(|found| {
+                            std::ptr::eq(found.0.as_ptr(), Arc::as_ptr(&old))
+                                && Arc::ptr_eq(&build.scene, &build.layout)
+                        })
+                        .and_then(|found| {
+                            canvas::CanvasMotion::of(&found.1, &old, &build.scene, build.version)
+                        })
+                };
                 if follow.is_some() {
                     *motion_for_scene.borrow_mut() = follow;
                 }
@@ -1291,8 +1327,9 @@ pub fn Graph() -> impl IntoView {
 /// The smallest zoom: a 100,000-pod picture fits a screen at about 0.02.
 const MIN_ZOOM: f64 = 0.01;
 
-/// Above this many shapes (about 15,000 pods) an edit is drawn at once on the canvas
-/// too: finding what moved would be a long task of its own (§13.6).
+/// Above this many shapes (about 15,000 pods) what an edit moved is found while its
+/// picture is laid out, in slices ([`prebuild`]): when it is drawn, it would be a
+/// long task of its own (§13.6).
 const MOTION_SHAPES: usize = 20_000;
 
 /// Runs `frame` at the next animation frame, unless the graph that asked for it is

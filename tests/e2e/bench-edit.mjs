@@ -5,8 +5,8 @@
 //   node tests/e2e/bench-edit.mjs [N_EDITS]
 // It prints the edit → frame times, the longest task of each edit, and the longest
 // task while the search finds the pod and zooms to it.
-// KUBETOPO_E2E_PORT picks the port (8767 by default); GEN_CLUSTER the gen-cluster
-// binary (target/release/examples/gen-cluster by default, built if missing).
+// KUBETOPO_E2E_PORT picks the port (8767 by default); BENCH_EDIT_CLUSTER the cluster
+// (below); GEN_CLUSTER the gen-cluster binary (target/release/examples/gen-cluster by default, built if missing).
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,10 @@ const port = Number(process.env.KUBETOPO_E2E_PORT || 8767);
 const nEdits = Number(process.argv[2] || 12);
 const gen = process.env.GEN_CLUSTER || `${root}target/release/examples/gen-cluster`;
 if (!existsSync(gen)) execFileSync('cargo', ['build', '--release', '--quiet', '--example', 'gen-cluster'], { cwd: root, stdio: 'inherit' });
-const text = execFileSync(gen, ['2000', '5', '100', '10'], { maxBuffer: 2 ** 31 }).toString();
+// BENCH_EDIT_CLUSTER picks another cluster: gen-cluster's numbers, e.g. "20000 5 1000 100"
+// for 100,000 pods.
+const cluster = (process.env.BENCH_EDIT_CLUSTER || '2000 5 100 10').split(/\s+/);
+const text = execFileSync(gen, cluster, { maxBuffer: 2 ** 31 }).toString();
 
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 

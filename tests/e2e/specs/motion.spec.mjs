@@ -87,9 +87,9 @@ test('prefers-reduced-motion: the packets wait for Play, and an edit is drawn at
 // Large scenes are drawn on a canvas (over 2,500 shapes): it follows an edit the
 // same way, frame by frame (§13.6). The canvas says, in `data-moving`, whether the
 // frame it drew was part of an edit's motion; every value it takes is recorded.
-async function largeScene(page, app) {
+async function largeScene(page, app, deployments = 400) {
   await app.openFresh();
-  await app.paste(synthetic(400, 5, 20, 4));
+  await app.paste(synthetic(deployments, 5, deployments / 20, 4));
   const canvas = page.getByTestId('scene-canvas');
   await expect(canvas).toHaveAttribute('data-detailed', /\d+/, { timeout: 30_000 });
   // Find a Service and zoom to it: it and its pods are drawn in detail.
@@ -141,6 +141,22 @@ test('a large scene on the canvas follows an edit: the frames move for about 300
   await expect(canvas).toHaveAttribute('data-moved', '0');
   await expect(canvas).toHaveAttribute('data-leaving', '0');
   await app.screenshot('motion-canvas-after');
+  await app.assertClean();
+});
+
+// Above 20,000 shapes what an edit moved is found while its picture is laid out,
+// in slices, rather than when it is drawn (§13.6): 20,000 pods follow an edit too.
+test('a picture of 20,000 pods follows an edit: what moved is found in slices before it is drawn', async ({ page }) => {
+  test.setTimeout(120_000);
+  const app = new App(page);
+  const canvas = await largeScene(page, app, 4000);
+  expect(Number(await app.graph.getAttribute('data-pods'))).toBe(20000);
+  await killSearchedPod(page, app);
+  await expect.poll(() => page.evaluate(() => window.movingSeen.includes('1')), { timeout: 30_000 }).toBe(true);
+  await app.screenshot('motion-canvas-20k-during');
+  await expect(canvas).toHaveAttribute('data-moving', '0');
+  expect(Math.max(0, ...await page.evaluate(() => window.movedSeen)), 'shapes and edges drawn moving or fading in').toBeGreaterThan(0);
+  expect(Math.max(0, ...await page.evaluate(() => window.leavingSeen)), 'the killed pod drawn fading out').toBeGreaterThan(0);
   await app.assertClean();
 });
 
