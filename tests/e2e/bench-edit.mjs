@@ -43,7 +43,8 @@ try {
   await page.getByTestId('editor').click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Control+V');
-  await page.waitForSelector('svg.scene[data-pods="10000"]', { timeout: 120_000 });
+  const pods = Number(cluster[0]) * Number(cluster[1]);
+  await page.waitForSelector(`svg.scene[data-pods="${pods}"]`, { timeout: 120_000 });
   await page.keyboard.press('f');
   await page.waitForTimeout(1000);
   // The page's long tasks during each edit: how long the page does not answer.
@@ -108,7 +109,7 @@ try {
     }
   }
   if (cdp) writeFileSync(`${root}tests/e2e/artifacts/profile-edit.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
-  await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-edit-10k.png` });
+  await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-edit-${pods}.png` });
   const status = await page.getByTestId('status').textContent();
   console.log(JSON.stringify({ edits: times.length, editToFrameMs: { median: Math.round(quantile(times, 0.5)), p95: Math.round(quantile(times, 0.95)), all: times.map(Math.round) }, longestTaskMs: { median: Math.round(quantile(longest, 0.5)), p95: Math.round(quantile(longest, 0.95)), all: longest.map(Math.round) }, longestTaskFindingThePodMs: { median: Math.round(quantile(longestFinding, 0.5)), p95: Math.round(quantile(longestFinding, 0.95)), all: longestFinding.map(Math.round) }, status }, null, 2));
   await context.close();
