@@ -12,6 +12,7 @@ use super::terminal::escape;
 use super::Format;
 use crate::engine::diag::Diagnostic;
 use crate::engine::model::Readiness;
+use crate::engine::resolve::ResolvedPort;
 use crate::engine::{output, Topology};
 
 /// Writes the analysis in `format`.
@@ -79,14 +80,7 @@ pub fn render_text(topology: &Topology) -> String {
         } else {
             external.join(",")
         };
-        let ports: Vec<String> = service
-            .ports
-            .iter()
-            .map(|p| match p.node_port {
-                Some(node_port) => format!("{}:{}/{}", p.port, node_port, p.protocol),
-                None => format!("{}/{}", p.port, p.protocol),
-            })
-            .collect();
+        let ports: Vec<String> = service.ports.iter().map(ResolvedPort::summary).collect();
         let n_ready = service.endpoints.iter().filter(|e| e.ready).count();
         rows.push(vec![
             service.namespace.clone(),

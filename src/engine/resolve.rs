@@ -29,6 +29,16 @@ pub struct ResolvedPort {
     pub node_port: Option<i64>,
 }
 
+impl ResolvedPort {
+    /// The port as tables list it: `80/TCP`, or `80:30080/TCP` with its nodePort.
+    pub fn summary(&self) -> String {
+        match self.node_port {
+            Some(node_port) => format!("{}:{}/{}", self.port, node_port, self.protocol),
+            None => format!("{}/{}", self.port, self.protocol),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPort {

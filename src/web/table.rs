@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::details::push_cell;
 use super::state::{AppState, Versioned};
+use crate::engine::resolve::{ResolvedPort, ResolvedService};
 use crate::engine::{scene, Topology};
 
 /// Rows written in one task: the first screenful and more, so that the table shows
@@ -82,7 +83,7 @@ fn write_rows(
 }
 
 /// One Service's row.
-fn push_row(out: &mut String, service: &crate::engine::resolve::ResolvedService) {
+fn push_row(out: &mut String, service: &ResolvedService) {
     let id = scene::service_id(&service.namespace, &service.name);
     out.push_str("<tr><td><button type=\"button\" class=\"link\" data-id=\"");
     out.push_str(&scene::escape(&id));
@@ -101,14 +102,7 @@ fn push_row(out: &mut String, service: &crate::engine::resolve::ResolvedService)
         .map(ToString::to_string)
         .collect();
     push_cell(out, "", &ips.join(", "));
-    let ports: Vec<String> = service
-        .ports
-        .iter()
-        .map(|p| match p.node_port {
-            Some(n) => format!("{}:{}/{}", p.port, n, p.protocol),
-            None => format!("{}/{}", p.port, p.protocol),
-        })
-        .collect();
+    let ports: Vec<String> = service.ports.iter().map(ResolvedPort::summary).collect();
     push_cell(out, "", &ports.join(", "));
     out.push_str("<td><ul class=\"plain\">");
     for e in &service.endpoints {

@@ -1278,3 +1278,25 @@ fn trace_seed_chooses_the_weighted_backend_through_a_gateway_s11_7() {
     assert!(n_canary > 0 && n_cart > 2 * n_canary, "{chosen:?}");
     assert_eq!(backend_of(7), chosen[7]);
 }
+
+/// The analyze table lists a Service's ports as kubectl does: `80:31212/TCP` for a
+/// NodePort with its allocated nodePort (§3.4), `6379/TCP` for a ClusterIP.
+#[test]
+fn analyze_lists_ports_with_their_node_ports() {
+    let out = stdout_of(&kubetopo(&["analyze", GUESTBOOK]));
+    let row = |name: &str| {
+        out.lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(name))
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no row for {name} in:\n{out}"))
+    };
+    let frontend = row("frontend");
+    let port = frontend[5];
+    let node_port: u16 = port
+        .strip_prefix("80:")
+        .and_then(|rest| rest.strip_suffix("/TCP"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("frontend's ports: {port}"));
+    assert!((30000..=32767).contains(&node_port), "{port}");
+    assert_eq!(row("redis-master")[5], "6379/TCP");
+}

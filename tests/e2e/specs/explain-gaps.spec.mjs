@@ -162,6 +162,9 @@ test('no endpoints: a Service whose selector matches no pod is drawn apart, and 
   const amberText = 'rgb(180, 83, 9)';
   expect(await row.evaluate((e) => getComputedStyle(e).color)).toBe(amberText);
   expect(await counter.locator('td').nth(3).evaluate((e) => getComputedStyle(e).color)).toBe(amberText);
+  // Nothing was dropped there: its Drop count is a plain 0, not marked.
+  await expect(counter).toHaveAttribute('data-dropped', '0');
+  expect(await counter.locator('td').nth(2).evaluate((e) => getComputedStyle(e).color)).not.toBe(error);
   await page.mouse.move(1, 1);
   await page.getByTestId('flows').scrollIntoViewIfNeeded();
   await app.screenshot('explain-gaps-no-endpoints');
