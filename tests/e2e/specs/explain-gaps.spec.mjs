@@ -262,6 +262,9 @@ test('keyboard: Tab reaches a recent connection and Enter shows its trace; the l
   await expect(focused).toHaveText(text);
   await expect(() => expectInSight(focused), 'the focused flow row is still in sight after Enter opened its trace').toPass({ timeout: 3_000 });
   await app.screenshot('explain-gaps-keyboard-flow');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await app.screenshot('explain-gaps-keyboard-flow-1024x768');
+  await page.setViewportSize({ width: 1440, height: 900 });
   // Tab goes on to the next row, and Enter traces that one.
   const position = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="flow-row"]')].indexOf(document.activeElement));
   const first = await position();

@@ -155,6 +155,9 @@ test('views at 10,000 pods: the picture stays until the next is laid out, back i
   // Meanwhile the graph said it was laying out (`aria-busy`, and a note on it).
   expect(await page.evaluate(() => window.busy)).toEqual(['true', 'false']);
   await app.screenshot('scale-10k-logical');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await app.screenshot('scale-10k-logical-1024x768');
+  await page.setViewportSize({ width: 1440, height: 900 });
   // Back to the cluster view: the picture kept from before, as the user left it.
   await page.getByTestId('view-cluster').click();
   await expect(app.graph).toHaveAttribute('data-nodes', '100');
@@ -181,6 +184,9 @@ test('views at 10,000 pods: the picture stays until the next is laid out, back i
   await expect(rows).toHaveCount(2000, { timeout: 30_000 });
   await expect(rows.first().locator('button')).toHaveText(/^team-\d{3}\/app-\d{5}$/);
   await app.screenshot('scale-10k-table');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await app.screenshot('scale-10k-table-1024x768');
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByTestId('tab-graph').click();
   await expect(app.graph).toHaveAttribute('data-nodes', '100');
   await app.assertClean();
