@@ -103,6 +103,100 @@ pub struct Topology {
     pub had_policies: bool,
 }
 
+impl Topology {
+    /// A copy, made in parts with pause points between (the web app copies the
+    /// topology for a what-if edit in slices; §13.11).
+    pub async fn clone_pausable(&self, pause: &pause::Pause<'_>) -> Topology {
+        use pause::clone_in_parts;
+        let mut copy = self.clone_but_the_longest_lists();
+        pause.seam().await;
+        let (manifests, gateway) = (&self.manifests, &self.manifests.gateway);
+        copy.manifests.pods = clone_in_parts(&manifests.pods, pause).await;
+        copy.manifests.workloads = clone_in_parts(&manifests.workloads, pause).await;
+        copy.manifests.services = clone_in_parts(&manifests.services, pause).await;
+        copy.manifests.endpoint_slices = clone_in_parts(&manifests.endpoint_slices, pause).await;
+        copy.manifests.gateway.routes = clone_in_parts(&gateway.routes, pause).await;
+        copy.cluster.pods = clone_in_parts(&self.cluster.pods, pause).await;
+        copy.services = clone_in_parts(&self.services, pause).await;
+        copy
+    }
+
+    /// A copy without the lists that grow with the cluster (pods, workloads,
+    /// Services, EndpointSlices and Routes), which [`Topology::clone_pausable`]
+    /// copies in parts. Every field is named, so that a new one is not forgotten.
+    #[inline(never)]
+    fn clone_but_the_longest_lists(&self) -> Topology {
+        let Topology {
+            config,
+            manifests,
+            cluster,
+            pod_index,
+            services: _,
+            ingresses,
+            gateway,
+            dependencies,
+            ingest_diagnostics,
+            diagnostics,
+            what_if,
+            had_policies,
+        } = self;
+        let Manifests {
+            namespaces,
+            nodes,
+            pods: _,
+            workloads: _,
+            services: _,
+            endpoint_slices: _,
+            ingresses: manifest_ingresses,
+            ingress_classes,
+            network_policies,
+            gateway: manifest_gateway,
+            ignored,
+        } = manifests;
+        let gateway::GatewayManifests {
+            classes,
+            gateways,
+            routes: _,
+            grants,
+            backend_tls_policies,
+            listener_sets,
+        } = manifest_gateway;
+        Topology {
+            config: config.clone(),
+            manifests: Manifests {
+                namespaces: namespaces.clone(),
+                nodes: nodes.clone(),
+                ingresses: manifest_ingresses.clone(),
+                ingress_classes: ingress_classes.clone(),
+                network_policies: network_policies.clone(),
+                gateway: gateway::GatewayManifests {
+                    classes: classes.clone(),
+                    gateways: gateways.clone(),
+                    routes: Vec::new(),
+                    grants: grants.clone(),
+                    backend_tls_policies: backend_tls_policies.clone(),
+                    listener_sets: listener_sets.clone(),
+                },
+                ignored: ignored.clone(),
+                ..Manifests::default()
+            },
+            cluster: Cluster {
+                nodes: cluster.nodes.clone(),
+                pods: Vec::new(),
+            },
+            pod_index: pod_index.clone(),
+            services: Vec::new(),
+            ingresses: ingresses.clone(),
+            gateway: gateway.clone(),
+            dependencies: dependencies.clone(),
+            ingest_diagnostics: ingest_diagnostics.clone(),
+            diagnostics: diagnostics.clone(),
+            what_if: what_if.clone(),
+            had_policies: *had_policies,
+        }
+    }
+}
+
 /// Reads, simulates and resolves. Never fails: problems are diagnostics.
 /// [`stages::analyze_with_progress`] says how far it got while it runs.
 pub fn analyze(files: &[SourceFile], config: &Config) -> Topology {

@@ -96,6 +96,17 @@ impl Future for Point {
     }
 }
 
+/// A copy of `items`, made a few dozen at a time with a point between: at 100,000
+/// pods a copy of the topology is most of a second of work in the browser.
+pub async fn clone_in_parts<T: Clone>(items: &[T], pause: &Pause<'_>) -> Vec<T> {
+    let mut copy = Vec::with_capacity(items.len());
+    for part in items.chunks(POINTS_PER_QUESTION as usize) {
+        pause.seam().await;
+        copy.extend_from_slice(part);
+    }
+    copy
+}
+
 /// Polls `stage` once: its output if it got to the end, `None` if it paused.
 pub fn resume<T>(stage: Pin<&mut dyn Future<Output = T>>) -> Option<T> {
     match stage.poll(&mut Context::from_waker(Waker::noop())) {

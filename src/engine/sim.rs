@@ -613,8 +613,24 @@ impl Simulator {
     /// whose target is gone now ends `unresolved`, which is the point).
     pub fn apply(&mut self, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
         let report = whatif::apply(Arc::make_mut(&mut self.world.topology), mutation)?;
+        self.world.index = TraceIndex::build(&self.world.topology);
         self.topology_changed();
-        let known: std::collections::BTreeSet<String> = self
+        self.add_new_flows();
+        Ok(report)
+    }
+
+    /// Runs `topology`, which what-if edits made from this simulator's topology
+    /// elsewhere (the web app applies them in slices), with its index made
+    /// already: what [`Simulator::apply`] does after its edits.
+    pub fn adopt_edited(&mut self, topology: Arc<Topology>, index: TraceIndex) {
+        self.set_topology_with_index(topology, index);
+        self.add_new_flows();
+    }
+
+    /// Adds the default flows the topology calls for that no flow has yet: a
+    /// Service an edit exposed, say.
+    fn add_new_flows(&mut self) {
+        let known: BTreeSet<String> = self
             .state
             .flows
             .iter()
@@ -627,30 +643,29 @@ impl Simulator {
                 self.state.add_flow(flow, service);
             }
         }
-        Ok(report)
     }
 
     /// Replaces the topology (after an edit of the manifests), keeping flows and counters.
     pub fn set_topology(&mut self, topology: impl Into<Arc<Topology>>) {
-        self.world.topology = topology.into();
+        let topology = topology.into();
+        let index = TraceIndex::build(&topology);
+        self.set_topology_with_index(topology, index);
+    }
+
+    /// [`Simulator::set_topology`] with the topology's index made already.
+    pub fn set_topology_with_index(&mut self, topology: Arc<Topology>, index: TraceIndex) {
+        self.world = World { topology, index };
         self.topology_changed();
     }
 
+    /// Forgets the traced paths, and the counts of pods that are gone: the
+    /// counters show what exists.
     fn topology_changed(&mut self) {
         self.state.generation += 1;
-        self.world.index = TraceIndex::build(&self.world.topology);
         for state in &mut self.state.flows {
             state.roots.clear();
         }
-        // A deleted pod's count goes with it: the counters show what exists.
-        let pods: BTreeSet<NamespacedName> = self
-            .world
-            .topology
-            .cluster
-            .pods
-            .iter()
-            .map(|pod| pod.key())
-            .collect_set();
+        let index = &self.world.index;
         let state = &mut self.state;
         for ((pod, count), gone) in state
             .endpoint_pods
@@ -658,7 +673,7 @@ impl Simulator {
             .zip(state.endpoint_counts.iter_mut())
             .zip(state.endpoint_gone.iter_mut())
         {
-            *gone = pod.as_ref().is_some_and(|pod| !pods.contains(pod));
+            *gone = pod.as_ref().is_some_and(|pod| !index.has_pod(pod));
             if *gone {
                 *count = 0;
             }

@@ -6,8 +6,9 @@
 //! and only their explanations are recomputed; every other resolved object stays as
 //! it was. Edits that move allocations or policies (a Service's type, a
 //! NetworkPolicy) and pod edits that make a workload appear or vanish re-resolve the
-//! whole topology with [`resolve_topology`]. Either way the result equals what a full
-//! re-resolve of the edited model gives; `tests/whatif.rs` checks that.
+//! whole topology with [`resolve_topology`](super::resolve_topology). Either way
+//! the result equals what a full re-resolve of the edited model gives;
+//! `tests/whatif.rs` checks that.
 //!
 //! Pods that a controller would create (a scale-up, a replacement) are named and
 //! placed the way `cluster` simulates them (§7): `<deploy>-<hash>-<suffix>` for
@@ -39,9 +40,10 @@ use super::diag::Diagnostic;
 use super::gateway::model::{Route, RouteKind};
 use super::ingest::{self, SourceFile};
 use super::model::*;
+use super::pause::{self, Pause};
 use super::refs::{KindRef, NamespacedName};
 use super::selector::{map_matches, Labels};
-use super::{explain, netpol, resolve, resolve_topology, validate, Topology};
+use super::{explain, netpol, resolve, resolve_topology_pausable, validate, Topology};
 
 /// One change to the cluster. Share links carry a list of them (`share.rs`, §12),
 /// each as its variant's name and fields: renaming either breaks old links.
@@ -233,6 +235,16 @@ impl std::error::Error for WhatIfError {}
 /// The edit is recorded in [`Topology::what_if`], and the diagnostics it causes
 /// speak of it (see [`WhatIfLog`]).
 pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
+    pause::finish(apply_pausable(topology, mutation, &Pause::never()))
+}
+
+/// [`apply`], pausing in a full re-resolve when `pause` says so (at 100,000 pods
+/// one takes about a second).
+pub async fn apply_pausable(
+    topology: &mut Topology,
+    mutation: &Mutation,
+    pause: &Pause<'_>,
+) -> Result<WhatIfReport, WhatIfError> {
     if topology.what_if.base.is_none() {
         topology.what_if.base = Some(Arc::new(BaseState::of(topology)));
         // Edits may disable every policy: the picture keeps their lanes' room.
@@ -241,6 +253,13 @@ pub fn apply(topology: &mut Topology, mutation: &Mutation) -> Result<WhatIfRepor
     let past = mutation.past_tense();
     topology.what_if.pending = Some(past.clone());
     let result = apply_mutation(topology, mutation);
+    if let Ok(WhatIfReport {
+        resolution: Resolution::Full,
+        ..
+    }) = result
+    {
+        resolve_fully_pausable(topology, pause).await;
+    }
     topology.what_if.pending = None;
     let report = result?;
     // A removed replacement is no longer one; a StatefulSet's comes back under the
@@ -276,11 +295,16 @@ pub struct Replay {
 /// Applies `mutations` in order to a copy of `base`: how the app undoes one edit
 /// of a list, by replaying the others on the manifests' own topology.
 pub fn replay(base: &Topology, mutations: &[Mutation]) -> Replay {
-    let mut topology = base.clone();
-    let results = mutations
-        .iter()
-        .map(|mutation| apply(&mut topology, mutation))
-        .collect();
+    pause::finish(replay_pausable(base, mutations, &Pause::never()))
+}
+
+/// [`replay`], pausing while it copies `base` and while it applies the edits.
+pub async fn replay_pausable(base: &Topology, mutations: &[Mutation], pause: &Pause<'_>) -> Replay {
+    let mut topology = base.clone_pausable(pause).await;
+    let mut results = Vec::with_capacity(mutations.len());
+    for mutation in mutations {
+        results.push(apply_pausable(&mut topology, mutation, pause).await);
+    }
     Replay { topology, results }
 }
 
@@ -704,7 +728,6 @@ fn apply_mutation(
                 })?;
             backend_ref.weight = *weight;
             let description = format!("backend {backend_ref} weight {weight}");
-            resolve_fully(topology);
             Ok(report(description, Resolution::Full))
         }
         Mutation::DetachRoute {
@@ -726,7 +749,6 @@ fn apply_mutation(
                     "{kind} {namespace}/{name} has no parentRef to Gateway {gateway}"
                 )));
             }
-            resolve_fully(topology);
             Ok(report(
                 format!("{kind} {namespace}/{name} detached from Gateway {gateway}"),
                 Resolution::Full,
@@ -741,7 +763,6 @@ fn apply_mutation(
                     WhatIfError::not_found(format!("no ReferenceGrant {namespace}/{name}"))
                 })?;
             grants.remove(position);
-            resolve_fully(topology);
             Ok(report(
                 format!("ReferenceGrant {namespace}/{name} deleted"),
                 Resolution::Full,
@@ -789,13 +810,19 @@ pub fn network_policy_from_yaml(text: &str) -> Result<NetworkPolicy, WhatIfError
 
 /// Re-resolves everything from the model, as `analyze` would after ingest.
 pub fn resolve_fully(topology: &mut Topology) {
+    pause::finish(resolve_fully_pausable(topology, &Pause::never()));
+}
+
+/// [`resolve_fully`], pausing between Services and between its steps.
+async fn resolve_fully_pausable(topology: &mut Topology, pause: &Pause<'_>) {
     let manifests = std::mem::take(&mut topology.manifests);
     let cluster = std::mem::take(&mut topology.cluster);
     let ingest_diagnostics = std::mem::take(&mut topology.ingest_diagnostics);
     let config = topology.config.clone();
     let what_if = std::mem::take(&mut topology.what_if);
     let had_policies = topology.had_policies;
-    *topology = resolve_topology(manifests, cluster, config, ingest_diagnostics);
+    *topology =
+        resolve_topology_pausable(manifests, cluster, config, ingest_diagnostics, pause).await;
     topology.what_if = what_if;
     topology.had_policies = had_policies;
     attribute_diagnostics(topology);
@@ -1551,8 +1578,8 @@ impl PodChange {
                 (before == 0) != (after == 0)
             });
         if presence_changed {
-            // Dependencies and workload-level diagnostics are keyed by workload: recompute all.
-            resolve_fully(topology);
+            // Dependencies and workload-level diagnostics are keyed by workload:
+            // `apply` recomputes all.
             return Resolution::Full;
         }
         if self.index_stale {
@@ -1793,7 +1820,6 @@ fn edit_service(
         }
     }
     topology.ingest_diagnostics.extend(new_findings);
-    resolve_fully(topology);
     Ok(report(
         format!("Service {namespace}/{name}: {what}"),
         Resolution::Full,

@@ -184,7 +184,7 @@ fn whatif_buttons(
     view! {
         <div class="whatif">
             {buttons.into_iter().map(|(id, label, mutation)| view! {
-                <button type="button" data-testid=id on:click=move |_| super::traffic::edit(state, mutation.clone())>{label}</button>
+                <button type="button" data-testid=id on:click=move |_| super::edits::edit(state, mutation.clone())>{label}</button>
             }).collect_view()}
         </div>
     }
@@ -249,7 +249,7 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
         let (namespace, name) = (namespace.clone(), name.clone());
         move |ev: leptos::ev::Event| {
             if let Some(service_type) = ServiceType::parse(&event_target_value(&ev)) {
-                super::traffic::edit(
+                super::edits::edit(
                     state,
                     crate::engine::whatif::Mutation::SetServiceType {
                         namespace: namespace.clone(),
@@ -279,7 +279,7 @@ fn service_details(topology: &Topology, key: &str, state: AppState) -> impl Into
                     policy,
                 }
             };
-            super::traffic::edit(state, mutation);
+            super::edits::edit(state, mutation);
         }
     };
     let etp = service.external_traffic_policy;
@@ -520,22 +520,18 @@ fn workload_details(topology: &Topology, key: &str, state: AppState) -> impl Int
     let scale = move |delta: i64| {
         let (namespace, kind, name) = (namespace.clone(), kind.clone(), name.clone());
         move |_| {
-            // Counted in the simulator's topology, which has every edit made so far:
-            // the picture of the last one may not be installed yet (issue #9).
-            // (Before the simulator starts, the edit is refused with a message.)
-            let topology = super::traffic::newest_topology()
-                .unwrap_or_else(|| state.topology.get_untracked().value);
-            let replicas =
-                pods_of(&topology, &namespace, &KindRef::new(&kind, &name)).count() as i64;
-            let replicas = (replicas + delta).max(0) as u32;
-            super::traffic::edit(
-                state,
+            let (namespace, kind, name) = (namespace.clone(), kind.clone(), name.clone());
+            // Counted in the topology the edit applies to, which has every edit
+            // queued before it (issue #9): two quick clicks on "+1" scale by two.
+            super::edits::edit_with(state, move |topology| {
+                let replicas =
+                    pods_of(topology, &namespace, &KindRef::new(&kind, &name)).count() as i64;
                 crate::engine::whatif::Mutation::ScaleWorkload {
-                    namespace: namespace.clone(),
+                    namespace,
                     name: format!("{kind}/{name}"),
-                    replicas,
-                },
-            );
+                    replicas: (replicas + delta).max(0) as u32,
+                }
+            });
         }
     };
     view! {

@@ -54,7 +54,7 @@ fn line_view(state: AppState, line: Line) -> impl IntoView {
             view! {
                 <button type="button" class="small" on:click=move |_| match &action {
                     Action::Select(id) => state.selection.set(Some(id.clone())),
-                    Action::Edit(_, mutation) => super::traffic::edit(state, mutation.clone()),
+                    Action::Edit(_, mutation) => super::edits::edit(state, mutation.clone()),
                     Action::Weight(_) => {}
                 }>{label}</button>
             }
@@ -67,7 +67,7 @@ fn line_view(state: AppState, line: Line) -> impl IntoView {
             };
             view! {
                 <input type="number" min="0" max="1000000" class="weight" aria-label="Weight" data-testid="backend-weight" prop:value=current.to_string()
-                    on:change=move |ev| { if let Ok(weight) = event_target_value(&ev).trim().parse::<i64>() { super::traffic::edit(state, mutation.with_weight(weight)) } } />
+                    on:change=move |ev| { if let Ok(weight) = event_target_value(&ev).trim().parse::<i64>() { super::edits::edit(state, mutation.with_weight(weight)) } } />
             }
             .into_any()
         }

@@ -1297,9 +1297,11 @@ pub fn Graph() -> impl IntoView {
             </div>
             <span class="match-count" data-testid="match-count">{move || { let n = found.with(|found| found.matches.len()); if n > 0 { format!("{n} matches") } else { String::new() } }}</span>
         </div>
-        // Busy while another view or filter is laid out in slices (large pictures).
+        // Busy while another view or filter is laid out in slices (large pictures),
+        // or a what-if edit is applied and laid out (`edits.rs`).
         <div class="graph" node_ref=container class:has-focus=move || state.selection.get().is_some() || found.with(|found| !found.matches.is_empty()) || trace_overlay.with(Option::is_some)
-            aria-busy=move || scene.with(|b| b.view != state.view.get() || state.filter.with(|f| *f != b.filter)).to_string()
+            aria-busy=move || (state.edit_working.get() || scene.with(|b| b.view != state.view.get() || state.filter.with(|f| *f != b.filter))).to_string()
+            class:edit-busy=move || state.edit_working.get()
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:focusout=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
             <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"

@@ -6,6 +6,7 @@ mod canvas;
 mod crash;
 mod details;
 mod editor;
+mod edits;
 mod embed;
 mod export;
 mod flows;

@@ -79,7 +79,7 @@ pub fn PoliciesPanel() -> impl IntoView {
                     })
                 };
                 let disable = move |_| {
-                    super::traffic::edit(
+                    super::edits::edit(
                         state,
                         crate::engine::whatif::Mutation::RemoveNetworkPolicy {
                             namespace: name.namespace.clone(),

@@ -125,6 +125,9 @@ pub struct AppState {
     /// The what-if edits applied since the last reset, in order; undoing one
     /// replays the others on `base_topology`. Share links carry their mutations.
     pub edits: RwSignal<Vec<AppliedEdit>>,
+    /// Whether a what-if edit, undo or reset is being worked out or laid out
+    /// (`edits.rs`): the graph says so until its picture is shown.
+    pub edit_working: RwSignal<bool>,
     /// Milliseconds the last analysis took, shown in the status bar.
     pub last_analysis_ms: RwSignal<f64>,
     /// Milliseconds spent building and writing the scene for the last change.
@@ -212,6 +215,7 @@ impl AppState {
             restore_edits: StoredValue::new(Vec::new()),
             jump: RwSignal::new(JumpRequest::default()),
             edits: RwSignal::new(Vec::new()),
+            edit_working: RwSignal::new(false),
             last_analysis_ms: RwSignal::new(elapsed),
             last_scene_ms: RwSignal::new(0.0),
             workspace: RwSignal::new(WorkspaceIdentity::default()),
@@ -333,12 +337,6 @@ impl AppState {
         }
     }
 
-    /// Lists a what-if edit. The topology it made is shown by
-    /// [`AppState::show_edited`] once its picture is laid out.
-    pub fn record_edit(&self, edit: AppliedEdit) {
-        self.edits.update(|edits| edits.push(edit));
-    }
-
     /// Installs a topology changed by what-if edits.
     pub fn show_edited(&self, topology: Arc<Topology>) {
         super::reclaim::hold(&topology);
@@ -347,27 +345,6 @@ impl AppState {
             version,
             value: topology,
         });
-    }
-
-    /// Installs a topology re-derived from the base with `edits` (after an undo).
-    pub fn replace_edits(&self, topology: Arc<Topology>, edits: Vec<AppliedEdit>) {
-        super::reclaim::hold(&topology);
-        let version = self.next_version();
-        self.topology.set(Versioned {
-            version,
-            value: topology,
-        });
-        self.edits.set(edits);
-    }
-
-    pub fn reset_edits(&self) {
-        let base = self.base_topology.get_untracked();
-        let version = self.next_version();
-        self.topology.set(Versioned {
-            version,
-            value: base.value,
-        });
-        self.edits.set(Vec::new());
     }
 
     /// Jumps the editor to a source position.

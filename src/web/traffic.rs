@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::graph::{SceneBuild, Viewport};
-use super::state::{AppState, AppliedEdit};
+use super::state::AppState;
 use crate::engine::pause::Pause;
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
@@ -17,7 +17,7 @@ use crate::engine::trace::{self, Place, Trace, TraceIndex, TraceRequest, TraceSo
 use crate::engine::trace_overlay::{
     labels_beside_points, layout_on_screen, node_drop_marker, Screen, TraceOverlay,
 };
-use crate::engine::whatif::{self, Mutation};
+
 use crate::engine::Topology;
 
 thread_local! {
@@ -244,10 +244,14 @@ fn start_simulator(state: AppState, traffic: TrafficState, base: Arc<Topology>) 
     simulator.set_all_rates(load);
     install_simulator(simulator);
     clear_traffic(traffic);
-    apply_restored_edits(state, traffic);
+    super::edits::forget_queued(state);
+    let link_edits = state.restore_edits.try_update_value(std::mem::take);
+    if let Some(mutations) = link_edits.filter(|mutations| !mutations.is_empty()) {
+        super::edits::restore(state, traffic, mutations);
+    }
 }
 
-fn with_simulator<R>(f: impl FnOnce(&mut Simulator) -> R) -> Option<R> {
+pub(super) fn with_simulator<R>(f: impl FnOnce(&mut Simulator) -> R) -> Option<R> {
     SIMULATOR.with(|slot| slot.borrow_mut().as_mut().map(f))
 }
 
@@ -256,7 +260,7 @@ fn install_simulator(simulator: Simulator) {
     SIMULATOR_SERIAL.with(|serial| serial.set(serial.get() + 1));
 }
 
-fn simulator_serial() -> u64 {
+pub(super) fn simulator_serial() -> u64 {
     SIMULATOR_SERIAL.with(std::cell::Cell::get)
 }
 
@@ -266,144 +270,12 @@ pub fn newest_topology() -> Option<Arc<Topology>> {
     with_simulator(|simulator| simulator.shared_topology())
 }
 
-/// Applies a what-if edit to the simulator, so new packets follow the new
-/// topology at once, and shows the simulator's edited topology. The app and the
-/// simulator share one topology: the mutation runs once, on the simulator's, which
-/// copies it only while the previous one is still on screen (or kept for "Reset"),
-/// and the graph then shows the very same edited topology.
-pub fn edit(state: AppState, mutation: Mutation) {
-    let traffic = expect_context::<TrafficState>();
-    let message = apply_mutation(state, mutation).err();
-    // A refused edit changed nothing: its picture stays as it is.
-    if message.is_none() {
-        show_newest(state);
-    }
-    traffic.message.set(message);
-}
-
-/// Lays out and shows the simulator's topology, with every edit made so far.
-fn show_newest(state: AppState) {
-    if let Some(topology) = newest_topology() {
-        super::worker::show_edit(state, topology);
-    }
-}
-
-/// Applies one edit through the simulator and lists it; the error is in words for
-/// the user. The picture follows with [`show_newest`], once for a series of edits.
-fn apply_mutation(state: AppState, mutation: Mutation) -> Result<(), String> {
-    let outcome = with_simulator(|simulator| simulator.apply(&mutation));
-    match outcome {
-        Some(Ok(report)) => {
-            state.record_edit(AppliedEdit {
-                mutation,
-                description: report.description,
-            });
-            Ok(())
-        }
-        Some(Err(error)) => Err(error.to_string()),
-        // The simulator starts one frame after an analysis; an edit in that frame
-        // is refused rather than applied to a topology the traffic does not see.
-        None => Err("The traffic simulation is starting; try again.".into()),
-    }
-}
-
-/// Applies a share link's edits, in order, once the simulator for its manifests
-/// runs (§12.3). An edit that no longer applies is skipped and reported.
-fn apply_restored_edits(state: AppState, traffic: TrafficState) {
-    let Some(mutations) = state
-        .restore_edits
-        .try_update_value(std::mem::take)
-        .filter(|mutations| !mutations.is_empty())
-    else {
-        return;
-    };
-    let n_edits = mutations.len();
-    let failures: Vec<String> = mutations
-        .into_iter()
-        .filter_map(|mutation| apply_mutation(state, mutation).err())
-        .collect();
-    if failures.len() < n_edits {
-        show_newest(state);
-    }
-    if !failures.is_empty() {
-        traffic.message.set(Some(format!(
-            "{} of the link's what-if edits could not be applied: {}",
-            failures.len(),
-            failures.join("; ")
-        )));
-    }
-}
-
-/// Undoes the edit at `position`: the others are replayed on the manifests' own
-/// topology (`whatif::replay`), and the simulator follows. An edit that no longer
-/// applies without the undone one is dropped too, and the message says so.
-pub fn undo_edit(state: AppState, position: usize) {
-    let traffic = expect_context::<TrafficState>();
-    let mut remaining = state.edits.get_untracked();
-    if position >= remaining.len() {
-        return;
-    }
-    let undone = remaining.remove(position);
-    let base = state.base_topology.get_untracked();
-    let mutations: Vec<Mutation> = remaining.iter().map(|e| e.mutation.clone()).collect();
-    let replayed = whatif::replay(&base.value, &mutations);
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
-    for (entry, result) in remaining.into_iter().zip(replayed.results) {
-        match result {
-            Ok(report) => kept.push(AppliedEdit {
-                mutation: entry.mutation,
-                description: report.description,
-            }),
-            Err(error) => dropped.push(format!("{} ({error})", entry.description)),
-        }
-    }
-    let topology = Arc::new(replayed.topology);
-    with_simulator(|simulator| simulator.set_topology(Arc::clone(&topology)));
-    state.replace_edits(topology, kept);
-    traffic.message.set(Some(if dropped.is_empty() {
-        format!("Undid: {}", undone.description)
-    } else {
-        format!(
-            "Undid: {}. Also dropped, as it no longer applies: {}",
-            undone.description,
-            dropped.join("; ")
-        )
-    }));
-}
-
-/// After an Undo from the edits list, which is drawn again without it: the focus
-/// goes to the Undo now in its place (the one before, if it was the last), or to
-/// Reset when no edit is left, instead of falling to the page.
-fn refocus_undo(event: &leptos::ev::MouseEvent, position: usize) {
-    use wasm_bindgen::JsCast;
-    let list = event
+/// The section of the edits list a click came from.
+fn list_section(event: &leptos::ev::MouseEvent) -> Option<web_sys::Element> {
+    event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .and_then(|button| button.closest("section").ok().flatten());
-    let Some(section) = list else {
-        return;
-    };
-    request_animation_frame(move || {
-        let place = format!("li:nth-child({}) > [data-testid=undo-edit]", position + 1);
-        let next = [
-            place.as_str(),
-            "li:last-child > [data-testid=undo-edit]",
-            "[data-testid=reset]",
-        ]
-        .into_iter()
-        .find_map(|selector| section.query_selector(selector).ok().flatten());
-        if let Some(next) = next.and_then(|next| next.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = next.focus();
-        }
-    });
-}
-
-/// Restores the manifests' own state.
-pub fn reset(state: AppState) {
-    state.reset_edits();
-    let base = state.base_topology.get_untracked();
-    with_simulator(|simulator| simulator.set_topology(Arc::clone(&base.value)));
+        .and_then(|button| button.closest("section").ok().flatten())
 }
 
 /// Opens the trace panel towards `destination` and runs the trace.
@@ -1128,7 +1000,7 @@ pub fn TrafficPanel() -> impl IntoView {
                 view! {
                     <li data-testid="edit">
                         <span>{entry.description}</span>
-                        <button type="button" class="small" data-testid="undo-edit" aria-label=label title="Undo this edit; the others stay" on:click=move |ev| { undo_edit(state, position); refocus_undo(&ev, position) }>"Undo"</button>
+                        <button type="button" class="small" data-testid="undo-edit" aria-label=label title="Undo this edit; the others stay" on:click=move |ev| super::edits::undo(state, position, list_section(&ev))>"Undo"</button>
                     </li>
                 }
             })
@@ -1156,7 +1028,7 @@ pub fn TrafficPanel() -> impl IntoView {
             <h3>"What-if edits"</h3>
             <ul class="plain edits" data-testid="edits">{edits}</ul>
             {move || traffic.message.get().map(|m| view! { <p class="notice" role="status" data-testid="traffic-message">{m}</p> })}
-            <button type="button" data-testid="reset" on:click=move |_| reset(state)>"Reset to the manifests"</button>
+            <button type="button" data-testid="reset" on:click=move |_| super::edits::reset(state)>"Reset to the manifests"</button>
             <h3>"Trace"</h3>
             <div class="trace-form">
                 <label>"From " <select aria-label="Trace source" data-testid="trace-from" on:change=move |ev| traffic.trace_from.set(event_target_value(&ev))>{sources}</select></label>

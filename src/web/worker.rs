@@ -257,7 +257,7 @@ fn finish(state: AppState, serial: u64, read: stages::Read) {
 const SLICE_MS: f64 = 30.0;
 
 /// Whether the running slice has had its [`SLICE_MS`].
-fn slice_over() -> bool {
+pub(super) fn slice_over() -> bool {
     now_ms() - SLICE_STARTED.get() > SLICE_MS
 }
 
@@ -286,6 +286,7 @@ pub fn show_edit(state: AppState, topology: Arc<Topology>) {
             pause.next_task().await;
             if wanted() {
                 state.show_edited(topology);
+                super::edits::picture_shown(state);
             }
         }),
     );
@@ -326,7 +327,11 @@ thread_local! {
 
 /// Polls `job` a slice per task until it is done, unless a newer input superseded
 /// analysis `serial` by then.
-fn run_in_slices(state: AppState, serial: u64, mut job: Pin<Box<dyn Future<Output = ()>>>) {
+pub(super) fn run_in_slices(
+    state: AppState,
+    serial: u64,
+    mut job: Pin<Box<dyn Future<Output = ()>>>,
+) {
     in_next_task(move || {
         if serial != state.analysis_serial.get_value() {
             return;

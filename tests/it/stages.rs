@@ -9,10 +9,12 @@ use kubetopo::engine::codec::{decode, encode};
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::lod;
+use kubetopo::engine::model::ServiceType;
 use kubetopo::engine::output::to_json;
 use kubetopo::engine::pause::{self, Pause};
 use kubetopo::engine::scene::{build_scene, build_scene_pausable, Filter, View};
 use kubetopo::engine::stages::{self, Parsed, ReadInParts, Stage};
+use kubetopo::engine::whatif::{self, Mutation};
 use kubetopo::engine::yaml::Value;
 use kubetopo::engine::{analyze, Topology};
 use kubetopo::synth::SyntheticCluster;
@@ -502,4 +504,117 @@ fn s13_11_a_stage_that_is_never_asked_to_pause_runs_in_one_poll() {
     });
     assert_eq!(n_pauses, 0);
     assert_eq!(to_json(&topology), to_json(&analyze(&files, &config)));
+}
+
+/// Applies `mutations` to `topology` directly and pausing at every point, as the
+/// web app does (§13.11); both must give the same topology and reports, and the
+/// paused replay the same as the direct one.
+fn check_edits_same_when_paused(topology: &Topology, mutations: &[Mutation]) -> usize {
+    let always = || true;
+    let pause = Pause::when(&always);
+    let (copy_pauses, copy) = run_pausing_everywhere(topology.clone_pausable(&pause));
+    assert_eq!(to_json(&copy), to_json(topology));
+    assert_eq!(copy.diagnostics, topology.diagnostics);
+    assert_eq!(copy.what_if, topology.what_if);
+    let mut direct = topology.clone();
+    let mut paused = copy;
+    let mut n_pauses = copy_pauses;
+    for mutation in mutations {
+        let report = whatif::apply(&mut direct, mutation);
+        let (edit_pauses, paused_report) =
+            run_pausing_everywhere(whatif::apply_pausable(&mut paused, mutation, &pause));
+        assert_eq!(paused_report, report, "{mutation:?}");
+        assert_eq!(to_json(&paused), to_json(&direct), "after {mutation:?}");
+        assert_eq!(paused.diagnostics, direct.diagnostics, "after {mutation:?}");
+        assert_eq!(paused.what_if, direct.what_if, "after {mutation:?}");
+        n_pauses += edit_pauses;
+    }
+    let replayed = whatif::replay(topology, mutations);
+    let (replay_pauses, paused_replay) =
+        run_pausing_everywhere(whatif::replay_pausable(topology, mutations, &pause));
+    assert_eq!(paused_replay.results, replayed.results);
+    assert_eq!(
+        to_json(&paused_replay.topology),
+        to_json(&replayed.topology)
+    );
+    assert_eq!(
+        paused_replay.topology.diagnostics,
+        replayed.topology.diagnostics
+    );
+    n_pauses + replay_pauses
+}
+
+#[test]
+fn s13_11_what_if_edits_and_their_replay_are_the_same_when_paused_at_every_point() {
+    let boutique = analyze(
+        &sample_files()
+            .into_iter()
+            .filter(|f| f.name.starts_with("online-boutique"))
+            .collect::<Vec<_>>(),
+        &Config::default(),
+    );
+    let pod = boutique
+        .cluster
+        .pods
+        .iter()
+        .find(|p| p.name.starts_with("cartservice"))
+        .expect("a cartservice pod");
+    let policy = &boutique.manifests.network_policies[0].meta;
+    let mutations = [
+        // Incremental: the controller replaces the pod.
+        Mutation::KillPod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+        },
+        // Full: the workload vanishes.
+        Mutation::ScaleWorkload {
+            namespace: pod.namespace.clone(),
+            name: "cartservice".into(),
+            replicas: 0,
+        },
+        // Full: a Service's allocations move.
+        Mutation::SetServiceType {
+            namespace: "default".into(),
+            name: "frontend".into(),
+            service_type: ServiceType::NodePort,
+        },
+        Mutation::RemoveNetworkPolicy {
+            namespace: policy.namespace.clone(),
+            name: policy.name.clone(),
+        },
+        // Refused: nothing changes.
+        Mutation::KillPod {
+            namespace: "default".into(),
+            name: "no-such-pod".into(),
+        },
+    ];
+    check_edits_same_when_paused(&boutique, &mutations);
+
+    let cluster = SyntheticCluster {
+        n_deployments: 300,
+        replicas: 4,
+        n_nodes: 12,
+        n_namespaces: 4,
+        n_http_routes: 20,
+    };
+    let generated = analyze(
+        &[SourceFile::new("generated.yaml", cluster.to_yaml())],
+        &Config::default(),
+    );
+    let pod = &generated.cluster.pods[7];
+    let workload = pod.workload.clone().expect("a Deployment's pod");
+    let mutations = [
+        Mutation::KillPod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+        },
+        Mutation::ScaleWorkload {
+            namespace: pod.namespace.clone(),
+            name: workload.to_string(),
+            replicas: 0,
+        },
+    ];
+    let n_pauses = check_edits_same_when_paused(&generated, &mutations);
+    // The copies of 1,200 pods pause dozens of times, and the full re-resolve too.
+    assert!(n_pauses > 60, "paused {n_pauses} times");
 }

@@ -38,6 +38,11 @@ pub(super) enum AddressOwner {
 }
 
 impl TraceIndex {
+    /// Whether the topology has this pod.
+    pub fn has_pod(&self, pod: &NamespacedName) -> bool {
+        self.pods.contains_key(pod)
+    }
+
     pub fn build(topology: &Topology) -> TraceIndex {
         pause::finish(TraceIndex::build_pausable(topology, &Pause::never()))
     }
