@@ -20,6 +20,7 @@
 
 pub mod alloc;
 pub mod cidr;
+pub mod clip;
 pub mod cluster;
 pub mod codec;
 pub mod config;
@@ -107,30 +108,59 @@ impl Topology {
     /// A copy, made in parts with pause points between (the web app copies the
     /// topology for a what-if edit in slices; §13.11).
     pub async fn clone_pausable(&self, pause: &pause::Pause<'_>) -> Topology {
-        use pause::clone_in_parts;
+        use pause::ListCopy;
         let mut copy = self.clone_but_the_longest_lists();
-        pause.seam().await;
-        let (manifests, gateway) = (&self.manifests, &self.manifests.gateway);
-        copy.manifests.pods = clone_in_parts(&manifests.pods, pause).await;
-        copy.manifests.workloads = clone_in_parts(&manifests.workloads, pause).await;
-        copy.manifests.services = clone_in_parts(&manifests.services, pause).await;
-        copy.manifests.endpoint_slices = clone_in_parts(&manifests.endpoint_slices, pause).await;
-        copy.manifests.gateway.routes = clone_in_parts(&gateway.routes, pause).await;
-        copy.cluster.pods = clone_in_parts(&self.cluster.pods, pause).await;
-        copy.services = clone_in_parts(&self.services, pause).await;
+        let (from, to) = (&self.manifests, &mut copy.manifests);
+        pause::copy_in_parts(
+            &mut [
+                &mut ListCopy {
+                    from: &from.pods,
+                    to: &mut to.pods,
+                },
+                &mut ListCopy {
+                    from: &from.workloads,
+                    to: &mut to.workloads,
+                },
+                &mut ListCopy {
+                    from: &from.services,
+                    to: &mut to.services,
+                },
+                &mut ListCopy {
+                    from: &from.endpoint_slices,
+                    to: &mut to.endpoint_slices,
+                },
+                &mut ListCopy {
+                    from: &from.gateway.routes,
+                    to: &mut to.gateway.routes,
+                },
+                &mut ListCopy {
+                    from: &self.cluster.pods,
+                    to: &mut copy.cluster.pods,
+                },
+                &mut ListCopy {
+                    from: &self.services,
+                    to: &mut copy.services,
+                },
+            ],
+            pause,
+        )
+        .await;
+        // Made again rather than copied: it takes as long, and the wasm has no copy
+        // of its hash maps to carry.
+        copy.pod_index = PodIndex::build_pausable(&copy.cluster.pods, pause).await;
         copy
     }
 
     /// A copy without the lists that grow with the cluster (pods, workloads,
     /// Services, EndpointSlices and Routes), which [`Topology::clone_pausable`]
-    /// copies in parts. Every field is named, so that a new one is not forgotten.
+    /// copies in parts, and without the pod index, which it makes again. Every field is named, so that a new one is not forgotten.
     #[inline(never)]
     fn clone_but_the_longest_lists(&self) -> Topology {
         let Topology {
             config,
             manifests,
             cluster,
-            pod_index,
+            pod_index: _,
             services: _,
             ingresses,
             gateway,
@@ -184,7 +214,7 @@ impl Topology {
                 nodes: cluster.nodes.clone(),
                 pods: Vec::new(),
             },
-            pod_index: pod_index.clone(),
+            pod_index: PodIndex::default(),
             services: Vec::new(),
             ingresses: ingresses.clone(),
             gateway: gateway.clone(),

@@ -96,15 +96,43 @@ impl Future for Point {
     }
 }
 
-/// A copy of `items`, made a few dozen at a time with a point between: at 100,000
-/// pods a copy of the topology is most of a second of work in the browser.
-pub async fn clone_in_parts<T: Clone>(items: &[T], pause: &Pause<'_>) -> Vec<T> {
-    let mut copy = Vec::with_capacity(items.len());
-    for part in items.chunks(POINTS_PER_QUESTION as usize) {
-        pause.seam().await;
-        copy.extend_from_slice(part);
+/// A list being copied in parts by [`copy_in_parts`].
+pub trait PartCopy {
+    fn len(&self) -> usize;
+    /// Copies items `from..to` onto the end of the copy.
+    fn copy(&mut self, from: usize, to: usize);
+}
+
+/// A copy of the list `from` being made into `to`.
+pub struct ListCopy<'a, T> {
+    pub from: &'a [T],
+    pub to: &'a mut Vec<T>,
+}
+
+impl<T: Clone> PartCopy for ListCopy<'_, T> {
+    fn len(&self) -> usize {
+        self.from.len()
     }
-    copy
+    fn copy(&mut self, from: usize, to: usize) {
+        self.to.extend_from_slice(&self.from[from..to]);
+    }
+}
+
+/// Copies `lists` a few dozen items at a time, with a point between: at 100,000
+/// pods a copy of the topology is most of a second of work in the browser. One
+/// loop for every type of list, so that each type adds only its copy of a part.
+pub async fn copy_in_parts(lists: &mut [&mut dyn PartCopy], pause: &Pause<'_>) {
+    const PART: usize = POINTS_PER_QUESTION as usize;
+    for list in lists {
+        let n = list.len();
+        let mut at = 0;
+        while at < n {
+            pause.seam().await;
+            let end = n.min(at + PART);
+            list.copy(at, end);
+            at = end;
+        }
+    }
 }
 
 /// Polls `stage` once: its output if it got to the end, `None` if it paused.

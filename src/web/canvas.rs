@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Path2d};
 
 use super::graph::Viewport;
+use crate::engine::clip;
 use crate::engine::diag::Severity;
 use crate::engine::highlight::Highlight;
 use crate::engine::lod::{self, Collapse, Level, LevelsCache, Tile, TileKind, TILE_BELOW_ZOOM};
@@ -19,6 +20,10 @@ use crate::engine::pause::Pause;
 use crate::engine::scene::{self, LabelAnchor, Rect, Scene, ShapeKind};
 use crate::engine::scene_motion::SceneMotion;
 use crate::engine::spatial::SpatialIndex;
+
+/// A solid edge whose box is larger than this many times the view (width plus
+/// height) is drawn from its pieces near the view (§13.14).
+const LONG_EDGE: f64 = 4.0;
 
 /// Scenes with more shapes than this are drawn on the canvas.
 pub const LARGE_SCENE_SHAPES: usize = 2_500;
@@ -408,6 +413,17 @@ pub fn draw(
     } else {
         Vec::new()
     };
+    // The view with a margin for the strokes' width, and the size of a piece of a
+    // long edge (§13.14).
+    let margin = (8.0 / k).max(3.0);
+    let near = Rect {
+        x: visible.x - margin,
+        y: visible.y - margin,
+        w: visible.w + 2.0 * margin,
+        h: visible.h + 2.0 * margin,
+    };
+    let reach = visible.w + visible.h;
+    let mut pieces = Vec::new();
     for position in edge_positions {
         let Some((a, b)) = cache.edge_ends[position] else {
             continue;
@@ -437,7 +453,22 @@ pub fn draw(
             *slot = Path2d::new().ok();
         }
         if let Some(batch) = slot {
-            batch.add_path(path);
+            // A long solid edge gives the browser only its pieces near the view
+            // (§13.14); a dashed one is whole, so that its dashes keep their place.
+            match cache.edges.rect(position) {
+                Some(r) if !style.dashed() && r.w + r.h > LONG_EDGE * reach => {
+                    clip::visible_pieces(&edge.path, &near, reach, &mut pieces);
+                    for piece in pieces.drain(..) {
+                        match piece {
+                            clip::Piece::Move((x, y)) => batch.move_to(x, y),
+                            clip::Piece::Cubic(b, c, d) => {
+                                batch.bezier_curve_to(b.0, b.1, c.0, c.1, d.0, d.1)
+                            }
+                        }
+                    }
+                }
+                _ => batch.add_path(path),
+            }
         }
         if style.dashed() {
             dashed_extent += cache.edges.rect(position).map_or(0.0, |r| r.w + r.h);

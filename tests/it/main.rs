@@ -11,6 +11,7 @@ mod common;
 mod boundary;
 mod citations;
 mod cli;
+mod clip;
 mod corpus;
 mod crossings;
 mod docs;
