@@ -98,7 +98,7 @@ impl Future for Point {
 
 /// A list being copied in parts by [`copy_in_parts`].
 pub trait PartCopy {
-    fn len(&self) -> usize;
+    fn n_items(&self) -> usize;
     /// Copies items `from..to` onto the end of the copy.
     fn copy(&mut self, from: usize, to: usize);
 }
@@ -110,7 +110,7 @@ pub struct ListCopy<'a, T> {
 }
 
 impl<T: Clone> PartCopy for ListCopy<'_, T> {
-    fn len(&self) -> usize {
+    fn n_items(&self) -> usize {
         self.from.len()
     }
     fn copy(&mut self, from: usize, to: usize) {
@@ -124,7 +124,7 @@ impl<T: Clone> PartCopy for ListCopy<'_, T> {
 pub async fn copy_in_parts(lists: &mut [&mut dyn PartCopy], pause: &Pause<'_>) {
     const PART: usize = POINTS_PER_QUESTION as usize;
     for list in lists {
-        let n = list.len();
+        let n = list.n_items();
         let mut at = 0;
         while at < n {
             pause.seam().await;

@@ -432,42 +432,52 @@ pub fn draw(
             continue;
         }
         let edge = &scene.edges[position];
-        if cache.paths[position].is_none() {
+        let style = EdgeStyle::of(&edge.class);
+        let is_lit = focus && highlight.lit_edges.contains(position);
+        // A long solid edge gives the browser only its pieces near the view, and
+        // needs no path of its own (§13.14); a dashed one is whole, so that its
+        // dashes keep their place.
+        let long = !is_lit
+            && !style.dashed()
+            && cache
+                .edges
+                .rect(position)
+                .is_some_and(|r| r.w + r.h > LONG_EDGE * reach);
+        if !long && cache.paths[position].is_none() {
             cache.paths[position] = Path2d::new_with_path_string(&edge.path).ok();
         }
-        let Some(path) = &cache.paths[position] else {
+        let path = &cache.paths[position];
+        if !long && path.is_none() {
             continue;
-        };
+        }
         stats.edges += 1;
-        if focus && highlight.lit_edges.contains(position) {
-            if let Some(lit) = &lit {
+        if is_lit {
+            if let (Some(lit), Some(path)) = (&lit, path) {
                 lit.add_path(path);
             }
             continue;
         }
-        let style = EdgeStyle::of(&edge.class);
         let fresh = redrawn.binary_search(&position).is_ok();
         stats.moved += usize::from(fresh);
         let slot = &mut by_style[usize::from(fresh)][style as usize];
         if slot.is_none() {
             *slot = Path2d::new().ok();
         }
-        if let Some(batch) = slot {
-            // A long solid edge gives the browser only its pieces near the view
-            // (§13.14); a dashed one is whole, so that its dashes keep their place.
-            match cache.edges.rect(position) {
-                Some(r) if !style.dashed() && r.w + r.h > LONG_EDGE * reach => {
-                    clip::visible_pieces(&edge.path, &near, reach, &mut pieces);
-                    for piece in pieces.drain(..) {
-                        match piece {
-                            clip::Piece::Move((x, y)) => batch.move_to(x, y),
-                            clip::Piece::Cubic(b, c, d) => {
-                                batch.bezier_curve_to(b.0, b.1, c.0, c.1, d.0, d.1)
-                            }
+        let Some(batch) = slot else {
+            continue;
+        };
+        match path {
+            Some(path) if !long => batch.add_path(path),
+            _ => {
+                clip::visible_pieces(&edge.path, &near, reach, &mut pieces);
+                for piece in pieces.drain(..) {
+                    match piece {
+                        clip::Piece::Move((x, y)) => batch.move_to(x, y),
+                        clip::Piece::Cubic(b, c, d) => {
+                            batch.bezier_curve_to(b.0, b.1, c.0, c.1, d.0, d.1)
                         }
                     }
                 }
-                _ => batch.add_path(path),
             }
         }
         if style.dashed() {

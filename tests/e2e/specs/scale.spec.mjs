@@ -242,3 +242,58 @@ test('at the highest load over 10,000 pods the packets stay within their budget,
   await app.screenshot('scale-10k-packet-budget');
   await app.assertClean();
 });
+
+test('a what-if edit at 10,000 pods is worked out in slices: the picture stays until the edit\'s is laid out, and Undo and Reset go the same way', async ({ page }) => {
+  const app = await openTenK(page);
+  const area = page.locator('div.graph');
+  await page.getByTestId('search').fill('app-00021-');
+  await page.getByTestId('search').press('Enter');
+  await expect(page.getByTestId('details-title')).toContainText('app-00021-');
+  const killed = (await page.getByTestId('details-title').textContent()).replace(/^Pod /, '').trim();
+  // Every picture the graph shows, and every change of its busy state, in order.
+  await page.evaluate(() => {
+    const svg = document.querySelector('svg.scene');
+    const graph = svg.parentElement;
+    window.pictures = [];
+    new MutationObserver(() => window.pictures.push(svg.dataset.version)).observe(svg, { attributes: true, attributeFilter: ['data-version'] });
+    window.busy = [];
+    new MutationObserver(() => window.busy.push(`${graph.getAttribute('aria-busy')}:${graph.classList.contains('edit-busy')}`)).observe(graph, { attributes: true, attributeFilter: ['aria-busy', 'class'] });
+  });
+  const edits = page.getByTestId('edits').locator('li');
+  await page.getByTestId('kill-pod').click();
+  await expect(edits).toHaveCount(1);
+  await expect(edits.first()).toContainText(`${killed} killed`);
+  await expect(area).toHaveAttribute('aria-busy', 'false');
+  // One step from the manifests' picture to the edit's, with the graph busy in
+  // between and the note on it; the pod count is back at 10,000 (a replacement).
+  expect(await page.evaluate(() => window.pictures.length)).toBe(1);
+  expect(await page.evaluate(() => [...new Set(window.busy)])).toEqual(['true:true', 'false:false']);
+  await expect(app.graph).toHaveAttribute('data-pods', '10000');
+  await expect(page.getByTestId('diagnostics')).toContainText(`After you killed pod ${killed}`);
+  // Undo: the same, back to the manifests' own pods.
+  await page.evaluate(() => { window.pictures = []; window.busy = []; });
+  await page.getByTestId('undo-edit').click();
+  await expect(edits).toHaveCount(0);
+  await expect(page.getByTestId('traffic-message')).toContainText(`Undid: pod ${killed} killed`);
+  await expect(area).toHaveAttribute('aria-busy', 'false');
+  expect(await page.evaluate(() => window.pictures.length)).toBe(1);
+  expect(await page.evaluate(() => [...new Set(window.busy)])).toEqual(['true:true', 'false:false']);
+  await expect(page.getByTestId('diagnostics')).not.toContainText('After you killed');
+  // Undo moved the focus to Reset, the next control, once the list was drawn again.
+  await expect(page.getByTestId('reset')).toBeFocused();
+  // An edit, then Reset.
+  await page.getByTestId('kill-pod').click();
+  await expect(edits).toHaveCount(1);
+  await expect(area).toHaveAttribute('aria-busy', 'false');
+  await page.evaluate(() => { window.pictures = []; });
+  await page.getByTestId('reset').click();
+  await expect(edits).toHaveCount(0);
+  await expect(area).toHaveAttribute('aria-busy', 'false');
+  await expect.poll(() => page.evaluate(() => window.pictures.length)).toBe(1);
+  await expect(page.getByTestId('diagnostics')).not.toContainText('After you killed');
+  // Once the reset's motion has settled: the manifests' own pod, selected.
+  await expect(canvas(page)).toHaveAttribute('data-moving', '0');
+  await expect(canvas(page)).toHaveAttribute('data-leaving', '0');
+  await app.screenshot('scale-10k-after-reset');
+  await app.assertClean();
+});

@@ -149,3 +149,20 @@ test('what-if: edits made faster than their pictures are drawn all count, and a 
   await app.screenshot('whatif-quick-edits');
   await app.assertClean();
 });
+
+test('clicks queued while an edit is worked out each apply to the edits before them: two quick Scale +1 add two replicas', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('play').click();
+  await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/cartservice"]').first().click({ position: { x: 30, y: 6 } });
+  await expect(page.getByTestId('details-title')).toHaveText('Deployment/cartservice');
+  const before = Number((await page.getByTestId('workload-pods').textContent()).split('/')[1].split(' ')[0]);
+  // Both clicks in one task: the second is queued before the first is worked out.
+  await page.getByTestId('scale-up').evaluate((button) => { button.click(); button.click(); });
+  const edits = page.getByTestId('edits').locator('li');
+  await expect(edits).toHaveCount(2);
+  await expect(edits.nth(0)).toContainText(`scaled from ${before} to ${before + 1} replicas`);
+  await expect(edits.nth(1)).toContainText(`scaled from ${before + 1} to ${before + 2} replicas`);
+  await expect(page.getByTestId('workload-pods')).toContainText(`/${before + 2} ready`);
+  await app.assertClean();
+});
