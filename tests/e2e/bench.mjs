@@ -14,6 +14,8 @@
 //     it;
 //   - drag-pan and wheel-zoom frame times (page.mouse);
 //   - a search keystroke to its highlight (Event Timing of the key, to the frame);
+//   - Enter on a search for a pod, which zooms to it: the frame times of that second,
+//     then of a drag there, among the long edges through the view;
 //   - a click on the Table tab and on the Graph tab back, then on the Logical view
 //     and the Cluster view back, each to the frame after the one that first shows it;
 //   - main-thread tasks over 50 ms after the first draw (PerformanceObserver 'longtask'):
@@ -289,6 +291,28 @@ async function measurePhases(page, cdp, name, text, result, timeout) {
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-search.png` });
   await phase('searchEscape');
   await page.keyboard.press('Escape');
+
+  log(name, 'a pod, close up');
+  // 3a. Enter on a search for a pod zooms to it: the frames of that second, then a
+  // drag there, among the long edges that run through the view (§13.14).
+  await phase('podZoom');
+  await search.fill('app-00012-');
+  t0 = await now(page);
+  await search.press('Enter');
+  await page.getByTestId('details-title').filter({ hasText: 'Pod ' }).waitFor({ timeout });
+  await page.waitForTimeout(1000);
+  t1 = await now(page);
+  result.podZoomFrameMs = stats(await frameGaps(page, t0, t1));
+  await phase('podDrag');
+  t0 = await now(page);
+  result.podDragMoves = await dragPan(page, box, 30);
+  t1 = await now(page);
+  result.podDragFrameMs = stats(await frameGaps(page, t0, t1));
+  await phase('podDragScreenshot');
+  await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-${name}-pod-drag.png` });
+  await search.fill('');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('f');
 
   log(name, 'views');
   // 3b. The Table view and back to the graph, each by a mouse click on its tab, from
