@@ -631,6 +631,13 @@ impl Health {
         self.ready + self.not_ready + self.terminating + self.pending
     }
 
+    fn add_all(&mut self, other: &Health) {
+        self.ready += other.ready;
+        self.not_ready += other.not_ready;
+        self.terminating += other.terminating;
+        self.pending += other.pending;
+    }
+
     fn add(&mut self, readiness: Option<Readiness>) {
         match readiness {
             Some(Readiness::Ready) => self.ready += 1,
@@ -903,6 +910,21 @@ pub async fn tiles_pausable(scene: &Scene, topology: &Topology, pause: &Pause<'_
                     namespace_workloads
                         .push((tile, group.rsplit_once(':').map_or(group, |(_, w)| w)));
                 }
+            }
+            // A logical workload box, which draws no chips: its pods count for its
+            // namespace's island too, wherever the box stands.
+            IdKind::Workload => {
+                let (Some(tile), Some((namespace, _))) = (tile_at[position], key.split_once('/'))
+                else {
+                    continue;
+                };
+                let namespace_tile = namespace_tile(scene, &tile_at, namespace);
+                if let Some(island) = namespace_tile.filter(|_| tiles[tile].pods.total() > 0) {
+                    let pods = tiles[tile].pods;
+                    tiles[island].pods.add_all(&pods);
+                    namespace_workloads.push((island, key));
+                }
+                touched[1] = namespace_tile;
             }
             _ => continue,
         }

@@ -113,34 +113,13 @@ impl Topology {
         let (from, to) = (&self.manifests, &mut copy.manifests);
         pause::copy_in_parts(
             &mut [
-                &mut ListCopy {
-                    from: &from.pods,
-                    to: &mut to.pods,
-                },
-                &mut ListCopy {
-                    from: &from.workloads,
-                    to: &mut to.workloads,
-                },
-                &mut ListCopy {
-                    from: &from.services,
-                    to: &mut to.services,
-                },
-                &mut ListCopy {
-                    from: &from.endpoint_slices,
-                    to: &mut to.endpoint_slices,
-                },
-                &mut ListCopy {
-                    from: &from.gateway.routes,
-                    to: &mut to.gateway.routes,
-                },
-                &mut ListCopy {
-                    from: &self.cluster.pods,
-                    to: &mut copy.cluster.pods,
-                },
-                &mut ListCopy {
-                    from: &self.services,
-                    to: &mut copy.services,
-                },
+                &mut ListCopy::new(&from.pods, &mut to.pods),
+                &mut ListCopy::new(&from.workloads, &mut to.workloads),
+                &mut ListCopy::new(&from.services, &mut to.services),
+                &mut ListCopy::new(&from.endpoint_slices, &mut to.endpoint_slices),
+                &mut ListCopy::new(&from.gateway.routes, &mut to.gateway.routes),
+                &mut ListCopy::new(&self.cluster.pods, &mut copy.cluster.pods),
+                &mut ListCopy::new(&self.services, &mut copy.services),
             ],
             pause,
         )

@@ -105,8 +105,14 @@ pub trait PartCopy {
 
 /// A copy of the list `from` being made into `to`.
 pub struct ListCopy<'a, T> {
-    pub from: &'a [T],
-    pub to: &'a mut Vec<T>,
+    from: &'a [T],
+    to: &'a mut Vec<T>,
+}
+
+impl<'a, T> ListCopy<'a, T> {
+    pub fn new(from: &'a [T], to: &'a mut Vec<T>) -> ListCopy<'a, T> {
+        ListCopy { from, to }
+    }
 }
 
 impl<T: Clone> PartCopy for ListCopy<'_, T> {
@@ -114,7 +120,10 @@ impl<T: Clone> PartCopy for ListCopy<'_, T> {
         self.from.len()
     }
     fn copy(&mut self, from: usize, to: usize) {
-        self.to.extend_from_slice(&self.from[from..to]);
+        // Item by item: `extend_from_slice` would inline a loop of clones per type.
+        for item in &self.from[from..to] {
+            self.to.push(item.clone());
+        }
     }
 }
 

@@ -53,7 +53,18 @@ thread_local! {
 
 /// Applies a what-if edit to what the simulator runs, then shows it.
 pub fn edit(state: AppState, mutation: Mutation) {
-    edit_with(state, move |_| mutation);
+    queue(
+        state,
+        Change::Edits {
+            edits: vec![fixed(mutation)],
+            from_link: false,
+        },
+    );
+}
+
+/// An edit that is the same whatever it applies to.
+fn fixed(mutation: Mutation) -> MakeEdit {
+    Box::new(move |_| mutation)
 }
 
 /// [`edit`], with the edit made from the topology it applies to: the newest, with
@@ -71,10 +82,7 @@ pub fn edit_with(state: AppState, make: impl FnOnce(&Topology) -> Mutation + 'st
 /// Applies a share link's edits, in order (§12.3). An edit that no longer applies
 /// is skipped and reported.
 pub fn restore(state: AppState, traffic: TrafficState, mutations: Vec<Mutation>) {
-    let edits = mutations
-        .into_iter()
-        .map(|mutation| Box::new(move |_: &Topology| mutation) as MakeEdit)
-        .collect();
+    let edits = mutations.into_iter().map(fixed).collect();
     queue_for(
         state,
         traffic,
@@ -113,12 +121,14 @@ pub fn reset(state: AppState) {
 /// Drops the queued changes: a new simulator runs a new input.
 pub fn forget_queued(state: AppState) {
     CHANGES.with_borrow_mut(Vec::clear);
+    SHOWING.set(false);
     state.edit_working.set(false);
 }
 
 /// Called once the graph shows an edit's picture: it says no more that an edit is
 /// being applied, unless another is still being worked out.
 pub fn picture_shown(state: AppState) {
+    SHOWING.set(false);
     if WORKING.get().is_none() {
         state.edit_working.set(false);
     }
@@ -144,7 +154,7 @@ fn queue_for(state: AppState, traffic: TrafficState, change: Change) {
 }
 
 thread_local! {
-    /// Whether the last change handed a picture to the graph, not shown yet.
+    /// Whether a change handed a picture to the graph that is not shown yet.
     static SHOWING: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -156,7 +166,7 @@ impl Drop for Done {
         if WORKING.get() == Some(self.1) {
             WORKING.set(None);
         }
-        // The last change's picture, when it has one, clears it once shown.
+        // A picture still being laid out clears it once shown.
         if !SHOWING.get() && CHANGES.with_borrow(Vec::is_empty) {
             self.0.edit_working.set(false);
         }
@@ -169,7 +179,6 @@ async fn work_through(state: AppState, traffic: TrafficState, serial: u64) {
     while let Some(change) =
         CHANGES.with_borrow_mut(|changes| (!changes.is_empty()).then(|| changes.remove(0)))
     {
-        SHOWING.set(false);
         let simulator = traffic::simulator_serial();
         let Some(newest) = traffic::newest_topology() else {
             // The simulator starts one frame after an analysis; a change in that

@@ -1040,3 +1040,67 @@ fn s13_2_a_label_room_found_near_first_is_the_room_across_the_whole_picture() {
     }
     assert!(n_rooms > 100 && n_far > 0, "{n_rooms} rooms, {n_far} far");
 }
+
+/// §13.2: a namespace's tile counts every pod of the namespace, and the workloads
+/// that have pods there, in the cluster view (from its chips) and in the logical
+/// view (from its workload boxes, which draw no chips) alike. The logical view's
+/// tiles used to say "0 pods".
+#[test]
+fn s13_2_a_namespace_tile_counts_its_pods_and_workloads_in_both_views() {
+    let mut topology = analyze_text(&generated().to_yaml());
+    // One pod not ready, so the states add up too.
+    let pod = topology.cluster.pods[5].key();
+    whatif::apply(
+        &mut topology,
+        &Mutation::MarkPodNotReady {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+        },
+    )
+    .expect("mark not ready");
+    let namespaces: std::collections::BTreeSet<&str> = topology
+        .cluster
+        .pods
+        .iter()
+        .map(|p| p.namespace.as_str())
+        .collect();
+    assert_eq!(namespaces.len(), 4);
+    for view in [View::Cluster, View::Logical] {
+        let scene = build_scene(&topology, view, &Filter::default());
+        let tiles = lod::tiles(&scene, &topology);
+        for namespace in &namespaces {
+            let tile = tiles
+                .iter()
+                .find(|t| t.aggregate == Aggregate::Namespace(namespace.to_string()))
+                .unwrap_or_else(|| panic!("{view:?}: a tile for {namespace}"));
+            let pods: Vec<_> = topology
+                .cluster
+                .pods
+                .iter()
+                .filter(|p| p.namespace == *namespace)
+                .collect();
+            let workloads: std::collections::BTreeSet<_> =
+                pods.iter().filter_map(|p| p.workload.as_ref()).collect();
+            assert_eq!(tile.pods.total(), pods.len(), "{view:?} {namespace}: pods");
+            assert_eq!(
+                tile.pods.ready,
+                pods.iter().filter(|p| p.ready).count(),
+                "{view:?} {namespace}: ready"
+            );
+            assert_eq!(
+                tile.n_workloads,
+                workloads.len(),
+                "{view:?} {namespace}: workloads"
+            );
+            let n_services = topology
+                .services
+                .iter()
+                .filter(|s| s.namespace == *namespace)
+                .count();
+            assert_eq!(
+                tile.n_services, n_services,
+                "{view:?} {namespace}: Services"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use kubetopo::engine::cluster::ClusterPod;
 use kubetopo::engine::codec::{decode, encode};
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
@@ -544,6 +545,22 @@ fn check_edits_same_when_paused(topology: &Topology, mutations: &[Mutation]) -> 
     n_pauses + replay_pauses
 }
 
+/// Killing `pod`, which its controller replaces (an incremental edit), then scaling
+/// its workload to 0, which makes the workload vanish (a full re-resolve).
+fn kill_then_empty(pod: &ClusterPod, workload: &str) -> [Mutation; 2] {
+    [
+        Mutation::KillPod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+        },
+        Mutation::ScaleWorkload {
+            namespace: pod.namespace.clone(),
+            name: workload.to_string(),
+            replicas: 0,
+        },
+    ]
+}
+
 #[test]
 fn s13_11_what_if_edits_and_their_replay_are_the_same_when_paused_at_every_point() {
     let boutique = analyze(
@@ -560,18 +577,10 @@ fn s13_11_what_if_edits_and_their_replay_are_the_same_when_paused_at_every_point
         .find(|p| p.name.starts_with("cartservice"))
         .expect("a cartservice pod");
     let policy = &boutique.manifests.network_policies[0].meta;
+    let [kill, empty] = kill_then_empty(pod, "cartservice");
     let mutations = [
-        // Incremental: the controller replaces the pod.
-        Mutation::KillPod {
-            namespace: pod.namespace.clone(),
-            name: pod.name.clone(),
-        },
-        // Full: the workload vanishes.
-        Mutation::ScaleWorkload {
-            namespace: pod.namespace.clone(),
-            name: "cartservice".into(),
-            replicas: 0,
-        },
+        kill,
+        empty,
         // Full: a Service's allocations move.
         Mutation::SetServiceType {
             namespace: "default".into(),
@@ -603,18 +612,8 @@ fn s13_11_what_if_edits_and_their_replay_are_the_same_when_paused_at_every_point
     );
     let pod = &generated.cluster.pods[7];
     let workload = pod.workload.clone().expect("a Deployment's pod");
-    let mutations = [
-        Mutation::KillPod {
-            namespace: pod.namespace.clone(),
-            name: pod.name.clone(),
-        },
-        Mutation::ScaleWorkload {
-            namespace: pod.namespace.clone(),
-            name: workload.to_string(),
-            replicas: 0,
-        },
-    ];
-    let n_pauses = check_edits_same_when_paused(&generated, &mutations);
+    let n_pauses =
+        check_edits_same_when_paused(&generated, &kill_then_empty(pod, &workload.to_string()));
     // The copies of 1,200 pods pause dozens of times, and the full re-resolve too.
     assert!(n_pauses > 60, "paused {n_pauses} times");
 }
