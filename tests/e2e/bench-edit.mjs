@@ -3,14 +3,16 @@
 // after the graph shows the edited topology, for a series of edits. Usage, after a
 // release build into dist/:
 //   node tests/e2e/bench-edit.mjs [N_EDITS]
-// It prints the edit → frame times, the longest task of each edit, and the longest
-// task while the search finds the pod and zooms to it.
+// It prints the edit → frame times, the longest task of each edit, the longest
+// task while the search finds the pod and zooms to it, and the tab's memory before,
+// at its peak during the edits, and after.
 // KUBETOPO_E2E_PORT picks the port (8767 by default); BENCH_EDIT_CLUSTER the cluster
 // (below); GEN_CLUSTER the gen-cluster binary (target/release/examples/gen-cluster by default, built if missing).
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tabRssMb } from './memory.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const port = Number(process.env.KUBETOPO_E2E_PORT || 8767);
@@ -65,6 +67,11 @@ try {
     await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
     await cdp.send('Profiler.start');
   }
+  // The tab's memory (its renderer process, with the worker) while the edits run:
+  // each edit holds the topology before it and its copy for a while.
+  const tabBeforeMb = tabRssMb(process.pid);
+  let peakTabMb = tabBeforeMb;
+  const sampler = setInterval(() => { peakTabMb = Math.max(peakTabMb, tabRssMb(process.pid)); }, 100);
   for (let i = 0; i < nEdits; i++) {
     // A pod of workload i, through the search (pods rank after Services and workloads,
     // so the search names the pod), then "Kill pod": its controller replaces it.
@@ -104,6 +111,7 @@ try {
     if (process.env.TRACE) console.log('tasks of the edit [ms after the click, ms]:', JSON.stringify(tasks));
     longest.push(Math.max(0, ...tasks.map(([, ms]) => ms)));
   }
+  clearInterval(sampler);
   if (process.env.TRACE) {
     const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
     // Each main-thread task over 50 ms, with the events inside it that took the most.
@@ -117,7 +125,7 @@ try {
   if (cdp) writeFileSync(`${root}tests/e2e/artifacts/profile-edit.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
   await page.screenshot({ path: `${root}tests/e2e/artifacts/bench-edit-${pods}.png` });
   const status = await page.getByTestId('status').textContent();
-  console.log(JSON.stringify({ edits: times.length, editToFrameMs: { median: Math.round(quantile(times, 0.5)), p95: Math.round(quantile(times, 0.95)), all: times.map(Math.round) }, longestTaskMs: { median: Math.round(quantile(longest, 0.5)), p95: Math.round(quantile(longest, 0.95)), all: longest.map(Math.round) }, longestTaskFindingThePodMs: { median: Math.round(quantile(longestFinding, 0.5)), p95: Math.round(quantile(longestFinding, 0.95)), all: longestFinding.map(Math.round) }, status }, null, 2));
+  console.log(JSON.stringify({ edits: times.length, editToFrameMs: { median: Math.round(quantile(times, 0.5)), p95: Math.round(quantile(times, 0.95)), all: times.map(Math.round) }, longestTaskMs: { median: Math.round(quantile(longest, 0.5)), p95: Math.round(quantile(longest, 0.95)), all: longest.map(Math.round) }, longestTaskFindingThePodMs: { median: Math.round(quantile(longestFinding, 0.5)), p95: Math.round(quantile(longestFinding, 0.95)), all: longestFinding.map(Math.round) }, tabRssMb: { before: tabBeforeMb, peak: peakTabMb, after: tabRssMb(process.pid) }, status }, null, 2));
   await context.close();
 } finally {
   await browser.close();
