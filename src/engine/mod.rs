@@ -130,9 +130,9 @@ impl Topology {
         copy
     }
 
-    /// A copy without the lists that grow with the cluster (pods, workloads,
-    /// Services, EndpointSlices and Routes), which [`Topology::clone_pausable`]
-    /// copies in parts, and without the pod index, which it makes again. Every field is named, so that a new one is not forgotten.
+    /// A copy without the lists that grow with the cluster (pods, workloads, Services,
+    /// EndpointSlices, Routes) and the pod index, which [`Topology::clone_pausable`]
+    /// copies in parts and makes again. Every field is named, so none is forgotten.
     #[inline(never)]
     fn clone_but_the_longest_lists(&self) -> Topology {
         let Topology {

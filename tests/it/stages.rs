@@ -479,15 +479,20 @@ fn s13_11_every_sample_analyses_and_draws_the_same_when_paused_at_every_point() 
     }
 }
 
-#[test]
-fn s13_11_a_generated_cluster_analyses_and_draws_the_same_when_paused_at_every_point() {
-    let cluster = SyntheticCluster {
+/// 1,200 pods and 300 Services in 4 namespaces on 12 nodes, with 20 HTTPRoutes.
+fn small_cluster() -> SyntheticCluster {
+    SyntheticCluster {
         n_deployments: 300,
         replicas: 4,
         n_nodes: 12,
         n_namespaces: 4,
         n_http_routes: 20,
-    };
+    }
+}
+
+#[test]
+fn s13_11_a_generated_cluster_analyses_and_draws_the_same_when_paused_at_every_point() {
+    let cluster = small_cluster();
     let n_pauses = check_same_when_paused(&[SourceFile::new("generated.yaml", cluster.to_yaml())]);
     // 1,200 pods and 300 Services pause dozens of times, not once per stage.
     assert!(n_pauses > 60, "paused {n_pauses} times");
@@ -599,13 +604,7 @@ fn s13_11_what_if_edits_and_their_replay_are_the_same_when_paused_at_every_point
     ];
     check_edits_same_when_paused(&boutique, &mutations);
 
-    let cluster = SyntheticCluster {
-        n_deployments: 300,
-        replicas: 4,
-        n_nodes: 12,
-        n_namespaces: 4,
-        n_http_routes: 20,
-    };
+    let cluster = small_cluster();
     let generated = analyze(
         &[SourceFile::new("generated.yaml", cluster.to_yaml())],
         &Config::default(),
