@@ -68,7 +68,7 @@ impl ClusterPod {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cluster {
     pub nodes: Vec<ClusterNode>,
-    pub pods: Vec<ClusterPod>,
+    pub pods: Vec<Arc<ClusterPod>>,
 }
 
 /// The cluster's nodes looked up by name: for an endpoint's zone (§4), a node's
@@ -433,12 +433,12 @@ pub async fn build_cluster_pausable(
     let mut builder = PodBuilder::new(&nodes, config);
     let mut pods = Vec::new();
 
-    let mut given_pods: Vec<&Pod> = manifests.pods.iter().collect();
+    let mut given_pods: Vec<&Pod> = manifests.pods.iter().map(|pod| &**pod).collect();
     given_pods.sort_compact_by(|a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
     });
     for pod in &given_pods {
-        pods.push(builder.given_pod(pod));
+        pods.push(Arc::new(builder.given_pod(pod)));
         pause.point().await;
     }
 
@@ -452,7 +452,7 @@ pub async fn build_cluster_pausable(
                 .map(|owner| (pod.meta.namespace.clone(), owner))
         })
         .collect_set();
-    let mut workloads: Vec<&Workload> = manifests.workloads.iter().collect();
+    let mut workloads: Vec<&Workload> = manifests.workloads.iter().map(|w| &**w).collect();
     workloads.sort_compact_by(|a, b| {
         (&a.meta.namespace, a.kind, &a.meta.name).cmp(&(&b.meta.namespace, b.kind, &b.meta.name))
     });
@@ -797,7 +797,7 @@ impl<'a> PodBuilder<'a> {
             simulated: !has_status,
             hostname: pod.spec.hostname.clone(),
             subdomain: pod.spec.subdomain.clone(),
-            spec: Arc::new(pod.spec.clone()),
+            spec: Arc::clone(&pod.spec),
             source: pod.meta.source.clone(),
         }
     }
@@ -805,13 +805,13 @@ impl<'a> PodBuilder<'a> {
     fn workload_pods(
         &mut self,
         workload: &Workload,
-        pods: &mut Vec<ClusterPod>,
+        pods: &mut Vec<Arc<ClusterPod>>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let namespace = &workload.meta.namespace;
         let name = &workload.meta.name;
         let seed = self.config.seed;
-        let spec = Arc::new(workload.template.spec.clone());
+        let spec = Arc::clone(&workload.template.spec);
         let workload_ref = workload.kind_ref();
         let naming = PodNaming::new(workload);
         // Each replica's identity, and the node a DaemonSet pins it to.
@@ -882,7 +882,7 @@ impl<'a> PodBuilder<'a> {
                 *without_ip.entry(self.nodes[node].name.clone()).or_default() += 1;
             }
             let running = node_index.is_some();
-            pods.push(ClusterPod {
+            pods.push(Arc::new(ClusterPod {
                 namespace: namespace.clone(),
                 name: identity.name,
                 labels: identity.labels,
@@ -902,7 +902,7 @@ impl<'a> PodBuilder<'a> {
                 subdomain: identity.subdomain.or_else(|| spec.subdomain.clone()),
                 spec: Arc::clone(&spec),
                 source: workload.meta.source.clone(),
-            });
+            }));
         }
         if !without_ip.is_empty() {
             let n_pods: usize = without_ip.values().sum();
@@ -977,13 +977,13 @@ pub struct PodIndex {
 }
 
 impl PodIndex {
-    pub fn build(pods: &[ClusterPod]) -> PodIndex {
+    pub fn build(pods: &[Arc<ClusterPod>]) -> PodIndex {
         pause::finish(PodIndex::build_pausable(pods, &Pause::never()))
     }
 
     /// [`PodIndex::build`], pausing between pods when `pause` says so: at 100,000
     /// pods the index is a task of about 200 ms on the page (issue #9).
-    pub async fn build_pausable(pods: &[ClusterPod], pause: &Pause<'_>) -> PodIndex {
+    pub async fn build_pausable(pods: &[Arc<ClusterPod>], pause: &Pause<'_>) -> PodIndex {
         let mut index = PodIndex::default();
         for (position, pod) in pods.iter().enumerate() {
             pause.point().await;

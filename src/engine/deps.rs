@@ -30,7 +30,7 @@ pub struct Dependency {
 /// each host through the pod's DNS search path (§6: `<ns>.svc.<zone> svc.<zone> <zone>`).
 pub fn infer_dependencies(
     cluster: &Cluster,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     cluster_domain: &str,
 ) -> Vec<Dependency> {
     let by_key: BTreeMap<(&str, &str), usize> = services
@@ -117,7 +117,7 @@ pub fn lookup<'s>(
     host: &str,
     namespace: &str,
     cluster_domain: &str,
-    services: &'s [ResolvedService],
+    services: &'s [std::sync::Arc<ResolvedService>],
     by_key: &BTreeMap<(&str, &str), usize>,
 ) -> Option<(&'s ResolvedService, Option<String>)> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();

@@ -18,7 +18,7 @@ pub fn explain(
     manifests: &Manifests,
     cluster: &Cluster,
     index: &PodIndex,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     pause::finish(explain_pausable(
@@ -36,7 +36,7 @@ pub async fn explain_pausable(
     manifests: &Manifests,
     cluster: &Cluster,
     index: &PodIndex,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     diagnostics: &mut Vec<Diagnostic>,
     pause: &Pause<'_>,
 ) {

@@ -7,6 +7,7 @@
 use crate::engine::sort::CollectCompact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::diag::{Diagnostic, Source};
 use super::model::*;
@@ -415,18 +416,18 @@ fn read_object(
                 .map(root, "status", FieldPath::new("status"))
                 .map(|status| read_pod_status(&mut reader, status))
                 .unwrap_or_default();
-            manifests.pods.push(Pod {
+            manifests.pods.push(Arc::new(Pod {
                 meta: reader.finish(meta),
-                spec,
+                spec: Arc::new(spec),
                 status,
-            });
+            }));
         }
         "Service" => {
             let spec = read_service(&mut reader, root);
-            manifests.services.push(Service {
+            manifests.services.push(Arc::new(Service {
                 meta: reader.finish(meta),
                 spec,
-            });
+            }));
         }
         "EndpointSlice" => {
             let slice = read_endpoint_slice(&mut reader, root, &meta);
@@ -488,10 +489,10 @@ fn read_object(
         other => match WorkloadKind::parse(other) {
             Some(workload_kind) => {
                 if let Some(workload) = read_workload(&mut reader, root, workload_kind, &meta) {
-                    manifests.workloads.push(Workload {
+                    manifests.workloads.push(Arc::new(Workload {
                         meta: reader.finish(meta),
                         ..workload
-                    });
+                    }));
                 }
             }
             None => {
@@ -1296,7 +1297,7 @@ fn read_workload(
                 .unwrap_or_default();
             PodTemplate {
                 labels,
-                spec: pod_spec,
+                spec: Arc::new(pod_spec),
                 hash: template.fingerprint(),
             }
         }

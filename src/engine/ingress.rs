@@ -146,7 +146,7 @@ pub fn parse_go_bool(text: &str) -> Option<bool> {
 pub fn resolve_ingresses(
     manifests: &Manifests,
     cluster: &Cluster,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ResolvedIngress> {
     let mut ingresses: Vec<&Ingress> = manifests.ingresses.iter().collect();
@@ -237,7 +237,7 @@ pub fn resolve_ingresses(
 fn resolve_backend(
     ingress: &Ingress,
     backend: &IngressBackend,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<i64> {
     let object = format!("Ingress/{}/{}", ingress.meta.namespace, ingress.meta.name);
@@ -305,12 +305,12 @@ fn controller_service(
     class_name: &str,
     class: Option<&IngressClass>,
     cluster: &Cluster,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
 ) -> Option<NamespacedName> {
     let flags: Vec<String> = std::iter::once(format!("--ingress-class={class_name}"))
         .chain(class.map(|c| format!("--controller-class={}", c.controller)))
         .collect();
-    let controller_pods: Vec<&super::cluster::ClusterPod> = cluster
+    let controller_pods: Vec<&std::sync::Arc<super::cluster::ClusterPod>> = cluster
         .pods
         .iter()
         .filter(|pod| {
@@ -326,7 +326,7 @@ fn controller_service(
         ServiceType::NodePort => 1,
         _ => 2,
     };
-    let mut candidates: Vec<&ResolvedService> = services
+    let mut candidates: Vec<&std::sync::Arc<ResolvedService>> = services
         .iter()
         .filter(|service| service.service_type != ServiceType::ExternalName)
         .filter(|service| {

@@ -84,7 +84,7 @@ pub struct Topology {
     pub manifests: Manifests,
     pub cluster: Cluster,
     pub pod_index: PodIndex,
-    pub services: Vec<ResolvedService>,
+    pub services: Vec<std::sync::Arc<ResolvedService>>,
     pub ingresses: Vec<ResolvedIngress>,
     /// Gateways and Routes with their status (§11).
     pub gateway: gateway::GatewayTopology,
@@ -105,42 +105,28 @@ pub struct Topology {
 }
 
 impl Topology {
-    /// A copy, made in parts with pause points between (the web app copies the
-    /// topology for a what-if edit in slices; §13.11).
+    /// A copy for a what-if edit (§13.11). The long lists hold their items behind
+    /// `Arc`s, so the copy shares every object with `self` and an edit copies only
+    /// what it changes (`whatif::copy_and_change`); the pod index is made again, with pause
+    /// points between its pods.
     pub async fn clone_pausable(&self, pause: &pause::Pause<'_>) -> Topology {
-        use pause::ListCopy;
-        let mut copy = self.clone_but_the_longest_lists();
-        let (from, to) = (&self.manifests, &mut copy.manifests);
-        pause::copy_in_parts(
-            &mut [
-                &mut ListCopy::new(&from.pods, &mut to.pods),
-                &mut ListCopy::new(&from.workloads, &mut to.workloads),
-                &mut ListCopy::new(&from.services, &mut to.services),
-                &mut ListCopy::new(&from.endpoint_slices, &mut to.endpoint_slices),
-                &mut ListCopy::new(&from.gateway.routes, &mut to.gateway.routes),
-                &mut ListCopy::new(&self.cluster.pods, &mut copy.cluster.pods),
-                &mut ListCopy::new(&self.services, &mut copy.services),
-            ],
-            pause,
-        )
-        .await;
+        let mut copy = self.clone_but_the_pod_index();
         // Made again rather than copied: it takes as long, and the wasm has no copy
         // of its hash maps to carry.
         copy.pod_index = PodIndex::build_pausable(&copy.cluster.pods, pause).await;
         copy
     }
 
-    /// A copy without the lists that grow with the cluster (pods, workloads, Services,
-    /// EndpointSlices, Routes) and the pod index, which [`Topology::clone_pausable`]
-    /// copies in parts and makes again. Every field is named, so none is forgotten.
+    /// A copy without the pod index, which [`Topology::clone_pausable`] makes again.
+    /// Every field is named, so none is forgotten.
     #[inline(never)]
-    fn clone_but_the_longest_lists(&self) -> Topology {
+    fn clone_but_the_pod_index(&self) -> Topology {
         let Topology {
             config,
             manifests,
             cluster,
             pod_index: _,
-            services: _,
+            services,
             ingresses,
             gateway,
             dependencies,
@@ -149,52 +135,12 @@ impl Topology {
             what_if,
             had_policies,
         } = self;
-        let Manifests {
-            namespaces,
-            nodes,
-            pods: _,
-            workloads: _,
-            services: _,
-            endpoint_slices: _,
-            ingresses: manifest_ingresses,
-            ingress_classes,
-            network_policies,
-            gateway: manifest_gateway,
-            ignored,
-        } = manifests;
-        let gateway::GatewayManifests {
-            classes,
-            gateways,
-            routes: _,
-            grants,
-            backend_tls_policies,
-            listener_sets,
-        } = manifest_gateway;
         Topology {
             config: config.clone(),
-            manifests: Manifests {
-                namespaces: namespaces.clone(),
-                nodes: nodes.clone(),
-                ingresses: manifest_ingresses.clone(),
-                ingress_classes: ingress_classes.clone(),
-                network_policies: network_policies.clone(),
-                gateway: gateway::GatewayManifests {
-                    classes: classes.clone(),
-                    gateways: gateways.clone(),
-                    routes: Vec::new(),
-                    grants: grants.clone(),
-                    backend_tls_policies: backend_tls_policies.clone(),
-                    listener_sets: listener_sets.clone(),
-                },
-                ignored: ignored.clone(),
-                ..Manifests::default()
-            },
-            cluster: Cluster {
-                nodes: cluster.nodes.clone(),
-                pods: Vec::new(),
-            },
+            manifests: manifests.clone(),
+            cluster: cluster.clone(),
             pod_index: PodIndex::default(),
-            services: Vec::new(),
+            services: services.clone(),
             ingresses: ingresses.clone(),
             gateway: gateway.clone(),
             dependencies: dependencies.clone(),

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -263,7 +264,7 @@ pub struct PodSpec {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PodTemplate {
     pub labels: Labels,
-    pub spec: PodSpec,
+    pub spec: Arc<PodSpec>,
     /// The template's [`fingerprint`](super::yaml::Node::fingerprint) as written:
     /// what its pod-template-hash is made of (§7.2).
     pub hash: u32,
@@ -296,7 +297,7 @@ pub struct PodStatus {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pod {
     pub meta: Meta,
-    pub spec: PodSpec,
+    pub spec: Arc<PodSpec>,
     pub status: PodStatus,
 }
 
@@ -631,12 +632,12 @@ pub struct Namespace {
 /// winning as in the API server's store. One map type for every such lookup keeps
 /// the wasm small.
 pub struct ServicesByName<'a> {
-    services: &'a [Service],
+    services: &'a [Arc<Service>],
     positions: std::collections::BTreeMap<(&'a str, &'a str), usize>,
 }
 
 impl<'a> ServicesByName<'a> {
-    pub fn new(services: &'a [Service]) -> ServicesByName<'a> {
+    pub fn new(services: &'a [Arc<Service>]) -> ServicesByName<'a> {
         ServicesByName {
             services,
             positions: services
@@ -650,7 +651,7 @@ impl<'a> ServicesByName<'a> {
     pub fn get(&self, namespace: &str, name: &str) -> Option<&'a Service> {
         self.positions
             .get(&(namespace, name))
-            .map(|&position| &self.services[position])
+            .map(|&position| &*self.services[position])
     }
 }
 
@@ -687,9 +688,9 @@ impl<'a> IgnoredByName<'a> {
 pub struct Manifests {
     pub namespaces: Vec<Namespace>,
     pub nodes: Vec<Node>,
-    pub pods: Vec<Pod>,
-    pub workloads: Vec<Workload>,
-    pub services: Vec<Service>,
+    pub pods: Vec<Arc<Pod>>,
+    pub workloads: Vec<Arc<Workload>>,
+    pub services: Vec<Arc<Service>>,
     pub endpoint_slices: Vec<EndpointSlice>,
     pub ingresses: Vec<Ingress>,
     pub ingress_classes: Vec<IngressClass>,

@@ -55,7 +55,7 @@ pub const DNS_PORT: u16 = 53;
 /// One end of a connection.
 #[derive(Clone, Copy, Debug)]
 pub enum Peer<'p> {
-    Pod(&'p ClusterPod),
+    Pod(&'p Arc<ClusterPod>),
     /// An address outside the pod network: a client outside the cluster, a node, or
     /// anything else that is not a pod.
     External(IpAddr),
@@ -333,7 +333,7 @@ impl<'a> PolicyEngine<'a> {
     /// are usually not in the manifests, so besides any that are, a stand-in pod
     /// `kube-system/kube-dns` labelled `k8s-app=kube-dns` with ports `dns` (UDP 53)
     /// and `dns-tcp` (TCP 53) is tried, and so is the Service address `dns_ip`.
-    pub fn egress_allows_dns(&self, pod: &ClusterPod, dns_ip: IpAddr) -> bool {
+    pub fn egress_allows_dns(&self, pod: &Arc<ClusterPod>, dns_ip: IpAddr) -> bool {
         let source = self.party(Peer::Pod(pod));
         let Party::Pod { pod, index } = source else {
             return true;
@@ -548,10 +548,10 @@ impl<'a> PolicyEngine<'a> {
     /// The pod's index in the cluster, when it is one of the cluster's pods (not a copy).
     /// Found by the pod's address in the cluster's list: no lookup by name, so that
     /// building an engine needs no index of every pod.
-    fn pod_index(&self, pod: &ClusterPod) -> Option<usize> {
-        let offset =
-            (pod as *const ClusterPod as usize).checked_sub(self.cluster.pods.as_ptr() as usize)?;
-        let pod_index = offset / std::mem::size_of::<ClusterPod>();
+    fn pod_index(&self, pod: &Arc<ClusterPod>) -> Option<usize> {
+        let offset = (pod as *const Arc<ClusterPod> as usize)
+            .checked_sub(self.cluster.pods.as_ptr() as usize)?;
+        let pod_index = offset / std::mem::size_of::<Arc<ClusterPod>>();
         self.cluster
             .pods
             .get(pod_index)

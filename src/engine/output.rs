@@ -9,6 +9,7 @@
 use crate::engine::sort::{CollectCompact, SortCompact};
 use std::io;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
@@ -43,7 +44,7 @@ pub struct AnalysisOutput<'t> {
     pub cluster_domain: &'t str,
     pub nodes: Vec<NodeOutput<'t>>,
     pub pods: PodsOutput<'t>,
-    pub services: &'t [ResolvedService],
+    pub services: &'t [std::sync::Arc<ResolvedService>],
     pub ingresses: &'t [ResolvedIngress],
     pub gateways: &'t [ResolvedGateway],
     pub routes: &'t [ResolvedRoute],
@@ -205,7 +206,7 @@ pub fn write_yaml(topology: &Topology, writer: impl io::Write) -> io::Result<()>
 /// The pods, sorted by namespace and name, each turned into its `PodOutput` only
 /// while it is written.
 pub struct PodsOutput<'t> {
-    pods: &'t [ClusterPod],
+    pods: &'t [Arc<ClusterPod>],
     /// Indices into `pods`, in output order.
     order: Vec<usize>,
     cluster_domain: &'t str,

@@ -96,54 +96,6 @@ impl Future for Point {
     }
 }
 
-/// A list being copied in parts by [`copy_in_parts`].
-pub trait PartCopy {
-    fn n_items(&self) -> usize;
-    /// Copies items `from..to` onto the end of the copy.
-    fn copy(&mut self, from: usize, to: usize);
-}
-
-/// A copy of the list `from` being made into `to`.
-pub struct ListCopy<'a, T> {
-    from: &'a [T],
-    to: &'a mut Vec<T>,
-}
-
-impl<'a, T> ListCopy<'a, T> {
-    pub fn new(from: &'a [T], to: &'a mut Vec<T>) -> ListCopy<'a, T> {
-        ListCopy { from, to }
-    }
-}
-
-impl<T: Clone> PartCopy for ListCopy<'_, T> {
-    fn n_items(&self) -> usize {
-        self.from.len()
-    }
-    fn copy(&mut self, from: usize, to: usize) {
-        // Item by item: `extend_from_slice` would inline a loop of clones per type.
-        for item in &self.from[from..to] {
-            self.to.push(item.clone());
-        }
-    }
-}
-
-/// Copies `lists` a few dozen items at a time, with a point between: at 100,000
-/// pods a copy of the topology is most of a second of work in the browser. One
-/// loop for every type of list, so that each type adds only its copy of a part.
-pub async fn copy_in_parts(lists: &mut [&mut dyn PartCopy], pause: &Pause<'_>) {
-    const PART: usize = POINTS_PER_QUESTION as usize;
-    for list in lists {
-        let n = list.n_items();
-        let mut at = 0;
-        while at < n {
-            pause.seam().await;
-            let end = n.min(at + PART);
-            list.copy(at, end);
-            at = end;
-        }
-    }
-}
-
 /// Polls `stage` once: its output if it got to the end, `None` if it paused.
 pub fn resume<T>(stage: Pin<&mut dyn Future<Output = T>>) -> Option<T> {
     match stage.poll(&mut Context::from_waker(Waker::noop())) {

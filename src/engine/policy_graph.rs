@@ -234,7 +234,8 @@ pub async fn policy_graph_pausable(topology: &Topology, pause: &Pause<'_>) -> Po
 
     let mut workloads = Vec::with_capacity(representatives.len());
     // The representative pod of each workload, by position in `workloads`.
-    let mut workload_pods: Vec<&ClusterPod> = Vec::with_capacity(representatives.len());
+    let mut workload_pods: Vec<&std::sync::Arc<ClusterPod>> =
+        Vec::with_capacity(representatives.len());
     for (key, &pod_index) in &representatives {
         pause.point().await;
         let pod = &topology.cluster.pods[pod_index];

@@ -2,6 +2,7 @@
 
 use crate::engine::sort::{insert_sorted, SortCompact};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -147,7 +148,7 @@ pub fn resolve_services(
     index: &PodIndex,
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<ResolvedService> {
+) -> Vec<Arc<ResolvedService>> {
     pause::finish(resolve_services_pausable(
         manifests,
         cluster,
@@ -166,8 +167,8 @@ pub async fn resolve_services_pausable(
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
     pause: &Pause<'_>,
-) -> Vec<ResolvedService> {
-    let mut services: Vec<&Service> = manifests.services.iter().collect();
+) -> Vec<Arc<ResolvedService>> {
+    let mut services: Vec<&Service> = manifests.services.iter().map(|s| &**s).collect();
     services.sort_compact_by(|a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
     });
@@ -253,7 +254,7 @@ pub async fn resolve_services_pausable(
                 _ => endpoints_from_slices(&resolved, &manifests.endpoint_slices, &zones_by_node),
             };
             resolved.dns = dns_records(&resolved, &config.cluster_domain);
-            resolved
+            Arc::new(resolved)
         });
     }
     resolved_services
@@ -264,7 +265,7 @@ pub fn endpoints_from_pods(
     service: &ResolvedService,
     raw: &Service,
     selected: &[usize],
-    pods: &[ClusterPod],
+    pods: &[Arc<ClusterPod>],
     zones_by_node: &NodesByName<'_>,
 ) -> Vec<Endpoint> {
     let mut endpoints = Vec::with_capacity(selected.len());

@@ -808,6 +808,15 @@ pub fn network_policy_from_yaml(text: &str) -> Result<NetworkPolicy, WhatIfError
     }
 }
 
+/// Changes the object behind `shared` in a new copy of it. The long lists of a
+/// topology hold their objects behind `Arc`s, shared with the topology an edit was
+/// copied from (§13.11), which keeps the old object.
+fn copy_and_change<T: Clone>(shared: &mut Arc<T>, edit: impl FnOnce(&mut T)) {
+    let mut copy = T::clone(shared);
+    edit(&mut copy);
+    *shared = Arc::new(copy);
+}
+
 /// Re-resolves everything from the model, as `analyze` would after ingest.
 pub fn resolve_fully(topology: &mut Topology) {
     pause::finish(resolve_fully_pausable(topology, &Pause::never()));
@@ -987,7 +996,7 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
     let mut change = PodChange::new();
     let evicted_pods: Vec<ClusterPod> = evicted
         .iter()
-        .map(|&p| topology.cluster.pods[p].clone())
+        .map(|&p| ClusterPod::clone(&topology.cluster.pods[p]))
         .collect();
     let evicted_keys: BTreeSet<NamespacedName> =
         evicted_pods.iter().map(ClusterPod::key).collect_set();
@@ -1156,7 +1165,9 @@ fn scale(
             .collect();
         change.remove(topology, &doomed);
     }
-    topology.manifests.workloads[position].replicas = replicas;
+    copy_and_change(&mut topology.manifests.workloads[position], |w| {
+        w.replicas = replicas
+    });
     let resolution = change.finish(topology);
     let mut result = report(
         format!(
@@ -1275,6 +1286,7 @@ fn daemon_replacement(
         .cluster
         .pods
         .iter()
+        .map(|pod| &**pod)
         .chain(also_placed)
         .filter(|p| p.namespace == pod.namespace)
         .map(|p| p.name.as_str())
@@ -1326,9 +1338,7 @@ impl<'w> PodFactory<'w> {
         let existing = topology.cluster.pods.iter().find(|p| {
             p.namespace == workload.meta.namespace && p.workload.as_ref() == Some(&workload_ref)
         });
-        let spec = existing
-            .map(|p| Arc::clone(&p.spec))
-            .unwrap_or_else(|| Arc::new(workload.template.spec.clone()));
+        let spec = Arc::clone(&workload.template.spec);
         // New replicas of a Deployment join the ReplicaSet its pods already belong to.
         let existing_template_hash = existing
             .filter(|_| workload.kind == WorkloadKind::Deployment)
@@ -1382,6 +1392,7 @@ impl<'w> PodFactory<'w> {
                 .cluster
                 .pods
                 .iter()
+                .map(|pod| &**pod)
                 .chain(also_placed)
                 .filter(|p| !p.phase.is_terminal())
                 .flat_map(|p| p.ips.iter().copied())
@@ -1547,7 +1558,7 @@ impl PodChange {
     fn add(&mut self, topology: &mut Topology, pods: Vec<ClusterPod>) {
         for pod in pods {
             self.note(topology, &pod);
-            topology.cluster.pods.push(pod);
+            topology.cluster.pods.push(Arc::new(pod));
             self.n_added += 1;
         }
     }
@@ -1561,7 +1572,7 @@ impl PodChange {
         for &position in positions {
             let pod = topology.cluster.pods[position].clone();
             self.note(topology, &pod);
-            edit(&mut topology.cluster.pods[position]);
+            copy_and_change(&mut topology.cluster.pods[position], &edit);
         }
     }
 
@@ -1596,12 +1607,22 @@ impl PodChange {
             }
         }
         if let Some(remap) = &self.remap {
+            let moved = |old: Option<usize>| old.and_then(|old| remap.get(old).copied().flatten());
             for service in &mut topology.services {
-                for endpoint in &mut service.endpoints {
-                    endpoint.pod_index = endpoint
-                        .pod_index
-                        .and_then(|old| remap.get(old).copied().flatten());
+                // Copied only when one of its pods moved: the others stay shared
+                // with the topology the edit was made from (§13.11).
+                if service
+                    .endpoints
+                    .iter()
+                    .all(|e| moved(e.pod_index) == e.pod_index)
+                {
+                    continue;
                 }
+                copy_and_change(service, |service| {
+                    for endpoint in &mut service.endpoints {
+                        endpoint.pod_index = moved(endpoint.pod_index);
+                    }
+                });
             }
         }
         let affected: Vec<usize> = topology
@@ -1691,9 +1712,11 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
     }
     for (&position, endpoints) in affected.iter().zip(new_endpoints) {
         if let Some(endpoints) = endpoints {
-            let service = &mut topology.services[position];
-            service.endpoints = endpoints;
-            service.dns = resolve::dns_records(service, &topology.config.cluster_domain);
+            let domain = &topology.config.cluster_domain;
+            copy_and_change(&mut topology.services[position], |service| {
+                service.endpoints = endpoints;
+                service.dns = resolve::dns_records(service, domain);
+            });
         }
     }
 
@@ -1709,9 +1732,9 @@ fn reresolve_services(topology: &mut Topology, affected: &[usize], touched: &[(S
             explained.insert(position);
         }
     }
-    let subset: Vec<resolve::ResolvedService> = explained
+    let subset: Vec<Arc<resolve::ResolvedService>> = explained
         .iter()
-        .map(|&p| topology.services[p].clone())
+        .map(|&p| Arc::clone(&topology.services[p]))
         .collect();
     let objects: BTreeSet<String> = subset
         .iter()
@@ -1807,7 +1830,9 @@ fn edit_service(
     // Replace the old spec's validation findings with the new one's.
     let mut old_findings = Vec::new();
     validate::validate_service(&topology.manifests.services[position], &mut old_findings);
-    topology.manifests.services[position].spec = spec;
+    copy_and_change(&mut topology.manifests.services[position], |s| {
+        s.spec = spec
+    });
     let mut new_findings = Vec::new();
     validate::validate_service(&topology.manifests.services[position], &mut new_findings);
     for finding in &old_findings {

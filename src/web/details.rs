@@ -489,7 +489,7 @@ fn pods_of<'t>(
     topology: &'t Topology,
     namespace: &'t str,
     workload: &'t KindRef,
-) -> impl Iterator<Item = &'t crate::engine::cluster::ClusterPod> {
+) -> impl Iterator<Item = &'t std::sync::Arc<crate::engine::cluster::ClusterPod>> {
     topology
         .cluster
         .pods

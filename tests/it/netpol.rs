@@ -82,7 +82,7 @@ fn with_pods(policies: &str) -> Topology {
     analyze_yaml(&format!("{PODS}\n---\n{policies}"))
 }
 
-fn find_pod<'t>(topology: &'t Topology, key: &str) -> &'t ClusterPod {
+fn find_pod<'t>(topology: &'t Topology, key: &str) -> &'t std::sync::Arc<ClusterPod> {
     match topology
         .cluster
         .pods
@@ -843,7 +843,9 @@ fn networking_v1_pods_outside_the_engine_cluster_are_evaluated_too() {
     );
     let engine = PolicyEngine::new(&topology.manifests, &topology.cluster);
     let mut relabelled = find_pod(&topology, "default/a").clone();
-    relabelled.labels.insert("app".into(), "z".into());
+    std::sync::Arc::make_mut(&mut relabelled)
+        .labels
+        .insert("app".into(), "z".into());
     let b = find_pod(&topology, "default/b").clone();
     assert!(
         !engine

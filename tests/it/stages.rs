@@ -550,6 +550,88 @@ fn check_edits_same_when_paused(topology: &Topology, mutations: &[Mutation]) -> 
     n_pauses + replay_pauses
 }
 
+#[test]
+fn s13_11_an_edit_copies_only_the_objects_it_changes() {
+    use std::sync::Arc;
+    let base = analyze(
+        &[SourceFile::new("generated.yaml", small_cluster().to_yaml())],
+        &Config::default(),
+    );
+    let pod = &base.cluster.pods[7];
+    let workload = pod.workload.clone().expect("a Deployment's pod").name;
+    let mut edited = pause::finish(base.clone_pausable(&Pause::never()));
+    whatif::apply(
+        &mut edited,
+        &Mutation::ScaleWorkload {
+            namespace: pod.namespace.clone(),
+            name: workload.clone(),
+            replicas: 5,
+        },
+    )
+    .expect("the scale applies");
+
+    // One pod was added at the end; every pod there before is the same object.
+    assert_eq!(edited.cluster.pods.len(), base.cluster.pods.len() + 1);
+    assert_eq!(
+        shared(&base.cluster.pods, &edited.cluster.pods),
+        base.cluster.pods.len()
+    );
+    // The scaled Deployment alone is a new object, and the old one is unchanged.
+    let n_workloads = base.manifests.workloads.len();
+    assert_eq!(
+        shared(&base.manifests.workloads, &edited.manifests.workloads),
+        n_workloads - 1
+    );
+    let scaled = base
+        .manifests
+        .workloads
+        .iter()
+        .position(|w| w.meta.name == workload)
+        .expect("the Deployment");
+    assert_eq!(base.manifests.workloads[scaled].replicas, 4);
+    assert_eq!(edited.manifests.workloads[scaled].replicas, 5);
+    // Only the Service that gained an endpoint was copied.
+    let n_services = base.services.len();
+    assert_eq!(shared(&base.services, &edited.services), n_services - 1);
+    assert_eq!(
+        shared(&base.manifests.services, &edited.manifests.services),
+        base.manifests.services.len()
+    );
+    let grown: Vec<_> = base
+        .services
+        .iter()
+        .zip(&edited.services)
+        .filter(|(a, b)| !Arc::ptr_eq(a, b))
+        .collect();
+    assert_eq!(grown[0].1.endpoints.len(), grown[0].0.endpoints.len() + 1);
+
+    // Killing a pod removes it from the middle of the list: the Services whose pods
+    // moved are copied with their endpoints renumbered, and every other pod stays
+    // shared, while the topology the edit was made from keeps the killed pod.
+    let kill = Mutation::KillPod {
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+    };
+    let killed = whatif::replay(&base, &[kill]).topology;
+    let kept = killed
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| base.cluster.pods.iter().any(|b| Arc::ptr_eq(p, b)))
+        .count();
+    assert_eq!(kept, base.cluster.pods.len() - 1);
+    assert!(base.cluster.pods.iter().any(|p| p.name == pod.name));
+    assert!(!killed.cluster.pods.iter().any(|p| p.name == pod.name));
+}
+
+/// How many objects of `a` are the very objects at the same place in `b`.
+fn shared<T>(a: &[std::sync::Arc<T>], b: &[std::sync::Arc<T>]) -> usize {
+    a.iter()
+        .zip(b)
+        .filter(|(a, b)| std::sync::Arc::ptr_eq(a, b))
+        .count()
+}
+
 /// Killing `pod`, which its controller replaces (an incremental edit), then scaling
 /// its workload to 0, which makes the workload vanish (a full re-resolve).
 fn kill_then_empty(pod: &ClusterPod, workload: &str) -> [Mutation; 2] {
@@ -613,6 +695,6 @@ fn s13_11_what_if_edits_and_their_replay_are_the_same_when_paused_at_every_point
     let workload = pod.workload.clone().expect("a Deployment's pod");
     let n_pauses =
         check_edits_same_when_paused(&generated, &kill_then_empty(pod, &workload.to_string()));
-    // The copies of 1,200 pods pause dozens of times, and the full re-resolve too.
+    // The pod index of 1,200 pods pauses dozens of times, and the full re-resolve too.
     assert!(n_pauses > 60, "paused {n_pauses} times");
 }

@@ -3,6 +3,7 @@
 //! `<gateway>-<class>` and labelled as in-cluster implementations label them.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::model::*;
 use super::status::{
@@ -151,7 +152,7 @@ pub fn synthesize(manifests: &mut Manifests) {
             ))),
             template: PodTemplate {
                 labels,
-                spec: PodSpec {
+                spec: Arc::new(PodSpec {
                     containers: vec![Container {
                         name: "proxy".to_string(),
                         ports: container_ports,
@@ -161,7 +162,7 @@ pub fn synthesize(manifests: &mut Manifests) {
                         field: "spec.template.spec.containers[0]".to_string(),
                     }],
                     ..PodSpec::default()
-                },
+                }),
                 // The proxy's template is made of its Gateway's name and ports.
                 hash: ports
                     .iter()
@@ -175,6 +176,10 @@ pub fn synthesize(manifests: &mut Manifests) {
             manual_selector: false,
         });
     }
-    manifests.services.extend(added_services);
-    manifests.workloads.extend(added_workloads);
+    manifests
+        .services
+        .extend(added_services.into_iter().map(Arc::new));
+    manifests
+        .workloads
+        .extend(added_workloads.into_iter().map(Arc::new));
 }

@@ -681,7 +681,7 @@ impl<'m> Grants<'m> {
 /// resolved Services (for backends and the proxy's address).
 pub fn resolve_gateways(
     manifests: &Manifests,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> GatewayTopology {
     let gateway_manifests = &manifests.gateway;
@@ -1151,7 +1151,7 @@ fn resolve_gateway(
     manifests: &Manifests,
     gateway: &Gateway,
     states: &[ListenerState],
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     service_index: &BTreeMap<(&str, &str), usize>,
     secrets: &IgnoredByName<'_>,
     grants: &mut Grants,
@@ -1930,7 +1930,7 @@ pub(crate) fn check_backend(
     service_objects: &ServicesByName<'_>,
     route: &Route,
     backend: &BackendRef,
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     service_index: &BTreeMap<(&str, &str), usize>,
     grants: &mut Grants,
     tls_policy: &dyn Fn(usize, &BackendRef) -> Option<usize>,
@@ -2068,7 +2068,7 @@ fn backend_diagnostic(
 fn backend_endpoints(
     manifests: &Manifests,
     routes: &[ResolvedRoute],
-    services: &[ResolvedService],
+    services: &[std::sync::Arc<ResolvedService>],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for resolved in routes {

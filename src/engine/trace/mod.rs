@@ -937,7 +937,7 @@ impl<'r, 't> Run<'r, 't> {
         &self.topology().cluster.nodes[position]
     }
 
-    fn pod(&self, position: usize) -> &'t ClusterPod {
+    fn pod(&self, position: usize) -> &'t std::sync::Arc<ClusterPod> {
         &self.topology().cluster.pods[position]
     }
 
