@@ -86,8 +86,9 @@ pub struct Topology {
     pub pod_index: PodIndex,
     pub services: Vec<std::sync::Arc<ResolvedService>>,
     pub ingresses: Vec<ResolvedIngress>,
-    /// Gateways and Routes with their status (§11).
-    pub gateway: gateway::GatewayTopology,
+    /// Gateways and Routes with their status (§11). Shared by a what-if copy: only a
+    /// full re-resolve changes them, and it makes them anew.
+    pub gateway: std::sync::Arc<gateway::GatewayTopology>,
     pub dependencies: Vec<Dependency>,
     /// Diagnostics from reading the input; kept apart so re-resolving after a
     /// what-if edit does not have to re-read the text.
@@ -247,7 +248,7 @@ pub async fn resolve_topology_pausable(
         pod_index,
         services,
         ingresses,
-        gateway,
+        gateway: std::sync::Arc::new(gateway),
         dependencies,
         ingest_diagnostics,
         diagnostics,

@@ -1619,22 +1619,39 @@ struct NodeBlock<'p> {
     previous: Option<&'p Scene>,
 }
 
-/// How many node boxes `scene` draws, and in how many columns: the boxes are drawn
-/// column by column, so a column starts wherever the left edge changes.
-fn node_columns(scene: &Scene) -> Option<(usize, usize)> {
-    let (mut n_nodes, mut n_columns, mut x) = (0, 0, f64::NAN);
-    for shape in scene
-        .shapes
-        .iter()
-        .filter(|shape| id_kind(&shape.id) == Some(IdKind::Node))
-    {
-        n_nodes += 1;
-        if shape.rect.x != x {
-            n_columns += 1;
-            x = shape.rect.x;
+/// Where `nodes` stood in `previous`, when that is the picture before an edit: every
+/// node had a box there, and at least half of the pods `filter` shows were drawn
+/// there (unlike another input), judged from up to 1,024 pods spread over the list,
+/// so that a picture of 100,000 pods looks up only a few.
+#[inline(never)]
+fn previous_places(
+    topology: &Topology,
+    filter: &Filter,
+    nodes: &[&super::cluster::ClusterNode],
+    previous: &Scene,
+) -> Option<Vec<Rect>> {
+    let pods = &topology.cluster.pods;
+    let (mut known, mut looked) = (0, 0);
+    if filter.shows("pod") {
+        for pod in pods.iter().step_by(pods.len().div_ceil(1_024).max(1)) {
+            if filter.shows_namespace(&pod.namespace) {
+                looked += 1;
+                known += usize::from(
+                    previous
+                        .shape_index(&pod_id(&pod.namespace, &pod.name))
+                        .is_some(),
+                );
+            }
         }
     }
-    (n_nodes > 0).then_some((n_nodes, n_columns))
+    if known * 2 < looked {
+        return None;
+    }
+    let mut places = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        places.push(previous.shape(&node_id(&node.name))?.rect);
+    }
+    Some(places)
 }
 
 /// A node box's workload groups, stacked into columns no taller than a limit:
@@ -1683,15 +1700,13 @@ impl GroupFlow {
 }
 
 /// Places node boxes of `sizes` (width, height) from `x0`. Classic: up to twelve
-/// columns, each about `target_height` tall, or 3/4 of the picture's width; after
-/// an edit, as many as the picture before it had (`kept_columns`) unless that is
-/// two or more off (§13.8). Grid: columns of the grid's height.
+/// columns, each about `target_height` tall, or 3/4 of the picture's width. Grid:
+/// columns of the grid's height. After an edit, [`settle_nodes`] places them.
 pub fn pack_nodes(
     sizes: &[(f64, f64)],
     x0: f64,
     target_height: f64,
     packing: Packing,
-    kept_columns: Option<usize>,
     gutter: f64,
 ) -> Vec<Rect> {
     let mut places = Vec::with_capacity(sizes.len());
@@ -1701,17 +1716,12 @@ pub fn pack_nodes(
             // As few columns as keep each about as tall as the Services, or, when
             // that makes a wide strip, no taller than 3/4 of the picture's width:
             // a wide strip is drawn small in a window of about that shape.
-            let fitting = (1..12)
+            let n_columns = (1..12)
                 .find(|&n| {
                     let width = x0 + n as f64 * (NODE_W + BLOCK_COLUMN_GAP);
                     total_height / n as f64 <= target_height.max(480.0).max(0.75 * width)
                 })
                 .unwrap_or(12);
-            // An edit that tips the count by one keeps the columns; one that changes
-            // the picture more lays them out afresh.
-            let n_columns = kept_columns
-                .filter(|&kept| kept >= 1 && kept.abs_diff(fitting) <= 1)
-                .unwrap_or(fitting);
             let per_column = sizes.len().div_ceil(n_columns).max(1);
             for (column, chunk) in sizes.chunks(per_column).enumerate() {
                 let x = x0 + column as f64 * (NODE_W + gutter);
@@ -1736,6 +1746,34 @@ pub fn pack_nodes(
                 y += h + BLOCK_GAP;
             }
         }
+    }
+    places
+}
+
+/// Places node boxes of `sizes` after an edit, given where each stood before
+/// (`previous`, in the same order, column by column): each box stays where it was,
+/// unless the box above it in its column now reaches into it, when it moves down
+/// just far enough to keep `BLOCK_GAP` below that box; a column moves right only as
+/// far as the widest box left of it needs (and never left of `x0`). So a box that
+/// shrank leaves its room empty, and one that grew moves only the boxes it
+/// pushes (§13.8).
+pub fn settle_nodes(sizes: &[(f64, f64)], previous: &[Rect], x0: f64, gutter: f64) -> Vec<Rect> {
+    let mut places = Vec::with_capacity(sizes.len());
+    // The left edge the current column had before, where it stands now, the
+    // lowest y its next box may take, and the right edges of the columns so far.
+    let (mut column_x, mut x, mut next_y) = (f64::NAN, x0, f64::MIN);
+    let (mut right_before, mut right) = (x0 - gutter, f64::MIN);
+    for (&(w, h), before) in sizes.iter().zip(previous) {
+        if before.x != column_x {
+            right_before = right_before.max(right);
+            column_x = before.x;
+            x = before.x.max(right_before + gutter);
+            next_y = f64::MIN;
+        }
+        let y = before.y.max(next_y);
+        places.push(Rect { x, y, w, h });
+        next_y = y + h + BLOCK_GAP;
+        right = right.max(x + w);
     }
     places
 }
@@ -1863,15 +1901,16 @@ async fn place_nodes(
         .map(|n| node_layout(&ordered[n.name.as_str()]))
         .collect();
     let sizes: Vec<(f64, f64)> = layouts.iter().map(GroupFlow::node_size).collect();
-    // After an edit the node boxes keep the columns they stood in: a box grown by a
-    // pod would otherwise tip the count of columns and move every other box (§13.8).
-    let kept_columns = block
+    // After an edit the node boxes keep the places they stood in, and make room
+    // only for a box that grew into them (§13.8).
+    let previous_places = block
         .previous
-        .and_then(node_columns)
-        .filter(|&(n_nodes, _)| n_nodes == sizes.len())
-        .map(|(_, n_columns)| n_columns);
+        .and_then(|previous| previous_places(topology, filter, &nodes, previous));
     let gutter = block_gutter(topology);
-    let places = pack_nodes(&sizes, x0, target_height, packing, kept_columns, gutter);
+    let places = match previous_places {
+        Some(previous) => settle_nodes(&sizes, &previous, x0, gutter),
+        None => pack_nodes(&sizes, x0, target_height, packing, gutter),
+    };
     let mut bottom: f64 = 0.0;
     for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
         // A node holds about a hundred pods at most in a real cluster: a point per

@@ -8,7 +8,7 @@ use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::lod::{self, Aggregate, Collapse, Level, TileKind, TILE_BELOW_ZOOM};
 use kubetopo::engine::scene::{
     build_scene, build_scene_after, pack_islands, pack_nodes, Filter, GroupFlow, Packing, Rect,
-    Scene, View,
+    Scene, Shape, View,
 };
 use kubetopo::engine::spatial::SpatialIndex;
 use kubetopo::engine::whatif::{self, Mutation};
@@ -383,7 +383,7 @@ fn s13_2_collapse_and_expand() {
 #[test]
 fn s13_1_classic_node_columns() {
     let sizes = vec![(250.0, 300.0); 10];
-    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, None, 30.0);
+    let places = pack_nodes(&sizes, 500.0, 1_000.0, Packing::Column, 30.0);
     let xs: BTreeSet<i64> = places.iter().map(|r| r.x as i64).collect();
     assert_eq!(
         xs.len(),
@@ -395,7 +395,6 @@ fn s13_1_classic_node_columns() {
         500.0,
         1_000.0,
         Packing::Grid { height: 1_000.0 },
-        None,
         30.0,
     );
     for r in &grid {
@@ -426,27 +425,76 @@ fn node_of(scene: &Scene, id: &str) -> Option<String> {
 }
 
 /// §13.8: between `before` and `after` (an edit that changed which pods some nodes
-/// run), nothing moved but the node boxes from the first changed one on, in the
-/// previous picture's order, and what they hold.
+/// run), nothing moved but node boxes, each with what it holds, and a node box
+/// moved only when it had to: down, when the box above it in its column now reaches
+/// into its old place, to just below that box; right, when a box of a column left
+/// of it grew wider, to a gutter's width right of it. A box never moves up or left:
+/// one that shrank leaves its room empty.
 fn assert_only_changed_nodes_moved(before: &Scene, after: &Scene) -> Result<(), TestCaseError> {
+    const BLOCK_GAP: f64 = 16.0;
     let (old, new) = (pods_by_node(before), pods_by_node(after));
-    let first_changed = before
+    let nodes: Vec<&Shape> = after
         .shapes
         .iter()
-        .enumerate()
-        .filter(|(_, s)| s.id.starts_with("node:") && old.get(&s.id) != new.get(&s.id))
-        .map(|(position, _)| position)
-        .next()
-        .unwrap_or(usize::MAX);
+        .filter(|s| s.id.starts_with("node:") && s.id != "node:unscheduled")
+        .collect();
+    let mut moved_by: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for (position, node) in nodes.iter().enumerate() {
+        let Some(was) = before.shape(&node.id) else {
+            continue;
+        };
+        if (was.rect.x, was.rect.y) == (node.rect.x, node.rect.y) {
+            continue;
+        }
+        let above = position
+            .checked_sub(1)
+            .map(|p| nodes[p])
+            .filter(|above| above.rect.x == node.rect.x);
+        let pushed_down = above.is_some_and(|above| {
+            above.rect.y + above.rect.h + BLOCK_GAP > was.rect.y
+                && node.rect.y == above.rect.y + above.rect.h + BLOCK_GAP
+        });
+        let left_edge = nodes
+            .iter()
+            .filter(|left| left.rect.x < node.rect.x)
+            .map(|left| left.rect.x + left.rect.w)
+            .fold(f64::MIN, f64::max);
+        // The gutter between node columns: 30 units, or 90 with NetworkPolicies.
+        let pushed_right = [30.0, 90.0]
+            .iter()
+            .any(|gutter| (node.rect.x - left_edge - gutter).abs() < 1e-6);
+        prop_assert!(
+            (node.rect.y == was.rect.y || pushed_down)
+                && (node.rect.x == was.rect.x || (node.rect.x > was.rect.x && pushed_right)),
+            "{} moved from {:?} to {:?} with no box pushing it",
+            node.id,
+            was.rect,
+            node.rect
+        );
+        moved_by.insert(
+            node.id.as_str(),
+            (node.rect.x - was.rect.x, node.rect.y - was.rect.y),
+        );
+    }
     for shape in &before.shapes {
         let Some(now) = after.shape(&shape.id) else {
             continue;
         };
-        let may_move = node_of(before, &shape.id)
-            .and_then(|node| before.shape_index(&node))
-            .is_some_and(|node| node >= first_changed);
+        if now.rect == shape.rect {
+            continue;
+        }
+        let node = node_of(before, &shape.id);
+        let changed = node
+            .as_ref()
+            .is_some_and(|node| old.get(node) != new.get(node));
+        let carried = node
+            .as_deref()
+            .and_then(|node| moved_by.get(node))
+            .is_some_and(|&(dx, dy)| {
+                (now.rect.x - shape.rect.x, now.rect.y - shape.rect.y) == (dx, dy)
+            });
         prop_assert!(
-            may_move || now.rect == shape.rect,
+            changed || carried,
             "{} moved from {:?} to {:?}",
             shape.id,
             shape.rect,
@@ -547,4 +595,45 @@ fn s13_8_a_grown_node_box_keeps_the_node_columns() {
     );
     assert_only_changed_nodes_moved(&before, &after).unwrap();
     assert_no_overlaps(&after);
+}
+
+/// §13.8: a node box that shrank leaves its room empty. Scaling a Deployment from 3
+/// pods to 0 and back, each built with the picture before it, moves no node box:
+/// in the classic picture (40 Deployments) and in the packed one (600, past 1,500
+/// pods). Back at 3 pods, every box is where it was at first.
+#[test]
+fn s13_8_scaling_down_and_back_moves_no_node_box() {
+    for n_deployments in [40, 600] {
+        let topology = analyze_text(&synthetic(n_deployments, 3, 12, 3));
+        let first = build_scene(&topology, View::Cluster, &Filter::default());
+        let scale = |topology: &Topology, replicas| {
+            let mut edited = topology.clone();
+            whatif::apply(
+                &mut edited,
+                &Mutation::ScaleWorkload {
+                    namespace: "team-001".into(),
+                    name: "app-00004".into(),
+                    replicas,
+                },
+            )
+            .expect("the scale applies");
+            edited
+        };
+        let emptied = scale(&topology, 0);
+        let shrunk = build_scene_after(&emptied, View::Cluster, &Filter::default(), Some(&first));
+        let refilled = scale(&emptied, 3);
+        let back = build_scene_after(&refilled, View::Cluster, &Filter::default(), Some(&shrunk));
+        let node_places = |scene: &Scene| -> Vec<(String, f64, f64)> {
+            scene
+                .shapes
+                .iter()
+                .filter(|s| s.id.starts_with("node:"))
+                .map(|s| (s.id.clone(), s.rect.x, s.rect.y))
+                .collect()
+        };
+        assert_eq!(node_places(&shrunk), node_places(&first), "{n_deployments}");
+        assert_eq!(node_places(&back), node_places(&first), "{n_deployments}");
+        assert_no_overlaps(&shrunk);
+        assert_no_overlaps(&back);
+    }
 }
