@@ -252,7 +252,13 @@ pub async fn apply_pausable(
     }
     let past = mutation.past_tense();
     topology.what_if.pending = Some(past.clone());
-    let result = apply_mutation(topology, mutation);
+    let result = match apply_mutation(topology, mutation) {
+        Ok((mut report, Some(change))) => {
+            report.resolution = change.finish(topology, pause).await;
+            Ok(report)
+        }
+        applied => applied.map(|(report, _)| report),
+    };
     if let Ok(WhatIfReport {
         resolution: Resolution::Full,
         ..
@@ -567,42 +573,51 @@ fn attribute_diagnostics(topology: &mut Topology) {
     topology.what_if = log;
 }
 
+/// Applies `mutation`, but for the pods it changed, which it leaves to
+/// [`PodChange::finish`] (pausable, unlike this).
 fn apply_mutation(
     topology: &mut Topology,
     mutation: &Mutation,
-) -> Result<WhatIfReport, WhatIfError> {
-    match mutation {
+) -> Result<(WhatIfReport, Option<PodChange>), WhatIfError> {
+    let pods = |applied: Result<(WhatIfReport, PodChange), WhatIfError>| {
+        applied.map(|(report, change)| (report, Some(change)))
+    };
+    let applied = match mutation {
         Mutation::DeletePod { namespace, name } => {
-            delete_pod(topology, namespace, name, Replacement::NotReady)
+            return pods(delete_pod(topology, namespace, name, Replacement::NotReady))
         }
         Mutation::KillPod { namespace, name } => {
-            delete_pod(topology, namespace, name, Replacement::Ready)
+            return pods(delete_pod(topology, namespace, name, Replacement::Ready))
         }
         Mutation::MarkPodNotReady { namespace, name } => {
-            edit_pod(topology, namespace, name, "not ready", |pod| {
+            return pods(edit_pod(topology, namespace, name, "not ready", |pod| {
                 pod.ready = false
-            })
+            }))
         }
         Mutation::MarkPodReady { namespace, name } => {
-            edit_pod(topology, namespace, name, "ready", |pod| {
+            return pods(edit_pod(topology, namespace, name, "ready", |pod| {
                 pod.ready = !pod.ips.is_empty() && !pod.phase.is_terminal()
-            })
+            }))
         }
         Mutation::MarkPodTerminating { namespace, name } => {
-            edit_pod(topology, namespace, name, "terminating", |pod| {
+            return pods(edit_pod(topology, namespace, name, "terminating", |pod| {
                 pod.terminating = true
-            })
+            }))
         }
         Mutation::CordonNode { name } => cordon(topology, name, true),
         Mutation::UncordonNode { name } => cordon(topology, name, false),
-        Mutation::DrainNode { name } => drain(topology, name),
-        Mutation::FailNode { name } => set_node_health(topology, name, NodeHealth::Failed),
-        Mutation::RecoverNode { name } => set_node_health(topology, name, NodeHealth::Recovered),
+        Mutation::DrainNode { name } => return pods(drain(topology, name)),
+        Mutation::FailNode { name } => {
+            return pods(set_node_health(topology, name, NodeHealth::Failed))
+        }
+        Mutation::RecoverNode { name } => {
+            return pods(set_node_health(topology, name, NodeHealth::Recovered))
+        }
         Mutation::ScaleWorkload {
             namespace,
             name,
             replicas,
-        } => scale(topology, namespace, name, *replicas),
+        } => return pods(scale(topology, namespace, name, *replicas)),
         Mutation::SetServiceType {
             namespace,
             name,
@@ -768,7 +783,8 @@ fn apply_mutation(
                 Resolution::Full,
             ))
         }
-    }
+    };
+    applied.map(|report| (report, None))
 }
 
 /// The Route of `kind` named `namespace/name` in the model, for the Gateway API edits.
@@ -881,7 +897,7 @@ fn delete_pod(
     namespace: &str,
     name: &str,
     replacement: Replacement,
-) -> Result<WhatIfReport, WhatIfError> {
+) -> Result<(WhatIfReport, PodChange), WhatIfError> {
     let position = find_pod(topology, namespace, name)?;
     let mut change = PodChange::new();
     let pod = topology.cluster.pods[position].clone();
@@ -918,7 +934,8 @@ fn delete_pod(
             first.key()
         ));
     }
-    let resolution = change.finish(topology);
+    // `apply_pausable` works the change in and says how it resolved.
+    let resolution = Resolution::Nothing;
     let mut result = report(description, resolution);
     result.removed_pods.push(pod.key());
     result.created_pods = created.iter().map(|(_, p)| p.key()).collect();
@@ -926,7 +943,7 @@ fn delete_pod(
         .iter()
         .map(|(gone, p)| (gone.clone(), p.key()))
         .collect();
-    Ok(result)
+    Ok((result, change))
 }
 
 fn edit_pod(
@@ -935,14 +952,15 @@ fn edit_pod(
     name: &str,
     what: &str,
     edit: impl Fn(&mut ClusterPod),
-) -> Result<WhatIfReport, WhatIfError> {
+) -> Result<(WhatIfReport, PodChange), WhatIfError> {
     let position = find_pod(topology, namespace, name)?;
     let mut change = PodChange::new();
     change.modify(topology, &[position], edit);
-    let resolution = change.finish(topology);
-    Ok(report(
-        format!("pod {namespace}/{name} marked {what}"),
-        resolution,
+    // `apply_pausable` works the change in and says how it resolved.
+    let resolution = Resolution::Nothing;
+    Ok((
+        report(format!("pod {namespace}/{name} marked {what}"), resolution),
+        change,
     ))
 }
 
@@ -969,7 +987,7 @@ fn cordon(
     Ok(report(format!("node {name} {verb}"), Resolution::Nothing))
 }
 
-fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfError> {
+fn drain(topology: &mut Topology, name: &str) -> Result<(WhatIfReport, PodChange), WhatIfError> {
     let node = find_node(topology, name)?;
     topology.cluster.nodes[node].unschedulable = true;
     if let Some(raw) = topology
@@ -1004,7 +1022,8 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
     let created: Vec<ClusterPod> = replaced.iter().map(|(_, p)| p.clone()).collect();
     change.remove(topology, &evicted);
     change.add(topology, created.clone());
-    let resolution = change.finish(topology);
+    // `apply_pausable` works the change in and says how it resolved.
+    let resolution = Resolution::Nothing;
     let mut result = report(
         format!(
             "node {name} drained: {} pods evicted, {} recreated elsewhere",
@@ -1019,7 +1038,7 @@ fn drain(topology: &mut Topology, name: &str) -> Result<WhatIfReport, WhatIfErro
         .iter()
         .map(|(gone, p)| (gone.clone(), p.key()))
         .collect();
-    Ok(result)
+    Ok((result, change))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1032,7 +1051,7 @@ fn set_node_health(
     topology: &mut Topology,
     name: &str,
     health: NodeHealth,
-) -> Result<WhatIfReport, WhatIfError> {
+) -> Result<(WhatIfReport, PodChange), WhatIfError> {
     let node = find_node(topology, name)?;
     let ready = health == NodeHealth::Recovered;
     topology.cluster.nodes[node].ready = ready;
@@ -1057,7 +1076,8 @@ fn set_node_health(
         pod.ready =
             ready && pod.phase == PodPhase::Running && !pod.ips.is_empty() && !pod.terminating;
     });
-    let resolution = change.finish(topology);
+    // `apply_pausable` works the change in and says how it resolved.
+    let resolution = Resolution::Nothing;
     let description = match health {
         NodeHealth::Failed => format!(
             "node {name} failed (NotReady): load balancers skip it and its {} pods are not ready",
@@ -1067,7 +1087,7 @@ fn set_node_health(
             format!("node {name} recovered: Ready again, with its running pods")
         }
     };
-    Ok(report(description, resolution))
+    Ok((report(description, resolution), change))
 }
 
 fn scale(
@@ -1075,7 +1095,7 @@ fn scale(
     namespace: &str,
     name: &str,
     replicas: u32,
-) -> Result<WhatIfReport, WhatIfError> {
+) -> Result<(WhatIfReport, PodChange), WhatIfError> {
     // The name may carry its kind, `Deployment/frontend`, to tell apart workloads of
     // different kinds that share a name.
     let (kind_filter, workload_name) = match KindRef::parse(name) {
@@ -1168,7 +1188,8 @@ fn scale(
     copy_and_change(&mut topology.manifests.workloads[position], |w| {
         w.replicas = replicas
     });
-    let resolution = change.finish(topology);
+    // `apply_pausable` works the change in and says how it resolved.
+    let resolution = Resolution::Nothing;
     let mut result = report(
         format!(
             "{workload_ref} in {namespace} scaled from {} to {replicas} replicas",
@@ -1178,7 +1199,7 @@ fn scale(
     );
     result.created_pods = created.iter().map(ClusterPod::key).collect();
     result.removed_pods = removed;
-    Ok(result)
+    Ok((result, change))
 }
 
 fn ordinal_of(pod_name: &str, set_name: &str) -> u64 {
@@ -1576,8 +1597,10 @@ impl PodChange {
         }
     }
 
-    /// Re-resolves the affected Services, or everything when a workload appeared or vanished.
-    fn finish(self, topology: &mut Topology) -> Resolution {
+    /// Re-resolves the affected Services, or everything when a workload appeared or
+    /// vanished, pausing between pods and between Services: at 100,000 pods a pod
+    /// removed near the start of the list renumbers the endpoints of most Services.
+    async fn finish(self, topology: &mut Topology, pause: &Pause<'_>) -> Resolution {
         if self.touched.is_empty() {
             return Resolution::Nothing;
         }
@@ -1594,7 +1617,7 @@ impl PodChange {
             return Resolution::Full;
         }
         if self.index_stale {
-            topology.pod_index = PodIndex::build(&topology.cluster.pods);
+            topology.pod_index = PodIndex::build_pausable(&topology.cluster.pods, pause).await;
         } else {
             if let Some(remap) = &self.remap {
                 topology.pod_index.remap(remap);
@@ -1609,6 +1632,7 @@ impl PodChange {
         if let Some(remap) = &self.remap {
             let moved = |old: Option<usize>| old.and_then(|old| remap.get(old).copied().flatten());
             for service in &mut topology.services {
+                pause.point().await;
                 // Copied only when one of its pods moved: the others stay shared
                 // with the topology the edit was made from (§13.11).
                 if service
