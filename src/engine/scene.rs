@@ -1751,23 +1751,22 @@ pub fn pack_nodes(
 }
 
 /// Places node boxes of `sizes` after an edit, given where each stood before
-/// (`previous`, in the same order, column by column): each box stays where it was,
-/// unless the box above it in its column now reaches into it, when it moves down
-/// just far enough to keep `BLOCK_GAP` below that box; a column moves right only as
-/// far as the widest box left of it needs (and never left of `x0`). So a box that
-/// shrank leaves its room empty, and one that grew moves only the boxes it
-/// pushes (§13.8).
+/// (`previous`, in the same order, column by column): each box keeps its place in
+/// its column, unless the box above it now reaches into it, when it moves down just
+/// far enough to keep `BLOCK_GAP` below that box. The first column stands at `x0`
+/// and each next one a `gutter` right of the widest box before it, as when packed;
+/// so the columns move only when a box grew or shrank in width, or the gutters or
+/// `x0` changed. A box that shrank in height leaves its room empty, and one that
+/// grew moves only the boxes it pushes (§13.8).
 pub fn settle_nodes(sizes: &[(f64, f64)], previous: &[Rect], x0: f64, gutter: f64) -> Vec<Rect> {
     let mut places = Vec::with_capacity(sizes.len());
-    // The left edge the current column had before, where it stands now, the
-    // lowest y its next box may take, and the right edges of the columns so far.
-    let (mut column_x, mut x, mut next_y) = (f64::NAN, x0, f64::MIN);
-    let (mut right_before, mut right) = (x0 - gutter, f64::MIN);
+    // The left edge the current column had before, where it stands now, the lowest
+    // y its next box may take, and the right edge of the columns so far.
+    let (mut column_x, mut x, mut next_y, mut right) = (f64::NAN, x0, f64::MIN, x0 - gutter);
     for (&(w, h), before) in sizes.iter().zip(previous) {
         if before.x != column_x {
-            right_before = right_before.max(right);
             column_x = before.x;
-            x = before.x.max(right_before + gutter);
+            x = right + gutter;
             next_y = f64::MIN;
         }
         let y = before.y.max(next_y);
