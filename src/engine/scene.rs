@@ -1757,8 +1757,21 @@ pub fn pack_nodes(
 /// and each next one a `gutter` right of the widest box before it, as when packed;
 /// so the columns move only when a box grew or shrank in width, or the gutters or
 /// `x0` changed. A box that shrank in height leaves its room empty, and one that
-/// grew moves only the boxes it pushes (§13.8).
-pub fn settle_nodes(sizes: &[(f64, f64)], previous: &[Rect], x0: f64, gutter: f64) -> Vec<Rect> {
+/// grew moves only the boxes it pushes (§13.8). `None` when the places before are
+/// not in that order (each column top to bottom, the columns left to right), as
+/// when the nodes were ordered afresh: then the boxes are packed anew.
+pub fn settle_nodes(
+    sizes: &[(f64, f64)],
+    previous: &[Rect],
+    x0: f64,
+    gutter: f64,
+) -> Option<Vec<Rect>> {
+    let in_order = previous
+        .windows(2)
+        .all(|pair| pair[0].x < pair[1].x || (pair[0].x == pair[1].x && pair[0].y < pair[1].y));
+    if !in_order {
+        return None;
+    }
     let mut places = Vec::with_capacity(sizes.len());
     // The left edge the current column had before, where it stands now, the lowest
     // y its next box may take, and the right edge of the columns so far.
@@ -1774,7 +1787,7 @@ pub fn settle_nodes(sizes: &[(f64, f64)], previous: &[Rect], x0: f64, gutter: f6
         next_y = y + h + BLOCK_GAP;
         right = right.max(x + w);
     }
-    places
+    Some(places)
 }
 
 /// Where the box of unscheduled pods goes: below the first column (classic), or in
@@ -1906,10 +1919,9 @@ async fn place_nodes(
         .previous
         .and_then(|previous| previous_places(topology, filter, &nodes, previous));
     let gutter = block_gutter(topology);
-    let places = match previous_places {
-        Some(previous) => settle_nodes(&sizes, &previous, x0, gutter),
-        None => pack_nodes(&sizes, x0, target_height, packing, gutter),
-    };
+    let places = previous_places
+        .and_then(|previous| settle_nodes(&sizes, &previous, x0, gutter))
+        .unwrap_or_else(|| pack_nodes(&sizes, x0, target_height, packing, gutter));
     let mut bottom: f64 = 0.0;
     for ((node, layout), place) in nodes.iter().zip(&layouts).zip(&places) {
         // A node holds about a hundred pods at most in a real cluster: a point per

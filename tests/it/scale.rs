@@ -7,8 +7,8 @@ use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
 use kubetopo::engine::lod::{self, Aggregate, Collapse, Level, TileKind, TILE_BELOW_ZOOM};
 use kubetopo::engine::scene::{
-    build_scene, build_scene_after, pack_islands, pack_nodes, Filter, GroupFlow, Packing, Rect,
-    Scene, Shape, View,
+    build_scene, build_scene_after, pack_islands, pack_nodes, settle_nodes, Filter, GroupFlow,
+    Packing, Rect, Scene, Shape, View,
 };
 use kubetopo::engine::spatial::SpatialIndex;
 use kubetopo::engine::whatif::{self, Mutation};
@@ -636,4 +636,56 @@ fn s13_8_scaling_down_and_back_moves_no_node_box() {
         assert_no_overlaps(&shrunk);
         assert_no_overlaps(&back);
     }
+}
+
+/// §13.8: `settle_nodes` keeps each box in its place and column, pushes down only
+/// what a grown box reaches, leaves a shrunk box's room empty, and stands each
+/// column a gutter right of the widest box before it. Places that are not column by
+/// column (the nodes ordered afresh) are not settled.
+#[test]
+fn s13_8_settled_node_boxes_keep_their_places() {
+    let rect = |x, y, h| Rect { x, y, w: 250.0, h };
+    // Two columns of two boxes: x 100 and 380 (a gutter of 30), 16 units apart.
+    let before = [
+        rect(100.0, 24.0, 100.0),
+        rect(100.0, 140.0, 100.0),
+        rect(380.0, 24.0, 100.0),
+        rect(380.0, 140.0, 100.0),
+    ];
+    let settle = |sizes: &[(f64, f64)]| settle_nodes(sizes, &before, 100.0, 30.0).unwrap();
+    let same = [(250.0, 100.0); 4];
+    assert_eq!(settle(&same), before.to_vec());
+    // The first box grows by 30: the one below it moves down 30; the others stay.
+    let grown = settle(&[
+        (250.0, 130.0),
+        (250.0, 100.0),
+        (250.0, 100.0),
+        (250.0, 100.0),
+    ]);
+    assert_eq!(grown[1], rect(100.0, 170.0, 100.0));
+    assert_eq!(grown[2..], before[2..]);
+    // It shrinks by 50: nothing moves.
+    let shrunk = settle(&[
+        (250.0, 50.0),
+        (250.0, 100.0),
+        (250.0, 100.0),
+        (250.0, 100.0),
+    ]);
+    assert_eq!(shrunk[1..], before[1..]);
+    // The second box gets a second column of groups (245 wider): the next column
+    // stands a gutter right of it.
+    let wider = settle(&[
+        (250.0, 100.0),
+        (495.0, 100.0),
+        (250.0, 100.0),
+        (250.0, 100.0),
+    ]);
+    assert_eq!((wider[2].x, wider[3].x), (625.0, 625.0));
+    assert_eq!((wider[2].y, wider[3].y), (24.0, 140.0));
+    // A wider gutter (the input has NetworkPolicies now) moves the second column.
+    let policy_room = settle_nodes(&same, &before, 100.0, 90.0).unwrap();
+    assert_eq!(policy_room[2].x, 440.0);
+    // Not column by column: packed afresh instead.
+    let shuffled = [before[0], before[2], before[1], before[3]];
+    assert_eq!(settle_nodes(&same, &shuffled, 100.0, 30.0), None);
 }
