@@ -99,6 +99,50 @@ fn keep_in_sight(event: &leptos::ev::MouseEvent) {
     });
 }
 
+/// Runs `change`, which may add rows to the counter tables, and keeps the control
+/// that has the focus in the details pane where it was on screen: a flow row or an
+/// Undo the user is on does not slide down, or out of the pane, as new Services
+/// get traffic (issue #10, point 8). The browser's scroll anchoring does this only
+/// once the pane is scrolled, not at its top.
+///
+/// The pane is scrolled once the tables are drawn again, before the frame is
+/// painted: the signals' effects run as tasks queued when `change` sets them, and
+/// the task queued here runs after them.
+pub fn keeping_focus_in_place(change: impl FnOnce()) {
+    let focused = document().active_element().and_then(|element| {
+        let body = element.closest(".details-body").ok().flatten()?;
+        let now = element.get_bounding_client_rect().top();
+        // The pane scrolls by whole pixels: kept to where the control stood before
+        // the last change, unless the user has moved it since, so that the
+        // roundings do not add up.
+        let top = KEPT_AT.with_borrow(|kept| match kept {
+            Some((kept, top)) if *kept == element && (now - top).abs() < 1.0 => *top,
+            _ => now,
+        });
+        Some((element, body, top))
+    });
+    change();
+    let Some((element, body, top)) = focused else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        if !element.is_connected() {
+            return;
+        }
+        let moved = element.get_bounding_client_rect().top() - top;
+        if moved.abs() >= 0.5 {
+            body.set_scroll_top(body.scroll_top() + moved.round() as i32);
+        }
+        KEPT_AT.set(Some((element, top)));
+    });
+}
+
+thread_local! {
+    /// The control [`keeping_focus_in_place`] kept last, and where.
+    static KEPT_AT: std::cell::RefCell<Option<(web_sys::Element, f64)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// A table of counters, one row per Service or node: `data-testid=test_id` and
 /// `data-key`, `data-delivered`, `data-dropped`, `data-rejected`, `data-redirected`
 /// and `data-answered` on each row.

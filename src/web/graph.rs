@@ -21,7 +21,7 @@ use crate::engine::highlight::{self, Highlight, StepDirection};
 use crate::engine::lod::{self, Collapse, Level, Tile};
 use crate::engine::pause::Pause;
 use crate::engine::positions::Positions;
-use crate::engine::scene::{self, build_scene_after, build_scene_pausable, IdKind, Scene, View};
+use crate::engine::scene::{self, build_scene_after, build_scene_pausable, Scene, View};
 use crate::engine::scene_motion::{scene_motion_pausable, SceneMotion};
 use crate::engine::spatial::SpatialIndex;
 use crate::engine::Topology;
@@ -248,7 +248,7 @@ pub fn Graph() -> impl IntoView {
         }
     });
     provide_context(scene);
-    let shape_counts = Memo::new(move |_| scene.with(|build| count_shapes(&build.scene)));
+    let shape_counts = Memo::new(move |_| scene.with(|build| build.scene.counts()));
     let trace_overlay = super::trace_overlay::overlay(scene);
     let markup_ref = NodeRef::<leptos::svg::G>::new();
     let viewport = state.viewport;
@@ -1306,9 +1306,9 @@ pub fn Graph() -> impl IntoView {
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
             <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
                 data-version=move || scene.get().version.to_string()
-                data-services=move || shape_counts.get().0.to_string()
-                data-pods=move || shape_counts.get().1.to_string()
-                data-nodes=move || shape_counts.get().2.to_string()>
+                data-services=move || shape_counts.get().services.to_string()
+                data-pods=move || shape_counts.get().pods.to_string()
+                data-nodes=move || shape_counts.get().nodes.to_string()>
                 <g transform=transform>
                     <g node_ref=markup_ref></g>
                 </g>
@@ -1414,21 +1414,6 @@ fn zoom_to(
         ty: h / 2.0 - y * k,
         k,
     });
-}
-
-/// How many Services, pods and nodes the scene draws, in one pass (at 100,000
-/// pods a pass is 15 ms); the Pending box is not a node.
-fn count_shapes(scene: &Scene) -> (usize, usize, usize) {
-    let mut counts = (0, 0, 0);
-    for shape in &scene.shapes {
-        match scene::id_kind(&shape.id) {
-            Some(IdKind::Service) => counts.0 += 1,
-            Some(IdKind::Pod) => counts.1 += 1,
-            Some(IdKind::Node) if shape.id != scene::UNSCHEDULED_NODE_ID => counts.2 += 1,
-            _ => {}
-        }
-    }
-    counts
 }
 
 /// The SVG elements of the scene on screen, by position, and the highlight they

@@ -850,12 +850,14 @@ fn draw_frame(
         if let Some((counters, recent)) =
             with_simulator(|simulator| (simulator.counters(), recent_rows(simulator)))
         {
-            traffic.counters.set(counters);
-            if traffic.recent_held.get_value() == (false, false)
-                && traffic.recent.with_untracked(|shown| *shown != recent)
-            {
-                traffic.recent.set(recent);
-            }
+            super::flows::keeping_focus_in_place(|| {
+                traffic.counters.set(counters);
+                if traffic.recent_held.get_value() == (false, false)
+                    && traffic.recent.with_untracked(|shown| *shown != recent)
+                {
+                    traffic.recent.set(recent);
+                }
+            });
         }
     }
 }

@@ -3,7 +3,10 @@
 
 use kubetopo::engine::config::Config;
 use kubetopo::engine::ingest::SourceFile;
-use kubetopo::engine::scene::{build_scene, to_svg, Filter, Scene, ShapeKind, View};
+use kubetopo::engine::scene::{
+    build_scene, id_kind, to_svg, Filter, IdKind, Scene, ShapeCounts, ShapeKind, View,
+    UNSCHEDULED_NODE_ID,
+};
 use kubetopo::engine::{analyze, Topology};
 
 fn corpus(name: &str) -> String {
@@ -410,4 +413,61 @@ fn a_scene_sheds_its_shape_index_in_steps() {
     assert_eq!(steps, n_shapes.div_ceil(10));
     assert!(scene.shape(&first).is_none());
     assert!(!scene.shed_index(10));
+}
+
+/// The Services, pods and nodes a scene draws, counted by walking its shapes: what
+/// `Scene::counts` keeps as the shapes are pushed. The box of pods no node takes
+/// is not a node.
+fn walked_counts(scene: &Scene) -> ShapeCounts {
+    let mut counts = ShapeCounts::default();
+    for shape in &scene.shapes {
+        match id_kind(&shape.id) {
+            Some(IdKind::Service) => counts.services += 1,
+            Some(IdKind::Pod) => counts.pods += 1,
+            Some(IdKind::Node) if shape.id != UNSCHEDULED_NODE_ID => counts.nodes += 1,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// §13: the page shows how many Services, pods and nodes the picture draws from
+/// `Scene::counts`, kept while the scene is built: it matches a walk of the
+/// shapes in both views, for a part of a scene (a focus), and with pods that no
+/// node takes.
+#[test]
+fn a_scene_counts_the_services_pods_and_nodes_it_draws() {
+    let pending = "apiVersion: v1\nkind: Pod\nmetadata: {name: stuck, namespace: default, labels: {app: web}}\nspec:\n  nodeSelector: {disk: none-has-this}\n  containers: [{name: c, image: nginx}]\n";
+    let with_pending = topology(&[
+        ("online-boutique.yaml", corpus("online-boutique.yaml")),
+        ("pending.yaml", pending.to_string()),
+    ]);
+    for topology in [boutique(), with_pending] {
+        for view in [View::Cluster, View::Logical] {
+            let scene = build_scene(&topology, view, &Filter::default());
+            let counts = scene.counts();
+            assert_eq!(counts, walked_counts(&scene), "{view:?}");
+            assert_eq!(counts.services, topology.services.len(), "{view:?}");
+            if view == View::Cluster {
+                assert_eq!(counts.pods, topology.cluster.pods.len());
+                assert_eq!(counts.nodes, topology.cluster.nodes.len());
+            }
+            let part: Vec<_> = scene.shapes.iter().step_by(3).cloned().collect();
+            let part = Scene::from_parts(scene.width, scene.height, part, Vec::new());
+            assert_eq!(part.counts(), walked_counts(&part), "{view:?}");
+        }
+    }
+    let scene = build_scene(
+        &topology(&[("pending.yaml", pending.to_string())]),
+        View::Cluster,
+        &Filter::default(),
+    );
+    assert!(
+        scene
+            .shapes
+            .iter()
+            .any(|shape| shape.id == UNSCHEDULED_NODE_ID),
+        "the pod no node takes has its box"
+    );
+    assert_eq!(scene.counts().pods, 1);
 }

@@ -328,3 +328,44 @@ test('keyboard: Tab reaches each what-if edit\'s Undo, and Enter undoes that edi
   await expect(app.shape('node:node-3')).not.toHaveClass(/cordoned/);
   await app.assertClean();
 });
+
+test('a control with the focus stays where it is on screen while the counter tables above it grow', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  // Paused, then a sample: its counters start empty and stay so until Play.
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('play')).toHaveText('Play');
+  await page.getByTestId('samples').selectOption('guestbook');
+  await expect(app.shape('svc:default/frontend')).toBeVisible();
+  await expect(page.getByTestId('endpoint-counter')).toHaveCount(0);
+  await expect(page.getByTestId('service-counter')).toHaveCount(0);
+  // "Reset to the manifests" lies below the endpoints' counters; the pane is at
+  // its top, where the browser's own scroll anchoring does nothing.
+  const reset = page.getByTestId('reset');
+  await reset.scrollIntoViewIfNeeded();
+  await reset.focus();
+  const at = () => reset.evaluate((element) => element.getBoundingClientRect().top);
+  // Play, without taking the focus from the button.
+  await page.getByTestId('play').dispatchEvent('click');
+  await expect(page.getByTestId('play')).toHaveText('Pause');
+  // Where it stands once the traffic controls have taken their new size (Pause is
+  // wider than Play): the same twice running.
+  let before = await at();
+  await expect.poll(async () => {
+    const now = await at();
+    const settled = now === before;
+    before = now;
+    return settled;
+  }, POLL).toBe(true);
+  const rowsThen = await page.getByTestId('endpoint-counter').count();
+  // Rows come as connections reach new endpoints and Services: the focused button
+  // does not move.
+  await expect.poll(() => page.getByTestId('endpoint-counter').count(), POLL).toBeGreaterThan(rowsThen + 1);
+  await expect.poll(() => page.getByTestId('service-counter').count(), POLL).toBeGreaterThan(0);
+  await expect(reset).toBeFocused();
+  expect(Math.abs((await at()) - before), 'the focused button stayed where it was').toBeLessThan(1);
+  await expectInSight(reset);
+  await app.screenshot('explain-gaps-focus-kept-1024x768');
+  await app.assertClean();
+});
