@@ -61,7 +61,7 @@ pub fn infer_dependencies(
         }
         for container in &pod.spec.containers {
             for hint in &container.address_hints {
-                for (host, port) in candidate_addresses(&hint.value) {
+                for (host, port) in candidate_addresses(&hint.value, hint.declared) {
                     let Some((service, member)) =
                         lookup(&host, &pod.namespace, cluster_domain, services, &by_key)
                     else {
@@ -170,8 +170,9 @@ pub fn lookup<'s>(
 /// Pulls `host[:port]` candidates out of a value: URLs, `host:port`, and
 /// comma or space separated lists of either. Bare words without a port are only
 /// taken when they look like a cluster name (contain `.svc`), to avoid matching
-/// ordinary words.
-pub fn candidate_addresses(value: &str) -> Vec<(String, Option<i64>)> {
+/// ordinary words, or when the value is a list of calls the user declared
+/// (`bare_names`, §6.1).
+pub fn candidate_addresses(value: &str, bare_names: bool) -> Vec<(String, Option<i64>)> {
     let mut found = Vec::new();
     for token in value.split([',', ' ', ';', '\t', '\n']) {
         let token = token.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -200,7 +201,7 @@ pub fn candidate_addresses(value: &str) -> Vec<(String, Option<i64>)> {
         {
             continue;
         }
-        if port.is_none() && !had_scheme && !host.contains(".svc") {
+        if port.is_none() && !had_scheme && !host.contains(".svc") && !bare_names {
             continue;
         }
         found.push((host.to_string(), port));
@@ -215,22 +216,22 @@ mod tests {
     #[test]
     fn candidates_from_values() {
         assert_eq!(
-            candidate_addresses("productcatalogservice:3550"),
+            candidate_addresses("productcatalogservice:3550", false),
             vec![("productcatalogservice".into(), Some(3550))]
         );
         assert_eq!(
-            candidate_addresses("http://cart.ns.svc.cluster.local:7070/x"),
+            candidate_addresses("http://cart.ns.svc.cluster.local:7070/x", false),
             vec![("cart.ns.svc.cluster.local".into(), Some(7070))]
         );
         assert_eq!(
-            candidate_addresses("cache.shop:6379"),
+            candidate_addresses("cache.shop:6379", false),
             vec![("cache.shop".into(), Some(6379))]
         );
         assert_eq!(
-            candidate_addresses("--addr=redis:6379"),
+            candidate_addresses("--addr=redis:6379", false),
             vec![("redis".into(), Some(6379))]
         );
-        assert!(candidate_addresses("true").is_empty());
-        assert!(candidate_addresses("10.0.0.1:80").is_empty());
+        assert!(candidate_addresses("true", false).is_empty());
+        assert!(candidate_addresses("10.0.0.1:80", false).is_empty());
     }
 }

@@ -408,10 +408,14 @@ fn read_object(
             });
         }
         "Pod" => {
-            let spec = reader
+            let mut spec = reader
                 .map(root, "spec", FieldPath::new("spec"))
                 .map(|spec| read_pod_spec(&mut reader, spec, FieldPath::new("spec")))
                 .unwrap_or_default();
+            add_declared_calls(
+                &mut spec,
+                meta.annotations.get(CALLS_ANNOTATION).map(String::as_str),
+            );
             let status = reader
                 .map(root, "status", FieldPath::new("status"))
                 .map(|status| read_pod_status(&mut reader, status))
@@ -1032,6 +1036,7 @@ fn read_container(
             container.address_hints.push(AddressHint {
                 evidence: format!("env {name}"),
                 value: value.to_string(),
+                declared: false,
             });
         }
     }
@@ -1044,10 +1049,27 @@ fn read_container(
             container.address_hints.push(AddressHint {
                 evidence: format!("{key}[{index}]"),
                 value: arg,
+                declared: false,
             });
         }
     }
     container
+}
+
+/// The annotation by which a pod names the Services it calls that its containers'
+/// env and args do not (§6.1).
+pub const CALLS_ANNOTATION: &str = "kubetopo.dev/calls";
+
+/// Gives the pod's declared calls (§6.1) to its first container, as one more
+/// place that names addresses.
+fn add_declared_calls(spec: &mut PodSpec, calls: Option<&str>) {
+    if let (Some(calls), Some(container)) = (calls, spec.containers.first_mut()) {
+        container.address_hints.push(AddressHint {
+            evidence: format!("annotation {CALLS_ANNOTATION}"),
+            value: calls.to_string(),
+            declared: true,
+        });
+    }
 }
 
 fn read_pod_spec(reader: &mut Reader, spec: &YamlNode, path: FieldPath) -> PodSpec {
@@ -1291,10 +1313,15 @@ fn read_workload(
             let labels = metadata
                 .map(|m| reader.labels(m, "labels", template_path.key("metadata.labels")))
                 .unwrap_or_default();
-            let pod_spec = reader
+            let mut pod_spec = reader
                 .map(template, "spec", template_path.key("spec"))
                 .map(|s| read_pod_spec(reader, s, template_path.key("spec")))
                 .unwrap_or_default();
+            let calls = metadata
+                .and_then(|m| m.get("annotations"))
+                .and_then(|annotations| annotations.get(CALLS_ANNOTATION))
+                .and_then(YamlNode::as_str);
+            add_declared_calls(&mut pod_spec, calls);
             PodTemplate {
                 labels,
                 spec: Arc::new(pod_spec),

@@ -191,9 +191,12 @@ pub struct Probe {
 /// A string a container carries that may name a Service: an env value or an argument.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddressHint {
-    /// `env FOO` or `args[2]`.
+    /// `env FOO`, `args[2]` or `annotation kubetopo.dev/calls`.
     pub evidence: String,
     pub value: String,
+    /// Declared by the user rather than read from what the container is told
+    /// (§6.1): a bare Service name counts too.
+    pub declared: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -74,16 +74,14 @@ fn Overview() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <h2>"Overview"</h2>
-        <p class="hint">"Click an object in the graph to see its details. Keys: / search, f fit, Esc clear, arrows move, e (or E) reads its edges."</p>
+        <p class="hint" inner_html=super::template_markup("kt-overview-hint")></p>
         <super::policies::PoliciesPanel />
         // Drawn again for each analysis, with the panel.
         {state
             .topology
             .with_untracked(|t| !t.value.ingresses.is_empty())
             .then(|| view! { <h3>"Gateway API"</h3> {migration_block(None, state)} })}
-        <p class="hint credits" data-testid="credits">
-            "Demo and samples: Online Boutique (GoogleCloudPlatform/microservices-demo), guestbook (kubernetes/examples) and the ingress-nginx controller (kubernetes/ingress-nginx), each Apache-2.0, copied unchanged; the other samples, and the app behind that controller, are written for kubetopo."
-        </p>
+        <p class="hint credits" data-testid="credits" inner_html=super::template_markup("kt-credits")></p>
     }
 }
 

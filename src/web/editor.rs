@@ -690,7 +690,7 @@ pub fn Editor() -> impl IntoView {
                     </div>
                 </div>
                 <textarea node_ref=textarea_ref data-testid="editor" aria-label="Kubernetes manifests (YAML or JSON)" spellcheck="false" autocomplete="off" wrap="off"
-                    placeholder="Paste manifests here: multi-document YAML, JSON, a kubectl List, or Helm output. Or drop files."
+                    placeholder=super::template_markup("kt-editor-placeholder")
                     on:beforeinput=on_beforeinput on:input=on_input on:paste=on_paste on:scroll=on_scroll></textarea>
             </div>
             <DiagnosticsList />

@@ -169,7 +169,7 @@ fn counter_table(
         .collect_view();
     view! {
         <table class="compact counters">
-            <thead><tr><th>{heading}</th><th title="Delivered to a pod">"Delivered"</th><th title="Dropped: no answer">"Dropped"</th><th title="Rejected: refused">"Rejected"</th><th title="Redirected: a Gateway's 3xx">"Redirected"</th><th title="Answered by a Gateway itself: a CORS preflight">"Answered"</th></tr></thead>
+            <thead><tr inner_html=format!("<th>{heading}</th>{}", super::template_markup("kt-counter-columns"))></tr></thead>
             <tbody>{rows}</tbody>
         </table>
         {(n_more > 0).then(|| view! { <p class="hint">{format!("… and {n_more} more without drops")}</p> })}

@@ -1616,22 +1616,13 @@ fn flip(elements: &[web_sys::Element], shown: &Positions, wanted: &Positions, at
     }
 }
 
-/// The legend's entries: static markup kept in `index.html` (`<template
-/// id="kt-legend">`), which the browser parses, rather than text in the wasm.
-fn legend_markup() -> String {
-    leptos::prelude::document()
-        .get_element_by_id("kt-legend")
-        .map(|template| template.inner_html())
-        .unwrap_or_default()
-}
-
 #[component]
 fn Legend() -> impl IntoView {
     let open = RwSignal::new(false);
     view! {
         <div class="legend" class:open=move || open.get()>
             <button type="button" aria-expanded=move || open.get().to_string() data-testid="legend-toggle" on:click=move |ev: leptos::ev::MouseEvent| { ev.stop_propagation(); open.update(|o| *o = !*o); }>"Legend"</button>
-            <dl inner_html=legend_markup()></dl>
+            <dl inner_html=super::template_markup("kt-legend")></dl>
         </div>
     }
 }

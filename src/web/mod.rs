@@ -90,6 +90,15 @@ pub(crate) fn attribute_around(target: Option<web_sys::EventTarget>, name: &str)
 
 /// Whether the user asked for less motion (`prefers-reduced-motion`), as the
 /// stylesheet's `--motion` says.
+/// Static markup kept in `index.html` as a `<template id=...>` (the legend, the
+/// Overview's text), which the browser parses, rather than text in the wasm.
+pub(crate) fn template_markup(id: &str) -> String {
+    leptos::prelude::document()
+        .get_element_by_id(id)
+        .map(|template| template.inner_html())
+        .unwrap_or_default()
+}
+
 fn motion_reduced() -> bool {
     let root = document().document_element();
     root.and_then(|root| window().get_computed_style(&root).ok().flatten())
@@ -214,7 +223,7 @@ fn App(
                     <button type="button" data-testid="tab-table" aria-pressed=move || (state.tab.get() == MainTab::Table).to_string() on:click=move |_| state.tab.set(MainTab::Table)>"Table"</button>
                 </nav>
                 <share::ShareButton />
-                <span class="privacy" title="kubetopo runs entirely in this page; a Content-Security-Policy forbids outside connections.">"Offline: nothing leaves your browser"</span>
+                <span class="privacy" title=template_markup("kt-privacy-title")>"Offline: nothing leaves your browser"</span>
             </header>
             <Notices />
             <main class="panes" class:resizable=!embed

@@ -170,7 +170,7 @@ pub fn Splitter(pane: Pane) -> impl IntoView {
             role="separator" tabindex="0" aria-orientation="vertical" aria-label=label
             data-testid=test_id
             aria-valuemin=move || whole(min()) aria-valuemax=move || whole(max()) aria-valuenow=move || whole(width())
-            title="Drag, or focus and use the arrow keys, to resize; Enter or double-click collapses or opens the pane"
+            title=super::template_markup("kt-splitter-title")
             on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
             on:pointerup=on_pointer_up on:pointercancel=on_pointer_up
             on:dblclick=move |_| panes.update(|prefs, _| prefs.toggle(pane))

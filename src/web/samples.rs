@@ -28,7 +28,9 @@ pub const SAMPLES: &[Sample] = &[
     Sample {
         id: "guestbook",
         title: "Guestbook",
-        files: &["guestbook.yaml"],
+        // The upstream guestbook and the one annotation that names the Redis
+        // Services its frontend calls (§6.1).
+        files: &["guestbook-declared-calls.yaml"],
     },
     Sample {
         id: "ingress-nginx",

@@ -265,7 +265,7 @@ pub fn ShareButton() -> impl IntoView {
     };
     view! {
         <button type="button" class="share" data-testid="share" aria-busy=move || busy.get().to_string()
-            title="Copy a link to this view: the manifests, what the graph shows, the what-if edits and the traffic state. It opens as a new workspace."
+            title=super::template_markup("kt-share-title")
             on:click=on_click>"Share"</button>
     }
 }

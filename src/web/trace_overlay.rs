@@ -45,7 +45,7 @@ pub fn overlay(scene: Memo<SceneBuild>) -> Memo<Option<Arc<TraceOverlay>>> {
 pub fn PolicyToggle() -> impl IntoView {
     let traffic = expect_context::<TrafficState>();
     view! {
-        <label class="toggle" title="Draw the connections NetworkPolicies allow (solid) and deny (dashed, ×), and a shield on each workload: closed when isolated">
+        <label class="toggle" title=super::template_markup("kt-policies-title")>
             <input type="checkbox" data-testid="show-policies" prop:checked=move || traffic.policy_overlay.get()
                 on:change=move |ev| traffic.policy_overlay.set(event_target_checked(&ev)) />
             "Policies"

@@ -31,6 +31,7 @@ const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 /// without a snapshot here.
 const CORPUS_FILES: &[&str] = &[
     "gateway-canary.yaml",
+    "guestbook-declared-calls.yaml",
     "guestbook.yaml",
     "headless-statefulset.yaml",
     "ingress-nginx-app.yaml",
@@ -275,6 +276,46 @@ fn corpus_is_fully_covered() {
         found, CORPUS_FILES,
         "a corpus file was added or removed: give it a snapshot test here"
     );
+}
+
+/// guestbook-declared-calls: the guestbook as the web app's sample opens it, its
+/// frontend's pods declaring the Redis Services they call (§6.1), which the upstream
+/// manifests never name. Those two calls are its only dependencies; the rest is the
+/// upstream guestbook's.
+#[test]
+fn guestbook_declared_calls() {
+    let topology = check(
+        "guestbook-declared-calls",
+        &["guestbook-declared-calls.yaml"],
+    );
+    check_invariants(&topology);
+    let upstream = analyze(&[read("guestbook.yaml")], &Config::default());
+    assert_eq!(topology.services.len(), upstream.services.len());
+    assert_eq!(topology.cluster.pods.len(), upstream.cluster.pods.len());
+    let calls: Vec<(String, String, Option<i64>)> = topology
+        .dependencies
+        .iter()
+        .map(|d| (d.from.to_string(), d.to.to_string(), d.port))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (
+                "default/frontend".to_string(),
+                "default/redis-master".to_string(),
+                Some(6379)
+            ),
+            (
+                "default/frontend".to_string(),
+                "default/redis-replica".to_string(),
+                Some(6379)
+            ),
+        ]
+    );
+    assert!(topology
+        .dependencies
+        .iter()
+        .all(|d| d.evidence.starts_with("annotation kubetopo.dev/calls=")));
 }
 
 /// headless-statefulset: a headless Service governing a 3-replica StatefulSet, and a

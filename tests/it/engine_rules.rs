@@ -2236,6 +2236,110 @@ spec:
     );
 }
 
+/// §6.1: a pod declares the calls its manifests do not name with the annotation
+/// `kubetopo.dev/calls`, in its workload's pod template or a bare Pod's metadata;
+/// on the workload's own metadata it is not read. Entries are resolved as env
+/// values are, through the search path and with the same port rule, and a bare
+/// name counts, where in an env value it does not. An entry that names no Service
+/// gives nothing.
+#[test]
+fn s6_1_declared_calls_are_dependencies() {
+    let mut yaml = String::new();
+    for (namespace, name, port) in [
+        ("default", "cache", 6379),
+        ("default", "search", 9200),
+        ("data", "db", 5432),
+    ] {
+        yaml.push_str(&format!("---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec: {{selector: {{app: {name}}}, ports: [{{port: {port}}}]}}\n"));
+    }
+    yaml.push_str(
+        "\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {kubetopo.dev/calls: \"cache:6379, search db.data:5432 cache:9999 ghost\"}
+    spec:
+      containers:
+      - name: web
+        env: [{name: PEER, value: search}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  annotations: {kubetopo.dev/calls: \"http://search:9200/\"}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers: [{name: worker, image: busybox}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: both
+  annotations: {kubetopo.dev/calls: \"search:9200\"}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: both}}
+  template:
+    metadata:
+      labels: {app: both}
+      annotations: {kubetopo.dev/calls: cache}
+    spec:
+      containers: [{name: both, image: busybox}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  annotations: {kubetopo.dev/calls: db.data}
+spec:
+  containers: [{name: debug, image: busybox}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: plain}}
+  template:
+    metadata: {labels: {app: plain}}
+    spec:
+      containers: [{name: plain, env: [{name: PEER, value: search}]}]
+",
+    );
+    let topology = check(
+        &yaml,
+        &[
+            "dep default/web -> default/cache:6379 evidence=annotation kubetopo.dev/calls=cache:6379, search db.data:5432 cache:9999 ghost",
+            "dep default/web -> default/search:- evidence=annotation kubetopo.dev/calls=*",
+            "dep default/web -> data/db:5432 evidence=annotation kubetopo.dev/calls=*",
+            "dep default/both -> default/cache:- evidence=annotation kubetopo.dev/calls=cache",
+            "dep default/debug -> data/db:- evidence=annotation kubetopo.dev/calls=db.data",
+            "!dep default/worker *",
+            "!dep default/both -> default/search:*",
+            "!dep default/plain *",
+            "!dep default/web -> default/cache:9999 *",
+        ],
+    );
+    assert_eq!(
+        topology.dependencies.len(),
+        5,
+        "{:#?}",
+        topology.dependencies
+    );
+}
+
 /// §6: `<hostname>.<svc>.<ns>` names a member of a headless Service only when that
 /// Service has such an endpoint; otherwise the resolver moves on down the search path.
 #[test]

@@ -919,3 +919,40 @@ fn s9_the_ingress_nginx_samples_flows_take_each_path_to_its_own_service() {
         .collect();
     assert_eq!(labels, ["/", "/api"]);
 }
+
+/// §6.1, issue #10 ("each sample's default flows demonstrate its point"): the
+/// guestbook sample's frontend declares the Redis Services it calls, so its default
+/// flows are the app's own: clients to the frontend, and the frontend's pods to
+/// redis-master and redis-replica, each of which gets connections delivered.
+#[test]
+fn s6_1_the_guestbook_samples_flows_reach_redis_as_the_app_does() {
+    let topology = crate::common::samples(&["guestbook-declared-calls.yaml"]);
+    let mut simulator = Simulator::new(topology, SimConfig::default());
+    let labels: Vec<&str> = simulator
+        .flows()
+        .iter()
+        .filter(|f| f.origin == FlowOrigin::Dependency)
+        .map(|f| f.label.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "default/frontend → default/redis-master:6379",
+            "default/frontend → default/redis-replica:6379",
+        ]
+    );
+    for _ in 0..400 {
+        simulator.tick();
+    }
+    let counters = simulator.counters();
+    for redis in ["redis-master", "redis-replica"] {
+        let counts = counters
+            .per_service
+            .iter()
+            .find(|(service, _)| service.name == redis)
+            .map(|(_, counts)| *counts)
+            .unwrap_or_else(|| panic!("{redis} got no connection: {:?}", counters.per_service));
+        assert!(counts.delivered > 0, "{redis}: {counts:?}");
+        assert_eq!(counts.dropped + counts.rejected, 0, "{redis}: {counts:?}");
+    }
+}

@@ -14,6 +14,16 @@ test('the demo loads Online Boutique and draws every service, pod and node', asy
   await expect(page.getByRole('tab', { name: 'online-boutique.yaml' })).toBeVisible();
   await expect(page.getByTestId('credits')).toContainText('GoogleCloudPlatform/microservices-demo');
   await expect(page.getByTestId('credits')).toContainText('the app behind that controller, are written for kubetopo');
+  // The static text index.html keeps for the page (titles, a placeholder, the
+  // counters' columns) reaches it.
+  await expect(page.getByTestId('share')).toHaveAttribute('title', /^Copy a link to this view: .* It opens as a new workspace\.$/);
+  await expect(app.editor).toHaveAttribute('placeholder', /^Paste manifests here: /);
+  await expect(page.getByTestId('show-policies').locator('xpath=..')).toHaveAttribute('title', /deny \(dashed, ×\)/);
+  await expect(page.locator('.privacy')).toHaveAttribute('title', /Content-Security-Policy/);
+  await expect(page.getByTestId('splitter-editor')).toHaveAttribute('title', /^Drag, or focus /);
+  const columns = page.locator('.flows table.counters').first().locator('thead th');
+  await expect(columns).toHaveText(['Service', 'Delivered', 'Dropped', 'Rejected', 'Redirected', 'Answered']);
+  await expect(columns.nth(2)).toHaveAttribute('title', 'Dropped: no answer');
   await app.screenshot('demo');
   await app.assertClean();
 });

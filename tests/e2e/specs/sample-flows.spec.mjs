@@ -10,9 +10,10 @@
 // local-lb is covered by explain.spec.mjs ("drops: local-lb sends to every
 // NodePort and the LB"); the boutique demo's traffic by traffic.spec.mjs.
 //
-// What the default flows do not show (so nothing here pretends they do):
-// - guestbook: frontend → redis-master / redis-replica is not inferred (the pods
-//   only say GET_HOSTS_FROM=dns), so the Redis tier gets no traffic.
+// The guestbook's pods only say GET_HOSTS_FROM=dns, and its PHP app finds Redis by
+// name, so the sample declares those calls with the `kubetopo.dev/calls`
+// annotation (samples/guestbook-declared-calls.yaml, §6.1), and its flows reach the
+// Redis tier as the app does.
 //
 // The statefulset client's `curl http://web-0.nginx:80/` names one member's own
 // DNS record, so its flow reaches web-0 alone (§6).
@@ -255,6 +256,26 @@ test('guestbook: the NodePort frontend takes external traffic on any node and sp
   await expect(badges(page, 'capture').first()).toContainText('node');
   await expect(badges(page, 'dnat')).toContainText('DNAT');
   await app.screenshot('sample-flows-guestbook');
+  await app.assertClean();
+});
+
+test('guestbook: the frontend\'s pods call redis-master and redis-replica, as its annotation declares, and a call is traced to a Redis pod', async ({ page }) => {
+  const app = await openSample(page, 'guestbook', 'svc:default/frontend');
+  await expect(page.locator('[role=tab][aria-selected=true]')).toContainText('guestbook-declared-calls.yaml');
+  // The declared calls are dependency edges from the frontend's pods.
+  await expect(page.locator('.graph .edge.dependency')).not.toHaveCount(0);
+  await page.getByTestId('load').fill('2');
+  for (const redis of ['default/redis-master', 'default/redis-replica']) {
+    await expect.poll(async () => (await serviceCounts(page, redis)).delivered, { ...POLL, message: `${redis} gets connections` }).toBeGreaterThan(5);
+    const counts = await serviceCounts(page, redis);
+    expect(counts.dropped + counts.rejected).toBe(0);
+  }
+  expect(await deliveredTo(page, (key) => key.startsWith('default/redis-replica-'))).toBeGreaterThan(0);
+  // A call traced from the flow list: the ClusterIP is DNATed to a Redis pod.
+  await traceFromFlowList(page, 'default/frontend → default/redis-master:6379', 'delivered');
+  await expect(page.getByTestId('trace-verdict')).toContainText(/delivered to default\/redis-master-/);
+  await expect(hops(page, 'dnat')).toHaveCount(1);
+  await app.screenshot('sample-flows-guestbook-redis');
   await app.assertClean();
 });
 
