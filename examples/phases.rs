@@ -43,7 +43,12 @@ fn main() {
         engine::resolve::resolve_services(&manifests, &cluster, &index, &config, &mut diagnostics);
     eprintln!("resolve: {:?}", t.elapsed());
     let t = Instant::now();
-    let deps = engine::deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
+    let deps = engine::deps::infer_dependencies(
+        &cluster,
+        &services,
+        &config.cluster_domain,
+        &mut diagnostics,
+    );
     eprintln!("deps: {:?} ({})", t.elapsed(), deps.len());
     let t = Instant::now();
     let gateway = engine::gateway::resolve_gateways(&manifests, &services, &mut diagnostics);

@@ -28,10 +28,15 @@ pub struct Dependency {
 
 /// Finds `host[:port]` references in container env values and args, and resolves
 /// each host through the pod's DNS search path (§6: `<ns>.svc.<zone> svc.<zone> <zone>`).
+///
+/// A call a pod declares (§6.1) that reaches no Service gets a warning in
+/// `diagnostics`: unlike an env value, the annotation says it names a Service, so a
+/// miss is a mistake.
 pub fn infer_dependencies(
     cluster: &Cluster,
     services: &[std::sync::Arc<ResolvedService>],
     cluster_domain: &str,
+    diagnostics: &mut Vec<super::diag::Diagnostic>,
 ) -> Vec<Dependency> {
     let by_key: BTreeMap<(&str, &str), usize> = services
         .iter()
@@ -64,17 +69,19 @@ pub fn infer_dependencies(
                 for (host, port) in candidate_addresses(&hint.value, hint.declared) {
                     let Some((service, member)) =
                         lookup(&host, &pod.namespace, cluster_domain, services, &by_key)
+                            .filter(|(service, _)| exposes(service, port))
                     else {
+                        if hint.declared {
+                            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                            let kind = pod.workload.as_ref().map_or("Pod", |w| w.kind.as_str());
+                            diagnostics.push(
+                                super::diag::Diagnostic::warning("declared-call-unresolved", format!("{host}{port}, in the annotation kubetopo.dev/calls, reaches no Service port from namespace {}, so the call is neither drawn nor sent. Write a Service's name (name.namespace in another namespace) and one of its ports.", pod.namespace))
+                                    .object(format!("{kind}/{}/{}", from.namespace, from.name))
+                                    .at(pod.source.clone()),
+                            );
+                        }
                         continue;
                     };
-                    if let Some(port) = port {
-                        if !service.ports.is_empty()
-                            && !service.ports.iter().any(|p| p.port == port)
-                            && service.service_type != super::model::ServiceType::ExternalName
-                        {
-                            continue;
-                        }
-                    }
                     // A workload talking to its own Service is not a dependency edge.
                     if service
                         .endpoints
@@ -107,6 +114,16 @@ pub fn infer_dependencies(
             .or_insert(dependency);
     }
     unique.into_values().collect()
+}
+
+/// Whether a call to `port` (any, when none is written) reaches `service`: one of its
+/// ports, or any port of an ExternalName Service or of one without ports.
+fn exposes(service: &ResolvedService, port: Option<i64>) -> bool {
+    port.is_none_or(|port| {
+        service.ports.is_empty()
+            || service.ports.iter().any(|p| p.port == port)
+            || service.service_type == super::model::ServiceType::ExternalName
+    })
 }
 
 /// Resolves a host name the way a pod's resolver would: with fewer than 5 dots

@@ -201,7 +201,12 @@ pub async fn resolve_topology_pausable(
     let ingresses = ingress::resolve_ingresses(&manifests, &cluster, &services, &mut diagnostics);
     let gateway = gateway::resolve_gateways(&manifests, &services, &mut diagnostics);
     pause.seam().await;
-    let dependencies = deps::infer_dependencies(&cluster, &services, &config.cluster_domain);
+    let dependencies = deps::infer_dependencies(
+        &cluster,
+        &services,
+        &config.cluster_domain,
+        &mut diagnostics,
+    );
     pause.seam().await;
     explain::explain_pausable(
         &manifests,

@@ -2240,8 +2240,9 @@ spec:
 /// `kubetopo.dev/calls`, in its workload's pod template or a bare Pod's metadata;
 /// on the workload's own metadata it is not read. Entries are resolved as env
 /// values are, through the search path and with the same port rule, and a bare
-/// name counts, where in an env value it does not. An entry that names no Service
-/// gives nothing.
+/// name counts, where in an env value it does not. An entry that reaches no
+/// Service, or no port of it, gives no dependency and a warning
+/// (`declared-call-unresolved`), which an env value that names nothing does not.
 #[test]
 fn s6_1_declared_calls_are_dependencies() {
     let mut yaml = String::new();
@@ -2330,6 +2331,12 @@ spec:
             "!dep default/both -> default/search:*",
             "!dep default/plain *",
             "!dep default/web -> default/cache:9999 *",
+            // A declared entry that reaches no Service, or no port of it, is a
+            // mistake the user can fix: one warning each, for the workload.
+            "diag warning declared-call-unresolved Deployment/default/web - @t.yaml#4:* cache:9999, in the annotation kubetopo.dev/calls, reaches no Service port from namespace default, *",
+            "diag warning declared-call-unresolved Deployment/default/web - @t.yaml#4:* ghost, in the annotation *",
+            "!diag * declared-call-unresolved Deployment/default/web * search*",
+            "!diag * declared-call-unresolved Deployment/default/plain *",
         ],
     );
     assert_eq!(
