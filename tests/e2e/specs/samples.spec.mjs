@@ -33,15 +33,15 @@ test('a sample that cannot be fetched is said, and the shown work stays', async 
   await app.paste(service('mine'));
   await expect(app.shape('svc:default/mine')).toBeVisible();
   await app.waitForSaved();
-  await page.route('**/samples/guestbook.yaml', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/samples/guestbook-declared-calls.yaml', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.getByTestId('samples').selectOption('guestbook');
-  await expect(page.getByTestId('sample-error')).toContainText('The sample "Guestbook" could not be loaded: samples/guestbook.yaml answered HTTP 404');
+  await expect(page.getByTestId('sample-error')).toContainText('The sample "Guestbook" could not be loaded: samples/guestbook-declared-calls.yaml answered HTTP 404');
   await expect(app.shape('svc:default/mine')).toBeVisible();
   expect(await app.editor.inputValue()).toBe(service('mine'));
   expect(await app.workspaceLabels()).toEqual([expect.stringMatching(/^My workspace · 1 file/)]);
   await app.screenshot('samples-fetch-failed');
   // The next try that works opens the sample, and the notice goes.
-  await page.unroute('**/samples/guestbook.yaml');
+  await page.unroute('**/samples/guestbook-declared-calls.yaml');
   await page.getByTestId('samples').selectOption('guestbook');
   await expect(app.shape('svc:default/frontend')).toBeVisible();
   await expect(page.getByTestId('sample-error')).toHaveCount(0);
