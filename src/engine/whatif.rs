@@ -574,7 +574,9 @@ fn attribute_diagnostics(topology: &mut Topology) {
 }
 
 /// Applies `mutation`, but for the pods it changed, which it leaves to
-/// [`PodChange::finish`] (pausable, unlike this).
+/// [`PodChange::finish`] (pausable, unlike this). An edit of pods reports
+/// `Resolution::Nothing` with its change; `apply_pausable` works the change in and
+/// puts how it resolved in the report.
 fn apply_mutation(
     topology: &mut Topology,
     mutation: &Mutation,
@@ -934,9 +936,7 @@ fn delete_pod(
             first.key()
         ));
     }
-    // `apply_pausable` works the change in and says how it resolved.
-    let resolution = Resolution::Nothing;
-    let mut result = report(description, resolution);
+    let mut result = report(description, Resolution::Nothing);
     result.removed_pods.push(pod.key());
     result.created_pods = created.iter().map(|(_, p)| p.key()).collect();
     result.replaced_pods = created
@@ -956,10 +956,11 @@ fn edit_pod(
     let position = find_pod(topology, namespace, name)?;
     let mut change = PodChange::new();
     change.modify(topology, &[position], edit);
-    // `apply_pausable` works the change in and says how it resolved.
-    let resolution = Resolution::Nothing;
     Ok((
-        report(format!("pod {namespace}/{name} marked {what}"), resolution),
+        report(
+            format!("pod {namespace}/{name} marked {what}"),
+            Resolution::Nothing,
+        ),
         change,
     ))
 }
@@ -1022,15 +1023,13 @@ fn drain(topology: &mut Topology, name: &str) -> Result<(WhatIfReport, PodChange
     let created: Vec<ClusterPod> = replaced.iter().map(|(_, p)| p.clone()).collect();
     change.remove(topology, &evicted);
     change.add(topology, created.clone());
-    // `apply_pausable` works the change in and says how it resolved.
-    let resolution = Resolution::Nothing;
     let mut result = report(
         format!(
             "node {name} drained: {} pods evicted, {} recreated elsewhere",
             evicted.len(),
             created.len()
         ),
-        resolution,
+        Resolution::Nothing,
     );
     result.removed_pods = evicted_keys.into_iter().collect();
     result.created_pods = created.iter().map(ClusterPod::key).collect();
@@ -1076,8 +1075,6 @@ fn set_node_health(
         pod.ready =
             ready && pod.phase == PodPhase::Running && !pod.ips.is_empty() && !pod.terminating;
     });
-    // `apply_pausable` works the change in and says how it resolved.
-    let resolution = Resolution::Nothing;
     let description = match health {
         NodeHealth::Failed => format!(
             "node {name} failed (NotReady): load balancers skip it and its {} pods are not ready",
@@ -1087,7 +1084,7 @@ fn set_node_health(
             format!("node {name} recovered: Ready again, with its running pods")
         }
     };
-    Ok((report(description, resolution), change))
+    Ok((report(description, Resolution::Nothing), change))
 }
 
 fn scale(
@@ -1188,14 +1185,12 @@ fn scale(
     copy_and_change(&mut topology.manifests.workloads[position], |w| {
         w.replicas = replicas
     });
-    // `apply_pausable` works the change in and says how it resolved.
-    let resolution = Resolution::Nothing;
     let mut result = report(
         format!(
             "{workload_ref} in {namespace} scaled from {} to {replicas} replicas",
             current.len()
         ),
-        resolution,
+        Resolution::Nothing,
     );
     result.created_pods = created.iter().map(ClusterPod::key).collect();
     result.removed_pods = removed;
