@@ -276,6 +276,9 @@ test('guestbook: the frontend\'s pods call redis-master and redis-replica, as it
   await expect(page.getByTestId('trace-verdict')).toContainText(/delivered to default\/redis-master-/);
   await expect(hops(page, 'dnat')).toHaveCount(1);
   await app.screenshot('sample-flows-guestbook-redis');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(page.getByTestId('trace-verdict-mark')).toBeVisible();
+  await app.screenshot('sample-flows-guestbook-redis-1024x768');
   await app.assertClean();
 });
 
