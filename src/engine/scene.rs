@@ -2501,8 +2501,13 @@ pub enum Tooltips {
 
 /// The scene as a standalone SVG document, styled like the web app.
 pub fn to_svg(scene: &Scene) -> String {
+    to_svg_styled(scene, &format!("<style>{SVG_STYLE}</style>"))
+}
+
+/// [`to_svg`] with its `<style>` element given: the web app's, read from its page.
+pub fn to_svg_styled(scene: &Scene, style: &str) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" font-family=\"system-ui, sans-serif\">\n<style>{SVG_STYLE}</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{}</svg>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" font-family=\"system-ui, sans-serif\">\n{style}\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n{}</svg>\n",
         svg_elements(scene, Tooltips::Embedded),
         w = scene.width,
         h = scene.height,
@@ -3023,8 +3028,10 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
-/// Colours shared with `public/style.css` (light theme).
-const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}.edge.rejected{stroke:#ef4444;stroke-dasharray:5 3}\
+/// Colours shared with `public/style.css` (light theme). The web app reads the
+/// same rules from `index.html` (the template `kt-svg-style`), so that the wasm
+/// does not carry them; a test keeps the two equal.
+pub const SVG_STYLE: &str = ".edge{fill:none;stroke:#94a3b8;stroke-width:1.2}.edge.dependency{stroke:#0d9488;stroke-width:1.4;stroke-dasharray:7 3 1.5 3}.edge.route{stroke:#0ea5e9}.edge.external,.edge.capture{stroke:#64748b}.edge.node-port.unhealthy{stroke:#ef4444;stroke-dasharray:3 3}.edge.not-ready{stroke:#f59e0b}.edge.terminating{stroke:#ef4444;stroke-dasharray:2 3}.edge.rejected{stroke:#ef4444;stroke-dasharray:5 3}\
 .shape rect{fill:#fff;stroke:#cbd5e1}.namespace>rect{fill:#f1f5f9;stroke:#cbd5e1;stroke-dasharray:4 3}.node>rect{fill:#f8fafc}.node.failed>rect{fill:#fee2e2;stroke:#ef4444}.node.cordoned>rect{stroke:#f59e0b;stroke-dasharray:6 3}.workload-group>rect{fill:none;stroke:none}\
 .service.cluster-ip>rect{stroke:#3b82f6}.service.node-port-type>rect{stroke:#10b981}.service.load-balancer-type>rect{stroke:#f97316;stroke-width:2}.service.external-name>rect{stroke:#a855f7;stroke-dasharray:5 3}.service.headless>rect{stroke:#64748b;stroke-dasharray:2 2}.service.no-endpoints>rect{fill:#fef2f2}\
 .pod.ready>rect{fill:#22c55e;stroke:#15803d}.pod.not-ready>rect{fill:#fbbf24;stroke:#b45309}.pod.terminating>rect{fill:#f87171;stroke:#b91c1c}.pod.pending>rect{fill:#e2e8f0}.ingress>rect{stroke:#0ea5e9}.gateway>rect{fill:#f0f9ff;stroke:#0ea5e9}.from-set>rect{stroke-dasharray:1.5 2}.rejected>rect,.unresolved>rect{stroke:#ef4444;stroke-dasharray:4 3}.load-balancer>rect{stroke:#f97316}.external>rect{fill:#f1f5f9}.workload>rect{stroke:#6366f1}\

@@ -610,12 +610,13 @@ impl Simulator {
     /// Applies a what-if mutation to the topology and re-resolves it. New connections
     /// follow the new topology from the next one on; packets in flight finish their
     /// path. Flows for newly exposed Services are appended; no flow is removed (one
-    /// whose target is gone now ends `unresolved`, which is the point).
+    /// whose target is gone now ends `unresolved`, which is the point), and a
+    /// denied flow follows its workload to another pod (§8.5).
     pub fn apply(&mut self, mutation: &Mutation) -> Result<WhatIfReport, WhatIfError> {
-        let report = whatif::apply(Arc::make_mut(&mut self.world.topology), mutation)?;
-        self.world.index = TraceIndex::build(&self.world.topology);
-        self.topology_changed();
-        self.add_new_flows();
+        let mut topology = Arc::clone(&self.world.topology);
+        let report = whatif::apply(Arc::make_mut(&mut topology), mutation)?;
+        let index = TraceIndex::build(&topology);
+        self.adopt_edited(topology, index);
         Ok(report)
     }
 
@@ -654,8 +655,57 @@ impl Simulator {
 
     /// [`Simulator::set_topology`] with the topology's index made already.
     pub fn set_topology_with_index(&mut self, topology: Arc<Topology>, index: TraceIndex) {
+        self.retarget_denied_flows(&topology);
         self.world = World { topology, index };
         self.topology_changed();
+    }
+
+    /// A denied flow (§8.5) goes to one pod of its destination workload. When the
+    /// new `topology` no longer has that pod (killed, evicted by a drain, scaled
+    /// away), the flow goes to a pod the workload has now, which the policies deny
+    /// alike, and its label names that pod. With no pod left it keeps its address,
+    /// and ends unresolved.
+    fn retarget_denied_flows(&mut self, topology: &Topology) {
+        let pod_at = |topology: &Topology, ip: &IpAddr| {
+            topology
+                .cluster
+                .pods
+                .iter()
+                .find(|pod| pod.ips.contains(ip))
+                .map(|pod| pod.key())
+        };
+        for state in &mut self.state.flows {
+            let flow = &mut state.flow;
+            let Destination::Address { ip, .. } = &mut flow.destination else {
+                continue;
+            };
+            if flow.origin != FlowOrigin::Denied {
+                continue;
+            }
+            let Some(gone) = pod_at(&self.world.topology, ip) else {
+                continue;
+            };
+            if pod_at(topology, ip).as_ref() == Some(&gone) {
+                continue;
+            }
+            let workload = self
+                .world
+                .topology
+                .cluster
+                .pods
+                .iter()
+                .find_map(|pod| (pod.key() == gone).then_some(pod.workload.as_ref()?));
+            let replacement = topology.cluster.pods.iter().find_map(|pod| {
+                let same = pod.namespace == gone.namespace && pod.workload.as_ref() == workload;
+                Some((pod, *pod.ips.first()?)).filter(|_| same && workload.is_some())
+            });
+            if let Some((pod, new_ip)) = replacement {
+                flow.label = flow
+                    .label
+                    .replacen(&gone.to_string(), &pod.key().to_string(), 1);
+                *ip = new_ip;
+            }
+        }
     }
 
     /// Forgets the traced paths, and the counts of pods that are gone: the

@@ -247,8 +247,9 @@ impl Placer {
     fn place(&mut self, point: (f64, f64), slot: usize, w: f64, h: f64, up: bool) -> ScreenMark {
         let point = self.screen.point(point);
         let inside = |x: f64| x.min(self.screen.width - w - 4.0).max(4.0);
-        let right = inside(point.0 + 10.0);
-        let left = inside(point.0 - 10.0 - w);
+        // Clear of a drop marker's ring (radius 9, and its stroke).
+        let right = inside(point.0 + 12.0);
+        let left = inside(point.0 - 12.0 - w);
         let y0 = point.1 - h / 2.0;
         // The nearest of the free places, right of the point first, then below;
         // above only within the layer.

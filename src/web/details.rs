@@ -19,10 +19,21 @@ use crate::engine::{export, lod};
 #[component]
 pub fn DetailsPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let body_ref = NodeRef::<leptos::html::Div>::new();
+    let shown = StoredValue::new(None::<String>);
     let body = move || {
         let topology = state.topology.get();
         let t = topology.value.clone();
-        match state.selection.get() {
+        let selected = state.selection.get();
+        // Another selection opens at the top of its details, not where the scroll
+        // through the one before stopped.
+        if shown.with_value(|shown| *shown != selected) {
+            shown.set_value(selected.clone());
+            if let Some(body) = body_ref.get_untracked() {
+                body.set_scroll_top(0);
+            }
+        }
+        match selected {
             None => view! { <Overview /> }.into_any(),
             Some(id) => object_details(&t, &id, state).into_any(),
         }
@@ -30,7 +41,7 @@ pub fn DetailsPanel() -> impl IntoView {
     view! {
         <aside class="details" aria-label="Details" data-testid="details">
             <super::trace_overlay::TracePanel />
-            <div class="details-body">
+            <div class="details-body" node_ref=body_ref>
                 <TileControls />
                 {body}
                 <super::traffic::TrafficPanel />
@@ -633,7 +644,7 @@ fn migration_block(ingress: Option<NamespacedName>, state: AppState) -> impl Int
         leptos::task::spawn_local(async move {
             note.set(match copied.await {
                 Ok(_) => "Copied.".into(),
-                Err(_) => "The clipboard refused it: select the text and copy it by hand.".into(),
+                Err(_) => super::template_markup("kt-clipboard-refused"),
             });
         });
     };

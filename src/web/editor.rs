@@ -258,10 +258,11 @@ pub fn Editor() -> impl IntoView {
         // A paste over all of the only file is a new input, not an edit of the old
         // one: it keeps nothing of its policy room (§13.1). So is a paste over all
         // of the text of a file of the untouched demo (not a paste that went into a
-        // new file beside it): the demo's other files go too, since
-        // its NetworkPolicies would only warn about a cluster they were not written
-        // for (issue #10). The demo is still in the samples menu. Its file's name
-        // goes too: it named the demo, not what was pasted.
+        // new file beside it): the demo's other files go too, since its
+        // NetworkPolicies would only warn about a cluster they were not written for
+        // (issue #10). The demo is still in the samples menu. Its file's name goes
+        // too: it named the demo, not what was pasted. The namespaces chosen, the
+        // search and the focus stay, as through any edit in the same workspace.
         if start == 0 && end == value.len() && (only_file || untouched && end > 0) {
             state.had_policies.set_value(false);
             if !only_file || untouched {

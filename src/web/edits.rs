@@ -210,7 +210,7 @@ async fn work_through(state: AppState, traffic: TrafficState, serial: u64) {
             refocus_undo(section, position);
         }
         SHOWING.set(true);
-        super::worker::show_edit(state, topology);
+        super::worker::show_edit(state, traffic, topology);
     }
 }
 

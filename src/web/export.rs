@@ -2,8 +2,9 @@
 //! analysis as JSON, and the graph as Mermaid or DOT, each downloaded as a file
 //! named after the workspace.
 //!
-//! Every export is the engine's: `scene::to_svg` of the scene on screen (the same
-//! markup as `kubetopo render`), `output::write_json` (the CLI's schema) and
+//! Every export is the engine's: `scene::to_svg_styled` of the scene on screen (the
+//! markup of `kubetopo render`, with the style `index.html` keeps for it),
+//! `output::write_json` (the CLI's schema) and
 //! `export::to_mermaid` / `to_dot`. The PNG is that SVG drawn by the browser into a
 //! canvas at twice its size. Nothing leaves the browser: files are handed over as
 //! `blob:` downloads, and the PNG's SVG is loaded as a `data:` image, which the
@@ -100,14 +101,12 @@ fn export_as(
     error: RwSignal<Option<String>>,
 ) -> Result<(), String> {
     let picture_name = |extension| export::file_name(workspace_name, Some(view), extension);
+    // The SVG's style is the page's copy of the engine's (`kt-svg-style`).
+    let svg = || scene::to_svg_styled(&build.scene, &super::template_markup("kt-svg-style"));
     match format {
-        Format::Svg => download_text(
-            &picture_name("svg"),
-            "image/svg+xml",
-            &scene::to_svg(&build.scene),
-        ),
+        Format::Svg => download_text(&picture_name("svg"), "image/svg+xml", &svg()),
         Format::Png => download_png(
-            scene::to_svg(&build.scene),
+            svg(),
             build.scene.width,
             build.scene.height,
             picture_name("png"),

@@ -56,7 +56,7 @@ pub fn FlowsPanel() -> impl IntoView {
             {services}
             {nodes}
             <h4>"Recent connections"</h4>
-            <p class="hint">"Newest first; click one to see its trace. The list holds still under the pointer."</p>
+            <p class="hint" inner_html=super::template_markup("kt-flows-hint")></p>
             <ul class="plain recent-flows" data-testid="flows"
                 on:pointerenter=move |_| traffic.recent_held.update_value(|held| held.0 = true)
                 on:pointerleave=move |_| traffic.recent_held.update_value(|held| held.0 = false)

@@ -9,21 +9,17 @@ use super::state::AppState;
 use crate::engine::focus::Hops;
 use crate::engine::scene;
 
-/// The focused scene id and its reach, through context.
+/// The reach the next "Focus" uses, through context; the focus itself is
+/// `AppState::focus`, which a new input clears.
 #[derive(Clone, Copy)]
 pub struct FocusState {
-    pub focus: RwSignal<Option<(String, Hops)>>,
-    /// The reach the next "Focus" uses.
     pub hops: RwSignal<Hops>,
 }
 
-pub fn provide_focus() -> FocusState {
-    let focus = FocusState {
-        focus: RwSignal::new(None),
+pub fn provide_focus() {
+    provide_context(FocusState {
         hops: RwSignal::new(Hops::One),
-    };
-    provide_context(focus);
-    focus
+    });
 }
 
 /// "Focus" and its reach while something is selected; while focused, the
@@ -32,18 +28,10 @@ pub fn provide_focus() -> FocusState {
 pub fn FocusBar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let focus = expect_context::<FocusState>();
-    // A new input or another workspace shows the whole picture again.
-    Effect::new(move |previous: Option<String>| {
-        let workspace = state.workspace.get().id;
-        if previous.is_some_and(|previous| previous != workspace) {
-            focus.focus.set(None);
-        }
-        workspace
-    });
     let focus_on = move || {
         // The selection is already what a click means: a workload for its groups.
         if let Some(selected) = state.selection.get_untracked() {
-            focus
+            state
                 .focus
                 .set(Some((selected, focus.hops.get_untracked())));
         }
@@ -55,14 +43,14 @@ pub fn FocusBar() -> impl IntoView {
             Hops::One
         };
         focus.hops.set(hops);
-        focus.focus.update(|current| {
+        state.focus.update(|current| {
             if let Some((_, reach)) = current {
                 *reach = hops;
             }
         });
     };
     let crumb = move || {
-        focus.focus.get().map(|(id, hops)| {
+        state.focus.get().map(|(id, hops)| {
             let name = scene::parse_id(&id).map_or(id.clone(), |(_, key)| key.to_string());
             view! {
                 <span class="crumb-sep" aria-hidden="true">"›"</span>
@@ -72,8 +60,8 @@ pub fn FocusBar() -> impl IntoView {
     };
     view! {
         <nav class="focus-bar" aria-label="Focus" data-testid="focus-bar">
-            <button type="button" class="link" data-testid="focus-leave" disabled=move || focus.focus.with(Option::is_none)
-                on:click=move |_| focus.focus.set(None)>"Whole picture"</button>
+            <button type="button" class="link" data-testid="focus-leave" disabled=move || state.focus.with(Option::is_none)
+                on:click=move |_| state.focus.set(None)>"Whole picture"</button>
             {crumb}
             <span class="focus-tools">
                 <label>

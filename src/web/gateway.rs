@@ -92,33 +92,18 @@ pub fn RequestForm() -> impl IntoView {
     );
     let send = move |_| {
         use crate::engine::trace;
-        let parsed = trace::parse_source(&traffic.trace_from.get_untracked(), None)
-            .map_err(|error| error.to_string())
-            .and_then(|source| {
-                trace::parse_http_request(
-                    &host.get_untracked(),
-                    &path.get_untracked(),
-                    &method.get_untracked(),
-                    &headers.get_untracked(),
-                )
-                .map(|(destination, options)| (source, destination, options))
-            });
-        match parsed {
-            Ok((source, destination, options)) => {
-                let topology = state.topology.get_untracked();
-                let result = trace::Tracer::new(&topology.value).trace_http(
-                    &source,
-                    &destination,
-                    crate::engine::model::Protocol::Tcp,
-                    &options,
-                    &mut trace::SeededChooser::new(state.config.get_untracked().seed),
-                );
+        match trace::parse_http_request(
+            &host.get_untracked(),
+            &path.get_untracked(),
+            &method.get_untracked(),
+            &headers.get_untracked(),
+        ) {
+            Ok((destination, options)) => {
                 traffic.trace_to.set(destination.to_string());
+                super::traffic::trace_form(state, traffic, &options);
                 traffic
                     .request_http
                     .set_value(Some((destination.to_string(), options)));
-                traffic.trace_error.set(None);
-                traffic.trace.set(Some(result));
             }
             Err(error) => {
                 traffic.trace.set(None);

@@ -154,7 +154,6 @@ pub fn Graph() -> impl IntoView {
     let state = expect_context::<AppState>();
     // A pure derivation: the version counts the memo's own recomputations, and the
     // time it took travels with the value instead of being written to a signal.
-    let focus = use_context::<super::focus::FocusState>();
     // Bumped when a picture laid out in slices for another view or filter is ready.
     let laid_out = RwSignal::new(0u32);
     let scene = Memo::new(move |previous: Option<&SceneBuild>| {
@@ -228,7 +227,7 @@ pub fn Graph() -> impl IntoView {
         }
         LAST_LAYOUT.set(Some((view, filter.clone(), Arc::downgrade(&layout))));
         let mut scene = Arc::clone(&layout);
-        if let Some((id, hops)) = focus.and_then(|focus| focus.focus.get()) {
+        if let Some((id, hops)) = state.focus.get() {
             let ids = crate::engine::focus::neighbourhood(&layout, &id, hops);
             if !ids.is_empty() {
                 scene = Arc::new(crate::engine::focus::restrict(&layout, &ids));
@@ -350,8 +349,9 @@ pub fn Graph() -> impl IntoView {
         // another picture: fit it too, once it is drawn (a large one is laid out in
         // slices meanwhile).
         names.extend(
-            focus
-                .and_then(|focus| focus.focus.get())
+            state
+                .focus
+                .get()
                 .map(|(id, hops)| format!("focus {id} {}", hops.count())),
         );
         scene.with(|build| {
@@ -1304,7 +1304,7 @@ pub fn Graph() -> impl IntoView {
             class:edit-busy=move || state.edit_working.get()
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=move |ev| { on_hover(ev.clone()); on_pointer_move(ev) } on:pointerleave=move |_| tooltip.set(None) on:focusout=move |_| tooltip.set(None) on:pointerup=on_pointer_up on:pointercancel=on_pointer_up on:click=on_click>
             <canvas class="scene-canvas" node_ref=scene_canvas data-testid="scene-canvas" aria-hidden="true"></canvas>
-            <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label="Service topology graph; use the Table tab for a text alternative"
+            <svg class="scene" node_ref=svg_ref data-testid="graph" role="img" aria-label=super::template_markup("kt-graph-label")
                 data-version=move || scene.get().version.to_string()
                 data-services=move || shape_counts.get().services.to_string()
                 data-pods=move || shape_counts.get().pods.to_string()

@@ -194,14 +194,19 @@ fn App(
             .iter()
             .filter(|d| d.severity == crate::engine::diag::Severity::Warning)
             .count();
+        let mut line = String::new();
+        for (n, one, many) in [
+            (t.cluster.nodes.len(), "node", "nodes"),
+            (t.cluster.pods.len(), "pod", "pods"),
+            (t.services.len(), "service", "services"),
+            (t.ingresses.len(), "ingress", "ingresses"),
+            (n_errors, "error", "errors"),
+            (n_warnings, "warning", "warnings"),
+        ] {
+            line.push_str(&format!("{n} {} · ", if n == 1 { one } else { many }));
+        }
         format!(
-            "{} nodes · {} pods · {} services · {} ingresses · {} errors · {} warnings · analysed in {:.0} ms · drawn in {:.0} ms",
-            t.cluster.nodes.len(),
-            t.cluster.pods.len(),
-            t.services.len(),
-            t.ingresses.len(),
-            n_errors,
-            n_warnings,
+            "{line}analysed in {:.0} ms · drawn in {:.0} ms",
             state.last_analysis_ms.get(),
             state.last_scene_ms.get()
         )

@@ -108,6 +108,9 @@ pub struct AppState {
     pub filter: RwSignal<Filter>,
     /// The selected scene id (`svc:ns/name`, `pod:ns/name`, ...).
     pub selection: RwSignal<Option<String>>,
+    /// The scene id the graph is focused on, and its reach (issue #10 point 7):
+    /// `None` shows the whole picture.
+    pub focus: RwSignal<Option<(String, crate::engine::focus::Hops)>>,
     /// The graph's name search and label query, as typed.
     pub search: RwSignal<String>,
     pub query: RwSignal<String>,
@@ -202,6 +205,7 @@ impl AppState {
             tab: RwSignal::new(MainTab::Graph),
             filter: RwSignal::new(Filter::default()),
             selection: RwSignal::new(None),
+            focus: RwSignal::new(None),
             search: RwSignal::new(String::new()),
             query: RwSignal::new(String::new()),
             viewport: RwSignal::new(Viewport {
@@ -236,9 +240,9 @@ impl AppState {
             version: StoredValue::new(0),
         };
         if in_background {
-            state.progress.set(Some(
-                "Analysing the manifests in the background; the picture follows.".into(),
-            ));
+            state
+                .progress
+                .set(Some(super::template_markup("kt-analysing-background")));
             state.reanalyze();
         }
         state
@@ -324,6 +328,25 @@ impl AppState {
         self.last_analysis_ms
             .set(analysed_at - self.analysis_started.get_value());
         self.progress.set(None);
+    }
+
+    /// Forgets what was chosen for the input another workspace replaces (a sample,
+    /// a switch, "Undo load"): its policy room (§13.1), the namespaces ticked in
+    /// the filter, the search, the label query and the focus (§13.10). Another
+    /// input's namespaces would otherwise filter out all of the new one.
+    pub fn forget_input_choices(&self) {
+        self.had_policies.set_value(false);
+        if self.focus.with_untracked(Option::is_some) {
+            self.focus.set(None);
+        }
+        if self.filter.with_untracked(|f| !f.namespaces.is_empty()) {
+            self.filter.update(|f| f.namespaces.clear());
+        }
+        for field in [self.search, self.query] {
+            if field.with_untracked(|text| !text.is_empty()) {
+                field.set(String::new());
+            }
+        }
     }
 
     /// Records that the user changed the buffers; the next save writes them.

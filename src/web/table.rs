@@ -39,7 +39,7 @@ pub fn TableView() -> impl IntoView {
         <div class="table-view" data-testid="table-view">
             <table>
                 <caption>"Services and their endpoints"</caption>
-                <thead><tr><th scope="col">"Service"</th><th scope="col">"Type"</th><th scope="col">"Cluster IP"</th><th scope="col">"Ports"</th><th scope="col">"Endpoints"</th></tr></thead>
+                <thead inner_html=super::template_markup("kt-table-columns")></thead>
                 <tbody node_ref=body on:click=select></tbody>
             </table>
         </div>

@@ -13,7 +13,7 @@ use super::state::AppState;
 use crate::engine::pause::Pause;
 use crate::engine::scene::{self, Scene};
 use crate::engine::sim::{Flow, FlowOrigin, SimConfig, Simulator};
-use crate::engine::trace::{self, Place, Trace, TraceIndex, TraceRequest, TraceSource, Verdict};
+use crate::engine::trace::{self, Place, Trace, TraceIndex, TraceSource, Verdict};
 use crate::engine::trace_overlay::{
     labels_beside_points, layout_on_screen, node_drop_marker, Screen, TraceOverlay,
 };
@@ -287,33 +287,57 @@ pub fn open_trace(state: AppState, source: String, destination: String) {
 }
 
 fn run_trace(state: AppState, traffic: TrafficState) {
+    trace_form(state, traffic, &trace::HttpOptions::default());
+}
+
+/// Traces from the trace form's source to its destination, as a request with
+/// `http`'s method and headers (the defaults for a plain trace), on the topology
+/// shown, and shows the result.
+pub fn trace_form(state: AppState, traffic: TrafficState, http: &trace::HttpOptions) {
     let topology = state.topology.get_untracked();
-    let source = match trace::parse_source(&traffic.trace_from.get_untracked(), None) {
-        Ok(source) => source,
+    let parsed =
+        trace::parse_source(&traffic.trace_from.get_untracked(), None).and_then(|source| {
+            trace::parse_destination(&traffic.trace_to.get_untracked())
+                .map(|destination| (source, destination))
+        });
+    match parsed {
+        Ok((source, destination)) => {
+            traffic.trace_error.set(None);
+            traffic
+                .trace
+                .set(Some(trace::Tracer::new(&topology.value).trace_http(
+                    &source,
+                    &destination,
+                    crate::engine::model::Protocol::Tcp,
+                    http,
+                    &mut trace::SeededChooser::new(state.config.get_untracked().seed),
+                )));
+        }
         Err(error) => {
             traffic.trace_error.set(Some(error.to_string()));
             traffic.trace.set(None);
-            return;
         }
-    };
-    let destination = match trace::parse_destination(&traffic.trace_to.get_untracked()) {
-        Ok(destination) => destination,
-        Err(error) => {
-            traffic.trace_error.set(Some(error.to_string()));
-            traffic.trace.set(None);
-            return;
-        }
-    };
-    let request = TraceRequest {
-        source,
-        destination,
-        protocol: crate::engine::model::Protocol::Tcp,
-        seed: state.config.get_untracked().seed,
-    };
-    traffic.trace_error.set(None);
-    traffic
+    }
+}
+
+/// Asks the trace shown, if any, again of the topology shown now: a what-if edit
+/// or its undo calls it once its picture is shown, so that the trace never speaks
+/// of a pod, an endpoint or a rule the edit changed (issue #10 point 5). A request
+/// the HTTP form sent goes again with its method and headers.
+pub fn retrace(state: AppState, traffic: TrafficState) {
+    let Some(http) = traffic
         .trace
-        .set(Some(trace::trace(&topology.value, &request)));
+        .with_untracked(|shown| shown.as_ref().map(|t| t.http.is_some()))
+    else {
+        return;
+    };
+    let to = traffic.trace_to.get_untracked();
+    let sent = traffic.request_http.with_value(|sent| {
+        sent.as_ref()
+            .filter(|(sent_to, _)| http && *sent_to == to)
+            .map(|(_, http)| http.clone())
+    });
+    trace_form(state, traffic, &sent.unwrap_or_default());
 }
 
 /// Adds the trace form's source and destination as an animated flow.
@@ -679,8 +703,14 @@ fn drop_markup(
     let mut out = String::new();
     for ((position, drop), mark) in drops.into_iter().zip(marks) {
         let verdict = drop.verdict.as_str();
-        let key = scene::escape(&format!("{}: {}", place_label(&drop.place), drop.reason));
-        let title = format!("{verdict} ×{} at {key}. Click for its trace.", drop.count);
+        // Known by its place and short reason, which stay while its newest full
+        // reason, in the title, may change.
+        let place = place_label(&drop.place);
+        let key = scene::escape(&format!("{place}: {}", drop.label));
+        let title = scene::escape(&format!(
+            "{verdict} ×{} at {place}: {}. Click for its trace.",
+            drop.count, drop.reason
+        ));
         let label = scene::escape(&drop.label);
         let (x, y) = screen.point(position);
         out.push_str(&format!(
@@ -832,14 +862,19 @@ fn draw_frame(
         && (frame_count.get_value() % 15 == 0 || traffic.drops.with_untracked(Vec::is_empty))
     {
         let new_drops = PENDING_DROPS.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
+        // One marker per place and short reason: connections from different pods
+        // (a source an edit replaced, say) have reasons of their own words but one
+        // marker, which shows the newest's.
         traffic.drops.update(|drops| {
             for seen in new_drops {
                 match drops.binary_search_by(|mark| {
-                    (&mark.place, &mark.reason).cmp(&(&seen.place, &seen.reason))
+                    (&mark.place, &mark.label).cmp(&(&seen.place, &seen.label))
                 }) {
                     Ok(at) => {
-                        drops[at].count += 1;
-                        drops[at].path = seen.path;
+                        let mark = &mut drops[at];
+                        mark.count += 1;
+                        mark.path = seen.path;
+                        mark.reason = seen.reason;
                     }
                     Err(at) => drops.insert(at, seen),
                 }

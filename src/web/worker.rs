@@ -188,9 +188,9 @@ fn answer(state: AppState, serial: u64, kind: u32, payload: JsValue) {
 /// Analyses request `serial` on the page, where the worker stopped (it ran out of
 /// memory) or cannot run at all, after a paint that shows why the page pauses.
 pub fn analyze_on_the_page(state: AppState, serial: u64) {
-    state.progress.set(Some(
-        "Analysing on this page: no background worker can run here, so the page pauses until it is done. Nothing you typed is lost.".into(),
-    ));
+    state
+        .progress
+        .set(Some(super::template_markup("kt-analysing-here")));
     after_paint(move || {
         if serial == state.analysis_serial.get_value() {
             state.analyze_here();
@@ -265,7 +265,8 @@ pub(super) fn slice_over() -> bool {
 /// as an analysis's is (issue #9: at 10,000 pods the layout and tiles of an edit
 /// were one task of 140 to 200 ms). It is installed only if the simulator still
 /// runs it: a newer edit, an undo, a reset or an analysis since then has its own.
-pub fn show_edit(state: AppState, topology: Arc<Topology>) {
+/// The trace shown, if any, is then asked again of it.
+pub fn show_edit(state: AppState, traffic: super::traffic::TrafficState, topology: Arc<Topology>) {
     // The input it was made on: an analysis installed meanwhile has a new one, and
     // the simulator runs the edited topology until the new one's starts.
     let base = state.base_topology.with_untracked(|base| base.version);
@@ -286,6 +287,7 @@ pub fn show_edit(state: AppState, topology: Arc<Topology>) {
             pause.next_task().await;
             if wanted() {
                 state.show_edited(topology);
+                super::traffic::retrace(state, traffic);
                 super::edits::picture_shown(state);
             }
         }),

@@ -476,9 +476,9 @@ fn install_workspace(
 }
 
 /// Puts files into the editor, as a whole new set of buffers: a new input, which
-/// keeps nothing of the old one's policy room (§13.1).
+/// keeps nothing of the old one's policy room (§13.1), namespace filter or search.
 fn show_files(state: AppState, files: Vec<InputFile>) {
-    state.had_policies.set_value(false);
+    state.forget_input_choices();
     state.files.set(files);
     state.active_file.set(0);
     state.selection.set(None);

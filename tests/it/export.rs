@@ -627,3 +627,25 @@ fn exported_files_are_named_after_the_workspace() {
     }
     assert!(file_name(&"a".repeat(500), None, "svg").len() <= 64);
 }
+
+/// The web app's SVG and PNG exports take their style from `index.html` (the
+/// template `kt-svg-style`), so that the wasm does not hold the rules twice: they
+/// are the rules `kubetopo render` writes, and an SVG styled with them is the
+/// CLI's SVG.
+#[test]
+fn the_pages_svg_style_is_the_clis() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/index.html"))
+        .expect("index.html");
+    let open = "<template id=\"kt-svg-style\">";
+    let start = page.find(open).expect("the kt-svg-style template") + open.len();
+    let style = &page[start..start + page[start..].find("</template>").expect("its end")];
+    assert_eq!(
+        style,
+        format!("<style>{}</style>", kubetopo::engine::scene::SVG_STYLE)
+    );
+    let scene = scene_of(&sample("online-boutique.yaml"), View::Cluster);
+    assert_eq!(
+        kubetopo::engine::scene::to_svg_styled(&scene, style),
+        kubetopo::engine::scene::to_svg(&scene)
+    );
+}

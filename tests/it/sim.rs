@@ -821,6 +821,82 @@ fn s8_5_default_flows_show_what_the_policies_deny() {
     assert!(plain.flows().iter().all(|f| f.origin != FlowOrigin::Denied));
 }
 
+/// §8.5: a denied flow follows its destination workload. Killing the pod it was
+/// sent to (the Deployment makes another) and draining the node of the new one
+/// each send it to the pod the workload has then, named in its label, where the
+/// policies still drop it; no flow is added or lost, and the other flows stay.
+#[test]
+fn s8_5_a_denied_flow_follows_its_workload_to_a_new_pod() {
+    let topology = crate::common::samples(&["online-boutique.yaml", "online-boutique-netpol.yaml"]);
+    let mut simulator = Simulator::new(topology, quiet(SimConfig::default()));
+    let flow = simulator
+        .flows()
+        .iter()
+        .position(|f| f.origin == FlowOrigin::Denied)
+        .expect("a denied flow");
+    let n_flows = simulator.flows().len();
+    let others: Vec<Flow> = simulator
+        .flows()
+        .into_iter()
+        .filter(|f| f.origin != FlowOrigin::Denied)
+        .cloned()
+        .collect();
+    let target = |simulator: &Simulator| {
+        let Destination::Address { ip, .. } = simulator.flow(flow).unwrap().destination else {
+            panic!("a denied flow goes to an address");
+        };
+        let pod = simulator
+            .topology()
+            .cluster
+            .pods
+            .iter()
+            .find(|p| p.ips.contains(&ip))
+            .expect("a pod at the address");
+        (
+            pod.namespace.clone(),
+            pod.name.clone(),
+            pod.node.clone().expect("scheduled"),
+        )
+    };
+    let (namespace, first, _) = target(&simulator);
+    simulator
+        .apply(&Mutation::KillPod {
+            namespace: namespace.clone(),
+            name: first.clone(),
+        })
+        .expect("the kill applies");
+    let (_, second, node) = target(&simulator);
+    assert_ne!(second, first);
+    simulator
+        .apply(&Mutation::DrainNode { name: node })
+        .expect("the drain applies");
+    let (_, third, _) = target(&simulator);
+    assert_ne!(third, second);
+    let label = simulator.flow(flow).unwrap().label.clone();
+    assert!(label.contains(&format!("{namespace}/{third} ")), "{label}");
+    assert!(
+        !label.contains(&first) && !label.contains(&second),
+        "{label}"
+    );
+    assert!(label.contains("denied by policy"), "{label}");
+    let path = simulator.open_connection(flow).expect("a path");
+    let path = simulator.path(path).unwrap().clone();
+    assert_eq!(path.verdict, Verdict::Dropped, "{label}");
+    assert!(
+        simulator.reason(path.reason).contains(&third),
+        "{}",
+        simulator.reason(path.reason)
+    );
+    assert_eq!(simulator.flows().len(), n_flows);
+    let now: Vec<Flow> = simulator
+        .flows()
+        .into_iter()
+        .filter(|f| f.origin != FlowOrigin::Denied)
+        .cloned()
+        .collect();
+    assert_eq!(now, others);
+}
+
 /// §6, headless Service: the client's `curl http://web-0.nginx:80/` names one
 /// member's own record, so its default flow asks DNS for that name and reaches
 /// web-0 alone, never web-1 or web-2.

@@ -818,14 +818,17 @@ fn s13_5_a_drop_reason_moves_up_when_that_is_nearer() {
     let marks = labels_beside_points(&[((300.0, 200.0), 100.0)], vec![wall(190.0)], screen);
     let rect = marks[0].rect;
     assert_eq!(rect.y, 190.0 - LABEL_H - MARK_GAP, "{rect:?}");
-    assert_eq!(rect.x, 310.0, "right of the point");
+    assert_eq!(
+        rect.x, 312.0,
+        "right of the point, clear of a marker's ring"
+    );
     assert!(marks[0].moved);
     // A second label at the same point takes the left side at that height, and a
     // third goes above both.
     let marks = labels_beside_points(&[((300.0, 200.0), 100.0); 3], vec![wall(190.0)], screen);
     assert_eq!(
         (marks[1].rect.x, marks[1].rect.y),
-        (190.0, 173.0),
+        (188.0, 173.0),
         "{marks:?}"
     );
     assert_eq!(marks[2].rect.y, 173.0 - LABEL_H - MARK_GAP, "{marks:?}");

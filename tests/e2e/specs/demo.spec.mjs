@@ -24,6 +24,8 @@ test('the demo loads Online Boutique and draws every service, pod and node', asy
   const columns = page.locator('.flows table.counters').first().locator('thead th');
   await expect(columns).toHaveText(['Service', 'Delivered', 'Dropped', 'Rejected', 'Redirected', 'Answered']);
   await expect(columns.nth(2)).toHaveAttribute('title', 'Dropped: no answer');
+  await expect(page.locator('.flows p.hint')).toHaveText(/^Newest first; click one to see its trace\./);
+  await expect(app.graph).toHaveAttribute('aria-label', /^Service topology graph; use the Table tab/);
   await app.screenshot('demo');
   await app.assertClean();
 });
@@ -37,6 +39,7 @@ test('the logical view shows workloads without nodes, and the table view lists s
   await app.screenshot('logical');
   await page.getByTestId('tab-table').click();
   await expect(page.getByTestId('table-view').locator('tbody tr')).toHaveCount(12);
+  await expect(page.getByTestId('table-view').locator('thead th')).toHaveText(['Service', 'Type', 'Cluster IP', 'Ports', 'Endpoints']);
   // A Service's name selects it, by pointer or by key.
   await page.getByTestId('table-view').getByRole('button', { name: 'default/frontend', exact: true }).click();
   await expect(page.getByTestId('details-title')).toHaveText('Service default/frontend');
@@ -129,6 +132,7 @@ test('the graph keeps its view under the table, and the table keeps its keys', a
   const zoomed = await view.getAttribute('transform');
   await page.getByTestId('tab-table').click();
   await expect(page.getByTestId('table-view').locator('tbody tr')).toHaveCount(12);
+  await expect(page.getByTestId('table-view').locator('thead th')).toHaveText(['Service', 'Type', 'Cluster IP', 'Ports', 'Endpoints']);
   await expect(page.getByTestId('graph')).toBeHidden();
   await expect(page.getByRole('button', { name: 'Zoom in' })).toBeHidden();
   // Keys the graph would take (arrows move its selection, f fits it) are left to

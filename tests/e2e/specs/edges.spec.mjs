@@ -34,7 +34,44 @@ test('edges carry arrowheads, port labels and tooltips, and the legend explains 
   await expect(page.locator('.legend')).toContainText('Traffic dropped here, with its reason');
   await expect(page.locator('.legend')).toContainText('Traffic rejected here');
   await expect(page.locator('.legend')).toContainText('Service with no endpoints');
+  await expectSwatchesBesideTheirText(page);
   await app.screenshot('edges-legend');
+  await app.assertClean();
+});
+
+/** Each swatch of the open legend stands in its own row, beside its text: none is
+ * drawn off its place onto another entry (the editor gutter's `.marker` rule once
+ * moved the drop marker's swatch onto the next row). */
+async function expectSwatchesBesideTheirText(page) {
+  const rows = await page.locator('.legend dl dt').evaluateAll((dts) => dts.map((dt) => {
+    const swatch = dt.querySelector('.swatch').getBoundingClientRect();
+    const text = dt.nextElementSibling.getBoundingClientRect();
+    return { entry: dt.nextElementSibling.textContent, swatchMiddle: swatch.top + swatch.height / 2, top: text.top, bottom: text.bottom, drawn: swatch.width > 0 };
+  }));
+  expect(rows.length).toBeGreaterThan(20);
+  for (const row of rows) {
+    expect(row.drawn, row.entry).toBe(true);
+    expect(row.swatchMiddle, row.entry).toBeGreaterThanOrEqual(row.top);
+    expect(row.swatchMiddle, row.entry).toBeLessThanOrEqual(row.bottom);
+  }
+}
+
+// At 1024x768 the open legend is taller than the graph: it stays inside the graph
+// (its list scrolls), so its button is not pushed under the toolbar.
+test('the open legend fits in the graph at 1024x768, each swatch beside its entry', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('legend-toggle').click();
+  const legend = await page.locator('.legend').boundingBox();
+  const graph = await page.locator('.legend').evaluate((l) => { const b = l.offsetParent.getBoundingClientRect(); return { y: b.top, height: b.height }; });
+  expect(legend.y).toBeGreaterThanOrEqual(graph.y);
+  expect(legend.y + legend.height).toBeLessThanOrEqual(graph.y + graph.height);
+  await expect(page.getByTestId('legend-toggle')).toBeInViewport({ ratio: 1 });
+  await page.locator('.legend dl').evaluate((list) => list.closest('.legend').scrollTo(0, 10_000));
+  await expect(page.locator('.legend dd').last()).toBeInViewport();
+  await expectSwatchesBesideTheirText(page);
+  await app.screenshot('edges-legend-1024x768');
   await app.assertClean();
 });
 

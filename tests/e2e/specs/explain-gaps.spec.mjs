@@ -229,6 +229,62 @@ test('kill pod: a Deployment\'s pod comes back under a new name, and the edits, 
   await app.assertClean();
 });
 
+test('a trace on screen follows each what-if edit and its undo, never speaking of what the edit changed', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await app.select('svc:default/cartservice');
+  await page.getByTestId('trace-service').click();
+  const verdict = page.getByTestId('trace-verdict');
+  await expect(verdict).toContainText('delivered to default/cartservice-');
+  // Scaling the Service's Deployment to 0: the same trace, asked again, is refused.
+  await page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/cartservice"]').first().click({ position: { x: 30, y: 6 } });
+  await page.getByTestId('scale-down').click();
+  await expect(verdict).toContainText('rejected');
+  await expect(verdict).toContainText('no ready or serving-terminating endpoint');
+  await expect(verdict).not.toContainText('delivered');
+  // The picture's verdict follows too.
+  await expect(page.locator('[data-testid="trace-verdict-mark"]')).toContainText('rejected');
+  await app.screenshot('explain-gaps-trace-follows-edit');
+  // Undone, it is delivered again.
+  await page.getByTestId('edits').getByTestId('undo-edit').click();
+  await expect(page.getByTestId('edits').getByTestId('edit')).toHaveCount(0);
+  await expect(verdict).toContainText('delivered to default/cartservice-');
+  await app.assertClean();
+});
+
+test('drain: the denied flows follow their workloads to the new pods, under one marker per place and reason', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  const play = page.getByTestId('play');
+  if ((await play.textContent()).includes('Play')) await play.click();
+  const markers = page.locator('[data-testid="drop-marker"]');
+  await expect(markers.filter({ has: page.locator('text.drop-label', { hasText: 'denied by policy cartservice' }) })).not.toHaveCount(0, POLL);
+  // The node of the pod that the denied flow to cartservice goes to.
+  const group = page.locator('.graph .shape.workload-group[data-id$=":default/Deployment/cartservice"]').first();
+  const node = (await group.getAttribute('data-id')).split(':')[1];
+  const oldPod = (await page.locator('.graph .shape.pod[data-id^="pod:default/cartservice-"]').getAttribute('data-id')).replace('pod:', '');
+  await app.select(`node:${node}`);
+  await page.getByTestId('drain-node').click();
+  await expect(page.getByTestId('edits').getByTestId('edit')).toHaveCount(1);
+  const newPod = page.locator('.graph .shape.pod[data-id^="pod:default/cartservice-"]');
+  await expect(newPod).toHaveCount(1);
+  const newKey = (await newPod.getAttribute('data-id')).replace('pod:', '');
+  expect(newKey).not.toBe(oldPod);
+  // The newest connections of the denied flows go to the new pod and are denied
+  // there; none is sent to the evicted pod's address, where nothing answers.
+  const newest = () => page.locator('[data-testid="flows"] li').evaluateAll((rows) => rows.slice(0, 12).map((row) => `${row.className} ${row.textContent}`));
+  await expect.poll(async () => (await newest()).filter((row) => row.includes(`→ ${newKey} `) && row.startsWith('dropped')).length, POLL).toBeGreaterThan(0);
+  expect((await newest()).filter((row) => row.includes(oldPod))).toEqual([]);
+  // One marker per place and short reason, even with connections from pods an
+  // edit replaced among them.
+  await page.waitForTimeout(1500);
+  const labels = await markers.evaluateAll((gs) => gs.map((g) => g.dataset.label));
+  expect(labels.length).toBeGreaterThan(0);
+  expect(new Set(labels).size, labels.join(' | ')).toBe(labels.length);
+  await app.screenshot('explain-gaps-drain-denied-flows');
+  await app.assertClean();
+});
+
 test('keyboard: Tab reaches a recent connection and Enter shows its trace; the list holds still under the focus', async ({ page }) => {
   const app = new App(page);
   await app.openFresh();

@@ -74,9 +74,36 @@ test('replacing the input clears what-if edits, the trace and the counters', asy
   await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).not.toHaveCount(0);
   await app.paste(service('mine'));
   await expect(app.shape('svc:default/mine')).toBeVisible();
+  // One of a kind is counted in the singular.
+  await expect(page.getByTestId('status')).toContainText(' · 1 service · 0 ingresses · ');
   await expect(page.getByTestId('edits').getByTestId('edit')).toHaveCount(0);
   await expect(page.getByTestId('trace-verdict')).toHaveCount(0);
   await expect(page.locator('[data-testid="service-counter"][data-key^="default/cartservice"]')).toHaveCount(0);
+  await app.assertClean();
+});
+
+test('a sample forgets the namespaces, search and label query chosen for the input before', async ({ page }) => {
+  const app = new App(page);
+  await app.openFresh();
+  await page.getByTestId('samples').selectOption('gateway-canary');
+  await expect(app.shape('svc:payments/payments')).toBeVisible();
+  await app.chooseNamespaces(['payments', 'legacy']);
+  await expect(page.getByTestId('namespace-summary')).toHaveText('2 namespaces');
+  await page.getByTestId('search').fill('cart');
+  await page.getByTestId('query').fill('app=cart');
+  // Guestbook has none of those namespaces: kept, they would filter out all of it.
+  await page.getByTestId('samples').selectOption('guestbook');
+  await expect(app.shape('svc:default/frontend')).toBeVisible();
+  await expect(app.shape('svc:default/redis-master')).toBeVisible();
+  await expect(page.getByTestId('namespace-summary')).toHaveText(/All namespaces/);
+  await expect(page.getByTestId('search')).toHaveValue('');
+  await expect(page.getByTestId('query')).toHaveValue('');
+  await page.getByTestId('namespace-summary').click();
+  await expect(page.locator('[data-testid="namespace-filter"] input[type="checkbox"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="namespace-filter"] input[data-namespace="default"]')).not.toBeChecked();
+  await page.getByTestId('namespace-summary').click();
+  expect((await app.counts()).pods).toBe(6);
+  await app.screenshot('undo-load-filter-forgotten');
   await app.assertClean();
 });
 
