@@ -36,14 +36,16 @@ pub fn render_text(topology: &Topology) -> String {
         .iter()
         .filter(|n| n.simulated)
         .count();
+    let counted =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     out.push_str(&format!(
-        "{} nodes{}, {} pods, {} services, {} ingresses, {} dependencies\n\n",
-        topology.cluster.nodes.len(),
+        "{}{}, {}, {}, {}, {}\n\n",
+        counted(topology.cluster.nodes.len(), "node", "nodes"),
         if n_simulated > 0 { " (simulated)" } else { "" },
-        topology.cluster.pods.len(),
-        topology.services.len(),
-        topology.ingresses.len(),
-        topology.dependencies.len()
+        counted(topology.cluster.pods.len(), "pod", "pods"),
+        counted(topology.services.len(), "service", "services"),
+        counted(topology.ingresses.len(), "ingress", "ingresses"),
+        counted(topology.dependencies.len(), "dependency", "dependencies"),
     ));
     let mut rows = vec![[
         "NAMESPACE",

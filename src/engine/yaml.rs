@@ -787,6 +787,24 @@ fn fitted<T>(mut items: Vec<T>) -> Vec<T> {
     items
 }
 
+/// The first tab at or after 1-based `line` and 0-based `column` (in characters)
+/// of `text`, on that line or the next, as the same kind of position.
+fn first_tab_from(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let (mut at_line, mut at_column) = (1, 0);
+    for &byte in text.as_bytes() {
+        let reached = at_line > line || at_line == line && at_column >= column;
+        match byte {
+            b'\t' if reached => return Some((at_line, at_column)),
+            b'\n' if at_line > line => return None,
+            b'\n' => (at_line, at_column) = (at_line + 1, 0),
+            // A UTF-8 continuation byte is part of the character before it.
+            _ if byte & 0xC0 != 0x80 => at_column += 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Builds the tree of one document with an explicit stack. Problems that refuse
 /// the document are the `Err`; problems that keep it are pushed on `notes`.
 fn build_tree(
@@ -816,7 +834,15 @@ fn build_tree(
             } else {
                 ("yaml-syntax", format!("YAML syntax error: {}. Fix the document; the other documents are still read.", error.info()))
             };
-            Problem { code, severity: Severity::Error, message, line: error.marker().line() + line_offset, column: column(error.marker().line(), error.marker().col()) }
+            let (mut line, mut col) = (error.marker().line(), error.marker().col());
+            // The scanner can report a tab it tripped on from the end of the line
+            // before it: point at the tab itself.
+            if error.info().contains("tab") {
+                if let Some(tab) = first_tab_from(text, line, col) {
+                    (line, col) = tab;
+                }
+            }
+            Problem { code, severity: Severity::Error, message, line: line + line_offset, column: column(line, col) }
         })?;
         let line = (marker.line() + line_offset) as u32;
         let column = column(marker.line(), marker.col()) as u32;

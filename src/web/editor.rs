@@ -713,11 +713,15 @@ fn DiagnosticsList() -> impl IntoView {
             .map(|d| {
                 let file = d.source.file.clone();
                 let line = d.source.line;
-                let where_ = format!("{}:{}", file, line);
+                // Document 0 is none: an input too large to read.
+                let where_ = match d.source.document {
+                    0 => format!("{file}:{line}"),
+                    document => format!("{file}:{line}, document {document}"),
+                };
                 view! {
                     <li>
                         <button type="button" class=format!("diagnostic {}", d.severity.as_str()) data-testid="diagnostic" data-code=d.code data-line=line
-                            title=format!("{} (document {}, column {})", d.field, d.source.document, d.source.column)
+                            title=format!("{} (column {})", d.field, d.source.column)
                             on:click=move |_| state.jump_to(&file, line)>
                             <span class="severity">{d.severity.as_str()}</span>
                             <span class="code">{d.code}</span>

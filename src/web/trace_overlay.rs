@@ -364,7 +364,8 @@ fn push_points(out: &mut String, points: &[(f64, f64)], screen: Screen) {
 /// a stop of Tab, which would focus what the user cannot see.
 fn policy_markup(overlay: &PolicyOverlay, texts: Vec<Rect>, screen: Screen, height: f64) -> String {
     let labels = labels_on_screen(overlay, texts, screen);
-    let mut out = String::from("<defs><marker id=\"kt-allow\" class=\"policy-arrow allowed\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker><marker id=\"kt-deny\" class=\"policy-arrow denied\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"></path></marker></defs>");
+    // The arrowheads `kt-allow` and `kt-deny` are defined once in `index.html`.
+    let mut out = String::new();
     // The port labels, hidden from a screen reader: the joins' names and the
     // policies panel say the ports.
     let mut texts = String::from("<g aria-hidden=\"true\">");

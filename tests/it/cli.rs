@@ -132,6 +132,21 @@ fn help_goes_to_stdout_with_status_0_and_a_missing_command_is_status_2() {
     assert!(stderr_of(&no_input).contains("no input"));
 }
 
+/// `analyze`'s first line counts each kind, one of a kind in the singular.
+#[test]
+fn analyze_counts_one_of_a_kind_in_the_singular() {
+    let headless = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/headless-statefulset.yaml"
+    );
+    let output = kubetopo(&["analyze", headless]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(
+        stdout_of(&output).lines().next(),
+        Some("3 nodes (simulated), 4 pods, 1 service, 0 ingresses, 1 dependency")
+    );
+}
+
 #[test]
 fn strict_exits_1_only_when_an_error_diagnostic_exists() {
     let scratch = ScratchDirectory::new("strict");

@@ -229,6 +229,45 @@ fn nul_bytes_on_many_lines_are_summed_up() {
 
 /// §10: the first of two equal keys silently won, where the API server refuses the
 /// manifest. It is now an error at the second key; the later value is used.
+/// §10.1 and `docs/diagnostics.md` (yaml-syntax): a tab used for indentation is
+/// reported on the tab's own line, in its own document, although the scanner
+/// trips on it while reading the line before; the document before it is read.
+#[test]
+fn a_tab_in_the_indentation_is_reported_at_the_tab() {
+    let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n\timage: nginx\n";
+    let topology = analyze_one(text);
+    let errors = with_code(&topology, "yaml-syntax");
+    assert_eq!(errors.len(), 1, "{:?}", topology.diagnostics);
+    assert!(
+        errors[0].message.contains("found a tab"),
+        "{}",
+        errors[0].message
+    );
+    let source = &errors[0].source;
+    assert_eq!(
+        (
+            source.file.as_str(),
+            source.document,
+            source.line,
+            source.column
+        ),
+        ("in.yaml", 2, 17, 1)
+    );
+    assert_eq!(topology.services.len(), 1);
+    // A tab after the text of a line is found there too.
+    let topology = analyze_one(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels:\n    app: a\n\t  tier: x\n",
+    );
+    let errors = with_code(&topology, "yaml-syntax");
+    assert_eq!(errors.len(), 1, "{:?}", topology.diagnostics);
+    assert_eq!(
+        (errors[0].source.line, errors[0].source.column),
+        (7, 1),
+        "{}",
+        errors[0].message
+    );
+}
+
 #[test]
 fn duplicate_key_is_an_error_at_the_second_key() {
     let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: dev\n  namespace: prod\nspec:\n  ports: [{port: 80}]\n";

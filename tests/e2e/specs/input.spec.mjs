@@ -45,6 +45,8 @@ test('broken input: the diagnostic sits at its line and the valid documents are 
   const fieldType = app.diagnostics.locator('[data-code="field-type"]');
   await expect(fieldType).toHaveAttribute('data-line', '17');
   await expect(fieldType).toContainText('spec.replicas');
+  // Its file, document and line, written whole on a line of their own.
+  await expect(fieldType.locator('.where')).toHaveText('pasted.yaml:17, document 2');
   await expect(app.diagnostics.locator('[data-code="yaml-syntax"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="gutter-marker"][data-line="17"]')).toHaveClass(/error/);
   // The Service and the Deployment (with its default of one replica) are still drawn.

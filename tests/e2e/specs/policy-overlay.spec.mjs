@@ -44,6 +44,11 @@ test('the policy overlay draws allowed and denied pairs per port, and shields', 
   expect(await allowedPairs(page)).toEqual(EXPECTED_ALLOWED);
   const cart = page.locator('.trace-layer .policy-edge.allowed[data-from$=":default/Deployment/frontend"][data-to$=":default/Deployment/cartservice"]');
   await expect(cart).toHaveAttribute('data-ports', ':7070');
+  // Its arrowhead is the page's one marker for allowed edges, in their green.
+  await expect(cart.locator('polyline')).toHaveAttribute('marker-end', 'url(#kt-allow)');
+  await expect(page.locator('marker#kt-allow')).toHaveCount(1);
+  await expect(page.locator('marker#kt-allow path')).toHaveCSS('fill', 'rgb(22, 163, 74)');
+  await expect(page.locator('marker#kt-deny path')).toHaveCSS('fill', 'rgb(220, 38, 38)');
   // The ports into cartservice, allowed and denied, are written once.
   await expect(page.locator('.trace-layer .policy-label[data-to$=":default/Deployment/cartservice"]')).toHaveText([':7070']);
   const denied = page.locator('.trace-layer .policy-edge.denied[data-from$=":default/Deployment/loadgenerator"][data-to$=":default/Deployment/cartservice"]');
