@@ -149,10 +149,12 @@ test('no endpoints: a Service whose selector matches no pod is drawn apart, and 
   const warning = await cssColour(page, '--warning');
   const error = await cssColour(page, '--error');
   expect(warning).not.toBe(error);
+  // Polled: the markers are written anew a few times a second, and a marker
+  // replaced between finding it and reading it has no computed style.
   const style = (selector, property) => marker.locator(selector).evaluate((e, p) => getComputedStyle(e)[p], property);
-  expect(await style('circle', 'stroke')).toBe(warning);
-  expect(await style('path', 'stroke')).toBe(warning);
-  expect(await style('text.drop-label', 'fill')).toBe(warning);
+  await expect.poll(() => style('circle', 'stroke')).toBe(warning);
+  await expect.poll(() => style('path', 'stroke')).toBe(warning);
+  await expect.poll(() => style('text.drop-label', 'fill')).toBe(warning);
   // A ring, larger than a packet dot, on screen.
   expect((await steadyBox(marker.locator('circle'))).width).toBeGreaterThanOrEqual(16);
   // The flow list says it too, in amber as well (a darker one, for text), and so
