@@ -655,25 +655,20 @@ impl Simulator {
 
     /// [`Simulator::set_topology`] with the topology's index made already.
     pub fn set_topology_with_index(&mut self, topology: Arc<Topology>, index: TraceIndex) {
-        self.retarget_denied_flows(&topology);
+        self.retarget_denied_flows(&topology, &index);
         self.world = World { topology, index };
         self.topology_changed();
     }
 
     /// A denied flow (§8.5) goes to one pod of its destination workload. When the
-    /// new `topology` no longer has that pod (killed, evicted by a drain, scaled
-    /// away), the flow goes to a pod the workload has now, which the policies deny
-    /// alike, and its label names that pod. With no pod left it keeps its address,
-    /// and ends unresolved.
-    fn retarget_denied_flows(&mut self, topology: &Topology) {
-        let pod_at = |topology: &Topology, ip: &IpAddr| {
-            topology
-                .cluster
-                .pods
-                .iter()
-                .find(|pod| pod.ips.contains(ip))
-                .map(|pod| pod.key())
-        };
+    /// new `topology` (with its `index`) no longer has that pod at that address
+    /// (killed, evicted by a drain, scaled away), the flow goes to a pod the
+    /// workload has now, which the policies deny alike, and its label names that
+    /// pod. With no pod left it keeps its address, and ends unresolved. The
+    /// indexes find the pod at the address, so an edit that leaves it in place
+    /// walks no list of pods.
+    fn retarget_denied_flows(&mut self, topology: &Topology, index: &TraceIndex) {
+        let before = &self.world;
         for state in &mut self.state.flows {
             let flow = &mut state.flow;
             let Destination::Address { ip, .. } = &mut flow.destination else {
@@ -682,27 +677,30 @@ impl Simulator {
             if flow.origin != FlowOrigin::Denied {
                 continue;
             }
-            let Some(gone) = pod_at(&self.world.topology, ip) else {
+            let Some(gone) = before
+                .index
+                .pod_at(*ip)
+                .map(|p| &before.topology.cluster.pods[p])
+            else {
                 continue;
             };
-            if pod_at(topology, ip).as_ref() == Some(&gone) {
+            let now = index.pod_at(*ip).map(|p| &topology.cluster.pods[p]);
+            let Some(workload) = gone.workload.as_ref() else {
+                continue;
+            };
+            if now.is_some_and(|pod| pod.namespace == gone.namespace && pod.name == gone.name) {
                 continue;
             }
-            let workload = self
-                .world
-                .topology
-                .cluster
-                .pods
-                .iter()
-                .find_map(|pod| (pod.key() == gone).then_some(pod.workload.as_ref()?));
+            // Only when the pod is gone: a walk over the pods, once for the edit.
             let replacement = topology.cluster.pods.iter().find_map(|pod| {
-                let same = pod.namespace == gone.namespace && pod.workload.as_ref() == workload;
-                Some((pod, *pod.ips.first()?)).filter(|_| same && workload.is_some())
+                let same =
+                    pod.namespace == gone.namespace && pod.workload.as_ref() == Some(workload);
+                Some((pod, *pod.ips.first()?)).filter(|_| same)
             });
             if let Some((pod, new_ip)) = replacement {
-                flow.label = flow
-                    .label
-                    .replacen(&gone.to_string(), &pod.key().to_string(), 1);
+                flow.label =
+                    flow.label
+                        .replacen(&gone.key().to_string(), &pod.key().to_string(), 1);
                 *ip = new_ip;
             }
         }

@@ -43,6 +43,15 @@ impl TraceIndex {
         self.pods.contains_key(pod)
     }
 
+    /// The position of the pod that answers on `ip` (not a finished one, nor one on
+    /// its node's network), if any.
+    pub fn pod_at(&self, ip: IpAddr) -> Option<usize> {
+        self.owners.get(&ip)?.iter().find_map(|owner| match owner {
+            AddressOwner::Pod(position) => Some(*position),
+            _ => None,
+        })
+    }
+
     pub fn build(topology: &Topology) -> TraceIndex {
         pause::finish(TraceIndex::build_pausable(topology, &Pause::never()))
     }
